@@ -1,0 +1,162 @@
+/*
+ * isoreach — the command line. A thin client of engine/isoreach.h: it parses the
+ * subcommand, installs a logger, a progress bar (only on a terminal) and signal handlers,
+ * and maps statuses to exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
+ */
+#include "isoreach.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "Usage: isoreach <command> [options]\n"
+    "\n"
+    "Maps the 1-hour commuting circle of every rail hub of a region: door-to-door travel\n"
+    "time by rail plus local travel, as GeoTIFF rasters.\n"
+    "\n"
+    "Commands:\n"
+    "  run [options]   compute travel times for every hub (isoreach run --help)\n"
+    "  info PATH       summarise any OGR vector source: driver, CRS, features, fields,\n"
+    "                  extent, invalid geometries\n"
+    "\n"
+    "Options:\n"
+    "  --help, -h      this help\n"
+    "  --version       versions of isoreach, GDAL, PROJ, GEOS and libcurl\n"
+    "\n"
+    "Exit status: 0 success, 1 failure (bad input, I/O), 2 usage error, 130 interrupted.\n";
+
+static isr_ctx *g_ctx; /* for the signal handler only */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (g_ctx)
+        isr_ctx_cancel(g_ctx);
+}
+
+typedef struct ui {
+    int tty;
+    int bar_open;
+} ui;
+
+static void log_cb(void *user, isr_log_level level, const char *msg)
+{
+    ui *u = user;
+    if (u->bar_open) {
+        fputc('\n', stderr);
+        u->bar_open = 0;
+    }
+    fprintf(stderr, "isoreach: %s%s\n", level == ISR_LOG_WARN ? "warning: " : "", msg);
+}
+
+static void progress_cb(void *user, const char *stage, size_t done, size_t total)
+{
+    ui *u = user;
+    if (!u->tty)
+        return;
+    const int width = 30;
+    int fill = total ? (int)((double)done / (double)total * width) : width;
+    fprintf(stderr, "\r%-9s [", stage);
+    for (int i = 0; i < width; i++)
+        fputc(i < fill ? '#' : ' ', stderr);
+    fprintf(stderr, "] %zu/%zu", done, total);
+    u->bar_open = done < total;
+    if (!u->bar_open)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static int exit_code(isr_status st)
+{
+    switch (st) {
+    case ISR_OK: return 0;
+    case ISR_ERR_USAGE: return 2;
+    case ISR_ERR_INTERRUPTED: return 130;
+    default: return 1;
+    }
+}
+
+static int cmd_run(isr_ctx *ctx, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(isr_options_help(), stdout);
+            return 0;
+        }
+    isr_options opt;
+    isr_options_init(&opt);
+    isr_status st = isr_options_parse(ctx, &opt, argc, argv);
+    ui u = {isatty(STDERR_FILENO) && !opt.quiet, 0};
+    isr_ctx_set_logger(ctx, log_cb, &u, opt.quiet ? ISR_LOG_WARN : ISR_LOG_INFO);
+    isr_ctx_set_progress(ctx, progress_cb, &u);
+    if (st == ISR_OK) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        st = isr_run(ctx, &opt);
+        if (st == ISR_OK && !opt.quiet)
+            fprintf(stderr, "isoreach: outputs in %s/\n", opt.out);
+    }
+    if (u.bar_open)
+        fputc('\n', stderr);
+    if (st != ISR_OK)
+        fprintf(stderr, "isoreach: %s\n", isr_ctx_errmsg(ctx));
+    isr_options_clear(&opt);
+    return exit_code(st);
+}
+
+static int cmd_info(isr_ctx *ctx, int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fputs("Usage: isoreach info PATH\n", stderr);
+        return 2;
+    }
+    char *text = NULL;
+    isr_status st = isr_info(ctx, argv[1], &text);
+    if (st != ISR_OK) {
+        fprintf(stderr, "isoreach: %s\n", isr_ctx_errmsg(ctx));
+        return exit_code(st);
+    }
+    fputs(text, stdout);
+    isr_free(text);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("%s\n", isr_version_full());
+        return 0;
+    }
+    isr_ctx *ctx = isr_ctx_new();
+    if (!ctx) {
+        fputs("isoreach: out of memory\n", stderr);
+        return 1;
+    }
+    g_ctx = ctx;
+    int rc;
+    if (strcmp(argv[1], "run") == 0)
+        rc = cmd_run(ctx, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "info") == 0)
+        rc = cmd_info(ctx, argc - 1, argv + 1);
+    else {
+        fprintf(stderr, "isoreach: unknown command '%s' (see isoreach --help)\n", argv[1]);
+        rc = 2;
+    }
+    g_ctx = NULL;
+    isr_ctx_free(ctx);
+    return rc;
+}

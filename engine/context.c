@@ -1,0 +1,232 @@
+/*
+ * context.c — the caller's context: error message, logging, progress, cancellation, and
+ * the per-thread GEOS contexts and GDAL error routing.
+ *
+ * Invariants: the first failure recorded during a run wins (workers that fail together do
+ * not overwrite the root cause); callbacks are serialised by one mutex, so hosts never see
+ * two at once; nothing here prints. Cancellation is a lock-free atomic flag, safe to set
+ * from a signal handler.
+ */
+#include "internal.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <curl/curl.h>
+#include <proj.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+struct isr_ctx {
+    char errmsg[4096];
+    int has_error;
+    isr_log_fn log_fn;
+    void *log_user;
+    isr_log_level log_min;
+    isr_progress_fn prog_fn;
+    void *prog_user;
+    mtx_t lock;
+    atomic_int cancel;
+};
+
+isr_ctx *isr_ctx_new(void)
+{
+    isr_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    if (mtx_init(&ctx->lock, mtx_plain) != thrd_success) {
+        free(ctx);
+        return NULL;
+    }
+    atomic_init(&ctx->cancel, 0);
+    ctx->log_min = ISR_LOG_INFO;
+    GDALAllRegister();
+    return ctx;
+}
+
+void isr_ctx_free(isr_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    mtx_destroy(&ctx->lock);
+    free(ctx);
+}
+
+const char *isr_ctx_errmsg(const isr_ctx *ctx) { return ctx ? ctx->errmsg : "no context"; }
+
+void isr_ctx_set_logger(isr_ctx *ctx, isr_log_fn fn, void *user, isr_log_level min_level)
+{
+    ctx->log_fn = fn;
+    ctx->log_user = user;
+    ctx->log_min = min_level;
+}
+
+void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user)
+{
+    ctx->prog_fn = fn;
+    ctx->prog_user = user;
+}
+
+void isr_ctx_cancel(isr_ctx *ctx) { atomic_store(&ctx->cancel, 1); }
+
+int isr_cancelled(const isr_ctx *ctx) { return atomic_load(&((isr_ctx *)ctx)->cancel); }
+
+void isr_ctx_reset(isr_ctx *ctx)
+{
+    mtx_lock(&ctx->lock);
+    ctx->errmsg[0] = '\0';
+    ctx->has_error = 0;
+    atomic_store(&ctx->cancel, 0);
+    mtx_unlock(&ctx->lock);
+}
+
+static isr_status vfail(isr_ctx *ctx, isr_status st, int with_gdal, const char *fmt, va_list ap)
+{
+    char buf[sizeof ctx->errmsg];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    if (with_gdal) {
+        const char *g = CPLGetLastErrorMsg();
+        if (g && *g) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, sizeof buf - n, " (%s)", g);
+        }
+    }
+    mtx_lock(&ctx->lock);
+    if (!ctx->has_error) {
+        memcpy(ctx->errmsg, buf, sizeof buf);
+        ctx->has_error = 1;
+    }
+    mtx_unlock(&ctx->lock);
+    return st;
+}
+
+isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(ctx, st, 0, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(ctx, st, 1, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...)
+{
+    if (!ctx->log_fn || level < ctx->log_min)
+        return;
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    mtx_lock(&ctx->lock);
+    ctx->log_fn(ctx->log_user, level, buf);
+    mtx_unlock(&ctx->lock);
+}
+
+void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total)
+{
+    if (!ctx->prog_fn)
+        return;
+    mtx_lock(&ctx->lock);
+    ctx->prog_fn(ctx->prog_user, stage, done, total);
+    mtx_unlock(&ctx->lock);
+}
+
+static void CPL_STDCALL gdal_handler(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    (void)num;
+    isr_ctx *ctx = CPLGetErrorHandlerUserData();
+    if (ctx && cls == CE_Warning)
+        isr_log(ctx, ISR_LOG_DEBUG, "GDAL: %s", msg);
+}
+
+void isr_gdal_errors_push(isr_ctx *ctx)
+{
+    CPLPushErrorHandlerEx(gdal_handler, ctx);
+    CPLErrorReset();
+}
+
+void isr_gdal_errors_pop(void) { CPLPopErrorHandler(); }
+
+static void geos_handler(const char *msg, void *user)
+{
+    isr_geos *g = user;
+    snprintf(g->msg, sizeof g->msg, "%s", msg);
+}
+
+void isr_geos_init(isr_geos *g)
+{
+    g->msg[0] = '\0';
+    g->h = GEOS_init_r();
+    GEOSContext_setErrorMessageHandler_r(g->h, geos_handler, g);
+    GEOSContext_setNoticeMessageHandler_r(g->h, geos_handler, g);
+}
+
+void isr_geos_finish(isr_geos *g)
+{
+    if (g->h)
+        GEOS_finish_r(g->h);
+    g->h = NULL;
+}
+
+char *isr_strdup_printf(const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return s;
+}
+
+const char *isr_status_str(isr_status st)
+{
+    switch (st) {
+    case ISR_OK: return "success";
+    case ISR_ERR_USAGE: return "usage error";
+    case ISR_ERR_INPUT: return "bad input";
+    case ISR_ERR_CRS: return "CRS error";
+    case ISR_ERR_MEMORY: return "out of memory";
+    case ISR_ERR_IO: return "cannot write output";
+    case ISR_ERR_INTERRUPTED: return "interrupted";
+    case ISR_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
+
+const char *isr_version(void) { return ISR_VERSION; }
+
+/* Written once under call_once and read-only afterwards: the libraries' versions do not
+ * change while the process runs. */
+static char version_full[256];
+
+static void version_full_build(void)
+{
+    curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+    snprintf(version_full, sizeof version_full,
+             "isoreach %s (GDAL %s, PROJ %s, GEOS %s, libcurl %s)", ISR_VERSION,
+             GDALVersionInfo("RELEASE_NAME"), proj_info().version, GEOSversion(),
+             cv ? cv->version : "?");
+}
+
+const char *isr_version_full(void)
+{
+    static once_flag once = ONCE_FLAG_INIT;
+    call_once(&once, version_full_build);
+    return version_full;
+}

@@ -1,0 +1,71 @@
+/*
+ * grid.c — the analysis raster: extent, resolution, cell addressing and the memory check.
+ *
+ * A grid is square cells of cell_m in the analysis CRS, its edges snapped to multiples of
+ * cell_m so that every run at one resolution shares cell edges (outputs of different runs
+ * overlay exactly). Engine arrays carry ISR_PAD barrier cells around it (see internal.h).
+ * Before anything is allocated the working memory is estimated, as GRASS r.cost does, and a
+ * grid that would not fit is refused with the figure and the flag that changes it.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, double xmax,
+                         double ymax, double cell_m, const char *wkt, double bytes_per_cell,
+                         double max_mb)
+{
+    memset(g, 0, sizeof *g);
+    if (!(cell_m > 0) || !isfinite(cell_m))
+        return isr_fail(ctx, ISR_ERR_USAGE, "--resolution must be a positive number of metres");
+    if (!(xmax > xmin) || !(ymax > ymin))
+        return isr_fail(ctx, ISR_ERR_INPUT, "the region has an empty extent");
+    double x0 = floor(xmin / cell_m) * cell_m, x1 = ceil(xmax / cell_m) * cell_m;
+    double y0 = floor(ymin / cell_m) * cell_m, y1 = ceil(ymax / cell_m) * cell_m;
+    double nx = round((x1 - x0) / cell_m), ny = round((y1 - y0) / cell_m);
+    double cells = (nx + 2 * ISR_PAD) * (ny + 2 * ISR_PAD);
+    double mb = cells * bytes_per_cell / (1024.0 * 1024.0);
+    if (nx > 1e6 || ny > 1e6 || cells > 4.0e9 || mb > max_mb)
+        return isr_fail(ctx, ISR_ERR_MEMORY,
+                        "a %.0f m grid over the region is %.0f x %.0f cells and would need about "
+                        "%.0f MB of memory, more than the %.0f MB allowed: use a coarser "
+                        "--resolution or raise --max-memory",
+                        cell_m, nx, ny, mb, max_mb);
+    g->x0 = x0;
+    g->y0 = y1;
+    g->cell_m = cell_m;
+    g->nx = (int)nx;
+    g->ny = (int)ny;
+    g->wkt = strdup(wkt ? wkt : "");
+    if (!g->wkt)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    return ISR_OK;
+}
+
+void isr_grid_clear(isr_grid *g)
+{
+    free(g->wkt);
+    g->wkt = NULL;
+}
+
+int isr_grid_cell_of(const isr_grid *g, double x, double y, int *col, int *row)
+{
+    double c = floor((x - g->x0) / g->cell_m), r = floor((g->y0 - y) / g->cell_m);
+    if (c < 0 || r < 0 || c >= g->nx || r >= g->ny)
+        return 0;
+    *col = (int)c;
+    *row = (int)r;
+    return 1;
+}
+
+void isr_grid_geotransform(const isr_grid *g, double gt[6])
+{
+    gt[0] = g->x0;
+    gt[1] = g->cell_m;
+    gt[2] = 0;
+    gt[3] = g->y0;
+    gt[4] = 0;
+    gt[5] = -g->cell_m;
+}

@@ -1,0 +1,250 @@
+/*
+ * internal.h — the engine's modules as seen by each other and by the white-box tests.
+ * Not installed and not used by the CLI, which sees only isoreach.h.
+ *
+ * Units: internal times are seconds (float or double), lengths metres, speeds km/h only at
+ * the boundary where options are read. Grids are row-major, row 0 at the top (north).
+ */
+#ifndef ISR_INTERNAL_H
+#define ISR_INTERNAL_H
+
+#include "isoreach.h"
+
+#include <geos_c.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#define ISR_VERSION "0.1.0"
+
+#if defined(__GNUC__)
+#define ISR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define ISR_PRINTF(a, b)
+#endif
+
+/* ---- context.c ------------------------------------------------------------------------ */
+
+/* Records `fmt…` as the context's error message (the first failure of a run wins when
+ * workers fail together) and returns `st`, so callers write `return isr_fail(...)`. */
+isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);
+/* Like isr_fail, with GDAL's last error message appended when there is one. */
+isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);
+void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...) ISR_PRINTF(3, 4);
+void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
+int isr_cancelled(const isr_ctx *ctx);
+/* Clears the error message and cancel flag at the start of a public call. */
+void isr_ctx_reset(isr_ctx *ctx);
+/* Routes GDAL messages of the calling thread to the context (warnings logged at debug
+ * level, nothing printed) until isr_gdal_errors_pop(). Call once per thread per API entry. */
+void isr_gdal_errors_push(isr_ctx *ctx);
+void isr_gdal_errors_pop(void);
+
+/* A GEOS context for one thread, with its last error or notice kept for messages. */
+typedef struct isr_geos {
+    GEOSContextHandle_t h;
+    char msg[512];
+} isr_geos;
+void isr_geos_init(isr_geos *g);
+void isr_geos_finish(isr_geos *g);
+
+/* Formatted string in new memory (NULL when out of memory); free with free(). */
+char *isr_strdup_printf(const char *fmt, ...) ISR_PRINTF(1, 2);
+
+/* ---- crs.c ---------------------------------------------------------------------------- */
+
+/* An Albers equal-area CRS fitted to a lon/lat box (standard parallels at 1/6 and 5/6 of
+ * the latitude range, centred on the box), built with PROJ. Returns a new OSR handle. */
+OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double lat_min,
+                                           double lon_max, double lat_max);
+/* The CRS from a user definition ("EPSG:3857", WKT, PROJ string), or NULL with an error. */
+OGRSpatialReferenceH isr_crs_from_user(isr_ctx *ctx, const char *def);
+/* WGS 84 with longitude, latitude axis order (as GeoJSON and most data use it). */
+OGRSpatialReferenceH isr_crs_wgs84(void);
+/* Whether the CRS preserves area (Albers, Lambert azimuthal/cylindrical equal-area…). */
+int isr_crs_is_equal_area(OGRSpatialReferenceH srs);
+
+/* ---- grid.c --------------------------------------------------------------------------- */
+
+/* The analysis raster: nx × ny square cells of `cell_m`, top-left corner (x0, y0).
+ * Engine arrays over it are padded by ISR_PAD cells of barrier on every side so that the
+ * cost-distance kernel needs no bounds checks: padded width nx + 2·ISR_PAD. */
+#define ISR_PAD 2
+typedef struct isr_grid {
+    double x0, y0, cell_m;
+    int nx, ny;
+    char *wkt; /* the analysis CRS */
+} isr_grid;
+
+/* A grid covering [xmin,xmax]×[ymin,ymax], snapped outwards to multiples of cell_m so
+ * that runs at one resolution share cell edges. Fails on a bad resolution or a grid larger
+ * than `max_mb` of working memory (bytes_per_cell per cell), naming the figure. */
+isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, double xmax,
+                         double ymax, double cell_m, const char *wkt, double bytes_per_cell,
+                         double max_mb);
+void isr_grid_clear(isr_grid *g);
+static inline int isr_grid_pw(const isr_grid *g) { return g->nx + 2 * ISR_PAD; }
+static inline int isr_grid_ph(const isr_grid *g) { return g->ny + 2 * ISR_PAD; }
+static inline size_t isr_grid_pcells(const isr_grid *g)
+{
+    return (size_t)isr_grid_pw(g) * (size_t)isr_grid_ph(g);
+}
+/* Padded index of unpadded cell (col,row). */
+static inline size_t isr_grid_pidx(const isr_grid *g, int col, int row)
+{
+    return (size_t)(row + ISR_PAD) * (size_t)isr_grid_pw(g) + (size_t)(col + ISR_PAD);
+}
+/* The cell containing (x,y); returns 0 when outside the grid. */
+int isr_grid_cell_of(const isr_grid *g, double x, double y, int *col, int *row);
+void isr_grid_geotransform(const isr_grid *g, double gt[6]);
+
+/* ---- costdist.c: the hot loop, plain arrays, no I/O ----------------------------------- */
+
+typedef struct isr_seed {
+    uint32_t idx; /* padded cell index */
+    float t_s;    /* time at the cell centre, seconds */
+} isr_seed;
+
+/* Scratch memory of one worker, reused across runs: the heap and the list of cells set. */
+typedef struct isr_cd_work {
+    void *heap;
+    size_t heap_cap;
+    uint32_t *touched;
+    size_t ntouched, touched_cap;
+} isr_cd_work;
+
+/* Bounded multi-source shortest paths on a padded grid of width `pw` with 16-neighbour
+ * moves (orthogonal, diagonal, knight). `fric` is seconds per metre per padded cell, +INF
+ * a barrier (the padding must be +INF). `time_s` must hold +INF in every cell on entry
+ * (only cells listed in work->touched are written, so a caller resets just those). Cells
+ * later than `budget_s` stay +INF. Returns 0, or -1 when out of memory. */
+int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
+                 size_t nseeds, float budget_s, float *time_s, isr_cd_work *work);
+void isr_cd_work_free(isr_cd_work *w);
+
+/* ---- rail.c --------------------------------------------------------------------------- */
+
+typedef struct isr_rail_net isr_rail_net;
+
+typedef struct isr_rail_params {
+    double dwell_s, transfer_s;
+    isr_wait wait;
+    isr_direction direction;
+} isr_rail_params;
+
+isr_rail_net *isr_rail_net_new(void);
+void isr_rail_net_free(isr_rail_net *net);
+/* Adds a station at analysis coordinates; returns its index, or -1 when out of memory. */
+int isr_rail_net_add_station(isr_rail_net *net, const char *id, const char *name, double x,
+                             double y, int hub);
+/* Adds a line calling at `nstops` stations in order, with `run_s[i]` seconds from stop i
+ * to i+1, and the headways (minutes) of trains in the stop order and against it. */
+isr_status isr_rail_net_add_line(isr_ctx *ctx, isr_rail_net *net, const char *id,
+                                 const char *name, int nstops, const int *stops,
+                                 const double *run_s, double headway_fwd_min,
+                                 double headway_back_min);
+int isr_rail_net_nstations(const isr_rail_net *net);
+int isr_rail_net_nlines(const isr_rail_net *net);
+int isr_rail_net_find(const isr_rail_net *net, const char *id); /* -1 if absent */
+const char *isr_rail_station_id(const isr_rail_net *net, int s);
+const char *isr_rail_station_name(const isr_rail_net *net, int s);
+void isr_rail_station_xy(const isr_rail_net *net, int s, double *x, double *y);
+int isr_rail_station_is_hub(const isr_rail_net *net, int s);
+/* Fastest travel time in seconds between `hub` and every station (from the hub, or to it
+ * with ISR_TO_HUB): boarding wait, rides, dwell and transfers. +INF where unreachable.
+ * `out` holds nstations values. Thread-safe on a shared network. */
+isr_status isr_rail_search(isr_ctx *ctx, const isr_rail_net *net, const isr_rail_params *p,
+                           int hub, double *out);
+
+/* ---- network.c: the rail network from OGR layers -------------------------------------- */
+
+/* Reads stations and lines (already opened, any CRS), transforms them into `srs`, snaps
+ * stations within opt->snap_m of each line, orders them along it and derives run times
+ * from the minutes field or length ÷ speed. Stations on no line are warned about. */
+isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
+                            isr_rail_net **out);
+
+/* ---- vector_io.c ---------------------------------------------------------------------- */
+
+typedef struct isr_layer {
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    char *what; /* "stations 'path' layer 'name'", for messages */
+} isr_layer;
+
+/* Opens `path` (a file or an http(s) URL) and the named layer (NULL: the first). `role`
+ * ("boundaries", "stations"…) names the input in messages. Fails when the source cannot be
+ * opened, the layer is missing or empty, it has no CRS, or its geometry type is not
+ * `want` (wkbPoint, wkbLineString, wkbPolygon; multi-types accepted). */
+isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
+                          const char *layer, OGRwkbGeometryType want);
+void isr_layer_close(isr_layer *l);
+/* The index of a field, failing with a message listing the layer's fields when absent or
+ * (when `numeric`) not a number. */
+isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name, int numeric,
+                           int *idx);
+/* A transformation from the layer's CRS into `dst` (traditional lon/lat order), or NULL
+ * with a message. */
+OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, const isr_layer *l,
+                                                    OGRSpatialReferenceH dst);
+/* The layer's extent in WGS 84 lon/lat. */
+isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4]);
+
+/* ---- boundaries.c --------------------------------------------------------------------- */
+
+/* Admin unit polygons in the analysis CRS, repaired (GEOS MakeValid via OGR). */
+typedef struct isr_units {
+    int n;
+    OGRGeometryH *geom;
+    int ninvalid, nrepaired;
+    double xmin, ymin, xmax, ymax;
+} isr_units;
+isr_status isr_units_load(isr_ctx *ctx, const isr_layer *l, OGRSpatialReferenceH srs,
+                          isr_units *u);
+void isr_units_clear(isr_units *u);
+
+/* ---- friction.c ----------------------------------------------------------------------- */
+
+/* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` inside the
+ * units, barrier outside; with `raster` given, its values warped onto the grid replace the
+ * base value (its nodata cells become barriers). Returns a new array (free()). */
+isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                              double base_spm, const char *raster, float **out);
+
+/* ---- raster_io.c ---------------------------------------------------------------------- */
+
+/* Writes a band as a Cloud-Optimized GeoTIFF (deflate, internal overviews) at `path` via a
+ * temporary name. `data` covers the window (col0,row0,w,h) of the grid, type GDT_Float32,
+ * GDT_Int16 or GDT_UInt16. `meta` is a NULL-terminated list of "KEY=VALUE". */
+isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int col0, int row0,
+                         int w, int h, GDALDataType type, const void *data, double nodata,
+                         const char *band_desc, const char *unit, char **meta,
+                         const char *resampling);
+
+/* ---- files.c -------------------------------------------------------------------------- */
+
+isr_status isr_mkdirs(isr_ctx *ctx, const char *path);
+/* A temporary name beside `path` for this process ("dir/.name.part-PID"). New string. */
+char *isr_tmp_name(const char *path);
+/* Renames tmp → path; on failure removes tmp and fails naming `path`. */
+isr_status isr_commit_file(isr_ctx *ctx, const char *tmp, const char *path);
+int isr_file_exists(const char *path);
+
+/* ---- strbuf.c ------------------------------------------------------------------------- */
+
+/* A growing string; `oom` is set (and further appends ignored) when memory runs out. */
+typedef struct isr_sb {
+    char *s;
+    size_t len, cap;
+    int oom;
+} isr_sb;
+void isr_sb_printf(isr_sb *b, const char *fmt, ...) ISR_PRINTF(2, 3);
+/* Returns the string (caller frees) or NULL after an allocation failure; resets `b`. */
+char *isr_sb_take(isr_sb *b);
+
+/* ---- timing ----------------------------------------------------------------------------- */
+double isr_now_s(void); /* monotonic seconds */
+
+#endif /* ISR_INTERNAL_H */

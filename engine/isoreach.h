@@ -1,0 +1,175 @@
+/*
+ * isoreach.h — the public API of libisoreach, the 1-hour commuting circle engine.
+ *
+ * One header, opaque handles, every symbol prefixed `isr_`. Every fallible call returns an
+ * isr_status; on failure the reason (naming the file, layer, feature or field) is kept on
+ * the context and read with isr_ctx_errmsg(). The engine never prints and never exits: it
+ * reports through the logger and progress callbacks the host installs on the context.
+ *
+ * Typical use (this is all the `isoreach` command line does):
+ *
+ *     isr_ctx *ctx = isr_ctx_new();
+ *     isr_options opt;
+ *     isr_options_init(&opt);
+ *     if (isr_options_parse(ctx, &opt, argc, argv) != ISR_OK || isr_run(ctx, &opt) != ISR_OK)
+ *         fprintf(stderr, "isoreach: %s\n", isr_ctx_errmsg(ctx));
+ *     isr_options_clear(&opt);
+ *     isr_ctx_free(ctx);
+ */
+#ifndef ISOREACH_H
+#define ISOREACH_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status of every fallible call. */
+typedef enum isr_status {
+    ISR_OK = 0,
+    ISR_ERR_USAGE,       /* a bad option, flag value or argument */
+    ISR_ERR_INPUT,       /* an input file, layer, feature or field is missing or wrong */
+    ISR_ERR_CRS,         /* a CRS is missing, unknown or cannot be transformed */
+    ISR_ERR_MEMORY,      /* out of memory, or the job would need more than allowed */
+    ISR_ERR_IO,          /* an output could not be written */
+    ISR_ERR_INTERRUPTED, /* the run was cancelled (isr_ctx_cancel) */
+    ISR_ERR_INTERNAL     /* a library call failed unexpectedly */
+} isr_status;
+
+/* A short, static English description of a status ("bad input", …). Never NULL. */
+const char *isr_status_str(isr_status status);
+
+/* The library version ("0.1.0"), static. */
+const char *isr_version(void);
+
+/* Versions of isoreach and the libraries it was built against and runs with, one line
+ * ("isoreach 0.1.0 (GDAL 3.6.2, PROJ 9.1.1, GEOS 3.11.1, libcurl 7.88.1)"). Static. */
+const char *isr_version_full(void);
+
+/* ---------------------------------------------------------------------------------------
+ * Context: the error message, logging and progress of one caller. A context may be used by
+ * one host thread at a time; the engine's worker threads report through it safely.
+ */
+typedef struct isr_ctx isr_ctx;
+
+typedef enum isr_log_level { ISR_LOG_DEBUG, ISR_LOG_INFO, ISR_LOG_WARN } isr_log_level;
+
+/* Called for each log message (a whole sentence, no trailing newline). */
+typedef void (*isr_log_fn)(void *user, isr_log_level level, const char *msg);
+
+/* Called as long steps progress: `stage` names the step ("loading", "hubs", "products"),
+ * `done` of `total` units are complete. Called from the host thread and from workers, but
+ * never from two threads at once. */
+typedef void (*isr_progress_fn)(void *user, const char *stage, size_t done, size_t total);
+
+/* A new context; NULL only when out of memory. Free with isr_ctx_free(). */
+isr_ctx *isr_ctx_new(void);
+
+/* Frees the context. isr_ctx_free(NULL) is a no-op. */
+void isr_ctx_free(isr_ctx *ctx);
+
+/* The message of the last failure on this context ("" if none). Borrowed: valid until the
+ * next call that uses the context. */
+const char *isr_ctx_errmsg(const isr_ctx *ctx);
+
+/* Installs the logger (NULL: messages are dropped) and the minimum level delivered. */
+void isr_ctx_set_logger(isr_ctx *ctx, isr_log_fn fn, void *user, isr_log_level min_level);
+
+/* Installs the progress callback (NULL: none). */
+void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user);
+
+/* Asks a running isr_run() to stop as soon as it can; safe to call from a signal handler.
+ * The run then returns ISR_ERR_INTERRUPTED and leaves no partial output files. */
+void isr_ctx_cancel(isr_ctx *ctx);
+
+/* ---------------------------------------------------------------------------------------
+ * Options of a run. A plain struct: fill it with isr_options_init(), then set fields or
+ * parse a command line with isr_options_parse(). String fields are borrowed (they must
+ * outlive the run) unless set by isr_options_parse, which copies; isr_options_clear()
+ * frees what the options own.
+ */
+typedef enum isr_wait { ISR_WAIT_HALF_HEADWAY, ISR_WAIT_NONE } isr_wait;
+typedef enum isr_direction { ISR_FROM_HUB, ISR_TO_HUB } isr_direction;
+
+typedef struct isr_options {
+    /* Inputs: any OGR source (a path, or an http(s) URL). */
+    const char *boundaries;       /* polygons of admin units (default: the embedded sample) */
+    const char *stations;         /* points: rail stations */
+    const char *lines;            /* linestrings: rail lines */
+    const char *boundaries_layer; /* layer names; NULL: the source's first layer */
+    const char *stations_layer;
+    const char *lines_layer;
+    const char *friction;         /* optional raster: seconds per metre, nodata = barrier */
+
+    /* Field names. */
+    const char *station_id_field;   /* default "id" */
+    const char *station_name_field; /* default "name" */
+    const char *hub_field;          /* default "hub" (non-zero: a hub) */
+    const char *line_name_field;    /* default "name" */
+    const char *line_speed_field;   /* default "speed_kmh" */
+    const char *line_headway_field; /* default "headway" (minutes) */
+    const char *line_minutes_field; /* default "minutes" ("17;8;;12": run minutes per stop
+                                       pair, blank where unknown); absent field: none */
+
+    const char *hubs; /* comma-separated station ids; NULL: every station flagged hub */
+
+    double budget_min;       /* time budget, minutes (default 60) */
+    double resolution_m;     /* cell size, metres (default 250) */
+    const char *crs;         /* analysis CRS (any PROJ/GDAL definition); NULL: fitted Albers */
+    double egress_speed_kmh; /* local travel speed (default 20) */
+    double detour;           /* local route length ÷ straight line (default 1.3) */
+    double dwell_min;        /* dwell at each intermediate stop (default 2) */
+    double transfer_min;     /* walking and buffer to change lines (default 6) */
+    isr_wait wait;           /* boarding wait (default half the headway) */
+    isr_direction direction; /* from the hub (default) or to it */
+    double snap_m;           /* stations within this distance of a line are its stops (500) */
+    double max_memory_mb;    /* refuse grids needing more than this (default 16384) */
+    int threads;             /* worker threads; 0: one per core */
+    const char *out;         /* output folder (default "out") */
+    int quiet;               /* no progress reports */
+    int overwrite;           /* recompute hubs whose outputs exist (default: skip them) */
+
+    void *owned_; /* private: strings the options own */
+} isr_options;
+
+/* Sets every field to its default. The input fields point at the embedded sample when the
+ * engine was built from the source tree (ISR_SAMPLE_DIR), else NULL. */
+void isr_options_init(isr_options *opt);
+
+/* Parses `isoreach run` flags (argv[0] is the subcommand name and is skipped). Unknown
+ * flags, missing values and out-of-range numbers fail with ISR_ERR_USAGE and a message
+ * naming the flag. Strings are copied into the options. */
+isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
+
+/* The help text of `isoreach run`: every flag, its default and its unit. Static. */
+const char *isr_options_help(void);
+
+/* Frees what the options own; the struct may be reused after isr_options_init(). */
+void isr_options_clear(isr_options *opt);
+
+/* ---------------------------------------------------------------------------------------
+ * Running.
+ */
+
+/* The main job: loads the inputs, builds the grid, friction and rail network, then for
+ * every hub (in parallel) runs the rail search and the grid cost-distance, and writes
+ *   OUT/hubs/<station id>/travel_time.tif   (COG, Float32 minutes, nodata past the budget)
+ *   OUT/region/nearest_hub_time.tif, nearest_hub.tif (+ .csv lookup), hubs_within.tif
+ *   OUT/run.json                             (parameters, inputs, versions, timings)
+ * Every file is written under a temporary name and renamed when complete. Hubs whose
+ * travel_time.tif exists with the same settings are skipped unless opt->overwrite. */
+isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
+
+/* A text summary of any OGR source: driver, layers, geometry type, CRS, feature count,
+ * fields, extent and how many geometries are invalid. On success *text is a new string
+ * the caller frees with isr_free(). */
+isr_status isr_info(isr_ctx *ctx, const char *path, char **text);
+
+/* Frees memory the engine returned to the caller (e.g. isr_info's text). NULL is a no-op. */
+void isr_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ISOREACH_H */

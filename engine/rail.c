@@ -1,0 +1,322 @@
+/*
+ * rail.c — the rail network and the rail search.
+ *
+ * The network is a list of stations and of lines, each line an ordered list of stops with
+ * run times and a headway per direction. The search runs Dijkstra over a small event
+ * graph: one node per station, plus one "arrived at stop i on line l travelling in
+ * direction d" node per stop and direction. Edges:
+ *   board   station(s_i) → arrive(l, i±1, d): transfer + wait(l, d) + run
+ *   ride    arrive(l, i, d) → arrive(l, i±1, d): dwell + run   (passing through stop i)
+ *   alight  arrive(l, i, d) → station(s_i): 0
+ * Every trip starts with exactly one boarding at its first station, so charging the
+ * transfer on every boarding shifts every path by the same constant; the search
+ * subtracts it again (exact, and no special "origin" node is needed). Towards the hub the
+ * same graph is searched on reversed edges.
+ *
+ * Invariants: a search only reads the network (it builds its own graph for its own
+ * parameters), so threads may search one network concurrently once it is loaded. Cost:
+ * O(E log V) per search with V = stations + 2·stops: well under a millisecond for a region,
+ * so the graph is rebuilt per search rather than cached.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct station {
+    char *id, *name;
+    double x, y;
+    int hub;
+} station;
+
+typedef struct line {
+    char *id, *name;
+    int nstops;
+    int *stops;
+    double *run_s;
+    double headway_min[2]; /* [0] in stop order, [1] against it */
+} line;
+
+struct isr_rail_net {
+    station *st;
+    int nst, cap_st;
+    line *ln;
+    int nln, cap_ln;
+};
+
+isr_rail_net *isr_rail_net_new(void)
+{
+    isr_rail_net *net = calloc(1, sizeof *net);
+    return net;
+}
+
+void isr_rail_net_free(isr_rail_net *net)
+{
+    if (!net)
+        return;
+    for (int i = 0; i < net->nst; i++) {
+        free(net->st[i].id);
+        free(net->st[i].name);
+    }
+    for (int i = 0; i < net->nln; i++) {
+        free(net->ln[i].id);
+        free(net->ln[i].name);
+        free(net->ln[i].stops);
+        free(net->ln[i].run_s);
+    }
+    free(net->st);
+    free(net->ln);
+    free(net);
+}
+
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+
+int isr_rail_net_add_station(isr_rail_net *net, const char *id, const char *name, double x,
+                             double y, int hub)
+{
+    if (net->nst == net->cap_st) {
+        int nc = net->cap_st ? 2 * net->cap_st : 64;
+        station *p = realloc(net->st, (size_t)nc * sizeof *p);
+        if (!p)
+            return -1;
+        net->st = p;
+        net->cap_st = nc;
+    }
+    station *s = &net->st[net->nst];
+    s->id = dup_or_empty(id);
+    s->name = dup_or_empty(name);
+    if (!s->id || !s->name) {
+        free(s->id);
+        free(s->name);
+        return -1;
+    }
+    s->x = x;
+    s->y = y;
+    s->hub = hub;
+    return net->nst++;
+}
+
+isr_status isr_rail_net_add_line(isr_ctx *ctx, isr_rail_net *net, const char *id,
+                                 const char *name, int nstops, const int *stops,
+                                 const double *run_s, double headway_fwd_min,
+                                 double headway_back_min)
+{
+    if (nstops < 2)
+        return isr_fail(ctx, ISR_ERR_INPUT, "line '%s' has %d stop(s); a line needs two", id,
+                        nstops);
+    if (!(headway_fwd_min > 0) || !(headway_back_min > 0))
+        return isr_fail(ctx, ISR_ERR_INPUT, "line '%s': headway must be positive minutes", id);
+    for (int i = 0; i < nstops; i++)
+        if (stops[i] < 0 || stops[i] >= net->nst)
+            return isr_fail(ctx, ISR_ERR_INTERNAL, "line '%s': bad stop index", id);
+    for (int i = 0; i + 1 < nstops; i++)
+        if (!(run_s[i] >= 0) || !isfinite(run_s[i]))
+            return isr_fail(ctx, ISR_ERR_INPUT, "line '%s': run time from stop %d is not valid",
+                            id, i + 1);
+    if (net->nln == net->cap_ln) {
+        int nc = net->cap_ln ? 2 * net->cap_ln : 16;
+        line *p = realloc(net->ln, (size_t)nc * sizeof *p);
+        if (!p)
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory adding line '%s'", id);
+        net->ln = p;
+        net->cap_ln = nc;
+    }
+    line *l = &net->ln[net->nln];
+    l->id = dup_or_empty(id);
+    l->name = dup_or_empty(name);
+    l->nstops = nstops;
+    l->stops = malloc((size_t)nstops * sizeof *l->stops);
+    l->run_s = malloc((size_t)(nstops - 1) * sizeof *l->run_s);
+    if (!l->id || !l->name || !l->stops || !l->run_s) {
+        free(l->id);
+        free(l->name);
+        free(l->stops);
+        free(l->run_s);
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory adding line '%s'", id);
+    }
+    memcpy(l->stops, stops, (size_t)nstops * sizeof *stops);
+    memcpy(l->run_s, run_s, (size_t)(nstops - 1) * sizeof *run_s);
+    l->headway_min[0] = headway_fwd_min;
+    l->headway_min[1] = headway_back_min;
+    net->nln++;
+    return ISR_OK;
+}
+
+int isr_rail_net_nstations(const isr_rail_net *net) { return net->nst; }
+int isr_rail_net_nlines(const isr_rail_net *net) { return net->nln; }
+
+int isr_rail_net_find(const isr_rail_net *net, const char *id)
+{
+    for (int i = 0; i < net->nst; i++)
+        if (strcmp(net->st[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+const char *isr_rail_station_id(const isr_rail_net *net, int s) { return net->st[s].id; }
+const char *isr_rail_station_name(const isr_rail_net *net, int s) { return net->st[s].name; }
+int isr_rail_station_is_hub(const isr_rail_net *net, int s) { return net->st[s].hub; }
+void isr_rail_station_xy(const isr_rail_net *net, int s, double *x, double *y)
+{
+    *x = net->st[s].x;
+    *y = net->st[s].y;
+}
+
+/* ---- the event graph -------------------------------------------------------------------- */
+
+typedef struct edge {
+    int from, to;
+    double w;
+} edge;
+
+typedef struct graph {
+    int nnodes, nedges;
+    edge *e;
+} graph;
+
+static int add_edge(graph *g, int *cap, int from, int to, double w)
+{
+    if (g->nedges == *cap) {
+        int nc = *cap ? 2 * *cap : 256;
+        edge *p = realloc(g->e, (size_t)nc * sizeof *p);
+        if (!p)
+            return -1;
+        g->e = p;
+        *cap = nc;
+    }
+    g->e[g->nedges++] = (edge){from, to, w};
+    return 0;
+}
+
+/* Builds the edge list for the given parameters. Node numbering: stations 0..nst-1, then
+ * for each line its stops × 2 directions. */
+static int build_graph(const isr_rail_net *net, const isr_rail_params *p, graph *g)
+{
+    int cap = 0;
+    g->e = NULL;
+    g->nedges = 0;
+    int base = net->nst;
+    for (int li = 0; li < net->nln; li++) {
+        const line *l = &net->ln[li];
+        for (int d = 0; d < 2; d++) {
+            double wait = p->wait == ISR_WAIT_HALF_HEADWAY ? l->headway_min[d] * 30.0 : 0.0;
+            int node0 = base + d * l->nstops;
+            for (int k = 1; k < l->nstops; k++) {
+                /* k-th stop visited in this direction; its position on the line: */
+                int pos = d == 0 ? k : l->nstops - 1 - k;
+                int prev = d == 0 ? pos - 1 : pos + 1;
+                double run = l->run_s[d == 0 ? prev : pos];
+                int a_prev = node0 + prev, a_here = node0 + pos;
+                if (add_edge(g, &cap, l->stops[prev], a_here, p->transfer_s + wait + run) ||
+                    (k >= 2 && add_edge(g, &cap, a_prev, a_here, p->dwell_s + run)) ||
+                    add_edge(g, &cap, a_here, l->stops[pos], 0.0))
+                    return -1;
+            }
+        }
+        base += 2 * l->nstops;
+    }
+    g->nnodes = base;
+    return 0;
+}
+
+typedef struct qnode {
+    double t;
+    int node;
+} qnode;
+
+static void q_push(qnode *h, int *n, double t, int node)
+{
+    int i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2].t > t) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = (qnode){t, node};
+}
+
+static qnode q_pop(qnode *h, int *n)
+{
+    qnode top = h[0], last = h[--(*n)];
+    int i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1].t < h[c].t)
+            c++;
+        if (last.t <= h[c].t)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = last;
+    return top;
+}
+
+isr_status isr_rail_search(isr_ctx *ctx, const isr_rail_net *net, const isr_rail_params *p,
+                           int hub, double *out)
+{
+    if (hub < 0 || hub >= net->nst)
+        return isr_fail(ctx, ISR_ERR_INTERNAL, "rail search: bad hub index %d", hub);
+    graph g;
+    if (build_graph(net, p, &g)) {
+        free(g.e);
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory building the rail graph");
+    }
+    int reverse = p->direction == ISR_TO_HUB;
+    /* CSR adjacency in the search direction */
+    int *start = calloc((size_t)g.nnodes + 1, sizeof *start);
+    int *to = malloc(((size_t)g.nedges + 1) * sizeof *to);
+    double *w = malloc(((size_t)g.nedges + 1) * sizeof *w);
+    double *dist = malloc((size_t)g.nnodes * sizeof *dist);
+    qnode *heap = malloc(((size_t)g.nedges + 1) * sizeof *heap);
+    isr_status st = ISR_OK;
+    if (!start || !to || !w || !dist || !heap) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory in the rail search");
+        goto cleanup;
+    }
+    for (int e = 0; e < g.nedges; e++)
+        start[(reverse ? g.e[e].to : g.e[e].from) + 1]++;
+    for (int v = 0; v < g.nnodes; v++)
+        start[v + 1] += start[v];
+    for (int e = 0; e < g.nedges; e++) {
+        int u = reverse ? g.e[e].to : g.e[e].from;
+        int k = start[u]++;
+        to[k] = reverse ? g.e[e].from : g.e[e].to;
+        w[k] = g.e[e].w;
+    }
+    for (int v = g.nnodes; v > 0; v--) /* undo the fill's shift */
+        start[v] = start[v - 1];
+    start[0] = 0;
+
+    for (int v = 0; v < g.nnodes; v++)
+        dist[v] = INFINITY;
+    int hn = 0;
+    dist[hub] = 0.0;
+    q_push(heap, &hn, 0.0, hub);
+    while (hn > 0) {
+        qnode q = q_pop(heap, &hn);
+        if (q.t > dist[q.node])
+            continue;
+        for (int k = start[q.node]; k < start[q.node + 1]; k++) {
+            double nt = q.t + w[k];
+            if (nt < dist[to[k]]) {
+                dist[to[k]] = nt;
+                q_push(heap, &hn, nt, to[k]);
+            }
+        }
+    }
+    for (int s = 0; s < net->nst; s++)
+        out[s] = s == hub ? 0.0 : dist[s] - p->transfer_s; /* INF stays INF */
+
+cleanup:
+    free(g.e);
+    free(start);
+    free(to);
+    free(w);
+    free(dist);
+    free(heap);
+    return st;
+}

@@ -1,0 +1,695 @@
+/*
+ * run.c — the main job: load, build the shared model, run every hub in parallel, write the
+ * per-hub rasters and the region products.
+ *
+ * Shared inputs (grid, friction, rail network) are read-only once built. Each worker owns
+ * its time array (the whole padded grid, +INF outside the cells its last search touched),
+ * its heap and its GDAL datasets, and pulls hub numbers from an atomic counter. Region
+ * accumulators (minimum time, nearest hub, hub count) are merged under one mutex from the
+ * touched cells only; the merge is order-independent (ties go to the lower hub number), so
+ * outputs are identical whatever the thread count. Per-hub rasters are cropped to the cells
+ * reached, on the region grid's cell edges.
+ */
+#include "internal.h"
+
+#include <cpl_conv.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+#include <unistd.h>
+
+#define TIME_NODATA (-9999.0)
+#define HUB_NODATA (-1)
+#define COUNT_NODATA 65535
+
+typedef struct hub_result {
+    int station;
+    int stations_reached; /* by rail within the budget, the hub included */
+    size_t cells;
+    double seconds;
+    int skipped; /* outputs existed with the same settings */
+} hub_result;
+
+typedef struct job {
+    isr_ctx *ctx;
+    const isr_options *opt;
+    const isr_grid *grid;
+    const float *fric;
+    const isr_rail_net *net;
+    isr_rail_params rp;
+    const int *hubs;
+    int nhubs;
+    const char *settings;
+    char *hubs_dir;
+    atomic_int next;
+    atomic_int done;
+    atomic_int failed; /* the isr_status of the first failing worker, or 0 */
+    mtx_t merge_lock;
+    float *best_t;      /* nx·ny, minutes, +INF where no hub reaches */
+    int16_t *best_hub;  /* nx·ny, hub number or HUB_NODATA */
+    uint16_t *count;    /* nx·ny */
+    hub_result *results;
+} job;
+
+/* ---- one hub ------------------------------------------------------------------------------ */
+
+/* Reads a hub raster written by an earlier run with the same settings into `time_s`
+ * (padded, seconds); returns 0 when it cannot be used. */
+static int load_existing(job *jb, const char *path, float *time_s, isr_cd_work *w)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        return 0;
+    const char *s = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
+    double gt[6];
+    int ok = s && strcmp(s, jb->settings) == 0 && GDALGetGeoTransform(ds, gt) == CE_None;
+    int col0 = 0, row0 = 0, w_ = GDALGetRasterXSize(ds), h_ = GDALGetRasterYSize(ds);
+    const isr_grid *g = jb->grid;
+    if (ok) {
+        col0 = (int)lround((gt[0] - g->x0) / g->cell_m);
+        row0 = (int)lround((g->y0 - gt[3]) / g->cell_m);
+        ok = fabs(gt[1] - g->cell_m) < 1e-6 * g->cell_m && col0 >= 0 && row0 >= 0 &&
+             col0 + w_ <= g->nx && row0 + h_ <= g->ny;
+    }
+    float *buf = ok ? malloc((size_t)w_ * (size_t)h_ * sizeof *buf) : NULL;
+    if (buf && GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, w_, h_, buf, w_, h_,
+                            GDT_Float32, 0, 0) == CE_None) {
+        w->ntouched = 0;
+        for (int r = 0; r < h_; r++)
+            for (int c = 0; c < w_; c++) {
+                float v = buf[(size_t)r * (size_t)w_ + (size_t)c];
+                if (v == (float)TIME_NODATA)
+                    continue;
+                size_t k = isr_grid_pidx(g, col0 + c, row0 + r);
+                if (w->ntouched == w->touched_cap) {
+                    size_t nc = w->touched_cap ? 2 * w->touched_cap : 4096;
+                    uint32_t *p = realloc(w->touched, nc * sizeof *p);
+                    if (!p) {
+                        ok = 0;
+                        break;
+                    }
+                    w->touched = p;
+                    w->touched_cap = nc;
+                }
+                w->touched[w->ntouched++] = (uint32_t)k;
+                time_s[k] = v * 60.0f;
+            }
+    } else {
+        ok = 0;
+    }
+    free(buf);
+    GDALClose(ds);
+    if (!ok) { /* leave the time array clean for a fresh search */
+        for (size_t i = 0; i < w->ntouched; i++)
+            time_s[w->touched[i]] = INFINITY;
+        w->ntouched = 0;
+    }
+    return ok;
+}
+
+/* Writes the cropped travel-time raster of one hub. */
+static isr_status write_hub(job *jb, int hub_no, const char *path, const float *time_s,
+                            const isr_cd_work *w)
+{
+    const isr_grid *g = jb->grid;
+    const int pw = isr_grid_pw(g);
+    int cmin = g->nx, cmax = -1, rmin = g->ny, rmax = -1;
+    for (size_t i = 0; i < w->ntouched; i++) {
+        int c = (int)(w->touched[i] % (uint32_t)pw) - ISR_PAD;
+        int r = (int)(w->touched[i] / (uint32_t)pw) - ISR_PAD;
+        if (c < cmin) cmin = c;
+        if (c > cmax) cmax = c;
+        if (r < rmin) rmin = r;
+        if (r > rmax) rmax = r;
+    }
+    if (cmax < 0) { /* nothing reached: a 1-cell raster of nodata at the hub */
+        double x, y;
+        isr_rail_station_xy(jb->net, jb->hubs[hub_no], &x, &y);
+        if (!isr_grid_cell_of(g, x, y, &cmin, &rmin))
+            cmin = rmin = 0;
+        cmax = cmin;
+        rmax = rmin;
+    }
+    int ww = cmax - cmin + 1, hh = rmax - rmin + 1;
+    float *out = malloc((size_t)ww * (size_t)hh * sizeof *out);
+    if (!out)
+        return isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+    for (int r = 0; r < hh; r++)
+        for (int c = 0; c < ww; c++) {
+            float t = time_s[isr_grid_pidx(g, cmin + c, rmin + r)];
+            out[(size_t)r * (size_t)ww + (size_t)c] = isinf(t) ? (float)TIME_NODATA : t / 60.0f;
+        }
+    int s = jb->hubs[hub_no];
+    char budget[32];
+    snprintf(budget, sizeof budget, "%g", jb->opt->budget_min);
+    char *meta[] = {
+        isr_strdup_printf("HUB_ID=%s", isr_rail_station_id(jb->net, s)),
+        isr_strdup_printf("HUB_NAME=%s", isr_rail_station_name(jb->net, s)),
+        isr_strdup_printf("DIRECTION=%s", jb->opt->direction == ISR_TO_HUB ? "to" : "from"),
+        isr_strdup_printf("BUDGET_MIN=%s", budget),
+        isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings),
+        isr_strdup_printf("ISOREACH_VERSION=%s", isr_version_full()),
+        NULL};
+    int n_meta = (int)(sizeof meta / sizeof *meta) - 1;
+    isr_status st = ISR_OK;
+    for (int i = 0; i < n_meta; i++)
+        if (!meta[i])
+            st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = isr_write_cog(jb->ctx, path, g, cmin, rmin, ww, hh, GDT_Float32, out, TIME_NODATA,
+                           jb->opt->direction == ISR_TO_HUB ? "travel time to the hub (minutes)"
+                                                            : "travel time from the hub (minutes)",
+                           "min", meta, "AVERAGE");
+    for (int i = 0; i < n_meta; i++)
+        free(meta[i]);
+    free(out);
+    return st;
+}
+
+static void merge_region(job *jb, int hub_no, const float *time_s, const isr_cd_work *w)
+{
+    const isr_grid *g = jb->grid;
+    const int pw = isr_grid_pw(g);
+    mtx_lock(&jb->merge_lock);
+    for (size_t i = 0; i < w->ntouched; i++) {
+        uint32_t k = w->touched[i];
+        size_t c = k % (uint32_t)pw - ISR_PAD, r = k / (uint32_t)pw - ISR_PAD;
+        size_t u = r * (size_t)g->nx + c;
+        float t = time_s[k] / 60.0f;
+        if (t < jb->best_t[u] || (t == jb->best_t[u] && hub_no < jb->best_hub[u])) {
+            jb->best_t[u] = t;
+            jb->best_hub[u] = (int16_t)hub_no;
+        }
+        jb->count[u]++;
+    }
+    mtx_unlock(&jb->merge_lock);
+}
+
+static isr_status run_hub(job *jb, int hub_no, float *time_s, isr_cd_work *w, double *arr,
+                          isr_seed *seeds)
+{
+    double t0 = isr_now_s();
+    const isr_grid *g = jb->grid;
+    int s = jb->hubs[hub_no];
+    hub_result *res = &jb->results[hub_no];
+    res->station = s;
+    char *dir = isr_strdup_printf("%s/%s", jb->hubs_dir, isr_rail_station_id(jb->net, s));
+    char *path = dir ? isr_strdup_printf("%s/travel_time.tif", dir) : NULL;
+    isr_status st = ISR_OK;
+    if (!path) {
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    if ((st = isr_rail_search(jb->ctx, jb->net, &jb->rp, s, arr)) != ISR_OK)
+        goto cleanup;
+    double budget_s = jb->opt->budget_min * 60.0;
+    for (int i = 0; i < isr_rail_net_nstations(jb->net); i++)
+        if (arr[i] <= budget_s)
+            res->stations_reached++;
+    if (!jb->opt->overwrite && isr_file_exists(path) && load_existing(jb, path, time_s, w)) {
+        res->skipped = 1;
+    } else {
+        size_t ns = 0;
+        for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
+            double x, y;
+            int c, r;
+            isr_rail_station_xy(jb->net, i, &x, &y);
+            if (arr[i] <= budget_s && isr_grid_cell_of(g, x, y, &c, &r))
+                seeds[ns++] = (isr_seed){(uint32_t)isr_grid_pidx(g, c, r), (float)arr[i]};
+        }
+        if (isr_costdist(jb->fric, (size_t)isr_grid_pw(g), (size_t)isr_grid_ph(g), g->cell_m,
+                         seeds, ns, (float)budget_s, time_s, w) != 0) {
+            st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
+            goto reset;
+        }
+        if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
+            (st = write_hub(jb, hub_no, path, time_s, w)) != ISR_OK)
+            goto reset;
+    }
+    res->cells = w->ntouched;
+    merge_region(jb, hub_no, time_s, w);
+reset:
+    for (size_t i = 0; i < w->ntouched; i++)
+        time_s[w->touched[i]] = INFINITY;
+    w->ntouched = 0;
+cleanup:
+    res->seconds = isr_now_s() - t0;
+    free(dir);
+    free(path);
+    return st;
+}
+
+static int worker(void *arg)
+{
+    job *jb = arg;
+    isr_gdal_errors_push(jb->ctx);
+    const isr_grid *g = jb->grid;
+    size_t n = isr_grid_pcells(g);
+    int ns = isr_rail_net_nstations(jb->net);
+    float *time_s = malloc(n * sizeof *time_s);
+    double *arr = malloc((size_t)ns * sizeof *arr);
+    isr_seed *seeds = malloc((size_t)ns * sizeof *seeds);
+    isr_cd_work w = {0};
+    if (!time_s || !arr || !seeds) {
+        isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory for a worker's %zu-cell time grid", n);
+        atomic_store(&jb->failed, (int)ISR_ERR_MEMORY);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++)
+        time_s[i] = INFINITY;
+    for (;;) {
+        if (atomic_load(&jb->failed) || isr_cancelled(jb->ctx))
+            break;
+        int h = atomic_fetch_add(&jb->next, 1);
+        if (h >= jb->nhubs)
+            break;
+        isr_status st = run_hub(jb, h, time_s, &w, arr, seeds);
+        if (st != ISR_OK) {
+            atomic_store(&jb->failed, (int)st);
+            break;
+        }
+        int done = atomic_fetch_add(&jb->done, 1) + 1;
+        if (!jb->opt->quiet)
+            isr_progress(jb->ctx, "hubs", (size_t)done, (size_t)jb->nhubs);
+    }
+cleanup:
+    isr_cd_work_free(&w);
+    free(time_s);
+    free(arr);
+    free(seeds);
+    isr_gdal_errors_pop();
+    return 0;
+}
+
+/* ---- region products ---------------------------------------------------------------------- */
+
+static isr_status write_products(job *jb, const char *region_dir)
+{
+    const isr_grid *g = jb->grid;
+    size_t n = (size_t)g->nx * (size_t)g->ny;
+    isr_status st = ISR_OK;
+    char *p1 = isr_strdup_printf("%s/nearest_hub_time.tif", region_dir);
+    char *p2 = isr_strdup_printf("%s/nearest_hub.tif", region_dir);
+    char *p3 = isr_strdup_printf("%s/hubs_within.tif", region_dir);
+    char *p4 = isr_strdup_printf("%s/nearest_hub.csv", region_dir);
+    char *tmp4 = p4 ? isr_tmp_name(p4) : NULL;
+    float *t = malloc(n * sizeof *t);
+    uint16_t *cnt = malloc(n * sizeof *cnt);
+    if (!p1 || !p2 || !p3 || !p4 || !tmp4 || !t || !cnt) {
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory writing the region products");
+        goto cleanup;
+    }
+    for (size_t u = 0; u < n; u++) {
+        int inside = !isinf(jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx),
+                                                    (int)(u / (size_t)g->nx))]);
+        t[u] = isinf(jb->best_t[u]) ? (float)TIME_NODATA : jb->best_t[u];
+        cnt[u] = inside || jb->count[u] ? jb->count[u] : COUNT_NODATA;
+    }
+    char budget[64];
+    snprintf(budget, sizeof budget, "BUDGET_MIN=%g", jb->opt->budget_min);
+    char *settings = isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings);
+    char *meta[] = {budget, settings, NULL};
+    if (!settings) {
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    if ((st = isr_write_cog(jb->ctx, p1, g, 0, 0, g->nx, g->ny, GDT_Float32, t, TIME_NODATA,
+                            "travel time to the nearest hub (minutes)", "min", meta,
+                            "AVERAGE")) != ISR_OK ||
+        (st = isr_write_cog(jb->ctx, p2, g, 0, 0, g->nx, g->ny, GDT_Int16, jb->best_hub,
+                            HUB_NODATA, "nearest hub (row number in nearest_hub.csv)", NULL, meta,
+                            "NEAREST")) != ISR_OK ||
+        (st = isr_write_cog(jb->ctx, p3, g, 0, 0, g->nx, g->ny, GDT_UInt16, cnt, COUNT_NODATA,
+                            "hubs reaching the cell within the budget", NULL, meta,
+                            "NEAREST")) != ISR_OK) {
+        free(settings);
+        goto cleanup;
+    }
+    free(settings);
+    FILE *f = fopen(tmp4, "w");
+    if (!f) {
+        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", p4);
+        goto cleanup;
+    }
+    fprintf(f, "value,hub_id,hub_name\n");
+    for (int h = 0; h < jb->nhubs; h++) {
+        const char *name = isr_rail_station_name(jb->net, jb->hubs[h]);
+        fprintf(f, "%d,%s,\"", h, isr_rail_station_id(jb->net, jb->hubs[h]));
+        for (const char *c = name; *c; c++)
+            fputs(*c == '"' ? "\"\"" : (char[2]){*c, 0}, f);
+        fputs("\"\n", f);
+    }
+    if (fclose(f) != 0) {
+        remove(tmp4);
+        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", p4);
+        goto cleanup;
+    }
+    st = isr_commit_file(jb->ctx, tmp4, p4);
+cleanup:
+    free(p1);
+    free(p2);
+    free(p3);
+    free(p4);
+    free(tmp4);
+    free(t);
+    free(cnt);
+    return st;
+}
+
+static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_wkt,
+                                 const double timing[4], const isr_units *u)
+{
+    const isr_options *o = jb->opt;
+    const isr_grid *g = jb->grid;
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "isoreach", json_object_new_string(isr_version_full()));
+    json_object *in = json_object_new_object();
+    json_object_object_add(in, "boundaries", json_object_new_string(o->boundaries));
+    json_object_object_add(in, "stations", json_object_new_string(o->stations));
+    json_object_object_add(in, "lines", json_object_new_string(o->lines));
+    json_object_object_add(in, "friction",
+                           o->friction ? json_object_new_string(o->friction) : NULL);
+    json_object_object_add(in, "boundary_units", json_object_new_int(u->n));
+    json_object_object_add(in, "boundary_units_repaired", json_object_new_int(u->nrepaired));
+    json_object_object_add(in, "stations_count",
+                           json_object_new_int(isr_rail_net_nstations(jb->net)));
+    json_object_object_add(in, "lines_count", json_object_new_int(isr_rail_net_nlines(jb->net)));
+    json_object_object_add(root, "inputs", in);
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "budget_min", json_object_new_double(o->budget_min));
+    json_object_object_add(p, "resolution_m", json_object_new_double(o->resolution_m));
+    json_object_object_add(p, "egress_speed_kmh", json_object_new_double(o->egress_speed_kmh));
+    json_object_object_add(p, "detour", json_object_new_double(o->detour));
+    json_object_object_add(p, "dwell_min", json_object_new_double(o->dwell_min));
+    json_object_object_add(p, "transfer_min", json_object_new_double(o->transfer_min));
+    json_object_object_add(p, "wait", json_object_new_string(o->wait == ISR_WAIT_NONE
+                                                                 ? "none"
+                                                                 : "half-headway"));
+    json_object_object_add(p, "direction",
+                           json_object_new_string(o->direction == ISR_TO_HUB ? "to" : "from"));
+    json_object_object_add(p, "snap_m", json_object_new_double(o->snap_m));
+    json_object_object_add(root, "parameters", p);
+    json_object *gr = json_object_new_object();
+    json_object_object_add(gr, "crs_wkt", json_object_new_string(crs_wkt));
+    json_object_object_add(gr, "width", json_object_new_int(g->nx));
+    json_object_object_add(gr, "height", json_object_new_int(g->ny));
+    json_object_object_add(gr, "cell_m", json_object_new_double(g->cell_m));
+    json_object *ext = json_object_new_array();
+    json_object_array_add(ext, json_object_new_double(g->x0));
+    json_object_array_add(ext, json_object_new_double(g->y0 - g->ny * g->cell_m));
+    json_object_array_add(ext, json_object_new_double(g->x0 + g->nx * g->cell_m));
+    json_object_array_add(ext, json_object_new_double(g->y0));
+    json_object_object_add(gr, "extent", ext);
+    json_object_object_add(root, "grid", gr);
+    json_object *hubs = json_object_new_array();
+    double cell_km2 = g->cell_m * g->cell_m / 1e6;
+    for (int h = 0; h < jb->nhubs; h++) {
+        const hub_result *r = &jb->results[h];
+        json_object *ho = json_object_new_object();
+        json_object_object_add(ho, "id", json_object_new_string(isr_rail_station_id(jb->net,
+                                                                                   r->station)));
+        json_object_object_add(ho, "name", json_object_new_string(isr_rail_station_name(
+                                               jb->net, r->station)));
+        json_object_object_add(ho, "stations_reached", json_object_new_int(r->stations_reached));
+        json_object_object_add(ho, "cells_reached", json_object_new_int64((int64_t)r->cells));
+        json_object_object_add(ho, "area_km2", json_object_new_double(r->cells * cell_km2));
+        json_object_object_add(ho, "reused_existing_output", json_object_new_boolean(r->skipped));
+        json_object_object_add(ho, "seconds", json_object_new_double(r->seconds));
+        json_object_array_add(hubs, ho);
+    }
+    json_object_object_add(root, "hubs", hubs);
+    json_object *tm = json_object_new_object();
+    json_object_object_add(tm, "load_s", json_object_new_double(timing[0]));
+    json_object_object_add(tm, "hubs_s", json_object_new_double(timing[1]));
+    json_object_object_add(tm, "products_s", json_object_new_double(timing[2]));
+    json_object_object_add(tm, "total_s", json_object_new_double(timing[3]));
+    json_object_object_add(root, "timings", tm);
+
+    isr_status st = ISR_OK;
+    char *path = isr_strdup_printf("%s/run.json", out_dir);
+    char *tmp = path ? isr_tmp_name(path) : NULL;
+    if (!tmp)
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    else if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY |
+                                                    JSON_C_TO_STRING_SPACED) != 0) {
+        remove(tmp);
+        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    } else {
+        st = isr_commit_file(jb->ctx, tmp, path);
+    }
+    free(path);
+    free(tmp);
+    json_object_put(root);
+    return st;
+}
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
+/* Resolves --hubs (or the hub flags) into station numbers. */
+static isr_status select_hubs(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
+                              int **out, int *n)
+{
+    int ns = isr_rail_net_nstations(net);
+    int *h = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *h);
+    if (!h)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    *n = 0;
+    if (opt->hubs) {
+        const char *p = opt->hubs;
+        while (*p) {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            char id[256];
+            if (len == 0 || len >= sizeof id) {
+                free(h);
+                return isr_fail(ctx, ISR_ERR_USAGE, "--hubs: '%s' is not a list of station ids",
+                                opt->hubs);
+            }
+            memcpy(id, p, len);
+            id[len] = '\0';
+            int s = isr_rail_net_find(net, id);
+            if (s < 0) {
+                free(h);
+                return isr_fail(ctx, ISR_ERR_INPUT, "--hubs: no station has id '%s' in '%s'",
+                                id, opt->stations);
+            }
+            int dup = 0;
+            for (int k = 0; k < *n; k++)
+                dup |= h[k] == s;
+            if (!dup)
+                h[(*n)++] = s;
+            p = end ? end + 1 : p + len;
+        }
+    } else {
+        for (int s = 0; s < ns; s++)
+            if (isr_rail_station_is_hub(net, s))
+                h[(*n)++] = s;
+    }
+    if (*n == 0) {
+        free(h);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "no hubs: no station in '%s' has a non-zero '%s' (or give --hubs)",
+                        opt->stations, opt->hub_field);
+    }
+    if (*n > INT16_MAX) {
+        free(h);
+        return isr_fail(ctx, ISR_ERR_USAGE, "%d hubs: at most %d per run", *n, INT16_MAX);
+    }
+    *out = h;
+    return ISR_OK;
+}
+
+/* The settings that make two runs' hub rasters interchangeable (resume check). */
+static char *settings_string(const isr_options *o, const isr_grid *g)
+{
+    return isr_strdup_printf(
+        "budget_min=%g;resolution_m=%g;egress_speed_kmh=%g;detour=%g;dwell_min=%g;"
+        "transfer_min=%g;wait=%s;direction=%s;snap_m=%g;friction=%s;stations=%s;lines=%s;"
+        "boundaries=%s;grid=%.3f,%.3f,%d,%d",
+        o->budget_min, o->resolution_m, o->egress_speed_kmh, o->detour, o->dwell_min,
+        o->transfer_min, o->wait == ISR_WAIT_NONE ? "none" : "half-headway",
+        o->direction == ISR_TO_HUB ? "to" : "from", o->snap_m, o->friction ? o->friction : "",
+        o->stations, o->lines, o->boundaries, g->x0, g->y0, g->nx, g->ny);
+}
+
+isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
+{
+    isr_ctx_reset(ctx);
+    isr_gdal_errors_push(ctx);
+    double t_start = isr_now_s(), timing[4] = {0};
+    isr_status st = ISR_OK;
+    isr_layer lb = {0};
+    isr_units units = {0};
+    isr_grid grid = {0};
+    isr_rail_net *net = NULL;
+    OGRSpatialReferenceH srs = NULL;
+    char *wkt = NULL, *region_dir = NULL;
+    float *fric = NULL;
+    int *hubs = NULL, nhubs = 0;
+    job jb;
+    memset(&jb, 0, sizeof jb);
+    int lock_ok = 0;
+
+    if (!opt->out || !*opt->out) {
+        st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
+        goto cleanup;
+    }
+    if (!(opt->budget_min > 0) || !(opt->resolution_m > 0) || !(opt->egress_speed_kmh > 0) ||
+        !(opt->detour >= 1) || !(opt->snap_m > 0)) {
+        st = isr_fail(ctx, ISR_ERR_USAGE,
+                      "budget, resolution, egress speed and snap distance must be positive, "
+                      "and the detour factor at least 1");
+        goto cleanup;
+    }
+    if (!opt->quiet)
+        isr_progress(ctx, "loading", 0, 4);
+    double ext[4];
+    if ((st = isr_layer_open(ctx, &lb, "boundaries", opt->boundaries, opt->boundaries_layer,
+                             wkbPolygon)) != ISR_OK ||
+        (st = isr_layer_extent_wgs84(ctx, &lb, ext)) != ISR_OK)
+        goto cleanup;
+    srs = opt->crs ? isr_crs_from_user(ctx, opt->crs)
+                   : isr_crs_fitted_albers(ctx, ext[0], ext[1], ext[2], ext[3]);
+    if (!srs) {
+        st = ISR_ERR_CRS;
+        goto cleanup;
+    }
+    if (!isr_crs_is_equal_area(srs))
+        isr_log(ctx, ISR_LOG_WARN, "--crs '%s' is not an equal-area projection: cell areas are "
+                "not true areas", opt->crs);
+    OSRExportToWkt(srs, &wkt);
+    if ((st = isr_units_load(ctx, &lb, srs, &units)) != ISR_OK)
+        goto cleanup;
+    if (!opt->quiet)
+        isr_progress(ctx, "loading", 1, 4);
+    if ((st = isr_network_load(ctx, opt, srs, &net)) != ISR_OK ||
+        (st = select_hubs(ctx, opt, net, &hubs, &nhubs)) != ISR_OK)
+        goto cleanup;
+    if (!opt->quiet)
+        isr_progress(ctx, "loading", 2, 4);
+
+    int threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    if (threads > nhubs)
+        threads = nhubs;
+    if (threads > 1024)
+        threads = 1024;
+    /* friction 4 + region accumulators 8 + products 6 + mask 1 + per worker time 4 */
+    double bytes_per_cell = 19.0 + 4.0 * threads;
+    if ((st = isr_grid_init(ctx, &grid, units.xmin, units.ymin, units.xmax, units.ymax,
+                            opt->resolution_m, wkt, bytes_per_cell, opt->max_memory_mb)) != ISR_OK)
+        goto cleanup;
+    double spm = opt->detour * 3.6 / opt->egress_speed_kmh;
+    if ((st = isr_friction_build(ctx, &grid, &units, spm, opt->friction, &fric)) != ISR_OK)
+        goto cleanup;
+    /* Stations are always reachable on foot, even where the friction says water or a
+     * station sits just outside the boundary polygons. */
+    for (int s = 0; s < isr_rail_net_nstations(net); s++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(net, s, &x, &y);
+        if (isr_grid_cell_of(&grid, x, y, &c, &r) && isinf(fric[isr_grid_pidx(&grid, c, r)]))
+            fric[isr_grid_pidx(&grid, c, r)] = (float)spm;
+    }
+    if (!opt->quiet)
+        isr_progress(ctx, "loading", 4, 4);
+    timing[0] = isr_now_s() - t_start;
+    isr_log(ctx, ISR_LOG_INFO,
+            "%d boundary units, %d stations, %d lines, %d hubs; grid %d x %d cells of %g m",
+            units.n, isr_rail_net_nstations(net), isr_rail_net_nlines(net), nhubs, grid.nx,
+            grid.ny, grid.cell_m);
+
+    size_t ncell = (size_t)grid.nx * (size_t)grid.ny;
+    jb.ctx = ctx;
+    jb.opt = opt;
+    jb.grid = &grid;
+    jb.fric = fric;
+    jb.net = net;
+    jb.rp = (isr_rail_params){opt->dwell_min * 60.0, opt->transfer_min * 60.0, opt->wait,
+                              opt->direction};
+    jb.hubs = hubs;
+    jb.nhubs = nhubs;
+    jb.settings = settings_string(opt, &grid);
+    jb.hubs_dir = isr_strdup_printf("%s/hubs", opt->out);
+    region_dir = isr_strdup_printf("%s/region", opt->out);
+    jb.best_t = malloc(ncell * sizeof *jb.best_t);
+    jb.best_hub = malloc(ncell * sizeof *jb.best_hub);
+    jb.count = calloc(ncell, sizeof *jb.count);
+    jb.results = calloc((size_t)nhubs, sizeof *jb.results);
+    if (!jb.settings || !jb.hubs_dir || !region_dir || !jb.best_t || !jb.best_hub || !jb.count ||
+        !jb.results) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
+        goto cleanup;
+    }
+    for (size_t u = 0; u < ncell; u++) {
+        jb.best_t[u] = INFINITY;
+        jb.best_hub[u] = HUB_NODATA;
+    }
+    if ((st = isr_mkdirs(ctx, jb.hubs_dir)) != ISR_OK ||
+        (st = isr_mkdirs(ctx, region_dir)) != ISR_OK)
+        goto cleanup;
+    if (mtx_init(&jb.merge_lock, mtx_plain) != thrd_success) {
+        st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot create a mutex");
+        goto cleanup;
+    }
+    lock_ok = 1;
+
+    double t_hubs = isr_now_s();
+    thrd_t tids[1024];
+    int started = 0;
+    for (int i = 0; i < threads; i++, started++)
+        if (thrd_create(&tids[i], worker, &jb) != thrd_success)
+            break;
+    if (started == 0)
+        worker(&jb);
+    for (int i = 0; i < started; i++)
+        thrd_join(tids[i], NULL);
+    timing[1] = isr_now_s() - t_hubs;
+    if (atomic_load(&jb.failed)) {
+        st = (isr_status)atomic_load(&jb.failed); /* the worker recorded the message */
+        goto cleanup;
+    }
+    if (isr_cancelled(ctx)) {
+        st = isr_fail(ctx, ISR_ERR_INTERRUPTED,
+                      "interrupted: %d of %d hubs complete; run again to resume",
+                      atomic_load(&jb.done), nhubs);
+        goto cleanup;
+    }
+    double t_prod = isr_now_s();
+    if (!opt->quiet)
+        isr_progress(ctx, "products", 0, 1);
+    if ((st = write_products(&jb, region_dir)) != ISR_OK)
+        goto cleanup;
+    if (!opt->quiet)
+        isr_progress(ctx, "products", 1, 1);
+    timing[2] = isr_now_s() - t_prod;
+    timing[3] = isr_now_s() - t_start;
+    st = write_run_json(&jb, opt->out, wkt, timing, &units);
+
+cleanup:
+    if (lock_ok)
+        mtx_destroy(&jb.merge_lock);
+    free((char *)jb.settings);
+    free(jb.hubs_dir);
+    free(jb.best_t);
+    free(jb.best_hub);
+    free(jb.count);
+    free(jb.results);
+    free(region_dir);
+    free(hubs);
+    free(fric);
+    isr_rail_net_free(net);
+    isr_grid_clear(&grid);
+    isr_units_clear(&units);
+    isr_layer_close(&lb);
+    CPLFree(wkt);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    isr_gdal_errors_pop();
+    return st;
+}

@@ -1,0 +1,67 @@
+/*
+ * strbuf.c — a growing string for text the engine hands back (isr_info) and a monotonic
+ * clock for the timings in run.json. Memory failures are sticky: the first one sets `oom`,
+ * later appends are ignored and isr_sb_take() returns NULL, so callers check once.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+void isr_sb_printf(isr_sb *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        va_end(ap2);
+        b->oom = 1;
+        return;
+    }
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 256;
+        while (nc < b->len + (size_t)n + 1)
+            nc *= 2;
+        char *p = realloc(b->s, nc);
+        if (!p) {
+            va_end(ap2);
+            b->oom = 1;
+            return;
+        }
+        b->s = p;
+        b->cap = nc;
+    }
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    b->len += (size_t)n;
+}
+
+char *isr_sb_take(isr_sb *b)
+{
+    char *s = b->oom ? NULL : b->s;
+    if (b->oom)
+        free(b->s);
+    if (s == NULL && !b->oom) {
+        s = malloc(1);
+        if (s)
+            *s = '\0';
+    }
+    b->s = NULL;
+    b->len = b->cap = 0;
+    b->oom = 0;
+    return s;
+}
+
+double isr_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void isr_free(void *p) { free(p); }
