@@ -65,3 +65,18 @@ int isr_file_exists(const char *path)
     struct stat sb;
     return stat(path, &sb) == 0;
 }
+
+void isr_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

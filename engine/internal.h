@@ -16,6 +16,7 @@
 #include <ogr_srs_api.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ISR_VERSION "0.1.0"
 
@@ -231,6 +232,8 @@ char *isr_tmp_name(const char *path);
 /* Renames tmp → path; on failure removes tmp and fails naming `path`. */
 isr_status isr_commit_file(isr_ctx *ctx, const char *tmp, const char *path);
 int isr_file_exists(const char *path);
+/* Writes `s` as one CSV field (RFC 4180: quoted when it holds a comma, quote or newline). */
+void isr_csv_field(FILE *f, const char *s);
 
 /* ---- strbuf.c ------------------------------------------------------------------------- */
 

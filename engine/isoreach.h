@@ -111,6 +111,9 @@ typedef struct isr_options {
     const char *line_headway_field; /* default "headway" (minutes) */
     const char *line_minutes_field; /* default "minutes" ("17;8;;12": run minutes per stop
                                        pair, blank where unknown); absent field: none */
+    const char *line_stops_field;   /* default "stops": "id;id;…", the calls of a service that
+                                       skips stations (an express); blank or absent: every
+                                       station within snap_m of the line is a stop */
 
     const char *hubs; /* comma-separated station ids; NULL: every station flagged hub */
 
@@ -129,6 +132,7 @@ typedef struct isr_options {
     const char *out;         /* output folder (default "out") */
     int quiet;               /* no progress reports */
     int overwrite;           /* recompute hubs whose outputs exist (default: skip them) */
+    int write_friction;      /* also write OUT/region/friction.tif (seconds per metre) */
 
     void *owned_; /* private: strings the options own */
 } isr_options;
@@ -155,6 +159,7 @@ void isr_options_clear(isr_options *opt);
 /* The main job: loads the inputs, builds the grid, friction and rail network, then for
  * every hub (in parallel) runs the rail search and the grid cost-distance, and writes
  *   OUT/hubs/<station id>/travel_time.tif   (COG, Float32 minutes, nodata past the budget)
+ *   OUT/hubs/<station id>/stations.csv      (rail travel time to every station)
  *   OUT/region/nearest_hub_time.tif, nearest_hub.tif (+ .csv lookup), hubs_within.tif
  *   OUT/run.json                             (parameters, inputs, versions, timings)
  * Every file is written under a temporary name and renamed when complete. Hubs whose

@@ -1,9 +1,10 @@
 /*
  * network.c — the rail network built from a stations layer and a lines layer.
  *
- * Lines carry no stop list: a line's stops are the stations within snap_m of its geometry,
- * ordered by their position along it (GEOS project), which is how one draws a network in
- * a GIS. Segment run times come from the line's minutes field ("17;8;;12", one entry per
+ * A line's stops are the stations within snap_m of its geometry, ordered by their position
+ * along it (GEOS project), which is how one draws a network in a GIS. A service that skips
+ * stations (an express sharing the corridor) lists its calls in the stops field instead;
+ * each must lie within snap_m of the line. Segment run times come from the line's minutes field ("17;8;;12", one entry per
  * consecutive stop pair, blank where unknown) or else from the distance along the line at
  * the line's speed. Stations on no line are warned about and listed, not fatal: they
  * simply cannot be reached by rail. Everything is checked with messages naming the layer,
@@ -122,11 +123,62 @@ static int parse_minutes(const char *s, double *run_s, int max)
     return n;
 }
 
+/* The calls listed in the stops field ("id;id;…"), in the listed order, each checked to be a
+ * station within snap_m of the line. */
+static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                                 isr_geos *gc, const isr_rail_net *net, long long fid,
+                                 const char *id, const GEOSGeometry *geom, const char *calls,
+                                 stop *stops, int *n)
+{
+    *n = 0;
+    const char *p = calls;
+    int ns = isr_rail_net_nstations(net);
+    for (;;) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char sid[256];
+        if (len == 0 || len >= sizeof sid)
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "%s: line '%s' (feature %lld): field '%s' must be station ids "
+                            "separated by ';' (got '%s')",
+                            l->what, id, fid, opt->line_stops_field, calls);
+        memcpy(sid, p, len);
+        sid[len] = '\0';
+        int s = isr_rail_net_find(net, sid);
+        if (s < 0)
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "%s: line '%s' (feature %lld): stop '%s' in field '%s' is not a "
+                            "station",
+                            l->what, id, fid, sid, opt->line_stops_field);
+        if (*n >= ns)
+            return isr_fail(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) lists too many stops",
+                            l->what, id, fid);
+        double x, y, d = INFINITY;
+        isr_rail_station_xy(net, s, &x, &y);
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gc->h, x, y);
+        if (pt)
+            GEOSDistance_r(gc->h, geom, pt, &d);
+        stops[*n].station = s;
+        stops[*n].m = pt ? GEOSProject_r(gc->h, geom, pt) : 0;
+        GEOSGeom_destroy_r(gc->h, pt);
+        if (!(d <= opt->snap_m))
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "%s: line '%s' (feature %lld): stop '%s' is %.0f m from the line, "
+                            "more than --snap %g m",
+                            l->what, id, fid, sid, d, opt->snap_m);
+        (*n)++;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return ISR_OK;
+}
+
 /* Builds one line's stops and run times from its geometry (GEOS, analysis CRS). */
 static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                            isr_geos *gc, isr_rail_net *net, long long fid, const char *id,
                            const char *name, GEOSGeometry *geom, double speed, double headway,
-                           const char *minutes, int *on_line)
+                           const char *minutes, const char *calls, int *on_line)
 {
     int ns = isr_rail_net_nstations(net);
     stop *stops = malloc((size_t)ns * sizeof *stops);
@@ -138,16 +190,22 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
         goto cleanup;
     }
     int n = 0;
-    for (int s = 0; s < ns; s++) {
-        double x, y, d;
-        isr_rail_station_xy(net, s, &x, &y);
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gc->h, x, y);
-        if (pt && GEOSDistance_r(gc->h, geom, pt, &d) && d <= opt->snap_m) {
-            stops[n].station = s;
-            stops[n].m = GEOSProject_r(gc->h, geom, pt);
-            n++;
+    if (calls && *calls) {
+        if ((st = explicit_stops(ctx, opt, l, gc, net, fid, id, geom, calls, stops, &n)) != ISR_OK)
+            goto cleanup;
+    } else {
+        for (int s = 0; s < ns; s++) {
+            double x, y, d;
+            isr_rail_station_xy(net, s, &x, &y);
+            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gc->h, x, y);
+            if (pt && GEOSDistance_r(gc->h, geom, pt, &d) && d <= opt->snap_m) {
+                stops[n].station = s;
+                stops[n].m = GEOSProject_r(gc->h, geom, pt);
+                n++;
+            }
+            GEOSGeom_destroy_r(gc->h, pt);
         }
-        GEOSGeom_destroy_r(gc->h, pt);
+        qsort(stops, (size_t)n, sizeof *stops, cmp_stop);
     }
     if (n < 2) {
         isr_log(ctx, ISR_LOG_WARN,
@@ -155,7 +213,6 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
                 l->what, id, fid, n, opt->snap_m);
         goto cleanup;
     }
-    qsort(stops, (size_t)n, sizeof *stops, cmp_stop);
     int nmin = parse_minutes(minutes ? minutes : "", run, n - 1);
     if (nmin < 0) {
         st = isr_fail(ctx, ISR_ERR_INPUT,
@@ -177,7 +234,7 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
     }
     for (int i = 0; i + 1 < n; i++)
         if (i >= nmin || isnan(run[i]))
-            run[i] = (stops[i + 1].m - stops[i].m) / (speed / 3.6);
+            run[i] = fabs(stops[i + 1].m - stops[i].m) / (speed / 3.6);
     st = isr_rail_net_add_line(ctx, net, id, name, n, idx, run, headway, headway);
 cleanup:
     free(stops);
@@ -189,7 +246,7 @@ cleanup:
 static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                              OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line)
 {
-    int f_speed, f_headway, f_name, f_id, f_min = -1;
+    int f_speed, f_headway, f_name, f_id, f_min = -1, f_stops = -1;
     isr_status st;
     if ((st = isr_layer_field(ctx, l, opt->line_speed_field, 1, &f_speed)) != ISR_OK ||
         (st = isr_layer_field(ctx, l, opt->line_headway_field, 1, &f_headway)) != ISR_OK)
@@ -199,6 +256,8 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
     f_id = OGR_FD_GetFieldIndex(defn, "id");
     if (opt->line_minutes_field)
         f_min = OGR_FD_GetFieldIndex(defn, opt->line_minutes_field);
+    if (opt->line_stops_field)
+        f_stops = OGR_FD_GetFieldIndex(defn, opt->line_stops_field);
     OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, l, srs);
     if (!ct)
         return ISR_ERR_CRS;
@@ -261,8 +320,9 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
         }
         if (st == ISR_OK) {
             const char *minutes = f_min >= 0 ? OGR_F_GetFieldAsString(f, f_min) : "";
+            const char *calls = f_stops >= 0 ? OGR_F_GetFieldAsString(f, f_stops) : "";
             st = add_line(ctx, opt, l, &gc, net, fid, id, name, gg, speed, headway, minutes,
-                          on_line);
+                          calls, on_line);
         }
         if (gg)
             GEOSGeom_destroy_r(gc.h, gg);

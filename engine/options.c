@@ -35,6 +35,7 @@ void isr_options_init(isr_options *opt)
     opt->line_speed_field = "speed_kmh";
     opt->line_headway_field = "headway";
     opt->line_minutes_field = "minutes";
+    opt->line_stops_field = "stops";
     opt->budget_min = 60;
     opt->resolution_m = 250;
     opt->egress_speed_kmh = 20;
@@ -122,6 +123,7 @@ static const flag flags[] = {
     STR("--line-speed", line_speed_field),
     STR("--line-headway", line_headway_field),
     STR("--line-minutes", line_minutes_field),
+    STR("--line-stops", line_stops_field),
     STR("--hubs", hubs),
     STR("--crs", crs),
     STR("--out", out),
@@ -146,6 +148,10 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
         }
         if (strcmp(arg, "--overwrite") == 0) {
             opt->overwrite = 1;
+            continue;
+        }
+        if (strcmp(arg, "--write-friction") == 0) {
+            opt->write_friction = 1;
             continue;
         }
         if (strncmp(arg, "--", 2) != 0)
@@ -242,6 +248,9 @@ const char *isr_options_help(void)
            "  --line-headway FIELD    minutes between trains (default: headway)\n"
            "  --line-minutes FIELD    run minutes between consecutive stops, 'a;b;;c', blank\n"
            "                          where unknown (default: minutes; optional)\n"
+           "  --line-stops FIELD      'id;id;...': the calls of a service that skips stations\n"
+           "                          (default: stops; optional; blank = every station within\n"
+           "                          --snap of the line)\n"
            "Model:\n"
            "  --hubs ID,ID,...        hubs to run (default: every station with the hub flag)\n"
            "  --budget MIN            time budget, minutes (default: 60)\n"
@@ -261,5 +270,6 @@ const char *isr_options_help(void)
            "  --threads N             worker threads, 0 = one per core (default: 0)\n"
            "  --max-memory MB         refuse grids needing more memory (default: 16384)\n"
            "  --overwrite             recompute hubs whose outputs already exist\n"
+           "  --write-friction        also write region/friction.tif (seconds per metre)\n"
            "  --quiet, -q             no progress bar\n";
 }

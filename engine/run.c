@@ -170,6 +170,38 @@ static isr_status write_hub(job *jb, int hub_no, const char *path, const float *
     return st;
 }
 
+/* Writes the rail travel time between the hub and every station. */
+static isr_status write_stations_csv(job *jb, const char *path, const double *arr)
+{
+    char *tmp = isr_tmp_name(path);
+    FILE *f = tmp ? fopen(tmp, "w") : NULL;
+    if (!f) {
+        free(tmp);
+        return isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    }
+    fprintf(f, "station_id,station_name,rail_minutes,x,y\n");
+    for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
+        double x, y;
+        isr_rail_station_xy(jb->net, i, &x, &y);
+        isr_csv_field(f, isr_rail_station_id(jb->net, i));
+        fputc(',', f);
+        isr_csv_field(f, isr_rail_station_name(jb->net, i));
+        if (isinf(arr[i]))
+            fprintf(f, ",,%.3f,%.3f\n", x, y);
+        else
+            fprintf(f, ",%.3f,%.3f,%.3f\n", arr[i] / 60.0, x, y);
+    }
+    isr_status st = ISR_OK;
+    if (fclose(f) != 0) {
+        remove(tmp);
+        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    } else {
+        st = isr_commit_file(jb->ctx, tmp, path);
+    }
+    free(tmp);
+    return st;
+}
+
 static void merge_region(job *jb, int hub_no, const float *time_s, const isr_cd_work *w)
 {
     const isr_grid *g = jb->grid;
@@ -199,8 +231,9 @@ static isr_status run_hub(job *jb, int hub_no, float *time_s, isr_cd_work *w, do
     res->station = s;
     char *dir = isr_strdup_printf("%s/%s", jb->hubs_dir, isr_rail_station_id(jb->net, s));
     char *path = dir ? isr_strdup_printf("%s/travel_time.tif", dir) : NULL;
+    char *csv = dir ? isr_strdup_printf("%s/stations.csv", dir) : NULL;
     isr_status st = ISR_OK;
-    if (!path) {
+    if (!path || !csv) {
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
@@ -227,6 +260,7 @@ static isr_status run_hub(job *jb, int hub_no, float *time_s, isr_cd_work *w, do
             goto reset;
         }
         if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
+            (st = write_stations_csv(jb, csv, arr)) != ISR_OK ||
             (st = write_hub(jb, hub_no, path, time_s, w)) != ISR_OK)
             goto reset;
     }
@@ -240,6 +274,7 @@ cleanup:
     res->seconds = isr_now_s() - t0;
     free(dir);
     free(path);
+    free(csv);
     return st;
 }
 
@@ -329,6 +364,22 @@ static isr_status write_products(job *jb, const char *region_dir)
         free(settings);
         goto cleanup;
     }
+    if (jb->opt->write_friction) {
+        char *p5 = isr_strdup_printf("%s/friction.tif", region_dir);
+        for (size_t u = 0; u < n && p5; u++) {
+            float v = jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx), (int)(u / (size_t)g->nx))];
+            t[u] = isinf(v) ? (float)TIME_NODATA : v;
+        }
+        st = p5 ? isr_write_cog(jb->ctx, p5, g, 0, 0, g->nx, g->ny, GDT_Float32, t, TIME_NODATA,
+                                "local travel friction (seconds per metre)", "s/m", meta,
+                                "AVERAGE")
+                : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+        free(p5);
+        if (st != ISR_OK) {
+            free(settings);
+            goto cleanup;
+        }
+    }
     free(settings);
     FILE *f = fopen(tmp4, "w");
     if (!f) {
@@ -337,11 +388,11 @@ static isr_status write_products(job *jb, const char *region_dir)
     }
     fprintf(f, "value,hub_id,hub_name\n");
     for (int h = 0; h < jb->nhubs; h++) {
-        const char *name = isr_rail_station_name(jb->net, jb->hubs[h]);
-        fprintf(f, "%d,%s,\"", h, isr_rail_station_id(jb->net, jb->hubs[h]));
-        for (const char *c = name; *c; c++)
-            fputs(*c == '"' ? "\"\"" : (char[2]){*c, 0}, f);
-        fputs("\"\n", f);
+        fprintf(f, "%d,", h);
+        isr_csv_field(f, isr_rail_station_id(jb->net, jb->hubs[h]));
+        fputc(',', f);
+        isr_csv_field(f, isr_rail_station_name(jb->net, jb->hubs[h]));
+        fputc('\n', f);
     }
     if (fclose(f) != 0) {
         remove(tmp4);

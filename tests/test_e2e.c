@@ -1,0 +1,222 @@
+/* End-to-end suite: the `isoreach` command on the embedded sample, checked by numbers.
+ * ISR_CLI is the built binary, ISR_SAMPLE_DIR the shapefiles/ folder (set by meson). */
+#include "internal.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char tmpdir[256];
+
+static void make_tmp(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/isr-e2e-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    GDALAllRegister();
+}
+
+static void rm_tmp(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Runs a shell command; returns its exit status. stdout+stderr go to tmpdir/out.txt. */
+static int sh(const char *fmt, ...)
+{
+    char cmd[4096], full[4400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "%s >'%s/out.txt' 2>&1", cmd, tmpdir);
+    int rc = system(full);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot read %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static char *output(void)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/out.txt", tmpdir);
+    return slurp(p);
+}
+
+/* rail_minutes of a station in a hub's stations.csv; NAN when unreachable. */
+static double rail_minutes(const char *csv, const char *id, double *x, double *y)
+{
+    char key[128];
+    snprintf(key, sizeof key, "\n%s,", id);
+    const char *p = strstr(csv, key);
+    cr_assert_not_null(p, "station %s not in stations.csv", id);
+    p += strlen(key);
+    p = strchr(p, ','); /* skip the name (no commas in the sample's names) */
+    cr_assert_not_null(p);
+    p++;
+    double t = *p == ',' ? NAN : strtod(p, NULL);
+    p = strchr(p, ',') + 1;
+    *x = strtod(p, NULL);
+    p = strchr(p, ',') + 1;
+    *y = strtod(p, NULL);
+    return t;
+}
+
+static float value_at(GDALDatasetH ds, double x, double y)
+{
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    int c = (int)floor((x - gt[0]) / gt[1]), r = (int)floor((y - gt[3]) / gt[5]);
+    float v;
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, c, r, 1, 1, &v, 1, 1,
+                              GDT_Float32, 0, 0),
+                 CE_None);
+    return v;
+}
+
+TestSuite(e2e, .init = make_tmp, .fini = rm_tmp, .timeout = 600);
+
+Test(e2e, info_summarises_the_counties)
+{
+    cr_assert_eq(sh("%s info %s/yrd_counties.shp", ISR_CLI, ISR_SAMPLE_DIR), 0);
+    char *s = output();
+    cr_assert(strstr(s, "Driver: ESRI Shapefile"), "%s", s);
+    cr_assert(strstr(s, "Geometry: Polygon"), "%s", s);
+    cr_assert(strstr(s, "CRS: WGS 84 (EPSG:4326)"), "%s", s);
+    cr_assert(strstr(s, "Features: 306\n"), "%s", s);
+    cr_assert(strstr(s, "    pop: Integer64\n"), "%s", s);
+    cr_assert(strstr(s, "Invalid geometries: 0 of 306\n"), "%s", s);
+    free(s);
+}
+
+Test(e2e, info_names_a_missing_file)
+{
+    cr_assert_eq(sh("%s info /nonexistent/x.shp", ISR_CLI), 1);
+    char *s = output();
+    cr_assert(strstr(s, "isoreach: '/nonexistent/x.shp': cannot open as a vector source"), "%s", s);
+    free(s);
+}
+
+Test(e2e, hongqiao_rail_times_and_raster)
+{
+    cr_assert_eq(sh("%s run --hubs shanghai_hongqiao --resolution 500 --out %s/o --quiet",
+                    ISR_CLI, tmpdir),
+                 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/stations.csv", tmpdir);
+    char *csv = slurp(p);
+    /* Published fastest G-train run times from Shanghai Hongqiao (2024/25 timetables) and the
+     * slowest regular stopping services, plus the modelled boarding wait: half of the
+     * 10-minute headway of both corridors (5 min) and 2-minute dwells at calls between:
+     *   Kunshan South  17–24 min run  -> 22–29 (+ up to 0 dwells)          -> [22, 31]
+     *   Suzhou North   23–30 min run  -> 28–35, one call between (+2)      -> [28, 37]
+     *   Jiaxing South  26–35 min run  -> 31–40, up to two calls (+4)       -> [31, 44]
+     *   Hangzhou East  45–60 min run  -> 50–65, up to four calls (+8)      -> [50, 73] */
+    struct { const char *id; double lo, hi; } want[] = {
+        {"kunshan_south", 22, 31}, {"suzhou_north", 28, 37},
+        {"jiaxing_south", 31, 44}, {"hangzhou_east", 50, 73}};
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/travel_time.tif", tmpdir);
+    GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
+    cr_assert_not_null(ds);
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        double x, y, t = rail_minutes(csv, want[i].id, &x, &y);
+        cr_assert(t >= want[i].lo && t <= want[i].hi, "%s: %g min, expected %g–%g", want[i].id,
+                  t, want[i].lo, want[i].hi);
+        /* the station's cell holds its rail arrival time, unless a faster path by local
+         * travel exists (not so far from the hub) */
+        if (t <= 60)
+            cr_assert_float_eq(value_at(ds, x, y), t, 1e-3, "%s cell", want[i].id);
+    }
+    double hx, hy;
+    cr_assert_float_eq(rail_minutes(csv, "shanghai_hongqiao", &hx, &hy), 0.0, 0);
+    cr_assert_float_eq(value_at(ds, hx, hy), 0.0f, 0);
+    free(csv);
+    /* a valid COG with CRS, nodata, description, unit and settings */
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    int has_nodata;
+    cr_assert_float_eq(GDALGetRasterNoDataValue(b, &has_nodata), -9999.0, 0);
+    cr_assert(has_nodata);
+    cr_assert(strlen(GDALGetProjectionRef(ds)) > 100);
+    cr_assert_str_eq(GDALGetMetadataItem(ds, "LAYOUT", "IMAGE_STRUCTURE"), "COG");
+    cr_assert_str_eq(GDALGetMetadataItem(ds, "HUB_ID", NULL), "shanghai_hongqiao");
+    cr_assert_str_eq(GDALGetMetadataItem(ds, "BUDGET_MIN", NULL), "60");
+    cr_assert_str_eq(GDALGetDescription(b), "travel time from the hub (minutes)");
+    cr_assert_str_eq(GDALGetRasterUnitType(b), "min");
+    cr_assert_gt(GDALGetOverviewCount(b), 0);
+    /* every value is nodata or in [0, 60]; only the hub's cell is 0 */
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+    float *v = malloc((size_t)w * (size_t)h * sizeof *v);
+    cr_assert_eq(GDALRasterIO(b, GF_Read, 0, 0, w, h, v, w, h, GDT_Float32, 0, 0), CE_None);
+    size_t zeros = 0, valid = 0;
+    for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
+        if (v[i] == -9999.0f)
+            continue;
+        cr_assert(v[i] >= 0 && v[i] <= 60.0f, "value %g", v[i]);
+        zeros += v[i] == 0.0f;
+        valid++;
+    }
+    cr_assert_eq(zeros, 1);
+    /* Hongqiao's circle is far more than its own 20 km walk-ride disc: thousands of km² */
+    cr_assert_gt(valid * 0.25, 3000.0, "%zu cells of 0.25 km²", valid);
+    free(v);
+    GDALClose(ds);
+    cr_assert_eq(sh("gdalinfo -checksum %s", p), 0);
+    /* region products */
+    snprintf(p, sizeof p, "%s/o/region/nearest_hub_time.tif", tmpdir);
+    ds = GDALOpen(p, GA_ReadOnly);
+    cr_assert_not_null(ds);
+    cr_assert_str_eq(GDALGetMetadataItem(ds, "LAYOUT", "IMAGE_STRUCTURE"), "COG");
+    GDALClose(ds);
+    snprintf(p, sizeof p, "%s/o/region/nearest_hub.csv", tmpdir);
+    char *lut = slurp(p);
+    cr_assert_str_eq(lut, "value,hub_id,hub_name\n0,shanghai_hongqiao,上海虹桥\n");
+    free(lut);
+    cr_assert_eq(sh("find %s/o -name '.*part*' | grep -q .", tmpdir), 1, "temporary files left");
+}
+
+Test(e2e, same_outputs_whatever_the_thread_count)
+{
+    const char *hubs = "shanghai_hongqiao,suzhou_north,hangzhou_east,nanjing_south";
+    cr_assert_eq(sh("%s run --hubs %s --resolution 1000 --threads 1 --out %s/t1 -q", ISR_CLI,
+                    hubs, tmpdir), 0);
+    cr_assert_eq(sh("%s run --hubs %s --resolution 1000 --threads 2 --out %s/t2 -q", ISR_CLI,
+                    hubs, tmpdir), 0);
+    cr_assert_eq(sh("cd %s/t1 && find hubs region -type f | sort | xargs md5sum > ../t1.md5 && "
+                    "cd ../t2 && md5sum -c --quiet ../t1.md5",
+                    tmpdir),
+                 0, "outputs differ between 1 and 2 threads");
+}
+
+Test(e2e, a_missing_hub_is_named_and_nothing_is_written)
+{
+    cr_assert_eq(sh("%s run --hubs nowhere_east --out %s/bad -q", ISR_CLI, tmpdir), 1);
+    char *s = output();
+    cr_assert(strstr(s, "isoreach: --hubs: no station has id 'nowhere_east' in"), "%s", s);
+    free(s);
+    cr_assert_eq(sh("test -e %s/bad/run.json", tmpdir), 1);
+}
+
+Test(e2e, usage_errors_exit_2)
+{
+    cr_assert_eq(sh("%s run --budget 0", ISR_CLI), 2);
+    char *s = output();
+    cr_assert_str_eq(s, "isoreach: --budget: 0 is out of range (more than 0 to 1440)\n");
+    free(s);
+    cr_assert_eq(sh("%s frobnicate", ISR_CLI), 2);
+}
