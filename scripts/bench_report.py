@@ -61,6 +61,9 @@ def compare(one_dir, hub, one_time, grass_tif, grass_time):
     r0 = round((ogt[3] - tgt[3]) / tgt[5])
     a = ours.GetRasterBand(1).ReadAsArray().astype(np.float64)
     full = theirs.GetRasterBand(1).ReadAsArray().astype(np.float64)
+    budget = json.load(open(f"{one_dir}/run.json"))["parameters"]["budget_min"]
+    # r.cost also writes the frontier cells just past max_cost: count only those in budget
+    full = np.where(full / 60.0 <= budget, full, -1)
     b = full[r0:r0 + a.shape[0], c0:c0 + a.shape[1]] / 60.0
     outside = (full >= 0).sum() - (b >= 0).sum()
     a_ok, b_ok = a != -9999, b >= 0
