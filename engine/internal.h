@@ -195,24 +195,69 @@ isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4
 
 /* ---- boundaries.c --------------------------------------------------------------------- */
 
-/* Admin unit polygons in the analysis CRS, repaired (GEOS MakeValid via OGR). */
+/* Levels of the admin hierarchy. */
+enum { ISR_COUNTY, ISR_PREFECTURE, ISR_PROVINCE, ISR_NLEVELS };
+
+/* One admin unit's attributes; codes and names are never NULL ("" when unknown). */
+typedef struct isr_unit {
+    char *code[ISR_NLEVELS]; /* own code, its prefecture's, its province's */
+    char *name[ISR_NLEVELS];
+    double pop; /* people, NAN when unknown */
+} isr_unit;
+
+/* Admin unit polygons in the analysis CRS, repaired (GEOS MakeValid via OGR), with their
+ * attributes. */
 typedef struct isr_units {
     int n;
     OGRGeometryH *geom;
-    int ninvalid, nrepaired;
+    isr_unit *attr;
+    int ninvalid, nrepaired, has_pop;
     double xmin, ymin, xmax, ymax;
 } isr_units;
-isr_status isr_units_load(isr_ctx *ctx, const isr_layer *l, OGRSpatialReferenceH srs,
-                          isr_units *u);
+/* Reads every unit (the fields named in `opt`), reprojected into `srs`. */
+isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                          OGRSpatialReferenceH srs, isr_units *u);
 void isr_units_clear(isr_units *u);
+
+/* ---- zones.c -------------------------------------------------------------------------- */
+
+/* Units on the grid: which unit each cell's centre lies in, the people in each cell, and
+ * the groups of each level of the hierarchy (counties, prefectures, provinces). */
+typedef struct isr_zones {
+    int32_t *zone;   /* nx·ny (unpadded), unit index or -1 outside every unit */
+    double *pop;     /* nx·ny people per cell (0 when no population is known) */
+    int nunits;
+    int ngroups[ISR_NLEVELS];
+    int *group[ISR_NLEVELS];  /* unit -> group index at each level */
+    int *first[ISR_NLEVELS];  /* group -> a unit of it (for codes and names) */
+    size_t *cells[ISR_NLEVELS]; /* group -> cells */
+    double *gpop[ISR_NLEVELS];  /* group -> people in its cells */
+    int hosted;      /* units smaller than a cell whose people went to their host cell */
+} isr_zones;
+
+/* Rasterizes the units onto the grid and spreads population: each unit's people evenly over
+ * its cells, or the `population` raster (people per cell, summed onto the grid). A unit with
+ * no cell centre gets the cell at its interior point, so nobody is lost. */
+isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                           const char *population, isr_zones *z);
+void isr_zones_clear(isr_zones *z);
+/* The unit of the cell holding (x,y), or -1. */
+int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y);
 
 /* ---- friction.c ----------------------------------------------------------------------- */
 
-/* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` inside the
- * units, barrier outside; with `raster` given, its values warped onto the grid replace the
- * base value (its nodata cells become barriers). Returns a new array (free()). */
-isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+/* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` in cells of
+ * some unit (zone >= 0), barrier elsewhere; with `raster` given, its values warped onto the
+ * grid replace the base value (its nodata cells become barriers). New array (free()). */
+isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
                               double base_spm, const char *raster, float **out);
+
+/* Warps a raster's first band onto the grid (GDALWarp with `resampling`); values in new
+ * memory (nx·ny, NAN for nodata). `what` names the input in messages. */
+isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, const char *what,
+                           const char *resampling, float **out);
+/* A MEM raster dataset on the grid. */
+GDALDatasetH isr_grid_mem(const isr_grid *g, GDALDataType type);
 
 /* ---- raster_io.c ---------------------------------------------------------------------- */
 

@@ -115,7 +115,22 @@ typedef struct isr_options {
                                        skips stations (an express); blank or absent: every
                                        station within snap_m of the line is a stop */
 
+    /* Boundary fields: the unit hierarchy county -> prefecture -> province. Absent prefecture
+     * or province fields are derived from 6-digit GB/T 2260 codes (first 4 / 2 digits). */
+    const char *unit_id_field;     /* default "code" (absent: the feature id) */
+    const char *unit_name_field;   /* default "name" */
+    const char *pref_field;        /* default "pref_code" */
+    const char *pref_name_field;   /* default "pref_name" */
+    const char *prov_field;        /* default "prov_code" */
+    const char *prov_name_field;   /* default "prov_name" */
+    const char *pop_field;         /* default "pop": people per unit, spread over its cells */
+    const char *population;        /* optional raster of people per cell; overrides pop_field */
+
     const char *hubs; /* comma-separated station ids; NULL: every station flagged hub */
+    const char *bands;  /* isochrone band limits in minutes "15,30,45,60"; NULL: every 15
+                           minutes up to the budget */
+    double min_area_km2; /* isochrone parts and holes smaller than this are dropped (0.1) */
+    double simplify_m;   /* isochrone simplification tolerance, at most one cell (0: none) */
 
     double budget_min;       /* time budget, minutes (default 60) */
     double resolution_m;     /* cell size, metres (default 250) */
@@ -160,7 +175,10 @@ void isr_options_clear(isr_options *opt);
  * every hub (in parallel) runs the rail search and the grid cost-distance, and writes
  *   OUT/hubs/<station id>/travel_time.tif   (COG, Float32 minutes, nodata past the budget)
  *   OUT/hubs/<station id>/stations.csv      (rail travel time to every station)
+ *   OUT/hubs/<station id>/isochrones.geojson (bands: cumulative and rings, EPSG:4326)
+ *   OUT/hubs/<station id>/reach.csv         (area, population reached per admin unit)
  *   OUT/region/nearest_hub_time.tif, nearest_hub.tif (+ .csv lookup), hubs_within.tif
+ *   OUT/region/reach_matrix.csv, units.geojson, summary.json (cross-border reach)
  *   OUT/run.json                             (parameters, inputs, versions, timings)
  * Every file is written under a temporary name and renamed when complete. Hubs whose
  * travel_time.tif exists with the same settings are skipped unless opt->overwrite. */

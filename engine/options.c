@@ -36,6 +36,14 @@ void isr_options_init(isr_options *opt)
     opt->line_headway_field = "headway";
     opt->line_minutes_field = "minutes";
     opt->line_stops_field = "stops";
+    opt->unit_id_field = "code";
+    opt->unit_name_field = "name";
+    opt->pref_field = "pref_code";
+    opt->pref_name_field = "pref_name";
+    opt->prov_field = "prov_code";
+    opt->prov_name_field = "prov_name";
+    opt->pop_field = "pop";
+    opt->min_area_km2 = 0.1;
     opt->budget_min = 60;
     opt->resolution_m = 250;
     opt->egress_speed_kmh = 20;
@@ -125,6 +133,15 @@ static const flag flags[] = {
     STR("--line-minutes", line_minutes_field),
     STR("--line-stops", line_stops_field),
     STR("--hubs", hubs),
+    STR("--bands", bands),
+    STR("--unit-id", unit_id_field),
+    STR("--unit-name", unit_name_field),
+    STR("--pref-field", pref_field),
+    STR("--pref-name", pref_name_field),
+    STR("--prov-field", prov_field),
+    STR("--prov-name", prov_name_field),
+    STR("--pop-field", pop_field),
+    STR("--population", population),
     STR("--crs", crs),
     STR("--out", out),
     NUM("--budget", budget_min, 0, 1440, 1),
@@ -134,6 +151,8 @@ static const flag flags[] = {
     NUM("--dwell", dwell_min, 0, 120, 0),
     NUM("--transfer", transfer_min, 0, 240, 0),
     NUM("--snap", snap_m, 0, 100000, 1),
+    NUM("--min-area", min_area_km2, 0, 1e6, 0),
+    NUM("--simplify", simplify_m, 0, 1e6, 0),
     NUM("--max-memory", max_memory_mb, 0, 1e9, 1),
 };
 
@@ -239,7 +258,15 @@ const char *isr_options_help(void)
            "                          layer to read (default: the first)\n"
            "  --friction RASTER       local travel cost in seconds per metre; nodata = barrier\n"
            "                          (default: none, uniform --egress-speed and --detour)\n"
+           "  --population RASTER     people per cell (default: the boundaries' --pop-field\n"
+           "                          spread evenly over each unit's cells)\n"
            "Fields:\n"
+           "  --unit-id FIELD         admin unit code (default: code; GB/T 2260 codes give the\n"
+           "                          hierarchy when the fields below are absent)\n"
+           "  --unit-name FIELD       unit name (default: name)\n"
+           "  --pref-field, --pref-name FIELD  prefecture code and name (pref_code, pref_name)\n"
+           "  --prov-field, --prov-name FIELD  province code and name (prov_code, prov_name)\n"
+           "  --pop-field FIELD       people per unit (default: pop)\n"
            "  --station-id FIELD      unique station id (default: id)\n"
            "  --station-name FIELD    station name (default: name)\n"
            "  --hub-field FIELD       non-zero for hubs (default: hub)\n"
@@ -265,6 +292,10 @@ const char *isr_options_help(void)
            "  --direction from|to     travel from the hub or to it (default: from)\n"
            "  --snap M                stations within M metres of a line are its stops\n"
            "                          (default: 500)\n"
+           "Isochrones:\n"
+           "  --bands MIN,MIN,...     band limits, minutes (default: every 15 up to the budget)\n"
+           "  --min-area KM2          drop polygon parts and holes smaller than this (default: 0.1)\n"
+           "  --simplify M            simplify within M metres, at most one cell (default: 0)\n"
            "Run:\n"
            "  --out DIR               output folder (default: out)\n"
            "  --threads N             worker threads, 0 = one per core (default: 0)\n"

@@ -575,6 +575,7 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     isr_status st = ISR_OK;
     isr_layer lb = {0};
     isr_units units = {0};
+    isr_zones zones = {0};
     isr_grid grid = {0};
     isr_rail_net *net = NULL;
     OGRSpatialReferenceH srs = NULL;
@@ -613,7 +614,7 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
         isr_log(ctx, ISR_LOG_WARN, "--crs '%s' is not an equal-area projection: cell areas are "
                 "not true areas", opt->crs);
     OSRExportToWkt(srs, &wkt);
-    if ((st = isr_units_load(ctx, &lb, srs, &units)) != ISR_OK)
+    if ((st = isr_units_load(ctx, opt, &lb, srs, &units)) != ISR_OK)
         goto cleanup;
     if (!opt->quiet)
         isr_progress(ctx, "loading", 1, 4);
@@ -630,13 +631,15 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
         threads = nhubs;
     if (threads > 1024)
         threads = 1024;
-    /* friction 4 + region accumulators 8 + products 6 + mask 1 + per worker time 4 */
-    double bytes_per_cell = 19.0 + 4.0 * threads;
+    /* friction 4 + zones 12 + region accumulators 8 + products 6 + rasterize 4 + per
+     * worker time 4 */
+    double bytes_per_cell = 34.0 + 4.0 * threads;
     if ((st = isr_grid_init(ctx, &grid, units.xmin, units.ymin, units.xmax, units.ymax,
                             opt->resolution_m, wkt, bytes_per_cell, opt->max_memory_mb)) != ISR_OK)
         goto cleanup;
     double spm = opt->detour * 3.6 / opt->egress_speed_kmh;
-    if ((st = isr_friction_build(ctx, &grid, &units, spm, opt->friction, &fric)) != ISR_OK)
+    if ((st = isr_zones_build(ctx, &grid, &units, opt->population, &zones)) != ISR_OK ||
+        (st = isr_friction_build(ctx, &grid, zones.zone, spm, opt->friction, &fric)) != ISR_OK)
         goto cleanup;
     /* Stations are always reachable on foot, even where the friction says water or a
      * station sits just outside the boundary polygons. */
@@ -736,6 +739,7 @@ cleanup:
     free(fric);
     isr_rail_net_free(net);
     isr_grid_clear(&grid);
+    isr_zones_clear(&zones);
     isr_units_clear(&units);
     isr_layer_close(&lb);
     CPLFree(wkt);
