@@ -19,6 +19,8 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  run [options]   compute travel times for every hub (isoreach run --help)\n"
+    "  reach [options] recompute the reach tables of an earlier run (--out) with other\n"
+    "                  boundaries, fields or --population, without rerunning the searches\n"
     "  info PATH       summarise any OGR vector source: driver, CRS, features, fields,\n"
     "                  extent, invalid geometries\n"
     "\n"
@@ -79,7 +81,7 @@ static int exit_code(isr_status st)
     }
 }
 
-static int cmd_run(isr_ctx *ctx, int argc, char **argv)
+static int cmd_run(isr_ctx *ctx, int argc, char **argv, int reach_only)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -98,7 +100,7 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv)
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        st = isr_run(ctx, &opt);
+        st = reach_only ? isr_reach_run(ctx, &opt) : isr_run(ctx, &opt);
         if (st == ISR_OK && !opt.quiet)
             fprintf(stderr, "isoreach: outputs in %s/\n", opt.out);
     }
@@ -149,7 +151,9 @@ int main(int argc, char **argv)
     g_ctx = ctx;
     int rc;
     if (strcmp(argv[1], "run") == 0)
-        rc = cmd_run(ctx, argc - 1, argv + 1);
+        rc = cmd_run(ctx, argc - 1, argv + 1, 0);
+    else if (strcmp(argv[1], "reach") == 0)
+        rc = cmd_run(ctx, argc - 1, argv + 1, 1);
     else if (strcmp(argv[1], "info") == 0)
         rc = cmd_info(ctx, argc - 1, argv + 1);
     else {

@@ -73,6 +73,7 @@ int isr_crs_is_equal_area(OGRSpatialReferenceH srs);
  * Engine arrays over it are padded by ISR_PAD cells of barrier on every side so that the
  * cost-distance kernel needs no bounds checks: padded width nx + 2·ISR_PAD. */
 #define ISR_PAD 2
+#define ISR_TIME_NODATA (-9999.0) /* nodata of every travel-time raster */
 typedef struct isr_grid {
     double x0, y0, cell_m;
     int nx, ny;
@@ -244,6 +245,87 @@ void isr_zones_clear(isr_zones *z);
 /* The unit of the cell holding (x,y), or -1. */
 int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y);
 
+/* ---- reach.c -------------------------------------------------------------------------- */
+
+/* One hub's tallies per group of each level. */
+typedef struct isr_reach {
+    size_t *cells[ISR_NLEVELS]; /* cells reached */
+    double *pop[ISR_NLEVELS];   /* people in them */
+    float *tmin[ISR_NLEVELS];   /* earliest minutes */
+    double *tsum[ISR_NLEVELS];  /* sum of minutes over the cells reached */
+    int own[ISR_NLEVELS];       /* the group holding the hub, or -1 */
+} isr_reach;
+
+typedef struct isr_reach_totals_t {
+    size_t cells;
+    double pop, pop_outside_province, pop_outside_prefecture;
+    int groups_reached[ISR_NLEVELS];
+} isr_reach_totals_t;
+
+isr_status isr_reach_init(isr_ctx *ctx, isr_reach *r, const isr_zones *z);
+void isr_reach_free(isr_reach *r);
+/* Tallies the cells a search reached (padded indexes, times in seconds). */
+void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, const float *time_s,
+                       const uint32_t *touched, size_t ntouched, double hub_x, double hub_y);
+/* Whether group `gi` of `level` lies across a border from the hub (see reach.c). */
+int isr_reach_cross_border(const isr_reach *r, const isr_zones *z, int level, int gi);
+void isr_reach_totals(const isr_reach *r, const isr_zones *z, isr_reach_totals_t *t);
+/* Writes reach.csv: one row per unit reached at each level (header in README). */
+isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *r,
+                               const isr_zones *z, const isr_units *u, double cell_km2);
+
+/* ---- isochrone.c ---------------------------------------------------------------------- */
+
+#define ISR_MAX_BANDS 64
+
+/* One band: the cumulative polygon (within hi_min) and the ring (lo_min, hi_min], in the
+ * analysis CRS, with their polygon areas, cell areas and people. */
+typedef struct isr_band_poly {
+    double lo_min, hi_min;
+    GEOSGeometry *within, *ring, *raw_within;
+    double within_km2, ring_km2;          /* polygon areas after cleaning */
+    double cells_km2, ring_cells_km2;     /* area of the cells themselves */
+    double pop_within, pop_ring;
+} isr_band_poly;
+
+/* Parses "--bands" ("15,30,45,60": increasing, each in (0, budget]); NULL gives every 15
+ * minutes up to the budget. `out` holds ISR_MAX_BANDS. */
+isr_status isr_bands_parse(isr_ctx *ctx, const char *spec, double budget_min, double *out,
+                           int *n);
+/* Polygons of the bands from one search's cells (padded indexes, seconds). `pop` is people
+ * per (unpadded) cell or NULL. Fills out[0..nb-1]; free with isr_band_polys_free. */
+isr_status isr_isochrones_build(isr_ctx *ctx, isr_geos *gc, const isr_grid *g,
+                                const float *time_s, const uint32_t *touched, size_t ntouched,
+                                const double *pop, const double *bands, int nb,
+                                double min_area_m2, double simplify_m, isr_band_poly *out);
+void isr_band_polys_free(isr_geos *gc, isr_band_poly *b, int nb);
+/* Writes the bands as RFC 7946 GeoJSON (EPSG:4326, 6 decimals): the "within" features, then
+ * the "ring" features. `wkt` is the analysis CRS. */
+isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, const char *wkt,
+                                const isr_band_poly *b, int nb, const char *hub_id,
+                                const char *hub_name);
+
+/* ---- products.c ----------------------------------------------------------------------- */
+
+/* Everything the region-wide reach products need, gathered after all hubs ran. */
+typedef struct isr_region_reach {
+    const isr_grid *grid;
+    const isr_zones *zones;
+    const isr_units *units;
+    const isr_rail_net *net;
+    const int *hubs; /* station numbers */
+    int nhubs;
+    double budget_min;
+    size_t *const *hub_cells; /* [level][hub × group] */
+    double *const *hub_pop;   /* [level][hub × group] */
+    const isr_reach_totals_t *tot; /* per hub */
+    const int *own;                /* per hub × level: own group or -1 */
+    const float *best_t;           /* nx·ny minutes to the nearest hub, +INF none */
+} isr_region_reach;
+
+/* Writes OUT/region/reach_matrix.csv, units.geojson and summary.json (see README). */
+isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, const char *dir);
+
 /* ---- friction.c ----------------------------------------------------------------------- */
 
 /* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` in cells of
@@ -269,6 +351,16 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
                          const char *band_desc, const char *unit, char **meta,
                          const char *resampling);
 
+/* Reads a travel-time raster written by isr_run (Float32 minutes, nodata -9999, a window of
+ * the grid) into `time_s` (padded, seconds), listing the cells set in w->touched. With
+ * `settings`, its ISOREACH_SETTINGS must match. The hub position (HUB_X/HUB_Y metadata) is
+ * returned when hx/hy are given. On failure the time array is left clean. */
+isr_status isr_time_raster_read(isr_ctx *ctx, const char *path, const isr_grid *g,
+                                const char *settings, float *time_s, isr_cd_work *w, double *hx,
+                                double *hy);
+/* The grid (size, cell edges, CRS) of a raster written by isr_run. */
+isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr_grid *g);
+
 /* ---- files.c -------------------------------------------------------------------------- */
 
 isr_status isr_mkdirs(isr_ctx *ctx, const char *path);
@@ -291,6 +383,10 @@ typedef struct isr_sb {
 void isr_sb_printf(isr_sb *b, const char *fmt, ...) ISR_PRINTF(2, 3);
 /* Returns the string (caller frees) or NULL after an allocation failure; resets `b`. */
 char *isr_sb_take(isr_sb *b);
+
+/* A JSON number printed with `decimals` decimals (json-c would print 1995.6880000000001). */
+struct json_object;
+struct json_object *isr_json_num(double v, int decimals);
 
 /* ---- timing ----------------------------------------------------------------------------- */
 double isr_now_s(void); /* monotonic seconds */

@@ -184,6 +184,12 @@ void isr_options_clear(isr_options *opt);
  * travel_time.tif exists with the same settings are skipped unless opt->overwrite. */
 isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
 
+/* `isoreach reach`: recomputes the reach tables (hubs/<id>/reach.csv, region/reach_matrix.csv,
+ * units.geojson, summary.json) in opt->out from the rasters of an earlier run, using
+ * opt->boundaries with its unit fields and opt->population: other boundaries or levels
+ * without rerunning the searches. */
+isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
+
 /* A text summary of any OGR source: driver, layers, geometry type, CRS, feature count,
  * fields, extent and how many geometries are invalid. On success *text is a new string
  * the caller frees with isr_free(). */

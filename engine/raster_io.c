@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #include <cpl_string.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,5 +94,113 @@ cleanup:
     free(tmp);
     free(tmp_aux);
     free(aux);
+    return st;
+}
+
+isr_status isr_time_raster_read(isr_ctx *ctx, const char *path, const isr_grid *g,
+                                const char *settings, float *time_s, isr_cd_work *w, double *hx,
+                                double *hy)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        return isr_fail_gdal(ctx, ISR_ERR_INPUT, "travel-time raster '%s': cannot open", path);
+    isr_status st = ISR_OK;
+    const char *s = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
+    double gt[6];
+    int w_ = GDALGetRasterXSize(ds), h_ = GDALGetRasterYSize(ds), col0 = 0, row0 = 0;
+    float *buf = NULL;
+    w->ntouched = 0;
+    if (settings && (!s || strcmp(s, settings) != 0)) {
+        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' was made with other settings", path);
+        goto cleanup;
+    }
+    if (GDALGetGeoTransform(ds, gt) != CE_None || fabs(gt[1] - g->cell_m) > 1e-6 * g->cell_m ||
+        fabs(gt[5] + g->cell_m) > 1e-6 * g->cell_m) {
+        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' is not on the %g m grid of the run", path,
+                      g->cell_m);
+        goto cleanup;
+    }
+    col0 = (int)lround((gt[0] - g->x0) / g->cell_m);
+    row0 = (int)lround((g->y0 - gt[3]) / g->cell_m);
+    if (col0 < 0 || row0 < 0 || col0 + w_ > g->nx || row0 + h_ > g->ny ||
+        fabs(gt[0] - (g->x0 + col0 * g->cell_m)) > 1e-3 * g->cell_m) {
+        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' lies outside the grid of the run", path);
+        goto cleanup;
+    }
+    if (hx && hy) {
+        const char *x = GDALGetMetadataItem(ds, "HUB_X", NULL);
+        const char *y = GDALGetMetadataItem(ds, "HUB_Y", NULL);
+        if (!x || !y) {
+            st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' has no HUB_X/HUB_Y metadata", path);
+            goto cleanup;
+        }
+        *hx = atof(x);
+        *hy = atof(y);
+    }
+    buf = malloc((size_t)w_ * (size_t)h_ * sizeof *buf);
+    if (!buf) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading '%s'", path);
+        goto cleanup;
+    }
+    if (GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, w_, h_, buf, w_, h_, GDT_Float32,
+                     0, 0) != CE_None) {
+        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read", path);
+        goto cleanup;
+    }
+    for (int r = 0; r < h_ && st == ISR_OK; r++)
+        for (int c = 0; c < w_; c++) {
+            float v = buf[(size_t)r * (size_t)w_ + (size_t)c];
+            if (v == (float)ISR_TIME_NODATA)
+                continue;
+            if (w->ntouched == w->touched_cap) {
+                size_t nc = w->touched_cap ? 2 * w->touched_cap : 4096;
+                uint32_t *p = realloc(w->touched, nc * sizeof *p);
+                if (!p) {
+                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading '%s'", path);
+                    break;
+                }
+                w->touched = p;
+                w->touched_cap = nc;
+            }
+            size_t k = isr_grid_pidx(g, col0 + c, row0 + r);
+            w->touched[w->ntouched++] = (uint32_t)k;
+            time_s[k] = v * 60.0f;
+        }
+cleanup:
+    if (st != ISR_OK) {
+        for (size_t i = 0; i < w->ntouched; i++)
+            time_s[w->touched[i]] = INFINITY;
+        w->ntouched = 0;
+    }
+    free(buf);
+    GDALClose(ds);
+    return st;
+}
+
+isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr_grid *g)
+{
+    memset(g, 0, sizeof *g);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        return isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot open (run isoreach run first?)",
+                             path);
+    double gt[6];
+    isr_status st = ISR_OK;
+    const char *wkt = GDALGetProjectionRef(ds);
+    if (GDALGetGeoTransform(ds, gt) != CE_None || gt[1] <= 0 || fabs(gt[1] + gt[5]) > 1e-9 * gt[1] ||
+        !wkt || !*wkt) {
+        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' has no square-cell georeferencing or no CRS",
+                      path);
+    } else {
+        g->x0 = gt[0];
+        g->y0 = gt[3];
+        g->cell_m = gt[1];
+        g->nx = GDALGetRasterXSize(ds);
+        g->ny = GDALGetRasterYSize(ds);
+        g->wkt = strdup(wkt);
+        if (!g->wkt)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    GDALClose(ds);
     return st;
 }

@@ -22,7 +22,7 @@
 #include <threads.h>
 #include <unistd.h>
 
-#define TIME_NODATA (-9999.0)
+
 #define HUB_NODATA (-1)
 #define COUNT_NODATA 65535
 
@@ -32,6 +32,8 @@ typedef struct hub_result {
     size_t cells;
     double seconds;
     int skipped; /* outputs existed with the same settings */
+    isr_reach_totals_t tot;
+    int own[ISR_NLEVELS]; /* the hub's own group at each level, or -1 */
 } hub_result;
 
 typedef struct job {
@@ -53,61 +55,35 @@ typedef struct job {
     int16_t *best_hub;  /* nx·ny, hub number or HUB_NODATA */
     uint16_t *count;    /* nx·ny */
     hub_result *results;
+    const isr_zones *zones;
+    const isr_units *units;
+    double bands[ISR_MAX_BANDS];
+    int nbands;
+    size_t *hub_cells[ISR_NLEVELS]; /* nhubs × groups: cells reached, per hub */
+    double *hub_pop[ISR_NLEVELS];   /* nhubs × groups: people reached, per hub */
 } job;
+
+/* What one worker owns and reuses hub after hub. */
+typedef struct worker_state {
+    float *time_s;
+    double *arr;
+    isr_seed *seeds;
+    isr_cd_work w;
+    isr_geos geos;
+    isr_reach reach;
+    isr_band_poly bands[ISR_MAX_BANDS];
+} worker_state;
 
 /* ---- one hub ------------------------------------------------------------------------------ */
 
-/* Reads a hub raster written by an earlier run with the same settings into `time_s`
- * (padded, seconds); returns 0 when it cannot be used. */
+/* Reuses a hub raster written by an earlier run with the same settings; returns 0 (and
+ * leaves the time array clean) when it cannot be used. */
 static int load_existing(job *jb, const char *path, float *time_s, isr_cd_work *w)
 {
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!ds)
-        return 0;
-    const char *s = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
-    double gt[6];
-    int ok = s && strcmp(s, jb->settings) == 0 && GDALGetGeoTransform(ds, gt) == CE_None;
-    int col0 = 0, row0 = 0, w_ = GDALGetRasterXSize(ds), h_ = GDALGetRasterYSize(ds);
-    const isr_grid *g = jb->grid;
-    if (ok) {
-        col0 = (int)lround((gt[0] - g->x0) / g->cell_m);
-        row0 = (int)lround((g->y0 - gt[3]) / g->cell_m);
-        ok = fabs(gt[1] - g->cell_m) < 1e-6 * g->cell_m && col0 >= 0 && row0 >= 0 &&
-             col0 + w_ <= g->nx && row0 + h_ <= g->ny;
-    }
-    float *buf = ok ? malloc((size_t)w_ * (size_t)h_ * sizeof *buf) : NULL;
-    if (buf && GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, w_, h_, buf, w_, h_,
-                            GDT_Float32, 0, 0) == CE_None) {
-        w->ntouched = 0;
-        for (int r = 0; r < h_; r++)
-            for (int c = 0; c < w_; c++) {
-                float v = buf[(size_t)r * (size_t)w_ + (size_t)c];
-                if (v == (float)TIME_NODATA)
-                    continue;
-                size_t k = isr_grid_pidx(g, col0 + c, row0 + r);
-                if (w->ntouched == w->touched_cap) {
-                    size_t nc = w->touched_cap ? 2 * w->touched_cap : 4096;
-                    uint32_t *p = realloc(w->touched, nc * sizeof *p);
-                    if (!p) {
-                        ok = 0;
-                        break;
-                    }
-                    w->touched = p;
-                    w->touched_cap = nc;
-                }
-                w->touched[w->ntouched++] = (uint32_t)k;
-                time_s[k] = v * 60.0f;
-            }
-    } else {
-        ok = 0;
-    }
-    free(buf);
-    GDALClose(ds);
-    if (!ok) { /* leave the time array clean for a fresh search */
-        for (size_t i = 0; i < w->ntouched; i++)
-            time_s[w->touched[i]] = INFINITY;
-        w->ntouched = 0;
-    }
+    isr_ctx *quiet = isr_ctx_new(); /* a raster that does not fit is recomputed, not an error */
+    int ok = quiet && isr_time_raster_read(quiet, path, jb->grid, jb->settings, time_s, w,
+                                           NULL, NULL) == ISR_OK;
+    isr_ctx_free(quiet);
     return ok;
 }
 
@@ -141,9 +117,11 @@ static isr_status write_hub(job *jb, int hub_no, const char *path, const float *
     for (int r = 0; r < hh; r++)
         for (int c = 0; c < ww; c++) {
             float t = time_s[isr_grid_pidx(g, cmin + c, rmin + r)];
-            out[(size_t)r * (size_t)ww + (size_t)c] = isinf(t) ? (float)TIME_NODATA : t / 60.0f;
+            out[(size_t)r * (size_t)ww + (size_t)c] = isinf(t) ? (float)ISR_TIME_NODATA : t / 60.0f;
         }
     int s = jb->hubs[hub_no];
+    double hx, hy;
+    isr_rail_station_xy(jb->net, s, &hx, &hy);
     char budget[32];
     snprintf(budget, sizeof budget, "%g", jb->opt->budget_min);
     char *meta[] = {
@@ -151,6 +129,8 @@ static isr_status write_hub(job *jb, int hub_no, const char *path, const float *
         isr_strdup_printf("HUB_NAME=%s", isr_rail_station_name(jb->net, s)),
         isr_strdup_printf("DIRECTION=%s", jb->opt->direction == ISR_TO_HUB ? "to" : "from"),
         isr_strdup_printf("BUDGET_MIN=%s", budget),
+        isr_strdup_printf("HUB_X=%.3f", hx),
+        isr_strdup_printf("HUB_Y=%.3f", hy),
         isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings),
         isr_strdup_printf("ISOREACH_VERSION=%s", isr_version_full()),
         NULL};
@@ -160,7 +140,7 @@ static isr_status write_hub(job *jb, int hub_no, const char *path, const float *
         if (!meta[i])
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
-        st = isr_write_cog(jb->ctx, path, g, cmin, rmin, ww, hh, GDT_Float32, out, TIME_NODATA,
+        st = isr_write_cog(jb->ctx, path, g, cmin, rmin, ww, hh, GDT_Float32, out, ISR_TIME_NODATA,
                            jb->opt->direction == ISR_TO_HUB ? "travel time to the hub (minutes)"
                                                             : "travel time from the hub (minutes)",
                            "min", meta, "AVERAGE");
@@ -221,13 +201,70 @@ static void merge_region(job *jb, int hub_no, const float *time_s, const isr_cd_
     mtx_unlock(&jb->merge_lock);
 }
 
-static isr_status run_hub(job *jb, int hub_no, float *time_s, isr_cd_work *w, double *arr,
-                          isr_seed *seeds)
+/* Reach tallies and isochrones of one hub's search, kept for the region products and
+ * written (unless the outputs are being reused). */
+static isr_status hub_reach(job *jb, int hub_no, worker_state *ws, const char *dir, int write)
+{
+    const isr_grid *g = jb->grid;
+    int s = jb->hubs[hub_no];
+    double hx, hy;
+    isr_rail_station_xy(jb->net, s, &hx, &hy);
+    isr_reach_compute(&ws->reach, jb->zones, g, ws->time_s, ws->w.touched, ws->w.ntouched, hx, hy);
+    hub_result *res = &jb->results[hub_no];
+    isr_reach_totals(&ws->reach, jb->zones, &res->tot);
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        size_t ng = (size_t)jb->zones->ngroups[k];
+        memcpy(jb->hub_cells[k] + (size_t)hub_no * ng, ws->reach.cells[k], ng * sizeof(size_t));
+        memcpy(jb->hub_pop[k] + (size_t)hub_no * ng, ws->reach.pop[k], ng * sizeof(double));
+        res->own[k] = ws->reach.own[k];
+    }
+    if (!write)
+        return ISR_OK;
+    char *csv = isr_strdup_printf("%s/reach.csv", dir);
+    char *geojson = isr_strdup_printf("%s/isochrones.geojson", dir);
+    isr_status st = ISR_OK;
+    if (!csv || !geojson)
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = isr_reach_write_csv(jb->ctx, csv, &ws->reach, jb->zones, jb->units,
+                                 g->cell_m * g->cell_m / 1e6);
+    if (st == ISR_OK)
+        st = isr_isochrones_build(jb->ctx, &ws->geos, g, ws->time_s, ws->w.touched,
+                                  ws->w.ntouched, jb->zones->pop, jb->bands, jb->nbands,
+                                  jb->opt->min_area_km2 * 1e6, jb->opt->simplify_m, ws->bands);
+    if (st == ISR_OK)
+        st = isr_isochrones_write(jb->ctx, &ws->geos, geojson, g->wkt, ws->bands, jb->nbands,
+                                  isr_rail_station_id(jb->net, s),
+                                  isr_rail_station_name(jb->net, s));
+    isr_band_polys_free(&ws->geos, ws->bands, jb->nbands);
+    free(csv);
+    free(geojson);
+    return st;
+}
+
+/* Whether every output of a hub exists (then its raster is reused if its settings match). */
+static int hub_outputs_exist(const char *dir)
+{
+    static const char *const names[] = {"travel_time.tif", "stations.csv", "reach.csv",
+                                        "isochrones.geojson"};
+    char path[4096];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (!isr_file_exists(path))
+            return 0;
+    }
+    return 1;
+}
+
+static isr_status run_hub(job *jb, int hub_no, worker_state *ws)
 {
     double t0 = isr_now_s();
     const isr_grid *g = jb->grid;
     int s = jb->hubs[hub_no];
     hub_result *res = &jb->results[hub_no];
+    float *time_s = ws->time_s;
+    isr_cd_work *w = &ws->w;
+    double *arr = ws->arr;
     res->station = s;
     char *dir = isr_strdup_printf("%s/%s", jb->hubs_dir, isr_rail_station_id(jb->net, s));
     char *path = dir ? isr_strdup_printf("%s/travel_time.tif", dir) : NULL;
@@ -243,8 +280,9 @@ static isr_status run_hub(job *jb, int hub_no, float *time_s, isr_cd_work *w, do
     for (int i = 0; i < isr_rail_net_nstations(jb->net); i++)
         if (arr[i] <= budget_s)
             res->stations_reached++;
-    if (!jb->opt->overwrite && isr_file_exists(path) && load_existing(jb, path, time_s, w)) {
+    if (!jb->opt->overwrite && hub_outputs_exist(dir) && load_existing(jb, path, time_s, w)) {
         res->skipped = 1;
+        st = hub_reach(jb, hub_no, ws, dir, 0);
     } else {
         size_t ns = 0;
         for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
@@ -252,20 +290,23 @@ static isr_status run_hub(job *jb, int hub_no, float *time_s, isr_cd_work *w, do
             int c, r;
             isr_rail_station_xy(jb->net, i, &x, &y);
             if (arr[i] <= budget_s && isr_grid_cell_of(g, x, y, &c, &r))
-                seeds[ns++] = (isr_seed){(uint32_t)isr_grid_pidx(g, c, r), (float)arr[i]};
+                ws->seeds[ns++] = (isr_seed){(uint32_t)isr_grid_pidx(g, c, r), (float)arr[i]};
         }
         if (isr_costdist(jb->fric, (size_t)isr_grid_pw(g), (size_t)isr_grid_ph(g), g->cell_m,
-                         seeds, ns, (float)budget_s, time_s, w) != 0) {
+                         ws->seeds, ns, (float)budget_s, time_s, w) != 0) {
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
             goto reset;
         }
+        /* the raster last: its presence marks the hub complete for a resumed run */
         if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
             (st = write_stations_csv(jb, csv, arr)) != ISR_OK ||
+            (st = hub_reach(jb, hub_no, ws, dir, 1)) != ISR_OK ||
             (st = write_hub(jb, hub_no, path, time_s, w)) != ISR_OK)
             goto reset;
     }
     res->cells = w->ntouched;
-    merge_region(jb, hub_no, time_s, w);
+    if (st == ISR_OK)
+        merge_region(jb, hub_no, time_s, w);
 reset:
     for (size_t i = 0; i < w->ntouched; i++)
         time_s[w->touched[i]] = INFINITY;
@@ -285,24 +326,27 @@ static int worker(void *arg)
     const isr_grid *g = jb->grid;
     size_t n = isr_grid_pcells(g);
     int ns = isr_rail_net_nstations(jb->net);
-    float *time_s = malloc(n * sizeof *time_s);
-    double *arr = malloc((size_t)ns * sizeof *arr);
-    isr_seed *seeds = malloc((size_t)ns * sizeof *seeds);
-    isr_cd_work w = {0};
-    if (!time_s || !arr || !seeds) {
+    worker_state ws;
+    memset(&ws, 0, sizeof ws);
+    isr_geos_init(&ws.geos);
+    ws.time_s = malloc(n * sizeof *ws.time_s);
+    ws.arr = malloc((size_t)ns * sizeof *ws.arr);
+    ws.seeds = malloc((size_t)ns * sizeof *ws.seeds);
+    if (!ws.time_s || !ws.arr || !ws.seeds ||
+        isr_reach_init(jb->ctx, &ws.reach, jb->zones) != ISR_OK) {
         isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory for a worker's %zu-cell time grid", n);
         atomic_store(&jb->failed, (int)ISR_ERR_MEMORY);
         goto cleanup;
     }
     for (size_t i = 0; i < n; i++)
-        time_s[i] = INFINITY;
+        ws.time_s[i] = INFINITY;
     for (;;) {
         if (atomic_load(&jb->failed) || isr_cancelled(jb->ctx))
             break;
         int h = atomic_fetch_add(&jb->next, 1);
         if (h >= jb->nhubs)
             break;
-        isr_status st = run_hub(jb, h, time_s, &w, arr, seeds);
+        isr_status st = run_hub(jb, h, &ws);
         if (st != ISR_OK) {
             atomic_store(&jb->failed, (int)st);
             break;
@@ -312,10 +356,12 @@ static int worker(void *arg)
             isr_progress(jb->ctx, "hubs", (size_t)done, (size_t)jb->nhubs);
     }
 cleanup:
-    isr_cd_work_free(&w);
-    free(time_s);
-    free(arr);
-    free(seeds);
+    isr_cd_work_free(&ws.w);
+    isr_reach_free(&ws.reach);
+    free(ws.time_s);
+    free(ws.arr);
+    free(ws.seeds);
+    isr_geos_finish(&ws.geos);
     isr_gdal_errors_pop();
     return 0;
 }
@@ -341,7 +387,7 @@ static isr_status write_products(job *jb, const char *region_dir)
     for (size_t u = 0; u < n; u++) {
         int inside = !isinf(jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx),
                                                     (int)(u / (size_t)g->nx))]);
-        t[u] = isinf(jb->best_t[u]) ? (float)TIME_NODATA : jb->best_t[u];
+        t[u] = isinf(jb->best_t[u]) ? (float)ISR_TIME_NODATA : jb->best_t[u];
         cnt[u] = inside || jb->count[u] ? jb->count[u] : COUNT_NODATA;
     }
     char budget[64];
@@ -352,7 +398,7 @@ static isr_status write_products(job *jb, const char *region_dir)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = isr_write_cog(jb->ctx, p1, g, 0, 0, g->nx, g->ny, GDT_Float32, t, TIME_NODATA,
+    if ((st = isr_write_cog(jb->ctx, p1, g, 0, 0, g->nx, g->ny, GDT_Float32, t, ISR_TIME_NODATA,
                             "travel time to the nearest hub (minutes)", "min", meta,
                             "AVERAGE")) != ISR_OK ||
         (st = isr_write_cog(jb->ctx, p2, g, 0, 0, g->nx, g->ny, GDT_Int16, jb->best_hub,
@@ -368,9 +414,9 @@ static isr_status write_products(job *jb, const char *region_dir)
         char *p5 = isr_strdup_printf("%s/friction.tif", region_dir);
         for (size_t u = 0; u < n && p5; u++) {
             float v = jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx), (int)(u / (size_t)g->nx))];
-            t[u] = isinf(v) ? (float)TIME_NODATA : v;
+            t[u] = isinf(v) ? (float)ISR_TIME_NODATA : v;
         }
-        st = p5 ? isr_write_cog(jb->ctx, p5, g, 0, 0, g->nx, g->ny, GDT_Float32, t, TIME_NODATA,
+        st = p5 ? isr_write_cog(jb->ctx, p5, g, 0, 0, g->nx, g->ny, GDT_Float32, t, ISR_TIME_NODATA,
                                 "local travel friction (seconds per metre)", "s/m", meta,
                                 "AVERAGE")
                 : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
@@ -408,6 +454,30 @@ cleanup:
     free(tmp4);
     free(t);
     free(cnt);
+    return st;
+}
+
+static isr_status write_region_reach(job *jb, const char *region_dir)
+{
+    isr_status st = ISR_OK;
+    isr_reach_totals_t *tot = malloc((size_t)jb->nhubs * sizeof *tot);
+    int *own = malloc((size_t)jb->nhubs * ISR_NLEVELS * sizeof *own);
+    if (!tot || !own) {
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    } else {
+        for (int h = 0; h < jb->nhubs; h++) {
+            tot[h] = jb->results[h].tot;
+            for (int k = 0; k < ISR_NLEVELS; k++)
+                own[h * ISR_NLEVELS + k] = jb->results[h].own[k];
+        }
+        isr_region_reach rr = {jb->grid,      jb->zones,    jb->units, jb->net,
+                               jb->hubs,      jb->nhubs,    jb->opt->budget_min,
+                               jb->hub_cells, jb->hub_pop,  tot,       own,
+                               jb->best_t};
+        st = isr_region_reach_write(jb->ctx, &rr, region_dir);
+    }
+    free(tot);
+    free(own);
     return st;
 }
 
@@ -467,17 +537,17 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
                                                jb->net, r->station)));
         json_object_object_add(ho, "stations_reached", json_object_new_int(r->stations_reached));
         json_object_object_add(ho, "cells_reached", json_object_new_int64((int64_t)r->cells));
-        json_object_object_add(ho, "area_km2", json_object_new_double(r->cells * cell_km2));
+        json_object_object_add(ho, "area_km2", isr_json_num(r->cells * cell_km2, 3));
         json_object_object_add(ho, "reused_existing_output", json_object_new_boolean(r->skipped));
-        json_object_object_add(ho, "seconds", json_object_new_double(r->seconds));
+        json_object_object_add(ho, "seconds", isr_json_num(r->seconds, 3));
         json_object_array_add(hubs, ho);
     }
     json_object_object_add(root, "hubs", hubs);
     json_object *tm = json_object_new_object();
-    json_object_object_add(tm, "load_s", json_object_new_double(timing[0]));
-    json_object_object_add(tm, "hubs_s", json_object_new_double(timing[1]));
-    json_object_object_add(tm, "products_s", json_object_new_double(timing[2]));
-    json_object_object_add(tm, "total_s", json_object_new_double(timing[3]));
+    json_object_object_add(tm, "load_s", isr_json_num(timing[0], 3));
+    json_object_object_add(tm, "hubs_s", isr_json_num(timing[1], 3));
+    json_object_object_add(tm, "products_s", isr_json_num(timing[2], 3));
+    json_object_object_add(tm, "total_s", isr_json_num(timing[3], 3));
     json_object_object_add(root, "timings", tm);
 
     isr_status st = ISR_OK;
@@ -560,11 +630,13 @@ static char *settings_string(const isr_options *o, const isr_grid *g)
     return isr_strdup_printf(
         "budget_min=%g;resolution_m=%g;egress_speed_kmh=%g;detour=%g;dwell_min=%g;"
         "transfer_min=%g;wait=%s;direction=%s;snap_m=%g;friction=%s;stations=%s;lines=%s;"
-        "boundaries=%s;grid=%.3f,%.3f,%d,%d",
+        "boundaries=%s;population=%s;bands=%s;min_area_km2=%g;simplify_m=%g;"
+        "grid=%.3f,%.3f,%d,%d",
         o->budget_min, o->resolution_m, o->egress_speed_kmh, o->detour, o->dwell_min,
         o->transfer_min, o->wait == ISR_WAIT_NONE ? "none" : "half-headway",
         o->direction == ISR_TO_HUB ? "to" : "from", o->snap_m, o->friction ? o->friction : "",
-        o->stations, o->lines, o->boundaries, g->x0, g->y0, g->nx, g->ny);
+        o->stations, o->lines, o->boundaries, o->population ? o->population : "",
+        o->bands ? o->bands : "", o->min_area_km2, o->simplify_m, g->x0, g->y0, g->nx, g->ny);
 }
 
 isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
@@ -668,6 +740,19 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
                               opt->direction};
     jb.hubs = hubs;
     jb.nhubs = nhubs;
+    jb.zones = &zones;
+    jb.units = &units;
+    if ((st = isr_bands_parse(ctx, opt->bands, opt->budget_min, jb.bands, &jb.nbands)) != ISR_OK)
+        goto cleanup;
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        size_t n = (size_t)nhubs * (size_t)(zones.ngroups[k] > 0 ? zones.ngroups[k] : 1);
+        jb.hub_cells[k] = calloc(n, sizeof *jb.hub_cells[k]);
+        jb.hub_pop[k] = calloc(n, sizeof *jb.hub_pop[k]);
+        if (!jb.hub_cells[k] || !jb.hub_pop[k]) {
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the reach tables");
+            goto cleanup;
+        }
+    }
     jb.settings = settings_string(opt, &grid);
     jb.hubs_dir = isr_strdup_printf("%s/hubs", opt->out);
     region_dir = isr_strdup_printf("%s/region", opt->out);
@@ -717,7 +802,8 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     double t_prod = isr_now_s();
     if (!opt->quiet)
         isr_progress(ctx, "products", 0, 1);
-    if ((st = write_products(&jb, region_dir)) != ISR_OK)
+    if ((st = write_products(&jb, region_dir)) != ISR_OK ||
+        (st = write_region_reach(&jb, region_dir)) != ISR_OK)
         goto cleanup;
     if (!opt->quiet)
         isr_progress(ctx, "products", 1, 1);
@@ -734,6 +820,10 @@ cleanup:
     free(jb.best_hub);
     free(jb.count);
     free(jb.results);
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        free(jb.hub_cells[k]);
+        free(jb.hub_pop[k]);
+    }
     free(region_dir);
     free(hubs);
     free(fric);

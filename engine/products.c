@@ -1,0 +1,273 @@
+/*
+ * products.c — the region-wide reach products, written once every hub has run:
+ *   reach_matrix.csv  hub × prefecture: share of area and people reached (long format,
+ *                     one row per pair with any reach, so it stays small and pivots easily);
+ *   units.geojson     every county with its reach by any hub and, per hub, the share of its
+ *                     people reached: ready for a choropleth (RFC 7946, EPSG:4326);
+ *   summary.json      each hub's totals and cross-border share, ranked.
+ * Reads only tallies made by the workers (reach.c) and one pass over the region's nearest-
+ * hub times; owns nothing beyond the call.
+ */
+#include "internal.h"
+
+#include <cpl_string.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
+{
+    const isr_zones *z = rr->zones;
+    const int L = ISR_PREFECTURE;
+    const int ng = z->ngroups[L];
+    double cell_km2 = rr->grid->cell_m * rr->grid->cell_m / 1e6;
+    char *tmp = isr_tmp_name(path);
+    FILE *f = tmp ? fopen(tmp, "w") : NULL;
+    if (!f) {
+        free(tmp);
+        return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    }
+    fputs("hub_id,hub_name,prefecture_code,prefecture_name,province_code,area_share,pop_share,"
+          "reached_km2,pop_reached,cross_border\n",
+          f);
+    for (int h = 0; h < rr->nhubs; h++) {
+        for (int gi = 0; gi < ng; gi++) {
+            size_t cells = rr->hub_cells[L][(size_t)h * (size_t)ng + (size_t)gi];
+            if (!cells)
+                continue;
+            double pop = rr->hub_pop[L][(size_t)h * (size_t)ng + (size_t)gi];
+            const isr_unit *a = &rr->units->attr[z->first[L][gi]];
+            isr_csv_field(f, isr_rail_station_id(rr->net, rr->hubs[h]));
+            fputc(',', f);
+            isr_csv_field(f, isr_rail_station_name(rr->net, rr->hubs[h]));
+            fputc(',', f);
+            isr_csv_field(f, a->code[L]);
+            fputc(',', f);
+            isr_csv_field(f, a->name[L]);
+            fputc(',', f);
+            isr_csv_field(f, a->code[ISR_PROVINCE]);
+            int own = rr->own[h * ISR_NLEVELS + L];
+            fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d\n", (double)cells / (double)z->cells[L][gi],
+                    z->gpop[L][gi] > 0 ? pop / z->gpop[L][gi] : 0.0, (double)cells * cell_km2,
+                    pop, own < 0 || own != gi);
+        }
+    }
+    isr_status st;
+    if (fclose(f) != 0) {
+        remove(tmp);
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    } else {
+        st = isr_commit_file(ctx, tmp, path);
+    }
+    free(tmp);
+    return st;
+}
+
+static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
+{
+    const isr_zones *z = rr->zones;
+    const isr_grid *g = rr->grid;
+    const int L = ISR_COUNTY, ng = z->ngroups[L];
+    double cell_km2 = g->cell_m * g->cell_m / 1e6;
+    isr_status st = ISR_OK;
+    size_t *any_cells = calloc((size_t)(ng > 0 ? ng : 1), sizeof *any_cells);
+    double *any_pop = calloc((size_t)(ng > 0 ? ng : 1), sizeof *any_pop);
+    float *best = malloc((size_t)(ng > 0 ? ng : 1) * sizeof *best);
+    char *tmp = isr_tmp_name(path);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(g->wkt);
+    GDALDatasetH ds = NULL;
+    char **lco = NULL;
+    if (!any_cells || !any_pop || !best || !tmp || !srs) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+        goto cleanup;
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    for (int gi = 0; gi < ng; gi++)
+        best[gi] = INFINITY;
+    for (size_t c = 0; c < (size_t)g->nx * (size_t)g->ny; c++) {
+        if (z->zone[c] < 0 || isinf(rr->best_t[c]))
+            continue;
+        int gi = z->group[L][z->zone[c]];
+        any_cells[gi]++;
+        any_pop[gi] += z->pop[c];
+        if (rr->best_t[c] < best[gi])
+            best[gi] = rr->best_t[c];
+    }
+    ds = GDALCreate(GDALGetDriverByName("GeoJSON"), tmp, 0, 0, 0, GDT_Unknown, NULL);
+    lco = CSLSetNameValue(lco, "RFC7946", "YES");
+    lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
+    lco = CSLSetNameValue(lco, "WRITE_NAME", "NO");
+    OGRLayerH lyr = ds ? GDALDatasetCreateLayer(ds, "units", srs, wkbMultiPolygon, lco) : NULL;
+    if (!lyr) {
+        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        goto cleanup;
+    }
+    static const struct { const char *name; OGRFieldType type; } fields[] = {
+        {"code", OFTString},         {"name", OFTString},         {"pref_code", OFTString},
+        {"pref_name", OFTString},    {"prov_code", OFTString},    {"prov_name", OFTString},
+        {"population", OFTReal},     {"area_km2", OFTReal},       {"best_minutes", OFTReal},
+        {"area_share_any", OFTReal}, {"pop_share_any", OFTReal},  {"hubs_reaching", OFTInteger}};
+    const int nfixed = (int)(sizeof fields / sizeof *fields);
+    for (int i = 0; i < nfixed; i++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(fields[i].name, fields[i].type);
+        OGR_L_CreateField(lyr, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+    }
+    for (int h = 0; h < rr->nhubs; h++) {
+        char name[300];
+        snprintf(name, sizeof name, "share_%s", isr_rail_station_id(rr->net, rr->hubs[h]));
+        OGRFieldDefnH fd = OGR_Fld_Create(name, OFTReal);
+        OGR_L_CreateField(lyr, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+    }
+    for (int u = 0; u < rr->units->n && st == ISR_OK; u++) {
+        const isr_unit *a = &rr->units->attr[u];
+        int gi = z->group[L][u];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldString(f, 0, a->code[ISR_COUNTY]);
+        OGR_F_SetFieldString(f, 1, a->name[ISR_COUNTY]);
+        OGR_F_SetFieldString(f, 2, a->code[ISR_PREFECTURE]);
+        OGR_F_SetFieldString(f, 3, a->name[ISR_PREFECTURE]);
+        OGR_F_SetFieldString(f, 4, a->code[ISR_PROVINCE]);
+        OGR_F_SetFieldString(f, 5, a->name[ISR_PROVINCE]);
+        double gpop = z->gpop[L][gi];
+        size_t gcells = z->cells[L][gi];
+        OGR_F_SetFieldDouble(f, 6, round(gpop));
+        OGR_F_SetFieldDouble(f, 7, round((double)gcells * cell_km2 * 1e3) / 1e3);
+        if (!isinf(best[gi]))
+            OGR_F_SetFieldDouble(f, 8, round(best[gi] * 100) / 100);
+        else
+            OGR_F_SetFieldNull(f, 8);
+        OGR_F_SetFieldDouble(f, 9, gcells ? round((double)any_cells[gi] / (double)gcells * 1e4) / 1e4 : 0);
+        OGR_F_SetFieldDouble(f, 10, gpop > 0 ? round(any_pop[gi] / gpop * 1e4) / 1e4 : 0);
+        int reaching = 0;
+        for (int h = 0; h < rr->nhubs; h++) {
+            size_t k = (size_t)h * (size_t)ng + (size_t)gi;
+            reaching += rr->hub_cells[L][k] > 0;
+            OGR_F_SetFieldDouble(f, nfixed + h,
+                                 gpop > 0 ? round(rr->hub_pop[L][k] / gpop * 1e4) / 1e4 : 0);
+        }
+        OGR_F_SetFieldInteger(f, 11, reaching);
+        OGRGeometryH geom = OGR_G_Clone(rr->units->geom[u]);
+        if (wkbFlatten(OGR_G_GetGeometryType(geom)) == wkbPolygon)
+            geom = OGR_G_ForceToMultiPolygon(geom);
+        OGR_F_SetGeometryDirectly(f, geom);
+        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+            st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    ds = NULL;
+    if (st == ISR_OK)
+        st = isr_commit_file(ctx, tmp, path);
+cleanup:
+    if (ds)
+        GDALClose(ds);
+    if (st != ISR_OK && tmp)
+        remove(tmp);
+    CSLDestroy(lco);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    free(tmp);
+    free(any_cells);
+    free(any_pop);
+    free(best);
+    return st;
+}
+
+/* Sort key: cross-border share, then people reached (both descending), then hub order. */
+typedef struct ranked {
+    int hub;
+    double share, pop;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->share != y->share)
+        return x->share < y->share ? 1 : -1;
+    if (x->pop != y->pop)
+        return x->pop < y->pop ? 1 : -1;
+    return x->hub - y->hub;
+}
+
+static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
+{
+    const isr_zones *z = rr->zones;
+    double cell_km2 = rr->grid->cell_m * rr->grid->cell_m / 1e6;
+    ranked *order = malloc((size_t)(rr->nhubs > 0 ? rr->nhubs : 1) * sizeof *order);
+    if (!order)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int h = 0; h < rr->nhubs; h++) {
+        const isr_reach_totals_t *t = &rr->tot[h];
+        order[h] = (ranked){h, t->pop > 0 ? t->pop_outside_province / t->pop : 0.0, t->pop};
+    }
+    qsort(order, (size_t)rr->nhubs, sizeof *order, cmp_ranked);
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "budget_min", isr_json_num(rr->budget_min, 2));
+    json_object_object_add(root, "ranked_by",
+                           json_object_new_string("cross_border_share: the share of the people "
+                                                  "reached who live outside the hub's province"));
+    json_object *arr = json_object_new_array();
+    for (int i = 0; i < rr->nhubs; i++) {
+        int h = order[i].hub;
+        const isr_reach_totals_t *t = &rr->tot[h];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "rank", json_object_new_int(i + 1));
+        json_object_object_add(o, "id", json_object_new_string(isr_rail_station_id(rr->net, rr->hubs[h])));
+        json_object_object_add(o, "name", json_object_new_string(isr_rail_station_name(rr->net, rr->hubs[h])));
+        for (int k = ISR_PREFECTURE; k < ISR_NLEVELS; k++) {
+            int own = rr->own[h * ISR_NLEVELS + k];
+            const isr_unit *a = own >= 0 ? &rr->units->attr[z->first[k][own]] : NULL;
+            json_object_object_add(o, k == ISR_PREFECTURE ? "prefecture_code" : "province_code",
+                                   a ? json_object_new_string(a->code[k]) : NULL);
+            json_object_object_add(o, k == ISR_PREFECTURE ? "prefecture_name" : "province_name",
+                                   a ? json_object_new_string(a->name[k]) : NULL);
+        }
+        json_object_object_add(o, "area_km2", isr_json_num((double)t->cells * cell_km2, 3));
+        json_object_object_add(o, "population_reached", isr_json_num(t->pop, 0));
+        json_object_object_add(o, "population_outside_province", isr_json_num(t->pop_outside_province, 0));
+        json_object_object_add(o, "population_outside_prefecture", isr_json_num(t->pop_outside_prefecture, 0));
+        json_object_object_add(o, "cross_border_share", isr_json_num(order[i].share, 4));
+        json_object_object_add(o, "counties_reached", json_object_new_int(t->groups_reached[ISR_COUNTY]));
+        json_object_object_add(o, "prefectures_reached", json_object_new_int(t->groups_reached[ISR_PREFECTURE]));
+        json_object_object_add(o, "provinces_reached", json_object_new_int(t->groups_reached[ISR_PROVINCE]));
+        json_object_array_add(arr, o);
+    }
+    json_object_object_add(root, "hubs", arr);
+    free(order);
+    isr_status st;
+    char *tmp = isr_tmp_name(path);
+    if (!tmp)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    else if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) != 0) {
+        remove(tmp);
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    } else {
+        st = isr_commit_file(ctx, tmp, path);
+    }
+    free(tmp);
+    json_object_put(root);
+    return st;
+}
+
+isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, const char *dir)
+{
+    char *p1 = isr_strdup_printf("%s/reach_matrix.csv", dir);
+    char *p2 = isr_strdup_printf("%s/units.geojson", dir);
+    char *p3 = isr_strdup_printf("%s/summary.json", dir);
+    isr_status st = ISR_OK;
+    if (!p1 || !p2 || !p3)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = write_matrix(ctx, rr, p1);
+    if (st == ISR_OK)
+        st = write_units(ctx, rr, p2);
+    if (st == ISR_OK)
+        st = write_summary(ctx, rr, p3);
+    free(p1);
+    free(p2);
+    free(p3);
+    return st;
+}

@@ -1,0 +1,175 @@
+/* Criterion suite for zones.c and reach.c on two square provinces with exact answers.
+ *
+ *   province 110000 (county 110101): x 0–20 km, y 0–20 km, 1,000,000 people
+ *   province 120000 (county 120101): x 20–40 km, same y, 2,000,000 people
+ *   county 110102: a 40 m square islet around (5000, 5000) holding no cell centre, 1,000 people
+ * Grid 50 m, local travel 10 m/s everywhere inside, budget 1000 s: a 10 km reach. The hub
+ * sits at the centre of cell (299, 200), (14975, 9975), 5025 m from the border. */
+#include "internal.h"
+
+#include <cpl_conv.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#define CELL 50.0
+
+static OGRGeometryH square(double x0, double y0, double x1, double y1)
+{
+    char wkt[256];
+    snprintf(wkt, sizeof wkt, "POLYGON((%g %g,%g %g,%g %g,%g %g,%g %g))", x0, y0, x1, y0, x1, y1,
+             x0, y1, x0, y0);
+    char *p = wkt;
+    OGRGeometryH g = NULL;
+    cr_assert_eq(OGR_G_CreateFromWkt(&p, NULL, &g), OGRERR_NONE);
+    return g;
+}
+
+static void unit(isr_units *u, int i, OGRGeometryH g, const char *code, double pop)
+{
+    u->geom[i] = g;
+    char pref[8], prov[8];
+    snprintf(pref, sizeof pref, "%.4s00", code);
+    snprintf(prov, sizeof prov, "%.2s0000", code);
+    const char *codes[ISR_NLEVELS] = {code, pref, prov};
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        u->attr[i].code[k] = strdup(codes[k]);
+        u->attr[i].name[k] = strdup(codes[k]);
+    }
+    u->attr[i].pop = pop;
+}
+
+typedef struct fixture {
+    isr_ctx *ctx;
+    isr_units u;
+    isr_grid g;
+    isr_zones z;
+    float *fric, *t;
+    isr_cd_work w;
+    isr_reach r;
+} fixture;
+
+static void setup(fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    GDALAllRegister();
+    f->ctx = isr_ctx_new();
+    f->u.n = 3;
+    f->u.geom = calloc(3, sizeof *f->u.geom);
+    f->u.attr = calloc(3, sizeof *f->u.attr);
+    f->u.has_pop = 1;
+    unit(&f->u, 0, square(0, 0, 20000, 20000), "110101", 1e6);
+    unit(&f->u, 1, square(20000, 0, 40000, 20000), "120101", 2e6);
+    unit(&f->u, 2, square(4980, 4980, 5020, 5020), "110102", 1000);
+    OGRSpatialReferenceH srs = isr_crs_fitted_albers(f->ctx, 100, 30, 101, 31);
+    char *wkt = NULL;
+    OSRExportToWkt(srs, &wkt);
+    cr_assert_eq(isr_grid_init(f->ctx, &f->g, 0, 0, 40000, 20000, CELL, wkt, 30, 1e6), ISR_OK);
+    CPLFree(wkt);
+    OSRDestroySpatialReference(srs);
+    cr_assert_eq(isr_zones_build(f->ctx, &f->g, &f->u, NULL, &f->z), ISR_OK, "%s",
+                 isr_ctx_errmsg(f->ctx));
+    cr_assert_eq(isr_friction_build(f->ctx, &f->g, f->z.zone, 0.1, NULL, &f->fric), ISR_OK);
+    f->t = malloc(isr_grid_pcells(&f->g) * sizeof *f->t);
+    for (size_t i = 0; i < isr_grid_pcells(&f->g); i++)
+        f->t[i] = INFINITY;
+    isr_seed s = {(uint32_t)isr_grid_pidx(&f->g, 299, 200), 0.0f};
+    cr_assert_eq(isr_costdist(f->fric, (size_t)isr_grid_pw(&f->g), (size_t)isr_grid_ph(&f->g),
+                              CELL, &s, 1, 1000.0f, f->t, &f->w),
+                 0);
+    cr_assert_eq(isr_reach_init(f->ctx, &f->r, &f->z), ISR_OK);
+    isr_reach_compute(&f->r, &f->z, &f->g, f->t, f->w.touched, f->w.ntouched, 14975, 9975);
+}
+
+static void teardown(fixture *f)
+{
+    isr_reach_free(&f->r);
+    isr_cd_work_free(&f->w);
+    free(f->fric);
+    free(f->t);
+    isr_zones_clear(&f->z);
+    isr_grid_clear(&f->g);
+    isr_units_clear(&f->u);
+    isr_ctx_free(f->ctx);
+}
+
+/* Area of the part beyond x = border of the model's ball of radius r around (cx, cy): with
+ * 16-neighbour moves costed by length the ball is the 16-gon whose vertices are the unit
+ * move vectors scaled by r (its gauge), computed exactly with GEOS. */
+static double ball_segment(double cx, double cy, double r, double border)
+{
+    static const int mv[16][2] = {{1, 0}, {2, 1}, {1, 1}, {1, 2}, {0, 1}, {-1, 2},
+                                  {-1, 1}, {-2, 1}, {-1, 0}, {-2, -1}, {-1, -1}, {-1, -2},
+                                  {0, -1}, {1, -2}, {1, -1}, {2, -1}};
+    OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
+    for (int i = 0; i <= 16; i++) {
+        const int *v = mv[i % 16];
+        double len = hypot(v[0], v[1]);
+        OGR_G_AddPoint_2D(ring, cx + r * v[0] / len, cy + r * v[1] / len);
+    }
+    OGRGeometryH poly = OGR_G_CreateGeometry(wkbPolygon);
+    OGR_G_AddGeometryDirectly(poly, ring);
+    OGRGeometryH half = square(border, cy - 2 * r, cx + 2 * r, cy + 2 * r);
+    OGRGeometryH seg = OGR_G_Intersection(poly, half);
+    double a = OGR_G_Area(seg);
+    OGR_G_DestroyGeometry(seg);
+    OGR_G_DestroyGeometry(half);
+    OGR_G_DestroyGeometry(poly);
+    return a;
+}
+
+Test(reach, cross_border_area_matches_the_analytic_segment)
+{
+    fixture f;
+    setup(&f);
+    int B = f.z.group[ISR_PROVINCE][1], A = f.z.group[ISR_PROVINCE][0];
+    double got = (double)f.r.cells[ISR_PROVINCE][B] * CELL * CELL;
+    double d = 20000 - 14975, r = 10000;
+    double model = ball_segment(14975, 9975, r, 20000);
+    cr_assert_lt(fabs(got - model) / model, 0.01, "cross-border %g m² vs the model's exact %g m²",
+                 got, model);
+    /* against the Euclidean circle segment r² acos(d/r) − d √(r² − d²) = 61.2 km² the
+     * 16-neighbour metric (at most 2.75 % long) reaches a little less, never more */
+    double circle = r * r * acos(d / r) - d * sqrt(r * r - d * d);
+    cr_assert(got < circle && got > 0.90 * circle, "cross-border %g m², circle segment %g", got,
+              circle);
+    /* the hub's own province and the neighbour */
+    cr_assert_eq(f.r.own[ISR_PROVINCE], A);
+    cr_assert_eq(isr_reach_cross_border(&f.r, &f.z, ISR_PROVINCE, B), 1);
+    cr_assert_eq(isr_reach_cross_border(&f.r, &f.z, ISR_PROVINCE, A), 0);
+    cr_assert_eq(isr_reach_cross_border(&f.r, &f.z, ISR_COUNTY, f.z.group[ISR_COUNTY][1]), 1);
+    /* people reached across the border: cells × 2,000,000 / 160,000 cells */
+    cr_assert_eq(f.z.cells[ISR_PROVINCE][B], 160000);
+    cr_assert_float_eq(f.r.pop[ISR_PROVINCE][B],
+                       (double)f.r.cells[ISR_PROVINCE][B] * 2e6 / 160000, 1e-3);
+    isr_reach_totals_t t;
+    isr_reach_totals(&f.r, &f.z, &t);
+    cr_assert_float_eq(t.pop_outside_province, f.r.pop[ISR_PROVINCE][B], 1e-6);
+    cr_assert_eq(t.groups_reached[ISR_PROVINCE], 2);
+    /* the earliest time across the border: 5025 m at 10 m/s, to the first cell centre
+     * beyond it (x = 20025): 505 s = 8.4167 min */
+    cr_assert_float_eq(f.r.tmin[ISR_PROVINCE][B], 505.0 / 60.0, 1e-3);
+    teardown(&f);
+}
+
+Test(reach, population_is_conserved)
+{
+    fixture f;
+    setup(&f);
+    double cells = 0, units = 0;
+    for (size_t c = 0; c < (size_t)f.g.nx * (size_t)f.g.ny; c++)
+        cells += f.z.pop[c];
+    for (int gi = 0; gi < f.z.ngroups[ISR_COUNTY]; gi++)
+        units += f.z.gpop[ISR_COUNTY][gi];
+    cr_assert_float_eq(cells, 3001000.0, 1e-3, "people on the grid: %f", cells);
+    cr_assert_float_eq(units, 3001000.0, 1e-3, "people in the units: %f", units);
+    /* the islet holds no cell centre and sits on province A's cells: hosted there */
+    cr_assert_eq(f.z.hosted, 1);
+    cr_assert_eq(f.z.ngroups[ISR_COUNTY], 3);
+    cr_assert_eq(f.z.ngroups[ISR_PREFECTURE], 2); /* 110100 and 120100 */
+    cr_assert_eq(f.z.ngroups[ISR_PROVINCE], 2);
+    cr_assert_float_eq(f.z.gpop[ISR_PROVINCE][0], 1001000.0, 1e-3);
+    /* every cell is in a unit: 800 × 400 */
+    cr_assert_eq(f.z.cells[ISR_PROVINCE][0] + f.z.cells[ISR_PROVINCE][1], 320000);
+    teardown(&f);
+}
