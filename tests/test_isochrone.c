@@ -59,6 +59,7 @@ static void teardown(fx *f)
     free(f->fric);
     free(f->t);
     free(f->pop);
+    isr_grid_clear(&f->g);
     isr_ctx_free(f->ctx);
 }
 
