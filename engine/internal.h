@@ -326,6 +326,26 @@ typedef struct isr_region_reach {
 /* Writes OUT/region/reach_matrix.csv, units.geojson and summary.json (see README). */
 isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, const char *dir);
 
+/* ---- styles.c ------------------------------------------------------------------------- */
+
+typedef struct isr_style_inputs {
+    const char *out;          /* the output folder */
+    const char *wkt;          /* analysis CRS */
+    const double *bands;      /* band limits, minutes */
+    int nbands;
+    int nhubs;
+    const char *const *hub_ids, *const *hub_names;
+} isr_style_inputs;
+
+/* The band colour k of n (dark blue fast → pale yellow slow), shared by every output. */
+void isr_band_color(int k, int n, unsigned char rgb[3]);
+/* Writes a QGIS style sidecar (.qml) beside every raster and vector output and the project
+ * OUT/isoreach.qgs (relative paths) that opens them all. */
+isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in);
+
+/* Copies one layer of an OGR source to RFC 7946 GeoJSON (EPSG:4326) at `dst`. */
+isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, const char *dst);
+
 /* ---- friction.c ----------------------------------------------------------------------- */
 
 /* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` in cells of
@@ -368,6 +388,22 @@ isr_status isr_mkdirs(isr_ctx *ctx, const char *path);
 char *isr_tmp_name(const char *path);
 /* Renames tmp → path; on failure removes tmp and fails naming `path`. */
 isr_status isr_commit_file(isr_ctx *ctx, const char *tmp, const char *path);
+/* Closes a stdio file written at `tmp` and renames it to `path`. Any write error (stdio's
+ * error flag, the final flush, fclose) removes tmp and fails naming `path` and the reason. */
+isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp, const char *path);
+/* Copies the /vsimem/ file `mem` to `path` (via a temporary name, with isr_close_commit's
+ * checks) and unlinks `mem`: for GDAL drivers that do not report their write errors. */
+isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path);
+/* Why writing `path` failed, for messages: strerror(err), or "No space left on device"
+ * when the file system holding it has less than 1 MB free (GDAL drivers lose errno). */
+const char *isr_write_reason(const char *path, int err);
+/* Checks the output folder before any work: creates it (and its parents) and writes a probe
+ * file in it; fails naming --out and the reason. *created is the top-most folder it made
+ * (new string, NULL if none), for isr_rmdirs_empty() when the run fails. */
+isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created);
+/* Removes `path` and then its parents while they are empty, up to and including `top`
+ * (which must be a prefix of path). NULL top: nothing. */
+void isr_rmdirs_empty(const char *path, const char *top);
 int isr_file_exists(const char *path);
 /* Writes `s` as one CSV field (RFC 4180: quoted when it holds a comma, quote or newline). */
 void isr_csv_field(FILE *f, const char *s);

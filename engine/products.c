@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <cpl_string.h>
+#include <gdal_utils.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -252,8 +253,119 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
     return st;
 }
 
+/* Province outlines: each province's units dissolved (GEOS, through OGR), for maps that
+ * emphasise provincial borders. */
+static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
+{
+    const isr_zones *z = rr->zones;
+    const int L = ISR_PROVINCE;
+    isr_status st = ISR_OK;
+    char *tmp = isr_tmp_name(path);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(rr->grid->wkt);
+    char **lco = CSLSetNameValue(NULL, "RFC7946", "YES");
+    lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
+    lco = CSLSetNameValue(lco, "WRITE_NAME", "NO");
+    GDALDatasetH ds = tmp && srs ? GDALCreate(GDALGetDriverByName("GeoJSON"), tmp, 0, 0, 0,
+                                              GDT_Unknown, NULL)
+                                 : NULL;
+    OGRLayerH lyr = NULL;
+    if (srs)
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    if (ds)
+        lyr = GDALDatasetCreateLayer(ds, "provinces", srs, wkbMultiPolygon, lco);
+    if (!lyr) {
+        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        goto cleanup;
+    }
+    const char *names[] = {"prov_code", "prov_name"};
+    for (int i = 0; i < 2; i++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(names[i], OFTString);
+        OGR_L_CreateField(lyr, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+    }
+    for (int gi = 0; gi < z->ngroups[L] && st == ISR_OK; gi++) {
+        OGRGeometryH all = OGR_G_CreateGeometry(wkbMultiPolygon);
+        for (int u = 0; u < rr->units->n; u++) {
+            if (z->group[L][u] != gi)
+                continue;
+            OGRGeometryH g = rr->units->geom[u];
+            if (wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPolygon)
+                OGR_G_AddGeometry(all, g);
+            else
+                for (int k = 0; k < OGR_G_GetGeometryCount(g); k++)
+                    OGR_G_AddGeometry(all, OGR_G_GetGeometryRef(g, k));
+        }
+        OGRGeometryH un = OGR_G_UnionCascaded(all);
+        OGR_G_DestroyGeometry(all);
+        if (!un) {
+            st = isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "cannot dissolve province %s",
+                               rr->units->attr[z->first[L][gi]].code[L]);
+            break;
+        }
+        if (wkbFlatten(OGR_G_GetGeometryType(un)) == wkbPolygon)
+            un = OGR_G_ForceToMultiPolygon(un);
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetFieldString(f, 0, rr->units->attr[z->first[L][gi]].code[L]);
+        OGR_F_SetFieldString(f, 1, rr->units->attr[z->first[L][gi]].name[L]);
+        OGR_F_SetGeometryDirectly(f, un);
+        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+            st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    ds = NULL;
+    if (st == ISR_OK)
+        st = isr_commit_file(ctx, tmp, path);
+cleanup:
+    if (ds)
+        GDALClose(ds);
+    if (st != ISR_OK && tmp)
+        remove(tmp);
+    CSLDestroy(lco);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    free(tmp);
+    return st;
+}
+
+isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, const char *dst)
+{
+    char *open_path = strncmp(src, "http://", 7) == 0 || strncmp(src, "https://", 8) == 0
+                          ? isr_strdup_printf("/vsicurl/%s", src)
+                          : NULL;
+    char *tmp = isr_tmp_name(dst);
+    GDALDatasetH in = GDALOpenEx(open_path ? open_path : src, GDAL_OF_VECTOR | GDAL_OF_READONLY,
+                                 NULL, NULL, NULL);
+    char *argv[] = {"-f", "GeoJSON", "-lco", "RFC7946=YES", "-lco", "COORDINATE_PRECISION=6",
+                    "-lco", "WRITE_NAME=NO", "-t_srs", "EPSG:4326", (char *)layer, NULL};
+    if (!layer)
+        argv[10] = NULL;
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    isr_status st = ISR_OK;
+    GDALDatasetH out = NULL;
+    if (!in || !o || !tmp || !(out = GDALVectorTranslate(tmp, NULL, 1, &in, o, NULL)))
+        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot copy '%s' to '%s'", src, dst);
+    if (out)
+        GDALClose(out);
+    if (st == ISR_OK)
+        st = isr_commit_file(ctx, tmp, dst);
+    else if (tmp)
+        remove(tmp);
+    GDALVectorTranslateOptionsFree(o);
+    if (in)
+        GDALClose(in);
+    free(open_path);
+    free(tmp);
+    return st;
+}
+
 isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, const char *dir)
 {
+    char *p4 = isr_strdup_printf("%s/provinces.geojson", dir);
+    isr_status st0 = p4 ? write_provinces(ctx, rr, p4) : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    free(p4);
+    if (st0 != ISR_OK)
+        return st0;
     char *p1 = isr_strdup_printf("%s/reach_matrix.csv", dir);
     char *p2 = isr_strdup_printf("%s/units.geojson", dir);
     char *p3 = isr_strdup_printf("%s/summary.json", dir);

@@ -31,6 +31,7 @@ typedef struct hub_result {
     int stations_reached; /* by rail within the budget, the hub included */
     size_t cells;
     double seconds;
+    double search_seconds; /* rail search + cost-distance only, no output */
     int skipped; /* outputs existed with the same settings */
     isr_reach_totals_t tot;
     int own[ISR_NLEVELS]; /* the hub's own group at each level, or -1 */
@@ -297,6 +298,7 @@ static isr_status run_hub(job *jb, int hub_no, worker_state *ws)
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
             goto reset;
         }
+        res->search_seconds = isr_now_s() - t0;
         /* the raster last: its presence marks the hub complete for a resumed run */
         if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
             (st = write_stations_csv(jb, csv, arr)) != ISR_OK ||
@@ -481,6 +483,35 @@ static isr_status write_region_reach(job *jb, const char *region_dir)
     return st;
 }
 
+/* The rail layers copied beside the outputs, and QGIS styles and project for them all. */
+static isr_status write_styles(job *jb, const char *region_dir, const char *wkt)
+{
+    char *lines = isr_strdup_printf("%s/rail_lines.geojson", region_dir);
+    char *stations = isr_strdup_printf("%s/rail_stations.geojson", region_dir);
+    const char **ids = malloc((size_t)jb->nhubs * sizeof *ids);
+    const char **names = malloc((size_t)jb->nhubs * sizeof *names);
+    isr_status st = ISR_OK;
+    if (!lines || !stations || !ids || !names)
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = isr_vector_export(jb->ctx, jb->opt->lines, jb->opt->lines_layer, lines);
+    if (st == ISR_OK)
+        st = isr_vector_export(jb->ctx, jb->opt->stations, jb->opt->stations_layer, stations);
+    if (st == ISR_OK) {
+        for (int h = 0; h < jb->nhubs; h++) {
+            ids[h] = isr_rail_station_id(jb->net, jb->hubs[h]);
+            names[h] = isr_rail_station_name(jb->net, jb->hubs[h]);
+        }
+        isr_style_inputs in = {jb->opt->out, wkt, jb->bands, jb->nbands, jb->nhubs, ids, names};
+        st = isr_styles_write(jb->ctx, &in);
+    }
+    free(lines);
+    free(stations);
+    free(ids);
+    free(names);
+    return st;
+}
+
 static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_wkt,
                                  const double timing[4], const isr_units *u)
 {
@@ -540,6 +571,7 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
         json_object_object_add(ho, "area_km2", isr_json_num(r->cells * cell_km2, 3));
         json_object_object_add(ho, "reused_existing_output", json_object_new_boolean(r->skipped));
         json_object_object_add(ho, "seconds", isr_json_num(r->seconds, 3));
+        json_object_object_add(ho, "search_seconds", isr_json_num(r->search_seconds, 4));
         json_object_array_add(hubs, ho);
     }
     json_object_object_add(root, "hubs", hubs);
@@ -803,7 +835,8 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     if (!opt->quiet)
         isr_progress(ctx, "products", 0, 1);
     if ((st = write_products(&jb, region_dir)) != ISR_OK ||
-        (st = write_region_reach(&jb, region_dir)) != ISR_OK)
+        (st = write_region_reach(&jb, region_dir)) != ISR_OK ||
+        (st = write_styles(&jb, region_dir, wkt)) != ISR_OK)
         goto cleanup;
     if (!opt->quiet)
         isr_progress(ctx, "products", 1, 1);

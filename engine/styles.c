@@ -1,0 +1,445 @@
+/*
+ * styles.c — QGIS styles for every output, and a QGIS project that opens them all.
+ *
+ * A `<name>.qml` beside a layer is applied by QGIS automatically when the layer is opened,
+ * so every raster and vector output gets one: travel times as a stepped ramp on the band
+ * breaks with a legend in minutes, bands as semi-transparent fills, counties coloured by the
+ * share of their people reached, nearest hub as a palette labelled with hub names. The same
+ * renderer XML is embedded in OUT/isoreach.qgs, whose layers use paths relative to the
+ * project, so the output folder can be moved or zipped whole. The XML follows QGIS 3.22
+ * (Debian 12); it is checked by opening it in QGIS itself (scripts/qgis_check.py).
+ * Colours: one sequential ramp, dark blue (fast) to pale yellow (slow), shared by rasters
+ * and bands so a legend reads the same everywhere.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QGIS_HEADER "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+#define QGIS_VERSION "3.22.16-Białowieża"
+
+void isr_band_color(int k, int n, unsigned char rgb[3])
+{
+    /* YlGnBu, reversed: fast is dark */
+    static const unsigned char stops[5][3] = {
+        {37, 52, 148}, {44, 127, 184}, {65, 182, 196}, {161, 218, 180}, {255, 255, 204}};
+    double t = n > 1 ? (double)k / (double)(n - 1) : 0.0;
+    double x = t * 4.0;
+    int i = (int)floor(x);
+    if (i >= 4)
+        i = 3;
+    double f = x - i;
+    for (int c = 0; c < 3; c++)
+        rgb[c] = (unsigned char)lround(stops[i][c] * (1 - f) + stops[i + 1][c] * f);
+}
+
+static void xml_text(isr_sb *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': isr_sb_printf(b, "&amp;"); break;
+        case '<': isr_sb_printf(b, "&lt;"); break;
+        case '>': isr_sb_printf(b, "&gt;"); break;
+        case '"': isr_sb_printf(b, "&quot;"); break;
+        case '\'': isr_sb_printf(b, "&apos;"); break;
+        default: isr_sb_printf(b, "%c", *s);
+        }
+    }
+}
+
+static void option(isr_sb *b, const char *name, const char *value)
+{
+    isr_sb_printf(b, "<Option type=\"QString\" name=\"%s\" value=\"", name);
+    xml_text(b, value);
+    isr_sb_printf(b, "\"/>");
+}
+
+/* A symbol: kind "fill", "line" or "marker"; colours "r,g,b,a". */
+static void symbol(isr_sb *b, const char *kind, int name, double alpha, const char *color,
+                   const char *outline, double width_mm)
+{
+    char w[32];
+    snprintf(w, sizeof w, "%g", width_mm);
+    isr_sb_printf(b, "<symbol type=\"%s\" name=\"%d\" alpha=\"%g\" clip_to_extent=\"1\" "
+                     "force_rhr=\"0\"><layer class=\"%s\" enabled=\"1\" locked=\"0\" pass=\"0\">"
+                     "<Option type=\"Map\">",
+                  kind, name, alpha,
+                  strcmp(kind, "fill") == 0   ? "SimpleFill"
+                  : strcmp(kind, "line") == 0 ? "SimpleLine"
+                                              : "SimpleMarker");
+    if (strcmp(kind, "fill") == 0) {
+        option(b, "color", color);
+        option(b, "style", strcmp(color, "none") == 0 ? "no" : "solid");
+        option(b, "outline_color", outline);
+        option(b, "outline_style", "solid");
+        option(b, "outline_width", w);
+        option(b, "outline_width_unit", "MM");
+    } else if (strcmp(kind, "line") == 0) {
+        option(b, "line_color", color);
+        option(b, "line_style", "solid");
+        option(b, "line_width", w);
+        option(b, "line_width_unit", "MM");
+        option(b, "capstyle", "round");
+        option(b, "joinstyle", "round");
+    } else {
+        option(b, "color", color);
+        option(b, "name", "circle");
+        option(b, "outline_color", outline);
+        option(b, "outline_width", "0.4");
+        option(b, "size", w);
+        option(b, "size_unit", "MM");
+    }
+    isr_sb_printf(b, "</Option></layer></symbol>");
+}
+
+static void rgba(char out[32], const unsigned char rgb[3], int a)
+{
+    snprintf(out, 32, "%d,%d,%d,%d", rgb[0], rgb[1], rgb[2], a);
+}
+
+static const char *minmax_origin =
+    "<minMaxOrigin><limits>None</limits><extent>WholeRaster</extent>"
+    "<statAccuracy>Estimated</statAccuracy><cumulativeCutLower>0.02</cumulativeCutLower>"
+    "<cumulativeCutUpper>0.98</cumulativeCutUpper><stdDevFactor>2</stdDevFactor></minMaxOrigin>";
+
+/* Travel time rasters: a stepped ramp on the band breaks, legend in minutes. */
+static void style_time_raster(isr_sb *b, const double *bands, int nb)
+{
+    isr_sb_printf(b, "<pipe><rasterrenderer type=\"singlebandpseudocolor\" band=\"1\" "
+                     "opacity=\"0.85\" alphaBand=\"-1\" nodataColor=\"\" classificationMin=\"0\" "
+                     "classificationMax=\"%g\"><rasterTransparency/>%s<rastershader>"
+                     "<colorrampshader colorRampType=\"DISCRETE\" classificationMode=\"1\" "
+                     "clip=\"0\" minimumValue=\"0\" maximumValue=\"%g\" labelPrecision=\"0\">",
+                  bands[nb - 1], minmax_origin, bands[nb - 1]);
+    for (int k = 0; k < nb; k++) {
+        unsigned char c[3];
+        isr_band_color(k, nb, c);
+        isr_sb_printf(b, "<item value=\"%g\" color=\"#%02x%02x%02x\" alpha=\"255\" "
+                         "label=\"%g–%g min\"/>",
+                      bands[k], c[0], c[1], c[2], k ? bands[k - 1] : 0.0, bands[k]);
+    }
+    isr_sb_printf(b, "</colorrampshader></rastershader></rasterrenderer>"
+                     "<rasterresampler maxOversampling=\"2\"/></pipe>");
+}
+
+/* Hubs within reach: a stepped ramp of counts. */
+static void style_count_raster(isr_sb *b, int nhubs)
+{
+    static const struct { double v; const char *c, *label; } cls[] = {
+        {0, "#f7f7f7", "0 hubs"},     {1, "#d9f0a3", "1 hub"},       {2, "#addd8e", "2 hubs"},
+        {3, "#78c679", "3 hubs"},     {5, "#31a354", "4–5 hubs"},    {1e6, "#006837", "6 or more"}};
+    isr_sb_printf(b, "<pipe><rasterrenderer type=\"singlebandpseudocolor\" band=\"1\" "
+                     "opacity=\"0.85\" alphaBand=\"-1\" nodataColor=\"\" classificationMin=\"0\" "
+                     "classificationMax=\"%d\"><rasterTransparency/>%s<rastershader>"
+                     "<colorrampshader colorRampType=\"DISCRETE\" classificationMode=\"1\" "
+                     "clip=\"0\" minimumValue=\"0\" maximumValue=\"%d\" labelPrecision=\"0\">",
+                  nhubs, minmax_origin, nhubs);
+    for (size_t i = 0; i < sizeof cls / sizeof *cls; i++)
+        isr_sb_printf(b, "<item value=\"%g\" color=\"%s\" alpha=\"255\" label=\"%s\"/>",
+                      cls[i].v == 1e6 ? (double)(nhubs > 6 ? nhubs : 6) : cls[i].v, cls[i].c,
+                      cls[i].label);
+    isr_sb_printf(b, "</colorrampshader></rastershader></rasterrenderer>"
+                     "<rasterresampler maxOversampling=\"2\"/></pipe>");
+}
+
+/* Nearest hub: one palette entry per hub, labelled with its name. */
+static void style_hub_palette(isr_sb *b, const isr_style_inputs *in)
+{
+    isr_sb_printf(b, "<pipe><rasterrenderer type=\"paletted\" band=\"1\" opacity=\"0.7\" "
+                     "alphaBand=\"-1\" nodataColor=\"\"><rasterTransparency/>%s<colorPalette>",
+                  minmax_origin);
+    for (int h = 0; h < in->nhubs; h++) {
+        /* well-spread hues: golden-angle steps */
+        double hue = fmod(h * 137.508, 360.0) / 60.0, s = 0.55, v = 0.9;
+        int i = (int)hue;
+        double f = hue - i, p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+        double r, g, bl;
+        switch (i) {
+        case 0: r = v; g = t; bl = p; break;
+        case 1: r = q; g = v; bl = p; break;
+        case 2: r = p; g = v; bl = t; break;
+        case 3: r = p; g = q; bl = v; break;
+        case 4: r = t; g = p; bl = v; break;
+        default: r = v; g = p; bl = q; break;
+        }
+        isr_sb_printf(b, "<paletteEntry value=\"%d\" color=\"#%02x%02x%02x\" alpha=\"255\" label=\"",
+                      h, (int)lround(r * 255), (int)lround(g * 255), (int)lround(bl * 255));
+        xml_text(b, in->hub_names[h]);
+        isr_sb_printf(b, "\"/>");
+    }
+    isr_sb_printf(b, "</colorPalette></rasterrenderer><rasterresampler maxOversampling=\"2\"/>"
+                     "</pipe>");
+}
+
+/* Isochrone bands: the rings as semi-transparent fills, one rule per band. */
+static void style_bands(isr_sb *b, const double *bands, int nb)
+{
+    isr_sb_printf(b, "<renderer-v2 type=\"RuleRenderer\" forceraster=\"0\" symbollevels=\"0\" "
+                     "enableorderby=\"0\"><rules key=\"{isr-root}\">");
+    for (int k = 0; k < nb; k++)
+        isr_sb_printf(b, "<rule key=\"{isr-band-%d}\" symbol=\"%d\" label=\"%g–%g min\" "
+                         "filter=\"&quot;kind&quot; = 'ring' AND &quot;max_minutes&quot; = %g\"/>",
+                      k, k, k ? bands[k - 1] : 0.0, bands[k], bands[k]);
+    isr_sb_printf(b, "</rules><symbols>");
+    for (int k = 0; k < nb; k++) {
+        unsigned char c[3];
+        char fill[32];
+        isr_band_color(k, nb, c);
+        rgba(fill, c, 255);
+        symbol(b, "fill", k, 0.6, fill, "255,255,255,200", 0.2);
+    }
+    isr_sb_printf(b, "</symbols></renderer-v2>");
+}
+
+/* Counties: graduated by the share of their people that some hub reaches. */
+static void style_units(isr_sb *b, const char *field)
+{
+    static const struct { double lo, hi; const char *c, *label; } cls[] = {
+        {0, 0.0001, "240,240,240,255", "not reached"}, {0.0001, 0.25, "198,219,239,255", "up to 25 %"},
+        {0.25, 0.5, "107,174,214,255", "25–50 %"},     {0.5, 0.75, "33,113,181,255", "50–75 %"},
+        {0.75, 1.0001, "8,48,107,255", "75–100 %"}};
+    isr_sb_printf(b, "<renderer-v2 type=\"graduatedSymbol\" attr=\"%s\" "
+                     "graduatedMethod=\"GraduatedColor\" forceraster=\"0\" symbollevels=\"0\" "
+                     "enableorderby=\"0\"><ranges>",
+                  field);
+    for (size_t i = 0; i < sizeof cls / sizeof *cls; i++)
+        isr_sb_printf(b, "<range lower=\"%g\" upper=\"%g\" symbol=\"%zu\" label=\"%s\" "
+                         "render=\"true\"/>",
+                      cls[i].lo, cls[i].hi, i, cls[i].label);
+    isr_sb_printf(b, "</ranges><symbols>");
+    for (size_t i = 0; i < sizeof cls / sizeof *cls; i++)
+        symbol(b, "fill", (int)i, 0.8, cls[i].c, "120,120,120,255", 0.1);
+    isr_sb_printf(b, "</symbols></renderer-v2>");
+}
+
+static void style_single(isr_sb *b, const char *kind, const char *color, const char *outline,
+                         double width)
+{
+    isr_sb_printf(b, "<renderer-v2 type=\"singleSymbol\" forceraster=\"0\" symbollevels=\"0\" "
+                     "enableorderby=\"0\"><symbols>");
+    symbol(b, kind, 0, 1.0, color, outline, width);
+    isr_sb_printf(b, "</symbols></renderer-v2>");
+}
+
+/* Stations: dots, hubs labelled with their name. */
+static void style_stations(isr_sb *b, const char *hub_field, const char *name_field)
+{
+    style_single(b, "marker", "255,255,255,255", "40,40,40,255", 2.0);
+    isr_sb_printf(b, "<labeling type=\"rule-based\"><rules key=\"{isr-labels}\">"
+                     "<rule key=\"{isr-hub-labels}\" description=\"hubs\" "
+                     "filter=\"&quot;%s&quot; = 1\"><settings calloutType=\"simple\">"
+                     "<text-style fieldName=\"%s\" isExpression=\"0\" fontFamily=\"Noto Sans CJK SC\" "
+                     "fontSize=\"9\" fontSizeUnit=\"Point\" textColor=\"20,20,20,255\" "
+                     "fontWeight=\"75\" textOpacity=\"1\"><text-buffer bufferDraw=\"1\" "
+                     "bufferSize=\"1\" bufferSizeUnits=\"MM\" bufferColor=\"255,255,255,255\" "
+                     "bufferOpacity=\"1\"/></text-style><placement placement=\"6\" dist=\"1\" "
+                     "distUnits=\"MM\"/><rendering drawLabels=\"1\" obstacle=\"1\" "
+                     "scaleVisibility=\"0\"/></settings></rule></rules></labeling>",
+                  hub_field, name_field);
+}
+
+/* ---- files ----------------------------------------------------------------------------- */
+
+static isr_status write_text(isr_ctx *ctx, const char *path, isr_sb *b)
+{
+    char *text = isr_sb_take(b);
+    char *tmp = isr_tmp_name(path);
+    isr_status st = ISR_OK;
+    FILE *f = text && tmp ? fopen(tmp, "w") : NULL;
+    if (!text || !tmp)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+    else if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        if (f)
+            fclose(f);
+        remove(tmp);
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    } else {
+        st = isr_commit_file(ctx, tmp, path);
+    }
+    free(text);
+    free(tmp);
+    return st;
+}
+
+typedef enum layer_kind {
+    L_TIME, L_BANDS, L_NEAREST, L_COUNT, L_UNITS, L_COUNTIES, L_PROVINCES, L_LINES, L_STATIONS
+} layer_kind;
+
+static void renderer(isr_sb *b, layer_kind k, const isr_style_inputs *in)
+{
+    switch (k) {
+    case L_TIME: style_time_raster(b, in->bands, in->nbands); break;
+    case L_BANDS: style_bands(b, in->bands, in->nbands); break;
+    case L_NEAREST: style_hub_palette(b, in); break;
+    case L_COUNT: style_count_raster(b, in->nhubs); break;
+    case L_UNITS: style_units(b, "pop_share_any"); break;
+    case L_COUNTIES: style_single(b, "fill", "none", "150,150,150,255", 0.15); break;
+    case L_PROVINCES: style_single(b, "fill", "none", "40,40,40,255", 0.7); break;
+    case L_LINES: style_single(b, "line", "200,30,45,255", "", 0.6); break;
+    case L_STATIONS: style_stations(b, "hub", "name"); break;
+    }
+}
+
+static int is_labelled(layer_kind k) { return k == L_STATIONS; }
+
+static isr_status write_qml(isr_ctx *ctx, const char *layer_path, layer_kind k,
+                            const isr_style_inputs *in)
+{
+    char *qml = isr_strdup_printf("%.*s.qml", (int)(strrchr(layer_path, '.') - layer_path),
+                                  layer_path);
+    if (!qml)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_sb b = {0};
+    isr_sb_printf(&b, QGIS_HEADER "<qgis version=\"" QGIS_VERSION
+                                  "\" styleCategories=\"Symbology|Labeling\" labelsEnabled=\"%d\">",
+                  is_labelled(k));
+    renderer(&b, k, in);
+    isr_sb_printf(&b, "</qgis>\n");
+    isr_status st = write_text(ctx, qml, &b);
+    free(qml);
+    return st;
+}
+
+/* One layer of the project: its tree entry and its <maplayer>. */
+typedef struct qlayer {
+    const char *id_prefix;
+    char *name, *source; /* source relative to the project */
+    layer_kind kind;
+    int visible;
+} qlayer;
+
+static void maplayer(isr_sb *b, const qlayer *l, int n, const isr_style_inputs *in)
+{
+    int raster = l->kind == L_TIME || l->kind == L_NEAREST || l->kind == L_COUNT;
+    const char *geom = l->kind == L_LINES ? "Line" : l->kind == L_STATIONS ? "Point" : "Polygon";
+    /* ids of 10 characters or fewer are replaced by QGIS 3.22 on reading: keep them long */
+    isr_sb_printf(b, "<maplayer type=\"%s\"%s%s%s labelsEnabled=\"%d\"><id>isoreach_%s_%d</id>"
+                     "<datasource>",
+                  raster ? "raster" : "vector", raster ? "" : " geometry=\"", raster ? "" : geom,
+                  raster ? "" : "\"", is_labelled(l->kind), l->id_prefix, n);
+    xml_text(b, l->source);
+    isr_sb_printf(b, "</datasource><layername>");
+    xml_text(b, l->name);
+    isr_sb_printf(b, "</layername><provider>%s</provider>", raster ? "gdal" : "ogr");
+    if (raster || l->kind == L_BANDS || l->kind == L_UNITS || l->kind == L_COUNTIES ||
+        l->kind == L_PROVINCES) {
+        isr_sb_printf(b, "<srs><spatialrefsys><wkt>");
+        xml_text(b, raster ? in->wkt : "GEOGCRS[\"WGS 84\",DATUM[\"World Geodetic System 1984\","
+                                       "ELLIPSOID[\"WGS 84\",6378137,298.257223563]],"
+                                       "CS[ellipsoidal,2],AXIS[\"latitude\",north],"
+                                       "AXIS[\"longitude\",east],UNIT[\"degree\",0.0174532925199433],"
+                                       "ID[\"EPSG\",4326]]");
+        isr_sb_printf(b, "</wkt>%s</spatialrefsys></srs>",
+                      raster ? "" : "<authid>EPSG:4326</authid>");
+    }
+    renderer(b, l->kind, in);
+    isr_sb_printf(b, "</maplayer>");
+}
+
+static void tree_layer(isr_sb *b, const qlayer *l, int n)
+{
+    int raster = l->kind == L_TIME || l->kind == L_NEAREST || l->kind == L_COUNT;
+    isr_sb_printf(b, "<layer-tree-layer id=\"isoreach_%s_%d\" name=\"", l->id_prefix, n);
+    xml_text(b, l->name);
+    isr_sb_printf(b, "\" source=\"");
+    xml_text(b, l->source);
+    isr_sb_printf(b, "\" providerKey=\"%s\" checked=\"%s\" expanded=\"0\"/>",
+                  raster ? "gdal" : "ogr", l->visible ? "Qt::Checked" : "Qt::Unchecked");
+}
+
+isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
+{
+    isr_status st = ISR_OK;
+    char path[4096];
+    /* sidecars */
+    for (int h = 0; h < in->nhubs && st == ISR_OK; h++) {
+        snprintf(path, sizeof path, "%s/hubs/%s/travel_time.tif", in->out, in->hub_ids[h]);
+        st = write_qml(ctx, path, L_TIME, in);
+        snprintf(path, sizeof path, "%s/hubs/%s/isochrones.geojson", in->out, in->hub_ids[h]);
+        if (st == ISR_OK)
+            st = write_qml(ctx, path, L_BANDS, in);
+    }
+    static const struct { const char *file; layer_kind kind; } region[] = {
+        {"nearest_hub_time.tif", L_TIME},   {"nearest_hub.tif", L_NEAREST},
+        {"hubs_within.tif", L_COUNT},       {"units.geojson", L_UNITS},
+        {"provinces.geojson", L_PROVINCES}, {"rail_lines.geojson", L_LINES},
+        {"rail_stations.geojson", L_STATIONS}};
+    for (size_t i = 0; i < sizeof region / sizeof *region && st == ISR_OK; i++) {
+        snprintf(path, sizeof path, "%s/region/%s", in->out, region[i].file);
+        st = write_qml(ctx, path, region[i].kind, in);
+    }
+    if (st != ISR_OK)
+        return st;
+
+    /* the project: layers listed top (drawn last) to bottom */
+    int nl = 0, cap = 8 + 2 * in->nhubs;
+    qlayer *ls = calloc((size_t)cap, sizeof *ls);
+    if (!ls)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+#define ADD(pfx, nm, src, k, vis)                                                              \
+    do {                                                                                       \
+        ls[nl] = (qlayer){pfx, nm, src, k, vis};                                               \
+        nl++;                                                                                  \
+    } while (0)
+    ADD("stations", strdup("Rail stations"), strdup("./region/rail_stations.geojson"), L_STATIONS, 1);
+    ADD("lines", strdup("Rail lines"), strdup("./region/rail_lines.geojson"), L_LINES, 1);
+    ADD("provinces", strdup("Provinces"), strdup("./region/provinces.geojson"), L_PROVINCES, 1);
+    ADD("counties", strdup("Counties"), strdup("./region/units.geojson"), L_COUNTIES, 1);
+    int first_hub = nl;
+    for (int h = 0; h < in->nhubs; h++) {
+        ADD("bands", isr_strdup_printf("%s isochrones", in->hub_names[h]),
+            isr_strdup_printf("./hubs/%s/isochrones.geojson", in->hub_ids[h]), L_BANDS, h == 0);
+        ADD("time", isr_strdup_printf("%s travel time", in->hub_names[h]),
+            isr_strdup_printf("./hubs/%s/travel_time.tif", in->hub_ids[h]), L_TIME, h == 0);
+    }
+    int first_region = nl;
+    ADD("units", strdup("Share of people reached by any hub"), strdup("./region/units.geojson"), L_UNITS, 0);
+    ADD("nearest_time", strdup("Time to the nearest hub"), strdup("./region/nearest_hub_time.tif"), L_TIME, 0);
+    ADD("nearest", strdup("Nearest hub"), strdup("./region/nearest_hub.tif"), L_NEAREST, 0);
+    ADD("count", strdup("Hubs within reach"), strdup("./region/hubs_within.tif"), L_COUNT, 0);
+#undef ADD
+    for (int i = 0; i < nl; i++)
+        if (!ls[i].name || !ls[i].source)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_sb b = {0};
+    isr_sb_printf(&b, QGIS_HEADER "<qgis projectname=\"isoreach\" version=\"" QGIS_VERSION "\">"
+                                  "<title>isoreach: %g-minute commuting circles</title>"
+                                  "<projectCrs><spatialrefsys><wkt>",
+                  in->bands[in->nbands - 1]);
+    xml_text(&b, in->wkt);
+    isr_sb_printf(&b, "</wkt></spatialrefsys></projectCrs><layer-tree-group>");
+    for (int i = 0; i < first_hub; i++)
+        tree_layer(&b, &ls[i], i);
+    isr_sb_printf(&b, "<layer-tree-group name=\"Hubs\" checked=\"Qt::Checked\" expanded=\"1\">");
+    for (int h = 0; h < in->nhubs; h++) {
+        isr_sb_printf(&b, "<layer-tree-group name=\"");
+        xml_text(&b, in->hub_names[h]);
+        isr_sb_printf(&b, "\" checked=\"%s\" expanded=\"%d\">", h == 0 ? "Qt::Checked" : "Qt::Unchecked", h == 0);
+        tree_layer(&b, &ls[first_hub + 2 * h], first_hub + 2 * h);
+        tree_layer(&b, &ls[first_hub + 2 * h + 1], first_hub + 2 * h + 1);
+        isr_sb_printf(&b, "</layer-tree-group>");
+    }
+    isr_sb_printf(&b, "</layer-tree-group><layer-tree-group name=\"Region\" "
+                      "checked=\"Qt::Unchecked\" expanded=\"1\">");
+    for (int i = first_region; i < nl; i++)
+        tree_layer(&b, &ls[i], i);
+    isr_sb_printf(&b, "</layer-tree-group></layer-tree-group><projectlayers>");
+    for (int i = 0; i < nl; i++)
+        maplayer(&b, &ls[i], i, in);
+    isr_sb_printf(&b, "</projectlayers><properties><Paths><Absolute type=\"bool\">false"
+                      "</Absolute></Paths></properties></qgis>\n");
+    if (st == ISR_OK) {
+        snprintf(path, sizeof path, "%s/isoreach.qgs", in->out);
+        st = write_text(ctx, path, &b);
+    } else {
+        free(isr_sb_take(&b));
+    }
+    for (int i = 0; i < nl; i++) {
+        free(ls[i].name);
+        free(ls[i].source);
+    }
+    free(ls);
+    return st;
+}
