@@ -5,14 +5,26 @@
  * description, unit, metadata) and copied by GDAL's COG driver (deflate with predictor,
  * 512-pixel tiles, internal overviews) to a temporary name, then renamed. A PAM sidecar
  * (.aux.xml) that GDAL writes for what TIFF tags cannot hold is renamed along with it.
+ * The copy polls the context's cancel flag through GDAL's progress callback, so an
+ * interrupted run stops even inside a large write; a stopped or failed write removes its
+ * temporary files (GDAL's own overview temporary included) and names the reason.
  */
 #include "internal.h"
 
+#include <cpl_conv.h>
 #include <cpl_string.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* GDAL progress callback: FALSE stops the copy once the run is cancelled. */
+static int CPL_STDCALL cancel_poll(double done, const char *msg, void *ctx)
+{
+    (void)done;
+    (void)msg;
+    return !isr_cancelled(ctx);
+}
 
 isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int col0, int row0,
                          int w, int h, GDALDataType type, const void *data, double nodata,
@@ -29,7 +41,14 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    mem = GDALCreate(GDALGetDriverByName("MEM"), "", w, h, 1, type, NULL);
+    /* The MEM dataset wraps the caller's array instead of copying it: at 100 m a region
+     * raster is 270 MB, and the copy (and its page faults) cost more than the compression. */
+    char spec[256];
+    snprintf(spec, sizeof spec, "MEM:::DATAPOINTER=%p,PIXELS=%d,LINES=%d,BANDS=1,DATATYPE=%s",
+             data, w, h, GDALGetDataTypeName(type));
+    CPLSetThreadLocalConfigOption("GDAL_MEM_ENABLE_OPEN", "YES");
+    mem = GDALOpen(spec, GA_Update);
+    CPLSetThreadLocalConfigOption("GDAL_MEM_ENABLE_OPEN", NULL);
     if (!mem) {
         st = isr_fail_gdal(ctx, ISR_ERR_MEMORY, "cannot create a %d x %d raster for '%s'", w, h,
                            path);
@@ -55,10 +74,6 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
         snprintf(key, sizeof key, "%.*s", (int)(eq - *m), *m);
         GDALSetMetadataItem(mem, key, eq + 1, NULL);
     }
-    if (GDALRasterIO(b, GF_Write, 0, 0, w, h, (void *)data, w, h, type, 0, 0) != CE_None) {
-        st = isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "cannot fill the raster for '%s'", path);
-        goto cleanup;
-    }
     co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
     co = CSLSetNameValue(co, "PREDICTOR", "YES");
     co = CSLSetNameValue(co, "BLOCKSIZE", "512");
@@ -66,15 +81,21 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
     co = CSLSetNameValue(co, "RESAMPLING", resampling ? resampling : "NEAREST");
     co = CSLSetNameValue(co, "NUM_THREADS", "1"); /* one per worker: the workers are parallel */
     CPLErrorReset();
-    out = GDALCreateCopy(GDALGetDriverByName("COG"), tmp, mem, FALSE, co, NULL, NULL);
+    out = GDALCreateCopy(GDALGetDriverByName("COG"), tmp, mem, FALSE, co, cancel_poll, ctx);
+    if (!out && isr_cancelled(ctx)) {
+        st = ISR_ERR_INTERRUPTED; /* the run reports it, with how far it got */
+        goto cleanup;
+    }
     if (!out) {
-        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
+                           isr_write_reason(tmp, 0));
         goto cleanup;
     }
     GDALClose(out); /* void before GDAL 3.7: a failed flush shows as the last error */
     if (CPLGetLastErrorType() == CE_Failure) {
         out = NULL;
-        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
+                           isr_write_reason(tmp, 0));
         goto cleanup;
     }
     out = NULL;
@@ -87,6 +108,10 @@ cleanup:
     if (st != ISR_OK && tmp) {
         remove(tmp);
         remove(tmp_aux);
+        char *ovr = isr_strdup_printf("%s.ovr.tmp", tmp); /* the COG driver's overviews */
+        if (ovr)
+            remove(ovr);
+        free(ovr);
     }
     if (mem)
         GDALClose(mem);

@@ -13,6 +13,7 @@
 #include "internal.h"
 
 #include <cpl_conv.h>
+#include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -56,6 +57,7 @@ typedef struct job {
     int16_t *best_hub;  /* nx·ny, hub number or HUB_NODATA */
     uint16_t *count;    /* nx·ny */
     hub_result *results;
+    int threads;
     const isr_zones *zones;
     const isr_units *units;
     double bands[ISR_MAX_BANDS];
@@ -157,8 +159,11 @@ static isr_status write_stations_csv(job *jb, const char *path, const double *ar
     char *tmp = isr_tmp_name(path);
     FILE *f = tmp ? fopen(tmp, "w") : NULL;
     if (!f) {
+        isr_status st = tmp ? isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
+                                       strerror(errno))
+                            : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
         free(tmp);
-        return isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        return st;
     }
     fprintf(f, "station_id,station_name,rail_minutes,x,y\n");
     for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
@@ -172,13 +177,7 @@ static isr_status write_stations_csv(job *jb, const char *path, const double *ar
         else
             fprintf(f, ",%.3f,%.3f,%.3f\n", arr[i] / 60.0, x, y);
     }
-    isr_status st = ISR_OK;
-    if (fclose(f) != 0) {
-        remove(tmp);
-        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", path);
-    } else {
-        st = isr_commit_file(jb->ctx, tmp, path);
-    }
+    isr_status st = isr_close_commit(jb->ctx, f, tmp, path);
     free(tmp);
     return st;
 }
@@ -313,6 +312,8 @@ reset:
     for (size_t i = 0; i < w->ntouched; i++)
         time_s[w->touched[i]] = INFINITY;
     w->ntouched = 0;
+    if (st != ISR_OK)
+        rmdir(dir); /* only when the failure left it empty */
 cleanup:
     res->seconds = isr_now_s() - t0;
     free(dir);
@@ -349,6 +350,8 @@ static int worker(void *arg)
         if (h >= jb->nhubs)
             break;
         isr_status st = run_hub(jb, h, &ws);
+        if (st == ISR_ERR_INTERRUPTED) /* a write stopped by isr_ctx_cancel: isr_run says so */
+            break;
         if (st != ISR_OK) {
             atomic_store(&jb->failed, (int)st);
             break;
@@ -369,6 +372,30 @@ cleanup:
 }
 
 /* ---- region products ---------------------------------------------------------------------- */
+
+/* One region raster to write, for a thread of its own. */
+typedef struct cog_job {
+    isr_ctx *ctx;
+    const char *path;
+    const isr_grid *g;
+    GDALDataType type;
+    const void *data;
+    double nodata;
+    const char *desc, *unit;
+    char **meta;
+    const char *resampling;
+    isr_status st;
+} cog_job;
+
+static int cog_worker(void *arg)
+{
+    cog_job *c = arg;
+    isr_gdal_errors_push(c->ctx);
+    c->st = isr_write_cog(c->ctx, c->path, c->g, 0, 0, c->g->nx, c->g->ny, c->type, c->data,
+                          c->nodata, c->desc, c->unit, c->meta, c->resampling);
+    isr_gdal_errors_pop();
+    return 0;
+}
 
 static isr_status write_products(job *jb, const char *region_dir)
 {
@@ -400,15 +427,28 @@ static isr_status write_products(job *jb, const char *region_dir)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = isr_write_cog(jb->ctx, p1, g, 0, 0, g->nx, g->ny, GDT_Float32, t, ISR_TIME_NODATA,
-                            "travel time to the nearest hub (minutes)", "min", meta,
-                            "AVERAGE")) != ISR_OK ||
-        (st = isr_write_cog(jb->ctx, p2, g, 0, 0, g->nx, g->ny, GDT_Int16, jb->best_hub,
-                            HUB_NODATA, "nearest hub (row number in nearest_hub.csv)", NULL, meta,
-                            "NEAREST")) != ISR_OK ||
-        (st = isr_write_cog(jb->ctx, p3, g, 0, 0, g->nx, g->ny, GDT_UInt16, cnt, COUNT_NODATA,
-                            "hubs reaching the cell within the budget", NULL, meta,
-                            "NEAREST")) != ISR_OK) {
+    /* three independent region-wide writes: compression is the cost, so use the cores */
+    cog_job cogs[3] = {
+        {jb->ctx, p1, g, GDT_Float32, t, ISR_TIME_NODATA, "travel time to the nearest hub (minutes)",
+         "min", meta, "AVERAGE", ISR_OK},
+        {jb->ctx, p2, g, GDT_Int16, jb->best_hub, HUB_NODATA,
+         "nearest hub (row number in nearest_hub.csv)", NULL, meta, "NEAREST", ISR_OK},
+        {jb->ctx, p3, g, GDT_UInt16, cnt, COUNT_NODATA, "hubs reaching the cell within the budget",
+         NULL, meta, "NEAREST", ISR_OK}};
+    thrd_t tid[2];
+    int started[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        started[i] = jb->threads > 1 && thrd_create(&tid[i], cog_worker, &cogs[i + 1]) == thrd_success;
+    cog_worker(&cogs[0]);
+    for (int i = 0; i < 2; i++) {
+        if (started[i])
+            thrd_join(tid[i], NULL);
+        else
+            cog_worker(&cogs[i + 1]);
+    }
+    for (int i = 0; i < 3 && st == ISR_OK; i++)
+        st = cogs[i].st;
+    if (st != ISR_OK) {
         free(settings);
         goto cleanup;
     }
@@ -530,6 +570,11 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
     json_object_object_add(in, "stations_count",
                            json_object_new_int(isr_rail_net_nstations(jb->net)));
     json_object_object_add(in, "lines_count", json_object_new_int(isr_rail_net_nlines(jb->net)));
+    json_object *off = json_object_new_array(); /* reached by local travel only */
+    for (int s = 0; s < isr_rail_net_nstations(jb->net); s++)
+        if (!isr_rail_station_on_line(jb->net, s))
+            json_object_array_add(off, json_object_new_string(isr_rail_station_id(jb->net, s)));
+    json_object_object_add(in, "stations_not_on_lines", off);
     json_object_object_add(root, "inputs", in);
     json_object *p = json_object_new_object();
     json_object_object_add(p, "budget_min", json_object_new_double(o->budget_min));
@@ -602,9 +647,8 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
 
 /* ---- the run ------------------------------------------------------------------------------ */
 
-/* Resolves --hubs (or the hub flags) into station numbers. */
-static isr_status select_hubs(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
-                              int **out, int *n)
+isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
+                           int **out, int *n)
 {
     int ns = isr_rail_net_nstations(net);
     int *h = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *h);
@@ -616,6 +660,12 @@ static isr_status select_hubs(isr_ctx *ctx, const isr_options *opt, const isr_ra
         while (*p) {
             const char *end = strchr(p, ',');
             size_t len = end ? (size_t)(end - p) : strlen(p);
+            while (len > 0 && *p == ' ') { /* "a, b" as typed in a shell */
+                p++;
+                len--;
+            }
+            while (len > 0 && p[len - 1] == ' ')
+                len--;
             char id[256];
             if (len == 0 || len >= sizeof id) {
                 free(h);
@@ -635,7 +685,7 @@ static isr_status select_hubs(isr_ctx *ctx, const isr_options *opt, const isr_ra
                 dup |= h[k] == s;
             if (!dup)
                 h[(*n)++] = s;
-            p = end ? end + 1 : p + len;
+            p = end ? end + 1 : p + strlen(p);
         }
     } else {
         for (int s = 0; s < ns; s++)
@@ -683,12 +733,12 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     isr_grid grid = {0};
     isr_rail_net *net = NULL;
     OGRSpatialReferenceH srs = NULL;
-    char *wkt = NULL, *region_dir = NULL;
+    char *wkt = NULL, *region_dir = NULL, *out_created = NULL;
     float *fric = NULL;
     int *hubs = NULL, nhubs = 0;
     job jb;
     memset(&jb, 0, sizeof jb);
-    int lock_ok = 0;
+    int lock_ok = 0, hubs_started = 0;
 
     if (!opt->out || !*opt->out) {
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
@@ -701,6 +751,10 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
                       "and the detour factor at least 1");
         goto cleanup;
     }
+    /* flags and the output folder first: a typo should not wait for the inputs to load */
+    if ((st = isr_bands_parse(ctx, opt->bands, opt->budget_min, jb.bands, &jb.nbands)) != ISR_OK ||
+        (st = isr_out_dir(ctx, opt->out, &out_created)) != ISR_OK)
+        goto cleanup;
     if (!opt->quiet)
         isr_progress(ctx, "loading", 0, 4);
     double ext[4];
@@ -714,17 +768,27 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
         st = ISR_ERR_CRS;
         goto cleanup;
     }
+    if (opt->crs && (st = isr_crs_check_area(ctx, srs, opt->crs, lb.what, ext)) != ISR_OK)
+        goto cleanup;
     if (!isr_crs_is_equal_area(srs))
         isr_log(ctx, ISR_LOG_WARN, "--crs '%s' is not an equal-area projection: cell areas are "
                 "not true areas", opt->crs);
     OSRExportToWkt(srs, &wkt);
     if ((st = isr_units_load(ctx, opt, &lb, srs, &units)) != ISR_OK)
         goto cleanup;
+    if (isr_cancelled(ctx)) {
+        st = ISR_ERR_INTERRUPTED;
+        goto cleanup;
+    }
     if (!opt->quiet)
         isr_progress(ctx, "loading", 1, 4);
     if ((st = isr_network_load(ctx, opt, srs, &net)) != ISR_OK ||
-        (st = select_hubs(ctx, opt, net, &hubs, &nhubs)) != ISR_OK)
+        (st = isr_hubs_select(ctx, opt, net, &hubs, &nhubs)) != ISR_OK)
         goto cleanup;
+    if (isr_cancelled(ctx)) {
+        st = ISR_ERR_INTERRUPTED;
+        goto cleanup;
+    }
     if (!opt->quiet)
         isr_progress(ctx, "loading", 2, 4);
 
@@ -774,8 +838,11 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     jb.nhubs = nhubs;
     jb.zones = &zones;
     jb.units = &units;
-    if ((st = isr_bands_parse(ctx, opt->bands, opt->budget_min, jb.bands, &jb.nbands)) != ISR_OK)
+    jb.threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (isr_cancelled(ctx)) {
+        st = ISR_ERR_INTERRUPTED;
         goto cleanup;
+    }
     for (int k = 0; k < ISR_NLEVELS; k++) {
         size_t n = (size_t)nhubs * (size_t)(zones.ngroups[k] > 0 ? zones.ngroups[k] : 1);
         jb.hub_cells[k] = calloc(n, sizeof *jb.hub_cells[k]);
@@ -811,6 +878,7 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     lock_ok = 1;
 
     double t_hubs = isr_now_s();
+    hubs_started = 1;
     thrd_t tids[1024];
     int started = 0;
     for (int i = 0; i < threads; i++, started++)
@@ -826,9 +894,7 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
         goto cleanup;
     }
     if (isr_cancelled(ctx)) {
-        st = isr_fail(ctx, ISR_ERR_INTERRUPTED,
-                      "interrupted: %d of %d hubs complete; run again to resume",
-                      atomic_load(&jb.done), nhubs);
+        st = ISR_ERR_INTERRUPTED;
         goto cleanup;
     }
     double t_prod = isr_now_s();
@@ -845,6 +911,21 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     st = write_run_json(&jb, opt->out, wkt, timing, &units);
 
 cleanup:
+    /* a cancel reaches the workers and the raster writer as a status without a message:
+     * it is said once, here, with how far the run got */
+    if (st == ISR_ERR_INTERRUPTED && hubs_started)
+        isr_fail(ctx, st, "interrupted: %d of %d hubs complete; run again to resume",
+                 atomic_load(&jb.done), nhubs);
+    else if (st == ISR_ERR_INTERRUPTED)
+        isr_fail(ctx, st, "interrupted while loading the inputs; nothing was written");
+    if (st != ISR_OK) { /* folders this run made and left empty */
+        if (region_dir)
+            rmdir(region_dir);
+        if (jb.hubs_dir)
+            rmdir(jb.hubs_dir);
+        isr_rmdirs_empty(opt->out, out_created);
+    }
+    free(out_created);
     if (lock_ok)
         mtx_destroy(&jb.merge_lock);
     free((char *)jb.settings);

@@ -25,7 +25,7 @@ def report_isoreach(all_dir, all_time, one_dir, one_time):
     one = json.load(open(f"{one_dir}/run.json"))
     wall1, rss1 = rss_wall(one_time)
     h = one["hubs"][0]
-    print(f"one hub ({h['id']}): search {h['search_seconds']:.3f} s, search + all outputs {h['seconds']:.3f} s, process wall {wall1:.2f} s, "
+    print(f"one hub ({h['id']}): search {h.get('search_seconds', float('nan')):.3f} s, search + all outputs {h['seconds']:.3f} s, process wall {wall1:.2f} s, "
           f"peak RSS {rss1:.0f} MB, {h['cells_reached']} cells reached")
 
 
