@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <cpl_conv.h>
+#include <cpl_vsi.h>
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
@@ -171,5 +172,32 @@ Test(reach, population_is_conserved)
     cr_assert_float_eq(f.z.gpop[ISR_PROVINCE][0], 1001000.0, 1e-3);
     /* every cell is in a unit: 800 × 400 */
     cr_assert_eq(f.z.cells[ISR_PROVINCE][0] + f.z.cells[ISR_PROVINCE][1], 320000);
+    teardown(&f);
+}
+
+Test(reach, population_raster_is_summed_onto_the_grid)
+{
+    /* A 25 m raster with one person per cell over both provinces (800 × 1600 cells of the
+     * 40 × 20 km): on the 50 m grid every cell holds 4 people, 1,280,000 in all. */
+    fixture f;
+    setup(&f);
+    const char *path = "/vsimem/pop.tif";
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, 1600, 800, 1, GDT_Float32, NULL);
+    double gt[6] = {0, 25, 0, 20000, 0, -25};
+    GDALSetGeoTransform(ds, gt);
+    GDALSetProjection(ds, f.g.wkt);
+    GDALFillRaster(GDALGetRasterBand(ds, 1), 1.0, 0);
+    GDALClose(ds);
+    isr_zones z;
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, path, &z), ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
+    double total = 0;
+    for (size_t c = 0; c < (size_t)f.g.nx * (size_t)f.g.ny; c++) {
+        cr_assert_float_eq(z.pop[c], 4.0, 1e-4, "cell %zu holds %g people", c, z.pop[c]);
+        total += z.pop[c];
+    }
+    cr_assert_float_eq(total, 1280000.0, 1e-2);
+    cr_assert_float_eq(z.gpop[ISR_PROVINCE][0] + z.gpop[ISR_PROVINCE][1], 1280000.0, 1e-2);
+    isr_zones_clear(&z);
+    VSIUnlink(path);
     teardown(&f);
 }
