@@ -21,6 +21,8 @@ static const char usage[] =
     "  run [options]   compute travel times for every hub (isoreach run --help)\n"
     "  reach [options] recompute the reach tables of an earlier run (--out) with other\n"
     "                  boundaries, fields or --population, without rerunning the searches\n"
+    "  map [options]   draw the maps of an earlier run (--out) as PNG and SVG: one per hub,\n"
+    "                  two region overviews and a contact sheet (also done by run)\n"
     "  info PATH       summarise any OGR vector source: driver, CRS, features, fields,\n"
     "                  extent, invalid geometries\n"
     "\n"
@@ -81,7 +83,9 @@ static int exit_code(isr_status st)
     }
 }
 
-static int cmd_run(isr_ctx *ctx, int argc, char **argv, int reach_only)
+/* `run`, `reach` and `map`: the same options, parsed by the engine; `job` does the work. */
+static int cmd_run(isr_ctx *ctx, int argc, char **argv,
+                   isr_status (*job)(isr_ctx *, const isr_options *))
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -100,7 +104,7 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv, int reach_only)
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        st = reach_only ? isr_reach_run(ctx, &opt) : isr_run(ctx, &opt);
+        st = job(ctx, &opt);
         if (st == ISR_OK && !opt.quiet)
             fprintf(stderr, "isoreach: outputs in %s/\n", opt.out);
     }
@@ -151,9 +155,11 @@ int main(int argc, char **argv)
     g_ctx = ctx;
     int rc;
     if (strcmp(argv[1], "run") == 0)
-        rc = cmd_run(ctx, argc - 1, argv + 1, 0);
+        rc = cmd_run(ctx, argc - 1, argv + 1, isr_run);
     else if (strcmp(argv[1], "reach") == 0)
-        rc = cmd_run(ctx, argc - 1, argv + 1, 1);
+        rc = cmd_run(ctx, argc - 1, argv + 1, isr_reach_run);
+    else if (strcmp(argv[1], "map") == 0)
+        rc = cmd_run(ctx, argc - 1, argv + 1, isr_map_run);
     else if (strcmp(argv[1], "info") == 0)
         rc = cmd_info(ctx, argc - 1, argv + 1);
     else {

@@ -80,25 +80,25 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
     long long fid = (long long)OGR_F_GetFID(f);
     char fidbuf[32];
     snprintf(fidbuf, sizeof fidbuf, "%lld", fid);
-    const char *code = uf->code[0] >= 0 && OGR_F_IsFieldSetAndNotNull(f, uf->code[0])
-                           ? OGR_F_GetFieldAsString(f, uf->code[0])
-                           : fidbuf;
+    /* copies, not OGR's strings: see isr_field_str() */
+    a->code[0] = uf->code[0] >= 0 && OGR_F_IsFieldSetAndNotNull(f, uf->code[0])
+                     ? isr_field_str(f, uf->code[0])
+                     : strdup(fidbuf);
+    if (!a->code[0])
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    const char *code = a->code[0];
     int gb = is_gb_code(code);
     for (int k = 0; k < ISR_NLEVELS; k++) {
-        const char *c = "";
-        char derived[8];
-        if (k == 0)
-            c = code;
-        else if (uf->code[k] >= 0)
-            c = OGR_F_GetFieldAsString(f, uf->code[k]);
-        else if (gb) {
-            snprintf(derived, sizeof derived, "%.*s%s", k == ISR_PREFECTURE ? 4 : 2, code,
-                     k == ISR_PREFECTURE ? "00" : "0000");
-            c = derived;
+        char derived[8] = "";
+        if (k > 0 && uf->code[k] >= 0) {
+            a->code[k] = isr_field_str(f, uf->code[k]);
+        } else if (k > 0) {
+            if (gb)
+                snprintf(derived, sizeof derived, "%.*s%s", k == ISR_PREFECTURE ? 4 : 2, code,
+                         k == ISR_PREFECTURE ? "00" : "0000");
+            a->code[k] = strdup(derived);
         }
-        const char *n = uf->name[k] >= 0 ? OGR_F_GetFieldAsString(f, uf->name[k]) : "";
-        a->code[k] = strdup(c);
-        a->name[k] = strdup(n);
+        a->name[k] = isr_field_str(f, uf->name[k]);
         if (!a->code[k] || !a->name[k])
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
@@ -134,9 +134,10 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     }
     u->xmin = u->ymin = 1e300;
     u->xmax = u->ymax = -1e300;
+    char fids[160] = ""; /* the first invalid features, for the warning */
     OGR_L_ResetReading(l->lyr);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(l->lyr)) != NULL) {
+    while ((f = isr_layer_next(ctx, l, &st)) != NULL) {
         GIntBig fid = OGR_F_GetFID(f);
         if (u->n >= count) { /* the driver's count was short: grow */
             OGRGeometryH *p = realloc(u->geom, (size_t)(u->n + 64) * sizeof *p);
@@ -162,9 +163,10 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
         }
         OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbNone;
         if (!g || OGR_G_IsEmpty(g) || (t != wkbPolygon && t != wkbMultiPolygon)) {
-            st = isr_fail(ctx, ISR_ERR_INPUT, "%s: feature %lld has %s", l->what,
-                          (long long)fid,
-                          !g || OGR_G_IsEmpty(g) ? "no geometry" : "a geometry that is not a polygon");
+            st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: feature %lld has %s", l->what,
+                               (long long)fid,
+                               !g || OGR_G_IsEmpty(g) ? "no geometry"
+                                                      : "a geometry that is not a polygon");
             OGR_G_DestroyGeometry(g);
             u->geom[u->n++] = NULL;
             goto cleanup;
@@ -180,6 +182,12 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
         }
         if (!OGR_G_IsValid(g)) {
             u->ninvalid++;
+            size_t len = strlen(fids);
+            if (u->ninvalid <= 10)
+                snprintf(fids + len, sizeof fids - len, "%s%lld", len ? ", " : "",
+                         (long long)fid);
+            else if (u->ninvalid == 11)
+                snprintf(fids + len, sizeof fids - len, ", …");
             OGRGeometryH r = repair(g);
             if (r && !OGR_G_IsEmpty(r) && OGR_G_IsValid(r)) {
                 OGR_G_DestroyGeometry(g);
@@ -199,9 +207,12 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
         if (env.MaxY > u->ymax) u->ymax = env.MaxY;
         u->geom[u->n++] = g;
     }
-    if (u->ninvalid)
-        isr_log(ctx, ISR_LOG_INFO, "%s: %d invalid polygon(s), %d repaired with GEOS MakeValid",
-                l->what, u->ninvalid, u->nrepaired);
+    if (st != ISR_OK)
+        goto cleanup;
+    if (u->ninvalid) /* a warning: the data were changed */
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: %d invalid polygon(s) (feature%s %s), %d repaired with GEOS MakeValid",
+                l->what, u->ninvalid, u->ninvalid > 1 ? "s" : "", fids, u->nrepaired);
 cleanup:
     OCTDestroyCoordinateTransformation(ct);
     if (st != ISR_OK)

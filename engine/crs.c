@@ -6,7 +6,9 @@
  * fitted to the data's latitude range (standard parallels at 1/6 and 5/6 of it, the
  * classic rule that keeps scale error smallest over the band), built with PROJ. All OSR
  * handles use the traditional GIS axis order (x = easting/longitude) so transforms agree
- * with shapefiles and GeoJSON.
+ * with shapefiles and GeoJSON. A CRS the user names is checked against the data: data
+ * wholly outside its area of use (a UTM zone on the other side of the globe) is refused,
+ * because the grid, distances and areas there would be meaningless.
  */
 #include "internal.h"
 
@@ -91,4 +93,44 @@ int isr_crs_is_equal_area(OGRSpatialReferenceH srs)
         if (strcmp(proj, equal_area[i]) == 0)
             return 1;
     return 0;
+}
+
+/* Whether [a0,a1] overlaps the longitude range [w,e] (which may cross the antimeridian),
+ * and whether it lies within it. */
+static void lon_overlap(double a0, double a1, double w, double e, int *overlaps, int *within)
+{
+    if (w <= e) {
+        *overlaps = a1 >= w && a0 <= e;
+        *within = a0 >= w && a1 <= e;
+    } else {
+        *overlaps = a1 >= w || a0 <= e;
+        *within = a0 >= w || a1 <= e;
+    }
+}
+
+isr_status isr_crs_check_area(isr_ctx *ctx, OGRSpatialReferenceH srs, const char *def,
+                              const char *what, const double ext[4])
+{
+    double w, s, e, n;
+    const char *area = NULL;
+    if (!OSRGetAreaOfUse(srs, &w, &s, &e, &n, &area) || w == -1000.0)
+        return ISR_OK; /* no area of use known (a PROJ string, a fitted CRS) */
+    int lon_over, lon_in;
+    lon_overlap(ext[0], ext[2], w, e, &lon_over, &lon_in);
+    int lat_over = ext[3] >= s && ext[1] <= n, lat_in = ext[1] >= s && ext[3] <= n;
+    const char *name = OSRGetName(srs);
+    if (!lon_over || !lat_over)
+        return isr_fail(ctx, ISR_ERR_CRS,
+                        "--crs '%s' (%s) is made for longitudes %g to %g and latitudes %g to %g, "
+                        "but %s lies at longitudes %.2f to %.2f and latitudes %.2f to %.2f: "
+                        "choose a CRS for the region, or leave out --crs for a fitted "
+                        "equal-area one",
+                        def, name ? name : "unnamed", w, e, s, n, what, ext[0], ext[2], ext[1],
+                        ext[3]);
+    if (!lon_in || !lat_in)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s extends beyond the area of use of --crs '%s' (longitudes %g to %g, "
+                "latitudes %g to %g): distances and areas there are distorted",
+                what, def, w, e, s, n);
+    return ISR_OK;
 }

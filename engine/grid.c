@@ -5,13 +5,16 @@
  * cell_m so that every run at one resolution shares cell edges (outputs of different runs
  * overlay exactly). Engine arrays carry ISR_PAD barrier cells around it (see internal.h).
  * Before anything is allocated the working memory is estimated, as GRASS r.cost does, and a
- * grid that would not fit is refused with the figure and the flag that changes it.
+ * grid that would not fit in --max-memory, or in the machine's physical memory (where an
+ * allowance above it would end in the kernel's OOM killer, not in a message), is refused
+ * with the figure and the resolution that would fit.
  */
 #include "internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, double xmax,
                          double ymax, double cell_m, const char *wkt, double bytes_per_cell,
@@ -27,12 +30,33 @@ isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, do
     double nx = round((x1 - x0) / cell_m), ny = round((y1 - y0) / cell_m);
     double cells = (nx + 2 * ISR_PAD) * (ny + 2 * ISR_PAD);
     double mb = cells * bytes_per_cell / (1024.0 * 1024.0);
-    if (nx > 1e6 || ny > 1e6 || cells > 4.0e9 || mb > max_mb)
+    /* Memory scales with 1/resolution²: the finest resolution that fits the allowance. A
+     * 32-bit cell index (the kernel's touched list) caps a grid at 4e9 cells. */
+    double fit_mb = max_mb;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double phys_mb = pages > 0 && page > 0 ? (double)pages * (double)page / 1048576.0 : 0;
+    if (phys_mb > 0 && phys_mb < fit_mb)
+        fit_mb = phys_mb;
+    double fit_m = ceil(cell_m * fmax(fmax(sqrt(mb / fit_mb), sqrt(cells / 4.0e9)),
+                                      fmax(nx, ny) / 1e6));
+    if (mb > max_mb)
         return isr_fail(ctx, ISR_ERR_MEMORY,
-                        "a %.0f m grid over the region is %.0f x %.0f cells and would need about "
-                        "%.0f MB of memory, more than the %.0f MB allowed: use a coarser "
-                        "--resolution or raise --max-memory",
-                        cell_m, nx, ny, mb, max_mb);
+                        "a %g m grid over the region is %.0f x %.0f cells and would need about "
+                        "%.0f MB of memory, more than the %.0f MB allowed: use --resolution %.0f "
+                        "or coarser, or raise --max-memory",
+                        cell_m, nx, ny, mb, max_mb, fit_m);
+    if (mb > fit_mb) /* allowed, but the machine does not have it: refuse before allocating */
+        return isr_fail(ctx, ISR_ERR_MEMORY,
+                        "a %g m grid over the region is %.0f x %.0f cells and would need about "
+                        "%.0f MB of memory, more than the %.0f MB this machine has: use "
+                        "--resolution %.0f or coarser",
+                        cell_m, nx, ny, mb, phys_mb, fit_m);
+    if (nx > 1e6 || ny > 1e6 || cells > 4.0e9)
+        return isr_fail(ctx, ISR_ERR_MEMORY,
+                        "a %g m grid over the region is %.0f x %.0f cells, more than the 1000000 "
+                        "cells a side and 4e9 cells in all that isoreach handles: use "
+                        "--resolution %.0f or coarser",
+                        cell_m, nx, ny, fit_m);
     g->x0 = x0;
     g->y0 = y1;
     g->cell_m = cell_m;

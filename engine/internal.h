@@ -64,6 +64,11 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
 OGRSpatialReferenceH isr_crs_from_user(isr_ctx *ctx, const char *def);
 /* WGS 84 with longitude, latitude axis order (as GeoJSON and most data use it). */
 OGRSpatialReferenceH isr_crs_wgs84(void);
+/* Checks a CRS the user named (--crs `def`) against the lon/lat box `ext` (xmin, ymin, xmax,
+ * ymax) of the input `what`: fails (ISR_ERR_CRS) when the box lies wholly outside the CRS's
+ * area of use, warns when it extends beyond it; no check when the area is unknown. */
+isr_status isr_crs_check_area(isr_ctx *ctx, OGRSpatialReferenceH srs, const char *def,
+                              const char *what, const double ext[4]);
 /* Whether the CRS preserves area (Albers, Lambert azimuthal/cylindrical equal-area…). */
 int isr_crs_is_equal_area(OGRSpatialReferenceH srs);
 
@@ -154,6 +159,8 @@ const char *isr_rail_station_id(const isr_rail_net *net, int s);
 const char *isr_rail_station_name(const isr_rail_net *net, int s);
 void isr_rail_station_xy(const isr_rail_net *net, int s, double *x, double *y);
 int isr_rail_station_is_hub(const isr_rail_net *net, int s);
+/* Whether any line calls at the station (O(stops): for reports, not for searches). */
+int isr_rail_station_on_line(const isr_rail_net *net, int s);
 /* Fastest travel time in seconds between `hub` and every station (from the hub, or to it
  * with ISR_TO_HUB): boarding wait, rides, dwell and transfers. +INF where unreachable.
  * `out` holds nstations values. Thread-safe on a shared network. */
@@ -167,6 +174,14 @@ isr_status isr_rail_search(isr_ctx *ctx, const isr_rail_net *net, const isr_rail
  * from the minutes field or length ÷ speed. Stations on no line are warned about. */
 isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
                             isr_rail_net **out);
+
+/* ---- run.c ---------------------------------------------------------------------------- */
+
+/* The hubs of a run as station numbers: the ids of opt->hubs ("a,b,c"; blanks around an id
+ * ignored, repeats dropped) or, without it, every station flagged hub. Fails naming an id
+ * that is no station, an empty id, or no hub at all. *out is new memory (free()). */
+isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
+                           int **out, int *n);
 
 /* ---- vector_io.c ---------------------------------------------------------------------- */
 
@@ -183,6 +198,14 @@ typedef struct isr_layer {
 isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
                           const char *layer, OGRwkbGeometryType want);
 void isr_layer_close(isr_layer *l);
+/* The layer's next feature, or NULL at its end. A read error (a truncated or damaged file,
+ * where OGR just stops) sets *st to a failure naming the layer and GDAL's reason. */
+OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st);
+/* Field `i` of a feature as a string in new memory (free()): "" when i < 0 or the field is
+ * unset or null; NULL only when out of memory. Use it for every string kept while another
+ * field is read: for a field that is not a string (an Integer id, a date), the string of
+ * OGR_F_GetFieldAsString() is freed by the next call of it on the same feature. */
+char *isr_field_str(OGRFeatureH f, int i);
 /* The index of a field, failing with a message listing the layer's fields when absent or
  * (when `numeric`) not a number. */
 isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name, int numeric,
@@ -401,12 +424,24 @@ const char *isr_write_reason(const char *path, int err);
  * file in it; fails naming --out and the reason. *created is the top-most folder it made
  * (new string, NULL if none), for isr_rmdirs_empty() when the run fails. */
 isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created);
+/* Removes the temporary files (".name.part-PID", also GDAL's ".name.part-PID.ovr.tmp") that a
+ * killed run left in an output folder (OUT, OUT/region, OUT/hubs/<id>), when process PID no
+ * longer runs. Returns how many were removed. */
+int isr_tmp_sweep(const char *out);
 /* Removes `path` and then its parents while they are empty, up to and including `top`
  * (which must be a prefix of path). NULL top: nothing. */
 void isr_rmdirs_empty(const char *path, const char *top);
 int isr_file_exists(const char *path);
 /* Writes `s` as one CSV field (RFC 4180: quoted when it holds a comma, quote or newline). */
 void isr_csv_field(FILE *f, const char *s);
+
+/* ---- webmap.c ------------------------------------------------------------------------- */
+
+/* Writes OUT/index.html, the self-contained web map (Leaflet inlined, no network), from the
+ * outputs already in `out_dir`: region/units.geojson and summary.json, and per hub its
+ * isochrones.geojson, reach.csv and travel_time.tif metadata. Fails naming the file that
+ * cannot be read or written. */
+isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir);
 
 /* ---- strbuf.c ------------------------------------------------------------------------- */
 

@@ -16,6 +16,7 @@
 #include "internal.h"
 
 #include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <gdal_alg.h>
 #include <math.h>
 #include <stdlib.h>
@@ -309,7 +310,9 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
                                 const char *hub_name)
 {
     isr_status st = ISR_OK;
-    char *tmp = isr_tmp_name(path);
+    /* GDAL's GeoJSON writer ignores failed writes (a full disk gave an empty file): it writes
+     * to memory and isr_commit_vsimem() copies the bytes out with every write checked */
+    char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", path);
     OGRSpatialReferenceH srs = OSRNewSpatialReference(wkt);
     GEOSWKBWriter *wr = GEOSWKBWriter_create_r(gc->h);
     GDALDatasetH ds = NULL;
@@ -319,6 +322,7 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
         goto cleanup;
     }
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    CPLErrorReset();
     ds = GDALCreate(GDALGetDriverByName("GeoJSON"), tmp, 0, 0, 0, GDT_Unknown, NULL);
     lco = CSLSetNameValue(lco, "RFC7946", "YES");
     lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
@@ -370,12 +374,12 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
     if (st == ISR_OK && CPLGetLastErrorType() == CE_Failure)
         st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
     if (st == ISR_OK)
-        st = isr_commit_file(ctx, tmp, path);
+        st = isr_commit_vsimem(ctx, tmp, path);
 cleanup:
     if (ds)
         GDALClose(ds);
-    if (st != ISR_OK && tmp)
-        remove(tmp);
+    if (tmp)
+        VSIUnlink(tmp);
     CSLDestroy(lco);
     if (wr)
         GEOSWKBWriter_destroy_r(gc->h, wr);

@@ -148,6 +148,9 @@ typedef struct isr_options {
     int quiet;               /* no progress reports */
     int overwrite;           /* recompute hubs whose outputs exist (default: skip them) */
     int write_friction;      /* also write OUT/region/friction.tif (seconds per metre) */
+    int no_maps;             /* do not draw the maps at the end of isr_run (isr_map_run) */
+    const char *map_attribution; /* data credits printed on every map; NULL: the sample's
+                                    credits for the sample, else the input file names */
 
     void *owned_; /* private: strings the options own */
 } isr_options;
@@ -189,6 +192,20 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
  * opt->boundaries with its unit fields and opt->population: other boundaries or levels
  * without rerunning the searches. */
 isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
+
+/* `isoreach map`: draws the maps of the finished run in opt->out (also done at the end of
+ * isr_run unless opt->no_maps), each as PNG (1600 × 1200 px) and SVG, written under temporary
+ * names and renamed:
+ *   OUT/hubs/<station id>/map.png, map.svg, map.pgw   the hub's isochrone bands over county
+ *                                 and province boundaries, rail lines and stations;
+ *   OUT/region/map_nearest_hub_time.*, map_hubs_within.*  the region by time to the nearest
+ *                                 hub and by how many hubs reach each place;
+ *   OUT/region/contact_sheet.png, .svg   every hub's circle at one scale, side by side.
+ * It reads OUT/run.json (budget, the stations and lines inputs), region/nearest_hub_time.tif
+ * (the analysis CRS), region/units.geojson, region/nearest_hub.csv, region/hubs_within.tif
+ * and each hub's isochrones.geojson and stations.csv; opt's station fields name the columns
+ * of the stations input. Text needs a CJK font (Debian: fonts-noto-cjk). */
+isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt);
 
 /* A text summary of any OGR source: driver, layers, geometry type, CRS, feature count,
  * fields, extent and how many geometries are invalid. On success *text is a new string

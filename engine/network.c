@@ -47,17 +47,24 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
         return ISR_ERR_CRS;
     OGR_L_ResetReading(l->lyr);
     OGRFeatureH f;
-    while (st == ISR_OK && (f = OGR_L_GetNextFeature(l->lyr)) != NULL) {
+    while (st == ISR_OK && (f = isr_layer_next(ctx, l, &st)) != NULL) {
         long long fid = (long long)OGR_F_GetFID(f);
-        const char *id = OGR_F_IsFieldSetAndNotNull(f, f_id) ? OGR_F_GetFieldAsString(f, f_id) : "";
+        /* copies: an Integer id's string is freed when the name is read (isr_field_str) */
+        char *id = isr_field_str(f, f_id);
+        char *name = f_name >= 0 ? isr_field_str(f, f_name) : NULL;
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         double x = 0, y = 0, z = 0;
-        if (!*id)
-            st = isr_fail(ctx, ISR_ERR_INPUT, "%s: feature %lld has an empty '%s'", l->what, fid,
-                          opt->station_id_field);
+        if (!id || (f_name >= 0 && !name))
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        else if (!*id)
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "%s: feature %lld: field '%s' is empty; every station needs a unique id",
+                          l->what, fid, opt->station_id_field);
         else if (isr_rail_net_find(net, id) >= 0)
-            st = isr_fail(ctx, ISR_ERR_INPUT, "%s: feature %lld repeats station id '%s'",
-                          l->what, fid, id);
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "%s: feature %lld repeats station id '%s' (field '%s'); ids must be "
+                          "unique",
+                          l->what, fid, id, opt->station_id_field);
         else if (!g || OGR_G_IsEmpty(g) || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint)
             st = isr_fail(ctx, ISR_ERR_INPUT, "%s: feature %lld ('%s') is not a point", l->what,
                           fid, id);
@@ -66,16 +73,19 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
             y = OGR_G_GetY(g, 0);
             if (!OCTTransform(ct, 1, &x, &y, &z))
                 st = isr_fail(ctx, ISR_ERR_CRS,
-                              "%s: station '%s' (feature %lld) cannot be transformed to the "
-                              "analysis CRS",
-                              l->what, id, fid);
+                              "%s: station '%s' (feature %lld) at (%g %g) cannot be transformed "
+                              "to the analysis CRS: are these valid coordinates in its CRS "
+                              "'%s'?",
+                              l->what, id, fid, OGR_G_GetX(g, 0), OGR_G_GetY(g, 0),
+                              OSRGetName(OGR_L_GetSpatialRef(l->lyr)));
         }
         if (st == ISR_OK) {
-            const char *name = f_name >= 0 ? OGR_F_GetFieldAsString(f, f_name) : id;
             int hub = f_hub >= 0 ? OGR_F_GetFieldAsInteger(f, f_hub) != 0 : 0;
-            if (isr_rail_net_add_station(net, id, name, x, y, hub) < 0)
+            if (isr_rail_net_add_station(net, id, name ? name : id, x, y, hub) < 0)
                 st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         }
+        free(id);
+        free(name);
         OGR_F_Destroy(f);
     }
     OCTDestroyCoordinateTransformation(ct);
@@ -109,9 +119,9 @@ static int parse_minutes(const char *s, double *run_s, int max)
             v = strtod(q, &e);
             while (*e == ' ')
                 e++;
-            if (*e || !(v >= 0) || !isfinite(v))
-                return -1;
             v *= 60.0;
+            if (*e || !(v >= 0) || !isfinite(v)) /* 1e308 minutes overflow in seconds */
+                return -1;
         }
         if (n < max)
             run_s[n] = v;
@@ -243,6 +253,15 @@ cleanup:
     return st;
 }
 
+/* A numeric field's value for messages: "empty", or the number. */
+static const char *field_value(OGRFeatureH f, int i, char *buf, size_t n)
+{
+    if (!OGR_F_IsFieldSetAndNotNull(f, i))
+        return "empty";
+    snprintf(buf, n, "%g", OGR_F_GetFieldAsDouble(f, i));
+    return buf;
+}
+
 static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                              OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line)
 {
@@ -266,33 +285,46 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
     GEOSWKBReader *rd = GEOSWKBReader_create_r(gc.h);
     OGR_L_ResetReading(l->lyr);
     OGRFeatureH f;
-    while (st == ISR_OK && (f = OGR_L_GetNextFeature(l->lyr)) != NULL) {
+    while (st == ISR_OK && (f = isr_layer_next(ctx, l, &st)) != NULL) {
         long long fid = (long long)OGR_F_GetFID(f);
         char fidbuf[32];
         snprintf(fidbuf, sizeof fidbuf, "%lld", fid);
-        const char *id = f_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_id)
-                             ? OGR_F_GetFieldAsString(f, f_id)
-                             : f_name >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_name)
-                                   ? OGR_F_GetFieldAsString(f, f_name)
-                                   : fidbuf;
-        const char *name = f_name >= 0 ? OGR_F_GetFieldAsString(f, f_name) : id;
+        /* copies: OGR frees the string of a non-string field at the next read (isr_field_str) */
+        char *sid = f_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_id) ? isr_field_str(f, f_id)
+                    : f_name >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_name)
+                        ? isr_field_str(f, f_name)
+                        : strdup(fidbuf);
+        char *sname = f_name >= 0 ? isr_field_str(f, f_name) : NULL;
+        char *minutes = isr_field_str(f, f_min), *calls = isr_field_str(f, f_stops);
+        const char *id = sid ? sid : fidbuf, *name = sname ? sname : id;
         double speed = OGR_F_GetFieldAsDouble(f, f_speed);
         double headway = OGR_F_GetFieldAsDouble(f, f_headway);
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         OGRGeometryH merged = NULL;
         GEOSGeometry *gg = NULL;
-        if (!OGR_F_IsFieldSetAndNotNull(f, f_speed) || !(speed > 0))
+        char got[64];
+        if (!sid || (f_name >= 0 && !sname) || !minutes || !calls)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        else if (!OGR_F_IsFieldSetAndNotNull(f, f_speed) || !(speed > 0) || !isfinite(speed))
             st = isr_fail(ctx, ISR_ERR_INPUT,
-                          "%s: line '%s' (feature %lld): '%s' must be a positive speed in km/h",
-                          l->what, id, fid, opt->line_speed_field);
-        else if (!OGR_F_IsFieldSetAndNotNull(f, f_headway) || !(headway > 0))
+                          "%s: line '%s' (feature %lld): field '%s' is %s; it must be a positive "
+                          "speed in km/h",
+                          l->what, id, fid, opt->line_speed_field,
+                          field_value(f, f_speed, got, sizeof got));
+        else if (!OGR_F_IsFieldSetAndNotNull(f, f_headway) || !(headway > 0) ||
+                 !isfinite(headway))
             st = isr_fail(ctx, ISR_ERR_INPUT,
-                          "%s: line '%s' (feature %lld): '%s' must be a positive headway in "
-                          "minutes",
-                          l->what, id, fid, opt->line_headway_field);
+                          "%s: line '%s' (feature %lld): field '%s' is %s; it must be a positive "
+                          "headway in minutes",
+                          l->what, id, fid, opt->line_headway_field,
+                          field_value(f, f_headway, got, sizeof got));
         else if (!g || OGR_G_IsEmpty(g))
-            st = isr_fail(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) has no geometry",
-                          l->what, id, fid);
+            st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) has no geometry",
+                               l->what, id, fid);
+        else if (wkbFlatten(OGR_G_GetGeometryType(g)) != wkbLineString &&
+                 wkbFlatten(OGR_G_GetGeometryType(g)) != wkbMultiLineString)
+            st = isr_fail(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) is a %s, not a line",
+                          l->what, id, fid, OGR_G_GetGeometryName(g));
         if (st == ISR_OK) {
             merged = OGR_G_Clone(g);
             if (OGR_G_Transform(merged, ct) != OGRERR_NONE)
@@ -312,21 +344,27 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
                 GEOSGeom_destroy_r(gc.h, gg);
                 gg = lm;
             }
-            if (!gg || GEOSGeomTypeId_r(gc.h, gg) != GEOS_LINESTRING)
+            if (!gg)
                 st = isr_fail(ctx, ISR_ERR_INPUT,
-                              "%s: line '%s' (feature %lld) is not one connected linestring "
-                              "(its parts do not join end to end)%s%s",
+                              "%s: line '%s' (feature %lld) has a geometry GEOS cannot read%s%s",
                               l->what, id, fid, gc.msg[0] ? ": " : "", gc.msg);
+            else if (GEOSGeomTypeId_r(gc.h, gg) != GEOS_LINESTRING)
+                st = isr_fail(ctx, ISR_ERR_INPUT,
+                              "%s: line '%s' (feature %lld) is not one connected linestring: it "
+                              "falls into %d pieces whose ends do not meet (split it into one "
+                              "feature per piece, or join them)",
+                              l->what, id, fid, GEOSGetNumGeometries_r(gc.h, gg));
         }
-        if (st == ISR_OK) {
-            const char *minutes = f_min >= 0 ? OGR_F_GetFieldAsString(f, f_min) : "";
-            const char *calls = f_stops >= 0 ? OGR_F_GetFieldAsString(f, f_stops) : "";
+        if (st == ISR_OK)
             st = add_line(ctx, opt, l, &gc, net, fid, id, name, gg, speed, headway, minutes,
                           calls, on_line);
-        }
         if (gg)
             GEOSGeom_destroy_r(gc.h, gg);
         OGR_G_DestroyGeometry(merged);
+        free(sid);
+        free(sname);
+        free(minutes);
+        free(calls);
         OGR_F_Destroy(f);
     }
     GEOSWKBReader_destroy_r(gc.h, rd);

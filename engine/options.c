@@ -144,6 +144,7 @@ static const flag flags[] = {
     STR("--population", population),
     STR("--crs", crs),
     STR("--out", out),
+    STR("--attribution", map_attribution),
     NUM("--budget", budget_min, 0, 1440, 1),
     NUM("--resolution", resolution_m, 0, 1e6, 1),
     NUM("--egress-speed", egress_speed_kmh, 0, 1000, 1),
@@ -171,6 +172,10 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
         }
         if (strcmp(arg, "--write-friction") == 0) {
             opt->write_friction = 1;
+            continue;
+        }
+        if (strcmp(arg, "--no-maps") == 0) {
+            opt->no_maps = 1;
             continue;
         }
         if (strncmp(arg, "--", 2) != 0)
@@ -302,5 +307,8 @@ const char *isr_options_help(void)
            "  --max-memory MB         refuse grids needing more memory (default: 16384)\n"
            "  --overwrite             recompute hubs whose outputs already exist\n"
            "  --write-friction        also write region/friction.tif (seconds per metre)\n"
+           "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"
+           "  --attribution TEXT      data credits printed on the maps (default: the sample's\n"
+           "                          credits for the sample, else the input file names)\n"
            "  --quiet, -q             no progress bar\n";
 }

@@ -11,6 +11,8 @@
 #include "internal.h"
 
 #include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <errno.h>
 #include <gdal_utils.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -27,7 +29,7 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
     FILE *f = tmp ? fopen(tmp, "w") : NULL;
     if (!f) {
         free(tmp);
-        return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     }
     fputs("hub_id,hub_name,prefecture_code,prefecture_name,province_code,area_share,pop_share,"
           "reached_km2,pop_reached,cross_border\n",
@@ -54,13 +56,7 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
                     pop, own < 0 || own != gi);
         }
     }
-    isr_status st;
-    if (fclose(f) != 0) {
-        remove(tmp);
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-    } else {
-        st = isr_commit_file(ctx, tmp, path);
-    }
+    isr_status st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);
     return st;
 }
@@ -75,7 +71,8 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
     size_t *any_cells = calloc((size_t)(ng > 0 ? ng : 1), sizeof *any_cells);
     double *any_pop = calloc((size_t)(ng > 0 ? ng : 1), sizeof *any_pop);
     float *best = malloc((size_t)(ng > 0 ? ng : 1) * sizeof *best);
-    char *tmp = isr_tmp_name(path);
+    /* GDAL's GeoJSON writer ignores failed writes: write to memory, copy out checked */
+    char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", path);
     OGRSpatialReferenceH srs = OSRNewSpatialReference(g->wkt);
     GDALDatasetH ds = NULL;
     char **lco = NULL;
@@ -161,12 +158,12 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
     GDALClose(ds);
     ds = NULL;
     if (st == ISR_OK)
-        st = isr_commit_file(ctx, tmp, path);
+        st = isr_commit_vsimem(ctx, tmp, path);
 cleanup:
     if (ds)
         GDALClose(ds);
-    if (st != ISR_OK && tmp)
-        remove(tmp);
+    if (tmp)
+        VSIUnlink(tmp);
     CSLDestroy(lco);
     if (srs)
         OSRDestroySpatialReference(srs);
@@ -243,8 +240,9 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
     if (!tmp)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     else if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) != 0) {
+        const char *why = isr_write_reason(tmp, errno);
         remove(tmp);
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, why);
     } else {
         st = isr_commit_file(ctx, tmp, path);
     }
@@ -260,7 +258,7 @@ static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, cons
     const isr_zones *z = rr->zones;
     const int L = ISR_PROVINCE;
     isr_status st = ISR_OK;
-    char *tmp = isr_tmp_name(path);
+    char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", path); /* see write_units */
     OGRSpatialReferenceH srs = OSRNewSpatialReference(rr->grid->wkt);
     char **lco = CSLSetNameValue(NULL, "RFC7946", "YES");
     lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
@@ -315,12 +313,12 @@ static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, cons
     GDALClose(ds);
     ds = NULL;
     if (st == ISR_OK)
-        st = isr_commit_file(ctx, tmp, path);
+        st = isr_commit_vsimem(ctx, tmp, path);
 cleanup:
     if (ds)
         GDALClose(ds);
-    if (st != ISR_OK && tmp)
-        remove(tmp);
+    if (tmp)
+        VSIUnlink(tmp);
     CSLDestroy(lco);
     if (srs)
         OSRDestroySpatialReference(srs);
@@ -333,7 +331,7 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, c
     char *open_path = strncmp(src, "http://", 7) == 0 || strncmp(src, "https://", 8) == 0
                           ? isr_strdup_printf("/vsicurl/%s", src)
                           : NULL;
-    char *tmp = isr_tmp_name(dst);
+    char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", dst); /* see write_units */
     GDALDatasetH in = GDALOpenEx(open_path ? open_path : src, GDAL_OF_VECTOR | GDAL_OF_READONLY,
                                  NULL, NULL, NULL);
     char *argv[] = {"-f", "GeoJSON", "-lco", "RFC7946=YES", "-lco", "COORDINATE_PRECISION=6",
@@ -348,9 +346,9 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, c
     if (out)
         GDALClose(out);
     if (st == ISR_OK)
-        st = isr_commit_file(ctx, tmp, dst);
-    else if (tmp)
-        remove(tmp);
+        st = isr_commit_vsimem(ctx, tmp, dst);
+    if (tmp)
+        VSIUnlink(tmp);
     GDALVectorTranslateOptionsFree(o);
     if (in)
         GDALClose(in);

@@ -157,6 +157,15 @@ int isr_rail_net_find(const isr_rail_net *net, const char *id)
 const char *isr_rail_station_id(const isr_rail_net *net, int s) { return net->st[s].id; }
 const char *isr_rail_station_name(const isr_rail_net *net, int s) { return net->st[s].name; }
 int isr_rail_station_is_hub(const isr_rail_net *net, int s) { return net->st[s].hub; }
+
+int isr_rail_station_on_line(const isr_rail_net *net, int s)
+{
+    for (int l = 0; l < net->nln; l++)
+        for (int i = 0; i < net->ln[l].nstops; i++)
+            if (net->ln[l].stops[i] == s)
+                return 1;
+    return 0;
+}
 void isr_rail_station_xy(const isr_rail_net *net, int s, double *x, double *y)
 {
     *x = net->st[s].x;

