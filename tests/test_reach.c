@@ -130,9 +130,12 @@ Test(reach, cross_border_area_matches_the_analytic_segment)
     cr_assert_lt(fabs(got - model) / model, 0.01, "cross-border %g m² vs the model's exact %g m²",
                  got, model);
     /* against the Euclidean circle segment r² acos(d/r) − d √(r² − d²) = 61.2 km² the
-     * 16-neighbour metric (at most 2.75 % long) reaches a little less, never more */
+     * 16-neighbour metric (at most 2.75 % long) reaches a little less (95.6 %), never more */
     double circle = r * r * acos(d / r) - d * sqrt(r * r - d * d);
-    cr_assert(got < circle && got > 0.90 * circle, "cross-border %g m², circle segment %g", got,
+    cr_log_info("cross-border area: raster %.4f km², model's 16-gon segment %.4f km², "
+                "Euclidean circle segment %.4f km² (raster/model %.4f, raster/circle %.4f)",
+                got / 1e6, model / 1e6, circle / 1e6, got / model, got / circle);
+    cr_assert(got < circle && got > 0.95 * circle, "cross-border %g m², circle segment %g", got,
               circle);
     /* the hub's own province and the neighbour */
     cr_assert_eq(f.r.own[ISR_PROVINCE], A);
