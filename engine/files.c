@@ -239,9 +239,10 @@ isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path)
     FILE *f = buf && tmp ? fopen(tmp, "wb") : NULL;
     if (!f) {
         int e = errno;
-        st = !buf || !tmp ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path)
-                          : isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
-                                     strerror(e));
+        st = !tmp   ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path)
+             : !buf ? isr_fail(ctx, ISR_ERR_INTERNAL, "cannot write '%s': GDAL wrote nothing",
+                               path)
+                    : isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(e));
     } else {
         if (len)
             fwrite(buf, 1, (size_t)len, f); /* a short write sets the error flag */

@@ -5,6 +5,7 @@
  * refusal leaves a message; an accepted network gives finite, non-negative rail times. */
 #include "internal.h"
 
+#include <cpl_error.h>
 #include <cpl_vsi.h>
 #include <math.h>
 #include <stdint.h>
@@ -49,6 +50,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     ctx = isr_ctx_new();
     if (!ctx)
         return 1;
+    CPLSetErrorHandler(CPLQuietErrorHandler); /* an unreadable file is reported by isoreach */
     isr_ctx_set_logger(ctx, quiet, NULL, ISR_LOG_DEBUG); /* the warnings are formatted too */
     put("/vsimem/st.geojson", stations, strlen(stations));
     srs = isr_crs_fitted_albers(ctx, 120, 30, 122, 32);
