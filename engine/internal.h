@@ -369,6 +369,31 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in);
 /* Copies one layer of an OGR source to RFC 7946 GeoJSON (EPSG:4326) at `dst`. */
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, const char *dst);
 
+/* ---- geojson_out.c -------------------------------------------------------------------- */
+
+typedef struct isr_geojson_field {
+    const char *name;
+    OGRFieldType type;
+} isr_geojson_field;
+
+/* An RFC 7946 GeoJSON layer being written (in memory until closed). */
+typedef struct isr_geojson {
+    const char *path; /* the final file */
+    char *mem;
+    GDALDatasetH ds;
+    OGRLayerH lyr; /* add features here (geometries in the `wkt` CRS) */
+    OGRSpatialReferenceH srs;
+} isr_geojson;
+
+/* Opens a multipolygon layer for `path` with the given fields, geometries in CRS `wkt`. */
+isr_status isr_geojson_open(isr_ctx *ctx, isr_geojson *w, const char *path, const char *layer,
+                            const char *wkt, const isr_geojson_field *fields, int nfields);
+/* Closes; when `st` is ISR_OK copies the file to its path (every write checked). Always
+ * releases everything. Returns `st`, or the failure of the copy. */
+isr_status isr_geojson_close(isr_ctx *ctx, isr_geojson *w, isr_status st);
+/* `g` as a multipolygon when it is a polygon (takes ownership, like OGR_G_ForceTo…). */
+OGRGeometryH isr_multipolygon(OGRGeometryH g);
+
 /* ---- friction.c ----------------------------------------------------------------------- */
 
 /* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` in cells of

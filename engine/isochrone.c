@@ -309,42 +309,20 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
                                 const isr_band_poly *b, int nb, const char *hub_id,
                                 const char *hub_name)
 {
-    isr_status st = ISR_OK;
-    /* GDAL's GeoJSON writer ignores failed writes (a full disk gave an empty file): it writes
-     * to memory and isr_commit_vsimem() copies the bytes out with every write checked */
-    char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", path);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(wkt);
+    static const isr_geojson_field fields[] = {
+        {"hub_id", OFTString},    {"hub_name", OFTString},  {"kind", OFTString},
+        {"min_minutes", OFTReal}, {"max_minutes", OFTReal}, {"area_km2", OFTReal},
+        {"cells_km2", OFTReal},   {"population", OFTReal}};
     GEOSWKBWriter *wr = GEOSWKBWriter_create_r(gc->h);
-    GDALDatasetH ds = NULL;
-    char **lco = NULL;
-    if (!tmp || !srs || !wr) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
-        goto cleanup;
-    }
-    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    CPLErrorReset();
-    ds = GDALCreate(GDALGetDriverByName("GeoJSON"), tmp, 0, 0, 0, GDT_Unknown, NULL);
-    lco = CSLSetNameValue(lco, "RFC7946", "YES");
-    lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
-    lco = CSLSetNameValue(lco, "WRITE_NAME", "NO");
-    OGRLayerH lyr = ds ? GDALDatasetCreateLayer(ds, "isochrones", srs, wkbMultiPolygon, lco) : NULL;
-    if (!lyr) {
-        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-        goto cleanup;
-    }
-    static const struct { const char *name; OGRFieldType type; } fields[] = {
-        {"hub_id", OFTString},      {"hub_name", OFTString},   {"kind", OFTString},
-        {"min_minutes", OFTReal},   {"max_minutes", OFTReal},  {"area_km2", OFTReal},
-        {"cells_km2", OFTReal},     {"population", OFTReal}};
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(fields[i].name, fields[i].type);
-        OGR_L_CreateField(lyr, fd, TRUE);
-        OGR_Fld_Destroy(fd);
-    }
+    if (!wr)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+    isr_geojson w;
+    isr_status st = isr_geojson_open(ctx, &w, path, "isochrones", wkt, fields,
+                                     (int)(sizeof fields / sizeof *fields));
     for (int kind = 0; kind < 2 && st == ISR_OK; kind++) {
         for (int k = 0; k < nb && st == ISR_OK; k++) {
             const GEOSGeometry *gg = kind == 0 ? b[k].within : b[k].ring;
-            OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+            OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
             OGR_F_SetFieldString(f, 0, hub_id);
             OGR_F_SetFieldString(f, 1, hub_name);
             OGR_F_SetFieldString(f, 2, kind == 0 ? "within" : "ring");
@@ -357,34 +335,19 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
                 size_t sz;
                 unsigned char *wkb = GEOSWKBWriter_write_r(gc->h, wr, gg, &sz);
                 OGRGeometryH og = NULL;
-                if (wkb && OGR_G_CreateFromWkbEx(wkb, NULL, &og, sz) == OGRERR_NONE) {
-                    if (wkbFlatten(OGR_G_GetGeometryType(og)) == wkbPolygon)
-                        og = OGR_G_ForceToMultiPolygon(og);
-                    OGR_F_SetGeometryDirectly(f, og);
-                }
+                if (wkb && OGR_G_CreateFromWkbEx(wkb, NULL, &og, sz) == OGRERR_NONE)
+                    OGR_F_SetGeometryDirectly(f, isr_multipolygon(og));
                 GEOSFree_r(gc->h, wkb);
             }
-            if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+            if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
                 st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
             OGR_F_Destroy(f);
         }
     }
-    GDALClose(ds);
-    ds = NULL;
     if (st == ISR_OK && CPLGetLastErrorType() == CE_Failure)
         st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-    if (st == ISR_OK)
-        st = isr_commit_vsimem(ctx, tmp, path);
-cleanup:
-    if (ds)
-        GDALClose(ds);
-    if (tmp)
-        VSIUnlink(tmp);
-    CSLDestroy(lco);
-    if (wr)
-        GEOSWKBWriter_destroy_r(gc->h, wr);
-    if (srs)
-        OSRDestroySpatialReference(srs);
-    free(tmp);
+    if (w.lyr || w.mem)
+        st = isr_geojson_close(ctx, &w, st);
+    GEOSWKBWriter_destroy_r(gc->h, wr);
     return st;
 }

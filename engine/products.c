@@ -71,16 +71,11 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
     size_t *any_cells = calloc((size_t)(ng > 0 ? ng : 1), sizeof *any_cells);
     double *any_pop = calloc((size_t)(ng > 0 ? ng : 1), sizeof *any_pop);
     float *best = malloc((size_t)(ng > 0 ? ng : 1) * sizeof *best);
-    /* GDAL's GeoJSON writer ignores failed writes: write to memory, copy out checked */
-    char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", path);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(g->wkt);
-    GDALDatasetH ds = NULL;
-    char **lco = NULL;
-    if (!any_cells || !any_pop || !best || !tmp || !srs) {
+    isr_geojson w = {0};
+    if (!any_cells || !any_pop || !best) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
         goto cleanup;
     }
-    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     for (int gi = 0; gi < ng; gi++)
         best[gi] = INFINITY;
     for (size_t c = 0; c < (size_t)g->nx * (size_t)g->ny; c++) {
@@ -92,26 +87,15 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
         if (rr->best_t[c] < best[gi])
             best[gi] = rr->best_t[c];
     }
-    ds = GDALCreate(GDALGetDriverByName("GeoJSON"), tmp, 0, 0, 0, GDT_Unknown, NULL);
-    lco = CSLSetNameValue(lco, "RFC7946", "YES");
-    lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
-    lco = CSLSetNameValue(lco, "WRITE_NAME", "NO");
-    OGRLayerH lyr = ds ? GDALDatasetCreateLayer(ds, "units", srs, wkbMultiPolygon, lco) : NULL;
-    if (!lyr) {
-        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-        goto cleanup;
-    }
-    static const struct { const char *name; OGRFieldType type; } fields[] = {
+    static const isr_geojson_field fields[] = {
         {"code", OFTString},         {"name", OFTString},         {"pref_code", OFTString},
         {"pref_name", OFTString},    {"prov_code", OFTString},    {"prov_name", OFTString},
         {"population", OFTReal},     {"area_km2", OFTReal},       {"best_minutes", OFTReal},
         {"area_share_any", OFTReal}, {"pop_share_any", OFTReal},  {"hubs_reaching", OFTInteger}};
     const int nfixed = (int)(sizeof fields / sizeof *fields);
-    for (int i = 0; i < nfixed; i++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(fields[i].name, fields[i].type);
-        OGR_L_CreateField(lyr, fd, TRUE);
-        OGR_Fld_Destroy(fd);
-    }
+    if ((st = isr_geojson_open(ctx, &w, path, "units", g->wkt, fields, nfixed)) != ISR_OK)
+        goto cleanup;
+    OGRLayerH lyr = w.lyr;
     for (int h = 0; h < rr->nhubs; h++) {
         char name[300];
         snprintf(name, sizeof name, "share_%s", isr_rail_station_id(rr->net, rr->hubs[h]));
@@ -147,27 +131,13 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
                                  gpop > 0 ? round(rr->hub_pop[L][k] / gpop * 1e4) / 1e4 : 0);
         }
         OGR_F_SetFieldInteger(f, 11, reaching);
-        OGRGeometryH geom = OGR_G_Clone(rr->units->geom[u]);
-        if (wkbFlatten(OGR_G_GetGeometryType(geom)) == wkbPolygon)
-            geom = OGR_G_ForceToMultiPolygon(geom);
-        OGR_F_SetGeometryDirectly(f, geom);
+        OGR_F_SetGeometryDirectly(f, isr_multipolygon(OGR_G_Clone(rr->units->geom[u])));
         if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
         OGR_F_Destroy(f);
     }
-    GDALClose(ds);
-    ds = NULL;
-    if (st == ISR_OK)
-        st = isr_commit_vsimem(ctx, tmp, path);
+    st = isr_geojson_close(ctx, &w, st);
 cleanup:
-    if (ds)
-        GDALClose(ds);
-    if (tmp)
-        VSIUnlink(tmp);
-    CSLDestroy(lco);
-    if (srs)
-        OSRDestroySpatialReference(srs);
-    free(tmp);
     free(any_cells);
     free(any_pop);
     free(best);
@@ -257,30 +227,11 @@ static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, cons
 {
     const isr_zones *z = rr->zones;
     const int L = ISR_PROVINCE;
-    isr_status st = ISR_OK;
-    char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", path); /* see write_units */
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(rr->grid->wkt);
-    char **lco = CSLSetNameValue(NULL, "RFC7946", "YES");
-    lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
-    lco = CSLSetNameValue(lco, "WRITE_NAME", "NO");
-    GDALDatasetH ds = tmp && srs ? GDALCreate(GDALGetDriverByName("GeoJSON"), tmp, 0, 0, 0,
-                                              GDT_Unknown, NULL)
-                                 : NULL;
-    OGRLayerH lyr = NULL;
-    if (srs)
-        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    if (ds)
-        lyr = GDALDatasetCreateLayer(ds, "provinces", srs, wkbMultiPolygon, lco);
-    if (!lyr) {
-        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-        goto cleanup;
-    }
-    const char *names[] = {"prov_code", "prov_name"};
-    for (int i = 0; i < 2; i++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(names[i], OFTString);
-        OGR_L_CreateField(lyr, fd, TRUE);
-        OGR_Fld_Destroy(fd);
-    }
+    static const isr_geojson_field fields[] = {{"prov_code", OFTString}, {"prov_name", OFTString}};
+    isr_geojson w;
+    isr_status st = isr_geojson_open(ctx, &w, path, "provinces", rr->grid->wkt, fields, 2);
+    if (st != ISR_OK)
+        return st;
     for (int gi = 0; gi < z->ngroups[L] && st == ISR_OK; gi++) {
         OGRGeometryH all = OGR_G_CreateGeometry(wkbMultiPolygon);
         for (int u = 0; u < rr->units->n; u++) {
@@ -300,30 +251,15 @@ static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, cons
                                rr->units->attr[z->first[L][gi]].code[L]);
             break;
         }
-        if (wkbFlatten(OGR_G_GetGeometryType(un)) == wkbPolygon)
-            un = OGR_G_ForceToMultiPolygon(un);
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
         OGR_F_SetFieldString(f, 0, rr->units->attr[z->first[L][gi]].code[L]);
         OGR_F_SetFieldString(f, 1, rr->units->attr[z->first[L][gi]].name[L]);
-        OGR_F_SetGeometryDirectly(f, un);
-        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+        OGR_F_SetGeometryDirectly(f, isr_multipolygon(un));
+        if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
         OGR_F_Destroy(f);
     }
-    GDALClose(ds);
-    ds = NULL;
-    if (st == ISR_OK)
-        st = isr_commit_vsimem(ctx, tmp, path);
-cleanup:
-    if (ds)
-        GDALClose(ds);
-    if (tmp)
-        VSIUnlink(tmp);
-    CSLDestroy(lco);
-    if (srs)
-        OSRDestroySpatialReference(srs);
-    free(tmp);
-    return st;
+    return isr_geojson_close(ctx, &w, st);
 }
 
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, const char *dst)

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli_support.h"
 
 #define S ISR_SAMPLE_DIR
 
@@ -28,39 +29,13 @@ static const char *cli(void)
     const char *p = getenv("ISR_CLI_PATH");
     return p && *p ? p : ISR_CLI;
 }
-static char tmp[256];
 
-static void make_tmp(void)
-{
-    snprintf(tmp, sizeof tmp, "/tmp/isr-bad-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp));
-    GDALAllRegister();
-}
 
-static void rm_tmp(void)
-{
-    char cmd[600];
-    /* tmpfs mounts of a failed case first */
-    snprintf(cmd, sizeof cmd, "for m in '%s'/mnt*; do umount \"$m\" 2>/dev/null; done; rm -rf '%s'",
-             tmp, tmp);
-    cr_assert_eq(system(cmd), 0);
-}
 
-TestSuite(badinput, .init = make_tmp, .fini = rm_tmp, .timeout = 300);
+static void tmp_make(void) { cli_tmp_make("isr-bad"); }
 
-/* Runs a shell command (stdout to tmp/stdout.txt, stderr to tmp/stderr.txt); returns its
- * exit status, or 128+signal. */
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096], full[4800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    snprintf(full, sizeof full, "(%s) >'%s/stdout.txt' 2>'%s/stderr.txt'", cmd, tmp, tmp);
-    int rc = system(full);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
-}
+TestSuite(badinput, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
+
 
 /* `isoreach run -q --out TMP/o ARGS`; returns the exit status. */
 static int run(const char *fmt, ...)
@@ -70,7 +45,7 @@ static int run(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    return sh("%s run -q --out '%s/o' %s", cli(), tmp, args);
+    return cli_sh("%s run -q --out '%s/o' %s", cli(), cli_tmp, args);
 }
 
 /* An ogr2ogr command that must succeed (fixture making). */
@@ -81,42 +56,29 @@ static void ogr(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    cr_assert_eq(sh("cd '%s' && ogr2ogr %s", tmp, args), 0, "fixture: ogr2ogr %s", args);
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr %s", cli_tmp, args), 0, "fixture: ogr2ogr %s", args);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
 
 static char *err_text(void)
 {
     char p[300];
-    snprintf(p, sizeof p, "%s/stderr.txt", tmp);
-    return slurp(p);
+    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
+    return cli_slurp(p);
 }
 
 /* No temporary file anywhere under `dir`. */
 static void no_temporaries(const char *dir)
 {
-    cr_assert_eq(sh("find '%s' -name '.*.part-*' | grep -q .", dir), 1,
+    cr_assert_eq(cli_sh("find '%s' -name '.*.part-*' | grep -q .", dir), 1,
                  "temporary files left under %s", dir);
 }
 
 /* After a failed run: the output folder was not left behind (nor any file in it). */
 static void nothing_written(void)
 {
-    cr_assert_eq(sh("test -e '%s/o'", tmp), 1, "the output folder was left behind");
-    no_temporaries(tmp);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+    no_temporaries(cli_tmp);
 }
 
 /* The exit status and the whole of stderr ("isoreach: MSG\n"), then nothing written. */
@@ -140,46 +102,46 @@ static void refused(int rc, int want_rc, const char *fmt, ...)
 
 Test(badinput, missing_file)
 {
-    int rc = run("--boundaries '%s/nowhere.shp'", tmp);
-    refused(rc, 1, "boundaries '%s/nowhere.shp': cannot open it: No such file or directory", tmp);
+    int rc = run("--boundaries '%s/nowhere.shp'", cli_tmp);
+    refused(rc, 1, "boundaries '%s/nowhere.shp': cannot open it: No such file or directory", cli_tmp);
 }
 
 Test(badinput, damaged_or_unreadable_file)
 {
     /* not a format GDAL reads */
-    cr_assert_eq(sh("printf 'not a shapefile' > '%s/junk.shp'", tmp), 0);
-    int rc = run("--boundaries '%s/junk.shp'", tmp);
+    cr_assert_eq(cli_sh("printf 'not a shapefile' > '%s/junk.shp'", cli_tmp), 0);
+    int rc = run("--boundaries '%s/junk.shp'", cli_tmp);
     refused(rc, 1,
             "boundaries '%s/junk.shp': cannot open as a vector source (not a format GDAL reads, "
             "or damaged)",
-            tmp);
+            cli_tmp);
     /* a shapefile whose .dbf was cut short: OGR stops reading, and says why */
-    cr_assert_eq(sh("cp %s/yrd_rail_lines.* '%s/' && truncate -s 1000 '%s/yrd_rail_lines.dbf'",
-                    S, tmp, tmp),
+    cr_assert_eq(cli_sh("cp %s/yrd_rail_lines.* '%s/' && truncate -s 1000 '%s/yrd_rail_lines.dbf'",
+                    S, cli_tmp, cli_tmp),
                  0);
-    rc = run("--lines '%s/yrd_rail_lines.shp'", tmp);
+    rc = run("--lines '%s/yrd_rail_lines.shp'", cli_tmp);
     refused(rc, 1,
             "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': cannot read its features (a "
             "damaged file?) (fread(881) failed on DBF file.)",
-            tmp);
+            cli_tmp);
     /* a .shp cut in half: the first feature whose geometry is missing is named */
-    cr_assert_eq(sh("cp %s/yrd_rail_lines.* '%s/' && truncate -s 3300 '%s/yrd_rail_lines.shp'",
-                    S, tmp, tmp),
+    cr_assert_eq(cli_sh("cp %s/yrd_rail_lines.* '%s/' && truncate -s 3300 '%s/yrd_rail_lines.shp'",
+                    S, cli_tmp, cli_tmp),
                  0);
-    rc = run("--lines '%s/yrd_rail_lines.shp'", tmp);
+    rc = run("--lines '%s/yrd_rail_lines.shp'", cli_tmp);
     refused(rc, 1,
             "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': line 'chihuang_hsr' (feature "
             "18) has no geometry (Error in fread() reading object of size 120 at offset 3268 "
             "from .shp file)",
-            tmp);
+            cli_tmp);
     /* without read permission (root reads everything, so only as another user) */
     if (geteuid() != 0) {
-        cr_assert_eq(sh("cp %s/yrd_counties.* '%s/' && chmod 000 '%s/yrd_counties.shp'", S, tmp,
-                        tmp),
+        cr_assert_eq(cli_sh("cp %s/yrd_counties.* '%s/' && chmod 000 '%s/yrd_counties.shp'", S, cli_tmp,
+                        cli_tmp),
                      0);
-        rc = run("--boundaries '%s/yrd_counties.shp'", tmp);
+        rc = run("--boundaries '%s/yrd_counties.shp'", cli_tmp);
         refused(rc, 1, "boundaries '%s/yrd_counties.shp': cannot read it: Permission denied",
-                tmp);
+                cli_tmp);
     }
 }
 
@@ -194,11 +156,11 @@ Test(badinput, layer_that_does_not_exist)
 
 Test(badinput, empty_layer)
 {
-    cr_assert_eq(sh("printf '{\"type\":\"FeatureCollection\",\"features\":[]}' > '%s/empty.geojson'",
-                    tmp),
+    cr_assert_eq(cli_sh("printf '{\"type\":\"FeatureCollection\",\"features\":[]}' > '%s/empty.geojson'",
+                    cli_tmp),
                  0);
-    int rc = run("--stations '%s/empty.geojson'", tmp);
-    refused(rc, 1, "stations '%s/empty.geojson' layer 'empty' has no features", tmp);
+    int rc = run("--stations '%s/empty.geojson'", cli_tmp);
+    refused(rc, 1, "stations '%s/empty.geojson' layer 'empty' has no features", cli_tmp);
 }
 
 Test(badinput, wrong_geometry_type)
@@ -219,28 +181,28 @@ Test(badinput, wrong_geometry_type)
 
 Test(badinput, no_crs)
 {
-    cr_assert_eq(sh("cd %s && cp yrd_rail_stations.shp yrd_rail_stations.shx yrd_rail_stations.dbf "
+    cr_assert_eq(cli_sh("cd %s && cp yrd_rail_stations.shp yrd_rail_stations.shx yrd_rail_stations.dbf "
                     "'%s/'",
-                    S, tmp),
+                    S, cli_tmp),
                  0);
-    int rc = run("--stations '%s/yrd_rail_stations.shp'", tmp);
+    int rc = run("--stations '%s/yrd_rail_stations.shp'", cli_tmp);
     refused(rc, 1,
             "stations '%s/yrd_rail_stations.shp' layer 'yrd_rail_stations' has no CRS (for a "
             "shapefile, the .prj file is missing): assign one, e.g. with ogr2ogr -a_srs "
             "EPSG:4326",
-            tmp);
+            cli_tmp);
 }
 
 Test(badinput, crs_that_cannot_be_transformed)
 {
     /* Mars: PROJ has no operation between two celestial bodies */
     ogr("-f GeoJSON -nln mars -a_srs IAU_2015:49900 mars.geojson %s/yrd_rail_stations.shp", S);
-    int rc = run("--stations '%s/mars.geojson'", tmp);
+    int rc = run("--stations '%s/mars.geojson'", cli_tmp);
     refused(rc, 1,
             "stations '%s/mars.geojson' layer 'mars': its CRS 'Mars (2015) - Sphere / Ocentric' "
             "cannot be transformed to the analysis CRS 'isoreach fitted Albers equal-area' "
             "(PROJ: Cannot find coordinate operations)",
-            tmp);
+            cli_tmp);
 }
 
 Test(badinput, coordinates_outside_the_crs_area_of_use)
@@ -258,23 +220,23 @@ Test(badinput, coordinates_outside_the_crs_area_of_use)
         "\"SELECT id, name, hub, CASE WHEN id = 'kunshan_south' THEN MakePoint(121.0, 95.0, 4326) "
         "ELSE geometry END AS geometry FROM yrd_rail_stations\"",
         S);
-    rc = run("--stations '%s/st.geojson'", tmp);
+    rc = run("--stations '%s/st.geojson'", cli_tmp);
     refused(rc, 1,
             "stations '%s/st.geojson' layer 'stations': station 'kunshan_south' (feature 20) at "
             "(121 95) cannot be transformed to the analysis CRS: are these valid coordinates in "
             "its CRS 'WGS 84'?",
-            tmp);
+            cli_tmp);
     /* a county above the pole */
     ogr("-f GeoJSON -nln counties b.geojson %s/yrd_counties.shp -dialect sqlite -sql "
         "\"SELECT code, name, CASE WHEN code = '310101' THEN ST_GeomFromText('POLYGON((121.4 "
         "91.2, 121.5 91.3, 121.5 91.2, 121.4 91.2))', 4326) ELSE geometry END AS geometry FROM "
         "yrd_counties WHERE prov_code = '310000'\"",
         S);
-    rc = run("--boundaries '%s/b.geojson'", tmp);
+    rc = run("--boundaries '%s/b.geojson'", cli_tmp);
     refused(rc, 1,
             "boundaries '%s/b.geojson' layer 'counties': feature 0 lies at (121.4 91.2, 121.5 "
             "91.3), which are not valid coordinates in its CRS 'WGS 84': is its CRS right?",
-            tmp);
+            cli_tmp);
 }
 
 /* ---- fields ---------------------------------------------------------------------------- */
@@ -305,38 +267,38 @@ Test(badinput, empty_values)
         "\"SELECT CASE WHEN id = 'kunshan_south' THEN '' ELSE id END AS id, name, hub, geometry "
         "FROM yrd_rail_stations\"",
         S);
-    int rc = run("--stations '%s/st.geojson'", tmp);
+    int rc = run("--stations '%s/st.geojson'", cli_tmp);
     refused(rc, 1,
             "stations '%s/st.geojson' layer 'stations': feature 20: field 'id' is empty; every "
             "station needs a unique id",
-            tmp);
+            cli_tmp);
     /* a line without a speed */
     ogr(LINES_SQL("CASE WHEN id = 'huning_icr' THEN NULL ELSE speed_kmh END", "headway",
                   "geometry"));
-    rc = run("--lines '%s/ln.geojson'", tmp);
+    rc = run("--lines '%s/ln.geojson'", cli_tmp);
     refused(rc, 1,
             "lines '%s/ln.geojson' layer 'lines': line 'huning_icr' (feature 1): field "
             "'speed_kmh' is empty; it must be a positive speed in km/h",
-            tmp);
+            cli_tmp);
 }
 
 Test(badinput, zero_or_negative_speeds_and_headways)
 {
     ogr(LINES_SQL("CASE WHEN id = 'huning_icr' THEN 0 ELSE speed_kmh END", "headway",
                   "geometry"));
-    int rc = run("--lines '%s/ln.geojson'", tmp);
+    int rc = run("--lines '%s/ln.geojson'", cli_tmp);
     refused(rc, 1,
             "lines '%s/ln.geojson' layer 'lines': line 'huning_icr' (feature 1): field "
             "'speed_kmh' is 0; it must be a positive speed in km/h",
-            tmp);
-    cr_assert_eq(sh("rm '%s/ln.geojson'", tmp), 0);
+            cli_tmp);
+    cr_assert_eq(cli_sh("rm '%s/ln.geojson'", cli_tmp), 0);
     ogr(LINES_SQL("speed_kmh", "CASE WHEN id = 'huhang_hsr' THEN -10 ELSE headway END",
                   "geometry"));
-    rc = run("--lines '%s/ln.geojson'", tmp);
+    rc = run("--lines '%s/ln.geojson'", cli_tmp);
     refused(rc, 1,
             "lines '%s/ln.geojson' layer 'lines': line 'huhang_hsr' (feature 2): field "
             "'headway' is -10; it must be a positive headway in minutes",
-            tmp);
+            cli_tmp);
     /* and the model's own times */
     rc = run("--egress-speed 0");
     cr_assert_eq(rc, 2);
@@ -367,7 +329,7 @@ static void bowtie_boundaries(void)
 static json_object *run_json(void)
 {
     char p[300];
-    snprintf(p, sizeof p, "%s/o/run.json", tmp);
+    snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
     json_object *root = json_object_from_file(p);
     cr_assert_not_null(root, "no %s", p);
     return root;
@@ -376,16 +338,16 @@ static json_object *run_json(void)
 Test(badinput, invalid_polygon_is_repaired_counted_and_reported)
 {
     bowtie_boundaries();
-    int rc = sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --hubs shanghai_hongqiao "
+    int rc = cli_sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --hubs shanghai_hongqiao "
                 "--resolution 2000 --no-maps",
-                cli(), tmp, tmp);
+                cli(), cli_tmp, cli_tmp);
     char *e = err_text();
     cr_assert_eq(rc, 0, "%s", e);
     char want[600];
     snprintf(want, sizeof want,
              "isoreach: warning: boundaries '%s/bow.geojson' layer 'counties': 1 invalid "
              "polygon(s) (feature 0), 1 repaired with GEOS MakeValid\n",
-             tmp);
+             cli_tmp);
     cr_assert(strstr(e, want), "%s", e);
     free(e);
     json_object *root = run_json();
@@ -395,10 +357,10 @@ Test(badinput, invalid_polygon_is_repaired_counted_and_reported)
     json_object_put(root);
     /* the repaired district is kept: it is in the units and in the zones */
     char p[300];
-    snprintf(p, sizeof p, "%s/o/region/units.geojson", tmp);
-    cr_assert_eq(sh("ogrinfo -ro -q -al '%s' -where \"code = '310101'\" | grep -q MULTIPOLYGON", p),
+    snprintf(p, sizeof p, "%s/o/region/units.geojson", cli_tmp);
+    cr_assert_eq(cli_sh("ogrinfo -ro -q -al '%s' -where \"code = '310101'\" | grep -q MULTIPOLYGON", p),
                  0, "the bowtie district was dropped");
-    no_temporaries(tmp);
+    no_temporaries(cli_tmp);
 }
 
 Test(badinput, station_on_no_line_is_warned_skipped_and_listed)
@@ -408,9 +370,9 @@ Test(badinput, station_on_no_line_is_warned_skipped_and_listed)
         "\"SELECT id, name, hub, geometry FROM yrd_rail_stations UNION ALL SELECT 'lonely_point', "
         "'Lonely Point', 0, MakePoint(121.80, 31.10, 4326)\"",
         S);
-    int rc = sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --stations '%s/st.geojson' "
+    int rc = cli_sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --stations '%s/st.geojson' "
                 "--hubs shanghai_hongqiao,lonely_point --resolution 2000 --no-maps",
-                cli(), tmp, tmp, tmp);
+                cli(), cli_tmp, cli_tmp, cli_tmp);
     char *e = err_text();
     cr_assert_eq(rc, 0, "%s", e);
     char want[600];
@@ -418,7 +380,7 @@ Test(badinput, station_on_no_line_is_warned_skipped_and_listed)
              "isoreach: warning: stations '%s/st.geojson' layer 'stations': station "
              "'lonely_point' is not within 500 m of any line; it is reached by local travel "
              "only\n",
-             tmp);
+             cli_tmp);
     cr_assert(strstr(e, want), "%s", e);
     free(e);
     json_object *root = run_json();
@@ -434,8 +396,8 @@ Test(badinput, station_on_no_line_is_warned_skipped_and_listed)
     json_object_put(root);
     /* and in every hub's stations.csv with no rail time */
     char p[300];
-    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/stations.csv", tmp);
-    char *csv = slurp(p);
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/stations.csv", cli_tmp);
+    char *csv = cli_slurp(p);
     cr_assert(strstr(csv, "\nlonely_point,Lonely Point,,"), "%s", csv);
     free(csv);
 }
@@ -454,12 +416,12 @@ Test(badinput, line_whose_parts_do_not_join)
     ogr(LINES_SQL("speed_kmh", "headway",
                   "CASE WHEN id = 'huhang_hsr' THEN ST_Collect(ST_Line_Substring(geometry, 0, "
                   "0.4), ST_Line_Substring(geometry, 0.6, 1)) ELSE geometry END"));
-    int rc = run("--lines '%s/ln.geojson'", tmp);
+    int rc = run("--lines '%s/ln.geojson'", cli_tmp);
     refused(rc, 1,
             "lines '%s/ln.geojson' layer 'lines': line 'huhang_hsr' (feature 2) is not one "
             "connected linestring: it falls into 2 pieces whose ends do not meet (split it into "
             "one feature per piece, or join them)",
-            tmp);
+            cli_tmp);
 }
 
 Test(badinput, duplicate_station_ids)
@@ -468,11 +430,11 @@ Test(badinput, duplicate_station_ids)
         "\"SELECT CASE WHEN id = 'kunshan_south' THEN 'suzhou_north' ELSE id END AS id, name, "
         "hub, geometry FROM yrd_rail_stations\"",
         S);
-    int rc = run("--stations '%s/st.geojson'", tmp);
+    int rc = run("--stations '%s/st.geojson'", cli_tmp);
     refused(rc, 1,
             "stations '%s/st.geojson' layer 'stations': feature 20 repeats station id "
             "'suzhou_north' (field 'id'); ids must be unique",
-            tmp);
+            cli_tmp);
 }
 
 Test(badinput, integer_ids_and_codes)
@@ -491,18 +453,18 @@ Test(badinput, integer_ids_and_codes)
     /* the sample's express calls name the stations by their text ids: no calls here */
     int rc = run("--stations '%s/st.geojson' --boundaries '%s/b.geojson' --line-stops none "
                  "--hubs 120 --resolution 2000 --no-maps",
-                 tmp, tmp);
+                 cli_tmp, cli_tmp);
     char *e = err_text();
     cr_assert_eq(rc, 0, "%s", e);
     free(e);
     char p[300];
-    snprintf(p, sizeof p, "%s/o/hubs/120/stations.csv", tmp);
-    char *csv = slurp(p);
+    snprintf(p, sizeof p, "%s/o/hubs/120/stations.csv", cli_tmp);
+    char *csv = cli_slurp(p);
     cr_assert(strstr(csv, "\n120,20,0.000,"), "%s", csv); /* the hub itself, at 0 minutes */
     free(csv);
     /* prefectures derived from the numeric GB/T 2260 codes: 310101 -> 310100 */
-    snprintf(p, sizeof p, "%s/o/hubs/120/reach.csv", tmp);
-    csv = slurp(p);
+    snprintf(p, sizeof p, "%s/o/hubs/120/reach.csv", cli_tmp);
+    csv = cli_slurp(p);
     cr_assert(strstr(csv, "\nprefecture,310100,,310100,310000,"), "%s", csv);
     free(csv);
 }
@@ -551,39 +513,39 @@ Test(badinput, zero_resolution_and_budget_are_usage_errors)
 Test(badinput, output_folder_not_writable)
 {
     /* checked before the inputs are read: the message comes at once */
-    int rc = sh("%s run -q --out /proc/isoreach-out", cli());
+    int rc = cli_sh("%s run -q --out /proc/isoreach-out", cli());
     char *e = err_text();
     cr_assert_eq(rc, 1);
     cr_assert_str_eq(e, "isoreach: output folder '/proc/isoreach-out' (--out): cannot create "
                         "'/proc/isoreach-out': No such file or directory\n");
     free(e);
-    cr_assert_eq(sh("touch '%s/afile'", tmp), 0);
-    rc = sh("%s run -q --out '%s/afile'", cli(), tmp);
+    cr_assert_eq(cli_sh("touch '%s/afile'", cli_tmp), 0);
+    rc = cli_sh("%s run -q --out '%s/afile'", cli(), cli_tmp);
     e = err_text();
     cr_assert_eq(rc, 1);
     char want[1000];
     snprintf(want, sizeof want, "isoreach: output folder '%s/afile' (--out) is a file, not a folder\n",
-             tmp);
+             cli_tmp);
     cr_assert_str_eq(e, want);
     free(e);
-    rc = sh("%s run -q --out '%s/afile/o'", cli(), tmp);
+    rc = cli_sh("%s run -q --out '%s/afile/o'", cli(), cli_tmp);
     e = err_text();
     cr_assert_eq(rc, 1);
     snprintf(want, sizeof want,
              "isoreach: output folder '%s/afile/o' (--out): '%s/afile' is a file, not a folder\n",
-             tmp, tmp);
+             cli_tmp, cli_tmp);
     cr_assert_str_eq(e, want);
     free(e);
-    no_temporaries(tmp);
+    no_temporaries(cli_tmp);
     /* a read-only file system (root can write anywhere else) */
     if (geteuid() != 0)
         return;
     char mnt[300];
-    snprintf(mnt, sizeof mnt, "%s/mnt-ro", tmp);
-    cr_assert_eq(sh("mkdir '%s'", mnt), 0);
+    snprintf(mnt, sizeof mnt, "%s/mnt-ro", cli_tmp);
+    cr_assert_eq(cli_sh("mkdir '%s'", mnt), 0);
     if (mount("tmpfs", mnt, "tmpfs", MS_RDONLY, "size=64k") != 0)
         cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
-    rc = sh("%s run -q --out '%s/o'", cli(), mnt);
+    rc = cli_sh("%s run -q --out '%s/o'", cli(), mnt);
     e = err_text();
     umount(mnt);
     cr_assert_eq(rc, 1);
@@ -600,16 +562,16 @@ Test(badinput, output_folder_not_writable)
 static void all_complete(const char *dir)
 {
     no_temporaries(dir);
-    cr_assert_eq(sh("find '%s' -type f -empty | grep -q .", dir), 1, "empty files left");
-    cr_assert_eq(sh("for f in $(find '%s' -name '*.tif'); do gdalinfo -checksum \"$f\" | "
+    cr_assert_eq(cli_sh("find '%s' -type f -empty | grep -q .", dir), 1, "empty files left");
+    cr_assert_eq(cli_sh("for f in $(find '%s' -name '*.tif'); do gdalinfo -checksum \"$f\" | "
                     "grep -q Checksum || exit 1; done",
                     dir),
                  0, "a raster is incomplete");
-    cr_assert_eq(sh("for f in $(find '%s' -name '*.geojson'); do ogrinfo -ro -al -so \"$f\" "
+    cr_assert_eq(cli_sh("for f in $(find '%s' -name '*.geojson'); do ogrinfo -ro -al -so \"$f\" "
                     ">/dev/null 2>&1 || exit 1; tail -c 2 \"$f\" | grep -q '}' || exit 1; done",
                     dir),
                  0, "a GeoJSON file is incomplete");
-    cr_assert_eq(sh("for f in $(find '%s' -name '*.csv'); do test \"$(tail -c 1 \"$f\" | od -An "
+    cr_assert_eq(cli_sh("for f in $(find '%s' -name '*.csv'); do test \"$(tail -c 1 \"$f\" | od -An "
                     "-c | tr -d ' ')\" = '\\n' || exit 1; done",
                     dir),
                  0, "a CSV file is incomplete");
@@ -629,12 +591,12 @@ static void coarse_boundaries(void)
 static int run_on_tmpfs(const char *size, const char *args, char **err)
 {
     char mnt[300], opts[64];
-    snprintf(mnt, sizeof mnt, "%s/mnt-%s", tmp, size);
+    snprintf(mnt, sizeof mnt, "%s/mnt-%s", cli_tmp, size);
     snprintf(opts, sizeof opts, "size=%s", size);
-    cr_assert_eq(sh("mkdir '%s'", mnt), 0);
+    cr_assert_eq(cli_sh("mkdir '%s'", mnt), 0);
     if (mount("tmpfs", mnt, "tmpfs", 0, opts) != 0)
         cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
-    int rc = sh("%s run -q --out '%s/o' %s", cli(), mnt, args);
+    int rc = cli_sh("%s run -q --out '%s/o' %s", cli(), mnt, args);
     *err = err_text();
     all_complete(mnt);
     cr_assert_eq(umount(mnt), 0);
@@ -651,7 +613,7 @@ static void disk_full_message(const char *all, const char *size, const char *und
     for (const char *l = all; l < e; l = strchr(l, '\n') + 1)
         cr_assert_eq(strncmp(l, "isoreach: warning: ", 19), 0, "%s", all);
     char prefix[400];
-    snprintf(prefix, sizeof prefix, "isoreach: cannot write '%s/mnt-%s/o/%s", tmp, size, under);
+    snprintf(prefix, sizeof prefix, "isoreach: cannot write '%s/mnt-%s/o/%s", cli_tmp, size, under);
     cr_assert_eq(strncmp(e, prefix, strlen(prefix)), 0, "%s", e);
     const char *why = strstr(e, "': No space left on device");
     cr_assert_not_null(why, "%s", e);
@@ -667,7 +629,7 @@ Test(badinput, disk_fills_during_the_hubs)
     coarse_boundaries();
     char *e = NULL, args[400];
     snprintf(args, sizeof args,
-             "--resolution 2000 --threads 1 --no-maps --boundaries '%s/coarse.gpkg'", tmp);
+             "--resolution 2000 --threads 1 --no-maps --boundaries '%s/coarse.gpkg'", cli_tmp);
     int rc = run_on_tmpfs("200k", args, &e);
     cr_assert_eq(rc, 1, "%s", e);
     disk_full_message(e, "200k", "hubs/");
@@ -683,7 +645,7 @@ Test(badinput, disk_fills_during_the_region_products)
     char *e = NULL, args[400];
     snprintf(args, sizeof args,
              "--resolution 2000 --hubs shanghai_hongqiao --no-maps --boundaries '%s/coarse.gpkg'",
-             tmp);
+             cli_tmp);
     int rc = run_on_tmpfs("1m", args, &e);
     cr_assert_eq(rc, 1, "%s", e);
     disk_full_message(e, "1m", "");
@@ -711,8 +673,8 @@ static int rasters(const char *out)
 static int interrupted_run(int sig, const char *out)
 {
     char errp[300], bnd[300];
-    snprintf(errp, sizeof errp, "%s/signal.txt", tmp);
-    snprintf(bnd, sizeof bnd, "%s/coarse.gpkg", tmp);
+    snprintf(errp, sizeof errp, "%s/signal.txt", cli_tmp);
+    snprintf(bnd, sizeof bnd, "%s/coarse.gpkg", cli_tmp);
     pid_t pid = fork();
     cr_assert_neq(pid, -1);
     if (pid == 0) {
@@ -732,7 +694,7 @@ static int interrupted_run(int sig, const char *out)
         cr_assert_eq(kill(pid, sig), 0);
         cr_assert_eq(waitpid(pid, &status, 0), pid);
     }
-    char *e = slurp(errp);
+    char *e = cli_slurp(errp);
     cr_assert(!ended, "the run ended before the first hub was complete: %s", e);
     cr_assert(WIFEXITED(status), "killed by signal %d", WTERMSIG(status));
     cr_assert_eq(WEXITSTATUS(status), 130, "%s", e);
@@ -749,7 +711,7 @@ static int interrupted_run(int sig, const char *out)
         cr_assert_eq(strncmp(l, "isoreach: warning: ", 19), 0, "%s", e);
     free(e);
     no_temporaries(out);
-    cr_assert_eq(sh("test -e '%s/run.json' || test -e '%s/region/nearest_hub_time.tif'", out,
+    cr_assert_eq(cli_sh("test -e '%s/run.json' || test -e '%s/region/nearest_hub_time.tif'", out,
                     out),
                  1, "region products or run.json written by an interrupted run");
     return done;
@@ -759,7 +721,7 @@ Test(badinput, sigterm_stops_cleanly)
 {
     coarse_boundaries();
     char out[300];
-    snprintf(out, sizeof out, "%s/o", tmp);
+    snprintf(out, sizeof out, "%s/o", cli_tmp);
     interrupted_run(SIGTERM, out);
 }
 
@@ -767,10 +729,10 @@ Test(badinput, sigint_stops_cleanly_and_the_next_run_resumes)
 {
     coarse_boundaries();
     char out[300], clean[300], args[600];
-    snprintf(out, sizeof out, "%s/o", tmp);
-    snprintf(clean, sizeof clean, "%s/clean", tmp);
+    snprintf(out, sizeof out, "%s/o", cli_tmp);
+    snprintf(clean, sizeof clean, "%s/clean", cli_tmp);
     snprintf(args, sizeof args,
-             "--resolution 2000 --threads 2 --no-maps --boundaries '%s/coarse.gpkg'", tmp);
+             "--resolution 2000 --threads 2 --no-maps --boundaries '%s/coarse.gpkg'", cli_tmp);
     int done = interrupted_run(SIGINT, out);
     /* which hubs were complete */
     char done_ids[48][64];
@@ -785,7 +747,7 @@ Test(badinput, sigint_stops_cleanly_and_the_next_run_resumes)
     }
     globfree(&g);
     /* run again: the complete hubs are reused, the others computed */
-    cr_assert_eq(sh("%s run -q --out '%s' %s", cli(), out, args), 0);
+    cr_assert_eq(cli_sh("%s run -q --out '%s' %s", cli(), out, args), 0);
     cr_assert_eq(rasters(out), 48);
     json_object *root = run_json();
     json_object *hubs = json_object_object_get(root, "hubs");
@@ -804,14 +766,14 @@ Test(badinput, sigint_stops_cleanly_and_the_next_run_resumes)
     cr_assert_eq(reused, done);
     json_object_put(root);
     /* and the outputs are those of a run that was never interrupted, byte for byte */
-    cr_assert_eq(sh("%s run -q --out '%s' %s", cli(), clean, args), 0);
-    cr_assert_eq(sh("cd '%s' && find hubs region -type f \\( -name '*.tif' -o -name '*.csv' -o "
+    cr_assert_eq(cli_sh("%s run -q --out '%s' %s", cli(), clean, args), 0);
+    cr_assert_eq(cli_sh("cd '%s' && find hubs region -type f \\( -name '*.tif' -o -name '*.csv' -o "
                     "-name '*.geojson' \\) | sort > ../files.txt && test $(wc -l < ../files.txt) "
                     "-gt 190 && xargs md5sum < ../files.txt > ../clean.md5 && cd '%s' && md5sum "
                     "-c --quiet ../clean.md5",
                     clean, out),
                  0, "a resumed run differs from a clean one");
-    no_temporaries(tmp);
+    no_temporaries(cli_tmp);
 }
 
 Test(badinput, temporaries_of_a_killed_run_are_swept_by_the_next)
@@ -822,22 +784,22 @@ Test(badinput, temporaries_of_a_killed_run_are_swept_by_the_next)
     if (dead == 0)
         _exit(0);
     cr_assert_eq(waitpid(dead, NULL, 0), dead);
-    cr_assert_eq(sh("mkdir -p '%s/o/hubs/shanghai_hongqiao' '%s/o/region' && cd '%s/o' && "
+    cr_assert_eq(cli_sh("mkdir -p '%s/o/hubs/shanghai_hongqiao' '%s/o/region' && cd '%s/o' && "
                     "touch .run.json.part-%d region/.units.geojson.part-%d "
-                    "hubs/shanghai_hongqiao/.travel_time.tif.part-%d.ovr.tmp "
+                    "hubs/shanghai_hongqiao/.travel_time.tif.part-%d.ovr.cli_tmp "
                     "hubs/shanghai_hongqiao/.stations.csv.part-%d",
-                    tmp, tmp, tmp, (int)dead, (int)dead, (int)dead, (int)dead),
+                    cli_tmp, cli_tmp, cli_tmp, (int)dead, (int)dead, (int)dead, (int)dead),
                  0);
     bowtie_boundaries();
-    int rc = sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --hubs shanghai_hongqiao "
+    int rc = cli_sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --hubs shanghai_hongqiao "
                 "--resolution 2000 --no-maps",
-                cli(), tmp, tmp);
+                cli(), cli_tmp, cli_tmp);
     char *e = err_text();
     cr_assert_eq(rc, 0, "%s", e);
     char want[600];
     snprintf(want, sizeof want,
-             "isoreach: removed 4 temporary file(s) that a killed run left in '%s/o'\n", tmp);
+             "isoreach: removed 4 temporary file(s) that a killed run left in '%s/o'\n", cli_tmp);
     cr_assert(strstr(e, want), "%s", e);
     free(e);
-    no_temporaries(tmp);
+    no_temporaries(cli_tmp);
 }

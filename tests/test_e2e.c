@@ -9,56 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "cli_support.h"
 
-static char tmpdir[256];
-
-static void make_tmp(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/isr-e2e-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-    GDALAllRegister();
-}
-
-static void rm_tmp(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-/* Runs a shell command; returns its exit status. stdout+stderr go to tmpdir/out.txt. */
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096], full[4400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    snprintf(full, sizeof full, "(%s) >'%s/out.txt' 2>&1", cmd, tmpdir);
-    int rc = system(full);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-static char *output(void)
-{
-    char p[300];
-    snprintf(p, sizeof p, "%s/out.txt", tmpdir);
-    return slurp(p);
-}
 
 /* rail_minutes of a station in a hub's stations.csv; NAN when unreachable. */
 static double rail_minutes(const char *csv, const char *id, double *x, double *y)
@@ -91,12 +43,14 @@ static float value_at(GDALDatasetH ds, double x, double y)
     return v;
 }
 
-TestSuite(e2e, .init = make_tmp, .fini = rm_tmp, .timeout = 600);
+static void tmp_make(void) { cli_tmp_make("isr-e2e"); }
+
+TestSuite(e2e, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 600);
 
 Test(e2e, info_summarises_the_counties)
 {
-    cr_assert_eq(sh("%s info %s/yrd_counties.shp", ISR_CLI, ISR_SAMPLE_DIR), 0);
-    char *s = output();
+    cr_assert_eq(cli_sh("%s info %s/yrd_counties.shp", ISR_CLI, ISR_SAMPLE_DIR), 0);
+    char *s = cli_output();
     cr_assert(strstr(s, "Driver: ESRI Shapefile"), "%s", s);
     cr_assert(strstr(s, "Geometry: Polygon"), "%s", s);
     cr_assert(strstr(s, "CRS: WGS 84 (EPSG:4326)"), "%s", s);
@@ -108,20 +62,20 @@ Test(e2e, info_summarises_the_counties)
 
 Test(e2e, info_names_a_missing_file)
 {
-    cr_assert_eq(sh("%s info /nonexistent/x.shp", ISR_CLI), 1);
-    char *s = output();
+    cr_assert_eq(cli_sh("%s info /nonexistent/x.shp", ISR_CLI), 1);
+    char *s = cli_output();
     cr_assert(strstr(s, "isoreach: '/nonexistent/x.shp': cannot open as a vector source"), "%s", s);
     free(s);
 }
 
 Test(e2e, hongqiao_rail_times_and_raster)
 {
-    cr_assert_eq(sh("%s run --hubs shanghai_hongqiao --resolution 500 --out %s/o --quiet",
-                    ISR_CLI, tmpdir),
+    cr_assert_eq(cli_sh("%s run --hubs shanghai_hongqiao --resolution 500 --out %s/o --quiet",
+                    ISR_CLI, cli_tmp),
                  0);
     char p[512];
-    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/stations.csv", tmpdir);
-    char *csv = slurp(p);
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/stations.csv", cli_tmp);
+    char *csv = cli_slurp(p);
     /* Published fastest G-train run times from Shanghai Hongqiao (2024/25 timetables) and the
      * slowest regular stopping services, plus the modelled boarding wait: half of the
      * 10-minute headway of both corridors (5 min) and 2-minute dwells at calls between:
@@ -132,7 +86,7 @@ Test(e2e, hongqiao_rail_times_and_raster)
     struct { const char *id; double lo, hi; } want[] = {
         {"kunshan_south", 22, 31}, {"suzhou_north", 28, 37},
         {"jiaxing_south", 31, 44}, {"hangzhou_east", 50, 73}};
-    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/travel_time.tif", tmpdir);
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/travel_time.tif", cli_tmp);
     GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
     cr_assert_not_null(ds);
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
@@ -182,18 +136,18 @@ Test(e2e, hongqiao_rail_times_and_raster)
     cr_assert_lt(valid * 0.25, 5000.0, "%zu cells of 0.25 km²", valid);
     free(v);
     GDALClose(ds);
-    cr_assert_eq(sh("gdalinfo -checksum %s", p), 0);
+    cr_assert_eq(cli_sh("gdalinfo -checksum %s", p), 0);
     /* region products */
-    snprintf(p, sizeof p, "%s/o/region/nearest_hub_time.tif", tmpdir);
+    snprintf(p, sizeof p, "%s/o/region/nearest_hub_time.tif", cli_tmp);
     ds = GDALOpen(p, GA_ReadOnly);
     cr_assert_not_null(ds);
     cr_assert_str_eq(GDALGetMetadataItem(ds, "LAYOUT", "IMAGE_STRUCTURE"), "COG");
     GDALClose(ds);
-    snprintf(p, sizeof p, "%s/o/region/nearest_hub.csv", tmpdir);
-    char *lut = slurp(p);
+    snprintf(p, sizeof p, "%s/o/region/nearest_hub.csv", cli_tmp);
+    char *lut = cli_slurp(p);
     cr_assert_str_eq(lut, "value,hub_id,hub_name\n0,shanghai_hongqiao,上海虹桥\n");
     free(lut);
-    cr_assert_eq(sh("find %s/o -name '.*part*' | grep -q .", tmpdir), 1, "temporary files left");
+    cr_assert_eq(cli_sh("find %s/o -name '.*part*' | grep -q .", cli_tmp), 1, "temporary files left");
 }
 
 /* Every vector output opens in OGR with every geometry valid by GEOS's rules. */
@@ -217,7 +171,7 @@ static void check_vector(const char *path, int want_features)
 /* The first line of a file. */
 static char *first_line(const char *path)
 {
-    char *s = slurp(path);
+    char *s = cli_slurp(path);
     char *nl = strchr(s, '\n');
     if (nl)
         *nl = '\0';
@@ -227,34 +181,34 @@ static char *first_line(const char *path)
 Test(e2e, reach_isochrones_and_region_products)
 {
     const char *hubs = "shanghai_hongqiao,hangzhou_east,nanjing_south,hefei_south";
-    cr_assert_eq(sh("%s run --hubs %s --resolution 500 --out %s/o -q", ISR_CLI, hubs, tmpdir), 0);
+    cr_assert_eq(cli_sh("%s run --hubs %s --resolution 500 --out %s/o -q", ISR_CLI, hubs, cli_tmp), 0);
     char p[512], p2[512];
     /* GeoJSON: OGR, GEOS validity, and independent RFC 7946 checks (tests/geojson) */
-    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/isochrones.geojson", tmpdir);
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/isochrones.geojson", cli_tmp);
     check_vector(p, 8); /* 4 bands (15, 30, 45, 60) as "within" and as "ring" */
-    snprintf(p2, sizeof p2, "%s/o/region/units.geojson", tmpdir);
+    snprintf(p2, sizeof p2, "%s/o/region/units.geojson", cli_tmp);
     check_vector(p2, 306);
-    cr_assert_eq(sh("ogrinfo -ro -so -al %s", p), 0);
-    cr_assert_eq(sh("node %s/tests/geojson/validate.js %s %s %s/o/hubs/*/isochrones.geojson",
-                    ISR_SOURCE_DIR, p, p2, tmpdir),
+    cr_assert_eq(cli_sh("ogrinfo -ro -so -al %s", p), 0);
+    cr_assert_eq(cli_sh("node %s/tests/geojson/validate.js %s %s %s/o/hubs/*/isochrones.geojson",
+                    ISR_SOURCE_DIR, p, p2, cli_tmp),
                  0, "RFC 7946 check failed");
     /* CSV headers as documented in README.md */
-    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/reach.csv", tmpdir);
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/reach.csv", cli_tmp);
     char *h = first_line(p);
     cr_assert_str_eq(h, "level,code,name,prefecture_code,province_code,area_km2,reached_km2,"
                         "area_share,population,pop_reached,pop_share,min_minutes,mean_minutes,"
                         "cross_border");
     free(h);
-    snprintf(p2, sizeof p2, "%s/o/region/reach_matrix.csv", tmpdir);
+    snprintf(p2, sizeof p2, "%s/o/region/reach_matrix.csv", cli_tmp);
     h = first_line(p2);
     cr_assert_str_eq(h, "hub_id,hub_name,prefecture_code,prefecture_name,province_code,"
                         "area_share,pop_share,reached_km2,pop_reached,cross_border");
     free(h);
     /* every CSV parses with GDAL's CSV driver: the same columns on every row */
-    cr_assert_eq(sh("ogrinfo -ro -al -q %s > /dev/null && ogrinfo -ro -al -q %s > /dev/null", p, p2), 0);
+    cr_assert_eq(cli_sh("ogrinfo -ro -al -q %s > /dev/null && ogrinfo -ro -al -q %s > /dev/null", p, p2), 0);
     /* Hongqiao's circle crosses into Jiangsu (Suzhou, 320500) and Zhejiang (Jiaxing,
      * 330400), and both rows are marked cross-border */
-    char *csv = slurp(p);
+    char *csv = cli_slurp(p);
     cr_assert(strstr(csv, "\nprefecture,320500,苏州市,320500,320000,"), "no Suzhou row:\n%s", csv);
     cr_assert(strstr(csv, "\nprefecture,330400,嘉兴市,330400,330000,"), "no Jiaxing row");
     cr_assert(strstr(csv, "\nprovince,320000,江苏省,") && strstr(csv, "\nprovince,330000,浙江省,"));
@@ -265,7 +219,7 @@ Test(e2e, reach_isochrones_and_region_products)
     cr_assert_eq(sh_row[strcspn(sh_row + 1, "\n")], '0', "Shanghai marked cross-border");
     free(csv);
     /* summary.json: every hub, ranked by cross-border share, descending */
-    snprintf(p, sizeof p, "%s/o/region/summary.json", tmpdir);
+    snprintf(p, sizeof p, "%s/o/region/summary.json", cli_tmp);
     json_object *root = json_object_from_file(p);
     cr_assert_not_null(root);
     json_object *arr = json_object_object_get(root, "hubs");
@@ -290,26 +244,26 @@ Test(e2e, reach_isochrones_and_region_products)
 
 Test(e2e, reach_subcommand_recomputes_without_searching)
 {
-    cr_assert_eq(sh("%s run --hubs shanghai_hongqiao,suzhou_north --resolution 1000 --out %s/o -q",
-                    ISR_CLI, tmpdir), 0);
-    cr_assert_eq(sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
-                    "region/units.geojson | md5sum > ../before.md5", tmpdir), 0);
+    cr_assert_eq(cli_sh("%s run --hubs shanghai_hongqiao,suzhou_north --resolution 1000 --out %s/o -q",
+                    ISR_CLI, cli_tmp), 0);
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+                    "region/units.geojson | md5sum > ../before.md5", cli_tmp), 0);
     /* the same boundaries: the very same tables */
-    cr_assert_eq(sh("%s reach --out %s/o -q", ISR_CLI, tmpdir), 0);
-    cr_assert_eq(sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
-                    "region/units.geojson | md5sum | diff - ../before.md5", tmpdir), 0);
+    cr_assert_eq(cli_sh("%s reach --out %s/o -q", ISR_CLI, cli_tmp), 0);
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+                    "region/units.geojson | md5sum | diff - ../before.md5", cli_tmp), 0);
     /* other levels: without the prefecture field the hierarchy comes from GB/T 2260 codes, so
      * Shanghai's districts fall in "prefecture" 310100 instead of 310000 */
-    cr_assert_eq(sh("%s reach --out %s/o --pref-field none -q", ISR_CLI, tmpdir), 0);
+    cr_assert_eq(cli_sh("%s reach --out %s/o --pref-field none -q", ISR_CLI, cli_tmp), 0);
     char p[512];
-    snprintf(p, sizeof p, "%s/o/region/reach_matrix.csv", tmpdir);
-    char *m = slurp(p);
+    snprintf(p, sizeof p, "%s/o/region/reach_matrix.csv", cli_tmp);
+    char *m = cli_slurp(p);
     cr_assert(strstr(m, "\nshanghai_hongqiao,上海虹桥,310100,"), "%s", m);
     cr_assert_null(strstr(m, ",310000,上海市,"), "%s", m);
     free(m);
     /* and a missing run is named */
-    cr_assert_eq(sh("%s reach --out %s/nothing -q", ISR_CLI, tmpdir), 1);
-    char *s = output();
+    cr_assert_eq(cli_sh("%s reach --out %s/nothing -q", ISR_CLI, cli_tmp), 1);
+    char *s = cli_output();
     cr_assert(strstr(s, "nothing/region/nearest_hub_time.tif': cannot open (run isoreach run first?)"), "%s", s);
     free(s);
 }
@@ -317,30 +271,30 @@ Test(e2e, reach_subcommand_recomputes_without_searching)
 Test(e2e, same_outputs_whatever_the_thread_count)
 {
     const char *hubs = "shanghai_hongqiao,suzhou_north,hangzhou_east,nanjing_south";
-    cr_assert_eq(sh("%s run --hubs %s --resolution 1000 --threads 1 --out %s/t1 -q", ISR_CLI,
-                    hubs, tmpdir), 0);
-    cr_assert_eq(sh("%s run --hubs %s --resolution 1000 --threads 2 --out %s/t2 -q", ISR_CLI,
-                    hubs, tmpdir), 0);
-    cr_assert_eq(sh("cd %s/t1 && find hubs region -type f | sort | xargs md5sum > ../t1.md5 && "
+    cr_assert_eq(cli_sh("%s run --hubs %s --resolution 1000 --threads 1 --out %s/t1 -q", ISR_CLI,
+                    hubs, cli_tmp), 0);
+    cr_assert_eq(cli_sh("%s run --hubs %s --resolution 1000 --threads 2 --out %s/t2 -q", ISR_CLI,
+                    hubs, cli_tmp), 0);
+    cr_assert_eq(cli_sh("cd %s/t1 && find hubs region -type f | sort | xargs md5sum > ../t1.md5 && "
                     "cd ../t2 && md5sum -c --quiet ../t1.md5",
-                    tmpdir),
+                    cli_tmp),
                  0, "outputs differ between 1 and 2 threads");
 }
 
 Test(e2e, a_missing_hub_is_named_and_nothing_is_written)
 {
-    cr_assert_eq(sh("%s run --hubs nowhere_east --out %s/bad -q", ISR_CLI, tmpdir), 1);
-    char *s = output();
+    cr_assert_eq(cli_sh("%s run --hubs nowhere_east --out %s/bad -q", ISR_CLI, cli_tmp), 1);
+    char *s = cli_output();
     cr_assert(strstr(s, "isoreach: --hubs: no station has id 'nowhere_east' in"), "%s", s);
     free(s);
-    cr_assert_eq(sh("test -e %s/bad/run.json", tmpdir), 1);
+    cr_assert_eq(cli_sh("test -e %s/bad/run.json", cli_tmp), 1);
 }
 
 Test(e2e, usage_errors_exit_2)
 {
-    cr_assert_eq(sh("%s run --budget 0", ISR_CLI), 2);
-    char *s = output();
+    cr_assert_eq(cli_sh("%s run --budget 0", ISR_CLI), 2);
+    char *s = cli_output();
     cr_assert_str_eq(s, "isoreach: --budget: 0 is out of range (more than 0 to 1440)\n");
     free(s);
-    cr_assert_eq(sh("%s frobnicate", ISR_CLI), 2);
+    cr_assert_eq(cli_sh("%s frobnicate", ISR_CLI), 2);
 }

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "cli_support.h"
 
-static char tmpdir[256];
 
 static const char *const hub_ids[] = {"shanghai_hongqiao", "nanjing_south", "hangzhou_east"};
 static const char *const hub_names[] = {"上海虹桥", "南京南", "杭州东"};
@@ -28,55 +28,12 @@ static const char *const hub_en[] = {"Shanghai Hongqiao", "Nanjing South", "Hang
 static const double band_lo[4] = {-1, 15, 30, 45}, band_hi[4] = {15, 30, 45, 60};
 static uint32_t band_rgb[4];
 
-static void make_tmp(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/isr-maps-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-    GDALAllRegister();
-}
-
-static void rm_tmp(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-/* Runs a shell command; returns its exit status. stdout+stderr go to tmpdir/out.txt. */
-static int sh(const char *fmt, ...)
-{
-    char cmd[2048], full[2400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    snprintf(full, sizeof full, "(%s) >'%s/out.txt' 2>&1", cmd, tmpdir);
-    int rc = system(full);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Asserts that a command succeeds, showing its output when it does not. */
 static void sh_ok(const char *cmd)
 {
-    int rc = sh("%s", cmd);
+    int rc = cli_sh("%s", cmd);
     if (rc != 0) {
-        char p[300];
-        snprintf(p, sizeof p, "%s/out.txt", tmpdir);
-        char *out = slurp(p);
+        char *out = cli_output();
         cr_assert_fail("'%s' exited with %d:\n%s", cmd, rc, out);
     }
 }
@@ -93,7 +50,7 @@ static void run_sample(void)
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "%s run --hubs %s,%s,%s --resolution 1000 --out %s/o --quiet",
-             ISR_CLI, hub_ids[0], hub_ids[1], hub_ids[2], tmpdir);
+             ISR_CLI, hub_ids[0], hub_ids[1], hub_ids[2], cli_tmp);
     sh_ok(cmd);
 }
 
@@ -220,7 +177,7 @@ static char *path_of(const char *fmt, const char *arg)
 {
     char rel[512];
     snprintf(rel, sizeof rel, fmt, arg);
-    return isr_strdup_printf("%s/o/%s", tmpdir, rel);
+    return isr_strdup_printf("%s/o/%s", cli_tmp, rel);
 }
 
 /* ---- checks ----------------------------------------------------------------------------- */
@@ -230,9 +187,9 @@ static char *path_of(const char *fmt, const char *arg)
 static void check_svg(const char *svg, const char *title, const char *const *needles, int n)
 {
     cr_assert_eq(
-        sh("python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' '%s'", svg), 0,
+        cli_sh("python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' '%s'", svg), 0,
         "%s is not well-formed XML", svg);
-    char *s = slurp(svg);
+    char *s = cli_slurp(svg);
     char *want = isr_strdup_printf("<title>%s</title>", title);
     cr_assert(strstr(s, want), "%s: no %s", svg, want);
     cr_assert(strstr(s, "width=\"") && !strstr(s, "pt\" height"), "%s: size not in pixels", svg);
@@ -268,7 +225,7 @@ static void check_hub_map(int h)
 
 static void setup(void)
 {
-    make_tmp();
+    cli_tmp_make("isr-maps");
     for (int k = 0; k < 4; k++) {
         unsigned char b[3];
         isr_map_band_pixel(k, 4, b);
@@ -276,7 +233,7 @@ static void setup(void)
     }
 }
 
-TestSuite(maps, .init = setup, .fini = rm_tmp, .timeout = 600);
+TestSuite(maps, .init = setup, .fini = cli_tmp_remove, .timeout = 600);
 
 Test(maps, run_draws_every_map)
 {
@@ -371,11 +328,11 @@ Test(maps, run_draws_every_map)
     free(png);
     svg = path_of("region/contact_sheet.svg%s", "");
     check_svg(svg, "60-minute commuting circles of 3 rail hubs, at one scale", names, 3);
-    char *s = slurp(svg);
+    char *s = cli_slurp(svg);
     cr_assert_eq(count_of(s, "Thumbnail "), NHUBS, "thumbnails named in the SVG");
     free(s);
     free(svg);
-    cr_assert_eq(sh("find %s/o -name '.*part*' | grep -q .", tmpdir), 1, "temporary files left");
+    cr_assert_eq(cli_sh("find %s/o -name '.*part*' | grep -q .", cli_tmp), 1, "temporary files left");
 }
 
 Test(maps, no_maps_then_map_command)
@@ -383,18 +340,18 @@ Test(maps, no_maps_then_map_command)
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "%s run --no-maps --hubs huangshan_north --resolution 2000 --out %s/o --quiet",
-             ISR_CLI, tmpdir);
+             ISR_CLI, cli_tmp);
     sh_ok(cmd);
-    cr_assert_eq(sh("find %s/o -name '*.png' -o -name '*.svg' | grep -q .", tmpdir), 1,
+    cr_assert_eq(cli_sh("find %s/o -name '*.png' -o -name '*.svg' | grep -q .", cli_tmp), 1,
                  "--no-maps drew maps");
     snprintf(cmd, sizeof cmd, "%s map --out %s/o --attribution 'Test credits: ACME' --quiet",
-             ISR_CLI, tmpdir);
+             ISR_CLI, cli_tmp);
     sh_ok(cmd);
     const char *files[] = {"hubs/huangshan_north/map.svg", "region/map_nearest_hub_time.svg",
                            "region/map_hubs_within.svg", "region/contact_sheet.svg"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char *p = path_of("%s", files[i]);
-        char *s = slurp(p);
+        char *s = cli_slurp(p);
         cr_assert(strstr(s, "Test credits: ACME"), "%s: no --attribution", p);
         free(s);
         free(p);
@@ -406,13 +363,11 @@ Test(maps, no_maps_then_map_command)
     cr_assert_eq(pg.h, ISR_MAP_H);
     cairo_surface_destroy(pg.s);
     free(p);
-    cr_assert_eq(sh("find %s/o -name '.*part*' | grep -q .", tmpdir), 1, "temporary files left");
+    cr_assert_eq(cli_sh("find %s/o -name '.*part*' | grep -q .", cli_tmp), 1, "temporary files left");
 
     /* a folder that is not a run: the message names the file it needs */
-    cr_assert_eq(sh("%s map --out %s/nothing", ISR_CLI, tmpdir), 1);
-    char out_path[300];
-    snprintf(out_path, sizeof out_path, "%s/out.txt", tmpdir);
-    char *out = slurp(out_path);
+    cr_assert_eq(cli_sh("%s map --out %s/nothing", ISR_CLI, cli_tmp), 1);
+    char *out = cli_output();
     cr_assert(strstr(out, "nothing/run.json"), "%s", out);
     free(out);
 }

@@ -1,0 +1,70 @@
+/* cli_support.c — see cli_support.h. */
+#include "cli_support.h"
+
+#include <criterion/criterion.h>
+#include <gdal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+char cli_tmp[256];
+
+void cli_tmp_make(const char *prefix)
+{
+    snprintf(cli_tmp, sizeof cli_tmp, "/tmp/%s-XXXXXX", prefix);
+    cr_assert_not_null(mkdtemp(cli_tmp));
+    GDALAllRegister();
+}
+
+void cli_tmp_remove(void)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd,
+             "for m in '%s'/mnt*; do umount \"$m\" 2>/dev/null; done; rm -rf '%s'", cli_tmp,
+             cli_tmp);
+    cr_assert_eq(system(cmd), 0);
+}
+
+int cli_sh(const char *fmt, ...)
+{
+    char cmd[4096], full[4800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    /* a subshell, so that the command's own redirections stay its own */
+    snprintf(full, sizeof full, "(%s) >'%s/stdout.txt' 2>'%s/stderr.txt'", cmd, cli_tmp, cli_tmp);
+    int rc = system(full);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
+}
+
+char *cli_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot read %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *s = malloc((size_t)n + 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+char *cli_output(void)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
+    char *out = cli_slurp(p);
+    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
+    char *err = cli_slurp(p);
+    char *all = malloc(strlen(out) + strlen(err) + 1);
+    strcpy(all, out);
+    strcat(all, err);
+    free(out);
+    free(err);
+    return all;
+}

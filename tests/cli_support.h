@@ -1,0 +1,20 @@
+/* cli_support.h — what the suites that run the isoreach command share: a scratch folder per
+ * test, a shell runner that keeps the command's stdout and stderr, and file reading. */
+#ifndef ISR_CLI_SUPPORT_H
+#define ISR_CLI_SUPPORT_H
+
+extern char cli_tmp[256]; /* the current test's scratch folder */
+
+/* Creates the scratch folder "/tmp/<prefix>-XXXXXX" (and registers GDAL's drivers). */
+void cli_tmp_make(const char *prefix);
+/* Unmounts any tmpfs a test mounted under it ("mnt*") and removes it. */
+void cli_tmp_remove(void);
+/* Runs a shell command with stdout in cli_tmp/stdout.txt and stderr in cli_tmp/stderr.txt;
+ * returns its exit status, or 128 + the signal that ended it. */
+int cli_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A whole file as a string (the test fails if it cannot be read); free() it. */
+char *cli_slurp(const char *path);
+/* What the last cli_sh printed: stdout, then stderr; free() it. */
+char *cli_output(void);
+
+#endif
