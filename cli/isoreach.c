@@ -44,11 +44,43 @@ static void on_signal(int sig)
 typedef struct ui {
     int tty;
     int bar_open;
+    int json; /* --log-json: one JSON object per line instead of text and a bar */
 } ui;
+
+/* `s` as a JSON string (RFC 8259 escapes; UTF-8 passes through). */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void json_event(const char *event, const char *level, const char *msg)
+{
+    fprintf(stderr, "{\"event\":\"%s\"", event);
+    if (level)
+        fprintf(stderr, ",\"level\":\"%s\"", level);
+    fputs(",\"message\":", stderr);
+    json_str(stderr, msg);
+    fputs("}\n", stderr);
+    fflush(stderr);
+}
 
 static void log_cb(void *user, isr_log_level level, const char *msg)
 {
     ui *u = user;
+    if (u->json) {
+        json_event("log", level == ISR_LOG_WARN ? "warning" : level == ISR_LOG_INFO ? "info" : "debug",
+                   msg);
+        return;
+    }
     if (u->bar_open) {
         fputc('\n', stderr);
         u->bar_open = 0;
@@ -59,6 +91,13 @@ static void log_cb(void *user, isr_log_level level, const char *msg)
 static void progress_cb(void *user, const char *stage, size_t done, size_t total)
 {
     ui *u = user;
+    if (u->json) {
+        fprintf(stderr, "{\"event\":\"progress\",\"stage\":");
+        json_str(stderr, stage);
+        fprintf(stderr, ",\"done\":%zu,\"total\":%zu}\n", done, total);
+        fflush(stderr);
+        return;
+    }
     if (!u->tty)
         return;
     const int width = 30;
@@ -95,7 +134,7 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
     isr_options opt;
     isr_options_init(&opt);
     isr_status st = isr_options_parse(ctx, &opt, argc, argv);
-    ui u = {isatty(STDERR_FILENO) && !opt.quiet, 0};
+    ui u = {isatty(STDERR_FILENO) && !opt.quiet && !opt.log_json, 0, opt.log_json};
     isr_ctx_set_logger(ctx, log_cb, &u, opt.quiet ? ISR_LOG_WARN : ISR_LOG_INFO);
     isr_ctx_set_progress(ctx, progress_cb, &u);
     if (st == ISR_OK) {
@@ -105,12 +144,16 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         st = job(ctx, &opt);
-        if (st == ISR_OK && !opt.quiet)
+        if (st == ISR_OK && opt.log_json)
+            json_event("done", NULL, opt.out);
+        else if (st == ISR_OK && !opt.quiet)
             fprintf(stderr, "isoreach: outputs in %s/\n", opt.out);
     }
     if (u.bar_open)
         fputc('\n', stderr);
-    if (st != ISR_OK)
+    if (st != ISR_OK && u.json)
+        json_event("error", isr_status_str(st), isr_ctx_errmsg(ctx));
+    else if (st != ISR_OK)
         fprintf(stderr, "isoreach: %s\n", isr_ctx_errmsg(ctx));
     isr_options_clear(&opt);
     return exit_code(st);

@@ -146,6 +146,7 @@ typedef struct isr_options {
     int threads;             /* worker threads; 0: one per core */
     const char *out;         /* output folder (default "out") */
     int quiet;               /* no progress reports */
+    int log_json;            /* for the host: report as JSON lines (the CLI's --log-json) */
     int overwrite;           /* recompute hubs whose outputs exist (default: skip them) */
     int write_friction;      /* also write OUT/region/friction.tif (seconds per metre) */
     int no_maps;             /* do not draw the maps at the end of isr_run (isr_map_run) */

@@ -162,6 +162,10 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
     isr_ctx_reset(ctx);
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        if (strcmp(arg, "--log-json") == 0) {
+            opt->log_json = 1;
+            continue;
+        }
         if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
             opt->quiet = 1;
             continue;
@@ -310,5 +314,6 @@ const char *isr_options_help(void)
            "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"
            "  --attribution TEXT      data credits printed on the maps (default: the sample's\n"
            "                          credits for the sample, else the input file names)\n"
-           "  --quiet, -q             no progress bar\n";
+           "  --quiet, -q             no progress bar\n"
+           "  --log-json              messages and progress as JSON lines on stderr\n";
 }

@@ -290,6 +290,40 @@ Test(e2e, a_missing_hub_is_named_and_nothing_is_written)
     cr_assert_eq(cli_sh("test -e %s/bad/run.json", cli_tmp), 1);
 }
 
+/* Every stderr line of a --log-json run is a JSON object; returns how many have `event`. */
+static int json_events(const char *event, const char *stage_or_level)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
+    char *err = cli_slurp(p), *save = NULL;
+    int n = 0;
+    for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_object *o = json_tokener_parse(line);
+        cr_assert_not_null(o, "not a JSON object: %s", line);
+        const char *ev = json_object_get_string(json_object_object_get(o, "event"));
+        json_object *k = json_object_object_get(o, "stage");
+        if (!k)
+            k = json_object_object_get(o, "level");
+        if (ev && strcmp(ev, event) == 0 &&
+            (!stage_or_level || (k && strcmp(json_object_get_string(k), stage_or_level) == 0)))
+            n++;
+        json_object_put(o);
+    }
+    free(err);
+    return n;
+}
+
+Test(e2e, log_json_for_pipelines)
+{
+    cr_assert_eq(cli_sh("%s run --hubs shanghai_hongqiao,suzhou_north --resolution 2000 --no-maps "
+                        "--log-json --out %s/o", ISR_CLI, cli_tmp), 0);
+    cr_assert_eq(json_events("progress", "hubs"), 2, "one progress event per hub");
+    cr_assert_geq(json_events("log", "info"), 1);
+    cr_assert_eq(json_events("done", NULL), 1);
+    cr_assert_eq(cli_sh("%s run --hubs nowhere --log-json --out %s/o2", ISR_CLI, cli_tmp), 1);
+    cr_assert_eq(json_events("error", "bad input"), 1);
+}
+
 Test(e2e, usage_errors_exit_2)
 {
     cr_assert_eq(cli_sh("%s run --budget 0", ISR_CLI), 2);
