@@ -109,6 +109,9 @@ typedef struct isr_options {
     const char *line_name_field;    /* default "name" */
     const char *line_speed_field;   /* default "speed_kmh" */
     const char *line_headway_field; /* default "headway" (minutes) */
+    const char *line_headway_back_field; /* default "headway_bk": minutes between trains
+                                            running against the stop order; absent or blank:
+                                            the same as headway */
     const char *line_minutes_field; /* default "minutes" ("17;8;;12": run minutes per stop
                                        pair, blank where unknown); absent field: none */
     const char *line_stops_field;   /* default "stops": "id;id;…", the calls of a service that

@@ -188,7 +188,8 @@ static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr
 static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                            isr_geos *gc, isr_rail_net *net, long long fid, const char *id,
                            const char *name, GEOSGeometry *geom, double speed, double headway,
-                           const char *minutes, const char *calls, int *on_line)
+                           double headway_back, const char *minutes, const char *calls,
+                           int *on_line)
 {
     int ns = isr_rail_net_nstations(net);
     stop *stops = malloc((size_t)ns * sizeof *stops);
@@ -245,7 +246,7 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
     for (int i = 0; i + 1 < n; i++)
         if (i >= nmin || isnan(run[i]))
             run[i] = fabs(stops[i + 1].m - stops[i].m) / (speed / 3.6);
-    st = isr_rail_net_add_line(ctx, net, id, name, n, idx, run, headway, headway);
+    st = isr_rail_net_add_line(ctx, net, id, name, n, idx, run, headway, headway_back);
 cleanup:
     free(stops);
     free(idx);
@@ -265,7 +266,7 @@ static const char *field_value(OGRFeatureH f, int i, char *buf, size_t n)
 static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                              OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line)
 {
-    int f_speed, f_headway, f_name, f_id, f_min = -1, f_stops = -1;
+    int f_speed, f_headway, f_name, f_id, f_min = -1, f_stops = -1, f_back = -1;
     isr_status st;
     if ((st = isr_layer_field(ctx, l, opt->line_speed_field, 1, &f_speed)) != ISR_OK ||
         (st = isr_layer_field(ctx, l, opt->line_headway_field, 1, &f_headway)) != ISR_OK)
@@ -277,6 +278,10 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
         f_min = OGR_FD_GetFieldIndex(defn, opt->line_minutes_field);
     if (opt->line_stops_field)
         f_stops = OGR_FD_GetFieldIndex(defn, opt->line_stops_field);
+    if (opt->line_headway_back_field &&
+        OGR_FD_GetFieldIndex(defn, opt->line_headway_back_field) >= 0 &&
+        (st = isr_layer_field(ctx, l, opt->line_headway_back_field, 1, &f_back)) != ISR_OK)
+        return st;
     OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, l, srs);
     if (!ct)
         return ISR_ERR_CRS;
@@ -355,9 +360,20 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
                               "feature per piece, or join them)",
                               l->what, id, fid, GEOSGetNumGeometries_r(gc.h, gg));
         }
+        /* against the stop order: the back headway where given, else the same */
+        double back = headway;
+        if (st == ISR_OK && f_back >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_back)) {
+            back = OGR_F_GetFieldAsDouble(f, f_back);
+            if (!(back > 0) || !isfinite(back))
+                st = isr_fail(ctx, ISR_ERR_INPUT,
+                              "%s: line '%s' (feature %lld): field '%s' is %s; it must be a "
+                              "positive headway in minutes",
+                              l->what, id, fid, opt->line_headway_back_field,
+                              field_value(f, f_back, got, sizeof got));
+        }
         if (st == ISR_OK)
-            st = add_line(ctx, opt, l, &gc, net, fid, id, name, gg, speed, headway, minutes,
-                          calls, on_line);
+            st = add_line(ctx, opt, l, &gc, net, fid, id, name, gg, speed, headway, back,
+                          minutes, calls, on_line);
         if (gg)
             GEOSGeom_destroy_r(gc.h, gg);
         OGR_G_DestroyGeometry(merged);

@@ -34,6 +34,7 @@ void isr_options_init(isr_options *opt)
     opt->line_name_field = "name";
     opt->line_speed_field = "speed_kmh";
     opt->line_headway_field = "headway";
+    opt->line_headway_back_field = "headway_bk";
     opt->line_minutes_field = "minutes";
     opt->line_stops_field = "stops";
     opt->unit_id_field = "code";
@@ -130,6 +131,7 @@ static const flag flags[] = {
     STR("--line-name", line_name_field),
     STR("--line-speed", line_speed_field),
     STR("--line-headway", line_headway_field),
+    STR("--line-headway-back", line_headway_back_field),
     STR("--line-minutes", line_minutes_field),
     STR("--line-stops", line_stops_field),
     STR("--hubs", hubs),
@@ -251,6 +253,10 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
     return ISR_OK;
 }
 
+/* The help is one string longer than the 4095 characters C99 promises every compiler
+ * supports; GCC and Clang take far more, so the warning is silenced for it alone. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 const char *isr_options_help(void)
 {
     return "Usage: isoreach run [options]\n"
@@ -282,6 +288,8 @@ const char *isr_options_help(void)
            "  --line-name FIELD       line name (default: name)\n"
            "  --line-speed FIELD      line speed, km/h (default: speed_kmh)\n"
            "  --line-headway FIELD    minutes between trains (default: headway)\n"
+           "  --line-headway-back FIELD  the same against the stop order (default: headway_bk;\n"
+           "                          optional, blank = as --line-headway)\n"
            "  --line-minutes FIELD    run minutes between consecutive stops, 'a;b;;c', blank\n"
            "                          where unknown (default: minutes; optional)\n"
            "  --line-stops FIELD      'id;id;...': the calls of a service that skips stations\n"
@@ -317,3 +325,4 @@ const char *isr_options_help(void)
            "  --quiet, -q             no progress bar\n"
            "  --log-json              messages and progress as JSON lines on stderr\n";
 }
+#pragma GCC diagnostic pop

@@ -140,3 +140,29 @@ Test(network, refusals_name_line_and_field)
             LINE("\"id\":\"Z\",\"speed_kmh\":100,\"headway\":5", "[[122.0,30.0],[122.1,30.0]]") "]}",
             "no line has two stations within 500 m of it");
 }
+
+Test(network, headway_against_the_stop_order)
+{
+    /* L runs every 10 min from a towards c, every 2 min back. From a to c (with the stop
+     * order): wait 5 + 5 + dwell 2 + 5 = 17 min. From c to a (TO hub a, against it): wait 1
+     * + 5 + 2 + 5 = 13 min, where a single headway would give 17 both ways. */
+    isr_ctx *ctx = isr_ctx_new();
+    isr_rail_net *net = NULL;
+    const char *lines = "{\"type\":\"FeatureCollection\",\"features\":["
+        LINE("\"id\":\"L\",\"speed_kmh\":300,\"headway\":10,\"headway_bk\":2,\"minutes\":\"5;5\"",
+             AC) "]}";
+    cr_assert_eq(load(ctx, lines, &net), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    double t[4];
+    isr_rail_params p = {120, 360, ISR_WAIT_HALF_HEADWAY, ISR_FROM_HUB};
+    cr_assert_eq(isr_rail_search(ctx, net, &p, 0, t), ISR_OK);
+    cr_assert_float_eq(t[2] / 60, 17, 1e-9);
+    p.direction = ISR_TO_HUB;
+    cr_assert_eq(isr_rail_search(ctx, net, &p, 0, t), ISR_OK);
+    cr_assert_float_eq(t[2] / 60, 13, 1e-9);
+    isr_rail_net_free(net);
+    isr_ctx_free(ctx);
+    refused("{\"type\":\"FeatureCollection\",\"features\":["
+            LINE("\"id\":\"Z\",\"speed_kmh\":100,\"headway\":5,\"headway_bk\":0", AC) "]}",
+            "line 'Z' (feature 0): field 'headway_bk' is 0; it must be a positive headway in "
+            "minutes");
+}
