@@ -647,17 +647,29 @@ static void units_free(wm_units *u)
     free(u->by_code);
 }
 
+/* Opens an output GeoJSON of the run and its layer; fails naming the file. */
+static isr_status open_geojson(isr_ctx *ctx, const char *path, GDALDatasetH *ds, OGRLayerH *lyr)
+{
+    const char *const drivers[] = {"GeoJSON", NULL};
+    *ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    *lyr = *ds ? GDALDatasetGetLayer(*ds, 0) : NULL;
+    if (!*lyr) {
+        if (*ds)
+            GDALClose(*ds);
+        *ds = NULL;
+        return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
+    }
+    return ISR_OK;
+}
+
 /* Reads units.geojson: attributes into `u`, rings into `t`. */
 static isr_status read_units(isr_ctx *ctx, const char *path, wm_units *u, wm_topo *t)
 {
-    const char *const drivers[] = {"GeoJSON", NULL};
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
-    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
-    if (!lyr) {
-        if (ds)
-            GDALClose(ds);
-        return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
-    }
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    isr_status ost = open_geojson(ctx, path, &ds, &lyr);
+    if (ost != ISR_OK)
+        return ost;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
     int fi[8];
     static const char *const names[] = {"code",       "name",     "pref_name", "prov_name",
@@ -840,14 +852,11 @@ static isr_status write_units(isr_ctx *ctx, isr_sb *b, const wm_units *u, wm_top
 /* The "ring" features of one hub's isochrones.geojson as JSON bands. */
 static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s)
 {
-    const char *const drivers[] = {"GeoJSON", NULL};
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
-    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
-    if (!lyr) {
-        if (ds)
-            GDALClose(ds);
-        return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
-    }
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    isr_status ost = open_geojson(ctx, path, &ds, &lyr);
+    if (ost != ISR_OK)
+        return ost;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
     int f_kind = OGR_FD_GetFieldIndex(defn, "kind"),
         f_lo = OGR_FD_GetFieldIndex(defn, "min_minutes"),
