@@ -51,13 +51,9 @@ static void draw_hub(isr_canvas *cv, void *user)
     const isr_map_base *b = pg->b;
     const isr_map_hub *h = pg->h;
     int hs = b->hubs[h->hub];
-    isr_map_page_frame(cv, pg->title, pg->subtitle, b->attribution);
+    isr_map_page_begin(cv, pg->title, pg->subtitle, b, pg->world);
     double panel[4];
     isr_map_panel(panel);
-    isr_canvas_frame(cv, panel, pg->world);
-
-    isr_canvas_clip_panel(cv);
-    isr_map_draw_land(cv, b);
     for (int k = 0; k < h->nbands; k++) {
         isr_rgba c = isr_map_band_colour(k, h->nbands);
         c.a = ISR_MAP_BAND_ALPHA;

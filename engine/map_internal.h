@@ -249,6 +249,10 @@ double isr_map_legend_entry(isr_canvas *cv, int k, isr_rgba c, double alpha, con
 /* White page, title and subtitle (shrunk to one line each), attribution and credit. */
 void isr_map_page_frame(isr_canvas *cv, const char *title, const char *subtitle,
                         const char *attribution);
+/* The start of every single-map page: the page frame, the map panel framed on `world`,
+ * drawing clipped to the panel, and the land under everything else. */
+void isr_map_page_begin(isr_canvas *cv, const char *title, const char *subtitle,
+                        const isr_map_base *b, const double world[4]);
 void isr_map_panel_border(isr_canvas *cv);
 /* Scale bar bottom left, north arrow (at `north` radians) top right of the panel. */
 void isr_map_panel_furniture(isr_canvas *cv, double north);

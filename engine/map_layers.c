@@ -316,6 +316,17 @@ void isr_map_page_frame(isr_canvas *cv, const char *title, const char *subtitle,
                     NULL);
 }
 
+void isr_map_page_begin(isr_canvas *cv, const char *title, const char *subtitle,
+                        const isr_map_base *b, const double world[4])
+{
+    isr_map_page_frame(cv, title, subtitle, b->attribution);
+    double panel[4];
+    isr_map_panel(panel);
+    isr_canvas_frame(cv, panel, world);
+    isr_canvas_clip_panel(cv);
+    isr_map_draw_land(cv, b);
+}
+
 void isr_map_panel_border(isr_canvas *cv)
 {
     isr_canvas_rect(cv, cv->panel, (isr_rgba){0, 0, 0, 0}, (isr_rgba){0.55, 0.55, 0.55, 1}, 1);

@@ -42,12 +42,9 @@ static void draw_overview(isr_canvas *cv, void *user)
 {
     overview_page *pg = user;
     const isr_map_base *b = pg->b;
-    isr_map_page_frame(cv, pg->title, pg->subtitle, b->attribution);
+    isr_map_page_begin(cv, pg->title, pg->subtitle, b, pg->world);
     double panel[4];
     isr_map_panel(panel);
-    isr_canvas_frame(cv, panel, pg->world);
-    isr_canvas_clip_panel(cv);
-    isr_map_draw_land(cv, b);
     if (pg->img) {
         double u0, v0, u1, v1;
         isr_canvas_xy(cv, pg->img_world[0], pg->img_world[3], &u0, &v0);
