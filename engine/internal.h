@@ -293,6 +293,10 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
 /* Whether group `gi` of `level` lies across a border from the hub (see reach.c). */
 int isr_reach_cross_border(const isr_reach *r, const isr_zones *z, int level, int gi);
 void isr_reach_totals(const isr_reach *r, const isr_zones *z, isr_reach_totals_t *t);
+/* Copies one hub's tallies into row `hub` of the per-hub tables ([level][hub × groups]) and
+ * its own groups into own[0..ISR_NLEVELS-1], for the region products. */
+void isr_reach_store(const isr_reach *r, const isr_zones *z, int hub, size_t *const *cells,
+                     double *const *pop, int *own);
 /* Writes reach.csv: one row per unit reached at each level (header in README). */
 isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *r,
                                const isr_zones *z, const isr_units *u, double cell_km2);

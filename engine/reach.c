@@ -106,6 +106,17 @@ void isr_reach_totals(const isr_reach *r, const isr_zones *z, isr_reach_totals_t
             t->groups_reached[k] += r->cells[k][gi] > 0;
 }
 
+void isr_reach_store(const isr_reach *r, const isr_zones *z, int hub, size_t *const *cells,
+                     double *const *pop, int *own)
+{
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        size_t ng = (size_t)z->ngroups[k];
+        memcpy(cells[k] + (size_t)hub * ng, r->cells[k], ng * sizeof *cells[k]);
+        memcpy(pop[k] + (size_t)hub * ng, r->pop[k], ng * sizeof *pop[k]);
+        own[k] = r->own[k];
+    }
+}
+
 isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *r,
                                const isr_zones *z, const isr_units *u, double cell_km2)
 {

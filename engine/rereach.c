@@ -114,12 +114,7 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
             hubs[h] = isr_rail_net_add_station(net, id, OGR_F_GetFieldAsString(f, f_name), hx, hy, 1);
             isr_reach_compute(&reach, &zones, &g, time_s, w.touched, w.ntouched, hx, hy);
             isr_reach_totals(&reach, &zones, &tot[h]);
-            for (int k = 0; k < ISR_NLEVELS; k++) {
-                size_t ng = (size_t)zones.ngroups[k];
-                memcpy(hub_cells[k] + (size_t)h * ng, reach.cells[k], ng * sizeof(size_t));
-                memcpy(hub_pop[k] + (size_t)h * ng, reach.pop[k], ng * sizeof(double));
-                own[h * ISR_NLEVELS + k] = reach.own[k];
-            }
+            isr_reach_store(&reach, &zones, h, hub_cells, hub_pop, own + h * ISR_NLEVELS);
             st = isr_reach_write_csv(ctx, csv, &reach, &zones, &units, g.cell_m * g.cell_m / 1e6);
             for (size_t i = 0; i < w.ntouched; i++)
                 time_s[w.touched[i]] = INFINITY;

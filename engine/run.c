@@ -212,12 +212,7 @@ static isr_status hub_reach(job *jb, int hub_no, worker_state *ws, const char *d
     isr_reach_compute(&ws->reach, jb->zones, g, ws->time_s, ws->w.touched, ws->w.ntouched, hx, hy);
     hub_result *res = &jb->results[hub_no];
     isr_reach_totals(&ws->reach, jb->zones, &res->tot);
-    for (int k = 0; k < ISR_NLEVELS; k++) {
-        size_t ng = (size_t)jb->zones->ngroups[k];
-        memcpy(jb->hub_cells[k] + (size_t)hub_no * ng, ws->reach.cells[k], ng * sizeof(size_t));
-        memcpy(jb->hub_pop[k] + (size_t)hub_no * ng, ws->reach.pop[k], ng * sizeof(double));
-        res->own[k] = ws->reach.own[k];
-    }
+    isr_reach_store(&ws->reach, jb->zones, hub_no, jb->hub_cells, jb->hub_pop, res->own);
     if (!write)
         return ISR_OK;
     char *csv = isr_strdup_printf("%s/reach.csv", dir);
