@@ -15,9 +15,13 @@
 
 #include <cpl_string.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* More people than live on Earth in one unit is a data error (1e308, a wrong field). */
+#define ISR_MAX_UNIT_POP 1e10
 
 static OGRGeometryH repair(OGRGeometryH g)
 {
@@ -102,14 +106,250 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
         if (!a->code[k] || !a->name[k])
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
+    a->fid = fid;
     a->pop = NAN;
     if (uf->pop >= 0 && OGR_F_IsFieldSetAndNotNull(f, uf->pop)) {
         a->pop = OGR_F_GetFieldAsDouble(f, uf->pop);
-        if (!(a->pop >= 0) || !isfinite(a->pop))
-            return isr_fail(ctx, ISR_ERR_INPUT, "%s: feature %lld ('%s') has a population of %g",
-                            l->what, fid, code, a->pop);
+        if (!(a->pop >= 0) || !isfinite(a->pop) || a->pop > ISR_MAX_UNIT_POP)
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "%s: feature %lld ('%s') has a population of %g in field '%s'; it "
+                            "must be a number of people from 0 to %.0f (leave it empty when "
+                            "unknown)",
+                            l->what, fid, code, a->pop, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(
+                                                            OGR_F_GetDefnRef(f), uf->pop)),
+                            ISR_MAX_UNIT_POP);
     }
     return ISR_OK;
+}
+
+typedef struct code_key {
+    const char *code;
+    int unit;
+} code_key;
+
+static int cmp_code_key(const void *a, const void *b)
+{
+    const code_key *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->unit > y->unit) - (x->unit < y->unit);
+}
+
+/* Two units with one code would be merged into one silently: refuse, listing them. */
+static isr_status units_check_codes(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                                    const isr_units *u, int from_field)
+{
+    if (!from_field || u->n < 2)
+        return ISR_OK; /* feature ids are unique */
+    code_key *k = malloc((size_t)u->n * sizeof *k);
+    if (!k)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int i = 0; i < u->n; i++)
+        k[i] = (code_key){u->attr[i].code[0], i};
+    qsort(k, (size_t)u->n, sizeof *k, cmp_code_key);
+    isr_sb b = {0};
+    int ndup = 0;
+    for (int i = 1; i < u->n; i++) {
+        if (strcmp(k[i].code, k[i - 1].code) != 0)
+            continue;
+        if (i == 1 || strcmp(k[i - 1].code, k[i - 2].code) != 0) { /* a new repeated code */
+            if (++ndup <= 10)
+                isr_sb_printf(&b, "%s'%s' (features %lld", ndup > 1 ? "; " : "",
+                              k[i].code, u->attr[k[i - 1].unit].fid);
+        }
+        if (ndup <= 10)
+            isr_sb_printf(&b, ", %lld", u->attr[k[i].unit].fid);
+        if (ndup <= 10 && (i + 1 == u->n || strcmp(k[i + 1].code, k[i].code) != 0))
+            isr_sb_printf(&b, ")");
+    }
+    free(k);
+    char *list = isr_sb_take(&b);
+    isr_status st = ISR_OK;
+    if (ndup)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: %d code%s of field '%s' %s used by more than one unit: %s%s; each "
+                      "unit needs its own code (fix the codes, dissolve the parts into one "
+                      "feature, or name another field with --unit-id)",
+                      l->what, ndup, ndup > 1 ? "s" : "", opt->unit_id_field,
+                      ndup > 1 ? "are" : "is", list ? list : "", ndup > 10 ? "; …" : "");
+    free(list);
+    return st;
+}
+
+/* A unit with no code at a level (no field for it, and no GB/T 2260 code to derive it from)
+ * would join every other such unit in one nameless group: it is its own group instead. */
+static void units_fill_levels(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                              isr_units *u)
+{
+    static const char *const lname[ISR_NLEVELS] = {"county", "prefecture", "province"};
+    const char *flag[ISR_NLEVELS] = {NULL, opt->pref_field, opt->prov_field};
+    for (int k = 1; k < ISR_NLEVELS; k++) {
+        int n = 0;
+        for (int i = 0; i < u->n; i++) {
+            isr_unit *a = &u->attr[i];
+            if (*a->code[k])
+                continue;
+            char *c = strdup(a->code[k - 1]), *nm = strdup(a->name[k - 1]);
+            if (c && nm) {
+                free(a->code[k]);
+                free(a->name[k]);
+                a->code[k] = c;
+                a->name[k] = nm;
+                n++;
+            } else {
+                free(c);
+                free(nm);
+            }
+        }
+        if (n)
+            isr_log(ctx, ISR_LOG_WARN,
+                    "%s: %d unit%s no %s code (no field '%s' and no 6-digit GB/T 2260 code to "
+                    "derive it from): each is counted as its own %s; give the field with --%s",
+                    l->what, n, n > 1 ? "s have" : " has", lname[k], flag[k] ? flag[k] : "",
+                    lname[k], k == ISR_PREFECTURE ? "pref-field" : "prov-field");
+    }
+}
+
+/* Units whose population field is empty: said once, with their codes. */
+static void units_report_unknown_pop(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                                     isr_units *u)
+{
+    if (!u->has_pop)
+        return;
+    isr_sb b = {0};
+    u->nunknown_pop = 0;
+    for (int i = 0; i < u->n; i++)
+        if (isnan(u->attr[i].pop) && ++u->nunknown_pop <= 10)
+            isr_sb_printf(&b, "%s%s", u->nunknown_pop > 1 ? ", " : "", u->attr[i].code[0]);
+    char *list = isr_sb_take(&b);
+    if (u->nunknown_pop)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: %d unit%s no population in field '%s' (%s%s): %s counted as unknown, "
+                "not as 0; totals that include %s are marked incomplete (pop_unknown_units)",
+                l->what, u->nunknown_pop, u->nunknown_pop > 1 ? "s have" : " has",
+                opt->pop_field, list ? list : "", u->nunknown_pop > 10 ? ", …" : "",
+                u->nunknown_pop > 1 ? "they are" : "it is",
+                u->nunknown_pop > 1 ? "them" : "it");
+    free(list);
+}
+
+static GEOSGeometry *to_geos(GEOSContextHandle_t h, OGRGeometryH g)
+{
+    size_t n = (size_t)OGR_G_WkbSize(g);
+    unsigned char *wkb = malloc(n ? n : 1);
+    GEOSGeometry *r = NULL;
+    if (wkb && OGR_G_ExportToWkb(g, wkbNDR, wkb) == OGRERR_NONE)
+        r = GEOSGeomFromWKB_buf_r(h, wkb, n);
+    free(wkb);
+    return r;
+}
+
+typedef struct overlap_ctx {
+    int self;
+    int *cand;
+    int ncand, cap;
+} overlap_ctx;
+
+static void overlap_collect(void *item, void *userdata)
+{
+    overlap_ctx *o = userdata;
+    int j = (int)(intptr_t)item;
+    if (j <= o->self)
+        return;
+    if (o->ncand == o->cap) {
+        int nc = o->cap ? 2 * o->cap : 32;
+        int *p = realloc(o->cand, (size_t)nc * sizeof *p);
+        if (!p)
+            return;
+        o->cand = p;
+        o->cap = nc;
+    }
+    o->cand[o->ncand++] = j;
+}
+
+/* Overlapping units share cells: each cell goes to one of them only, so the other loses
+ * area and people. Pairs overlapping by more than ISR_OVERLAP_SHARE of the smaller unit
+ * are warned about, naming them. An STRtree and prepared geometries keep this cheap on
+ * clean data, where neighbours only touch. */
+#define ISR_OVERLAP_SHARE 0.005
+static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u)
+{
+    isr_geos gc;
+    isr_geos_init(&gc);
+    GEOSContextHandle_t h = gc.h;
+    GEOSGeometry **gg = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *gg);
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    overlap_ctx oc = {0};
+    isr_sb b = {0};
+    int npairs = 0;
+    double total_km2 = 0;
+    isr_status st = ISR_OK;
+    if (!gg || !tree) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < u->n; i++) {
+        gg[i] = to_geos(h, u->geom[i]);
+        if (gg[i])
+            GEOSSTRtree_insert_r(h, tree, gg[i], (void *)(intptr_t)i);
+    }
+    for (int i = 0; i < u->n; i++) {
+        if (!gg[i])
+            continue;
+        const GEOSPreparedGeometry *pg = GEOSPrepare_r(h, gg[i]);
+        if (!pg)
+            continue;
+        oc.self = i;
+        oc.ncand = 0;
+        GEOSSTRtree_query_r(h, tree, gg[i], overlap_collect, &oc);
+        for (int c = 0; c < oc.ncand; c++) {
+            int j = oc.cand[c];
+            /* interiors meet: they overlap, or one holds the other */
+            if (GEOSPreparedOverlaps_r(h, pg, gg[j]) != 1 &&
+                GEOSPreparedContains_r(h, pg, gg[j]) != 1 &&
+                GEOSPreparedWithin_r(h, pg, gg[j]) != 1)
+                continue;
+            GEOSGeometry *x = GEOSIntersection_r(h, gg[i], gg[j]);
+            double ax = 0, ai = 0, aj = 0;
+            if (x)
+                GEOSArea_r(h, x, &ax);
+            GEOSArea_r(h, gg[i], &ai);
+            GEOSArea_r(h, gg[j], &aj);
+            GEOSGeom_destroy_r(h, x);
+            double small = ai < aj ? ai : aj;
+            if (!(small > 0) || ax <= ISR_OVERLAP_SHARE * small)
+                continue;
+            total_km2 += ax / 1e6;
+            if (++npairs <= 10)
+                isr_sb_printf(&b, "%s'%s' and '%s' (%.2f km², %.0f %% of '%s'%s)",
+                              npairs > 1 ? "; " : "", u->attr[i].code[0], u->attr[j].code[0],
+                              ax / 1e6, 100.0 * ax / small,
+                              u->attr[ai < aj ? i : j].code[0],
+                              ax >= 0.999 * small ? ", which lies wholly inside the other" : "");
+        }
+        GEOSPreparedGeom_destroy_r(h, pg);
+    }
+    if (npairs) {
+        char *list = isr_sb_take(&b);
+        u->noverlaps = npairs;
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: %d pair%s of units overlap by more than %.1f %% of the smaller one "
+                "(%.2f km² in all): %s%s. A cell belongs to one unit only (the later in the "
+                "layer), so the other loses that area and its people there; fix the polygons "
+                "(QGIS: Check Validity / Topology Checker; GRASS: v.clean)",
+                l->what, npairs, npairs > 1 ? "s" : "", 100.0 * ISR_OVERLAP_SHARE, total_km2,
+                list ? list : "", npairs > 10 ? "; …" : "");
+        free(list);
+    }
+cleanup:
+    free(oc.cand);
+    free(b.s);
+    if (tree)
+        GEOSSTRtree_destroy_r(h, tree);
+    for (int i = 0; gg && i < u->n; i++)
+        GEOSGeom_destroy_r(h, gg[i]);
+    free(gg);
+    isr_geos_finish(&gc);
+    return st;
 }
 
 isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
@@ -208,6 +448,12 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
         u->geom[u->n++] = g;
     }
     if (st != ISR_OK)
+        goto cleanup;
+    if ((st = units_check_codes(ctx, opt, l, u, uf.code[0] >= 0)) != ISR_OK)
+        goto cleanup;
+    units_fill_levels(ctx, opt, l, u);
+    units_report_unknown_pop(ctx, opt, l, u);
+    if ((st = units_check_overlaps(ctx, l, u)) != ISR_OK)
         goto cleanup;
     if (u->ninvalid) /* a warning: the data were changed */
         isr_log(ctx, ISR_LOG_WARN,

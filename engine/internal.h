@@ -54,6 +54,33 @@ void isr_geos_finish(isr_geos *g);
 /* Formatted string in new memory (NULL when out of memory); free with free(). */
 char *isr_strdup_printf(const char *fmt, ...) ISR_PRINTF(1, 2);
 
+/* ---- options.c ------------------------------------------------------------------------ */
+
+/* Whether isr_options_parse set `flag` ("--pop-field"). */
+int isr_options_given(const isr_options *opt, const char *flag);
+/* Whether `flag` was given, or (for a C caller who set the field) differs from its default. */
+int isr_options_explicit(const isr_options *opt, const char *flag);
+/* Every flag that changes what a run computes, as {"--flag": value}, input paths absolute;
+ * recorded in run.json so that `reach` and `map` reproduce the run. New object. */
+struct json_object *isr_options_to_json(const isr_options *opt);
+/* A copy of `src` that owns nothing yet but knows which flags were given; clear it with
+ * isr_options_clear() (the strings of src must outlive it). */
+void isr_options_copy(const isr_options *src, isr_options *dst);
+/* Sets every flag not given in `opt` from OUT/run.json's "options"; *found is 0 (and opt is
+ * unchanged) when there is no OUT/run.json. Fails on an unreadable or too old run.json. */
+isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out, int *found);
+
+/* ---- fields.c ------------------------------------------------------------------------- */
+
+enum { ISR_LAYER_BOUNDARIES, ISR_LAYER_STATIONS, ISR_LAYER_LINES, ISR_NLAYERS };
+struct isr_layer;
+/* Checks, before anything is read, that every field flag names a field of its layer: the
+ * required ones always, the optional ones when given (the value "none" turns an optional
+ * field off). Fails once, listing every missing field with its flag and each layer's fields.
+ * `layers` entries may be NULL (that input is not read by this command). */
+isr_status isr_fields_check(isr_ctx *ctx, const isr_options *opt,
+                            const struct isr_layer *const layers[ISR_NLAYERS]);
+
 /* ---- crs.c ---------------------------------------------------------------------------- */
 
 /* An Albers equal-area CRS fitted to a lon/lat box (standard parallels at 1/6 and 5/6 of
@@ -227,6 +254,7 @@ typedef struct isr_unit {
     char *code[ISR_NLEVELS]; /* own code, its prefecture's, its province's */
     char *name[ISR_NLEVELS];
     double pop; /* people, NAN when unknown */
+    long long fid; /* the feature id in its layer, for messages */
 } isr_unit;
 
 /* Admin unit polygons in the analysis CRS, repaired (GEOS MakeValid via OGR), with their
@@ -236,6 +264,8 @@ typedef struct isr_units {
     OGRGeometryH *geom;
     isr_unit *attr;
     int ninvalid, nrepaired, has_pop;
+    int nunknown_pop; /* units whose population field is empty (pop NAN) */
+    int noverlaps;    /* pairs of units overlapping beyond the tolerance (warned) */
     double xmin, ymin, xmax, ymax;
 } isr_units;
 /* Reads every unit (the fields named in `opt`), reprojected into `srs`. */
@@ -256,6 +286,7 @@ typedef struct isr_zones {
     int *first[ISR_NLEVELS];  /* group -> a unit of it (for codes and names) */
     size_t *cells[ISR_NLEVELS]; /* group -> cells */
     double *gpop[ISR_NLEVELS];  /* group -> people in its cells */
+    int *gunknown[ISR_NLEVELS]; /* group -> its units whose population is unknown */
     int hosted;      /* units smaller than a cell whose people went to their host cell */
 } isr_zones;
 
@@ -277,16 +308,21 @@ typedef struct isr_reach {
     float *tmin[ISR_NLEVELS];   /* earliest minutes */
     double *tsum[ISR_NLEVELS];  /* sum of minutes over the cells reached */
     int own[ISR_NLEVELS];       /* the group holding the hub, or -1 */
+    size_t min_cells;           /* a county with fewer cells reached is not counted (slivers) */
 } isr_reach;
 
 typedef struct isr_reach_totals_t {
     size_t cells;
     double pop, pop_outside_province, pop_outside_prefecture;
     int groups_reached[ISR_NLEVELS];
+    int pop_unknown_units; /* counties reached whose population is unknown */
 } isr_reach_totals_t;
 
 isr_status isr_reach_init(isr_ctx *ctx, isr_reach *r, const isr_zones *z);
 void isr_reach_free(isr_reach *r);
+/* The fewest cells of a county that count as reaching it: --min-reach km² in cells of
+ * cell_m, at least one. */
+size_t isr_reach_min_cells(double min_km2, double cell_m);
 /* Tallies the cells a search reached (padded indexes, times in seconds). */
 void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, const float *time_s,
                        const uint32_t *touched, size_t ntouched, double hub_x, double hub_y);

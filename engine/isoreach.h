@@ -156,6 +156,10 @@ typedef struct isr_options {
     const char *map_attribution; /* data credits printed on every map; NULL: the sample's
                                     credits for the sample, else the input file names */
 
+    double min_reach_km2; /* a county counts as reached only when at least this much of it
+                             is within the budget (default 0.5): slivers of one or two cells
+                             along a border are not "reach" (see README) */
+
     void *owned_; /* private: strings the options own */
 } isr_options;
 

@@ -134,9 +134,16 @@ isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
     isr_gdal_errors_push(ctx);
+    /* the run's own inputs and field flags (run.json) unless given again */
+    isr_options eff;
+    isr_options_copy(opt, &eff);
+    int found = 0;
     isr_status st = opt->out && *opt->out
-                        ? isr_maps_write(ctx, opt)
+                        ? isr_options_from_run(ctx, &eff, opt->out, &found)
                         : isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
+    if (st == ISR_OK)
+        st = isr_maps_write(ctx, &eff);
+    isr_options_clear(&eff);
     isr_gdal_errors_pop();
     return st;
 }

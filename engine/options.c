@@ -6,9 +6,11 @@
  * form and range and a bad one is refused with a message naming the flag. Strings it sets
  * are copied into memory the options own (owned_), freed by isr_options_clear().
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "internal.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +20,8 @@
 typedef struct owned {
     char **v;
     int n, cap;
+    const char *given[96]; /* the flags isr_options_parse set (static names), in order */
+    int ngiven;
 } owned;
 
 void isr_options_init(isr_options *opt)
@@ -45,6 +49,7 @@ void isr_options_init(isr_options *opt)
     opt->prov_name_field = "prov_name";
     opt->pop_field = "pop";
     opt->min_area_km2 = 0.1;
+    opt->min_reach_km2 = 0.5;
     opt->budget_min = 60;
     opt->resolution_m = 250;
     opt->egress_speed_kmh = 20;
@@ -71,10 +76,17 @@ void isr_options_clear(isr_options *opt)
     opt->owned_ = NULL;
 }
 
+static owned *owned_get(isr_options *opt)
+{
+    if (!opt->owned_)
+        opt->owned_ = calloc(1, sizeof(owned));
+    return opt->owned_;
+}
+
 static const char *keep(isr_options *opt, const char *s)
 {
-    owned *o = opt->owned_;
-    if (!o && !(o = opt->owned_ = calloc(1, sizeof *o)))
+    owned *o = owned_get(opt);
+    if (!o)
         return NULL;
     if (o->n == o->cap) {
         int nc = o->cap ? 2 * o->cap : 16;
@@ -155,9 +167,29 @@ static const flag flags[] = {
     NUM("--transfer", transfer_min, 0, 240, 0),
     NUM("--snap", snap_m, 0, 100000, 1),
     NUM("--min-area", min_area_km2, 0, 1e6, 0),
+    NUM("--min-reach", min_reach_km2, 0, 1e6, 0),
     NUM("--simplify", simplify_m, 0, 1e6, 0),
     NUM("--max-memory", max_memory_mb, 0, 1e9, 1),
 };
+
+/* Records that `flag` (a static string) was set by isr_options_parse. */
+static void mark_given(isr_options *opt, const char *flag)
+{
+    owned *o = owned_get(opt);
+    if (!o || isr_options_given(opt, flag))
+        return;
+    if (o->ngiven < (int)(sizeof o->given / sizeof *o->given))
+        o->given[o->ngiven++] = flag;
+}
+
+int isr_options_given(const isr_options *opt, const char *flag)
+{
+    const owned *o = opt->owned_;
+    for (int i = 0; o && i < o->ngiven; i++)
+        if (strcmp(o->given[i], flag) == 0)
+            return 1;
+    return 0;
+}
 
 isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
@@ -208,6 +240,7 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
             else
                 return isr_fail(ctx, ISR_ERR_USAGE,
                                 "--wait: '%s' is not one of half-headway, none", val);
+            mark_given(opt, "--wait");
             continue;
         }
         if (strcmp(name, "--direction") == 0) {
@@ -218,6 +251,7 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
             else
                 return isr_fail(ctx, ISR_ERR_USAGE, "--direction: '%s' is not one of from, to",
                                 val);
+            mark_given(opt, "--direction");
             continue;
         }
         if (strcmp(name, "--threads") == 0) {
@@ -249,8 +283,145 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
                 return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
             *(const char **)((char *)opt + fl->str_off) = c;
         }
+        mark_given(opt, fl->name);
     }
     return ISR_OK;
+}
+
+static const flag *flag_find(const char *name)
+{
+    for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
+        if (strcmp(flags[k].name, name) == 0)
+            return &flags[k];
+    return NULL;
+}
+
+int isr_options_explicit(const isr_options *opt, const char *name)
+{
+    if (isr_options_given(opt, name))
+        return 1;
+    const flag *fl = flag_find(name);
+    if (!fl)
+        return 0;
+    isr_options def;
+    isr_options_init(&def);
+    if (fl->num_off)
+        return *(const double *)((const char *)opt + fl->num_off) !=
+               *(const double *)((const char *)&def + fl->num_off);
+    const char *a = *(const char *const *)((const char *)opt + fl->str_off);
+    const char *b = *(const char *const *)((const char *)&def + fl->str_off);
+    return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+/* Flags that say where a run writes or how hard it works, not what it computes: a later
+ * `isoreach reach` or `map` never takes them from run.json. */
+static int is_run_control(const char *name)
+{
+    return strcmp(name, "--out") == 0 || strcmp(name, "--max-memory") == 0;
+}
+
+/* Input paths are recorded absolute, so that run.json still names them from another folder. */
+static int is_input_path(const char *name)
+{
+    return strcmp(name, "--boundaries") == 0 || strcmp(name, "--stations") == 0 ||
+           strcmp(name, "--lines") == 0 || strcmp(name, "--friction") == 0 ||
+           strcmp(name, "--population") == 0;
+}
+
+json_object *isr_options_to_json(const isr_options *opt)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    for (size_t k = 0; k < sizeof flags / sizeof *flags; k++) {
+        const flag *fl = &flags[k];
+        if (is_run_control(fl->name))
+            continue;
+        if (fl->num_off) {
+            json_object_object_add(o, fl->name, json_object_new_double(*(const double *)(
+                                                    (const char *)opt + fl->num_off)));
+            continue;
+        }
+        const char *v = *(const char *const *)((const char *)opt + fl->str_off);
+        char *abs = v && is_input_path(fl->name) && !strstr(v, "://") ? realpath(v, NULL) : NULL;
+        json_object_object_add(o, fl->name, v ? json_object_new_string(abs ? abs : v) : NULL);
+        free(abs);
+    }
+    json_object_object_add(o, "--wait", json_object_new_string(opt->wait == ISR_WAIT_NONE
+                                                                   ? "none"
+                                                                   : "half-headway"));
+    json_object_object_add(o, "--direction",
+                           json_object_new_string(opt->direction == ISR_TO_HUB ? "to" : "from"));
+    return o;
+}
+
+void isr_options_copy(const isr_options *src, isr_options *dst)
+{
+    *dst = *src;
+    dst->owned_ = NULL;
+    const owned *so = src->owned_;
+    owned *d = so ? owned_get(dst) : NULL;
+    if (d) {
+        memcpy(d->given, so->given, sizeof d->given);
+        d->ngiven = so->ngiven;
+    }
+}
+
+isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out, int *found)
+{
+    *found = 0;
+    char *path = isr_strdup_printf("%s/run.json", out);
+    if (!path)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (!isr_file_exists(path)) {
+        free(path);
+        return ISR_OK;
+    }
+    json_object *root = json_object_from_file(path), *rec = NULL;
+    if (!root) {
+        isr_status st = isr_fail(ctx, ISR_ERR_INPUT,
+                                 "'%s' is not readable JSON (%s); run isoreach run again into "
+                                 "--out '%s'",
+                                 path, json_util_get_last_err(), out);
+        free(path);
+        return st;
+    }
+    isr_status st = ISR_OK;
+    if (!json_object_object_get_ex(root, "options", &rec) ||
+        !json_object_is_type(rec, json_type_object)) {
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s' does not record the run's options (written by an older isoreach); "
+                      "run isoreach run again into --out '%s'",
+                      path, out);
+        goto cleanup;
+    }
+    *found = 1;
+    json_object_object_foreach(rec, key, val) {
+        if (is_run_control(key) || isr_options_given(opt, key))
+            continue;
+        const flag *fl = flag_find(key);
+        if (strcmp(key, "--wait") == 0 && json_object_is_type(val, json_type_string)) {
+            opt->wait = strcmp(json_object_get_string(val), "none") == 0 ? ISR_WAIT_NONE
+                                                                        : ISR_WAIT_HALF_HEADWAY;
+        } else if (strcmp(key, "--direction") == 0 && json_object_is_type(val, json_type_string)) {
+            opt->direction = strcmp(json_object_get_string(val), "to") == 0 ? ISR_TO_HUB
+                                                                           : ISR_FROM_HUB;
+        } else if (fl && fl->num_off && (json_object_is_type(val, json_type_double) ||
+                                         json_object_is_type(val, json_type_int))) {
+            *(double *)((char *)opt + fl->num_off) = json_object_get_double(val);
+        } else if (fl && fl->str_off) {
+            const char *v = val ? keep(opt, json_object_get_string(val)) : NULL;
+            if (val && !v) {
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+                goto cleanup;
+            }
+            *(const char **)((char *)opt + fl->str_off) = v;
+        }
+    }
+cleanup:
+    json_object_put(root);
+    free(path);
+    return st;
 }
 
 /* The help is one string longer than the 4095 characters C99 promises every compiler
@@ -309,6 +480,9 @@ const char *isr_options_help(void)
            "  --direction from|to     travel from the hub or to it (default: from)\n"
            "  --snap M                stations within M metres of a line are its stops\n"
            "                          (default: 500)\n"
+           "  --min-reach KM2         a county counts as reached (in every table and total)\n"
+           "                          only when at least this much of it is within the\n"
+           "                          budget; 0 counts a single cell (default: 0.5)\n"
            "Isochrones:\n"
            "  --bands MIN,MIN,...     band limits, minutes (default: every 15 up to the budget)\n"
            "  --min-area KM2          drop polygon parts and holes smaller than this (default: 0.1)\n"

@@ -32,7 +32,7 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
         return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     }
     fputs("hub_id,hub_name,prefecture_code,prefecture_name,province_code,area_share,pop_share,"
-          "reached_km2,pop_reached,cross_border\n",
+          "reached_km2,pop_reached,cross_border,pop_unknown_units\n",
           f);
     for (int h = 0; h < rr->nhubs; h++) {
         for (int gi = 0; gi < ng; gi++) {
@@ -51,9 +51,9 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
             int own = rr->own[h * ISR_NLEVELS + L];
-            fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d\n", (double)cells / (double)z->cells[L][gi],
+            fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d\n", (double)cells / (double)z->cells[L][gi],
                     z->gpop[L][gi] > 0 ? pop / z->gpop[L][gi] : 0.0, (double)cells * cell_km2,
-                    pop, own < 0 || own != gi);
+                    pop, own < 0 || own != gi, z->gunknown[L][gi]);
         }
     }
     isr_status st = isr_close_commit(ctx, f, tmp, path);
@@ -91,7 +91,8 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
         {"code", OFTString},         {"name", OFTString},         {"pref_code", OFTString},
         {"pref_name", OFTString},    {"prov_code", OFTString},    {"prov_name", OFTString},
         {"population", OFTReal},     {"area_km2", OFTReal},       {"best_minutes", OFTReal},
-        {"area_share_any", OFTReal}, {"pop_share_any", OFTReal},  {"hubs_reaching", OFTInteger}};
+        {"area_share_any", OFTReal}, {"pop_share_any", OFTReal},  {"hubs_reaching", OFTInteger},
+        {"pop_unknown", OFTInteger}};
     const int nfixed = (int)(sizeof fields / sizeof *fields);
     if ((st = isr_geojson_open(ctx, &w, path, "units", g->wkt, fields, nfixed)) != ISR_OK)
         goto cleanup;
@@ -115,7 +116,12 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
         OGR_F_SetFieldString(f, 5, a->name[ISR_PROVINCE]);
         double gpop = z->gpop[L][gi];
         size_t gcells = z->cells[L][gi];
-        OGR_F_SetFieldDouble(f, 6, round(gpop));
+        int unknown = z->gunknown[L][gi] > 0;
+        if (unknown) /* not known: null, never 0 */
+            OGR_F_SetFieldNull(f, 6);
+        else
+            OGR_F_SetFieldDouble(f, 6, round(gpop));
+        OGR_F_SetFieldInteger(f, 12, unknown);
         OGR_F_SetFieldDouble(f, 7, round((double)gcells * cell_km2 * 1e3) / 1e3);
         if (!isinf(best[gi]))
             OGR_F_SetFieldDouble(f, 8, round(best[gi] * 100) / 100);
@@ -201,6 +207,8 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
         json_object_object_add(o, "counties_reached", json_object_new_int(t->groups_reached[ISR_COUNTY]));
         json_object_object_add(o, "prefectures_reached", json_object_new_int(t->groups_reached[ISR_PREFECTURE]));
         json_object_object_add(o, "provinces_reached", json_object_new_int(t->groups_reached[ISR_PROVINCE]));
+        /* counties reached whose population is unknown: the figures above leave them out */
+        json_object_object_add(o, "pop_unknown_units_reached", json_object_new_int(t->pop_unknown_units));
         json_object_array_add(arr, o);
     }
     json_object_object_add(root, "hubs", arr);

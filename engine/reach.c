@@ -36,6 +36,12 @@ isr_status isr_reach_init(isr_ctx *ctx, isr_reach *r, const isr_zones *z)
     return ISR_OK;
 }
 
+size_t isr_reach_min_cells(double min_km2, double cell_m)
+{
+    double cells = ceil(min_km2 * 1e6 / (cell_m * cell_m) - 1e-9);
+    return cells > 1 ? (size_t)cells : 1;
+}
+
 void isr_reach_free(isr_reach *r)
 {
     for (int k = 0; k < ISR_NLEVELS; k++) {
@@ -58,7 +64,12 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         for (size_t i = 0; i < n; i++)
             r->tmin[k][i] = INFINITY;
     }
+    /* the cells are tallied by county; the levels above are sums of their counties */
     const uint32_t pw = (uint32_t)isr_grid_pw(g);
+    size_t *cells0 = r->cells[ISR_COUNTY];
+    double *pop0 = r->pop[ISR_COUNTY], *tsum0 = r->tsum[ISR_COUNTY];
+    float *tmin0 = r->tmin[ISR_COUNTY];
+    const int *grp0 = z->group[ISR_COUNTY];
     for (size_t i = 0; i < ntouched; i++) {
         uint32_t pk = touched[i];
         size_t c = pk % pw - ISR_PAD, row = pk / pw - ISR_PAD;
@@ -67,13 +78,31 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         if (u < 0)
             continue; /* a station cell outside every unit */
         float t = time_s[pk] / 60.0f;
-        for (int k = 0; k < ISR_NLEVELS; k++) {
-            int gi = z->group[k][u];
-            r->cells[k][gi]++;
-            r->pop[k][gi] += z->pop[cell];
-            r->tsum[k][gi] += t;
-            if (t < r->tmin[k][gi])
-                r->tmin[k][gi] = t;
+        int gi = grp0[u];
+        cells0[gi]++;
+        pop0[gi] += z->pop[cell];
+        tsum0[gi] += t;
+        if (t < tmin0[gi])
+            tmin0[gi] = t;
+    }
+    for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++) {
+        if (!cells0[gi])
+            continue;
+        if (cells0[gi] < r->min_cells) { /* a sliver: not counted as reached anywhere */
+            cells0[gi] = 0;
+            pop0[gi] = tsum0[gi] = 0;
+            tmin0[gi] = INFINITY;
+            continue;
+        }
+        pop0[gi] = round(pop0[gi]); /* whole people, so that every level adds up */
+        int u = z->first[ISR_COUNTY][gi];
+        for (int k = 1; k < ISR_NLEVELS; k++) {
+            int gk = z->group[k][u];
+            r->cells[k][gk] += cells0[gi];
+            r->pop[k][gk] += pop0[gi];
+            r->tsum[k][gk] += tsum0[gi];
+            if (tmin0[gi] < r->tmin[k][gk])
+                r->tmin[k][gk] = tmin0[gi];
         }
     }
     int own = isr_zones_unit_at(z, g, hub_x, hub_y);
@@ -104,6 +133,8 @@ void isr_reach_totals(const isr_reach *r, const isr_zones *z, isr_reach_totals_t
     for (int k = 0; k < ISR_NLEVELS; k++)
         for (int gi = 0; gi < z->ngroups[k]; gi++)
             t->groups_reached[k] += r->cells[k][gi] > 0;
+    for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
+        t->pop_unknown_units += r->cells[ISR_COUNTY][gi] > 0 && z->gunknown[ISR_COUNTY][gi];
 }
 
 void isr_reach_store(const isr_reach *r, const isr_zones *z, int hub, size_t *const *cells,
@@ -130,7 +161,8 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
         return st;
     }
     fputs("level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,"
-          "population,pop_reached,pop_share,min_minutes,mean_minutes,cross_border\n",
+          "population,pop_reached,pop_share,min_minutes,mean_minutes,cross_border,"
+          "pop_unknown_units\n",
           f);
     for (int k = 0; k < ISR_NLEVELS; k++)
         for (int gi = 0; gi < z->ngroups[k]; gi++) {
@@ -139,20 +171,26 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             const isr_unit *a = &u->attr[z->first[k][gi]];
             double area = (double)z->cells[k][gi] * cell_km2;
             double gpop = z->gpop[k][gi];
+            int unknown = z->gunknown[k][gi];
             fprintf(f, "%s,", level_name[k]);
             isr_csv_field(f, a->code[k]);
             fputc(',', f);
             isr_csv_field(f, a->name[k]);
             fputc(',', f);
-            isr_csv_field(f, a->code[ISR_PREFECTURE]);
+            /* a province row belongs to no prefecture */
+            isr_csv_field(f, k == ISR_PROVINCE ? "" : a->code[ISR_PREFECTURE]);
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
-            fprintf(f, ",%.3f,%.3f,%.4f,%.0f,%.0f,%.4f,%.2f,%.2f,%d\n", area,
-                    (double)r->cells[k][gi] * cell_km2,
-                    (double)r->cells[k][gi] / (double)z->cells[k][gi], gpop, r->pop[k][gi],
-                    gpop > 0 ? r->pop[k][gi] / gpop : 0.0, r->tmin[k][gi],
-                    r->tsum[k][gi] / (double)r->cells[k][gi],
-                    isr_reach_cross_border(r, z, k, gi));
+            fprintf(f, ",%.3f,%.3f,%.4f", area, (double)r->cells[k][gi] * cell_km2,
+                    (double)r->cells[k][gi] / (double)z->cells[k][gi]);
+            if (k == ISR_COUNTY && unknown) /* not known: no number, not 0 */
+                fputs(",,,", f);
+            else
+                fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],
+                        gpop > 0 ? r->pop[k][gi] / gpop : 0.0);
+            fprintf(f, ",%.2f,%.2f,%d,%d\n", r->tmin[k][gi],
+                    r->tsum[k][gi] / (double)r->cells[k][gi], isr_reach_cross_border(r, z, k, gi),
+                    unknown);
         }
     isr_status st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);

@@ -30,10 +30,8 @@ static isr_status read_best(isr_ctx *ctx, const char *path, const isr_grid *g, f
     return ISR_OK;
 }
 
-isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
+static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
 {
-    isr_ctx_reset(ctx);
-    isr_gdal_errors_push(ctx);
     isr_status st = ISR_OK;
     isr_grid g = {0};
     isr_layer lb = {0}, lh = {0};
@@ -65,12 +63,15 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
         goto cleanup;
     }
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    const isr_layer *layers[ISR_NLAYERS] = {&lb, NULL, NULL};
     if ((st = isr_layer_open(ctx, &lb, "boundaries", opt->boundaries, opt->boundaries_layer,
                              wkbPolygon)) != ISR_OK ||
+        (st = isr_fields_check(ctx, opt, layers)) != ISR_OK ||
         (st = isr_units_load(ctx, opt, &lb, srs, &units)) != ISR_OK ||
         (st = isr_zones_build(ctx, &g, &units, opt->population, &zones)) != ISR_OK ||
         (st = isr_reach_init(ctx, &reach, &zones)) != ISR_OK)
         goto cleanup;
+    reach.min_cells = isr_reach_min_cells(opt->min_reach_km2, g.cell_m);
     /* the hubs, in the order of the run */
     lh.ds = GDALOpenEx(lut_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     lh.lyr = lh.ds ? GDALDatasetGetLayer(lh.ds, 0) : NULL;
@@ -161,6 +162,28 @@ cleanup:
     free(region);
     free(best_path);
     free(lut_path);
+    return st;
+}
+
+isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
+{
+    isr_ctx_reset(ctx);
+    isr_gdal_errors_push(ctx);
+    /* the run's own inputs and flags (run.json) unless given again */
+    isr_options eff;
+    isr_options_copy(opt, &eff);
+    int found = 0;
+    isr_status st = !opt->out || !*opt->out
+                        ? isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)")
+                        : isr_options_from_run(ctx, &eff, opt->out, &found);
+    if (st == ISR_OK && !found)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "--out '%s' holds no run.json: isoreach reach recomputes the tables of "
+                      "a finished isoreach run; run isoreach run --out '%s' first",
+                      opt->out, opt->out);
+    if (st == ISR_OK)
+        st = reach_run(ctx, &eff);
+    isr_options_clear(&eff);
     isr_gdal_errors_pop();
     return st;
 }

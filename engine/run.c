@@ -336,6 +336,7 @@ static int worker(void *arg)
         atomic_store(&jb->failed, (int)ISR_ERR_MEMORY);
         goto cleanup;
     }
+    ws.reach.min_cells = isr_reach_min_cells(jb->opt->min_reach_km2, g->cell_m);
     for (size_t i = 0; i < n; i++)
         ws.time_s[i] = INFINITY;
     for (;;) {
@@ -562,6 +563,12 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
                            o->friction ? json_object_new_string(o->friction) : NULL);
     json_object_object_add(in, "boundary_units", json_object_new_int(u->n));
     json_object_object_add(in, "boundary_units_repaired", json_object_new_int(u->nrepaired));
+    json_object *unknown = json_object_new_array(); /* population field empty */
+    for (int i = 0; i < u->n; i++)
+        if (u->has_pop && !o->population && isnan(u->attr[i].pop))
+            json_object_array_add(unknown, json_object_new_string(u->attr[i].code[0]));
+    json_object_object_add(in, "units_without_population", unknown);
+    json_object_object_add(in, "unit_overlaps_warned", json_object_new_int(u->noverlaps));
     json_object_object_add(in, "stations_count",
                            json_object_new_int(isr_rail_net_nstations(jb->net)));
     json_object_object_add(in, "lines_count", json_object_new_int(isr_rail_net_nlines(jb->net)));
@@ -585,6 +592,8 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
                            json_object_new_string(o->direction == ISR_TO_HUB ? "to" : "from"));
     json_object_object_add(p, "snap_m", json_object_new_double(o->snap_m));
     json_object_object_add(root, "parameters", p);
+    /* every flag that shapes the results: `isoreach reach` and `map` start from these */
+    json_object_object_add(root, "options", isr_options_to_json(o));
     json_object *gr = json_object_new_object();
     json_object_object_add(gr, "crs_wkt", json_object_new_string(crs_wkt));
     json_object_object_add(gr, "width", json_object_new_int(g->nx));
@@ -762,6 +771,21 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
                              wkbPolygon)) != ISR_OK ||
         (st = isr_layer_extent_wgs84(ctx, &lb, ext)) != ISR_OK)
         goto cleanup;
+    {
+        /* every field flag against its layer, all problems in one message, before loading */
+        isr_layer ls = {0}, ll = {0};
+        if ((st = isr_layer_open(ctx, &ls, "stations", opt->stations, opt->stations_layer,
+                                 wkbPoint)) == ISR_OK &&
+            (st = isr_layer_open(ctx, &ll, "lines", opt->lines, opt->lines_layer,
+                                 wkbLineString)) == ISR_OK) {
+            const isr_layer *layers[ISR_NLAYERS] = {&lb, &ls, &ll};
+            st = isr_fields_check(ctx, opt, layers);
+        }
+        isr_layer_close(&ls);
+        isr_layer_close(&ll);
+        if (st != ISR_OK)
+            goto cleanup;
+    }
     srs = opt->crs ? isr_crs_from_user(ctx, opt->crs)
                    : isr_crs_fitted_albers(ctx, ext[0], ext[1], ext[2], ext[3]);
     if (!srs) {

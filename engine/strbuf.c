@@ -5,6 +5,8 @@
  */
 #include "internal.h"
 
+#include <math.h>
+
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,8 @@ void isr_free(void *p) { free(p); }
 
 struct json_object *isr_json_num(double v, int decimals)
 {
+    if (!isfinite(v))
+        return NULL; /* JSON has no inf or nan: null says "no value" */
     char buf[64];
     snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return json_object_new_double_s(v, buf);

@@ -54,7 +54,8 @@ static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
         z->ngroups[k] = ng;
         z->cells[k] = calloc((size_t)(ng > 0 ? ng : 1), sizeof(size_t));
         z->gpop[k] = calloc((size_t)(ng > 0 ? ng : 1), sizeof(double));
-        if (!z->cells[k] || !z->gpop[k]) {
+        z->gunknown[k] = calloc((size_t)(ng > 0 ? ng : 1), sizeof(int));
+        if (!z->cells[k] || !z->gpop[k] || !z->gunknown[k]) {
             free(keys);
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         }
@@ -149,21 +150,45 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
             if (host[i] >= 0 && !isnan(u->attr[i].pop))
                 z->pop[host[i]] += u->attr[i].pop;
     }
-    free(host);
-    if (z->hosted)
+    if (z->hosted) {
+        isr_sb b = {0};
+        for (int i = 0, k = 0; i < u->n && k < 10; i++)
+            if (host[i] >= 0)
+                isr_sb_printf(&b, "%s%s", k++ ? ", " : "", u->attr[i].code[0]);
+        char *list = isr_sb_take(&b);
         isr_log(ctx, ISR_LOG_INFO,
-                "%d unit(s) smaller than a cell are counted with the unit holding their "
-                "interior point",
-                z->hosted);
+                "%d unit%s no cell of %s own at %g m (smaller than a cell, or covered by "
+                "another unit): %s%s; %s people are counted in the cell holding %s interior "
+                "point, under the unit of that cell",
+                z->hosted, z->hosted > 1 ? "s have" : " has", z->hosted > 1 ? "their" : "its",
+                g->cell_m, list ? list : "", z->hosted > 10 ? ", …" : "",
+                z->hosted > 1 ? "their" : "its", z->hosted > 1 ? "their" : "its");
+        free(list);
+    }
+    free(host);
     if ((st = build_groups(ctx, u, z)) != ISR_OK)
         goto cleanup;
+    /* a population raster knows every cell; the field may leave units unknown */
+    for (int i = 0; !population && u->has_pop && i < u->n; i++)
+        if (isnan(u->attr[i].pop))
+            for (int k = 0; k < ISR_NLEVELS; k++)
+                z->gunknown[k][z->group[k][i]]++;
+    /* tallied by county, then summed up the hierarchy in whole people, as reach.c does, so
+     * that every level and every table adds up to the same total */
     for (size_t c = 0; c < n; c++) {
         if (z->zone[c] < 0)
             continue;
-        for (int k = 0; k < ISR_NLEVELS; k++) {
-            int gi = z->group[k][z->zone[c]];
-            z->cells[k][gi]++;
-            z->gpop[k][gi] += z->pop[c];
+        int gi = z->group[ISR_COUNTY][z->zone[c]];
+        z->cells[ISR_COUNTY][gi]++;
+        z->gpop[ISR_COUNTY][gi] += z->pop[c];
+    }
+    for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++) {
+        z->gpop[ISR_COUNTY][gi] = round(z->gpop[ISR_COUNTY][gi]);
+        int u0 = z->first[ISR_COUNTY][gi];
+        for (int k = 1; k < ISR_NLEVELS; k++) {
+            int gk = z->group[k][u0];
+            z->cells[k][gk] += z->cells[ISR_COUNTY][gi];
+            z->gpop[k][gk] += z->gpop[ISR_COUNTY][gi];
         }
     }
 cleanup:
@@ -186,6 +211,7 @@ void isr_zones_clear(isr_zones *z)
         free(z->first[k]);
         free(z->cells[k]);
         free(z->gpop[k]);
+        free(z->gunknown[k]);
     }
     memset(z, 0, sizeof *z);
 }

@@ -197,12 +197,13 @@ Test(e2e, reach_isochrones_and_region_products)
     char *h = first_line(p);
     cr_assert_str_eq(h, "level,code,name,prefecture_code,province_code,area_km2,reached_km2,"
                         "area_share,population,pop_reached,pop_share,min_minutes,mean_minutes,"
-                        "cross_border");
+                        "cross_border,pop_unknown_units");
     free(h);
     snprintf(p2, sizeof p2, "%s/o/region/reach_matrix.csv", cli_tmp);
     h = first_line(p2);
     cr_assert_str_eq(h, "hub_id,hub_name,prefecture_code,prefecture_name,province_code,"
-                        "area_share,pop_share,reached_km2,pop_reached,cross_border");
+                        "area_share,pop_share,reached_km2,pop_reached,cross_border,"
+                        "pop_unknown_units");
     free(h);
     /* every CSV parses with GDAL's CSV driver: the same columns on every row */
     cr_assert_eq(cli_sh("ogrinfo -ro -al -q %s > /dev/null && ogrinfo -ro -al -q %s > /dev/null", p, p2), 0);
