@@ -1,0 +1,571 @@
+/* Region 2: the whole pipeline on a region that is not the sample, checked by numbers.
+ *
+ * tests/region2/ (built by scripts/build_test_region2.py, see its header) is the Vienna -
+ * Bratislava - Brno corner of Austria, Slovakia and Czechia: 24 districts in a GeoPackage
+ * whose first layer is a decoy (EPSG:4326), 11 stations as GeoJSON (EPSG:4326), 5 lines in
+ * a GeoPackage in UTM 33N, every field named unlike the sample, codes that are not GB/T
+ * 2260. It runs with --crs EPSG:3035 and with the default fitted Albers.
+ * ISR_CLI is the built binary, ISR_REGION2_DIR the fixture folder (set by meson). */
+#include "internal.h"
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli_support.h"
+
+#define R2 ISR_REGION2_DIR
+/* every input and field flag: nothing is named as in the sample */
+#define FLAGS                                                                                     \
+    "--boundaries " R2 "/grenzen.gpkg --boundaries-layer bezirke --unit-id bezirk_id "            \
+    "--unit-name bezirk --pref-field region_id --pref-name region --prov-field land_id "          \
+    "--prov-name land --pop-field einwohner --stations " R2 "/bahnhoefe.geojson "                 \
+    "--station-id station_code --station-name station_label --hub-field is_hub --lines " R2       \
+    "/strecken.gpkg --line-name line_label --line-speed vmax_kmh --line-headway takt_min "        \
+    "--line-headway-back takt_rueck --line-minutes fahrzeit --line-stops halte"
+#define BUDGET 90.0
+/* local travel: 20 km/h with a 1.3 detour = 3.9 minutes per straight-line km */
+#define MIN_PER_KM (60.0 * 1.3 / 20.0)
+
+static void tmp_make(void) { cli_tmp_make("isr-region2"); }
+
+TestSuite(region2, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 600);
+
+/* One row of a hub's stations.csv: rail minutes (NAN if no train) and position. */
+static double rail(const char *out, const char *hub, const char *id, double *x, double *y)
+{
+    char p[512], key[128];
+    snprintf(p, sizeof p, "%s/%s/hubs/%s/stations.csv", cli_tmp, out, hub);
+    char *csv = cli_slurp(p);
+    snprintf(key, sizeof key, "\n%s,", id);
+    const char *s = strstr(csv, key);
+    cr_assert_not_null(s, "%s not in %s", id, p);
+    s = strchr(s + strlen(key), ','); /* past the name (no commas in the fixture's names) */
+    cr_assert_not_null(s);
+    s++;
+    double t = *s == ',' ? NAN : strtod(s, NULL);
+    s = strchr(s, ',') + 1;
+    double xx = strtod(s, NULL);
+    s = strchr(s, ',') + 1;
+    double yy = strtod(s, NULL);
+    free(csv);
+    if (x)
+        *x = xx;
+    if (y)
+        *y = yy;
+    return t;
+}
+
+static GDALDatasetH open_tif(const char *out, const char *hub)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s/hubs/%s/travel_time.tif", cli_tmp, out, hub);
+    GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
+    cr_assert_not_null(ds, "%s", p);
+    return ds;
+}
+
+/* The cell holding (x, y); returns 0 when it is outside the (cropped) raster. */
+static int cell_of(GDALDatasetH ds, double x, double y, int *c, int *r)
+{
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    *c = (int)floor((x - gt[0]) / gt[1]);
+    *r = (int)floor((y - gt[3]) / gt[5]);
+    return *c >= 0 && *r >= 0 && *c < GDALGetRasterXSize(ds) && *r < GDALGetRasterYSize(ds);
+}
+
+static float cell_value(GDALDatasetH ds, int c, int r)
+{
+    float v;
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, c, r, 1, 1, &v, 1, 1,
+                              GDT_Float32, 0, 0),
+                 CE_None);
+    return v;
+}
+
+/* The CRS of a WKT string, identified against the EPSG database. */
+static OGRSpatialReferenceH srs_of(const char *wkt)
+{
+    OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+    cr_assert_eq(OSRSetFromUserInput(s, wkt), OGRERR_NONE, "%s", wkt);
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    return s;
+}
+
+static json_object *run_json(const char *out)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s/run.json", cli_tmp, out);
+    json_object *o = json_object_from_file(p);
+    cr_assert_not_null(o, "%s", p);
+    return o;
+}
+
+/* A reach.csv row "level,code,..." as its fields; 0 if absent. */
+typedef struct row {
+    double area_km2, reached_km2, population, pop_reached;
+    int cross_border;
+} row;
+
+static int reach_row(const char *out, const char *hub, const char *level, const char *code,
+                     row *r)
+{
+    char p[512], key[128];
+    snprintf(p, sizeof p, "%s/%s/hubs/%s/reach.csv", cli_tmp, out, hub);
+    char *csv = cli_slurp(p);
+    snprintf(key, sizeof key, "\n%s,%s,", level, code);
+    const char *s = strstr(csv, key);
+    if (!s) {
+        free(csv);
+        return 0;
+    }
+    /* level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,
+     * population,pop_reached,pop_share,min_minutes,mean_minutes,cross_border */
+    double v[14] = {0};
+    s++;
+    for (int k = 0; k < 14; k++) {
+        v[k] = strtod(s, NULL);
+        s += strcspn(s, ",\n");
+        if (*s == ',')
+            s++;
+    }
+    r->area_km2 = v[5];
+    r->reached_km2 = v[6];
+    r->population = v[8];
+    r->pop_reached = v[9];
+    r->cross_border = (int)v[13];
+    free(csv);
+    return 1;
+}
+
+/* Independent reference: the area (km²) of district `code` within the union of the discs a
+ * hub's budget leaves around each station its trains reach in time: radius (budget - rail
+ * minutes) / MIN_PER_KM, scaled by `scale` and widened by `add_m`. Computed with OGR/GEOS
+ * on the fixture polygon, reprojected into the run's CRS (the GeoTIFF's). */
+static double disc_area_km2(const char *out, const char *hub, const char *code, double scale,
+                            double add_m)
+{
+    GDALDatasetH tif = open_tif(out, hub);
+    OGRSpatialReferenceH dst = srs_of(GDALGetProjectionRef(tif));
+    GDALClose(tif);
+    GDALDatasetH ds = GDALOpenEx(R2 "/grenzen.gpkg", GDAL_OF_VECTOR, NULL, NULL, NULL);
+    cr_assert_not_null(ds);
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, "bezirke");
+    OGRSpatialReferenceH src = OSRClone(OGR_L_GetSpatialRef(l));
+    OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(src, dst);
+    OGRGeometryH unit = NULL;
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        if (strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "bezirk_id")), code) == 0) {
+            unit = OGR_G_Clone(OGR_F_GetGeometryRef(f));
+            cr_assert_eq(OGR_G_Transform(unit, ct), OGRERR_NONE);
+        }
+        OGR_F_Destroy(f);
+    }
+    cr_assert_not_null(unit, "no district %s", code);
+    static const char *const ids[] = {"wien_hbf", "gaenserndorf", "hohenau", "marchegg",
+                                      "breclav", "brno_hln", "bratislava_hlst", "malacky",
+                                      "kuty", "senec", "trnava"};
+    OGRGeometryH discs = NULL;
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+        double x, y, t = rail(out, hub, ids[i], &x, &y);
+        if (!(t <= BUDGET))
+            continue;
+        OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+        OGR_G_SetPoint_2D(pt, 0, x, y);
+        OGRGeometryH d = OGR_G_Buffer(pt, (BUDGET - t) / MIN_PER_KM * 1000.0 * scale + add_m, 64);
+        OGR_G_DestroyGeometry(pt);
+        if (!discs)
+            discs = d;
+        else {
+            OGRGeometryH u = OGR_G_Union(discs, d);
+            OGR_G_DestroyGeometry(discs);
+            OGR_G_DestroyGeometry(d);
+            discs = u;
+        }
+    }
+    OGRGeometryH in = OGR_G_Intersection(unit, discs);
+    double a = in ? OGR_G_Area(in) / 1e6 : 0;
+    OGR_G_DestroyGeometry(in);
+    OGR_G_DestroyGeometry(discs);
+    OGR_G_DestroyGeometry(unit);
+    OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(src);
+    OSRDestroySpatialReference(dst);
+    GDALClose(ds);
+    return a;
+}
+
+static void run_3035(const char *out, const char *hubs)
+{
+    cr_assert_eq(cli_sh("%s run " FLAGS " --crs EPSG:3035 --resolution 1000 --budget 90 "
+                        "--hubs %s --no-maps -q --out %s/%s",
+                        ISR_CLI, hubs, cli_tmp, out),
+                 0, "%s", cli_output());
+}
+
+Test(region2, rail_times_by_hand_and_the_raster)
+{
+    run_3035("o", "wien_hbf,bratislava_hlst,brno_hln");
+    /* Defaults: wait half the headway, 2 min dwell at calls passed through, 6 min per change.
+     * Lines (tests/region2/strecken.gpkg):
+     *   R 81     wien_hbf-gaenserndorf-hohenau-breclav, takt 60, fahrzeit 24;26;10
+     *   RJ       halte wien_hbf;breclav;brno_hln (skips gaenserndorf, hohenau), takt 60, 50;30
+     *   REX 8    wien_hbf-marchegg-bratislava_hlst, takt 30, 35;25
+     *   Os Kúty  bratislava_hlst-malacky-kuty-breclav, takt 30, takt_rueck 60, 30;20;15
+     *   Os Trnava bratislava_hlst-senec-trnava, takt 30, no fahrzeit: length at 100 km/h */
+    struct { const char *hub, *to; double want; } t[] = {
+        {"wien_hbf", "wien_hbf", 0},
+        {"wien_hbf", "marchegg", 50},         /* REX: 15 wait + 35 */
+        {"wien_hbf", "bratislava_hlst", 77},  /* REX all stops: 15 + 35 + 2 dwell + 25 */
+        {"wien_hbf", "gaenserndorf", 54},     /* R 81: 30 + 24 */
+        {"wien_hbf", "hohenau", 82},          /* R 81: 30 + 24 + 2 + 26 */
+        {"wien_hbf", "breclav", 80},          /* RJ express: 30 + 50, not R 81's 30+24+2+26+2+10 = 94 */
+        {"wien_hbf", "brno_hln", 112},        /* RJ: 30 + 50 + 2 (Břeclav) + 30; no dwell at skipped stops */
+        {"wien_hbf", "kuty", 131},            /* change at Břeclav: 80 + 6 + 30 (takt_rueck 60 / 2) + 15,
+                                                 not via Bratislava 77 + 6 + 15 + 30 + 2 + 20 = 150 */
+        {"wien_hbf", "malacky", 128},         /* change at Bratislava: 77 + 6 + 15 + 30 */
+        {"bratislava_hlst", "marchegg", 40},  /* 15 + 25 */
+        {"bratislava_hlst", "wien_hbf", 77},  /* 15 + 25 + 2 + 35 */
+        {"bratislava_hlst", "kuty", 67},      /* 15 + 30 + 2 + 20 */
+        {"bratislava_hlst", "breclav", 84},   /* 15 + 30 + 2 + 20 + 2 + 15 */
+        {"bratislava_hlst", "brno_hln", 150}, /* 84 + 6 change + 30 RJ wait + 30 */
+        {"bratislava_hlst", "hohenau", 130},  /* 84 + 6 + 30 R 81 wait + 10 */
+        {"bratislava_hlst", "gaenserndorf", 137}, /* via Wien: 77 + 6 + 30 + 24 */
+        {"brno_hln", "breclav", 60},          /* 30 + 30 */
+        {"brno_hln", "wien_hbf", 112},        /* 30 + 30 + 2 + 50 */
+        {"brno_hln", "bratislava_hlst", 165}, /* 60 + 6 + 30 (rueck) + 15 + 2 + 20 + 2 + 30 */
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        cr_assert_float_eq(rail("o", t[i].hub, t[i].to, NULL, NULL), t[i].want, 1e-3,
+                           "%s -> %s: %g min, expected %g", t[i].hub, t[i].to,
+                           rail("o", t[i].hub, t[i].to, NULL, NULL), t[i].want);
+    /* Os Trnava has no run times: distance along the line (straight between its stations,
+     * so the distance between their analysis-CRS positions) at 100 km/h, + 15 wait */
+    double bx, by, sx, sy, tx, ty;
+    rail("o", "bratislava_hlst", "bratislava_hlst", &bx, &by);
+    double senec = rail("o", "bratislava_hlst", "senec", &sx, &sy);
+    double trnava = rail("o", "bratislava_hlst", "trnava", &tx, &ty);
+    double d1 = hypot(sx - bx, sy - by), d2 = hypot(tx - sx, ty - sy);
+    cr_assert_float_eq(senec, 15 + d1 / 1000 / 100 * 60, 2e-3, "senec %g, d1 %g m", senec, d1);
+    cr_assert_float_eq(trnava, 15 + d1 / 1000 / 100 * 60 + 2 + d2 / 1000 / 100 * 60, 2e-3);
+    /* ~22.9 km by the map (17.106 E 48.159 N to 17.400 E 48.220 N): 13.7 min */
+    cr_assert(d1 > 22500 && d1 < 23300, "Bratislava-Senec %g m", d1);
+
+    /* The raster: every station reached by rail within the budget holds its rail time
+     * (no other path is faster here); the hub's cell is 0; beyond the budget nodata. */
+    static const char *const ids[] = {"wien_hbf", "gaenserndorf", "hohenau", "marchegg",
+                                      "breclav", "brno_hln", "bratislava_hlst", "malacky",
+                                      "kuty", "senec", "trnava"};
+    GDALDatasetH ds = open_tif("o", "wien_hbf");
+    int seen = 0;
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+        double x, y, tr = rail("o", "wien_hbf", ids[i], &x, &y);
+        int c, r;
+        int in = cell_of(ds, x, y, &c, &r);
+        if (tr <= BUDGET) {
+            cr_assert(in, "%s outside the raster", ids[i]);
+            cr_assert_float_eq(cell_value(ds, c, r), tr, 1e-3, "%s cell", ids[i]);
+            seen++;
+        } else if (in) {
+            cr_assert_float_eq(cell_value(ds, c, r), -9999.0f, 0, "%s beyond the budget", ids[i]);
+        }
+    }
+    cr_assert_eq(seen, 6); /* wien_hbf 0, marchegg 50, gaenserndorf 54, bratislava 77, breclav 80, hohenau 82 */
+    /* Local travel from the hub: 10 cells (10 km) east along a row is exact for the
+     * orthogonal moves: 10 × 3.9 = 39.0 min; (6, 8) cells away is also 10 km, where the
+     * 16-neighbour metric is within 2.75 % (README) — and never shorter than the line. */
+    double hx, hy;
+    rail("o", "wien_hbf", "wien_hbf", &hx, &hy);
+    int c0, r0;
+    cr_assert(cell_of(ds, hx, hy, &c0, &r0));
+    cr_assert_float_eq(cell_value(ds, c0, r0), 0.0f, 0);
+    cr_assert_float_eq(cell_value(ds, c0 + 10, r0), 39.0f, 1e-3);
+    float v = cell_value(ds, c0 + 6, r0 - 8);
+    cr_assert(v >= 39.0f - 1e-3f && v <= 39.0f * 1.03f, "(6,8) km from the hub: %g min", v);
+    /* ... and from a station reached by rail: Marchegg (50 min) then 8 km north:
+     * 50 + 8 × 3.9 = 81.2 (Gänserndorf, 54 min, is 15 km away: 113 min); (-3, 4) = 5 km:
+     * 50 + 19.5 = 69.5 within 3 %. */
+    double mx, my;
+    rail("o", "wien_hbf", "marchegg", &mx, &my);
+    int cm, rm;
+    cr_assert(cell_of(ds, mx, my, &cm, &rm));
+    cr_assert_float_eq(cell_value(ds, cm, rm - 8), 81.2f, 1e-3);
+    v = cell_value(ds, cm - 3, rm - 4);
+    cr_assert(v >= 69.5f - 1e-3f && v <= 50.0f + 19.5f * 1.03f, "Marchegg + 5 km: %g min", v);
+
+    /* The GeoTIFF carries the CRS given with --crs, and run.json records the same one */
+    OGRSpatialReferenceH s = srs_of(GDALGetProjectionRef(ds));
+    cr_assert_eq(OSRAutoIdentifyEPSG(s), OGRERR_NONE);
+    cr_assert_str_eq(OSRGetAuthorityCode(s, NULL), "3035");
+    cr_assert_str_eq(OSRGetName(s), "ETRS89-extended / LAEA Europe");
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    cr_assert_float_eq(gt[1], 1000.0, 0);
+    GDALClose(ds);
+    json_object *rj = run_json("o");
+    json_object *grid = json_object_object_get(rj, "grid");
+    OGRSpatialReferenceH sj = srs_of(json_object_get_string(json_object_object_get(grid, "crs_wkt")));
+    cr_assert(OSRIsSame(s, sj), "run.json's CRS is not the GeoTIFF's");
+    cr_assert_str_eq(OSRGetAuthorityCode(sj, NULL), "3035");
+    json_object *in = json_object_object_get(rj, "inputs");
+    cr_assert_eq(json_object_get_int(json_object_object_get(in, "boundary_units")), 24,
+                 "the 'bezirke' layer, not the first layer 'laender' (3)");
+    cr_assert_eq(json_object_get_int(json_object_object_get(in, "stations_count")), 11);
+    cr_assert_eq(json_object_get_int(json_object_object_get(in, "lines_count")), 5);
+    cr_assert_eq(json_object_array_length(json_object_object_get(in, "stations_not_on_lines")), 0);
+    OSRDestroySpatialReference(s);
+    OSRDestroySpatialReference(sj);
+    json_object_put(rj);
+}
+
+Test(region2, reach_population_isochrones_and_the_reach_command)
+{
+    run_3035("o", "wien_hbf,bratislava_hlst");
+    row r;
+    /* The hub's own district, region and country are not cross-border */
+    cr_assert(reach_row("o", "bratislava_hlst", "county", "SK-101", &r));
+    cr_assert_eq(r.cross_border, 0);
+    /* Bratislava (17.0-17.3 E, 48.05-48.3 N) is reached whole: its farthest corner is
+     * 17 km from the station, inside the 23 km local-travel disc; 617 cells of 1 km² */
+    cr_assert_float_eq(r.reached_km2, r.area_km2, 0);
+    cr_assert_float_eq(r.area_km2, disc_area_km2("o", "bratislava_hlst", "SK-101", 1, 0),
+                       0.01 * r.area_km2, "%g km²", r.area_km2);
+    cr_assert_float_eq(r.pop_reached, 475000, 0.5);
+    cr_assert(reach_row("o", "bratislava_hlst", "prefecture", "SK01", &r));
+    cr_assert_eq(r.cross_border, 0);
+    cr_assert(reach_row("o", "bratislava_hlst", "province", "SK", &r));
+    cr_assert_eq(r.cross_border, 0);
+    cr_assert_float_eq(r.population, 1030000, 0.5); /* 475+75+165+120+135+60 thousand */
+    /* Trnava district is in the same country (county level compares countries) but in
+     * another region (prefecture level compares regions) */
+    cr_assert(reach_row("o", "bratislava_hlst", "county", "SK-207", &r));
+    cr_assert_eq(r.cross_border, 0);
+    cr_assert(reach_row("o", "bratislava_hlst", "prefecture", "SK02", &r));
+    cr_assert_eq(r.cross_border, 1);
+    /* Across the border in Austria: Gänserndorf (16.6-17.0 E, 48.1-48.45 N), reached from
+     * the hub (23.1 km disc) and from Marchegg (40 min: 12.8 km disc). Against the disc
+     * union measured with GEOS: the 16-gon metric is at most 2.75 % short in radius and
+     * the district lies mostly inside the discs, so within 4 %. */
+    cr_assert(reach_row("o", "bratislava_hlst", "county", "AT-308", &r));
+    cr_assert_eq(r.cross_border, 1);
+    double ref = disc_area_km2("o", "bratislava_hlst", "AT-308", 1, 0);
+    cr_assert(fabs(r.reached_km2 - ref) <= 0.04 * ref, "Gänserndorf %g km², reference %g",
+              r.reached_km2, ref);
+    /* pop_reached = einwohner × cells reached / cells: 105,000 spread evenly */
+    cr_assert_float_eq(r.pop_reached, 105000 * r.reached_km2 / r.area_km2, 1.0);
+    /* Bruck an der Leitha lies at the disc's fringe, where a 2.75 % shorter radius moves
+     * much of the area: bracket it between discs of 0.9725 r - ½ cell diagonal and
+     * r + ½ cell diagonal (the seed is the station's cell centre) */
+    cr_assert(reach_row("o", "bratislava_hlst", "county", "AT-307", &r));
+    cr_assert_eq(r.cross_border, 1);
+    double lo = disc_area_km2("o", "bratislava_hlst", "AT-307", 0.9725, -707.1);
+    double hi = disc_area_km2("o", "bratislava_hlst", "AT-307", 1, 707.1);
+    cr_assert(r.reached_km2 >= lo && r.reached_km2 <= hi, "Bruck %g km², expected %g-%g",
+              r.reached_km2, lo, hi);
+    cr_assert(reach_row("o", "bratislava_hlst", "province", "AT", &r));
+    cr_assert_eq(r.cross_border, 1);
+    cr_assert_float_eq(r.population, 2935000, 0.5);
+    /* Wien reaches Bratislava (77 min) by rail: 13 min left, a 3.3 km disc of ~35 km²,
+     * in Slovakia */
+    cr_assert(reach_row("o", "wien_hbf", "county", "SK-101", &r));
+    cr_assert_eq(r.cross_border, 1);
+    ref = disc_area_km2("o", "wien_hbf", "SK-101", 1, 0);
+    cr_assert(r.reached_km2 >= 0.8 * ref && r.reached_km2 <= 1.2 * ref, "%g vs %g",
+              r.reached_km2, ref);
+    cr_assert(reach_row("o", "wien_hbf", "county", "AT-901", &r));
+    cr_assert_eq(r.cross_border, 0);
+    cr_assert_eq(reach_row("o", "wien_hbf", "county", "CZ-0642", &r), 0, "Brno is 112 min away");
+
+    /* Population is conserved: the 24 districts add up to the fixture's 5,292,000 */
+    char p[512];
+    snprintf(p, sizeof p, "%s/o/region/units.geojson", cli_tmp);
+    GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    cr_assert_not_null(ds);
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    cr_assert_eq(OGR_L_GetFeatureCount(l, 1), 24);
+    double total = 0;
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        total += OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "population"));
+        if (strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "code")), "CZ-0642") == 0) {
+            cr_assert_str_eq(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "name")), "Brno-město");
+            cr_assert_str_eq(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "pref_name")),
+                             "Jihomoravský kraj");
+            cr_assert_str_eq(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "prov_code")), "CZ");
+        }
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    cr_assert_float_eq(total, 5292000, 0.5);
+
+    /* Isochrones: RFC 7946 (OGR, EPSG:4326, lon/lat order, the independent node check),
+     * six bands of 15 min up to 90 that nest */
+    snprintf(p, sizeof p, "%s/o/hubs/bratislava_hlst/isochrones.geojson", cli_tmp);
+    cr_assert_eq(cli_sh("ogrinfo -ro -so -al %s", p), 0);
+    cr_assert_eq(cli_sh("node %s/tests/geojson/validate.js %s %s/o/hubs/wien_hbf/isochrones.geojson "
+                        "%s/o/region/units.geojson", ISR_SOURCE_DIR, p, cli_tmp, cli_tmp),
+                 0, "RFC 7946 check failed: %s", cli_output());
+    ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    l = GDALDatasetGetLayer(ds, 0);
+    cr_assert_str_eq(OSRGetAuthorityCode(OGR_L_GetSpatialRef(l), NULL), "4326");
+    OGREnvelope env;
+    cr_assert_eq(OGR_L_GetExtent(l, &env, 1), OGRERR_NONE);
+    cr_assert(env.MinX > 15.8 && env.MaxX < 17.8 && env.MinY > 47.8 && env.MaxY < 49.4,
+              "not lon/lat in the region: %g %g %g %g", env.MinX, env.MinY, env.MaxX, env.MaxY);
+    OGRGeometryH prev = NULL;
+    double prev_km2 = 0, last_max = 0;
+    int within = 0;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        if (strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "kind")), "within") != 0) {
+            OGR_F_Destroy(f);
+            continue;
+        }
+        double mx = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "max_minutes"));
+        double km2 = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "area_km2"));
+        OGRGeometryH g = OGR_G_Clone(OGR_F_GetGeometryRef(f));
+        cr_assert(OGR_G_IsValid(g), "band %g invalid", mx);
+        cr_assert_float_eq(mx, last_max + 15, 0);
+        cr_assert_gt(km2, prev_km2, "area(%g) %g <= area(%g) %g", mx, km2, last_max, prev_km2);
+        if (prev) { /* the smaller band lies inside this one (up to the 6-decimal rounding) */
+            OGRGeometryH out = OGR_G_Difference(prev, g);
+            double a = out ? OGR_G_Area(out) : 0;
+            cr_assert_lt(a, 1e-6 * OGR_G_Area(prev), "band %g leaves band %g", last_max, mx);
+            OGR_G_DestroyGeometry(out);
+            OGR_G_DestroyGeometry(prev);
+        }
+        prev = g;
+        prev_km2 = km2;
+        last_max = mx;
+        within++;
+        OGR_F_Destroy(f);
+    }
+    OGR_G_DestroyGeometry(prev);
+    GDALClose(ds);
+    cr_assert_eq(within, 6);
+    /* the 90-min band is every cell reached: run.json's area for the hub */
+    json_object *rj = run_json("o");
+    json_object *h = json_object_array_get_idx(json_object_object_get(rj, "hubs"), 1);
+    cr_assert_str_eq(json_object_get_string(json_object_object_get(h, "id")), "bratislava_hlst");
+    cr_assert_float_eq(json_object_get_double(json_object_object_get(h, "area_km2")), prev_km2,
+                       0.02 * prev_km2);
+    json_object_put(rj);
+
+    /* `isoreach reach` with the same inputs and fields reproduces every table byte for byte */
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+                        "region/units.geojson | md5sum > ../before.md5", cli_tmp), 0);
+    cr_assert_eq(cli_sh("%s reach --out %s/o -q " FLAGS, ISR_CLI, cli_tmp), 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+                        "region/units.geojson | md5sum | diff - ../before.md5", cli_tmp),
+                 0, "isoreach reach changed the tables");
+}
+
+/* A PNG of a plausible map's size. */
+static void check_png(const char *path)
+{
+    char *s = cli_slurp(path);
+    cr_assert_eq(memcmp(s, "\x89PNG\r\n\x1a\n", 8), 0, "%s is not a PNG", path);
+    free(s);
+    cr_assert_eq(cli_sh("test $(stat -c %%s %s) -gt 50000", path), 0, "%s is tiny", path);
+}
+
+Test(region2, fitted_albers_with_maps_and_the_map_command)
+{
+    /* no --crs: the Albers conic fitted to the boundaries; no --hubs: the is_hub flag */
+    cr_assert_eq(cli_sh("%s run " FLAGS " --resolution 1000 --budget 90 -q --out %s/a", ISR_CLI,
+                        cli_tmp),
+                 0, "%s", cli_output());
+    GDALDatasetH ds = open_tif("a", "wien_hbf");
+    OGRSpatialReferenceH s = srs_of(GDALGetProjectionRef(ds));
+    GDALClose(ds);
+    cr_assert_str_eq(OSRGetAttrValue(s, "PROJECTION", 0), "Albers_Conic_Equal_Area");
+    /* standard parallels at 1/6 and 5/6 of 47.8-49.4 N: 48.0667 and 49.1333 */
+    cr_assert_float_eq(OSRGetProjParm(s, SRS_PP_STANDARD_PARALLEL_1, 0, NULL), 47.8 + 1.6 / 6,
+                       1e-3);
+    cr_assert_float_eq(OSRGetProjParm(s, SRS_PP_STANDARD_PARALLEL_2, 0, NULL), 47.8 + 1.6 * 5 / 6,
+                       1e-3);
+    json_object *rj = run_json("a");
+    OGRSpatialReferenceH sj = srs_of(json_object_get_string(
+        json_object_object_get(json_object_object_get(rj, "grid"), "crs_wkt")));
+    cr_assert(OSRIsSame(s, sj));
+    cr_assert_eq(json_object_array_length(json_object_object_get(rj, "hubs")), 3,
+                 "three stations have is_hub = 1");
+    json_object_put(rj);
+    OSRDestroySpatialReference(s);
+    OSRDestroySpatialReference(sj);
+    /* given run times do not depend on the CRS */
+    cr_assert_float_eq(rail("a", "wien_hbf", "bratislava_hlst", NULL, NULL), 77, 1e-3);
+    cr_assert_float_eq(rail("a", "wien_hbf", "kuty", NULL, NULL), 131, 1e-3);
+    cr_assert_float_eq(rail("a", "brno_hln", "breclav", NULL, NULL), 60, 1e-3);
+    /* Gänserndorf from Bratislava against the disc reference in this CRS, as above */
+    row r;
+    cr_assert(reach_row("a", "bratislava_hlst", "county", "AT-308", &r));
+    cr_assert_eq(r.cross_border, 1);
+    double ref = disc_area_km2("a", "bratislava_hlst", "AT-308", 1, 0);
+    cr_assert(fabs(r.reached_km2 - ref) <= 0.04 * ref, "%g km² vs %g", r.reached_km2, ref);
+    /* equal-area: the district's cells (counted by centre) agree with its polygon's area
+     * (a disc 1000 km wider covers it all) to within 3 %: an edge that runs along the grid
+     * may gain or lose half a cell along its whole 39 km (1154 cells in EPSG:3035) */
+    double whole = disc_area_km2("a", "bratislava_hlst", "AT-308", 1, 1e6);
+    cr_assert(fabs(r.area_km2 - whole) <= 0.03 * whole, "area %g, polygon %g", r.area_km2, whole);
+
+    /* the maps of the run, then `isoreach map` redraws them */
+    static const char *const hubs[] = {"wien_hbf", "bratislava_hlst", "brno_hln"};
+    char p[512];
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/a/hubs/%s/map.png", cli_tmp, hubs[i]);
+        check_png(p);
+    }
+    cr_assert_eq(cli_sh("rm %s/a/hubs/*/map.png", cli_tmp), 0);
+    cr_assert_eq(cli_sh("%s map --out %s/a -q " FLAGS, ISR_CLI, cli_tmp), 0, "%s", cli_output());
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/a/hubs/%s/map.png", cli_tmp, hubs[i]);
+        check_png(p);
+    }
+    snprintf(p, sizeof p, "%s/a/region/contact_sheet.png", cli_tmp);
+    check_png(p);
+}
+
+/* BUG: `isoreach reach --out DIR` without --boundaries reads the embedded sample (306 YRD
+ * counties, options.c isr_options_init defaults) instead of the run's own boundaries,
+ * layer and fields recorded in run.json: it exits 0 and rewrites every table of the
+ * region-2 run with the sample's units. Enable after the fix. */
+Test(region2, reach_without_flags_uses_the_runs_own_inputs, .disabled = true)
+{
+    run_3035("o", "bratislava_hlst");
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+                        "region/units.geojson | md5sum > ../before.md5", cli_tmp), 0);
+    cr_assert_eq(cli_sh("%s reach --out %s/o -q", ISR_CLI, cli_tmp), 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+                        "region/units.geojson | md5sum | diff - ../before.md5", cli_tmp),
+                 0, "isoreach reach without flags changed the tables");
+}
+
+/* A field flag that names a field the layer lacks is refused, naming it, and nothing is
+ * written (not silently treated as absent: here that would put all 24 districts in one
+ * unnamed "region" or count no one).
+ * BUG: today both runs exit 0. boundaries.c unit_fields_find() looks the --pref-field,
+ * --pref-name, --prov-field, --prov-name and --unit-id/--unit-name fields up with
+ * OGR_FD_GetFieldIndex and treats -1 as "absent" (then derives GB/T 2260 codes, which for
+ * 'AT-307' are empty: every district lands in one region "" and one country ""); a missing
+ * --pop-field is skipped the same way and every population is 0. Enable after the fix. */
+Test(region2, field_flags_naming_missing_fields_are_refused, .disabled = true)
+{
+    static const char *const bad[][2] = {
+        {"--pref-field regio", "'regio'"},
+        {"--pop-field population", "'population'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int rc = cli_sh("%s run " FLAGS " %s --crs EPSG:3035 --resolution 2000 --hubs wien_hbf "
+                        "--no-maps -q --out %s/bad", ISR_CLI, bad[i][0], cli_tmp);
+        char *s = cli_output();
+        cr_assert_eq(rc, 1, "%s: exit %d: %s", bad[i][0], rc, s);
+        cr_assert(strstr(s, bad[i][1]) && strstr(s, "bezirke"), "%s: %s", bad[i][0], s);
+        free(s);
+        cr_assert_eq(cli_sh("test -e %s/bad/run.json", cli_tmp), 1);
+    }
+}
