@@ -409,7 +409,7 @@ isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out,
         } else if (fl && fl->num_off && (json_object_is_type(val, json_type_double) ||
                                          json_object_is_type(val, json_type_int))) {
             *(double *)((char *)opt + fl->num_off) = json_object_get_double(val);
-        } else if (fl && fl->str_off) {
+        } else if (fl && !fl->num_off) {
             const char *v = val ? keep(opt, json_object_get_string(val)) : NULL;
             if (val && !v) {
                 st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");

@@ -530,11 +530,11 @@ Test(region2, fitted_albers_with_maps_and_the_map_command)
     check_png(p);
 }
 
-/* BUG: `isoreach reach --out DIR` without --boundaries reads the embedded sample (306 YRD
+/* Fixed bug (was: `isoreach reach --out DIR` without --boundaries read the embedded sample (306 YRD
  * counties, options.c isr_options_init defaults) instead of the run's own boundaries,
  * layer and fields recorded in run.json: it exits 0 and rewrites every table of the
  * region-2 run with the sample's units. Enable after the fix. */
-Test(region2, reach_without_flags_uses_the_runs_own_inputs, .disabled = true)
+Test(region2, reach_without_flags_uses_the_runs_own_inputs)
 {
     run_3035("o", "bratislava_hlst");
     cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
@@ -553,7 +553,7 @@ Test(region2, reach_without_flags_uses_the_runs_own_inputs, .disabled = true)
  * OGR_FD_GetFieldIndex and treats -1 as "absent" (then derives GB/T 2260 codes, which for
  * 'AT-307' are empty: every district lands in one region "" and one country ""); a missing
  * --pop-field is skipped the same way and every population is 0. Enable after the fix. */
-Test(region2, field_flags_naming_missing_fields_are_refused, .disabled = true)
+Test(region2, field_flags_naming_missing_fields_are_refused)
 {
     static const char *const bad[][2] = {
         {"--pref-field regio", "'regio'"},
