@@ -7,6 +7,7 @@
  * hubs/<id>/reach.csv and region/reach_matrix.csv, units.geojson, summary.json.
  */
 #include "internal.h"
+#include "map_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -47,6 +48,11 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     int *own = NULL;
     size_t *hub_cells[ISR_NLEVELS] = {0};
     double *hub_pop[ISR_NLEVELS] = {0};
+    double bands[ISR_MAX_BANDS];
+    int nbands = 0;
+    isr_band_poly bp[ISR_MAX_BANDS];
+    isr_geos gc;
+    isr_geos_init(&gc);
     char *region = isr_strdup_printf("%s/region", opt->out);
     char *best_path = isr_strdup_printf("%s/nearest_hub_time.tif", region ? region : "");
     char *lut_path = isr_strdup_printf("%s/nearest_hub.csv", region ? region : "");
@@ -54,7 +60,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = isr_grid_from_raster(ctx, best_path, &g)) != ISR_OK ||
+    if ((st = isr_bands_parse(ctx, opt->bands, opt->budget_min, bands, &nbands)) != ISR_OK ||
+        (st = isr_grid_from_raster(ctx, best_path, &g)) != ISR_OK ||
         (st = read_best(ctx, best_path, &g, &best)) != ISR_OK)
         goto cleanup;
     srs = OSRNewSpatialReference(g.wkt);
@@ -106,8 +113,9 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         const char *id = OGR_F_GetFieldAsString(f, f_id);
         char *path = isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, id);
         char *csv = isr_strdup_printf("%s/hubs/%s/reach.csv", opt->out, id);
+        char *iso = isr_strdup_printf("%s/hubs/%s/isochrones.geojson", opt->out, id);
         double hx = 0, hy = 0;
-        if (!path || !csv)
+        if (!path || !csv || !iso)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         if (st == ISR_OK)
             st = isr_time_raster_read(ctx, path, &g, NULL, time_s, &w, &hx, &hy);
@@ -117,6 +125,16 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
             isr_reach_totals(&reach, &zones, &tot[h]);
             isr_reach_store(&reach, &zones, h, hub_cells, hub_pop, own + h * ISR_NLEVELS);
             st = isr_reach_write_csv(ctx, csv, &reach, &zones, &units, g.cell_m * g.cell_m / 1e6);
+            /* the isochrones carry the people within each band: recount them too */
+            if (st == ISR_OK)
+                st = isr_isochrones_build(ctx, &gc, &g, time_s, w.touched, w.ntouched, zones.pop,
+                                          bands, nbands, opt->min_area_km2 * 1e6,
+                                          opt->simplify_m, bp);
+            if (st == ISR_OK) {
+                st = isr_isochrones_write(ctx, &gc, iso, g.wkt, bp, nbands, id,
+                                          OGR_F_GetFieldAsString(f, f_name));
+                isr_band_polys_free(&gc, bp, nbands);
+            }
             for (size_t i = 0; i < w.ntouched; i++)
                 time_s[w.touched[i]] = INFINITY;
             w.ntouched = 0;
@@ -124,6 +142,7 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         }
         free(path);
         free(csv);
+        free(iso);
         OGR_F_Destroy(f);
         if (!opt->quiet)
             isr_progress(ctx, "hubs", (size_t)h, (size_t)nhubs);
@@ -138,7 +157,11 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
             GDALClose(bd);
         st = isr_region_reach_write(ctx, &rr, region);
     }
+    /* the web map shows these tables: rebuild it, so that nothing shows the old units */
+    if (st == ISR_OK)
+        st = isr_webmap_write(ctx, opt->out);
 cleanup:
+    isr_geos_finish(&gc);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(hub_cells[k]);
         free(hub_pop[k]);
@@ -183,6 +206,18 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
                       opt->out, opt->out);
     if (st == ISR_OK)
         st = reach_run(ctx, &eff);
+    /* maps drawn from the old tables would show the old units and people: redraw them */
+    char *sheet = isr_strdup_printf("%s/region/contact_sheet.png", opt->out);
+    if (st == ISR_OK && sheet && isr_file_exists(sheet)) {
+        if (eff.no_maps)
+            isr_log(ctx, ISR_LOG_WARN,
+                    "the maps in '%s' still show the earlier reach tables (--no-maps): redraw "
+                    "them with isoreach map --out '%s'",
+                    opt->out, opt->out);
+        else
+            st = isr_maps_write(ctx, &eff);
+    }
+    free(sheet);
     isr_options_clear(&eff);
     isr_gdal_errors_pop();
     return st;

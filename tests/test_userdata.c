@@ -1,0 +1,306 @@
+/* Criterion suite: a user's own region, edited the ways real data go wrong (issue 10). Every
+ * case works on the second region (tests/region2: GeoPackage + GeoJSON, EPSG:3035, field
+ * names unlike the sample's), copied into a scratch folder and edited with SQL, and checks
+ * what the user sees: the exact message or warning, the exit status, what is (not) written,
+ * and the numbers in the tables.
+ *   - field flags naming no field: one message listing every one, exit 1, nothing written;
+ *   - units with no population: warned with their codes, recorded in run.json, left empty
+ *     (not 0) in reach.csv and units.geojson, totals above them marked;
+ *   - duplicate codes refused; absurd populations refused; overlapping units warned;
+ *   - every level of reach.csv, the matrix and summary.json add up to the same people;
+ *   - `isoreach reach` and `isoreach map` reproduce the run from run.json alone, and `reach`
+ *     with other populations recounts the isochrones too. */
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_support.h"
+
+#define R2 ISR_REGION2_DIR
+
+static void tmp_make(void) { cli_tmp_make("isr-user"); }
+TestSuite(userdata, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
+
+/* The region's field flags, with the boundaries taken from the scratch copy B.gpkg. */
+#define FLAGS_B                                                                                   \
+    "--boundaries %s/b.gpkg --boundaries-layer bezirke --unit-id bezirk_id "                      \
+    "--unit-name bezirk --pref-field region_id --pref-name region --prov-field land_id "          \
+    "--prov-name land --pop-field einwohner --stations " R2 "/bahnhoefe.geojson "                 \
+    "--station-id station_code --station-name station_label --hub-field is_hub --lines " R2       \
+    "/strecken.gpkg --line-name line_label --line-speed vmax_kmh --line-headway takt_min "        \
+    "--line-headway-back takt_rueck --line-minutes fahrzeit --line-stops halte"
+
+/* A scratch copy of the boundaries, edited with `sql` (SQLite, ';'-separated) when given. */
+static void boundaries_copy(const char *sql)
+{
+    cr_assert_eq(cli_sh("cp %s/grenzen.gpkg %s/b.gpkg", R2, cli_tmp), 0);
+    if (sql)
+        cr_assert_eq(cli_sh("ogrinfo -q %s/b.gpkg -sql \"%s\" >/dev/null", cli_tmp, sql), 0, "%s",
+                     cli_output());
+}
+
+/* `isoreach run` on the scratch copy, Bratislava hub, 2000 m, EPSG:3035; exit status. */
+static int run_b(const char *out, const char *extra)
+{
+    return cli_sh("%s run " FLAGS_B " --crs EPSG:3035 --resolution 2000 --hubs bratislava_hlst "
+                  "--no-maps -q --out %s/%s %s",
+                  ISR_CLI, cli_tmp, cli_tmp, out, extra);
+}
+
+static char *slurp_rel(const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, rel);
+    return cli_slurp(p);
+}
+
+/* The CSV row of reach.csv whose level and code are given (a copy; NULL if absent). */
+static char *reach_row(const char *out, const char *level, const char *code)
+{
+    char rel[256], key[128];
+    snprintf(rel, sizeof rel, "%s/hubs/bratislava_hlst/reach.csv", out);
+    char *all = slurp_rel(rel);
+    snprintf(key, sizeof key, "\n%s,%s,", level, code);
+    char *p = strstr(all, key), *row = NULL;
+    if (p) {
+        p++;
+        size_t n = strcspn(p, "\n");
+        row = strndup(p, n);
+    }
+    free(all);
+    return row;
+}
+
+/* Field `k` (0-based) of a CSV row without quoted commas. */
+static double csv_num(const char *row, int k, int *empty)
+{
+    const char *p = row;
+    for (int i = 0; i < k && p; i++) {
+        p = strchr(p, ',');
+        if (p)
+            p++;
+    }
+    cr_assert(p, "row '%s' has no field %d", row, k);
+    *empty = *p == ',' || *p == '\0';
+    return atof(p);
+}
+
+Test(userdata, field_flags_naming_no_field_are_all_reported_at_once)
+{
+    boundaries_copy(NULL);
+    int rc = cli_sh("%s run " FLAGS_B " --pop-field pop_2020 --line-stops calls --crs EPSG:3035 "
+                    "--resolution 2000 --hubs bratislava_hlst --no-maps -q --out %s/o",
+                    ISR_CLI, cli_tmp, cli_tmp);
+    char *e = slurp_rel("stderr.txt");
+    cr_assert_eq(rc, 1, "%s", e);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "isoreach: 2 field flags name no field: boundaries '%s/b.gpkg' layer 'bezirke': no "
+             "field 'pop_2020' (--pop-field) — its fields are: bezirk_id, bezirk, region_id, "
+             "region, land_id, land, einwohner; lines '%s/strecken.gpkg' layer 'strecken': no "
+             "field 'calls' (--line-stops) — its fields are: line_label, vmax_kmh, "
+             "takt_min, takt_rueck, fahrzeit, halte. Give the names as they are in the data (or "
+             "'none' to go without an optional field)\n",
+             cli_tmp, R2);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e %s/o/run.json || test -e %s/o/hubs", cli_tmp, cli_tmp), 1);
+    /* 'none' turns an optional field off on purpose: the run goes ahead */
+    cr_assert_eq(run_b("ok", "--line-headway-back none"), 0, "%s", cli_output());
+}
+
+Test(userdata, unknown_population_is_never_counted_as_zero)
+{
+    boundaries_copy("UPDATE bezirke SET einwohner = NULL WHERE bezirk_id IN ('SK-106', 'AT-107')");
+    cr_assert_eq(run_b("o", ""), 0, "%s", cli_output());
+    /* -q keeps warnings: one line naming both units */
+    char *e = slurp_rel("stderr.txt");
+    cr_assert(strstr(e, "2 units have no population in field 'einwohner' (AT-107, SK-106): they "
+                        "are counted as unknown, not as 0"),
+              "%s", e);
+    free(e);
+    /* run.json lists them */
+    char p[512];
+    snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
+    json_object *run = json_object_from_file(p), *in, *un;
+    cr_assert(json_object_object_get_ex(run, "inputs", &in) &&
+              json_object_object_get_ex(in, "units_without_population", &un));
+    cr_assert_eq(json_object_array_length(un), 2);
+    cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(un, 0)), "AT-107");
+    cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(un, 1)), "SK-106");
+    json_object_put(run);
+    /* Malacky (SK-106) is reached from Bratislava: its people are empty, not 0, and marked */
+    char *row = reach_row("o", "county", "SK-106");
+    cr_assert(row, "Malacky not reached");
+    int empty;
+    csv_num(row, 8, &empty);
+    cr_assert(empty, "population of an unknown unit written as a number: %s", row);
+    cr_assert_eq(csv_num(row, 14, &empty), 1.0, "%s", row);
+    free(row);
+    /* its region SK01 adds the known units only (Bratislava 475,000 + Senec-Pezinok 165,000)
+     * and says one unit is unknown */
+    row = reach_row("o", "prefecture", "SK01");
+    cr_assert_eq(csv_num(row, 8, &empty), 640000.0, "%s", row);
+    cr_assert_eq(csv_num(row, 14, &empty), 1.0, "%s", row);
+    free(row);
+    /* Bratislava itself is known */
+    row = reach_row("o", "county", "SK-101");
+    cr_assert_eq(csv_num(row, 8, &empty), 475000.0, "%s", row);
+    cr_assert_eq(csv_num(row, 14, &empty), 0.0, "%s", row);
+    free(row);
+    /* units.geojson: null population (not 0) for the unknown unit */
+    cr_assert_eq(cli_sh("ogrinfo -ro -q %s/o/region/units.geojson -sql \"SELECT population, "
+                        "pop_unknown FROM units WHERE code = 'SK-106'\" | grep -q 'population "
+                        "(Real) = (null)'",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    /* summary.json counts the unknown units reached */
+    snprintf(p, sizeof p, "%s/o/region/summary.json", cli_tmp);
+    json_object *sum = json_object_from_file(p), *hubs, *h0, *v;
+    cr_assert(json_object_object_get_ex(sum, "hubs", &hubs));
+    h0 = json_object_array_get_idx(hubs, 0);
+    cr_assert(json_object_object_get_ex(h0, "pop_unknown_units_reached", &v));
+    cr_assert_eq(json_object_get_int(v), 1);
+    json_object_put(sum);
+}
+
+Test(userdata, duplicate_codes_are_refused_naming_them)
+{
+    boundaries_copy("UPDATE bezirke SET bezirk_id = 'AT-307' WHERE bezirk_id = 'AT-308'");
+    int rc = run_b("o", "");
+    char *e = slurp_rel("stderr.txt");
+    cr_assert_eq(rc, 1, "%s", e);
+    char want[1024];
+    /* Gänserndorf is feature 7 and Bruck an der Leitha feature 9 of the layer */
+    snprintf(want, sizeof want,
+             "isoreach: boundaries '%s/b.gpkg' layer 'bezirke': 1 code of field 'bezirk_id' is "
+             "used by more than one unit: 'AT-307' (features 7, 9); each unit needs its own "
+             "code (fix the codes, dissolve the parts into one feature, or name another field "
+             "with --unit-id)\n",
+             cli_tmp);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e %s/o", cli_tmp), 1, "the output folder was left behind");
+}
+
+Test(userdata, absurd_population_is_refused)
+{
+    /* a Real column (an Integer one cannot even hold it) */
+    boundaries_copy("ALTER TABLE bezirke ADD COLUMN ew REAL");
+    cr_assert_eq(cli_sh("ogrinfo -q %s/b.gpkg -sql \"UPDATE bezirke SET ew = einwohner\" && "
+                        "ogrinfo -q %s/b.gpkg -sql \"UPDATE bezirke SET ew = 1e308 WHERE "
+                        "bezirk_id = 'SK-101'\"",
+                        cli_tmp, cli_tmp),
+                 0, "%s", cli_output());
+    int rc = run_b("o", "--pop-field ew");
+    char *e = slurp_rel("stderr.txt");
+    cr_assert_eq(rc, 1, "%s", e);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "isoreach: boundaries '%s/b.gpkg' layer 'bezirke': feature 11 ('SK-101') has a "
+             "population of 1e+308 in field 'ew'; it must be a number of people from 0 "
+             "to 10000000000 (leave it empty when unknown)\n",
+             cli_tmp);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e %s/o", cli_tmp), 1, "the output folder was left behind");
+}
+
+Test(userdata, a_unit_inside_another_is_warned_about)
+{
+    /* a second feature with Senec-Pezinok's polygon under another code */
+    boundaries_copy(NULL);
+    cr_assert_eq(cli_sh("ogr2ogr -append %s/b.gpkg %s/grenzen.gpkg -nln bezirke -sql \"SELECT "
+                        "geom, 'SK-999' AS bezirk_id, 'Doppel' AS bezirk, region_id, region, "
+                        "land_id, land, 1000 AS einwohner FROM bezirke WHERE bezirk_id = "
+                        "'SK-107'\"",
+                        cli_tmp, R2),
+                 0, "%s", cli_output());
+    cr_assert_eq(run_b("o", ""), 0, "%s", cli_output());
+    char *e = slurp_rel("stderr.txt");
+    cr_assert(strstr(e, "1 pair of units overlap by more than 0.5 % of the smaller one") &&
+                  strstr(e, "'SK-107' and 'SK-999'") &&
+                  strstr(e, "which lies wholly inside the other"),
+              "%s", e);
+    free(e);
+}
+
+Test(userdata, every_level_adds_up_to_the_same_people)
+{
+    boundaries_copy(NULL);
+    cr_assert_eq(run_b("o", "--budget 90"), 0, "%s", cli_output());
+    char *all = slurp_rel("o/hubs/bratislava_hlst/reach.csv");
+    double sum[3] = {0, 0, 0};
+    static const char *const lv[3] = {"county,", "prefecture,", "province,"};
+    for (char *line = strchr(all, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        int empty;
+        for (int k = 0; k < 3; k++)
+            if (strncmp(line + 1, lv[k], strlen(lv[k])) == 0) {
+                sum[k] += csv_num(line + 1, 9, &empty);
+                if (k == 2) /* a province row has no prefecture code */
+                    cr_assert(strncmp(strchr(strchr(strchr(line + 1, ',') + 1, ',') + 1, ','),
+                                      ",,", 2) == 0,
+                              "province row with a prefecture code: %.80s", line + 1);
+            }
+    }
+    free(all);
+    cr_assert_gt(sum[0], 500000.0);
+    cr_assert_eq(sum[0], sum[1], "counties %.0f, prefectures %.0f", sum[0], sum[1]);
+    cr_assert_eq(sum[0], sum[2], "counties %.0f, provinces %.0f", sum[0], sum[2]);
+    char p[512];
+    snprintf(p, sizeof p, "%s/o/region/summary.json", cli_tmp);
+    json_object *s = json_object_from_file(p), *hubs, *v;
+    cr_assert(json_object_object_get_ex(s, "hubs", &hubs));
+    cr_assert(json_object_object_get_ex(json_object_array_get_idx(hubs, 0), "population_reached",
+                                        &v));
+    cr_assert_eq(json_object_get_double(v), sum[0]);
+    json_object_put(s);
+}
+
+Test(userdata, reach_and_map_reproduce_the_run_from_run_json)
+{
+    boundaries_copy(NULL);
+    cr_assert_eq(run_b("o", ""), 0, "%s", cli_output());
+    char *before = slurp_rel("o/hubs/bratislava_hlst/reach.csv");
+    /* no input or field flag: the run's own, from run.json */
+    cr_assert_eq(cli_sh("%s reach -q --out %s/o", ISR_CLI, cli_tmp), 0, "%s", cli_output());
+    char *after = slurp_rel("o/hubs/bratislava_hlst/reach.csv");
+    cr_assert_str_eq(after, before);
+    free(after);
+    cr_assert_eq(cli_sh("%s map -q --out %s/o", ISR_CLI, cli_tmp), 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("test -s %s/o/hubs/bratislava_hlst/map.png", cli_tmp), 0);
+    /* other populations (every unit doubled): the tables AND the isochrones' people follow */
+    cr_assert_eq(cli_sh("ogrinfo -ro -q %s/o/hubs/bratislava_hlst/isochrones.geojson -sql "
+                        "\"SELECT population FROM isochrones WHERE kind = 'within' AND "
+                        "max_minutes = 60\" | sed -n 's/.*= //p' > %s/pop1",
+                        cli_tmp, cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("cp %s/b.gpkg %s/b2.gpkg && ogrinfo -q %s/b2.gpkg -sql \"UPDATE bezirke "
+                        "SET einwohner = 2 * einwohner\" >/dev/null",
+                        cli_tmp, cli_tmp, cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("%s reach -q --out %s/o --boundaries %s/b2.gpkg", ISR_CLI, cli_tmp,
+                        cli_tmp),
+                 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("ogrinfo -ro -q %s/o/hubs/bratislava_hlst/isochrones.geojson -sql "
+                        "\"SELECT population FROM isochrones WHERE kind = 'within' AND "
+                        "max_minutes = 60\" | sed -n 's/.*= //p' > %s/pop2",
+                        cli_tmp, cli_tmp),
+                 0);
+    char *p1 = slurp_rel("pop1"), *p2 = slurp_rel("pop2");
+    double a = atof(p1), b = atof(p2);
+    cr_assert_gt(a, 100000.0, "%s", p1);
+    cr_assert(fabs(b - 2 * a) <= 2.0, "isochrone population %.0f after doubling %.0f", b, a);
+    free(p1);
+    free(p2);
+    free(before);
+    /* no run.json: refused, not the embedded sample */
+    int rc = cli_sh("%s reach -q --out %s/empty", ISR_CLI, cli_tmp);
+    char *e = slurp_rel("stderr.txt");
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "holds no run.json"), "%s", e);
+    free(e);
+}
