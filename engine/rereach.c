@@ -65,8 +65,8 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
         goto cleanup;
     }
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    if ((st = isr_layer_open(ctx, &lb, "boundaries", opt->boundaries, opt->boundaries_layer,
-                             wkbPolygon)) != ISR_OK ||
+    if ((st = isr_layer_open_enc(ctx, &lb, "boundaries", opt->boundaries, opt->boundaries_layer,
+                                 wkbPolygon, opt->encoding)) != ISR_OK ||
         (st = isr_units_load(ctx, opt, &lb, srs, &units)) != ISR_OK ||
         (st = isr_zones_build(ctx, &g, &units, opt->population, &zones)) != ISR_OK ||
         (st = isr_reach_init(ctx, &reach, &zones)) != ISR_OK)

@@ -35,18 +35,31 @@ void isr_band_color(int k, int n, unsigned char rgb[3])
         rgb[c] = (unsigned char)lround(stops[i][c] * (1 - f) + stops[i + 1][c] * f);
 }
 
-static void xml_text(isr_sb *b, const char *s)
+/* Text for an XML attribute or element: valid UTF-8 (inputs are cleaned when read; this
+ * makes sure), markup characters escaped, tab and line breaks as character references (so
+ * attribute values keep them), and the other control characters, which XML 1.0 forbids
+ * even as references, replaced with U+FFFD. */
+static void xml_text(isr_sb *b, const char *text)
 {
-    for (; *s; s++) {
+    char *clean = isr_utf8_clean(text, strlen(text), NULL);
+    for (const char *s = clean ? clean : ""; *s; s++) {
         switch (*s) {
         case '&': isr_sb_printf(b, "&amp;"); break;
         case '<': isr_sb_printf(b, "&lt;"); break;
         case '>': isr_sb_printf(b, "&gt;"); break;
         case '"': isr_sb_printf(b, "&quot;"); break;
         case '\'': isr_sb_printf(b, "&apos;"); break;
-        default: isr_sb_printf(b, "%c", *s);
+        case '\t':
+        case '\n':
+        case '\r': isr_sb_printf(b, "&#%d;", *s); break;
+        default:
+            if ((unsigned char)*s < 0x20)
+                isr_sb_printf(b, "\xEF\xBF\xBD");
+            else
+                isr_sb_printf(b, "%c", *s);
         }
     }
+    free(clean);
 }
 
 static void option(isr_sb *b, const char *name, const char *value)
