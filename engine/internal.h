@@ -390,6 +390,8 @@ typedef struct isr_style_inputs {
     int nbands;
     int nhubs;
     const char *const *hub_ids, *const *hub_names;
+    /* the stations' id and name fields, as in OUT/region/rail_stations.geojson */
+    const char *station_id_field, *station_name_field;
 } isr_style_inputs;
 
 /* The band colour k of n (dark blue fast → pale yellow slow), shared by every output. */

@@ -539,7 +539,9 @@ static isr_status write_styles(job *jb, const char *region_dir, const char *wkt)
             ids[h] = isr_rail_station_id(jb->net, jb->hubs[h]);
             names[h] = isr_rail_station_name(jb->net, jb->hubs[h]);
         }
-        isr_style_inputs in = {jb->opt->out, wkt, jb->bands, jb->nbands, jb->nhubs, ids, names};
+        isr_style_inputs in = {jb->opt->out, wkt,   jb->bands,
+                               jb->nbands,   jb->nhubs, ids, names,
+                               jb->opt->station_id_field, jb->opt->station_name_field};
         st = isr_styles_write(jb->ctx, &in);
     }
     free(lines);
