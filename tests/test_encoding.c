@@ -104,11 +104,18 @@ Test(encoding, gbk_with_flag_or_cpg_reads_chinese)
  * GeoJSON (no encoding to declare), maps on */
 Test(encoding, bad_bytes_and_markup_keep_outputs_well_formed)
 {
+    char py[512];
+    snprintf(py, sizeof py, "%s/mk.py", cli_tmp);
+    FILE *f = fopen(py, "w");
+    cr_assert(f);
+    /* in the JSON text: \" quotes, \u0001 and \t escapes; the two raw bytes around them */
+    fputs("b = open('st.geojson', 'rb').read()\n"
+          "name = bytes([255, 254]) + rb'A<b>&\\\"q\\\" ]]> ' + b\"'x' \" + rb'\\u0001 \\t end'\n"
+          "open('bad.geojson', 'wb').write(b.replace('上海虹桥'.encode(), name, 1))\n",
+          f);
+    fclose(f);
     cr_assert_eq(cli_sh("cd '%s' && ogr2ogr -f GeoJSON st.geojson %s/yrd_rail_stations.shp && "
-                        "/usr/bin/python3 -c \"import sys; b = open('st.geojson', 'rb').read(); "
-                        "open('bad.geojson', 'wb').write(b.replace('上海虹桥'.encode(), "
-                        "bytes([255, 254]) + br'A<b>&\\\\\\\"q\\\\\\\" ]]> \\'x\\' \\\\u0001 "
-                        "\\\\t end', 1))\"",
+                        "/usr/bin/python3 mk.py",
                         cli_tmp, S),
                  0);
     cr_assert_eq(cli_sh("%s run -q --stations '%s/bad.geojson' --hubs shanghai_hongqiao "
@@ -118,7 +125,7 @@ Test(encoding, bad_bytes_and_markup_keep_outputs_well_formed)
     char *err = file("../stderr.txt");
     char want[1024];
     snprintf(want, sizeof want,
-             "isoreach: warning: stations '%s/bad.geojson' layer 'st': 1 text value is not "
+             "isoreach: warning: stations '%s/bad.geojson' layer 'yrd_rail_stations': 1 text value is not "
              "valid UTF-8 (first: field 'name', feature 0); the bad bytes were replaced with "
              "U+FFFD. Declare the source's encoding: convert it to UTF-8, e.g. with ogr2ogr\n",
              cli_tmp);
