@@ -84,9 +84,9 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
     long long fid = (long long)OGR_F_GetFID(f);
     char fidbuf[32];
     snprintf(fidbuf, sizeof fidbuf, "%lld", fid);
-    /* copies, not OGR's strings: see isr_field_str() */
+    /* copies, not OGR's strings, in valid UTF-8: see isr_layer_str() */
     a->code[0] = uf->code[0] >= 0 && OGR_F_IsFieldSetAndNotNull(f, uf->code[0])
-                     ? isr_field_str(f, uf->code[0])
+                     ? isr_layer_str(l, f, uf->code[0])
                      : strdup(fidbuf);
     if (!a->code[0])
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -95,14 +95,14 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
     for (int k = 0; k < ISR_NLEVELS; k++) {
         char derived[8] = "";
         if (k > 0 && uf->code[k] >= 0) {
-            a->code[k] = isr_field_str(f, uf->code[k]);
+            a->code[k] = isr_layer_str(l, f, uf->code[k]);
         } else if (k > 0) {
             if (gb)
                 snprintf(derived, sizeof derived, "%.*s%s", k == ISR_PREFECTURE ? 4 : 2, code,
                          k == ISR_PREFECTURE ? "00" : "0000");
             a->code[k] = strdup(derived);
         }
-        a->name[k] = isr_field_str(f, uf->name[k]);
+        a->name[k] = isr_layer_str(l, f, uf->name[k]);
         if (!a->code[k] || !a->name[k])
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }

@@ -29,6 +29,8 @@ struct isr_ctx {
     void *prog_user;
     mtx_t lock;
     atomic_int cancel;
+    char **warnings; /* every warning logged, for run.json */
+    int nwarnings;
 };
 
 isr_ctx *isr_ctx_new(void)
@@ -50,6 +52,9 @@ void isr_ctx_free(isr_ctx *ctx)
 {
     if (!ctx)
         return;
+    for (int i = 0; i < ctx->nwarnings; i++)
+        free(ctx->warnings[i]);
+    free(ctx->warnings);
     mtx_destroy(&ctx->lock);
     free(ctx);
 }
@@ -122,7 +127,8 @@ isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...)
 
 void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...)
 {
-    if (!ctx->log_fn || level < ctx->log_min)
+    int keep = level >= ISR_LOG_WARN;
+    if (!keep && (!ctx->log_fn || level < ctx->log_min))
         return;
     char buf[2048];
     va_list ap;
@@ -130,9 +136,21 @@ void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     mtx_lock(&ctx->lock);
-    ctx->log_fn(ctx->log_user, level, buf);
+    if (keep && ctx->nwarnings < 1000) {
+        char **w = realloc(ctx->warnings, (size_t)(ctx->nwarnings + 1) * sizeof *w);
+        if (w && (w[ctx->nwarnings] = strdup(buf)) != NULL)
+            ctx->nwarnings++;
+        if (w)
+            ctx->warnings = w;
+    }
+    if (ctx->log_fn && level >= ctx->log_min)
+        ctx->log_fn(ctx->log_user, level, buf);
     mtx_unlock(&ctx->lock);
 }
+
+int isr_ctx_nwarnings(isr_ctx *ctx) { return ctx->nwarnings; }
+
+const char *isr_ctx_warning(isr_ctx *ctx, int i) { return ctx->warnings[i]; }
 
 void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total)
 {

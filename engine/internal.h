@@ -34,6 +34,9 @@ isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINT
 /* Like isr_fail, with GDAL's last error message appended when there is one. */
 isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);
 void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...) ISR_PRINTF(3, 4);
+/* The warnings logged so far (kept even when not shown), for run.json; borrowed strings. */
+int isr_ctx_nwarnings(isr_ctx *ctx);
+const char *isr_ctx_warning(isr_ctx *ctx, int i);
 void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
 int isr_cancelled(const isr_ctx *ctx);
 /* Clears the error message and cancel flag at the start of a public call. */
@@ -212,10 +215,19 @@ isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_
 
 /* ---- vector_io.c ---------------------------------------------------------------------- */
 
+/* Text read from a layer that was not valid UTF-8: counted, warned about on closing. */
+typedef struct isr_layer_text {
+    isr_ctx *ctx;
+    int nbad;        /* strings with bytes replaced by U+FFFD */
+    long long fid;   /* the first such feature */
+    char *field;     /* and its field */
+} isr_layer_text;
+
 typedef struct isr_layer {
     GDALDatasetH ds;
     OGRLayerH lyr;
     char *what; /* "stations 'path' layer 'name'", for messages */
+    isr_layer_text *text;
 } isr_layer;
 
 /* Opens `path` (a file or an http(s) URL) and the named layer (NULL: the first). `role`
@@ -224,12 +236,28 @@ typedef struct isr_layer {
  * `want` (wkbPoint, wkbLineString, wkbPolygon; multi-types accepted). */
 isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
                           const char *layer, OGRwkbGeometryType want);
+/* The same, reading a shapefile's text in `encoding` (GDAL's ENCODING open option, e.g.
+ * "GBK"; NULL or "": as the .cpg / LDID say). */
+isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
+                              const char *layer, OGRwkbGeometryType want, const char *encoding);
+/* Opens a vector source (path or http(s) URL) read-only with `encoding` as above; NULL on
+ * failure (GDAL's error is set). */
+GDALDatasetH isr_vector_open(const char *path, const char *encoding);
+/* Closes; when text read with isr_layer_str() was not valid UTF-8, warns (on the context
+ * the layer was opened with) naming the count, the first field and feature and the fix. */
 void isr_layer_close(isr_layer *l);
+/* Field `i` of a feature as valid UTF-8 in new memory (free()), like isr_field_str(), and
+ * counts a string whose bad bytes were replaced with U+FFFD on the layer. */
+char *isr_layer_str(const isr_layer *l, OGRFeatureH f, int i);
+/* A copy of s[0..len) with every byte that is not part of a valid UTF-8 sequence (and every
+ * NUL) replaced by U+FFFD; *nbad (may be NULL) receives their count. NULL when out of memory. */
+char *isr_utf8_clean(const char *s, size_t len, int *nbad);
 /* The layer's next feature, or NULL at its end. A read error (a truncated or damaged file,
  * where OGR just stops) sets *st to a failure naming the layer and GDAL's reason. */
 OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st);
-/* Field `i` of a feature as a string in new memory (free()): "" when i < 0 or the field is
- * unset or null; NULL only when out of memory. Use it for every string kept while another
+/* Field `i` of a feature as a string in new memory (free()), always valid UTF-8 (bad bytes
+ * replaced with U+FFFD): "" when i < 0 or the field is unset or null; NULL only when out of
+ * memory. Use it for every string kept while another
  * field is read: for a field that is not a string (an Integer id, a date), the string of
  * OGR_F_GetFieldAsString() is freed by the next call of it on the same feature. */
 char *isr_field_str(OGRFeatureH f, int i);
@@ -398,6 +426,8 @@ typedef struct isr_style_inputs {
     int nbands;
     int nhubs;
     const char *const *hub_ids, *const *hub_names;
+    /* the stations' id and name fields, as in OUT/region/rail_stations.geojson */
+    const char *station_id_field, *station_name_field;
 } isr_style_inputs;
 
 /* The band colour k of n (dark blue fast → pale yellow slow), shared by every output. */
@@ -406,8 +436,10 @@ void isr_band_color(int k, int n, unsigned char rgb[3]);
  * OUT/isoreach.qgs (relative paths) that opens them all. */
 isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in);
 
-/* Copies one layer of an OGR source to RFC 7946 GeoJSON (EPSG:4326) at `dst`. */
-isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, const char *dst);
+/* Copies one layer of an OGR source to RFC 7946 GeoJSON (EPSG:4326) at `dst`, reading a
+ * shapefile's text in `encoding` (NULL: as declared); bytes still not UTF-8 become U+FFFD. */
+isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
+                             const char *encoding, const char *dst);
 
 /* ---- geojson_out.c -------------------------------------------------------------------- */
 

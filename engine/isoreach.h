@@ -100,6 +100,7 @@ typedef struct isr_options {
     const char *boundaries_layer; /* layer names; NULL: the source's first layer */
     const char *stations_layer;
     const char *lines_layer;
+    const char *encoding;         /* shapefile text encoding (e.g. "GBK"); NULL: .cpg/LDID */
     const char *friction;         /* optional raster: seconds per metre, nodata = barrier */
 
     /* Field names. */

@@ -279,7 +279,8 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const char *p
                              OGRSpatialReferenceH srs, isr_map_base *b)
 {
     isr_layer l;
-    isr_status st = isr_layer_open(ctx, &l, "lines", path, opt->lines_layer, wkbLineString);
+    isr_status st =
+        isr_layer_open_enc(ctx, &l, "lines", path, opt->lines_layer, wkbLineString, opt->encoding);
     if (st != ISR_OK)
         return st;
     OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, &l, srs);
@@ -315,7 +316,8 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const char
                                 OGRSpatialReferenceH srs, isr_map_base *b)
 {
     isr_layer l;
-    isr_status st = isr_layer_open(ctx, &l, "stations", path, opt->stations_layer, wkbPoint);
+    isr_status st = isr_layer_open_enc(ctx, &l, "stations", path, opt->stations_layer, wkbPoint,
+                                       opt->encoding);
     if (st != ISR_OK)
         return st;
     int f_id, f_name;
@@ -351,10 +353,10 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const char
             } else {
                 s->x = x;
                 s->y = y;
-                s->id = strdup(OGR_F_GetFieldAsString(f, f_id));
-                s->name = strdup(OGR_F_GetFieldAsString(f, f_name));
+                s->id = isr_field_str(f, f_id); /* valid UTF-8, as the network's */
+                s->name = isr_field_str(f, f_name);
                 s->name_en = f_en >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_en)
-                                 ? strdup(OGR_F_GetFieldAsString(f, f_en))
+                                 ? isr_field_str(f, f_en)
                                  : NULL;
                 s->main = f_hub >= 0 && OGR_F_GetFieldAsDouble(f, f_hub) != 0;
                 if (!s->id || !s->name ||

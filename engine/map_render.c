@@ -40,17 +40,25 @@ static cairo_status_t svg_collect(void *closure, const unsigned char *data, unsi
     return CAIRO_STATUS_SUCCESS;
 }
 
-static void xml_escaped(FILE *f, const char *s)
+/* Element text: valid UTF-8, markup escaped, and the control characters XML 1.0 forbids
+ * (all below 0x20 but tab and line breaks, not even as references) as U+FFFD. */
+static void xml_escaped(FILE *f, const char *text)
 {
-    for (; s && *s; s++) {
+    char *clean = text ? isr_utf8_clean(text, strlen(text), NULL) : NULL;
+    for (const char *s = clean ? clean : ""; *s; s++) {
         switch (*s) {
         case '&': fputs("&amp;", f); break;
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
         case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
+                fputs("\xEF\xBF\xBD", f);
+            else
+                fputc(*s, f);
         }
     }
+    free(clean);
 }
 
 /* cairo names some elements with a process-wide counter ("surface891", "image971"), so the

@@ -50,8 +50,8 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
     while (st == ISR_OK && (f = isr_layer_next(ctx, l, &st)) != NULL) {
         long long fid = (long long)OGR_F_GetFID(f);
         /* copies: an Integer id's string is freed when the name is read (isr_field_str) */
-        char *id = isr_field_str(f, f_id);
-        char *name = f_name >= 0 ? isr_field_str(f, f_name) : NULL;
+        char *id = isr_layer_str(l, f, f_id);
+        char *name = f_name >= 0 ? isr_layer_str(l, f, f_name) : NULL;
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         double x = 0, y = 0, z = 0;
         if (!id || (f_name >= 0 && !name))
@@ -295,12 +295,12 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
         char fidbuf[32];
         snprintf(fidbuf, sizeof fidbuf, "%lld", fid);
         /* copies: OGR frees the string of a non-string field at the next read (isr_field_str) */
-        char *sid = f_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_id) ? isr_field_str(f, f_id)
+        char *sid = f_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_id) ? isr_layer_str(l, f, f_id)
                     : f_name >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_name)
                         ? isr_field_str(f, f_name)
                         : strdup(fidbuf);
-        char *sname = f_name >= 0 ? isr_field_str(f, f_name) : NULL;
-        char *minutes = isr_field_str(f, f_min), *calls = isr_field_str(f, f_stops);
+        char *sname = f_name >= 0 ? isr_layer_str(l, f, f_name) : NULL;
+        char *minutes = isr_layer_str(l, f, f_min), *calls = isr_layer_str(l, f, f_stops);
         const char *id = sid ? sid : fidbuf, *name = sname ? sname : id;
         double speed = OGR_F_GetFieldAsDouble(f, f_speed);
         double headway = OGR_F_GetFieldAsDouble(f, f_headway);
@@ -399,10 +399,10 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
     isr_status st;
     if (!net)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    if ((st = isr_layer_open(ctx, &ls, "stations", opt->stations, opt->stations_layer,
-                             wkbPoint)) != ISR_OK ||
-        (st = isr_layer_open(ctx, &ll, "lines", opt->lines, opt->lines_layer, wkbLineString)) !=
-            ISR_OK ||
+    if ((st = isr_layer_open_enc(ctx, &ls, "stations", opt->stations, opt->stations_layer,
+                                 wkbPoint, opt->encoding)) != ISR_OK ||
+        (st = isr_layer_open_enc(ctx, &ll, "lines", opt->lines, opt->lines_layer, wkbLineString,
+                                 opt->encoding)) != ISR_OK ||
         (st = load_stations(ctx, opt, &ls, srs, net)) != ISR_OK)
         goto cleanup;
     on_line = calloc((size_t)isr_rail_net_nstations(net), sizeof *on_line);

@@ -137,6 +137,7 @@ static const flag flags[] = {
     STR("--lines", lines),
     STR("--lines-layer", lines_layer),
     STR("--friction", friction),
+    STR("--encoding", encoding),
     STR("--station-id", station_id_field),
     STR("--station-name", station_name_field),
     STR("--hub-field", hub_field),
@@ -442,6 +443,9 @@ const char *isr_options_help(void)
            "  --lines PATH            rail lines, linestrings (default: shapefiles/yrd_rail_lines.shp)\n"
            "  --boundaries-layer, --stations-layer, --lines-layer NAME\n"
            "                          layer to read (default: the first)\n"
+           "  --encoding NAME         text encoding of shapefile inputs, e.g. GBK, CP936, BIG5\n"
+           "                          (default: the .cpg file or the DBF's LDID); text that is\n"
+           "                          still not UTF-8 is replaced with U+FFFD and warned about\n"
            "  --friction RASTER       local travel cost in seconds per metre; nodata = barrier\n"
            "                          (default: none, uniform --egress-speed and --detour)\n"
            "  --population RASTER     people per cell (default: the boundaries' --pop-field\n"

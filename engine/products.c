@@ -270,14 +270,34 @@ static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, cons
     return isr_geojson_close(ctx, &w, st);
 }
 
-isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, const char *dst)
+/* GDAL's GeoJSON writer copies bytes that are not UTF-8 as they are: replace them in the
+ * file in memory (JSON's syntax is ASCII, so they can only be inside strings). */
+static isr_status utf8_fix_vsimem(isr_ctx *ctx, const char *tmp, const char *dst)
 {
-    char *open_path = strncmp(src, "http://", 7) == 0 || strncmp(src, "https://", 8) == 0
-                          ? isr_strdup_printf("/vsicurl/%s", src)
-                          : NULL;
+    vsi_l_offset len = 0;
+    GByte *buf = VSIGetMemFileBuffer(tmp, &len, FALSE);
+    int bad = 0;
+    char *clean = buf ? isr_utf8_clean((const char *)buf, (size_t)len, &bad) : NULL;
+    isr_status st = ISR_OK;
+    if (!clean)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", dst);
+    else if (bad) {
+        VSILFILE *fp = VSIFOpenL(tmp, "wb");
+        size_t n = strlen(clean);
+        if (!fp || VSIFWriteL(clean, 1, n, fp) != n)
+            st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", dst);
+        if (fp)
+            VSIFCloseL(fp);
+    }
+    free(clean);
+    return st;
+}
+
+isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
+                             const char *encoding, const char *dst)
+{
     char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", dst); /* see write_units */
-    GDALDatasetH in = GDALOpenEx(open_path ? open_path : src, GDAL_OF_VECTOR | GDAL_OF_READONLY,
-                                 NULL, NULL, NULL);
+    GDALDatasetH in = isr_vector_open(src, encoding);
     char *argv[] = {"-f", "GeoJSON", "-lco", "RFC7946=YES", "-lco", "COORDINATE_PRECISION=6",
                     "-lco", "WRITE_NAME=NO", "-t_srs", "EPSG:4326", (char *)layer, NULL};
     if (!layer)
@@ -290,13 +310,14 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, c
     if (out)
         GDALClose(out);
     if (st == ISR_OK)
+        st = utf8_fix_vsimem(ctx, tmp, dst);
+    if (st == ISR_OK)
         st = isr_commit_vsimem(ctx, tmp, dst);
     if (tmp)
         VSIUnlink(tmp);
     GDALVectorTranslateOptionsFree(o);
     if (in)
         GDALClose(in);
-    free(open_path);
     free(tmp);
     return st;
 }

@@ -71,8 +71,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     }
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     const isr_layer *layers[ISR_NLAYERS] = {&lb, NULL, NULL};
-    if ((st = isr_layer_open(ctx, &lb, "boundaries", opt->boundaries, opt->boundaries_layer,
-                             wkbPolygon)) != ISR_OK ||
+    if ((st = isr_layer_open_enc(ctx, &lb, "boundaries", opt->boundaries, opt->boundaries_layer,
+                                 wkbPolygon, opt->encoding)) != ISR_OK ||
         (st = isr_fields_check(ctx, opt, layers)) != ISR_OK ||
         (st = isr_units_load(ctx, opt, &lb, srs, &units)) != ISR_OK ||
         (st = isr_zones_build(ctx, &g, &units, opt->population, &zones)) != ISR_OK ||

@@ -530,15 +530,19 @@ static isr_status write_styles(job *jb, const char *region_dir, const char *wkt)
     if (!lines || !stations || !ids || !names)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
-        st = isr_vector_export(jb->ctx, jb->opt->lines, jb->opt->lines_layer, lines);
+        st = isr_vector_export(jb->ctx, jb->opt->lines, jb->opt->lines_layer,
+                               jb->opt->encoding, lines);
     if (st == ISR_OK)
-        st = isr_vector_export(jb->ctx, jb->opt->stations, jb->opt->stations_layer, stations);
+        st = isr_vector_export(jb->ctx, jb->opt->stations, jb->opt->stations_layer,
+                               jb->opt->encoding, stations);
     if (st == ISR_OK) {
         for (int h = 0; h < jb->nhubs; h++) {
             ids[h] = isr_rail_station_id(jb->net, jb->hubs[h]);
             names[h] = isr_rail_station_name(jb->net, jb->hubs[h]);
         }
-        isr_style_inputs in = {jb->opt->out, wkt, jb->bands, jb->nbands, jb->nhubs, ids, names};
+        isr_style_inputs in = {jb->opt->out, wkt,   jb->bands,
+                               jb->nbands,   jb->nhubs, ids, names,
+                               jb->opt->station_id_field, jb->opt->station_name_field};
         st = isr_styles_write(jb->ctx, &in);
     }
     free(lines);
@@ -630,6 +634,10 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
     json_object_object_add(tm, "products_s", isr_json_num(timing[2], 3));
     json_object_object_add(tm, "total_s", isr_json_num(timing[3], 3));
     json_object_object_add(root, "timings", tm);
+    json_object *warn = json_object_new_array();
+    for (int i = 0; i < isr_ctx_nwarnings(jb->ctx); i++)
+        json_object_array_add(warn, json_object_new_string(isr_ctx_warning(jb->ctx, i)));
+    json_object_object_add(root, "warnings", warn);
 
     isr_status st = ISR_OK;
     char *path = isr_strdup_printf("%s/run.json", out_dir);
@@ -767,17 +775,17 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     if (!opt->quiet)
         isr_progress(ctx, "loading", 0, 4);
     double ext[4];
-    if ((st = isr_layer_open(ctx, &lb, "boundaries", opt->boundaries, opt->boundaries_layer,
-                             wkbPolygon)) != ISR_OK ||
+    if ((st = isr_layer_open_enc(ctx, &lb, "boundaries", opt->boundaries, opt->boundaries_layer,
+                                 wkbPolygon, opt->encoding)) != ISR_OK ||
         (st = isr_layer_extent_wgs84(ctx, &lb, ext)) != ISR_OK)
         goto cleanup;
     {
         /* every field flag against its layer, all problems in one message, before loading */
         isr_layer ls = {0}, ll = {0};
-        if ((st = isr_layer_open(ctx, &ls, "stations", opt->stations, opt->stations_layer,
-                                 wkbPoint)) == ISR_OK &&
-            (st = isr_layer_open(ctx, &ll, "lines", opt->lines, opt->lines_layer,
-                                 wkbLineString)) == ISR_OK) {
+        if ((st = isr_layer_open_enc(ctx, &ls, "stations", opt->stations, opt->stations_layer,
+                                     wkbPoint, opt->encoding)) == ISR_OK &&
+            (st = isr_layer_open_enc(ctx, &ll, "lines", opt->lines, opt->lines_layer,
+                                     wkbLineString, opt->encoding)) == ISR_OK) {
             const isr_layer *layers[ISR_NLAYERS] = {&lb, &ls, &ll};
             st = isr_fields_check(ctx, opt, layers);
         }

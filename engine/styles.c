@@ -13,6 +13,7 @@
  */
 #include "internal.h"
 
+#include <cpl_conv.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,18 +36,31 @@ void isr_band_color(int k, int n, unsigned char rgb[3])
         rgb[c] = (unsigned char)lround(stops[i][c] * (1 - f) + stops[i + 1][c] * f);
 }
 
-static void xml_text(isr_sb *b, const char *s)
+/* Text for an XML attribute or element: valid UTF-8 (inputs are cleaned when read; this
+ * makes sure), markup characters escaped, tab and line breaks as character references (so
+ * attribute values keep them), and the other control characters, which XML 1.0 forbids
+ * even as references, replaced with U+FFFD. */
+static void xml_text(isr_sb *b, const char *text)
 {
-    for (; *s; s++) {
+    char *clean = isr_utf8_clean(text, strlen(text), NULL);
+    for (const char *s = clean ? clean : ""; *s; s++) {
         switch (*s) {
         case '&': isr_sb_printf(b, "&amp;"); break;
         case '<': isr_sb_printf(b, "&lt;"); break;
         case '>': isr_sb_printf(b, "&gt;"); break;
         case '"': isr_sb_printf(b, "&quot;"); break;
         case '\'': isr_sb_printf(b, "&apos;"); break;
-        default: isr_sb_printf(b, "%c", *s);
+        case '\t':
+        case '\n':
+        case '\r': isr_sb_printf(b, "&#%d;", *s); break;
+        default:
+            if ((unsigned char)*s < 0x20)
+                isr_sb_printf(b, "\xEF\xBF\xBD");
+            else
+                isr_sb_printf(b, "%c", *s);
         }
     }
+    free(clean);
 }
 
 static void option(isr_sb *b, const char *name, const char *value)
@@ -223,22 +237,80 @@ static void style_single(isr_sb *b, const char *kind, const char *color, const c
     isr_sb_printf(b, "</symbols></renderer-v2>");
 }
 
-/* Stations: dots, hubs labelled with their name. */
-static void style_stations(isr_sb *b, const char *hub_field, const char *name_field)
+/* A field name inside a QGIS expression: "name", with " doubled. */
+static void expr_field(isr_sb *b, const char *field)
+{
+    isr_sb_printf(b, "\"");
+    for (const char *s = field; *s; s++)
+        isr_sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+    isr_sb_printf(b, "\"");
+}
+
+/* Stations: dots; the run's hubs (by station id, whatever the source calls its fields)
+ * labelled with the station-name field the run used. */
+static void style_stations(isr_sb *b, const isr_style_inputs *in)
 {
     style_single(b, "marker", "255,255,255,255", "40,40,40,255", 2.0);
+    isr_sb expr = {0};
+    expr_field(&expr, in->station_id_field);
+    isr_sb_printf(&expr, " IN (");
+    for (int h = 0; h < in->nhubs; h++) {
+        isr_sb_printf(&expr, "%s'", h ? ", " : "");
+        for (const char *s = in->hub_ids[h]; *s; s++)
+            isr_sb_printf(&expr, *s == '\'' ? "''" : "%c", *s);
+        isr_sb_printf(&expr, "'");
+    }
+    isr_sb_printf(&expr, ")");
+    char *filter = isr_sb_take(&expr);
     isr_sb_printf(b, "<labeling type=\"rule-based\"><rules key=\"{isr-labels}\">"
-                     "<rule key=\"{isr-hub-labels}\" description=\"hubs\" "
-                     "filter=\"&quot;%s&quot; = 1\"><settings calloutType=\"simple\">"
-                     "<text-style fieldName=\"%s\" isExpression=\"0\" fontFamily=\"Noto Sans CJK SC\" "
+                     "<rule key=\"{isr-hub-labels}\" description=\"hubs\" filter=\"");
+    xml_text(b, filter ? filter : "");
+    isr_sb_printf(b, "\"><settings calloutType=\"simple\"><text-style fieldName=\"");
+    xml_text(b, in->station_name_field);
+    isr_sb_printf(b, "\" isExpression=\"0\" fontFamily=\"Noto Sans CJK SC\" "
                      "fontSize=\"9\" fontSizeUnit=\"Point\" textColor=\"20,20,20,255\" "
                      "fontWeight=\"75\" textOpacity=\"1\"><text-buffer bufferDraw=\"1\" "
                      "bufferSize=\"1\" bufferSizeUnits=\"MM\" bufferColor=\"255,255,255,255\" "
                      "bufferOpacity=\"1\"/></text-style><placement placement=\"6\" dist=\"1\" "
                      "distUnits=\"MM\"/><rendering drawLabels=\"1\" obstacle=\"1\" "
-                     "scaleVisibility=\"0\"/></settings></rule></rules></labeling>",
-                  hub_field, name_field);
+                     "scaleVisibility=\"0\"/></settings></rule></rules></labeling>");
+    free(filter);
 }
+
+/* A CRS as QGIS writes it: WKT (what QGIS reads first when there is no srsid), PROJ
+ * string, authority id and name. QGIS 3.22 leaves a layer or project without one with an
+ * invalid CRS, so every layer gets one. */
+static void spatialrefsys(isr_sb *b, const char *wkt)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(wkt);
+    char *proj4 = NULL;
+    const char *auth = srs ? OSRGetAuthorityName(srs, NULL) : NULL;
+    const char *code = srs ? OSRGetAuthorityCode(srs, NULL) : NULL;
+    const char *name = srs ? OSRGetName(srs) : NULL;
+    if (srs)
+        OSRExportToProj4(srs, &proj4);
+    isr_sb_printf(b, "<spatialrefsys nativeFormat=\"Wkt\"><wkt>");
+    xml_text(b, wkt);
+    isr_sb_printf(b, "</wkt><proj4>");
+    xml_text(b, proj4 ? proj4 : "");
+    isr_sb_printf(b, "</proj4><srsid>0</srsid><srid>%s</srid><authid>",
+                  auth && code && strcmp(auth, "EPSG") == 0 ? code : "0");
+    if (auth && code)
+        isr_sb_printf(b, "%s:%s", auth, code);
+    isr_sb_printf(b, "</authid><description>");
+    xml_text(b, name ? name : "");
+    isr_sb_printf(b, "</description><projectionacronym></projectionacronym>"
+                     "<ellipsoidacronym></ellipsoidacronym><geographicflag>%s</geographicflag>"
+                     "</spatialrefsys>",
+                  srs && OSRIsGeographic(srs) ? "true" : "false");
+    CPLFree(proj4);
+    OSRDestroySpatialReference(srs);
+}
+
+static const char *wgs84_wkt =
+    "GEOGCRS[\"WGS 84\",DATUM[\"World Geodetic System 1984\","
+    "ELLIPSOID[\"WGS 84\",6378137,298.257223563]],CS[ellipsoidal,2],AXIS[\"latitude\",north],"
+    "AXIS[\"longitude\",east],UNIT[\"degree\",0.0174532925199433],ID[\"EPSG\",4326]]";
 
 /* ---- files ----------------------------------------------------------------------------- */
 
@@ -278,7 +350,7 @@ static void renderer(isr_sb *b, layer_kind k, const isr_style_inputs *in)
     case L_COUNTIES: style_single(b, "fill", "none", "150,150,150,255", 0.15); break;
     case L_PROVINCES: style_single(b, "fill", "none", "40,40,40,255", 0.7); break;
     case L_LINES: style_single(b, "line", "200,30,45,255", "", 0.6); break;
-    case L_STATIONS: style_stations(b, "hub", "name"); break;
+    case L_STATIONS: style_stations(b, in); break;
     }
 }
 
@@ -323,17 +395,10 @@ static void maplayer(isr_sb *b, const qlayer *l, int n, const isr_style_inputs *
     isr_sb_printf(b, "</datasource><layername>");
     xml_text(b, l->name);
     isr_sb_printf(b, "</layername><provider>%s</provider>", raster ? "gdal" : "ogr");
-    if (raster || l->kind == L_BANDS || l->kind == L_UNITS || l->kind == L_COUNTIES ||
-        l->kind == L_PROVINCES) {
-        isr_sb_printf(b, "<srs><spatialrefsys><wkt>");
-        xml_text(b, raster ? in->wkt : "GEOGCRS[\"WGS 84\",DATUM[\"World Geodetic System 1984\","
-                                       "ELLIPSOID[\"WGS 84\",6378137,298.257223563]],"
-                                       "CS[ellipsoidal,2],AXIS[\"latitude\",north],"
-                                       "AXIS[\"longitude\",east],UNIT[\"degree\",0.0174532925199433],"
-                                       "ID[\"EPSG\",4326]]");
-        isr_sb_printf(b, "</wkt>%s</spatialrefsys></srs>",
-                      raster ? "" : "<authid>EPSG:4326</authid>");
-    }
+    /* rasters are in the analysis CRS; every vector output is GeoJSON in EPSG:4326 */
+    isr_sb_printf(b, "<srs>");
+    spatialrefsys(b, raster ? in->wkt : wgs84_wkt);
+    isr_sb_printf(b, "</srs>");
     renderer(b, l->kind, in);
     isr_sb_printf(b, "</maplayer>");
 }
@@ -406,10 +471,10 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
     isr_sb b = {0};
     isr_sb_printf(&b, QGIS_HEADER "<qgis projectname=\"isoreach\" version=\"" QGIS_VERSION "\">"
                                   "<title>isoreach: %g-minute commuting circles</title>"
-                                  "<projectCrs><spatialrefsys><wkt>",
+                                  "<projectCrs>",
                   in->bands[in->nbands - 1]);
-    xml_text(&b, in->wkt);
-    isr_sb_printf(&b, "</wkt></spatialrefsys></projectCrs><layer-tree-group>");
+    spatialrefsys(&b, in->wkt);
+    isr_sb_printf(&b, "</projectCrs><layer-tree-group>");
     for (int i = 0; i < first_hub; i++)
         tree_layer(&b, &ls[i], i);
     isr_sb_printf(&b, "<layer-tree-group name=\"Hubs\" checked=\"Qt::Checked\" expanded=\"1\">");
@@ -428,8 +493,18 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
     isr_sb_printf(&b, "</layer-tree-group></layer-tree-group><projectlayers>");
     for (int i = 0; i < nl; i++)
         maplayer(&b, &ls[i], i, in);
+    /* without ProjectionsEnabled QGIS 3.22 ignores <projectCrs> and the project has none */
     isr_sb_printf(&b, "</projectlayers><properties><Paths><Absolute type=\"bool\">false"
-                      "</Absolute></Paths></properties></qgis>\n");
+                      "</Absolute></Paths><SpatialRefSys><ProjectionsEnabled type=\"int\">1"
+                      "</ProjectionsEnabled><ProjectCRSProj4String type=\"QString\">");
+    OGRSpatialReferenceH psrs = OSRNewSpatialReference(in->wkt);
+    char *pproj4 = NULL;
+    if (psrs)
+        OSRExportToProj4(psrs, &pproj4);
+    xml_text(&b, pproj4 ? pproj4 : "");
+    CPLFree(pproj4);
+    OSRDestroySpatialReference(psrs);
+    isr_sb_printf(&b, "</ProjectCRSProj4String></SpatialRefSys></properties></qgis>\n");
     if (st == ISR_OK) {
         snprintf(path, sizeof path, "%s/isoreach.qgs", in->out);
         st = write_text(ctx, path, &b);

@@ -8,6 +8,11 @@
  * Reading goes through isr_layer_next(), so that a damaged file (OGR just stops early) is an
  * error rather than fewer features, and strings kept from a feature are copies
  * (isr_field_str()).
+ * Text: every string read from an input is valid UTF-8. A shapefile's declared encoding
+ * (.cpg, DBF LDID, or --encoding passed as GDAL's ENCODING open option) is honoured by GDAL,
+ * which recodes to UTF-8; whatever is still not UTF-8 (a GBK .dbf without .cpg reaches us as
+ * raw bytes) is replaced with U+FFFD, counted on the layer and warned about when it closes,
+ * naming the field, the first feature and the fix.
  * Owns: the dataset handle and the description string used in every later message.
  */
 #include "internal.h"
@@ -38,19 +43,91 @@ static int geom_matches(OGRwkbGeometryType have, OGRwkbGeometryType want)
     return strcmp(geom_kind(have), geom_kind(want)) == 0;
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one: no overlong
+ * forms, no surrogates, nothing above U+10FFFF (RFC 3629). */
+static int utf8_seq(const unsigned char *s, size_t avail)
+{
+    if (s[0] < 0x80)
+        return 1;
+    int n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+            : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    if ((size_t)n > avail)
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+char *isr_utf8_clean(const char *s, size_t len, int *nbad)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    char *out = malloc(3 * len + 1), *o = out; /* each bad byte becomes 3 bytes */
+    int bad = 0;
+    if (!out)
+        return NULL;
+    while (p < end) {
+        int n = *p ? utf8_seq(p, (size_t)(end - p)) : 0;
+        if (n > 0) {
+            memcpy(o, p, (size_t)n);
+            o += n;
+            p += n;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+            o += 3;
+            p++;
+            bad++;
+        }
+    }
+    *o = '\0';
+    if (nbad)
+        *nbad = bad;
+    return out;
+}
+
+/* GDAL's Shapefile driver takes an ENCODING open option; other drivers read UTF-8. */
+static GDALDatasetH open_vector(const char *path, const char *encoding)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (ds && encoding && *encoding && GDALGetDatasetDriver(ds) &&
+        strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "ESRI Shapefile") == 0) {
+        GDALClose(ds);
+        const char *oo[] = {NULL, NULL};
+        char *o = isr_strdup_printf("ENCODING=%s", encoding);
+        oo[0] = o;
+        ds = o ? GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, oo, NULL) : NULL;
+        free(o);
+    }
+    return ds;
+}
+
+GDALDatasetH isr_vector_open(const char *path, const char *encoding)
+{
+    char *open_path = NULL;
+    if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0)
+        open_path = isr_strdup_printf("/vsicurl/%s", path);
+    GDALDatasetH ds = open_vector(open_path ? open_path : path, encoding);
+    free(open_path);
+    return ds;
+}
+
 isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
                           const char *layer, OGRwkbGeometryType want)
+{
+    return isr_layer_open_enc(ctx, l, role, path, layer, want, NULL);
+}
+
+isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
+                              const char *layer, OGRwkbGeometryType want, const char *encoding)
 {
     memset(l, 0, sizeof *l);
     if (!path || !*path)
         return isr_fail(ctx, ISR_ERR_USAGE, "no %s input given", role);
-    char *open_path = NULL;
-    if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0)
-        open_path = isr_strdup_printf("/vsicurl/%s", path);
     CPLErrorReset();
-    l->ds = GDALOpenEx(open_path ? open_path : path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
-                       NULL, NULL);
-    free(open_path);
+    l->ds = isr_vector_open(path, encoding);
     if (!l->ds) {
         /* GDAL says nothing when no driver recognises a path: say whether it is there */
         struct stat sb;
@@ -90,7 +167,10 @@ isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const ch
         }
     }
     l->what = isr_strdup_printf("%s '%s' layer '%s'", role, path, OGR_L_GetName(l->lyr));
-    if (!l->what) {
+    l->text = calloc(1, sizeof *l->text);
+    if (l->text)
+        l->text->ctx = ctx;
+    if (!l->what || !l->text) {
         isr_layer_close(l);
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
@@ -113,6 +193,22 @@ isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const ch
 
 void isr_layer_close(isr_layer *l)
 {
+    isr_layer_text *t = l->text;
+    if (t && t->nbad) {
+        int shp = l->ds && GDALGetDatasetDriver(l->ds) &&
+                  strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(l->ds)),
+                         "ESRI Shapefile") == 0;
+        isr_log(t->ctx, ISR_LOG_WARN,
+                "%s: %d text value%s not valid UTF-8 (first: field '%s', feature %lld); the "
+                "bad bytes were replaced with U+FFFD. Declare the source's encoding: %s",
+                l->what, t->nbad, t->nbad == 1 ? " is" : "s are", t->field, t->fid,
+                shp ? "add a .cpg file containing it (e.g. GBK) beside the .shp, or pass "
+                      "--encoding GBK"
+                    : "convert it to UTF-8, e.g. with ogr2ogr");
+    }
+    if (t)
+        free(t->field);
+    free(t);
     if (l->ds)
         GDALClose(l->ds);
     free(l->what);
@@ -121,7 +217,23 @@ void isr_layer_close(isr_layer *l)
 
 char *isr_field_str(OGRFeatureH f, int i)
 {
-    return strdup(i >= 0 && OGR_F_IsFieldSetAndNotNull(f, i) ? OGR_F_GetFieldAsString(f, i) : "");
+    const char *s =
+        i >= 0 && OGR_F_IsFieldSetAndNotNull(f, i) ? OGR_F_GetFieldAsString(f, i) : "";
+    return isr_utf8_clean(s, strlen(s), NULL);
+}
+
+char *isr_layer_str(const isr_layer *l, OGRFeatureH f, int i)
+{
+    const char *s =
+        i >= 0 && OGR_F_IsFieldSetAndNotNull(f, i) ? OGR_F_GetFieldAsString(f, i) : "";
+    int bad = 0;
+    char *c = isr_utf8_clean(s, strlen(s), &bad);
+    isr_layer_text *t = l->text;
+    if (bad && t && t->nbad++ == 0) {
+        t->fid = (long long)OGR_F_GetFID(f);
+        t->field = strdup(OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, i)));
+    }
+    return c;
 }
 
 OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st)

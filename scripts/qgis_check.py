@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Checks a run's QGIS outputs in QGIS itself (Debian's python3-qgis, offscreen, no display):
 opens OUT/isoreach.qgs and asserts every layer is valid, styled with isoreach's renderer and
-that paths are relative; opens every output on its own and asserts QGIS applied the .qml
-sidecar; renders the project (the layers checked in its tree) to OUT/qgis_render.png and
+that paths are relative; that the project CRS and every layer's CRS are valid and that the
+layers overlap once in the project CRS; that the hub labels name a field of the stations
+layer and pick out the run's hubs; opens every output on its own and asserts QGIS applied
+the .qml sidecar; renders the first hub's travel-time raster alone and asserts it draws
+pixels; renders the project (the layers checked in its tree) to OUT/qgis_render.png and
 asserts the picture has the band colours. Exit status 1 with a message on any failure.
 Usage: QT_QPA_PLATFORM=offscreen scripts/qgis_check.py OUT"""
 import glob
@@ -10,7 +13,10 @@ import os
 import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from qgis.core import (QgsApplication, QgsMapRendererParallelJob, QgsMapSettings, QgsProject,
+import json
+
+from qgis.core import (QgsApplication, QgsCoordinateTransform, QgsExpression,
+                       QgsFeatureRequest, QgsMapRendererParallelJob, QgsMapSettings, QgsProject,
                        QgsRasterLayer, QgsRectangle, QgsVectorLayer)
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
@@ -46,6 +52,36 @@ for lyr in layers:
         check(kind == want[name], f"'{name}': renderer {kind}, expected {want[name]}")
 stations = project.mapLayersByName("Rail stations")
 check(stations and stations[0].labelsEnabled(), "hub labels are not enabled")
+
+# CRSs: QGIS 3.22 leaves a project without ProjectionsEnabled, or a layer without <srs>,
+# with an invalid CRS, and then rasters and vectors do not overlay
+pcrs = project.crs()
+check(pcrs.isValid(), "the project CRS is not valid")
+for lyr in layers:
+    check(lyr.crs().isValid(), f"layer '{lyr.name()}' has no valid CRS")
+hub_ids = [h["id"] for h in json.load(open(os.path.join(out, "run.json"), encoding="utf-8"))["hubs"]]
+first_time = [l for l in layers if l.name().endswith(" travel time")]
+if pcrs.isValid() and first_time:
+    ref = QgsCoordinateTransform(first_time[0].crs(), pcrs, project).transformBoundingBox(
+        first_time[0].extent())
+    for lyr in layers:
+        if not lyr.crs().isValid():
+            continue
+        e = QgsCoordinateTransform(lyr.crs(), pcrs, project).transformBoundingBox(lyr.extent())
+        check(e.intersects(ref), f"layer '{lyr.name()}' does not overlap the first hub's "
+                                 f"travel time in the project CRS ({e.toString(0)} vs {ref.toString(0)})")
+
+# hub labels: a field the stations layer has, a filter that picks out the run's hubs
+if stations:
+    st = stations[0]
+    rule = st.labeling().rootRule().children()[0] if st.labeling() else None
+    field = rule.settings().fieldName if rule else None
+    check(field in st.fields().names(), f"hub labels use field '{field}', which the stations "
+                                        f"layer lacks (fields: {st.fields().names()})")
+    if rule:
+        n = sum(1 for _ in st.getFeatures(QgsFeatureRequest(QgsExpression(rule.filterExpression()))))
+        check(n == len(hub_ids), f"the hub label filter picks {n} stations, not the "
+                                 f"{len(hub_ids)} hubs of the run")
 text = open(os.path.join(out, "isoreach.qgs"), encoding="utf-8").read()
 check(out not in text, "the project holds absolute paths")
 
@@ -62,6 +98,49 @@ for qml in glob.glob(os.path.join(out, "**", "*.qml"), recursive=True):
         lyr.loadDefaultStyle()
         check(lyr.renderer().type() != "singleSymbol" or "rail" in data or "provinces" in data,
               f"{data}: sidecar not applied ({lyr.renderer().type()})")
+
+
+def render(layers_, extent, size=400):
+    settings = QgsMapSettings()
+    settings.setLayers(layers_)
+    settings.setDestinationCrs(project.crs())
+    settings.setExtent(extent)
+    settings.setOutputSize(QSize(size, size))
+    settings.setBackgroundColor(QColor(255, 255, 255))
+    job = QgsMapRendererParallelJob(settings)
+    job.start()
+    job.waitForFinished()
+    return job.renderedImage(), settings
+
+
+# the first hub's travel time, alone, in the project CRS: it must draw pixels (not nodata,
+# not off-canvas) over a share of its extent like the share of its cells with a value
+tif = os.path.join(out, "hubs", hub_ids[0], "travel_time.tif") if hub_ids else None
+if tif and project.crs().isValid():
+    rl = QgsRasterLayer(tif, "time")
+    check(rl.isValid() and rl.crs().isValid(), f"{tif} does not open with a valid CRS")
+    prov = rl.dataProvider()
+    block = prov.block(1, rl.extent(), rl.width(), rl.height())
+    valid = sum(1 for y in range(rl.height()) for x in range(rl.width())
+                if not block.isNoData(y, x))
+    share = valid / float(rl.width() * rl.height())
+    ext = QgsCoordinateTransform(rl.crs(), project.crs(), project).transformBoundingBox(rl.extent())
+    img, ms = render([rl], ext)
+    # only the pixels inside the raster's extent count
+    tl = ms.mapToPixel().transform(ext.xMinimum(), ext.yMaximum())
+    br = ms.mapToPixel().transform(ext.xMaximum(), ext.yMinimum())
+    x0, y0 = max(0, int(tl.x())), max(0, int(tl.y()))
+    x1, y1 = min(img.width(), int(br.x())), min(img.height(), int(br.y()))
+    drawn = total = 0
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            total += 1
+            drawn += QColor(img.pixel(x, y)).rgb() & 0xFFFFFF != 0xFFFFFF
+    got = drawn / float(total or 1)
+    check(share > 0 and got > 0.5 * share,
+          f"{tif}: the render draws {got:.1%} of its extent, but {share:.1%} of its cells "
+          f"have a time")
+    print(f"travel time render: {got:.1%} of the extent drawn, {share:.1%} of cells valid")
 
 # render what the project shows at start (checked layers), framed on the first hub's bands
 root = project.layerTreeRoot()
@@ -96,7 +175,7 @@ if bands and not failures:
     print(f"rendered {png} ({hits} band-coloured samples)")
 
 n = len(layers)
-layers = bands = visible = stations = lyr = None
+layers = bands = visible = stations = lyr = first_time = st = rule = rl = prov = None
 project.clear()
 if failures:
     print("QGIS check failed:\n  " + "\n  ".join(failures), flush=True)

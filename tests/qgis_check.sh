@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# End-to-end QGIS check (meson test "qgis"): runs isoreach on the sample for three hubs,
-# then opens the outputs in QGIS (scripts/qgis_check.py): project valid and styled, every
-# sidecar applied, a render with the band colours.
+# End-to-end QGIS check (meson test "qgis"): runs isoreach on the sample for three hubs, and
+# on a non-sample fixture (stations in a GeoPackage in UTM 51N with other field names, run in
+# --crs EPSG:32651), then opens each output in QGIS (scripts/qgis_check.py): project and layer
+# CRSs valid and overlapping, labels on the run's name field, project valid and styled, every
+# sidecar applied, a travel-time raster that draws, a render with the band colours.
 set -euo pipefail
 cli=$1 src=$2
 out=$(mktemp -d /tmp/isr-qgis-XXXXXX)
 trap 'rm -rf "$out"' EXIT
-"$cli" run --hubs shanghai_hongqiao,hangzhou_east,nanjing_south --resolution 1000 --out "$out" --quiet
-QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$out" /usr/bin/python3 "$src/scripts/qgis_check.py" "$out" 2>&1 \
-  | grep -v -E '^(Warning|QStandardPaths)'
-exit "${PIPESTATUS[0]}"
+qgis_check() {
+  QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$out" /usr/bin/python3 "$src/scripts/qgis_check.py" "$1" 2>&1 \
+    | grep -v -E '^(Warning|QStandardPaths)'
+  return "${PIPESTATUS[0]}"
+}
+"$cli" run --hubs shanghai_hongqiao,hangzhou_east,nanjing_south --resolution 1000 --out "$out/sample" --quiet
+qgis_check "$out/sample"
+
+ogr2ogr -f GPKG "$out/stops.gpkg" "$src/shapefiles/yrd_rail_stations.shp" -nln stops -t_srs EPSG:32651 \
+  -sql "SELECT id AS stn_code, name AS station_nm, hub AS is_hub FROM yrd_rail_stations"
+"$cli" run --stations "$out/stops.gpkg" --station-id stn_code --station-name station_nm \
+  --hub-field is_hub --crs EPSG:32651 --hubs shanghai_hongqiao,hangzhou_east --resolution 2000 \
+  --out "$out/utm" --quiet 2>/dev/null
+qgis_check "$out/utm"
+grep -q 'fieldName="station_nm"' "$out/utm/isoreach.qgs" || { echo "labels not on station_nm"; exit 1; }

@@ -1,0 +1,145 @@
+/* Criterion suite: text encodings. The CLI on stations whose names are GBK without a .cpg
+ * (warned about, replaced with U+FFFD), the same with --encoding GBK or a .cpg (the Chinese
+ * names come out right), and names with raw 0xFF 0xFE bytes, markup characters, "]]>" and
+ * control characters (maps on): every text output must be valid UTF-8, every XML output
+ * (QGIS project, styles, SVG maps) and JSON output must parse
+ * (tests/encoding/check_text.py). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli_support.h"
+
+#define S ISR_SAMPLE_DIR
+
+static void tmp_make(void) { cli_tmp_make("isr-enc"); }
+
+TestSuite(encoding, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 600);
+
+/* Every text output under TMP/o is valid UTF-8 and parses. */
+static void outputs_well_formed(void)
+{
+    int rc = cli_sh("/usr/bin/python3 '%s/tests/encoding/check_text.py' '%s/o'", ISR_SOURCE_DIR,
+                    cli_tmp);
+    char *out = cli_output();
+    cr_assert_eq(rc, 0, "outputs not well-formed:\n%s", out);
+    free(out);
+}
+
+static char *file(const char *rel)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/o/%s", cli_tmp, rel);
+    return cli_slurp(path);
+}
+
+/* GBK names in a shapefile without .cpg (GDAL hands over the raw bytes) */
+static void gbk_fixture(void)
+{
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr -lco ENCODING=GBK gbk.shp %s/yrd_rail_stations.shp "
+                        "&& rm gbk.cpg",
+                        cli_tmp, S),
+                 0);
+}
+
+static int run_gbk(const char *extra)
+{
+    return cli_sh("%s run -q --stations '%s/gbk.shp' --hubs shanghai_hongqiao --resolution 2000 "
+                  "--no-maps --out '%s/o' %s",
+                  ISR_CLI, cli_tmp, cli_tmp, extra);
+}
+
+Test(encoding, gbk_without_cpg_is_replaced_and_warned)
+{
+    gbk_fixture();
+    cr_assert_eq(run_gbk(""), 0);
+    char *err = file("../stderr.txt");
+    char want[1024];
+    snprintf(want, sizeof want,
+             "isoreach: warning: stations '%s/gbk.shp' layer 'gbk': 81 text values are not "
+             "valid UTF-8 (first: field 'name', feature 0); the bad bytes were replaced with "
+             "U+FFFD. Declare the source's encoding: add a .cpg file containing it (e.g. GBK) "
+             "beside the .shp, or pass --encoding GBK\n",
+             cli_tmp);
+    cr_assert_str_eq(err, want);
+    char *runj = file("run.json");
+    cr_assert(strstr(runj, "81 text values are not valid UTF-8"), "warning not in run.json");
+    char *csv = file("hubs/shanghai_hongqiao/stations.csv");
+    /* 上海虹桥 in GBK is C9 CF BA E7 C7 C5 (bytes of GBK) → all invalid as UTF-8 → 8 U+FFFD
+       ... whatever the count, the line holds replacement characters, never raw bytes */
+    cr_assert(strstr(csv, "\nshanghai_hongqiao,\xEF\xBF\xBD"), "%s", csv);
+    outputs_well_formed();
+    free(err);
+    free(runj);
+    free(csv);
+}
+
+Test(encoding, gbk_with_flag_or_cpg_reads_chinese)
+{
+    gbk_fixture();
+    cr_assert_eq(run_gbk("--encoding GBK"), 0);
+    char *err = file("../stderr.txt");
+    cr_assert_str_eq(err, "");
+    char *csv = file("hubs/shanghai_hongqiao/stations.csv");
+    cr_assert(strstr(csv, "\nshanghai_hongqiao,上海虹桥,0.000,"), "%s", csv);
+    char *qgs = file("isoreach.qgs");
+    cr_assert(strstr(qgs, "<layername>上海虹桥 isochrones</layername>"));
+    char *st = file("region/rail_stations.geojson");
+    cr_assert(strstr(st, "\"name\": \"上海虹桥\""), "rail_stations.geojson not recoded");
+    outputs_well_formed();
+    free(err);
+    free(csv);
+    free(qgs);
+    free(st);
+
+    /* a .cpg beside the .shp says the same */
+    cr_assert_eq(cli_sh("rm -rf '%s/o' && printf GBK > '%s/gbk.cpg'", cli_tmp, cli_tmp), 0);
+    cr_assert_eq(run_gbk(""), 0);
+    csv = file("hubs/shanghai_hongqiao/stations.csv");
+    cr_assert(strstr(csv, "\nshanghai_hongqiao,上海虹桥,0.000,"), "%s", csv);
+    free(csv);
+}
+
+/* raw 0xFF 0xFE, markup, "]]>", quotes, a control character and a tab in a hub's name, in
+ * GeoJSON (no encoding to declare), maps on */
+Test(encoding, bad_bytes_and_markup_keep_outputs_well_formed)
+{
+    char py[512];
+    snprintf(py, sizeof py, "%s/mk.py", cli_tmp);
+    FILE *f = fopen(py, "w");
+    cr_assert(f);
+    /* in the JSON text: \" quotes, \u0001 and \t escapes; the two raw bytes around them */
+    fputs("b = open('st.geojson', 'rb').read()\n"
+          "name = bytes([255, 254]) + rb'A<b>&\\\"q\\\" ]]> ' + b\"'x' \" + rb'\\u0001 \\t end'\n"
+          "open('bad.geojson', 'wb').write(b.replace('上海虹桥'.encode(), name, 1))\n",
+          f);
+    fclose(f);
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr -f GeoJSON st.geojson %s/yrd_rail_stations.shp && "
+                        "/usr/bin/python3 mk.py",
+                        cli_tmp, S),
+                 0);
+    cr_assert_eq(cli_sh("%s run -q --stations '%s/bad.geojson' --hubs shanghai_hongqiao "
+                        "--resolution 2000 --out '%s/o'",
+                        ISR_CLI, cli_tmp, cli_tmp),
+                 0);
+    char *err = file("../stderr.txt");
+    char want[1024];
+    snprintf(want, sizeof want,
+             "isoreach: warning: stations '%s/bad.geojson' layer 'yrd_rail_stations': 1 text value is not "
+             "valid UTF-8 (first: field 'name', feature 0); the bad bytes were replaced with "
+             "U+FFFD. Declare the source's encoding: convert it to UTF-8, e.g. with ogr2ogr\n",
+             cli_tmp);
+    cr_assert_str_eq(err, want);
+    char *csv = file("hubs/shanghai_hongqiao/stations.csv");
+    cr_assert(strstr(csv, "\nshanghai_hongqiao,\"\xEF\xBF\xBD\xEF\xBF\xBD"
+                          "A<b>&\"\"q\"\" ]]> 'x' \x01 \t end\",0.000,"),
+              "%s", csv);
+    char *qgs = file("isoreach.qgs");
+    cr_assert(strstr(qgs, "label=\"\xEF\xBF\xBD\xEF\xBF\xBD"
+                          "A&lt;b&gt;&amp;&quot;q&quot; ]]&gt; &apos;x&apos; \xEF\xBF\xBD &#9; end\""),
+              "hub name not escaped in the project");
+    outputs_well_formed();
+    free(err);
+    free(csv);
+    free(qgs);
+}
