@@ -134,9 +134,13 @@ isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
     isr_gdal_errors_push(ctx);
-    isr_status st = opt->out && *opt->out
-                        ? isr_maps_write(ctx, opt)
-                        : isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
+    char *lock = NULL;
+    isr_status st = !opt->out || !*opt->out
+                        ? isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)")
+                        : isr_out_lock(ctx, opt->out, &lock);
+    if (st == ISR_OK)
+        st = isr_maps_write(ctx, opt);
+    isr_out_unlock(lock);
     isr_gdal_errors_pop();
     return st;
 }

@@ -4,7 +4,7 @@
  * any search. The grid and CRS come from OUT/region/nearest_hub_time.tif, the hubs from
  * OUT/region/nearest_hub.csv (read with GDAL's CSV driver) and each hub's times and position
  * from its travel_time.tif (HUB_X/HUB_Y metadata). Writes the same files as a run does:
- * hubs/<id>/reach.csv and region/reach_matrix.csv, units.geojson, summary.json.
+ * hubs/<folder>/reach.csv (isr_hub_folder) and region/reach_matrix.csv, units.geojson, summary.json.
  */
 #include "internal.h"
 
@@ -52,10 +52,13 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
     char *region = isr_strdup_printf("%s/region", opt->out);
     char *best_path = isr_strdup_printf("%s/nearest_hub_time.tif", region ? region : "");
     char *lut_path = isr_strdup_printf("%s/nearest_hub.csv", region ? region : "");
+    char *lock = NULL;
     if (!net || !region || !best_path || !lut_path) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
+    if ((st = isr_out_lock(ctx, opt->out, &lock)) != ISR_OK)
+        goto cleanup;
     if ((st = isr_grid_from_raster(ctx, best_path, &g)) != ISR_OK ||
         (st = read_best(ctx, best_path, &g, &best)) != ISR_OK)
         goto cleanup;
@@ -103,8 +106,11 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
     OGR_L_ResetReading(lh.lyr);
     while (st == ISR_OK && h < nhubs && (f = OGR_L_GetNextFeature(lh.lyr)) != NULL) {
         const char *id = OGR_F_GetFieldAsString(f, f_id);
-        char *path = isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, id);
-        char *csv = isr_strdup_printf("%s/hubs/%s/reach.csv", opt->out, id);
+        char *folder = isr_hub_folder(id);
+        char *path = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, folder)
+                            : NULL;
+        char *csv = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", opt->out, folder) : NULL;
+        free(folder);
         double hx = 0, hy = 0;
         if (!path || !csv)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -138,6 +144,7 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
         st = isr_region_reach_write(ctx, &rr, region);
     }
 cleanup:
+    isr_out_unlock(lock);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(hub_cells[k]);
         free(hub_pop[k]);
