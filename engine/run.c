@@ -205,7 +205,7 @@ static void merge_region(job *jb, int hub_no, const float *time_s, const isr_cd_
 }
 
 /* Reach tallies and isochrones of one hub's search, kept for the region products and
- * written (unless the outputs are being reused). */
+ * written (the isochrones only when `write`: not when the outputs are being reused). */
 static isr_status hub_reach(job *jb, int hub_no, worker_state *ws, const char *dir, int write)
 {
     const isr_grid *g = jb->grid;
@@ -216,8 +216,8 @@ static isr_status hub_reach(job *jb, int hub_no, worker_state *ws, const char *d
     hub_result *res = &jb->results[hub_no];
     isr_reach_totals(&ws->reach, jb->zones, &res->tot);
     isr_reach_store(&ws->reach, jb->zones, hub_no, jb->hub_cells, jb->hub_pop, res->own);
-    if (!write)
-        return ISR_OK;
+    /* reach.csv is written even for a reused hub: `isoreach reach` may have rewritten it
+     * with other boundaries or people since, and it costs little */
     char *csv = isr_strdup_printf("%s/reach.csv", dir);
     char *geojson = isr_strdup_printf("%s/isochrones.geojson", dir);
     isr_status st = ISR_OK;
@@ -226,15 +226,16 @@ static isr_status hub_reach(job *jb, int hub_no, worker_state *ws, const char *d
     if (st == ISR_OK)
         st = isr_reach_write_csv(jb->ctx, csv, &ws->reach, jb->zones, jb->units,
                                  g->cell_m * g->cell_m / 1e6);
-    if (st == ISR_OK)
+    if (st == ISR_OK && write) {
         st = isr_isochrones_build(jb->ctx, &ws->geos, g, ws->time_s, ws->w.touched,
                                   ws->w.ntouched, jb->zones->pop, jb->bands, jb->nbands,
                                   jb->opt->min_area_km2 * 1e6, jb->opt->simplify_m, ws->bands);
-    if (st == ISR_OK)
-        st = isr_isochrones_write(jb->ctx, &ws->geos, geojson, g->wkt, ws->bands, jb->nbands,
-                                  isr_rail_station_id(jb->net, s),
-                                  isr_rail_station_name(jb->net, s));
-    isr_band_polys_free(&ws->geos, ws->bands, jb->nbands);
+        if (st == ISR_OK)
+            st = isr_isochrones_write(jb->ctx, &ws->geos, geojson, g->wkt, ws->bands,
+                                      jb->nbands, isr_rail_station_id(jb->net, s),
+                                      isr_rail_station_name(jb->net, s));
+        isr_band_polys_free(&ws->geos, ws->bands, jb->nbands);
+    }
     free(csv);
     free(geojson);
     return st;

@@ -401,6 +401,27 @@ Test(resume, damaged_outputs_are_recomputed)
     free(e);
 }
 
+Test(resume, reused_hub_tables_follow_the_run)
+{
+    fixtures();
+    const char *hub = "--hubs shanghai";
+    cr_assert_eq(run_into("o", "%s", hub), 0);
+    double pop = first_pop_reached("o", "shanghai");
+    cr_assert_gt(pop, 0);
+    /* `isoreach reach` rewrites the hub's table with other people… */
+    cr_assert_eq(cli_sh("%s reach -q --out '%s/o' --boundaries '%s/sh.gpkg' --pop-field pop2",
+                        cli(), cli_tmp, cli_tmp),
+                 0);
+    cr_assert_float_eq(first_pop_reached("o", "shanghai"), 2 * pop, 1.0);
+    /* …and a run with the first settings reuses the hub but writes the table of its own */
+    int rc = run_into("o", "%s", hub);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: reused 1 of 1 hubs from an earlier run"), "%s", e);
+    free(e);
+    cr_assert_float_eq(first_pop_reached("o", "shanghai"), pop, 1e-9);
+}
+
 /* ---- the lock ---------------------------------------------------------------------------- */
 
 Test(resume, one_run_at_a_time)
