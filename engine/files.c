@@ -9,7 +9,10 @@
  * their write errors (GDAL's GeoJSON writer) write into /vsimem/ and the bytes are copied
  * out here with the same checks. Failed writes remove their temporary file; those of a run
  * killed outright (SIGKILL, a crash) are swept by the next run in the folder, once their
- * process (the PID in the name) is gone.
+ * process (the PID in the name) is gone; the sweep never follows a symbolic link.
+ * Also here: the folder name of a hub (any station id maps to a safe name under OUT/hubs/),
+ * the lock that keeps two commands from writing one --out, and the fingerprint of a run's
+ * inputs and settings that decides whether a hub's earlier outputs can be reused.
  */
 #define _LARGEFILE64_SOURCE 1 /* GDAL's VSIStatBufL is a struct stat64 */
 #include "internal.h"
