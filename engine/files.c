@@ -9,10 +9,17 @@
  * their write errors (GDAL's GeoJSON writer) write into /vsimem/ and the bytes are copied
  * out here with the same checks. Failed writes remove their temporary file; those of a run
  * killed outright (SIGKILL, a crash) are swept by the next run in the folder, once their
- * process (the PID in the name) is gone.
+ * process (the PID in the name) is gone; the sweep never follows a symbolic link.
+ * Also here: the folder name of a hub (any station id maps to a safe name under OUT/hubs/),
+ * the lock that keeps two commands from writing one --out, and the fingerprint of a run's
+ * inputs and settings that decides whether a hub's earlier outputs can be reused.
  */
+#define _LARGEFILE64_SOURCE 1 /* GDAL's VSIStatBufL is a struct stat64 */
 #include "internal.h"
 
+#include <json-c/json.h>
+
+#include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 isr_status isr_mkdirs(isr_ctx *ctx, const char *path)
@@ -123,12 +131,15 @@ void isr_rmdirs_empty(const char *path, const char *top)
     free(p);
 }
 
-/* Removes the temporary files in `dir` of processes that no longer run. */
-static int sweep_dir(const char *dir)
+/* Removes, in the open folder `dfd` (closed here), the temporary files of processes that no
+ * longer run: regular files only, named like a temporary file, never through a link. */
+static int sweep_fd(int dfd)
 {
-    DIR *d = opendir(dir);
-    if (!d)
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
         return 0;
+    }
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -139,37 +150,45 @@ static int sweep_dir(const char *dir)
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue; /* still running (another run in the same folder), or not ours to judge */
-        char *p = isr_strdup_printf("%s/%s", dir, e->d_name);
-        if (p && remove(p) == 0)
+        struct stat sb;
+        if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0)
             n++;
-        free(p);
     }
     closedir(d);
     return n;
 }
 
+/* The sub-folder `name` of the open folder `parent`, or -1; a symbolic link is not followed
+ * (a hub folder linked elsewhere is not swept: its files are not ours). */
+static int open_subdir(int parent, const char *name)
+{
+    return openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 int isr_tmp_sweep(const char *out)
 {
-    char *region = isr_strdup_printf("%s/region", out);
-    char *hubs = isr_strdup_printf("%s/hubs", out);
-    int n = sweep_dir(out);
-    if (region)
-        n += sweep_dir(region);
-    DIR *d = hubs ? opendir(hubs) : NULL;
+    int top = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* --out itself as the user gave it */
+    if (top < 0)
+        return 0;
+    int n = 0, fd = open_subdir(top, "region");
+    if (fd >= 0)
+        n += sweep_fd(fd);
+    int hubs = open_subdir(top, "hubs");
+    DIR *d = hubs >= 0 ? fdopendir(hubs) : NULL;
+    if (!d && hubs >= 0)
+        close(hubs);
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char *p = isr_strdup_printf("%s/%s", hubs, e->d_name);
-        if (p)
-            n += sweep_dir(p);
-        free(p);
+        if ((fd = open_subdir(dirfd(d), e->d_name)) >= 0)
+            n += sweep_fd(fd);
     }
     if (d)
         closedir(d);
-    free(region);
-    free(hubs);
-    return n;
+    return n + sweep_fd(top);
 }
 
 char *isr_tmp_name(const char *path)
@@ -272,4 +291,231 @@ void isr_csv_field(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+/* ---- hub folders ------------------------------------------------------------------------- */
+
+uint64_t isr_fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static int folder_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+}
+
+char *isr_hub_folder(const char *id)
+{
+    size_t n = strlen(id);
+    int safe = n > 0 && n <= ISR_HUB_FOLDER_MAX && id[0] != '.';
+    for (size_t i = 0; safe && i < n; i++)
+        safe = folder_char(id[i]);
+    if (safe)
+        return strdup(id);
+    /* a readable stem (runs of other bytes become one '_', no leading '.'), then the hash of
+     * the whole id, so that two ids with the same stem still differ */
+    char stem[41];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < sizeof stem - 1; i++) {
+        char c = folder_char(id[i]) ? id[i] : '_';
+        if ((k == 0 && (c == '.' || c == '_')) || (c == '_' && stem[k - 1] == '_'))
+            continue;
+        stem[k++] = c;
+    }
+    while (k > 0 && stem[k - 1] == '_')
+        k--;
+    stem[k] = '\0';
+    return isr_strdup_printf("%s-%016llx", k ? stem : "hub",
+                             (unsigned long long)isr_fnv1a(ISR_FNV_SEED, id, n));
+}
+
+/* ---- the lock of an output folder ---------------------------------------------------------- */
+
+/* The PID written in lock file `path`, 0 when none can be read. */
+static long lock_pid(const char *path)
+{
+    char buf[32] = "";
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return strtol(buf, NULL, 10);
+}
+
+/* Creates lock file `path` holding this process's PID, all at once: written under a
+ * temporary name and linked into place (link(2) fails when the lock exists). Returns 0, or
+ * -1 with errno (EEXIST: another holds it). */
+static int lock_create(const char *path)
+{
+    char *tmp = isr_tmp_name(path);
+    if (!tmp) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = -1, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        char buf[32];
+        int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+        int ok = write(fd, buf, (size_t)len) == len;
+        close(fd);
+        if (ok && link(tmp, path) == 0)
+            rc = 0;
+        else if (ok && errno != EEXIST) { /* a file system without hard links */
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (fd >= 0) {
+                rc = write(fd, buf, (size_t)len) == len ? 0 : -1;
+                close(fd);
+            }
+        }
+    }
+    int e = errno;
+    unlink(tmp);
+    free(tmp);
+    errno = e;
+    return rc;
+}
+
+isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held)
+{
+    *held = NULL;
+    char *path = isr_strdup_printf("%s/%s", out, ISR_LOCK_NAME);
+    if (!path)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (lock_create(path) == 0) {
+            *held = path;
+            return ISR_OK;
+        }
+        if (errno != EEXIST)
+            break; /* no lock can be made here (a missing or read-only folder): the command
+                      meets that itself, with its own message, when it reads or writes */
+        long pid = lock_pid(path);
+        if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) {
+            isr_status st = isr_fail(ctx, ISR_ERR_IO,
+                                     "--out '%s' is in use by another isoreach run (process %ld, "
+                                     "lock file %s); wait for it to finish or use another --out",
+                                     out, pid, path);
+            free(path);
+            return st;
+        }
+        if (pid > 0)
+            isr_log(ctx, ISR_LOG_INFO,
+                    "taking over the lock of --out '%s': process %ld, which made it, no longer "
+                    "runs",
+                    out, pid);
+        else if (attempt > 0) /* empty twice: not a lock being written, a broken one */
+            isr_log(ctx, ISR_LOG_INFO, "taking over the empty lock file %s", path);
+        else {
+            struct timespec ts = {0, 100000000}; /* a lock being written: look again */
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        unlink(path);
+    }
+    free(path);
+    return ISR_OK;
+}
+
+void isr_out_unlock(char *held)
+{
+    if (held && lock_pid(held) == (long)getpid())
+        unlink(held);
+    free(held);
+}
+
+/* ---- the fingerprint of a run's inputs and settings ---------------------------------------- */
+
+static uint64_t fp_str(uint64_t h, const char *s)
+{
+    unsigned char tag = s ? 1 : 0; /* NULL (not given) differs from "" */
+    h = isr_fnv1a(h, &tag, 1);
+    return s ? isr_fnv1a(h, s, strlen(s) + 1) : h;
+}
+
+static uint64_t fp_num(uint64_t h, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return fp_str(h, buf);
+}
+
+/* One file of an input: its name, size and content (files up to 64 MB, read again here),
+ * or its size and modification time (larger files and remote ones). */
+static uint64_t fp_file(uint64_t h, const char *name)
+{
+    h = fp_str(h, name);
+    struct stat sb;
+    int local = strncmp(name, "/vsi", 4) != 0;
+    if (local) {
+        if (stat(name, &sb) != 0)
+            return fp_str(h, "missing");
+        h = fp_num(h, (double)sb.st_size);
+        if (!S_ISREG(sb.st_mode) || sb.st_size > (off_t)64 * 1024 * 1024) {
+            h = fp_num(h, (double)sb.st_mtim.tv_sec);
+            return fp_num(h, (double)sb.st_mtim.tv_nsec);
+        }
+        FILE *f = fopen(name, "rb");
+        if (!f)
+            return fp_str(h, "unreadable");
+        unsigned char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            h = isr_fnv1a(h, buf, n);
+        fclose(f);
+        return h;
+    }
+    VSIStatBufL vs;
+    if (VSIStatL(name, &vs) != 0)
+        return fp_str(h, "missing");
+    h = fp_num(h, (double)vs.st_size);
+    return fp_num(h, (double)vs.st_mtime);
+}
+
+/* Every file GDAL reads for dataset `path` (a shapefile's .shp, .shx, .dbf, .prj, .cpg…). */
+static uint64_t fp_dataset(uint64_t h, const char *path)
+{
+    h = fp_str(h, path);
+    if (!path)
+        return h;
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
+                                 NULL, NULL);
+    char **files = ds ? GDALGetFileList(ds) : NULL;
+    if (files && files[0])
+        for (char **f = files; *f; f++)
+            h = fp_file(h, *f);
+    else
+        h = fp_file(h, path);
+    CSLDestroy(files);
+    if (ds)
+        GDALClose(ds);
+    return h;
+}
+
+uint64_t isr_run_fingerprint(const isr_options *o, const char *wkt)
+{
+    uint64_t h = ISR_FNV_SEED;
+    /* every flag that shapes the results, as run.json records them (so a flag added later is
+     * covered without a list to keep in step), less those that do not change one hub's
+     * outputs (--hubs, --attribution) and the input paths, which are hashed by content */
+    json_object *rec = isr_options_to_json(o);
+    static const char *const skip[] = {"--hubs",   "--attribution", "--boundaries", "--stations",
+                                       "--lines",  "--friction",    "--population"};
+    for (size_t i = 0; rec && i < sizeof skip / sizeof *skip; i++)
+        json_object_object_del(rec, skip[i]);
+    h = fp_str(h, rec ? json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN) : "?");
+    json_object_put(rec);
+    h = fp_str(h, wkt);
+    const char *inputs[] = {o->boundaries, o->stations, o->lines, o->friction, o->population};
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
+        h = fp_dataset(h, inputs[i]);
+    return h;
 }

@@ -522,8 +522,9 @@ const char *isr_write_reason(const char *path, int err);
  * (new string, NULL if none), for isr_rmdirs_empty() when the run fails. */
 isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created);
 /* Removes the temporary files (".name.part-PID", also GDAL's ".name.part-PID.ovr.tmp") that a
- * killed run left in an output folder (OUT, OUT/region, OUT/hubs/<id>), when process PID no
- * longer runs. Returns how many were removed. */
+ * killed run left in an output folder (OUT, OUT/region, OUT/hubs/<folder>), when process PID
+ * no longer runs: regular files directly in those folders only, never through a symbolic
+ * link (a linked region or hub folder is skipped). Returns how many were removed. */
 int isr_tmp_sweep(const char *out);
 /* Removes `path` and then its parents while they are empty, up to and including `top`
  * (which must be a prefix of path). NULL top: nothing. */
@@ -531,6 +532,30 @@ void isr_rmdirs_empty(const char *path, const char *top);
 int isr_file_exists(const char *path);
 /* Writes `s` as one CSV field (RFC 4180: quoted when it holds a comma, quote or newline). */
 void isr_csv_field(FILE *f, const char *s);
+/* FNV-1a 64 of `n` bytes, continuing from `h` (start with ISR_FNV_SEED). */
+#define ISR_FNV_SEED 14695981039346656037ULL
+uint64_t isr_fnv1a(uint64_t h, const void *data, size_t n);
+/* The folder of hub `id` under OUT/hubs/ (new string): the id itself when it is 1 to
+ * ISR_HUB_FOLDER_MAX bytes of [A-Za-z0-9._-] not starting with '.'; else a stem of those
+ * characters, '-' and 16 hex digits of the id's hash ("a_b-…" for "a/b"), so no id can name
+ * a path outside OUT/hubs/. Every reader and writer of hub folders uses it; isr_run refuses
+ * two hubs of one run that would share a folder. */
+#define ISR_HUB_FOLDER_MAX 64
+char *isr_hub_folder(const char *id);
+/* Takes the lock of output folder `out` (OUT/.isoreach.lock holding the PID) for a command
+ * that writes there. Fails (ISR_ERR_IO, naming the process and the lock file) while another
+ * live process holds it; a lock left by a process that no longer runs is taken over (an info
+ * message). *held is the lock to give to isr_out_unlock (NULL when the folder cannot hold a
+ * lock, e.g. it does not exist: the command then fails on its own terms). */
+#define ISR_LOCK_NAME ".isoreach.lock"
+isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held);
+/* Removes the lock (if still this process's) and frees `held`; NULL: nothing. */
+void isr_out_unlock(char *held);
+/* The fingerprint of everything that makes a hub's outputs what they are: every option that
+ * changes them (parameters, field flags, layer names), the analysis CRS `wkt`, and each input
+ * dataset's files as GDAL lists them (content of files up to 64 MB, else size and mtime).
+ * A resumed run reuses a hub's outputs only when it matches. */
+uint64_t isr_run_fingerprint(const isr_options *o, const char *wkt);
 
 /* ---- webmap.c ------------------------------------------------------------------------- */
 

@@ -637,9 +637,10 @@ isr_status isr_map_hub_load(isr_ctx *ctx, const isr_map_base *b, const char *out
     h->hub = hub;
     h->bbox[0] = h->bbox[1] = INFINITY;
     h->bbox[2] = h->bbox[3] = -INFINITY;
-    const char *id = b->st[b->hubs[hub]].id;
-    char *iso = isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out, id);
-    char *csv = isr_strdup_printf("%s/hubs/%s/stations.csv", out, id);
+    char *folder = isr_hub_folder(b->st[b->hubs[hub]].id);
+    char *iso = folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out, folder) : NULL;
+    char *csv = folder ? isr_strdup_printf("%s/hubs/%s/stations.csv", out, folder) : NULL;
+    free(folder);
     h->rail_min = malloc((size_t)(b->nst > 0 ? b->nst : 1) * sizeof *h->rail_min);
     isr_status st = ISR_OK;
     if (!iso || !csv || !h->rail_min) {

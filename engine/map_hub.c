@@ -1,5 +1,5 @@
 /*
- * map_hub.c — one hub's map: OUT/hubs/<id>/map.png, map.svg and the PNG's world file
+ * map_hub.c — one hub's map: OUT/hubs/<folder>/map.png, map.svg and the PNG's world file
  * map.pgw. The page is framed on the hub's bands with a margin (at least 100 km across, so a
  * small circle keeps its surroundings); bands are filled at ISR_MAP_BAND_ALPHA over the land,
  * under the boundaries, rail and stations. Labels: the hub first (always), then the other
@@ -141,9 +141,11 @@ isr_status isr_map_hub_write(isr_ctx *ctx, void *fonts, const isr_map_base *b, c
     isr_map_hub_frame(b, h, pg.world);
     pg.north = h->north;
     char *en = isr_map_english_name(s);
-    char *png = isr_strdup_printf("%s/hubs/%s/map.png", out, s->id);
-    char *svg = isr_strdup_printf("%s/hubs/%s/map.svg", out, s->id);
-    char *pgw = isr_strdup_printf("%s/hubs/%s/map.pgw", out, s->id);
+    char *folder = isr_hub_folder(s->id);
+    char *png = folder ? isr_strdup_printf("%s/hubs/%s/map.png", out, folder) : NULL;
+    char *svg = folder ? isr_strdup_printf("%s/hubs/%s/map.svg", out, folder) : NULL;
+    char *pgw = folder ? isr_strdup_printf("%s/hubs/%s/map.pgw", out, folder) : NULL;
+    free(folder);
     pg.title = isr_strdup_printf("%s %s — %g-minute commuting circle%s", s->name, en ? en : "",
                                  b->budget_min, b->direction_to ? " (travel to the hub)" : "");
     pg.subtitle = isr_strdup_printf(

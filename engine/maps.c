@@ -138,11 +138,15 @@ isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt)
     isr_options eff;
     isr_options_copy(opt, &eff);
     int found = 0;
-    isr_status st = opt->out && *opt->out
-                        ? isr_options_from_run(ctx, &eff, opt->out, &found)
-                        : isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
+    char *lock = NULL;
+    isr_status st = !opt->out || !*opt->out
+                        ? isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)")
+                        : isr_out_lock(ctx, opt->out, &lock);
+    if (st == ISR_OK)
+        st = isr_options_from_run(ctx, &eff, opt->out, &found);
     if (st == ISR_OK)
         st = isr_maps_write(ctx, &eff);
+    isr_out_unlock(lock);
     isr_options_clear(&eff);
     isr_gdal_errors_pop();
     return st;

@@ -191,6 +191,9 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
         json_object_object_add(o, "rank", json_object_new_int(i + 1));
         json_object_object_add(o, "id", json_object_new_string(isr_rail_station_id(rr->net, rr->hubs[h])));
         json_object_object_add(o, "name", json_object_new_string(isr_rail_station_name(rr->net, rr->hubs[h])));
+        char *folder = isr_hub_folder(isr_rail_station_id(rr->net, rr->hubs[h]));
+        json_object_object_add(o, "folder", folder ? json_object_new_string(folder) : NULL);
+        free(folder);
         for (int k = ISR_PREFECTURE; k < ISR_NLEVELS; k++) {
             int own = rr->own[h * ISR_NLEVELS + k];
             const isr_unit *a = own >= 0 ? &rr->units->attr[z->first[k][own]] : NULL;

@@ -4,7 +4,7 @@
  * any search. The grid and CRS come from OUT/region/nearest_hub_time.tif, the hubs from
  * OUT/region/nearest_hub.csv (read with GDAL's CSV driver) and each hub's times and position
  * from its travel_time.tif (HUB_X/HUB_Y metadata). Writes the same files as a run does:
- * hubs/<id>/reach.csv and region/reach_matrix.csv, units.geojson, summary.json.
+ * hubs/<folder>/reach.csv (isr_hub_folder) and region/reach_matrix.csv, units.geojson, summary.json.
  */
 #include "internal.h"
 #include "map_internal.h"
@@ -111,9 +111,13 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     OGR_L_ResetReading(lh.lyr);
     while (st == ISR_OK && h < nhubs && (f = OGR_L_GetNextFeature(lh.lyr)) != NULL) {
         const char *id = OGR_F_GetFieldAsString(f, f_id);
-        char *path = isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, id);
-        char *csv = isr_strdup_printf("%s/hubs/%s/reach.csv", opt->out, id);
-        char *iso = isr_strdup_printf("%s/hubs/%s/isochrones.geojson", opt->out, id);
+        char *folder = isr_hub_folder(id);
+        char *path = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, folder)
+                            : NULL;
+        char *csv = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", opt->out, folder) : NULL;
+        char *iso =
+            folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", opt->out, folder) : NULL;
+        free(folder);
         double hx = 0, hy = 0;
         if (!path || !csv || !iso)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -196,9 +200,12 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
     isr_options eff;
     isr_options_copy(opt, &eff);
     int found = 0;
+    char *lock = NULL;
     isr_status st = !opt->out || !*opt->out
                         ? isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)")
-                        : isr_options_from_run(ctx, &eff, opt->out, &found);
+                        : isr_out_lock(ctx, opt->out, &lock);
+    if (st == ISR_OK)
+        st = isr_options_from_run(ctx, &eff, opt->out, &found);
     if (st == ISR_OK && !found)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "--out '%s' holds no run.json: isoreach reach recomputes the tables of "
@@ -218,6 +225,7 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
             st = isr_maps_write(ctx, &eff);
     }
     free(sheet);
+    isr_out_unlock(lock);
     isr_options_clear(&eff);
     isr_gdal_errors_pop();
     return st;

@@ -11,6 +11,7 @@
  * reached, on the region grid's cell edges.
  */
 #include "internal.h"
+#include "map_internal.h"
 
 #include <cpl_conv.h>
 #include <errno.h>
@@ -34,6 +35,7 @@ typedef struct hub_result {
     double seconds;
     double search_seconds; /* rail search + cost-distance only, no output */
     int skipped; /* outputs existed with the same settings */
+    int stale;   /* outputs existed but were recomputed (other settings, or incomplete) */
     isr_reach_totals_t tot;
     int own[ISR_NLEVELS]; /* the hub's own group at each level, or -1 */
 } hub_result;
@@ -49,6 +51,7 @@ typedef struct job {
     int nhubs;
     const char *settings;
     char *hubs_dir;
+    char **folders; /* per hub: its folder under hubs_dir (isr_hub_folder) */
     atomic_int next;
     atomic_int done;
     atomic_int failed; /* the isr_status of the first failing worker, or 0 */
@@ -202,7 +205,7 @@ static void merge_region(job *jb, int hub_no, const float *time_s, const isr_cd_
 }
 
 /* Reach tallies and isochrones of one hub's search, kept for the region products and
- * written (unless the outputs are being reused). */
+ * written (the isochrones only when `write`: not when the outputs are being reused). */
 static isr_status hub_reach(job *jb, int hub_no, worker_state *ws, const char *dir, int write)
 {
     const isr_grid *g = jb->grid;
@@ -213,8 +216,8 @@ static isr_status hub_reach(job *jb, int hub_no, worker_state *ws, const char *d
     hub_result *res = &jb->results[hub_no];
     isr_reach_totals(&ws->reach, jb->zones, &res->tot);
     isr_reach_store(&ws->reach, jb->zones, hub_no, jb->hub_cells, jb->hub_pop, res->own);
-    if (!write)
-        return ISR_OK;
+    /* reach.csv is written even for a reused hub: `isoreach reach` may have rewritten it
+     * with other boundaries or people since, and it costs little */
     char *csv = isr_strdup_printf("%s/reach.csv", dir);
     char *geojson = isr_strdup_printf("%s/isochrones.geojson", dir);
     isr_status st = ISR_OK;
@@ -223,32 +226,60 @@ static isr_status hub_reach(job *jb, int hub_no, worker_state *ws, const char *d
     if (st == ISR_OK)
         st = isr_reach_write_csv(jb->ctx, csv, &ws->reach, jb->zones, jb->units,
                                  g->cell_m * g->cell_m / 1e6);
-    if (st == ISR_OK)
+    if (st == ISR_OK && write) {
         st = isr_isochrones_build(jb->ctx, &ws->geos, g, ws->time_s, ws->w.touched,
                                   ws->w.ntouched, jb->zones->pop, jb->bands, jb->nbands,
                                   jb->opt->min_area_km2 * 1e6, jb->opt->simplify_m, ws->bands);
-    if (st == ISR_OK)
-        st = isr_isochrones_write(jb->ctx, &ws->geos, geojson, g->wkt, ws->bands, jb->nbands,
-                                  isr_rail_station_id(jb->net, s),
-                                  isr_rail_station_name(jb->net, s));
-    isr_band_polys_free(&ws->geos, ws->bands, jb->nbands);
+        if (st == ISR_OK)
+            st = isr_isochrones_write(jb->ctx, &ws->geos, geojson, g->wkt, ws->bands,
+                                      jb->nbands, isr_rail_station_id(jb->net, s),
+                                      isr_rail_station_name(jb->net, s));
+        isr_band_polys_free(&ws->geos, ws->bands, jb->nbands);
+    }
     free(csv);
     free(geojson);
     return st;
 }
 
-/* Whether every output of a hub exists (then its raster is reused if its settings match). */
-static int hub_outputs_exist(const char *dir)
+/* Whether `path` opens and its first line is whole and starts with `head`. */
+static int csv_header_ok(const char *path, const char *head)
+{
+    char line[512];
+    FILE *f = fopen(path, "r");
+    int ok = f && fgets(line, sizeof line, f) && strncmp(line, head, strlen(head)) == 0 &&
+             strchr(line, '\n');
+    if (f)
+        fclose(f);
+    return ok;
+}
+
+/* Whether a hub's earlier outputs are all there and readable (then its raster is reused if
+ * its settings match): the tables have their header line, the isochrones parse as a
+ * FeatureCollection. 0: none exists; 1: all are good; -1: some are missing or damaged. */
+static int hub_outputs_ok(const char *dir)
 {
     static const char *const names[] = {"travel_time.tif", "stations.csv", "reach.csv",
                                         "isochrones.geojson"};
     char path[4096];
+    int found = 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (!isr_file_exists(path))
-            return 0;
+        found += isr_file_exists(path);
     }
-    return 1;
+    if (found < 4)
+        return found ? -1 : 0;
+    snprintf(path, sizeof path, "%s/stations.csv", dir);
+    if (!csv_header_ok(path, "station_id,"))
+        return -1;
+    snprintf(path, sizeof path, "%s/reach.csv", dir);
+    if (!csv_header_ok(path, "level,code,"))
+        return -1;
+    snprintf(path, sizeof path, "%s/isochrones.geojson", dir);
+    json_object *root = json_object_from_file(path), *feats = NULL;
+    int ok = root && json_object_object_get_ex(root, "features", &feats) &&
+             json_object_is_type(feats, json_type_array);
+    json_object_put(root);
+    return ok ? 1 : -1;
 }
 
 static isr_status run_hub(job *jb, int hub_no, worker_state *ws)
@@ -261,7 +292,7 @@ static isr_status run_hub(job *jb, int hub_no, worker_state *ws)
     isr_cd_work *w = &ws->w;
     double *arr = ws->arr;
     res->station = s;
-    char *dir = isr_strdup_printf("%s/%s", jb->hubs_dir, isr_rail_station_id(jb->net, s));
+    char *dir = isr_strdup_printf("%s/%s", jb->hubs_dir, jb->folders[hub_no]);
     char *path = dir ? isr_strdup_printf("%s/travel_time.tif", dir) : NULL;
     char *csv = dir ? isr_strdup_printf("%s/stations.csv", dir) : NULL;
     isr_status st = ISR_OK;
@@ -275,10 +306,12 @@ static isr_status run_hub(job *jb, int hub_no, worker_state *ws)
     for (int i = 0; i < isr_rail_net_nstations(jb->net); i++)
         if (arr[i] <= budget_s)
             res->stations_reached++;
-    if (!jb->opt->overwrite && hub_outputs_exist(dir) && load_existing(jb, path, time_s, w)) {
+    int had = jb->opt->overwrite ? 0 : hub_outputs_ok(dir);
+    if (had > 0 && load_existing(jb, path, time_s, w)) {
         res->skipped = 1;
         st = hub_reach(jb, hub_no, ws, dir, 0);
     } else {
+        res->stale = had != 0;
         size_t ns = 0;
         for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
             double x, y;
@@ -619,6 +652,7 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
                                                                                    r->station)));
         json_object_object_add(ho, "name", json_object_new_string(isr_rail_station_name(
                                                jb->net, r->station)));
+        json_object_object_add(ho, "folder", json_object_new_string(jb->folders[h]));
         json_object_object_add(ho, "stations_reached", json_object_new_int(r->stations_reached));
         json_object_object_add(ho, "cells_reached", json_object_new_int64((int64_t)r->cells));
         json_object_object_add(ho, "area_km2", isr_json_num(r->cells * cell_km2, 3));
@@ -719,19 +753,62 @@ isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_
     return ISR_OK;
 }
 
+/* The folder of each hub under OUT/hubs/ (isr_hub_folder); refuses two hubs that would
+ * share one (ids differing only in characters a folder name cannot hold, and a hash match). */
+static int cmp_folder(const void *a, const void *b)
+{
+    return strcmp(**(char *const *const *)a, **(char *const *const *)b);
+}
+
+static isr_status hub_folders(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
+                              const int *hubs, int nhubs, char ***out)
+{
+    char **f = calloc((size_t)nhubs, sizeof *f);
+    char ***order = malloc((size_t)nhubs * sizeof *order);
+    isr_status st = ISR_OK;
+    for (int h = 0; f && order && h < nhubs && st == ISR_OK; h++)
+        if (!(f[h] = isr_hub_folder(isr_rail_station_id(net, hubs[h]))))
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (!f || !order)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK) {
+        for (int h = 0; h < nhubs; h++)
+            order[h] = &f[h];
+        qsort(order, (size_t)nhubs, sizeof *order, cmp_folder);
+        for (int k = 1; k < nhubs && st == ISR_OK; k++)
+            if (strcmp(*order[k - 1], *order[k]) == 0)
+                st = isr_fail(ctx, ISR_ERR_INPUT,
+                              "stations '%s' and '%s' in '%s' would share the output folder "
+                              "'hubs/%s'; give one of them another id (field '%s')",
+                              isr_rail_station_id(net, hubs[order[k - 1] - f]),
+                              isr_rail_station_id(net, hubs[order[k] - f]), opt->stations,
+                              *order[k], opt->station_id_field);
+    }
+    free(order);
+    if (st != ISR_OK && f) {
+        for (int h = 0; h < nhubs; h++)
+            free(f[h]);
+        free(f);
+        f = NULL;
+    }
+    *out = f;
+    return st;
+}
+
 /* The settings that make two runs' hub rasters interchangeable (resume check). */
-static char *settings_string(const isr_options *o, const isr_grid *g)
+static char *settings_string(const isr_options *o, const isr_grid *g, uint64_t fingerprint)
 {
     return isr_strdup_printf(
         "budget_min=%g;resolution_m=%g;egress_speed_kmh=%g;detour=%g;dwell_min=%g;"
         "transfer_min=%g;wait=%s;direction=%s;snap_m=%g;friction=%s;stations=%s;lines=%s;"
         "boundaries=%s;population=%s;bands=%s;min_area_km2=%g;simplify_m=%g;"
-        "grid=%.3f,%.3f,%d,%d",
+        "grid=%.3f,%.3f,%d,%d;fingerprint=%016llx",
         o->budget_min, o->resolution_m, o->egress_speed_kmh, o->detour, o->dwell_min,
         o->transfer_min, o->wait == ISR_WAIT_NONE ? "none" : "half-headway",
         o->direction == ISR_TO_HUB ? "to" : "from", o->snap_m, o->friction ? o->friction : "",
         o->stations, o->lines, o->boundaries, o->population ? o->population : "",
-        o->bands ? o->bands : "", o->min_area_km2, o->simplify_m, g->x0, g->y0, g->nx, g->ny);
+        o->bands ? o->bands : "", o->min_area_km2, o->simplify_m, g->x0, g->y0, g->nx, g->ny,
+        (unsigned long long)fingerprint);
 }
 
 isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
@@ -746,7 +823,7 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     isr_grid grid = {0};
     isr_rail_net *net = NULL;
     OGRSpatialReferenceH srs = NULL;
-    char *wkt = NULL, *region_dir = NULL, *out_created = NULL;
+    char *wkt = NULL, *region_dir = NULL, *out_created = NULL, *out_lock = NULL;
     float *fric = NULL;
     int *hubs = NULL, nhubs = 0;
     job jb;
@@ -766,7 +843,8 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     }
     /* flags and the output folder first: a typo should not wait for the inputs to load */
     if ((st = isr_bands_parse(ctx, opt->bands, opt->budget_min, jb.bands, &jb.nbands)) != ISR_OK ||
-        (st = isr_out_dir(ctx, opt->out, &out_created)) != ISR_OK)
+        (st = isr_out_dir(ctx, opt->out, &out_created)) != ISR_OK ||
+        (st = isr_out_lock(ctx, opt->out, &out_lock)) != ISR_OK)
         goto cleanup;
     int swept = isr_tmp_sweep(opt->out);
     if (swept)
@@ -815,7 +893,8 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     if (!opt->quiet)
         isr_progress(ctx, "loading", 1, 4);
     if ((st = isr_network_load(ctx, opt, srs, &net)) != ISR_OK ||
-        (st = isr_hubs_select(ctx, opt, net, &hubs, &nhubs)) != ISR_OK)
+        (st = isr_hubs_select(ctx, opt, net, &hubs, &nhubs)) != ISR_OK ||
+        (st = hub_folders(ctx, opt, net, hubs, nhubs, &jb.folders)) != ISR_OK)
         goto cleanup;
     if (isr_cancelled(ctx)) {
         st = ISR_ERR_INTERRUPTED;
@@ -884,7 +963,7 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
             goto cleanup;
         }
     }
-    jb.settings = settings_string(opt, &grid);
+    jb.settings = settings_string(opt, &grid, isr_run_fingerprint(opt, wkt));
     jb.hubs_dir = isr_strdup_printf("%s/hubs", opt->out);
     region_dir = isr_strdup_printf("%s/region", opt->out);
     jb.best_t = malloc(ncell * sizeof *jb.best_t);
@@ -921,6 +1000,21 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     for (int i = 0; i < started; i++)
         thrd_join(tids[i], NULL);
     timing[1] = isr_now_s() - t_hubs;
+    int reused = 0, stale = 0;
+    for (int h = 0; h < nhubs; h++) {
+        reused += jb.results[h].skipped;
+        stale += jb.results[h].stale;
+    }
+    if (reused)
+        isr_log(ctx, ISR_LOG_INFO,
+                "reused %d of %d hubs from an earlier run with the same inputs and settings "
+                "(--overwrite recomputes them)",
+                reused, nhubs);
+    if (stale)
+        isr_log(ctx, ISR_LOG_INFO,
+                "recomputed %d hub(s) whose earlier outputs in '%s' were made from other inputs "
+                "or settings, or were incomplete",
+                stale, jb.hubs_dir);
     if (atomic_load(&jb.failed)) {
         st = (isr_status)atomic_load(&jb.failed); /* the worker recorded the message */
         goto cleanup;
@@ -946,7 +1040,7 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     st = write_run_json(&jb, opt->out, wkt, timing, &units);
     /* maps for publication (maps.c), drawn from the outputs above, run.json included */
     if (st == ISR_OK && !opt->no_maps)
-        st = isr_map_run(ctx, opt);
+        st = isr_maps_write(ctx, opt); /* under this run's lock of --out */
 
 cleanup:
     /* a cancel reaches the workers and the raster writer as a status without a message:
@@ -956,6 +1050,7 @@ cleanup:
                  atomic_load(&jb.done), nhubs);
     else if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted while loading the inputs; nothing was written");
+    isr_out_unlock(out_lock);
     if (st != ISR_OK) { /* folders this run made and left empty */
         if (region_dir)
             rmdir(region_dir);
@@ -968,6 +1063,9 @@ cleanup:
         mtx_destroy(&jb.merge_lock);
     free((char *)jb.settings);
     free(jb.hubs_dir);
+    for (int h = 0; jb.folders && h < nhubs; h++)
+        free(jb.folders[h]);
+    free(jb.folders);
     free(jb.best_t);
     free(jb.best_hub);
     free(jb.count);

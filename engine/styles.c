@@ -420,11 +420,15 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
     char path[4096];
     /* sidecars */
     for (int h = 0; h < in->nhubs && st == ISR_OK; h++) {
-        snprintf(path, sizeof path, "%s/hubs/%s/travel_time.tif", in->out, in->hub_ids[h]);
+        char *folder = isr_hub_folder(in->hub_ids[h]);
+        if (!folder)
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        snprintf(path, sizeof path, "%s/hubs/%s/travel_time.tif", in->out, folder);
         st = write_qml(ctx, path, L_TIME, in);
-        snprintf(path, sizeof path, "%s/hubs/%s/isochrones.geojson", in->out, in->hub_ids[h]);
+        snprintf(path, sizeof path, "%s/hubs/%s/isochrones.geojson", in->out, folder);
         if (st == ISR_OK)
             st = write_qml(ctx, path, L_BANDS, in);
+        free(folder);
     }
     static const struct { const char *file; layer_kind kind; } region[] = {
         {"nearest_hub_time.tif", L_TIME},   {"nearest_hub.tif", L_NEAREST},
@@ -454,10 +458,14 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
     ADD("counties", strdup("Counties"), strdup("./region/units.geojson"), L_COUNTIES, 1);
     int first_hub = nl;
     for (int h = 0; h < in->nhubs; h++) {
+        char *folder = isr_hub_folder(in->hub_ids[h]);
         ADD("bands", isr_strdup_printf("%s isochrones", in->hub_names[h]),
-            isr_strdup_printf("./hubs/%s/isochrones.geojson", in->hub_ids[h]), L_BANDS, h == 0);
+            folder ? isr_strdup_printf("./hubs/%s/isochrones.geojson", folder) : NULL, L_BANDS,
+            h == 0);
         ADD("time", isr_strdup_printf("%s travel time", in->hub_names[h]),
-            isr_strdup_printf("./hubs/%s/travel_time.tif", in->hub_ids[h]), L_TIME, h == 0);
+            folder ? isr_strdup_printf("./hubs/%s/travel_time.tif", folder) : NULL, L_TIME,
+            h == 0);
+        free(folder);
     }
     int first_region = nl;
     ADD("units", strdup("Share of people reached by any hub"), strdup("./region/units.geojson"), L_UNITS, 0);

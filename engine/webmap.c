@@ -1080,13 +1080,17 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, isr_sb *b)
     for (size_t h = 0; h < nh && st == ISR_OK; h++) {
         json_object *o = json_object_array_get_idx(hubs, h);
         const char *id = json_str(o, "id", NULL);
-        if (!id || !*id || strchr(id, '/')) {
+        if (!id || !*id) {
             st = isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s': hub %zu has no id", p_summary, h + 1);
             break;
         }
-        char *p_tif = isr_strdup_printf("%s/hubs/%s/travel_time.tif", out_dir, id);
-        char *p_iso = isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out_dir, id);
-        char *p_reach = isr_strdup_printf("%s/hubs/%s/reach.csv", out_dir, id);
+        /* the hub's folder, as the run named it (summary.json's "folder" is for readers of
+         * the outputs; it is the same name, and is not trusted as a path) */
+        char *folder = isr_hub_folder(id);
+        char *p_tif = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", out_dir, folder) : NULL;
+        char *p_iso = folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out_dir, folder) : NULL;
+        char *p_reach = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", out_dir, folder) : NULL;
+        free(folder);
         double lon = NAN, lat = NAN;
         if (!p_tif || !p_iso || !p_reach)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");

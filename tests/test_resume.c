@@ -1,0 +1,476 @@
+/* Criterion suite: the output folder on anyone's data. Station ids that are not folder names
+ * (`../../x`, `..`, `a/b`, a control character, 300 characters) stay inside --out; the
+ * start-up sweep never reaches through a symbolic link; a resumed run reuses a hub only when
+ * its inputs (file contents), field flags and parameters are those of the run that made it
+ * and its outputs are all readable; two runs never write one --out at once (the lock).
+ * Each case runs the `isoreach` command on fixtures made from the embedded sample with
+ * ogr2ogr: Shanghai's 16 districts (GeoPackage, with a doubled population field) at 2000 m,
+ * one or a few hubs, so that a run takes a second or two. */
+#include "internal.h"
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cli_support.h"
+
+#define S ISR_SAMPLE_DIR
+
+static const char *cli(void)
+{
+    const char *p = getenv("ISR_CLI_PATH");
+    return p && *p ? p : ISR_CLI;
+}
+
+static void tmp_make(void) { cli_tmp_make("isr-resume"); }
+
+TestSuite(resume, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
+
+/* An ogr2ogr command (in cli_tmp) that must succeed. */
+static void ogr(const char *fmt, ...)
+{
+    char args[3000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr %s", cli_tmp, args), 0, "fixture: ogr2ogr %s", args);
+}
+
+/* sh.gpkg: Shanghai's districts, with pop2 = 2 × pop. lines.shp: the sample's lines without
+ * run minutes (so line speeds decide), with `slow` = speed_kmh / 2. */
+static void fixtures(void)
+{
+    ogr("-f GPKG sh.gpkg '%s/yrd_counties.shp' -nln sh -dialect sqlite -sql \"SELECT *, pop * 2 "
+        "AS pop2 FROM yrd_counties WHERE prov_code = '310000'\"",
+        S);
+    ogr("lines.shp '%s/yrd_rail_lines.shp' -dialect sqlite -sql \"SELECT id, name, speed_kmh, "
+        "speed_kmh / 2 AS slow, headway, stops, geometry FROM yrd_rail_lines\"",
+        S);
+}
+
+/* `isoreach run` into `out` on the fixtures (no -q: stderr has the info lines). */
+static int run_into(const char *out, const char *fmt, ...)
+{
+    char args[2000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return cli_sh("%s run --out '%s/%s' --boundaries '%s/sh.gpkg' --lines '%s/lines.shp' "
+                  "--resolution 2000 --no-maps %s",
+                  cli(), cli_tmp, out, cli_tmp, cli_tmp, args);
+}
+
+static char *err_text(void)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
+    return cli_slurp(p);
+}
+
+static char *file_text(const char *fmt, ...)
+{
+    char p[1000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p, sizeof p, fmt, ap);
+    va_end(ap);
+    return cli_slurp(p);
+}
+
+/* Rail minutes from the hub to station `id` in a stations.csv (NAN when not reached). */
+static double rail_minutes(const char *out, const char *hub, const char *id)
+{
+    char *t = file_text("%s/%s/hubs/%s/stations.csv", cli_tmp, out, hub);
+    char key[200];
+    snprintf(key, sizeof key, "\n%s,", id);
+    char *l = strstr(t, key);
+    cr_assert_not_null(l, "no station %s in %s's stations.csv", id, hub);
+    l = strchr(l + strlen(key), ',') + 1; /* after the name */
+    double v = *l == ',' ? NAN : atof(l);
+    free(t);
+    return v;
+}
+
+/* People reached in the hub's own county (the first row of its reach.csv). */
+static double first_pop_reached(const char *out, const char *hub)
+{
+    char *t = file_text("%s/%s/hubs/%s/reach.csv", cli_tmp, out, hub);
+    char *l = strchr(t, '\n');
+    cr_assert_not_null(l);
+    for (int k = 0; k < 9; k++) /* level,code,name,pref,prov,area,reached,share,population, */
+        l = strchr(l + 1, ',');
+    double v = atof(l + 1);
+    free(t);
+    return v;
+}
+
+/* A process id that no longer runs. */
+static pid_t dead_pid(void)
+{
+    pid_t p = fork();
+    cr_assert_neq(p, -1);
+    if (p == 0)
+        _exit(0);
+    cr_assert_eq(waitpid(p, NULL, 0), p);
+    return p;
+}
+
+/* ---- hub folders ------------------------------------------------------------------------- */
+
+Test(resume, hub_folder_names)
+{
+    char *f;
+    /* plain ids are their own folder */
+    cr_assert_str_eq(f = isr_hub_folder("shanghai_hongqiao"), "shanghai_hongqiao");
+    free(f);
+    char id64[65];
+    memset(id64, 'a', 64);
+    id64[64] = '\0';
+    cr_assert_str_eq(f = isr_hub_folder(id64), id64);
+    free(f);
+    /* others: a stem, '-' and 16 hex digits, never a path, never hidden */
+    const char *odd[] = {"../../x", "..", ".", "a/b", "a\\b", "c\001d", ".hidden", "",
+                         "北京南", "a b"};
+    const char *stem[] = {"x-", "hub-", "hub-", "a_b-", "a_b-", "c_d-", "hidden-", "hub-",
+                          "hub-", "a_b-"};
+    char *seen[10];
+    for (int i = 0; i < 10; i++) {
+        seen[i] = isr_hub_folder(odd[i]);
+        cr_assert_eq(strncmp(seen[i], stem[i], strlen(stem[i])), 0, "'%s' -> '%s'", odd[i],
+                     seen[i]);
+        cr_assert_eq(strlen(seen[i]), strlen(stem[i]) + 16, "'%s' -> '%s'", odd[i], seen[i]);
+        cr_assert_eq(strspn(seen[i], "abcdefghijklmnopqrstuvwxyz_-0123456789"), strlen(seen[i]));
+        for (int k = 0; k < i; k++)
+            cr_assert_str_neq(seen[i], seen[k], "'%s' and '%s' share a folder", odd[i], odd[k]);
+    }
+    for (int i = 0; i < 10; i++)
+        free(seen[i]);
+    id64[0] = 'b';
+    char id65[66];
+    snprintf(id65, sizeof id65, "%sc", id64); /* 65 bytes: 40 of stem and the hash */
+    f = isr_hub_folder(id65);
+    cr_assert_eq(strlen(f), 40 + 1 + 16, "%s", f);
+    cr_assert_eq(strncmp(f, id64, 40), 0, "%s", f);
+    free(f);
+}
+
+Test(resume, odd_station_ids_stay_inside_out)
+{
+    fixtures();
+    /* seven Shanghai stations renamed (none is named in a line's stops), all made hubs */
+    ogr("-f GeoJSON st.geojson '%s/yrd_rail_stations.shp' -dialect sqlite -sql \"SELECT CASE id "
+        "WHEN 'shanghai_songjiang' THEN '../../x' WHEN 'shanghai_west' THEN '..' WHEN "
+        "'shanghai_south' THEN '.' WHEN 'jinshanwei' THEN 'a/b' WHEN 'xinzhuang' THEN 'a\\\\b' "
+        "WHEN 'jinshan_north' THEN 'c' || char(1) || 'd' WHEN 'kunshan_south' THEN printf('%%.300c', "
+        "'z') ELSE id END AS id, name, id IN ('shanghai_songjiang', 'shanghai_west', "
+        "'shanghai_south', 'jinshanwei', 'xinzhuang', 'jinshan_north', 'kunshan_south') AS hub, "
+        "geometry FROM yrd_rail_stations\"",
+        S);
+    char z300[301];
+    memset(z300, 'z', 300);
+    z300[300] = '\0';
+    const char *ids[] = {"../../x", "..", ".", "a/b", "a\\b", "c\001d", z300};
+    cr_assert_eq(cli_sh("mkdir '%s/a'", cli_tmp), 0);
+    int rc = cli_sh("%s run --out '%s/a/o' --boundaries '%s/sh.gpkg' --stations '%s/st.geojson' "
+                    "--resolution 2000",
+                    cli(), cli_tmp, cli_tmp, cli_tmp);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    /* nothing beside --out (`../../x` from OUT/hubs/ is a/x), nothing above it */
+    cr_assert_eq(cli_sh("cd '%s' && test \"$(ls -A a)\" = o && test ! -e x && test ! -e a/x && "
+                        "test ! -e a/o/x && test ! -e a/o/travel_time.tif && "
+                        "test ! -e a/o/hubs/travel_time.tif",
+                        cli_tmp),
+                 0, "an output was written outside its hub folder");
+    cr_assert_eq(cli_sh("test $(find '%s/a/o/hubs' -mindepth 1 -maxdepth 1 -type d | wc -l) = 7",
+                        cli_tmp),
+                 0);
+    /* run.json and summary.json give each hub's folder; the folder has every output and map */
+    char p[400];
+    snprintf(p, sizeof p, "%s/a/o/run.json", cli_tmp);
+    json_object *run = json_object_from_file(p);
+    snprintf(p, sizeof p, "%s/a/o/region/summary.json", cli_tmp);
+    json_object *sum = json_object_from_file(p);
+    cr_assert(run && sum);
+    json_object *rh = json_object_object_get(run, "hubs"), *sh = json_object_object_get(sum, "hubs");
+    cr_assert_eq(json_object_array_length(rh), 7);
+    cr_assert_eq(json_object_array_length(sh), 7);
+    for (int i = 0; i < 7; i++) {
+        char *want = isr_hub_folder(ids[i]);
+        int found = 0;
+        for (size_t k = 0; k < 7; k++) {
+            json_object *h = json_object_array_get_idx(rh, k);
+            if (strcmp(json_object_get_string(json_object_object_get(h, "id")), ids[i]) == 0) {
+                cr_assert_str_eq(json_object_get_string(json_object_object_get(h, "folder")),
+                                 want);
+                found++;
+            }
+            h = json_object_array_get_idx(sh, k);
+            if (strcmp(json_object_get_string(json_object_object_get(h, "id")), ids[i]) == 0) {
+                cr_assert_str_eq(json_object_get_string(json_object_object_get(h, "folder")),
+                                 want);
+                found++;
+            }
+        }
+        cr_assert_eq(found, 2, "hub %d is not in run.json and summary.json", i);
+        cr_assert_eq(cli_sh("cd '%s/a/o/hubs/%s' && test -s travel_time.tif && test -s "
+                            "stations.csv && test -s reach.csv && test -s isochrones.geojson && "
+                            "test -s map.png && test -s travel_time.qml",
+                            cli_tmp, want),
+                     0, "hub '%s': outputs missing in hubs/%s", ids[i], want);
+        free(want);
+    }
+    json_object_put(run);
+    json_object_put(sum);
+    char *x = isr_hub_folder("../../x");
+    cr_assert_str_eq(x, "x-0e455557190c67fd");
+    free(x);
+    /* the web map and the QGIS project name the folders; `reach` and `map` find them */
+    cr_assert_eq(cli_sh("grep -q 'hubs/x-0e455557190c67fd/travel_time.tif' '%s/a/o/isoreach.qgs'",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("grep -qF '\"id\":\"../../x\"' '%s/a/o/index.html'", cli_tmp), 0);
+    cr_assert_eq(cli_sh("%s reach -q --out '%s/a/o' --boundaries '%s/sh.gpkg' --pop-field pop2",
+                        cli(), cli_tmp, cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("rm '%s/a/o/hubs/x-0e455557190c67fd/map.png' && %s map -q --out '%s/a/o' "
+                        "--boundaries '%s/sh.gpkg' --stations '%s/st.geojson' && test -s "
+                        "'%s/a/o/hubs/x-0e455557190c67fd/map.png'",
+                        cli_tmp, cli(), cli_tmp, cli_tmp, cli_tmp, cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("cd '%s' && test \"$(ls -A a)\" = o", cli_tmp), 0);
+}
+
+/* ---- the sweep --------------------------------------------------------------------------- */
+
+Test(resume, sweep_never_follows_a_link)
+{
+    fixtures();
+    pid_t dead = dead_pid();
+    /* a hub folder and a region folder linked outside --out, a temporary-looking link, and
+     * one real temporary file */
+    cr_assert_eq(cli_sh("cd '%s' && mkdir -p outside o/hubs/real && touch outside/.x.part-%d "
+                        "outside/victim && ln -s ../../outside o/hubs/link && ln -s ../outside "
+                        "o/region && ln -s ../outside/victim o/.y.part-%d && touch "
+                        "o/hubs/real/.stations.csv.part-%d",
+                        cli_tmp, (int)dead, (int)dead, (int)dead),
+                 0);
+    cr_assert_eq(cli_sh("rm '%s/o/region' && mkdir '%s/o/region' && ln -s ../../outside "
+                        "'%s/o/region/..link'",
+                        cli_tmp, cli_tmp, cli_tmp),
+                 0);
+    int rc = run_into("o", "--hubs shanghai");
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    char want[600];
+    snprintf(want, sizeof want,
+             "isoreach: removed 1 temporary file(s) that a killed run left in '%s/o'\n", cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s' && test -f outside/.x.part-%d && test -f outside/victim && "
+                        "test -L o/.y.part-%d && test ! -e o/hubs/real/.stations.csv.part-%d",
+                        cli_tmp, (int)dead, (int)dead, (int)dead),
+                 0, "the sweep removed a file outside --out, or missed its own");
+}
+
+/* ---- resume ------------------------------------------------------------------------------ */
+
+Test(resume, edited_lines_file_is_recomputed)
+{
+    fixtures();
+    const char *hub = "--hubs shanghai_songjiang";
+    cr_assert_eq(run_into("o", "%s", hub), 0);
+    double before = rail_minutes("o", "shanghai_songjiang", "shanghai_hongqiao");
+    /* the same file, edited in place: speeds swapped with `slow` (same size), and the old
+     * modification time put back, so only the contents tell */
+    ogr("-f 'ESRI Shapefile' edited.shp lines.shp -dialect sqlite -sql \"SELECT id, name, slow AS "
+        "speed_kmh, speed_kmh AS slow, headway, stops, geometry FROM lines\"");
+    cr_assert_eq(cli_sh("cd '%s' && for x in shp shx dbf prj cpg; do test ! -e edited.$x || { "
+                        "touch -r lines.$x edited.$x && cp -p edited.$x lines.$x; }; done",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(run_into("fresh", "%s", hub), 0);
+    double fresh = rail_minutes("fresh", "shanghai_songjiang", "shanghai_hongqiao");
+    cr_assert_gt(fresh, before + 1, "the edit should slow the trains: %g then %g", before, fresh);
+    int rc = run_into("o", "%s", hub);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    char want[600];
+    snprintf(want, sizeof want,
+             "isoreach: recomputed 1 hub(s) whose earlier outputs in '%s/o/hubs' were made from "
+             "other inputs or settings, or were incomplete\n",
+             cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    cr_assert_null(strstr(e, "reused"), "%s", e);
+    free(e);
+    cr_assert_float_eq(rail_minutes("o", "shanghai_songjiang", "shanghai_hongqiao"), fresh, 1e-9);
+    char *a = file_text("%s/o/hubs/shanghai_songjiang/stations.csv", cli_tmp);
+    char *b = file_text("%s/fresh/hubs/shanghai_songjiang/stations.csv", cli_tmp);
+    cr_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    /* and the same again: reused, and said so */
+    rc = run_into("o", "%s", hub);
+    e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: reused 1 of 1 hubs from an earlier run with the same inputs "
+                        "and settings (--overwrite recomputes them)\n"),
+              "%s", e);
+    free(e);
+}
+
+Test(resume, changed_field_flags_are_recomputed)
+{
+    fixtures();
+    const char *hub = "--hubs shanghai_songjiang,shanghai";
+    cr_assert_eq(run_into("o", "%s", hub), 0);
+    double fast = rail_minutes("o", "shanghai_songjiang", "shanghai_hongqiao");
+    double pop = first_pop_reached("o", "shanghai");
+    /* another speed field: both hubs recomputed, times those of a fresh run */
+    cr_assert_eq(run_into("fresh", "%s --line-speed slow", hub), 0);
+    double slow = rail_minutes("fresh", "shanghai_songjiang", "shanghai_hongqiao");
+    cr_assert_gt(slow, fast + 1, "%g then %g", fast, slow);
+    int rc = run_into("o", "%s --line-speed slow", hub);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: recomputed 2 hub(s) whose earlier outputs"), "%s", e);
+    free(e);
+    cr_assert_float_eq(rail_minutes("o", "shanghai_songjiang", "shanghai_hongqiao"), slow, 1e-9);
+    /* another population field: the hubs' reach tables count the doubled people */
+    rc = run_into("o", "%s --line-speed slow --pop-field pop2", hub);
+    e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: recomputed 2 hub(s) whose earlier outputs"), "%s", e);
+    free(e);
+    cr_assert_gt(pop, 0);
+    cr_assert_float_eq(first_pop_reached("o", "shanghai"), 2 * pop, 1.0);
+    /* another parameter (the budget is in the fingerprint as every parameter is) */
+    rc = run_into("o", "%s --line-speed slow --pop-field pop2 --dwell 3", hub);
+    e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: recomputed 2 hub(s) whose earlier outputs"), "%s", e);
+    free(e);
+    /* unchanged: both reused */
+    rc = run_into("o", "%s --line-speed slow --pop-field pop2 --dwell 3", hub);
+    e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: reused 2 of 2 hubs from an earlier run"), "%s", e);
+    free(e);
+}
+
+Test(resume, damaged_outputs_are_recomputed)
+{
+    fixtures();
+    const char *hub = "--hubs shanghai_songjiang,shanghai";
+    cr_assert_eq(run_into("o", "%s", hub), 0);
+    char *reach = file_text("%s/o/hubs/shanghai/reach.csv", cli_tmp);
+    char *iso = file_text("%s/o/hubs/shanghai_songjiang/isochrones.geojson", cli_tmp);
+    /* an emptied table and cut-short isochrones */
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && : > shanghai/reach.csv && truncate -s 100 "
+                        "shanghai_songjiang/isochrones.geojson",
+                        cli_tmp),
+                 0);
+    int rc = run_into("o", "%s", hub);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: recomputed 2 hub(s) whose earlier outputs"), "%s", e);
+    cr_assert_null(strstr(e, "reused"), "%s", e);
+    free(e);
+    char *reach2 = file_text("%s/o/hubs/shanghai/reach.csv", cli_tmp);
+    char *iso2 = file_text("%s/o/hubs/shanghai_songjiang/isochrones.geojson", cli_tmp);
+    cr_assert_str_eq(reach2, reach);
+    cr_assert_str_eq(iso2, iso);
+    free(reach);
+    free(reach2);
+    free(iso);
+    free(iso2);
+    /* a missing raster: that hub alone */
+    cr_assert_eq(cli_sh("rm '%s/o/hubs/shanghai/travel_time.tif'", cli_tmp), 0);
+    rc = run_into("o", "%s", hub);
+    e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: reused 1 of 2 hubs from an earlier run"), "%s", e);
+    cr_assert(strstr(e, "isoreach: recomputed 1 hub(s) whose earlier outputs"), "%s", e);
+    free(e);
+}
+
+Test(resume, reused_hub_tables_follow_the_run)
+{
+    fixtures();
+    const char *hub = "--hubs shanghai";
+    cr_assert_eq(run_into("o", "%s", hub), 0);
+    double pop = first_pop_reached("o", "shanghai");
+    cr_assert_gt(pop, 0);
+    /* `isoreach reach` rewrites the hub's table with other people… */
+    cr_assert_eq(cli_sh("%s reach -q --out '%s/o' --boundaries '%s/sh.gpkg' --pop-field pop2",
+                        cli(), cli_tmp, cli_tmp),
+                 0);
+    cr_assert_float_eq(first_pop_reached("o", "shanghai"), 2 * pop, 1.0);
+    /* …and a run with the first settings reuses the hub but writes the table of its own */
+    int rc = run_into("o", "%s", hub);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: reused 1 of 1 hubs from an earlier run"), "%s", e);
+    free(e);
+    cr_assert_float_eq(first_pop_reached("o", "shanghai"), pop, 1e-9);
+}
+
+/* ---- the lock ---------------------------------------------------------------------------- */
+
+Test(resume, one_run_at_a_time)
+{
+    fixtures();
+    cr_assert_eq(run_into("o", "--hubs shanghai"), 0);
+    cr_assert_eq(cli_sh("test ! -e '%s/o/.isoreach.lock'", cli_tmp), 0, "the lock was left");
+    /* a live process holds the lock (this test, standing in for a run) */
+    cr_assert_eq(cli_sh("echo %d > '%s/o/.isoreach.lock' && rm '%s/o/run.json'", (int)getpid(),
+                        cli_tmp, cli_tmp),
+                 0);
+    char want[1000];
+    snprintf(want, sizeof want,
+             "isoreach: --out '%s/o' is in use by another isoreach run (process %d, lock file "
+             "%s/o/.isoreach.lock); wait for it to finish or use another --out\n",
+             cli_tmp, (int)getpid(), cli_tmp);
+    int rc = run_into("o", "--hubs shanghai");
+    char *e = err_text();
+    cr_assert_eq(rc, 1);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test ! -e '%s/o/run.json'", cli_tmp), 0, "a refused run wrote");
+    /* `reach` and `map` write there too */
+    rc = cli_sh("%s reach --out '%s/o' --boundaries '%s/sh.gpkg'", cli(), cli_tmp, cli_tmp);
+    e = err_text();
+    cr_assert_eq(rc, 1);
+    cr_assert_str_eq(e, want);
+    free(e);
+    rc = cli_sh("%s map --out '%s/o' --boundaries '%s/sh.gpkg'", cli(), cli_tmp, cli_tmp);
+    e = err_text();
+    cr_assert_eq(rc, 1);
+    cr_assert_str_eq(e, want);
+    free(e);
+    char *lock = file_text("%s/o/.isoreach.lock", cli_tmp);
+    cr_assert_eq(atol(lock), (long)getpid(), "another's lock was touched");
+    free(lock);
+    /* the lock of a process that no longer runs is taken over */
+    pid_t dead = dead_pid();
+    cr_assert_eq(cli_sh("echo %d > '%s/o/.isoreach.lock'", (int)dead, cli_tmp), 0);
+    rc = run_into("o", "--hubs shanghai");
+    e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    snprintf(want, sizeof want,
+             "isoreach: taking over the lock of --out '%s/o': process %d, which made it, no "
+             "longer runs\n",
+             cli_tmp, (int)dead);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("test -s '%s/o/run.json' && test ! -e '%s/o/.isoreach.lock'", cli_tmp,
+                        cli_tmp),
+                 0);
+}
