@@ -287,7 +287,9 @@ isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const cha
                 "and travel times there by as much",
                 def ? "--crs '" : "the fitted Albers equal-area CRS", def ? def : "",
                 def ? "'" : "", what, 100 * out->max_linear_error, lin_scale, at);
-    if (!isr_crs_is_equal_area(srs))
+    /* below 1 % the error is smaller than counting cells by their centre: the info line
+     * above says it */
+    if (!isr_crs_is_equal_area(srs) && out->max_area_error > ISR_CRS_WARN_LINEAR_ERROR)
         isr_log(ctx, ISR_LOG_WARN,
                 "--crs '%s' is not an equal-area projection: cell areas over %s are off by up "
                 "to %.1f %% (area scale %.3f at %s), and so are the areas and people reached",

@@ -85,8 +85,8 @@ typedef struct isr_crs_scale {
 /* Checks the scale of `srs` over `ext` (lon/lat box; ext[2] > 180 when it crosses the 180°
  * meridian) of the input `what`. A --crs (`def`) off by more than 5 % in distance, or
  * whose edge falls inside the region, is refused (ISR_ERR_CRS); 1 % to 5 % is warned, as is
- * the fitted CRS (`def` NULL) above 1 %, and any CRS that is not equal-area, with the
- * figure. The figures are logged (info) and returned in *out. */
+ * the fitted CRS (`def` NULL) above 1 %, and a CRS that is not equal-area when its areas are
+ * off by more than 1 %, with the figure. The figures are logged (info) and returned in *out. */
 isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const char *def,
                                const char *what, const double ext[4], isr_crs_scale *out);
 
