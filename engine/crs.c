@@ -12,10 +12,22 @@
  */
 #include "internal.h"
 
+#include <cpl_conv.h>
+#include <math.h>
 #include <proj.h>
 #include <proj_experimental.h>
 #include <stdio.h>
 #include <string.h>
+
+#define ISR_PI 3.14159265358979323846
+
+double isr_lon_normal(double lon)
+{
+    double l = fmod(lon + 180.0, 360.0);
+    if (l < 0)
+        l += 360.0;
+    return l - 180.0;
+}
 
 OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double lat_min,
                                            double lon_max, double lat_max)
@@ -28,7 +40,7 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
              "+proj=aea +lat_1=%.4f +lat_2=%.4f +lat_0=%.4f +lon_0=%.4f +x_0=0 +y_0=0 "
              "+datum=WGS84 +units=m +no_defs +type=crs",
              lat_min + dlat / 6.0, lat_max - dlat / 6.0, (lat_min + lat_max) / 2.0,
-             (lon_min + lon_max) / 2.0);
+             isr_lon_normal((lon_min + lon_max) / 2.0));
     PJ_CONTEXT *pc = proj_context_create();
     PJ *crs = pc ? proj_create(pc, def) : NULL;
     PJ *named = crs ? proj_alter_name(pc, crs, "isoreach fitted Albers equal-area") : NULL;
@@ -116,7 +128,15 @@ isr_status isr_crs_check_area(isr_ctx *ctx, OGRSpatialReferenceH srs, const char
     if (!OSRGetAreaOfUse(srs, &w, &s, &e, &n, &area) || w == -1000.0)
         return ISR_OK; /* no area of use known (a PROJ string, a fitted CRS) */
     int lon_over, lon_in;
-    lon_overlap(ext[0], ext[2], w, e, &lon_over, &lon_in);
+    if (ext[2] > 180.0) { /* the data cross the 180° meridian: check both sides */
+        int o1, i1, o2, i2;
+        lon_overlap(ext[0], 180.0, w, e, &o1, &i1);
+        lon_overlap(-180.0, ext[2] - 360.0, w, e, &o2, &i2);
+        lon_over = o1 || o2;
+        lon_in = i1 && i2;
+    } else {
+        lon_overlap(ext[0], ext[2], w, e, &lon_over, &lon_in);
+    }
     int lat_over = ext[3] >= s && ext[1] <= n, lat_in = ext[1] >= s && ext[3] <= n;
     const char *name = OSRGetName(srs);
     if (!lon_over || !lat_over)
@@ -125,12 +145,154 @@ isr_status isr_crs_check_area(isr_ctx *ctx, OGRSpatialReferenceH srs, const char
                         "but %s lies at longitudes %.2f to %.2f and latitudes %.2f to %.2f: "
                         "choose a CRS for the region, or leave out --crs for a fitted "
                         "equal-area one",
-                        def, name ? name : "unnamed", w, e, s, n, what, ext[0], ext[2], ext[1],
+                        def, name ? name : "unnamed", w, e, s, n, what, ext[0],
+                        isr_lon_normal(ext[2]), ext[1],
                         ext[3]);
     if (!lon_in || !lat_in)
         isr_log(ctx, ISR_LOG_WARN,
                 "%s extends beyond the area of use of --crs '%s' (longitudes %g to %g, "
                 "latitudes %g to %g): distances and areas there are distorted",
                 what, def, w, e, s, n);
+    return ISR_OK;
+}
+
+/* "70.0°N, 25.0°E" */
+static void fmt_lonlat(char *buf, size_t len, double lon, double lat)
+{
+    lon = isr_lon_normal(lon);
+    snprintf(buf, len, "%.1f°%c, %.1f°%c", fabs(lat), lat < 0 ? 'S' : 'N', fabs(lon),
+             lon < 0 ? 'W' : 'E');
+}
+
+/* Great-circle distance in metres on the mean sphere: a yardstick for the seam check. */
+static double sphere_m(double lon1, double lat1, double lon2, double lat2)
+{
+    const double d2r = ISR_PI / 180.0, r = 6371008.8;
+    double a = sin((lat2 - lat1) * d2r / 2), b = sin((lon2 - lon1) * d2r / 2);
+    double h = a * a + cos(lat1 * d2r) * cos(lat2 * d2r) * b * b;
+    return 2 * r * asin(sqrt(fmin(1.0, h)));
+}
+
+#define LATTICE 9
+
+isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const char *def,
+                               const char *what, const double ext[4], isr_crs_scale *out)
+{
+    memset(out, 0, sizeof *out);
+    out->checked = 0;
+    char *wkt = NULL;
+    const char *const wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
+    if (OSRExportToWktEx(srs, &wkt, wkt_opts) != OGRERR_NONE) {
+        CPLFree(wkt);
+        return ISR_OK;
+    }
+    PJ_CONTEXT *pc = proj_context_create();
+    PJ *crs = pc ? proj_create(pc, wkt) : NULL;
+    CPLFree(wkt);
+    if (crs && proj_get_type(crs) == PJ_TYPE_BOUND_CRS) {
+        PJ *base = proj_get_source_crs(pc, crs);
+        proj_destroy(crs);
+        crs = base;
+    }
+    OGRSpatialReferenceH wgs = isr_crs_wgs84();
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, srs);
+    OSRDestroySpatialReference(wgs);
+    double lin_lon = 0, lin_lat = 0, lin_scale = 1, area_lon = 0, area_lat = 0, area_scale = 1;
+    double seam_lon = NAN, seam_lat = 0;
+    int n = 0;
+    if (crs && proj_get_type(crs) == PJ_TYPE_PROJECTED_CRS) {
+        for (int j = 0; j < LATTICE; j++) {
+            double lat = ext[1] + (ext[3] - ext[1]) * j / (LATTICE - 1.0);
+            double px = NAN, py = NAN, plon = 0;
+            for (int i = 0; i < LATTICE; i++) {
+                double lon = ext[0] + (ext[2] - ext[0]) * i / (LATTICE - 1.0);
+                PJ_COORD c = proj_coord(isr_lon_normal(lon) * ISR_PI / 180.0, lat * ISR_PI / 180.0,
+                                        0, 0);
+                proj_errno_reset(crs);
+                PJ_FACTORS f = proj_factors(crs, c);
+                if (proj_errno(crs) == 0 && f.meridional_scale > 0 && f.parallel_scale > 0) {
+                    n++;
+                    double s[2] = {f.meridional_scale, f.parallel_scale};
+                    for (int k = 0; k < 2; k++)
+                        if (fabs(s[k] - 1) > out->max_linear_error) {
+                            out->max_linear_error = fabs(s[k] - 1);
+                            lin_scale = s[k];
+                            lin_lon = lon;
+                            lin_lat = lat;
+                        }
+                    if (fabs(f.areal_scale - 1) > out->max_area_error) {
+                        out->max_area_error = fabs(f.areal_scale - 1);
+                        area_scale = f.areal_scale;
+                        area_lon = lon;
+                        area_lat = lat;
+                    }
+                }
+                /* a seam (the CRS's own 180° meridian) inside the region: neighbouring
+                 * lattice points land far apart */
+                double x = isr_lon_normal(lon), y = lat;
+                if (ct && OCTTransform(ct, 1, &x, &y, NULL)) {
+                    if (i > 0 && isfinite(px) && isnan(seam_lon)) {
+                        double dg = sphere_m(plon, lat, lon, lat);
+                        if (hypot(x - px, y - py) > 10.0 * dg + 1000.0) {
+                            seam_lon = (plon + lon) / 2;
+                            seam_lat = lat;
+                        }
+                    }
+                    px = x;
+                    py = y;
+                } else {
+                    px = NAN;
+                }
+                plon = lon;
+            }
+        }
+    }
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    proj_destroy(crs);
+    proj_context_destroy(pc);
+    if (n == 0) {
+        isr_log(ctx, ISR_LOG_DEBUG, "the scale of the analysis CRS could not be checked");
+        return ISR_OK;
+    }
+    out->checked = 1;
+    char at[64], area_at[64];
+    fmt_lonlat(at, sizeof at, lin_lon, lin_lat);
+    fmt_lonlat(area_at, sizeof area_at, area_lon, area_lat);
+    const char *name = def ? def : "isoreach fitted Albers equal-area";
+    isr_log(ctx, ISR_LOG_INFO,
+            "analysis CRS '%s' over %s: distances off by up to %.2f %% (scale %.4f at %s), "
+            "areas by up to %.2f %%",
+            name, what, 100 * out->max_linear_error, lin_scale, at, 100 * out->max_area_error);
+    if (!isnan(seam_lon) && def) {
+        char s_at[64];
+        fmt_lonlat(s_at, sizeof s_at, seam_lon, seam_lat);
+        return isr_fail(ctx, ISR_ERR_CRS,
+                        "--crs '%s' splits %s in two: the CRS has its edge (its own 180° "
+                        "meridian) near %s, inside the region, so the grid would span the "
+                        "world: use a CRS centred on the region, or leave out --crs for a "
+                        "fitted equal-area one",
+                        def, what, s_at);
+    }
+    if (def && out->max_linear_error > ISR_CRS_MAX_LINEAR_ERROR)
+        return isr_fail(ctx, ISR_ERR_CRS,
+                        "--crs '%s': distances over %s are off by up to %.1f %% (scale factor "
+                        "%.3f at %s), and travel times would be wrong by as much: use an "
+                        "equal-area or conformal CRS fitted to the region, or leave out --crs "
+                        "for a fitted Albers equal-area one",
+                        def, what, 100 * out->max_linear_error, lin_scale, at);
+    if (out->max_linear_error > ISR_CRS_WARN_LINEAR_ERROR)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s%s%s: distances over %s are off by up to %.1f %% (scale factor %.3f at %s), "
+                "and travel times there by as much",
+                def ? "--crs '" : "the fitted Albers equal-area CRS", def ? def : "",
+                def ? "'" : "", what, 100 * out->max_linear_error, lin_scale, at);
+    /* below 1 % the error is smaller than counting cells by their centre: the info line
+     * above says it */
+    if (!isr_crs_is_equal_area(srs) && out->max_area_error > ISR_CRS_WARN_LINEAR_ERROR)
+        isr_log(ctx, ISR_LOG_WARN,
+                "--crs '%s' is not an equal-area projection: cell areas over %s are off by up "
+                "to %.1f %% (area scale %.3f at %s), and so are the areas and people reached",
+                name, what, 100 * out->max_area_error, area_scale, area_at);
     return ISR_OK;
 }

@@ -6,6 +6,12 @@
  * Inside, the friction is the uniform local-travel value (detour ÷ speed), or, with a
  * friction raster, that raster warped onto the grid by GDAL (bilinear; its nodata cells
  * are barriers, e.g. lakes and rivers without a crossing).
+ * A raster is warped onto a grid that starts as nodata (INIT_DEST=NO_DATA), so a cell the
+ * raster does not reach is never read as 0 s/m (free travel). Land cells (zone >= 0) that
+ * stay nodata are split into "outside the raster" (their centre lies beyond its extent: a
+ * coverage warning with the count) and the raster's own nodata (barriers it asked for). A
+ * friction raster holding 0, a negative value, NaN or infinity (other than its nodata)
+ * within the region's extent is refused: those would be free or undefined travel.
  * Cost: one pass and (optionally) one warp over the grid; 4 bytes per cell.
  */
 #include "internal.h"
@@ -29,23 +35,189 @@ GDALDatasetH isr_grid_mem(const isr_grid *g, GDALDataType type)
     return ds;
 }
 
+void isr_fmt_thousands(char *buf, size_t len, double v, int decimals)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.*f", decimals, fabs(v));
+    const char *dot = strchr(tmp, '.');
+    size_t nint = dot ? (size_t)(dot - tmp) : strlen(tmp), o = 0;
+    if (v < 0 && o + 1 < len)
+        buf[o++] = '-';
+    for (size_t i = 0; i < nint && o + 1 < len; i++) {
+        if (i > 0 && (nint - i) % 3 == 0 && o + 1 < len)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    for (const char *p = dot; p && *p && o + 1 < len; p++)
+        buf[o++] = *p;
+    buf[o] = '\0';
+}
+
+/* The source raster as seen from the grid: its geotransform, size and a transformation
+ * from the analysis CRS into its CRS. */
+typedef struct src_view {
+    double gt[6], inv[6];
+    int w, h;
+    OGRCoordinateTransformationH to_src;
+} src_view;
+
+static isr_status src_view_open(isr_ctx *ctx, const isr_grid *g, GDALDatasetH src,
+                                const char *what, const char *path, src_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->w = GDALGetRasterXSize(src);
+    v->h = GDALGetRasterYSize(src);
+    if (GDALGetGeoTransform(src, v->gt) != CE_None || !GDALInvGeoTransform(v->gt, v->inv))
+        return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s' has no usable geotransform", what, path);
+    OGRSpatialReferenceH gs = OSRNewSpatialReference(g->wkt);
+    OGRSpatialReferenceH ss = OSRNewSpatialReference(GDALGetProjectionRef(src));
+    if (gs && ss) {
+        OSRSetAxisMappingStrategy(gs, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(ss, OAMS_TRADITIONAL_GIS_ORDER);
+        v->to_src = OCTNewCoordinateTransformation(gs, ss);
+    }
+    OSRDestroySpatialReference(gs);
+    OSRDestroySpatialReference(ss);
+    if (!v->to_src)
+        return isr_fail_gdal(ctx, ISR_ERR_CRS,
+                             "%s '%s': its CRS cannot be transformed to the analysis CRS", what,
+                             path);
+    return ISR_OK;
+}
+
+/* Refuses values a friction raster must not hold (0, negative, NaN, infinity other than its
+ * nodata) within the window of the raster under the grid's extent. */
+static isr_status check_positive(isr_ctx *ctx, const isr_grid *g, GDALDatasetH src,
+                                 const src_view *v, const char *what, const char *path)
+{
+    double gx0 = g->x0, gx1 = g->x0 + g->nx * g->cell_m;
+    double gy0 = g->y0 - g->ny * g->cell_m, gy1 = g->y0;
+    double b[4];
+    if (!OCTTransformBounds(v->to_src, gx0, gy0, gx1, gy1, &b[0], &b[1], &b[2], &b[3], 21))
+        return ISR_OK; /* the grid does not map into the raster's CRS: nothing is covered */
+    double px[4], py[4];
+    double cx[4] = {b[0], b[2], b[0], b[2]}, cy[4] = {b[1], b[1], b[3], b[3]};
+    double c0 = INFINITY, c1 = -INFINITY, r0 = INFINITY, r1 = -INFINITY;
+    for (int i = 0; i < 4; i++) {
+        GDALApplyGeoTransform((double *)v->inv, cx[i], cy[i], &px[i], &py[i]);
+        c0 = fmin(c0, px[i]);
+        c1 = fmax(c1, px[i]);
+        r0 = fmin(r0, py[i]);
+        r1 = fmax(r1, py[i]);
+    }
+    /* one pixel more on every side: bilinear reads the neighbours */
+    int ic0 = (int)fmax(0, floor(c0) - 1), ic1 = (int)fmin(v->w - 1, ceil(c1) + 1);
+    int ir0 = (int)fmax(0, floor(r0) - 1), ir1 = (int)fmin(v->h - 1, ceil(r1) + 1);
+    if (ic0 > ic1 || ir0 > ir1)
+        return ISR_OK;
+    GDALRasterBandH band = GDALGetRasterBand(src, 1);
+    int has_nd = 0;
+    double nd = GDALGetRasterNoDataValue(band, &has_nd);
+    int ww = ic1 - ic0 + 1;
+    double *row = malloc((size_t)ww * sizeof *row);
+    if (!row)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s '%s'", what, path);
+    size_t nonpos = 0, nonfinite = 0;
+    double first_np[2] = {0, 0}, first_nf[2] = {0, 0};
+    isr_status st = ISR_OK;
+    for (int r = ir0; r <= ir1 && st == ISR_OK; r++) {
+        if (GDALRasterIO(band, GF_Read, ic0, r, ww, 1, row, ww, 1, GDT_Float64, 0, 0) !=
+            CE_None) {
+            st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot read", what, path);
+            break;
+        }
+        for (int c = 0; c < ww; c++) {
+            double x = row[c];
+            if (has_nd && (x == nd || (isnan(nd) && isnan(x))))
+                continue;
+            double *first = NULL;
+            if (!isfinite(x))
+                first = nonfinite++ ? NULL : first_nf;
+            else if (x <= 0)
+                first = nonpos++ ? NULL : first_np;
+            if (first)
+                GDALApplyGeoTransform((double *)v->gt, ic0 + c + 0.5, r + 0.5, &first[0],
+                                      &first[1]);
+        }
+    }
+    free(row);
+    if (st != ISR_OK)
+        return st;
+    if (nonpos)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "%s '%s': %zu cell(s) hold 0 or a negative value (the first at %.8g, "
+                        "%.8g in the raster's CRS); friction is seconds per metre and must be "
+                        "positive: use the raster's nodata for barriers",
+                        what, path, nonpos, first_np[0], first_np[1]);
+    if (nonfinite)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "%s '%s': %zu cell(s) hold NaN or infinity (the first at %.8g, %.8g in "
+                        "the raster's CRS) and are not its nodata; friction must be a finite "
+                        "number of seconds per metre: set the raster's nodata for barriers",
+                        what, path, nonfinite, first_nf[0], first_nf[1]);
+    return ISR_OK;
+}
+
+/* Of the land cells left nodata by the warp, how many have their centre outside the
+ * raster's extent (the others are the raster's own nodata). */
+static size_t count_uncovered(const isr_grid *g, const int32_t *zone, const float *v,
+                              const src_view *sv)
+{
+    enum { BATCH = 4096 };
+    double x[BATCH], y[BATCH];
+    int ok[BATCH];
+    size_t n = 0, out = 0, total = (size_t)g->nx * (size_t)g->ny;
+    for (size_t k = 0; k <= total; k++) {
+        if (k < total && zone[k] >= 0 && isnan(v[k])) {
+            x[n] = g->x0 + ((double)(k % (size_t)g->nx) + 0.5) * g->cell_m;
+            y[n] = g->y0 - ((double)(k / (size_t)g->nx) + 0.5) * g->cell_m;
+            n++;
+        }
+        if (n == BATCH || (k == total && n > 0)) {
+            OCTTransformEx(sv->to_src, (int)n, x, y, NULL, ok);
+            for (size_t i = 0; i < n; i++) {
+                double px, py;
+                GDALApplyGeoTransform((double *)sv->inv, x[i], y[i], &px, &py);
+                if (!ok[i] || !(px >= 0 && py >= 0 && px < sv->w && py < sv->h))
+                    out++;
+            }
+            n = 0;
+        }
+    }
+    return out;
+}
+
 isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, const char *what,
-                           const char *resampling, float **out)
+                           const char *resampling, const int32_t *zone, int positive,
+                           float **out, size_t *uncovered)
 {
     *out = NULL;
+    if (uncovered)
+        *uncovered = 0;
     GDALDatasetH src = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!src)
         return isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot open as a raster", what, path);
     isr_status st = ISR_OK;
     GDALDatasetH dst = NULL;
     GDALWarpAppOptions *wo = NULL;
+    src_view sv = {0};
     const char *srs = GDALGetProjectionRef(src);
     if (!srs || !*srs) {
         st = isr_fail(ctx, ISR_ERR_CRS, "%s '%s' has no CRS", what, path);
         goto cleanup;
     }
+    if ((st = src_view_open(ctx, g, src, what, path, &sv)) != ISR_OK ||
+        (positive && (st = check_positive(ctx, g, src, &sv, what, path)) != ISR_OK))
+        goto cleanup;
     dst = isr_grid_mem(g, GDT_Float32);
-    char *argv[] = {"-r", (char *)resampling, "-dstnodata", "nan", NULL};
+    /* start from nodata: GDALWarp into an existing dataset leaves what it does not cover as
+     * it was (0 in a MEM raster), which for friction would be free travel */
+    if (dst) {
+        GDALSetRasterNoDataValue(GDALGetRasterBand(dst, 1), NAN);
+        GDALFillRaster(GDALGetRasterBand(dst, 1), NAN, 0);
+    }
+    char *argv[] = {"-r", (char *)resampling, "-dstnodata", "nan", "-wo", "INIT_DEST=NO_DATA",
+                    NULL};
     wo = GDALWarpAppOptionsNew(argv, NULL);
     int usage_err = 0;
     if (!dst || !wo || !GDALWarp(NULL, dst, 1, &src, wo, &usage_err)) {
@@ -63,8 +235,12 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot read", what, path);
         goto cleanup;
     }
+    if (zone && uncovered)
+        *uncovered = count_uncovered(g, zone, v, &sv);
     *out = v;
 cleanup:
+    if (sv.to_src)
+        OCTDestroyCoordinateTransformation(sv.to_src);
     GDALWarpAppOptionsFree(wo);
     if (dst)
         GDALClose(dst);
@@ -72,46 +248,62 @@ cleanup:
     return st;
 }
 
+void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
+                              const char *what, const char *path, size_t uncovered,
+                              const char *consequence)
+{
+    if (!uncovered)
+        return;
+    size_t land = 0, n = (size_t)g->nx * (size_t)g->ny;
+    for (size_t k = 0; k < n; k++)
+        land += zone[k] >= 0;
+    char cells[40], km2[40];
+    isr_fmt_thousands(cells, sizeof cells, (double)uncovered, 0);
+    isr_fmt_thousands(km2, sizeof km2, (double)uncovered * g->cell_m * g->cell_m / 1e6, 1);
+    isr_log(ctx, ISR_LOG_WARN,
+            "%s '%s' covers %.1f %% of the region's land cells; the other %s cells (%s km²) %s",
+            what, path, land ? 100.0 * (double)(land - uncovered) / (double)land : 0.0, cells,
+            km2, consequence);
+}
+
 isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
-                              double base_spm, const char *raster, float **out)
+                              double base_spm, const char *raster, float **out,
+                              size_t *uncovered)
 {
     *out = NULL;
+    if (uncovered)
+        *uncovered = 0;
     isr_status st = ISR_OK;
     float *warped = NULL;
+    size_t outside = 0;
     float *fric = malloc(isr_grid_pcells(g) * sizeof *fric);
     if (!fric)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
-    if (raster &&
-        (st = isr_raster_warp(ctx, g, raster, "friction raster", "bilinear", &warped)) != ISR_OK) {
+    if (raster && (st = isr_raster_warp(ctx, g, raster, "friction raster", "bilinear", zone, 1,
+                                        &warped, &outside)) != ISR_OK) {
         free(fric);
         return st;
     }
     for (size_t i = 0; i < isr_grid_pcells(g); i++)
         fric[i] = INFINITY;
-    size_t negative = 0;
     for (int r = 0; r < g->ny; r++) {
         for (int c = 0; c < g->nx; c++) {
             size_t k = (size_t)r * (size_t)g->nx + (size_t)c;
             if (zone[k] < 0)
                 continue;
             float v = (float)base_spm;
-            if (warped) {
-                v = warped[k];
-                if (isnan(v))
-                    v = INFINITY;
-                else if (v < 0) {
-                    negative++;
-                    v = INFINITY;
-                }
-            }
+            /* nodata, and (bilinear between valid values cannot give it, but a warp never
+             * promises) anything not positive and finite, is a barrier */
+            if (warped)
+                v = warped[k] > 0 && isfinite(warped[k]) ? warped[k] : INFINITY;
             fric[isr_grid_pidx(g, c, r)] = v;
         }
     }
-    if (negative)
-        isr_log(ctx, ISR_LOG_WARN,
-                "friction raster '%s': %zu cell(s) with negative seconds per metre are "
-                "treated as barriers",
-                raster, negative);
+    if (raster)
+        isr_raster_coverage_warn(ctx, g, zone, "friction raster", raster, outside,
+                                 "are treated as impassable");
+    if (uncovered)
+        *uncovered = outside;
     free(warped);
     *out = fric;
     return st;

@@ -101,6 +101,24 @@ isr_status isr_crs_check_area(isr_ctx *ctx, OGRSpatialReferenceH srs, const char
                               const char *what, const double ext[4]);
 /* Whether the CRS preserves area (Albers, Lambert azimuthal/cylindrical equal-area…). */
 int isr_crs_is_equal_area(OGRSpatialReferenceH srs);
+/* A longitude in [-180, 180). */
+double isr_lon_normal(double lon);
+/* The scale distortion of the analysis CRS over a lon/lat box (PROJ's proj_factors on a
+ * 9 × 9 lattice): the largest |meridional or parallel scale − 1| (distances, travel times)
+ * and |areal scale − 1| (areas). */
+#define ISR_CRS_MAX_LINEAR_ERROR 0.05  /* above: a --crs is refused */
+#define ISR_CRS_WARN_LINEAR_ERROR 0.01 /* above: warned */
+typedef struct isr_crs_scale {
+    int checked; /* 0 when PROJ could not compute the factors */
+    double max_linear_error, max_area_error;
+} isr_crs_scale;
+/* Checks the scale of `srs` over `ext` (lon/lat box; ext[2] > 180 when it crosses the 180°
+ * meridian) of the input `what`. A --crs (`def`) off by more than 5 % in distance, or
+ * whose edge falls inside the region, is refused (ISR_ERR_CRS); 1 % to 5 % is warned, as is
+ * the fitted CRS (`def` NULL) above 1 %, and a CRS that is not equal-area when its areas are
+ * off by more than 1 %, with the figure. The figures are logged (info) and returned in *out. */
+isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const char *def,
+                               const char *what, const double ext[4], isr_crs_scale *out);
 
 /* ---- grid.c --------------------------------------------------------------------------- */
 
@@ -269,7 +287,8 @@ isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name, i
  * with a message. */
 OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, const isr_layer *l,
                                                     OGRSpatialReferenceH dst);
-/* The layer's extent in WGS 84 lon/lat. */
+/* The layer's extent in WGS 84 lon/lat. When its features cross the 180° meridian the
+ * extent does too: ext[0] in [-180, 180), ext[2] > 180 (east of it, +360). */
 isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4]);
 
 /* ---- boundaries.c --------------------------------------------------------------------- */
@@ -316,6 +335,7 @@ typedef struct isr_zones {
     double *gpop[ISR_NLEVELS];  /* group -> people in its cells */
     int *gunknown[ISR_NLEVELS]; /* group -> its units whose population is unknown */
     int hosted;      /* units smaller than a cell whose people went to their host cell */
+    size_t pop_uncovered; /* land cells beyond the population raster's extent (0 people) */
 } isr_zones;
 
 /* Rasterizes the units onto the grid and spreads population: each unit's people evenly over
@@ -354,6 +374,14 @@ size_t isr_reach_min_cells(double min_km2, double cell_m);
 /* Tallies the cells a search reached (padded indexes, times in seconds). */
 void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, const float *time_s,
                        const uint32_t *touched, size_t ntouched, double hub_x, double hub_y);
+/* The hub's own jurisdiction: the unit whose polygon holds (x,y) (*dist_m = 0), else the
+ * nearest unit when it lies within `max_m` (*dist_m its distance), else -1 (*dist_m the
+ * distance to the nearest unit, +INF when there is none). */
+#define ISR_OWN_MAX_M 5000.0
+int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, double *dist_m);
+/* Sets the hub's own groups to those of `unit` (-1: none, all reach is cross-border),
+ * replacing the zone-at-the-hub-cell rule of isr_reach_compute. */
+void isr_reach_set_own(isr_reach *r, const isr_zones *z, int unit);
 /* Whether group `gi` of `level` lies across a border from the hub (see reach.c). */
 int isr_reach_cross_border(const isr_reach *r, const isr_zones *z, int level, int gi);
 void isr_reach_totals(const isr_reach *r, const isr_zones *z, isr_reach_totals_t *t);
@@ -470,14 +498,30 @@ OGRGeometryH isr_multipolygon(OGRGeometryH g);
 
 /* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` in cells of
  * some unit (zone >= 0), barrier elsewhere; with `raster` given, its values warped onto the
- * grid replace the base value (its nodata cells become barriers). New array (free()). */
+ * grid replace the base value (its nodata cells, and land cells beyond its extent, become
+ * barriers; the latter are warned about and counted in *uncovered when not NULL). A raster
+ * holding 0, negative, NaN or infinite values (not nodata) in the region is refused.
+ * New array (free()). */
 isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
-                              double base_spm, const char *raster, float **out);
+                              double base_spm, const char *raster, float **out,
+                              size_t *uncovered);
 
-/* Warps a raster's first band onto the grid (GDALWarp with `resampling`); values in new
- * memory (nx·ny, NAN for nodata). `what` names the input in messages. */
+/* Warps a raster's first band onto the grid (GDALWarp with `resampling`, onto a grid that
+ * starts as nodata); values in new memory (nx·ny, NAN for nodata and for cells the raster
+ * does not reach). `what` names the input in messages. With `positive`, values that are
+ * not positive and finite (other than nodata) under the grid are refused. With `zone`, the
+ * land cells (zone >= 0) whose centre lies beyond the raster's extent are counted into
+ * *uncovered. */
 isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, const char *what,
-                           const char *resampling, float **out);
+                           const char *resampling, const int32_t *zone, int positive,
+                           float **out, size_t *uncovered);
+/* Warns "`what` '`path`' covers N % of the region's land cells; the other C cells (A km²)
+ * `consequence`" when `uncovered` > 0. */
+void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
+                              const char *what, const char *path, size_t uncovered,
+                              const char *consequence);
+/* `v` with `decimals` decimals and thousands separators ("1,234,567.8"). */
+void isr_fmt_thousands(char *buf, size_t len, double v, int decimals);
 /* A MEM raster dataset on the grid. */
 GDALDatasetH isr_grid_mem(const isr_grid *g, GDALDataType type);
 

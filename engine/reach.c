@@ -5,7 +5,8 @@
  * zone raster) and summed up the hierarchy: cells (× cell area = km², exact in the
  * equal-area analysis CRS), people, earliest and summed minutes (the mean over cells is the
  * area-weighted mean). A unit is the hub's "own" at a level when it contains the hub's
- * station; "cross-border" means another province at county and province level and another
+ * station; a hub outside every polygon takes the nearest unit within ISR_OWN_MAX_M, or none
+ * (then all its reach is cross-border); "cross-border" means another province at county and province level and another
  * prefecture at prefecture level, as planners use the words.
  * Owns: one tally per group per level, reused hub after hub by one worker.
  * Cost: O(cells reached) per hub plus O(groups) to write.
@@ -108,6 +109,39 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
     int own = isr_zones_unit_at(z, g, hub_x, hub_y);
     for (int k = 0; k < ISR_NLEVELS; k++)
         r->own[k] = own >= 0 ? z->group[k][own] : -1;
+}
+
+int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, double *dist_m)
+{
+    *dist_m = INFINITY;
+    OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(pt, 0, x, y);
+    int best = -1;
+    for (int i = 0; i < u->n && *dist_m > 0; i++) {
+        if (!u->geom[i])
+            continue;
+        OGREnvelope e;
+        OGR_G_GetEnvelope(u->geom[i], &e);
+        /* the box is a lower bound of the distance: skip units that cannot be nearer */
+        double bx = fmax(fmax(e.MinX - x, x - e.MaxX), 0), by = fmax(fmax(e.MinY - y, y - e.MaxY), 0);
+        if (hypot(bx, by) >= *dist_m)
+            continue;
+        double d = bx == 0 && by == 0 && OGR_G_Intersects(u->geom[i], pt)
+                       ? 0.0
+                       : OGR_G_Distance(u->geom[i], pt);
+        if (d >= 0 && d < *dist_m) {
+            *dist_m = d;
+            best = i;
+        }
+    }
+    OGR_G_DestroyGeometry(pt);
+    return best >= 0 && *dist_m <= max_m ? best : -1;
+}
+
+void isr_reach_set_own(isr_reach *r, const isr_zones *z, int unit)
+{
+    for (int k = 0; k < ISR_NLEVELS; k++)
+        r->own[k] = unit >= 0 ? z->group[k][unit] : -1;
 }
 
 int isr_reach_cross_border(const isr_reach *r, const isr_zones *z, int level, int gi)

@@ -67,6 +67,10 @@ typedef struct job {
     int nbands;
     size_t *hub_cells[ISR_NLEVELS]; /* nhubs × groups: cells reached, per hub */
     double *hub_pop[ISR_NLEVELS];   /* nhubs × groups: people reached, per hub */
+    isr_crs_scale crs_scale;        /* the analysis CRS's distortion over the region */
+    size_t fric_uncovered;          /* land cells beyond the friction raster */
+    int *own_unit;                  /* per hub: its jurisdiction (unit) or -1 */
+    double *own_dist_m;             /* per hub: 0 inside it, else the distance to it */
 } job;
 
 /* What one worker owns and reuses hub after hub. */
@@ -213,6 +217,7 @@ static isr_status hub_reach(job *jb, int hub_no, worker_state *ws, const char *d
     double hx, hy;
     isr_rail_station_xy(jb->net, s, &hx, &hy);
     isr_reach_compute(&ws->reach, jb->zones, g, ws->time_s, ws->w.touched, ws->w.ntouched, hx, hy);
+    isr_reach_set_own(&ws->reach, jb->zones, jb->own_unit[hub_no]);
     hub_result *res = &jb->results[hub_no];
     isr_reach_totals(&ws->reach, jb->zones, &res->tot);
     isr_reach_store(&ws->reach, jb->zones, hub_no, jb->hub_cells, jb->hub_pop, res->own);
@@ -614,6 +619,10 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
         if (!isr_rail_station_on_line(jb->net, s))
             json_object_array_add(off, json_object_new_string(isr_rail_station_id(jb->net, s)));
     json_object_object_add(in, "stations_not_on_lines", off);
+    json_object_object_add(in, "friction_uncovered_cells",
+                           json_object_new_int64((int64_t)jb->fric_uncovered));
+    json_object_object_add(in, "population_uncovered_cells",
+                           json_object_new_int64((int64_t)jb->zones->pop_uncovered));
     json_object_object_add(root, "inputs", in);
     json_object *p = json_object_new_object();
     json_object_object_add(p, "budget_min", json_object_new_double(o->budget_min));
@@ -643,6 +652,14 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
     json_object_array_add(ext, json_object_new_double(g->y0));
     json_object_object_add(gr, "extent", ext);
     json_object_object_add(root, "grid", gr);
+    json_object *cc = json_object_new_object();
+    json_object_object_add(cc, "max_linear_scale_error",
+                           jb->crs_scale.checked ? isr_json_num(jb->crs_scale.max_linear_error, 6)
+                                                 : NULL);
+    json_object_object_add(cc, "max_area_scale_error",
+                           jb->crs_scale.checked ? isr_json_num(jb->crs_scale.max_area_error, 6)
+                                                 : NULL);
+    json_object_object_add(root, "crs_check", cc);
     json_object *hubs = json_object_new_array();
     double cell_km2 = g->cell_m * g->cell_m / 1e6;
     for (int h = 0; h < jb->nhubs; h++) {
@@ -659,6 +676,20 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
         json_object_object_add(ho, "reused_existing_output", json_object_new_boolean(r->skipped));
         json_object_object_add(ho, "seconds", isr_json_num(r->seconds, 3));
         json_object_object_add(ho, "search_seconds", isr_json_num(r->search_seconds, 4));
+        json_object *jd = json_object_new_object();
+        int ou = jb->own_unit[h];
+        char how[64];
+        snprintf(how, sizeof how, ou < 0 ? "none" : jb->own_dist_m[h] > 0 ? "nearest, %.1f km"
+                                                                        : "contains",
+                 jb->own_dist_m[h] / 1000.0);
+        json_object_object_add(jd, "unit", ou >= 0 ? json_object_new_string(
+                                                         u->attr[ou].code[ISR_COUNTY])
+                                                   : NULL);
+        json_object_object_add(jd, "name", ou >= 0 ? json_object_new_string(
+                                                         u->attr[ou].name[ISR_COUNTY])
+                                                   : NULL);
+        json_object_object_add(jd, "how", json_object_new_string(how));
+        json_object_object_add(ho, "jurisdiction", jd);
         json_object_array_add(hubs, ho);
     }
     json_object_object_add(root, "hubs", hubs);
@@ -795,6 +826,54 @@ static isr_status hub_folders(isr_ctx *ctx, const isr_options *opt, const isr_ra
     return st;
 }
 
+/* Each hub's own jurisdiction (reach.c: the unit holding it, or the nearest within
+ * ISR_OWN_MAX_M, or none). A hub off the grid is refused: its search would start nowhere. A
+ * hub outside every polygon is warned about, saying which unit counts as its own. */
+static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const isr_grid *g,
+                                    const isr_units *u, const isr_rail_net *net,
+                                    const int *hubs, int nhubs, const isr_layer *lb, job *jb)
+{
+    jb->own_unit = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *jb->own_unit);
+    jb->own_dist_m = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *jb->own_dist_m);
+    if (!jb->own_unit || !jb->own_dist_m)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    double gx1 = g->x0 + g->nx * g->cell_m, gy0 = g->y0 - g->ny * g->cell_m;
+    for (int h = 0; h < nhubs; h++) {
+        double x, y;
+        int c, r;
+        const char *id = isr_rail_station_id(net, hubs[h]);
+        isr_rail_station_xy(net, hubs[h], &x, &y);
+        if (!isr_grid_cell_of(g, x, y, &c, &r)) {
+            double dx = fmax(fmax(g->x0 - x, x - gx1), 0), dy = fmax(fmax(gy0 - y, y - g->y0), 0);
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "hub '%s' lies %.1f km outside the region's grid (the extent of %s): "
+                            "add its area to the boundaries, or %s",
+                            id, hypot(dx, dy) / 1000.0, lb->what,
+                            opt->hubs ? "drop it from --hubs" : "give --hubs without it");
+        }
+        double d;
+        int unit = isr_hub_jurisdiction(u, x, y, ISR_OWN_MAX_M, &d);
+        jb->own_unit[h] = unit;
+        jb->own_dist_m[h] = unit >= 0 ? d : INFINITY;
+        if (unit >= 0 && d > 0) {
+            isr_log(ctx, ISR_LOG_WARN,
+                    "hub '%s' lies outside every boundary polygon, %.1f km from '%s' (%s): that "
+                    "unit, the nearest within %.0f km, is taken as its own jurisdiction",
+                    id, d / 1000.0, u->attr[unit].name[ISR_COUNTY],
+                    u->attr[unit].code[ISR_COUNTY], ISR_OWN_MAX_M / 1000.0);
+        } else if (unit < 0) {
+            int near = isr_hub_jurisdiction(u, x, y, INFINITY, &d);
+            isr_log(ctx, ISR_LOG_WARN,
+                    "hub '%s' lies outside every boundary polygon, %.1f km from the nearest "
+                    "unit '%s' (%s): no unit lies within %.0f km, so it has no jurisdiction of "
+                    "its own and all of its reach counts as cross-border",
+                    id, d / 1000.0, near >= 0 ? u->attr[near].name[ISR_COUNTY] : "",
+                    near >= 0 ? u->attr[near].code[ISR_COUNTY] : "", ISR_OWN_MAX_M / 1000.0);
+        }
+    }
+    return ISR_OK;
+}
+
 /* The settings that make two runs' hub rasters interchangeable (resume check). */
 static char *settings_string(const isr_options *o, const isr_grid *g, uint64_t fingerprint)
 {
@@ -880,9 +959,8 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     }
     if (opt->crs && (st = isr_crs_check_area(ctx, srs, opt->crs, lb.what, ext)) != ISR_OK)
         goto cleanup;
-    if (!isr_crs_is_equal_area(srs))
-        isr_log(ctx, ISR_LOG_WARN, "--crs '%s' is not an equal-area projection: cell areas are "
-                "not true areas", opt->crs);
+    if ((st = isr_crs_check_scale(ctx, srs, opt->crs, lb.what, ext, &jb.crs_scale)) != ISR_OK)
+        goto cleanup;
     OSRExportToWkt(srs, &wkt);
     if ((st = isr_units_load(ctx, opt, &lb, srs, &units)) != ISR_OK)
         goto cleanup;
@@ -918,7 +996,9 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
         goto cleanup;
     double spm = opt->detour * 3.6 / opt->egress_speed_kmh;
     if ((st = isr_zones_build(ctx, &grid, &units, opt->population, &zones)) != ISR_OK ||
-        (st = isr_friction_build(ctx, &grid, zones.zone, spm, opt->friction, &fric)) != ISR_OK)
+        (st = isr_friction_build(ctx, &grid, zones.zone, spm, opt->friction, &fric,
+                                 &jb.fric_uncovered)) != ISR_OK ||
+        (st = hubs_jurisdiction(ctx, opt, &grid, &units, net, hubs, nhubs, &lb, &jb)) != ISR_OK)
         goto cleanup;
     /* Stations are always reachable on foot, even where the friction says water or a
      * station sits just outside the boundary polygons. */
@@ -1070,6 +1150,8 @@ cleanup:
     free(jb.best_hub);
     free(jb.count);
     free(jb.results);
+    free(jb.own_unit);
+    free(jb.own_dist_m);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(jb.hub_cells[k]);
         free(jb.hub_pop[k]);

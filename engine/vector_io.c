@@ -303,6 +303,50 @@ static int box_ok(OGRCoordinateTransformationH ct, const OGREnvelope *env, doubl
            ext[3] <= 90.0001;
 }
 
+/* Longitudes of every vertex, as [-180, 180] and as [0, 360): a layer whose features cross
+ * the 180° meridian (split at it, or running across it) has a narrow range in the second. */
+static void lon_ranges(OGRGeometryH g, double r[4])
+{
+    int n = OGR_G_GetGeometryCount(g);
+    if (n > 0) {
+        for (int i = 0; i < n; i++)
+            lon_ranges(OGR_G_GetGeometryRef(g, i), r);
+        return;
+    }
+    for (int i = 0; i < OGR_G_GetPointCount(g); i++) {
+        double x = OGR_G_GetX(g, i), x360 = x < 0 ? x + 360.0 : x;
+        if (x < r[0]) r[0] = x;
+        if (x > r[1]) r[1] = x;
+        if (x360 < r[2]) r[2] = x360;
+        if (x360 > r[3]) r[3] = x360;
+    }
+}
+
+/* An extent wider than 180° of longitude may be a region across the 180° meridian: the
+ * narrower of the two ways round its vertices is its extent (ext[2] > 180 then). */
+static isr_status wrap_extent(isr_ctx *ctx, const isr_layer *l,
+                              OGRCoordinateTransformationH ct, double ext[4])
+{
+    double r[4] = {1e9, -1e9, 1e9, -1e9};
+    isr_status st = ISR_OK;
+    OGRFeatureH f;
+    OGR_L_ResetReading(l->lyr);
+    while (st == ISR_OK && (f = isr_layer_next(ctx, l, &st)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGRGeometryH c = g && !OGR_G_IsEmpty(g) ? OGR_G_Clone(g) : NULL;
+        if (c && OGR_G_Transform(c, ct) == OGRERR_NONE)
+            lon_ranges(c, r);
+        OGR_G_DestroyGeometry(c);
+        OGR_F_Destroy(f);
+    }
+    OGR_L_ResetReading(l->lyr);
+    if (st == ISR_OK && r[3] - r[2] < r[1] - r[0] && r[3] - r[2] < 180.0) {
+        ext[0] = r[2] >= 180.0 ? r[2] - 360.0 : r[2];
+        ext[2] = r[2] >= 180.0 ? r[3] - 360.0 : r[3];
+    }
+    return st;
+}
+
 isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4])
 {
     OGREnvelope env;
@@ -340,6 +384,16 @@ isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4
                           "latitudes: is its CRS right?",
                           l->what, env.MinX, env.MinY, env.MaxX, env.MaxY);
     }
+    /* GDAL returns xmin > xmax for a box it knows to cross the antimeridian */
+    if (st == ISR_OK && ext[0] > ext[2])
+        ext[2] += 360.0;
+    else if (st == ISR_OK && ext[2] - ext[0] > 180.0)
+        st = wrap_extent(ctx, l, ct, ext);
+    if (st == ISR_OK && ext[2] > 180.0)
+        isr_log(ctx, ISR_LOG_INFO,
+                "%s crosses the 180° meridian (longitudes %.2f to %.2f): it is handled as one "
+                "region across it",
+                l->what, ext[0], ext[2] - 360.0);
     OCTDestroyCoordinateTransformation(ct);
     return st;
 }

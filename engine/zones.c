@@ -124,7 +124,8 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
         OGR_G_DestroyGeometry(p);
     }
     if (population) {
-        st = isr_raster_warp(ctx, g, population, "population raster", "sum", &praster);
+        st = isr_raster_warp(ctx, g, population, "population raster", "sum", z->zone, 0,
+                             &praster, &z->pop_uncovered);
         if (st != ISR_OK) {
             free(host);
             goto cleanup;
@@ -137,6 +138,8 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
             else
                 outside += v;
         }
+        isr_raster_coverage_warn(ctx, g, z->zone, "population raster", population,
+                                 z->pop_uncovered, "are counted with no people");
         if (outside > 0)
             isr_log(ctx, ISR_LOG_INFO,
                     "population raster '%s': %.0f people lie outside every boundary unit and "

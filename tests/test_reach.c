@@ -70,7 +70,7 @@ static void setup(fixture *f)
     OSRDestroySpatialReference(srs);
     cr_assert_eq(isr_zones_build(f->ctx, &f->g, &f->u, NULL, &f->z), ISR_OK, "%s",
                  isr_ctx_errmsg(f->ctx));
-    cr_assert_eq(isr_friction_build(f->ctx, &f->g, f->z.zone, 0.1, NULL, &f->fric), ISR_OK);
+    cr_assert_eq(isr_friction_build(f->ctx, &f->g, f->z.zone, 0.1, NULL, &f->fric, NULL), ISR_OK);
     f->t = malloc(isr_grid_pcells(&f->g) * sizeof *f->t);
     for (size_t i = 0; i < isr_grid_pcells(&f->g); i++)
         f->t[i] = INFINITY;

@@ -1,0 +1,391 @@
+/* Criterion suite: geography on anyone's data. Each case builds a small region of its own
+ * (GeoJSON text written here, turned into a GeoPackage or raster with ogr2ogr and
+ * gdal_translate: nothing from the sample), runs the `isoreach` command and checks what a
+ * user sees: exact messages, run.json figures and travel times computed by hand.
+ *  - friction rasters that do not cover the region, or hold 0 (issue 10 §4);
+ *  - the scale distortion of the analysis CRS, and a region across the 180° meridian (§7);
+ *  - hubs outside the boundary polygons, or off the grid (§10). */
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli_support.h"
+
+static void tmp_make(void) { cli_tmp_make("isr-geo"); }
+
+TestSuite(geo, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
+
+/* Writes `text` to cli_tmp/name. */
+static void put(const char *name, const char *fmt, ...)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static void sh_ok(const char *cmd)
+{
+    cr_assert_eq(cli_sh("cd '%s' && %s", cli_tmp, cmd), 0, "fixture: %s", cmd);
+}
+
+static char *err_text(void)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
+    return cli_slurp(p);
+}
+
+/* `isoreach run` on the fixtures b.gpkg, st.geojson, ln.geojson in cli_tmp, into cli_tmp/o. */
+static int run(const char *fmt, ...)
+{
+    char args[2000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b.gpkg --stations "
+                  "st.geojson --lines ln.geojson --resolution 1000 --threads 1 %s",
+                  cli_tmp, ISR_CLI, args);
+}
+
+/* The exit status and the whole of stderr, and no output folder left. */
+static void refused(int rc, const char *want)
+{
+    char *e = err_text();
+    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
+    char line[3000];
+    snprintf(line, sizeof line, "isoreach: %s\n", want);
+    cr_assert_str_eq(e, line);
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
+
+static json_object *run_json(void)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
+    json_object *root = json_object_from_file(p);
+    cr_assert_not_null(root, "no %s", p);
+    return root;
+}
+
+/* The value of a raster at (x, y) in its CRS. */
+static double raster_at(const char *path, double x, double y)
+{
+    cr_assert_eq(cli_sh("gdallocationinfo -valonly -geoloc '%s/%s' %.3f %.3f", cli_tmp, path, x, y),
+                 0);
+    char p[300];
+    snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
+    char *s = cli_slurp(p);
+    double v = atof(s);
+    free(s);
+    return v;
+}
+
+#define UTM33 "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32633\"}},"
+#define BOX(x0, y0, x1, y1)                                                                   \
+    "{\"type\":\"Polygon\",\"coordinates\":[[[" #x0 "," #y0 "],[" #x1 "," #y0 "],[" #x1 "," #y1 \
+    "],[" #x0 "," #y1 "],[" #x0 "," #y0 "]]]}"
+#define UNIT(code, prov, pop, geom)                                                           \
+    "{\"type\":\"Feature\",\"properties\":{\"code\":\"" code "\",\"name\":\"unit " code         \
+    "\",\"pref_code\":\"" code "\",\"pref_name\":\"pref " code "\",\"prov_code\":\"" prov      \
+    "\",\"prov_name\":\"prov " prov "\",\"pop\":" #pop "},\"geometry\":" geom "}"
+#define STATION(id, hub, x, y)                                                                \
+    "{\"type\":\"Feature\",\"properties\":{\"id\":\"" id "\",\"name\":\"" id "\",\"hub\":" #hub \
+    "},\"geometry\":{\"type\":\"Point\",\"coordinates\":[" #x "," #y "]}}"
+#define LINE(id, speed, headway, x0, y0, x1, y1)                                              \
+    "{\"type\":\"Feature\",\"properties\":{\"id\":\"" id "\",\"name\":\"" id                   \
+    "\",\"speed_kmh\":" #speed ",\"headway\":" #headway "},\"geometry\":{\"type\":"            \
+    "\"LineString\",\"coordinates\":[[" #x0 "," #y0 "],[" #x1 "," #y1 "]]}}"
+#define FC(crs, ...) "{\"type\":\"FeatureCollection\"," crs "\"features\":[" __VA_ARGS__ "]}"
+
+/* Two 10 km square units side by side in UTM zone 33N (central Europe at 49.7°N, 15°E):
+ * unit a (province p1) at x 500–510 km, unit b (province p2) at 510–520 km, y 5500–5510 km.
+ * The hub at (500.5, 5505.5) km, a cell centre at 1000 m; a line to s2 at (508.5, 5505.5). */
+static void utm_region(void)
+{
+    put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000))));
+    sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
+                                STATION("s2", 0, 508500, 5505500)));
+    put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+}
+
+/* A 10 × 10 friction raster of 1000 m pixels over unit a only, 0.1 s/m everywhere (36 km/h)
+ * but `zero_at` (row-major index, -1 none), which holds 0. */
+static void half_friction(int zero_at)
+{
+    char grid[1200] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(grid, i == zero_at ? "0 " : (i % 10 == 9 ? "0.1\n" : "0.1 "));
+    put("f.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
+        grid);
+    sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+}
+
+/* ---- friction coverage (§4) --------------------------------------------------------------- */
+
+Test(geo, friction_raster_covering_half_the_region)
+{
+    utm_region();
+    half_friction(-1);
+    int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --friction f.tif");
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    /* unit b (100 cells of 1 km²) is beyond the raster: impassable, said once */
+    cr_assert_str_eq(e, "isoreach: warning: friction raster 'f.tif' covers 50.0 % of the region's "
+                        "land cells; the other 100 cells (100.0 km²) are treated as impassable\n");
+    free(e);
+    json_object *root = run_json();
+    json_object *hub = json_object_array_get_idx(json_object_object_get(root, "hubs"), 0);
+    /* every cell of a (the farthest, 9 km east and 5 km south, is 10.3 km at 36 km/h: 17.2
+     * min < 30) and none of b; before the fix b's cells held 0 s/m and were all reached */
+    cr_assert_eq(json_object_get_int(json_object_object_get(hub, "cells_reached")), 100);
+    cr_assert_eq(json_object_get_int64(json_object_object_get(
+                     json_object_object_get(root, "inputs"), "friction_uncovered_cells")),
+                 100);
+    json_object_put(root);
+    /* one cell east of the hub: 1000 m × 0.1 s/m = 100 s = 1.667 min; two: 3.333 min */
+    double t1 = raster_at("o/hubs/hub/travel_time.tif", 501500, 5505500);
+    double t2 = raster_at("o/hubs/hub/travel_time.tif", 502500, 5505500);
+    cr_assert(fabs(t1 - 100.0 / 60) < 1e-4, "%f", t1);
+    cr_assert(fabs(t2 - 200.0 / 60) < 1e-4, "%f", t2);
+    /* a cell of b is reached by no hub */
+    cr_assert_eq(raster_at("o/region/nearest_hub_time.tif", 510500, 5505500), -9999);
+}
+
+Test(geo, friction_raster_with_a_zero_cell_is_refused)
+{
+    utm_region();
+    half_friction(3); /* row 0, column 3: the pixel centred at (503500, 5509500) */
+    int rc = run("--crs EPSG:32633 --hubs hub --friction f.tif");
+    refused(rc, "friction raster 'f.tif': 1 cell(s) hold 0 or a negative value (the first at "
+                "503500, 5509500 in the raster's CRS); friction is seconds per metre and must be "
+                "positive: use the raster's nodata for barriers");
+}
+
+Test(geo, population_raster_covering_half_the_region)
+{
+    utm_region();
+    /* 5 people per km² over unit a only */
+    char grid[1200] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(grid, i % 10 == 9 ? "5\n" : "5 ");
+    put("p.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
+        grid);
+    sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --population p.tif");
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "isoreach: warning: population raster 'p.tif' covers 50.0 % of the "
+                        "region's land cells; the other 100 cells (100.0 km²) are counted with "
+                        "no people\n");
+    free(e);
+    json_object *root = run_json();
+    cr_assert_eq(json_object_get_int64(json_object_object_get(
+                     json_object_object_get(root, "inputs"), "population_uncovered_cells")),
+                 100);
+    json_object_put(root);
+}
+
+/* ---- CRS scale (§7) ----------------------------------------------------------------------- */
+
+/* Two 0.5° × 0.2° units in lon/lat (EPSG:4326) with their top edge at latitude `lat`. */
+static void lonlat_region(double lon, double lat)
+{
+    put("b.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{\"code\":\"a\",\"name\":\"unit a\",\"pop\":10},"
+        "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],"
+        "[%g,%g]]]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"code\":\"b\",\"name\":\"unit b\",\"pop\":10},"
+        "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],"
+        "[%g,%g]]]}}]}",
+        lon, lat - 0.2, lon + 0.5, lat - 0.2, lon + 0.5, lat, lon, lat, lon, lat - 0.2, lon + 0.5,
+        lat - 0.2, lon + 1.0, lat - 0.2, lon + 1.0, lat, lon + 0.5, lat, lon + 0.5, lat - 0.2);
+    sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    put("st.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{\"id\":\"hub\",\"name\":\"hub\",\"hub\":1},"
+        "\"geometry\":{\"type\":\"Point\",\"coordinates\":[%g,%g]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"id\":\"s2\",\"name\":\"s2\",\"hub\":0},"
+        "\"geometry\":{\"type\":\"Point\",\"coordinates\":[%g,%g]}}]}",
+        lon + 0.2, lat - 0.1, lon + 0.8, lat - 0.1);
+    put("ln.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{\"id\":\"l\",\"name\":\"l\",\"speed_kmh\":100,"
+        "\"headway\":10},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[%g,%g],[%g,%g]]"
+        "}}]}",
+        lon + 0.2, lat - 0.1, lon + 0.8, lat - 0.1);
+}
+
+Test(geo, web_mercator_at_70_north_is_refused)
+{
+    lonlat_region(25.0, 70.0);
+    int rc = run("--crs EPSG:3857");
+    /* Mercator's scale is sec(latitude) on the sphere (2.924 at 70°); Web Mercator's
+     * spherical formulas on the ellipsoid give 2.917 along the meridian */
+    refused(rc, "--crs 'EPSG:3857': distances over boundaries 'b.gpkg' layer 'units' are off by "
+                "up to 191.7 % (scale factor 2.917 at 70.0°N, 25.0°E), and travel times would "
+                "be wrong by as much: use an equal-area or conformal CRS fitted to the region, "
+                "or leave out --crs for a fitted Albers equal-area one");
+}
+
+Test(geo, web_mercator_at_30_north_is_refused_and_near_the_equator_warned)
+{
+    /* sec 30° = 1.155 (1.160 along the meridian on the ellipsoid): 16 % too long, refused */
+    lonlat_region(120.0, 30.0);
+    int rc = run("--crs EPSG:3857");
+    refused(rc, "--crs 'EPSG:3857': distances over boundaries 'b.gpkg' layer 'units' are off by "
+                "up to 16.0 % (scale factor 1.160 at 30.0°N, 120.0°E), and travel times would "
+                "be wrong by as much: use an equal-area or conformal CRS fitted to the region, "
+                "or leave out --crs for a fitted Albers equal-area one");
+    cr_assert_eq(cli_sh("cd '%s' && rm -f b.gpkg", cli_tmp), 0);
+    /* Web Mercator's scale along the meridian at 10°N on the WGS 84 ellipsoid:
+     * (1 − e² sin²φ)^1.5 / (1 − e²) / cos φ = 1.0220: warned, with the areas (1.038) */
+    lonlat_region(100.0, 10.0);
+    rc = run("--crs EPSG:3857");
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "isoreach: warning: --crs 'EPSG:3857': distances over boundaries "
+                        "'b.gpkg' layer 'units' are off by up to 2.2 % (scale factor 1.022 at "
+                        "10.0°N, 100.0°E), and travel times there by as much\n"
+                        "isoreach: warning: --crs 'EPSG:3857' is not an equal-area projection: "
+                        "cell areas over boundaries 'b.gpkg' layer 'units' are off by up to 3.8 % "
+                        "(area scale 1.038 at 10.0°N, 100.0°E), and so are the areas and people "
+                        "reached\n");
+    free(e);
+    json_object *root = run_json();
+    json_object *cc = json_object_object_get(root, "crs_check");
+    double lin = json_object_get_double(json_object_object_get(cc, "max_linear_scale_error"));
+    double e2 = 0.00669437999014, sl = sin(10 * 3.14159265358979 / 180);
+    double h = pow(1 - e2 * sl * sl, 1.5) / (1 - e2) / cos(10 * 3.14159265358979 / 180);
+    cr_assert(fabs(lin - (h - 1)) < 1e-5, "%f against %f", lin, h - 1);
+    json_object_put(root);
+}
+
+Test(geo, fitted_albers_at_70_north_is_not_warned)
+{
+    lonlat_region(25.0, 70.0);
+    int rc = run("");
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "");
+    free(e);
+    json_object *root = run_json();
+    json_object *cc = json_object_object_get(root, "crs_check");
+    /* a 0.2° band: the conic's scale stays within 1e-5 of true */
+    cr_assert_lt(json_object_get_double(json_object_object_get(cc, "max_linear_scale_error")),
+                 1e-4);
+    cr_assert_lt(json_object_get_double(json_object_object_get(cc, "max_area_scale_error")),
+                 1e-6);
+    json_object_put(root);
+}
+
+/* ---- the 180° meridian (§7) ----------------------------------------------------------------- */
+
+Test(geo, region_across_the_180_meridian)
+{
+    /* Fiji-like, at 17°S: unit w at 179.7°E–180°, unit e at 180°–179.7°W, 0.4° tall; two
+     * stations 0.094° either side of the meridian on a line across it */
+    put("b.geojson", FC("", UNIT("w", "p1", 1000, BOX(179.7, -17.2, 180, -16.8)) ","
+                            UNIT("e", "p1", 1000, BOX(-180, -17.2, -179.7, -16.8))));
+    sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    put("st.geojson", FC("", STATION("west", 1, 179.906, -17.0) ","
+                             STATION("east", 0, -179.906, -17.0)));
+    put("ln.geojson", FC("", LINE("l", 120, 10, 179.906, -17.0, -179.906, -17.0)));
+    int rc = run("--hubs west");
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "");
+    free(e);
+    json_object *root = run_json();
+    json_object *g = json_object_object_get(root, "grid");
+    /* 0.6° of longitude at 17°S is 63.9 km wide, not 40,000 km */
+    double width_m = json_object_get_int(json_object_object_get(g, "width")) *
+                     json_object_get_double(json_object_object_get(g, "cell_m"));
+    cr_assert(width_m > 63000 && width_m < 66000, "grid %f m wide", width_m);
+    json_object_put(root);
+    /* 0.188° along the 17°S parallel: 0.188 × π/180 × N cos φ (N = 6379962 m) = 20.02 km;
+     * at 120 km/h 10.01 min, plus half the 10-minute headway: 15.01 min */
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/west/stations.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    char *row = strstr(csv, "\neast,east,");
+    cr_assert_not_null(row, "%s", csv);
+    double t = atof(row + strlen("\neast,east,"));
+    cr_assert(fabs(t - 15.01) < 0.02, "rail minutes %f", t);
+    free(csv);
+}
+
+/* ---- hubs outside the region (§10) -------------------------------------------------------- */
+
+/* Unit a: 10 × 20 km (x 500–510 km, y 5500–5520 km, province p1); unit b: 10 × 5 km beside
+ * its bottom (x 510–520, y 5500–5505, province p2). The grid's top-right corner (x 510–520,
+ * y 5505–5520) lies in no unit. */
+static void l_region(void)
+{
+    put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5520000)) ","
+                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5505000))));
+    sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    put("st.geojson", FC(UTM33, STATION("near", 1, 515500, 5508000) ","
+                                STATION("sb", 0, 515500, 5502500) ","
+                                STATION("lost", 1, 517000, 5515000) ","
+                                STATION("far", 0, 505000, 5570000)));
+    put("ln.geojson", FC(UTM33, LINE("l1", 60, 10, 515500, 5508000, 515500, 5502500) ","
+                                LINE("l2", 60, 10, 517000, 5515000, 505000, 5570000)));
+}
+
+Test(geo, hub_outside_the_polygons_takes_the_nearest_unit_within_5_km)
+{
+    l_region();
+    int rc = run("--crs EPSG:32633 --hubs near,lost --budget 45");
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "isoreach: warning: hub 'near' lies outside every boundary polygon, 3.0 "
+                        "km from 'unit b' (b): that unit, the nearest within 5 km, is taken as "
+                        "its own jurisdiction\n"
+                        "isoreach: warning: hub 'lost' lies outside every boundary polygon, 7.0 "
+                        "km from the nearest unit 'unit a' (a): no unit lies within 5 km, so it "
+                        "has no jurisdiction of its own and all of its reach counts as "
+                        "cross-border\n");
+    free(e);
+    json_object *root = run_json();
+    json_object *hubs = json_object_object_get(root, "hubs");
+    json_object *j0 = json_object_object_get(json_object_array_get_idx(hubs, 0), "jurisdiction");
+    cr_assert_str_eq(json_object_get_string(json_object_object_get(j0, "unit")), "b");
+    cr_assert_str_eq(json_object_get_string(json_object_object_get(j0, "how")), "nearest, 3.0 km");
+    json_object *j1 = json_object_object_get(json_object_array_get_idx(hubs, 1), "jurisdiction");
+    cr_assert_null(json_object_object_get(j1, "unit"));
+    cr_assert_str_eq(json_object_get_string(json_object_object_get(j1, "how")), "none");
+    json_object_put(root);
+    /* 'near' reaches b by rail (own province p2) and a beyond it on foot (cross-border) */
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/near/reach.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    cr_assert(strstr(csv, "\ncounty,b,unit b,b,p2,50.000,"), "%s", csv);
+    cr_assert(strstr(csv, ",0\n"), "%s", csv);
+    char *a = strstr(csv, "\ncounty,a,unit a,a,p1,");
+    cr_assert_not_null(a, "%s", csv);
+    cr_assert_eq(strncmp(strchr(a + 1, '\n') - 2, ",1", 2), 0, "%s", csv);
+    free(csv);
+}
+
+Test(geo, hub_off_the_grid_is_refused)
+{
+    l_region();
+    int rc = run("--crs EPSG:32633 --hubs far");
+    /* the grid's top edge is y = 5520 km: 'far' is 50 km north of it */
+    refused(rc, "hub 'far' lies 50.0 km outside the region's grid (the extent of boundaries "
+                "'b.gpkg' layer 'units'): add its area to the boundaries, or drop it from --hubs");
+}
