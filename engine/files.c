@@ -311,23 +311,59 @@ static int folder_char(char c)
            c == '.' || c == '_' || c == '-';
 }
 
+/* The length of one character at s that a folder name may hold: an ASCII letter, digit, '.',
+ * '_' or '-', or a well-formed UTF-8 letter beyond Latin-1's controls (北京南 stays 北京南).
+ * Not: controls, spaces, separators, and the invisible or direction-changing characters of
+ * U+2000–U+206F and U+FEFF, nor noncharacters. 0 when none. */
+static size_t folder_seq(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x80)
+        return folder_char((char)s[0]) ? 1 : 0;
+    size_t len = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    uint32_t cp = s[0] & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp < 0xA1 ||
+        (cp >= 0x2000 && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF ||
+        (cp >= 0xFFF0 && cp <= 0xFFFF) || (cp >= 0xFDD0 && cp <= 0xFDEF))
+        return 0;
+    return len;
+}
+
 char *isr_hub_folder(const char *id)
 {
+    const unsigned char *u = (const unsigned char *)id;
     size_t n = strlen(id);
     int safe = n > 0 && n <= ISR_HUB_FOLDER_MAX && id[0] != '.';
-    for (size_t i = 0; safe && i < n; i++)
-        safe = folder_char(id[i]);
+    for (size_t i = 0, k; safe && i < n; i += k)
+        safe = (k = folder_seq(u + i, n - i)) > 0;
     if (safe)
         return strdup(id);
     /* a readable stem (runs of other bytes become one '_', no leading '.'), then the hash of
      * the whole id, so that two ids with the same stem still differ */
     char stem[41];
     size_t k = 0;
-    for (size_t i = 0; i < n && k < sizeof stem - 1; i++) {
-        char c = folder_char(id[i]) ? id[i] : '_';
-        if ((k == 0 && (c == '.' || c == '_')) || (c == '_' && stem[k - 1] == '_'))
+    for (size_t i = 0; i < n;) {
+        size_t len = folder_seq(u + i, n - i);
+        if (len == 0) { /* one '_' for a run of other bytes, none at the start */
+            if (k > 0 && stem[k - 1] != '_' && k < sizeof stem - 1)
+                stem[k++] = '_';
+            i++;
             continue;
-        stem[k++] = c;
+        }
+        if (k + len > sizeof stem - 1)
+            break;
+        if (!(k == 0 && id[i] == '.')) {
+            memcpy(stem + k, id + i, len);
+            k += len;
+        }
+        i += len;
     }
     while (k > 0 && stem[k - 1] == '_')
         k--;

@@ -134,9 +134,14 @@ Test(resume, hub_folder_names)
     id64[64] = '\0';
     cr_assert_str_eq(f = isr_hub_folder(id64), id64);
     free(f);
+    /* letters of other scripts are folder names too; a bidi control or a space is not */
+    cr_assert_str_eq(f = isr_hub_folder("北京南"), "北京南");
+    free(f);
+    cr_assert_eq(strncmp(f = isr_hub_folder("北京\xe2\x80\xae南"), "北京_南-", 11), 0, "%s", f);
+    free(f);
     /* others: a stem, '-' and 16 hex digits, never a path, never hidden */
     const char *odd[] = {"../../x", "..", ".", "a/b", "a\\b", "c\001d", ".hidden", "",
-                         "北京南", "a b"};
+                         "\xff\xfe", "a b"};
     const char *stem[] = {"x-", "hub-", "hub-", "a_b-", "a_b-", "c_d-", "hidden-", "hub-",
                           "hub-", "a_b-"};
     char *seen[10];
