@@ -72,6 +72,11 @@ void isr_options_copy(const isr_options *src, isr_options *dst);
 /* Sets every flag not given in `opt` from OUT/run.json's "options"; *found is 0 (and opt is
  * unchanged) when there is no OUT/run.json. Fails on an unreadable or too old run.json. */
 isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out, int *found);
+/* For `isoreach reach` and `map` (`cmd`): locks opt->out (*lock, for isr_out_unlock) and
+ * makes *eff a copy of opt completed from the run's run.json, which must exist. Whatever it
+ * returns, the caller calls isr_out_unlock(*lock) and isr_options_clear(eff). */
+isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *cmd,
+                              isr_options *eff, char **lock);
 
 /* ---- fields.c ------------------------------------------------------------------------- */
 

@@ -136,14 +136,8 @@ isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt)
     isr_gdal_errors_push(ctx);
     /* the run's own inputs and field flags (run.json) unless given again */
     isr_options eff;
-    isr_options_copy(opt, &eff);
-    int found = 0;
     char *lock = NULL;
-    isr_status st = !opt->out || !*opt->out
-                        ? isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)")
-                        : isr_out_lock(ctx, opt->out, &lock);
-    if (st == ISR_OK)
-        st = isr_options_from_run(ctx, &eff, opt->out, &found);
+    isr_status st = isr_options_of_run(ctx, opt, "map", &eff, &lock);
     if (st == ISR_OK)
         st = isr_maps_write(ctx, &eff);
     isr_out_unlock(lock);

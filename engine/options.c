@@ -504,3 +504,22 @@ const char *isr_options_help(void)
            "  --log-json              messages and progress as JSON lines on stderr\n";
 }
 #pragma GCC diagnostic pop
+
+isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *cmd,
+                              isr_options *eff, char **lock)
+{
+    isr_options_copy(opt, eff);
+    *lock = NULL;
+    if (!opt->out || !*opt->out)
+        return isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
+    int found = 0;
+    isr_status st = isr_out_lock(ctx, opt->out, lock);
+    if (st == ISR_OK)
+        st = isr_options_from_run(ctx, eff, opt->out, &found);
+    if (st == ISR_OK && !found)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "--out '%s' holds no run.json: isoreach %s works on the outputs of a "
+                      "finished isoreach run; run isoreach run --out '%s' first",
+                      opt->out, cmd, opt->out);
+    return st;
+}

@@ -201,19 +201,8 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
     isr_gdal_errors_push(ctx);
     /* the run's own inputs and flags (run.json) unless given again */
     isr_options eff;
-    isr_options_copy(opt, &eff);
-    int found = 0;
     char *lock = NULL;
-    isr_status st = !opt->out || !*opt->out
-                        ? isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)")
-                        : isr_out_lock(ctx, opt->out, &lock);
-    if (st == ISR_OK)
-        st = isr_options_from_run(ctx, &eff, opt->out, &found);
-    if (st == ISR_OK && !found)
-        st = isr_fail(ctx, ISR_ERR_INPUT,
-                      "--out '%s' holds no run.json: isoreach reach recomputes the tables of "
-                      "a finished isoreach run; run isoreach run --out '%s' first",
-                      opt->out, opt->out);
+    isr_status st = isr_options_of_run(ctx, opt, "reach", &eff, &lock);
     if (st == ISR_OK)
         st = reach_run(ctx, &eff);
     /* maps drawn from the old tables would show the old units and people: redraw them */

@@ -269,7 +269,7 @@ Test(e2e, reach_subcommand_recomputes_without_searching)
     /* and a missing run is named */
     cr_assert_eq(cli_sh("%s reach --out %s/nothing -q", ISR_CLI, cli_tmp), 1);
     char *s = cli_output();
-    cr_assert(strstr(s, "nothing' holds no run.json: isoreach reach recomputes the tables of a "
+    cr_assert(strstr(s, "nothing' holds no run.json: isoreach reach works on the outputs of a "
                         "finished isoreach run"),
               "%s", s);
     free(s);
