@@ -29,6 +29,7 @@ struct isr_ctx {
     void *prog_user;
     mtx_t lock;
     atomic_int cancel;
+    double timeout_s; /* remote inputs: seconds without an answer (--timeout) */
 };
 
 isr_ctx *isr_ctx_new(void)
@@ -42,6 +43,7 @@ isr_ctx *isr_ctx_new(void)
     }
     atomic_init(&ctx->cancel, 0);
     ctx->log_min = ISR_LOG_INFO;
+    ctx->timeout_s = 60;
     GDALAllRegister();
     return ctx;
 }
@@ -72,6 +74,10 @@ void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user)
 void isr_ctx_cancel(isr_ctx *ctx) { atomic_store(&ctx->cancel, 1); }
 
 int isr_cancelled(const isr_ctx *ctx) { return atomic_load(&((isr_ctx *)ctx)->cancel); }
+
+void isr_ctx_set_timeout(isr_ctx *ctx, double seconds) { ctx->timeout_s = seconds > 0 ? seconds : 60; }
+
+double isr_ctx_timeout(const isr_ctx *ctx) { return ctx->timeout_s; }
 
 void isr_ctx_reset(isr_ctx *ctx)
 {

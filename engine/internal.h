@@ -36,6 +36,9 @@ isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_
 void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...) ISR_PRINTF(3, 4);
 void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
 int isr_cancelled(const isr_ctx *ctx);
+/* Seconds a remote input may stay silent (opt->timeout_s; <= 0: the default, 60). */
+void isr_ctx_set_timeout(isr_ctx *ctx, double seconds);
+double isr_ctx_timeout(const isr_ctx *ctx);
 /* Clears the error message and cancel flag at the start of a public call. */
 void isr_ctx_reset(isr_ctx *ctx);
 /* Routes GDAL messages of the calling thread to the context (warnings logged at debug
@@ -182,6 +185,16 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
  * that is no station, an empty id, or no hub at all. *out is new memory (free()). */
 isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
                            int **out, int *n);
+
+/* ---- source.c ------------------------------------------------------------------------- */
+
+/* Where an input comes from, checked before GDAL opens it. A local path that exists but is
+ * neither a regular file nor a folder (a FIFO, socket or device, which would block or never
+ * end) is refused. An http(s) URL is probed with the context's timeout, cancellably, and
+ * GDAL's own HTTP reads get the same limits; *open_path is then the /vsicurl/ path (new
+ * memory, free()). For anything else *open_path is NULL: open `path` as it is. `role`
+ * ("stations", "friction raster"…) names the input in messages. */
+isr_status isr_source_check(isr_ctx *ctx, const char *role, const char *path, char **open_path);
 
 /* ---- vector_io.c ---------------------------------------------------------------------- */
 

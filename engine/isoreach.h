@@ -156,6 +156,8 @@ typedef struct isr_options {
     const char *map_attribution; /* data credits printed on every map; NULL: the sample's
                                     credits for the sample, else the input file names */
 
+    double timeout_s; /* http(s) inputs: seconds without an answer before failing (60) */
+
     void *owned_; /* private: strings the options own */
 } isr_options;
 

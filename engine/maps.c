@@ -133,10 +133,14 @@ cleanup:
 isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
+    isr_ctx_set_timeout(ctx, opt->timeout_s);
     isr_gdal_errors_push(ctx);
     isr_status st = opt->out && *opt->out
                         ? isr_maps_write(ctx, opt)
                         : isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
+    if (st == ISR_ERR_INTERRUPTED) /* a cancel while reading an input comes without a message */
+        isr_fail(ctx, st, "interrupted while drawing the maps; draw them with isoreach map "
+                          "--out '%s'", opt->out);
     isr_gdal_errors_pop();
     return st;
 }

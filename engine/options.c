@@ -57,6 +57,7 @@ void isr_options_init(isr_options *opt)
     opt->max_memory_mb = 16384;
     opt->threads = 0;
     opt->out = "out";
+    opt->timeout_s = 60;
 }
 
 void isr_options_clear(isr_options *opt)
@@ -157,6 +158,7 @@ static const flag flags[] = {
     NUM("--min-area", min_area_km2, 0, 1e6, 0),
     NUM("--simplify", simplify_m, 0, 1e6, 0),
     NUM("--max-memory", max_memory_mb, 0, 1e9, 1),
+    NUM("--timeout", timeout_s, 0, 86400, 1),
 };
 
 isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
@@ -317,6 +319,8 @@ const char *isr_options_help(void)
            "  --out DIR               output folder (default: out)\n"
            "  --threads N             worker threads, 0 = one per core (default: 0)\n"
            "  --max-memory MB         refuse grids needing more memory (default: 16384)\n"
+           "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
+           "                          seconds (default: 60)\n"
            "  --overwrite             recompute hubs whose outputs already exist\n"
            "  --write-friction        also write region/friction.tif (seconds per metre)\n"
            "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"

@@ -264,9 +264,10 @@ static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, cons
 
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer, const char *dst)
 {
-    char *open_path = strncmp(src, "http://", 7) == 0 || strncmp(src, "https://", 8) == 0
-                          ? isr_strdup_printf("/vsicurl/%s", src)
-                          : NULL;
+    char *open_path = NULL;
+    isr_status cst = isr_source_check(ctx, "input", src, &open_path);
+    if (cst != ISR_OK)
+        return cst;
     char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", dst); /* see write_units */
     GDALDatasetH in = GDALOpenEx(open_path ? open_path : src, GDAL_OF_VECTOR | GDAL_OF_READONLY,
                                  NULL, NULL, NULL);

@@ -33,6 +33,7 @@ static isr_status read_best(isr_ctx *ctx, const char *path, const isr_grid *g, f
 isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
+    isr_ctx_set_timeout(ctx, opt->timeout_s);
     isr_gdal_errors_push(ctx);
     isr_status st = ISR_OK;
     isr_grid g = {0};
@@ -138,6 +139,8 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
         st = isr_region_reach_write(ctx, &rr, region);
     }
 cleanup:
+    if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check) */
+        isr_fail(ctx, st, "interrupted; reach tables not yet rewritten are unchanged");
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(hub_cells[k]);
         free(hub_pop[k]);

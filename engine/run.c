@@ -720,6 +720,7 @@ static char *settings_string(const isr_options *o, const isr_grid *g)
 isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
+    isr_ctx_set_timeout(ctx, opt->timeout_s);
     isr_gdal_errors_push(ctx);
     double t_start = isr_now_s(), timing[4] = {0};
     isr_status st = ISR_OK;

@@ -45,8 +45,9 @@ isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const ch
     if (!path || !*path)
         return isr_fail(ctx, ISR_ERR_USAGE, "no %s input given", role);
     char *open_path = NULL;
-    if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0)
-        open_path = isr_strdup_printf("/vsicurl/%s", path);
+    isr_status cst = isr_source_check(ctx, role, path, &open_path);
+    if (cst != ISR_OK)
+        return cst;
     CPLErrorReset();
     l->ds = GDALOpenEx(open_path ? open_path : path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
                        NULL, NULL);
