@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,6 +178,107 @@ Test(badinput, wrong_geometry_type)
             "lines '%s/yrd_counties.shp' layer 'yrd_counties' has polygons, but lines must be "
             "lines",
             S);
+}
+
+/* Seconds since `t0` (CLOCK_MONOTONIC). */
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+Test(badinput, input_that_is_a_fifo_is_refused_at_once)
+{
+    /* opening a FIFO blocks until a writer comes: without the check the run hangs for ever */
+    cr_assert_eq(cli_sh("mkfifo '%s/pipe'", cli_tmp), 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = run("--stations '%s/pipe'", cli_tmp);
+    refused(rc, 1,
+            "stations '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads files, "
+            "folders or http(s) URLs",
+            cli_tmp);
+    cr_assert_lt(since(&t0), 20, "the refusal took %.1f s", since(&t0));
+    /* a raster input, and a character device, the same way */
+    rc = run("--population '%s/pipe' --resolution 5000 --hubs shanghai_hongqiao", cli_tmp);
+    refused(rc, 1,
+            "population raster '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads "
+            "files, folders or http(s) URLs",
+            cli_tmp);
+    rc = run("--boundaries /dev/zero");
+    refused(rc, 1,
+            "boundaries '/dev/zero': is a character device, not a file; isoreach reads files, "
+            "folders or http(s) URLs");
+    rc = cli_sh("%s info '%s/pipe'", cli(), cli_tmp);
+    refused(rc, 1,
+            "input '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads files, folders "
+            "or http(s) URLs",
+            cli_tmp);
+}
+
+/* A server on 127.0.0.1 that accepts connections (the kernel completes the handshake for
+ * the listen backlog) and never answers. Returns the socket; *port is its port. */
+static int silent_server(int *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(s, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(s, 16), 0);
+    socklen_t len = sizeof a;
+    cr_assert_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
+Test(badinput, server_that_never_answers_times_out)
+{
+    int port, s = silent_server(&port);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = run("--boundaries http://127.0.0.1:%d/x.geojson --timeout 2", port);
+    double took = since(&t0);
+    close(s);
+    refused(rc, 1,
+            "boundaries 'http://127.0.0.1:%d/x.geojson': no answer within 2 s (--timeout); check "
+            "the address or raise --timeout",
+            port);
+    cr_assert(took >= 2 && took < 8, "failed after %.1f s, not about 2 s", took);
+    rc = run("--timeout 0");
+    refused(rc, 2, "--timeout: 0 is out of range (more than 0 to 86400)");
+}
+
+Test(badinput, sigint_while_waiting_for_a_server_stops_the_run)
+{
+    int port, s = silent_server(&port);
+    char errp[300], url[100], out[300];
+    snprintf(errp, sizeof errp, "%s/stderr.txt", cli_tmp);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/x.geojson", port);
+    snprintf(out, sizeof out, "%s/o", cli_tmp);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        if (!freopen(errp, "w", stderr))
+            _exit(126);
+        /* the default --timeout, 60 s: only the signal can end it in time */
+        execl(cli(), "isoreach", "run", "-q", "--out", out, "--boundaries", url, (char *)NULL);
+        _exit(127);
+    }
+    struct timespec nap = {1, 0}, t0;
+    nanosleep(&nap, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cr_assert_eq(kill(pid, SIGINT), 0);
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    double took = since(&t0);
+    close(s);
+    cr_assert(WIFEXITED(status), "killed by signal %d", WTERMSIG(status));
+    refused(WEXITSTATUS(status), 130,
+            "interrupted while loading the inputs; nothing was written");
+    cr_assert_lt(took, 5, "stopped %.1f s after SIGINT", took);
 }
 
 /* ---- CRS ------------------------------------------------------------------------------- */
