@@ -456,6 +456,12 @@ isr_status isr_commit_file(isr_ctx *ctx, const char *tmp, const char *path);
 /* Closes a stdio file written at `tmp` and renames it to `path`. Any write error (stdio's
  * error flag, the final flush, fclose) removes tmp and fails naming `path` and the reason. */
 isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp, const char *path);
+/* Opens the temporary file for `path` ("wb") as *f; *tmp is its name (new string). Fails
+ * naming `path` and the reason (*f and *tmp NULL) when it cannot be created. Finish with
+ * isr_close_commit(ctx, *f, *tmp, path), then free(*tmp). */
+isr_status isr_open_tmp(isr_ctx *ctx, const char *path, char **tmp, FILE **f);
+/* Writes `len` bytes of `text` to `path` through a temporary file, every write checked. */
+isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text, size_t len);
 /* Copies the /vsimem/ file `mem` to `path` (via a temporary name, with isr_close_commit's
  * checks) and unlinks `mem`: for GDAL drivers that do not report their write errors. */
 isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path);

@@ -206,17 +206,13 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
     json_object_object_add(root, "hubs", arr);
     free(order);
     isr_status st;
-    char *tmp = isr_tmp_name(path);
-    if (!tmp)
+    /* json-c's own file writer does not check close(2): through files.c instead */
+    const char *text =
+        json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+    if (!text)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    else if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) != 0) {
-        const char *why = isr_write_reason(tmp, errno);
-        remove(tmp);
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, why);
-    } else {
-        st = isr_commit_file(ctx, tmp, path);
-    }
-    free(tmp);
+    else
+        st = isr_write_text(ctx, path, text, strlen(text));
     json_object_put(root);
     return st;
 }

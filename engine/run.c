@@ -466,7 +466,8 @@ static isr_status write_products(job *jb, const char *region_dir)
     free(settings);
     FILE *f = fopen(tmp4, "w");
     if (!f) {
-        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", p4);
+        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", p4,
+                      isr_write_reason(p4, errno));
         goto cleanup;
     }
     fprintf(f, "value,hub_id,hub_name\n");
@@ -477,12 +478,7 @@ static isr_status write_products(job *jb, const char *region_dir)
         isr_csv_field(f, isr_rail_station_name(jb->net, jb->hubs[h]));
         fputc('\n', f);
     }
-    if (fclose(f) != 0) {
-        remove(tmp4);
-        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", p4);
-        goto cleanup;
-    }
-    st = isr_commit_file(jb->ctx, tmp4, p4);
+    st = isr_close_commit(jb->ctx, f, tmp4, p4); /* ferror, flush and fclose checked */
 cleanup:
     free(p1);
     free(p2);
@@ -624,19 +620,14 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
 
     isr_status st = ISR_OK;
     char *path = isr_strdup_printf("%s/run.json", out_dir);
-    char *tmp = path ? isr_tmp_name(path) : NULL;
-    if (!tmp)
+    /* json-c's own file writer does not check close(2): through files.c instead */
+    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                JSON_C_TO_STRING_SPACED);
+    if (!path || !text)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
-    else if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY |
-                                                    JSON_C_TO_STRING_SPACED) != 0) {
-        const char *why = isr_write_reason(tmp, errno);
-        remove(tmp);
-        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", path, why);
-    } else {
-        st = isr_commit_file(jb->ctx, tmp, path);
-    }
+    else
+        st = isr_write_text(jb->ctx, path, text, strlen(text));
     free(path);
-    free(tmp);
     json_object_put(root);
     return st;
 }

@@ -245,21 +245,9 @@ static void style_stations(isr_sb *b, const char *hub_field, const char *name_fi
 static isr_status write_text(isr_ctx *ctx, const char *path, isr_sb *b)
 {
     char *text = isr_sb_take(b);
-    char *tmp = isr_tmp_name(path);
-    isr_status st = ISR_OK;
-    FILE *f = text && tmp ? fopen(tmp, "w") : NULL;
-    if (!text || !tmp)
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
-    else if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-        if (f)
-            fclose(f);
-        remove(tmp);
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-    } else {
-        st = isr_commit_file(ctx, tmp, path);
-    }
+    isr_status st = text ? isr_write_text(ctx, path, text, strlen(text))
+                         : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
     free(text);
-    free(tmp);
     return st;
 }
 

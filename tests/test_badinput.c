@@ -756,6 +756,47 @@ Test(badinput, disk_fills_during_the_region_products)
     free(e);
 }
 
+/* `isoreach map` on a copy of a finished run in a tmpfs filled to `left_kb` kB free. */
+static void maps_on_a_full_disk(int left_kb, const char *file)
+{
+    char mnt[300];
+    snprintf(mnt, sizeof mnt, "%s/mnt-%d", cli_tmp, left_kb);
+    cr_assert_eq(cli_sh("mkdir '%s'", mnt), 0);
+    if (mount("tmpfs", mnt, "tmpfs", 0, "size=32m") != 0)
+        cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
+    cr_assert_eq(cli_sh("cp -a '%s/o' '%s/o' && free=$(df -B1 --output=avail '%s' | tail -1) && "
+                        "fallocate -l $((free - %d * 1024)) '%s/filler'",
+                        cli_tmp, mnt, mnt, left_kb, mnt),
+                 0, "fixture: a nearly full tmpfs");
+    int rc = cli_sh("%s map -q --out '%s/o'", cli(), mnt);
+    char *e = err_text();
+    cr_assert_eq(rc, 1, "%s", e);
+    char want[600];
+    snprintf(want, sizeof want, "isoreach: cannot write '%s/o/%s': No space left on device\n",
+             mnt, file);
+    cr_assert_str_eq(e, want);
+    free(e);
+    /* no empty, truncated or temporary file: every map there is whole */
+    all_complete(mnt);
+    cr_assert_eq(cli_sh("cd '%s' && for f in $(find . -name '*.png'); do test \"$(tail -c 8 $f | "
+                        "head -c 4)\" = IEND || exit 1; done && for f in $(find . -name '*.svg'); "
+                        "do tail -c 8 $f | grep -q '</svg>' || exit 1; done",
+                        mnt),
+                 0, "a truncated map was left");
+    cr_assert_eq(umount(mnt), 0);
+}
+
+Test(badinput, disk_fills_while_drawing_the_maps)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root to mount a tmpfs");
+    /* the sample's counties: maps of the simplified ones fail to dissolve a province */
+    cr_assert_eq(run("--resolution 5000 --hubs shanghai_hongqiao --no-maps"), 0);
+    /* a hub's map.png takes about 450 kB, its map.svg about 1 MB */
+    maps_on_a_full_disk(300, "hubs/shanghai_hongqiao/map.png");
+    maps_on_a_full_disk(1200, "hubs/shanghai_hongqiao/map.svg");
+}
+
 /* ---- interrupts ------------------------------------------------------------------------ */
 
 /* How many hubs have a travel_time.tif under OUT/hubs. */
