@@ -330,3 +330,72 @@ const char *isr_options_help(void)
            "  --log-json              messages and progress as JSON lines on stderr\n";
 }
 #pragma GCC diagnostic pop
+
+/* The flags `reach` and `map` read; the others are accepted (one parser) but unused. */
+static const char reach_help[] =
+    "Usage: isoreach reach [options]\n"
+    "\n"
+    "Recomputes the reach tables of an earlier run in --out (hubs/<id>/reach.csv,\n"
+    "region/reach_matrix.csv, units.geojson, summary.json) from its rasters, with other\n"
+    "boundaries, unit fields or a population raster, without rerunning the searches.\n"
+    "\n"
+    "Inputs (any OGR source: a path or an http(s) URL):\n"
+    "  --out DIR               the folder of the earlier run (default: out)\n"
+    "  --boundaries PATH       admin unit polygons (default: shapefiles/yrd_counties.shp)\n"
+    "  --boundaries-layer NAME layer to read (default: the first)\n"
+    "  --population RASTER     people per cell (default: the boundaries' --pop-field\n"
+    "                          spread evenly over each unit's cells)\n"
+    "Fields:\n"
+    "  --unit-id FIELD         admin unit code (default: code)\n"
+    "  --unit-name FIELD       unit name (default: name)\n"
+    "  --pref-field, --pref-name FIELD  prefecture code and name (pref_code, pref_name)\n"
+    "  --prov-field, --prov-name FIELD  province code and name (prov_code, prov_name)\n"
+    "  --pop-field FIELD       people per unit (default: pop)\n"
+    "Run:\n"
+    "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
+    "                          seconds (default: 60)\n"
+    "  --quiet, -q             no progress bar\n"
+    "  --log-json              messages and progress as JSON lines on stderr\n";
+
+static const char map_help[] =
+    "Usage: isoreach map [options]\n"
+    "\n"
+    "Draws the maps of a finished run in --out, each as PNG (1600 x 1200 px) and SVG: one\n"
+    "per hub (hubs/<id>/map.png, .svg and the .pgw world file), two region overviews\n"
+    "(region/map_nearest_hub_time.*, map_hubs_within.*) and a contact sheet\n"
+    "(region/contact_sheet.*). The stations and lines are those the run read (run.json).\n"
+    "Text needs a CJK font (Debian: fonts-noto-cjk).\n"
+    "\n"
+    "Options:\n"
+    "  --out DIR               the folder of the run (default: out)\n"
+    "  --stations-layer, --lines-layer NAME\n"
+    "                          layer of the run's stations and lines (default: the first)\n"
+    "  --station-id FIELD      unique station id (default: id)\n"
+    "  --station-name FIELD    station name (default: name)\n"
+    "  --hub-field FIELD       non-zero for hubs (default: hub)\n"
+    "  --attribution TEXT      data credits printed on the maps (default: the sample's\n"
+    "                          credits for the sample, else the input file names)\n"
+    "  --threads N             maps drawn at once, 0 = one per core (default: 0)\n"
+    "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
+    "                          seconds (default: 60)\n"
+    "  --quiet, -q             no progress bar\n"
+    "  --log-json              messages and progress as JSON lines on stderr\n";
+
+static const char info_help[] =
+    "Usage: isoreach info PATH\n"
+    "\n"
+    "Summarises any OGR vector source (a path or an http(s) URL): driver, layers, geometry\n"
+    "type, CRS, feature count, fields, extent and how many geometries are invalid.\n";
+
+const char *isr_command_help(const char *command)
+{
+    if (strcmp(command, "run") == 0)
+        return isr_options_help();
+    if (strcmp(command, "reach") == 0)
+        return reach_help;
+    if (strcmp(command, "map") == 0)
+        return map_help;
+    if (strcmp(command, "info") == 0)
+        return info_help;
+    return NULL;
+}

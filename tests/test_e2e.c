@@ -332,3 +332,29 @@ Test(e2e, usage_errors_exit_2)
     free(s);
     cr_assert_eq(cli_sh("%s frobnicate", ISR_CLI), 2);
 }
+
+/* The first line of the last cli_sh's stdout (stdout.txt), and whether `word` is in it all. */
+static void help_is(const char *cmd, const char *first, const char *absent, const char *present)
+{
+    cr_assert_eq(cli_sh("%s %s --help", ISR_CLI, cmd), 0, "isoreach %s --help", cmd);
+    char p[300];
+    snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
+    char *s = cli_slurp(p);
+    cr_assert_eq(strncmp(s, first, strlen(first)), 0, "%s", s);
+    cr_assert_eq(s[strlen(first)], '\n', "%s", s);
+    if (absent)
+        cr_assert_null(strstr(s, absent), "isoreach %s --help lists %s", cmd, absent);
+    cr_assert_not_null(strstr(s, present), "isoreach %s --help lacks %s", cmd, present);
+    free(s);
+}
+
+Test(e2e, each_command_has_its_own_help)
+{
+    help_is("run", "Usage: isoreach run [options]", NULL, "--budget MIN");
+    help_is("reach", "Usage: isoreach reach [options]", "--budget", "--population RASTER");
+    help_is("map", "Usage: isoreach map [options]", "--budget", "--attribution TEXT");
+    help_is("map", "Usage: isoreach map [options]", "--population", "--station-id FIELD");
+    help_is("info", "Usage: isoreach info PATH", "--budget", "OGR vector source");
+    cr_assert_eq(cli_sh("%s reach -h", ISR_CLI), 0);
+    cr_assert_eq(cli_sh("%s info", ISR_CLI), 2);
+}
