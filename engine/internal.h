@@ -20,6 +20,9 @@
 
 #define ISR_VERSION "0.1.0"
 
+/* The word for a count of `n`: ISR_PLURAL(n, "hub", "hubs"). */
+#define ISR_PLURAL(n, one, many) ((n) == 1 ? (one) : (many))
+
 #if defined(__GNUC__)
 #define ISR_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
@@ -375,6 +378,7 @@ typedef struct isr_style_inputs {
     int nbands;
     int nhubs;
     const char *const *hub_ids, *const *hub_names;
+    int direction_to; /* the run's --direction is to: "time to the nearest hub" */
 } isr_style_inputs;
 
 /* The band colour k of n (dark blue fast → pale yellow slow), shared by every output. */

@@ -424,11 +424,15 @@ static isr_status write_products(job *jb, const char *region_dir)
     }
     /* three independent region-wide writes: compression is the cost, so use the cores */
     cog_job cogs[3] = {
-        {jb->ctx, p1, g, GDT_Float32, t, ISR_TIME_NODATA, "travel time to the nearest hub (minutes)",
+        {jb->ctx, p1, g, GDT_Float32, t, ISR_TIME_NODATA,
+         jb->opt->direction == ISR_TO_HUB ? "travel time to the nearest hub (minutes)"
+                                          : "travel time from the nearest hub (minutes)",
          "min", meta, "AVERAGE", ISR_OK},
         {jb->ctx, p2, g, GDT_Int16, jb->best_hub, HUB_NODATA,
          "nearest hub (row number in nearest_hub.csv)", NULL, meta, "NEAREST", ISR_OK},
-        {jb->ctx, p3, g, GDT_UInt16, cnt, COUNT_NODATA, "hubs reaching the cell within the budget",
+        {jb->ctx, p3, g, GDT_UInt16, cnt, COUNT_NODATA,
+         jb->opt->direction == ISR_TO_HUB ? "hubs the cell reaches within the budget"
+                                          : "hubs reaching the cell within the budget",
          NULL, meta, "NEAREST", ISR_OK}};
     thrd_t tid[2];
     int started[2] = {0, 0};
@@ -533,7 +537,8 @@ static isr_status write_styles(job *jb, const char *region_dir, const char *wkt)
             ids[h] = isr_rail_station_id(jb->net, jb->hubs[h]);
             names[h] = isr_rail_station_name(jb->net, jb->hubs[h]);
         }
-        isr_style_inputs in = {jb->opt->out, wkt, jb->bands, jb->nbands, jb->nhubs, ids, names};
+        isr_style_inputs in = {jb->opt->out, wkt, jb->bands, jb->nbands, jb->nhubs, ids, names,
+                               jb->opt->direction == ISR_TO_HUB};
         st = isr_styles_write(jb->ctx, &in);
     }
     free(lines);
@@ -814,9 +819,11 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
         isr_progress(ctx, "loading", 4, 4);
     timing[0] = isr_now_s() - t_start;
     isr_log(ctx, ISR_LOG_INFO,
-            "%d boundary units, %d stations, %d lines, %d hubs; grid %d x %d cells of %g m",
-            units.n, isr_rail_net_nstations(net), isr_rail_net_nlines(net), nhubs, grid.nx,
-            grid.ny, grid.cell_m);
+            "%d boundary %s, %d %s, %d %s, %d %s; grid %d x %d cells of %g m", units.n,
+            ISR_PLURAL(units.n, "unit", "units"), isr_rail_net_nstations(net),
+            ISR_PLURAL(isr_rail_net_nstations(net), "station", "stations"),
+            isr_rail_net_nlines(net), ISR_PLURAL(isr_rail_net_nlines(net), "line", "lines"), nhubs,
+            ISR_PLURAL(nhubs, "hub", "hubs"), grid.nx, grid.ny, grid.cell_m);
 
     size_t ncell = (size_t)grid.nx * (size_t)grid.ny;
     jb.ctx = ctx;
@@ -912,8 +919,8 @@ cleanup:
     /* a cancel reaches the workers and the raster writer as a status without a message:
      * it is said once, here, with how far the run got */
     if (st == ISR_ERR_INTERRUPTED && hubs_started)
-        isr_fail(ctx, st, "interrupted: %d of %d hubs complete; run again to resume",
-                 atomic_load(&jb.done), nhubs);
+        isr_fail(ctx, st, "interrupted: %d of %d %s complete; run again to resume",
+                 atomic_load(&jb.done), nhubs, ISR_PLURAL(nhubs, "hub", "hubs"));
     else if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted while loading the inputs; nothing was written");
     if (st != ISR_OK) { /* folders this run made and left empty */

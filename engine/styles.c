@@ -384,7 +384,7 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
     }
     int first_region = nl;
     ADD("units", strdup("Share of people reached by any hub"), strdup("./region/units.geojson"), L_UNITS, 0);
-    ADD("nearest_time", strdup("Time to the nearest hub"), strdup("./region/nearest_hub_time.tif"), L_TIME, 0);
+    ADD("nearest_time", strdup(in->direction_to ? "Time to the nearest hub" : "Time from the nearest hub"), strdup("./region/nearest_hub_time.tif"), L_TIME, 0);
     ADD("nearest", strdup("Nearest hub"), strdup("./region/nearest_hub.tif"), L_NEAREST, 0);
     ADD("count", strdup("Hubs within reach"), strdup("./region/hubs_within.tif"), L_COUNT, 0);
 #undef ADD
