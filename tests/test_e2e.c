@@ -358,3 +358,37 @@ Test(e2e, each_command_has_its_own_help)
     cr_assert_eq(cli_sh("%s reach -h", ISR_CLI), 0);
     cr_assert_eq(cli_sh("%s info", ISR_CLI), 2);
 }
+
+Test(e2e, wording_follows_the_direction_and_the_count)
+{
+    /* one hub, --direction to: "to the nearest hub", "1 hub" (not "1 hubs") */
+    cr_assert_eq(cli_sh("%s run --out '%s/o' --hubs shanghai_hongqiao --resolution 5000 "
+                        "--no-maps --direction to",
+                        ISR_CLI, cli_tmp),
+                 0);
+    char p[300];
+    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
+    char *e = cli_slurp(p);
+    cr_assert_not_null(strstr(e, " stations, "), "%s", e);
+    cr_assert_not_null(strstr(e, " lines, 1 hub; grid "), "%s", e);
+    free(e);
+    GDALDatasetH ds = GDALOpen(strcat(strcpy(p, cli_tmp), "/o/region/nearest_hub_time.tif"),
+                               GA_ReadOnly);
+    cr_assert_not_null(ds);
+    cr_assert_str_eq(GDALGetDescription(GDALGetRasterBand(ds, 1)),
+                     "travel time to the nearest hub (minutes)");
+    GDALClose(ds);
+    cr_assert_eq(cli_sh("grep -c 'Time to the nearest hub' '%s/o/isoreach.qgs'", cli_tmp), 0);
+    /* the same run from the hub */
+    cr_assert_eq(cli_sh("%s run -q --out '%s/f' --hubs shanghai_hongqiao --resolution 5000 "
+                        "--no-maps",
+                        ISR_CLI, cli_tmp),
+                 0);
+    ds = GDALOpen(strcat(strcpy(p, cli_tmp), "/f/region/nearest_hub_time.tif"), GA_ReadOnly);
+    cr_assert_not_null(ds);
+    cr_assert_str_eq(GDALGetDescription(GDALGetRasterBand(ds, 1)),
+                     "travel time from the nearest hub (minutes)");
+    GDALClose(ds);
+    cr_assert_eq(cli_sh("grep -c 'Time from the nearest hub' '%s/f/isoreach.qgs'", cli_tmp), 0);
+    cr_assert_eq(cli_sh("grep -c 'Time to the nearest hub' '%s/f/isoreach.qgs'", cli_tmp), 1);
+}
