@@ -128,7 +128,7 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(isr_options_help(), stdout);
+            fputs(isr_command_help(argv[0]), stdout); /* argv[0]: run, reach or map */
             return 0;
         }
     isr_options opt;
@@ -161,8 +161,12 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
 
 static int cmd_info(isr_ctx *ctx, int argc, char **argv)
 {
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(isr_command_help("info"), stdout);
+        return 0;
+    }
     if (argc != 2 || argv[1][0] == '-') {
-        fputs("Usage: isoreach info PATH\n", stderr);
+        fputs("Usage: isoreach info PATH (isoreach info --help)\n", stderr);
         return 2;
     }
     char *text = NULL;

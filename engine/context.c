@@ -31,6 +31,7 @@ struct isr_ctx {
     atomic_int cancel;
     char **warnings; /* every warning logged, for run.json */
     int nwarnings;
+    double timeout_s; /* remote inputs: seconds without an answer (--timeout) */
 };
 
 isr_ctx *isr_ctx_new(void)
@@ -44,6 +45,7 @@ isr_ctx *isr_ctx_new(void)
     }
     atomic_init(&ctx->cancel, 0);
     ctx->log_min = ISR_LOG_INFO;
+    ctx->timeout_s = 60;
     GDALAllRegister();
     return ctx;
 }
@@ -77,6 +79,10 @@ void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user)
 void isr_ctx_cancel(isr_ctx *ctx) { atomic_store(&ctx->cancel, 1); }
 
 int isr_cancelled(const isr_ctx *ctx) { return atomic_load(&((isr_ctx *)ctx)->cancel); }
+
+void isr_ctx_set_timeout(isr_ctx *ctx, double seconds) { ctx->timeout_s = seconds > 0 ? seconds : 60; }
+
+double isr_ctx_timeout(const isr_ctx *ctx) { return ctx->timeout_s; }
 
 void isr_ctx_reset(isr_ctx *ctx)
 {

@@ -249,6 +249,34 @@ isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp, const char *
     return isr_commit_file(ctx, tmp, path);
 }
 
+isr_status isr_open_tmp(isr_ctx *ctx, const char *path, char **tmp, FILE **f)
+{
+    *f = NULL;
+    if (!(*tmp = isr_tmp_name(path)))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+    if (!(*f = fopen(*tmp, "wb"))) {
+        int e = errno;
+        free(*tmp);
+        *tmp = NULL;
+        return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, isr_write_reason(path, e));
+    }
+    return ISR_OK;
+}
+
+isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text, size_t len)
+{
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
+    if (st != ISR_OK)
+        return st;
+    if (len)
+        fwrite(text, 1, len, f); /* a short write sets the error flag */
+    st = isr_close_commit(ctx, f, tmp, path);
+    free(tmp);
+    return st;
+}
+
 isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path)
 {
     vsi_l_offset len = 0;

@@ -194,7 +194,13 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
     *out = NULL;
     if (uncovered)
         *uncovered = 0;
-    GDALDatasetH src = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    char *open_path = NULL;
+    isr_status cst = isr_source_check(ctx, what, path, &open_path);
+    if (cst != ISR_OK)
+        return cst;
+    GDALDatasetH src = GDALOpenEx(open_path ? open_path : path, GDAL_OF_RASTER | GDAL_OF_READONLY,
+                                  NULL, NULL, NULL);
+    free(open_path);
     if (!src)
         return isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot open as a raster", what, path);
     isr_status st = ISR_OK;

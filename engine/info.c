@@ -59,8 +59,11 @@ isr_status isr_info(isr_ctx *ctx, const char *path, char **text)
     *text = NULL;
     isr_gdal_errors_push(ctx);
     char *open_path = NULL;
-    if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0)
-        open_path = isr_strdup_printf("/vsicurl/%s", path);
+    isr_status cst = isr_source_check(ctx, "input", path, &open_path);
+    if (cst != ISR_OK) {
+        isr_gdal_errors_pop();
+        return cst;
+    }
     GDALDatasetH ds = GDALOpenEx(open_path ? open_path : path, GDAL_OF_VECTOR | GDAL_OF_READONLY,
                                  NULL, NULL, NULL);
     free(open_path);

@@ -20,6 +20,9 @@
 
 #define ISR_VERSION "0.1.0"
 
+/* The word for a count of `n`: ISR_PLURAL(n, "hub", "hubs"). */
+#define ISR_PLURAL(n, one, many) ((n) == 1 ? (one) : (many))
+
 #if defined(__GNUC__)
 #define ISR_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
@@ -39,6 +42,9 @@ int isr_ctx_nwarnings(isr_ctx *ctx);
 const char *isr_ctx_warning(isr_ctx *ctx, int i);
 void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
 int isr_cancelled(const isr_ctx *ctx);
+/* Seconds a remote input may stay silent (opt->timeout_s; <= 0: the default, 60). */
+void isr_ctx_set_timeout(isr_ctx *ctx, double seconds);
+double isr_ctx_timeout(const isr_ctx *ctx);
 /* Clears the error message and cancel flag at the start of a public call. */
 void isr_ctx_reset(isr_ctx *ctx);
 /* Routes GDAL messages of the calling thread to the context (warnings logged at debug
@@ -235,6 +241,16 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
  * that is no station, an empty id, or no hub at all. *out is new memory (free()). */
 isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
                            int **out, int *n);
+
+/* ---- source.c ------------------------------------------------------------------------- */
+
+/* Where an input comes from, checked before GDAL opens it. A local path that exists but is
+ * neither a regular file nor a folder (a FIFO, socket or device, which would block or never
+ * end) is refused. An http(s) URL is probed with the context's timeout, cancellably, and
+ * GDAL's own HTTP reads get the same limits; *open_path is then the /vsicurl/ path (new
+ * memory, free()). For anything else *open_path is NULL: open `path` as it is. `role`
+ * ("stations", "friction raster"…) names the input in messages. */
+isr_status isr_source_check(isr_ctx *ctx, const char *role, const char *path, char **open_path);
 
 /* ---- vector_io.c ---------------------------------------------------------------------- */
 
@@ -461,6 +477,7 @@ typedef struct isr_style_inputs {
     const char *const *hub_ids, *const *hub_names;
     /* the stations' id and name fields, as in OUT/region/rail_stations.geojson */
     const char *station_id_field, *station_name_field;
+    int direction_to; /* the run's --direction is to: "time to the nearest hub" */
 } isr_style_inputs;
 
 /* The band colour k of n (dark blue fast → pale yellow slow), shared by every output. */
@@ -560,6 +577,12 @@ isr_status isr_commit_file(isr_ctx *ctx, const char *tmp, const char *path);
 /* Closes a stdio file written at `tmp` and renames it to `path`. Any write error (stdio's
  * error flag, the final flush, fclose) removes tmp and fails naming `path` and the reason. */
 isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp, const char *path);
+/* Opens the temporary file for `path` ("wb") as *f; *tmp is its name (new string). Fails
+ * naming `path` and the reason (*f and *tmp NULL) when it cannot be created. Finish with
+ * isr_close_commit(ctx, *f, *tmp, path), then free(*tmp). */
+isr_status isr_open_tmp(isr_ctx *ctx, const char *path, char **tmp, FILE **f);
+/* Writes `len` bytes of `text` to `path` through a temporary file, every write checked. */
+isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text, size_t len);
 /* Copies the /vsimem/ file `mem` to `path` (via a temporary name, with isr_close_commit's
  * checks) and unlinks `mem`: for GDAL drivers that do not report their write errors. */
 isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path);

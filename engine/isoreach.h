@@ -160,6 +160,7 @@ typedef struct isr_options {
     double min_reach_km2; /* a county counts as reached only when at least this much of it
                              is within the budget (default 0.5): slivers of one or two cells
                              along a border are not "reach" (see README) */
+    double timeout_s; /* http(s) inputs: seconds without an answer before failing (60) */
 
     void *owned_; /* private: strings the options own */
 } isr_options;
@@ -175,6 +176,10 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
 
 /* The help text of `isoreach run`: every flag, its default and its unit. Static. */
 const char *isr_options_help(void);
+
+/* The help text of one command ("run", "reach", "map", "info"): only the flags it reads,
+ * with defaults and units. Static; NULL for an unknown command. */
+const char *isr_command_help(const char *command);
 
 /* Frees what the options own; the struct may be reused after isr_options_init(). */
 void isr_options_clear(isr_options *opt);

@@ -117,16 +117,20 @@ static void draw_overview(isr_canvas *cv, void *user)
                            "Rail line");
     y = isr_map_legend_row(cv, y, ISR_SYM_PROVINCE, "Province boundary");
     y = isr_map_legend_row(cv, y, ISR_SYM_COUNTY, "County boundary");
+    char nhubs_txt[32];
+    snprintf(nhubs_txt, sizeof nhubs_txt, "%d hubs", b->nhubs);
     if (pg->kind == ISR_MAP_TIME)
         snprintf(buf, sizeof buf,
-                 "Door-to-door time %s the nearest of the %d hubs, by rail and local travel, on "
-                 "a %g m grid.",
-                 b->direction_to ? "to" : "from", b->nhubs, b->cell_m);
+                 "Door-to-door time %s the %s%s, by rail and local travel, on a %g m grid.",
+                 b->direction_to ? "to" : "from", b->nhubs == 1 ? "hub" : "nearest of the ",
+                 b->nhubs == 1 ? "" : nhubs_txt, b->cell_m);
     else
         snprintf(buf, sizeof buf,
-                 "How many of the %d hubs each place can reach (or be reached from) within "
-                 "%g minutes, on a %g m grid: where commuting circles overlap.",
-                 b->nhubs, b->budget_min, b->cell_m);
+                 b->direction_to ? "How many of the %d %s each place can reach within %g "
+                                   "minutes, on a %g m grid: where commuting circles overlap."
+                                 : "From how many of the %d %s each place is reached within %g "
+                                   "minutes, on a %g m grid: where commuting circles overlap.",
+                 b->nhubs, ISR_PLURAL(b->nhubs, "hub", "hubs"), b->budget_min, b->cell_m);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 13, 0, isr_map_grey, 0, ISR_MAP_SIDE_W,
                     NULL);
 }
@@ -253,7 +257,7 @@ isr_status isr_map_overview_write(isr_ctx *ctx, void *fonts, const isr_map_base 
         pg.title = isr_strdup_printf("How many rail hubs are within %g minutes", b->budget_min);
     }
     isr_sb sub = {0};
-    isr_sb_printf(&sub, "%d hubs", b->nhubs);
+    isr_sb_printf(&sub, "%d %s", b->nhubs, ISR_PLURAL(b->nhubs, "hub", "hubs"));
     for (int i = 0; i < b->nprovinces; i++)
         if (*b->province_names[i])
             isr_sb_printf(&sub, "%s%s", i ? " · " : " in ", b->province_names[i]);
@@ -430,8 +434,8 @@ isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
     isr_map_sheet_size(n, &w, &h);
     char *png = isr_strdup_printf("%s/region/contact_sheet.png", out);
     char *svg = isr_strdup_printf("%s/region/contact_sheet.svg", out);
-    pg.title = isr_strdup_printf("%g-minute commuting circles of %d rail hubs, at one scale",
-                                 b->budget_min, n);
+    pg.title = isr_strdup_printf("%g-minute commuting circles of %d rail %s, at one scale",
+                                 b->budget_min, n, ISR_PLURAL(n, "hub", "hubs"));
     pg.subtitle = isr_strdup_printf("Door-to-door travel %s each hub by rail and local travel; "
                                     "every square is %.0f km wide",
                                     b->direction_to ? "to" : "from", 2 * pg.half_m / 1000);

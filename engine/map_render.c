@@ -1,6 +1,7 @@
 /*
  * map_render.c — one drawing function rendered to a PNG and to an SVG page, each written under
- * a temporary name and renamed when complete, and the PNG's world file. Cairo writes SVG text
+ * a temporary name and renamed when complete (every write checked: a full disk fails naming
+ * the file and the reason, and leaves no partial file), and the PNG's world file. Cairo writes SVG text
  * as glyph outlines, so the SVG gets the page's title and a description (the labels) as
  * <title> and <desc>, injected into cairo's output stream after the root start tag, whose
  * width and height are also rewritten from points to pixels to match the PNG.
@@ -8,6 +9,7 @@
 #include "map_internal.h"
 
 #include <cairo-svg.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +132,21 @@ static int svg_write(FILE *f, const svg_buf *o, const char *title, const char *d
     return 0;
 }
 
+/* cairo's PNG bytes into the temporary file; the first failed write keeps its errno. */
+typedef struct png_out {
+    FILE *f;
+    int err;
+} png_out;
+
+static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len)
+{
+    png_out *o = closure;
+    if (fwrite(data, 1, len, o->f) == len)
+        return CAIRO_STATUS_SUCCESS;
+    o->err = errno ? errno : EIO;
+    return CAIRO_STATUS_WRITE_ERROR;
+}
+
 static isr_status render_png(isr_ctx *ctx, void *fonts, const char *path, int w, int h,
                              isr_draw_fn draw, void *user)
 {
@@ -141,17 +158,20 @@ static isr_status render_png(isr_ctx *ctx, void *fonts, const char *path, int w,
     isr_canvas_end(&cv);
     cairo_status_t cs = cairo_status(cr);
     isr_status st = ISR_OK;
-    char *tmp = isr_tmp_name(path);
+    char *tmp = NULL;
+    png_out o = {NULL, 0};
     if (cs != CAIRO_STATUS_SUCCESS)
         st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot draw '%s': %s", path,
                       cairo_status_to_string(cs));
-    else if (!tmp)
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    else if ((cs = cairo_surface_write_to_png(s, tmp)) != CAIRO_STATUS_SUCCESS) {
+    else if ((st = isr_open_tmp(ctx, path, &tmp, &o.f)) != ISR_OK)
+        ;
+    else if ((cs = cairo_surface_write_to_png_stream(s, png_write, &o)) != CAIRO_STATUS_SUCCESS) {
+        fclose(o.f);
         remove(tmp);
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, cairo_status_to_string(cs));
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
+                      o.err ? isr_write_reason(path, o.err) : cairo_status_to_string(cs));
     } else
-        st = isr_commit_file(ctx, tmp, path);
+        st = isr_close_commit(ctx, o.f, tmp, path);
     free(tmp);
     cairo_destroy(cr);
     cairo_surface_destroy(s);
@@ -175,23 +195,20 @@ static isr_status render_svg(isr_ctx *ctx, void *fonts, const char *path, int w,
         cs = cairo_surface_status(s);
     cairo_surface_destroy(s);
     isr_status st = ISR_OK;
-    char *tmp = isr_tmp_name(path);
+    char *tmp = NULL;
     FILE *f = NULL;
-    if (cs != CAIRO_STATUS_SUCCESS || o.oom || !tmp) {
-        st = isr_fail(ctx, o.oom || !tmp ? ISR_ERR_MEMORY : ISR_ERR_INTERNAL,
-                      "cannot draw '%s': %s", path,
-                      cs != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(cs) : "out of memory");
-    } else if (!(f = fopen(tmp, "wb"))) {
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    if (cs != CAIRO_STATUS_SUCCESS || o.oom) {
+        st = isr_fail(ctx, o.oom ? ISR_ERR_MEMORY : ISR_ERR_INTERNAL, "cannot draw '%s': %s",
+                      path, cs != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(cs) : "out of memory");
+    } else if ((st = isr_open_tmp(ctx, path, &tmp, &f)) != ISR_OK) {
+        ;
+    } else if (svg_write(f, &o, title, desc) != 0) {
+        fclose(f);
+        remove(tmp);
+        st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot write '%s': cairo wrote no <svg> element",
+                      path);
     } else {
-        int bad = svg_write(f, &o, title, desc) != 0;
-        if ((fclose(f) != 0) | bad) {
-            remove(tmp);
-            st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'%s", path,
-                          bad ? ": cairo wrote no <svg> element" : "");
-        } else {
-            st = isr_commit_file(ctx, tmp, path);
-        }
+        st = isr_close_commit(ctx, f, tmp, path);
     }
     free(tmp);
     free(o.s);
@@ -212,23 +229,16 @@ isr_status isr_canvas_render(isr_ctx *ctx, void *fonts, const char *png, const c
 
 isr_status isr_canvas_world_file(isr_ctx *ctx, const isr_canvas *cv, const char *path)
 {
-    char *tmp = isr_tmp_name(path);
-    FILE *f = tmp ? fopen(tmp, "w") : NULL;
-    if (!f) {
-        free(tmp);
-        return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-    }
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
+    if (st != ISR_OK)
+        return st;
     /* the centre of the page's top-left pixel, and the pixel size */
     double px = 1 / cv->scale;
     fprintf(f, "%.6f\n0\n0\n%.6f\n%.4f\n%.4f\n", px, -px, cv->wx0 + (0.5 - cv->panel[0]) * px,
             cv->wy0 - (0.5 - cv->panel[1]) * px);
-    isr_status st;
-    if (fclose(f) != 0) {
-        remove(tmp);
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-    } else {
-        st = isr_commit_file(ctx, tmp, path);
-    }
+    st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);
     return st;
 }

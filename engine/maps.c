@@ -133,6 +133,7 @@ cleanup:
 isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
+    isr_ctx_set_timeout(ctx, opt->timeout_s);
     isr_gdal_errors_push(ctx);
     /* the run's own inputs and field flags (run.json) unless given again */
     isr_options eff;
@@ -142,6 +143,9 @@ isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt)
         st = isr_maps_write(ctx, &eff);
     isr_out_unlock(lock);
     isr_options_clear(&eff);
+    if (st == ISR_ERR_INTERRUPTED) /* a cancel while reading an input comes without a message */
+        isr_fail(ctx, st, "interrupted while drawing the maps; draw them with isoreach map "
+                          "--out '%s'", opt->out);
     isr_gdal_errors_pop();
     return st;
 }

@@ -62,6 +62,7 @@ void isr_options_init(isr_options *opt)
     opt->max_memory_mb = 16384;
     opt->threads = 0;
     opt->out = "out";
+    opt->timeout_s = 60;
 }
 
 void isr_options_clear(isr_options *opt)
@@ -171,6 +172,7 @@ static const flag flags[] = {
     NUM("--min-reach", min_reach_km2, 0, 1e6, 0),
     NUM("--simplify", simplify_m, 0, 1e6, 0),
     NUM("--max-memory", max_memory_mb, 0, 1e9, 1),
+    NUM("--timeout", timeout_s, 0, 86400, 1),
 };
 
 /* Records that `flag` (a static string) was set by isr_options_parse. */
@@ -318,7 +320,8 @@ int isr_options_explicit(const isr_options *opt, const char *name)
  * `isoreach reach` or `map` never takes them from run.json. */
 static int is_run_control(const char *name)
 {
-    return strcmp(name, "--out") == 0 || strcmp(name, "--max-memory") == 0;
+    return strcmp(name, "--out") == 0 || strcmp(name, "--max-memory") == 0 ||
+           strcmp(name, "--timeout") == 0;
 }
 
 /* Input paths are recorded absolute, so that run.json still names them from another folder. */
@@ -495,6 +498,8 @@ const char *isr_options_help(void)
            "  --out DIR               output folder (default: out)\n"
            "  --threads N             worker threads, 0 = one per core (default: 0)\n"
            "  --max-memory MB         refuse grids needing more memory (default: 16384)\n"
+           "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
+           "                          seconds (default: 60)\n"
            "  --overwrite             recompute hubs whose outputs already exist\n"
            "  --write-friction        also write region/friction.tif (seconds per metre)\n"
            "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"
@@ -522,4 +527,73 @@ isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *
                       "finished isoreach run; run isoreach run --out '%s' first",
                       opt->out, cmd, opt->out);
     return st;
+}
+
+/* The flags `reach` and `map` read; the others are accepted (one parser) but unused. */
+static const char reach_help[] =
+    "Usage: isoreach reach [options]\n"
+    "\n"
+    "Recomputes the reach tables of an earlier run in --out (hubs/<id>/reach.csv,\n"
+    "region/reach_matrix.csv, units.geojson, summary.json) from its rasters, with other\n"
+    "boundaries, unit fields or a population raster, without rerunning the searches.\n"
+    "\n"
+    "Inputs (any OGR source: a path or an http(s) URL):\n"
+    "  --out DIR               the folder of the earlier run (default: out)\n"
+    "  --boundaries PATH       admin unit polygons (default: shapefiles/yrd_counties.shp)\n"
+    "  --boundaries-layer NAME layer to read (default: the first)\n"
+    "  --population RASTER     people per cell (default: the boundaries' --pop-field\n"
+    "                          spread evenly over each unit's cells)\n"
+    "Fields:\n"
+    "  --unit-id FIELD         admin unit code (default: code)\n"
+    "  --unit-name FIELD       unit name (default: name)\n"
+    "  --pref-field, --pref-name FIELD  prefecture code and name (pref_code, pref_name)\n"
+    "  --prov-field, --prov-name FIELD  province code and name (prov_code, prov_name)\n"
+    "  --pop-field FIELD       people per unit (default: pop)\n"
+    "Run:\n"
+    "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
+    "                          seconds (default: 60)\n"
+    "  --quiet, -q             no progress bar\n"
+    "  --log-json              messages and progress as JSON lines on stderr\n";
+
+static const char map_help[] =
+    "Usage: isoreach map [options]\n"
+    "\n"
+    "Draws the maps of a finished run in --out, each as PNG (1600 x 1200 px) and SVG: one\n"
+    "per hub (hubs/<id>/map.png, .svg and the .pgw world file), two region overviews\n"
+    "(region/map_nearest_hub_time.*, map_hubs_within.*) and a contact sheet\n"
+    "(region/contact_sheet.*). The stations and lines are those the run read (run.json).\n"
+    "Text needs a CJK font (Debian: fonts-noto-cjk).\n"
+    "\n"
+    "Options:\n"
+    "  --out DIR               the folder of the run (default: out)\n"
+    "  --stations-layer, --lines-layer NAME\n"
+    "                          layer of the run's stations and lines (default: the first)\n"
+    "  --station-id FIELD      unique station id (default: id)\n"
+    "  --station-name FIELD    station name (default: name)\n"
+    "  --hub-field FIELD       non-zero for hubs (default: hub)\n"
+    "  --attribution TEXT      data credits printed on the maps (default: the sample's\n"
+    "                          credits for the sample, else the input file names)\n"
+    "  --threads N             maps drawn at once, 0 = one per core (default: 0)\n"
+    "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
+    "                          seconds (default: 60)\n"
+    "  --quiet, -q             no progress bar\n"
+    "  --log-json              messages and progress as JSON lines on stderr\n";
+
+static const char info_help[] =
+    "Usage: isoreach info PATH\n"
+    "\n"
+    "Summarises any OGR vector source (a path or an http(s) URL): driver, layers, geometry\n"
+    "type, CRS, feature count, fields, extent and how many geometries are invalid.\n";
+
+const char *isr_command_help(const char *command)
+{
+    if (strcmp(command, "run") == 0)
+        return isr_options_help();
+    if (strcmp(command, "reach") == 0)
+        return reach_help;
+    if (strcmp(command, "map") == 0)
+        return map_help;
+    if (strcmp(command, "info") == 0)
+        return info_help;
+    return NULL;
 }

@@ -217,17 +217,13 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
     json_object_object_add(root, "hubs", arr);
     free(order);
     isr_status st;
-    char *tmp = isr_tmp_name(path);
-    if (!tmp)
+    /* json-c's own file writer does not check close(2): through files.c instead */
+    const char *text =
+        json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+    if (!text)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    else if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) != 0) {
-        const char *why = isr_write_reason(tmp, errno);
-        remove(tmp);
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, why);
-    } else {
-        st = isr_commit_file(ctx, tmp, path);
-    }
-    free(tmp);
+    else
+        st = isr_write_text(ctx, path, text, strlen(text));
     json_object_put(root);
     return st;
 }
@@ -299,8 +295,13 @@ static isr_status utf8_fix_vsimem(isr_ctx *ctx, const char *tmp, const char *dst
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
                              const char *encoding, const char *dst)
 {
+    char *open_path = NULL;
+    isr_status cst = isr_source_check(ctx, "input", src, &open_path);
+    if (cst != ISR_OK)
+        return cst;
     char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", dst); /* see write_units */
-    GDALDatasetH in = isr_vector_open(src, encoding);
+    GDALDatasetH in = isr_vector_open(open_path ? open_path : src, encoding);
+    free(open_path);
     char *argv[] = {"-f", "GeoJSON", "-lco", "RFC7946=YES", "-lco", "COORDINATE_PRECISION=6",
                     "-lco", "WRITE_NAME=NO", "-t_srs", "EPSG:4326", (char *)layer, NULL};
     if (!layer)

@@ -169,6 +169,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         st = isr_webmap_write(ctx, opt->out);
 cleanup:
     isr_geos_finish(&gc);
+    if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check) */
+        isr_fail(ctx, st, "interrupted; reach tables not yet rewritten are unchanged");
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(hub_cells[k]);
         free(hub_pop[k]);
@@ -198,6 +200,7 @@ cleanup:
 isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
+    isr_ctx_set_timeout(ctx, opt->timeout_s);
     isr_gdal_errors_push(ctx);
     /* the run's own inputs and flags (run.json) unless given again */
     isr_options eff;

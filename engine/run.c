@@ -463,11 +463,15 @@ static isr_status write_products(job *jb, const char *region_dir)
     }
     /* three independent region-wide writes: compression is the cost, so use the cores */
     cog_job cogs[3] = {
-        {jb->ctx, p1, g, GDT_Float32, t, ISR_TIME_NODATA, "travel time to the nearest hub (minutes)",
+        {jb->ctx, p1, g, GDT_Float32, t, ISR_TIME_NODATA,
+         jb->opt->direction == ISR_TO_HUB ? "travel time to the nearest hub (minutes)"
+                                          : "travel time from the nearest hub (minutes)",
          "min", meta, "AVERAGE", ISR_OK},
         {jb->ctx, p2, g, GDT_Int16, jb->best_hub, HUB_NODATA,
          "nearest hub (row number in nearest_hub.csv)", NULL, meta, "NEAREST", ISR_OK},
-        {jb->ctx, p3, g, GDT_UInt16, cnt, COUNT_NODATA, "hubs reaching the cell within the budget",
+        {jb->ctx, p3, g, GDT_UInt16, cnt, COUNT_NODATA,
+         jb->opt->direction == ISR_TO_HUB ? "hubs the cell reaches within the budget"
+                                          : "hubs reaching the cell within the budget",
          NULL, meta, "NEAREST", ISR_OK}};
     thrd_t tid[2];
     int started[2] = {0, 0};
@@ -505,7 +509,8 @@ static isr_status write_products(job *jb, const char *region_dir)
     free(settings);
     FILE *f = fopen(tmp4, "w");
     if (!f) {
-        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", p4);
+        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", p4,
+                      isr_write_reason(p4, errno));
         goto cleanup;
     }
     fprintf(f, "value,hub_id,hub_name\n");
@@ -516,12 +521,7 @@ static isr_status write_products(job *jb, const char *region_dir)
         isr_csv_field(f, isr_rail_station_name(jb->net, jb->hubs[h]));
         fputc('\n', f);
     }
-    if (fclose(f) != 0) {
-        remove(tmp4);
-        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s'", p4);
-        goto cleanup;
-    }
-    st = isr_commit_file(jb->ctx, tmp4, p4);
+    st = isr_close_commit(jb->ctx, f, tmp4, p4); /* ferror, flush and fclose checked */
 cleanup:
     free(p1);
     free(p2);
@@ -580,7 +580,8 @@ static isr_status write_styles(job *jb, const char *region_dir, const char *wkt)
         }
         isr_style_inputs in = {jb->opt->out, wkt,   jb->bands,
                                jb->nbands,   jb->nhubs, ids, names,
-                               jb->opt->station_id_field, jb->opt->station_name_field};
+                               jb->opt->station_id_field, jb->opt->station_name_field,
+                               jb->opt->direction == ISR_TO_HUB};
         st = isr_styles_write(jb->ctx, &in);
     }
     free(lines);
@@ -706,19 +707,14 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
 
     isr_status st = ISR_OK;
     char *path = isr_strdup_printf("%s/run.json", out_dir);
-    char *tmp = path ? isr_tmp_name(path) : NULL;
-    if (!tmp)
+    /* json-c's own file writer does not check close(2): through files.c instead */
+    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                JSON_C_TO_STRING_SPACED);
+    if (!path || !text)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
-    else if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY |
-                                                    JSON_C_TO_STRING_SPACED) != 0) {
-        const char *why = isr_write_reason(tmp, errno);
-        remove(tmp);
-        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", path, why);
-    } else {
-        st = isr_commit_file(jb->ctx, tmp, path);
-    }
+    else
+        st = isr_write_text(jb->ctx, path, text, strlen(text));
     free(path);
-    free(tmp);
     json_object_put(root);
     return st;
 }
@@ -893,6 +889,7 @@ static char *settings_string(const isr_options *o, const isr_grid *g, uint64_t f
 isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
+    isr_ctx_set_timeout(ctx, opt->timeout_s);
     isr_gdal_errors_push(ctx);
     double t_start = isr_now_s(), timing[4] = {0};
     isr_status st = ISR_OK;
@@ -1013,9 +1010,11 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
         isr_progress(ctx, "loading", 4, 4);
     timing[0] = isr_now_s() - t_start;
     isr_log(ctx, ISR_LOG_INFO,
-            "%d boundary units, %d stations, %d lines, %d hubs; grid %d x %d cells of %g m",
-            units.n, isr_rail_net_nstations(net), isr_rail_net_nlines(net), nhubs, grid.nx,
-            grid.ny, grid.cell_m);
+            "%d boundary %s, %d %s, %d %s, %d %s; grid %d x %d cells of %g m", units.n,
+            ISR_PLURAL(units.n, "unit", "units"), isr_rail_net_nstations(net),
+            ISR_PLURAL(isr_rail_net_nstations(net), "station", "stations"),
+            isr_rail_net_nlines(net), ISR_PLURAL(isr_rail_net_nlines(net), "line", "lines"), nhubs,
+            ISR_PLURAL(nhubs, "hub", "hubs"), grid.nx, grid.ny, grid.cell_m);
 
     size_t ncell = (size_t)grid.nx * (size_t)grid.ny;
     jb.ctx = ctx;
@@ -1126,8 +1125,8 @@ cleanup:
     /* a cancel reaches the workers and the raster writer as a status without a message:
      * it is said once, here, with how far the run got */
     if (st == ISR_ERR_INTERRUPTED && hubs_started)
-        isr_fail(ctx, st, "interrupted: %d of %d hubs complete; run again to resume",
-                 atomic_load(&jb.done), nhubs);
+        isr_fail(ctx, st, "interrupted: %d of %d %s complete; run again to resume",
+                 atomic_load(&jb.done), nhubs, ISR_PLURAL(nhubs, "hub", "hubs"));
     else if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted while loading the inputs; nothing was written");
     isr_out_unlock(out_lock);

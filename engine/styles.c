@@ -317,21 +317,9 @@ static const char *wgs84_wkt =
 static isr_status write_text(isr_ctx *ctx, const char *path, isr_sb *b)
 {
     char *text = isr_sb_take(b);
-    char *tmp = isr_tmp_name(path);
-    isr_status st = ISR_OK;
-    FILE *f = text && tmp ? fopen(tmp, "w") : NULL;
-    if (!text || !tmp)
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
-    else if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-        if (f)
-            fclose(f);
-        remove(tmp);
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", path);
-    } else {
-        st = isr_commit_file(ctx, tmp, path);
-    }
+    isr_status st = text ? isr_write_text(ctx, path, text, strlen(text))
+                         : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
     free(text);
-    free(tmp);
     return st;
 }
 
@@ -469,7 +457,7 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
     }
     int first_region = nl;
     ADD("units", strdup("Share of people reached by any hub"), strdup("./region/units.geojson"), L_UNITS, 0);
-    ADD("nearest_time", strdup("Time to the nearest hub"), strdup("./region/nearest_hub_time.tif"), L_TIME, 0);
+    ADD("nearest_time", strdup(in->direction_to ? "Time to the nearest hub" : "Time from the nearest hub"), strdup("./region/nearest_hub_time.tif"), L_TIME, 0);
     ADD("nearest", strdup("Nearest hub"), strdup("./region/nearest_hub.tif"), L_NEAREST, 0);
     ADD("count", strdup("Hubs within reach"), strdup("./region/hubs_within.tif"), L_COUNT, 0);
 #undef ADD

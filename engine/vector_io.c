@@ -126,8 +126,13 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
     memset(l, 0, sizeof *l);
     if (!path || !*path)
         return isr_fail(ctx, ISR_ERR_USAGE, "no %s input given", role);
+    char *open_path = NULL;
+    isr_status cst = isr_source_check(ctx, role, path, &open_path);
+    if (cst != ISR_OK)
+        return cst;
     CPLErrorReset();
-    l->ds = isr_vector_open(path, encoding);
+    l->ds = isr_vector_open(open_path ? open_path : path, encoding);
+    free(open_path);
     if (!l->ds) {
         /* GDAL says nothing when no driver recognises a path: say whether it is there */
         struct stat sb;

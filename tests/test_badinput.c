@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,6 +178,107 @@ Test(badinput, wrong_geometry_type)
             "lines '%s/yrd_counties.shp' layer 'yrd_counties' has polygons, but lines must be "
             "lines",
             S);
+}
+
+/* Seconds since `t0` (CLOCK_MONOTONIC). */
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+Test(badinput, input_that_is_a_fifo_is_refused_at_once)
+{
+    /* opening a FIFO blocks until a writer comes: without the check the run hangs for ever */
+    cr_assert_eq(cli_sh("mkfifo '%s/pipe'", cli_tmp), 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = run("--stations '%s/pipe'", cli_tmp);
+    refused(rc, 1,
+            "stations '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads files, "
+            "folders or http(s) URLs",
+            cli_tmp);
+    cr_assert_lt(since(&t0), 20, "the refusal took %.1f s", since(&t0));
+    /* a raster input, and a character device, the same way */
+    rc = run("--population '%s/pipe' --resolution 5000 --hubs shanghai_hongqiao", cli_tmp);
+    refused(rc, 1,
+            "population raster '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads "
+            "files, folders or http(s) URLs",
+            cli_tmp);
+    rc = run("--boundaries /dev/zero");
+    refused(rc, 1,
+            "boundaries '/dev/zero': is a character device, not a file; isoreach reads files, "
+            "folders or http(s) URLs");
+    rc = cli_sh("%s info '%s/pipe'", cli(), cli_tmp);
+    refused(rc, 1,
+            "input '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads files, folders "
+            "or http(s) URLs",
+            cli_tmp);
+}
+
+/* A server on 127.0.0.1 that accepts connections (the kernel completes the handshake for
+ * the listen backlog) and never answers. Returns the socket; *port is its port. */
+static int silent_server(int *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(s, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(s, 16), 0);
+    socklen_t len = sizeof a;
+    cr_assert_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
+Test(badinput, server_that_never_answers_times_out)
+{
+    int port, s = silent_server(&port);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = run("--boundaries http://127.0.0.1:%d/x.geojson --timeout 2", port);
+    double took = since(&t0);
+    close(s);
+    refused(rc, 1,
+            "boundaries 'http://127.0.0.1:%d/x.geojson': no answer within 2 s (--timeout); check "
+            "the address or raise --timeout",
+            port);
+    cr_assert(took >= 2 && took < 8, "failed after %.1f s, not about 2 s", took);
+    rc = run("--timeout 0");
+    refused(rc, 2, "--timeout: 0 is out of range (more than 0 to 86400)");
+}
+
+Test(badinput, sigint_while_waiting_for_a_server_stops_the_run)
+{
+    int port, s = silent_server(&port);
+    char errp[300], url[100], out[300];
+    snprintf(errp, sizeof errp, "%s/stderr.txt", cli_tmp);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/x.geojson", port);
+    snprintf(out, sizeof out, "%s/o", cli_tmp);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        if (!freopen(errp, "w", stderr))
+            _exit(126);
+        /* the default --timeout, 60 s: only the signal can end it in time */
+        execl(cli(), "isoreach", "run", "-q", "--out", out, "--boundaries", url, (char *)NULL);
+        _exit(127);
+    }
+    struct timespec nap = {1, 0}, t0;
+    nanosleep(&nap, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cr_assert_eq(kill(pid, SIGINT), 0);
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    double took = since(&t0);
+    close(s);
+    cr_assert(WIFEXITED(status), "killed by signal %d", WTERMSIG(status));
+    refused(WEXITSTATUS(status), 130,
+            "interrupted while loading the inputs; nothing was written");
+    cr_assert_lt(took, 5, "stopped %.1f s after SIGINT", took);
 }
 
 /* ---- CRS ------------------------------------------------------------------------------- */
@@ -650,6 +754,47 @@ Test(badinput, disk_fills_during_the_region_products)
     cr_assert_eq(rc, 1, "%s", e);
     disk_full_message(e, "1m", "");
     free(e);
+}
+
+/* `isoreach map` on a copy of a finished run in a tmpfs filled to `left_kb` kB free. */
+static void maps_on_a_full_disk(int left_kb, const char *file)
+{
+    char mnt[300];
+    snprintf(mnt, sizeof mnt, "%s/mnt-%d", cli_tmp, left_kb);
+    cr_assert_eq(cli_sh("mkdir '%s'", mnt), 0);
+    if (mount("tmpfs", mnt, "tmpfs", 0, "size=32m") != 0)
+        cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
+    cr_assert_eq(cli_sh("cp -a '%s/o' '%s/o' && free=$(df -B1 --output=avail '%s' | tail -1) && "
+                        "fallocate -l $((free - %d * 1024)) '%s/filler'",
+                        cli_tmp, mnt, mnt, left_kb, mnt),
+                 0, "fixture: a nearly full tmpfs");
+    int rc = cli_sh("%s map -q --out '%s/o'", cli(), mnt);
+    char *e = err_text();
+    cr_assert_eq(rc, 1, "%s", e);
+    char want[600];
+    snprintf(want, sizeof want, "isoreach: cannot write '%s/o/%s': No space left on device\n",
+             mnt, file);
+    cr_assert_str_eq(e, want);
+    free(e);
+    /* no empty, truncated or temporary file: every map there is whole */
+    all_complete(mnt);
+    cr_assert_eq(cli_sh("cd '%s' && for f in $(find . -name '*.png'); do test \"$(tail -c 8 $f | "
+                        "head -c 4)\" = IEND || exit 1; done && for f in $(find . -name '*.svg'); "
+                        "do tail -c 8 $f | grep -q '</svg>' || exit 1; done",
+                        mnt),
+                 0, "a truncated map was left");
+    cr_assert_eq(umount(mnt), 0);
+}
+
+Test(badinput, disk_fills_while_drawing_the_maps)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root to mount a tmpfs");
+    /* the sample's counties: maps of the simplified ones fail to dissolve a province */
+    cr_assert_eq(run("--resolution 5000 --hubs shanghai_hongqiao --no-maps"), 0);
+    /* a hub's map.png takes about 450 kB, its map.svg about 1 MB */
+    maps_on_a_full_disk(300, "hubs/shanghai_hongqiao/map.png");
+    maps_on_a_full_disk(1200, "hubs/shanghai_hongqiao/map.svg");
 }
 
 /* ---- interrupts ------------------------------------------------------------------------ */

@@ -339,3 +339,63 @@ Test(e2e, usage_errors_exit_2)
     free(s);
     cr_assert_eq(cli_sh("%s frobnicate", ISR_CLI), 2);
 }
+
+/* The first line of the last cli_sh's stdout (stdout.txt), and whether `word` is in it all. */
+static void help_is(const char *cmd, const char *first, const char *absent, const char *present)
+{
+    cr_assert_eq(cli_sh("%s %s --help", ISR_CLI, cmd), 0, "isoreach %s --help", cmd);
+    char p[300];
+    snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
+    char *s = cli_slurp(p);
+    cr_assert_eq(strncmp(s, first, strlen(first)), 0, "%s", s);
+    cr_assert_eq(s[strlen(first)], '\n', "%s", s);
+    if (absent)
+        cr_assert_null(strstr(s, absent), "isoreach %s --help lists %s", cmd, absent);
+    cr_assert_not_null(strstr(s, present), "isoreach %s --help lacks %s", cmd, present);
+    free(s);
+}
+
+Test(e2e, each_command_has_its_own_help)
+{
+    help_is("run", "Usage: isoreach run [options]", NULL, "--budget MIN");
+    help_is("reach", "Usage: isoreach reach [options]", "--budget", "--population RASTER");
+    help_is("map", "Usage: isoreach map [options]", "--budget", "--attribution TEXT");
+    help_is("map", "Usage: isoreach map [options]", "--population", "--station-id FIELD");
+    help_is("info", "Usage: isoreach info PATH", "--budget", "OGR vector source");
+    cr_assert_eq(cli_sh("%s reach -h", ISR_CLI), 0);
+    cr_assert_eq(cli_sh("%s info", ISR_CLI), 2);
+}
+
+Test(e2e, wording_follows_the_direction_and_the_count)
+{
+    /* one hub, --direction to: "to the nearest hub", "1 hub" (not "1 hubs") */
+    cr_assert_eq(cli_sh("%s run --out '%s/o' --hubs shanghai_hongqiao --resolution 5000 "
+                        "--no-maps --direction to",
+                        ISR_CLI, cli_tmp),
+                 0);
+    char p[300];
+    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
+    char *e = cli_slurp(p);
+    cr_assert_not_null(strstr(e, " stations, "), "%s", e);
+    cr_assert_not_null(strstr(e, " lines, 1 hub; grid "), "%s", e);
+    free(e);
+    GDALDatasetH ds = GDALOpen(strcat(strcpy(p, cli_tmp), "/o/region/nearest_hub_time.tif"),
+                               GA_ReadOnly);
+    cr_assert_not_null(ds);
+    cr_assert_str_eq(GDALGetDescription(GDALGetRasterBand(ds, 1)),
+                     "travel time to the nearest hub (minutes)");
+    GDALClose(ds);
+    cr_assert_eq(cli_sh("grep -c 'Time to the nearest hub' '%s/o/isoreach.qgs'", cli_tmp), 0);
+    /* the same run from the hub */
+    cr_assert_eq(cli_sh("%s run -q --out '%s/f' --hubs shanghai_hongqiao --resolution 5000 "
+                        "--no-maps",
+                        ISR_CLI, cli_tmp),
+                 0);
+    ds = GDALOpen(strcat(strcpy(p, cli_tmp), "/f/region/nearest_hub_time.tif"), GA_ReadOnly);
+    cr_assert_not_null(ds);
+    cr_assert_str_eq(GDALGetDescription(GDALGetRasterBand(ds, 1)),
+                     "travel time from the nearest hub (minutes)");
+    GDALClose(ds);
+    cr_assert_eq(cli_sh("grep -c 'Time from the nearest hub' '%s/f/isoreach.qgs'", cli_tmp), 0);
+    cr_assert_eq(cli_sh("grep -c 'Time to the nearest hub' '%s/f/isoreach.qgs'", cli_tmp), 1);
+}
