@@ -170,7 +170,7 @@ static isr_status units_check_codes(isr_ctx *ctx, const isr_options *opt, const 
                       "unit needs its own code (fix the codes, dissolve the parts into one "
                       "feature, or name another field with --unit-id)",
                       l->what, ndup, ndup > 1 ? "s" : "", opt->unit_id_field,
-                      ndup > 1 ? "are" : "is", list ? list : "", ndup > 10 ? "; …" : "");
+                      ndup > 1 ? "are" : "is", list ? list : "", ndup > 10 ? "; and more" : "");
     free(list);
     return st;
 }
@@ -337,7 +337,7 @@ static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_uni
                 "layer), so the other loses that area and its people there; fix the polygons "
                 "(QGIS: Check Validity / Topology Checker; GRASS: v.clean)",
                 l->what, npairs, npairs > 1 ? "s" : "", 100.0 * ISR_OVERLAP_SHARE, total_km2,
-                list ? list : "", npairs > 10 ? "; …" : "");
+                list ? list : "", npairs > 10 ? "; and more" : "");
         free(list);
     }
 cleanup:

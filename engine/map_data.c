@@ -169,6 +169,18 @@ static isr_status dissolve(isr_ctx *ctx, isr_geos *gc, prov_group *groups, int n
         }
         if (!u)
             u = GEOSUnaryUnion_r(gc->h, coll);
+        if (!u) {
+            /* units.geojson's 6-decimal coordinates can leave rings that cross by a hair
+             * (GEOS: "side location conflict"): repair the parts, then snap to 1 m if need
+             * be; a map outline needs no finer precision */
+            GEOSGeometry *fixed = GEOSMakeValid_r(gc->h, coll);
+            if (fixed) {
+                u = GEOSUnaryUnion_r(gc->h, fixed);
+                if (!u)
+                    u = GEOSUnaryUnionPrec_r(gc->h, fixed, 1.0);
+                GEOSGeom_destroy_r(gc->h, fixed);
+            }
+        }
         GEOSGeom_destroy_r(gc->h, coll);
         if (!u)
             return isr_fail(ctx, ISR_ERR_INTERNAL, "%s: cannot dissolve province '%s': %s", what,
