@@ -948,3 +948,22 @@ Test(badinput, temporaries_of_a_killed_run_are_swept_by_the_next)
     free(e);
     no_temporaries(cli_tmp);
 }
+
+/* Counties simplified so far that they overlap and their rings cross by a hair: the run warns
+ * about the overlaps, and the maps still dissolve the provinces (repaired, then snapped to
+ * 1 m) instead of failing with GEOS's "side location conflict". */
+Test(badinput, maps_of_overlapping_simplified_counties)
+{
+    coarse_boundaries();
+    int rc = run("--resolution 2000 --hubs shanghai_hongqiao,hangzhou_east --boundaries "
+                 "'%s/coarse.gpkg'",
+                 cli_tmp);
+    char *e = err_text();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "pairs of units overlap by more than 0.5 % of the smaller one"), "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("test -s '%s/o/hubs/hangzhou_east/map.png' && test -s "
+                        "'%s/o/region/contact_sheet.svg'",
+                        cli_tmp, cli_tmp),
+                 0);
+}
