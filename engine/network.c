@@ -9,6 +9,13 @@
  * the line's speed. Stations on no line are warned about and listed, not fatal: they
  * simply cannot be reached by rail. Everything is checked with messages naming the layer,
  * feature and field.
+ *
+ * A MultiLineString is merged into one path by geometry (GEOS line merge) and oriented the
+ * way most of its length was drawn, so neither part order nor a part drawn backwards changes
+ * the stops or the minutes; parts that do not join are refused with the gap. A closed path
+ * (ends within snap_m) is a loop: stops go round from where its first part starts, and the
+ * last run time closes the ring. Warnings about lines are also kept on the network for
+ * run.json, one per line.
  */
 #include "internal.h"
 
