@@ -53,12 +53,12 @@ static double path_pos(isr_geos *gc, const path *pa, const GEOSGeometry *pt)
     return m;
 }
 
-/* Logs a warning and keeps it for run.json. */
-static void warn_note(isr_ctx *ctx, isr_rail_net *net, char *msg)
+/* Logs a warning (or note) about a line and keeps it for run.json. */
+static void warn_note(isr_ctx *ctx, isr_rail_net *net, isr_log_level level, char *msg)
 {
     if (!msg)
         return;
-    isr_log(ctx, ISR_LOG_WARN, "%s", msg);
+    isr_log(ctx, level, "%s", msg);
     isr_rail_net_add_note(net, msg); /* out of memory: the log line is still there */
     free(msg);
 }
@@ -241,7 +241,7 @@ static double ring_dist(const path *pa, double a, double b, int dir)
  * are not among them: the line passes them without stopping. */
 static void warn_passed(isr_ctx *ctx, const isr_options *opt, const isr_layer *l, isr_geos *gc,
                         isr_rail_net *net, long long fid, const char *id, const path *pa,
-                        const stop *stops, int n)
+                        const stop *stops, int n, char **passed_by)
 {
     isr_sb b = {0};
     int count = 0;
@@ -253,6 +253,10 @@ static void warn_passed(isr_ctx *ctx, const isr_options *opt, const isr_layer *l
         isr_rail_station_xy(net, s, &x, &y);
         GEOSGeometry *pt = listed ? NULL : GEOSGeom_createPointFromXY_r(gc->h, x, y);
         if (pt && GEOSDistance_r(gc->h, pa->g, pt, &d) && d <= opt->snap_m) {
+            if (!passed_by[s])
+                passed_by[s] = isr_strdup_printf("line '%s' passes %.0f m from it but does not "
+                                                 "list it in field '%s'",
+                                                 id, d, opt->line_stops_field);
             if (count < 10)
                 isr_sb_printf(&b, "%s'%s' (%.0f m)", count ? ", " : "",
                               isr_rail_station_id(net, s), d);
@@ -263,8 +267,10 @@ static void warn_passed(isr_ctx *ctx, const isr_options *opt, const isr_layer *l
     if (count > 10)
         isr_sb_printf(&b, " and %d more", count - 10);
     char *list = isr_sb_take(&b);
+    /* an express passing stations that other lines serve is normal: a note (info, run.json);
+     * a station no line stops at is warned about at the end, naming this line */
     if (count > 0)
-        warn_note(ctx, net,
+        warn_note(ctx, net, ISR_LOG_INFO,
                   isr_strdup_printf("%s: line '%s' (feature %lld) passes within --snap %g m of "
                                     "%d station(s) not in its field '%s', and does not stop "
                                     "there: %s",
@@ -278,7 +284,7 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
                            isr_geos *gc, isr_rail_net *net, long long fid, const char *id,
                            const char *name, const path *pa, double speed, double headway,
                            double headway_back, const char *minutes, const char *calls,
-                           int *on_line)
+                           int *on_line, char **passed_by)
 {
     int ns = isr_rail_net_nstations(net);
     int max = ns + 1;
@@ -299,7 +305,7 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
         if ((st = explicit_stops(ctx, opt, l, gc, net, fid, id, pa, calls, stops, max, &n)) !=
             ISR_OK)
             goto cleanup;
-        warn_passed(ctx, opt, l, gc, net, fid, id, pa, stops, n);
+        warn_passed(ctx, opt, l, gc, net, fid, id, pa, stops, n, passed_by);
     } else {
         for (int s = 0; s < ns; s++) {
             double x, y, d;
@@ -318,7 +324,7 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
     int loop = pa->loop && n >= 3; /* a ring with two stops is a shuttle between them */
     int nseg = loop ? n : n - 1;
     if (n < 2) {
-        warn_note(ctx, net,
+        warn_note(ctx, net, ISR_LOG_WARN,
                   isr_strdup_printf("%s: line '%s' (feature %lld) has %d station(s) within %g m; "
                                     "it is skipped",
                                     l->what, id, fid, n, opt->snap_m));
@@ -338,7 +344,7 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
             isr_sb_printf(&b, "%s'%s' (%.0f m)", i ? ", " : "",
                           isr_rail_station_id(net, stops[i].station), stops[i].off);
         list = isr_sb_take(&b);
-        warn_note(ctx, net,
+        warn_note(ctx, net, ISR_LOG_WARN,
                   isr_strdup_printf(
                       "%s: line '%s' (feature %lld) has %d stops on it%s, so %d run times between "
                       "them are expected%s, but field '%s' has %d entries; run times are "
@@ -584,7 +590,8 @@ static const char *field_value(OGRFeatureH f, int i, char *buf, size_t n)
 }
 
 static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
-                             OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line)
+                             OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line,
+                             char **passed_by)
 {
     int f_speed, f_headway, f_name, f_id, f_min = -1, f_stops = -1, f_back = -1;
     isr_status st;
@@ -686,7 +693,7 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
         }
         if (st == ISR_OK)
             st = add_line(ctx, opt, l, &gc, net, fid, id, name, &pa, speed, headway, back,
-                          minutes, calls, on_line);
+                          minutes, calls, on_line, passed_by);
         if (pa.g)
             GEOSGeom_destroy_r(gc.h, pa.g);
         OGR_G_DestroyGeometry(merged);
@@ -709,6 +716,7 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
     isr_layer ls = {0}, ll = {0};
     isr_rail_net *net = isr_rail_net_new();
     int *on_line = NULL;
+    char **passed_by = NULL; /* per station: the first line passing it without stopping */
     isr_status st;
     if (!net)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -719,11 +727,12 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
         (st = load_stations(ctx, opt, &ls, srs, net)) != ISR_OK)
         goto cleanup;
     on_line = calloc((size_t)isr_rail_net_nstations(net), sizeof *on_line);
-    if (!on_line) {
+    passed_by = calloc((size_t)isr_rail_net_nstations(net), sizeof *passed_by);
+    if (!on_line || !passed_by) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = load_lines(ctx, opt, &ll, srs, net, on_line)) != ISR_OK)
+    if ((st = load_lines(ctx, opt, &ll, srs, net, on_line, passed_by)) != ISR_OK)
         goto cleanup;
     if (isr_rail_net_nlines(net) == 0) {
         st = isr_fail(ctx, ISR_ERR_INPUT,
@@ -733,7 +742,12 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
         goto cleanup;
     }
     for (int s = 0; s < isr_rail_net_nstations(net); s++)
-        if (!on_line[s])
+        if (!on_line[s] && passed_by[s])
+            isr_log(ctx, ISR_LOG_WARN,
+                    "%s: station '%s' is a stop of no line: %s; it is reached by local travel "
+                    "only",
+                    ls.what, isr_rail_station_id(net, s), passed_by[s]);
+        else if (!on_line[s])
             isr_log(ctx, ISR_LOG_WARN,
                     "%s: station '%s' is not within %g m of any line; it is reached by local "
                     "travel only",
@@ -741,6 +755,9 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
     *out = net;
     net = NULL;
 cleanup:
+    for (int s = 0; passed_by && s < isr_rail_net_nstations(net ? net : *out); s++)
+        free(passed_by[s]);
+    free(passed_by);
     free(on_line);
     isr_rail_net_free(net);
     isr_layer_close(&ls);

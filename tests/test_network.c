@@ -393,8 +393,8 @@ Test(network, minutes_count_message_says_what_is_expected)
 
 Test(network, a_station_near_a_line_with_explicit_calls_is_named)
 {
-    /* E calls at A and B only; S lies 300 m off it, T 450 m: one warning naming both;
-     * the stop offsets are kept for run.json */
+    /* E calls at A and B only; S lies 300 m off it, T 450 m; C and D are on no line.
+     * The stop offsets are kept for run.json */
     isr_ctx *ctx = isr_ctx_new();
     isr_rail_net *net = NULL;
     cr_assert_eq(load_utm(ctx,
@@ -405,11 +405,19 @@ Test(network, a_station_near_a_line_with_explicit_calls_is_named)
                                       "[[500000,5500000],[510000,5500000]]") "]}",
                           &net),
                  ISR_OK, "%s", isr_ctx_errmsg(ctx));
-    cr_assert(strstr(logbuf, "lines '/vsimem/uln.geojson' layer 'uln': line 'E' (feature 0) "
-                             "passes within --snap 500 m of 2 station(s) not in its field "
-                             "'calls', and does not stop there: 'S' (300 m), 'T' (450 m)\n"),
-              "%s", logbuf);
+    /* a note per line (info, and run.json); a warning per station that no line stops at */
     cr_assert_eq(isr_rail_net_nnotes(net), 1);
+    cr_assert_str_eq(isr_rail_net_note(net, 0),
+                     "lines '/vsimem/uln.geojson' layer 'uln': line 'E' (feature 0) passes "
+                     "within --snap 500 m of 2 station(s) not in its field 'calls', and does not "
+                     "stop there: 'S' (300 m), 'T' (450 m)");
+    cr_assert(strstr(logbuf,
+                     "stations '/vsimem/ust.geojson' layer 'ust': station 'S' is a stop of no "
+                     "line: line 'E' passes 300 m from it but does not list it in field 'calls'; "
+                     "it is reached by local travel only\n"
+                     "stations '/vsimem/ust.geojson' layer 'ust': station 'T' is a stop of no "
+                     "line: line 'E' passes 450 m from it but does not list it in field 'calls'; "
+                     "it is reached by local travel only\n"), "%s", logbuf);
     cr_assert_eq(isr_rail_line_nstops(net, 0), 2);
     cr_assert_float_eq(isr_rail_line_stop_offset_m(net, 0, 1), 0, 1e-9);
     isr_rail_net_free(net);
