@@ -211,6 +211,27 @@ isr_status isr_rail_net_add_line(isr_ctx *ctx, isr_rail_net *net, const char *id
                                  const char *name, int nstops, const int *stops,
                                  const double *run_s, double headway_fwd_min,
                                  double headway_back_min);
+/* The same for a loop: `run_s` has nstops entries, the last from the last stop back to the
+ * first; trains ride round through the first stop. Needs three stops. */
+isr_status isr_rail_net_add_loop(isr_ctx *ctx, isr_rail_net *net, const char *id,
+                                 const char *name, int nstops, const int *stops,
+                                 const double *run_s, double headway_fwd_min,
+                                 double headway_back_min);
+/* Each stop's distance (m) from line l's geometry, for reports (copied); -1 out of memory. */
+int isr_rail_net_set_offsets(isr_rail_net *net, int l, const double *offset_m);
+/* A warning about the network kept for run.json (copied); -1 out of memory. */
+int isr_rail_net_add_note(isr_rail_net *net, const char *msg);
+int isr_rail_net_nnotes(const isr_rail_net *net);
+const char *isr_rail_net_note(const isr_rail_net *net, int i); /* borrowed */
+/* Line l's id, name (borrowed), stops in order (station numbers), run time of segment i
+ * (s; stop i to i+1, on a loop the last to the first) and stop offsets (NaN if not set). */
+const char *isr_rail_line_id(const isr_rail_net *net, int l);
+const char *isr_rail_line_name(const isr_rail_net *net, int l);
+int isr_rail_line_nstops(const isr_rail_net *net, int l);
+int isr_rail_line_is_loop(const isr_rail_net *net, int l);
+int isr_rail_line_stop(const isr_rail_net *net, int l, int i);
+double isr_rail_line_run_s(const isr_rail_net *net, int l, int i);
+double isr_rail_line_stop_offset_m(const isr_rail_net *net, int l, int i);
 int isr_rail_net_nstations(const isr_rail_net *net);
 int isr_rail_net_nlines(const isr_rail_net *net);
 int isr_rail_net_find(const isr_rail_net *net, const char *id); /* -1 if absent */
@@ -367,6 +388,14 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
 void isr_zones_clear(isr_zones *z);
 /* The unit of the cell holding (x,y), or -1. */
 int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y);
+
+/* The header lines of the per-hub tables: a reused hub's tables must have exactly these (an
+ * older version's tables are recomputed, not reused). */
+#define ISR_STATIONS_CSV_HEADER "station_id,station_name,rail_minutes,x,y,door_minutes,reached_by\n"
+#define ISR_REACH_CSV_HEADER                                                                    \
+    "level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,"            \
+    "population,pop_reached,pop_share,min_minutes,mean_minutes,cross_border,"                  \
+    "pop_unknown_units\n"
 
 /* ---- reach.c -------------------------------------------------------------------------- */
 

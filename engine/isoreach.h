@@ -191,7 +191,7 @@ void isr_options_clear(isr_options *opt);
 /* The main job: loads the inputs, builds the grid, friction and rail network, then for
  * every hub (in parallel) runs the rail search and the grid cost-distance, and writes
  *   OUT/hubs/<station id>/travel_time.tif   (COG, Float32 minutes, nodata past the budget)
- *   OUT/hubs/<station id>/stations.csv      (rail travel time to every station)
+ *   OUT/hubs/<station id>/stations.csv      (rail and door-to-door time to every station)
  *   OUT/hubs/<station id>/isochrones.geojson (bands: cumulative and rings, EPSG:4326)
  *   OUT/hubs/<station id>/reach.csv         (area, population reached per admin unit)
  *   OUT/region/nearest_hub_time.tif, nearest_hub.tif (+ .csv lookup), hubs_within.tif

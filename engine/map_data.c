@@ -612,7 +612,8 @@ cleanup:
     return st;
 }
 
-/* rail_minutes from stations.csv, matched to the base's stations by id. */
+/* rail_minutes from stations.csv, matched to the base's stations by id; a station that local
+ * travel reaches sooner (reached_by "local") is not drawn as reached by rail. */
 static isr_status load_rail_minutes(isr_ctx *ctx, const isr_map_base *b, const char *path,
                                     isr_map_hub *h)
 {
@@ -622,6 +623,7 @@ static isr_status load_rail_minutes(isr_ctx *ctx, const isr_map_base *b, const c
     OGRFeatureDefnH fd = lyr ? OGR_L_GetLayerDefn(lyr) : NULL;
     int f_id = fd ? OGR_FD_GetFieldIndex(fd, "station_id") : -1;
     int f_min = fd ? OGR_FD_GetFieldIndex(fd, "rail_minutes") : -1;
+    int f_by = fd ? OGR_FD_GetFieldIndex(fd, "reached_by") : -1; /* absent in older outputs */
     if (f_id < 0 || f_min < 0) {
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read station_id and rail_minutes",
                            path);
@@ -632,7 +634,8 @@ static isr_status load_rail_minutes(isr_ctx *ctx, const isr_map_base *b, const c
     while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
         int s = find_station(b, OGR_F_GetFieldAsString(f, f_id));
         const char *m = OGR_F_GetFieldAsString(f, f_min);
-        if (s >= 0 && m && *m)
+        int local = f_by >= 0 && strcmp(OGR_F_GetFieldAsString(f, f_by), "local") == 0;
+        if (s >= 0 && m && *m && !local)
             h->rail_min[s] = atof(m);
         OGR_F_Destroy(f);
     }

@@ -9,6 +9,13 @@
  * the line's speed. Stations on no line are warned about and listed, not fatal: they
  * simply cannot be reached by rail. Everything is checked with messages naming the layer,
  * feature and field.
+ *
+ * A MultiLineString is merged into one path by geometry (GEOS line merge) and oriented the
+ * way most of its length was drawn, so neither part order nor a part drawn backwards changes
+ * the stops or the minutes; parts that do not join are refused with the gap. A closed path
+ * (ends within snap_m) is a loop: stops go round from where its first part starts, and the
+ * last run time closes the ring. Warnings about lines are also kept on the network for
+ * run.json, one per line.
  */
 #include "internal.h"
 
@@ -19,8 +26,42 @@
 
 typedef struct stop {
     int station;
-    double m; /* position along the line, metres */
+    double m;   /* position along the line, metres (on a loop: from its start, round) */
+    double off; /* distance from the line, metres */
 } stop;
+
+/* The line of one feature as the network uses it: one LineString in the analysis CRS,
+ * oriented as drawn, closed when it is a loop. `m0` is where a loop starts (position of the
+ * first part's first point), `len` its length. */
+typedef struct path {
+    GEOSGeometry *g;
+    int loop;
+    double m0, len;
+} path;
+
+/* A position along a path, counted from its start (round the ring on a loop). */
+static double path_pos(isr_geos *gc, const path *pa, const GEOSGeometry *pt)
+{
+    double m = GEOSProject_r(gc->h, pa->g, pt);
+    if (pa->loop) {
+        m -= pa->m0;
+        if (m < 0)
+            m += pa->len;
+        if (m >= pa->len)
+            m -= pa->len;
+    }
+    return m;
+}
+
+/* Logs a warning (or note) about a line and keeps it for run.json. */
+static void warn_note(isr_ctx *ctx, isr_rail_net *net, isr_log_level level, char *msg)
+{
+    if (!msg)
+        return;
+    isr_log(ctx, level, "%s", msg);
+    isr_rail_net_add_note(net, msg); /* out of memory: the log line is still there */
+    free(msg);
+}
 
 static int cmp_stop(const void *a, const void *b)
 {
@@ -134,15 +175,14 @@ static int parse_minutes(const char *s, double *run_s, int max)
 }
 
 /* The calls listed in the stops field ("id;id;…"), in the listed order, each checked to be a
- * station within snap_m of the line. */
+ * station within snap_m of the line. `max` is the room in `stops`. */
 static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                                  isr_geos *gc, const isr_rail_net *net, long long fid,
-                                 const char *id, const GEOSGeometry *geom, const char *calls,
-                                 stop *stops, int *n)
+                                 const char *id, const path *pa, const char *calls, stop *stops,
+                                 int max, int *n)
 {
     *n = 0;
     const char *p = calls;
-    int ns = isr_rail_net_nstations(net);
     for (;;) {
         const char *end = strchr(p, ';');
         size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -160,16 +200,17 @@ static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr
                             "%s: line '%s' (feature %lld): stop '%s' in field '%s' is not a "
                             "station",
                             l->what, id, fid, sid, opt->line_stops_field);
-        if (*n >= ns)
+        if (*n >= max)
             return isr_fail(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) lists too many stops",
                             l->what, id, fid);
         double x, y, d = INFINITY;
         isr_rail_station_xy(net, s, &x, &y);
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gc->h, x, y);
         if (pt)
-            GEOSDistance_r(gc->h, geom, pt, &d);
+            GEOSDistance_r(gc->h, pa->g, pt, &d);
         stops[*n].station = s;
-        stops[*n].m = pt ? GEOSProject_r(gc->h, geom, pt) : 0;
+        stops[*n].m = pt ? path_pos(gc, pa, pt) : 0;
+        stops[*n].off = d;
         GEOSGeom_destroy_r(gc->h, pt);
         if (!(d <= opt->snap_m))
             return isr_fail(ctx, ISR_ERR_INPUT,
@@ -181,50 +222,115 @@ static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr
             break;
         p = end + 1;
     }
+    /* a loop written round to its first stop again ("a;b;c;a"): the closing call is implied */
+    if (pa->loop && *n > 3 && stops[*n - 1].station == stops[0].station)
+        (*n)--;
     return ISR_OK;
 }
 
-/* Builds one line's stops and run times from its geometry (GEOS, analysis CRS). */
+/* Distance along a loop from stop a to stop b in the direction `dir` (+1 as drawn, -1). */
+static double ring_dist(const path *pa, double a, double b, int dir)
+{
+    double d = dir > 0 ? b - a : a - b;
+    if (d < 0)
+        d += pa->len;
+    return d;
+}
+
+/* Warns (once per line) about stations within snap_m of a line with explicit calls that
+ * are not among them: the line passes them without stopping. */
+static void warn_passed(isr_ctx *ctx, const isr_options *opt, const isr_layer *l, isr_geos *gc,
+                        isr_rail_net *net, long long fid, const char *id, const path *pa,
+                        const stop *stops, int n, char **passed_by)
+{
+    isr_sb b = {0};
+    int count = 0;
+    for (int s = 0; s < isr_rail_net_nstations(net); s++) {
+        int listed = 0;
+        for (int i = 0; i < n && !listed; i++)
+            listed = stops[i].station == s;
+        double x, y, d = INFINITY;
+        isr_rail_station_xy(net, s, &x, &y);
+        GEOSGeometry *pt = listed ? NULL : GEOSGeom_createPointFromXY_r(gc->h, x, y);
+        if (pt && GEOSDistance_r(gc->h, pa->g, pt, &d) && d <= opt->snap_m) {
+            if (!passed_by[s])
+                passed_by[s] = isr_strdup_printf("line '%s' passes %.0f m from it but does not "
+                                                 "list it in field '%s'",
+                                                 id, d, opt->line_stops_field);
+            if (count < 10)
+                isr_sb_printf(&b, "%s'%s' (%.0f m)", count ? ", " : "",
+                              isr_rail_station_id(net, s), d);
+            count++;
+        }
+        GEOSGeom_destroy_r(gc->h, pt);
+    }
+    if (count > 10)
+        isr_sb_printf(&b, " and %d more", count - 10);
+    char *list = isr_sb_take(&b);
+    /* an express passing stations that other lines serve is normal: a note (info, run.json);
+     * a station no line stops at is warned about at the end, naming this line */
+    if (count > 0)
+        warn_note(ctx, net, ISR_LOG_INFO,
+                  isr_strdup_printf("%s: line '%s' (feature %lld) passes within --snap %g m of "
+                                    "%d station(s) not in its field '%s', and does not stop "
+                                    "there: %s",
+                                    l->what, id, fid, opt->snap_m, count, opt->line_stops_field,
+                                    list ? list : ""));
+    free(list);
+}
+
+/* Builds one line's stops and run times from its path (GEOS, analysis CRS). */
 static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                            isr_geos *gc, isr_rail_net *net, long long fid, const char *id,
-                           const char *name, GEOSGeometry *geom, double speed, double headway,
+                           const char *name, const path *pa, double speed, double headway,
                            double headway_back, const char *minutes, const char *calls,
-                           int *on_line)
+                           int *on_line, char **passed_by)
 {
     int ns = isr_rail_net_nstations(net);
-    stop *stops = malloc((size_t)ns * sizeof *stops);
-    int *idx = malloc((size_t)ns * sizeof *idx);
-    double *run = malloc((size_t)ns * sizeof *run);
+    int max = ns + 1;
+    for (const char *c = calls ? calls : ""; *c; c++)
+        max += *c == ';';
+    stop *stops = malloc((size_t)max * sizeof *stops);
+    int *idx = malloc((size_t)max * sizeof *idx);
+    double *run = malloc((size_t)max * sizeof *run);
+    double *off = malloc((size_t)max * sizeof *off);
+    char *list = NULL;
     isr_status st = ISR_OK;
-    if (!stops || !idx || !run) {
+    if (!stops || !idx || !run || !off) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    int n = 0;
-    if (calls && *calls) {
-        if ((st = explicit_stops(ctx, opt, l, gc, net, fid, id, geom, calls, stops, &n)) != ISR_OK)
+    int n = 0, listed = calls && *calls;
+    if (listed) {
+        if ((st = explicit_stops(ctx, opt, l, gc, net, fid, id, pa, calls, stops, max, &n)) !=
+            ISR_OK)
             goto cleanup;
+        warn_passed(ctx, opt, l, gc, net, fid, id, pa, stops, n, passed_by);
     } else {
         for (int s = 0; s < ns; s++) {
             double x, y, d;
             isr_rail_station_xy(net, s, &x, &y);
             GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gc->h, x, y);
-            if (pt && GEOSDistance_r(gc->h, geom, pt, &d) && d <= opt->snap_m) {
+            if (pt && GEOSDistance_r(gc->h, pa->g, pt, &d) && d <= opt->snap_m) {
                 stops[n].station = s;
-                stops[n].m = GEOSProject_r(gc->h, geom, pt);
+                stops[n].m = path_pos(gc, pa, pt);
+                stops[n].off = d;
                 n++;
             }
             GEOSGeom_destroy_r(gc->h, pt);
         }
         qsort(stops, (size_t)n, sizeof *stops, cmp_stop);
     }
+    int loop = pa->loop && n >= 3; /* a ring with two stops is a shuttle between them */
+    int nseg = loop ? n : n - 1;
     if (n < 2) {
-        isr_log(ctx, ISR_LOG_WARN,
-                "%s: line '%s' (feature %lld) has %d station(s) within %g m; it is skipped",
-                l->what, id, fid, n, opt->snap_m);
+        warn_note(ctx, net, ISR_LOG_WARN,
+                  isr_strdup_printf("%s: line '%s' (feature %lld) has %d station(s) within %g m; "
+                                    "it is skipped",
+                                    l->what, id, fid, n, opt->snap_m));
         goto cleanup;
     }
-    int nmin = parse_minutes(minutes ? minutes : "", run, n - 1);
+    int nmin = parse_minutes(minutes ? minutes : "", run, nseg);
     if (nmin < 0) {
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "%s: line '%s' (feature %lld): field '%s' must be minutes separated by "
@@ -232,25 +338,245 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
                       l->what, id, fid, opt->line_minutes_field, minutes);
         goto cleanup;
     }
-    if (nmin > 0 && nmin != n - 1) {
-        isr_log(ctx, ISR_LOG_WARN,
-                "%s: line '%s' has %d stops on it but %d entries in '%s'; run times are "
-                "computed from its length and speed",
-                l->what, id, n, nmin, opt->line_minutes_field);
+    if (nmin > 0 && nmin != nseg) {
+        isr_sb b = {0};
+        for (int i = 0; i < n; i++)
+            isr_sb_printf(&b, "%s'%s' (%.0f m)", i ? ", " : "",
+                          isr_rail_station_id(net, stops[i].station), stops[i].off);
+        list = isr_sb_take(&b);
+        warn_note(ctx, net, ISR_LOG_WARN,
+                  isr_strdup_printf(
+                      "%s: line '%s' (feature %lld) has %d stops on it%s, so %d run times between "
+                      "them are expected%s, but field '%s' has %d entries; run times are "
+                      "computed from its length and speed. Its stops%s: %s",
+                      l->what, id, fid, n, loop ? " and is a loop" : "", nseg,
+                      loop ? " (the last one back to the first stop)" : "",
+                      opt->line_minutes_field, nmin,
+                      listed ? "" : " (stations within --snap of it, in order)",
+                      list ? list : ""));
         nmin = 0;
+    }
+    /* on a loop with explicit calls, the calls may go round either way */
+    int dir = 1;
+    if (loop && listed) {
+        double fwd = 0, back = 0;
+        for (int i = 0; i < n; i++) {
+            fwd += ring_dist(pa, stops[i].m, stops[(i + 1) % n].m, 1);
+            back += ring_dist(pa, stops[i].m, stops[(i + 1) % n].m, -1);
+        }
+        dir = fwd <= back ? 1 : -1;
     }
     for (int i = 0; i < n; i++) {
         idx[i] = stops[i].station;
+        off[i] = stops[i].off;
         on_line[stops[i].station] = 1;
     }
-    for (int i = 0; i + 1 < n; i++)
-        if (i >= nmin || isnan(run[i]))
-            run[i] = fabs(stops[i + 1].m - stops[i].m) / (speed / 3.6);
-    st = isr_rail_net_add_line(ctx, net, id, name, n, idx, run, headway, headway_back);
+    for (int i = 0; i < nseg; i++)
+        if (i >= nmin || isnan(run[i])) {
+            double a = stops[i].m, b = stops[(i + 1) % n].m;
+            run[i] = (loop ? ring_dist(pa, a, b, dir) : fabs(b - a)) / (speed / 3.6);
+        }
+    st = (loop ? isr_rail_net_add_loop : isr_rail_net_add_line)(ctx, net, id, name, n, idx, run,
+                                                                headway, headway_back);
+    if (st == ISR_OK && isr_rail_net_set_offsets(net, isr_rail_net_nlines(net) - 1, off))
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
 cleanup:
+    free(list);
     free(stops);
     free(idx);
     free(run);
+    free(off);
+    return st;
+}
+
+/* End points of a LineString: e = {x0, y0, x1, y1}. */
+static int line_ends(isr_geos *gc, const GEOSGeometry *g, double e[4])
+{
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(gc->h, g);
+    unsigned int n = 0;
+    return cs && GEOSCoordSeq_getSize_r(gc->h, cs, &n) && n >= 1 &&
+           GEOSCoordSeq_getXY_r(gc->h, cs, 0, &e[0], &e[1]) &&
+           GEOSCoordSeq_getXY_r(gc->h, cs, n - 1, &e[2], &e[3]);
+}
+
+static int uf_find(int *parent, int i)
+{
+    while (parent[i] != i)
+        i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+/* Why the K parts of a MultiLineString do not merge into one path: the nearest ends of two
+ * parts that do not touch (the gap to close), or else a fork. Always returns an error. */
+static isr_status refuse_parts(isr_ctx *ctx, const isr_layer *l, isr_geos *gc, long long fid,
+                               const char *id, const GEOSGeometry *parts)
+{
+    int k = GEOSGetNumGeometries_r(gc->h, parts);
+    double(*e)[4] = malloc((size_t)k * sizeof *e);
+    int *parent = malloc((size_t)k * sizeof *parent);
+    isr_status st;
+    if (!e || !parent) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < k; i++) {
+        parent[i] = i;
+        if (!line_ends(gc, GEOSGetGeometryN_r(gc->h, parts, i), e[i]))
+            e[i][0] = e[i][1] = e[i][2] = e[i][3] = NAN;
+    }
+    /* parts whose ends touch are joined */
+    for (int i = 0; i < k; i++)
+        for (int j = i + 1; j < k; j++)
+            for (int a = 0; a < 2; a++)
+                for (int b = 0; b < 2; b++)
+                    if (e[i][2 * a] == e[j][2 * b] && e[i][2 * a + 1] == e[j][2 * b + 1])
+                        parent[uf_find(parent, i)] = uf_find(parent, j);
+    double best = INFINITY;
+    int bi = -1, bj = -1;
+    for (int i = 0; i < k; i++)
+        for (int j = i + 1; j < k; j++)
+            if (uf_find(parent, i) != uf_find(parent, j))
+                for (int a = 0; a < 2; a++)
+                    for (int b = 0; b < 2; b++) {
+                        double d = hypot(e[i][2 * a] - e[j][2 * b],
+                                         e[i][2 * a + 1] - e[j][2 * b + 1]);
+                        if (d < best) {
+                            best = d;
+                            bi = i;
+                            bj = j;
+                        }
+                    }
+    if (bi >= 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: line '%s' (feature %lld) is a MultiLineString of %d parts that do not "
+                      "join into one path: the gap between part %d and part %d is %.*f m; join "
+                      "the parts, or split the line into two features",
+                      l->what, id, fid, k, bi + 1, bj + 1, best < 10 ? 1 : 0, best);
+    else
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: line '%s' (feature %lld) is a MultiLineString of %d parts that do not "
+                      "join into one path: they fork (three or more part ends meet at one "
+                      "point); split the line into one feature per branch",
+                      l->what, id, fid, k);
+cleanup:
+    free(e);
+    free(parent);
+    return st;
+}
+
+/* Turns a feature's geometry (GEOS, analysis CRS; taken over) into its path. The parts of a
+ * MultiLineString are merged by their geometry (GEOS line merge), whatever the order and
+ * direction they were drawn in; the path then runs the way most of its length was drawn
+ * (ties: as the first part), so a part drawn backwards changes nothing. A path whose ends
+ * meet, or come within snap_m, is a loop (closed with a straight segment if they only come
+ * near). */
+static isr_status make_path(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                            isr_geos *gc, long long fid, const char *id, GEOSGeometry *gg,
+                            path *pa)
+{
+    GEOSContextHandle_t h = gc->h;
+    isr_status st = ISR_OK;
+    GEOSGeometry *parts = NULL;
+    memset(pa, 0, sizeof *pa);
+    if (GEOSGeomTypeId_r(h, gg) == GEOS_MULTILINESTRING) {
+        parts = gg;
+        gg = GEOSLineMerge_r(h, parts);
+        if (gg && GEOSGeomTypeId_r(h, gg) == GEOS_MULTILINESTRING &&
+            GEOSGetNumGeometries_r(h, gg) == 1) {
+            GEOSGeometry *one = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, gg, 0));
+            GEOSGeom_destroy_r(h, gg);
+            gg = one;
+        }
+        if (gg && GEOSGeomTypeId_r(h, gg) != GEOS_LINESTRING) {
+            st = refuse_parts(ctx, l, gc, fid, id, parts);
+            goto cleanup;
+        }
+    }
+    if (!gg) {
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: line '%s' (feature %lld) has a geometry GEOS cannot read%s%s", l->what,
+                      id, fid, gc->msg[0] ? ": " : "", gc->msg);
+        goto cleanup;
+    }
+    double start[2] = {0, 0}, e[4];
+    if (parts) {
+        /* orientation: project two inner points of every part onto the merged path */
+        double with = 0, against = 0;
+        int first_with = 1;
+        for (int i = 0; i < GEOSGetNumGeometries_r(h, parts); i++) {
+            const GEOSGeometry *p = GEOSGetGeometryN_r(h, parts, i);
+            double len = 0;
+            GEOSLength_r(h, p, &len);
+            GEOSGeometry *a = GEOSInterpolate_r(h, p, len / 3);
+            GEOSGeometry *b = GEOSInterpolate_r(h, p, 2 * len / 3);
+            if (a && b) {
+                int w = GEOSProject_r(h, gg, b) >= GEOSProject_r(h, gg, a);
+                *(w ? &with : &against) += len;
+                if (i == 0)
+                    first_with = w;
+            }
+            GEOSGeom_destroy_r(h, a);
+            GEOSGeom_destroy_r(h, b);
+        }
+        if (against > with || (against == with && !first_with)) {
+            GEOSGeometry *r = GEOSReverse_r(h, gg);
+            if (!r) {
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+                goto cleanup;
+            }
+            GEOSGeom_destroy_r(h, gg);
+            gg = r;
+            first_with = !first_with;
+        }
+        /* a loop starts where the first part does, in the path's direction */
+        if (line_ends(gc, GEOSGetGeometryN_r(h, parts, 0), e)) {
+            start[0] = first_with ? e[0] : e[2];
+            start[1] = first_with ? e[1] : e[3];
+        }
+    } else if (line_ends(gc, gg, e)) {
+        start[0] = e[0];
+        start[1] = e[1];
+    }
+    GEOSLength_r(h, gg, &pa->len);
+    if (line_ends(gc, gg, e)) {
+        double gap = hypot(e[2] - e[0], e[3] - e[1]);
+        pa->loop = gap == 0 || (gap <= opt->snap_m && pa->len > 2 * opt->snap_m);
+        if (pa->loop && gap > 0) { /* close the ring: the path goes on to its first point */
+            const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, gg);
+            unsigned int n = 0;
+            GEOSCoordSeq_getSize_r(h, cs, &n);
+            GEOSCoordSequence *c2 = GEOSCoordSeq_create_r(h, n + 1, 2);
+            for (unsigned int i = 0; c2 && i < n; i++) {
+                double x, y;
+                GEOSCoordSeq_getXY_r(h, cs, i, &x, &y);
+                GEOSCoordSeq_setXY_r(h, c2, i, x, y);
+            }
+            GEOSGeometry *closed = NULL;
+            if (c2 && GEOSCoordSeq_setXY_r(h, c2, n, e[0], e[1]))
+                closed = GEOSGeom_createLineString_r(h, c2); /* takes c2 */
+            else if (c2)
+                GEOSCoordSeq_destroy_r(h, c2);
+            if (!closed) {
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+                goto cleanup;
+            }
+            GEOSGeom_destroy_r(h, gg);
+            gg = closed;
+            GEOSLength_r(h, gg, &pa->len);
+        }
+    }
+    if (pa->loop) {
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, start[0], start[1]);
+        pa->m0 = pt ? GEOSProject_r(h, gg, pt) : 0;
+        GEOSGeom_destroy_r(h, pt);
+    }
+    pa->g = gg;
+    gg = NULL;
+cleanup:
+    if (gg)
+        GEOSGeom_destroy_r(h, gg);
+    if (parts)
+        GEOSGeom_destroy_r(h, parts);
     return st;
 }
 
@@ -264,7 +590,8 @@ static const char *field_value(OGRFeatureH f, int i, char *buf, size_t n)
 }
 
 static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
-                             OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line)
+                             OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line,
+                             char **passed_by)
 {
     int f_speed, f_headway, f_name, f_id, f_min = -1, f_stops = -1, f_back = -1;
     isr_status st;
@@ -307,6 +634,7 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         OGRGeometryH merged = NULL;
         GEOSGeometry *gg = NULL;
+        path pa = {0};
         char got[64];
         if (!sid || (f_name >= 0 && !sname) || !minutes || !calls)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -344,21 +672,13 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
             if (wkb && OGR_G_ExportToWkb(merged, wkbNDR, wkb) == OGRERR_NONE)
                 gg = GEOSWKBReader_read_r(gc.h, rd, wkb, sz);
             free(wkb);
-            if (gg && GEOSGeomTypeId_r(gc.h, gg) == GEOS_MULTILINESTRING) {
-                GEOSGeometry *lm = GEOSLineMerge_r(gc.h, gg);
-                GEOSGeom_destroy_r(gc.h, gg);
-                gg = lm;
-            }
             if (!gg)
                 st = isr_fail(ctx, ISR_ERR_INPUT,
                               "%s: line '%s' (feature %lld) has a geometry GEOS cannot read%s%s",
                               l->what, id, fid, gc.msg[0] ? ": " : "", gc.msg);
-            else if (GEOSGeomTypeId_r(gc.h, gg) != GEOS_LINESTRING)
-                st = isr_fail(ctx, ISR_ERR_INPUT,
-                              "%s: line '%s' (feature %lld) is not one connected linestring: it "
-                              "falls into %d pieces whose ends do not meet (split it into one "
-                              "feature per piece, or join them)",
-                              l->what, id, fid, GEOSGetNumGeometries_r(gc.h, gg));
+            else
+                st = make_path(ctx, opt, l, &gc, fid, id, gg, &pa); /* takes gg */
+            gg = NULL;
         }
         /* against the stop order: the back headway where given, else the same */
         double back = headway;
@@ -372,10 +692,10 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
                               field_value(f, f_back, got, sizeof got));
         }
         if (st == ISR_OK)
-            st = add_line(ctx, opt, l, &gc, net, fid, id, name, gg, speed, headway, back,
-                          minutes, calls, on_line);
-        if (gg)
-            GEOSGeom_destroy_r(gc.h, gg);
+            st = add_line(ctx, opt, l, &gc, net, fid, id, name, &pa, speed, headway, back,
+                          minutes, calls, on_line, passed_by);
+        if (pa.g)
+            GEOSGeom_destroy_r(gc.h, pa.g);
         OGR_G_DestroyGeometry(merged);
         free(sid);
         free(sname);
@@ -396,6 +716,7 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
     isr_layer ls = {0}, ll = {0};
     isr_rail_net *net = isr_rail_net_new();
     int *on_line = NULL;
+    char **passed_by = NULL; /* per station: the first line passing it without stopping */
     isr_status st;
     if (!net)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -406,11 +727,12 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
         (st = load_stations(ctx, opt, &ls, srs, net)) != ISR_OK)
         goto cleanup;
     on_line = calloc((size_t)isr_rail_net_nstations(net), sizeof *on_line);
-    if (!on_line) {
+    passed_by = calloc((size_t)isr_rail_net_nstations(net), sizeof *passed_by);
+    if (!on_line || !passed_by) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = load_lines(ctx, opt, &ll, srs, net, on_line)) != ISR_OK)
+    if ((st = load_lines(ctx, opt, &ll, srs, net, on_line, passed_by)) != ISR_OK)
         goto cleanup;
     if (isr_rail_net_nlines(net) == 0) {
         st = isr_fail(ctx, ISR_ERR_INPUT,
@@ -420,7 +742,12 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
         goto cleanup;
     }
     for (int s = 0; s < isr_rail_net_nstations(net); s++)
-        if (!on_line[s])
+        if (!on_line[s] && passed_by[s])
+            isr_log(ctx, ISR_LOG_WARN,
+                    "%s: station '%s' is a stop of no line: %s; it is reached by local travel "
+                    "only",
+                    ls.what, isr_rail_station_id(net, s), passed_by[s]);
+        else if (!on_line[s])
             isr_log(ctx, ISR_LOG_WARN,
                     "%s: station '%s' is not within %g m of any line; it is reached by local "
                     "travel only",
@@ -428,6 +755,9 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
     *out = net;
     net = NULL;
 cleanup:
+    for (int s = 0; passed_by && s < isr_rail_net_nstations(net ? net : *out); s++)
+        free(passed_by[s]);
+    free(passed_by);
     free(on_line);
     isr_rail_net_free(net);
     isr_layer_close(&ls);

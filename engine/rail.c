@@ -2,7 +2,8 @@
  * rail.c — the rail network and the rail search.
  *
  * The network is a list of stations and of lines, each line an ordered list of stops with
- * run times and a headway per direction. The search runs Dijkstra over a small event
+ * run times and a headway per direction; a loop line also runs from its last stop back to
+ * its first. The search runs Dijkstra over a small event
  * graph: one node per station, plus one "arrived at stop i on line l travelling in
  * direction d" node per stop and direction. Edges:
  *   board   station(s_i) → arrive(l, i±1, d): transfer + wait(l, d) + run
@@ -33,8 +34,10 @@ typedef struct station {
 typedef struct line {
     char *id, *name;
     int nstops;
+    int loop;      /* trains go round: a closing segment from the last stop to the first */
     int *stops;
-    double *run_s;
+    double *run_s; /* nstops - 1 segments, nstops on a loop */
+    double *offset_m; /* each stop's distance from the drawn line, or NULL (for reports) */
     double headway_min[2]; /* [0] in stop order, [1] against it */
 } line;
 
@@ -43,6 +46,8 @@ struct isr_rail_net {
     int nst, cap_st;
     line *ln;
     int nln, cap_ln;
+    char **notes; /* warnings about the network, for run.json */
+    int nnotes;
 };
 
 isr_rail_net *isr_rail_net_new(void)
@@ -64,7 +69,11 @@ void isr_rail_net_free(isr_rail_net *net)
         free(net->ln[i].name);
         free(net->ln[i].stops);
         free(net->ln[i].run_s);
+        free(net->ln[i].offset_m);
     }
+    for (int i = 0; i < net->nnotes; i++)
+        free(net->notes[i]);
+    free(net->notes);
     free(net->st);
     free(net->ln);
     free(net);
@@ -97,20 +106,20 @@ int isr_rail_net_add_station(isr_rail_net *net, const char *id, const char *name
     return net->nst++;
 }
 
-isr_status isr_rail_net_add_line(isr_ctx *ctx, isr_rail_net *net, const char *id,
-                                 const char *name, int nstops, const int *stops,
-                                 const double *run_s, double headway_fwd_min,
-                                 double headway_back_min)
+static isr_status add_line(isr_ctx *ctx, isr_rail_net *net, const char *id, const char *name,
+                           int nstops, const int *stops, const double *run_s,
+                           double headway_fwd_min, double headway_back_min, int loop)
 {
-    if (nstops < 2)
-        return isr_fail(ctx, ISR_ERR_INPUT, "line '%s' has %d stop(s); a line needs two", id,
-                        nstops);
+    int nseg = loop ? nstops : nstops - 1;
+    if (nstops < (loop ? 3 : 2))
+        return isr_fail(ctx, ISR_ERR_INPUT, "line '%s' has %d stop(s); a %s needs %d", id,
+                        nstops, loop ? "loop" : "line", loop ? 3 : 2);
     if (!(headway_fwd_min > 0) || !(headway_back_min > 0))
         return isr_fail(ctx, ISR_ERR_INPUT, "line '%s': headway must be positive minutes", id);
     for (int i = 0; i < nstops; i++)
         if (stops[i] < 0 || stops[i] >= net->nst)
             return isr_fail(ctx, ISR_ERR_INTERNAL, "line '%s': bad stop index", id);
-    for (int i = 0; i + 1 < nstops; i++)
+    for (int i = 0; i < nseg; i++)
         if (!(run_s[i] >= 0) || !isfinite(run_s[i]))
             return isr_fail(ctx, ISR_ERR_INPUT, "line '%s': run time from stop %d is not valid",
                             id, i + 1);
@@ -126,8 +135,10 @@ isr_status isr_rail_net_add_line(isr_ctx *ctx, isr_rail_net *net, const char *id
     l->id = dup_or_empty(id);
     l->name = dup_or_empty(name);
     l->nstops = nstops;
+    l->loop = loop;
+    l->offset_m = NULL;
     l->stops = malloc((size_t)nstops * sizeof *l->stops);
-    l->run_s = malloc((size_t)(nstops - 1) * sizeof *l->run_s);
+    l->run_s = malloc((size_t)nseg * sizeof *l->run_s);
     if (!l->id || !l->name || !l->stops || !l->run_s) {
         free(l->id);
         free(l->name);
@@ -136,11 +147,67 @@ isr_status isr_rail_net_add_line(isr_ctx *ctx, isr_rail_net *net, const char *id
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory adding line '%s'", id);
     }
     memcpy(l->stops, stops, (size_t)nstops * sizeof *stops);
-    memcpy(l->run_s, run_s, (size_t)(nstops - 1) * sizeof *run_s);
+    memcpy(l->run_s, run_s, (size_t)nseg * sizeof *run_s);
     l->headway_min[0] = headway_fwd_min;
     l->headway_min[1] = headway_back_min;
     net->nln++;
     return ISR_OK;
+}
+
+isr_status isr_rail_net_add_line(isr_ctx *ctx, isr_rail_net *net, const char *id,
+                                 const char *name, int nstops, const int *stops,
+                                 const double *run_s, double headway_fwd_min,
+                                 double headway_back_min)
+{
+    return add_line(ctx, net, id, name, nstops, stops, run_s, headway_fwd_min, headway_back_min,
+                    0);
+}
+
+isr_status isr_rail_net_add_loop(isr_ctx *ctx, isr_rail_net *net, const char *id,
+                                 const char *name, int nstops, const int *stops,
+                                 const double *run_s, double headway_fwd_min,
+                                 double headway_back_min)
+{
+    return add_line(ctx, net, id, name, nstops, stops, run_s, headway_fwd_min, headway_back_min,
+                    1);
+}
+
+int isr_rail_net_set_offsets(isr_rail_net *net, int l, const double *offset_m)
+{
+    line *ln = &net->ln[l];
+    double *p = malloc((size_t)ln->nstops * sizeof *p);
+    if (!p)
+        return -1;
+    memcpy(p, offset_m, (size_t)ln->nstops * sizeof *p);
+    free(ln->offset_m);
+    ln->offset_m = p;
+    return 0;
+}
+
+int isr_rail_net_add_note(isr_rail_net *net, const char *msg)
+{
+    char **p = realloc(net->notes, (size_t)(net->nnotes + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    net->notes = p;
+    if (!(p[net->nnotes] = strdup(msg)))
+        return -1;
+    net->nnotes++;
+    return 0;
+}
+
+int isr_rail_net_nnotes(const isr_rail_net *net) { return net->nnotes; }
+const char *isr_rail_net_note(const isr_rail_net *net, int i) { return net->notes[i]; }
+
+const char *isr_rail_line_id(const isr_rail_net *net, int l) { return net->ln[l].id; }
+const char *isr_rail_line_name(const isr_rail_net *net, int l) { return net->ln[l].name; }
+int isr_rail_line_nstops(const isr_rail_net *net, int l) { return net->ln[l].nstops; }
+int isr_rail_line_is_loop(const isr_rail_net *net, int l) { return net->ln[l].loop; }
+int isr_rail_line_stop(const isr_rail_net *net, int l, int i) { return net->ln[l].stops[i]; }
+double isr_rail_line_run_s(const isr_rail_net *net, int l, int i) { return net->ln[l].run_s[i]; }
+double isr_rail_line_stop_offset_m(const isr_rail_net *net, int l, int i)
+{
+    return net->ln[l].offset_m ? net->ln[l].offset_m[i] : NAN;
 }
 
 int isr_rail_net_nstations(const isr_rail_net *net) { return net->nst; }
@@ -199,7 +266,10 @@ static int add_edge(graph *g, int *cap, int from, int to, double w)
 }
 
 /* Builds the edge list for the given parameters. Node numbering: stations 0..nst-1, then
- * for each line its stops × 2 directions. */
+ * for each line its stops × 2 directions. Segment j runs from stop j to stop j+1 (on a loop
+ * the last segment closes the ring back to stop 0); a train rides on through a stop it
+ * arrived at, so on a loop it rides round past the first stop without a new boarding. A
+ * station listed twice on a line is simply two stop positions sharing one station node. */
 static int build_graph(const isr_rail_net *net, const isr_rail_params *p, graph *g)
 {
     int cap = 0;
@@ -208,22 +278,22 @@ static int build_graph(const isr_rail_net *net, const isr_rail_params *p, graph 
     int base = net->nst;
     for (int li = 0; li < net->nln; li++) {
         const line *l = &net->ln[li];
+        int n = l->nstops, nseg = l->loop ? n : n - 1;
         for (int d = 0; d < 2; d++) {
             double wait = p->wait == ISR_WAIT_HALF_HEADWAY ? l->headway_min[d] * 30.0 : 0.0;
-            int node0 = base + d * l->nstops;
-            for (int k = 1; k < l->nstops; k++) {
-                /* k-th stop visited in this direction; its position on the line: */
-                int pos = d == 0 ? k : l->nstops - 1 - k;
-                int prev = d == 0 ? pos - 1 : pos + 1;
-                double run = l->run_s[d == 0 ? prev : pos];
-                int a_prev = node0 + prev, a_here = node0 + pos;
-                if (add_edge(g, &cap, l->stops[prev], a_here, p->transfer_s + wait + run) ||
-                    (k >= 2 && add_edge(g, &cap, a_prev, a_here, p->dwell_s + run)) ||
-                    add_edge(g, &cap, a_here, l->stops[pos], 0.0))
+            int node0 = base + d * n;
+            int first = d == 0 ? 0 : n - 1; /* where trains start (no arrival there) */
+            for (int j = 0; j < nseg; j++) {
+                int from = d == 0 ? j : (j + 1) % n, to = d == 0 ? (j + 1) % n : j;
+                double run = l->run_s[j];
+                if (add_edge(g, &cap, l->stops[from], node0 + to, p->transfer_s + wait + run) ||
+                    ((l->loop || from != first) &&
+                     add_edge(g, &cap, node0 + from, node0 + to, p->dwell_s + run)) ||
+                    add_edge(g, &cap, node0 + to, l->stops[to], 0.0))
                     return -1;
             }
         }
-        base += 2 * l->nstops;
+        base += 2 * n;
     }
     g->nnodes = base;
     return 0;

@@ -194,10 +194,7 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
         free(tmp);
         return st;
     }
-    fputs("level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,"
-          "population,pop_reached,pop_share,min_minutes,mean_minutes,cross_border,"
-          "pop_unknown_units\n",
-          f);
+    fputs(ISR_REACH_CSV_HEADER, f);
     for (int k = 0; k < ISR_NLEVELS; k++)
         for (int gi = 0; gi < z->ngroups[k]; gi++) {
             if (!r->cells[k][gi])

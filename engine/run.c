@@ -160,8 +160,11 @@ static isr_status write_hub(job *jb, int hub_no, const char *path, const float *
     return st;
 }
 
-/* Writes the rail travel time between the hub and every station. */
-static isr_status write_stations_csv(job *jb, const char *path, const double *arr)
+/* Writes the rail travel time between the hub and every station, and the door-to-door time
+ * at its cell (`time_s`, the hub's search): where local travel gets there sooner than the
+ * train (by more than a second), the station is "reached_by" local travel, not rail. */
+static isr_status write_stations_csv(job *jb, const char *path, const double *arr,
+                                     const float *time_s)
 {
     char *tmp = isr_tmp_name(path);
     FILE *f = tmp ? fopen(tmp, "w") : NULL;
@@ -172,17 +175,28 @@ static isr_status write_stations_csv(job *jb, const char *path, const double *ar
         free(tmp);
         return st;
     }
-    fprintf(f, "station_id,station_name,rail_minutes,x,y\n");
+    double budget_s = jb->opt->budget_min * 60.0;
+    fputs(ISR_STATIONS_CSV_HEADER, f);
     for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
-        double x, y;
+        double x, y, door = INFINITY;
+        int c, r;
         isr_rail_station_xy(jb->net, i, &x, &y);
+        if (isr_grid_cell_of(jb->grid, x, y, &c, &r))
+            door = time_s[isr_grid_pidx(jb->grid, c, r)];
         isr_csv_field(f, isr_rail_station_id(jb->net, i));
         fputc(',', f);
         isr_csv_field(f, isr_rail_station_name(jb->net, i));
         if (isinf(arr[i]))
-            fprintf(f, ",,%.3f,%.3f\n", x, y);
+            fprintf(f, ",,%.3f,%.3f", x, y);
         else
-            fprintf(f, ",%.3f,%.3f,%.3f\n", arr[i] / 60.0, x, y);
+            fprintf(f, ",%.3f,%.3f,%.3f", arr[i] / 60.0, x, y);
+        const char *by = arr[i] <= budget_s && !(door < arr[i] - 1.0) ? "rail"
+                         : isfinite(door)                              ? "local"
+                                                                       : "";
+        if (isfinite(door))
+            fprintf(f, ",%.3f,%s\n", door / 60.0, by);
+        else
+            fprintf(f, ",,%s\n", by);
     }
     isr_status st = isr_close_commit(jb->ctx, f, tmp, path);
     free(tmp);
@@ -251,8 +265,7 @@ static int csv_header_ok(const char *path, const char *head)
 {
     char line[512];
     FILE *f = fopen(path, "r");
-    int ok = f && fgets(line, sizeof line, f) && strncmp(line, head, strlen(head)) == 0 &&
-             strchr(line, '\n');
+    int ok = f && fgets(line, sizeof line, f) && strcmp(line, head) == 0;
     if (f)
         fclose(f);
     return ok;
@@ -274,10 +287,10 @@ static int hub_outputs_ok(const char *dir)
     if (found < 4)
         return found ? -1 : 0;
     snprintf(path, sizeof path, "%s/stations.csv", dir);
-    if (!csv_header_ok(path, "station_id,"))
+    if (!csv_header_ok(path, ISR_STATIONS_CSV_HEADER))
         return -1;
     snprintf(path, sizeof path, "%s/reach.csv", dir);
-    if (!csv_header_ok(path, "level,code,"))
+    if (!csv_header_ok(path, ISR_REACH_CSV_HEADER))
         return -1;
     snprintf(path, sizeof path, "%s/isochrones.geojson", dir);
     json_object *root = json_object_from_file(path), *feats = NULL;
@@ -333,7 +346,7 @@ static isr_status run_hub(job *jb, int hub_no, worker_state *ws)
         res->search_seconds = isr_now_s() - t0;
         /* the raster last: its presence marks the hub complete for a resumed run */
         if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
-            (st = write_stations_csv(jb, csv, arr)) != ISR_OK ||
+            (st = write_stations_csv(jb, csv, arr, time_s)) != ISR_OK ||
             (st = hub_reach(jb, hub_no, ws, dir, 1)) != ISR_OK ||
             (st = write_hub(jb, hub_no, path, time_s, w)) != ISR_OK)
             goto reset;
@@ -624,6 +637,38 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
                            json_object_new_int64((int64_t)jb->fric_uncovered));
     json_object_object_add(in, "population_uncovered_cells",
                            json_object_new_int64((int64_t)jb->zones->pop_uncovered));
+    /* each line's stops as snapped (or listed), to check which station serves which line */
+    json_object *lines = json_object_new_array();
+    for (int l = 0; l < isr_rail_net_nlines(jb->net); l++) {
+        json_object *lo = json_object_new_object();
+        json_object_object_add(lo, "id", json_object_new_string(isr_rail_line_id(jb->net, l)));
+        json_object_object_add(lo, "name",
+                               json_object_new_string(isr_rail_line_name(jb->net, l)));
+        json_object_object_add(lo, "loop",
+                               json_object_new_boolean(isr_rail_line_is_loop(jb->net, l)));
+        json_object *stops = json_object_new_array();
+        int n = isr_rail_line_nstops(jb->net, l);
+        for (int i = 0; i < n; i++) {
+            json_object *so = json_object_new_object();
+            double off_m = isr_rail_line_stop_offset_m(jb->net, l, i);
+            json_object_object_add(so, "id", json_object_new_string(isr_rail_station_id(
+                                                 jb->net, isr_rail_line_stop(jb->net, l, i))));
+            json_object_object_add(so, "distance_m", isnan(off_m) ? NULL : isr_json_num(off_m, 1));
+            /* run time to the next stop (on a loop the last one runs back to the first) */
+            json_object_object_add(so, "minutes_to_next",
+                                   i + 1 < n || isr_rail_line_is_loop(jb->net, l)
+                                       ? isr_json_num(isr_rail_line_run_s(jb->net, l, i) / 60, 3)
+                                       : NULL);
+            json_object_array_add(stops, so);
+        }
+        json_object_object_add(lo, "stops", stops);
+        json_object_array_add(lines, lo);
+    }
+    json_object_object_add(in, "rail_lines", lines);
+    json_object *notes = json_object_new_array();
+    for (int i = 0; i < isr_rail_net_nnotes(jb->net); i++)
+        json_object_array_add(notes, json_object_new_string(isr_rail_net_note(jb->net, i)));
+    json_object_object_add(in, "network_warnings", notes);
     json_object_object_add(root, "inputs", in);
     json_object *p = json_object_new_object();
     json_object_object_add(p, "budget_min", json_object_new_double(o->budget_min));

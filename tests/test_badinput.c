@@ -522,9 +522,9 @@ Test(badinput, line_whose_parts_do_not_join)
                   "0.4), ST_Line_Substring(geometry, 0.6, 1)) ELSE geometry END"));
     int rc = run("--lines '%s/ln.geojson'", cli_tmp);
     refused(rc, 1,
-            "lines '%s/ln.geojson' layer 'lines': line 'huhang_hsr' (feature 2) is not one "
-            "connected linestring: it falls into 2 pieces whose ends do not meet (split it into "
-            "one feature per piece, or join them)",
+            "lines '%s/ln.geojson' layer 'lines': line 'huhang_hsr' (feature 2) is a "
+            "MultiLineString of 2 parts that do not join into one path: the gap between part 1 "
+            "and part 2 is 30292 m; join the parts, or split the line into two features",
             cli_tmp);
 }
 

@@ -399,3 +399,118 @@ Test(e2e, wording_follows_the_direction_and_the_count)
     cr_assert_eq(cli_sh("grep -c 'Time from the nearest hub' '%s/f/isoreach.qgs'", cli_tmp), 0);
     cr_assert_eq(cli_sh("grep -c 'Time to the nearest hub' '%s/f/isoreach.qgs'", cli_tmp), 1);
 }
+
+/* ---- a small network of our own: EPSG:3035, other field names -------------------------- */
+
+static void write_file(const char *name, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+#define LAEA "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{" \
+             "\"name\":\"urn:ogc:def:crs:EPSG::3035\"}},\"features\":["
+#define ST(id, x, y, hub)                                                                      \
+    "{\"type\":\"Feature\",\"properties\":{\"sid\":\"" id "\",\"sname\":\"" id "\","           \
+    "\"ishub\":" #hub "},\"geometry\":{\"type\":\"Point\",\"coordinates\":[" #x "," #y "]}}"
+
+/* The value of `col` (0-based) in the stations.csv row of `id`, as text. */
+static void csv_cell(const char *csv, const char *id, int col, char *out, size_t n)
+{
+    char key[128];
+    snprintf(key, sizeof key, "\n%s,", id);
+    const char *p = strstr(csv, key);
+    cr_assert_not_null(p, "station %s not in stations.csv", id);
+    p++;
+    for (int i = 0; i < col; i++)
+        p = strchr(p, ',') + 1;
+    size_t len = strcspn(p, ",\n");
+    cr_assert_lt(len, n);
+    memcpy(out, p, len);
+    out[len] = '\0';
+}
+
+Test(e2e, stations_csv_door_to_door_and_run_json_line_stops)
+{
+    /* A 40 × 40 km square in EPSG:3035 (LAEA Europe). Hub H; S 2 km east on a slow line
+     * (L: minutes 6, every 60 min), F 8 km east on a fast one (X: calls "H;F", minutes 2,
+     * every 4 min, drawn H→F along the same street as L, past S and 200 m from P);
+     * P (200 m off X, on no line) and G (in the far corner, on no line).
+     *   S by rail: wait 30 + 6 = 36 min; on foot: 2 km × 1.3 / 20 km/h = 7.8 min → local
+     *   F by rail: wait 2 + 2 = 4 min; on foot 31.2 min                         → rail
+     *   P: no rail; on foot via F (5 km from H, 3 km from F): under 60 min      → local
+     *   G: over 39 km from F, 160 min on foot: beyond the hour, no rail          → "" */
+    write_file("area.geojson",
+               LAEA "{\"type\":\"Feature\",\"properties\":{\"ucode\":\"U1\",\"uname\":\"Unit\"},"
+                    "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[4000000,3000000],"
+                    "[4040000,3000000],[4040000,3040000],[4000000,3040000],[4000000,3000000]]]}}"
+                    "]}");
+    write_file("st.geojson", LAEA ST("H", 4005125, 3010125, 1) "," ST("S", 4007125, 3010125, 0)
+                             "," ST("F", 4013125, 3010125, 0) "," ST("P", 4010125, 3010325, 0)
+                             "," ST("G", 4039625, 3039625, 0) "]}");
+    write_file("ln.geojson",
+               LAEA "{\"type\":\"Feature\",\"properties\":{\"lname\":\"L\",\"v\":20,\"hw\":60,"
+                    "\"mins\":\"6\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":"
+                    "[[4005125,3010125],[4007125,3010125]]}},"
+                    "{\"type\":\"Feature\",\"properties\":{\"lname\":\"X\",\"v\":200,\"hw\":4,"
+                    "\"mins\":\"2\",\"calls\":\"H;F\"},\"geometry\":{\"type\":\"LineString\","
+                    "\"coordinates\":[[4005125,3010125],[4013125,3010125]]}}]}");
+    cr_assert_eq(cli_sh("cd %s && %s run --boundaries area.geojson --unit-id ucode --unit-name "
+                        "uname --stations st.geojson --station-id sid --station-name sname "
+                        "--hub-field ishub --lines ln.geojson --line-name lname --line-speed v "
+                        "--line-headway hw --line-minutes mins --line-stops calls --resolution "
+                        "250 --crs EPSG:3035 --out o --quiet",
+                        cli_tmp, ISR_CLI),
+                 0, "%s", cli_output());
+    char p[512], v[64];
+    snprintf(p, sizeof p, "%s/o/hubs/H/stations.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    const char *head = "station_id,station_name,rail_minutes,x,y,door_minutes,reached_by\n";
+    cr_assert(strncmp(csv, head, strlen(head)) == 0, "%s", csv);
+    csv_cell(csv, "S", 2, v, sizeof v);
+    cr_assert_str_eq(v, "36.000");
+    csv_cell(csv, "S", 5, v, sizeof v);
+    cr_assert(fabs(atof(v) - 7.8) < 0.3, "S door-to-door %s min, expected about 7.8", v);
+    csv_cell(csv, "S", 6, v, sizeof v);
+    cr_assert_str_eq(v, "local");
+    csv_cell(csv, "F", 2, v, sizeof v);
+    cr_assert_str_eq(v, "4.000");
+    csv_cell(csv, "F", 5, v, sizeof v);
+    cr_assert_str_eq(v, "4.000");
+    csv_cell(csv, "F", 6, v, sizeof v);
+    cr_assert_str_eq(v, "rail");
+    csv_cell(csv, "P", 2, v, sizeof v);
+    cr_assert_str_eq(v, "");
+    csv_cell(csv, "P", 6, v, sizeof v);
+    cr_assert_str_eq(v, "local");
+    csv_cell(csv, "G", 5, v, sizeof v);
+    cr_assert_str_eq(v, "");
+    csv_cell(csv, "G", 6, v, sizeof v);
+    cr_assert_str_eq(v, "");
+    free(csv);
+    /* run.json: each line's stops with their distance from the line, and the warning */
+    snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
+    json_object *root = json_object_from_file(p), *in, *lines, *notes;
+    cr_assert_not_null(root);
+    cr_assert(json_object_object_get_ex(root, "inputs", &in));
+    cr_assert(json_object_object_get_ex(in, "rail_lines", &lines));
+    cr_assert_eq(json_object_array_length(lines), 2);
+    const char *want = "[ { \"id\": \"L\", \"name\": \"L\", \"loop\": false, \"stops\": [ { \"id\": "
+                       "\"H\", \"distance_m\": 0.0, \"minutes_to_next\": 6.000 }, { \"id\": \"S\", "
+                       "\"distance_m\": 0.0, \"minutes_to_next\": null } ] }, { \"id\": \"X\", "
+                       "\"name\": \"X\", \"loop\": false, \"stops\": [ { \"id\": \"H\", "
+                       "\"distance_m\": 0.0, \"minutes_to_next\": 2.000 }, { \"id\": \"F\", "
+                       "\"distance_m\": 0.0, \"minutes_to_next\": null } ] } ]";
+    cr_assert_str_eq(json_object_to_json_string_ext(lines, JSON_C_TO_STRING_SPACED), want);
+    cr_assert(json_object_object_get_ex(in, "network_warnings", &notes));
+    cr_assert_eq(json_object_array_length(notes), 1);
+    cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(notes, 0)),
+                     "lines 'ln.geojson' layer 'ln': line 'X' (feature 1) passes within --snap "
+                     "500 m of 2 station(s) not in its field 'calls', and does not stop there: "
+                     "'S' (0 m), 'P' (200 m)");
+    json_object_put(root);
+}
