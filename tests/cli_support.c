@@ -68,3 +68,26 @@ char *cli_output(void)
     free(err);
     return all;
 }
+
+const char *cli_command(const char *def)
+{
+    const char *p = getenv("ISR_CLI_PATH");
+    return p && *p ? p : def;
+}
+
+void cli_ogr(const char *fmt, ...)
+{
+    char args[3000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr %s", cli_tmp, args), 0, "fixture: ogr2ogr %s", args);
+}
+
+char *cli_stderr(void)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
+    return cli_slurp(p);
+}

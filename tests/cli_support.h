@@ -17,4 +17,11 @@ char *cli_slurp(const char *path);
 /* What the last cli_sh printed: stdout, then stderr; free() it. */
 char *cli_output(void);
 
+/* The isoreach command under test: $ISR_CLI_PATH when set (a build elsewhere), else `def`. */
+const char *cli_command(const char *def);
+/* Runs `ogr2ogr ARGS` in the scratch folder; the test fails if it does not succeed. */
+void cli_ogr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What the last cli_sh wrote on stderr; free() it. */
+char *cli_stderr(void);
+
 #endif

@@ -1,4 +1,4 @@
-/* Criterion suite: the bad-input catalogue. Each case runs the `isoreach` command (cli())
+/* Criterion suite: the bad-input catalogue. Each case runs the `isoreach` command (CLI)
  * on fixtures made from the embedded sample (ISR_SAMPLE_DIR) in a temporary folder, with
  * ogr2ogr, and checks what a user sees: the exit status, the exact message (naming the file,
  * layer, feature and field), and what is left on disk: no output file and no temporary
@@ -24,21 +24,14 @@
 #include <unistd.h>
 #include "cli_support.h"
 
+/* The command under test: ISR_CLI, or $ISR_CLI_PATH (a build of it elsewhere). */
+#define CLI cli_command(ISR_CLI)
+
 #define S ISR_SAMPLE_DIR
-
-/* The command under test: ISR_CLI, or $ISR_CLI_PATH (for a build of it elsewhere). */
-static const char *cli(void)
-{
-    const char *p = getenv("ISR_CLI_PATH");
-    return p && *p ? p : ISR_CLI;
-}
-
-
 
 static void tmp_make(void) { cli_tmp_make("isr-bad"); }
 
 TestSuite(badinput, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
-
 
 /* `isoreach run -q --out TMP/o ARGS`; returns the exit status. */
 static int run(const char *fmt, ...)
@@ -48,26 +41,7 @@ static int run(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    return cli_sh("%s run -q --out '%s/o' %s", cli(), cli_tmp, args);
-}
-
-/* An ogr2ogr command that must succeed (fixture making). */
-static void ogr(const char *fmt, ...)
-{
-    char args[3000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr %s", cli_tmp, args), 0, "fixture: ogr2ogr %s", args);
-}
-
-
-static char *err_text(void)
-{
-    char p[300];
-    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
-    return cli_slurp(p);
+    return cli_sh("%s run -q --out '%s/o' %s", CLI, cli_tmp, args);
 }
 
 /* No temporary file anywhere under `dir`. */
@@ -92,7 +66,7 @@ static void refused(int rc, int want_rc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(want, sizeof want, fmt, ap);
     va_end(ap);
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, want_rc, "exit status %d, stderr: %s", rc, e);
     char line[4200];
     snprintf(line, sizeof line, "isoreach: %s\n", want);
@@ -210,7 +184,7 @@ Test(badinput, input_that_is_a_fifo_is_refused_at_once)
     refused(rc, 1,
             "boundaries '/dev/zero': is a character device, not a file; isoreach reads files, "
             "folders or http(s) URLs");
-    rc = cli_sh("%s info '%s/pipe'", cli(), cli_tmp);
+    rc = cli_sh("%s info '%s/pipe'", CLI, cli_tmp);
     refused(rc, 1,
             "input '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads files, folders "
             "or http(s) URLs",
@@ -264,7 +238,7 @@ Test(badinput, sigint_while_waiting_for_a_server_stops_the_run)
         if (!freopen(errp, "w", stderr))
             _exit(126);
         /* the default --timeout, 60 s: only the signal can end it in time */
-        execl(cli(), "isoreach", "run", "-q", "--out", out, "--boundaries", url, (char *)NULL);
+        execl(CLI, "isoreach", "run", "-q", "--out", out, "--boundaries", url, (char *)NULL);
         _exit(127);
     }
     struct timespec nap = {1, 0}, t0;
@@ -300,7 +274,7 @@ Test(badinput, no_crs)
 Test(badinput, crs_that_cannot_be_transformed)
 {
     /* Mars: PROJ has no operation between two celestial bodies */
-    ogr("-f GeoJSON -nln mars -a_srs IAU_2015:49900 mars.geojson %s/yrd_rail_stations.shp", S);
+    cli_ogr("-f GeoJSON -nln mars -a_srs IAU_2015:49900 mars.geojson %s/yrd_rail_stations.shp", S);
     int rc = run("--stations '%s/mars.geojson'", cli_tmp);
     refused(rc, 1,
             "stations '%s/mars.geojson' layer 'mars': its CRS 'Mars (2015) - Sphere / Ocentric' "
@@ -320,7 +294,7 @@ Test(badinput, coordinates_outside_the_crs_area_of_use)
             "region, or leave out --crs for a fitted equal-area one",
             S);
     /* a station at latitude 95 */
-    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+    cli_ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
         "\"SELECT id, name, hub, CASE WHEN id = 'kunshan_south' THEN MakePoint(121.0, 95.0, 4326) "
         "ELSE geometry END AS geometry FROM yrd_rail_stations\"",
         S);
@@ -331,7 +305,7 @@ Test(badinput, coordinates_outside_the_crs_area_of_use)
             "its CRS 'WGS 84'?",
             cli_tmp);
     /* a county above the pole */
-    ogr("-f GeoJSON -nln counties b.geojson %s/yrd_counties.shp -dialect sqlite -sql "
+    cli_ogr("-f GeoJSON -nln counties b.geojson %s/yrd_counties.shp -dialect sqlite -sql "
         "\"SELECT code, name, CASE WHEN code = '310101' THEN ST_GeomFromText('POLYGON((121.4 "
         "91.2, 121.5 91.3, 121.5 91.2, 121.4 91.2))', 4326) ELSE geometry END AS geometry FROM "
         "yrd_counties WHERE prov_code = '310000'\"",
@@ -367,7 +341,7 @@ Test(badinput, field_named_in_a_flag_is_missing_or_of_the_wrong_type)
 Test(badinput, empty_values)
 {
     /* a station without an id */
-    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+    cli_ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
         "\"SELECT CASE WHEN id = 'kunshan_south' THEN '' ELSE id END AS id, name, hub, geometry "
         "FROM yrd_rail_stations\"",
         S);
@@ -377,7 +351,7 @@ Test(badinput, empty_values)
             "station needs a unique id",
             cli_tmp);
     /* a line without a speed */
-    ogr(LINES_SQL("CASE WHEN id = 'huning_icr' THEN NULL ELSE speed_kmh END", "headway",
+    cli_ogr(LINES_SQL("CASE WHEN id = 'huning_icr' THEN NULL ELSE speed_kmh END", "headway",
                   "geometry"));
     rc = run("--lines '%s/ln.geojson'", cli_tmp);
     refused(rc, 1,
@@ -388,7 +362,7 @@ Test(badinput, empty_values)
 
 Test(badinput, zero_or_negative_speeds_and_headways)
 {
-    ogr(LINES_SQL("CASE WHEN id = 'huning_icr' THEN 0 ELSE speed_kmh END", "headway",
+    cli_ogr(LINES_SQL("CASE WHEN id = 'huning_icr' THEN 0 ELSE speed_kmh END", "headway",
                   "geometry"));
     int rc = run("--lines '%s/ln.geojson'", cli_tmp);
     refused(rc, 1,
@@ -396,7 +370,7 @@ Test(badinput, zero_or_negative_speeds_and_headways)
             "'speed_kmh' is 0; it must be a positive speed in km/h",
             cli_tmp);
     cr_assert_eq(cli_sh("rm '%s/ln.geojson'", cli_tmp), 0);
-    ogr(LINES_SQL("speed_kmh", "CASE WHEN id = 'huhang_hsr' THEN -10 ELSE headway END",
+    cli_ogr(LINES_SQL("speed_kmh", "CASE WHEN id = 'huhang_hsr' THEN -10 ELSE headway END",
                   "geometry"));
     rc = run("--lines '%s/ln.geojson'", cli_tmp);
     refused(rc, 1,
@@ -406,12 +380,12 @@ Test(badinput, zero_or_negative_speeds_and_headways)
     /* and the model's own times */
     rc = run("--egress-speed 0");
     cr_assert_eq(rc, 2);
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_str_eq(e, "isoreach: --egress-speed: 0 is out of range (more than 0 to 1000)\n");
     free(e);
     rc = run("--dwell -1");
     cr_assert_eq(rc, 2);
-    e = err_text();
+    e = cli_stderr();
     cr_assert_str_eq(e, "isoreach: --dwell: -1 is out of range (from 0 to 120)\n");
     free(e);
     nothing_written();
@@ -422,7 +396,7 @@ Test(badinput, zero_or_negative_speeds_and_headways)
 /* Shanghai's 16 districts, the first (310101) drawn as a bowtie: self-intersecting. */
 static void bowtie_boundaries(void)
 {
-    ogr("-f GeoJSON -nln counties bow.geojson %s/yrd_counties.shp -dialect sqlite -sql "
+    cli_ogr("-f GeoJSON -nln counties bow.geojson %s/yrd_counties.shp -dialect sqlite -sql "
         "\"SELECT code, name, pref_code, pref_name, prov_code, prov_name, pop, CASE WHEN code = "
         "'310101' THEN ST_GeomFromText('POLYGON((121.40 31.20, 121.50 31.30, 121.50 31.20, "
         "121.40 31.30, 121.40 31.20))', 4326) ELSE geometry END AS geometry FROM yrd_counties "
@@ -444,8 +418,8 @@ Test(badinput, invalid_polygon_is_repaired_counted_and_reported)
     bowtie_boundaries();
     int rc = cli_sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --hubs shanghai_hongqiao "
                 "--resolution 2000 --no-maps",
-                cli(), cli_tmp, cli_tmp);
-    char *e = err_text();
+                CLI, cli_tmp, cli_tmp);
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     char want[600];
     snprintf(want, sizeof want,
@@ -470,14 +444,14 @@ Test(badinput, invalid_polygon_is_repaired_counted_and_reported)
 Test(badinput, station_on_no_line_is_warned_skipped_and_listed)
 {
     bowtie_boundaries();
-    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+    cli_ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
         "\"SELECT id, name, hub, geometry FROM yrd_rail_stations UNION ALL SELECT 'lonely_point', "
         "'Lonely Point', 0, MakePoint(121.80, 31.10, 4326)\"",
         S);
     int rc = cli_sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --stations '%s/st.geojson' "
                 "--hubs shanghai_hongqiao,lonely_point --resolution 2000 --no-maps",
-                cli(), cli_tmp, cli_tmp, cli_tmp);
-    char *e = err_text();
+                CLI, cli_tmp, cli_tmp, cli_tmp);
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     char want[600];
     snprintf(want, sizeof want,
@@ -517,7 +491,7 @@ Test(badinput, hub_that_is_not_a_station)
 Test(badinput, line_whose_parts_do_not_join)
 {
     /* the Shanghai–Hangzhou line with its middle fifth cut out: two pieces */
-    ogr(LINES_SQL("speed_kmh", "headway",
+    cli_ogr(LINES_SQL("speed_kmh", "headway",
                   "CASE WHEN id = 'huhang_hsr' THEN ST_Collect(ST_Line_Substring(geometry, 0, "
                   "0.4), ST_Line_Substring(geometry, 0.6, 1)) ELSE geometry END"));
     int rc = run("--lines '%s/ln.geojson'", cli_tmp);
@@ -530,7 +504,7 @@ Test(badinput, line_whose_parts_do_not_join)
 
 Test(badinput, duplicate_station_ids)
 {
-    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+    cli_ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
         "\"SELECT CASE WHEN id = 'kunshan_south' THEN 'suzhou_north' ELSE id END AS id, name, "
         "hub, geometry FROM yrd_rail_stations\"",
         S);
@@ -546,11 +520,11 @@ Test(badinput, integer_ids_and_codes)
     /* Ids and codes stored as numbers, as many registers keep them. OGR formats such a field
      * into a buffer that its next read of the feature frees: found by the line-fields fuzzer
      * (a time-typed minutes field), the same read of an Integer id crashed every run. */
-    ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
+    cli_ogr("-f GeoJSON -nln stations st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql "
         "\"SELECT CAST(rowid + 100 AS INTEGER) AS id, CAST(rowid AS INTEGER) AS name, hub, "
         "geometry FROM yrd_rail_stations\"",
         S);
-    ogr("-f GeoJSON -nln counties b.geojson %s/yrd_counties.shp -dialect sqlite -sql \"SELECT "
+    cli_ogr("-f GeoJSON -nln counties b.geojson %s/yrd_counties.shp -dialect sqlite -sql \"SELECT "
         "CAST(code AS INTEGER) AS code, name, pop, geometry FROM yrd_counties WHERE prov_code = "
         "'310000'\"",
         S);
@@ -558,7 +532,7 @@ Test(badinput, integer_ids_and_codes)
     int rc = run("--stations '%s/st.geojson' --boundaries '%s/b.geojson' --line-stops none "
                  "--hubs 120 --resolution 2000 --no-maps",
                  cli_tmp, cli_tmp);
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     free(e);
     char p[300];
@@ -617,23 +591,23 @@ Test(badinput, zero_resolution_and_budget_are_usage_errors)
 Test(badinput, output_folder_not_writable)
 {
     /* checked before the inputs are read: the message comes at once */
-    int rc = cli_sh("%s run -q --out /proc/isoreach-out", cli());
-    char *e = err_text();
+    int rc = cli_sh("%s run -q --out /proc/isoreach-out", CLI);
+    char *e = cli_stderr();
     cr_assert_eq(rc, 1);
     cr_assert_str_eq(e, "isoreach: output folder '/proc/isoreach-out' (--out): cannot create "
                         "'/proc/isoreach-out': No such file or directory\n");
     free(e);
     cr_assert_eq(cli_sh("touch '%s/afile'", cli_tmp), 0);
-    rc = cli_sh("%s run -q --out '%s/afile'", cli(), cli_tmp);
-    e = err_text();
+    rc = cli_sh("%s run -q --out '%s/afile'", CLI, cli_tmp);
+    e = cli_stderr();
     cr_assert_eq(rc, 1);
     char want[1000];
     snprintf(want, sizeof want, "isoreach: output folder '%s/afile' (--out) is a file, not a folder\n",
              cli_tmp);
     cr_assert_str_eq(e, want);
     free(e);
-    rc = cli_sh("%s run -q --out '%s/afile/o'", cli(), cli_tmp);
-    e = err_text();
+    rc = cli_sh("%s run -q --out '%s/afile/o'", CLI, cli_tmp);
+    e = cli_stderr();
     cr_assert_eq(rc, 1);
     snprintf(want, sizeof want,
              "isoreach: output folder '%s/afile/o' (--out): '%s/afile' is a file, not a folder\n",
@@ -649,8 +623,8 @@ Test(badinput, output_folder_not_writable)
     cr_assert_eq(cli_sh("mkdir '%s'", mnt), 0);
     if (mount("tmpfs", mnt, "tmpfs", MS_RDONLY, "size=64k") != 0)
         cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
-    rc = cli_sh("%s run -q --out '%s/o'", cli(), mnt);
-    e = err_text();
+    rc = cli_sh("%s run -q --out '%s/o'", CLI, mnt);
+    e = cli_stderr();
     umount(mnt);
     cr_assert_eq(rc, 1);
     snprintf(want, sizeof want,
@@ -686,7 +660,7 @@ static void all_complete(const char *dir)
  * the sanitizers, not tens. */
 static void coarse_boundaries(void)
 {
-    ogr("-f GPKG -simplify 0.01 -makevalid -nlt PROMOTE_TO_MULTI -nln counties coarse.gpkg "
+    cli_ogr("-f GPKG -simplify 0.01 -makevalid -nlt PROMOTE_TO_MULTI -nln counties coarse.gpkg "
         "%s/yrd_counties.shp",
         S);
 }
@@ -700,8 +674,8 @@ static int run_on_tmpfs(const char *size, const char *args, char **err)
     cr_assert_eq(cli_sh("mkdir '%s'", mnt), 0);
     if (mount("tmpfs", mnt, "tmpfs", 0, opts) != 0)
         cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
-    int rc = cli_sh("%s run -q --out '%s/o' %s", cli(), mnt, args);
-    *err = err_text();
+    int rc = cli_sh("%s run -q --out '%s/o' %s", CLI, mnt, args);
+    *err = cli_stderr();
     all_complete(mnt);
     cr_assert_eq(umount(mnt), 0);
     return rc;
@@ -768,8 +742,8 @@ static void maps_on_a_full_disk(int left_kb, const char *file)
                         "fallocate -l $((free - %d * 1024)) '%s/filler'",
                         cli_tmp, mnt, mnt, left_kb, mnt),
                  0, "fixture: a nearly full tmpfs");
-    int rc = cli_sh("%s map -q --out '%s/o'", cli(), mnt);
-    char *e = err_text();
+    int rc = cli_sh("%s map -q --out '%s/o'", CLI, mnt);
+    char *e = cli_stderr();
     cr_assert_eq(rc, 1, "%s", e);
     char want[600];
     snprintf(want, sizeof want, "isoreach: cannot write '%s/o/%s': No space left on device\n",
@@ -825,7 +799,7 @@ static int interrupted_run(int sig, const char *out)
     if (pid == 0) {
         if (!freopen(errp, "w", stderr))
             _exit(126);
-        execl(cli(), "isoreach", "run", "-q", "--out", out, "--resolution", "2000", "--threads",
+        execl(CLI, "isoreach", "run", "-q", "--out", out, "--resolution", "2000", "--threads",
               "2", "--no-maps", "--boundaries", bnd, (char *)NULL);
         _exit(127);
     }
@@ -892,7 +866,7 @@ Test(badinput, sigint_stops_cleanly_and_the_next_run_resumes)
     }
     globfree(&g);
     /* run again: the complete hubs are reused, the others computed */
-    cr_assert_eq(cli_sh("%s run -q --out '%s' %s", cli(), out, args), 0);
+    cr_assert_eq(cli_sh("%s run -q --out '%s' %s", CLI, out, args), 0);
     cr_assert_eq(rasters(out), 48);
     json_object *root = run_json();
     json_object *hubs = json_object_object_get(root, "hubs");
@@ -911,7 +885,7 @@ Test(badinput, sigint_stops_cleanly_and_the_next_run_resumes)
     cr_assert_eq(reused, done);
     json_object_put(root);
     /* and the outputs are those of a run that was never interrupted, byte for byte */
-    cr_assert_eq(cli_sh("%s run -q --out '%s' %s", cli(), clean, args), 0);
+    cr_assert_eq(cli_sh("%s run -q --out '%s' %s", CLI, clean, args), 0);
     cr_assert_eq(cli_sh("cd '%s' && find hubs region -type f \\( -name '*.tif' -o -name '*.csv' -o "
                     "-name '*.geojson' \\) | sort > ../files.txt && test $(wc -l < ../files.txt) "
                     "-gt 190 && xargs md5sum < ../files.txt > ../clean.md5 && cd '%s' && md5sum "
@@ -938,8 +912,8 @@ Test(badinput, temporaries_of_a_killed_run_are_swept_by_the_next)
     bowtie_boundaries();
     int rc = cli_sh("%s run --out '%s/o' --boundaries '%s/bow.geojson' --hubs shanghai_hongqiao "
                 "--resolution 2000 --no-maps",
-                cli(), cli_tmp, cli_tmp);
-    char *e = err_text();
+                CLI, cli_tmp, cli_tmp);
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     char want[600];
     snprintf(want, sizeof want,
@@ -958,7 +932,7 @@ Test(badinput, maps_of_overlapping_simplified_counties)
     int rc = run("--resolution 2000 --hubs shanghai_hongqiao,hangzhou_east --boundaries "
                  "'%s/coarse.gpkg'",
                  cli_tmp);
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert(strstr(e, "pairs of units overlap by more than 0.5 % of the smaller one"), "%s", e);
     free(e);

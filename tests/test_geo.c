@@ -37,13 +37,6 @@ static void sh_ok(const char *cmd)
     cr_assert_eq(cli_sh("cd '%s' && %s", cli_tmp, cmd), 0, "fixture: %s", cmd);
 }
 
-static char *err_text(void)
-{
-    char p[300];
-    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
-    return cli_slurp(p);
-}
-
 /* `isoreach run` on the fixtures b.gpkg, st.geojson, ln.geojson in cli_tmp, into cli_tmp/o. */
 static int run(const char *fmt, ...)
 {
@@ -60,7 +53,7 @@ static int run(const char *fmt, ...)
 /* The exit status and the whole of stderr, and no output folder left. */
 static void refused(int rc, const char *want)
 {
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
     char line[3000];
     snprintf(line, sizeof line, "isoreach: %s\n", want);
@@ -140,7 +133,7 @@ Test(geo, friction_raster_covering_half_the_region)
     utm_region();
     half_friction(-1);
     int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --friction f.tif");
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     /* unit b (100 cells of 1 km²) is beyond the raster: impassable, said once */
     cr_assert_str_eq(e, "isoreach: warning: friction raster 'f.tif' covers 50.0 % of the region's "
@@ -185,7 +178,7 @@ Test(geo, population_raster_covering_half_the_region)
         grid);
     sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
     int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --population p.tif");
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_str_eq(e, "isoreach: warning: population raster 'p.tif' covers 50.0 % of the "
                         "region's land cells; the other 100 cells (100.0 km²) are counted with "
@@ -255,7 +248,7 @@ Test(geo, web_mercator_at_30_north_is_refused_and_near_the_equator_warned)
      * (1 − e² sin²φ)^1.5 / (1 − e²) / cos φ = 1.0220: warned, with the areas (1.038) */
     lonlat_region(100.0, 10.0);
     rc = run("--crs EPSG:3857");
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_str_eq(e, "isoreach: warning: --crs 'EPSG:3857': distances over boundaries "
                         "'b.gpkg' layer 'units' are off by up to 2.2 % (scale factor 1.022 at "
@@ -278,7 +271,7 @@ Test(geo, fitted_albers_at_70_north_is_not_warned)
 {
     lonlat_region(25.0, 70.0);
     int rc = run("");
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_str_eq(e, "");
     free(e);
@@ -305,7 +298,7 @@ Test(geo, region_across_the_180_meridian)
                              STATION("east", 0, -179.906, -17.0)));
     put("ln.geojson", FC("", LINE("l", 120, 10, 179.906, -17.0, -179.906, -17.0)));
     int rc = run("--hubs west");
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_str_eq(e, "");
     free(e);
@@ -350,7 +343,7 @@ Test(geo, hub_outside_the_polygons_takes_the_nearest_unit_within_5_km)
 {
     l_region();
     int rc = run("--crs EPSG:32633 --hubs near,lost --budget 45");
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_str_eq(e, "isoreach: warning: hub 'near' lies outside every boundary polygon, 3.0 "
                         "km from 'unit b' (b): that unit, the nearest within 5 km, is taken as "

@@ -18,37 +18,23 @@
 #include <unistd.h>
 #include "cli_support.h"
 
-#define S ISR_SAMPLE_DIR
+/* The command under test: ISR_CLI, or $ISR_CLI_PATH (a build of it elsewhere). */
+#define CLI cli_command(ISR_CLI)
 
-static const char *cli(void)
-{
-    const char *p = getenv("ISR_CLI_PATH");
-    return p && *p ? p : ISR_CLI;
-}
+#define S ISR_SAMPLE_DIR
 
 static void tmp_make(void) { cli_tmp_make("isr-resume"); }
 
 TestSuite(resume, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
 
-/* An ogr2ogr command (in cli_tmp) that must succeed. */
-static void ogr(const char *fmt, ...)
-{
-    char args[3000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr %s", cli_tmp, args), 0, "fixture: ogr2ogr %s", args);
-}
-
 /* sh.gpkg: Shanghai's districts, with pop2 = 2 × pop. lines.shp: the sample's lines without
  * run minutes (so line speeds decide), with `slow` = speed_kmh / 2. */
 static void fixtures(void)
 {
-    ogr("-f GPKG sh.gpkg '%s/yrd_counties.shp' -nln sh -dialect sqlite -sql \"SELECT *, pop * 2 "
+    cli_ogr("-f GPKG sh.gpkg '%s/yrd_counties.shp' -nln sh -dialect sqlite -sql \"SELECT *, pop * 2 "
         "AS pop2 FROM yrd_counties WHERE prov_code = '310000'\"",
         S);
-    ogr("lines.shp '%s/yrd_rail_lines.shp' -dialect sqlite -sql \"SELECT id, name, speed_kmh, "
+    cli_ogr("lines.shp '%s/yrd_rail_lines.shp' -dialect sqlite -sql \"SELECT id, name, speed_kmh, "
         "speed_kmh / 2 AS slow, headway, stops, geometry FROM yrd_rail_lines\"",
         S);
 }
@@ -63,14 +49,7 @@ static int run_into(const char *out, const char *fmt, ...)
     va_end(ap);
     return cli_sh("%s run --out '%s/%s' --boundaries '%s/sh.gpkg' --lines '%s/lines.shp' "
                   "--resolution 2000 --no-maps %s",
-                  cli(), cli_tmp, out, cli_tmp, cli_tmp, args);
-}
-
-static char *err_text(void)
-{
-    char p[300];
-    snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
-    return cli_slurp(p);
+                  CLI, cli_tmp, out, cli_tmp, cli_tmp, args);
 }
 
 static char *file_text(const char *fmt, ...)
@@ -169,7 +148,7 @@ Test(resume, odd_station_ids_stay_inside_out)
 {
     fixtures();
     /* seven Shanghai stations renamed (none is named in a line's stops), all made hubs */
-    ogr("-f GeoJSON st.geojson '%s/yrd_rail_stations.shp' -dialect sqlite -sql \"SELECT CASE id "
+    cli_ogr("-f GeoJSON st.geojson '%s/yrd_rail_stations.shp' -dialect sqlite -sql \"SELECT CASE id "
         "WHEN 'shanghai_songjiang' THEN '../../x' WHEN 'shanghai_west' THEN '..' WHEN "
         "'shanghai_south' THEN '.' WHEN 'jinshanwei' THEN 'a/b' WHEN 'xinzhuang' THEN 'a\\\\b' "
         "WHEN 'jinshan_north' THEN 'c' || char(1) || 'd' WHEN 'kunshan_south' THEN printf('%%.300c', "
@@ -184,8 +163,8 @@ Test(resume, odd_station_ids_stay_inside_out)
     cr_assert_eq(cli_sh("mkdir '%s/a'", cli_tmp), 0);
     int rc = cli_sh("%s run --out '%s/a/o' --boundaries '%s/sh.gpkg' --stations '%s/st.geojson' "
                     "--resolution 2000",
-                    cli(), cli_tmp, cli_tmp, cli_tmp);
-    char *e = err_text();
+                    CLI, cli_tmp, cli_tmp, cli_tmp);
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     free(e);
     /* nothing beside --out (`../../x` from OUT/hubs/ is a/x), nothing above it */
@@ -243,12 +222,12 @@ Test(resume, odd_station_ids_stay_inside_out)
                  0);
     cr_assert_eq(cli_sh("grep -qF '\"id\":\"../../x\"' '%s/a/o/index.html'", cli_tmp), 0);
     cr_assert_eq(cli_sh("%s reach -q --out '%s/a/o' --boundaries '%s/sh.gpkg' --pop-field pop2",
-                        cli(), cli_tmp, cli_tmp),
+                        CLI, cli_tmp, cli_tmp),
                  0);
     cr_assert_eq(cli_sh("rm '%s/a/o/hubs/x-0e455557190c67fd/map.png' && %s map -q --out '%s/a/o' "
                         "--boundaries '%s/sh.gpkg' --stations '%s/st.geojson' && test -s "
                         "'%s/a/o/hubs/x-0e455557190c67fd/map.png'",
-                        cli_tmp, cli(), cli_tmp, cli_tmp, cli_tmp, cli_tmp),
+                        cli_tmp, CLI, cli_tmp, cli_tmp, cli_tmp, cli_tmp),
                  0);
     cr_assert_eq(cli_sh("cd '%s' && test \"$(ls -A a)\" = o", cli_tmp), 0);
 }
@@ -272,7 +251,7 @@ Test(resume, sweep_never_follows_a_link)
                         cli_tmp, cli_tmp, cli_tmp),
                  0);
     int rc = run_into("o", "--hubs shanghai");
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     char want[600];
     snprintf(want, sizeof want,
@@ -295,7 +274,7 @@ Test(resume, edited_lines_file_is_recomputed)
     double before = rail_minutes("o", "shanghai_songjiang", "shanghai_hongqiao");
     /* the same file, edited in place: speeds swapped with `slow` (same size), and the old
      * modification time put back, so only the contents tell */
-    ogr("-f 'ESRI Shapefile' edited.shp lines.shp -dialect sqlite -sql \"SELECT id, name, slow AS "
+    cli_ogr("-f 'ESRI Shapefile' edited.shp lines.shp -dialect sqlite -sql \"SELECT id, name, slow AS "
         "speed_kmh, speed_kmh AS slow, headway, stops, geometry FROM lines\"");
     cr_assert_eq(cli_sh("cd '%s' && for x in shp shx dbf prj cpg; do test ! -e edited.$x || { "
                         "touch -r lines.$x edited.$x && cp -p edited.$x lines.$x; }; done",
@@ -305,7 +284,7 @@ Test(resume, edited_lines_file_is_recomputed)
     double fresh = rail_minutes("fresh", "shanghai_songjiang", "shanghai_hongqiao");
     cr_assert_gt(fresh, before + 1, "the edit should slow the trains: %g then %g", before, fresh);
     int rc = run_into("o", "%s", hub);
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     char want[600];
     snprintf(want, sizeof want,
@@ -323,7 +302,7 @@ Test(resume, edited_lines_file_is_recomputed)
     free(b);
     /* and the same again: reused, and said so */
     rc = run_into("o", "%s", hub);
-    e = err_text();
+    e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert(strstr(e, "isoreach: reused 1 of 1 hubs from an earlier run with the same inputs "
                         "and settings (--overwrite recomputes them)\n"),
@@ -343,14 +322,14 @@ Test(resume, changed_field_flags_are_recomputed)
     double slow = rail_minutes("fresh", "shanghai_songjiang", "shanghai_hongqiao");
     cr_assert_gt(slow, fast + 1, "%g then %g", fast, slow);
     int rc = run_into("o", "%s --line-speed slow", hub);
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert(strstr(e, "isoreach: recomputed 2 hub(s) whose earlier outputs"), "%s", e);
     free(e);
     cr_assert_float_eq(rail_minutes("o", "shanghai_songjiang", "shanghai_hongqiao"), slow, 1e-9);
     /* another population field: the hubs' reach tables count the doubled people */
     rc = run_into("o", "%s --line-speed slow --pop-field pop2", hub);
-    e = err_text();
+    e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert(strstr(e, "isoreach: recomputed 2 hub(s) whose earlier outputs"), "%s", e);
     free(e);
@@ -358,13 +337,13 @@ Test(resume, changed_field_flags_are_recomputed)
     cr_assert_float_eq(first_pop_reached("o", "shanghai"), 2 * pop, 1.0);
     /* another parameter (the budget is in the fingerprint as every parameter is) */
     rc = run_into("o", "%s --line-speed slow --pop-field pop2 --dwell 3", hub);
-    e = err_text();
+    e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert(strstr(e, "isoreach: recomputed 2 hub(s) whose earlier outputs"), "%s", e);
     free(e);
     /* unchanged: both reused */
     rc = run_into("o", "%s --line-speed slow --pop-field pop2 --dwell 3", hub);
-    e = err_text();
+    e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert(strstr(e, "isoreach: reused 2 of 2 hubs from an earlier run"), "%s", e);
     free(e);
@@ -383,7 +362,7 @@ Test(resume, damaged_outputs_are_recomputed)
                         cli_tmp),
                  0);
     int rc = run_into("o", "%s", hub);
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert(strstr(e, "isoreach: recomputed 2 hub(s) whose earlier outputs"), "%s", e);
     cr_assert_null(strstr(e, "reused"), "%s", e);
@@ -399,7 +378,7 @@ Test(resume, damaged_outputs_are_recomputed)
     /* a missing raster: that hub alone */
     cr_assert_eq(cli_sh("rm '%s/o/hubs/shanghai/travel_time.tif'", cli_tmp), 0);
     rc = run_into("o", "%s", hub);
-    e = err_text();
+    e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert(strstr(e, "isoreach: reused 1 of 2 hubs from an earlier run"), "%s", e);
     cr_assert(strstr(e, "isoreach: recomputed 1 hub(s) whose earlier outputs"), "%s", e);
@@ -415,12 +394,12 @@ Test(resume, reused_hub_tables_follow_the_run)
     cr_assert_gt(pop, 0);
     /* `isoreach reach` rewrites the hub's table with other people… */
     cr_assert_eq(cli_sh("%s reach -q --out '%s/o' --boundaries '%s/sh.gpkg' --pop-field pop2",
-                        cli(), cli_tmp, cli_tmp),
+                        CLI, cli_tmp, cli_tmp),
                  0);
     cr_assert_float_eq(first_pop_reached("o", "shanghai"), 2 * pop, 1.0);
     /* …and a run with the first settings reuses the hub but writes the table of its own */
     int rc = run_into("o", "%s", hub);
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert(strstr(e, "isoreach: reused 1 of 1 hubs from an earlier run"), "%s", e);
     free(e);
@@ -444,19 +423,19 @@ Test(resume, one_run_at_a_time)
              "%s/o/.isoreach.lock); wait for it to finish or use another --out\n",
              cli_tmp, (int)getpid(), cli_tmp);
     int rc = run_into("o", "--hubs shanghai");
-    char *e = err_text();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 1);
     cr_assert_str_eq(e, want);
     free(e);
     cr_assert_eq(cli_sh("test ! -e '%s/o/run.json'", cli_tmp), 0, "a refused run wrote");
     /* `reach` and `map` write there too */
-    rc = cli_sh("%s reach --out '%s/o' --boundaries '%s/sh.gpkg'", cli(), cli_tmp, cli_tmp);
-    e = err_text();
+    rc = cli_sh("%s reach --out '%s/o' --boundaries '%s/sh.gpkg'", CLI, cli_tmp, cli_tmp);
+    e = cli_stderr();
     cr_assert_eq(rc, 1);
     cr_assert_str_eq(e, want);
     free(e);
-    rc = cli_sh("%s map --out '%s/o' --boundaries '%s/sh.gpkg'", cli(), cli_tmp, cli_tmp);
-    e = err_text();
+    rc = cli_sh("%s map --out '%s/o' --boundaries '%s/sh.gpkg'", CLI, cli_tmp, cli_tmp);
+    e = cli_stderr();
     cr_assert_eq(rc, 1);
     cr_assert_str_eq(e, want);
     free(e);
@@ -467,7 +446,7 @@ Test(resume, one_run_at_a_time)
     pid_t dead = dead_pid();
     cr_assert_eq(cli_sh("echo %d > '%s/o/.isoreach.lock'", (int)dead, cli_tmp), 0);
     rc = run_into("o", "--hubs shanghai");
-    e = err_text();
+    e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     snprintf(want, sizeof want,
              "isoreach: taking over the lock of --out '%s/o': process %d, which made it, no "
