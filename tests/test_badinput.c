@@ -323,8 +323,10 @@ Test(badinput, field_named_in_a_flag_is_missing_or_of_the_wrong_type)
 {
     int rc = run("--hub-field nope");
     refused(rc, 1,
-            "stations '%s/yrd_rail_stations.shp' layer 'yrd_rail_stations' has no field 'nope' "
-            "(fields: id, name, name_en, hub)",
+            "1 field flag names no field: stations '%s/yrd_rail_stations.shp' layer "
+            "'yrd_rail_stations': no field 'nope' (--hub-field) — its fields are: id, name, "
+            "name_en, hub. Give the names as they are in the data (or 'none' to go without an "
+            "optional field)",
             S);
     rc = run("--line-speed name");
     refused(rc, 1,
