@@ -365,9 +365,11 @@ Test(maps, no_maps_then_map_command)
     free(p);
     cr_assert_eq(cli_sh("find %s/o -name '.*part*' | grep -q .", cli_tmp), 1, "temporary files left");
 
-    /* a folder that is not a run: the message names the file it needs */
+    /* a folder that is not a run: the message says what it needs */
     cr_assert_eq(cli_sh("%s map --out %s/nothing", ISR_CLI, cli_tmp), 1);
     char *out = cli_output();
-    cr_assert(strstr(out, "nothing/run.json"), "%s", out);
+    cr_assert(strstr(out, "nothing' holds no run.json: isoreach map works on the outputs of a "
+                          "finished isoreach run"),
+              "%s", out);
     free(out);
 }
