@@ -200,8 +200,10 @@ static void units_fill_levels(isr_ctx *ctx, const isr_options *opt, const isr_la
                 free(nm);
             }
         }
+        /* `--pref-field none` says so on purpose: then it is no news */
+        int chosen = flag[k] && strcmp(flag[k], "none") == 0;
         if (n)
-            isr_log(ctx, ISR_LOG_WARN,
+            isr_log(ctx, chosen ? ISR_LOG_INFO : ISR_LOG_WARN,
                     "%s: %d unit%s no %s code (no field '%s' and no 6-digit GB/T 2260 code to "
                     "derive it from): each is counted as its own %s; give the field with --%s",
                     l->what, n, n > 1 ? "s have" : " has", lname[k], flag[k] ? flag[k] : "",
