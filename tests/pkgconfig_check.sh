@@ -50,8 +50,15 @@ nm -D --defined-only "$so" | awk '{print $3}' | grep -vxE '__bss_start|_edata|_e
     sort >"$tmp/exported"
 others=$(grep -v '^isr_' "$tmp/exported" || true)
 [ -z "$others" ] || fail "libisoreach.so exports symbols other than isr_*: $(echo $others)"
-grep -oE '^ISR_API [^(]*\(' "$root/include/isoreach.h" | grep -oE 'isr_[a-z_]+\($' | tr -d '(' |
-    sort >"$tmp/declared"
+# every function declaration of the header (a line starting with a type and naming isr_x()),
+# each of which must be marked ISR_API
+grep -E '^[A-Za-z_][A-Za-z_ *]*\bisr_[a-z_]+\(' "$root/include/isoreach.h" | grep -v '^typedef' \
+    >"$tmp/decl_lines"
+unmarked=$(grep -v '^ISR_API ' "$tmp/decl_lines" || true)
+[ -z "$unmarked" ] || fail "isoreach.h declares functions without ISR_API: $unmarked"
+grep -oE '\bisr_[a-z_]+\(' "$tmp/decl_lines" | tr -d '(' | sort -u >"$tmp/declared"
+[ "$(wc -l <"$tmp/declared")" -eq "$(wc -l <"$tmp/decl_lines")" ] ||
+    fail "isoreach.h: could not read one function name per declaration line"
 [ "$(wc -l <"$tmp/declared")" -ge 19 ] || fail "isoreach.h declares fewer than 19 ISR_API functions"
 missing=$(comm -23 "$tmp/declared" "$tmp/exported")
 [ -z "$missing" ] || fail "declared ISR_API in isoreach.h but not exported: $(echo $missing)"
