@@ -1,5 +1,5 @@
 /*
- * isoreach — the command line. A thin client of engine/isoreach.h: it parses the
+ * isoreach — the command line. A thin client of include/isoreach.h: it parses the
  * subcommand, installs a logger, a progress bar (only on a terminal) and signal handlers,
  * and maps statuses to exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
  */

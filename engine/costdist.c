@@ -17,7 +17,7 @@
  * listed in work->touched; a popped heap entry is stale when its key exceeds time_s.
  * Cost: O(n log n) in the cells reached within the budget, not in the grid size.
  */
-#include "internal.h"
+#include "costdist.h"
 
 #include <math.h>
 #include <stdlib.h>

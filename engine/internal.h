@@ -1,6 +1,6 @@
 /*
  * internal.h — the engine's modules as seen by each other and by the white-box tests.
- * Not installed and not used by the CLI, which sees only isoreach.h.
+ * Not installed and not used by the CLI, which sees only include/isoreach.h.
  *
  * Units: internal times are seconds (float or double), lengths metres, speeds km/h only at
  * the boundary where options are read. Grids are row-major, row 0 at the top (north).
@@ -8,6 +8,7 @@
 #ifndef ISR_INTERNAL_H
 #define ISR_INTERNAL_H
 
+#include "costdist.h"
 #include "isoreach.h"
 
 #include <geos_c.h>
@@ -18,7 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define ISR_VERSION "0.1.0"
+#define ISR_VERSION ISR_VERSION_STRING /* include/isoreach_version.h, from meson.build */
 
 /* The word for a count of `n`: ISR_PLURAL(n, "hub", "hubs"). */
 #define ISR_PLURAL(n, one, many) ((n) == 1 ? (one) : (many))
@@ -168,27 +169,8 @@ void isr_grid_geotransform(const isr_grid *g, double gt[6]);
 
 /* ---- costdist.c: the hot loop, plain arrays, no I/O ----------------------------------- */
 
-typedef struct isr_seed {
-    uint32_t idx; /* padded cell index */
-    float t_s;    /* time at the cell centre, seconds */
-} isr_seed;
-
-/* Scratch memory of one worker, reused across runs: the heap and the list of cells set. */
-typedef struct isr_cd_work {
-    void *heap;
-    size_t heap_cap;
-    uint32_t *touched;
-    size_t ntouched, touched_cap;
-} isr_cd_work;
-
-/* Bounded multi-source shortest paths on a padded grid of width `pw` with 16-neighbour
- * moves (orthogonal, diagonal, knight). `fric` is seconds per metre per padded cell, +INF
- * a barrier (the padding must be +INF). `time_s` must hold +INF in every cell on entry
- * (only cells listed in work->touched are written, so a caller resets just those). Cells
- * later than `budget_s` stay +INF. Returns 0, or -1 when out of memory. */
-int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
-                 size_t nseeds, float budget_s, float *time_s, isr_cd_work *work);
-void isr_cd_work_free(isr_cd_work *w);
+/* isr_seed, isr_cd_work, isr_costdist(), isr_cd_work_free(): costdist.h, which needs only
+ * <stddef.h> and <stdint.h> (the kernel builds alone: tests/bench_kernel.c). */
 
 /* ---- rail.c --------------------------------------------------------------------------- */
 

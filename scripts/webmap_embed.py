@@ -9,8 +9,8 @@ The template holds three markers: /*@LEAFLET_CSS@*/ and /*@LEAFLET_JS@*/ are rep
 Leaflet's files, and @ISOREACH_DATA@ (exactly once) is where webmap.c streams the data; the
 C file gives the page bytes and the offset of that marker. Leaflet's CSS refers to images
 (marker icons, the layers control) that the page never uses; those url()s are set to none
-so that the page cannot ask for a file beside it. The source-map comment is dropped for the
-same reason. A byte array rather than a string literal: ISO C caps literals at 4095 chars.
+so that the page cannot ask for a file beside it. The source-map comments are dropped for
+the same reason. A byte array rather than a string literal: ISO C caps literals at 4095 chars.
 """
 import re
 import sys
@@ -22,6 +22,10 @@ def main():
     js = open(js_path, encoding="utf-8").read()
     css = open(css_path, encoding="utf-8").read()
     js = re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.M)
+    if not js.lstrip().startswith("/*"):  # Debian's leaflet.min.js drops the licence header
+        js = ("/* Leaflet, https://leafletjs.com: (c) 2010-2019 Vladimir Agafonkin, (c) 2010-2011 "
+              "CloudMade. BSD-2-Clause. */\n" + js)
+    css = re.sub(r"/\*# sourceMappingURL=[^*]*\*/", "", css)
     css = re.sub(r"url\(images/[^)]*\)", "none", css)
     if "</script" in js.lower() or "</style" in css.lower():
         sys.exit("webmap_embed.py: Leaflet's files contain a closing </script> or </style> tag")

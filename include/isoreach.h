@@ -1,5 +1,6 @@
 /*
  * isoreach.h — the public API of libisoreach, the 1-hour commuting circle engine.
+ * Installed as <isoreach.h>; link with `pkg-config --cflags --libs isoreach`.
  *
  * One header, opaque handles, every symbol prefixed `isr_`. Every fallible call returns an
  * isr_status; on failure the reason (naming the file, layer, feature or field) is kept on
@@ -21,6 +22,16 @@
 
 #include <stddef.h>
 
+#include "isoreach_version.h"
+
+/* ISR_API marks the functions libisoreach exports; the library is built with hidden
+ * visibility, so nothing else (no internal module) is part of its ABI. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ISR_API __attribute__((visibility("default")))
+#else
+#define ISR_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,14 +49,14 @@ typedef enum isr_status {
 } isr_status;
 
 /* A short, static English description of a status ("bad input", …). Never NULL. */
-const char *isr_status_str(isr_status status);
+ISR_API const char *isr_status_str(isr_status status);
 
 /* The library version ("0.1.0"), static. */
-const char *isr_version(void);
+ISR_API const char *isr_version(void);
 
 /* Versions of isoreach and the libraries it was built against and runs with, one line
  * ("isoreach 0.1.0 (GDAL 3.6.2, PROJ 9.1.1, GEOS 3.11.1, libcurl 7.88.1)"). Static. */
-const char *isr_version_full(void);
+ISR_API const char *isr_version_full(void);
 
 /* ---------------------------------------------------------------------------------------
  * Context: the error message, logging and progress of one caller. A context may be used by
@@ -64,24 +75,25 @@ typedef void (*isr_log_fn)(void *user, isr_log_level level, const char *msg);
 typedef void (*isr_progress_fn)(void *user, const char *stage, size_t done, size_t total);
 
 /* A new context; NULL only when out of memory. Free with isr_ctx_free(). */
-isr_ctx *isr_ctx_new(void);
+ISR_API isr_ctx *isr_ctx_new(void);
 
 /* Frees the context. isr_ctx_free(NULL) is a no-op. */
-void isr_ctx_free(isr_ctx *ctx);
+ISR_API void isr_ctx_free(isr_ctx *ctx);
 
 /* The message of the last failure on this context ("" if none). Borrowed: valid until the
  * next call that uses the context. */
-const char *isr_ctx_errmsg(const isr_ctx *ctx);
+ISR_API const char *isr_ctx_errmsg(const isr_ctx *ctx);
 
 /* Installs the logger (NULL: messages are dropped) and the minimum level delivered. */
-void isr_ctx_set_logger(isr_ctx *ctx, isr_log_fn fn, void *user, isr_log_level min_level);
+ISR_API void isr_ctx_set_logger(isr_ctx *ctx, isr_log_fn fn, void *user,
+                                isr_log_level min_level);
 
 /* Installs the progress callback (NULL: none). */
-void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user);
+ISR_API void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user);
 
 /* Asks a running isr_run() to stop as soon as it can; safe to call from a signal handler.
  * The run then returns ISR_ERR_INTERRUPTED and leaves no partial output files. */
-void isr_ctx_cancel(isr_ctx *ctx);
+ISR_API void isr_ctx_cancel(isr_ctx *ctx);
 
 /* ---------------------------------------------------------------------------------------
  * Options of a run. A plain struct: fill it with isr_options_init(), then set fields or
@@ -167,22 +179,22 @@ typedef struct isr_options {
 
 /* Sets every field to its default. The input fields point at the embedded sample when the
  * engine was built from the source tree (ISR_SAMPLE_DIR), else NULL. */
-void isr_options_init(isr_options *opt);
+ISR_API void isr_options_init(isr_options *opt);
 
 /* Parses `isoreach run` flags (argv[0] is the subcommand name and is skipped). Unknown
  * flags, missing values and out-of-range numbers fail with ISR_ERR_USAGE and a message
  * naming the flag. Strings are copied into the options. */
-isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
+ISR_API isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
 
 /* The help text of `isoreach run`: every flag, its default and its unit. Static. */
-const char *isr_options_help(void);
+ISR_API const char *isr_options_help(void);
 
 /* The help text of one command ("run", "reach", "map", "info"): only the flags it reads,
  * with defaults and units. Static; NULL for an unknown command. */
-const char *isr_command_help(const char *command);
+ISR_API const char *isr_command_help(const char *command);
 
 /* Frees what the options own; the struct may be reused after isr_options_init(). */
-void isr_options_clear(isr_options *opt);
+ISR_API void isr_options_clear(isr_options *opt);
 
 /* ---------------------------------------------------------------------------------------
  * Running.
@@ -199,13 +211,13 @@ void isr_options_clear(isr_options *opt);
  *   OUT/run.json                             (parameters, inputs, versions, timings)
  * Every file is written under a temporary name and renamed when complete. Hubs whose
  * travel_time.tif exists with the same settings are skipped unless opt->overwrite. */
-isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
+ISR_API isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
 
 /* `isoreach reach`: recomputes the reach tables (hubs/<id>/reach.csv, region/reach_matrix.csv,
  * units.geojson, summary.json) in opt->out from the rasters of an earlier run, using
  * opt->boundaries with its unit fields and opt->population: other boundaries or levels
  * without rerunning the searches. */
-isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
+ISR_API isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
 
 /* `isoreach map`: draws the maps of the finished run in opt->out (also done at the end of
  * isr_run unless opt->no_maps), each as PNG (1600 × 1200 px) and SVG, written under temporary
@@ -219,15 +231,15 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
  * (the analysis CRS), region/units.geojson, region/nearest_hub.csv, region/hubs_within.tif
  * and each hub's isochrones.geojson and stations.csv; opt's station fields name the columns
  * of the stations input. Text needs a CJK font (Debian: fonts-noto-cjk). */
-isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt);
+ISR_API isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt);
 
 /* A text summary of any OGR source: driver, layers, geometry type, CRS, feature count,
  * fields, extent and how many geometries are invalid. On success *text is a new string
  * the caller frees with isr_free(). */
-isr_status isr_info(isr_ctx *ctx, const char *path, char **text);
+ISR_API isr_status isr_info(isr_ctx *ctx, const char *path, char **text);
 
 /* Frees memory the engine returned to the caller (e.g. isr_info's text). NULL is a no-op. */
-void isr_free(void *p);
+ISR_API void isr_free(void *p);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,34 @@
+/*
+ * costdist.h — the grid cost-distance kernel (costdist.c) on its own: plain arrays in,
+ * plain arrays out, no context, no I/O. Needs only the C library, so the kernel builds
+ * and benchmarks alone (tests/bench_kernel.c). The engine sees it through internal.h.
+ */
+#ifndef ISOREACH_COSTDIST_H
+#define ISOREACH_COSTDIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct isr_seed {
+    uint32_t idx; /* padded cell index */
+    float t_s;    /* time at the cell centre, seconds */
+} isr_seed;
+
+/* Scratch memory of one worker, reused across runs: the heap and the list of cells set. */
+typedef struct isr_cd_work {
+    void *heap;
+    size_t heap_cap;
+    uint32_t *touched;
+    size_t ntouched, touched_cap;
+} isr_cd_work;
+
+/* Bounded multi-source shortest paths on a padded grid of width `pw` with 16-neighbour
+ * moves (orthogonal, diagonal, knight). `fric` is seconds per metre per padded cell, +INF
+ * a barrier (the padding must be +INF). `time_s` must hold +INF in every cell on entry
+ * (only cells listed in work->touched are written, so a caller resets just those). Cells
+ * later than `budget_s` stay +INF. Returns 0, or -1 when out of memory. */
+int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
+                 size_t nseeds, float budget_s, float *time_s, isr_cd_work *work);
+void isr_cd_work_free(isr_cd_work *w);
+
+#endif /* ISOREACH_COSTDIST_H */
