@@ -508,7 +508,7 @@ static uint64_t fp_str(uint64_t h, const char *s)
 static uint64_t fp_num(uint64_t h, double v)
 {
     char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
+    isr_snprintf(buf, sizeof buf, "%.17g", v);
     return fp_str(h, buf);
 }
 

@@ -682,6 +682,18 @@ char *isr_sb_take(isr_sb *b);
 struct json_object;
 struct json_object *isr_json_num(double v, int decimals);
 
+/* ---- fmt.c ------------------------------------------------------------------------------ */
+
+/* printf and strtod in the "C" locale, whatever LC_NUMERIC the host set (fmt.c): every number
+ * the engine writes or reads in a file goes through these, so it has a '.' decimal point. */
+int isr_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int isr_snprintf(char *buf, size_t n, const char *fmt, ...) ISR_PRINTF(3, 4);
+int isr_fprintf(FILE *f, const char *fmt, ...) ISR_PRINTF(2, 3);
+/* `v` with `decimals` decimals ("%.*f"), or all 17 significant digits when decimals < 0;
+ * returns buf. */
+char *isr_fmt_num(char *buf, size_t n, double v, int decimals);
+double isr_strtod(const char *s, char **end);
+
 /* ---- timing ----------------------------------------------------------------------------- */
 double isr_now_s(void); /* monotonic seconds */
 

@@ -636,7 +636,7 @@ static isr_status load_rail_minutes(isr_ctx *ctx, const isr_map_base *b, const c
         const char *m = OGR_F_GetFieldAsString(f, f_min);
         int local = f_by >= 0 && strcmp(OGR_F_GetFieldAsString(f, f_by), "local") == 0;
         if (s >= 0 && m && *m && !local)
-            h->rail_min[s] = atof(m);
+            h->rail_min[s] = isr_strtod(m, NULL);
         OGR_F_Destroy(f);
     }
 cleanup:

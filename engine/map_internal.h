@@ -48,7 +48,7 @@ typedef struct isr_rgba {
 
 /* Land inside the boundaries; bands and rasters are drawn over it. */
 extern const isr_rgba isr_map_land;
-/* Colour of band i of n (0 = nearest the hub, darkest), opaque. */
+/* Colour of band i of n (0 = nearest the hub, darkest), opaque: isr_band_color(). */
 isr_rgba isr_map_band_colour(int i, int n);
 /* Colour of class i of n of the hubs-within map (1 hub … n or more), opaque. */
 isr_rgba isr_map_count_colour(int i, int n);

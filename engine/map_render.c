@@ -97,7 +97,7 @@ static void write_renumbered(FILE *f, const char *s, size_t len)
             if (m == 64)
                 continue; /* more than we renumber: left as cairo wrote it */
             fwrite(s + last, 1, j - last, f);
-            fprintf(f, "%d", m + 1);
+            isr_fprintf(f, "%d", m + 1);
             last = e;
             i = e - 1; /* the loop's i++ moves past the number */
             break;
@@ -236,7 +236,7 @@ isr_status isr_canvas_world_file(isr_ctx *ctx, const isr_canvas *cv, const char 
         return st;
     /* the centre of the page's top-left pixel, and the pixel size */
     double px = 1 / cv->scale;
-    fprintf(f, "%.6f\n0\n0\n%.6f\n%.4f\n%.4f\n", px, -px, cv->wx0 + (0.5 - cv->panel[0]) * px,
+    isr_fprintf(f, "%.6f\n0\n0\n%.6f\n%.4f\n%.4f\n", px, -px, cv->wx0 + (0.5 - cv->panel[0]) * px,
             cv->wy0 - (0.5 - cv->panel[1]) * px);
     st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);

@@ -51,7 +51,7 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
             int own = rr->own[h * ISR_NLEVELS + L];
-            fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d\n", (double)cells / (double)z->cells[L][gi],
+            isr_fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d\n", (double)cells / (double)z->cells[L][gi],
                     z->gpop[L][gi] > 0 ? pop / z->gpop[L][gi] : 0.0, (double)cells * cell_km2,
                     pop, own < 0 || own != gi, z->gunknown[L][gi]);
         }
@@ -99,7 +99,7 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
     OGRLayerH lyr = w.lyr;
     for (int h = 0; h < rr->nhubs; h++) {
         char name[300];
-        snprintf(name, sizeof name, "share_%s", isr_rail_station_id(rr->net, rr->hubs[h]));
+        isr_snprintf(name, sizeof name, "share_%s", isr_rail_station_id(rr->net, rr->hubs[h]));
         OGRFieldDefnH fd = OGR_Fld_Create(name, OFTReal);
         OGR_L_CreateField(lyr, fd, TRUE);
         OGR_Fld_Destroy(fd);

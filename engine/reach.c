@@ -203,7 +203,7 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             double area = (double)z->cells[k][gi] * cell_km2;
             double gpop = z->gpop[k][gi];
             int unknown = z->gunknown[k][gi];
-            fprintf(f, "%s,", level_name[k]);
+            isr_fprintf(f, "%s,", level_name[k]);
             isr_csv_field(f, a->code[k]);
             fputc(',', f);
             isr_csv_field(f, a->name[k]);
@@ -212,14 +212,14 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             isr_csv_field(f, k == ISR_PROVINCE ? "" : a->code[ISR_PREFECTURE]);
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
-            fprintf(f, ",%.3f,%.3f,%.4f", area, (double)r->cells[k][gi] * cell_km2,
+            isr_fprintf(f, ",%.3f,%.3f,%.4f", area, (double)r->cells[k][gi] * cell_km2,
                     (double)r->cells[k][gi] / (double)z->cells[k][gi]);
             if (k == ISR_COUNTY && unknown) /* not known: no number, not 0 */
                 fputs(",,,", f);
             else
-                fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],
+                isr_fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],
                         gpop > 0 ? r->pop[k][gi] / gpop : 0.0);
-            fprintf(f, ",%.2f,%.2f,%d,%d\n", r->tmin[k][gi],
+            isr_fprintf(f, ",%.2f,%.2f,%d,%d\n", r->tmin[k][gi],
                     r->tsum[k][gi] / (double)r->cells[k][gi], isr_reach_cross_border(r, z, k, gi),
                     unknown);
         }

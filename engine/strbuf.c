@@ -19,7 +19,7 @@ void isr_sb_printf(isr_sb *b, const char *fmt, ...)
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = isr_vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0) {
         va_end(ap2);
@@ -39,7 +39,7 @@ void isr_sb_printf(isr_sb *b, const char *fmt, ...)
         b->s = p;
         b->cap = nc;
     }
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
+    isr_vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     b->len += (size_t)n;
 }
@@ -74,6 +74,5 @@ struct json_object *isr_json_num(double v, int decimals)
     if (!isfinite(v))
         return NULL; /* JSON has no inf or nan: null says "no value" */
     char buf[64];
-    snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return json_object_new_double_s(v, buf);
+    return json_object_new_double_s(v, isr_fmt_num(buf, sizeof buf, v, decimals));
 }

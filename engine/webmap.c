@@ -112,7 +112,7 @@ static void sb_num(isr_sb *b, double v, int decimals)
         return;
     }
     char buf[64];
-    snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    isr_fmt_num(buf, sizeof buf, v, decimals);
     if (strchr(buf, '.')) {
         size_t n = strlen(buf);
         while (buf[n - 1] == '0')
@@ -869,16 +869,23 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
                         "web map: '%s' has no 'kind', 'min_minutes' or 'max_minutes' field", path);
     }
     isr_status st = ISR_OK;
-    int nb = 0;
-    isr_sb_printf(b, "[");
+    int nb = 0, nrings = 0;
     OGRFeatureH f;
+    OGR_L_ResetReading(lyr); /* count the rings first: band k of n has colour k of n */
+    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        nrings += strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") == 0;
+        OGR_F_Destroy(f);
+    }
+    isr_sb_printf(b, "[");
     OGR_L_ResetReading(lyr);
     while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
         if (strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") != 0) {
             OGR_F_Destroy(f);
             continue;
         }
-        isr_sb_printf(b, "%s{\"lo\":", nb++ ? "," : "");
+        unsigned char c[3];
+        isr_band_color(nb, nrings, c); /* the colour of the QGIS styles and the maps */
+        isr_sb_printf(b, "%s{\"c\":\"#%02x%02x%02x\",\"lo\":", nb++ ? "," : "", c[0], c[1], c[2]);
         sb_num(b, OGR_F_GetFieldAsDouble(f, f_lo), 2);
         isr_sb_printf(b, ",\"hi\":");
         sb_num(b, OGR_F_GetFieldAsDouble(f, f_hi), 2);
