@@ -615,6 +615,9 @@ isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text, size
 /* Copies the /vsimem/ file `mem` to `path` (via a temporary name, with isr_close_commit's
  * checks) and unlinks `mem`: for GDAL drivers that do not report their write errors. */
 isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path);
+/* Abandons a temporary file from isr_open_tmp() whose content is known bad (closes `f` once,
+ * removes `tmp`); the caller records why. */
+void isr_discard_tmp(FILE *f, const char *tmp);
 /* Why writing `path` failed, for messages: strerror(err), or "No space left on device"
  * when the file system holding it has less than 1 MB free (GDAL drivers lose errno). */
 const char *isr_write_reason(const char *path, int err);
@@ -675,6 +678,10 @@ typedef struct isr_sb {
     int oom;
 } isr_sb;
 void isr_sb_printf(isr_sb *b, const char *fmt, ...) ISR_PRINTF(2, 3);
+/* Makes room for `extra` more bytes (and the NUL); 0 (and `oom` set) when memory ran out. */
+int isr_sb_reserve(isr_sb *b, size_t extra);
+/* Appends `len` bytes (which may hold NULs: the string is then only a byte buffer). */
+void isr_sb_add(isr_sb *b, const void *data, size_t len);
 /* Returns the string (caller frees) or NULL after an allocation failure; resets `b`. */
 char *isr_sb_take(isr_sb *b);
 

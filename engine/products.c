@@ -25,12 +25,11 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
     const int L = ISR_PREFECTURE;
     const int ng = z->ngroups[L];
     double cell_km2 = rr->grid->cell_m * rr->grid->cell_m / 1e6;
-    char *tmp = isr_tmp_name(path);
-    FILE *f = tmp ? fopen(tmp, "w") : NULL;
-    if (!f) {
-        free(tmp);
-        return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    }
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
+    if (st != ISR_OK)
+        return st;
     fputs("hub_id,hub_name,prefecture_code,prefecture_name,province_code,area_share,pop_share,"
           "reached_km2,pop_reached,cross_border,pop_unknown_units\n",
           f);
@@ -56,7 +55,7 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
                     pop, own < 0 || own != gi, z->gunknown[L][gi]);
         }
     }
-    isr_status st = isr_close_commit(ctx, f, tmp, path);
+    st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);
     return st;
 }

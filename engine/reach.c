@@ -185,15 +185,11 @@ void isr_reach_store(const isr_reach *r, const isr_zones *z, int hub, size_t *co
 isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *r,
                                const isr_zones *z, const isr_units *u, double cell_km2)
 {
-    char *tmp = isr_tmp_name(path);
-    FILE *f = tmp ? fopen(tmp, "w") : NULL;
-    if (!f) {
-        isr_status st = tmp ? isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
-                                       strerror(errno))
-                            : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        free(tmp);
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
+    if (st != ISR_OK)
         return st;
-    }
     fputs(ISR_REACH_CSV_HEADER, f);
     for (int k = 0; k < ISR_NLEVELS; k++)
         for (int gi = 0; gi < z->ngroups[k]; gi++) {
@@ -223,7 +219,7 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
                     r->tsum[k][gi] / (double)r->cells[k][gi], isr_reach_cross_border(r, z, k, gi),
                     unknown);
         }
-    isr_status st = isr_close_commit(ctx, f, tmp, path);
+    st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);
     return st;
 }

@@ -166,15 +166,11 @@ static isr_status write_hub(job *jb, int hub_no, const char *path, const float *
 static isr_status write_stations_csv(job *jb, const char *path, const double *arr,
                                      const float *time_s)
 {
-    char *tmp = isr_tmp_name(path);
-    FILE *f = tmp ? fopen(tmp, "w") : NULL;
-    if (!f) {
-        isr_status st = tmp ? isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
-                                       strerror(errno))
-                            : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
-        free(tmp);
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(jb->ctx, path, &tmp, &f); /* the reason kept on failure */
+    if (st != ISR_OK)
         return st;
-    }
     double budget_s = jb->opt->budget_min * 60.0;
     fputs(ISR_STATIONS_CSV_HEADER, f);
     for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
@@ -198,7 +194,7 @@ static isr_status write_stations_csv(job *jb, const char *path, const double *ar
         else
             fprintf(f, ",,%s\n", by);
     }
-    isr_status st = isr_close_commit(jb->ctx, f, tmp, path);
+    st = isr_close_commit(jb->ctx, f, tmp, path);
     free(tmp);
     return st;
 }
