@@ -96,7 +96,7 @@ void isr_ctx_reset(isr_ctx *ctx)
 static isr_status vfail(isr_ctx *ctx, isr_status st, int with_gdal, const char *fmt, va_list ap)
 {
     char buf[sizeof ctx->errmsg];
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    isr_vsnprintf(buf, sizeof buf, fmt, ap);
     if (with_gdal) {
         const char *g = CPLGetLastErrorMsg();
         if (g && *g) {
@@ -139,7 +139,7 @@ void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...)
     char buf[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    isr_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     mtx_lock(&ctx->lock);
     if (keep && ctx->nwarnings < 1000) {
@@ -209,11 +209,11 @@ char *isr_strdup_printf(const char *fmt, ...)
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = isr_vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
     if (s)
-        vsnprintf(s, (size_t)n + 1, fmt, ap2);
+        isr_vsnprintf(s, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     return s;
 }

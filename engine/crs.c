@@ -36,7 +36,7 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
     if (dlat < 1e-6)
         dlat = 1e-6;
     char def[512];
-    snprintf(def, sizeof def,
+    isr_snprintf(def, sizeof def,
              "+proj=aea +lat_1=%.4f +lat_2=%.4f +lat_0=%.4f +lon_0=%.4f +x_0=0 +y_0=0 "
              "+datum=WGS84 +units=m +no_defs +type=crs",
              lat_min + dlat / 6.0, lat_max - dlat / 6.0, (lat_min + lat_max) / 2.0,
@@ -160,7 +160,7 @@ isr_status isr_crs_check_area(isr_ctx *ctx, OGRSpatialReferenceH srs, const char
 static void fmt_lonlat(char *buf, size_t len, double lon, double lat)
 {
     lon = isr_lon_normal(lon);
-    snprintf(buf, len, "%.1f°%c, %.1f°%c", fabs(lat), lat < 0 ? 'S' : 'N', fabs(lon),
+    isr_snprintf(buf, len, "%.1f°%c, %.1f°%c", fabs(lat), lat < 0 ? 'S' : 'N', fabs(lon),
              lon < 0 ? 'W' : 'E');
 }
 

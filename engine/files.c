@@ -281,16 +281,12 @@ isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path)
 {
     vsi_l_offset len = 0;
     GByte *buf = VSIGetMemFileBuffer(mem, &len, FALSE);
-    char *tmp = isr_tmp_name(path);
+    char *tmp = NULL;
+    FILE *f = NULL;
     isr_status st;
-    FILE *f = buf && tmp ? fopen(tmp, "wb") : NULL;
-    if (!f) {
-        int e = errno;
-        st = !tmp   ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path)
-             : !buf ? isr_fail(ctx, ISR_ERR_INTERNAL, "cannot write '%s': GDAL wrote nothing",
-                               path)
-                    : isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(e));
-    } else {
+    if (!buf)
+        st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot write '%s': GDAL wrote nothing", path);
+    else if ((st = isr_open_tmp(ctx, path, &tmp, &f)) == ISR_OK) {
         if (len)
             fwrite(buf, 1, (size_t)len, f); /* a short write sets the error flag */
         st = isr_close_commit(ctx, f, tmp, path);
@@ -298,6 +294,14 @@ isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path)
     VSIUnlink(mem);
     free(tmp);
     return st;
+}
+
+void isr_discard_tmp(FILE *f, const char *tmp)
+{
+    if (f)
+        fclose(f);
+    if (tmp)
+        remove(tmp);
 }
 
 int isr_file_exists(const char *path)
@@ -508,7 +512,7 @@ static uint64_t fp_str(uint64_t h, const char *s)
 static uint64_t fp_num(uint64_t h, double v)
 {
     char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
+    isr_snprintf(buf, sizeof buf, "%.17g", v);
     return fp_str(h, buf);
 }
 

@@ -38,7 +38,7 @@ GDALDatasetH isr_grid_mem(const isr_grid *g, GDALDataType type)
 void isr_fmt_thousands(char *buf, size_t len, double v, int decimals)
 {
     char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.*f", decimals, fabs(v));
+    isr_snprintf(tmp, sizeof tmp, "%.*f", decimals, fabs(v));
     const char *dot = strchr(tmp, '.');
     size_t nint = dot ? (size_t)(dot - tmp) : strlen(tmp), o = 0;
     if (v < 0 && o + 1 < len)

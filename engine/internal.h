@@ -597,6 +597,9 @@ isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text, size
 /* Copies the /vsimem/ file `mem` to `path` (via a temporary name, with isr_close_commit's
  * checks) and unlinks `mem`: for GDAL drivers that do not report their write errors. */
 isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path);
+/* Abandons a temporary file from isr_open_tmp() whose content is known bad (closes `f` once,
+ * removes `tmp`); the caller records why. */
+void isr_discard_tmp(FILE *f, const char *tmp);
 /* Why writing `path` failed, for messages: strerror(err), or "No space left on device"
  * when the file system holding it has less than 1 MB free (GDAL drivers lose errno). */
 const char *isr_write_reason(const char *path, int err);
@@ -657,12 +660,28 @@ typedef struct isr_sb {
     int oom;
 } isr_sb;
 void isr_sb_printf(isr_sb *b, const char *fmt, ...) ISR_PRINTF(2, 3);
+/* Makes room for `extra` more bytes (and the NUL); 0 (and `oom` set) when memory ran out. */
+int isr_sb_reserve(isr_sb *b, size_t extra);
+/* Appends `len` bytes (which may hold NULs: the string is then only a byte buffer). */
+void isr_sb_add(isr_sb *b, const void *data, size_t len);
 /* Returns the string (caller frees) or NULL after an allocation failure; resets `b`. */
 char *isr_sb_take(isr_sb *b);
 
 /* A JSON number printed with `decimals` decimals (json-c would print 1995.6880000000001). */
 struct json_object;
 struct json_object *isr_json_num(double v, int decimals);
+
+/* ---- fmt.c ------------------------------------------------------------------------------ */
+
+/* printf and strtod in the "C" locale, whatever LC_NUMERIC the host set (fmt.c): every number
+ * the engine writes or reads in a file goes through these, so it has a '.' decimal point. */
+int isr_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int isr_snprintf(char *buf, size_t n, const char *fmt, ...) ISR_PRINTF(3, 4);
+int isr_fprintf(FILE *f, const char *fmt, ...) ISR_PRINTF(2, 3);
+/* `v` with `decimals` decimals ("%.*f"), or all 17 significant digits when decimals < 0;
+ * returns buf. */
+char *isr_fmt_num(char *buf, size_t n, double v, int decimals);
+double isr_strtod(const char *s, char **end);
 
 /* ---- timing ----------------------------------------------------------------------------- */
 double isr_now_s(void); /* monotonic seconds */

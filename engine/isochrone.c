@@ -35,7 +35,7 @@ isr_status isr_bands_parse(isr_ctx *ctx, const char *spec, double budget_min, do
     const char *p = spec;
     while (*p) {
         char *end;
-        double v = strtod(p, &end);
+        double v = isr_strtod(p, &end);
         if (end == p || (*end && *end != ','))
             return isr_fail(ctx, ISR_ERR_USAGE, "--bands: '%s' is not a list of minutes", spec);
         if (!(v > 0) || v > budget_min + 1e-9)

@@ -496,9 +496,9 @@ static double nice_length(double m)
 static void format_length(char *buf, size_t n, double m)
 {
     if (m >= 1000)
-        snprintf(buf, n, "%g", m / 1000);
+        isr_snprintf(buf, n, "%g", m / 1000);
     else
-        snprintf(buf, n, "%g", m);
+        isr_snprintf(buf, n, "%g", m);
 }
 
 void isr_canvas_scale_bar(isr_canvas *cv, double u, double v, double max_px)
@@ -509,7 +509,7 @@ void isr_canvas_scale_bar(isr_canvas *cv, double u, double v, double max_px)
     char a[32], b[32], c[48];
     format_length(a, sizeof a, L / 2);
     format_length(b, sizeof b, L);
-    snprintf(c, sizeof c, "%s %s", b, unit);
+    isr_snprintf(c, sizeof c, "%s %s", b, unit);
     double tw, th;
     isr_canvas_text_size(cv, c, fs, 0, -1, &tw, &th);
     double box[4] = {u - pad, v - bar_h - th - pad, u + len + tw / 2 + pad, v + pad};

@@ -4,7 +4,8 @@
  *   the analysis CRS       the grid of OUT/region/nearest_hub_time.tif;
  *   budget, direction      OUT/run.json "parameters"; the rail inputs from its "inputs";
  *   counties               OUT/region/units.geojson (EPSG:4326), reprojected;
- *   provinces              the counties dissolved by prov_code (GEOS unary union);
+ *   provinces              OUT/region/provinces.geojson, the run's one dissolve, reprojected
+ *                          (runs older than that file: the counties dissolved by prov_code);
  *   rail lines, stations   the run's inputs, reprojected; the station id, name and hub
  *                          fields are those of the options (English names from name_en);
  *   hubs                   OUT/region/nearest_hub.csv, in the run's order;
@@ -196,6 +197,66 @@ static isr_status dissolve(isr_ctx *ctx, isr_geos *gc, prov_group *groups, int n
     return ISR_OK;
 }
 
+/* The provinces the run already dissolved (OUT/region/provinces.geojson, written by
+ * products.c), reprojected: the province outlines are dissolved once per run, in one place.
+ * *found is 0 when the file is absent (a run older than that file): the caller dissolves. */
+static isr_status load_provinces(isr_ctx *ctx, const char *out, OGRSpatialReferenceH srs,
+                                 isr_map_base *b, int *found)
+{
+    *found = 0;
+    char *path = isr_strdup_printf("%s/region/provinces.geojson", out);
+    if (!path)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (!isr_file_exists(path)) {
+        free(path);
+        return ISR_OK;
+    }
+    isr_layer l;
+    OGRCoordinateTransformationH ct = NULL;
+    isr_status st = isr_layer_open(ctx, &l, "provinces", path, NULL, wkbPolygon);
+    if (st != ISR_OK) {
+        free(path);
+        return st;
+    }
+    if (!(ct = isr_layer_transform_to(ctx, &l, srs))) {
+        st = ISR_ERR_CRS;
+        goto cleanup;
+    }
+    int f_pname = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l.lyr), "prov_name");
+    int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
+    b->provinces = calloc((size_t)(n > 0 ? n : 1), sizeof *b->provinces);
+    b->province_names = calloc((size_t)(n > 0 ? n : 1), sizeof *b->province_names);
+    if (!b->provinces || !b->province_names) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    OGR_L_ResetReading(l.lyr);
+    OGRFeatureH f;
+    while (st == ISR_OK && b->nprovinces < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        g = g ? OGR_G_Clone(g) : NULL;
+        if (g && OGR_G_Transform(g, ct) != OGRERR_NONE) {
+            st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: feature %lld cannot be reprojected", l.what,
+                               (long long)OGR_F_GetFID(f));
+        } else {
+            int k = b->nprovinces++;
+            b->province_names[k] = strdup(f_pname >= 0 ? OGR_F_GetFieldAsString(f, f_pname) : "");
+            if (!b->province_names[k] || (g && isr_shape_add_ogr(&b->provinces[k], g) != 0))
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l.what);
+        }
+        if (g)
+            OGR_G_DestroyGeometry(g);
+        OGR_F_Destroy(f);
+    }
+    *found = st == ISR_OK;
+cleanup:
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    isr_layer_close(&l);
+    free(path);
+    return st;
+}
+
 static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH srs,
                              isr_map_base *b)
 {
@@ -208,7 +269,14 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
     prov_group *groups = NULL;
     int ng = 0;
     OGRCoordinateTransformationH ct = NULL;
-    isr_status st = isr_layer_open(ctx, &l, "units", path, NULL, wkbPolygon);
+    int have_prov = 0;
+    isr_status st = load_provinces(ctx, out, srs, b, &have_prov);
+    if (st != ISR_OK) {
+        isr_geos_finish(&gc);
+        free(path);
+        return st;
+    }
+    st = isr_layer_open(ctx, &l, "units", path, NULL, wkbPolygon);
     if (st != ISR_OK)
         goto cleanup;
     if (!(ct = isr_layer_transform_to(ctx, &l, srs))) {
@@ -250,7 +318,12 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
                     GEOSGeom_destroy_r(gc.h, pt);
                 }
                 b->county_names[c] = strdup(f_name >= 0 ? OGR_F_GetFieldAsString(f, f_name) : "");
-                if (!b->county_names[c] || isr_shape_add_ogr(s, g) != 0 || !gg ||
+                if (have_prov && gg) {
+                    GEOSGeom_destroy_r(gc.h, gg); /* only the fallback dissolves */
+                    gg = NULL;
+                    if (!b->county_names[c] || isr_shape_add_ogr(s, g) != 0)
+                        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l.what);
+                } else if (!b->county_names[c] || isr_shape_add_ogr(s, g) != 0 || !gg ||
                     group_add(&groups, &ng, f_prov >= 0 ? OGR_F_GetFieldAsString(f, f_prov) : "",
                               f_pname >= 0 ? OGR_F_GetFieldAsString(f, f_pname) : "", gg) != 0) {
                     if (gg)
@@ -266,7 +339,7 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
     }
     if (st == ISR_OK && !(b->region[2] > b->region[0]))
         st = isr_fail(ctx, ISR_ERR_INPUT, "%s: no polygons", l.what);
-    if (st == ISR_OK)
+    if (st == ISR_OK && !have_prov) /* a run older than region/provinces.geojson */
         st = dissolve(ctx, &gc, groups, ng, b, l.what);
 cleanup:
     for (int k = 0; k < ng; k++) {
@@ -636,7 +709,7 @@ static isr_status load_rail_minutes(isr_ctx *ctx, const isr_map_base *b, const c
         const char *m = OGR_F_GetFieldAsString(f, f_min);
         int local = f_by >= 0 && strcmp(OGR_F_GetFieldAsString(f, f_by), "local") == 0;
         if (s >= 0 && m && *m && !local)
-            h->rail_min[s] = atof(m);
+            h->rail_min[s] = isr_strtod(m, NULL);
         OGR_F_Destroy(f);
     }
 cleanup:

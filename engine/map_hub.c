@@ -71,7 +71,7 @@ static void draw_hub(isr_canvas *cv, void *user)
 
     /* legend */
     char buf[256], note[64];
-    snprintf(buf, sizeof buf, "Travel time %s %s", b->direction_to ? "to" : "from", b->st[hs].name);
+    isr_snprintf(buf, sizeof buf, "Travel time %s %s", b->direction_to ? "to" : "from", b->st[hs].name);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, panel[1], 0, 0, buf, 19, 1, isr_map_ink, 0, ISR_MAP_SIDE_W,
                     NULL);
     double y = 0, pop = 0, km2 = 0;
@@ -81,7 +81,7 @@ static void draw_hub(isr_canvas *cv, void *user)
         if (isfinite(h->pop[k])) {
             char p[32];
             isr_map_fmt_people(p, sizeof p, h->pop[k]);
-            snprintf(note, sizeof note, "%s people", p);
+            isr_snprintf(note, sizeof note, "%s people", p);
             pop += h->pop[k];
         } else {
             have_pop = 0;
@@ -96,9 +96,9 @@ static void draw_hub(isr_canvas *cv, void *user)
     isr_map_fmt_thousands(a, sizeof a, km2);
     isr_map_fmt_people(p, sizeof p, pop);
     if (have_pop)
-        snprintf(buf, sizeof buf, "Within %g min: %s people on %s km²", b->budget_min, p, a);
+        isr_snprintf(buf, sizeof buf, "Within %g min: %s people on %s km²", b->budget_min, p, a);
     else
-        snprintf(buf, sizeof buf, "Within %g min: %s km²", b->budget_min, a);
+        isr_snprintf(buf, sizeof buf, "Within %g min: %s km²", b->budget_min, a);
     double box[4];
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 15, 1, isr_map_ink, 0, ISR_MAP_SIDE_W,
                     box);
@@ -110,10 +110,10 @@ static void draw_hub(isr_canvas *cv, void *user)
     isr_canvas_text(cv, r[0] + r[2] + 12, r[1] + r[3] / 2, 0, 0.5, "Outside the region", 15, 0,
                     isr_map_ink, 0, -1, NULL);
     y = r[1] + r[3] + 18;
-    snprintf(buf, sizeof buf, "Hub: %s", b->st[hs].name);
+    isr_snprintf(buf, sizeof buf, "Hub: %s", b->st[hs].name);
     y = isr_map_legend_row(cv, y, ISR_SYM_HUB, buf);
     y = isr_map_legend_row(cv, y, ISR_SYM_MAIN, "Other hub");
-    snprintf(buf, sizeof buf,
+    isr_snprintf(buf, sizeof buf,
              b->direction_to ? "Station with a train to the hub within %g min"
                              : "Station reached by rail within %g min",
              b->budget_min);
@@ -122,7 +122,7 @@ static void draw_hub(isr_canvas *cv, void *user)
     y = isr_map_legend_row(cv, y, ISR_SYM_RAIL, "Rail line");
     y = isr_map_legend_row(cv, y, ISR_SYM_PROVINCE, "Province boundary");
     y = isr_map_legend_row(cv, y, ISR_SYM_COUNTY, "County boundary and name");
-    snprintf(buf, sizeof buf,
+    isr_snprintf(buf, sizeof buf,
              "Door-to-door time %s the hub station: waiting for and riding trains (dwell and "
              "changes included), then local travel, on a %g m grid. Places past %g min are "
              "not shaded.",

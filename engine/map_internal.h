@@ -6,7 +6,7 @@
  *   map_layers.c  what every page shares: colours, layout, boundaries, rail, stations,
  *                 legend rows, title and attribution;
  *   map_data.c    what the maps draw, read back from a finished run: boundaries (counties,
- *                 provinces dissolved with GEOS), rail lines and stations, hub bands;
+ *                 provinces as the run dissolved them), rail lines and stations, hub bands;
  *   map_hub.c, map_region.c  the pages: one per hub; two region overviews, a contact sheet;
  *   maps.c        isr_map_run: loading, then the pages, the hubs' in parallel.
  * Coordinates are in the run's analysis CRS (metres, equal-area) until the canvas turns
@@ -48,7 +48,7 @@ typedef struct isr_rgba {
 
 /* Land inside the boundaries; bands and rasters are drawn over it. */
 extern const isr_rgba isr_map_land;
-/* Colour of band i of n (0 = nearest the hub, darkest), opaque. */
+/* Colour of band i of n (0 = nearest the hub, darkest), opaque: isr_band_color(). */
 isr_rgba isr_map_band_colour(int i, int n);
 /* Colour of class i of n of the hubs-within map (1 hub … n or more), opaque. */
 isr_rgba isr_map_count_colour(int i, int n);
@@ -173,7 +173,7 @@ typedef struct isr_map_base {
 
 /* Reads what every map draws: the grid CRS (OUT/region/nearest_hub_time.tif), the budget
  * and inputs (OUT/run.json), the counties (OUT/region/units.geojson) and their provinces
- * (dissolved by prov_code with GEOS), the rail lines and stations (the run's inputs, fields
+ * (OUT/region/provinces.geojson; dissolved here only for runs without it), the rail lines and stations (the run's inputs, fields
  * named in `opt`), the hubs (OUT/region/nearest_hub.csv). Fails naming the file. */
 isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base *b);
 void isr_map_base_clear(isr_map_base *b);

@@ -46,14 +46,13 @@ static isr_rgba ramp(const unsigned *stops, int nstops, double t)
     return (isr_rgba){a.r + (b.r - a.r) * f, a.g + (b.g - a.g) * f, a.b + (b.b - a.b) * f, 1};
 }
 
-/* ColorBrewer YlGnBu, dark end first: the band nearest the hub is the strongest. The palest
- * stops are left out because they vanish on the land colour. */
-static const unsigned band_stops[] = {0x0c2c84, 0x225ea8, 0x1d91c0, 0x41b6c4, 0x7fcdbb, 0xc7e9b4};
-
+/* The bands in the one band palette of QGIS styles and the web map (isr_band_color, viridis):
+ * the band nearest the hub is the darkest. */
 isr_rgba isr_map_band_colour(int i, int n)
 {
-    double t = n > 1 ? (double)i / (n - 1) : 0;
-    return ramp(band_stops, (int)(sizeof band_stops / sizeof *band_stops), t);
+    unsigned char c[3];
+    isr_band_color(i, n, c);
+    return (isr_rgba){c[0] / 255.0, c[1] / 255.0, c[2] / 255.0, 1};
 }
 
 /* ColorBrewer YlOrRd, light to dark: more hubs, darker. Its palest stop is left out: one hub
@@ -142,19 +141,19 @@ void isr_map_sheet_cell(int n, int i, double rect[4])
 void isr_map_fmt_people(char *buf, size_t n, double p)
 {
     if (!isfinite(p))
-        snprintf(buf, n, "n/a");
+        isr_snprintf(buf, n, "n/a");
     else if (p >= 1e6)
-        snprintf(buf, n, "%.2f M", p / 1e6);
+        isr_snprintf(buf, n, "%.2f M", p / 1e6);
     else if (p >= 1e3)
-        snprintf(buf, n, "%.0f k", p / 1e3);
+        isr_snprintf(buf, n, "%.0f k", p / 1e3);
     else
-        snprintf(buf, n, "%.0f", p);
+        isr_snprintf(buf, n, "%.0f", p);
 }
 
 void isr_map_fmt_thousands(char *buf, size_t n, double v)
 {
     char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.0f", v);
+    isr_snprintf(tmp, sizeof tmp, "%.0f", v);
     size_t len = strlen(tmp), o = 0;
     for (size_t i = 0; i < len && o + 2 < n; i++) {
         buf[o++] = tmp[i];
@@ -167,7 +166,7 @@ void isr_map_fmt_thousands(char *buf, size_t n, double v)
 
 void isr_map_fmt_minutes(char *buf, size_t n, double lo, double hi)
 {
-    snprintf(buf, n, "%g–%g min", lo, hi);
+    isr_snprintf(buf, n, "%g–%g min", lo, hi);
 }
 
 /* ---- shared layers --------------------------------------------------------------------------- */
@@ -307,7 +306,7 @@ void isr_map_page_frame(isr_canvas *cv, const char *title, const char *subtitle,
     isr_canvas_text(cv, 28, 18, 0, 0, title, size, 1, isr_map_ink, 0, -1, NULL);
     isr_canvas_text(cv, 28, 66, 0, 0, subtitle, sub, 0, isr_map_grey, 0, -1, NULL);
     char right[96];
-    snprintf(right, sizeof right, "Made with isoreach %s", isr_version());
+    isr_snprintf(right, sizeof right, "Made with isoreach %s", isr_version());
     double rw, rh;
     isr_canvas_text_size(cv, right, 13, 0, -1, &rw, &rh);
     isr_canvas_text(cv, 28, cv->page_h - 14, 0, 1, attribution, 13, 0, isr_map_grey, 0,

@@ -94,16 +94,16 @@ static void draw_overview(isr_canvas *cv, void *user)
         } else {
             c = isr_map_count_colour(k, pg->nclass);
             if (pg->lo[k] == pg->hi[k])
-                snprintf(buf, sizeof buf, "%g hub%s", pg->lo[k], pg->lo[k] == 1 ? "" : "s");
+                isr_snprintf(buf, sizeof buf, "%g hub%s", pg->lo[k], pg->lo[k] == 1 ? "" : "s");
             else
-                snprintf(buf, sizeof buf, "%g–%g hubs", pg->lo[k], pg->hi[k]);
+                isr_snprintf(buf, sizeof buf, "%g–%g hubs", pg->lo[k], pg->hi[k]);
         }
         isr_map_legend_entry(cv, k, c, ISR_MAP_BAND_ALPHA, buf, NULL);
     }
     double r[4];
     isr_map_legend_swatch(pg->nclass, r);
     isr_canvas_rect(cv, r, isr_map_land, (isr_rgba){0.45, 0.45, 0.45, 1}, 0.8);
-    snprintf(buf, sizeof buf, pg->kind == ISR_MAP_TIME ? "more than %g min" : "none within %g min",
+    isr_snprintf(buf, sizeof buf, pg->kind == ISR_MAP_TIME ? "more than %g min" : "none within %g min",
              b->budget_min);
     isr_canvas_text(cv, r[0] + r[2] + 12, r[1] + r[3] / 2, 0, 0.5, buf, 16, 0, isr_map_ink, 0, -1,
                     NULL);
@@ -118,14 +118,14 @@ static void draw_overview(isr_canvas *cv, void *user)
     y = isr_map_legend_row(cv, y, ISR_SYM_PROVINCE, "Province boundary");
     y = isr_map_legend_row(cv, y, ISR_SYM_COUNTY, "County boundary");
     char nhubs_txt[32];
-    snprintf(nhubs_txt, sizeof nhubs_txt, "%d hubs", b->nhubs);
+    isr_snprintf(nhubs_txt, sizeof nhubs_txt, "%d hubs", b->nhubs);
     if (pg->kind == ISR_MAP_TIME)
-        snprintf(buf, sizeof buf,
+        isr_snprintf(buf, sizeof buf,
                  "Door-to-door time %s the %s%s, by rail and local travel, on a %g m grid.",
                  b->direction_to ? "to" : "from", b->nhubs == 1 ? "hub" : "nearest of the ",
                  b->nhubs == 1 ? "" : nhubs_txt, b->cell_m);
     else
-        snprintf(buf, sizeof buf,
+        isr_snprintf(buf, sizeof buf,
                  b->direction_to ? "How many of the %d %s each place can reach within %g "
                                    "minutes, on a %g m grid: where commuting circles overlap."
                                  : "From how many of the %d %s each place is reached within %g "
@@ -350,7 +350,7 @@ static void draw_sheet(isr_canvas *cv, void *user)
         isr_map_panel_border(cv);
         char *en = isr_map_english_name(s);
         char name[256], line2[128], p[32];
-        snprintf(name, sizeof name, "%s %s", s->name, en ? en : "");
+        isr_snprintf(name, sizeof name, "%s %s", s->name, en ? en : "");
         free(en);
         double tw, th, size = 15;
         isr_canvas_text_size(cv, name, size, 1, -1, &tw, &th);
@@ -366,7 +366,7 @@ static void draw_sheet(isr_canvas *cv, void *user)
             else
                 have = 0;
         isr_map_fmt_people(p, sizeof p, pop);
-        snprintf(line2, sizeof line2, have ? "%s people within %g min" : "%.0s%g-min circle", p,
+        isr_snprintf(line2, sizeof line2, have ? "%s people within %g min" : "%.0s%g-min circle", p,
                  b->budget_min);
         isr_canvas_text(cv, cell[0], cell[1] + cell[3] + 24, 0, 0, line2, 13, 0, isr_map_grey, 0,
                         -1, NULL);

@@ -15,31 +15,12 @@
 
 /* ---- output ---------------------------------------------------------------------------------- */
 
-/* cairo's SVG output, kept in memory until the page is complete. */
-typedef struct svg_buf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} svg_buf;
-
+/* cairo's SVG output, kept in memory (an isr_sb) until the page is complete. */
 static cairo_status_t svg_collect(void *closure, const unsigned char *data, unsigned int len)
 {
-    svg_buf *o = closure;
-    if (o->len + len > o->cap) {
-        size_t nc = o->cap ? 2 * o->cap : 1 << 20;
-        while (nc < o->len + len)
-            nc *= 2;
-        char *p = realloc(o->s, nc);
-        if (!p) {
-            o->oom = 1;
-            return CAIRO_STATUS_NO_MEMORY;
-        }
-        o->s = p;
-        o->cap = nc;
-    }
-    memcpy(o->s + o->len, data, len);
-    o->len += len;
-    return CAIRO_STATUS_SUCCESS;
+    isr_sb *o = closure;
+    isr_sb_add(o, data, len);
+    return o->oom ? CAIRO_STATUS_NO_MEMORY : CAIRO_STATUS_SUCCESS;
 }
 
 /* Element text: valid UTF-8, markup escaped, and the control characters XML 1.0 forbids
@@ -97,7 +78,7 @@ static void write_renumbered(FILE *f, const char *s, size_t len)
             if (m == 64)
                 continue; /* more than we renumber: left as cairo wrote it */
             fwrite(s + last, 1, j - last, f);
-            fprintf(f, "%d", m + 1);
+            isr_fprintf(f, "%d", m + 1);
             last = e;
             i = e - 1; /* the loop's i++ moves past the number */
             break;
@@ -109,7 +90,7 @@ static void write_renumbered(FILE *f, const char *s, size_t len)
 /* Writes cairo's SVG with <title> and <desc> after the root element's start tag, its width
  * and height in pixels (cairo writes points), and its ids renumbered. 0, or -1 when the
  * root element is missing. */
-static int svg_write(FILE *f, const svg_buf *o, const char *title, const char *desc)
+static int svg_write(FILE *f, const isr_sb *o, const char *title, const char *desc)
 {
     const char *s = o->s;
     const char *root = s ? strstr(s, "<svg") : NULL;
@@ -166,8 +147,7 @@ static isr_status render_png(isr_ctx *ctx, void *fonts, const char *path, int w,
     else if ((st = isr_open_tmp(ctx, path, &tmp, &o.f)) != ISR_OK)
         ;
     else if ((cs = cairo_surface_write_to_png_stream(s, png_write, &o)) != CAIRO_STATUS_SUCCESS) {
-        fclose(o.f);
-        remove(tmp);
+        isr_discard_tmp(o.f, tmp);
         st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
                       o.err ? isr_write_reason(path, o.err) : cairo_status_to_string(cs));
     } else
@@ -181,7 +161,7 @@ static isr_status render_png(isr_ctx *ctx, void *fonts, const char *path, int w,
 static isr_status render_svg(isr_ctx *ctx, void *fonts, const char *path, int w, int h,
                              isr_draw_fn draw, void *user, const char *title, const char *desc)
 {
-    svg_buf o = {0};
+    isr_sb o = {0};
     cairo_surface_t *s = cairo_svg_surface_create_for_stream(svg_collect, &o, w, h);
     cairo_t *cr = cairo_create(s);
     isr_canvas cv;
@@ -203,8 +183,7 @@ static isr_status render_svg(isr_ctx *ctx, void *fonts, const char *path, int w,
     } else if ((st = isr_open_tmp(ctx, path, &tmp, &f)) != ISR_OK) {
         ;
     } else if (svg_write(f, &o, title, desc) != 0) {
-        fclose(f);
-        remove(tmp);
+        isr_discard_tmp(f, tmp);
         st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot write '%s': cairo wrote no <svg> element",
                       path);
     } else {
@@ -236,7 +215,7 @@ isr_status isr_canvas_world_file(isr_ctx *ctx, const isr_canvas *cv, const char 
         return st;
     /* the centre of the page's top-left pixel, and the pixel size */
     double px = 1 / cv->scale;
-    fprintf(f, "%.6f\n0\n0\n%.6f\n%.4f\n%.4f\n", px, -px, cv->wx0 + (0.5 - cv->panel[0]) * px,
+    isr_fprintf(f, "%.6f\n0\n0\n%.6f\n%.4f\n%.4f\n", px, -px, cv->wx0 + (0.5 - cv->panel[0]) * px,
             cv->wy0 - (0.5 - cv->panel[1]) * px);
     st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);

@@ -157,7 +157,7 @@ static int parse_minutes(const char *s, double *run_s, int max)
         double v = NAN;
         if (*q) {
             char *e;
-            v = strtod(q, &e);
+            v = isr_strtod(q, &e);
             while (*e == ' ')
                 e++;
             v *= 60.0;
@@ -585,7 +585,7 @@ static const char *field_value(OGRFeatureH f, int i, char *buf, size_t n)
 {
     if (!OGR_F_IsFieldSetAndNotNull(f, i))
         return "empty";
-    snprintf(buf, n, "%g", OGR_F_GetFieldAsDouble(f, i));
+    isr_snprintf(buf, n, "%g", OGR_F_GetFieldAsDouble(f, i));
     return buf;
 }
 

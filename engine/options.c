@@ -108,7 +108,7 @@ static isr_status parse_num(isr_ctx *ctx, const char *flag, const char *s, doubl
 {
     char *end;
     errno = 0;
-    double v = strtod(s, &end);
+    double v = isr_strtod(s, &end);
     if (end == s || *end || errno || !isfinite(v))
         return isr_fail(ctx, ISR_ERR_USAGE, "%s: '%s' is not a number", flag, s);
     if ((lo_open ? !(v > lo) : !(v >= lo)) || v > hi)

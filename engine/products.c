@@ -25,12 +25,11 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
     const int L = ISR_PREFECTURE;
     const int ng = z->ngroups[L];
     double cell_km2 = rr->grid->cell_m * rr->grid->cell_m / 1e6;
-    char *tmp = isr_tmp_name(path);
-    FILE *f = tmp ? fopen(tmp, "w") : NULL;
-    if (!f) {
-        free(tmp);
-        return isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    }
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
+    if (st != ISR_OK)
+        return st;
     fputs("hub_id,hub_name,prefecture_code,prefecture_name,province_code,area_share,pop_share,"
           "reached_km2,pop_reached,cross_border,pop_unknown_units\n",
           f);
@@ -51,12 +50,12 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
             int own = rr->own[h * ISR_NLEVELS + L];
-            fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d\n", (double)cells / (double)z->cells[L][gi],
+            isr_fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d\n", (double)cells / (double)z->cells[L][gi],
                     z->gpop[L][gi] > 0 ? pop / z->gpop[L][gi] : 0.0, (double)cells * cell_km2,
                     pop, own < 0 || own != gi, z->gunknown[L][gi]);
         }
     }
-    isr_status st = isr_close_commit(ctx, f, tmp, path);
+    st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);
     return st;
 }
@@ -99,7 +98,7 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
     OGRLayerH lyr = w.lyr;
     for (int h = 0; h < rr->nhubs; h++) {
         char name[300];
-        snprintf(name, sizeof name, "share_%s", isr_rail_station_id(rr->net, rr->hubs[h]));
+        isr_snprintf(name, sizeof name, "share_%s", isr_rail_station_id(rr->net, rr->hubs[h]));
         OGRFieldDefnH fd = OGR_Fld_Create(name, OFTReal);
         OGR_L_CreateField(lyr, fd, TRUE);
         OGR_Fld_Destroy(fd);

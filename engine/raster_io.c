@@ -159,8 +159,8 @@ isr_status isr_time_raster_read(isr_ctx *ctx, const char *path, const isr_grid *
             st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' has no HUB_X/HUB_Y metadata", path);
             goto cleanup;
         }
-        *hx = atof(x);
-        *hy = atof(y);
+        *hx = isr_strtod(x, NULL);
+        *hy = isr_strtod(y, NULL);
     }
     buf = malloc((size_t)w_ * (size_t)h_ * sizeof *buf);
     if (!buf) {

@@ -185,15 +185,11 @@ void isr_reach_store(const isr_reach *r, const isr_zones *z, int hub, size_t *co
 isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *r,
                                const isr_zones *z, const isr_units *u, double cell_km2)
 {
-    char *tmp = isr_tmp_name(path);
-    FILE *f = tmp ? fopen(tmp, "w") : NULL;
-    if (!f) {
-        isr_status st = tmp ? isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
-                                       strerror(errno))
-                            : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        free(tmp);
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
+    if (st != ISR_OK)
         return st;
-    }
     fputs(ISR_REACH_CSV_HEADER, f);
     for (int k = 0; k < ISR_NLEVELS; k++)
         for (int gi = 0; gi < z->ngroups[k]; gi++) {
@@ -203,7 +199,7 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             double area = (double)z->cells[k][gi] * cell_km2;
             double gpop = z->gpop[k][gi];
             int unknown = z->gunknown[k][gi];
-            fprintf(f, "%s,", level_name[k]);
+            isr_fprintf(f, "%s,", level_name[k]);
             isr_csv_field(f, a->code[k]);
             fputc(',', f);
             isr_csv_field(f, a->name[k]);
@@ -212,18 +208,18 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             isr_csv_field(f, k == ISR_PROVINCE ? "" : a->code[ISR_PREFECTURE]);
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
-            fprintf(f, ",%.3f,%.3f,%.4f", area, (double)r->cells[k][gi] * cell_km2,
+            isr_fprintf(f, ",%.3f,%.3f,%.4f", area, (double)r->cells[k][gi] * cell_km2,
                     (double)r->cells[k][gi] / (double)z->cells[k][gi]);
             if (k == ISR_COUNTY && unknown) /* not known: no number, not 0 */
                 fputs(",,,", f);
             else
-                fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],
+                isr_fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],
                         gpop > 0 ? r->pop[k][gi] / gpop : 0.0);
-            fprintf(f, ",%.2f,%.2f,%d,%d\n", r->tmin[k][gi],
+            isr_fprintf(f, ",%.2f,%.2f,%d,%d\n", r->tmin[k][gi],
                     r->tsum[k][gi] / (double)r->cells[k][gi], isr_reach_cross_border(r, z, k, gi),
                     unknown);
         }
-    isr_status st = isr_close_commit(ctx, f, tmp, path);
+    st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);
     return st;
 }

@@ -159,7 +159,7 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
                                tot,   own,      best};
         GDALDatasetH bd = GDALOpenEx(best_path, GDAL_OF_RASTER, NULL, NULL, NULL);
         const char *budget = bd ? GDALGetMetadataItem(bd, "BUDGET_MIN", NULL) : NULL;
-        rr.budget_min = budget ? atof(budget) : NAN;
+        rr.budget_min = budget ? isr_strtod(budget, NULL) : NAN;
         if (bd)
             GDALClose(bd);
         st = isr_region_reach_write(ctx, &rr, region);

@@ -133,7 +133,7 @@ static isr_status write_hub(job *jb, int hub_no, const char *path, const float *
     double hx, hy;
     isr_rail_station_xy(jb->net, s, &hx, &hy);
     char budget[32];
-    snprintf(budget, sizeof budget, "%g", jb->opt->budget_min);
+    isr_snprintf(budget, sizeof budget, "%g", jb->opt->budget_min);
     char *meta[] = {
         isr_strdup_printf("HUB_ID=%s", isr_rail_station_id(jb->net, s)),
         isr_strdup_printf("HUB_NAME=%s", isr_rail_station_name(jb->net, s)),
@@ -166,15 +166,11 @@ static isr_status write_hub(job *jb, int hub_no, const char *path, const float *
 static isr_status write_stations_csv(job *jb, const char *path, const double *arr,
                                      const float *time_s)
 {
-    char *tmp = isr_tmp_name(path);
-    FILE *f = tmp ? fopen(tmp, "w") : NULL;
-    if (!f) {
-        isr_status st = tmp ? isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
-                                       strerror(errno))
-                            : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
-        free(tmp);
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(jb->ctx, path, &tmp, &f); /* the reason kept on failure */
+    if (st != ISR_OK)
         return st;
-    }
     double budget_s = jb->opt->budget_min * 60.0;
     fputs(ISR_STATIONS_CSV_HEADER, f);
     for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
@@ -187,18 +183,18 @@ static isr_status write_stations_csv(job *jb, const char *path, const double *ar
         fputc(',', f);
         isr_csv_field(f, isr_rail_station_name(jb->net, i));
         if (isinf(arr[i]))
-            fprintf(f, ",,%.3f,%.3f", x, y);
+            isr_fprintf(f, ",,%.3f,%.3f", x, y);
         else
-            fprintf(f, ",%.3f,%.3f,%.3f", arr[i] / 60.0, x, y);
+            isr_fprintf(f, ",%.3f,%.3f,%.3f", arr[i] / 60.0, x, y);
         const char *by = arr[i] <= budget_s && !(door < arr[i] - 1.0) ? "rail"
                          : isfinite(door)                              ? "local"
                                                                        : "";
         if (isfinite(door))
-            fprintf(f, ",%.3f,%s\n", door / 60.0, by);
+            isr_fprintf(f, ",%.3f,%s\n", door / 60.0, by);
         else
             fprintf(f, ",,%s\n", by);
     }
-    isr_status st = isr_close_commit(jb->ctx, f, tmp, path);
+    st = isr_close_commit(jb->ctx, f, tmp, path);
     free(tmp);
     return st;
 }
@@ -467,7 +463,7 @@ static isr_status write_products(job *jb, const char *region_dir)
         cnt[u] = inside || jb->count[u] ? jb->count[u] : COUNT_NODATA;
     }
     char budget[64];
-    snprintf(budget, sizeof budget, "BUDGET_MIN=%g", jb->opt->budget_min);
+    isr_snprintf(budget, sizeof budget, "BUDGET_MIN=%g", jb->opt->budget_min);
     char *settings = isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings);
     char *meta[] = {budget, settings, NULL};
     if (!settings) {
@@ -725,7 +721,7 @@ static isr_status write_run_json(job *jb, const char *out_dir, const char *crs_w
         json_object *jd = json_object_new_object();
         int ou = jb->own_unit[h];
         char how[64];
-        snprintf(how, sizeof how, ou < 0 ? "none" : jb->own_dist_m[h] > 0 ? "nearest, %.1f km"
+        isr_snprintf(how, sizeof how, ou < 0 ? "none" : jb->own_dist_m[h] > 0 ? "nearest, %.1f km"
                                                                         : "contains",
                  jb->own_dist_m[h] / 1000.0);
         json_object_object_add(jd, "unit", ou >= 0 ? json_object_new_string(

@@ -1,6 +1,6 @@
 /*
- * strbuf.c — a growing string for text the engine hands back (isr_info) and a monotonic
- * clock for the timings in run.json. Memory failures are sticky: the first one sets `oom`,
+ * strbuf.c — the engine's one growing string (isr_info's text, QGIS styles, the web map's
+ * data, cairo's SVG stream) and a monotonic clock for the timings in run.json. Memory failures are sticky: the first one sets `oom`,
  * later appends are ignored and isr_sb_take() returns NULL, so callers check once.
  */
 #include "internal.h"
@@ -10,7 +10,36 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+int isr_sb_reserve(isr_sb *b, size_t extra)
+{
+    if (b->oom)
+        return 0;
+    if (b->len + extra + 1 <= b->cap)
+        return 1;
+    size_t nc = b->cap ? b->cap : 256;
+    while (nc < b->len + extra + 1)
+        nc *= 2;
+    char *p = realloc(b->s, nc);
+    if (!p) {
+        b->oom = 1;
+        return 0;
+    }
+    b->s = p;
+    b->cap = nc;
+    return 1;
+}
+
+void isr_sb_add(isr_sb *b, const void *data, size_t len)
+{
+    if (!isr_sb_reserve(b, len))
+        return;
+    memcpy(b->s + b->len, data, len);
+    b->len += len;
+    b->s[b->len] = '\0';
+}
 
 void isr_sb_printf(isr_sb *b, const char *fmt, ...)
 {
@@ -19,27 +48,18 @@ void isr_sb_printf(isr_sb *b, const char *fmt, ...)
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = isr_vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0) {
         va_end(ap2);
         b->oom = 1;
         return;
     }
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 256;
-        while (nc < b->len + (size_t)n + 1)
-            nc *= 2;
-        char *p = realloc(b->s, nc);
-        if (!p) {
-            va_end(ap2);
-            b->oom = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = nc;
+    if (!isr_sb_reserve(b, (size_t)n)) {
+        va_end(ap2);
+        return;
     }
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
+    isr_vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     b->len += (size_t)n;
 }
@@ -74,6 +94,5 @@ struct json_object *isr_json_num(double v, int decimals)
     if (!isfinite(v))
         return NULL; /* JSON has no inf or nan: null says "no value" */
     char buf[64];
-    snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return json_object_new_double_s(v, buf);
+    return json_object_new_double_s(v, isr_fmt_num(buf, sizeof buf, v, decimals));
 }

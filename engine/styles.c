@@ -8,8 +8,9 @@
  * renderer XML is embedded in OUT/isoreach.qgs, whose layers use paths relative to the
  * project, so the output folder can be moved or zipped whole. The XML follows QGIS 3.22
  * (Debian 12); it is checked by opening it in QGIS itself (scripts/qgis_check.py).
- * Colours: one sequential ramp, dark blue (fast) to pale yellow (slow), shared by rasters
- * and bands so a legend reads the same everywhere.
+ * Colours: one sequential ramp, viridis, dark blue (fast) to yellow (slow), ordered in
+ * lightness: isr_band_color() gives a band its colour here, in the PNG/SVG maps and in the
+ * web map alike, so a band reads the same everywhere.
  */
 #include "internal.h"
 
@@ -23,14 +24,20 @@
 
 void isr_band_color(int k, int n, unsigned char rgb[3])
 {
-    /* YlGnBu, reversed: fast is dark */
-    static const unsigned char stops[5][3] = {
-        {37, 52, 148}, {44, 127, 184}, {65, 182, 196}, {161, 218, 180}, {255, 255, 204}};
+    /* viridis (matplotlib; R's viridis(9)): perceptually uniform, readable with every common
+     * colour-vision deficiency and in grey, and strictly lighter at every step */
+    static const unsigned char stops[9][3] = {{68, 1, 84},    {71, 45, 123},  {59, 82, 139},
+                                              {44, 114, 142}, {33, 144, 140}, {39, 173, 129},
+                                              {93, 200, 99},  {170, 220, 50}, {253, 231, 37}};
     double t = n > 1 ? (double)k / (double)(n - 1) : 0.0;
-    double x = t * 4.0;
+    if (t < 0)
+        t = 0;
+    if (t > 1)
+        t = 1;
+    double x = t * 8.0;
     int i = (int)floor(x);
-    if (i >= 4)
-        i = 3;
+    if (i >= 8)
+        i = 7;
     double f = x - i;
     for (int c = 0; c < 3; c++)
         rgb[c] = (unsigned char)lround(stops[i][c] * (1 - f) + stops[i + 1][c] * f);
@@ -75,7 +82,7 @@ static void symbol(isr_sb *b, const char *kind, int name, double alpha, const ch
                    const char *outline, double width_mm)
 {
     char w[32];
-    snprintf(w, sizeof w, "%g", width_mm);
+    isr_snprintf(w, sizeof w, "%g", width_mm);
     isr_sb_printf(b, "<symbol type=\"%s\" name=\"%d\" alpha=\"%g\" clip_to_extent=\"1\" "
                      "force_rhr=\"0\"><layer class=\"%s\" enabled=\"1\" locked=\"0\" pass=\"0\">"
                      "<Option type=\"Map\">",
@@ -110,7 +117,7 @@ static void symbol(isr_sb *b, const char *kind, int name, double alpha, const ch
 
 static void rgba(char out[32], const unsigned char rgb[3], int a)
 {
-    snprintf(out, 32, "%d,%d,%d,%d", rgb[0], rgb[1], rgb[2], a);
+    isr_snprintf(out, 32, "%d,%d,%d,%d", rgb[0], rgb[1], rgb[2], a);
 }
 
 static const char *minmax_origin =
@@ -411,9 +418,9 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
         char *folder = isr_hub_folder(in->hub_ids[h]);
         if (!folder)
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        snprintf(path, sizeof path, "%s/hubs/%s/travel_time.tif", in->out, folder);
+        isr_snprintf(path, sizeof path, "%s/hubs/%s/travel_time.tif", in->out, folder);
         st = write_qml(ctx, path, L_TIME, in);
-        snprintf(path, sizeof path, "%s/hubs/%s/isochrones.geojson", in->out, folder);
+        isr_snprintf(path, sizeof path, "%s/hubs/%s/isochrones.geojson", in->out, folder);
         if (st == ISR_OK)
             st = write_qml(ctx, path, L_BANDS, in);
         free(folder);
@@ -424,7 +431,7 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
         {"provinces.geojson", L_PROVINCES}, {"rail_lines.geojson", L_LINES},
         {"rail_stations.geojson", L_STATIONS}};
     for (size_t i = 0; i < sizeof region / sizeof *region && st == ISR_OK; i++) {
-        snprintf(path, sizeof path, "%s/region/%s", in->out, region[i].file);
+        isr_snprintf(path, sizeof path, "%s/region/%s", in->out, region[i].file);
         st = write_qml(ctx, path, region[i].kind, in);
     }
     if (st != ISR_OK)
@@ -502,7 +509,7 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
     OSRDestroySpatialReference(psrs);
     isr_sb_printf(&b, "</ProjectCRSProj4String></SpatialRefSys></properties></qgis>\n");
     if (st == ISR_OK) {
-        snprintf(path, sizeof path, "%s/isoreach.qgs", in->out);
+        isr_snprintf(path, sizeof path, "%s/isoreach.qgs", in->out);
         st = write_text(ctx, path, &b);
     } else {
         free(isr_sb_take(&b));

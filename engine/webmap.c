@@ -41,30 +41,11 @@ extern const size_t isr_webmap_page_len, isr_webmap_data_at;
 #define WM_SIMPLIFY_M 200.0   /* county borders: ~1 px at zoom 10, 6.6× fewer points */
 #define WM_M_PER_DEG 111320.0 /* metres per degree of latitude (and of longitude × cos φ) */
 
-/* ---- output buffer ------------------------------------------------------------------------ */
-
-static int sb_reserve(isr_sb *b, size_t extra)
-{
-    if (b->oom)
-        return 0;
-    if (b->len + extra + 1 <= b->cap)
-        return 1;
-    size_t nc = b->cap ? b->cap : 4096;
-    while (nc < b->len + extra + 1)
-        nc *= 2;
-    char *p = realloc(b->s, nc);
-    if (!p) {
-        b->oom = 1;
-        return 0;
-    }
-    b->s = p;
-    b->cap = nc;
-    return 1;
-}
+/* ---- output buffer (an isr_sb, strbuf.c) --------------------------------------------------- */
 
 static void sb_char(isr_sb *b, char c)
 {
-    if (sb_reserve(b, 1)) {
+    if (isr_sb_reserve(b, 1)) {
         b->s[b->len++] = c;
         b->s[b->len] = '\0';
     }
@@ -80,7 +61,7 @@ static void sb_int(isr_sb *b, long v)
         tmp[n++] = (char)('0' + u % 10);
         u /= 10;
     } while (u);
-    if (!sb_reserve(b, (size_t)n + 1))
+    if (!isr_sb_reserve(b, (size_t)n + 1))
         return;
     if (v < 0)
         b->s[b->len++] = '-';
@@ -112,7 +93,7 @@ static void sb_num(isr_sb *b, double v, int decimals)
         return;
     }
     char buf[64];
-    snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    isr_fmt_num(buf, sizeof buf, v, decimals);
     if (strchr(buf, '.')) {
         size_t n = strlen(buf);
         while (buf[n - 1] == '0')
@@ -869,16 +850,23 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
                         "web map: '%s' has no 'kind', 'min_minutes' or 'max_minutes' field", path);
     }
     isr_status st = ISR_OK;
-    int nb = 0;
-    isr_sb_printf(b, "[");
+    int nb = 0, nrings = 0;
     OGRFeatureH f;
+    OGR_L_ResetReading(lyr); /* count the rings first: band k of n has colour k of n */
+    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        nrings += strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") == 0;
+        OGR_F_Destroy(f);
+    }
+    isr_sb_printf(b, "[");
     OGR_L_ResetReading(lyr);
     while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
         if (strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") != 0) {
             OGR_F_Destroy(f);
             continue;
         }
-        isr_sb_printf(b, "%s{\"lo\":", nb++ ? "," : "");
+        unsigned char c[3];
+        isr_band_color(nb, nrings, c); /* the colour of the QGIS styles and the maps */
+        isr_sb_printf(b, "%s{\"c\":\"#%02x%02x%02x\",\"lo\":", nb++ ? "," : "", c[0], c[1], c[2]);
         sb_num(b, OGR_F_GetFieldAsDouble(f, f_lo), 2);
         isr_sb_printf(b, ",\"hi\":");
         sb_num(b, OGR_F_GetFieldAsDouble(f, f_hi), 2);
@@ -1145,33 +1133,18 @@ cleanup:
 isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir)
 {
     isr_sb b = {0};
-    char *path = isr_strdup_printf("%s/index.html", out_dir);
-    char *tmp = path ? isr_tmp_name(path) : NULL;
-    if (!tmp) {
-        free(path);
+    char *path = isr_strdup_printf("%s/index.html", out_dir), *tmp = NULL;
+    if (!path)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    }
-    isr_status st = build_data(ctx, out_dir, &b);
     FILE *f = NULL;
-    if (st == ISR_OK && !(f = fopen(tmp, "wb")))
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    if (st == ISR_OK) {
-        int ok = fwrite(isr_webmap_page, 1, isr_webmap_data_at, f) == isr_webmap_data_at &&
-                 fwrite(b.s, 1, b.len, f) == b.len &&
-                 fwrite(isr_webmap_page + isr_webmap_data_at, 1,
-                        isr_webmap_page_len - isr_webmap_data_at,
-                        f) == isr_webmap_page_len - isr_webmap_data_at;
-        int e = errno;
-        if (fclose(f) != 0 && ok) {
-            ok = 0;
-            e = errno;
-        }
-        if (!ok) {
-            remove(tmp);
-            st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", path, strerror(e));
-        } else {
-            st = isr_commit_file(ctx, tmp, path);
-        }
+    isr_status st = build_data(ctx, out_dir, &b);
+    if (st == ISR_OK && (st = isr_open_tmp(ctx, path, &tmp, &f)) == ISR_OK) {
+        /* a short write sets the error flag, which isr_close_commit reports with its reason */
+        fwrite(isr_webmap_page, 1, isr_webmap_data_at, f);
+        fwrite(b.s, 1, b.len, f);
+        fwrite(isr_webmap_page + isr_webmap_data_at, 1, isr_webmap_page_len - isr_webmap_data_at,
+               f);
+        st = isr_close_commit(ctx, f, tmp, path);
     }
     free(isr_sb_take(&b));
     free(tmp);
