@@ -374,7 +374,9 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
     for (int i = 0; i < nseg; i++)
         if (i >= nmin || isnan(run[i])) {
             double a = stops[i].m, b = stops[(i + 1) % n].m;
-            run[i] = (loop ? ring_dist(pa, a, b, dir) : fabs(b - a)) / (speed / 3.6);
+            double m = loop ? ring_dist(pa, a, b, dir) : fabs(b - a);
+            /* stations less than 1 m apart along the line are one place (run 0: one call) */
+            run[i] = m < 1.0 ? 0.0 : m / (speed / 3.6);
         }
     st = (loop ? isr_rail_net_add_loop : isr_rail_net_add_line)(ctx, net, id, name, n, idx, run,
                                                                 headway, headway_back);
