@@ -396,3 +396,36 @@ Test(userdata, two_station_ids_at_one_place_are_one_call)
     cr_assert_eq(station_col("o", "s3b", "s4", 2), 20.0);
     cr_assert_eq(station_col("o", "s3b", "s2", 2), 20.0);
 }
+
+Test(userdata, trains_faster_than_1000_kmh_are_refused)
+{
+    /* a 0 left as "unknown" in the minutes field would make the 20 km from s2 to s3 instant */
+    utm_region(NULL, "\"lname\":\"L1\",\"v\":120,\"hw\":20,\"mins\":\"10;0;10\"");
+    int rc = run_utm("o", "--line-minutes mins");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "isoreach: lines '%s/l.geojson' layer 'l': line 'L1' (feature 0): field 'mins' "
+             "gives 0 min for the 20.0 km from 's2' to 's3', faster than 1000 km/h; give the "
+             "run minutes between consecutive stops, blank where unknown\n",
+             cli_tmp);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e %s/o", cli_tmp), 1, "the output folder was left behind");
+    /* blank where unknown: computed from the speed (wait 10 + 10 + 2 + 10) */
+    utm_region(NULL, "\"lname\":\"L1\",\"v\":120,\"hw\":20,\"mins\":\"10;;10\"");
+    cr_assert_eq(run_utm("ok", "--line-minutes mins"), 0, "%s", cli_output());
+    cr_assert_eq(station_col("ok", "s1", "s3", 2), 32.0);
+    /* a speed in m/h, not km/h */
+    utm_region(NULL, "\"lname\":\"L1\",\"v\":120000,\"hw\":20");
+    rc = run_utm("o", "");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    snprintf(want, sizeof want,
+             "isoreach: lines '%s/l.geojson' layer 'l': line 'L1' (feature 0): field 'v' is "
+             "120000; no train runs faster than 1000 km/h: give the speed in km/h\n",
+             cli_tmp);
+    cr_assert_str_eq(e, want);
+    free(e);
+}
