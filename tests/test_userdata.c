@@ -429,3 +429,29 @@ Test(userdata, trains_faster_than_1000_kmh_are_refused)
     cr_assert_str_eq(e, want);
     free(e);
 }
+
+Test(userdata, a_grid_too_coarse_for_the_units_is_warned_about)
+{
+    utm_region(NULL, NULL);
+    /* 1000 m on 20 km squares: exact, no warning */
+    cr_assert_eq(run_utm("fine", ""), 0, "%s", cli_output());
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "");
+    free(e);
+    /* 15 km cells on 20 km units: u1 holds 4 cells (900 km²), u2 2 (450 km²): the tables
+     * would give u1 900 km² silently */
+    cr_assert_eq(run_utm("coarse", "--resolution 15000"), 0, "%s", cli_output());
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: warning: --resolution 15000 m is too coarse for the "
+                        "boundaries: the units' areas on the grid differ from their polygons' by "
+                        "69 % in all (most: 'u1', 900.0 km² on the grid for 400.0 km² drawn), "
+                        "and their people with them; use a finer --resolution\n");
+    free(e);
+    char p[512];
+    snprintf(p, sizeof p, "%s/coarse/run.json", cli_tmp);
+    json_object *run = json_object_from_file(p), *w;
+    cr_assert(json_object_object_get_ex(run, "warnings", &w));
+    cr_assert_eq(json_object_array_length(w), 1);
+    cr_assert(strstr(json_object_get_string(json_object_array_get_idx(w, 0)), "too coarse"));
+    json_object_put(run);
+}
