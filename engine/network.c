@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* No train runs faster: a speed or run time beyond it is a unit or placeholder mistake. */
+#define MAX_TRAIN_KMH 1000
+
 typedef struct stop {
     int station;
     double m;   /* position along the line, metres (on a loop: from its start, round) */
@@ -371,11 +374,24 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
         off[i] = stops[i].off;
         on_line[stops[i].station] = 1;
     }
-    for (int i = 0; i < nseg; i++)
+    for (int i = 0; i < nseg; i++) {
+        double a = stops[i].m, b = stops[(i + 1) % n].m;
+        double m = loop ? ring_dist(pa, a, b, dir) : fabs(b - a);
         if (i >= nmin || isnan(run[i])) {
-            double a = stops[i].m, b = stops[(i + 1) % n].m;
-            run[i] = (loop ? ring_dist(pa, a, b, dir) : fabs(b - a)) / (speed / 3.6);
+            /* stations less than 1 m apart along the line are one place (run 0: one call) */
+            run[i] = m < 1.0 ? 0.0 : m / (speed / 3.6);
+        } else if (m >= 1.0 && m / run[i] * 3.6 > MAX_TRAIN_KMH) {
+            /* a 0 meant as "unknown" would make the train instant */
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "%s: line '%s' (feature %lld): field '%s' gives %g min for the %.1f km "
+                          "from '%s' to '%s', faster than %d km/h; give the run minutes between "
+                          "consecutive stops, blank where unknown",
+                          l->what, id, fid, opt->line_minutes_field, run[i] / 60.0, m / 1000.0,
+                          isr_rail_station_id(net, stops[i].station),
+                          isr_rail_station_id(net, stops[(i + 1) % n].station), MAX_TRAIN_KMH);
+            goto cleanup;
         }
+    }
     st = (loop ? isr_rail_net_add_loop : isr_rail_net_add_line)(ctx, net, id, name, n, idx, run,
                                                                 headway, headway_back);
     if (st == ISR_OK && isr_rail_net_set_offsets(net, isr_rail_net_nlines(net) - 1, off))
@@ -644,6 +660,12 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
                           "speed in km/h",
                           l->what, id, fid, opt->line_speed_field,
                           field_value(f, f_speed, got, sizeof got));
+        else if (speed > MAX_TRAIN_KMH)
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "%s: line '%s' (feature %lld): field '%s' is %s; no train runs faster "
+                          "than %d km/h: give the speed in km/h",
+                          l->what, id, fid, opt->line_speed_field,
+                          field_value(f, f_speed, got, sizeof got), MAX_TRAIN_KMH);
         else if (!OGR_F_IsFieldSetAndNotNull(f, f_headway) || !(headway > 0) ||
                  !isfinite(headway))
             st = isr_fail(ctx, ISR_ERR_INPUT,

@@ -269,7 +269,9 @@ static int add_edge(graph *g, int *cap, int from, int to, double w)
  * for each line its stops × 2 directions. Segment j runs from stop j to stop j+1 (on a loop
  * the last segment closes the ring back to stop 0); a train rides on through a stop it
  * arrived at, so on a loop it rides round past the first stop without a new boarding. A
- * station listed twice on a line is simply two stop positions sharing one station node. */
+ * station listed twice on a line is simply two stop positions sharing one station node. Two
+ * stops with a run of 0 between them (two station ids at one place) are one call: one dwell,
+ * and boarding at either goes straight on to the next stop. */
 static int build_graph(const isr_rail_net *net, const isr_rail_params *p, graph *g)
 {
     int cap = 0;
@@ -286,10 +288,27 @@ static int build_graph(const isr_rail_net *net, const isr_rail_params *p, graph 
             for (int j = 0; j < nseg; j++) {
                 int from = d == 0 ? j : (j + 1) % n, to = d == 0 ? (j + 1) % n : j;
                 double run = l->run_s[j];
+                /* a run of 0 joins two stops at one place: the train calls there once, so
+                 * riding on from the first of them costs no dwell */
+                double ride = run > 0.0 ? p->dwell_s + run : 0.0;
                 if (add_edge(g, &cap, l->stops[from], node0 + to, p->transfer_s + wait + run) ||
                     ((l->loop || from != first) &&
-                     add_edge(g, &cap, node0 + from, node0 + to, p->dwell_s + run)) ||
+                     add_edge(g, &cap, node0 + from, node0 + to, ride)) ||
                     add_edge(g, &cap, node0 + to, l->stops[to], 0.0))
+                    return -1;
+                /* boarding at such a place: straight on to the first stop beyond it */
+                int k = j, steps = 0;
+                while (l->run_s[k] == 0.0 && ++steps < nseg) {
+                    int nk = d == 0 ? k + 1 : k - 1;
+                    if (l->loop)
+                        nk = (nk + nseg) % nseg;
+                    else if (nk < 0 || nk >= nseg)
+                        break;
+                    k = nk;
+                }
+                if (k != j && l->run_s[k] > 0.0 &&
+                    add_edge(g, &cap, l->stops[from], node0 + (d == 0 ? (k + 1) % n : k),
+                             p->transfer_s + wait + l->run_s[k]))
                     return -1;
             }
         }

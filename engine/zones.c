@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Above this share of the units' area misplaced on the grid, the resolution is warned about. */
+#define ISR_GRID_MAX_AREA_ERROR 0.25
+
 typedef struct sort_key {
     const char *code;
     int unit;
@@ -122,6 +125,30 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
             }
         }
         OGR_G_DestroyGeometry(p);
+    }
+    /* a grid too coarse for the units: their areas (and so people) on it are not theirs */
+    {
+        double drawn = 0, off = 0, worst = 0, wgrid = 0, wpoly = 0;
+        int wi = -1;
+        for (int i = 0; i < u->n; i++) {
+            double a = OGR_G_Area(u->geom[i]), c = (double)ucells[i] * g->cell_m * g->cell_m;
+            drawn += a;
+            off += fabs(c - a);
+            if (fabs(c - a) > worst) {
+                worst = fabs(c - a);
+                wi = i;
+                wgrid = c;
+                wpoly = a;
+            }
+        }
+        if (wi >= 0 && drawn > 0 && off > ISR_GRID_MAX_AREA_ERROR * drawn)
+            isr_log(ctx, ISR_LOG_WARN,
+                    "--resolution %g m is too coarse for the boundaries: the units' areas on the "
+                    "grid differ from their polygons' by %.0f %% in all (most: '%s', %.1f km² on "
+                    "the grid for %.1f km² drawn), and their people with them; use a finer "
+                    "--resolution",
+                    g->cell_m, 100.0 * off / drawn, u->attr[wi].code[0], wgrid / 1e6,
+                    wpoly / 1e6);
     }
     if (population) {
         st = isr_raster_warp(ctx, g, population, "population raster", "sum", z->zone, 0,

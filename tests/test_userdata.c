@@ -304,3 +304,154 @@ Test(userdata, reach_and_map_reproduce_the_run_from_run_json)
     cr_assert(strstr(e, "holds no run.json"), "%s", e);
     free(e);
 }
+
+/* A hand-made region in UTM 32N (GeoJSON with a crs member), with field names of its own,
+ * whose rail times can be worked out by hand: four 20 km square units in a row (u1..u4,
+ * x 500–580 km, y 5300–5320 km, 100,000 people each), line L1 along y = 5310 km at
+ * 120 km/h every 20 min (10 min per 20 km, wait 10 min) through s1 (x 510 km), s2 (530),
+ * s3 (550), s4 (570). `stations` and `lines_props` may add features / replace L1's
+ * properties. */
+static void utm_region(const char *more_stations, const char *l1_props)
+{
+    static const char *const crs =
+        "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32632\"}}";
+    char p[512];
+    snprintf(p, sizeof p, "%s/u.geojson", cli_tmp);
+    FILE *f = fopen(p, "w");
+    cr_assert(f);
+    fprintf(f, "{\"type\":\"FeatureCollection\",%s,\"features\":[", crs);
+    for (int i = 0; i < 4; i++) {
+        int x0 = 500000 + 20000 * i;
+        fprintf(f,
+                "%s{\"type\":\"Feature\",\"properties\":{\"ucode\":\"u%d\",\"prov\":\"%c\","
+                "\"people\":100000},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%d,"
+                "5300000],[%d,5300000],[%d,5320000],[%d,5320000],[%d,5300000]]]}}",
+                i ? "," : "", i + 1, "AB"[i / 2], x0, x0 + 20000, x0 + 20000, x0, x0);
+    }
+    fprintf(f, "]}\n");
+    fclose(f);
+    snprintf(p, sizeof p, "%s/s.geojson", cli_tmp);
+    f = fopen(p, "w");
+    cr_assert(f);
+    fprintf(f, "{\"type\":\"FeatureCollection\",%s,\"features\":[", crs);
+    for (int i = 0; i < 4; i++)
+        fprintf(f,
+                "%s{\"type\":\"Feature\",\"properties\":{\"sid\":\"s%d\",\"ishub\":%d},"
+                "\"geometry\":{\"type\":\"Point\",\"coordinates\":[%d,5310000]}}",
+                i ? "," : "", i + 1, i == 0, 510000 + 20000 * i);
+    fprintf(f, "%s]}\n", more_stations ? more_stations : "");
+    fclose(f);
+    snprintf(p, sizeof p, "%s/l.geojson", cli_tmp);
+    f = fopen(p, "w");
+    cr_assert(f);
+    fprintf(f,
+            "{\"type\":\"FeatureCollection\",%s,\"features\":[{\"type\":\"Feature\","
+            "\"properties\":{%s},\"geometry\":{\"type\":\"LineString\",\"coordinates\":"
+            "[[510000,5310000],[570000,5310000]]}}]}\n",
+            crs, l1_props ? l1_props : "\"lname\":\"L1\",\"v\":120,\"hw\":20");
+    fclose(f);
+}
+
+/* `isoreach run` on utm_region in EPSG:32632 at 1000 m; exit status. */
+static int run_utm(const char *out, const char *extra)
+{
+    return cli_sh("%s run --boundaries %s/u.geojson --unit-id ucode --unit-name none "
+                  "--pref-field prov --pref-name none --prov-field prov --prov-name none "
+                  "--pop-field people --stations %s/s.geojson --station-id sid --station-name "
+                  "none --hub-field ishub --lines %s/l.geojson --line-name lname --line-speed v "
+                  "--line-headway hw --line-headway-back none --line-minutes none --line-stops "
+                  "none --crs EPSG:32632 --resolution 1000 --no-maps -q --out %s/%s %s",
+                  ISR_CLI, cli_tmp, cli_tmp, cli_tmp, cli_tmp, out, extra);
+}
+
+/* Field `k` of the row of `station` in OUT/hubs/HUB/stations.csv (plain ids only). */
+static double station_col(const char *out, const char *hub, const char *station, int k)
+{
+    char rel[256], key[64];
+    snprintf(rel, sizeof rel, "%s/hubs/%s/stations.csv", out, hub);
+    char *all = slurp_rel(rel);
+    snprintf(key, sizeof key, "\n%s,", station);
+    char *row = strstr(all, key);
+    cr_assert(row, "no row for '%s' in %s:\n%s", station, rel, all);
+    int empty;
+    double v = csv_num(row + 1, k, &empty);
+    cr_assert(!empty, "empty field %d for '%s' in %s:\n%s", k, station, rel, all);
+    free(all);
+    return v;
+}
+
+Test(userdata, two_station_ids_at_one_place_are_one_call)
+{
+    /* s3b is a second id at s3's very point (an HSR and a regional station, or a duplicate):
+     * trains call there once, so no second 2-min dwell */
+    utm_region(",{\"type\":\"Feature\",\"properties\":{\"sid\":\"s3b\",\"ishub\":0},"
+               "\"geometry\":{\"type\":\"Point\",\"coordinates\":[550000,5310000]}}",
+               NULL);
+    cr_assert_eq(run_utm("o", "--hubs s1,s3b"), 0, "%s", cli_output());
+    /* wait 10 + 10 + dwell 2 + 10 = 32 to s3 and s3b, + dwell 2 + 10 = 44 to s4 */
+    cr_assert_eq(station_col("o", "s1", "s3", 2), 32.0);
+    cr_assert_eq(station_col("o", "s1", "s3b", 2), 32.0);
+    cr_assert_eq(station_col("o", "s1", "s4", 2), 44.0);
+    /* boarding at the second id: wait 10 + 10, as from s3 */
+    cr_assert_eq(station_col("o", "s3b", "s4", 2), 20.0);
+    cr_assert_eq(station_col("o", "s3b", "s2", 2), 20.0);
+}
+
+Test(userdata, trains_faster_than_1000_kmh_are_refused)
+{
+    /* a 0 left as "unknown" in the minutes field would make the 20 km from s2 to s3 instant */
+    utm_region(NULL, "\"lname\":\"L1\",\"v\":120,\"hw\":20,\"mins\":\"10;0;10\"");
+    int rc = run_utm("o", "--line-minutes mins");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "isoreach: lines '%s/l.geojson' layer 'l': line 'L1' (feature 0): field 'mins' "
+             "gives 0 min for the 20.0 km from 's2' to 's3', faster than 1000 km/h; give the "
+             "run minutes between consecutive stops, blank where unknown\n",
+             cli_tmp);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e %s/o", cli_tmp), 1, "the output folder was left behind");
+    /* blank where unknown: computed from the speed (wait 10 + 10 + 2 + 10) */
+    utm_region(NULL, "\"lname\":\"L1\",\"v\":120,\"hw\":20,\"mins\":\"10;;10\"");
+    cr_assert_eq(run_utm("ok", "--line-minutes mins"), 0, "%s", cli_output());
+    cr_assert_eq(station_col("ok", "s1", "s3", 2), 32.0);
+    /* a speed in m/h, not km/h */
+    utm_region(NULL, "\"lname\":\"L1\",\"v\":120000,\"hw\":20");
+    rc = run_utm("o", "");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    snprintf(want, sizeof want,
+             "isoreach: lines '%s/l.geojson' layer 'l': line 'L1' (feature 0): field 'v' is "
+             "120000; no train runs faster than 1000 km/h: give the speed in km/h\n",
+             cli_tmp);
+    cr_assert_str_eq(e, want);
+    free(e);
+}
+
+Test(userdata, a_grid_too_coarse_for_the_units_is_warned_about)
+{
+    utm_region(NULL, NULL);
+    /* 1000 m on 20 km squares: exact, no warning */
+    cr_assert_eq(run_utm("fine", ""), 0, "%s", cli_output());
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "");
+    free(e);
+    /* 15 km cells on 20 km units: u1 holds 4 cells (900 km²), u2 2 (450 km²): the tables
+     * would give u1 900 km² silently */
+    cr_assert_eq(run_utm("coarse", "--resolution 15000"), 0, "%s", cli_output());
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: warning: --resolution 15000 m is too coarse for the "
+                        "boundaries: the units' areas on the grid differ from their polygons' by "
+                        "69 % in all (most: 'u1', 900.0 km² on the grid for 400.0 km² drawn), "
+                        "and their people with them; use a finer --resolution\n");
+    free(e);
+    char p[512];
+    snprintf(p, sizeof p, "%s/coarse/run.json", cli_tmp);
+    json_object *run = json_object_from_file(p), *w;
+    cr_assert(json_object_object_get_ex(run, "warnings", &w));
+    cr_assert_eq(json_object_array_length(w), 1);
+    cr_assert(strstr(json_object_get_string(json_object_array_get_idx(w, 0)), "too coarse"));
+    json_object_put(run);
+}
