@@ -89,8 +89,14 @@ void isr_ctx_reset(isr_ctx *ctx)
     mtx_lock(&ctx->lock);
     ctx->errmsg[0] = '\0';
     ctx->has_error = 0;
-    atomic_store(&ctx->cancel, 0);
     mtx_unlock(&ctx->lock);
+}
+
+isr_status isr_ctx_end(isr_ctx *ctx, isr_status st)
+{
+    if (st != ISR_OK)
+        atomic_store(&ctx->cancel, 0);
+    return st;
 }
 
 static isr_status vfail(isr_ctx *ctx, isr_status st, int with_gdal, const char *fmt, va_list ap)
