@@ -72,8 +72,7 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
         isr_progress(ctx, "products", 1, 1);
     timing[2] = isr_now_s() - t_prod;
     timing[3] = isr_now_s() - t_start;
-    st = isr_run_json_write(b, timing);
-    return st == ISR_OK && isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : st;
+    return isr_run_json_write(b, timing); /* written: the pass is complete */
 }
 
 /* A cancel reaches the workers and the writers as a status without a message: it is said
