@@ -46,11 +46,9 @@ int isr_cancelled(const isr_ctx *ctx);
 void isr_ctx_set_timeout(isr_ctx *ctx, double seconds);
 double isr_ctx_timeout(const isr_ctx *ctx);
 /* Clears the error message at the start of a public call (once: no public call calls
- * another). The cancel flag is kept: a cancel that came before the call stops it. */
+ * another). The cancel flag is kept, so a cancel that came before the call stops it, unless
+ * the last call failed (it was stopped, or the cancel is moot). */
 void isr_ctx_reset(isr_ctx *ctx);
-/* Ends a public call that returns `st`: a failed call has consumed any cancel, so the flag is
- * cleared; after a success a late cancel stays for the next call. Returns st. */
-isr_status isr_ctx_end(isr_ctx *ctx, isr_status st);
 /* Routes GDAL messages of the calling thread to the context (warnings logged at debug
  * level, nothing printed) until isr_gdal_errors_pop(). Call once per thread per API entry. */
 void isr_gdal_errors_push(isr_ctx *ctx);

@@ -147,5 +147,5 @@ isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt)
         isr_fail(ctx, st, "interrupted while drawing the maps; draw them with isoreach map "
                           "--out '%s'", opt->out);
     isr_gdal_errors_pop();
-    return isr_ctx_end(ctx, st);
+    return st;
 }

@@ -358,7 +358,7 @@ isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out)
     }
     *out = m;
     isr_gdal_errors_pop();
-    return isr_ctx_end(ctx, st);
+    return st;
 }
 
 void isr_model_close(isr_model *m)

@@ -223,5 +223,5 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
     isr_out_unlock(lock);
     isr_options_clear(&eff);
     isr_gdal_errors_pop();
-    return isr_ctx_end(ctx, st);
+    return st;
 }

@@ -6,7 +6,7 @@
  * region.c writes the region products and run.json, maps.c draws.
  *
  * No public function here calls another: each resets the context once on entry, so a cancel
- * (Ctrl-C) is seen by every stage until the call returns (isr_ctx_end). On failure the
+ * (Ctrl-C) is seen by every stage of the call (isr_ctx_reset keeps it). On failure the
  * folders a call made and left empty are removed; every file is written under a temporary
  * name, so an interrupted call leaves whole files only, and run.json only when it finished.
  */
@@ -125,7 +125,7 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     isr_batch_clear(&b);
     isr_model_clear(&m);
     isr_gdal_errors_pop();
-    return isr_ctx_end(ctx, st);
+    return st;
 }
 
 /* Whether two hub lists are the same text (NULL: every flagged station). */
@@ -162,7 +162,7 @@ isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_di
     isr_batch_clear(&b);
     isr_hub_set_clear(&set);
     isr_gdal_errors_pop();
-    return isr_ctx_end(ctx, st);
+    return st;
 }
 
 isr_status isr_model_run_hub(isr_model *m, const char *hub_id, double budget_min,
@@ -190,5 +190,5 @@ isr_status isr_model_run_hub(isr_model *m, const char *hub_id, double budget_min
         st = isr_fail(ctx, ISR_ERR_INTERRUPTED, "interrupted");
     }
     isr_gdal_errors_pop();
-    return isr_ctx_end(ctx, st);
+    return st;
 }
