@@ -87,9 +87,11 @@ double isr_ctx_timeout(const isr_ctx *ctx) { return ctx->timeout_s; }
 void isr_ctx_reset(isr_ctx *ctx)
 {
     mtx_lock(&ctx->lock);
+    /* a cancel is kept for this call unless the last call failed: that one consumed it */
+    if (ctx->has_error)
+        atomic_store(&ctx->cancel, 0);
     ctx->errmsg[0] = '\0';
     ctx->has_error = 0;
-    atomic_store(&ctx->cancel, 0);
     mtx_unlock(&ctx->lock);
 }
 

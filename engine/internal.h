@@ -46,7 +46,9 @@ int isr_cancelled(const isr_ctx *ctx);
 /* Seconds a remote input may stay silent (opt->timeout_s; <= 0: the default, 60). */
 void isr_ctx_set_timeout(isr_ctx *ctx, double seconds);
 double isr_ctx_timeout(const isr_ctx *ctx);
-/* Clears the error message and cancel flag at the start of a public call. */
+/* Clears the error message at the start of a public call (once: no public call calls
+ * another). The cancel flag is kept, so a cancel that came before the call stops it, unless
+ * the last call failed (it was stopped, or the cancel is moot). */
 void isr_ctx_reset(isr_ctx *ctx);
 /* Routes GDAL messages of the calling thread to the context (warnings logged at debug
  * level, nothing printed) until isr_gdal_errors_pop(). Call once per thread per API entry. */
@@ -237,7 +239,7 @@ isr_status isr_rail_search(isr_ctx *ctx, const isr_rail_net *net, const isr_rail
 isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
                             isr_rail_net **out);
 
-/* ---- run.c ---------------------------------------------------------------------------- */
+/* ---- model.c (hubs) ------------------------------------------------------------------- */
 
 /* The hubs of a run as station numbers: the ids of opt->hubs ("a,b,c"; blanks around an id
  * ignored, repeats dropped) or, without it, every station flagged hub. Fails naming an id
@@ -682,6 +684,53 @@ int isr_fprintf(FILE *f, const char *fmt, ...) ISR_PRINTF(2, 3);
  * returns buf. */
 char *isr_fmt_num(char *buf, size_t n, double v, int decimals);
 double isr_strtod(const char *s, char **end);
+
+/* ---- model.c: the region, loaded once (inputs, CRS, grid, zones, friction, network) ---- */
+
+/* Hubs of one pass: station numbers, their folders under OUT/hubs/, their jurisdictions. */
+typedef struct isr_hub_set {
+    int *hubs;
+    int n;
+    char **folders;
+    int *own_unit;      /* per hub: its jurisdiction (unit) or -1 */
+    double *own_dist_m; /* per hub: 0 inside it, else the distance to it */
+} isr_hub_set;
+
+/* The public opaque isr_model. Everything in it is read-only once loaded. */
+struct isr_model {
+    isr_ctx *ctx;
+    const isr_options *opt; /* borrowed: must outlive the model */
+    isr_layer lb;           /* the boundaries, open (its name is in messages) */
+    isr_units units;
+    isr_zones zones;
+    isr_grid grid;
+    isr_rail_net *net;
+    OGRSpatialReferenceH srs;
+    char *wkt;   /* the analysis CRS (CPLFree) */
+    float *fric; /* padded grid, seconds per metre, +INF: barrier */
+    size_t fric_uncovered;
+    isr_crs_scale crs_scale;
+    double bands[ISR_MAX_BANDS];
+    int nbands;
+    isr_hub_set hubs; /* the hubs of opt->hubs (the memory estimate counted their workers) */
+    int threads;      /* worker threads for a pass */
+    double load_s;    /* seconds the loading took */
+    int loads;        /* times the inputs were read: 1 (tests check that asking does not reload) */
+};
+
+/* The flags a model needs, checked before anything is read; fills m->bands. */
+isr_status isr_model_check(isr_ctx *ctx, const isr_options *opt, isr_model *m);
+/* Loads everything into *m (zeroed, checked by isr_model_check); on failure the caller
+ * still calls isr_model_clear. */
+isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m);
+void isr_model_clear(isr_model *m);
+/* The hubs of `list` ("a,b"; NULL: every flagged station) with their folders and
+ * jurisdictions (warned about as at loading). Clear with isr_hub_set_clear. */
+isr_status isr_hub_set_build(isr_ctx *ctx, const isr_model *m, const char *list,
+                             isr_hub_set *set);
+void isr_hub_set_clear(isr_hub_set *set);
+/* The times the model's inputs were read (for tests). */
+int isr_model_loads(const isr_model *m);
 
 /* ---- timing ----------------------------------------------------------------------------- */
 double isr_now_s(void); /* monotonic seconds */

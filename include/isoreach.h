@@ -91,8 +91,10 @@ ISR_API void isr_ctx_set_logger(isr_ctx *ctx, isr_log_fn fn, void *user,
 /* Installs the progress callback (NULL: none). */
 ISR_API void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user);
 
-/* Asks a running isr_run() to stop as soon as it can; safe to call from a signal handler.
- * The run then returns ISR_ERR_INTERRUPTED and leaves no partial output files. */
+/* Asks the running call on this context (isr_run(), isr_model_open(), …) to stop as soon as
+ * it can; safe to call from a signal handler. The call then returns ISR_ERR_INTERRUPTED and
+ * leaves no partial output files. A cancel that comes while no call runs stops the next one;
+ * a call that fails clears it. */
 ISR_API void isr_ctx_cancel(isr_ctx *ctx);
 
 /* ---------------------------------------------------------------------------------------
@@ -232,6 +234,42 @@ ISR_API isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
  * and each hub's isochrones.geojson and stations.csv; opt's station fields name the columns
  * of the stations input. Text needs a CJK font (Debian: fonts-noto-cjk). */
 ISR_API isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt);
+
+/* ---------------------------------------------------------------------------------------
+ * A model: the region loaded once (inputs, CRS, grid, zones, friction, rail network), then
+ * asked many questions — other hubs, other output folders, one hub's grid in memory —
+ * without reading the inputs again. isr_run() is isr_model_open(), isr_model_run_hubs() with
+ * opt->hubs into opt->out, the maps, and isr_model_close().
+ */
+typedef struct isr_model isr_model;
+
+/* Loads what `opt` names (boundaries, stations, lines, friction, population; the CRS, grid
+ * and network its flags describe) and checks the flags and the hubs of opt->hubs, as
+ * isr_run() does before its first hub. On success *out is a new model that the caller
+ * closes with isr_model_close(); on failure *out is NULL and the reason is on the context.
+ * The model keeps `ctx` and `opt` (borrowed: both must outlive it) and reports through ctx.
+ * Nothing is written. Cost: the grid (about 16 bytes a cell) and the network. */
+ISR_API isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out);
+
+/* Runs the hubs `hubs` ("a,b": station ids; NULL: every station flagged hub) and writes, in
+ * `out_dir`, their outputs and the region products and run.json exactly as isr_run() does
+ * (without the maps): OUT/hubs/<id>/…, OUT/region/…, OUT/index.html, OUT/run.json. Hubs
+ * whose outputs exist with the same settings are reused unless the options' overwrite.
+ * ISR_ERR_INPUT names an id that is no station; ISR_ERR_INTERRUPTED after isr_ctx_cancel
+ * (whole files only, no run.json). */
+ISR_API isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_dir);
+
+/* One hub's travel-time grid in memory, nothing written: the minutes from (or to, as the
+ * options' direction) the station `hub_id` within `budget_min` minutes (<= 0: the options'
+ * budget), cropped to the cells reached as OUT/hubs/<id>/travel_time.tif is. On success
+ * *minutes is a new *width × *height row-major array (north row first) of Float32 minutes,
+ * -9999 past the budget, that the caller frees with isr_free(); gt is its GDAL geotransform
+ * in the model's analysis CRS. ISR_ERR_INPUT when no station has that id. */
+ISR_API isr_status isr_model_run_hub(isr_model *m, const char *hub_id, double budget_min,
+                             float **minutes, int *width, int *height, double gt[6]);
+
+/* Frees the model. isr_model_close(NULL) is a no-op. */
+ISR_API void isr_model_close(isr_model *m);
 
 /* A text summary of any OGR source: driver, layers, geometry type, CRS, feature count,
  * fields, extent and how many geometries are invalid. On success *text is a new string

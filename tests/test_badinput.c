@@ -897,6 +897,96 @@ Test(badinput, sigint_stops_cleanly_and_the_next_run_resumes)
     no_temporaries(cli_tmp);
 }
 
+/* Runs three hubs of the sample into OUT (coarse counties, 2000 m, maps on) and sends SIGINT
+ * as soon as a file matching `watch` (a glob under OUT) exists, so that the signal lands in
+ * one stage whatever the machine's speed. Returns the last line of stderr (new memory) and
+ * checks exit 130 and that no temporary file is left. */
+static char *interrupted_at(const char *out, const char *watch)
+{
+    char errp[300], bnd[300], pat[600];
+    snprintf(errp, sizeof errp, "%s/signal.txt", cli_tmp);
+    snprintf(bnd, sizeof bnd, "%s/coarse.gpkg", cli_tmp);
+    snprintf(pat, sizeof pat, "%s/%s", out, watch);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        if (!freopen(errp, "w", stderr))
+            _exit(126);
+        execl(CLI, "isoreach", "run", "-q", "--out", out, "--resolution", "2000", "--threads",
+              "2", "--hubs", "shanghai_hongqiao,hangzhou_east,nanjing_south", "--boundaries", bnd,
+              (char *)NULL);
+        _exit(127);
+    }
+    struct timespec nap = {0, 1000 * 1000};
+    int status = 0, ended = 0, seen = 0;
+    for (int i = 0; i < 240000 && !seen && !ended; i++) {
+        glob_t g;
+        seen = glob(pat, 0, NULL, &g) == 0;
+        globfree(&g);
+        if (!seen) {
+            nanosleep(&nap, NULL);
+            ended = waitpid(pid, &status, WNOHANG) == pid;
+        }
+    }
+    if (!ended) {
+        cr_assert_eq(kill(pid, SIGINT), 0);
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+    }
+    char *e = cli_slurp(errp);
+    cr_assert(!ended, "the run ended before '%s' appeared: %s", watch, e);
+    cr_assert(WIFEXITED(status), "killed by signal %d", WTERMSIG(status));
+    cr_assert_eq(WEXITSTATUS(status), 130, "Ctrl-C once '%s' appeared: exit %d, %s", watch,
+                 WEXITSTATUS(status), e);
+    no_temporaries(cli_tmp);
+    char *last = e + strlen(e) - 1;
+    while (last > e && last[-1] != '\n')
+        last--;
+    char *line = strdup(last);
+    free(e);
+    return line;
+}
+
+Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 900)
+{
+    coarse_boundaries();
+    char out[300], want[600];
+    /* loading (the lock of --out is taken before the inputs are read): nothing is left */
+    snprintf(out, sizeof out, "%s/load", cli_tmp);
+    char *last = interrupted_at(out, ISR_LOCK_NAME);
+    cr_assert_str_eq(last, "isoreach: interrupted while loading the inputs; nothing was written\n");
+    cr_assert_eq(cli_sh("test -e '%s'", out), 1, "an interrupted loading left '%s'", out);
+    free(last);
+    /* the region rasters, the QGIS styles, the web map: the hubs are whole, the products
+     * written so far are whole files, and there is no run.json (which marks a finished run) */
+    static const char *const stages[][2] = {{"region", "region/nearest_hub_time.tif"},
+                                            {"styles", "region/*.qml"},
+                                            {"webmap", "isoreach.qgs"}};
+    for (size_t k = 0; k < sizeof stages / sizeof *stages; k++) {
+        snprintf(out, sizeof out, "%s/%s", cli_tmp, stages[k][0]);
+        last = interrupted_at(out, stages[k][1]);
+        cr_assert_str_eq(last, "isoreach: interrupted: 3 of 3 hubs complete; run again to resume\n",
+                         "stage %s", stages[k][0]);
+        cr_assert_eq(rasters(out), 3);
+        cr_assert_eq(cli_sh("test -e '%s/run.json'", out), 1, "stage %s wrote run.json",
+                     stages[k][0]);
+        free(last);
+    }
+    /* the maps: every other output is complete (run.json included); the run says how to
+     * draw the maps */
+    snprintf(out, sizeof out, "%s/maps", cli_tmp);
+    last = interrupted_at(out, "hubs/*/map.png");
+    snprintf(want, sizeof want,
+             "isoreach: interrupted while drawing the maps; the other outputs are complete: draw "
+             "the maps with isoreach map --out '%s'\n",
+             out);
+    cr_assert_str_eq(last, want);
+    cr_assert_eq(cli_sh("test -s '%s/run.json' && test -s '%s/index.html' && test ! -e "
+                        "'%s/region/contact_sheet.png'",
+                        out, out, out),
+                 0);
+    free(last);
+}
+
 Test(badinput, temporaries_of_a_killed_run_are_swept_by_the_next)
 {
     /* a process that is gone: its temporary files are litter */

@@ -1,0 +1,568 @@
+/*
+ * batch.c — the hubs of one pass over a loaded model (model.c), in parallel: per hub the
+ * rail search and the grid cost-distance, then its outputs in OUT/hubs/<folder>/
+ * (travel_time.tif last: its presence marks the hub complete), or the outputs of an earlier
+ * run reused when they are whole and were made with the same settings.
+ *
+ * The model is read-only. Each worker owns its time array (the whole padded grid, +INF
+ * outside the cells its last search touched), its heap and its GDAL datasets, and pulls hub
+ * numbers from an atomic counter. Region accumulators (minimum time, nearest hub, hub
+ * count) are merged under one mutex from the touched cells only; the merge is
+ * order-independent (ties go to the lower hub number), so outputs are identical whatever
+ * the thread count. Per-hub rasters are cropped to the cells reached, on the region grid's
+ * cell edges. isr_batch_hub_grid runs one search the same way and writes nothing.
+ */
+#include "batch.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What one worker owns and reuses hub after hub. */
+typedef struct worker_state {
+    float *time_s;
+    double *arr;
+    isr_seed *seeds;
+    isr_cd_work w;
+    isr_geos geos;
+    isr_reach reach;
+    isr_band_poly bands[ISR_MAX_BANDS];
+} worker_state;
+
+/* ---- one hub ------------------------------------------------------------------------------ */
+
+/* Reuses a hub raster written by an earlier run with the same settings; returns 0 (and
+ * leaves the time array clean) when it cannot be used. */
+static int load_existing(isr_batch *jb, const char *path, float *time_s, isr_cd_work *w)
+{
+    isr_ctx *quiet = isr_ctx_new(); /* a raster that does not fit is recomputed, not an error */
+    int ok = quiet && isr_time_raster_read(quiet, path, jb->grid, jb->settings, time_s, w,
+                                           NULL, NULL) == ISR_OK;
+    isr_ctx_free(quiet);
+    return ok;
+}
+
+/* The search's minutes cropped to the cells reached, on the grid's cell edges (a 1-cell
+ * raster at the hub when nothing was reached), nodata ISR_TIME_NODATA: what travel_time.tif
+ * holds. New memory, NULL when out of memory. */
+static float *hub_crop(const isr_grid *g, const isr_rail_net *net, int station,
+                       const float *time_s, const isr_cd_work *w, int *c0, int *r0, int *cw,
+                       int *ch)
+{
+    const int pw = isr_grid_pw(g);
+    int cmin = g->nx, cmax = -1, rmin = g->ny, rmax = -1;
+    for (size_t i = 0; i < w->ntouched; i++) {
+        int c = (int)(w->touched[i] % (uint32_t)pw) - ISR_PAD;
+        int r = (int)(w->touched[i] / (uint32_t)pw) - ISR_PAD;
+        if (c < cmin) cmin = c;
+        if (c > cmax) cmax = c;
+        if (r < rmin) rmin = r;
+        if (r > rmax) rmax = r;
+    }
+    if (cmax < 0) { /* nothing reached: a 1-cell raster of nodata at the hub */
+        double x, y;
+        isr_rail_station_xy(net, station, &x, &y);
+        if (!isr_grid_cell_of(g, x, y, &cmin, &rmin))
+            cmin = rmin = 0;
+        cmax = cmin;
+        rmax = rmin;
+    }
+    int ww = cmax - cmin + 1, hh = rmax - rmin + 1;
+    float *out = malloc((size_t)ww * (size_t)hh * sizeof *out);
+    if (!out)
+        return NULL;
+    for (int r = 0; r < hh; r++)
+        for (int c = 0; c < ww; c++) {
+            float t = time_s[isr_grid_pidx(g, cmin + c, rmin + r)];
+            out[(size_t)r * (size_t)ww + (size_t)c] = isinf(t) ? (float)ISR_TIME_NODATA : t / 60.0f;
+        }
+    *c0 = cmin;
+    *r0 = rmin;
+    *cw = ww;
+    *ch = hh;
+    return out;
+}
+
+/* Writes the cropped travel-time raster of one hub. */
+static isr_status write_hub(isr_batch *jb, int hub_no, const char *path, const float *time_s,
+                            const isr_cd_work *w)
+{
+    const isr_grid *g = jb->grid;
+    int cmin, rmin, ww, hh;
+    float *out = hub_crop(g, jb->net, jb->hubs[hub_no], time_s, w, &cmin, &rmin, &ww, &hh);
+    if (!out)
+        return isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+    int s = jb->hubs[hub_no];
+    double hx, hy;
+    isr_rail_station_xy(jb->net, s, &hx, &hy);
+    char budget[32];
+    isr_snprintf(budget, sizeof budget, "%g", jb->opt->budget_min);
+    char *meta[] = {
+        isr_strdup_printf("HUB_ID=%s", isr_rail_station_id(jb->net, s)),
+        isr_strdup_printf("HUB_NAME=%s", isr_rail_station_name(jb->net, s)),
+        isr_strdup_printf("DIRECTION=%s", jb->opt->direction == ISR_TO_HUB ? "to" : "from"),
+        isr_strdup_printf("BUDGET_MIN=%s", budget),
+        isr_strdup_printf("HUB_X=%.3f", hx),
+        isr_strdup_printf("HUB_Y=%.3f", hy),
+        isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings),
+        isr_strdup_printf("ISOREACH_VERSION=%s", isr_version_full()),
+        NULL};
+    int n_meta = (int)(sizeof meta / sizeof *meta) - 1;
+    isr_status st = ISR_OK;
+    for (int i = 0; i < n_meta; i++)
+        if (!meta[i])
+            st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = isr_write_cog(jb->ctx, path, g, cmin, rmin, ww, hh, GDT_Float32, out, ISR_TIME_NODATA,
+                           jb->opt->direction == ISR_TO_HUB ? "travel time to the hub (minutes)"
+                                                            : "travel time from the hub (minutes)",
+                           "min", meta, "AVERAGE");
+    for (int i = 0; i < n_meta; i++)
+        free(meta[i]);
+    free(out);
+    return st;
+}
+
+/* Writes the rail travel time between the hub and every station, and the door-to-door time
+ * at its cell (`time_s`, the hub's search): where local travel gets there sooner than the
+ * train (by more than a second), the station is "reached_by" local travel, not rail. */
+static isr_status write_stations_csv(isr_batch *jb, const char *path, const double *arr,
+                                     const float *time_s)
+{
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(jb->ctx, path, &tmp, &f); /* the reason kept on failure */
+    if (st != ISR_OK)
+        return st;
+    double budget_s = jb->opt->budget_min * 60.0;
+    fputs(ISR_STATIONS_CSV_HEADER, f);
+    for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
+        double x, y, door = INFINITY;
+        int c, r;
+        isr_rail_station_xy(jb->net, i, &x, &y);
+        if (isr_grid_cell_of(jb->grid, x, y, &c, &r))
+            door = time_s[isr_grid_pidx(jb->grid, c, r)];
+        isr_csv_field(f, isr_rail_station_id(jb->net, i));
+        fputc(',', f);
+        isr_csv_field(f, isr_rail_station_name(jb->net, i));
+        if (isinf(arr[i]))
+            isr_fprintf(f, ",,%.3f,%.3f", x, y);
+        else
+            isr_fprintf(f, ",%.3f,%.3f,%.3f", arr[i] / 60.0, x, y);
+        const char *by = arr[i] <= budget_s && !(door < arr[i] - 1.0) ? "rail"
+                         : isfinite(door)                              ? "local"
+                                                                       : "";
+        if (isfinite(door))
+            isr_fprintf(f, ",%.3f,%s\n", door / 60.0, by);
+        else
+            fprintf(f, ",,%s\n", by);
+    }
+    st = isr_close_commit(jb->ctx, f, tmp, path);
+    free(tmp);
+    return st;
+}
+
+static void merge_region(isr_batch *jb, int hub_no, const float *time_s, const isr_cd_work *w)
+{
+    const isr_grid *g = jb->grid;
+    const int pw = isr_grid_pw(g);
+    mtx_lock(&jb->merge_lock);
+    for (size_t i = 0; i < w->ntouched; i++) {
+        uint32_t k = w->touched[i];
+        size_t c = k % (uint32_t)pw - ISR_PAD, r = k / (uint32_t)pw - ISR_PAD;
+        size_t u = r * (size_t)g->nx + c;
+        float t = time_s[k] / 60.0f;
+        if (t < jb->best_t[u] || (t == jb->best_t[u] && hub_no < jb->best_hub[u])) {
+            jb->best_t[u] = t;
+            jb->best_hub[u] = (int16_t)hub_no;
+        }
+        jb->count[u]++;
+    }
+    mtx_unlock(&jb->merge_lock);
+}
+
+/* Reach tallies and isochrones of one hub's search, kept for the region products and
+ * written (the isochrones only when `write`: not when the outputs are being reused). */
+static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const char *dir, int write)
+{
+    const isr_grid *g = jb->grid;
+    int s = jb->hubs[hub_no];
+    double hx, hy;
+    isr_rail_station_xy(jb->net, s, &hx, &hy);
+    isr_reach_compute(&ws->reach, jb->zones, g, ws->time_s, ws->w.touched, ws->w.ntouched, hx, hy);
+    isr_reach_set_own(&ws->reach, jb->zones, jb->own_unit[hub_no]);
+    isr_hub_result *res = &jb->results[hub_no];
+    isr_reach_totals(&ws->reach, jb->zones, &res->tot);
+    isr_reach_store(&ws->reach, jb->zones, hub_no, jb->hub_cells, jb->hub_pop, res->own);
+    /* reach.csv is written even for a reused hub: `isoreach reach` may have rewritten it
+     * with other boundaries or people since, and it costs little */
+    char *csv = isr_strdup_printf("%s/reach.csv", dir);
+    char *geojson = isr_strdup_printf("%s/isochrones.geojson", dir);
+    isr_status st = ISR_OK;
+    if (!csv || !geojson)
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = isr_reach_write_csv(jb->ctx, csv, &ws->reach, jb->zones, jb->units,
+                                 g->cell_m * g->cell_m / 1e6);
+    if (st == ISR_OK && write) {
+        st = isr_isochrones_build(jb->ctx, &ws->geos, g, ws->time_s, ws->w.touched,
+                                  ws->w.ntouched, jb->zones->pop, jb->bands, jb->nbands,
+                                  jb->opt->min_area_km2 * 1e6, jb->opt->simplify_m, ws->bands);
+        if (st == ISR_OK)
+            st = isr_isochrones_write(jb->ctx, &ws->geos, geojson, g->wkt, ws->bands,
+                                      jb->nbands, isr_rail_station_id(jb->net, s),
+                                      isr_rail_station_name(jb->net, s));
+        isr_band_polys_free(&ws->geos, ws->bands, jb->nbands);
+    }
+    free(csv);
+    free(geojson);
+    return st;
+}
+
+/* Whether `path` opens and its first line is whole and starts with `head`. */
+static int csv_header_ok(const char *path, const char *head)
+{
+    char line[512];
+    FILE *f = fopen(path, "r");
+    int ok = f && fgets(line, sizeof line, f) && strcmp(line, head) == 0;
+    if (f)
+        fclose(f);
+    return ok;
+}
+
+/* Whether a hub's earlier outputs are all there and readable (then its raster is reused if
+ * its settings match): the tables have their header line, the isochrones parse as a
+ * FeatureCollection. 0: none exists; 1: all are good; -1: some are missing or damaged. */
+static int hub_outputs_ok(const char *dir)
+{
+    static const char *const names[] = {"travel_time.tif", "stations.csv", "reach.csv",
+                                        "isochrones.geojson"};
+    char path[4096];
+    int found = 0;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        found += isr_file_exists(path);
+    }
+    if (found < 4)
+        return found ? -1 : 0;
+    snprintf(path, sizeof path, "%s/stations.csv", dir);
+    if (!csv_header_ok(path, ISR_STATIONS_CSV_HEADER))
+        return -1;
+    snprintf(path, sizeof path, "%s/reach.csv", dir);
+    if (!csv_header_ok(path, ISR_REACH_CSV_HEADER))
+        return -1;
+    snprintf(path, sizeof path, "%s/isochrones.geojson", dir);
+    json_object *root = json_object_from_file(path), *feats = NULL;
+    int ok = root && json_object_object_get_ex(root, "features", &feats) &&
+             json_object_is_type(feats, json_type_array);
+    json_object_put(root);
+    return ok ? 1 : -1;
+}
+
+/* The grid search of one hub from its rail arrival times ws->arr: every station reached
+ * within the budget seeds its cell. 0, or -1 when out of memory. */
+static int hub_costdist(const isr_grid *g, const float *fric, const isr_rail_net *net,
+                        worker_state *ws, double budget_s)
+{
+    size_t ns = 0;
+    for (int i = 0; i < isr_rail_net_nstations(net); i++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(net, i, &x, &y);
+        if (ws->arr[i] <= budget_s && isr_grid_cell_of(g, x, y, &c, &r))
+            ws->seeds[ns++] = (isr_seed){(uint32_t)isr_grid_pidx(g, c, r), (float)ws->arr[i]};
+    }
+    return isr_costdist(fric, (size_t)isr_grid_pw(g), (size_t)isr_grid_ph(g), g->cell_m,
+                        ws->seeds, ns, (float)budget_s, ws->time_s, &ws->w) != 0 ? -1 : 0;
+}
+
+static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
+{
+    double t0 = isr_now_s();
+    int s = jb->hubs[hub_no];
+    isr_hub_result *res = &jb->results[hub_no];
+    float *time_s = ws->time_s;
+    isr_cd_work *w = &ws->w;
+    double *arr = ws->arr;
+    res->station = s;
+    char *dir = isr_strdup_printf("%s/%s", jb->hubs_dir, jb->folders[hub_no]);
+    char *path = dir ? isr_strdup_printf("%s/travel_time.tif", dir) : NULL;
+    char *csv = dir ? isr_strdup_printf("%s/stations.csv", dir) : NULL;
+    isr_status st = ISR_OK;
+    if (!path || !csv) {
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    if ((st = isr_rail_search(jb->ctx, jb->net, &jb->rp, s, arr)) != ISR_OK)
+        goto cleanup;
+    double budget_s = jb->opt->budget_min * 60.0;
+    for (int i = 0; i < isr_rail_net_nstations(jb->net); i++)
+        if (arr[i] <= budget_s)
+            res->stations_reached++;
+    int had = jb->opt->overwrite ? 0 : hub_outputs_ok(dir);
+    if (had > 0 && load_existing(jb, path, time_s, w)) {
+        res->skipped = 1;
+        st = hub_reach(jb, hub_no, ws, dir, 0);
+    } else {
+        res->stale = had != 0;
+        if (hub_costdist(jb->grid, jb->fric, jb->net, ws, budget_s) != 0) {
+            st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
+            goto reset;
+        }
+        res->search_seconds = isr_now_s() - t0;
+        /* the raster last: its presence marks the hub complete for a resumed run */
+        if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
+            (st = write_stations_csv(jb, csv, arr, time_s)) != ISR_OK ||
+            (st = hub_reach(jb, hub_no, ws, dir, 1)) != ISR_OK ||
+            (st = write_hub(jb, hub_no, path, time_s, w)) != ISR_OK)
+            goto reset;
+    }
+    res->cells = w->ntouched;
+    if (st == ISR_OK)
+        merge_region(jb, hub_no, time_s, w);
+reset:
+    for (size_t i = 0; i < w->ntouched; i++)
+        time_s[w->touched[i]] = INFINITY;
+    w->ntouched = 0;
+    if (st != ISR_OK)
+        rmdir(dir); /* only when the failure left it empty */
+cleanup:
+    res->seconds = isr_now_s() - t0;
+    free(dir);
+    free(path);
+    free(csv);
+    return st;
+}
+
+/* A worker's buffers: a padded time grid (+INF), rail arrivals, seeds, reach tallies. */
+static isr_status ws_init(isr_ctx *ctx, const isr_grid *g, const isr_rail_net *net,
+                          const isr_zones *zones, const isr_options *opt, worker_state *ws)
+{
+    size_t n = isr_grid_pcells(g);
+    int ns = isr_rail_net_nstations(net);
+    memset(ws, 0, sizeof *ws);
+    isr_geos_init(&ws->geos);
+    ws->time_s = malloc(n * sizeof *ws->time_s);
+    ws->arr = malloc((size_t)ns * sizeof *ws->arr);
+    ws->seeds = malloc((size_t)ns * sizeof *ws->seeds);
+    if (!ws->time_s || !ws->arr || !ws->seeds || isr_reach_init(ctx, &ws->reach, zones) != ISR_OK)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for a worker's %zu-cell time grid",
+                        n);
+    ws->reach.min_cells = isr_reach_min_cells(opt->min_reach_km2, g->cell_m);
+    for (size_t i = 0; i < n; i++)
+        ws->time_s[i] = INFINITY;
+    return ISR_OK;
+}
+
+static void ws_free(worker_state *ws)
+{
+    isr_cd_work_free(&ws->w);
+    isr_reach_free(&ws->reach);
+    free(ws->time_s);
+    free(ws->arr);
+    free(ws->seeds);
+    isr_geos_finish(&ws->geos);
+}
+
+static int worker(void *arg)
+{
+    isr_batch *jb = arg;
+    isr_gdal_errors_push(jb->ctx);
+    worker_state ws;
+    if (ws_init(jb->ctx, jb->grid, jb->net, jb->zones, jb->opt, &ws) != ISR_OK) {
+        atomic_store(&jb->failed, (int)ISR_ERR_MEMORY);
+        goto cleanup;
+    }
+    for (;;) {
+        if (atomic_load(&jb->failed) || isr_cancelled(jb->ctx))
+            break;
+        int h = atomic_fetch_add(&jb->next, 1);
+        if (h >= jb->nhubs)
+            break;
+        isr_status st = run_hub(jb, h, &ws);
+        if (st == ISR_ERR_INTERRUPTED) /* a write stopped by isr_ctx_cancel: isr_run says so */
+            break;
+        if (st != ISR_OK) {
+            atomic_store(&jb->failed, (int)st);
+            break;
+        }
+        int done = atomic_fetch_add(&jb->done, 1) + 1;
+        if (!jb->opt->quiet)
+            isr_progress(jb->ctx, "hubs", (size_t)done, (size_t)jb->nhubs);
+    }
+cleanup:
+    ws_free(&ws);
+    isr_gdal_errors_pop();
+    return 0;
+}
+
+/* The settings that make two runs' hub rasters interchangeable (resume check). */
+static char *settings_string(const isr_options *o, const isr_grid *g, uint64_t fingerprint)
+{
+    return isr_strdup_printf(
+        "budget_min=%g;resolution_m=%g;egress_speed_kmh=%g;detour=%g;dwell_min=%g;"
+        "transfer_min=%g;wait=%s;direction=%s;snap_m=%g;friction=%s;stations=%s;lines=%s;"
+        "boundaries=%s;population=%s;bands=%s;min_area_km2=%g;simplify_m=%g;"
+        "grid=%.3f,%.3f,%d,%d;fingerprint=%016llx",
+        o->budget_min, o->resolution_m, o->egress_speed_kmh, o->detour, o->dwell_min,
+        o->transfer_min, o->wait == ISR_WAIT_NONE ? "none" : "half-headway",
+        o->direction == ISR_TO_HUB ? "to" : "from", o->snap_m, o->friction ? o->friction : "",
+        o->stations, o->lines, o->boundaries, o->population ? o->population : "",
+        o->bands ? o->bands : "", o->min_area_km2, o->simplify_m, g->x0, g->y0, g->nx, g->ny,
+        (unsigned long long)fingerprint);
+}
+
+/* ---- a pass -------------------------------------------------------------------------------- */
+
+/* The accumulators of a pass: region minimum, nearest hub, count, results, reach tables. */
+static isr_status batch_alloc(isr_batch *b, const isr_model *m)
+{
+    size_t ncell = (size_t)m->grid.nx * (size_t)m->grid.ny;
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        size_t n = (size_t)b->nhubs * (size_t)(m->zones.ngroups[k] > 0 ? m->zones.ngroups[k] : 1);
+        b->hub_cells[k] = calloc(n, sizeof *b->hub_cells[k]);
+        b->hub_pop[k] = calloc(n, sizeof *b->hub_pop[k]);
+        if (!b->hub_cells[k] || !b->hub_pop[k])
+            return isr_fail(b->ctx, ISR_ERR_MEMORY, "out of memory for the reach tables");
+    }
+    b->settings = settings_string(b->opt, &m->grid, isr_run_fingerprint(b->opt, m->wkt));
+    b->hubs_dir = isr_strdup_printf("%s/hubs", b->opt->out);
+    b->region_dir = isr_strdup_printf("%s/region", b->opt->out);
+    b->best_t = malloc(ncell * sizeof *b->best_t);
+    b->best_hub = malloc(ncell * sizeof *b->best_hub);
+    b->count = calloc(ncell, sizeof *b->count);
+    b->results = calloc((size_t)b->nhubs, sizeof *b->results);
+    if (!b->settings || !b->hubs_dir || !b->region_dir || !b->best_t || !b->best_hub ||
+        !b->count || !b->results)
+        return isr_fail(b->ctx, ISR_ERR_MEMORY, "out of memory for the region products");
+    for (size_t u = 0; u < ncell; u++) {
+        b->best_t[u] = INFINITY;
+        b->best_hub[u] = ISR_HUB_NODATA;
+    }
+    isr_status st;
+    if ((st = isr_mkdirs(b->ctx, b->hubs_dir)) != ISR_OK ||
+        (st = isr_mkdirs(b->ctx, b->region_dir)) != ISR_OK)
+        return st;
+    if (mtx_init(&b->merge_lock, mtx_plain) != thrd_success)
+        return isr_fail(b->ctx, ISR_ERR_INTERNAL, "cannot create a mutex");
+    b->lock_ok = 1;
+    return ISR_OK;
+}
+
+/* The workers, on `threads` threads (the calling thread when none starts). */
+static void batch_threads(isr_batch *b, int threads)
+{
+    thrd_t tids[1024];
+    int started = 0;
+    b->started = 1;
+    for (int i = 0; i < threads; i++, started++)
+        if (thrd_create(&tids[i], worker, b) != thrd_success)
+            break;
+    if (started == 0)
+        worker(b);
+    for (int i = 0; i < started; i++)
+        thrd_join(tids[i], NULL);
+}
+
+isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
+                         const isr_hub_set *set, isr_batch *b)
+{
+    memset(b, 0, sizeof *b);
+    b->ctx = ctx;
+    b->opt = o;
+    b->grid = &m->grid;
+    b->fric = m->fric;
+    b->net = m->net;
+    b->rp = (isr_rail_params){o->dwell_min * 60.0, o->transfer_min * 60.0, o->wait, o->direction};
+    b->hubs = set->hubs;
+    b->nhubs = set->n;
+    b->folders = set->folders;
+    b->zones = &m->zones;
+    b->units = &m->units;
+    b->bands = m->bands;
+    b->nbands = m->nbands;
+    b->crs_scale = m->crs_scale;
+    b->fric_uncovered = m->fric_uncovered;
+    b->own_unit = set->own_unit;
+    b->own_dist_m = set->own_dist_m;
+    b->wkt = m->wkt;
+    b->threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = b->threads < set->n ? b->threads : set->n;
+    if (threads > m->threads) /* the memory estimate counted m->threads time grids */
+        threads = m->threads;
+    if (threads < 1)
+        threads = 1;
+    if (isr_cancelled(ctx))
+        return ISR_ERR_INTERRUPTED;
+    isr_status st = batch_alloc(b, m);
+    if (st != ISR_OK)
+        return st;
+    batch_threads(b, threads);
+    int reused = 0, stale = 0;
+    for (int h = 0; h < b->nhubs; h++) {
+        reused += b->results[h].skipped;
+        stale += b->results[h].stale;
+    }
+    if (reused)
+        isr_log(ctx, ISR_LOG_INFO,
+                "reused %d of %d hubs from an earlier run with the same inputs and settings "
+                "(--overwrite recomputes them)",
+                reused, b->nhubs);
+    if (stale)
+        isr_log(ctx, ISR_LOG_INFO,
+                "recomputed %d hub(s) whose earlier outputs in '%s' were made from other inputs "
+                "or settings, or were incomplete",
+                stale, b->hubs_dir);
+    if (atomic_load(&b->failed))
+        return (isr_status)atomic_load(&b->failed); /* the worker recorded the message */
+    return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
+}
+
+void isr_batch_clear(isr_batch *b)
+{
+    if (b->lock_ok)
+        mtx_destroy(&b->merge_lock);
+    free(b->settings);
+    free(b->hubs_dir);
+    free(b->region_dir);
+    free(b->best_t);
+    free(b->best_hub);
+    free(b->count);
+    free(b->results);
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        free(b->hub_cells[k]);
+        free(b->hub_pop[k]);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- one hub in memory --------------------------------------------------------------------- */
+
+isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, double budget_min,
+                              float **minutes, int *w, int *h, double gt[6])
+{
+    const isr_options *o = m->opt;
+    isr_rail_params rp = {o->dwell_min * 60.0, o->transfer_min * 60.0, o->wait, o->direction};
+    worker_state ws;
+    int c0 = 0, r0 = 0;
+    *minutes = NULL;
+    isr_status st = ws_init(ctx, &m->grid, m->net, &m->zones, o, &ws);
+    if (st == ISR_OK)
+        st = isr_rail_search(ctx, m->net, &rp, station, ws.arr);
+    if (st == ISR_OK && hub_costdist(&m->grid, m->fric, m->net, &ws, budget_min * 60.0) != 0)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
+    if (st == ISR_OK &&
+        !(*minutes = hub_crop(&m->grid, m->net, station, ws.time_s, &ws.w, &c0, &r0, w, h)))
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK) {
+        isr_grid_geotransform(&m->grid, gt);
+        gt[0] += c0 * m->grid.cell_m;
+        gt[3] -= r0 * m->grid.cell_m;
+    }
+    ws_free(&ws);
+    return st;
+}

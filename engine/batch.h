@@ -1,0 +1,94 @@
+/*
+ * batch.h — what the hub batch (batch.c) hands to the region products (region.c) and the
+ * orchestration (run.c); private to those three files.
+ *
+ * An isr_batch is one pass over a set of hubs of a loaded model (model.c): the model's
+ * shared inputs, borrowed read-only, plus what the workers accumulate — the region minimum
+ * time, nearest hub and hub count (merged under one mutex, order-independent), and each
+ * hub's result and reach tallies. It owns the accumulators and the folder strings it made;
+ * isr_batch_clear() frees them, never the model.
+ */
+#ifndef ISR_BATCH_H
+#define ISR_BATCH_H
+
+#include "internal.h"
+
+#include <stdatomic.h>
+#include <threads.h>
+
+#define ISR_HUB_NODATA (-1)
+#define ISR_COUNT_NODATA 65535
+
+typedef struct isr_hub_result {
+    int station;
+    int stations_reached; /* by rail within the budget, the hub included */
+    size_t cells;
+    double seconds;
+    double search_seconds; /* rail search + cost-distance only, no output */
+    int skipped; /* outputs existed with the same settings */
+    int stale;   /* outputs existed but were recomputed (other settings, or incomplete) */
+    isr_reach_totals_t tot;
+    int own[ISR_NLEVELS]; /* the hub's own group at each level, or -1 */
+} isr_hub_result;
+
+typedef struct isr_batch {
+    isr_ctx *ctx;
+    const isr_options *opt; /* the run's options (out, hubs may differ from the model's) */
+    const isr_grid *grid;   /* the rest is the model's, borrowed */
+    const float *fric;
+    const isr_rail_net *net;
+    isr_rail_params rp;
+    const int *hubs;
+    int nhubs;
+    char *settings;
+    char *hubs_dir;
+    char *region_dir;
+    char *const *folders; /* per hub: its folder under hubs_dir (isr_hub_folder) */
+    atomic_int next;
+    atomic_int done;
+    atomic_int failed; /* the isr_status of the first failing worker, or 0 */
+    mtx_t merge_lock;
+    int lock_ok;
+    float *best_t;      /* nx·ny, minutes, +INF where no hub reaches */
+    int16_t *best_hub;  /* nx·ny, hub number or ISR_HUB_NODATA */
+    uint16_t *count;    /* nx·ny */
+    isr_hub_result *results;
+    int threads;
+    const isr_zones *zones;
+    const isr_units *units;
+    const double *bands;
+    int nbands;
+    size_t *hub_cells[ISR_NLEVELS]; /* nhubs × groups: cells reached, per hub */
+    double *hub_pop[ISR_NLEVELS];   /* nhubs × groups: people reached, per hub */
+    isr_crs_scale crs_scale;        /* the analysis CRS's distortion over the region */
+    size_t fric_uncovered;          /* land cells beyond the friction raster */
+    const int *own_unit;            /* per hub: its jurisdiction (unit) or -1 */
+    const double *own_dist_m;       /* per hub: 0 inside it, else the distance to it */
+    const char *wkt;                /* the analysis CRS */
+    int started;                    /* the workers were started (for the cancel message) */
+} isr_batch;
+
+/* batch.c: runs every hub of `set` (of model `m`) on m's worker threads with options `o`
+ * (o->out the output folder, which exists and is locked): OUT/hubs/<id>/… written or
+ * reused, the region accumulators filled. *b is set up here; clear it with isr_batch_clear
+ * whatever this returns. */
+isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
+                         const isr_hub_set *set, isr_batch *b);
+void isr_batch_clear(isr_batch *b);
+
+/* batch.c: one hub's search of `m` with budget `budget_min`, nothing written; *minutes
+ * (new memory) is its travel-time raster cropped as travel_time.tif is, w × h cells, nodata
+ * ISR_TIME_NODATA, with the GDAL geotransform gt. */
+isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, double budget_min,
+                              float **minutes, int *w, int *h, double gt[6]);
+
+/* region.c: the region products of a finished batch in o->out/region (the folder exists):
+ * the region rasters and nearest_hub.csv, the cross-border reach, the rail layers and QGIS
+ * styles, the web map; checks for a cancel between them. */
+isr_status isr_region_write(isr_batch *b);
+
+/* region.c: OUT/run.json: inputs, parameters, grid, hubs, `timing` (load, hubs, products,
+ * total seconds) and the warnings logged so far. */
+isr_status isr_run_json_write(isr_batch *b, const double timing[4]);
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * model.c — the region, loaded once: the boundaries and their units, the analysis CRS, the
+ * grid, the zone and population rasters, the friction surface and the rail network, and the
+ * hubs of the options. isr_run and every question asked of an isr_model (run.c) start from
+ * it; nothing here writes a file.
+ *
+ * Invariants: once isr_model_load returns ISR_OK nothing in the model changes (the batch
+ * workers read it from many threads); `loads` counts how often the inputs were read, so a
+ * test can see that asking again does not reload. Cost: the grid (friction 4 + zones 12
+ * bytes a cell) and the network; the memory estimate of the grid counts the workers of
+ * the options' hubs as well.
+ */
+#include "internal.h"
+
+#include <cpl_conv.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- hubs ------------------------------------------------------------------------------- */
+
+isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
+                           int **out, int *n)
+{
+    int ns = isr_rail_net_nstations(net);
+    int *h = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *h);
+    if (!h)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    *n = 0;
+    if (opt->hubs) {
+        const char *p = opt->hubs;
+        while (*p) {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            while (len > 0 && *p == ' ') { /* "a, b" as typed in a shell */
+                p++;
+                len--;
+            }
+            while (len > 0 && p[len - 1] == ' ')
+                len--;
+            char id[256];
+            if (len == 0 || len >= sizeof id) {
+                free(h);
+                return isr_fail(ctx, ISR_ERR_USAGE, "--hubs: '%s' is not a list of station ids",
+                                opt->hubs);
+            }
+            memcpy(id, p, len);
+            id[len] = '\0';
+            int s = isr_rail_net_find(net, id);
+            if (s < 0) {
+                free(h);
+                return isr_fail(ctx, ISR_ERR_INPUT, "--hubs: no station has id '%s' in '%s'",
+                                id, opt->stations);
+            }
+            int dup = 0;
+            for (int k = 0; k < *n; k++)
+                dup |= h[k] == s;
+            if (!dup)
+                h[(*n)++] = s;
+            p = end ? end + 1 : p + strlen(p);
+        }
+    } else {
+        for (int s = 0; s < ns; s++)
+            if (isr_rail_station_is_hub(net, s))
+                h[(*n)++] = s;
+    }
+    if (*n == 0) {
+        free(h);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "no hubs: no station in '%s' has a non-zero '%s' (or give --hubs)",
+                        opt->stations, opt->hub_field);
+    }
+    if (*n > INT16_MAX) {
+        free(h);
+        return isr_fail(ctx, ISR_ERR_USAGE, "%d hubs: at most %d per run", *n, INT16_MAX);
+    }
+    *out = h;
+    return ISR_OK;
+}
+
+/* The folder of each hub under OUT/hubs/ (isr_hub_folder); refuses two hubs that would
+ * share one (ids differing only in characters a folder name cannot hold, and a hash match). */
+static int cmp_folder(const void *a, const void *b)
+{
+    return strcmp(**(char *const *const *)a, **(char *const *const *)b);
+}
+
+static isr_status hub_folders(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
+                              const int *hubs, int nhubs, char ***out)
+{
+    char **f = calloc((size_t)nhubs, sizeof *f);
+    char ***order = malloc((size_t)nhubs * sizeof *order);
+    isr_status st = ISR_OK;
+    for (int h = 0; f && order && h < nhubs && st == ISR_OK; h++)
+        if (!(f[h] = isr_hub_folder(isr_rail_station_id(net, hubs[h]))))
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (!f || !order)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK) {
+        for (int h = 0; h < nhubs; h++)
+            order[h] = &f[h];
+        qsort(order, (size_t)nhubs, sizeof *order, cmp_folder);
+        for (int k = 1; k < nhubs && st == ISR_OK; k++)
+            if (strcmp(*order[k - 1], *order[k]) == 0)
+                st = isr_fail(ctx, ISR_ERR_INPUT,
+                              "stations '%s' and '%s' in '%s' would share the output folder "
+                              "'hubs/%s'; give one of them another id (field '%s')",
+                              isr_rail_station_id(net, hubs[order[k - 1] - f]),
+                              isr_rail_station_id(net, hubs[order[k] - f]), opt->stations,
+                              *order[k], opt->station_id_field);
+    }
+    free(order);
+    if (st != ISR_OK && f) {
+        for (int h = 0; h < nhubs; h++)
+            free(f[h]);
+        free(f);
+        f = NULL;
+    }
+    *out = f;
+    return st;
+}
+
+/* Each hub's own jurisdiction (reach.c: the unit holding it, or the nearest within
+ * ISR_OWN_MAX_M, or none). A hub off the grid is refused: its search would start nowhere. A
+ * hub outside every polygon is warned about, saying which unit counts as its own. */
+static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const isr_grid *g,
+                                    const isr_units *u, const isr_rail_net *net,
+                                    const isr_layer *lb, isr_hub_set *jb)
+{
+    const int *hubs = jb->hubs, nhubs = jb->n;
+    jb->own_unit = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *jb->own_unit);
+    jb->own_dist_m = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *jb->own_dist_m);
+    if (!jb->own_unit || !jb->own_dist_m)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    double gx1 = g->x0 + g->nx * g->cell_m, gy0 = g->y0 - g->ny * g->cell_m;
+    for (int h = 0; h < nhubs; h++) {
+        double x, y;
+        int c, r;
+        const char *id = isr_rail_station_id(net, hubs[h]);
+        isr_rail_station_xy(net, hubs[h], &x, &y);
+        if (!isr_grid_cell_of(g, x, y, &c, &r)) {
+            double dx = fmax(fmax(g->x0 - x, x - gx1), 0), dy = fmax(fmax(gy0 - y, y - g->y0), 0);
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "hub '%s' lies %.1f km outside the region's grid (the extent of %s): "
+                            "add its area to the boundaries, or %s",
+                            id, hypot(dx, dy) / 1000.0, lb->what,
+                            opt->hubs ? "drop it from --hubs" : "give --hubs without it");
+        }
+        double d;
+        int unit = isr_hub_jurisdiction(u, x, y, ISR_OWN_MAX_M, &d);
+        jb->own_unit[h] = unit;
+        jb->own_dist_m[h] = unit >= 0 ? d : INFINITY;
+        if (unit >= 0 && d > 0) {
+            isr_log(ctx, ISR_LOG_WARN,
+                    "hub '%s' lies outside every boundary polygon, %.1f km from '%s' (%s): that "
+                    "unit, the nearest within %.0f km, is taken as its own jurisdiction",
+                    id, d / 1000.0, u->attr[unit].name[ISR_COUNTY],
+                    u->attr[unit].code[ISR_COUNTY], ISR_OWN_MAX_M / 1000.0);
+        } else if (unit < 0) {
+            int near = isr_hub_jurisdiction(u, x, y, INFINITY, &d);
+            isr_log(ctx, ISR_LOG_WARN,
+                    "hub '%s' lies outside every boundary polygon, %.1f km from the nearest "
+                    "unit '%s' (%s): no unit lies within %.0f km, so it has no jurisdiction of "
+                    "its own and all of its reach counts as cross-border",
+                    id, d / 1000.0, near >= 0 ? u->attr[near].name[ISR_COUNTY] : "",
+                    near >= 0 ? u->attr[near].code[ISR_COUNTY] : "", ISR_OWN_MAX_M / 1000.0);
+        }
+    }
+    return ISR_OK;
+}
+
+isr_status isr_hub_set_build(isr_ctx *ctx, const isr_model *m, const char *list,
+                             isr_hub_set *set)
+{
+    isr_options o = *m->opt; /* the options with this list of hubs (read-only copy) */
+    o.hubs = list;
+    memset(set, 0, sizeof *set);
+    isr_status st = isr_hubs_select(ctx, &o, m->net, &set->hubs, &set->n);
+    if (st == ISR_OK)
+        st = hub_folders(ctx, &o, m->net, set->hubs, set->n, &set->folders);
+    if (st == ISR_OK)
+        st = hubs_jurisdiction(ctx, &o, &m->grid, &m->units, m->net, &m->lb, set);
+    return st;
+}
+
+void isr_hub_set_clear(isr_hub_set *set)
+{
+    for (int h = 0; set->folders && h < set->n; h++)
+        free(set->folders[h]);
+    free(set->folders);
+    free(set->hubs);
+    free(set->own_unit);
+    free(set->own_dist_m);
+    memset(set, 0, sizeof *set);
+}
+
+/* ---- loading ---------------------------------------------------------------------------- */
+
+isr_status isr_model_check(isr_ctx *ctx, const isr_options *opt, isr_model *m)
+{
+    if (!(opt->budget_min > 0) || !(opt->resolution_m > 0) || !(opt->egress_speed_kmh > 0) ||
+        !(opt->detour >= 1) || !(opt->snap_m > 0))
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "budget, resolution, egress speed and snap distance must be positive, "
+                        "and the detour factor at least 1");
+    return isr_bands_parse(ctx, opt->bands, opt->budget_min, m->bands, &m->nbands);
+}
+
+/* The boundaries (every field flag checked against its layer first, all problems in one
+ * message), the analysis CRS and the units in it. */
+static isr_status load_boundaries(isr_ctx *ctx, const isr_options *opt, isr_model *m)
+{
+    double ext[4];
+    isr_status st;
+    if ((st = isr_layer_open_enc(ctx, &m->lb, "boundaries", opt->boundaries,
+                                 opt->boundaries_layer, wkbPolygon, opt->encoding)) != ISR_OK ||
+        (st = isr_layer_extent_wgs84(ctx, &m->lb, ext)) != ISR_OK)
+        return st;
+    isr_layer ls = {0}, ll = {0};
+    if ((st = isr_layer_open_enc(ctx, &ls, "stations", opt->stations, opt->stations_layer,
+                                 wkbPoint, opt->encoding)) == ISR_OK &&
+        (st = isr_layer_open_enc(ctx, &ll, "lines", opt->lines, opt->lines_layer, wkbLineString,
+                                 opt->encoding)) == ISR_OK) {
+        const isr_layer *layers[ISR_NLAYERS] = {&m->lb, &ls, &ll};
+        st = isr_fields_check(ctx, opt, layers);
+    }
+    isr_layer_close(&ls);
+    isr_layer_close(&ll);
+    if (st != ISR_OK)
+        return st;
+    m->srs = opt->crs ? isr_crs_from_user(ctx, opt->crs)
+                      : isr_crs_fitted_albers(ctx, ext[0], ext[1], ext[2], ext[3]);
+    if (!m->srs)
+        return ISR_ERR_CRS;
+    if (opt->crs && (st = isr_crs_check_area(ctx, m->srs, opt->crs, m->lb.what, ext)) != ISR_OK)
+        return st;
+    if ((st = isr_crs_check_scale(ctx, m->srs, opt->crs, m->lb.what, ext, &m->crs_scale)) !=
+        ISR_OK)
+        return st;
+    OSRExportToWkt(m->srs, &m->wkt);
+    return isr_units_load(ctx, opt, &m->lb, m->srs, &m->units);
+}
+
+/* The grid (its memory estimate counting the workers), zones, friction and the hubs'
+ * jurisdictions. Stations are always reachable on foot, even where the friction says water
+ * or a station sits just outside the boundary polygons. */
+static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
+{
+    int threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    if (threads > m->hubs.n)
+        threads = m->hubs.n;
+    if (threads > 1024)
+        threads = 1024;
+    m->threads = threads;
+    /* friction 4 + zones 12 + region accumulators 8 + products 6 + rasterize 4 + per
+     * worker time 4 */
+    double bytes_per_cell = 34.0 + 4.0 * threads;
+    isr_status st;
+    if ((st = isr_grid_init(ctx, &m->grid, m->units.xmin, m->units.ymin, m->units.xmax,
+                            m->units.ymax, opt->resolution_m, m->wkt, bytes_per_cell,
+                            opt->max_memory_mb)) != ISR_OK)
+        return st;
+    double spm = opt->detour * 3.6 / opt->egress_speed_kmh;
+    if ((st = isr_zones_build(ctx, &m->grid, &m->units, opt->population, &m->zones)) != ISR_OK ||
+        (st = isr_friction_build(ctx, &m->grid, m->zones.zone, spm, opt->friction, &m->fric,
+                                 &m->fric_uncovered)) != ISR_OK ||
+        (st = hubs_jurisdiction(ctx, opt, &m->grid, &m->units, m->net, &m->lb, &m->hubs)) !=
+            ISR_OK)
+        return st;
+    for (int s = 0; s < isr_rail_net_nstations(m->net); s++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(m->net, s, &x, &y);
+        if (isr_grid_cell_of(&m->grid, x, y, &c, &r) &&
+            isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
+            m->fric[isr_grid_pidx(&m->grid, c, r)] = (float)spm;
+    }
+    return ISR_OK;
+}
+
+isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
+{
+    double t0 = isr_now_s();
+    isr_status st;
+    m->ctx = ctx;
+    m->opt = opt;
+    m->loads++;
+    if (!opt->quiet)
+        isr_progress(ctx, "loading", 0, 4);
+    if ((st = load_boundaries(ctx, opt, m)) != ISR_OK)
+        return st;
+    if (isr_cancelled(ctx))
+        return ISR_ERR_INTERRUPTED;
+    if (!opt->quiet)
+        isr_progress(ctx, "loading", 1, 4);
+    if ((st = isr_network_load(ctx, opt, m->srs, &m->net)) != ISR_OK ||
+        (st = isr_hubs_select(ctx, opt, m->net, &m->hubs.hubs, &m->hubs.n)) != ISR_OK ||
+        (st = hub_folders(ctx, opt, m->net, m->hubs.hubs, m->hubs.n, &m->hubs.folders)) != ISR_OK)
+        return st;
+    if (isr_cancelled(ctx))
+        return ISR_ERR_INTERRUPTED;
+    if (!opt->quiet)
+        isr_progress(ctx, "loading", 2, 4);
+    if ((st = load_grid(ctx, opt, m)) != ISR_OK)
+        return st;
+    if (!opt->quiet)
+        isr_progress(ctx, "loading", 4, 4);
+    m->load_s = isr_now_s() - t0;
+    isr_log(ctx, ISR_LOG_INFO,
+            "%d boundary %s, %d %s, %d %s, %d %s; grid %d x %d cells of %g m", m->units.n,
+            ISR_PLURAL(m->units.n, "unit", "units"), isr_rail_net_nstations(m->net),
+            ISR_PLURAL(isr_rail_net_nstations(m->net), "station", "stations"),
+            isr_rail_net_nlines(m->net), ISR_PLURAL(isr_rail_net_nlines(m->net), "line", "lines"),
+            m->hubs.n, ISR_PLURAL(m->hubs.n, "hub", "hubs"), m->grid.nx, m->grid.ny,
+            m->grid.cell_m);
+    return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
+}
+
+void isr_model_clear(isr_model *m)
+{
+    isr_hub_set_clear(&m->hubs);
+    free(m->fric);
+    isr_rail_net_free(m->net);
+    isr_grid_clear(&m->grid);
+    isr_zones_clear(&m->zones);
+    isr_units_clear(&m->units);
+    isr_layer_close(&m->lb);
+    CPLFree(m->wkt);
+    if (m->srs)
+        OSRDestroySpatialReference(m->srs);
+    memset(m, 0, sizeof *m);
+}
+
+int isr_model_loads(const isr_model *m) { return m ? m->loads : 0; }
+
+/* ---- the public handle ------------------------------------------------------------------ */
+
+isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out)
+{
+    isr_ctx_reset(ctx);
+    isr_ctx_set_timeout(ctx, opt->timeout_s);
+    isr_gdal_errors_push(ctx);
+    *out = NULL;
+    isr_model *m = calloc(1, sizeof *m);
+    isr_status st = m ? isr_model_check(ctx, opt, m) : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = isr_model_load(ctx, opt, m);
+    if (st == ISR_ERR_INTERRUPTED)
+        isr_fail(ctx, st, "interrupted while loading the inputs");
+    if (st != ISR_OK && m) {
+        isr_model_clear(m);
+        free(m);
+        m = NULL;
+    }
+    *out = m;
+    isr_gdal_errors_pop();
+    return st;
+}
+
+void isr_model_close(isr_model *m)
+{
+    if (!m)
+        return;
+    isr_model_clear(m);
+    free(m);
+}

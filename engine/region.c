@@ -1,0 +1,415 @@
+/*
+ * region.c — the region products of a finished pass (batch.c) and run.json: the region
+ * rasters (time to the nearest hub, which hub, how many hubs) and nearest_hub.csv, the
+ * cross-border reach (products.c), the rail layers and QGIS styles (styles.c), the web map
+ * (webmap.c), then OUT/run.json with the inputs, parameters, grid, hubs and timings.
+ *
+ * It reads only the batch's accumulators and the model it borrows; every file goes through
+ * a temporary name and a rename (files.c), and a cancel is checked between the products, so
+ * an interrupted run leaves whole files and no run.json (run.json marks a finished run).
+ */
+#include "batch.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One region raster to write, for a thread of its own. */
+typedef struct cog_job {
+    isr_ctx *ctx;
+    const char *path;
+    const isr_grid *g;
+    GDALDataType type;
+    const void *data;
+    double nodata;
+    const char *desc, *unit;
+    char **meta;
+    const char *resampling;
+    isr_status st;
+} cog_job;
+
+static int cog_worker(void *arg)
+{
+    cog_job *c = arg;
+    isr_gdal_errors_push(c->ctx);
+    c->st = isr_write_cog(c->ctx, c->path, c->g, 0, 0, c->g->nx, c->g->ny, c->type, c->data,
+                          c->nodata, c->desc, c->unit, c->meta, c->resampling);
+    isr_gdal_errors_pop();
+    return 0;
+}
+
+static isr_status write_products(isr_batch *jb, const char *region_dir)
+{
+    const isr_grid *g = jb->grid;
+    size_t n = (size_t)g->nx * (size_t)g->ny;
+    isr_status st = ISR_OK;
+    char *p1 = isr_strdup_printf("%s/nearest_hub_time.tif", region_dir);
+    char *p2 = isr_strdup_printf("%s/nearest_hub.tif", region_dir);
+    char *p3 = isr_strdup_printf("%s/hubs_within.tif", region_dir);
+    char *p4 = isr_strdup_printf("%s/nearest_hub.csv", region_dir);
+    char *tmp4 = p4 ? isr_tmp_name(p4) : NULL;
+    float *t = malloc(n * sizeof *t);
+    uint16_t *cnt = malloc(n * sizeof *cnt);
+    if (!p1 || !p2 || !p3 || !p4 || !tmp4 || !t || !cnt) {
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory writing the region products");
+        goto cleanup;
+    }
+    for (size_t u = 0; u < n; u++) {
+        int inside = !isinf(jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx),
+                                                    (int)(u / (size_t)g->nx))]);
+        t[u] = isinf(jb->best_t[u]) ? (float)ISR_TIME_NODATA : jb->best_t[u];
+        cnt[u] = inside || jb->count[u] ? jb->count[u] : ISR_COUNT_NODATA;
+    }
+    char budget[64];
+    isr_snprintf(budget, sizeof budget, "BUDGET_MIN=%g", jb->opt->budget_min);
+    char *settings = isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings);
+    char *meta[] = {budget, settings, NULL};
+    if (!settings) {
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    /* three independent region-wide writes: compression is the cost, so use the cores */
+    cog_job cogs[3] = {
+        {jb->ctx, p1, g, GDT_Float32, t, ISR_TIME_NODATA,
+         jb->opt->direction == ISR_TO_HUB ? "travel time to the nearest hub (minutes)"
+                                          : "travel time from the nearest hub (minutes)",
+         "min", meta, "AVERAGE", ISR_OK},
+        {jb->ctx, p2, g, GDT_Int16, jb->best_hub, ISR_HUB_NODATA,
+         "nearest hub (row number in nearest_hub.csv)", NULL, meta, "NEAREST", ISR_OK},
+        {jb->ctx, p3, g, GDT_UInt16, cnt, ISR_COUNT_NODATA,
+         jb->opt->direction == ISR_TO_HUB ? "hubs the cell reaches within the budget"
+                                          : "hubs reaching the cell within the budget",
+         NULL, meta, "NEAREST", ISR_OK}};
+    thrd_t tid[2];
+    int started[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        started[i] = jb->threads > 1 && thrd_create(&tid[i], cog_worker, &cogs[i + 1]) == thrd_success;
+    cog_worker(&cogs[0]);
+    for (int i = 0; i < 2; i++) {
+        if (started[i])
+            thrd_join(tid[i], NULL);
+        else
+            cog_worker(&cogs[i + 1]);
+    }
+    for (int i = 0; i < 3 && st == ISR_OK; i++)
+        st = cogs[i].st;
+    if (st != ISR_OK) {
+        free(settings);
+        goto cleanup;
+    }
+    if (jb->opt->write_friction) {
+        char *p5 = isr_strdup_printf("%s/friction.tif", region_dir);
+        for (size_t u = 0; u < n && p5; u++) {
+            float v = jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx), (int)(u / (size_t)g->nx))];
+            t[u] = isinf(v) ? (float)ISR_TIME_NODATA : v;
+        }
+        st = p5 ? isr_write_cog(jb->ctx, p5, g, 0, 0, g->nx, g->ny, GDT_Float32, t, ISR_TIME_NODATA,
+                                "local travel friction (seconds per metre)", "s/m", meta,
+                                "AVERAGE")
+                : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+        free(p5);
+        if (st != ISR_OK) {
+            free(settings);
+            goto cleanup;
+        }
+    }
+    free(settings);
+    FILE *f = fopen(tmp4, "w");
+    if (!f) {
+        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", p4,
+                      isr_write_reason(p4, errno));
+        goto cleanup;
+    }
+    fprintf(f, "value,hub_id,hub_name\n");
+    for (int h = 0; h < jb->nhubs; h++) {
+        fprintf(f, "%d,", h);
+        isr_csv_field(f, isr_rail_station_id(jb->net, jb->hubs[h]));
+        fputc(',', f);
+        isr_csv_field(f, isr_rail_station_name(jb->net, jb->hubs[h]));
+        fputc('\n', f);
+    }
+    st = isr_close_commit(jb->ctx, f, tmp4, p4); /* ferror, flush and fclose checked */
+cleanup:
+    free(p1);
+    free(p2);
+    free(p3);
+    free(p4);
+    free(tmp4);
+    free(t);
+    free(cnt);
+    return st;
+}
+
+static isr_status write_region_reach(isr_batch *jb, const char *region_dir)
+{
+    isr_status st = ISR_OK;
+    isr_reach_totals_t *tot = malloc((size_t)jb->nhubs * sizeof *tot);
+    int *own = malloc((size_t)jb->nhubs * ISR_NLEVELS * sizeof *own);
+    if (!tot || !own) {
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    } else {
+        for (int h = 0; h < jb->nhubs; h++) {
+            tot[h] = jb->results[h].tot;
+            for (int k = 0; k < ISR_NLEVELS; k++)
+                own[h * ISR_NLEVELS + k] = jb->results[h].own[k];
+        }
+        isr_region_reach rr = {jb->grid,      jb->zones,    jb->units, jb->net,
+                               jb->hubs,      jb->nhubs,    jb->opt->budget_min,
+                               jb->hub_cells, jb->hub_pop,  tot,       own,
+                               jb->best_t};
+        st = isr_region_reach_write(jb->ctx, &rr, region_dir);
+    }
+    free(tot);
+    free(own);
+    return st;
+}
+
+/* The rail layers copied beside the outputs, and QGIS styles and project for them all. */
+static isr_status write_styles(isr_batch *jb, const char *region_dir, const char *wkt)
+{
+    char *lines = isr_strdup_printf("%s/rail_lines.geojson", region_dir);
+    char *stations = isr_strdup_printf("%s/rail_stations.geojson", region_dir);
+    const char **ids = malloc((size_t)jb->nhubs * sizeof *ids);
+    const char **names = malloc((size_t)jb->nhubs * sizeof *names);
+    isr_status st = ISR_OK;
+    if (!lines || !stations || !ids || !names)
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = isr_vector_export(jb->ctx, jb->opt->lines, jb->opt->lines_layer,
+                               jb->opt->encoding, lines);
+    if (st == ISR_OK)
+        st = isr_vector_export(jb->ctx, jb->opt->stations, jb->opt->stations_layer,
+                               jb->opt->encoding, stations);
+    if (st == ISR_OK) {
+        for (int h = 0; h < jb->nhubs; h++) {
+            ids[h] = isr_rail_station_id(jb->net, jb->hubs[h]);
+            names[h] = isr_rail_station_name(jb->net, jb->hubs[h]);
+        }
+        isr_style_inputs in = {jb->opt->out, wkt,   jb->bands,
+                               jb->nbands,   jb->nhubs, ids, names,
+                               jb->opt->station_id_field, jb->opt->station_name_field,
+                               jb->opt->direction == ISR_TO_HUB};
+        st = isr_styles_write(jb->ctx, &in);
+    }
+    free(lines);
+    free(stations);
+    free(ids);
+    free(names);
+    return st;
+}
+
+
+isr_status isr_region_write(isr_batch *jb)
+{
+    isr_ctx *ctx = jb->ctx;
+    isr_status st;
+    if ((st = write_products(jb, jb->region_dir)) != ISR_OK)
+        return st;
+    if (isr_cancelled(ctx))
+        return ISR_ERR_INTERRUPTED;
+    if ((st = write_region_reach(jb, jb->region_dir)) != ISR_OK)
+        return st;
+    if (isr_cancelled(ctx))
+        return ISR_ERR_INTERRUPTED;
+    if ((st = write_styles(jb, jb->region_dir, jb->wkt)) != ISR_OK)
+        return st;
+    if (isr_cancelled(ctx))
+        return ISR_ERR_INTERRUPTED;
+    /* OUT/index.html: the web map, built from the outputs just written (webmap.c) */
+    if ((st = isr_webmap_write(ctx, jb->opt->out)) != ISR_OK)
+        return st;
+    return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
+}
+
+/* ---- run.json ------------------------------------------------------------------------------ */
+
+/* Each line's stops as snapped (or listed), to check which station serves which line. */
+static json_object *rail_lines_json(const isr_rail_net *net)
+{
+    json_object *lines = json_object_new_array();
+    for (int l = 0; l < isr_rail_net_nlines(net); l++) {
+        json_object *lo = json_object_new_object();
+        json_object_object_add(lo, "id", json_object_new_string(isr_rail_line_id(net, l)));
+        json_object_object_add(lo, "name",
+                               json_object_new_string(isr_rail_line_name(net, l)));
+        json_object_object_add(lo, "loop",
+                               json_object_new_boolean(isr_rail_line_is_loop(net, l)));
+        json_object *stops = json_object_new_array();
+        int n = isr_rail_line_nstops(net, l);
+        for (int i = 0; i < n; i++) {
+            json_object *so = json_object_new_object();
+            double off_m = isr_rail_line_stop_offset_m(net, l, i);
+            json_object_object_add(so, "id", json_object_new_string(isr_rail_station_id(
+                                                 net, isr_rail_line_stop(net, l, i))));
+            json_object_object_add(so, "distance_m", isnan(off_m) ? NULL : isr_json_num(off_m, 1));
+            /* run time to the next stop (on a loop the last one runs back to the first) */
+            json_object_object_add(so, "minutes_to_next",
+                                   i + 1 < n || isr_rail_line_is_loop(net, l)
+                                       ? isr_json_num(isr_rail_line_run_s(net, l, i) / 60, 3)
+                                       : NULL);
+            json_object_array_add(stops, so);
+        }
+        json_object_object_add(lo, "stops", stops);
+        json_object_array_add(lines, lo);
+    }
+    return lines;
+}
+
+/* What was read: the inputs, what was repaired, dropped or not covered, the rail lines. */
+static json_object *inputs_json(const isr_batch *jb)
+{
+    const isr_options *o = jb->opt;
+    const isr_units *u = jb->units;
+    json_object *in = json_object_new_object();
+    json_object_object_add(in, "boundaries", json_object_new_string(o->boundaries));
+    json_object_object_add(in, "stations", json_object_new_string(o->stations));
+    json_object_object_add(in, "lines", json_object_new_string(o->lines));
+    json_object_object_add(in, "friction",
+                           o->friction ? json_object_new_string(o->friction) : NULL);
+    json_object_object_add(in, "boundary_units", json_object_new_int(u->n));
+    json_object_object_add(in, "boundary_units_repaired", json_object_new_int(u->nrepaired));
+    json_object *unknown = json_object_new_array(); /* population field empty */
+    for (int i = 0; i < u->n; i++)
+        if (u->has_pop && !o->population && isnan(u->attr[i].pop))
+            json_object_array_add(unknown, json_object_new_string(u->attr[i].code[0]));
+    json_object_object_add(in, "units_without_population", unknown);
+    json_object_object_add(in, "unit_overlaps_warned", json_object_new_int(u->noverlaps));
+    json_object_object_add(in, "stations_count",
+                           json_object_new_int(isr_rail_net_nstations(jb->net)));
+    json_object_object_add(in, "lines_count", json_object_new_int(isr_rail_net_nlines(jb->net)));
+    json_object *off = json_object_new_array(); /* reached by local travel only */
+    for (int s = 0; s < isr_rail_net_nstations(jb->net); s++)
+        if (!isr_rail_station_on_line(jb->net, s))
+            json_object_array_add(off, json_object_new_string(isr_rail_station_id(jb->net, s)));
+    json_object_object_add(in, "stations_not_on_lines", off);
+    json_object_object_add(in, "friction_uncovered_cells",
+                           json_object_new_int64((int64_t)jb->fric_uncovered));
+    json_object_object_add(in, "population_uncovered_cells",
+                           json_object_new_int64((int64_t)jb->zones->pop_uncovered));
+    json_object_object_add(in, "rail_lines", rail_lines_json(jb->net));
+    json_object *notes = json_object_new_array();
+    for (int i = 0; i < isr_rail_net_nnotes(jb->net); i++)
+        json_object_array_add(notes, json_object_new_string(isr_rail_net_note(jb->net, i)));
+    json_object_object_add(in, "network_warnings", notes);
+    return in;
+}
+
+static json_object *params_json(const isr_options *o)
+{
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "budget_min", json_object_new_double(o->budget_min));
+    json_object_object_add(p, "resolution_m", json_object_new_double(o->resolution_m));
+    json_object_object_add(p, "egress_speed_kmh", json_object_new_double(o->egress_speed_kmh));
+    json_object_object_add(p, "detour", json_object_new_double(o->detour));
+    json_object_object_add(p, "dwell_min", json_object_new_double(o->dwell_min));
+    json_object_object_add(p, "transfer_min", json_object_new_double(o->transfer_min));
+    json_object_object_add(p, "wait", json_object_new_string(o->wait == ISR_WAIT_NONE
+                                                                 ? "none"
+                                                                 : "half-headway"));
+    json_object_object_add(p, "direction",
+                           json_object_new_string(o->direction == ISR_TO_HUB ? "to" : "from"));
+    json_object_object_add(p, "snap_m", json_object_new_double(o->snap_m));
+    return p;
+}
+
+static json_object *grid_json(const isr_grid *g, const char *crs_wkt)
+{
+    json_object *gr = json_object_new_object();
+    json_object_object_add(gr, "crs_wkt", json_object_new_string(crs_wkt));
+    json_object_object_add(gr, "width", json_object_new_int(g->nx));
+    json_object_object_add(gr, "height", json_object_new_int(g->ny));
+    json_object_object_add(gr, "cell_m", json_object_new_double(g->cell_m));
+    json_object *ext = json_object_new_array();
+    json_object_array_add(ext, json_object_new_double(g->x0));
+    json_object_array_add(ext, json_object_new_double(g->y0 - g->ny * g->cell_m));
+    json_object_array_add(ext, json_object_new_double(g->x0 + g->nx * g->cell_m));
+    json_object_array_add(ext, json_object_new_double(g->y0));
+    json_object_object_add(gr, "extent", ext);
+    return gr;
+}
+
+/* Per hub: what it reached, whether it was reused, its jurisdiction. */
+static json_object *hubs_json(const isr_batch *jb)
+{
+    const isr_grid *g = jb->grid;
+    const isr_units *u = jb->units;
+    json_object *hubs = json_object_new_array();
+    double cell_km2 = g->cell_m * g->cell_m / 1e6;
+    for (int h = 0; h < jb->nhubs; h++) {
+        const isr_hub_result *r = &jb->results[h];
+        json_object *ho = json_object_new_object();
+        json_object_object_add(ho, "id", json_object_new_string(isr_rail_station_id(jb->net,
+                                                                                   r->station)));
+        json_object_object_add(ho, "name", json_object_new_string(isr_rail_station_name(
+                                               jb->net, r->station)));
+        json_object_object_add(ho, "folder", json_object_new_string(jb->folders[h]));
+        json_object_object_add(ho, "stations_reached", json_object_new_int(r->stations_reached));
+        json_object_object_add(ho, "cells_reached", json_object_new_int64((int64_t)r->cells));
+        json_object_object_add(ho, "area_km2", isr_json_num(r->cells * cell_km2, 3));
+        json_object_object_add(ho, "reused_existing_output", json_object_new_boolean(r->skipped));
+        json_object_object_add(ho, "seconds", isr_json_num(r->seconds, 3));
+        json_object_object_add(ho, "search_seconds", isr_json_num(r->search_seconds, 4));
+        json_object *jd = json_object_new_object();
+        int ou = jb->own_unit[h];
+        char how[64];
+        isr_snprintf(how, sizeof how, ou < 0 ? "none" : jb->own_dist_m[h] > 0 ? "nearest, %.1f km"
+                                                                        : "contains",
+                 jb->own_dist_m[h] / 1000.0);
+        json_object_object_add(jd, "unit", ou >= 0 ? json_object_new_string(
+                                                         u->attr[ou].code[ISR_COUNTY])
+                                                   : NULL);
+        json_object_object_add(jd, "name", ou >= 0 ? json_object_new_string(
+                                                         u->attr[ou].name[ISR_COUNTY])
+                                                   : NULL);
+        json_object_object_add(jd, "how", json_object_new_string(how));
+        json_object_object_add(ho, "jurisdiction", jd);
+        json_object_array_add(hubs, ho);
+    }
+    return hubs;
+}
+
+isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
+{
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "isoreach", json_object_new_string(isr_version_full()));
+    json_object_object_add(root, "inputs", inputs_json(jb));
+    json_object_object_add(root, "parameters", params_json(jb->opt));
+    /* every flag that shapes the results: `isoreach reach` and `map` start from these */
+    json_object_object_add(root, "options", isr_options_to_json(jb->opt));
+    json_object_object_add(root, "grid", grid_json(jb->grid, jb->wkt));
+    json_object *cc = json_object_new_object();
+    json_object_object_add(cc, "max_linear_scale_error",
+                           jb->crs_scale.checked ? isr_json_num(jb->crs_scale.max_linear_error, 6)
+                                                 : NULL);
+    json_object_object_add(cc, "max_area_scale_error",
+                           jb->crs_scale.checked ? isr_json_num(jb->crs_scale.max_area_error, 6)
+                                                 : NULL);
+    json_object_object_add(root, "crs_check", cc);
+    json_object_object_add(root, "hubs", hubs_json(jb));
+    json_object *tm = json_object_new_object();
+    json_object_object_add(tm, "load_s", isr_json_num(timing[0], 3));
+    json_object_object_add(tm, "hubs_s", isr_json_num(timing[1], 3));
+    json_object_object_add(tm, "products_s", isr_json_num(timing[2], 3));
+    json_object_object_add(tm, "total_s", isr_json_num(timing[3], 3));
+    json_object_object_add(root, "timings", tm);
+    json_object *warn = json_object_new_array();
+    for (int i = 0; i < isr_ctx_nwarnings(jb->ctx); i++)
+        json_object_array_add(warn, json_object_new_string(isr_ctx_warning(jb->ctx, i)));
+    json_object_object_add(root, "warnings", warn);
+
+    isr_status st = ISR_OK;
+    char *path = isr_strdup_printf("%s/run.json", jb->opt->out);
+    /* json-c's own file writer does not check close(2): through files.c instead */
+    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                JSON_C_TO_STRING_SPACED);
+    if (!path || !text)
+        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    else
+        st = isr_write_text(jb->ctx, path, text, strlen(text));
+    free(path);
+    json_object_put(root);
+    return st;
+}

@@ -1,0 +1,176 @@
+/*
+ * test_model.c — one model, many questions (engine/model.c, run.c: isr_model_*).
+ *
+ * The sample is loaded once at 4000 m and asked four times: two hubs' grids in memory, one
+ * of them again with a 30-minute budget, and a pass over a third hub into a folder. The
+ * model must not read its inputs again (its load counter stays 1, and each question takes
+ * a fraction of the loading), and the grid a question returns must be the travel_time.tif
+ * that isr_run writes for the same hub, cell for cell, with the same geotransform.
+ */
+#include "cli_support.h"
+#include "internal.h"
+
+#include <criterion/criterion.h>
+#include <gdal.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void setup(void) { cli_tmp_make("isr-model"); }
+static void teardown(void) { cli_tmp_remove(); }
+
+TestSuite(model, .init = setup, .fini = teardown);
+
+/* The band, size and geotransform of a GeoTIFF; the minutes are new memory. */
+static float *read_tif(const char *path, int *w, int *h, double gt[6])
+{
+    GDALAllRegister();
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    cr_assert_not_null(ds, "cannot open %s", path);
+    *w = GDALGetRasterXSize(ds);
+    *h = GDALGetRasterYSize(ds);
+    cr_assert_eq(GDALGetGeoTransform(ds, gt), CE_None);
+    float *v = malloc((size_t)*w * (size_t)*h * sizeof *v);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, *w, *h, v, *w, *h,
+                              GDT_Float32, 0, 0),
+                 CE_None);
+    GDALClose(ds);
+    return v;
+}
+
+/* A grid in memory equals the raster isr_run wrote: same size, edges and every value. */
+static void same_as_file(const float *m, int w, int h, const double gt[6], const char *path)
+{
+    int fw, fh;
+    double fgt[6];
+    float *f = read_tif(path, &fw, &fh, fgt);
+    cr_assert_eq(w, fw, "%s: width %d in memory, %d on disk", path, w, fw);
+    cr_assert_eq(h, fh, "%s: height %d in memory, %d on disk", path, h, fh);
+    for (int i = 0; i < 6; i++)
+        cr_assert_float_eq(gt[i], fgt[i], 1e-6, "%s: gt[%d] %f vs %f", path, i, gt[i], fgt[i]);
+    size_t reached = 0;
+    for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
+        cr_assert_eq(m[i], f[i], "%s: cell %zu is %g in memory, %g on disk", path, i, m[i], f[i]);
+        reached += m[i] != (float)ISR_TIME_NODATA;
+    }
+    cr_assert_gt(reached, 100, "%s: only %zu cells reached", path, reached);
+    free(f);
+}
+
+static void parse(isr_ctx *ctx, isr_options *o, const char *out, const char *hubs)
+{
+    char *argv[] = {"run", "-q", "--no-maps", "--resolution", "4000", "--out", (char *)out,
+                    "--hubs", (char *)hubs};
+    isr_options_init(o);
+    cr_assert_eq(isr_options_parse(ctx, o, 9, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+}
+
+Test(model, open_once_ask_many_times, .timeout = 600)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char run_out[300], pass_out[300], path[400];
+    snprintf(run_out, sizeof run_out, "%s/run", cli_tmp);
+    snprintf(pass_out, sizeof pass_out, "%s/pass", cli_tmp);
+    const char *hubs = "shanghai_hongqiao,hangzhou_east,nanjing_south";
+    isr_options o;
+    parse(ctx, &o, run_out, hubs);
+    /* the reference: a whole run, which loads the region itself */
+    cr_assert_eq(isr_run(ctx, &o), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+
+    double t0 = isr_now_s();
+    isr_model *m = NULL;
+    cr_assert_eq(isr_model_open(ctx, &o, &m), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    double open_s = isr_now_s() - t0;
+    cr_assert_eq(isr_model_loads(m), 1);
+
+    /* 1st and 2nd questions: two hubs in memory, each the file isr_run wrote */
+    const char *ids[2] = {"shanghai_hongqiao", "hangzhou_east"};
+    float *g60 = NULL;
+    int w60 = 0, h60 = 0;
+    double gt60[6] = {0};
+    for (int k = 0; k < 2; k++) {
+        float *v;
+        int w, h;
+        double gt[6];
+        t0 = isr_now_s();
+        cr_assert_eq(isr_model_run_hub(m, ids[k], 0, &v, &w, &h, gt), ISR_OK, "%s",
+                     isr_ctx_errmsg(ctx));
+        double ask_s = isr_now_s() - t0;
+        cr_assert_eq(isr_model_loads(m), 1, "question %d reloaded the inputs", k + 1);
+        cr_assert_lt(ask_s, open_s / 2, "question %d took %.2f s, the loading %.2f s", k + 1,
+                     ask_s, open_s);
+        snprintf(path, sizeof path, "%s/hubs/%s/travel_time.tif", run_out, ids[k]);
+        same_as_file(v, w, h, gt, path);
+        if (k == 0) {
+            g60 = v;
+            w60 = w;
+            h60 = h;
+            memcpy(gt60, gt, sizeof gt);
+        } else {
+            isr_free(v);
+        }
+    }
+
+    /* 3rd: the first hub again with 30 minutes: a smaller grid whose every cell has the
+     * value of the 60-minute one (the search within 30 minutes is the same search) */
+    float *g30;
+    int w30, h30;
+    double gt30[6] = {0};
+    cr_assert_eq(isr_model_run_hub(m, ids[0], 30, &g30, &w30, &h30, gt30), ISR_OK);
+    cr_assert_eq(isr_model_loads(m), 1);
+    cr_assert_lt((size_t)w30 * (size_t)h30, (size_t)w60 * (size_t)h60);
+    int dc = (int)lround((gt30[0] - gt60[0]) / 4000.0), dr = (int)lround((gt60[3] - gt30[3]) / 4000.0);
+    size_t n30 = 0, n60_30 = 0;
+    for (int r = 0; r < h30; r++)
+        for (int c = 0; c < w30; c++) {
+            float a = g30[(size_t)r * (size_t)w30 + (size_t)c];
+            float b = g60[(size_t)(r + dr) * (size_t)w60 + (size_t)(c + dc)];
+            if (a != (float)ISR_TIME_NODATA) {
+                cr_assert_leq(a, 30.0f);
+                cr_assert_eq(a, b, "cell %d,%d: %g with 30 minutes, %g with 60", c, r, a, b);
+                n30++;
+            }
+        }
+    for (size_t i = 0; i < (size_t)w60 * (size_t)h60; i++)
+        n60_30 += g60[i] != (float)ISR_TIME_NODATA && g60[i] <= 30.0f;
+    cr_assert_eq(n30, n60_30, "cells within 30 minutes: %zu asked with 30, %zu with 60", n30,
+                 n60_30);
+    cr_assert_gt(n30, 10);
+
+    /* 4th: a pass over another hub into a folder: its outputs and the region products,
+     * its raster the one of the whole run */
+    cr_assert_eq(isr_model_run_hubs(m, "nanjing_south", pass_out), ISR_OK, "%s",
+                 isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_model_loads(m), 1);
+    float *v;
+    int w, h;
+    double gt[6];
+    cr_assert_eq(isr_model_run_hub(m, "nanjing_south", 0, &v, &w, &h, gt), ISR_OK);
+    snprintf(path, sizeof path, "%s/hubs/nanjing_south/travel_time.tif", pass_out);
+    same_as_file(v, w, h, gt, path);
+    snprintf(path, sizeof path, "%s/hubs/nanjing_south/travel_time.tif", run_out);
+    same_as_file(v, w, h, gt, path);
+    isr_free(v);
+    snprintf(path, sizeof path, "%s/region/nearest_hub.csv", pass_out);
+    char *csv = cli_slurp(path);
+    cr_assert_str_eq(csv, "value,hub_id,hub_name\n0,nanjing_south,南京南\n");
+    free(csv);
+    cr_assert_eq(cli_sh("test -e '%s/run.json' && test ! -e '%s/hubs/shanghai_hongqiao'",
+                        pass_out, pass_out),
+                 0);
+
+    /* a hub that is no station: refused, naming it and the stations input */
+    char want[600];
+    snprintf(want, sizeof want, "no station has id 'nowhere' in '%s'", o.stations);
+    cr_assert_eq(isr_model_run_hub(m, "nowhere", 0, &v, &w, &h, gt), ISR_ERR_INPUT);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
+    cr_assert_null(v);
+
+    isr_free(g60);
+    isr_free(g30);
+    isr_model_close(m);
+    isr_model_close(NULL);
+    isr_options_clear(&o);
+    isr_ctx_free(ctx);
+}
