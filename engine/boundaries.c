@@ -440,8 +440,10 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
         }
         OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbNone;
         if (!g || OGR_G_IsEmpty(g) || (t != wkbPolygon && t != wkbMultiPolygon)) {
-            st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: feature %lld has %s", l->what,
-                               (long long)fid,
+            st = isr_fail_gdal(ctx, ISR_ERR_INPUT,
+                               "%s: feature %lld ('%s') has %s; every unit needs its polygon: "
+                               "draw it, or delete the feature (its people would be lost)",
+                               l->what, (long long)fid, u->attr[u->n].code[0],
                                !g || OGR_G_IsEmpty(g) ? "no geometry"
                                                       : "a geometry that is not a polygon");
             OGR_G_DestroyGeometry(g);

@@ -243,6 +243,50 @@ static isr_status load_boundaries(isr_ctx *ctx, const isr_options *opt, isr_mode
     return isr_units_load(ctx, opt, &m->lb, m->srs, &m->units);
 }
 
+/* Stations (other than hubs, warned about with their jurisdictions) that lie off the grid,
+ * and so seed nothing, or in no unit (a hole, the sea), where local travel from them finds
+ * only what lies inside the boundaries: said once each, naming them. */
+static void stations_outside(isr_ctx *ctx, const isr_model *m)
+{
+    isr_sb off = {0}, out = {0};
+    int noff = 0, nout = 0;
+    for (int s = 0; s < isr_rail_net_nstations(m->net); s++) {
+        int hub = 0;
+        for (int h = 0; h < m->hubs.n; h++)
+            hub |= m->hubs.hubs[h] == s;
+        double x, y, d;
+        int c, r;
+        isr_rail_station_xy(m->net, s, &x, &y);
+        const char *id = isr_rail_station_id(m->net, s);
+        if (hub)
+            continue;
+        if (!isr_grid_cell_of(&m->grid, x, y, &c, &r)) {
+            if (++noff <= 10)
+                isr_sb_printf(&off, "%s'%s'", noff > 1 ? ", " : "", id);
+        } else if (isr_zones_unit_at(&m->zones, &m->grid, x, y) < 0) {
+            int near = isr_hub_jurisdiction(&m->units, x, y, INFINITY, &d);
+            if (++nout <= 10)
+                isr_sb_printf(&out, "%s'%s' (%.1f km from '%s')", nout > 1 ? ", " : "", id,
+                              d / 1000.0, near >= 0 ? m->units.attr[near].code[0] : "");
+        }
+    }
+    char *a = isr_sb_take(&off), *b = isr_sb_take(&out);
+    if (noff)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d station%s off the region's grid (beyond the extent of %s) and %s left out "
+                "of every search: %s%s; add their area to the boundaries if they matter",
+                noff, ISR_PLURAL(noff, " lies", "s lie"), m->lb.what, noff > 1 ? "are" : "is",
+                a ? a : "", noff > 10 ? ", and more" : "");
+    if (nout)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d station%s outside every boundary polygon of %s: %s%s; trains stop there, "
+                "but local travel from %s reaches only what lies inside the boundaries",
+                nout, ISR_PLURAL(nout, " lies", "s lie"), m->lb.what, b ? b : "",
+                nout > 10 ? ", and more" : "", nout > 1 ? "them" : "it");
+    free(a);
+    free(b);
+}
+
 /* The grid (its memory estimate counting the workers), zones, friction and the hubs'
  * jurisdictions. Stations are always reachable on foot, even where the friction says water
  * or a station sits just outside the boundary polygons. */
@@ -279,6 +323,7 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
             isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
             m->fric[isr_grid_pidx(&m->grid, c, r)] = (float)spm;
     }
+    stations_outside(ctx, m);
     return ISR_OK;
 }
 

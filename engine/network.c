@@ -26,6 +26,10 @@
 
 /* No train runs faster: a speed or run time beyond it is a unit or placeholder mistake. */
 #define MAX_TRAIN_KMH 1000
+/* Slower than this is a unit mistake (m/s? a typo), not a train. */
+#define MIN_TRAIN_KMH 1
+/* More than a day between trains is no commuter service (and a 1e300 would print as such). */
+#define MAX_HEADWAY_MIN 1440
 
 typedef struct stop {
     int station;
@@ -666,13 +670,19 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
                           "than %d km/h: give the speed in km/h",
                           l->what, id, fid, opt->line_speed_field,
                           field_value(f, f_speed, got, sizeof got), MAX_TRAIN_KMH);
+        else if (speed < MIN_TRAIN_KMH)
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "%s: line '%s' (feature %lld): field '%s' is %s; no train runs slower "
+                          "than %d km/h: give the speed in km/h",
+                          l->what, id, fid, opt->line_speed_field,
+                          field_value(f, f_speed, got, sizeof got), MIN_TRAIN_KMH);
         else if (!OGR_F_IsFieldSetAndNotNull(f, f_headway) || !(headway > 0) ||
-                 !isfinite(headway))
+                 !isfinite(headway) || headway > MAX_HEADWAY_MIN)
             st = isr_fail(ctx, ISR_ERR_INPUT,
                           "%s: line '%s' (feature %lld): field '%s' is %s; it must be a positive "
-                          "headway in minutes",
+                          "headway in minutes, at most %d (a day)",
                           l->what, id, fid, opt->line_headway_field,
-                          field_value(f, f_headway, got, sizeof got));
+                          field_value(f, f_headway, got, sizeof got), MAX_HEADWAY_MIN);
         else if (!g || OGR_G_IsEmpty(g))
             st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) has no geometry",
                                l->what, id, fid);
@@ -696,7 +706,8 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
             free(wkb);
             if (!gg)
                 st = isr_fail(ctx, ISR_ERR_INPUT,
-                              "%s: line '%s' (feature %lld) has a geometry GEOS cannot read%s%s",
+                              "%s: line '%s' (feature %lld) has a geometry GEOS cannot read "
+                              "(a line needs two or more distinct points)%s%s",
                               l->what, id, fid, gc.msg[0] ? ": " : "", gc.msg);
             else
                 st = make_path(ctx, opt, l, &gc, fid, id, gg, &pa); /* takes gg */
@@ -706,12 +717,12 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
         double back = headway;
         if (st == ISR_OK && f_back >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_back)) {
             back = OGR_F_GetFieldAsDouble(f, f_back);
-            if (!(back > 0) || !isfinite(back))
+            if (!(back > 0) || !isfinite(back) || back > MAX_HEADWAY_MIN)
                 st = isr_fail(ctx, ISR_ERR_INPUT,
                               "%s: line '%s' (feature %lld): field '%s' is %s; it must be a "
-                              "positive headway in minutes",
+                              "positive headway in minutes, at most %d (a day)",
                               l->what, id, fid, opt->line_headway_back_field,
-                              field_value(f, f_back, got, sizeof got));
+                              field_value(f, f_back, got, sizeof got), MAX_HEADWAY_MIN);
         }
         if (st == ISR_OK)
             st = add_line(ctx, opt, l, &gc, net, fid, id, name, &pa, speed, headway, back,

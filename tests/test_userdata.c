@@ -455,3 +455,49 @@ Test(userdata, a_grid_too_coarse_for_the_units_is_warned_about)
     cr_assert(strstr(json_object_get_string(json_object_array_get_idx(w, 0)), "too coarse"));
     json_object_put(run);
 }
+
+Test(userdata, stations_off_the_grid_or_outside_every_unit_are_named)
+{
+    /* s5 lies 20 km east of the region's grid; s2 stays on the grid, but its unit u2 is
+     * taken away, so it sits in a hole of the boundaries */
+    utm_region(",{\"type\":\"Feature\",\"properties\":{\"sid\":\"s5\",\"ishub\":0},"
+               "\"geometry\":{\"type\":\"Point\",\"coordinates\":[600000,5310000]}}",
+               NULL);
+    cr_assert_eq(cli_sh("cd %s && ogr2ogr -f GeoJSON u2.geojson u.geojson -where \"ucode <> "
+                        "'u2'\" && mv u2.geojson u.geojson",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    cr_assert_eq(run_utm("o", "--hubs s1"), 0, "%s", cli_output());
+    char *e = slurp_rel("stderr.txt");
+    cr_assert(strstr(e, "1 station lies off the region's grid (beyond the extent of ") &&
+                  strstr(e, "and is left out of every search: 's5'; add their area to the "
+                            "boundaries if they matter"),
+              "%s", e);
+    cr_assert(strstr(e, "1 station lies outside every boundary polygon of ") &&
+                  strstr(e, ": 's2' (10.0 km from 'u") &&
+                  strstr(e, "trains stop there, but local travel from it reaches only what "
+                            "lies inside the boundaries"),
+              "%s", e);
+    free(e);
+}
+
+Test(userdata, headways_beyond_a_day_and_crawling_trains_are_refused)
+{
+    utm_region(NULL, "\"lname\":\"L1\",\"v\":120,\"hw\":1e300");
+    int rc = run_utm("o", "--hubs s1");
+    char *e = slurp_rel("stderr.txt");
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "line 'L1' (feature 0): field 'hw' is 1e+300; it must be a positive "
+                        "headway in minutes, at most 1440 (a day)"),
+              "%s", e);
+    free(e);
+    utm_region(NULL, "\"lname\":\"L1\",\"v\":1e-300,\"hw\":20");
+    rc = run_utm("o", "--hubs s1");
+    e = slurp_rel("stderr.txt");
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "line 'L1' (feature 0): field 'v' is 1e-300; no train runs slower than "
+                        "1 km/h: give the speed in km/h"),
+              "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("test -e %s/o", cli_tmp), 1, "the output folder was left behind");
+}
