@@ -377,7 +377,7 @@ Test(badinput, zero_or_negative_speeds_and_headways)
     rc = run("--lines '%s/ln.geojson'", cli_tmp);
     refused(rc, 1,
             "lines '%s/ln.geojson' layer 'lines': line 'huhang_hsr' (feature 2): field "
-            "'headway' is -10; it must be a positive headway in minutes",
+            "'headway' is -10; it must be a positive headway in minutes, at most 1440 (a day)",
             cli_tmp);
     /* and the model's own times */
     rc = run("--egress-speed 0");
