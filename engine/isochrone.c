@@ -47,6 +47,8 @@ isr_status isr_bands_parse(isr_ctx *ctx, const char *spec, double budget_min, do
         if (*n == ISR_MAX_BANDS)
             return isr_fail(ctx, ISR_ERR_USAGE, "--bands: at most %d bands", ISR_MAX_BANDS);
         out[(*n)++] = v;
+        if (*end == ',' && !end[1]) /* "30,": a limit left out, not a list */
+            return isr_fail(ctx, ISR_ERR_USAGE, "--bands: '%s' is not a list of minutes", spec);
         p = *end ? end + 1 : end;
     }
     if (*n == 0)

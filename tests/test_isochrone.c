@@ -157,5 +157,10 @@ Test(isochrone, band_lists)
     ctx = isr_ctx_new();
     cr_assert_eq(isr_bands_parse(ctx, "30,90", 60, b, &n), ISR_ERR_USAGE);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), "--bands: 90 is outside (0, 60], the budget in minutes");
+    /* a trailing comma leaves a limit out: refused, not read as "30" */
+    isr_ctx_free(ctx);
+    ctx = isr_ctx_new();
+    cr_assert_eq(isr_bands_parse(ctx, "30,", 60, b, &n), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "--bands: '30,' is not a list of minutes");
     isr_ctx_free(ctx);
 }
