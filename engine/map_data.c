@@ -407,10 +407,15 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const char
         return st;
     int f_id, f_name;
     OGRCoordinateTransformationH ct = NULL;
-    if ((st = isr_layer_field(ctx, &l, opt->station_id_field, 0, &f_id)) != ISR_OK ||
-        (st = isr_layer_field(ctx, &l, opt->station_name_field, 0, &f_name)) != ISR_OK)
+    if ((st = isr_layer_field(ctx, &l, opt->station_id_field, 0, &f_id)) != ISR_OK)
         goto cleanup;
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l.lyr);
+    /* no name field ('none', or the default one absent, as the run allowed): the id names */
+    f_name = opt->station_name_field && strcmp(opt->station_name_field, "none") != 0
+                 ? OGR_FD_GetFieldIndex(fd, opt->station_name_field)
+                 : -1;
+    if (f_name < 0)
+        f_name = f_id;
     int f_hub = OGR_FD_GetFieldIndex(fd, opt->hub_field);
     int f_en = OGR_FD_GetFieldIndex(fd, "name_en");
     ct = isr_layer_transform_to(ctx, &l, srs);

@@ -190,7 +190,12 @@ static isr_status write_styles(isr_batch *jb, const char *region_dir, const char
         }
         isr_style_inputs in = {jb->opt->out, wkt,   jb->bands,
                                jb->nbands,   jb->nhubs, ids, names,
-                               jb->opt->station_id_field, jb->opt->station_name_field,
+                               jb->opt->station_id_field,
+                               /* labels: the name field, or the id when there is none */
+                               jb->opt->station_name_field &&
+                                       strcmp(jb->opt->station_name_field, "none") != 0
+                                   ? jb->opt->station_name_field
+                                   : jb->opt->station_id_field,
                                jb->opt->direction == ISR_TO_HUB};
         st = isr_styles_write(jb->ctx, &in);
     }

@@ -501,3 +501,17 @@ Test(userdata, headways_beyond_a_day_and_crawling_trains_are_refused)
     free(e);
     cr_assert_eq(cli_sh("test -e %s/o", cli_tmp), 1, "the output folder was left behind");
 }
+
+Test(userdata, stations_without_a_name_field_are_labelled_by_id)
+{
+    /* --station-name none: the maps and the QGIS labels name stations by their id */
+    boundaries_copy(NULL);
+    cr_assert_eq(cli_sh("%s run " FLAGS_B " --station-name none --crs EPSG:3035 --resolution 4000 "
+                        "--hubs bratislava_hlst -q --out %s/o",
+                        ISR_CLI, cli_tmp, cli_tmp),
+                 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("test -s %s/o/hubs/bratislava_hlst/map.png && grep -q "
+                        "'<text-style fieldName=\"station_code\"' %s/o/isoreach.qgs",
+                        cli_tmp, cli_tmp),
+                 0, "%s", cli_output());
+}
