@@ -194,9 +194,54 @@ int isr_options_given(const isr_options *opt, const char *flag)
     return 0;
 }
 
+/* The flags of argv[1..argc-1] into opt (isr_options_parse without its context reset, for
+ * isr_options_new and isr_options_set too). */
+static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
+
 isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
     isr_ctx_reset(ctx);
+    return parse_args(ctx, opt, argc, argv);
+}
+
+isr_options *isr_options_new(isr_ctx *ctx, int argc, char **argv)
+{
+    isr_ctx_reset(ctx);
+    isr_options *opt = malloc(sizeof *opt);
+    if (!opt) {
+        isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        return NULL;
+    }
+    isr_options_init(opt);
+    if (argc > 1 && parse_args(ctx, opt, argc, argv) != ISR_OK) {
+        isr_options_free(opt);
+        return NULL;
+    }
+    return opt;
+}
+
+isr_status isr_options_set(isr_ctx *ctx, isr_options *opt, const char *name, const char *value)
+{
+    isr_ctx_reset(ctx);
+    if (!name || !*name)
+        return isr_fail(ctx, ISR_ERR_USAGE, "isr_options_set: no option name");
+    /* "budget" and "--budget" alike */
+    char flag[80];
+    snprintf(flag, sizeof flag, "%s%s", strncmp(name, "--", 2) == 0 ? "" : "--", name);
+    char *argv[] = {"set", flag, (char *)value, NULL};
+    return parse_args(ctx, opt, value ? 3 : 2, argv);
+}
+
+void isr_options_free(isr_options *opt)
+{
+    if (!opt)
+        return;
+    isr_options_clear(opt);
+    free(opt);
+}
+
+static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
+{
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--log-json") == 0) {

@@ -198,6 +198,22 @@ ISR_API const char *isr_command_help(const char *command);
 /* Frees what the options own; the struct may be reused after isr_options_init(). */
 ISR_API void isr_options_clear(isr_options *opt);
 
+/* Options on the heap, for bindings and hosts that should not depend on the struct's layout:
+ * the defaults, then argv[1..argc-1] parsed as isr_options_parse does (argc 0 or 1: only
+ * the defaults). NULL on a bad flag or no memory, with the reason on the context. Free
+ * with isr_options_free(). */
+ISR_API isr_options *isr_options_new(isr_ctx *ctx, int argc, char **argv);
+
+/* Sets one option by its flag name, with or without the dashes ("budget", "--hubs"), to
+ * `value` as the command line would give it ("45", "a,b"); NULL for a flag without a value
+ * ("no-maps", "quiet"). The value is copied. ISR_ERR_USAGE with the parser's message for
+ * an unknown name or a bad value. */
+ISR_API isr_status isr_options_set(isr_ctx *ctx, isr_options *opt, const char *name,
+                                   const char *value);
+
+/* Frees options made by isr_options_new(). NULL is a no-op. */
+ISR_API void isr_options_free(isr_options *opt);
+
 /* ---------------------------------------------------------------------------------------
  * Running.
  */

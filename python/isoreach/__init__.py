@@ -1,0 +1,152 @@
+"""isoreach — a thin Python binding of libisoreach (the shared library, through ctypes).
+
+Only the public C API (include/isoreach.h) is used. Load a region once, ask it many times:
+
+    import isoreach
+    with isoreach.Model(["--resolution", "1000"]) as m:          # the flags of `isoreach run`
+        grid = m.run_hub("shanghai_hongqiao")                    # minutes, in memory
+        print(grid.width, grid.height, grid.geotransform, grid.minutes[0])
+        m.run_hubs("shanghai_hongqiao,hangzhou_east", "out")     # rasters and tables on disk
+
+Errors raise isoreach.Error with the engine's message (naming the file, layer, feature or
+field). The library is found through $ISOREACH_LIB (a path to libisoreach.so.0), else by
+the system's loader (an installed libisoreach.so.0).
+"""
+import ctypes
+import ctypes.util
+import os
+
+__all__ = ["Error", "Grid", "Model", "version"]
+
+_NODATA = -9999.0
+
+
+def _load():
+    path = os.environ.get("ISOREACH_LIB") or ctypes.util.find_library("isoreach") or "libisoreach.so.0"
+    lib = ctypes.CDLL(path)
+    c_char_pp = ctypes.POINTER(ctypes.c_char_p)
+    sig = {
+        "isr_version": (ctypes.c_char_p, []),
+        "isr_ctx_new": (ctypes.c_void_p, []),
+        "isr_ctx_free": (None, [ctypes.c_void_p]),
+        "isr_ctx_errmsg": (ctypes.c_char_p, [ctypes.c_void_p]),
+        "isr_options_new": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, c_char_pp]),
+        "isr_options_set": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p,
+                                           ctypes.c_char_p]),
+        "isr_options_free": (None, [ctypes.c_void_p]),
+        "isr_model_open": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p,
+                                          ctypes.POINTER(ctypes.c_void_p)]),
+        "isr_model_run_hubs": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]),
+        "isr_model_run_hub": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_double,
+                                             ctypes.POINTER(ctypes.POINTER(ctypes.c_float)),
+                                             ctypes.POINTER(ctypes.c_int),
+                                             ctypes.POINTER(ctypes.c_int),
+                                             ctypes.POINTER(ctypes.c_double)]),
+        "isr_model_close": (None, [ctypes.c_void_p]),
+        "isr_free": (None, [ctypes.c_void_p]),
+    }
+    for name, (res, args) in sig.items():
+        fn = getattr(lib, name)
+        fn.restype = res
+        fn.argtypes = args
+    return lib
+
+
+_lib = _load()
+
+
+class Error(Exception):
+    """A failed call: the engine's message (file, layer, feature, field; what to do)."""
+
+
+def version():
+    """The library's version, e.g. "0.1.0"."""
+    return _lib.isr_version().decode()
+
+
+class Grid:
+    """One hub's travel times: `minutes` is a row-major list (north row first) of width ×
+    height values, None past the budget; `geotransform` is GDAL's, in the model's CRS."""
+
+    def __init__(self, minutes, width, height, geotransform):
+        self.minutes, self.width, self.height = minutes, width, height
+        self.geotransform = geotransform
+
+    def at(self, col, row):
+        """The minutes of cell (col, row) of this grid, or None past the budget."""
+        return self.minutes[row * self.width + col]
+
+
+class Model:
+    """A region loaded once (inputs, CRS, grid, zones, friction, rail network) from the
+    flags of `isoreach run` (a list of strings); close() or a `with` block frees it."""
+
+    def __init__(self, args=(), **options):
+        self._ctx = _lib.isr_ctx_new()
+        if not self._ctx:
+            raise MemoryError("isoreach: no memory for a context")
+        self._opt = self._model = None
+        argv = [b"run"] + [str(a).encode() for a in args]
+        arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
+        self._opt = _lib.isr_options_new(self._ctx, len(argv), arr)
+        if not self._opt:
+            self._fail()
+        for name, value in options.items():  # Model(budget=45, hubs="a,b")
+            flag = name.replace("_", "-").encode()
+            val = None if value is True else str(value).encode()
+            if _lib.isr_options_set(self._ctx, self._opt, flag, val) != 0:
+                self._fail()
+        model = ctypes.c_void_p()
+        if _lib.isr_model_open(self._ctx, self._opt, ctypes.byref(model)) != 0:
+            self._fail()
+        self._model = model
+
+    def _fail(self):
+        msg = _lib.isr_ctx_errmsg(self._ctx).decode("utf-8", "replace")
+        self.close()
+        raise Error(msg)
+
+    def _check(self, status):
+        if status != 0:
+            raise Error(_lib.isr_ctx_errmsg(self._ctx).decode("utf-8", "replace"))
+
+    def run_hubs(self, hubs, out_dir):
+        """Runs hubs ("a,b", or None for every flagged station) into out_dir: rasters,
+        isochrones, reach tables, region products and run.json (no maps)."""
+        self._check(_lib.isr_model_run_hubs(self._model, hubs.encode() if hubs else None,
+                                            str(out_dir).encode()))
+
+    def run_hub(self, hub_id, budget_min=0):
+        """One hub's travel-time Grid in memory (budget_min 0: the model's budget)."""
+        ptr = ctypes.POINTER(ctypes.c_float)()
+        w, h = ctypes.c_int(), ctypes.c_int()
+        gt = (ctypes.c_double * 6)()
+        self._check(_lib.isr_model_run_hub(self._model, hub_id.encode(), float(budget_min),
+                                           ctypes.byref(ptr), ctypes.byref(w), ctypes.byref(h), gt))
+        try:
+            n = w.value * h.value
+            minutes = [None if v == _NODATA else v for v in ptr[:n]]
+        finally:
+            _lib.isr_free(ptr)
+        return Grid(minutes, w.value, h.value, tuple(gt))
+
+    def close(self):
+        """Frees the model, its options and context (also at the end of a `with` block)."""
+        if getattr(self, "_model", None):
+            _lib.isr_model_close(self._model)
+            self._model = None
+        if getattr(self, "_opt", None):
+            _lib.isr_options_free(self._opt)
+            self._opt = None
+        if getattr(self, "_ctx", None):
+            _lib.isr_ctx_free(self._ctx)
+            self._ctx = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()

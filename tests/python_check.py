@@ -1,0 +1,75 @@
+"""The Python binding (python/isoreach) against the built shared library, on the sample:
+one model, asked several times, checked against the rasters the same model writes."""
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+import isoreach  # noqa: E402
+from osgeo import gdal  # noqa: E402
+
+gdal.UseExceptions()
+HUB = "shanghai_hongqiao"
+
+
+def fail(msg):
+    print("python_check: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+assert isoreach.version() == "0.1.0", isoreach.version()
+
+# a bad flag is the parser's error, raised
+try:
+    isoreach.Model(["--bogus", "1"])
+    fail("a bad flag was accepted")
+except isoreach.Error as e:
+    if "unknown option '--bogus'" not in str(e):
+        fail("bad flag: " + str(e))
+
+with tempfile.TemporaryDirectory() as tmp, isoreach.Model(["--resolution", "4000"], no_maps=True) as m:
+    g60 = m.run_hub(HUB)
+    reached = [v for v in g60.minutes if v is not None]
+    if min(reached) != 0.0 or max(reached) > 60.0 or len(reached) < 100:
+        fail("60-minute grid: %d cells, min %s, max %s" % (len(reached), min(reached), max(reached)))
+    # the same model writes the hub's raster: the in-memory grid is that raster, cell for cell
+    m.run_hubs(HUB, tmp)
+    ds = gdal.Open(os.path.join(tmp, "hubs", HUB, "travel_time.tif"))
+    band = ds.GetRasterBand(1)
+    if (ds.RasterXSize, ds.RasterYSize) != (g60.width, g60.height):
+        fail("size %dx%d vs %dx%d" % (ds.RasterXSize, ds.RasterYSize, g60.width, g60.height))
+    if tuple(ds.GetGeoTransform()) != g60.geotransform:
+        fail("geotransform %s vs %s" % (ds.GetGeoTransform(), g60.geotransform))
+    raster = band.ReadRaster(buf_type=gdal.GDT_Float32)
+    import struct
+    vals = struct.unpack("%df" % (g60.width * g60.height), raster)
+    nodata = band.GetNoDataValue()
+    for i, v in enumerate(vals):
+        mem = g60.minutes[i]
+        if (v == nodata) != (mem is None) or (mem is not None and v != mem):
+            fail("cell %d: raster %s, memory %s" % (i, v, mem))
+    # another budget, same model: exactly the cells within 30 minutes, at the same times
+    g30 = m.run_hub(HUB, 30)
+    dc = round((g30.geotransform[0] - g60.geotransform[0]) / 4000.0)
+    dr = round((g60.geotransform[3] - g30.geotransform[3]) / 4000.0)
+    n30 = 0
+    for r in range(g30.height):
+        for c in range(g30.width):
+            v = g30.at(c, r)
+            w = g60.at(c + dc, r + dr)
+            if v is not None:
+                n30 += 1
+                if v != w or v > 30.0:
+                    fail("30-minute cell (%d,%d): %s vs %s" % (c, r, v, w))
+            elif w is not None and w <= 30.0:
+                fail("cell (%d,%d) within 30 min missing from the 30-minute grid" % (c, r))
+    if n30 != sum(1 for v in reached if v <= 30.0):
+        fail("30-minute grid has %d cells" % n30)
+    # an unknown hub: the engine's message
+    try:
+        m.run_hub("nowhere")
+        fail("an unknown hub was accepted")
+    except isoreach.Error as e:
+        if "no station has id 'nowhere'" not in str(e):
+            fail("unknown hub: " + str(e))
+print("python_check: %d cells within 60 min, %d within 30; raster equal" % (len(reached), n30))
