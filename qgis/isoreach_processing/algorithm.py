@@ -1,0 +1,124 @@
+"""isoreach:runhubs — travel time from rail hubs over rail plus local travel, for layers
+chosen in QGIS. It calls libisoreach through its Python binding (python/isoreach): the region
+is loaded once, the hubs run, and each hub's travel-time raster is loaded styled (its .qml
+sidecar) when the algorithm finishes. Layers must be file-based (shapefile, GeoPackage,
+GeoJSON…): the engine reads them itself, with GDAL."""
+import os
+import sys
+
+from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingContext,
+                       QgsProcessingException, QgsProcessingOutputMultipleLayers,
+                       QgsProcessingParameterBoolean, QgsProcessingParameterField,
+                       QgsProcessingParameterFolderDestination, QgsProcessingParameterNumber,
+                       QgsProcessingParameterString, QgsProcessingParameterVectorLayer,
+                       QgsRasterLayer)
+
+try:
+    import isoreach
+except ImportError:  # the binding beside the plugin in the source tree
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+    import isoreach
+
+
+def _source(layer, what):
+    """The file path and layer name of a file-based vector layer."""
+    uri = layer.source()
+    parts = uri.split("|")
+    path = parts[0]
+    if not os.path.exists(path):
+        raise QgsProcessingException(
+            f"{what} layer '{layer.name()}' is not a file isoreach can read ({uri}): save it "
+            "as a GeoPackage or shapefile first")
+    name = None
+    for p in parts[1:]:
+        if p.startswith("layername="):
+            name = p[len("layername="):]
+    return path, name
+
+
+class RunHubsAlgorithm(QgsProcessingAlgorithm):
+    FIELDS = [  # (parameter, flag, parent layer, default field)
+        ("STATION_ID", "--station-id", "STATIONS", "id"),
+        ("STATION_NAME", "--station-name", "STATIONS", "name"),
+        ("LINE_SPEED", "--line-speed", "LINES", "speed_kmh"),
+        ("LINE_HEADWAY", "--line-headway", "LINES", "headway"),
+        ("UNIT_ID", "--unit-id", "BOUNDARIES", "code"),
+        ("POP_FIELD", "--pop-field", "BOUNDARIES", "pop"),
+    ]
+
+    def name(self):
+        return "runhubs"
+
+    def displayName(self):  # noqa: N802
+        return "Commuting circles of rail hubs"
+
+    def shortHelpString(self):  # noqa: N802
+        return ("Door-to-door travel time from each hub by rail (waits, dwell, transfers) plus "
+                "local travel, as Cloud-Optimized GeoTIFFs in minutes, with isochrones and "
+                "cross-border reach tables (reach.csv) per hub, written to the output folder. "
+                "Optional fields left at their defaults may be absent; a field you choose must "
+                "exist.")
+
+    def createInstance(self):  # noqa: N802
+        return RunHubsAlgorithm()
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            "BOUNDARIES", "Admin units (polygons)", [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            "STATIONS", "Rail stations (points)", [QgsProcessing.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            "LINES", "Rail lines", [QgsProcessing.TypeVectorLine]))
+        for param, flag, parent, default in self.FIELDS:
+            # no default: left empty, the engine's default field (its name in the label) is
+            # used and may be absent; a field chosen here must exist
+            self.addParameter(QgsProcessingParameterField(
+                param, f"Field for {flag[2:]} (default: {default})", None, parent,
+                optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            "HUBS", "Hub station ids (comma-separated; empty: every station flagged hub)",
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "BUDGET", "Time budget (minutes)", QgsProcessingParameterNumber.Double, 60, False,
+            1, 1440))
+        self.addParameter(QgsProcessingParameterNumber(
+            "RESOLUTION", "Cell size (metres)", QgsProcessingParameterNumber.Double, 250, False,
+            10, 100000))
+        self.addParameter(QgsProcessingParameterBoolean("LOAD", "Load the rasters", True))
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"))
+        self.addOutput(QgsProcessingOutputMultipleLayers("RASTERS", "Travel-time rasters"))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        args = []
+        for param, what in (("BOUNDARIES", "boundaries"), ("STATIONS", "stations"),
+                            ("LINES", "lines")):
+            layer = self.parameterAsVectorLayer(parameters, param, context)
+            path, lname = _source(layer, what)
+            args += [f"--{what}", path] + ([f"--{what}-layer", lname] if lname else [])
+        for param, flag, _parent, _default in self.FIELDS:
+            field = self.parameterAsString(parameters, param, context)
+            if field:
+                args += [flag, field]
+        args += ["--budget", str(self.parameterAsDouble(parameters, "BUDGET", context)),
+                 "--resolution", str(self.parameterAsDouble(parameters, "RESOLUTION", context))]
+        hubs = self.parameterAsString(parameters, "HUBS", context) or None
+        if hubs:
+            args += ["--hubs", hubs]
+        out = self.parameterAsString(parameters, "OUTPUT", context)
+        feedback.pushInfo("isoreach " + isoreach.version() + ": " + " ".join(args))
+        try:
+            with isoreach.Model(args, no_maps=True, quiet=True) as model:
+                model.run_hubs(hubs, out)
+        except isoreach.Error as e:
+            raise QgsProcessingException(str(e))
+        rasters = sorted(os.path.join(out, "hubs", d, "travel_time.tif")
+                         for d in os.listdir(os.path.join(out, "hubs")))
+        if self.parameterAsBool(parameters, "LOAD", context):
+            for path in rasters:
+                hub = os.path.basename(os.path.dirname(path))
+                layer = QgsRasterLayer(path, f"Travel time from {hub}")  # its .qml applies
+                context.temporaryLayerStore().addMapLayer(layer)
+                context.addLayerToLoadOnCompletion(
+                    layer.id(), QgsProcessingContext.LayerDetails(
+                        layer.name(), context.project(), "RASTERS"))
+        return {"OUTPUT": out, "RASTERS": rasters}

@@ -1,0 +1,81 @@
+"""The QGIS Processing provider (qgis/isoreach_processing) in headless QGIS: loads the plugin
+folder, registers its provider, runs isoreach:runhubs on the sample's layers for one hub and
+checks the results as QGIS sees them: the raster loads valid with a valid CRS and its .qml
+style, holds 0 minutes at the hub station and the rail time at another station, and is
+handed to the project to load. Exit status 1 with a message on any failure."""
+import csv
+import os
+import sys
+import tempfile
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+src = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(src, "qgis"))
+sys.path.insert(0, "/usr/share/qgis/python/plugins")
+
+from qgis.core import (QgsApplication, QgsCoordinateTransform, QgsProcessingContext,  # noqa: E402
+                       QgsProcessingFeedback, QgsProject, QgsRasterLayer, QgsVectorLayer)
+
+app = QgsApplication([], False)
+app.initQgis()
+from processing.core.Processing import Processing  # noqa: E402
+
+Processing.initialize()
+import isoreach_processing  # noqa: E402
+
+
+class Iface:
+    pass
+
+
+plugin = isoreach_processing.classFactory(Iface())
+plugin.initProcessing()
+alg = QgsApplication.processingRegistry().algorithmById("isoreach:runhubs")
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+
+
+check(alg is not None, "isoreach:runhubs is not registered")
+sample = os.path.join(src, "shapefiles")
+hub, other = "shanghai_hongqiao", "kunshan_south"
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "o")
+    import processing  # noqa: E402
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    res = processing.run("isoreach:runhubs", {
+        "BOUNDARIES": os.path.join(sample, "yrd_counties.shp"),
+        "STATIONS": os.path.join(sample, "yrd_rail_stations.shp"),
+        "LINES": os.path.join(sample, "yrd_rail_lines.shp"),
+        "HUBS": hub, "BUDGET": 60, "RESOLUTION": 4000, "LOAD": True, "OUTPUT": out,
+    }, context=context, feedback=QgsProcessingFeedback())
+    rasters = res["RASTERS"]
+    check(rasters == [os.path.join(out, "hubs", hub, "travel_time.tif")], f"rasters {rasters}")
+    check(len(context.layersToLoadOnCompletion()) == 1, "the raster is not handed to the project")
+    r = QgsRasterLayer(rasters[0], "t")
+    check(r.isValid() and r.crs().isValid(), "the raster or its CRS is not valid in QGIS")
+    check(r.renderer() is not None and r.renderer().type() == "singlebandpseudocolor",
+          f"the .qml style was not applied ({r.renderer().type() if r.renderer() else None})")
+    st = QgsVectorLayer(os.path.join(sample, "yrd_rail_stations.shp"), "s", "ogr")
+    ct = QgsCoordinateTransform(st.crs(), r.crs(), QgsProject.instance())
+    with open(os.path.join(out, "hubs", hub, "stations.csv"), encoding="utf-8") as fh:
+        rows = {row["station_id"]: row for row in csv.DictReader(fh)}
+    for f in st.getFeatures():
+        sid = f["id"]
+        if sid not in (hub, other):
+            continue
+        p = ct.transform(f.geometry().asPoint())
+        v, ok = r.dataProvider().sample(p, 1)
+        want = 0.0 if sid == hub else float(rows[sid]["door_minutes"])
+        check(ok and abs(v - want) < 1e-3, f"{sid}: raster {v} (ok {ok}), expected {want}")
+        if sid == other:
+            check(0 < v <= 60, f"{sid}: {v} minutes")
+if failures:
+    print("qgis_provider_check: " + "; ".join(failures), file=sys.stderr)
+    sys.exit(1)
+print("qgis_provider_check: provider ran one hub; hub 0 min, station times as stations.csv")
