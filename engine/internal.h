@@ -233,9 +233,14 @@ isr_status isr_rail_search(isr_ctx *ctx, const isr_rail_net *net, const isr_rail
 
 /* ---- network.c: the rail network from OGR layers -------------------------------------- */
 
-/* Reads stations and lines (already opened, any CRS), transforms them into `srs`, snaps
+/* Reads the stations and lines layers (open, any CRS), transforms them into `srs`, snaps
  * stations within opt->snap_m of each line, orders them along it and derives run times
  * from the minutes field or length ÷ speed. Stations on no line are warned about. */
+struct isr_layer;
+isr_status isr_network_read(isr_ctx *ctx, const isr_options *opt, const struct isr_layer *ls,
+                            const struct isr_layer *ll, OGRSpatialReferenceH srs,
+                            isr_rail_net **out);
+/* isr_network_read on opt->stations and opt->lines, opened here and closed again. */
 isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
                             isr_rail_net **out);
 
@@ -701,6 +706,7 @@ struct isr_model {
     isr_ctx *ctx;
     const isr_options *opt; /* borrowed: must outlive the model */
     isr_layer lb;           /* the boundaries, open (its name is in messages) */
+    isr_layer ls, ll;       /* stations and lines, open from the field check until read */
     isr_units units;
     isr_zones zones;
     isr_grid grid;

@@ -218,16 +218,14 @@ static isr_status load_boundaries(isr_ctx *ctx, const isr_options *opt, isr_mode
                                  opt->boundaries_layer, wkbPolygon, opt->encoding)) != ISR_OK ||
         (st = isr_layer_extent_wgs84(ctx, &m->lb, ext)) != ISR_OK)
         return st;
-    isr_layer ls = {0}, ll = {0};
-    if ((st = isr_layer_open_enc(ctx, &ls, "stations", opt->stations, opt->stations_layer,
+    /* stations and lines stay open for the network (isr_model_load), read once */
+    if ((st = isr_layer_open_enc(ctx, &m->ls, "stations", opt->stations, opt->stations_layer,
                                  wkbPoint, opt->encoding)) == ISR_OK &&
-        (st = isr_layer_open_enc(ctx, &ll, "lines", opt->lines, opt->lines_layer, wkbLineString,
-                                 opt->encoding)) == ISR_OK) {
-        const isr_layer *layers[ISR_NLAYERS] = {&m->lb, &ls, &ll};
+        (st = isr_layer_open_enc(ctx, &m->ll, "lines", opt->lines, opt->lines_layer,
+                                 wkbLineString, opt->encoding)) == ISR_OK) {
+        const isr_layer *layers[ISR_NLAYERS] = {&m->lb, &m->ls, &m->ll};
         st = isr_fields_check(ctx, opt, layers);
     }
-    isr_layer_close(&ls);
-    isr_layer_close(&ll);
     if (st != ISR_OK)
         return st;
     m->srs = opt->crs ? isr_crs_from_user(ctx, opt->crs)
@@ -342,7 +340,10 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
         return ISR_ERR_INTERRUPTED;
     if (!opt->quiet)
         isr_progress(ctx, "loading", 1, 4);
-    if ((st = isr_network_load(ctx, opt, m->srs, &m->net)) != ISR_OK ||
+    st = isr_network_read(ctx, opt, &m->ls, &m->ll, m->srs, &m->net);
+    isr_layer_close(&m->ls);
+    isr_layer_close(&m->ll);
+    if (st != ISR_OK ||
         (st = isr_hubs_select(ctx, opt, m->net, &m->hubs.hubs, &m->hubs.n)) != ISR_OK ||
         (st = hub_folders(ctx, opt, m->net, m->hubs.hubs, m->hubs.n, &m->hubs.folders)) != ISR_OK)
         return st;
@@ -374,6 +375,8 @@ void isr_model_clear(isr_model *m)
     isr_zones_clear(&m->zones);
     isr_units_clear(&m->units);
     isr_layer_close(&m->lb);
+    isr_layer_close(&m->ls);
+    isr_layer_close(&m->ll);
     CPLFree(m->wkt);
     if (m->srs)
         OSRDestroySpatialReference(m->srs);

@@ -747,17 +747,28 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
 {
     *out = NULL;
     isr_layer ls = {0}, ll = {0};
+    isr_status st;
+    if ((st = isr_layer_open_enc(ctx, &ls, "stations", opt->stations, opt->stations_layer,
+                                 wkbPoint, opt->encoding)) == ISR_OK &&
+        (st = isr_layer_open_enc(ctx, &ll, "lines", opt->lines, opt->lines_layer, wkbLineString,
+                                 opt->encoding)) == ISR_OK)
+        st = isr_network_read(ctx, opt, &ls, &ll, srs, out);
+    isr_layer_close(&ls);
+    isr_layer_close(&ll);
+    return st;
+}
+
+isr_status isr_network_read(isr_ctx *ctx, const isr_options *opt, const isr_layer *sl,
+                            const isr_layer *ll, OGRSpatialReferenceH srs, isr_rail_net **out)
+{
+    *out = NULL;
     isr_rail_net *net = isr_rail_net_new();
     int *on_line = NULL;
     char **passed_by = NULL; /* per station: the first line passing it without stopping */
     isr_status st;
     if (!net)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    if ((st = isr_layer_open_enc(ctx, &ls, "stations", opt->stations, opt->stations_layer,
-                                 wkbPoint, opt->encoding)) != ISR_OK ||
-        (st = isr_layer_open_enc(ctx, &ll, "lines", opt->lines, opt->lines_layer, wkbLineString,
-                                 opt->encoding)) != ISR_OK ||
-        (st = load_stations(ctx, opt, &ls, srs, net)) != ISR_OK)
+    if ((st = load_stations(ctx, opt, sl, srs, net)) != ISR_OK)
         goto cleanup;
     on_line = calloc((size_t)isr_rail_net_nstations(net), sizeof *on_line);
     passed_by = calloc((size_t)isr_rail_net_nstations(net), sizeof *passed_by);
@@ -765,13 +776,13 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = load_lines(ctx, opt, &ll, srs, net, on_line, passed_by)) != ISR_OK)
+    if ((st = load_lines(ctx, opt, ll, srs, net, on_line, passed_by)) != ISR_OK)
         goto cleanup;
     if (isr_rail_net_nlines(net) == 0) {
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "%s: no line has two stations within %g m of it: are the stations and "
                       "lines of the same network (or raise --snap)?",
-                      ll.what, opt->snap_m);
+                      ll->what, opt->snap_m);
         goto cleanup;
     }
     for (int s = 0; s < isr_rail_net_nstations(net); s++)
@@ -779,12 +790,12 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
             isr_log(ctx, ISR_LOG_WARN,
                     "%s: station '%s' is a stop of no line: %s; it is reached by local travel "
                     "only",
-                    ls.what, isr_rail_station_id(net, s), passed_by[s]);
+                    sl->what, isr_rail_station_id(net, s), passed_by[s]);
         else if (!on_line[s])
             isr_log(ctx, ISR_LOG_WARN,
                     "%s: station '%s' is not within %g m of any line; it is reached by local "
                     "travel only",
-                    ls.what, isr_rail_station_id(net, s), opt->snap_m);
+                    sl->what, isr_rail_station_id(net, s), opt->snap_m);
     *out = net;
     net = NULL;
 cleanup:
@@ -793,7 +804,5 @@ cleanup:
     free(passed_by);
     free(on_line);
     isr_rail_net_free(net);
-    isr_layer_close(&ls);
-    isr_layer_close(&ll);
     return st;
 }
