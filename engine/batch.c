@@ -191,10 +191,8 @@ static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const c
 {
     const isr_grid *g = jb->grid;
     int s = jb->hubs[hub_no];
-    double hx, hy;
-    isr_rail_station_xy(jb->net, s, &hx, &hy);
-    isr_reach_compute(&ws->reach, jb->zones, g, ws->time_s, ws->w.touched, ws->w.ntouched, hx, hy);
-    isr_reach_set_own(&ws->reach, jb->zones, jb->own_unit[hub_no]);
+    isr_reach_compute(&ws->reach, jb->zones, g, ws->time_s, ws->w.touched, ws->w.ntouched,
+                      jb->own_unit[hub_no]);
     isr_hub_result *res = &jb->results[hub_no];
     isr_reach_totals(&ws->reach, jb->zones, &res->tot);
     isr_reach_store(&ws->reach, jb->zones, hub_no, jb->hub_cells, jb->hub_pop, res->own);

@@ -573,7 +573,8 @@ uint64_t isr_run_fingerprint(const isr_options *o, const char *wkt)
     uint64_t h = ISR_FNV_SEED;
     /* every flag that shapes the results, as run.json records them (so a flag added later is
      * covered without a list to keep in step), less those that do not change one hub's
-     * outputs (--hubs, --attribution) and the input paths, which are hashed by content */
+     * outputs (--hubs, --attribution) and the input paths, which fp_dataset hashes with
+     * every file of the dataset (name, size, content or mtime) */
     json_object *rec = isr_options_to_json(o);
     static const char *const skip[] = {"--hubs",   "--attribution", "--boundaries", "--stations",
                                        "--lines",  "--friction",    "--population"};

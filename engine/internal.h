@@ -410,17 +410,16 @@ void isr_reach_free(isr_reach *r);
 /* The fewest cells of a county that count as reaching it: --min-reach km² in cells of
  * cell_m, at least one. */
 size_t isr_reach_min_cells(double min_km2, double cell_m);
-/* Tallies the cells a search reached (padded indexes, times in seconds). */
+/* Tallies the cells a search reached (padded indexes, times in seconds) for a hub whose own
+ * jurisdiction is unit `own_unit` (isr_hub_jurisdiction; -1: none, all reach is
+ * cross-border). */
 void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, const float *time_s,
-                       const uint32_t *touched, size_t ntouched, double hub_x, double hub_y);
+                       const uint32_t *touched, size_t ntouched, int own_unit);
 /* The hub's own jurisdiction: the unit whose polygon holds (x,y) (*dist_m = 0), else the
  * nearest unit when it lies within `max_m` (*dist_m its distance), else -1 (*dist_m the
  * distance to the nearest unit, +INF when there is none). */
 #define ISR_OWN_MAX_M 5000.0
 int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, double *dist_m);
-/* Sets the hub's own groups to those of `unit` (-1: none, all reach is cross-border),
- * replacing the zone-at-the-hub-cell rule of isr_reach_compute. */
-void isr_reach_set_own(isr_reach *r, const isr_zones *z, int unit);
 /* Whether group `gi` of `level` lies across a border from the hub (see reach.c). */
 int isr_reach_cross_border(const isr_reach *r, const isr_zones *z, int level, int gi);
 void isr_reach_totals(const isr_reach *r, const isr_zones *z, isr_reach_totals_t *t);

@@ -55,7 +55,7 @@ void isr_reach_free(isr_reach *r)
 }
 
 void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, const float *time_s,
-                       const uint32_t *touched, size_t ntouched, double hub_x, double hub_y)
+                       const uint32_t *touched, size_t ntouched, int own_unit)
 {
     for (int k = 0; k < ISR_NLEVELS; k++) {
         size_t n = (size_t)z->ngroups[k];
@@ -106,9 +106,8 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
                 r->tmin[k][gk] = tmin0[gi];
         }
     }
-    int own = isr_zones_unit_at(z, g, hub_x, hub_y);
     for (int k = 0; k < ISR_NLEVELS; k++)
-        r->own[k] = own >= 0 ? z->group[k][own] : -1;
+        r->own[k] = own_unit >= 0 ? z->group[k][own_unit] : -1;
 }
 
 int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, double *dist_m)
@@ -136,12 +135,6 @@ int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, d
     }
     OGR_G_DestroyGeometry(pt);
     return best >= 0 && *dist_m <= max_m ? best : -1;
-}
-
-void isr_reach_set_own(isr_reach *r, const isr_zones *z, int unit)
-{
-    for (int k = 0; k < ISR_NLEVELS; k++)
-        r->own[k] = unit >= 0 ? z->group[k][unit] : -1;
 }
 
 int isr_reach_cross_border(const isr_reach *r, const isr_zones *z, int level, int gi)

@@ -125,9 +125,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
             st = isr_time_raster_read(ctx, path, &g, NULL, time_s, &w, &hx, &hy);
         if (st == ISR_OK) {
             hubs[h] = isr_rail_net_add_station(net, id, OGR_F_GetFieldAsString(f, f_name), hx, hy, 1);
-            isr_reach_compute(&reach, &zones, &g, time_s, w.touched, w.ntouched, hx, hy);
             double own_d; /* the same jurisdiction rule as the run (reach.c) */
-            isr_reach_set_own(&reach, &zones,
+            isr_reach_compute(&reach, &zones, &g, time_s, w.touched, w.ntouched,
                               isr_hub_jurisdiction(&units, hx, hy, ISR_OWN_MAX_M, &own_d));
             isr_reach_totals(&reach, &zones, &tot[h]);
             isr_reach_store(&reach, &zones, h, hub_cells, hub_pop, own + h * ISR_NLEVELS);

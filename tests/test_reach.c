@@ -79,7 +79,8 @@ static void setup(fixture *f)
                               CELL, &s, 1, 1000.0f, f->t, &f->w),
                  0);
     cr_assert_eq(isr_reach_init(f->ctx, &f->r, &f->z), ISR_OK);
-    isr_reach_compute(&f->r, &f->z, &f->g, f->t, f->w.touched, f->w.ntouched, 14975, 9975);
+    isr_reach_compute(&f->r, &f->z, &f->g, f->t, f->w.touched, f->w.ntouched,
+                      isr_zones_unit_at(&f->z, &f->g, 14975, 9975));
 }
 
 static void teardown(fixture *f)
