@@ -35,24 +35,6 @@ GDALDatasetH isr_grid_mem(const isr_grid *g, GDALDataType type)
     return ds;
 }
 
-void isr_fmt_thousands(char *buf, size_t len, double v, int decimals)
-{
-    char tmp[64];
-    isr_snprintf(tmp, sizeof tmp, "%.*f", decimals, fabs(v));
-    const char *dot = strchr(tmp, '.');
-    size_t nint = dot ? (size_t)(dot - tmp) : strlen(tmp), o = 0;
-    if (v < 0 && o + 1 < len)
-        buf[o++] = '-';
-    for (size_t i = 0; i < nint && o + 1 < len; i++) {
-        if (i > 0 && (nint - i) % 3 == 0 && o + 1 < len)
-            buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    for (const char *p = dot; p && *p && o + 1 < len; p++)
-        buf[o++] = *p;
-    buf[o] = '\0';
-}
-
 /* The source raster as seen from the grid: its geotransform, size and a transformation
  * from the analysis CRS into its CRS. */
 typedef struct src_view {

@@ -559,8 +559,6 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
 void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
                               const char *what, const char *path, size_t uncovered,
                               const char *consequence);
-/* `v` with `decimals` decimals and thousands separators ("1,234,567.8"). */
-void isr_fmt_thousands(char *buf, size_t len, double v, int decimals);
 /* A MEM raster dataset on the grid. */
 GDALDatasetH isr_grid_mem(const isr_grid *g, GDALDataType type);
 
@@ -688,6 +686,10 @@ int isr_fprintf(FILE *f, const char *fmt, ...) ISR_PRINTF(2, 3);
  * returns buf. */
 char *isr_fmt_num(char *buf, size_t n, double v, int decimals);
 double isr_strtod(const char *s, char **end);
+/* `v` with `decimals` decimals and thousands separators ("1,234,567.8"), in
+ * messages and map legends. */
+void isr_fmt_thousands(char *buf, size_t len, double v, int decimals);
+
 
 /* ---- model.c: the region, loaded once (inputs, CRS, grid, zones, friction, network) ---- */
 

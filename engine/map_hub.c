@@ -93,7 +93,7 @@ static void draw_hub(isr_canvas *cv, void *user)
     if (h->nbands == 0)
         y = panel[1] + 40;
     char a[32], p[32];
-    isr_map_fmt_thousands(a, sizeof a, km2);
+    isr_fmt_thousands(a, sizeof a, km2, 0);
     isr_map_fmt_people(p, sizeof p, pop);
     if (have_pop)
         isr_snprintf(buf, sizeof buf, "Within %g min: %s people on %s km²", b->budget_min, p, a);

@@ -219,9 +219,8 @@ enum {
     ISR_SYM_COUNTY
 };
 
-/* "8.98 M", "512 k"; "1,996"; "15–30 min". */
+/* "8.98 M", "512 k"; "15–30 min" (thousands: isr_fmt_thousands). */
 void isr_map_fmt_people(char *buf, size_t n, double people);
-void isr_map_fmt_thousands(char *buf, size_t n, double v);
 void isr_map_fmt_minutes(char *buf, size_t n, double lo, double hi);
 
 /* The panel's background (outside the region) and the land of every province. */

@@ -150,20 +150,6 @@ void isr_map_fmt_people(char *buf, size_t n, double p)
         isr_snprintf(buf, n, "%.0f", p);
 }
 
-void isr_map_fmt_thousands(char *buf, size_t n, double v)
-{
-    char tmp[64];
-    isr_snprintf(tmp, sizeof tmp, "%.0f", v);
-    size_t len = strlen(tmp), o = 0;
-    for (size_t i = 0; i < len && o + 2 < n; i++) {
-        buf[o++] = tmp[i];
-        size_t left = len - i - 1;
-        if (left && left % 3 == 0 && tmp[i] != '-' && o + 2 < n)
-            buf[o++] = ',';
-    }
-    buf[o] = '\0';
-}
-
 void isr_map_fmt_minutes(char *buf, size_t n, double lo, double hi)
 {
     isr_snprintf(buf, n, "%g–%g min", lo, hi);
