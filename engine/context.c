@@ -34,8 +34,29 @@ struct isr_ctx {
     double timeout_s; /* remote inputs: seconds without an answer (--timeout) */
 };
 
+/* GDAL drivers build some metadata on first use and are not safe to ask for it from two
+ * threads at once (the COG driver's creation option list before GDAL 3.11: workers writing
+ * their first rasters together read a list another worker was replacing, a use-after-free
+ * seen under ASan). Register the drivers and build that metadata once, in one thread. */
+static void gdal_init_once(void)
+{
+    static const char *const used_by_workers[] = {"COG", "GTiff", "MEM", "Memory", "GeoJSON"};
+    static const char *const lazy_items[] = {GDAL_DMD_CREATIONOPTIONLIST,
+                                             GDAL_DS_LAYER_CREATIONOPTIONLIST,
+                                             GDAL_DMD_OPENOPTIONLIST};
+    GDALAllRegister();
+    for (size_t i = 0; i < sizeof used_by_workers / sizeof *used_by_workers; i++) {
+        GDALDriverH drv = GDALGetDriverByName(used_by_workers[i]);
+        for (size_t k = 0; drv && k < sizeof lazy_items / sizeof *lazy_items; k++)
+            (void)GDALGetMetadataItem(drv, lazy_items[k], NULL);
+        if (drv)
+            (void)GDALGetMetadata(drv, NULL);
+    }
+}
+
 isr_ctx *isr_ctx_new(void)
 {
+    static once_flag gdal_once = ONCE_FLAG_INIT;
     isr_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return NULL;
@@ -46,7 +67,7 @@ isr_ctx *isr_ctx_new(void)
     atomic_init(&ctx->cancel, 0);
     ctx->log_min = ISR_LOG_INFO;
     ctx->timeout_s = 60;
-    GDALAllRegister();
+    call_once(&gdal_once, gdal_init_once);
     return ctx;
 }
 
