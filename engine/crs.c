@@ -175,6 +175,41 @@ static double sphere_m(double lon1, double lat1, double lon2, double lat2)
 
 #define LATTICE 9
 
+/* The projection of a projected CRS as a plain PROJ operation from longitude, latitude in
+ * radians to easting, northing in metres, built once, for proj_factors(); NULL when it is not
+ * one simple step (the caller then passes the CRS itself). proj_factors() on a CRS (PROJ 9.1)
+ * builds that operation again at every call, about 50 ms each, 4 s for the 81 points of the
+ * lattice; and it fails on northing, easting axes (EPSG:3035: never checked) and returns
+ * feet-per-metre nonsense for a CRS in feet (EPSG:2263 refused as 2e9 % off). */
+static PJ *factors_pj(PJ_CONTEXT *pc, const PJ *crs)
+{
+    PJ *datum = proj_crs_get_datum_forced(pc, crs);
+    PJ *ecs = proj_create_ellipsoidal_2D_cs(pc, PJ_ELLPS2D_LONGITUDE_LATITUDE, "Radian", 1.0);
+    PJ *geog = datum && ecs ? proj_create_geographic_crs_from_datum(pc, "geog", datum, ecs) : NULL;
+    PJ *conv = proj_crs_get_coordoperation(pc, crs);
+    PJ *ccs = proj_create_cartesian_2D_cs(pc, PJ_CART2D_EASTING_NORTHING, "metre", 1.0);
+    PJ *en = geog && conv && ccs ? proj_create_projected_crs(pc, "en", geog, conv, ccs) : NULL;
+    PJ *op = en ? proj_crs_get_coordoperation(pc, en) : NULL;
+    const char *def = op ? proj_as_proj_string(pc, op, PJ_PROJ_5, NULL) : NULL;
+    /* "+proj=pipeline +step +proj=unitconvert +xy_in=rad +xy_out=rad +step +proj=utm …": the
+     * first step does nothing, the second is the projection */
+    static const char noop[] =
+        "+proj=pipeline +step +proj=unitconvert +xy_in=rad +xy_out=rad +step ";
+    PJ *fac = NULL;
+    if (def && strncmp(def, noop, sizeof noop - 1) == 0 && !strstr(def + sizeof noop - 1, "+step"))
+        fac = proj_create(pc, def + sizeof noop - 1);
+    else if (def && strncmp(def, "+proj=pipeline", 14) != 0)
+        fac = proj_create(pc, def);
+    proj_destroy(op);
+    proj_destroy(en);
+    proj_destroy(ccs);
+    proj_destroy(conv);
+    proj_destroy(geog);
+    proj_destroy(ecs);
+    proj_destroy(datum);
+    return fac;
+}
+
 isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const char *def,
                                const char *what, const double ext[4], isr_crs_scale *out)
 {
@@ -194,6 +229,7 @@ isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const cha
         proj_destroy(crs);
         crs = base;
     }
+    PJ *fac = crs && proj_get_type(crs) == PJ_TYPE_PROJECTED_CRS ? factors_pj(pc, crs) : NULL;
     OGRSpatialReferenceH wgs = isr_crs_wgs84();
     OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, srs);
     OSRDestroySpatialReference(wgs);
@@ -208,9 +244,10 @@ isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const cha
                 double lon = ext[0] + (ext[2] - ext[0]) * i / (LATTICE - 1.0);
                 PJ_COORD c = proj_coord(isr_lon_normal(lon) * ISR_PI / 180.0, lat * ISR_PI / 180.0,
                                         0, 0);
-                proj_errno_reset(crs);
-                PJ_FACTORS f = proj_factors(crs, c);
-                if (proj_errno(crs) == 0 && f.meridional_scale > 0 && f.parallel_scale > 0) {
+                PJ *fp = fac ? fac : crs;
+                proj_errno_reset(fp);
+                PJ_FACTORS f = proj_factors(fp, c);
+                if (proj_errno(fp) == 0 && f.meridional_scale > 0 && f.parallel_scale > 0) {
                     n++;
                     double s[2] = {f.meridional_scale, f.parallel_scale};
                     for (int k = 0; k < 2; k++)
@@ -249,6 +286,7 @@ isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const cha
     }
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
+    proj_destroy(fac);
     proj_destroy(crs);
     proj_context_destroy(pc);
     if (n == 0) {

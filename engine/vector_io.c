@@ -181,9 +181,16 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
     }
     isr_status st = ISR_OK;
     OGRwkbGeometryType have = OGR_L_GetGeomType(l->lyr);
+    /* a GeoPackage layer without a CRS (srs_id 0 or -1) is read by GDAL as a CRS named
+     * "Undefined geographic SRS" / "Undefined Cartesian SRS": that is no CRS either */
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l->lyr);
+    const char *sname = srs ? OSRGetName(srs) : NULL;
+    if (sname && (strcmp(sname, "Undefined geographic SRS") == 0 ||
+                  strcmp(sname, "Undefined Cartesian SRS") == 0))
+        srs = NULL;
     if (OGR_L_GetFeatureCount(l->lyr, 1) == 0)
         st = isr_fail(ctx, ISR_ERR_INPUT, "%s has no features", l->what);
-    else if (!OGR_L_GetSpatialRef(l->lyr))
+    else if (!srs)
         st = isr_fail(ctx, ISR_ERR_CRS,
                       "%s has no CRS (for a shapefile, the .prj file is missing): assign one, "
                       "e.g. with ogr2ogr -a_srs EPSG:4326",

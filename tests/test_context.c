@@ -1,0 +1,229 @@
+/* Criterion suite for context.c: the error message (first failure wins, reset), the cancel
+ * flag across calls, warnings kept in order for run.json, the logger's level filter, GDAL
+ * messages routed to the log and appended to failures, progress, GEOS messages. */
+#include "internal.h"
+
+#include <cpl_error.h>
+#include <criterion/criterion.h>
+#include <string.h>
+
+/* A logger that records what it was given. */
+typedef struct rec {
+    int n;
+    isr_log_level level[16];
+    char msg[16][256];
+} rec;
+
+static void rec_log(void *user, isr_log_level level, const char *msg)
+{
+    rec *r = user;
+    if (r->n < 16) {
+        r->level[r->n] = level;
+        snprintf(r->msg[r->n], sizeof r->msg[r->n], "%s", msg);
+        r->n++;
+    }
+}
+
+Test(context, first_failure_wins)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "");
+    cr_assert_eq(isr_fail(ctx, ISR_ERR_INPUT, "stations '%s': feature %d has no id", "s.shp", 7),
+                 ISR_ERR_INPUT);
+    /* a second worker failing later must not overwrite the root cause */
+    cr_assert_eq(isr_fail(ctx, ISR_ERR_IO, "cannot write '%s'", "x.tif"), ISR_ERR_IO);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "stations 's.shp': feature 7 has no id");
+    /* the next public call starts clean and records its own first failure */
+    isr_ctx_reset(ctx);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "");
+    isr_fail(ctx, ISR_ERR_CRS, "second");
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "second");
+    isr_ctx_free(ctx);
+    cr_assert_str_eq(isr_ctx_errmsg(NULL), "no context");
+    isr_ctx_free(NULL); /* a no-op */
+}
+
+Test(context, long_message_is_truncated_not_overflowed)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char big[6000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    isr_fail(ctx, ISR_ERR_INPUT, "%s", big);
+    /* the message buffer is 4096 bytes: 4095 characters kept */
+    cr_assert_eq(strlen(isr_ctx_errmsg(ctx)), 4095);
+    isr_ctx_free(ctx);
+}
+
+Test(context, fail_gdal_appends_gdals_message)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    isr_fail_gdal(ctx, ISR_ERR_INPUT, "friction raster '%s': cannot read", "f.tif");
+    /* no GDAL error: nothing appended */
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "friction raster 'f.tif': cannot read");
+    isr_ctx_reset(ctx);
+    CPLError(CE_Failure, CPLE_FileIO, "TIFFReadEncodedTile() failed");
+    cr_assert_eq(isr_fail_gdal(ctx, ISR_ERR_INPUT, "friction raster '%s': cannot read", "f.tif"),
+                 ISR_ERR_INPUT);
+    CPLPopErrorHandler();
+    cr_assert_str_eq(isr_ctx_errmsg(ctx),
+                     "friction raster 'f.tif': cannot read (TIFFReadEncodedTile() failed)");
+    isr_ctx_free(ctx);
+}
+
+Test(context, cancel_survives_reset_unless_the_last_call_failed)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    cr_assert_eq(isr_cancelled(ctx), 0);
+    /* a cancel that came while no call ran stops the next one: reset keeps it */
+    isr_ctx_cancel(ctx);
+    isr_ctx_reset(ctx);
+    cr_assert_eq(isr_cancelled(ctx), 1);
+    /* that call stopped (failed): the next call's reset consumes the cancel */
+    isr_fail(ctx, ISR_ERR_INTERRUPTED, "interrupted");
+    cr_assert_eq(isr_cancelled(ctx), 1);
+    isr_ctx_reset(ctx);
+    cr_assert_eq(isr_cancelled(ctx), 0);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "");
+    /* a reset after a successful call leaves a fresh cancel alone */
+    isr_ctx_reset(ctx);
+    isr_ctx_cancel(ctx);
+    isr_ctx_reset(ctx);
+    cr_assert_eq(isr_cancelled(ctx), 1);
+    isr_ctx_free(ctx);
+}
+
+Test(context, warnings_kept_in_order_without_a_logger)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_log(ctx, ISR_LOG_INFO, "info %d", 1);
+    isr_log(ctx, ISR_LOG_WARN, "first warning %d", 1);
+    isr_log(ctx, ISR_LOG_DEBUG, "debug");
+    isr_log(ctx, ISR_LOG_WARN, "second warning %.1f", 2.5);
+    /* only warnings are kept, in the order logged, even when nobody is listening */
+    cr_assert_eq(isr_ctx_nwarnings(ctx), 2);
+    cr_assert_str_eq(isr_ctx_warning(ctx, 0), "first warning 1");
+    cr_assert_str_eq(isr_ctx_warning(ctx, 1), "second warning 2.5");
+    isr_ctx_free(ctx);
+}
+
+Test(context, warnings_capped_at_1000)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    for (int i = 0; i < 1005; i++)
+        isr_log(ctx, ISR_LOG_WARN, "w%d", i);
+    cr_assert_eq(isr_ctx_nwarnings(ctx), 1000);
+    cr_assert_str_eq(isr_ctx_warning(ctx, 999), "w999");
+    isr_ctx_free(ctx);
+}
+
+Test(context, logger_level_filter)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    rec r = {0};
+    isr_ctx_set_logger(ctx, rec_log, &r, ISR_LOG_INFO);
+    isr_log(ctx, ISR_LOG_DEBUG, "d");
+    isr_log(ctx, ISR_LOG_INFO, "i %s", "x");
+    isr_log(ctx, ISR_LOG_WARN, "w");
+    cr_assert_eq(r.n, 2);
+    cr_assert_eq(r.level[0], ISR_LOG_INFO);
+    cr_assert_str_eq(r.msg[0], "i x");
+    cr_assert_eq(r.level[1], ISR_LOG_WARN);
+    cr_assert_str_eq(r.msg[1], "w");
+    /* --quiet: warnings only, still kept for run.json */
+    isr_ctx_set_logger(ctx, rec_log, &r, ISR_LOG_WARN);
+    isr_log(ctx, ISR_LOG_INFO, "i2");
+    isr_log(ctx, ISR_LOG_WARN, "w2");
+    cr_assert_eq(r.n, 3);
+    cr_assert_str_eq(r.msg[2], "w2");
+    /* --verbose: debug too */
+    isr_ctx_set_logger(ctx, rec_log, &r, ISR_LOG_DEBUG);
+    isr_log(ctx, ISR_LOG_DEBUG, "d2");
+    cr_assert_eq(r.n, 4);
+    cr_assert_eq(r.level[3], ISR_LOG_DEBUG);
+    cr_assert_eq(isr_ctx_nwarnings(ctx), 2);
+    isr_ctx_free(ctx);
+}
+
+Test(context, gdal_warnings_routed_to_debug_log)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    rec r = {0};
+    isr_ctx_set_logger(ctx, rec_log, &r, ISR_LOG_DEBUG);
+    isr_gdal_errors_push(ctx);
+    CPLError(CE_Warning, CPLE_AppDefined, "Field name truncated");
+    CPLError(CE_Failure, CPLE_AppDefined, "not a warning"); /* failures are the caller's */
+    isr_gdal_errors_pop();
+    cr_assert_eq(r.n, 1);
+    cr_assert_eq(r.level[0], ISR_LOG_DEBUG);
+    cr_assert_str_eq(r.msg[0], "GDAL: Field name truncated");
+    cr_assert_eq(isr_ctx_nwarnings(ctx), 0); /* not a warning of the run */
+    isr_ctx_free(ctx);
+}
+
+typedef struct prog {
+    int n;
+    char stage[32];
+    size_t done, total;
+} prog;
+
+static void on_prog(void *user, const char *stage, size_t done, size_t total)
+{
+    prog *p = user;
+    p->n++;
+    snprintf(p->stage, sizeof p->stage, "%s", stage);
+    p->done = done;
+    p->total = total;
+}
+
+Test(context, progress_and_timeout)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_progress(ctx, "hubs", 1, 2); /* no callback: nothing happens */
+    prog p = {0};
+    isr_ctx_set_progress(ctx, on_prog, &p);
+    isr_progress(ctx, "hubs", 3, 7);
+    cr_assert_eq(p.n, 1);
+    cr_assert_str_eq(p.stage, "hubs");
+    cr_assert_eq(p.done, 3);
+    cr_assert_eq(p.total, 7);
+    cr_assert_eq(isr_ctx_timeout(ctx), 60.0);
+    isr_ctx_set_timeout(ctx, 2.5);
+    cr_assert_eq(isr_ctx_timeout(ctx), 2.5);
+    isr_ctx_set_timeout(ctx, 0); /* <= 0: the default */
+    cr_assert_eq(isr_ctx_timeout(ctx), 60.0);
+    isr_ctx_set_timeout(ctx, -3);
+    cr_assert_eq(isr_ctx_timeout(ctx), 60.0);
+    isr_ctx_free(ctx);
+}
+
+Test(context, strings_and_status)
+{
+    char *s = isr_strdup_printf("%s-%03d-%.2f", "hub", 7, 1.5);
+    cr_assert_str_eq(s, "hub-007-1.50");
+    free(s);
+    cr_assert_str_eq(isr_status_str(ISR_OK), "success");
+    cr_assert_str_eq(isr_status_str(ISR_ERR_CRS), "CRS error");
+    cr_assert_str_eq(isr_status_str(ISR_ERR_IO), "cannot write output");
+    cr_assert_str_eq(isr_status_str((isr_status)99), "unknown status");
+    cr_assert_str_eq(isr_version(), ISR_VERSION);
+    cr_assert_eq(strncmp(isr_version_full(), "isoreach " ISR_VERSION " (GDAL ", 16 + strlen(ISR_VERSION)), 0,
+                 "%s", isr_version_full());
+}
+
+Test(context, geos_message_captured)
+{
+    isr_geos g;
+    isr_geos_init(&g);
+    cr_assert_str_eq(g.msg, "");
+    GEOSWKTReader *r = GEOSWKTReader_create_r(g.h);
+    GEOSGeometry *geom = GEOSWKTReader_read_r(g.h, r, "POLYGON((0 0, 1 1");
+    cr_assert_null(geom);
+    cr_assert_neq(strstr(g.msg, "ParseException"), NULL, "%s", g.msg);
+    GEOSWKTReader_destroy_r(g.h, r);
+    isr_geos_finish(&g);
+    cr_assert_null(g.h);
+    isr_geos_finish(&g); /* twice: harmless */
+}

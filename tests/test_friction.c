@@ -1,0 +1,270 @@
+/* Criterion suite for friction.c on a 4 x 3 grid of 1000 m cells (x 0..4000, y 0..3000) in
+ * UTM 32N, with rasters written to /vsimem/ in the test:
+ *   - the base value in land cells, barriers (+INF) outside every unit and in the padding;
+ *   - a raster of known seconds per metre on the grid's own cells, read back exactly
+ *     (bilinear at cell centres), its nodata a barrier;
+ *   - a raster covering the left half only: the right half impassable, warned with the count;
+ *   - 0 / NaN values refused with their position; no CRS refused;
+ *   - a constant raster in EPSG:4326 warped onto the grid. */
+#include "internal.h"
+
+#include <cpl_conv.h>
+#include <cpl_vsi.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#define UTM "EPSG:32632"
+
+static char *wkt_of(const char *def)
+{
+    OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+    cr_assert_eq(OSRSetFromUserInput(s, def), OGRERR_NONE);
+    char *w = NULL;
+    OSRExportToWkt(s, &w);
+    OSRDestroySpatialReference(s);
+    return w;
+}
+
+/* A one-band Float32 GeoTIFF at /vsimem/`name`: w x h pixels from (x0, y0) top-left of size
+ * px, values row-major; nodata set when has_nd. */
+static void raster(const char *name, const char *crs, double x0, double y0, double px, int w,
+                   int h, const float *v, int has_nd, double nd)
+{
+    GDALDatasetH ds =
+        GDALCreate(GDALGetDriverByName("GTiff"), name, w, h, 1, GDT_Float32, NULL);
+    cr_assert_not_null(ds);
+    double gt[6] = {x0, px, 0, y0, 0, -px};
+    GDALSetGeoTransform(ds, gt);
+    if (crs) {
+        char *wkt = wkt_of(crs);
+        GDALSetProjection(ds, wkt);
+        CPLFree(wkt);
+    }
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    if (has_nd)
+        GDALSetRasterNoDataValue(b, nd);
+    cr_assert_eq(GDALRasterIO(b, GF_Write, 0, 0, w, h, (void *)v, w, h, GDT_Float32, 0, 0),
+                 CE_None);
+    GDALClose(ds);
+}
+
+typedef struct fx {
+    isr_ctx *ctx;
+    isr_grid g;
+    int32_t zone[12];
+} fx;
+
+/* All land except cell (3,0), top right, which lies outside every unit. */
+static void setup(fx *f)
+{
+    GDALAllRegister();
+    f->ctx = isr_ctx_new();
+    char *wkt = wkt_of(UTM);
+    cr_assert_eq(isr_grid_init(f->ctx, &f->g, 0, 0, 4000, 3000, 1000, wkt, 4, 100), ISR_OK);
+    CPLFree(wkt);
+    for (int k = 0; k < 12; k++)
+        f->zone[k] = 0;
+    f->zone[3] = -1;
+}
+
+static void teardown(fx *f)
+{
+    isr_grid_clear(&f->g);
+    isr_ctx_free(f->ctx);
+}
+
+static float at(const fx *f, const float *fric, int c, int r)
+{
+    return fric[isr_grid_pidx(&f->g, c, r)];
+}
+
+Test(friction, base_value_and_barriers)
+{
+    fx f;
+    setup(&f);
+    float *fric = NULL;
+    size_t unc = 99;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, NULL, &fric, &unc), ISR_OK);
+    cr_assert_eq(unc, 0);
+    /* 8 x 7 padded cells: 11 land cells at 0.125 s/m, the rest +INF */
+    size_t land = 0, inf = 0;
+    for (size_t i = 0; i < isr_grid_pcells(&f.g); i++) {
+        land += fric[i] == 0.125f;
+        inf += isinf(fric[i]);
+    }
+    cr_assert_eq(isr_grid_pcells(&f.g), 56);
+    cr_assert_eq(land, 11);
+    cr_assert_eq(inf, 45);
+    cr_assert(isinf(at(&f, fric, 3, 0)));
+    cr_assert_eq(at(&f, fric, 0, 0), 0.125f);
+    cr_assert(isinf(fric[isr_grid_pidx(&f.g, -1, 0)])); /* the padding */
+    free(fric);
+    teardown(&f);
+}
+
+Test(friction, raster_on_the_grid_read_exactly_nodata_is_a_barrier)
+{
+    fx f;
+    setup(&f);
+    /* pixel (c, r) holds 0.01 × (1 + c + 10 r) s/m; pixel (1,1) is nodata (-1) */
+    float v[12];
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 4; c++)
+            v[r * 4 + c] = 0.01f * (float)(1 + c + 10 * r);
+    v[1 * 4 + 1] = -1;
+    raster("/vsimem/fric_exact.tif", UTM, 0, 3000, 1000, 4, 3, v, 1, -1);
+    float *fric = NULL;
+    size_t unc = 99;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_exact.tif", &fric,
+                                    &unc),
+                 ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
+    cr_assert_eq(unc, 0);
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 0);
+    cr_assert_float_eq(at(&f, fric, 0, 0), 0.01f, 1e-7);
+    cr_assert_float_eq(at(&f, fric, 2, 0), 0.03f, 1e-7);
+    cr_assert_float_eq(at(&f, fric, 0, 2), 0.21f, 1e-7);
+    cr_assert_float_eq(at(&f, fric, 3, 2), 0.24f, 1e-7);
+    cr_assert(isinf(at(&f, fric, 1, 1)), "nodata: %g", at(&f, fric, 1, 1));
+    cr_assert(isinf(at(&f, fric, 3, 0)), "no unit: a barrier whatever the raster says");
+    free(fric);
+    VSIUnlink("/vsimem/fric_exact.tif");
+    teardown(&f);
+}
+
+Test(friction, partial_raster_warned_and_impassable_beyond)
+{
+    fx f;
+    setup(&f);
+    /* the raster covers x 0..2000 only: columns 2 and 3 are beyond it; of their 6 cells, 5 are
+     * land (cell (3,0) is not) → covers (11 - 5) / 11 = 54.5 % of the land cells */
+    float v[6] = {0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f};
+    raster("/vsimem/fric_half.tif", UTM, 0, 3000, 1000, 2, 3, v, 0, 0);
+    float *fric = NULL;
+    size_t unc = 0;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_half.tif", &fric,
+                                    &unc),
+                 ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
+    cr_assert_eq(unc, 5);
+    cr_assert_float_eq(at(&f, fric, 1, 2), 0.1f, 1e-7);
+    for (int r = 0; r < 3; r++)
+        for (int c = 2; c < 4; c++)
+            cr_assert(isinf(at(&f, fric, c, r)), "(%d,%d) = %g: beyond the raster is never free",
+                      c, r, at(&f, fric, c, r));
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 1);
+    cr_assert_str_eq(isr_ctx_warning(f.ctx, 0),
+                     "friction raster '/vsimem/fric_half.tif' covers 54.5 % of the region's land "
+                     "cells; the other 5 cells (5.0 km²) are treated as impassable");
+    free(fric);
+    VSIUnlink("/vsimem/fric_half.tif");
+    teardown(&f);
+}
+
+Test(friction, zero_and_nan_refused_with_their_position)
+{
+    fx f;
+    setup(&f);
+    float v[12];
+    for (int i = 0; i < 12; i++)
+        v[i] = 0.1f;
+    v[2 * 4 + 1] = 0; /* pixel (1,2): centre (1500, 500) */
+    raster("/vsimem/fric_zero.tif", UTM, 0, 3000, 1000, 4, 3, v, 1, -1);
+    float *fric = (float *)1;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_zero.tif", &fric,
+                                    NULL),
+                 ISR_ERR_INPUT);
+    cr_assert_null(fric);
+    cr_assert_str_eq(isr_ctx_errmsg(f.ctx),
+                     "friction raster '/vsimem/fric_zero.tif': 1 cell(s) hold 0 or a negative "
+                     "value (the first at 1500, 500 in the raster's CRS); friction is seconds per "
+                     "metre and must be positive: use the raster's nodata for barriers");
+    v[2 * 4 + 1] = NAN; /* not its nodata (-1) */
+    v[0] = INFINITY;
+    raster("/vsimem/fric_nan.tif", UTM, 0, 3000, 1000, 4, 3, v, 1, -1);
+    isr_ctx_reset(f.ctx);
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_nan.tif", &fric,
+                                    NULL),
+                 ISR_ERR_INPUT);
+    cr_assert_str_eq(isr_ctx_errmsg(f.ctx),
+                     "friction raster '/vsimem/fric_nan.tif': 2 cell(s) hold NaN or infinity "
+                     "(the first at 500, 2500 in the raster's CRS) and are not its nodata; "
+                     "friction must be a finite number of seconds per metre: set the raster's "
+                     "nodata for barriers");
+    VSIUnlink("/vsimem/fric_zero.tif");
+    VSIUnlink("/vsimem/fric_nan.tif");
+    teardown(&f);
+}
+
+Test(friction, raster_without_crs_refused)
+{
+    fx f;
+    setup(&f);
+    float v[12] = {0};
+    for (int i = 0; i < 12; i++)
+        v[i] = 0.1f;
+    raster("/vsimem/fric_nocrs.tif", NULL, 0, 3000, 1000, 4, 3, v, 0, 0);
+    float *fric = NULL;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_nocrs.tif", &fric,
+                                    NULL),
+                 ISR_ERR_CRS);
+    cr_assert_str_eq(isr_ctx_errmsg(f.ctx), "friction raster '/vsimem/fric_nocrs.tif' has no CRS");
+    VSIUnlink("/vsimem/fric_nocrs.tif");
+    /* and a path that is not a raster */
+    isr_ctx_reset(f.ctx);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/nonexistent/f.tif", &fric,
+                                    NULL),
+                 ISR_ERR_INPUT);
+    CPLPopErrorHandler();
+    const char *want = "friction raster '/nonexistent/f.tif': cannot open as a raster";
+    cr_assert_eq(strncmp(isr_ctx_errmsg(f.ctx), want, strlen(want)), 0, "%s",
+                 isr_ctx_errmsg(f.ctx));
+    teardown(&f);
+}
+
+Test(friction, raster_in_another_crs_warped)
+{
+    fx f;
+    setup(&f);
+    /* the grid (UTM 32N, x 0..4000 m, y 0..3000 m) lies near 4.51°E, 0.0°N (UTM 32N's false
+     * easting puts x = 0 at 500 km west of 9°E); a constant 0.05 s/m lon/lat raster from 4°E
+     * to 5°E and 1°S to 1°N covers it, and bilinear of a constant is that constant */
+    float v[400];
+    for (int i = 0; i < 400; i++)
+        v[i] = 0.05f;
+    raster("/vsimem/fric_ll.tif", "EPSG:4326", 4.0, 1.0, 0.1, 10, 20, v, 0, 0);
+    float *fric = NULL;
+    size_t unc = 99;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_ll.tif", &fric,
+                                    &unc),
+                 ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
+    cr_assert_eq(unc, 0);
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 4; c++)
+            if (f.zone[r * 4 + c] >= 0)
+                cr_assert_float_eq(at(&f, fric, c, r), 0.05f, 1e-7);
+    free(fric);
+    VSIUnlink("/vsimem/fric_ll.tif");
+    teardown(&f);
+}
+
+Test(friction, grid_mem_dataset)
+{
+    fx f;
+    setup(&f);
+    GDALDatasetH ds = isr_grid_mem(&f.g, GDT_Int16);
+    cr_assert_not_null(ds);
+    cr_assert_eq(GDALGetRasterXSize(ds), 4);
+    cr_assert_eq(GDALGetRasterYSize(ds), 3);
+    cr_assert_eq(GDALGetRasterDataType(GDALGetRasterBand(ds, 1)), GDT_Int16);
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    cr_assert_eq(gt[0], 0.0);
+    cr_assert_eq(gt[3], 3000.0);
+    cr_assert_eq(gt[5], -1000.0);
+    OGRSpatialReferenceH s = OSRNewSpatialReference(GDALGetProjectionRef(ds));
+    cr_assert_str_eq(OSRGetAuthorityCode(s, NULL), "32632");
+    OSRDestroySpatialReference(s);
+    GDALClose(ds);
+    teardown(&f);
+}

@@ -1,0 +1,144 @@
+/* Criterion suite for grid.c: extents snapped outwards to the resolution, cell addressing
+ * (row 0 at the top), padded indexes, the geotransform, and the refusals (resolution, empty
+ * extent, memory, size) with the figures they name. */
+#include "internal.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+Test(grid, extent_snapped_outwards)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_grid g;
+    /* x 1234..5678 at 1000 m -> 1000..6000, 5 columns; y -567..4321 -> -1000..5000, 6 rows */
+    cr_assert_eq(isr_grid_init(ctx, &g, 1234, -567, 5678, 4321, 1000, "WKT", 4, 100), ISR_OK);
+    cr_assert_eq(g.x0, 1000.0);
+    cr_assert_eq(g.y0, 5000.0); /* the top edge: row 0 is north */
+    cr_assert_eq(g.nx, 5);
+    cr_assert_eq(g.ny, 6);
+    cr_assert_eq(g.cell_m, 1000.0);
+    cr_assert_str_eq(g.wkt, "WKT");
+    double gt[6];
+    isr_grid_geotransform(&g, gt);
+    cr_assert_eq(gt[0], 1000.0);
+    cr_assert_eq(gt[1], 1000.0);
+    cr_assert_eq(gt[2], 0.0);
+    cr_assert_eq(gt[3], 5000.0);
+    cr_assert_eq(gt[4], 0.0);
+    cr_assert_eq(gt[5], -1000.0);
+    isr_grid_clear(&g);
+    cr_assert_null(g.wkt);
+    /* an extent already on cell edges gains no cell; negative edges snap down (floor) */
+    cr_assert_eq(isr_grid_init(ctx, &g, -2500, 0, 3000, 2000, 1000, NULL, 4, 100), ISR_OK);
+    cr_assert_eq(g.x0, -3000.0);
+    cr_assert_eq(g.nx, 6); /* -3000..3000 */
+    cr_assert_eq(g.ny, 2); /* 0..2000 */
+    cr_assert_str_eq(g.wkt, ""); /* NULL wkt: an empty string, never NULL */
+    isr_grid_clear(&g);
+    isr_ctx_free(ctx);
+}
+
+Test(grid, cell_of_and_centres)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_grid g;
+    cr_assert_eq(isr_grid_init(ctx, &g, 1000, -1000, 6000, 5000, 1000, "", 4, 100), ISR_OK);
+    int c = -1, r = -1;
+    /* the top-left corner belongs to cell (0,0) */
+    cr_assert_eq(isr_grid_cell_of(&g, 1000, 5000, &c, &r), 1);
+    cr_assert_eq(c, 0);
+    cr_assert_eq(r, 0);
+    /* just inside the bottom-right corner */
+    cr_assert_eq(isr_grid_cell_of(&g, 5999.9, -999.9, &c, &r), 1);
+    cr_assert_eq(c, 4);
+    cr_assert_eq(r, 5);
+    /* the centre of cell (2,3): x0 + 2.5 cells, y0 - 3.5 cells = (3500, 1500) */
+    cr_assert_eq(isr_grid_cell_of(&g, 3500, 1500, &c, &r), 1);
+    cr_assert_eq(c, 2);
+    cr_assert_eq(r, 3);
+    /* a point on an inner edge goes to the cell east and south of it */
+    cr_assert_eq(isr_grid_cell_of(&g, 3000, 2000, &c, &r), 1);
+    cr_assert_eq(c, 2);
+    cr_assert_eq(r, 3);
+    /* outside: the right and bottom edges, and beyond the left and top ones */
+    c = r = 77;
+    cr_assert_eq(isr_grid_cell_of(&g, 6000, 0, &c, &r), 0);
+    cr_assert_eq(isr_grid_cell_of(&g, 2000, -1000, &c, &r), 0);
+    cr_assert_eq(isr_grid_cell_of(&g, 999.9, 0, &c, &r), 0);
+    cr_assert_eq(isr_grid_cell_of(&g, 2000, 5000.1, &c, &r), 0);
+    cr_assert_eq(c, 77); /* untouched when outside */
+    cr_assert_eq(r, 77);
+    isr_grid_clear(&g);
+    isr_ctx_free(ctx);
+}
+
+Test(grid, padded_indexes)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_grid g;
+    cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, 5000, 6000, 1000, "", 4, 100), ISR_OK);
+    /* 5 x 6 cells padded by 2 on every side: 9 x 10 */
+    cr_assert_eq(isr_grid_pw(&g), 9);
+    cr_assert_eq(isr_grid_ph(&g), 10);
+    cr_assert_eq(isr_grid_pcells(&g), 90);
+    cr_assert_eq(isr_grid_pidx(&g, 0, 0), 2 * 9 + 2);
+    cr_assert_eq(isr_grid_pidx(&g, 4, 5), 7 * 9 + 6);
+    cr_assert_eq(isr_grid_pidx(&g, -2, -2), 0); /* the padding's corner */
+    isr_grid_clear(&g);
+    isr_ctx_free(ctx);
+}
+
+Test(grid, bad_resolution_and_extent)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_grid g;
+    const double bad[] = {0, -5, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        isr_ctx_reset(ctx);
+        cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, 10, 10, bad[i], "", 4, 100), ISR_ERR_USAGE);
+        cr_assert_str_eq(isr_ctx_errmsg(ctx), "--resolution must be a positive number of metres");
+        cr_assert_null(g.wkt);
+    }
+    isr_ctx_reset(ctx);
+    cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, 0, 10, 100, "", 4, 100), ISR_ERR_INPUT);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "the region has an empty extent");
+    isr_ctx_reset(ctx);
+    cr_assert_eq(isr_grid_init(ctx, &g, 0, 10, 10, 5, 100, "", 4, 100), ISR_ERR_INPUT);
+    isr_ctx_free(ctx);
+}
+
+Test(grid, memory_refused_with_a_resolution_that_fits)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_grid g;
+    /* 1000 km square at 100 m: 10000 x 10000 cells, padded 10004² = 100,080,016 cells × 30
+     * bytes = 2863.3 MB > 1000 MB. The suggestion: ceil(100 × sqrt(2863.3 / 1000)) = 170 m */
+    cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, 1e6, 1e6, 100, "", 30, 1000), ISR_ERR_MEMORY);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx),
+                     "a 100 m grid over the region is 10000 x 10000 cells and would need about "
+                     "2863 MB of memory, more than the 1000 MB allowed: use --resolution 170 or "
+                     "coarser, or raise --max-memory");
+    cr_assert_null(g.wkt);
+    /* and 170 m does fit: 5883 cells a side, 5887² × 30 bytes = 991.5 MB */
+    isr_ctx_reset(ctx);
+    cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, 1e6, 1e6, 170, "", 30, 1000), ISR_OK, "%s",
+                 isr_ctx_errmsg(ctx));
+    cr_assert_eq(g.nx, 5883);
+    isr_grid_clear(&g);
+    isr_ctx_free(ctx);
+}
+
+Test(grid, too_many_cells_a_side)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_grid g;
+    /* no memory per cell, so only the size limit applies: 2,000,000 x 10 cells at 1 m; the
+     * suggestion is 1 m × 2e6 / 1e6 = 2 m */
+    cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, 2e6, 10, 1, "", 0, 1000), ISR_ERR_MEMORY);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx),
+                     "a 1 m grid over the region is 2000000 x 10 cells, more than the 1000000 "
+                     "cells a side and 4e9 cells in all that isoreach handles: use --resolution "
+                     "2 or coarser");
+    isr_ctx_free(ctx);
+}

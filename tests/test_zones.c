@@ -1,0 +1,238 @@
+/* Criterion suite for zones.c on a 4 x 3 grid of 1000 m cells (x 0..4000, y 0..3000; row 0
+ * at the top, y 2000..3000):
+ *
+ *   u0 county 110101: x 0..2000, y 0..3000           600 people → 6 cells of 100
+ *   u1 county 120101: x 2000..3400, y 0..3000         90 people → 3 cells (col 2) of 30;
+ *                     the centres of col 3 (x 3500) lie outside it
+ *   u2 county 120102: islet 3700..3720 x 200..220     50 people, no cell centre: claims the
+ *                     free cell (3,2) at its interior point
+ *   u3 county 110102: islet 500..520 x 2700..2720      7 people, no cell centre, its cell (0,0)
+ *                     is u0's: hosted, its people added to that cell
+ *   cells (3,0) and (3,1): no unit (-1)
+ * Prefectures are the first four digits + "00", provinces the first two + "0000". */
+#include "internal.h"
+
+#include <cpl_conv.h>
+#include <cpl_vsi.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+static OGRGeometryH square(double x0, double y0, double x1, double y1)
+{
+    char wkt[256];
+    snprintf(wkt, sizeof wkt, "POLYGON((%g %g,%g %g,%g %g,%g %g,%g %g))", x0, y0, x1, y0, x1, y1,
+             x0, y1, x0, y0);
+    char *p = wkt;
+    OGRGeometryH g = NULL;
+    cr_assert_eq(OGR_G_CreateFromWkt(&p, NULL, &g), OGRERR_NONE);
+    return g;
+}
+
+static void unit(isr_units *u, int i, OGRGeometryH g, const char *code, double pop)
+{
+    u->geom[i] = g;
+    char pref[8], prov[8];
+    snprintf(pref, sizeof pref, "%.4s00", code);
+    snprintf(prov, sizeof prov, "%.2s0000", code);
+    const char *codes[ISR_NLEVELS] = {code, pref, prov};
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        u->attr[i].code[k] = strdup(codes[k]);
+        u->attr[i].name[k] = strdup(codes[k]);
+    }
+    u->attr[i].pop = pop;
+}
+
+typedef struct logbook {
+    int n;
+    char msg[8][512];
+} logbook;
+
+static void on_log(void *user, isr_log_level level, const char *msg)
+{
+    logbook *b = user;
+    if (level == ISR_LOG_INFO && b->n < 8)
+        snprintf(b->msg[b->n++], sizeof b->msg[0], "%s", msg);
+}
+
+typedef struct fx {
+    isr_ctx *ctx;
+    isr_units u;
+    isr_grid g;
+    isr_zones z;
+    logbook log;
+} fx;
+
+static void setup(fx *f, int nunits)
+{
+    memset(f, 0, sizeof *f);
+    GDALAllRegister();
+    f->ctx = isr_ctx_new();
+    isr_ctx_set_logger(f->ctx, on_log, &f->log, ISR_LOG_INFO);
+    f->u.n = nunits;
+    f->u.geom = calloc((size_t)nunits, sizeof *f->u.geom);
+    f->u.attr = calloc((size_t)nunits, sizeof *f->u.attr);
+    f->u.has_pop = 1;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 32632);
+    char *wkt = NULL;
+    OSRExportToWkt(srs, &wkt);
+    OSRDestroySpatialReference(srs);
+    cr_assert_eq(isr_grid_init(f->ctx, &f->g, 0, 0, 4000, 3000, 1000, wkt, 12, 100), ISR_OK);
+    CPLFree(wkt);
+}
+
+static void four_units(fx *f)
+{
+    setup(f, 4);
+    unit(&f->u, 0, square(0, 0, 2000, 3000), "110101", 600);
+    unit(&f->u, 1, square(2000, 0, 3400, 3000), "120101", 90);
+    unit(&f->u, 2, square(3700, 200, 3720, 220), "120102", 50);
+    unit(&f->u, 3, square(500, 2700, 520, 2720), "110102", 7);
+}
+
+static void teardown(fx *f)
+{
+    isr_zones_clear(&f->z);
+    isr_units_clear(&f->u);
+    isr_grid_clear(&f->g);
+    isr_ctx_free(f->ctx);
+}
+
+Test(zones, cells_people_and_groups)
+{
+    fx f;
+    four_units(&f);
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK, "%s",
+                 isr_ctx_errmsg(f.ctx));
+    /* the zone raster, row by row from the top */
+    const int32_t want[12] = {0, 0, 1, -1, 0, 0, 1, -1, 0, 0, 1, 2};
+    for (int k = 0; k < 12; k++)
+        cr_assert_eq(f.z.zone[k], want[k], "cell %d: %d", k, f.z.zone[k]);
+    /* people: 100 per u0 cell (+7 hosted in (0,0)), 30 per u1 cell, 50 in u2's claimed cell */
+    const double pop[12] = {107, 100, 30, 0, 100, 100, 30, 0, 100, 100, 30, 50};
+    for (int k = 0; k < 12; k++)
+        cr_assert_float_eq(f.z.pop[k], pop[k], 1e-9, "cell %d: %g", k, f.z.pop[k]);
+    cr_assert_eq(f.z.hosted, 1);
+    cr_assert_eq(f.z.nunits, 4);
+    /* counties in code order: 110101 (u0), 110102 (u3), 120101 (u1), 120102 (u2) */
+    cr_assert_eq(f.z.ngroups[ISR_COUNTY], 4);
+    cr_assert_eq(f.z.group[ISR_COUNTY][0], 0);
+    cr_assert_eq(f.z.group[ISR_COUNTY][3], 1);
+    cr_assert_eq(f.z.group[ISR_COUNTY][1], 2);
+    cr_assert_eq(f.z.group[ISR_COUNTY][2], 3);
+    const size_t cells[4] = {6, 0, 3, 1};
+    const double gpop[4] = {607, 0, 90, 50};
+    for (int gi = 0; gi < 4; gi++) {
+        cr_assert_eq(f.z.cells[ISR_COUNTY][gi], cells[gi], "county %d", gi);
+        cr_assert_float_eq(f.z.gpop[ISR_COUNTY][gi], gpop[gi], 1e-9, "county %d", gi);
+    }
+    /* prefectures 110100 (6 cells, 607) and 120100 (4 cells, 140); the same for provinces */
+    for (int k = ISR_PREFECTURE; k <= ISR_PROVINCE; k++) {
+        cr_assert_eq(f.z.ngroups[k], 2);
+        cr_assert_eq(f.z.cells[k][0], 6);
+        cr_assert_eq(f.z.cells[k][1], 4);
+        cr_assert_float_eq(f.z.gpop[k][0], 607, 1e-9);
+        cr_assert_float_eq(f.z.gpop[k][1], 140, 1e-9);
+        cr_assert_eq(f.z.first[k][1] == 1 || f.z.first[k][1] == 2, 1);
+    }
+    /* the units are not misplaced enough to warn (21.6 % < 25 %) */
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 0);
+    cr_assert_eq(f.log.n, 1);
+    cr_assert_str_eq(f.log.msg[0],
+                     "1 unit has no cell of its own at 1000 m (smaller than a cell, or covered "
+                     "by another unit): 110102; its people are counted in the cell holding its "
+                     "interior point, under the unit of that cell");
+    teardown(&f);
+}
+
+Test(zones, unit_at)
+{
+    fx f;
+    four_units(&f);
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK);
+    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 100, 2900), 0);
+    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 2500, 100), 1);
+    /* inside u1's polygon, but in cell (3,0) whose centre is not: the cell decides */
+    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 3300, 2500), -1);
+    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 3900, 900), 2);  /* the claimed cell */
+    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 3500, 2500), -1); /* in no unit */
+    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, -1, 100), -1);   /* off the grid */
+    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 100, 3000.5), -1);
+    teardown(&f);
+}
+
+Test(zones, unknown_population_counted_per_group)
+{
+    fx f;
+    four_units(&f);
+    f.u.attr[1].pop = NAN; /* 120101 unknown: its cells hold nobody */
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK);
+    cr_assert_eq(f.z.pop[2], 0.0);
+    cr_assert_eq(f.z.gunknown[ISR_COUNTY][2], 1);
+    cr_assert_eq(f.z.gunknown[ISR_COUNTY][0], 0);
+    cr_assert_eq(f.z.gunknown[ISR_PREFECTURE][1], 1);
+    cr_assert_eq(f.z.gunknown[ISR_PROVINCE][1], 1);
+    cr_assert_eq(f.z.gunknown[ISR_PROVINCE][0], 0);
+    cr_assert_float_eq(f.z.gpop[ISR_PROVINCE][1], 50, 1e-9);
+    teardown(&f);
+}
+
+Test(zones, coarse_grid_warned)
+{
+    fx f;
+    setup(&f, 1);
+    /* x 0..1400, y 0..1000: 1.4 km² drawn, one cell centre (500, 500) inside → 1.0 km² on the
+     * grid; 0.4 / 1.4 = 29 % misplaced, above 25 % */
+    unit(&f.u, 0, square(0, 0, 1400, 1000), "310101", 10);
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK);
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 1);
+    cr_assert_str_eq(isr_ctx_warning(f.ctx, 0),
+                     "--resolution 1000 m is too coarse for the boundaries: the units' areas on "
+                     "the grid differ from their polygons' by 29 % in all (most: '310101', 1.0 "
+                     "km² on the grid for 1.4 km² drawn), and their people with them; use a "
+                     "finer --resolution");
+    cr_assert_eq(f.z.cells[ISR_COUNTY][0], 1);
+    cr_assert_float_eq(f.z.pop[8], 10, 1e-9); /* cell (0,2) */
+    teardown(&f);
+}
+
+Test(zones, population_raster_summed_onto_the_grid)
+{
+    fx f;
+    four_units(&f);
+    /* 500 m pixels over the grid (8 x 6), one person each, 5 in the top-left pixel: each grid
+     * cell sums 4 pixels; cell (0,0) holds 5 + 3 = 8. Cells (3,0) and (3,1) are in no unit:
+     * their 8 people are not counted (an info line says so). */
+    float v[48];
+    for (int i = 0; i < 48; i++)
+        v[i] = 1;
+    v[0] = 5;
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), "/vsimem/pop.tif", 8, 6, 1,
+                                 GDT_Float32, NULL);
+    double gt[6] = {0, 500, 0, 3000, 0, -500};
+    GDALSetGeoTransform(ds, gt);
+    GDALSetProjection(ds, f.g.wkt);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, 8, 6, v, 8, 6,
+                              GDT_Float32, 0, 0),
+                 CE_None);
+    GDALClose(ds);
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, "/vsimem/pop.tif", &f.z), ISR_OK, "%s",
+                 isr_ctx_errmsg(f.ctx));
+    const double pop[12] = {8, 4, 4, 0, 4, 4, 4, 0, 4, 4, 4, 4};
+    for (int k = 0; k < 12; k++)
+        cr_assert_float_eq(f.z.pop[k], pop[k], 1e-6, "cell %d: %g", k, f.z.pop[k]);
+    /* the raster knows every cell: u3's 7 people from the field are not added */
+    cr_assert_float_eq(f.z.gpop[ISR_COUNTY][0], 28, 1e-9);
+    cr_assert_float_eq(f.z.gpop[ISR_COUNTY][2], 12, 1e-9);
+    cr_assert_float_eq(f.z.gpop[ISR_COUNTY][3], 4, 1e-9);
+    cr_assert_eq(f.z.pop_uncovered, 0);
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 0);
+    int seen = 0;
+    for (int i = 0; i < f.log.n; i++)
+        seen += strcmp(f.log.msg[i], "population raster '/vsimem/pop.tif': 8 people lie outside "
+                                     "every boundary unit and are not counted") == 0;
+    cr_assert_eq(seen, 1);
+    VSIUnlink("/vsimem/pop.tif");
+    teardown(&f);
+}
