@@ -122,16 +122,18 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
     return ISR_OK;
 }
 
-typedef struct code_key {
-    const char *code;
-    int unit;
-} code_key;
-
 static int cmp_code_key(const void *a, const void *b)
 {
-    const code_key *x = a, *y = b;
+    const isr_code_key *x = a, *y = b;
     int c = strcmp(x->code, y->code);
     return c ? c : (x->unit > y->unit) - (x->unit < y->unit);
+}
+
+void isr_units_sort_codes(const isr_units *u, int level, isr_code_key *keys)
+{
+    for (int i = 0; i < u->n; i++)
+        keys[i] = (isr_code_key){u->attr[i].code[level], i};
+    qsort(keys, (size_t)u->n, sizeof *keys, cmp_code_key);
 }
 
 /* Two units with one code would be merged into one silently: refuse, listing them. */
@@ -140,12 +142,10 @@ static isr_status units_check_codes(isr_ctx *ctx, const isr_options *opt, const 
 {
     if (!from_field || u->n < 2)
         return ISR_OK; /* feature ids are unique */
-    code_key *k = malloc((size_t)u->n * sizeof *k);
+    isr_code_key *k = malloc((size_t)u->n * sizeof *k);
     if (!k)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    for (int i = 0; i < u->n; i++)
-        k[i] = (code_key){u->attr[i].code[0], i};
-    qsort(k, (size_t)u->n, sizeof *k, cmp_code_key);
+    isr_units_sort_codes(u, ISR_COUNTY, k);
     isr_sb b = {0};
     int ndup = 0;
     for (int i = 1; i < u->n; i++) {
