@@ -389,6 +389,112 @@ cleanup:
     return st;
 }
 
+/* Room for 64 more units when the driver's feature count was short; 0 when out of memory. */
+static int units_grow(isr_units *u, GIntBig *count)
+{
+    OGRGeometryH *p = realloc(u->geom, (size_t)(u->n + 64) * sizeof *p);
+    if (p)
+        u->geom = p;
+    isr_unit *q = p ? realloc(u->attr, (size_t)(u->n + 64) * sizeof *q) : NULL;
+    if (!q)
+        return 0;
+    u->attr = q;
+    memset(u->attr + u->n, 0, 64 * sizeof *q);
+    *count = u->n + 64;
+    return 1;
+}
+
+/* An invalid polygon repaired in place (GEOS MakeValid), or kept as it is with a warning;
+ * counted, and its feature id listed in fids (the first ten) for the summary warning. */
+static void unit_repair(isr_ctx *ctx, const isr_layer *l, isr_units *u, GIntBig fid,
+                        OGRGeometryH *g, char *fids, size_t nfids)
+{
+    u->ninvalid++;
+    size_t len = strlen(fids);
+    if (u->ninvalid <= 10)
+        snprintf(fids + len, nfids - len, "%s%lld", len ? ", " : "", (long long)fid);
+    else if (u->ninvalid == 11)
+        snprintf(fids + len, nfids - len, ", …");
+    OGRGeometryH r = repair(*g);
+    if (r && !OGR_G_IsEmpty(r) && OGR_G_IsValid(r)) {
+        OGR_G_DestroyGeometry(*g);
+        *g = r;
+        u->nrepaired++;
+    } else {
+        OGR_G_DestroyGeometry(r);
+        isr_log(ctx, ISR_LOG_WARN, "%s: feature %lld is invalid and could not be repaired; "
+                "it is used as it is", l->what, (long long)fid);
+    }
+}
+
+/* The unit's polygon (taken over): checked, reprojected, repaired and stored as unit u->n,
+ * the units' extent grown to hold it. On an error the unit is stored without a geometry, so
+ * that its attributes are freed with the others. */
+static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTransformationH ct,
+                               GIntBig fid, OGRGeometryH g, isr_units *u, char *fids,
+                               size_t nfids)
+{
+    OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbNone;
+    if (!g || OGR_G_IsEmpty(g) || (t != wkbPolygon && t != wkbMultiPolygon)) {
+        isr_status st = isr_fail_gdal(ctx, ISR_ERR_INPUT,
+                                      "%s: feature %lld ('%s') has %s; every unit needs its "
+                                      "polygon: draw it, or delete the feature (its people "
+                                      "would be lost)",
+                                      l->what, (long long)fid, u->attr[u->n].code[0],
+                                      !g || OGR_G_IsEmpty(g) ? "no geometry"
+                                                             : "a geometry that is not a polygon");
+        OGR_G_DestroyGeometry(g);
+        u->geom[u->n++] = NULL;
+        return st;
+    }
+    if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
+        OGR_G_DestroyGeometry(g);
+        u->geom[u->n++] = NULL;
+        return isr_fail_gdal(ctx, ISR_ERR_CRS,
+                             "%s: feature %lld cannot be transformed to the analysis CRS "
+                             "(outside the CRS's area of use?)",
+                             l->what, (long long)fid);
+    }
+    if (!OGR_G_IsValid(g))
+        unit_repair(ctx, l, u, fid, &g, fids, nfids);
+    OGREnvelope env;
+    OGR_G_GetEnvelope(g, &env);
+    if (env.MinX < u->xmin) u->xmin = env.MinX;
+    if (env.MinY < u->ymin) u->ymin = env.MinY;
+    if (env.MaxX > u->xmax) u->xmax = env.MaxX;
+    if (env.MaxY > u->ymax) u->ymax = env.MaxY;
+    u->geom[u->n++] = g;
+    return ISR_OK;
+}
+
+/* Every feature of the layer as a unit; fids lists the first invalid ones. */
+static isr_status units_read(isr_ctx *ctx, const isr_layer *l, const unit_fields *uf,
+                             OGRCoordinateTransformationH ct, GIntBig count, isr_units *u,
+                             char *fids, size_t nfids)
+{
+    isr_status st = ISR_OK;
+    OGR_L_ResetReading(l->lyr);
+    OGRFeatureH f;
+    while ((f = isr_layer_next(ctx, l, &st)) != NULL) {
+        GIntBig fid = OGR_F_GetFID(f);
+        if (u->n >= count && !units_grow(u, &count)) { /* the driver's count was short */
+            OGR_F_Destroy(f);
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
+        }
+        st = unit_attr_read(ctx, l, uf, f, &u->attr[u->n]);
+        OGRGeometryH g = OGR_F_StealGeometry(f);
+        OGR_F_Destroy(f);
+        if (st != ISR_OK) {
+            OGR_G_DestroyGeometry(g);
+            u->geom[u->n++] = NULL; /* so that the attributes read are freed */
+            return st;
+        }
+        if ((st = unit_polygon(ctx, l, ct, fid, g, u, fids, nfids)) != ISR_OK)
+            return st;
+    }
+    return st;
+}
+
 isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                           OGRSpatialReferenceH srs, isr_units *u)
 {
@@ -412,81 +518,7 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     u->xmin = u->ymin = 1e300;
     u->xmax = u->ymax = -1e300;
     char fids[160] = ""; /* the first invalid features, for the warning */
-    OGR_L_ResetReading(l->lyr);
-    OGRFeatureH f;
-    while ((f = isr_layer_next(ctx, l, &st)) != NULL) {
-        GIntBig fid = OGR_F_GetFID(f);
-        if (u->n >= count) { /* the driver's count was short: grow */
-            OGRGeometryH *p = realloc(u->geom, (size_t)(u->n + 64) * sizeof *p);
-            if (p)
-                u->geom = p;
-            isr_unit *q = p ? realloc(u->attr, (size_t)(u->n + 64) * sizeof *q) : NULL;
-            if (!q) {
-                OGR_F_Destroy(f);
-                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
-                goto cleanup;
-            }
-            u->attr = q;
-            memset(u->attr + u->n, 0, 64 * sizeof *q);
-            count = u->n + 64;
-        }
-        st = unit_attr_read(ctx, l, &uf, f, &u->attr[u->n]);
-        OGRGeometryH g = OGR_F_StealGeometry(f);
-        OGR_F_Destroy(f);
-        if (st != ISR_OK) {
-            OGR_G_DestroyGeometry(g);
-            u->geom[u->n++] = NULL; /* so that the attributes read are freed */
-            goto cleanup;
-        }
-        OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbNone;
-        if (!g || OGR_G_IsEmpty(g) || (t != wkbPolygon && t != wkbMultiPolygon)) {
-            st = isr_fail_gdal(ctx, ISR_ERR_INPUT,
-                               "%s: feature %lld ('%s') has %s; every unit needs its polygon: "
-                               "draw it, or delete the feature (its people would be lost)",
-                               l->what, (long long)fid, u->attr[u->n].code[0],
-                               !g || OGR_G_IsEmpty(g) ? "no geometry"
-                                                      : "a geometry that is not a polygon");
-            OGR_G_DestroyGeometry(g);
-            u->geom[u->n++] = NULL;
-            goto cleanup;
-        }
-        if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
-            OGR_G_DestroyGeometry(g);
-            u->geom[u->n++] = NULL;
-            st = isr_fail_gdal(ctx, ISR_ERR_CRS,
-                               "%s: feature %lld cannot be transformed to the analysis CRS "
-                               "(outside the CRS's area of use?)",
-                               l->what, (long long)fid);
-            goto cleanup;
-        }
-        if (!OGR_G_IsValid(g)) {
-            u->ninvalid++;
-            size_t len = strlen(fids);
-            if (u->ninvalid <= 10)
-                snprintf(fids + len, sizeof fids - len, "%s%lld", len ? ", " : "",
-                         (long long)fid);
-            else if (u->ninvalid == 11)
-                snprintf(fids + len, sizeof fids - len, ", …");
-            OGRGeometryH r = repair(g);
-            if (r && !OGR_G_IsEmpty(r) && OGR_G_IsValid(r)) {
-                OGR_G_DestroyGeometry(g);
-                g = r;
-                u->nrepaired++;
-            } else {
-                OGR_G_DestroyGeometry(r);
-                isr_log(ctx, ISR_LOG_WARN, "%s: feature %lld is invalid and could not be repaired; "
-                        "it is used as it is", l->what, (long long)fid);
-            }
-        }
-        OGREnvelope env;
-        OGR_G_GetEnvelope(g, &env);
-        if (env.MinX < u->xmin) u->xmin = env.MinX;
-        if (env.MinY < u->ymin) u->ymin = env.MinY;
-        if (env.MaxX > u->xmax) u->xmax = env.MaxX;
-        if (env.MaxY > u->ymax) u->ymax = env.MaxY;
-        u->geom[u->n++] = g;
-    }
-    if (st != ISR_OK)
+    if ((st = units_read(ctx, l, &uf, ct, count, u, fids, sizeof fids)) != ISR_OK)
         goto cleanup;
     if ((st = units_check_codes(ctx, opt, l, u, uf.code[0] >= 0)) != ISR_OK)
         goto cleanup;
