@@ -234,17 +234,6 @@ static void units_report_unknown_pop(isr_ctx *ctx, const isr_options *opt, const
     free(list);
 }
 
-static GEOSGeometry *to_geos(GEOSContextHandle_t h, OGRGeometryH g)
-{
-    size_t n = (size_t)OGR_G_WkbSize(g);
-    unsigned char *wkb = malloc(n ? n : 1);
-    GEOSGeometry *r = NULL;
-    if (wkb && OGR_G_ExportToWkb(g, wkbNDR, wkb) == OGRERR_NONE)
-        r = GEOSGeomFromWKB_buf_r(h, wkb, n);
-    free(wkb);
-    return r;
-}
-
 typedef struct overlap_ctx {
     int self;
     int *cand;
@@ -317,7 +306,7 @@ static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_uni
     }
     double sum_m2 = 0;
     for (int i = 0; i < u->n; i++) {
-        gg[i] = to_geos(h, u->geom[i]);
+        gg[i] = isr_geos_from_ogr(&gc, u->geom[i]);
         double a = 0;
         if (gg[i] && GEOSArea_r(h, gg[i], &a))
             sum_m2 += a;

@@ -62,6 +62,9 @@ typedef struct isr_geos {
 } isr_geos;
 void isr_geos_init(isr_geos *g);
 void isr_geos_finish(isr_geos *g);
+/* An OGR geometry as a new GEOS one (through WKB), or NULL (gc->msg says why when GEOS
+ * refused it); free with GEOSGeom_destroy_r. */
+GEOSGeometry *isr_geos_from_ogr(isr_geos *gc, OGRGeometryH g);
 
 /* Formatted string in new memory (NULL when out of memory); free with free(). */
 char *isr_strdup_printf(const char *fmt, ...) ISR_PRINTF(1, 2);
@@ -168,6 +171,8 @@ static inline size_t isr_grid_pidx(const isr_grid *g, int col, int row)
 /* The cell containing (x,y); returns 0 when outside the grid. */
 int isr_grid_cell_of(const isr_grid *g, double x, double y, int *col, int *row);
 void isr_grid_geotransform(const isr_grid *g, double gt[6]);
+/* The geotransform of the window of the grid whose top-left cell is (col0, row0). */
+void isr_grid_window_geotransform(const isr_grid *g, int col0, int row0, double gt[6]);
 
 /* ---- costdist.c: the hot loop, plain arrays, no I/O ----------------------------------- */
 

@@ -737,7 +737,7 @@ static isr_status line_check(isr_ctx *ctx, const isr_options *opt, const isr_lay
 
 /* A line's geometry in the analysis CRS, through GEOS, made into its path. */
 static isr_status line_path(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
-                            isr_geos *gc, GEOSWKBReader *rd, OGRCoordinateTransformationH ct,
+                            isr_geos *gc, OGRCoordinateTransformationH ct,
                             OGRFeatureH f, long long fid, const char *id, path *pa)
 {
     isr_status st = ISR_OK;
@@ -748,12 +748,7 @@ static isr_status line_path(isr_ctx *ctx, const isr_options *opt, const isr_laye
                       l->what, id, fid);
         goto cleanup;
     }
-    size_t sz = (size_t)OGR_G_WkbSize(g);
-    unsigned char *wkb = malloc(sz);
-    GEOSGeometry *gg = NULL;
-    if (wkb && OGR_G_ExportToWkb(g, wkbNDR, wkb) == OGRERR_NONE)
-        gg = GEOSWKBReader_read_r(gc->h, rd, wkb, sz);
-    free(wkb);
+    GEOSGeometry *gg = isr_geos_from_ogr(gc, g);
     if (!gg)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "%s: line '%s' (feature %lld) has a geometry GEOS cannot read "
@@ -792,7 +787,6 @@ typedef struct line_reader {
     line_fields lf;
     OGRCoordinateTransformationH ct;
     isr_geos gc;
-    GEOSWKBReader *rd;
 } line_reader;
 
 /* One feature of the lines layer, checked and added to the network. */
@@ -821,7 +815,7 @@ static isr_status load_line(isr_ctx *ctx, line_reader *lr, OGRFeatureH f, isr_ra
     if (st == ISR_OK)
         st = line_check(ctx, lr->opt, l, lf, f, fid, id, speed, headway);
     if (st == ISR_OK)
-        st = line_path(ctx, lr->opt, l, &lr->gc, lr->rd, lr->ct, f, fid, id, &pa);
+        st = line_path(ctx, lr->opt, l, &lr->gc, lr->ct, f, fid, id, &pa);
     if (st == ISR_OK)
         st = line_headway_back(ctx, lr->opt, l, lf, f, fid, id, headway, &back);
     if (st == ISR_OK)
@@ -848,14 +842,12 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
     if (!lr.ct)
         return ISR_ERR_CRS;
     isr_geos_init(&lr.gc);
-    lr.rd = GEOSWKBReader_create_r(lr.gc.h);
     OGR_L_ResetReading(l->lyr);
     OGRFeatureH f;
     while (st == ISR_OK && (f = isr_layer_next(ctx, l, &st)) != NULL) {
         st = load_line(ctx, &lr, f, net, on_line, passed_by);
         OGR_F_Destroy(f);
     }
-    GEOSWKBReader_destroy_r(lr.gc.h, lr.rd);
     isr_geos_finish(&lr.gc);
     OCTDestroyCoordinateTransformation(lr.ct);
     return st;
