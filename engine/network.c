@@ -693,38 +693,40 @@ static isr_status line_fields_find(isr_ctx *ctx, const isr_options *opt, const i
     return ISR_OK;
 }
 
+#define ISR_STR_(x) #x
+#define ISR_STR(x) ISR_STR_(x)
+/* What a headway field must hold, and whether h (minutes) does. */
+#define HEADWAY_RULE "it must be a positive headway in minutes, at most " ISR_STR(MAX_HEADWAY_MIN) " (a day)"
+static int headway_ok(double h) { return h > 0 && isfinite(h) && h <= MAX_HEADWAY_MIN; }
+
+/* Refuses a line's numeric field `field` (index idx): "… field 'x' is <value>; <rule>". */
+static isr_status refuse_line_field(isr_ctx *ctx, const isr_layer *l, OGRFeatureH f,
+                                    long long fid, const char *id, const char *field, int idx,
+                                    const char *rule)
+{
+    char got[64];
+    return isr_fail(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld): field '%s' is %s; %s",
+                    l->what, id, fid, field, field_value(f, idx, got, sizeof got), rule);
+}
+
 /* A line's speed (km/h), headway (minutes) and geometry type checked. */
 static isr_status line_check(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                              const line_fields *lf, OGRFeatureH f, long long fid, const char *id,
                              double speed, double headway)
 {
     OGRGeometryH g = OGR_F_GetGeometryRef(f);
-    char got[64];
+    const char *rule = NULL;
     if (!OGR_F_IsFieldSetAndNotNull(f, lf->speed) || !(speed > 0) || !isfinite(speed))
-        return isr_fail(ctx, ISR_ERR_INPUT,
-                        "%s: line '%s' (feature %lld): field '%s' is %s; it must be a positive "
-                        "speed in km/h",
-                        l->what, id, fid, opt->line_speed_field,
-                        field_value(f, lf->speed, got, sizeof got));
-    if (speed > MAX_TRAIN_KMH)
-        return isr_fail(ctx, ISR_ERR_INPUT,
-                        "%s: line '%s' (feature %lld): field '%s' is %s; no train runs faster "
-                        "than %d km/h: give the speed in km/h",
-                        l->what, id, fid, opt->line_speed_field,
-                        field_value(f, lf->speed, got, sizeof got), MAX_TRAIN_KMH);
-    if (speed < MIN_TRAIN_KMH)
-        return isr_fail(ctx, ISR_ERR_INPUT,
-                        "%s: line '%s' (feature %lld): field '%s' is %s; no train runs slower "
-                        "than %d km/h: give the speed in km/h",
-                        l->what, id, fid, opt->line_speed_field,
-                        field_value(f, lf->speed, got, sizeof got), MIN_TRAIN_KMH);
-    if (!OGR_F_IsFieldSetAndNotNull(f, lf->headway) || !(headway > 0) || !isfinite(headway) ||
-        headway > MAX_HEADWAY_MIN)
-        return isr_fail(ctx, ISR_ERR_INPUT,
-                        "%s: line '%s' (feature %lld): field '%s' is %s; it must be a positive "
-                        "headway in minutes, at most %d (a day)",
-                        l->what, id, fid, opt->line_headway_field,
-                        field_value(f, lf->headway, got, sizeof got), MAX_HEADWAY_MIN);
+        rule = "it must be a positive speed in km/h";
+    else if (speed > MAX_TRAIN_KMH)
+        rule = "no train runs faster than " ISR_STR(MAX_TRAIN_KMH) " km/h: give the speed in km/h";
+    else if (speed < MIN_TRAIN_KMH)
+        rule = "no train runs slower than " ISR_STR(MIN_TRAIN_KMH) " km/h: give the speed in km/h";
+    if (rule)
+        return refuse_line_field(ctx, l, f, fid, id, opt->line_speed_field, lf->speed, rule);
+    if (!OGR_F_IsFieldSetAndNotNull(f, lf->headway) || !headway_ok(headway))
+        return refuse_line_field(ctx, l, f, fid, id, opt->line_headway_field, lf->headway,
+                                 HEADWAY_RULE);
     if (!g || OGR_G_IsEmpty(g))
         return isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) has no geometry",
                              l->what, id, fid);
@@ -766,17 +768,13 @@ static isr_status line_headway_back(isr_ctx *ctx, const isr_options *opt, const 
                                     const line_fields *lf, OGRFeatureH f, long long fid,
                                     const char *id, double headway, double *back)
 {
-    char got[64];
     *back = headway;
     if (lf->back < 0 || !OGR_F_IsFieldSetAndNotNull(f, lf->back))
         return ISR_OK;
     *back = OGR_F_GetFieldAsDouble(f, lf->back);
-    if (!(*back > 0) || !isfinite(*back) || *back > MAX_HEADWAY_MIN)
-        return isr_fail(ctx, ISR_ERR_INPUT,
-                        "%s: line '%s' (feature %lld): field '%s' is %s; it must be a "
-                        "positive headway in minutes, at most %d (a day)",
-                        l->what, id, fid, opt->line_headway_back_field,
-                        field_value(f, lf->back, got, sizeof got), MAX_HEADWAY_MIN);
+    if (!headway_ok(*back))
+        return refuse_line_field(ctx, l, f, fid, id, opt->line_headway_back_field, lf->back,
+                                 HEADWAY_RULE);
     return ISR_OK;
 }
 
