@@ -557,9 +557,7 @@ isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, dou
         !(*minutes = hub_crop(&m->grid, m->net, station, ws.time_s, &ws.w, &c0, &r0, w, h)))
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK) {
-        isr_grid_geotransform(&m->grid, gt);
-        gt[0] += c0 * m->grid.cell_m;
-        gt[3] -= r0 * m->grid.cell_m;
+        isr_grid_window_geotransform(&m->grid, c0, r0, gt);
     }
     ws_free(&ws);
     return st;

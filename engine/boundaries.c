@@ -122,16 +122,18 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
     return ISR_OK;
 }
 
-typedef struct code_key {
-    const char *code;
-    int unit;
-} code_key;
-
 static int cmp_code_key(const void *a, const void *b)
 {
-    const code_key *x = a, *y = b;
+    const isr_code_key *x = a, *y = b;
     int c = strcmp(x->code, y->code);
     return c ? c : (x->unit > y->unit) - (x->unit < y->unit);
+}
+
+void isr_units_sort_codes(const isr_units *u, int level, isr_code_key *keys)
+{
+    for (int i = 0; i < u->n; i++)
+        keys[i] = (isr_code_key){u->attr[i].code[level], i};
+    qsort(keys, (size_t)u->n, sizeof *keys, cmp_code_key);
 }
 
 /* Two units with one code would be merged into one silently: refuse, listing them. */
@@ -140,12 +142,10 @@ static isr_status units_check_codes(isr_ctx *ctx, const isr_options *opt, const 
 {
     if (!from_field || u->n < 2)
         return ISR_OK; /* feature ids are unique */
-    code_key *k = malloc((size_t)u->n * sizeof *k);
+    isr_code_key *k = malloc((size_t)u->n * sizeof *k);
     if (!k)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    for (int i = 0; i < u->n; i++)
-        k[i] = (code_key){u->attr[i].code[0], i};
-    qsort(k, (size_t)u->n, sizeof *k, cmp_code_key);
+    isr_units_sort_codes(u, ISR_COUNTY, k);
     isr_sb b = {0};
     int ndup = 0;
     for (int i = 1; i < u->n; i++) {
@@ -234,17 +234,6 @@ static void units_report_unknown_pop(isr_ctx *ctx, const isr_options *opt, const
     free(list);
 }
 
-static GEOSGeometry *to_geos(GEOSContextHandle_t h, OGRGeometryH g)
-{
-    size_t n = (size_t)OGR_G_WkbSize(g);
-    unsigned char *wkb = malloc(n ? n : 1);
-    GEOSGeometry *r = NULL;
-    if (wkb && OGR_G_ExportToWkb(g, wkbNDR, wkb) == OGRERR_NONE)
-        r = GEOSGeomFromWKB_buf_r(h, wkb, n);
-    free(wkb);
-    return r;
-}
-
 typedef struct overlap_ctx {
     int self;
     int *cand;
@@ -317,7 +306,7 @@ static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_uni
     }
     double sum_m2 = 0;
     for (int i = 0; i < u->n; i++) {
-        gg[i] = to_geos(h, u->geom[i]);
+        gg[i] = isr_geos_from_ogr(&gc, u->geom[i]);
         double a = 0;
         if (gg[i] && GEOSArea_r(h, gg[i], &a))
             sum_m2 += a;
@@ -389,6 +378,112 @@ cleanup:
     return st;
 }
 
+/* Room for 64 more units when the driver's feature count was short; 0 when out of memory. */
+static int units_grow(isr_units *u, GIntBig *count)
+{
+    OGRGeometryH *p = realloc(u->geom, (size_t)(u->n + 64) * sizeof *p);
+    if (p)
+        u->geom = p;
+    isr_unit *q = p ? realloc(u->attr, (size_t)(u->n + 64) * sizeof *q) : NULL;
+    if (!q)
+        return 0;
+    u->attr = q;
+    memset(u->attr + u->n, 0, 64 * sizeof *q);
+    *count = u->n + 64;
+    return 1;
+}
+
+/* An invalid polygon repaired in place (GEOS MakeValid), or kept as it is with a warning;
+ * counted, and its feature id listed in fids (the first ten) for the summary warning. */
+static void unit_repair(isr_ctx *ctx, const isr_layer *l, isr_units *u, GIntBig fid,
+                        OGRGeometryH *g, char *fids, size_t nfids)
+{
+    u->ninvalid++;
+    size_t len = strlen(fids);
+    if (u->ninvalid <= 10)
+        snprintf(fids + len, nfids - len, "%s%lld", len ? ", " : "", (long long)fid);
+    else if (u->ninvalid == 11)
+        snprintf(fids + len, nfids - len, ", …");
+    OGRGeometryH r = repair(*g);
+    if (r && !OGR_G_IsEmpty(r) && OGR_G_IsValid(r)) {
+        OGR_G_DestroyGeometry(*g);
+        *g = r;
+        u->nrepaired++;
+    } else {
+        OGR_G_DestroyGeometry(r);
+        isr_log(ctx, ISR_LOG_WARN, "%s: feature %lld is invalid and could not be repaired; "
+                "it is used as it is", l->what, (long long)fid);
+    }
+}
+
+/* The unit's polygon (taken over): checked, reprojected, repaired and stored as unit u->n,
+ * the units' extent grown to hold it. On an error the unit is stored without a geometry, so
+ * that its attributes are freed with the others. */
+static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTransformationH ct,
+                               GIntBig fid, OGRGeometryH g, isr_units *u, char *fids,
+                               size_t nfids)
+{
+    OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbNone;
+    if (!g || OGR_G_IsEmpty(g) || (t != wkbPolygon && t != wkbMultiPolygon)) {
+        isr_status st = isr_fail_gdal(ctx, ISR_ERR_INPUT,
+                                      "%s: feature %lld ('%s') has %s; every unit needs its "
+                                      "polygon: draw it, or delete the feature (its people "
+                                      "would be lost)",
+                                      l->what, (long long)fid, u->attr[u->n].code[0],
+                                      !g || OGR_G_IsEmpty(g) ? "no geometry"
+                                                             : "a geometry that is not a polygon");
+        OGR_G_DestroyGeometry(g);
+        u->geom[u->n++] = NULL;
+        return st;
+    }
+    if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
+        OGR_G_DestroyGeometry(g);
+        u->geom[u->n++] = NULL;
+        return isr_fail_gdal(ctx, ISR_ERR_CRS,
+                             "%s: feature %lld cannot be transformed to the analysis CRS "
+                             "(outside the CRS's area of use?)",
+                             l->what, (long long)fid);
+    }
+    if (!OGR_G_IsValid(g))
+        unit_repair(ctx, l, u, fid, &g, fids, nfids);
+    OGREnvelope env;
+    OGR_G_GetEnvelope(g, &env);
+    if (env.MinX < u->xmin) u->xmin = env.MinX;
+    if (env.MinY < u->ymin) u->ymin = env.MinY;
+    if (env.MaxX > u->xmax) u->xmax = env.MaxX;
+    if (env.MaxY > u->ymax) u->ymax = env.MaxY;
+    u->geom[u->n++] = g;
+    return ISR_OK;
+}
+
+/* Every feature of the layer as a unit; fids lists the first invalid ones. */
+static isr_status units_read(isr_ctx *ctx, const isr_layer *l, const unit_fields *uf,
+                             OGRCoordinateTransformationH ct, GIntBig count, isr_units *u,
+                             char *fids, size_t nfids)
+{
+    isr_status st = ISR_OK;
+    OGR_L_ResetReading(l->lyr);
+    OGRFeatureH f;
+    while ((f = isr_layer_next(ctx, l, &st)) != NULL) {
+        GIntBig fid = OGR_F_GetFID(f);
+        if (u->n >= count && !units_grow(u, &count)) { /* the driver's count was short */
+            OGR_F_Destroy(f);
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
+        }
+        st = unit_attr_read(ctx, l, uf, f, &u->attr[u->n]);
+        OGRGeometryH g = OGR_F_StealGeometry(f);
+        OGR_F_Destroy(f);
+        if (st != ISR_OK) {
+            OGR_G_DestroyGeometry(g);
+            u->geom[u->n++] = NULL; /* so that the attributes read are freed */
+            return st;
+        }
+        if ((st = unit_polygon(ctx, l, ct, fid, g, u, fids, nfids)) != ISR_OK)
+            return st;
+    }
+    return st;
+}
+
 isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                           OGRSpatialReferenceH srs, isr_units *u)
 {
@@ -412,81 +507,7 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     u->xmin = u->ymin = 1e300;
     u->xmax = u->ymax = -1e300;
     char fids[160] = ""; /* the first invalid features, for the warning */
-    OGR_L_ResetReading(l->lyr);
-    OGRFeatureH f;
-    while ((f = isr_layer_next(ctx, l, &st)) != NULL) {
-        GIntBig fid = OGR_F_GetFID(f);
-        if (u->n >= count) { /* the driver's count was short: grow */
-            OGRGeometryH *p = realloc(u->geom, (size_t)(u->n + 64) * sizeof *p);
-            if (p)
-                u->geom = p;
-            isr_unit *q = p ? realloc(u->attr, (size_t)(u->n + 64) * sizeof *q) : NULL;
-            if (!q) {
-                OGR_F_Destroy(f);
-                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
-                goto cleanup;
-            }
-            u->attr = q;
-            memset(u->attr + u->n, 0, 64 * sizeof *q);
-            count = u->n + 64;
-        }
-        st = unit_attr_read(ctx, l, &uf, f, &u->attr[u->n]);
-        OGRGeometryH g = OGR_F_StealGeometry(f);
-        OGR_F_Destroy(f);
-        if (st != ISR_OK) {
-            OGR_G_DestroyGeometry(g);
-            u->geom[u->n++] = NULL; /* so that the attributes read are freed */
-            goto cleanup;
-        }
-        OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbNone;
-        if (!g || OGR_G_IsEmpty(g) || (t != wkbPolygon && t != wkbMultiPolygon)) {
-            st = isr_fail_gdal(ctx, ISR_ERR_INPUT,
-                               "%s: feature %lld ('%s') has %s; every unit needs its polygon: "
-                               "draw it, or delete the feature (its people would be lost)",
-                               l->what, (long long)fid, u->attr[u->n].code[0],
-                               !g || OGR_G_IsEmpty(g) ? "no geometry"
-                                                      : "a geometry that is not a polygon");
-            OGR_G_DestroyGeometry(g);
-            u->geom[u->n++] = NULL;
-            goto cleanup;
-        }
-        if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
-            OGR_G_DestroyGeometry(g);
-            u->geom[u->n++] = NULL;
-            st = isr_fail_gdal(ctx, ISR_ERR_CRS,
-                               "%s: feature %lld cannot be transformed to the analysis CRS "
-                               "(outside the CRS's area of use?)",
-                               l->what, (long long)fid);
-            goto cleanup;
-        }
-        if (!OGR_G_IsValid(g)) {
-            u->ninvalid++;
-            size_t len = strlen(fids);
-            if (u->ninvalid <= 10)
-                snprintf(fids + len, sizeof fids - len, "%s%lld", len ? ", " : "",
-                         (long long)fid);
-            else if (u->ninvalid == 11)
-                snprintf(fids + len, sizeof fids - len, ", …");
-            OGRGeometryH r = repair(g);
-            if (r && !OGR_G_IsEmpty(r) && OGR_G_IsValid(r)) {
-                OGR_G_DestroyGeometry(g);
-                g = r;
-                u->nrepaired++;
-            } else {
-                OGR_G_DestroyGeometry(r);
-                isr_log(ctx, ISR_LOG_WARN, "%s: feature %lld is invalid and could not be repaired; "
-                        "it is used as it is", l->what, (long long)fid);
-            }
-        }
-        OGREnvelope env;
-        OGR_G_GetEnvelope(g, &env);
-        if (env.MinX < u->xmin) u->xmin = env.MinX;
-        if (env.MinY < u->ymin) u->ymin = env.MinY;
-        if (env.MaxX > u->xmax) u->xmax = env.MaxX;
-        if (env.MaxY > u->ymax) u->ymax = env.MaxY;
-        u->geom[u->n++] = g;
-    }
-    if (st != ISR_OK)
+    if ((st = units_read(ctx, l, &uf, ct, count, u, fids, sizeof fids)) != ISR_OK)
         goto cleanup;
     if ((st = units_check_codes(ctx, opt, l, u, uf.code[0] >= 0)) != ISR_OK)
         goto cleanup;

@@ -220,6 +220,17 @@ void isr_geos_init(isr_geos *g)
     GEOSContext_setNoticeMessageHandler_r(g->h, geos_handler, g);
 }
 
+GEOSGeometry *isr_geos_from_ogr(isr_geos *gc, OGRGeometryH g)
+{
+    size_t n = (size_t)OGR_G_WkbSize(g);
+    unsigned char *wkb = malloc(n ? n : 1);
+    GEOSGeometry *r = NULL;
+    if (wkb && OGR_G_ExportToWkb(g, wkbNDR, wkb) == OGRERR_NONE)
+        r = GEOSGeomFromWKB_buf_r(gc->h, wkb, n);
+    free(wkb);
+    return r;
+}
+
 void isr_geos_finish(isr_geos *g)
 {
     if (g->h)

@@ -210,6 +210,115 @@ static PJ *factors_pj(PJ_CONTEXT *pc, const PJ *crs)
     return fac;
 }
 
+/* The worst scale errors found on the lattice, where they are, and the first seam. */
+typedef struct scale_scan {
+    double lin_lon, lin_lat, lin_scale, area_lon, area_lat, area_scale;
+    double seam_lon, seam_lat; /* seam_lon NAN: no seam */
+    int n;                     /* lattice points whose scale factors PROJ gave */
+} scale_scan;
+
+/* The scale factors of crs at (lon, lat), kept when they are the worst so far. */
+static void scale_at(PJ *crs, double lon, double lat, isr_crs_scale *out, scale_scan *sc)
+{
+    PJ_COORD c = proj_coord(isr_lon_normal(lon) * ISR_PI / 180.0, lat * ISR_PI / 180.0, 0, 0);
+    proj_errno_reset(crs);
+    PJ_FACTORS f = proj_factors(crs, c);
+    if (proj_errno(crs) != 0 || !(f.meridional_scale > 0) || !(f.parallel_scale > 0))
+        return;
+    sc->n++;
+    double s[2] = {f.meridional_scale, f.parallel_scale};
+    for (int k = 0; k < 2; k++)
+        if (fabs(s[k] - 1) > out->max_linear_error) {
+            out->max_linear_error = fabs(s[k] - 1);
+            sc->lin_scale = s[k];
+            sc->lin_lon = lon;
+            sc->lin_lat = lat;
+        }
+    if (fabs(f.areal_scale - 1) > out->max_area_error) {
+        out->max_area_error = fabs(f.areal_scale - 1);
+        sc->area_scale = f.areal_scale;
+        sc->area_lon = lon;
+        sc->area_lat = lat;
+    }
+}
+
+/* Scale factors on a LATTICE × LATTICE lattice over ext (lon/lat), and the first seam (the
+ * CRS's own 180° meridian) inside the region: neighbouring lattice points that land far
+ * apart through ct (WGS 84 → the CRS). */
+static void scan_lattice(PJ *crs, OGRCoordinateTransformationH ct, const double ext[4],
+                         isr_crs_scale *out, scale_scan *sc)
+{
+    for (int j = 0; j < LATTICE; j++) {
+        double lat = ext[1] + (ext[3] - ext[1]) * j / (LATTICE - 1.0);
+        double px = NAN, py = NAN, plon = 0;
+        for (int i = 0; i < LATTICE; i++) {
+            double lon = ext[0] + (ext[2] - ext[0]) * i / (LATTICE - 1.0);
+            scale_at(crs, lon, lat, out, sc);
+            double x = isr_lon_normal(lon), y = lat;
+            if (ct && OCTTransform(ct, 1, &x, &y, NULL)) {
+                if (i > 0 && isfinite(px) && isnan(sc->seam_lon)) {
+                    double dg = sphere_m(plon, lat, lon, lat);
+                    if (hypot(x - px, y - py) > 10.0 * dg + 1000.0) {
+                        sc->seam_lon = (plon + lon) / 2;
+                        sc->seam_lat = lat;
+                    }
+                }
+                px = x;
+                py = y;
+            } else {
+                px = NAN;
+            }
+            plon = lon;
+        }
+    }
+}
+
+/* Says what the scan found: an info line always; refuses a seam or too large an error in a
+ * CRS the user named (def), warns about large errors otherwise. */
+static isr_status report_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const char *def,
+                               const char *what, const isr_crs_scale *out, const scale_scan *sc)
+{
+    char at[64], area_at[64];
+    fmt_lonlat(at, sizeof at, sc->lin_lon, sc->lin_lat);
+    fmt_lonlat(area_at, sizeof area_at, sc->area_lon, sc->area_lat);
+    const char *name = def ? def : "isoreach fitted Albers equal-area";
+    isr_log(ctx, ISR_LOG_INFO,
+            "analysis CRS '%s' over %s: distances off by up to %.2f %% (scale %.4f at %s), "
+            "areas by up to %.2f %%",
+            name, what, 100 * out->max_linear_error, sc->lin_scale, at, 100 * out->max_area_error);
+    if (!isnan(sc->seam_lon) && def) {
+        char s_at[64];
+        fmt_lonlat(s_at, sizeof s_at, sc->seam_lon, sc->seam_lat);
+        return isr_fail(ctx, ISR_ERR_CRS,
+                        "--crs '%s' splits %s in two: the CRS has its edge (its own 180° "
+                        "meridian) near %s, inside the region, so the grid would span the "
+                        "world: use a CRS centred on the region, or leave out --crs for a "
+                        "fitted equal-area one",
+                        def, what, s_at);
+    }
+    if (def && out->max_linear_error > ISR_CRS_MAX_LINEAR_ERROR)
+        return isr_fail(ctx, ISR_ERR_CRS,
+                        "--crs '%s': distances over %s are off by up to %.1f %% (scale factor "
+                        "%.3f at %s), and travel times would be wrong by as much: use an "
+                        "equal-area or conformal CRS fitted to the region, or leave out --crs "
+                        "for a fitted Albers equal-area one",
+                        def, what, 100 * out->max_linear_error, sc->lin_scale, at);
+    if (out->max_linear_error > ISR_CRS_WARN_LINEAR_ERROR)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s%s%s: distances over %s are off by up to %.1f %% (scale factor %.3f at %s), "
+                "and travel times there by as much",
+                def ? "--crs '" : "the fitted Albers equal-area CRS", def ? def : "",
+                def ? "'" : "", what, 100 * out->max_linear_error, sc->lin_scale, at);
+    /* below 1 % the error is smaller than counting cells by their centre: the info line
+     * above says it */
+    if (!isr_crs_is_equal_area(srs) && out->max_area_error > ISR_CRS_WARN_LINEAR_ERROR)
+        isr_log(ctx, ISR_LOG_WARN,
+                "--crs '%s' is not an equal-area projection: cell areas over %s are off by up "
+                "to %.1f %% (area scale %.3f at %s), and so are the areas and people reached",
+                name, what, 100 * out->max_area_error, sc->area_scale, area_at);
+    return ISR_OK;
+}
+
 isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const char *def,
                                const char *what, const double ext[4], isr_crs_scale *out)
 {
@@ -233,104 +342,18 @@ isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const cha
     OGRSpatialReferenceH wgs = isr_crs_wgs84();
     OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, srs);
     OSRDestroySpatialReference(wgs);
-    double lin_lon = 0, lin_lat = 0, lin_scale = 1, area_lon = 0, area_lat = 0, area_scale = 1;
-    double seam_lon = NAN, seam_lat = 0;
-    int n = 0;
-    if (crs && proj_get_type(crs) == PJ_TYPE_PROJECTED_CRS) {
-        for (int j = 0; j < LATTICE; j++) {
-            double lat = ext[1] + (ext[3] - ext[1]) * j / (LATTICE - 1.0);
-            double px = NAN, py = NAN, plon = 0;
-            for (int i = 0; i < LATTICE; i++) {
-                double lon = ext[0] + (ext[2] - ext[0]) * i / (LATTICE - 1.0);
-                PJ_COORD c = proj_coord(isr_lon_normal(lon) * ISR_PI / 180.0, lat * ISR_PI / 180.0,
-                                        0, 0);
-                PJ *fp = fac ? fac : crs;
-                proj_errno_reset(fp);
-                PJ_FACTORS f = proj_factors(fp, c);
-                if (proj_errno(fp) == 0 && f.meridional_scale > 0 && f.parallel_scale > 0) {
-                    n++;
-                    double s[2] = {f.meridional_scale, f.parallel_scale};
-                    for (int k = 0; k < 2; k++)
-                        if (fabs(s[k] - 1) > out->max_linear_error) {
-                            out->max_linear_error = fabs(s[k] - 1);
-                            lin_scale = s[k];
-                            lin_lon = lon;
-                            lin_lat = lat;
-                        }
-                    if (fabs(f.areal_scale - 1) > out->max_area_error) {
-                        out->max_area_error = fabs(f.areal_scale - 1);
-                        area_scale = f.areal_scale;
-                        area_lon = lon;
-                        area_lat = lat;
-                    }
-                }
-                /* a seam (the CRS's own 180° meridian) inside the region: neighbouring
-                 * lattice points land far apart */
-                double x = isr_lon_normal(lon), y = lat;
-                if (ct && OCTTransform(ct, 1, &x, &y, NULL)) {
-                    if (i > 0 && isfinite(px) && isnan(seam_lon)) {
-                        double dg = sphere_m(plon, lat, lon, lat);
-                        if (hypot(x - px, y - py) > 10.0 * dg + 1000.0) {
-                            seam_lon = (plon + lon) / 2;
-                            seam_lat = lat;
-                        }
-                    }
-                    px = x;
-                    py = y;
-                } else {
-                    px = NAN;
-                }
-                plon = lon;
-            }
-        }
-    }
+    scale_scan sc = {.lin_scale = 1, .area_scale = 1, .seam_lon = NAN};
+    if (crs && proj_get_type(crs) == PJ_TYPE_PROJECTED_CRS)
+        scan_lattice(fac ? fac : crs, ct, ext, out, &sc);
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
     proj_destroy(fac);
     proj_destroy(crs);
     proj_context_destroy(pc);
-    if (n == 0) {
+    if (sc.n == 0) {
         isr_log(ctx, ISR_LOG_DEBUG, "the scale of the analysis CRS could not be checked");
         return ISR_OK;
     }
     out->checked = 1;
-    char at[64], area_at[64];
-    fmt_lonlat(at, sizeof at, lin_lon, lin_lat);
-    fmt_lonlat(area_at, sizeof area_at, area_lon, area_lat);
-    const char *name = def ? def : "isoreach fitted Albers equal-area";
-    isr_log(ctx, ISR_LOG_INFO,
-            "analysis CRS '%s' over %s: distances off by up to %.2f %% (scale %.4f at %s), "
-            "areas by up to %.2f %%",
-            name, what, 100 * out->max_linear_error, lin_scale, at, 100 * out->max_area_error);
-    if (!isnan(seam_lon) && def) {
-        char s_at[64];
-        fmt_lonlat(s_at, sizeof s_at, seam_lon, seam_lat);
-        return isr_fail(ctx, ISR_ERR_CRS,
-                        "--crs '%s' splits %s in two: the CRS has its edge (its own 180° "
-                        "meridian) near %s, inside the region, so the grid would span the "
-                        "world: use a CRS centred on the region, or leave out --crs for a "
-                        "fitted equal-area one",
-                        def, what, s_at);
-    }
-    if (def && out->max_linear_error > ISR_CRS_MAX_LINEAR_ERROR)
-        return isr_fail(ctx, ISR_ERR_CRS,
-                        "--crs '%s': distances over %s are off by up to %.1f %% (scale factor "
-                        "%.3f at %s), and travel times would be wrong by as much: use an "
-                        "equal-area or conformal CRS fitted to the region, or leave out --crs "
-                        "for a fitted Albers equal-area one",
-                        def, what, 100 * out->max_linear_error, lin_scale, at);
-    if (out->max_linear_error > ISR_CRS_WARN_LINEAR_ERROR)
-        isr_log(ctx, ISR_LOG_WARN,
-                "%s%s%s: distances over %s are off by up to %.1f %% (scale factor %.3f at %s), "
-                "and travel times there by as much",
-                def ? "--crs '" : "the fitted Albers equal-area CRS", def ? def : "",
-                def ? "'" : "", what, 100 * out->max_linear_error, lin_scale, at);
-    /* below 1 % the error is smaller than counting cells by their centre: the info line
-     * above says it */
-    if (!isr_crs_is_equal_area(srs) && out->max_area_error > ISR_CRS_WARN_LINEAR_ERROR)
-        isr_log(ctx, ISR_LOG_WARN,
-                "--crs '%s' is not an equal-area projection: cell areas over %s are off by up "
-                "to %.1f %% (area scale %.3f at %s), and so are the areas and people reached",
-                name, what, 100 * out->max_area_error, area_scale, area_at);
-    return ISR_OK;
+    return report_scale(ctx, srs, def, what, out, &sc);
 }

@@ -93,3 +93,10 @@ void isr_grid_geotransform(const isr_grid *g, double gt[6])
     gt[4] = 0;
     gt[5] = -g->cell_m;
 }
+
+void isr_grid_window_geotransform(const isr_grid *g, int col0, int row0, double gt[6])
+{
+    isr_grid_geotransform(g, gt);
+    gt[0] += col0 * g->cell_m;
+    gt[3] -= row0 * g->cell_m;
+}

@@ -62,6 +62,9 @@ typedef struct isr_geos {
 } isr_geos;
 void isr_geos_init(isr_geos *g);
 void isr_geos_finish(isr_geos *g);
+/* An OGR geometry as a new GEOS one (through WKB), or NULL (gc->msg says why when GEOS
+ * refused it); free with GEOSGeom_destroy_r. */
+GEOSGeometry *isr_geos_from_ogr(isr_geos *gc, OGRGeometryH g);
 
 /* Formatted string in new memory (NULL when out of memory); free with free(). */
 char *isr_strdup_printf(const char *fmt, ...) ISR_PRINTF(1, 2);
@@ -168,6 +171,8 @@ static inline size_t isr_grid_pidx(const isr_grid *g, int col, int row)
 /* The cell containing (x,y); returns 0 when outside the grid. */
 int isr_grid_cell_of(const isr_grid *g, double x, double y, int *col, int *row);
 void isr_grid_geotransform(const isr_grid *g, double gt[6]);
+/* The geotransform of the window of the grid whose top-left cell is (col0, row0). */
+void isr_grid_window_geotransform(const isr_grid *g, int col0, int row0, double gt[6]);
 
 /* ---- costdist.c: the hot loop, plain arrays, no I/O ----------------------------------- */
 
@@ -350,6 +355,14 @@ typedef struct isr_units {
 isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                           OGRSpatialReferenceH srs, isr_units *u);
 void isr_units_clear(isr_units *u);
+/* A unit's code at one level and its index. */
+typedef struct isr_code_key {
+    const char *code;
+    int unit;
+} isr_code_key;
+/* Fills keys[0..u->n) with the units' codes at `level` and sorts them by code, units with
+ * one code in layer order. */
+void isr_units_sort_codes(const isr_units *u, int level, isr_code_key *keys);
 
 /* ---- zones.c -------------------------------------------------------------------------- */
 
@@ -377,6 +390,12 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
 void isr_zones_clear(isr_zones *z);
 /* The unit of the cell holding (x,y), or -1. */
 int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y);
+/* Sums tallies by county up the hierarchy ([level][group]; the levels above the county
+ * start at 0, tmin at +INF): each county with cells is first rounded to whole people, so that
+ * every level adds up to the same total; then its cells, people, summed minutes (tsum) and
+ * earliest minutes (tmin) go to its prefecture and province. tsum and tmin may be NULL. */
+void isr_zones_sum_up(const isr_zones *z, size_t *const *cells, double *const *pop,
+                      double *const *tsum, float *const *tmin);
 
 /* The header lines of the per-hub tables: a reused hub's tables must have exactly these (an
  * older version's tables are recomputed, not reused). */

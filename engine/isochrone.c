@@ -127,17 +127,14 @@ static isr_status polygonize(isr_ctx *ctx, isr_geos *gc, const isr_grid *g, int 
     isr_status st = ISR_OK;
     GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", w, h, 1, GDT_Byte, NULL);
     GDALDatasetH vds = GDALCreate(GDALGetDriverByName("Memory"), "", 0, 0, 0, GDT_Unknown, NULL);
-    GEOSWKBReader *rd = GEOSWKBReader_create_r(gc->h);
     GEOSGeometry ***parts = calloc((size_t)nb, sizeof *parts);
     int *np = calloc((size_t)nb, sizeof *np), *cap = calloc((size_t)nb, sizeof *cap);
-    if (!mem || !vds || !rd || !parts || !np || !cap) {
+    if (!mem || !vds || !parts || !np || !cap) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory polygonizing the bands");
         goto cleanup;
     }
     double gt[6];
-    isr_grid_geotransform(g, gt);
-    gt[0] += col0 * g->cell_m;
-    gt[3] -= row0 * g->cell_m;
+    isr_grid_window_geotransform(g, col0, row0, gt);
     GDALSetGeoTransform(mem, gt);
     GDALRasterBandH b = GDALGetRasterBand(mem, 1);
     OGRLayerH lyr = GDALDatasetCreateLayer(vds, "bands", NULL, wkbPolygon, NULL);
@@ -155,12 +152,7 @@ static isr_status polygonize(isr_ctx *ctx, isr_geos *gc, const isr_grid *g, int 
         int k = OGR_F_GetFieldAsInteger(f, 0) - 1;
         OGRGeometryH og = OGR_F_GetGeometryRef(f);
         if (k >= 0 && k < nb && og) {
-            size_t sz = (size_t)OGR_G_WkbSize(og);
-            unsigned char *wkb = malloc(sz);
-            GEOSGeometry *gg = NULL;
-            if (wkb && OGR_G_ExportToWkb(og, wkbNDR, wkb) == OGRERR_NONE)
-                gg = GEOSWKBReader_read_r(gc->h, rd, wkb, sz);
-            free(wkb);
+            GEOSGeometry *gg = isr_geos_from_ogr(gc, og);
             if (np[k] == cap[k]) {
                 int nc = cap[k] ? 2 * cap[k] : 16;
                 GEOSGeometry **p = realloc(parts[k], (size_t)nc * sizeof *p);
@@ -200,8 +192,6 @@ cleanup:
     free(parts);
     free(np);
     free(cap);
-    if (rd)
-        GEOSWKBReader_destroy_r(gc->h, rd);
     if (vds)
         GDALClose(vds);
     if (mem)

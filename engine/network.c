@@ -286,6 +286,89 @@ static void warn_passed(isr_ctx *ctx, const isr_options *opt, const isr_layer *l
     free(list);
 }
 
+/* The stations within snap_m of a line with no calls listed, in order along it. */
+static int snapped_stops(isr_geos *gc, const isr_rail_net *net, const path *pa, double snap_m,
+                         stop *stops)
+{
+    int n = 0;
+    for (int s = 0; s < isr_rail_net_nstations(net); s++) {
+        double x, y, d;
+        isr_rail_station_xy(net, s, &x, &y);
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gc->h, x, y);
+        if (pt && GEOSDistance_r(gc->h, pa->g, pt, &d) && d <= snap_m) {
+            stops[n].station = s;
+            stops[n].m = path_pos(gc, pa, pt);
+            stops[n].off = d;
+            n++;
+        }
+        GEOSGeom_destroy_r(gc->h, pt);
+    }
+    qsort(stops, (size_t)n, sizeof *stops, cmp_stop);
+    return n;
+}
+
+/* The minutes field has another count of entries than the line has runs: said, with the
+ * stops, and the run times are computed instead. */
+static void warn_minutes_count(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                               isr_rail_net *net, long long fid, const char *id,
+                               const stop *stops, int n, int loop, int listed, int nseg, int nmin)
+{
+    isr_sb b = {0};
+    for (int i = 0; i < n; i++)
+        isr_sb_printf(&b, "%s'%s' (%.0f m)", i ? ", " : "",
+                      isr_rail_station_id(net, stops[i].station), stops[i].off);
+    char *list = isr_sb_take(&b);
+    warn_note(ctx, net, ISR_LOG_WARN,
+              isr_strdup_printf(
+                  "%s: line '%s' (feature %lld) has %d stops on it%s, so %d run times between "
+                  "them are expected%s, but field '%s' has %d entries; run times are "
+                  "computed from its length and speed. Its stops%s: %s",
+                  l->what, id, fid, n, loop ? " and is a loop" : "", nseg,
+                  loop ? " (the last one back to the first stop)" : "",
+                  opt->line_minutes_field, nmin,
+                  listed ? "" : " (stations within --snap of it, in order)",
+                  list ? list : ""));
+    free(list);
+}
+
+/* On a loop with explicit calls, the calls may go round either way: the shorter one. */
+static int loop_direction(const path *pa, const stop *stops, int n)
+{
+    double fwd = 0, back = 0;
+    for (int i = 0; i < n; i++) {
+        fwd += ring_dist(pa, stops[i].m, stops[(i + 1) % n].m, 1);
+        back += ring_dist(pa, stops[i].m, stops[(i + 1) % n].m, -1);
+    }
+    return fwd <= back ? 1 : -1;
+}
+
+/* The nseg run times (seconds) between consecutive stops: the first nmin given in run (NaN
+ * where blank), the others from the distance along the line at the speed (km/h). */
+static isr_status run_times(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                            const isr_rail_net *net, long long fid, const char *id,
+                            const path *pa, const stop *stops, int n, int nseg, int nmin,
+                            int loop, int dir, double speed, double *run)
+{
+    for (int i = 0; i < nseg; i++) {
+        double a = stops[i].m, b = stops[(i + 1) % n].m;
+        double m = loop ? ring_dist(pa, a, b, dir) : fabs(b - a);
+        if (i >= nmin || isnan(run[i])) {
+            /* stations less than 1 m apart along the line are one place (run 0: one call) */
+            run[i] = m < 1.0 ? 0.0 : m / (speed / 3.6);
+        } else if (m >= 1.0 && m / run[i] * 3.6 > MAX_TRAIN_KMH) {
+            /* a 0 meant as "unknown" would make the train instant */
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "%s: line '%s' (feature %lld): field '%s' gives %g min for the %.1f km "
+                            "from '%s' to '%s', faster than %d km/h; give the run minutes between "
+                            "consecutive stops, blank where unknown",
+                            l->what, id, fid, opt->line_minutes_field, run[i] / 60.0, m / 1000.0,
+                            isr_rail_station_id(net, stops[i].station),
+                            isr_rail_station_id(net, stops[(i + 1) % n].station), MAX_TRAIN_KMH);
+        }
+    }
+    return ISR_OK;
+}
+
 /* Builds one line's stops and run times from its path (GEOS, analysis CRS). */
 static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                            isr_geos *gc, isr_rail_net *net, long long fid, const char *id,
@@ -301,7 +384,6 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
     int *idx = malloc((size_t)max * sizeof *idx);
     double *run = malloc((size_t)max * sizeof *run);
     double *off = malloc((size_t)max * sizeof *off);
-    char *list = NULL;
     isr_status st = ISR_OK;
     if (!stops || !idx || !run || !off) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -314,19 +396,7 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
             goto cleanup;
         warn_passed(ctx, opt, l, gc, net, fid, id, pa, stops, n, passed_by);
     } else {
-        for (int s = 0; s < ns; s++) {
-            double x, y, d;
-            isr_rail_station_xy(net, s, &x, &y);
-            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gc->h, x, y);
-            if (pt && GEOSDistance_r(gc->h, pa->g, pt, &d) && d <= opt->snap_m) {
-                stops[n].station = s;
-                stops[n].m = path_pos(gc, pa, pt);
-                stops[n].off = d;
-                n++;
-            }
-            GEOSGeom_destroy_r(gc->h, pt);
-        }
-        qsort(stops, (size_t)n, sizeof *stops, cmp_stop);
+        n = snapped_stops(gc, net, pa, opt->snap_m, stops);
     }
     int loop = pa->loop && n >= 3; /* a ring with two stops is a shuttle between them */
     int nseg = loop ? n : n - 1;
@@ -346,62 +416,23 @@ static isr_status add_line(isr_ctx *ctx, const isr_options *opt, const isr_layer
         goto cleanup;
     }
     if (nmin > 0 && nmin != nseg) {
-        isr_sb b = {0};
-        for (int i = 0; i < n; i++)
-            isr_sb_printf(&b, "%s'%s' (%.0f m)", i ? ", " : "",
-                          isr_rail_station_id(net, stops[i].station), stops[i].off);
-        list = isr_sb_take(&b);
-        warn_note(ctx, net, ISR_LOG_WARN,
-                  isr_strdup_printf(
-                      "%s: line '%s' (feature %lld) has %d stops on it%s, so %d run times between "
-                      "them are expected%s, but field '%s' has %d entries; run times are "
-                      "computed from its length and speed. Its stops%s: %s",
-                      l->what, id, fid, n, loop ? " and is a loop" : "", nseg,
-                      loop ? " (the last one back to the first stop)" : "",
-                      opt->line_minutes_field, nmin,
-                      listed ? "" : " (stations within --snap of it, in order)",
-                      list ? list : ""));
+        warn_minutes_count(ctx, opt, l, net, fid, id, stops, n, loop, listed, nseg, nmin);
         nmin = 0;
     }
-    /* on a loop with explicit calls, the calls may go round either way */
-    int dir = 1;
-    if (loop && listed) {
-        double fwd = 0, back = 0;
-        for (int i = 0; i < n; i++) {
-            fwd += ring_dist(pa, stops[i].m, stops[(i + 1) % n].m, 1);
-            back += ring_dist(pa, stops[i].m, stops[(i + 1) % n].m, -1);
-        }
-        dir = fwd <= back ? 1 : -1;
-    }
+    int dir = loop && listed ? loop_direction(pa, stops, n) : 1;
     for (int i = 0; i < n; i++) {
         idx[i] = stops[i].station;
         off[i] = stops[i].off;
         on_line[stops[i].station] = 1;
     }
-    for (int i = 0; i < nseg; i++) {
-        double a = stops[i].m, b = stops[(i + 1) % n].m;
-        double m = loop ? ring_dist(pa, a, b, dir) : fabs(b - a);
-        if (i >= nmin || isnan(run[i])) {
-            /* stations less than 1 m apart along the line are one place (run 0: one call) */
-            run[i] = m < 1.0 ? 0.0 : m / (speed / 3.6);
-        } else if (m >= 1.0 && m / run[i] * 3.6 > MAX_TRAIN_KMH) {
-            /* a 0 meant as "unknown" would make the train instant */
-            st = isr_fail(ctx, ISR_ERR_INPUT,
-                          "%s: line '%s' (feature %lld): field '%s' gives %g min for the %.1f km "
-                          "from '%s' to '%s', faster than %d km/h; give the run minutes between "
-                          "consecutive stops, blank where unknown",
-                          l->what, id, fid, opt->line_minutes_field, run[i] / 60.0, m / 1000.0,
-                          isr_rail_station_id(net, stops[i].station),
-                          isr_rail_station_id(net, stops[(i + 1) % n].station), MAX_TRAIN_KMH);
-            goto cleanup;
-        }
-    }
+    if ((st = run_times(ctx, opt, l, net, fid, id, pa, stops, n, nseg, nmin, loop, dir, speed,
+                        run)) != ISR_OK)
+        goto cleanup;
     st = (loop ? isr_rail_net_add_loop : isr_rail_net_add_line)(ctx, net, id, name, n, idx, run,
                                                                 headway, headway_back);
     if (st == ISR_OK && isr_rail_net_set_offsets(net, isr_rail_net_nlines(net) - 1, off))
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
 cleanup:
-    free(list);
     free(stops);
     free(idx);
     free(run);
@@ -484,6 +515,85 @@ cleanup:
     return st;
 }
 
+/* The parts of a MultiLineString merged into one LineString (GEOS line merge; *gg NULL
+ * when GEOS cannot), or an error naming the gap between parts that do not join. */
+static isr_status merge_parts(isr_ctx *ctx, const isr_layer *l, isr_geos *gc, long long fid,
+                              const char *id, const GEOSGeometry *parts, GEOSGeometry **gg)
+{
+    GEOSContextHandle_t h = gc->h;
+    *gg = GEOSLineMerge_r(h, parts);
+    if (*gg && GEOSGeomTypeId_r(h, *gg) == GEOS_MULTILINESTRING &&
+        GEOSGetNumGeometries_r(h, *gg) == 1) {
+        GEOSGeometry *one = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, *gg, 0));
+        GEOSGeom_destroy_r(h, *gg);
+        *gg = one;
+    }
+    if (*gg && GEOSGeomTypeId_r(h, *gg) != GEOS_LINESTRING)
+        return refuse_parts(ctx, l, gc, fid, id, parts);
+    return ISR_OK;
+}
+
+/* Turns the merged path *gg the way most of the parts' length was drawn (ties: as the first
+ * part), projecting two inner points of every part onto it; start is where the first part
+ * starts in the path's direction (where a loop starts). */
+static isr_status orient_path(isr_ctx *ctx, isr_geos *gc, const GEOSGeometry *parts,
+                              GEOSGeometry **gg, double start[2])
+{
+    GEOSContextHandle_t h = gc->h;
+    double with = 0, against = 0, e[4];
+    int first_with = 1;
+    for (int i = 0; i < GEOSGetNumGeometries_r(h, parts); i++) {
+        const GEOSGeometry *p = GEOSGetGeometryN_r(h, parts, i);
+        double len = 0;
+        GEOSLength_r(h, p, &len);
+        GEOSGeometry *a = GEOSInterpolate_r(h, p, len / 3);
+        GEOSGeometry *b = GEOSInterpolate_r(h, p, 2 * len / 3);
+        if (a && b) {
+            int w = GEOSProject_r(h, *gg, b) >= GEOSProject_r(h, *gg, a);
+            *(w ? &with : &against) += len;
+            if (i == 0)
+                first_with = w;
+        }
+        GEOSGeom_destroy_r(h, a);
+        GEOSGeom_destroy_r(h, b);
+    }
+    if (against > with || (against == with && !first_with)) {
+        GEOSGeometry *r = GEOSReverse_r(h, *gg);
+        if (!r)
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        GEOSGeom_destroy_r(h, *gg);
+        *gg = r;
+        first_with = !first_with;
+    }
+    if (line_ends(gc, GEOSGetGeometryN_r(h, parts, 0), e)) {
+        start[0] = first_with ? e[0] : e[2];
+        start[1] = first_with ? e[1] : e[3];
+    }
+    return ISR_OK;
+}
+
+/* The LineString g with its first point (e[0], e[1]) appended, closing the ring; NULL when
+ * out of memory. */
+static GEOSGeometry *close_ring(isr_geos *gc, const GEOSGeometry *g, const double e[4])
+{
+    GEOSContextHandle_t h = gc->h;
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, g);
+    unsigned int n = 0;
+    GEOSCoordSeq_getSize_r(h, cs, &n);
+    GEOSCoordSequence *c2 = GEOSCoordSeq_create_r(h, n + 1, 2);
+    for (unsigned int i = 0; c2 && i < n; i++) {
+        double x, y;
+        GEOSCoordSeq_getXY_r(h, cs, i, &x, &y);
+        GEOSCoordSeq_setXY_r(h, c2, i, x, y);
+    }
+    GEOSGeometry *closed = NULL;
+    if (c2 && GEOSCoordSeq_setXY_r(h, c2, n, e[0], e[1]))
+        closed = GEOSGeom_createLineString_r(h, c2); /* takes c2 */
+    else if (c2)
+        GEOSCoordSeq_destroy_r(h, c2);
+    return closed;
+}
+
 /* Turns a feature's geometry (GEOS, analysis CRS; taken over) into its path. The parts of a
  * MultiLineString are merged by their geometry (GEOS line merge), whatever the order and
  * direction they were drawn in; the path then runs the way most of its length was drawn
@@ -500,17 +610,8 @@ static isr_status make_path(isr_ctx *ctx, const isr_options *opt, const isr_laye
     memset(pa, 0, sizeof *pa);
     if (GEOSGeomTypeId_r(h, gg) == GEOS_MULTILINESTRING) {
         parts = gg;
-        gg = GEOSLineMerge_r(h, parts);
-        if (gg && GEOSGeomTypeId_r(h, gg) == GEOS_MULTILINESTRING &&
-            GEOSGetNumGeometries_r(h, gg) == 1) {
-            GEOSGeometry *one = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, gg, 0));
-            GEOSGeom_destroy_r(h, gg);
-            gg = one;
-        }
-        if (gg && GEOSGeomTypeId_r(h, gg) != GEOS_LINESTRING) {
-            st = refuse_parts(ctx, l, gc, fid, id, parts);
+        if ((st = merge_parts(ctx, l, gc, fid, id, parts, &gg)) != ISR_OK)
             goto cleanup;
-        }
     }
     if (!gg) {
         st = isr_fail(ctx, ISR_ERR_INPUT,
@@ -520,39 +621,8 @@ static isr_status make_path(isr_ctx *ctx, const isr_options *opt, const isr_laye
     }
     double start[2] = {0, 0}, e[4];
     if (parts) {
-        /* orientation: project two inner points of every part onto the merged path */
-        double with = 0, against = 0;
-        int first_with = 1;
-        for (int i = 0; i < GEOSGetNumGeometries_r(h, parts); i++) {
-            const GEOSGeometry *p = GEOSGetGeometryN_r(h, parts, i);
-            double len = 0;
-            GEOSLength_r(h, p, &len);
-            GEOSGeometry *a = GEOSInterpolate_r(h, p, len / 3);
-            GEOSGeometry *b = GEOSInterpolate_r(h, p, 2 * len / 3);
-            if (a && b) {
-                int w = GEOSProject_r(h, gg, b) >= GEOSProject_r(h, gg, a);
-                *(w ? &with : &against) += len;
-                if (i == 0)
-                    first_with = w;
-            }
-            GEOSGeom_destroy_r(h, a);
-            GEOSGeom_destroy_r(h, b);
-        }
-        if (against > with || (against == with && !first_with)) {
-            GEOSGeometry *r = GEOSReverse_r(h, gg);
-            if (!r) {
-                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-                goto cleanup;
-            }
-            GEOSGeom_destroy_r(h, gg);
-            gg = r;
-            first_with = !first_with;
-        }
-        /* a loop starts where the first part does, in the path's direction */
-        if (line_ends(gc, GEOSGetGeometryN_r(h, parts, 0), e)) {
-            start[0] = first_with ? e[0] : e[2];
-            start[1] = first_with ? e[1] : e[3];
-        }
+        if ((st = orient_path(ctx, gc, parts, &gg, start)) != ISR_OK)
+            goto cleanup;
     } else if (line_ends(gc, gg, e)) {
         start[0] = e[0];
         start[1] = e[1];
@@ -562,20 +632,7 @@ static isr_status make_path(isr_ctx *ctx, const isr_options *opt, const isr_laye
         double gap = hypot(e[2] - e[0], e[3] - e[1]);
         pa->loop = gap == 0 || (gap <= opt->snap_m && pa->len > 2 * opt->snap_m);
         if (pa->loop && gap > 0) { /* close the ring: the path goes on to its first point */
-            const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, gg);
-            unsigned int n = 0;
-            GEOSCoordSeq_getSize_r(h, cs, &n);
-            GEOSCoordSequence *c2 = GEOSCoordSeq_create_r(h, n + 1, 2);
-            for (unsigned int i = 0; c2 && i < n; i++) {
-                double x, y;
-                GEOSCoordSeq_getXY_r(h, cs, i, &x, &y);
-                GEOSCoordSeq_setXY_r(h, c2, i, x, y);
-            }
-            GEOSGeometry *closed = NULL;
-            if (c2 && GEOSCoordSeq_setXY_r(h, c2, n, e[0], e[1]))
-                closed = GEOSGeom_createLineString_r(h, c2); /* takes c2 */
-            else if (c2)
-                GEOSCoordSeq_destroy_r(h, c2);
+            GEOSGeometry *closed = close_ring(gc, gg, e);
             if (!closed) {
                 st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
                 goto cleanup;
@@ -609,136 +666,188 @@ static const char *field_value(OGRFeatureH f, int i, char *buf, size_t n)
     return buf;
 }
 
+/* The lines layer's fields: their index in the layer, -1 where absent. */
+typedef struct line_fields {
+    int speed, headway, name, id, min, stops, back;
+} line_fields;
+
+static isr_status line_fields_find(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                                   line_fields *lf)
+{
+    isr_status st;
+    lf->min = lf->stops = lf->back = -1;
+    if ((st = isr_layer_field(ctx, l, opt->line_speed_field, 1, &lf->speed)) != ISR_OK ||
+        (st = isr_layer_field(ctx, l, opt->line_headway_field, 1, &lf->headway)) != ISR_OK)
+        return st;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l->lyr);
+    lf->name = OGR_FD_GetFieldIndex(defn, opt->line_name_field);
+    lf->id = OGR_FD_GetFieldIndex(defn, "id");
+    if (opt->line_minutes_field)
+        lf->min = OGR_FD_GetFieldIndex(defn, opt->line_minutes_field);
+    if (opt->line_stops_field)
+        lf->stops = OGR_FD_GetFieldIndex(defn, opt->line_stops_field);
+    if (opt->line_headway_back_field &&
+        OGR_FD_GetFieldIndex(defn, opt->line_headway_back_field) >= 0 &&
+        (st = isr_layer_field(ctx, l, opt->line_headway_back_field, 1, &lf->back)) != ISR_OK)
+        return st;
+    return ISR_OK;
+}
+
+#define ISR_STR_(x) #x
+#define ISR_STR(x) ISR_STR_(x)
+/* What a headway field must hold, and whether h (minutes) does. */
+#define HEADWAY_RULE "it must be a positive headway in minutes, at most " ISR_STR(MAX_HEADWAY_MIN) " (a day)"
+static int headway_ok(double h) { return h > 0 && isfinite(h) && h <= MAX_HEADWAY_MIN; }
+
+/* Refuses a line's numeric field `field` (index idx): "… field 'x' is <value>; <rule>". */
+static isr_status refuse_line_field(isr_ctx *ctx, const isr_layer *l, OGRFeatureH f,
+                                    long long fid, const char *id, const char *field, int idx,
+                                    const char *rule)
+{
+    char got[64];
+    return isr_fail(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld): field '%s' is %s; %s",
+                    l->what, id, fid, field, field_value(f, idx, got, sizeof got), rule);
+}
+
+/* A line's speed (km/h), headway (minutes) and geometry type checked. */
+static isr_status line_check(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                             const line_fields *lf, OGRFeatureH f, long long fid, const char *id,
+                             double speed, double headway)
+{
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    const char *rule = NULL;
+    if (!OGR_F_IsFieldSetAndNotNull(f, lf->speed) || !(speed > 0) || !isfinite(speed))
+        rule = "it must be a positive speed in km/h";
+    else if (speed > MAX_TRAIN_KMH)
+        rule = "no train runs faster than " ISR_STR(MAX_TRAIN_KMH) " km/h: give the speed in km/h";
+    else if (speed < MIN_TRAIN_KMH)
+        rule = "no train runs slower than " ISR_STR(MIN_TRAIN_KMH) " km/h: give the speed in km/h";
+    if (rule)
+        return refuse_line_field(ctx, l, f, fid, id, opt->line_speed_field, lf->speed, rule);
+    if (!OGR_F_IsFieldSetAndNotNull(f, lf->headway) || !headway_ok(headway))
+        return refuse_line_field(ctx, l, f, fid, id, opt->line_headway_field, lf->headway,
+                                 HEADWAY_RULE);
+    if (!g || OGR_G_IsEmpty(g))
+        return isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) has no geometry",
+                             l->what, id, fid);
+    if (wkbFlatten(OGR_G_GetGeometryType(g)) != wkbLineString &&
+        wkbFlatten(OGR_G_GetGeometryType(g)) != wkbMultiLineString)
+        return isr_fail(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) is a %s, not a line",
+                        l->what, id, fid, OGR_G_GetGeometryName(g));
+    return ISR_OK;
+}
+
+/* A line's geometry in the analysis CRS, through GEOS, made into its path. */
+static isr_status line_path(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                            isr_geos *gc, OGRCoordinateTransformationH ct,
+                            OGRFeatureH f, long long fid, const char *id, path *pa)
+{
+    isr_status st = ISR_OK;
+    OGRGeometryH g = OGR_G_Clone(OGR_F_GetGeometryRef(f));
+    if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
+        st = isr_fail(ctx, ISR_ERR_CRS,
+                      "%s: line '%s' (feature %lld) cannot be transformed to the analysis CRS",
+                      l->what, id, fid);
+        goto cleanup;
+    }
+    GEOSGeometry *gg = isr_geos_from_ogr(gc, g);
+    if (!gg)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: line '%s' (feature %lld) has a geometry GEOS cannot read "
+                      "(a line needs two or more distinct points)%s%s",
+                      l->what, id, fid, gc->msg[0] ? ": " : "", gc->msg);
+    else
+        st = make_path(ctx, opt, l, gc, fid, id, gg, pa); /* takes gg */
+cleanup:
+    OGR_G_DestroyGeometry(g);
+    return st;
+}
+
+/* Against the stop order: the back headway (minutes) where given, else the same. */
+static isr_status line_headway_back(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                                    const line_fields *lf, OGRFeatureH f, long long fid,
+                                    const char *id, double headway, double *back)
+{
+    *back = headway;
+    if (lf->back < 0 || !OGR_F_IsFieldSetAndNotNull(f, lf->back))
+        return ISR_OK;
+    *back = OGR_F_GetFieldAsDouble(f, lf->back);
+    if (!headway_ok(*back))
+        return refuse_line_field(ctx, l, f, fid, id, opt->line_headway_back_field, lf->back,
+                                 HEADWAY_RULE);
+    return ISR_OK;
+}
+
+/* What load_lines reads every feature with. */
+typedef struct line_reader {
+    const isr_options *opt;
+    const isr_layer *l;
+    line_fields lf;
+    OGRCoordinateTransformationH ct;
+    isr_geos gc;
+} line_reader;
+
+/* One feature of the lines layer, checked and added to the network. */
+static isr_status load_line(isr_ctx *ctx, line_reader *lr, OGRFeatureH f, isr_rail_net *net,
+                            int *on_line, char **passed_by)
+{
+    const isr_layer *l = lr->l;
+    const line_fields *lf = &lr->lf;
+    isr_status st = ISR_OK;
+    long long fid = (long long)OGR_F_GetFID(f);
+    char fidbuf[32];
+    snprintf(fidbuf, sizeof fidbuf, "%lld", fid);
+    /* copies: OGR frees the string of a non-string field at the next read (isr_field_str) */
+    char *sid = lf->id >= 0 && OGR_F_IsFieldSetAndNotNull(f, lf->id) ? isr_layer_str(l, f, lf->id)
+                : lf->name >= 0 && OGR_F_IsFieldSetAndNotNull(f, lf->name)
+                    ? isr_field_str(f, lf->name)
+                    : strdup(fidbuf);
+    char *sname = lf->name >= 0 ? isr_layer_str(l, f, lf->name) : NULL;
+    char *minutes = isr_layer_str(l, f, lf->min), *calls = isr_layer_str(l, f, lf->stops);
+    const char *id = sid ? sid : fidbuf, *name = sname ? sname : id;
+    double speed = OGR_F_GetFieldAsDouble(f, lf->speed);
+    double headway = OGR_F_GetFieldAsDouble(f, lf->headway), back;
+    path pa = {0};
+    if (!sid || (lf->name >= 0 && !sname) || !minutes || !calls)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = line_check(ctx, lr->opt, l, lf, f, fid, id, speed, headway);
+    if (st == ISR_OK)
+        st = line_path(ctx, lr->opt, l, &lr->gc, lr->ct, f, fid, id, &pa);
+    if (st == ISR_OK)
+        st = line_headway_back(ctx, lr->opt, l, lf, f, fid, id, headway, &back);
+    if (st == ISR_OK)
+        st = add_line(ctx, lr->opt, l, &lr->gc, net, fid, id, name, &pa, speed, headway, back,
+                      minutes, calls, on_line, passed_by);
+    if (pa.g)
+        GEOSGeom_destroy_r(lr->gc.h, pa.g);
+    free(sid);
+    free(sname);
+    free(minutes);
+    free(calls);
+    return st;
+}
+
 static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                              OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line,
                              char **passed_by)
 {
-    int f_speed, f_headway, f_name, f_id, f_min = -1, f_stops = -1, f_back = -1;
-    isr_status st;
-    if ((st = isr_layer_field(ctx, l, opt->line_speed_field, 1, &f_speed)) != ISR_OK ||
-        (st = isr_layer_field(ctx, l, opt->line_headway_field, 1, &f_headway)) != ISR_OK)
+    line_reader lr = {.opt = opt, .l = l};
+    isr_status st = line_fields_find(ctx, opt, l, &lr.lf);
+    if (st != ISR_OK)
         return st;
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l->lyr);
-    f_name = OGR_FD_GetFieldIndex(defn, opt->line_name_field);
-    f_id = OGR_FD_GetFieldIndex(defn, "id");
-    if (opt->line_minutes_field)
-        f_min = OGR_FD_GetFieldIndex(defn, opt->line_minutes_field);
-    if (opt->line_stops_field)
-        f_stops = OGR_FD_GetFieldIndex(defn, opt->line_stops_field);
-    if (opt->line_headway_back_field &&
-        OGR_FD_GetFieldIndex(defn, opt->line_headway_back_field) >= 0 &&
-        (st = isr_layer_field(ctx, l, opt->line_headway_back_field, 1, &f_back)) != ISR_OK)
-        return st;
-    OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, l, srs);
-    if (!ct)
+    lr.ct = isr_layer_transform_to(ctx, l, srs);
+    if (!lr.ct)
         return ISR_ERR_CRS;
-    isr_geos gc;
-    isr_geos_init(&gc);
-    GEOSWKBReader *rd = GEOSWKBReader_create_r(gc.h);
+    isr_geos_init(&lr.gc);
     OGR_L_ResetReading(l->lyr);
     OGRFeatureH f;
     while (st == ISR_OK && (f = isr_layer_next(ctx, l, &st)) != NULL) {
-        long long fid = (long long)OGR_F_GetFID(f);
-        char fidbuf[32];
-        snprintf(fidbuf, sizeof fidbuf, "%lld", fid);
-        /* copies: OGR frees the string of a non-string field at the next read (isr_field_str) */
-        char *sid = f_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_id) ? isr_layer_str(l, f, f_id)
-                    : f_name >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_name)
-                        ? isr_field_str(f, f_name)
-                        : strdup(fidbuf);
-        char *sname = f_name >= 0 ? isr_layer_str(l, f, f_name) : NULL;
-        char *minutes = isr_layer_str(l, f, f_min), *calls = isr_layer_str(l, f, f_stops);
-        const char *id = sid ? sid : fidbuf, *name = sname ? sname : id;
-        double speed = OGR_F_GetFieldAsDouble(f, f_speed);
-        double headway = OGR_F_GetFieldAsDouble(f, f_headway);
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        OGRGeometryH merged = NULL;
-        GEOSGeometry *gg = NULL;
-        path pa = {0};
-        char got[64];
-        if (!sid || (f_name >= 0 && !sname) || !minutes || !calls)
-            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        else if (!OGR_F_IsFieldSetAndNotNull(f, f_speed) || !(speed > 0) || !isfinite(speed))
-            st = isr_fail(ctx, ISR_ERR_INPUT,
-                          "%s: line '%s' (feature %lld): field '%s' is %s; it must be a positive "
-                          "speed in km/h",
-                          l->what, id, fid, opt->line_speed_field,
-                          field_value(f, f_speed, got, sizeof got));
-        else if (speed > MAX_TRAIN_KMH)
-            st = isr_fail(ctx, ISR_ERR_INPUT,
-                          "%s: line '%s' (feature %lld): field '%s' is %s; no train runs faster "
-                          "than %d km/h: give the speed in km/h",
-                          l->what, id, fid, opt->line_speed_field,
-                          field_value(f, f_speed, got, sizeof got), MAX_TRAIN_KMH);
-        else if (speed < MIN_TRAIN_KMH)
-            st = isr_fail(ctx, ISR_ERR_INPUT,
-                          "%s: line '%s' (feature %lld): field '%s' is %s; no train runs slower "
-                          "than %d km/h: give the speed in km/h",
-                          l->what, id, fid, opt->line_speed_field,
-                          field_value(f, f_speed, got, sizeof got), MIN_TRAIN_KMH);
-        else if (!OGR_F_IsFieldSetAndNotNull(f, f_headway) || !(headway > 0) ||
-                 !isfinite(headway) || headway > MAX_HEADWAY_MIN)
-            st = isr_fail(ctx, ISR_ERR_INPUT,
-                          "%s: line '%s' (feature %lld): field '%s' is %s; it must be a positive "
-                          "headway in minutes, at most %d (a day)",
-                          l->what, id, fid, opt->line_headway_field,
-                          field_value(f, f_headway, got, sizeof got), MAX_HEADWAY_MIN);
-        else if (!g || OGR_G_IsEmpty(g))
-            st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) has no geometry",
-                               l->what, id, fid);
-        else if (wkbFlatten(OGR_G_GetGeometryType(g)) != wkbLineString &&
-                 wkbFlatten(OGR_G_GetGeometryType(g)) != wkbMultiLineString)
-            st = isr_fail(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) is a %s, not a line",
-                          l->what, id, fid, OGR_G_GetGeometryName(g));
-        if (st == ISR_OK) {
-            merged = OGR_G_Clone(g);
-            if (OGR_G_Transform(merged, ct) != OGRERR_NONE)
-                st = isr_fail(ctx, ISR_ERR_CRS,
-                              "%s: line '%s' (feature %lld) cannot be transformed to the "
-                              "analysis CRS",
-                              l->what, id, fid);
-        }
-        if (st == ISR_OK) {
-            size_t sz = (size_t)OGR_G_WkbSize(merged);
-            unsigned char *wkb = malloc(sz);
-            if (wkb && OGR_G_ExportToWkb(merged, wkbNDR, wkb) == OGRERR_NONE)
-                gg = GEOSWKBReader_read_r(gc.h, rd, wkb, sz);
-            free(wkb);
-            if (!gg)
-                st = isr_fail(ctx, ISR_ERR_INPUT,
-                              "%s: line '%s' (feature %lld) has a geometry GEOS cannot read "
-                              "(a line needs two or more distinct points)%s%s",
-                              l->what, id, fid, gc.msg[0] ? ": " : "", gc.msg);
-            else
-                st = make_path(ctx, opt, l, &gc, fid, id, gg, &pa); /* takes gg */
-            gg = NULL;
-        }
-        /* against the stop order: the back headway where given, else the same */
-        double back = headway;
-        if (st == ISR_OK && f_back >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_back)) {
-            back = OGR_F_GetFieldAsDouble(f, f_back);
-            if (!(back > 0) || !isfinite(back) || back > MAX_HEADWAY_MIN)
-                st = isr_fail(ctx, ISR_ERR_INPUT,
-                              "%s: line '%s' (feature %lld): field '%s' is %s; it must be a "
-                              "positive headway in minutes, at most %d (a day)",
-                              l->what, id, fid, opt->line_headway_back_field,
-                              field_value(f, f_back, got, sizeof got), MAX_HEADWAY_MIN);
-        }
-        if (st == ISR_OK)
-            st = add_line(ctx, opt, l, &gc, net, fid, id, name, &pa, speed, headway, back,
-                          minutes, calls, on_line, passed_by);
-        if (pa.g)
-            GEOSGeom_destroy_r(gc.h, pa.g);
-        OGR_G_DestroyGeometry(merged);
-        free(sid);
-        free(sname);
-        free(minutes);
-        free(calls);
+        st = load_line(ctx, &lr, f, net, on_line, passed_by);
         OGR_F_Destroy(f);
     }
-    GEOSWKBReader_destroy_r(gc.h, rd);
-    isr_geos_finish(&gc);
-    OCTDestroyCoordinateTransformation(ct);
+    isr_geos_finish(&lr.gc);
+    OCTDestroyCoordinateTransformation(lr.ct);
     return st;
 }
 

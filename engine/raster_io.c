@@ -55,9 +55,7 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
         goto cleanup;
     }
     double gt[6];
-    isr_grid_geotransform(g, gt);
-    gt[0] += col0 * g->cell_m;
-    gt[3] -= row0 * g->cell_m;
+    isr_grid_window_geotransform(g, col0, row0, gt);
     GDALSetGeoTransform(mem, gt);
     GDALSetProjection(mem, g->wkt);
     GDALRasterBandH b = GDALGetRasterBand(mem, 1);

@@ -86,26 +86,14 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         if (t < tmin0[gi])
             tmin0[gi] = t;
     }
-    for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++) {
-        if (!cells0[gi])
-            continue;
-        if (cells0[gi] < r->min_cells) { /* a sliver: not counted as reached anywhere */
+    /* a sliver: not counted as reached anywhere */
+    for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
+        if (cells0[gi] && cells0[gi] < r->min_cells) {
             cells0[gi] = 0;
             pop0[gi] = tsum0[gi] = 0;
             tmin0[gi] = INFINITY;
-            continue;
         }
-        pop0[gi] = round(pop0[gi]); /* whole people, so that every level adds up */
-        int u = z->first[ISR_COUNTY][gi];
-        for (int k = 1; k < ISR_NLEVELS; k++) {
-            int gk = z->group[k][u];
-            r->cells[k][gk] += cells0[gi];
-            r->pop[k][gk] += pop0[gi];
-            r->tsum[k][gk] += tsum0[gi];
-            if (tmin0[gi] < r->tmin[k][gk])
-                r->tmin[k][gk] = tmin0[gi];
-        }
-    }
+    isr_zones_sum_up(z, r->cells, r->pop, r->tsum, r->tmin);
     for (int k = 0; k < ISR_NLEVELS; k++)
         r->own[k] = own_unit >= 0 ? z->group[k][own_unit] : -1;
 }

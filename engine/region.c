@@ -41,11 +41,69 @@ static int cog_worker(void *arg)
     return 0;
 }
 
+/* The region rasters written at once, two of them in threads of their own when the run
+ * has threads to spare; the first failure is returned. */
+static isr_status write_cogs(cog_job cogs[3], int threads)
+{
+    thrd_t tid[2];
+    int started[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        started[i] = threads > 1 && thrd_create(&tid[i], cog_worker, &cogs[i + 1]) == thrd_success;
+    cog_worker(&cogs[0]);
+    for (int i = 0; i < 2; i++) {
+        if (started[i])
+            thrd_join(tid[i], NULL);
+        else
+            cog_worker(&cogs[i + 1]);
+    }
+    isr_status st = ISR_OK;
+    for (int i = 0; i < 3 && st == ISR_OK; i++)
+        st = cogs[i].st;
+    return st;
+}
+
+/* friction.tif (--write-friction): seconds per metre, t the scratch raster. */
+static isr_status write_friction(isr_batch *jb, const char *region_dir, float *t, char **meta)
+{
+    const isr_grid *g = jb->grid;
+    size_t n = (size_t)g->nx * (size_t)g->ny;
+    char *p5 = isr_strdup_printf("%s/friction.tif", region_dir);
+    for (size_t u = 0; u < n && p5; u++) {
+        float v = jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx), (int)(u / (size_t)g->nx))];
+        t[u] = isinf(v) ? (float)ISR_TIME_NODATA : v;
+    }
+    isr_status st = p5 ? isr_write_cog(jb->ctx, p5, g, 0, 0, g->nx, g->ny, GDT_Float32, t,
+                                       ISR_TIME_NODATA, "local travel friction (seconds per metre)",
+                                       "s/m", meta, "AVERAGE")
+                       : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    free(p5);
+    return st;
+}
+
+/* nearest_hub.csv: the hubs by their value in nearest_hub.tif. */
+static isr_status write_hub_list(isr_batch *jb, const char *path, const char *tmp)
+{
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
+                        isr_write_reason(path, errno));
+    fprintf(f, "value,hub_id,hub_name\n");
+    for (int h = 0; h < jb->nhubs; h++) {
+        fprintf(f, "%d,", h);
+        isr_csv_field(f, isr_rail_station_id(jb->net, jb->hubs[h]));
+        fputc(',', f);
+        isr_csv_field(f, isr_rail_station_name(jb->net, jb->hubs[h]));
+        fputc('\n', f);
+    }
+    return isr_close_commit(jb->ctx, f, tmp, path); /* ferror, flush and fclose checked */
+}
+
 static isr_status write_products(isr_batch *jb, const char *region_dir)
 {
     const isr_grid *g = jb->grid;
     size_t n = (size_t)g->nx * (size_t)g->ny;
     isr_status st = ISR_OK;
+    char *settings = NULL;
     char *p1 = isr_strdup_printf("%s/nearest_hub_time.tif", region_dir);
     char *p2 = isr_strdup_printf("%s/nearest_hub.tif", region_dir);
     char *p3 = isr_strdup_printf("%s/hubs_within.tif", region_dir);
@@ -65,7 +123,7 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
     }
     char budget[64];
     isr_snprintf(budget, sizeof budget, "BUDGET_MIN=%g", jb->opt->budget_min);
-    char *settings = isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings);
+    settings = isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings);
     char *meta[] = {budget, settings, NULL};
     if (!settings) {
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
@@ -83,56 +141,13 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
          jb->opt->direction == ISR_TO_HUB ? "hubs the cell reaches within the budget"
                                           : "hubs reaching the cell within the budget",
          NULL, meta, "NEAREST", ISR_OK}};
-    thrd_t tid[2];
-    int started[2] = {0, 0};
-    for (int i = 0; i < 2; i++)
-        started[i] = jb->threads > 1 && thrd_create(&tid[i], cog_worker, &cogs[i + 1]) == thrd_success;
-    cog_worker(&cogs[0]);
-    for (int i = 0; i < 2; i++) {
-        if (started[i])
-            thrd_join(tid[i], NULL);
-        else
-            cog_worker(&cogs[i + 1]);
-    }
-    for (int i = 0; i < 3 && st == ISR_OK; i++)
-        st = cogs[i].st;
-    if (st != ISR_OK) {
-        free(settings);
+    if ((st = write_cogs(cogs, jb->threads)) != ISR_OK)
         goto cleanup;
-    }
-    if (jb->opt->write_friction) {
-        char *p5 = isr_strdup_printf("%s/friction.tif", region_dir);
-        for (size_t u = 0; u < n && p5; u++) {
-            float v = jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx), (int)(u / (size_t)g->nx))];
-            t[u] = isinf(v) ? (float)ISR_TIME_NODATA : v;
-        }
-        st = p5 ? isr_write_cog(jb->ctx, p5, g, 0, 0, g->nx, g->ny, GDT_Float32, t, ISR_TIME_NODATA,
-                                "local travel friction (seconds per metre)", "s/m", meta,
-                                "AVERAGE")
-                : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
-        free(p5);
-        if (st != ISR_OK) {
-            free(settings);
-            goto cleanup;
-        }
-    }
-    free(settings);
-    FILE *f = fopen(tmp4, "w");
-    if (!f) {
-        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", p4,
-                      isr_write_reason(p4, errno));
+    if (jb->opt->write_friction && (st = write_friction(jb, region_dir, t, meta)) != ISR_OK)
         goto cleanup;
-    }
-    fprintf(f, "value,hub_id,hub_name\n");
-    for (int h = 0; h < jb->nhubs; h++) {
-        fprintf(f, "%d,", h);
-        isr_csv_field(f, isr_rail_station_id(jb->net, jb->hubs[h]));
-        fputc(',', f);
-        isr_csv_field(f, isr_rail_station_name(jb->net, jb->hubs[h]));
-        fputc('\n', f);
-    }
-    st = isr_close_commit(jb->ctx, f, tmp4, p4); /* ferror, flush and fclose checked */
+    st = write_hub_list(jb, p4, tmp4);
 cleanup:
+    free(settings);
     free(p1);
     free(p2);
     free(p3);

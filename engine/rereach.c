@@ -31,165 +31,204 @@ static isr_status read_best(isr_ctx *ctx, const char *path, const isr_grid *g, f
     return ISR_OK;
 }
 
+/* What `isoreach reach` holds while it recomputes the tables: the region read back from the
+ * earlier run (grid, nearest-hub times), the new units and zones, and one row per hub. */
+typedef struct rereach {
+    isr_grid g;
+    isr_layer lb, lh; /* boundaries; the hub list (nearest_hub.csv) */
+    int f_id, f_name; /* the hub list's hub_id and hub_name fields */
+    isr_units units;
+    isr_zones zones;
+    isr_reach reach;
+    isr_cd_work w;
+    isr_rail_net *net;
+    OGRSpatialReferenceH srs;
+    float *best, *time_s;
+    int *hubs, nhubs, done;
+    isr_reach_totals_t *tot;
+    int *own;
+    size_t *hub_cells[ISR_NLEVELS];
+    double *hub_pop[ISR_NLEVELS];
+    double bands[ISR_MAX_BANDS];
+    int nbands;
+    isr_geos gc;
+} rereach;
+
+/* The grid, CRS and nearest-hub times of the earlier run, and the new units on that grid. */
+static isr_status rereach_load_region(isr_ctx *ctx, const isr_options *opt, const char *best_path,
+                                      rereach *r)
+{
+    isr_status st;
+    if ((st = isr_bands_parse(ctx, opt->bands, opt->budget_min, r->bands, &r->nbands)) != ISR_OK ||
+        (st = isr_grid_from_raster(ctx, best_path, &r->g)) != ISR_OK ||
+        (st = read_best(ctx, best_path, &r->g, &r->best)) != ISR_OK)
+        return st;
+    r->srs = OSRNewSpatialReference(r->g.wkt);
+    if (!r->srs)
+        return isr_fail(ctx, ISR_ERR_CRS, "'%s': its CRS is not readable", best_path);
+    OSRSetAxisMappingStrategy(r->srs, OAMS_TRADITIONAL_GIS_ORDER);
+    const isr_layer *layers[ISR_NLAYERS] = {&r->lb, NULL, NULL};
+    if ((st = isr_layer_open_enc(ctx, &r->lb, "boundaries", opt->boundaries, opt->boundaries_layer,
+                                 wkbPolygon, opt->encoding)) != ISR_OK ||
+        (st = isr_fields_check(ctx, opt, layers)) != ISR_OK ||
+        (st = isr_units_load(ctx, opt, &r->lb, r->srs, &r->units)) != ISR_OK ||
+        (st = isr_zones_build(ctx, &r->g, &r->units, opt->population, &r->zones)) != ISR_OK ||
+        (st = isr_reach_init(ctx, &r->reach, &r->zones)) != ISR_OK)
+        return st;
+    r->reach.min_cells = isr_reach_min_cells(opt->min_reach_km2, r->g.cell_m);
+    return ISR_OK;
+}
+
+/* The hubs, in the order of the run, and a row of the tables for each. */
+static isr_status rereach_open_hubs(isr_ctx *ctx, const char *lut_path, rereach *r)
+{
+    r->lh.ds = GDALOpenEx(lut_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    r->lh.lyr = r->lh.ds ? GDALDatasetGetLayer(r->lh.ds, 0) : NULL;
+    r->f_id = r->lh.lyr ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(r->lh.lyr), "hub_id") : -1;
+    r->f_name = r->lh.lyr ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(r->lh.lyr), "hub_name") : -1;
+    if (r->f_id < 0 || r->f_name < 0)
+        return isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read the hub list (hub_id, hub_name)",
+                             lut_path);
+    int nhubs = r->nhubs = (int)OGR_L_GetFeatureCount(r->lh.lyr, 1);
+    int oom = 0;
+    r->hubs = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *r->hubs);
+    r->tot = calloc((size_t)(nhubs > 0 ? nhubs : 1), sizeof *r->tot);
+    r->own = malloc((size_t)(nhubs > 0 ? nhubs : 1) * ISR_NLEVELS * sizeof *r->own);
+    r->time_s = malloc(isr_grid_pcells(&r->g) * sizeof *r->time_s);
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        size_t n = (size_t)(nhubs > 0 ? nhubs : 1) *
+                   (size_t)(r->zones.ngroups[k] > 0 ? r->zones.ngroups[k] : 1);
+        r->hub_cells[k] = calloc(n, sizeof *r->hub_cells[k]);
+        r->hub_pop[k] = calloc(n, sizeof *r->hub_pop[k]);
+        oom = oom || !r->hub_cells[k] || !r->hub_pop[k];
+    }
+    if (!r->hubs || !r->tot || !r->own || !r->time_s || oom)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (size_t i = 0; i < isr_grid_pcells(&r->g); i++)
+        r->time_s[i] = INFINITY;
+    return ISR_OK;
+}
+
+/* One hub of the list: its times read back, its reach.csv and isochrones rewritten, its row
+ * of the region's tables filled; r->done counts the hubs whose times were read. */
+static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, OGRFeatureH f)
+{
+    isr_status st = ISR_OK;
+    const char *id = OGR_F_GetFieldAsString(f, r->f_id);
+    char *folder = isr_hub_folder(id);
+    char *path = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, folder) : NULL;
+    char *csv = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", opt->out, folder) : NULL;
+    char *iso = folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", opt->out, folder) : NULL;
+    free(folder);
+    double hx = 0, hy = 0;
+    if (!path || !csv || !iso)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = isr_time_raster_read(ctx, path, &r->g, NULL, r->time_s, &r->w, &hx, &hy);
+    if (st != ISR_OK)
+        goto cleanup;
+    const int h = r->done;
+    r->hubs[h] = isr_rail_net_add_station(r->net, id, OGR_F_GetFieldAsString(f, r->f_name), hx, hy, 1);
+    double own_d; /* the same jurisdiction rule as the run (reach.c) */
+    isr_reach_compute(&r->reach, &r->zones, &r->g, r->time_s, r->w.touched, r->w.ntouched,
+                      isr_hub_jurisdiction(&r->units, hx, hy, ISR_OWN_MAX_M, &own_d));
+    isr_reach_totals(&r->reach, &r->zones, &r->tot[h]);
+    isr_reach_store(&r->reach, &r->zones, h, r->hub_cells, r->hub_pop, r->own + h * ISR_NLEVELS);
+    st = isr_reach_write_csv(ctx, csv, &r->reach, &r->zones, &r->units, r->g.cell_m * r->g.cell_m / 1e6);
+    /* the isochrones carry the people within each band: recount them too */
+    isr_band_poly bp[ISR_MAX_BANDS];
+    if (st == ISR_OK)
+        st = isr_isochrones_build(ctx, &r->gc, &r->g, r->time_s, r->w.touched, r->w.ntouched,
+                                  r->zones.pop, r->bands, r->nbands, opt->min_area_km2 * 1e6,
+                                  opt->simplify_m, bp);
+    if (st == ISR_OK) {
+        st = isr_isochrones_write(ctx, &r->gc, iso, r->g.wkt, bp, r->nbands, id,
+                                  OGR_F_GetFieldAsString(f, r->f_name));
+        isr_band_polys_free(&r->gc, bp, r->nbands);
+    }
+    for (size_t i = 0; i < r->w.ntouched; i++)
+        r->time_s[r->w.touched[i]] = INFINITY;
+    r->w.ntouched = 0;
+    r->done++;
+cleanup:
+    free(path);
+    free(csv);
+    free(iso);
+    return st;
+}
+
+/* The region's tables (reach_matrix.csv, units.geojson, summary.json) from the hubs' rows. */
+static isr_status rereach_write_region(isr_ctx *ctx, const rereach *r, const char *best_path,
+                                       const char *region)
+{
+    isr_region_reach rr = {&r->g,   &r->zones, &r->units, r->net, r->hubs, r->done, NAN,
+                           r->hub_cells, r->hub_pop, r->tot, r->own, r->best};
+    GDALDatasetH bd = GDALOpenEx(best_path, GDAL_OF_RASTER, NULL, NULL, NULL);
+    const char *budget = bd ? GDALGetMetadataItem(bd, "BUDGET_MIN", NULL) : NULL;
+    rr.budget_min = budget ? isr_strtod(budget, NULL) : NAN;
+    if (bd)
+        GDALClose(bd);
+    return isr_region_reach_write(ctx, &rr, region);
+}
+
+static void rereach_clear(rereach *r)
+{
+    isr_geos_finish(&r->gc);
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        free(r->hub_cells[k]);
+        free(r->hub_pop[k]);
+    }
+    free(r->tot);
+    free(r->own);
+    free(r->hubs);
+    free(r->time_s);
+    free(r->best);
+    isr_cd_work_free(&r->w);
+    isr_reach_free(&r->reach);
+    isr_zones_clear(&r->zones);
+    isr_units_clear(&r->units);
+    isr_layer_close(&r->lb);
+    if (r->lh.ds)
+        GDALClose(r->lh.ds);
+    if (r->srs)
+        OSRDestroySpatialReference(r->srs);
+    isr_rail_net_free(r->net);
+    isr_grid_clear(&r->g);
+}
+
 static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_status st = ISR_OK;
-    isr_grid g = {0};
-    isr_layer lb = {0}, lh = {0};
-    isr_units units = {0};
-    isr_zones zones = {0};
-    isr_reach reach = {0};
-    isr_cd_work w = {0};
-    isr_rail_net *net = isr_rail_net_new();
-    OGRSpatialReferenceH srs = NULL;
-    float *best = NULL, *time_s = NULL;
-    int *hubs = NULL, nhubs = 0, oom = 0;
-    isr_reach_totals_t *tot = NULL;
-    int *own = NULL;
-    size_t *hub_cells[ISR_NLEVELS] = {0};
-    double *hub_pop[ISR_NLEVELS] = {0};
-    double bands[ISR_MAX_BANDS];
-    int nbands = 0;
-    isr_band_poly bp[ISR_MAX_BANDS];
-    isr_geos gc;
-    isr_geos_init(&gc);
+    rereach r = {0};
+    r.net = isr_rail_net_new();
+    isr_geos_init(&r.gc);
     char *region = isr_strdup_printf("%s/region", opt->out);
     char *best_path = isr_strdup_printf("%s/nearest_hub_time.tif", region ? region : "");
     char *lut_path = isr_strdup_printf("%s/nearest_hub.csv", region ? region : "");
-    if (!net || !region || !best_path || !lut_path) {
+    if (!r.net || !region || !best_path || !lut_path) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = isr_bands_parse(ctx, opt->bands, opt->budget_min, bands, &nbands)) != ISR_OK ||
-        (st = isr_grid_from_raster(ctx, best_path, &g)) != ISR_OK ||
-        (st = read_best(ctx, best_path, &g, &best)) != ISR_OK)
+    if ((st = rereach_load_region(ctx, opt, best_path, &r)) != ISR_OK ||
+        (st = rereach_open_hubs(ctx, lut_path, &r)) != ISR_OK)
         goto cleanup;
-    srs = OSRNewSpatialReference(g.wkt);
-    if (!srs) {
-        st = isr_fail(ctx, ISR_ERR_CRS, "'%s': its CRS is not readable", best_path);
-        goto cleanup;
-    }
-    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    const isr_layer *layers[ISR_NLAYERS] = {&lb, NULL, NULL};
-    if ((st = isr_layer_open_enc(ctx, &lb, "boundaries", opt->boundaries, opt->boundaries_layer,
-                                 wkbPolygon, opt->encoding)) != ISR_OK ||
-        (st = isr_fields_check(ctx, opt, layers)) != ISR_OK ||
-        (st = isr_units_load(ctx, opt, &lb, srs, &units)) != ISR_OK ||
-        (st = isr_zones_build(ctx, &g, &units, opt->population, &zones)) != ISR_OK ||
-        (st = isr_reach_init(ctx, &reach, &zones)) != ISR_OK)
-        goto cleanup;
-    reach.min_cells = isr_reach_min_cells(opt->min_reach_km2, g.cell_m);
-    /* the hubs, in the order of the run */
-    lh.ds = GDALOpenEx(lut_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    lh.lyr = lh.ds ? GDALDatasetGetLayer(lh.ds, 0) : NULL;
-    int f_id = lh.lyr ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lh.lyr), "hub_id") : -1;
-    int f_name = lh.lyr ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lh.lyr), "hub_name") : -1;
-    if (f_id < 0 || f_name < 0) {
-        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read the hub list (hub_id, hub_name)",
-                           lut_path);
-        goto cleanup;
-    }
-    nhubs = (int)OGR_L_GetFeatureCount(lh.lyr, 1);
-    hubs = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *hubs);
-    tot = calloc((size_t)(nhubs > 0 ? nhubs : 1), sizeof *tot);
-    own = malloc((size_t)(nhubs > 0 ? nhubs : 1) * ISR_NLEVELS * sizeof *own);
-    time_s = malloc(isr_grid_pcells(&g) * sizeof *time_s);
-    for (int k = 0; k < ISR_NLEVELS; k++) {
-        size_t n = (size_t)(nhubs > 0 ? nhubs : 1) * (size_t)(zones.ngroups[k] > 0 ? zones.ngroups[k] : 1);
-        hub_cells[k] = calloc(n, sizeof *hub_cells[k]);
-        hub_pop[k] = calloc(n, sizeof *hub_pop[k]);
-        oom = oom || !hub_cells[k] || !hub_pop[k];
-    }
-    if (!hubs || !tot || !own || !time_s || oom) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        goto cleanup;
-    }
-    for (size_t i = 0; i < isr_grid_pcells(&g); i++)
-        time_s[i] = INFINITY;
     OGRFeatureH f;
-    int h = 0;
-    OGR_L_ResetReading(lh.lyr);
-    while (st == ISR_OK && h < nhubs && (f = OGR_L_GetNextFeature(lh.lyr)) != NULL) {
-        const char *id = OGR_F_GetFieldAsString(f, f_id);
-        char *folder = isr_hub_folder(id);
-        char *path = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, folder)
-                            : NULL;
-        char *csv = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", opt->out, folder) : NULL;
-        char *iso =
-            folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", opt->out, folder) : NULL;
-        free(folder);
-        double hx = 0, hy = 0;
-        if (!path || !csv || !iso)
-            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        if (st == ISR_OK)
-            st = isr_time_raster_read(ctx, path, &g, NULL, time_s, &w, &hx, &hy);
-        if (st == ISR_OK) {
-            hubs[h] = isr_rail_net_add_station(net, id, OGR_F_GetFieldAsString(f, f_name), hx, hy, 1);
-            double own_d; /* the same jurisdiction rule as the run (reach.c) */
-            isr_reach_compute(&reach, &zones, &g, time_s, w.touched, w.ntouched,
-                              isr_hub_jurisdiction(&units, hx, hy, ISR_OWN_MAX_M, &own_d));
-            isr_reach_totals(&reach, &zones, &tot[h]);
-            isr_reach_store(&reach, &zones, h, hub_cells, hub_pop, own + h * ISR_NLEVELS);
-            st = isr_reach_write_csv(ctx, csv, &reach, &zones, &units, g.cell_m * g.cell_m / 1e6);
-            /* the isochrones carry the people within each band: recount them too */
-            if (st == ISR_OK)
-                st = isr_isochrones_build(ctx, &gc, &g, time_s, w.touched, w.ntouched, zones.pop,
-                                          bands, nbands, opt->min_area_km2 * 1e6,
-                                          opt->simplify_m, bp);
-            if (st == ISR_OK) {
-                st = isr_isochrones_write(ctx, &gc, iso, g.wkt, bp, nbands, id,
-                                          OGR_F_GetFieldAsString(f, f_name));
-                isr_band_polys_free(&gc, bp, nbands);
-            }
-            for (size_t i = 0; i < w.ntouched; i++)
-                time_s[w.touched[i]] = INFINITY;
-            w.ntouched = 0;
-            h++;
-        }
-        free(path);
-        free(csv);
-        free(iso);
+    OGR_L_ResetReading(r.lh.lyr);
+    while (st == ISR_OK && r.done < r.nhubs && (f = OGR_L_GetNextFeature(r.lh.lyr)) != NULL) {
+        st = rereach_hub(ctx, opt, &r, f);
         OGR_F_Destroy(f);
         if (!opt->quiet)
-            isr_progress(ctx, "hubs", (size_t)h, (size_t)nhubs);
+            isr_progress(ctx, "hubs", (size_t)r.done, (size_t)r.nhubs);
     }
-    if (st == ISR_OK) {
-        isr_region_reach rr = {&g,    &zones,   &units, net, hubs, h, NAN, hub_cells, hub_pop,
-                               tot,   own,      best};
-        GDALDatasetH bd = GDALOpenEx(best_path, GDAL_OF_RASTER, NULL, NULL, NULL);
-        const char *budget = bd ? GDALGetMetadataItem(bd, "BUDGET_MIN", NULL) : NULL;
-        rr.budget_min = budget ? isr_strtod(budget, NULL) : NAN;
-        if (bd)
-            GDALClose(bd);
-        st = isr_region_reach_write(ctx, &rr, region);
-    }
+    if (st == ISR_OK)
+        st = rereach_write_region(ctx, &r, best_path, region);
     /* the web map shows these tables: rebuild it, so that nothing shows the old units */
     if (st == ISR_OK)
         st = isr_webmap_write(ctx, opt->out);
 cleanup:
-    isr_geos_finish(&gc);
     if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check) */
         isr_fail(ctx, st, "interrupted; reach tables not yet rewritten are unchanged");
-    for (int k = 0; k < ISR_NLEVELS; k++) {
-        free(hub_cells[k]);
-        free(hub_pop[k]);
-    }
-    free(tot);
-    free(own);
-    free(hubs);
-    free(time_s);
-    free(best);
-    isr_cd_work_free(&w);
-    isr_reach_free(&reach);
-    isr_zones_clear(&zones);
-    isr_units_clear(&units);
-    isr_layer_close(&lb);
-    if (lh.ds)
-        GDALClose(lh.ds);
-    if (srs)
-        OSRDestroySpatialReference(srs);
-    isr_rail_net_free(net);
-    isr_grid_clear(&g);
+    rereach_clear(&r);
     free(region);
     free(best_path);
     free(lut_path);

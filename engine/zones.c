@@ -21,21 +21,9 @@
 /* Above this share of the units' area misplaced on the grid, the resolution is warned about. */
 #define ISR_GRID_MAX_AREA_ERROR 0.25
 
-typedef struct sort_key {
-    const char *code;
-    int unit;
-} sort_key;
-
-static int cmp_key(const void *a, const void *b)
-{
-    const sort_key *x = a, *y = b;
-    int c = strcmp(x->code, y->code);
-    return c ? c : (x->unit > y->unit) - (x->unit < y->unit);
-}
-
 static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
 {
-    sort_key *keys = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *keys);
+    isr_code_key *keys = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *keys);
     if (!keys)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     for (int k = 0; k < ISR_NLEVELS; k++) {
@@ -45,9 +33,7 @@ static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
             free(keys);
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         }
-        for (int i = 0; i < u->n; i++)
-            keys[i] = (sort_key){u->attr[i].code[k], i};
-        qsort(keys, (size_t)u->n, sizeof *keys, cmp_key);
+        isr_units_sort_codes(u, k, keys);
         int ng = 0;
         for (int i = 0; i < u->n; i++) {
             if (i == 0 || strcmp(keys[i].code, keys[i - 1].code) != 0)
@@ -67,26 +53,10 @@ static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
     return ISR_OK;
 }
 
-isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
-                           const char *population, isr_zones *z)
+/* Burns each unit's index into the cells whose centre it holds (-1 elsewhere). */
+static isr_status rasterize_units(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                                  GDALDatasetH ds, double *burn, int32_t *zone)
 {
-    memset(z, 0, sizeof *z);
-    z->nunits = u->n;
-    const size_t n = (size_t)g->nx * (size_t)g->ny;
-    isr_status st = ISR_OK;
-    double *burn = NULL;
-    size_t *ucells = NULL;
-    float *praster = NULL;
-    GDALDatasetH ds = isr_grid_mem(g, GDT_Int32);
-    z->zone = malloc(n * sizeof *z->zone);
-    z->pop = calloc(n, sizeof *z->pop);
-    burn = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *burn);
-    ucells = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *ucells);
-    if (!ds || !z->zone || !z->pop || !burn || !ucells) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the %d x %d zone raster", g->nx,
-                      g->ny);
-        goto cleanup;
-    }
     GDALRasterBandH band = GDALGetRasterBand(ds, 1);
     GDALFillRaster(band, -1, 0);
     for (int i = 0; i < u->n; i++)
@@ -94,20 +64,17 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
     int bandno = 1;
     if (GDALRasterizeGeometries(ds, 1, &bandno, u->n, u->geom, NULL, NULL, burn, NULL, NULL,
                                 NULL) != CE_None ||
-        GDALRasterIO(band, GF_Read, 0, 0, g->nx, g->ny, z->zone, g->nx, g->ny, GDT_Int32, 0,
-                     0) != CE_None) {
-        st = isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "cannot rasterize the boundaries");
-        goto cleanup;
-    }
-    for (size_t c = 0; c < n; c++)
-        if (z->zone[c] >= 0)
-            ucells[z->zone[c]]++;
-    /* units without a cell centre: claim the cell at their interior point, or be hosted */
-    int *host = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *host);
-    if (!host) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        goto cleanup;
-    }
+        GDALRasterIO(band, GF_Read, 0, 0, g->nx, g->ny, zone, g->nx, g->ny, GDT_Int32, 0,
+                     0) != CE_None)
+        return isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "cannot rasterize the boundaries");
+    return ISR_OK;
+}
+
+/* Units without a cell centre claim the cell at their interior point when it is free, or
+ * are hosted by the unit that holds it (host[i] that cell, else -1). */
+static void claim_or_host(const isr_grid *g, const isr_units *u, isr_zones *z, size_t *ucells,
+                          int *host)
+{
     for (int i = 0; i < u->n; i++) {
         host[i] = -1;
         if (ucells[i])
@@ -126,85 +93,109 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
         }
         OGR_G_DestroyGeometry(p);
     }
-    /* a grid too coarse for the units: their areas (and so people) on it are not theirs */
-    {
-        double drawn = 0, off = 0, worst = 0, wgrid = 0, wpoly = 0;
-        int wi = -1;
-        for (int i = 0; i < u->n; i++) {
-            double a = OGR_G_Area(u->geom[i]), c = (double)ucells[i] * g->cell_m * g->cell_m;
-            drawn += a;
-            off += fabs(c - a);
-            if (fabs(c - a) > worst) {
-                worst = fabs(c - a);
-                wi = i;
-                wgrid = c;
-                wpoly = a;
-            }
+}
+
+/* A grid too coarse for the units: their areas (and so people) on it are not theirs. */
+static void warn_coarse_grid(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                             const size_t *ucells)
+{
+    double drawn = 0, off = 0, worst = 0, wgrid = 0, wpoly = 0;
+    int wi = -1;
+    for (int i = 0; i < u->n; i++) {
+        double a = OGR_G_Area(u->geom[i]), c = (double)ucells[i] * g->cell_m * g->cell_m;
+        drawn += a;
+        off += fabs(c - a);
+        if (fabs(c - a) > worst) {
+            worst = fabs(c - a);
+            wi = i;
+            wgrid = c;
+            wpoly = a;
         }
-        if (wi >= 0 && drawn > 0 && off > ISR_GRID_MAX_AREA_ERROR * drawn)
-            isr_log(ctx, ISR_LOG_WARN,
-                    "--resolution %g m is too coarse for the boundaries: the units' areas on the "
-                    "grid differ from their polygons' by %.0f %% in all (most: '%s', %.1f km² on "
-                    "the grid for %.1f km² drawn), and their people with them; use a finer "
-                    "--resolution",
-                    g->cell_m, 100.0 * off / drawn, u->attr[wi].code[0], wgrid / 1e6,
-                    wpoly / 1e6);
     }
-    if (population) {
-        st = isr_raster_warp(ctx, g, population, "population raster", "sum", z->zone, 0,
-                             &praster, &z->pop_uncovered);
-        if (st != ISR_OK) {
-            free(host);
-            goto cleanup;
-        }
-        double outside = 0;
-        for (size_t c = 0; c < n; c++) {
-            double v = isnan(praster[c]) || praster[c] < 0 ? 0.0 : praster[c];
-            if (z->zone[c] >= 0)
-                z->pop[c] = v;
-            else
-                outside += v;
-        }
-        isr_raster_coverage_warn(ctx, g, z->zone, "population raster", population,
-                                 z->pop_uncovered, "are counted with no people");
-        if (outside > 0)
-            isr_log(ctx, ISR_LOG_INFO,
-                    "population raster '%s': %.0f people lie outside every boundary unit and "
-                    "are not counted",
-                    population, outside);
-    } else if (u->has_pop) {
-        for (size_t c = 0; c < n; c++)
-            if (z->zone[c] >= 0 && !isnan(u->attr[z->zone[c]].pop))
-                z->pop[c] = u->attr[z->zone[c]].pop / (double)ucells[z->zone[c]];
-        for (int i = 0; i < u->n; i++)
-            if (host[i] >= 0 && !isnan(u->attr[i].pop))
-                z->pop[host[i]] += u->attr[i].pop;
+    if (wi >= 0 && drawn > 0 && off > ISR_GRID_MAX_AREA_ERROR * drawn)
+        isr_log(ctx, ISR_LOG_WARN,
+                "--resolution %g m is too coarse for the boundaries: the units' areas on the "
+                "grid differ from their polygons' by %.0f %% in all (most: '%s', %.1f km² on "
+                "the grid for %.1f km² drawn), and their people with them; use a finer "
+                "--resolution",
+                g->cell_m, 100.0 * off / drawn, u->attr[wi].code[0], wgrid / 1e6, wpoly / 1e6);
+}
+
+/* People per cell from the population raster, summed onto the grid (*praster, taken by
+ * the caller); the people outside every unit are said and not counted. */
+static isr_status population_from_raster(isr_ctx *ctx, const isr_grid *g, const char *population,
+                                         isr_zones *z, float **praster)
+{
+    const size_t n = (size_t)g->nx * (size_t)g->ny;
+    isr_status st = isr_raster_warp(ctx, g, population, "population raster", "sum", z->zone, 0,
+                                    praster, &z->pop_uncovered);
+    if (st != ISR_OK)
+        return st;
+    double outside = 0;
+    for (size_t c = 0; c < n; c++) {
+        double v = isnan((*praster)[c]) || (*praster)[c] < 0 ? 0.0 : (*praster)[c];
+        if (z->zone[c] >= 0)
+            z->pop[c] = v;
+        else
+            outside += v;
     }
-    if (z->hosted) {
-        isr_sb b = {0};
-        for (int i = 0, k = 0; i < u->n && k < 10; i++)
-            if (host[i] >= 0)
-                isr_sb_printf(&b, "%s%s", k++ ? ", " : "", u->attr[i].code[0]);
-        char *list = isr_sb_take(&b);
+    isr_raster_coverage_warn(ctx, g, z->zone, "population raster", population, z->pop_uncovered,
+                             "are counted with no people");
+    if (outside > 0)
         isr_log(ctx, ISR_LOG_INFO,
-                "%d unit%s no cell of %s own at %g m (smaller than a cell, or covered by "
-                "another unit): %s%s; %s people are counted in the cell holding %s interior "
-                "point, under the unit of that cell",
-                z->hosted, z->hosted > 1 ? "s have" : " has", z->hosted > 1 ? "their" : "its",
-                g->cell_m, list ? list : "", z->hosted > 10 ? ", …" : "",
-                z->hosted > 1 ? "their" : "its", z->hosted > 1 ? "their" : "its");
-        free(list);
-    }
-    free(host);
-    if ((st = build_groups(ctx, u, z)) != ISR_OK)
-        goto cleanup;
+                "population raster '%s': %.0f people lie outside every boundary unit and "
+                "are not counted",
+                population, outside);
+    return ISR_OK;
+}
+
+/* Each unit's people (the population field) spread evenly over its cells, or put in its
+ * host's cell. */
+static void population_from_units(const isr_grid *g, const isr_units *u, isr_zones *z,
+                                  const size_t *ucells, const int *host)
+{
+    const size_t n = (size_t)g->nx * (size_t)g->ny;
+    for (size_t c = 0; c < n; c++)
+        if (z->zone[c] >= 0 && !isnan(u->attr[z->zone[c]].pop))
+            z->pop[c] = u->attr[z->zone[c]].pop / (double)ucells[z->zone[c]];
+    for (int i = 0; i < u->n; i++)
+        if (host[i] >= 0 && !isnan(u->attr[i].pop))
+            z->pop[host[i]] += u->attr[i].pop;
+}
+
+/* The units hosted by another's cell, said once with the first ten codes. */
+static void note_hosted(isr_ctx *ctx, const isr_grid *g, const isr_units *u, const isr_zones *z,
+                        const int *host)
+{
+    if (!z->hosted)
+        return;
+    isr_sb b = {0};
+    for (int i = 0, k = 0; i < u->n && k < 10; i++)
+        if (host[i] >= 0)
+            isr_sb_printf(&b, "%s%s", k++ ? ", " : "", u->attr[i].code[0]);
+    char *list = isr_sb_take(&b);
+    isr_log(ctx, ISR_LOG_INFO,
+            "%d unit%s no cell of %s own at %g m (smaller than a cell, or covered by "
+            "another unit): %s%s; %s people are counted in the cell holding %s interior "
+            "point, under the unit of that cell",
+            z->hosted, z->hosted > 1 ? "s have" : " has", z->hosted > 1 ? "their" : "its",
+            g->cell_m, list ? list : "", z->hosted > 10 ? ", …" : "",
+            z->hosted > 1 ? "their" : "its", z->hosted > 1 ? "their" : "its");
+    free(list);
+}
+
+/* Every group's cells, people and units of unknown population: tallied by county, then
+ * summed up the hierarchy in whole people (isr_zones_sum_up, as reach.c does), so that
+ * every level and every table adds up to the same total. */
+static void tally_groups(const isr_grid *g, const isr_units *u, const char *population,
+                         isr_zones *z)
+{
+    const size_t n = (size_t)g->nx * (size_t)g->ny;
     /* a population raster knows every cell; the field may leave units unknown */
     for (int i = 0; !population && u->has_pop && i < u->n; i++)
         if (isnan(u->attr[i].pop))
             for (int k = 0; k < ISR_NLEVELS; k++)
                 z->gunknown[k][z->group[k][i]]++;
-    /* tallied by county, then summed up the hierarchy in whole people, as reach.c does, so
-     * that every level and every table adds up to the same total */
     for (size_t c = 0; c < n; c++) {
         if (z->zone[c] < 0)
             continue;
@@ -212,20 +203,80 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
         z->cells[ISR_COUNTY][gi]++;
         z->gpop[ISR_COUNTY][gi] += z->pop[c];
     }
+    isr_zones_sum_up(z, z->cells, z->gpop, NULL, NULL);
+}
+
+void isr_zones_sum_up(const isr_zones *z, size_t *const *cells, double *const *pop,
+                      double *const *tsum, float *const *tmin)
+{
+    const size_t *cells0 = cells[ISR_COUNTY];
+    double *pop0 = pop[ISR_COUNTY];
     for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++) {
-        z->gpop[ISR_COUNTY][gi] = round(z->gpop[ISR_COUNTY][gi]);
-        int u0 = z->first[ISR_COUNTY][gi];
+        if (!cells0[gi])
+            continue;
+        pop0[gi] = round(pop0[gi]); /* whole people, so that every level adds up */
+        int u = z->first[ISR_COUNTY][gi];
         for (int k = 1; k < ISR_NLEVELS; k++) {
-            int gk = z->group[k][u0];
-            z->cells[k][gk] += z->cells[ISR_COUNTY][gi];
-            z->gpop[k][gk] += z->gpop[ISR_COUNTY][gi];
+            int gk = z->group[k][u];
+            cells[k][gk] += cells0[gi];
+            pop[k][gk] += pop0[gi];
+            if (tsum)
+                tsum[k][gk] += tsum[ISR_COUNTY][gi];
+            if (tmin && tmin[ISR_COUNTY][gi] < tmin[k][gk])
+                tmin[k][gk] = tmin[ISR_COUNTY][gi];
         }
     }
+}
+
+isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                           const char *population, isr_zones *z)
+{
+    memset(z, 0, sizeof *z);
+    z->nunits = u->n;
+    const size_t n = (size_t)g->nx * (size_t)g->ny;
+    isr_status st = ISR_OK;
+    double *burn = NULL;
+    size_t *ucells = NULL;
+    int *host = NULL;
+    float *praster = NULL;
+    GDALDatasetH ds = isr_grid_mem(g, GDT_Int32);
+    z->zone = malloc(n * sizeof *z->zone);
+    z->pop = calloc(n, sizeof *z->pop);
+    burn = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *burn);
+    ucells = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *ucells);
+    if (!ds || !z->zone || !z->pop || !burn || !ucells) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the %d x %d zone raster", g->nx,
+                      g->ny);
+        goto cleanup;
+    }
+    if ((st = rasterize_units(ctx, g, u, ds, burn, z->zone)) != ISR_OK)
+        goto cleanup;
+    for (size_t c = 0; c < n; c++)
+        if (z->zone[c] >= 0)
+            ucells[z->zone[c]]++;
+    host = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *host);
+    if (!host) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    claim_or_host(g, u, z, ucells, host);
+    warn_coarse_grid(ctx, g, u, ucells);
+    if (population) {
+        if ((st = population_from_raster(ctx, g, population, z, &praster)) != ISR_OK)
+            goto cleanup;
+    } else if (u->has_pop) {
+        population_from_units(g, u, z, ucells, host);
+    }
+    note_hosted(ctx, g, u, z, host);
+    if ((st = build_groups(ctx, u, z)) != ISR_OK)
+        goto cleanup;
+    tally_groups(g, u, population, z);
 cleanup:
     if (ds)
         GDALClose(ds);
     free(burn);
     free(ucells);
+    free(host);
     free(praster);
     if (st != ISR_OK)
         isr_zones_clear(z);
