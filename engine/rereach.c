@@ -150,8 +150,7 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         free(csv);
         free(iso);
         OGR_F_Destroy(f);
-        if (!opt->quiet)
-            isr_progress(ctx, "hubs", (size_t)h, (size_t)nhubs);
+        isr_progress(ctx, "hubs", (size_t)h, (size_t)nhubs);
     }
     if (st == ISR_OK) {
         isr_region_reach rr = {&g,    &zones,   &units, net, hubs, h, NAN, hub_cells, hub_pop,

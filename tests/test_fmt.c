@@ -67,11 +67,11 @@ static void run_in(const char *dir)
     snprintf(out, sizeof out, "%s/%s", cli_tmp, dir);
     char *argv[] = {"run",     "--hubs",  "nanjing_south", "--resolution", "2000", "--budget",
                     "37.5",    "--bands", "12.5,25,37.5",  "--detour",     "1.3",  "--threads",
-                    "2",       "--out",   out,             "--quiet",      NULL};
+                    "2",       "--out",   out,             NULL};
     isr_ctx *ctx = isr_ctx_new();
     isr_options opt;
     isr_options_init(&opt);
-    isr_status st = isr_options_parse(ctx, &opt, 15, argv);
+    isr_status st = isr_options_parse(ctx, &opt, 13, argv);
     cr_assert_eq(st, ISR_OK, "%s", isr_ctx_errmsg(ctx));
     cr_assert_eq(opt.budget_min, 37.5, "--budget 37.5 read as %g", opt.budget_min);
     st = isr_run(ctx, &opt);

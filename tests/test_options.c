@@ -27,7 +27,7 @@ Test(options, flags_in_both_forms)
     isr_ctx *ctx = isr_ctx_new();
     isr_options o;
     char *argv[] = {"run", "--budget", "45", "--resolution=100", "--hubs", "a,b",
-                    "--wait", "none", "--direction=to", "--threads", "3", "--quiet",
+                    "--wait", "none", "--direction=to", "--threads", "3", "--no-maps",
                     "--crs", "EPSG:3857", NULL};
     cr_assert_eq(parse(ctx, &o, 14, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
     cr_assert_float_eq(o.budget_min, 45, 0);
@@ -36,7 +36,7 @@ Test(options, flags_in_both_forms)
     cr_assert_eq(o.wait, ISR_WAIT_NONE);
     cr_assert_eq(o.direction, ISR_TO_HUB);
     cr_assert_eq(o.threads, 3);
-    cr_assert_eq(o.quiet, 1);
+    cr_assert_eq(o.no_maps, 1);
     cr_assert_str_eq(o.crs, "EPSG:3857");
     isr_options_clear(&o);
     isr_ctx_free(ctx);
