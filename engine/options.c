@@ -396,7 +396,12 @@ const char *isr_options_get(isr_options *opt, const char *name)
     if (!o || !(fl || strcmp(f, "--threads") == 0))
         return NULL; /* unknown, or no memory for the text */
     double v = fl ? *(const double *)((const char *)opt + fl->num_off) : opt->threads;
-    /* the shortest form that reads back as the same double: 0.1, not 0.10000000000000001 */
+    /* whole numbers as such (1000, not 1e+03); others in the shortest form that reads back
+     * as the same double (0.1, not 0.10000000000000001) */
+    if (v == floor(v) && fabs(v) < 1e15) {
+        isr_snprintf(o->text, sizeof o->text, "%.0f", v);
+        return o->text;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         isr_snprintf(o->text, sizeof o->text, "%.*g", prec, v);
         if (isr_strtod(o->text, NULL) == v)
