@@ -71,7 +71,7 @@ static void run_in(const char *dir)
     isr_ctx *ctx = isr_ctx_new();
     isr_options opt;
     isr_options_init(&opt);
-    isr_status st = isr_options_parse(ctx, &opt, 13, argv);
+    isr_status st = isr_options_parse(ctx, &opt, 15, argv);
     cr_assert_eq(st, ISR_OK, "%s", isr_ctx_errmsg(ctx));
     cr_assert_eq(opt.budget_min, 37.5, "--budget 37.5 read as %g", opt.budget_min);
     st = isr_run(ctx, &opt);
