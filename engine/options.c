@@ -435,12 +435,6 @@ static int is_run_control(const char *name)
            strcmp(name, "--timeout") == 0;
 }
 
-int isr_options_is_input(const char *name)
-{
-    const flag *fl = flag_find(name);
-    return fl && fl->input;
-}
-
 int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max)
 {
     int n = 0;

@@ -100,13 +100,10 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
 /* Frees what the options own; the struct may be reused after isr_options_init(). */
 void isr_options_clear(isr_options *opt);
 
-/* Whether `flag` ("--stations") names an input dataset: recorded absolute in run.json and
- * hashed file by file (not by name) in the resume fingerprint. */
-int isr_options_is_input(const char *flag);
-
 /* The input datasets of `opt` (--boundaries, --stations, --lines, --friction, --population,
- * in that order; NULL where not set): the flags into flags[i] and the paths into paths[i],
- * at most `max`; returns how many. One list, the one isr_options_is_input() reads. */
-int isr_options_inputs(const isr_options *opt, const char **flags, const char **paths, int max);
+ * in that order; NULL where not set): the flags into names[i] and the paths into paths[i],
+ * at most `max`; returns how many. The one list of inputs: isr_options_to_json records
+ * these absolute, the resume fingerprint hashes them file by file (not by name). */
+int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max);
 
 #endif /* ISR_OPTIONS_H */
