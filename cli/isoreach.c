@@ -122,6 +122,12 @@ static int exit_code(isr_status st)
     }
 }
 
+/* The CLI's own switches, read here and not by the library: they choose how the CLI shows
+ * the engine's messages and progress, not what it computes. */
+static const char cli_switches_help[] =
+    "  --quiet, -q             no progress bar\n"
+    "  --log-json              messages and progress as JSON lines on stderr\n";
+
 /* `run`, `reach` and `map`: the same options, parsed by the engine; `job` does the work. */
 static int cmd_run(isr_ctx *ctx, int argc, char **argv,
                    isr_status (*job)(isr_ctx *, const isr_options *))
@@ -129,25 +135,38 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(isr_command_help(argv[0]), stdout); /* argv[0]: run, reach or map */
+            fputs(cli_switches_help, stdout);
             return 0;
         }
-    isr_options opt;
-    isr_options_init(&opt);
-    isr_status st = isr_options_parse(ctx, &opt, argc, argv);
-    ui u = {isatty(STDERR_FILENO) && !opt.quiet && !opt.log_json, 0, opt.log_json};
-    isr_ctx_set_logger(ctx, log_cb, &u, opt.quiet ? ISR_LOG_WARN : ISR_LOG_INFO);
-    isr_ctx_set_progress(ctx, progress_cb, &u);
+    /* --quiet and --log-json out of argv (in place: argv is main's), the rest to the engine */
+    int quiet = 0, log_json = 0, n = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0)
+            quiet = 1;
+        else if (strcmp(argv[i], "--log-json") == 0)
+            log_json = 1;
+        else
+            argv[n++] = argv[i];
+    }
+    isr_options *opt = isr_options_new(ctx, n, argv);
+    /* NULL: a bad flag (usage, exit 2), or no memory (exit 1) */
+    isr_status st = opt                                                ? ISR_OK
+                    : strcmp(isr_ctx_errmsg(ctx), "out of memory") == 0 ? ISR_ERR_MEMORY
+                                                                        : ISR_ERR_USAGE;
+    ui u = {isatty(STDERR_FILENO) && !quiet && !log_json, 0, log_json};
+    isr_ctx_set_logger(ctx, log_cb, &u, quiet ? ISR_LOG_WARN : ISR_LOG_INFO);
+    isr_ctx_set_progress(ctx, quiet ? NULL : progress_cb, &u); /* quiet: no progress at all */
     if (st == ISR_OK) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        st = job(ctx, &opt);
-        if (st == ISR_OK && opt.log_json)
-            json_event("done", NULL, opt.out);
-        else if (st == ISR_OK && !opt.quiet)
-            fprintf(stderr, "isoreach: outputs in %s/\n", opt.out);
+        st = job(ctx, opt);
+        if (st == ISR_OK && log_json)
+            json_event("done", NULL, isr_options_get(opt, "out"));
+        else if (st == ISR_OK && !quiet)
+            fprintf(stderr, "isoreach: outputs in %s/\n", isr_options_get(opt, "out"));
     }
     if (u.bar_open)
         fputc('\n', stderr);
@@ -155,7 +174,7 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
         json_event("error", isr_status_str(st), isr_ctx_errmsg(ctx));
     else if (st != ISR_OK)
         fprintf(stderr, "isoreach: %s\n", isr_ctx_errmsg(ctx));
-    isr_options_clear(&opt);
+    isr_options_free(opt);
     return exit_code(st);
 }
 

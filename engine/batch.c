@@ -389,8 +389,7 @@ static int worker(void *arg)
             break;
         }
         int done = atomic_fetch_add(&jb->done, 1) + 1;
-        if (!jb->opt->quiet)
-            isr_progress(jb->ctx, "hubs", (size_t)done, (size_t)jb->nhubs);
+        isr_progress(jb->ctx, "hubs", (size_t)done, (size_t)jb->nhubs);
     }
 cleanup:
     ws_free(&ws);

@@ -573,18 +573,21 @@ uint64_t isr_run_fingerprint(const isr_options *o, const char *wkt)
     uint64_t h = ISR_FNV_SEED;
     /* every flag that shapes the results, as run.json records them (so a flag added later is
      * covered without a list to keep in step), less those that do not change one hub's
-     * outputs (--hubs, --attribution) and the input paths, which fp_dataset hashes with
-     * every file of the dataset (name, size, content or mtime) */
+     * outputs (--hubs, --attribution) and the input datasets (options.c's one list), which
+     * fp_dataset hashes with every file of the dataset (name, size, content or mtime) */
+    const char *names[16], *paths[16];
+    int n = isr_options_inputs(o, names, paths, 16);
     json_object *rec = isr_options_to_json(o);
-    static const char *const skip[] = {"--hubs",   "--attribution", "--boundaries", "--stations",
-                                       "--lines",  "--friction",    "--population"};
-    for (size_t i = 0; rec && i < sizeof skip / sizeof *skip; i++)
-        json_object_object_del(rec, skip[i]);
+    if (rec) {
+        json_object_object_del(rec, "--hubs");
+        json_object_object_del(rec, "--attribution");
+        for (int i = 0; i < n; i++)
+            json_object_object_del(rec, names[i]);
+    }
     h = fp_str(h, rec ? json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN) : "?");
     json_object_put(rec);
     h = fp_str(h, wkt);
-    const char *inputs[] = {o->boundaries, o->stations, o->lines, o->friction, o->population};
-    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
-        h = fp_dataset(h, inputs[i]);
+    for (int i = 0; i < n; i++)
+        h = fp_dataset(h, paths[i]);
     return h;
 }

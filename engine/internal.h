@@ -10,6 +10,7 @@
 
 #include "costdist.h"
 #include "isoreach.h"
+#include "options.h" /* struct isr_options, isr_options_init/parse/clear */
 
 #include <geos_c.h>
 #include <gdal.h>

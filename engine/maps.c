@@ -46,8 +46,7 @@ static int map_worker(void *arg)
             break;
         }
         int done = atomic_fetch_add(&j->done, 1) + 1;
-        if (!j->opt->quiet)
-            isr_progress(j->ctx, "maps", (size_t)done, (size_t)j->n + 3);
+        isr_progress(j->ctx, "maps", (size_t)done, (size_t)j->n + 3);
     }
     isr_map_fonts_free(fonts);
     return 0;
@@ -78,8 +77,7 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         loaded--; /* the failed one cleared itself */
         goto cleanup;
     }
-    if (!opt->quiet)
-        isr_progress(ctx, "maps", 0, (size_t)b.nhubs + 3);
+    isr_progress(ctx, "maps", 0, (size_t)b.nhubs + 3);
     isr_map_fonts_init();
     map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs};
     int threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -111,16 +109,13 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
     }
     if ((st = isr_map_overview_write(ctx, fonts, &b, &hubs[0], opt->out, ISR_MAP_TIME)) != ISR_OK)
         goto cleanup;
-    if (!opt->quiet)
-        isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
+    isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
     if ((st = isr_map_overview_write(ctx, fonts, &b, &hubs[0], opt->out, ISR_MAP_COUNT)) != ISR_OK)
         goto cleanup;
-    if (!opt->quiet)
-        isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
+    isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
     if ((st = isr_map_sheet_write(ctx, fonts, &b, hubs, b.nhubs, opt->out)) != ISR_OK)
         goto cleanup;
-    if (!opt->quiet)
-        isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
+    isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
 cleanup:
     isr_map_fonts_free(fonts);
     for (int i = 0; i < loaded; i++)

@@ -332,14 +332,12 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     m->ctx = ctx;
     m->opt = opt;
     m->loads++;
-    if (!opt->quiet)
-        isr_progress(ctx, "loading", 0, 4);
+    isr_progress(ctx, "loading", 0, 4);
     if ((st = load_boundaries(ctx, opt, m)) != ISR_OK)
         return st;
     if (isr_cancelled(ctx))
         return ISR_ERR_INTERRUPTED;
-    if (!opt->quiet)
-        isr_progress(ctx, "loading", 1, 4);
+    isr_progress(ctx, "loading", 1, 4);
     st = isr_network_read(ctx, opt, &m->ls, &m->ll, m->srs, &m->net);
     isr_layer_close(&m->ls);
     isr_layer_close(&m->ll);
@@ -349,12 +347,10 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
         return st;
     if (isr_cancelled(ctx))
         return ISR_ERR_INTERRUPTED;
-    if (!opt->quiet)
-        isr_progress(ctx, "loading", 2, 4);
+    isr_progress(ctx, "loading", 2, 4);
     if ((st = load_grid(ctx, opt, m)) != ISR_OK)
         return st;
-    if (!opt->quiet)
-        isr_progress(ctx, "loading", 4, 4);
+    isr_progress(ctx, "loading", 4, 4);
     m->load_s = isr_now_s() - t0;
     isr_log(ctx, ISR_LOG_INFO,
             "%d boundary %s, %d %s, %d %s, %d %s; grid %d x %d cells of %g m", m->units.n,

@@ -4,7 +4,10 @@
  * As in GDAL's gdal_utils, the library parses the command line so that the same flags mean
  * the same thing from C and from the CLI. The parser is strict: every value is checked for
  * form and range and a bad one is refused with a message naming the flag. Strings it sets
- * are copied into memory the options own (owned_), freed by isr_options_clear().
+ * are copied into memory the options own (owned_), freed by isr_options_clear(). Clients see
+ * the options only through isr_options_new/set/get/free (the struct is in options.h). One
+ * table (flags[]) names every valued flag, where it goes and whether it is an input dataset:
+ * the parser, the getter, run.json and the resume fingerprint all read it.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "internal.h"
@@ -22,6 +25,7 @@ typedef struct owned {
     int n, cap;
     const char *given[96]; /* the flags isr_options_parse set (static names), in order */
     int ngiven;
+    char text[40]; /* isr_options_get's last number, as text */
 } owned;
 
 void isr_options_init(isr_options *opt)
@@ -125,19 +129,21 @@ typedef struct flag {
     size_t num_off;   /* offset of a double field, or 0 */
     double lo, hi;
     int lo_open;
+    int input; /* an input dataset: recorded absolute, fingerprinted file by file */
 } flag;
 
-#define STR(f, field) {f, offsetof(isr_options, field), 0, 0, 0, 0}
-#define NUM(f, field, lo, hi, open) {f, 0, offsetof(isr_options, field), lo, hi, open}
+#define STR(f, field) {f, offsetof(isr_options, field), 0, 0, 0, 0, 0}
+#define INPUT(f, field) {f, offsetof(isr_options, field), 0, 0, 0, 0, 1}
+#define NUM(f, field, lo, hi, open) {f, 0, offsetof(isr_options, field), lo, hi, open, 0}
 
 static const flag flags[] = {
-    STR("--boundaries", boundaries),
+    INPUT("--boundaries", boundaries),
     STR("--boundaries-layer", boundaries_layer),
-    STR("--stations", stations),
+    INPUT("--stations", stations),
     STR("--stations-layer", stations_layer),
-    STR("--lines", lines),
+    INPUT("--lines", lines),
     STR("--lines-layer", lines_layer),
-    STR("--friction", friction),
+    INPUT("--friction", friction),
     STR("--encoding", encoding),
     STR("--station-id", station_id_field),
     STR("--station-name", station_name_field),
@@ -157,7 +163,7 @@ static const flag flags[] = {
     STR("--prov-field", prov_field),
     STR("--prov-name", prov_name_field),
     STR("--pop-field", pop_field),
-    STR("--population", population),
+    INPUT("--population", population),
     STR("--crs", crs),
     STR("--out", out),
     STR("--attribution", map_attribution),
@@ -174,6 +180,35 @@ static const flag flags[] = {
     NUM("--max-memory", max_memory_mb, 0, 1e9, 1),
     NUM("--timeout", timeout_s, 0, 86400, 1),
 };
+
+/* The switches: flags without a value, each setting an int field to 1. */
+typedef struct switch_flag {
+    const char *name;
+    size_t off;
+} switch_flag;
+
+static const switch_flag switches[] = {
+    {"--overwrite", offsetof(isr_options, overwrite)},
+    {"--write-friction", offsetof(isr_options, write_friction)},
+    {"--no-maps", offsetof(isr_options, no_maps)},
+};
+
+static const switch_flag *switch_find(const char *name)
+{
+    for (size_t k = 0; k < sizeof switches / sizeof *switches; k++)
+        if (strcmp(switches[k].name, name) == 0)
+            return &switches[k];
+    return NULL;
+}
+
+static const flag *flag_find(const char *name);
+
+/* `name` with its leading dashes ("budget" and "--budget" alike) into buf. */
+static const char *dashed(const char *name, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s", strncmp(name, "--", 2) == 0 ? "" : "--", name);
+    return buf;
+}
 
 /* Records that `flag` (a static string) was set by isr_options_parse. */
 static void mark_given(isr_options *opt, const char *flag)
@@ -213,6 +248,11 @@ isr_options *isr_options_new(isr_ctx *ctx, int argc, char **argv)
         return NULL;
     }
     isr_options_init(opt);
+    if (!owned_get(opt)) { /* now, so that isr_options_get has its text buffer */
+        free(opt);
+        isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        return NULL;
+    }
     if (argc > 1 && parse_args(ctx, opt, argc, argv) != ISR_OK) {
         isr_options_free(opt);
         return NULL;
@@ -225,10 +265,8 @@ isr_status isr_options_set(isr_ctx *ctx, isr_options *opt, const char *name, con
     isr_ctx_reset(ctx);
     if (!name || !*name)
         return isr_fail(ctx, ISR_ERR_USAGE, "isr_options_set: no option name");
-    /* "budget" and "--budget" alike */
     char flag[80];
-    snprintf(flag, sizeof flag, "%s%s", strncmp(name, "--", 2) == 0 ? "" : "--", name);
-    char *argv[] = {"set", flag, (char *)value, NULL};
+    char *argv[] = {"set", (char *)dashed(name, flag, sizeof flag), (char *)value, NULL};
     return parse_args(ctx, opt, value ? 3 : 2, argv);
 }
 
@@ -244,24 +282,21 @@ static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **ar
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        if (strcmp(arg, "--log-json") == 0) {
-            opt->log_json = 1;
-            continue;
-        }
-        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
-            opt->quiet = 1;
-            continue;
-        }
-        if (strcmp(arg, "--overwrite") == 0) {
-            opt->overwrite = 1;
-            continue;
-        }
-        if (strcmp(arg, "--write-friction") == 0) {
-            opt->write_friction = 1;
-            continue;
-        }
-        if (strcmp(arg, "--no-maps") == 0) {
-            opt->no_maps = 1;
+        /* the CLI's own switches: it takes them out before the options see argv */
+        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0)
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "%s is a switch of the isoreach command line, not an option of the "
+                            "library: a host that wants no progress installs no progress "
+                            "callback (isr_ctx_set_progress)",
+                            arg);
+        if (strcmp(arg, "--log-json") == 0)
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--log-json is a switch of the isoreach command line, not an option "
+                            "of the library: a host formats messages in its own logger "
+                            "(isr_ctx_set_logger)");
+        const switch_flag *sw = switch_find(arg);
+        if (sw) {
+            *(int *)((char *)opt + sw->off) = 1;
             continue;
         }
         if (strncmp(arg, "--", 2) != 0)
@@ -312,10 +347,7 @@ static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **ar
             opt->threads = (int)v;
             continue;
         }
-        const flag *fl = NULL;
-        for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
-            if (strcmp(flags[k].name, name) == 0)
-                fl = &flags[k];
+        const flag *fl = flag_find(name);
         if (!fl)
             return isr_fail(ctx, ISR_ERR_USAGE, "unknown option '%s' (see --help)", name);
         if (fl->num_off) {
@@ -344,6 +376,40 @@ static const flag *flag_find(const char *name)
     return NULL;
 }
 
+const char *isr_options_get(isr_options *opt, const char *name)
+{
+    if (!opt || !name)
+        return NULL;
+    char buf[80];
+    const char *f = dashed(name, buf, sizeof buf);
+    owned *o = owned_get(opt);
+    if (strcmp(f, "--wait") == 0)
+        return opt->wait == ISR_WAIT_NONE ? "none" : "half-headway";
+    if (strcmp(f, "--direction") == 0)
+        return opt->direction == ISR_TO_HUB ? "to" : "from";
+    const switch_flag *sw = switch_find(f);
+    if (sw)
+        return *(const int *)((const char *)opt + sw->off) ? "1" : "0";
+    const flag *fl = flag_find(f);
+    if (fl && !fl->num_off)
+        return *(const char *const *)((const char *)opt + fl->str_off);
+    if (!o || !(fl || strcmp(f, "--threads") == 0))
+        return NULL; /* unknown, or no memory for the text */
+    double v = fl ? *(const double *)((const char *)opt + fl->num_off) : opt->threads;
+    /* whole numbers as such (1000, not 1e+03); others in the shortest form that reads back
+     * as the same double (0.1, not 0.10000000000000001) */
+    if (v == floor(v) && fabs(v) < 1e15) {
+        isr_snprintf(o->text, sizeof o->text, "%.0f", v);
+        return o->text;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        isr_snprintf(o->text, sizeof o->text, "%.*g", prec, v);
+        if (isr_strtod(o->text, NULL) == v)
+            break;
+    }
+    return o->text;
+}
+
 int isr_options_explicit(const isr_options *opt, const char *name)
 {
     if (isr_options_given(opt, name))
@@ -369,12 +435,15 @@ static int is_run_control(const char *name)
            strcmp(name, "--timeout") == 0;
 }
 
-/* Input paths are recorded absolute, so that run.json still names them from another folder. */
-static int is_input_path(const char *name)
+int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max)
 {
-    return strcmp(name, "--boundaries") == 0 || strcmp(name, "--stations") == 0 ||
-           strcmp(name, "--lines") == 0 || strcmp(name, "--friction") == 0 ||
-           strcmp(name, "--population") == 0;
+    int n = 0;
+    for (size_t k = 0; k < sizeof flags / sizeof *flags && n < max; k++)
+        if (flags[k].input) {
+            names[n] = flags[k].name;
+            paths[n++] = *(const char *const *)((const char *)opt + flags[k].str_off);
+        }
+    return n;
 }
 
 json_object *isr_options_to_json(const isr_options *opt)
@@ -392,7 +461,8 @@ json_object *isr_options_to_json(const isr_options *opt)
             continue;
         }
         const char *v = *(const char *const *)((const char *)opt + fl->str_off);
-        char *abs = v && is_input_path(fl->name) && !strstr(v, "://") ? realpath(v, NULL) : NULL;
+        /* input paths absolute, so that run.json still names them from another folder */
+        char *abs = v && fl->input && !strstr(v, "://") ? realpath(v, NULL) : NULL;
         json_object_object_add(o, fl->name, v ? json_object_new_string(abs ? abs : v) : NULL);
         free(abs);
     }
@@ -549,9 +619,7 @@ const char *isr_options_help(void)
            "  --write-friction        also write region/friction.tif (seconds per metre)\n"
            "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"
            "  --attribution TEXT      data credits printed on the maps (default: the sample's\n"
-           "                          credits for the sample, else the input file names)\n"
-           "  --quiet, -q             no progress bar\n"
-           "  --log-json              messages and progress as JSON lines on stderr\n";
+           "                          credits for the sample, else the input file names)\n";
 }
 #pragma GCC diagnostic pop
 
@@ -596,9 +664,7 @@ static const char reach_help[] =
     "  --pop-field FIELD       people per unit (default: pop)\n"
     "Run:\n"
     "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
-    "                          seconds (default: 60)\n"
-    "  --quiet, -q             no progress bar\n"
-    "  --log-json              messages and progress as JSON lines on stderr\n";
+    "                          seconds (default: 60)\n";
 
 static const char map_help[] =
     "Usage: isoreach map [options]\n"
@@ -620,9 +686,7 @@ static const char map_help[] =
     "                          credits for the sample, else the input file names)\n"
     "  --threads N             maps drawn at once, 0 = one per core (default: 0)\n"
     "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
-    "                          seconds (default: 60)\n"
-    "  --quiet, -q             no progress bar\n"
-    "  --log-json              messages and progress as JSON lines on stderr\n";
+    "                          seconds (default: 60)\n";
 
 static const char info_help[] =
     "Usage: isoreach info PATH\n"

@@ -217,8 +217,7 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     while (st == ISR_OK && r.done < r.nhubs && (f = OGR_L_GetNextFeature(r.lh.lyr)) != NULL) {
         st = rereach_hub(ctx, opt, &r, f);
         OGR_F_Destroy(f);
-        if (!opt->quiet)
-            isr_progress(ctx, "hubs", (size_t)r.done, (size_t)r.nhubs);
+        isr_progress(ctx, "hubs", (size_t)r.done, (size_t)r.nhubs);
     }
     if (st == ISR_OK)
         st = rereach_write_region(ctx, &r, best_path, region);

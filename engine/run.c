@@ -64,12 +64,10 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
     if (st != ISR_OK)
         return st;
     double t_prod = isr_now_s();
-    if (!o->quiet)
-        isr_progress(ctx, "products", 0, 1);
+    isr_progress(ctx, "products", 0, 1);
     if ((st = isr_region_write(b)) != ISR_OK)
         return st;
-    if (!o->quiet)
-        isr_progress(ctx, "products", 1, 1);
+    isr_progress(ctx, "products", 1, 1);
     timing[2] = isr_now_s() - t_prod;
     timing[3] = isr_now_s() - t_start;
     return isr_run_json_write(b, timing); /* written: the pass is complete */

@@ -7,14 +7,16 @@
  * the context and read with isr_ctx_errmsg(). The engine never prints and never exits: it
  * reports through the logger and progress callbacks the host installs on the context.
  *
- * Typical use (this is all the `isoreach` command line does):
+ * Typical use (this is all the `isoreach run` command line does):
  *
  *     isr_ctx *ctx = isr_ctx_new();
- *     isr_options opt;
- *     isr_options_init(&opt);
- *     if (isr_options_parse(ctx, &opt, argc, argv) != ISR_OK || isr_run(ctx, &opt) != ISR_OK)
+ *     isr_options *opt = isr_options_new(ctx, argc, argv);   // argv[0] = "run"
+ *     if (!opt || isr_options_set(ctx, opt, "budget", "45") != ISR_OK ||
+ *         isr_run(ctx, opt) != ISR_OK)
  *         fprintf(stderr, "isoreach: %s\n", isr_ctx_errmsg(ctx));
- *     isr_options_clear(&opt);
+ *     else
+ *         printf("outputs in %s/\n", isr_options_get(opt, "out"));
+ *     isr_options_free(opt);
  *     isr_ctx_free(ctx);
  */
 #ifndef ISOREACH_H
@@ -98,95 +100,38 @@ ISR_API void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user);
 ISR_API void isr_ctx_cancel(isr_ctx *ctx);
 
 /* ---------------------------------------------------------------------------------------
- * Options of a run. A plain struct: fill it with isr_options_init(), then set fields or
- * parse a command line with isr_options_parse(). String fields are borrowed (they must
- * outlive the run) unless set by isr_options_parse, which copies; isr_options_clear()
- * frees what the options own.
+ * Options of a run: an opaque handle, set by the flag names of `isoreach run` (see
+ * isr_options_help()), so the same options work from C, from a binding and from the command
+ * line, and a new option breaks no caller. Values are text as the command line gives them.
  */
-typedef enum isr_wait { ISR_WAIT_HALF_HEADWAY, ISR_WAIT_NONE } isr_wait;
-typedef enum isr_direction { ISR_FROM_HUB, ISR_TO_HUB } isr_direction;
+typedef struct isr_options isr_options;
 
-typedef struct isr_options {
-    /* Inputs: any OGR source (a path, or an http(s) URL). */
-    const char *boundaries;       /* polygons of admin units (default: the embedded sample) */
-    const char *stations;         /* points: rail stations */
-    const char *lines;            /* linestrings: rail lines */
-    const char *boundaries_layer; /* layer names; NULL: the source's first layer */
-    const char *stations_layer;
-    const char *lines_layer;
-    const char *encoding;         /* shapefile text encoding (e.g. "GBK"); NULL: .cpg/LDID */
-    const char *friction;         /* optional raster: seconds per metre, nodata = barrier */
+/* New options: the defaults, then argv[1..argc-1] parsed as `isoreach run` flags (argv[0],
+ * the subcommand name, is skipped; argc 0 or 1: only the defaults). The input flags default
+ * to the embedded sample when the library was built from the source tree. Unknown flags,
+ * missing values and out-of-range numbers fail with ISR_ERR_USAGE and a message naming the
+ * flag ("--budget: 0 is out of range (more than 0 to 1440)"): NULL, with the reason on the
+ * context (also NULL when out of memory). Strings are copied. Free with isr_options_free(). */
+ISR_API isr_options *isr_options_new(isr_ctx *ctx, int argc, char **argv);
 
-    /* Field names. */
-    const char *station_id_field;   /* default "id" */
-    const char *station_name_field; /* default "name" */
-    const char *hub_field;          /* default "hub" (non-zero: a hub) */
-    const char *line_name_field;    /* default "name" */
-    const char *line_speed_field;   /* default "speed_kmh" */
-    const char *line_headway_field; /* default "headway" (minutes) */
-    const char *line_headway_back_field; /* default "headway_bk": minutes between trains
-                                            running against the stop order; absent or blank:
-                                            the same as headway */
-    const char *line_minutes_field; /* default "minutes" ("17;8;;12": run minutes per stop
-                                       pair, blank where unknown); absent field: none */
-    const char *line_stops_field;   /* default "stops": "id;id;…", the calls of a service that
-                                       skips stations (an express); blank or absent: every
-                                       station within snap_m of the line is a stop */
+/* Sets one option by its flag name, with or without the dashes ("budget", "--hubs"), to
+ * `value` as the command line would give it ("45", "a,b"); NULL for a switch without a
+ * value ("no-maps", "overwrite"). The value is copied. ISR_ERR_USAGE with the parser's
+ * message for an unknown name or a bad value; the options keep their earlier value. */
+ISR_API isr_status isr_options_set(isr_ctx *ctx, isr_options *opt, const char *name,
+                                   const char *value);
 
-    /* Boundary fields: the unit hierarchy county -> prefecture -> province. Absent prefecture
-     * or province fields are derived from 6-digit GB/T 2260 codes (first 4 / 2 digits). */
-    const char *unit_id_field;     /* default "code" (absent: the feature id) */
-    const char *unit_name_field;   /* default "name" */
-    const char *pref_field;        /* default "pref_code" */
-    const char *pref_name_field;   /* default "pref_name" */
-    const char *prov_field;        /* default "prov_code" */
-    const char *prov_name_field;   /* default "prov_name" */
-    const char *pop_field;         /* default "pop": people per unit, spread over its cells */
-    const char *population;        /* optional raster of people per cell; overrides pop_field */
+/* The current value of one option by its flag name, with or without the dashes ("out",
+ * "--budget"), as text the command line would take: a string as set ("out"), a number in
+ * the shortest form that reads back the same ("60", "0.1"), "half-headway"/"none" for
+ * --wait, "from"/"to" for --direction, "1"/"0" for a switch ("overwrite"). NULL when the
+ * name is unknown or the option has no value (an unset --hubs, --crs, --friction…).
+ * Borrowed: valid until the next isr_options_set, isr_options_get or isr_options_free on
+ * `opt`. */
+ISR_API const char *isr_options_get(isr_options *opt, const char *name);
 
-    const char *hubs; /* comma-separated station ids; NULL: every station flagged hub */
-    const char *bands;  /* isochrone band limits in minutes "15,30,45,60"; NULL: every 15
-                           minutes up to the budget */
-    double min_area_km2; /* isochrone parts and holes smaller than this are dropped (0.1) */
-    double simplify_m;   /* isochrone simplification tolerance, at most one cell (0: none) */
-
-    double budget_min;       /* time budget, minutes (default 60) */
-    double resolution_m;     /* cell size, metres (default 250) */
-    const char *crs;         /* analysis CRS (any PROJ/GDAL definition); NULL: fitted Albers */
-    double egress_speed_kmh; /* local travel speed (default 20) */
-    double detour;           /* local route length ÷ straight line (default 1.3) */
-    double dwell_min;        /* dwell at each intermediate stop (default 2) */
-    double transfer_min;     /* walking and buffer to change lines (default 6) */
-    isr_wait wait;           /* boarding wait (default half the headway) */
-    isr_direction direction; /* from the hub (default) or to it */
-    double snap_m;           /* stations within this distance of a line are its stops (500) */
-    double max_memory_mb;    /* refuse grids needing more than this (default 16384) */
-    int threads;             /* worker threads; 0: one per core */
-    const char *out;         /* output folder (default "out") */
-    int quiet;               /* no progress reports */
-    int log_json;            /* for the host: report as JSON lines (the CLI's --log-json) */
-    int overwrite;           /* recompute hubs whose outputs exist (default: skip them) */
-    int write_friction;      /* also write OUT/region/friction.tif (seconds per metre) */
-    int no_maps;             /* do not draw the maps at the end of isr_run (isr_map_run) */
-    const char *map_attribution; /* data credits printed on every map; NULL: the sample's
-                                    credits for the sample, else the input file names */
-
-    double min_reach_km2; /* a county counts as reached only when at least this much of it
-                             is within the budget (default 0.5): slivers of one or two cells
-                             along a border are not "reach" (see README) */
-    double timeout_s; /* http(s) inputs: seconds without an answer before failing (60) */
-
-    void *owned_; /* private: strings the options own */
-} isr_options;
-
-/* Sets every field to its default. The input fields point at the embedded sample when the
- * engine was built from the source tree (ISR_SAMPLE_DIR), else NULL. */
-ISR_API void isr_options_init(isr_options *opt);
-
-/* Parses `isoreach run` flags (argv[0] is the subcommand name and is skipped). Unknown
- * flags, missing values and out-of-range numbers fail with ISR_ERR_USAGE and a message
- * naming the flag. Strings are copied into the options. */
-ISR_API isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
+/* Frees options made by isr_options_new(). NULL is a no-op. */
+ISR_API void isr_options_free(isr_options *opt);
 
 /* The help text of `isoreach run`: every flag, its default and its unit. Static. */
 ISR_API const char *isr_options_help(void);
@@ -194,25 +139,6 @@ ISR_API const char *isr_options_help(void);
 /* The help text of one command ("run", "reach", "map", "info"): only the flags it reads,
  * with defaults and units. Static; NULL for an unknown command. */
 ISR_API const char *isr_command_help(const char *command);
-
-/* Frees what the options own; the struct may be reused after isr_options_init(). */
-ISR_API void isr_options_clear(isr_options *opt);
-
-/* Options on the heap, for bindings and hosts that should not depend on the struct's layout:
- * the defaults, then argv[1..argc-1] parsed as isr_options_parse does (argc 0 or 1: only
- * the defaults). NULL on a bad flag or no memory, with the reason on the context. Free
- * with isr_options_free(). */
-ISR_API isr_options *isr_options_new(isr_ctx *ctx, int argc, char **argv);
-
-/* Sets one option by its flag name, with or without the dashes ("budget", "--hubs"), to
- * `value` as the command line would give it ("45", "a,b"); NULL for a flag without a value
- * ("no-maps", "quiet"). The value is copied. ISR_ERR_USAGE with the parser's message for
- * an unknown name or a bad value. */
-ISR_API isr_status isr_options_set(isr_ctx *ctx, isr_options *opt, const char *name,
-                                   const char *value);
-
-/* Frees options made by isr_options_new(). NULL is a no-op. */
-ISR_API void isr_options_free(isr_options *opt);
 
 /* ---------------------------------------------------------------------------------------
  * Running.
@@ -228,17 +154,17 @@ ISR_API void isr_options_free(isr_options *opt);
  *   OUT/region/reach_matrix.csv, units.geojson, summary.json (cross-border reach)
  *   OUT/run.json                             (parameters, inputs, versions, timings)
  * Every file is written under a temporary name and renamed when complete. Hubs whose
- * travel_time.tif exists with the same settings are skipped unless opt->overwrite. */
+ * travel_time.tif exists with the same settings are skipped unless --overwrite. */
 ISR_API isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
 
 /* `isoreach reach`: recomputes the reach tables (hubs/<id>/reach.csv, region/reach_matrix.csv,
- * units.geojson, summary.json) in opt->out from the rasters of an earlier run, using
- * opt->boundaries with its unit fields and opt->population: other boundaries or levels
+ * units.geojson, summary.json) in --out from the rasters of an earlier run, using
+ * --boundaries with its unit fields and --population: other boundaries or levels
  * without rerunning the searches. */
 ISR_API isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
 
-/* `isoreach map`: draws the maps of the finished run in opt->out (also done at the end of
- * isr_run unless opt->no_maps), each as PNG (1600 × 1200 px) and SVG, written under temporary
+/* `isoreach map`: draws the maps of the finished run in --out (also done at the end of
+ * isr_run unless --no-maps), each as PNG (1600 × 1200 px) and SVG, written under temporary
  * names and renamed:
  *   OUT/hubs/<station id>/map.png, map.svg, map.pgw   the hub's isochrone bands over county
  *                                 and province boundaries, rail lines and stations;
@@ -247,7 +173,7 @@ ISR_API isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
  *   OUT/region/contact_sheet.png, .svg   every hub's circle at one scale, side by side.
  * It reads OUT/run.json (budget, the stations and lines inputs), region/nearest_hub_time.tif
  * (the analysis CRS), region/units.geojson, region/nearest_hub.csv, region/hubs_within.tif
- * and each hub's isochrones.geojson and stations.csv; opt's station fields name the columns
+ * and each hub's isochrones.geojson and stations.csv; the station field flags (--station-id…) name the columns
  * of the stations input. Text needs a CJK font (Debian: fonts-noto-cjk). */
 ISR_API isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt);
 
@@ -255,12 +181,12 @@ ISR_API isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt);
  * A model: the region loaded once (inputs, CRS, grid, zones, friction, rail network), then
  * asked many questions — other hubs, other output folders, one hub's grid in memory —
  * without reading the inputs again. isr_run() is isr_model_open(), isr_model_run_hubs() with
- * opt->hubs into opt->out, the maps, and isr_model_close().
+ * --hubs into --out, the maps, and isr_model_close().
  */
 typedef struct isr_model isr_model;
 
 /* Loads what `opt` names (boundaries, stations, lines, friction, population; the CRS, grid
- * and network its flags describe) and checks the flags and the hubs of opt->hubs, as
+ * and network its flags describe) and checks the flags and the hubs of --hubs, as
  * isr_run() does before its first hub. On success *out is a new model that the caller
  * closes with isr_model_close(); on failure *out is NULL and the reason is on the context.
  * The model keeps `ctx` and `opt` (borrowed: both must outlive it) and reports through ctx.
@@ -270,16 +196,16 @@ ISR_API isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_mode
 /* Runs the hubs `hubs` ("a,b": station ids; NULL: every station flagged hub) and writes, in
  * `out_dir`, their outputs and the region products and run.json exactly as isr_run() does
  * (without the maps): OUT/hubs/<id>/…, OUT/region/…, OUT/index.html, OUT/run.json. Hubs
- * whose outputs exist with the same settings are reused unless the options' overwrite.
+ * whose outputs exist with the same settings are reused unless --overwrite.
  * ISR_ERR_INPUT names an id that is no station; ISR_ERR_INTERRUPTED after isr_ctx_cancel
  * (whole files only, no run.json). */
 ISR_API isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_dir);
 
-/* One hub's travel-time grid in memory, nothing written: the minutes from (or to, as the
- * options' direction) the station `hub_id` within `budget_min` minutes (<= 0: the options'
- * budget), cropped to the cells reached as OUT/hubs/<id>/travel_time.tif is. On success
- * *minutes is a new *width × *height row-major array (north row first) of Float32 minutes,
- * -9999 past the budget, that the caller frees with isr_free(); gt is its GDAL geotransform
+/* One hub's travel-time grid in memory, nothing written: the minutes from (or to, as
+ * --direction says) the station `hub_id` within `budget_min` minutes (<= 0: --budget),
+ * cropped to the cells reached as OUT/hubs/<id>/travel_time.tif is. On success *minutes
+ * is a new *width × *height row-major array (north row first) of Float32 minutes, -9999
+ * past the budget, that the caller frees with isr_free(); gt is its GDAL geotransform
  * in the model's analysis CRS. ISR_ERR_INPUT when no station has that id. */
 ISR_API isr_status isr_model_run_hub(isr_model *m, const char *hub_id, double budget_min,
                              float **minutes, int *width, int *height, double gt[6]);

@@ -101,23 +101,28 @@ int main(int argc, char **argv)
     char out[4096];
     snprintf(out, sizeof out, "%s", argv[1]);
     char *args[] = {"run", "--hubs", "shanghai_hongqiao", "--resolution", "4000", "--no-maps",
-                    "--threads", "1", "--out", out, NULL};
+                    "--threads", "1", NULL};
     isr_ctx *ctx = isr_ctx_new();
     if (!ctx)
         return 1;
     isr_ctx_set_logger(ctx, on_log, NULL, ISR_LOG_WARN);
-    isr_options opt;
-    isr_options_init(&opt);
-    isr_status st = isr_options_parse(ctx, &opt, 10, args);
-    if (st == ISR_OK && opt.resolution_m != 4000.0) {
-        fprintf(stderr, "client: resolution_m is %g after --resolution 4000\n", opt.resolution_m);
+    /* the options are opaque: made from argv, set and read by flag name */
+    isr_options *opt = isr_options_new(ctx, 8, args);
+    isr_status st = opt ? isr_options_set(ctx, opt, "--out", out) : ISR_ERR_USAGE;
+    const char *res = opt ? isr_options_get(opt, "resolution") : NULL;
+    if (st == ISR_OK && (!res || strcmp(res, "4000") != 0)) {
+        fprintf(stderr, "client: resolution is %s after --resolution 4000\n", res ? res : "NULL");
+        st = ISR_ERR_INTERNAL;
+    }
+    if (st == ISR_OK && isr_options_set(ctx, opt, "budget", "0") != ISR_ERR_USAGE) {
+        fprintf(stderr, "client: isr_options_set took --budget 0\n");
         st = ISR_ERR_INTERNAL;
     }
     if (st == ISR_OK)
-        st = isr_run(ctx, &opt);
+        st = isr_run(ctx, opt);
     if (st != ISR_OK)
         fprintf(stderr, "client: %s: %s\n", isr_status_str(st), isr_ctx_errmsg(ctx));
-    isr_options_clear(&opt);
+    isr_options_free(opt);
     isr_ctx_free(ctx);
     printf("warnings %d\n", warnings);
     return st == ISR_OK ? 0 : 1;

@@ -331,6 +331,41 @@ Test(e2e, log_json_for_pipelines)
     cr_assert_eq(json_events("error", "bad input"), 1);
 }
 
+/* --quiet and --log-json are the CLI's own switches (the library refuses them): wherever they
+ * stand, even after a bad flag, and together. */
+Test(e2e, cli_switches_quiet_and_log_json)
+{
+    cr_assert_eq(cli_sh("%s run --budget 0 --log-json", ISR_CLI), 2);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "{\"event\":\"error\",\"level\":\"usage error\",\"message\":"
+                        "\"--budget: 0 is out of range (more than 0 to 1440)\"}\n");
+    free(e);
+    /* quiet JSON: no progress and no info, only the end */
+    cr_assert_eq(cli_sh("%s run -q --hubs shanghai_hongqiao --resolution 4000 --no-maps "
+                        "--log-json --threads 1 --out %s/o", ISR_CLI, cli_tmp), 0);
+    e = cli_stderr();
+    char want[512];
+    snprintf(want, sizeof want, "{\"event\":\"done\",\"message\":\"%s/o\"}\n", cli_tmp);
+    cr_assert_str_eq(e, want);
+    free(e);
+    /* quiet text: nothing at all (the hub is reused) */
+    cr_assert_eq(cli_sh("%s run --hubs shanghai_hongqiao --resolution 4000 --no-maps --quiet "
+                        "--threads 1 --out %s/o", ISR_CLI, cli_tmp), 0);
+    e = cli_stderr();
+    cr_assert_str_eq(e, "");
+    free(e);
+    /* the help still lists them, last, as before */
+    cr_assert_eq(cli_sh("%s run --help", ISR_CLI), 0);
+    char p[300];
+    snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
+    char *h = cli_slurp(p);
+    const char *tail = "  --quiet, -q             no progress bar\n"
+                       "  --log-json              messages and progress as JSON lines on stderr\n";
+    cr_assert(strlen(h) > strlen(tail) && strcmp(h + strlen(h) - strlen(tail), tail) == 0,
+              "run --help does not end with --quiet and --log-json:\n%s", h);
+    free(h);
+}
+
 Test(e2e, usage_errors_exit_2)
 {
     cr_assert_eq(cli_sh("%s run --budget 0", ISR_CLI), 2);

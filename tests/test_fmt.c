@@ -67,7 +67,7 @@ static void run_in(const char *dir)
     snprintf(out, sizeof out, "%s/%s", cli_tmp, dir);
     char *argv[] = {"run",     "--hubs",  "nanjing_south", "--resolution", "2000", "--budget",
                     "37.5",    "--bands", "12.5,25,37.5",  "--detour",     "1.3",  "--threads",
-                    "2",       "--out",   out,             "--quiet",      NULL};
+                    "2",       "--out",   out,             NULL};
     isr_ctx *ctx = isr_ctx_new();
     isr_options opt;
     isr_options_init(&opt);

@@ -60,10 +60,10 @@ static void same_as_file(const float *m, int w, int h, const double gt[6], const
 
 static void parse(isr_ctx *ctx, isr_options *o, const char *out, const char *hubs)
 {
-    char *argv[] = {"run", "-q", "--no-maps", "--resolution", "4000", "--out", (char *)out,
+    char *argv[] = {"run", "--no-maps", "--resolution", "4000", "--out", (char *)out,
                     "--hubs", (char *)hubs};
     isr_options_init(o);
-    cr_assert_eq(isr_options_parse(ctx, o, 9, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_options_parse(ctx, o, 8, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
 }
 
 Test(model, open_once_ask_many_times, .timeout = 600)

@@ -2,7 +2,9 @@
 #include "internal.h"
 
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 #include <string.h>
+#include <unistd.h>
 
 static isr_status parse(isr_ctx *ctx, isr_options *o, int argc, char **argv)
 {
@@ -27,7 +29,7 @@ Test(options, flags_in_both_forms)
     isr_ctx *ctx = isr_ctx_new();
     isr_options o;
     char *argv[] = {"run", "--budget", "45", "--resolution=100", "--hubs", "a,b",
-                    "--wait", "none", "--direction=to", "--threads", "3", "--quiet",
+                    "--wait", "none", "--direction=to", "--threads", "3", "--no-maps",
                     "--crs", "EPSG:3857", NULL};
     cr_assert_eq(parse(ctx, &o, 14, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
     cr_assert_float_eq(o.budget_min, 45, 0);
@@ -36,7 +38,7 @@ Test(options, flags_in_both_forms)
     cr_assert_eq(o.wait, ISR_WAIT_NONE);
     cr_assert_eq(o.direction, ISR_TO_HUB);
     cr_assert_eq(o.threads, 3);
-    cr_assert_eq(o.quiet, 1);
+    cr_assert_eq(o.no_maps, 1);
     cr_assert_str_eq(o.crs, "EPSG:3857");
     isr_options_clear(&o);
     isr_ctx_free(ctx);
@@ -67,4 +69,124 @@ Test(options, refusals_name_the_flag)
     refused("--budget", NULL, "--budget needs a value (see --help)");
     refused("stray", NULL, "unexpected argument 'stray' (see --help)");
     refused("--out=", NULL, "--out: the value is empty");
+}
+
+/* What a client of include/isoreach.h can do with the opaque handle alone: new from argv,
+ * set by name with or without dashes, a refusal that keeps the earlier value, get of every
+ * kind of value, free(NULL). */
+Test(options, opaque_api_is_enough_for_a_client)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char *argv[] = {"run", "--budget", "45", "--hubs=a,b", "--no-maps", NULL};
+    isr_options *o = isr_options_new(ctx, 5, argv);
+    cr_assert_not_null(o, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_str_eq(isr_options_get(o, "budget"), "45");
+    cr_assert_str_eq(isr_options_get(o, "--hubs"), "a,b");
+    cr_assert_str_eq(isr_options_get(o, "no-maps"), "1");
+    cr_assert_str_eq(isr_options_get(o, "overwrite"), "0");
+    /* defaults: numbers in their shortest exact form, enums as their flag values */
+    cr_assert_str_eq(isr_options_get(o, "out"), "out");
+    cr_assert_str_eq(isr_options_get(o, "min-area"), "0.1");
+    cr_assert_str_eq(isr_options_get(o, "detour"), "1.3");
+    cr_assert_str_eq(isr_options_get(o, "max-memory"), "16384");
+    cr_assert_str_eq(isr_options_get(o, "threads"), "0");
+    cr_assert_str_eq(isr_options_get(o, "wait"), "half-headway");
+    cr_assert_str_eq(isr_options_get(o, "direction"), "from");
+    cr_assert_str_eq(isr_options_get(o, "station-id"), "id");
+    cr_assert(strstr(isr_options_get(o, "boundaries"), "shapefiles/yrd_counties.shp"));
+    cr_assert_null(isr_options_get(o, "crs"), "--crs has no default value");
+    cr_assert_null(isr_options_get(o, "frobnicate"), "an unknown name has no value");
+
+    cr_assert_eq(isr_options_set(ctx, o, "resolution", "1000"), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_options_set(ctx, o, "--direction", "to"), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_options_set(ctx, o, "threads", "3"), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_options_set(ctx, o, "overwrite", NULL), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_options_set(ctx, o, "out", "elsewhere"), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_str_eq(isr_options_get(o, "resolution"), "1000");
+    cr_assert_str_eq(isr_options_get(o, "direction"), "to");
+    cr_assert_str_eq(isr_options_get(o, "threads"), "3");
+    cr_assert_str_eq(isr_options_get(o, "overwrite"), "1");
+    cr_assert_str_eq(isr_options_get(o, "--out"), "elsewhere");
+
+    /* refusals: the parser's exact message, and the earlier value stays */
+    cr_assert_eq(isr_options_set(ctx, o, "budget", "0"), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "--budget: 0 is out of range (more than 0 to 1440)");
+    cr_assert_str_eq(isr_options_get(o, "budget"), "45");
+    cr_assert_eq(isr_options_set(ctx, o, "--budget", NULL), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "--budget needs a value (see --help)");
+    cr_assert_eq(isr_options_set(ctx, o, "frobnicate", "1"), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "unknown option '--frobnicate' (see --help)");
+    cr_assert_eq(isr_options_set(ctx, o, "", "1"), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "isr_options_set: no option name");
+    isr_options_free(o);
+    isr_options_free(NULL);
+
+    char *bad[] = {"run", "--wait", "always", NULL};
+    cr_assert_null(isr_options_new(ctx, 3, bad));
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "--wait: 'always' is not one of half-headway, none");
+    isr_ctx_free(ctx);
+}
+
+/* --quiet and --log-json are the CLI's (it takes them out of argv): the library refuses them
+ * and says what a host does instead. */
+Test(options, cli_switches_are_not_library_options)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char *q[] = {"run", "-q", NULL};
+    cr_assert_null(isr_options_new(ctx, 2, q));
+    cr_assert_str_eq(isr_ctx_errmsg(ctx),
+                     "-q is a switch of the isoreach command line, not an option of the library: "
+                     "a host that wants no progress installs no progress callback "
+                     "(isr_ctx_set_progress)");
+    isr_options *o = isr_options_new(ctx, 0, NULL);
+    cr_assert_not_null(o);
+    cr_assert_eq(isr_options_set(ctx, o, "quiet", NULL), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx),
+                     "--quiet is a switch of the isoreach command line, not an option of the "
+                     "library: a host that wants no progress installs no progress callback "
+                     "(isr_ctx_set_progress)");
+    cr_assert_eq(isr_options_set(ctx, o, "log-json", NULL), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx),
+                     "--log-json is a switch of the isoreach command line, not an option of the "
+                     "library: a host formats messages in its own logger (isr_ctx_set_logger)");
+    cr_assert_null(isr_options_get(o, "quiet"));
+    isr_options_free(o);
+    isr_ctx_free(ctx);
+}
+
+/* One list of input datasets: run.json records exactly these absolute, the fingerprint hashes
+ * exactly these file by file, in this order (files.c reads isr_options_inputs). */
+Test(options, one_list_of_input_datasets)
+{
+    isr_options o;
+    isr_options_init(&o);
+    o.friction = NULL;
+    cr_assert_eq(chdir(ISR_SAMPLE_DIR), 0); /* (each Criterion test is its own process) */
+    o.population = "yrd_counties.shp";      /* relative: recorded absolute */
+    const char *names[8], *paths[8];
+    cr_assert_eq(isr_options_inputs(&o, names, paths, 8), 5);
+    const char *want[] = {"--boundaries", "--stations", "--lines", "--friction", "--population"};
+    for (int i = 0; i < 5; i++)
+        cr_assert_str_eq(names[i], want[i]);
+    cr_assert_eq(paths[0], o.boundaries);
+    cr_assert_null(paths[3]);
+    cr_assert_eq(paths[4], o.population);
+    cr_assert_eq(isr_options_inputs(&o, names, paths, 2), 2, "at most max");
+
+    struct json_object *rec = isr_options_to_json(&o);
+    cr_assert_not_null(rec);
+    struct json_object *v = NULL;
+    cr_assert(json_object_object_get_ex(rec, "--population", &v));
+    const char *pop = json_object_get_string(v);
+    cr_assert_eq(pop[0], '/', "--population recorded as '%s', not absolute", pop);
+    cr_assert_str_eq(pop, ISR_SAMPLE_DIR "/yrd_counties.shp");
+    cr_assert(json_object_object_get_ex(rec, "--boundaries", &v));
+    cr_assert_str_eq(json_object_get_string(v), ISR_SAMPLE_DIR "/yrd_counties.shp");
+    /* not an input: as given, though it names a file relative to here too */
+    o.crs = "yrd_counties.prj";
+    json_object_put(rec);
+    rec = isr_options_to_json(&o);
+    cr_assert(json_object_object_get_ex(rec, "--crs", &v));
+    cr_assert_str_eq(json_object_get_string(v), "yrd_counties.prj");
+    json_object_put(rec);
 }

@@ -107,7 +107,7 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         out = self.parameterAsString(parameters, "OUTPUT", context)
         feedback.pushInfo("isoreach " + isoreach.version() + ": " + " ".join(args))
         try:
-            with isoreach.Model(args, no_maps=True, quiet=True) as model:
+            with isoreach.Model(args, no_maps=True) as model:  # the binding shows no progress
                 model.run_hubs(hubs, out)
         except isoreach.Error as e:
             raise QgsProcessingException(str(e))

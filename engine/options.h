@@ -1,0 +1,109 @@
+/*
+ * options.h — the options of a run, as the engine sees them: the struct behind the opaque
+ * isr_options of include/isoreach.h, and the calls that fill it on the stack.
+ *
+ * Clients only hold an isr_options * (isr_options_new/set/get/free), so a field added here
+ * breaks no caller. Inside the engine and in the white-box tests the struct is a plain value:
+ * isr_options_init() sets the defaults, isr_options_parse() reads `isoreach run` flags,
+ * isr_options_clear() frees what it owns. String fields are borrowed (they must outlive the
+ * run) unless set by the parser, which copies them into owned_. The CLI's own switches
+ * (--quiet, --log-json) are not options: the CLI reads them and sets its logger and progress.
+ */
+#ifndef ISR_OPTIONS_H
+#define ISR_OPTIONS_H
+
+#include "isoreach.h"
+
+typedef enum isr_wait { ISR_WAIT_HALF_HEADWAY, ISR_WAIT_NONE } isr_wait;
+typedef enum isr_direction { ISR_FROM_HUB, ISR_TO_HUB } isr_direction;
+
+struct isr_options {
+    /* Inputs: any OGR source (a path, or an http(s) URL). */
+    const char *boundaries;       /* polygons of admin units (default: the embedded sample) */
+    const char *stations;         /* points: rail stations */
+    const char *lines;            /* linestrings: rail lines */
+    const char *boundaries_layer; /* layer names; NULL: the source's first layer */
+    const char *stations_layer;
+    const char *lines_layer;
+    const char *encoding;         /* shapefile text encoding (e.g. "GBK"); NULL: .cpg/LDID */
+    const char *friction;         /* optional raster: seconds per metre, nodata = barrier */
+
+    /* Field names. */
+    const char *station_id_field;   /* default "id" */
+    const char *station_name_field; /* default "name" */
+    const char *hub_field;          /* default "hub" (non-zero: a hub) */
+    const char *line_name_field;    /* default "name" */
+    const char *line_speed_field;   /* default "speed_kmh" */
+    const char *line_headway_field; /* default "headway" (minutes) */
+    const char *line_headway_back_field; /* default "headway_bk": minutes between trains
+                                            running against the stop order; absent or blank:
+                                            the same as headway */
+    const char *line_minutes_field; /* default "minutes" ("17;8;;12": run minutes per stop
+                                       pair, blank where unknown); absent field: none */
+    const char *line_stops_field;   /* default "stops": "id;id;…", the calls of a service that
+                                       skips stations (an express); blank or absent: every
+                                       station within snap_m of the line is a stop */
+
+    /* Boundary fields: the unit hierarchy county -> prefecture -> province. Absent prefecture
+     * or province fields are derived from 6-digit GB/T 2260 codes (first 4 / 2 digits). */
+    const char *unit_id_field;     /* default "code" (absent: the feature id) */
+    const char *unit_name_field;   /* default "name" */
+    const char *pref_field;        /* default "pref_code" */
+    const char *pref_name_field;   /* default "pref_name" */
+    const char *prov_field;        /* default "prov_code" */
+    const char *prov_name_field;   /* default "prov_name" */
+    const char *pop_field;         /* default "pop": people per unit, spread over its cells */
+    const char *population;        /* optional raster of people per cell; overrides pop_field */
+
+    const char *hubs; /* comma-separated station ids; NULL: every station flagged hub */
+    const char *bands;  /* isochrone band limits in minutes "15,30,45,60"; NULL: every 15
+                           minutes up to the budget */
+    double min_area_km2; /* isochrone parts and holes smaller than this are dropped (0.1) */
+    double simplify_m;   /* isochrone simplification tolerance, at most one cell (0: none) */
+
+    double budget_min;       /* time budget, minutes (default 60) */
+    double resolution_m;     /* cell size, metres (default 250) */
+    const char *crs;         /* analysis CRS (any PROJ/GDAL definition); NULL: fitted Albers */
+    double egress_speed_kmh; /* local travel speed (default 20) */
+    double detour;           /* local route length ÷ straight line (default 1.3) */
+    double dwell_min;        /* dwell at each intermediate stop (default 2) */
+    double transfer_min;     /* walking and buffer to change lines (default 6) */
+    isr_wait wait;           /* boarding wait (default half the headway) */
+    isr_direction direction; /* from the hub (default) or to it */
+    double snap_m;           /* stations within this distance of a line are its stops (500) */
+    double max_memory_mb;    /* refuse grids needing more than this (default 16384) */
+    int threads;             /* worker threads; 0: one per core */
+    const char *out;         /* output folder (default "out") */
+    int overwrite;           /* recompute hubs whose outputs exist (default: skip them) */
+    int write_friction;      /* also write OUT/region/friction.tif (seconds per metre) */
+    int no_maps;             /* do not draw the maps at the end of isr_run (isr_map_run) */
+    const char *map_attribution; /* data credits printed on every map; NULL: the sample's
+                                    credits for the sample, else the input file names */
+
+    double min_reach_km2; /* a county counts as reached only when at least this much of it
+                             is within the budget (default 0.5): slivers of one or two cells
+                             along a border are not "reach" (see README) */
+    double timeout_s; /* http(s) inputs: seconds without an answer before failing (60) */
+
+    void *owned_; /* private: strings the options own */
+};
+
+/* Sets every field to its default. The input fields point at the embedded sample when the
+ * engine was built from the source tree (ISR_SAMPLE_DIR), else NULL. */
+void isr_options_init(isr_options *opt);
+
+/* Parses `isoreach run` flags (argv[0] is the subcommand name and is skipped). Unknown
+ * flags, missing values and out-of-range numbers fail with ISR_ERR_USAGE and a message
+ * naming the flag. Strings are copied into the options. */
+isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
+
+/* Frees what the options own; the struct may be reused after isr_options_init(). */
+void isr_options_clear(isr_options *opt);
+
+/* The input datasets of `opt` (--boundaries, --stations, --lines, --friction, --population,
+ * in that order; NULL where not set): the flags into names[i] and the paths into paths[i],
+ * at most `max`; returns how many. The one list of inputs: isr_options_to_json records
+ * these absolute, the resume fingerprint hashes them file by file (not by name). */
+int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max);
+
+#endif /* ISR_OPTIONS_H */
