@@ -284,7 +284,7 @@ static inline void oheap_push(onode *h, size_t *n, onode e)
 {
     size_t i = (*n)++;
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
+        size_t parent = (i - 1) / 4;
         if (h[parent].t <= e.t)
             break;
         h[i] = h[parent];
@@ -299,15 +299,21 @@ static inline onode oheap_pop(onode *h, size_t *n)
     onode last = h[--(*n)];
     size_t i = 0, len = *n;
     for (;;) {
-        size_t c = 2 * i + 1;
+        size_t c = 4 * i + 1;
         if (c >= len)
             break;
-        if (c + 1 < len && h[c + 1].t < h[c].t)
-            c++;
-        if (last.t <= h[c].t)
+        size_t best = c;
+        float bt = h[c].t;
+        size_t end = c + 4 < len ? c + 4 : len;
+        for (size_t k = c + 1; k < end; k++)
+            if (h[k].t < bt) {
+                bt = h[k].t;
+                best = k;
+            }
+        if (last.t <= bt)
             break;
-        h[i] = h[c];
-        i = c;
+        h[i] = h[best];
+        i = best;
     }
     if (len > 0)
         h[i] = last;
@@ -398,6 +404,8 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
         for (int k = 0; k < 8; k++) {
             const int ex = king[k][0], ey = king[k][1];
             const ptrdiff_t n = i + ex + (ptrdiff_t)ey * w;
+            if (time_s[n] <= t)
+                continue; /* settled before i: no move from i can make it earlier */
             const float fn = fric[n];
             /* the 16-neighbour move from i, as isr_costdist() */
             float nt;
@@ -415,6 +423,8 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
         for (int k = 0; k < 8; k++) {
             const int ex = knight[k][0], ey = knight[k][1];
             const ptrdiff_t n = i + ex + (ptrdiff_t)ey * w;
+            if (time_s[n] <= t)
+                continue;
             /* the two cells the knight's move cuts through */
             const ptrdiff_t c1 = i + ex / 2 + (ptrdiff_t)(ey / 2) * w,
                             c2 = i + (ex - ex / 2) + (ptrdiff_t)(ey - ey / 2) * w;
