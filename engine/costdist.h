@@ -24,9 +24,6 @@ typedef struct isr_cd_work {
     size_t oheap_cap;
 } isr_cd_work;
 
-/* Which kernel a run uses (--kernel): the isotropic one (default) or GRASS r.cost -k's. */
-typedef enum isr_cd_kernel { ISR_CD_ISOTROPIC, ISR_CD_RCOST } isr_cd_kernel;
-
 /* Bounded multi-source shortest paths on a padded grid of width `pw` with 16-neighbour
  * moves (orthogonal, diagonal, knight). `fric` is seconds per metre per padded cell, +INF
  * a barrier (the padding must be +INF). `time_s` must hold +INF in every cell on entry
