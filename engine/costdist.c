@@ -178,49 +178,52 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
 void isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear)
 {
     /* 1 where an 8-neighbour has another friction (or off the grid), then a two-pass
-     * Chebyshev distance transform: 1 + the distance to the nearest such cell. */
-    for (size_t r = 0; r < ph; r++)
-        for (size_t c = 0; c < pw; c++) {
-            size_t i = r * pw + c;
-            int edge = r == 0 || c == 0 || r + 1 == ph || c + 1 == pw;
-            if (edge) {
-                clear[i] = 1;
-                continue;
-            }
-            const float f = fric[i];
-            const float *a = fric + i - pw, *b = fric + i + pw;
-            clear[i] = (a[-1] != f || a[0] != f || a[1] != f || fric[i - 1] != f ||
-                        fric[i + 1] != f || b[-1] != f || b[0] != f || b[1] != f)
-                           ? 1
-                           : 255;
-        }
-#define RELAXC(v, nb)                                                                          \
-    do {                                                                                       \
-        unsigned n_ = (unsigned)(nb) + 1u;                                                     \
-        if (n_ < (v))                                                                          \
-            (v) = n_;                                                                          \
-    } while (0)
-    for (size_t r = 1; r + 1 < ph; r++)
+     * Chebyshev distance transform: 1 + the distance to the nearest such cell. Written as
+     * row loops without branches so that the compiler vectorises all but the scans along a
+     * row. */
+    for (size_t c = 0; c < pw; c++) {
+        clear[c] = 1;
+        clear[(ph - 1) * pw + c] = 1;
+    }
+    for (size_t r = 1; r + 1 < ph; r++) {
+        const float *a = fric + (r - 1) * pw, *m = fric + r * pw, *b = fric + (r + 1) * pw;
+        uint8_t *o = clear + r * pw;
+        o[0] = o[pw - 1] = 1;
         for (size_t c = 1; c + 1 < pw; c++) {
-            size_t i = r * pw + c;
-            unsigned v = clear[i];
-            RELAXC(v, clear[i - 1]);
-            RELAXC(v, clear[i - pw - 1]);
-            RELAXC(v, clear[i - pw]);
-            RELAXC(v, clear[i - pw + 1]);
-            clear[i] = (uint8_t)v;
+            const float f = m[c];
+            int d = (a[c - 1] != f) | (a[c] != f) | (a[c + 1] != f) | (m[c - 1] != f) |
+                    (m[c + 1] != f) | (b[c - 1] != f) | (b[c] != f) | (b[c + 1] != f);
+            o[c] = d ? 1 : 255;
         }
-    for (size_t r = ph - 1; r-- > 1;)
-        for (size_t c = pw - 1; c-- > 1;) {
-            size_t i = r * pw + c;
-            unsigned v = clear[i];
-            RELAXC(v, clear[i + 1]);
-            RELAXC(v, clear[i + pw + 1]);
-            RELAXC(v, clear[i + pw]);
-            RELAXC(v, clear[i + pw - 1]);
-            clear[i] = (uint8_t)v;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        /* forward: from the row above, then along the row left to right; backward: from
+         * the row below, then right to left */
+        for (size_t k = 1; k + 1 < ph; k++) {
+            size_t r = pass == 0 ? k : ph - 1 - k;
+            uint8_t *o = clear + r * pw;
+            const uint8_t *p = pass == 0 ? o - pw : o + pw;
+            for (size_t c = 1; c + 1 < pw; c++) {
+                unsigned v = o[c], n = p[c - 1];
+                n = p[c] < n ? p[c] : n;
+                n = p[c + 1] < n ? p[c + 1] : n;
+                n = n + 1 < 255 ? n + 1 : 255;
+                o[c] = (uint8_t)(n < v ? n : v);
+            }
+            if (pass == 0)
+                for (size_t c = 1; c + 1 < pw; c++) {
+                    unsigned n = o[c - 1] + 1u;
+                    if (n < o[c])
+                        o[c] = (uint8_t)n;
+                }
+            else
+                for (size_t c = pw - 2; c >= 1; c--) {
+                    unsigned n = o[c + 1] + 1u;
+                    if (n < o[c])
+                        o[c] = (uint8_t)n;
+                }
         }
-#undef RELAXC
+    }
 }
 
 /* 1 when every cell that the segment from the centre of cell o to the centre of o + (dx,dy)

@@ -377,3 +377,40 @@ Test(costdist, iso_one_hour_circle_has_the_area_of_the_circle)
     cr_assert(ratio[0] < 0.975, "r.cost kernel %g", ratio[0]);
     cr_assert(ratio[1] > 0.99 && ratio[1] < 1.01, "isotropic kernel %g", ratio[1]);
 }
+
+Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
+{
+    /* Against brute force on random patches: clear = R means every cell within Chebyshev
+     * distance R - 1 has the same friction, and (below the cap) some cell at distance R has
+     * a neighbour of another friction. */
+    tgrid g = make(40, 30);
+    unsigned x = 7;
+    for (int k = 0; k < 25; k++) {
+        x = x * 1103515245u + 12345u;
+        int c = (int)((x >> 8) % 40), r = (int)((x >> 20) % 30);
+        g.fric[at(&g, c, r)] = k % 3 ? INFINITY : 2 * SPM;
+    }
+    int n = g.pw * g.ph;
+    uint8_t *clear = malloc((size_t)n);
+    isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear);
+    for (int i = 0; i < n; i++) {
+        int ci = i % g.pw, ri = i / g.pw, R = clear[i];
+        cr_assert_geq(R, 1);
+        /* the largest R with a uniform square of radius R - 1 that stays on the grid */
+        int best = 0;
+        for (int rad = 0; rad < 255; rad++) {
+            int ok = ci - rad >= 0 && ri - rad >= 0 && ci + rad < g.pw && ri + rad < g.ph;
+            for (int dr = -rad; ok && dr <= rad; dr++)
+                for (int dc = -rad; ok && dc <= rad; dc++)
+                    ok = g.fric[(ri + dr) * g.pw + ci + dc] == g.fric[i];
+            if (!ok)
+                break;
+            best = rad + 1;
+        }
+        cr_assert(R <= best, "cell (%d,%d): clearance %d, but only %d is uniform", ci, ri, R,
+                  best);
+        cr_assert(R >= best - 1, "cell (%d,%d): clearance %d, %d is uniform", ci, ri, R, best);
+    }
+    free(clear);
+    drop(&g);
+}
