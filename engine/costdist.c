@@ -175,25 +175,40 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
 
 /* ---- the isotropic kernel ---------------------------------------------------------------- */
 
-void isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear)
+/* A clearance R in one byte: exact below 128, then in steps of 64 cells up to 8256,
+ * rounded down (a smaller clearance is always safe: the check only jumps less far). */
+static inline uint8_t clear_encode(unsigned R)
+{
+    return (uint8_t)(R < 128 ? R : 128 + ((R - 128) / 64 < 127 ? (R - 128) / 64 : 127));
+}
+
+static inline int clear_decode(uint8_t v)
+{
+    return v < 128 ? v : 128 + (v - 128) * 64;
+}
+
+int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear)
 {
     /* 1 where an 8-neighbour has another friction (or off the grid), then a two-pass
-     * Chebyshev distance transform: 1 + the distance to the nearest such cell. Written as
-     * row loops without branches so that the compiler vectorises all but the scans along a
-     * row. */
+     * Chebyshev distance transform in 16 bits: 1 + the distance to the nearest such cell.
+     * Row loops without branches, so that the compiler vectorises all but the scans along
+     * a row. */
+    uint16_t *d = malloc(pw * ph * sizeof *d);
+    if (!d)
+        return -1;
     for (size_t c = 0; c < pw; c++) {
-        clear[c] = 1;
-        clear[(ph - 1) * pw + c] = 1;
+        d[c] = 1;
+        d[(ph - 1) * pw + c] = 1;
     }
     for (size_t r = 1; r + 1 < ph; r++) {
         const float *a = fric + (r - 1) * pw, *m = fric + r * pw, *b = fric + (r + 1) * pw;
-        uint8_t *o = clear + r * pw;
+        uint16_t *o = d + r * pw;
         o[0] = o[pw - 1] = 1;
         for (size_t c = 1; c + 1 < pw; c++) {
             const float f = m[c];
-            int d = (a[c - 1] != f) | (a[c] != f) | (a[c + 1] != f) | (m[c - 1] != f) |
+            int e = (a[c - 1] != f) | (a[c] != f) | (a[c + 1] != f) | (m[c - 1] != f) |
                     (m[c + 1] != f) | (b[c - 1] != f) | (b[c] != f) | (b[c + 1] != f);
-            o[c] = d ? 1 : 255;
+            o[c] = e ? 1 : 65535;
         }
     }
     for (int pass = 0; pass < 2; pass++) {
@@ -201,29 +216,33 @@ void isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *cl
          * the row below, then right to left */
         for (size_t k = 1; k + 1 < ph; k++) {
             size_t r = pass == 0 ? k : ph - 1 - k;
-            uint8_t *o = clear + r * pw;
-            const uint8_t *p = pass == 0 ? o - pw : o + pw;
+            uint16_t *o = d + r * pw;
+            const uint16_t *p = pass == 0 ? o - pw : o + pw;
             for (size_t c = 1; c + 1 < pw; c++) {
                 unsigned v = o[c], n = p[c - 1];
                 n = p[c] < n ? p[c] : n;
                 n = p[c + 1] < n ? p[c + 1] : n;
-                n = n + 1 < 255 ? n + 1 : 255;
-                o[c] = (uint8_t)(n < v ? n : v);
+                n = n + 1 < 65535 ? n + 1 : 65535;
+                o[c] = (uint16_t)(n < v ? n : v);
             }
             if (pass == 0)
                 for (size_t c = 1; c + 1 < pw; c++) {
                     unsigned n = o[c - 1] + 1u;
                     if (n < o[c])
-                        o[c] = (uint8_t)n;
+                        o[c] = (uint16_t)n;
                 }
             else
                 for (size_t c = pw - 2; c >= 1; c--) {
                     unsigned n = o[c + 1] + 1u;
                     if (n < o[c])
-                        o[c] = (uint8_t)n;
+                        o[c] = (uint16_t)n;
                 }
         }
     }
+    for (size_t i = 0; i < pw * ph; i++)
+        clear[i] = clear_encode(d[i]);
+    free(d);
+    return 0;
 }
 
 /* 1 when every cell that the segment from the centre of cell o to the centre of o + (dx,dy)
@@ -257,7 +276,7 @@ static int line_clear(const float *fric, const uint8_t *clear, ptrdiff_t w, ptrd
         const ptrdiff_t c = o + (ptrdiff_t)u * su + (ptrdiff_t)vc * sv;
         if (fric[c] != f)
             return 0;
-        const int R = clear[c];
+        const int R = clear_decode(clear[c]);
         if (R >= 2) {
             u += R - 1;
             continue;

@@ -32,11 +32,13 @@ typedef struct isr_cd_work {
 int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
                  size_t nseeds, float budget_s, float *time_s, isr_cd_work *work);
 
-/* The clearance map the isotropic kernel needs, one byte per padded cell: clear[i] = R means
- * every cell within Chebyshev distance R - 1 of i has the same friction as i (1 ≤ R ≤ 255;
- * 1 on the grid's outer ring and next to any change of friction). Computed once per
- * friction surface in O(cells), shared read-only by every search on it. */
-void isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear);
+/* The clearance map the isotropic kernel needs, one byte per padded cell: every cell within
+ * Chebyshev distance R - 1 of cell i has the same friction as i, where R is clear[i] below
+ * 128 and 128 + 64 × (clear[i] - 128) from there (up to 8256 cells; 1 on the grid's outer
+ * ring and next to any change of friction). Computed once per friction surface in
+ * O(cells), with a 2-byte-per-cell scratch array freed before returning; shared read-only
+ * by every search on it. Returns 0, or -1 when out of memory. */
+int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear);
 
 /* Isotropic variant of isr_costdist() (same arguments and contract, plus `clear` from
  * isr_costdist_clearance() on the same `fric`). Each cell remembers its origin: the seed, or

@@ -323,10 +323,11 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     }
     if (opt->kernel != ISR_KERNEL_RCOST) {
         size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
-        if (!(m->clear = malloc(pw * ph)))
-            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the clearance map (%zu MB)",
-                            pw * ph >> 20);
-        isr_costdist_clearance(m->fric, pw, ph, m->clear);
+        if (!(m->clear = malloc(pw * ph)) || isr_costdist_clearance(m->fric, pw, ph, m->clear))
+            return isr_fail(ctx, ISR_ERR_MEMORY,
+                            "out of memory for the clearance map (%zu MB and %zu MB while "
+                            "building it); try --kernel rcost or a coarser --resolution",
+                            pw * ph >> 20, (2 * pw * ph) >> 20);
     }
     stations_outside(ctx, m);
     return ISR_OK;

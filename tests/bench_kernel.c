@@ -70,7 +70,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < cells; i++)
         time_s[i] = INFINITY;
     double t0 = now_s();
-    isr_costdist_clearance(fric, pw, ph, clear);
+    if (isr_costdist_clearance(fric, pw, ph, clear) != 0) {
+        fprintf(stderr, "bench_kernel: out of memory for the clearance map\n");
+        goto cleanup;
+    }
     double clear_s = now_s() - t0;
 
     const size_t sr = ph / 2, sc = pw / 2;

@@ -182,7 +182,7 @@ static void run_iso(tgrid *g, const isr_seed *s, size_t ns, float budget, double
     size_t n = (size_t)g->pw * (size_t)g->ph;
     uint8_t *clear = malloc(n);
     cr_assert_not_null(clear);
-    isr_costdist_clearance(g->fric, (size_t)g->pw, (size_t)g->ph, clear);
+    cr_assert_eq(isr_costdist_clearance(g->fric, (size_t)g->pw, (size_t)g->ph, clear), 0);
     cr_assert_eq(isr_costdist_iso(g->fric, clear, (size_t)g->pw, (size_t)g->ph, cell_m, s, ns,
                                   budget, g->t, &g->w),
                  0);
@@ -392,9 +392,9 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
     }
     int n = g.pw * g.ph;
     uint8_t *clear = malloc((size_t)n);
-    isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear);
+    cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
     for (int i = 0; i < n; i++) {
-        int ci = i % g.pw, ri = i / g.pw, R = clear[i];
+        int ci = i % g.pw, ri = i / g.pw, R = clear[i] < 128 ? clear[i] : 128 + (clear[i] - 128) * 64;
         cr_assert_geq(R, 1);
         /* the largest R with a uniform square of radius R - 1 that stays on the grid */
         int best = 0;
@@ -411,6 +411,17 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
                   best);
         cr_assert(R >= best - 1, "cell (%d,%d): clearance %d, %d is uniform", ci, ri, R, best);
     }
+    free(clear);
+    drop(&g);
+    /* far from any change, the byte is coarser but never too large: the middle of a
+     * 601 x 601 uniform grid is 300 cells from its edge cells (clearance 1), so R = 301,
+     * stored as 128 + 64 × 2 = 256 */
+    g = make(601, 601);
+    clear = malloc((size_t)g.pw * (size_t)g.ph);
+    cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
+    cr_assert_eq(clear[at(&g, 0, 0)], 1);
+    cr_assert_eq(clear[at(&g, 100, 1)], 2);
+    cr_assert_eq(clear[at(&g, 300, 300)], 130);
     free(clear);
     drop(&g);
 }
