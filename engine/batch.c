@@ -263,8 +263,8 @@ static int hub_outputs_ok(const char *dir)
 
 /* The grid search of one hub from its rail arrival times ws->arr: every station reached
  * within the budget seeds its cell. 0, or -1 when out of memory. */
-static int hub_costdist(const isr_grid *g, const float *fric, const isr_rail_net *net,
-                        worker_state *ws, double budget_s)
+static int hub_costdist(const isr_grid *g, const float *fric, const uint8_t *clear,
+                        const isr_rail_net *net, worker_state *ws, double budget_s)
 {
     size_t ns = 0;
     for (int i = 0; i < isr_rail_net_nstations(net); i++) {
@@ -274,8 +274,12 @@ static int hub_costdist(const isr_grid *g, const float *fric, const isr_rail_net
         if (ws->arr[i] <= budget_s && isr_grid_cell_of(g, x, y, &c, &r))
             ws->seeds[ns++] = (isr_seed){(uint32_t)isr_grid_pidx(g, c, r), (float)ws->arr[i]};
     }
-    return isr_costdist(fric, (size_t)isr_grid_pw(g), (size_t)isr_grid_ph(g), g->cell_m,
-                        ws->seeds, ns, (float)budget_s, ws->time_s, &ws->w) != 0 ? -1 : 0;
+    size_t pw = (size_t)isr_grid_pw(g), ph = (size_t)isr_grid_ph(g);
+    int e = clear ? isr_costdist_iso(fric, clear, pw, ph, g->cell_m, ws->seeds, ns,
+                                     (float)budget_s, ws->time_s, &ws->w)
+                  : isr_costdist(fric, pw, ph, g->cell_m, ws->seeds, ns, (float)budget_s,
+                                 ws->time_s, &ws->w);
+    return e != 0 ? -1 : 0;
 }
 
 static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
@@ -307,7 +311,7 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
         st = hub_reach(jb, hub_no, ws, dir, 0);
     } else {
         res->stale = had != 0;
-        if (hub_costdist(jb->grid, jb->fric, jb->net, ws, budget_s) != 0) {
+        if (hub_costdist(jb->grid, jb->fric, jb->clear, jb->net, ws, budget_s) != 0) {
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
             goto reset;
         }
@@ -473,6 +477,7 @@ isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
     b->opt = o;
     b->grid = &m->grid;
     b->fric = m->fric;
+    b->clear = m->clear;
     b->net = m->net;
     b->rp = (isr_rail_params){o->dwell_min * 60.0, o->transfer_min * 60.0, o->wait, o->direction};
     b->hubs = set->hubs;
@@ -550,7 +555,8 @@ isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, dou
     isr_status st = ws_init(ctx, &m->grid, m->net, &m->zones, o, &ws);
     if (st == ISR_OK)
         st = isr_rail_search(ctx, m->net, &rp, station, ws.arr);
-    if (st == ISR_OK && hub_costdist(&m->grid, m->fric, m->net, &ws, budget_min * 60.0) != 0)
+    if (st == ISR_OK &&
+        hub_costdist(&m->grid, m->fric, m->clear, m->net, &ws, budget_min * 60.0) != 0)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
     if (st == ISR_OK &&
         !(*minutes = hub_crop(&m->grid, m->net, station, ws.time_s, &ws.w, &c0, &r0, w, h)))

@@ -16,6 +16,18 @@
  * move leaves it and the inner loop has no bounds checks; time_s is +INF except at cells
  * listed in work->touched; a popped heap entry is stale when its key exceeds time_s.
  * Cost: O(n log n) in the cells reached within the budget, not in the grid size.
+ *
+ * isr_costdist_iso() is the default, isotropic kernel: a basic Theta* (Nash, Daniel, Koenig
+ * & Felner, "Theta*: any-angle path planning on grids") over the same moves. Every heap entry
+ * carries its origin (as an offset, so an entry stays 12 bytes): the seed, or the cell
+ * where the path last bent. A neighbour n of the popped cell i is offered both the
+ * 16-neighbour move from i (origin i) and the straight segment from i's origin o, at
+ * time(o) + |n - o| × friction(o), when every cell the segment touches — corners included,
+ * so it never squeezes between barrier cells — has o's friction. The straight segment is
+ * checked exactly, in integers, column by column; the clearance map (one byte per cell:
+ * how far the friction is known to stay the same) lets the check jump over open country,
+ * so a segment thousands of cells long costs a few steps. Where friction varies from cell
+ * to cell the straight offer never applies and the search is isr_costdist() itself.
  */
 #include "costdist.h"
 
@@ -161,13 +173,306 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
     return 0;
 }
 
+/* ---- the isotropic kernel ---------------------------------------------------------------- */
+
+/* A clearance R in one byte: exact below 128, then in steps of 64 cells up to 8256,
+ * rounded down (a smaller clearance is always safe: the check only jumps less far). */
+static inline uint8_t clear_encode(unsigned R)
+{
+    return (uint8_t)(R < 128 ? R : 128 + ((R - 128) / 64 < 127 ? (R - 128) / 64 : 127));
+}
+
+static inline int clear_decode(uint8_t v)
+{
+    return v < 128 ? v : 128 + (v - 128) * 64;
+}
+
+int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear)
+{
+    /* 1 where an 8-neighbour has another friction (or off the grid), then a two-pass
+     * Chebyshev distance transform in 16 bits: 1 + the distance to the nearest such cell.
+     * Row loops without branches, so that the compiler vectorises all but the scans along
+     * a row. */
+    uint16_t *d = malloc(pw * ph * sizeof *d);
+    if (!d)
+        return -1;
+    for (size_t c = 0; c < pw; c++) {
+        d[c] = 1;
+        d[(ph - 1) * pw + c] = 1;
+    }
+    for (size_t r = 1; r + 1 < ph; r++) {
+        const float *a = fric + (r - 1) * pw, *m = fric + r * pw, *b = fric + (r + 1) * pw;
+        uint16_t *o = d + r * pw;
+        o[0] = o[pw - 1] = 1;
+        for (size_t c = 1; c + 1 < pw; c++) {
+            const float f = m[c];
+            int e = (a[c - 1] != f) | (a[c] != f) | (a[c + 1] != f) | (m[c - 1] != f) |
+                    (m[c + 1] != f) | (b[c - 1] != f) | (b[c] != f) | (b[c + 1] != f);
+            o[c] = e ? 1 : 65535;
+        }
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        /* forward: from the row above, then along the row left to right; backward: from
+         * the row below, then right to left */
+        for (size_t k = 1; k + 1 < ph; k++) {
+            size_t r = pass == 0 ? k : ph - 1 - k;
+            uint16_t *o = d + r * pw;
+            const uint16_t *p = pass == 0 ? o - pw : o + pw;
+            for (size_t c = 1; c + 1 < pw; c++) {
+                unsigned v = o[c], n = p[c - 1];
+                n = p[c] < n ? p[c] : n;
+                n = p[c + 1] < n ? p[c + 1] : n;
+                n = n + 1 < 65535 ? n + 1 : 65535;
+                o[c] = (uint16_t)(n < v ? n : v);
+            }
+            if (pass == 0)
+                for (size_t c = 1; c + 1 < pw; c++) {
+                    unsigned n = o[c - 1] + 1u;
+                    if (n < o[c])
+                        o[c] = (uint16_t)n;
+                }
+            else
+                for (size_t c = pw - 2; c >= 1; c--) {
+                    unsigned n = o[c + 1] + 1u;
+                    if (n < o[c])
+                        o[c] = (uint16_t)n;
+                }
+        }
+    }
+    for (size_t i = 0; i < pw * ph; i++)
+        clear[i] = clear_encode(d[i]);
+    free(d);
+    return 0;
+}
+
+/* 1 when every cell that the segment from the centre of cell o to the centre of o + (dx,dy)
+ * touches, corners included, has friction f. Exact: the cells are found in integers. The
+ * segment is walked along its major axis u (0..A), the minor coordinate being v = u·B/A.
+ * At column u the cell c holding the segment's point has clearance R: every cell within
+ * Chebyshev distance R - 1 of c has c's friction, and every cell the segment touches in
+ * columns u .. u + R - 2 lies in rows vc - 1 .. vc + R - 1, so within that square; the walk
+ * jumps to column u + R - 1. Where R is 1, the (at most 3) cells of column u are read. */
+static int line_clear(const float *fric, const uint8_t *clear, ptrdiff_t w, ptrdiff_t o, int dx,
+                      int dy, float f)
+{
+    int64_t ax = dx < 0 ? -(int64_t)dx : dx, ay = dy < 0 ? -(int64_t)dy : dy, A, B;
+    ptrdiff_t su, sv;
+    if (ax >= ay) {
+        A = ax;
+        B = ay;
+        su = dx >= 0 ? 1 : -1;
+        sv = dy >= 0 ? w : -w;
+    } else {
+        A = ay;
+        B = ax;
+        su = dy >= 0 ? w : -w;
+        sv = dx >= 0 ? 1 : -1;
+    }
+    const int64_t a2 = 2 * A;
+    int64_t u = 0;
+    while (u <= A) {
+        /* round(u·B/A), halves up; below 2^31 since A, B <= 32767 */
+        const int64_t vc = (uint32_t)(2 * u * B + A) / (uint32_t)a2;
+        const ptrdiff_t c = o + (ptrdiff_t)u * su + (ptrdiff_t)vc * sv;
+        if (fric[c] != f)
+            return 0;
+        const int R = clear_decode(clear[c]);
+        if (R >= 2) {
+            u += R - 1;
+            continue;
+        }
+        /* rows whose closed extent meets the segment's minor range over column u */
+        const int64_t plo = (2 * u - 1) * B - A, phi = (2 * u + 1) * B + A;
+        const int64_t lo = u == 0 ? 0 : (plo >= 0 ? (plo + a2 - 1) / a2 : plo / a2);
+        const int64_t hi = u == A ? B : phi / a2;
+        for (int64_t v = lo; v <= hi; v++)
+            if (fric[o + (ptrdiff_t)u * su + (ptrdiff_t)v * sv] != f)
+                return 0;
+        u++;
+    }
+    return 1;
+}
+
+/* A heap entry of the isotropic kernel: the cell, its time and its origin as the offset
+ * (dx, dy) from the origin to the cell. Offsets beyond ±32767 cells are never stored: the
+ * path bends there instead. */
+typedef struct onode {
+    float t;
+    uint32_t idx;
+    int16_t dx, dy;
+} onode;
+
+static inline void oheap_push(onode *h, size_t *n, onode e)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 4;
+        if (h[parent].t <= e.t)
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = e;
+}
+
+static inline onode oheap_pop(onode *h, size_t *n)
+{
+    onode top = h[0];
+    onode last = h[--(*n)];
+    size_t i = 0, len = *n;
+    for (;;) {
+        size_t c = 4 * i + 1;
+        if (c >= len)
+            break;
+        size_t best = c;
+        float bt = h[c].t;
+        size_t end = c + 4 < len ? c + 4 : len;
+        for (size_t k = c + 1; k < end; k++)
+            if (h[k].t < bt) {
+                bt = h[k].t;
+                best = k;
+            }
+        if (last.t <= bt)
+            break;
+        h[i] = h[best];
+        i = best;
+    }
+    if (len > 0)
+        h[i] = last;
+    return top;
+}
+
+#define OFF_MAX 32767
+
+int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t ph,
+                     double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
+                     float *time_s, isr_cd_work *work)
+{
+    (void)ph;
+    const ptrdiff_t w = (ptrdiff_t)pw;
+    /* the 8 king moves: (dx, dy), then for a diagonal the two side cells it passes between */
+    static const int king[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1},
+                                   {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
+    static const int knight[8][2] = {{2, 1}, {2, -1}, {-2, 1}, {-2, -1},
+                                     {1, 2}, {-1, 2}, {1, -2}, {-1, -2}};
+    const float l_orth = (float)(cell_m / 2.0);
+    const float l_diag = (float)(cell_m * sqrt(2.0) / 2.0);
+    const float l_knight = (float)(cell_m * sqrt(5.0) / 4.0);
+    const float cellf = (float)cell_m;
+
+    size_t hn = 0;
+    work->ntouched = 0;
+    if (grow(&work->oheap, &work->oheap_cap, nseeds + 64, sizeof(onode)))
+        return -1;
+    for (size_t s = 0; s < nseeds; s++) {
+        uint32_t i = seeds[s].idx;
+        float t = seeds[s].t_s;
+        if (!(t <= budget_s) || !(t < time_s[i]))
+            continue;
+        if (isinf(time_s[i])) {
+            if (grow((void **)&work->touched, &work->touched_cap, work->ntouched + 1,
+                     sizeof(uint32_t)))
+                return -1;
+            work->touched[work->ntouched++] = i;
+        }
+        time_s[i] = t;
+        oheap_push(work->oheap, &hn, (onode){t, i, 0, 0});
+    }
+
+    while (hn > 0) {
+        const onode top = oheap_pop(work->oheap, &hn);
+        const ptrdiff_t i = top.idx;
+        const float t = top.t;
+        if (t > time_s[i])
+            continue; /* stale: the cell was settled earlier with a lower time */
+        const float f0 = fric[i];
+        const int odx = top.dx, ody = top.dy;
+        const ptrdiff_t o = i - odx - (ptrdiff_t)ody * w;
+        const float fo = fric[o], to = time_s[o], lf = cellf * fo;
+        if (grow(&work->oheap, &work->oheap_cap, hn + 16, sizeof(onode)) ||
+            grow((void **)&work->touched, &work->touched_cap, work->ntouched + 16,
+                 sizeof(uint32_t)))
+            return -1;
+        onode *h = work->oheap;
+        uint32_t *touched = work->touched;
+        size_t nt_touched = work->ntouched;
+
+#define OSET(n, nt, ddx, ddy)                                                                  \
+    do {                                                                                       \
+        if (isinf(time_s[n]))                                                                  \
+            touched[nt_touched++] = (uint32_t)(n);                                             \
+        time_s[n] = (nt);                                                                      \
+        oheap_push(h, &hn, (onode){(nt), (uint32_t)(n), (int16_t)(ddx), (int16_t)(ddy)});     \
+    } while (0)
+
+/* The straight segment from i's origin o to n, when it beats the move's time nt and the
+ * cell's time: then n takes it (origin o) and the move is not offered. Offered to the
+ * knight's targets too, so that a cell's first time is usually already its last. */
+#define STRAIGHT(n, fn, nt, taken)                                                             \
+    do {                                                                                       \
+        const int ndx = odx + ex, ndy = ody + ey;                                              \
+        if ((fn) == fo && ndx <= OFF_MAX && ndx >= -OFF_MAX && ndy <= OFF_MAX &&               \
+            ndy >= -OFF_MAX) {                                                                 \
+            const float fx = (float)ndx, fy = (float)ndy;                                      \
+            const float ns = to + sqrtf(fx * fx + fy * fy) * lf;                               \
+            if (ns < (nt) && ns < time_s[n] && ns <= budget_s &&                               \
+                line_clear(fric, clear, w, o, ndx, ndy, fo)) {                                 \
+                OSET(n, ns, ndx, ndy);                                                         \
+                (taken) = 1;                                                                   \
+            }                                                                                  \
+        }                                                                                      \
+    } while (0)
+
+        for (int k = 0; k < 8; k++) {
+            const int ex = king[k][0], ey = king[k][1];
+            const ptrdiff_t n = i + ex + (ptrdiff_t)ey * w;
+            if (time_s[n] <= t)
+                continue; /* settled before i: no move from i can make it earlier */
+            const float fn = fric[n];
+            /* the 16-neighbour move from i, as isr_costdist() */
+            float nt;
+            if (ex && ey)
+                nt = isinf(fric[i + ex]) && isinf(fric[i + (ptrdiff_t)ey * w])
+                         ? INFINITY
+                         : t + l_diag * (f0 + fn);
+            else
+                nt = t + l_orth * (f0 + fn);
+            int taken = 0;
+            STRAIGHT(n, fn, nt, taken);
+            if (!taken && nt < time_s[n] && nt <= budget_s)
+                OSET(n, nt, ex, ey);
+        }
+        for (int k = 0; k < 8; k++) {
+            const int ex = knight[k][0], ey = knight[k][1];
+            const ptrdiff_t n = i + ex + (ptrdiff_t)ey * w;
+            if (time_s[n] <= t)
+                continue;
+            /* the two cells the knight's move cuts through */
+            const ptrdiff_t c1 = i + ex / 2 + (ptrdiff_t)(ey / 2) * w,
+                            c2 = i + (ex - ex / 2) + (ptrdiff_t)(ey - ey / 2) * w;
+            const float fn = fric[n];
+            const float nt = t + l_knight * (f0 + fric[c1] + fric[c2] + fn);
+            int taken = 0;
+            STRAIGHT(n, fn, nt, taken);
+            if (!taken && nt < time_s[n] && nt <= budget_s)
+                OSET(n, nt, ex, ey);
+        }
+#undef STRAIGHT
+#undef OSET
+        work->ntouched = nt_touched;
+    }
+    return 0;
+}
+
 void isr_cd_work_free(isr_cd_work *w)
 {
     if (!w)
         return;
     free(w->heap);
     free(w->touched);
+    free(w->oheap);
     w->heap = NULL;
     w->touched = NULL;
-    w->heap_cap = w->touched_cap = w->ntouched = 0;
+    w->oheap = NULL;
+    w->heap_cap = w->touched_cap = w->ntouched = w->oheap_cap = 0;
 }

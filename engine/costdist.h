@@ -20,6 +20,8 @@ typedef struct isr_cd_work {
     size_t heap_cap;
     uint32_t *touched;
     size_t ntouched, touched_cap;
+    void *oheap; /* the isotropic kernel's heap (entries carry the origin) */
+    size_t oheap_cap;
 } isr_cd_work;
 
 /* Bounded multi-source shortest paths on a padded grid of width `pw` with 16-neighbour
@@ -29,6 +31,26 @@ typedef struct isr_cd_work {
  * later than `budget_s` stay +INF. Returns 0, or -1 when out of memory. */
 int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
                  size_t nseeds, float budget_s, float *time_s, isr_cd_work *work);
+
+/* The clearance map the isotropic kernel needs, one byte per padded cell: every cell within
+ * Chebyshev distance R - 1 of cell i has the same friction as i, where R is clear[i] below
+ * 128 and 128 + 64 × (clear[i] - 128) from there (up to 8256 cells; 1 on the grid's outer
+ * ring and next to any change of friction). Computed once per friction surface in
+ * O(cells), with a 2-byte-per-cell scratch array freed before returning; shared read-only
+ * by every search on it. Returns 0, or -1 when out of memory. */
+int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear);
+
+/* Isotropic variant of isr_costdist() (same arguments and contract, plus `clear` from
+ * isr_costdist_clearance() on the same `fric`). Each cell remembers its origin: the seed, or
+ * the last cell where the path bent. A cell is reached in a straight line from its
+ * neighbour's origin o, at time(o) + |cell - o| × friction, when every cell that segment
+ * touches (corners included) has o's friction; otherwise by the 16-neighbour move of
+ * isr_costdist() from the neighbour, which becomes the origin (any-angle "Theta*" search).
+ * Every time is the cost of a real path through passable cells, never more than
+ * isr_costdist()'s; on uniform friction it is the straight-line distance ÷ speed. */
+int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t ph,
+                     double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
+                     float *time_s, isr_cd_work *work);
 void isr_cd_work_free(isr_cd_work *w);
 
 #endif /* ISOREACH_COSTDIST_H */

@@ -736,6 +736,8 @@ struct isr_model {
     char *wkt;   /* the analysis CRS (CPLFree) */
     float *fric; /* padded grid, seconds per metre, +INF: barrier */
     size_t fric_uncovered;
+    uint8_t *clear; /* the isotropic kernel's clearance map of fric (costdist.h); NULL with
+                       --kernel rcost */
     isr_crs_scale crs_scale;
     double bands[ISR_MAX_BANDS];
     int nbands;

@@ -299,8 +299,8 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
         threads = 1024;
     m->threads = threads;
     /* friction 4 + zones 12 + region accumulators 8 + products 6 + rasterize 4 + per
-     * worker time 4 */
-    double bytes_per_cell = 34.0 + 4.0 * threads;
+     * worker time 4 (+ the isotropic kernel's clearance map 1) */
+    double bytes_per_cell = 34.0 + 4.0 * threads + (opt->kernel == ISR_KERNEL_RCOST ? 0 : 1);
     isr_status st;
     if ((st = isr_grid_init(ctx, &m->grid, m->units.xmin, m->units.ymin, m->units.xmax,
                             m->units.ymax, opt->resolution_m, m->wkt, bytes_per_cell,
@@ -320,6 +320,14 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
         if (isr_grid_cell_of(&m->grid, x, y, &c, &r) &&
             isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
             m->fric[isr_grid_pidx(&m->grid, c, r)] = (float)spm;
+    }
+    if (opt->kernel != ISR_KERNEL_RCOST) {
+        size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
+        if (!(m->clear = malloc(pw * ph)) || isr_costdist_clearance(m->fric, pw, ph, m->clear))
+            return isr_fail(ctx, ISR_ERR_MEMORY,
+                            "out of memory for the clearance map (%zu MB and %zu MB while "
+                            "building it); try --kernel rcost or a coarser --resolution",
+                            pw * ph >> 20, (2 * pw * ph) >> 20);
     }
     stations_outside(ctx, m);
     return ISR_OK;
@@ -366,6 +374,7 @@ void isr_model_clear(isr_model *m)
 {
     isr_hub_set_clear(&m->hubs);
     free(m->fric);
+    free(m->clear);
     isr_rail_net_free(m->net);
     isr_grid_clear(&m->grid);
     isr_zones_clear(&m->zones);

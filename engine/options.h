@@ -16,6 +16,9 @@
 
 typedef enum isr_wait { ISR_WAIT_HALF_HEADWAY, ISR_WAIT_NONE } isr_wait;
 typedef enum isr_direction { ISR_FROM_HUB, ISR_TO_HUB } isr_direction;
+/* The local-travel search: isotropic (straight lines where friction is uniform) or the
+ * 16-neighbour kernel equal to GRASS r.cost -k. */
+typedef enum isr_kernel { ISR_KERNEL_ISOTROPIC, ISR_KERNEL_RCOST } isr_kernel;
 
 struct isr_options {
     /* Inputs: any OGR source (a path, or an http(s) URL). */
@@ -84,6 +87,7 @@ struct isr_options {
                              is within the budget (default 0.5): slivers of one or two cells
                              along a border are not "reach" (see README) */
     double timeout_s; /* http(s) inputs: seconds without an answer before failing (60) */
+    isr_kernel kernel; /* local-travel search (default ISR_KERNEL_ISOTROPIC; --kernel) */
 
     void *owned_; /* private: strings the options own */
 };

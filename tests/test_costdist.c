@@ -174,3 +174,254 @@ Test(costdist, friction_is_averaged_along_the_move)
     cr_assert_float_eq(g.t[at(&g, 11, 6)], fminf(knight, 110.0f + 10.0f), 1e-3);
     drop(&g);
 }
+
+/* ---- the isotropic kernel (the default) ------------------------------------------------- */
+
+static void run_iso(tgrid *g, const isr_seed *s, size_t ns, float budget, double cell_m)
+{
+    size_t n = (size_t)g->pw * (size_t)g->ph;
+    uint8_t *clear = malloc(n);
+    cr_assert_not_null(clear);
+    cr_assert_eq(isr_costdist_clearance(g->fric, (size_t)g->pw, (size_t)g->ph, clear), 0);
+    cr_assert_eq(isr_costdist_iso(g->fric, clear, (size_t)g->pw, (size_t)g->ph, cell_m, s, ns,
+                                  budget, g->t, &g->w),
+                 0);
+    free(clear);
+}
+
+Test(costdist, iso_uniform_within_1_percent_in_every_direction_at_several_resolutions)
+{
+    /* One seed in the middle; every cell of the disc (every heading, from the first ring
+     * out) against distance / speed, at three grid sizes and cell sizes. The straight
+     * segment from the seed is exact, so the error is float rounding; the r.cost kernel on
+     * the same grid is up to 2.75 % slow. */
+    const struct {
+        int half;
+        double cell_m;
+    } cases[] = {{30, 1000.0}, {120, 250.0}, {250, 50.0}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int h = cases[k].half, n = 2 * h + 1;
+        double cell = cases[k].cell_m;
+        tgrid g = make(n, n);
+        isr_seed s = {(uint32_t)at(&g, h, h), 0.0f};
+        run_iso(&g, &s, 1, 1e9f, cell);
+        double worst = 0;
+        int checked = 0;
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < n; c++) {
+                double d = hypot(c - h, r - h) * cell;
+                if (d == 0 || d > h * cell)
+                    continue;
+                double want = d * SPM, got = g.t[at(&g, c, r)];
+                double rel = fabs(got - want) / want;
+                if (rel > worst)
+                    worst = rel;
+                checked++;
+            }
+        cr_log_info("isotropic kernel, %d x %d cells of %g m: %d cells, worst relative error "
+                    "%.5f %%",
+                    n, n, cell, checked, 100 * worst);
+        cr_assert_gt(checked, (int)(3.1 * h * h));
+        cr_assert_leq(worst, 0.01, "worst relative error %g", worst);
+        cr_assert_leq(worst, 1e-5, "straight segments should be exact: %g", worst);
+        /* a knight-free heading the r.cost kernel gets 2.7 % wrong: (h, h·0.236) ~ 13.3° */
+        int c = h + h, r = h + (int)lround(h * 0.236);
+        double want = hypot(c - h, r - h) * cell * SPM;
+        cr_assert_float_eq(g.t[at(&g, c, r)], want, want * 1e-5);
+        drop(&g);
+    }
+}
+
+Test(costdist, iso_several_seeds_give_the_earliest_straight_line)
+{
+    /* Three stations leaving at 0, 300 and 900 s: each cell is min over s of t_s + d_s/v. */
+    tgrid g = make(201, 161);
+    isr_seed s[3] = {{(uint32_t)at(&g, 30, 40), 0.0f},
+                     {(uint32_t)at(&g, 150, 100), 300.0f},
+                     {(uint32_t)at(&g, 90, 150), 900.0f}};
+    const int xy[3][2] = {{30, 40}, {150, 100}, {90, 150}};
+    run_iso(&g, s, 3, 1e9f, CELL);
+    double worst = 0;
+    for (int r = 0; r < 161; r++)
+        for (int c = 0; c < 201; c++) {
+            double want = INFINITY;
+            for (int k = 0; k < 3; k++)
+                want = fmin(want, s[k].t_s + hypot(c - xy[k][0], r - xy[k][1]) * CELL * SPM);
+            double got = g.t[at(&g, c, r)];
+            cr_assert(got >= want * (1 - 1e-5), "(%d,%d): %g s, earlier than %g s", c, r, got,
+                      want);
+            if ((got - want) / want > worst)
+                worst = (got - want) / want;
+        }
+    cr_log_info("isotropic kernel, three seeds: worst relative error %.5f %%", 100 * worst);
+    cr_assert_leq(worst, 0.01);
+    /* where B (300 s) and C (900 s) tie along the segment between them... by hand: B at
+     * (150,100), 10 s per cell; the cell (150,130) is 300 + 300 = 600 s from B */
+    cr_assert_float_eq(g.t[at(&g, 150, 130)], 600.0f, 1e-2);
+    drop(&g);
+}
+
+Test(costdist, iso_wall_is_passed_only_round_its_end)
+{
+    /* A wall on column 50 from row 16 down to the bottom; the way round is over its end
+     * cell (50,16), whose corners are (49.5,15.5) and (50.5,15.5). From A = (25,50) to any
+     * cell P right of the wall and below row 16 the shortest path round the (closed) wall
+     * is |A c1| + 1 + |c2 P| cells. No cell may beat it (no straight line through the wall
+     * or across its corners); the search bends at cell centres, within 1.5 cells of it. */
+    tgrid g = make(101, 101);
+    for (int r = 16; r < 101; r++)
+        g.fric[at(&g, 50, r)] = INFINITY;
+    isr_seed s = {(uint32_t)at(&g, 25, 50), 0.0f};
+    run_iso(&g, &s, 1, 1e9f, CELL);
+    const double c1x = 49.5, c1y = 15.5, c2x = 50.5, c2y = 15.5;
+    double worst = 0, legs = hypot(25 - c1x, 50 - c1y) + 1.0;
+    for (int r = 16; r < 101; r++)
+        for (int c = 51; c < 101; c++) {
+            double want = (legs + hypot(c - c2x, r - c2y)) * CELL * SPM;
+            double got = g.t[at(&g, c, r)];
+            cr_assert(got >= want * (1 - 1e-5), "(%d,%d) behind the wall: %g s < %g s", c, r,
+                      got, want);
+            if (got - want > worst)
+                worst = got - want;
+        }
+    cr_log_info("isotropic kernel, wall: worst excess behind the wall %.2f s (%.2f cells)", worst,
+                worst / (CELL * SPM));
+    cr_assert_leq(worst, 1.5 * CELL * SPM);
+    /* B = (75,50) by hand: 2 × hypot(24.5, 34.5) + 1 = 85.63 cells, 856.3 s */
+    double b = g.t[at(&g, 75, 50)];
+    cr_assert(b >= 856.2 && b <= 856.3 + 15.0, "B: %g s", b);
+    cr_assert(isinf(g.t[at(&g, 50, 50)]), "a wall cell got a time");
+    drop(&g);
+}
+
+Test(costdist, iso_never_squeezes_through_a_diagonal_wall)
+{
+    /* Barrier cells (k,k) only touch at their corners: neither a straight segment nor a
+     * diagonal move may pass between them, so the far side is never reached. */
+    tgrid g = make(60, 60);
+    for (int k = 0; k < 60; k++)
+        g.fric[at(&g, k, k)] = INFINITY;
+    isr_seed s = {(uint32_t)at(&g, 40, 10), 0.0f};
+    run_iso(&g, &s, 1, 1e9f, CELL);
+    for (int r = 0; r < 60; r++)
+        for (int c = 0; c < 60; c++)
+            if (c < r)
+                cr_assert(isinf(g.t[at(&g, c, r)]), "(%d,%d) across the wall got %g s", c, r,
+                          g.t[at(&g, c, r)]);
+    /* the near side, along the wall: straight and exact */
+    cr_assert_float_eq(g.t[at(&g, 55, 54)], hypot(15, 44) * 10.0, 1e-2);
+    drop(&g);
+}
+
+Test(costdist, iso_never_later_than_rcost_on_mixed_friction)
+{
+    /* Random slow patches (1, 2 or 4 × the base friction) and barriers: every time is the
+     * cost of a real path, and never later than the r.cost kernel's (which the isotropic
+     * kernel also offers at every step). */
+    tgrid g = make(120, 120), h = make(120, 120);
+    unsigned x = 12345;
+    for (int r = 0; r < 120; r += 6)
+        for (int c = 0; c < 120; c += 6) {
+            x = x * 1103515245u + 12345u;
+            unsigned v = (x >> 16) % 5;
+            float f = v == 4 ? INFINITY : SPM * (float)(1u << (v % 3));
+            for (int rr = r; rr < r + 6; rr++)
+                for (int cc = c; cc < c + 6; cc++)
+                    g.fric[at(&g, cc, rr)] = h.fric[at(&h, cc, rr)] = f;
+        }
+    g.fric[at(&g, 60, 60)] = h.fric[at(&h, 60, 60)] = SPM;
+    isr_seed s = {(uint32_t)at(&g, 60, 60), 0.0f};
+    run_iso(&g, &s, 1, 1e9f, CELL);
+    run(&h, &s, 1, 1e9f);
+    int better = 0;
+    for (int r = 0; r < 120; r++)
+        for (int c = 0; c < 120; c++) {
+            float a = g.t[at(&g, c, r)], b = h.t[at(&h, c, r)];
+            cr_assert_eq(isinf(a), isinf(b), "(%d,%d): reached by one kernel only", c, r);
+            if (isinf(a))
+                continue;
+            cr_assert(a <= b * (1 + 1e-6f), "(%d,%d): isotropic %g s > r.cost %g s", c, r, a, b);
+            better += a < b * (1 - 1e-4f);
+        }
+    cr_assert_gt(better, 1000, "the isotropic kernel improved only %d cells", better);
+    drop(&g);
+    drop(&h);
+}
+
+Test(costdist, iso_one_hour_circle_has_the_area_of_the_circle)
+{
+    /* The sample's local travel, 20 km/h with detour 1.3, for 60 min on 250 m cells: a
+     * circle of radius 15.385 km, pi r^2 = 743.6 km2. Cells reached × cell area, both
+     * kernels. */
+    const double spm = 3.6 / 20.0 * 1.3, cell = 250.0, budget = 3600.0;
+    const double rad = budget / spm, want = M_PI * rad * rad;
+    double ratio[2];
+    for (int k = 0; k < 2; k++) {
+        tgrid g = make(141, 141);
+        for (int r = 0; r < 141; r++)
+            for (int c = 0; c < 141; c++)
+                g.fric[at(&g, c, r)] = (float)spm;
+        isr_seed s = {(uint32_t)at(&g, 70, 70), 0.0f};
+        if (k == 0)
+            cr_assert_eq(isr_costdist(g.fric, (size_t)g.pw, (size_t)g.ph, cell, &s, 1,
+                                      (float)budget, g.t, &g.w),
+                         0);
+        else
+            run_iso(&g, &s, 1, (float)budget, cell);
+        ratio[k] = (double)g.w.ntouched * cell * cell / want;
+        drop(&g);
+    }
+    cr_log_info("60-min circle at 20 km/h / 1.3 on 250 m cells: r.cost kernel %.2f %% of pi r^2, "
+                "isotropic kernel %.2f %%",
+                100 * ratio[0], 100 * ratio[1]);
+    cr_assert(ratio[0] < 0.975, "r.cost kernel %g", ratio[0]);
+    cr_assert(ratio[1] > 0.99 && ratio[1] < 1.01, "isotropic kernel %g", ratio[1]);
+}
+
+Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
+{
+    /* Against brute force on random patches: clear = R means every cell within Chebyshev
+     * distance R - 1 has the same friction, and (below the cap) some cell at distance R has
+     * a neighbour of another friction. */
+    tgrid g = make(40, 30);
+    unsigned x = 7;
+    for (int k = 0; k < 25; k++) {
+        x = x * 1103515245u + 12345u;
+        int c = (int)((x >> 8) % 40), r = (int)((x >> 20) % 30);
+        g.fric[at(&g, c, r)] = k % 3 ? INFINITY : 2 * SPM;
+    }
+    int n = g.pw * g.ph;
+    uint8_t *clear = malloc((size_t)n);
+    cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
+    for (int i = 0; i < n; i++) {
+        int ci = i % g.pw, ri = i / g.pw, R = clear[i] < 128 ? clear[i] : 128 + (clear[i] - 128) * 64;
+        cr_assert_geq(R, 1);
+        /* the largest R with a uniform square of radius R - 1 that stays on the grid */
+        int best = 0;
+        for (int rad = 0; rad < 255; rad++) {
+            int ok = ci - rad >= 0 && ri - rad >= 0 && ci + rad < g.pw && ri + rad < g.ph;
+            for (int dr = -rad; ok && dr <= rad; dr++)
+                for (int dc = -rad; ok && dc <= rad; dc++)
+                    ok = g.fric[(ri + dr) * g.pw + ci + dc] == g.fric[i];
+            if (!ok)
+                break;
+            best = rad + 1;
+        }
+        cr_assert(R <= best, "cell (%d,%d): clearance %d, but only %d is uniform", ci, ri, R,
+                  best);
+        cr_assert(R >= best - 1, "cell (%d,%d): clearance %d, %d is uniform", ci, ri, R, best);
+    }
+    free(clear);
+    drop(&g);
+    /* far from any change, the byte is coarser but never too large: the middle of a
+     * 601 x 601 uniform grid is 300 cells from its edge cells (clearance 1), so R = 301,
+     * stored as 128 + 64 × 2 = 256 */
+    g = make(601, 601);
+    clear = malloc((size_t)g.pw * (size_t)g.ph);
+    cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
+    cr_assert_eq(clear[at(&g, 0, 0)], 1);
+    cr_assert_eq(clear[at(&g, 100, 1)], 2);
+    cr_assert_eq(clear[at(&g, 300, 300)], 130);
+    free(clear);
+    drop(&g);
+}

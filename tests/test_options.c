@@ -20,6 +20,7 @@ Test(options, defaults)
     cr_assert_float_eq(o.resolution_m, 250, 0);
     cr_assert_eq(o.wait, ISR_WAIT_HALF_HEADWAY);
     cr_assert_eq(o.direction, ISR_FROM_HUB);
+    cr_assert_eq(o.kernel, ISR_KERNEL_ISOTROPIC);
     cr_assert_str_eq(o.out, "out");
     cr_assert(strstr(o.boundaries, "shapefiles/yrd_counties.shp"));
 }
@@ -65,6 +66,7 @@ Test(options, refusals_name_the_flag)
     refused("--threads", "1.5", "--threads: '1.5' is not a whole number");
     refused("--wait", "always", "--wait: 'always' is not one of half-headway, none");
     refused("--direction", "up", "--direction: 'up' is not one of from, to");
+    refused("--kernel", "r.cost", "--kernel: 'r.cost' is not one of isotropic, rcost");
     refused("--frobnicate", "1", "unknown option '--frobnicate' (see --help)");
     refused("--budget", NULL, "--budget needs a value (see --help)");
     refused("stray", NULL, "unexpected argument 'stray' (see --help)");
@@ -92,6 +94,7 @@ Test(options, opaque_api_is_enough_for_a_client)
     cr_assert_str_eq(isr_options_get(o, "threads"), "0");
     cr_assert_str_eq(isr_options_get(o, "wait"), "half-headway");
     cr_assert_str_eq(isr_options_get(o, "direction"), "from");
+    cr_assert_str_eq(isr_options_get(o, "kernel"), "isotropic");
     cr_assert_str_eq(isr_options_get(o, "station-id"), "id");
     cr_assert(strstr(isr_options_get(o, "boundaries"), "shapefiles/yrd_counties.shp"));
     cr_assert_null(isr_options_get(o, "crs"), "--crs has no default value");
@@ -189,4 +192,29 @@ Test(options, one_list_of_input_datasets)
     cr_assert(json_object_object_get_ex(rec, "--crs", &v));
     cr_assert_str_eq(json_object_get_string(v), "yrd_counties.prj");
     json_object_put(rec);
+}
+
+Test(options, kernel_is_chosen_recorded_and_fingerprinted)
+{
+    /* --kernel rcost selects the r.cost-compatible search, run.json records it (so reach,
+     * map and a resumed run see it) and it changes the resume fingerprint: a raster made by
+     * one kernel is never reused for the other */
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options o, d;
+    isr_options_init(&d);
+    char *argv[] = {"run", "--kernel=rcost", NULL};
+    cr_assert_eq(parse(ctx, &o, 2, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(o.kernel, ISR_KERNEL_RCOST);
+    json_object *j = isr_options_to_json(&o), *k = NULL;
+    cr_assert(json_object_object_get_ex(j, "--kernel", &k));
+    cr_assert_str_eq(json_object_get_string(k), "rcost");
+    json_object_put(j);
+    j = isr_options_to_json(&d);
+    cr_assert(json_object_object_get_ex(j, "--kernel", &k));
+    cr_assert_str_eq(json_object_get_string(k), "isotropic");
+    json_object_put(j);
+    cr_assert_neq(isr_run_fingerprint(&o, "wkt"), isr_run_fingerprint(&d, "wkt"));
+    isr_options_clear(&o);
+    isr_options_clear(&d);
+    isr_ctx_free(ctx);
 }
