@@ -1,11 +1,12 @@
 /*
  * maps.c — maps for publication, drawn from a finished run (isr_publish's ISR_PUBLISH_MAPS:
- * `isoreach map`, and `isoreach run` unless --no-maps): one page per hub (map_hub.c), two region overviews and a
- * contact sheet (map_region.c), each as PNG and SVG, on the canvas of map_canvas.c with the
- * shared layers of map_layers.c. Loading (GDAL, PROJ, GEOS: map_data.c) is done once on the
- * calling thread; the hub pages are then drawn by worker threads that only use cairo and
- * pango (a font map each) and read the loaded data; the region pages follow on the calling
- * thread. Every file is written under a temporary name and renamed.
+ * `isoreach map`, and `isoreach run` unless --no-maps): one page per hub (map_hub.c), two
+ * region overviews and a contact sheet (map_region.c), each as PNG and SVG, on the canvas of
+ * map_canvas.c with the shared layers of map_layers.c. Loading (GDAL, PROJ, GEOS:
+ * map_data.c) is done once on the calling thread; the hub pages are then drawn by worker
+ * threads that only use cairo and pango (a font map each) and read the loaded data; the
+ * region pages follow on the calling thread. Every file is written under a temporary name
+ * and renamed.
  */
 #include "map_internal.h"
 
