@@ -44,14 +44,15 @@ static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned w
 {
     isr_status st = ISR_OK;
     const char *out = eff->out;
+    /* a cancel is checked after each part, so it is said with the part it came in */
     if (what & ISR_PUBLISH_STYLES) {
         *part = "the QGIS styles";
-        if (isr_cancelled(ctx) || (st = publish_styles(ctx, out)) != ISR_OK)
+        if ((st = publish_styles(ctx, out)) != ISR_OK || isr_cancelled(ctx))
             return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
     }
     if (what & ISR_PUBLISH_WEBMAP) {
         *part = "the web map";
-        if (isr_cancelled(ctx) || (st = isr_webmap_write(ctx, out)) != ISR_OK)
+        if ((st = isr_webmap_write(ctx, out)) != ISR_OK || isr_cancelled(ctx))
             return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
     }
     int maps = (what & ISR_PUBLISH_MAPS) && !eff->no_maps;
@@ -67,7 +68,7 @@ static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned w
     }
     if (maps) {
         *part = "the maps";
-        if (isr_cancelled(ctx) || (st = isr_maps_write(ctx, eff)) != ISR_OK)
+        if ((st = isr_maps_write(ctx, eff)) != ISR_OK || isr_cancelled(ctx))
             return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
     }
     return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
@@ -85,6 +86,8 @@ isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir
     char *lock = NULL;
     const char *part = NULL;
     isr_status st = isr_options_of_run(ctx, &o, "map", &eff, &lock);
+    if (st == ISR_OK && isr_cancelled(ctx)) /* a cancel that came before the call */
+        st = ISR_ERR_INTERRUPTED;
     if (st == ISR_OK && (what & ~(ISR_PUBLISH_ALL | ISR_PUBLISH_MAPS_IF_DRAWN)))
         st = isr_fail(ctx, ISR_ERR_USAGE, "isr_publish: unknown parts 0x%x",
                       what & ~(ISR_PUBLISH_ALL | ISR_PUBLISH_MAPS_IF_DRAWN));

@@ -398,6 +398,10 @@ static isr_status write_sidecars(isr_ctx *ctx, const isr_style_inputs *in)
         char *folder = isr_hub_folder(in->hub_ids[h]);
         if (!folder)
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        if (isr_cancelled(ctx)) {
+            free(folder);
+            return ISR_ERR_INTERRUPTED;
+        }
         isr_snprintf(path, sizeof path, "%s/hubs/%s/travel_time.tif", in->out, folder);
         st = write_qml(ctx, path, L_TIME, in);
         isr_snprintf(path, sizeof path, "%s/hubs/%s/isochrones.geojson", in->out, folder);
@@ -414,7 +418,8 @@ static isr_status write_sidecars(isr_ctx *ctx, const isr_style_inputs *in)
         isr_snprintf(path, sizeof path, "%s/region/%s", in->out, region[i].file);
         st = write_qml(ctx, path, region[i].kind, in);
     }
-    return st;
+    /* a cancel is seen between the sidecars and the project (whole files either way) */
+    return st == ISR_OK && isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : st;
 }
 
 /* The project's layers, listed top (drawn last) to bottom: the rail and boundaries, each
