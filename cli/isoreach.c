@@ -4,6 +4,7 @@
  * and maps statuses to exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
  */
 #include "isoreach.h"
+#include "isoreach_publish.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -128,9 +129,10 @@ static const char cli_switches_help[] =
     "  --quiet, -q             no progress bar\n"
     "  --log-json              messages and progress as JSON lines on stderr\n";
 
-/* `run`, `reach` and `map`: the same options, parsed by the engine; `job` does the work. */
+/* `run`, `reach` and `map`: the same options, parsed by the engine; `job` (NULL: none) does
+ * the work, then isr_publish writes the parts `publish` names from its outputs. */
 static int cmd_run(isr_ctx *ctx, int argc, char **argv,
-                   isr_status (*job)(isr_ctx *, const isr_options *))
+                   isr_status (*job)(isr_ctx *, const isr_options *), unsigned publish)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -162,7 +164,9 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        st = job(ctx, opt);
+        st = job ? job(ctx, opt) : ISR_OK;
+        if (st == ISR_OK && publish)
+            st = isr_publish(ctx, opt, NULL, publish);
         if (st == ISR_OK && log_json)
             json_event("done", NULL, isr_options_get(opt, "out"));
         else if (st == ISR_OK && !quiet)
@@ -221,11 +225,12 @@ int main(int argc, char **argv)
     g_ctx = ctx;
     int rc;
     if (strcmp(argv[1], "run") == 0)
-        rc = cmd_run(ctx, argc - 1, argv + 1, isr_run);
-    else if (strcmp(argv[1], "reach") == 0)
-        rc = cmd_run(ctx, argc - 1, argv + 1, isr_reach_run);
+        rc = cmd_run(ctx, argc - 1, argv + 1, isr_run, ISR_PUBLISH_ALL); /* maps unless --no-maps */
+    else if (strcmp(argv[1], "reach") == 0) /* the web map (and maps) show the tables */
+        rc = cmd_run(ctx, argc - 1, argv + 1, isr_reach_run,
+                     ISR_PUBLISH_WEBMAP | ISR_PUBLISH_MAPS_IF_DRAWN);
     else if (strcmp(argv[1], "map") == 0)
-        rc = cmd_run(ctx, argc - 1, argv + 1, isr_map_run);
+        rc = cmd_run(ctx, argc - 1, argv + 1, NULL, ISR_PUBLISH_MAPS);
     else if (strcmp(argv[1], "info") == 0)
         rc = cmd_info(ctx, argc - 1, argv + 1);
     else {

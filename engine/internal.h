@@ -503,25 +503,7 @@ typedef struct isr_region_reach {
 /* Writes OUT/region/reach_matrix.csv, units.geojson and summary.json (see README). */
 isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, const char *dir);
 
-/* ---- styles.c ------------------------------------------------------------------------- */
-
-typedef struct isr_style_inputs {
-    const char *out;          /* the output folder */
-    const char *wkt;          /* analysis CRS */
-    const double *bands;      /* band limits, minutes */
-    int nbands;
-    int nhubs;
-    const char *const *hub_ids, *const *hub_names;
-    /* the stations' id and name fields, as in OUT/region/rail_stations.geojson */
-    const char *station_id_field, *station_name_field;
-    int direction_to; /* the run's --direction is to: "time to the nearest hub" */
-} isr_style_inputs;
-
-/* The band colour k of n (dark blue fast → pale yellow slow), shared by every output. */
-void isr_band_color(int k, int n, unsigned char rgb[3]);
-/* Writes a QGIS style sidecar (.qml) beside every raster and vector output and the project
- * OUT/isoreach.qgs (relative paths) that opens them all. */
-isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in);
+/* ---- products.c: the rail inputs beside the outputs ------------------------------------ */
 
 /* Copies one layer of an OGR source to RFC 7946 GeoJSON (EPSG:4326) at `dst`, reading a
  * shapefile's text in `encoding` (NULL: as declared); bytes still not UTF-8 become U+FFFD. */
@@ -667,14 +649,6 @@ void isr_out_unlock(char *held);
  * A resumed run reuses a hub's outputs only when it matches. */
 uint64_t isr_run_fingerprint(const isr_options *o, const char *wkt);
 
-/* ---- webmap.c ------------------------------------------------------------------------- */
-
-/* Writes OUT/index.html, the self-contained web map (Leaflet inlined, no network), from the
- * outputs already in `out_dir`: region/units.geojson and summary.json, and per hub its
- * isochrones.geojson, reach.csv and travel_time.tif metadata. Fails naming the file that
- * cannot be read or written. */
-isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir);
-
 /* ---- strbuf.c ------------------------------------------------------------------------- */
 
 /* A growing string; `oom` is set (and further appends ignored) when memory runs out. */
@@ -763,5 +737,73 @@ int isr_model_loads(const isr_model *m);
 
 /* ---- timing ----------------------------------------------------------------------------- */
 double isr_now_s(void); /* monotonic seconds */
+
+/* ---- exported for libisoreach_publish ------------------------------------------------ */
+
+/* libisoreach.so is built with hidden visibility: it exports what isoreach.h marks ISR_API
+ * and, for publication (publish/, libisoreach_publish.so, which links it), the internal
+ * functions redeclared here with ISR_INTERNAL. They are not in an installed header and not
+ * part of the public API; tests/pkgconfig_check.sh checks that nothing else is exported. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ISR_INTERNAL __attribute__((visibility("default")))
+#else
+#define ISR_INTERNAL
+#endif
+/* context.c */
+ISR_INTERNAL isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...);
+ISR_INTERNAL isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...);
+ISR_INTERNAL void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...);
+ISR_INTERNAL void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
+ISR_INTERNAL int isr_cancelled(const isr_ctx *ctx);
+ISR_INTERNAL void isr_ctx_reset(isr_ctx *ctx);
+ISR_INTERNAL void isr_ctx_set_timeout(isr_ctx *ctx, double seconds);
+ISR_INTERNAL void isr_gdal_errors_push(isr_ctx *ctx);
+ISR_INTERNAL void isr_gdal_errors_pop(void);
+ISR_INTERNAL void isr_geos_init(isr_geos *g);
+ISR_INTERNAL void isr_geos_finish(isr_geos *g);
+ISR_INTERNAL char *isr_strdup_printf(const char *fmt, ...);
+/* options.c: the run's flags from OUT/run.json, under the lock of --out */
+ISR_INTERNAL void isr_options_clear(isr_options *opt);
+ISR_INTERNAL isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt,
+                                           const char *cmd, isr_options *eff, char **lock);
+/* files.c: every file through a temporary name */
+ISR_INTERNAL isr_status isr_open_tmp(isr_ctx *ctx, const char *path, char **tmp, FILE **f);
+ISR_INTERNAL isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp,
+                                         const char *path);
+ISR_INTERNAL void isr_discard_tmp(FILE *f, const char *tmp);
+ISR_INTERNAL isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text,
+                                       size_t len);
+ISR_INTERNAL const char *isr_write_reason(const char *path, int err);
+ISR_INTERNAL int isr_file_exists(const char *path);
+ISR_INTERNAL char *isr_hub_folder(const char *id);
+ISR_INTERNAL void isr_out_unlock(char *held);
+/* vector_io.c, crs.c, grid.c, raster_io.c: reading the products back */
+ISR_INTERNAL isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role,
+                                       const char *path, const char *layer,
+                                       OGRwkbGeometryType want);
+ISR_INTERNAL isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role,
+                                           const char *path, const char *layer,
+                                           OGRwkbGeometryType want, const char *encoding);
+ISR_INTERNAL void isr_layer_close(isr_layer *l);
+ISR_INTERNAL isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name,
+                                        int numeric, int *idx);
+ISR_INTERNAL OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx,
+                                                                 const isr_layer *l,
+                                                                 OGRSpatialReferenceH dst);
+ISR_INTERNAL char *isr_field_str(OGRFeatureH f, int i);
+ISR_INTERNAL char *isr_utf8_clean(const char *s, size_t len, int *nbad);
+ISR_INTERNAL OGRSpatialReferenceH isr_crs_wgs84(void);
+ISR_INTERNAL void isr_grid_clear(isr_grid *g);
+ISR_INTERNAL isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr_grid *g);
+/* strbuf.c, fmt.c */
+ISR_INTERNAL void isr_sb_printf(isr_sb *b, const char *fmt, ...);
+ISR_INTERNAL int isr_sb_reserve(isr_sb *b, size_t extra);
+ISR_INTERNAL void isr_sb_add(isr_sb *b, const void *data, size_t len);
+ISR_INTERNAL char *isr_sb_take(isr_sb *b);
+ISR_INTERNAL int isr_snprintf(char *buf, size_t n, const char *fmt, ...);
+ISR_INTERNAL int isr_fprintf(FILE *f, const char *fmt, ...);
+ISR_INTERNAL char *isr_fmt_num(char *buf, size_t n, double v, int decimals);
+ISR_INTERNAL double isr_strtod(const char *s, char **end);
+ISR_INTERNAL void isr_fmt_thousands(char *buf, size_t len, double v, int decimals);
 
 #endif /* ISR_INTERNAL_H */

@@ -1,8 +1,9 @@
 /*
  * region.c — the region products of a finished pass (batch.c) and run.json: the region
  * rasters (time to the nearest hub, which hub, how many hubs) and nearest_hub.csv, the
- * cross-border reach (products.c), the rail layers and QGIS styles (styles.c), the web map
- * (webmap.c), then OUT/run.json with the inputs, parameters, grid, hubs and timings.
+ * cross-border reach (products.c), the rail layers, then OUT/run.json with the inputs,
+ * parameters (bands included), grid, hubs and timings: all that publication
+ * (libisoreach_publish: styles, maps, web map) reads, for it is never called from here.
  *
  * It reads only the batch's accumulators and the model it borrows; every file goes through
  * a temporary name and a rename (files.c), and a cancel is checked between the products, so
@@ -182,15 +183,14 @@ static isr_status write_region_reach(isr_batch *jb, const char *region_dir)
     return st;
 }
 
-/* The rail layers copied beside the outputs, and QGIS styles and project for them all. */
-static isr_status write_styles(isr_batch *jb, const char *region_dir, const char *wkt)
+/* The rail layers copied beside the outputs (GeoJSON, EPSG:4326): publication (the QGIS
+ * project, libisoreach_publish) reads them there, not the run's inputs. */
+static isr_status write_rail_layers(isr_batch *jb, const char *region_dir)
 {
     char *lines = isr_strdup_printf("%s/rail_lines.geojson", region_dir);
     char *stations = isr_strdup_printf("%s/rail_stations.geojson", region_dir);
-    const char **ids = malloc((size_t)jb->nhubs * sizeof *ids);
-    const char **names = malloc((size_t)jb->nhubs * sizeof *names);
     isr_status st = ISR_OK;
-    if (!lines || !stations || !ids || !names)
+    if (!lines || !stations)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
         st = isr_vector_export(jb->ctx, jb->opt->lines, jb->opt->lines_layer,
@@ -198,29 +198,10 @@ static isr_status write_styles(isr_batch *jb, const char *region_dir, const char
     if (st == ISR_OK)
         st = isr_vector_export(jb->ctx, jb->opt->stations, jb->opt->stations_layer,
                                jb->opt->encoding, stations);
-    if (st == ISR_OK) {
-        for (int h = 0; h < jb->nhubs; h++) {
-            ids[h] = isr_rail_station_id(jb->net, jb->hubs[h]);
-            names[h] = isr_rail_station_name(jb->net, jb->hubs[h]);
-        }
-        isr_style_inputs in = {jb->opt->out, wkt,   jb->bands,
-                               jb->nbands,   jb->nhubs, ids, names,
-                               jb->opt->station_id_field,
-                               /* labels: the name field, or the id when there is none */
-                               jb->opt->station_name_field &&
-                                       strcmp(jb->opt->station_name_field, "none") != 0
-                                   ? jb->opt->station_name_field
-                                   : jb->opt->station_id_field,
-                               jb->opt->direction == ISR_TO_HUB};
-        st = isr_styles_write(jb->ctx, &in);
-    }
     free(lines);
     free(stations);
-    free(ids);
-    free(names);
     return st;
 }
-
 
 isr_status isr_region_write(isr_batch *jb)
 {
@@ -234,12 +215,7 @@ isr_status isr_region_write(isr_batch *jb)
         return st;
     if (isr_cancelled(ctx))
         return ISR_ERR_INTERRUPTED;
-    if ((st = write_styles(jb, jb->region_dir, jb->wkt)) != ISR_OK)
-        return st;
-    if (isr_cancelled(ctx))
-        return ISR_ERR_INTERRUPTED;
-    /* OUT/index.html: the web map, built from the outputs just written (webmap.c) */
-    if ((st = isr_webmap_write(ctx, jb->opt->out)) != ISR_OK)
+    if ((st = write_rail_layers(jb, jb->region_dir)) != ISR_OK)
         return st;
     return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
 }
@@ -396,7 +372,12 @@ isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
     json_object *root = json_object_new_object();
     json_object_object_add(root, "isoreach", json_object_new_string(isr_version_full()));
     json_object_object_add(root, "inputs", inputs_json(jb));
-    json_object_object_add(root, "parameters", params_json(jb->opt));
+    json_object *par = params_json(jb->opt);
+    json_object *bands = json_object_new_array(); /* the band limits, as parsed: for styles */
+    for (int k = 0; k < jb->nbands; k++)
+        json_object_array_add(bands, json_object_new_double(jb->bands[k]));
+    json_object_object_add(par, "bands_min", bands);
+    json_object_object_add(root, "parameters", par);
     /* every flag that shapes the results: `isoreach reach` and `map` start from these */
     json_object_object_add(root, "options", isr_options_to_json(jb->opt));
     json_object_object_add(root, "grid", grid_json(jb->grid, jb->wkt));

@@ -5,9 +5,10 @@
  * OUT/region/nearest_hub.csv (read with GDAL's CSV driver) and each hub's times and position
  * from its travel_time.tif (HUB_X/HUB_Y metadata). Writes the same files as a run does:
  * hubs/<folder>/reach.csv (isr_hub_folder) and region/reach_matrix.csv, units.geojson, summary.json.
+ * The web map and maps that show these tables are publication's (isr_publish, which the
+ * host calls afterwards: `isoreach reach` republishes the web map, and the maps if drawn).
  */
 #include "internal.h"
-#include "map_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -221,9 +222,6 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     }
     if (st == ISR_OK)
         st = rereach_write_region(ctx, &r, best_path, region);
-    /* the web map shows these tables: rebuild it, so that nothing shows the old units */
-    if (st == ISR_OK)
-        st = isr_webmap_write(ctx, opt->out);
 cleanup:
     if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check) */
         isr_fail(ctx, st, "interrupted; reach tables not yet rewritten are unchanged");
@@ -245,18 +243,6 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
     isr_status st = isr_options_of_run(ctx, opt, "reach", &eff, &lock);
     if (st == ISR_OK)
         st = reach_run(ctx, &eff);
-    /* maps drawn from the old tables would show the old units and people: redraw them */
-    char *sheet = isr_strdup_printf("%s/region/contact_sheet.png", opt->out);
-    if (st == ISR_OK && sheet && isr_file_exists(sheet)) {
-        if (eff.no_maps)
-            isr_log(ctx, ISR_LOG_WARN,
-                    "the maps in '%s' still show the earlier reach tables (--no-maps): redraw "
-                    "them with isoreach map --out '%s'",
-                    opt->out, opt->out);
-        else
-            st = isr_maps_write(ctx, &eff);
-    }
-    free(sheet);
     isr_out_unlock(lock);
     isr_options_clear(&eff);
     isr_gdal_errors_pop();

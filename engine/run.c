@@ -1,9 +1,10 @@
 /*
  * run.c — the orchestration of the public jobs on a model: isr_run (check the flags, take
  * the output folder, load the model, one pass over its hubs, the region products and
- * run.json, then the maps) and the questions asked of an open isr_model (isr_model_run_hubs,
+ * run.json) and the questions asked of an open isr_model (isr_model_run_hubs,
  * isr_model_run_hub). Each step lives in its own file: model.c loads, batch.c runs the hubs,
- * region.c writes the region products and run.json, maps.c draws.
+ * region.c writes the region products and run.json. Publication (styles, maps, web map) is
+ * libisoreach_publish's isr_publish, which the host calls afterwards on the outputs.
  *
  * No public function here calls another: each resets the context once on entry, so a cancel
  * (Ctrl-C) is seen by every stage of the call (isr_ctx_reset keeps it). On failure the
@@ -11,7 +12,7 @@
  * name, so an interrupted call leaves whole files only, and run.json only when it finished.
  */
 #include "batch.h"
-#include "map_internal.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,15 +76,9 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
 
 /* A cancel reaches the workers and the writers as a status without a message: it is said
  * once, here, with how far the call got (the first message on the context wins). */
-static void say_interrupted(isr_ctx *ctx, const isr_batch *b, int nhubs, int maps,
-                            const char *out)
+static void say_interrupted(isr_ctx *ctx, const isr_batch *b, int nhubs)
 {
-    if (maps)
-        isr_fail(ctx, ISR_ERR_INTERRUPTED,
-                 "interrupted while drawing the maps; the other outputs are complete: draw the "
-                 "maps with isoreach map --out '%s'",
-                 out);
-    else if (b->started)
+    if (b->started)
         isr_fail(ctx, ISR_ERR_INTERRUPTED, "interrupted: %d of %d %s complete; run again to resume",
                  atomic_load(&b->done), nhubs, ISR_PLURAL(nhubs, "hub", "hubs"));
     else
@@ -102,7 +97,6 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     out_state os = {0};
     memset(&m, 0, sizeof m);
     memset(&b, 0, sizeof b);
-    int maps = 0;
     isr_status st;
     /* flags and the output folder first: a typo should not wait for the inputs to load */
     if (!opt->out || !*opt->out)
@@ -111,14 +105,8 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
              (st = out_begin(ctx, opt->out, &os)) == ISR_OK &&
              (st = isr_model_load(ctx, opt, &m)) == ISR_OK)
         st = run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start);
-    /* maps for publication (maps.c), drawn from the outputs above, run.json included, under
-     * this run's lock of --out */
-    if (st == ISR_OK && !opt->no_maps) {
-        maps = 1;
-        st = isr_maps_write(ctx, opt);
-    }
     if (st == ISR_ERR_INTERRUPTED)
-        say_interrupted(ctx, &b, m.hubs.n, maps, opt->out);
+        say_interrupted(ctx, &b, m.hubs.n);
     out_end(opt->out, &os, &b, st);
     isr_batch_clear(&b);
     isr_model_clear(&m);

@@ -152,7 +152,10 @@ ISR_API const char *isr_command_help(const char *command);
  *   OUT/hubs/<station id>/reach.csv         (area, population reached per admin unit)
  *   OUT/region/nearest_hub_time.tif, nearest_hub.tif (+ .csv lookup), hubs_within.tif
  *   OUT/region/reach_matrix.csv, units.geojson, summary.json (cross-border reach)
+ *   OUT/region/rail_lines.geojson, rail_stations.geojson (the rail inputs, EPSG:4326)
  *   OUT/run.json                             (parameters, inputs, versions, timings)
+ * Publication (QGIS styles, maps, the web map) is isr_publish() of libisoreach_publish
+ * (isoreach_publish.h), which reads these outputs.
  * Every file is written under a temporary name and renamed when complete. Hubs whose
  * travel_time.tif exists with the same settings are skipped unless --overwrite. */
 ISR_API isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
@@ -163,25 +166,11 @@ ISR_API isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
  * without rerunning the searches. */
 ISR_API isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
 
-/* `isoreach map`: draws the maps of the finished run in --out (also done at the end of
- * isr_run unless --no-maps), each as PNG (1600 × 1200 px) and SVG, written under temporary
- * names and renamed:
- *   OUT/hubs/<station id>/map.png, map.svg, map.pgw   the hub's isochrone bands over county
- *                                 and province boundaries, rail lines and stations;
- *   OUT/region/map_nearest_hub_time.*, map_hubs_within.*  the region by time to the nearest
- *                                 hub and by how many hubs reach each place;
- *   OUT/region/contact_sheet.png, .svg   every hub's circle at one scale, side by side.
- * It reads OUT/run.json (budget, the stations and lines inputs), region/nearest_hub_time.tif
- * (the analysis CRS), region/units.geojson, region/nearest_hub.csv, region/hubs_within.tif
- * and each hub's isochrones.geojson and stations.csv; the station field flags (--station-id…) name the columns
- * of the stations input. Text needs a CJK font (Debian: fonts-noto-cjk). */
-ISR_API isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt);
-
 /* ---------------------------------------------------------------------------------------
  * A model: the region loaded once (inputs, CRS, grid, zones, friction, rail network), then
  * asked many questions — other hubs, other output folders, one hub's grid in memory —
  * without reading the inputs again. isr_run() is isr_model_open(), isr_model_run_hubs() with
- * --hubs into --out, the maps, and isr_model_close().
+ * --hubs into --out, and isr_model_close().
  */
 typedef struct isr_model isr_model;
 
@@ -194,8 +183,8 @@ typedef struct isr_model isr_model;
 ISR_API isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out);
 
 /* Runs the hubs `hubs` ("a,b": station ids; NULL: every station flagged hub) and writes, in
- * `out_dir`, their outputs and the region products and run.json exactly as isr_run() does
- * (without the maps): OUT/hubs/<id>/…, OUT/region/…, OUT/index.html, OUT/run.json. Hubs
+ * `out_dir`, their outputs and the region products and run.json exactly as isr_run() does:
+ * OUT/hubs/<id>/…, OUT/region/…, OUT/run.json (then isr_publish() styles them). Hubs
  * whose outputs exist with the same settings are reused unless --overwrite.
  * ISR_ERR_INPUT names an id that is no station; ISR_ERR_INTERRUPTED after isr_ctx_cancel
  * (whole files only, no run.json). */

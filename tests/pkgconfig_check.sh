@@ -2,11 +2,14 @@
 # The library as a client outside the tree sees it (suite `library`):
 #   1. `meson install --destdir` puts the CLI, libisoreach.so.0 (+ .a), the two headers, the
 #      pkg-config file and the man page where they belong;
-#   2. the shared library exports only isr_* symbols, and every function isoreach.h marks
-#      ISR_API (its soname is libisoreach.so.0);
+#   2. the shared library exports only isr_* symbols: every function isoreach.h marks ISR_API
+#      and those engine/internal.h marks ISR_INTERNAL for libisoreach_publish, nothing else (its
+#      soname is libisoreach.so.0); it needs no cairo, pango or fontconfig; the publication
+#      library exports exactly isoreach_publish.h's ISR_API functions;
 #   3. a C program written here, in a temporary folder, builds with nothing but
-#      `cc $(pkg-config --cflags --libs isoreach)`, runs one hub of the sample at 4000 m with
-#      the public API and finds the outputs, with the hub at 0 minutes in its stations.csv;
+#      `cc $(pkg-config --cflags --libs isoreach-publish)` (which brings isoreach), runs one hub
+#      of the sample at 4000 m with the public API, publishes its styles and web map, and finds
+#      the outputs, with the hub at 0 minutes in its stations.csv;
 #   4. the installed isoreach command runs against the installed library.
 # Usage: pkgconfig_check.sh BUILD_DIR SANITIZE   (SANITIZE: meson's b_sanitize, e.g. none)
 set -euo pipefail
@@ -30,6 +33,8 @@ libdir=$(dirname "$(dirname "$pc")")
 prefix=$(sed -n 's/^prefix=//p' "$pc")
 root=$dest$prefix
 for f in "$root/bin/isoreach" "$root/include/isoreach.h" "$root/include/isoreach_version.h" \
+    "$root/include/isoreach_publish.h" "$libdir/pkgconfig/isoreach-publish.pc" \
+    "$libdir/libisoreach_publish.so.0.1.0" "$libdir/libisoreach_publish.a" \
     "$root/share/man/man1/isoreach.1" "$libdir/libisoreach.so.0.1.0" "$libdir/libisoreach.a"; do
     [ -f "$f" ] || fail "not installed: ${f#"$dest"}"
 done
@@ -62,14 +67,32 @@ grep -oE '\bisr_[a-z_]+\(' "$tmp/decl_lines" | tr -d '(' | sort -u >"$tmp/declar
 [ "$(wc -l <"$tmp/declared")" -ge 19 ] || fail "isoreach.h declares fewer than 19 ISR_API functions"
 missing=$(comm -23 "$tmp/declared" "$tmp/exported")
 [ -z "$missing" ] || fail "declared ISR_API in isoreach.h but not exported: $(echo $missing)"
-extra=$(comm -13 "$tmp/declared" "$tmp/exported")
-[ -z "$extra" ] || fail "exported but not declared in isoreach.h: $(echo $extra)"
+# the internal functions exported for libisoreach_publish: redeclared ISR_INTERNAL in
+# engine/internal.h (not installed: read from the source tree)
+internal_h=$(dirname "$0")/../engine/internal.h
+grep -oE '^ISR_INTERNAL [^(]*\bisr_[a-z_0-9]+\(' "$internal_h" | grep -oE 'isr_[a-z_0-9]+\($' |
+    tr -d '(' | sort -u >"$tmp/internal"
+[ "$(wc -l <"$tmp/internal")" -ge 10 ] || fail "could not read the ISR_INTERNAL list of $internal_h"
+sort -u "$tmp/declared" "$tmp/internal" >"$tmp/allowed"
+extra=$(comm -13 "$tmp/allowed" "$tmp/exported")
+[ -z "$extra" ] || fail "exported but neither ISR_API in isoreach.h nor ISR_INTERNAL: $(echo $extra)"
+! readelf -d "$so" | grep -E 'NEEDED.*(cairo|pango|fontconfig)' ||
+    fail "libisoreach.so needs cairo, pango or fontconfig (publication's, in libisoreach_publish)"
+pso=$libdir/libisoreach_publish.so.0.1.0
+nm -D --defined-only "$pso" | awk '{print $3}' | grep -vxE '__bss_start|_edata|_end' | sort \
+    >"$tmp/pub_exported"
+grep -oE '^ISR_API [^(]*\bisr_[a-z_]+\(' "$root/include/isoreach_publish.h" |
+    grep -oE 'isr_[a-z_]+\($' | tr -d '(' | sort -u >"$tmp/pub_declared"
+[ -s "$tmp/pub_declared" ] && cmp -s "$tmp/pub_declared" "$tmp/pub_exported" ||
+    fail "libisoreach_publish.so exports $(echo $(cat "$tmp/pub_exported")), isoreach_publish.h declares $(echo $(cat "$tmp/pub_declared"))"
 
 # 3. A client outside the tree, built by pkg-config alone.
 mkdir "$tmp/client"
 cat >"$tmp/client/client.c" <<'EOF'
-/* A client of the installed libisoreach: one hub of the sample at 4000 m, no maps. */
+/* A client of the installed libisoreach: one hub of the sample at 4000 m, then its styles and
+ * web map with libisoreach_publish (no maps). */
 #include <isoreach.h>
+#include <isoreach_publish.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -120,6 +143,8 @@ int main(int argc, char **argv)
     }
     if (st == ISR_OK)
         st = isr_run(ctx, opt);
+    if (st == ISR_OK)
+        st = isr_publish(ctx, opt, NULL, ISR_PUBLISH_STYLES | ISR_PUBLISH_WEBMAP);
     if (st != ISR_OK)
         fprintf(stderr, "client: %s: %s\n", isr_status_str(st), isr_ctx_errmsg(ctx));
     isr_options_free(opt);
@@ -130,7 +155,8 @@ int main(int argc, char **argv)
 EOF
 export PKG_CONFIG_PATH=$(dirname "$pc")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 export PKG_CONFIG_SYSROOT_DIR=$dest
-flags=$(pkg-config --cflags --libs isoreach) || fail "pkg-config --cflags --libs isoreach failed"
+flags=$(pkg-config --cflags --libs isoreach-publish) ||
+    fail "pkg-config --cflags --libs isoreach-publish failed"
 case " $flags " in
 *" -I$root/include "*) ;;
 *) fail "pkg-config --cflags does not give -I$root/include: $flags" ;;
@@ -143,8 +169,10 @@ cc -std=c11 -Wall -Wextra -Wpedantic -Werror "${san[@]}" -o "$tmp/client/client"
     { cat "$tmp/cc.log" >&2; fail "the client does not build with: cc $flags"; }
 readelf -d "$tmp/client/client" | grep -q 'NEEDED.*\[libisoreach.so.0\]' ||
     fail "the client is not linked against libisoreach.so.0"
+readelf -d "$tmp/client/client" | grep -q 'NEEDED.*\[libisoreach_publish.so.0\]' ||
+    fail "the client is not linked against libisoreach_publish.so.0"
 export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-[ "$(ldd "$tmp/client/client" | awk '/libisoreach/ {print $3}')" = "$libdir/libisoreach.so.0" ] ||
+[ "$(ldd "$tmp/client/client" | awk '/libisoreach\.so/ {print $3}')" = "$libdir/libisoreach.so.0" ] ||
     fail "the client does not load the installed libisoreach.so.0"
 out=$tmp/out
 "$tmp/client/client" "$out" >"$tmp/client.out" || fail "the client's run failed (above)"
@@ -152,7 +180,7 @@ out=$tmp/out
 hub=$out/hubs/shanghai_hongqiao
 for f in "$hub/travel_time.tif" "$hub/stations.csv" "$hub/isochrones.geojson" "$hub/reach.csv" \
     "$out/region/nearest_hub_time.tif" "$out/region/summary.json" "$out/run.json" \
-    "$out/index.html"; do
+    "$out/index.html" "$out/isoreach.qgs" "$hub/travel_time.qml"; do
     [ -s "$f" ] || fail "the run wrote no ${f#"$out"/}"
 done
 [ ! -e "$hub/map.png" ] || fail "--no-maps, yet the run drew $hub/map.png"

@@ -34,6 +34,15 @@ with tempfile.TemporaryDirectory() as tmp, isoreach.Model(["--resolution", "4000
         fail("60-minute grid: %d cells, min %s, max %s" % (len(reached), min(reached), max(reached)))
     # the same model writes the hub's raster: the in-memory grid is that raster, cell for cell
     m.run_hubs(HUB, tmp)
+    # publication (libisoreach_publish, loaded beside libisoreach): the styles and the web map
+    qml = open(os.path.join(tmp, "hubs", HUB, "travel_time.qml"), encoding="utf-8").read()
+    if "<rastershader>" not in qml:
+        fail("travel_time.qml is not a raster style: %.200s" % qml)
+    for f in ("isoreach.qgs", "index.html"):
+        if os.path.getsize(os.path.join(tmp, f)) < 1000:
+            fail("run_hubs published no %s" % f)
+    if os.path.exists(os.path.join(tmp, "hubs", HUB, "map.png")):
+        fail("run_hubs drew maps")
     ds = gdal.Open(os.path.join(tmp, "hubs", HUB, "travel_time.tif"))
     band = ds.GetRasterBand(1)
     if (ds.RasterXSize, ds.RasterYSize) != (g60.width, g60.height):

@@ -373,3 +373,46 @@ Test(maps, no_maps_then_map_command)
               "%s", out);
     free(out);
 }
+
+/* Publication reads the products, not the run's memory (issue 11): a finished run's folder,
+ * copied elsewhere without its styles and web map, is published by isr_publish alone into
+ * the same bytes; a run.json that lacks what the styles need is refused, naming it. */
+Test(maps, publish_reads_only_the_products)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "%s run --no-maps --hubs huangshan_north,hangzhou_east --resolution 2000 --out "
+             "%s/p --quiet && cp -r %s/p %s/q && rm %s/q/isoreach.qgs %s/q/index.html "
+             "%s/q/region/*.qml %s/q/hubs/*/*.qml",
+             ISR_CLI, cli_tmp, cli_tmp, cli_tmp, cli_tmp, cli_tmp, cli_tmp, cli_tmp);
+    sh_ok(cmd);
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options *opt = isr_options_new(ctx, 0, NULL);
+    cr_assert_not_null(opt);
+    char q[600];
+    snprintf(q, sizeof q, "%s/q", cli_tmp);
+    isr_status st = isr_publish(ctx, opt, q, ISR_PUBLISH_STYLES | ISR_PUBLISH_WEBMAP);
+    cr_assert_eq(st, ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    /* the project's paths are relative and the web map embeds no folder: byte for byte */
+    cr_assert_eq(cli_sh("cd %s/p && for f in isoreach.qgs index.html region/*.qml hubs/*/*.qml; "
+                        "do cmp -s $f ../q/$f || exit 1; done",
+                        cli_tmp),
+                 0, "the published copy differs from the run's own publication");
+    cr_assert_eq(cli_sh("test ! -e %s/q/region/contact_sheet.png", cli_tmp), 0, "maps drawn");
+    /* a run.json of an older isoreach, without the band limits the styles need */
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); "
+             "del d[\"parameters\"][\"bands_min\"]; json.dump(d, open(p, \"w\"))' '%s/run.json'",
+             q);
+    sh_ok(cmd);
+    st = isr_publish(ctx, opt, q, ISR_PUBLISH_STYLES);
+    cr_assert_eq(st, ISR_ERR_INPUT);
+    char want[900];
+    snprintf(want, sizeof want,
+             "'%s/run.json': no \"parameters\".\"bands_min\" (a run of an older isoreach): run "
+             "isoreach run again into this folder",
+             q);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
+    isr_options_free(opt);
+    isr_ctx_free(ctx);
+}

@@ -5,7 +5,7 @@
  * one hub, through the CLI.
  */
 #include "cli_support.h"
-#include "internal.h"
+#include "publish_internal.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

@@ -10,7 +10,9 @@ Only the public C API (include/isoreach.h) is used. Load a region once, ask it m
 
 Errors raise isoreach.Error with the engine's message (naming the file, layer, feature or
 field). The library is found through $ISOREACH_LIB (a path to libisoreach.so.0), else by
-the system's loader (an installed libisoreach.so.0).
+the system's loader (an installed libisoreach.so.0). Publication (the QGIS styles and the web
+map of run_hubs) is libisoreach_publish.so.0: $ISOREACH_PUBLISH_LIB, else the one beside
+libisoreach, else the system's.
 """
 import ctypes
 import ctypes.util
@@ -49,10 +51,24 @@ def _load():
         fn = getattr(lib, name)
         fn.restype = res
         fn.argtypes = args
-    return lib
+    return lib, path
 
 
-_lib = _load()
+def _load_publish(core_path):
+    path = os.environ.get("ISOREACH_PUBLISH_LIB")
+    if not path and os.sep in core_path:
+        beside = os.path.join(os.path.dirname(core_path), "libisoreach_publish.so.0")
+        path = beside if os.path.exists(beside) else None
+    path = path or ctypes.util.find_library("isoreach_publish") or "libisoreach_publish.so.0"
+    pub = ctypes.CDLL(path)  # its libisoreach.so.0 is the one loaded above (same soname)
+    pub.isr_publish.restype = ctypes.c_int
+    pub.isr_publish.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint]
+    return pub
+
+
+_lib, _lib_path = _load()
+_pub = _load_publish(_lib_path)
+_PUBLISH_STYLES, _PUBLISH_WEBMAP = 0x1, 0x2  # include/isoreach_publish.h
 
 
 class Error(Exception):
@@ -112,9 +128,12 @@ class Model:
 
     def run_hubs(self, hubs, out_dir):
         """Runs hubs ("a,b", or None for every flagged station) into out_dir: rasters,
-        isochrones, reach tables, region products and run.json (no maps)."""
-        self._check(_lib.isr_model_run_hubs(self._model, hubs.encode() if hubs else None,
-                                            str(out_dir).encode()))
+        isochrones, reach tables, region products and run.json, then publishes them (QGIS
+        styles and project, the web map; no maps)."""
+        out = str(out_dir).encode()
+        self._check(_lib.isr_model_run_hubs(self._model, hubs.encode() if hubs else None, out))
+        self._check(_pub.isr_publish(self._ctx, self._opt, out,
+                                     _PUBLISH_STYLES | _PUBLISH_WEBMAP))
 
     def run_hub(self, hub_id, budget_min=0):
         """One hub's travel-time Grid in memory (budget_min 0: the model's budget)."""

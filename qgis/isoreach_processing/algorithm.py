@@ -108,7 +108,7 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         feedback.pushInfo("isoreach " + isoreach.version() + ": " + " ".join(args))
         try:
             with isoreach.Model(args, no_maps=True) as model:  # the binding shows no progress
-                model.run_hubs(hubs, out)
+                model.run_hubs(hubs, out)  # the data, then its styles (libisoreach_publish)
         except isoreach.Error as e:
             raise QgsProcessingException(str(e))
         rasters = sorted(os.path.join(out, "hubs", d, "travel_time.tif")

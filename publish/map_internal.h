@@ -8,14 +8,14 @@
  *   map_data.c    what the maps draw, read back from a finished run: boundaries (counties,
  *                 provinces as the run dissolved them), rail lines and stations, hub bands;
  *   map_hub.c, map_region.c  the pages: one per hub; two region overviews, a contact sheet;
- *   maps.c        isr_map_run: loading, then the pages, the hubs' in parallel.
+ *   maps.c        isr_maps_write: loading, then the pages, the hubs' in parallel.
  * Coordinates are in the run's analysis CRS (metres, equal-area) until the canvas turns
  * them into page pixels (y down). Colours are sRGB in 0..1.
  */
 #ifndef ISR_MAP_INTERNAL_H
 #define ISR_MAP_INTERNAL_H
 
-#include "internal.h"
+#include "publish_internal.h"
 
 #include <cairo.h>
 
@@ -274,10 +274,5 @@ isr_status isr_map_overview_write(isr_ctx *ctx, void *fonts, const isr_map_base 
 /* OUT/region/contact_sheet.png, .svg: the n hubs. */
 isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
                                const isr_map_hub *hubs, int n, const char *out);
-
-/* ---- maps.c ------------------------------------------------------------------------------ */
-
-/* Writes every map of the run in opt->out (see isr_map_run); no context reset. */
-isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt);
 
 #endif /* ISR_MAP_INTERNAL_H */

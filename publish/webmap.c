@@ -21,7 +21,7 @@
  * Owns nothing beyond the call; reentrant (no globals), one thread.
  */
 #define _XOPEN_SOURCE 700 /* realpath(), to recognise the embedded sample */
-#include "internal.h"
+#include "publish_internal.h"
 
 #include <cpl_conv.h>
 #include <cpl_string.h>

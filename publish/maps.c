@@ -1,11 +1,12 @@
 /*
- * maps.c — maps for publication, drawn from a finished run (`isoreach map`, and the end of
- * `isoreach run` unless --no-maps): one page per hub (map_hub.c), two region overviews and a
- * contact sheet (map_region.c), each as PNG and SVG, on the canvas of map_canvas.c with the
- * shared layers of map_layers.c. Loading (GDAL, PROJ, GEOS: map_data.c) is done once on the
- * calling thread; the hub pages are then drawn by worker threads that only use cairo and
- * pango (a font map each) and read the loaded data; the region pages follow on the calling
- * thread. Every file is written under a temporary name and renamed.
+ * maps.c — maps for publication, drawn from a finished run (isr_publish's ISR_PUBLISH_MAPS:
+ * `isoreach map`, and `isoreach run` unless --no-maps): one page per hub (map_hub.c), two
+ * region overviews and a contact sheet (map_region.c), each as PNG and SVG, on the canvas of
+ * map_canvas.c with the shared layers of map_layers.c. Loading (GDAL, PROJ, GEOS:
+ * map_data.c) is done once on the calling thread; the hub pages are then drawn by worker
+ * threads that only use cairo and pango (a font map each) and read the loaded data; the
+ * region pages follow on the calling thread. Every file is written under a temporary name
+ * and renamed.
  */
 #include "map_internal.h"
 
@@ -122,25 +123,5 @@ cleanup:
         isr_map_hub_clear(&hubs[i]);
     free(hubs);
     isr_map_base_clear(&b);
-    return st;
-}
-
-isr_status isr_map_run(isr_ctx *ctx, const isr_options *opt)
-{
-    isr_ctx_reset(ctx);
-    isr_ctx_set_timeout(ctx, opt->timeout_s);
-    isr_gdal_errors_push(ctx);
-    /* the run's own inputs and field flags (run.json) unless given again */
-    isr_options eff;
-    char *lock = NULL;
-    isr_status st = isr_options_of_run(ctx, opt, "map", &eff, &lock);
-    if (st == ISR_OK)
-        st = isr_maps_write(ctx, &eff);
-    isr_out_unlock(lock);
-    isr_options_clear(&eff);
-    if (st == ISR_ERR_INTERRUPTED) /* a cancel while reading an input comes without a message */
-        isr_fail(ctx, st, "interrupted while drawing the maps; draw them with isoreach map "
-                          "--out '%s'", opt->out);
-    isr_gdal_errors_pop();
     return st;
 }

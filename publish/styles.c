@@ -12,36 +12,16 @@
  * lightness: isr_band_color() gives a band its colour here, in the PNG/SVG maps and in the
  * web map alike, so a band reads the same everywhere.
  */
-#include "internal.h"
+#include "publish_internal.h"
 
 #include <cpl_conv.h>
+#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define QGIS_HEADER "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 #define QGIS_VERSION "3.22.16-Białowieża"
-
-void isr_band_color(int k, int n, unsigned char rgb[3])
-{
-    /* viridis (matplotlib; R's viridis(9)): perceptually uniform, readable with every common
-     * colour-vision deficiency and in grey, and strictly lighter at every step */
-    static const unsigned char stops[9][3] = {{68, 1, 84},    {71, 45, 123},  {59, 82, 139},
-                                              {44, 114, 142}, {33, 144, 140}, {39, 173, 129},
-                                              {93, 200, 99},  {170, 220, 50}, {253, 231, 37}};
-    double t = n > 1 ? (double)k / (double)(n - 1) : 0.0;
-    if (t < 0)
-        t = 0;
-    if (t > 1)
-        t = 1;
-    double x = t * 8.0;
-    int i = (int)floor(x);
-    if (i >= 8)
-        i = 7;
-    double f = x - i;
-    for (int c = 0; c < 3; c++)
-        rgb[c] = (unsigned char)lround(stops[i][c] * (1 - f) + stops[i + 1][c] * f);
-}
 
 /* Text for an XML attribute or element: valid UTF-8 (inputs are cleaned when read; this
  * makes sure), markup characters escaped, tab and line breaks as character references (so
@@ -409,15 +389,19 @@ static void tree_layer(isr_sb *b, const qlayer *l, int n)
                   raster ? "gdal" : "ogr", l->visible ? "Qt::Checked" : "Qt::Unchecked");
 }
 
-isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
+/* The .qml sidecars: each hub's raster and bands, then the region's layers. */
+static isr_status write_sidecars(isr_ctx *ctx, const isr_style_inputs *in)
 {
     isr_status st = ISR_OK;
     char path[4096];
-    /* sidecars */
     for (int h = 0; h < in->nhubs && st == ISR_OK; h++) {
         char *folder = isr_hub_folder(in->hub_ids[h]);
         if (!folder)
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        if (isr_cancelled(ctx)) {
+            free(folder);
+            return ISR_ERR_INTERRUPTED;
+        }
         isr_snprintf(path, sizeof path, "%s/hubs/%s/travel_time.tif", in->out, folder);
         st = write_qml(ctx, path, L_TIME, in);
         isr_snprintf(path, sizeof path, "%s/hubs/%s/isochrones.geojson", in->out, folder);
@@ -434,24 +418,32 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
         isr_snprintf(path, sizeof path, "%s/region/%s", in->out, region[i].file);
         st = write_qml(ctx, path, region[i].kind, in);
     }
-    if (st != ISR_OK)
-        return st;
+    /* a cancel is seen between the sidecars and the project (whole files either way) */
+    return st == ISR_OK && isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : st;
+}
 
-    /* the project: layers listed top (drawn last) to bottom */
-    int nl = 0, cap = 8 + 2 * in->nhubs;
-    qlayer *ls = calloc((size_t)cap, sizeof *ls);
-    if (!ls)
+/* The project's layers, listed top (drawn last) to bottom: the rail and boundaries, each
+ * hub's bands and raster (from *first_hub), the region's (from *first_region). *ls is new
+ * memory of *nl layers whose strings are new too (NULL where memory ran out). */
+static isr_status project_layers(isr_ctx *ctx, const isr_style_inputs *in, qlayer **ls, int *nl,
+                                 int *first_hub, int *first_region)
+{
+    int n = 0;
+    qlayer *l = calloc((size_t)(8 + 2 * in->nhubs), sizeof *l);
+    *ls = l;
+    *nl = 0;
+    if (!l)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
 #define ADD(pfx, nm, src, k, vis)                                                              \
     do {                                                                                       \
-        ls[nl] = (qlayer){pfx, nm, src, k, vis};                                               \
-        nl++;                                                                                  \
+        l[n] = (qlayer){pfx, nm, src, k, vis};                                                 \
+        n++;                                                                                   \
     } while (0)
     ADD("stations", strdup("Rail stations"), strdup("./region/rail_stations.geojson"), L_STATIONS, 1);
     ADD("lines", strdup("Rail lines"), strdup("./region/rail_lines.geojson"), L_LINES, 1);
     ADD("provinces", strdup("Provinces"), strdup("./region/provinces.geojson"), L_PROVINCES, 1);
     ADD("counties", strdup("Counties"), strdup("./region/units.geojson"), L_COUNTIES, 1);
-    int first_hub = nl;
+    *first_hub = n;
     for (int h = 0; h < in->nhubs; h++) {
         char *folder = isr_hub_folder(in->hub_ids[h]);
         ADD("bands", isr_strdup_printf("%s isochrones", in->hub_names[h]),
@@ -462,57 +454,76 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
             h == 0);
         free(folder);
     }
-    int first_region = nl;
+    *first_region = n;
     ADD("units", strdup("Share of people reached by any hub"), strdup("./region/units.geojson"), L_UNITS, 0);
     ADD("nearest_time", strdup(in->direction_to ? "Time to the nearest hub" : "Time from the nearest hub"), strdup("./region/nearest_hub_time.tif"), L_TIME, 0);
     ADD("nearest", strdup("Nearest hub"), strdup("./region/nearest_hub.tif"), L_NEAREST, 0);
     ADD("count", strdup("Hubs within reach"), strdup("./region/hubs_within.tif"), L_COUNT, 0);
 #undef ADD
-    for (int i = 0; i < nl; i++)
-        if (!ls[i].name || !ls[i].source)
-            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    isr_sb b = {0};
-    isr_sb_printf(&b, QGIS_HEADER "<qgis projectname=\"isoreach\" version=\"" QGIS_VERSION "\">"
-                                  "<title>isoreach: %g-minute commuting circles</title>"
-                                  "<projectCrs>",
+    *nl = n;
+    for (int i = 0; i < n; i++)
+        if (!l[i].name || !l[i].source)
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    return ISR_OK;
+}
+
+/* OUT/isoreach.qgs: the layer tree (rail and boundaries, a group per hub, the region), the
+ * layers with their renderers, and the project CRS. */
+static void project_xml(isr_sb *b, const isr_style_inputs *in, const qlayer *ls, int nl,
+                        int first_hub, int first_region)
+{
+    isr_sb_printf(b, QGIS_HEADER "<qgis projectname=\"isoreach\" version=\"" QGIS_VERSION "\">"
+                                 "<title>isoreach: %g-minute commuting circles</title>"
+                                 "<projectCrs>",
                   in->bands[in->nbands - 1]);
-    spatialrefsys(&b, in->wkt);
-    isr_sb_printf(&b, "</projectCrs><layer-tree-group>");
+    spatialrefsys(b, in->wkt);
+    isr_sb_printf(b, "</projectCrs><layer-tree-group>");
     for (int i = 0; i < first_hub; i++)
-        tree_layer(&b, &ls[i], i);
-    isr_sb_printf(&b, "<layer-tree-group name=\"Hubs\" checked=\"Qt::Checked\" expanded=\"1\">");
+        tree_layer(b, &ls[i], i);
+    isr_sb_printf(b, "<layer-tree-group name=\"Hubs\" checked=\"Qt::Checked\" expanded=\"1\">");
     for (int h = 0; h < in->nhubs; h++) {
-        isr_sb_printf(&b, "<layer-tree-group name=\"");
-        xml_text(&b, in->hub_names[h]);
-        isr_sb_printf(&b, "\" checked=\"%s\" expanded=\"%d\">", h == 0 ? "Qt::Checked" : "Qt::Unchecked", h == 0);
-        tree_layer(&b, &ls[first_hub + 2 * h], first_hub + 2 * h);
-        tree_layer(&b, &ls[first_hub + 2 * h + 1], first_hub + 2 * h + 1);
-        isr_sb_printf(&b, "</layer-tree-group>");
+        isr_sb_printf(b, "<layer-tree-group name=\"");
+        xml_text(b, in->hub_names[h]);
+        isr_sb_printf(b, "\" checked=\"%s\" expanded=\"%d\">", h == 0 ? "Qt::Checked" : "Qt::Unchecked", h == 0);
+        tree_layer(b, &ls[first_hub + 2 * h], first_hub + 2 * h);
+        tree_layer(b, &ls[first_hub + 2 * h + 1], first_hub + 2 * h + 1);
+        isr_sb_printf(b, "</layer-tree-group>");
     }
-    isr_sb_printf(&b, "</layer-tree-group><layer-tree-group name=\"Region\" "
-                      "checked=\"Qt::Unchecked\" expanded=\"1\">");
+    isr_sb_printf(b, "</layer-tree-group><layer-tree-group name=\"Region\" "
+                     "checked=\"Qt::Unchecked\" expanded=\"1\">");
     for (int i = first_region; i < nl; i++)
-        tree_layer(&b, &ls[i], i);
-    isr_sb_printf(&b, "</layer-tree-group></layer-tree-group><projectlayers>");
+        tree_layer(b, &ls[i], i);
+    isr_sb_printf(b, "</layer-tree-group></layer-tree-group><projectlayers>");
     for (int i = 0; i < nl; i++)
-        maplayer(&b, &ls[i], i, in);
+        maplayer(b, &ls[i], i, in);
     /* without ProjectionsEnabled QGIS 3.22 ignores <projectCrs> and the project has none */
-    isr_sb_printf(&b, "</projectlayers><properties><Paths><Absolute type=\"bool\">false"
-                      "</Absolute></Paths><SpatialRefSys><ProjectionsEnabled type=\"int\">1"
-                      "</ProjectionsEnabled><ProjectCRSProj4String type=\"QString\">");
+    isr_sb_printf(b, "</projectlayers><properties><Paths><Absolute type=\"bool\">false"
+                     "</Absolute></Paths><SpatialRefSys><ProjectionsEnabled type=\"int\">1"
+                     "</ProjectionsEnabled><ProjectCRSProj4String type=\"QString\">");
     OGRSpatialReferenceH psrs = OSRNewSpatialReference(in->wkt);
     char *pproj4 = NULL;
     if (psrs)
         OSRExportToProj4(psrs, &pproj4);
-    xml_text(&b, pproj4 ? pproj4 : "");
+    xml_text(b, pproj4 ? pproj4 : "");
     CPLFree(pproj4);
     OSRDestroySpatialReference(psrs);
-    isr_sb_printf(&b, "</ProjectCRSProj4String></SpatialRefSys></properties></qgis>\n");
+    isr_sb_printf(b, "</ProjectCRSProj4String></SpatialRefSys></properties></qgis>\n");
+}
+
+isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
+{
+    isr_status st = write_sidecars(ctx, in);
+    if (st != ISR_OK)
+        return st;
+    qlayer *ls = NULL;
+    int nl = 0, first_hub = 0, first_region = 0;
+    st = project_layers(ctx, in, &ls, &nl, &first_hub, &first_region);
     if (st == ISR_OK) {
+        isr_sb b = {0};
+        char path[4096];
+        project_xml(&b, in, ls, nl, first_hub, first_region);
         isr_snprintf(path, sizeof path, "%s/isoreach.qgs", in->out);
         st = write_text(ctx, path, &b);
-    } else {
-        free(isr_sb_take(&b));
     }
     for (int i = 0; i < nl; i++) {
         free(ls[i].name);
@@ -520,4 +531,113 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
     }
     free(ls);
     return st;
+}
+
+/* ---- the inputs, from OUT/run.json ------------------------------------------------------- */
+
+/* run.json's `obj`.`key` of `type`, or NULL. */
+static json_object *run_key(json_object *obj, const char *key, json_type type)
+{
+    json_object *v = NULL;
+    return obj && json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, type) ? v
+                                                                                        : NULL;
+}
+
+/* The hubs' ids and names (borrowed from run.json's "hubs"); *ids and *names are new. */
+static isr_status read_hubs(isr_ctx *ctx, json_object *hubs, const char *path,
+                            isr_style_inputs *in)
+{
+    int n = (int)json_object_array_length(hubs);
+    const char **ids = calloc((size_t)(n > 0 ? n : 1), sizeof *ids);
+    const char **names = calloc((size_t)(n > 0 ? n : 1), sizeof *names);
+    in->hub_ids = ids;
+    in->hub_names = names;
+    if (!ids || !names)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int h = 0; h < n; h++) {
+        json_object *ho = json_object_array_get_idx(hubs, (size_t)h);
+        json_object *id = run_key(ho, "id", json_type_string);
+        json_object *name = run_key(ho, "name", json_type_string);
+        if (!id || !name)
+            return isr_fail(ctx, ISR_ERR_INPUT, "'%s': hub %d has no \"id\" or \"name\"; run "
+                            "isoreach run again into this folder", path, h + 1);
+        ids[h] = json_object_get_string(id);
+        names[h] = json_object_get_string(name);
+    }
+    in->nhubs = n;
+    return ISR_OK;
+}
+
+/* The run's band limits ("parameters"."bands_min") into `bands` (ISR_MAX_BANDS). */
+static isr_status read_bands(isr_ctx *ctx, json_object *arr, const char *path, double *bands,
+                             int *nb)
+{
+    int n = arr ? (int)json_object_array_length(arr) : 0;
+    if (n < 1 || n > ISR_MAX_BANDS)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "'%s': no \"parameters\".\"bands_min\" (a run of an older isoreach): "
+                        "run isoreach run again into this folder",
+                        path);
+    for (int k = 0; k < n; k++)
+        bands[k] = json_object_get_double(json_object_array_get_idx(arr, (size_t)k));
+    *nb = n;
+    return ISR_OK;
+}
+
+isr_status isr_style_inputs_read(isr_ctx *ctx, const char *out, isr_style_inputs *in,
+                                 json_object **json)
+{
+    memset(in, 0, sizeof *in);
+    *json = NULL;
+    char *path = isr_strdup_printf("%s/run.json", out);
+    if (!path)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    json_object *root = json_object_from_file(path);
+    json_object *par = run_key(root, "parameters", json_type_object);
+    json_object *opts = run_key(root, "options", json_type_object);
+    json_object *wkt = run_key(run_key(root, "grid", json_type_object), "crs_wkt",
+                               json_type_string);
+    json_object *hubs = run_key(root, "hubs", json_type_array);
+    json_object *sid = run_key(opts, "--station-id", json_type_string);
+    json_object *sname = run_key(opts, "--station-name", json_type_string);
+    json_object *dir = run_key(par, "direction", json_type_string);
+    isr_status st = ISR_OK;
+    if (!root)
+        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' is not readable JSON (%s); run isoreach run "
+                      "again into --out '%s'", path, json_util_get_last_err(), out);
+    else if (!par || !opts || !wkt || !hubs || !sid || !dir)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s': no \"%s\"; run isoreach run again into --out '%s'", path,
+                      !par ? "parameters" : !opts ? "options" : !wkt ? "grid\".\"crs_wkt"
+                      : !hubs ? "hubs" : !sid ? "options\".\"--station-id"
+                                              : "parameters\".\"direction",
+                      out);
+    in->out = out;
+    if (st == ISR_OK)
+        st = read_bands(ctx, run_key(par, "bands_min", json_type_array), path, in->bands,
+                        &in->nbands);
+    if (st == ISR_OK)
+        st = read_hubs(ctx, hubs, path, in);
+    if (st == ISR_OK) {
+        in->wkt = json_object_get_string(wkt);
+        in->station_id_field = json_object_get_string(sid);
+        /* labels: the name field, or the id when there is none */
+        const char *name = sname ? json_object_get_string(sname) : NULL;
+        in->station_name_field = name && strcmp(name, "none") != 0 ? name : in->station_id_field;
+        in->direction_to = strcmp(json_object_get_string(dir), "to") == 0;
+        *json = root;
+    } else {
+        isr_style_inputs_clear(in);
+        json_object_put(root);
+    }
+    free(path);
+    return st;
+}
+
+void isr_style_inputs_clear(isr_style_inputs *in)
+{
+    free((void *)in->hub_ids);
+    free((void *)in->hub_names);
+    in->hub_ids = in->hub_names = NULL;
+    in->nhubs = 0;
 }

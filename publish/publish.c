@@ -1,0 +1,113 @@
+/*
+ * publish.c — isr_publish: the publication of a finished run, in the order styles (styles.c),
+ * web map (webmap.c), maps (maps.c), each read back from the run's outputs in its folder.
+ *
+ * It holds the folder's lock for the whole call (files.c: isr_out_lock, through
+ * isr_options_of_run, which also completes the options from OUT/run.json, so that a folder
+ * without a finished run is refused before anything is written). A cancel is checked between
+ * the parts and inside the maps; every file goes through a temporary name, so an interrupted
+ * call leaves whole files only, and says which part it stopped in.
+ */
+#include "publish_internal.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The QGIS styles and project, from run.json and the products they style. */
+static isr_status publish_styles(isr_ctx *ctx, const char *out)
+{
+    isr_style_inputs in;
+    json_object *run = NULL;
+    isr_status st = isr_style_inputs_read(ctx, out, &in, &run);
+    if (st == ISR_OK) {
+        st = isr_styles_write(ctx, &in);
+        isr_style_inputs_clear(&in);
+    }
+    json_object_put(run);
+    return st;
+}
+
+/* Whether the maps were drawn in `out` before (the contact sheet is drawn last). */
+static int maps_drawn(const char *out)
+{
+    char *sheet = isr_strdup_printf("%s/region/contact_sheet.png", out);
+    int drawn = sheet && isr_file_exists(sheet);
+    free(sheet);
+    return drawn;
+}
+
+/* The parts of `what`, in order, on the options `eff` of the run in eff->out. *part names the
+ * part that was running when the call stopped. */
+static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned what,
+                                const char **part)
+{
+    isr_status st = ISR_OK;
+    const char *out = eff->out;
+    /* a cancel is checked after each part, so it is said with the part it came in */
+    if (what & ISR_PUBLISH_STYLES) {
+        *part = "the QGIS styles";
+        if ((st = publish_styles(ctx, out)) != ISR_OK || isr_cancelled(ctx))
+            return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
+    }
+    if (what & ISR_PUBLISH_WEBMAP) {
+        *part = "the web map";
+        if ((st = isr_webmap_write(ctx, out)) != ISR_OK || isr_cancelled(ctx))
+            return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
+    }
+    int maps = (what & ISR_PUBLISH_MAPS) && !eff->no_maps;
+    /* maps drawn from older tables would show the old units and people: redraw them */
+    if (!maps && (what & ISR_PUBLISH_MAPS_IF_DRAWN) && maps_drawn(out)) {
+        if (eff->no_maps)
+            isr_log(ctx, ISR_LOG_WARN,
+                    "the maps in '%s' still show the earlier reach tables (--no-maps): redraw "
+                    "them with isoreach map --out '%s'",
+                    out, out);
+        else
+            maps = 1;
+    }
+    if (maps) {
+        *part = "the maps";
+        if ((st = isr_maps_write(ctx, eff)) != ISR_OK || isr_cancelled(ctx))
+            return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
+    }
+    return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
+}
+
+isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir, unsigned what)
+{
+    isr_ctx_reset(ctx);
+    isr_ctx_set_timeout(ctx, opt->timeout_s);
+    isr_gdal_errors_push(ctx);
+    isr_options o = *opt; /* opt with this folder: isr_options_of_run copies what it needs */
+    if (out_dir)
+        o.out = out_dir;
+    isr_options eff;
+    char *lock = NULL;
+    const char *part = NULL;
+    isr_status st = isr_options_of_run(ctx, &o, "map", &eff, &lock);
+    if (st == ISR_OK && isr_cancelled(ctx)) /* a cancel that came before the call */
+        st = ISR_ERR_INTERRUPTED;
+    if (st == ISR_OK && (what & ~(ISR_PUBLISH_ALL | ISR_PUBLISH_MAPS_IF_DRAWN)))
+        st = isr_fail(ctx, ISR_ERR_USAGE, "isr_publish: unknown parts 0x%x",
+                      what & ~(ISR_PUBLISH_ALL | ISR_PUBLISH_MAPS_IF_DRAWN));
+    if (st == ISR_OK)
+        st = publish_parts(ctx, &eff, what, &part);
+    /* a cancel reaches the writers as a status without a message (the first one wins) */
+    if (st == ISR_ERR_INTERRUPTED && part && strcmp(part, "the maps") == 0)
+        isr_fail(ctx, st,
+                 "interrupted while drawing the maps; the other outputs are complete: draw the "
+                 "maps with isoreach map --out '%s'",
+                 o.out);
+    else if (st == ISR_ERR_INTERRUPTED && part)
+        isr_fail(ctx, st,
+                 "interrupted while writing %s; the other outputs are complete: run the same "
+                 "command again to finish",
+                 part);
+    else if (st == ISR_ERR_INTERRUPTED)
+        isr_fail(ctx, st, "interrupted; nothing was published in '%s'", o.out);
+    isr_out_unlock(lock);
+    isr_options_clear(&eff);
+    isr_gdal_errors_pop();
+    return st;
+}
