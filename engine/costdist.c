@@ -344,6 +344,30 @@ static inline onode oheap_pop(onode *h, size_t *n)
 
 #define OFF_MAX 32767
 
+/* The stations on the isotropic kernel's heap, each its own origin; -1 when out of memory. */
+static int iso_seed(const isr_seed *seeds, size_t nseeds, float budget_s, float *time_s,
+                    isr_cd_work *work, size_t *hn)
+{
+    work->ntouched = 0;
+    if (grow(&work->oheap, &work->oheap_cap, nseeds + 64, sizeof(onode)))
+        return -1;
+    for (size_t s = 0; s < nseeds; s++) {
+        uint32_t i = seeds[s].idx;
+        float t = seeds[s].t_s;
+        if (!(t <= budget_s) || !(t < time_s[i]))
+            continue;
+        if (isinf(time_s[i])) {
+            if (grow((void **)&work->touched, &work->touched_cap, work->ntouched + 1,
+                     sizeof(uint32_t)))
+                return -1;
+            work->touched[work->ntouched++] = i;
+        }
+        time_s[i] = t;
+        oheap_push(work->oheap, hn, (onode){t, i, 0, 0});
+    }
+    return 0;
+}
+
 int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t ph,
                      double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
                      float *time_s, isr_cd_work *work)
@@ -361,24 +385,8 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
     const float cellf = (float)cell_m;
 
     size_t hn = 0;
-    work->ntouched = 0;
-    if (grow(&work->oheap, &work->oheap_cap, nseeds + 64, sizeof(onode)))
+    if (iso_seed(seeds, nseeds, budget_s, time_s, work, &hn))
         return -1;
-    for (size_t s = 0; s < nseeds; s++) {
-        uint32_t i = seeds[s].idx;
-        float t = seeds[s].t_s;
-        if (!(t <= budget_s) || !(t < time_s[i]))
-            continue;
-        if (isinf(time_s[i])) {
-            if (grow((void **)&work->touched, &work->touched_cap, work->ntouched + 1,
-                     sizeof(uint32_t)))
-                return -1;
-            work->touched[work->ntouched++] = i;
-        }
-        time_s[i] = t;
-        oheap_push(work->oheap, &hn, (onode){t, i, 0, 0});
-    }
-
     while (hn > 0) {
         const onode top = oheap_pop(work->oheap, &hn);
         const ptrdiff_t i = top.idx;
