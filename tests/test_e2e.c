@@ -48,7 +48,7 @@ static float value_at(GDALDatasetH ds, double x, double y)
 
 static void tmp_make(void) { cli_tmp_make("isr-e2e"); }
 
-TestSuite(e2e, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 600);
+TestSuite(e2e, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 180);
 
 Test(e2e, info_summarises_the_counties)
 {
