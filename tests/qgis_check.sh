@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end QGIS check (meson test "qgis"): runs isoreach on the sample for three hubs, and
+# End-to-end QGIS check (meson test "qgis"): the shared run of the sample for three hubs
+# (SAMPLE_RUN, tests/sample_fixture.sh; copied, as QGIS writes beside it), and isoreach run
 # on a non-sample fixture (stations in a GeoPackage in UTM 51N with other field names, run in
 # --crs EPSG:32651), then opens each output in QGIS (scripts/qgis_check.py): project and layer
 # CRSs valid and overlapping, labels on the run's name field, project valid and styled, every
 # sidecar applied, a travel-time raster that draws, a render with the band colours.
 set -euo pipefail
-cli=$1 src=$2
+cli=$1 src=$2 sample_run=$3
 out=$(mktemp -d /tmp/isr-qgis-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 qgis_check() {
@@ -13,7 +14,7 @@ qgis_check() {
     | grep -v -E '^(Warning|QStandardPaths)'
   return "${PIPESTATUS[0]}"
 }
-"$cli" run --hubs shanghai_hongqiao,hangzhou_east,nanjing_south --resolution 1000 --out "$out/sample" --quiet
+cp -r "$sample_run" "$out/sample"
 qgis_check "$out/sample"
 
 ogr2ogr -f GPKG "$out/stops.gpkg" "$src/shapefiles/yrd_rail_stations.shp" -nln stops -t_srs EPSG:32651 \

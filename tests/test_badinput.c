@@ -31,7 +31,7 @@
 
 static void tmp_make(void) { cli_tmp_make("isr-bad"); }
 
-TestSuite(badinput, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
+TestSuite(badinput, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 150);
 
 /* `isoreach run -q --out TMP/o ARGS`; returns the exit status. */
 static int run(const char *fmt, ...)
@@ -946,7 +946,7 @@ static char *interrupted_at(const char *out, const char *watch)
     return line;
 }
 
-Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 900)
+Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 180)
 {
     coarse_boundaries();
     char out[300], want[600];

@@ -14,7 +14,7 @@
 
 static void tmp_make(void) { cli_tmp_make("isr-enc"); }
 
-TestSuite(encoding, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 600);
+TestSuite(encoding, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
 
 /* Every text output under TMP/o is valid UTF-8 and parses. */
 static void outputs_well_formed(void)

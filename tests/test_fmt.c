@@ -32,7 +32,7 @@ static void fini(void)
     cli_tmp_remove();
 }
 
-TestSuite(locale, .init = NULL, .fini = fini, .timeout = 600);
+TestSuite(locale, .init = NULL, .fini = fini, .timeout = 240);
 
 Test(locale, formatter_and_parser_ignore_lc_numeric)
 {

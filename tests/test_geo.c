@@ -16,7 +16,7 @@
 
 static void tmp_make(void) { cli_tmp_make("isr-geo"); }
 
-TestSuite(geo, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
+TestSuite(geo, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
 
 /* Writes `text` to cli_tmp/name. */
 static void put(const char *name, const char *fmt, ...)

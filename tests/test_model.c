@@ -66,7 +66,7 @@ static void parse(isr_ctx *ctx, isr_options *o, const char *out, const char *hub
     cr_assert_eq(isr_options_parse(ctx, o, 8, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
 }
 
-Test(model, open_once_ask_many_times, .timeout = 600)
+Test(model, open_once_ask_many_times, .timeout = 120)
 {
     isr_ctx *ctx = isr_ctx_new();
     char run_out[300], pass_out[300], path[400];

@@ -1,8 +1,8 @@
 /*
  * test_palette.c — one band palette (issue 11): isr_band_color() is ordered in lightness, and
  * a band has the same RGB in the QGIS styles (isochrones.qml, travel_time.qml), in the web
- * map's data (index.html) and in the map's SVG, for 4 and for 6 bands. The sample at 2000 m,
- * one hub, through the CLI.
+ * map's data (index.html) and in the map's SVG, for 4 bands (the default: the shared sample
+ * run, tests/sample_fixture.sh) and for 6 (the sample at 2000 m, one hub, through the CLI).
  */
 #include "cli_support.h"
 #include "publish_internal.h"
@@ -81,21 +81,17 @@ static int svg_has_fill(const char *svg, const unsigned char rgb[3])
     return 0;
 }
 
-static void same_colour_everywhere(const char *bands, int n)
+/* The band colours of the run in `dir` (bands of n colours) in every output. */
+static void same_colour_in(const char *dir, int n)
 {
-    cli_tmp_make("isr-palette");
-    int rc = cli_sh("%s run --hubs nanjing_south --resolution 2000 --bands %s --threads 2 "
-                    "--out %s/o --quiet",
-                    cli_command(ISR_CLI), bands, cli_tmp);
-    cr_assert_eq(rc, 0, "isoreach run failed");
     char path[512];
-    snprintf(path, sizeof path, "%s/o/hubs/nanjing_south/isochrones.qml", cli_tmp);
+    snprintf(path, sizeof path, "%s/hubs/nanjing_south/isochrones.qml", dir);
     char *qml = cli_slurp(path);
-    snprintf(path, sizeof path, "%s/o/hubs/nanjing_south/travel_time.qml", cli_tmp);
+    snprintf(path, sizeof path, "%s/hubs/nanjing_south/travel_time.qml", dir);
     char *tqml = cli_slurp(path);
-    snprintf(path, sizeof path, "%s/o/index.html", cli_tmp);
+    snprintf(path, sizeof path, "%s/index.html", dir);
     char *html = cli_slurp(path);
-    snprintf(path, sizeof path, "%s/o/hubs/nanjing_south/map.svg", cli_tmp);
+    snprintf(path, sizeof path, "%s/hubs/nanjing_south/map.svg", dir);
     char *svg = cli_slurp(path);
     for (int k = 0; k < n; k++) {
         unsigned char want[3], q[3], t[3], h[3];
@@ -118,15 +114,24 @@ static void same_colour_everywhere(const char *bands, int n)
     free(tqml);
     free(html);
     free(svg);
+}
+
+/* The default bands, 15,30,45,60: the shared sample run (ISR_SAMPLE_RUN, tests/sample_fixture.sh;
+ * nanjing_south is one of its hubs). */
+Test(palette, four_bands_same_rgb_in_qml_html_and_svg, .timeout = 30)
+{
+    same_colour_in(ISR_SAMPLE_RUN, 4);
+}
+
+Test(palette, six_bands_same_rgb_in_qml_html_and_svg, .timeout = 120)
+{
+    cli_tmp_make("isr-palette");
+    int rc = cli_sh("%s run --hubs nanjing_south --resolution 2000 --bands 10,20,30,40,50,60 "
+                    "--threads 2 --out %s/o --quiet",
+                    cli_command(ISR_CLI), cli_tmp);
+    cr_assert_eq(rc, 0, "isoreach run failed");
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/o", cli_tmp);
+    same_colour_in(dir, 6);
     cli_tmp_remove();
-}
-
-Test(palette, four_bands_same_rgb_in_qml_html_and_svg, .timeout = 600)
-{
-    same_colour_everywhere("15,30,45,60", 4);
-}
-
-Test(palette, six_bands_same_rgb_in_qml_html_and_svg, .timeout = 600)
-{
-    same_colour_everywhere("10,20,30,40,50,60", 6);
 }

@@ -31,7 +31,7 @@
 
 static void tmp_make(void) { cli_tmp_make("isr-region2"); }
 
-TestSuite(region2, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 600);
+TestSuite(region2, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 180);
 
 /* One row of a hub's stations.csv: rail minutes (NAN if no train) and position. */
 static double rail(const char *out, const char *hub, const char *id, double *x, double *y)

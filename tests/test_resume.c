@@ -25,7 +25,7 @@
 
 static void tmp_make(void) { cli_tmp_make("isr-resume"); }
 
-TestSuite(resume, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
+TestSuite(resume, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
 
 /* sh.gpkg: Shanghai's districts, with pop2 = 2 × pop. lines.shp: the sample's lines without
  * run minutes (so line speeds decide), with `slow` = speed_kmh / 2. */

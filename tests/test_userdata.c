@@ -22,7 +22,7 @@
 #define R2 ISR_REGION2_DIR
 
 static void tmp_make(void) { cli_tmp_make("isr-user"); }
-TestSuite(userdata, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 300);
+TestSuite(userdata, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
 
 /* The region's field flags, with the boundaries taken from the scratch copy B.gpkg. */
 #define FLAGS_B                                                                                   \
