@@ -710,6 +710,7 @@ struct isr_model {
     char *wkt;   /* the analysis CRS (CPLFree) */
     float *fric; /* padded grid, seconds per metre, +INF: barrier */
     size_t fric_uncovered;
+    float fric_min; /* the least finite friction (fastest local travel): bounds a hub's window */
     uint8_t *clear; /* the isotropic kernel's clearance map of fric (costdist.h); NULL with
                        --kernel rcost */
     isr_crs_scale crs_scale;

@@ -321,6 +321,10 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
             isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
             m->fric[isr_grid_pidx(&m->grid, c, r)] = (float)spm;
     }
+    m->fric_min = INFINITY;
+    for (size_t i = 0, n = isr_grid_pcells(&m->grid); i < n; i++)
+        if (m->fric[i] < m->fric_min)
+            m->fric_min = m->fric[i];
     if (opt->kernel != ISR_KERNEL_RCOST) {
         size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
         if (!(m->clear = malloc(pw * ph)) || isr_costdist_clearance(m->fric, pw, ph, m->clear))
