@@ -718,6 +718,7 @@ struct isr_model {
     int nbands;
     isr_hub_set hubs; /* the hubs of opt->hubs (the memory estimate counted their workers) */
     int threads;      /* worker threads for a pass */
+    double bytes_per_cell; /* the memory estimate per region cell (grid.c checks it) */
     double load_s;    /* seconds the loading took */
     int loads;        /* times the inputs were read: 1 (tests check that asking does not reload) */
 };
