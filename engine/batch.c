@@ -4,14 +4,15 @@
  * (travel_time.tif last: its presence marks the hub complete), or the outputs of an earlier
  * run reused when they are whole and were made with the same settings.
  *
- * The model is read-only. Each worker owns its time array (the whole padded grid, +INF
- * outside the cells its last search touched), its heap and its GDAL datasets, and pulls hub
+ * The model is read-only. Each worker owns its time array (the padded grid in address space,
+ * only the hub's window filled: see worker_state), its heap and its GDAL datasets, and pulls hub
  * numbers from an atomic counter. Region accumulators (minimum time, nearest hub, hub
  * count) are merged under one mutex from the touched cells only; the merge is
  * order-independent (ties go to the lower hub number), so outputs are identical whatever
  * the thread count. Per-hub rasters are cropped to the cells reached, on the region grid's
  * cell edges. isr_batch_hub_grid runs one search the same way and writes nothing.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE, MADV_DONTNEED (Linux, BSDs) */
 #include "batch.h"
 
 #include <errno.h>
@@ -20,11 +21,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-/* What one worker owns and reuses hub after hub. */
+/* What one worker owns and reuses hub after hub. time_s spans the padded grid in address
+ * space only (an anonymous mapping: pages untouched stay unallocated); the cells of the
+ * rectangle `fill` (padded rows fill[0]..fill[1], columns fill[2]..fill[3], empty when
+ * fill[1] < fill[0]) hold +INF or a time, the rest is never read. Each hub's search is
+ * confined to its window (hub_window), so a worker's memory follows the hub's window, not
+ * the region. */
 typedef struct worker_state {
     float *time_s;
+    size_t map_bytes;
+    int pw, ph;
+    int fill[4];
     double *arr;
     isr_seed *seeds;
     isr_cd_work w;
@@ -32,6 +42,101 @@ typedef struct worker_state {
     isr_reach reach;
     isr_band_poly bands[ISR_MAX_BANDS];
 } worker_state;
+
+/* ---- a hub's window ---------------------------------------------------------------------- */
+
+/* Whether padded cell k lies in the worker's filled rectangle shrunk by `margin`. */
+static int ws_inside(const worker_state *ws, size_t k, int margin)
+{
+    int c = (int)(k % (size_t)ws->pw), r = (int)(k / (size_t)ws->pw);
+    return r >= ws->fill[0] + margin && r <= ws->fill[1] - margin &&
+           c >= ws->fill[2] + margin && c <= ws->fill[3] - margin;
+}
+
+/* The time at padded cell k: +INF outside the filled rectangle. */
+static float ws_at(const worker_state *ws, size_t k)
+{
+    return ws_inside(ws, k, 0) ? ws->time_s[k] : INFINITY;
+}
+
+static void fill_inf(float *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        t[i] = INFINITY;
+}
+
+/* Makes the padded rectangle win (rows win[0]..win[1], columns win[2]..win[3]) hold +INF
+ * outside the cells of the last search (already reset). The filled rectangle grows to the
+ * union of both while that stays within twice the window; else the pages are returned to
+ * the system and only the window is filled: a worker holds at most twice its hub's window. */
+static void ws_window(worker_state *ws, const int win[4])
+{
+    int *f = ws->fill, empty = f[1] < f[0];
+    if (!empty && win[0] >= f[0] && win[1] <= f[1] && win[2] >= f[2] && win[3] <= f[3])
+        return;
+    int u[4] = {empty || win[0] < f[0] ? win[0] : f[0], empty || win[1] > f[1] ? win[1] : f[1],
+                empty || win[2] < f[2] ? win[2] : f[2], empty || win[3] > f[3] ? win[3] : f[3]};
+    double wcells = (double)(win[1] - win[0] + 1) * (win[3] - win[2] + 1);
+    double ucells = (double)(u[1] - u[0] + 1) * (u[3] - u[2] + 1);
+    if (!empty && ucells > 2 * wcells) {
+        size_t pg = (size_t)sysconf(_SC_PAGESIZE), rb = (size_t)ws->pw * sizeof(float);
+        size_t a = (size_t)f[0] * rb / pg * pg, b = ((size_t)f[1] + 1) * rb;
+        b = b > ws->map_bytes ? ws->map_bytes : (b + pg - 1) / pg * pg;
+        madvise((char *)ws->time_s + a, b - a, MADV_DONTNEED); /* a hint: zero pages after */
+        empty = 1;
+        memcpy(u, win, sizeof u);
+    }
+    for (int r = u[0]; r <= u[1]; r++) {
+        float *row = ws->time_s + (size_t)r * (size_t)ws->pw;
+        if (empty || r < f[0] || r > f[1]) {
+            fill_inf(row + u[2], (size_t)(u[3] - u[2] + 1));
+        } else {
+            if (u[2] < f[2])
+                fill_inf(row + u[2], (size_t)(f[2] - u[2]));
+            if (u[3] > f[3])
+                fill_inf(row + f[3] + 1, (size_t)(u[3] - f[3]));
+        }
+    }
+    memcpy(f, u, sizeof u);
+}
+
+/* The padded rectangle a search from `seeds` within `budget_s` cannot leave: a cell at
+ * Euclidean distance d from a seed is reached no sooner than d × the least friction (every
+ * move of either kernel costs its length times frictions no less than that), plus ISR_PAD
+ * cells that the kernel reads around each cell it settles and one for rounding. The whole
+ * padded grid when the least friction is 0 or there is no land. */
+static void hub_window(const isr_grid *g, float fric_min, const isr_seed *seeds, size_t ns,
+                       double budget_s, int win[4])
+{
+    int pw = isr_grid_pw(g), ph = isr_grid_ph(g);
+    int all[4] = {0, ph - 1, 0, pw - 1};
+    if (!(fric_min > 0) || !isfinite(fric_min) || ns == 0) {
+        memcpy(win, all, sizeof all);
+        return;
+    }
+    win[0] = ph;
+    win[1] = -1;
+    win[2] = pw;
+    win[3] = -1;
+    for (size_t i = 0; i < ns; i++) {
+        double rad = (budget_s - seeds[i].t_s) / (fric_min * g->cell_m);
+        double m = ceil(fmax(rad, 0)) + ISR_PAD + 1;
+        if (m > pw + ph) {
+            memcpy(win, all, sizeof all);
+            return;
+        }
+        int c = (int)(seeds[i].idx % (uint32_t)pw), r = (int)(seeds[i].idx / (uint32_t)pw);
+        int mi = (int)m;
+        if (r - mi < win[0]) win[0] = r - mi;
+        if (r + mi > win[1]) win[1] = r + mi;
+        if (c - mi < win[2]) win[2] = c - mi;
+        if (c + mi > win[3]) win[3] = c + mi;
+    }
+    win[0] = win[0] < 0 ? 0 : win[0];
+    win[1] = win[1] > ph - 1 ? ph - 1 : win[1];
+    win[2] = win[2] < 0 ? 0 : win[2];
+    win[3] = win[3] > pw - 1 ? pw - 1 : win[3];
+}
 
 /* ---- one hub ------------------------------------------------------------------------------ */
 
@@ -131,7 +236,7 @@ static isr_status write_hub(isr_batch *jb, int hub_no, const char *path, const f
  * at its cell (`time_s`, the hub's search): where local travel gets there sooner than the
  * train (by more than a second), the station is "reached_by" local travel, not rail. */
 static isr_status write_stations_csv(isr_batch *jb, const char *path, const double *arr,
-                                     const float *time_s)
+                                     const worker_state *ws)
 {
     char *tmp;
     FILE *f;
@@ -145,7 +250,7 @@ static isr_status write_stations_csv(isr_batch *jb, const char *path, const doub
         int c, r;
         isr_rail_station_xy(jb->net, i, &x, &y);
         if (isr_grid_cell_of(jb->grid, x, y, &c, &r))
-            door = time_s[isr_grid_pidx(jb->grid, c, r)];
+            door = ws_at(ws, isr_grid_pidx(jb->grid, c, r));
         isr_csv_field(f, isr_rail_station_id(jb->net, i));
         fputc(',', f);
         isr_csv_field(f, isr_rail_station_name(jb->net, i));
@@ -261,10 +366,10 @@ static int hub_outputs_ok(const char *dir)
     return ok ? 1 : -1;
 }
 
-/* The grid search of one hub from its rail arrival times ws->arr: every station reached
- * within the budget seeds its cell. 0, or -1 when out of memory. */
-static int hub_costdist(const isr_grid *g, const float *fric, const uint8_t *clear,
-                        const isr_rail_net *net, worker_state *ws, double budget_s)
+/* The seeds of one hub from its rail arrival times ws->arr (every station reached within
+ * the budget seeds its cell), and its window filled with +INF (ws_window). */
+static size_t hub_seeds(const isr_grid *g, float fric_min, const isr_rail_net *net,
+                        worker_state *ws, double budget_s)
 {
     size_t ns = 0;
     for (int i = 0; i < isr_rail_net_nstations(net); i++) {
@@ -274,12 +379,55 @@ static int hub_costdist(const isr_grid *g, const float *fric, const uint8_t *cle
         if (ws->arr[i] <= budget_s && isr_grid_cell_of(g, x, y, &c, &r))
             ws->seeds[ns++] = (isr_seed){(uint32_t)isr_grid_pidx(g, c, r), (float)ws->arr[i]};
     }
+    int win[4];
+    hub_window(g, fric_min, ws->seeds, ns, budget_s, win);
+    ws_window(ws, win);
+    return ns;
+}
+
+/* The grid search of one hub from the seeds of hub_seeds. Should a settled cell come within
+ * ISR_PAD of the window's edge (the bound failed), the search is run again on the whole
+ * grid. 0, or -1 when out of memory. */
+static int hub_costdist(const isr_grid *g, const float *fric, const uint8_t *clear,
+                        worker_state *ws, size_t ns, double budget_s)
+{
     size_t pw = (size_t)isr_grid_pw(g), ph = (size_t)isr_grid_ph(g);
-    int e = clear ? isr_costdist_iso(fric, clear, pw, ph, g->cell_m, ws->seeds, ns,
-                                     (float)budget_s, ws->time_s, &ws->w)
-                  : isr_costdist(fric, pw, ph, g->cell_m, ws->seeds, ns, (float)budget_s,
-                                 ws->time_s, &ws->w);
-    return e != 0 ? -1 : 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int e = clear ? isr_costdist_iso(fric, clear, pw, ph, g->cell_m, ws->seeds, ns,
+                                         (float)budget_s, ws->time_s, &ws->w)
+                      : isr_costdist(fric, pw, ph, g->cell_m, ws->seeds, ns, (float)budget_s,
+                                     ws->time_s, &ws->w);
+        if (e != 0)
+            return -1;
+        int inside = 1;
+        for (size_t i = 0; i < ws->w.ntouched && inside; i++)
+            inside = ws_inside(ws, ws->w.touched[i], ISR_PAD);
+        if (inside)
+            return 0;
+        for (size_t i = 0; i < ws->w.ntouched; i++)
+            ws->time_s[ws->w.touched[i]] = INFINITY;
+        ws->w.ntouched = 0;
+        int all[4] = {0, (int)ph - 1, 0, (int)pw - 1};
+        ws_window(ws, all);
+    }
+    return 0;
+}
+
+/* A hub's earlier raster read into its window; 0 (window clean) when it does not fit. */
+static int load_existing_in(isr_batch *jb, const char *path, worker_state *ws)
+{
+    if (!load_existing(jb, path, ws->time_s, &ws->w))
+        return 0;
+    int inside = 1;
+    for (size_t i = 0; i < ws->w.ntouched && inside; i++)
+        inside = ws_inside(ws, ws->w.touched[i], 0);
+    if (inside)
+        return 1;
+    for (size_t i = 0; i < ws->w.ntouched; i++) /* cells beyond the window are never read */
+        if (ws_inside(ws, ws->w.touched[i], 0))
+            ws->time_s[ws->w.touched[i]] = INFINITY;
+    ws->w.ntouched = 0;
+    return 0;
 }
 
 static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
@@ -305,20 +453,21 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
     for (int i = 0; i < isr_rail_net_nstations(jb->net); i++)
         if (arr[i] <= budget_s)
             res->stations_reached++;
+    size_t ns = hub_seeds(jb->grid, jb->fric_min, jb->net, ws, budget_s);
     int had = jb->opt->overwrite ? 0 : hub_outputs_ok(dir);
-    if (had > 0 && load_existing(jb, path, time_s, w)) {
+    if (had > 0 && load_existing_in(jb, path, ws)) {
         res->skipped = 1;
         st = hub_reach(jb, hub_no, ws, dir, 0);
     } else {
         res->stale = had != 0;
-        if (hub_costdist(jb->grid, jb->fric, jb->clear, jb->net, ws, budget_s) != 0) {
+        if (hub_costdist(jb->grid, jb->fric, jb->clear, ws, ns, budget_s) != 0) {
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
             goto reset;
         }
         res->search_seconds = isr_now_s() - t0;
         /* the raster last: its presence marks the hub complete for a resumed run */
         if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
-            (st = write_stations_csv(jb, csv, arr, time_s)) != ISR_OK ||
+            (st = write_stations_csv(jb, csv, arr, ws)) != ISR_OK ||
             (st = hub_reach(jb, hub_no, ws, dir, 1)) != ISR_OK ||
             (st = write_hub(jb, hub_no, path, time_s, w)) != ISR_OK)
             goto reset;
@@ -340,7 +489,8 @@ cleanup:
     return st;
 }
 
-/* A worker's buffers: a padded time grid (+INF), rail arrivals, seeds, reach tallies. */
+/* A worker's buffers: a padded time grid (address space; each hub fills its window), rail
+ * arrivals, seeds, reach tallies. */
 static isr_status ws_init(isr_ctx *ctx, const isr_grid *g, const isr_rail_net *net,
                           const isr_zones *zones, const isr_options *opt, worker_state *ws)
 {
@@ -348,15 +498,20 @@ static isr_status ws_init(isr_ctx *ctx, const isr_grid *g, const isr_rail_net *n
     int ns = isr_rail_net_nstations(net);
     memset(ws, 0, sizeof *ws);
     isr_geos_init(&ws->geos);
-    ws->time_s = malloc(n * sizeof *ws->time_s);
+    ws->pw = isr_grid_pw(g);
+    ws->ph = isr_grid_ph(g);
+    ws->fill[0] = 0;
+    ws->fill[1] = -1;
+    ws->map_bytes = n * sizeof *ws->time_s;
+    void *map = mmap(NULL, ws->map_bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    ws->time_s = map == MAP_FAILED ? NULL : map;
     ws->arr = malloc((size_t)ns * sizeof *ws->arr);
     ws->seeds = malloc((size_t)ns * sizeof *ws->seeds);
     if (!ws->time_s || !ws->arr || !ws->seeds || isr_reach_init(ctx, &ws->reach, zones) != ISR_OK)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for a worker's %zu-cell time grid",
                         n);
     ws->reach.min_cells = isr_reach_min_cells(opt->min_reach_km2, g->cell_m);
-    for (size_t i = 0; i < n; i++)
-        ws->time_s[i] = INFINITY;
     return ISR_OK;
 }
 
@@ -364,7 +519,8 @@ static void ws_free(worker_state *ws)
 {
     isr_cd_work_free(&ws->w);
     isr_reach_free(&ws->reach);
-    free(ws->time_s);
+    if (ws->time_s)
+        munmap(ws->time_s, ws->map_bytes);
     free(ws->arr);
     free(ws->seeds);
     isr_geos_finish(&ws->geos);
@@ -477,6 +633,7 @@ isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
     b->opt = o;
     b->grid = &m->grid;
     b->fric = m->fric;
+    b->fric_min = m->fric_min;
     b->clear = m->clear;
     b->net = m->net;
     b->rp = (isr_rail_params){o->dwell_min * 60.0, o->transfer_min * 60.0, o->wait, o->direction};
@@ -556,7 +713,9 @@ isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, dou
     if (st == ISR_OK)
         st = isr_rail_search(ctx, m->net, &rp, station, ws.arr);
     if (st == ISR_OK &&
-        hub_costdist(&m->grid, m->fric, m->clear, m->net, &ws, budget_min * 60.0) != 0)
+        hub_costdist(&m->grid, m->fric, m->clear, &ws,
+                     hub_seeds(&m->grid, m->fric_min, m->net, &ws, budget_min * 60.0),
+                     budget_min * 60.0) != 0)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
     if (st == ISR_OK &&
         !(*minutes = hub_crop(&m->grid, m->net, station, ws.time_s, &ws.w, &c0, &r0, w, h)))

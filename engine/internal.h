@@ -710,6 +710,7 @@ struct isr_model {
     char *wkt;   /* the analysis CRS (CPLFree) */
     float *fric; /* padded grid, seconds per metre, +INF: barrier */
     size_t fric_uncovered;
+    float fric_min; /* the least finite friction (fastest local travel): bounds a hub's window */
     uint8_t *clear; /* the isotropic kernel's clearance map of fric (costdist.h); NULL with
                        --kernel rcost */
     isr_crs_scale crs_scale;
@@ -717,6 +718,7 @@ struct isr_model {
     int nbands;
     isr_hub_set hubs; /* the hubs of opt->hubs (the memory estimate counted their workers) */
     int threads;      /* worker threads for a pass */
+    double bytes_per_cell; /* the memory estimate per region cell (grid.c checks it) */
     double load_s;    /* seconds the loading took */
     int loads;        /* times the inputs were read: 1 (tests check that asking does not reload) */
 };

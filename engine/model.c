@@ -7,8 +7,8 @@
  * Invariants: once isr_model_load returns ISR_OK nothing in the model changes (the batch
  * workers read it from many threads); `loads` counts how often the inputs were read, so a
  * test can see that asking again does not reload. Cost: the grid (friction 4 + zones 12
- * bytes a cell) and the network; the memory estimate of the grid counts the workers of
- * the options' hubs as well.
+ * + clearance 1 bytes a cell) and the network; the memory estimate (bytes_per_cell) counts
+ * the region accumulators of a pass as well; workers' time grids follow their hubs' windows.
  */
 #include "internal.h"
 
@@ -298,9 +298,12 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     if (threads > 1024)
         threads = 1024;
     m->threads = threads;
-    /* friction 4 + zones 12 + region accumulators 8 + products 6 + rasterize 4 + per
-     * worker time 4 (+ the isotropic kernel's clearance map 1) */
-    double bytes_per_cell = 34.0 + 4.0 * threads + (opt->kernel == ISR_KERNEL_RCOST ? 0 : 1);
+    /* friction 4 + zones 12 (unit 4, people 8) + region accumulators 8 (converted in place
+     * for the region rasters) (+ the isotropic kernel's clearance map 1); the scratch of
+     * loading (rasterizing 4, clearance 2) is freed before the accumulators exist. A
+     * worker's time grid follows its hub's window (batch.c), not the region's cells. */
+    double bytes_per_cell = 24.0 + (opt->kernel == ISR_KERNEL_RCOST ? 0 : 1);
+    m->bytes_per_cell = bytes_per_cell;
     isr_status st;
     if ((st = isr_grid_init(ctx, &m->grid, m->units.xmin, m->units.ymin, m->units.xmax,
                             m->units.ymax, opt->resolution_m, m->wkt, bytes_per_cell,
@@ -321,6 +324,10 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
             isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
             m->fric[isr_grid_pidx(&m->grid, c, r)] = (float)spm;
     }
+    m->fric_min = INFINITY;
+    for (size_t i = 0, n = isr_grid_pcells(&m->grid); i < n; i++)
+        if (m->fric[i] < m->fric_min)
+            m->fric_min = m->fric[i];
     if (opt->kernel != ISR_KERNEL_RCOST) {
         size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
         if (!(m->clear = malloc(pw * ph)) || isr_costdist_clearance(m->fric, pw, ph, m->clear))

@@ -110,17 +110,21 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
     char *p3 = isr_strdup_printf("%s/hubs_within.tif", region_dir);
     char *p4 = isr_strdup_printf("%s/nearest_hub.csv", region_dir);
     char *tmp4 = p4 ? isr_tmp_name(p4) : NULL;
-    float *t = malloc(n * sizeof *t);
-    uint16_t *cnt = malloc(n * sizeof *cnt);
-    if (!p1 || !p2 || !p3 || !p4 || !tmp4 || !t || !cnt) {
+    /* the accumulators are converted in place to the rasters' nodata (and best_t back after:
+     * the cross-border reach reads it), not copied: no region-sized scratch arrays */
+    float *t = jb->best_t;
+    uint16_t *cnt = jb->count;
+    if (!p1 || !p2 || !p3 || !p4 || !tmp4) {
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory writing the region products");
         goto cleanup;
     }
     for (size_t u = 0; u < n; u++) {
         int inside = !isinf(jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx),
                                                     (int)(u / (size_t)g->nx))]);
-        t[u] = isinf(jb->best_t[u]) ? (float)ISR_TIME_NODATA : jb->best_t[u];
-        cnt[u] = inside || jb->count[u] ? jb->count[u] : ISR_COUNT_NODATA;
+        if (isinf(t[u]))
+            t[u] = (float)ISR_TIME_NODATA;
+        if (!inside && !cnt[u])
+            cnt[u] = ISR_COUNT_NODATA;
     }
     char budget[64];
     isr_snprintf(budget, sizeof budget, "BUDGET_MIN=%g", jb->opt->budget_min);
@@ -142,10 +146,20 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
          jb->opt->direction == ISR_TO_HUB ? "hubs the cell reaches within the budget"
                                           : "hubs reaching the cell within the budget",
          NULL, meta, "NEAREST", ISR_OK}};
-    if ((st = write_cogs(cogs, jb->threads)) != ISR_OK)
+    st = write_cogs(cogs, jb->threads);
+    for (size_t u = 0; u < n; u++)
+        if (t[u] == (float)ISR_TIME_NODATA) /* never a time: times are not negative */
+            t[u] = INFINITY;
+    if (st != ISR_OK)
         goto cleanup;
-    if (jb->opt->write_friction && (st = write_friction(jb, region_dir, t, meta)) != ISR_OK)
-        goto cleanup;
+    if (jb->opt->write_friction) {
+        float *tf = malloc(n * sizeof *tf);
+        st = tf ? write_friction(jb, region_dir, tf, meta)
+                : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory writing friction.tif");
+        free(tf);
+        if (st != ISR_OK)
+            goto cleanup;
+    }
     st = write_hub_list(jb, p4, tmp4);
 cleanup:
     free(settings);
@@ -154,8 +168,6 @@ cleanup:
     free(p3);
     free(p4);
     free(tmp4);
-    free(t);
-    free(cnt);
     return st;
 }
 

@@ -174,3 +174,33 @@ Test(model, open_once_ask_many_times, .timeout = 120)
     isr_options_clear(&o);
     isr_ctx_free(ctx);
 }
+
+/* The memory estimate per region cell (checked against --max-memory) is what the engine
+ * holds: friction, zones, clearance and the region accumulators, 25 bytes, whatever the
+ * number of worker threads (their time grids follow each hub's window, not the region). */
+Test(model, memory_per_cell_not_per_thread, .timeout = 600)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    double bpc[2];
+    const char *threads[2] = {"1", "4"};
+    for (int k = 0; k < 2; k++) {
+        char out[300];
+        snprintf(out, sizeof out, "%s/mem%d", cli_tmp, k);
+        char *argv[] = {"run", "--no-maps", "--resolution", "4000", "--out", out, "--hubs",
+                        "shanghai_hongqiao,hangzhou_east,nanjing_south,shanghai",
+                        "--threads", (char *)threads[k]};
+        isr_options o;
+        isr_options_init(&o);
+        cr_assert_eq(isr_options_parse(ctx, &o, 10, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        isr_model *m = NULL;
+        cr_assert_eq(isr_model_open(ctx, &o, &m), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        cr_assert_eq(m->threads, k == 0 ? 1 : 4);
+        bpc[k] = m->bytes_per_cell;
+        isr_model_close(m);
+        isr_options_clear(&o);
+    }
+    cr_assert_eq(bpc[0], 25.0, "estimate %.1f bytes per cell with 1 thread", bpc[0]);
+    cr_assert_eq(bpc[1], bpc[0], "estimate %.1f bytes per cell with 4 threads, %.1f with 1",
+                 bpc[1], bpc[0]);
+    isr_ctx_free(ctx);
+}
