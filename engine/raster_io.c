@@ -3,7 +3,8 @@
  *
  * The band is assembled in a MEM dataset (window of the analysis grid, CRS, nodata, band
  * description, unit, metadata) and copied by GDAL's COG driver (deflate with predictor,
- * 512-pixel tiles, internal overviews) to a temporary name, then renamed. A PAM sidecar
+ * 512-pixel tiles, internal overviews; tiles wholly nodata are left out, SPARSE_OK, which
+ * readers see as nodata) to a temporary name, then renamed. A PAM sidecar
  * (.aux.xml) that GDAL writes for what TIFF tags cannot hold is renamed along with it.
  * The copy polls the context's cancel flag through GDAL's progress callback, so an
  * interrupted run stops even inside a large write; a stopped or failed write removes its
@@ -78,6 +79,7 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
     co = CSLSetNameValue(co, "OVERVIEWS", "AUTO");
     co = CSLSetNameValue(co, "RESAMPLING", resampling ? resampling : "NEAREST");
     co = CSLSetNameValue(co, "NUM_THREADS", "1"); /* one per worker: the workers are parallel */
+    co = CSLSetNameValue(co, "SPARSE_OK", "TRUE");
     CPLErrorReset();
     out = GDALCreateCopy(GDALGetDriverByName("COG"), tmp, mem, FALSE, co, cancel_poll, ctx);
     if (!out && isr_cancelled(ctx)) {
