@@ -196,15 +196,6 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
 {
     (void)ph;
     const ptrdiff_t w = (ptrdiff_t)pw;
-    const ptrdiff_t orth[4] = {1, -1, w, -w};
-    /* diagonal: target, then the two side cells it passes between */
-    const ptrdiff_t diag[4][3] = {
-        {w + 1, 1, w}, {w - 1, -1, w}, {-w + 1, 1, -w}, {-w - 1, -1, -w}};
-    /* knight: target, then the two cells the straight move cuts through */
-    const ptrdiff_t knight[8][3] = {
-        {w + 2, 1, w + 1},        {-w + 2, 1, -w + 1},     {w - 2, -1, w - 1},
-        {-w - 2, -1, -w - 1},     {2 * w + 1, w, w + 1},   {2 * w - 1, w, w - 1},
-        {-2 * w + 1, -w, -w + 1}, {-2 * w - 1, -w, -w - 1}};
     const float l_orth = (float)(cell_m / 2.0);
     const float l_diag = (float)(cell_m * sqrt(2.0) / 2.0);
     const float l_knight = (float)(cell_m * sqrt(5.0) / 4.0);
@@ -228,8 +219,9 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
         uint32_t *touched = work->touched;
         size_t nt_touched = work->ntouched;
 
-#define RELAX(n, cost)                                                                         \
+#define RELAX(n_, cost)                                                                        \
     do {                                                                                       \
+        const ptrdiff_t n = (n_);                                                              \
         const float nt_ = t + (cost);                                                          \
         if (nt_ < time_s[n] && nt_ <= budget_s) {                                              \
             if (isinf(time_s[n]))                                                              \
@@ -240,20 +232,34 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
         }                                                                                      \
     } while (0)
 
-        for (int k = 0; k < 4; k++) {
-            const ptrdiff_t n = i + orth[k];
-            RELAX(n, l_orth * (f0 + fric[n]));
-        }
-        for (int k = 0; k < 4; k++) {
-            const ptrdiff_t n = i + diag[k][0];
-            if (isinf(fric[i + diag[k][1]]) && isinf(fric[i + diag[k][2]]))
-                continue;
-            RELAX(n, l_diag * (f0 + fric[n]));
-        }
-        for (int k = 0; k < 8; k++) {
-            const ptrdiff_t n = i + knight[k][0];
-            RELAX(n, l_knight * (f0 + fric[i + knight[k][1]] + fric[i + knight[k][2]] + fric[n]));
-        }
+        /* The 8 king neighbours' friction read once: each is in several moves' sums. The
+         * sums keep r.cost's order (start, the cells cut through, end), so the float
+         * results are the same as summing move by move. */
+        const float *F = fric + i;
+        const float fE = F[1], fW = F[-1], fS = F[w], fN = F[-w];
+        const float fSE = F[w + 1], fSW = F[w - 1], fNE = F[-w + 1], fNW = F[-w - 1];
+        const float sE = f0 + fE, sW = f0 + fW, sS = f0 + fS, sN = f0 + fN;
+        RELAX(i + 1, l_orth * sE);
+        RELAX(i - 1, l_orth * sW);
+        RELAX(i + w, l_orth * sS);
+        RELAX(i - w, l_orth * sN);
+        /* a diagonal move may not pass between two barriers */
+        if (!(isinf(fE) && isinf(fS)))
+            RELAX(i + w + 1, l_diag * (f0 + fSE));
+        if (!(isinf(fW) && isinf(fS)))
+            RELAX(i + w - 1, l_diag * (f0 + fSW));
+        if (!(isinf(fE) && isinf(fN)))
+            RELAX(i - w + 1, l_diag * (f0 + fNE));
+        if (!(isinf(fW) && isinf(fN)))
+            RELAX(i - w - 1, l_diag * (f0 + fNW));
+        RELAX(i + w + 2, l_knight * (sE + fSE + F[w + 2]));
+        RELAX(i - w + 2, l_knight * (sE + fNE + F[-w + 2]));
+        RELAX(i + w - 2, l_knight * (sW + fSW + F[w - 2]));
+        RELAX(i - w - 2, l_knight * (sW + fNW + F[-w - 2]));
+        RELAX(i + 2 * w + 1, l_knight * (sS + fSE + F[2 * w + 1]));
+        RELAX(i + 2 * w - 1, l_knight * (sS + fSW + F[2 * w - 1]));
+        RELAX(i - 2 * w + 1, l_knight * (sN + fNE + F[-2 * w + 1]));
+        RELAX(i - 2 * w - 1, l_knight * (sN + fNW + F[-2 * w - 1]));
 #undef RELAX
         work->ntouched = nt_touched;
     }
@@ -393,10 +399,8 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
                                    {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
     static const int knight[8][2] = {{2, 1}, {2, -1}, {-2, 1}, {-2, -1},
                                      {1, 2}, {-1, 2}, {1, -2}, {-1, -2}};
-    const float l_orth = (float)(cell_m / 2.0);
-    const float l_diag = (float)(cell_m * sqrt(2.0) / 2.0);
-    const float l_knight = (float)(cell_m * sqrt(5.0) / 4.0);
-    const float cellf = (float)cell_m;
+    const float l_orth = (float)(cell_m / 2.0), l_diag = (float)(cell_m * sqrt(2.0) / 2.0);
+    const float l_knight = (float)(cell_m * sqrt(5.0) / 4.0), cellf = (float)cell_m;
 
     isr_cd_queue *q = q_reset(work);
     if (!q || seed_queue(q, seeds, nseeds, budget_s, time_s, work))
