@@ -139,10 +139,10 @@ def goals(d, res, hub):
 
     rows = [
         ("one hub, whole process, all its own outputs", "≤ 1 s", TODAY["one"] + at,
-         f"{one_wall:.2f} s", f"r.cost alone {c['grass_s']:.2f} s: isoreach {x(c['grass_s'] / one_wall)} faster" if c else na,
+         f"{one_wall:.2f} s", f"r.cost alone {c['grass_s']:.2f} s; ratio {x(c['grass_s'] / one_wall)}" if c else na,
          ok(one_wall <= 1)),
         (f"all {nhubs} hubs, every product and map, 2 threads", "≤ 10 s", TODAY["all"] + at,
-         f"{all2:.1f} s", f"r.cost × {nhubs} hubs {c['grass_s'] * nhubs:.0f} s (extrapolated): {x(c['grass_s'] * nhubs / all2)}" if c else na,
+         f"{all2:.1f} s", f"r.cost × {nhubs} hubs {c['grass_s'] * nhubs:.0f} s (extrapolated); ratio {x(c['grass_s'] * nhubs / all2)}" if c else na,
          ok(all2 <= 10)),
         ("speed-up, 1 → 2 threads (all hubs)", "≥ 1.8x", TODAY["threads"] + at,
          f"{x(all1 / all2)} ({all1:.1f} s → {all2:.1f} s)", "1x (single-threaded)",
@@ -162,7 +162,7 @@ def goals(d, res, hub):
          ok(k["iso_err_pct"] <= 1)),
     ]
     lines = [f"issue 12 goals at {res} m, {cells / 1e6:.1f} M cells, hub {hub}:", "",
-             "| goal | target | today (issue 12) | now | peer: GRASS r.cost -k | |",
+             "| goal | target | today (issue 12) | now | peer: GRASS r.cost -k (ratio: r.cost ÷ isoreach) | |",
              "| --- | --- | --- | --- | --- | --- |"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     if c:
