@@ -14,11 +14,12 @@
  *
  * Invariants: the grid carries ISR_PAD (2) cells of +INF friction on every side, so no
  * move leaves it and the inner loop has no bounds checks; time_s is +INF except at cells
- * listed in work->touched; a popped heap entry is stale when its key exceeds time_s.
- * Cost: O(n log n) in the cells reached within the budget, not in the grid size.
+ * listed in work->touched; a popped queue entry is stale when its key exceeds time_s.
+ * Cost: O(n log n) in the cells reached within the budget, not in the grid size (the radix
+ * queue below: pushes O(1), each entry moved 2–7 times).
  *
  * isr_costdist_iso() is the default, isotropic kernel: a basic Theta* (Nash, Daniel, Koenig
- * & Felner, "Theta*: any-angle path planning on grids") over the same moves. Every heap entry
+ * & Felner, "Theta*: any-angle path planning on grids") over the same moves. Every queue entry
  * carries its origin (as an offset, so an entry stays 12 bytes): the seed, or the cell
  * where the path last bent. A neighbour n of the popped cell i is offered both the
  * 16-neighbour move from i (origin i) and the straight segment from i's origin o, at
@@ -33,11 +34,124 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
-typedef struct hnode {
+/* ---- the priority queue: a monotone radix heap -------------------------------------------
+ *
+ * Why not a binary heap: a pop costs log2(frontier) levels of unpredictable branches, and
+ * Dijkstra pops every cell 1–3 times. A radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990)
+ * keeps entries in 33 buckets by the highest bit in which their key differs from the key
+ * last popped (`last`); bucket 0 holds keys equal to `last`. A push is an append. A pop takes
+ * bucket 0's last entry; when bucket 0 is empty, the lowest non-empty bucket's minimum
+ * becomes `last` and that bucket's entries move to lower buckets (each entry moves at most
+ * 32 times, in practice 2–3). Exact, no quantisation: keys are the float times mapped to
+ * uint32 in order, every key in bucket b is below every key in a higher bucket, so a pop
+ * always returns a minimum key, as a heap does. Equal keys may pop in another order than a
+ * heap's; the r.cost kernel's times do not depend on that order (a cell's time is the least
+ * of t(p) + cost over the neighbours p popped before it, and with positive costs those are
+ * exactly the p with t(p) < its time).
+ *
+ * Dijkstra only pushes keys >= last (a move costs >= 0). The isotropic kernel may offer a
+ * straight segment's time below `last`; that entry goes to bucket 0 and pops next, as it
+ * would from a heap (it is the minimum).
+ */
+typedef struct qent {
+    uint32_t key, idx;
+    int16_t dx, dy; /* isotropic kernel: offset from the cell's origin to the cell */
+} qent;
+
+#define NBUCKET 33
+
+struct isr_cd_queue {
+    qent *b[NBUCKET];
+    uint32_t n[NBUCKET], cap[NBUCKET];
+    uint64_t nonempty; /* bit b set when bucket b holds entries */
+    uint32_t last;
+};
+
+/* Float time to an unsigned key of the same order (negative times too; -0 sorts below +0). */
+static inline uint32_t time_key(float t)
+{
+    uint32_t u;
+    memcpy(&u, &t, sizeof u);
+    return u ^ ((uint32_t)-(int32_t)(u >> 31) | 0x80000000u);
+}
+
+static inline float key_time(uint32_t k)
+{
+    uint32_t u = k & 0x80000000u ? k ^ 0x80000000u : ~k;
     float t;
-    uint32_t idx;
-} hnode;
+    memcpy(&t, &u, sizeof t);
+    return t;
+}
+
+static inline unsigned bucket_of(uint32_t key, uint32_t last)
+{
+    return key <= last ? 0 : 32 - (unsigned)__builtin_clz(key ^ last);
+}
+
+static int q_grow(isr_cd_queue *q, unsigned b)
+{
+    uint32_t nc = q->cap[b] ? 2 * q->cap[b] : 256;
+    if (nc < q->cap[b])
+        return -1;
+    qent *np = realloc(q->b[b], (size_t)nc * sizeof *np);
+    if (!np)
+        return -1;
+    q->b[b] = np;
+    q->cap[b] = nc;
+    return 0;
+}
+
+static inline int q_push(isr_cd_queue *q, qent e)
+{
+    const unsigned b = bucket_of(e.key, q->last);
+    if (__builtin_expect(q->n[b] == q->cap[b], 0) && q_grow(q, b))
+        return -1;
+    q->b[b][q->n[b]++] = e;
+    q->nonempty |= (uint64_t)1 << b;
+    return 0;
+}
+
+/* Moves the lowest non-empty bucket into bucket 0 and below (the queue must not be empty
+ * and bucket 0 must be). Returns 0, or -1 when out of memory. */
+static int q_refill(isr_cd_queue *q)
+{
+    const unsigned b = (unsigned)__builtin_ctzll(q->nonempty);
+    qent *e = q->b[b];
+    const uint32_t m = q->n[b];
+    uint32_t mn = e[0].key;
+    for (uint32_t k = 1; k < m; k++)
+        mn = e[k].key < mn ? e[k].key : mn;
+    q->last = mn;
+    q->n[b] = 0;
+    q->nonempty &= ~((uint64_t)1 << b);
+    for (uint32_t k = 0; k < m; k++)
+        if (q_push(q, e[k]))
+            return -1; /* the entries not yet moved are lost: the search fails anyway */
+    return 0;
+}
+
+static inline qent q_pop(isr_cd_queue *q)
+{
+    qent e = q->b[0][--q->n[0]];
+    if (q->n[0] == 0)
+        q->nonempty &= ~(uint64_t)1;
+    return e;
+}
+
+/* The queue of `work`, empty, its last key below every time; NULL when out of memory. */
+static isr_cd_queue *q_reset(isr_cd_work *work)
+{
+    if (!work->queue && !(work->queue = calloc(1, sizeof *work->queue)))
+        return NULL;
+    isr_cd_queue *q = work->queue;
+    for (unsigned b = 0; b < NBUCKET; b++)
+        q->n[b] = 0;
+    q->nonempty = 0;
+    q->last = 0;
+    return q;
+}
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -54,63 +168,11 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-static inline void heap_push(hnode *h, size_t *n, float t, uint32_t idx)
+/* The seeds on the queue, each its own origin; -1 when out of memory. */
+static int seed_queue(isr_cd_queue *q, const isr_seed *seeds, size_t nseeds, float budget_s,
+                      float *time_s, isr_cd_work *work)
 {
-    size_t i = (*n)++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (h[parent].t <= t)
-            break;
-        h[i] = h[parent];
-        i = parent;
-    }
-    h[i].t = t;
-    h[i].idx = idx;
-}
-
-static inline hnode heap_pop(hnode *h, size_t *n)
-{
-    hnode top = h[0];
-    hnode last = h[--(*n)];
-    size_t i = 0, len = *n;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= len)
-            break;
-        if (c + 1 < len && h[c + 1].t < h[c].t)
-            c++;
-        if (last.t <= h[c].t)
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (len > 0)
-        h[i] = last;
-    return top;
-}
-
-int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
-                 size_t nseeds, float budget_s, float *time_s, isr_cd_work *work)
-{
-    (void)ph;
-    const ptrdiff_t w = (ptrdiff_t)pw;
-    const ptrdiff_t orth[4] = {1, -1, w, -w};
-    /* diagonal: target, then the two side cells it passes between */
-    const ptrdiff_t diag[4][3] = {
-        {w + 1, 1, w}, {w - 1, -1, w}, {-w + 1, 1, -w}, {-w - 1, -1, -w}};
-    /* knight: target, then the two cells the straight move cuts through */
-    const ptrdiff_t knight[8][3] = {
-        {w + 2, 1, w + 1},        {-w + 2, 1, -w + 1},     {w - 2, -1, w - 1},
-        {-w - 2, -1, -w - 1},     {2 * w + 1, w, w + 1},   {2 * w - 1, w, w - 1},
-        {-2 * w + 1, -w, -w + 1}, {-2 * w - 1, -w, -w - 1}};
-    const float l_orth = (float)(cell_m / 2.0);
-    const float l_diag = (float)(cell_m * sqrt(2.0) / 2.0);
-    const float l_knight = (float)(cell_m * sqrt(5.0) / 4.0);
-
-    size_t hn = 0;
     work->ntouched = 0;
-    if (grow(&work->heap, &work->heap_cap, nseeds + 64, sizeof(hnode)))
-        return -1;
     for (size_t s = 0; s < nseeds; s++) {
         uint32_t i = seeds[s].idx;
         float t = seeds[s].t_s;
@@ -123,50 +185,81 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
             work->touched[work->ntouched++] = i;
         }
         time_s[i] = t;
-        heap_push(work->heap, &hn, t, i);
+        if (q_push(q, (qent){time_key(t), i, 0, 0}))
+            return -1;
     }
+    return 0;
+}
 
-    while (hn > 0) {
-        hnode top = heap_pop(work->heap, &hn);
+int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
+                 size_t nseeds, float budget_s, float *time_s, isr_cd_work *work)
+{
+    (void)ph;
+    const ptrdiff_t w = (ptrdiff_t)pw;
+    const float l_orth = (float)(cell_m / 2.0);
+    const float l_diag = (float)(cell_m * sqrt(2.0) / 2.0);
+    const float l_knight = (float)(cell_m * sqrt(5.0) / 4.0);
+
+    isr_cd_queue *q = q_reset(work);
+    if (!q || seed_queue(q, seeds, nseeds, budget_s, time_s, work))
+        return -1;
+    while (q->nonempty) {
+        if (!(q->nonempty & 1) && q_refill(q))
+            return -1;
+        const qent top = q_pop(q);
         const ptrdiff_t i = top.idx;
-        const float t = top.t;
+        const float t = key_time(top.key);
         if (t > time_s[i])
             continue; /* stale: the cell was settled earlier with a lower time */
         const float f0 = fric[i];
-        /* Room for this cell's 16 pushes and 16 first visits, checked once per pop. */
-        if (grow(&work->heap, &work->heap_cap, hn + 16, sizeof(hnode)) ||
-            grow((void **)&work->touched, &work->touched_cap, work->ntouched + 16,
+        /* Room for this cell's 16 first visits, checked once per pop. */
+        if (grow((void **)&work->touched, &work->touched_cap, work->ntouched + 16,
                  sizeof(uint32_t)))
             return -1;
-        hnode *h = work->heap;
         uint32_t *touched = work->touched;
         size_t nt_touched = work->ntouched;
 
-#define RELAX(n, cost)                                                                         \
+#define RELAX(n_, cost)                                                                        \
     do {                                                                                       \
+        const ptrdiff_t n = (n_);                                                              \
         const float nt_ = t + (cost);                                                          \
         if (nt_ < time_s[n] && nt_ <= budget_s) {                                              \
             if (isinf(time_s[n]))                                                              \
                 touched[nt_touched++] = (uint32_t)(n);                                         \
             time_s[n] = nt_;                                                                   \
-            heap_push(h, &hn, nt_, (uint32_t)(n));                                             \
+            if (q_push(q, (qent){time_key(nt_), (uint32_t)(n), 0, 0}))                         \
+                return -1;                                                                     \
         }                                                                                      \
     } while (0)
 
-        for (int k = 0; k < 4; k++) {
-            const ptrdiff_t n = i + orth[k];
-            RELAX(n, l_orth * (f0 + fric[n]));
-        }
-        for (int k = 0; k < 4; k++) {
-            const ptrdiff_t n = i + diag[k][0];
-            if (isinf(fric[i + diag[k][1]]) && isinf(fric[i + diag[k][2]]))
-                continue;
-            RELAX(n, l_diag * (f0 + fric[n]));
-        }
-        for (int k = 0; k < 8; k++) {
-            const ptrdiff_t n = i + knight[k][0];
-            RELAX(n, l_knight * (f0 + fric[i + knight[k][1]] + fric[i + knight[k][2]] + fric[n]));
-        }
+        /* The 8 king neighbours' friction read once: each is in several moves' sums. The
+         * sums keep r.cost's order (start, the cells cut through, end), so the float
+         * results are the same as summing move by move. */
+        const float *F = fric + i;
+        const float fE = F[1], fW = F[-1], fS = F[w], fN = F[-w];
+        const float fSE = F[w + 1], fSW = F[w - 1], fNE = F[-w + 1], fNW = F[-w - 1];
+        const float sE = f0 + fE, sW = f0 + fW, sS = f0 + fS, sN = f0 + fN;
+        RELAX(i + 1, l_orth * sE);
+        RELAX(i - 1, l_orth * sW);
+        RELAX(i + w, l_orth * sS);
+        RELAX(i - w, l_orth * sN);
+        /* a diagonal move may not pass between two barriers */
+        if (!(isinf(fE) && isinf(fS)))
+            RELAX(i + w + 1, l_diag * (f0 + fSE));
+        if (!(isinf(fW) && isinf(fS)))
+            RELAX(i + w - 1, l_diag * (f0 + fSW));
+        if (!(isinf(fE) && isinf(fN)))
+            RELAX(i - w + 1, l_diag * (f0 + fNE));
+        if (!(isinf(fW) && isinf(fN)))
+            RELAX(i - w - 1, l_diag * (f0 + fNW));
+        RELAX(i + w + 2, l_knight * (sE + fSE + F[w + 2]));
+        RELAX(i - w + 2, l_knight * (sE + fNE + F[-w + 2]));
+        RELAX(i + w - 2, l_knight * (sW + fSW + F[w - 2]));
+        RELAX(i - w - 2, l_knight * (sW + fNW + F[-w - 2]));
+        RELAX(i + 2 * w + 1, l_knight * (sS + fSE + F[2 * w + 1]));
+        RELAX(i + 2 * w - 1, l_knight * (sS + fSW + F[2 * w - 1]));
+        RELAX(i - 2 * w + 1, l_knight * (sN + fNE + F[-2 * w + 1]));
+        RELAX(i - 2 * w - 1, l_knight * (sN + fNW + F[-2 * w - 1]));
 #undef RELAX
         work->ntouched = nt_touched;
     }
@@ -293,80 +386,7 @@ static int line_clear(const float *fric, const uint8_t *clear, ptrdiff_t w, ptrd
     return 1;
 }
 
-/* A heap entry of the isotropic kernel: the cell, its time and its origin as the offset
- * (dx, dy) from the origin to the cell. Offsets beyond ±32767 cells are never stored: the
- * path bends there instead. */
-typedef struct onode {
-    float t;
-    uint32_t idx;
-    int16_t dx, dy;
-} onode;
-
-static inline void oheap_push(onode *h, size_t *n, onode e)
-{
-    size_t i = (*n)++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 4;
-        if (h[parent].t <= e.t)
-            break;
-        h[i] = h[parent];
-        i = parent;
-    }
-    h[i] = e;
-}
-
-static inline onode oheap_pop(onode *h, size_t *n)
-{
-    onode top = h[0];
-    onode last = h[--(*n)];
-    size_t i = 0, len = *n;
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= len)
-            break;
-        size_t best = c;
-        float bt = h[c].t;
-        size_t end = c + 4 < len ? c + 4 : len;
-        for (size_t k = c + 1; k < end; k++)
-            if (h[k].t < bt) {
-                bt = h[k].t;
-                best = k;
-            }
-        if (last.t <= bt)
-            break;
-        h[i] = h[best];
-        i = best;
-    }
-    if (len > 0)
-        h[i] = last;
-    return top;
-}
-
-#define OFF_MAX 32767
-
-/* The stations on the isotropic kernel's heap, each its own origin; -1 when out of memory. */
-static int iso_seed(const isr_seed *seeds, size_t nseeds, float budget_s, float *time_s,
-                    isr_cd_work *work, size_t *hn)
-{
-    work->ntouched = 0;
-    if (grow(&work->oheap, &work->oheap_cap, nseeds + 64, sizeof(onode)))
-        return -1;
-    for (size_t s = 0; s < nseeds; s++) {
-        uint32_t i = seeds[s].idx;
-        float t = seeds[s].t_s;
-        if (!(t <= budget_s) || !(t < time_s[i]))
-            continue;
-        if (isinf(time_s[i])) {
-            if (grow((void **)&work->touched, &work->touched_cap, work->ntouched + 1,
-                     sizeof(uint32_t)))
-                return -1;
-            work->touched[work->ntouched++] = i;
-        }
-        time_s[i] = t;
-        oheap_push(work->oheap, hn, (onode){t, i, 0, 0});
-    }
-    return 0;
-}
+#define OFF_MAX 32767 /* offsets beyond ±32767 cells are never stored: the path bends */
 
 int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t ph,
                      double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
@@ -379,29 +399,27 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
                                    {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
     static const int knight[8][2] = {{2, 1}, {2, -1}, {-2, 1}, {-2, -1},
                                      {1, 2}, {-1, 2}, {1, -2}, {-1, -2}};
-    const float l_orth = (float)(cell_m / 2.0);
-    const float l_diag = (float)(cell_m * sqrt(2.0) / 2.0);
-    const float l_knight = (float)(cell_m * sqrt(5.0) / 4.0);
-    const float cellf = (float)cell_m;
+    const float l_orth = (float)(cell_m / 2.0), l_diag = (float)(cell_m * sqrt(2.0) / 2.0);
+    const float l_knight = (float)(cell_m * sqrt(5.0) / 4.0), cellf = (float)cell_m;
 
-    size_t hn = 0;
-    if (iso_seed(seeds, nseeds, budget_s, time_s, work, &hn))
+    isr_cd_queue *q = q_reset(work);
+    if (!q || seed_queue(q, seeds, nseeds, budget_s, time_s, work))
         return -1;
-    while (hn > 0) {
-        const onode top = oheap_pop(work->oheap, &hn);
+    while (q->nonempty) {
+        if (!(q->nonempty & 1) && q_refill(q))
+            return -1;
+        const qent top = q_pop(q);
         const ptrdiff_t i = top.idx;
-        const float t = top.t;
+        const float t = key_time(top.key);
         if (t > time_s[i])
             continue; /* stale: the cell was settled earlier with a lower time */
         const float f0 = fric[i];
         const int odx = top.dx, ody = top.dy;
         const ptrdiff_t o = i - odx - (ptrdiff_t)ody * w;
         const float fo = fric[o], to = time_s[o], lf = cellf * fo;
-        if (grow(&work->oheap, &work->oheap_cap, hn + 16, sizeof(onode)) ||
-            grow((void **)&work->touched, &work->touched_cap, work->ntouched + 16,
+        if (grow((void **)&work->touched, &work->touched_cap, work->ntouched + 16,
                  sizeof(uint32_t)))
             return -1;
-        onode *h = work->oheap;
         uint32_t *touched = work->touched;
         size_t nt_touched = work->ntouched;
 
@@ -410,7 +428,8 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
         if (isinf(time_s[n]))                                                                  \
             touched[nt_touched++] = (uint32_t)(n);                                             \
         time_s[n] = (nt);                                                                      \
-        oheap_push(h, &hn, (onode){(nt), (uint32_t)(n), (int16_t)(ddx), (int16_t)(ddy)});     \
+        if (q_push(q, (qent){time_key(nt), (uint32_t)(n), (int16_t)(ddx), (int16_t)(ddy)}))    \
+            return -1;                                                                         \
     } while (0)
 
 /* The straight segment from i's origin o to n, when it beats the move's time nt and the
@@ -476,11 +495,12 @@ void isr_cd_work_free(isr_cd_work *w)
 {
     if (!w)
         return;
-    free(w->heap);
+    if (w->queue)
+        for (unsigned b = 0; b < NBUCKET; b++)
+            free(w->queue->b[b]);
+    free(w->queue);
     free(w->touched);
-    free(w->oheap);
-    w->heap = NULL;
+    w->queue = NULL;
     w->touched = NULL;
-    w->oheap = NULL;
-    w->heap_cap = w->touched_cap = w->ntouched = w->oheap_cap = 0;
+    w->touched_cap = w->ntouched = 0;
 }

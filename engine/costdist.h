@@ -14,14 +14,14 @@ typedef struct isr_seed {
     float t_s;    /* time at the cell centre, seconds */
 } isr_seed;
 
-/* Scratch memory of one worker, reused across runs: the heap and the list of cells set. */
+typedef struct isr_cd_queue isr_cd_queue; /* the kernels' priority queue (costdist.c) */
+
+/* Scratch memory of one worker, reused across runs: the queue and the list of cells set.
+ * Zero-initialise; free with isr_cd_work_free(). */
 typedef struct isr_cd_work {
-    void *heap;
-    size_t heap_cap;
+    isr_cd_queue *queue;
     uint32_t *touched;
     size_t ntouched, touched_cap;
-    void *oheap; /* the isotropic kernel's heap (entries carry the origin) */
-    size_t oheap_cap;
 } isr_cd_work;
 
 /* Bounded multi-source shortest paths on a padded grid of width `pw` with 16-neighbour

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Helpers of scripts/bench: summarise isoreach runs, make the GRASS start raster, compare
-isoreach's travel-time raster with GRASS r.cost's cell by cell. Uses GDAL's Python bindings."""
-import csv, json, sys
+isoreach's travel-time raster with GRASS r.cost's cell by cell, and print the table of issue
+12's goals (today's figure, the figure now, the peer r.cost). Uses GDAL's Python bindings."""
+import csv, glob, json, os, sys
 import numpy as np
 from osgeo import gdal
 
@@ -9,8 +10,20 @@ gdal.UseExceptions()
 
 
 def rss_wall(path):
-    wall, rss_kb = open(path).read().split()[-2:]
-    return float(wall), int(rss_kb) / 1024.0
+    """Median wall seconds and median peak RSS (MB) of the "wall rss_kb" lines of a
+    /usr/bin/time -a log (one line per repetition)."""
+    rows = [l.split() for l in open(path) if l.strip() and l.split()[0][0].isdigit()]
+    return (float(np.median([float(r[0]) for r in rows])),
+            float(np.median([int(r[1]) for r in rows])) / 1024.0)
+
+
+def hub_seconds(one_dir):
+    """Median (search_seconds, seconds) of the first hub over the repetitions' run.json
+    copies (DIR.run.N.json), else of DIR/run.json."""
+    runs = sorted(glob.glob(f"{one_dir}.run.*.json")) or [f"{one_dir}/run.json"]
+    hubs = [json.load(open(r))["hubs"][0] for r in runs]
+    return (float(np.median([h["search_seconds"] for h in hubs])),
+            float(np.median([h["seconds"] for h in hubs])))
 
 
 def report_isoreach(all_dir, all_time, one_dir, one_time):
@@ -25,8 +38,9 @@ def report_isoreach(all_dir, all_time, one_dir, one_time):
     one = json.load(open(f"{one_dir}/run.json"))
     wall1, rss1 = rss_wall(one_time)
     h = one["hubs"][0]
-    print(f"one hub ({h['id']}): search {h.get('search_seconds', float('nan')):.3f} s, search + all outputs {h['seconds']:.3f} s, process wall {wall1:.2f} s, "
-          f"peak RSS {rss1:.0f} MB, {h['cells_reached']} cells reached")
+    print(f"one hub ({h['id']}, default kernel): search {h['search_seconds']:.3f} s, search + all "
+          f"outputs {h['seconds']:.3f} s, process wall {wall1:.2f} s, peak RSS {rss1:.0f} MB, "
+          f"{h['cells_reached']} cells reached")
 
 
 def make_seeds(one_dir, hub, out_tif):
@@ -69,18 +83,101 @@ def compare(one_dir, hub, one_time, grass_tif, grass_time):
     a_ok, b_ok = a != -9999, b >= 0
     both = a_ok & b_ok
     d = np.abs(a[both] - b[both])
-    h = json.load(open(f"{one_dir}/run.json"))["hubs"][0]
+    search_s, hub_s = hub_seconds(one_dir)
     gw, grss = rss_wall(grass_time)
     _, rss1 = rss_wall(one_time)
     print(f"GRASS r.cost -k (same friction and seeds): {gw:.2f} s, peak RSS {grss:.0f} MB")
-    print(f"  speed-up, search vs r.cost: {gw / h['search_seconds']:.1f}x; search + all outputs vs r.cost: "
-          f"{gw / h['seconds']:.1f}x; memory ratio (r.cost / isoreach process) {grss / rss1:.2f}")
+    print(f"  speed-up, search vs r.cost: {gw / search_s:.1f}x; search + all outputs vs r.cost: "
+          f"{gw / hub_s:.1f}x; memory ratio (r.cost / isoreach process) {grss / rss1:.2f}")
     print(f"  cells reached: isoreach {a_ok.sum()}, r.cost {b_ok.sum() + outside}, both {both.sum()}, "
           f"only isoreach {(a_ok & ~b_ok).sum()}, only r.cost {(b_ok & ~a_ok).sum() + outside}")
     if d.size:
         print(f"  |difference| minutes: mean {d.mean():.4f}, p99 {np.percentile(d, 99):.4f}, max {d.max():.4f}")
+    json.dump({"grass_s": gw, "grass_rss_mb": grss, "search_s": search_s, "hub_s": hub_s,
+               "cells_isoreach": int(a_ok.sum()), "cells_grass": int(b_ok.sum() + outside),
+               "cells_both": int(both.sum()),
+               "cells_differing": int((d > 0.001).sum() + (a_ok ^ b_ok).sum() + outside),
+               "max_diff_min": float(d.max()) if d.size else 0.0},
+              open(grass_tif[:-4] + ".json", "w"))
+
+
+# Issue 12's figures, measured at 100 m on the 2-core machine before the work on it.
+TODAY = {"one": "18.9 s", "all": "29.6 s", "threads": "1.36x", "bytes": "~30",
+         "vs_rcost": "~16x", "kernel": "127–151", "iso": "2.75 %"}
+
+
+def goals(d, res, hub):
+    """The table of issue 12's goals from the files scripts/bench left in d for resolution
+    res: printed as Markdown and written to d/goals-RES.md and .json."""
+    res = int(res)
+    all_run = json.load(open(f"{d}/all-{res}/run.json"))
+    g = all_run["grid"]
+    cells = g["width"] * g["height"]
+    nhubs = len(all_run["hubs"])
+    one_wall, _ = rss_wall(f"{d}/one-{res}.time")
+    all2, all_rss = rss_wall(f"{d}/all2-{res}.time")
+    all1, _ = rss_wall(f"{d}/all1-{res}.time")
+    mem_src = "peak RSS of the all-hubs run with maps"
+    bytes_cell = all_rss * 1024 * 1024 / cells
+    if os.path.exists(f"{d}/memory-{res}.tsv"):
+        for row in csv.DictReader(open(f"{d}/memory-{res}.tsv"), delimiter="\t"):
+            if row["run"] == "all_hubs":
+                bytes_cell = float(row["bytes_per_cell"])
+                mem_src = "scripts/bench_memory, all hubs --no-maps"
+    k = [json.loads(l) for l in open(f"{d}/kernel.out") if l.startswith("{")][-1]
+    cmp_path = f"{d}/grass-{res}.json"
+    c = json.load(open(cmp_path)) if os.path.exists(cmp_path) else None
+    search_s, hub_s = hub_seconds(f"{d}/rcost-{res}")
+    at = "" if res == 100 else " (at 100 m)"
+    na = "—"
+
+    def ok(good):
+        return "**met**" if good else "not yet"
+
+    def x(v):
+        return f"{v:.2f}x" if v < 10 else f"{v:.0f}x"
+
+    rows = [
+        ("one hub, whole process, all its own outputs", "≤ 1 s", TODAY["one"] + at,
+         f"{one_wall:.2f} s", f"r.cost alone {c['grass_s']:.2f} s; ratio {x(c['grass_s'] / one_wall)}" if c else na,
+         ok(one_wall <= 1)),
+        (f"all {nhubs} hubs, every product and map, 2 threads", "≤ 10 s", TODAY["all"] + at,
+         f"{all2:.1f} s", f"r.cost × {nhubs} hubs {c['grass_s'] * nhubs:.0f} s (extrapolated); ratio {x(c['grass_s'] * nhubs / all2)}" if c else na,
+         ok(all2 <= 10)),
+        ("speed-up, 1 → 2 threads (all hubs)", "≥ 1.8x", TODAY["threads"] + at,
+         f"{x(all1 / all2)} ({all1:.1f} s → {all2:.1f} s)", "1x (single-threaded)",
+         ok(all1 / all2 >= 1.8)),
+        ("bytes per region cell (peak RSS ÷ grid cells)", "≤ 8", TODAY["bytes"] + at,
+         f"{bytes_cell:.1f} ({mem_src}; {cells / 1e6:.1f} M cells)",
+         f"r.cost {c['grass_rss_mb'] * 1024 * 1024 / cells:.1f}" if c else na, ok(bytes_cell <= 8)),
+        ("search + all of one hub's outputs vs r.cost -k", "≥ 50x", TODAY["vs_rcost"] + at,
+         f"{x(c['grass_s'] / hub_s)} ({hub_s:.3f} s; search alone {x(c['grass_s'] / search_s)})" if c else f"{hub_s:.3f} s",
+         f"r.cost {c['grass_s']:.2f} s" if c else na, ok(c is not None and c["grass_s"] / hub_s >= 50)),
+        ("kernel, ns per settled cell (bench_kernel)", "≤ 100", TODAY["kernel"],
+         f"r.cost kernel {k['rcost_ns']:.0f}, isotropic {k['iso_ns']:.0f} ({k['cells'] / 1e6:.0f} M cells, median of {k['repeats']})",
+         f"r.cost -k process {c['grass_s'] * 1e9 / c['cells_grass']:.0f} per cell reached" if c else na,
+         ok(max(k["rcost_ns"], k["iso_ns"]) <= 100)),
+        ("isotropy: worst error vs distance ÷ speed", "≤ 1 %", TODAY["iso"],
+         f"isotropic {k['iso_err_pct']:.3f} %", f"r.cost -k (= the rcost kernel) {k['rcost_err_pct']:.2f} %",
+         ok(k["iso_err_pct"] <= 1)),
+    ]
+    lines = [f"issue 12 goals at {res} m, {cells / 1e6:.1f} M cells, hub {hub}:", "",
+             "| goal | target | today (issue 12) | now | peer: GRASS r.cost -k (ratio: r.cost ÷ isoreach) | |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    if c:
+        lines += ["", f"--kernel rcost vs r.cost -k cell by cell: {c['cells_differing']} of "
+                  f"{c['cells_both']} cells differ (max {c['max_diff_min']:.4f} min)"]
+    text = "\n".join(lines)
+    print(text)
+    open(f"{d}/goals-{res}.md", "w").write(text + "\n")
+    json.dump({"resolution_m": res, "cells": cells, "hubs": nhubs, "one_hub_wall_s": one_wall,
+               "all_hubs_wall_s": all2, "all_hubs_1thread_wall_s": all1,
+               "bytes_per_cell": bytes_cell, "hub_s": hub_s, "search_s": search_s,
+               "kernel": k, "grass": c}, open(f"{d}/goals-{res}.json", "w"), indent=1)
 
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"isoreach": report_isoreach, "seeds": make_seeds, "compare": compare}[cmd](*args)
+    {"isoreach": report_isoreach, "seeds": make_seeds, "compare": compare,
+     "goals": goals}[cmd](*args)

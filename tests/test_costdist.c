@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CELL 100.0
 #define SPM 0.1f
@@ -423,5 +424,117 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
     cr_assert_eq(clear[at(&g, 100, 1)], 2);
     cr_assert_eq(clear[at(&g, 300, 300)], 130);
     free(clear);
+    drop(&g);
+}
+
+/* The reference for the r.cost kernel: the textbook binary-heap Dijkstra with the same 16
+ * moves and the same float arithmetic (the sums in the same order), as the kernel was before
+ * its radix queue. O(n log n), no scratch reuse: only for the exactness test below. */
+typedef struct refnode {
+    float t;
+    int i;
+} refnode;
+
+static void ref_push(refnode *h, int *n, refnode e)
+{
+    int i = (*n)++;
+    for (; i > 0 && h[(i - 1) / 2].t > e.t; i = (i - 1) / 2)
+        h[i] = h[(i - 1) / 2];
+    h[i] = e;
+}
+
+static refnode ref_pop(refnode *h, int *n)
+{
+    refnode top = h[0], last = h[--(*n)];
+    int i = 0;
+    for (int c; (c = 2 * i + 1) < *n; i = c) {
+        if (c + 1 < *n && h[c + 1].t < h[c].t)
+            c++;
+        if (last.t <= h[c].t)
+            break;
+        h[i] = h[c];
+    }
+    h[i] = last;
+    return top;
+}
+
+static void ref_costdist(const float *fric, int w, int ncell, double cell_m, const isr_seed *s,
+                         int ns, float budget, float *t)
+{
+    const int mv[16][3] = {{1, 0, 0},           {-1, 0, 0},          {w, 0, 0},
+                           {-w, 0, 0},          {w + 1, 1, w},       {w - 1, -1, w},
+                           {-w + 1, 1, -w},     {-w - 1, -1, -w},    {w + 2, 1, w + 1},
+                           {-w + 2, 1, -w + 1}, {w - 2, -1, w - 1},  {-w - 2, -1, -w - 1},
+                           {2 * w + 1, w, w + 1}, {2 * w - 1, w, w - 1},
+                           {-2 * w + 1, -w, -w + 1}, {-2 * w - 1, -w, -w - 1}};
+    const float len[3] = {(float)(cell_m / 2.0), (float)(cell_m * sqrt(2.0) / 2.0),
+                          (float)(cell_m * sqrt(5.0) / 4.0)};
+    refnode *h = malloc((size_t)ncell * 16 * sizeof *h);
+    int n = 0;
+    for (int k = 0; k < ns; k++)
+        if (s[k].t_s <= budget && s[k].t_s < t[s[k].idx]) {
+            t[s[k].idx] = s[k].t_s;
+            ref_push(h, &n, (refnode){s[k].t_s, (int)s[k].idx});
+        }
+    while (n > 0) {
+        refnode e = ref_pop(h, &n);
+        if (e.t > t[e.i])
+            continue;
+        for (int k = 0; k < 16; k++) {
+            int j = e.i + mv[k][0], a = e.i + mv[k][1], b = e.i + mv[k][2];
+            float c;
+            if (k < 4)
+                c = len[0] * (fric[e.i] + fric[j]);
+            else if (k < 8)
+                c = isinf(fric[a]) && isinf(fric[b]) ? INFINITY
+                                                     : len[1] * (fric[e.i] + fric[j]);
+            else
+                c = len[2] * (fric[e.i] + fric[a] + fric[b] + fric[j]);
+            float nt = e.t + c;
+            if (nt < t[j] && nt <= budget) {
+                t[j] = nt;
+                ref_push(h, &n, (refnode){nt, j});
+            }
+        }
+    }
+    free(h);
+}
+
+Test(costdist, rcost_kernel_equals_the_binary_heap_dijkstra_bit_for_bit)
+{
+    /* Random friction in every cell (0.02–0.5 s/m, a few equal values so that times tie),
+     * 4 % barriers, three seeds at different times, a budget that cuts the region: the
+     * kernel's radix queue pops in another order among equal times, but every time must be
+     * the very float the reference computes, and the same cells reached. */
+    tgrid g = make(150, 130);
+    float *ref = malloc((size_t)g.pw * (size_t)g.ph * sizeof *ref);
+    unsigned x = 99;
+    for (int r = 0; r < 130; r++)
+        for (int c = 0; c < 150; c++) {
+            x = x * 1103515245u + 12345u;
+            unsigned v = (x >> 16) % 100;
+            g.fric[at(&g, c, r)] =
+                v < 4 ? INFINITY : v < 40 ? SPM : 0.02f + 0.48f * (float)(x >> 20) / 4096.0f;
+        }
+    isr_seed s[3] = {{(uint32_t)at(&g, 20, 20), 0.0f},
+                     {(uint32_t)at(&g, 120, 100), 95.5f},
+                     {(uint32_t)at(&g, 75, 10), 300.0f}};
+    for (int k = 0; k < 3; k++)
+        g.fric[s[k].idx] = SPM;
+    for (int pass = 0; pass < 2; pass++) { /* the second pass reuses the work's queue */
+        for (int i = 0; i < g.pw * g.ph; i++)
+            ref[i] = g.t[i] = INFINITY;
+        ref_costdist(g.fric, g.pw, g.pw * g.ph, CELL, s, 3, 600.0f, ref);
+        run(&g, s, 3, 600.0f);
+        int reached = 0;
+        for (int i = 0; i < g.pw * g.ph; i++) {
+            cr_assert(memcmp(&g.t[i], &ref[i], sizeof(float)) == 0,
+                      "cell %d: kernel %.9g s, reference %.9g s", i, g.t[i], ref[i]);
+            reached += isfinite(ref[i]) != 0;
+        }
+        cr_assert_eq((int)g.w.ntouched, reached);
+        cr_assert(reached > 5000 && reached < 150 * 130 - 5000, "%d cells reached", reached);
+    }
+    free(ref);
     drop(&g);
 }
