@@ -140,6 +140,22 @@ static inline qent q_pop(isr_cd_queue *q)
     return e;
 }
 
+/* The next cell to settle: pops until an entry is not stale (a cell settled earlier with a
+ * lower time leaves its later entries behind). 1 with *e and *t set, 0 when the queue is
+ * empty, -1 when out of memory. */
+static inline int q_next(isr_cd_queue *q, const float *time_s, qent *e, float *t)
+{
+    while (q->nonempty) {
+        if (!(q->nonempty & 1) && q_refill(q))
+            return -1;
+        *e = q_pop(q);
+        *t = key_time(e->key);
+        if (!(*t > time_s[e->idx]))
+            return 1;
+    }
+    return 0;
+}
+
 /* The queue of `work`, empty, its last key below every time; NULL when out of memory. */
 static isr_cd_queue *q_reset(isr_cd_work *work)
 {
@@ -203,14 +219,11 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
     isr_cd_queue *q = q_reset(work);
     if (!q || seed_queue(q, seeds, nseeds, budget_s, time_s, work))
         return -1;
-    while (q->nonempty) {
-        if (!(q->nonempty & 1) && q_refill(q))
-            return -1;
-        const qent top = q_pop(q);
+    qent top;
+    float t;
+    int more;
+    while ((more = q_next(q, time_s, &top, &t)) > 0) {
         const ptrdiff_t i = top.idx;
-        const float t = key_time(top.key);
-        if (t > time_s[i])
-            continue; /* stale: the cell was settled earlier with a lower time */
         const float f0 = fric[i];
         /* Room for this cell's 16 first visits, checked once per pop. */
         if (grow((void **)&work->touched, &work->touched_cap, work->ntouched + 16,
@@ -263,7 +276,7 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
 #undef RELAX
         work->ntouched = nt_touched;
     }
-    return 0;
+    return more < 0 ? -1 : 0;
 }
 
 /* ---- the isotropic kernel ---------------------------------------------------------------- */
@@ -405,14 +418,11 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
     isr_cd_queue *q = q_reset(work);
     if (!q || seed_queue(q, seeds, nseeds, budget_s, time_s, work))
         return -1;
-    while (q->nonempty) {
-        if (!(q->nonempty & 1) && q_refill(q))
-            return -1;
-        const qent top = q_pop(q);
+    qent top;
+    float t;
+    int more;
+    while ((more = q_next(q, time_s, &top, &t)) > 0) {
         const ptrdiff_t i = top.idx;
-        const float t = key_time(top.key);
-        if (t > time_s[i])
-            continue; /* stale: the cell was settled earlier with a lower time */
         const float f0 = fric[i];
         const int odx = top.dx, ody = top.dy;
         const ptrdiff_t o = i - odx - (ptrdiff_t)ody * w;
@@ -488,7 +498,7 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
 #undef OSET
         work->ntouched = nt_touched;
     }
-    return 0;
+    return more < 0 ? -1 : 0;
 }
 
 void isr_cd_work_free(isr_cd_work *w)
