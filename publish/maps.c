@@ -3,14 +3,16 @@
  * `isoreach map`, and `isoreach run` unless --no-maps): one page per hub (map_hub.c), two
  * region overviews and a contact sheet (map_region.c), each as PNG and SVG, on the canvas of
  * map_canvas.c with the shared layers of map_layers.c. Loading (GDAL, PROJ, GEOS:
- * map_data.c) is done once on the calling thread; the hub pages are then drawn by worker
- * threads that only use cairo and pango (a font map each) and read the loaded data; the
- * region pages follow on the calling thread. Every file is written under a temporary name
- * and renamed.
+ * map_data.c) is done once on the calling thread; every page is then drawn by worker threads
+ * (--threads) that use cairo and pango (a font map each), read the loaded data and, for the
+ * overviews, a region raster each. Every file is written under a temporary name and renamed;
+ * the contact sheet's PNG, which marks the maps as drawn, is renamed into place last.
  */
 #include "map_internal.h"
 
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
@@ -18,18 +20,42 @@
 
 /* ---- all maps -------------------------------------------------------------------------------- */
 
+/* The pages as jobs, largest first so that two threads end together: the contact sheet's PNG
+ * and SVG (each its own job), the two overviews, then the hubs. */
+enum { JOB_SHEET_PNG, JOB_SHEET_SVG, JOB_TIME, JOB_COUNT, JOB_HUBS };
+
 typedef struct map_job {
     isr_ctx *ctx;
     const isr_options *opt;
     const isr_map_base *b;
     const isr_map_hub *hubs;
-    int n;
+    int n;           /* hubs */
+    char *sheet_png; /* where the sheet's PNG waits (a temporary name) until every page is done */
+    char *sheet_svg;
     atomic_int next, done, failed;
 } map_job;
+
+static isr_status map_page(map_job *j, void *fonts, int i)
+{
+    const char *out = j->opt->out;
+    switch (i) {
+    case JOB_SHEET_PNG:
+        return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, j->sheet_png, NULL);
+    case JOB_SHEET_SVG:
+        return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, NULL, j->sheet_svg);
+    case JOB_TIME:
+        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_TIME);
+    case JOB_COUNT:
+        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_COUNT);
+    default:
+        return isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[i - JOB_HUBS], out);
+    }
+}
 
 static int map_worker(void *arg)
 {
     map_job *j = arg;
+    isr_gdal_errors_push(j->ctx); /* GDAL's handlers are per thread (the overviews read rasters) */
     void *fonts = isr_map_fonts_new();
     if (!fonts) {
         isr_fail(j->ctx, ISR_ERR_MEMORY, "out of memory for the fonts");
@@ -37,19 +63,20 @@ static int map_worker(void *arg)
     }
     while (fonts) {
         if (atomic_load(&j->failed) || isr_cancelled(j->ctx))
-            break;
+            break; /* a page once begun is finished: whole files only */
         int i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->n)
+        if (i >= JOB_HUBS + j->n)
             break;
-        isr_status st = isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[i], j->opt->out);
+        isr_status st = map_page(j, fonts, i);
         if (st != ISR_OK) {
             atomic_store(&j->failed, (int)st);
             break;
         }
         int done = atomic_fetch_add(&j->done, 1) + 1;
-        isr_progress(j->ctx, "maps", (size_t)done, (size_t)j->n + 3);
+        isr_progress(j->ctx, "maps", (size_t)done, (size_t)(JOB_HUBS + j->n));
     }
     isr_map_fonts_free(fonts);
+    isr_gdal_errors_pop();
     return 0;
 }
 
@@ -61,8 +88,13 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         return st;
     isr_map_hub *hubs = calloc((size_t)b.nhubs, sizeof *hubs);
     int loaded = 0;
-    void *fonts = NULL; /* the calling thread's, for the region maps */
-    if (!hubs) {
+    map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs};
+    char *sheet = isr_strdup_printf("%s/region/contact_sheet.png", opt->out);
+    /* the sheet's PNG marks maps drawn (publish.c): it is renamed into place last */
+    j.sheet_png = isr_strdup_printf("%s/region/.contact_sheet.png.part-%ld", opt->out,
+                                    (long)getpid());
+    j.sheet_svg = isr_strdup_printf("%s/region/contact_sheet.svg", opt->out);
+    if (!hubs || !sheet || !j.sheet_png || !j.sheet_svg) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
@@ -78,12 +110,11 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         loaded--; /* the failed one cleared itself */
         goto cleanup;
     }
-    isr_progress(ctx, "maps", 0, (size_t)b.nhubs + 3);
+    isr_progress(ctx, "maps", 0, (size_t)(JOB_HUBS + b.nhubs));
     isr_map_fonts_init();
-    map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs};
     int threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads > b.nhubs)
-        threads = b.nhubs;
+    if (threads > JOB_HUBS + b.nhubs)
+        threads = JOB_HUBS + b.nhubs;
     if (threads > 64)
         threads = 64;
     thrd_t tids[64];
@@ -103,22 +134,15 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
                       opt->out);
         goto cleanup;
     }
-    size_t done = (size_t)b.nhubs;
-    if (!(fonts = isr_map_fonts_new())) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the fonts");
-        goto cleanup;
-    }
-    if ((st = isr_map_overview_write(ctx, fonts, &b, &hubs[0], opt->out, ISR_MAP_TIME)) != ISR_OK)
-        goto cleanup;
-    isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
-    if ((st = isr_map_overview_write(ctx, fonts, &b, &hubs[0], opt->out, ISR_MAP_COUNT)) != ISR_OK)
-        goto cleanup;
-    isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
-    if ((st = isr_map_sheet_write(ctx, fonts, &b, hubs, b.nhubs, opt->out)) != ISR_OK)
-        goto cleanup;
-    isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
+    if (rename(j.sheet_png, sheet) != 0)
+        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", sheet,
+                      isr_write_reason(sheet, errno));
 cleanup:
-    isr_map_fonts_free(fonts);
+    if (j.sheet_png)
+        unlink(j.sheet_png); /* still there when a page failed or a cancel came */
+    free(j.sheet_png);
+    free(j.sheet_svg);
+    free(sheet);
     for (int i = 0; i < loaded; i++)
         isr_map_hub_clear(&hubs[i]);
     free(hubs);
