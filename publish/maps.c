@@ -28,10 +28,11 @@ typedef struct map_job {
     isr_ctx *ctx;
     const isr_options *opt;
     const isr_map_base *b;
-    const isr_map_hub *hubs;
+    isr_map_hub *hubs;
     int n;           /* hubs */
     char *sheet_png; /* where the sheet's PNG waits (a temporary name) until every page is done */
     char *sheet_svg;
+    int loading; /* the first pass: each job loads one hub's bands and rail times */
     atomic_int next, done, failed;
 } map_job;
 
@@ -52,10 +53,27 @@ static isr_status map_page(map_job *j, void *fonts, int i)
     }
 }
 
+/* Loads hub i (GDAL and its own coordinate transformation: no state shared with others). */
+static isr_status map_load(map_job *j, int i)
+{
+    return isr_map_hub_load(j->ctx, j->b, j->opt->out, i, &j->hubs[i]);
+}
+
 static int map_worker(void *arg)
 {
     map_job *j = arg;
-    isr_gdal_errors_push(j->ctx); /* GDAL's handlers are per thread (the overviews read rasters) */
+    isr_gdal_errors_push(j->ctx); /* GDAL's handlers are per thread */
+    if (j->loading) {
+        int i;
+        while (!atomic_load(&j->failed) && !isr_cancelled(j->ctx) &&
+               (i = atomic_fetch_add(&j->next, 1)) < j->n) {
+            isr_status st = map_load(j, i);
+            if (st != ISR_OK)
+                atomic_store(&j->failed, (int)st);
+        }
+        isr_gdal_errors_pop();
+        return 0;
+    }
     void *fonts = isr_map_fonts_new();
     if (!fonts) {
         isr_fail(j->ctx, ISR_ERR_MEMORY, "out of memory for the fonts");
@@ -80,6 +98,23 @@ static int map_worker(void *arg)
     return 0;
 }
 
+/* Runs map_worker on `threads` threads (the calling one too, at most one per job). */
+static void map_pool(map_job *j, int threads, int njobs)
+{
+    if (threads > njobs)
+        threads = njobs;
+    if (threads > 64)
+        threads = 64;
+    thrd_t tids[64];
+    int started = 0;
+    for (int i = 0; i < threads - 1; i++, started++)
+        if (thrd_create(&tids[i], map_worker, j) != thrd_success)
+            break;
+    map_worker(j);
+    for (int i = 0; i < started; i++)
+        thrd_join(tids[i], NULL);
+}
+
 isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
 {
     isr_map_base b;
@@ -87,7 +122,6 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
     if (st != ISR_OK)
         return st;
     isr_map_hub *hubs = calloc((size_t)b.nhubs, sizeof *hubs);
-    int loaded = 0;
     map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs};
     char *sheet = isr_strdup_printf("%s/region/contact_sheet.png", opt->out);
     /* the sheet's PNG marks maps drawn (publish.c): it is renamed into place last */
@@ -98,33 +132,25 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    for (; loaded < b.nhubs && st == ISR_OK; loaded++) {
-        st = isr_map_hub_load(ctx, &b, opt->out, loaded, &hubs[loaded]);
-        if (st == ISR_OK) {
-            double w[4];
-            isr_map_hub_frame(&b, &hubs[loaded], w);
-            hubs[loaded].north = isr_map_north_angle(&b, w);
-        }
-    }
-    if (st != ISR_OK) {
-        loaded--; /* the failed one cleared itself */
-        goto cleanup;
-    }
-    isr_progress(ctx, "maps", 0, (size_t)(JOB_HUBS + b.nhubs));
-    isr_map_fonts_init();
     int threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads > JOB_HUBS + b.nhubs)
-        threads = JOB_HUBS + b.nhubs;
-    if (threads > 64)
-        threads = 64;
-    thrd_t tids[64];
-    int started = 0;
-    for (int i = 0; i < threads - 1; i++, started++)
-        if (thrd_create(&tids[i], map_worker, &j) != thrd_success)
-            break;
-    map_worker(&j); /* the calling thread works too */
-    for (int i = 0; i < started; i++)
-        thrd_join(tids[i], NULL);
+    /* the hubs' bands, in parallel; then their maps' north (the base's transformation is
+     * not shared between threads) */
+    j.loading = 1;
+    map_pool(&j, threads, b.nhubs);
+    if ((st = (isr_status)atomic_load(&j.failed)) != ISR_OK)
+        goto cleanup;
+    for (int i = 0; i < b.nhubs; i++) {
+        double w[4];
+        isr_map_hub_frame(&b, &hubs[i], w);
+        hubs[i].north = isr_map_north_angle(&b, w);
+    }
+    if (!isr_cancelled(ctx)) {
+        isr_progress(ctx, "maps", 0, (size_t)(JOB_HUBS + b.nhubs));
+        isr_map_fonts_init();
+        j.loading = 0;
+        atomic_store(&j.next, 0);
+        map_pool(&j, threads, JOB_HUBS + b.nhubs);
+    }
     if ((st = (isr_status)atomic_load(&j.failed)) != ISR_OK)
         goto cleanup;
     if (isr_cancelled(ctx)) {
@@ -143,8 +169,8 @@ cleanup:
     free(j.sheet_png);
     free(j.sheet_svg);
     free(sheet);
-    for (int i = 0; i < loaded; i++)
-        isr_map_hub_clear(&hubs[i]);
+    for (int i = 0; hubs && i < b.nhubs; i++)
+        isr_map_hub_clear(&hubs[i]); /* a hub not loaded, or failed, is all zero */
     free(hubs);
     isr_map_base_clear(&b);
     return st;
