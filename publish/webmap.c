@@ -850,20 +850,31 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
                         "web map: '%s' has no 'kind', 'min_minutes' or 'max_minutes' field", path);
     }
     isr_status st = ISR_OK;
-    int nb = 0, nrings = 0;
-    OGRFeatureH f;
-    OGR_L_ResetReading(lyr); /* count the rings first: band k of n has colour k of n */
-    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
-        nrings += strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") == 0;
-        OGR_F_Destroy(f);
-    }
-    isr_sb_printf(b, "[");
+    int nb = 0, nrings = 0, cap = 0;
+    OGRFeatureH f, *rings = NULL;
+    /* the rings, kept from one read (each read of the layer parses the whole file again):
+     * band k of n has colour k of n */
     OGR_L_ResetReading(lyr);
     while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
         if (strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") != 0) {
             OGR_F_Destroy(f);
             continue;
         }
+        if (nrings == cap) {
+            int ok = 1;
+            cap = cap ? 2 * cap : 8;
+            rings = grow(rings, (size_t)cap * sizeof *rings, &ok);
+            if (!ok) {
+                OGR_F_Destroy(f);
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+                break;
+            }
+        }
+        rings[nrings++] = f;
+    }
+    isr_sb_printf(b, "[");
+    for (int i = 0; st == ISR_OK && i < nrings; i++) {
+        f = rings[i];
         unsigned char c[3];
         isr_band_color(nb, nrings, c); /* the colour of the QGIS styles and the maps */
         isr_sb_printf(b, "%s{\"c\":\"#%02x%02x%02x\",\"lo\":", nb++ ? "," : "", c[0], c[1], c[2]);
@@ -906,9 +917,11 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
             }
         }
         isr_sb_printf(b, "]}");
-        OGR_F_Destroy(f);
     }
     sb_char(b, ']');
+    for (int i = 0; i < nrings; i++)
+        OGR_F_Destroy(rings[i]);
+    free(rings);
     GDALClose(ds);
     return st;
 }
