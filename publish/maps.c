@@ -6,13 +6,12 @@
  * map_data.c) is done once on the calling thread; every page is then drawn by worker threads
  * (--threads) that use cairo and pango (a font map each), read the loaded data and, for the
  * overviews, a region raster each. Every file is written under a temporary name and renamed;
- * the contact sheet's PNG, which marks the maps as drawn, is renamed into place last.
+ * the contact sheet's PNG, which marks the maps as drawn, is drawn last, on the calling
+ * thread.
  */
 #include "map_internal.h"
 
-#include <errno.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
@@ -20,17 +19,16 @@
 
 /* ---- all maps -------------------------------------------------------------------------------- */
 
-/* The pages as jobs, largest first so that two threads end together: the contact sheet's PNG
- * and SVG (each its own job), the two overviews, then the hubs. */
-enum { JOB_SHEET_PNG, JOB_SHEET_SVG, JOB_TIME, JOB_COUNT, JOB_HUBS };
+/* The pages as jobs: the hubs (in the order of a single thread before), the two overviews and
+ * the contact sheet's SVG; its PNG, the mark of maps drawn, follows when they are all done. */
+enum { JOB_TIME, JOB_COUNT, JOB_SHEET_SVG, JOB_REGION };
 
 typedef struct map_job {
     isr_ctx *ctx;
     const isr_options *opt;
     const isr_map_base *b;
     isr_map_hub *hubs;
-    int n;           /* hubs */
-    char *sheet_png; /* where the sheet's PNG waits (a temporary name) until every page is done */
+    int n; /* hubs */
     char *sheet_svg;
     int loading; /* the first pass: each job loads one hub's bands and rail times */
     atomic_int next, done, failed;
@@ -39,17 +37,15 @@ typedef struct map_job {
 static isr_status map_page(map_job *j, void *fonts, int i)
 {
     const char *out = j->opt->out;
-    switch (i) {
-    case JOB_SHEET_PNG:
-        return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, j->sheet_png, NULL);
-    case JOB_SHEET_SVG:
-        return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, NULL, j->sheet_svg);
+    if (i < j->n)
+        return isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[i], out);
+    switch (i - j->n) {
     case JOB_TIME:
         return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_TIME);
     case JOB_COUNT:
         return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_COUNT);
     default:
-        return isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[i - JOB_HUBS], out);
+        return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, NULL, j->sheet_svg);
     }
 }
 
@@ -83,7 +79,7 @@ static int map_worker(void *arg)
         if (atomic_load(&j->failed) || isr_cancelled(j->ctx))
             break; /* a page once begun is finished: whole files only */
         int i = atomic_fetch_add(&j->next, 1);
-        if (i >= JOB_HUBS + j->n)
+        if (i >= j->n + JOB_REGION)
             break;
         isr_status st = map_page(j, fonts, i);
         if (st != ISR_OK) {
@@ -91,7 +87,7 @@ static int map_worker(void *arg)
             break;
         }
         int done = atomic_fetch_add(&j->done, 1) + 1;
-        isr_progress(j->ctx, "maps", (size_t)done, (size_t)(JOB_HUBS + j->n));
+        isr_progress(j->ctx, "maps", (size_t)done, (size_t)(j->n + JOB_REGION + 1));
     }
     isr_map_fonts_free(fonts);
     isr_gdal_errors_pop();
@@ -123,12 +119,10 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         return st;
     isr_map_hub *hubs = calloc((size_t)b.nhubs, sizeof *hubs);
     map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs};
+    void *fonts = NULL; /* the calling thread's, for the sheet's PNG */
     char *sheet = isr_strdup_printf("%s/region/contact_sheet.png", opt->out);
-    /* the sheet's PNG marks maps drawn (publish.c): it is renamed into place last */
-    j.sheet_png = isr_strdup_printf("%s/region/.contact_sheet.png.part-%ld", opt->out,
-                                    (long)getpid());
     j.sheet_svg = isr_strdup_printf("%s/region/contact_sheet.svg", opt->out);
-    if (!hubs || !sheet || !j.sheet_png || !j.sheet_svg) {
+    if (!hubs || !sheet || !j.sheet_svg) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
@@ -145,11 +139,11 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         hubs[i].north = isr_map_north_angle(&b, w);
     }
     if (!isr_cancelled(ctx)) {
-        isr_progress(ctx, "maps", 0, (size_t)(JOB_HUBS + b.nhubs));
+        isr_progress(ctx, "maps", 0, (size_t)(b.nhubs + JOB_REGION + 1));
         isr_map_fonts_init();
         j.loading = 0;
         atomic_store(&j.next, 0);
-        map_pool(&j, threads, JOB_HUBS + b.nhubs);
+        map_pool(&j, threads, b.nhubs + JOB_REGION);
     }
     if ((st = (isr_status)atomic_load(&j.failed)) != ISR_OK)
         goto cleanup;
@@ -160,13 +154,17 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
                       opt->out);
         goto cleanup;
     }
-    if (rename(j.sheet_png, sheet) != 0)
-        st = isr_fail(ctx, ISR_ERR_IO, "cannot write '%s': %s", sheet,
-                      isr_write_reason(sheet, errno));
+    /* the sheet's PNG marks maps drawn (publish.c): written when every other page is */
+    if (!(fonts = isr_map_fonts_new())) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the fonts");
+        goto cleanup;
+    }
+    if ((st = isr_map_sheet_write(ctx, fonts, &b, hubs, b.nhubs, sheet, NULL)) != ISR_OK)
+        goto cleanup;
+    isr_progress(ctx, "maps", (size_t)(b.nhubs + JOB_REGION + 1),
+                 (size_t)(b.nhubs + JOB_REGION + 1));
 cleanup:
-    if (j.sheet_png)
-        unlink(j.sheet_png); /* still there when a page failed or a cancel came */
-    free(j.sheet_png);
+    isr_map_fonts_free(fonts);
     free(j.sheet_svg);
     free(sheet);
     for (int i = 0; hubs && i < b.nhubs; i++)
