@@ -8,7 +8,7 @@
  *   map_data.c    what the maps draw, read back from a finished run: boundaries (counties,
  *                 provinces as the run dissolved them), rail lines and stations, hub bands;
  *   map_hub.c, map_region.c  the pages: one per hub; two region overviews, a contact sheet;
- *   maps.c        isr_maps_write: loading, then the pages, the hubs' in parallel.
+ *   maps.c        isr_maps_write: loading, then every page in parallel.
  * Coordinates are in the run's analysis CRS (metres, equal-area) until the canvas turns
  * them into page pixels (y down). Colours are sRGB in 0..1.
  */
@@ -271,8 +271,10 @@ isr_status isr_map_hub_write(isr_ctx *ctx, void *fonts, const isr_map_base *b, c
  * map_hubs_within.* (ISR_MAP_COUNT). */
 isr_status isr_map_overview_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
                                   const isr_map_hub *first, const char *out, int kind);
-/* OUT/region/contact_sheet.png, .svg: the n hubs. */
+/* The contact sheet of the n hubs (OUT/region/contact_sheet.png, .svg) to png_path and
+ * svg_path (either may be NULL: the two are drawn by different threads). */
 isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
-                               const isr_map_hub *hubs, int n, const char *out);
+                               const isr_map_hub *hubs, int n, const char *png_path,
+                               const char *svg_path);
 
 #endif /* ISR_MAP_INTERNAL_H */

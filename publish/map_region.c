@@ -415,7 +415,8 @@ static void draw_sheet(isr_canvas *cv, void *user)
 }
 
 isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
-                               const isr_map_hub *hubs, int n, const char *out)
+                               const isr_map_hub *hubs, int n, const char *png_path,
+                               const char *svg_path)
 {
     sheet_page pg = {0};
     pg.b = b;
@@ -432,8 +433,6 @@ isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
     pg.half_m = pg.half_m * 1.04 + 3000;
     int w, h;
     isr_map_sheet_size(n, &w, &h);
-    char *png = isr_strdup_printf("%s/region/contact_sheet.png", out);
-    char *svg = isr_strdup_printf("%s/region/contact_sheet.svg", out);
     pg.title = isr_strdup_printf("%g-minute commuting circles of %d rail %s, at one scale",
                                  b->budget_min, n, ISR_PLURAL(n, "hub", "hubs"));
     pg.subtitle = isr_strdup_printf("Door-to-door travel %s each hub by rail and local travel; "
@@ -450,14 +449,13 @@ isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
     isr_sb_printf(&d, " %s", b->attribution);
     char *desc = isr_sb_take(&d);
     isr_status st = ISR_OK;
-    if (!png || !svg || !pg.title || !pg.subtitle || !desc)
+    if (!pg.title || !pg.subtitle || !desc)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     else
-        st = isr_canvas_render(ctx, fonts, png, svg, w, h, draw_sheet, &pg, pg.title, desc);
+        st = isr_canvas_render(ctx, fonts, png_path, svg_path, w, h, draw_sheet, &pg, pg.title,
+                               desc);
     free(desc);
     free(pg.title);
     free(pg.subtitle);
-    free(png);
-    free(svg);
     return st;
 }

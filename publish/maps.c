@@ -3,10 +3,11 @@
  * `isoreach map`, and `isoreach run` unless --no-maps): one page per hub (map_hub.c), two
  * region overviews and a contact sheet (map_region.c), each as PNG and SVG, on the canvas of
  * map_canvas.c with the shared layers of map_layers.c. Loading (GDAL, PROJ, GEOS:
- * map_data.c) is done once on the calling thread; the hub pages are then drawn by worker
- * threads that only use cairo and pango (a font map each) and read the loaded data; the
- * region pages follow on the calling thread. Every file is written under a temporary name
- * and renamed.
+ * map_data.c) is done once on the calling thread; every page is then drawn by worker threads
+ * (--threads) that use cairo and pango (a font map each), read the loaded data and, for the
+ * overviews, a region raster each. Every file is written under a temporary name and renamed;
+ * the contact sheet's PNG, which marks the maps as drawn, is drawn last, on the calling
+ * thread.
  */
 #include "map_internal.h"
 
@@ -18,18 +19,57 @@
 
 /* ---- all maps -------------------------------------------------------------------------------- */
 
+/* The pages as jobs: the hubs (in the order of a single thread before), the two overviews and
+ * the contact sheet's SVG; its PNG, the mark of maps drawn, follows when they are all done. */
+enum { JOB_TIME, JOB_COUNT, JOB_SHEET_SVG, JOB_REGION };
+
 typedef struct map_job {
     isr_ctx *ctx;
     const isr_options *opt;
     const isr_map_base *b;
-    const isr_map_hub *hubs;
-    int n;
+    isr_map_hub *hubs;
+    int n; /* hubs */
+    char *sheet_svg;
+    int loading; /* the first pass: each job loads one hub's bands and rail times */
     atomic_int next, done, failed;
 } map_job;
+
+static isr_status map_page(map_job *j, void *fonts, int i)
+{
+    const char *out = j->opt->out;
+    if (i < j->n)
+        return isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[i], out);
+    switch (i - j->n) {
+    case JOB_TIME:
+        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_TIME);
+    case JOB_COUNT:
+        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_COUNT);
+    default:
+        return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, NULL, j->sheet_svg);
+    }
+}
+
+/* Loads hub i (GDAL and its own coordinate transformation: no state shared with others). */
+static isr_status map_load(map_job *j, int i)
+{
+    return isr_map_hub_load(j->ctx, j->b, j->opt->out, i, &j->hubs[i]);
+}
 
 static int map_worker(void *arg)
 {
     map_job *j = arg;
+    isr_gdal_errors_push(j->ctx); /* GDAL's handlers are per thread */
+    if (j->loading) {
+        int i;
+        while (!atomic_load(&j->failed) && !isr_cancelled(j->ctx) &&
+               (i = atomic_fetch_add(&j->next, 1)) < j->n) {
+            isr_status st = map_load(j, i);
+            if (st != ISR_OK)
+                atomic_store(&j->failed, (int)st);
+        }
+        isr_gdal_errors_pop();
+        return 0;
+    }
     void *fonts = isr_map_fonts_new();
     if (!fonts) {
         isr_fail(j->ctx, ISR_ERR_MEMORY, "out of memory for the fonts");
@@ -37,20 +77,38 @@ static int map_worker(void *arg)
     }
     while (fonts) {
         if (atomic_load(&j->failed) || isr_cancelled(j->ctx))
-            break;
+            break; /* a page once begun is finished: whole files only */
         int i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->n)
+        if (i >= j->n + JOB_REGION)
             break;
-        isr_status st = isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[i], j->opt->out);
+        isr_status st = map_page(j, fonts, i);
         if (st != ISR_OK) {
             atomic_store(&j->failed, (int)st);
             break;
         }
         int done = atomic_fetch_add(&j->done, 1) + 1;
-        isr_progress(j->ctx, "maps", (size_t)done, (size_t)j->n + 3);
+        isr_progress(j->ctx, "maps", (size_t)done, (size_t)(j->n + JOB_REGION + 1));
     }
     isr_map_fonts_free(fonts);
+    isr_gdal_errors_pop();
     return 0;
+}
+
+/* Runs map_worker on `threads` threads (the calling one too, at most one per job). */
+static void map_pool(map_job *j, int threads, int njobs)
+{
+    if (threads > njobs)
+        threads = njobs;
+    if (threads > 64)
+        threads = 64;
+    thrd_t tids[64];
+    int started = 0;
+    for (int i = 0; i < threads - 1; i++, started++)
+        if (thrd_create(&tids[i], map_worker, j) != thrd_success)
+            break;
+    map_worker(j);
+    for (int i = 0; i < started; i++)
+        thrd_join(tids[i], NULL);
 }
 
 isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
@@ -60,40 +118,33 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
     if (st != ISR_OK)
         return st;
     isr_map_hub *hubs = calloc((size_t)b.nhubs, sizeof *hubs);
-    int loaded = 0;
-    void *fonts = NULL; /* the calling thread's, for the region maps */
-    if (!hubs) {
+    map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs};
+    void *fonts = NULL; /* the calling thread's, for the sheet's PNG */
+    char *sheet = isr_strdup_printf("%s/region/contact_sheet.png", opt->out);
+    j.sheet_svg = isr_strdup_printf("%s/region/contact_sheet.svg", opt->out);
+    if (!hubs || !sheet || !j.sheet_svg) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    for (; loaded < b.nhubs && st == ISR_OK; loaded++) {
-        st = isr_map_hub_load(ctx, &b, opt->out, loaded, &hubs[loaded]);
-        if (st == ISR_OK) {
-            double w[4];
-            isr_map_hub_frame(&b, &hubs[loaded], w);
-            hubs[loaded].north = isr_map_north_angle(&b, w);
-        }
-    }
-    if (st != ISR_OK) {
-        loaded--; /* the failed one cleared itself */
-        goto cleanup;
-    }
-    isr_progress(ctx, "maps", 0, (size_t)b.nhubs + 3);
-    isr_map_fonts_init();
-    map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs};
     int threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads > b.nhubs)
-        threads = b.nhubs;
-    if (threads > 64)
-        threads = 64;
-    thrd_t tids[64];
-    int started = 0;
-    for (int i = 0; i < threads - 1; i++, started++)
-        if (thrd_create(&tids[i], map_worker, &j) != thrd_success)
-            break;
-    map_worker(&j); /* the calling thread works too */
-    for (int i = 0; i < started; i++)
-        thrd_join(tids[i], NULL);
+    /* the hubs' bands, in parallel; then their maps' north (the base's transformation is
+     * not shared between threads) */
+    j.loading = 1;
+    map_pool(&j, threads, b.nhubs);
+    if ((st = (isr_status)atomic_load(&j.failed)) != ISR_OK)
+        goto cleanup;
+    for (int i = 0; i < b.nhubs; i++) {
+        double w[4];
+        isr_map_hub_frame(&b, &hubs[i], w);
+        hubs[i].north = isr_map_north_angle(&b, w);
+    }
+    if (!isr_cancelled(ctx)) {
+        isr_progress(ctx, "maps", 0, (size_t)(b.nhubs + JOB_REGION + 1));
+        isr_map_fonts_init();
+        j.loading = 0;
+        atomic_store(&j.next, 0);
+        map_pool(&j, threads, b.nhubs + JOB_REGION);
+    }
     if ((st = (isr_status)atomic_load(&j.failed)) != ISR_OK)
         goto cleanup;
     if (isr_cancelled(ctx)) {
@@ -103,24 +154,21 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
                       opt->out);
         goto cleanup;
     }
-    size_t done = (size_t)b.nhubs;
+    /* the sheet's PNG marks maps drawn (publish.c): written when every other page is */
     if (!(fonts = isr_map_fonts_new())) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the fonts");
         goto cleanup;
     }
-    if ((st = isr_map_overview_write(ctx, fonts, &b, &hubs[0], opt->out, ISR_MAP_TIME)) != ISR_OK)
+    if ((st = isr_map_sheet_write(ctx, fonts, &b, hubs, b.nhubs, sheet, NULL)) != ISR_OK)
         goto cleanup;
-    isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
-    if ((st = isr_map_overview_write(ctx, fonts, &b, &hubs[0], opt->out, ISR_MAP_COUNT)) != ISR_OK)
-        goto cleanup;
-    isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
-    if ((st = isr_map_sheet_write(ctx, fonts, &b, hubs, b.nhubs, opt->out)) != ISR_OK)
-        goto cleanup;
-    isr_progress(ctx, "maps", ++done, (size_t)b.nhubs + 3);
+    isr_progress(ctx, "maps", (size_t)(b.nhubs + JOB_REGION + 1),
+                 (size_t)(b.nhubs + JOB_REGION + 1));
 cleanup:
     isr_map_fonts_free(fonts);
-    for (int i = 0; i < loaded; i++)
-        isr_map_hub_clear(&hubs[i]);
+    free(j.sheet_svg);
+    free(sheet);
+    for (int i = 0; hubs && i < b.nhubs; i++)
+        isr_map_hub_clear(&hubs[i]); /* a hub not loaded, or failed, is all zero */
     free(hubs);
     isr_map_base_clear(&b);
     return st;

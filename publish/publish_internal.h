@@ -51,8 +51,8 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in);
 /* Writes OUT/index.html, the self-contained web map (Leaflet inlined, no network), from the
  * outputs already in `out_dir`: region/units.geojson and summary.json, and per hub its
  * isochrones.geojson, reach.csv and travel_time.tif metadata. Fails naming the file that
- * cannot be read or written. */
-isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir);
+ * cannot be read or written. The hubs are read on `threads` threads. */
+isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir, int threads);
 
 /* ---- maps.c ----------------------------------------------------------------------------- */
 

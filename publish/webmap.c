@@ -18,7 +18,9 @@
  * duplicate and collinear points go). The whole sample (48 hubs, 250 m) makes a 1.4 MB page,
  * in about a second, most of it parsing the GeoJSON files.
  *
- * Owns nothing beyond the call; reentrant (no globals), one thread.
+ * Owns nothing beyond the call; reentrant (no globals). The hubs' files are read by worker
+ * threads (--threads) while the calling thread reads the units; the page is then written in
+ * summary.json's order, the same bytes whatever the thread count.
  */
 #define _XOPEN_SOURCE 700 /* realpath(), to recognise the embedded sample */
 #include "publish_internal.h"
@@ -29,8 +31,10 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 /* engine/webmap/page.html with Leaflet inlined (generated: webmap_page.c) */
 extern const unsigned char isr_webmap_page[];
@@ -850,20 +854,31 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
                         "web map: '%s' has no 'kind', 'min_minutes' or 'max_minutes' field", path);
     }
     isr_status st = ISR_OK;
-    int nb = 0, nrings = 0;
-    OGRFeatureH f;
-    OGR_L_ResetReading(lyr); /* count the rings first: band k of n has colour k of n */
-    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
-        nrings += strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") == 0;
-        OGR_F_Destroy(f);
-    }
-    isr_sb_printf(b, "[");
+    int nb = 0, nrings = 0, cap = 0;
+    OGRFeatureH f, *rings = NULL;
+    /* the rings, kept from one read (each read of the layer parses the whole file again):
+     * band k of n has colour k of n */
     OGR_L_ResetReading(lyr);
     while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
         if (strcmp(OGR_F_GetFieldAsString(f, f_kind), "ring") != 0) {
             OGR_F_Destroy(f);
             continue;
         }
+        if (nrings == cap) {
+            int ok = 1;
+            cap = cap ? 2 * cap : 8;
+            rings = grow(rings, (size_t)cap * sizeof *rings, &ok);
+            if (!ok) {
+                OGR_F_Destroy(f);
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+                break;
+            }
+        }
+        rings[nrings++] = f;
+    }
+    isr_sb_printf(b, "[");
+    for (int i = 0; st == ISR_OK && i < nrings; i++) {
+        f = rings[i];
         unsigned char c[3];
         isr_band_color(nb, nrings, c); /* the colour of the QGIS styles and the maps */
         isr_sb_printf(b, "%s{\"c\":\"#%02x%02x%02x\",\"lo\":", nb++ ? "," : "", c[0], c[1], c[2]);
@@ -906,9 +921,11 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
             }
         }
         isr_sb_printf(b, "]}");
-        OGR_F_Destroy(f);
     }
     sb_char(b, ']');
+    for (int i = 0; i < nrings; i++)
+        OGR_F_Destroy(rings[i]);
+    free(rings);
     GDALClose(ds);
     return st;
 }
@@ -1030,22 +1047,75 @@ static void write_attribution(isr_sb *b, const char *settings)
 
 /* ---- the page -------------------------------------------------------------------------------- */
 
-static isr_status build_data(isr_ctx *ctx, const char *out_dir, isr_sb *b)
+/* One hub of summary.json: its files, and what its worker read (the hubs are read in
+ * parallel, each into its own buffer, then written in summary.json's order). */
+typedef struct wm_hub {
+    json_object *o;
+    char *p_tif, *p_iso, *p_reach;
+    double lon, lat;
+    int to_hub;
+    char *settings; /* hub 0's ISOREACH_SETTINGS */
+    isr_sb bands;
+} wm_hub;
+
+typedef struct wm_job {
+    isr_ctx *ctx;
+    wm_hub *h;
+    int n;
+    atomic_int next, failed;
+} wm_job;
+
+static int hubs_worker(void *arg)
+{
+    wm_job *j = arg;
+    isr_gdal_errors_push(j->ctx); /* GDAL's handlers are per thread */
+    wm_scratch s = {0};
+    int i;
+    while (!atomic_load(&j->failed) && (i = atomic_fetch_add(&j->next, 1)) < j->n) {
+        wm_hub *h = &j->h[i];
+        isr_status st = read_hub_tif(j->ctx, h->p_tif, &h->lon, &h->lat, &h->to_hub,
+                                     i == 0 ? &h->settings : NULL);
+        if (st == ISR_OK)
+            st = write_bands(j->ctx, &h->bands, h->p_iso, &s);
+        if (st == ISR_OK && h->bands.oom)
+            st = isr_fail(j->ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+        if (st != ISR_OK)
+            atomic_store(&j->failed, (int)st);
+    }
+    scratch_free(&s);
+    isr_gdal_errors_pop();
+    return 0;
+}
+
+static void hubs_free(wm_hub *hs, size_t n)
+{
+    for (size_t i = 0; hs && i < n; i++) {
+        free(hs[i].p_tif);
+        free(hs[i].p_iso);
+        free(hs[i].p_reach);
+        free(hs[i].settings);
+        free(isr_sb_take(&hs[i].bands));
+    }
+    free(hs);
+}
+
+static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr_sb *b)
 {
     char *p_units = isr_strdup_printf("%s/region/units.geojson", out_dir);
     char *p_summary = isr_strdup_printf("%s/region/summary.json", out_dir);
     wm_units units = {0};
     wm_topo topo = {0};
-    wm_scratch s = {0};
     json_object *summary = NULL;
-    char *settings = NULL;
+    wm_hub *hs = NULL;
+    size_t nh = 0;
+    wm_job job = {.ctx = ctx};
+    thrd_t tids[64];
+    int started = 0;
     isr_status st = ISR_OK;
     if (!p_units || !p_summary) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = read_units(ctx, p_units, &units, &topo)) != ISR_OK)
-        goto cleanup;
     summary = json_object_from_file(p_summary);
     json_object *hubs = NULL, *budget = NULL;
     if (!summary || !json_object_object_get_ex(summary, "hubs", &hubs) ||
@@ -1056,6 +1126,49 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, isr_sb *b)
                       summary ? "" : json_util_get_last_err());
         goto cleanup;
     }
+    nh = json_object_array_length(hubs);
+    if (!(hs = calloc(nh ? nh : 1, sizeof *hs))) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    for (size_t h = 0; h < nh; h++) {
+        json_object *o = json_object_array_get_idx(hubs, h);
+        const char *id = json_str(o, "id", NULL);
+        if (!id || !*id) {
+            st = isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s': hub %zu has no id", p_summary, h + 1);
+            goto cleanup;
+        }
+        /* the hub's folder, as the run named it (summary.json's "folder" is for readers of
+         * the outputs; it is the same name, and is not trusted as a path) */
+        char *folder = isr_hub_folder(id);
+        hs[h].o = o;
+        hs[h].p_tif = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", out_dir, folder) : NULL;
+        hs[h].p_iso = folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out_dir, folder) : NULL;
+        hs[h].p_reach = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", out_dir, folder) : NULL;
+        free(folder);
+        if (!hs[h].p_tif || !hs[h].p_iso || !hs[h].p_reach) {
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+            goto cleanup;
+        }
+    }
+    /* the hubs' files on worker threads while this one reads the units, then helps */
+    job.h = hs;
+    job.n = (int)nh;
+    if (threads > (int)nh + 1)
+        threads = (int)nh + 1;
+    if (threads > 64)
+        threads = 64;
+    for (int i = 0; i < threads - 1; i++, started++)
+        if (thrd_create(&tids[i], hubs_worker, &job) != thrd_success)
+            break;
+    if ((st = read_units(ctx, p_units, &units, &topo)) != ISR_OK)
+        atomic_store(&job.failed, (int)st);
+    hubs_worker(&job);
+    for (int i = 0; i < started; i++)
+        thrd_join(tids[i], NULL);
+    started = 0;
+    if ((st = (isr_status)atomic_load(&job.failed)) != ISR_OK)
+        goto cleanup;
     isr_sb_printf(b, "{\"scale\":%g,\"budget_min\":", WM_SCALE);
     sb_num(b, json_object_get_double(budget), 2);
     isr_sb_printf(b, ",\"bbox\":[%.4f,%.4f,%.4f,%.4f],", units.lon_min, units.lat_min,
@@ -1064,80 +1177,56 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, isr_sb *b)
         goto cleanup;
     isr_sb_printf(b, ",\n\"hubs\":[");
     int to_hub = 0;
-    size_t nh = json_object_array_length(hubs);
     for (size_t h = 0; h < nh && st == ISR_OK; h++) {
-        json_object *o = json_object_array_get_idx(hubs, h);
+        json_object *o = hs[h].o;
         const char *id = json_str(o, "id", NULL);
-        if (!id || !*id) {
-            st = isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s': hub %zu has no id", p_summary, h + 1);
-            break;
-        }
-        /* the hub's folder, as the run named it (summary.json's "folder" is for readers of
-         * the outputs; it is the same name, and is not trusted as a path) */
-        char *folder = isr_hub_folder(id);
-        char *p_tif = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", out_dir, folder) : NULL;
-        char *p_iso = folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out_dir, folder) : NULL;
-        char *p_reach = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", out_dir, folder) : NULL;
-        free(folder);
-        double lon = NAN, lat = NAN;
-        if (!p_tif || !p_iso || !p_reach)
-            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        else
-            st = read_hub_tif(ctx, p_tif, &lon, &lat, &to_hub, h == 0 ? &settings : NULL);
-        if (st == ISR_OK) {
-            isr_sb_printf(b, "%s{\"id\":", h ? ",\n" : "");
-            sb_str(b, id);
-            isr_sb_printf(b, ",\"name\":");
-            sb_str(b, json_str(o, "name", id));
-            isr_sb_printf(b, ",\"prov\":");
-            sb_str(b, json_str(o, "province_name", ""));
-            isr_sb_printf(b, ",\"ll\":[%.5f,%.5f],\"pop\":", lat, lon);
-            sb_num(b, json_num(o, "population_reached"), 0);
-            isr_sb_printf(b, ",\"xb\":");
-            sb_num(b, json_num(o, "cross_border_share"), 4);
-            isr_sb_printf(b, ",\"counties\":");
-            sb_num(b, json_num(o, "counties_reached"), 0);
-            isr_sb_printf(b, ",\"bands\":");
-            st = write_bands(ctx, b, p_iso, &s);
-        }
-        if (st == ISR_OK) {
-            isr_sb_printf(b, ",\"reach\":");
-            st = write_reach(ctx, b, p_reach, &units);
-            sb_char(b, '}');
-        }
-        free(p_tif);
-        free(p_iso);
-        free(p_reach);
+        to_hub = hs[h].to_hub;
+        isr_sb_printf(b, "%s{\"id\":", h ? ",\n" : "");
+        sb_str(b, id);
+        isr_sb_printf(b, ",\"name\":");
+        sb_str(b, json_str(o, "name", id));
+        isr_sb_printf(b, ",\"prov\":");
+        sb_str(b, json_str(o, "province_name", ""));
+        isr_sb_printf(b, ",\"ll\":[%.5f,%.5f],\"pop\":", hs[h].lat, hs[h].lon);
+        sb_num(b, json_num(o, "population_reached"), 0);
+        isr_sb_printf(b, ",\"xb\":");
+        sb_num(b, json_num(o, "cross_border_share"), 4);
+        isr_sb_printf(b, ",\"counties\":");
+        sb_num(b, json_num(o, "counties_reached"), 0);
+        isr_sb_printf(b, ",\"bands\":");
+        isr_sb_add(b, hs[h].bands.s, hs[h].bands.len);
+        isr_sb_printf(b, ",\"reach\":");
+        st = write_reach(ctx, b, hs[h].p_reach, &units);
+        sb_char(b, '}');
     }
     if (st != ISR_OK)
         goto cleanup;
     isr_sb_printf(b, "],\n\"direction\":\"%s\",", to_hub ? "to" : "from");
-    write_attribution(b, settings);
+    write_attribution(b, nh ? hs[0].settings : NULL);
     isr_sb_printf(b, ",\"version\":");
     sb_str(b, ISR_VERSION);
     sb_char(b, '}');
     if (b->oom)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
 cleanup:
-    scratch_free(&s);
+    hubs_free(hs, nh);
     topo_free(&topo);
     units_free(&units);
     if (summary)
         json_object_put(summary);
-    free(settings);
     free(p_units);
     free(p_summary);
     return st;
 }
 
-isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir)
+isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir, int threads)
 {
     isr_sb b = {0};
     char *path = isr_strdup_printf("%s/index.html", out_dir), *tmp = NULL;
     if (!path)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     FILE *f = NULL;
-    isr_status st = build_data(ctx, out_dir, &b);
+    isr_status st = build_data(ctx, out_dir, threads, &b);
     if (st == ISR_OK && (st = isr_open_tmp(ctx, path, &tmp, &f)) == ISR_OK) {
         /* a short write sets the error flag, which isr_close_commit reports with its reason */
         fwrite(isr_webmap_page, 1, isr_webmap_data_at, f);

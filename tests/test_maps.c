@@ -417,3 +417,67 @@ Test(maps, publish_reads_only_the_products)
     isr_options_free(opt);
     isr_ctx_free(ctx);
 }
+
+/* The same pixels, or -1 when the sizes differ. */
+static int pixels_differ(const char *a, const char *b)
+{
+    page pa, pb;
+    page_open(&pa, a, NULL);
+    page_open(&pb, b, NULL);
+    int d = pa.w != pb.w || pa.h != pb.h ? -1 : 0;
+    for (int y = 0; !d && y < pa.h; y++)
+        for (int x = 0; !d && x < pa.w; x++)
+            d = rgb_at(&pa, x, y) != rgb_at(&pb, x, y);
+    cairo_surface_destroy(pa.s);
+    cairo_surface_destroy(pb.s);
+    return d;
+}
+
+/* Issue 12: every page is drawn by a pool of threads (the contact sheet's PNG and SVG as two
+ * jobs) and the web map reads the hubs on threads; the outputs are the same bytes (SVG, web
+ * map) and the same pixels (PNG) whatever --threads says. The PNGs, written with libpng at a
+ * low zlib level and without row filters, are smaller than cairo's own writer makes them. */
+Test(maps, same_outputs_whatever_the_threads)
+{
+    const char *const t[] = {"1", "3"};
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(cli_sh("%s run --hubs shanghai_hongqiao,nanjing_south,hangzhou_east "
+                            "--resolution 2000 --threads %s --out %s/t%s --quiet",
+                            ISR_CLI, t[i], cli_tmp, t[i]),
+                     0);
+    const char *const same[] = {"index.html",
+                                "region/contact_sheet.svg",
+                                "region/map_nearest_hub_time.svg",
+                                "region/map_hubs_within.svg",
+                                "hubs/shanghai_hongqiao/map.svg",
+                                "hubs/nanjing_south/map.svg",
+                                "hubs/hangzhou_east/map.svg",
+                                "hubs/hangzhou_east/map.pgw"};
+    for (size_t k = 0; k < sizeof same / sizeof *same; k++)
+        cr_assert_eq(cli_sh("cmp -s %s/t1/%s %s/t3/%s", cli_tmp, same[k], cli_tmp, same[k]), 0,
+                     "%s differs between 1 and 3 threads", same[k]);
+    const char *const png[] = {"region/contact_sheet.png", "region/map_nearest_hub_time.png",
+                               "region/map_hubs_within.png", "hubs/nanjing_south/map.png"};
+    for (size_t k = 0; k < sizeof png / sizeof *png; k++) {
+        char a[512], b[512], c[512];
+        snprintf(a, sizeof a, "%s/t1/%s", cli_tmp, png[k]);
+        snprintf(b, sizeof b, "%s/t3/%s", cli_tmp, png[k]);
+        cr_assert_eq(pixels_differ(a, b), 0, "%s: other pixels with 3 threads", png[k]);
+        /* cairo's writer (zlib's default level, adaptive filters) makes a bigger file */
+        snprintf(c, sizeof c, "%s/cairo.png", cli_tmp);
+        cairo_surface_t *s = cairo_image_surface_create_from_png(a);
+        cr_assert_eq(cairo_surface_write_to_png(s, c), CAIRO_STATUS_SUCCESS);
+        cairo_surface_destroy(s);
+        cr_assert_eq(pixels_differ(a, c), 0);
+        FILE *fa = fopen(a, "rb"), *fc = fopen(c, "rb");
+        cr_assert(fa && fc);
+        fseek(fa, 0, SEEK_END);
+        fseek(fc, 0, SEEK_END);
+        long na = ftell(fa), nc = ftell(fc);
+        fclose(fa);
+        fclose(fc);
+        cr_assert_lt(na, nc, "%s: %ld bytes, cairo's writer %ld", png[k], na, nc);
+    }
+    cr_assert_eq(cli_sh("find %s/t1 %s/t3 -name '.*part*' | grep -q .", cli_tmp, cli_tmp), 1,
+                 "temporary files left");
+}
