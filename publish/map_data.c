@@ -31,7 +31,7 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p ? p : "";
 }
 
-/* run.json: budget, resolution, direction and the rail inputs. */
+/* run.json: budget, resolution, direction, and the input names (for the credits line). */
 static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, char **stations,
                                 char **lines, char **boundaries)
 {
@@ -360,12 +360,14 @@ cleanup:
 
 /* ---- rail ------------------------------------------------------------------------------------ */
 
-static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const char *path,
-                             OGRSpatialReferenceH srs, isr_map_base *b)
+/* The rail layers as the run exported them (OUT/region/rail_*.geojson, EPSG:4326, UTF-8,
+ * the input's fields), not the run's inputs: publication reads products only. */
+static isr_status load_lines(isr_ctx *ctx, const char *path, OGRSpatialReferenceH srs,
+                             isr_map_base *b)
 {
     isr_layer l;
     isr_status st =
-        isr_layer_open_enc(ctx, &l, "lines", path, opt->lines_layer, wkbLineString, opt->encoding);
+        isr_layer_open_enc(ctx, &l, "lines", path, NULL, wkbLineString, NULL);
     if (st != ISR_OK)
         return st;
     OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, &l, srs);
@@ -401,8 +403,7 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const char
                                 OGRSpatialReferenceH srs, isr_map_base *b)
 {
     isr_layer l;
-    isr_status st = isr_layer_open_enc(ctx, &l, "stations", path, opt->stations_layer, wkbPoint,
-                                       opt->encoding);
+    isr_status st = isr_layer_open_enc(ctx, &l, "stations", path, NULL, wkbPoint, NULL);
     if (st != ISR_OK)
         return st;
     int f_id, f_name;
@@ -518,6 +519,7 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
 {
     memset(b, 0, sizeof *b);
     char *stations = NULL, *lines = NULL, *boundaries = NULL;
+    char *rail_lines = NULL, *rail_stations = NULL;
     char *grid_path = isr_strdup_printf("%s/region/nearest_hub_time.tif", opt->out);
     isr_grid g = {0};
     OGRSpatialReferenceH srs = NULL, wgs = NULL;
@@ -543,10 +545,15 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
     }
     if (!(b->cell_m > 0))
         b->cell_m = g.cell_m;
+    if (!(rail_lines = isr_strdup_printf("%s/region/rail_lines.geojson", opt->out)) ||
+        !(rail_stations = isr_strdup_printf("%s/region/rail_stations.geojson", opt->out))) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
     if ((st = load_units(ctx, opt->out, srs, b)) != ISR_OK ||
-        (st = load_lines(ctx, opt, lines, srs, b)) != ISR_OK ||
-        (st = load_stations(ctx, opt, stations, srs, b)) != ISR_OK ||
-        (st = load_hubs(ctx, opt->out, stations, b)) != ISR_OK)
+        (st = load_lines(ctx, rail_lines, srs, b)) != ISR_OK ||
+        (st = load_stations(ctx, opt, rail_stations, srs, b)) != ISR_OK ||
+        (st = load_hubs(ctx, opt->out, rail_stations, b)) != ISR_OK)
         goto cleanup;
     if (opt->map_attribution)
         b->attribution = strdup(opt->map_attribution);
@@ -570,6 +577,8 @@ cleanup:
     free(stations);
     free(lines);
     free(boundaries);
+    free(rail_lines);
+    free(rail_stations);
     return st;
 }
 

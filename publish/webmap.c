@@ -1099,6 +1099,59 @@ static void hubs_free(wm_hub *hs, size_t n)
     free(hs);
 }
 
+/* The hubs of summary.json with the paths of their files, in its order. */
+static isr_status hubs_list(isr_ctx *ctx, const char *out_dir, const char *p_summary,
+                            json_object *hubs, size_t nh, wm_hub **out)
+{
+    wm_hub *hs = *out = calloc(nh ? nh : 1, sizeof *hs);
+    if (!hs)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (size_t h = 0; h < nh; h++) {
+        json_object *o = json_object_array_get_idx(hubs, h);
+        const char *id = json_str(o, "id", NULL);
+        if (!id || !*id)
+            return isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s': hub %zu has no id", p_summary,
+                            h + 1);
+        /* the hub's folder, as the run named it (summary.json's "folder" is for readers of
+         * the outputs; it is the same name, and is not trusted as a path) */
+        char *folder = isr_hub_folder(id);
+        hs[h].o = o;
+        hs[h].p_tif = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", out_dir, folder) : NULL;
+        hs[h].p_iso = folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out_dir, folder) : NULL;
+        hs[h].p_reach = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", out_dir, folder) : NULL;
+        free(folder);
+        if (!hs[h].p_tif || !hs[h].p_iso || !hs[h].p_reach)
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    return ISR_OK;
+}
+
+/* One hub's object in the page's data: summary figures, its bands and reach table. */
+static isr_status write_hub(isr_ctx *ctx, isr_sb *b, const wm_hub *hub, size_t h,
+                            const wm_units *units)
+{
+    json_object *o = hub->o;
+    const char *id = json_str(o, "id", NULL);
+    isr_sb_printf(b, "%s{\"id\":", h ? ",\n" : "");
+    sb_str(b, id);
+    isr_sb_printf(b, ",\"name\":");
+    sb_str(b, json_str(o, "name", id));
+    isr_sb_printf(b, ",\"prov\":");
+    sb_str(b, json_str(o, "province_name", ""));
+    isr_sb_printf(b, ",\"ll\":[%.5f,%.5f],\"pop\":", hub->lat, hub->lon);
+    sb_num(b, json_num(o, "population_reached"), 0);
+    isr_sb_printf(b, ",\"xb\":");
+    sb_num(b, json_num(o, "cross_border_share"), 4);
+    isr_sb_printf(b, ",\"counties\":");
+    sb_num(b, json_num(o, "counties_reached"), 0);
+    isr_sb_printf(b, ",\"bands\":");
+    isr_sb_add(b, hub->bands.s, hub->bands.len);
+    isr_sb_printf(b, ",\"reach\":");
+    isr_status st = write_reach(ctx, b, hub->p_reach, units);
+    sb_char(b, '}');
+    return st;
+}
+
 static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr_sb *b)
 {
     char *p_units = isr_strdup_printf("%s/region/units.geojson", out_dir);
@@ -1127,30 +1180,8 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr
         goto cleanup;
     }
     nh = json_object_array_length(hubs);
-    if (!(hs = calloc(nh ? nh : 1, sizeof *hs))) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if ((st = hubs_list(ctx, out_dir, p_summary, hubs, nh, &hs)) != ISR_OK)
         goto cleanup;
-    }
-    for (size_t h = 0; h < nh; h++) {
-        json_object *o = json_object_array_get_idx(hubs, h);
-        const char *id = json_str(o, "id", NULL);
-        if (!id || !*id) {
-            st = isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s': hub %zu has no id", p_summary, h + 1);
-            goto cleanup;
-        }
-        /* the hub's folder, as the run named it (summary.json's "folder" is for readers of
-         * the outputs; it is the same name, and is not trusted as a path) */
-        char *folder = isr_hub_folder(id);
-        hs[h].o = o;
-        hs[h].p_tif = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", out_dir, folder) : NULL;
-        hs[h].p_iso = folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out_dir, folder) : NULL;
-        hs[h].p_reach = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", out_dir, folder) : NULL;
-        free(folder);
-        if (!hs[h].p_tif || !hs[h].p_iso || !hs[h].p_reach) {
-            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-            goto cleanup;
-        }
-    }
     /* the hubs' files on worker threads while this one reads the units, then helps */
     job.h = hs;
     job.n = (int)nh;
@@ -1176,32 +1207,11 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr
     if ((st = write_units(ctx, b, &units, &topo)) != ISR_OK)
         goto cleanup;
     isr_sb_printf(b, ",\n\"hubs\":[");
-    int to_hub = 0;
-    for (size_t h = 0; h < nh && st == ISR_OK; h++) {
-        json_object *o = hs[h].o;
-        const char *id = json_str(o, "id", NULL);
-        to_hub = hs[h].to_hub;
-        isr_sb_printf(b, "%s{\"id\":", h ? ",\n" : "");
-        sb_str(b, id);
-        isr_sb_printf(b, ",\"name\":");
-        sb_str(b, json_str(o, "name", id));
-        isr_sb_printf(b, ",\"prov\":");
-        sb_str(b, json_str(o, "province_name", ""));
-        isr_sb_printf(b, ",\"ll\":[%.5f,%.5f],\"pop\":", hs[h].lat, hs[h].lon);
-        sb_num(b, json_num(o, "population_reached"), 0);
-        isr_sb_printf(b, ",\"xb\":");
-        sb_num(b, json_num(o, "cross_border_share"), 4);
-        isr_sb_printf(b, ",\"counties\":");
-        sb_num(b, json_num(o, "counties_reached"), 0);
-        isr_sb_printf(b, ",\"bands\":");
-        isr_sb_add(b, hs[h].bands.s, hs[h].bands.len);
-        isr_sb_printf(b, ",\"reach\":");
-        st = write_reach(ctx, b, hs[h].p_reach, &units);
-        sb_char(b, '}');
-    }
+    for (size_t h = 0; h < nh && st == ISR_OK; h++)
+        st = write_hub(ctx, b, &hs[h], h, &units);
     if (st != ISR_OK)
         goto cleanup;
-    isr_sb_printf(b, "],\n\"direction\":\"%s\",", to_hub ? "to" : "from");
+    isr_sb_printf(b, "],\n\"direction\":\"%s\",", nh && hs[nh - 1].to_hub ? "to" : "from");
     write_attribution(b, nh ? hs[0].settings : NULL);
     isr_sb_printf(b, ",\"version\":");
     sb_str(b, ISR_VERSION);
