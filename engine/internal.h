@@ -763,6 +763,7 @@ ISR_INTERNAL void isr_gdal_errors_push(isr_ctx *ctx);
 ISR_INTERNAL void isr_gdal_errors_pop(void);
 ISR_INTERNAL void isr_geos_init(isr_geos *g);
 ISR_INTERNAL void isr_geos_finish(isr_geos *g);
+ISR_INTERNAL GEOSGeometry *isr_geos_from_ogr(isr_geos *gc, OGRGeometryH g);
 ISR_INTERNAL char *isr_strdup_printf(const char *fmt, ...);
 /* options.c: the run's flags from OUT/run.json, under the lock of --out */
 ISR_INTERNAL void isr_options_clear(isr_options *opt);

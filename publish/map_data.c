@@ -80,18 +80,6 @@ cleanup:
 
 /* ---- counties and provinces ------------------------------------------------------------------ */
 
-/* An OGR geometry as a GEOS one (via WKB), or NULL. */
-static GEOSGeometry *to_geos(isr_geos *gc, OGRGeometryH g)
-{
-    size_t n = (size_t)OGR_G_WkbSize(g);
-    unsigned char *wkb = malloc(n ? n : 1);
-    GEOSGeometry *out = NULL;
-    if (wkb && OGR_G_ExportToWkb(g, wkbNDR, wkb) == OGRERR_NONE)
-        out = GEOSGeomFromWKB_buf_r(gc->h, wkb, n);
-    free(wkb);
-    return out;
-}
-
 /* Appends a GEOS geometry's rings to a shape. 0, or -1 on failure. */
 static int shape_add_geos(isr_geos *gc, isr_shape *s, const GEOSGeometry *g)
 {
@@ -309,7 +297,7 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
             } else {
                 int c = b->ncounties++;
                 isr_shape *s = &b->counties[c];
-                GEOSGeometry *gg = to_geos(&gc, g);
+                GEOSGeometry *gg = isr_geos_from_ogr(&gc, g);
                 GEOSGeometry *pt = gg ? GEOSPointOnSurface_r(gc.h, gg) : NULL;
                 b->county_label[2 * c] = b->county_label[2 * c + 1] = NAN;
                 if (pt) {
