@@ -41,9 +41,9 @@ extern "C" {
  * the run), region/ (nearest_hub_time.tif, nearest_hub.csv, hubs_within.tif, units.geojson,
  * provinces.geojson, summary.json, rail_lines.geojson, rail_stations.geojson) and each hub's
  * travel_time.tif, isochrones.geojson, stations.csv and reach.csv. `opt` gives the flags of
- * publication (threads, quiet, map_attribution; no_maps leaves out ISR_PUBLISH_MAPS); the
- * other flags come from run.json unless given in opt. Takes the lock of the folder like isr_run. Text on the maps needs a
- * CJK font (Debian: fonts-noto-cjk).
+ * publication (threads, map_attribution; no_maps leaves out ISR_PUBLISH_MAPS); the other
+ * flags come from run.json unless given in opt. Takes the lock of the folder like isr_run.
+ * Text on the maps needs a CJK font (Debian: fonts-noto-cjk).
  * ISR_ERR_INPUT when the folder holds no run.json or a product is missing or unreadable (the
  * message names it); ISR_ERR_INTERRUPTED after isr_ctx_cancel, with whole files only. */
 ISR_API isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir,
