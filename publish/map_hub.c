@@ -54,11 +54,7 @@ static void draw_hub(isr_canvas *cv, void *user)
     isr_map_page_begin(cv, pg->title, pg->subtitle, b, pg->world);
     double panel[4];
     isr_map_panel(panel);
-    for (int k = 0; k < h->nbands; k++) {
-        isr_rgba c = isr_map_band_colour(k, h->nbands);
-        c.a = ISR_MAP_BAND_ALPHA;
-        isr_canvas_fill(cv, &h->ring[k], c);
-    }
+    isr_map_fill_bands(cv, h);
     isr_map_draw_boundaries(cv, b, 0.6, 1.8);
     isr_map_draw_rail(cv, b, 2.0, isr_map_rail, 1);
     isr_map_panel_furniture(cv, pg->north);

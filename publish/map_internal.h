@@ -227,6 +227,8 @@ void isr_map_fmt_minutes(char *buf, size_t n, double lo, double hi);
 void isr_map_draw_land(isr_canvas *cv, const isr_map_base *b);
 /* County outlines (county_w pixels; 0: none) and province outlines. */
 void isr_map_draw_boundaries(isr_canvas *cv, const isr_map_base *b, double county_w, double prov_w);
+/* A hub's isochrone rings filled in their band colours, see-through (ISR_MAP_BAND_ALPHA). */
+void isr_map_fill_bands(isr_canvas *cv, const isr_map_hub *h);
 /* Rail lines w pixels wide in colour c, on a white casing when `casing`. */
 void isr_map_draw_rail(isr_canvas *cv, const isr_map_base *b, double w, isr_rgba c, int casing);
 /* County names where a county spans at least min_px and there is room. */

@@ -164,6 +164,15 @@ void isr_map_draw_land(isr_canvas *cv, const isr_map_base *b)
         isr_canvas_fill(cv, &b->provinces[i], isr_map_land);
 }
 
+void isr_map_fill_bands(isr_canvas *cv, const isr_map_hub *h)
+{
+    for (int k = 0; k < h->nbands; k++) {
+        isr_rgba c = isr_map_band_colour(k, h->nbands);
+        c.a = ISR_MAP_BAND_ALPHA;
+        isr_canvas_fill(cv, &h->ring[k], c);
+    }
+}
+
 void isr_map_draw_boundaries(isr_canvas *cv, const isr_map_base *b, double county_w, double prov_w)
 {
     if (county_w > 0)

@@ -335,11 +335,7 @@ static void draw_sheet(isr_canvas *cv, void *user)
         /* outlined in their own colour, so that a patch of a few pixels still shows */
         for (int k = h->nbands - 1; k >= 0; k--)
             isr_canvas_stroke(cv, &h->ring[k], 1, isr_map_band_colour(k, h->nbands), 1.6, NULL, 0);
-        for (int k = 0; k < h->nbands; k++) {
-            isr_rgba c = isr_map_band_colour(k, h->nbands);
-            c.a = ISR_MAP_BAND_ALPHA;
-            isr_canvas_fill(cv, &h->ring[k], c);
-        }
+        isr_map_fill_bands(cv, h);
         isr_map_draw_boundaries(cv, b, 0, 1.0);
         /* rail as quiet context: the circles are what is compared */
         isr_map_draw_rail(cv, b, 0.8, isr_map_rail_sheet, 0);
