@@ -348,6 +348,19 @@ cleanup:
 
 /* ---- rail ------------------------------------------------------------------------------------ */
 
+/* The transformation of a rail layer to the map's CRS and room for its features. */
+static isr_status rail_prepare(isr_ctx *ctx, isr_layer *l, OGRSpatialReferenceH srs, void **arr,
+                               size_t elsize, OGRCoordinateTransformationH *ct, int *n)
+{
+    *ct = isr_layer_transform_to(ctx, l, srs);
+    if (!*ct)
+        return ISR_ERR_CRS; /* the message is on the context */
+    *n = (int)OGR_L_GetFeatureCount(l->lyr, 1);
+    if (!(*arr = calloc((size_t)(*n > 0 ? *n : 1), elsize)))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    return ISR_OK;
+}
+
 /* The rail layers as the run exported them (OUT/region/rail_*.geojson, EPSG:4326, UTF-8,
  * the input's fields), not the run's inputs: publication reads products only. */
 static isr_status load_lines(isr_ctx *ctx, const char *path, OGRSpatialReferenceH srs,
@@ -358,13 +371,10 @@ static isr_status load_lines(isr_ctx *ctx, const char *path, OGRSpatialReference
         isr_layer_open_enc(ctx, &l, "lines", path, NULL, wkbLineString, NULL);
     if (st != ISR_OK)
         return st;
-    OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, &l, srs);
-    int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
-    b->lines = calloc((size_t)(n > 0 ? n : 1), sizeof *b->lines);
-    if (!ct || !b->lines) {
-        st = ct ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory") : ISR_ERR_CRS;
+    OGRCoordinateTransformationH ct = NULL;
+    int n = 0;
+    if ((st = rail_prepare(ctx, &l, srs, (void **)&b->lines, sizeof *b->lines, &ct, &n)) != ISR_OK)
         goto cleanup;
-    }
     OGRFeatureH f;
     OGR_L_ResetReading(l.lyr);
     while (st == ISR_OK && b->nlines < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
@@ -407,13 +417,9 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const char
         f_name = f_id;
     int f_hub = OGR_FD_GetFieldIndex(fd, opt->hub_field);
     int f_en = OGR_FD_GetFieldIndex(fd, "name_en");
-    ct = isr_layer_transform_to(ctx, &l, srs);
-    int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
-    b->st = calloc((size_t)(n > 0 ? n : 1), sizeof *b->st);
-    if (!ct || !b->st) {
-        st = ct ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory") : ISR_ERR_CRS;
+    int n = 0;
+    if ((st = rail_prepare(ctx, &l, srs, (void **)&b->st, sizeof *b->st, &ct, &n)) != ISR_OK)
         goto cleanup;
-    }
     OGRFeatureH f;
     OGR_L_ResetReading(l.lyr);
     while (st == ISR_OK && b->nst < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
