@@ -6,6 +6,7 @@
  * Grid 50 m, local travel 10 m/s everywhere inside, budget 1000 s: a 10 km reach. The hub
  * sits at the centre of cell (299, 200), (14975, 9975), 5025 m from the border. */
 #include "internal.h"
+#include "unit_fixtures.h"
 
 #include <cpl_conv.h>
 #include <cpl_vsi.h>
@@ -14,31 +15,6 @@
 #include <string.h>
 
 #define CELL 50.0
-
-static OGRGeometryH square(double x0, double y0, double x1, double y1)
-{
-    char wkt[256];
-    snprintf(wkt, sizeof wkt, "POLYGON((%g %g,%g %g,%g %g,%g %g,%g %g))", x0, y0, x1, y0, x1, y1,
-             x0, y1, x0, y0);
-    char *p = wkt;
-    OGRGeometryH g = NULL;
-    cr_assert_eq(OGR_G_CreateFromWkt(&p, NULL, &g), OGRERR_NONE);
-    return g;
-}
-
-static void unit(isr_units *u, int i, OGRGeometryH g, const char *code, double pop)
-{
-    u->geom[i] = g;
-    char pref[8], prov[8];
-    snprintf(pref, sizeof pref, "%.4s00", code);
-    snprintf(prov, sizeof prov, "%.2s0000", code);
-    const char *codes[ISR_NLEVELS] = {code, pref, prov};
-    for (int k = 0; k < ISR_NLEVELS; k++) {
-        u->attr[i].code[k] = strdup(codes[k]);
-        u->attr[i].name[k] = strdup(codes[k]);
-    }
-    u->attr[i].pop = pop;
-}
 
 typedef struct fixture {
     isr_ctx *ctx;
@@ -59,9 +35,9 @@ static void setup(fixture *f)
     f->u.geom = calloc(3, sizeof *f->u.geom);
     f->u.attr = calloc(3, sizeof *f->u.attr);
     f->u.has_pop = 1;
-    unit(&f->u, 0, square(0, 0, 20000, 20000), "110101", 1e6);
-    unit(&f->u, 1, square(20000, 0, 40000, 20000), "120101", 2e6);
-    unit(&f->u, 2, square(4980, 4980, 5020, 5020), "110102", 1000);
+    fx_unit(&f->u, 0, fx_square(0, 0, 20000, 20000), "110101", 1e6);
+    fx_unit(&f->u, 1, fx_square(20000, 0, 40000, 20000), "120101", 2e6);
+    fx_unit(&f->u, 2, fx_square(4980, 4980, 5020, 5020), "110102", 1000);
     OGRSpatialReferenceH srs = isr_crs_fitted_albers(f->ctx, 100, 30, 101, 31);
     char *wkt = NULL;
     OSRExportToWkt(srs, &wkt);
@@ -111,7 +87,7 @@ static double ball_segment(double cx, double cy, double r, double border)
     }
     OGRGeometryH poly = OGR_G_CreateGeometry(wkbPolygon);
     OGR_G_AddGeometryDirectly(poly, ring);
-    OGRGeometryH half = square(border, cy - 2 * r, cx + 2 * r, cy + 2 * r);
+    OGRGeometryH half = fx_square(border, cy - 2 * r, cx + 2 * r, cy + 2 * r);
     OGRGeometryH seg = OGR_G_Intersection(poly, half);
     double a = OGR_G_Area(seg);
     OGR_G_DestroyGeometry(seg);

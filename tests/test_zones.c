@@ -11,37 +11,13 @@
  *   cells (3,0) and (3,1): no unit (-1)
  * Prefectures are the first four digits + "00", provinces the first two + "0000". */
 #include "internal.h"
+#include "unit_fixtures.h"
 
 #include <cpl_conv.h>
 #include <cpl_vsi.h>
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
-
-static OGRGeometryH square(double x0, double y0, double x1, double y1)
-{
-    char wkt[256];
-    snprintf(wkt, sizeof wkt, "POLYGON((%g %g,%g %g,%g %g,%g %g,%g %g))", x0, y0, x1, y0, x1, y1,
-             x0, y1, x0, y0);
-    char *p = wkt;
-    OGRGeometryH g = NULL;
-    cr_assert_eq(OGR_G_CreateFromWkt(&p, NULL, &g), OGRERR_NONE);
-    return g;
-}
-
-static void unit(isr_units *u, int i, OGRGeometryH g, const char *code, double pop)
-{
-    u->geom[i] = g;
-    char pref[8], prov[8];
-    snprintf(pref, sizeof pref, "%.4s00", code);
-    snprintf(prov, sizeof prov, "%.2s0000", code);
-    const char *codes[ISR_NLEVELS] = {code, pref, prov};
-    for (int k = 0; k < ISR_NLEVELS; k++) {
-        u->attr[i].code[k] = strdup(codes[k]);
-        u->attr[i].name[k] = strdup(codes[k]);
-    }
-    u->attr[i].pop = pop;
-}
 
 typedef struct logbook {
     int n;
@@ -85,10 +61,10 @@ static void setup(fx *f, int nunits)
 static void four_units(fx *f)
 {
     setup(f, 4);
-    unit(&f->u, 0, square(0, 0, 2000, 3000), "110101", 600);
-    unit(&f->u, 1, square(2000, 0, 3400, 3000), "120101", 90);
-    unit(&f->u, 2, square(3700, 200, 3720, 220), "120102", 50);
-    unit(&f->u, 3, square(500, 2700, 520, 2720), "110102", 7);
+    fx_unit(&f->u, 0, fx_square(0, 0, 2000, 3000), "110101", 600);
+    fx_unit(&f->u, 1, fx_square(2000, 0, 3400, 3000), "120101", 90);
+    fx_unit(&f->u, 2, fx_square(3700, 200, 3720, 220), "120102", 50);
+    fx_unit(&f->u, 3, fx_square(500, 2700, 520, 2720), "110102", 7);
 }
 
 static void teardown(fx *f)
@@ -184,7 +160,7 @@ Test(zones, coarse_grid_warned)
     setup(&f, 1);
     /* x 0..1400, y 0..1000: 1.4 km² drawn, one cell centre (500, 500) inside → 1.0 km² on the
      * grid; 0.4 / 1.4 = 29 % misplaced, above 25 % */
-    unit(&f.u, 0, square(0, 0, 1400, 1000), "310101", 10);
+    fx_unit(&f.u, 0, fx_square(0, 0, 1400, 1000), "310101", 10);
     cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK);
     cr_assert_eq(isr_ctx_nwarnings(f.ctx), 1);
     cr_assert_str_eq(isr_ctx_warning(f.ctx, 0),
