@@ -152,9 +152,7 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
     }
     isr_options *opt = isr_options_new(ctx, n, argv);
     /* NULL: a bad flag (usage, exit 2), or no memory (exit 1) */
-    isr_status st = opt                                                ? ISR_OK
-                    : strcmp(isr_ctx_errmsg(ctx), "out of memory") == 0 ? ISR_ERR_MEMORY
-                                                                        : ISR_ERR_USAGE;
+    isr_status st = opt ? ISR_OK : isr_ctx_status(ctx);
     ui u = {isatty(STDERR_FILENO) && !quiet && !log_json, 0, log_json};
     isr_ctx_set_logger(ctx, log_cb, &u, quiet ? ISR_LOG_WARN : ISR_LOG_INFO);
     isr_ctx_set_progress(ctx, quiet ? NULL : progress_cb, &u); /* quiet: no progress at all */

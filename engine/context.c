@@ -21,7 +21,7 @@
 
 struct isr_ctx {
     char errmsg[4096];
-    int has_error;
+    isr_status status; /* of the message kept (the first failure); ISR_OK: none */
     isr_log_fn log_fn;
     void *log_user;
     isr_log_level log_min;
@@ -84,6 +84,8 @@ void isr_ctx_free(isr_ctx *ctx)
 
 const char *isr_ctx_errmsg(const isr_ctx *ctx) { return ctx ? ctx->errmsg : "no context"; }
 
+isr_status isr_ctx_status(const isr_ctx *ctx) { return ctx ? ctx->status : ISR_ERR_INTERNAL; }
+
 void isr_ctx_set_logger(isr_ctx *ctx, isr_log_fn fn, void *user, isr_log_level min_level)
 {
     ctx->log_fn = fn;
@@ -109,10 +111,10 @@ void isr_ctx_reset(isr_ctx *ctx)
 {
     mtx_lock(&ctx->lock);
     /* a cancel is kept for this call unless the last call failed: that one consumed it */
-    if (ctx->has_error)
+    if (ctx->status != ISR_OK)
         atomic_store(&ctx->cancel, 0);
     ctx->errmsg[0] = '\0';
-    ctx->has_error = 0;
+    ctx->status = ISR_OK;
     mtx_unlock(&ctx->lock);
 }
 
@@ -128,9 +130,9 @@ static isr_status vfail(isr_ctx *ctx, isr_status st, int with_gdal, const char *
         }
     }
     mtx_lock(&ctx->lock);
-    if (!ctx->has_error) {
+    if (ctx->status == ISR_OK) {
         memcpy(ctx->errmsg, buf, sizeof buf);
-        ctx->has_error = 1;
+        ctx->status = st != ISR_OK ? st : ISR_ERR_INTERNAL;
     }
     mtx_unlock(&ctx->lock);
     return st;

@@ -86,6 +86,10 @@ ISR_API void isr_ctx_free(isr_ctx *ctx);
  * next call that uses the context. */
 ISR_API const char *isr_ctx_errmsg(const isr_ctx *ctx);
 
+/* The status of that failure (ISR_OK if none), for calls that return no status, such as
+ * isr_options_new() returning NULL: ISR_ERR_USAGE for a bad flag, ISR_ERR_MEMORY. */
+ISR_API isr_status isr_ctx_status(const isr_ctx *ctx);
+
 /* Installs the logger (NULL: messages are dropped) and the minimum level delivered. */
 ISR_API void isr_ctx_set_logger(isr_ctx *ctx, isr_log_fn fn, void *user,
                                 isr_log_level min_level);

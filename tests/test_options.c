@@ -127,6 +127,11 @@ Test(options, opaque_api_is_enough_for_a_client)
     char *bad[] = {"run", "--wait", "always", NULL};
     cr_assert_null(isr_options_new(ctx, 3, bad));
     cr_assert_str_eq(isr_ctx_errmsg(ctx), "--wait: 'always' is not one of half-headway, none");
+    /* the status of that refusal, for a host that got NULL (the CLI: exit 2) */
+    cr_assert_eq(isr_ctx_status(ctx), ISR_ERR_USAGE);
+    isr_options *ok = isr_options_new(ctx, 0, NULL);
+    cr_assert_eq(isr_ctx_status(ctx), ISR_OK, "a call that succeeds starts clean");
+    isr_options_free(ok);
     isr_ctx_free(ctx);
 }
 
