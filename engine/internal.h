@@ -8,6 +8,17 @@
 #ifndef ISR_INTERNAL_H
 #define ISR_INTERNAL_H
 
+/* libisoreach.so is built with hidden visibility: it exports what isoreach.h marks ISR_API
+ * and, for publication (publish/, libisoreach_publish.so, which links it), the internal
+ * functions whose declarations here (and in options.h) carry ISR_INTERNAL. They are not in
+ * an installed header and not part of the public API; tests/pkgconfig_check.sh checks that
+ * nothing else is exported. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ISR_INTERNAL __attribute__((visibility("default")))
+#else
+#define ISR_INTERNAL
+#endif
+
 #include "costdist.h"
 #include "isoreach.h"
 #include "options.h" /* struct isr_options, isr_options_init/parse/clear */
@@ -35,40 +46,40 @@
 
 /* Records `fmt…` as the context's error message (the first failure of a run wins when
  * workers fail together) and returns `st`, so callers write `return isr_fail(...)`. */
-isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);
+ISR_INTERNAL isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);
 /* Like isr_fail, with GDAL's last error message appended when there is one. */
-isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);
-void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...) ISR_PRINTF(3, 4);
+ISR_INTERNAL isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);
+ISR_INTERNAL void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...) ISR_PRINTF(3, 4);
 /* The warnings logged so far (kept even when not shown), for run.json; borrowed strings. */
 int isr_ctx_nwarnings(isr_ctx *ctx);
 const char *isr_ctx_warning(isr_ctx *ctx, int i);
-void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
-int isr_cancelled(const isr_ctx *ctx);
+ISR_INTERNAL void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
+ISR_INTERNAL int isr_cancelled(const isr_ctx *ctx);
 /* Seconds a remote input may stay silent (opt->timeout_s; <= 0: the default, 60). */
-void isr_ctx_set_timeout(isr_ctx *ctx, double seconds);
+ISR_INTERNAL void isr_ctx_set_timeout(isr_ctx *ctx, double seconds);
 double isr_ctx_timeout(const isr_ctx *ctx);
 /* Clears the error message at the start of a public call (once: no public call calls
  * another). The cancel flag is kept, so a cancel that came before the call stops it, unless
  * the last call failed (it was stopped, or the cancel is moot). */
-void isr_ctx_reset(isr_ctx *ctx);
+ISR_INTERNAL void isr_ctx_reset(isr_ctx *ctx);
 /* Routes GDAL messages of the calling thread to the context (warnings logged at debug
  * level, nothing printed) until isr_gdal_errors_pop(). Call once per thread per API entry. */
-void isr_gdal_errors_push(isr_ctx *ctx);
-void isr_gdal_errors_pop(void);
+ISR_INTERNAL void isr_gdal_errors_push(isr_ctx *ctx);
+ISR_INTERNAL void isr_gdal_errors_pop(void);
 
 /* A GEOS context for one thread, with its last error or notice kept for messages. */
 typedef struct isr_geos {
     GEOSContextHandle_t h;
     char msg[512];
 } isr_geos;
-void isr_geos_init(isr_geos *g);
-void isr_geos_finish(isr_geos *g);
+ISR_INTERNAL void isr_geos_init(isr_geos *g);
+ISR_INTERNAL void isr_geos_finish(isr_geos *g);
 /* An OGR geometry as a new GEOS one (through WKB), or NULL (gc->msg says why when GEOS
  * refused it); free with GEOSGeom_destroy_r. */
-GEOSGeometry *isr_geos_from_ogr(isr_geos *gc, OGRGeometryH g);
+ISR_INTERNAL GEOSGeometry *isr_geos_from_ogr(isr_geos *gc, OGRGeometryH g);
 
 /* Formatted string in new memory (NULL when out of memory); free with free(). */
-char *isr_strdup_printf(const char *fmt, ...) ISR_PRINTF(1, 2);
+ISR_INTERNAL char *isr_strdup_printf(const char *fmt, ...) ISR_PRINTF(1, 2);
 
 /* ---- options.c ------------------------------------------------------------------------ */
 
@@ -88,7 +99,7 @@ isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out,
 /* For `isoreach reach` and `map` (`cmd`): locks opt->out (*lock, for isr_out_unlock) and
  * makes *eff a copy of opt completed from the run's run.json, which must exist. Whatever it
  * returns, the caller calls isr_out_unlock(*lock) and isr_options_clear(eff). */
-isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *cmd,
+ISR_INTERNAL isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *cmd,
                               isr_options *eff, char **lock);
 
 /* ---- fields.c ------------------------------------------------------------------------- */
@@ -111,7 +122,7 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
 /* The CRS from a user definition ("EPSG:3857", WKT, PROJ string), or NULL with an error. */
 OGRSpatialReferenceH isr_crs_from_user(isr_ctx *ctx, const char *def);
 /* WGS 84 with longitude, latitude axis order (as GeoJSON and most data use it). */
-OGRSpatialReferenceH isr_crs_wgs84(void);
+ISR_INTERNAL OGRSpatialReferenceH isr_crs_wgs84(void);
 /* Checks a CRS the user named (--crs `def`) against the lon/lat box `ext` (xmin, ymin, xmax,
  * ymax) of the input `what`: fails (ISR_ERR_CRS) when the box lies wholly outside the CRS's
  * area of use, warns when it extends beyond it; no check when the area is unknown. */
@@ -157,7 +168,7 @@ typedef struct isr_grid {
 isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, double xmax,
                          double ymax, double cell_m, const char *wkt, double bytes_per_cell,
                          double max_mb);
-void isr_grid_clear(isr_grid *g);
+ISR_INTERNAL void isr_grid_clear(isr_grid *g);
 static inline int isr_grid_pw(const isr_grid *g) { return g->nx + 2 * ISR_PAD; }
 static inline int isr_grid_ph(const isr_grid *g) { return g->ny + 2 * ISR_PAD; }
 static inline size_t isr_grid_pcells(const isr_grid *g)
@@ -289,24 +300,24 @@ typedef struct isr_layer {
  * ("boundaries", "stations"…) names the input in messages. Fails when the source cannot be
  * opened, the layer is missing or empty, it has no CRS, or its geometry type is not
  * `want` (wkbPoint, wkbLineString, wkbPolygon; multi-types accepted). */
-isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
+ISR_INTERNAL isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
                           const char *layer, OGRwkbGeometryType want);
 /* The same, reading a shapefile's text in `encoding` (GDAL's ENCODING open option, e.g.
  * "GBK"; NULL or "": as the .cpg / LDID say). */
-isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
+ISR_INTERNAL isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
                               const char *layer, OGRwkbGeometryType want, const char *encoding);
 /* Opens a vector source (path or http(s) URL) read-only with `encoding` as above; NULL on
  * failure (GDAL's error is set). */
 GDALDatasetH isr_vector_open(const char *path, const char *encoding);
 /* Closes; when text read with isr_layer_str() was not valid UTF-8, warns (on the context
  * the layer was opened with) naming the count, the first field and feature and the fix. */
-void isr_layer_close(isr_layer *l);
+ISR_INTERNAL void isr_layer_close(isr_layer *l);
 /* Field `i` of a feature as valid UTF-8 in new memory (free()), like isr_field_str(), and
  * counts a string whose bad bytes were replaced with U+FFFD on the layer. */
 char *isr_layer_str(const isr_layer *l, OGRFeatureH f, int i);
 /* A copy of s[0..len) with every byte that is not part of a valid UTF-8 sequence (and every
  * NUL) replaced by U+FFFD; *nbad (may be NULL) receives their count. NULL when out of memory. */
-char *isr_utf8_clean(const char *s, size_t len, int *nbad);
+ISR_INTERNAL char *isr_utf8_clean(const char *s, size_t len, int *nbad);
 /* The layer's next feature, or NULL at its end. A read error (a truncated or damaged file,
  * where OGR just stops) sets *st to a failure naming the layer and GDAL's reason. */
 OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st);
@@ -315,14 +326,14 @@ OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st);
  * memory. Use it for every string kept while another
  * field is read: for a field that is not a string (an Integer id, a date), the string of
  * OGR_F_GetFieldAsString() is freed by the next call of it on the same feature. */
-char *isr_field_str(OGRFeatureH f, int i);
+ISR_INTERNAL char *isr_field_str(OGRFeatureH f, int i);
 /* The index of a field, failing with a message listing the layer's fields when absent or
  * (when `numeric`) not a number. */
-isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name, int numeric,
+ISR_INTERNAL isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name, int numeric,
                            int *idx);
 /* A transformation from the layer's CRS into `dst` (traditional lon/lat order), or NULL
  * with a message. */
-OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, const isr_layer *l,
+ISR_INTERNAL OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, const isr_layer *l,
                                                     OGRSpatialReferenceH dst);
 /* The layer's extent in WGS 84 lon/lat. When its features cross the 180° meridian the
  * extent does too: ext[0] in [-180, 180), ext[2] > 180 (east of it, +360). */
@@ -582,7 +593,7 @@ isr_status isr_time_raster_read(isr_ctx *ctx, const char *path, const isr_grid *
                                 const char *settings, float *time_s, isr_cd_work *w, double *hx,
                                 double *hy);
 /* The grid (size, cell edges, CRS) of a raster written by isr_run. */
-isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr_grid *g);
+ISR_INTERNAL isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr_grid *g);
 
 /* ---- files.c -------------------------------------------------------------------------- */
 
@@ -593,22 +604,22 @@ char *isr_tmp_name(const char *path);
 isr_status isr_commit_file(isr_ctx *ctx, const char *tmp, const char *path);
 /* Closes a stdio file written at `tmp` and renames it to `path`. Any write error (stdio's
  * error flag, the final flush, fclose) removes tmp and fails naming `path` and the reason. */
-isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp, const char *path);
+ISR_INTERNAL isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp, const char *path);
 /* Opens the temporary file for `path` ("wb") as *f; *tmp is its name (new string). Fails
  * naming `path` and the reason (*f and *tmp NULL) when it cannot be created. Finish with
  * isr_close_commit(ctx, *f, *tmp, path), then free(*tmp). */
-isr_status isr_open_tmp(isr_ctx *ctx, const char *path, char **tmp, FILE **f);
+ISR_INTERNAL isr_status isr_open_tmp(isr_ctx *ctx, const char *path, char **tmp, FILE **f);
 /* Writes `len` bytes of `text` to `path` through a temporary file, every write checked. */
-isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text, size_t len);
+ISR_INTERNAL isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text, size_t len);
 /* Copies the /vsimem/ file `mem` to `path` (via a temporary name, with isr_close_commit's
  * checks) and unlinks `mem`: for GDAL drivers that do not report their write errors. */
 isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path);
 /* Abandons a temporary file from isr_open_tmp() whose content is known bad (closes `f` once,
  * removes `tmp`); the caller records why. */
-void isr_discard_tmp(FILE *f, const char *tmp);
+ISR_INTERNAL void isr_discard_tmp(FILE *f, const char *tmp);
 /* Why writing `path` failed, for messages: strerror(err), or "No space left on device"
  * when the file system holding it has less than 1 MB free (GDAL drivers lose errno). */
-const char *isr_write_reason(const char *path, int err);
+ISR_INTERNAL const char *isr_write_reason(const char *path, int err);
 /* Checks the output folder before any work: creates it (and its parents) and writes a probe
  * file in it; fails naming --out and the reason. *created is the top-most folder it made
  * (new string, NULL if none), for isr_rmdirs_empty() when the run fails. */
@@ -621,7 +632,7 @@ int isr_tmp_sweep(const char *out);
 /* Removes `path` and then its parents while they are empty, up to and including `top`
  * (which must be a prefix of path). NULL top: nothing. */
 void isr_rmdirs_empty(const char *path, const char *top);
-int isr_file_exists(const char *path);
+ISR_INTERNAL int isr_file_exists(const char *path);
 /* Writes `s` as one CSV field (RFC 4180: quoted when it holds a comma, quote or newline). */
 void isr_csv_field(FILE *f, const char *s);
 /* FNV-1a 64 of `n` bytes, continuing from `h` (start with ISR_FNV_SEED). */
@@ -633,7 +644,7 @@ uint64_t isr_fnv1a(uint64_t h, const void *data, size_t n);
  * a path outside OUT/hubs/. Every reader and writer of hub folders uses it; isr_run refuses
  * two hubs of one run that would share a folder. */
 #define ISR_HUB_FOLDER_MAX 64
-char *isr_hub_folder(const char *id);
+ISR_INTERNAL char *isr_hub_folder(const char *id);
 /* Takes the lock of output folder `out` (OUT/.isoreach.lock holding the PID) for a command
  * that writes there. Fails (ISR_ERR_IO, naming the process and the lock file) while another
  * live process holds it; a lock left by a process that no longer runs is taken over (an info
@@ -642,7 +653,7 @@ char *isr_hub_folder(const char *id);
 #define ISR_LOCK_NAME ".isoreach.lock"
 isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held);
 /* Removes the lock (if still this process's) and frees `held`; NULL: nothing. */
-void isr_out_unlock(char *held);
+ISR_INTERNAL void isr_out_unlock(char *held);
 /* The fingerprint of everything that makes a hub's outputs what they are: every option that
  * changes them (parameters, field flags, layer names), the analysis CRS `wkt`, and each input
  * dataset's files as GDAL lists them (content of files up to 64 MB, else size and mtime).
@@ -657,13 +668,13 @@ typedef struct isr_sb {
     size_t len, cap;
     int oom;
 } isr_sb;
-void isr_sb_printf(isr_sb *b, const char *fmt, ...) ISR_PRINTF(2, 3);
+ISR_INTERNAL void isr_sb_printf(isr_sb *b, const char *fmt, ...) ISR_PRINTF(2, 3);
 /* Makes room for `extra` more bytes (and the NUL); 0 (and `oom` set) when memory ran out. */
-int isr_sb_reserve(isr_sb *b, size_t extra);
+ISR_INTERNAL int isr_sb_reserve(isr_sb *b, size_t extra);
 /* Appends `len` bytes (which may hold NULs: the string is then only a byte buffer). */
-void isr_sb_add(isr_sb *b, const void *data, size_t len);
+ISR_INTERNAL void isr_sb_add(isr_sb *b, const void *data, size_t len);
 /* Returns the string (caller frees) or NULL after an allocation failure; resets `b`. */
-char *isr_sb_take(isr_sb *b);
+ISR_INTERNAL char *isr_sb_take(isr_sb *b);
 
 /* A JSON number printed with `decimals` decimals (json-c would print 1995.6880000000001). */
 struct json_object;
@@ -674,15 +685,15 @@ struct json_object *isr_json_num(double v, int decimals);
 /* printf and strtod in the "C" locale, whatever LC_NUMERIC the host set (fmt.c): every number
  * the engine writes or reads in a file goes through these, so it has a '.' decimal point. */
 int isr_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
-int isr_snprintf(char *buf, size_t n, const char *fmt, ...) ISR_PRINTF(3, 4);
-int isr_fprintf(FILE *f, const char *fmt, ...) ISR_PRINTF(2, 3);
+ISR_INTERNAL int isr_snprintf(char *buf, size_t n, const char *fmt, ...) ISR_PRINTF(3, 4);
+ISR_INTERNAL int isr_fprintf(FILE *f, const char *fmt, ...) ISR_PRINTF(2, 3);
 /* `v` with `decimals` decimals ("%.*f"), or all 17 significant digits when decimals < 0;
  * returns buf. */
-char *isr_fmt_num(char *buf, size_t n, double v, int decimals);
-double isr_strtod(const char *s, char **end);
+ISR_INTERNAL char *isr_fmt_num(char *buf, size_t n, double v, int decimals);
+ISR_INTERNAL double isr_strtod(const char *s, char **end);
 /* `v` with `decimals` decimals and thousands separators ("1,234,567.8"), in
  * messages and map legends. */
-void isr_fmt_thousands(char *buf, size_t len, double v, int decimals);
+ISR_INTERNAL void isr_fmt_thousands(char *buf, size_t len, double v, int decimals);
 
 
 /* ---- model.c: the region, loaded once (inputs, CRS, grid, zones, friction, network) ---- */
@@ -739,74 +750,5 @@ int isr_model_loads(const isr_model *m);
 
 /* ---- timing ----------------------------------------------------------------------------- */
 double isr_now_s(void); /* monotonic seconds */
-
-/* ---- exported for libisoreach_publish ------------------------------------------------ */
-
-/* libisoreach.so is built with hidden visibility: it exports what isoreach.h marks ISR_API
- * and, for publication (publish/, libisoreach_publish.so, which links it), the internal
- * functions redeclared here with ISR_INTERNAL. They are not in an installed header and not
- * part of the public API; tests/pkgconfig_check.sh checks that nothing else is exported. */
-#if defined(__GNUC__) || defined(__clang__)
-#define ISR_INTERNAL __attribute__((visibility("default")))
-#else
-#define ISR_INTERNAL
-#endif
-/* context.c */
-ISR_INTERNAL isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...);
-ISR_INTERNAL isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...);
-ISR_INTERNAL void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...);
-ISR_INTERNAL void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
-ISR_INTERNAL int isr_cancelled(const isr_ctx *ctx);
-ISR_INTERNAL void isr_ctx_reset(isr_ctx *ctx);
-ISR_INTERNAL void isr_ctx_set_timeout(isr_ctx *ctx, double seconds);
-ISR_INTERNAL void isr_gdal_errors_push(isr_ctx *ctx);
-ISR_INTERNAL void isr_gdal_errors_pop(void);
-ISR_INTERNAL void isr_geos_init(isr_geos *g);
-ISR_INTERNAL void isr_geos_finish(isr_geos *g);
-ISR_INTERNAL GEOSGeometry *isr_geos_from_ogr(isr_geos *gc, OGRGeometryH g);
-ISR_INTERNAL char *isr_strdup_printf(const char *fmt, ...);
-/* options.c: the run's flags from OUT/run.json, under the lock of --out */
-ISR_INTERNAL void isr_options_clear(isr_options *opt);
-ISR_INTERNAL isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt,
-                                           const char *cmd, isr_options *eff, char **lock);
-/* files.c: every file through a temporary name */
-ISR_INTERNAL isr_status isr_open_tmp(isr_ctx *ctx, const char *path, char **tmp, FILE **f);
-ISR_INTERNAL isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp,
-                                         const char *path);
-ISR_INTERNAL void isr_discard_tmp(FILE *f, const char *tmp);
-ISR_INTERNAL isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text,
-                                       size_t len);
-ISR_INTERNAL const char *isr_write_reason(const char *path, int err);
-ISR_INTERNAL int isr_file_exists(const char *path);
-ISR_INTERNAL char *isr_hub_folder(const char *id);
-ISR_INTERNAL void isr_out_unlock(char *held);
-/* vector_io.c, crs.c, grid.c, raster_io.c: reading the products back */
-ISR_INTERNAL isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role,
-                                       const char *path, const char *layer,
-                                       OGRwkbGeometryType want);
-ISR_INTERNAL isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role,
-                                           const char *path, const char *layer,
-                                           OGRwkbGeometryType want, const char *encoding);
-ISR_INTERNAL void isr_layer_close(isr_layer *l);
-ISR_INTERNAL isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name,
-                                        int numeric, int *idx);
-ISR_INTERNAL OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx,
-                                                                 const isr_layer *l,
-                                                                 OGRSpatialReferenceH dst);
-ISR_INTERNAL char *isr_field_str(OGRFeatureH f, int i);
-ISR_INTERNAL char *isr_utf8_clean(const char *s, size_t len, int *nbad);
-ISR_INTERNAL OGRSpatialReferenceH isr_crs_wgs84(void);
-ISR_INTERNAL void isr_grid_clear(isr_grid *g);
-ISR_INTERNAL isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr_grid *g);
-/* strbuf.c, fmt.c */
-ISR_INTERNAL void isr_sb_printf(isr_sb *b, const char *fmt, ...);
-ISR_INTERNAL int isr_sb_reserve(isr_sb *b, size_t extra);
-ISR_INTERNAL void isr_sb_add(isr_sb *b, const void *data, size_t len);
-ISR_INTERNAL char *isr_sb_take(isr_sb *b);
-ISR_INTERNAL int isr_snprintf(char *buf, size_t n, const char *fmt, ...);
-ISR_INTERNAL int isr_fprintf(FILE *f, const char *fmt, ...);
-ISR_INTERNAL char *isr_fmt_num(char *buf, size_t n, double v, int decimals);
-ISR_INTERNAL double isr_strtod(const char *s, char **end);
-ISR_INTERNAL void isr_fmt_thousands(char *buf, size_t len, double v, int decimals);
 
 #endif /* ISR_INTERNAL_H */

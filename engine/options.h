@@ -102,7 +102,7 @@ void isr_options_init(isr_options *opt);
 isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
 
 /* Frees what the options own; the struct may be reused after isr_options_init(). */
-void isr_options_clear(isr_options *opt);
+ISR_INTERNAL void isr_options_clear(isr_options *opt);
 
 /* The input datasets of `opt` (--boundaries, --stations, --lines, --friction, --population,
  * in that order; NULL where not set): the flags into names[i] and the paths into paths[i],

@@ -67,10 +67,10 @@ grep -oE '\bisr_[a-z_]+\(' "$tmp/decl_lines" | tr -d '(' | sort -u >"$tmp/declar
 [ "$(wc -l <"$tmp/declared")" -ge 19 ] || fail "isoreach.h declares fewer than 19 ISR_API functions"
 missing=$(comm -23 "$tmp/declared" "$tmp/exported")
 [ -z "$missing" ] || fail "declared ISR_API in isoreach.h but not exported: $(echo $missing)"
-# the internal functions exported for libisoreach_publish: redeclared ISR_INTERNAL in
-# engine/internal.h (not installed: read from the source tree)
+# the internal functions exported for libisoreach_publish: declared ISR_INTERNAL in
+# engine/internal.h and engine/options.h (not installed: read from the source tree)
 internal_h=$(dirname "$0")/../engine/internal.h
-grep -oE '^ISR_INTERNAL [^(]*\bisr_[a-z_0-9]+\(' "$internal_h" | grep -oE 'isr_[a-z_0-9]+\($' |
+cat "$internal_h" "$(dirname "$0")/../engine/options.h" | grep -oE '^ISR_INTERNAL [^(]*\bisr_[a-z_0-9]+\(' | grep -oE 'isr_[a-z_0-9]+\($' |
     tr -d '(' | sort -u >"$tmp/internal"
 [ "$(wc -l <"$tmp/internal")" -ge 10 ] || fail "could not read the ISR_INTERNAL list of $internal_h"
 sort -u "$tmp/declared" "$tmp/internal" >"$tmp/allowed"
