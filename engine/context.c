@@ -233,6 +233,45 @@ GEOSGeometry *isr_geos_from_ogr(isr_geos *gc, OGRGeometryH g)
     return r;
 }
 
+OGRGeometryH isr_ogr_from_geos(isr_geos *gc, const GEOSGeometry *g)
+{
+    size_t n = 0;
+    unsigned char *wkb = GEOSGeomToWKB_buf_r(gc->h, g, &n);
+    OGRGeometryH og = NULL;
+    if (wkb && OGR_G_CreateFromWkbEx(wkb, NULL, &og, n) != OGRERR_NONE)
+        og = NULL;
+    if (wkb)
+        GEOSFree_r(gc->h, wkb);
+    return og;
+}
+
+GEOSGeometry *isr_geos_dissolve(isr_geos *gc, GEOSGeometry *coll)
+{
+    /* polygons that share their edges exactly (a coverage, as clean boundaries do) dissolve
+     * by dropping the shared edges, far faster than an overlay; anything else (gaps,
+     * overlaps, unmatched vertices) is caught by the validity check and takes the overlay */
+    GEOSGeometry *u = GEOSCoverageUnion_r(gc->h, coll);
+    if (u && GEOSisValid_r(gc->h, u) != 1) {
+        GEOSGeom_destroy_r(gc->h, u);
+        u = NULL;
+    }
+    if (!u)
+        u = GEOSUnaryUnion_r(gc->h, coll);
+    if (!u) {
+        /* rings that cross by a hair (GEOS: "side location conflict", e.g. after rounding
+         * coordinates): repair the parts, then snap to 1 m if need be */
+        GEOSGeometry *fixed = GEOSMakeValid_r(gc->h, coll);
+        if (fixed) {
+            u = GEOSUnaryUnion_r(gc->h, fixed);
+            if (!u)
+                u = GEOSUnaryUnionPrec_r(gc->h, fixed, 1.0);
+            GEOSGeom_destroy_r(gc->h, fixed);
+        }
+    }
+    GEOSGeom_destroy_r(gc->h, coll);
+    return u;
+}
+
 void isr_geos_finish(isr_geos *g)
 {
     if (g->h)

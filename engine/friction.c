@@ -24,10 +24,24 @@
 
 GDALDatasetH isr_grid_mem(const isr_grid *g, GDALDataType type)
 {
+    return isr_grid_mem_wrap(g, type, NULL);
+}
+
+GDALDatasetH isr_grid_mem_wrap(const isr_grid *g, GDALDataType type, void *data)
+{
     GDALDriverH mem = GDALGetDriverByName("MEM");
-    GDALDatasetH ds = GDALCreate(mem, "", g->nx, g->ny, 1, type, NULL);
+    GDALDatasetH ds = GDALCreate(mem, "", g->nx, g->ny, data ? 0 : 1, type, NULL);
     if (!ds)
         return NULL;
+    if (data) { /* the band is the caller's array (nx·ny, row by row): no copy */
+        char ptr[64];
+        isr_snprintf(ptr, sizeof ptr, "DATAPOINTER=%p", data);
+        char *opts[] = {ptr, NULL};
+        if (GDALAddBand(ds, type, opts) != CE_None) {
+            GDALClose(ds);
+            return NULL;
+        }
+    }
     double gt[6];
     isr_grid_geotransform(g, gt);
     GDALSetGeoTransform(ds, gt);
@@ -197,30 +211,24 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
     if ((st = src_view_open(ctx, g, src, what, path, &sv)) != ISR_OK ||
         (positive && (st = check_positive(ctx, g, src, &sv, what, path)) != ISR_OK))
         goto cleanup;
-    dst = isr_grid_mem(g, GDT_Float32);
+    float *v = malloc((size_t)g->nx * (size_t)g->ny * sizeof *v);
+    dst = v ? isr_grid_mem_wrap(g, GDT_Float32, v) : NULL; /* warped straight into v */
+    if (!dst) {
+        free(v);
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s '%s'", what, path);
+        goto cleanup;
+    }
     /* start from nodata: GDALWarp into an existing dataset leaves what it does not cover as
      * it was (0 in a MEM raster), which for friction would be free travel */
-    if (dst) {
-        GDALSetRasterNoDataValue(GDALGetRasterBand(dst, 1), NAN);
-        GDALFillRaster(GDALGetRasterBand(dst, 1), NAN, 0);
-    }
+    GDALSetRasterNoDataValue(GDALGetRasterBand(dst, 1), NAN);
+    GDALFillRaster(GDALGetRasterBand(dst, 1), NAN, 0);
     char *argv[] = {"-r", (char *)resampling, "-dstnodata", "nan", "-wo", "INIT_DEST=NO_DATA",
                     NULL};
     wo = GDALWarpAppOptionsNew(argv, NULL);
     int usage_err = 0;
-    if (!dst || !wo || !GDALWarp(NULL, dst, 1, &src, wo, &usage_err)) {
-        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot warp onto the grid", what, path);
-        goto cleanup;
-    }
-    float *v = malloc((size_t)g->nx * (size_t)g->ny * sizeof *v);
-    if (!v) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s '%s'", what, path);
-        goto cleanup;
-    }
-    if (GDALRasterIO(GDALGetRasterBand(dst, 1), GF_Read, 0, 0, g->nx, g->ny, v, g->nx, g->ny,
-                     GDT_Float32, 0, 0) != CE_None) {
+    if (!wo || !GDALWarp(NULL, dst, 1, &src, wo, &usage_err)) {
         free(v);
-        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot read", what, path);
+        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot warp onto the grid", what, path);
         goto cleanup;
     }
     if (zone && uncovered)

@@ -77,6 +77,12 @@ ISR_INTERNAL void isr_geos_finish(isr_geos *g);
 /* An OGR geometry as a new GEOS one (through WKB), or NULL (gc->msg says why when GEOS
  * refused it); free with GEOSGeom_destroy_r. */
 ISR_INTERNAL GEOSGeometry *isr_geos_from_ogr(isr_geos *gc, OGRGeometryH g);
+/* A GEOS geometry as a new OGR one, or NULL. */
+ISR_INTERNAL OGRGeometryH isr_ogr_from_geos(isr_geos *gc, const GEOSGeometry *g);
+/* The union of a collection of polygons (taken: destroyed here), or NULL (gc->msg): a
+ * coverage union when they share edges exactly and that is valid, else an overlay union,
+ * else the union of the repaired parts (snapped to 1 m if need be). */
+ISR_INTERNAL GEOSGeometry *isr_geos_dissolve(isr_geos *gc, GEOSGeometry *coll);
 
 /* Formatted string in new memory (NULL when out of memory); free with free(). */
 ISR_INTERNAL char *isr_strdup_printf(const char *fmt, ...) ISR_PRINTF(1, 2);
@@ -572,8 +578,10 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
 void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
                               const char *what, const char *path, size_t uncovered,
                               const char *consequence);
-/* A MEM raster dataset on the grid. */
+/* A MEM raster dataset on the grid; _wrap: its band is `data` (nx·ny values of `type`, row by
+ * row, kept by the caller and outliving the dataset), so nothing is copied. */
 GDALDatasetH isr_grid_mem(const isr_grid *g, GDALDataType type);
+GDALDatasetH isr_grid_mem_wrap(const isr_grid *g, GDALDataType type, void *data);
 
 /* ---- raster_io.c ---------------------------------------------------------------------- */
 

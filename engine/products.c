@@ -227,8 +227,8 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
     return st;
 }
 
-/* Province outlines: each province's units dissolved (GEOS, through OGR), for maps that
- * emphasise provincial borders. */
+/* Province outlines: each province's units dissolved (GEOS: isr_geos_dissolve, a coverage
+ * union when the units share their edges), for maps that emphasise provincial borders. */
 static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
 {
     const isr_zones *z = rr->zones;
@@ -238,33 +238,43 @@ static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, cons
     isr_status st = isr_geojson_open(ctx, &w, path, "provinces", rr->grid->wkt, fields, 2);
     if (st != ISR_OK)
         return st;
+    isr_geos gc;
+    isr_geos_init(&gc);
+    GEOSGeometry **parts = malloc((size_t)(rr->units->n > 0 ? rr->units->n : 1) * sizeof *parts);
+    if (!parts)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     for (int gi = 0; gi < z->ngroups[L] && st == ISR_OK; gi++) {
-        OGRGeometryH all = OGR_G_CreateGeometry(wkbMultiPolygon);
-        for (int u = 0; u < rr->units->n; u++) {
-            if (z->group[L][u] != gi)
-                continue;
-            OGRGeometryH g = rr->units->geom[u];
-            if (wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPolygon)
-                OGR_G_AddGeometry(all, g);
-            else
-                for (int k = 0; k < OGR_G_GetGeometryCount(g); k++)
-                    OGR_G_AddGeometry(all, OGR_G_GetGeometryRef(g, k));
-        }
-        OGRGeometryH un = OGR_G_UnionCascaded(all);
-        OGR_G_DestroyGeometry(all);
-        if (!un) {
-            st = isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "cannot dissolve province %s",
-                               rr->units->attr[z->first[L][gi]].code[L]);
+        const char *code = rr->units->attr[z->first[L][gi]].code[L];
+        unsigned np = 0;
+        for (int u = 0; u < rr->units->n && st == ISR_OK; u++)
+            if (z->group[L][u] == gi && !(parts[np++] = isr_geos_from_ogr(&gc, rr->units->geom[u])))
+                st = isr_fail(ctx, ISR_ERR_INTERNAL, "province %s: unit %s: %s", code,
+                              rr->units->attr[u].code[0], gc.msg);
+        GEOSGeometry *coll = st == ISR_OK ? GEOSGeom_createCollection_r(
+                                                gc.h, GEOS_GEOMETRYCOLLECTION, parts, np)
+                                          : NULL;
+        if (!coll)
+            for (unsigned k = 0; k < np; k++)
+                GEOSGeom_destroy_r(gc.h, parts[k]);
+        GEOSGeometry *un = coll ? isr_geos_dissolve(&gc, coll) : NULL;
+        OGRGeometryH og = un ? isr_ogr_from_geos(&gc, un) : NULL;
+        GEOSGeom_destroy_r(gc.h, un);
+        if (!og) {
+            if (st == ISR_OK)
+                st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot dissolve province %s: %s", code,
+                              gc.msg);
             break;
         }
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
-        OGR_F_SetFieldString(f, 0, rr->units->attr[z->first[L][gi]].code[L]);
+        OGR_F_SetFieldString(f, 0, code);
         OGR_F_SetFieldString(f, 1, rr->units->attr[z->first[L][gi]].name[L]);
-        OGR_F_SetGeometryDirectly(f, isr_multipolygon(un));
+        OGR_F_SetGeometryDirectly(f, isr_multipolygon(og));
         if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
         OGR_F_Destroy(f);
     }
+    free(parts);
+    isr_geos_finish(&gc);
     return isr_geojson_close(ctx, &w, st);
 }
 

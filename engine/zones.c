@@ -55,17 +55,21 @@ static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
 
 /* Burns each unit's index into the cells whose centre it holds (-1 elsewhere). */
 static isr_status rasterize_units(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
-                                  GDALDatasetH ds, double *burn, int32_t *zone)
+                                  double *burn, int32_t *zone)
 {
-    GDALRasterBandH band = GDALGetRasterBand(ds, 1);
-    GDALFillRaster(band, -1, 0);
+    const size_t n = (size_t)g->nx * (size_t)g->ny;
+    for (size_t c = 0; c < n; c++)
+        zone[c] = -1;
     for (int i = 0; i < u->n; i++)
         burn[i] = i;
     int bandno = 1;
-    if (GDALRasterizeGeometries(ds, 1, &bandno, u->n, u->geom, NULL, NULL, burn, NULL, NULL,
-                                NULL) != CE_None ||
-        GDALRasterIO(band, GF_Read, 0, 0, g->nx, g->ny, zone, g->nx, g->ny, GDT_Int32, 0,
-                     0) != CE_None)
+    GDALDatasetH ds = isr_grid_mem_wrap(g, GDT_Int32, zone); /* burnt in place */
+    CPLErr e = ds ? GDALRasterizeGeometries(ds, 1, &bandno, u->n, u->geom, NULL, NULL, burn,
+                                            NULL, NULL, NULL)
+                  : CE_Failure;
+    if (ds)
+        GDALClose(ds);
+    if (e != CE_None)
         return isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "cannot rasterize the boundaries");
     return ISR_OK;
 }
@@ -239,17 +243,16 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
     size_t *ucells = NULL;
     int *host = NULL;
     float *praster = NULL;
-    GDALDatasetH ds = isr_grid_mem(g, GDT_Int32);
     z->zone = malloc(n * sizeof *z->zone);
     z->pop = calloc(n, sizeof *z->pop);
     burn = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *burn);
     ucells = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *ucells);
-    if (!ds || !z->zone || !z->pop || !burn || !ucells) {
+    if (!z->zone || !z->pop || !burn || !ucells) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the %d x %d zone raster", g->nx,
                       g->ny);
         goto cleanup;
     }
-    if ((st = rasterize_units(ctx, g, u, ds, burn, z->zone)) != ISR_OK)
+    if ((st = rasterize_units(ctx, g, u, burn, z->zone)) != ISR_OK)
         goto cleanup;
     for (size_t c = 0; c < n; c++)
         if (z->zone[c] >= 0)
@@ -272,8 +275,6 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
         goto cleanup;
     tally_groups(g, u, population, z);
 cleanup:
-    if (ds)
-        GDALClose(ds);
     free(burn);
     free(ucells);
     free(host);

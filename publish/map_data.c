@@ -149,28 +149,9 @@ static isr_status dissolve(isr_ctx *ctx, isr_geos *gc, prov_group *groups, int n
             return isr_fail(ctx, ISR_ERR_INTERNAL, "%s: cannot group province '%s': %s", what,
                             p->code, gc->msg);
         p->n = 0; /* the collection owns the parts now */
-        /* counties that share their edges exactly (a coverage, as the sample's do) dissolve
-         * fast; anything else (gaps, overlaps) is caught by the validity check */
-        GEOSGeometry *u = GEOSCoverageUnion_r(gc->h, coll);
-        if (u && GEOSisValid_r(gc->h, u) != 1) {
-            GEOSGeom_destroy_r(gc->h, u);
-            u = NULL;
-        }
-        if (!u)
-            u = GEOSUnaryUnion_r(gc->h, coll);
-        if (!u) {
-            /* units.geojson's 6-decimal coordinates can leave rings that cross by a hair
-             * (GEOS: "side location conflict"): repair the parts, then snap to 1 m if need
-             * be; a map outline needs no finer precision */
-            GEOSGeometry *fixed = GEOSMakeValid_r(gc->h, coll);
-            if (fixed) {
-                u = GEOSUnaryUnion_r(gc->h, fixed);
-                if (!u)
-                    u = GEOSUnaryUnionPrec_r(gc->h, fixed, 1.0);
-                GEOSGeom_destroy_r(gc->h, fixed);
-            }
-        }
-        GEOSGeom_destroy_r(gc->h, coll);
+        /* units.geojson's 6-decimal coordinates can leave rings that cross by a hair:
+         * isr_geos_dissolve repairs them (a map outline needs no finer than 1 m) */
+        GEOSGeometry *u = isr_geos_dissolve(gc, coll);
         if (!u)
             return isr_fail(ctx, ISR_ERR_INTERNAL, "%s: cannot dissolve province '%s': %s", what,
                             p->code, gc->msg);
