@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,4 +176,97 @@ Test(sample, every_station_lies_on_a_line)
     isr_ctx_free(ctx);
     GDALClose(dst);
     GDALClose(dln);
+}
+
+/* The sample's rail times against the published timetable: tests/rail_times.csv holds
+ * origin–destination pairs over the whole region with the fastest scheduled in-vehicle time
+ * of a G/D train (departure to arrival, its dwells included) and its source. The model runs
+ * with --wait none (no boarding wait; the default 2-minute dwell at each call between and
+ * 6 minutes per change of line): each pair must lie within ±15 % of the timetable. The
+ * worst pairs are printed. */
+#define RAIL_TIMES ISR_SAMPLE_DIR "/../tests/rail_times.csv"
+#define MAX_PAIRS 128
+
+typedef struct {
+    char from[48], to[48], train[24];
+    double want, got, err;
+} rail_pair;
+
+static int cmp_err(const void *a, const void *b)
+{
+    double x = fabs(((const rail_pair *)a)->err), y = fabs(((const rail_pair *)b)->err);
+    return (x < y) - (x > y);
+}
+
+/* Reads rail_times.csv (no quoted fields: the file uses none) into p; returns the count. */
+static int read_rail_times(rail_pair *p)
+{
+    FILE *f = fopen(RAIL_TIMES, "r");
+    cr_assert_not_null(f, "cannot open %s", RAIL_TIMES);
+    char line[1024];
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    cr_assert_eq(strncmp(line, "from_id,to_id,minutes,train,source,notes", 40), 0, "%s", line);
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *fld[6] = {0}, *s = line;
+        int k = 0;
+        for (; k < 6 && s; k++) {
+            fld[k] = s;
+            s = strchr(s, ',');
+            if (s)
+                *s++ = '\0';
+        }
+        cr_assert_eq(k, 6, "%s line %d: %d fields, expected 6", RAIL_TIMES, n + 2, k);
+        cr_assert_lt(n, MAX_PAIRS);
+        snprintf(p[n].from, sizeof p[n].from, "%s", fld[0]);
+        snprintf(p[n].to, sizeof p[n].to, "%s", fld[1]);
+        snprintf(p[n].train, sizeof p[n].train, "%s", fld[3]);
+        p[n].want = strtod(fld[2], NULL);
+        cr_assert_gt(p[n].want, 0, "%s line %d: no minutes", RAIL_TIMES, n + 2);
+        cr_assert_gt(strlen(fld[4]), 5, "%s line %d: no source", RAIL_TIMES, n + 2);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+Test(sample, rail_times_match_the_timetable)
+{
+    static rail_pair p[MAX_PAIRS];
+    int n = read_rail_times(p);
+    cr_assert_geq(n, 30, "%d pairs", n);
+    isr_ctx *ctx = isr_ctx_new();
+    char *argv[] = {"isoreach", "--stations", SAMPLE("yrd_rail_stations.shp"), "--lines",
+                    SAMPLE("yrd_rail_lines.shp"), "--wait", "none"};
+    isr_options *o = isr_options_new(ctx, 7, argv);
+    cr_assert_not_null(o, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(o->wait, ISR_WAIT_NONE);
+    GDALAllRegister();
+    OGRSpatialReferenceH aea = isr_crs_fitted_albers(ctx, 115, 27, 123, 35.2);
+    isr_rail_net *net = NULL;
+    cr_assert_eq(isr_network_load(ctx, o, aea, &net), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    isr_rail_params rp = {o->dwell_min * 60.0, o->transfer_min * 60.0, o->wait, o->direction};
+    int ns = isr_rail_net_nstations(net), bad = 0;
+    double *t = malloc((size_t)ns * sizeof *t);
+    for (int i = 0; i < n; i++) {
+        int a = isr_rail_net_find(net, p[i].from), b = isr_rail_net_find(net, p[i].to);
+        cr_assert(a >= 0 && b >= 0, "%s–%s: no such station", p[i].from, p[i].to);
+        cr_assert_eq(isr_rail_search(ctx, net, &rp, a, t), ISR_OK);
+        p[i].got = t[b] / 60.0;
+        p[i].err = (p[i].got - p[i].want) / p[i].want;
+        bad += !(fabs(p[i].err) <= 0.15);
+    }
+    qsort(p, (size_t)n, sizeof *p, cmp_err);
+    fprintf(stderr, "rail times, worst pairs of %d (model with --wait none vs timetable):\n", n);
+    int all = getenv("ISR_RAIL_TIMES_ALL") != NULL; /* set it to see every pair */
+    for (int i = 0; i < n && (all || i < 5 || fabs(p[i].err) > 0.15); i++)
+        fprintf(stderr, "  %s -> %s: %.0f min vs %.0f min (%s), %+.1f %%\n", p[i].from, p[i].to,
+                p[i].got, p[i].want, p[i].train, 100 * p[i].err);
+    cr_assert_eq(bad, 0, "%d of %d pairs off by more than 15 %%; worst %s -> %s: %.0f vs %.0f min",
+                 bad, n, p[0].from, p[0].to, p[0].got, p[0].want);
+    free(t);
+    isr_rail_net_free(net);
+    OSRDestroySpatialReference(aea);
+    isr_options_free(o);
+    isr_ctx_free(ctx);
 }
