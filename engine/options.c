@@ -283,6 +283,12 @@ void isr_options_free(isr_options *opt)
     free(opt);
 }
 
+/* `--transfers none`: no table, not even the sample's default one. */
+static int is_none(const flag *fl, const char *val)
+{
+    return strcmp(fl->name, "--transfers") == 0 && strcmp(val, "none") == 0;
+}
+
 static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -353,11 +359,6 @@ static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **ar
             mark_given(opt, "--kernel");
             continue;
         }
-        if (strcmp(name, "--transfers") == 0 && strcmp(val, "none") == 0) {
-            opt->transfers = NULL; /* not even the sample's table */
-            mark_given(opt, "--transfers");
-            continue;
-        }
         if (strcmp(name, "--threads") == 0) {
             double v;
             isr_status st = parse_num(ctx, name, val, 0, 1024, 0, &v);
@@ -379,8 +380,8 @@ static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **ar
         } else {
             if (!*val)
                 return isr_fail(ctx, ISR_ERR_USAGE, "%s: the value is empty", name);
-            const char *c = keep(opt, val);
-            if (!c)
+            const char *c = is_none(fl, val) ? NULL : keep(opt, val);
+            if (!c && !is_none(fl, val))
                 return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
             *(const char **)((char *)opt + fl->str_off) = c;
         }
