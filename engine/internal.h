@@ -229,6 +229,14 @@ int isr_rail_net_set_offsets(isr_rail_net *net, int l, const double *offset_m);
 /* A warning about the network kept for run.json (copied); -1 out of memory. */
 int isr_rail_net_add_note(isr_rail_net *net, const char *msg);
 int isr_rail_net_nnotes(const isr_rail_net *net);
+/* Transfer links: local travel of `s` seconds from station a to b (one direction), from
+ * line `line` of the transfers table or 0 within the radius. Setting a→b again replaces it.
+ * -1 out of memory. The search lets a trip change trains over a link (paying the next
+ * boarding's transfer and wait) and start or end on one. */
+int isr_rail_net_set_link(isr_rail_net *net, int a, int b, double s, int line);
+int isr_rail_net_link_find(const isr_rail_net *net, int a, int b); /* its index, or -1 */
+int isr_rail_net_nlinks(const isr_rail_net *net);
+void isr_rail_net_link(const isr_rail_net *net, int i, int *a, int *b, double *s, int *line);
 const char *isr_rail_net_note(const isr_rail_net *net, int i); /* borrowed */
 /* Line l's id, name (borrowed), stops in order (station numbers), run time of segment i
  * (s; stop i to i+1, on a loop the last to the first) and stop offsets (NaN if not set). */
@@ -263,6 +271,18 @@ struct isr_layer;
 isr_status isr_network_read(isr_ctx *ctx, const isr_options *opt, const struct isr_layer *ls,
                             const struct isr_layer *ll, OGRSpatialReferenceH srs,
                             isr_rail_net **out);
+/* ---- transfers.c: links between stations --------------------------------------------- */
+
+/* Links the stations of `net` within opt->transfer_radius_m by their local travel time,
+ * then sets the links of the transfers table (isr_transfers_table), replacing radius links
+ * of the same direction. A bad table fails naming its line (unknown ids all together). */
+isr_status isr_transfers_add(isr_ctx *ctx, const isr_options *opt, isr_rail_net *net);
+/* The table a run reads: opt->transfers, except the sample's default table with other
+ * stations than the sample's (NULL: none). Borrowed. */
+const char *isr_transfers_table(const isr_options *opt);
+/* How many one-way links came from the radius and from the table. */
+void isr_transfers_count(const isr_rail_net *net, int *radius, int *table);
+
 /* isr_network_read on opt->stations and opt->lines, opened here and closed again. */
 isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
                             isr_rail_net **out);

@@ -905,6 +905,8 @@ isr_status isr_network_read(isr_ctx *ctx, const isr_options *opt, const isr_laye
                     "%s: station '%s' is not within %g m of any line; it is reached by local "
                     "travel only",
                     sl->what, isr_rail_station_id(net, s), opt->snap_m);
+    if ((st = isr_transfers_add(ctx, opt, net)) != ISR_OK)
+        goto cleanup;
     *out = net;
     net = NULL;
 cleanup:

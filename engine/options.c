@@ -35,7 +35,9 @@ void isr_options_init(isr_options *opt)
     opt->boundaries = ISR_SAMPLE_DIR "/yrd_counties.shp";
     opt->stations = ISR_SAMPLE_DIR "/yrd_rail_stations.shp";
     opt->lines = ISR_SAMPLE_DIR "/yrd_rail_lines.shp";
+    opt->transfers = ISR_SAMPLE_DIR "/yrd_transfers.csv";
 #endif
+    opt->transfer_radius_m = 1000;
     opt->station_id_field = "id";
     opt->station_name_field = "name";
     opt->hub_field = "hub";
@@ -165,6 +167,7 @@ static const flag flags[] = {
     STR("--prov-name", prov_name_field),
     STR("--pop-field", pop_field),
     INPUT("--population", population),
+    INPUT("--transfers", transfers),
     STR("--crs", crs),
     STR("--out", out),
     STR("--attribution", map_attribution),
@@ -174,6 +177,7 @@ static const flag flags[] = {
     NUM("--detour", detour, 1, 10, 0),
     NUM("--dwell", dwell_min, 0, 120, 0),
     NUM("--transfer", transfer_min, 0, 240, 0),
+    NUM("--transfer-radius", transfer_radius_m, 0, 100000, 0),
     NUM("--snap", snap_m, 0, 100000, 1),
     NUM("--min-area", min_area_km2, 0, 1e6, 0),
     NUM("--min-reach", min_reach_km2, 0, 1e6, 0),
@@ -279,6 +283,12 @@ void isr_options_free(isr_options *opt)
     free(opt);
 }
 
+/* `--transfers none`: no table, not even the sample's default one. */
+static int is_none(const flag *fl, const char *val)
+{
+    return strcmp(fl->name, "--transfers") == 0 && strcmp(val, "none") == 0;
+}
+
 static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -370,8 +380,8 @@ static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **ar
         } else {
             if (!*val)
                 return isr_fail(ctx, ISR_ERR_USAGE, "%s: the value is empty", name);
-            const char *c = keep(opt, val);
-            if (!c)
+            const char *c = is_none(fl, val) ? NULL : keep(opt, val);
+            if (!c && !is_none(fl, val))
                 return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
             *(const char **)((char *)opt + fl->str_off) = c;
         }
@@ -619,6 +629,13 @@ const char *isr_options_help(void)
            "  --dwell MIN             dwell at each intermediate stop, minutes (default: 2)\n"
            "  --transfer MIN          time to change lines, minutes (default: 6)\n"
            "  --wait half-headway|none  boarding wait (default: half-headway)\n"
+           "  --transfer-radius M     stations within M metres (straight line) are linked by\n"
+           "                          local travel (--detour, --egress-speed) for a change of\n"
+           "                          train; 0 = none (default: 1000)\n"
+           "  --transfers CSV|none    links between stations: from_id,to_id,minutes (both\n"
+           "                          ways unless a directed column is 1), overriding the\n"
+           "                          radius (default: shapefiles/yrd_transfers.csv with the\n"
+           "                          sample's stations, else none)\n"
            "  --direction from|to     travel from the hub or to it (default: from)\n"
            "  --kernel isotropic|rcost  local-travel search: straight lines wherever the\n"
            "                          friction is uniform, within 0.1 % of distance / speed in\n"

@@ -88,6 +88,12 @@ struct isr_options {
                              along a border are not "reach" (see README) */
     double timeout_s; /* http(s) inputs: seconds without an answer before failing (60) */
     isr_kernel kernel; /* local-travel search (default ISR_KERNEL_ISOTROPIC; --kernel) */
+    /* Transfers between stations (transfers.c): stations within transfer_radius_m (straight
+     * line; 0: none) are linked by their local travel time (distance × detour ÷ speed);
+     * `transfers` is a CSV table from_id,to_id,minutes[,directed] that overrides them (the
+     * sample's yrd_transfers.csv by default, used only with the sample's stations). */
+    double transfer_radius_m; /* default 1000 */
+    const char *transfers;
 
     void *owned_; /* private: strings the options own */
 };
@@ -105,7 +111,7 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
 ISR_INTERNAL void isr_options_clear(isr_options *opt);
 
 /* The input datasets of `opt` (--boundaries, --stations, --lines, --friction, --population,
- * in that order; NULL where not set): the flags into names[i] and the paths into paths[i],
+ * --transfers, in that order; NULL where not set): the flags into names[i] and the paths into paths[i],
  * at most `max`; returns how many. The one list of inputs: isr_options_to_json records
  * these absolute, the resume fingerprint hashes them file by file (not by name). */
 int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max);

@@ -14,6 +14,15 @@
  * subtracts it again (exact, and no special "origin" node is needed). Towards the hub the
  * same graph is searched on reversed edges.
  *
+ * Transfer links (local travel between two stations, transfers.c) add station → station
+ * edges. A trip may then start or end on foot, so not every path holds a boarding and the
+ * constant no longer applies to all: with links the graph gets two more copies of the
+ * stations, P ("not yet boarded": walks, and boardings into the rail layer) and W (walks
+ * only). From the hub the search starts at P and W and a station's time is
+ * min(W, rail layer − transfer); towards it, it starts at the rail layer and W and reads
+ * min(W, P − transfer). A network without links builds the graph and searches it exactly
+ * as before (bit-identical times).
+ *
  * Invariants: a search only reads the network (it builds its own graph for its own
  * parameters), so threads may search one network concurrently once it is loaded. Cost:
  * O(E log V) per search with V = stations + 2·stops: well under a millisecond for a region,
@@ -48,6 +57,12 @@ struct isr_rail_net {
     int nln, cap_ln;
     char **notes; /* warnings about the network, for run.json */
     int nnotes;
+    struct link { /* transfer links: local travel from station a to b */
+        int a, b;
+        double s;
+        int line; /* the transfers table's line, or 0 for a link within the radius */
+    } *links;
+    int nlinks, cap_links;
 };
 
 isr_rail_net *isr_rail_net_new(void)
@@ -74,6 +89,7 @@ void isr_rail_net_free(isr_rail_net *net)
     for (int i = 0; i < net->nnotes; i++)
         free(net->notes[i]);
     free(net->notes);
+    free(net->links);
     free(net->st);
     free(net->ln);
     free(net);
@@ -197,6 +213,42 @@ int isr_rail_net_add_note(isr_rail_net *net, const char *msg)
 }
 
 int isr_rail_net_nnotes(const isr_rail_net *net) { return net->nnotes; }
+
+int isr_rail_net_link_find(const isr_rail_net *net, int a, int b)
+{
+    for (int i = 0; i < net->nlinks; i++)
+        if (net->links[i].a == a && net->links[i].b == b)
+            return i;
+    return -1;
+}
+
+int isr_rail_net_set_link(isr_rail_net *net, int a, int b, double s, int line)
+{
+    int i = isr_rail_net_link_find(net, a, b);
+    if (i < 0) {
+        if (net->nlinks == net->cap_links) {
+            int nc = net->cap_links ? 2 * net->cap_links : 32;
+            struct link *p = realloc(net->links, (size_t)nc * sizeof *p);
+            if (!p)
+                return -1;
+            net->links = p;
+            net->cap_links = nc;
+        }
+        i = net->nlinks++;
+    }
+    net->links[i] = (struct link){a, b, s, line};
+    return 0;
+}
+
+int isr_rail_net_nlinks(const isr_rail_net *net) { return net->nlinks; }
+
+void isr_rail_net_link(const isr_rail_net *net, int i, int *a, int *b, double *s, int *line)
+{
+    *a = net->links[i].a;
+    *b = net->links[i].b;
+    *s = net->links[i].s;
+    *line = net->links[i].line;
+}
 const char *isr_rail_net_note(const isr_rail_net *net, int i) { return net->notes[i]; }
 
 const char *isr_rail_line_id(const isr_rail_net *net, int l) { return net->ln[l].id; }
@@ -265,6 +317,25 @@ static int add_edge(graph *g, int *cap, int from, int to, double w)
     return 0;
 }
 
+/* The transfer links on a built graph (see the header): the rail layer's station nodes get
+ * the links; P = nnodes + s gets the links and a copy of every boarding of s; W = nnodes +
+ * nst + s only the links. */
+static int add_link_layers(const isr_rail_net *net, graph *g, int *cap)
+{
+    int nst = net->nst, P = g->nnodes, W = g->nnodes + nst, nrail = g->nedges;
+    for (int e = 0; e < nrail; e++)
+        if (g->e[e].from < nst && add_edge(g, cap, P + g->e[e].from, g->e[e].to, g->e[e].w))
+            return -1;
+    for (int i = 0; i < net->nlinks; i++) {
+        const struct link *k = &net->links[i];
+        if (add_edge(g, cap, k->a, k->b, k->s) || add_edge(g, cap, P + k->a, P + k->b, k->s) ||
+            add_edge(g, cap, W + k->a, W + k->b, k->s))
+            return -1;
+    }
+    g->nnodes += 2 * nst;
+    return 0;
+}
+
 /* Builds the edge list for the given parameters. Node numbering: stations 0..nst-1, then
  * for each line its stops × 2 directions. Segment j runs from stop j to stop j+1 (on a loop
  * the last segment closes the ring back to stop 0); a train rides on through a stop it
@@ -315,7 +386,7 @@ static int build_graph(const isr_rail_net *net, const isr_rail_params *p, graph 
         base += 2 * n;
     }
     g->nnodes = base;
-    return 0;
+    return net->nlinks > 0 ? add_link_layers(net, g, &cap) : 0;
 }
 
 typedef struct qnode {
@@ -369,7 +440,7 @@ isr_status isr_rail_search(isr_ctx *ctx, const isr_rail_net *net, const isr_rail
     int *to = malloc(((size_t)g.nedges + 1) * sizeof *to);
     double *w = malloc(((size_t)g.nedges + 1) * sizeof *w);
     double *dist = malloc((size_t)g.nnodes * sizeof *dist);
-    qnode *heap = malloc(((size_t)g.nedges + 1) * sizeof *heap);
+    qnode *heap = malloc(((size_t)g.nedges + 2) * sizeof *heap); /* + the 2 starts */
     isr_status st = ISR_OK;
     if (!start || !to || !w || !dist || !heap) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory in the rail search");
@@ -391,9 +462,14 @@ isr_status isr_rail_search(isr_ctx *ctx, const isr_rail_net *net, const isr_rail
 
     for (int v = 0; v < g.nnodes; v++)
         dist[v] = INFINITY;
-    int hn = 0;
-    dist[hub] = 0.0;
-    q_push(heap, &hn, 0.0, hub);
+    int hn = 0, links = net->nlinks > 0, P = g.nnodes - 2 * net->nst, W = P + net->nst;
+    int first = links && !reverse ? P + hub : hub; /* from the hub: not yet boarded */
+    dist[first] = 0.0;
+    q_push(heap, &hn, 0.0, first);
+    if (links) {
+        dist[W + hub] = 0.0;
+        q_push(heap, &hn, 0.0, W + hub);
+    }
     while (hn > 0) {
         qnode q = q_pop(heap, &hn);
         if (q.t > dist[q.node])
@@ -406,8 +482,14 @@ isr_status isr_rail_search(isr_ctx *ctx, const isr_rail_net *net, const isr_rail
             }
         }
     }
-    for (int s = 0; s < net->nst; s++)
-        out[s] = s == hub ? 0.0 : dist[s] - p->transfer_s; /* INF stays INF */
+    for (int s = 0; s < net->nst; s++) {
+        if (s == hub || !links) {
+            out[s] = s == hub ? 0.0 : dist[s] - p->transfer_s; /* INF stays INF */
+            continue;
+        }
+        double rail = (reverse ? dist[P + s] : dist[s]) - p->transfer_s;
+        out[s] = dist[W + s] < rail ? dist[W + s] : rail;
+    }
 
 cleanup:
     free(g.e);

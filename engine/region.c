@@ -302,6 +302,13 @@ static json_object *inputs_json(const isr_batch *jb)
     for (int i = 0; i < isr_rail_net_nnotes(jb->net); i++)
         json_object_array_add(notes, json_object_new_string(isr_rail_net_note(jb->net, i)));
     json_object_object_add(in, "network_warnings", notes);
+    int nradius, ntable; /* transfer links, one way each */
+    const char *tt = isr_transfers_table(o);
+    isr_transfers_count(jb->net, &nradius, &ntable);
+    json_object_object_add(in, "transfers", tt ? json_object_new_string(tt) : NULL);
+    json_object_object_add(in, "transfer_links", json_object_new_int(nradius + ntable));
+    json_object_object_add(in, "transfer_links_radius", json_object_new_int(nradius));
+    json_object_object_add(in, "transfer_links_table", json_object_new_int(ntable));
     return in;
 }
 
@@ -320,6 +327,7 @@ static json_object *params_json(const isr_options *o)
     json_object_object_add(p, "direction",
                            json_object_new_string(o->direction == ISR_TO_HUB ? "to" : "from"));
     json_object_object_add(p, "snap_m", json_object_new_double(o->snap_m));
+    json_object_object_add(p, "transfer_radius_m", json_object_new_double(o->transfer_radius_m));
     return p;
 }
 

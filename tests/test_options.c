@@ -172,13 +172,15 @@ Test(options, one_list_of_input_datasets)
     cr_assert_eq(chdir(ISR_SAMPLE_DIR), 0); /* (each Criterion test is its own process) */
     o.population = "yrd_counties.shp";      /* relative: recorded absolute */
     const char *names[8], *paths[8];
-    cr_assert_eq(isr_options_inputs(&o, names, paths, 8), 5);
-    const char *want[] = {"--boundaries", "--stations", "--lines", "--friction", "--population"};
-    for (int i = 0; i < 5; i++)
+    cr_assert_eq(isr_options_inputs(&o, names, paths, 8), 6);
+    const char *want[] = {"--boundaries", "--stations", "--lines", "--friction", "--population",
+                          "--transfers"}; /* the transfers table (issue 13) */
+    for (int i = 0; i < 6; i++)
         cr_assert_str_eq(names[i], want[i]);
     cr_assert_eq(paths[0], o.boundaries);
     cr_assert_null(paths[3]);
     cr_assert_eq(paths[4], o.population);
+    cr_assert_str_eq(paths[5], ISR_SAMPLE_DIR "/yrd_transfers.csv");
     cr_assert_eq(isr_options_inputs(&o, names, paths, 2), 2, "at most max");
 
     struct json_object *rec = isr_options_to_json(&o);

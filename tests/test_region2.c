@@ -571,3 +571,144 @@ Test(region2, field_flags_naming_missing_fields_are_refused)
         cr_assert_eq(cli_sh("test -e %s/bad/run.json", cli_tmp), 1);
     }
 }
+
+/* ---- transfers between stations (issue 13) ------------------------------------------- */
+
+/* Bratislava hub, 3035, with `extra` flags into OUT. */
+static int run_transfers(const char *out, const char *extra)
+{
+    return cli_sh("%s run " FLAGS " --crs EPSG:3035 --resolution 1000 --budget 90 --hubs "
+                  "bratislava_hlst --no-maps -q --out %s/%s %s",
+                  ISR_CLI, cli_tmp, out, extra);
+}
+
+static int run_int(json_object *run, const char *key)
+{
+    json_object *in, *v;
+    cr_assert(json_object_object_get_ex(run, "inputs", &in));
+    cr_assert(json_object_object_get_ex(in, key, &v), "run.json has no inputs.%s", key);
+    return json_object_get_int(v);
+}
+
+/* Hohenau (R 81) and Kúty (Os Kúty) lie 12.7 km apart across the March, on no common line.
+ * From Bratislava: Kúty 67 (15 wait + 30 + 2 + 20); Hohenau 130 by rail (via Břeclav) and
+ * Gänserndorf 137 (via Wien). */
+Test(region2, transfers_radius_and_table)
+{
+    /* the radius links Kúty and Hohenau only (the next pair is 15 km apart) by local
+     * travel: distance in the analysis CRS x 3.9 min/km */
+    cr_assert_eq(run_transfers("r", "--transfer-radius 13000"), 0, "%s", cli_output());
+    double xk, yk, xh, yh;
+    cr_assert_float_eq(rail("r", "bratislava_hlst", "kuty", &xk, &yk), 67, 1e-3);
+    rail("r", "bratislava_hlst", "hohenau", &xh, &yh);
+    double walk = hypot(xh - xk, yh - yk) / 1000.0 * MIN_PER_KM; /* 12.66 km: 49.36 min */
+    cr_assert_float_eq(rail("r", "bratislava_hlst", "hohenau", NULL, NULL), 67 + walk, 2e-3);
+    cr_assert_float_eq(rail("r", "bratislava_hlst", "gaenserndorf", NULL, NULL), 137, 1e-3);
+    json_object *run = run_json("r");
+    cr_assert_eq(run_int(run, "transfer_links"), 2);
+    cr_assert_eq(run_int(run, "transfer_links_radius"), 2);
+    json_object_put(run);
+
+    /* a 5-minute link in the table overrides the radius: rail -> link -> rail to
+     * Gänserndorf = 67 + 5 + 6 transfer + 30 wait (R 81 every 60) + 26 = 134 < 137 */
+    cr_assert_eq(cli_sh("printf 'from_id,to_id,minutes,source\\nkuty,hohenau,5,\"a bus, say\"\\n' "
+                        "> %s/t.csv", cli_tmp),
+                 0);
+    char extra[512];
+    snprintf(extra, sizeof extra, "--transfer-radius 13000 --transfers %s/t.csv", cli_tmp);
+    cr_assert_eq(run_transfers("t", extra), 0, "%s", cli_output());
+    cr_assert_float_eq(rail("t", "bratislava_hlst", "hohenau", NULL, NULL), 72, 1e-3);
+    cr_assert_float_eq(rail("t", "bratislava_hlst", "gaenserndorf", NULL, NULL), 134, 1e-3);
+    run = run_json("t");
+    cr_assert_eq(run_int(run, "transfer_links_radius"), 0);
+    cr_assert_eq(run_int(run, "transfer_links_table"), 2);
+    json_object *in, *path;
+    json_object_object_get_ex(run, "inputs", &in);
+    cr_assert(json_object_object_get_ex(in, "transfers", &path));
+    char want[512];
+    snprintf(want, sizeof want, "%s/t.csv", cli_tmp);
+    cr_assert_str_eq(json_object_get_string(path), want);
+    json_object_put(run);
+}
+
+/* The pixels of band 1 of two rasters are the same bytes. */
+static void same_pixels(const char *a, const char *b)
+{
+    GDALDatasetH da = GDALOpen(a, GA_ReadOnly), db = GDALOpen(b, GA_ReadOnly);
+    cr_assert(da && db, "%s, %s", a, b);
+    int w = GDALGetRasterXSize(da), h = GDALGetRasterYSize(da);
+    cr_assert(w == GDALGetRasterXSize(db) && h == GDALGetRasterYSize(db), "%s: size", b);
+    GDALDataType t = GDALGetRasterDataType(GDALGetRasterBand(da, 1));
+    size_t n = (size_t)w * (size_t)h * (size_t)GDALGetDataTypeSizeBytes(t);
+    char *pa = malloc(n), *pb = malloc(n);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(da, 1), GF_Read, 0, 0, w, h, pa, w, h, t, 0, 0),
+                 CE_None);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(db, 1), GF_Read, 0, 0, w, h, pb, w, h, t, 0, 0),
+                 CE_None);
+    cr_assert(memcmp(pa, pb, n) == 0, "%s and %s differ", a, b);
+    free(pa);
+    free(pb);
+    GDALClose(da);
+    GDALClose(db);
+}
+
+/* No station of region 2 is within the default 1000 m of another, and the sample's table
+ * is not applied to other stations: the default run has no links and gives the same
+ * outputs as --transfer-radius 0 --transfers none (only the settings' fingerprint in the
+ * rasters' metadata and run.json's options differ). */
+Test(region2, transfers_none_by_default_and_no_links_change_nothing)
+{
+    cr_assert_eq(run_transfers("d", ""), 0, "%s", cli_output());
+    cr_assert_eq(run_transfers("n", "--transfer-radius 0 --transfers none"), 0, "%s",
+                 cli_output());
+    json_object *run = run_json("d"), *in, *path;
+    cr_assert_eq(run_int(run, "transfer_links"), 0);
+    json_object_object_get_ex(run, "inputs", &in);
+    cr_assert(json_object_object_get_ex(in, "transfers", &path) && path == NULL);
+    json_object_put(run);
+    cr_assert_eq(cli_sh("cd %s && for f in $(cd d && find . -type f ! -name '*.tif' ! -name "
+                        "run.json | sort); do cmp d/$f n/$f || exit 1; done",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    const char *tifs[] = {"hubs/bratislava_hlst/travel_time.tif", "region/nearest_hub_time.tif",
+                          "region/nearest_hub.tif", "region/hubs_within.tif"};
+    for (size_t i = 0; i < sizeof tifs / sizeof *tifs; i++) {
+        char a[512], b[512];
+        snprintf(a, sizeof a, "%s/d/%s", cli_tmp, tifs[i]);
+        snprintf(b, sizeof b, "%s/n/%s", cli_tmp, tifs[i]);
+        same_pixels(a, b);
+    }
+}
+
+/* A bad table: exit 1, the exact message, no output folder. */
+static void transfers_refused(const char *text, const char *want_fmt)
+{
+    char table[512], extra[600], want[1024];
+    snprintf(table, sizeof table, "%s/bad.csv", cli_tmp);
+    FILE *f = fopen(table, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    snprintf(extra, sizeof extra, "--transfers %s", table);
+    int rc = run_transfers("bad", extra);
+    char *e = cli_stderr();
+    snprintf(want, sizeof want, want_fmt, table);
+    cr_assert_eq(rc, 1, "exit %d: %s", rc, e);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e %s/bad", cli_tmp), 1, "the output folder was left behind");
+}
+
+Test(region2, bad_transfers_tables_are_refused)
+{
+    transfers_refused("from_id,to_id,minutes\nkuty,hohenau,5\nwien,kuty,3\nkuty,brno,4\n",
+                      "isoreach: transfers '%s': 2 station ids are not in the stations: line 3 "
+                      "'wien', line 4 'brno'; use the stations' --station-id values\n");
+    transfers_refused("from_id,to_id,minutes\nkuty,hohenau,0\n",
+                      "isoreach: transfers '%s' line 2: minutes '0' is not a number greater "
+                      "than 0; give the link's travel time in minutes\n");
+    transfers_refused("from_id,to_id,min\nkuty,hohenau,5\n",
+                      "isoreach: transfers '%s': no column 'minutes' in the header (line 1: "
+                      "'from_id,to_id,min'); the table needs the columns from_id,to_id,minutes "
+                      "(directed and source are optional)\n");
+}

@@ -1,0 +1,367 @@
+/*
+ * transfers.c — links between stations for a change of train on foot or by metro.
+ *
+ * Two sources, applied in this order onto the rail network (rail.c keeps the links and
+ * its search uses them): every pair of stations within --transfer-radius (straight line)
+ * is linked both ways by its local travel time, distance × detour ÷ egress speed (the
+ * grid's uniform local travel; a friction raster is not consulted); then the rows of the
+ * --transfers CSV table (from_id,to_id,minutes[,directed][,source…]) set their links,
+ * replacing a radius link of the same direction. The table is read whole and checked
+ * before any link is set: unknown ids are listed together with their line numbers; any
+ * other bad row fails naming its line. The default table is the sample's, and it applies
+ * only to the sample's stations. Cost: O(stations²) for the radius (a few hundred
+ * stations: well under a millisecond) plus O(rows × links) for the table.
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "internal.h"
+
+#include <cpl_vsi.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TABLE_BYTES (16 << 20)
+
+/* Whether two paths name one file (NULL or unresolvable: no). */
+static int same_file(const char *a, const char *b)
+{
+    char *ra = a ? realpath(a, NULL) : NULL, *rb = b ? realpath(b, NULL) : NULL;
+    int same = ra && rb && strcmp(ra, rb) == 0;
+    free(ra);
+    free(rb);
+    return same;
+}
+
+const char *isr_transfers_table(const isr_options *opt)
+{
+    if (!opt->transfers)
+        return NULL;
+#ifdef ISR_SAMPLE_DIR
+    /* the sample's table by default goes with the sample's stations only */
+    if (!isr_options_given(opt, "--transfers") &&
+        same_file(opt->transfers, ISR_SAMPLE_DIR "/yrd_transfers.csv") &&
+        !same_file(opt->stations, ISR_SAMPLE_DIR "/yrd_rail_stations.shp"))
+        return NULL;
+#endif
+    return opt->transfers;
+}
+
+/* Splits one CSV record in place into at most `max` fields (RFC 4180 quotes, "" inside
+ * quotes, on one line). Returns the number of fields, or -1 for an unclosed quote. */
+static int split_csv(char *line, char **field, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        char *out = p, *start = p;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (!*p)
+                    return -1;
+                if (*p == '"' && p[1] == '"') {
+                    *out++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *out++ = *p++;
+                }
+            }
+            while (*p && *p != ',')
+                *out++ = *p++;
+        } else {
+            while (*p && *p != ',')
+                p++;
+            out = p;
+        }
+        int more = *p == ',';
+        *out = '\0';
+        if (n < max)
+            field[n] = start;
+        n++;
+        if (!more)
+            break;
+        p++;
+    }
+    for (int i = 0; i < n && i < max; i++) { /* blanks around a field are not part of it */
+        char *f = field[i];
+        while (*f == ' ' || *f == '\t')
+            f++;
+        size_t len = strlen(f);
+        while (len > 0 && (f[len - 1] == ' ' || f[len - 1] == '\t'))
+            f[--len] = '\0';
+        field[i] = f;
+    }
+    return n;
+}
+
+/* The whole file at `path` (a path, or an http(s) URL) as a NUL-terminated string. */
+static isr_status read_table(isr_ctx *ctx, const char *path, char **text)
+{
+    *text = NULL;
+    char *vsi = strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0
+                    ? isr_strdup_printf("/vsicurl/%s", path)
+                    : strdup(path);
+    if (!vsi)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    VSILFILE *f = VSIFOpenL(vsi, "rb");
+    free(vsi);
+    if (!f)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "transfers '%s': cannot open it (%s); give a CSV file with the columns "
+                        "from_id,to_id,minutes, or --transfers none",
+                        path, errno ? strerror(errno) : "not found");
+    char *buf = malloc(MAX_TABLE_BYTES + 1);
+    size_t n = buf ? VSIFReadL(buf, 1, MAX_TABLE_BYTES + 1, f) : 0;
+    VSIFCloseL(f);
+    if (!buf)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (n > MAX_TABLE_BYTES) {
+        free(buf);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "transfers '%s': larger than %d MB; a transfers table has one row per "
+                        "link between stations",
+                        path, MAX_TABLE_BYTES >> 20);
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        free(buf);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "transfers '%s': holds NUL bytes, it is not a CSV text file", path);
+    }
+    *text = buf;
+    return ISR_OK;
+}
+
+/* One row of the table, checked. */
+typedef struct row {
+    int a, b, both, line;
+    double s;
+} row;
+
+enum { C_FROM, C_TO, C_MIN, C_DIR, NCOLS };
+
+/* The column of each field name in the header (-1: absent). */
+static isr_status header_columns(isr_ctx *ctx, const char *path, char *line, int col[NCOLS],
+                                 int *nfields)
+{
+    static const char *names[NCOLS] = {"from_id", "to_id", "minutes", "directed"};
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", line);
+    char *field[64];
+    int n = split_csv(line, field, 64);
+    for (int c = 0; c < NCOLS; c++)
+        col[c] = -1;
+    for (int i = 0; i < n && i < 64; i++)
+        for (int c = 0; c < NCOLS; c++)
+            if (col[c] < 0 && strcmp(field[i], names[c]) == 0)
+                col[c] = i;
+    for (int c = 0; c < C_DIR; c++)
+        if (col[c] < 0)
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "transfers '%s': no column '%s' in the header (line 1: '%s'); the "
+                            "table needs the columns from_id,to_id,minutes (directed and source "
+                            "are optional)",
+                            path, names[c], copy);
+    *nfields = n;
+    return ISR_OK;
+}
+
+/* 1 for a directed row, 0 for both directions, -1 for a value that is neither. */
+static int directed_value(const char *v)
+{
+    static const char *yes[] = {"1", "yes", "true", "y"}, *no[] = {"", "0", "no", "false", "n"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        if (strcmp(v, yes[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        if (strcmp(v, no[i]) == 0)
+            return 0;
+    return -1;
+}
+
+/* Checks one data row (ids known, minutes finite > 0, directed readable); an unknown id is
+ * appended to `unknown` (not a failure yet: they are listed together). */
+static isr_status parse_row(isr_ctx *ctx, const char *path, const isr_rail_net *net,
+                            char **field, int nf, const int col[NCOLS], int lineno, row *r,
+                            isr_sb *unknown, int *nunknown)
+{
+    for (int c = 0; c < NCOLS; c++)
+        if (col[c] >= nf)
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "transfers '%s' line %d: %d field%s, the header has a column %d; "
+                            "give from_id,to_id,minutes on every row",
+                            path, lineno, nf, nf == 1 ? "" : "s", col[c] + 1);
+    const char *ids[2] = {field[col[C_FROM]], field[col[C_TO]]};
+    int st_no[2];
+    for (int k = 0; k < 2; k++) {
+        if (!*ids[k])
+            return isr_fail(ctx, ISR_ERR_INPUT, "transfers '%s' line %d: %s is empty", path,
+                            lineno, k ? "to_id" : "from_id");
+        if ((st_no[k] = isr_rail_net_find(net, ids[k])) < 0) {
+            if (*nunknown < 10)
+                isr_sb_printf(unknown, "%sline %d '%s'", *nunknown ? ", " : "", lineno,
+                                  ids[k]);
+            (*nunknown)++;
+        }
+    }
+    char *end;
+    const char *m = field[col[C_MIN]];
+    double v = isr_strtod(m, &end);
+    if (end == m || *end || !isfinite(v) || !(v > 0))
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "transfers '%s' line %d: minutes '%s' is not a number greater than 0; "
+                        "give the link's travel time in minutes",
+                        path, lineno, m);
+    int dir = col[C_DIR] >= 0 ? directed_value(field[col[C_DIR]]) : 0;
+    if (dir < 0)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "transfers '%s' line %d: directed '%s' is not 1 or 0 (yes or no)", path,
+                        lineno, field[col[C_DIR]]);
+    if (strcmp(ids[0], ids[1]) == 0)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "transfers '%s' line %d: from_id and to_id are both '%s'; a link joins "
+                        "two stations",
+                        path, lineno, ids[0]);
+    *r = (row){st_no[0], st_no[1], !dir, lineno, v * 60.0};
+    return ISR_OK;
+}
+
+/* The rows of the table at `path`, checked; *rows is new memory (free()). */
+static isr_status read_rows(isr_ctx *ctx, const char *path, const isr_rail_net *net, row **rows,
+                            int *nrows)
+{
+    char *text = NULL;
+    *rows = NULL;
+    *nrows = 0;
+    isr_sb unknown = {0};
+    int nunknown = 0, cap = 0, col[NCOLS], nhead = 0, lineno = 0;
+    isr_status st = read_table(ctx, path, &text);
+    char *p = text;
+    if (st == ISR_OK && strncmp(p, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
+        p += 3;
+    for (char *line = st == ISR_OK ? p : NULL, *next; line && st == ISR_OK; line = next) {
+        lineno++;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\r')
+            line[len - 1] = '\0';
+        if (nhead == 0) {
+            st = header_columns(ctx, path, line, col, &nhead);
+            continue;
+        }
+        if (!line[strspn(line, " \t,")])
+            continue; /* a blank row */
+        char *field[64];
+        int nf = split_csv(line, field, 64);
+        if (nf < 0) {
+            st = isr_fail(ctx, ISR_ERR_INPUT, "transfers '%s' line %d: a quote is not closed",
+                          path, lineno);
+            break;
+        }
+        if (*nrows == cap) {
+            cap = cap ? 2 * cap : 64;
+            row *np = realloc(*rows, (size_t)cap * sizeof *np);
+            if (!np) {
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+                break;
+            }
+            *rows = np;
+        }
+        st = parse_row(ctx, path, net, field, nf, col, lineno, &(*rows)[*nrows], &unknown,
+                       &nunknown);
+        (*nrows)++;
+    }
+    if (st == ISR_OK && nhead == 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "transfers '%s': empty; the table needs a header from_id,to_id,minutes",
+                      path);
+    if (st == ISR_OK && nunknown > 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "transfers '%s': %d station id%s not in the stations: %s%s; use the "
+                      "stations' --station-id values",
+                      path, nunknown, nunknown == 1 ? " is" : "s are",
+                      unknown.s ? unknown.s : "", nunknown > 10 ? ", …" : "");
+    free(unknown.s);
+    free(text);
+    if (st != ISR_OK) {
+        free(*rows);
+        *rows = NULL;
+        *nrows = 0;
+    }
+    return st;
+}
+
+/* Sets the table's links over the radius links; a direction given twice fails. */
+static isr_status apply_rows(isr_ctx *ctx, const char *path, isr_rail_net *net, const row *rows,
+                             int nrows, int *nset)
+{
+    *nset = 0;
+    for (int i = 0; i < nrows; i++)
+        for (int d = 0; d < (rows[i].both ? 2 : 1); d++) {
+            int a = d ? rows[i].b : rows[i].a, b = d ? rows[i].a : rows[i].b;
+            int k = isr_rail_net_link_find(net, a, b);
+            double s;
+            int ka, kb, line = 0;
+            if (k >= 0)
+                isr_rail_net_link(net, k, &ka, &kb, &s, &line);
+            if (line > 0)
+                return isr_fail(ctx, ISR_ERR_INPUT,
+                                "transfers '%s' line %d: the link '%s' → '%s' is already given "
+                                "on line %d; keep one",
+                                path, rows[i].line, isr_rail_station_id(net, a),
+                                isr_rail_station_id(net, b), line);
+            if (isr_rail_net_set_link(net, a, b, rows[i].s, rows[i].line))
+                return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+            (*nset)++;
+        }
+    return ISR_OK;
+}
+
+isr_status isr_transfers_add(isr_ctx *ctx, const isr_options *opt, isr_rail_net *net)
+{
+    int n = isr_rail_net_nstations(net), ntable = 0, nrows = 0;
+    double r = opt->transfer_radius_m, spm = opt->detour * 3.6 / opt->egress_speed_kmh;
+    for (int a = 0; r > 0 && a < n; a++)
+        for (int b = a + 1; b < n; b++) {
+            double xa, ya, xb, yb;
+            isr_rail_station_xy(net, a, &xa, &ya);
+            isr_rail_station_xy(net, b, &xb, &yb);
+            double d = hypot(xb - xa, yb - ya);
+            if (!(d <= r))
+                continue;
+            if (isr_rail_net_set_link(net, a, b, d * spm, 0) ||
+                isr_rail_net_set_link(net, b, a, d * spm, 0))
+                return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        }
+    const char *path = isr_transfers_table(opt);
+    row *rows = NULL;
+    isr_status st = ISR_OK;
+    if (path && (st = read_rows(ctx, path, net, &rows, &nrows)) == ISR_OK)
+        st = apply_rows(ctx, path, net, rows, nrows, &ntable);
+    free(rows);
+    int nr = 0, nt = 0;
+    isr_transfers_count(net, &nr, &nt);
+    if (st == ISR_OK && nr + nt > 0)
+        isr_log(ctx, ISR_LOG_INFO,
+                "transfers: %d links between stations, one way each (%d within %g m, %d from "
+                "'%s')",
+                nr + nt, nr, r, nt, path ? path : "no table");
+    return st;
+}
+
+void isr_transfers_count(const isr_rail_net *net, int *radius, int *table)
+{
+    *radius = *table = 0;
+    for (int i = 0; i < isr_rail_net_nlinks(net); i++) {
+        int a, b, line;
+        double s;
+        isr_rail_net_link(net, i, &a, &b, &s, &line);
+        (*(line > 0 ? table : radius))++;
+    }
+}
