@@ -68,7 +68,7 @@ static isr_status class_add(isr_ctx *ctx, road_classes *t, const char *e, size_t
 {
     const char *s = memchr(e, sep, len);
     if (!s)
-        return isr_fail(ctx, ISR_ERR_USAGE,
+        return isr_fail(ctx, ISR_ERR_INPUT,
                         "--road-classes %s: '%.*s' is not CLASS%cKMH", where, (int)len, e, sep);
     char *name = trimmed(e, (size_t)(s - e)), *num = trimmed(s + 1, len - (size_t)(s - e) - 1);
     double **kmh = &t->kmh;
@@ -82,7 +82,7 @@ static isr_status class_add(isr_ctx *ctx, road_classes *t, const char *e, size_t
     else if ((end == num || *end) && may_be_header)
         st = ISR_OK; /* a header: class,speed_kmh */
     else if (end == num || *end || !(v > 0 && v <= ROAD_MAX_KMH))
-        st = isr_fail(ctx, ISR_ERR_USAGE,
+        st = isr_fail(ctx, ISR_ERR_INPUT,
                       "--road-classes %s: class '%s' has speed '%s'; a speed is km/h, more "
                       "than 0 and at most %g",
                       where, name, num, ROAD_MAX_KMH);
@@ -102,7 +102,7 @@ static isr_status classes_parse(isr_ctx *ctx, const char *spec, road_classes *t)
     FILE *f = strchr(spec, '=') ? NULL : fopen(spec, "r");
     isr_status st = ISR_OK;
     if (!f && !strchr(spec, '='))
-        return isr_fail(ctx, ISR_ERR_USAGE,
+        return isr_fail(ctx, ISR_ERR_INPUT,
                         "--road-classes '%s' is neither a readable CSV file of class,speed_kmh "
                         "rows nor a list CLASS=KMH,CLASS=KMH",
                         spec);
@@ -125,7 +125,7 @@ static isr_status classes_parse(isr_ctx *ctx, const char *spec, road_classes *t)
         }
     }
     if (st == ISR_OK && t->n == 0)
-        st = isr_fail(ctx, ISR_ERR_USAGE, "--road-classes '%s' gives no class", spec);
+        st = isr_fail(ctx, ISR_ERR_INPUT, "--road-classes '%s' gives no class", spec);
     return st;
 }
 
