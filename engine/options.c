@@ -342,6 +342,8 @@ static int sample_roads_unused(const isr_options *opt)
 
 const char *isr_options_roads(const isr_options *opt)
 {
+    if (opt->roads && strcmp(opt->roads, "none") == 0)
+        return NULL; /* --roads none: the sample without its crossings */
     return sample_roads_unused(opt) ? NULL : opt->roads;
 }
 
@@ -679,7 +681,7 @@ const char *isr_options_help(void)
            "  --roads PATH            road lines burned into the local travel: faster where\n"
            "                          they run, passable where they cross water or barriers\n"
            "                          (default: the sample's Yangtze and Qiantang crossings\n"
-           "                          with the sample, else none)\n"
+           "                          with the sample, else none; none: no roads)\n"
            "  --roads-layer NAME      layer to read (default: the first)\n"
            "  --road-speed-field FIELD  road speed, km/h (default: speed_kmh, unless\n"
            "                          --road-classes is given)\n"
