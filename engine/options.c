@@ -355,6 +355,54 @@ static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **ar
     return st;
 }
 
+/* The flags that take one of a few words (--wait, --direction, --kernel, --access): *done
+ * set when `name` is one of them. */
+static isr_status parse_choice(isr_ctx *ctx, isr_options *opt, const char *name,
+                               const char *val, int *done)
+{
+    if (strcmp(name, "--wait") == 0) {
+        if (strcmp(val, "half-headway") == 0)
+            opt->wait = ISR_WAIT_HALF_HEADWAY;
+        else if (strcmp(val, "none") == 0)
+            opt->wait = ISR_WAIT_NONE;
+        else
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--wait: '%s' is not one of half-headway, none", val);
+        mark_given(opt, "--wait");
+        *done = 1;
+        return ISR_OK;
+    }
+    if (strcmp(name, "--direction") == 0) {
+        if (strcmp(val, "from") == 0)
+            opt->direction = ISR_FROM_HUB;
+        else if (strcmp(val, "to") == 0)
+            opt->direction = ISR_TO_HUB;
+        else
+            return isr_fail(ctx, ISR_ERR_USAGE, "--direction: '%s' is not one of from, to",
+                            val);
+        mark_given(opt, "--direction");
+        *done = 1;
+        return ISR_OK;
+    }
+    if (strcmp(name, "--kernel") == 0) {
+        if (strcmp(val, "isotropic") == 0)
+            opt->kernel = ISR_KERNEL_ISOTROPIC;
+        else if (strcmp(val, "rcost") == 0)
+            opt->kernel = ISR_KERNEL_RCOST;
+        else
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--kernel: '%s' is not one of isotropic, rcost", val);
+        mark_given(opt, "--kernel");
+        *done = 1;
+        return ISR_OK;
+    }
+    if (strcmp(name, "--access") == 0) {
+        *done = 1;
+        return parse_access(ctx, opt, val);
+    }
+    return ISR_OK;
+}
+
 static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -392,45 +440,12 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
                 return isr_fail(ctx, ISR_ERR_USAGE, "%s needs a value (see --help)", name);
             val = argv[++i];
         }
-        if (strcmp(name, "--wait") == 0) {
-            if (strcmp(val, "half-headway") == 0)
-                opt->wait = ISR_WAIT_HALF_HEADWAY;
-            else if (strcmp(val, "none") == 0)
-                opt->wait = ISR_WAIT_NONE;
-            else
-                return isr_fail(ctx, ISR_ERR_USAGE,
-                                "--wait: '%s' is not one of half-headway, none", val);
-            mark_given(opt, "--wait");
+        int done = 0;
+        isr_status cst = parse_choice(ctx, opt, name, val, &done);
+        if (cst != ISR_OK)
+            return cst;
+        if (done)
             continue;
-        }
-        if (strcmp(name, "--direction") == 0) {
-            if (strcmp(val, "from") == 0)
-                opt->direction = ISR_FROM_HUB;
-            else if (strcmp(val, "to") == 0)
-                opt->direction = ISR_TO_HUB;
-            else
-                return isr_fail(ctx, ISR_ERR_USAGE, "--direction: '%s' is not one of from, to",
-                                val);
-            mark_given(opt, "--direction");
-            continue;
-        }
-        if (strcmp(name, "--kernel") == 0) {
-            if (strcmp(val, "isotropic") == 0)
-                opt->kernel = ISR_KERNEL_ISOTROPIC;
-            else if (strcmp(val, "rcost") == 0)
-                opt->kernel = ISR_KERNEL_RCOST;
-            else
-                return isr_fail(ctx, ISR_ERR_USAGE,
-                                "--kernel: '%s' is not one of isotropic, rcost", val);
-            mark_given(opt, "--kernel");
-            continue;
-        }
-        if (strcmp(name, "--access") == 0) {
-            isr_status st = parse_access(ctx, opt, val);
-            if (st != ISR_OK)
-                return st;
-            continue;
-        }
         if (strcmp(name, "--threads") == 0) {
             double v;
             isr_status st = parse_num(ctx, name, val, 0, 1024, 0, &v);
