@@ -584,6 +584,18 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zo
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered);
 
+/* ---- roads.c -------------------------------------------------------------------------- */
+
+/* Burns the roads of the run (isr_options_roads(opt), lines in any CRS, transformed by `srs`)
+ * into `fric` (padded): friction = min(current, 3.6 / road km/h), so roads cross barriers.
+ * Speeds from opt->road_speed_field or the class table; --access caps them and leaves out
+ * classes. Refuses missing fields, speeds outside (0, 200] km/h (listing the features) and
+ * geometries that are not lines; warns about classes not in the table (base speed,
+ * `base_spm`). *ncells (may be NULL): the cells the roads made faster. No roads: ISR_OK. */
+isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *g,
+                          OGRSpatialReferenceH srs, double base_spm, float *fric,
+                          size_t *ncells);
+
 /* Warps a raster's first band onto the grid (GDALWarp with `resampling`, onto a grid that
  * starts as nodata); values in new memory (nx·ny, NAN for nodata and for cells the raster
  * does not reach). `what` names the input in messages. With `positive`, values that are
@@ -749,6 +761,7 @@ struct isr_model {
     char *wkt;   /* the analysis CRS (CPLFree) */
     float *fric; /* padded grid, seconds per metre, +INF: barrier */
     size_t fric_uncovered;
+    size_t road_cells; /* cells the roads made faster (roads.c) */
     float fric_min; /* the least finite friction (fastest local travel): bounds a hub's window */
     uint8_t *clear; /* the isotropic kernel's clearance map of fric (costdist.h); NULL with
                        --kernel rcost */

@@ -313,6 +313,9 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     if ((st = isr_zones_build(ctx, &m->grid, &m->units, opt->population, &m->zones)) != ISR_OK ||
         (st = isr_friction_build(ctx, &m->grid, m->zones.zone, spm, opt->friction, &m->fric,
                                  &m->fric_uncovered)) != ISR_OK ||
+        /* water (+inf) is burned here, before the roads that cross it */
+        (st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, m->fric, &m->road_cells)) !=
+            ISR_OK ||
         (st = hubs_jurisdiction(ctx, opt, &m->grid, &m->units, m->net, &m->lb, &m->hubs)) !=
             ISR_OK)
         return st;

@@ -20,6 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef ISR_SAMPLE_DIR
+#define ISR_SAMPLE_ROADS ISR_SAMPLE_DIR "/yrd_crossings.shp"
+#define ISR_SAMPLE_BOUNDARIES ISR_SAMPLE_DIR "/yrd_counties.shp"
+#endif
+
 typedef struct owned {
     char **v;
     int n, cap;
@@ -32,12 +37,14 @@ void isr_options_init(isr_options *opt)
 {
     memset(opt, 0, sizeof *opt);
 #ifdef ISR_SAMPLE_DIR
-    opt->boundaries = ISR_SAMPLE_DIR "/yrd_counties.shp";
+    opt->boundaries = ISR_SAMPLE_BOUNDARIES;
     opt->stations = ISR_SAMPLE_DIR "/yrd_rail_stations.shp";
     opt->lines = ISR_SAMPLE_DIR "/yrd_rail_lines.shp";
     opt->transfers = ISR_SAMPLE_DIR "/yrd_transfers.csv";
+    opt->roads = ISR_SAMPLE_ROADS; /* the crossings, with the sample only (sample_roads) */
 #endif
     opt->transfer_radius_m = 1000;
+    opt->road_class_field = "class";
     opt->station_id_field = "id";
     opt->station_name_field = "name";
     opt->hub_field = "hub";
@@ -147,6 +154,11 @@ static const flag flags[] = {
     INPUT("--lines", lines),
     STR("--lines-layer", lines_layer),
     INPUT("--friction", friction),
+    INPUT("--roads", roads),
+    STR("--roads-layer", roads_layer),
+    STR("--road-speed-field", road_speed_field),
+    INPUT("--road-classes", road_classes),
+    STR("--road-class-field", road_class_field),
     STR("--encoding", encoding),
     STR("--station-id", station_id_field),
     STR("--station-name", station_name_field),
@@ -237,6 +249,7 @@ int isr_options_given(const isr_options *opt, const char *flag)
 /* The flags of argv[1..argc-1] into opt (isr_options_parse without its context reset, for
  * isr_options_new and isr_options_set too). */
 static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
+static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
 
 isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
@@ -289,7 +302,118 @@ static int is_none(const flag *fl, const char *val)
     return strcmp(fl->name, "--transfers") == 0 && strcmp(val, "none") == 0;
 }
 
+/* The presets of --access. transit is the default's numbers (a bus and walking mix, roads
+ * at their own speed); walk and bike may not use motorways or expressways and go no faster
+ * on a road than their own speed (a road still takes them across a river); car drives the
+ * roads at their speed and the streets between them at 30 km/h. */
+static const isr_access_preset presets[] = {
+    [ISR_ACCESS_TRANSIT] = {"transit", 20, 1.3, 0, ""},
+    [ISR_ACCESS_WALK] = {"walk", 5, 1.3, 5, "motorway,motorway_link,expressway"},
+    [ISR_ACCESS_BIKE] = {"bike", 15, 1.3, 15, "motorway,motorway_link,expressway"},
+    [ISR_ACCESS_CAR] = {"car", 30, 1.3, 0, ""},
+};
+
+const isr_access_preset *isr_access_get(isr_access a)
+{
+    return &presets[a >= ISR_ACCESS_TRANSIT && a <= ISR_ACCESS_CAR ? a : ISR_ACCESS_TRANSIT];
+}
+
+/* --access NAME: the preset's speed and detour, unless --egress-speed or --detour was given
+ * (before or after it: the parser sets those when it reads them). */
+static isr_status parse_access(isr_ctx *ctx, isr_options *opt, const char *val)
+{
+    for (int a = ISR_ACCESS_TRANSIT; a <= ISR_ACCESS_CAR; a++)
+        if (strcmp(val, presets[a].name) == 0) {
+            opt->access = (isr_access)a;
+            if (!isr_options_given(opt, "--egress-speed"))
+                opt->egress_speed_kmh = presets[a].speed_kmh;
+            if (!isr_options_given(opt, "--detour"))
+                opt->detour = presets[a].detour;
+            mark_given(opt, "--access");
+            return ISR_OK;
+        }
+    return isr_fail(ctx, ISR_ERR_USAGE, "--access: '%s' is not one of transit, walk, bike, car",
+                    val);
+}
+
+/* Whether opt->roads is the sample's crossings while the boundaries are not the sample's:
+ * the crossings go with the sample only. */
+static int sample_roads_unused(const isr_options *opt)
+{
+#ifdef ISR_SAMPLE_DIR
+    return opt->roads && strcmp(opt->roads, ISR_SAMPLE_ROADS) == 0 &&
+           !isr_options_given(opt, "--roads") &&
+           (!opt->boundaries || strcmp(opt->boundaries, ISR_SAMPLE_BOUNDARIES) != 0);
+#else
+    (void)opt;
+    return 0;
+#endif
+}
+
+const char *isr_options_roads(const isr_options *opt)
+{
+    if (opt->roads && strcmp(opt->roads, "none") == 0)
+        return NULL; /* --roads none: the sample without its crossings */
+    return sample_roads_unused(opt) ? NULL : opt->roads;
+}
+
 static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
+{
+    isr_status st = parse_flags(ctx, opt, argc, argv);
+    if (st == ISR_OK && sample_roads_unused(opt))
+        opt->roads = NULL; /* so that run.json says what the run uses */
+    return st;
+}
+
+/* The flags that take one of a few words (--wait, --direction, --kernel, --access): *done
+ * set when `name` is one of them. */
+static isr_status parse_choice(isr_ctx *ctx, isr_options *opt, const char *name,
+                               const char *val, int *done)
+{
+    if (strcmp(name, "--wait") == 0) {
+        if (strcmp(val, "half-headway") == 0)
+            opt->wait = ISR_WAIT_HALF_HEADWAY;
+        else if (strcmp(val, "none") == 0)
+            opt->wait = ISR_WAIT_NONE;
+        else
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--wait: '%s' is not one of half-headway, none", val);
+        mark_given(opt, "--wait");
+        *done = 1;
+        return ISR_OK;
+    }
+    if (strcmp(name, "--direction") == 0) {
+        if (strcmp(val, "from") == 0)
+            opt->direction = ISR_FROM_HUB;
+        else if (strcmp(val, "to") == 0)
+            opt->direction = ISR_TO_HUB;
+        else
+            return isr_fail(ctx, ISR_ERR_USAGE, "--direction: '%s' is not one of from, to",
+                            val);
+        mark_given(opt, "--direction");
+        *done = 1;
+        return ISR_OK;
+    }
+    if (strcmp(name, "--kernel") == 0) {
+        if (strcmp(val, "isotropic") == 0)
+            opt->kernel = ISR_KERNEL_ISOTROPIC;
+        else if (strcmp(val, "rcost") == 0)
+            opt->kernel = ISR_KERNEL_RCOST;
+        else
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--kernel: '%s' is not one of isotropic, rcost", val);
+        mark_given(opt, "--kernel");
+        *done = 1;
+        return ISR_OK;
+    }
+    if (strcmp(name, "--access") == 0) {
+        *done = 1;
+        return parse_access(ctx, opt, val);
+    }
+    return ISR_OK;
+}
+
+static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -326,39 +450,12 @@ static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **ar
                 return isr_fail(ctx, ISR_ERR_USAGE, "%s needs a value (see --help)", name);
             val = argv[++i];
         }
-        if (strcmp(name, "--wait") == 0) {
-            if (strcmp(val, "half-headway") == 0)
-                opt->wait = ISR_WAIT_HALF_HEADWAY;
-            else if (strcmp(val, "none") == 0)
-                opt->wait = ISR_WAIT_NONE;
-            else
-                return isr_fail(ctx, ISR_ERR_USAGE,
-                                "--wait: '%s' is not one of half-headway, none", val);
-            mark_given(opt, "--wait");
+        int done = 0;
+        isr_status cst = parse_choice(ctx, opt, name, val, &done);
+        if (cst != ISR_OK)
+            return cst;
+        if (done)
             continue;
-        }
-        if (strcmp(name, "--direction") == 0) {
-            if (strcmp(val, "from") == 0)
-                opt->direction = ISR_FROM_HUB;
-            else if (strcmp(val, "to") == 0)
-                opt->direction = ISR_TO_HUB;
-            else
-                return isr_fail(ctx, ISR_ERR_USAGE, "--direction: '%s' is not one of from, to",
-                                val);
-            mark_given(opt, "--direction");
-            continue;
-        }
-        if (strcmp(name, "--kernel") == 0) {
-            if (strcmp(val, "isotropic") == 0)
-                opt->kernel = ISR_KERNEL_ISOTROPIC;
-            else if (strcmp(val, "rcost") == 0)
-                opt->kernel = ISR_KERNEL_RCOST;
-            else
-                return isr_fail(ctx, ISR_ERR_USAGE,
-                                "--kernel: '%s' is not one of isotropic, rcost", val);
-            mark_given(opt, "--kernel");
-            continue;
-        }
         if (strcmp(name, "--threads") == 0) {
             double v;
             isr_status st = parse_num(ctx, name, val, 0, 1024, 0, &v);
@@ -411,6 +508,8 @@ const char *isr_options_get(isr_options *opt, const char *name)
         return opt->direction == ISR_TO_HUB ? "to" : "from";
     if (strcmp(f, "--kernel") == 0)
         return opt->kernel == ISR_KERNEL_RCOST ? "rcost" : "isotropic";
+    if (strcmp(f, "--access") == 0)
+        return isr_access_get(opt->access)->name;
     const switch_flag *sw = switch_find(f);
     if (sw)
         return *(const int *)((const char *)opt + sw->off) ? "1" : "0";
@@ -498,6 +597,7 @@ json_object *isr_options_to_json(const isr_options *opt)
     json_object_object_add(o, "--kernel", json_object_new_string(opt->kernel == ISR_KERNEL_RCOST
                                                                      ? "rcost"
                                                                      : "isotropic"));
+    json_object_object_add(o, "--access", json_object_new_string(isr_access_get(opt->access)->name));
     return o;
 }
 
@@ -555,6 +655,11 @@ isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out,
         } else if (strcmp(key, "--kernel") == 0 && json_object_is_type(val, json_type_string)) {
             opt->kernel = strcmp(json_object_get_string(val), "rcost") == 0 ? ISR_KERNEL_RCOST
                                                                              : ISR_KERNEL_ISOTROPIC;
+        } else if (strcmp(key, "--access") == 0 && json_object_is_type(val, json_type_string)) {
+            /* the preset's numbers are recorded as --egress-speed and --detour */
+            for (int a = ISR_ACCESS_TRANSIT; a <= ISR_ACCESS_CAR; a++)
+                if (strcmp(json_object_get_string(val), presets[a].name) == 0)
+                    opt->access = (isr_access)a;
         } else if (fl && fl->num_off && (json_object_is_type(val, json_type_double) ||
                                          json_object_is_type(val, json_type_int))) {
             *(double *)((char *)opt + fl->num_off) = json_object_get_double(val);
@@ -598,6 +703,16 @@ const char *isr_options_help(void)
            "                          (default: none, uniform --egress-speed and --detour)\n"
            "  --population RASTER     people per cell (default: the boundaries' --pop-field\n"
            "                          spread evenly over each unit's cells)\n"
+           "  --roads PATH            road lines burned into the local travel: faster where\n"
+           "                          they run, passable where they cross water or barriers\n"
+           "                          (default: the sample's Yangtze and Qiantang crossings\n"
+           "                          with the sample, else none; none: no roads)\n"
+           "  --roads-layer NAME      layer to read (default: the first)\n"
+           "  --road-speed-field FIELD  road speed, km/h (default: speed_kmh, unless\n"
+           "                          --road-classes is given)\n"
+           "  --road-classes CSV|CLASS=KMH,...  road speed by class: a CSV file of\n"
+           "                          class,speed_kmh rows, or the list itself\n"
+           "  --road-class-field FIELD  road class (default: class)\n"
            "Fields:\n"
            "  --unit-id FIELD         admin unit code (default: code; GB/T 2260 codes give the\n"
            "                          hierarchy when the fields below are absent)\n"
@@ -626,6 +741,11 @@ const char *isr_options_help(void)
            "                          equal-area conic fitted to the boundaries)\n"
            "  --egress-speed KMH      local travel speed, km/h (default: 20)\n"
            "  --detour F              local route length / straight line (default: 1.3)\n"
+           "  --access transit|walk|bike|car  local travel preset: transit 20 km/h, walk 5,\n"
+           "                          bike 15, car 30 (roads at their speed), all detour 1.3;\n"
+           "                          walk and bike use no motorway or expressway and no road\n"
+           "                          faster than themselves; --egress-speed and --detour\n"
+           "                          override it (default: transit)\n"
            "  --dwell MIN             dwell at each intermediate stop, minutes (default: 2)\n"
            "  --transfer MIN          time to change lines, minutes (default: 6)\n"
            "  --wait half-headway|none  boarding wait (default: half-headway)\n"

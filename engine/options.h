@@ -19,6 +19,9 @@ typedef enum isr_direction { ISR_FROM_HUB, ISR_TO_HUB } isr_direction;
 /* The local-travel search: isotropic (straight lines where friction is uniform) or the
  * 16-neighbour kernel equal to GRASS r.cost -k. */
 typedef enum isr_kernel { ISR_KERNEL_ISOTROPIC, ISR_KERNEL_RCOST } isr_kernel;
+/* The local-travel preset (--access): transit is today's default numbers. */
+typedef enum isr_access { ISR_ACCESS_TRANSIT, ISR_ACCESS_WALK, ISR_ACCESS_BIKE, ISR_ACCESS_CAR }
+    isr_access;
 
 struct isr_options {
     /* Inputs: any OGR source (a path, or an http(s) URL). */
@@ -30,6 +33,12 @@ struct isr_options {
     const char *lines_layer;
     const char *encoding;         /* shapefile text encoding (e.g. "GBK"); NULL: .cpg/LDID */
     const char *friction;         /* optional raster: seconds per metre, nodata = barrier */
+    const char *roads;            /* optional lines burned into the friction (roads.c); the
+                                     sample's crossings when the sample is used */
+    const char *roads_layer;
+    const char *road_speed_field; /* km/h per road (default "speed_kmh" without classes) */
+    const char *road_classes;     /* class -> km/h: "k=v,k=v" or a CSV file "class,speed_kmh" */
+    const char *road_class_field; /* default "class" */
 
     /* Field names. */
     const char *station_id_field;   /* default "id" */
@@ -94,6 +103,7 @@ struct isr_options {
      * sample's yrd_transfers.csv by default, used only with the sample's stations). */
     double transfer_radius_m; /* default 1000 */
     const char *transfers;
+    isr_access access; /* local-travel preset (default ISR_ACCESS_TRANSIT; --access) */
 
     void *owned_; /* private: strings the options own */
 };
@@ -115,5 +125,17 @@ ISR_INTERNAL void isr_options_clear(isr_options *opt);
  * at most `max`; returns how many. The one list of inputs: isr_options_to_json records
  * these absolute, the resume fingerprint hashes them file by file (not by name). */
 int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max);
+
+/* An --access preset: local speed and detour off the roads, the fastest a road may be
+ * travelled at (0: its own speed) and the road classes it may not use ("a,b"; "" none). */
+typedef struct isr_access_preset {
+    const char *name;
+    double speed_kmh, detour, road_cap_kmh;
+    const char *no_classes;
+} isr_access_preset;
+ISR_INTERNAL const isr_access_preset *isr_access_get(isr_access a);
+/* The roads a run burns: opt->roads, but NULL for the sample's crossings (the default) when
+ * the boundaries are not the sample's. Borrowed. */
+ISR_INTERNAL const char *isr_options_roads(const isr_options *opt);
 
 #endif /* ISR_OPTIONS_H */

@@ -172,15 +172,17 @@ Test(options, one_list_of_input_datasets)
     cr_assert_eq(chdir(ISR_SAMPLE_DIR), 0); /* (each Criterion test is its own process) */
     o.population = "yrd_counties.shp";      /* relative: recorded absolute */
     const char *names[8], *paths[8];
-    cr_assert_eq(isr_options_inputs(&o, names, paths, 8), 6);
-    const char *want[] = {"--boundaries", "--stations", "--lines", "--friction", "--population",
-                          "--transfers"}; /* the transfers table (issue 13) */
-    for (int i = 0; i < 6; i++)
+    cr_assert_eq(isr_options_inputs(&o, names, paths, 8), 8);
+    const char *want[] = {"--boundaries", "--stations", "--lines", "--friction", "--roads",
+                          "--road-classes", "--population", "--transfers"}; /* issue 13 */
+    for (int i = 0; i < 8; i++)
         cr_assert_str_eq(names[i], want[i]);
     cr_assert_eq(paths[0], o.boundaries);
     cr_assert_null(paths[3]);
-    cr_assert_eq(paths[4], o.population);
-    cr_assert_str_eq(paths[5], ISR_SAMPLE_DIR "/yrd_transfers.csv");
+    cr_assert_str_eq(paths[4], ISR_SAMPLE_DIR "/yrd_crossings.shp"); /* with the sample */
+    cr_assert_null(paths[5]);
+    cr_assert_eq(paths[6], o.population);
+    cr_assert_str_eq(paths[7], ISR_SAMPLE_DIR "/yrd_transfers.csv");
     cr_assert_eq(isr_options_inputs(&o, names, paths, 2), 2, "at most max");
 
     struct json_object *rec = isr_options_to_json(&o);
@@ -223,5 +225,47 @@ Test(options, kernel_is_chosen_recorded_and_fingerprinted)
     cr_assert_neq(isr_run_fingerprint(&o, "wkt"), isr_run_fingerprint(&d, "wkt"));
     isr_options_clear(&o);
     isr_options_clear(&d);
+    isr_ctx_free(ctx);
+}
+
+Test(options, access_presets_and_the_sample_roads)
+{
+    /* --access sets speed and detour unless they are given (before or after it); the
+     * sample's crossings are the roads only while the boundaries are the sample's; roads
+     * and access change the resume fingerprint */
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options o, d;
+    isr_options_init(&d);
+    char *a1[] = {"run", "--access", "walk", NULL};
+    cr_assert_eq(parse(ctx, &o, 3, a1), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(o.access, ISR_ACCESS_WALK);
+    cr_assert_float_eq(o.egress_speed_kmh, 5, 1e-12);
+    cr_assert_float_eq(o.detour, 1.3, 1e-12);
+    cr_assert_str_eq(isr_options_get(&o, "access"), "walk");
+    cr_assert_neq(isr_run_fingerprint(&o, "wkt"), isr_run_fingerprint(&d, "wkt"));
+    isr_options_clear(&o);
+    char *a2[] = {"run", "--egress-speed", "7", "--access=bike", "--detour", "1.1", NULL};
+    cr_assert_eq(parse(ctx, &o, 6, a2), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_float_eq(o.egress_speed_kmh, 7, 1e-12);
+    cr_assert_float_eq(o.detour, 1.1, 1e-12);
+    isr_options_clear(&o);
+    char *a3[] = {"run", "--access", "horse", NULL};
+    cr_assert_eq(parse(ctx, &o, 3, a3), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "--access: 'horse' is not one of transit, walk, bike, car");
+    isr_options_clear(&o);
+    cr_assert_str_eq(d.roads, ISR_SAMPLE_DIR "/yrd_crossings.shp");
+    char *a4[] = {"run", "--boundaries", "mine.gpkg", NULL};
+    cr_assert_eq(parse(ctx, &o, 3, a4), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_null(o.roads);
+    isr_options_clear(&o);
+    char *a5[] = {"run", "--boundaries", "mine.gpkg", "--roads", "r.gpkg", NULL};
+    cr_assert_eq(parse(ctx, &o, 5, a5), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_str_eq(o.roads, "r.gpkg");
+    cr_assert_neq(isr_run_fingerprint(&o, "wkt"), isr_run_fingerprint(&d, "wkt"));
+    isr_options_clear(&o);
+    /* set directly (a white-box caller): the model ignores the sample's crossings too */
+    isr_options_init(&o);
+    o.boundaries = "mine.gpkg";
+    cr_assert_null(isr_options_roads(&o));
     isr_ctx_free(ctx);
 }

@@ -1,0 +1,398 @@
+/*
+ * roads.c — roads and crossings burned into the friction surface (--roads).
+ *
+ * A road is a line with a speed: its own (--road-speed-field, km/h) or its class's
+ * (--road-class-field looked up in --road-classes, "k=v,…" or a CSV file of class,speed_kmh
+ * rows). Its cells get friction = min(current, 3.6 / speed) s/m: no detour factor, since
+ * the line is the route. The minimum makes a road faster than the base speed where it runs
+ * and passable where it crosses a barrier (+inf: water, a friction raster's nodata, the sea
+ * outside the boundaries), which is what a bridge or a tunnel is. Lines are rasterized by
+ * GDAL with ALL_TOUCHED, so a diagonal road is a chain of 8-neighbours the kernels can follow;
+ * where roads overlap the fastest wins (burned last). The --access preset caps the speed
+ * (walk, bike) and leaves out the classes its mode may not use (motorways for walk, bike).
+ * Order in model.c: base friction, then water (+inf), then roads (min), so a bridge
+ * survives the water under it. Padding cells stay barriers.
+ * Refused: no speed field, speeds that are not in (0, 200] km/h (the features are listed),
+ * geometries that are not lines. Classes missing from the table are warned about (listed)
+ * and their roads take the base speed. Cost: one read of the layer, one rasterization of
+ * the grid (4 bytes a cell, freed before returning) and one pass over it.
+ */
+#include "internal.h"
+
+#include <cpl_string.h>
+#include <gdal_alg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROAD_MAX_KMH 200.0 /* faster is a unit mistake (m/s, mph ×10…), not a road */
+
+/* The class → km/h table of --road-classes. */
+typedef struct road_classes {
+    char **name;
+    double *kmh;
+    int n;
+} road_classes;
+
+static void classes_free(road_classes *t)
+{
+    for (int i = 0; i < t->n; i++)
+        free(t->name[i]);
+    free(t->name);
+    free(t->kmh);
+    memset(t, 0, sizeof *t);
+}
+
+static char *trimmed(const char *s, size_t len)
+{
+    while (len && (*s == ' ' || *s == '\t' || *s == '"')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+                   s[len - 1] == '"'))
+        len--;
+    char *c = malloc(len + 1);
+    if (c) {
+        memcpy(c, s, len);
+        c[len] = '\0';
+    }
+    return c;
+}
+
+/* One "class<sep>kmh" entry of `where` (the list, or a CSV line); a header line (the first
+ * of a file, its speed not a number) is skipped with *header set. */
+static isr_status class_add(isr_ctx *ctx, road_classes *t, const char *e, size_t len, char sep,
+                            const char *where, int may_be_header)
+{
+    const char *s = memchr(e, sep, len);
+    if (!s)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "--road-classes %s: '%.*s' is not CLASS%cKMH", where, (int)len, e, sep);
+    char *name = trimmed(e, (size_t)(s - e)), *num = trimmed(s + 1, len - (size_t)(s - e) - 1);
+    double **kmh = &t->kmh;
+    char ***names = &t->name;
+    isr_status st = ISR_OK;
+    char *end = NULL;
+    double v = num ? isr_strtod(num, &end) : NAN;
+    if (!name || !num || !(*kmh = realloc(*kmh, (size_t)(t->n + 1) * sizeof **kmh)) ||
+        !(*names = realloc(*names, (size_t)(t->n + 1) * sizeof **names)))
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    else if ((end == num || *end) && may_be_header)
+        st = ISR_OK; /* a header: class,speed_kmh */
+    else if (end == num || *end || !(v > 0 && v <= ROAD_MAX_KMH))
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "--road-classes %s: class '%s' has speed '%s'; a speed is km/h, more "
+                      "than 0 and at most %g",
+                      where, name, num, ROAD_MAX_KMH);
+    else {
+        t->name[t->n] = name;
+        t->kmh[t->n++] = v;
+        name = NULL;
+    }
+    free(name);
+    free(num);
+    return st;
+}
+
+/* --road-classes: a CSV file when it names one, else "k=v,k=v". */
+static isr_status classes_parse(isr_ctx *ctx, const char *spec, road_classes *t)
+{
+    FILE *f = strchr(spec, '=') ? NULL : fopen(spec, "r");
+    isr_status st = ISR_OK;
+    if (!f && !strchr(spec, '='))
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "--road-classes '%s' is neither a readable CSV file of class,speed_kmh "
+                        "rows nor a list CLASS=KMH,CLASS=KMH",
+                        spec);
+    if (f) {
+        char line[512], where[600];
+        for (int ln = 1; st == ISR_OK && fgets(line, sizeof line, f); ln++) {
+            size_t len = strcspn(line, "\r\n");
+            if (len == 0)
+                continue;
+            snprintf(where, sizeof where, "'%s' line %d", spec, ln);
+            st = class_add(ctx, t, line, len, ',', where, ln == 1);
+        }
+        fclose(f);
+    } else {
+        for (const char *p = spec; st == ISR_OK && *p;) {
+            size_t len = strcspn(p, ",");
+            if (len)
+                st = class_add(ctx, t, p, len, '=', "list", 0);
+            p += len + (p[len] == ',');
+        }
+    }
+    if (st == ISR_OK && t->n == 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT, "--road-classes '%s' gives no class", spec);
+    return st;
+}
+
+static int in_list(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, word, n) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+/* The roads read: geometries in the analysis CRS with their friction, and the problems. */
+typedef struct road_set {
+    OGRGeometryH *geom;
+    double *spm;
+    int n, cap;
+    isr_sb bad;       /* features without a usable speed: "17 (0), 20 (empty)" */
+    int nbad;
+    isr_sb unknown;   /* classes missing from the table */
+    int nunknown;     /* features of such classes */
+    int nexcluded;    /* features of classes the access mode may not use */
+} road_set;
+
+static void road_set_free(road_set *rs)
+{
+    for (int i = 0; i < rs->n; i++)
+        OGR_G_DestroyGeometry(rs->geom[i]);
+    free(rs->geom);
+    free(rs->spm);
+    free(isr_sb_take(&rs->bad));
+    free(isr_sb_take(&rs->unknown));
+}
+
+static int road_add(road_set *rs, OGRGeometryH g, double spm)
+{
+    if (rs->n == rs->cap) {
+        int nc = rs->cap ? 2 * rs->cap : 64;
+        OGRGeometryH *ng = realloc(rs->geom, (size_t)nc * sizeof *ng);
+        if (ng)
+            rs->geom = ng;
+        double *ns = ng ? realloc(rs->spm, (size_t)nc * sizeof *ns) : NULL;
+        if (!ns)
+            return 0;
+        rs->spm = ns;
+        rs->cap = nc;
+    }
+    rs->geom[rs->n] = g;
+    rs->spm[rs->n++] = spm;
+    return 1;
+}
+
+/* The speed of one feature in km/h: its field's, its class's, the base speed for a class not
+ * in the table (0 and the class in rs->unknown), or -1 (listed in rs->bad). */
+static double feature_kmh(OGRFeatureH f, int ispeed, int iclass, const road_classes *tab,
+                          road_set *rs)
+{
+    long long fid = (long long)OGR_F_GetFID(f);
+    if (ispeed >= 0) {
+        int set = OGR_F_IsFieldSetAndNotNull(f, ispeed);
+        double v = set ? OGR_F_GetFieldAsDouble(f, ispeed) : NAN;
+        if (set && v > 0 && v <= ROAD_MAX_KMH)
+            return v;
+        if (rs->nbad++ < 10) {
+            if (set)
+                isr_sb_printf(&rs->bad, "%s%lld (%g)", rs->nbad > 1 ? ", " : "", fid, v);
+            else
+                isr_sb_printf(&rs->bad, "%s%lld (empty)", rs->nbad > 1 ? ", " : "", fid);
+        }
+        return -1;
+    }
+    const char *cls = OGR_F_GetFieldAsString(f, iclass);
+    for (int i = 0; i < tab->n; i++)
+        if (strcmp(tab->name[i], cls) == 0)
+            return tab->kmh[i];
+    char quoted[300];
+    snprintf(quoted, sizeof quoted, ", '%s'", cls);
+    if (!rs->unknown.s || !strstr(rs->unknown.s, quoted))
+        isr_sb_printf(&rs->unknown, "%s", quoted);
+    rs->nunknown++;
+    return 0;
+}
+
+/* Reads every feature of the open layer into rs (geometries in the analysis CRS). */
+static isr_status roads_read(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                             OGRSpatialReferenceH srs, double base_spm, road_set *rs)
+{
+    road_classes tab = {0};
+    const isr_access_preset *ap = isr_access_get(opt->access);
+    const char *speed_field = opt->road_speed_field;
+    if (!speed_field && !opt->road_classes)
+        speed_field = "speed_kmh";
+    int ispeed = -1, iclass = -1;
+    isr_status st = ISR_OK;
+    OGRCoordinateTransformationH ct = NULL;
+    if (speed_field && opt->road_classes)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--road-speed-field and --road-classes both give the roads' speed: "
+                        "give one");
+    if ((speed_field && (st = isr_layer_field(ctx, l, speed_field, 1, &ispeed)) != ISR_OK) ||
+        (opt->road_classes && ((st = classes_parse(ctx, opt->road_classes, &tab)) != ISR_OK ||
+                               (st = isr_layer_field(ctx, l, opt->road_class_field, 0,
+                                                     &iclass)) != ISR_OK)))
+        goto cleanup;
+    if (iclass < 0 && *ap->no_classes)
+        iclass = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l->lyr), opt->road_class_field);
+    if (!(ct = isr_layer_transform_to(ctx, l, srs))) {
+        st = ISR_ERR_CRS;
+        goto cleanup;
+    }
+    OGR_L_ResetReading(l->lyr);
+    OGRFeatureH f;
+    while ((f = isr_layer_next(ctx, l, &st)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbNone;
+        if (g && t != wkbLineString && t != wkbMultiLineString) {
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "%s: feature %lld is a %s; roads must be lines (LineString or "
+                          "MultiLineString)",
+                          l->what, (long long)OGR_F_GetFID(f), OGR_G_GetGeometryName(g));
+            OGR_F_Destroy(f);
+            break;
+        }
+        if (iclass >= 0 && in_list(ap->no_classes, OGR_F_GetFieldAsString(f, iclass))) {
+            rs->nexcluded++;
+            OGR_F_Destroy(f);
+            continue;
+        }
+        double kmh = feature_kmh(f, ispeed, opt->road_classes ? iclass : -1, &tab, rs);
+        if (ap->road_cap_kmh > 0 && kmh > ap->road_cap_kmh)
+            kmh = ap->road_cap_kmh;
+        OGRGeometryH c = g && kmh >= 0 ? OGR_G_Clone(g) : NULL;
+        OGR_F_Destroy(f);
+        if (c && OGR_G_Transform(c, ct) != OGRERR_NONE) {
+            OGR_G_DestroyGeometry(c);
+            continue; /* beyond the analysis CRS's domain: not on the grid */
+        }
+        if (c && !road_add(rs, c, kmh > 0 ? 3.6 / kmh : base_spm)) {
+            OGR_G_DestroyGeometry(c);
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
+            break;
+        }
+    }
+    if (st == ISR_OK && rs->nbad)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: %d feature%s no usable speed in field '%s' (a speed is km/h, more "
+                      "than 0 and at most %g): feature %s%s; fix %s or drop %s",
+                      l->what, rs->nbad, ISR_PLURAL(rs->nbad, " has", "s have"), speed_field,
+                      ROAD_MAX_KMH, rs->bad.s ? rs->bad.s : "", rs->nbad > 10 ? ", and more" : "",
+                      rs->nbad > 1 ? "them" : "it", rs->nbad > 1 ? "them" : "it");
+cleanup:
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    classes_free(&tab);
+    return st;
+}
+
+typedef struct burn_item {
+    double spm;
+    int i;
+} burn_item;
+
+static int by_spm_desc(const void *a, const void *b)
+{
+    const burn_item *x = a, *y = b;
+    if (x->spm != y->spm)
+        return (x->spm < y->spm) - (x->spm > y->spm);
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* The friction of every road cell (0 elsewhere) on the unpadded grid: new memory. */
+static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_set *rs,
+                                  const char *what, float **out)
+{
+    *out = NULL;
+    burn_item *order = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *order);
+    OGRGeometryH *geom = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *geom);
+    double *burn = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *burn);
+    float *v = malloc((size_t)g->nx * (size_t)g->ny * sizeof *v);
+    GDALDatasetH ds = isr_grid_mem(g, GDT_Float32);
+    isr_status st = ISR_OK;
+    if (!order || !geom || !burn || !v || !ds) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory rasterizing %s", what);
+        goto cleanup;
+    }
+    /* slowest first: where roads share a cell, the fastest is burned last and wins */
+    for (int i = 0; i < rs->n; i++)
+        order[i] = (burn_item){rs->spm[i], i};
+    qsort(order, (size_t)rs->n, sizeof *order, by_spm_desc);
+    for (int i = 0; i < rs->n; i++) {
+        geom[i] = rs->geom[order[i].i];
+        burn[i] = order[i].spm;
+    }
+    int band = 1;
+    char *ropt[] = {"ALL_TOUCHED=TRUE", NULL};
+    GDALFillRaster(GDALGetRasterBand(ds, 1), 0, 0);
+    if (rs->n && GDALRasterizeGeometries(ds, 1, &band, rs->n, geom, NULL, NULL, burn, ropt,
+                                         NULL, NULL) != CE_None) {
+        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot rasterize onto the grid", what);
+        goto cleanup;
+    }
+    if (GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, g->nx, g->ny, v, g->nx, g->ny,
+                     GDT_Float32, 0, 0) != CE_None) {
+        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot read its rasterization", what);
+        goto cleanup;
+    }
+    *out = v;
+    v = NULL;
+cleanup:
+    if (ds)
+        GDALClose(ds);
+    free(v);
+    free(burn);
+    free(geom);
+    free(order);
+    return st;
+}
+
+isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *g,
+                          OGRSpatialReferenceH srs, double base_spm, float *fric,
+                          size_t *ncells)
+{
+    if (ncells)
+        *ncells = 0;
+    const char *path = isr_options_roads(opt);
+    if (!path)
+        return ISR_OK;
+    isr_layer l;
+    road_set rs = {0};
+    float *v = NULL;
+    isr_status st = isr_layer_open_enc(ctx, &l, "roads", path, opt->roads_layer, wkbLineString,
+                                       opt->encoding);
+    if (st != ISR_OK)
+        return st;
+    if ((st = roads_read(ctx, opt, &l, srs, base_spm, &rs)) != ISR_OK ||
+        (st = roads_rasterize(ctx, g, &rs, l.what, &v)) != ISR_OK)
+        goto cleanup;
+    if (rs.nunknown)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: %d road%s of class%s %s, not in --road-classes, take%s the base local "
+                "speed (%.3g km/h); add the class%s to the table to give %s a speed",
+                l.what, rs.nunknown, ISR_PLURAL(rs.nunknown, "", "s"),
+                strchr(rs.unknown.s + 2, ',') ? "es" : "", rs.unknown.s + 2,
+                ISR_PLURAL(rs.nunknown, "s", ""), 3.6 / base_spm,
+                strchr(rs.unknown.s + 2, ',') ? "es" : "", ISR_PLURAL(rs.nunknown, "it", "them"));
+    if (rs.nexcluded)
+        isr_log(ctx, ISR_LOG_INFO, "%s: %d road%s of classes --access %s may not use left out",
+                l.what, rs.nexcluded, ISR_PLURAL(rs.nexcluded, "", "s"),
+                isr_access_get(opt->access)->name);
+    size_t n = 0;
+    for (int r = 0; r < g->ny; r++)
+        for (int c = 0; c < g->nx; c++) {
+            float x = v[(size_t)r * (size_t)g->nx + (size_t)c];
+            float *p = &fric[isr_grid_pidx(g, c, r)];
+            if (x > 0 && x < *p) {
+                *p = x;
+                n++;
+            }
+        }
+    if (ncells)
+        *ncells = n;
+cleanup:
+    free(v);
+    road_set_free(&rs);
+    isr_layer_close(&l);
+    return st;
+}

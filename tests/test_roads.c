@@ -1,0 +1,273 @@
+/* Criterion suite: roads and crossings (--roads) and the --access presets, on a small region
+ * of its own (GeoJSON in UTM 33N, nothing from the sample): one unit 30 km x 10 km (x 500-530
+ * km, y 5500-5510 km), the hub at (500.5, 5505.5) km, a cell centre at 1000 m, and a slow rail
+ * line far away so that every time below is local travel from the hub. Times are computed by
+ * hand beside each assertion; bad roads are refused with the exact message, exit 1, and no
+ * output folder. */
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli_support.h"
+
+static void tmp_make(void) { cli_tmp_make("isr-roads"); }
+
+TestSuite(roads, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
+
+static void put(const char *name, const char *fmt, ...)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static void sh_ok(const char *cmd)
+{
+    cr_assert_eq(cli_sh("cd '%s' && %s", cli_tmp, cmd), 0, "fixture: %s", cmd);
+}
+
+static int run(const char *fmt, ...)
+{
+    char args[2000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    cli_sh("rm -rf '%s/o'", cli_tmp);
+    return cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b.geojson --stations "
+                  "st.geojson --lines ln.geojson --crs EPSG:32633 --resolution 1000 --threads 1 "
+                  "--hubs hub %s",
+                  cli_tmp, ISR_CLI, args);
+}
+
+static void refused(int rc, const char *want)
+{
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
+    char line[3000];
+    snprintf(line, sizeof line, "isoreach: %s\n", want);
+    cr_assert_str_eq(e, line);
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
+
+/* The hub's travel time (minutes) at (x, y) metres; -9999 where not reached. */
+static double t_at(double x, double y)
+{
+    cr_assert_eq(cli_sh("gdallocationinfo -valonly -geoloc '%s/o/hubs/hub/travel_time.tif' "
+                        "%.3f %.3f",
+                        cli_tmp, x, y),
+                 0);
+    char p[300];
+    snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
+    char *s = cli_slurp(p);
+    double v = *s && *s != '\n' ? atof(s) : -9999; /* beyond the cropped raster */
+    free(s);
+    return v;
+}
+
+#define UTM33 "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32633\"}},"
+#define FC(...) "{\"type\":\"FeatureCollection\"," UTM33 "\"features\":[" __VA_ARGS__ "]}"
+/* A road feature: properties (JSON members) and its line "[x,y],[x,y]". */
+#define ROAD(props, coords)                                                                   \
+    "{\"type\":\"Feature\",\"properties\":{" props "},\"geometry\":{\"type\":\"LineString\","  \
+    "\"coordinates\":[" coords "]}}"
+
+static void region(void)
+{
+    put("b.geojson",
+        FC("{\"type\":\"Feature\",\"properties\":{\"code\":\"a\",\"name\":\"a\",\"pref_code\":"
+           "\"a\",\"pref_name\":\"a\",\"prov_code\":\"p\",\"prov_name\":\"p\",\"pop\":3000},"
+           "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[500000,5500000],[530000,"
+           "5500000],[530000,5510000],[500000,5510000],[500000,5500000]]]}}"));
+    /* the other station at the far corner, 10 km/h every 600 min: never within the hour */
+    put("st.geojson",
+        FC("{\"type\":\"Feature\",\"properties\":{\"id\":\"hub\",\"name\":\"hub\",\"hub\":1},"
+           "\"geometry\":{\"type\":\"Point\",\"coordinates\":[500500,5505500]}},"
+           "{\"type\":\"Feature\",\"properties\":{\"id\":\"far\",\"name\":\"far\",\"hub\":0},"
+           "\"geometry\":{\"type\":\"Point\",\"coordinates\":[529500,5509500]}}"));
+    put("ln.geojson", FC(ROAD("\"name\":\"slow\",\"speed_kmh\":10,\"headway\":600",
+                              "[500500,5505500],[529500,5509500]")));
+}
+
+/* A 30 x 10 friction raster of 1000 m pixels, 0.1 s/m (36 km/h), with column 10 (x 510-511
+ * km: a river running north-south) nodata. */
+static void river_raster(void)
+{
+    char grid[2000] = "";
+    for (int r = 0; r < 10; r++)
+        for (int c = 0; c < 30; c++)
+            strcat(grid, c == 10 ? "-1" : "0.1"), strcat(grid, c == 29 ? "\n" : " ");
+    put("f.asc", "ncols 30\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n"
+                 "NODATA_value -1\n%s",
+        grid);
+    sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+}
+
+#define NEAR(v, want, tol) cr_assert(fabs((v) - (want)) < (tol), "%s = %.4f, want %.4f", #v, v, want)
+
+Test(roads, road_at_60_kmh_shortens_the_trip_by_the_computed_amount)
+{
+    region();
+    put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[529500,5505500]")));
+    cr_assert_eq(run(""), 0, "%s", cli_stderr());
+    /* without roads: 20 km/h, detour 1.3 = 0.234 s/m; 10 km east = 2340 s = 39.0 min */
+    double off = t_at(510500, 5505500);
+    NEAR(off, 39.0, 1e-3);
+    cr_assert_eq(run("--roads r.geojson"), 0, "%s", cli_stderr());
+    /* along the road at 60 km/h (0.06 s/m, no detour: the line is the route): 600 s = 10.0
+     * min, 29.0 min sooner; 25 km east: 1500 s = 25.0 min (78.0 min, beyond the hour, off it) */
+    double on = t_at(510500, 5505500);
+    NEAR(on, 10.0, 1e-3);
+    NEAR(off - on, 29.0, 1e-3);
+    NEAR(t_at(525500, 5505500), 25.0, 1e-3);
+    /* run.json records the roads */
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
+    json_object *root = json_object_from_file(p), *o = NULL, *v = NULL;
+    cr_assert(json_object_object_get_ex(root, "options", &o));
+    cr_assert(json_object_object_get_ex(o, "--roads", &v));
+    cr_assert(strstr(json_object_get_string(v), "/r.geojson"));
+    cr_assert(json_object_object_get_ex(o, "--access", &v));
+    cr_assert_str_eq(json_object_get_string(v), "transit");
+    json_object_put(root);
+}
+
+Test(roads, diagonal_road_within_a_few_percent)
+{
+    region();
+    /* 45°, 4 km east and 4 km north: 5657 m at 0.06 s/m = 339.4 s = 5.657 min; both kernels */
+    put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[504500,5509500]")));
+    double want = 4000 * sqrt(2) * 0.06 / 60;
+    cr_assert_eq(run("--roads r.geojson"), 0, "%s", cli_stderr());
+    double iso = t_at(504500, 5509500);
+    cr_assert_eq(run("--roads r.geojson --kernel rcost"), 0, "%s", cli_stderr());
+    double rc = t_at(504500, 5509500);
+    fprintf(stderr, "diagonal road: want %.4f min, isotropic %.4f (%+.2f %%), rcost %.4f (%+.2f %%)\n",
+            want, iso, 100 * (iso / want - 1), rc, 100 * (rc / want - 1));
+    NEAR(iso, want, 0.03 * want);
+    NEAR(rc, want, 0.03 * want);
+}
+
+Test(roads, bridge_crosses_an_impassable_river_exactly_where_it_lies)
+{
+    region();
+    river_raster();
+    cr_assert_eq(run("--friction f.tif"), 0, "%s", cli_stderr());
+    cr_assert_eq(t_at(512500, 5505500), -9999); /* beyond the river: not reached */
+    /* the bridge: 2 km across the river on row y = 5505.5 km, 60 km/h */
+    put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[509500,5505500],[511500,5505500]")));
+    cr_assert_eq(run("--friction f.tif --roads r.geojson"), 0, "%s", cli_stderr());
+    /* 8 km at 0.1 s/m (800 s), the move onto the bridge at (0.1 + 0.06) / 2 (80 s), two
+     * bridge moves (120 s), off it (80 s): 1080 s = 18.0 min */
+    NEAR(t_at(512500, 5505500), 18.0, 1e-3);
+    NEAR(t_at(510500, 5505500), (800 + 80 + 60) / 60.0, 1e-3);
+    /* every other river cell stays impassable */
+    for (int r = 0; r < 10; r++)
+        if (r != 5)
+            cr_assert_eq(t_at(510500, 5500500 + 1000 * r), -9999, "river row %d reached", r);
+}
+
+Test(roads, class_table_inline_and_csv_and_unknown_classes_warned)
+{
+    region();
+    put("r.geojson", FC(ROAD("\"kind\":\"primary\"", "[500500,5505500],[510500,5505500]") ","
+                        ROAD("\"kind\":\"track\"", "[500500,5504500],[510500,5504500]") ","
+                        ROAD("\"kind\":\"path\"", "[500500,5503500],[510500,5503500]")));
+    cr_assert_eq(run("--roads r.geojson --road-class-field kind --road-classes "
+                     "primary=60,secondary=40"),
+                 0);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: warning: roads 'r.geojson' layer 'r': 2 roads of classes "
+                        "'track', 'path', not in --road-classes, take the base local speed "
+                        "(15.4 km/h); add the classes to the table to give them a speed\n");
+    free(e);
+    NEAR(t_at(510500, 5505500), 10.0, 1e-3); /* primary, 60 km/h */
+    put("c.csv", "class,speed_kmh\nprimary,30\ntrack,20\npath,10\n");
+    cr_assert_eq(run("--roads r.geojson --road-class-field kind --road-classes c.csv"), 0);
+    /* 10 km at 30 km/h: 20.0 min; the track at 20 km/h: 30.0 min (plus the 1 km off-road
+     * to it at most); the path at 10 km/h is slower than the base 0.234 s/m: unchanged */
+    NEAR(t_at(510500, 5505500), 20.0, 1e-3);
+    cr_assert(t_at(510500, 5504500) < 30.0 + 1000 * 0.234 / 60 + 1e-3);
+}
+
+Test(roads, speed_field_named)
+{
+    region();
+    put("r.geojson", FC(ROAD("\"v\":45", "[500500,5505500],[510500,5505500]")));
+    cr_assert_eq(run("--roads r.geojson --road-speed-field v"), 0, "%s", cli_stderr());
+    NEAR(t_at(510500, 5505500), 10000 * 3.6 / 45 / 60, 1e-3); /* 13.333 min */
+}
+
+Test(roads, bad_roads_refused)
+{
+    region();
+    put("r.geojson", FC(ROAD("\"v\":45", "[500500,5505500],[510500,5505500]")));
+    refused(run("--roads r.geojson"),
+            "roads 'r.geojson' layer 'r' has no field 'speed_kmh' (fields: v)");
+    put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[510500,5505500]") ","
+                        ROAD("\"speed_kmh\":0", "[500500,5504500],[510500,5504500]") ","
+                        ROAD("\"speed_kmh\":900", "[500500,5503500],[510500,5503500]") ","
+                        ROAD("\"speed_kmh\":null", "[500500,5502500],[510500,5502500]")));
+    refused(run("--roads r.geojson"),
+            "roads 'r.geojson' layer 'r': 3 features have no usable speed in field 'speed_kmh' "
+            "(a speed is km/h, more than 0 and at most 200): feature 1 (0), 2 (900), 3 (empty); "
+            "fix them or drop them");
+    put("p.geojson", FC("{\"type\":\"Feature\",\"properties\":{\"speed_kmh\":60},\"geometry\":"
+                        "{\"type\":\"Polygon\",\"coordinates\":[[[500000,5500000],[501000,"
+                        "5500000],[501000,5501000],[500000,5500000]]]}}"));
+    refused(run("--roads p.geojson"),
+            "roads 'p.geojson' layer 'p' has polygons, but roads must be lines");
+    put("r.geojson", FC(ROAD("\"kind\":\"primary\"", "[500500,5505500],[510500,5505500]")));
+    refused(run("--roads r.geojson --road-class-field kind --road-classes primary=-5"),
+            "--road-classes list: class 'primary' has speed '-5'; a speed is km/h, more than 0 "
+            "and at most 200");
+    refused(run("--roads r.geojson --road-classes nowhere.csv"),
+            "--road-classes 'nowhere.csv' is neither a readable CSV file of class,speed_kmh rows "
+            "nor a list CLASS=KMH,CLASS=KMH");
+}
+
+Test(roads, access_presets)
+{
+    region();
+    put("r.geojson", FC(ROAD("\"speed_kmh\":60,\"class\":\"urban\"",
+                             "[500500,5505500],[510500,5505500]") ","
+                        ROAD("\"speed_kmh\":60,\"class\":\"expressway\"",
+                             "[500500,5503500],[510500,5503500]")));
+    /* walk: 5 km/h, detour 1.3 = 0.936 s/m off roads; on the urban road no faster than
+     * walking, without the detour (0.72 s/m): 2 km = 1440 s = 24.0 min (31.2 off it) */
+    cr_assert_eq(run("--access walk"), 0, "%s", cli_stderr());
+    NEAR(t_at(502500, 5505500), 2000 * 0.936 / 60, 1e-3);
+    cr_assert_eq(run("--access walk --roads r.geojson"), 0, "%s", cli_stderr());
+    NEAR(t_at(502500, 5505500), 24.0, 1e-3);
+    /* the expressway is not for walking: with it alone, times are those without roads */
+    put("x.geojson", FC(ROAD("\"speed_kmh\":60,\"class\":\"expressway\"",
+                             "[500500,5503500],[510500,5503500]")));
+    cr_assert_eq(run("--access walk"), 0, "%s", cli_stderr());
+    double plain = t_at(505500, 5503500);
+    cr_assert_eq(run("--access walk --roads x.geojson"), 0, "%s", cli_stderr());
+    cr_assert_eq(t_at(505500, 5503500), plain);
+    cr_assert_eq(run("--access bike --roads x.geojson"), 0, "%s", cli_stderr());
+    cr_assert(t_at(505500, 5503500) > 5 * 1000 * 0.24 / 60); /* not even at bike speed on it */
+    /* bike: 15 km/h (0.312 s/m), roads at most 15 km/h (0.24 s/m): 2 km = 8.0 min */
+    cr_assert_eq(run("--access bike --roads r.geojson"), 0, "%s", cli_stderr());
+    NEAR(t_at(502500, 5505500), 8.0, 1e-3);
+    /* car: 30 km/h, detour 1.3 (0.156 s/m) off the roads, roads at their speed: 10 km on the
+     * road = 10.0 min; 2 km off it, the row y = 5507.5 km is reached sooner via the road */
+    cr_assert_eq(run("--access car --roads r.geojson"), 0, "%s", cli_stderr());
+    NEAR(t_at(510500, 5505500), 10.0, 1e-3);
+    /* transit is the default; --egress-speed and --detour override a preset */
+    cr_assert_eq(run("--access transit"), 0, "%s", cli_stderr());
+    NEAR(t_at(510500, 5505500), 39.0, 1e-3);
+    cr_assert_eq(run("--access walk --egress-speed 10 --detour 1"), 0, "%s", cli_stderr());
+    NEAR(t_at(502500, 5505500), 2000 * 0.36 / 60, 1e-3); /* 12.0 min */
+}
