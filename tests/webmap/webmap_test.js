@@ -150,6 +150,11 @@ async function main() {
     const bandsOf = (hub) => JSON.parse(fs.readFileSync(path.join(out, "hubs", hub,
       "isochrones.geojson"), "utf8")).features.filter((f) => f.properties.kind === "ring" && f.geometry);
     for (const hub of ["nanjing_south", "shanghai_hongqiao"]) {
+      // a reader picks the hub with the pointer on the panel, not over a county (the view
+      // moves under a pointer left on the map, and the county it was over keeps its tooltip)
+      const sel = await page.$("#isr-hub");
+      const box = await sel.boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.selectOption("#isr-hub", hub);
       const drawn = await page.evaluate(() => {
         const ps = [...document.querySelectorAll(".leaflet-bands-pane path")];
@@ -185,7 +190,9 @@ async function main() {
       await page.mouse.move(pt.x, pt.y, { steps: 3 });
       await page.waitForSelector(".leaflet-tooltip.isr-tip", { state: "visible", timeout: 5000 });
       return page.evaluate(() => {
-        const t = document.querySelector(".leaflet-tooltip.isr-tip");
+        const all = document.querySelectorAll(".leaflet-tooltip.isr-tip");
+        const t = all[all.length - 1];
+        if (all.length !== 1) return { name: null, text: `${all.length} county tooltips open` };
         const get = (c) => { const e = t.querySelector(c); return e ? e.textContent : null; };
         return { name: get(".tt-name"), min: get(".tt-min"), pct: get(".tt-pct"), pop: get(".tt-pop"),
           text: t.textContent };
@@ -194,6 +201,11 @@ async function main() {
     const expectFor = (hub) => readCsv(path.join(out, "hubs", hub, "reach.csv"))
       .find((r) => r.level === "county" && r.name === COUNTY);
     for (const hub of ["nanjing_south", "shanghai_hongqiao"]) {
+      // a reader picks the hub with the pointer on the panel, not over a county (the view
+      // moves under a pointer left on the map, and the county it was over keeps its tooltip)
+      const sel = await page.$("#isr-hub");
+      const box = await sel.boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.selectOption("#isr-hub", hub);
       const tip = await hover();
       const row = expectFor(hub);
