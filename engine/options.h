@@ -30,6 +30,9 @@ struct isr_options {
     const char *lines_layer;
     const char *encoding;         /* shapefile text encoding (e.g. "GBK"); NULL: .cpg/LDID */
     const char *friction;         /* optional raster: seconds per metre, nodata = barrier */
+    const char *water;            /* optional polygons: impassable, no people (default: the
+                                     sample's, with the sample's boundaries; "none": off) */
+    const char *water_layer;
 
     /* Field names. */
     const char *station_id_field;   /* default "id" */
@@ -104,7 +107,7 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
 /* Frees what the options own; the struct may be reused after isr_options_init(). */
 ISR_INTERNAL void isr_options_clear(isr_options *opt);
 
-/* The input datasets of `opt` (--boundaries, --stations, --lines, --friction, --population,
+/* The input datasets of `opt` (--boundaries, --stations, --lines, --friction, --water, --population,
  * in that order; NULL where not set): the flags into names[i] and the paths into paths[i],
  * at most `max`; returns how many. The one list of inputs: isr_options_to_json records
  * these absolute, the resume fingerprint hashes them file by file (not by name). */
