@@ -124,3 +124,34 @@ Test(water, bad_water_input_is_refused_naming_it)
              "isoreach: water '%s/lake.geojson': no layer named 'seen' (layers: l4326)\n", cli_tmp);
     refused(rc, want);
 }
+
+/* The sample: Taihu's interior (31.2 N, 120.2 E) is water in shapefiles/yrd_water.shp, the
+ * sample run's default water, so no local travel from Huzhou or Suzhou reaches it; with
+ * --water none the same cell is reached within the hour. */
+Test(water, taihu_interior_is_unreachable_on_the_sample, .timeout = 600)
+{
+    cr_assert_eq(cli_sh("%s run --resolution 1000 --hubs huzhou,suzhou --no-maps -q --out %s/s",
+                        CLI, cli_tmp),
+                 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("%s run --resolution 1000 --hubs huzhou --water none --no-maps -q "
+                        "--out %s/n",
+                        CLI, cli_tmp),
+                 0, "%s", cli_output());
+    const char *hub[] = {"huzhou", "suzhou"};
+    for (int h = 0; h < 2; h++) {
+        cr_assert_eq(cli_sh("gdallocationinfo -valonly -wgs84 %s/s/hubs/%s/travel_time.tif "
+                            "120.2 31.2",
+                            cli_tmp, hub[h]),
+                     0);
+        char *o = cli_output();
+        cr_assert_float_eq(atof(o), -9999, 0.01, "%s reaches Taihu's interior: %s", hub[h], o);
+        free(o);
+    }
+    cr_assert_eq(cli_sh("gdallocationinfo -valonly -wgs84 %s/n/hubs/huzhou/travel_time.tif "
+                        "120.2 31.2",
+                        cli_tmp),
+                 0);
+    char *o = cli_output();
+    cr_assert(atof(o) > 0 && atof(o) <= 60, "without water the lake was reached: %s", o);
+    free(o);
+}
