@@ -418,6 +418,8 @@ typedef struct isr_zones {
     int *gunknown[ISR_NLEVELS]; /* group -> its units whose population is unknown */
     int hosted;      /* units smaller than a cell whose people went to their host cell */
     size_t pop_uncovered; /* land cells beyond the population raster's extent (0 people) */
+    uint8_t *water;  /* nx·ny, 1 = water (water.c; owned), NULL without --water */
+    size_t *area[ISR_NLEVELS]; /* group -> all its cells, water too (cells: land only) */
 } isr_zones;
 
 /* Rasterizes the units onto the grid and spreads population: each unit's people evenly over
@@ -426,6 +428,12 @@ typedef struct isr_zones {
 isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
                            const char *population, isr_zones *z);
 void isr_zones_clear(isr_zones *z);
+/* isr_zones_build with a water mask (water.c; taken, NULL: none): water cells hold no
+ * people (a unit's people go to its land cells; a unit wholly on water is warned about,
+ * naming `water_path`, and keeps them there), cells[] counts land cells and area[] all. */
+isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                                 const char *population, uint8_t *water,
+                                 const char *water_path, isr_zones *z);
 /* The unit of the cell holding (x,y), or -1. */
 int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y);
 /* Sums tallies by county up the hierarchy ([level][group]; the levels above the county
@@ -441,7 +449,7 @@ void isr_zones_sum_up(const isr_zones *z, size_t *const *cells, double *const *p
 #define ISR_REACH_CSV_HEADER                                                                    \
     "level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,"            \
     "population,pop_reached,pop_share,min_minutes,mean_minutes,cross_border,"                  \
-    "pop_unknown_units\n"
+    "pop_unknown_units,land_km2\n"
 
 /* ---- reach.c -------------------------------------------------------------------------- */
 
@@ -614,6 +622,21 @@ void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zo
  * row, kept by the caller and outliving the dataset), so nothing is copied. */
 GDALDatasetH isr_grid_mem(const isr_grid *g, GDALDataType type);
 GDALDatasetH isr_grid_mem_wrap(const isr_grid *g, GDALDataType type, void *data);
+
+/* ---- water.c -------------------------------------------------------------------------- */
+
+/* The water input of a run: opt->water, except "none", and except the sample's water when
+ * the boundaries are not the sample's and --water was not given. Borrowed; NULL: none. */
+const char *isr_options_water(const isr_options *opt);
+/* The water mask of the grid (nx·ny bytes, 1 where the cell centre lies in a polygon of the
+ * water layer `path`/`layer`, reprojected into `srs`; new memory) and its count of water
+ * cells. Fails naming the input when it cannot be opened, has no such layer, is empty or
+ * holds no polygons. */
+isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
+                          OGRSpatialReferenceH srs, const isr_grid *g, uint8_t **out,
+                          size_t *nwater);
+/* Water cells become barriers (+INF) on the padded friction surface; NULL water: nothing. */
+void isr_water_burn(const isr_grid *g, const uint8_t *water, float *fric);
 
 /* ---- raster_io.c ---------------------------------------------------------------------- */
 

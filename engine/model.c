@@ -310,10 +310,22 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
                             opt->max_memory_mb)) != ISR_OK)
         return st;
     double spm = opt->detour * 3.6 / opt->egress_speed_kmh;
-    if ((st = isr_zones_build(ctx, &m->grid, &m->units, opt->population, &m->zones)) != ISR_OK ||
+    uint8_t *water = NULL; /* taken by the zones */
+    size_t nwater = 0;
+    const char *wpath = isr_options_water(opt);
+    if (wpath && (st = isr_water_load(ctx, wpath, opt->water_layer, m->srs, &m->grid, &water,
+                                      &nwater)) != ISR_OK)
+        return st;
+    if (wpath)
+        isr_log(ctx, ISR_LOG_INFO, "water '%s': %zu cells (%.1f km²) are water", wpath, nwater,
+                (double)nwater * m->grid.cell_m * m->grid.cell_m / 1e6);
+    /* friction: base (uniform or --friction), then water closed (isr_water_burn); what may
+     * reopen cells (roads, bridges) comes after it */
+    if ((st = isr_zones_build_water(ctx, &m->grid, &m->units, opt->population, water, wpath,
+                                    &m->zones)) != ISR_OK ||
         (st = isr_friction_build(ctx, &m->grid, m->zones.zone, spm, opt->friction, &m->fric,
                                  &m->fric_uncovered)) != ISR_OK ||
-        /* water (+inf) is burned here, before the roads that cross it */
+        (isr_water_burn(&m->grid, m->zones.water, m->fric), 0) ||
         (st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, m->fric, &m->road_cells)) !=
             ISR_OK ||
         (st = hubs_jurisdiction(ctx, opt, &m->grid, &m->units, m->net, &m->lb, &m->hubs)) !=

@@ -42,6 +42,7 @@ void isr_options_init(isr_options *opt)
     opt->lines = ISR_SAMPLE_DIR "/yrd_rail_lines.shp";
     opt->transfers = ISR_SAMPLE_DIR "/yrd_transfers.csv";
     opt->roads = ISR_SAMPLE_ROADS; /* the crossings, with the sample only (sample_roads) */
+    opt->water = ISR_SAMPLE_DIR "/yrd_water.shp"; /* with the sample's boundaries only */
 #endif
     opt->transfer_radius_m = 1000;
     opt->road_class_field = "class";
@@ -159,6 +160,8 @@ static const flag flags[] = {
     STR("--road-speed-field", road_speed_field),
     INPUT("--road-classes", road_classes),
     STR("--road-class-field", road_class_field),
+    INPUT("--water", water),
+    STR("--water-layer", water_layer),
     STR("--encoding", encoding),
     STR("--station-id", station_id_field),
     STR("--station-name", station_name_field),
@@ -564,7 +567,9 @@ int isr_options_inputs(const isr_options *opt, const char **names, const char **
     for (size_t k = 0; k < sizeof flags / sizeof *flags && n < max; k++)
         if (flags[k].input) {
             names[n] = flags[k].name;
-            paths[n++] = *(const char *const *)((const char *)opt + flags[k].str_off);
+            paths[n++] = flags[k].str_off == offsetof(isr_options, water)
+                             ? isr_options_water(opt) /* the water the run reads */
+                             : *(const char *const *)((const char *)opt + flags[k].str_off);
         }
     return n;
 }
@@ -584,6 +589,8 @@ json_object *isr_options_to_json(const isr_options *opt)
             continue;
         }
         const char *v = *(const char *const *)((const char *)opt + fl->str_off);
+        if (fl->str_off == offsetof(isr_options, water))
+            v = isr_options_water(opt); /* the water the run reads, or null */
         /* input paths absolute, so that run.json still names them from another folder */
         char *abs = v && fl->input && !strstr(v, "://") ? realpath(v, NULL) : NULL;
         json_object_object_add(o, fl->name, v ? json_object_new_string(abs ? abs : v) : NULL);
@@ -701,8 +708,13 @@ const char *isr_options_help(void)
            "                          still not UTF-8 is replaced with U+FFFD and warned about\n"
            "  --friction RASTER       local travel cost in seconds per metre; nodata = barrier\n"
            "                          (default: none, uniform --egress-speed and --detour)\n"
+           "  --water PATH            water polygons (lakes, rivers, sea): impassable for local\n"
+           "                          travel, no people, not land (default: shapefiles/\n"
+           "                          yrd_water.shp with the sample's boundaries, else none;\n"
+           "                          'none': no water)\n"
+           "  --water-layer NAME      layer of --water to read (default: the first)\n"
            "  --population RASTER     people per cell (default: the boundaries' --pop-field\n"
-           "                          spread evenly over each unit's cells)\n"
+           "                          spread over each unit's land cells)\n"
            "  --roads PATH            road lines burned into the local travel: faster where\n"
            "                          they run, passable where they cross water or barriers\n"
            "                          (default: the sample's Yangtze and Qiantang crossings\n"

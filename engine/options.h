@@ -39,6 +39,9 @@ struct isr_options {
     const char *road_speed_field; /* km/h per road (default "speed_kmh" without classes) */
     const char *road_classes;     /* class -> km/h: "k=v,k=v" or a CSV file "class,speed_kmh" */
     const char *road_class_field; /* default "class" */
+    const char *water;            /* optional polygons: impassable, no people (default: the
+                                     sample's, with the sample's boundaries; "none": off) */
+    const char *water_layer;
 
     /* Field names. */
     const char *station_id_field;   /* default "id" */
@@ -120,8 +123,8 @@ isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **ar
 /* Frees what the options own; the struct may be reused after isr_options_init(). */
 ISR_INTERNAL void isr_options_clear(isr_options *opt);
 
-/* The input datasets of `opt` (--boundaries, --stations, --lines, --friction, --population,
- * --transfers, in that order; NULL where not set): the flags into names[i] and the paths into paths[i],
+/* The input datasets of `opt` (--boundaries, --stations, --lines, --friction, --roads,
+ * --road-classes, --water, --population, --transfers, in that order; NULL where not set): the flags into names[i] and the paths into paths[i],
  * at most `max`; returns how many. The one list of inputs: isr_options_to_json records
  * these absolute, the resume fingerprint hashes them file by file (not by name). */
 int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max);

@@ -78,8 +78,8 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
     for (int gi = 0; gi < ng; gi++)
         best[gi] = INFINITY;
     for (size_t c = 0; c < (size_t)g->nx * (size_t)g->ny; c++) {
-        if (z->zone[c] < 0 || isinf(rr->best_t[c]))
-            continue;
+        if (z->zone[c] < 0 || isinf(rr->best_t[c]) || (z->water && z->water[c]))
+            continue; /* shares are of land */
         int gi = z->group[L][z->zone[c]];
         any_cells[gi]++;
         any_pop[gi] += z->pop[c];
@@ -91,7 +91,7 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
         {"pref_name", OFTString},    {"prov_code", OFTString},    {"prov_name", OFTString},
         {"population", OFTReal},     {"area_km2", OFTReal},       {"best_minutes", OFTReal},
         {"area_share_any", OFTReal}, {"pop_share_any", OFTReal},  {"hubs_reaching", OFTInteger},
-        {"pop_unknown", OFTInteger}};
+        {"pop_unknown", OFTInteger}, {"land_km2", OFTReal}};
     const int nfixed = (int)(sizeof fields / sizeof *fields);
     if ((st = isr_geojson_open(ctx, &w, path, "units", g->wkt, fields, nfixed)) != ISR_OK)
         goto cleanup;
@@ -121,7 +121,8 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
         else
             OGR_F_SetFieldDouble(f, 6, round(gpop));
         OGR_F_SetFieldInteger(f, 12, unknown);
-        OGR_F_SetFieldDouble(f, 7, round((double)gcells * cell_km2 * 1e3) / 1e3);
+        OGR_F_SetFieldDouble(f, 7, round((double)z->area[L][gi] * cell_km2 * 1e3) / 1e3);
+        OGR_F_SetFieldDouble(f, 13, round((double)gcells * cell_km2 * 1e3) / 1e3);
         if (!isinf(best[gi]))
             OGR_F_SetFieldDouble(f, 8, round(best[gi] * 100) / 100);
         else

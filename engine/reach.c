@@ -76,8 +76,8 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         size_t c = pk % pw - ISR_PAD, row = pk / pw - ISR_PAD;
         size_t cell = row * (size_t)g->nx + c;
         int u = z->zone[cell];
-        if (u < 0)
-            continue; /* a station cell outside every unit */
+        if (u < 0 || (z->water && z->water[cell]))
+            continue; /* a station cell outside every unit, or on water (not land) */
         float t = time_s[pk] / 60.0f;
         int gi = grp0[u];
         cells0[gi]++;
@@ -177,7 +177,7 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             if (!r->cells[k][gi])
                 continue;
             const isr_unit *a = &u->attr[z->first[k][gi]];
-            double area = (double)z->cells[k][gi] * cell_km2;
+            double area = (double)z->area[k][gi] * cell_km2;
             double gpop = z->gpop[k][gi];
             int unknown = z->gunknown[k][gi];
             isr_fprintf(f, "%s,", level_name[k]);
@@ -196,9 +196,9 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             else
                 isr_fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],
                         gpop > 0 ? r->pop[k][gi] / gpop : 0.0);
-            isr_fprintf(f, ",%.2f,%.2f,%d,%d\n", r->tmin[k][gi],
+            isr_fprintf(f, ",%.2f,%.2f,%d,%d,%.3f\n", r->tmin[k][gi],
                     r->tsum[k][gi] / (double)r->cells[k][gi], isr_reach_cross_border(r, z, k, gi),
-                    unknown);
+                    unknown, (double)z->cells[k][gi] * cell_km2);
         }
     st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);

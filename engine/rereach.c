@@ -72,8 +72,16 @@ static isr_status rereach_load_region(isr_ctx *ctx, const isr_options *opt, cons
     if ((st = isr_layer_open_enc(ctx, &r->lb, "boundaries", opt->boundaries, opt->boundaries_layer,
                                  wkbPolygon, opt->encoding)) != ISR_OK ||
         (st = isr_fields_check(ctx, opt, layers)) != ISR_OK ||
-        (st = isr_units_load(ctx, opt, &r->lb, r->srs, &r->units)) != ISR_OK ||
-        (st = isr_zones_build(ctx, &r->g, &r->units, opt->population, &r->zones)) != ISR_OK ||
+        (st = isr_units_load(ctx, opt, &r->lb, r->srs, &r->units)) != ISR_OK)
+        return st;
+    /* the run's water (run.json): shares of land and people on land, as the run had them */
+    uint8_t *water = NULL;
+    size_t nwater = 0;
+    const char *wpath = isr_options_water(opt);
+    if ((wpath && (st = isr_water_load(ctx, wpath, opt->water_layer, r->srs, &r->g, &water,
+                                       &nwater)) != ISR_OK) ||
+        (st = isr_zones_build_water(ctx, &r->g, &r->units, opt->population, water, wpath,
+                                    &r->zones)) != ISR_OK ||
         (st = isr_reach_init(ctx, &r->reach, &r->zones)) != ISR_OK)
         return st;
     r->reach.min_cells = isr_reach_min_cells(opt->min_reach_km2, r->g.cell_m);

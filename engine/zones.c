@@ -8,8 +8,11 @@
  * and lose its people; it gets the cell at its interior point if that cell is unclaimed,
  * else its people go to the unit that holds that cell ("hosted"). Either way the sum over
  * cells equals the sum over units. Groups (counties, prefectures, provinces) are numbered
- * in code order, so outputs list them in a stable order.
- * Owns: the zone and population arrays (12 bytes per cell) and the group tables.
+ * in code order, so outputs list them in a stable order. With a water mask (water.c) the
+ * cells whose centre is water stay in their unit's area but hold no people: a unit's people
+ * are spread over its land cells only, and shares are of land (cells[] counts land cells,
+ * area[] every cell). A unit wholly on water keeps its people there and is warned about.
+ * Owns: the zone and population arrays (12 bytes per cell), the water mask, group tables.
  */
 #include "internal.h"
 
@@ -42,9 +45,10 @@ static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
         }
         z->ngroups[k] = ng;
         z->cells[k] = calloc((size_t)(ng > 0 ? ng : 1), sizeof(size_t));
+        z->area[k] = calloc((size_t)(ng > 0 ? ng : 1), sizeof(size_t));
         z->gpop[k] = calloc((size_t)(ng > 0 ? ng : 1), sizeof(double));
         z->gunknown[k] = calloc((size_t)(ng > 0 ? ng : 1), sizeof(int));
-        if (!z->cells[k] || !z->gpop[k] || !z->gunknown[k]) {
+        if (!z->cells[k] || !z->area[k] || !z->gpop[k] || !z->gunknown[k]) {
             free(keys);
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         }
@@ -204,10 +208,67 @@ static void tally_groups(const isr_grid *g, const isr_units *u, const char *popu
         if (z->zone[c] < 0)
             continue;
         int gi = z->group[ISR_COUNTY][z->zone[c]];
-        z->cells[ISR_COUNTY][gi]++;
+        z->area[ISR_COUNTY][gi]++;
+        z->cells[ISR_COUNTY][gi] += !(z->water && z->water[c]);
         z->gpop[ISR_COUNTY][gi] += z->pop[c];
     }
+    for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
+        for (int k = 1; k < ISR_NLEVELS; k++)
+            z->area[k][z->group[k][z->first[ISR_COUNTY][gi]]] += z->area[ISR_COUNTY][gi];
     isr_zones_sum_up(z, z->cells, z->gpop, NULL, NULL);
+}
+
+/* The people on water cells moved to the land cells of their unit, evenly (for people
+ * spread from the unit's field this gives each land cell the unit's people ÷ its land
+ * cells); a unit with cells but none of them land keeps its people and is warned about. */
+static isr_status spread_off_water(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                                   isr_zones *z, const char *water_path)
+{
+    const size_t n = (size_t)g->nx * (size_t)g->ny;
+    size_t *land = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *land);
+    size_t *all = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *all);
+    double *wpop = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *wpop);
+    if (!land || !all || !wpop) {
+        free(land);
+        free(all);
+        free(wpop);
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    for (size_t c = 0; c < n; c++) {
+        int i = z->zone[c];
+        if (i < 0)
+            continue;
+        all[i]++;
+        if (z->water[c])
+            wpop[i] += z->pop[c];
+        else
+            land[i]++;
+    }
+    for (size_t c = 0; c < n; c++) {
+        int i = z->zone[c];
+        if (i < 0 || !land[i])
+            continue;
+        z->pop[c] = z->water[c] ? 0.0 : z->pop[c] + wpop[i] / (double)land[i];
+    }
+    isr_sb b = {0};
+    int nwet = 0;
+    for (int i = 0; i < u->n; i++)
+        if (all[i] && !land[i] && ++nwet <= 10)
+            isr_sb_printf(&b, "%s'%s' (%s)", nwet > 1 ? ", " : "", u->attr[i].name[ISR_COUNTY],
+                          u->attr[i].code[ISR_COUNTY]);
+    char *list = isr_sb_take(&b);
+    if (nwet)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d unit%s wholly on water (--water '%s') at %g m: %s%s; %s people stay on "
+                "%s water cells, which local travel does not reach",
+                nwet, ISR_PLURAL(nwet, " lies", "s lie"), water_path, g->cell_m,
+                list ? list : "", nwet > 10 ? ", and more" : "", ISR_PLURAL(nwet, "its", "their"),
+                ISR_PLURAL(nwet, "its", "their"));
+    free(list);
+    free(land);
+    free(all);
+    free(wpop);
+    return ISR_OK;
 }
 
 void isr_zones_sum_up(const isr_zones *z, size_t *const *cells, double *const *pop,
@@ -235,7 +296,15 @@ void isr_zones_sum_up(const isr_zones *z, size_t *const *cells, double *const *p
 isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
                            const char *population, isr_zones *z)
 {
+    return isr_zones_build_water(ctx, g, u, population, NULL, NULL, z);
+}
+
+isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                                 const char *population, uint8_t *water,
+                                 const char *water_path, isr_zones *z)
+{
     memset(z, 0, sizeof *z);
+    z->water = water;
     z->nunits = u->n;
     const size_t n = (size_t)g->nx * (size_t)g->ny;
     isr_status st = ISR_OK;
@@ -271,6 +340,8 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
         population_from_units(g, u, z, ucells, host);
     }
     note_hosted(ctx, g, u, z, host);
+    if (z->water && (st = spread_off_water(ctx, g, u, z, water_path)) != ISR_OK)
+        goto cleanup;
     if ((st = build_groups(ctx, u, z)) != ISR_OK)
         goto cleanup;
     tally_groups(g, u, population, z);
@@ -288,7 +359,9 @@ void isr_zones_clear(isr_zones *z)
 {
     free(z->zone);
     free(z->pop);
+    free(z->water);
     for (int k = 0; k < ISR_NLEVELS; k++) {
+        free(z->area[k]);
         free(z->group[k]);
         free(z->first[k]);
         free(z->cells[k]);

@@ -207,7 +207,7 @@ Test(e2e, reach_isochrones_and_region_products)
     char *h = first_line(p);
     cr_assert_str_eq(h, "level,code,name,prefecture_code,province_code,area_km2,reached_km2,"
                         "area_share,population,pop_reached,pop_share,min_minutes,mean_minutes,"
-                        "cross_border,pop_unknown_units");
+                        "cross_border,pop_unknown_units,land_km2");
     free(h);
     snprintf(p2, sizeof p2, "%s/region/reach_matrix.csv", ISR_SAMPLE_RUN);
     h = first_line(p2);
@@ -223,14 +223,19 @@ Test(e2e, reach_isochrones_and_region_products)
     cr_assert(strstr(csv, "\nprefecture,320500,苏州市,320500,320000,"), "no Suzhou row:\n%s", csv);
     cr_assert(strstr(csv, "\nprefecture,330400,嘉兴市,330400,330000,"), "no Jiaxing row");
     cr_assert(strstr(csv, "\nprovince,320000,江苏省,") && strstr(csv, "\nprovince,330000,浙江省,"));
-    /* the row ends "cross_border,pop_unknown_units": 1 and 0 (every population is known) */
+    /* the row ends "cross_border,pop_unknown_units,land_km2": 1 and 0 (every population is
+     * known), then the land */
     const char *suz = strstr(csv, "\nprefecture,320500,");
     size_t len = strcspn(suz + 1, "\n");
-    cr_assert(len > 4 && strncmp(suz + 1 + len - 4, ",1,0", 4) == 0, "Suzhou not cross-border");
+    while (len > 0 && suz[len] != ',')
+        len--; /* drop land_km2 */
+    cr_assert(len > 4 && strncmp(suz + 1 + len - 5, ",1,0,", 5) == 0, "Suzhou not cross-border");
     const char *sh_row = strstr(csv, "\nprefecture,310000,");
     cr_assert_not_null(sh_row);
     len = strcspn(sh_row + 1, "\n");
-    cr_assert(len > 4 && strncmp(sh_row + 1 + len - 4, ",0,0", 4) == 0,
+    while (len > 0 && sh_row[len] != ',')
+        len--;
+    cr_assert(len > 4 && strncmp(sh_row + 1 + len - 5, ",0,0,", 5) == 0,
               "Shanghai marked cross-border");
     free(csv);
     /* summary.json: every hub, ranked by cross-border share, descending */

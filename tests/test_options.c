@@ -171,18 +171,19 @@ Test(options, one_list_of_input_datasets)
     o.friction = NULL;
     cr_assert_eq(chdir(ISR_SAMPLE_DIR), 0); /* (each Criterion test is its own process) */
     o.population = "yrd_counties.shp";      /* relative: recorded absolute */
-    const char *names[8], *paths[8];
-    cr_assert_eq(isr_options_inputs(&o, names, paths, 8), 8);
+    const char *names[12], *paths[12];
+    cr_assert_eq(isr_options_inputs(&o, names, paths, 12), 9);
     const char *want[] = {"--boundaries", "--stations", "--lines", "--friction", "--roads",
-                          "--road-classes", "--population", "--transfers"}; /* issue 13 */
-    for (int i = 0; i < 8; i++)
+                          "--road-classes", "--water", "--population", "--transfers"}; /* #13 */
+    for (int i = 0; i < 9; i++)
         cr_assert_str_eq(names[i], want[i]);
     cr_assert_eq(paths[0], o.boundaries);
     cr_assert_null(paths[3]);
     cr_assert_str_eq(paths[4], ISR_SAMPLE_DIR "/yrd_crossings.shp"); /* with the sample */
     cr_assert_null(paths[5]);
-    cr_assert_eq(paths[6], o.population);
-    cr_assert_str_eq(paths[7], ISR_SAMPLE_DIR "/yrd_transfers.csv");
+    cr_assert_eq(paths[6], o.water, "the sample's water goes with the sample's boundaries");
+    cr_assert_eq(paths[7], o.population);
+    cr_assert_str_eq(paths[8], ISR_SAMPLE_DIR "/yrd_transfers.csv");
     cr_assert_eq(isr_options_inputs(&o, names, paths, 2), 2, "at most max");
 
     struct json_object *rec = isr_options_to_json(&o);
@@ -267,5 +268,32 @@ Test(options, access_presets_and_the_sample_roads)
     isr_options_init(&o);
     o.boundaries = "mine.gpkg";
     cr_assert_null(isr_options_roads(&o));
+    isr_ctx_free(ctx);
+}
+
+/* The sample's water is the default with the sample's boundaries only; given, it is read
+ * with any boundaries; "none" turns it off. run.json and the fingerprint see the same. */
+Test(options, water_defaults_to_the_sample_water_with_the_sample_boundaries)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options o;
+    isr_options_init(&o);
+    cr_assert_str_eq(isr_options_water(&o), ISR_SAMPLE_DIR "/yrd_water.shp");
+    char *a1[] = {"run", "--boundaries", "/data/mine.gpkg"};
+    cr_assert_eq(isr_options_parse(ctx, &o, 3, a1), ISR_OK);
+    cr_assert_null(isr_options_water(&o), "no water with the user's own boundaries");
+    const char *names[12], *paths[12];
+    isr_options_inputs(&o, names, paths, 12);
+    cr_assert_str_eq(names[6], "--water");
+    cr_assert_null(paths[6]);
+    char *a2[] = {"run", "--water", ISR_SAMPLE_DIR "/yrd_water.shp"};
+    cr_assert_eq(isr_options_parse(ctx, &o, 3, a2), ISR_OK);
+    cr_assert_str_eq(isr_options_water(&o), ISR_SAMPLE_DIR "/yrd_water.shp", "given: read");
+    isr_options_clear(&o);
+    isr_options_init(&o);
+    char *a3[] = {"run", "--water", "none"};
+    cr_assert_eq(isr_options_parse(ctx, &o, 3, a3), ISR_OK);
+    cr_assert_null(isr_options_water(&o));
+    isr_options_clear(&o);
     isr_ctx_free(ctx);
 }

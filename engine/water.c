@@ -1,0 +1,135 @@
+/*
+ * water.c — water polygons (lakes, wide rivers, the sea) on the grid, and water as a barrier.
+ *
+ * A cell is water when its centre lies in a water polygon (GDAL rasterize, the rule zones.c
+ * uses for units, so what is water and what is a unit's land agree). The mask is one byte a
+ * cell (unpadded, 1 = water). Water is impassable for local travel: isr_water_burn sets its
+ * cells to +INF on the friction surface after the base friction (uniform or --friction) and
+ * before anything that may reopen a cell (roads, bridges: the minimum of what is there and
+ * theirs). Station cells are made passable afterwards by model.c, so a station on the shore
+ * still works. Zones (zones.c) spread no people over water and count land cells apart.
+ * Cost: one rasterization and nx·ny bytes.
+ */
+#include "internal.h"
+
+#include <gdal_alg.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *isr_options_water(const isr_options *opt)
+{
+    if (!opt->water || strcmp(opt->water, "none") == 0)
+        return NULL;
+    isr_options def;
+    isr_options_init(&def);
+    /* the sample's water goes with the sample's boundaries only, unless asked for */
+    if (def.water && strcmp(opt->water, def.water) == 0 && !isr_options_given(opt, "--water") &&
+        (!opt->boundaries || !def.boundaries || strcmp(opt->boundaries, def.boundaries) != 0))
+        return NULL;
+    return opt->water;
+}
+
+/* Every polygon of the layer, in the grid's CRS, into *geoms (n of them). */
+static isr_status read_polygons(isr_ctx *ctx, const isr_layer *l, OGRSpatialReferenceH srs,
+                                OGRGeometryH **geoms, int *n)
+{
+    OGRCoordinateTransformationH tr = isr_layer_transform_to(ctx, l, srs);
+    if (!tr)
+        return ISR_ERR_CRS;
+    isr_status st = ISR_OK;
+    int cap = 0;
+    OGRFeatureH f;
+    OGR_L_ResetReading(l->lyr);
+    while ((f = isr_layer_next(ctx, l, &st)) != NULL) {
+        OGRGeometryH g = OGR_F_StealGeometry(f);
+        OGR_F_Destroy(f);
+        if (!g)
+            continue; /* a feature without a geometry holds no water */
+        if (OGR_G_Transform(g, tr) != OGRERR_NONE) {
+            OGR_G_DestroyGeometry(g);
+            st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: a polygon cannot be transformed to the "
+                               "analysis CRS", l->what);
+            break;
+        }
+        if (*n == cap) {
+            int nc = cap ? 2 * cap : 64;
+            OGRGeometryH *p = realloc(*geoms, (size_t)nc * sizeof *p);
+            if (!p) {
+                OGR_G_DestroyGeometry(g);
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
+                break;
+            }
+            *geoms = p;
+            cap = nc;
+        }
+        (*geoms)[(*n)++] = g;
+    }
+    OCTDestroyCoordinateTransformation(tr);
+    return st;
+}
+
+isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
+                          OGRSpatialReferenceH srs, const isr_grid *g, uint8_t **out,
+                          size_t *nwater)
+{
+    *out = NULL;
+    *nwater = 0;
+    isr_layer l = {0};
+    OGRGeometryH *geoms = NULL;
+    int n = 0;
+    GDALDatasetH ds = NULL;
+    uint8_t *mask = NULL;
+    size_t cells = (size_t)g->nx * (size_t)g->ny;
+    isr_status st = isr_layer_open(ctx, &l, "water", path, layer, wkbPolygon);
+    if (st != ISR_OK || (st = read_polygons(ctx, &l, srs, &geoms, &n)) != ISR_OK)
+        goto cleanup;
+    ds = isr_grid_mem(g, GDT_Byte);
+    mask = malloc(cells ? cells : 1);
+    if (!ds || !mask) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the water mask");
+        goto cleanup;
+    }
+    GDALFillRaster(GDALGetRasterBand(ds, 1), 0, 0);
+    int bandno = 1;
+    double burn = 1;
+    double *burns = malloc((size_t)(n > 0 ? n : 1) * sizeof *burns);
+    if (!burns) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the water mask");
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++)
+        burns[i] = burn;
+    CPLErr e = n ? GDALRasterizeGeometries(ds, 1, &bandno, n, geoms, NULL, NULL, burns, NULL,
+                                           NULL, NULL)
+                 : CE_None;
+    free(burns);
+    if (e != CE_None || GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, g->nx, g->ny, mask,
+                                     g->nx, g->ny, GDT_Byte, 0, 0) != CE_None) {
+        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot rasterize onto the grid", l.what);
+        goto cleanup;
+    }
+    for (size_t c = 0; c < cells; c++)
+        *nwater += mask[c] != 0;
+    *out = mask;
+    mask = NULL;
+cleanup:
+    if (ds)
+        GDALClose(ds);
+    for (int i = 0; i < n; i++)
+        OGR_G_DestroyGeometry(geoms[i]);
+    free(geoms);
+    free(mask);
+    isr_layer_close(&l);
+    return st;
+}
+
+void isr_water_burn(const isr_grid *g, const uint8_t *water, float *fric)
+{
+    if (!water)
+        return;
+    for (int r = 0; r < g->ny; r++)
+        for (int c = 0; c < g->nx; c++)
+            if (water[(size_t)r * (size_t)g->nx + (size_t)c])
+                fric[isr_grid_pidx(g, c, r)] = INFINITY;
+}

@@ -1,0 +1,157 @@
+/* Criterion suite: water as a barrier (--water), on the second region (tests/region2, not the
+ * sample): a square lake given as GeoJSON in EPSG:3857 (another CRS than the boundaries'),
+ * Bratislava hub at 2000 m in EPSG:3035. The lake (17.17–17.27 E, 48.20–48.26 N) covers 11
+ * cells (44 km²) of county SK-101 (620 km², 475,000 people). Checked: the lake's cells are
+ * not reached, its county's land is 620 − 44 = 576 km² and its people stay 475,000 (moved
+ * onto land), run.json records the water, and bad water input is refused with its name. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli_support.h"
+
+#define R2 ISR_REGION2_DIR
+#define CLI cli_command(ISR_CLI)
+
+static void tmp_make(void) { cli_tmp_make("isr-water"); }
+TestSuite(water, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 180);
+
+#define FLAGS                                                                                     \
+    "--boundaries " R2 "/grenzen.gpkg --boundaries-layer bezirke --unit-id bezirk_id "            \
+    "--unit-name bezirk --pref-field region_id --pref-name region --prov-field land_id "          \
+    "--prov-name land --pop-field einwohner --stations " R2 "/bahnhoefe.geojson "                 \
+    "--station-id station_code --station-name station_label --hub-field is_hub --lines " R2       \
+    "/strecken.gpkg --line-name line_label --line-speed vmax_kmh --line-headway takt_min "        \
+    "--line-headway-back takt_rueck --line-minutes fahrzeit --line-stops halte --crs EPSG:3035 "  \
+    "--resolution 2000 --hubs bratislava_hlst --no-maps -q"
+
+/* The lake, written in EPSG:4326 and converted to EPSG:3857 (TMP/lake.geojson). */
+static void lake(void)
+{
+    cr_assert_eq(cli_sh("printf '%%s' '{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
+                        "\"Feature\",\"properties\":{\"kind\":\"lake\"},\"geometry\":{\"type\":"
+                        "\"Polygon\",\"coordinates\":[[[17.17,48.20],[17.27,48.20],[17.27,48.26],"
+                        "[17.17,48.26],[17.17,48.20]]]}}]}' > %s/l4326.geojson",
+                        cli_tmp),
+                 0);
+    cli_ogr("-t_srs EPSG:3857 %s/lake.geojson %s/l4326.geojson", cli_tmp, cli_tmp);
+}
+
+static int run(const char *out, const char *extra)
+{
+    return cli_sh("%s run " FLAGS " --out %s/%s %s", CLI, cli_tmp, out, extra);
+}
+
+/* The reach.csv row of county SK-101 in run `out`. */
+static char *sk101(const char *out)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s/hubs/bratislava_hlst/reach.csv", cli_tmp, out);
+    char *all = cli_slurp(p), *r = strstr(all, "\ncounty,SK-101,");
+    cr_assert(r, "no SK-101 row in %s", all);
+    char *row = strndup(r + 1, strcspn(r + 1, "\n"));
+    free(all);
+    return row;
+}
+
+/* The travel time (minutes, -9999 nodata) of run `out` at lon/lat. */
+static double minutes_at(const char *out, double lon, double lat)
+{
+    cr_assert_eq(cli_sh("gdallocationinfo -valonly -wgs84 %s/%s/hubs/bratislava_hlst/"
+                        "travel_time.tif %g %g",
+                        cli_tmp, out, lon, lat),
+                 0);
+    char *o = cli_output();
+    double v = atof(o);
+    free(o);
+    return v;
+}
+
+Test(water, a_lake_blocks_local_travel_and_holds_no_people)
+{
+    lake();
+    cr_assert_eq(run("dry", ""), 0, "%s", cli_output());
+    char extra[600];
+    snprintf(extra, sizeof extra, "--water %s/lake.geojson", cli_tmp);
+    cr_assert_eq(run("wet", extra), 0, "%s", cli_output());
+    char *dry = sk101("dry"), *wet = sk101("wet");
+    /* without water: 620 km², 576 reached (144 cells), land = area */
+    cr_assert_str_eq(dry, "county,SK-101,Bratislava,SK01,SK,620.000,576.000,0.9290,475000,441290,"
+                          "0.9290,0.00,36.84,0,0,620.000");
+    /* with it: the 11 lake cells (44 km²) not reached nor land; share 520 / 576 = 0.9028; the
+     * 475,000 people on 144 land cells, so 130 reached land cells hold 475000 × 130 / 144 =
+     * 428,819 */
+    cr_assert_str_eq(wet, "county,SK-101,Bratislava,SK01,SK,620.000,520.000,0.9028,475000,428819,"
+                          "0.9028,0.00,35.88,0,0,576.000");
+    free(dry);
+    free(wet);
+    /* the lake's middle: 44.1 minutes without water, unreachable with it */
+    cr_assert_float_eq(minutes_at("dry", 17.22, 48.23), 44.12, 0.01);
+    cr_assert_float_eq(minutes_at("wet", 17.22, 48.23), -9999, 0.01);
+    char p[512];
+    snprintf(p, sizeof p, "%s/wet/run.json", cli_tmp);
+    char *rj = cli_slurp(p);
+    cr_assert(strstr(rj, "lake.geojson"), "run.json does not record the water: %s", rj);
+    free(rj);
+}
+
+/* Exit 1, the whole stderr, and no output folder. */
+static void refused(int rc, const char *want)
+{
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e %s/bad", cli_tmp), 1, "the output folder was left behind");
+}
+
+Test(water, bad_water_input_is_refused_naming_it)
+{
+    char extra[600], want[800];
+    snprintf(extra, sizeof extra, "--water %s/nowhere.gpkg", cli_tmp);
+    int rc = run("bad", extra);
+    snprintf(want, sizeof want,
+             "isoreach: water '%s/nowhere.gpkg': cannot open it: No such file or directory\n",
+             cli_tmp);
+    refused(rc, want);
+    rc = run("bad", "--water " R2 "/bahnhoefe.geojson");
+    refused(rc, "isoreach: water '" R2 "/bahnhoefe.geojson' layer 'bahnhoefe' has points, but "
+                "water must be polygons\n");
+    lake();
+    snprintf(extra, sizeof extra, "--water %s/lake.geojson --water-layer seen", cli_tmp);
+    rc = run("bad", extra);
+    snprintf(want, sizeof want,
+             "isoreach: water '%s/lake.geojson': no layer named 'seen' (layers: l4326)\n", cli_tmp);
+    refused(rc, want);
+}
+
+/* The sample: Taihu's interior (31.2 N, 120.2 E) is water in shapefiles/yrd_water.shp, the
+ * sample run's default water, so no local travel from Huzhou or Suzhou reaches it; nor its
+ * southern part off Huzhou (30.95 N, 120.14 E), which with --water none Huzhou reaches in
+ * 41.5 minutes (one of the 126 lake cells of 1 km² it loses to water). */
+Test(water, taihu_interior_is_unreachable_on_the_sample, .timeout = 600)
+{
+    cr_assert_eq(cli_sh("%s run --resolution 1000 --hubs huzhou,suzhou --no-maps -q --out %s/s",
+                        CLI, cli_tmp),
+                 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("%s run --resolution 1000 --hubs huzhou --water none --no-maps -q "
+                        "--out %s/n",
+                        CLI, cli_tmp),
+                 0, "%s", cli_output());
+    const char *hub[] = {"huzhou", "suzhou", "huzhou"};
+    for (int h = 0; h < 3; h++) {
+        cr_assert_eq(cli_sh("gdallocationinfo -valonly -wgs84 %s/s/hubs/%s/travel_time.tif %s",
+                            cli_tmp, hub[h], h < 2 ? "120.2 31.2" : "120.14 30.95"),
+                     0);
+        char *o = cli_output();
+        cr_assert_float_eq(atof(o), -9999, 0.01, "%s reaches Taihu's interior: %s", hub[h], o);
+        free(o);
+    }
+    cr_assert_eq(cli_sh("gdallocationinfo -valonly -wgs84 %s/n/hubs/huzhou/travel_time.tif "
+                        "120.14 30.95",
+                        cli_tmp),
+                 0);
+    char *o = cli_output();
+    cr_assert_float_eq(atof(o), 41.46, 0.01, "without water: %s", o);
+    free(o);
+}
