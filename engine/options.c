@@ -689,9 +689,8 @@ cleanup:
  * supports; GCC and Clang take far more, so the warning is silenced for it alone. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverlength-strings"
-const char *isr_options_help(void)
-{
-    return "Usage: isoreach run [options]\n"
+static const char run_help[] =
+           "Usage: isoreach run [options]\n"
            "\n"
            "Computes, for every rail hub, the door-to-door travel time by rail plus local\n"
            "travel to every cell of the region, and writes rasters under --out.\n"
@@ -794,8 +793,9 @@ const char *isr_options_help(void)
            "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"
            "  --attribution TEXT      data credits printed on the maps (default: the sample's\n"
            "                          credits for the sample, else the input file names)\n";
-}
 #pragma GCC diagnostic pop
+
+const char *isr_options_help(void) { return run_help; }
 
 isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *cmd,
                               isr_options *eff, char **lock)

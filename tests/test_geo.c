@@ -373,11 +373,11 @@ Test(geo, hub_outside_the_polygons_takes_the_nearest_unit_within_5_km)
     snprintf(p, sizeof p, "%s/o/hubs/near/reach.csv", cli_tmp);
     char *csv = cli_slurp(p);
     cr_assert(strstr(csv, "\ncounty,b,unit b,b,p2,50.000,"), "%s", csv);
-    cr_assert(strstr(csv, ",0\n"), "%s", csv);
+    cr_assert(strstr(csv, ",0,50.000\n"), "%s", csv); /* pop_unknown_units, land_km2 */
     char *a = strstr(csv, "\ncounty,a,unit a,a,p1,");
     cr_assert_not_null(a, "%s", csv);
-    /* cross_border 1, pop_unknown_units 0 */
-    cr_assert_eq(strncmp(strchr(a + 1, '\n') - 4, ",1,0", 4), 0, "%s", csv);
+    /* cross_border 1, pop_unknown_units 0, land_km2 200 (no water) */
+    cr_assert_eq(strncmp(strchr(a + 1, '\n') - 12, ",1,0,200.000", 12), 0, "%s", csv);
     free(csv);
 }
 
