@@ -313,7 +313,8 @@ static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const c
                                  g->cell_m * g->cell_m / 1e6);
     if (st == ISR_OK && write) {
         st = isr_isochrones_build(jb->ctx, &ws->geos, g, ws->time_s, ws->w.touched,
-                                  ws->w.ntouched, jb->zones->pop, jb->bands, jb->nbands,
+                                  ws->w.ntouched, isr_zones_people(jb->zones, jb->units),
+                                  jb->bands, jb->nbands,
                                   jb->opt->min_area_km2 * 1e6, jb->opt->simplify_m, ws->bands);
         if (st == ISR_OK)
             st = isr_isochrones_write(jb->ctx, &ws->geos, geojson, g->wkt, ws->bands,

@@ -140,7 +140,8 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
     isr_band_poly bp[ISR_MAX_BANDS];
     if (st == ISR_OK)
         st = isr_isochrones_build(ctx, &r->gc, &r->g, r->time_s, r->w.touched, r->w.ntouched,
-                                  r->zones.pop, r->bands, r->nbands, opt->min_area_km2 * 1e6,
+                                  isr_zones_people(&r->zones, &r->units), r->bands, r->nbands,
+                                  opt->min_area_km2 * 1e6,
                                   opt->simplify_m, bp);
     if (st == ISR_OK) {
         st = isr_isochrones_write(ctx, &r->gc, iso, r->g.wkt, bp, r->nbands, id,
