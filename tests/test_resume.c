@@ -385,6 +385,49 @@ Test(resume, damaged_outputs_are_recomputed)
     free(e);
 }
 
+/* Before the fix a stations.csv cut after its header passed (only headers were checked): the
+ * hub was reused and the file stayed 3 lines long. */
+Test(resume, stations_csv_cut_short_is_recomputed_and_said)
+{
+    fixtures();
+    const char *hub = "--hubs shanghai";
+    cr_assert_eq(run_into("o", "%s", hub), 0);
+    char *st = file_text("%s/o/hubs/shanghai/stations.csv", cli_tmp);
+    long nst = -1; /* rows after the header */
+    for (const char *p = st; *p; p++)
+        nst += *p == '\n';
+    cr_assert_gt(nst, 10);
+    cr_assert_eq(cli_sh("cd '%s/o/hubs/shanghai' && head -3 stations.csv > t && mv t stations.csv",
+                        cli_tmp),
+                 0);
+    int rc = run_into("o", "%s", hub);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    char want[1000];
+    snprintf(want, sizeof want,
+             "isoreach: hub 'shanghai': '%s/o/hubs/shanghai/stations.csv' holds 2 of its %ld "
+             "station rows: recomputing the hub\n",
+             cli_tmp, nst);
+    cr_assert(strstr(e, want), "%s", e);
+    cr_assert(strstr(e, "isoreach: recomputed 1 hub(s) whose earlier outputs"), "%s", e);
+    cr_assert_null(strstr(e, "reused"), "%s", e);
+    free(e);
+    char *st2 = file_text("%s/o/hubs/shanghai/stations.csv", cli_tmp);
+    cr_assert_str_eq(st2, st);
+    free(st2);
+    /* a last row cut in the middle is caught too */
+    cr_assert_eq(cli_sh("truncate -s -5 '%s/o/hubs/shanghai/stations.csv'", cli_tmp), 0);
+    rc = run_into("o", "%s", hub);
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "stations.csv' ends in a row cut short: recomputing the hub"), "%s", e);
+    free(e);
+    st2 = file_text("%s/o/hubs/shanghai/stations.csv", cli_tmp);
+    cr_assert_str_eq(st2, st);
+    free(st2);
+    free(st);
+}
+
 Test(resume, reused_hub_tables_follow_the_run)
 {
     fixtures();
