@@ -428,6 +428,59 @@ Test(resume, stations_csv_cut_short_is_recomputed_and_said)
     free(st);
 }
 
+/* Before the fix, after `reach --boundaries OTHER` run.json still named only the run's
+ * boundaries, the map and web map credits named the sample's ("2020 census"), and nothing
+ * was said. The sample at 5000 m with maps, then its counties with twice the people. */
+Test(resume, reach_with_other_boundaries_is_recorded_and_credited)
+{
+    cli_ogr("-f GPKG mycounties.gpkg '%s/yrd_counties.shp' -nln counties -dialect sqlite -sql "
+            "\"SELECT code, name, pref_code, pref_name, prov_code, prov_name, pop * 2 AS pop, "
+            "geometry FROM yrd_counties\"",
+            S);
+    cr_assert_eq(cli_sh("%s run -q --out '%s/o' --hubs shanghai_hongqiao --resolution 5000 "
+                        "--threads 1",
+                        CLI, cli_tmp),
+                 0, "%s", cli_output());
+    char *svg = file_text("%s/o/hubs/shanghai_hongqiao/map.svg", cli_tmp);
+    cr_assert(strstr(svg, "Population: 2020 census"));
+    free(svg);
+    cr_assert_eq(cli_sh("%s reach --out '%s/o' --boundaries '%s/mycounties.gpkg'", CLI, cli_tmp,
+                        cli_tmp),
+                 0, "%s", cli_output());
+    char *e = cli_stderr(), want[1500];
+    snprintf(want, sizeof want,
+             "isoreach: reach tables recounted on boundaries '%s/mycounties.gpkg' for 1 hub: "
+             "rewrote hubs/*/reach.csv, the isochrones' population, region/reach_matrix.csv, "
+             "units.geojson and summary.json; run.json records them under \"reach\" (the "
+             "travel-time rasters are unchanged)\n",
+             cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+    char p[600];
+    snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
+    json_object *run = json_object_from_file(p), *re, *v, *in;
+    cr_assert(json_object_object_get_ex(run, "reach", &re));
+    snprintf(p, sizeof p, "%s/mycounties.gpkg", cli_tmp);
+    cr_assert(json_object_object_get_ex(re, "boundaries", &v));
+    cr_assert_str_eq(json_object_get_string(v), p);
+    cr_assert(json_object_object_get_ex(re, "pop_field", &v));
+    cr_assert_str_eq(json_object_get_string(v), "pop");
+    /* what the rasters were computed with is kept */
+    cr_assert(json_object_object_get_ex(run, "inputs", &in) &&
+              json_object_object_get_ex(in, "boundaries", &v));
+    cr_assert(strstr(json_object_get_string(v), "yrd_counties.shp"));
+    json_object_put(run);
+    svg = file_text("%s/o/hubs/shanghai_hongqiao/map.svg", cli_tmp);
+    cr_assert(strstr(svg, "Boundaries: mycounties.gpkg · Rail: yrd_rail_stations.shp"), "%s",
+              strstr(svg, "<desc") ? strstr(svg, "<desc") : svg);
+    cr_assert_null(strstr(svg, "2020 census"));
+    free(svg);
+    char *html = file_text("%s/o/index.html", cli_tmp);
+    cr_assert(strstr(html, "\"attribution\":\"Boundaries: mycounties.gpkg\""));
+    cr_assert_null(strstr(html, "2020 census"));
+    free(html);
+}
+
 Test(resume, reused_hub_tables_follow_the_run)
 {
     fixtures();
