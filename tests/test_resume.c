@@ -481,6 +481,57 @@ Test(resume, reach_with_other_boundaries_is_recorded_and_credited)
     free(html);
 }
 
+/* Two ids that map to one folder are refused before anything is written (checked by hand
+ * only, before this test). */
+Test(resume, two_hub_ids_mapping_to_one_folder_are_refused)
+{
+    fixtures();
+    cli_ogr("-f GeoJSON st_col.geojson '%s/yrd_rail_stations.shp' -dialect sqlite -sql \"SELECT "
+            "CASE id WHEN 'shanghai_songjiang' THEN '../../x' WHEN 'shanghai_west' THEN "
+            "'x-0e455557190c67fd' ELSE id END AS id, name, id IN ('shanghai_songjiang', "
+            "'shanghai_west') AS hub, geometry FROM yrd_rail_stations\"",
+            S);
+    int rc = cli_sh("%s run -q --out '%s/o' --boundaries '%s/sh.gpkg' --stations "
+                    "'%s/st_col.geojson' --resolution 2000",
+                    CLI, cli_tmp, cli_tmp, cli_tmp);
+    char *e = cli_stderr(), want[1000];
+    snprintf(want, sizeof want,
+             "isoreach: stations 'x-0e455557190c67fd' and '../../x' in '%s/st_col.geojson' would "
+             "share the output folder 'hubs/x-0e455557190c67fd'; give one of them another id "
+             "(field 'id')\n",
+             cli_tmp);
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "--out was created");
+}
+
+/* A changed boundaries layer, --crs or --unit-name each recompute the hub (the fingerprint
+ * tests changed only --line-speed, --pop-field, --dwell, a file and --kernel). */
+Test(resume, changed_layer_crs_or_unit_name_are_recomputed)
+{
+    fixtures();
+    cli_ogr("-update -f GPKG sh.gpkg sh.gpkg -nln sh_b -sql \"SELECT * FROM sh\"");
+    const char *hub = "--hubs shanghai";
+    cr_assert_eq(run_into("o", "%s", hub), 0, "%s", cli_output());
+    const char *changes[] = {"--boundaries-layer sh_b", "--boundaries-layer sh_b --crs EPSG:32651",
+                             "--boundaries-layer sh_b --crs EPSG:32651 --unit-name name_en"};
+    for (int i = 0; i < 3; i++) {
+        int rc = run_into("o", "%s %s", hub, changes[i]);
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 0, "%s", e);
+        cr_assert(strstr(e, "isoreach: recomputed 1 hub(s) whose earlier outputs"), "%s: %s",
+                  changes[i], e);
+        cr_assert_null(strstr(e, "reused"), "%s: %s", changes[i], e);
+        free(e);
+    }
+    /* the same again: reused */
+    cr_assert_eq(run_into("o", "%s %s", hub, changes[2]), 0);
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: reused 1 of 1 hubs"), "%s", e);
+    free(e);
+}
+
 Test(resume, reused_hub_tables_follow_the_run)
 {
     fixtures();
