@@ -249,6 +249,55 @@ Test(geo, population_raster_with_inf_nan_negative_or_absurd_pixels_is_refused)
     free(csv);
 }
 
+/* --min-reach: the hub 375 m west of the border of p2 (250 m cells, 3 min at 15.4 km/h reach
+ * 769 m): the sliver of b beyond the border is smaller than the default 0.5 km², so b is not
+ * counted; with --min-reach 0 it is. Checked by hand only before this test. */
+Test(geo, min_reach_leaves_out_a_border_sliver)
+{
+    utm_region();
+    put("st.geojson", FC(UTM33, STATION("hub", 1, 509625, 5505125) ","
+                                STATION("s2", 0, 501125, 5505125)));
+    put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 509625, 5505125, 501125, 5505125)));
+    const char *flags[] = {"", "--min-reach 0"};
+    int provinces[] = {1, 2};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(cli_sh("rm -rf '%s/o'", cli_tmp), 0);
+        int rc = run("--crs EPSG:32633 --hubs hub --budget 3 --resolution 250 %s", flags[i]);
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 0, "%s", e);
+        free(e);
+        char p[300];
+        snprintf(p, sizeof p, "%s/o/region/summary.json", cli_tmp);
+        json_object *sum = json_object_from_file(p), *hubs, *v;
+        cr_assert(json_object_object_get_ex(sum, "hubs", &hubs));
+        json_object *h0 = json_object_array_get_idx(hubs, 0);
+        cr_assert(json_object_object_get_ex(h0, "provinces_reached", &v));
+        cr_assert_eq(json_object_get_int(v), provinces[i], "%s", flags[i]);
+        cr_assert(json_object_object_get_ex(h0, "cross_border_share", &v));
+        if (i == 0)
+            cr_assert_eq(json_object_get_double(v), 0.0);
+        else
+            cr_assert(json_object_get_double(v) > 0.3 && json_object_get_double(v) < 0.45,
+                      "%f", json_object_get_double(v));
+        json_object_put(sum);
+    }
+}
+
+/* A MultiLineString whose three parts meet at one point cannot be one path: refused. */
+Test(geo, forked_multilinestring_is_refused)
+{
+    utm_region();
+    put("ln.geojson", FC(UTM33, "{\"type\":\"Feature\",\"properties\":{\"id\":\"Y\",\"name\":"
+                                "\"Y\",\"speed_kmh\":80,\"headway\":10},\"geometry\":{\"type\":"
+                                "\"MultiLineString\",\"coordinates\":[[[500500,5505500],"
+                                "[505000,5505500]],[[505000,5505500],[508500,5505500]],"
+                                "[[505000,5505500],[505000,5509000]]]}}"));
+    int rc = run("--crs EPSG:32633 --hubs hub");
+    refused(rc, "lines 'ln.geojson' layer 'ln': line 'Y' (feature 0) is a MultiLineString of 3 "
+                "parts that do not join into one path: they fork (three or more part ends meet "
+                "at one point); split the line into one feature per branch");
+}
+
 /* ---- CRS scale (§7) ----------------------------------------------------------------------- */
 
 /* Two 0.5° × 0.2° units in lon/lat (EPSG:4326) with their top edge at latitude `lat`. */
