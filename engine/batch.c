@@ -313,7 +313,8 @@ static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const c
                                  g->cell_m * g->cell_m / 1e6);
     if (st == ISR_OK && write) {
         st = isr_isochrones_build(jb->ctx, &ws->geos, g, ws->time_s, ws->w.touched,
-                                  ws->w.ntouched, jb->zones->pop, jb->bands, jb->nbands,
+                                  ws->w.ntouched, isr_zones_people(jb->zones, jb->units),
+                                  jb->bands, jb->nbands,
                                   jb->opt->min_area_km2 * 1e6, jb->opt->simplify_m, ws->bands);
         if (st == ISR_OK)
             st = isr_isochrones_write(jb->ctx, &ws->geos, geojson, g->wkt, ws->bands,
@@ -326,21 +327,34 @@ static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const c
     return st;
 }
 
-/* Whether `path` opens and its first line is whole and starts with `head`. */
-static int csv_header_ok(const char *path, const char *head)
+/* Whether `path` opens and its first line is whole and starts with `head`; *rows (when not
+ * NULL) counts the whole lines after it, -1 when the last one is cut short. */
+static int csv_header_ok(const char *path, const char *head, long *rows)
 {
     char line[512];
     FILE *f = fopen(path, "r");
     int ok = f && fgets(line, sizeof line, f) && strcmp(line, head) == 0;
+    if (ok && rows) {
+        int c, last = '\n';
+        *rows = 0;
+        while ((c = getc(f)) != EOF) {
+            *rows += c == '\n';
+            last = c;
+        }
+        if (last != '\n')
+            *rows = -1;
+    }
     if (f)
         fclose(f);
     return ok;
 }
 
 /* Whether a hub's earlier outputs are all there and readable (then its raster is reused if
- * its settings match): the tables have their header line, the isochrones parse as a
- * FeatureCollection. 0: none exists; 1: all are good; -1: some are missing or damaged. */
-static int hub_outputs_ok(const char *dir)
+ * its settings match): the tables have their header line, stations.csv one whole row per
+ * station, the isochrones parse as a FeatureCollection of 2 features per band (what the run
+ * writes for these inputs, which the settings' fingerprint covers). 0: none exists; 1: all
+ * are good; -1: some are missing or damaged (then `why` says which, when it can). */
+static int hub_outputs_ok(const isr_batch *jb, const char *dir, char *why, size_t nwhy)
 {
     static const char *const names[] = {"travel_time.tif", "stations.csv", "reach.csv",
                                         "isochrones.geojson"};
@@ -353,16 +367,27 @@ static int hub_outputs_ok(const char *dir)
     if (found < 4)
         return found ? -1 : 0;
     snprintf(path, sizeof path, "%s/stations.csv", dir);
-    if (!csv_header_ok(path, ISR_STATIONS_CSV_HEADER))
+    long rows = 0, nst = isr_rail_net_nstations(jb->net);
+    if (!csv_header_ok(path, ISR_STATIONS_CSV_HEADER, &rows))
         return -1;
+    if (rows != nst) {
+        if (rows < 0)
+            snprintf(why, nwhy, "'%s' ends in a row cut short", path);
+        else
+            snprintf(why, nwhy, "'%s' holds %ld of its %ld station rows", path, rows, nst);
+        return -1;
+    }
     snprintf(path, sizeof path, "%s/reach.csv", dir);
-    if (!csv_header_ok(path, ISR_REACH_CSV_HEADER))
+    if (!csv_header_ok(path, ISR_REACH_CSV_HEADER, NULL))
         return -1;
     snprintf(path, sizeof path, "%s/isochrones.geojson", dir);
     json_object *root = json_object_from_file(path), *feats = NULL;
     int ok = root && json_object_object_get_ex(root, "features", &feats) &&
-             json_object_is_type(feats, json_type_array);
+             json_object_is_type(feats, json_type_array) &&
+             json_object_array_length(feats) == (size_t)(2 * jb->nbands);
     json_object_put(root);
+    if (!ok)
+        snprintf(why, nwhy, "'%s' is not whole", path);
     return ok ? 1 : -1;
 }
 
@@ -454,7 +479,11 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
         if (arr[i] <= budget_s)
             res->stations_reached++;
     size_t ns = hub_seeds(jb->grid, jb->fric_min, jb->net, ws, budget_s);
-    int had = jb->opt->overwrite ? 0 : hub_outputs_ok(dir);
+    char why[4200] = "";
+    int had = jb->opt->overwrite ? 0 : hub_outputs_ok(jb, dir, why, sizeof why);
+    if (*why)
+        isr_log(jb->ctx, ISR_LOG_INFO, "hub '%s': %s: recomputing the hub",
+                isr_rail_station_id(jb->net, s), why);
     if (had > 0 && load_existing_in(jb, path, ws)) {
         res->skipped = 1;
         st = hub_reach(jb, hub_no, ws, dir, 0);

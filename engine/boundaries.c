@@ -59,6 +59,7 @@ static int is_gb_code(const char *s)
 /* Field indexes for the hierarchy; -1 where absent. */
 typedef struct unit_fields {
     int code[ISR_NLEVELS], name[ISR_NLEVELS], pop;
+    int pop_missing; /* the default 'pop' is absent and nothing else gives people */
 } unit_fields;
 
 static isr_status unit_fields_find(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
@@ -73,8 +74,12 @@ static isr_status unit_fields_find(isr_ctx *ctx, const isr_options *opt, const i
         f->name[k] = name[k] ? OGR_FD_GetFieldIndex(d, name[k]) : -1;
     }
     f->pop = -1;
+    f->pop_missing = 0;
     if (opt->pop_field && OGR_FD_GetFieldIndex(d, opt->pop_field) >= 0)
         return isr_layer_field(ctx, l, opt->pop_field, 1, &f->pop);
+    /* a default field that is not there says nothing about the people: unknown, not 0
+     * (an explicit --pop-field naming no field was refused by fields.c) */
+    f->pop_missing = opt->pop_field && strcmp(opt->pop_field, "none") != 0 && !opt->population;
     return ISR_OK;
 }
 
@@ -213,10 +218,17 @@ static void units_fill_levels(isr_ctx *ctx, const isr_options *opt, const isr_la
 
 /* Units whose population field is empty: said once, with their codes. */
 static void units_report_unknown_pop(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
-                                     isr_units *u)
+                                     const unit_fields *uf, isr_units *u)
 {
     if (!u->has_pop)
         return;
+    if (uf->pop_missing) {
+        u->nunknown_pop = u->n;
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s has no field '%s': population is unknown; give --pop-field or --population",
+                l->what, opt->pop_field);
+        return;
+    }
     isr_sb b = {0};
     u->nunknown_pop = 0;
     for (int i = 0; i < u->n; i++)
@@ -499,7 +511,7 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     GIntBig count = OGR_L_GetFeatureCount(l->lyr, 1);
     u->geom = calloc((size_t)(count > 0 ? count : 1), sizeof *u->geom);
     u->attr = calloc((size_t)(count > 0 ? count : 1), sizeof *u->attr);
-    u->has_pop = uf.pop >= 0;
+    u->has_pop = uf.pop >= 0 || uf.pop_missing;
     if (!u->geom || !u->attr) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
         goto cleanup;
@@ -512,7 +524,7 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     if ((st = units_check_codes(ctx, opt, l, u, uf.code[0] >= 0)) != ISR_OK)
         goto cleanup;
     units_fill_levels(ctx, opt, l, u);
-    units_report_unknown_pop(ctx, opt, l, u);
+    units_report_unknown_pop(ctx, opt, l, &uf, u);
     double t_ov = isr_now_s();
     if ((st = units_check_overlaps(ctx, l, u)) != ISR_OK)
         goto cleanup;

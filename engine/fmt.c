@@ -9,6 +9,7 @@
  * (uselocale(), POSIX 2008: per thread, so other threads of the host are untouched) for the
  * one call and switches back. The "C" locale object is made once (pthread_once) and never
  * changes; in glibc it is a static object and costs nothing to use.
+ * isr_fprintf() also leaves a field empty where a number is infinite or NaN (see below).
  */
 #include "internal.h"
 
@@ -19,6 +20,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 static locale_t c_locale = (locale_t)0;
 static pthread_once_t c_once = PTHREAD_ONCE_INIT;
@@ -55,14 +57,44 @@ int isr_snprintf(char *buf, size_t n, const char *fmt, ...)
     return r;
 }
 
+/* Drops every field (between ',' and line ends) that reads inf, infinity or nan, signed or
+ * not, in place: a number that is not known is an empty field, never "inf" or "-nan". */
+static void blank_non_finite(char *s)
+{
+    size_t i = 0, o = 0;
+    while (s[i]) {
+        size_t n = strcspn(s + i, ",\n"), k = s[i] == '-' || s[i] == '+';
+        int bad = (n - k == 3 && (strncasecmp(s + i + k, "inf", 3) == 0 ||
+                                  strncasecmp(s + i + k, "nan", 3) == 0)) ||
+                  (n - k == 8 && strncasecmp(s + i + k, "infinity", 8) == 0);
+        if (!bad)
+            memmove(s + o, s + i, n);
+        o += bad ? 0 : n;
+        i += n;
+        if (s[i])
+            s[o++] = s[i++];
+    }
+    s[o] = '\0';
+}
+
 int isr_fprintf(FILE *f, const char *fmt, ...)
 {
-    va_list ap;
+    char small[512], *buf = small;
+    va_list ap, ap2;
     va_start(ap, fmt);
-    locale_t old = c_enter();
-    int r = vfprintf(f, fmt, ap);
-    c_leave(old);
+    va_copy(ap2, ap);
+    int n = isr_vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof small && (buf = malloc((size_t)n + 1)) != NULL)
+        isr_vsnprintf(buf, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    if (n < 0 || !buf)
+        return -1;
+    /* the guard of every CSV writer: no inf or nan reaches a file */
+    blank_non_finite(buf);
+    int r = fputs(buf, f) < 0 ? -1 : (int)strlen(buf);
+    if (buf != small)
+        free(buf);
     return r;
 }
 

@@ -83,8 +83,11 @@ static isr_status src_view_open(isr_ctx *ctx, const isr_grid *g, GDALDatasetH sr
 
 /* Refuses values a friction raster must not hold (0, negative, NaN, infinity other than its
  * nodata) within the window of the raster under the grid's extent. */
+static isr_status check_people(isr_ctx *ctx, GDALDatasetH src, const src_view *v, int ic0,
+                               int ir0, int ww, int ir1, const char *path);
+
 static isr_status check_positive(isr_ctx *ctx, const isr_grid *g, GDALDatasetH src,
-                                 const src_view *v, const char *what, const char *path)
+                                 const src_view *v, const char *what, const char *path, int mode)
 {
     double gx0 = g->x0, gx1 = g->x0 + g->nx * g->cell_m;
     double gy0 = g->y0 - g->ny * g->cell_m, gy1 = g->y0;
@@ -106,6 +109,8 @@ static isr_status check_positive(isr_ctx *ctx, const isr_grid *g, GDALDatasetH s
     int ir0 = (int)fmax(0, floor(r0) - 1), ir1 = (int)fmin(v->h - 1, ceil(r1) + 1);
     if (ic0 > ic1 || ir0 > ir1)
         return ISR_OK;
+    if (mode == ISR_WARP_PEOPLE)
+        return check_people(ctx, src, v, ic0, ir0, ic1 - ic0 + 1, ir1, path);
     GDALRasterBandH band = GDALGetRasterBand(src, 1);
     int has_nd = 0;
     double nd = GDALGetRasterNoDataValue(band, &has_nd);
@@ -152,6 +157,72 @@ static isr_status check_positive(isr_ctx *ctx, const isr_grid *g, GDALDatasetH s
                         "number of seconds per metre: set the raster's nodata for barriers",
                         what, path, nonfinite, first_nf[0], first_nf[1]);
     return ISR_OK;
+}
+
+/* The area of a pixel of row `r` in m²: a geographic raster's pixels shrink poleward. */
+static double pixel_m2(const src_view *v, OGRSpatialReferenceH srs, int r)
+{
+    double a = fabs(v->gt[1] * v->gt[5] - v->gt[2] * v->gt[4]);
+    if (srs && OSRIsGeographic(srs)) {
+        const double rad = 3.14159265358979323846 / 180.0;
+        double lat = (v->gt[3] + (r + 0.5) * v->gt[5]) * rad, m = rad * 6371008.8;
+        return a * m * m * fabs(cos(lat));
+    }
+    double u = srs ? OSRGetLinearUnits(srs, NULL) : 1.0;
+    return a * u * u;
+}
+
+/* Refuses what a population raster must not hold under the grid (other than its nodata):
+ * NaN, infinity, a negative count, or more than ISR_MAX_PEOPLE_KM2 people per km² of the
+ * pixel's area, with the count of such pixels and the first one's position and value. */
+static isr_status check_people(isr_ctx *ctx, GDALDatasetH src, const src_view *v, int ic0,
+                               int ir0, int ww, int ir1, const char *path)
+{
+    GDALRasterBandH band = GDALGetRasterBand(src, 1);
+    int has_nd = 0;
+    double nd = GDALGetRasterNoDataValue(band, &has_nd);
+    double *row = malloc((size_t)ww * sizeof *row);
+    const char *wkt = GDALGetProjectionRef(src);
+    OGRSpatialReferenceH srs = wkt && *wkt ? OSRNewSpatialReference(wkt) : NULL;
+    isr_status st = row ? ISR_OK
+                        : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading population "
+                                                        "raster '%s'", path);
+    size_t nbad = 0;
+    double first[3] = {0, 0, 0}, max_pp = 0;
+    int fc = 0, fr = 0;
+    for (int r = ir0; r <= ir1 && st == ISR_OK; r++) {
+        if (GDALRasterIO(band, GF_Read, ic0, r, ww, 1, row, ww, 1, GDT_Float64, 0, 0) !=
+            CE_None) {
+            st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "population raster '%s': cannot read", path);
+            break;
+        }
+        double pp = ISR_MAX_PEOPLE_KM2 * pixel_m2(v, srs, r) / 1e6;
+        for (int c = 0; c < ww; c++) {
+            double x = row[c];
+            if ((has_nd && (x == nd || (isnan(nd) && isnan(x)))) || (x >= 0 && x <= pp))
+                continue;
+            if (nbad++ == 0) {
+                fc = ic0 + c;
+                fr = r;
+                first[2] = x;
+                max_pp = pp;
+                GDALApplyGeoTransform((double *)v->gt, fc + 0.5, r + 0.5, &first[0], &first[1]);
+            }
+        }
+    }
+    free(row);
+    OSRDestroySpatialReference(srs);
+    if (st != ISR_OK || !nbad)
+        return st;
+    char val[32];
+    isr_snprintf(val, sizeof val, "%g", first[2]);
+    return isr_fail(ctx, ISR_ERR_INPUT,
+                    "population raster '%s': %zu pixel(s) hold no valid number of people (the "
+                    "first, %s, at column %d, row %d: %.8g, %.8g in the raster's CRS); a pixel "
+                    "must hold 0 to %.0f people per km² (%.4g people for that pixel): fix those "
+                    "pixels, or set them to the raster's nodata where the people are not known",
+                    path, nbad, isnan(first[2]) ? "NaN" : val, fc, fr, first[0], first[1],
+                    ISR_MAX_PEOPLE_KM2, max_pp);
 }
 
 /* Of the land cells left nodata by the warp, how many have their centre outside the
@@ -209,7 +280,7 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
         goto cleanup;
     }
     if ((st = src_view_open(ctx, g, src, what, path, &sv)) != ISR_OK ||
-        (positive && (st = check_positive(ctx, g, src, &sv, what, path)) != ISR_OK))
+        (positive && (st = check_positive(ctx, g, src, &sv, what, path, positive)) != ISR_OK))
         goto cleanup;
     float *v = malloc((size_t)g->nx * (size_t)g->ny * sizeof *v);
     dst = v ? isr_grid_mem_wrap(g, GDT_Float32, v) : NULL; /* warped straight into v */

@@ -420,6 +420,7 @@ typedef struct isr_zones {
     size_t pop_uncovered; /* land cells beyond the population raster's extent (0 people) */
     uint8_t *water;  /* nx·ny, 1 = water (water.c; owned), NULL without --water */
     size_t *area[ISR_NLEVELS]; /* group -> all its cells, water too (cells: land only) */
+    int from_raster;      /* the people come from a --population raster */
 } isr_zones;
 
 /* Rasterizes the units onto the grid and spreads population: each unit's people evenly over
@@ -436,6 +437,9 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
                                  const char *water_path, isr_zones *z);
 /* The unit of the cell holding (x,y), or -1. */
 int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y);
+/* The people per cell (z->pop), or NULL when no unit's population is known (a missing
+ * population field): then totals drawn from it are unknown, not 0. Borrowed. */
+const double *isr_zones_people(const isr_zones *z, const isr_units *u);
 /* Sums tallies by county up the hierarchy ([level][group]; the levels above the county
  * start at 0, tmin at +INF): each county with cells is first rounded to whole people, so that
  * every level adds up to the same total; then its cells, people, summed minutes (tsum) and
@@ -607,9 +611,14 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
 /* Warps a raster's first band onto the grid (GDALWarp with `resampling`, onto a grid that
  * starts as nodata); values in new memory (nx·ny, NAN for nodata and for cells the raster
  * does not reach). `what` names the input in messages. With `positive`, values that are
- * not positive and finite (other than nodata) under the grid are refused. With `zone`, the
+ * not positive and finite (other than nodata) under the grid are refused; with
+ * ISR_WARP_PEOPLE instead, NaN, infinity, negative counts and more than ISR_MAX_PEOPLE_KM2
+ * people per km² of a pixel are (a population raster). With `zone`, the
  * land cells (zone >= 0) whose centre lies beyond the raster's extent are counted into
  * *uncovered. */
+#define ISR_WARP_PEOPLE 2
+/* Ten times the densest city districts on earth (about 100,000 people per km²). */
+#define ISR_MAX_PEOPLE_KM2 1e6
 isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, const char *what,
                            const char *resampling, const int32_t *zone, int positive,
                            float **out, size_t *uncovered);

@@ -241,7 +241,7 @@ isr_status isr_isochrones_build(isr_ctx *ctx, isr_geos *gc, const isr_grid *g,
         if (k == nb)
             continue;
         cls[(size_t)(r - rmin) * (size_t)w + (size_t)(c - cmin)] = (unsigned char)(k + 1);
-        double p = pop ? pop[(size_t)r * (size_t)g->nx + (size_t)c] : 0.0;
+        double p = pop ? pop[(size_t)r * (size_t)g->nx + (size_t)c] : NAN; /* not known */
         out[k].ring_cells_km2 += cell_km2;
         out[k].pop_ring += p;
     }
@@ -322,7 +322,11 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
             OGR_F_SetFieldDouble(f, 4, b[k].hi_min);
             OGR_F_SetFieldDouble(f, 5, round((kind == 0 ? b[k].within_km2 : b[k].ring_km2) * 1e3) / 1e3);
             OGR_F_SetFieldDouble(f, 6, round((kind == 0 ? b[k].cells_km2 : b[k].ring_cells_km2) * 1e3) / 1e3);
-            OGR_F_SetFieldDouble(f, 7, round(kind == 0 ? b[k].pop_within : b[k].pop_ring));
+            double people = kind == 0 ? b[k].pop_within : b[k].pop_ring;
+            if (isfinite(people))
+                OGR_F_SetFieldDouble(f, 7, round(people));
+            else
+                OGR_F_SetFieldNull(f, 7); /* unknown, not 0 */
             if (gg && !GEOSisEmpty_r(gc->h, gg)) {
                 size_t sz;
                 unsigned char *wkb = GEOSWKBWriter_write_r(gc->h, wr, gg, &sz);

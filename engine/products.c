@@ -50,9 +50,11 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
             int own = rr->own[h * ISR_NLEVELS + L];
+            /* no known people beside unknown ones: unknown (an empty field), not 0 */
+            double unk = z->gunknown[L][gi] && !(z->gpop[L][gi] > 0) ? NAN : 0.0;
             isr_fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d\n", (double)cells / (double)z->cells[L][gi],
-                    z->gpop[L][gi] > 0 ? pop / z->gpop[L][gi] : 0.0, (double)cells * cell_km2,
-                    pop, own < 0 || own != gi, z->gunknown[L][gi]);
+                    unk + (z->gpop[L][gi] > 0 ? pop / z->gpop[L][gi] : 0.0), (double)cells * cell_km2,
+                    unk + pop, own < 0 || own != gi, z->gunknown[L][gi]);
         }
     }
     st = isr_close_commit(ctx, f, tmp, path);
@@ -203,10 +205,11 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
                                    a ? json_object_new_string(a->name[k]) : NULL);
         }
         json_object_object_add(o, "area_km2", isr_json_num((double)t->cells * cell_km2, 3));
-        json_object_object_add(o, "population_reached", isr_json_num(t->pop, 0));
-        json_object_object_add(o, "population_outside_province", isr_json_num(t->pop_outside_province, 0));
-        json_object_object_add(o, "population_outside_prefecture", isr_json_num(t->pop_outside_prefecture, 0));
-        json_object_object_add(o, "cross_border_share", isr_json_num(order[i].share, 4));
+        double unk = t->pop_unknown_units && !(t->pop > 0) ? NAN : 0.0; /* null, not 0 */
+        json_object_object_add(o, "population_reached", isr_json_num(unk + t->pop, 0));
+        json_object_object_add(o, "population_outside_province", isr_json_num(unk + t->pop_outside_province, 0));
+        json_object_object_add(o, "population_outside_prefecture", isr_json_num(unk + t->pop_outside_prefecture, 0));
+        json_object_object_add(o, "cross_border_share", isr_json_num(unk + order[i].share, 4));
         json_object_object_add(o, "counties_reached", json_object_new_int(t->groups_reached[ISR_COUNTY]));
         json_object_object_add(o, "prefectures_reached", json_object_new_int(t->groups_reached[ISR_PREFECTURE]));
         json_object_object_add(o, "provinces_reached", json_object_new_int(t->groups_reached[ISR_PROVINCE]));

@@ -191,7 +191,8 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             isr_csv_field(f, a->code[ISR_PROVINCE]);
             isr_fprintf(f, ",%.3f,%.3f,%.4f", area, (double)r->cells[k][gi] * cell_km2,
                     (double)r->cells[k][gi] / (double)z->cells[k][gi]);
-            if (k == ISR_COUNTY && unknown) /* not known: no number, not 0 */
+            /* not known: no number, not 0 (nor a total of 0 known people beside unknowns) */
+            if (unknown && (k == ISR_COUNTY || !(gpop > 0)))
                 fputs(",,,", f);
             else
                 isr_fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],

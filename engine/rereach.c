@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 
+#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +149,8 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
     isr_band_poly bp[ISR_MAX_BANDS];
     if (st == ISR_OK)
         st = isr_isochrones_build(ctx, &r->gc, &r->g, r->time_s, r->w.touched, r->w.ntouched,
-                                  r->zones.pop, r->bands, r->nbands, opt->min_area_km2 * 1e6,
+                                  isr_zones_people(&r->zones, &r->units), r->bands, r->nbands,
+                                  opt->min_area_km2 * 1e6,
                                   opt->simplify_m, bp);
     if (st == ISR_OK) {
         st = isr_isochrones_write(ctx, &r->gc, iso, r->g.wkt, bp, r->nbands, id,
@@ -205,6 +207,56 @@ static void rereach_clear(rereach *r)
     isr_grid_clear(&r->g);
 }
 
+/* run.json gains (or updates) "reach": the boundaries, layer and flags the reach tables now
+ * come from; "inputs" and "options" keep what the hubs' rasters were computed with. */
+static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs)
+{
+    char *path = isr_strdup_printf("%s/run.json", opt->out);
+    json_object *root = path ? json_object_from_file(path) : NULL;
+    if (!root) {
+        free(path);
+        return path ? isr_fail(ctx, ISR_ERR_INPUT, "'%s/run.json': cannot read", opt->out)
+                    : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    json_object *re = json_object_new_object();
+    const char *keys[][2] = {{"boundaries", opt->boundaries},
+                             {"boundaries_layer", opt->boundaries_layer},
+                             {"unit_id_field", opt->unit_id_field},
+                             {"unit_name_field", opt->unit_name_field},
+                             {"pref_field", opt->pref_field},
+                             {"pref_name_field", opt->pref_name_field},
+                             {"prov_field", opt->prov_field},
+                             {"prov_name_field", opt->prov_name_field},
+                             {"pop_field", opt->pop_field},
+                             {"population", opt->population}};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        json_object_object_add(re, keys[i][0],
+                               keys[i][1] ? json_object_new_string(keys[i][1]) : NULL);
+    json_object_object_add(re, "hubs", json_object_new_int(nhubs));
+    json_object_object_add(re, "outputs",
+                           json_object_new_string("hubs/*/reach.csv, hubs/*/isochrones.geojson "
+                                                  "(population), region/reach_matrix.csv, "
+                                                  "region/units.geojson, region/summary.json, "
+                                                  "the web map and the maps (credits)"));
+    json_object_object_add(root, "reach", re);
+    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                JSON_C_TO_STRING_SPACED);
+    isr_status st = text ? isr_write_text(ctx, path, text, strlen(text))
+                         : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    json_object_put(root);
+    free(path);
+    if (st == ISR_OK)
+        isr_log(ctx, ISR_LOG_INFO,
+                "reach tables recounted on boundaries '%s'%s%s%s for %d hub%s: rewrote "
+                "hubs/*/reach.csv, the isochrones' population, region/reach_matrix.csv, "
+                "units.geojson and summary.json; run.json records them under \"reach\" "
+                "(the travel-time rasters are unchanged)",
+                opt->boundaries, opt->population ? " with population raster '" : "",
+                opt->population ? opt->population : "", opt->population ? "'" : "", nhubs,
+                nhubs == 1 ? "" : "s");
+    return st;
+}
+
 static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_status st = ISR_OK;
@@ -230,6 +282,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     }
     if (st == ISR_OK)
         st = rereach_write_region(ctx, &r, best_path, region);
+    if (st == ISR_OK)
+        st = record_reach(ctx, opt, r.nhubs);
 cleanup:
     if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check) */
         isr_fail(ctx, st, "interrupted; reach tables not yet rewritten are unchanged");

@@ -135,8 +135,8 @@ static isr_status population_from_raster(isr_ctx *ctx, const isr_grid *g, const 
                                          isr_zones *z, float **praster)
 {
     const size_t n = (size_t)g->nx * (size_t)g->ny;
-    isr_status st = isr_raster_warp(ctx, g, population, "population raster", "sum", z->zone, 0,
-                                    praster, &z->pop_uncovered);
+    isr_status st = isr_raster_warp(ctx, g, population, "population raster", "sum", z->zone,
+                                    ISR_WARP_PEOPLE, praster, &z->pop_uncovered);
     if (st != ISR_OK)
         return st;
     double outside = 0;
@@ -333,6 +333,7 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
     }
     claim_or_host(g, u, z, ucells, host);
     warn_coarse_grid(ctx, g, u, ucells);
+    z->from_raster = population != NULL;
     if (population) {
         if ((st = population_from_raster(ctx, g, population, z, &praster)) != ISR_OK)
             goto cleanup;
@@ -369,6 +370,11 @@ void isr_zones_clear(isr_zones *z)
         free(z->gunknown[k]);
     }
     memset(z, 0, sizeof *z);
+}
+
+const double *isr_zones_people(const isr_zones *z, const isr_units *u)
+{
+    return u->has_pop && u->n > 0 && u->nunknown_pop == u->n && !z->from_raster ? NULL : z->pop;
 }
 
 int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y)

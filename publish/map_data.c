@@ -58,6 +58,10 @@ static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, 
             st = isr_fail(ctx, ISR_ERR_INPUT, "'%s': no \"inputs\".\"%s\"", path, keys[i]);
             goto cleanup;
         }
+        json_object *re = NULL; /* `isoreach reach` recounted the tables on other ones */
+        if (i == 2 && json_object_object_get_ex(root, "reach", &re) &&
+            json_object_object_get_ex(re, "boundaries", &v) && json_object_get_string(v))
+            s = json_object_get_string(v);
         if (!(*dst[i] = strdup(s))) {
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
             goto cleanup;

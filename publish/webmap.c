@@ -1017,11 +1017,13 @@ static isr_status read_hub_tif(isr_ctx *ctx, const char *path, double *lon, doub
 }
 
 /* Attribution of the boundaries: the embedded sample's sources, or the file's name. */
-static void write_attribution(isr_sb *b, const char *settings)
+static void write_attribution(isr_sb *b, const char *settings, const char *reach_boundaries)
 {
     char path[4096] = "";
     const char *p = settings ? strstr(settings, "boundaries=") : NULL;
-    if (p) {
+    if (reach_boundaries) /* `isoreach reach` recounted the tables on other boundaries */
+        snprintf(path, sizeof path, "%s", reach_boundaries);
+    else if (p) {
         p += strlen("boundaries=");
         size_t n = strcspn(p, ";");
         snprintf(path, sizeof path, "%.*s", (int)(n < sizeof path ? n : sizeof path - 1), p);
@@ -1212,7 +1214,13 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr
     if (st != ISR_OK)
         goto cleanup;
     isr_sb_printf(b, "],\n\"direction\":\"%s\",", nh && hs[nh - 1].to_hub ? "to" : "from");
-    write_attribution(b, nh ? hs[0].settings : NULL);
+    char *p_run = isr_strdup_printf("%s/run.json", out_dir);
+    json_object *run = p_run ? json_object_from_file(p_run) : NULL, *rr = NULL, *rb = NULL;
+    int re = run && json_object_object_get_ex(run, "reach", &rr) &&
+             json_object_object_get_ex(rr, "boundaries", &rb);
+    write_attribution(b, nh ? hs[0].settings : NULL, re ? json_object_get_string(rb) : NULL);
+    json_object_put(run);
+    free(p_run);
     isr_sb_printf(b, ",\"version\":");
     sb_str(b, ISR_VERSION);
     sb_char(b, '}');

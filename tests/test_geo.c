@@ -191,6 +191,113 @@ Test(geo, population_raster_covering_half_the_region)
     json_object_put(root);
 }
 
+/* A 20 × 10 population raster of 1000 m pixels over both units (Float32, EHdr), 5 people in
+ * each pixel but those of `bad` (row-major index → value, `nbad` of them). */
+static void people_raster(const int *at, const float *val, int nbad)
+{
+    float px[200];
+    for (int i = 0; i < 200; i++)
+        px[i] = 5;
+    for (int k = 0; k < nbad; k++)
+        px[at[k]] = val[k];
+    char p[400];
+    snprintf(p, sizeof p, "%s/pp.bil", cli_tmp);
+    FILE *f = fopen(p, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(px, sizeof px[0], 200, f), 200);
+    cr_assert_eq(fclose(f), 0);
+    put("pp.hdr", "BYTEORDER I\nLAYOUT BIL\nNROWS 10\nNCOLS 20\nNBANDS 1\nNBITS 32\nPIXELTYPE "
+                  "FLOAT\nULXMAP 500500\nULYMAP 5509500\nXDIM 1000\nYDIM 1000\n");
+    sh_ok("rm -f pp.tif && gdal_translate -q -a_srs EPSG:32633 pp.bil pp.tif");
+}
+
+/* Before the fix: exit 0, stderr empty, reach.csv "…,inf,inf,-nan,…" and the −100 pixel
+ * counted as 0; a pixel of 3e38 people was summed as it was. */
+Test(geo, population_raster_with_inf_nan_negative_or_absurd_pixels_is_refused)
+{
+    utm_region();
+    /* +inf at row 0 column 2 (x 502500, y 5509500), NaN, −100 and 3e38 further on */
+    people_raster((const int[]){2, 45, 77, 150}, (const float[]){INFINITY, NAN, -100, 3e38f}, 4);
+    int rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population pp.tif");
+    refused(rc, "population raster 'pp.tif': 4 pixel(s) hold no valid number of people (the "
+                "first, inf, at column 2, row 0: 502500, 5509500 in the raster's CRS); a pixel "
+                "must hold 0 to 1000000 people per km² (1e+06 people for that pixel): fix those "
+                "pixels, or set them to the raster's nodata where the people are not known");
+    /* one pixel of 1.5 M people on 1 km² is refused alone; NaN as the nodata is no people */
+    people_raster((const int[]){199}, (const float[]){1.5e6f}, 1);
+    rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population pp.tif");
+    refused(rc, "population raster 'pp.tif': 1 pixel(s) hold no valid number of people (the "
+                "first, 1.5e+06, at column 19, row 9: 519500, 5500500 in the raster's CRS); a "
+                "pixel must hold 0 to 1000000 people per km² (1e+06 people for that pixel): fix "
+                "those pixels, or set them to the raster's nodata where the people are not known");
+    people_raster((const int[]){45}, (const float[]){NAN}, 1);
+    sh_ok("gdal_translate -q -a_nodata nan pp.tif pn.tif && mv pn.tif pp.tif");
+    rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population pp.tif");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    /* 99 pixels of a × 5 (one is nodata) and 100 of b × 5 */
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/hub/reach.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    cr_assert_not_null(strstr(csv, "county,a,unit a,a,p1,100.000,100.000,1.0000,495,495,1.0000,"),
+                   "%s", csv);
+    cr_assert_not_null(strstr(csv, "county,b,unit b,b,p2,100.000,100.000,1.0000,500,500,1.0000,"),
+                   "%s", csv);
+    cr_assert_null(strstr(csv, "inf"));
+    cr_assert_null(strstr(csv, "nan"));
+    free(csv);
+}
+
+/* --min-reach: the hub 375 m west of the border of p2 (250 m cells, 3 min at 15.4 km/h reach
+ * 769 m): the sliver of b beyond the border is smaller than the default 0.5 km², so b is not
+ * counted; with --min-reach 0 it is. Checked by hand only before this test. */
+Test(geo, min_reach_leaves_out_a_border_sliver)
+{
+    utm_region();
+    put("st.geojson", FC(UTM33, STATION("hub", 1, 509625, 5505125) ","
+                                STATION("s2", 0, 501125, 5505125)));
+    put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 509625, 5505125, 501125, 5505125)));
+    const char *flags[] = {"", "--min-reach 0"};
+    int provinces[] = {1, 2};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(cli_sh("rm -rf '%s/o'", cli_tmp), 0);
+        int rc = run("--crs EPSG:32633 --hubs hub --budget 3 --resolution 250 %s", flags[i]);
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 0, "%s", e);
+        free(e);
+        char p[300];
+        snprintf(p, sizeof p, "%s/o/region/summary.json", cli_tmp);
+        json_object *sum = json_object_from_file(p), *hubs, *v;
+        cr_assert(json_object_object_get_ex(sum, "hubs", &hubs));
+        json_object *h0 = json_object_array_get_idx(hubs, 0);
+        cr_assert(json_object_object_get_ex(h0, "provinces_reached", &v));
+        cr_assert_eq(json_object_get_int(v), provinces[i], "%s", flags[i]);
+        cr_assert(json_object_object_get_ex(h0, "cross_border_share", &v));
+        if (i == 0)
+            cr_assert_eq(json_object_get_double(v), 0.0);
+        else
+            cr_assert(json_object_get_double(v) > 0.3 && json_object_get_double(v) < 0.45,
+                      "%f", json_object_get_double(v));
+        json_object_put(sum);
+    }
+}
+
+/* A MultiLineString whose three parts meet at one point cannot be one path: refused. */
+Test(geo, forked_multilinestring_is_refused)
+{
+    utm_region();
+    put("ln.geojson", FC(UTM33, "{\"type\":\"Feature\",\"properties\":{\"id\":\"Y\",\"name\":"
+                                "\"Y\",\"speed_kmh\":80,\"headway\":10},\"geometry\":{\"type\":"
+                                "\"MultiLineString\",\"coordinates\":[[[500500,5505500],"
+                                "[505000,5505500]],[[505000,5505500],[508500,5505500]],"
+                                "[[505000,5505500],[505000,5509000]]]}}"));
+    int rc = run("--crs EPSG:32633 --hubs hub");
+    refused(rc, "lines 'ln.geojson' layer 'ln': line 'Y' (feature 0) is a MultiLineString of 3 "
+                "parts that do not join into one path: they fork (three or more part ends meet "
+                "at one point); split the line into one feature per branch");
+}
+
 /* ---- CRS scale (§7) ----------------------------------------------------------------------- */
 
 /* Two 0.5° × 0.2° units in lon/lat (EPSG:4326) with their top edge at latitude `lat`. */

@@ -481,3 +481,20 @@ Test(maps, same_outputs_whatever_the_threads)
     cr_assert_eq(cli_sh("find %s/t1 %s/t3 -name '.*part*' | grep -q .", cli_tmp, cli_tmp), 1,
                  "temporary files left");
 }
+
+/* A `--direction to` run's map names the direction (its legend and footnote are drawn as
+ * glyphs, which the SVG does not hold as text: the title and description are checked). */
+Test(maps, direction_to_map_says_to_the_hub)
+{
+    cr_assert_eq(cli_sh("%s run -q --out %s/oto --hubs shanghai_hongqiao --resolution 5000 "
+                        "--direction to --threads 1",
+                        ISR_CLI, cli_tmp),
+                 0, "%s", cli_output());
+    char p[400];
+    snprintf(p, sizeof p, "%s/oto/hubs/shanghai_hongqiao/map.svg", cli_tmp);
+    char *svg = cli_slurp(p);
+    cr_assert(strstr(svg, "<title>上海虹桥 Shanghai Hongqiao — 60-minute commuting circle (travel "
+                          "to the hub)"));
+    cr_assert_null(strstr(svg, "from the hub"));
+    free(svg);
+}

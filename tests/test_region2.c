@@ -532,10 +532,9 @@ Test(region2, fitted_albers_with_maps_and_the_map_command)
     check_png(p);
 }
 
-/* Fixed bug (was: `isoreach reach --out DIR` without --boundaries read the embedded sample (306 YRD
- * counties, options.c isr_options_init defaults) instead of the run's own boundaries,
- * layer and fields recorded in run.json: it exits 0 and rewrites every table of the
- * region-2 run with the sample's units. Enable after the fix. */
+/* `isoreach reach --out DIR` without --boundaries uses the run's own boundaries, layer and
+ * fields recorded in run.json (it once read the embedded sample's 306 YRD counties and
+ * rewrote every table of the region-2 run with them): the tables come out unchanged. */
 Test(region2, reach_without_flags_uses_the_runs_own_inputs)
 {
     run_3035("o", "bratislava_hlst");
@@ -549,12 +548,7 @@ Test(region2, reach_without_flags_uses_the_runs_own_inputs)
 
 /* A field flag that names a field the layer lacks is refused, naming it, and nothing is
  * written (not silently treated as absent: here that would put all 24 districts in one
- * unnamed "region" or count no one).
- * BUG: today both runs exit 0. boundaries.c unit_fields_find() looks the --pref-field,
- * --pref-name, --prov-field, --prov-name and --unit-id/--unit-name fields up with
- * OGR_FD_GetFieldIndex and treats -1 as "absent" (then derives GB/T 2260 codes, which for
- * 'AT-307' are empty: every district lands in one region "" and one country ""); a missing
- * --pop-field is skipped the same way and every population is 0. Enable after the fix. */
+ * unnamed "region" or count no one). (fields.c checks every field flag before anything is read). */
 Test(region2, field_flags_naming_missing_fields_are_refused)
 {
     static const char *const bad[][2] = {

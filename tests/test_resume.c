@@ -385,6 +385,153 @@ Test(resume, damaged_outputs_are_recomputed)
     free(e);
 }
 
+/* Before the fix a stations.csv cut after its header passed (only headers were checked): the
+ * hub was reused and the file stayed 3 lines long. */
+Test(resume, stations_csv_cut_short_is_recomputed_and_said)
+{
+    fixtures();
+    const char *hub = "--hubs shanghai";
+    cr_assert_eq(run_into("o", "%s", hub), 0);
+    char *st = file_text("%s/o/hubs/shanghai/stations.csv", cli_tmp);
+    long nst = -1; /* rows after the header */
+    for (const char *p = st; *p; p++)
+        nst += *p == '\n';
+    cr_assert_gt(nst, 10);
+    cr_assert_eq(cli_sh("cd '%s/o/hubs/shanghai' && head -3 stations.csv > t && mv t stations.csv",
+                        cli_tmp),
+                 0);
+    int rc = run_into("o", "%s", hub);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    char want[1000];
+    snprintf(want, sizeof want,
+             "isoreach: hub 'shanghai': '%s/o/hubs/shanghai/stations.csv' holds 2 of its %ld "
+             "station rows: recomputing the hub\n",
+             cli_tmp, nst);
+    cr_assert(strstr(e, want), "%s", e);
+    cr_assert(strstr(e, "isoreach: recomputed 1 hub(s) whose earlier outputs"), "%s", e);
+    cr_assert_null(strstr(e, "reused"), "%s", e);
+    free(e);
+    char *st2 = file_text("%s/o/hubs/shanghai/stations.csv", cli_tmp);
+    cr_assert_str_eq(st2, st);
+    free(st2);
+    /* a last row cut in the middle is caught too */
+    cr_assert_eq(cli_sh("truncate -s -5 '%s/o/hubs/shanghai/stations.csv'", cli_tmp), 0);
+    rc = run_into("o", "%s", hub);
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "stations.csv' ends in a row cut short: recomputing the hub"), "%s", e);
+    free(e);
+    st2 = file_text("%s/o/hubs/shanghai/stations.csv", cli_tmp);
+    cr_assert_str_eq(st2, st);
+    free(st2);
+    free(st);
+}
+
+/* Before the fix, after `reach --boundaries OTHER` run.json still named only the run's
+ * boundaries, the map and web map credits named the sample's ("2020 census"), and nothing
+ * was said. The sample at 5000 m with maps, then its counties with twice the people. */
+Test(resume, reach_with_other_boundaries_is_recorded_and_credited)
+{
+    cli_ogr("-f GPKG mycounties.gpkg '%s/yrd_counties.shp' -nln counties -dialect sqlite -sql "
+            "\"SELECT code, name, pref_code, pref_name, prov_code, prov_name, pop * 2 AS pop, "
+            "geometry FROM yrd_counties\"",
+            S);
+    cr_assert_eq(cli_sh("%s run -q --out '%s/o' --hubs shanghai_hongqiao --resolution 5000 "
+                        "--threads 1",
+                        CLI, cli_tmp),
+                 0, "%s", cli_output());
+    char *svg = file_text("%s/o/hubs/shanghai_hongqiao/map.svg", cli_tmp);
+    cr_assert(strstr(svg, "Population: 2020 census"));
+    free(svg);
+    cr_assert_eq(cli_sh("%s reach --out '%s/o' --boundaries '%s/mycounties.gpkg'", CLI, cli_tmp,
+                        cli_tmp),
+                 0, "%s", cli_output());
+    char *e = cli_stderr(), want[1500];
+    snprintf(want, sizeof want,
+             "isoreach: reach tables recounted on boundaries '%s/mycounties.gpkg' for 1 hub: "
+             "rewrote hubs/*/reach.csv, the isochrones' population, region/reach_matrix.csv, "
+             "units.geojson and summary.json; run.json records them under \"reach\" (the "
+             "travel-time rasters are unchanged)\n",
+             cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+    char p[600];
+    snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
+    json_object *run = json_object_from_file(p), *re, *v, *in;
+    cr_assert(json_object_object_get_ex(run, "reach", &re));
+    snprintf(p, sizeof p, "%s/mycounties.gpkg", cli_tmp);
+    cr_assert(json_object_object_get_ex(re, "boundaries", &v));
+    cr_assert_str_eq(json_object_get_string(v), p);
+    cr_assert(json_object_object_get_ex(re, "pop_field", &v));
+    cr_assert_str_eq(json_object_get_string(v), "pop");
+    /* what the rasters were computed with is kept */
+    cr_assert(json_object_object_get_ex(run, "inputs", &in) &&
+              json_object_object_get_ex(in, "boundaries", &v));
+    cr_assert(strstr(json_object_get_string(v), "yrd_counties.shp"));
+    json_object_put(run);
+    svg = file_text("%s/o/hubs/shanghai_hongqiao/map.svg", cli_tmp);
+    cr_assert(strstr(svg, "Boundaries: mycounties.gpkg · Rail: yrd_rail_stations.shp"), "%s",
+              strstr(svg, "<desc") ? strstr(svg, "<desc") : svg);
+    cr_assert_null(strstr(svg, "2020 census"));
+    free(svg);
+    char *html = file_text("%s/o/index.html", cli_tmp);
+    cr_assert(strstr(html, "\"attribution\":\"Boundaries: mycounties.gpkg\""));
+    cr_assert_null(strstr(html, "2020 census"));
+    free(html);
+}
+
+/* Two ids that map to one folder are refused before anything is written (checked by hand
+ * only, before this test). */
+Test(resume, two_hub_ids_mapping_to_one_folder_are_refused)
+{
+    fixtures();
+    cli_ogr("-f GeoJSON st_col.geojson '%s/yrd_rail_stations.shp' -dialect sqlite -sql \"SELECT "
+            "CASE id WHEN 'shanghai_songjiang' THEN '../../x' WHEN 'shanghai_west' THEN "
+            "'x-0e455557190c67fd' ELSE id END AS id, name, id IN ('shanghai_songjiang', "
+            "'shanghai_west') AS hub, geometry FROM yrd_rail_stations\"",
+            S);
+    int rc = cli_sh("%s run -q --out '%s/o' --boundaries '%s/sh.gpkg' --stations "
+                    "'%s/st_col.geojson' --resolution 2000",
+                    CLI, cli_tmp, cli_tmp, cli_tmp);
+    char *e = cli_stderr(), want[1000];
+    snprintf(want, sizeof want,
+             "isoreach: stations 'x-0e455557190c67fd' and '../../x' in '%s/st_col.geojson' would "
+             "share the output folder 'hubs/x-0e455557190c67fd'; give one of them another id "
+             "(field 'id')\n",
+             cli_tmp);
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "--out was created");
+}
+
+/* A changed boundaries layer, --crs or --unit-name each recompute the hub (the fingerprint
+ * tests changed only --line-speed, --pop-field, --dwell, a file and --kernel). */
+Test(resume, changed_layer_crs_or_unit_name_are_recomputed)
+{
+    fixtures();
+    cli_ogr("-update -f GPKG sh.gpkg sh.gpkg -nln sh_b -sql \"SELECT * FROM sh\"");
+    const char *hub = "--hubs shanghai";
+    cr_assert_eq(run_into("o", "%s", hub), 0, "%s", cli_output());
+    const char *changes[] = {"--boundaries-layer sh_b", "--boundaries-layer sh_b --crs EPSG:32651",
+                             "--boundaries-layer sh_b --crs EPSG:32651 --unit-name name_en"};
+    for (int i = 0; i < 3; i++) {
+        int rc = run_into("o", "%s %s", hub, changes[i]);
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 0, "%s", e);
+        cr_assert(strstr(e, "isoreach: recomputed 1 hub(s) whose earlier outputs"), "%s: %s",
+                  changes[i], e);
+        cr_assert_null(strstr(e, "reused"), "%s: %s", changes[i], e);
+        free(e);
+    }
+    /* the same again: reused */
+    cr_assert_eq(run_into("o", "%s %s", hub, changes[2]), 0);
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: reused 1 of 1 hubs"), "%s", e);
+    free(e);
+}
+
 Test(resume, reused_hub_tables_follow_the_run)
 {
     fixtures();

@@ -167,6 +167,70 @@ Test(userdata, unknown_population_is_never_counted_as_zero)
     json_object_put(sum);
 }
 
+/* No --pop-field and no field 'pop' (the region's people are in 'einwohner'): before the fix
+ * every unit got 0 people without a word (SK-101 "…,0,0,0.0000,…", population_reached 0). */
+Test(userdata, missing_default_pop_field_is_unknown_population_not_zero)
+{
+    boundaries_copy(NULL);
+    int rc = cli_sh("%s run --boundaries %s/b.gpkg --boundaries-layer bezirke --unit-id bezirk_id "
+                    "--pref-field region_id --prov-field land_id --stations " R2
+                    "/bahnhoefe.geojson --station-id station_code --lines " R2 "/strecken.gpkg "
+                    "--line-name line_label --line-speed vmax_kmh --line-headway takt_min "
+                    "--crs EPSG:3035 --resolution 2000 --hubs bratislava_hlst --no-maps -q "
+                    "--out %s/o",
+                    ISR_CLI, cli_tmp, cli_tmp);
+    char *e = slurp_rel("stderr.txt");
+    cr_assert_eq(rc, 0, "%s", e);
+    char want[600];
+    snprintf(want, sizeof want,
+             "isoreach: warning: boundaries '%s/b.gpkg' layer 'bezirke' has no field 'pop': "
+             "population is unknown; give --pop-field or --population\n",
+             cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+    /* every row: population empty, pop_unknown_units = its counties */
+    int empty;
+    char *row = reach_row("o", "county", "SK-101");
+    cr_assert(row);
+    csv_num(row, 8, &empty);
+    cr_assert(empty, "%s", row);
+    cr_assert_eq(csv_num(row, 14, &empty), 1.0, "%s", row);
+    free(row);
+    row = reach_row("o", "province", "SK");
+    cr_assert(row);
+    csv_num(row, 8, &empty);
+    cr_assert(empty, "%s", row);
+    csv_num(row, 9, &empty);
+    cr_assert(empty, "%s", row);
+    cr_assert(csv_num(row, 14, &empty) >= 2.0, "%s", row);
+    free(row);
+    char *m = slurp_rel("o/region/reach_matrix.csv");
+    cr_assert_null(strstr(m, ",0,0,"), "%s", m); /* pop_reached of 0 next to cross_border 0 */
+    free(m);
+    /* the isochrones' population is null, run.json lists all 24 units */
+    cr_assert_eq(cli_sh("ogrinfo -ro -q %s/o/hubs/bratislava_hlst/isochrones.geojson -sql "
+                        "\"SELECT COUNT(*) AS n FROM isochrones WHERE population IS NOT NULL\" "
+                        "| grep -q 'n (Integer) = 0'",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    char p[512];
+    snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
+    json_object *run = json_object_from_file(p), *in, *un;
+    cr_assert(json_object_object_get_ex(run, "inputs", &in) &&
+              json_object_object_get_ex(in, "units_without_population", &un));
+    cr_assert_eq(json_object_array_length(un), 24);
+    json_object_put(run);
+    snprintf(p, sizeof p, "%s/o/region/summary.json", cli_tmp);
+    json_object *sum = json_object_from_file(p), *hubs, *v;
+    cr_assert(json_object_object_get_ex(sum, "hubs", &hubs));
+    json_object *h0 = json_object_array_get_idx(hubs, 0);
+    cr_assert(json_object_object_get_ex(h0, "population_reached", &v) && v == NULL);
+    cr_assert(json_object_object_get_ex(h0, "cross_border_share", &v) && v == NULL);
+    cr_assert(json_object_object_get_ex(h0, "pop_unknown_units_reached", &v) &&
+              json_object_get_int(v) >= 2);
+    json_object_put(sum);
+}
+
 Test(userdata, duplicate_codes_are_refused_naming_them)
 {
     boundaries_copy("UPDATE bezirke SET bezirk_id = 'AT-307' WHERE bezirk_id = 'AT-308'");
