@@ -238,7 +238,7 @@ static isr_status read_rows(isr_ctx *ctx, const char *path, const isr_rail_net *
     *rows = NULL;
     *nrows = 0;
     isr_sb unknown = {0};
-    int nunknown = 0, cap = 0, col[NCOLS], nhead = 0, lineno = 0;
+    int nunknown = 0, cap = 0, col[NCOLS] = {-1, -1, -1, -1}, nhead = 0, lineno = 0;
     isr_status st = read_table(ctx, path, &text);
     char *p = text;
     if (st == ISR_OK && strncmp(p, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
