@@ -299,42 +299,54 @@ static int by_spm_desc(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* The friction of every road cell (0 elsewhere) on the unpadded grid: new memory. */
+/* The friction of every road cell (0 elsewhere) on the unpadded grid: new memory, zero
+ * pages but for the roads (each line reads and writes only its own bounding box:
+ * OPTIM=VECTOR); win: the rows and columns the roads may touch (r0, r1, c0, c1). */
 static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_set *rs,
-                                  const char *what, float **out)
+                                  const char *what, float **out, int win[4])
 {
     *out = NULL;
     burn_item *order = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *order);
     OGRGeometryH *geom = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *geom);
     double *burn = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *burn);
-    float *v = malloc((size_t)g->nx * (size_t)g->ny * sizeof *v);
-    GDALDatasetH ds = isr_grid_mem(g, GDT_Float32);
+    float *v = calloc((size_t)g->nx * (size_t)g->ny, sizeof *v);
+    GDALDatasetH ds = v ? isr_grid_mem_wrap(g, GDT_Float32, v) : NULL;
     isr_status st = ISR_OK;
     if (!order || !geom || !burn || !v || !ds) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory rasterizing %s", what);
         goto cleanup;
     }
     /* slowest first: where roads share a cell, the fastest is burned last and wins */
-    for (int i = 0; i < rs->n; i++)
+    OGREnvelope all = {INFINITY, -INFINITY, INFINITY, -INFINITY};
+    for (int i = 0; i < rs->n; i++) {
         order[i] = (burn_item){rs->spm[i], i};
+        OGREnvelope e;
+        OGR_G_GetEnvelope(rs->geom[i], &e);
+        all.MinX = fmin(all.MinX, e.MinX);
+        all.MaxX = fmax(all.MaxX, e.MaxX);
+        all.MinY = fmin(all.MinY, e.MinY);
+        all.MaxY = fmax(all.MaxY, e.MaxY);
+    }
+    /* ALL_TOUCHED reaches the cells the envelope's edges lie in: one cell of margin */
+    if (rs->n == 0 || !isfinite(all.MinX + all.MaxX + all.MinY + all.MaxY))
+        goto cleanup_empty;
+    win[0] = (int)fmax(0, floor((g->y0 - all.MaxY) / g->cell_m) - 1);
+    win[1] = (int)fmin(g->ny - 1, ceil((g->y0 - all.MinY) / g->cell_m) + 1);
+    win[2] = (int)fmax(0, floor((all.MinX - g->x0) / g->cell_m) - 1);
+    win[3] = (int)fmin(g->nx - 1, ceil((all.MaxX - g->x0) / g->cell_m) + 1);
     qsort(order, (size_t)rs->n, sizeof *order, by_spm_desc);
     for (int i = 0; i < rs->n; i++) {
         geom[i] = rs->geom[order[i].i];
         burn[i] = order[i].spm;
     }
     int band = 1;
-    char *ropt[] = {"ALL_TOUCHED=TRUE", NULL};
-    GDALFillRaster(GDALGetRasterBand(ds, 1), 0, 0);
+    char *ropt[] = {"ALL_TOUCHED=TRUE", "OPTIM=VECTOR", NULL};
     if (rs->n && GDALRasterizeGeometries(ds, 1, &band, rs->n, geom, NULL, NULL, burn, ropt,
                                          NULL, NULL) != CE_None) {
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot rasterize onto the grid", what);
         goto cleanup;
     }
-    if (GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, g->nx, g->ny, v, g->nx, g->ny,
-                     GDT_Float32, 0, 0) != CE_None) {
-        st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot read its rasterization", what);
-        goto cleanup;
-    }
+cleanup_empty:
     *out = v;
     v = NULL;
 cleanup:
@@ -359,12 +371,13 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
     isr_layer l;
     road_set rs = {0};
     float *v = NULL;
+    int win[4] = {0, -1, 0, -1};
     isr_status st = isr_layer_open_enc(ctx, &l, "roads", path, opt->roads_layer, wkbLineString,
                                        opt->encoding);
     if (st != ISR_OK)
         return st;
     if ((st = roads_read(ctx, opt, &l, srs, base_spm, &rs)) != ISR_OK ||
-        (st = roads_rasterize(ctx, g, &rs, l.what, &v)) != ISR_OK)
+        (st = roads_rasterize(ctx, g, &rs, l.what, &v, win)) != ISR_OK)
         goto cleanup;
     if (rs.nunknown)
         isr_log(ctx, ISR_LOG_WARN,
@@ -379,8 +392,8 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
                 l.what, rs.nexcluded, ISR_PLURAL(rs.nexcluded, "", "s"),
                 isr_access_get(opt->access)->name);
     size_t n = 0;
-    for (int r = 0; r < g->ny; r++)
-        for (int c = 0; c < g->nx; c++) {
+    for (int r = win[0]; r <= win[1]; r++)
+        for (int c = win[2]; c <= win[3]; c++) {
             float x = v[(size_t)r * (size_t)g->nx + (size_t)c];
             float *p = &fric[isr_grid_pidx(g, c, r)];
             if (x > 0 && x < *p) {

@@ -84,28 +84,25 @@ isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
     isr_status st = isr_layer_open(ctx, &l, "water", path, layer, wkbPolygon);
     if (st != ISR_OK || (st = read_polygons(ctx, &l, srs, &geoms, &n)) != ISR_OK)
         goto cleanup;
-    ds = isr_grid_mem(g, GDT_Byte);
-    mask = malloc(cells ? cells : 1);
-    if (!ds || !mask) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the water mask");
-        goto cleanup;
-    }
-    GDALFillRaster(GDALGetRasterBand(ds, 1), 0, 0);
-    int bandno = 1;
-    double burn = 1;
+    /* burnt straight into the mask (zero pages until written), each polygon reading and
+     * writing only its own bounding box (OPTIM=VECTOR) */
+    mask = calloc(cells ? cells : 1, 1);
+    ds = mask ? isr_grid_mem_wrap(g, GDT_Byte, mask) : NULL;
     double *burns = malloc((size_t)(n > 0 ? n : 1) * sizeof *burns);
-    if (!burns) {
+    if (!ds || !mask || !burns) {
+        free(burns);
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the water mask");
         goto cleanup;
     }
+    int bandno = 1;
     for (int i = 0; i < n; i++)
-        burns[i] = burn;
-    CPLErr e = n ? GDALRasterizeGeometries(ds, 1, &bandno, n, geoms, NULL, NULL, burns, NULL,
+        burns[i] = 1;
+    char *ropt[] = {"OPTIM=VECTOR", NULL};
+    CPLErr e = n ? GDALRasterizeGeometries(ds, 1, &bandno, n, geoms, NULL, NULL, burns, ropt,
                                            NULL, NULL)
                  : CE_None;
     free(burns);
-    if (e != CE_None || GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, g->nx, g->ny, mask,
-                                     g->nx, g->ny, GDT_Byte, 0, 0) != CE_None) {
+    if (e != CE_None) {
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot rasterize onto the grid", l.what);
         goto cleanup;
     }
