@@ -688,6 +688,32 @@ static isr_status percentiles_check(isr_ctx *ctx, const isr_catchments *cm,
     return ISR_OK;
 }
 
+/* isr_profile_propagate on a window that holds +INF, listing the cells set in `touched` (each
+ * once) and returning their count: a minute costs its stations' catchments, not the window. */
+static size_t propagate_touched(const isr_catchments *cm, const int32_t *arr_row, int32_t dep_s,
+                                float budget_s, const int win[4], float *cell_s,
+                                uint32_t *touched)
+{
+    size_t w = (size_t)(win[3] - win[2] + 1), nt = 0;
+    for (int s = 0; s < cm->nstations; s++) {
+        if (arr_row[s] == NONE)
+            continue;
+        float base = (float)((int64_t)arr_row[s] - dep_s);
+        for (size_t i = cm->off[s]; i < cm->off[s + 1]; i++) {
+            float t = base + cm->t_s[i];
+            if (!(t <= budget_s))
+                continue;
+            size_t r = cm->cell[i] / cm->pw, c = cm->cell[i] % cm->pw;
+            size_t k = (r - (size_t)win[0]) * w + (c - (size_t)win[2]);
+            if (isinf(cell_s[k]))
+                touched[nt++] = (uint32_t)k;
+            if (t < cell_s[k])
+                cell_s[k] = t;
+        }
+    }
+    return nt;
+}
+
 /* Reads the percentiles off cell i's histogram h (nb minute bins) into out[j][i]. */
 static void percentiles_read(const uint16_t *h, int nb, const int32_t *rank, int npct,
                              float *const *out, size_t i)
@@ -717,19 +743,24 @@ isr_status isr_profile_percentiles(isr_ctx *ctx, const isr_catchments *cm, const
         rank[j] = (int32_t)ceil(pct[j] * nmin / 100.0 - 1e-9);
     uint16_t *hist = calloc(n * (size_t)nb + 1, sizeof *hist);
     float *cell_s = malloc((n + 1) * sizeof *cell_s);
-    if (!hist || !cell_s) {
+    uint32_t *touched = malloc((n + 1) * sizeof *touched);
+    if (!hist || !cell_s || !touched) {
         st = isr_fail(ctx, ISR_ERR_MEMORY,
                       "percentiles: out of memory for %zu cells × %d minutes (%.0f MB)", n, nb,
                       isr_profile_percentile_bytes(n, p->budget_s) / 1e6);
         goto cleanup;
     }
+    for (size_t i = 0; i < n; i++)
+        cell_s[i] = INFINITY;
     for (int m = 0; m < nmin; m++) {
         int32_t dep = p->from_s + m * p->step_s;
-        isr_profile_propagate(cm, arr + (size_t)m * (size_t)cm->nstations, dep,
-                              (float)p->budget_s, win, cell_s);
-        for (size_t i = 0; i < n; i++)
-            if (cell_s[i] <= (float)p->budget_s) /* floor to whole minutes, as R5 */
-                hist[i * (size_t)nb + (size_t)(cell_s[i] / 60.0f)]++;
+        size_t nt = propagate_touched(cm, arr + (size_t)m * (size_t)cm->nstations, dep,
+                                      (float)p->budget_s, win, cell_s, touched);
+        for (size_t j = 0; j < nt; j++) { /* floor to whole minutes, as R5 */
+            size_t i = touched[j];
+            hist[i * (size_t)nb + (size_t)(cell_s[i] / 60.0f)]++;
+            cell_s[i] = INFINITY;
+        }
         if (isr_cancelled(ctx)) {
             st = isr_fail(ctx, ISR_ERR_INTERRUPTED, "percentiles cancelled");
             goto cleanup;
@@ -740,5 +771,6 @@ isr_status isr_profile_percentiles(isr_ctx *ctx, const isr_catchments *cm, const
 cleanup:
     free(hist);
     free(cell_s);
+    free(touched);
     return st;
 }
