@@ -821,6 +821,96 @@ void isr_hub_set_clear(isr_hub_set *set);
 /* The times the model's inputs were read (for tests). */
 int isr_model_loads(const isr_model *m);
 
+/* ---- profile.c: departure windows over a timetable (issue 14) ----------------------------- */
+
+/* A timetable (timetable.h) indexed for the range search: per stop its boardable stop times
+ * and its transfer edges (the rules of isr_profile_search). Read-only once built, shared by
+ * every worker; borrows `tt`, which must outlive it. ISR_ERR_INPUT names a stop time, a
+ * transfer or a stop whose index is out of range; ISR_ERR_MEMORY. */
+struct isr_timetable;
+typedef struct isr_tt_index isr_tt_index;
+isr_status isr_tt_index_new(isr_ctx *ctx, const struct isr_timetable *tt, isr_tt_index **out);
+void isr_tt_index_free(isr_tt_index *ix);
+
+/* One way into the network at the origin: station `station`, reached `access_s` seconds after
+ * leaving (0 for the hub itself). */
+typedef struct isr_tt_access {
+    int32_t station, access_s;
+} isr_tt_access;
+
+/* The departure window: minutes from_s, from_s + step_s, … below to_s (seconds after the
+ * service day's midnight), a trip counted up to budget_s after its departure minute, at most
+ * max_rides vehicles (0: no limit). */
+typedef struct isr_profile_params {
+    int32_t from_s, to_s, step_s, budget_s;
+    int max_rides;
+} isr_profile_params;
+
+/* The number of departure minutes of `p`: ceil((to_s - from_s) / step_s), 0 if none. */
+int isr_profile_nminutes(const isr_profile_params *p);
+
+/* The range search: for every departure minute m (dep = from_s + m·step_s), the earliest
+ * arrival at every station, arr[m·nstations + s] in seconds after midnight (INT32_MAX when
+ * not reached by dep + budget_s; the origin stations hold dep + access_s). Leaving at dep
+ * includes waiting at the origin for a later train. `arr` is the caller's, nminutes ×
+ * nstations. ISR_ERR_USAGE for a bad window, budget or origin station. */
+isr_status isr_profile_search(isr_ctx *ctx, const isr_tt_index *ix, const isr_tt_access *origin,
+                              int norigin, const isr_profile_params *p, int32_t *arr);
+
+/* Each station's local-travel catchment (R5's "propagation"): the cells its own grid search
+ * reaches within budget_s, sparse (CSR: station s owns cell/t_s[off[s] .. off[s+1]-1],
+ * padded cell indexes in the order settled), and its bounding rectangle bbox[s] (padded rows
+ * r0, r1, columns c0, c1; r1 < r0 when empty). */
+typedef struct isr_catchments {
+    int nstations;
+    float budget_s;
+    size_t pw; /* the padded grid's width */
+    size_t *off;
+    uint32_t *cell;
+    float *t_s;
+    int (*bbox)[4];
+} isr_catchments;
+
+/* An upper bound of the memory isr_catchments_build takes (bytes): per station, the cells
+ * within budget_s / (fric_min × cell_m) cells of it (no more than grid_cells), 8 bytes each.
+ * fric_min is the least friction (s/m); <= 0 means every catchment may span the grid. */
+double isr_catchments_bytes(int nstations, double budget_s, double fric_min, double cell_m,
+                            size_t grid_cells);
+
+/* Builds the catchments of `nstations` stations, station s seeded at padded cell
+ * station_cell[s] (UINT32_MAX: not on the grid, an empty catchment), with the model's kernel
+ * (isotropic when `clear` is given, else r.cost). Once per run; progress "catchments".
+ * ISR_ERR_MEMORY, ISR_ERR_INTERRUPTED. Clear with isr_catchments_clear (also on failure). */
+isr_status isr_catchments_build(isr_ctx *ctx, const isr_grid *g, const float *fric,
+                                const uint8_t *clear, const uint32_t *station_cell,
+                                int nstations, double budget_s, isr_catchments *out);
+void isr_catchments_clear(isr_catchments *c);
+
+/* The union window (padded rows win[0]..win[1], columns win[2]..win[3]) of the catchments of
+ * the stations that `arr` (from isr_profile_search with `p`) reaches in any minute; win[1] <
+ * win[0] when none is. */
+void isr_profile_window(const isr_catchments *cm, const int32_t *arr, const isr_profile_params *p,
+                        int win[4]);
+
+/* One departure minute on the window: cell_s[(r - win[0])·w + c - win[2]] (w = win[3] - win[2]
+ * + 1) = min over stations s of (arr_row[s] - dep_s + catchment_s(cell)), door-to-door
+ * seconds, +INF above budget_s or unreached. */
+void isr_profile_propagate(const isr_catchments *cm, const int32_t *arr_row, int32_t dep_s,
+                           float budget_s, const int win[4], float *cell_s);
+
+/* Scratch memory of isr_profile_percentiles for `cells` window cells (bytes). */
+double isr_profile_percentile_bytes(size_t cells, int32_t budget_s);
+
+/* Per window cell the percentiles pct[0..npct-1] (each in (0, 100]) of door-to-door time over
+ * the window's minutes, into out[i] (the caller's, one w × h array per percentile, minutes).
+ * Nearest rank, as R5: each minute's time is truncated to whole minutes, unreached minutes
+ * count as +INF, and percentile p is the k-th smallest with k = ceil(p/100 × N) of the N
+ * minutes: +INF (unreached) when fewer than k minutes reach the cell. ISR_ERR_USAGE for a
+ * percentile outside (0, 100], ISR_ERR_MEMORY, ISR_ERR_INTERRUPTED. */
+isr_status isr_profile_percentiles(isr_ctx *ctx, const isr_catchments *cm, const int32_t *arr,
+                                   const isr_profile_params *p, const double *pct, int npct,
+                                   const int win[4], float *const *out);
+
 /* ---- timing ----------------------------------------------------------------------------- */
 double isr_now_s(void); /* monotonic seconds */
 
