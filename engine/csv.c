@@ -1,13 +1,16 @@
 /*
- * csv.c — one small CSV reader for the GTFS files (gtfs.c) and the fuzz harness.
+ * csv.c — one small CSV reader for the GTFS files (gtfs.c) and the fuzz
+ * harness.
  *
- * RFC 4180 over a NUL-terminated text that it splits in place (the text is the caller's and
- * must outlive the fields): fields separated by ',', records by LF, CRLF or a lone CR; a
- * quoted field may hold commas, doubled quotes and line breaks. A UTF-8 byte order mark at
- * the start is skipped, blanks around an unquoted field are dropped (GTFS feeds often write
- * ", "), and a line with nothing on it is no record. The first record is the header: columns
- * are found by name, so their order does not matter and unknown columns are ignored. Cost:
- * one pass over the text, no allocation but the field array.
+ * RFC 4180 over a NUL-terminated text that it splits in place (the text is the
+ * caller's and must outlive the fields): fields separated by ',', records by
+ * LF, CRLF or a lone CR; a quoted field may hold commas, doubled quotes and
+ * line breaks. A UTF-8 byte order mark at the start is skipped, blanks around
+ * an unquoted field are dropped (GTFS feeds often write
+ * ", "), and a line with nothing on it is no record. The first record is the
+ * header: columns are found by name, so their order does not matter and unknown
+ * columns are ignored. Cost: one pass over the text, no allocation but the
+ * field array.
  */
 #include "internal.h"
 
@@ -55,8 +58,8 @@ static char *trim(char *s, char *end)
     return s;
 }
 
-/* Reads one field at c->p; returns the character that ended it ('\0', ',', '\n', '\r') or
- * -1 for an unclosed quote. */
+/* Reads one field at c->p; returns the character that ended it ('\0', ',',
+ * '\n', '\r') or -1 for an unclosed quote. */
 static int one_field(isr_csv *c, char **field)
 {
     char *p = c->p, *start = p, *out = p;
@@ -101,7 +104,8 @@ static int one_field(isr_csv *c, char **field)
     return end;
 }
 
-/* The next record that is not a blank line: 1, 0 at the end, -1 unclosed quote, -2 memory. */
+/* The next record that is not a blank line: 1, 0 at the end, -1 unclosed quote,
+ * -2 memory. */
 static int read_record(isr_csv *c)
 {
     for (;;) {
@@ -139,10 +143,7 @@ int isr_csv_header(isr_csv *c)
     return 1;
 }
 
-int isr_csv_next(isr_csv *c)
-{
-    return read_record(c);
-}
+int isr_csv_next(isr_csv *c) { return read_record(c); }
 
 int isr_csv_col(const isr_csv *c, const char *name)
 {

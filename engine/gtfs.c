@@ -1,32 +1,38 @@
 /*
  * gtfs.c — GTFS feeds read into the timetable of one service day (timetable.h).
  *
- * A feed is a .zip (read through GDAL's /vsizip/, the files at its root) or a folder. Read:
- * stops.txt (location_type 0 stops and 1 stations; a stop with a parent_station belongs to
- * it, one without is its own station; entrances, nodes and boarding areas are skipped),
- * routes.txt (route_type filter), trips.txt, stop_times.txt, calendar.txt and
- * calendar_dates.txt (either may be absent, not both: a service runs on the date when the
- * date is in [start_date, end_date] on a weekday it runs, then calendar_dates adds it
- * (exception_type 1) or removes it (2)), frequencies.txt and transfers.txt when present.
- * agency.txt and every other file are not read. Only the date's own services are kept: a
- * trip at 25:10 belongs to the day it started (the day before's late trips are not read).
+ * A feed is a .zip (read through GDAL's /vsizip/, the files at its root) or a
+ * folder. Read: stops.txt (location_type 0 stops and 1 stations; a stop with a
+ * parent_station belongs to it, one without is its own station; entrances,
+ * nodes and boarding areas are skipped), routes.txt (route_type filter),
+ * trips.txt, stop_times.txt, calendar.txt and calendar_dates.txt (either may be
+ * absent, not both: a service runs on the date when the date is in [start_date,
+ * end_date] on a weekday it runs, then calendar_dates adds it (exception_type
+ * 1) or removes it (2)), frequencies.txt and transfers.txt when present.
+ * agency.txt and every other file are not read. Only the date's own services
+ * are kept: a trip at 25:10 belongs to the day it started (the day before's
+ * late trips are not read).
  *
- * Times: H:MM:SS, hours past 24 allowed. A stop with neither arrival nor departure time (an
- * untimed stop) gets a time interpolated by straight-line distance between the timed stops
- * around it; one of the two given stands for both; the first and last stops must be timed.
- * pickup_type / drop_off_type 1 become ISR_TT_NO_PICKUP / ISR_TT_NO_DROPOFF (2 and 3,
- * arrange with the operator, count as allowed). Frequencies: every row, exact_times 1 or 0,
- * becomes trips leaving the first stop at start_time + k·headway_secs (< end_time), the
- * template's run times kept. For exact_times 0 GTFS promises only the headway, not the
- * minutes; R5 draws random offsets and averages over draws, we take offset 0 so that a run
- * is deterministic and a test can know its answer (over a departure window of whole
- * headways every offset gives the same mean wait). Transfers: type 2 sets min_transfer_time
- * between the two stops (a station id stands for each of its stops), type 3 forbids the
- * change, 0, 1, 4 and 5 are left to the default. Stops and stations are kept when a trip
- * of the chosen route types calls there (on any day), so bus stops do not become stations.
+ * Times: H:MM:SS, hours past 24 allowed. A stop with neither arrival nor
+ * departure time (an untimed stop) gets a time interpolated by straight-line
+ * distance between the timed stops around it; one of the two given stands for
+ * both; the first and last stops must be timed. pickup_type / drop_off_type 1
+ * become ISR_TT_NO_PICKUP / ISR_TT_NO_DROPOFF (2 and 3, arrange with the
+ * operator, count as allowed). Frequencies: every row, exact_times 1 or 0,
+ * becomes trips leaving the first stop at start_time + k·headway_secs (<
+ * end_time), the template's run times kept. For exact_times 0 GTFS promises
+ * only the headway, not the minutes; R5 draws random offsets and averages over
+ * draws, we take offset 0 so that a run is deterministic and a test can know
+ * its answer (over a departure window of whole headways every offset gives the
+ * same mean wait). Transfers: type 2 sets min_transfer_time between the two
+ * stops (a station id stands for each of its stops), type 3 forbids the change,
+ * 0, 1, 4 and 5 are left to the default. Stops and stations are kept when a
+ * trip of the chosen route types calls there (on any day), so bus stops do not
+ * become stations.
  *
- * Errors name feed, file, line and field. Cost: each file is read whole into memory (up to
- * MAX_FILE_MB) and parsed once; the stop_times rows of the date's trips are kept and sorted.
+ * Errors name feed, file, line and field. Cost: each file is read whole into
+ * memory (up to MAX_FILE_MB) and parsed once; the stop_times rows of the date's
+ * trips are kept and sorted.
  */
 #define _LARGEFILE64_SOURCE 1 /* GDAL's VSIStatBufL is a struct stat64 */
 #include "internal.h"
@@ -40,7 +46,8 @@
 #define DEFAULT_TRANSFER_S 360 /* the --transfer default (6 min); the caller sets the user's */
 #define MAX_TYPE_RANGES 64
 
-/* ---- ids → indices: open addressing over copied keys ------------------------------------ */
+/* ---- ids → indices: open addressing over copied keys
+ * ------------------------------------ */
 
 typedef struct idmap {
     char **key;
@@ -72,7 +79,8 @@ static int idmap_get(const idmap *m, const char *k)
     return m->key[i] ? m->val[i] : -1;
 }
 
-/* Sets k → v; returns 1 when k was there (and `replace` is 0: unchanged), 0, -1 memory. */
+/* Sets k → v; returns 1 when k was there (and `replace` is 0: unchanged), 0, -1
+ * memory. */
 static int idmap_put(idmap *m, const char *k, int v, int replace)
 {
     if (2 * (m->n + 1) > m->cap) {
@@ -117,7 +125,8 @@ static void idmap_free(idmap *m)
     memset(m, 0, sizeof *m);
 }
 
-/* ---- the state of one feed and of the whole read ----------------------------------------- */
+/* ---- the state of one feed and of the whole read
+ * ----------------------------------------- */
 
 typedef struct ftrip {
     int route;  /* global route index, -1: a route type not chosen */
@@ -137,8 +146,8 @@ typedef struct strow { /* a stop_times.txt row of a kept trip */
 
 typedef struct feed {
     const char *path, *prefix;
-    int dir;                 /* a folder, not a zip */
-    int stop0, station0;     /* its first stop and station in the timetable */
+    int dir;             /* a folder, not a zip */
+    int stop0, station0; /* its first stop and station in the timetable */
     idmap stops, stations, routes, services, trips;
     ftrip *trip;
     char **trip_id;
@@ -147,13 +156,13 @@ typedef struct feed {
     int nfreq, cap_freq;
     strow *rows;
     int nrows, cap_rows;
-    int *parent_line;        /* per stop of the feed: the stops.txt line (for messages) */
+    int *parent_line; /* per stop of the feed: the stops.txt line (for messages) */
 } feed;
 
 typedef struct build {
     isr_timetable *tt;
     int cap_stops, cap_stations, cap_trips, cap_st, cap_tr, cap_routes;
-    uint8_t *used; /* per stop: a trip of the chosen types calls there */
+    uint8_t *used;  /* per stop: a trip of the chosen types calls there */
     int date, wday; /* YYYYMMDD; 0 Monday … 6 Sunday */
     const char *date_s, *types_s;
     int types[MAX_TYPE_RANGES][2], ntypes;
@@ -182,16 +191,13 @@ static int grow(void *p, int *cap, int need, size_t size)
     return 0;
 }
 
-static isr_status oom(isr_ctx *ctx)
-{
-    return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-}
+static isr_status oom(isr_ctx *ctx) { return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory"); }
 
 /* A failure at `line` of file `name` of the feed. */
-static isr_status bad_at(isr_ctx *ctx, const feed *fd, const char *name, int line,
-                         const char *fmt, ...) ISR_PRINTF(5, 6);
-static isr_status bad_at(isr_ctx *ctx, const feed *fd, const char *name, int line,
-                         const char *fmt, ...)
+static isr_status bad_at(isr_ctx *ctx, const feed *fd, const char *name, int line, const char *fmt,
+                         ...) ISR_PRINTF(5, 6);
+static isr_status bad_at(isr_ctx *ctx, const feed *fd, const char *name, int line, const char *fmt,
+                         ...)
 {
     char msg[1024];
     va_list ap;
@@ -202,7 +208,9 @@ static isr_status bad_at(isr_ctx *ctx, const feed *fd, const char *name, int lin
 }
 #define BAD(ctx, g, ...) bad_at(ctx, (g)->fd, (g)->name, (g)->csv.line, __VA_ARGS__)
 
-/* ---- values ------------------------------------------------------------------------------ */
+/* ---- values
+ * ------------------------------------------------------------------------------
+ */
 
 /* Seconds of "H:MM:SS" (hours 0-999); -1 when blank, -2 when not a time. */
 static int32_t parse_time(const char *s)
@@ -245,15 +253,15 @@ static int days_in_month(int y, int m)
     return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : d[m - 1];
 }
 
-/* YYYYMMDD of "YYYYMMDD" (dash 0) or "YYYY-MM-DD" (dash 1); -1 when not a date. */
+/* YYYYMMDD of "YYYYMMDD" (dash 0) or "YYYY-MM-DD" (dash 1); -1 when not a date.
+ */
 static int parse_date(const char *s, int dash)
 {
     char digits[9];
     size_t len = strlen(s);
     if (len != (dash ? 10u : 8u) || (dash && (s[4] != '-' || s[7] != '-')))
         return -1;
-    isr_snprintf(digits, sizeof digits, "%.4s%.2s%.2s", s, s + (dash ? 5 : 4),
-                 s + (dash ? 8 : 6));
+    isr_snprintf(digits, sizeof digits, "%.4s%.2s%.2s", s, s + (dash ? 5 : 4), s + (dash ? 8 : 6));
     long v = parse_uint(digits, 99999999);
     int y = (int)(v / 10000), m = (int)(v / 100 % 100), d = (int)(v % 100);
     if (v < 0 || y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
@@ -261,7 +269,8 @@ static int parse_date(const char *s, int dash)
     return (int)v;
 }
 
-/* 0 Monday … 6 Sunday (days from 1970-01-01, a Thursday; Howard Hinnant's algorithm). */
+/* 0 Monday … 6 Sunday (days from 1970-01-01, a Thursday; Howard Hinnant's
+ * algorithm). */
 static int weekday(int ymd)
 {
     int y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
@@ -304,12 +313,14 @@ static double parse_deg(const char *s, double lim)
     return *s && !*end && isfinite(v) && fabs(v) <= lim ? v : NAN;
 }
 
-/* ---- files ------------------------------------------------------------------------------ */
+/* ---- files
+ * ------------------------------------------------------------------------------
+ */
 
-/* Opens `name` of the feed and reads its header; *found 0 (and OK) when an optional file
- * is absent. */
-static isr_status gfile_open(isr_ctx *ctx, const feed *fd, const char *name, int required,
-                             gfile *g, int *found)
+/* Opens `name` of the feed and reads its header; *found 0 (and OK) when an
+ * optional file is absent. */
+static isr_status gfile_open(isr_ctx *ctx, const feed *fd, const char *name, int required, gfile *g,
+                             int *found)
 {
     memset(g, 0, sizeof *g);
     g->fd = fd;
@@ -323,7 +334,8 @@ static isr_status gfile_open(isr_ctx *ctx, const feed *fd, const char *name, int
     free(path);
     if (!f)
         return required ? isr_fail(ctx, ISR_ERR_INPUT,
-                                   "gtfs '%s': no %s; a GTFS feed needs stops.txt, routes.txt, "
+                                   "gtfs '%s': no %s; a GTFS feed needs stops.txt, "
+                                   "routes.txt, "
                                    "trips.txt, stop_times.txt and calendar.txt or "
                                    "calendar_dates.txt",
                                    fd->path, name)
@@ -340,12 +352,16 @@ static isr_status gfile_open(isr_ctx *ctx, const feed *fd, const char *name, int
     if (!g->text)
         return oom(ctx);
     if (n != size)
-        return isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s' %s: read %zu of its %zu bytes; the "
-                        "file is damaged", fd->path, name, n, size);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "gtfs '%s' %s: read %zu of its %zu bytes; the "
+                        "file is damaged",
+                        fd->path, name, n, size);
     g->text[n] = '\0';
     if (strlen(g->text) != n)
-        return isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s' %s: holds NUL bytes, it is not a CSV "
-                        "text file", fd->path, name);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "gtfs '%s' %s: holds NUL bytes, it is not a CSV "
+                        "text file",
+                        fd->path, name);
     isr_csv_init(&g->csv, g->text);
     int r = isr_csv_header(&g->csv);
     if (r == -2)
@@ -353,8 +369,8 @@ static isr_status gfile_open(isr_ctx *ctx, const feed *fd, const char *name, int
     if (r == -1)
         return BAD(ctx, g, "a quote is not closed");
     if (r == 0)
-        return isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s' %s: empty; it needs a header line",
-                        fd->path, name);
+        return isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s' %s: empty; it needs a header line", fd->path,
+                        name);
     *found = 1;
     return ISR_OK;
 }
@@ -366,7 +382,8 @@ static void gfile_close(gfile *g)
     g->text = NULL;
 }
 
-/* The columns `names` (NULL-terminated; the first `nreq` required) into col[]. */
+/* The columns `names` (NULL-terminated; the first `nreq` required) into col[].
+ */
 static isr_status columns(isr_ctx *ctx, const gfile *g, const char *const *names, int nreq,
                           int *col)
 {
@@ -400,9 +417,11 @@ static isr_status blank(isr_ctx *ctx, const gfile *g, const char *field)
     return BAD(ctx, g, "field '%s' is blank; GTFS requires it", field);
 }
 
-/* ---- stops.txt -------------------------------------------------------------------------- */
+/* ---- stops.txt
+ * -------------------------------------------------------------------------- */
 
-/* Appends a stop (station < 0: not yet known) or a station; returns its index or -1. */
+/* Appends a stop (station < 0: not yet known) or a station; returns its index
+ * or -1. */
 static int add_place(build *b, const feed *fd, int is_station, const char *id, const char *name,
                      double lon, double lat)
 {
@@ -430,7 +449,8 @@ static int add_place(build *b, const feed *fd, int is_station, const char *id, c
     return is_station ? tt->nstations++ : tt->nstops++;
 }
 
-/* One stops.txt row; a stop's parent station id is kept in *parents (resolved after). */
+/* One stops.txt row; a stop's parent station id is kept in *parents (resolved
+ * after). */
 static isr_status stop_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int *col,
                            char ***parents, int *cap_parents)
 {
@@ -441,7 +461,8 @@ static isr_status stop_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int
     if (type < 0)
         return BAD(ctx, g, "field 'location_type' is '%s'; GTFS knows 0 to 4", lt);
     if (type > 1)
-        return ISR_OK; /* entrances, generic nodes, boarding areas: no trip stops there */
+        return ISR_OK; /* entrances, generic nodes, boarding areas: no trip stops
+                          there */
     double lat = parse_deg(F(g, col[2]), 90), lon = parse_deg(F(g, col[3]), 180);
     if (isnan(lat) || isnan(lon))
         return BAD(ctx, g, "stop '%s': field '%s' is '%s', not a %s in degrees", id,
@@ -509,7 +530,8 @@ static isr_status read_stops(isr_ctx *ctx, build *b, feed *fd)
     return st;
 }
 
-/* ---- routes.txt, calendar.txt, calendar_dates.txt --------------------------------------- */
+/* ---- routes.txt, calendar.txt, calendar_dates.txt
+ * --------------------------------------- */
 
 static int type_chosen(const build *b, long type)
 {
@@ -534,8 +556,10 @@ static isr_status read_routes(isr_ctx *ctx, build *b, feed *fd)
         if (!*id) {
             st = blank(ctx, &g, "route_id");
         } else if (type < 0) {
-            st = BAD(ctx, &g, "route '%s': field 'route_type' is '%s', not a "
-                     "GTFS route type (a whole number)", id, ts);
+            st = BAD(ctx, &g,
+                     "route '%s': field 'route_type' is '%s', not a "
+                     "GTFS route type (a whole number)",
+                     id, ts);
         } else if (idmap_get(&fd->routes, id) != -1) {
             st = BAD(ctx, &g, "route_id '%s' is given twice; route ids must be unique", id);
         } else if (!type_chosen(b, type)) {
@@ -543,7 +567,8 @@ static isr_status read_routes(isr_ctx *ctx, build *b, feed *fd)
                 st = oom(ctx);
         } else {
             char *q = isr_strdup_printf("%s%s", fd->prefix, id);
-            if (!q || grow(&tt->route_ids, &b->cap_routes, tt->nroutes + 1, sizeof *q) ||
+            if (!q ||
+                grow(&tt->route_ids, &b->cap_routes, tt->nroutes + 1, sizeof *tt->route_ids) ||
                 idmap_put(&fd->routes, id, tt->nroutes, 0) < 0) {
                 free(q);
                 st = oom(ctx);
@@ -556,10 +581,11 @@ static isr_status read_routes(isr_ctx *ctx, build *b, feed *fd)
     return st;
 }
 
-/* calendar.txt: whether each service runs on the date by its weekdays and date range. */
+/* calendar.txt: whether each service runs on the date by its weekdays and date
+ * range. */
 static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *found)
 {
-    static const char *const names[] = {"service_id", "monday",   "tuesday", "wednesday",
+    static const char *const names[] = {"service_id", "monday",   "tuesday",  "wednesday",
                                         "thursday",   "friday",   "saturday", "sunday",
                                         "start_date", "end_date", NULL};
     int col[10];
@@ -577,8 +603,8 @@ static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *fou
         for (int d = 0; d < 7 && st == ISR_OK; d++) {
             const char *v = F(&g, col[1 + d]);
             if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
-                st = BAD(ctx, &g, "service '%s': field '%s' is '%s', not 0 or 1", id,
-                         names[1 + d], v);
+                st = BAD(ctx, &g, "service '%s': field '%s' is '%s', not 0 or 1", id, names[1 + d],
+                         v);
             else if (d == b->wday)
                 runs = *v == '1';
         }
@@ -616,17 +642,19 @@ static isr_status read_calendar_dates(isr_ctx *ctx, const build *b, feed *fd, in
             st = BAD(ctx, &g, "service '%s': field 'date' is '%s', not a date YYYYMMDD", id,
                      F(&g, col[1]));
         else if (strcmp(e, "1") != 0 && strcmp(e, "2") != 0)
-            st = BAD(ctx, &g, "service '%s': field 'exception_type' is '%s', not 1 (added) or "
-                     "2 (removed)", id, e);
-        else if (idmap_put(&fd->services, id, date == b->date && *e == '1',
-                           date == b->date) < 0)
+            st = BAD(ctx, &g,
+                     "service '%s': field 'exception_type' is '%s', not 1 (added) or "
+                     "2 (removed)",
+                     id, e);
+        else if (idmap_put(&fd->services, id, date == b->date && *e == '1', date == b->date) < 0)
             st = oom(ctx);
     }
     gfile_close(&g);
     return st;
 }
 
-/* ---- trips.txt, frequencies.txt --------------------------------------------------------- */
+/* ---- trips.txt, frequencies.txt
+ * --------------------------------------------------------- */
 
 static isr_status trip_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
 {
@@ -637,8 +665,10 @@ static isr_status trip_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
     if (route == -1)
         return BAD(ctx, g, "trip '%s': route_id '%s' is not in routes.txt", id, rid);
     if (active < 0)
-        return BAD(ctx, g, "trip '%s': service_id '%s' is in neither calendar.txt nor "
-                   "calendar_dates.txt, so it never runs; add the service or remove the trip",
+        return BAD(ctx, g,
+                   "trip '%s': service_id '%s' is in neither calendar.txt nor "
+                   "calendar_dates.txt, so it never runs; add the service or "
+                   "remove the trip",
                    id, sid);
     int cap = fd->cap_trip;
     if (grow(&fd->trip, &fd->cap_trip, fd->ntrip + 1, sizeof *fd->trip) ||
@@ -669,14 +699,13 @@ static isr_status read_trips(isr_ctx *ctx, feed *fd)
     return st;
 }
 
-/* A trip id of the file `g` that must be in trips.txt: its index, or -1 with the error. */
-static int known_trip(isr_ctx *ctx, const feed *fd, const gfile *g, const char *id,
-                      isr_status *st)
+/* A trip id of the file `g` that must be in trips.txt: its index, or -1 with
+ * the error. */
+static int known_trip(isr_ctx *ctx, const feed *fd, const gfile *g, const char *id, isr_status *st)
 {
     int t = *id ? idmap_get(&fd->trips, id) : -1;
     if (t < 0)
-        *st = *id ? BAD(ctx, g, "trip_id '%s' is not in trips.txt", id)
-                  : blank(ctx, g, "trip_id");
+        *st = *id ? BAD(ctx, g, "trip_id '%s' is not in trips.txt", id) : blank(ctx, g, "trip_id");
     return t;
 }
 
@@ -693,11 +722,13 @@ static isr_status freq_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
         return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", id,
                    from < 0 ? "start_time" : "end_time", F(g, col[from < 0 ? 1 : 2]));
     if (h <= 0)
-        return BAD(ctx, g, "trip '%s': field 'headway_secs' is '%s', not a whole number of "
-                   "seconds from 1 to 86400", id, F(g, col[3]));
+        return BAD(ctx, g,
+                   "trip '%s': field 'headway_secs' is '%s', not a whole number of "
+                   "seconds from 1 to 86400",
+                   id, F(g, col[3]));
     if (to <= from)
-        return BAD(ctx, g, "trip '%s': end_time %s is not after start_time %s", id,
-                   F(g, col[2]), F(g, col[1]));
+        return BAD(ctx, g, "trip '%s': end_time %s is not after start_time %s", id, F(g, col[2]),
+                   F(g, col[1]));
     if (*ex && strcmp(ex, "0") != 0 && strcmp(ex, "1") != 0)
         return BAD(ctx, g, "trip '%s': field 'exact_times' is '%s', not 0 or 1", id, ex);
     if (fd->trip[t].route < 0 || !fd->trip[t].active)
@@ -710,7 +741,7 @@ static isr_status freq_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
 
 static isr_status read_frequencies(isr_ctx *ctx, feed *fd)
 {
-    static const char *const names[] = {"trip_id",      "start_time", "end_time",
+    static const char *const names[] = {"trip_id",      "start_time",  "end_time",
                                         "headway_secs", "exact_times", NULL};
     int col[5], found;
     gfile g;
@@ -723,9 +754,11 @@ static isr_status read_frequencies(isr_ctx *ctx, feed *fd)
     return st;
 }
 
-/* ---- stop_times.txt --------------------------------------------------------------------- */
+/* ---- stop_times.txt
+ * --------------------------------------------------------------------- */
 
-/* pickup_type / drop_off_type: 0, 2, 3 or blank allow, 1 forbids (returns `flag`); -1. */
+/* pickup_type / drop_off_type: 0, 2, 3 or blank allow, 1 forbids (returns
+ * `flag`); -1. */
 static int restriction(const char *v, int flag)
 {
     if (!*v || strcmp(v, "0") == 0 || strcmp(v, "2") == 0 || strcmp(v, "3") == 0)
@@ -744,10 +777,11 @@ static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, cons
     if (s < 0 && !*sid)
         return blank(ctx, g, "stop_id");
     if (s < 0)
-        return BAD(ctx, g, idmap_get(&fd->stations, sid) >= 0
-                               ? "trip '%s': stop_id '%s' is a station (location_type 1); "
-                                 "trips call at its stops (location_type 0)"
-                               : "trip '%s': stop_id '%s' is not in stops.txt",
+        return BAD(ctx, g,
+                   idmap_get(&fd->stations, sid) >= 0
+                       ? "trip '%s': stop_id '%s' is a station (location_type 1); "
+                         "trips call at its stops (location_type 0)"
+                       : "trip '%s': stop_id '%s' is not in stops.txt",
                    tid, sid);
     if (fd->trip[t].route < 0)
         return ISR_OK;
@@ -758,8 +792,8 @@ static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, cons
     int32_t tm[2];
     for (int k = 0; k < 2; k++)
         if ((tm[k] = parse_time(F(g, col[1 + k]))) == -2)
-            return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", tid,
-                       names[k], F(g, col[1 + k]));
+            return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", tid, names[k],
+                       F(g, col[1 + k]));
     long seq = parse_uint(F(g, col[4]), 0x7fffffff);
     if (seq < 0)
         return BAD(ctx, g, "trip '%s': field 'stop_sequence' is '%s', not a whole number", tid,
@@ -771,16 +805,15 @@ static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, cons
                    up < 0 ? "pickup_type" : "drop_off_type", F(g, col[up < 0 ? 5 : 6]));
     if (grow(&fd->rows, &fd->cap_rows, fd->nrows + 1, sizeof *fd->rows))
         return oom(ctx);
-    fd->rows[fd->nrows++] =
-        (strow){t, (int)seq, s, g->csv.line, tm[0], tm[1], (uint8_t)(up | off)};
+    fd->rows[fd->nrows++] = (strow){t, (int)seq, s, g->csv.line, tm[0], tm[1], (uint8_t)(up | off)};
     return ISR_OK;
 }
 
 static isr_status read_stop_times(isr_ctx *ctx, build *b, feed *fd)
 {
-    static const char *const names[] = {"trip_id",       "arrival_time", "departure_time",
-                                        "stop_id",       "stop_sequence", "pickup_type",
-                                        "drop_off_type", NULL};
+    static const char *const names[] = {
+        "trip_id",       "arrival_time", "departure_time", "stop_id",
+        "stop_sequence", "pickup_type",  "drop_off_type",  NULL};
     int col[7], found;
     gfile g;
     isr_status st = gfile_open(ctx, fd, "stop_times.txt", 1, &g, &found);
@@ -792,7 +825,8 @@ static isr_status read_stop_times(isr_ctx *ctx, build *b, feed *fd)
     return st;
 }
 
-/* ---- a feed's trips into the timetable -------------------------------------------------- */
+/* ---- a feed's trips into the timetable
+ * -------------------------------------------------- */
 
 static int cmp_rows(const void *a, const void *b)
 {
@@ -816,12 +850,13 @@ static double stop_gap_m(const isr_timetable *tt, int a, int b)
     const double r = 6371008.8, k = M_PI / 180;
     double la = tt->stops[a].lat * k, lb = tt->stops[b].lat * k;
     double dl = (tt->stops[b].lon - tt->stops[a].lon) * k;
-    double h = sin((lb - la) / 2) * sin((lb - la) / 2) +
-               cos(la) * cos(lb) * sin(dl / 2) * sin(dl / 2);
+    double h =
+        sin((lb - la) / 2) * sin((lb - la) / 2) + cos(la) * cos(lb) * sin(dl / 2) * sin(dl / 2);
     return 2 * r * asin(sqrt(fmin(1, h)));
 }
 
-/* Times of untimed stops r[a+1 .. z-1], interpolated by distance between r[a] and r[z]. */
+/* Times of untimed stops r[a+1 .. z-1], interpolated by distance between r[a]
+ * and r[z]. */
 static void interpolate(const isr_timetable *tt, strow *r, int a, int z)
 {
     double total = 0, done = 0;
@@ -835,36 +870,39 @@ static void interpolate(const isr_timetable *tt, strow *r, int a, int z)
 }
 
 /* Trip rows r[a] then r[z]: the train arrives at z before it left a. */
-static isr_status backwards(isr_ctx *ctx, const isr_timetable *tt, const feed *fd,
-                            const strow *r, int a, int z)
+static isr_status backwards(isr_ctx *ctx, const isr_timetable *tt, const feed *fd, const strow *r,
+                            int a, int z)
 {
     char t1[16], t2[16];
     return bad_at(ctx, fd, "stop_times.txt", r[z].line,
                   "trip '%s' arrives at stop '%s' at %s, before it left stop '%s' "
-                  "(stop_sequence %d) at %s; times must not go backwards along stop_sequence",
+                  "(stop_sequence %d) at %s; times must not go backwards along "
+                  "stop_sequence",
                   fd->trip_id[r[z].trip], tt->stops[r[z].stop].id + strlen(fd->prefix),
                   fmt_time(t1, sizeof t1, r[z].arr), tt->stops[r[a].stop].id + strlen(fd->prefix),
                   r[a].seq, fmt_time(t2, sizeof t2, r[a].dep));
 }
 
 /* One trip's rows (sorted by stop_sequence): times completed and checked. */
-static isr_status trip_times(isr_ctx *ctx, const isr_timetable *tt, const feed *fd, strow *r,
-                             int n)
+static isr_status trip_times(isr_ctx *ctx, const isr_timetable *tt, const feed *fd, strow *r, int n)
 {
     const char *tid = fd->trip_id[r[0].trip], *f = "stop_times.txt";
     char t1[16], t2[16];
     for (int i = 0; i < n; i++) {
         if (i > 0 && r[i].seq == r[i - 1].seq)
-            return bad_at(ctx, fd, f, r[i].line, "trip '%s': stop_sequence %d is given twice "
-                          "(also on line %d)", tid, r[i].seq, r[i - 1].line);
+            return bad_at(ctx, fd, f, r[i].line,
+                          "trip '%s': stop_sequence %d is given twice "
+                          "(also on line %d)",
+                          tid, r[i].seq, r[i - 1].line);
         if (r[i].arr < 0)
             r[i].arr = r[i].dep;
         else if (r[i].dep < 0)
             r[i].dep = r[i].arr;
         if (r[i].arr < 0 && (i == 0 || i == n - 1))
-            return bad_at(ctx, fd, f, r[i].line, "trip '%s': its %s stop has no "
-                          "arrival_time or departure_time; GTFS requires them there", tid,
-                          i ? "last" : "first");
+            return bad_at(ctx, fd, f, r[i].line,
+                          "trip '%s': its %s stop has no "
+                          "arrival_time or departure_time; GTFS requires them there",
+                          tid, i ? "last" : "first");
     }
     for (int a = 0, z; a < n - 1; a = z) {
         for (z = a + 1; r[z].arr < 0; z++)
@@ -876,9 +914,11 @@ static isr_status trip_times(isr_ctx *ctx, const isr_timetable *tt, const feed *
     for (int i = 0; i < n; i++) {
         const char *sid = tt->stops[r[i].stop].id + strlen(fd->prefix);
         if (r[i].dep < r[i].arr)
-            return bad_at(ctx, fd, f, r[i].line, "trip '%s' at stop '%s': departure_time %s is "
-                          "before arrival_time %s; times must not go backwards", tid, sid,
-                          fmt_time(t1, sizeof t1, r[i].dep), fmt_time(t2, sizeof t2, r[i].arr));
+            return bad_at(ctx, fd, f, r[i].line,
+                          "trip '%s' at stop '%s': departure_time %s is "
+                          "before arrival_time %s; times must not go backwards",
+                          tid, sid, fmt_time(t1, sizeof t1, r[i].dep),
+                          fmt_time(t2, sizeof t2, r[i].arr));
     }
     return ISR_OK;
 }
@@ -899,11 +939,14 @@ static int emit_trip(build *b, const feed *fd, const strow *r, int n, int32_t sh
     return 0;
 }
 
-/* The feed's kept trips, each scheduled or expanded from its frequencies rows. */
+/* The feed's kept trips, each scheduled or expanded from its frequencies rows.
+ */
 static isr_status feed_trips(isr_ctx *ctx, build *b, feed *fd)
 {
-    qsort(fd->rows, (size_t)fd->nrows, sizeof *fd->rows, cmp_rows);
-    qsort(fd->freq, (size_t)fd->nfreq, sizeof *fd->freq, cmp_freq);
+    if (fd->nrows) /* qsort(NULL, 0, …) is undefined */
+        qsort(fd->rows, (size_t)fd->nrows, sizeof *fd->rows, cmp_rows);
+    if (fd->nfreq)
+        qsort(fd->freq, (size_t)fd->nfreq, sizeof *fd->freq, cmp_freq);
     int fi = 0;
     for (int a = 0, z; a < fd->nrows; a = z) {
         for (z = a + 1; z < fd->nrows && fd->rows[z].trip == fd->rows[a].trip; z++)
@@ -937,10 +980,11 @@ static isr_status feed_trips(isr_ctx *ctx, build *b, feed *fd)
     return ISR_OK;
 }
 
-/* ---- transfers.txt ---------------------------------------------------------------------- */
+/* ---- transfers.txt
+ * ---------------------------------------------------------------------- */
 
-/* The stops an id of transfers.txt stands for (a stop, or each stop of a station): appended
- * to *list; -1 when the id is unknown. */
+/* The stops an id of transfers.txt stands for (a stop, or each stop of a
+ * station): appended to *list; -1 when the id is unknown. */
 static int transfer_stops(const isr_timetable *tt, const feed *fd, const char *id, int *list,
                           int *n, int max)
 {
@@ -961,10 +1005,13 @@ static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g,
     if (k < 0)
         return BAD(ctx, g, "field 'transfer_type' is '%s'; GTFS knows 0 to 5", type);
     if (k == 2 && m < 0)
-        return BAD(ctx, g, "transfer_type 2 needs min_transfer_time in seconds (0 to 86400), "
-                   "got '%s'", min);
+        return BAD(ctx, g,
+                   "transfer_type 2 needs min_transfer_time in seconds (0 to 86400), "
+                   "got '%s'",
+                   min);
     if (k != 2 && k != 3)
-        return ISR_OK; /* 0, 1: the default change time; 4, 5: in-seat, not modelled */
+        return ISR_OK; /* 0, 1: the default change time; 4, 5: in-seat, not modelled
+                        */
     isr_timetable *tt = b->tt;
     int from[256], to[256], nf, nt; /* a station's first 256 stops */
     for (int e = 0; e < 2; e++) {
@@ -999,7 +1046,8 @@ static isr_status read_transfers(isr_ctx *ctx, build *b, const feed *fd)
     return st;
 }
 
-/* ---- the whole read --------------------------------------------------------------------- */
+/* ---- the whole read
+ * --------------------------------------------------------------------- */
 
 static void feed_free(feed *fd)
 {
@@ -1021,8 +1069,10 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
 {
     VSIStatBufL sb;
     if (VSIStatL(fd->path, &sb) != 0)
-        return isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s': not found; give a GTFS .zip file or a "
-                        "folder of GTFS .txt files", fd->path);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "gtfs '%s': not found; give a GTFS .zip file or a "
+                        "folder of GTFS .txt files",
+                        fd->path);
     fd->dir = VSI_ISDIR(sb.st_mode);
     int cal = 0, dates = 0;
     isr_status st = read_stops(ctx, b, fd);
@@ -1033,9 +1083,11 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
     if (st == ISR_OK)
         st = read_calendar_dates(ctx, b, fd, &dates);
     if (st == ISR_OK && !cal && !dates)
-        st = isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s': neither calendar.txt nor "
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "gtfs '%s': neither calendar.txt nor "
                       "calendar_dates.txt; a feed needs one of them to say on which days its "
-                      "trips run", fd->path);
+                      "trips run",
+                      fd->path);
     if (st == ISR_OK)
         st = read_trips(ctx, fd);
     if (st == ISR_OK)
@@ -1049,12 +1101,15 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
     if (st != ISR_OK)
         return st;
     if (fd->inactive > 0)
-        isr_log(ctx, ISR_LOG_WARN, "gtfs '%s': %d of the %d trips of route types %s have no "
-                "service on %s; they are left out", fd->path, fd->inactive, fd->selected,
-                b->types_s, b->date_s);
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s': %d of the %d trips of route types %s have no "
+                "service on %s; they are left out",
+                fd->path, fd->inactive, fd->selected, b->types_s, b->date_s);
     if (fd->short_trips > 0)
-        isr_log(ctx, ISR_LOG_WARN, "gtfs '%s': %d trips running on %s have fewer than 2 rows "
-                "in stop_times.txt; they are left out", fd->path, fd->short_trips, b->date_s);
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s': %d trips running on %s have fewer than 2 rows "
+                "in stop_times.txt; they are left out",
+                fd->path, fd->short_trips, b->date_s);
     return ISR_OK;
 }
 
@@ -1119,7 +1174,8 @@ static int cmp_keys(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* Trips sorted by first departure (ties in reading order), stop times laid out in that order. */
+/* Trips sorted by first departure (ties in reading order), stop times laid out
+ * in that order. */
 static isr_status sort_trips(isr_ctx *ctx, isr_timetable *tt)
 {
     trip_key *k = malloc(((size_t)tt->ntrips + 1) * sizeof *k);
@@ -1133,11 +1189,12 @@ static isr_status sort_trips(isr_ctx *ctx, isr_timetable *tt)
     }
     for (int i = 0; i < tt->ntrips; i++)
         k[i] = (trip_key){tt->st[tt->trips[i].first].dep, i};
-    qsort(k, (size_t)tt->ntrips, sizeof *k, cmp_keys);
+    if (tt->ntrips)
+        qsort(k, (size_t)tt->ntrips, sizeof *k, cmp_keys);
     int32_t n = 0;
     for (int i = 0; i < tt->ntrips; i++) {
         isr_tt_trip t = tt->trips[k[i].i];
-        memcpy(st + n, tt->st + t.first, (size_t)t.n * sizeof *st);
+        memcpy(st + n, tt->st + t.first, (size_t)t.n * sizeof *st); /* t.n >= 2 */
         t.first = n;
         n += t.n;
         trips[i] = t;
@@ -1160,8 +1217,10 @@ isr_status isr_gtfs_read(isr_ctx *ctx, const char *const *feeds, int nfeeds, con
                         date ? date : "(none)");
     b.wday = weekday(b.date);
     if ((b.ntypes = parse_types(b.types_s, b.types, MAX_TYPE_RANGES)) <= 0)
-        return isr_fail(ctx, ISR_ERR_USAGE, "route types '%s': give GTFS route_type numbers "
-                        "or ranges separated by commas, e.g. 2,101-103", b.types_s);
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "route types '%s': give GTFS route_type numbers "
+                        "or ranges separated by commas, e.g. 2,101-103",
+                        b.types_s);
     if (nfeeds < 1)
         return isr_fail(ctx, ISR_ERR_USAGE, "no GTFS feed given");
     if (!(b.tt = calloc(1, sizeof *b.tt)))
@@ -1181,16 +1240,19 @@ isr_status isr_gtfs_read(isr_ctx *ctx, const char *const *feeds, int nfeeds, con
     if (st == ISR_OK)
         st = sort_trips(ctx, b.tt);
     if (st == ISR_OK && b.tt->ntrips == 0)
-        st = isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s'%s: no trip of route types %s runs on %s; "
-                      "check --date and --route-types", feeds[0],
-                      nfeeds > 1 ? " and the other feeds" : "", b.types_s, date);
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "gtfs '%s'%s: no trip of route types %s runs on %s; "
+                      "check --date and --route-types",
+                      feeds[0], nfeeds > 1 ? " and the other feeds" : "", b.types_s, date);
     free(b.used);
     if (st != ISR_OK) {
         isr_timetable_free(b.tt);
         return st;
     }
-    isr_log(ctx, ISR_LOG_INFO, "gtfs: %d stations (%d stops), %d trips and %d transfer rules "
-            "on %s", b.tt->nstations, b.tt->nstops, b.tt->ntrips, b.tt->ntransfers, date);
+    isr_log(ctx, ISR_LOG_INFO,
+            "gtfs: %d stations (%d stops), %d trips and %d transfer rules "
+            "on %s",
+            b.tt->nstations, b.tt->nstops, b.tt->ntrips, b.tt->ntransfers, date);
     *out = b.tt;
     return ISR_OK;
 }
