@@ -767,6 +767,42 @@ ISR_INTERNAL double isr_strtod(const char *s, char **end);
  * messages and map legends. */
 ISR_INTERNAL void isr_fmt_thousands(char *buf, size_t len, double v, int decimals);
 
+/* ---- csv.c, gtfs.c: GTFS feeds (issue 14) ----------------------------------------------- */
+
+#include "timetable.h"
+
+/* A CSV text split in place, record by record (csv.c says the dialect). `line` is the line
+ * the current record starts on; f[0 .. nf-1] its fields; head[0 .. nhead-1] the header. */
+typedef struct isr_csv {
+    char *p;
+    int line, next_line;
+    char **f, **head;
+    int nf, cap, nhead;
+} isr_csv;
+/* Starts reading `text` (NUL-terminated, modified in place, kept by the caller). */
+void isr_csv_init(isr_csv *c, char *text);
+/* Reads the header (the first record that is not blank), then isr_csv_next the data
+ * records. Both return 1 for a record, 0 at the end, -1 for a quote not closed (c->line is
+ * where its record starts), -2 when out of memory. */
+int isr_csv_header(isr_csv *c);
+int isr_csv_next(isr_csv *c);
+/* The column called `name` in the header, or -1. */
+int isr_csv_col(const isr_csv *c, const char *name);
+/* Field `col` of the current record; "" when col < 0 or the record is shorter (borrowed). */
+const char *isr_csv_get(const isr_csv *c, int col);
+void isr_csv_clear(isr_csv *c);
+
+/* Reads GTFS feeds (`feeds`: .zip files or folders, read through GDAL's VSI) into the
+ * timetable of one service day, `date` ("YYYY-MM-DD"), keeping the routes whose route_type
+ * is in `route_types` ("2,101,102,109", ranges "100-117" allowed; NULL: rail, 2 and
+ * 100-117). With several feeds every id is prefixed "N:" (N from 1, the feed's place in
+ * `feeds`) so that feeds never collide. gtfs.c's header says how times, calendars,
+ * frequencies and transfers are read. Fails (ISR_ERR_INPUT) naming feed, file, line and
+ * field; warns with a count about trips with no service on the date. *out: new memory,
+ * isr_timetable_free(). */
+isr_status isr_gtfs_read(isr_ctx *ctx, const char *const *feeds, int nfeeds, const char *date,
+                         const char *route_types, isr_timetable **out);
+
 
 /* ---- model.c: the region, loaded once (inputs, CRS, grid, zones, friction, network) ---- */
 

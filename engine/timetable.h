@@ -42,6 +42,8 @@ typedef struct isr_tt_stop_time {
 typedef struct isr_tt_trip {
     int32_t first, n; /* its stop times: st[first .. first + n - 1] */
     int32_t route;    /* index into route_ids */
+    int32_t headway_s; /* 0: a scheduled trip; > 0: expanded from a frequencies.txt row with
+                          this headway (gtfs.c: departures at start_time + k·headway) */
 } isr_tt_trip;
 
 /* A minimum time to change between two stops (GTFS transfers.txt type 2, or type 0 with the

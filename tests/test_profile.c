@@ -39,7 +39,7 @@ static int tt_stop(isr_timetable *tt, int station)
 /* A trip calling at n stops: arrival = departure = t[i], flags f (NULL: none). */
 static void tt_trip(isr_timetable *tt, int n, const int *stops, const int32_t *t, const uint8_t *f)
 {
-    tt->trips[tt->ntrips++] = (isr_tt_trip){tt->nst, n, 0};
+    tt->trips[tt->ntrips++] = (isr_tt_trip){tt->nst, n, 0, 0};
     for (int i = 0; i < n; i++)
         tt->st[tt->nst++] = (isr_tt_stop_time){stops[i], t[i], t[i], f ? f[i] : 0};
 }
@@ -200,7 +200,7 @@ Test(profile, bad_window_and_origin_are_refused)
     isr_tt_index_free(ix);
     isr_ctx_reset(ctx);
     tt->st[0] = (isr_tt_stop_time){0, 100, 50, 0};
-    tt->trips[0] = (isr_tt_trip){0, 1, 0};
+    tt->trips[0] = (isr_tt_trip){0, 1, 0, 0};
     tt->nst = tt->ntrips = 1;
     cr_assert_eq(isr_tt_index_new(ctx, tt, &ix), ISR_ERR_INPUT);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), "timetable: stop time 0 has stop 0 (of 2) and arrives "
@@ -443,7 +443,7 @@ static isr_timetable *random_tt(uint64_t *s, int32_t base)
     for (int t = 0; t < 30; t++) {
         int n = 2 + (int)rnd(s, 5);
         int32_t clock = base + (int32_t)rnd(s, 7200);
-        tt->trips[tt->ntrips++] = (isr_tt_trip){tt->nst, n, 0};
+        tt->trips[tt->ntrips++] = (isr_tt_trip){tt->nst, n, 0, 0};
         for (int i = 0; i < n; i++) {
             int32_t arr = clock, dep = arr + (int32_t)rnd(s, 121);
             uint8_t f = (rnd(s, 10) == 0 ? ISR_TT_NO_PICKUP : 0) |

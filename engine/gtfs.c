@@ -1,0 +1,1281 @@
+/*
+ * gtfs.c — GTFS feeds read into the timetable of one service day (timetable.h).
+ *
+ * A feed is a .zip (read through GDAL's /vsizip/, the files at its root) or a
+ * folder. Read: stops.txt (location_type 0 stops and 1 stations; a stop with a
+ * parent_station belongs to it, one without is its own station; entrances,
+ * nodes and boarding areas are skipped), routes.txt (route_type filter),
+ * trips.txt, stop_times.txt, calendar.txt and calendar_dates.txt (either may be
+ * absent, not both: a service runs on the date when the date is in [start_date,
+ * end_date] on a weekday it runs, then calendar_dates adds it (exception_type
+ * 1) or removes it (2)), frequencies.txt and transfers.txt when present.
+ * agency.txt and every other file are not read. Only the date's own services
+ * are kept: a trip at 25:10 belongs to the day it started (the day before's
+ * late trips are not read).
+ *
+ * Times: H:MM:SS, hours past 24 allowed. A stop with neither arrival nor
+ * departure time (an untimed stop) gets a time interpolated by straight-line
+ * distance between the timed stops around it; one of the two given stands for
+ * both; the first and last stops must be timed. pickup_type / drop_off_type 1
+ * become ISR_TT_NO_PICKUP / ISR_TT_NO_DROPOFF (2 and 3, arrange with the
+ * operator, count as allowed). Frequencies: every row, exact_times 1 or 0,
+ * becomes trips leaving the first stop at start_time + k·headway_secs (<
+ * end_time), the template's run times kept. For exact_times 0 GTFS promises
+ * only the headway, not the minutes; R5 draws random offsets and averages over
+ * draws, we take offset 0 so that a run is deterministic and a test can know
+ * its answer (over a departure window of whole headways every offset gives the
+ * same mean wait). Transfers: type 2 sets min_transfer_time between the two
+ * stops (a station id stands for each of its stops), type 3 forbids the change,
+ * 0, 1, 4 and 5 are left to the default. Stops and stations are kept when a
+ * trip of the chosen route types calls there (on any day), so bus stops do not
+ * become stations.
+ *
+ * Errors name feed, file, line and field. Cost: each file is read whole into
+ * memory (up to MAX_FILE_MB) and parsed once; the stop_times rows of the date's
+ * trips are kept and sorted.
+ */
+#define _LARGEFILE64_SOURCE 1 /* GDAL's VSIStatBufL is a struct stat64 */
+#include "internal.h"
+
+#include <cpl_vsi.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FILE_MB 2000
+#define DEFAULT_TRANSFER_S 360 /* the --transfer default (6 min); the caller sets the user's */
+#define MAX_TYPE_RANGES 64
+
+/* ---- ids → indices: open addressing over copied keys
+ * ------------------------------------ */
+
+typedef struct idmap {
+    char **key;
+    int *val;
+    size_t cap, n;
+} idmap;
+
+static uint64_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static size_t idmap_slot(const idmap *m, const char *k)
+{
+    size_t i = (size_t)(hash_id(k) & (m->cap - 1));
+    while (m->key[i] && strcmp(m->key[i], k) != 0)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static int idmap_get(const idmap *m, const char *k)
+{
+    if (!m->cap)
+        return -1;
+    size_t i = idmap_slot(m, k);
+    return m->key[i] ? m->val[i] : -1;
+}
+
+/* Sets k → v; returns 1 when k was there (and `replace` is 0: unchanged), 0, -1
+ * memory. */
+static int idmap_put(idmap *m, const char *k, int v, int replace)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        idmap old = *m;
+        m->cap = old.cap ? 2 * old.cap : 64;
+        m->key = calloc(m->cap, sizeof *m->key);
+        m->val = malloc(m->cap * sizeof *m->val);
+        if (!m->key || !m->val) {
+            free(m->key);
+            free(m->val);
+            *m = old;
+            return -1;
+        }
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.key[i]) {
+                size_t j = idmap_slot(m, old.key[i]);
+                m->key[j] = old.key[i];
+                m->val[j] = old.val[i];
+            }
+        free(old.key);
+        free(old.val);
+    }
+    size_t i = idmap_slot(m, k);
+    if (m->key[i]) {
+        if (replace)
+            m->val[i] = v;
+        return 1;
+    }
+    if (!(m->key[i] = strdup(k)))
+        return -1;
+    m->val[i] = v;
+    m->n++;
+    return 0;
+}
+
+static void idmap_free(idmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->key[i]);
+    free(m->key);
+    free(m->val);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- the state of one feed and of the whole read
+ * ----------------------------------------- */
+
+typedef struct ftrip {
+    int route;  /* global route index, -1: a route type not chosen */
+    int active; /* its service runs on the date */
+} ftrip;
+
+typedef struct frow { /* a frequencies.txt row of a kept trip */
+    int trip;
+    int32_t start, end, headway;
+} frow;
+
+typedef struct strow { /* a stop_times.txt row of a kept trip */
+    int trip, seq, stop, line;
+    int32_t arr, dep;
+    uint8_t flags;
+} strow;
+
+typedef struct feed {
+    const char *path, *prefix;
+    int dir;             /* a folder, not a zip */
+    int stop0, station0; /* its first stop and station in the timetable */
+    idmap stops, stations, routes, services, trips;
+    ftrip *trip;
+    char **trip_id;
+    int ntrip, cap_trip, selected, inactive, short_trips, freq_trips;
+    frow *freq;
+    int nfreq, cap_freq;
+    strow *rows;
+    int nrows, cap_rows;
+    int *parent_line; /* per stop of the feed: the stops.txt line (for messages) */
+} feed;
+
+typedef struct build {
+    isr_timetable *tt;
+    int cap_stops, cap_stations, cap_trips, cap_st, cap_tr, cap_routes;
+    uint8_t *used;  /* per stop: a trip of the chosen types calls there */
+    int date, wday; /* YYYYMMDD; 0 Monday … 6 Sunday */
+    const char *date_s, *types_s;
+    int types[MAX_TYPE_RANGES][2], ntypes;
+} build;
+
+typedef struct gfile { /* one open file of a feed */
+    const feed *fd;
+    const char *name;
+    char *text;
+    isr_csv csv;
+} gfile;
+
+/* Grows *p (elements of `size`) to hold `need`; 0, or -1 when out of memory. */
+static int grow(void *p, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    int c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *np = realloc(*(void **)p, (size_t)c * size);
+    if (!np)
+        return -1;
+    *(void **)p = np;
+    *cap = c;
+    return 0;
+}
+
+static isr_status oom(isr_ctx *ctx) { return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory"); }
+
+/* A failure at `line` of file `name` of the feed. */
+static isr_status bad_at(isr_ctx *ctx, const feed *fd, const char *name, int line, const char *fmt,
+                         ...) ISR_PRINTF(5, 6);
+static isr_status bad_at(isr_ctx *ctx, const feed *fd, const char *name, int line, const char *fmt,
+                         ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    isr_vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s' %s line %d: %s", fd->path, name, line, msg);
+}
+#define BAD(ctx, g, ...) bad_at(ctx, (g)->fd, (g)->name, (g)->csv.line, __VA_ARGS__)
+
+/* ---- values
+ * ------------------------------------------------------------------------------
+ */
+
+/* Seconds of "H:MM:SS" (hours 0-999); -1 when blank, -2 when not a time. */
+static int32_t parse_time(const char *s)
+{
+    if (!*s)
+        return -1;
+    int h = 0, nh = 0;
+    for (; *s >= '0' && *s <= '9' && nh < 4; s++, nh++)
+        h = 10 * h + (*s - '0');
+    if (nh < 1 || nh > 3 || s[0] != ':' || !(s[1] >= '0' && s[1] <= '5') ||
+        !(s[2] >= '0' && s[2] <= '9') || s[3] != ':' || !(s[4] >= '0' && s[4] <= '5') ||
+        !(s[5] >= '0' && s[5] <= '9') || s[6])
+        return -2;
+    return h * 3600 + ((s[1] - '0') * 10 + s[2] - '0') * 60 + (s[4] - '0') * 10 + s[5] - '0';
+}
+
+static const char *fmt_time(char *buf, size_t n, int32_t t)
+{
+    isr_snprintf(buf, n, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+    return buf;
+}
+
+/* A whole number 0 … max, or -1. */
+static long parse_uint(const char *s, long max)
+{
+    long v = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > max / 10)
+            return -1;
+        v = 10 * v + (*s - '0');
+    }
+    return v <= max ? v : -1;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : d[m - 1];
+}
+
+/* YYYYMMDD of "YYYYMMDD" (dash 0) or "YYYY-MM-DD" (dash 1); -1 when not a date.
+ */
+static int parse_date(const char *s, int dash)
+{
+    char digits[9];
+    size_t len = strlen(s);
+    if (len != (dash ? 10u : 8u) || (dash && (s[4] != '-' || s[7] != '-')))
+        return -1;
+    isr_snprintf(digits, sizeof digits, "%.4s%.2s%.2s", s, s + (dash ? 5 : 4), s + (dash ? 8 : 6));
+    long v = parse_uint(digits, 99999999);
+    int y = (int)(v / 10000), m = (int)(v / 100 % 100), d = (int)(v % 100);
+    if (v < 0 || y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return -1;
+    return (int)v;
+}
+
+/* 0 Monday … 6 Sunday (days from 1970-01-01, a Thursday; Howard Hinnant's
+ * algorithm). */
+static int weekday(int ymd)
+{
+    int y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long days = (long)era * 146097 + (long)yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return (int)(((days + 3) % 7 + 7) % 7);
+}
+
+/* The route types "2,101-103" as ranges; -1 when not that. */
+static int parse_types(const char *s, int ranges[][2], int max)
+{
+    int n = 0;
+    char buf[32];
+    while (*s) {
+        size_t len = strcspn(s, ",");
+        if (n == max || len == 0 || len >= sizeof buf)
+            return -1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        char *dash = strchr(buf, '-');
+        if (dash)
+            *dash = '\0';
+        long lo = parse_uint(buf, 9999), hi = dash ? parse_uint(dash + 1, 9999) : lo;
+        if (lo < 0 || hi < lo)
+            return -1;
+        ranges[n][0] = (int)lo;
+        ranges[n++][1] = (int)hi;
+        s += len + (s[len] == ',');
+    }
+    return n;
+}
+
+/* Degrees of a stop_lat / stop_lon field within ±lim, or NAN. */
+static double parse_deg(const char *s, double lim)
+{
+    char *end;
+    double v = isr_strtod(s, &end);
+    return *s && !*end && isfinite(v) && fabs(v) <= lim ? v : NAN;
+}
+
+/* ---- files
+ * ------------------------------------------------------------------------------
+ */
+
+/* Opens `name` of the feed and reads its header; *found 0 (and OK) when an
+ * optional file is absent. */
+static isr_status gfile_open(isr_ctx *ctx, const feed *fd, const char *name, int required, gfile *g,
+                             int *found)
+{
+    memset(g, 0, sizeof *g);
+    g->fd = fd;
+    g->name = name;
+    *found = 0;
+    char *path = isr_strdup_printf(fd->dir ? "%s/%s" : "/vsizip/%s/%s", fd->path, name);
+    if (!path)
+        return oom(ctx);
+    VSIStatBufL sb;
+    VSILFILE *f = VSIStatL(path, &sb) == 0 ? VSIFOpenL(path, "rb") : NULL;
+    free(path);
+    if (!f)
+        return required ? isr_fail(ctx, ISR_ERR_INPUT,
+                                   "gtfs '%s': no %s; a GTFS feed needs stops.txt, "
+                                   "routes.txt, "
+                                   "trips.txt, stop_times.txt and calendar.txt or "
+                                   "calendar_dates.txt",
+                                   fd->path, name)
+                        : ISR_OK;
+    if (sb.st_size < 0 || (unsigned long long)sb.st_size > (unsigned long long)MAX_FILE_MB << 20) {
+        VSIFCloseL(f);
+        return isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s' %s: larger than %d MB", fd->path, name,
+                        MAX_FILE_MB);
+    }
+    size_t size = (size_t)sb.st_size;
+    g->text = malloc(size + 1);
+    size_t n = g->text ? VSIFReadL(g->text, 1, size, f) : 0;
+    VSIFCloseL(f);
+    if (!g->text)
+        return oom(ctx);
+    if (n != size)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "gtfs '%s' %s: read %zu of its %zu bytes; the "
+                        "file is damaged",
+                        fd->path, name, n, size);
+    g->text[n] = '\0';
+    if (strlen(g->text) != n)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "gtfs '%s' %s: holds NUL bytes, it is not a CSV "
+                        "text file",
+                        fd->path, name);
+    isr_csv_init(&g->csv, g->text);
+    int r = isr_csv_header(&g->csv);
+    if (r == -2)
+        return oom(ctx);
+    if (r == -1)
+        return BAD(ctx, g, "a quote is not closed");
+    if (r == 0)
+        return isr_fail(ctx, ISR_ERR_INPUT, "gtfs '%s' %s: empty; it needs a header line", fd->path,
+                        name);
+    *found = 1;
+    return ISR_OK;
+}
+
+static void gfile_close(gfile *g)
+{
+    isr_csv_clear(&g->csv);
+    free(g->text);
+    g->text = NULL;
+}
+
+/* The columns `names` (NULL-terminated; the first `nreq` required) into col[].
+ */
+static isr_status columns(isr_ctx *ctx, const gfile *g, const char *const *names, int nreq,
+                          int *col)
+{
+    for (int i = 0; names[i]; i++) {
+        col[i] = isr_csv_col(&g->csv, names[i]);
+        if (col[i] < 0 && i < nreq)
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "gtfs '%s' %s: no column '%s' in the header (line %d); GTFS "
+                            "requires it",
+                            g->fd->path, g->name, names[i], g->csv.line);
+    }
+    return ISR_OK;
+}
+
+/* The next data record: 1, or 0 at the end or on an error (*st). */
+static int next_row(isr_ctx *ctx, gfile *g, isr_status *st)
+{
+    int r = isr_csv_next(&g->csv);
+    if (r == -1)
+        *st = BAD(ctx, g, "a quote is not closed");
+    else if (r == -2)
+        *st = oom(ctx);
+    return r == 1;
+}
+
+#define F(g, c) isr_csv_get(&(g)->csv, (c))
+
+/* A required field that is blank. */
+static isr_status blank(isr_ctx *ctx, const gfile *g, const char *field)
+{
+    return BAD(ctx, g, "field '%s' is blank; GTFS requires it", field);
+}
+
+/* ---- stops.txt
+ * -------------------------------------------------------------------------- */
+
+/* Appends a stop (station < 0: not yet known) or a station; returns its index
+ * or -1. */
+static int add_place(build *b, const feed *fd, int is_station, const char *id, const char *name,
+                     double lon, double lat)
+{
+    isr_timetable *tt = b->tt;
+    char *qid = isr_strdup_printf("%s%s", fd->prefix, id), *qname = strdup(name);
+    int bad = !qid || !qname;
+    if (!bad && is_station) {
+        bad = grow(&tt->stations, &b->cap_stations, tt->nstations + 1, sizeof *tt->stations);
+        if (!bad)
+            tt->stations[tt->nstations] = (isr_tt_station){qid, qname, lon, lat};
+    } else if (!bad) {
+        int cap = b->cap_stops;
+        bad = grow(&tt->stops, &b->cap_stops, tt->nstops + 1, sizeof *tt->stops) ||
+              grow(&b->used, &cap, tt->nstops + 1, 1);
+        if (!bad) {
+            tt->stops[tt->nstops] = (isr_tt_stop){qid, qname, lon, lat, -1};
+            b->used[tt->nstops] = 0;
+        }
+    }
+    if (bad) {
+        free(qid);
+        free(qname);
+        return -1;
+    }
+    return is_station ? tt->nstations++ : tt->nstops++;
+}
+
+/* One stops.txt row; a stop's parent station id is kept in *parents (resolved
+ * after). */
+static isr_status stop_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int *col,
+                           char ***parents, int *cap_parents)
+{
+    const char *id = F(g, col[0]), *lt = F(g, col[4]), *parent = F(g, col[5]);
+    if (!*id)
+        return blank(ctx, g, "stop_id");
+    int type = !*lt ? 0 : (int)parse_uint(lt, 4);
+    if (type < 0)
+        return BAD(ctx, g, "field 'location_type' is '%s'; GTFS knows 0 to 4", lt);
+    if (type > 1)
+        return ISR_OK; /* entrances, generic nodes, boarding areas: no trip stops
+                          there */
+    double lat = parse_deg(F(g, col[2]), 90), lon = parse_deg(F(g, col[3]), 180);
+    if (isnan(lat) || isnan(lon))
+        return BAD(ctx, g, "stop '%s': field '%s' is '%s', not a %s in degrees", id,
+                   isnan(lat) ? "stop_lat" : "stop_lon", F(g, col[isnan(lat) ? 2 : 3]),
+                   isnan(lat) ? "latitude (-90 to 90)" : "longitude (-180 to 180)");
+    if (idmap_get(&fd->stops, id) >= 0 || idmap_get(&fd->stations, id) >= 0)
+        return BAD(ctx, g, "stop_id '%s' is given twice; stop ids must be unique", id);
+    int i = add_place(b, fd, type == 1, id, F(g, col[1]), lon, lat);
+    if (i < 0 || idmap_put(type == 1 ? &fd->stations : &fd->stops, id, i, 0) < 0)
+        return oom(ctx);
+    if (type == 1)
+        return ISR_OK;
+    int k = i - fd->stop0, cap = *cap_parents;
+    if (grow(parents, cap_parents, k + 1, sizeof **parents) ||
+        grow(&fd->parent_line, &cap, k + 1, sizeof *fd->parent_line))
+        return oom(ctx);
+    (*parents)[k] = *parent ? strdup(parent) : NULL;
+    fd->parent_line[k] = g->csv.line;
+    return *parent && !(*parents)[k] ? oom(ctx) : ISR_OK;
+}
+
+/* Each stop's station: its parent, or a station of its own. */
+static isr_status stop_stations(isr_ctx *ctx, build *b, feed *fd, char **parents)
+{
+    isr_timetable *tt = b->tt;
+    for (int i = fd->stop0; i < tt->nstops; i++) {
+        const char *p = parents[i - fd->stop0];
+        isr_tt_stop *s = &tt->stops[i];
+        if (p) {
+            if ((s->station = idmap_get(&fd->stations, p)) < 0)
+                return bad_at(ctx, fd, "stops.txt", fd->parent_line[i - fd->stop0],
+                              "stop '%s': parent_station '%s' is not a station (location_type "
+                              "1) in stops.txt",
+                              s->id + strlen(fd->prefix), p);
+            continue;
+        }
+        int k = add_place(b, fd, 1, s->id + strlen(fd->prefix), s->name, s->lon, s->lat);
+        if (k < 0)
+            return oom(ctx);
+        tt->stops[i].station = k;
+    }
+    return ISR_OK;
+}
+
+static isr_status read_stops(isr_ctx *ctx, build *b, feed *fd)
+{
+    static const char *const names[] = {"stop_id",       "stop_name",      "stop_lat", "stop_lon",
+                                        "location_type", "parent_station", NULL};
+    int col[6], found, cap_parents = 0;
+    char **parents = NULL;
+    gfile g;
+    fd->stop0 = b->tt->nstops;
+    fd->station0 = b->tt->nstations;
+    isr_status st = gfile_open(ctx, fd, "stops.txt", 1, &g, &found);
+    if (st == ISR_OK)
+        st = columns(ctx, &g, names, 1, col);
+    while (st == ISR_OK && next_row(ctx, &g, &st))
+        st = stop_row(ctx, b, fd, &g, col, &parents, &cap_parents);
+    if (st == ISR_OK)
+        st = stop_stations(ctx, b, fd, parents);
+    for (int i = 0; parents && i < b->tt->nstops - fd->stop0; i++)
+        free(parents[i]);
+    free(parents);
+    gfile_close(&g);
+    return st;
+}
+
+/* ---- routes.txt, calendar.txt, calendar_dates.txt
+ * --------------------------------------- */
+
+static int type_chosen(const build *b, long type)
+{
+    for (int i = 0; i < b->ntypes; i++)
+        if (type >= b->types[i][0] && type <= b->types[i][1])
+            return 1;
+    return 0;
+}
+
+static isr_status read_routes(isr_ctx *ctx, build *b, feed *fd)
+{
+    static const char *const names[] = {"route_id", "route_type", NULL};
+    int col[2], found;
+    gfile g;
+    isr_timetable *tt = b->tt;
+    isr_status st = gfile_open(ctx, fd, "routes.txt", 1, &g, &found);
+    if (st == ISR_OK)
+        st = columns(ctx, &g, names, 2, col);
+    while (st == ISR_OK && next_row(ctx, &g, &st)) {
+        const char *id = F(&g, col[0]), *ts = F(&g, col[1]);
+        long type = parse_uint(ts, 9999);
+        if (!*id) {
+            st = blank(ctx, &g, "route_id");
+        } else if (type < 0) {
+            st = BAD(ctx, &g,
+                     "route '%s': field 'route_type' is '%s', not a "
+                     "GTFS route type (a whole number)",
+                     id, ts);
+        } else if (idmap_get(&fd->routes, id) != -1) {
+            st = BAD(ctx, &g, "route_id '%s' is given twice; route ids must be unique", id);
+        } else if (!type_chosen(b, type)) {
+            if (idmap_put(&fd->routes, id, -2, 0) < 0)
+                st = oom(ctx);
+        } else {
+            char *q = isr_strdup_printf("%s%s", fd->prefix, id);
+            if (!q ||
+                grow(&tt->route_ids, &b->cap_routes, tt->nroutes + 1, sizeof *tt->route_ids) ||
+                idmap_put(&fd->routes, id, tt->nroutes, 0) < 0) {
+                free(q);
+                st = oom(ctx);
+            } else {
+                tt->route_ids[tt->nroutes++] = q;
+            }
+        }
+    }
+    gfile_close(&g);
+    return st;
+}
+
+/* calendar.txt: whether each service runs on the date by its weekdays and date
+ * range. */
+static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *found)
+{
+    static const char *const names[] = {"service_id", "monday",   "tuesday",  "wednesday",
+                                        "thursday",   "friday",   "saturday", "sunday",
+                                        "start_date", "end_date", NULL};
+    int col[10];
+    gfile g;
+    isr_status st = gfile_open(ctx, fd, "calendar.txt", 0, &g, found);
+    if (st == ISR_OK && *found)
+        st = columns(ctx, &g, names, 10, col);
+    while (st == ISR_OK && *found && next_row(ctx, &g, &st)) {
+        const char *id = F(&g, col[0]);
+        if (!*id) {
+            st = blank(ctx, &g, "service_id");
+            break;
+        }
+        int runs = 0;
+        for (int d = 0; d < 7 && st == ISR_OK; d++) {
+            const char *v = F(&g, col[1 + d]);
+            if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+                st = BAD(ctx, &g, "service '%s': field '%s' is '%s', not 0 or 1", id, names[1 + d],
+                         v);
+            else if (d == b->wday)
+                runs = *v == '1';
+        }
+        int from = parse_date(F(&g, col[8]), 0), to = parse_date(F(&g, col[9]), 0);
+        if (st == ISR_OK && (from < 0 || to < 0))
+            st = BAD(ctx, &g, "service '%s': field '%s' is '%s', not a date YYYYMMDD", id,
+                     from < 0 ? "start_date" : "end_date", F(&g, col[from < 0 ? 8 : 9]));
+        if (st != ISR_OK)
+            break;
+        int r = idmap_put(&fd->services, id, runs && b->date >= from && b->date <= to, 0);
+        if (r < 0)
+            st = oom(ctx);
+        else if (r == 1)
+            st = BAD(ctx, &g, "service_id '%s' is given twice", id);
+    }
+    gfile_close(&g);
+    return st;
+}
+
+/* calendar_dates.txt: services added (1) or removed (2) on a date. */
+static isr_status read_calendar_dates(isr_ctx *ctx, const build *b, feed *fd, int *found)
+{
+    static const char *const names[] = {"service_id", "date", "exception_type", NULL};
+    int col[3];
+    gfile g;
+    isr_status st = gfile_open(ctx, fd, "calendar_dates.txt", 0, &g, found);
+    if (st == ISR_OK && *found)
+        st = columns(ctx, &g, names, 3, col);
+    while (st == ISR_OK && *found && next_row(ctx, &g, &st)) {
+        const char *id = F(&g, col[0]), *e = F(&g, col[2]);
+        int date = parse_date(F(&g, col[1]), 0);
+        if (!*id)
+            st = blank(ctx, &g, "service_id");
+        else if (date < 0)
+            st = BAD(ctx, &g, "service '%s': field 'date' is '%s', not a date YYYYMMDD", id,
+                     F(&g, col[1]));
+        else if (strcmp(e, "1") != 0 && strcmp(e, "2") != 0)
+            st = BAD(ctx, &g,
+                     "service '%s': field 'exception_type' is '%s', not 1 (added) or "
+                     "2 (removed)",
+                     id, e);
+        else if (idmap_put(&fd->services, id, date == b->date && *e == '1', date == b->date) < 0)
+            st = oom(ctx);
+    }
+    gfile_close(&g);
+    return st;
+}
+
+/* ---- trips.txt, frequencies.txt
+ * --------------------------------------------------------- */
+
+static isr_status trip_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
+{
+    const char *rid = F(g, col[0]), *sid = F(g, col[1]), *id = F(g, col[2]);
+    if (!*id || !*rid || !*sid)
+        return blank(ctx, g, !*id ? "trip_id" : !*rid ? "route_id" : "service_id");
+    int route = idmap_get(&fd->routes, rid), active = idmap_get(&fd->services, sid);
+    if (route == -1)
+        return BAD(ctx, g, "trip '%s': route_id '%s' is not in routes.txt", id, rid);
+    if (active < 0)
+        return BAD(ctx, g,
+                   "trip '%s': service_id '%s' is in neither calendar.txt nor "
+                   "calendar_dates.txt, so it never runs; add the service or "
+                   "remove the trip",
+                   id, sid);
+    int cap = fd->cap_trip;
+    if (grow(&fd->trip, &fd->cap_trip, fd->ntrip + 1, sizeof *fd->trip) ||
+        grow(&fd->trip_id, &cap, fd->ntrip + 1, sizeof *fd->trip_id))
+        return oom(ctx);
+    int r = idmap_put(&fd->trips, id, fd->ntrip, 0);
+    if (r == 1)
+        return BAD(ctx, g, "trip_id '%s' is given twice; trip ids must be unique", id);
+    if (r < 0 || !(fd->trip_id[fd->ntrip] = strdup(id)))
+        return oom(ctx);
+    fd->trip[fd->ntrip++] = (ftrip){route < 0 ? -1 : route, active};
+    fd->selected += route >= 0;
+    fd->inactive += route >= 0 && !active;
+    return ISR_OK;
+}
+
+static isr_status read_trips(isr_ctx *ctx, feed *fd)
+{
+    static const char *const names[] = {"route_id", "service_id", "trip_id", NULL};
+    int col[3], found;
+    gfile g;
+    isr_status st = gfile_open(ctx, fd, "trips.txt", 1, &g, &found);
+    if (st == ISR_OK)
+        st = columns(ctx, &g, names, 3, col);
+    while (st == ISR_OK && next_row(ctx, &g, &st))
+        st = trip_row(ctx, fd, &g, col);
+    gfile_close(&g);
+    return st;
+}
+
+/* A trip id of the file `g` that must be in trips.txt: its index, or -1 with
+ * the error. */
+static int known_trip(isr_ctx *ctx, const feed *fd, const gfile *g, const char *id, isr_status *st)
+{
+    int t = *id ? idmap_get(&fd->trips, id) : -1;
+    if (t < 0)
+        *st = *id ? BAD(ctx, g, "trip_id '%s' is not in trips.txt", id) : blank(ctx, g, "trip_id");
+    return t;
+}
+
+static isr_status freq_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
+{
+    isr_status st = ISR_OK;
+    const char *id = F(g, col[0]), *ex = F(g, col[4]);
+    int t = known_trip(ctx, fd, g, id, &st);
+    if (t < 0)
+        return st;
+    int32_t from = parse_time(F(g, col[1])), to = parse_time(F(g, col[2]));
+    long h = parse_uint(F(g, col[3]), 86400);
+    if (from < 0 || to < 0)
+        return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", id,
+                   from < 0 ? "start_time" : "end_time", F(g, col[from < 0 ? 1 : 2]));
+    if (h <= 0)
+        return BAD(ctx, g,
+                   "trip '%s': field 'headway_secs' is '%s', not a whole number of "
+                   "seconds from 1 to 86400",
+                   id, F(g, col[3]));
+    if (to <= from)
+        return BAD(ctx, g, "trip '%s': end_time %s is not after start_time %s", id, F(g, col[2]),
+                   F(g, col[1]));
+    if (*ex && strcmp(ex, "0") != 0 && strcmp(ex, "1") != 0)
+        return BAD(ctx, g, "trip '%s': field 'exact_times' is '%s', not 0 or 1", id, ex);
+    if (fd->trip[t].route < 0 || !fd->trip[t].active)
+        return ISR_OK;
+    if (grow(&fd->freq, &fd->cap_freq, fd->nfreq + 1, sizeof *fd->freq))
+        return oom(ctx);
+    fd->freq[fd->nfreq++] = (frow){t, from, to, (int32_t)h};
+    return ISR_OK;
+}
+
+static isr_status read_frequencies(isr_ctx *ctx, feed *fd)
+{
+    static const char *const names[] = {"trip_id",      "start_time",  "end_time",
+                                        "headway_secs", "exact_times", NULL};
+    int col[5], found;
+    gfile g;
+    isr_status st = gfile_open(ctx, fd, "frequencies.txt", 0, &g, &found);
+    if (st == ISR_OK && found)
+        st = columns(ctx, &g, names, 4, col);
+    while (st == ISR_OK && found && next_row(ctx, &g, &st))
+        st = freq_row(ctx, fd, &g, col);
+    gfile_close(&g);
+    return st;
+}
+
+/* ---- stop_times.txt
+ * --------------------------------------------------------------------- */
+
+/* pickup_type / drop_off_type: 0, 2, 3 or blank allow, 1 forbids (returns
+ * `flag`); -1. */
+static int restriction(const char *v, int flag)
+{
+    if (!*v || strcmp(v, "0") == 0 || strcmp(v, "2") == 0 || strcmp(v, "3") == 0)
+        return 0;
+    return strcmp(v, "1") == 0 ? flag : -1;
+}
+
+static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int *col)
+{
+    isr_status st = ISR_OK;
+    const char *tid = F(g, col[0]), *sid = F(g, col[3]);
+    int t = known_trip(ctx, fd, g, tid, &st);
+    if (t < 0)
+        return st;
+    int s = *sid ? idmap_get(&fd->stops, sid) : -1;
+    if (s < 0 && !*sid)
+        return blank(ctx, g, "stop_id");
+    if (s < 0)
+        return BAD(ctx, g,
+                   idmap_get(&fd->stations, sid) >= 0
+                       ? "trip '%s': stop_id '%s' is a station (location_type 1); "
+                         "trips call at its stops (location_type 0)"
+                       : "trip '%s': stop_id '%s' is not in stops.txt",
+                   tid, sid);
+    if (fd->trip[t].route < 0)
+        return ISR_OK;
+    b->used[s] = 1;
+    if (!fd->trip[t].active)
+        return ISR_OK;
+    const char *names[2] = {"arrival_time", "departure_time"};
+    int32_t tm[2];
+    for (int k = 0; k < 2; k++)
+        if ((tm[k] = parse_time(F(g, col[1 + k]))) == -2)
+            return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", tid, names[k],
+                       F(g, col[1 + k]));
+    long seq = parse_uint(F(g, col[4]), 0x7fffffff);
+    if (seq < 0)
+        return BAD(ctx, g, "trip '%s': field 'stop_sequence' is '%s', not a whole number", tid,
+                   F(g, col[4]));
+    int up = restriction(F(g, col[5]), ISR_TT_NO_PICKUP);
+    int off = restriction(F(g, col[6]), ISR_TT_NO_DROPOFF);
+    if (up < 0 || off < 0)
+        return BAD(ctx, g, "trip '%s': field '%s' is '%s', not 0 to 3", tid,
+                   up < 0 ? "pickup_type" : "drop_off_type", F(g, col[up < 0 ? 5 : 6]));
+    if (grow(&fd->rows, &fd->cap_rows, fd->nrows + 1, sizeof *fd->rows))
+        return oom(ctx);
+    fd->rows[fd->nrows++] = (strow){t, (int)seq, s, g->csv.line, tm[0], tm[1], (uint8_t)(up | off)};
+    return ISR_OK;
+}
+
+static isr_status read_stop_times(isr_ctx *ctx, build *b, feed *fd)
+{
+    static const char *const names[] = {
+        "trip_id",       "arrival_time", "departure_time", "stop_id",
+        "stop_sequence", "pickup_type",  "drop_off_type",  NULL};
+    int col[7], found;
+    gfile g;
+    isr_status st = gfile_open(ctx, fd, "stop_times.txt", 1, &g, &found);
+    if (st == ISR_OK)
+        st = columns(ctx, &g, names, 5, col);
+    while (st == ISR_OK && next_row(ctx, &g, &st))
+        st = stop_time_row(ctx, b, fd, &g, col);
+    gfile_close(&g);
+    return st;
+}
+
+/* ---- a feed's trips into the timetable
+ * -------------------------------------------------- */
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const strow *x = a, *y = b;
+    if (x->trip != y->trip)
+        return x->trip < y->trip ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_freq(const void *a, const void *b)
+{
+    const frow *x = a, *y = b;
+    if (x->trip != y->trip)
+        return x->trip < y->trip ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Metres between two stops (a sphere is enough to share a run time out). */
+static double stop_gap_m(const isr_timetable *tt, int a, int b)
+{
+    const double r = 6371008.8, k = M_PI / 180;
+    double la = tt->stops[a].lat * k, lb = tt->stops[b].lat * k;
+    double dl = (tt->stops[b].lon - tt->stops[a].lon) * k;
+    double h =
+        sin((lb - la) / 2) * sin((lb - la) / 2) + cos(la) * cos(lb) * sin(dl / 2) * sin(dl / 2);
+    return 2 * r * asin(sqrt(fmin(1, h)));
+}
+
+/* Times of untimed stops r[a+1 .. z-1], interpolated by distance between r[a]
+ * and r[z]. */
+static void interpolate(const isr_timetable *tt, strow *r, int a, int z)
+{
+    double total = 0, done = 0;
+    for (int i = a; i < z; i++)
+        total += stop_gap_m(tt, r[i].stop, r[i + 1].stop);
+    for (int i = a + 1; i < z; i++) {
+        done += stop_gap_m(tt, r[i - 1].stop, r[i].stop);
+        double f = total > 0 ? done / total : (double)(i - a) / (z - a);
+        r[i].arr = r[i].dep = r[a].dep + (int32_t)lround(f * (r[z].arr - r[a].dep));
+    }
+}
+
+/* Trip rows r[a] then r[z]: the train arrives at z before it left a. */
+static isr_status backwards(isr_ctx *ctx, const isr_timetable *tt, const feed *fd, const strow *r,
+                            int a, int z)
+{
+    char t1[16], t2[16];
+    return bad_at(ctx, fd, "stop_times.txt", r[z].line,
+                  "trip '%s' arrives at stop '%s' at %s, before it left stop '%s' "
+                  "(stop_sequence %d) at %s; times must not go backwards along "
+                  "stop_sequence",
+                  fd->trip_id[r[z].trip], tt->stops[r[z].stop].id + strlen(fd->prefix),
+                  fmt_time(t1, sizeof t1, r[z].arr), tt->stops[r[a].stop].id + strlen(fd->prefix),
+                  r[a].seq, fmt_time(t2, sizeof t2, r[a].dep));
+}
+
+/* One trip's rows (sorted by stop_sequence): times completed and checked. */
+static isr_status trip_times(isr_ctx *ctx, const isr_timetable *tt, const feed *fd, strow *r, int n)
+{
+    const char *tid = fd->trip_id[r[0].trip], *f = "stop_times.txt";
+    char t1[16], t2[16];
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && r[i].seq == r[i - 1].seq)
+            return bad_at(ctx, fd, f, r[i].line,
+                          "trip '%s': stop_sequence %d is given twice "
+                          "(also on line %d)",
+                          tid, r[i].seq, r[i - 1].line);
+        if (r[i].arr < 0)
+            r[i].arr = r[i].dep;
+        else if (r[i].dep < 0)
+            r[i].dep = r[i].arr;
+        if (r[i].arr < 0 && (i == 0 || i == n - 1))
+            return bad_at(ctx, fd, f, r[i].line,
+                          "trip '%s': its %s stop has no "
+                          "arrival_time or departure_time; GTFS requires them there",
+                          tid, i ? "last" : "first");
+    }
+    for (int a = 0, z; a < n - 1; a = z) {
+        for (z = a + 1; r[z].arr < 0; z++)
+            ;
+        if (r[z].arr < r[a].dep)
+            return backwards(ctx, tt, fd, r, a, z);
+        interpolate(tt, r, a, z);
+    }
+    for (int i = 0; i < n; i++) {
+        const char *sid = tt->stops[r[i].stop].id + strlen(fd->prefix);
+        if (r[i].dep < r[i].arr)
+            return bad_at(ctx, fd, f, r[i].line,
+                          "trip '%s' at stop '%s': departure_time %s is "
+                          "before arrival_time %s; times must not go backwards",
+                          tid, sid, fmt_time(t1, sizeof t1, r[i].dep),
+                          fmt_time(t2, sizeof t2, r[i].arr));
+    }
+    return ISR_OK;
+}
+
+/* Appends one trip: rows r[0 .. n-1] shifted by `shift` seconds. */
+static int emit_trip(build *b, const feed *fd, const strow *r, int n, int32_t shift,
+                     int32_t headway)
+{
+    isr_timetable *tt = b->tt;
+    if (grow(&tt->trips, &b->cap_trips, tt->ntrips + 1, sizeof *tt->trips) ||
+        grow(&tt->st, &b->cap_st, tt->nst + n, sizeof *tt->st))
+        return -1;
+    for (int i = 0; i < n; i++)
+        tt->st[tt->nst + i] =
+            (isr_tt_stop_time){r[i].stop, r[i].arr + shift, r[i].dep + shift, r[i].flags};
+    tt->trips[tt->ntrips++] = (isr_tt_trip){tt->nst, n, fd->trip[r[0].trip].route, headway};
+    tt->nst += n;
+    return 0;
+}
+
+/* The feed's kept trips, each scheduled or expanded from its frequencies rows.
+ */
+static isr_status feed_trips(isr_ctx *ctx, build *b, feed *fd)
+{
+    if (fd->nrows) /* qsort(NULL, 0, …) is undefined */
+        qsort(fd->rows, (size_t)fd->nrows, sizeof *fd->rows, cmp_rows);
+    if (fd->nfreq)
+        qsort(fd->freq, (size_t)fd->nfreq, sizeof *fd->freq, cmp_freq);
+    int fi = 0;
+    for (int a = 0, z; a < fd->nrows; a = z) {
+        for (z = a + 1; z < fd->nrows && fd->rows[z].trip == fd->rows[a].trip; z++)
+            ;
+        int t = fd->rows[a].trip, n = z - a;
+        while (fi < fd->nfreq && fd->freq[fi].trip < t)
+            fi++;
+        if (n < 2) {
+            fd->short_trips++;
+            continue;
+        }
+        isr_status st = trip_times(ctx, b->tt, fd, fd->rows + a, n);
+        if (st != ISR_OK)
+            return st;
+        if (fi >= fd->nfreq || fd->freq[fi].trip != t) {
+            if (emit_trip(b, fd, fd->rows + a, n, 0, 0))
+                return oom(ctx);
+            continue;
+        }
+        fd->freq_trips++;
+        for (; fi < fd->nfreq && fd->freq[fi].trip == t; fi++)
+            for (int32_t s = fd->freq[fi].start; s < fd->freq[fi].end; s += fd->freq[fi].headway)
+                if (emit_trip(b, fd, fd->rows + a, n, s - fd->rows[a].dep, fd->freq[fi].headway))
+                    return oom(ctx);
+    }
+    /* kept trips with no stop_times rows at all */
+    int with_rows = 0;
+    for (int a = 0; a < fd->nrows; a++)
+        with_rows += a == 0 || fd->rows[a].trip != fd->rows[a - 1].trip;
+    fd->short_trips += fd->selected - fd->inactive - with_rows;
+    return ISR_OK;
+}
+
+/* ---- transfers.txt
+ * ---------------------------------------------------------------------- */
+
+/* The stops an id of transfers.txt stands for (a stop, or each stop of a
+ * station): appended to *list; -1 when the id is unknown. */
+static int transfer_stops(const isr_timetable *tt, const feed *fd, const char *id, int *list,
+                          int *n, int max)
+{
+    int s = idmap_get(&fd->stops, id), station = idmap_get(&fd->stations, id);
+    *n = 0;
+    if (s >= 0)
+        list[(*n)++] = s;
+    for (int i = fd->stop0; station >= 0 && i < tt->nstops && *n < max; i++)
+        if (tt->stops[i].station == station)
+            list[(*n)++] = i;
+    return s >= 0 || station >= 0 ? 0 : -1;
+}
+
+static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g, const int *col)
+{
+    const char *type = F(g, col[2]), *min = F(g, col[3]);
+    long k = *type ? parse_uint(type, 5) : 0, m = parse_uint(min, 86400);
+    if (k < 0)
+        return BAD(ctx, g, "field 'transfer_type' is '%s'; GTFS knows 0 to 5", type);
+    if (k == 2 && m < 0)
+        return BAD(ctx, g,
+                   "transfer_type 2 needs min_transfer_time in seconds (0 to 86400), "
+                   "got '%s'",
+                   min);
+    if (k != 2 && k != 3)
+        return ISR_OK; /* 0, 1: the default change time; 4, 5: in-seat, not modelled
+                        */
+    isr_timetable *tt = b->tt;
+    int from[256], to[256], nf, nt; /* a station's first 256 stops */
+    for (int e = 0; e < 2; e++) {
+        const char *id = F(g, col[e]);
+        if (transfer_stops(tt, fd, id, e ? to : from, e ? &nt : &nf, 256) < 0)
+            return *id ? BAD(ctx, g, "field '%s' is '%s', not in stops.txt",
+                             e ? "to_stop_id" : "from_stop_id", id)
+                       : blank(ctx, g, e ? "to_stop_id" : "from_stop_id");
+    }
+    for (int i = 0; i < nf; i++)
+        for (int j = 0; j < nt; j++) {
+            if (grow(&tt->transfers, &b->cap_tr, tt->ntransfers + 1, sizeof *tt->transfers))
+                return oom(ctx);
+            tt->transfers[tt->ntransfers++] =
+                (isr_tt_transfer){from[i], to[j], k == 3 ? -1 : (int32_t)m};
+        }
+    return ISR_OK;
+}
+
+static isr_status read_transfers(isr_ctx *ctx, build *b, const feed *fd)
+{
+    static const char *const names[] = {"from_stop_id", "to_stop_id", "transfer_type",
+                                        "min_transfer_time", NULL};
+    int col[4], found;
+    gfile g;
+    isr_status st = gfile_open(ctx, fd, "transfers.txt", 0, &g, &found);
+    if (st == ISR_OK && found)
+        st = columns(ctx, &g, names, 3, col);
+    while (st == ISR_OK && found && next_row(ctx, &g, &st))
+        st = transfer_row(ctx, b, fd, &g, col);
+    gfile_close(&g);
+    return st;
+}
+
+/* ---- the whole read
+ * --------------------------------------------------------------------- */
+
+static void feed_free(feed *fd)
+{
+    idmap_free(&fd->stops);
+    idmap_free(&fd->stations);
+    idmap_free(&fd->routes);
+    idmap_free(&fd->services);
+    idmap_free(&fd->trips);
+    for (int i = 0; i < fd->ntrip; i++)
+        free(fd->trip_id[i]);
+    free(fd->trip_id);
+    free(fd->trip);
+    free(fd->freq);
+    free(fd->rows);
+    free(fd->parent_line);
+}
+
+static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
+{
+    VSIStatBufL sb;
+    if (VSIStatL(fd->path, &sb) != 0)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "gtfs '%s': not found; give a GTFS .zip file or a "
+                        "folder of GTFS .txt files",
+                        fd->path);
+    fd->dir = VSI_ISDIR(sb.st_mode);
+    int cal = 0, dates = 0;
+    isr_status st = read_stops(ctx, b, fd);
+    if (st == ISR_OK)
+        st = read_routes(ctx, b, fd);
+    if (st == ISR_OK)
+        st = read_calendar(ctx, b, fd, &cal);
+    if (st == ISR_OK)
+        st = read_calendar_dates(ctx, b, fd, &dates);
+    if (st == ISR_OK && !cal && !dates)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "gtfs '%s': neither calendar.txt nor "
+                      "calendar_dates.txt; a feed needs one of them to say on which days its "
+                      "trips run",
+                      fd->path);
+    if (st == ISR_OK)
+        st = read_trips(ctx, fd);
+    if (st == ISR_OK)
+        st = read_frequencies(ctx, fd);
+    if (st == ISR_OK)
+        st = read_stop_times(ctx, b, fd);
+    if (st == ISR_OK)
+        st = feed_trips(ctx, b, fd);
+    if (st == ISR_OK)
+        st = read_transfers(ctx, b, fd);
+    if (st != ISR_OK)
+        return st;
+    if (fd->inactive > 0)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s': %d of the %d trips of route types %s have no "
+                "service on %s; they are left out",
+                fd->path, fd->inactive, fd->selected, b->types_s, b->date_s);
+    if (fd->short_trips > 0)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s': %d trips running on %s have fewer than 2 rows "
+                "in stop_times.txt; they are left out",
+                fd->path, fd->short_trips, b->date_s);
+    return ISR_OK;
+}
+
+/* Drops the stops no kept trip calls at and the stations left with no stop. */
+static isr_status compact(isr_ctx *ctx, build *b)
+{
+    isr_timetable *tt = b->tt;
+    int *snew = malloc(((size_t)tt->nstops + 1) * sizeof *snew);
+    int *cnew = calloc((size_t)tt->nstations + 1, sizeof *cnew);
+    if (!snew || !cnew) {
+        free(snew);
+        free(cnew);
+        return oom(ctx);
+    }
+    int ns = 0, nc = 0, nt = 0;
+    for (int i = 0; i < tt->nstops; i++)
+        if (b->used[i])
+            cnew[tt->stops[i].station] = 1;
+    for (int i = 0; i < tt->nstations; i++) {
+        if (!cnew[i]) {
+            free(tt->stations[i].id);
+            free(tt->stations[i].name);
+        }
+        tt->stations[nc] = tt->stations[i];
+        cnew[i] = cnew[i] ? nc++ : -1;
+    }
+    for (int i = 0; i < tt->nstops; i++) {
+        snew[i] = b->used[i] ? ns : -1;
+        if (!b->used[i]) {
+            free(tt->stops[i].id);
+            free(tt->stops[i].name);
+            continue;
+        }
+        tt->stops[ns] = tt->stops[i];
+        tt->stops[ns++].station = cnew[tt->stops[i].station];
+    }
+    for (int i = 0; i < tt->nst; i++)
+        tt->st[i].stop = snew[tt->st[i].stop];
+    for (int i = 0; i < tt->ntransfers; i++) {
+        isr_tt_transfer x = tt->transfers[i];
+        if (snew[x.from] >= 0 && snew[x.to] >= 0)
+            tt->transfers[nt++] = (isr_tt_transfer){snew[x.from], snew[x.to], x.min_s};
+    }
+    tt->nstops = ns;
+    tt->nstations = nc;
+    tt->ntransfers = nt;
+    free(snew);
+    free(cnew);
+    return ISR_OK;
+}
+
+typedef struct trip_key {
+    int32_t dep;
+    int i;
+} trip_key;
+
+static int cmp_keys(const void *a, const void *b)
+{
+    const trip_key *x = a, *y = b;
+    if (x->dep != y->dep)
+        return x->dep < y->dep ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Trips sorted by first departure (ties in reading order), stop times laid out
+ * in that order. */
+static isr_status sort_trips(isr_ctx *ctx, isr_timetable *tt)
+{
+    trip_key *k = malloc(((size_t)tt->ntrips + 1) * sizeof *k);
+    isr_tt_trip *trips = malloc(((size_t)tt->ntrips + 1) * sizeof *trips);
+    isr_tt_stop_time *st = malloc(((size_t)tt->nst + 1) * sizeof *st);
+    if (!k || !trips || !st) {
+        free(k);
+        free(trips);
+        free(st);
+        return oom(ctx);
+    }
+    for (int i = 0; i < tt->ntrips; i++)
+        k[i] = (trip_key){tt->st[tt->trips[i].first].dep, i};
+    if (tt->ntrips)
+        qsort(k, (size_t)tt->ntrips, sizeof *k, cmp_keys);
+    int32_t n = 0;
+    for (int i = 0; i < tt->ntrips; i++) {
+        isr_tt_trip t = tt->trips[k[i].i];
+        memcpy(st + n, tt->st + t.first, (size_t)t.n * sizeof *st); /* t.n >= 2 */
+        t.first = n;
+        n += t.n;
+        trips[i] = t;
+    }
+    free(k);
+    free(tt->trips);
+    free(tt->st);
+    tt->trips = trips;
+    tt->st = st;
+    return ISR_OK;
+}
+
+isr_status isr_gtfs_read(isr_ctx *ctx, const char *const *feeds, int nfeeds, const char *date,
+                         const char *route_types, isr_timetable **out)
+{
+    *out = NULL;
+    build b = {.date_s = date, .types_s = route_types ? route_types : "2,100-117"};
+    if (!date || (b.date = parse_date(date, 1)) < 0)
+        return isr_fail(ctx, ISR_ERR_USAGE, "date '%s' is not a date YYYY-MM-DD",
+                        date ? date : "(none)");
+    b.wday = weekday(b.date);
+    if ((b.ntypes = parse_types(b.types_s, b.types, MAX_TYPE_RANGES)) <= 0)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "route types '%s': give GTFS route_type numbers "
+                        "or ranges separated by commas, e.g. 2,101-103",
+                        b.types_s);
+    if (nfeeds < 1)
+        return isr_fail(ctx, ISR_ERR_USAGE, "no GTFS feed given");
+    if (!(b.tt = calloc(1, sizeof *b.tt)))
+        return oom(ctx);
+    b.tt->default_transfer_s = DEFAULT_TRANSFER_S;
+    isr_status st = ISR_OK;
+    for (int f = 0; f < nfeeds && st == ISR_OK; f++) {
+        char prefix[16] = "";
+        if (nfeeds > 1)
+            isr_snprintf(prefix, sizeof prefix, "%d:", f + 1);
+        feed fd = {.path = feeds[f], .prefix = prefix};
+        st = read_feed(ctx, &b, &fd);
+        feed_free(&fd);
+    }
+    if (st == ISR_OK)
+        st = compact(ctx, &b);
+    if (st == ISR_OK)
+        st = sort_trips(ctx, b.tt);
+    if (st == ISR_OK && b.tt->ntrips == 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "gtfs '%s'%s: no trip of route types %s runs on %s; "
+                      "check --date and --route-types",
+                      feeds[0], nfeeds > 1 ? " and the other feeds" : "", b.types_s, date);
+    free(b.used);
+    if (st != ISR_OK) {
+        isr_timetable_free(b.tt);
+        return st;
+    }
+    isr_log(ctx, ISR_LOG_INFO,
+            "gtfs: %d stations (%d stops), %d trips and %d transfer rules "
+            "on %s",
+            b.tt->nstations, b.tt->nstops, b.tt->ntrips, b.tt->ntransfers, date);
+    *out = b.tt;
+    return ISR_OK;
+}
+
+void isr_timetable_free(isr_timetable *tt)
+{
+    if (!tt)
+        return;
+    for (int i = 0; i < tt->nstops; i++) {
+        free(tt->stops[i].id);
+        free(tt->stops[i].name);
+    }
+    for (int i = 0; i < tt->nstations; i++) {
+        free(tt->stations[i].id);
+        free(tt->stations[i].name);
+    }
+    for (int i = 0; i < tt->nroutes; i++)
+        free(tt->route_ids[i]);
+    free(tt->stops);
+    free(tt->stations);
+    free(tt->trips);
+    free(tt->st);
+    free(tt->transfers);
+    free(tt->route_ids);
+    free(tt);
+}
