@@ -18,6 +18,7 @@
  * public call (a URL read twice in one call is downloaded once) and their outcome, for
  * run.json and the resume fingerprint. Cost: one request per URL per public call.
  */
+#define _DEFAULT_SOURCE /* realpath */
 #include "internal.h"
 
 #include <curl/curl.h>
@@ -263,7 +264,7 @@ static isr_status meta_write(isr_ctx *ctx, const char *meta, const char *url, co
                            *x->last_modified ? json_object_new_string(x->last_modified) : NULL);
     json_object_object_add(o, "size", json_object_new_int64(x->bytes));
     json_object_object_add(o, "fetched_at", json_object_new_string(fetched_at));
-    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     isr_status st = isr_write_text(ctx, meta, text, strlen(text));
     json_object_put(o);
     return st;
@@ -484,7 +485,8 @@ static isr_status record(isr_ctx *ctx, isr_fetch_state *s, const char *role, con
     }
     fetched *f = &s->f[s->n];
     memset(f, 0, sizeof *f);
-    f->url = strdup(url), f->role = strdup(role), f->local = strdup(data);
+    char *abs = realpath(data, NULL); /* run.json names it from any folder */
+    f->url = strdup(url), f->role = strdup(role), f->local = abs ? abs : strdup(data);
     f->etag = etag && *etag ? strdup(etag) : NULL;
     f->last_modified = lm && *lm ? strdup(lm) : NULL;
     f->fetched_at = at ? strdup(at) : NULL;
@@ -575,8 +577,14 @@ static isr_status fetch_one(isr_ctx *ctx, isr_fetch_state *s, const char *dir, c
         st = fail_transfer(ctx, o->role, o->url, rc, code, &x, timeout_s, max_mb, err);
     }
 cleanup:
-    if (x.out)
+    if (x.out) {
         isr_discard_tmp(x.out, x.tmp); /* a cut, refused or cancelled download: no entry */
+        char *slash = strrchr(data, '/');
+        if (slash) {
+            *slash = '\0';
+            rmdir(data); /* the entry's folder, when this download made it (else not empty) */
+        }
+    }
     free(x.tmp);
     curl_slist_free_all(hdr);
     entry_clear(&e);
