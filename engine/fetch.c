@@ -379,7 +379,7 @@ static CURL *easy_new(const char *url, xfer *x, const entry *e, double timeout_s
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "isoreach/" ISR_VERSION);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* the file as stored, decoded */
+    /* no Accept-Encoding: the bytes counted are those Content-Length announces */
     if (e->ok) {
         char line[700];
         if (e->etag) {
@@ -551,6 +551,9 @@ static isr_status fetch_one(isr_ctx *ctx, isr_fetch_state *s, const char *dir, c
         x.out = NULL;
         st = record(ctx, s, o->role, o->url, data, "revalidated", e.etag, e.last_modified,
                     e.fetched_at, e.size);
+    } else if (rc == CURLE_OK && code == 304) {
+        st = isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': the server answered 304 (not modified) to "
+                      "a request for the whole file; nothing was cached", o->role, o->url);
     } else if (rc == CURLE_OK) {
         if (!x.out && (st = open_out(&x)) != ISR_OK) /* an empty body */
             goto cleanup;
@@ -564,6 +567,13 @@ static isr_status fetch_one(isr_ctx *ctx, isr_fetch_state *s, const char *dir, c
             tmp_track(s, data);
         st = record(ctx, s, o->role, o->url, data, "downloaded", x.etag, x.last_modified, at,
                     x.bytes);
+    } else if (o->optional && !isr_cancelled(ctx) &&
+               offline_reason(rc, o->url, timeout_s, why, sizeof why)) {
+        /* a sibling while offline: its copy if any, quietly (the .shp's warning said it) */
+        if (e.ok)
+            st = record(ctx, s, o->role, o->url, data, "offline_copy", e.etag, e.last_modified,
+                        e.fetched_at, e.size);
+        *skipped = !e.ok;
     } else if (e.ok && !isr_cancelled(ctx) &&
                offline_reason(rc, o->url, timeout_s, why, sizeof why)) {
         isr_log(ctx, ISR_LOG_WARN,

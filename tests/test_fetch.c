@@ -375,3 +375,31 @@ Test(fetch, cache_none_leaves_nothing_behind)
     cr_assert_eq(cli_sh("ls -A '%s/tmp' | grep -q .", cli_tmp), 1);
     cr_assert_eq(cli_sh("test -e '%s/xdg'", cli_tmp), 1);
 }
+
+Test(fetch, shapefile_url_brings_its_other_files)
+{
+    /* the .shx, .dbf, .prj and .cpg beside the .shp on the server, into one cache folder;
+     * the sample's lines have no .cpg: a 404 for it is no error */
+    cr_assert_eq(cli_sh("cp '%s'/yrd_rail_lines.shp '%s'/yrd_rail_lines.shx '%s'/yrd_rail_lines.dbf "
+                        "'%s'/yrd_rail_lines.prj '%s/www/'",
+                        S, S, S, S, cli_tmp),
+                 0);
+    int port;
+    pid_t srv = server_start("normal", &port);
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/yrd_rail_lines.shp",
+                    cli_tmp, CLI, port);
+    server_stop(srv);
+    cr_assert_eq(rc, 0);
+    char *o = cli_output();
+    cr_assert(strstr(o, "Driver: ESRI Shapefile\n"), "%s", o);
+    cr_assert(strstr(o, "EPSG") || strstr(o, "WGS 84"), "no CRS: the .prj was not fetched: %s", o);
+    free(o);
+    char *log = requests();
+    cr_assert_str_eq(log, "GET /yrd_rail_lines.shp 200 range=no\n"
+                          "GET /yrd_rail_lines.shx 200 range=no\n"
+                          "GET /yrd_rail_lines.dbf 200 range=no\n"
+                          "GET /yrd_rail_lines.prj 200 range=no\n"
+                          "GET /yrd_rail_lines.cpg 404 range=no\n");
+    free(log);
+    cr_assert_eq(files_under("xdg"), 8); /* four files and their sidecars */
+}
