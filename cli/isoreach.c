@@ -190,6 +190,8 @@ static int cmd_info(isr_ctx *ctx, int argc, char **argv)
         fputs("Usage: isoreach info PATH (isoreach info --help)\n", stderr);
         return 2;
     }
+    ui u = {0, 0, 0};
+    isr_ctx_set_logger(ctx, log_cb, &u, ISR_LOG_WARN); /* e.g. a remote input's offline copy */
     char *text = NULL;
     isr_status st = isr_info(ctx, argv[1], &text);
     if (st != ISR_OK) {

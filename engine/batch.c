@@ -615,7 +615,7 @@ static isr_status batch_alloc(isr_batch *b, const isr_model *m)
         if (!b->hub_cells[k] || !b->hub_pop[k])
             return isr_fail(b->ctx, ISR_ERR_MEMORY, "out of memory for the reach tables");
     }
-    b->settings = settings_string(b->opt, &m->grid, isr_run_fingerprint(b->opt, m->wkt));
+    b->settings = settings_string(b->opt, &m->grid, isr_run_fingerprint(b->ctx, b->opt, m->wkt));
     b->hubs_dir = isr_strdup_printf("%s/hubs", b->opt->out);
     b->region_dir = isr_strdup_printf("%s/region", b->opt->out);
     b->best_t = malloc(ncell * sizeof *b->best_t);

@@ -32,6 +32,7 @@ struct isr_ctx {
     char **warnings; /* every warning logged, for run.json */
     int nwarnings;
     double timeout_s; /* remote inputs: seconds without an answer (--timeout) */
+    isr_fetch_state *fetch; /* remote inputs fetched (fetch.c) */
 };
 
 /* GDAL drivers build some metadata on first use and are not safe to ask for it from two
@@ -65,6 +66,11 @@ isr_ctx *isr_ctx_new(void)
         return NULL;
     }
     atomic_init(&ctx->cancel, 0);
+    if (!(ctx->fetch = isr_fetch_state_new())) {
+        mtx_destroy(&ctx->lock);
+        free(ctx);
+        return NULL;
+    }
     ctx->log_min = ISR_LOG_INFO;
     ctx->timeout_s = 60;
     call_once(&gdal_once, gdal_init_once);
@@ -78,6 +84,7 @@ void isr_ctx_free(isr_ctx *ctx)
     for (int i = 0; i < ctx->nwarnings; i++)
         free(ctx->warnings[i]);
     free(ctx->warnings);
+    isr_fetch_state_free(ctx->fetch); /* removes the temporary copies of --cache none */
     mtx_destroy(&ctx->lock);
     free(ctx);
 }
@@ -107,6 +114,8 @@ void isr_ctx_set_timeout(isr_ctx *ctx, double seconds) { ctx->timeout_s = second
 
 double isr_ctx_timeout(const isr_ctx *ctx) { return ctx->timeout_s; }
 
+isr_fetch_state *isr_ctx_fetch(isr_ctx *ctx) { return ctx->fetch; }
+
 void isr_ctx_reset(isr_ctx *ctx)
 {
     mtx_lock(&ctx->lock);
@@ -115,6 +124,7 @@ void isr_ctx_reset(isr_ctx *ctx)
         atomic_store(&ctx->cancel, 0);
     ctx->errmsg[0] = '\0';
     ctx->status = ISR_OK;
+    isr_fetch_new_call(ctx->fetch); /* remote inputs are revalidated once per call */
     mtx_unlock(&ctx->lock);
 }
 

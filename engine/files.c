@@ -518,9 +518,9 @@ static uint64_t fp_num(uint64_t h, double v)
 
 /* One file of an input: its name, size and content (files up to 64 MB, read again here),
  * or its size and modification time (larger files and remote ones). */
-static uint64_t fp_file(uint64_t h, const char *name)
+static uint64_t fp_file_as(uint64_t h, const char *name, const char *label)
 {
-    h = fp_str(h, name);
+    h = fp_str(h, label);
     struct stat sb;
     int local = strncmp(name, "/vsi", 4) != 0;
     if (local) {
@@ -548,12 +548,41 @@ static uint64_t fp_file(uint64_t h, const char *name)
     return fp_num(h, (double)vs.st_mtime);
 }
 
+static uint64_t fp_file(uint64_t h, const char *name) { return fp_file_as(h, name, name); }
+
+/* A fetched input's local copy (fetch.c): its files by their names in the cache entry, so
+ * that the cache folder (or --cache none's temporary one) does not change the fingerprint,
+ * and by their content, so that a changed remote file does. */
+static uint64_t fp_fetched(uint64_t h, const char *local)
+{
+    GDALDatasetH ds = GDALOpenEx(local, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY,
+                                 NULL, NULL, NULL);
+    char **files = ds ? GDALGetFileList(ds) : NULL;
+    const char *slash = strrchr(local, '/');
+    size_t dir = slash ? (size_t)(slash - local + 1) : 0;
+    if (files && files[0])
+        for (char **f = files; *f; f++)
+            h = fp_file_as(h, *f, strncmp(*f, local, dir) == 0 ? *f + dir : *f);
+    else
+        h = fp_file_as(h, local, local + dir);
+    CSLDestroy(files);
+    if (ds)
+        GDALClose(ds);
+    return h;
+}
+
 /* Every file GDAL reads for dataset `path` (a shapefile's .shp, .shx, .dbf, .prj, .cpg…). */
-static uint64_t fp_dataset(uint64_t h, const char *path)
+static uint64_t fp_dataset(isr_ctx *ctx, uint64_t h, const char *path)
 {
     h = fp_str(h, path);
     if (!path)
         return h;
+    if (isr_is_url(path)) { /* never read the network here: the copy the run read, if any */
+        char *local = ctx ? isr_fetch_local(ctx, path) : NULL;
+        h = local ? fp_fetched(h, local) : fp_str(h, "not fetched");
+        free(local);
+        return h;
+    }
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
                                  NULL, NULL);
     char **files = ds ? GDALGetFileList(ds) : NULL;
@@ -568,7 +597,7 @@ static uint64_t fp_dataset(uint64_t h, const char *path)
     return h;
 }
 
-uint64_t isr_run_fingerprint(const isr_options *o, const char *wkt)
+uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt)
 {
     uint64_t h = ISR_FNV_SEED;
     /* every flag that shapes the results, as run.json records them (so a flag added later is
@@ -588,6 +617,6 @@ uint64_t isr_run_fingerprint(const isr_options *o, const char *wkt)
     json_object_put(rec);
     h = fp_str(h, wkt);
     for (int i = 0; i < n; i++)
-        h = fp_dataset(h, paths[i]);
+        h = fp_dataset(ctx, h, paths[i]);
     return h;
 }

@@ -299,11 +299,40 @@ isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_
 
 /* Where an input comes from, checked before GDAL opens it. A local path that exists but is
  * neither a regular file nor a folder (a FIFO, socket or device, which would block or never
- * end) is refused. An http(s) URL is probed with the context's timeout, cancellably, and
- * GDAL's own HTTP reads get the same limits; *open_path is then the /vsicurl/ path (new
- * memory, free()). For anything else *open_path is NULL: open `path` as it is. `role`
+ * end) is refused. An http(s) URL is downloaded into the cache (isr_fetch) and *open_path
+ * is then the local copy (new memory, free()). For anything else *open_path is NULL: open `path` as it is. `role`
  * ("stations", "friction raster"…) names the input in messages. */
 isr_status isr_source_check(isr_ctx *ctx, const char *role, const char *path, char **open_path);
+
+/* ---- fetch.c --------------------------------------------------------------------------- */
+
+/* Remote inputs of a context (fetch.c): created with it, freed with it (which removes the
+ * temporary copies of --cache none); isr_ctx_reset starts a new call (URLs revalidated). */
+typedef struct isr_fetch_state isr_fetch_state;
+isr_fetch_state *isr_fetch_state_new(void);
+void isr_fetch_state_free(isr_fetch_state *s);
+void isr_fetch_new_call(isr_fetch_state *s);
+isr_fetch_state *isr_ctx_fetch(isr_ctx *ctx); /* context.c; borrowed */
+/* Where downloads go: `cache` (a folder; "none": temporary copies removed with the context;
+ * NULL: $XDG_CACHE_HOME/isoreach/fetch, else ~/.cache/isoreach/fetch) and the largest
+ * download accepted, MB (<= 0: 2048). Set at the start of a public call (opt->cache,
+ * opt->max_download_mb); without it, the defaults. */
+void isr_fetch_setup(isr_ctx *ctx, const char *cache, double max_mb);
+/* 1 when `path` is an http:// or https:// URL. */
+int isr_is_url(const char *path);
+/* Downloads http(s) `url` whole into the cache (revalidating a cached copy; a shapefile's
+ * .shx/.dbf/.prj/.cpg beside it) and gives the local copy to open (*local, new string).
+ * Within the context's timeout (connect, and silence), the size limit, cancellable
+ * (ISR_ERR_INTERRUPTED, no message). A server that cannot be reached with a cached copy:
+ * the copy, with a warning. Fails naming `role` and the URL: DNS, refused, timeout, TLS,
+ * HTTP status, a body cut short, too large, cache not writable. No entry is left by a
+ * failed download. A URL fetched earlier in the same public call is not fetched again. */
+isr_status isr_fetch(isr_ctx *ctx, const char *role, const char *url, char **local);
+/* The local copy of `url` as last fetched on this context (new string), or NULL. */
+char *isr_fetch_local(isr_ctx *ctx, const char *url);
+/* The URLs fetched in this call, for run.json's inputs: [{input, url, local, how
+ * ("downloaded", "revalidated", "offline_copy"), bytes, fetched_at, etag, last_modified}]. */
+struct json_object *isr_fetch_json(isr_ctx *ctx);
 
 /* ---- vector_io.c ---------------------------------------------------------------------- */
 
@@ -728,9 +757,10 @@ isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held);
 ISR_INTERNAL void isr_out_unlock(char *held);
 /* The fingerprint of everything that makes a hub's outputs what they are: every option that
  * changes them (parameters, field flags, layer names), the analysis CRS `wkt`, and each input
- * dataset's files as GDAL lists them (content of files up to 64 MB, else size and mtime).
+ * dataset's files as GDAL lists them (content of files up to 64 MB, else size and mtime);
+ * an http(s) input by its URL and its local copy fetched on `ctx` (isr_fetch_local).
  * A resumed run reuses a hub's outputs only when it matches. */
-uint64_t isr_run_fingerprint(const isr_options *o, const char *wkt);
+uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt);
 
 /* ---- strbuf.c ------------------------------------------------------------------------- */
 

@@ -418,6 +418,7 @@ isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out)
 {
     isr_ctx_reset(ctx);
     isr_ctx_set_timeout(ctx, opt->timeout_s);
+    isr_fetch_setup(ctx, opt->cache, opt->max_download_mb);
     isr_gdal_errors_push(ctx);
     *out = NULL;
     isr_model *m = calloc(1, sizeof *m);

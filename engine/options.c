@@ -78,6 +78,7 @@ void isr_options_init(isr_options *opt)
     opt->threads = 0;
     opt->out = "out";
     opt->timeout_s = 60;
+    opt->max_download_mb = 2048;
 }
 
 void isr_options_clear(isr_options *opt)
@@ -199,6 +200,8 @@ static const flag flags[] = {
     NUM("--simplify", simplify_m, 0, 1e6, 0),
     NUM("--max-memory", max_memory_mb, 0, 1e9, 1),
     NUM("--timeout", timeout_s, 0, 86400, 1),
+    STR("--cache", cache),
+    NUM("--max-download", max_download_mb, 0, 1e7, 1),
 };
 
 /* The switches: flags without a value, each setting an int field to 1. */
@@ -558,7 +561,8 @@ int isr_options_explicit(const isr_options *opt, const char *name)
 static int is_run_control(const char *name)
 {
     return strcmp(name, "--out") == 0 || strcmp(name, "--max-memory") == 0 ||
-           strcmp(name, "--timeout") == 0;
+           strcmp(name, "--timeout") == 0 || strcmp(name, "--cache") == 0 ||
+           strcmp(name, "--max-download") == 0;
 }
 
 int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max)
@@ -788,6 +792,10 @@ static const char run_help[] =
            "  --max-memory MB         refuse grids needing more memory (default: 16384)\n"
            "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
            "                          seconds (default: 60)\n"
+           "  --cache DIR             http(s) inputs: where downloads are kept and revalidated\n"
+           "                          (default: $XDG_CACHE_HOME/isoreach/fetch or\n"
+           "                          ~/.cache/isoreach/fetch; none: a temporary copy)\n"
+           "  --max-download MB       http(s) inputs: refuse larger downloads (default: 2048)\n"
            "  --overwrite             recompute hubs whose outputs already exist\n"
            "  --write-friction        also write region/friction.tif (seconds per metre)\n"
            "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"
@@ -838,7 +846,10 @@ static const char reach_help[] =
     "  --pop-field FIELD       people per unit (default: pop)\n"
     "Run:\n"
     "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
-    "                          seconds (default: 60)\n";
+    "                          seconds (default: 60)\n"
+    "  --cache DIR             http(s) inputs: download cache (default: ~/.cache/isoreach/\n"
+    "                          fetch; none: a temporary copy)\n"
+    "  --max-download MB       http(s) inputs: refuse larger downloads (default: 2048)\n";
 
 static const char map_help[] =
     "Usage: isoreach map [options]\n"
@@ -860,7 +871,10 @@ static const char map_help[] =
     "                          credits for the sample, else the input file names)\n"
     "  --threads N             maps drawn at once, 0 = one per core (default: 0)\n"
     "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
-    "                          seconds (default: 60)\n";
+    "                          seconds (default: 60)\n"
+    "  --cache DIR             http(s) inputs: download cache (default: ~/.cache/isoreach/\n"
+    "                          fetch; none: a temporary copy)\n"
+    "  --max-download MB       http(s) inputs: refuse larger downloads (default: 2048)\n";
 
 static const char info_help[] =
     "Usage: isoreach info PATH\n"

@@ -99,6 +99,9 @@ struct isr_options {
                              is within the budget (default 0.5): slivers of one or two cells
                              along a border are not "reach" (see README) */
     double timeout_s; /* http(s) inputs: seconds without an answer before failing (60) */
+    const char *cache;      /* http(s) inputs: cache folder (fetch.c); NULL: the XDG default;
+                               "none": a temporary copy removed at the end */
+    double max_download_mb; /* http(s) inputs: the largest download accepted (2048 MB) */
     isr_kernel kernel; /* local-travel search (default ISR_KERNEL_ISOTROPIC; --kernel) */
     /* Transfers between stations (transfers.c): stations within transfer_radius_m (straight
      * line; 0: none) are linked by their local travel time (distance × detour ÷ speed);

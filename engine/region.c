@@ -277,6 +277,8 @@ static json_object *inputs_json(const isr_batch *jb)
     json_object_object_add(in, "lines", json_object_new_string(o->lines));
     json_object_object_add(in, "friction",
                            o->friction ? json_object_new_string(o->friction) : NULL);
+    /* http(s) inputs: downloaded, revalidated (304) or an offline copy (fetch.c) */
+    json_object_object_add(in, "fetched", isr_fetch_json(jb->ctx));
     json_object_object_add(in, "boundary_units", json_object_new_int(u->n));
     json_object_object_add(in, "boundary_units_repaired", json_object_new_int(u->nrepaired));
     json_object *unknown = json_object_new_array(); /* population field empty */

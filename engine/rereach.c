@@ -298,6 +298,7 @@ isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
     isr_ctx_set_timeout(ctx, opt->timeout_s);
+    isr_fetch_setup(ctx, opt->cache, opt->max_download_mb);
     isr_gdal_errors_push(ctx);
     /* the run's own inputs and flags (run.json) unless given again */
     isr_options eff;

@@ -102,9 +102,14 @@ static int split_csv(char *line, char **field, int max)
 static isr_status read_table(isr_ctx *ctx, const char *path, char **text)
 {
     *text = NULL;
-    char *vsi = strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0
-                    ? isr_strdup_printf("/vsicurl/%s", path)
-                    : strdup(path);
+    char *vsi = NULL; /* a URL: its local copy (fetch.c) */
+    if (isr_is_url(path)) {
+        isr_status fst = isr_fetch(ctx, "transfers", path, &vsi);
+        if (fst != ISR_OK)
+            return fst;
+    } else {
+        vsi = strdup(path);
+    }
     if (!vsi)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     VSILFILE *f = VSIFOpenL(vsi, "rb");

@@ -1,7 +1,7 @@
 /*
  * vector_io.c — opening OGR inputs and checking them before use.
  *
- * An input is a source (a path, or an http(s) URL read through GDAL's /vsicurl/) and one
+ * An input is a source (a path, or an http(s) URL downloaded by fetch.c) and one
  * layer. Everything a later step relies on is checked here, once, with a message a GIS user
  * can act on: the source opens, the layer exists and has features, it has a CRS, its
  * geometries are of the kind the role needs, and the named fields exist with usable types.
@@ -106,8 +106,8 @@ static GDALDatasetH open_vector(const char *path, const char *encoding)
 
 GDALDatasetH isr_vector_open(const char *path, const char *encoding)
 {
-    char *open_path = NULL;
-    if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0)
+    char *open_path = NULL; /* callers fetch URLs first (isr_source_check); else GDAL's */
+    if (isr_is_url(path))
         open_path = isr_strdup_printf("/vsicurl/%s", path);
     GDALDatasetH ds = open_vector(open_path ? open_path : path, encoding);
     free(open_path);

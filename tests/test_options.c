@@ -223,7 +223,7 @@ Test(options, kernel_is_chosen_recorded_and_fingerprinted)
     cr_assert(json_object_object_get_ex(j, "--kernel", &k));
     cr_assert_str_eq(json_object_get_string(k), "isotropic");
     json_object_put(j);
-    cr_assert_neq(isr_run_fingerprint(&o, "wkt"), isr_run_fingerprint(&d, "wkt"));
+    cr_assert_neq(isr_run_fingerprint(NULL, &o, "wkt"), isr_run_fingerprint(NULL, &d, "wkt"));
     isr_options_clear(&o);
     isr_options_clear(&d);
     isr_ctx_free(ctx);
@@ -243,7 +243,7 @@ Test(options, access_presets_and_the_sample_roads)
     cr_assert_float_eq(o.egress_speed_kmh, 5, 1e-12);
     cr_assert_float_eq(o.detour, 1.3, 1e-12);
     cr_assert_str_eq(isr_options_get(&o, "access"), "walk");
-    cr_assert_neq(isr_run_fingerprint(&o, "wkt"), isr_run_fingerprint(&d, "wkt"));
+    cr_assert_neq(isr_run_fingerprint(NULL, &o, "wkt"), isr_run_fingerprint(NULL, &d, "wkt"));
     isr_options_clear(&o);
     char *a2[] = {"run", "--egress-speed", "7", "--access=bike", "--detour", "1.1", NULL};
     cr_assert_eq(parse(ctx, &o, 6, a2), ISR_OK, "%s", isr_ctx_errmsg(ctx));
@@ -262,7 +262,7 @@ Test(options, access_presets_and_the_sample_roads)
     char *a5[] = {"run", "--boundaries", "mine.gpkg", "--roads", "r.gpkg", NULL};
     cr_assert_eq(parse(ctx, &o, 5, a5), ISR_OK, "%s", isr_ctx_errmsg(ctx));
     cr_assert_str_eq(o.roads, "r.gpkg");
-    cr_assert_neq(isr_run_fingerprint(&o, "wkt"), isr_run_fingerprint(&d, "wkt"));
+    cr_assert_neq(isr_run_fingerprint(NULL, &o, "wkt"), isr_run_fingerprint(NULL, &d, "wkt"));
     isr_options_clear(&o);
     /* set directly (a white-box caller): the model ignores the sample's crossings too */
     isr_options_init(&o);

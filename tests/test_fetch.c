@@ -1,0 +1,405 @@
+/* Criterion suite: http(s) inputs (engine/fetch.c) against a server on 127.0.0.1 that each
+ * test starts on a free port (tests/fetch/server.py: files served whole, no range requests,
+ * ETag and Last-Modified, one log line per request). Checks what a user sees and what the
+ * server saw: a second run revalidates (304) instead of downloading, a changed file is
+ * downloaded again (200) and recomputed; an offline server with a cached copy gives a
+ * warning; a silent server times out; a GeoPackage needs no range requests; a self-signed
+ * certificate, a body cut short, a 404 and a too large file are refused with their message
+ * and leave no cache entry; --cache none leaves nothing behind. */
+#include "internal.h"
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli_support.h"
+
+#define CLI cli_command(ISR_CLI)
+#define S ISR_SAMPLE_DIR
+
+static void tmp_make(void)
+{
+    cli_tmp_make("isr-fetch");
+    /* the served files: the sample's stations (GeoJSON) and Shanghai's districts (GPKG) */
+    cli_sh("mkdir -p '%s/www'", cli_tmp);
+    cli_ogr("-f GeoJSON www/s.geojson '%s/yrd_rail_stations.shp'", S);
+    cli_ogr("-f GPKG www/sh.gpkg '%s/yrd_counties.shp' -nln sh -nlt MULTIPOLYGON -where "
+            "\"prov_code = '310000'\"",
+            S);
+}
+
+TestSuite(fetch, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
+
+/* Starts tests/fetch/server.py in `mode` ("normal", "short", "tls"); returns its pid and
+ * puts its port in *port. */
+static pid_t server_start(const char *mode, int *port)
+{
+    char pf[400];
+    snprintf(pf, sizeof pf, "%s/port", cli_tmp);
+    unlink(pf);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        char root[300], log[300], cert[300], key[300];
+        snprintf(root, sizeof root, "%s/www", cli_tmp);
+        snprintf(log, sizeof log, "%s/requests.log", cli_tmp);
+        snprintf(cert, sizeof cert, "%s/cert.pem", cli_tmp);
+        snprintf(key, sizeof key, "%s/key.pem", cli_tmp);
+        execlp("python3", "python3", ISR_SOURCE_DIR "/tests/fetch/server.py", root, pf, log, mode,
+               cert, key, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100; i++) { /* up to 10 s */
+        FILE *f = fopen(pf, "r");
+        if (f) {
+            int ok = fscanf(f, "%d", port) == 1;
+            fclose(f);
+            if (ok)
+                return pid;
+        }
+        struct timespec nap = {0, 100000000};
+        nanosleep(&nap, NULL);
+    }
+    kill(pid, SIGTERM);
+    cr_assert_fail("the test server did not start");
+    return -1;
+}
+
+static void server_stop(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
+/* The requests the server saw, one line each ("" when none). */
+static char *requests(void)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/requests.log", cli_tmp);
+    if (access(p, F_OK) != 0)
+        return strdup("");
+    return cli_slurp(p);
+}
+
+/* `isoreach run` on Shanghai, one hub, 2000 m, with boundaries and stations from the
+ * server, in the scratch folder (a relative --cache is there). */
+static int run_remote(int port, const char *extra)
+{
+    return cli_sh("cd '%s' && %s run -q --out o --boundaries http://127.0.0.1:%d/sh.gpkg "
+                  "--stations http://127.0.0.1:%d/s.geojson --hubs shanghai_hongqiao "
+                  "--resolution 2000 --no-maps %s 2>/dev/null",
+                  cli_tmp, CLI, port, port, extra);
+}
+
+static json_object *run_json(void)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
+    json_object *j = json_object_from_file(p);
+    cr_assert_not_null(j, "no run.json");
+    return j;
+}
+
+/* inputs.fetched[i].how, and hubs[0].reused_existing_output. */
+static const char *fetched_how(json_object *j, int i)
+{
+    json_object *in = json_object_object_get(j, "inputs");
+    json_object *f = json_object_object_get(in, "fetched");
+    cr_assert_eq(json_object_array_length(f), 2, "%s", json_object_to_json_string(f));
+    return json_object_get_string(json_object_object_get(json_object_array_get_idx(f, i), "how"));
+}
+
+static int hub_reused(json_object *j)
+{
+    json_object *h = json_object_array_get_idx(json_object_object_get(j, "hubs"), 0);
+    return json_object_get_boolean(json_object_object_get(h, "reused_existing_output"));
+}
+
+/* Number of files (any type but folders) under `dir` inside the scratch folder. */
+static int files_under(const char *dir)
+{
+    cli_sh("find '%s/%s' -type f 2>/dev/null | wc -l", cli_tmp, dir);
+    char *o = cli_output();
+    int n = atoi(o);
+    free(o);
+    return n;
+}
+
+Test(fetch, second_run_revalidates_and_a_changed_file_is_downloaded_again)
+{
+    int port;
+    pid_t srv = server_start("normal", &port);
+    cr_assert_eq(run_remote(port, "--cache c"), 0);
+    json_object *j = run_json();
+    cr_assert_str_eq(fetched_how(j, 0), "downloaded");
+    cr_assert_str_eq(fetched_how(j, 1), "downloaded");
+    cr_assert(!hub_reused(j));
+    json_object_put(j);
+    /* the same run again: two conditional requests answered 304, nothing downloaded, and
+     * the hub's outputs reused (the fingerprint reads the same cached content) */
+    cr_assert_eq(run_remote(port, "--cache c"), 0);
+    j = run_json();
+    cr_assert_str_eq(fetched_how(j, 0), "revalidated");
+    cr_assert_str_eq(fetched_how(j, 1), "revalidated");
+    cr_assert(hub_reused(j));
+    json_object_put(j);
+    /* the stations change on the server (one more blank line, a new ETag): 200, replaced in
+     * the cache, and the hub recomputed since its input's content changed */
+    cr_assert_eq(cli_sh("sleep 0.01; echo >> '%s/www/s.geojson'", cli_tmp), 0);
+    cr_assert_eq(run_remote(port, "--cache c"), 0);
+    j = run_json();
+    cr_assert_str_eq(fetched_how(j, 0), "revalidated");
+    cr_assert_str_eq(fetched_how(j, 1), "downloaded");
+    cr_assert(!hub_reused(j));
+    json_object_put(j);
+    server_stop(srv);
+    char *log = requests();
+    cr_assert_str_eq(log, "GET /sh.gpkg 200 range=no\n"
+                          "GET /s.geojson 200 range=no\n"
+                          "GET /sh.gpkg 304 range=no\n"
+                          "GET /s.geojson 304 range=no\n"
+                          "GET /sh.gpkg 304 range=no\n"
+                          "GET /s.geojson 200 range=no\n");
+    free(log);
+    /* the cached copy is the new file, byte for byte; two entries, each with its sidecar */
+    cr_assert_eq(cli_sh("cmp '%s/www/s.geojson' '%s'/c/*/s.geojson", cli_tmp, cli_tmp), 0);
+    cr_assert_eq(files_under("c"), 4);
+}
+
+Test(fetch, offline_server_with_a_cached_copy_gives_a_warning)
+{
+    int port;
+    pid_t srv = server_start("normal", &port);
+    /* `info` with the default cache folder, under XDG_CACHE_HOME */
+    cr_assert_eq(cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/s.geojson", cli_tmp,
+                        CLI, port),
+                 0);
+    server_stop(srv);
+    cr_assert_eq(cli_sh("cat '%s'/xdg/isoreach/fetch/*/s.geojson.fetch.json", cli_tmp), 0);
+    char *o = cli_output();
+    json_object *meta = json_tokener_parse(o);
+    free(o);
+    cr_assert_not_null(meta);
+    const char *at = json_object_get_string(json_object_object_get(meta, "fetched_at"));
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/s.geojson", cli_tmp, CLI,
+                    port);
+    cr_assert_eq(rc, 0);
+    char *e = cli_stderr(), want[1000];
+    snprintf(want, sizeof want,
+             "isoreach: warning: input 'http://127.0.0.1:%d/s.geojson': cannot connect to the "
+             "server (connection refused or no route); using the copy cached on %s (it may be out "
+             "of date)\n",
+             port, at);
+    cr_assert_str_eq(e, want);
+    free(e);
+    json_object_put(meta);
+    /* a URL never fetched: nothing to fall back on */
+    rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/sh.gpkg", cli_tmp, CLI, port);
+    cr_assert_eq(rc, 1);
+    e = cli_stderr();
+    snprintf(want, sizeof want,
+             "isoreach: input 'http://127.0.0.1:%d/sh.gpkg': cannot connect to the server "
+             "(connection refused or no route); check the address and the network (no cached "
+             "copy to fall back on)\n",
+             port);
+    cr_assert_str_eq(e, want);
+    free(e);
+}
+
+/* Accepts connections (the kernel's backlog) and never answers. */
+static int silent_server(int *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(s, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(s, 16), 0);
+    socklen_t len = sizeof a;
+    cr_assert_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
+Test(fetch, silent_server_times_out_and_leaves_no_entry)
+{
+    int port, s = silent_server(&port);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = cli_sh("%s run -q --out '%s/o' --cache '%s/c' --boundaries "
+                    "http://127.0.0.1:%d/x.gpkg --timeout 2",
+                    CLI, cli_tmp, cli_tmp, port);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    close(s);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    cr_assert_eq(rc, 1);
+    char *e = cli_stderr(), want[600];
+    snprintf(want, sizeof want,
+             "isoreach: boundaries 'http://127.0.0.1:%d/x.gpkg': no answer within 2 s "
+             "(--timeout); check the address or raise --timeout\n",
+             port);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert(took >= 2 && took < 8, "failed after %.1f s, not about 2 s", took);
+    cr_assert_eq(cli_sh("test -e '%s/c'", cli_tmp), 1, "the cache folder was made for nothing");
+}
+
+Test(fetch, geopackage_served_whole_without_range_requests)
+{
+    /* /vsicurl/ needs range requests for a GeoPackage (SQLite pages); the whole file is
+     * downloaded once instead, and opened locally */
+    int port;
+    pid_t srv = server_start("normal", &port);
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/sh.gpkg", cli_tmp, CLI,
+                    port);
+    server_stop(srv);
+    cr_assert_eq(rc, 0);
+    char *o = cli_output(), want[300];
+    snprintf(want, sizeof want, "Source: http://127.0.0.1:%d/sh.gpkg\nDriver: GPKG\nLayers: 1\n",
+             port);
+    cr_assert(strncmp(o, want, strlen(want)) == 0, "%s", o);
+    cr_assert(strstr(o, "Features: 16"), "%s", o); /* Shanghai's 16 districts */
+    free(o);
+    char *log = requests();
+    cr_assert_str_eq(log, "GET /sh.gpkg 200 range=no\n");
+    free(log);
+}
+
+Test(fetch, self_signed_certificate_is_refused)
+{
+    cr_assert_eq(cli_sh("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
+                        "-out cert.pem -days 2 -subj /CN=127.0.0.1",
+                        cli_tmp),
+                 0);
+    int port;
+    pid_t srv = server_start("tls", &port);
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info https://127.0.0.1:%d/s.geojson", cli_tmp,
+                    CLI, port);
+    server_stop(srv);
+    cr_assert_eq(rc, 1);
+    char *e = cli_stderr(), want[800];
+    snprintf(want, sizeof want,
+             "isoreach: input 'https://127.0.0.1:%d/s.geojson': the TLS connection was refused: "
+             "SSL certificate problem: self-signed certificate; isoreach never turns off "
+             "certificate checks: fix the server's certificate, add its authority to the "
+             "system's trusted certificates, or download the file yourself\n",
+             port);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(files_under("xdg"), 0);
+}
+
+Test(fetch, body_cut_short_is_refused_and_not_cached)
+{
+    int port;
+    pid_t srv = server_start("short", &port);
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/s.geojson", cli_tmp,
+                    CLI, port);
+    server_stop(srv);
+    cr_assert_eq(rc, 1);
+    char *e = cli_stderr(), want[600];
+    snprintf(want, sizeof want,
+             "isoreach: input 'http://127.0.0.1:%d/s.geojson': the download was cut short "
+             "(15429 bytes received, the server announced more); nothing was cached; try "
+             "again\n",
+             port);
+    cr_assert_str_eq(e, want);
+    free(e);
+    /* no entry, no temporary file, not even the entry's folder */
+    cr_assert_eq(files_under("xdg"), 0);
+    cr_assert_eq(cli_sh("ls -A '%s/xdg/isoreach/fetch' | grep -q .", cli_tmp), 1);
+}
+
+Test(fetch, not_found_and_too_large_are_refused)
+{
+    int port;
+    pid_t srv = server_start("normal", &port);
+    int rc = cli_sh("%s run -q --out '%s/o' --cache '%s/c' --boundaries "
+                "http://127.0.0.1:%d/nothing.gpkg",
+                CLI, cli_tmp, cli_tmp, port);
+    cr_assert_eq(rc, 1);
+    char *e = cli_stderr(), want[600];
+    snprintf(want, sizeof want,
+             "isoreach: boundaries 'http://127.0.0.1:%d/nothing.gpkg': the server answered HTTP "
+             "404 (not found): check the address\n",
+             port);
+    cr_assert_str_eq(e, want);
+    free(e);
+    /* 0.1 MB = 104857 bytes; the GeoPackage is larger (announced by Content-Length) */
+    rc = cli_sh("%s run -q --out '%s/o' --cache '%s/c2' --boundaries "
+                "http://127.0.0.1:%d/sh.gpkg --max-download 0.1",
+                CLI, cli_tmp, cli_tmp, port);
+    server_stop(srv);
+    cr_assert_eq(rc, 1);
+    e = cli_stderr();
+    snprintf(want, sizeof want,
+             "isoreach: boundaries 'http://127.0.0.1:%d/sh.gpkg': larger than the download limit "
+             "of 0.1 MB (--max-download); raise --max-download or use a local copy\n",
+             port);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(files_under("c2"), 0);
+}
+
+Test(fetch, cache_none_leaves_nothing_behind)
+{
+    int port;
+    pid_t srv = server_start("normal", &port);
+    cr_assert_eq(cli_sh("mkdir '%s/tmp'", cli_tmp), 0);
+    int rc = cli_sh("TMPDIR='%s/tmp' XDG_CACHE_HOME='%s/xdg' %s run -q --out '%s/o' "
+                    "--boundaries http://127.0.0.1:%d/sh.gpkg --hubs shanghai_hongqiao "
+                    "--resolution 2000 --no-maps --cache none 2>/dev/null",
+                    cli_tmp, cli_tmp, CLI, cli_tmp, port);
+    server_stop(srv);
+    cr_assert_eq(rc, 0);
+    json_object *j = run_json();
+    json_object *f = json_object_object_get(json_object_object_get(j, "inputs"), "fetched");
+    cr_assert_eq(json_object_array_length(f), 1);
+    const char *local =
+        json_object_get_string(json_object_object_get(json_object_array_get_idx(f, 0), "local"));
+    char prefix[400];
+    snprintf(prefix, sizeof prefix, "%s/tmp/isoreach-fetch-", cli_tmp);
+    cr_assert(strncmp(local, prefix, strlen(prefix)) == 0, "%s", local);
+    json_object_put(j);
+    /* the temporary copy went with the process, and nothing went into the cache */
+    cr_assert_eq(cli_sh("ls -A '%s/tmp' | grep -q .", cli_tmp), 1);
+    cr_assert_eq(cli_sh("test -e '%s/xdg'", cli_tmp), 1);
+}
+
+Test(fetch, shapefile_url_brings_its_other_files)
+{
+    /* the .shx, .dbf, .prj and .cpg beside the .shp on the server, into one cache folder;
+     * the sample's lines have no .cpg: a 404 for it is no error */
+    cr_assert_eq(cli_sh("cp '%s'/yrd_rail_lines.shp '%s'/yrd_rail_lines.shx '%s'/yrd_rail_lines.dbf "
+                        "'%s'/yrd_rail_lines.prj '%s/www/'",
+                        S, S, S, S, cli_tmp),
+                 0);
+    int port;
+    pid_t srv = server_start("normal", &port);
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/yrd_rail_lines.shp",
+                    cli_tmp, CLI, port);
+    server_stop(srv);
+    cr_assert_eq(rc, 0);
+    char *o = cli_output();
+    cr_assert(strstr(o, "Driver: ESRI Shapefile\n"), "%s", o);
+    cr_assert(strstr(o, "EPSG") || strstr(o, "WGS 84"), "no CRS: the .prj was not fetched: %s", o);
+    free(o);
+    char *log = requests();
+    cr_assert_str_eq(log, "GET /yrd_rail_lines.shp 200 range=no\n"
+                          "GET /yrd_rail_lines.shx 200 range=no\n"
+                          "GET /yrd_rail_lines.dbf 200 range=no\n"
+                          "GET /yrd_rail_lines.prj 200 range=no\n"
+                          "GET /yrd_rail_lines.cpg 404 range=no\n");
+    free(log);
+    cr_assert_eq(files_under("xdg"), 8); /* four files and their sidecars */
+}
