@@ -100,3 +100,78 @@ void isr_grid_window_geotransform(const isr_grid *g, int col0, int row0, double 
     gt[0] += col0 * g->cell_m;
     gt[3] -= row0 * g->cell_m;
 }
+
+isr_status isr_grid_strips(isr_ctx *ctx, const isr_grid *g, const OGRGeometryH *in, int n,
+                           OGRGeometryH **out, int **orig, int *nout)
+{
+    isr_geos gc;
+    isr_geos_init(&gc);
+    isr_status st = ISR_OK;
+    int cap = 0;
+    *out = NULL;
+    *orig = NULL;
+    *nout = 0;
+    double strip = ISR_GRID_STRIP * g->cell_m;
+    for (int i = 0; i < n && st == ISR_OK; i++) {
+        OGREnvelope e;
+        OGR_G_GetEnvelope(in[i], &e);
+        int k0 = (int)floor((g->y0 - e.MaxY) / strip), k1 = (int)floor((g->y0 - e.MinY) / strip);
+        GEOSGeometry *gg = k1 > k0 ? isr_geos_from_ogr(&gc, in[i]) : NULL;
+        for (int k = k0; k <= k1 && st == ISR_OK; k++) {
+            OGRGeometryH part = NULL;
+            if (!gg) { /* one strip (or GEOS refused it: burnt whole, as it is) */
+                part = OGR_G_Clone(in[i]);
+                k = k1;
+            } else {
+                GEOSGeometry *c = GEOSClipByRect_r(gc.h, gg, e.MinX - 1, g->y0 - (k + 1) * strip,
+                                                   e.MaxX + 1, g->y0 - k * strip);
+                int empty = c && GEOSisEmpty_r(gc.h, c) == 1;
+                if (c && !empty)
+                    part = isr_ogr_from_geos(&gc, c);
+                GEOSGeom_destroy_r(gc.h, c);
+                if (empty)
+                    continue;
+                if (!part) { /* GEOS failed on this strip: burn the polygon whole instead
+                              * (strips already added burn the same cells again, harmless) */
+                    part = OGR_G_Clone(in[i]);
+                    k = k1;
+                }
+            }
+            if (*nout == cap) {
+                int nc = cap ? 2 * cap : 64;
+                OGRGeometryH *p = realloc(*out, (size_t)nc * sizeof *p);
+                int *q = p ? realloc(*orig, (size_t)nc * sizeof *q) : NULL;
+                if (p)
+                    *out = p;
+                if (q)
+                    *orig = q;
+                if (!p || !q) {
+                    OGR_G_DestroyGeometry(part);
+                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory cutting polygons into strips");
+                    break;
+                }
+                cap = nc;
+            }
+            (*out)[*nout] = part;
+            (*orig)[(*nout)++] = i;
+        }
+        if (gg)
+            GEOSGeom_destroy_r(gc.h, gg);
+    }
+    isr_geos_finish(&gc);
+    if (st != ISR_OK) {
+        isr_grid_strips_free(*out, *nout);
+        free(*orig);
+        *out = NULL;
+        *orig = NULL;
+        *nout = 0;
+    }
+    return st;
+}
+
+void isr_grid_strips_free(OGRGeometryH *parts, int n)
+{
+    for (int i = 0; i < n; i++)
+        OGR_G_DestroyGeometry(parts[i]);
+    free(parts);
+}

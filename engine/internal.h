@@ -188,6 +188,16 @@ static inline size_t isr_grid_pidx(const isr_grid *g, int col, int row)
 }
 /* The cell containing (x,y); returns 0 when outside the grid. */
 int isr_grid_cell_of(const isr_grid *g, double x, double y, int *col, int *row);
+/* Polygons in the grid's CRS cut into strips of ISR_GRID_STRIP rows (GEOS rectangle clip, on
+ * cell edges, so no cell centre lies on a cut) for GDAL rasterize, which fills a polygon row
+ * by row testing every one of its edges: a polygon of 10^5 vertices over 10^4 rows costs
+ * 10^9 tests whole and a few million in strips. The cells burnt are the same. *out (new
+ * geometries, *nout of them; free with isr_grid_strips_free) and *orig (free()): each part's
+ * index in `in`. */
+#define ISR_GRID_STRIP 128
+isr_status isr_grid_strips(isr_ctx *ctx, const isr_grid *g, const OGRGeometryH *in, int n,
+                           OGRGeometryH **out, int **orig, int *nout);
+void isr_grid_strips_free(OGRGeometryH *parts, int n);
 void isr_grid_geotransform(const isr_grid *g, double gt[6]);
 /* The geotransform of the window of the grid whose top-left cell is (col0, row0). */
 void isr_grid_window_geotransform(const isr_grid *g, int col0, int row0, double gt[6]);

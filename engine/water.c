@@ -69,70 +69,6 @@ static isr_status read_polygons(isr_ctx *ctx, const isr_layer *l, OGRSpatialRefe
     return st;
 }
 
-/* Polygons cut into strips of ISR_WATER_STRIP rows (GEOS rectangle clip, on cell edges so
- * no cell centre lies on a cut): GDAL fills a polygon row by row, each row testing every
- * edge of it, so one sea polygon of 10^5 vertices over 10^4 rows costs 10^9 tests whole and
- * a few million in strips. The cells burnt are the same. Replaces *geoms (n of them). */
-#define ISR_WATER_STRIP 128
-static isr_status split_into_strips(isr_ctx *ctx, const isr_grid *g, OGRGeometryH **geoms,
-                                    int *n)
-{
-    isr_geos gc;
-    isr_geos_init(&gc);
-    isr_status st = ISR_OK;
-    OGRGeometryH *out = NULL;
-    int nout = 0, cap = 0;
-    double strip = ISR_WATER_STRIP * g->cell_m;
-    for (int i = 0; i < *n && st == ISR_OK; i++) {
-        OGREnvelope e;
-        OGR_G_GetEnvelope((*geoms)[i], &e);
-        int k0 = (int)floor((g->y0 - e.MaxY) / strip), k1 = (int)floor((g->y0 - e.MinY) / strip);
-        GEOSGeometry *gg = k1 > k0 ? isr_geos_from_ogr(&gc, (*geoms)[i]) : NULL;
-        for (int k = k0; k <= k1 && st == ISR_OK; k++) {
-            OGRGeometryH part = NULL;
-            if (!gg) { /* one strip (or GEOS refused it: burnt whole, as it is) */
-                part = OGR_G_Clone((*geoms)[i]);
-                k = k1;
-            } else {
-                GEOSGeometry *c = GEOSClipByRect_r(gc.h, gg, e.MinX - 1, g->y0 - (k + 1) * strip,
-                                                   e.MaxX + 1, g->y0 - k * strip);
-                if (c && !GEOSisEmpty_r(gc.h, c))
-                    part = isr_ogr_from_geos(&gc, c);
-                GEOSGeom_destroy_r(gc.h, c);
-                if (!part)
-                    continue;
-            }
-            if (nout == cap) {
-                int nc = cap ? 2 * cap : 64;
-                OGRGeometryH *p = realloc(out, (size_t)nc * sizeof *p);
-                if (!p) {
-                    OGR_G_DestroyGeometry(part);
-                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the water polygons");
-                    break;
-                }
-                out = p;
-                cap = nc;
-            }
-            out[nout++] = part;
-        }
-        if (gg)
-            GEOSGeom_destroy_r(gc.h, gg);
-    }
-    isr_geos_finish(&gc);
-    if (st != ISR_OK) {
-        for (int i = 0; i < nout; i++)
-            OGR_G_DestroyGeometry(out[i]);
-        free(out);
-        return st;
-    }
-    for (int i = 0; i < *n; i++)
-        OGR_G_DestroyGeometry((*geoms)[i]);
-    free(*geoms);
-    *geoms = out;
-    *n = nout;
-    return ISR_OK;
-}
-
 isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
                           OGRSpatialReferenceH srs, const isr_grid *g, uint8_t **out,
                           size_t *nwater)
@@ -146,9 +82,17 @@ isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
     uint8_t *mask = NULL;
     size_t cells = (size_t)g->nx * (size_t)g->ny;
     isr_status st = isr_layer_open(ctx, &l, "water", path, layer, wkbPolygon);
+    OGRGeometryH *parts = NULL;
+    int *orig = NULL, nparts = 0;
     if (st != ISR_OK || (st = read_polygons(ctx, &l, srs, &geoms, &n)) != ISR_OK ||
-        (st = split_into_strips(ctx, g, &geoms, &n)) != ISR_OK)
+        (st = isr_grid_strips(ctx, g, geoms, n, &parts, &orig, &nparts)) != ISR_OK)
         goto cleanup;
+    free(orig);
+    for (int i = 0; i < n; i++) /* the strips burn the same cells (isr_grid_strips) */
+        OGR_G_DestroyGeometry(geoms[i]);
+    free(geoms);
+    geoms = parts;
+    n = nparts;
     /* burnt straight into the mask (zero pages until written), each polygon reading and
      * writing only its own bounding box (OPTIM=VECTOR) */
     mask = calloc(cells ? cells : 1, 1);

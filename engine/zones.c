@@ -59,23 +59,34 @@ static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
 
 /* Burns each unit's index into the cells whose centre it holds (-1 elsewhere). */
 static isr_status rasterize_units(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
-                                  double *burn, int32_t *zone)
+                                  int32_t *zone)
 {
     const size_t n = (size_t)g->nx * (size_t)g->ny;
     for (size_t c = 0; c < n; c++)
         zone[c] = -1;
-    for (int i = 0; i < u->n; i++)
-        burn[i] = i;
+    /* in strips (isr_grid_strips: the same cells, far fewer edge tests); a part burns the
+     * index of its unit */
+    OGRGeometryH *parts = NULL;
+    int *orig = NULL, np = 0;
+    isr_status st = isr_grid_strips(ctx, g, u->geom, u->n, &parts, &orig, &np);
+    double *pburn = st == ISR_OK ? malloc((size_t)(np > 0 ? np : 1) * sizeof *pburn) : NULL;
+    if (st == ISR_OK && !pburn)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory rasterizing the boundaries");
+    for (int i = 0; pburn && i < np; i++)
+        pburn[i] = orig[i];
     int bandno = 1;
-    GDALDatasetH ds = isr_grid_mem_wrap(g, GDT_Int32, zone); /* burnt in place */
-    CPLErr e = ds ? GDALRasterizeGeometries(ds, 1, &bandno, u->n, u->geom, NULL, NULL, burn,
+    GDALDatasetH ds = pburn ? isr_grid_mem_wrap(g, GDT_Int32, zone) : NULL; /* burnt in place */
+    CPLErr e = ds ? GDALRasterizeGeometries(ds, 1, &bandno, np, parts, NULL, NULL, pburn,
                                             NULL, NULL, NULL)
                   : CE_Failure;
     if (ds)
         GDALClose(ds);
-    if (e != CE_None)
-        return isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "cannot rasterize the boundaries");
-    return ISR_OK;
+    isr_grid_strips_free(parts, np);
+    free(orig);
+    free(pburn);
+    if (st == ISR_OK && e != CE_None)
+        st = isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "cannot rasterize the boundaries");
+    return st;
 }
 
 /* Units without a cell centre claim the cell at their interior point when it is free, or
@@ -308,20 +319,18 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
     z->nunits = u->n;
     const size_t n = (size_t)g->nx * (size_t)g->ny;
     isr_status st = ISR_OK;
-    double *burn = NULL;
     size_t *ucells = NULL;
     int *host = NULL;
     float *praster = NULL;
     z->zone = malloc(n * sizeof *z->zone);
     z->pop = calloc(n, sizeof *z->pop);
-    burn = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *burn);
     ucells = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *ucells);
-    if (!z->zone || !z->pop || !burn || !ucells) {
+    if (!z->zone || !z->pop || !ucells) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the %d x %d zone raster", g->nx,
                       g->ny);
         goto cleanup;
     }
-    if ((st = rasterize_units(ctx, g, u, burn, z->zone)) != ISR_OK)
+    if ((st = rasterize_units(ctx, g, u, z->zone)) != ISR_OK)
         goto cleanup;
     for (size_t c = 0; c < n; c++)
         if (z->zone[c] >= 0)
@@ -347,7 +356,6 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
         goto cleanup;
     tally_groups(g, u, population, z);
 cleanup:
-    free(burn);
     free(ucells);
     free(host);
     free(praster);
