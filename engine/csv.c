@@ -1,6 +1,6 @@
 /*
- * csv.c — one small CSV reader for the GTFS files (gtfs.c) and the fuzz
- * harness.
+ * csv.c — the one CSV reader: GTFS files (gtfs.c), the transfers table (transfers.c) and
+ * the fuzz harness.
  *
  * RFC 4180 over a NUL-terminated text that it splits in place (the text is the
  * caller's and must outlive the fields): fields separated by ',', records by

@@ -47,57 +47,6 @@ const char *isr_transfers_table(const isr_options *opt)
     return opt->transfers;
 }
 
-/* Splits one CSV record in place into at most `max` fields (RFC 4180 quotes, "" inside
- * quotes, on one line). Returns the number of fields, or -1 for an unclosed quote. */
-static int split_csv(char *line, char **field, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        char *out = p, *start = p;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (!*p)
-                    return -1;
-                if (*p == '"' && p[1] == '"') {
-                    *out++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *out++ = *p++;
-                }
-            }
-            while (*p && *p != ',')
-                *out++ = *p++;
-        } else {
-            while (*p && *p != ',')
-                p++;
-            out = p;
-        }
-        int more = *p == ',';
-        *out = '\0';
-        if (n < max)
-            field[n] = start;
-        n++;
-        if (!more)
-            break;
-        p++;
-    }
-    for (int i = 0; i < n && i < max; i++) { /* blanks around a field are not part of it */
-        char *f = field[i];
-        while (*f == ' ' || *f == '\t')
-            f++;
-        size_t len = strlen(f);
-        while (len > 0 && (f[len - 1] == ' ' || f[len - 1] == '\t'))
-            f[--len] = '\0';
-        field[i] = f;
-    }
-    return n;
-}
-
 /* The whole file at `path` (a path, or an http(s) URL) as a NUL-terminated string. */
 static isr_status read_table(isr_ctx *ctx, const char *path, char **text)
 {
@@ -150,28 +99,26 @@ typedef struct row {
 enum { C_FROM, C_TO, C_MIN, C_DIR, NCOLS };
 
 /* The column of each field name in the header (-1: absent). */
-static isr_status header_columns(isr_ctx *ctx, const char *path, char *line, int col[NCOLS],
-                                 int *nfields)
+static isr_status header_columns(isr_ctx *ctx, const char *path, const isr_csv *c,
+                                 int col[NCOLS])
 {
     static const char *names[NCOLS] = {"from_id", "to_id", "minutes", "directed"};
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s", line);
-    char *field[64];
-    int n = split_csv(line, field, 64);
-    for (int c = 0; c < NCOLS; c++)
-        col[c] = -1;
-    for (int i = 0; i < n && i < 64; i++)
-        for (int c = 0; c < NCOLS; c++)
-            if (col[c] < 0 && strcmp(field[i], names[c]) == 0)
-                col[c] = i;
-    for (int c = 0; c < C_DIR; c++)
-        if (col[c] < 0)
-            return isr_fail(ctx, ISR_ERR_INPUT,
-                            "transfers '%s': no column '%s' in the header (line 1: '%s'); the "
-                            "table needs the columns from_id,to_id,minutes (directed and source "
-                            "are optional)",
-                            path, names[c], copy);
-    *nfields = n;
+    for (int k = 0; k < NCOLS; k++)
+        col[k] = isr_csv_col(c, names[k]);
+    for (int k = 0; k < C_DIR; k++)
+        if (col[k] < 0) {
+            isr_sb head = {0};
+            for (int i = 0; i < c->nhead; i++)
+                isr_sb_printf(&head, "%s%s", i ? "," : "", c->head[i]);
+            char *h = isr_sb_take(&head);
+            isr_status st = isr_fail(ctx, ISR_ERR_INPUT,
+                                     "transfers '%s': no column '%s' in the header (line %d: "
+                                     "'%s'); the table needs the columns from_id,to_id,minutes "
+                                     "(directed and source are optional)",
+                                     path, names[k], c->line, h ? h : "");
+            free(h);
+            return st;
+        }
     return ISR_OK;
 }
 
@@ -235,7 +182,7 @@ static isr_status parse_row(isr_ctx *ctx, const char *path, const isr_rail_net *
     return ISR_OK;
 }
 
-/* The rows of the table at `path`, checked; *rows is new memory (free()). */
+/* The rows of the table at `path` (csv.c's reader), checked; *rows is new memory (free()). */
 static isr_status read_rows(isr_ctx *ctx, const char *path, const isr_rail_net *net, row **rows,
                             int *nrows)
 {
@@ -243,32 +190,24 @@ static isr_status read_rows(isr_ctx *ctx, const char *path, const isr_rail_net *
     *rows = NULL;
     *nrows = 0;
     isr_sb unknown = {0};
-    int nunknown = 0, cap = 0, col[NCOLS] = {-1, -1, -1, -1}, nhead = 0, lineno = 0;
+    isr_csv c;
+    char none[1] = "";
+    int nunknown = 0, cap = 0, col[NCOLS] = {-1, -1, -1, -1};
     isr_status st = read_table(ctx, path, &text);
-    char *p = text;
-    if (st == ISR_OK && strncmp(p, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
-        p += 3;
-    for (char *line = st == ISR_OK ? p : NULL, *next; line && st == ISR_OK; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        size_t len = strlen(line);
-        if (len && line[len - 1] == '\r')
-            line[len - 1] = '\0';
-        if (nhead == 0) {
-            st = header_columns(ctx, path, line, col, &nhead);
-            continue;
-        }
-        if (!line[strspn(line, " \t,")])
-            continue; /* a blank row */
-        char *field[64];
-        int nf = split_csv(line, field, 64);
-        if (nf < 0) {
-            st = isr_fail(ctx, ISR_ERR_INPUT, "transfers '%s' line %d: a quote is not closed",
-                          path, lineno);
-            break;
-        }
+    isr_csv_init(&c, st == ISR_OK ? text : none);
+    int r = st == ISR_OK ? isr_csv_header(&c) : 0;
+    if (st == ISR_OK && r == 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "transfers '%s': empty; the table needs a header from_id,to_id,minutes",
+                      path);
+    if (st == ISR_OK && r == 1)
+        st = header_columns(ctx, path, &c, col);
+    while (st == ISR_OK && r == 1 && (r = isr_csv_next(&c)) == 1) {
+        int blank = 1;
+        for (int i = 0; i < c.nf && blank; i++)
+            blank = !*c.f[i];
+        if (blank)
+            continue; /* a row of commas */
         if (*nrows == cap) {
             cap = cap ? 2 * cap : 64;
             row *np = realloc(*rows, (size_t)cap * sizeof *np);
@@ -278,20 +217,22 @@ static isr_status read_rows(isr_ctx *ctx, const char *path, const isr_rail_net *
             }
             *rows = np;
         }
-        st = parse_row(ctx, path, net, field, nf, col, lineno, &(*rows)[*nrows], &unknown,
+        st = parse_row(ctx, path, net, c.f, c.nf, col, c.line, &(*rows)[*nrows], &unknown,
                        &nunknown);
         (*nrows)++;
     }
-    if (st == ISR_OK && nhead == 0)
-        st = isr_fail(ctx, ISR_ERR_INPUT,
-                      "transfers '%s': empty; the table needs a header from_id,to_id,minutes",
-                      path);
+    if (st == ISR_OK && r == -1)
+        st = isr_fail(ctx, ISR_ERR_INPUT, "transfers '%s' line %d: a quote is not closed", path,
+                      c.line);
+    if (st == ISR_OK && r == -2)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK && nunknown > 0)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "transfers '%s': %d station id%s not in the stations: %s%s; use the "
                       "stations' --station-id values",
                       path, nunknown, nunknown == 1 ? " is" : "s are",
                       unknown.s ? unknown.s : "", nunknown > 10 ? ", …" : "");
+    isr_csv_clear(&c);
     free(unknown.s);
     free(text);
     if (st != ISR_OK) {

@@ -279,8 +279,7 @@ Test(transfers_table, bad_tables_are_refused_naming_the_line)
     bad("from_id,to_id\na1,b0\n",
         "transfers '%s': no column 'minutes' in the header (line 1: 'from_id,to_id'); the "
         "table needs the columns from_id,to_id,minutes (directed and source are optional)");
-    bad("", "transfers '%s': no column 'from_id' in the header (line 1: ''); the table needs "
-            "the columns from_id,to_id,minutes (directed and source are optional)");
+    bad("", "transfers '%s': empty; the table needs a header from_id,to_id,minutes");
     bad("from_id,to_id,minutes\na1,b0\n",
         "transfers '%s' line 2: 2 fields, the header has a column 3; give from_id,to_id,minutes "
         "on every row");
