@@ -675,6 +675,8 @@ isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
     b->nbands = m->nbands;
     b->crs_scale = m->crs_scale;
     b->fric_uncovered = m->fric_uncovered;
+    b->water_cells = m->water_cells;
+    b->road_cells = m->road_cells;
     b->own_unit = set->own_unit;
     b->own_dist_m = set->own_dist_m;
     b->wkt = m->wkt;

@@ -870,6 +870,7 @@ struct isr_model {
     float *fric; /* padded grid, seconds per metre, +INF: barrier */
     size_t fric_uncovered;
     size_t road_cells; /* cells the roads made faster (roads.c) */
+    size_t water_cells; /* cells of water (water.c) */
     float fric_min; /* the least finite friction (fastest local travel): bounds a hub's window */
     uint8_t *clear; /* the isotropic kernel's clearance map of fric (costdist.h); NULL with
                        --kernel rcost */

@@ -316,6 +316,7 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     if (wpath && (st = isr_water_load(ctx, wpath, opt->water_layer, m->srs, &m->grid, &water,
                                       &nwater)) != ISR_OK)
         return st;
+    m->water_cells = nwater;
     if (wpath)
         isr_log(ctx, ISR_LOG_INFO, "water '%s': %zu cells (%.1f km²) are water", wpath, nwater,
                 (double)nwater * m->grid.cell_m * m->grid.cell_m / 1e6);

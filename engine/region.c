@@ -277,6 +277,11 @@ static json_object *inputs_json(const isr_batch *jb)
     json_object_object_add(in, "lines", json_object_new_string(o->lines));
     json_object_object_add(in, "friction",
                            o->friction ? json_object_new_string(o->friction) : NULL);
+    const char *water = isr_options_water(o), *roads = isr_options_roads(o);
+    json_object_object_add(in, "water", water ? json_object_new_string(water) : NULL);
+    json_object_object_add(in, "water_cells", json_object_new_int64((int64_t)jb->water_cells));
+    json_object_object_add(in, "roads", roads ? json_object_new_string(roads) : NULL);
+    json_object_object_add(in, "road_cells", json_object_new_int64((int64_t)jb->road_cells));
     /* http(s) inputs: downloaded, revalidated (304) or an offline copy (fetch.c) */
     json_object_object_add(in, "fetched", isr_fetch_json(jb->ctx));
     json_object_object_add(in, "boundary_units", json_object_new_int(u->n));

@@ -33,7 +33,7 @@ static const char *base_name(const char *p)
 
 /* run.json: budget, resolution, direction, and the input names (for the credits line). */
 static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, char **stations,
-                                char **lines, char **boundaries)
+                                char **lines, char **boundaries, char *water, size_t nwater)
 {
     char *path = isr_strdup_printf("%s/run.json", out);
     if (!path)
@@ -67,6 +67,9 @@ static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, 
             goto cleanup;
         }
     }
+    isr_water_credit(json_object_object_get_ex(in, "water", &v) ? json_object_get_string(v)
+                                                                : NULL,
+                     water, nwater);
     b->budget_min =
         json_object_object_get_ex(par, "budget_min", &v) ? json_object_get_double(v) : 0;
     if (!(b->budget_min > 0)) {
@@ -500,6 +503,7 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
     char *stations = NULL, *lines = NULL, *boundaries = NULL;
     char *rail_lines = NULL, *rail_stations = NULL;
     char *grid_path = isr_strdup_printf("%s/region/nearest_hub_time.tif", opt->out);
+    char water[512] = "";
     isr_grid g = {0};
     OGRSpatialReferenceH srs = NULL, wgs = NULL;
     isr_status st = ISR_OK;
@@ -507,7 +511,8 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = read_run_json(ctx, opt->out, b, &stations, &lines, &boundaries)) != ISR_OK ||
+    if ((st = read_run_json(ctx, opt->out, b, &stations, &lines, &boundaries, water,
+                              sizeof water)) != ISR_OK ||
         (st = isr_grid_from_raster(ctx, grid_path, &g)) != ISR_OK)
         goto cleanup;
     if (!(b->wkt = strdup(g.wkt)) || !(srs = OSRNewSpatialReference(g.wkt))) {
@@ -538,10 +543,12 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
         b->attribution = strdup(opt->map_attribution);
     else if (strcmp(base_name(boundaries), "yrd_counties.shp") == 0 &&
              strcmp(base_name(stations), "yrd_rail_stations.shp") == 0)
-        b->attribution = strdup(sample_attribution);
+        b->attribution = isr_strdup_printf("%s%s%s", sample_attribution,
+                                           *water ? " · Water: " : "", water);
     else
-        b->attribution = isr_strdup_printf("Boundaries: %s · Rail: %s, %s", base_name(boundaries),
-                                           base_name(stations), base_name(lines));
+        b->attribution = isr_strdup_printf("Boundaries: %s · Rail: %s, %s%s%s",
+                                           base_name(boundaries), base_name(stations),
+                                           base_name(lines), *water ? " · Water: " : "", water);
     if (!b->attribution)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
 cleanup:

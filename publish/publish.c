@@ -11,6 +11,7 @@
 #include "publish_internal.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -117,4 +118,17 @@ isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir
     isr_options_clear(&eff);
     isr_gdal_errors_pop();
     return st;
+}
+
+const char *isr_water_credit(const char *water, char *buf, size_t n)
+{
+    const char *base = water ? strrchr(water, '/') : NULL;
+    base = base ? base + 1 : water;
+    if (!base || !*base)
+        snprintf(buf, n, "%s", "");
+    else if (strcmp(base, "yrd_water.shp") == 0) /* shapefiles/README.md: GSHHG, LGPL */
+        snprintf(buf, n, "%s", "GSHHG (Wessel & Smith, LGPL)");
+    else
+        snprintf(buf, n, "%s", base);
+    return buf;
 }

@@ -20,6 +20,11 @@
 /* The band colour k of n (dark blue fast → pale yellow slow), shared by every output. */
 void isr_band_color(int k, int n, unsigned char rgb[3]);
 
+/* The credit of a run's water input (run.json "inputs"."water"; NULL or "": none) into buf:
+ * "GSHHG (Wessel & Smith, LGPL)" for the embedded sample's water, else the file's name; ""
+ * when the run had no water. Returns buf. */
+const char *isr_water_credit(const char *water, char *buf, size_t n);
+
 /* ---- styles.c ------------------------------------------------------------------------- */
 
 typedef struct isr_style_inputs {

