@@ -65,7 +65,10 @@ static isr_status stations_net(isr_ctx *ctx, const isr_timetable *tt, OGRSpatial
                                isr_rail_net **out)
 {
     isr_rail_net *net = isr_rail_net_new();
-    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(isr_crs_wgs84(), srs);
+    OGRSpatialReferenceH wgs84 = isr_crs_wgs84();
+    OGRCoordinateTransformationH ct = wgs84 ? OCTNewCoordinateTransformation(wgs84, srs) : NULL;
+    if (wgs84)
+        OSRDestroySpatialReference(wgs84);
     isr_status st = ISR_OK;
     if (!net || !ct)
         st = net ? isr_fail(ctx, ISR_ERR_CRS, "cannot transform WGS 84 to the analysis CRS")
