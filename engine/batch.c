@@ -221,11 +221,21 @@ static isr_status write_hub(isr_batch *jb, int hub_no, const char *path, const f
     for (int i = 0; i < n_meta; i++)
         if (!meta[i])
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    /* GTFS: the percentile over the window (isochrones and reach read this raster) */
+    char *desc = jb->gtfs ? isr_strdup_printf("p%g travel time from the hub (minutes) %s %s on %s",
+                                              jb->opt->percentile,
+                                              jb->gtfs->pp.to_s - jb->gtfs->pp.from_s > 1
+                                                  ? "over"
+                                                  : "departing",
+                                              jb->gtfs->gs.label, jb->opt->date)
+                          : NULL;
     if (st == ISR_OK)
         st = isr_write_cog(jb->ctx, path, g, cmin, rmin, ww, hh, GDT_Float32, out, ISR_TIME_NODATA,
-                           jb->opt->direction == ISR_TO_HUB ? "travel time to the hub (minutes)"
-                                                            : "travel time from the hub (minutes)",
+                           desc                              ? desc
+                           : jb->opt->direction == ISR_TO_HUB ? "travel time to the hub (minutes)"
+                                                             : "travel time from the hub (minutes)",
                            "min", meta, "AVERAGE");
+    free(desc);
     for (int i = 0; i < n_meta; i++)
         free(meta[i]);
     free(out);
@@ -258,7 +268,9 @@ static isr_status write_stations_csv(isr_batch *jb, const char *path, const doub
             isr_fprintf(f, ",,%.3f,%.3f", x, y);
         else
             isr_fprintf(f, ",%.3f,%.3f,%.3f", arr[i] / 60.0, x, y);
-        const char *by = arr[i] <= budget_s && !(door < arr[i] - 1.0) ? "rail"
+        /* GTFS: door times are whole minutes of the percentile (as R5), rail times not */
+        double rail = jb->gtfs ? floor(arr[i] / 60.0) * 60.0 : arr[i];
+        const char *by = arr[i] <= budget_s && !(door < rail - 1.0) ? "rail"
                          : isfinite(door)                              ? "local"
                                                                        : "";
         if (isfinite(door))
@@ -364,6 +376,13 @@ static int hub_outputs_ok(const isr_batch *jb, const char *dir, char *why, size_
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         found += isr_file_exists(path);
     }
+    if (jb->gtfs) { /* and the percentiles, written before travel_time.tif */
+        snprintf(path, sizeof path, "%s/percentiles.tif", dir);
+        if (found == 4 && !isr_file_exists(path)) {
+            snprintf(why, nwhy, "'%s' is missing", path);
+            return -1;
+        }
+    }
     if (found < 4)
         return found ? -1 : 0;
     snprintf(path, sizeof path, "%s/stations.csv", dir);
@@ -438,6 +457,36 @@ static int hub_costdist(const isr_grid *g, const float *fric, const uint8_t *cle
     return 0;
 }
 
+/* GTFS mode: the chosen percentile of the window's cells (minutes, from isr_gtfs_hub) as the
+ * hub's times in seconds, the cells listed in touched. 0, or -1 when out of memory. */
+static int gtfs_fill(const isr_gtfs_run *gr, worker_state *ws, const int win[4],
+                     const float *pct)
+{
+    if (win[1] < win[0])
+        return 0;
+    int ww = win[3] - win[2] + 1;
+    size_t n = (size_t)(win[1] - win[0] + 1) * (size_t)ww;
+    const float *t = pct + (size_t)gr->gs.chosen * n;
+    isr_cd_work *w = &ws->w;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(t[i]))
+            continue;
+        if (w->ntouched == w->touched_cap) {
+            size_t cap = w->touched_cap ? 2 * w->touched_cap : 4096;
+            uint32_t *p = realloc(w->touched, cap * sizeof *p);
+            if (!p)
+                return -1;
+            w->touched = p;
+            w->touched_cap = cap;
+        }
+        size_t k = (size_t)(win[0] + (int)(i / (size_t)ww)) * (size_t)ws->pw +
+                   (size_t)(win[2] + (int)(i % (size_t)ww));
+        ws->time_s[k] = t[i] * 60.0f;
+        w->touched[w->ntouched++] = (uint32_t)k;
+    }
+    return 0;
+}
+
 /* A hub's earlier raster read into its window; 0 (window clean) when it does not fit. */
 static int load_existing_in(isr_batch *jb, const char *path, worker_state *ws)
 {
@@ -464,6 +513,8 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
     isr_cd_work *w = &ws->w;
     double *arr = ws->arr;
     res->station = s;
+    float *pct = NULL; /* GTFS: the percentiles over the window (isr_gtfs_hub) */
+    int win[4] = {0, -1, 0, -1};
     char *dir = isr_strdup_printf("%s/%s", jb->hubs_dir, jb->folders[hub_no]);
     char *path = dir ? isr_strdup_printf("%s/travel_time.tif", dir) : NULL;
     char *csv = dir ? isr_strdup_printf("%s/stations.csv", dir) : NULL;
@@ -472,13 +523,18 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = isr_rail_search(jb->ctx, jb->net, &jb->rp, s, arr)) != ISR_OK)
+    if ((st = jb->gtfs ? isr_gtfs_hub(jb->ctx, jb->gtfs, s, win, &pct, arr)
+                       : isr_rail_search(jb->ctx, jb->net, &jb->rp, s, arr)) != ISR_OK)
         goto cleanup;
     double budget_s = jb->opt->budget_min * 60.0;
     for (int i = 0; i < isr_rail_net_nstations(jb->net); i++)
         if (arr[i] <= budget_s)
             res->stations_reached++;
-    size_t ns = hub_seeds(jb->grid, jb->fric_min, jb->net, ws, budget_s);
+    size_t ns = 0;
+    if (!jb->gtfs)
+        ns = hub_seeds(jb->grid, jb->fric_min, jb->net, ws, budget_s);
+    else if (win[1] >= win[0])
+        ws_window(ws, win);
     char why[4200] = "";
     int had = jb->opt->overwrite ? 0 : hub_outputs_ok(jb, dir, why, sizeof why);
     if (*why)
@@ -489,11 +545,21 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
         st = hub_reach(jb, hub_no, ws, dir, 0);
     } else {
         res->stale = had != 0;
-        if (hub_costdist(jb->grid, jb->fric, jb->clear, ws, ns, budget_s) != 0) {
+        if (jb->gtfs ? gtfs_fill(jb->gtfs, ws, win, pct) != 0
+                     : hub_costdist(jb->grid, jb->fric, jb->clear, ws, ns, budget_s) != 0) {
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
             goto reset;
         }
         res->search_seconds = isr_now_s() - t0;
+        char *ppath = jb->gtfs ? isr_strdup_printf("%s/percentiles.tif", dir) : NULL;
+        if (jb->gtfs && (st = ppath ? isr_mkdirs(jb->ctx, dir)
+                                    : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory")) ==
+                            ISR_OK)
+            st = isr_gtfs_write_percentiles(jb->ctx, jb->gtfs, jb->opt->date, jb->grid, win,
+                                            pct, ppath);
+        free(ppath);
+        if (st != ISR_OK)
+            goto reset;
         /* the raster last: its presence marks the hub complete for a resumed run */
         if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
             (st = write_stations_csv(jb, csv, arr, ws)) != ISR_OK ||
@@ -512,6 +578,7 @@ reset:
         rmdir(dir); /* only when the failure left it empty */
 cleanup:
     res->seconds = isr_now_s() - t0;
+    free(pct);
     free(dir);
     free(path);
     free(csv);
@@ -665,6 +732,7 @@ isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
     b->fric_min = m->fric_min;
     b->clear = m->clear;
     b->net = m->net;
+    b->gtfs = m->gtfs;
     b->rp = (isr_rail_params){o->dwell_min * 60.0, o->transfer_min * 60.0, o->wait, o->direction};
     b->hubs = set->hubs;
     b->nhubs = set->n;
@@ -741,9 +809,19 @@ isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, dou
     int c0 = 0, r0 = 0;
     *minutes = NULL;
     isr_status st = ws_init(ctx, &m->grid, m->net, &m->zones, o, &ws);
-    if (st == ISR_OK)
+    float *pct = NULL;
+    int win[4];
+    if (st == ISR_OK && m->gtfs) { /* the model's window and budget (the percentile's times) */
+        st = isr_gtfs_hub(ctx, m->gtfs, station, win, &pct, ws.arr);
+        if (st == ISR_OK && win[1] >= win[0])
+            ws_window(&ws, win);
+        if (st == ISR_OK && gtfs_fill(m->gtfs, &ws, win, pct) != 0)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    } else if (st == ISR_OK) {
         st = isr_rail_search(ctx, m->net, &rp, station, ws.arr);
-    if (st == ISR_OK &&
+    }
+    free(pct);
+    if (st == ISR_OK && !m->gtfs &&
         hub_costdist(&m->grid, m->fric, m->clear, &ws,
                      hub_seeds(&m->grid, m->fric_min, m->net, &ws, budget_min * 60.0),
                      budget_min * 60.0) != 0)

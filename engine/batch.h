@@ -39,6 +39,7 @@ typedef struct isr_batch {
     float fric_min; /* the model's least finite friction: each hub's search window */
     const uint8_t *clear; /* the model's clearance map: the isotropic kernel; NULL: r.cost */
     const isr_rail_net *net;
+    const struct isr_gtfs_run *gtfs; /* the model's GTFS mode (gtfsrun.c), or NULL */
     isr_rail_params rp;
     const int *hubs;
     int nhubs;

@@ -604,8 +604,8 @@ uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt
      * covered without a list to keep in step), less those that do not change one hub's
      * outputs (--hubs, --attribution) and the input datasets (options.c's one list), which
      * fp_dataset hashes with every file of the dataset (name, size, content or mtime) */
-    const char *names[16], *paths[16];
-    int n = isr_options_inputs(o, names, paths, 16);
+    const char *names[32], *paths[32];
+    int n = isr_options_inputs(o, names, paths, 32);
     json_object *rec = isr_options_to_json(o);
     if (rec) {
         json_object_object_del(rec, "--hubs");

@@ -865,6 +865,7 @@ struct isr_model {
     isr_zones zones;
     isr_grid grid;
     isr_rail_net *net;
+    struct isr_gtfs_run *gtfs; /* GTFS mode (gtfsrun.c); NULL: lines mode */
     OGRSpatialReferenceH srs;
     char *wkt;   /* the analysis CRS (CPLFree) */
     float *fric; /* padded grid, seconds per metre, +INF: barrier */
@@ -987,6 +988,47 @@ double isr_profile_percentile_bytes(size_t cells, int32_t budget_s);
 isr_status isr_profile_percentiles(isr_ctx *ctx, const isr_catchments *cm, const int32_t *arr,
                                    const isr_profile_params *p, const double *pct, int npct,
                                    const int win[4], float *const *out);
+
+/* ---- gtfsrun.c: GTFS mode of a run (issue 14) ---------------------------------------------- */
+
+/* What a model holds in GTFS mode (opt->ngtfs > 0): the timetable, its index, the settings
+ * in numbers and each station's catchment (built once, after the grid). The model's rail
+ * network then holds the timetable's stations, in the same order, and no lines. */
+typedef struct isr_gtfs_run {
+    isr_timetable *tt;
+    isr_tt_index *ix;
+    isr_gtfs_settings gs;
+    isr_profile_params pp;
+    isr_catchments cm;
+    double cm_bytes; /* the catchments' estimate */
+} isr_gtfs_run;
+/* The flags of GTFS mode that go together (--date, --hubs; not --lines, --direction to;
+ * --window and the like not without --gtfs). */
+isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt);
+/* Reads the feeds (URLs fetched), indexes the timetable and makes the rail network of its
+ * stations in `srs`. *gr and *net new (isr_gtfs_run_free, isr_rail_net_free). */
+isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
+                         isr_gtfs_run **gr, isr_rail_net **net);
+void isr_gtfs_run_free(isr_gtfs_run *gr);
+/* --hubs with GTFS stop ids replaced by their stations' ids: *out new ("a,b"), NULL for
+ * NULL. An id neither station nor stop is refused. */
+isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_run *gr,
+                         const char *list, char **out);
+/* The catchments of every station on the model's grid, memory checked against
+ * --max-memory with the grid's (grid_mb). */
+isr_status isr_gtfs_catchments(isr_ctx *ctx, const isr_options *opt, isr_gtfs_run *gr,
+                               const isr_rail_net *net, const isr_grid *g, const float *fric,
+                               const uint8_t *clear, float fric_min, double grid_mb);
+/* One hub (station `s`) over the window: win (padded rows/columns; win[1] < win[0] when
+ * nothing is reached), *pct new memory, npct arrays of the window's cells one after the
+ * other (minutes, +INF unreached), rail_s[nstations] the chosen percentile of arrival −
+ * departure (seconds, +INF). */
+isr_status isr_gtfs_hub(isr_ctx *ctx, const isr_gtfs_run *gr, int s, int win[4], float **pct,
+                        double *rail_s);
+/* OUT/hubs/<id>/percentiles.tif: one band per percentile over the window cells on the grid. */
+isr_status isr_gtfs_write_percentiles(isr_ctx *ctx, const isr_gtfs_run *gr, const char *date,
+                                      const isr_grid *g, const int win[4], const float *pct,
+                                      const char *path);
 
 /* ---- timing ----------------------------------------------------------------------------- */
 double isr_now_s(void); /* monotonic seconds */

@@ -175,13 +175,19 @@ isr_status isr_hub_set_build(isr_ctx *ctx, const isr_model *m, const char *list,
                              isr_hub_set *set)
 {
     isr_options o = *m->opt; /* the options with this list of hubs (read-only copy) */
+    char *ids = NULL;        /* GTFS: stop ids replaced by their stations' */
     o.hubs = list;
     memset(set, 0, sizeof *set);
-    isr_status st = isr_hubs_select(ctx, &o, m->net, &set->hubs, &set->n);
+    isr_status st = m->gtfs ? isr_gtfs_hubs(ctx, m->opt, m->gtfs, list, &ids) : ISR_OK;
+    if (ids)
+        o.hubs = ids;
+    if (st == ISR_OK)
+        st = isr_hubs_select(ctx, &o, m->net, &set->hubs, &set->n);
     if (st == ISR_OK)
         st = hub_folders(ctx, &o, m->net, set->hubs, set->n, &set->folders);
     if (st == ISR_OK)
         st = hubs_jurisdiction(ctx, &o, &m->grid, &m->units, m->net, &m->lb, set);
+    free(ids);
     return st;
 }
 
@@ -205,6 +211,9 @@ isr_status isr_model_check(isr_ctx *ctx, const isr_options *opt, isr_model *m)
         return isr_fail(ctx, ISR_ERR_USAGE,
                         "budget, resolution, egress speed and snap distance must be positive, "
                         "and the detour factor at least 1");
+    isr_status st = isr_gtfs_check(ctx, opt);
+    if (st != ISR_OK)
+        return st;
     return isr_bands_parse(ctx, opt->bands, opt->budget_min, m->bands, &m->nbands);
 }
 
@@ -218,8 +227,11 @@ static isr_status load_boundaries(isr_ctx *ctx, const isr_options *opt, isr_mode
                                  opt->boundaries_layer, wkbPolygon, opt->encoding)) != ISR_OK ||
         (st = isr_layer_extent_wgs84(ctx, &m->lb, ext)) != ISR_OK)
         return st;
-    /* stations and lines stay open for the network (isr_model_load), read once */
-    if ((st = isr_layer_open_enc(ctx, &m->ls, "stations", opt->stations, opt->stations_layer,
+    /* stations and lines stay open for the network (isr_model_load), read once; with --gtfs
+     * the timetable's stations are the network's (neither layer is read) */
+    if (opt->ngtfs > 0) {
+        st = ISR_OK;
+    } else if ((st = isr_layer_open_enc(ctx, &m->ls, "stations", opt->stations, opt->stations_layer,
                                  wkbPoint, opt->encoding)) == ISR_OK &&
         (st = isr_layer_open_enc(ctx, &m->ll, "lines", opt->lines, opt->lines_layer,
                                  wkbLineString, opt->encoding)) == ISR_OK) {
@@ -369,17 +381,30 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     if (isr_cancelled(ctx))
         return ISR_ERR_INTERRUPTED;
     isr_progress(ctx, "loading", 1, 4);
-    st = isr_network_read(ctx, opt, &m->ls, &m->ll, m->srs, &m->net);
+    isr_options o = *opt; /* GTFS: --hubs by station id (stop ids replaced) */
+    char *ids = NULL;
+    st = opt->ngtfs > 0 ? isr_gtfs_load(ctx, opt, m->srs, &m->gtfs, &m->net)
+                        : isr_network_read(ctx, opt, &m->ls, &m->ll, m->srs, &m->net);
     isr_layer_close(&m->ls);
     isr_layer_close(&m->ll);
+    if (st == ISR_OK && m->gtfs && (st = isr_gtfs_hubs(ctx, opt, m->gtfs, opt->hubs, &ids)) ==
+                                       ISR_OK)
+        o.hubs = ids;
+    if (st == ISR_OK)
+        st = isr_hubs_select(ctx, &o, m->net, &m->hubs.hubs, &m->hubs.n);
+    free(ids);
     if (st != ISR_OK ||
-        (st = isr_hubs_select(ctx, opt, m->net, &m->hubs.hubs, &m->hubs.n)) != ISR_OK ||
         (st = hub_folders(ctx, opt, m->net, m->hubs.hubs, m->hubs.n, &m->hubs.folders)) != ISR_OK)
         return st;
     if (isr_cancelled(ctx))
         return ISR_ERR_INTERRUPTED;
     isr_progress(ctx, "loading", 2, 4);
     if ((st = load_grid(ctx, opt, m)) != ISR_OK)
+        return st;
+    if (m->gtfs && (st = isr_gtfs_catchments(ctx, opt, m->gtfs, m->net, &m->grid, m->fric,
+                                             m->clear, m->fric_min,
+                                             m->bytes_per_cell * (double)m->grid.nx *
+                                                 m->grid.ny / 1048576.0)) != ISR_OK)
         return st;
     isr_progress(ctx, "loading", 4, 4);
     m->load_s = isr_now_s() - t0;
@@ -399,6 +424,7 @@ void isr_model_clear(isr_model *m)
     free(m->fric);
     free(m->clear);
     isr_rail_net_free(m->net);
+    isr_gtfs_run_free(m->gtfs);
     isr_grid_clear(&m->grid);
     isr_zones_clear(&m->zones);
     isr_units_clear(&m->units);

@@ -79,6 +79,11 @@ void isr_options_init(isr_options *opt)
     opt->out = "out";
     opt->timeout_s = 60;
     opt->max_download_mb = 2048;
+    opt->departure = "08:00";
+    opt->step_min = 1;
+    opt->percentiles = "5,25,50,75,95";
+    opt->percentile = 50;
+    opt->route_types = "2,100-117";
 }
 
 void isr_options_clear(isr_options *opt)
@@ -202,6 +207,13 @@ static const flag flags[] = {
     NUM("--timeout", timeout_s, 0, 86400, 1),
     STR("--cache", cache),
     NUM("--max-download", max_download_mb, 0, 1e7, 1),
+    STR("--date", date), /* GTFS mode; --gtfs itself is a list (gtfs_add) */
+    STR("--window", window),
+    STR("--departure", departure),
+    NUM("--step", step_min, 0, 1440, 1),
+    STR("--percentiles", percentiles),
+    NUM("--percentile", percentile, 0, 100, 1),
+    STR("--route-types", route_types),
 };
 
 /* The switches: flags without a value, each setting an int field to 1. */
@@ -419,6 +431,150 @@ static isr_status parse_choice(isr_ctx *ctx, isr_options *opt, const char *name,
     return ISR_OK;
 }
 
+/* --gtfs PATH|URL: one more feed (repeatable). */
+static isr_status gtfs_add(isr_ctx *ctx, isr_options *opt, const char *val)
+{
+    if (!*val)
+        return isr_fail(ctx, ISR_ERR_USAGE, "--gtfs: the value is empty");
+    if (opt->ngtfs >= ISR_MAX_FEEDS)
+        return isr_fail(ctx, ISR_ERR_USAGE, "--gtfs: at most %d feeds in one run", ISR_MAX_FEEDS);
+    const char *c = keep(opt, val);
+    if (!c)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    opt->gtfs[opt->ngtfs++] = c;
+    mark_given(opt, "--gtfs");
+    return ISR_OK;
+}
+
+/* "HH:MM" (hours up to 47: a GTFS service day runs past midnight) into seconds; -1 if not. */
+static int32_t hhmm(const char *s, const char **end)
+{
+    for (int i = 0; i < 5; i++)
+        if (i == 2 ? s[i] != ':' : !(s[i] >= '0' && s[i] <= '9'))
+            return -1;
+    int h = (s[0] - '0') * 10 + s[1] - '0', m = (s[3] - '0') * 10 + s[4] - '0';
+    if (h > 47 || m > 59)
+        return -1;
+    *end = s + 5;
+    return (int32_t)(h * 3600 + m * 60);
+}
+
+/* The window "HH:MM-HH:MM" into from_s, to_s; 0 when malformed, -1 when it ends before it
+ * starts (or at its start). */
+static int parse_window(const char *s, int32_t *from, int32_t *to)
+{
+    const char *e;
+    if ((*from = hhmm(s, &e)) < 0 || *e != '-' || (*to = hhmm(e + 1, &e)) < 0 || *e)
+        return 0;
+    return *to > *from ? 1 : -1;
+}
+
+/* "5,25,50" into pct (each in (0, 100]); the count, or -1 when malformed. */
+static int parse_pct_list(const char *s, double *pct, int max)
+{
+    int n = 0;
+    while (*s) {
+        char *end;
+        errno = 0;
+        double v = isr_strtod(s, &end);
+        if (end == s || errno || !(v > 0 && v <= 100) || (*end && *end != ',') || n >= max)
+            return -1;
+        pct[n++] = v;
+        s = *end ? end + 1 : end;
+        if (*end && !*s)
+            return -1;
+    }
+    return n;
+}
+
+/* The form of a GTFS flag's value, checked when it is given. */
+static isr_status gtfs_value_check(isr_ctx *ctx, const char *name, const char *val)
+{
+    int32_t a, b;
+    const char *e;
+    double pct[64];
+    if (strcmp(name, "--date") == 0) {
+        int y, mo, d, n = 0;
+        if (sscanf(val, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 || val[n] ||
+            mo < 1 || mo > 12 || d < 1 || d > 31)
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--date: '%s' is not a date YYYY-MM-DD (e.g. 2025-05-07)", val);
+    } else if (strcmp(name, "--window") == 0) {
+        int w = parse_window(val, &a, &b);
+        if (w == 0)
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--window: '%s' is not HH:MM-HH:MM (e.g. 07:00-09:00)", val);
+        if (w < 0)
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--window: '%s' ends before it starts; give the earlier time first",
+                            val);
+    } else if (strcmp(name, "--departure") == 0) {
+        if ((a = hhmm(val, &e)) < 0 || *e)
+            return isr_fail(ctx, ISR_ERR_USAGE, "--departure: '%s' is not HH:MM (e.g. 08:00)",
+                            val);
+    } else if (strcmp(name, "--percentiles") == 0) {
+        if (parse_pct_list(val, pct, 63) <= 0)
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--percentiles: '%s' is not a list of at most 63 numbers above 0 "
+                            "and at most 100 (e.g. 5,25,50,75,95)",
+                            val);
+    }
+    return ISR_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+isr_status isr_gtfs_settings_get(isr_ctx *ctx, const isr_options *opt, isr_gtfs_settings *gs)
+{
+    memset(gs, 0, sizeof *gs);
+    isr_status st;
+    if ((opt->window && (st = gtfs_value_check(ctx, "--window", opt->window)) != ISR_OK) ||
+        (st = gtfs_value_check(ctx, "--departure", opt->departure ? opt->departure : "")) !=
+            ISR_OK ||
+        (st = gtfs_value_check(ctx, "--percentiles", opt->percentiles ? opt->percentiles : "")) !=
+            ISR_OK)
+        return st;
+    if (opt->date && (st = gtfs_value_check(ctx, "--date", opt->date)) != ISR_OK)
+        return st;
+    const char *e;
+    if (opt->window) {
+        parse_window(opt->window, &gs->from_s, &gs->to_s);
+        gs->step_s = (int32_t)lround(opt->step_min * 60.0);
+        if (gs->step_s < 1)
+            return isr_fail(ctx, ISR_ERR_USAGE, "--step: %g minutes is less than a second",
+                            opt->step_min);
+        snprintf(gs->label, sizeof gs->label, "%s", opt->window);
+    } else {
+        gs->from_s = hhmm(opt->departure, &e);
+        gs->to_s = gs->from_s + 1;
+        gs->step_s = 60;
+        snprintf(gs->label, sizeof gs->label, "%s", opt->departure);
+    }
+    gs->npct = parse_pct_list(opt->percentiles, gs->pct, 63);
+    gs->chosen = -1;
+    for (int j = 0; j < gs->npct; j++)
+        if (gs->pct[j] == opt->percentile)
+            gs->chosen = j;
+    if (gs->chosen < 0) {
+        gs->pct[gs->npct++] = opt->percentile;
+        gs->added = 1;
+    }
+    qsort(gs->pct, (size_t)gs->npct, sizeof *gs->pct, cmp_double);
+    int k = 0; /* repeats dropped */
+    for (int j = 0; j < gs->npct; j++)
+        if (k == 0 || gs->pct[j] != gs->pct[k - 1])
+            gs->pct[k++] = gs->pct[j];
+    gs->npct = k;
+    for (int j = 0; j < gs->npct; j++)
+        if (gs->pct[j] == opt->percentile)
+            gs->chosen = j;
+    return ISR_OK;
+}
+
 static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -472,6 +628,12 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
             opt->threads = (int)v;
             continue;
         }
+        if (strcmp(name, "--gtfs") == 0) {
+            isr_status gst = gtfs_add(ctx, opt, val);
+            if (gst != ISR_OK)
+                return gst;
+            continue;
+        }
         const flag *fl = flag_find(name);
         if (!fl)
             return isr_fail(ctx, ISR_ERR_USAGE, "unknown option '%s' (see --help)", name);
@@ -487,6 +649,9 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
             if (!c && !is_none(fl, val))
                 return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
             *(const char **)((char *)opt + fl->str_off) = c;
+            isr_status vst = gtfs_value_check(ctx, name, val);
+            if (vst != ISR_OK)
+                return vst;
         }
         mark_given(opt, fl->name);
     }
@@ -516,6 +681,8 @@ const char *isr_options_get(isr_options *opt, const char *name)
         return opt->kernel == ISR_KERNEL_RCOST ? "rcost" : "isotropic";
     if (strcmp(f, "--access") == 0)
         return isr_access_get(opt->access)->name;
+    if (strcmp(f, "--gtfs") == 0) /* the first feed (a list has no one string) */
+        return opt->ngtfs > 0 ? opt->gtfs[0] : NULL;
     const switch_flag *sw = switch_find(f);
     if (sw)
         return *(const int *)((const char *)opt + sw->off) ? "1" : "0";
@@ -575,6 +742,10 @@ int isr_options_inputs(const isr_options *opt, const char **names, const char **
                              ? isr_options_water(opt) /* the water the run reads */
                              : *(const char *const *)((const char *)opt + flags[k].str_off);
         }
+    for (int i = 0; i < opt->ngtfs && n < max; i++) { /* one entry per feed, all "--gtfs" */
+        names[n] = "--gtfs";
+        paths[n++] = opt->gtfs[i];
+    }
     return n;
 }
 
@@ -609,6 +780,13 @@ json_object *isr_options_to_json(const isr_options *opt)
                                                                      ? "rcost"
                                                                      : "isotropic"));
     json_object_object_add(o, "--access", json_object_new_string(isr_access_get(opt->access)->name));
+    json_object *feeds = opt->ngtfs ? json_object_new_array() : NULL;
+    for (int i = 0; i < opt->ngtfs; i++) { /* absolute, as the other inputs */
+        char *abs = strstr(opt->gtfs[i], "://") ? NULL : realpath(opt->gtfs[i], NULL);
+        json_object_array_add(feeds, json_object_new_string(abs ? abs : opt->gtfs[i]));
+        free(abs);
+    }
+    json_object_object_add(o, "--gtfs", feeds);
     return o;
 }
 
@@ -671,6 +849,17 @@ isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out,
             for (int a = ISR_ACCESS_TRANSIT; a <= ISR_ACCESS_CAR; a++)
                 if (strcmp(json_object_get_string(val), presets[a].name) == 0)
                     opt->access = (isr_access)a;
+        } else if (strcmp(key, "--gtfs") == 0 && json_object_is_type(val, json_type_array)) {
+            opt->ngtfs = 0;
+            for (size_t i = 0; i < json_object_array_length(val) && opt->ngtfs < ISR_MAX_FEEDS;
+                 i++) {
+                const char *v = keep(opt, json_object_get_string(json_object_array_get_idx(val, i)));
+                if (!v) {
+                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+                    goto cleanup;
+                }
+                opt->gtfs[opt->ngtfs++] = v;
+            }
         } else if (fl && fl->num_off && (json_object_is_type(val, json_type_double) ||
                                          json_object_is_type(val, json_type_int))) {
             *(double *)((char *)opt + fl->num_off) = json_object_get_double(val);
@@ -728,6 +917,21 @@ static const char run_help[] =
            "  --road-classes CSV|CLASS=KMH,...  road speed by class: a CSV file of\n"
            "                          class,speed_kmh rows, or the list itself\n"
            "  --road-class-field FIELD  road class (default: class)\n"
+           "Timetables (GTFS):\n"
+           "  --gtfs PATH|URL         a GTFS feed (.zip or folder); repeat for several feeds.\n"
+           "                          Its stations replace --stations and --lines; needs\n"
+           "                          --date and --hubs (stop or parent-station ids)\n"
+           "  --date YYYY-MM-DD       the service day of the timetable\n"
+           "  --window HH:MM-HH:MM    departures over a window, every --step minutes\n"
+           "                          (default: none, a single --departure)\n"
+           "  --departure HH:MM       the single departure without --window (default: 08:00)\n"
+           "  --step MIN              minutes between departures of the window (default: 1)\n"
+           "  --percentiles P,P,...   percentiles of travel time over the window, written to\n"
+           "                          hubs/<id>/percentiles.tif (default: 5,25,50,75,95)\n"
+           "  --percentile P          the one travel_time.tif, isochrones and reach use\n"
+           "                          (default: 50; added to --percentiles when absent)\n"
+           "  --route-types LIST      GTFS route_type values kept, ranges allowed\n"
+           "                          (default: 2,100-117, rail)\n"
            "Fields:\n"
            "  --unit-id FIELD         admin unit code (default: code; GB/T 2260 codes give the\n"
            "                          hierarchy when the fields below are absent)\n"

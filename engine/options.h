@@ -14,6 +14,10 @@
 
 #include "isoreach.h"
 
+#include <stdint.h>
+
+#define ISR_MAX_FEEDS 8 /* --gtfs feeds of one run */
+
 typedef enum isr_wait { ISR_WAIT_HALF_HEADWAY, ISR_WAIT_NONE } isr_wait;
 typedef enum isr_direction { ISR_FROM_HUB, ISR_TO_HUB } isr_direction;
 /* The local-travel search: isotropic (straight lines where friction is uniform) or the
@@ -111,6 +115,21 @@ struct isr_options {
     const char *transfers;
     isr_access access; /* local-travel preset (default ISR_ACCESS_TRANSIT; --access) */
 
+    /* GTFS mode (issue 14): the rail network is the timetable of gtfs[0..ngtfs-1] (--gtfs,
+     * repeatable; paths or URLs) on `date`, searched over departures from the window
+     * ("HH:MM-HH:MM", every step_min) or at `departure` alone; travel time per cell is the
+     * percentile `percentile` of the `percentiles` list ("5,25,50,75,95"; added to it when
+     * absent). isr_gtfs_settings_get() reads and checks them all. */
+    const char *gtfs[ISR_MAX_FEEDS];
+    int ngtfs;
+    const char *date;        /* "YYYY-MM-DD", required with --gtfs */
+    const char *window;      /* "HH:MM-HH:MM"; NULL: the single departure */
+    const char *departure;   /* "HH:MM" (default "08:00") */
+    double step_min;         /* minutes between departures in the window (default 1) */
+    const char *percentiles; /* default "5,25,50,75,95" */
+    double percentile;       /* the one isochrones and reach use (default 50) */
+    const char *route_types; /* GTFS route_type list (default "2,100-117": rail) */
+
     void *owned_; /* private: strings the options own */
 };
 
@@ -143,5 +162,18 @@ ISR_INTERNAL const isr_access_preset *isr_access_get(isr_access a);
 /* The roads a run burns: opt->roads, but NULL for the sample's crossings (the default) when
  * the boundaries are not the sample's. Borrowed. */
 ISR_INTERNAL const char *isr_options_roads(const isr_options *opt);
+
+/* The GTFS settings of `opt` in numbers: the departures from_s .. to_s (exclusive) every
+ * step_s (a single departure: to_s = from_s + 1), the percentiles in increasing order with
+ * `chosen` the index of opt->percentile, and `label` ("07:00-09:00" or "08:00"). Fails
+ * (ISR_ERR_USAGE) with the flag's message for a bad value; ngtfs == 0 is not checked here. */
+typedef struct isr_gtfs_settings {
+    int32_t from_s, to_s, step_s;
+    double pct[64];
+    int npct, chosen, added; /* added: opt->percentile was not in the list */
+    char label[32];
+} isr_gtfs_settings;
+ISR_INTERNAL isr_status isr_gtfs_settings_get(isr_ctx *ctx, const isr_options *opt,
+                                              isr_gtfs_settings *gs);
 
 #endif /* ISR_OPTIONS_H */

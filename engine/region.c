@@ -195,6 +195,47 @@ static isr_status write_region_reach(isr_batch *jb, const char *region_dir)
     return st;
 }
 
+/* GTFS mode: the timetable's stations as points (id, name, hub) and no lines (a timetable
+ * has no line geometry read here), GeoJSON in lon/lat. */
+static isr_status gtfs_rail_layers(isr_batch *jb, const char *lines, const char *stations)
+{
+    const isr_timetable *tt = jb->gtfs->tt;
+    json_object *fc = json_object_new_object(), *feats = json_object_new_array();
+    json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
+    for (int s = 0; s < tt->nstations; s++) {
+        json_object *f = json_object_new_object(), *g = json_object_new_object(),
+                    *xy = json_object_new_array(), *pr = json_object_new_object();
+        int hub = 0;
+        for (int h = 0; h < jb->nhubs; h++)
+            hub |= jb->hubs[h] == s;
+        json_object_array_add(xy, json_object_new_double(tt->stations[s].lon));
+        json_object_array_add(xy, json_object_new_double(tt->stations[s].lat));
+        json_object_object_add(g, "type", json_object_new_string("Point"));
+        json_object_object_add(g, "coordinates", xy);
+        json_object_object_add(pr, "id", json_object_new_string(tt->stations[s].id));
+        json_object_object_add(pr, "name", json_object_new_string(
+                                               tt->stations[s].name ? tt->stations[s].name
+                                                                    : tt->stations[s].id));
+        json_object_object_add(pr, "hub", json_object_new_int(hub));
+        json_object_object_add(f, "type", json_object_new_string("Feature"));
+        json_object_object_add(f, "properties", pr);
+        json_object_object_add(f, "geometry", g);
+        json_object_array_add(feats, f);
+    }
+    json_object_object_add(fc, "features", feats);
+    json_object *empty = json_object_new_object();
+    json_object_object_add(empty, "type", json_object_new_string("FeatureCollection"));
+    json_object_object_add(empty, "features", json_object_new_array());
+    isr_status st = ISR_OK;
+    if (json_object_to_file_ext(stations, fc, JSON_C_TO_STRING_PLAIN) != 0 ||
+        json_object_to_file_ext(lines, empty, JSON_C_TO_STRING_PLAIN) != 0)
+        st = isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", stations,
+                      json_util_get_last_err());
+    json_object_put(fc);
+    json_object_put(empty);
+    return st;
+}
+
 /* The rail layers copied beside the outputs (GeoJSON, EPSG:4326): publication (the QGIS
  * project, libisoreach_publish) reads them there, not the run's inputs. */
 static isr_status write_rail_layers(isr_batch *jb, const char *region_dir)
@@ -204,10 +245,12 @@ static isr_status write_rail_layers(isr_batch *jb, const char *region_dir)
     isr_status st = ISR_OK;
     if (!lines || !stations)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
-    if (st == ISR_OK)
+    if (st == ISR_OK && jb->gtfs)
+        st = gtfs_rail_layers(jb, lines, stations);
+    else if (st == ISR_OK)
         st = isr_vector_export(jb->ctx, jb->opt->lines, jb->opt->lines_layer,
                                jb->opt->encoding, lines);
-    if (st == ISR_OK)
+    if (st == ISR_OK && !jb->gtfs)
         st = isr_vector_export(jb->ctx, jb->opt->stations, jb->opt->stations_layer,
                                jb->opt->encoding, stations);
     free(lines);
@@ -266,6 +309,32 @@ static json_object *rail_lines_json(const isr_rail_net *net)
     return lines;
 }
 
+/* GTFS mode in run.json: feeds, day, departures, percentiles and the one used. */
+static json_object *gtfs_json(const isr_batch *jb)
+{
+    const isr_options *o = jb->opt;
+    const isr_gtfs_run *gr = jb->gtfs;
+    json_object *g = json_object_new_object(), *feeds = json_object_new_array(),
+                *pct = json_object_new_array();
+    for (int i = 0; i < o->ngtfs; i++)
+        json_object_array_add(feeds, json_object_new_string(o->gtfs[i]));
+    for (int j = 0; j < gr->gs.npct; j++)
+        json_object_array_add(pct, json_object_new_double(gr->gs.pct[j]));
+    json_object_object_add(g, "feeds", feeds);
+    json_object_object_add(g, "date", json_object_new_string(o->date));
+    json_object_object_add(g, "departures", json_object_new_string(gr->gs.label));
+    json_object_object_add(g, "step_min", json_object_new_double(gr->gs.step_s / 60.0));
+    json_object_object_add(g, "departure_minutes", json_object_new_int(isr_profile_nminutes(&gr->pp)));
+    json_object_object_add(g, "percentiles", pct);
+    json_object_object_add(g, "percentile_used", json_object_new_double(o->percentile));
+    json_object_object_add(g, "route_types", json_object_new_string(o->route_types));
+    json_object_object_add(g, "stations", json_object_new_int(gr->tt->nstations));
+    json_object_object_add(g, "trips", json_object_new_int(gr->tt->ntrips));
+    json_object_object_add(g, "catchment_mb", json_object_new_double(
+                                                  (double)gr->cm.off[gr->cm.nstations] * 8 / 1048576.0));
+    return g;
+}
+
 /* What was read: the inputs, what was repaired, dropped or not covered, the rail lines. */
 static json_object *inputs_json(const isr_batch *jb)
 {
@@ -273,8 +342,10 @@ static json_object *inputs_json(const isr_batch *jb)
     const isr_units *u = jb->units;
     json_object *in = json_object_new_object();
     json_object_object_add(in, "boundaries", json_object_new_string(o->boundaries));
-    json_object_object_add(in, "stations", json_object_new_string(o->stations));
-    json_object_object_add(in, "lines", json_object_new_string(o->lines));
+    json_object_object_add(in, "stations", jb->gtfs ? NULL : json_object_new_string(o->stations));
+    json_object_object_add(in, "lines", jb->gtfs ? NULL : json_object_new_string(o->lines));
+    if (jb->gtfs) /* GTFS mode: the timetable searched and how */
+        json_object_object_add(in, "gtfs", gtfs_json(jb));
     json_object_object_add(in, "friction",
                            o->friction ? json_object_new_string(o->friction) : NULL);
     const char *water = isr_options_water(o), *roads = isr_options_roads(o);

@@ -1,0 +1,356 @@
+/*
+ * gtfsrun.c — GTFS mode of `isoreach run` (issue 14): the glue between the timetable (gtfs.c),
+ * the range search and catchments (profile.c) and the model and hub batch (model.c, batch.c).
+ *
+ * With --gtfs the model's rail network holds the timetable's stations (same order, no lines),
+ * so hubs, folders, jurisdictions and stations.csv work as in lines mode. Each station's
+ * catchment is built once at loading; per hub the range search gives the arrivals of every
+ * departure of the window, and the percentiles over the window come from the catchments.
+ * The chosen percentile (whole minutes, as R5) becomes the hub's travel time in seconds,
+ * which travel_time.tif, isochrones and reach read unchanged. The search runs from the hub
+ * only (--direction to is refused).
+ */
+#include "internal.h"
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt)
+{
+    static const char *const only[] = {"--date", "--window", "--departure", "--step",
+                                       "--percentiles", "--percentile", "--route-types"};
+    if (opt->ngtfs == 0) {
+        for (size_t k = 0; k < sizeof only / sizeof *only; k++)
+            if (isr_options_given(opt, only[k]))
+                return isr_fail(ctx, ISR_ERR_USAGE,
+                                "%s is for GTFS timetables: give --gtfs PATH too", only[k]);
+        return ISR_OK;
+    }
+    if (!opt->date)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--gtfs needs --date YYYY-MM-DD: the day whose timetable is searched");
+    if (isr_options_given(opt, "--lines"))
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--lines and --gtfs are two rail networks: give one of them (with "
+                        "--gtfs the trains are the timetable's)");
+    if (!opt->hubs)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--gtfs needs --hubs: name the hubs by GTFS stop or parent-station id "
+                        "(e.g. --hubs S1,S2)");
+    if (opt->direction == ISR_TO_HUB)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--direction to is not supported with --gtfs: the timetable is searched "
+                        "forward from the hub (--direction from)");
+    isr_gtfs_settings gs;
+    return isr_gtfs_settings_get(ctx, opt, &gs);
+}
+
+void isr_gtfs_run_free(isr_gtfs_run *gr)
+{
+    if (!gr)
+        return;
+    isr_catchments_clear(&gr->cm);
+    isr_tt_index_free(gr->ix);
+    isr_timetable_free(gr->tt);
+    free(gr);
+}
+
+/* The timetable's stations into a rail network in `srs`. */
+static isr_status stations_net(isr_ctx *ctx, const isr_timetable *tt, OGRSpatialReferenceH srs,
+                               isr_rail_net **out)
+{
+    isr_rail_net *net = isr_rail_net_new();
+    OGRSpatialReferenceH wgs84 = isr_crs_wgs84();
+    OGRCoordinateTransformationH ct = wgs84 ? OCTNewCoordinateTransformation(wgs84, srs) : NULL;
+    if (wgs84)
+        OSRDestroySpatialReference(wgs84);
+    isr_status st = ISR_OK;
+    if (!net || !ct)
+        st = net ? isr_fail(ctx, ISR_ERR_CRS, "cannot transform WGS 84 to the analysis CRS")
+                 : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int s = 0; st == ISR_OK && s < tt->nstations; s++) {
+        const isr_tt_station *sta = &tt->stations[s];
+        double x = sta->lon, y = sta->lat, z = 0;
+        if (!OCTTransform(ct, 1, &x, &y, &z))
+            st = isr_fail(ctx, ISR_ERR_CRS,
+                          "GTFS station '%s' at (%g %g) cannot be transformed to the analysis "
+                          "CRS: check its stop_lon and stop_lat",
+                          sta->id, sta->lon, sta->lat);
+        else if (isr_rail_net_add_station(net, sta->id, sta->name ? sta->name : sta->id, x, y,
+                                          0) != s)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    if (st != ISR_OK) {
+        isr_rail_net_free(net);
+        net = NULL;
+    }
+    *out = net;
+    return st;
+}
+
+isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
+                         isr_gtfs_run **gro, isr_rail_net **net)
+{
+    *gro = NULL;
+    *net = NULL;
+    isr_gtfs_run *gr = calloc(1, sizeof *gr);
+    char *open[ISR_MAX_FEEDS] = {0};
+    const char *feeds[ISR_MAX_FEEDS];
+    isr_status st = gr ? isr_gtfs_settings_get(ctx, opt, &gr->gs)
+                       : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int i = 0; st == ISR_OK && i < opt->ngtfs; i++) { /* URLs fetched into the cache */
+        st = isr_source_check(ctx, "GTFS feed", opt->gtfs[i], &open[i]);
+        feeds[i] = open[i] ? open[i] : opt->gtfs[i];
+    }
+    if (st == ISR_OK)
+        st = isr_gtfs_read(ctx, feeds, opt->ngtfs, opt->date, opt->route_types, &gr->tt);
+    if (st == ISR_OK) {
+        gr->tt->default_transfer_s = (int32_t)lround(opt->transfer_min * 60.0);
+        st = isr_tt_index_new(ctx, gr->tt, &gr->ix);
+    }
+    if (st == ISR_OK)
+        st = stations_net(ctx, gr->tt, srs, net);
+    if (st == ISR_OK) {
+        gr->pp = (isr_profile_params){gr->gs.from_s, gr->gs.to_s, gr->gs.step_s,
+                                      (int32_t)lround(opt->budget_min * 60.0), 0};
+        isr_log(ctx, ISR_LOG_INFO,
+                "GTFS: %d station%s, %d trip%s on %s; departures %s (%d), percentile %g of %d",
+                gr->tt->nstations, gr->tt->nstations == 1 ? "" : "s", gr->tt->ntrips,
+                gr->tt->ntrips == 1 ? "" : "s", opt->date, gr->gs.label,
+                isr_profile_nminutes(&gr->pp), opt->percentile, gr->gs.npct);
+        if (gr->gs.added)
+            isr_log(ctx, ISR_LOG_INFO, "--percentile %g added to --percentiles %s",
+                    opt->percentile, opt->percentiles);
+    }
+    for (int i = 0; i < opt->ngtfs; i++)
+        free(open[i]);
+    if (st != ISR_OK) {
+        isr_gtfs_run_free(gr);
+        return st;
+    }
+    *gro = gr;
+    return ISR_OK;
+}
+
+isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_run *gr,
+                         const char *list, char **out)
+{
+    *out = NULL;
+    if (!list)
+        return ISR_OK;
+    isr_sb b = {0};
+    const char *p = list;
+    isr_status st = ISR_OK;
+    while (*p && st == ISR_OK) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len > 0 && *p == ' ') {
+            p++;
+            len--;
+        }
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        int found = -1;
+        for (int s = 0; found < 0 && s < gr->tt->nstations; s++)
+            if (strlen(gr->tt->stations[s].id) == len &&
+                strncmp(gr->tt->stations[s].id, p, len) == 0)
+                found = s;
+        for (int s = 0; found < 0 && s < gr->tt->nstops; s++)
+            if (strlen(gr->tt->stops[s].id) == len && strncmp(gr->tt->stops[s].id, p, len) == 0)
+                found = gr->tt->stops[s].station;
+        if (len == 0)
+            st = isr_fail(ctx, ISR_ERR_USAGE, "--hubs: '%s' is not a list of station ids", list);
+        else if (found < 0)
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "--hubs: no station or stop has id '%.*s' in the GTFS feed%s '%s'%s "
+                          "(on %s, route types %s)",
+                          (int)len, p, opt->ngtfs > 1 ? "s" : "", opt->gtfs[0],
+                          opt->ngtfs > 1 ? ", …" : "", opt->date, opt->route_types);
+        else
+            isr_sb_printf(&b, "%s%s", b.len ? "," : "", gr->tt->stations[found].id);
+        p = end ? end + 1 : p + strlen(p);
+    }
+    char *s = isr_sb_take(&b);
+    if (st == ISR_OK && !s)
+        st = isr_fail(ctx, ISR_ERR_USAGE, "--hubs: '%s' is not a list of station ids", list);
+    if (st != ISR_OK) {
+        free(s);
+        return st;
+    }
+    *out = s;
+    return ISR_OK;
+}
+
+isr_status isr_gtfs_catchments(isr_ctx *ctx, const isr_options *opt, isr_gtfs_run *gr,
+                               const isr_rail_net *net, const isr_grid *g, const float *fric,
+                               const uint8_t *clear, float fric_min, double grid_mb)
+{
+    int ns = isr_rail_net_nstations(net);
+    double budget_s = gr->pp.budget_s;
+    gr->cm_bytes = isr_catchments_bytes(ns, budget_s, fric_min, g->cell_m, isr_grid_pcells(g));
+    double mb = gr->cm_bytes / 1048576.0;
+    if (grid_mb + mb > opt->max_memory_mb)
+        return isr_fail(ctx, ISR_ERR_MEMORY,
+                        "the local-travel catchments of %d GTFS stations need an estimated %.0f "
+                        "MB, with the grid's %.0f MB more than --max-memory %g MB: use a "
+                        "coarser --resolution, a shorter --budget or raise --max-memory",
+                        ns, mb, grid_mb, opt->max_memory_mb);
+    uint32_t *cell = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *cell);
+    if (!cell)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int s = 0; s < ns; s++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(net, s, &x, &y);
+        cell[s] = isr_grid_cell_of(g, x, y, &c, &r) ? (uint32_t)isr_grid_pidx(g, c, r)
+                                                    : UINT32_MAX;
+    }
+    double t0 = isr_now_s();
+    isr_status st = isr_catchments_build(ctx, g, fric, clear, cell, ns, budget_s, &gr->cm);
+    free(cell);
+    if (st == ISR_OK) {
+        size_t n = gr->cm.off[ns];
+        isr_log(ctx, ISR_LOG_INFO,
+                "catchments of %d stations: %zu cells, %.1f MB (estimated at most %.1f MB), "
+                "%.1f s",
+                ns, n, (double)n * 8 / 1048576.0, mb, isr_now_s() - t0);
+    }
+    return st;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+isr_status isr_gtfs_hub(isr_ctx *ctx, const isr_gtfs_run *gr, int s, int win[4], float **pct,
+                        double *rail_s)
+{
+    *pct = NULL;
+    int nmin = isr_profile_nminutes(&gr->pp), ns = gr->tt->nstations, npct = gr->gs.npct;
+    int32_t *arr = malloc((size_t)nmin * (size_t)ns * sizeof *arr);
+    int32_t *v = malloc((size_t)nmin * sizeof *v);
+    float *out = NULL;
+    float *bands[64];
+    isr_tt_access origin = {s, 0};
+    isr_status st = arr && v ? isr_profile_search(ctx, gr->ix, &origin, 1, &gr->pp, arr)
+                             : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st != ISR_OK)
+        goto cleanup;
+    /* rail time per station: the chosen percentile (nearest rank) of arrival − departure */
+    int32_t k = (int32_t)ceil(gr->gs.pct[gr->gs.chosen] * nmin / 100.0 - 1e-9);
+    if (k < 1)
+        k = 1;
+    for (int i = 0; i < ns; i++) {
+        for (int m = 0; m < nmin; m++) {
+            int32_t a = arr[(size_t)m * (size_t)ns + (size_t)i];
+            v[m] = a == INT32_MAX ? INT32_MAX : a - (gr->pp.from_s + m * gr->pp.step_s);
+        }
+        qsort(v, (size_t)nmin, sizeof *v, cmp_i32);
+        rail_s[i] = v[k - 1] == INT32_MAX || v[k - 1] > gr->pp.budget_s ? INFINITY : v[k - 1];
+    }
+    isr_profile_window(&gr->cm, arr, &gr->pp, win);
+    if (win[1] < win[0])
+        goto cleanup;
+    size_t n = (size_t)(win[1] - win[0] + 1) * (size_t)(win[3] - win[2] + 1);
+    if (!(out = malloc(n * (size_t)npct * sizeof *out))) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the percentiles of %zu cells", n);
+        goto cleanup;
+    }
+    for (int j = 0; j < npct; j++)
+        bands[j] = out + (size_t)j * n;
+    st = isr_profile_percentiles(ctx, &gr->cm, arr, &gr->pp, gr->gs.pct, npct, win, bands);
+cleanup:
+    free(arr);
+    free(v);
+    if (st != ISR_OK) {
+        free(out);
+        out = NULL;
+    }
+    *pct = out;
+    return st;
+}
+
+/* "07:00-09:00 on 2025-05-07" or "08:00 on 2025-05-07". */
+static char *band_desc(const isr_gtfs_run *gr, int j, const char *date)
+{
+    const char *what = gr->pp.to_s - gr->pp.from_s > 1 ? "over" : "departing";
+    return isr_strdup_printf("p%g travel time (minutes) %s %s on %s", gr->gs.pct[j], what,
+                             gr->gs.label, date);
+}
+
+isr_status isr_gtfs_write_percentiles(isr_ctx *ctx, const isr_gtfs_run *gr, const char *date,
+                                      const isr_grid *g, const int win[4], const float *pct,
+                                      const char *path)
+{
+    /* the window's cells on the grid (the window may reach into the padding) */
+    int c0 = win[2] - ISR_PAD, r0 = win[0] - ISR_PAD, c1 = win[3] - ISR_PAD,
+        r1 = win[1] - ISR_PAD;
+    int empty = win[1] < win[0];
+    if (empty) {
+        c0 = r0 = c1 = r1 = 0;
+    }
+    c0 = c0 < 0 ? 0 : c0;
+    r0 = r0 < 0 ? 0 : r0;
+    c1 = c1 >= g->nx ? g->nx - 1 : c1;
+    r1 = r1 >= g->ny ? g->ny - 1 : r1;
+    int w = c1 - c0 + 1, h = r1 - r0 + 1, ww = win[3] - win[2] + 1, npct = gr->gs.npct;
+    size_t n = empty ? 0 : (size_t)(win[1] - win[0] + 1) * (size_t)ww;
+    char *tmp = isr_tmp_name(path);
+    float *row = malloc((size_t)(w > 0 ? w : 1) * sizeof *row);
+    char **co = CSLSetNameValue(NULL, "COMPRESS", "DEFLATE");
+    co = CSLSetNameValue(co, "TILED", "YES");
+    GDALDatasetH ds = tmp && row ? GDALCreate(GDALGetDriverByName("GTiff"), tmp, w, h, npct,
+                                              GDT_Float32, co)
+                                 : NULL;
+    CSLDestroy(co);
+    isr_status st = ds ? ISR_OK : isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    if (ds) {
+        double gt[6];
+        isr_grid_window_geotransform(g, c0, r0, gt);
+        GDALSetGeoTransform(ds, gt);
+        GDALSetProjection(ds, g->wkt);
+    }
+    for (int j = 0; ds && st == ISR_OK && j < npct; j++) {
+        GDALRasterBandH b = GDALGetRasterBand(ds, j + 1);
+        char *desc = band_desc(gr, j, date);
+        GDALSetRasterNoDataValue(b, ISR_TIME_NODATA);
+        GDALSetDescription(b, desc ? desc : "");
+        GDALSetRasterUnitType(b, "min");
+        free(desc);
+        for (int r = 0; r < h && st == ISR_OK; r++) {
+            for (int c = 0; c < w; c++) {
+                float t = INFINITY;
+                if (!empty) {
+                    size_t i = (size_t)(r0 + r + ISR_PAD - win[0]) * (size_t)ww +
+                               (size_t)(c0 + c + ISR_PAD - win[2]);
+                    t = pct[(size_t)j * n + i];
+                }
+                row[c] = isinf(t) ? (float)ISR_TIME_NODATA : t;
+            }
+            if (GDALRasterIO(b, GF_Write, 0, r, w, 1, row, w, 1, GDT_Float32, 0, 0) != CE_None)
+                st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+        }
+    }
+    if (ds) {
+        CPLErrorReset();
+        GDALClose(ds); /* void before GDAL 3.7: a failed flush shows as the last error */
+        if (st == ISR_OK && CPLGetLastErrorType() >= CE_Failure)
+            st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+    }
+    if (st == ISR_OK)
+        st = isr_commit_file(ctx, tmp, path);
+    else if (tmp)
+        remove(tmp);
+    free(tmp);
+    free(row);
+    return st;
+}

@@ -1,0 +1,176 @@
+/* Criterion suite: GTFS mode of `isoreach run` (--gtfs, --date, --window, --departure,
+ * --percentiles, --percentile) on a region and a feed of its own, both written here: one unit
+ * 30 km x 10 km in UTM 33N (x 500-530 km, y 5500-5510 km), cells of 1000 m; station A at
+ * (500.5, 5505.5) km and B at (529.5, 5505.5) km (their lon/lat below from gdaltransform
+ * EPSG:32633 -> 4326), 29 km apart, so that local travel (20 km/h x 1.3) never links them
+ * within the hour. Trains A -> B every 10 minutes from 06:00 to 10:00 (frequencies.txt,
+ * exact_times 1), 12 minutes' ride. Times are worked out beside each assertion. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli_support.h"
+
+static void tmp_make(void) { cli_tmp_make("isr-gtfsrun"); }
+
+TestSuite(gtfsrun, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
+
+static void put(const char *name, const char *text)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static void fixture(void)
+{
+    put("b.geojson",
+        "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":"
+        "\"urn:ogc:def:crs:EPSG::32633\"}},\"features\":[{\"type\":\"Feature\",\"properties\":"
+        "{\"code\":\"110101\",\"name\":\"U\",\"pop\":1000},\"geometry\":{\"type\":\"Polygon\","
+        "\"coordinates\":[[[500000,5500000],[530000,5500000],[530000,5510000],[500000,5510000],"
+        "[500000,5500000]]]}}]}");
+    cr_assert_eq(cli_sh("mkdir -p '%s/feed'", cli_tmp), 0);
+    put("feed/stops.txt", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
+                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
+                          "B,Beta,49.7012905139653,15.4090970194244,0,\n");
+    put("feed/routes.txt", "route_id,route_type\nR,2\n");
+    put("feed/trips.txt", "route_id,service_id,trip_id\nR,D,T\n");
+    put("feed/stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                               "T,06:00:00,06:00:00,A1,1\nT,06:12:00,06:12:00,B,2\n");
+    put("feed/frequencies.txt", "trip_id,start_time,end_time,headway_secs,exact_times\n"
+                                "T,06:00:00,10:00:00,600,1\n");
+    put("feed/calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,"
+                             "sunday,start_date,end_date\nD,1,1,1,1,1,1,1,20250101,20251231\n");
+}
+
+static int run(const char *fmt, ...)
+{
+    char args[2000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    cli_sh("rm -rf '%s/o'", cli_tmp);
+    return cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b.geojson --crs EPSG:32633 "
+                  "--resolution 1000 --threads 1 %s",
+                  cli_tmp, ISR_CLI, args);
+}
+
+/* Refused with exit status `code` (2: a usage error, 1: bad input) and exactly `want`. */
+static void refused(int rc, int code, const char *want)
+{
+    char *e = cli_stderr();
+    cr_assert_eq(rc, code, "exit status %d, stderr: %s", rc, e);
+    char line[3000];
+    snprintf(line, sizeof line, "isoreach: %s\n", want);
+    cr_assert_str_eq(e, line);
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
+
+/* Band `band` of hub A's raster `file` at B's cell centre (529.5, 5505.5) km; -9999 if none. */
+static double at_b(const char *file, int band)
+{
+    cr_assert_eq(cli_sh("gdallocationinfo -valonly -b %d -geoloc '%s/o/hubs/A/%s' 529500 5505500",
+                        band, cli_tmp, file),
+                 0);
+    char p[300];
+    snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
+    char *s = cli_slurp(p);
+    double v = *s && *s != '\n' ? atof(s) : -9999;
+    free(s);
+    return v;
+}
+
+/* Departures 07:00..07:59 (60 minutes): the wait for the next train is 0..9 minutes, each
+ * 6 times. Nearest rank k = ceil(p/100 x 60): p5 k=3 -> wait 0; p25 k=15 -> 2; p50 k=30 -> 4
+ * (the median wait, as in test_profile); p75 k=45 -> 7; p95 k=57 -> 9. Door-to-door at B's
+ * own cell = wait + 12 minutes' ride (+0: the station's cell). */
+Test(gtfsrun, window_percentiles)
+{
+    fixture();
+    int rc = run("--gtfs feed --date 2025-05-07 --window 07:00-08:00 --hubs A1");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "stderr: %s", e);
+    free(e);
+    cr_assert_float_eq(at_b("travel_time.tif", 1), 16.0, 1e-6); /* p50: 12 + 4 */
+    static const double want[5] = {12, 14, 16, 19, 21};      /* p5, p25, p50, p75, p95 */
+    for (int j = 0; j < 5; j++)
+        cr_assert_float_eq(at_b("percentiles.tif", j + 1), want[j], 1e-6, "band %d", j + 1);
+    cr_assert_eq(cli_sh("gdalinfo '%s/o/hubs/A/percentiles.tif' | grep -c "
+                        "'Description = p[0-9]* travel time (minutes) over 07:00-08:00 on "
+                        "2025-05-07'",
+                        cli_tmp),
+                 0);
+    char p[300];
+    snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
+    char *s = cli_slurp(p);
+    cr_assert_str_eq(s, "5\n");
+    free(s);
+    cr_assert_eq(cli_sh("gdalinfo '%s/o/hubs/A/percentiles.tif' | grep -q 'p95 travel time' && "
+                        "gdalinfo '%s/o/hubs/A/percentiles.tif' | grep -c 'NoData Value=-9999' "
+                        "| grep -qx 5",
+                        cli_tmp, cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("gdalinfo '%s/o/hubs/A/travel_time.tif' | grep -q 'Description = p50 "
+                        "travel time from the hub (minutes) over 07:00-08:00 on 2025-05-07'",
+                        cli_tmp),
+                 0);
+    /* stations.csv: B's rail minutes are the p50 of arrival - departure, 16 */
+    cr_assert_eq(cli_sh("grep -q '^B,Beta,16.000,' '%s/o/hubs/A/stations.csv'", cli_tmp), 0);
+    cr_assert_eq(cli_sh("grep -q '\"percentile_used\": *50' '%s/o/run.json'", cli_tmp), 0);
+}
+
+/* --percentile 90 is not in the list: added (k = 54 -> wait 8: 20 minutes). */
+Test(gtfsrun, percentile_added)
+{
+    fixture();
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --window 07:00-08:00 --hubs A "
+                     "--percentiles 50 --percentile 90"),
+                 0);
+    cr_assert_float_eq(at_b("travel_time.tif", 1), 20.0, 1e-6);
+    cr_assert_float_eq(at_b("percentiles.tif", 1), 16.0, 1e-6);
+    cr_assert_float_eq(at_b("percentiles.tif", 2), 20.0, 1e-6);
+}
+
+/* One departure, 07:03: the 07:10 train, 7 + 12 = 19 minutes exactly. */
+Test(gtfsrun, single_departure)
+{
+    fixture();
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --departure 07:03 --hubs A"), 0);
+    cr_assert_float_eq(at_b("travel_time.tif", 1), 19.0, 1e-6);
+    cr_assert_eq(cli_sh("gdalinfo '%s/o/hubs/A/percentiles.tif' | grep -q 'Description = p50 "
+                        "travel time (minutes) departing 07:03 on 2025-05-07'",
+                        cli_tmp),
+                 0);
+}
+
+Test(gtfsrun, refusals)
+{
+    fixture();
+    refused(run("--gtfs feed --hubs A"), 2,
+            "--gtfs needs --date YYYY-MM-DD: the day whose timetable is searched");
+    refused(run("--gtfs feed --date 2025-05-07 --window 7-9 --hubs A"), 2,
+            "--window: '7-9' is not HH:MM-HH:MM (e.g. 07:00-09:00)");
+    refused(run("--gtfs feed --date 2025-05-07 --window 09:00-07:00 --hubs A"), 2,
+            "--window: '09:00-07:00' ends before it starts; give the earlier time first");
+    refused(run("--gtfs feed --date 2025-5-7 --hubs A"), 2,
+            "--date: '2025-5-7' is not a date YYYY-MM-DD (e.g. 2025-05-07)");
+    refused(run("--gtfs feed --date 2025-05-07"), 2,
+            "--gtfs needs --hubs: name the hubs by GTFS stop or parent-station id (e.g. "
+            "--hubs S1,S2)");
+    refused(run("--gtfs feed --date 2025-05-07 --hubs X"), 1,
+            "--hubs: no station or stop has id 'X' in the GTFS feed 'feed' (on 2025-05-07, "
+            "route types 2,100-117)");
+    refused(run("--window 07:00-08:00 --hubs A"), 2,
+            "--window is for GTFS timetables: give --gtfs PATH too");
+    refused(run("--gtfs feed --date 2025-05-07 --hubs A --lines x.shp"), 2,
+            "--lines and --gtfs are two rail networks: give one of them (with --gtfs the trains "
+            "are the timetable's)");
+}
