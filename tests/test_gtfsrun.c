@@ -140,6 +140,19 @@ Test(gtfsrun, percentile_added)
 }
 
 /* One departure, 07:03: the 07:10 train, 7 + 12 = 19 minutes exactly. */
+/* The maps of a GTFS run: drawn (no rail lines: a timetable has stops, not track), their
+ * credits naming the timetable. */
+Test(gtfsrun, maps_are_drawn_and_credit_the_timetable)
+{
+    fixture();
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --departure 07:03 --hubs A"), 0);
+    cr_assert_eq(cli_sh("cd '%s' && %s map -q --out o", cli_tmp, ISR_CLI), 0, "%s",
+                 cli_stderr());
+    cr_assert_eq(cli_sh("grep -q 'Boundaries: b.geojson · Timetable: feed' '%s/o/hubs/A/map.svg'",
+                        cli_tmp),
+                 0);
+}
+
 Test(gtfsrun, single_departure)
 {
     fixture();
