@@ -91,3 +91,21 @@ char *cli_stderr(void)
     snprintf(p, sizeof p, "%s/stderr.txt", cli_tmp);
     return cli_slurp(p);
 }
+
+void cli_put(const char *name, const char *fmt, ...)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f, "cannot write %s", p);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(fclose(f), 0);
+}
+
+void cli_sh_ok(const char *cmd)
+{
+    cr_assert_eq(cli_sh("cd '%s' && %s", cli_tmp, cmd), 0, "fixture: %s", cmd);
+}

@@ -12,6 +12,10 @@ void cli_tmp_remove(void);
 /* Runs a shell command with stdout in cli_tmp/stdout.txt and stderr in cli_tmp/stderr.txt;
  * returns its exit status, or 128 + the signal that ended it. */
 int cli_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes cli_tmp/name from a format (fails the test when it cannot). */
+void cli_put(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Runs `cmd` in cli_tmp and fails the test unless it exits 0 (a fixture step). */
+void cli_sh_ok(const char *cmd);
 /* A whole file as a string (the test fails if it cannot be read); free() it. */
 char *cli_slurp(const char *path);
 /* What the last cli_sh printed: stdout, then stderr; free() it. */

@@ -18,25 +18,6 @@ static void tmp_make(void) { cli_tmp_make("isr-geo"); }
 
 TestSuite(geo, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
 
-/* Writes `text` to cli_tmp/name. */
-static void put(const char *name, const char *fmt, ...)
-{
-    char p[400];
-    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    cr_assert_eq(fclose(f), 0);
-}
-
-static void sh_ok(const char *cmd)
-{
-    cr_assert_eq(cli_sh("cd '%s' && %s", cli_tmp, cmd), 0, "fixture: %s", cmd);
-}
-
 /* `isoreach run` on the fixtures b.gpkg, st.geojson, ln.geojson in cli_tmp, into cli_tmp/o. */
 static int run(const char *fmt, ...)
 {
@@ -106,12 +87,12 @@ static double raster_at(const char *path, double x, double y)
  * The hub at (500.5, 5505.5) km, a cell centre at 1000 m; a line to s2 at (508.5, 5505.5). */
 static void utm_region(void)
 {
-    put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
                                UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000))));
-    sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
                                 STATION("s2", 0, 508500, 5505500)));
-    put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
 }
 
 /* A 10 × 10 friction raster of 1000 m pixels over unit a only, 0.1 s/m everywhere (36 km/h)
@@ -121,9 +102,9 @@ static void half_friction(int zero_at)
     char grid[1200] = "";
     for (int i = 0; i < 100; i++)
         strcat(grid, i == zero_at ? "0 " : (i % 10 == 9 ? "0.1\n" : "0.1 "));
-    put("f.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
+    cli_put("f.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
         grid);
-    sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+    cli_sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
 }
 
 /* ---- friction coverage (§4) --------------------------------------------------------------- */
@@ -174,9 +155,9 @@ Test(geo, population_raster_covering_half_the_region)
     char grid[1200] = "";
     for (int i = 0; i < 100; i++)
         strcat(grid, i % 10 == 9 ? "5\n" : "5 ");
-    put("p.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
+    cli_put("p.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
         grid);
-    sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
     int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --population p.tif");
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
@@ -206,9 +187,9 @@ static void people_raster(const int *at, const float *val, int nbad)
     cr_assert_not_null(f);
     cr_assert_eq(fwrite(px, sizeof px[0], 200, f), 200);
     cr_assert_eq(fclose(f), 0);
-    put("pp.hdr", "BYTEORDER I\nLAYOUT BIL\nNROWS 10\nNCOLS 20\nNBANDS 1\nNBITS 32\nPIXELTYPE "
+    cli_put("pp.hdr", "BYTEORDER I\nLAYOUT BIL\nNROWS 10\nNCOLS 20\nNBANDS 1\nNBITS 32\nPIXELTYPE "
                   "FLOAT\nULXMAP 500500\nULYMAP 5509500\nXDIM 1000\nYDIM 1000\n");
-    sh_ok("rm -f pp.tif && gdal_translate -q -a_srs EPSG:32633 pp.bil pp.tif");
+    cli_sh_ok("rm -f pp.tif && gdal_translate -q -a_srs EPSG:32633 pp.bil pp.tif");
 }
 
 /* Before the fix: exit 0, stderr empty, reach.csv "…,inf,inf,-nan,…" and the −100 pixel
@@ -231,7 +212,7 @@ Test(geo, population_raster_with_inf_nan_negative_or_absurd_pixels_is_refused)
                 "pixel must hold 0 to 1000000 people per km² (1e+06 people for that pixel): fix "
                 "those pixels, or set them to the raster's nodata where the people are not known");
     people_raster((const int[]){45}, (const float[]){NAN}, 1);
-    sh_ok("gdal_translate -q -a_nodata nan pp.tif pn.tif && mv pn.tif pp.tif");
+    cli_sh_ok("gdal_translate -q -a_nodata nan pp.tif pn.tif && mv pn.tif pp.tif");
     rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population pp.tif");
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
@@ -255,9 +236,9 @@ Test(geo, population_raster_with_inf_nan_negative_or_absurd_pixels_is_refused)
 Test(geo, min_reach_leaves_out_a_border_sliver)
 {
     utm_region();
-    put("st.geojson", FC(UTM33, STATION("hub", 1, 509625, 5505125) ","
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 509625, 5505125) ","
                                 STATION("s2", 0, 501125, 5505125)));
-    put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 509625, 5505125, 501125, 5505125)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 509625, 5505125, 501125, 5505125)));
     const char *flags[] = {"", "--min-reach 0"};
     int provinces[] = {1, 2};
     for (int i = 0; i < 2; i++) {
@@ -287,7 +268,7 @@ Test(geo, min_reach_leaves_out_a_border_sliver)
 Test(geo, forked_multilinestring_is_refused)
 {
     utm_region();
-    put("ln.geojson", FC(UTM33, "{\"type\":\"Feature\",\"properties\":{\"id\":\"Y\",\"name\":"
+    cli_put("ln.geojson", FC(UTM33, "{\"type\":\"Feature\",\"properties\":{\"id\":\"Y\",\"name\":"
                                 "\"Y\",\"speed_kmh\":80,\"headway\":10},\"geometry\":{\"type\":"
                                 "\"MultiLineString\",\"coordinates\":[[[500500,5505500],"
                                 "[505000,5505500]],[[505000,5505500],[508500,5505500]],"
@@ -303,7 +284,7 @@ Test(geo, forked_multilinestring_is_refused)
 /* Two 0.5° × 0.2° units in lon/lat (EPSG:4326) with their top edge at latitude `lat`. */
 static void lonlat_region(double lon, double lat)
 {
-    put("b.geojson",
+    cli_put("b.geojson",
         "{\"type\":\"FeatureCollection\",\"features\":["
         "{\"type\":\"Feature\",\"properties\":{\"code\":\"a\",\"name\":\"unit a\",\"pop\":10,"
         "\"pref_code\":\"p\",\"prov_code\":\"r\"},"
@@ -315,15 +296,15 @@ static void lonlat_region(double lon, double lat)
         "[%g,%g]]]}}]}",
         lon, lat - 0.2, lon + 0.5, lat - 0.2, lon + 0.5, lat, lon, lat, lon, lat - 0.2, lon + 0.5,
         lat - 0.2, lon + 1.0, lat - 0.2, lon + 1.0, lat, lon + 0.5, lat, lon + 0.5, lat - 0.2);
-    sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    put("st.geojson",
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson",
         "{\"type\":\"FeatureCollection\",\"features\":["
         "{\"type\":\"Feature\",\"properties\":{\"id\":\"hub\",\"name\":\"hub\",\"hub\":1},"
         "\"geometry\":{\"type\":\"Point\",\"coordinates\":[%g,%g]}},"
         "{\"type\":\"Feature\",\"properties\":{\"id\":\"s2\",\"name\":\"s2\",\"hub\":0},"
         "\"geometry\":{\"type\":\"Point\",\"coordinates\":[%g,%g]}}]}",
         lon + 0.2, lat - 0.1, lon + 0.8, lat - 0.1);
-    put("ln.geojson",
+    cli_put("ln.geojson",
         "{\"type\":\"FeatureCollection\",\"features\":["
         "{\"type\":\"Feature\",\"properties\":{\"id\":\"l\",\"name\":\"l\",\"speed_kmh\":100,"
         "\"headway\":10},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[%g,%g],[%g,%g]]"
@@ -400,12 +381,12 @@ Test(geo, region_across_the_180_meridian)
 {
     /* Fiji-like, at 17°S: unit w at 179.7°E–180°, unit e at 180°–179.7°W, 0.4° tall; two
      * stations 0.094° either side of the meridian on a line across it */
-    put("b.geojson", FC("", UNIT("w", "p1", 1000, BOX(179.7, -17.2, 180, -16.8)) ","
+    cli_put("b.geojson", FC("", UNIT("w", "p1", 1000, BOX(179.7, -17.2, 180, -16.8)) ","
                             UNIT("e", "p1", 1000, BOX(-180, -17.2, -179.7, -16.8))));
-    sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    put("st.geojson", FC("", STATION("west", 1, 179.906, -17.0) ","
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC("", STATION("west", 1, 179.906, -17.0) ","
                              STATION("east", 0, -179.906, -17.0)));
-    put("ln.geojson", FC("", LINE("l", 120, 10, 179.906, -17.0, -179.906, -17.0)));
+    cli_put("ln.geojson", FC("", LINE("l", 120, 10, 179.906, -17.0, -179.906, -17.0)));
     int rc = run("--hubs west");
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
@@ -437,14 +418,14 @@ Test(geo, region_across_the_180_meridian)
  * y 5505–5520) lies in no unit. */
 static void l_region(void)
 {
-    put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5520000)) ","
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5520000)) ","
                                UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5505000))));
-    sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    put("st.geojson", FC(UTM33, STATION("near", 1, 515500, 5508000) ","
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("near", 1, 515500, 5508000) ","
                                 STATION("sb", 0, 515500, 5502500) ","
                                 STATION("lost", 1, 517000, 5515000) ","
                                 STATION("far", 0, 505000, 5570000)));
-    put("ln.geojson", FC(UTM33, LINE("l1", 60, 10, 515500, 5508000, 515500, 5502500) ","
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 60, 10, 515500, 5508000, 515500, 5502500) ","
                                 LINE("l2", 60, 10, 517000, 5515000, 505000, 5570000)));
 }
 

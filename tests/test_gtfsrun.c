@@ -16,36 +16,26 @@ static void tmp_make(void) { cli_tmp_make("isr-gtfsrun"); }
 
 TestSuite(gtfsrun, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
 
-static void put(const char *name, const char *text)
-{
-    char p[400];
-    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    cr_assert_eq(fclose(f), 0);
-}
-
 static void fixture(void)
 {
-    put("b.geojson",
+    cli_put("b.geojson", "%s",
         "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":"
         "\"urn:ogc:def:crs:EPSG::32633\"}},\"features\":[{\"type\":\"Feature\",\"properties\":"
         "{\"code\":\"110101\",\"name\":\"U\",\"pop\":1000},\"geometry\":{\"type\":\"Polygon\","
         "\"coordinates\":[[[500000,5500000],[530000,5500000],[530000,5510000],[500000,5510000],"
         "[500000,5500000]]]}}]}");
     cr_assert_eq(cli_sh("mkdir -p '%s/feed'", cli_tmp), 0);
-    put("feed/stops.txt", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
                           "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
                           "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
                           "B,Beta,49.7012905139653,15.4090970194244,0,\n");
-    put("feed/routes.txt", "route_id,route_type\nR,2\n");
-    put("feed/trips.txt", "route_id,service_id,trip_id\nR,D,T\n");
-    put("feed/stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+    cli_put("feed/routes.txt", "%s", "route_id,route_type\nR,2\n");
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\n");
+    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
                                "T,06:00:00,06:00:00,A1,1\nT,06:12:00,06:12:00,B,2\n");
-    put("feed/frequencies.txt", "trip_id,start_time,end_time,headway_secs,exact_times\n"
+    cli_put("feed/frequencies.txt", "%s", "trip_id,start_time,end_time,headway_secs,exact_times\n"
                                 "T,06:00:00,10:00:00,600,1\n");
-    put("feed/calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,"
+    cli_put("feed/calendar.txt", "%s", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,"
                              "sunday,start_date,end_date\nD,1,1,1,1,1,1,1,20250101,20251231\n");
 }
 

@@ -17,24 +17,6 @@ static void tmp_make(void) { cli_tmp_make("isr-roads"); }
 
 TestSuite(roads, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
 
-static void put(const char *name, const char *fmt, ...)
-{
-    char p[400];
-    snprintf(p, sizeof p, "%s/%s", cli_tmp, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    cr_assert_eq(fclose(f), 0);
-}
-
-static void sh_ok(const char *cmd)
-{
-    cr_assert_eq(cli_sh("cd '%s' && %s", cli_tmp, cmd), 0, "fixture: %s", cmd);
-}
-
 static int run(const char *fmt, ...)
 {
     char args[2000];
@@ -84,18 +66,18 @@ static double t_at(double x, double y)
 
 static void region(void)
 {
-    put("b.geojson",
+    cli_put("b.geojson",
         FC("{\"type\":\"Feature\",\"properties\":{\"code\":\"a\",\"name\":\"a\",\"pref_code\":"
            "\"a\",\"pref_name\":\"a\",\"prov_code\":\"p\",\"prov_name\":\"p\",\"pop\":3000},"
            "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[500000,5500000],[530000,"
            "5500000],[530000,5510000],[500000,5510000],[500000,5500000]]]}}"));
     /* the other station at the far corner, 10 km/h every 600 min: never within the hour */
-    put("st.geojson",
+    cli_put("st.geojson",
         FC("{\"type\":\"Feature\",\"properties\":{\"id\":\"hub\",\"name\":\"hub\",\"hub\":1},"
            "\"geometry\":{\"type\":\"Point\",\"coordinates\":[500500,5505500]}},"
            "{\"type\":\"Feature\",\"properties\":{\"id\":\"far\",\"name\":\"far\",\"hub\":0},"
            "\"geometry\":{\"type\":\"Point\",\"coordinates\":[529500,5509500]}}"));
-    put("ln.geojson", FC(ROAD("\"name\":\"slow\",\"speed_kmh\":10,\"headway\":600",
+    cli_put("ln.geojson", FC(ROAD("\"name\":\"slow\",\"speed_kmh\":10,\"headway\":600",
                               "[500500,5505500],[529500,5509500]")));
 }
 
@@ -107,10 +89,10 @@ static void river_raster(void)
     for (int r = 0; r < 10; r++)
         for (int c = 0; c < 30; c++)
             strcat(grid, c == 10 ? "-1" : "0.1"), strcat(grid, c == 29 ? "\n" : " ");
-    put("f.asc", "ncols 30\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n"
+    cli_put("f.asc", "ncols 30\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n"
                  "NODATA_value -1\n%s",
         grid);
-    sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+    cli_sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
 }
 
 #define NEAR(v, want, tol) cr_assert(fabs((v) - (want)) < (tol), "%s = %.4f, want %.4f", #v, v, want)
@@ -118,7 +100,7 @@ static void river_raster(void)
 Test(roads, road_at_60_kmh_shortens_the_trip_by_the_computed_amount)
 {
     region();
-    put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[529500,5505500]")));
+    cli_put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[529500,5505500]")));
     cr_assert_eq(run(""), 0, "%s", cli_stderr());
     /* without roads: 20 km/h, detour 1.3 = 0.234 s/m; 10 km east = 2340 s = 39.0 min */
     double off = t_at(510500, 5505500);
@@ -146,7 +128,7 @@ Test(roads, diagonal_road_within_a_few_percent)
 {
     region();
     /* 45°, 4 km east and 4 km north: 5657 m at 0.06 s/m = 339.4 s = 5.657 min; both kernels */
-    put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[504500,5509500]")));
+    cli_put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[504500,5509500]")));
     double want = 4000 * sqrt(2) * 0.06 / 60;
     cr_assert_eq(run("--roads r.geojson"), 0, "%s", cli_stderr());
     double iso = t_at(504500, 5509500);
@@ -165,7 +147,7 @@ Test(roads, bridge_crosses_an_impassable_river_exactly_where_it_lies)
     cr_assert_eq(run("--friction f.tif"), 0, "%s", cli_stderr());
     cr_assert_eq(t_at(512500, 5505500), -9999); /* beyond the river: not reached */
     /* the bridge: 2 km across the river on row y = 5505.5 km, 60 km/h */
-    put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[509500,5505500],[511500,5505500]")));
+    cli_put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[509500,5505500],[511500,5505500]")));
     cr_assert_eq(run("--friction f.tif --roads r.geojson"), 0, "%s", cli_stderr());
     /* 8 km at 0.1 s/m (800 s), the move onto the bridge at (0.1 + 0.06) / 2 (80 s), two
      * bridge moves (120 s), off it (80 s): 1080 s = 18.0 min */
@@ -180,7 +162,7 @@ Test(roads, bridge_crosses_an_impassable_river_exactly_where_it_lies)
 Test(roads, class_table_inline_and_csv_and_unknown_classes_warned)
 {
     region();
-    put("r.geojson", FC(ROAD("\"kind\":\"primary\"", "[500500,5505500],[510500,5505500]") ","
+    cli_put("r.geojson", FC(ROAD("\"kind\":\"primary\"", "[500500,5505500],[510500,5505500]") ","
                         ROAD("\"kind\":\"track\"", "[500500,5504500],[510500,5504500]") ","
                         ROAD("\"kind\":\"path\"", "[500500,5503500],[510500,5503500]")));
     cr_assert_eq(run("--roads r.geojson --road-class-field kind --road-classes "
@@ -192,7 +174,7 @@ Test(roads, class_table_inline_and_csv_and_unknown_classes_warned)
                         "(15.4 km/h); add the classes to the table to give them a speed\n");
     free(e);
     NEAR(t_at(510500, 5505500), 10.0, 1e-3); /* primary, 60 km/h */
-    put("c.csv", "class,speed_kmh\nprimary,30\ntrack,20\npath,10\n");
+    cli_put("c.csv", "class,speed_kmh\nprimary,30\ntrack,20\npath,10\n");
     cr_assert_eq(run("--roads r.geojson --road-class-field kind --road-classes c.csv"), 0);
     /* 10 km at 30 km/h: 20.0 min; the track at 20 km/h: 30.0 min (plus the 1 km off-road
      * to it at most); the path at 10 km/h is slower than the base 0.234 s/m: unchanged */
@@ -203,7 +185,7 @@ Test(roads, class_table_inline_and_csv_and_unknown_classes_warned)
 Test(roads, speed_field_named)
 {
     region();
-    put("r.geojson", FC(ROAD("\"v\":45", "[500500,5505500],[510500,5505500]")));
+    cli_put("r.geojson", FC(ROAD("\"v\":45", "[500500,5505500],[510500,5505500]")));
     cr_assert_eq(run("--roads r.geojson --road-speed-field v"), 0, "%s", cli_stderr());
     NEAR(t_at(510500, 5505500), 10000 * 3.6 / 45 / 60, 1e-3); /* 13.333 min */
 }
@@ -211,10 +193,10 @@ Test(roads, speed_field_named)
 Test(roads, bad_roads_refused)
 {
     region();
-    put("r.geojson", FC(ROAD("\"v\":45", "[500500,5505500],[510500,5505500]")));
+    cli_put("r.geojson", FC(ROAD("\"v\":45", "[500500,5505500],[510500,5505500]")));
     refused(run("--roads r.geojson"),
             "roads 'r.geojson' layer 'r' has no field 'speed_kmh' (fields: v)");
-    put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[510500,5505500]") ","
+    cli_put("r.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[510500,5505500]") ","
                         ROAD("\"speed_kmh\":0", "[500500,5504500],[510500,5504500]") ","
                         ROAD("\"speed_kmh\":900", "[500500,5503500],[510500,5503500]") ","
                         ROAD("\"speed_kmh\":null", "[500500,5502500],[510500,5502500]")));
@@ -222,12 +204,12 @@ Test(roads, bad_roads_refused)
             "roads 'r.geojson' layer 'r': 3 features have no usable speed in field 'speed_kmh' "
             "(a speed is km/h, more than 0 and at most 200): feature 1 (0), 2 (900), 3 (empty); "
             "fix them or drop them");
-    put("p.geojson", FC("{\"type\":\"Feature\",\"properties\":{\"speed_kmh\":60},\"geometry\":"
+    cli_put("p.geojson", FC("{\"type\":\"Feature\",\"properties\":{\"speed_kmh\":60},\"geometry\":"
                         "{\"type\":\"Polygon\",\"coordinates\":[[[500000,5500000],[501000,"
                         "5500000],[501000,5501000],[500000,5500000]]]}}"));
     refused(run("--roads p.geojson"),
             "roads 'p.geojson' layer 'p' has polygons, but roads must be lines");
-    put("r.geojson", FC(ROAD("\"kind\":\"primary\"", "[500500,5505500],[510500,5505500]")));
+    cli_put("r.geojson", FC(ROAD("\"kind\":\"primary\"", "[500500,5505500],[510500,5505500]")));
     refused(run("--roads r.geojson --road-class-field kind --road-classes primary=-5"),
             "--road-classes list: class 'primary' has speed '-5'; a speed is km/h, more than 0 "
             "and at most 200");
@@ -239,7 +221,7 @@ Test(roads, bad_roads_refused)
 Test(roads, access_presets)
 {
     region();
-    put("r.geojson", FC(ROAD("\"speed_kmh\":60,\"class\":\"urban\"",
+    cli_put("r.geojson", FC(ROAD("\"speed_kmh\":60,\"class\":\"urban\"",
                              "[500500,5505500],[510500,5505500]") ","
                         ROAD("\"speed_kmh\":60,\"class\":\"expressway\"",
                              "[500500,5503500],[510500,5503500]")));
@@ -250,7 +232,7 @@ Test(roads, access_presets)
     cr_assert_eq(run("--access walk --roads r.geojson"), 0, "%s", cli_stderr());
     NEAR(t_at(502500, 5505500), 24.0, 1e-3);
     /* the expressway is not for walking: with it alone, times are those without roads */
-    put("x.geojson", FC(ROAD("\"speed_kmh\":60,\"class\":\"expressway\"",
+    cli_put("x.geojson", FC(ROAD("\"speed_kmh\":60,\"class\":\"expressway\"",
                              "[500500,5503500],[510500,5503500]")));
     cr_assert_eq(run("--access walk"), 0, "%s", cli_stderr());
     double plain = t_at(505500, 5503500);
