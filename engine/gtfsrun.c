@@ -194,6 +194,8 @@ isr_status isr_gtfs_catchments(isr_ctx *ctx, const isr_options *opt, isr_gtfs_ru
 {
     int ns = isr_rail_net_nstations(net);
     double budget_s = gr->pp.budget_s;
+    gr->grid_mb = grid_mb;
+    gr->max_mb = opt->max_memory_mb;
     gr->cm_bytes = isr_catchments_bytes(ns, budget_s, fric_min, g->cell_m, isr_grid_pcells(g));
     double mb = gr->cm_bytes / 1048576.0;
     if (grid_mb + mb > opt->max_memory_mb)
@@ -261,6 +263,20 @@ isr_status isr_gtfs_hub(isr_ctx *ctx, const isr_gtfs_run *gr, int s, int win[4],
     if (win[1] < win[0])
         goto cleanup;
     size_t n = (size_t)(win[1] - win[0] + 1) * (size_t)(win[3] - win[2] + 1);
+    /* every worker may hold a window this size at once: refuse before allocating what
+     * --max-memory does not allow (else the kernel's OOM killer would end the run) */
+    double hub_mb = (isr_profile_percentile_bytes(n, gr->pp.budget_s) +
+                     (double)n * npct * sizeof *out) / 1048576.0;
+    double need = gr->grid_mb + gr->cm_bytes / 1048576.0 + hub_mb * (gr->threads > 0 ? gr->threads : 1);
+    if (need > gr->max_mb) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY,
+                      "hub '%s': the percentiles over its %zu reachable cells need %.3g MB per "
+                      "worker, %.3g MB in all with the model, more than --max-memory %g MB: use "
+                      "fewer --threads, a coarser --resolution, a shorter --budget or raise "
+                      "--max-memory",
+                      gr->tt->stations[s].id, n, hub_mb, need, gr->max_mb);
+        goto cleanup;
+    }
     if (!(out = malloc(n * (size_t)npct * sizeof *out))) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the percentiles of %zu cells", n);
         goto cleanup;

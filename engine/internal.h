@@ -1001,6 +1001,9 @@ typedef struct isr_gtfs_run {
     isr_profile_params pp;
     isr_catchments cm;
     double cm_bytes; /* the catchments' estimate */
+    double grid_mb;  /* the model's own estimate (grid, zones, friction…) */
+    double max_mb;   /* --max-memory */
+    int threads;     /* workers, each with one hub's percentile scratch at a time */
 } isr_gtfs_run;
 /* The flags of GTFS mode that go together (--date, --hubs; not --lines, --direction to;
  * --window and the like not without --gtfs). */

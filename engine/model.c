@@ -401,6 +401,8 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     isr_progress(ctx, "loading", 2, 4);
     if ((st = load_grid(ctx, opt, m)) != ISR_OK)
         return st;
+    if (m->gtfs)
+        m->gtfs->threads = m->threads;
     if (m->gtfs && (st = isr_gtfs_catchments(ctx, opt, m->gtfs, m->net, &m->grid, m->fric,
                                              m->clear, m->fric_min,
                                              m->bytes_per_cell * (double)m->grid.nx *

@@ -130,6 +130,26 @@ Test(gtfsrun, percentile_added)
 }
 
 /* One departure, 07:03: the 07:10 train, 7 + 12 = 19 minutes exactly. */
+/* Each worker's percentile scratch counts against --max-memory: the model (0.0144 MB here:
+ * 300 cells x 25 bytes, and the catchments' estimate of 2 stations x 476 padded cells x 8
+ * bytes) fits in 0.03 MB; hub A's window of 300 cells x (61 minute bins x 2 + 4 + 5
+ * percentiles x 4) bytes = 0.0418 MB more does not: refused before it is allocated, naming
+ * the hub, and no hub raster nor run.json is written. */
+Test(gtfsrun, percentile_scratch_counts_against_max_memory)
+{
+    fixture();
+    int rc = run("--gtfs feed --date 2025-05-07 --window 07:00-08:00 --hubs A --max-memory 0.03");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
+    cr_assert(strstr(e, "isoreach: hub 'A': the percentiles over its 300 reachable cells need "
+                        "0.0418 MB per worker, 0.0562 MB in all"),
+              "%s", e);
+    cr_assert(strstr(e, "more than --max-memory 0.03 MB: use fewer --threads"), "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o/hubs/A/travel_time.tif'", cli_tmp), 1);
+    cr_assert_eq(cli_sh("test -e '%s/o/run.json'", cli_tmp), 1, "a failed run wrote run.json");
+}
+
 /* The maps of a GTFS run: drawn (no rail lines: a timetable has stops, not track), their
  * credits naming the timetable. */
 Test(gtfsrun, maps_are_drawn_and_credit_the_timetable)
