@@ -811,12 +811,22 @@ isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, dou
     isr_status st = ws_init(ctx, &m->grid, m->net, &m->zones, o, &ws);
     float *pct = NULL;
     int win[4];
-    if (st == ISR_OK && m->gtfs) { /* the model's window and budget (the percentile's times) */
+    if (st == ISR_OK && m->gtfs && budget_min * 60.0 > m->gtfs->pp.budget_s + 1e-9)
+        st = isr_fail(ctx, ISR_ERR_USAGE,
+                      "budget %g min: a GTFS model's catchments reach %g min; open the model "
+                      "with --budget %g or more",
+                      budget_min, m->gtfs->pp.budget_s / 60.0, budget_min);
+    if (st == ISR_OK && m->gtfs) { /* the model's window; a shorter budget cuts it below */
         st = isr_gtfs_hub(ctx, m->gtfs, station, win, &pct, ws.arr);
         if (st == ISR_OK && win[1] >= win[0])
             ws_window(&ws, win);
         if (st == ISR_OK && gtfs_fill(m->gtfs, &ws, win, pct) != 0)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        /* a percentile is within a shorter budget B exactly when it is ≤ B (nearest rank:
+         * enough minutes reach the cell within B), so cutting the model's surface is exact */
+        for (size_t i = 0; st == ISR_OK && i < ws.w.ntouched; i++)
+            if (ws.time_s[ws.w.touched[i]] > budget_min * 60.0)
+                ws.time_s[ws.w.touched[i]] = INFINITY;
     } else if (st == ISR_OK) {
         st = isr_rail_search(ctx, m->net, &rp, station, ws.arr);
     }

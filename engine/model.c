@@ -311,10 +311,12 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
         threads = 1024;
     m->threads = threads;
     /* friction 4 + zones 12 (unit 4, people 8) + region accumulators 8 (converted in place
-     * for the region rasters) (+ the isotropic kernel's clearance map 1); the scratch of
-     * loading (rasterizing 4, clearance 2) is freed before the accumulators exist. A
-     * worker's time grid follows its hub's window (batch.c), not the region's cells. */
-    double bytes_per_cell = 24.0 + (opt->kernel == ISR_KERNEL_RCOST ? 0 : 1);
+     * for the region rasters) (+ the isotropic kernel's clearance map 1, + the water mask
+     * 1); the scratch of loading (rasterizing 4, clearance 2) is freed before the
+     * accumulators exist. A worker's time grid follows its hub's window (batch.c), not the
+     * region's cells. */
+    double bytes_per_cell = 24.0 + (opt->kernel == ISR_KERNEL_RCOST ? 0 : 1) +
+                            (isr_options_water(opt) ? 1 : 0);
     m->bytes_per_cell = bytes_per_cell;
     isr_status st;
     if ((st = isr_grid_init(ctx, &m->grid, m->units.xmin, m->units.ymin, m->units.xmax,

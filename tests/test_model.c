@@ -176,7 +176,7 @@ Test(model, open_once_ask_many_times, .timeout = 120)
 }
 
 /* The memory estimate per region cell (checked against --max-memory) is what the engine
- * holds: friction, zones, clearance and the region accumulators, 25 bytes, whatever the
+ * holds: friction, zones, clearance, water and the region accumulators, 26 bytes, whatever the
  * number of worker threads (their time grids follow each hub's window, not the region). */
 Test(model, memory_per_cell_not_per_thread, .timeout = 600)
 {
@@ -199,8 +199,64 @@ Test(model, memory_per_cell_not_per_thread, .timeout = 600)
         isr_model_close(m);
         isr_options_clear(&o);
     }
-    cr_assert_eq(bpc[0], 25.0, "estimate %.1f bytes per cell with 1 thread", bpc[0]);
+    /* 24 + the clearance map 1 + the sample's water mask 1 */
+    cr_assert_eq(bpc[0], 26.0, "estimate %.1f bytes per cell with 1 thread", bpc[0]);
     cr_assert_eq(bpc[1], bpc[0], "estimate %.1f bytes per cell with 4 threads, %.1f with 1",
                  bpc[1], bpc[0]);
+    isr_ctx_free(ctx);
+}
+
+/* A GTFS model asked for one hub with a shorter budget cuts its surface exactly (a
+ * percentile is within B when it is at most B), and refuses a longer one (its catchments
+ * reach only the model's budget). */
+Test(model, gtfs_hub_with_another_budget, .timeout = 300)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char out[300];
+    snprintf(out, sizeof out, "%s/g", cli_tmp);
+    char *argv[] = {"run", "--no-maps", "--resolution", "4000", "--out", out, "--hubs",
+                    "shanghai_hongqiao", "--gtfs", ISR_SAMPLE_DIR "/yrd_gtfs.zip", "--date",
+                    "2026-03-18", "--window", "07:00-08:00"};
+    isr_options o;
+    isr_options_init(&o);
+    cr_assert_eq(isr_options_parse(ctx, &o, 14, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    isr_model *m = NULL;
+    cr_assert_eq(isr_model_open(ctx, &o, &m), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    float *g60, *g30;
+    int w60, h60, w30, h30;
+    double gt60[6], gt30[6];
+    cr_assert_eq(isr_model_run_hub(m, "shanghai_hongqiao", 0, &g60, &w60, &h60, gt60), ISR_OK,
+                 "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_model_run_hub(m, "shanghai_hongqiao", 30, &g30, &w30, &h30, gt30), ISR_OK,
+                 "%s", isr_ctx_errmsg(ctx));
+    size_t n60 = 0, n30 = 0;
+    for (int r = 0; r < h60; r++)
+        for (int c = 0; c < w60; c++) {
+            float a = g60[(size_t)r * (size_t)w60 + (size_t)c];
+            n60 += a != (float)ISR_TIME_NODATA && a <= 30.0f;
+        }
+    int dc = (int)lround((gt30[0] - gt60[0]) / 4000.0), dr = (int)lround((gt60[3] - gt30[3]) / 4000.0);
+    for (int r = 0; r < h30; r++)
+        for (int c = 0; c < w30; c++) {
+            float a = g30[(size_t)r * (size_t)w30 + (size_t)c];
+            if (a == (float)ISR_TIME_NODATA)
+                continue;
+            cr_assert_leq(a, 30.0f);
+            cr_assert_eq(a, g60[(size_t)(r + dr) * (size_t)w60 + (size_t)(c + dc)]);
+            n30++;
+        }
+    cr_assert_eq(n30, n60, "cells within 30 min: %zu asked with 30, %zu with 60", n30, n60);
+    cr_assert_gt(n30, 5);
+    float *g90;
+    int w90, h90;
+    double gt90[6];
+    cr_assert_eq(isr_model_run_hub(m, "shanghai_hongqiao", 90, &g90, &w90, &h90, gt90),
+                 ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "budget 90 min: a GTFS model's catchments reach 60 "
+                                          "min; open the model with --budget 90 or more");
+    isr_free(g60);
+    isr_free(g30);
+    isr_model_close(m);
+    isr_options_clear(&o);
     isr_ctx_free(ctx);
 }
