@@ -996,7 +996,8 @@ isr_status isr_profile_percentiles(isr_ctx *ctx, const isr_catchments *cm, const
  * network then holds the timetable's stations, in the same order, and no lines. */
 typedef struct isr_gtfs_run {
     isr_timetable *tt;
-    isr_tt_index *ix;
+    isr_timetable *rev; /* --direction to: tt run backwards in time (gtfsrun.c), or NULL */
+    isr_tt_index *ix;   /* of rev when there is one, else of tt */
     isr_gtfs_settings gs;
     isr_profile_params pp;
     isr_catchments cm;

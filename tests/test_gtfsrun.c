@@ -130,6 +130,35 @@ Test(gtfsrun, percentile_added)
 }
 
 /* One departure, 07:03: the 07:10 train, 7 + 12 = 19 minutes exactly. */
+/* --direction to: arrivals at hub B over 07:00-08:00. The trains reach B at :02, :12, … and
+ * leave A 12 minutes before, so arriving by minute m one left A 12 + (m - the last :x2) minutes
+ * before: 12 + 0 … 9, each ten times over the hour, the forward window's distribution: p5 …
+ * p95 at A's cell (500.5, 5505.5) km are 12/14/16/19/21, the band says "arriving over". */
+Test(gtfsrun, direction_to_reverses_the_timetable)
+{
+    fixture();
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --window 07:00-08:00 --hubs B "
+                     "--direction to"),
+                 0, "%s", cli_stderr());
+    static const double want[5] = {12, 14, 16, 19, 21};
+    for (int b = 1; b <= 5; b++) {
+        cr_assert_eq(cli_sh("gdallocationinfo -valonly -b %d -geoloc "
+                            "'%s/o/hubs/B/percentiles.tif' 500500 5505500",
+                            b, cli_tmp),
+                     0);
+        char p[300];
+        snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
+        char *v = cli_slurp(p);
+        cr_assert_float_eq(atof(v), want[b - 1], 1e-6, "band %d: %s", b, v);
+        free(v);
+    }
+    cr_assert_eq(cli_sh("gdalinfo '%s/o/hubs/B/percentiles.tif' | grep -q 'Description = p50 "
+                        "travel time (minutes) arriving over 07:00-08:00 on 2025-05-07'",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("grep -q '^A,Alpha,16.000,' '%s/o/hubs/B/stations.csv'", cli_tmp), 0);
+}
+
 /* Each worker's percentile scratch counts against --max-memory: the model (0.0144 MB here:
  * 300 cells x 25 bytes, and the catchments' estimate of 2 stations x 476 padded cells x 8
  * bytes) fits in 0.03 MB; hub A's window of 300 cells x (61 minute bins x 2 + 4 + 5
