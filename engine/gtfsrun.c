@@ -52,76 +52,13 @@ isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt)
 /* Reversed time: K - t stays positive for times up to 4 days (GTFS times pass 24:00). */
 #define ISR_REVERSE_K (4 * 86400)
 
-/* A reversed timetable shares tt's stops, stations and route ids: only its own arrays go. */
-static void reversed_free(isr_timetable *r)
-{
-    if (!r)
-        return;
-    free(r->trips);
-    free(r->st);
-    free(r->transfers);
-    free(r);
-}
-
-typedef struct trip_key {
-    int32_t dep;
-    int32_t i;
-} trip_key;
-
-static int cmp_trip_key(const void *a, const void *b)
-{
-    const trip_key *x = a, *y = b;
-    return x->dep != y->dep ? (x->dep > y->dep) - (x->dep < y->dep) : (x->i > y->i) - (x->i < y->i);
-}
-
-/* tt backwards in time: each trip's calls in reverse order with t -> K - t (arrival and
- * departure swapped so arrival <= departure still), no-pickup and no-drop-off swapped,
- * transfers from b to a; trips sorted by their (new) first departure, as timetable.h wants. */
-static isr_timetable *reversed(const isr_timetable *tt)
-{
-    isr_timetable *r = malloc(sizeof *r);
-    trip_key *key = malloc((size_t)(tt->ntrips > 0 ? tt->ntrips : 1) * sizeof *key);
-    if (r) {
-        *r = *tt;
-        r->trips = malloc((size_t)(tt->ntrips > 0 ? tt->ntrips : 1) * sizeof *r->trips);
-        r->st = malloc((size_t)(tt->nst > 0 ? tt->nst : 1) * sizeof *r->st);
-        r->transfers = malloc((size_t)(tt->ntransfers > 0 ? tt->ntransfers : 1) *
-                              sizeof *r->transfers);
-    }
-    if (!r || !key || !r->trips || !r->st || !r->transfers) {
-        if (r)
-            reversed_free(r);
-        free(key);
-        return NULL;
-    }
-    for (int i = 0; i < tt->ntrips; i++) {
-        const isr_tt_trip *t = &tt->trips[i];
-        for (int32_t k = 0; k < t->n; k++) {
-            const isr_tt_stop_time *a = &tt->st[t->first + t->n - 1 - k];
-            uint8_t f = (uint8_t)(((a->flags & ISR_TT_NO_PICKUP) ? ISR_TT_NO_DROPOFF : 0) |
-                                  ((a->flags & ISR_TT_NO_DROPOFF) ? ISR_TT_NO_PICKUP : 0));
-            r->st[t->first + k] = (isr_tt_stop_time){a->stop, ISR_REVERSE_K - a->dep,
-                                                     ISR_REVERSE_K - a->arr, f};
-        }
-        key[i] = (trip_key){r->st[t->first].dep, i};
-    }
-    qsort(key, (size_t)tt->ntrips, sizeof *key, cmp_trip_key);
-    for (int i = 0; i < tt->ntrips; i++)
-        r->trips[i] = tt->trips[key[i].i];
-    for (int i = 0; i < tt->ntransfers; i++)
-        r->transfers[i] = (isr_tt_transfer){tt->transfers[i].to, tt->transfers[i].from,
-                                            tt->transfers[i].min_s};
-    free(key);
-    return r;
-}
-
 void isr_gtfs_run_free(isr_gtfs_run *gr)
 {
     if (!gr)
         return;
     isr_catchments_clear(&gr->cm);
     isr_tt_index_free(gr->ix);
-    reversed_free(gr->rev);
+    isr_tt_reversed_free(gr->rev);
     isr_timetable_free(gr->tt);
     free(gr);
 }
@@ -179,7 +116,7 @@ isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferen
         st = isr_gtfs_read(ctx, feeds, opt->ngtfs, opt->date, opt->route_types, &gr->tt);
     if (st == ISR_OK) {
         gr->tt->default_transfer_s = (int32_t)lround(opt->transfer_min * 60.0);
-        if (opt->direction == ISR_TO_HUB && !(gr->rev = reversed(gr->tt)))
+        if (opt->direction == ISR_TO_HUB && !(gr->rev = isr_tt_reversed(gr->tt, ISR_REVERSE_K)))
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reversing the timetable");
         if (st == ISR_OK)
             st = isr_tt_index_new(ctx, gr->rev ? gr->rev : gr->tt, &gr->ix);

@@ -901,6 +901,13 @@ int isr_model_loads(const isr_model *m);
 
 /* ---- profile.c: departure windows over a timetable (issue 14) ----------------------------- */
 
+/* `tt` run backwards in time, t -> k - t (k larger than every time of tt, so that times
+ * stay positive): each trip's calls reversed, arrival and departure swapped, no-pickup and
+ * no-drop-off swapped, transfers turned round, trips sorted by first departure. The earliest
+ * arrival from H at k - A backwards is k minus the latest departure reaching H by A. Shares
+ * tt's stops, stations and route ids (tt must outlive it); NULL when out of memory. */
+isr_timetable *isr_tt_reversed(const isr_timetable *tt, int32_t k);
+void isr_tt_reversed_free(isr_timetable *r);
 /* A timetable (timetable.h) indexed for the range search: per stop its boardable stop times
  * and its transfer edges (the rules of isr_profile_search). Read-only once built, shared by
  * every worker; borrows `tt`, which must outlive it. ISR_ERR_INPUT names a stop time, a

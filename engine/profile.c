@@ -774,3 +774,68 @@ cleanup:
     free(touched);
     return st;
 }
+
+/* ---- the timetable reversed in time (--direction to) ---------------------------------- */
+
+/* A reversed timetable shares tt's stops, stations and route ids: only its own arrays go. */
+void isr_tt_reversed_free(isr_timetable *r)
+{
+    if (!r)
+        return;
+    free(r->trips);
+    free(r->st);
+    free(r->transfers);
+    free(r);
+}
+
+typedef struct trip_key {
+    int32_t dep;
+    int32_t i;
+} trip_key;
+
+static int cmp_trip_key(const void *a, const void *b)
+{
+    const trip_key *x = a, *y = b;
+    return x->dep != y->dep ? (x->dep > y->dep) - (x->dep < y->dep) : (x->i > y->i) - (x->i < y->i);
+}
+
+/* tt backwards in time: each trip's calls in reverse order with t -> k - t (arrival and
+ * departure swapped so arrival <= departure still), no-pickup and no-drop-off swapped,
+ * transfers from b to a; trips sorted by their (new) first departure, as timetable.h wants. */
+isr_timetable *isr_tt_reversed(const isr_timetable *tt, int32_t k)
+{
+    isr_timetable *r = malloc(sizeof *r);
+    trip_key *key = malloc((size_t)(tt->ntrips > 0 ? tt->ntrips : 1) * sizeof *key);
+    if (r) {
+        *r = *tt;
+        r->trips = malloc((size_t)(tt->ntrips > 0 ? tt->ntrips : 1) * sizeof *r->trips);
+        r->st = malloc((size_t)(tt->nst > 0 ? tt->nst : 1) * sizeof *r->st);
+        r->transfers = malloc((size_t)(tt->ntransfers > 0 ? tt->ntransfers : 1) *
+                              sizeof *r->transfers);
+    }
+    if (!r || !key || !r->trips || !r->st || !r->transfers) {
+        if (r)
+            isr_tt_reversed_free(r);
+        free(key);
+        return NULL;
+    }
+    for (int i = 0; i < tt->ntrips; i++) {
+        const isr_tt_trip *t = &tt->trips[i];
+        for (int32_t c = 0; c < t->n; c++) {
+            const isr_tt_stop_time *a = &tt->st[t->first + t->n - 1 - c];
+            uint8_t f = (uint8_t)(((a->flags & ISR_TT_NO_PICKUP) ? ISR_TT_NO_DROPOFF : 0) |
+                                  ((a->flags & ISR_TT_NO_DROPOFF) ? ISR_TT_NO_PICKUP : 0));
+            r->st[t->first + c] = (isr_tt_stop_time){a->stop, k - a->dep, k - a->arr, f};
+        }
+        key[i] = (trip_key){r->st[t->first].dep, i};
+    }
+    qsort(key, (size_t)tt->ntrips, sizeof *key, cmp_trip_key);
+    for (int i = 0; i < tt->ntrips; i++)
+        r->trips[i] = tt->trips[key[i].i];
+    for (int i = 0; i < tt->ntransfers; i++)
+        r->transfers[i] = (isr_tt_transfer){tt->transfers[i].to, tt->transfers[i].from,
+                                            tt->transfers[i].min_s};
+    free(key);
+    return r;
+}
+

@@ -391,15 +391,16 @@ static int32_t bf_change(const isr_timetable *tt, int a, int b)
  * (the origin's stops, or alighted + a change), and every pair of stop times i < j of every
  * trip (board at i when ready and pick-up allowed, alight at j when set-down allowed). */
 static void brute(const isr_timetable *tt, const isr_tt_access *org, int norg, int32_t dep,
-                  int64_t *station)
+                  int64_t *station, int walks)
 {
-    int64_t inf = INT64_MAX / 4, alighted[64], ready[64];
+    int64_t inf = INT64_MAX / 4, alighted[64], ready[64], rode[64];
     for (int p = 0; p < tt->nstops; p++)
-        alighted[p] = ready[p] = inf;
+        alighted[p] = ready[p] = rode[p] = inf;
     for (int o = 0; o < norg; o++)
         for (int p = 0; p < tt->nstops; p++)
             if (tt->stops[p].station == org[o].station) {
-                alighted[p] = fmin(alighted[p], dep + org[o].access_s);
+                if (!walks) /* walks: no walk from the origin (the backward search's end) */
+                    alighted[p] = fmin(alighted[p], dep + org[o].access_s);
                 ready[p] = fmin(ready[p], dep + org[o].access_s);
             }
     for (int changed = 1; changed;) {
@@ -417,13 +418,28 @@ static void brute(const isr_timetable *tt, const isr_tt_access *org, int norg, i
                     if (!(si->flags & ISR_TT_NO_PICKUP) && ready[si->stop] <= si->dep &&
                         !(sj->flags & ISR_TT_NO_DROPOFF) && sj->arr < alighted[sj->stop])
                         alighted[sj->stop] = sj->arr, changed = 1;
+                    if (!(si->flags & ISR_TT_NO_PICKUP) && ready[si->stop] <= si->dep &&
+                        !(sj->flags & ISR_TT_NO_DROPOFF) && sj->arr < rode[sj->stop])
+                        rode[sj->stop] = sj->arr;
                 }
     }
     for (int s = 0; s < tt->nstations; s++)
         station[s] = inf;
-    for (int p = 0; p < tt->nstops; p++)
-        if (alighted[p] < station[tt->stops[p].station])
-            station[tt->stops[p].station] = alighted[p];
+    for (int p = 0; p < tt->nstops; p++) {
+        /* walks: a station is also reached on foot over a transfers row after a train (the
+         * end of a trip to the hub, which the backward search begins with) */
+        int64_t t = alighted[p];
+        for (int a = 0; walks && a < tt->nstops; a++) {
+            int32_t c = a != p && rode[a] < inf ? bf_change(tt, a, p) : -1;
+            if (c >= 0 && rode[a] + c < t)
+                t = rode[a] + c;
+        }
+        if (t < station[tt->stops[p].station])
+            station[tt->stops[p].station] = t;
+    }
+    for (int o = 0; walks && o < norg; o++) /* the origin itself */
+        if (dep + org[o].access_s < station[org[o].station])
+            station[org[o].station] = dep + org[o].access_s;
 }
 
 static uint32_t rnd(uint64_t *s, uint32_t n)
@@ -482,7 +498,7 @@ Test(profile, agrees_with_brute_force_on_50_random_timetables)
         for (int m = 0; m < 20; m++) {
             int32_t dep = p.from_s + 60 * m;
             int64_t bf[20];
-            brute(tt, org, norg, dep, bf);
+            brute(tt, org, norg, dep, bf, 0);
             for (int s = 0; s < 20; s++) {
                 int64_t want = bf[s] <= (int64_t)dep + p.budget_s ? bf[s] : NONE;
                 cr_assert_eq(arr[m * 20 + s], want, "feed %d minute %d station %d: %d, want %lld",
@@ -497,6 +513,69 @@ Test(profile, agrees_with_brute_force_on_50_random_timetables)
     cr_assert_eq(compared, 50 * 20 * 20);
     cr_log_info("reached %zu of %zu", reached, compared);
     cr_assert(reached > compared / 5 && reached < compared, "reached %zu of %zu", reached,
+              compared);
+    isr_ctx_free(ctx);
+}
+
+/* The backward search (--direction to) against the brute force run forwards. For a hub H and
+ * an arrival time A, the search on the timetable reversed in time (isr_tt_reversed, t -> K - t)
+ * from H at K - A gives every station s an "arrival" K - L: L must be the latest departure
+ * from s that still reaches H by A: leaving s at L the brute force reaches H by A, leaving
+ * one second later it does not. Unreached within the budget: leaving at A - budget is too
+ * late already. Mirrored rules (brute force with `walks`): as a trip from the hub may begin
+ * with a walk over a transfers row, a trip to the hub may end with one (H reached on foot
+ * after a train); as a station is reached only by train, a trip to the hub never begins
+ * with a walk from s (local travel on the grid goes to the other station directly). 50
+ * random timetables, 20 arrival minutes, every station. */
+Test(profile, backward_search_gives_the_latest_departure)
+{
+    const int32_t K = 4 * 86400;
+    uint64_t seed = 41;
+    isr_ctx *ctx = isr_ctx_new();
+    size_t compared = 0, reached = 0;
+    for (int feed = 0; feed < 50; feed++) {
+        int32_t base = feed % 5 == 4 ? HM(23, 20) : HM(7, 0);
+        isr_timetable *tt = random_tt(&seed, base);
+        isr_timetable *rev = isr_tt_reversed(tt, K);
+        cr_assert_not_null(rev);
+        int32_t hub = (int32_t)rnd(&seed, 20);
+        isr_tt_access org = {hub, 0};
+        int32_t a0 = base + 3600; /* arrivals at H from an hour into the timetable */
+        isr_profile_params p = {K - (a0 + 19 * 60), K - a0 + 1, 60, 5400, 0};
+        isr_tt_index *ix = NULL;
+        cr_assert_eq(isr_tt_index_new(ctx, rev, &ix), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        int32_t arr[20 * 20];
+        cr_assert_eq(isr_profile_search(ctx, ix, &org, 1, &p, arr), ISR_OK);
+        for (int m = 0; m < 20; m++) {
+            int32_t arrive = K - (p.from_s + 60 * m); /* the arrival time this minute is */
+            for (int s = 0; s < 20; s++) {
+                int32_t v = arr[m * 20 + s];
+                isr_tt_access from = {s, 0};
+                int64_t bf[20];
+                if (v == NONE) {
+                    brute(tt, &from, 1, arrive - p.budget_s, bf, 1);
+                    cr_assert_gt(bf[hub], arrive, "feed %d: station %d reaches hub %d by %d "
+                                 "leaving at %d, but the backward search found nothing",
+                                 feed, s, hub, arrive, arrive - p.budget_s);
+                } else {
+                    int32_t leave = K - v;
+                    brute(tt, &from, 1, leave, bf, 1);
+                    cr_assert_leq(bf[hub], arrive, "feed %d: station %d leaving at %d: %lld",
+                                  feed, s, leave, (long long)bf[hub]);
+                    brute(tt, &from, 1, leave + 1, bf, 1);
+                    cr_assert_gt(bf[hub], arrive, "feed %d: station %d can leave after %d",
+                                 feed, s, leave);
+                    reached++;
+                }
+                compared++;
+            }
+        }
+        isr_tt_index_free(ix);
+        isr_tt_reversed_free(rev);
+        tt_drop(tt);
+    }
+    cr_assert_eq(compared, 50 * 20 * 20);
+    cr_assert(reached > compared / 10 && reached < compared, "reached %zu of %zu", reached,
               compared);
     isr_ctx_free(ctx);
 }
