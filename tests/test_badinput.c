@@ -554,11 +554,12 @@ Test(badinput, integer_ids_and_codes)
 Test(badinput, grid_too_large_for_memory)
 {
     /* 1 m cells over the region: 764801 x 894830, with 2 cells of padding on every side;
-     * at 25 bytes a cell (model.c: no per-worker term, workers follow their hubs' windows)
-     * that is 764805 * 894834 * 25 / 2^20 = 16 316 736 MB. Memory goes with 1/resolution²,
-     * so the finest resolution within 16384 MB is ceil(sqrt(16316736 / 16384)) = 32 m. */
+     * at 26 bytes a cell (model.c: 25, and the sample's water mask 1; no per-worker term,
+     * workers follow their hubs' windows) that is 764805 * 894834 * 26 / 2^20 = 16 969 406
+     * MB. Memory goes with 1/resolution², so the finest resolution within 16384 MB is
+     * ceil(sqrt(16969406 / 16384)) = 33 m. */
     int rc = run("--resolution 1 --threads 1");
-    double mb = 764805.0 * 894834.0 * 25 / 1048576.0;
+    double mb = 764805.0 * 894834.0 * 26 / 1048576.0;
     char want[600];
     snprintf(want, sizeof want,
              "a 1 m grid over the region is 764801 x 894830 cells and would need about %.0f MB "
@@ -569,7 +570,7 @@ Test(badinput, grid_too_large_for_memory)
     /* allowed by --max-memory, but more than the machine has: refused before allocating */
     double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
     rc = run("--resolution 20 --threads 1 --max-memory 1e9");
-    mb = 38245.0 * 44746.0 * 25 / 1048576.0; /* 38241 x 44742 cells + padding */
+    mb = 38245.0 * 44746.0 * 26 / 1048576.0; /* 38241 x 44742 cells + padding, 26 bytes */
     cr_assert_gt(mb, phys, "this machine has %.0f MB: the case needs less", phys);
     snprintf(want, sizeof want,
              "a 20 m grid over the region is 38241 x 44742 cells and would need about %.0f MB of "
