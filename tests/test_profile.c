@@ -415,11 +415,11 @@ static void brute(const isr_timetable *tt, const isr_tt_access *org, int norg, i
             for (int i = tt->trips[t].first; i < tt->trips[t].first + tt->trips[t].n; i++)
                 for (int j = i + 1; j < tt->trips[t].first + tt->trips[t].n; j++) {
                     const isr_tt_stop_time *si = &tt->st[i], *sj = &tt->st[j];
-                    if (!(si->flags & ISR_TT_NO_PICKUP) && ready[si->stop] <= si->dep &&
-                        !(sj->flags & ISR_TT_NO_DROPOFF) && sj->arr < alighted[sj->stop])
+                    int ride = !(si->flags & ISR_TT_NO_PICKUP) && ready[si->stop] <= si->dep &&
+                               !(sj->flags & ISR_TT_NO_DROPOFF);
+                    if (ride && sj->arr < alighted[sj->stop])
                         alighted[sj->stop] = sj->arr, changed = 1;
-                    if (!(si->flags & ISR_TT_NO_PICKUP) && ready[si->stop] <= si->dep &&
-                        !(sj->flags & ISR_TT_NO_DROPOFF) && sj->arr < rode[sj->stop])
+                    if (ride && sj->arr < rode[sj->stop])
                         rode[sj->stop] = sj->arr;
                 }
     }
