@@ -597,19 +597,21 @@ static uint64_t fp_dataset(isr_ctx *ctx, uint64_t h, const char *path)
     return h;
 }
 
-uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt)
+/* The fingerprint of the options less `drop` (NULL-terminated flags) and of the inputs. */
+static uint64_t fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt,
+                            const char *const *drop)
 {
     uint64_t h = ISR_FNV_SEED;
     /* every flag that shapes the results, as run.json records them (so a flag added later is
-     * covered without a list to keep in step), less those that do not change one hub's
-     * outputs (--hubs, --attribution) and the input datasets (options.c's one list), which
-     * fp_dataset hashes with every file of the dataset (name, size, content or mtime) */
+     * covered without a list to keep in step), less `drop` and the input datasets (options.c's
+     * one list), which fp_dataset hashes with every file of the dataset (name, size, content
+     * or mtime) */
     const char *names[32], *paths[32];
     int n = isr_options_inputs(o, names, paths, 32);
     json_object *rec = isr_options_to_json(o);
     if (rec) {
-        json_object_object_del(rec, "--hubs");
-        json_object_object_del(rec, "--attribution");
+        for (int i = 0; drop[i]; i++)
+            json_object_object_del(rec, drop[i]);
         for (int i = 0; i < n; i++)
             json_object_object_del(rec, names[i]);
     }
@@ -619,4 +621,26 @@ uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt
     for (int i = 0; i < n; i++)
         h = fp_dataset(ctx, h, paths[i]);
     return h;
+}
+
+uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt)
+{
+    static const char *const drop[] = {"--hubs", "--attribution", NULL}; /* not one hub's */
+    return fingerprint(ctx, o, wkt, drop);
+}
+
+uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt)
+{
+    /* what only the search, the products or the run's control change: the rasters of the
+     * model stay the same (over-inclusive is safe: another setting only builds anew) */
+    static const char *const drop[] = {
+        "--hubs",   "--attribution", "--budget",   "--bands",      "--dwell",
+        "--transfer", "--transfer-radius", "--min-area", "--min-reach", "--simplify",
+        "--direction", "--wait",     "--date",     "--window",     "--departure",
+        "--step",   "--percentiles", "--percentile", "--model-cache", NULL};
+    uint64_t h = fingerprint(ctx, o, wkt, drop);
+    /* the inputs a default brings in without a flag (the sample's water and crossings) */
+    h = fp_dataset(ctx, h, isr_options_water(o));
+    h = fp_dataset(ctx, h, isr_options_roads(o));
+    return fp_str(h, ISR_VERSION);
 }

@@ -771,6 +771,10 @@ ISR_INTERNAL void isr_out_unlock(char *held);
  * an http(s) input by its URL and its local copy fetched on `ctx` (isr_fetch_local).
  * A resumed run reuses a hub's outputs only when it matches. */
 uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt);
+/* The same for the model's rasters (modelcache.c): less the flags that change only the
+ * search or the products (budget, bands, waits, departure times…), plus the inputs a default
+ * brings in (the sample's water and crossings) and the version. */
+uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt);
 
 /* ---- strbuf.c ------------------------------------------------------------------------- */
 
@@ -883,7 +887,30 @@ struct isr_model {
     double bytes_per_cell; /* the memory estimate per region cell (grid.c checks it) */
     double load_s;    /* seconds the loading took */
     int loads;        /* times the inputs were read: 1 (tests check that asking does not reload) */
+    void *cache_map;  /* the model cache file mapped (modelcache.c), or NULL: then the */
+    size_t cache_len; /* rasters above are the model's own memory */
+    char *cache_file; /* the model cache file read or written, NULL without --model-cache */
+    int cache_hit;    /* 1: the rasters were mapped from cache_file, not built */
 };
+
+/* ---- modelcache.c: the model's rasters kept between runs (--model-cache DIR) ------------- */
+
+/* The key of a model's rasters: isr_model_fingerprint, the grid and the stations' cells. */
+uint64_t isr_model_cache_key(isr_ctx *ctx, const isr_options *opt, const isr_model *m);
+/* DIR/model-KEY.isrmodel (new string). */
+char *isr_model_cache_path(const char *dir, uint64_t key);
+/* Maps the file of `key` in `dir` when there is one that fits the model's grid and units
+ * (*hit = 1: zones, people, water, friction, clearance and their figures set, the warnings
+ * of their building logged again). A missing file is a miss; a damaged one a miss with a
+ * warning. Fails only when out of memory. */
+isr_status isr_model_cache_read(isr_ctx *ctx, isr_model *m, const char *dir, uint64_t key,
+                                int want_clear, int *hit);
+/* Writes the model's rasters and the warnings [w0, w1) of the context logged while they were
+ * built; a file that cannot be written is warned about (the run goes on). */
+void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, uint64_t key,
+                           int w0, int w1);
+/* Unmaps the file (the model's raster pointers into it set to NULL); nothing without one. */
+void isr_model_cache_release(isr_model *m);
 
 /* The flags a model needs, checked before anything is read; fills m->bands. */
 isr_status isr_model_check(isr_ctx *ctx, const isr_options *opt, isr_model *m);

@@ -297,6 +297,76 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
     free(b);
 }
 
+/* The rasters of the model on its grid: water, zones and people, friction (base or raster,
+ * water closed, roads burned, station cells open), its least value and the clearance map. */
+static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model *m)
+{
+    isr_status st;
+    double spm = opt->detour * 3.6 / opt->egress_speed_kmh;
+    uint8_t *water = NULL; /* taken by the zones */
+    size_t nwater = 0;
+    const char *wpath = isr_options_water(opt);
+    if (wpath && (st = isr_water_load(ctx, wpath, opt->water_layer, m->srs, &m->grid, &water,
+                                      &nwater)) != ISR_OK)
+        return st;
+    m->water_cells = nwater;
+    if (wpath)
+        isr_log(ctx, ISR_LOG_INFO, "water '%s': %zu cells (%.1f km²) are water", wpath, nwater,
+                (double)nwater * m->grid.cell_m * m->grid.cell_m / 1e6);
+    /* friction: base (uniform or --friction), then water closed (isr_water_burn); what may
+     * reopen cells (roads, bridges) comes after it */
+    if ((st = isr_zones_build_water(ctx, &m->grid, &m->units, opt->population, water, wpath,
+                                    &m->zones)) != ISR_OK ||
+        (st = isr_friction_build(ctx, &m->grid, m->zones.zone, spm, opt->friction, &m->fric,
+                                 &m->fric_uncovered)) != ISR_OK ||
+        (isr_water_burn(&m->grid, m->zones.water, m->fric), 0) ||
+        (st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, m->fric, &m->road_cells)) !=
+            ISR_OK)
+        return st;
+    for (int s = 0; s < isr_rail_net_nstations(m->net); s++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(m->net, s, &x, &y);
+        if (isr_grid_cell_of(&m->grid, x, y, &c, &r) &&
+            isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
+            m->fric[isr_grid_pidx(&m->grid, c, r)] = (float)spm;
+    }
+    m->fric_min = INFINITY;
+    for (size_t i = 0, n = isr_grid_pcells(&m->grid); i < n; i++)
+        if (m->fric[i] < m->fric_min)
+            m->fric_min = m->fric[i];
+    if (opt->kernel != ISR_KERNEL_RCOST) {
+        size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
+        if (!(m->clear = malloc(pw * ph)) || isr_costdist_clearance(m->fric, pw, ph, m->clear))
+            return isr_fail(ctx, ISR_ERR_MEMORY,
+                            "out of memory for the clearance map (%zu MB and %zu MB while "
+                            "building it); try --kernel rcost or a coarser --resolution",
+                            pw * ph >> 20, (2 * pw * ph) >> 20);
+    }
+    return ISR_OK;
+}
+
+/* build_rasters, or with --model-cache the file of the same inputs and settings mapped
+ * (modelcache.c), written after a build when there was none. */
+static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model *m)
+{
+    const char *dir = opt->model_cache;
+    if (!dir || !*dir || strcmp(dir, "none") == 0)
+        return build_rasters(ctx, opt, m);
+    uint64_t key = isr_model_cache_key(ctx, opt, m);
+    int hit = 0, clear = opt->kernel != ISR_KERNEL_RCOST;
+    isr_status st = isr_model_cache_read(ctx, m, dir, key, clear, &hit);
+    if (st != ISR_OK || !(m->cache_file = isr_model_cache_path(dir, key)))
+        return st != ISR_OK ? st : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    m->cache_hit = hit;
+    if (hit)
+        return ISR_OK;
+    int w0 = isr_ctx_nwarnings(ctx);
+    if ((st = build_rasters(ctx, opt, m)) == ISR_OK && !isr_cancelled(ctx))
+        isr_model_cache_write(ctx, m, dir, key, w0, isr_ctx_nwarnings(ctx));
+    return st;
+}
+
 /* The grid (its memory estimate counting the workers), zones, friction and the hubs'
  * jurisdictions. Stations are always reachable on foot, even where the friction says water
  * or a station sits just outside the boundary polygons. */
@@ -323,49 +393,10 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
                             m->units.ymax, opt->resolution_m, m->wkt, bytes_per_cell,
                             opt->max_memory_mb)) != ISR_OK)
         return st;
-    double spm = opt->detour * 3.6 / opt->egress_speed_kmh;
-    uint8_t *water = NULL; /* taken by the zones */
-    size_t nwater = 0;
-    const char *wpath = isr_options_water(opt);
-    if (wpath && (st = isr_water_load(ctx, wpath, opt->water_layer, m->srs, &m->grid, &water,
-                                      &nwater)) != ISR_OK)
-        return st;
-    m->water_cells = nwater;
-    if (wpath)
-        isr_log(ctx, ISR_LOG_INFO, "water '%s': %zu cells (%.1f km²) are water", wpath, nwater,
-                (double)nwater * m->grid.cell_m * m->grid.cell_m / 1e6);
-    /* friction: base (uniform or --friction), then water closed (isr_water_burn); what may
-     * reopen cells (roads, bridges) comes after it */
-    if ((st = isr_zones_build_water(ctx, &m->grid, &m->units, opt->population, water, wpath,
-                                    &m->zones)) != ISR_OK ||
-        (st = isr_friction_build(ctx, &m->grid, m->zones.zone, spm, opt->friction, &m->fric,
-                                 &m->fric_uncovered)) != ISR_OK ||
-        (isr_water_burn(&m->grid, m->zones.water, m->fric), 0) ||
-        (st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, m->fric, &m->road_cells)) !=
-            ISR_OK ||
+    if ((st = cached_rasters(ctx, opt, m)) != ISR_OK ||
         (st = hubs_jurisdiction(ctx, opt, &m->grid, &m->units, m->net, &m->lb, &m->hubs)) !=
             ISR_OK)
         return st;
-    for (int s = 0; s < isr_rail_net_nstations(m->net); s++) {
-        double x, y;
-        int c, r;
-        isr_rail_station_xy(m->net, s, &x, &y);
-        if (isr_grid_cell_of(&m->grid, x, y, &c, &r) &&
-            isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
-            m->fric[isr_grid_pidx(&m->grid, c, r)] = (float)spm;
-    }
-    m->fric_min = INFINITY;
-    for (size_t i = 0, n = isr_grid_pcells(&m->grid); i < n; i++)
-        if (m->fric[i] < m->fric_min)
-            m->fric_min = m->fric[i];
-    if (opt->kernel != ISR_KERNEL_RCOST) {
-        size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
-        if (!(m->clear = malloc(pw * ph)) || isr_costdist_clearance(m->fric, pw, ph, m->clear))
-            return isr_fail(ctx, ISR_ERR_MEMORY,
-                            "out of memory for the clearance map (%zu MB and %zu MB while "
-                            "building it); try --kernel rcost or a coarser --resolution",
-                            pw * ph >> 20, (2 * pw * ph) >> 20);
-    }
     stations_outside(ctx, m);
     return ISR_OK;
 }
@@ -424,6 +455,8 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 
 void isr_model_clear(isr_model *m)
 {
+    isr_model_cache_release(m); /* the rasters in the file are not free()'s */
+    free(m->cache_file);
     isr_hub_set_clear(&m->hubs);
     free(m->fric);
     free(m->clear);

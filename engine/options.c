@@ -206,6 +206,7 @@ static const flag flags[] = {
     NUM("--max-memory", max_memory_mb, 0, 1e9, 1),
     NUM("--timeout", timeout_s, 0, 86400, 1),
     STR("--cache", cache),
+    STR("--model-cache", model_cache),
     NUM("--max-download", max_download_mb, 0, 1e7, 1),
     STR("--date", date), /* GTFS mode; --gtfs itself is a list (gtfs_add) */
     STR("--window", window),
@@ -729,7 +730,7 @@ static int is_run_control(const char *name)
 {
     return strcmp(name, "--out") == 0 || strcmp(name, "--max-memory") == 0 ||
            strcmp(name, "--timeout") == 0 || strcmp(name, "--cache") == 0 ||
-           strcmp(name, "--max-download") == 0;
+           strcmp(name, "--max-download") == 0 || strcmp(name, "--model-cache") == 0;
 }
 
 int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max)
@@ -1000,6 +1001,9 @@ static const char run_help[] =
            "                          (default: $XDG_CACHE_HOME/isoreach/fetch or\n"
            "                          ~/.cache/isoreach/fetch; none: a temporary copy)\n"
            "  --max-download MB       http(s) inputs: refuse larger downloads (default: 2048)\n"
+           "  --model-cache DIR       keep the region's rasters (zones, people, friction, water)\n"
+           "                          in DIR and map them on later runs with the same inputs\n"
+           "                          and settings instead of rebuilding them (default: none)\n"
            "  --overwrite             recompute hubs whose outputs already exist\n"
            "  --write-friction        also write region/friction.tif (seconds per metre)\n"
            "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"

@@ -103,6 +103,7 @@ struct isr_options {
                              is within the budget (default 0.5): slivers of one or two cells
                              along a border are not "reach" (see README) */
     double timeout_s; /* http(s) inputs: seconds without an answer before failing (60) */
+    const char *model_cache; /* folder of model caches (modelcache.c); NULL or "none": off */
     const char *cache;      /* http(s) inputs: cache folder (fetch.c); NULL: the XDG default;
                                "none": a temporary copy removed at the end */
     double max_download_mb; /* http(s) inputs: the largest download accepted (2048 MB) */

@@ -353,6 +353,12 @@ static json_object *inputs_json(const isr_batch *jb)
     json_object_object_add(in, "water_cells", json_object_new_int64((int64_t)jb->water_cells));
     json_object_object_add(in, "roads", roads ? json_object_new_string(roads) : NULL);
     json_object_object_add(in, "road_cells", json_object_new_int64((int64_t)jb->road_cells));
+    if (jb->cache_file) { /* --model-cache: which file, and whether it was mapped or built */
+        json_object *mc = json_object_new_object();
+        json_object_object_add(mc, "file", json_object_new_string(jb->cache_file));
+        json_object_object_add(mc, "hit", json_object_new_boolean(jb->cache_hit));
+        json_object_object_add(in, "model_cache", mc);
+    }
     /* http(s) inputs: downloaded, revalidated (304) or an offline copy (fetch.c) */
     json_object_object_add(in, "fetched", isr_fetch_json(jb->ctx));
     json_object_object_add(in, "boundary_units", json_object_new_int(u->n));

@@ -1,0 +1,341 @@
+/*
+ * modelcache.c — the model's rasters kept on disk between runs (--model-cache DIR): the
+ * zone, people, water, friction and clearance rasters and the zones' tables of one set of
+ * inputs and settings, written once after they were built and memory-mapped by later runs,
+ * which then skip rasterizing the boundaries and the water, spreading the people, warping a
+ * friction raster, burning the roads and building the clearance map (a planning office
+ * reruns one region all day; a worker of a scale-out run maps the file its peers share).
+ *
+ * The file's name is its key: the model fingerprint (files.c: every flag that shapes the
+ * rasters, the content of every input, the version) and the cells of the stations (always
+ * passable, so part of the friction). The file repeats the key and the grid's shape; a file
+ * that does not match, or is cut short, is built again, with a warning. The warnings the
+ * building logged (a raster that does not cover the region, a unit wholly on water…) are kept
+ * in the file and said again on every run that maps it: a cached run says what a fresh run
+ * says.
+ *
+ * Layout: a header, then each section at a multiple of 4096 bytes. A file is written under a
+ * temporary name and renamed, so no reader sees half a file, and a mapping stays valid when
+ * another run replaces the file. Arrays are mapped private and writable: the engine does not
+ * write them after loading, and if it did only its own copy of those pages would change.
+ * Cost: one pass writing the arrays (about 18 bytes a cell) after a build; a read maps the
+ * file, so only the pages a run touches are read.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MC_MAGIC "ISRMODL2"
+#define MC_ALIGN 4096u
+#define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
+
+enum { S_ZONE, S_POP, S_WATER, S_FRIC, S_CLEAR, S_TABLES, S_WARN = S_TABLES + MC_TABLES * ISR_NLEVELS,
+       S_N };
+
+typedef struct mc_header {
+    char magic[8];
+    uint64_t key;
+    char version[32];
+    int32_t nx, ny, nunits, ngroups[ISR_NLEVELS];
+    int32_t has_clear, from_raster, hosted, nwarn;
+    uint64_t water_cells, fric_uncovered, road_cells, pop_uncovered;
+    float fric_min;
+    uint64_t off[S_N], len[S_N];
+} mc_header;
+
+/* The sections of a model: where each array is and how long, for writing and checking. */
+static void sections(const isr_model *m, const void *ptr[S_N], uint64_t len[S_N])
+{
+    const isr_zones *z = &m->zones;
+    size_t cells = (size_t)m->grid.nx * (size_t)m->grid.ny, pcells = isr_grid_pcells(&m->grid);
+    size_t nu = (size_t)(z->nunits > 0 ? z->nunits : 1);
+    ptr[S_ZONE] = z->zone, len[S_ZONE] = cells * sizeof(int32_t);
+    ptr[S_POP] = z->pop, len[S_POP] = cells * sizeof(double);
+    ptr[S_WATER] = z->water, len[S_WATER] = z->water ? cells : 0;
+    ptr[S_FRIC] = m->fric, len[S_FRIC] = pcells * sizeof(float);
+    ptr[S_CLEAR] = m->clear, len[S_CLEAR] = m->clear ? pcells : 0;
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        size_t ng = (size_t)(z->ngroups[k] > 0 ? z->ngroups[k] : 1);
+        int s = S_TABLES + MC_TABLES * k;
+        ptr[s] = z->group[k], len[s] = nu * sizeof(int);
+        ptr[s + 1] = z->first[k], len[s + 1] = nu * sizeof(int);
+        ptr[s + 2] = z->cells[k], len[s + 2] = ng * sizeof(size_t);
+        ptr[s + 3] = z->gpop[k], len[s + 3] = ng * sizeof(double);
+        ptr[s + 4] = z->gunknown[k], len[s + 4] = ng * sizeof(int);
+        ptr[s + 5] = z->area[k], len[s + 5] = ng * sizeof(size_t);
+    }
+    ptr[S_WARN] = NULL, len[S_WARN] = 0;
+}
+
+uint64_t isr_model_cache_key(isr_ctx *ctx, const isr_options *opt, const isr_model *m)
+{
+    uint64_t h = isr_model_fingerprint(ctx, opt, m->wkt);
+    double g[3] = {m->grid.x0, m->grid.y0, m->grid.cell_m};
+    int dims[2] = {m->grid.nx, m->grid.ny};
+    h = isr_fnv1a(h, g, sizeof g);
+    h = isr_fnv1a(h, dims, sizeof dims);
+    for (int s = 0; s < isr_rail_net_nstations(m->net); s++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(m->net, s, &x, &y);
+        if (isr_grid_cell_of(&m->grid, x, y, &c, &r)) {
+            size_t i = isr_grid_pidx(&m->grid, c, r);
+            h = isr_fnv1a(h, &i, sizeof i);
+        }
+    }
+    return h;
+}
+
+char *isr_model_cache_path(const char *dir, uint64_t key)
+{
+    return isr_strdup_printf("%s/model-%016llx.isrmodel", dir, (unsigned long long)key);
+}
+
+/* ---- writing ---------------------------------------------------------------------------- */
+
+static int put(FILE *f, const void *p, uint64_t len, uint64_t *at)
+{
+    static const char zero[MC_ALIGN];
+    if (len && fwrite(p, 1, (size_t)len, f) != len)
+        return -1;
+    *at += len;
+    uint64_t pad = (MC_ALIGN - *at % MC_ALIGN) % MC_ALIGN;
+    if (pad && fwrite(zero, 1, (size_t)pad, f) != pad)
+        return -1;
+    *at += pad;
+    return 0;
+}
+
+/* The warnings [w0, w1) of the context as one block of NUL-terminated strings. */
+static char *warn_block(isr_ctx *ctx, int w0, int w1, uint64_t *len)
+{
+    size_t n = 0;
+    for (int i = w0; i < w1; i++)
+        n += strlen(isr_ctx_warning(ctx, i)) + 1;
+    char *b = malloc(n ? n : 1);
+    *len = 0;
+    for (int i = w0; b && i < w1; i++) {
+        size_t l = strlen(isr_ctx_warning(ctx, i)) + 1;
+        memcpy(b + *len, isr_ctx_warning(ctx, i), l);
+        *len += l;
+    }
+    return b;
+}
+
+/* mkdir -p, quietly: 0 or an errno. */
+static int make_dirs(const char *dir)
+{
+    char *p = strdup(dir);
+    int err = p ? 0 : ENOMEM;
+    for (char *s = p ? p + 1 : NULL; s && !err; s++) {
+        char c = *s;
+        if (c == '/' || c == '\0') {
+            *s = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                err = errno;
+            *s = c;
+        }
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return err;
+}
+
+void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, uint64_t key,
+                           int w0, int w1)
+{
+    const void *ptr[S_N];
+    mc_header h;
+    memset(&h, 0, sizeof h);
+    sections(m, ptr, h.len);
+    char *warn = warn_block(ctx, w0, w1, &h.len[S_WARN]);
+    ptr[S_WARN] = warn;
+    memcpy(h.magic, MC_MAGIC, 8);
+    h.key = key;
+    isr_snprintf(h.version, sizeof h.version, "%s", ISR_VERSION);
+    h.nx = m->grid.nx, h.ny = m->grid.ny, h.nunits = m->zones.nunits;
+    for (int k = 0; k < ISR_NLEVELS; k++)
+        h.ngroups[k] = m->zones.ngroups[k];
+    h.has_clear = m->clear != NULL, h.from_raster = m->zones.from_raster;
+    h.hosted = m->zones.hosted, h.nwarn = w1 - w0;
+    h.water_cells = m->water_cells, h.fric_uncovered = m->fric_uncovered;
+    h.road_cells = m->road_cells, h.pop_uncovered = m->zones.pop_uncovered;
+    h.fric_min = m->fric_min;
+    uint64_t at = MC_ALIGN;
+    for (int s = 0; s < S_N; s++) {
+        h.off[s] = at;
+        at += (h.len[s] + MC_ALIGN - 1) / MC_ALIGN * MC_ALIGN;
+    }
+    char *path = isr_model_cache_path(dir, key), *tmp = path ? isr_tmp_name(path) : NULL;
+    int err = 0;
+    FILE *f = NULL;
+    if (!path || !tmp || !warn)
+        err = ENOMEM;
+    else if ((err = make_dirs(dir)) == 0 && !(f = fopen(tmp, "wb")))
+        err = errno ? errno : EIO;
+    at = 0;
+    for (int s = -1; f && !err && s < S_N; s++)
+        if (s < 0 ? put(f, &h, sizeof h, &at) : put(f, ptr[s], h.len[s], &at))
+            err = errno ? errno : EIO;
+    if (f && (fclose(f) != 0 && !err))
+        err = errno ? errno : EIO;
+    if (!err && rename(tmp, path) != 0)
+        err = errno;
+    if (err) {
+        if (tmp)
+            unlink(tmp);
+        isr_log(ctx, ISR_LOG_WARN,
+                "model cache: cannot write '%s' (%s); the run goes on, and the next one builds "
+                "the model again",
+                path ? path : dir, path ? isr_write_reason(path, err) : strerror(err));
+    } else {
+        isr_log(ctx, ISR_LOG_INFO, "model cache: wrote '%s' (%.0f MB)", path,
+                (double)at / 1048576.0);
+    }
+    free(warn);
+    free(path);
+    free(tmp);
+}
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+/* Whether the header fits the model being loaded and every section lies in the file with
+ * the length the grid and the units give it. */
+static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uint64_t size,
+                       int want_clear)
+{
+    if (memcmp(h->magic, MC_MAGIC, 8) != 0 || h->key != key ||
+        strncmp(h->version, ISR_VERSION, sizeof h->version) != 0 || h->nx != m->grid.nx ||
+        h->ny != m->grid.ny || h->nunits != m->units.n || h->has_clear != want_clear ||
+        h->nwarn < 0)
+        return 0;
+    for (int k = 0; k < ISR_NLEVELS; k++)
+        if (h->ngroups[k] < 0 || h->ngroups[k] > h->nunits)
+            return 0;
+    isr_model shape; /* the lengths the sections must have */
+    memset(&shape, 0, sizeof shape);
+    shape.grid = m->grid;
+    shape.zones.nunits = h->nunits;
+    for (int k = 0; k < ISR_NLEVELS; k++)
+        shape.zones.ngroups[k] = h->ngroups[k];
+    const void *ptr[S_N];
+    uint64_t len[S_N];
+    sections(&shape, ptr, len);
+    uint64_t cells = (uint64_t)m->grid.nx * (uint64_t)m->grid.ny;
+    len[S_CLEAR] = want_clear ? isr_grid_pcells(&m->grid) : 0;
+    for (int s = 0; s < S_N; s++) {
+        int fits = s == S_WARN    ? 1
+                   : s == S_WATER ? h->len[s] == 0 || h->len[s] == cells
+                                  : h->len[s] == len[s];
+        if (!fits || h->off[s] % MC_ALIGN || h->off[s] > size || h->len[s] > size - h->off[s])
+            return 0;
+    }
+    return 1;
+}
+
+/* A copy of a mapped table into new memory (so that isr_zones_clear frees it as usual). */
+static void *copy_out(const char *base, const mc_header *h, int s)
+{
+    void *p = malloc(h->len[s] ? (size_t)h->len[s] : 1);
+    if (p && h->len[s])
+        memcpy(p, base + h->off[s], (size_t)h->len[s]);
+    return p;
+}
+
+/* Points the model at the mapped arrays and copies its tables; replays the warnings. */
+static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header *h)
+{
+    isr_zones *z = &m->zones;
+    z->zone = (int32_t *)(void *)(base + h->off[S_ZONE]);
+    z->pop = (double *)(void *)(base + h->off[S_POP]);
+    z->water = h->len[S_WATER] ? (uint8_t *)(base + h->off[S_WATER]) : NULL;
+    m->fric = (float *)(void *)(base + h->off[S_FRIC]);
+    m->clear = h->len[S_CLEAR] ? (uint8_t *)(base + h->off[S_CLEAR]) : NULL;
+    z->nunits = h->nunits;
+    for (int k = 0; k < ISR_NLEVELS; k++) {
+        int s = S_TABLES + MC_TABLES * k;
+        z->ngroups[k] = h->ngroups[k];
+        if (!(z->group[k] = copy_out(base, h, s)) || !(z->first[k] = copy_out(base, h, s + 1)) ||
+            !(z->cells[k] = copy_out(base, h, s + 2)) ||
+            !(z->gpop[k] = copy_out(base, h, s + 3)) ||
+            !(z->gunknown[k] = copy_out(base, h, s + 4)) ||
+            !(z->area[k] = copy_out(base, h, s + 5)))
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    z->hosted = h->hosted, z->from_raster = h->from_raster;
+    z->pop_uncovered = (size_t)h->pop_uncovered;
+    m->water_cells = (size_t)h->water_cells, m->fric_uncovered = (size_t)h->fric_uncovered;
+    m->road_cells = (size_t)h->road_cells, m->fric_min = h->fric_min;
+    const char *w = base + h->off[S_WARN], *end = w + h->len[S_WARN];
+    for (int i = 0; i < h->nwarn && w < end; i++) {
+        const char *nul = memchr(w, 0, (size_t)(end - w));
+        if (!nul)
+            break;
+        isr_log(ctx, ISR_LOG_WARN, "%s", w);
+        w = nul + 1;
+    }
+    return ISR_OK;
+}
+
+isr_status isr_model_cache_read(isr_ctx *ctx, isr_model *m, const char *dir, uint64_t key,
+                                int want_clear, int *hit)
+{
+    *hit = 0;
+    char *path = isr_model_cache_path(dir, key);
+    if (!path)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    mc_header h;
+    void *map = MAP_FAILED;
+    if (fd < 0) {
+        if (errno != ENOENT)
+            isr_log(ctx, ISR_LOG_WARN, "model cache: cannot read '%s' (%s); building the model",
+                    path, strerror(errno));
+        free(path);
+        return ISR_OK;
+    }
+    int ok = fstat(fd, &sb) == 0 && sb.st_size >= (off_t)sizeof h &&
+             pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+             header_fits(&h, m, key, (uint64_t)sb.st_size, want_clear);
+    if (ok)
+        map = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    close(fd);
+    isr_status st = ISR_OK;
+    if (!ok || map == MAP_FAILED) {
+        isr_log(ctx, ISR_LOG_WARN,
+                "model cache: '%s' is damaged or was cut short (%s); building the model again "
+                "and replacing it",
+                path, ok ? strerror(errno) : "its header does not match its size or this run");
+    } else {
+        m->cache_map = map;
+        m->cache_len = (size_t)sb.st_size;
+        st = adopt(ctx, m, map, &h);
+        *hit = st == ISR_OK;
+        isr_log(ctx, ISR_LOG_INFO, "model cache: mapped '%s'", path);
+    }
+    free(path);
+    return st;
+}
+
+void isr_model_cache_release(isr_model *m)
+{
+    if (!m->cache_map)
+        return;
+    m->zones.zone = NULL; /* in the mapping: not for free() */
+    m->zones.pop = NULL;
+    m->zones.water = NULL;
+    m->fric = NULL;
+    m->clear = NULL;
+    munmap(m->cache_map, m->cache_len);
+    m->cache_map = NULL;
+    m->cache_len = 0;
+}

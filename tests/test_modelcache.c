@@ -1,0 +1,204 @@
+/* Criterion suite: the model cache (--model-cache DIR, engine/modelcache.c). A run with the
+ * cache writes the model's rasters once; a later run with the same inputs and settings maps
+ * them and gives byte for byte the outputs of a run without the cache; a changed input or a
+ * setting that shapes the rasters builds anew, one that does not (the budget) maps the same
+ * file; the warnings of the build are said again when the file is mapped; a damaged file is
+ * rebuilt, and a folder that cannot be written is warned about. Fixtures: Shanghai's 16
+ * districts from the sample (GeoPackage, another field for the people) with the sample's
+ * lines and water, at 2000 m, one hub. */
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "cli_support.h"
+
+#define CLI cli_command(ISR_CLI)
+#define S ISR_SAMPLE_DIR
+#define HUB "shanghai_hongqiao"
+
+static void tmp_make(void) { cli_tmp_make("isr-modelcache"); }
+
+TestSuite(modelcache, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 180);
+
+static void fixtures(void)
+{
+    cli_ogr("-f GPKG sh.gpkg '%s/yrd_counties.shp' -nln sh -dialect sqlite -sql \"SELECT *, "
+            "pop AS people FROM yrd_counties WHERE prov_code = '310000'\"",
+            S);
+}
+
+/* `isoreach run` into cli_tmp/out on the fixtures, with `args`; returns the exit status. */
+static int run_into(const char *out, const char *fmt, ...)
+{
+    char args[2000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return cli_sh("%s run --out '%s/%s' --boundaries '%s/sh.gpkg' --pop-field people "
+                  "--water '%s/yrd_water.shp' --hubs " HUB " --resolution 2000 --no-maps %s",
+                  CLI, cli_tmp, out, cli_tmp, S, args);
+}
+
+/* run.json's inputs.model_cache.hit of a run (-1: no model_cache recorded). */
+static int cache_hit(const char *out)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s/run.json", cli_tmp, out);
+    json_object *j = json_object_from_file(p), *in, *mc, *hit;
+    cr_assert_not_null(j, "no %s", p);
+    int v = json_object_object_get_ex(j, "inputs", &in) &&
+                    json_object_object_get_ex(in, "model_cache", &mc) &&
+                    json_object_object_get_ex(mc, "hit", &hit)
+                ? json_object_get_boolean(hit)
+                : -1;
+    json_object_put(j);
+    return v;
+}
+
+/* Whether file `rel` is byte for byte the same in two output folders. */
+static void assert_same(const char *a, const char *b, const char *rel)
+{
+    cr_assert_eq(cli_sh("cmp '%s/%s/%s' '%s/%s/%s'", cli_tmp, a, rel, cli_tmp, b, rel), 0,
+                 "%s differs between %s and %s", rel, a, b);
+}
+
+static void assert_same_outputs(const char *a, const char *b)
+{
+    const char *files[] = {"hubs/" HUB "/travel_time.tif", "hubs/" HUB "/reach.csv",
+                           "hubs/" HUB "/isochrones.geojson", "hubs/" HUB "/stations.csv",
+                           "region/nearest_hub_time.tif", "region/hubs_within.tif",
+                           "region/units.geojson", "region/reach_matrix.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        assert_same(a, b, files[i]);
+}
+
+/* How many model files the cache folder holds. */
+static int cache_files(void)
+{
+    cr_assert_eq(cli_sh("ls '%s/mc' | grep -c '^model-[0-9a-f]\\{16\\}\\.isrmodel$'", cli_tmp), 0);
+    char *o = cli_output();
+    int n = atoi(o);
+    free(o);
+    return n;
+}
+
+Test(modelcache, second_run_maps_the_file_and_gives_the_same_bytes)
+{
+    fixtures();
+    cr_assert_eq(run_into("plain", ""), 0);
+    cr_assert_eq(cache_hit("plain"), -1, "no --model-cache: nothing recorded");
+    cr_assert_eq(run_into("first", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_hit("first"), 0, "the first run builds the rasters");
+    cr_assert_eq(cache_files(), 1);
+    cr_assert_eq(run_into("second", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_hit("second"), 1, "the second run maps them");
+    char *err = cli_stderr();
+    cr_assert_not_null(strstr(err, "model cache: mapped '"), "%s", err);
+    free(err);
+    cr_assert_eq(cache_files(), 1);
+    assert_same_outputs("plain", "first");
+    assert_same_outputs("plain", "second");
+}
+
+Test(modelcache, a_changed_input_or_setting_builds_anew_the_budget_does_not)
+{
+    fixtures();
+    cr_assert_eq(run_into("a", "--model-cache '%s/mc'", cli_tmp), 0);
+    /* the budget shapes the search, not the rasters: the same file, and the outputs of a run
+     * without the cache at that budget */
+    cr_assert_eq(run_into("b45", "--budget 45 --model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_hit("b45"), 1);
+    cr_assert_eq(run_into("b45plain", "--budget 45"), 0);
+    assert_same_outputs("b45plain", "b45");
+    /* the local speed shapes the friction: a new file */
+    cr_assert_eq(run_into("fast", "--egress-speed 30 --model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_hit("fast"), 0);
+    cr_assert_eq(cache_files(), 2);
+    /* the people of one district doubled in the boundaries file: a new file, and the reach
+     * tables of a run without the cache */
+    cli_sh_ok("ogrinfo -q sh.gpkg -dialect sqlite -sql \"UPDATE sh SET people = people * 2 "
+              "WHERE code = '310101'\"");
+    cr_assert_eq(run_into("doubled", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_hit("doubled"), 0, "the boundaries' content changed");
+    cr_assert_eq(cache_files(), 3);
+    cr_assert_eq(run_into("doubledplain", ""), 0);
+    assert_same_outputs("doubledplain", "doubled");
+    cr_assert_eq(cli_sh("cmp -s '%s/a/hubs/" HUB "/reach.csv' '%s/doubled/hubs/" HUB
+                        "/reach.csv'",
+                        cli_tmp, cli_tmp),
+                 1, "the doubled people must show in reach.csv");
+}
+
+/* The warning of a friction raster that covers part of the region, said by the build and
+ * again, word for word, by the run that maps the file. */
+static char *coverage_warning(void)
+{
+    char *err = cli_stderr();
+    char *w = strstr(err, "/f.tif' covers ");
+    cr_assert_not_null(w, "%s", err);
+    char *end = strchr(w, '\n');
+    while (w > err && w[-1] != '\n') /* the whole line */
+        w--;
+    char *line = strndup(w, end ? (size_t)(end - w) : strlen(w));
+    free(err);
+    return line;
+}
+
+Test(modelcache, warnings_of_the_build_are_said_again)
+{
+    fixtures();
+    /* 0.25 s/m (14.4 km/h) over the western half of Shanghai only */
+    cli_sh_ok("gdal_create -q -of GTiff -ot Float32 -outsize 40 40 -a_srs EPSG:4326 "
+              "-a_ullr 120.8 31.9 121.5 30.6 -burn 0.25 f.tif");
+    cr_assert_eq(run_into("a", "--friction '%s/f.tif' --model-cache '%s/mc'", cli_tmp, cli_tmp), 0);
+    char *w1 = coverage_warning();
+    cr_assert_eq(run_into("b", "--friction '%s/f.tif' --model-cache '%s/mc'", cli_tmp, cli_tmp), 0);
+    cr_assert_eq(cache_hit("b"), 1);
+    char *w2 = coverage_warning();
+    cr_assert_str_eq(w1, w2);
+    char rjp[600];
+    snprintf(rjp, sizeof rjp, "%s/b/run.json", cli_tmp);
+    char *rj = cli_slurp(rjp);
+    cr_assert_not_null(strstr(rj, "covers"), "run.json's warnings keep it too");
+    free(rj);
+    free(w1);
+    free(w2);
+    assert_same_outputs("a", "b");
+}
+
+Test(modelcache, a_damaged_file_is_rebuilt)
+{
+    fixtures();
+    cr_assert_eq(run_into("a", "--model-cache '%s/mc'", cli_tmp), 0);
+    cli_sh_ok("f=$(ls mc/model-*.isrmodel) && s=$(stat -c %s $f) && truncate -s $((s / 2)) $f");
+    cr_assert_eq(run_into("b", "--model-cache '%s/mc'", cli_tmp), 0);
+    char *err = cli_stderr();
+    cr_assert_not_null(strstr(err, "is damaged or was cut short (its header does not match its "
+                                   "size or this run); building the model again and replacing it"),
+                       "%s", err);
+    free(err);
+    cr_assert_eq(cache_hit("b"), 0);
+    assert_same_outputs("a", "b");
+    cr_assert_eq(run_into("c", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_hit("c"), 1, "the damaged file was replaced");
+    assert_same_outputs("a", "c");
+}
+
+Test(modelcache, a_folder_that_cannot_be_written_is_warned_about)
+{
+    fixtures();
+    cli_put("notadir", "a file where the cache folder should be\n");
+    cr_assert_eq(run_into("a", "--model-cache '%s/notadir'", cli_tmp), 0);
+    char *err = cli_stderr();
+    cr_assert_not_null(strstr(err, "model cache: cannot write '"), "%s", err);
+    cr_assert_not_null(strstr(err, "the run goes on, and the next one builds the model again"),
+                       "%s", err);
+    free(err);
+    cr_assert_eq(cache_hit("a"), 0);
+    cr_assert_eq(run_into("plain", ""), 0);
+    assert_same_outputs("plain", "a");
+}
