@@ -68,6 +68,8 @@ typedef struct isr_batch {
     size_t water_cells, road_cells; /* cells of water (--water), made faster by roads */
     const char *cache_file; /* the model cache file (--model-cache; model's), NULL: none */
     int cache_hit;          /* its rasters were mapped, not built */
+    const char *prov_json;  /* provinces.geojson of the model */
+    size_t prov_len;
     const int *own_unit;            /* per hub: its jurisdiction (unit) or -1 */
     const double *own_dist_m;       /* per hub: 0 inside it, else the distance to it */
     const char *wkt;                /* the analysis CRS */

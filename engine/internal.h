@@ -586,7 +586,15 @@ typedef struct isr_region_reach {
     const isr_reach_totals_t *tot; /* per hub */
     const int *own;                /* per hub × level: own group or -1 */
     const float *best_t;           /* nx·ny minutes to the nearest hub, +INF none */
+    const char *prov_json;         /* provinces.geojson, made once with the model */
+    size_t prov_len;
 } isr_region_reach;
+
+/* provinces.geojson in memory (*bytes: new memory, *len bytes): each province the union
+ * of its units (isr_geos_dissolve), RFC 7946 GeoJSON; made once per model (model.c) and
+ * kept in the model cache, for it depends on the boundaries only. */
+isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr_zones *z,
+                                 const char *wkt, char **bytes, size_t *len);
 
 /* Writes OUT/region/reach_matrix.csv, units.geojson and summary.json (see README). */
 isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, const char *dir);
@@ -891,6 +899,8 @@ struct isr_model {
     size_t cache_len; /* rasters above are the model's own memory */
     char *cache_file; /* the model cache file read or written, NULL without --model-cache */
     int cache_hit;    /* 1: the rasters were mapped from cache_file, not built */
+    char *prov_json;  /* provinces.geojson (isr_provinces_geojson or the cache), prov_len bytes */
+    size_t prov_len;
 };
 
 /* ---- modelcache.c: the model's rasters kept between runs (--model-cache DIR) ------------- */

@@ -346,13 +346,23 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
     return ISR_OK;
 }
 
-/* build_rasters, or with --model-cache the file of the same inputs and settings mapped
+/* The rasters and provinces.geojson (which depends on the boundaries only: made once). */
+static isr_status build_model(isr_ctx *ctx, const isr_options *opt, isr_model *m)
+{
+    isr_status st = build_rasters(ctx, opt, m);
+    if (st == ISR_OK)
+        st = isr_provinces_geojson(ctx, &m->units, &m->zones, m->wkt, &m->prov_json,
+                                   &m->prov_len);
+    return st;
+}
+
+/* build_model, or with --model-cache the file of the same inputs and settings mapped
  * (modelcache.c), written after a build when there was none. */
 static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 {
     const char *dir = opt->model_cache;
     if (!dir || !*dir || strcmp(dir, "none") == 0)
-        return build_rasters(ctx, opt, m);
+        return build_model(ctx, opt, m);
     uint64_t key = isr_model_cache_key(ctx, opt, m);
     int hit = 0, clear = opt->kernel != ISR_KERNEL_RCOST;
     isr_status st = isr_model_cache_read(ctx, m, dir, key, clear, &hit);
@@ -362,7 +372,7 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
     if (hit)
         return ISR_OK;
     int w0 = isr_ctx_nwarnings(ctx);
-    if ((st = build_rasters(ctx, opt, m)) == ISR_OK && !isr_cancelled(ctx))
+    if ((st = build_model(ctx, opt, m)) == ISR_OK && !isr_cancelled(ctx))
         isr_model_cache_write(ctx, m, dir, key, w0, isr_ctx_nwarnings(ctx));
     return st;
 }
@@ -457,6 +467,7 @@ void isr_model_clear(isr_model *m)
 {
     isr_model_cache_release(m); /* the rasters in the file are not free()'s */
     free(m->cache_file);
+    free(m->prov_json);
     isr_hub_set_clear(&m->hubs);
     free(m->fric);
     free(m->clear);

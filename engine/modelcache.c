@@ -6,6 +6,8 @@
  * friction raster, burning the roads and building the clearance map (a planning office
  * reruns one region all day; a worker of a scale-out run maps the file its peers share).
  *
+ * With them goes provinces.geojson, the dissolve of the units by province (products.c).
+ *
  * The file's name is its key: the model fingerprint (files.c: every flag that shapes the
  * rasters, the content of every input, the version) and the cells of the stations (always
  * passable, so part of the friction). The file repeats the key and the grid's shape; a file
@@ -32,12 +34,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MC_MAGIC "ISRMODL2"
+#define MC_MAGIC "ISRMODL3"
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
-enum { S_ZONE, S_POP, S_WATER, S_FRIC, S_CLEAR, S_TABLES, S_WARN = S_TABLES + MC_TABLES * ISR_NLEVELS,
-       S_N };
+enum { S_ZONE, S_POP, S_WATER, S_FRIC, S_CLEAR, S_TABLES, S_PROV = S_TABLES + MC_TABLES * ISR_NLEVELS,
+       S_WARN, S_N };
 
 typedef struct mc_header {
     char magic[8];
@@ -71,6 +73,7 @@ static void sections(const isr_model *m, const void *ptr[S_N], uint64_t len[S_N]
         ptr[s + 4] = z->gunknown[k], len[s + 4] = ng * sizeof(int);
         ptr[s + 5] = z->area[k], len[s + 5] = ng * sizeof(size_t);
     }
+    ptr[S_PROV] = m->prov_json, len[S_PROV] = m->prov_len;
     ptr[S_WARN] = NULL, len[S_WARN] = 0;
 }
 
@@ -232,7 +235,7 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
     uint64_t cells = (uint64_t)m->grid.nx * (uint64_t)m->grid.ny;
     len[S_CLEAR] = want_clear ? isr_grid_pcells(&m->grid) : 0;
     for (int s = 0; s < S_N; s++) {
-        int fits = s == S_WARN    ? 1
+        int fits = s == S_WARN || s == S_PROV ? 1
                    : s == S_WATER ? h->len[s] == 0 || h->len[s] == cells
                                   : h->len[s] == len[s];
         if (!fits || h->off[s] % MC_ALIGN || h->off[s] > size || h->len[s] > size - h->off[s])
@@ -270,6 +273,9 @@ static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header 
             !(z->area[k] = copy_out(base, h, s + 5)))
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
+    if (!(m->prov_json = copy_out(base, h, S_PROV)))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    m->prov_len = (size_t)h->len[S_PROV];
     z->hosted = h->hosted, z->from_raster = h->from_raster;
     z->pop_uncovered = (size_t)h->pop_uncovered;
     m->water_cells = (size_t)h->water_cells, m->fric_uncovered = (size_t)h->fric_uncovered;

@@ -233,27 +233,30 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
 
 /* Province outlines: each province's units dissolved (GEOS: isr_geos_dissolve, a coverage
  * union when the units share their edges), for maps that emphasise provincial borders. */
-static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
+isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr_zones *z,
+                                 const char *wkt, char **bytes, size_t *len)
 {
-    const isr_zones *z = rr->zones;
     const int L = ISR_PROVINCE;
+    const char *path = "provinces.geojson"; /* the name in messages; written in memory */
     static const isr_geojson_field fields[] = {{"prov_code", OFTString}, {"prov_name", OFTString}};
+    *bytes = NULL;
+    *len = 0;
     isr_geojson w;
-    isr_status st = isr_geojson_open(ctx, &w, path, "provinces", rr->grid->wkt, fields, 2);
+    isr_status st = isr_geojson_open(ctx, &w, path, "provinces", wkt, fields, 2);
     if (st != ISR_OK)
         return st;
     isr_geos gc;
     isr_geos_init(&gc);
-    GEOSGeometry **parts = malloc((size_t)(rr->units->n > 0 ? rr->units->n : 1) * sizeof *parts);
+    GEOSGeometry **parts = malloc((size_t)(units->n > 0 ? units->n : 1) * sizeof *parts);
     if (!parts)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     for (int gi = 0; gi < z->ngroups[L] && st == ISR_OK; gi++) {
-        const char *code = rr->units->attr[z->first[L][gi]].code[L];
+        const char *code = units->attr[z->first[L][gi]].code[L];
         unsigned np = 0;
-        for (int u = 0; u < rr->units->n && st == ISR_OK; u++)
-            if (z->group[L][u] == gi && !(parts[np++] = isr_geos_from_ogr(&gc, rr->units->geom[u])))
+        for (int u = 0; u < units->n && st == ISR_OK; u++)
+            if (z->group[L][u] == gi && !(parts[np++] = isr_geos_from_ogr(&gc, units->geom[u])))
                 st = isr_fail(ctx, ISR_ERR_INTERNAL, "province %s: unit %s: %s", code,
-                              rr->units->attr[u].code[0], gc.msg);
+                              units->attr[u].code[0], gc.msg);
         GEOSGeometry *coll = st == ISR_OK ? GEOSGeom_createCollection_r(
                                                 gc.h, GEOS_GEOMETRYCOLLECTION, parts, np)
                                           : NULL;
@@ -271,7 +274,7 @@ static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, cons
         }
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
         OGR_F_SetFieldString(f, 0, code);
-        OGR_F_SetFieldString(f, 1, rr->units->attr[z->first[L][gi]].name[L]);
+        OGR_F_SetFieldString(f, 1, units->attr[z->first[L][gi]].name[L]);
         OGR_F_SetGeometryDirectly(f, isr_multipolygon(og));
         if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
@@ -279,7 +282,33 @@ static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, cons
     }
     free(parts);
     isr_geos_finish(&gc);
-    return isr_geojson_close(ctx, &w, st);
+    GDALClose(w.ds); /* the layer is complete in memory: take its bytes, write no file */
+    w.ds = NULL;
+    vsi_l_offset n = 0;
+    GByte *buf = st == ISR_OK ? VSIGetMemFileBuffer(w.mem, &n, FALSE) : NULL;
+    if (st == ISR_OK && (!buf || !(*bytes = malloc(n ? (size_t)n : 1))))
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+    if (st == ISR_OK) {
+        memcpy(*bytes, buf, (size_t)n);
+        *len = (size_t)n;
+    }
+    isr_geojson_close(ctx, &w, ISR_ERR_INTERRUPTED); /* releases, commits nothing */
+    return st;
+}
+
+/* provinces.geojson: the model's dissolved provinces (isr_provinces_geojson), as they are. */
+static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
+{
+    char *tmp = NULL;
+    FILE *f = NULL;
+    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
+    if (st == ISR_OK) {
+        if (rr->prov_len)
+            fwrite(rr->prov_json, 1, rr->prov_len, f); /* a short write sets the error flag */
+        st = isr_close_commit(ctx, f, tmp, path);
+    }
+    free(tmp);
+    return st;
 }
 
 /* GDAL's GeoJSON writer copies bytes that are not UTF-8 as they are: replace them in the

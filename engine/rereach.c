@@ -173,13 +173,19 @@ static isr_status rereach_write_region(isr_ctx *ctx, const rereach *r, const cha
                                        const char *region)
 {
     isr_region_reach rr = {&r->g,   &r->zones, &r->units, r->net, r->hubs, r->done, NAN,
-                           r->hub_cells, r->hub_pop, r->tot, r->own, r->best};
+                           r->hub_cells, r->hub_pop, r->tot, r->own, r->best, NULL, 0};
     GDALDatasetH bd = GDALOpenEx(best_path, GDAL_OF_RASTER, NULL, NULL, NULL);
     const char *budget = bd ? GDALGetMetadataItem(bd, "BUDGET_MIN", NULL) : NULL;
     rr.budget_min = budget ? isr_strtod(budget, NULL) : NAN;
     if (bd)
         GDALClose(bd);
-    return isr_region_reach_write(ctx, &rr, region);
+    char *prov = NULL; /* the provinces of these boundaries */
+    isr_status st = isr_provinces_geojson(ctx, &r->units, &r->zones, r->g.wkt, &prov, &rr.prov_len);
+    rr.prov_json = prov;
+    if (st == ISR_OK)
+        st = isr_region_reach_write(ctx, &rr, region);
+    free(prov);
+    return st;
 }
 
 static void rereach_clear(rereach *r)
