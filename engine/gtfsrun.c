@@ -41,10 +41,6 @@ isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt)
         return isr_fail(ctx, ISR_ERR_USAGE,
                         "--lines and --gtfs are two rail networks: give one of them (with "
                         "--gtfs the trains are the timetable's)");
-    if (!opt->hubs)
-        return isr_fail(ctx, ISR_ERR_USAGE,
-                        "--gtfs needs --hubs: name the hubs by GTFS stop or parent-station id "
-                        "(e.g. --hubs S1,S2)");
     isr_gtfs_settings gs;
     return isr_gtfs_settings_get(ctx, opt, &gs);
 }
@@ -151,15 +147,48 @@ isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferen
     return ISR_OK;
 }
 
+static const char *tt_station_id(const void *u, int i)
+{
+    return ((const isr_timetable *)u)->stations[i].id;
+}
+
+/* A station or stop id of the timetable. */
+static int tt_known(const void *u, const char *id)
+{
+    const isr_timetable *tt = u;
+    for (int s = 0; s < tt->nstations; s++)
+        if (strcmp(tt->stations[s].id, id) == 0)
+            return 1;
+    for (int s = 0; s < tt->nstops; s++)
+        if (strcmp(tt->stops[s].id, id) == 0)
+            return 1;
+    return 0;
+}
+
 isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_run *gr,
                          const char *list, char **out)
 {
     *out = NULL;
     if (!list)
-        return ISR_OK;
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--gtfs needs --hubs: give GTFS stop or parent-station ids (--hubs "
+                        "S1,S2), --hubs all (every station of the timetable: %d on %s) or "
+                        "--hubs @FILE (a file of ids, one per line)",
+                        gr->tt->nstations, opt->date);
+    char *where = isr_strdup_printf("in the GTFS feed%s '%s'%s (station or stop ids; on %s, "
+                                    "route types %s)",
+                                    opt->ngtfs > 1 ? "s" : "", opt->gtfs[0],
+                                    opt->ngtfs > 1 ? ", …" : "", opt->date, opt->route_types);
+    char *all = NULL;
+    isr_hub_ids hi = {gr->tt->nstations, tt_station_id, tt_known, gr->tt, where ? where : ""};
+    isr_status st = isr_hubs_expand(ctx, list, &hi, &all);
+    free(where);
+    if (st != ISR_OK)
+        return st;
+    if (all)
+        list = all;
     isr_sb b = {0};
     const char *p = list;
-    isr_status st = ISR_OK;
     while (*p && st == ISR_OK) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -192,6 +221,7 @@ isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_ru
     char *s = isr_sb_take(&b);
     if (st == ISR_OK && !s)
         st = isr_fail(ctx, ISR_ERR_USAGE, "--hubs: '%s' is not a list of station ids", list);
+    free(all);
     if (st != ISR_OK) {
         free(s);
         return st;

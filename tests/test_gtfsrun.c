@@ -215,8 +215,9 @@ Test(gtfsrun, refusals)
     refused(run("--gtfs feed --date 2025-5-7 --hubs A"), 2,
             "--date: '2025-5-7' is not a date YYYY-MM-DD (e.g. 2025-05-07)");
     refused(run("--gtfs feed --date 2025-05-07"), 2,
-            "--gtfs needs --hubs: name the hubs by GTFS stop or parent-station id (e.g. "
-            "--hubs S1,S2)");
+            "--gtfs needs --hubs: give GTFS stop or parent-station ids (--hubs S1,S2), --hubs "
+            "all (every station of the timetable: 2 on 2025-05-07) or --hubs @FILE (a file of "
+            "ids, one per line)");
     refused(run("--gtfs feed --date 2025-05-07 --hubs X"), 1,
             "--hubs: no station or stop has id 'X' in the GTFS feed 'feed' (on 2025-05-07, "
             "route types 2,100-117)");
@@ -278,4 +279,45 @@ Test(gtfsrun, sample_feed_reproduces_lines_mode)
     cr_assert_float_eq(l - g, 8.0, 1e-9, "suzhou_south: lines %g, gtfs %g", l, g);
     l = sample_minutes("lines", "suzhou_north"), g = sample_minutes("gtfs", "suzhou_north");
     cr_assert_float_eq(l - g, 2.0, 1e-9, "suzhou_north: lines %g, gtfs %g", l, g);
+}
+
+/* --hubs all: every station a kept trip calls at. The feed's stops A1 (child of A) and B, and
+ * an extra station C that only a bus (route_type 3, not chosen) calls at: the hub folders are
+ * exactly A and B. */
+Test(gtfsrun, hubs_all_and_file)
+{
+    fixture();
+    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
+                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
+                          "B,Beta,49.7012905139653,15.4090970194244,0,\n"
+                          "C,Gamma,49.70,15.2,0,\n");
+    cli_put("feed/routes.txt", "%s", "route_id,route_type\nR,2\nBUS,3\n");
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\nBUS,D,U\n");
+    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                               "T,06:00:00,06:00:00,A1,1\nT,06:12:00,06:12:00,B,2\n"
+                               "U,06:00:00,06:00:00,C,1\nU,06:30:00,06:30:00,B,2\n");
+    int rc = run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs all");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "stderr: %s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && ls | tr '\\n' ' ' | grep -qx 'A B '", cli_tmp), 0);
+    /* @FILE: a header, a comment, a blank line, a stop id (A1 stands for its station A) */
+    cli_put("hubs.csv", "%s", "station_id\n# the main hub\n\nA1\n");
+    rc = run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs @hubs.csv");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "stderr: %s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && ls | tr '\\n' ' ' | grep -qx 'A '", cli_tmp), 0);
+    cli_put("hubs.csv", "%s", "id\nB\n\n# C is a bus stop only\nC\n");
+    refused(run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs @hubs.csv"), 1,
+            "--hubs @hubs.csv line 5: no station has id 'C' in the GTFS feed 'feed' (station or "
+            "stop ids; on 2025-05-07, route types 2,100-117)");
+    refused(run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs @nope.csv"), 1,
+            "--hubs @nope.csv: cannot open it (No such file or directory); give a text file of "
+            "station ids, one per line");
+    cli_put("hubs.csv", "%s", "station_id\n# none yet\n");
+    refused(run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs @hubs.csv"), 1,
+            "--hubs @hubs.csv: no station id in it (blank lines and # comments are skipped); "
+            "give one id per line");
 }
