@@ -381,7 +381,7 @@ static json_object *inputs_json(const isr_batch *jb)
         json_object_array_add(notes, json_object_new_string(isr_rail_net_note(jb->net, i)));
     json_object_object_add(in, "network_warnings", notes);
     int nradius, ntable; /* transfer links, one way each */
-    const char *tt = jb->gtfs ? NULL : isr_transfers_table(o); /* GTFS: transfers.txt only */
+    const char *tt = isr_transfers_table(o); /* GTFS too: footpaths (gtfsrun.c) */
     isr_transfers_count(jb->net, &nradius, &ntable);
     json_object_object_add(in, "transfers", tt ? json_object_new_string(tt) : NULL);
     json_object_object_add(in, "transfer_links", json_object_new_int(nradius + ntable));
