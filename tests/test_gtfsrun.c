@@ -397,12 +397,65 @@ Test(gtfsrun, transfer_links_and_the_feed)
     cr_assert_float_eq(d_minutes("--transfer-radius 2500"), 25.0, 1e-9);
     cr_assert_eq(cli_sh("cd '%s' && %s run --no-maps --out o2 --boundaries b.geojson --crs "
                         "EPSG:32633 --resolution 1000 --threads 1 --gtfs feed --date 2025-05-07 "
-                        "--departure 07:00 --hubs A --transfer-radius 2500 2>&1 | grep -qF "
+                        "--departure 07:00 --hubs A --transfer-radius 2500 > log 2>&1; grep -qF "
                         "'GTFS: 1 pair of stops joined by a transfer link also has a row in the "
                         "feed'\"'\"'s transfers.txt: the --transfers table'\"'\"'s time is used "
                         "for 0 (the table wins over the feed), the feed'\"'\"'s for 1 (the feed "
-                        "wins over --transfer-radius 2500 m)'",
+                        "wins over --transfer-radius 2500 m)' log",
                         cli_tmp, ISR_CLI),
                  0);
     cr_assert_float_eq(d_minutes("--transfers t.csv"), 35.0, 1e-9);
+}
+
+/* region/rail_lines.geojson from the feed's geometry, read back with ogrinfo (coordinates at
+ * 15 significant digits). */
+static int lines_have(const char *what)
+{
+    return cli_sh("ogrinfo -ro -al '%s/o/region/rail_lines.geojson' | grep -qF '%s'", cli_tmp,
+                  what);
+}
+
+/* Without shapes.txt: route R's trips (24 from one frequencies template) share one stop pattern A1 -> B, one segment between
+ * the two stops; with a shape, its 3 points in shape_pt_sequence order (the file lists them
+ * 10, 2, 5). A shape_pt_sequence given twice is refused; a trip naming a shape that
+ * shapes.txt lacks is drawn stop to stop with a warning. */
+Test(gtfsrun, rail_lines_from_the_feed)
+{
+    fixture();
+    cli_put("feed/routes.txt", "%s", "route_id,route_short_name,route_long_name,route_type\n"
+                               "R,RE1,Alpha - Beta,2\n");
+    const char *args = "--gtfs feed --date 2025-05-07 --departure 07:00 --hubs A";
+    int rc = run("%s", args);
+    cr_assert_eq(rc, 0, "stderr: %s", cli_stderr());
+    cr_assert_eq(cli_sh("ogrinfo -ro -so -al '%s/o/region/rail_lines.geojson' | grep -q "
+                        "'Feature Count: 1'",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(lines_have("MULTILINESTRING ((15.0069339410176 49.7020127784749,"
+                            "15.4090970194244 49.7012905139653))"),
+                 0);
+    cr_assert_eq(lines_have("name (String) = RE1"), 0);
+    cr_assert_eq(lines_have("route_long_name (String) = Alpha - Beta"), 0);
+    cr_assert_eq(lines_have("route_type (Integer) = 2"), 0);
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id,shape_id\nR,D,T,SH\n");
+    cli_put("feed/shapes.txt", "%s", "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n"
+                               "SH,49.70,15.41,10\nSH,49.70,15.01,2\nSH,49.75,15.2,5\n");
+    rc = run("%s", args);
+    cr_assert_eq(rc, 0, "stderr: %s", cli_stderr());
+    cr_assert_eq(lines_have("MULTILINESTRING ((15.01 49.7,15.2 49.75,15.41 49.7))"), 0);
+    cli_put("feed/shapes.txt", "%s", "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n"
+                               "SH,49.70,15.41,10\nSH,49.70,15.01,5\nSH,49.75,15.2,5\n");
+    refused(run("%s", args), 1,
+            "gtfs 'feed' shapes.txt line 4: shape 'SH': shape_pt_sequence 5 is given twice "
+            "(also on line 3)");
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id,shape_id\nR,D,T,NOPE\n");
+    rc = cli_sh("cd '%s' && %s run --no-maps --out o --boundaries b.geojson --crs EPSG:32633 "
+                "--resolution 1000 --threads 1 %s > log 2>&1; grep -qF \"gtfs 'feed': 1 trip on "
+                "2025-05-07 names a shape_id that shapes.txt lacks or gives fewer than 2 points "
+                "(e.g. trip 'T', shape 'NOPE'); it is drawn from stop to stop on the maps\" log",
+                cli_tmp, ISR_CLI, args);
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(lines_have("MULTILINESTRING ((15.0069339410176 49.7020127784749,"
+                            "15.4090970194244 49.7012905139653))"),
+                 0);
 }
