@@ -9,6 +9,8 @@
  * absent, not both: a service runs on the date when the date is in [start_date,
  * end_date] on a weekday it runs, then calendar_dates adds it (exception_type
  * 1) or removes it (2)), frequencies.txt and transfers.txt when present.
+ * shapes.txt is read for the maps only: each route's distinct polylines (its
+ * trips' shapes, else their stop patterns) into tt->parts.
  * agency.txt and every other file are not read. Only the date's own services
  * are kept: a trip at 25:10 belongs to the day it started (the day before's
  * late trips are not read).
@@ -131,7 +133,13 @@ static void idmap_free(idmap *m)
 typedef struct ftrip {
     int route;  /* global route index, -1: a route type not chosen */
     int active; /* its service runs on the date */
+    int shape;  /* index into the feed's shape ids, -1: none */
 } ftrip;
+
+typedef struct spt { /* a shapes.txt row of a shape some kept trip uses */
+    int shape, seq, line;
+    double lon, lat;
+} spt;
 
 typedef struct frow { /* a frequencies.txt row of a kept trip */
     int trip;
@@ -148,7 +156,9 @@ typedef struct feed {
     const char *path, *prefix;
     int dir;             /* a folder, not a zip */
     int stop0, station0; /* its first stop and station in the timetable */
-    idmap stops, stations, routes, services, trips;
+    idmap stops, stations, routes, services, trips, shapes;
+    char **shape_id;
+    int nshape, cap_shape;
     ftrip *trip;
     char **trip_id;
     int ntrip, cap_trip, selected, inactive, short_trips, freq_trips;
@@ -161,7 +171,8 @@ typedef struct feed {
 
 typedef struct build {
     isr_timetable *tt;
-    int cap_stops, cap_stations, cap_trips, cap_st, cap_tr, cap_routes;
+    int cap_stops, cap_stations, cap_trips, cap_st, cap_tr, cap_routes, cap_rinfo, cap_parts,
+        cap_pts;
     uint8_t *used;  /* per stop: a trip of the chosen types calls there */
     int date, wday; /* YYYYMMDD; 0 Monday … 6 Sunday */
     const char *date_s, *types_s;
@@ -543,8 +554,9 @@ static int type_chosen(const build *b, long type)
 
 static isr_status read_routes(isr_ctx *ctx, build *b, feed *fd)
 {
-    static const char *const names[] = {"route_id", "route_type", NULL};
-    int col[2], found;
+    static const char *const names[] = {"route_id", "route_type", "route_short_name",
+                                        "route_long_name", NULL};
+    int col[4], found;
     gfile g;
     isr_timetable *tt = b->tt;
     isr_status st = gfile_open(ctx, fd, "routes.txt", 1, &g, &found);
@@ -567,12 +579,17 @@ static isr_status read_routes(isr_ctx *ctx, build *b, feed *fd)
                 st = oom(ctx);
         } else {
             char *q = isr_strdup_printf("%s%s", fd->prefix, id);
-            if (!q ||
+            char *sn = strdup(F(&g, col[2])), *ln = strdup(F(&g, col[3]));
+            if (!q || !sn || !ln ||
                 grow(&tt->route_ids, &b->cap_routes, tt->nroutes + 1, sizeof *tt->route_ids) ||
+                grow(&tt->routes, &b->cap_rinfo, tt->nroutes + 1, sizeof *tt->routes) ||
                 idmap_put(&fd->routes, id, tt->nroutes, 0) < 0) {
                 free(q);
+                free(sn);
+                free(ln);
                 st = oom(ctx);
             } else {
+                tt->routes[tt->nroutes] = (isr_tt_route){sn, ln, (int)type};
                 tt->route_ids[tt->nroutes++] = q;
             }
         }
@@ -679,7 +696,16 @@ static isr_status trip_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
         return BAD(ctx, g, "trip_id '%s' is given twice; trip ids must be unique", id);
     if (r < 0 || !(fd->trip_id[fd->ntrip] = strdup(id)))
         return oom(ctx);
-    fd->trip[fd->ntrip++] = (ftrip){route < 0 ? -1 : route, active};
+    const char *shape = col[3] >= 0 ? F(g, col[3]) : "";
+    int sh = *shape ? idmap_get(&fd->shapes, shape) : -1;
+    if (*shape && sh < 0) { /* a new shape id */
+        if (grow(&fd->shape_id, &fd->cap_shape, fd->nshape + 1, sizeof *fd->shape_id) ||
+            idmap_put(&fd->shapes, shape, fd->nshape, 0) < 0 ||
+            !(fd->shape_id[fd->nshape] = strdup(shape)))
+            return oom(ctx);
+        sh = fd->nshape++;
+    }
+    fd->trip[fd->ntrip++] = (ftrip){route < 0 ? -1 : route, active, sh};
     fd->selected += route >= 0;
     fd->inactive += route >= 0 && !active;
     return ISR_OK;
@@ -687,8 +713,8 @@ static isr_status trip_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
 
 static isr_status read_trips(isr_ctx *ctx, feed *fd)
 {
-    static const char *const names[] = {"route_id", "service_id", "trip_id", NULL};
-    int col[3], found;
+    static const char *const names[] = {"route_id", "service_id", "trip_id", "shape_id", NULL};
+    int col[4], found;
     gfile g;
     isr_status st = gfile_open(ctx, fd, "trips.txt", 1, &g, &found);
     if (st == ISR_OK)
@@ -980,6 +1006,155 @@ static isr_status feed_trips(isr_ctx *ctx, build *b, feed *fd)
     return ISR_OK;
 }
 
+/* ---- shapes.txt and stop patterns: the routes' polylines for maps
+ * -------------------------------------------------- */
+
+static int cmp_spt(const void *a, const void *b)
+{
+    const spt *x = a, *y = b;
+    if (x->shape != y->shape)
+        return x->shape < y->shape ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The points of the shapes in `need` (per shape id of the feed), sorted by shape and
+ * shape_pt_sequence; a sequence given twice in one shape, or a bad number, is refused. */
+static isr_status read_shapes(isr_ctx *ctx, const feed *fd, const uint8_t *need, spt **out,
+                              int *n, int *found)
+{
+    static const char *const names[] = {"shape_id", "shape_pt_lat", "shape_pt_lon",
+                                        "shape_pt_sequence", NULL};
+    int col[4], cap = 0;
+    gfile g;
+    *out = NULL;
+    *n = 0;
+    isr_status st = gfile_open(ctx, fd, "shapes.txt", 0, &g, found);
+    if (st == ISR_OK && *found)
+        st = columns(ctx, &g, names, 4, col);
+    while (st == ISR_OK && *found && next_row(ctx, &g, &st)) {
+        const char *id = F(&g, col[0]);
+        int sh = *id ? idmap_get(&fd->shapes, id) : -1;
+        if (sh < 0 || !need[sh])
+            continue;
+        double lat = parse_deg(F(&g, col[1]), 90), lon = parse_deg(F(&g, col[2]), 180);
+        long seq = parse_uint(F(&g, col[3]), 0x7fffffff);
+        if (isnan(lat) || isnan(lon))
+            st = BAD(ctx, &g, "shape '%s': field '%s' is '%s', not a %s in degrees", id,
+                     isnan(lat) ? "shape_pt_lat" : "shape_pt_lon", F(&g, col[isnan(lat) ? 1 : 2]),
+                     isnan(lat) ? "latitude (-90 to 90)" : "longitude (-180 to 180)");
+        else if (seq < 0)
+            st = BAD(ctx, &g, "shape '%s': field 'shape_pt_sequence' is '%s', not a whole number",
+                     id, F(&g, col[3]));
+        else if (grow(out, &cap, *n + 1, sizeof **out))
+            st = oom(ctx);
+        else
+            (*out)[(*n)++] = (spt){sh, (int)seq, g.csv.line, lon, lat};
+    }
+    if (st == ISR_OK && *n)
+        qsort(*out, (size_t)*n, sizeof **out, cmp_spt);
+    for (int i = 1; st == ISR_OK && i < *n; i++)
+        if ((*out)[i].shape == (*out)[i - 1].shape && (*out)[i].seq == (*out)[i - 1].seq)
+            st = bad_at(ctx, fd, "shapes.txt", (*out)[i].line > (*out)[i - 1].line
+                                                   ? (*out)[i].line : (*out)[i - 1].line,
+                        "shape '%s': shape_pt_sequence %d is given twice (also on line %d)",
+                        fd->shape_id[(*out)[i].shape], (*out)[i].seq,
+                        (*out)[i].line > (*out)[i - 1].line ? (*out)[i - 1].line
+                                                            : (*out)[i].line);
+    gfile_close(&g);
+    return st;
+}
+
+/* Appends a part of route r with n points (lon, lat pairs at xy, or the stops of rows). */
+static int add_part(build *b, int r, const double *xy, const strow *rows, int n)
+{
+    isr_timetable *tt = b->tt;
+    if (grow(&tt->parts, &b->cap_parts, tt->nparts + 1, sizeof *tt->parts) ||
+        grow(&tt->pts, &b->cap_pts, 2 * (tt->npts + n), sizeof *tt->pts))
+        return -1;
+    for (int i = 0; i < n; i++) {
+        tt->pts[2 * (tt->npts + i)] = xy ? xy[2 * i] : tt->stops[rows[i].stop].lon;
+        tt->pts[2 * (tt->npts + i) + 1] = xy ? xy[2 * i + 1] : tt->stops[rows[i].stop].lat;
+    }
+    tt->parts[tt->nparts++] = (isr_tt_part){r, tt->npts, n};
+    tt->npts += n;
+    return 0;
+}
+
+/* Each route's distinct polylines from the date's trips (fd->rows, sorted by trip): a trip's
+ * shape when shapes.txt has it with 2 points or more, else its stops in order. */
+static isr_status feed_geometry(isr_ctx *ctx, build *b, feed *fd)
+{
+    uint8_t *need = calloc((size_t)fd->nshape + 1, 1);
+    int *off = NULL, npt = 0, found = 0, missing = 0, miss_trip = -1;
+    spt *pt = NULL;
+    double *xy = NULL;
+    idmap seen = {0};
+    isr_sb key = {0};
+    isr_status st = need ? ISR_OK : oom(ctx);
+    for (int a = 0; st == ISR_OK && a < fd->nrows; a++)
+        if (fd->trip[fd->rows[a].trip].shape >= 0)
+            need[fd->trip[fd->rows[a].trip].shape] = 1;
+    if (st == ISR_OK && fd->nshape > 0)
+        st = read_shapes(ctx, fd, need, &pt, &npt, &found);
+    if (st == ISR_OK && !(off = calloc((size_t)fd->nshape + 2, sizeof *off)))
+        st = oom(ctx);
+    for (int i = 0; st == ISR_OK && i < npt; i++) /* shape k: pt[off[k] .. off[k + 1] - 1] */
+        off[pt[i].shape + 1] = i + 1;
+    for (int k = 0; st == ISR_OK && k < fd->nshape; k++)
+        if (off[k + 1] < off[k])
+            off[k + 1] = off[k];
+    for (int a = 0, z; st == ISR_OK && a < fd->nrows; a = z) {
+        for (z = a + 1; z < fd->nrows && fd->rows[z].trip == fd->rows[a].trip; z++)
+            ;
+        const ftrip *t = &fd->trip[fd->rows[a].trip];
+        int sh = t->shape, n = sh >= 0 ? off[sh + 1] - off[sh] : 0;
+        if (z - a < 2)
+            continue;
+        if (sh >= 0 && n < 2 && missing++ == 0)
+            miss_trip = fd->rows[a].trip;
+        key.len = 0;
+        isr_sb_printf(&key, "%d", t->route);
+        if (n >= 2)
+            isr_sb_printf(&key, "|s%d", sh);
+        for (int i = a; n < 2 && i < z; i++)
+            isr_sb_printf(&key, ",%d", fd->rows[i].stop);
+        int r = key.s ? idmap_put(&seen, key.s, 1, 0) : -1;
+        if (r < 0) {
+            st = oom(ctx);
+        } else if (r == 0 && n >= 2) {
+            double *np = realloc(xy, 2 * (size_t)n * sizeof *xy);
+            if (!np) {
+                st = oom(ctx);
+                break;
+            }
+            xy = np;
+            for (int i = 0; i < n; i++) {
+                xy[2 * i] = pt[off[sh] + i].lon;
+                xy[2 * i + 1] = pt[off[sh] + i].lat;
+            }
+            if (add_part(b, t->route, xy, NULL, n))
+                st = oom(ctx);
+        } else if (r == 0 && add_part(b, t->route, NULL, fd->rows + a, z - a)) {
+            st = oom(ctx);
+        }
+    }
+    if (st == ISR_OK && missing > 0)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s': %d trip%s on %s name%s a shape_id that %s (e.g. trip '%s', "
+                "shape '%s'); %s drawn from stop to stop on the maps",
+                fd->path, missing, missing == 1 ? "" : "s", b->date_s, missing == 1 ? "s" : "",
+                found ? "shapes.txt lacks or gives fewer than 2 points" : "has no shapes.txt",
+                fd->trip_id[miss_trip], fd->shape_id[fd->trip[miss_trip].shape],
+                missing == 1 ? "it is" : "they are");
+    idmap_free(&seen);
+    free(key.s);
+    free(need);
+    free(off);
+    free(pt);
+    free(xy);
+    return st;
+}
+
 /* ---- transfers.txt
  * ---------------------------------------------------------------------- */
 
@@ -1056,6 +1231,10 @@ static void feed_free(feed *fd)
     idmap_free(&fd->routes);
     idmap_free(&fd->services);
     idmap_free(&fd->trips);
+    idmap_free(&fd->shapes);
+    for (int i = 0; i < fd->nshape; i++)
+        free(fd->shape_id[i]);
+    free(fd->shape_id);
     for (int i = 0; i < fd->ntrip; i++)
         free(fd->trip_id[i]);
     free(fd->trip_id);
@@ -1096,6 +1275,8 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
         st = read_stop_times(ctx, b, fd);
     if (st == ISR_OK)
         st = feed_trips(ctx, b, fd);
+    if (st == ISR_OK)
+        st = feed_geometry(ctx, b, fd);
     if (st == ISR_OK)
         st = read_transfers(ctx, b, fd);
     if (st != ISR_OK)
@@ -1269,8 +1450,16 @@ void isr_timetable_free(isr_timetable *tt)
         free(tt->stations[i].id);
         free(tt->stations[i].name);
     }
-    for (int i = 0; i < tt->nroutes; i++)
+    for (int i = 0; i < tt->nroutes; i++) {
         free(tt->route_ids[i]);
+        if (tt->routes) {
+            free(tt->routes[i].short_name);
+            free(tt->routes[i].long_name);
+        }
+    }
+    free(tt->routes);
+    free(tt->parts);
+    free(tt->pts);
     free(tt->stops);
     free(tt->stations);
     free(tt->trips);

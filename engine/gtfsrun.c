@@ -41,10 +41,6 @@ isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt)
         return isr_fail(ctx, ISR_ERR_USAGE,
                         "--lines and --gtfs are two rail networks: give one of them (with "
                         "--gtfs the trains are the timetable's)");
-    if (!opt->hubs)
-        return isr_fail(ctx, ISR_ERR_USAGE,
-                        "--gtfs needs --hubs: name the hubs by GTFS stop or parent-station id "
-                        "(e.g. --hubs S1,S2)");
     isr_gtfs_settings gs;
     return isr_gtfs_settings_get(ctx, opt, &gs);
 }
@@ -98,6 +94,84 @@ static isr_status stations_net(isr_ctx *ctx, const isr_timetable *tt, OGRSpatial
     return st;
 }
 
+static int cmp_pair(const void *a, const void *b)
+{
+    const isr_tt_transfer *x = a, *y = b;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return (x->to > y->to) - (x->to < y->to);
+}
+
+/* The network's transfer links (transfers.c: --transfer-radius, then the --transfers table)
+ * as timetable changes between the stops of two stations: the link's local travel plus
+ * --transfer (a change, as in lines mode). A pair of stops the feed's transfers.txt already
+ * gives: a table link replaces the feed's time, the feed's time wins over a radius link. */
+static isr_status footpaths(isr_ctx *ctx, const isr_options *opt, isr_timetable *tt,
+                            const isr_rail_net *net)
+{
+    int nfeed = tt->ntransfers, nlinks = isr_rail_net_nlinks(net), by_table = 0, by_feed = 0;
+    size_t cap = (size_t)nfeed; /* what tt->transfers holds at least */
+    isr_tt_transfer *feed = malloc(((size_t)nfeed + 1) * sizeof *feed);
+    int32_t *off = calloc((size_t)tt->nstations + 2, sizeof *off);
+    int32_t *stop = malloc(((size_t)tt->nstops + 1) * sizeof *stop);
+    isr_status st = ISR_OK;
+    if (!feed || !off || !stop)
+        goto oom;
+    if (nfeed)
+        memcpy(feed, tt->transfers, (size_t)nfeed * sizeof *feed);
+    qsort(feed, (size_t)nfeed, sizeof *feed, cmp_pair);
+    /* the stops of each station s: stop[off[s] .. off[s + 1] - 1] (counted, then placed) */
+    for (int i = 0; i < tt->nstops; i++)
+        off[tt->stops[i].station + 2]++;
+    for (int s = 0; s < tt->nstations; s++)
+        off[s + 2] += off[s + 1];
+    for (int i = 0; i < tt->nstops; i++)
+        stop[off[tt->stops[i].station + 1]++] = i;
+    for (int k = 0; k < nlinks; k++) {
+        int a, b, line;
+        double s;
+        isr_rail_net_link(net, k, &a, &b, &s, &line);
+        int32_t min_s = (int32_t)lround(s) + tt->default_transfer_s;
+        for (int32_t i = off[a]; i < off[a + 1]; i++)
+            for (int32_t j = off[b]; j < off[b + 1]; j++) {
+                isr_tt_transfer key = {stop[i], stop[j], min_s};
+                if (bsearch(&key, feed, (size_t)nfeed, sizeof *feed, cmp_pair)) {
+                    by_table += line > 0;
+                    by_feed += line == 0;
+                    for (int r = 0; line > 0 && r < nfeed; r++) /* every feed row of the pair */
+                        if (tt->transfers[r].from == key.from && tt->transfers[r].to == key.to)
+                            tt->transfers[r].min_s = min_s;
+                    continue;
+                }
+                if ((size_t)tt->ntransfers + 1 > cap) {
+                    cap = 2 * cap + 16;
+                    isr_tt_transfer *np = realloc(tt->transfers, cap * sizeof *np);
+                    if (!np)
+                        goto oom;
+                    tt->transfers = np;
+                }
+                tt->transfers[tt->ntransfers++] = key;
+            }
+    }
+    if (by_table + by_feed > 0)
+        isr_log(ctx, ISR_LOG_WARN,
+                "GTFS: %d pair%s of stops joined by a transfer link also %s a row in the "
+                "feed's transfers.txt: the --transfers table's time is used for %d (the table "
+                "wins over the feed), the feed's for %d (the feed wins over --transfer-radius "
+                "%g m)",
+                by_table + by_feed, by_table + by_feed == 1 ? "" : "s",
+                by_table + by_feed == 1 ? "has" : "have", by_table, by_feed,
+                opt->transfer_radius_m);
+    goto cleanup;
+oom:
+    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+cleanup:
+    free(feed);
+    free(off);
+    free(stop);
+    return st;
+}
+
 isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
                          isr_gtfs_run **gro, isr_rail_net **net)
 {
@@ -114,15 +188,19 @@ isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferen
     }
     if (st == ISR_OK)
         st = isr_gtfs_read(ctx, feeds, opt->ngtfs, opt->date, opt->route_types, &gr->tt);
-    if (st == ISR_OK) {
+    if (st == ISR_OK)
+        st = stations_net(ctx, gr->tt, srs, net);
+    if (st == ISR_OK) { /* --transfers and --transfer-radius: footpaths between stations */
         gr->tt->default_transfer_s = (int32_t)lround(opt->transfer_min * 60.0);
+        if ((st = isr_transfers_add(ctx, opt, *net)) == ISR_OK)
+            st = footpaths(ctx, opt, gr->tt, *net);
+    }
+    if (st == ISR_OK) {
         if (opt->direction == ISR_TO_HUB && !(gr->rev = isr_tt_reversed(gr->tt, ISR_REVERSE_K)))
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reversing the timetable");
         if (st == ISR_OK)
             st = isr_tt_index_new(ctx, gr->rev ? gr->rev : gr->tt, &gr->ix);
     }
-    if (st == ISR_OK)
-        st = stations_net(ctx, gr->tt, srs, net);
     if (st == ISR_OK) {
         gr->pp = (isr_profile_params){gr->gs.from_s, gr->gs.to_s, gr->gs.step_s,
                                       (int32_t)lround(opt->budget_min * 60.0), 0};
@@ -151,15 +229,48 @@ isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferen
     return ISR_OK;
 }
 
+static const char *tt_station_id(const void *u, int i)
+{
+    return ((const isr_timetable *)u)->stations[i].id;
+}
+
+/* A station or stop id of the timetable. */
+static int tt_known(const void *u, const char *id)
+{
+    const isr_timetable *tt = u;
+    for (int s = 0; s < tt->nstations; s++)
+        if (strcmp(tt->stations[s].id, id) == 0)
+            return 1;
+    for (int s = 0; s < tt->nstops; s++)
+        if (strcmp(tt->stops[s].id, id) == 0)
+            return 1;
+    return 0;
+}
+
 isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_run *gr,
                          const char *list, char **out)
 {
     *out = NULL;
     if (!list)
-        return ISR_OK;
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--gtfs needs --hubs: give GTFS stop or parent-station ids (--hubs "
+                        "S1,S2), --hubs all (every station of the timetable: %d on %s) or "
+                        "--hubs @FILE (a file of ids, one per line)",
+                        gr->tt->nstations, opt->date);
+    char *where = isr_strdup_printf("in the GTFS feed%s '%s'%s (station or stop ids; on %s, "
+                                    "route types %s)",
+                                    opt->ngtfs > 1 ? "s" : "", opt->gtfs[0],
+                                    opt->ngtfs > 1 ? ", …" : "", opt->date, opt->route_types);
+    char *all = NULL;
+    isr_hub_ids hi = {gr->tt->nstations, tt_station_id, tt_known, gr->tt, where ? where : ""};
+    isr_status st = isr_hubs_expand(ctx, list, &hi, &all);
+    free(where);
+    if (st != ISR_OK)
+        return st;
+    if (all)
+        list = all;
     isr_sb b = {0};
     const char *p = list;
-    isr_status st = ISR_OK;
     while (*p && st == ISR_OK) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -192,6 +303,7 @@ isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_ru
     char *s = isr_sb_take(&b);
     if (st == ISR_OK && !s)
         st = isr_fail(ctx, ISR_ERR_USAGE, "--hubs: '%s' is not a list of station ids", list);
+    free(all);
     if (st != ISR_OK) {
         free(s);
         return st;

@@ -304,6 +304,18 @@ isr_status isr_network_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
  * that is no station, an empty id, or no hub at all. *out is new memory (free()). */
 isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
                            int **out, int *n);
+/* --hubs all (every station: n ids by id(u, i)) or --hubs @FILE (a text file of ids, one per
+ * line, first column; header station_id or id, blank lines and # comments skipped; each id
+ * checked with known(u, id), a bad one refused naming file and line and `where`) as the list
+ * "a,b" in *out (new); any other spec: *out NULL. Also accepted in isr_hubs_select. */
+typedef struct isr_hub_ids {
+    int n;
+    const char *(*id)(const void *u, int i);
+    int (*known)(const void *u, const char *id);
+    const void *u;
+    const char *where; /* "in 'stations.shp'" */
+} isr_hub_ids;
+isr_status isr_hubs_expand(isr_ctx *ctx, const char *spec, const isr_hub_ids *hi, char **out);
 
 /* ---- source.c ------------------------------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 #include "internal.h"
 
 #include <cpl_conv.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,92 @@
 
 /* ---- hubs ------------------------------------------------------------------------------- */
 
-isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
-                           int **out, int *n)
+/* One line of a --hubs @FILE: its first field (comma-separated, quotes and blanks around it
+ * dropped) in place; "" for a blank line or a # comment. */
+static char *hub_file_field(char *line)
+{
+    line[strcspn(line, ",\r\n")] = '\0';
+    while (*line == ' ' || *line == '\t' || *line == '"')
+        line++;
+    size_t len = strlen(line);
+    while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '"'))
+        line[--len] = '\0';
+    return *line == '#' ? line + len : line;
+}
+
+/* The ids of a --hubs @FILE, checked with hi->known, as "a,b" into *b. */
+static isr_status hubs_file(isr_ctx *ctx, const char *path, const isr_hub_ids *hi, isr_sb *b)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "--hubs @%s: cannot open it (%s); give a text file of station ids, one "
+                        "per line",
+                        path, strerror(errno));
+    char line[1024];
+    int lineno = 0, first = 1, n = 0;
+    isr_status st = ISR_OK;
+    while (st == ISR_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "--hubs @%s line %d: longer than %d characters; give one station id "
+                          "per line",
+                          path, lineno, (int)sizeof line - 2);
+            break;
+        }
+        char *id = hub_file_field(line);
+        if (!*id)
+            continue;
+        if (first && (EQUAL(id, "station_id") || EQUAL(id, "id"))) {
+            first = 0; /* the header */
+            continue;
+        }
+        first = 0;
+        if (!hi->known(hi->u, id))
+            st = isr_fail(ctx, ISR_ERR_INPUT, "--hubs @%s line %d: no station has id '%s' %s",
+                          path, lineno, id, hi->where);
+        else
+            isr_sb_printf(b, "%s%s", n++ ? "," : "", id);
+    }
+    if (st == ISR_OK && ferror(f))
+        st = isr_fail(ctx, ISR_ERR_IO, "--hubs @%s: cannot read it (%s)", path, strerror(errno));
+    fclose(f);
+    if (st == ISR_OK && n == 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "--hubs @%s: no station id in it (blank lines and # comments are "
+                      "skipped); give one id per line",
+                      path);
+    return st;
+}
+
+isr_status isr_hubs_expand(isr_ctx *ctx, const char *spec, const isr_hub_ids *hi, char **out)
+{
+    *out = NULL;
+    if (!spec || (strcmp(spec, "all") != 0 && spec[0] != '@'))
+        return ISR_OK;
+    isr_sb b = {0};
+    isr_status st = ISR_OK;
+    if (spec[0] == '@')
+        st = hubs_file(ctx, spec + 1, hi, &b);
+    for (int i = 0; spec[0] != '@' && i < hi->n; i++)
+        isr_sb_printf(&b, "%s%s", i ? "," : "", hi->id(hi->u, i));
+    char *s = isr_sb_take(&b);
+    if (st == ISR_OK && !s)
+        st = isr_fail(ctx, ISR_ERR_INPUT, "--hubs all: the network has no station");
+    if (st != ISR_OK) {
+        free(s);
+        return st;
+    }
+    *out = s;
+    return ISR_OK;
+}
+
+static int net_known(const void *u, const char *id) { return isr_rail_net_find(u, id) >= 0; }
+static const char *net_id(const void *u, int i) { return isr_rail_station_id(u, i); }
+
+static isr_status hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
+                              int **out, int *n)
 {
     int ns = isr_rail_net_nstations(net);
     int *h = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *h);
@@ -78,6 +163,22 @@ isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_
     }
     *out = h;
     return ISR_OK;
+}
+
+isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
+                           int **out, int *n)
+{
+    char *where = isr_strdup_printf("in '%s'", opt->stations), *list = NULL;
+    isr_hub_ids hi = {isr_rail_net_nstations(net), net_id, net_known, net, where ? where : ""};
+    isr_status st = isr_hubs_expand(ctx, opt->hubs, &hi, &list);
+    isr_options o = *opt; /* --hubs all / @FILE as the list of their ids */
+    if (list)
+        o.hubs = list;
+    if (st == ISR_OK)
+        st = hubs_select(ctx, &o, net, out, n);
+    free(where);
+    free(list);
+    return st;
 }
 
 /* The folder of each hub under OUT/hubs/ (isr_hub_folder); refuses two hubs that would

@@ -195,8 +195,55 @@ static isr_status write_region_reach(isr_batch *jb, const char *region_dir)
     return st;
 }
 
-/* GTFS mode: the timetable's stations as points (id, name, hub) and no lines (a timetable
- * has no line geometry read here), GeoJSON in lon/lat. */
+/* GTFS mode: one MultiLineString per route with a polyline (gtfs.c: its trips' shapes, else
+ * their stop patterns); id and name as the maps' lines, and the routes.txt fields. */
+static json_object *gtfs_lines_json(const isr_timetable *tt)
+{
+    json_object *fc = json_object_new_object(), *feats = json_object_new_array();
+    json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
+    for (int r = 0; r < tt->nroutes; r++) {
+        json_object *ml = NULL;
+        for (int p = 0; p < tt->nparts; p++) {
+            if (tt->parts[p].route != r)
+                continue;
+            json_object *ls = json_object_new_array();
+            for (int i = 0; i < tt->parts[p].n; i++) {
+                json_object *xy = json_object_new_array();
+                const double *v = tt->pts + 2 * ((size_t)tt->parts[p].first + (size_t)i);
+                json_object_array_add(xy, json_object_new_double(v[0]));
+                json_object_array_add(xy, json_object_new_double(v[1]));
+                json_object_array_add(ls, xy);
+            }
+            if (!ml)
+                ml = json_object_new_array();
+            json_object_array_add(ml, ls);
+        }
+        if (!ml)
+            continue; /* no trip on the date */
+        const isr_tt_route *ri = &tt->routes[r];
+        const char *name = *ri->short_name ? ri->short_name
+                           : *ri->long_name ? ri->long_name : tt->route_ids[r];
+        json_object *f = json_object_new_object(), *g = json_object_new_object(),
+                    *pr = json_object_new_object();
+        json_object_object_add(pr, "id", json_object_new_string(tt->route_ids[r]));
+        json_object_object_add(pr, "name", json_object_new_string(name));
+        json_object_object_add(pr, "route_id", json_object_new_string(tt->route_ids[r]));
+        json_object_object_add(pr, "route_short_name", json_object_new_string(ri->short_name));
+        json_object_object_add(pr, "route_long_name", json_object_new_string(ri->long_name));
+        json_object_object_add(pr, "route_type", json_object_new_int(ri->type));
+        json_object_object_add(g, "type", json_object_new_string("MultiLineString"));
+        json_object_object_add(g, "coordinates", ml);
+        json_object_object_add(f, "type", json_object_new_string("Feature"));
+        json_object_object_add(f, "properties", pr);
+        json_object_object_add(f, "geometry", g);
+        json_object_array_add(feats, f);
+    }
+    json_object_object_add(fc, "features", feats);
+    return fc;
+}
+
+/* GTFS mode: the timetable's stations as points (id, name, hub) and its routes as lines
+ * (gtfs_lines_json), GeoJSON in lon/lat. */
 static isr_status gtfs_rail_layers(isr_batch *jb, const char *lines, const char *stations)
 {
     const isr_timetable *tt = jb->gtfs->tt;
@@ -223,9 +270,7 @@ static isr_status gtfs_rail_layers(isr_batch *jb, const char *lines, const char 
         json_object_array_add(feats, f);
     }
     json_object_object_add(fc, "features", feats);
-    json_object *empty = json_object_new_object();
-    json_object_object_add(empty, "type", json_object_new_string("FeatureCollection"));
-    json_object_object_add(empty, "features", json_object_new_array());
+    json_object *empty = gtfs_lines_json(tt);
     isr_status st = ISR_OK;
     if (json_object_to_file_ext(stations, fc, JSON_C_TO_STRING_PLAIN) != 0 ||
         json_object_to_file_ext(lines, empty, JSON_C_TO_STRING_PLAIN) != 0)
@@ -387,7 +432,7 @@ static json_object *inputs_json(const isr_batch *jb)
         json_object_array_add(notes, json_object_new_string(isr_rail_net_note(jb->net, i)));
     json_object_object_add(in, "network_warnings", notes);
     int nradius, ntable; /* transfer links, one way each */
-    const char *tt = jb->gtfs ? NULL : isr_transfers_table(o); /* GTFS: transfers.txt only */
+    const char *tt = isr_transfers_table(o); /* GTFS too: footpaths (gtfsrun.c) */
     isr_transfers_count(jb->net, &nradius, &ntable);
     json_object_object_add(in, "transfers", tt ? json_object_new_string(tt) : NULL);
     json_object_object_add(in, "transfer_links", json_object_new_int(nradius + ntable));

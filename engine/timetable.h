@@ -53,6 +53,18 @@ typedef struct isr_tt_transfer {
     int32_t min_s;
 } isr_tt_transfer;
 
+/* A route's names and type (routes.txt), beside route_ids. */
+typedef struct isr_tt_route {
+    char *short_name, *long_name; /* "" when absent */
+    int type;
+} isr_tt_route;
+
+/* One polyline of a route, for maps (gtfs.c): a shapes.txt shape of its trips, or the stops of
+ * one stop pattern; points pts[2·first .. 2·(first + n) - 1] as lon, lat pairs. */
+typedef struct isr_tt_part {
+    int32_t route, first, n;
+} isr_tt_part;
+
 typedef struct isr_timetable {
     int nstops, nstations, ntrips, nst, ntransfers, nroutes;
     isr_tt_stop *stops;
@@ -61,6 +73,10 @@ typedef struct isr_timetable {
     isr_tt_stop_time *st;
     isr_tt_transfer *transfers;
     char **route_ids;
+    isr_tt_route *routes; /* nroutes */
+    isr_tt_part *parts;   /* nparts, in reading order */
+    double *pts;          /* npts lon, lat pairs */
+    int nparts, npts;
     int32_t default_transfer_s; /* a change of trip at one station without a transfers row */
 } isr_timetable;
 

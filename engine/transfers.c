@@ -41,8 +41,9 @@ const char *isr_transfers_table(const isr_options *opt)
     /* the sample's table by default goes with the sample's stations only */
     if (!isr_options_given(opt, "--transfers") &&
         same_file(opt->transfers, ISR_SAMPLE_DIR "/yrd_transfers.csv") &&
-        !same_file(opt->stations, ISR_SAMPLE_DIR "/yrd_rail_stations.shp"))
-        return NULL;
+        !(opt->ngtfs > 0 ? opt->ngtfs == 1 && same_file(opt->gtfs[0], ISR_SAMPLE_DIR "/yrd_gtfs.zip")
+                         : same_file(opt->stations, ISR_SAMPLE_DIR "/yrd_rail_stations.shp")))
+        return NULL; /* in GTFS mode: the sample's feed alone (its station ids are the sample's) */
 #endif
     return opt->transfers;
 }
@@ -184,7 +185,7 @@ static isr_status parse_row(isr_ctx *ctx, const char *path, const isr_rail_net *
 
 /* The rows of the table at `path` (csv.c's reader), checked; *rows is new memory (free()). */
 static isr_status read_rows(isr_ctx *ctx, const char *path, const isr_rail_net *net, row **rows,
-                            int *nrows)
+                            int *nrows, const char *ids)
 {
     char *text = NULL;
     *rows = NULL;
@@ -229,9 +230,9 @@ static isr_status read_rows(isr_ctx *ctx, const char *path, const isr_rail_net *
     if (st == ISR_OK && nunknown > 0)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "transfers '%s': %d station id%s not in the stations: %s%s; use the "
-                      "stations' --station-id values",
+                      "%s",
                       path, nunknown, nunknown == 1 ? " is" : "s are",
-                      unknown.s ? unknown.s : "", nunknown > 10 ? ", …" : "");
+                      unknown.s ? unknown.s : "", nunknown > 10 ? ", …" : "", ids);
     isr_csv_clear(&c);
     free(unknown.s);
     free(text);
@@ -288,7 +289,10 @@ isr_status isr_transfers_add(isr_ctx *ctx, const isr_options *opt, isr_rail_net 
     const char *path = isr_transfers_table(opt);
     row *rows = NULL;
     isr_status st = ISR_OK;
-    if (path && (st = read_rows(ctx, path, net, &rows, &nrows)) == ISR_OK)
+    const char *ids = opt->ngtfs > 0 ? "GTFS station ids (a stop's parent_station, or the stop "
+                                       "itself when it has none)"
+                                     : "stations' --station-id values";
+    if (path && (st = read_rows(ctx, path, net, &rows, &nrows, ids)) == ISR_OK)
         st = apply_rows(ctx, path, net, rows, nrows, &ntable);
     free(rows);
     int nr = 0, nt = 0;

@@ -490,6 +490,25 @@ Test(badinput, hub_that_is_not_a_station)
     refused(rc, 2, "--hubs: ',' is not a list of station ids");
 }
 
+/* --hubs @FILE in lines mode: the ids of a file (header, comment, blank line skipped) are the
+ * hubs; a bad id is refused naming the file and its line. */
+Test(badinput, hubs_from_a_file)
+{
+    cli_put("hubs.txt", "%s", "station_id\n# two hubs\nnanjing_south\n\nhangzhou_east\n");
+    int rc = run("--hubs @%s/hubs.txt --resolution 4000 --budget 30 --no-maps", cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "stderr: %s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && ls | tr '\\n' ' ' | grep -qx 'hangzhou_east nanjing_south '",
+                        cli_tmp),
+                 0);
+    cli_sh("rm -rf '%s/o'", cli_tmp);
+    cli_put("hubs.txt", "%s", "nanjing_south\r\nnowhere_east,Nowhere\r\n");
+    rc = run("--hubs @%s/hubs.txt", cli_tmp);
+    refused(rc, 1, "--hubs @%s/hubs.txt line 2: no station has id 'nowhere_east' in "
+                   "'%s/yrd_rail_stations.shp'", cli_tmp, S);
+}
+
 Test(badinput, line_whose_parts_do_not_join)
 {
     /* the Shanghai–Hangzhou line with its middle fifth cut out: two pieces */

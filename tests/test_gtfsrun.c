@@ -215,8 +215,9 @@ Test(gtfsrun, refusals)
     refused(run("--gtfs feed --date 2025-5-7 --hubs A"), 2,
             "--date: '2025-5-7' is not a date YYYY-MM-DD (e.g. 2025-05-07)");
     refused(run("--gtfs feed --date 2025-05-07"), 2,
-            "--gtfs needs --hubs: name the hubs by GTFS stop or parent-station id (e.g. "
-            "--hubs S1,S2)");
+            "--gtfs needs --hubs: give GTFS stop or parent-station ids (--hubs S1,S2), --hubs "
+            "all (every station of the timetable: 2 on 2025-05-07) or --hubs @FILE (a file of "
+            "ids, one per line)");
     refused(run("--gtfs feed --date 2025-05-07 --hubs X"), 1,
             "--hubs: no station or stop has id 'X' in the GTFS feed 'feed' (on 2025-05-07, "
             "route types 2,100-117)");
@@ -278,4 +279,183 @@ Test(gtfsrun, sample_feed_reproduces_lines_mode)
     cr_assert_float_eq(l - g, 8.0, 1e-9, "suzhou_south: lines %g, gtfs %g", l, g);
     l = sample_minutes("lines", "suzhou_north"), g = sample_minutes("gtfs", "suzhou_north");
     cr_assert_float_eq(l - g, 2.0, 1e-9, "suzhou_north: lines %g, gtfs %g", l, g);
+}
+
+/* --hubs all: every station a kept trip calls at. The feed's stops A1 (child of A) and B, and
+ * an extra station C that only a bus (route_type 3, not chosen) calls at: the hub folders are
+ * exactly A and B. */
+Test(gtfsrun, hubs_all_and_file)
+{
+    fixture();
+    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
+                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
+                          "B,Beta,49.7012905139653,15.4090970194244,0,\n"
+                          "C,Gamma,49.70,15.2,0,\n");
+    cli_put("feed/routes.txt", "%s", "route_id,route_type\nR,2\nBUS,3\n");
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\nBUS,D,U\n");
+    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                               "T,06:00:00,06:00:00,A1,1\nT,06:12:00,06:12:00,B,2\n"
+                               "U,06:00:00,06:00:00,C,1\nU,06:30:00,06:30:00,B,2\n");
+    int rc = run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs all");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "stderr: %s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && ls | tr '\\n' ' ' | grep -qx 'A B '", cli_tmp), 0);
+    /* @FILE: a header, a comment, a blank line, a stop id (A1 stands for its station A) */
+    cli_put("hubs.csv", "%s", "station_id\n# the main hub\n\nA1\n");
+    rc = run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs @hubs.csv");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "stderr: %s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && ls | tr '\\n' ' ' | grep -qx 'A '", cli_tmp), 0);
+    cli_put("hubs.csv", "%s", "id\nB\n\n# C is a bus stop only\nC\n");
+    refused(run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs @hubs.csv"), 1,
+            "--hubs @hubs.csv line 5: no station has id 'C' in the GTFS feed 'feed' (station or "
+            "stop ids; on 2025-05-07, route types 2,100-117)");
+    refused(run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs @nope.csv"), 1,
+            "--hubs @nope.csv: cannot open it (No such file or directory); give a text file of "
+            "station ids, one per line");
+    cli_put("hubs.csv", "%s", "station_id\n# none yet\n");
+    refused(run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs @hubs.csv"), 1,
+            "--hubs @hubs.csv: no station id in it (blank lines and # comments are skipped); "
+            "give one id per line");
+}
+
+/* The fixture plus station C, 2 km north of B (529.5, 5507.5) km, and D (515.5, 5508.5) km:
+ * trains C -> D every 10 minutes at :05, :15, … (10 minutes' ride) and one slow train
+ * A -> D leaving 07:00, arriving 07:50. `transfers` is the feed's transfers.txt (or NULL).
+ * Departing A at 07:00 the A -> B train arrives at B at 07:12. */
+static void footpath_feed(const char *transfers)
+{
+    fixture();
+    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
+                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
+                          "B,Beta,49.7012905139653,15.4090970194244,0,\n"
+                          "C,Gamma,49.7192790656657,15.4092481303618,0,\n"
+                          "D,Delta,49.7287968334527,15.2150705041781,0,\n");
+    cli_put("feed/routes.txt", "%s", "route_id,route_type\nR,2\nS,2\nL,2\n");
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\nS,D,V\nL,D,W\n");
+    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                               "T,06:00:00,06:00:00,A1,1\nT,06:12:00,06:12:00,B,2\n"
+                               "V,06:05:00,06:05:00,C,1\nV,06:15:00,06:15:00,D,2\n"
+                               "W,07:00:00,07:00:00,A1,1\nW,07:50:00,07:50:00,D,2\n");
+    cli_put("feed/frequencies.txt", "%s", "trip_id,start_time,end_time,headway_secs,exact_times\n"
+                                "T,06:00:00,10:00:00,600,1\nV,06:05:00,10:00:00,600,1\n");
+    if (transfers)
+        cli_put("feed/transfers.txt", "%s", transfers);
+    cli_put("t.csv", "%s", "from_id,to_id,minutes\nB,C,3\n");
+}
+
+/* D's rail minutes from A departing 07:00 (stations.csv), after `args`. */
+static double d_minutes(const char *args)
+{
+    int rc = run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs A %s", args);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "stderr: %s", e);
+    free(e);
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/A/stations.csv", cli_tmp);
+    char *csv = cli_slurp(p), *d = strstr(csv, "\nD,Delta,");
+    double v = d ? atof(d + strlen("\nD,Delta,")) : -1;
+    free(csv);
+    return v;
+}
+
+/* --transfers and --transfer-radius become footpaths between stations (link + --transfer 6). */
+Test(gtfsrun, transfer_links_are_footpaths)
+{
+    footpath_feed(NULL);
+    /* no link B-C (2 km > the default radius 1000 m): only the slow train, 50 minutes */
+    cr_assert_float_eq(d_minutes(""), 50.0, 1e-9);
+    /* table B,C 3 min: ready at C 07:12 + 3 + 6 = 07:21, the 07:25 train, D 07:35: 35 (15
+     * minutes earlier) */
+    cr_assert_float_eq(d_minutes("--transfers t.csv"), 35.0, 1e-9);
+    cr_assert_eq(cli_sh("grep -q '\"transfers\": *\"t.csv\"' '%s/o/run.json' && grep -q "
+                        "'\"transfer_links_table\": *2' '%s/o/run.json'",
+                        cli_tmp, cli_tmp),
+                 0);
+    /* radius 2500 m: 2000 m x 1.3 / (20 km/h) = 468 s, + 360 s: ready 07:25:48, the 07:35
+     * train, D 07:45: 45 (5 minutes earlier) */
+    cr_assert_float_eq(d_minutes("--transfer-radius 2500"), 45.0, 1e-9);
+    cr_assert_eq(cli_sh("grep -q '\"transfer_links_radius\": *2' '%s/o/run.json'", cli_tmp), 0);
+    /* an unknown id is refused naming the table's line */
+    cli_put("t.csv", "%s", "from_id,to_id,minutes\nB,C,3\nB,X,4\n");
+    refused(run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs A --transfers t.csv"), 1,
+            "transfers 't.csv': 1 station id is not in the stations: line 3 'X'; use the GTFS "
+            "station ids (a stop's parent_station, or the stop itself when it has none)");
+}
+
+/* The feed's transfers.txt gives B -> C 60 s (type 2): alone, ready at C 07:13, the 07:15
+ * train, D 07:25: 25. A radius link B -> C does not replace it (25, not 45); a table link
+ * does (35); each warns once with the count (1 pair: B -> C; C -> B is not in the feed). */
+Test(gtfsrun, transfer_links_and_the_feed)
+{
+    footpath_feed("from_stop_id,to_stop_id,transfer_type,min_transfer_time\nB,C,2,60\n");
+    cr_assert_float_eq(d_minutes(""), 25.0, 1e-9);
+    cr_assert_float_eq(d_minutes("--transfer-radius 2500"), 25.0, 1e-9);
+    cr_assert_eq(cli_sh("cd '%s' && %s run --no-maps --out o2 --boundaries b.geojson --crs "
+                        "EPSG:32633 --resolution 1000 --threads 1 --gtfs feed --date 2025-05-07 "
+                        "--departure 07:00 --hubs A --transfer-radius 2500 > log 2>&1; grep -qF "
+                        "'GTFS: 1 pair of stops joined by a transfer link also has a row in the "
+                        "feed'\"'\"'s transfers.txt: the --transfers table'\"'\"'s time is used "
+                        "for 0 (the table wins over the feed), the feed'\"'\"'s for 1 (the feed "
+                        "wins over --transfer-radius 2500 m)' log",
+                        cli_tmp, ISR_CLI),
+                 0);
+    cr_assert_float_eq(d_minutes("--transfers t.csv"), 35.0, 1e-9);
+}
+
+/* region/rail_lines.geojson from the feed's geometry, read back with ogrinfo (coordinates at
+ * 15 significant digits). */
+static int lines_have(const char *what)
+{
+    return cli_sh("ogrinfo -ro -al '%s/o/region/rail_lines.geojson' | grep -qF '%s'", cli_tmp,
+                  what);
+}
+
+/* Without shapes.txt: route R's trips (24 from one frequencies template) share one stop pattern A1 -> B, one segment between
+ * the two stops; with a shape, its 3 points in shape_pt_sequence order (the file lists them
+ * 10, 2, 5). A shape_pt_sequence given twice is refused; a trip naming a shape that
+ * shapes.txt lacks is drawn stop to stop with a warning. */
+Test(gtfsrun, rail_lines_from_the_feed)
+{
+    fixture();
+    cli_put("feed/routes.txt", "%s", "route_id,route_short_name,route_long_name,route_type\n"
+                               "R,RE1,Alpha - Beta,2\n");
+    const char *args = "--gtfs feed --date 2025-05-07 --departure 07:00 --hubs A";
+    int rc = run("%s", args);
+    cr_assert_eq(rc, 0, "stderr: %s", cli_stderr());
+    cr_assert_eq(cli_sh("ogrinfo -ro -so -al '%s/o/region/rail_lines.geojson' | grep -q "
+                        "'Feature Count: 1'",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(lines_have("MULTILINESTRING ((15.0069339410176 49.7020127784749,"
+                            "15.4090970194244 49.7012905139653))"),
+                 0);
+    cr_assert_eq(lines_have("name (String) = RE1"), 0);
+    cr_assert_eq(lines_have("route_long_name (String) = Alpha - Beta"), 0);
+    cr_assert_eq(lines_have("route_type (Integer) = 2"), 0);
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id,shape_id\nR,D,T,SH\n");
+    cli_put("feed/shapes.txt", "%s", "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n"
+                               "SH,49.70,15.41,10\nSH,49.70,15.01,2\nSH,49.75,15.2,5\n");
+    rc = run("%s", args);
+    cr_assert_eq(rc, 0, "stderr: %s", cli_stderr());
+    cr_assert_eq(lines_have("MULTILINESTRING ((15.01 49.7,15.2 49.75,15.41 49.7))"), 0);
+    cli_put("feed/shapes.txt", "%s", "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n"
+                               "SH,49.70,15.41,10\nSH,49.70,15.01,5\nSH,49.75,15.2,5\n");
+    refused(run("%s", args), 1,
+            "gtfs 'feed' shapes.txt line 4: shape 'SH': shape_pt_sequence 5 is given twice "
+            "(also on line 3)");
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id,shape_id\nR,D,T,NOPE\n");
+    rc = cli_sh("cd '%s' && %s run --no-maps --out o --boundaries b.geojson --crs EPSG:32633 "
+                "--resolution 1000 --threads 1 %s > log 2>&1; grep -qF \"gtfs 'feed': 1 trip on "
+                "2025-05-07 names a shape_id that shapes.txt lacks or gives fewer than 2 points "
+                "(e.g. trip 'T', shape 'NOPE'); it is drawn from stop to stop on the maps\" log",
+                cli_tmp, ISR_CLI, args);
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(lines_have("MULTILINESTRING ((15.0069339410176 49.7020127784749,"
+                            "15.4090970194244 49.7012905139653))"),
+                 0);
 }
