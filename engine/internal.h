@@ -597,7 +597,7 @@ typedef struct isr_region_reach {
     double *const *hub_pop;   /* [level][hub × group] */
     const isr_reach_totals_t *tot; /* per hub */
     const int *own;                /* per hub × level: own group or -1 */
-    const float *best_t;           /* nx·ny minutes to the nearest hub, +INF none */
+    const float *best_t;           /* nx·ny minutes to the nearest hub; +INF or ISR_TIME_NODATA: none */
     const char *prov_json;         /* provinces.geojson, made once with the model */
     size_t prov_len;
 } isr_region_reach;

@@ -80,8 +80,9 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
     for (int gi = 0; gi < ng; gi++)
         best[gi] = INFINITY;
     for (size_t c = 0; c < (size_t)g->nx * (size_t)g->ny; c++) {
-        if (z->zone[c] < 0 || isinf(rr->best_t[c]) || (z->water && z->water[c]))
-            continue; /* shares are of land */
+        if (z->zone[c] < 0 || !(rr->best_t[c] >= 0 && rr->best_t[c] < INFINITY) ||
+            (z->water && z->water[c]))
+            continue; /* shares are of land; +INF or the rasters' nodata: no hub reaches */
         int gi = z->group[L][z->zone[c]];
         any_cells[gi]++;
         any_pop[gi] += z->pop[c];

@@ -12,6 +12,7 @@
 #include "batch.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
@@ -42,25 +43,35 @@ static int cog_worker(void *arg)
     return 0;
 }
 
-/* The region rasters written at once, two of them in threads of their own when the run
- * has threads to spare; the first failure is returned. */
-static isr_status write_cogs(cog_job cogs[3], int threads)
+/* The region's independent writes (three rasters and the vector products) shared by up to
+ * `threads` threads, the calling one included, heaviest first: compression and formatting
+ * are the cost, so use the cores. */
+#define REGION_JOBS 4
+typedef struct region_pool {
+    int (*fn[REGION_JOBS])(void *);
+    void *arg[REGION_JOBS];
+    int n;
+    atomic_int next;
+} region_pool;
+
+static int pool_worker(void *arg)
 {
-    thrd_t tid[2];
-    int started[2] = {0, 0};
-    for (int i = 0; i < 2; i++)
-        started[i] = threads > 1 && thrd_create(&tid[i], cog_worker, &cogs[i + 1]) == thrd_success;
-    cog_worker(&cogs[0]);
-    for (int i = 0; i < 2; i++) {
-        if (started[i])
-            thrd_join(tid[i], NULL);
-        else
-            cog_worker(&cogs[i + 1]);
-    }
-    isr_status st = ISR_OK;
-    for (int i = 0; i < 3 && st == ISR_OK; i++)
-        st = cogs[i].st;
-    return st;
+    region_pool *rp = arg;
+    for (int i; (i = atomic_fetch_add(&rp->next, 1)) < rp->n;)
+        rp->fn[i](rp->arg[i]);
+    return 0;
+}
+
+static void pool_run(region_pool *rp, int threads)
+{
+    thrd_t tid[REGION_JOBS];
+    int started = 0;
+    for (int i = 0; i < threads - 1 && i < rp->n - 1; i++)
+        if (thrd_create(&tid[started], pool_worker, rp) == thrd_success)
+            started++;
+    pool_worker(rp);
+    for (int i = 0; i < started; i++)
+        thrd_join(tid[i], NULL);
 }
 
 /* friction.tif (--write-friction): seconds per metre, t the scratch raster. */
@@ -99,6 +110,27 @@ static isr_status write_hub_list(isr_batch *jb, const char *path, const char *tm
     return isr_close_commit(jb->ctx, f, tmp, path); /* ferror, flush and fclose checked */
 }
 
+static isr_status write_region_reach(isr_batch *jb, const char *region_dir);
+static isr_status write_rail_layers(isr_batch *jb, const char *region_dir);
+
+/* The vector products, beside the rasters: the cross-border reach (which reads best_t with
+ * ISR_TIME_NODATA where no hub reaches, as the rasters have it) and the rail layers. */
+typedef struct vector_job {
+    isr_batch *jb;
+    isr_status st;
+} vector_job;
+
+static int vector_worker(void *arg)
+{
+    vector_job *v = arg;
+    isr_gdal_errors_push(v->jb->ctx);
+    v->st = write_region_reach(v->jb, v->jb->region_dir);
+    if (v->st == ISR_OK && !isr_cancelled(v->jb->ctx))
+        v->st = write_rail_layers(v->jb, v->jb->region_dir);
+    isr_gdal_errors_pop();
+    return 0;
+}
+
 static isr_status write_products(isr_batch *jb, const char *region_dir)
 {
     const isr_grid *g = jb->grid;
@@ -134,7 +166,7 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    /* three independent region-wide writes: compression is the cost, so use the cores */
+    /* three region-wide rasters and the vector products, at once (pool_run) */
     cog_job cogs[3] = {
         {jb->ctx, p1, g, GDT_Float32, t, ISR_TIME_NODATA,
          jb->opt->direction == ISR_TO_HUB ? "travel time to the nearest hub (minutes)"
@@ -146,7 +178,14 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
          jb->opt->direction == ISR_TO_HUB ? "hubs the cell reaches within the budget"
                                           : "hubs reaching the cell within the budget",
          NULL, meta, "NEAREST", ISR_OK}};
-    st = write_cogs(cogs, jb->threads);
+    vector_job vec = {jb, ISR_OK};
+    region_pool rp = {{cog_worker, vector_worker, cog_worker, cog_worker},
+                      {&cogs[0], &vec, &cogs[2], &cogs[1]}, REGION_JOBS, 0};
+    pool_run(&rp, jb->threads);
+    for (int i = 0; i < 3 && st == ISR_OK; i++)
+        st = cogs[i].st;
+    if (st == ISR_OK)
+        st = vec.st;
     for (size_t u = 0; u < n; u++)
         if (t[u] == (float)ISR_TIME_NODATA) /* never a time: times are not negative */
             t[u] = INFINITY;
@@ -305,19 +344,10 @@ static isr_status write_rail_layers(isr_batch *jb, const char *region_dir)
 
 isr_status isr_region_write(isr_batch *jb)
 {
-    isr_ctx *ctx = jb->ctx;
-    isr_status st;
-    if ((st = write_products(jb, jb->region_dir)) != ISR_OK)
+    isr_status st = write_products(jb, jb->region_dir); /* rasters, reach and rail layers */
+    if (st != ISR_OK)
         return st;
-    if (isr_cancelled(ctx))
-        return ISR_ERR_INTERRUPTED;
-    if ((st = write_region_reach(jb, jb->region_dir)) != ISR_OK)
-        return st;
-    if (isr_cancelled(ctx))
-        return ISR_ERR_INTERRUPTED;
-    if ((st = write_rail_layers(jb, jb->region_dir)) != ISR_OK)
-        return st;
-    return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
+    return isr_cancelled(jb->ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
 }
 
 /* ---- run.json ------------------------------------------------------------------------------ */
