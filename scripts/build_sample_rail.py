@@ -39,15 +39,15 @@ from pathlib import Path
 
 from osgeo import ogr, osr
 from shapely.geometry import LineString, Point
-from shapely.ops import transform
+
+from sample_common import Fail, make_projector, num, read_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "scripts" / "sample_rail"
 OUT_DIR = ROOT / "shapefiles"
 ST_LAYER, LN_LAYER = "yrd_rail_stations", "yrd_rail_lines"
-# Same equal-area projection as scripts/build_sample_counties.py; scale error
-# over the YRD is < 0.5 %, irrelevant for a 500 m snapping test.
-ALBERS = "+proj=aea +lat_0=0 +lon_0=119 +lat_1=27 +lat_2=35 +datum=WGS84 +units=m +no_defs"
+# Distances in the Albers CRS of sample_common.py (as scripts/build_sample_counties.py);
+# scale error over the YRD is < 0.5 %, irrelevant for a 500 m snapping test.
 SNAP_M = 500.0         # the engine's station-to-line snapping distance
 ON_LINE_M = 5.0        # a stop must lie on its line within this
 BBOX = (114.0, 27.0, 123.0, 36.0)  # lon_min, lat_min, lon_max, lat_max
@@ -58,33 +58,6 @@ LN_FIELDS = ["id", "name", "name_zh", "speed_kmh", "headway_min", "pattern", "st
              "shape"]
 PATTERNS = ("all", "express")
 DBF_STR_MAX = 254      # bytes in a DBF string field (stops, minutes)
-
-
-class Fail(Exception):
-    pass
-
-
-def read_csv(path, fields):
-    with open(path, encoding="utf-8", newline="") as fh:
-        rd = csv.DictReader(fh)
-        if rd.fieldnames != fields:
-            raise Fail(f"{path.name}: columns {rd.fieldnames} != expected {fields}")
-        rows = []
-        for n, row in enumerate(rd, start=2):
-            if None in row or any(v is None for v in row.values()):
-                raise Fail(f"{path.name}:{n}: wrong number of columns")
-            rows.append((n, {k: v.strip() for k, v in row.items()}))
-        return rows
-
-
-def num(text, what):
-    try:
-        v = float(text)
-    except ValueError:
-        raise Fail(f"{what}: not a number: {text!r}")
-    if not math.isfinite(v):
-        raise Fail(f"{what}: not finite: {text!r}")
-    return v
 
 
 def in_bbox(lon, lat):
@@ -215,22 +188,6 @@ def load():
         if st["id"] not in served:
             errors.append(f"station {st['id']} ({st['name']}) is on no line")
     return stations, st_index, lines, errors
-
-
-def make_projector():
-    wgs, alb = osr.SpatialReference(), osr.SpatialReference()
-    wgs.ImportFromEPSG(4326)
-    alb.ImportFromProj4(ALBERS)
-    for s in (wgs, alb):
-        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    ct = osr.CoordinateTransformation(wgs, alb)
-
-    def fwd(x, y, z=None):
-        if isinstance(x, float):
-            return ct.TransformPoint(x, y)[:2]
-        pts = ct.TransformPoints(list(zip(x, y)))
-        return [p[0] for p in pts], [p[1] for p in pts]
-    return lambda geom: transform(fwd, geom)
 
 
 def check_geometry(stations, lines):

@@ -44,14 +44,14 @@ from pathlib import Path
 
 from osgeo import gdal, ogr, osr
 from shapely.geometry import LineString, Point, shape as shp_shape
-from shapely.ops import transform
+
+from sample_common import Fail, make_projector, num, read_csv
 import json
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "scripts" / "sample_scenarios"
 SHP = ROOT / "shapefiles"
 OUT_DIR = SHP / "scenarios"
-ALBERS = "+proj=aea +lat_0=0 +lon_0=119 +lat_1=27 +lat_2=35 +datum=WGS84 +units=m +no_defs"
 SNAP_M = 500.0                     # the engine's default --snap
 BBOX = (114.0, 27.0, 123.0, 36.0)
 DECIMALS = 6
@@ -69,53 +69,9 @@ ACTIONS = ("remove_line", "remove_station", "scale_speed", "set_headway", "set_m
 STR_MAX = 254
 
 
-class Fail(Exception):
-    pass
-
-
-def read_csv(name, fields):
-    path = SRC / name
-    with open(path, encoding="utf-8", newline="") as fh:
-        rd = csv.DictReader(fh)
-        if rd.fieldnames != fields:
-            raise Fail(f"{name}: columns {rd.fieldnames} != expected {fields}")
-        rows = []
-        for n, row in enumerate(rd, start=2):
-            if None in row or any(v is None for v in row.values()):
-                raise Fail(f"{name}:{n}: wrong number of columns")
-            rows.append((n, {k: v.strip() for k, v in row.items()}))
-        return rows
-
-
-def num(text, what):
-    try:
-        v = float(text)
-    except ValueError:
-        raise Fail(f"{what}: not a number: {text!r}")
-    if not math.isfinite(v):
-        raise Fail(f"{what}: not finite: {text!r}")
-    return v
-
-
 def is_id(s):
     return bool(s) and s.isascii() and s[0].isalpha() and \
         all(c.islower() or c.isdigit() or c == "_" for c in s)
-
-
-def make_projector():
-    wgs, alb = osr.SpatialReference(), osr.SpatialReference()
-    wgs.ImportFromEPSG(4326)
-    alb.ImportFromProj4(ALBERS)
-    for s in (wgs, alb):
-        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    ct = osr.CoordinateTransformation(wgs, alb)
-
-    def fwd(x, y, z=None):
-        if isinstance(x, float):
-            return ct.TransformPoint(x, y)[:2]
-        pts = ct.TransformPoints(list(zip(x, y)))
-        return [p[0] for p in pts], [p[1] for p in pts]
-    return lambda geom: transform(fwd, geom)
 
 
 def read_layer(path, fields):
@@ -142,7 +98,7 @@ def load_base():
 
 def load_tables(errors):
     scen = {}
-    for n, r in read_csv("scenarios.csv", SCEN_FIELDS):
+    for n, r in read_csv(SRC / "scenarios.csv", SCEN_FIELDS):
         name = r["scenario"]
         if not is_id(name) or name in scen:
             errors.append(f"scenarios.csv:{n}: scenario name {name!r} not snake case or repeated")
@@ -157,15 +113,15 @@ def load_tables(errors):
             errors.append(f"{table}:{n}: unknown scenario {r['scenario']!r} (not in scenarios.csv)")
         return s
 
-    for n, r in read_csv("stations.csv", ST_FIELDS):
+    for n, r in read_csv(SRC / "stations.csv", ST_FIELDS):
         s = owner("stations.csv", n, r)
         if s is not None:
             s["stations"].append((n, r))
-    for n, r in read_csv("lines.csv", LN_FIELDS):
+    for n, r in read_csv(SRC / "lines.csv", LN_FIELDS):
         s = owner("lines.csv", n, r)
         if s is not None:
             s["lines"].append((n, r))
-    for n, r in read_csv("modifications.csv", MOD_FIELDS):
+    for n, r in read_csv(SRC / "modifications.csv", MOD_FIELDS):
         s = owner("modifications.csv", n, r)
         if s is not None:
             s["mods"].append((n, r))
