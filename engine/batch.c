@@ -807,12 +807,19 @@ void isr_batch_clear(isr_batch *b)
 isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, double budget_min,
                               float **minutes, int *w, int *h, double gt[6])
 {
+    return isr_batch_net_grid(ctx, m, m->net, station, budget_min, minutes, w, h, gt);
+}
+
+isr_status isr_batch_net_grid(isr_ctx *ctx, const isr_model *m, const isr_rail_net *net,
+                              int station, double budget_min, float **minutes, int *w, int *h,
+                              double gt[6])
+{
     const isr_options *o = m->opt;
     isr_rail_params rp = {o->dwell_min * 60.0, o->transfer_min * 60.0, o->wait, o->direction};
     worker_state ws;
     int c0 = 0, r0 = 0;
     *minutes = NULL;
-    isr_status st = ws_init(ctx, &m->grid, m->net, &m->zones, o, &ws);
+    isr_status st = ws_init(ctx, &m->grid, net, &m->zones, o, &ws);
     float *pct = NULL;
     int win[4];
     if (st == ISR_OK && m->gtfs && budget_min * 60.0 > m->gtfs->pp.budget_s + 1e-9)
@@ -832,16 +839,16 @@ isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, dou
             if (ws.time_s[ws.w.touched[i]] > budget_min * 60.0)
                 ws.time_s[ws.w.touched[i]] = INFINITY;
     } else if (st == ISR_OK) {
-        st = isr_rail_search(ctx, m->net, &rp, station, ws.arr);
+        st = isr_rail_search(ctx, net, &rp, station, ws.arr);
     }
     free(pct);
     if (st == ISR_OK && !m->gtfs &&
         hub_costdist(&m->grid, m->fric, m->clear, &ws,
-                     hub_seeds(&m->grid, m->fric_min, m->net, &ws, budget_min * 60.0),
+                     hub_seeds(&m->grid, m->fric_min, net, &ws, budget_min * 60.0),
                      budget_min * 60.0) != 0)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
     if (st == ISR_OK &&
-        !(*minutes = hub_crop(&m->grid, m->net, station, ws.time_s, &ws.w, &c0, &r0, w, h)))
+        !(*minutes = hub_crop(&m->grid, net, station, ws.time_s, &ws.w, &c0, &r0, w, h)))
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK) {
         isr_grid_window_geotransform(&m->grid, c0, r0, gt);

@@ -90,6 +90,12 @@ void isr_batch_clear(isr_batch *b);
 isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, double budget_min,
                               float **minutes, int *w, int *h, double gt[6]);
 
+/* batch.c: the same on rail network `net` (lines mode; a scenario's copy of m->net, whose
+ * stations 0..n-1 are the model's): what the scenario comparison (scenario_run.c) runs. */
+isr_status isr_batch_net_grid(isr_ctx *ctx, const isr_model *m, const isr_rail_net *net,
+                              int station, double budget_min, float **minutes, int *w, int *h,
+                              double gt[6]);
+
 /* region.c: the region products of a finished batch in o->out/region (the folder exists):
  * the region rasters and nearest_hub.csv, the cross-border reach, the rail layers and QGIS
  * styles, the web map; checks for a cancel between them. */

@@ -266,6 +266,20 @@ void isr_rail_station_xy(const isr_rail_net *net, int s, double *x, double *y);
 int isr_rail_station_is_hub(const isr_rail_net *net, int s);
 /* Whether any line calls at the station (O(stops): for reports, not for searches). */
 int isr_rail_station_on_line(const isr_rail_net *net, int s);
+/* Scenarios (scenario.c) change a copy of the base network: a deep copy (NULL when out of
+ * memory: *out NULL); the index of line `id` (-1); a line removed (the lines after it move down one);
+ * its run times divided by `factor`, or replaced (as many as it has segments); its headways.
+ * isr_rail_station_close takes every call at station s off every line (the run times on
+ * either side of it add up, no dwell) and its transfer links away; the lines left with
+ * fewer than two calls are returned in gone[] (indexes, highest first, up to max_gone; the
+ * caller removes them) and counted in the return value. */
+isr_status isr_rail_net_copy(isr_ctx *ctx, const isr_rail_net *src, isr_rail_net **out);
+int isr_rail_line_find(const isr_rail_net *net, const char *id);
+void isr_rail_line_remove(isr_rail_net *net, int l);
+void isr_rail_line_scale_runs(isr_rail_net *net, int l, double factor);
+void isr_rail_line_set_runs(isr_rail_net *net, int l, const double *run_s);
+void isr_rail_line_set_headway(isr_rail_net *net, int l, double fwd_min, double back_min);
+int isr_rail_station_close(isr_rail_net *net, int s, int *gone, int max_gone);
 /* Fastest travel time in seconds between `hub` and every station (from the hub, or to it
  * with ISR_TO_HUB): boarding wait, rides, dwell and transfers. +INF where unreachable.
  * `out` holds nstations values. Thread-safe on a shared network. */
@@ -281,12 +295,25 @@ struct isr_layer;
 isr_status isr_network_read(isr_ctx *ctx, const isr_options *opt, const struct isr_layer *ls,
                             const struct isr_layer *ll, OGRSpatialReferenceH srs,
                             isr_rail_net **out);
+/* A scenario's added stations and lines (scenario.c) onto `net` (the base network's copy),
+ * read, snapped and checked as the base's are. A station id of the base is refused (and the
+ * hub field is not read: the hubs are the run's), as is a line id of the base. */
+isr_status isr_network_add_stations(isr_ctx *ctx, const isr_options *opt,
+                                    const struct isr_layer *sl, OGRSpatialReferenceH srs,
+                                    isr_rail_net *net);
+isr_status isr_network_add_lines(isr_ctx *ctx, const isr_options *opt,
+                                 const struct isr_layer *ll, OGRSpatialReferenceH srs,
+                                 isr_rail_net *net);
 /* ---- transfers.c: links between stations --------------------------------------------- */
 
 /* Links the stations of `net` within opt->transfer_radius_m by their local travel time,
  * then sets the links of the transfers table (isr_transfers_table), replacing radius links
  * of the same direction. A bad table fails naming its line (unknown ids all together). */
 isr_status isr_transfers_add(isr_ctx *ctx, const isr_options *opt, isr_rail_net *net);
+/* The radius links (both ways) of stations first..n-1 with every other station: first = 0
+ * links the whole network (as isr_transfers_add does); a scenario links its added stations
+ * (scenario.c). -1 out of memory. */
+int isr_transfers_radius(isr_rail_net *net, const isr_options *opt, int first);
 /* The table a run reads: opt->transfers, except the sample's default table with other
  * stations than the sample's (NULL: none). Borrowed. */
 const char *isr_transfers_table(const isr_options *opt);

@@ -76,8 +76,11 @@ static int cmp_stop(const void *a, const void *b)
     return (x->m > y->m) - (x->m < y->m);
 }
 
+/* The stations of layer l added to net. `nbase` >= 0: a scenario's stations (scenario.c)
+ * added to a network whose first nbase stations are the base's: no hub flag is read (the
+ * hubs are the run's) and an id of the base is refused as such. */
 static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
-                                OGRSpatialReferenceH srs, isr_rail_net *net)
+                                OGRSpatialReferenceH srs, isr_rail_net *net, int nbase)
 {
     int f_id, f_name = -1, f_hub = -1;
     isr_status st = isr_layer_field(ctx, l, opt->station_id_field, 0, &f_id);
@@ -86,9 +89,10 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l->lyr);
     if (opt->station_name_field)
         f_name = OGR_FD_GetFieldIndex(defn, opt->station_name_field);
-    if (!opt->hubs && (st = isr_layer_field(ctx, l, opt->hub_field, 1, &f_hub)) != ISR_OK)
+    if (nbase < 0 && !opt->hubs &&
+        (st = isr_layer_field(ctx, l, opt->hub_field, 1, &f_hub)) != ISR_OK)
         return st;
-    if (opt->hubs)
+    if (nbase < 0 && opt->hubs)
         f_hub = OGR_FD_GetFieldIndex(defn, opt->hub_field);
     OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, l, srs);
     if (!ct)
@@ -108,6 +112,13 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
             st = isr_fail(ctx, ISR_ERR_INPUT,
                           "%s: feature %lld: field '%s' is empty; every station needs a unique id",
                           l->what, fid, opt->station_id_field);
+        else if (nbase > 0 && isr_rail_net_find(net, id) >= 0 &&
+                 isr_rail_net_find(net, id) < nbase)
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "%s: feature %lld: field '%s' is '%s', the id of a station of the base "
+                          "network; give the added station a new id (to move a station, remove "
+                          "it with remove_station and add one with a new id)",
+                          l->what, fid, opt->station_id_field, id);
         else if (isr_rail_net_find(net, id) >= 0)
             st = isr_fail(ctx, ISR_ERR_INPUT,
                           "%s: feature %lld repeats station id '%s' (field '%s'); ids must be "
@@ -221,9 +232,9 @@ static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr
         GEOSGeom_destroy_r(gc->h, pt);
         if (!(d <= opt->snap_m))
             return isr_fail(ctx, ISR_ERR_INPUT,
-                            "%s: line '%s' (feature %lld): stop '%s' is %.0f m from the line, "
-                            "more than --snap %g m",
-                            l->what, id, fid, sid, d, opt->snap_m);
+                            "%s: line '%s' (feature %lld): stop '%s' in field '%s' is %.0f m "
+                            "from the line, more than --snap %g m",
+                            l->what, id, fid, sid, opt->line_stops_field, d, opt->snap_m);
         (*n)++;
         if (!end)
             break;
@@ -785,6 +796,7 @@ typedef struct line_reader {
     line_fields lf;
     OGRCoordinateTransformationH ct;
     isr_geos gc;
+    int nbase_lines; /* a scenario's lines: the base's are the first nbase_lines (else -1) */
 } line_reader;
 
 /* One feature of the lines layer, checked and added to the network. */
@@ -810,6 +822,13 @@ static isr_status load_line(isr_ctx *ctx, line_reader *lr, OGRFeatureH f, isr_ra
     path pa = {0};
     if (!sid || (lf->name >= 0 && !sname) || !minutes || !calls)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    int base_l = st == ISR_OK && lr->nbase_lines > 0 ? isr_rail_line_find(net, id) : -1;
+    if (base_l >= 0 && base_l < lr->nbase_lines)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: feature %lld: field 'id' is '%s', the id of a line of the base "
+                      "network; give the added line a new id (to change a base line, use the "
+                      "modifications table)",
+                      l->what, fid, id);
     if (st == ISR_OK)
         st = line_check(ctx, lr->opt, l, lf, f, fid, id, speed, headway);
     if (st == ISR_OK)
@@ -830,9 +849,9 @@ static isr_status load_line(isr_ctx *ctx, line_reader *lr, OGRFeatureH f, isr_ra
 
 static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                              OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line,
-                             char **passed_by)
+                             char **passed_by, int nbase_lines)
 {
-    line_reader lr = {.opt = opt, .l = l};
+    line_reader lr = {.opt = opt, .l = l, .nbase_lines = nbase_lines};
     isr_status st = line_fields_find(ctx, opt, l, &lr.lf);
     if (st != ISR_OK)
         return st;
@@ -877,7 +896,7 @@ isr_status isr_network_read(isr_ctx *ctx, const isr_options *opt, const isr_laye
     isr_status st;
     if (!net)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    if ((st = load_stations(ctx, opt, sl, srs, net)) != ISR_OK)
+    if ((st = load_stations(ctx, opt, sl, srs, net, -1)) != ISR_OK)
         goto cleanup;
     on_line = calloc((size_t)isr_rail_net_nstations(net), sizeof *on_line);
     passed_by = calloc((size_t)isr_rail_net_nstations(net), sizeof *passed_by);
@@ -885,7 +904,7 @@ isr_status isr_network_read(isr_ctx *ctx, const isr_options *opt, const isr_laye
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = load_lines(ctx, opt, ll, srs, net, on_line, passed_by)) != ISR_OK)
+    if ((st = load_lines(ctx, opt, ll, srs, net, on_line, passed_by, -1)) != ISR_OK)
         goto cleanup;
     if (isr_rail_net_nlines(net) == 0) {
         st = isr_fail(ctx, ISR_ERR_INPUT,
@@ -915,5 +934,30 @@ cleanup:
     free(passed_by);
     free(on_line);
     isr_rail_net_free(net);
+    return st;
+}
+
+/* ---- a scenario's stations and lines (scenario.c) ---------------------------------------- */
+
+isr_status isr_network_add_stations(isr_ctx *ctx, const isr_options *opt, const isr_layer *sl,
+                                    OGRSpatialReferenceH srs, isr_rail_net *net)
+{
+    return load_stations(ctx, opt, sl, srs, net, isr_rail_net_nstations(net));
+}
+
+isr_status isr_network_add_lines(isr_ctx *ctx, const isr_options *opt, const isr_layer *ll,
+                                 OGRSpatialReferenceH srs, isr_rail_net *net)
+{
+    int ns = isr_rail_net_nstations(net);
+    int *on_line = calloc((size_t)ns, sizeof *on_line);
+    char **passed_by = calloc((size_t)ns, sizeof *passed_by);
+    isr_status st = on_line && passed_by
+                        ? load_lines(ctx, opt, ll, srs, net, on_line, passed_by,
+                                     isr_rail_net_nlines(net))
+                        : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int s = 0; passed_by && s < ns; s++)
+        free(passed_by[s]);
+    free(passed_by);
+    free(on_line);
     return st;
 }

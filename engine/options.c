@@ -447,6 +447,44 @@ static isr_status gtfs_add(isr_ctx *ctx, isr_options *opt, const char *val)
     return ISR_OK;
 }
 
+/* --scenario NAME=PATH: one more scenario (repeatable); NAME of letters, digits, _ and -,
+ * each once. */
+static isr_status scenario_add(isr_ctx *ctx, isr_options *opt, const char *val)
+{
+    const char *eq = strchr(val, '=');
+    size_t n = eq ? (size_t)(eq - val) : 0;
+    if (!eq || n == 0 || !eq[1])
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--scenario: '%s' is not NAME=PATH (a name for the scenario's outputs, "
+                        "then its folder or GeoPackage)",
+                        val);
+    if (n > 64 || strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") <
+                      n)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--scenario: name '%.*s' may hold only letters, digits, _ and - (at most "
+                        "64): it names the folder scenarios/NAME",
+                        (int)n, val);
+    for (int i = 0; i < opt->nscenarios; i++)
+        if (strlen(opt->scenario_name[i]) == n && strncmp(opt->scenario_name[i], val, n) == 0)
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--scenario: the name '%s' is given twice; give each scenario its "
+                            "own name",
+                            opt->scenario_name[i]);
+    if (opt->nscenarios >= ISR_MAX_SCENARIOS)
+        return isr_fail(ctx, ISR_ERR_USAGE, "--scenario: at most %d scenarios in one run",
+                        ISR_MAX_SCENARIOS);
+    char name[65];
+    memcpy(name, val, n);
+    name[n] = '\0';
+    const char *kn = keep(opt, name), *kp = keep(opt, eq + 1);
+    if (!kn || !kp)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    opt->scenario_name[opt->nscenarios] = kn;
+    opt->scenario_path[opt->nscenarios++] = kp;
+    mark_given(opt, "--scenario");
+    return ISR_OK;
+}
+
 /* "HH:MM" (hours up to 47: a GTFS service day runs past midnight) into seconds; -1 if not. */
 static int32_t hhmm(const char *s, const char **end)
 {
@@ -629,6 +667,12 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
             opt->threads = (int)v;
             continue;
         }
+        if (strcmp(name, "--scenario") == 0) {
+            isr_status sst = scenario_add(ctx, opt, val);
+            if (sst != ISR_OK)
+                return sst;
+            continue;
+        }
         if (strcmp(name, "--gtfs") == 0) {
             isr_status gst = gtfs_add(ctx, opt, val);
             if (gst != ISR_OK)
@@ -788,6 +832,15 @@ json_object *isr_options_to_json(const isr_options *opt)
         free(abs);
     }
     json_object_object_add(o, "--gtfs", feeds);
+    json_object *scen = opt->nscenarios ? json_object_new_object() : NULL;
+    for (int i = 0; i < opt->nscenarios; i++) { /* {"NAME": "/abs/path"} */
+        char *abs = realpath(opt->scenario_path[i], NULL);
+        json_object_object_add(scen, opt->scenario_name[i],
+                               json_object_new_string(abs ? abs : opt->scenario_path[i]));
+        free(abs);
+    }
+    if (scen)
+        json_object_object_add(o, "--scenario", scen);
     return o;
 }
 
@@ -918,6 +971,10 @@ static const char run_help[] =
            "  --road-classes CSV|CLASS=KMH,...  road speed by class: a CSV file of\n"
            "                          class,speed_kmh rows, or the list itself\n"
            "  --road-class-field FIELD  road class (default: class)\n"
+           "Scenarios:\n"
+           "  --scenario NAME=PATH    a scenario (folder or .gpkg: added stations and lines, a\n"
+           "                          modifications table) run beside the baseline into\n"
+           "                          scenarios/NAME/; repeatable (lines mode only)\n"
            "Timetables (GTFS):\n"
            "  --gtfs PATH|URL         a GTFS feed (.zip or folder); repeat for several feeds.\n"
            "                          Its stations replace --stations and --lines; needs\n"

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #define ISR_MAX_FEEDS 8 /* --gtfs feeds of one run */
+#define ISR_MAX_SCENARIOS 16 /* --scenario NAME=PATH of one run */
 
 typedef enum isr_wait { ISR_WAIT_HALF_HEADWAY, ISR_WAIT_NONE } isr_wait;
 typedef enum isr_direction { ISR_FROM_HUB, ISR_TO_HUB } isr_direction;
@@ -130,6 +131,12 @@ struct isr_options {
     const char *percentiles; /* default "5,25,50,75,95" */
     double percentile;       /* the one isochrones and reach use (default 50) */
     const char *route_types; /* GTFS route_type list (default "2,100-117": rail) */
+
+    /* Scenarios (issue 15, scenario.c): --scenario NAME=PATH (repeatable), run beside the
+     * baseline into OUT/scenarios/NAME/. */
+    const char *scenario_name[ISR_MAX_SCENARIOS];
+    const char *scenario_path[ISR_MAX_SCENARIOS];
+    int nscenarios;
 
     void *owned_; /* private: strings the options own */
 };

@@ -291,6 +291,122 @@ void isr_rail_station_xy(const isr_rail_net *net, int s, double *x, double *y)
     *y = net->st[s].y;
 }
 
+/* ---- scenarios: a copy, changed (scenario.c) --------------------------------------------- */
+
+isr_status isr_rail_net_copy(isr_ctx *ctx, const isr_rail_net *src, isr_rail_net **out)
+{
+    isr_rail_net *net = isr_rail_net_new();
+    *out = NULL;
+    int ok = net != NULL;
+    for (int i = 0; ok && i < src->nst; i++)
+        ok = isr_rail_net_add_station(net, src->st[i].id, src->st[i].name, src->st[i].x,
+                                      src->st[i].y, src->st[i].hub) >= 0;
+    for (int i = 0; ok && i < src->nln; i++) {
+        const line *l = &src->ln[i];
+        ok = add_line(ctx, net, l->id, l->name, l->nstops, l->stops, l->run_s,
+                      l->headway_min[0], l->headway_min[1], l->loop) == ISR_OK &&
+             (!l->offset_m || isr_rail_net_set_offsets(net, i, l->offset_m) == 0);
+    }
+    for (int i = 0; ok && i < src->nnotes; i++)
+        ok = isr_rail_net_add_note(net, src->notes[i]) == 0;
+    for (int i = 0; ok && i < src->nlinks; i++)
+        ok = isr_rail_net_set_link(net, src->links[i].a, src->links[i].b, src->links[i].s,
+                                   src->links[i].line) == 0;
+    if (!ok) {
+        isr_rail_net_free(net);
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory copying the rail network");
+    }
+    *out = net;
+    return ISR_OK;
+}
+
+int isr_rail_line_find(const isr_rail_net *net, const char *id)
+{
+    for (int i = 0; i < net->nln; i++)
+        if (strcmp(net->ln[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+void isr_rail_line_remove(isr_rail_net *net, int l)
+{
+    line *ln = &net->ln[l];
+    free(ln->id);
+    free(ln->name);
+    free(ln->stops);
+    free(ln->run_s);
+    free(ln->offset_m);
+    memmove(ln, ln + 1, (size_t)(net->nln - l - 1) * sizeof *ln);
+    net->nln--;
+}
+
+void isr_rail_line_scale_runs(isr_rail_net *net, int l, double factor)
+{
+    line *ln = &net->ln[l];
+    for (int i = 0, n = ln->loop ? ln->nstops : ln->nstops - 1; i < n; i++)
+        ln->run_s[i] /= factor;
+}
+
+void isr_rail_line_set_runs(isr_rail_net *net, int l, const double *run_s)
+{
+    line *ln = &net->ln[l];
+    memcpy(ln->run_s, run_s, (size_t)(ln->loop ? ln->nstops : ln->nstops - 1) * sizeof *run_s);
+}
+
+void isr_rail_line_set_headway(isr_rail_net *net, int l, double fwd_min, double back_min)
+{
+    net->ln[l].headway_min[0] = fwd_min;
+    net->ln[l].headway_min[1] = back_min;
+}
+
+/* Drops stop i of a line: the train runs through without calling, so the run times on
+ * either side add up (no dwell); at an end of a line the segment beyond it goes. */
+static void line_drop_stop(line *ln, int i)
+{
+    int n = ln->nstops, nseg = ln->loop ? n : n - 1;
+    if (ln->loop) {
+        int prev = (i - 1 + n) % n; /* segment prev runs into stop i, segment i out of it */
+        ln->run_s[prev] += ln->run_s[i];
+        memmove(ln->run_s + i, ln->run_s + i + 1, (size_t)(nseg - i - 1) * sizeof *ln->run_s);
+    } else if (i == 0 || i == n - 1) {
+        int seg = i == 0 ? 0 : nseg - 1;
+        memmove(ln->run_s + seg, ln->run_s + seg + 1,
+                (size_t)(nseg - seg - 1) * sizeof *ln->run_s);
+    } else {
+        ln->run_s[i - 1] += ln->run_s[i];
+        memmove(ln->run_s + i, ln->run_s + i + 1, (size_t)(nseg - i - 1) * sizeof *ln->run_s);
+    }
+    memmove(ln->stops + i, ln->stops + i + 1, (size_t)(n - i - 1) * sizeof *ln->stops);
+    if (ln->offset_m)
+        memmove(ln->offset_m + i, ln->offset_m + i + 1, (size_t)(n - i - 1) * sizeof(double));
+    ln->nstops--;
+    if (ln->loop && ln->nstops < 3) /* two calls left on a ring: a shuttle between them */
+        ln->loop = 0;
+}
+
+int isr_rail_station_close(isr_rail_net *net, int s, int *gone, int max_gone)
+{
+    int ngone = 0;
+    for (int l = 0; l < net->nln; l++) {
+        line *ln = &net->ln[l];
+        for (int i = ln->nstops - 1; i >= 0; i--)
+            if (ln->stops[i] == s)
+                line_drop_stop(ln, i);
+    }
+    for (int l = net->nln - 1; l >= 0; l--)
+        if (net->ln[l].nstops < 2) {
+            if (ngone < max_gone)
+                gone[ngone] = l;
+            ngone++;
+        }
+    int k = 0;
+    for (int i = 0; i < net->nlinks; i++)
+        if (net->links[i].a != s && net->links[i].b != s)
+            net->links[k++] = net->links[i];
+    net->nlinks = k;
+    return ngone;
+}
+
 /* ---- the event graph -------------------------------------------------------------------- */
 
 typedef struct edge {

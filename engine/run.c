@@ -13,6 +13,7 @@
  */
 #include "batch.h"
 #include "internal.h"
+#include "scenario.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,8 @@ static void out_end(const char *out, out_state *os, const isr_batch *b, isr_stat
 /* One pass over `set` with options `o` into o->out: the hubs, the region products and
  * run.json. `load_s`: the seconds the loading took, for run.json's timings. */
 static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o,
-                           const isr_hub_set *set, isr_batch *b, double t_start, double load_s)
+                           const isr_hub_set *set, isr_batch *b, double t_start, double load_s,
+                           isr_scenario *sc, int nsc)
 {
     double timing[4] = {load_s, 0, 0, 0};
     double t_hubs = isr_now_s();
@@ -69,6 +71,8 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
     if ((st = isr_region_write(b)) != ISR_OK)
         return st;
     isr_progress(ctx, "products", 1, 1);
+    if (nsc > 0 && (st = isr_scenarios_run(ctx, m, b, sc, nsc)) != ISR_OK) /* scenario.h */
+        return st;
     timing[2] = isr_now_s() - t_prod;
     timing[3] = isr_now_s() - t_start;
     return isr_run_json_write(b, timing); /* written: the pass is complete */
@@ -86,6 +90,27 @@ static void say_interrupted(isr_ctx *ctx, const isr_batch *b, int nhubs)
                  "interrupted while loading the inputs; nothing was written");
 }
 
+/* The scenarios of the run (--scenario), read and applied to copies of the loaded network
+ * before anything is computed: a bad one stops the run with nothing written. */
+static isr_status scenarios_load(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
+                                 isr_scenario *sc)
+{
+    isr_status st = ISR_OK;
+    for (int i = 0; i < opt->nscenarios && st == ISR_OK; i++)
+        st = isr_scenario_load(ctx, opt, i, m->net, m->srs, m->hubs.hubs, m->hubs.n, &sc[i]);
+    return st;
+}
+
+/* --scenario with --gtfs: not yet (scenarios change a lines-mode network). */
+static isr_status scenarios_check(isr_ctx *ctx, const isr_options *opt)
+{
+    if (opt->nscenarios > 0 && opt->ngtfs > 0)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--scenario: scenarios apply to lines mode (--stations and --lines) "
+                        "only for now; run them without --gtfs");
+    return ISR_OK;
+}
+
 isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
@@ -96,16 +121,23 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     isr_model m;
     isr_batch b;
     out_state os = {0};
+    isr_scenario sc[ISR_MAX_SCENARIOS];
     memset(&m, 0, sizeof m);
     memset(&b, 0, sizeof b);
+    memset(sc, 0, sizeof sc);
     isr_status st;
     /* flags and the output folder first: a typo should not wait for the inputs to load */
     if (!opt->out || !*opt->out)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
     else if ((st = isr_model_check(ctx, opt, &m)) == ISR_OK &&
+             (st = scenarios_check(ctx, opt)) == ISR_OK &&
              (st = out_begin(ctx, opt->out, &os)) == ISR_OK &&
-             (st = isr_model_load(ctx, opt, &m)) == ISR_OK)
-        st = run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start);
+             (st = isr_model_load(ctx, opt, &m)) == ISR_OK &&
+             (st = scenarios_load(ctx, opt, &m, sc)) == ISR_OK)
+        st = run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start, sc,
+                      opt->nscenarios);
+    for (int i = 0; i < ISR_MAX_SCENARIOS; i++)
+        isr_scenario_clear(&sc[i]);
     if (st == ISR_ERR_INTERRUPTED)
         say_interrupted(ctx, &b, m.hubs.n);
     out_end(opt->out, &os, &b, st);
@@ -141,7 +173,7 @@ isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_di
              (st = isr_hub_set_build(ctx, m, hubs, &set)) == ISR_OK)
         use = &set;
     if (st == ISR_OK && (st = out_begin(ctx, out_dir, &os)) == ISR_OK)
-        st = run_pass(ctx, m, &o, use, &b, isr_now_s() - m->load_s, m->load_s);
+        st = run_pass(ctx, m, &o, use, &b, isr_now_s() - m->load_s, m->load_s, NULL, 0);
     if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted: %d of %d %s complete; run again to resume",
                  atomic_load(&b.done), use->n, ISR_PLURAL(use->n, "hub", "hubs"));

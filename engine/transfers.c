@@ -270,12 +270,14 @@ static isr_status apply_rows(isr_ctx *ctx, const char *path, isr_rail_net *net, 
     return ISR_OK;
 }
 
-isr_status isr_transfers_add(isr_ctx *ctx, const isr_options *opt, isr_rail_net *net)
+int isr_transfers_radius(isr_rail_net *net, const isr_options *opt, int first)
 {
-    int n = isr_rail_net_nstations(net), ntable = 0, nrows = 0;
+    int n = isr_rail_net_nstations(net);
     double r = opt->transfer_radius_m, spm = opt->detour * 3.6 / opt->egress_speed_kmh;
-    for (int a = 0; r > 0 && a < n; a++)
-        for (int b = a + 1; b < n; b++) {
+    for (int a = first; r > 0 && a < n; a++)
+        for (int b = 0; b < n; b++) {
+            if (!(b < first || b > a)) /* each pair once */
+                continue;
             double xa, ya, xb, yb;
             isr_rail_station_xy(net, a, &xa, &ya);
             isr_rail_station_xy(net, b, &xb, &yb);
@@ -284,8 +286,17 @@ isr_status isr_transfers_add(isr_ctx *ctx, const isr_options *opt, isr_rail_net 
                 continue;
             if (isr_rail_net_set_link(net, a, b, d * spm, 0) ||
                 isr_rail_net_set_link(net, b, a, d * spm, 0))
-                return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+                return -1;
         }
+    return 0;
+}
+
+isr_status isr_transfers_add(isr_ctx *ctx, const isr_options *opt, isr_rail_net *net)
+{
+    int ntable = 0, nrows = 0;
+    double r = opt->transfer_radius_m;
+    if (isr_transfers_radius(net, opt, 0))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     const char *path = isr_transfers_table(opt);
     row *rows = NULL;
     isr_status st = ISR_OK;

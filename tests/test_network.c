@@ -125,7 +125,7 @@ Test(network, refusals_name_line_and_field)
             "layer 'ln': line 'E' (feature 0): stop 'zz' in field 'stops' is not a station");
     refused("{\"type\":\"FeatureCollection\",\"features\":["
             LINE("\"id\":\"E\",\"speed_kmh\":300,\"headway\":10,\"stops\":\"a;d\"", AC) "]}",
-            "line 'E' (feature 0): stop 'd' is 62371 m from the line, more than --snap 500 m");
+            "line 'E' (feature 0): stop 'd' in field 'stops' is 62371 m from the line, more than --snap 500 m");
     refused("{\"type\":\"FeatureCollection\",\"features\":["
             LINE("\"id\":\"Z\",\"speed_kmh\":0,\"headway\":10", AC) "]}",
             "line 'Z' (feature 0): field 'speed_kmh' is 0; it must be a positive speed in km/h");

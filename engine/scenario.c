@@ -1,0 +1,155 @@
+/*
+ * scenario.c — a scenario ("what if", issue 15) read and applied to a copy of the base rail
+ * network, before anything is computed.
+ *
+ * A scenario is a folder (stations.gpkg|.geojson|.shp, lines.…, modifications.csv) or a
+ * GeoPackage (layers stations, lines, modifications); at least one part is there and not
+ * empty. The copy gets, in this order: the added stations and lines (network.c reads, snaps
+ * and checks them as the base's; base ids are refused), radius transfer links for the added
+ * stations, then the modifications row by row (remove_line, remove_station, scale_speed,
+ * set_headway, set_minutes, add_transfer). Every check fails naming the scenario, its file
+ * and layer, the row or feature, the field and what to do. Base stations keep their numbers
+ * in the copy (added ones come after), so a hub's arrival times compare station by station.
+ * What was applied is kept as JSON (with each row's `source` text) for scenario.json.
+ */
+#include "scenario.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+static int is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* Whether layer `layer` of `path` (NULL: the first) exists and holds a feature. */
+static int part_present(const char *path, const char *layer)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        return 1; /* present but unreadable: opening it again says why */
+    OGRLayerH l = layer ? GDALDatasetGetLayerByName(ds, layer) : GDALDatasetGetLayer(ds, 0);
+    int n = l ? (int)OGR_L_GetFeatureCount(l, 1) : 0;
+    GDALClose(ds);
+    return n != 0;
+}
+
+/* The file of part `part` in a folder scenario: the first of part.gpkg, .geojson, .shp. */
+static char *folder_part(const char *dir, const char *part, const char *const *exts, int next)
+{
+    for (int i = 0; i < next; i++) {
+        char *p = isr_strdup_printf("%s/%s.%s", dir, part, exts[i]);
+        if (p && exists(p))
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+/* Opens part `part` (stations, lines) of the scenario when it is there and not empty;
+ * l->ds stays NULL otherwise. */
+static isr_status open_part(isr_ctx *ctx, const isr_options *opt, isr_scenario *sc,
+                            const char *part, OGRwkbGeometryType want, isr_layer *l)
+{
+    static const char *const exts[] = {"gpkg", "geojson", "shp"};
+    memset(l, 0, sizeof *l);
+    char *file = sc->gpkg ? strdup(sc->path) : folder_part(sc->path, part, exts, 3);
+    const char *layer = sc->gpkg ? part : NULL;
+    char *role = isr_strdup_printf("scenario '%s' %s", sc->name, part);
+    isr_status st = ISR_OK;
+    if (!role)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    else if (file && part_present(file, layer))
+        st = isr_layer_open_enc(ctx, l, role, file, layer, want, opt->encoding);
+    free(role);
+    free(file);
+    return st;
+}
+
+void isr_scenario_clear(isr_scenario *sc)
+{
+    isr_rail_net_free(sc->net);
+    json_object_put(sc->applied);
+    memset(sc, 0, sizeof *sc);
+}
+
+/* The added stations and lines, read onto the copy; their ids listed in sc->applied. */
+static isr_status add_parts(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
+                            isr_scenario *sc, int *nparts)
+{
+    isr_layer ls, ll;
+    isr_status st = open_part(ctx, opt, sc, "stations", wkbPoint, &ls);
+    if (st == ISR_OK)
+        st = open_part(ctx, opt, sc, "lines", wkbLineString, &ll);
+    else
+        memset(&ll, 0, sizeof ll);
+    int ns0 = isr_rail_net_nstations(sc->net), nl0 = isr_rail_net_nlines(sc->net);
+    if (st == ISR_OK && ls.ds && (st = isr_network_add_stations(ctx, opt, &ls, srs, sc->net)) ==
+                                     ISR_OK &&
+        isr_transfers_radius(sc->net, opt, ns0))
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK && ll.ds)
+        st = isr_network_add_lines(ctx, opt, &ll, srs, sc->net);
+    *nparts += (ls.ds != NULL) + (ll.ds != NULL);
+    json_object *as = json_object_new_array(), *al = json_object_new_array();
+    for (int s = ns0; s < isr_rail_net_nstations(sc->net); s++)
+        json_object_array_add(as, json_object_new_string(isr_rail_station_id(sc->net, s)));
+    for (int l = nl0; l < isr_rail_net_nlines(sc->net); l++)
+        json_object_array_add(al, json_object_new_string(isr_rail_line_id(sc->net, l)));
+    json_object_object_add(sc->applied, "added_stations", as);
+    json_object_object_add(sc->applied, "added_lines", al);
+    sc->nadded_stations = isr_rail_net_nstations(sc->net) - ns0;
+    isr_layer_close(&ls);
+    isr_layer_close(&ll);
+    return st;
+}
+
+isr_status isr_scenario_load(isr_ctx *ctx, const isr_options *opt, int i,
+                             const isr_rail_net *base, OGRSpatialReferenceH srs,
+                             const int *hubs, int nhubs, isr_scenario *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->name = opt->scenario_name[i];
+    sc->path = opt->scenario_path[i];
+    sc->nbase_stations = isr_rail_net_nstations(base);
+    if (!exists(sc->path))
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "scenario '%s': '%s' does not exist; give a folder or a GeoPackage "
+                        "(--scenario NAME=PATH)",
+                        sc->name, sc->path);
+    size_t n = strlen(sc->path);
+    sc->gpkg = !is_dir(sc->path);
+    if (sc->gpkg && !(n > 5 && strcasecmp(sc->path + n - 5, ".gpkg") == 0))
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "scenario '%s': '%s' is neither a folder nor a GeoPackage (.gpkg)",
+                        sc->name, sc->path);
+    isr_status st = isr_rail_net_copy(ctx, base, &sc->net);
+    if (st != ISR_OK)
+        return st;
+    if (!(sc->applied = json_object_new_object()))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    int nparts = 0;
+    if ((st = add_parts(ctx, opt, srs, sc, &nparts)) != ISR_OK ||
+        (st = isr_scenario_modify(ctx, sc, hubs, nhubs, &nparts)) != ISR_OK)
+        return st;
+    if (nparts == 0)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "scenario '%s' ('%s') holds no added stations, lines or modifications: "
+                        "%s",
+                        sc->name, sc->path,
+                        sc->gpkg ? "give it a layer 'stations', 'lines' or 'modifications'"
+                                 : "put stations.gpkg|.geojson|.shp, lines.gpkg|.geojson|.shp "
+                                   "or modifications.csv in the folder");
+    return ISR_OK;
+}

@@ -1,0 +1,290 @@
+/*
+ * scenario_mods.c — a scenario's modifications table (issue 15): columns action, target,
+ * to, value, source; a CSV file in a folder scenario (modifications.csv, header row), an
+ * attribute layer "modifications" in a GeoPackage. Read through OGR and applied row by row,
+ * in order, to the scenario's copy of the network, so a row sees what the rows before it
+ * did (a line removed is no longer there to speed up). Every row is checked before it is
+ * applied; the first bad one fails naming the scenario, the file, the row (CSV: its line
+ * number, the header being line 1; GeoPackage: the feature id), the field and what to do.
+ * `source` is free text, copied into scenario.json.
+ */
+#include "scenario.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_HEADWAY_MIN 1440
+#define MAX_GONE 64
+
+typedef struct mods {
+    isr_ctx *ctx;
+    isr_scenario *sc;
+    char *file;
+    char where[160]; /* "scenario 'x' modifications 'f' line 3" */
+    const int *hubs;
+    int nhubs;
+    const char *action, *target, *to, *value, *source;
+} mods;
+
+/* A number filling the whole text (blanks around allowed); NAN when not one. */
+static double number(const char *s)
+{
+    char *end;
+    while (*s == ' ')
+        s++;
+    if (!*s)
+        return NAN;
+    double v = isr_strtod(s, &end);
+    while (*end == ' ')
+        end++;
+    return *end || !isfinite(v) ? NAN : v;
+}
+
+static isr_status bad_value(mods *md, const char *rule)
+{
+    return isr_fail(md->ctx, ISR_ERR_INPUT, "%s: field 'value' is '%s'; %s", md->where,
+                    md->value, rule);
+}
+
+static int find_line(mods *md)
+{
+    int l = isr_rail_line_find(md->sc->net, md->target);
+    if (l < 0)
+        isr_fail(md->ctx, ISR_ERR_INPUT,
+                 "%s: field 'target' is '%s', which is no line of the network (the base's and "
+                 "the scenario's, after the rows above); give a line id (field 'id' of the "
+                 "lines)",
+                 md->where, md->target);
+    return l;
+}
+
+static int find_station(mods *md, const char *field, const char *id)
+{
+    int s = isr_rail_net_find(md->sc->net, id);
+    if (s < 0)
+        isr_fail(md->ctx, ISR_ERR_INPUT,
+                 "%s: field '%s' is '%s', which is no station of the network (the base's and "
+                 "the scenario's); give a station id",
+                 md->where, field, id);
+    return s;
+}
+
+static isr_status remove_station(mods *md)
+{
+    isr_rail_net *net = md->sc->net;
+    int s = find_station(md, "target", md->target), gone[MAX_GONE];
+    if (s < 0)
+        return ISR_ERR_INPUT;
+    for (int h = 0; h < md->nhubs; h++)
+        if (md->hubs[h] == s)
+            return isr_fail(md->ctx, ISR_ERR_INPUT,
+                            "%s: field 'target' is '%s', a hub of this run; a scenario cannot "
+                            "remove a hub (run without it in --hubs)",
+                            md->where, md->target);
+    int ng = isr_rail_station_close(net, s, gone, MAX_GONE);
+    for (int k = 0; k < ng && k < MAX_GONE; k++) { /* highest index first */
+        char *msg = isr_strdup_printf("%s: line '%s' calls at fewer than 2 stations once "
+                                      "'%s' is removed; the line is removed",
+                                      md->where, isr_rail_line_id(net, gone[k]), md->target);
+        if (msg) {
+            isr_log(md->ctx, ISR_LOG_WARN, "%s", msg);
+            isr_rail_net_add_note(net, msg);
+        }
+        free(msg);
+        isr_rail_line_remove(net, gone[k]);
+    }
+    return ISR_OK;
+}
+
+/* set_minutes: 'a;b;c', one entry per segment of the line, each a number >= 0. */
+static isr_status set_minutes(mods *md, int l)
+{
+    isr_rail_net *net = md->sc->net;
+    int n = isr_rail_line_nstops(net, l), nseg = isr_rail_line_is_loop(net, l) ? n : n - 1;
+    double *run = malloc((size_t)nseg * sizeof *run);
+    if (!run)
+        return isr_fail(md->ctx, ISR_ERR_MEMORY, "out of memory");
+    int k = 0, ok = 1;
+    for (const char *p = md->value; ok;) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char buf[64];
+        ok = len < sizeof buf;
+        if (ok) {
+            memcpy(buf, p, len);
+            buf[len] = '\0';
+            double v = number(buf);
+            ok = v >= 0 && k < nseg;
+            if (ok)
+                run[k] = v * 60.0;
+            k++;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    isr_status st = ISR_OK;
+    if (!ok || k != nseg) {
+        char rule[200];
+        snprintf(rule, sizeof rule,
+                 "it must be %d run minutes (numbers >= 0) separated by ';', one per run "
+                 "between the %d calls of line '%s'",
+                 nseg, n, md->target);
+        st = bad_value(md, rule);
+    } else {
+        isr_rail_line_set_runs(net, l, run);
+    }
+    free(run);
+    return st;
+}
+
+static isr_status add_transfer(mods *md)
+{
+    int a = find_station(md, "target", md->target);
+    if (a < 0)
+        return ISR_ERR_INPUT;
+    int b = find_station(md, "to", md->to);
+    if (b < 0)
+        return ISR_ERR_INPUT;
+    double v = number(md->value);
+    if (!(v >= 0))
+        return bad_value(md, "it must be the link's minutes, a number >= 0");
+    if (isr_rail_net_set_link(md->sc->net, a, b, v * 60.0, -1) ||
+        isr_rail_net_set_link(md->sc->net, b, a, v * 60.0, -1))
+        return isr_fail(md->ctx, ISR_ERR_MEMORY, "out of memory");
+    return ISR_OK;
+}
+
+/* One row, checked and applied. */
+static isr_status apply_row(mods *md)
+{
+    const char *a = md->action;
+    isr_rail_net *net = md->sc->net;
+    if (strcmp(a, "remove_station") == 0)
+        return remove_station(md);
+    if (strcmp(a, "add_transfer") == 0)
+        return add_transfer(md);
+    if (strcmp(a, "remove_line") && strcmp(a, "scale_speed") && strcmp(a, "set_headway") &&
+        strcmp(a, "set_minutes"))
+        return isr_fail(md->ctx, ISR_ERR_INPUT,
+                        "%s: field 'action' is '%s'; it must be one of remove_line, "
+                        "remove_station, scale_speed, set_headway, set_minutes, add_transfer",
+                        md->where, a);
+    int l = find_line(md);
+    if (l < 0)
+        return ISR_ERR_INPUT;
+    if (strcmp(a, "remove_line") == 0) {
+        isr_rail_line_remove(net, l);
+        return ISR_OK;
+    }
+    if (strcmp(a, "set_minutes") == 0)
+        return set_minutes(md, l);
+    double v = number(md->value);
+    if (strcmp(a, "scale_speed") == 0) {
+        if (!(v > 0))
+            return bad_value(md, "it must be a speed factor > 0 (run times are divided by it: "
+                                 "1.25 is 25 % faster)");
+        isr_rail_line_scale_runs(net, l, v);
+        return ISR_OK;
+    }
+    if (!(v > 0 && v <= MAX_HEADWAY_MIN))
+        return bad_value(md, "it must be the minutes between trains, > 0 and at most 1440");
+    isr_rail_line_set_headway(net, l, v, v);
+    return ISR_OK;
+}
+
+/* The row as JSON for scenario.json. */
+static json_object *row_json(const mods *md, long long row)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, md->sc->gpkg ? "feature" : "line", json_object_new_int64(row));
+    json_object_object_add(o, "action", json_object_new_string(md->action));
+    json_object_object_add(o, "target", json_object_new_string(md->target));
+    json_object_object_add(o, "to", json_object_new_string(md->to));
+    json_object_object_add(o, "value", json_object_new_string(md->value));
+    json_object_object_add(o, "source", json_object_new_string(md->source));
+    return o;
+}
+
+/* The table's columns: action and target required, to, value, source optional. */
+static isr_status columns(mods *md, OGRLayerH lyr, int col[5])
+{
+    static const char *const names[] = {"action", "target", "to", "value", "source"};
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    for (int k = 0; k < 5; k++) {
+        col[k] = OGR_FD_GetFieldIndex(defn, names[k]);
+        if (col[k] < 0 && k < 2)
+            return isr_fail(md->ctx, ISR_ERR_INPUT,
+                            "scenario '%s' modifications '%s' has no column '%s'; its columns "
+                            "must be action,target,to,value,source",
+                            md->sc->name, md->file, names[k]);
+    }
+    return ISR_OK;
+}
+
+/* Every row of the open table, in order. */
+static isr_status apply_rows(mods *md, OGRLayerH lyr, json_object *list)
+{
+    int col[5];
+    isr_status st = columns(md, lyr, col);
+    OGRFeatureH f;
+    OGR_L_ResetReading(lyr);
+    while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        long long fid = (long long)OGR_F_GetFID(f), row = md->sc->gpkg ? fid : fid + 1;
+        char *v[5];
+        for (int k = 0; k < 5; k++)
+            v[k] = isr_field_str(f, col[k]);
+        snprintf(md->where, sizeof md->where, "scenario '%s' modifications '%s' %s %lld",
+                 md->sc->name, md->file, md->sc->gpkg ? "feature" : "line", row);
+        if (!v[0] || !v[1] || !v[2] || !v[3] || !v[4]) {
+            st = isr_fail(md->ctx, ISR_ERR_MEMORY, "out of memory");
+        } else if (*v[0] || *v[1]) { /* a blank row is skipped */
+            md->action = v[0];
+            md->target = v[1];
+            md->to = v[2];
+            md->value = v[3];
+            md->source = v[4];
+            if ((st = apply_row(md)) == ISR_OK)
+                json_object_array_add(list, row_json(md, row));
+        }
+        for (int k = 0; k < 5; k++)
+            free(v[k]);
+        OGR_F_Destroy(f);
+    }
+    return st;
+}
+
+isr_status isr_scenario_modify(isr_ctx *ctx, isr_scenario *sc, const int *hubs, int nhubs,
+                               int *nparts)
+{
+    mods md = {.ctx = ctx, .sc = sc, .hubs = hubs, .nhubs = nhubs};
+    struct stat sb;
+    md.file = sc->gpkg ? strdup(sc->path) : isr_strdup_printf("%s/modifications.csv", sc->path);
+    json_object *list = json_object_new_array();
+    json_object_object_add(sc->applied, "modifications", list);
+    if (!md.file)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_status st = ISR_OK;
+    GDALDatasetH ds = NULL;
+    if (sc->gpkg || stat(md.file, &sb) == 0) {
+        ds = GDALOpenEx(md.file, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+        if (!ds)
+            st = isr_fail_gdal(ctx, ISR_ERR_INPUT,
+                               "scenario '%s' modifications '%s': cannot read it as a table",
+                               sc->name, md.file);
+    }
+    OGRLayerH lyr = !ds ? NULL
+                    : sc->gpkg ? GDALDatasetGetLayerByName(ds, "modifications")
+                               : GDALDatasetGetLayer(ds, 0);
+    if (lyr && OGR_L_GetFeatureCount(lyr, 1) != 0) {
+        (*nparts)++;
+        st = apply_rows(&md, lyr, list);
+    }
+    if (ds)
+        GDALClose(ds);
+    free(md.file);
+    return st;
+}

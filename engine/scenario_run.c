@@ -1,0 +1,215 @@
+/*
+ * scenario_run.c — each scenario compared with the baseline (issue 15), after the baseline
+ * pass: per hub, the rail search on the scenario's network; when it seeds the grid exactly
+ * as the baseline's did (the same stations reached within the budget at the same times, no
+ * added station reached), the hub's surface is the baseline's: no grid search runs and its
+ * differences are empty (listed as reused). Otherwise the scenario's surface is searched
+ * (batch.c's isr_batch_net_grid) and compared cell by cell with the baseline's raster
+ * (OUT/hubs/<hub>/travel_time.tif): scenario_out.c writes the hub's products and the
+ * region tables (gains_by_hub.csv, gains_matrix.csv, scenario.json).
+ *
+ * Hubs run in parallel on the model's worker count (each with its own search memory and
+ * GEOS context); per-hub results go to their own slots, so nothing is shared but the
+ * counter. Cost per reused hub: two rail searches (well under a millisecond).
+ */
+#include "scenario_cmp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether the scenario seeds the grid as the baseline does: every base station reached
+ * within the budget in both at the same time, or in neither; no added station reached. */
+static int same_seeds(const isr_grid *g, const isr_rail_net *net, const double *ab,
+                      const double *as, int nbase, int nscen, double budget_s)
+{
+    for (int s = 0; s < nscen; s++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(net, s, &x, &y);
+        if (!isr_grid_cell_of(g, x, y, &c, &r))
+            continue; /* seeds nothing either way */
+        int rb = s < nbase && ab[s] <= budget_s, rs = as[s] <= budget_s;
+        if (rb != rs || (rb && ab[s] != as[s]))
+            return 0;
+    }
+    return 1;
+}
+
+/* The baseline's raster of a hub as minutes on its window of the grid: win = c0, r0, w, h. */
+static isr_status read_base(isr_ctx *ctx, const isr_grid *g, const char *path, float **out,
+                            int win[4])
+{
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    double gt[6];
+    *out = NULL;
+    if (!ds || GDALGetGeoTransform(ds, gt) != CE_None) {
+        if (ds)
+            GDALClose(ds);
+        return isr_fail_gdal(ctx, ISR_ERR_IO, "cannot read the baseline's raster '%s'", path);
+    }
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+    win[0] = (int)lround((gt[0] - g->x0) / g->cell_m);
+    win[1] = (int)lround((g->y0 - gt[3]) / g->cell_m);
+    win[2] = w;
+    win[3] = h;
+    *out = malloc((size_t)w * (size_t)h * sizeof **out);
+    isr_status st = ISR_OK;
+    if (!*out)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading '%s'", path);
+    else if (GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, w, h, *out, w, h,
+                          GDT_Float32, 0, 0) != CE_None)
+        st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot read the baseline's raster '%s'", path);
+    GDALClose(ds);
+    return st;
+}
+
+/* Both surfaces on the union of their windows (c0, r0, w, h each): cmp->base and cmp->scen
+ * (minutes, nodata ISR_TIME_NODATA). */
+static isr_status union_window(isr_ctx *ctx, const float *bm, const int bw[4], const float *sm,
+                               const int sw[4], scen_cmp *cmp)
+{
+    int c0 = bw[0] < sw[0] ? bw[0] : sw[0], r0 = bw[1] < sw[1] ? bw[1] : sw[1];
+    int c1 = bw[0] + bw[2] > sw[0] + sw[2] ? bw[0] + bw[2] : sw[0] + sw[2];
+    int r1 = bw[1] + bw[3] > sw[1] + sw[3] ? bw[1] + bw[3] : sw[1] + sw[3];
+    cmp->c0 = c0;
+    cmp->r0 = r0;
+    cmp->w = c1 - c0;
+    cmp->h = r1 - r0;
+    size_t n = (size_t)cmp->w * (size_t)cmp->h;
+    cmp->base = malloc(n * sizeof *cmp->base);
+    cmp->scen = malloc(n * sizeof *cmp->scen);
+    if (!cmp->base || !cmp->scen)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory comparing a scenario");
+    for (size_t i = 0; i < n; i++)
+        cmp->base[i] = cmp->scen[i] = (float)ISR_TIME_NODATA;
+    for (int k = 0; k < 2; k++) {
+        const int *win = k ? sw : bw;
+        const float *src = k ? sm : bm;
+        float *dst = k ? cmp->scen : cmp->base;
+        for (int r = 0; r < win[3]; r++)
+            memcpy(dst + (size_t)(win[1] - r0 + r) * (size_t)cmp->w + (size_t)(win[0] - c0),
+                   src + (size_t)r * (size_t)win[2], (size_t)win[2] * sizeof *src);
+    }
+    return ISR_OK;
+}
+
+/* One hub of one scenario: reused, or compared and its products written. */
+static isr_status hub_run(scen_pass *p, int h)
+{
+    const isr_batch *b = p->b;
+    isr_ctx *ctx = p->ctx;
+    int s = b->hubs[h], nbase = isr_rail_net_nstations(b->net);
+    int nscen = isr_rail_net_nstations(p->sc->net);
+    double *ab = malloc((size_t)nbase * sizeof *ab), *as = malloc((size_t)nscen * sizeof *as);
+    float *bm = NULL;
+    scen_cmp cmp = {.hub = h};
+    char *path = isr_strdup_printf("%s/%s/travel_time.tif", b->hubs_dir, b->folders[h]);
+    isr_status st = ISR_OK;
+    if (!ab || !as || !path)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK && (st = isr_rail_search(ctx, b->net, &b->rp, s, ab)) == ISR_OK)
+        st = isr_rail_search(ctx, p->sc->net, &b->rp, s, as);
+    if (st == ISR_OK &&
+        same_seeds(b->grid, p->sc->net, ab, as, nbase, nscen, b->opt->budget_min * 60.0)) {
+        p->res[h].reused = 1;
+        goto cleanup;
+    }
+    int bw[4], *sw = cmp.scen_win;
+    double gt[6];
+    if (st == ISR_OK)
+        st = isr_batch_net_grid(ctx, p->m, p->sc->net, s, b->opt->budget_min, &cmp.scen_crop,
+                                &sw[2], &sw[3], gt);
+    if (st == ISR_OK) {
+        sw[0] = (int)lround((gt[0] - b->grid->x0) / b->grid->cell_m);
+        sw[1] = (int)lround((b->grid->y0 - gt[3]) / b->grid->cell_m);
+        st = read_base(ctx, b->grid, path, &bm, bw);
+    }
+    if (st == ISR_OK)
+        st = union_window(ctx, bm, bw, cmp.scen_crop, sw, &cmp);
+    if (st == ISR_OK)
+        st = isr_scen_hub_write(p, &cmp);
+cleanup:
+    free(cmp.base);
+    free(cmp.scen);
+    free(cmp.scen_crop);
+    free(bm);
+    free(ab);
+    free(as);
+    free(path);
+    return st;
+}
+
+static int worker(void *arg)
+{
+    scen_pass *p = arg;
+    isr_gdal_errors_push(p->ctx);
+    for (;;) {
+        if (atomic_load(&p->failed) || isr_cancelled(p->ctx))
+            break;
+        int h = atomic_fetch_add(&p->next, 1);
+        if (h >= p->b->nhubs)
+            break;
+        isr_status st = hub_run(p, h);
+        if (st != ISR_OK) {
+            atomic_store(&p->failed, (int)st);
+            break;
+        }
+    }
+    isr_gdal_errors_pop();
+    return 0;
+}
+
+/* One scenario: its hubs on `threads` threads, then its region tables. */
+static isr_status scenario_pass(isr_ctx *ctx, const isr_model *m, const isr_batch *b,
+                                isr_scenario *sc, int threads)
+{
+    scen_pass p = {.ctx = ctx, .m = m, .b = b, .sc = sc};
+    double t0 = isr_now_s();
+    int npref = m->zones.ngroups[ISR_PREFECTURE];
+    p.dir = isr_strdup_printf("%s/scenarios/%s", b->opt->out, sc->name);
+    p.res = calloc((size_t)b->nhubs, sizeof *p.res);
+    p.matrix = calloc((size_t)b->nhubs * (size_t)(npref > 0 ? npref : 1), sizeof *p.matrix);
+    isr_status st = ISR_OK;
+    if (!p.dir || !p.res || !p.matrix)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = isr_mkdirs(ctx, p.dir);
+    if (st == ISR_OK) {
+        thrd_t tids[64];
+        int started = 0;
+        for (int i = 0; i < threads && i < 64; i++, started++)
+            if (thrd_create(&tids[i], worker, &p) != thrd_success)
+                break;
+        if (started == 0)
+            worker(&p);
+        for (int i = 0; i < started; i++)
+            thrd_join(tids[i], NULL);
+        st = (isr_status)atomic_load(&p.failed);
+        if (st == ISR_OK && isr_cancelled(ctx))
+            st = ISR_ERR_INTERRUPTED;
+    }
+    p.seconds = isr_now_s() - t0;
+    if (st == ISR_OK)
+        st = isr_scen_region_write(&p);
+    free(p.dir);
+    free(p.res);
+    free(p.matrix);
+    return st;
+}
+
+isr_status isr_scenarios_run(isr_ctx *ctx, const isr_model *m, const isr_batch *b,
+                             isr_scenario *sc, int nsc)
+{
+    int threads = m->threads < b->nhubs ? m->threads : b->nhubs;
+    if (threads < 1)
+        threads = 1;
+    isr_status st = ISR_OK;
+    for (int i = 0; i < nsc && st == ISR_OK; i++) {
+        isr_progress(ctx, "scenarios", (size_t)i, (size_t)nsc);
+        st = scenario_pass(ctx, m, b, &sc[i], threads);
+    }
+    if (st == ISR_OK)
+        isr_progress(ctx, "scenarios", (size_t)nsc, (size_t)nsc);
+    return st;
+}

@@ -1,0 +1,165 @@
+/* Criterion suite 'scenario' (cli): scenarios (issue 15) end to end on a small network built
+ * in the test, in UTM 51N (EPSG:32651), at 1000 m, budget 45 min.
+ *
+ * Two counties side by side, 10 km tall: A (310101, province 310000) x 0..20 km, 20,000
+ * people (200 cells: 100 a cell); B (320101, province 320000) x 20..60 km, 40,000 people
+ * (400 cells: 100 a cell). Hub h at x 2.5 km, station s at 12.5 km, line L h–s 10 min,
+ * headway 10 (wait 5): s is reached at 15 min. Every cell holds 100 people, so people are
+ * 100 × the cells of a status in diff.tif (band 2), which the test counts itself. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli_support.h"
+
+#define CLI cli_command(ISR_CLI)
+#define CRS "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32651\"}}"
+#define PT(props, x) "{\"type\":\"Feature\",\"properties\":{" props "},\"geometry\":{\"type\":" \
+    "\"Point\",\"coordinates\":[" #x ",3405500]}}"
+
+static void fixture(void)
+{
+    cli_tmp_make("isr-scen");
+    cli_put("b.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"code\":\"310101\",\"name\":\"A\","
+            "\"pop\":20000},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[500000,"
+            "3400000],[520000,3400000],[520000,3410000],[500000,3410000],[500000,3400000]]]}},"
+            "{\"type\":\"Feature\",\"properties\":{\"code\":\"320101\",\"name\":\"B\","
+            "\"pop\":40000},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[520000,"
+            "3400000],[560000,3400000],[560000,3410000],[520000,3410000],[520000,3400000]]]}}"
+            "]}");
+    cli_put("st.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            PT("\"id\":\"h\",\"name\":\"H\",\"hub\":1", 502500) ","
+            PT("\"id\":\"s\",\"name\":\"S\",\"hub\":0", 512500) "]}");
+    cli_put("ln.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"L\",\"name\":\"L\",\"speed_kmh\":100,"
+            "\"headway\":10,\"minutes\":\"10\"},\"geometry\":{\"type\":\"LineString\","
+            "\"coordinates\":[[502500,3405500],[512500,3405500]]}}]}");
+    cli_sh_ok("mkdir new same fast closed bad");
+    cli_put("new/stations.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            PT("\"id\":\"f\",\"name\":\"F\"", 542500) "]}");
+    cli_put("new/lines.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"N\",\"name\":\"N\",\"speed_kmh\":200,"
+            "\"headway\":10,\"minutes\":\"5\"},\"geometry\":{\"type\":\"LineString\","
+            "\"coordinates\":[[512500,3405500],[542500,3405500]]}}]}");
+    cli_put("same/modifications.csv", "action,target,to,value,source\nset_headway,L,,10,as is\n");
+    cli_put("fast/modifications.csv", "action,target,to,value,source\nscale_speed,L,,2,x\n");
+    cli_put("closed/modifications.csv", "action,target,to,value,source\nremove_station,s,,,x\n");
+}
+
+TestSuite(scenario, .init = fixture, .fini = cli_tmp_remove, .timeout = 300);
+
+/* `isoreach run` on the fixture with ARGS; the exit status. */
+static int run(const char *args)
+{
+    return cli_sh("cd '%s' && %s run -q --out o --boundaries b.geojson --stations st.geojson "
+                  "--lines ln.geojson --resolution 1000 --budget 45 --water none --roads none %s",
+                  cli_tmp, CLI, args);
+}
+
+/* Cells of band 2 of diff.tif with status `v` (gdal's histogram, counted by a script). */
+static int cells(const char *diff, int v)
+{
+    cli_sh("cd '%s' && gdal_translate -q -b 2 -of XYZ %s /vsistdout/ | awk '$3==%d' | wc -l",
+           cli_tmp, diff, v);
+    char *out = cli_output();
+    int n = atoi(out);
+    free(out);
+    return n;
+}
+
+/* A file of the run as a string. */
+static char *slurp(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", cli_tmp, name);
+    return cli_slurp(path);
+}
+
+Test(scenario, new_line_gains_people_across_the_border)
+{
+    cr_assert_eq(run("--scenario new=new"), 0);
+    int newly = cells("o/scenarios/new/hubs/h/diff.tif", 2);
+    cr_assert_gt(newly, 0);
+    cr_assert_eq(cells("o/scenarios/new/hubs/h/diff.tif", 3), 0);
+    char want[512];
+    /* all of it in county B, province 320000: across the border from the hub's 310000 */
+    snprintf(want, sizeof want, "county,320101,B,320100,320000,0,0,%d.0,0.0,0.0,0.0,\n",
+             100 * newly);
+    char *g = slurp("o/scenarios/new/hubs/h/gains.csv");
+    cr_assert(strstr(g, want), "%s", g);
+    cr_assert(!strstr(g, "310101"), "%s", g);
+    free(g);
+    char *b = slurp("o/scenarios/new/gains_by_hub.csv");
+    snprintf(want, sizeof want, "h,H,0,%d.0,0.0,%d.0,0.0,%d.0,0.0,0.0,0.0,", 100 * newly,
+             100 * newly, 100 * newly);
+    cr_assert(strstr(b, want), "%s", b);
+    free(b);
+    char *m = slurp("o/scenarios/new/gains_matrix.csv");
+    snprintf(want, sizeof want, "hub_id,310100,320100\nh,0.0,%d.0\n", 100 * newly);
+    cr_assert_str_eq(m, want);
+    free(m);
+}
+
+Test(scenario, speed_up_saves_the_computed_minutes)
+{
+    cr_assert_eq(run("--scenario fast=fast"), 0);
+    /* s: 5 wait + 10 run = 15 min; at speed × 2, 5 + 5 = 10: 5 minutes saved at its cell */
+    cli_sh("cd '%s' && set -- $(echo 512500 3405500 | gdaltransform -s_srs EPSG:32651 -t_srs "
+           "EPSG:4326) && gdallocationinfo -valonly -wgs84 o/scenarios/fast/hubs/h/diff.tif $1 $2",
+           cli_tmp);
+    char *out = cli_output();
+    cr_assert_str_eq(out, "-5\n1\n");
+    free(out);
+}
+
+Test(scenario, removed_station_loses_its_catchment)
+{
+    cr_assert_eq(run("--scenario closed=closed"), 0);
+    int lost = cells("o/scenarios/closed/hubs/h/diff.tif", 3);
+    cr_assert_gt(lost, 0);
+    cr_assert_eq(cells("o/scenarios/closed/hubs/h/diff.tif", 2), 0);
+    char want[256];
+    snprintf(want, sizeof want, "h,H,0,0.0,0.0,0.0,0.0,0.0,%d.0,", 100 * lost);
+    char *b = slurp("o/scenarios/closed/gains_by_hub.csv");
+    cr_assert(strstr(b, want), "%s", b);
+    free(b);
+    char *j = slurp("o/scenarios/closed/scenario.json");
+    cr_assert(strstr(j, "line 'L' calls at fewer than 2 stations once 's' is removed"), "%s", j);
+    free(j);
+}
+
+Test(scenario, no_change_reuses_every_hub)
+{
+    cr_assert_eq(run("--scenario same=same"), 0);
+    char *j = slurp("o/scenarios/same/scenario.json");
+    cr_assert(strstr(j, "\"searched_hubs\":0"), "%s", j);
+    cr_assert(strstr(j, "\"reused_hubs\":[\n    \"h\"\n  ]"), "%s", j);
+    free(j);
+    cr_assert_eq(cli_sh("test -e '%s/o/scenarios/same/hubs'", cli_tmp), 1);
+    char *b = slurp("o/scenarios/same/gains_by_hub.csv");
+    cr_assert(strstr(b, "\nh,H,1,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0,0\n"), "%s", b);
+    free(b);
+}
+
+Test(scenario, bad_scenario_refused_with_nothing_written)
+{
+    cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,2,x\n"
+            "scale_speed,Q,,2,x\n");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 3: "
+                        "field 'target' is 'Q', which is no line of the network (the base's "
+                        "and the scenario's, after the rows above); give a line id (field 'id' "
+                        "of the lines)\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+    cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,-2,x\n");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 2: "
+                        "field 'value' is '-2'; it must be a speed factor > 0 (run times are "
+                        "divided by it: 1.25 is 25 % faster)\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
