@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "scenario.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,8 +97,25 @@ static isr_status scenarios_load(isr_ctx *ctx, const isr_options *opt, const isr
                                  isr_scenario *sc)
 {
     isr_status st = ISR_OK;
-    for (int i = 0; i < opt->nscenarios && st == ISR_OK; i++)
+    for (int i = 0; i < opt->nscenarios && st == ISR_OK; i++) {
         st = isr_scenario_load(ctx, opt, i, m->net, m->srs, m->hubs.hubs, m->hubs.n, &sc[i]);
+        /* the model opened the base stations' cells to local travel (model.c), not these */
+        for (int s = sc[i].nbase_stations; st == ISR_OK && s < isr_rail_net_nstations(sc[i].net);
+             s++) {
+            double x, y;
+            int c, r;
+            isr_rail_station_xy(sc[i].net, s, &x, &y);
+            int on = isr_grid_cell_of(&m->grid, x, y, &c, &r);
+            if (!on || isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
+                isr_log(ctx, ISR_LOG_WARN,
+                        "scenario '%s': added station '%s' lies %s: trains stop there, but no "
+                        "local travel starts from it; move it onto land inside the boundaries",
+                        sc[i].name, isr_rail_station_id(sc[i].net, s),
+                        on ? "on a cell local travel cannot cross (water, or outside every "
+                             "boundary polygon)"
+                           : "off the region's grid");
+        }
+    }
     return st;
 }
 

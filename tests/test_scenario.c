@@ -68,6 +68,17 @@ static int cells(const char *diff, int v)
     return n;
 }
 
+/* Cells a travel-time raster reaches (not nodata). */
+static int reached(const char *tif)
+{
+    cli_sh("cd '%s' && gdal_translate -q -of XYZ %s /vsistdout/ | awk '$3!=-9999' | wc -l",
+           cli_tmp, tif);
+    char *out = cli_output();
+    int n = atoi(out);
+    free(out);
+    return n;
+}
+
 /* A file of the run as a string. */
 static char *slurp(const char *name)
 {
@@ -127,6 +138,45 @@ Test(scenario, removed_station_loses_its_catchment)
     char *j = slurp("o/scenarios/closed/scenario.json");
     cr_assert(strstr(j, "line 'L' calls at fewer than 2 stations once 's' is removed"), "%s", j);
     free(j);
+    /* exactly s's catchment: the cells the baseline reaches that the hub alone does not. The
+     * hub alone, computed apart from any scenario: L runs 100 min, so s (105 min) is beyond
+     * the 45-minute budget */
+    cli_put("slow.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"L\",\"name\":\"L\","
+            "\"speed_kmh\":100,\"headway\":10,\"minutes\":\"100\"},\"geometry\":{\"type\":"
+            "\"LineString\",\"coordinates\":[[502500,3405500],[512500,3405500]]}}]}");
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --out alone --boundaries b.geojson --stations "
+                        "st.geojson --lines slow.geojson --resolution 1000 --budget 45 --water "
+                        "none --roads none --no-maps",
+                        cli_tmp, CLI),
+                 0);
+    int base = reached("o/hubs/h/travel_time.tif"), alone = reached("alone/hubs/h/travel_time.tif");
+    cr_assert_gt(base, alone);
+    cr_assert_eq(lost, base - alone, "lost %d, baseline %d, hub alone %d", lost, base, alone);
+}
+
+/* An added station where local travel cannot start (outside the boundaries): warned. */
+Test(scenario, added_station_off_land_is_warned_about)
+{
+    cli_sh_ok("mkdir sea");
+    cli_put("sea/stations.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"w\",\"name\":\"W\"},"
+            "\"geometry\":{\"type\":\"Point\",\"coordinates\":[512500,3412500]}}]}");
+    cli_put("sea/lines.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"P\",\"name\":\"P\","
+            "\"speed_kmh\":100,\"headway\":10},\"geometry\":{\"type\":\"LineString\","
+            "\"coordinates\":[[512500,3405500],[512500,3412500]]}}]}");
+    cr_assert_eq(cli_sh("cd '%s' && %s run --out o --boundaries b.geojson --stations st.geojson "
+                        "--lines ln.geojson --resolution 1000 --budget 45 --water none --roads "
+                        "none --no-maps --scenario sea=sea",
+                        cli_tmp, CLI),
+                 0);
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: warning: scenario 'sea': added station 'w' lies off the "
+                        "region's grid: trains stop there, but no local travel starts from it; "
+                        "move it onto land inside the boundaries\n"),
+              "%s", e);
+    free(e);
 }
 
 Test(scenario, no_change_reuses_every_hub)
