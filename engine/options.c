@@ -355,14 +355,33 @@ static isr_status parse_access(isr_ctx *ctx, isr_options *opt, const char *val)
                     val);
 }
 
+int isr_same_file(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    if (strcmp(a, b) == 0)
+        return 1;
+    char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+    int same = ra && rb && strcmp(ra, rb) == 0;
+    free(ra);
+    free(rb);
+    return same;
+}
+
+int isr_sample_default_unused(const isr_options *opt, const char *flag, const char *value,
+                              const char *sample, const char *owner, const char *owner_sample)
+{
+    return value && !isr_options_given(opt, flag) && isr_same_file(value, sample) &&
+           !isr_same_file(owner, owner_sample);
+}
+
 /* Whether opt->roads is the sample's crossings while the boundaries are not the sample's:
  * the crossings go with the sample only. */
 static int sample_roads_unused(const isr_options *opt)
 {
 #ifdef ISR_SAMPLE_DIR
-    return opt->roads && strcmp(opt->roads, ISR_SAMPLE_ROADS) == 0 &&
-           !isr_options_given(opt, "--roads") &&
-           (!opt->boundaries || strcmp(opt->boundaries, ISR_SAMPLE_BOUNDARIES) != 0);
+    return isr_sample_default_unused(opt, "--roads", opt->roads, ISR_SAMPLE_ROADS,
+                                     opt->boundaries, ISR_SAMPLE_BOUNDARIES);
 #else
     (void)opt;
     return 0;

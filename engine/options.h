@@ -158,6 +158,16 @@ ISR_INTERNAL void isr_options_clear(isr_options *opt);
  * at most `max`; returns how many. The one list of inputs: isr_options_to_json records
  * these absolute, the resume fingerprint hashes them file by file (not by name). */
 int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max);
+/* Whether two paths name one file: the same text, or the same real path (a relative or
+ * symbolic-link path counts); NULL: no. */
+int isr_same_file(const char *a, const char *b);
+/* The one rule of the sample's defaults (the crossings and the water go with the sample's
+ * boundaries, the transfers table with its stations or its GTFS feed): whether `value`, the
+ * value of `flag`, is the sample's file `sample` by default (the flag not given) while the
+ * input it goes with, `owner`, is not the sample's `owner_sample`, so that it is left out.
+ * A flag given is always used. */
+int isr_sample_default_unused(const isr_options *opt, const char *flag, const char *value,
+                              const char *sample, const char *owner, const char *owner_sample);
 
 /* An --access preset: local speed and detour off the roads, the fastest a road may be
  * travelled at (0: its own speed) and the road classes it may not use ("a,b"; "" none). */

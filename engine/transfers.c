@@ -23,27 +23,19 @@
 
 #define MAX_TABLE_BYTES (16 << 20)
 
-/* Whether two paths name one file (NULL or unresolvable: no). */
-static int same_file(const char *a, const char *b)
-{
-    char *ra = a ? realpath(a, NULL) : NULL, *rb = b ? realpath(b, NULL) : NULL;
-    int same = ra && rb && strcmp(ra, rb) == 0;
-    free(ra);
-    free(rb);
-    return same;
-}
-
 const char *isr_transfers_table(const isr_options *opt)
 {
     if (!opt->transfers)
         return NULL;
 #ifdef ISR_SAMPLE_DIR
     /* the sample's table by default goes with the sample's stations only */
-    if (!isr_options_given(opt, "--transfers") &&
-        same_file(opt->transfers, ISR_SAMPLE_DIR "/yrd_transfers.csv") &&
-        !(opt->ngtfs > 0 ? opt->ngtfs == 1 && same_file(opt->gtfs[0], ISR_SAMPLE_DIR "/yrd_gtfs.zip")
-                         : same_file(opt->stations, ISR_SAMPLE_DIR "/yrd_rail_stations.shp")))
-        return NULL; /* in GTFS mode: the sample's feed alone (its station ids are the sample's) */
+    /* in GTFS mode: the sample's feed alone (its station ids are the sample's) */
+    const char *owner = opt->ngtfs > 0 ? (opt->ngtfs == 1 ? opt->gtfs[0] : NULL) : opt->stations;
+    if (isr_sample_default_unused(opt, "--transfers", opt->transfers,
+                                  ISR_SAMPLE_DIR "/yrd_transfers.csv", owner,
+                                  opt->ngtfs > 0 ? ISR_SAMPLE_DIR "/yrd_gtfs.zip"
+                                                 : ISR_SAMPLE_DIR "/yrd_rail_stations.shp"))
+        return NULL;
 #endif
     return opt->transfers;
 }

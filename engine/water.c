@@ -24,8 +24,8 @@ const char *isr_options_water(const isr_options *opt)
     isr_options def;
     isr_options_init(&def);
     /* the sample's water goes with the sample's boundaries only, unless asked for */
-    if (def.water && strcmp(opt->water, def.water) == 0 && !isr_options_given(opt, "--water") &&
-        (!opt->boundaries || !def.boundaries || strcmp(opt->boundaries, def.boundaries) != 0))
+    if (def.water && isr_sample_default_unused(opt, "--water", opt->water, def.water,
+                                               opt->boundaries, def.boundaries))
         return NULL;
     return opt->water;
 }

@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -296,4 +297,55 @@ Test(options, water_defaults_to_the_sample_water_with_the_sample_boundaries)
     cr_assert_null(isr_options_water(&o));
     isr_options_clear(&o);
     isr_ctx_free(ctx);
+}
+
+/* One rule for the three sample defaults (isr_sample_default_unused): the crossings and the
+ * water go with the sample's boundaries, the transfers table with its stations, whichever
+ * way the path to the sample is written (relative, through a symbolic link); with other
+ * boundaries or stations they are left out, and a flag given is always read. */
+Test(options, sample_defaults_follow_the_sample_by_file_not_by_spelling)
+{
+    char dir[] = "/tmp/isr-optXXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char link[300], rel[600], cwd[4096];
+    snprintf(link, sizeof link, "%s/sample", dir);
+    cr_assert_eq(symlink(ISR_SAMPLE_DIR, link), 0);
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    /* the sample's folder relative to the working folder, however deep that is */
+    snprintf(rel, sizeof rel, ".");
+    for (const char *p = cwd; *p; p++)
+        if (*p == '/')
+            strncat(rel, "/..", sizeof rel - strlen(rel) - 1);
+    strncat(rel, ISR_SAMPLE_DIR, sizeof rel - strlen(rel) - 1);
+    isr_ctx *ctx = isr_ctx_new();
+    const char *spellings[] = {link, rel};
+    for (int i = 0; i < 2; i++) {
+        char b[700], st[700];
+        snprintf(b, sizeof b, "%s/yrd_counties.shp", spellings[i]);
+        snprintf(st, sizeof st, "%s/yrd_rail_stations.shp", spellings[i]);
+        isr_options o;
+        isr_options_init(&o);
+        char *a[] = {"run", "--boundaries", b, "--stations", st};
+        cr_assert_eq(isr_options_parse(ctx, &o, 5, a), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        cr_assert_str_eq(isr_options_water(&o), ISR_SAMPLE_DIR "/yrd_water.shp", "%s", b);
+        cr_assert_str_eq(isr_options_roads(&o), ISR_SAMPLE_DIR "/yrd_crossings.shp", "%s", b);
+        cr_assert_str_eq(isr_transfers_table(&o), ISR_SAMPLE_DIR "/yrd_transfers.csv", "%s", st);
+        isr_options_clear(&o);
+    }
+    isr_options o;
+    isr_options_init(&o); /* other boundaries and stations: none of the three */
+    char *a[] = {"run", "--boundaries", "/data/mine.gpkg", "--stations", "/data/st.gpkg"};
+    cr_assert_eq(isr_options_parse(ctx, &o, 5, a), ISR_OK);
+    cr_assert_null(isr_options_water(&o));
+    cr_assert_null(isr_options_roads(&o));
+    cr_assert_null(isr_transfers_table(&o));
+    isr_options_clear(&o);
+    isr_options_init(&o); /* given: read with any boundaries */
+    char *g[] = {"run", "--boundaries", "/data/mine.gpkg", "--transfers", link};
+    cr_assert_eq(isr_options_parse(ctx, &o, 5, g), ISR_OK);
+    cr_assert_str_eq(isr_transfers_table(&o), link);
+    isr_options_clear(&o);
+    isr_ctx_free(ctx);
+    unlink(link);
+    rmdir(dir);
 }
