@@ -22,6 +22,8 @@ static const char usage[] =
     "  run [options]   compute travel times for every hub (isoreach run --help)\n"
     "  reach [options] recompute the reach tables of an earlier run (--out) with other\n"
     "                  boundaries, fields or --population, without rerunning the searches\n"
+    "  merge [options] write the region products of a run made as shards (run --shard\n"
+    "                  K/N, K = 1..N) into one --out (isoreach merge --help)\n"
     "  map [options]   draw the maps of an earlier run (--out) as PNG and SVG: one per hub,\n"
     "                  two region overviews and a contact sheet (also done by run)\n"
     "  info PATH       summarise any OGR vector source: driver, CRS, features, fields,\n"
@@ -163,7 +165,7 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         st = job ? job(ctx, opt) : ISR_OK;
-        if (st == ISR_OK && publish)
+        if (st == ISR_OK && publish && !isr_options_get(opt, "shard")) /* a shard: no region */
             st = isr_publish(ctx, opt, NULL, publish);
         if (st == ISR_OK && log_json)
             json_event("done", NULL, isr_options_get(opt, "out"));
@@ -229,6 +231,8 @@ int main(int argc, char **argv)
     else if (strcmp(argv[1], "reach") == 0) /* the web map (and maps) show the tables */
         rc = cmd_run(ctx, argc - 1, argv + 1, isr_reach_run,
                      ISR_PUBLISH_WEBMAP | ISR_PUBLISH_MAPS_IF_DRAWN);
+    else if (strcmp(argv[1], "merge") == 0) /* shards' hubs: the region products, then maps */
+        rc = cmd_run(ctx, argc - 1, argv + 1, isr_merge, ISR_PUBLISH_ALL);
     else if (strcmp(argv[1], "map") == 0)
         rc = cmd_run(ctx, argc - 1, argv + 1, NULL, ISR_PUBLISH_MAPS);
     else if (strcmp(argv[1], "info") == 0)

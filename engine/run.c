@@ -103,9 +103,11 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     if (!opt->out || !*opt->out)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
     else if ((st = isr_model_check(ctx, opt, &m)) == ISR_OK &&
-             (st = out_begin(ctx, opt->out, &os)) == ISR_OK &&
+             (st = opt->shard_n ? isr_shard_begin(ctx, opt, &os.created, &os.lock) /* shard.c */
+                                : out_begin(ctx, opt->out, &os)) == ISR_OK &&
              (st = isr_model_load(ctx, opt, &m)) == ISR_OK)
-        st = run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start);
+        st = opt->shard_n ? isr_shard_pass(ctx, &m, opt, &b, t_start, isr_now_s() - t_start)
+                          : run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start);
     if (st == ISR_ERR_INTERRUPTED)
         say_interrupted(ctx, &b, m.hubs.n);
     out_end(opt->out, &os, &b, st);
