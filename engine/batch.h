@@ -75,6 +75,7 @@ typedef struct isr_batch {
     const char *wkt;                /* the analysis CRS */
     int started;                    /* the workers were started (for the cancel message) */
     int merged_shards;              /* isr_merge: the N shards merged (run.json), else 0 */
+    int warn_from; /* run.json's warnings: the context's from this one (isr_merge: its own) */
 } isr_batch;
 
 /* batch.c: runs every hub of `set` (of model `m`) on m's worker threads with options `o`

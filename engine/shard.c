@@ -435,7 +435,8 @@ static isr_status hubs_check(isr_ctx *ctx, const isr_model *m, const isr_options
 
 /* The pass of a merge: every hub reused, the region products, run.json. */
 static isr_status merge_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o,
-                             const shard_set *ss, isr_batch *b, double t_start, double load_s)
+                             const shard_set *ss, isr_batch *b, double t_start, double load_s,
+                             int warn_from)
 {
     double timing[4] = {load_s, 0, 0, 0};
     double t_hubs = isr_now_s();
@@ -452,6 +453,7 @@ static isr_status merge_pass(isr_ctx *ctx, const isr_model *m, const isr_options
                                 json_object_get_boolean(v);
     }
     b->merged_shards = ss->n;
+    b->warn_from = warn_from; /* not those of a shard run earlier on this context (mpirun) */
     double t_prod = isr_now_s();
     isr_progress(ctx, "products", 0, 1);
     if ((st = isr_region_write(b)) != ISR_OK)
@@ -466,6 +468,7 @@ static isr_status merge_pass(isr_ctx *ctx, const isr_model *m, const isr_options
 static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *eff,
                             shard_set *ss, isr_model *m, isr_batch *b, double t_start)
 {
+    int warn_from = isr_ctx_nwarnings(ctx);
     isr_status st = shards_read(ctx, opt->out, ss);
     json_object *rec = NULL;
     if (st == ISR_OK && json_object_object_get_ex(ss->rec[0], "options", &rec))
@@ -491,7 +494,7 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     if (st == ISR_OK)
         st = hubs_check(ctx, m, eff, ss);
     if (st == ISR_OK)
-        st = merge_pass(ctx, m, eff, ss, b, t_start, isr_now_s() - t_start);
+        st = merge_pass(ctx, m, eff, ss, b, t_start, isr_now_s() - t_start, warn_from);
     return st;
 }
 
