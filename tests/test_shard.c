@@ -22,10 +22,14 @@
 #define CLI cli_command(ISR_CLI)
 #define S ISR_SAMPLE_DIR
 #define HUBS "shanghai_hongqiao,shanghai,shanghai_songjiang,suzhou,suzhou_north,jiaxing_south"
-/* OpenMPI as root in CI, two cores: shared memory between ranks, more ranks than cores */
+/* OpenMPI as root in CI, two cores: shared memory between ranks, more ranks than cores. The
+ * ranks run without LeakSanitizer: OpenMPI's plugins, unloaded at exit, leave leaks no
+ * suppression can name ("<unknown module>"); the shard and merge code the ranks run is
+ * leak-checked by the cases above, which run it without MPI. */
 #define MPIRUN                                                                                 \
-    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 " \
-    ISR_MPIRUN " --allow-run-as-root --oversubscribe --mca btl self,vader"
+    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "                                \
+    "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 " ISR_MPIRUN                   \
+    " --allow-run-as-root --oversubscribe --mca btl self,vader"
 
 static void tmp_make(void) { cli_tmp_make("isr-shard"); }
 
