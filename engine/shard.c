@@ -152,6 +152,18 @@ static json_object *record_json(const isr_model *m, const isr_options *o, const 
                                                                                  : isr_status_str(st)));
     json_object_object_add(root, "settings", settings ? json_object_new_string(settings) : NULL);
     json_object_object_add(root, "options", isr_options_to_json(o));
+    /* the input paths as given, and where: hub rasters carry them in their settings, so a
+     * merge in the same folder reads them so (relative paths stay relative) */
+    const char *names[32], *paths[32];
+    int n = isr_options_inputs(o, names, paths, 32);
+    json_object *given = json_object_new_object();
+    for (int i = 0; i < n; i++)
+        if (paths[i] && strcmp(names[i], "--gtfs") != 0)
+            json_object_object_add(given, names[i], json_object_new_string(paths[i]));
+    json_object_object_add(root, "inputs_given", given);
+    char *cwd = getcwd(NULL, 0);
+    json_object_object_add(root, "cwd", cwd ? json_object_new_string(cwd) : NULL);
+    free(cwd);
     json_object_object_add(root, "run_hubs", json_object_new_int(m->hubs.n));
     json_object *hubs = json_object_new_array();
     for (int h = 0; h < b->nhubs && b->results; h++) {
@@ -473,6 +485,11 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     json_object *rec = NULL;
     if (st == ISR_OK && json_object_object_get_ex(ss->rec[0], "options", &rec))
         st = isr_options_apply_record(ctx, eff, rec);
+    char *cwd = getcwd(NULL, 0);
+    int here = cwd && strcmp(cwd, rec_str(ss->rec[0], "cwd")) == 0;
+    free(cwd);
+    if (st == ISR_OK && here && json_object_object_get_ex(ss->rec[0], "inputs_given", &rec))
+        st = isr_options_apply_record(ctx, eff, rec); /* relative paths as the shards had them */
     eff->overwrite = 0;
     eff->reuse_only = 1; /* batch.c: a hub not reused fails, naming it */
     eff->shard_k = eff->shard_n = 0;
@@ -487,8 +504,9 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
         settings_diff(now, then, diff, sizeof diff);
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "the inputs or options changed since the shards ran (%s): run the shards "
-                      "again, or merge with their options",
-                      diff);
+                      "again, or merge with their options%s%s%s",
+                      diff, here ? "" : " (the shards ran in '", here ? "" : rec_str(ss->rec[0], "cwd"),
+                      here ? "" : "': merge there if they were given relative input paths)");
     }
     free(now);
     if (st == ISR_OK)
