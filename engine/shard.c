@@ -485,7 +485,7 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     json_object *rec = NULL;
     if (st == ISR_OK && json_object_object_get_ex(ss->rec[0], "options", &rec))
         st = isr_options_apply_record(ctx, eff, rec);
-    char *cwd = getcwd(NULL, 0);
+    char *cwd = st == ISR_OK ? getcwd(NULL, 0) : NULL;
     int here = cwd && strcmp(cwd, rec_str(ss->rec[0], "cwd")) == 0;
     free(cwd);
     if (st == ISR_OK && here && json_object_object_get_ex(ss->rec[0], "inputs_given", &rec))
@@ -505,7 +505,8 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "the inputs or options changed since the shards ran (%s): run the shards "
                       "again, or merge with their options%s%s%s",
-                      diff, here ? "" : " (the shards ran in '", here ? "" : rec_str(ss->rec[0], "cwd"),
+                      diff, here ? "" : " (the shards ran in '",
+                      here ? "" : rec_str(ss->rec[0], "cwd"),
                       here ? "" : "': merge there if they were given relative input paths)");
     }
     free(now);
