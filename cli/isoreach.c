@@ -6,6 +6,13 @@
 #include "isoreach.h"
 #include "isoreach_publish.h"
 
+#ifdef ISR_WITH_MPI
+#include "mpi_run.h"
+#define JOB_ERRMSG(ctx) (cli_mpi_errmsg() ? cli_mpi_errmsg() : isr_ctx_errmsg(ctx))
+#else
+#define JOB_ERRMSG(ctx) isr_ctx_errmsg(ctx)
+#endif
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +29,8 @@ static const char usage[] =
     "  run [options]   compute travel times for every hub (isoreach run --help)\n"
     "  reach [options] recompute the reach tables of an earlier run (--out) with other\n"
     "                  boundaries, fields or --population, without rerunning the searches\n"
+    "  merge [options] write the region products of a run made as shards (run --shard\n"
+    "                  K/N, K = 1..N) into one --out (isoreach merge --help)\n"
     "  map [options]   draw the maps of an earlier run (--out) as PNG and SVG: one per hub,\n"
     "                  two region overviews and a contact sheet (also done by run)\n"
     "  info PATH       summarise any OGR vector source: driver, CRS, features, fields,\n"
@@ -163,7 +172,7 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         st = job ? job(ctx, opt) : ISR_OK;
-        if (st == ISR_OK && publish)
+        if (st == ISR_OK && publish && !isr_options_get(opt, "shard")) /* a shard: no region */
             st = isr_publish(ctx, opt, NULL, publish);
         if (st == ISR_OK && log_json)
             json_event("done", NULL, isr_options_get(opt, "out"));
@@ -173,12 +182,52 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
     if (u.bar_open)
         fputc('\n', stderr);
     if (st != ISR_OK && u.json)
-        json_event("error", isr_status_str(st), isr_ctx_errmsg(ctx));
+        json_event("error", isr_status_str(st), JOB_ERRMSG(ctx));
     else if (st != ISR_OK)
-        fprintf(stderr, "isoreach: %s\n", isr_ctx_errmsg(ctx));
+        fprintf(stderr, "isoreach: %s\n", JOB_ERRMSG(ctx));
     isr_options_free(opt);
     return exit_code(st);
 }
+
+#ifdef ISR_WITH_MPI
+/* `isoreach run` started by mpirun (cli/mpi_run.c): rank r of S runs --shard r+1/S, then
+ * rank 0 merges and draws the maps. One rank: a plain run. */
+static int cmd_run_mpi(isr_ctx *ctx, int argc, char **argv)
+{
+    int rank = 0, size = 1, rc;
+    if (cli_mpi_init(NULL, NULL, &rank, &size) != 0) {
+        fputs("isoreach: MPI could not start (MPI_Init_thread failed)\n", stderr);
+        return 1;
+    }
+    for (int i = 1; i < argc && size > 1; i++)
+        if (strncmp(argv[i], "--shard", 7) == 0) {
+            fputs("isoreach: --shard with mpirun: each rank runs its own shard (rank r: --shard "
+                  "r+1/N); run without --shard\n",
+                  stderr);
+            cli_mpi_finalize();
+            return 2;
+        }
+    char **av = size > 1 ? malloc(((size_t)argc + 3) * sizeof *av) : NULL;
+    char shard[32];
+    if (size == 1) {
+        rc = cmd_run(ctx, argc, argv, isr_run, ISR_PUBLISH_ALL);
+    } else if (!av) {
+        fputs("isoreach: out of memory\n", stderr);
+        rc = 1;
+    } else {
+        memcpy(av, argv, (size_t)argc * sizeof *av);
+        snprintf(shard, sizeof shard, "%d/%d", rank + 1, size);
+        av[argc] = "--shard";
+        av[argc + 1] = shard;
+        av[argc + 2] = NULL;
+        cli_mpi_set_publish(rank == 0 ? ISR_PUBLISH_ALL : 0); /* after the merge, on rank 0 */
+        rc = cmd_run(ctx, argc + 2, av, cli_mpi_job, 0);
+    }
+    free(av);
+    cli_mpi_finalize();
+    return rc;
+}
+#endif
 
 static int cmd_info(isr_ctx *ctx, int argc, char **argv)
 {
@@ -224,11 +273,18 @@ int main(int argc, char **argv)
     }
     g_ctx = ctx;
     int rc;
+#ifdef ISR_WITH_MPI
+    if (strcmp(argv[1], "run") == 0 && cli_mpi_launched())
+        rc = cmd_run_mpi(ctx, argc - 1, argv + 1);
+    else
+#endif
     if (strcmp(argv[1], "run") == 0)
         rc = cmd_run(ctx, argc - 1, argv + 1, isr_run, ISR_PUBLISH_ALL); /* maps unless --no-maps */
     else if (strcmp(argv[1], "reach") == 0) /* the web map (and maps) show the tables */
         rc = cmd_run(ctx, argc - 1, argv + 1, isr_reach_run,
                      ISR_PUBLISH_WEBMAP | ISR_PUBLISH_MAPS_IF_DRAWN);
+    else if (strcmp(argv[1], "merge") == 0) /* shards' hubs: the region products, then maps */
+        rc = cmd_run(ctx, argc - 1, argv + 1, isr_merge, ISR_PUBLISH_ALL);
     else if (strcmp(argv[1], "map") == 0)
         rc = cmd_run(ctx, argc - 1, argv + 1, NULL, ISR_PUBLISH_MAPS);
     else if (strcmp(argv[1], "info") == 0)

@@ -537,10 +537,20 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
         ws_window(ws, win);
     char why[4200] = "";
     int had = jb->opt->overwrite ? 0 : hub_outputs_ok(jb, dir, why, sizeof why);
+    int reuse = had > 0 && load_existing_in(jb, path, ws);
+    if (!reuse && jb->opt->reuse_only) { /* isr_merge: a hub is never computed there */
+        st = isr_fail(jb->ctx, ISR_ERR_INPUT,
+                      "hub '%s': its outputs in '%s' are %s%s%s; run its shard again "
+                      "(isoreach run ... --shard K/N)",
+                      isr_rail_station_id(jb->net, s), dir,
+                      had == 0 ? "missing" : had < 0 ? "incomplete" : "from other settings",
+                      *why ? " — " : "", why);
+        goto reset;
+    }
     if (*why)
         isr_log(jb->ctx, ISR_LOG_INFO, "hub '%s': %s: recomputing the hub",
                 isr_rail_station_id(jb->net, s), why);
-    if (had > 0 && load_existing_in(jb, path, ws)) {
+    if (reuse) {
         res->skipped = 1;
         st = hub_reach(jb, hub_no, ws, dir, 0);
     } else {
@@ -667,6 +677,11 @@ static char *settings_string(const isr_options *o, const isr_grid *g, uint64_t f
         o->stations, o->lines, o->boundaries, o->population ? o->population : "",
         o->bands ? o->bands : "", o->min_area_km2, o->simplify_m, g->x0, g->y0, g->nx, g->ny,
         (unsigned long long)fingerprint);
+}
+
+char *isr_batch_settings(isr_ctx *ctx, const isr_model *m, const isr_options *o)
+{
+    return settings_string(o, &m->grid, isr_run_fingerprint(ctx, o, m->wkt));
 }
 
 /* ---- a pass -------------------------------------------------------------------------------- */

@@ -74,6 +74,8 @@ typedef struct isr_batch {
     const double *own_dist_m;       /* per hub: 0 inside it, else the distance to it */
     const char *wkt;                /* the analysis CRS */
     int started;                    /* the workers were started (for the cancel message) */
+    int merged_shards;              /* isr_merge: the N shards merged (run.json), else 0 */
+    int warn_from; /* run.json's warnings: the context's from this one (isr_merge: its own) */
 } isr_batch;
 
 /* batch.c: runs every hub of `set` (of model `m`) on m's worker threads with options `o`
@@ -83,6 +85,20 @@ typedef struct isr_batch {
 isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
                          const isr_hub_set *set, isr_batch *b);
 void isr_batch_clear(isr_batch *b);
+/* batch.c: the settings string that hub rasters of `m` with options `o` carry
+ * (ISOREACH_SETTINGS; a resumed run or a merge reuses a raster only when it matches). New. */
+char *isr_batch_settings(isr_ctx *ctx, const isr_model *m, const isr_options *o);
+
+/* shard.c: a shard's start (o->shard_n > 0): the output folder made when missing and the
+ * shard's own lock (OUT/.isoreach-shard-K-of-N.lock, so shards of one --out run at once), its
+ * old record removed; no sweep of temporaries (another host's files may look orphaned).
+ * *created and *lock as run.c's out_begin. */
+isr_status isr_shard_begin(isr_ctx *ctx, const isr_options *o, char **created, char **lock);
+/* shard.c: the shard's share of m's hubs (dealt by estimated cost) into OUT/hubs/, then
+ * OUT/shards/K-of-N.json; no region products, no run.json. A failure writes the record with
+ * status "failed" and the message. */
+isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o, isr_batch *b,
+                          double t_start, double load_s);
 
 /* batch.c: one hub's search of `m` with budget `budget_min`, nothing written; *minutes
  * (new memory) is its travel-time raster cropped as travel_time.tif is, w × h cells, nodata

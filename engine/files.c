@@ -454,8 +454,14 @@ static int lock_create(const char *path)
 
 isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held)
 {
+    return isr_out_lock_named(ctx, out, ISR_LOCK_NAME, NULL, held);
+}
+
+isr_status isr_out_lock_named(isr_ctx *ctx, const char *out, const char *name, const char *what,
+                              char **held)
+{
     *held = NULL;
-    char *path = isr_strdup_printf("%s/%s", out, ISR_LOCK_NAME);
+    char *path = isr_strdup_printf("%s/%s", out, name);
     if (!path)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -468,10 +474,15 @@ isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held)
                       meets that itself, with its own message, when it reads or writes */
         long pid = lock_pid(path);
         if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) {
-            isr_status st = isr_fail(ctx, ISR_ERR_IO,
-                                     "--out '%s' is in use by another isoreach run (process %ld, "
-                                     "lock file %s); wait for it to finish or use another --out",
-                                     out, pid, path);
+            isr_status st =
+                what ? isr_fail(ctx, ISR_ERR_IO,
+                                "%s of --out '%s' is already running (process %ld, lock file "
+                                "%s); wait for it to finish",
+                                what, out, pid, path)
+                     : isr_fail(ctx, ISR_ERR_IO,
+                                "--out '%s' is in use by another isoreach run (process %ld, "
+                                "lock file %s); wait for it to finish or use another --out",
+                                out, pid, path);
             free(path);
             return st;
         }

@@ -102,6 +102,8 @@ void isr_options_copy(const isr_options *src, isr_options *dst);
 /* Sets every flag not given in `opt` from OUT/run.json's "options"; *found is 0 (and opt is
  * unchanged) when there is no OUT/run.json. Fails on an unreadable or too old run.json. */
 isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out, int *found);
+/* The same from a record `rec` ({"--flag": value}, as isr_options_to_json writes it). */
+isr_status isr_options_apply_record(isr_ctx *ctx, isr_options *opt, struct json_object *rec);
 /* For `isoreach reach` and `map` (`cmd`): locks opt->out (*lock, for isr_out_unlock) and
  * makes *eff a copy of opt completed from the run's run.json, which must exist. Whatever it
  * returns, the caller calls isr_out_unlock(*lock) and isr_options_clear(eff). */
@@ -810,6 +812,10 @@ ISR_INTERNAL char *isr_hub_folder(const char *id);
  * lock, e.g. it does not exist: the command then fails on its own terms). */
 #define ISR_LOCK_NAME ".isoreach.lock"
 isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held);
+/* The same with lock file OUT/`name`; `what` ("shard 2 of 3"; NULL: the folder) names what
+ * is locked in the message. Shards (shard.c) lock only their own share this way. */
+isr_status isr_out_lock_named(isr_ctx *ctx, const char *out, const char *name, const char *what,
+                              char **held);
 /* Removes the lock (if still this process's) and frees `held`; NULL: nothing. */
 ISR_INTERNAL void isr_out_unlock(char *held);
 /* The fingerprint of everything that makes a hub's outputs what they are: every option that

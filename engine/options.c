@@ -692,6 +692,17 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
                 return sst;
             continue;
         }
+        if (strcmp(name, "--shard") == 0) { /* run control (shard.c), not in run.json */
+            int k = 0, n = 0, len = 0;
+            if (sscanf(val, "%d/%d%n", &k, &n, &len) != 2 || val[len] || k < 1 || n < k ||
+                n > 100000)
+                return isr_fail(ctx, ISR_ERR_USAGE,
+                                "--shard: '%s' is not K/N with 1 <= K <= N (e.g. --shard 2/3)",
+                                val);
+            opt->shard_k = k;
+            opt->shard_n = n;
+            continue;
+        }
         if (strcmp(name, "--gtfs") == 0) {
             isr_status gst = gtfs_add(ctx, opt, val);
             if (gst != ISR_OK)
@@ -747,6 +758,12 @@ const char *isr_options_get(isr_options *opt, const char *name)
         return isr_access_get(opt->access)->name;
     if (strcmp(f, "--gtfs") == 0) /* the first feed (a list has no one string) */
         return opt->ngtfs > 0 ? opt->gtfs[0] : NULL;
+    if (strcmp(f, "--shard") == 0) {
+        if (!o || !opt->shard_n)
+            return NULL;
+        isr_snprintf(o->text, sizeof o->text, "%d/%d", opt->shard_k, opt->shard_n);
+        return o->text;
+    }
     const switch_flag *sw = switch_find(f);
     if (sw)
         return *(const int *)((const char *)opt + sw->off) ? "1" : "0";
@@ -904,6 +921,16 @@ isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out,
         goto cleanup;
     }
     *found = 1;
+    st = isr_options_apply_record(ctx, opt, rec);
+cleanup:
+    json_object_put(root);
+    free(path);
+    return st;
+}
+
+isr_status isr_options_apply_record(isr_ctx *ctx, isr_options *opt, json_object *rec)
+{
+    isr_status st = ISR_OK;
     json_object_object_foreach(rec, key, val) {
         if (is_run_control(key) || isr_options_given(opt, key))
             continue;
@@ -946,8 +973,6 @@ isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out,
         }
     }
 cleanup:
-    json_object_put(root);
-    free(path);
     return st;
 }
 
@@ -1081,6 +1106,9 @@ static const char run_help[] =
            "                          in DIR and map them on later runs with the same inputs\n"
            "                          and settings instead of rebuilding them (default: none)\n"
            "  --overwrite             recompute hubs whose outputs already exist\n"
+           "  --shard K/N             compute only the K-th of N shares of the hubs (a job\n"
+           "                          array task); isoreach merge --out DIR then writes the\n"
+           "                          region products (README: Scale-out)\n"
            "  --write-friction        also write region/friction.tif (seconds per metre)\n"
            "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"
            "  --attribution TEXT      data credits printed on the maps (default: the sample's\n"
@@ -1160,6 +1188,21 @@ static const char map_help[] =
     "                          fetch; none: a temporary copy)\n"
     "  --max-download MB       http(s) inputs: refuse larger downloads (default: 2048)\n";
 
+static const char merge_help[] =
+    "Usage: isoreach merge [options]\n"
+    "\n"
+    "Writes the region products and run.json of a run made as N shards (isoreach run\n"
+    "--shard K/N, K = 1..N, into one --out): checks that every shard finished with the\n"
+    "same options and inputs (--out/shards/K-of-N.json), loads the model and reuses every\n"
+    "hub's outputs, searching none. The result is that of one isoreach run.\n"
+    "\n"
+    "Options:\n"
+    "  --out DIR               the folder the shards wrote (default: out)\n"
+    "  --threads N             worker threads, 0 = one per core (default: 0)\n"
+    "  --model-cache DIR       map the region's rasters from DIR (as isoreach run)\n"
+    "  --max-memory MB         refuse grids needing more than this (default: 16384)\n"
+    "  --no-maps               do not draw the PNG/SVG maps\n";
+
 static const char info_help[] =
     "Usage: isoreach info PATH\n"
     "\n"
@@ -1176,5 +1219,7 @@ const char *isr_command_help(const char *command)
         return map_help;
     if (strcmp(command, "info") == 0)
         return info_help;
+    if (strcmp(command, "merge") == 0)
+        return merge_help;
     return NULL;
 }

@@ -95,6 +95,9 @@ struct isr_options {
     int threads;             /* worker threads; 0: one per core */
     const char *out;         /* output folder (default "out") */
     int overwrite;           /* recompute hubs whose outputs exist (default: skip them) */
+    int shard_k, shard_n;    /* --shard K/N (run control, not in run.json): the K-th of N
+                                shares of the hubs (shard.c); 0/0: every hub */
+    int reuse_only;          /* isr_merge: every hub's outputs must be reused, none computed */
     int write_friction;      /* also write OUT/region/friction.tif (seconds per metre) */
     int no_maps;             /* do not draw the maps at the end of isr_run (isr_map_run) */
     const char *map_attribution; /* data credits printed on every map; NULL: the sample's

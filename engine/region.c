@@ -575,8 +575,10 @@ isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
     json_object_object_add(tm, "products_s", isr_json_num(timing[2], 3));
     json_object_object_add(tm, "total_s", isr_json_num(timing[3], 3));
     json_object_object_add(root, "timings", tm);
+    if (jb->merged_shards) /* isoreach merge (shard.c): the hubs came from N shards */
+        json_object_object_add(root, "merged_from_shards", json_object_new_int(jb->merged_shards));
     json_object *warn = json_object_new_array();
-    for (int i = 0; i < isr_ctx_nwarnings(jb->ctx); i++)
+    for (int i = jb->warn_from; i < isr_ctx_nwarnings(jb->ctx); i++)
         json_object_array_add(warn, json_object_new_string(isr_ctx_warning(jb->ctx, i)));
     json_object_object_add(root, "warnings", warn);
 

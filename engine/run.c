@@ -126,6 +126,10 @@ static isr_status scenarios_check(isr_ctx *ctx, const isr_options *opt)
         return isr_fail(ctx, ISR_ERR_USAGE,
                         "--scenario: scenarios apply to lines mode (--stations and --lines) "
                         "only for now; run them without --gtfs");
+    if (opt->nscenarios > 0 && opt->shard_n > 0)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--scenario: scenarios are not shared among shards or MPI ranks yet; "
+                        "run them in one process (without --shard or mpirun)");
     return ISR_OK;
 }
 
@@ -149,11 +153,13 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
     else if ((st = isr_model_check(ctx, opt, &m)) == ISR_OK &&
              (st = scenarios_check(ctx, opt)) == ISR_OK &&
-             (st = out_begin(ctx, opt->out, &os)) == ISR_OK &&
+             (st = opt->shard_n ? isr_shard_begin(ctx, opt, &os.created, &os.lock) /* shard.c */
+                                : out_begin(ctx, opt->out, &os)) == ISR_OK &&
              (st = isr_model_load(ctx, opt, &m)) == ISR_OK &&
              (st = scenarios_load(ctx, opt, &m, sc)) == ISR_OK)
-        st = run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start, sc,
-                      opt->nscenarios);
+        st = opt->shard_n ? isr_shard_pass(ctx, &m, opt, &b, t_start, isr_now_s() - t_start)
+                          : run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start,
+                                     sc, opt->nscenarios);
     for (int i = 0; i < ISR_MAX_SCENARIOS; i++)
         isr_scenario_clear(&sc[i]);
     if (st == ISR_ERR_INTERRUPTED)

@@ -161,7 +161,10 @@ ISR_API const char *isr_command_help(const char *command);
  * Publication (QGIS styles, maps, the web map) is isr_publish() of libisoreach_publish
  * (isoreach_publish.h), which reads these outputs.
  * Every file is written under a temporary name and renamed when complete. Hubs whose
- * travel_time.tif exists with the same settings are skipped unless --overwrite. */
+ * travel_time.tif exists with the same settings are skipped unless --overwrite.
+ * With the option "shard" = "K/N" only the K-th of N shares of the hubs is computed, into
+ * OUT/hubs/ and OUT/shards/K-of-N.json, with no region products and no run.json: isr_merge()
+ * writes them once every shard has finished (README: Scale-out). */
 ISR_API isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
 
 /* `isoreach reach`: recomputes the reach tables (hubs/<id>/reach.csv, region/reach_matrix.csv,
@@ -169,6 +172,15 @@ ISR_API isr_status isr_run(isr_ctx *ctx, const isr_options *opt);
  * --boundaries with its unit fields and --population: other boundaries or levels
  * without rerunning the searches. */
 ISR_API isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
+
+/* The region products and run.json of a run made as N shards (isr_run() with the option
+ * "shard" = "K/N", K = 1..N, each into opt's "out"): checks OUT/shards/K-of-N.json (every
+ * shard there, finished, with one set of options and inputs), takes the run's options from
+ * them (options given in `opt` win, as in isr_reach_run), loads the model and reuses every
+ * hub's outputs (none is searched; a hub whose outputs are missing or stale fails, naming
+ * it). Outputs are those of one isr_run() with those options. ISR_ERR_INPUT names a missing,
+ * failed or different shard; locks "out" as isr_run() does. */
+ISR_API isr_status isr_merge(isr_ctx *ctx, const isr_options *opt);
 
 /* ---------------------------------------------------------------------------------------
  * A model: the region loaded once (inputs, CRS, grid, zones, friction, rail network), then

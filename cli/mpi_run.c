@@ -1,0 +1,104 @@
+/*
+ * mpi_run.c — `mpirun -np S isoreach run …`: rank r runs `--shard r+1/S` (engine/shard.c),
+ * the ranks then share their statuses (MPI_Allgather) and, when every shard finished, rank 0
+ * runs `isoreach merge` (the region products and run.json) and the maps; its status is sent to
+ * every rank (MPI_Bcast), so all exit with the same verdict. A rank that failed makes every
+ * rank fail, naming it, and no region products are written; a rank killed outright makes
+ * mpirun end the job, again before any merge. A rerun reuses every hub finished (resume).
+ *
+ * MPI stays here, in the command line: libisoreach knows shards and merges, not MPI. The
+ * engine's threads run inside each rank (--threads), MPI is called from the main thread only
+ * (MPI_THREAD_FUNNELED is enough).
+ */
+#include "mpi_run.h"
+#include "isoreach_publish.h"
+
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char g_msg[1024];
+static unsigned g_publish;
+
+int cli_mpi_launched(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", NULL};
+    for (int i = 0; vars[i]; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+
+int cli_mpi_init(int *argc, char ***argv, int *rank, int *size)
+{
+    int provided = 0;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        return -1;
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, size);
+    return 0;
+}
+
+void cli_mpi_finalize(void) { MPI_Finalize(); }
+
+void cli_mpi_set_publish(unsigned publish) { g_publish = publish; }
+
+const char *cli_mpi_errmsg(void) { return *g_msg ? g_msg : NULL; }
+
+/* The failed ranks of `all` as "1 (--shard 2/3), 2 (--shard 3/3)" into g_msg's tail. */
+static void failed_ranks(const int *all, int size, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int r = 0; r < size && len < n; r++)
+        if (all[r] != ISR_OK)
+            len += (size_t)snprintf(buf + len, n - len, "%s%d (--shard %d/%d)", len ? ", " : "",
+                                    r, r + 1, size);
+}
+
+isr_status cli_mpi_job(isr_ctx *ctx, const isr_options *opt)
+{
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    isr_status st = isr_run(ctx, opt); /* this rank's shard */
+    int mine = (int)st, *all = malloc((size_t)size * sizeof *all);
+    if (!all)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    MPI_Allgather(&mine, 1, MPI_INT, all, 1, MPI_INT, MPI_COMM_WORLD);
+    int nfailed = 0;
+    for (int r = 0; r < size; r++)
+        nfailed += all[r] != ISR_OK;
+    if (nfailed) {
+        char list[512];
+        failed_ranks(all, size, list, sizeof list);
+        free(all);
+        if (st == ISR_OK) {
+            snprintf(g_msg, sizeof g_msg,
+                     "rank %d: %s %s failed (%s), so no region products were written; run again "
+                     "to resume (the hubs finished are kept)",
+                     rank, nfailed == 1 ? "rank" : "ranks", list,
+                     nfailed == 1 ? "see its message" : "see their messages");
+            return ISR_ERR_IO;
+        }
+        snprintf(g_msg, sizeof g_msg, "rank %d (--shard %d/%d): %s", rank, rank + 1, size,
+                 isr_ctx_errmsg(ctx));
+        return st;
+    }
+    free(all);
+    if (rank == 0) {
+        st = isr_merge(ctx, opt);
+        if (st == ISR_OK && g_publish)
+            st = isr_publish(ctx, opt, NULL, g_publish);
+    }
+    int merged = (int)st;
+    MPI_Bcast(&merged, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rank != 0 && merged != ISR_OK) {
+        snprintf(g_msg, sizeof g_msg,
+                 "rank %d: the merge on rank 0 failed (see its message); run again to resume",
+                 rank);
+        return (isr_status)merged;
+    }
+    return st;
+}
