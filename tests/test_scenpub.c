@@ -65,7 +65,7 @@ static int run(const char *args)
 /* A file of the run as a string, or NULL when it does not exist. */
 static char *slurp(const char *name)
 {
-    char path[512];
+    char path[1200];
     snprintf(path, sizeof path, "%s/%s", cli_tmp, name);
     FILE *f = fopen(path, "r");
     if (!f)
@@ -191,4 +191,109 @@ Test(scenpub, no_scenario_no_group)
     cr_assert(!strstr(p, "Scenarios"), "%s", p);
     cr_assert(strstr(p, "<layer-tree-group name=\"Hubs\""));
     free(p);
+}
+
+/* ---- the difference maps ------------------------------------------------------------------ */
+
+/* The panel's pixels of a map whose centre falls, in band 2 of `tif`, on status `v`
+ * (located through the world file `pgw`, independently of the drawing code); *n of them, and
+ * *hit of them show exactly (±2 per channel) the colour `want`. */
+static void status_pixels(const char *png, const char *pgw, const char *tif, int v,
+                          const unsigned char want[3], size_t *n, size_t *hit)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    cr_assert_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS, "%s does not decode", png);
+    cr_assert_eq(cairo_image_surface_get_width(s), ISR_MAP_W);
+    cr_assert_eq(cairo_image_surface_get_height(s), ISR_MAP_H);
+    const unsigned char *px = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    double wf[6];
+    FILE *f = fopen(pgw, "r");
+    cr_assert_not_null(f, "no world file %s", pgw);
+    for (int i = 0; i < 6; i++)
+        cr_assert_eq(fscanf(f, "%lf", &wf[i]), 1);
+    fclose(f);
+    GDALAllRegister();
+    GDALDatasetH ds = GDALOpen(tif, GA_ReadOnly);
+    cr_assert_not_null(ds, "%s", tif);
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    int W = GDALGetRasterXSize(ds), H = GDALGetRasterYSize(ds);
+    float *b2 = malloc((size_t)W * (size_t)H * sizeof *b2);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 2), GF_Read, 0, 0, W, H, b2, W, H,
+                              GDT_Float32, 0, 0), CE_None);
+    GDALClose(ds);
+    double panel[4];
+    isr_map_panel(panel);
+    *n = *hit = 0;
+    for (int y = (int)panel[1] + 2; y < (int)(panel[1] + panel[3]) - 2; y++)
+        for (int x = (int)panel[0] + 2; x < (int)(panel[0] + panel[2]) - 2; x++) {
+            double wx = wf[4] + x * wf[0], wy = wf[5] + y * wf[3];
+            int c = (int)floor((wx - gt[0]) / gt[1]), r = (int)floor((wy - gt[3]) / gt[5]);
+            if (c < 0 || r < 0 || c >= W || r >= H || b2[(size_t)r * (size_t)W + (size_t)c] != v)
+                continue;
+            uint32_t p;
+            memcpy(&p, px + (size_t)y * (size_t)stride + (size_t)x * 4, 4);
+            int ok = 1;
+            for (int k = 0; k < 3; k++) {
+                int d = (int)((p >> (16 - 8 * k)) & 255) - want[k];
+                ok &= d >= -2 && d <= 2;
+            }
+            (*n)++;
+            *hit += (size_t)ok;
+        }
+    free(b2);
+    cairo_surface_destroy(s);
+}
+
+Test(scenpub, diff_map_shows_newly_reached_cells)
+{
+    cr_assert_eq(run("--scenario new=new --scenario fast=fast --scenario same=same"), 0);
+    char png[512], pgw[512], tif[512];
+    snprintf(png, sizeof png, "%s/o/scenarios/new/hubs/h/map_diff.png", cli_tmp);
+    snprintf(pgw, sizeof pgw, "%s/o/scenarios/new/hubs/h/map_diff.pgw", cli_tmp);
+    snprintf(tif, sizeof tif, "%s/o/scenarios/new/hubs/h/diff.tif", cli_tmp);
+    unsigned char newly[3], both[3];
+    isr_map_diff_pixel(2, newly);
+    isr_map_diff_pixel(1, both);
+    /* the newly colour is the palette's blue (#2166ac) at the band alpha over the land */
+    unsigned char blue[3];
+    isr_diff_status_color(2, blue);
+    cr_assert(blue[0] == 0x21 && blue[1] == 0x66 && blue[2] == 0xac);
+    size_t n, hit;
+    /* cells newly within 45 min (around f, 12 px a cell): at least 20 cells' worth of
+     * pixels, nearly all in the "newly" colour (outlines and labels cover a few) */
+    status_pixels(png, pgw, tif, 2, newly, &n, &hit);
+    cr_assert_gt(n, 20 * 100, "only %zu pixels of newly reached cells", n);
+    cr_assert_gt(hit * 10, n * 8, "%zu of %zu pixels in the newly colour", hit, n);
+    /* cells reached in both (around the hub): the "both" grey, never the newly colour */
+    status_pixels(png, pgw, tif, 1, both, &n, &hit);
+    cr_assert_gt(n, 20 * 100);
+    cr_assert_gt(hit * 10, n * 7, "%zu of %zu pixels in the 'both' colour", hit, n);
+    status_pixels(png, pgw, tif, 1, newly, &n, &hit);
+    cr_assert_eq(hit, 0, "%zu 'both' pixels in the newly colour", hit);
+    /* the SVG's title names the scenario and the hub; its description carries the caption
+     * (gains.csv: every person newly within is in province 320000, the hub's is 310000) */
+    char *s = slurp("o/scenarios/new/hubs/h/map_diff.svg");
+    cr_assert_not_null(s);
+    cr_assert(strstr(s, "<title>H H — scenario new: who is newly within 45 minutes</title>"),
+              "%.400s", s);
+    cr_assert(strstr(s, "people newly within 45 min, 100 % of them outside the hub's own "
+                        "province; 0 people no longer within it."), "%.2000s", s);
+    free(s);
+    cr_assert(exists("o/scenarios/fast/hubs/h/map_diff.png"));
+    cr_assert(exists("o/scenarios/fast/hubs/h/map_diff.svg"));
+    cr_assert(!exists("o/scenarios/same/hubs/h/map_diff.png"));
+}
+
+Test(scenpub, no_maps_draws_no_diff_map)
+{
+    cr_assert_eq(run("--no-maps --scenario new=new"), 0);
+    cr_assert(exists("o/scenarios/new/hubs/h/diff.tif"));
+    cr_assert(!exists("o/scenarios/new/hubs/h/map_diff.png"));
+    cr_assert(!exists("o/scenarios/new/hubs/h/map_diff.svg"));
+    /* isoreach map draws it later, from the products */
+    cr_assert_eq(cli_sh("cd '%s' && %s map -q --out o", cli_tmp, CLI), 0);
+    cr_assert(exists("o/scenarios/new/hubs/h/map_diff.png"));
+    cr_assert(exists("o/scenarios/new/hubs/h/map_diff.pgw"));
 }
