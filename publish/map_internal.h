@@ -279,4 +279,14 @@ isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
                                const isr_map_hub *hubs, int n, const char *png_path,
                                const char *svg_path);
 
+/* ---- map_diff.c: a scenario's difference map ----------------------------------------- */
+
+/* OUT/scenarios/<scen>/hubs/<id>/map_diff.png, .svg, .pgw for the hub h (its baseline bands
+ * frame the page) from that folder's diff.tif and gains.csv. */
+isr_status isr_map_diff_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
+                              const isr_map_hub *h, const char *out, const char *scen);
+/* The 8-bit RGB a PNG shows where a cell of diff.tif status `status` (1 both, 2 newly within,
+ * 3 lost) is drawn over land. */
+void isr_map_diff_pixel(int status, unsigned char rgb[3]);
+
 #endif /* ISR_MAP_INTERNAL_H */

@@ -6,8 +6,8 @@
  * map_data.c) is done once on the calling thread; every page is then drawn by worker threads
  * (--threads) that use cairo and pango (a font map each), read the loaded data and, for the
  * overviews, a region raster each. Every file is written under a temporary name and renamed;
- * the contact sheet's PNG, which marks the maps as drawn, is drawn last, on the calling
- * thread.
+ * the scenarios' difference maps (map_diff.c) and the contact sheet's PNG, which marks the
+ * maps as drawn, are drawn last, on the calling thread.
  */
 #include "map_internal.h"
 
@@ -94,6 +94,29 @@ static int map_worker(void *arg)
     return 0;
 }
 
+/* The scenarios' difference maps (map_diff.c), one per scenario and changed hub, on the
+ * calling thread: few pages, drawn after the others and before the contact sheet's PNG. */
+static isr_status scen_maps(isr_ctx *ctx, void *fonts, const isr_map_base *b,
+                            const isr_map_hub *hubs, const char *out)
+{
+    isr_pub_scens sc;
+    isr_status st = isr_pub_scenarios_read(ctx, out, &sc);
+    for (int i = 0; i < sc.n && st == ISR_OK; i++)
+        for (int k = 0; k < sc.s[i].nchanged && st == ISR_OK; k++) {
+            int h = 0;
+            while (h < b->nhubs && strcmp(b->st[b->hubs[h]].id, sc.s[i].changed[k]) != 0)
+                h++;
+            if (h == b->nhubs) /* not a hub of the maps' run: nothing to frame it on */
+                continue;
+            if (isr_cancelled(ctx))
+                st = ISR_ERR_INTERRUPTED;
+            else
+                st = isr_map_diff_write(ctx, fonts, b, &hubs[h], out, sc.s[i].name);
+        }
+    isr_pub_scenarios_clear(&sc);
+    return st;
+}
+
 /* Runs map_worker on `threads` threads (the calling one too, at most one per job). */
 static void map_pool(map_job *j, int threads, int njobs)
 {
@@ -159,6 +182,8 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the fonts");
         goto cleanup;
     }
+    if ((st = scen_maps(ctx, fonts, &b, hubs, opt->out)) != ISR_OK)
+        goto cleanup;
     if ((st = isr_map_sheet_write(ctx, fonts, &b, hubs, b.nhubs, sheet, NULL)) != ISR_OK)
         goto cleanup;
     isr_progress(ctx, "maps", (size_t)(b.nhubs + JOB_REGION + 1),

@@ -25,6 +25,39 @@ void isr_band_color(int k, int n, unsigned char rgb[3]);
  * when the run had no water. Returns buf. */
 const char *isr_water_credit(const char *water, char *buf, size_t n);
 
+/* Scenarios (diff.tif): ISR_DIFF_NCLASS classes of scenario − baseline minutes, class k
+ * holding values up to isr_diff_breaks[k] (above the previous limit; the last is +inf),
+ * coloured by isr_diff_color (diverging: faster blue, 0 near white, slower red); and the
+ * status of band 2 (1 both, 2 newly within the budget, 3 lost) by isr_diff_status_color. The
+ * same colours in the QGIS styles, the maps and the web map. */
+#define ISR_DIFF_NCLASS 11
+extern const double isr_diff_breaks[ISR_DIFF_NCLASS];
+void isr_diff_color(int k, unsigned char rgb[3]);
+void isr_diff_status_color(int status, unsigned char rgb[3]);
+
+/* ---- scenarios.c ------------------------------------------------------------------------ */
+
+/* A scenario of the run: its name (OUT/scenarios/NAME) and the ids of the hubs whose surface
+ * it changed (scenario.json "changed_hubs"; the others reuse the baseline's: no folder). */
+typedef struct isr_pub_scen {
+    char *name;
+    char **changed;
+    int nchanged;
+} isr_pub_scen;
+
+typedef struct isr_pub_scens {
+    isr_pub_scen *s;
+    int n;
+} isr_pub_scens;
+
+/* The scenarios of the run in `out` (run.json "options"."--scenario"; none: n 0) with their
+ * changed hubs. Fails naming the scenario.json that is missing or unreadable; on success the
+ * caller calls isr_pub_scenarios_clear. */
+isr_status isr_pub_scenarios_read(isr_ctx *ctx, const char *out, isr_pub_scens *sc);
+void isr_pub_scenarios_clear(isr_pub_scens *sc);
+/* Whether the scenario changed the hub `hub_id`. */
+int isr_pub_scen_hub(const isr_pub_scen *s, const char *hub_id);
+
 /* ---- styles.c ------------------------------------------------------------------------- */
 
 typedef struct isr_style_inputs {
@@ -37,6 +70,7 @@ typedef struct isr_style_inputs {
     /* the stations' id and name fields, as in OUT/region/rail_stations.geojson */
     const char *station_id_field, *station_name_field;
     int direction_to; /* the run's --direction is to: "time to the nearest hub" */
+    double budget_min; /* "parameters"."budget_min" (the last band when absent) */
 } isr_style_inputs;
 
 /* The style inputs of the run in `out`, read from OUT/run.json: "grid"."crs_wkt",

@@ -299,6 +299,84 @@ static const char *wgs84_wkt =
     "ELLIPSOID[\"WGS 84\",6378137,298.257223563]],CS[ellipsoidal,2],AXIS[\"latitude\",north],"
     "AXIS[\"longitude\",east],UNIT[\"degree\",0.0174532925199433],ID[\"EPSG\",4326]]";
 
+/* ---- scenarios ---------------------------------------------------------------------------- */
+
+/* A scenario's diff.tif, band 1 (scenario − baseline minutes where both reach): the
+ * diverging classes of isr_diff_breaks, faster in blues, slower in reds. The default style
+ * of diff.tif (diff.qml). */
+static void style_diff_minutes(isr_sb *b)
+{
+    isr_sb_printf(b, "<pipe><rasterrenderer type=\"singlebandpseudocolor\" band=\"1\" "
+                     "opacity=\"0.85\" alphaBand=\"-1\" nodataColor=\"\" classificationMin=\"-30\" "
+                     "classificationMax=\"30\"><rasterTransparency/>%s<rastershader>"
+                     "<colorrampshader colorRampType=\"DISCRETE\" classificationMode=\"1\" "
+                     "clip=\"0\" minimumValue=\"-30\" maximumValue=\"30\" labelPrecision=\"1\">",
+                  minmax_origin);
+    for (int k = 0; k < ISR_DIFF_NCLASS; k++) {
+        unsigned char c[3];
+        char label[64];
+        double hi = isr_diff_breaks[k], lo = k ? isr_diff_breaks[k - 1] : -INFINITY;
+        if (k == 0)
+            isr_snprintf(label, sizeof label, "%g min or more faster", -hi);
+        else if (lo < 0 && hi > 0)
+            isr_snprintf(label, sizeof label, "unchanged (within ±%g min)", hi);
+        else if (hi < 0)
+            isr_snprintf(label, sizeof label, "%g–%g min faster", -hi, -lo);
+        else if (isinf(hi))
+            isr_snprintf(label, sizeof label, "more than %g min slower", lo);
+        else
+            isr_snprintf(label, sizeof label, "%g–%g min slower", lo, hi);
+        isr_diff_color(k, c);
+        isr_sb_printf(b, "<item value=\"%g\" color=\"#%02x%02x%02x\" alpha=\"255\" label=\"%s\"/>",
+                      hi, c[0], c[1], c[2], label);
+    }
+    isr_sb_printf(b, "</colorrampshader></rastershader></rasterrenderer>"
+                     "<rasterresampler maxOversampling=\"2\"/></pipe>");
+}
+
+/* diff.tif band 2, the status of each cell (diff_status.qml): newly within the budget, lost,
+ * reached in both; "neither" transparent. */
+static void style_diff_status(isr_sb *b, double budget)
+{
+    isr_sb_printf(b, "<pipe><rasterrenderer type=\"paletted\" band=\"2\" opacity=\"0.85\" "
+                     "alphaBand=\"-1\" nodataColor=\"\"><rasterTransparency/>%s<colorPalette>",
+                  minmax_origin);
+    for (int v = 0; v < 4; v++) {
+        unsigned char c[3];
+        isr_diff_status_color(v, c);
+        isr_sb_printf(b, "<paletteEntry value=\"%d\" color=\"#%02x%02x%02x\" alpha=\"%d\" "
+                         "label=\"",
+                      v, c[0], c[1], c[2], v ? 255 : 0);
+        if (v == 2)
+            isr_sb_printf(b, "newly within %g min", budget);
+        else
+            isr_sb_printf(b, "%s", v == 0 ? "neither" : v == 1 ? "both" : "lost");
+        isr_sb_printf(b, "\"/>");
+    }
+    isr_sb_printf(b, "</colorPalette></rasterrenderer><rasterresampler maxOversampling=\"2\"/>"
+                     "</pipe>");
+}
+
+/* gains.geojson: the cells newly within the budget and those lost, as fills. */
+static void style_gains(isr_sb *b, double budget)
+{
+    isr_sb_printf(b, "<renderer-v2 type=\"RuleRenderer\" forceraster=\"0\" symbollevels=\"0\" "
+                     "enableorderby=\"0\"><rules key=\"{isr-gains}\">"
+                     "<rule key=\"{isr-gains-newly}\" symbol=\"0\" label=\"newly within %g min\" "
+                     "filter=\"&quot;kind&quot; = 'newly_within'\"/>"
+                     "<rule key=\"{isr-gains-lost}\" symbol=\"1\" label=\"lost\" "
+                     "filter=\"&quot;kind&quot; = 'lost'\"/></rules><symbols>",
+                  budget);
+    for (int k = 0; k < 2; k++) {
+        unsigned char c[3];
+        char fill[32];
+        isr_diff_status_color(k ? 3 : 2, c);
+        rgba(fill, c, 255);
+        symbol(b, "fill", k, 0.7, fill, fill, 0.3);
+    }
+    isr_sb_printf(b, "</symbols></renderer-v2>");
+}
+
 /* ---- files ----------------------------------------------------------------------------- */
 
 static isr_status write_text(isr_ctx *ctx, const char *path, isr_sb *b)
@@ -311,7 +389,8 @@ static isr_status write_text(isr_ctx *ctx, const char *path, isr_sb *b)
 }
 
 typedef enum layer_kind {
-    L_TIME, L_BANDS, L_NEAREST, L_COUNT, L_UNITS, L_COUNTIES, L_PROVINCES, L_LINES, L_STATIONS
+    L_TIME, L_BANDS, L_NEAREST, L_COUNT, L_UNITS, L_COUNTIES, L_PROVINCES, L_LINES, L_STATIONS,
+    L_DIFF_MIN, L_DIFF_STATUS, L_GAINS /* a scenario's diff.tif (band 1, band 2), gains */
 } layer_kind;
 
 static void renderer(isr_sb *b, layer_kind k, const isr_style_inputs *in)
@@ -326,16 +405,22 @@ static void renderer(isr_sb *b, layer_kind k, const isr_style_inputs *in)
     case L_PROVINCES: style_single(b, "fill", "none", "40,40,40,255", 0.7); break;
     case L_LINES: style_single(b, "line", "200,30,45,255", "", 0.6); break;
     case L_STATIONS: style_stations(b, in); break;
+    case L_DIFF_MIN: style_diff_minutes(b); break;
+    case L_DIFF_STATUS: style_diff_status(b, in->budget_min); break;
+    case L_GAINS: style_gains(b, in->budget_min); break;
     }
 }
 
 static int is_labelled(layer_kind k) { return k == L_STATIONS; }
 
-static isr_status write_qml(isr_ctx *ctx, const char *layer_path, layer_kind k,
-                            const isr_style_inputs *in)
+static int is_raster(layer_kind k)
 {
-    char *qml = isr_strdup_printf("%.*s.qml", (int)(strrchr(layer_path, '.') - layer_path),
-                                  layer_path);
+    return k == L_TIME || k == L_NEAREST || k == L_COUNT || k == L_DIFF_MIN || k == L_DIFF_STATUS;
+}
+
+/* A style file `qml` (new string, freed here; NULL: out of memory) of kind k. */
+static isr_status write_qml_file(isr_ctx *ctx, char *qml, layer_kind k, const isr_style_inputs *in)
+{
     if (!qml)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     isr_sb b = {0};
@@ -349,6 +434,17 @@ static isr_status write_qml(isr_ctx *ctx, const char *layer_path, layer_kind k,
     return st;
 }
 
+/* The default style of a layer: its name with .qml for its extension. */
+static isr_status write_qml(isr_ctx *ctx, const char *layer_path, layer_kind k,
+                            const isr_style_inputs *in)
+{
+    return write_qml_file(ctx,
+                          isr_strdup_printf("%.*s.qml",
+                                            (int)(strrchr(layer_path, '.') - layer_path),
+                                            layer_path),
+                          k, in);
+}
+
 /* One layer of the project: its tree entry and its <maplayer>. */
 typedef struct qlayer {
     const char *id_prefix;
@@ -359,7 +455,7 @@ typedef struct qlayer {
 
 static void maplayer(isr_sb *b, const qlayer *l, int n, const isr_style_inputs *in)
 {
-    int raster = l->kind == L_TIME || l->kind == L_NEAREST || l->kind == L_COUNT;
+    int raster = is_raster(l->kind);
     const char *geom = l->kind == L_LINES ? "Line" : l->kind == L_STATIONS ? "Point" : "Polygon";
     /* ids of 10 characters or fewer are replaced by QGIS 3.22 on reading: keep them long */
     isr_sb_printf(b, "<maplayer type=\"%s\"%s%s%s labelsEnabled=\"%d\"><id>isoreach_%s_%d</id>"
@@ -380,13 +476,43 @@ static void maplayer(isr_sb *b, const qlayer *l, int n, const isr_style_inputs *
 
 static void tree_layer(isr_sb *b, const qlayer *l, int n)
 {
-    int raster = l->kind == L_TIME || l->kind == L_NEAREST || l->kind == L_COUNT;
+    int raster = is_raster(l->kind);
     isr_sb_printf(b, "<layer-tree-layer id=\"isoreach_%s_%d\" name=\"", l->id_prefix, n);
     xml_text(b, l->name);
     isr_sb_printf(b, "\" source=\"");
     xml_text(b, l->source);
     isr_sb_printf(b, "\" providerKey=\"%s\" checked=\"%s\" expanded=\"0\"/>",
                   raster ? "gdal" : "ogr", l->visible ? "Qt::Checked" : "Qt::Unchecked");
+}
+
+/* A scenario's sidecars in each changed hub's folder: diff.qml (band 1, minutes: the default
+ * style of diff.tif), diff_status.qml (band 2: load it in QGIS as another style of diff.tif),
+ * gains.qml and travel_time.qml. */
+static isr_status write_scen_sidecars(isr_ctx *ctx, const isr_style_inputs *in,
+                                      const isr_pub_scens *sc)
+{
+    isr_status st = ISR_OK;
+    for (int i = 0; i < sc->n && st == ISR_OK; i++)
+        for (int k = 0; k < sc->s[i].nchanged && st == ISR_OK; k++) {
+            char *folder = isr_hub_folder(sc->s[i].changed[k]);
+            char *dir = folder ? isr_strdup_printf("%s/scenarios/%s/hubs/%s", in->out,
+                                                   sc->s[i].name, folder)
+                               : NULL;
+            free(folder);
+            if (!dir)
+                return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+            st = write_qml_file(ctx, isr_strdup_printf("%s/diff.qml", dir), L_DIFF_MIN, in);
+            if (st == ISR_OK)
+                st = write_qml_file(ctx, isr_strdup_printf("%s/diff_status.qml", dir),
+                                    L_DIFF_STATUS, in);
+            if (st == ISR_OK)
+                st = write_qml_file(ctx, isr_strdup_printf("%s/gains.qml", dir), L_GAINS, in);
+            if (st == ISR_OK)
+                st = write_qml_file(ctx, isr_strdup_printf("%s/travel_time.qml", dir), L_TIME,
+                                    in);
+            free(dir);
+        }
+    return st;
 }
 
 /* The .qml sidecars: each hub's raster and bands, then the region's layers. */
@@ -422,14 +548,60 @@ static isr_status write_sidecars(isr_ctx *ctx, const isr_style_inputs *in)
     return st == ISR_OK && isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : st;
 }
 
+/* The name of the hub `id` of the run (its id when the run has no such hub). Borrowed. */
+static const char *scen_hub_name(const isr_style_inputs *in, const char *id)
+{
+    for (int h = 0; h < in->nhubs; h++)
+        if (strcmp(in->hub_ids[h], id) == 0)
+            return in->hub_names[h];
+    return id;
+}
+
+/* The "Scenarios" group of the project: a group per scenario with a changed hub, in it a
+ * group per changed hub (its gains, minutes and status layers, from ls[first_scen] on in
+ * that order); only the first hub's group is switched on. */
+static void scen_tree(isr_sb *b, const qlayer *ls, int first_scen, const isr_style_inputs *in,
+                      const isr_pub_scens *sc)
+{
+    int li = first_scen, any = 0;
+    for (int i = 0; i < sc->n; i++)
+        any += sc->s[i].nchanged;
+    if (!any)
+        return;
+    isr_sb_printf(b, "<layer-tree-group name=\"Scenarios\" checked=\"Qt::Checked\" "
+                     "expanded=\"1\">");
+    for (int i = 0; i < sc->n; i++) {
+        if (sc->s[i].nchanged == 0)
+            continue;
+        isr_sb_printf(b, "<layer-tree-group name=\"");
+        xml_text(b, sc->s[i].name);
+        isr_sb_printf(b, "\" checked=\"%s\" expanded=\"1\">",
+                      li == first_scen ? "Qt::Checked" : "Qt::Unchecked");
+        for (int k = 0; k < sc->s[i].nchanged; k++, li += 3) {
+            isr_sb_printf(b, "<layer-tree-group name=\"");
+            xml_text(b, scen_hub_name(in, sc->s[i].changed[k]));
+            isr_sb_printf(b, "\" checked=\"%s\" expanded=\"%d\">",
+                          li == first_scen ? "Qt::Checked" : "Qt::Unchecked", li == first_scen);
+            for (int j = 0; j < 3; j++)
+                tree_layer(b, &ls[li + j], li + j);
+            isr_sb_printf(b, "</layer-tree-group>");
+        }
+        isr_sb_printf(b, "</layer-tree-group>");
+    }
+    isr_sb_printf(b, "</layer-tree-group>");
+}
+
 /* The project's layers, listed top (drawn last) to bottom: the rail and boundaries, each
  * hub's bands and raster (from *first_hub), the region's (from *first_region). *ls is new
  * memory of *nl layers whose strings are new too (NULL where memory ran out). */
 static isr_status project_layers(isr_ctx *ctx, const isr_style_inputs *in, qlayer **ls, int *nl,
-                                 int *first_hub, int *first_region)
+                                 int *first_hub, int *first_region, const isr_pub_scens *sc,
+                                 int *first_scen)
 {
-    int n = 0;
-    qlayer *l = calloc((size_t)(8 + 2 * in->nhubs), sizeof *l);
+    int n = 0, nscen = 0;
+    for (int i = 0; i < sc->n; i++)
+        nscen += sc->s[i].nchanged;
+    qlayer *l = calloc((size_t)(8 + 2 * in->nhubs + 3 * nscen), sizeof *l);
     *ls = l;
     *nl = 0;
     if (!l)
@@ -459,6 +631,23 @@ static isr_status project_layers(isr_ctx *ctx, const isr_style_inputs *in, qlaye
     ADD("nearest_time", strdup(in->direction_to ? "Time to the nearest hub" : "Time from the nearest hub"), strdup("./region/nearest_hub_time.tif"), L_TIME, 0);
     ADD("nearest", strdup("Nearest hub"), strdup("./region/nearest_hub.tif"), L_NEAREST, 0);
     ADD("count", strdup("Hubs within reach"), strdup("./region/hubs_within.tif"), L_COUNT, 0);
+    *first_scen = n;
+    for (int i = 0; i < sc->n; i++)
+        for (int k = 0; k < sc->s[i].nchanged; k++) {
+            const char *id = sc->s[i].changed[k], *name = scen_hub_name(in, id), *nm = sc->s[i].name;
+            char *folder = isr_hub_folder(id);
+            int vis = n == *first_scen;
+            ADD("scen_gains", isr_strdup_printf("%s: %s newly within / lost", nm, name),
+                folder ? isr_strdup_printf("./scenarios/%s/hubs/%s/gains.geojson", nm, folder) : NULL,
+                L_GAINS, vis);
+            ADD("scen_diff", isr_strdup_printf("%s: %s minutes, scenario − baseline", nm, name),
+                folder ? isr_strdup_printf("./scenarios/%s/hubs/%s/diff.tif", nm, folder) : NULL,
+                L_DIFF_MIN, vis);
+            ADD("scen_status", isr_strdup_printf("%s: %s cells newly within / lost", nm, name),
+                folder ? isr_strdup_printf("./scenarios/%s/hubs/%s/diff.tif", nm, folder) : NULL,
+                L_DIFF_STATUS, 0);
+            free(folder);
+        }
 #undef ADD
     *nl = n;
     for (int i = 0; i < n; i++)
@@ -470,7 +659,7 @@ static isr_status project_layers(isr_ctx *ctx, const isr_style_inputs *in, qlaye
 /* OUT/isoreach.qgs: the layer tree (rail and boundaries, a group per hub, the region), the
  * layers with their renderers, and the project CRS. */
 static void project_xml(isr_sb *b, const isr_style_inputs *in, const qlayer *ls, int nl,
-                        int first_hub, int first_region)
+                        int first_hub, int first_region, const isr_pub_scens *sc, int first_scen)
 {
     isr_sb_printf(b, QGIS_HEADER "<qgis projectname=\"isoreach\" version=\"" QGIS_VERSION "\">"
                                  "<title>isoreach: %g-minute commuting circles</title>"
@@ -480,6 +669,7 @@ static void project_xml(isr_sb *b, const isr_style_inputs *in, const qlayer *ls,
     isr_sb_printf(b, "</projectCrs><layer-tree-group>");
     for (int i = 0; i < first_hub; i++)
         tree_layer(b, &ls[i], i);
+    scen_tree(b, ls, first_scen, in, sc);
     isr_sb_printf(b, "<layer-tree-group name=\"Hubs\" checked=\"Qt::Checked\" expanded=\"1\">");
     for (int h = 0; h < in->nhubs; h++) {
         isr_sb_printf(b, "<layer-tree-group name=\"");
@@ -491,7 +681,7 @@ static void project_xml(isr_sb *b, const isr_style_inputs *in, const qlayer *ls,
     }
     isr_sb_printf(b, "</layer-tree-group><layer-tree-group name=\"Region\" "
                      "checked=\"Qt::Unchecked\" expanded=\"1\">");
-    for (int i = first_region; i < nl; i++)
+    for (int i = first_region; i < first_scen; i++)
         tree_layer(b, &ls[i], i);
     isr_sb_printf(b, "</layer-tree-group></layer-tree-group><projectlayers>");
     for (int i = 0; i < nl; i++)
@@ -512,16 +702,23 @@ static void project_xml(isr_sb *b, const isr_style_inputs *in, const qlayer *ls,
 
 isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
 {
-    isr_status st = write_sidecars(ctx, in);
+    isr_pub_scens sc;
+    isr_status st = isr_pub_scenarios_read(ctx, in->out, &sc);
     if (st != ISR_OK)
         return st;
+    if ((st = write_sidecars(ctx, in)) == ISR_OK)
+        st = write_scen_sidecars(ctx, in, &sc);
+    if (st != ISR_OK) {
+        isr_pub_scenarios_clear(&sc);
+        return st;
+    }
     qlayer *ls = NULL;
-    int nl = 0, first_hub = 0, first_region = 0;
-    st = project_layers(ctx, in, &ls, &nl, &first_hub, &first_region);
+    int nl = 0, first_hub = 0, first_region = 0, first_scen = 0;
+    st = project_layers(ctx, in, &ls, &nl, &first_hub, &first_region, &sc, &first_scen);
     if (st == ISR_OK) {
         isr_sb b = {0};
         char path[4096];
-        project_xml(&b, in, ls, nl, first_hub, first_region);
+        project_xml(&b, in, ls, nl, first_hub, first_region, &sc, first_scen);
         isr_snprintf(path, sizeof path, "%s/isoreach.qgs", in->out);
         st = write_text(ctx, path, &b);
     }
@@ -530,6 +727,7 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in)
         free(ls[i].source);
     }
     free(ls);
+    isr_pub_scenarios_clear(&sc);
     return st;
 }
 
@@ -619,6 +817,10 @@ isr_status isr_style_inputs_read(isr_ctx *ctx, const char *out, isr_style_inputs
     if (st == ISR_OK)
         st = read_hubs(ctx, hubs, path, in);
     if (st == ISR_OK) {
+        json_object *budget = run_key(par, "budget_min", json_type_double);
+        if (!budget)
+            budget = run_key(par, "budget_min", json_type_int);
+        in->budget_min = budget ? json_object_get_double(budget) : in->bands[in->nbands - 1];
         in->wkt = json_object_get_string(wkt);
         in->station_id_field = json_object_get_string(sid);
         /* labels: the name field, or the id when there is none */
