@@ -157,6 +157,8 @@ typedef struct feed {
     int dir;             /* a folder, not a zip */
     int stop0, station0; /* its first stop and station in the timetable */
     idmap stops, stations, routes, services, trips, shapes;
+    idmap others;   /* stops.txt ids of entrances, nodes and boarding areas */
+    idmap cal_rows; /* calendar.txt rows as read, to tell a repeat from a conflict */
     char **shape_id;
     int nshape, cap_shape;
     ftrip *trip;
@@ -471,9 +473,8 @@ static isr_status stop_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int
     int type = !*lt ? 0 : (int)parse_uint(lt, 4);
     if (type < 0)
         return BAD(ctx, g, "field 'location_type' is '%s'; GTFS knows 0 to 4", lt);
-    if (type > 1)
-        return ISR_OK; /* entrances, generic nodes, boarding areas: no trip stops
-                          there */
+    if (type > 1) /* entrances, generic nodes, boarding areas: no trip stops there */
+        return idmap_put(&fd->others, id, 0, 0) < 0 ? oom(ctx) : ISR_OK;
     double lat = parse_deg(F(g, col[2]), 90), lon = parse_deg(F(g, col[3]), 180);
     if (isnan(lat) || isnan(lon))
         return BAD(ctx, g, "stop '%s': field '%s' is '%s', not a %s in degrees", id,
@@ -495,19 +496,40 @@ static isr_status stop_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int
     return *parent && !(*parents)[k] ? oom(ctx) : ISR_OK;
 }
 
+/* A parent_station id that stops.txt lacks (feeds cut down to a few routes
+ * often drop the stations): one station of that id for all the stops naming
+ * it, at their mean position, named after the first; *made counts them. */
+static int missing_parent(build *b, feed *fd, const char *p, const isr_tt_stop *s, int *made)
+{
+    int k = idmap_get(&fd->stations, p);
+    if (k >= 0)
+        return k;
+    k = add_place(b, fd, 1, p, s->name, 0, 0);
+    if (k < 0 || idmap_put(&fd->stations, p, k, 0) < 0)
+        return -1;
+    (*made)++;
+    return k;
+}
+
 /* Each stop's station: its parent, or a station of its own. */
 static isr_status stop_stations(isr_ctx *ctx, build *b, feed *fd, char **parents)
 {
     isr_timetable *tt = b->tt;
+    int nmade = 0, nstops = 0, first = -1, s0 = tt->nstations;
     for (int i = fd->stop0; i < tt->nstops; i++) {
         const char *p = parents[i - fd->stop0];
         isr_tt_stop *s = &tt->stops[i];
+        if (p && (s->station = idmap_get(&fd->stations, p)) >= 0)
+            continue;
+        if (p && (idmap_get(&fd->stops, p) >= 0 || idmap_get(&fd->others, p) >= 0))
+            return bad_at(ctx, fd, "stops.txt", fd->parent_line[i - fd->stop0],
+                          "stop '%s': parent_station '%s' is not a station (location_type "
+                          "1) in stops.txt",
+                          s->id + strlen(fd->prefix), p);
         if (p) {
-            if ((s->station = idmap_get(&fd->stations, p)) < 0)
-                return bad_at(ctx, fd, "stops.txt", fd->parent_line[i - fd->stop0],
-                              "stop '%s': parent_station '%s' is not a station (location_type "
-                              "1) in stops.txt",
-                              s->id + strlen(fd->prefix), p);
+            if ((s->station = missing_parent(b, fd, p, s, &nmade)) < 0)
+                return oom(ctx);
+            first = first < 0 ? i : first;
             continue;
         }
         int k = add_place(b, fd, 1, s->id + strlen(fd->prefix), s->name, s->lon, s->lat);
@@ -515,6 +537,32 @@ static isr_status stop_stations(isr_ctx *ctx, build *b, feed *fd, char **parents
             return oom(ctx);
         tt->stops[i].station = k;
     }
+    if (!nmade)
+        return ISR_OK;
+    int *n = calloc((size_t)(tt->nstations - s0), sizeof *n); /* the made stations' stops */
+    if (!n)
+        return oom(ctx);
+    for (int i = fd->stop0; i < tt->nstops; i++) {
+        int k = tt->stops[i].station;
+        if (k >= s0 && parents[i - fd->stop0]) { /* stations of stops.txt are all < s0 */
+            tt->stations[k].lon += tt->stops[i].lon;
+            tt->stations[k].lat += tt->stops[i].lat;
+            n[k - s0]++;
+            nstops++;
+        }
+    }
+    for (int k = s0; k < tt->nstations; k++)
+        if (n[k - s0]) {
+            tt->stations[k].lon /= n[k - s0];
+            tt->stations[k].lat /= n[k - s0];
+        }
+    free(n);
+    isr_log(ctx, ISR_LOG_WARN,
+            "gtfs '%s' stops.txt: %d stops name a parent_station that is not in the file "
+            "(first: stop '%s' on line %d, parent_station '%s'); each of these %d ids "
+            "becomes a station at the mean position of its stops",
+            fd->path, nstops, tt->stops[first].id + strlen(fd->prefix),
+            fd->parent_line[first - fd->stop0], parents[first - fd->stop0], nmade);
     return ISR_OK;
 }
 
@@ -598,6 +646,45 @@ static isr_status read_routes(isr_ctx *ctx, build *b, feed *fd)
     return st;
 }
 
+/* A calendar.txt row as one key: a repeat of an earlier row is told from a conflict. */
+static char *calendar_key(const gfile *g, const int *col)
+{
+    const char *f[10];
+    for (int i = 0; i < 10; i++)
+        f[i] = F(g, col[i]);
+    return isr_strdup_printf("%s\x1f%s%s%s%s%s%s%s\x1f%s\x1f%s", f[0], f[1], f[2], f[3], f[4],
+                             f[5], f[6], f[7], f[8], f[9]);
+}
+
+/* Records the service of a calendar.txt row: exact repeats of an earlier row
+ * (some feeds list every service twice) are counted in *repeats and the line
+ * of the first and of the row it repeats in first[0..1]; a service given
+ * again with other values is refused. */
+static isr_status calendar_service(isr_ctx *ctx, feed *fd, gfile *g, const int *col, int runs,
+                                   int *repeats, int first[2])
+{
+    const char *id = F(g, col[0]);
+    char *key = calendar_key(g, col);
+    int seen = key ? idmap_put(&fd->cal_rows, key, g->csv.line, 0) : -1;
+    int was = seen < 0 ? 0 : idmap_get(&fd->cal_rows, key);
+    free(key);
+    int r = seen < 0 ? -1 : idmap_put(&fd->services, id, runs, 0);
+    if (r < 0)
+        return oom(ctx);
+    if (r == 1 && seen == 1) {
+        if (!(*repeats)++) {
+            first[0] = g->csv.line;
+            first[1] = was;
+        }
+        return ISR_OK;
+    }
+    return r == 1 ? BAD(ctx, g,
+                        "service_id '%s' is given twice, with other days or dates than on "
+                        "an earlier line; give each service one row",
+                        id)
+                  : ISR_OK;
+}
+
 /* calendar.txt: whether each service runs on the date by its weekdays and date
  * range. */
 static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *found)
@@ -605,7 +692,7 @@ static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *fou
     static const char *const names[] = {"service_id", "monday",   "tuesday",  "wednesday",
                                         "thursday",   "friday",   "saturday", "sunday",
                                         "start_date", "end_date", NULL};
-    int col[10];
+    int col[10], repeats = 0, first[2] = {0, 0};
     gfile g;
     isr_status st = gfile_open(ctx, fd, "calendar.txt", 0, &g, found);
     if (st == ISR_OK && *found)
@@ -629,15 +716,16 @@ static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *fou
         if (st == ISR_OK && (from < 0 || to < 0))
             st = BAD(ctx, &g, "service '%s': field '%s' is '%s', not a date YYYYMMDD", id,
                      from < 0 ? "start_date" : "end_date", F(&g, col[from < 0 ? 8 : 9]));
-        if (st != ISR_OK)
-            break;
-        int r = idmap_put(&fd->services, id, runs && b->date >= from && b->date <= to, 0);
-        if (r < 0)
-            st = oom(ctx);
-        else if (r == 1)
-            st = BAD(ctx, &g, "service_id '%s' is given twice", id);
+        if (st == ISR_OK)
+            st = calendar_service(ctx, fd, &g, col, runs && b->date >= from && b->date <= to,
+                                  &repeats, first);
     }
     gfile_close(&g);
+    if (st == ISR_OK && repeats)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s' calendar.txt: %d rows repeat an earlier row exactly (first: line %d "
+                "repeats line %d); each service is read once",
+                fd->path, repeats, first[0], first[1]);
     return st;
 }
 
@@ -1232,6 +1320,8 @@ static void feed_free(feed *fd)
     idmap_free(&fd->services);
     idmap_free(&fd->trips);
     idmap_free(&fd->shapes);
+    idmap_free(&fd->others);
+    idmap_free(&fd->cal_rows);
     for (int i = 0; i < fd->nshape; i++)
         free(fd->shape_id[i]);
     free(fd->shape_id);
