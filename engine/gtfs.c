@@ -164,6 +164,7 @@ typedef struct feed {
     ftrip *trip;
     char **trip_id;
     int ntrip, cap_trip, selected, inactive, short_trips, freq_trips;
+    int wrapped, wrap_line, wrap_trip; /* trips whose clock restarts at 0:00; the first's line */
     frow *freq;
     int nfreq, cap_freq;
     strow *rows;
@@ -997,9 +998,38 @@ static isr_status backwards(isr_ctx *ctx, const isr_timetable *tt, const feed *f
                   r[a].seq, fmt_time(t2, sizeof t2, r[a].dep));
 }
 
-/* One trip's rows (sorted by stop_sequence): times completed and checked. */
-static isr_status trip_times(isr_ctx *ctx, const isr_timetable *tt, const feed *fd, strow *r, int n)
+/* A trip whose times fall back by more than 12 hours along stop_sequence
+ * (23:10, …, 00:02, written as the clock shows rather than as 24:02) is read
+ * as crossing midnight: 24 hours are added from that time on. Counted in
+ * fd->wrapped. A smaller step back stays an error (trip_times). */
+static void unwrap_midnight(feed *fd, strow *r, int n)
 {
+    int32_t last = -1, shift = 0;
+    int wrapped = 0;
+    for (int i = 0; i < n; i++) {
+        int32_t *t[2] = {&r[i].arr, &r[i].dep};
+        for (int k = 0; k < 2; k++) {
+            if (*t[k] < 0)
+                continue;
+            *t[k] += shift;
+            if (last - *t[k] > 12 * 3600) {
+                shift += 86400;
+                *t[k] += 86400;
+                if (!wrapped++ && !fd->wrapped) {
+                    fd->wrap_line = r[i].line;
+                    fd->wrap_trip = r[i].trip;
+                }
+            }
+            last = *t[k];
+        }
+    }
+    fd->wrapped += wrapped > 0;
+}
+
+/* One trip's rows (sorted by stop_sequence): times completed and checked. */
+static isr_status trip_times(isr_ctx *ctx, const isr_timetable *tt, feed *fd, strow *r, int n)
+{
+    unwrap_midnight(fd, r, n);
     const char *tid = fd->trip_id[r[0].trip], *f = "stop_times.txt";
     char t1[16], t2[16];
     for (int i = 0; i < n; i++) {
@@ -1376,6 +1406,13 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
                 "gtfs '%s': %d of the %d trips of route types %s have no "
                 "service on %s; they are left out",
                 fd->path, fd->inactive, fd->selected, b->types_s, b->date_s);
+    if (fd->wrapped > 0)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s' stop_times.txt: %d trips running on %s restart their clock at "
+                "0:00 after midnight where GTFS writes 24:00 and later (first: trip '%s', "
+                "line %d); their times after midnight are read as the next day's",
+                fd->path, fd->wrapped, b->date_s, fd->trip_id[fd->wrap_trip],
+                fd->wrap_line);
     if (fd->short_trips > 0)
         isr_log(ctx, ISR_LOG_WARN,
                 "gtfs '%s': %d trips running on %s have fewer than 2 rows "
