@@ -560,8 +560,8 @@ static isr_status stop_stations(isr_ctx *ctx, build *b, feed *fd, char **parents
     free(n);
     isr_log(ctx, ISR_LOG_WARN,
             "gtfs '%s' stops.txt: %d stops name a parent_station that is not in the file "
-            "(first: stop '%s' on line %d, parent_station '%s'); each of these %d ids "
-            "becomes a station at the mean position of its stops",
+            "(first: stop '%s' on line %d, parent_station '%s'); they get %d stations, "
+            "one per parent_station id, each at the mean position of its stops",
             fd->path, nstops, tt->stops[first].id + strlen(fd->prefix),
             fd->parent_line[first - fd->stop0], parents[first - fd->stop0], nmade);
     return ISR_OK;
