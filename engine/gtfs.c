@@ -1291,7 +1291,8 @@ static int transfer_stops(const isr_timetable *tt, const feed *fd, const char *i
     return s >= 0 || station >= 0 ? 0 : -1;
 }
 
-static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g, const int *col)
+static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g, const int *col,
+                               int *narrow)
 {
     const char *type = F(g, col[2]), *min = F(g, col[3]);
     long k = *type ? parse_uint(type, 5) : 0, m = parse_uint(min, 86400);
@@ -1305,6 +1306,12 @@ static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g,
     if (k != 2 && k != 3)
         return ISR_OK; /* 0, 1: the default change time; 4, 5: in-seat, not modelled
                         */
+    for (int e = 4; e < 8; e++)
+        if (*F(g, col[e])) { /* a rule for some routes or trips only: not for the stops */
+            if (!(*narrow)++)
+                narrow[1] = g->csv.line;
+            return ISR_OK;
+        }
     isr_timetable *tt = b->tt;
     int from[256], to[256], nf, nt; /* a station's first 256 stops */
     for (int e = 0; e < 2; e++) {
@@ -1326,16 +1333,24 @@ static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g,
 
 static isr_status read_transfers(isr_ctx *ctx, build *b, const feed *fd)
 {
-    static const char *const names[] = {"from_stop_id", "to_stop_id", "transfer_type",
-                                        "min_transfer_time", NULL};
-    int col[4], found;
+    static const char *const names[] = {"from_stop_id",  "to_stop_id",  "transfer_type",
+                                        "min_transfer_time", "from_route_id", "to_route_id",
+                                        "from_trip_id",  "to_trip_id",  NULL};
+    int col[8], found, narrow[2] = {0, 0}; /* rows for some routes or trips; the first's line */
     gfile g;
     isr_status st = gfile_open(ctx, fd, "transfers.txt", 0, &g, &found);
     if (st == ISR_OK && found)
         st = columns(ctx, &g, names, 3, col);
     while (st == ISR_OK && found && next_row(ctx, &g, &st))
-        st = transfer_row(ctx, b, fd, &g, col);
+        st = transfer_row(ctx, b, fd, &g, col, narrow);
     gfile_close(&g);
+    if (st == ISR_OK && narrow[0])
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s' transfers.txt: %d rows of transfer_type 2 or 3 name a route or "
+                "trip (first: line %d); change times here hold between stops, for every "
+                "route and trip, so these rows are left out and those changes take the "
+                "default",
+                fd->path, narrow[0], narrow[1]);
     return st;
 }
 

@@ -723,3 +723,33 @@ Test(gtfs, real_feed_clock_restarts_after_midnight)
     cr_assert(strstr(warn, want), "%s", warn);
     isr_timetable_free(tt);
 }
+
+/* A transfers.txt row naming routes or trips (OpenTripPlanner's 'simple' test
+ * feed and many European feeds carry them) holds for those routes or trips
+ * only; applied to the stops it would forbid Z→X (type 3) or set Z→Y to 30 s
+ * for every train. They are left out with a warning: the 3 stop rules of
+ * transfers_by_stop_and_station stay, nothing else. */
+Test(gtfs, real_feed_transfers_for_some_routes_or_trips)
+{
+    put(dir, "transfers.txt",
+        "from_stop_id,to_stop_id,transfer_type,min_transfer_time,from_route_id,to_route_id,"
+        "from_trip_id,to_trip_id\n"
+        "X,Y,2,300,,,,\nY,Z,3,,,,,\nZ,X,3,,R,HS,,\nZ,Y,2,30,,,t1,late\n");
+    char warn[2048], want[1024];
+    isr_timetable *tt = read_a_warnings(warn);
+    int x1 = stop_no(tt, "X1"), x2 = stop_no(tt, "X2"), y = stop_no(tt, "Y"), z = stop_no(tt, "Z");
+    cr_assert_eq(tt->ntransfers, 3);
+    isr_tt_transfer rules[3] = {{x1, y, 300}, {x2, y, 300}, {y, z, -1}};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(tt->transfers[i].from, rules[i].from, "transfer %d", i);
+        cr_assert_eq(tt->transfers[i].to, rules[i].to, "transfer %d", i);
+        cr_assert_eq(tt->transfers[i].min_s, rules[i].min_s, "transfer %d", i);
+    }
+    snprintf(want, sizeof want,
+             "gtfs '%s' transfers.txt: 2 rows of transfer_type 2 or 3 name a route or trip "
+             "(first: line 4); change times here hold between stops, for every route and "
+             "trip, so these rows are left out and those changes take the default|",
+             dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    isr_timetable_free(tt);
+}
