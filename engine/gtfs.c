@@ -180,6 +180,8 @@ typedef struct build {
     int date, wday; /* YYYYMMDD; 0 Monday … 6 Sunday */
     const char *date_s, *types_s;
     int types[MAX_TYPE_RANGES][2], ntypes;
+    char tz[64];         /* the first feed's agency_timezone, "" when not given */
+    const char *tz_feed; /* that feed */
 } build;
 
 typedef struct gfile { /* one open file of a feed */
@@ -1354,6 +1356,48 @@ static isr_status read_transfers(isr_ctx *ctx, build *b, const feed *fd)
     return st;
 }
 
+/* ---- agency.txt
+ * --------------------------------------------------------------------------- */
+
+/* agency_timezone: a feed's times are local times of its agencies' zone. Feeds
+ * are read as given, so feeds of two zones (a cross-border pair) would be
+ * misaligned by the zones' offset when those differ: warned about, naming
+ * both. An absent agency.txt or column is no error (only the timetable is read). */
+static isr_status read_agency(isr_ctx *ctx, build *b, const feed *fd)
+{
+    static const char *const names[] = {"agency_timezone", NULL};
+    int col[1], found;
+    gfile g;
+    isr_status st = gfile_open(ctx, fd, "agency.txt", 0, &g, &found);
+    if (st == ISR_OK && found)
+        st = columns(ctx, &g, names, 0, col);
+    char tz[64] = "";
+    while (st == ISR_OK && found && col[0] >= 0 && next_row(ctx, &g, &st)) {
+        const char *z = F(&g, col[0]);
+        if (!*tz)
+            isr_snprintf(tz, sizeof tz, "%s", z);
+        else if (*z && strcmp(z, tz) != 0)
+            isr_log(ctx, ISR_LOG_WARN,
+                    "gtfs '%s' agency.txt line %d: agency_timezone '%s' differs from '%s' "
+                    "above; GTFS wants one zone per feed, times are read as given",
+                    fd->path, g.csv.line, z, tz);
+    }
+    gfile_close(&g);
+    if (st != ISR_OK || !*tz)
+        return st;
+    if (!b->tz_feed) {
+        isr_snprintf(b->tz, sizeof b->tz, "%s", tz);
+        b->tz_feed = fd->path;
+    } else if (strcmp(tz, b->tz) != 0) {
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s': agency_timezone '%s', but gtfs '%s' has '%s'; each feed's times "
+                "are read as given, so where the two zones' clocks differ its trips are "
+                "shifted by that difference against the other's",
+                fd->path, tz, b->tz_feed, b->tz);
+    }
+    return ISR_OK;
+}
+
 /* ---- the whole read
  * --------------------------------------------------------------------- */
 
@@ -1389,7 +1433,9 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
                         fd->path);
     fd->dir = VSI_ISDIR(sb.st_mode);
     int cal = 0, dates = 0;
-    isr_status st = read_stops(ctx, b, fd);
+    isr_status st = read_agency(ctx, b, fd);
+    if (st == ISR_OK)
+        st = read_stops(ctx, b, fd);
     if (st == ISR_OK)
         st = read_routes(ctx, b, fd);
     if (st == ISR_OK)

@@ -753,3 +753,34 @@ Test(gtfs, real_feed_transfers_for_some_routes_or_trips)
     cr_assert(strstr(warn, want), "%s", warn);
     isr_timetable_free(tt);
 }
+
+/* agency_timezone: feed A is in Asia/Shanghai; a copy of it in folder b names
+ * Asia/Tokyo, then Asia/Seoul on its line 3. Times are read as given (1:t1 and
+ * 2:t1 both leave at 8:00), each difference warned about. */
+Test(gtfs, real_feed_agency_timezones_differ)
+{
+    char b[300], cmd[1200];
+    snprintf(b, sizeof b, "%s/b", dir);
+    snprintf(cmd, sizeof cmd, "mkdir '%s' && cp '%s'/*.txt '%s'", b, dir, b);
+    cr_assert_eq(system(cmd), 0);
+    put(b, "agency.txt",
+        "agency_id,agency_name,agency_url,agency_timezone\na,A,x,Asia/Tokyo\nb,B,x,Asia/Seoul\n");
+    isr_ctx *ctx = isr_ctx_new();
+    char warn[2048] = "", want[2048];
+    isr_ctx_set_logger(ctx, keep_warnings, warn, ISR_LOG_WARN);
+    const char *feeds[] = {dir, b};
+    isr_timetable *tt = NULL;
+    cr_assert_eq(isr_gtfs_read(ctx, feeds, 2, "2025-05-07", NULL, &tt), ISR_OK);
+    trip_at(tt, "1:X1", HMS(8, 0, 0));
+    trip_at(tt, "2:X1", HMS(8, 0, 0));
+    snprintf(want, sizeof want,
+             "gtfs '%s' agency.txt line 3: agency_timezone 'Asia/Seoul' differs from "
+             "'Asia/Tokyo' above; GTFS wants one zone per feed, times are read as given|"
+             "gtfs '%s': agency_timezone 'Asia/Tokyo', but gtfs '%s' has 'Asia/Shanghai'; "
+             "each feed's times are read as given, so where the two zones' clocks differ its "
+             "trips are shifted by that difference against the other's|",
+             b, b, dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    isr_timetable_free(tt);
+    isr_ctx_free(ctx);
+}
