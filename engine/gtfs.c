@@ -11,7 +11,8 @@
  * 1) or removes it (2)), frequencies.txt and transfers.txt when present.
  * shapes.txt is read for the maps only: each route's distinct polylines (its
  * trips' shapes, else their stop patterns) into tt->parts.
- * agency.txt and every other file are not read. Only the date's own services
+ * agency.txt only for agency_timezone (zones that differ are warned about);
+ * every other file is not read. Only the date's own services
  * are kept: a trip at 25:10 belongs to the day it started (the day before's
  * late trips are not read).
  *
@@ -28,9 +29,16 @@
  * its answer (over a departure window of whole headways every offset gives the
  * same mean wait). Transfers: type 2 sets min_transfer_time between the two
  * stops (a station id stands for each of its stops), type 3 forbids the change,
- * 0, 1, 4 and 5 are left to the default. Stops and stations are kept when a
+ * 0, 1, 4 and 5 are left to the default; a row naming routes or trips is left
+ * out (warned). Stops and stations are kept when a
  * trip of the chosen route types calls there (on any day), so bus stops do not
  * become stations.
+ *
+ * Quirks of real feeds read with a warning rather than refused: stops whose
+ * parent_station is absent from stops.txt (one station per such id, at its
+ * stops' mean position), calendar.txt rows repeated exactly, and trips whose
+ * clock restarts at 0:00 after midnight (a fall of more than 12 hours along
+ * stop_sequence: 24 hours added from there on).
  *
  * Errors name feed, file, line and field. Cost: each file is read whole into
  * memory (up to MAX_FILE_MB) and parsed once; the stop_times rows of the date's
