@@ -11,7 +11,8 @@
  * 1) or removes it (2)), frequencies.txt and transfers.txt when present.
  * shapes.txt is read for the maps only: each route's distinct polylines (its
  * trips' shapes, else their stop patterns) into tt->parts.
- * agency.txt and every other file are not read. Only the date's own services
+ * agency.txt only for agency_timezone (zones that differ are warned about);
+ * every other file is not read. Only the date's own services
  * are kept: a trip at 25:10 belongs to the day it started (the day before's
  * late trips are not read).
  *
@@ -28,9 +29,16 @@
  * its answer (over a departure window of whole headways every offset gives the
  * same mean wait). Transfers: type 2 sets min_transfer_time between the two
  * stops (a station id stands for each of its stops), type 3 forbids the change,
- * 0, 1, 4 and 5 are left to the default. Stops and stations are kept when a
+ * 0, 1, 4 and 5 are left to the default; a row naming routes or trips is left
+ * out (warned). Stops and stations are kept when a
  * trip of the chosen route types calls there (on any day), so bus stops do not
  * become stations.
+ *
+ * Quirks of real feeds read with a warning rather than refused: stops whose
+ * parent_station is absent from stops.txt (one station per such id, at its
+ * stops' mean position), calendar.txt rows repeated exactly, and trips whose
+ * clock restarts at 0:00 after midnight (a fall of more than 12 hours along
+ * stop_sequence: 24 hours added from there on).
  *
  * Errors name feed, file, line and field. Cost: each file is read whole into
  * memory (up to MAX_FILE_MB) and parsed once; the stop_times rows of the date's
@@ -157,11 +165,14 @@ typedef struct feed {
     int dir;             /* a folder, not a zip */
     int stop0, station0; /* its first stop and station in the timetable */
     idmap stops, stations, routes, services, trips, shapes;
+    idmap others;   /* stops.txt ids of entrances, nodes and boarding areas */
+    idmap cal_rows; /* calendar.txt rows as read, to tell a repeat from a conflict */
     char **shape_id;
     int nshape, cap_shape;
     ftrip *trip;
     char **trip_id;
     int ntrip, cap_trip, selected, inactive, short_trips, freq_trips;
+    int wrapped, wrap_line, wrap_trip; /* trips whose clock restarts at 0:00; the first's line */
     frow *freq;
     int nfreq, cap_freq;
     strow *rows;
@@ -177,6 +188,8 @@ typedef struct build {
     int date, wday; /* YYYYMMDD; 0 Monday … 6 Sunday */
     const char *date_s, *types_s;
     int types[MAX_TYPE_RANGES][2], ntypes;
+    char tz[64];         /* the first feed's agency_timezone, "" when not given */
+    const char *tz_feed; /* that feed */
 } build;
 
 typedef struct gfile { /* one open file of a feed */
@@ -471,9 +484,8 @@ static isr_status stop_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int
     int type = !*lt ? 0 : (int)parse_uint(lt, 4);
     if (type < 0)
         return BAD(ctx, g, "field 'location_type' is '%s'; GTFS knows 0 to 4", lt);
-    if (type > 1)
-        return ISR_OK; /* entrances, generic nodes, boarding areas: no trip stops
-                          there */
+    if (type > 1) /* entrances, generic nodes, boarding areas: no trip stops there */
+        return idmap_put(&fd->others, id, 0, 0) < 0 ? oom(ctx) : ISR_OK;
     double lat = parse_deg(F(g, col[2]), 90), lon = parse_deg(F(g, col[3]), 180);
     if (isnan(lat) || isnan(lon))
         return BAD(ctx, g, "stop '%s': field '%s' is '%s', not a %s in degrees", id,
@@ -495,19 +507,40 @@ static isr_status stop_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int
     return *parent && !(*parents)[k] ? oom(ctx) : ISR_OK;
 }
 
+/* A parent_station id that stops.txt lacks (feeds cut down to a few routes
+ * often drop the stations): one station of that id for all the stops naming
+ * it, at their mean position, named after the first; *made counts them. */
+static int missing_parent(build *b, feed *fd, const char *p, const isr_tt_stop *s, int *made)
+{
+    int k = idmap_get(&fd->stations, p);
+    if (k >= 0)
+        return k;
+    k = add_place(b, fd, 1, p, s->name, 0, 0);
+    if (k < 0 || idmap_put(&fd->stations, p, k, 0) < 0)
+        return -1;
+    (*made)++;
+    return k;
+}
+
 /* Each stop's station: its parent, or a station of its own. */
 static isr_status stop_stations(isr_ctx *ctx, build *b, feed *fd, char **parents)
 {
     isr_timetable *tt = b->tt;
+    int nmade = 0, nstops = 0, first = -1, s0 = tt->nstations;
     for (int i = fd->stop0; i < tt->nstops; i++) {
         const char *p = parents[i - fd->stop0];
         isr_tt_stop *s = &tt->stops[i];
+        if (p && (s->station = idmap_get(&fd->stations, p)) >= 0)
+            continue;
+        if (p && (idmap_get(&fd->stops, p) >= 0 || idmap_get(&fd->others, p) >= 0))
+            return bad_at(ctx, fd, "stops.txt", fd->parent_line[i - fd->stop0],
+                          "stop '%s': parent_station '%s' is not a station (location_type "
+                          "1) in stops.txt",
+                          s->id + strlen(fd->prefix), p);
         if (p) {
-            if ((s->station = idmap_get(&fd->stations, p)) < 0)
-                return bad_at(ctx, fd, "stops.txt", fd->parent_line[i - fd->stop0],
-                              "stop '%s': parent_station '%s' is not a station (location_type "
-                              "1) in stops.txt",
-                              s->id + strlen(fd->prefix), p);
+            if ((s->station = missing_parent(b, fd, p, s, &nmade)) < 0)
+                return oom(ctx);
+            first = first < 0 ? i : first;
             continue;
         }
         int k = add_place(b, fd, 1, s->id + strlen(fd->prefix), s->name, s->lon, s->lat);
@@ -515,6 +548,32 @@ static isr_status stop_stations(isr_ctx *ctx, build *b, feed *fd, char **parents
             return oom(ctx);
         tt->stops[i].station = k;
     }
+    if (!nmade)
+        return ISR_OK;
+    int *n = calloc((size_t)(tt->nstations - s0), sizeof *n); /* the made stations' stops */
+    if (!n)
+        return oom(ctx);
+    for (int i = fd->stop0; i < tt->nstops; i++) {
+        int k = tt->stops[i].station;
+        if (k >= s0 && parents[i - fd->stop0]) { /* stations of stops.txt are all < s0 */
+            tt->stations[k].lon += tt->stops[i].lon;
+            tt->stations[k].lat += tt->stops[i].lat;
+            n[k - s0]++;
+            nstops++;
+        }
+    }
+    for (int k = s0; k < tt->nstations; k++)
+        if (n[k - s0]) {
+            tt->stations[k].lon /= n[k - s0];
+            tt->stations[k].lat /= n[k - s0];
+        }
+    free(n);
+    isr_log(ctx, ISR_LOG_WARN,
+            "gtfs '%s' stops.txt: %d stops name a parent_station that is not in the file "
+            "(first: stop '%s' on line %d, parent_station '%s'); they get %d stations, "
+            "one per parent_station id, each at the mean position of its stops",
+            fd->path, nstops, tt->stops[first].id + strlen(fd->prefix),
+            fd->parent_line[first - fd->stop0], parents[first - fd->stop0], nmade);
     return ISR_OK;
 }
 
@@ -598,6 +657,45 @@ static isr_status read_routes(isr_ctx *ctx, build *b, feed *fd)
     return st;
 }
 
+/* A calendar.txt row as one key: a repeat of an earlier row is told from a conflict. */
+static char *calendar_key(const gfile *g, const int *col)
+{
+    const char *f[10];
+    for (int i = 0; i < 10; i++)
+        f[i] = F(g, col[i]);
+    return isr_strdup_printf("%s\x1f%s%s%s%s%s%s%s\x1f%s\x1f%s", f[0], f[1], f[2], f[3], f[4],
+                             f[5], f[6], f[7], f[8], f[9]);
+}
+
+/* Records the service of a calendar.txt row: exact repeats of an earlier row
+ * (some feeds list every service twice) are counted in *repeats and the line
+ * of the first and of the row it repeats in first[0..1]; a service given
+ * again with other values is refused. */
+static isr_status calendar_service(isr_ctx *ctx, feed *fd, gfile *g, const int *col, int runs,
+                                   int *repeats, int first[2])
+{
+    const char *id = F(g, col[0]);
+    char *key = calendar_key(g, col);
+    int seen = key ? idmap_put(&fd->cal_rows, key, g->csv.line, 0) : -1;
+    int was = seen < 0 ? 0 : idmap_get(&fd->cal_rows, key);
+    free(key);
+    int r = seen < 0 ? -1 : idmap_put(&fd->services, id, runs, 0);
+    if (r < 0)
+        return oom(ctx);
+    if (r == 1 && seen == 1) {
+        if (!(*repeats)++) {
+            first[0] = g->csv.line;
+            first[1] = was;
+        }
+        return ISR_OK;
+    }
+    return r == 1 ? BAD(ctx, g,
+                        "service_id '%s' is given twice, with other days or dates than on "
+                        "an earlier line; give each service one row",
+                        id)
+                  : ISR_OK;
+}
+
 /* calendar.txt: whether each service runs on the date by its weekdays and date
  * range. */
 static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *found)
@@ -605,7 +703,7 @@ static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *fou
     static const char *const names[] = {"service_id", "monday",   "tuesday",  "wednesday",
                                         "thursday",   "friday",   "saturday", "sunday",
                                         "start_date", "end_date", NULL};
-    int col[10];
+    int col[10], repeats = 0, first[2] = {0, 0};
     gfile g;
     isr_status st = gfile_open(ctx, fd, "calendar.txt", 0, &g, found);
     if (st == ISR_OK && *found)
@@ -629,15 +727,16 @@ static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *fou
         if (st == ISR_OK && (from < 0 || to < 0))
             st = BAD(ctx, &g, "service '%s': field '%s' is '%s', not a date YYYYMMDD", id,
                      from < 0 ? "start_date" : "end_date", F(&g, col[from < 0 ? 8 : 9]));
-        if (st != ISR_OK)
-            break;
-        int r = idmap_put(&fd->services, id, runs && b->date >= from && b->date <= to, 0);
-        if (r < 0)
-            st = oom(ctx);
-        else if (r == 1)
-            st = BAD(ctx, &g, "service_id '%s' is given twice", id);
+        if (st == ISR_OK)
+            st = calendar_service(ctx, fd, &g, col, runs && b->date >= from && b->date <= to,
+                                  &repeats, first);
     }
     gfile_close(&g);
+    if (st == ISR_OK && repeats)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s' calendar.txt: %d rows repeat an earlier row exactly (first: line %d "
+                "repeats line %d); each service is read once",
+                fd->path, repeats, first[0], first[1]);
     return st;
 }
 
@@ -909,9 +1008,38 @@ static isr_status backwards(isr_ctx *ctx, const isr_timetable *tt, const feed *f
                   r[a].seq, fmt_time(t2, sizeof t2, r[a].dep));
 }
 
-/* One trip's rows (sorted by stop_sequence): times completed and checked. */
-static isr_status trip_times(isr_ctx *ctx, const isr_timetable *tt, const feed *fd, strow *r, int n)
+/* A trip whose times fall back by more than 12 hours along stop_sequence
+ * (23:10, …, 00:02, written as the clock shows rather than as 24:02) is read
+ * as crossing midnight: 24 hours are added from that time on. Counted in
+ * fd->wrapped. A smaller step back stays an error (trip_times). */
+static void unwrap_midnight(feed *fd, strow *r, int n)
 {
+    int32_t last = -1, shift = 0;
+    int wrapped = 0;
+    for (int i = 0; i < n; i++) {
+        int32_t *t[2] = {&r[i].arr, &r[i].dep};
+        for (int k = 0; k < 2; k++) {
+            if (*t[k] < 0)
+                continue;
+            *t[k] += shift;
+            if (last - *t[k] > 12 * 3600) {
+                shift += 86400;
+                *t[k] += 86400;
+                if (!wrapped++ && !fd->wrapped) {
+                    fd->wrap_line = r[i].line;
+                    fd->wrap_trip = r[i].trip;
+                }
+            }
+            last = *t[k];
+        }
+    }
+    fd->wrapped += wrapped > 0;
+}
+
+/* One trip's rows (sorted by stop_sequence): times completed and checked. */
+static isr_status trip_times(isr_ctx *ctx, const isr_timetable *tt, feed *fd, strow *r, int n)
+{
+    unwrap_midnight(fd, r, n);
     const char *tid = fd->trip_id[r[0].trip], *f = "stop_times.txt";
     char t1[16], t2[16];
     for (int i = 0; i < n; i++) {
@@ -1173,7 +1301,8 @@ static int transfer_stops(const isr_timetable *tt, const feed *fd, const char *i
     return s >= 0 || station >= 0 ? 0 : -1;
 }
 
-static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g, const int *col)
+static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g, const int *col,
+                               int *narrow)
 {
     const char *type = F(g, col[2]), *min = F(g, col[3]);
     long k = *type ? parse_uint(type, 5) : 0, m = parse_uint(min, 86400);
@@ -1187,6 +1316,12 @@ static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g,
     if (k != 2 && k != 3)
         return ISR_OK; /* 0, 1: the default change time; 4, 5: in-seat, not modelled
                         */
+    for (int e = 4; e < 8; e++)
+        if (*F(g, col[e])) { /* a rule for some routes or trips only: not for the stops */
+            if (!(*narrow)++)
+                narrow[1] = g->csv.line;
+            return ISR_OK;
+        }
     isr_timetable *tt = b->tt;
     int from[256], to[256], nf, nt; /* a station's first 256 stops */
     for (int e = 0; e < 2; e++) {
@@ -1208,17 +1343,67 @@ static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g,
 
 static isr_status read_transfers(isr_ctx *ctx, build *b, const feed *fd)
 {
-    static const char *const names[] = {"from_stop_id", "to_stop_id", "transfer_type",
-                                        "min_transfer_time", NULL};
-    int col[4], found;
+    static const char *const names[] = {"from_stop_id",  "to_stop_id",  "transfer_type",
+                                        "min_transfer_time", "from_route_id", "to_route_id",
+                                        "from_trip_id",  "to_trip_id",  NULL};
+    int col[8], found, narrow[2] = {0, 0}; /* rows for some routes or trips; the first's line */
     gfile g;
     isr_status st = gfile_open(ctx, fd, "transfers.txt", 0, &g, &found);
     if (st == ISR_OK && found)
         st = columns(ctx, &g, names, 3, col);
     while (st == ISR_OK && found && next_row(ctx, &g, &st))
-        st = transfer_row(ctx, b, fd, &g, col);
+        st = transfer_row(ctx, b, fd, &g, col, narrow);
     gfile_close(&g);
+    if (st == ISR_OK && narrow[0])
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s' transfers.txt: %d rows of transfer_type 2 or 3 name a route or "
+                "trip (first: line %d); change times here hold between stops, for every "
+                "route and trip, so these rows are left out and those changes take the "
+                "default",
+                fd->path, narrow[0], narrow[1]);
     return st;
+}
+
+/* ---- agency.txt
+ * --------------------------------------------------------------------------- */
+
+/* agency_timezone: a feed's times are local times of its agencies' zone. Feeds
+ * are read as given, so feeds of two zones (a cross-border pair) would be
+ * misaligned by the zones' offset when those differ: warned about, naming
+ * both. An absent agency.txt or column is no error (only the timetable is read). */
+static isr_status read_agency(isr_ctx *ctx, build *b, const feed *fd)
+{
+    static const char *const names[] = {"agency_timezone", NULL};
+    int col[1], found;
+    gfile g;
+    isr_status st = gfile_open(ctx, fd, "agency.txt", 0, &g, &found);
+    if (st == ISR_OK && found)
+        st = columns(ctx, &g, names, 0, col);
+    char tz[64] = "";
+    while (st == ISR_OK && found && col[0] >= 0 && next_row(ctx, &g, &st)) {
+        const char *z = F(&g, col[0]);
+        if (!*tz)
+            isr_snprintf(tz, sizeof tz, "%s", z);
+        else if (*z && strcmp(z, tz) != 0)
+            isr_log(ctx, ISR_LOG_WARN,
+                    "gtfs '%s' agency.txt line %d: agency_timezone '%s' differs from '%s' "
+                    "above; GTFS wants one zone per feed, times are read as given",
+                    fd->path, g.csv.line, z, tz);
+    }
+    gfile_close(&g);
+    if (st != ISR_OK || !*tz)
+        return st;
+    if (!b->tz_feed) {
+        isr_snprintf(b->tz, sizeof b->tz, "%s", tz);
+        b->tz_feed = fd->path;
+    } else if (strcmp(tz, b->tz) != 0) {
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s': agency_timezone '%s', but gtfs '%s' has '%s'; each feed's times "
+                "are read as given, so where the two zones' clocks differ its trips are "
+                "shifted by that difference against the other's",
+                fd->path, tz, b->tz_feed, b->tz);
+    }
+    return ISR_OK;
 }
 
 /* ---- the whole read
@@ -1232,6 +1417,8 @@ static void feed_free(feed *fd)
     idmap_free(&fd->services);
     idmap_free(&fd->trips);
     idmap_free(&fd->shapes);
+    idmap_free(&fd->others);
+    idmap_free(&fd->cal_rows);
     for (int i = 0; i < fd->nshape; i++)
         free(fd->shape_id[i]);
     free(fd->shape_id);
@@ -1254,7 +1441,9 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
                         fd->path);
     fd->dir = VSI_ISDIR(sb.st_mode);
     int cal = 0, dates = 0;
-    isr_status st = read_stops(ctx, b, fd);
+    isr_status st = read_agency(ctx, b, fd);
+    if (st == ISR_OK)
+        st = read_stops(ctx, b, fd);
     if (st == ISR_OK)
         st = read_routes(ctx, b, fd);
     if (st == ISR_OK)
@@ -1286,6 +1475,13 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
                 "gtfs '%s': %d of the %d trips of route types %s have no "
                 "service on %s; they are left out",
                 fd->path, fd->inactive, fd->selected, b->types_s, b->date_s);
+    if (fd->wrapped > 0)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s' stop_times.txt: %d trips running on %s restart their clock at "
+                "0:00 after midnight where GTFS writes 24:00 and later (first: trip '%s', "
+                "line %d); their times after midnight are read as the next day's",
+                fd->path, fd->wrapped, b->date_s, fd->trip_id[fd->wrap_trip],
+                fd->wrap_line);
     if (fd->short_trips > 0)
         isr_log(ctx, ISR_LOG_WARN,
                 "gtfs '%s': %d trips running on %s have fewer than 2 rows "

@@ -474,10 +474,18 @@ Test(gtfs, error_bad_fields)
 
 Test(gtfs, error_stops)
 {
-    refused("stops.txt", "stop_id,stop_lat,stop_lon,parent_station\nX1,31,121,X\n", NULL,
-            "gtfs '%s' stops.txt line 2: stop 'X1': parent_station 'X' is not a "
+    /* a parent that is a stop (location_type 0) or an entrance (2): refused; one
+     * absent from the file: see real_feed_parent_station_missing */
+    refused("stops.txt", "stop_id,stop_lat,stop_lon,parent_station\nX,31,121,\nX1,31,121,X\n",
+            NULL,
+            "gtfs '%s' stops.txt line 3: stop 'X1': parent_station 'X' is not a "
             "station "
             "(location_type 1) in stops.txt");
+    refused("stops.txt",
+            "stop_id,stop_lat,stop_lon,parent_station,location_type\nX1,31,121,E,0\nE,31,121,,2\n",
+            NULL,
+            "gtfs '%s' stops.txt line 2: stop 'X1': parent_station 'E' is not a "
+            "station (location_type 1) in stops.txt");
     refused("stops.txt", "stop_id,stop_lat,stop_lon\nX1,91,121\n", NULL,
             "gtfs '%s' stops.txt line 2: stop 'X1': field 'stop_lat' is '91', "
             "not a latitude "
@@ -515,6 +523,14 @@ static void keep_warning(void *user, isr_log_level level, const char *msg)
 {
     if (level == ISR_LOG_WARN)
         snprintf(user, 512, "%s", msg);
+}
+
+/* Every warning, each followed by '|' (2048 bytes in all). */
+static void keep_warnings(void *user, isr_log_level level, const char *msg)
+{
+    size_t n = strlen(user);
+    if (level == ISR_LOG_WARN)
+        snprintf((char *)user + n, 2048 - n, "%s|", msg);
 }
 
 Test(gtfs, warns_about_trips_with_no_service)
@@ -599,4 +615,172 @@ Test(gtfs, exported_sample_feed)
     isr_timetable_free(tt);
     /* outside the calendar nothing runs */
     cr_assert_null(read_feeds(feeds, 1, "2027-01-01", NULL, msg, sizeof msg));
+}
+
+/* ---- quirks of real feeds (issue 14: gtfstools' Berlin, Sao Paulo and Porto
+ * Alegre samples) ---- */
+
+/* Reads feed A on Wed 2025-05-07 and keeps every warning, joined by '|'. */
+static isr_timetable *read_a_warnings(char *warn)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    warn[0] = '\0';
+    isr_ctx_set_logger(ctx, keep_warnings, warn, ISR_LOG_WARN);
+    const char *feeds[] = {dir};
+    isr_timetable *tt = NULL;
+    cr_assert_eq(isr_gtfs_read(ctx, feeds, 1, "2025-05-07", NULL, &tt), ISR_OK, "%s",
+                 isr_ctx_errmsg(ctx));
+    isr_ctx_free(ctx);
+    return tt;
+}
+
+/* Berlin's sample names parent stations that its stops.txt lacks (cut down to
+ * a few routes): X1 and X2 name 'X', which is not in the file. They share a
+ * station 'X' at their mean position, (121.0 + 121.001) / 2 = 121.0005 E, 31 N,
+ * named after X1, the first; transfers.txt's X→Y row still means X1→Y and
+ * X2→Y. */
+Test(gtfs, real_feed_parent_station_missing)
+{
+    put(dir, "stops.txt",
+        "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+        "X1,X one,31.0,121.0,0,X\nY,Y,31.0,121.1,,\nX2,X two,31.0,121.001,0,X\n"
+        "Z,Z,31.0,121.2,0,\nBUS,B,31.0,121.3,0,\n");
+    char warn[2048], want[1024];
+    isr_timetable *tt = read_a_warnings(warn);
+    const isr_tt_stop *x1 = &tt->stops[stop_no(tt, "X1")], *x2 = &tt->stops[stop_no(tt, "X2")];
+    cr_assert_eq(tt->nstations, 3); /* X, Y, Z */
+    cr_assert_eq(x1->station, x2->station);
+    const isr_tt_station *x = &tt->stations[x1->station];
+    cr_assert_str_eq(x->id, "X");
+    cr_assert_str_eq(x->name, "X one");
+    cr_assert_float_eq(x->lon, 121.0005, 1e-12);
+    cr_assert_float_eq(x->lat, 31.0, 1e-12);
+    int n300 = 0;
+    for (int i = 0; i < tt->ntransfers; i++)
+        n300 += tt->transfers[i].min_s == 300 && tt->transfers[i].to == stop_no(tt, "Y");
+    cr_assert_eq(n300, 2); /* X1→Y, X2→Y */
+    snprintf(want, sizeof want,
+             "gtfs '%s' stops.txt: 2 stops name a parent_station that is not in the file "
+             "(first: stop 'X1' on line 2, parent_station 'X'); they get 1 stations, one per "
+             "parent_station id, each at the mean position of its stops|",
+             dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    isr_timetable_free(tt);
+}
+
+/* Sao Paulo's sample lists its 6 services twice, row for row: the repeat
+ * (line 4 = line 2) is read once, the date's 9 trips are as without it; the
+ * same service_id with other dates is still refused. */
+Test(gtfs, real_feed_calendar_rows_repeated)
+{
+    put(dir, "calendar.txt",
+        "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+        "WD,1,1,1,1,1,0,0,20250101,20251231\nWE,0,0,0,0,0,1,1,20250101,20251231\n"
+        "WD,1,1,1,1,1,0,0,20250101,20251231\n");
+    char warn[2048], want[1024];
+    isr_timetable *tt = read_a_warnings(warn);
+    cr_assert_eq(tt->ntrips, 9); /* t1, late, ip, f1 ×3, f0 ×3 */
+    snprintf(want, sizeof want,
+             "gtfs '%s' calendar.txt: 1 rows repeat an earlier row exactly (first: line 4 "
+             "repeats line 2); each service is read once|",
+             dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    isr_timetable_free(tt);
+    refused("calendar.txt",
+            "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,"
+            "end_date\nWD,1,1,1,1,1,0,0,20250101,20251231\nWD,1,1,1,1,1,0,0,20250101,20250630\n",
+            NULL,
+            "gtfs '%s' calendar.txt line 3: service_id 'WD' is given twice, with other days or "
+            "dates than on an earlier line; give each service one row");
+}
+
+/* Porto Alegre's sample writes a trip leaving at 23:10 as arriving at 00:02:00,
+ * the clock's time, where GTFS writes 24:02:00. Here 'late' runs Y 23:50 →
+ * Z 00:20 → X2 01:05: 00:20 is 23:30 before 23:50, more than 12 hours back,
+ * so from Z on 24 hours are added: 24:20 and 25:05, the times of feed A. A
+ * step back of less than 12 hours stays refused (error_time_goes_backwards). */
+Test(gtfs, real_feed_clock_restarts_after_midnight)
+{
+    char *st = malloc(strlen(STOP_TIMES) + 1), *p;
+    strcpy(st, STOP_TIMES);
+    p = strstr(st, "late,Z,6,24:20:00,24:20:00");
+    memcpy(p + 9, "00:20:00,00:20:00", 17);
+    p = strstr(st, "late,X2,9,25:05:00,25:05:00");
+    memcpy(p + 10, "01:05:00,01:05:00", 17);
+    put(dir, "stop_times.txt", st);
+    free(st);
+    char warn[2048], want[1024];
+    isr_timetable *tt = read_a_warnings(warn);
+    const isr_tt_trip *late = trip_at(tt, "Y", HMS(23, 50, 0));
+    cr_assert_eq(tt->st[late->first + 1].arr, HMS(24, 20, 0));
+    cr_assert_eq(tt->st[late->first + 1].dep, HMS(24, 20, 0));
+    cr_assert_eq(tt->st[late->first + 2].arr, HMS(25, 5, 0));
+    snprintf(want, sizeof want,
+             "gtfs '%s' stop_times.txt: 1 trips running on 2025-05-07 restart their clock at "
+             "0:00 after midnight where GTFS writes 24:00 and later (first: trip 'late', line "
+             "8); their times after midnight are read as the next day's|",
+             dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    isr_timetable_free(tt);
+}
+
+/* A transfers.txt row naming routes or trips (OpenTripPlanner's 'simple' test
+ * feed and many European feeds carry them) holds for those routes or trips
+ * only; applied to the stops it would forbid Z→X (type 3) or set Z→Y to 30 s
+ * for every train. They are left out with a warning: the 3 stop rules of
+ * transfers_by_stop_and_station stay, nothing else. */
+Test(gtfs, real_feed_transfers_for_some_routes_or_trips)
+{
+    put(dir, "transfers.txt",
+        "from_stop_id,to_stop_id,transfer_type,min_transfer_time,from_route_id,to_route_id,"
+        "from_trip_id,to_trip_id\n"
+        "X,Y,2,300,,,,\nY,Z,3,,,,,\nZ,X,3,,R,HS,,\nZ,Y,2,30,,,t1,late\n");
+    char warn[2048], want[1024];
+    isr_timetable *tt = read_a_warnings(warn);
+    int x1 = stop_no(tt, "X1"), x2 = stop_no(tt, "X2"), y = stop_no(tt, "Y"), z = stop_no(tt, "Z");
+    cr_assert_eq(tt->ntransfers, 3);
+    isr_tt_transfer rules[3] = {{x1, y, 300}, {x2, y, 300}, {y, z, -1}};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(tt->transfers[i].from, rules[i].from, "transfer %d", i);
+        cr_assert_eq(tt->transfers[i].to, rules[i].to, "transfer %d", i);
+        cr_assert_eq(tt->transfers[i].min_s, rules[i].min_s, "transfer %d", i);
+    }
+    snprintf(want, sizeof want,
+             "gtfs '%s' transfers.txt: 2 rows of transfer_type 2 or 3 name a route or trip "
+             "(first: line 4); change times here hold between stops, for every route and "
+             "trip, so these rows are left out and those changes take the default|",
+             dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    isr_timetable_free(tt);
+}
+
+/* agency_timezone: feed A is in Asia/Shanghai; a copy of it in folder b names
+ * Asia/Tokyo, then Asia/Seoul on its line 3. Times are read as given (1:t1 and
+ * 2:t1 both leave at 8:00), each difference warned about. */
+Test(gtfs, real_feed_agency_timezones_differ)
+{
+    char b[300], cmd[1200];
+    snprintf(b, sizeof b, "%s/b", dir);
+    snprintf(cmd, sizeof cmd, "mkdir '%s' && cp '%s'/*.txt '%s'", b, dir, b);
+    cr_assert_eq(system(cmd), 0);
+    put(b, "agency.txt",
+        "agency_id,agency_name,agency_url,agency_timezone\na,A,x,Asia/Tokyo\nb,B,x,Asia/Seoul\n");
+    isr_ctx *ctx = isr_ctx_new();
+    char warn[2048] = "", want[2048];
+    isr_ctx_set_logger(ctx, keep_warnings, warn, ISR_LOG_WARN);
+    const char *feeds[] = {dir, b};
+    isr_timetable *tt = NULL;
+    cr_assert_eq(isr_gtfs_read(ctx, feeds, 2, "2025-05-07", NULL, &tt), ISR_OK);
+    trip_at(tt, "1:X1", HMS(8, 0, 0));
+    trip_at(tt, "2:X1", HMS(8, 0, 0));
+    snprintf(want, sizeof want,
+             "gtfs '%s' agency.txt line 3: agency_timezone 'Asia/Seoul' differs from "
+             "'Asia/Tokyo' above; GTFS wants one zone per feed, times are read as given|"
+             "gtfs '%s': agency_timezone 'Asia/Tokyo', but gtfs '%s' has 'Asia/Shanghai'; "
+             "each feed's times are read as given, so where the two zones' clocks differ its "
+             "trips are shifted by that difference against the other's|",
+             b, b, dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    isr_timetable_free(tt);
+    isr_ctx_free(ctx);
 }
