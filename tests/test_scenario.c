@@ -213,3 +213,26 @@ Test(scenario, bad_scenario_refused_with_nothing_written)
     free(e);
     cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
 }
+
+/* An added line calling at an added station 3 km off its geometry: refused before anything
+ * is computed, naming the scenario, its layer, the feature and the field. */
+Test(scenario, added_station_off_its_line_is_refused)
+{
+    cli_sh_ok("mkdir off");
+    cli_put("off/stations.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"f\",\"name\":\"F\"},"
+            "\"geometry\":{\"type\":\"Point\",\"coordinates\":[542500,3408500]}}]}");
+    cli_put("off/lines.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"N\",\"name\":\"N\","
+            "\"speed_kmh\":200,\"headway\":10,\"stops\":\"s;f\"},\"geometry\":{\"type\":"
+            "\"LineString\",\"coordinates\":[[512500,3405500],[542500,3405500]]}}]}");
+    cr_assert_eq(run("--scenario off=off"), 1);
+    char *e = cli_stderr();
+    /* f at y 3408500 lies 3000 m from the line at y 3405500 in UTM: 3001 m in the fitted
+     * Albers analysis CRS, whose scale differs by a few 1e-4 there */
+    cr_assert_str_eq(e, "isoreach: scenario 'off' lines 'off/lines.geojson' layer 'lines': line "
+                        "'N' (feature 0): stop 'f' in field 'stops' is 3001 m from the line, "
+                        "more than --snap 500 m\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
