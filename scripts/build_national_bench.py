@@ -366,7 +366,6 @@ def main():
     check(sum(v[2] for k, v in PROVINCES.items() if v[0] < "700000") == MAINLAND_TOTAL,
           "province census figures do not add up to the bulletin's total")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
 
     prefs, license_text, dropped = load(fetch_package(), provinces, args.all_files)
     check(prefs, "no prefecture file selected")
@@ -401,6 +400,7 @@ def main():
                              prov_code=p["prov_code"], lon=round(pt.x, 6), lat=round(pt.y, 6)))
     lines, stats = rail(stations, units, to_albers)
 
+    out.mkdir(parents=True, exist_ok=True)  # only now: a failed build leaves no folder
     S, I, R, I64 = ogr.OFTString, ogr.OFTInteger, ogr.OFTReal, ogr.OFTInteger64
     write_gpkg(out / "counties.gpkg", "counties", ogr.wkbMultiPolygon,
                [("code", S), ("name", S), ("pref_code", S), ("pref_name", S), ("prov_code", S),
