@@ -3,7 +3,9 @@
 // Chromium driven by playwright-core. Usage: node webmap_scenario_test.js RUN_DIR SHOT_DIR
 //
 // RUN_DIR is tests/scenario_fixture.sh's run: the sample at 2000 m, hubs shanghai_hongqiao
-// (changed by the scenario) and nanjing_south (reused), scenario shanghai_suzhou_jiaxing.
+// (changed by the scenario) and nanjing_south (reused), scenario shanghai_suzhou_jiaxing; and
+// scenario "slow" (the Shanghai–Hangzhou HSR at half speed), under which shanghai_hongqiao
+// only loses.
 // Checks, as a reader would see them:
 //   - baseline first: a scenario selector (baseline + the scenario), the view buttons off,
 //     nothing in the gains pane;
@@ -13,6 +15,8 @@
 //   - the difference view: the same gains paths, newly within in blue (gains.qml's colour),
 //     the bands faint, the legend's rows; a county's tooltip gives gains.csv's people newly
 //     within for it;
+//   - "slow": the lost cells in red (difference) or back to land with a red dashed edge
+//     (scenario), its people losing as gains_by_hub.csv gives them;
 //   - the reused hub says "unchanged by this scenario" and draws no gains;
 //   - back to baseline the gains go and the legend is the baseline's again;
 //   - the page asks for nothing but itself and throws nothing.
@@ -179,15 +183,15 @@ async function main() {
 
     // 1. baseline
     const opts = await page.$$eval("#isr-scen option", (os) => os.map((o) => o.textContent));
-    check(opts.length === 2 && /^baseline/.test(opts[0]) && opts[1] === SCEN,
-      "the scenario selector offers the baseline and the scenario", opts.join(" | "));
+    check(opts.length === 3 && /^baseline/.test(opts[0]) && opts[1] === SCEN && opts[2] === "slow",
+      "the scenario selector offers the baseline and the scenarios", opts.join(" | "));
     let s = await state();
     check(s.hub === HUB && s.view.view === "baseline" && s.gains === 0 && s.bands === nBands &&
       s.scenStats === null && s.radios.every((d) => d) && s.legend.length === nBands + 1,
       `baseline: ${nBands} bands, no gains, the view buttons off`, JSON.stringify(s));
 
     // 2. the scenario's view
-    await pickScen("0");
+    await pickScen({ label: SCEN });
     s = await state();
     const expectPop = fmtInt(+row.pop_newly_within);
     const expectXb = fmtPct(+row.pop_newly_other_provinces / +row.pop_newly_within);
@@ -233,6 +237,30 @@ async function main() {
       fs.mkdirSync(shots, { recursive: true });
       await page.screenshot({ path: path.join(shots, "webmap_scenario.png") });
     }
+
+    // 3b. a scenario that loses: red in the difference, land with a red edge in the scenario
+    const slowRow = readCsv(path.join(out, "scenarios", "slow", "gains_by_hub.csv"))
+      .find((r) => r.hub_id === HUB);
+    const slowLost = JSON.parse(fs.readFileSync(path.join(out, "scenarios", "slow", "hubs", HUB,
+      "gains.geojson"), "utf8")).features.filter((f) => f.geometry && f.geometry.coordinates.length);
+    await pickScen({ label: "slow" });
+    s = await state();
+    check(slowRow && +slowRow.pop_lost > 0 && slowLost.length > 0 &&
+      slowLost.every((f) => f.properties.kind === "lost") && s.view.scenario === "slow" &&
+      s.view.view === "diff" && s.gains === slowLost.length &&
+      s.gainFills === Array(slowLost.length).fill("#b2182b").join(",") &&
+      s.lost === fmtInt(+slowRow.pop_lost) && s.pop === "0" && s.xb === "–",
+      `slow, difference: ${slowLost.length} lost features in red, ${s.lost} people losing ` +
+      `(gains_by_hub.csv ${slowRow && slowRow.pop_lost})`, JSON.stringify(s));
+    await onPanel("#isr-views");
+    await page.check("input[name=isr-view][value=scenario]");
+    const edge = await page.$$eval(".leaflet-gains-pane path", (ps) =>
+      ps.map((p) => [p.getAttribute("fill"), p.getAttribute("stroke"), p.getAttribute("stroke-dasharray")].join(" ")));
+    check(edge.length === slowLost.length && edge.every((e) => e === "#f3f1ec #b2182b 3 3"),
+      "slow, scenario view: the lost cells back to land with a red dashed edge", edge.join(" | "));
+    await pickScen({ label: SCEN });
+    await onPanel("#isr-views");
+    await page.check("input[name=isr-view][value=diff]");
 
     // 4. the reused hub
     await pickHub(REUSED);
