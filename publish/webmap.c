@@ -6,7 +6,10 @@
  * The page is a view of the outputs already written, so it reads only files of OUT:
  * region/units.geojson and region/summary.json, and per hub isochrones.geojson ("ring"
  * features), reach.csv (county rows) and the HUB_X/HUB_Y/DIRECTION metadata of
- * travel_time.tif. The page itself (engine/webmap/page.html with Leaflet's JS and CSS) is
+ * travel_time.tif; with scenarios (run.json's --scenario, publish/scenarios.c), per scenario
+ * its gains_by_hub.csv and, per hub it changed, gains.geojson and gains.csv's county rows
+ * (the engine writes no scenario isochrones: the page draws the baseline's bands with the
+ * cells newly within / lost over them). The page itself (engine/webmap/page.html with Leaflet's JS and CSS) is
  * compiled in as bytes by scripts/webmap_embed.py; the data is streamed into it as JSON.
  *
  * Size: coordinates are integers of 1e-4 degree (11 m), delta-encoded per ring. County
@@ -834,6 +837,43 @@ static isr_status write_units(isr_ctx *ctx, isr_sb *b, const wm_units *u, wm_top
     return st;
 }
 
+/* A (multi)polygon's polygons as [[ring, hole…], …], rings as sb_ring writes them: a polygon
+ * whose exterior vanishes is dropped, and so is a hole that vanishes. Returns how many
+ * polygons were written, or -1 when out of memory. */
+static int sb_polys(isr_sb *b, OGRGeometryH g, wm_scratch *s)
+{
+    OGRwkbGeometryType gt = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
+    int np = gt == wkbMultiPolygon ? OGR_G_GetGeometryCount(g) : gt == wkbPolygon ? 1 : 0;
+    int written = 0;
+    sb_char(b, '[');
+    for (int p = 0; p < np; p++) {
+        OGRGeometryH poly = gt == wkbMultiPolygon ? OGR_G_GetGeometryRef(g, p) : g;
+        int nr = OGR_G_GetGeometryCount(poly), in_poly = 0;
+        for (int r = 0; r < nr; r++) {
+            OGRGeometryH ring = OGR_G_GetGeometryRef(poly, r);
+            int n = OGR_G_GetPointCount(ring);
+            if (!scratch_fit(s, n))
+                return -1;
+            OGR_G_GetPoints(ring, s->lon, sizeof(double), s->lat, sizeof(double), NULL, 0);
+            size_t mark = b->len;
+            isr_sb_printf(b, "%s", r == 0 ? (written ? ",[" : "[") : ",");
+            if (!sb_ring(b, s->lon, s->lat, n, s->ibuf)) {
+                sb_truncate(b, mark);
+                if (r == 0)
+                    break; /* no exterior: drop the polygon */
+                continue;
+            }
+            in_poly = 1;
+        }
+        if (in_poly) {
+            sb_char(b, ']');
+            written++;
+        }
+    }
+    sb_char(b, ']');
+    return written;
+}
+
 /* The "ring" features of one hub's isochrones.geojson as JSON bands. */
 static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s)
 {
@@ -889,38 +929,10 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
         sb_num(b, field_num(f, f_km2), 1);
         isr_sb_printf(b, ",\"pop\":");
         sb_num(b, field_num(f, f_pop), 0);
-        isr_sb_printf(b, ",\"g\":[");
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        OGRwkbGeometryType gt = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
-        int np = gt == wkbMultiPolygon ? OGR_G_GetGeometryCount(g) : gt == wkbPolygon ? 1 : 0;
-        int written = 0;
-        for (int p = 0; p < np && st == ISR_OK; p++) {
-            OGRGeometryH poly = gt == wkbMultiPolygon ? OGR_G_GetGeometryRef(g, p) : g;
-            int nr = OGR_G_GetGeometryCount(poly), in_poly = 0;
-            for (int r = 0; r < nr && st == ISR_OK; r++) {
-                OGRGeometryH ring = OGR_G_GetGeometryRef(poly, r);
-                int n = OGR_G_GetPointCount(ring);
-                if (!scratch_fit(s, n)) {
-                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
-                    break;
-                }
-                OGR_G_GetPoints(ring, s->lon, sizeof(double), s->lat, sizeof(double), NULL, 0);
-                size_t mark = b->len;
-                isr_sb_printf(b, "%s", r == 0 ? (written ? ",[" : "[") : ",");
-                if (!sb_ring(b, s->lon, s->lat, n, s->ibuf)) {
-                    sb_truncate(b, mark);
-                    if (r == 0)
-                        break; /* no exterior: drop the polygon */
-                    continue;
-                }
-                in_poly = 1;
-            }
-            if (in_poly) {
-                sb_char(b, ']');
-                written++;
-            }
-        }
-        isr_sb_printf(b, "]}");
+        isr_sb_printf(b, ",\"g\":");
+        if (sb_polys(b, OGR_F_GetGeometryRef(f), s) < 0)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+        sb_char(b, '}');
     }
     sb_char(b, ']');
     for (int i = 0; i < nrings; i++)
@@ -1162,6 +1174,259 @@ static isr_status write_hub(isr_ctx *ctx, isr_sb *b, const wm_hub *hub, size_t h
     return st;
 }
 
+/* ---- scenarios (issue 15) --------------------------------------------------------------------- */
+
+/* A row of gains_by_hub.csv: the figures the page shows for a changed hub. */
+typedef struct wm_gain {
+    char *hub;
+    double newly, newly_out, lost;
+} wm_gain;
+
+typedef struct wm_gains {
+    wm_gain *g;
+    int n;
+} wm_gains;
+
+static void gains_free(wm_gains *gs)
+{
+    for (int i = 0; gs->g && i < gs->n; i++)
+        free(gs->g[i].hub);
+    free(gs->g);
+    memset(gs, 0, sizeof *gs);
+}
+
+/* Opens a CSV output of the run with the fields `names` (indexes into fi); fails naming the
+ * file and the first field missing. */
+static isr_status open_csv(isr_ctx *ctx, const char *path, const char *const *names, int nf,
+                           int *fi, GDALDatasetH *ds, OGRLayerH *lyr)
+{
+    const char *const drivers[] = {"CSV", NULL};
+    *ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    *lyr = *ds ? GDALDatasetGetLayer(*ds, 0) : NULL;
+    if (!*lyr) {
+        if (*ds)
+            GDALClose(*ds);
+        *ds = NULL;
+        return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'; run isoreach run again",
+                             path);
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(*lyr);
+    for (int k = 0; k < nf; k++)
+        if ((fi[k] = OGR_FD_GetFieldIndex(defn, names[k])) < 0) {
+            GDALClose(*ds);
+            *ds = NULL;
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "web map: '%s' has no field '%s'; run isoreach run again", path,
+                            names[k]);
+        }
+    OGR_L_ResetReading(*lyr);
+    return ISR_OK;
+}
+
+/* A CSV field as a number (the run writes them unrounded, '.' decimals); NAN when blank. */
+static double csv_num(OGRFeatureH f, int idx)
+{
+    const char *v = OGR_F_GetFieldAsString(f, idx);
+    return v && *v ? isr_strtod(v, NULL) : NAN;
+}
+
+/* OUT/scenarios/NAME/gains_by_hub.csv: people newly within the budget, of them in other
+ * provinces, and people losing, per hub. */
+static isr_status read_gains_by_hub(isr_ctx *ctx, const char *path, wm_gains *gs)
+{
+    static const char *const names[] = {"hub_id", "pop_newly_within",
+                                        "pop_newly_other_provinces", "pop_lost"};
+    int fi[4];
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    isr_status st = open_csv(ctx, path, names, 4, fi, &ds, &lyr);
+    if (st != ISR_OK)
+        return st;
+    GIntBig nf = OGR_L_GetFeatureCount(lyr, TRUE);
+    gs->g = calloc((size_t)(nf > 0 ? nf : 1), sizeof *gs->g);
+    if (!gs->g)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+    OGRFeatureH f;
+    OGR_L_ResetReading(lyr);
+    while (st == ISR_OK && gs->n < nf && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        wm_gain *g = &gs->g[gs->n++];
+        g->hub = strdup(OGR_F_GetFieldAsString(f, fi[0]));
+        g->newly = csv_num(f, fi[1]);
+        g->newly_out = csv_num(f, fi[2]);
+        g->lost = csv_num(f, fi[3]);
+        if (!g->hub)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    return st;
+}
+
+/* The county rows of a changed hub's gains.csv as [[unit index, people newly within, people
+ * losing, mean minutes saved], …], like write_reach. */
+static isr_status write_unit_gains(isr_ctx *ctx, isr_sb *b, const char *path, const wm_units *u)
+{
+    static const char *const names[] = {"level", "code", "pop_newly_within", "pop_lost",
+                                        "mean_minutes_saved"};
+    int fi[5], n = 0;
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    isr_status st = open_csv(ctx, path, names, 5, fi, &ds, &lyr);
+    if (st != ISR_OK)
+        return st;
+    sb_char(b, '[');
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        const char *code = OGR_F_GetFieldAsString(f, fi[1]);
+        int k = strcmp(OGR_F_GetFieldAsString(f, fi[0]), "county") == 0 ? find_code(u, code) : -1;
+        for (; k >= 0 && k < u->n && strcmp(u->u[u->by_code[k]].code, code) == 0; k++) {
+            isr_sb_printf(b, "%s[%d,", n++ ? "," : "", u->by_code[k]);
+            sb_num(b, csv_num(f, fi[2]), 0);
+            sb_char(b, ',');
+            sb_num(b, csv_num(f, fi[3]), 0);
+            sb_char(b, ',');
+            sb_num(b, csv_num(f, fi[4]), 1);
+            sb_char(b, ']');
+        }
+        OGR_F_Destroy(f);
+    }
+    sb_char(b, ']');
+    GDALClose(ds);
+    return ISR_OK;
+}
+
+/* A changed hub's gains.geojson as [{"k":"newly_within"|"lost","pop":…,"g":[polygons]}, …],
+ * one entry per feature with a geometry left (cell edges kept, as the bands'). */
+static isr_status write_gain_polys(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s)
+{
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    isr_status st = open_geojson(ctx, path, &ds, &lyr);
+    if (st != ISR_OK)
+        return st;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int f_kind = OGR_FD_GetFieldIndex(defn, "kind"), f_pop = OGR_FD_GetFieldIndex(defn, "population");
+    if (f_kind < 0) {
+        GDALClose(ds);
+        return isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s' has no field 'kind'; run isoreach run "
+                        "again", path);
+    }
+    int n = 0;
+    sb_char(b, '[');
+    OGRFeatureH f;
+    OGR_L_ResetReading(lyr);
+    while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        const char *kind = OGR_F_GetFieldAsString(f, f_kind);
+        if (strcmp(kind, "newly_within") == 0 || strcmp(kind, "lost") == 0) {
+            size_t mark = b->len;
+            isr_sb_printf(b, "%s{\"k\":\"%s\",\"pop\":", n ? "," : "", kind);
+            sb_num(b, field_num(f, f_pop), 0);
+            isr_sb_printf(b, ",\"g\":");
+            int np = sb_polys(b, OGR_F_GetGeometryRef(f), s);
+            if (np < 0)
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+            else if (np == 0)
+                sb_truncate(b, mark); /* nothing lost: an empty feature, nothing to draw */
+            else {
+                sb_char(b, '}');
+                n++;
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    sb_char(b, ']');
+    GDALClose(ds);
+    return st;
+}
+
+/* One changed hub of scenario `name`: its figures, polygons and county gains. */
+static isr_status write_scen_hub(isr_ctx *ctx, isr_sb *b, const char *out_dir, const char *name,
+                                 const char *id, const wm_gains *gs, const wm_units *u,
+                                 wm_scratch *s)
+{
+    char *folder = isr_hub_folder(id);
+    char *p_by_hub = isr_strdup_printf("%s/scenarios/%s/gains_by_hub.csv", out_dir, name);
+    char *dir = folder ? isr_strdup_printf("%s/scenarios/%s/hubs/%s", out_dir, name, folder) : NULL;
+    char *p_geo = dir ? isr_strdup_printf("%s/gains.geojson", dir) : NULL;
+    char *p_csv = dir ? isr_strdup_printf("%s/gains.csv", dir) : NULL;
+    isr_status st = ISR_OK;
+    const wm_gain *g = NULL;
+    for (int i = 0; i < gs->n && !g; i++)
+        if (strcmp(gs->g[i].hub, id) == 0)
+            g = &gs->g[i];
+    if (!p_by_hub || !p_geo || !p_csv)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+    else if (!g)
+        st = isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s' has no row for hub '%s', which "
+                      "scenario.json lists as changed; run isoreach run again", p_by_hub, id);
+    if (st == ISR_OK) {
+        isr_sb_printf(b, "{\"newly\":");
+        sb_num(b, g->newly, 0);
+        isr_sb_printf(b, ",\"newly_out\":");
+        sb_num(b, g->newly_out, 0);
+        isr_sb_printf(b, ",\"lost\":");
+        sb_num(b, g->lost, 0);
+        isr_sb_printf(b, ",\"gains\":");
+        st = write_gain_polys(ctx, b, p_geo, s);
+    }
+    if (st == ISR_OK) {
+        isr_sb_printf(b, ",\"units\":");
+        st = write_unit_gains(ctx, b, p_csv, u);
+        sb_char(b, '}');
+    }
+    free(p_csv);
+    free(p_geo);
+    free(dir);
+    free(p_by_hub);
+    free(folder);
+    return st;
+}
+
+/* ,"scenarios":[{"name":…,"hubs":{id:{"reused":1} or a changed hub's figures and polygons}}]
+ * when the run has scenarios (run.json), nothing otherwise: the page of a run without them
+ * is the same bytes as before. Only the hubs scenario.json lists as changed have files. */
+static isr_status write_scenarios(isr_ctx *ctx, isr_sb *b, const char *out_dir, const wm_hub *hs,
+                                  size_t nh, const wm_units *u)
+{
+    isr_pub_scens sc;
+    isr_status st = isr_pub_scenarios_read(ctx, out_dir, &sc);
+    if (st != ISR_OK || sc.n == 0)
+        return st;
+    wm_scratch s = {0};
+    unsigned char cn[3], cl[3];
+    isr_diff_status_color(2, cn); /* the colours of gains.qml and map_diff.png */
+    isr_diff_status_color(3, cl);
+    isr_sb_printf(b, ",\n\"gain_colours\":[\"#%02x%02x%02x\",\"#%02x%02x%02x\"],\"scenarios\":[",
+                  cn[0], cn[1], cn[2], cl[0], cl[1], cl[2]);
+    for (int i = 0; i < sc.n && st == ISR_OK; i++) {
+        const isr_pub_scen *sn = &sc.s[i];
+        wm_gains gs = {0};
+        char *p = isr_strdup_printf("%s/scenarios/%s/gains_by_hub.csv", out_dir, sn->name);
+        st = p ? read_gains_by_hub(ctx, p, &gs)
+               : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+        isr_sb_printf(b, "%s{\"name\":", i ? ",\n" : "");
+        sb_str(b, sn->name);
+        isr_sb_printf(b, ",\"hubs\":{");
+        for (size_t h = 0; h < nh && st == ISR_OK; h++) {
+            const char *id = json_str(hs[h].o, "id", "");
+            isr_sb_printf(b, "%s", h ? ",\n" : "");
+            sb_str(b, id);
+            sb_char(b, ':');
+            if (isr_pub_scen_hub(sn, id))
+                st = write_scen_hub(ctx, b, out_dir, sn->name, id, &gs, u, &s);
+            else
+                isr_sb_printf(b, "{\"reused\":1}");
+        }
+        isr_sb_printf(b, "}}");
+        gains_free(&gs);
+        free(p);
+    }
+    sb_char(b, ']');
+    scratch_free(&s);
+    isr_pub_scenarios_clear(&sc);
+    return st;
+}
+
 static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr_sb *b)
 {
     char *p_units = isr_strdup_printf("%s/region/units.geojson", out_dir);
@@ -1235,6 +1500,8 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr
     free(p_run);
     isr_sb_printf(b, ",\"version\":");
     sb_str(b, ISR_VERSION);
+    if ((st = write_scenarios(ctx, b, out_dir, hs, nh, &units)) != ISR_OK)
+        goto cleanup;
     sb_char(b, '}');
     if (b->oom)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
