@@ -305,7 +305,7 @@ static int new_transfers(const isr_rail_net *base, const isr_scenario *sc, isr_t
 static isr_status catchments(isr_ctx *ctx, const isr_model *m, isr_scenario *sc)
 {
     const isr_catchments *b = &m->gtfs->cm;
-    isr_catchments *out = &sc->gtfs->cm, add;
+    isr_catchments *out = &sc->gtfs->cm, add = {0};
     int na = sc->nadded_stations, nb = b->nstations;
     if (na == 0) {
         *out = *b;

@@ -51,6 +51,10 @@ static void fixture(void)
         "\"properties\":{\"id\":\"N\",\"name\":\"New\",\"speed_kmh\":100,\"headway\":10,"
         "\"minutes\":\"10\",\"stops\":\"A;C\"},\"geometry\":{\"type\":\"LineString\","
         "\"coordinates\":[[500500,5505500],[517500,5505500]]}}]}");
+    cli_sh_ok("mkdir slow && cp new/*.geojson slow/");
+    cli_put("slow/modifications.csv", "%s", "action,target,to,value,source\nset_headway,N,,20,x\n");
+    cli_sh_ok("mkdir hw");
+    cli_put("hw/modifications.csv", "%s", "action,target,to,value,source\nset_headway,R,,5,x\n");
     cli_put("bad/modifications.csv", "%s",
             "action,target,to,value,source\nscale_speed,R,,1.5,x\nremove_line,Q,,,x\n");
 }
@@ -166,10 +170,14 @@ Test(scengtfs, scale_speed_halves_the_ride)
  * wait 0..9 minutes for N's trains at :00, :10, …, each 6 times (a window of whole
  * headways); nearest rank k = 30 -> 4 minutes (the mean wait is 4.5), so C's cell is
  * 4 + 10 = 14 minutes, status 2 (newly within), band 1 nodata (the baseline does not reach
- * it). B's cell is unchanged (16). */
+ * it). B's cell is unchanged (16). Scenario slow sets N's headway to 20 minutes: trains at
+ * :00, :20, :40, waits 0..19 each 3 times, k = 30 -> 9 minutes: C at 9 + 10 = 19. */
 Test(scengtfs, added_line_reaches_a_far_station)
 {
-    ok(run("--hubs A --scenario new=new"));
+    ok(run("--hubs A --scenario new=new --scenario slow=slow"));
+    cr_assert_float_eq(at("o/scenarios/slow/hubs/A/travel_time.tif", 1, 517500, 5505500), 19.0,
+                       1e-9);
+    cr_assert_float_eq(at("o/scenarios/slow/hubs/A/diff.tif", 2, 517500, 5505500), 2.0, 1e-9);
     const char *d = "o/scenarios/new/hubs/A/diff.tif";
     cr_assert_float_eq(at("o/hubs/A/travel_time.tif", 1, 517500, 5505500), -9999.0, 1e-9);
     cr_assert_float_eq(at("o/scenarios/new/hubs/A/travel_time.tif", 1, 517500, 5505500), 14.0,
@@ -192,6 +200,20 @@ Test(scengtfs, unknown_route_refused)
                         "field 'target' is 'Q', which is no route_id of the GTFS feed (on the "
                         "run's --date and --route-types) nor a line the scenario adds; give a "
                         "route_id of routes.txt or an added line's id\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
+
+/* set_headway on a route of the feed: refused (its trips keep their timetable). */
+Test(scengtfs, headway_of_a_feed_route_refused)
+{
+    int rc = run("--hubs A --scenario hw=hw");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
+    cr_assert_str_eq(e, "isoreach: scenario 'hw' modifications 'hw/modifications.csv' line 2: "
+                        "field 'target' is 'R', a route of the GTFS feed; with --gtfs "
+                        "set_headway applies to the lines the scenario adds (a feed route keeps "
+                        "its timetable: remove it and add a line instead)\n");
     free(e);
     cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
 }
