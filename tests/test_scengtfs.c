@@ -53,7 +53,8 @@ static void fixture(void)
         "\"coordinates\":[[500500,5505500],[517500,5505500]]}}]}");
     cli_sh_ok("mkdir slow && cp new/*.geojson slow/");
     cli_put("slow/modifications.csv", "%s", "action,target,to,value,source\nset_headway,N,,20,x\n");
-    cli_sh_ok("mkdir hw");
+    cli_sh_ok("mkdir hw closed");
+    cli_put("closed/modifications.csv", "%s", "action,target,to,value,source\nremove_station,B,,,x\n");
     cli_put("hw/modifications.csv", "%s", "action,target,to,value,source\nset_headway,R,,5,x\n");
     cli_put("bad/modifications.csv", "%s",
             "action,target,to,value,source\nscale_speed,R,,1.5,x\nremove_line,Q,,,x\n");
@@ -121,12 +122,18 @@ static double at(const char *tif, int band, double x, double y)
  * cells of hub B's own surface with --budget 44 (no train leaves B: R runs A -> B only).
  * A's own catchment (15 cells at most: x < 516 km) and B's (11 cells: x > 518 km) do not
  * meet, so the status 3 (lost) cells are exactly those; the rest stays (status 1, +0 min).
- * Hub B itself: nothing it reaches changes (no train from B), it is reused. */
+ * Hub B itself: nothing it reaches changes (no train from B), it is reused. remove_station
+ * B (scenario closed) does the same to A (R's trips keep one call). */
 Test(scengtfs, remove_route_loses_its_catchment)
 {
     ok(run("--hubs B --budget 44 --percentile 50"));
     int b44 = cells("o/hubs/B/travel_time.tif", 1, "$3!=-9999");
     cr_assert_gt(b44, 50);
+    ok(run("--hubs A --scenario gone=gone --scenario closed=closed"));
+    /* remove_station B: R's trips lose their call at B, 1 call left: they go, as above */
+    cr_assert_eq(cells("o/scenarios/closed/hubs/A/diff.tif", 2, "$3==3"), b44);
+    cr_assert_eq(cells("o/scenarios/closed/hubs/A/diff.tif", 2, "$3==1 || $3==2"),
+                 cells("o/scenarios/gone/hubs/A/travel_time.tif", 1, "$3!=-9999"));
     ok(run("--hubs A,B --scenario gone=gone"));
     int base = cells("o/hubs/A/travel_time.tif", 1, "$3!=-9999");
     int scen = cells("o/scenarios/gone/hubs/A/travel_time.tif", 1, "$3!=-9999");
