@@ -59,7 +59,8 @@ isr_status isr_scenario_modify(isr_ctx *ctx, isr_scenario *sc, const int *hubs, 
 isr_status isr_scenario_gtfs_build(isr_ctx *ctx, const isr_model *m, isr_scenario *sc);
 /* scenario_gtfs.c: whether hub station `s` arrives at every feed station at the same times
  * in every departure minute under the scenario as in the baseline, and at no added station
- * (*same 1): then its surface is the baseline's. */
+ * (*same 1), stations without a catchment (off the grid, on water) aside: then its surface
+ * is the baseline's. */
 isr_status isr_scenario_gtfs_same(isr_ctx *ctx, const struct isr_gtfs_run *base,
                                   const isr_scenario *sc, int s, int *same);
 

@@ -442,12 +442,14 @@ isr_status isr_scenario_gtfs_same(isr_ctx *ctx, const isr_gtfs_run *base,
                              : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
         st = isr_profile_search(ctx, gr->ix, &origin, 1, &gr->pp, as);
+    /* the surface is made of the arrivals at the stations with a catchment only (a station
+     * off the grid or on water has none: its arrivals change nothing) */
+    const size_t *off = gr->cm.off;
     *same = st == ISR_OK;
     for (int k = 0; *same && k < nmin; k++) {
         const int32_t *rb = ab + (size_t)k * (size_t)nb, *rs = as + (size_t)k * (size_t)ns;
-        *same = memcmp(rb, rs, (size_t)nb * sizeof *rb) == 0;
-        for (int i = nb; *same && i < ns; i++)
-            *same = rs[i] == INT32_MAX;
+        for (int i = 0; *same && i < ns; i++)
+            *same = off[i + 1] == off[i] || (i < nb ? rb[i] == rs[i] : rs[i] == INT32_MAX);
     }
     free(ab);
     free(as);
