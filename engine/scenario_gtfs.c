@@ -331,6 +331,20 @@ static isr_status catchments(isr_ctx *ctx, const isr_model *m, isr_scenario *sc)
         return st;
     }
     size_t nbc = b->off[nb], nac = add.off[na];
+    /* the copy beside the model's: counted against --max-memory as the model's were */
+    double mb = ((double)(nbc + nac) * 8 + (double)(nb + na) * 24) / 1048576.0;
+    sc->gtfs->cm_bytes += mb * 1048576.0;
+    if (sc->gtfs->grid_mb + sc->gtfs->cm_bytes / 1048576.0 > m->opt->max_memory_mb) {
+        isr_catchments_clear(&add);
+        return isr_fail(ctx, ISR_ERR_MEMORY,
+                        "scenario '%s': the catchments of its %d added station%s beside the "
+                        "feed's (copied: %.0f MB) need with the model %.0f MB, more than "
+                        "--max-memory %g MB: use a coarser --resolution, a shorter --budget "
+                        "or raise --max-memory",
+                        sc->name, na, na == 1 ? "" : "s", mb,
+                        sc->gtfs->grid_mb + sc->gtfs->cm_bytes / 1048576.0,
+                        m->opt->max_memory_mb);
+    }
     *out = (isr_catchments){nb + na, b->budget_s, b->pw, NULL, NULL, NULL, NULL};
     out->off = malloc(((size_t)(nb + na) + 1) * sizeof *out->off);
     out->cell = malloc((nbc + nac + 1) * sizeof *out->cell);

@@ -172,6 +172,19 @@ Test(scengtfs, scale_speed_halves_the_ride)
     cr_assert_eq(cells(d, 1, "$3>0"), 0); /* nothing slower */
 }
 
+/* --direction to, arrivals at hub B over 07:00-08:00: the scenario's timetable is reversed
+ * as the feed's. Trains reach B at :06, :16, … once R is twice as fast (leaving A at :00,
+ * :10, …), so arriving by minute m one left A 6 + (m - the last :x6) minutes before: 6 + 0..9,
+ * each 6 times, p50 -> 6 + 4 = 10 at A's cell (baseline 12 + 4 = 16). */
+Test(scengtfs, scale_speed_direction_to)
+{
+    ok(run("--hubs B --direction to --scenario fast=fast"));
+    cr_assert_float_eq(at("o/hubs/B/travel_time.tif", 1, 500500, 5505500), 16.0, 1e-9);
+    cr_assert_float_eq(at("o/scenarios/fast/hubs/B/travel_time.tif", 1, 500500, 5505500), 10.0,
+                       1e-9);
+    cr_assert_float_eq(at("o/scenarios/fast/hubs/B/diff.tif", 1, 500500, 5505500), -6.0, 1e-9);
+}
+
 /* An added station C and line N A -> C (10 min, every 10 min from 00:00): C, which neither
  * A's nor B's catchment reaches within the hour, is newly reached at the median wait plus the ride. The departures 07:00..07:59
  * wait 0..9 minutes for N's trains at :00, :10, …, each 6 times (a window of whole
