@@ -67,17 +67,17 @@ static isr_status copy_names(isr_ctx *ctx, const isr_model *m, const isr_scenari
 {
     const isr_timetable *f = sc->tt;
     int na = sc->nadded_stations, nl = isr_rail_net_nlines(sc->net);
-    tt->nstops = f->nstops + na;
-    tt->nstations = f->nstations + na;
-    tt->nroutes = f->nroutes + nl;
-    tt->stops = calloc((size_t)tt->nstops + 1, sizeof *tt->stops);
-    tt->stations = calloc((size_t)tt->nstations + 1, sizeof *tt->stations);
-    tt->route_ids = calloc((size_t)tt->nroutes + 1, sizeof *tt->route_ids);
-    tt->routes = calloc((size_t)tt->nroutes + 1, sizeof *tt->routes);
+    tt->stops = calloc((size_t)(f->nstops + na) + 1, sizeof *tt->stops);
+    tt->stations = calloc((size_t)(f->nstations + na) + 1, sizeof *tt->stations);
+    tt->route_ids = calloc((size_t)(f->nroutes + nl) + 1, sizeof *tt->route_ids);
+    tt->routes = calloc((size_t)(f->nroutes + nl) + 1, sizeof *tt->routes);
     tt->transfers = malloc(((size_t)f->ntransfers + 1) * sizeof *tt->transfers);
     tt->default_transfer_s = f->default_transfer_s;
     if (!tt->stops || !tt->stations || !tt->route_ids || !tt->routes || !tt->transfers)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    tt->nstops = f->nstops + na; /* counted once there (isr_timetable_free reads them) */
+    tt->nstations = f->nstations + na;
+    tt->nroutes = f->nroutes + nl;
     int bad = 0;
     for (int i = 0; i < f->nstops; i++) {
         tt->stops[i] = f->stops[i];
