@@ -829,6 +829,13 @@ isr_status isr_batch_net_grid(isr_ctx *ctx, const isr_model *m, const isr_rail_n
                               int station, double budget_min, float **minutes, int *w, int *h,
                               double gt[6])
 {
+    return isr_batch_gtfs_grid(ctx, m, m->gtfs, net, station, budget_min, minutes, w, h, gt);
+}
+
+isr_status isr_batch_gtfs_grid(isr_ctx *ctx, const isr_model *m, const isr_gtfs_run *gr,
+                               const isr_rail_net *net, int station, double budget_min,
+                               float **minutes, int *w, int *h, double gt[6])
+{
     const isr_options *o = m->opt;
     isr_rail_params rp = {o->dwell_min * 60.0, o->transfer_min * 60.0, o->wait, o->direction};
     worker_state ws;
@@ -837,16 +844,16 @@ isr_status isr_batch_net_grid(isr_ctx *ctx, const isr_model *m, const isr_rail_n
     isr_status st = ws_init(ctx, &m->grid, net, &m->zones, o, &ws);
     float *pct = NULL;
     int win[4];
-    if (st == ISR_OK && m->gtfs && budget_min * 60.0 > m->gtfs->pp.budget_s + 1e-9)
+    if (st == ISR_OK && gr && budget_min * 60.0 > gr->pp.budget_s + 1e-9)
         st = isr_fail(ctx, ISR_ERR_USAGE,
                       "budget %g min: a GTFS model's catchments reach %g min; open the model "
                       "with --budget %g or more",
-                      budget_min, m->gtfs->pp.budget_s / 60.0, budget_min);
-    if (st == ISR_OK && m->gtfs) { /* the model's window; a shorter budget cuts it below */
-        st = isr_gtfs_hub(ctx, m->gtfs, station, win, &pct, ws.arr);
+                      budget_min, gr->pp.budget_s / 60.0, budget_min);
+    if (st == ISR_OK && gr) { /* the model's window; a shorter budget cuts it below */
+        st = isr_gtfs_hub(ctx, gr, station, win, &pct, ws.arr);
         if (st == ISR_OK && win[1] >= win[0])
             ws_window(&ws, win);
-        if (st == ISR_OK && gtfs_fill(m->gtfs, &ws, win, pct) != 0)
+        if (st == ISR_OK && gtfs_fill(gr, &ws, win, pct) != 0)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         /* a percentile is within a shorter budget B exactly when it is ≤ B (nearest rank:
          * enough minutes reach the cell within B), so cutting the model's surface is exact */
@@ -857,7 +864,7 @@ isr_status isr_batch_net_grid(isr_ctx *ctx, const isr_model *m, const isr_rail_n
         st = isr_rail_search(ctx, net, &rp, station, ws.arr);
     }
     free(pct);
-    if (st == ISR_OK && !m->gtfs &&
+    if (st == ISR_OK && !gr &&
         hub_costdist(&m->grid, m->fric, m->clear, &ws,
                      hub_seeds(&m->grid, m->fric_min, net, &ws, budget_min * 60.0),
                      budget_min * 60.0) != 0)

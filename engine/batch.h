@@ -111,6 +111,11 @@ isr_status isr_batch_hub_grid(isr_ctx *ctx, const isr_model *m, int station, dou
 isr_status isr_batch_net_grid(isr_ctx *ctx, const isr_model *m, const isr_rail_net *net,
                               int station, double budget_min, float **minutes, int *w, int *h,
                               double gt[6]);
+/* The same with GTFS run `gr` (a scenario's timetable, catchments; NULL: lines mode) and its
+ * network `net` (its stations, gr's stations). */
+isr_status isr_batch_gtfs_grid(isr_ctx *ctx, const isr_model *m, const isr_gtfs_run *gr,
+                               const isr_rail_net *net, int station, double budget_min,
+                               float **minutes, int *w, int *h, double gt[6]);
 
 /* region.c: the region products of a finished batch in o->out/region (the folder exists):
  * the region rasters and nearest_hub.csv, the cross-border reach, the rail layers and QGIS

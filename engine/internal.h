@@ -281,6 +281,8 @@ void isr_rail_line_remove(isr_rail_net *net, int l);
 void isr_rail_line_scale_runs(isr_rail_net *net, int l, double factor);
 void isr_rail_line_set_runs(isr_rail_net *net, int l, const double *run_s);
 void isr_rail_line_set_headway(isr_rail_net *net, int l, double fwd_min, double back_min);
+/* Line l's headway (minutes): in stop order (back 0) or against it (back 1). */
+double isr_rail_line_headway(const isr_rail_net *net, int l, int back);
 int isr_rail_station_close(isr_rail_net *net, int s, int *gone, int max_gone);
 /* Fastest travel time in seconds between `hub` and every station (from the hub, or to it
  * with ISR_TO_HUB): boarding wait, rides, dwell and transfers. +INF where unreachable.

@@ -359,6 +359,11 @@ void isr_rail_line_set_headway(isr_rail_net *net, int l, double fwd_min, double 
     net->ln[l].headway_min[1] = back_min;
 }
 
+double isr_rail_line_headway(const isr_rail_net *net, int l, int back)
+{
+    return net->ln[l].headway_min[back ? 1 : 0];
+}
+
 /* Drops stop i of a line: the train runs through without calling, so the run times on
  * either side add up (no dwell); at an end of a line the segment beyond it goes. */
 static void line_drop_stop(line *ln, int i)

@@ -98,7 +98,10 @@ static isr_status scenarios_load(isr_ctx *ctx, const isr_options *opt, const isr
 {
     isr_status st = ISR_OK;
     for (int i = 0; i < opt->nscenarios && st == ISR_OK; i++) {
-        st = isr_scenario_load(ctx, opt, i, m->net, m->srs, m->hubs.hubs, m->hubs.n, &sc[i]);
+        st = isr_scenario_load(ctx, opt, i, m->net, m->srs, m->hubs.hubs, m->hubs.n,
+                               m->gtfs ? m->gtfs->tt : NULL, &sc[i]);
+        if (st == ISR_OK && m->gtfs) /* scenario_gtfs.c */
+            st = isr_scenario_gtfs_build(ctx, m, &sc[i]);
         /* the model opened the base stations' cells to local travel (model.c), not these */
         for (int s = sc[i].nbase_stations; st == ISR_OK && s < isr_rail_net_nstations(sc[i].net);
              s++) {
@@ -119,13 +122,9 @@ static isr_status scenarios_load(isr_ctx *ctx, const isr_options *opt, const isr
     return st;
 }
 
-/* --scenario with --gtfs: not yet (scenarios change a lines-mode network). */
+/* --scenario: not with shards yet. */
 static isr_status scenarios_check(isr_ctx *ctx, const isr_options *opt)
 {
-    if (opt->nscenarios > 0 && opt->ngtfs > 0)
-        return isr_fail(ctx, ISR_ERR_USAGE,
-                        "--scenario: scenarios apply to lines mode (--stations and --lines) "
-                        "only for now; run them without --gtfs");
     if (opt->nscenarios > 0 && opt->shard_n > 0)
         return isr_fail(ctx, ISR_ERR_USAGE,
                         "--scenario: scenarios are not shared among shards or MPI ranks yet; "

@@ -13,6 +13,7 @@
  * What was applied is kept as JSON (with each row's `source` text) for scenario.json.
  */
 #include "scenario.h"
+#include "timetable.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -79,6 +80,11 @@ static isr_status open_part(isr_ctx *ctx, const isr_options *opt, isr_scenario *
 
 void isr_scenario_clear(isr_scenario *sc)
 {
+    if (sc->gtfs && sc->cm_borrowed)
+        memset(&sc->gtfs->cm, 0, sizeof sc->gtfs->cm); /* the model's */
+    isr_gtfs_run_free(sc->gtfs);
+    free(sc->route_factor);
+    free(sc->closed);
     isr_rail_net_free(sc->net);
     json_object_put(sc->applied);
     memset(sc, 0, sizeof *sc);
@@ -117,12 +123,22 @@ static isr_status add_parts(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
 
 isr_status isr_scenario_load(isr_ctx *ctx, const isr_options *opt, int i,
                              const isr_rail_net *base, OGRSpatialReferenceH srs,
-                             const int *hubs, int nhubs, isr_scenario *sc)
+                             const int *hubs, int nhubs, const isr_timetable *tt,
+                             isr_scenario *sc)
 {
     memset(sc, 0, sizeof *sc);
     sc->name = opt->scenario_name[i];
     sc->path = opt->scenario_path[i];
     sc->nbase_stations = isr_rail_net_nstations(base);
+    if (tt) { /* GTFS mode: routes as they are, no station closed */
+        sc->tt = tt;
+        sc->route_factor = malloc((size_t)(tt->nroutes + 1) * sizeof *sc->route_factor);
+        sc->closed = calloc((size_t)sc->nbase_stations + 1, 1);
+        if (!sc->route_factor || !sc->closed)
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        for (int r = 0; r < tt->nroutes; r++)
+            sc->route_factor[r] = 1.0;
+    }
     if (!exists(sc->path))
         return isr_fail(ctx, ISR_ERR_INPUT,
                         "scenario '%s': '%s' does not exist; give a folder or a GeoPackage "

@@ -14,6 +14,8 @@
 
 struct json_object;
 struct isr_batch;
+struct isr_timetable;
+struct isr_gtfs_run;
 
 typedef struct isr_scenario {
     const char *name, *path; /* borrowed from the options */
@@ -22,21 +24,45 @@ typedef struct isr_scenario {
     int nbase_stations;      /* stations 0..nbase_stations-1 are the base's */
     int nadded_stations;
     struct json_object *applied; /* {added_stations, added_lines, modifications: [...]} */
+    /* GTFS mode (scenario_gtfs.c): the feed's timetable (borrowed; NULL in lines mode), per
+     * feed route what the modifications do to it (1 unchanged, 0 removed, else the speed
+     * factor), per feed station whether remove_station closed it, and the scenario's own
+     * timetable, index and catchments (sc->net's lines are the added lines). */
+    const struct isr_timetable *tt;
+    double *route_factor;
+    unsigned char *closed;
+    struct isr_gtfs_run *gtfs;
+    int cm_borrowed; /* gtfs->cm is the model's (no added station) */
 } isr_scenario;
 
 /* Reads scenario `i` of opt (opt->scenario_name[i], scenario_path[i]) and applies it to a
  * copy of `base` (stations in `srs`); `hubs` (nhubs station numbers) may not be removed.
+ * GTFS mode: `tt` is the feed's timetable (remove_line and scale_speed may name its routes;
+ * isr_scenario_gtfs_build then makes the scenario's timetable); NULL in lines mode.
  * Fails (ISR_ERR_INPUT) naming the scenario, file, layer, row or feature and field. Clear
  * *sc with isr_scenario_clear whatever it returns. */
 isr_status isr_scenario_load(isr_ctx *ctx, const isr_options *opt, int i,
                              const isr_rail_net *base, OGRSpatialReferenceH srs,
-                             const int *hubs, int nhubs, isr_scenario *sc);
+                             const int *hubs, int nhubs, const struct isr_timetable *tt,
+                             isr_scenario *sc);
 void isr_scenario_clear(isr_scenario *sc);
 
 /* scenario_mods.c: reads the modifications table of sc (when there is one: *nparts counts
  * it) and applies its rows in order to sc->net, recording them in sc->applied. */
 isr_status isr_scenario_modify(isr_ctx *ctx, isr_scenario *sc, const int *hubs, int nhubs,
                                int *nparts);
+
+/* scenario_gtfs.c: GTFS mode, after isr_scenario_load on the loaded model: the scenario's
+ * timetable (a copy of the feed's with the routes removed or sped up, the added lines as
+ * frequency trips, the added stations and links), its index and the catchments of the
+ * added stations (the feed's stations' are the model's). */
+isr_status isr_scenario_gtfs_build(isr_ctx *ctx, const isr_model *m, isr_scenario *sc);
+/* scenario_gtfs.c: whether hub station `s` arrives at every feed station at the same times
+ * in every departure minute under the scenario as in the baseline, and at no added station
+ * (*same 1), stations without a catchment (off the grid, on water) aside: then its surface
+ * is the baseline's. */
+isr_status isr_scenario_gtfs_same(isr_ctx *ctx, const struct isr_gtfs_run *base,
+                                  const isr_scenario *sc, int s, int *same);
 
 /* scenario_run.c: after the baseline pass `b` (its outputs in OUT/hubs/), every scenario's
  * comparison products in OUT/scenarios/NAME/ (see README "Scenarios"). */

@@ -9,6 +9,7 @@
  * `source` is free text, copied into scenario.json.
  */
 #include "scenario.h"
+#include "timetable.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -84,6 +85,8 @@ static isr_status remove_station(mods *md)
                             "%s: field 'target' is '%s', a hub of this run; a scenario cannot "
                             "remove a hub (run without it in --hubs)",
                             md->where, md->target);
+    if (md->sc->closed && s < md->sc->nbase_stations)
+        md->sc->closed[s] = 1; /* GTFS mode: no trip of the feed calls there */
     int ng = isr_rail_station_close(net, s, gone, MAX_GONE);
     for (int k = 0; k < ng && k < MAX_GONE; k++) { /* highest index first */
         char *msg = isr_strdup_printf("%s: line '%s' calls at fewer than 2 stations once "
@@ -158,6 +161,44 @@ static isr_status add_transfer(mods *md)
     return ISR_OK;
 }
 
+/* GTFS mode: remove_line or scale_speed on a route of the feed (or scale_speed on "*":
+ * every route of the feed and every added line), or a refusal naming the row. */
+static isr_status route_row(mods *md)
+{
+    const isr_timetable *tt = md->sc->tt;
+    int scale = strcmp(md->action, "scale_speed") == 0, all = scale && !strcmp(md->target, "*");
+    int r = -1;
+    for (int k = 0; !all && r < 0 && k < tt->nroutes; k++)
+        if (strcmp(tt->route_ids[k], md->target) == 0)
+            r = k;
+    if (!all && r < 0)
+        return isr_fail(md->ctx, ISR_ERR_INPUT,
+                        "%s: field 'target' is '%s', which is no route_id of the GTFS feed (on "
+                        "the run's --date and --route-types) nor a line the scenario adds; give "
+                        "a route_id of routes.txt%s",
+                        md->where, md->target, scale ? ", an added line's id or * (every route)"
+                                                     : " or an added line's id");
+    if (strcmp(md->action, "set_headway") == 0 || strcmp(md->action, "set_minutes") == 0)
+        return isr_fail(md->ctx, ISR_ERR_INPUT,
+                        "%s: field 'target' is '%s', a route of the GTFS feed; with --gtfs %s "
+                        "applies to the lines the scenario adds (a feed route keeps its "
+                        "timetable: remove it and add a line instead)",
+                        md->where, md->target, md->action);
+    if (!scale) {
+        md->sc->route_factor[r] = 0.0;
+        return ISR_OK;
+    }
+    double v = number(md->value);
+    if (!(v > 0))
+        return bad_value(md, "it must be a speed factor > 0 (run times are divided by it: "
+                             "1.25 is 25 % faster)");
+    for (int k = all ? 0 : r; k < (all ? tt->nroutes : r + 1); k++)
+        md->sc->route_factor[k] *= v;
+    for (int l = 0; all && l < isr_rail_net_nlines(md->sc->net); l++)
+        isr_rail_line_scale_runs(md->sc->net, l, v);
+    return ISR_OK;
+}
+
 /* One row, checked and applied. */
 static isr_status apply_row(mods *md)
 {
@@ -173,6 +214,8 @@ static isr_status apply_row(mods *md)
                         "%s: field 'action' is '%s'; it must be one of remove_line, "
                         "remove_station, scale_speed, set_headway, set_minutes, add_transfer",
                         md->where, a);
+    if (md->sc->tt && isr_rail_line_find(net, md->target) < 0)
+        return route_row(md); /* GTFS mode: not an added line */
     int l = find_line(md);
     if (l < 0)
         return ISR_ERR_INPUT;

@@ -11,6 +11,12 @@
  * Hubs run in parallel on the model's worker count (each with its own search memory and
  * GEOS context); per-hub results go to their own slots, so nothing is shared but the
  * counter. Cost per reused hub: two rail searches (well under a millisecond).
+ *
+ * GTFS mode: a hub is reused when its range search over the window arrives at every feed
+ * station at the same second in every departure minute under the scenario as in the
+ * baseline, and at no added station (scenario_gtfs.c): the percentile surfaces are then the
+ * same cell by cell. Otherwise the scenario's percentile surface (same window, same
+ * percentile, its own timetable and catchments) is compared as above.
  */
 #include "scenario_cmp.h"
 
@@ -108,18 +114,23 @@ static isr_status hub_run(scen_pass *p, int h)
     isr_status st = ISR_OK;
     if (!ab || !as || !path)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    if (st == ISR_OK && (st = isr_rail_search(ctx, b->net, &b->rp, s, ab)) == ISR_OK)
+    int same = 0;
+    if (st == ISR_OK && b->gtfs) { /* GTFS mode: the arrival profiles (scenario_gtfs.c) */
+        st = isr_scenario_gtfs_same(ctx, b->gtfs, p->sc, s, &same);
+    } else if (st == ISR_OK && (st = isr_rail_search(ctx, b->net, &b->rp, s, ab)) == ISR_OK) {
         st = isr_rail_search(ctx, p->sc->net, &b->rp, s, as);
-    if (st == ISR_OK &&
-        same_seeds(b->grid, p->sc->net, ab, as, nbase, nscen, b->opt->budget_min * 60.0)) {
+        same = st == ISR_OK && same_seeds(b->grid, p->sc->net, ab, as, nbase, nscen,
+                                          b->opt->budget_min * 60.0);
+    }
+    if (st == ISR_OK && same) {
         p->res[h].reused = 1;
         goto cleanup;
     }
     int bw[4], *sw = cmp.scen_win;
     double gt[6];
     if (st == ISR_OK)
-        st = isr_batch_net_grid(ctx, p->m, p->sc->net, s, b->opt->budget_min, &cmp.scen_crop,
-                                &sw[2], &sw[3], gt);
+        st = isr_batch_gtfs_grid(ctx, p->m, p->sc->gtfs, p->sc->net, s, b->opt->budget_min,
+                                 &cmp.scen_crop, &sw[2], &sw[3], gt);
     if (st == ISR_OK) {
         sw[0] = (int)lround((gt[0] - b->grid->x0) / b->grid->cell_m);
         sw[1] = (int)lround((b->grid->y0 - gt[3]) / b->grid->cell_m);
