@@ -1551,9 +1551,7 @@ static int cmp_keys(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* Trips sorted by first departure (ties in reading order), stop times laid out
- * in that order. */
-static isr_status sort_trips(isr_ctx *ctx, isr_timetable *tt)
+int isr_tt_sort_trips(isr_timetable *tt)
 {
     trip_key *k = malloc(((size_t)tt->ntrips + 1) * sizeof *k);
     isr_tt_trip *trips = malloc(((size_t)tt->ntrips + 1) * sizeof *trips);
@@ -1562,7 +1560,7 @@ static isr_status sort_trips(isr_ctx *ctx, isr_timetable *tt)
         free(k);
         free(trips);
         free(st);
-        return oom(ctx);
+        return -1;
     }
     for (int i = 0; i < tt->ntrips; i++)
         k[i] = (trip_key){tt->st[tt->trips[i].first].dep, i};
@@ -1581,7 +1579,7 @@ static isr_status sort_trips(isr_ctx *ctx, isr_timetable *tt)
     free(tt->st);
     tt->trips = trips;
     tt->st = st;
-    return ISR_OK;
+    return 0;
 }
 
 isr_status isr_gtfs_read(isr_ctx *ctx, const char *const *feeds, int nfeeds, const char *date,
@@ -1615,7 +1613,7 @@ isr_status isr_gtfs_read(isr_ctx *ctx, const char *const *feeds, int nfeeds, con
     if (st == ISR_OK)
         st = compact(ctx, &b);
     if (st == ISR_OK)
-        st = sort_trips(ctx, b.tt);
+        st = isr_tt_sort_trips(b.tt) ? oom(ctx) : ISR_OK;
     if (st == ISR_OK && b.tt->ntrips == 0)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "gtfs '%s'%s: no trip of route types %s runs on %s; "

@@ -211,51 +211,6 @@ static int line_trips(tt_build *tb, const isr_scenario *sc, int l, int32_t dwell
     return 0;
 }
 
-typedef struct trip_key {
-    int32_t dep;
-    int i;
-} trip_key;
-
-static int cmp_keys(const void *a, const void *b)
-{
-    const trip_key *x = a, *y = b;
-    if (x->dep != y->dep)
-        return x->dep < y->dep ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
-/* Trips sorted by first departure (ties in the order made), stop times laid out so. */
-static int sort_trips(isr_timetable *tt)
-{
-    trip_key *k = malloc(((size_t)tt->ntrips + 1) * sizeof *k);
-    isr_tt_trip *trips = malloc(((size_t)tt->ntrips + 1) * sizeof *trips);
-    isr_tt_stop_time *st = malloc(((size_t)tt->nst + 1) * sizeof *st);
-    if (!k || !trips || !st) {
-        free(k);
-        free(trips);
-        free(st);
-        return -1;
-    }
-    for (int i = 0; i < tt->ntrips; i++)
-        k[i] = (trip_key){tt->st[tt->trips[i].first].dep, i};
-    if (tt->ntrips)
-        qsort(k, (size_t)tt->ntrips, sizeof *k, cmp_keys);
-    int32_t n = 0;
-    for (int i = 0; i < tt->ntrips; i++) {
-        isr_tt_trip t = tt->trips[k[i].i];
-        memcpy(st + n, tt->st + t.first, (size_t)t.n * sizeof *st);
-        t.first = n;
-        n += t.n;
-        trips[i] = t;
-    }
-    free(k);
-    free(tt->trips);
-    free(tt->st);
-    tt->trips = trips;
-    tt->st = st;
-    return 0;
-}
-
 /* One change from stop a to stop b of min_s: replaces the pair's time when there is one. */
 static int put_transfer(isr_timetable *tt, size_t *cap, int32_t a, int32_t b, int32_t min_s)
 {
@@ -400,7 +355,7 @@ static isr_status timetable(isr_ctx *ctx, const isr_model *m, isr_scenario *sc,
     for (int l = 0; st == ISR_OK && l < isr_rail_net_nlines(sc->net); l++)
         if (line_trips(&tb, sc, l, dwell_s, stop_of) != 0)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    if (st == ISR_OK && (sort_trips(tt) != 0 || new_transfers(m->net, sc, tt) != 0))
+    if (st == ISR_OK && (isr_tt_sort_trips(tt) != 0 || new_transfers(m->net, sc, tt) != 0))
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     free(stop_of);
     return st;

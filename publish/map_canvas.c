@@ -615,3 +615,18 @@ void isr_canvas_end(isr_canvas *cv)
     cv->boxes = NULL;
     cv->buf = NULL;
 }
+
+void isr_canvas_image(isr_canvas *cv, cairo_surface_t *img, const double world[4])
+{
+    double u0, v0, u1, v1;
+    isr_canvas_xy(cv, world[0], world[3], &u0, &v0);
+    isr_canvas_xy(cv, world[2], world[1], &u1, &v1);
+    cairo_save(cv->cr);
+    cairo_translate(cv->cr, u0, v0);
+    cairo_scale(cv->cr, (u1 - u0) / cairo_image_surface_get_width(img),
+                (v1 - v0) / cairo_image_surface_get_height(img));
+    cairo_set_source_surface(cv->cr, img, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cv->cr), CAIRO_FILTER_NEAREST);
+    cairo_paint(cv->cr);
+    cairo_restore(cv->cr);
+}

@@ -83,6 +83,9 @@ typedef struct isr_canvas {
 void isr_canvas_frame(isr_canvas *cv, const double panel[4], const double world[4]);
 /* World (analysis CRS) → page pixels. */
 void isr_canvas_xy(const isr_canvas *cv, double x, double y, double *u, double *v);
+/* Paints a raster image over the world box `world` (xmin, ymin, xmax, ymax), its pixels
+ * kept sharp (nearest): a classified region or difference raster. */
+void isr_canvas_image(isr_canvas *cv, cairo_surface_t *img, const double world[4]);
 /* The world box the panel shows. */
 void isr_canvas_world(const isr_canvas *cv, double world[4]);
 /* Restricts drawing to the panel (cairo_save'd: undo with cairo_restore). */

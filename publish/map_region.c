@@ -45,19 +45,8 @@ static void draw_overview(isr_canvas *cv, void *user)
     isr_map_page_begin(cv, pg->title, pg->subtitle, b, pg->world);
     double panel[4];
     isr_map_panel(panel);
-    if (pg->img) {
-        double u0, v0, u1, v1;
-        isr_canvas_xy(cv, pg->img_world[0], pg->img_world[3], &u0, &v0);
-        isr_canvas_xy(cv, pg->img_world[2], pg->img_world[1], &u1, &v1);
-        cairo_save(cv->cr);
-        cairo_translate(cv->cr, u0, v0);
-        cairo_scale(cv->cr, (u1 - u0) / cairo_image_surface_get_width(pg->img),
-                    (v1 - v0) / cairo_image_surface_get_height(pg->img));
-        cairo_set_source_surface(cv->cr, pg->img, 0, 0);
-        cairo_pattern_set_filter(cairo_get_source(cv->cr), CAIRO_FILTER_NEAREST);
-        cairo_paint(cv->cr);
-        cairo_restore(cv->cr);
-    }
+    if (pg->img)
+        isr_canvas_image(cv, pg->img, pg->img_world);
     isr_map_draw_boundaries(cv, b, 0.35, 1.5);
     isr_map_draw_rail(cv, b, 1.3, pg->kind == ISR_MAP_COUNT ? isr_map_rail_dark : isr_map_rail, 1);
     isr_map_panel_furniture(cv, pg->north);
