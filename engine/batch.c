@@ -245,8 +245,8 @@ static isr_status write_hub(isr_batch *jb, int hub_no, const char *path, const f
 /* Writes the rail travel time between the hub and every station, and the door-to-door time
  * at its cell (`time_s`, the hub's search): where local travel gets there sooner than the
  * train (by more than a second), the station is "reached_by" local travel, not rail. */
-static isr_status write_stations_csv(isr_batch *jb, const char *path, const double *arr,
-                                     const worker_state *ws)
+static isr_status write_stations_csv(isr_batch *jb, int hub_no, const char *path,
+                                     const double *arr, const worker_state *ws)
 {
     char *tmp;
     FILE *f;
@@ -254,13 +254,16 @@ static isr_status write_stations_csv(isr_batch *jb, const char *path, const doub
     if (st != ISR_OK)
         return st;
     double budget_s = jb->opt->budget_min * 60.0;
-    fputs(ISR_STATIONS_CSV_HEADER, f);
+    fputs(ISR_CSV_BOM ISR_STATIONS_CSV_HEADER, f);
+    const char *hub_id = isr_rail_station_id(jb->net, jb->hubs[hub_no]);
     for (int i = 0; i < isr_rail_net_nstations(jb->net); i++) {
         double x, y, door = INFINITY;
         int c, r;
         isr_rail_station_xy(jb->net, i, &x, &y);
         if (isr_grid_cell_of(jb->grid, x, y, &c, &r))
             door = ws_at(ws, isr_grid_pidx(jb->grid, c, r));
+        isr_csv_field(f, hub_id);
+        fputc(',', f);
         isr_csv_field(f, isr_rail_station_id(jb->net, i));
         fputc(',', f);
         isr_csv_field(f, isr_rail_station_name(jb->net, i));
@@ -268,6 +271,7 @@ static isr_status write_stations_csv(isr_batch *jb, const char *path, const doub
             isr_fprintf(f, ",,%.3f,%.3f", x, y);
         else
             isr_fprintf(f, ",%.3f,%.3f,%.3f", arr[i] / 60.0, x, y);
+        isr_fprintf(f, ",%.6f,%.6f", jb->st_lonlat[2 * i], jb->st_lonlat[2 * i + 1]);
         /* GTFS: door times are whole minutes of the percentile (as R5), rail times not */
         double rail = jb->gtfs ? floor(arr[i] / 60.0) * 60.0 : arr[i];
         const char *by = arr[i] <= budget_s && !(door < rail - 1.0) ? "rail"
@@ -313,16 +317,24 @@ static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const c
     isr_hub_result *res = &jb->results[hub_no];
     isr_reach_totals(&ws->reach, jb->zones, &res->tot);
     isr_reach_store(&ws->reach, jb->zones, hub_no, jb->hub_cells, jb->hub_pop, res->own);
-    /* reach.csv is written even for a reused hub: `isoreach reach` may have rewritten it
-     * with other boundaries or people since, and it costs little */
+    /* reach.csv, summary.csv and people_by_minute.csv are written even for a reused hub:
+     * `isoreach reach` may have rewritten them with other boundaries or people since, and
+     * they cost little */
     char *csv = isr_strdup_printf("%s/reach.csv", dir);
     char *geojson = isr_strdup_printf("%s/isochrones.geojson", dir);
     isr_status st = ISR_OK;
     if (!csv || !geojson)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    const char *hub_id = isr_rail_station_id(jb->net, s);
     if (st == ISR_OK)
-        st = isr_reach_write_csv(jb->ctx, csv, &ws->reach, jb->zones, jb->units,
+        st = isr_reach_write_csv(jb->ctx, csv, hub_id, &ws->reach, jb->zones, jb->units,
                                  g->cell_m * g->cell_m / 1e6);
+    isr_hub_tables ht = {hub_id, isr_rail_station_name(jb->net, s), &res->tot, res->own,
+                         jb->opt->budget_min};
+    if (st == ISR_OK)
+        st = isr_hub_tables_write(jb->ctx, dir, &ht, jb->zones, jb->units, g, ws->time_s,
+                                  ws->w.touched, ws->w.ntouched,
+                                  isr_zones_people(jb->zones, jb->units));
     if (st == ISR_OK && write) {
         st = isr_isochrones_build(jb->ctx, &ws->geos, g, ws->time_s, ws->w.touched,
                                   ws->w.ntouched, isr_zones_people(jb->zones, jb->units),
@@ -387,7 +399,7 @@ static int hub_outputs_ok(const isr_batch *jb, const char *dir, char *why, size_
         return found ? -1 : 0;
     snprintf(path, sizeof path, "%s/stations.csv", dir);
     long rows = 0, nst = isr_rail_net_nstations(jb->net);
-    if (!csv_header_ok(path, ISR_STATIONS_CSV_HEADER, &rows))
+    if (!csv_header_ok(path, ISR_CSV_BOM ISR_STATIONS_CSV_HEADER, &rows))
         return -1;
     if (rows != nst) {
         if (rows < 0)
@@ -397,7 +409,7 @@ static int hub_outputs_ok(const isr_batch *jb, const char *dir, char *why, size_
         return -1;
     }
     snprintf(path, sizeof path, "%s/reach.csv", dir);
-    if (!csv_header_ok(path, ISR_REACH_CSV_HEADER, NULL))
+    if (!csv_header_ok(path, ISR_CSV_BOM ISR_REACH_CSV_HEADER, NULL))
         return -1;
     snprintf(path, sizeof path, "%s/isochrones.geojson", dir);
     json_object *root = json_object_from_file(path), *feats = NULL;
@@ -572,7 +584,7 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
             goto reset;
         /* the raster last: its presence marks the hub complete for a resumed run */
         if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
-            (st = write_stations_csv(jb, csv, arr, ws)) != ISR_OK ||
+            (st = write_stations_csv(jb, hub_no, csv, arr, ws)) != ISR_OK ||
             (st = hub_reach(jb, hub_no, ws, dir, 1)) != ISR_OK ||
             (st = write_hub(jb, hub_no, path, time_s, w)) != ISR_OK)
             goto reset;
@@ -686,6 +698,40 @@ char *isr_batch_settings(isr_ctx *ctx, const isr_model *m, const isr_options *o)
 
 /* ---- a pass -------------------------------------------------------------------------------- */
 
+/* The stations' lon/lat (WGS 84) for stations.csv, once per pass: b->st_lonlat. */
+static isr_status stations_lonlat(isr_batch *b)
+{
+    int n = isr_rail_net_nstations(b->net);
+    b->st_lonlat = malloc((size_t)(n > 0 ? 2 * n : 1) * sizeof *b->st_lonlat);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(b->wkt), wgs = isr_crs_wgs84();
+    if (srs)
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = srs && wgs ? OCTNewCoordinateTransformation(srs, wgs) : NULL;
+    isr_status st = ISR_OK;
+    if (!b->st_lonlat)
+        st = isr_fail(b->ctx, ISR_ERR_MEMORY, "out of memory");
+    else if (!ct)
+        st = isr_fail_gdal(b->ctx, ISR_ERR_CRS,
+                           "stations.csv: cannot transform the analysis CRS to WGS 84 (lon/lat)");
+    for (int i = 0; st == ISR_OK && i < n; i++) {
+        double x, y;
+        isr_rail_station_xy(b->net, i, &x, &y);
+        if (!OCTTransform(ct, 1, &x, &y, NULL))
+            st = isr_fail_gdal(b->ctx, ISR_ERR_CRS,
+                               "stations.csv: station '%s' (%.3f, %.3f) has no lon/lat in WGS 84",
+                               isr_rail_station_id(b->net, i), x, y);
+        b->st_lonlat[2 * i] = x;
+        b->st_lonlat[2 * i + 1] = y;
+    }
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    if (wgs)
+        OSRDestroySpatialReference(wgs);
+    return st;
+}
+
 /* The accumulators of a pass: region minimum, nearest hub, count, results, reach tables. */
 static isr_status batch_alloc(isr_batch *b, const isr_model *m)
 {
@@ -707,6 +753,9 @@ static isr_status batch_alloc(isr_batch *b, const isr_model *m)
     if (!b->settings || !b->hubs_dir || !b->region_dir || !b->best_t || !b->best_hub ||
         !b->count || !b->results)
         return isr_fail(b->ctx, ISR_ERR_MEMORY, "out of memory for the region products");
+    isr_status st0 = stations_lonlat(b);
+    if (st0 != ISR_OK)
+        return st0;
     for (size_t u = 0; u < ncell; u++) {
         b->best_t[u] = INFINITY;
         b->best_hub[u] = ISR_HUB_NODATA;
@@ -810,6 +859,7 @@ void isr_batch_clear(isr_batch *b)
     free(b->best_hub);
     free(b->count);
     free(b->results);
+    free(b->st_lonlat);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(b->hub_cells[k]);
         free(b->hub_pop[k]);

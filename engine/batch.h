@@ -73,6 +73,7 @@ typedef struct isr_batch {
     const int *own_unit;            /* per hub: its jurisdiction (unit) or -1 */
     const double *own_dist_m;       /* per hub: 0 inside it, else the distance to it */
     const char *wkt;                /* the analysis CRS */
+    double *st_lonlat;              /* per station: lon, lat (WGS 84), for stations.csv */
     int started;                    /* the workers were started (for the cancel message) */
     int merged_shards;              /* isr_merge: the N shards merged (run.json), else 0 */
     int warn_from; /* run.json's warnings: the context's from this one (isr_merge: its own) */

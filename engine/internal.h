@@ -530,12 +530,16 @@ void isr_zones_sum_up(const isr_zones *z, size_t *const *cells, double *const *p
                       double *const *tsum, float *const *tmin);
 
 /* The header lines of the per-hub tables: a reused hub's tables must have exactly these (an
- * older version's tables are recomputed, not reused). */
-#define ISR_STATIONS_CSV_HEADER "station_id,station_name,rail_minutes,x,y,door_minutes,reached_by\n"
+ * older version's tables are recomputed, not reused). Each table meant for people starts
+ * with ISR_CSV_BOM (UTF-8 byte order mark: Excel then reads the names as UTF-8), then its
+ * header line. */
+#define ISR_CSV_BOM "\xEF\xBB\xBF"
+#define ISR_STATIONS_CSV_HEADER                                                                 \
+    "hub_id,station_id,station_name,rail_minutes,x,y,lon,lat,door_minutes,reached_by\n"
 #define ISR_REACH_CSV_HEADER                                                                    \
-    "level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,"            \
-    "population,pop_reached,pop_share,min_minutes,mean_minutes,cross_border,"                  \
-    "pop_unknown_units,land_km2\n"
+    "hub_id,level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,"     \
+    "population,pop_reached,pop_share,min_minutes,mean_minutes_area,mean_minutes_people,"      \
+    "other_province,other_prefecture,pop_unknown_units,land_km2\n"
 
 /* ---- reach.c -------------------------------------------------------------------------- */
 
@@ -545,6 +549,8 @@ typedef struct isr_reach {
     double *pop[ISR_NLEVELS];   /* people in them */
     float *tmin[ISR_NLEVELS];   /* earliest minutes */
     double *tsum[ISR_NLEVELS];  /* sum of minutes over the cells reached */
+    double *ptsum[ISR_NLEVELS]; /* sum of people × minutes over the cells reached */
+    double *praw[ISR_NLEVELS];  /* people in them, not rounded (ptsum / praw: mean minutes) */
     int own[ISR_NLEVELS];       /* the group holding the hub, or -1 */
     size_t min_cells;           /* a county with fewer cells reached is not counted (slivers) */
 } isr_reach;
@@ -554,6 +560,7 @@ typedef struct isr_reach_totals_t {
     double pop, pop_outside_province, pop_outside_prefecture;
     int groups_reached[ISR_NLEVELS];
     int pop_unknown_units; /* counties reached whose population is unknown */
+    double mean_min_people; /* people-weighted mean minutes over the people reached, or NAN */
 } isr_reach_totals_t;
 
 isr_status isr_reach_init(isr_ctx *ctx, isr_reach *r, const isr_zones *z);
@@ -571,16 +578,50 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
  * distance to the nearest unit, +INF when there is none). */
 #define ISR_OWN_MAX_M 5000.0
 int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, double *dist_m);
-/* Whether group `gi` of `level` lies across a border from the hub (see reach.c). */
-int isr_reach_cross_border(const isr_reach *r, const isr_zones *z, int level, int gi);
+/* Whether group `gi` of `level` lies in another group of level `of` (ISR_PROVINCE or
+ * ISR_PREFECTURE) than the hub's own: 1 or 0 (1 when the hub has none there); -1 when `level`
+ * is above `of` (a province is no one prefecture). */
+int isr_reach_other(const isr_reach *r, const isr_zones *z, int level, int gi, int of);
 void isr_reach_totals(const isr_reach *r, const isr_zones *z, isr_reach_totals_t *t);
 /* Copies one hub's tallies into row `hub` of the per-hub tables ([level][hub × groups]) and
  * its own groups into own[0..ISR_NLEVELS-1], for the region products. */
 void isr_reach_store(const isr_reach *r, const isr_zones *z, int hub, size_t *const *cells,
                      double *const *pop, int *own);
-/* Writes reach.csv: one row per unit reached at each level (header in README). */
-isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *r,
-                               const isr_zones *z, const isr_units *u, double cell_km2);
+/* Writes reach.csv of hub `hub_id`: one row per unit reached at each level (header in
+ * README), UTF-8 with a BOM. */
+isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const char *hub_id,
+                               const isr_reach *r, const isr_zones *z, const isr_units *u,
+                               double cell_km2);
+
+/* ---- tables.c ------------------------------------------------------------------------- */
+
+/* One row per hub: hubs/<hub>/summary.csv and region/hubs_summary.csv. */
+#define ISR_SUMMARY_CSV_HEADER                                                                  \
+    "hub_id,hub_name,province_code,province_name,prefecture_code,prefecture_name,budget_min,"  \
+    "area_km2,people_reached,people_outside_province,people_outside_prefecture,"              \
+    "share_outside_province,mean_minutes_people,counties_reached,prefectures_reached,"        \
+    "provinces_reached,pop_unknown_units_reached\n"
+#define ISR_PEOPLE_BY_MINUTE_CSV_HEADER "hub_id,minute,people_within,area_km2_within\n"
+
+/* What the per-hub tables of tables.c are made of (all borrowed). */
+typedef struct isr_hub_tables {
+    const char *hub_id, *hub_name;
+    const isr_reach_totals_t *tot;
+    const int *own; /* [ISR_NLEVELS]: the hub's own group at each level, or -1 */
+    double budget_min;
+} isr_hub_tables;
+
+/* One row of ISR_SUMMARY_CSV_HEADER for a hub (people unknown: empty fields, not 0). */
+void isr_hub_summary_row(FILE *f, const isr_hub_tables *h, const isr_zones *z,
+                         const isr_units *u, double cell_km2);
+/* Writes `dir`/summary.csv (the hub's row) and `dir`/people_by_minute.csv: for every whole
+ * minute 0..budget (and the budget itself when it is not whole), the people (per cell
+ * `people`, NULL: unknown, empty fields) and the area of the cells reached within it, from
+ * one search's cells (padded indexes, seconds), as the isochrones count them. UTF-8 + BOM. */
+isr_status isr_hub_tables_write(isr_ctx *ctx, const char *dir, const isr_hub_tables *h,
+                                const isr_zones *z, const isr_units *u, const isr_grid *g,
+                                const float *time_s, const uint32_t *touched, size_t ntouched,
+                                const double *people);
 
 /* ---- isochrone.c ---------------------------------------------------------------------- */
 

@@ -4,7 +4,8 @@
  *                     one row per pair with any reach, so it stays small and pivots easily);
  *   units.geojson     every county with its reach by any hub and, per hub, the share of its
  *                     people reached: ready for a choropleth (RFC 7946, EPSG:4326);
- *   summary.json      each hub's totals and cross-border share, ranked.
+ *   summary.json      each hub's totals and cross-border share, ranked;
+ *   hubs_summary.csv  the same totals, one row per hub in the run's order (tables.c's row).
  * Reads only tallies made by the workers (reach.c) and one pass over the region's nearest-
  * hub times; owns nothing beyond the call.
  */
@@ -30,8 +31,8 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
     isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
     if (st != ISR_OK)
         return st;
-    fputs("hub_id,hub_name,prefecture_code,prefecture_name,province_code,area_share,pop_share,"
-          "reached_km2,pop_reached,cross_border,pop_unknown_units\n",
+    fputs(ISR_CSV_BOM "hub_id,hub_name,prefecture_code,prefecture_name,province_code,area_share,"
+          "pop_share,reached_km2,pop_reached,other_province,other_prefecture,pop_unknown_units\n",
           f);
     for (int h = 0; h < rr->nhubs; h++) {
         for (int gi = 0; gi < ng; gi++) {
@@ -49,12 +50,13 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
             isr_csv_field(f, a->name[L]);
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
-            int own = rr->own[h * ISR_NLEVELS + L];
+            int own = rr->own[h * ISR_NLEVELS + L], own_p = rr->own[h * ISR_NLEVELS + ISR_PROVINCE];
+            int other_p = own_p < 0 || z->group[ISR_PROVINCE][z->first[L][gi]] != own_p;
             /* no known people beside unknown ones: unknown (an empty field), not 0 */
             double unk = z->gunknown[L][gi] && !(z->gpop[L][gi] > 0) ? NAN : 0.0;
-            isr_fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d\n", (double)cells / (double)z->cells[L][gi],
+            isr_fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d,%d\n", (double)cells / (double)z->cells[L][gi],
                     unk + (z->gpop[L][gi] > 0 ? pop / z->gpop[L][gi] : 0.0), (double)cells * cell_km2,
-                    unk + pop, own < 0 || own != gi, z->gunknown[L][gi]);
+                    unk + pop, other_p, own < 0 || own != gi, z->gunknown[L][gi]);
         }
     }
     st = isr_close_commit(ctx, f, tmp, path);
@@ -232,6 +234,27 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
     return st;
 }
 
+/* hubs_summary.csv: every hub's summary.csv row (tables.c), in the order of the run. */
+static isr_status write_hubs_summary(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
+{
+    char *tmp;
+    FILE *f;
+    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
+    if (st != ISR_OK)
+        return st;
+    fputs(ISR_CSV_BOM ISR_SUMMARY_CSV_HEADER, f);
+    for (int h = 0; h < rr->nhubs; h++) {
+        isr_hub_tables ht = {isr_rail_station_id(rr->net, rr->hubs[h]),
+                             isr_rail_station_name(rr->net, rr->hubs[h]), &rr->tot[h],
+                             rr->own + h * ISR_NLEVELS, rr->budget_min};
+        isr_hub_summary_row(f, &ht, rr->zones, rr->units,
+                            rr->grid->cell_m * rr->grid->cell_m / 1e6);
+    }
+    st = isr_close_commit(ctx, f, tmp, path);
+    free(tmp);
+    return st;
+}
+
 /* Province outlines: each province's units dissolved (GEOS: isr_geos_dissolve, a coverage
  * union when the units share their edges), for maps that emphasise provincial borders. */
 isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr_zones *z,
@@ -388,6 +411,10 @@ isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, cons
         st = write_units(ctx, rr, p2);
     if (st == ISR_OK)
         st = write_summary(ctx, rr, p3);
+    char *p5 = st == ISR_OK ? isr_strdup_printf("%s/hubs_summary.csv", dir) : NULL;
+    if (st == ISR_OK)
+        st = p5 ? write_hubs_summary(ctx, rr, p5) : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    free(p5);
     free(p1);
     free(p2);
     free(p3);

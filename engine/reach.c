@@ -4,10 +4,11 @@
  * Per hub, the cells within the budget are tallied by the unit their centre lies in (the
  * zone raster) and summed up the hierarchy: cells (× cell area = km², exact in the
  * equal-area analysis CRS), people, earliest and summed minutes (the mean over cells is the
- * area-weighted mean). A unit is the hub's "own" at a level when it contains the hub's
- * station; a hub outside every polygon takes the nearest unit within ISR_OWN_MAX_M, or none
- * (then all its reach is cross-border); "cross-border" means another province at county and province level and another
- * prefecture at prefecture level, as planners use the words.
+ * area-weighted mean) and summed people × minutes (over the people: the people-weighted
+ * mean). A unit is the hub's "own" at a level when it contains the hub's station; a hub
+ * outside every polygon takes the nearest unit within ISR_OWN_MAX_M, or none (then all its
+ * reach is in another province and prefecture). reach.csv says both, in two columns
+ * (other_province, other_prefecture), on every row where the level allows it.
  * Owns: one tally per group per level, reused hub after hub by one worker.
  * Cost: O(cells reached) per hub plus O(groups) to write.
  */
@@ -29,7 +30,10 @@ isr_status isr_reach_init(isr_ctx *ctx, isr_reach *r, const isr_zones *z)
         r->pop[k] = calloc(n, sizeof *r->pop[k]);
         r->tmin[k] = calloc(n, sizeof *r->tmin[k]);
         r->tsum[k] = calloc(n, sizeof *r->tsum[k]);
-        if (!r->cells[k] || !r->pop[k] || !r->tmin[k] || !r->tsum[k]) {
+        r->ptsum[k] = calloc(n, sizeof *r->ptsum[k]);
+        r->praw[k] = calloc(n, sizeof *r->praw[k]);
+        if (!r->cells[k] || !r->pop[k] || !r->tmin[k] || !r->tsum[k] || !r->ptsum[k] ||
+            !r->praw[k]) {
             isr_reach_free(r);
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the reach tables");
         }
@@ -50,6 +54,8 @@ void isr_reach_free(isr_reach *r)
         free(r->pop[k]);
         free(r->tmin[k]);
         free(r->tsum[k]);
+        free(r->ptsum[k]);
+        free(r->praw[k]);
     }
     memset(r, 0, sizeof *r);
 }
@@ -62,6 +68,8 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         memset(r->cells[k], 0, n * sizeof *r->cells[k]);
         memset(r->pop[k], 0, n * sizeof *r->pop[k]);
         memset(r->tsum[k], 0, n * sizeof *r->tsum[k]);
+        memset(r->ptsum[k], 0, n * sizeof *r->ptsum[k]);
+        memset(r->praw[k], 0, n * sizeof *r->praw[k]);
         for (size_t i = 0; i < n; i++)
             r->tmin[k][i] = INFINITY;
     }
@@ -69,6 +77,7 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
     const uint32_t pw = (uint32_t)isr_grid_pw(g);
     size_t *cells0 = r->cells[ISR_COUNTY];
     double *pop0 = r->pop[ISR_COUNTY], *tsum0 = r->tsum[ISR_COUNTY];
+    double *pt0 = r->ptsum[ISR_COUNTY], *pr0 = r->praw[ISR_COUNTY];
     float *tmin0 = r->tmin[ISR_COUNTY];
     const int *grp0 = z->group[ISR_COUNTY];
     for (size_t i = 0; i < ntouched; i++) {
@@ -82,6 +91,7 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         int gi = grp0[u];
         cells0[gi]++;
         pop0[gi] += z->pop[cell];
+        pt0[gi] += z->pop[cell] * t;
         tsum0[gi] += t;
         if (t < tmin0[gi])
             tmin0[gi] = t;
@@ -90,10 +100,18 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
     for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
         if (cells0[gi] && cells0[gi] < r->min_cells) {
             cells0[gi] = 0;
-            pop0[gi] = tsum0[gi] = 0;
+            pop0[gi] = tsum0[gi] = pt0[gi] = 0;
             tmin0[gi] = INFINITY;
         }
+    for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
+        pr0[gi] = pop0[gi]; /* before isr_zones_sum_up rounds each county's people */
     isr_zones_sum_up(z, r->cells, r->pop, r->tsum, r->tmin);
+    for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
+        for (int k = ISR_PREFECTURE; k < ISR_NLEVELS && cells0[gi]; k++) {
+            int up = z->group[k][z->first[ISR_COUNTY][gi]];
+            r->ptsum[k][up] += pt0[gi];
+            r->praw[k][up] += pr0[gi];
+        }
     for (int k = 0; k < ISR_NLEVELS; k++)
         r->own[k] = own_unit >= 0 ? z->group[k][own_unit] : -1;
 }
@@ -125,18 +143,21 @@ int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, d
     return best >= 0 && *dist_m <= max_m ? best : -1;
 }
 
-int isr_reach_cross_border(const isr_reach *r, const isr_zones *z, int level, int gi)
+int isr_reach_other(const isr_reach *r, const isr_zones *z, int level, int gi, int of)
 {
-    /* counties compare provinces; prefectures compare prefectures; provinces themselves */
-    int cmp = level == ISR_PREFECTURE ? ISR_PREFECTURE : ISR_PROVINCE;
+    if (level > of)
+        return -1;
     int unit = z->first[level][gi];
-    return r->own[cmp] < 0 || z->group[cmp][unit] != r->own[cmp];
+    return r->own[of] < 0 || z->group[of][unit] != r->own[of];
 }
 
 void isr_reach_totals(const isr_reach *r, const isr_zones *z, isr_reach_totals_t *t)
 {
     memset(t, 0, sizeof *t);
+    double pt = 0, pr = 0;
     for (int gi = 0; gi < z->ngroups[ISR_PROVINCE]; gi++) {
+        pt += r->ptsum[ISR_PROVINCE][gi];
+        pr += r->praw[ISR_PROVINCE][gi];
         t->cells += r->cells[ISR_PROVINCE][gi];
         t->pop += r->pop[ISR_PROVINCE][gi];
         if (gi != r->own[ISR_PROVINCE])
@@ -150,6 +171,7 @@ void isr_reach_totals(const isr_reach *r, const isr_zones *z, isr_reach_totals_t
             t->groups_reached[k] += r->cells[k][gi] > 0;
     for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
         t->pop_unknown_units += r->cells[ISR_COUNTY][gi] > 0 && z->gunknown[ISR_COUNTY][gi];
+    t->mean_min_people = pr > 0 ? pt / pr : NAN;
 }
 
 void isr_reach_store(const isr_reach *r, const isr_zones *z, int hub, size_t *const *cells,
@@ -163,15 +185,16 @@ void isr_reach_store(const isr_reach *r, const isr_zones *z, int hub, size_t *co
     }
 }
 
-isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *r,
-                               const isr_zones *z, const isr_units *u, double cell_km2)
+isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const char *hub_id,
+                               const isr_reach *r, const isr_zones *z, const isr_units *u,
+                               double cell_km2)
 {
     char *tmp;
     FILE *f;
     isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
     if (st != ISR_OK)
         return st;
-    fputs(ISR_REACH_CSV_HEADER, f);
+    fputs(ISR_CSV_BOM ISR_REACH_CSV_HEADER, f);
     for (int k = 0; k < ISR_NLEVELS; k++)
         for (int gi = 0; gi < z->ngroups[k]; gi++) {
             if (!r->cells[k][gi])
@@ -180,7 +203,8 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             double area = (double)z->area[k][gi] * cell_km2;
             double gpop = z->gpop[k][gi];
             int unknown = z->gunknown[k][gi];
-            isr_fprintf(f, "%s,", level_name[k]);
+            isr_csv_field(f, hub_id);
+            isr_fprintf(f, ",%s,", level_name[k]);
             isr_csv_field(f, a->code[k]);
             fputc(',', f);
             isr_csv_field(f, a->name[k]);
@@ -197,9 +221,18 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const isr_reach *
             else
                 isr_fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],
                         gpop > 0 ? r->pop[k][gi] / gpop : 0.0);
-            isr_fprintf(f, ",%.2f,%.2f,%d,%d,%.3f\n", r->tmin[k][gi],
-                    r->tsum[k][gi] / (double)r->cells[k][gi], isr_reach_cross_border(r, z, k, gi),
-                    unknown, (double)z->cells[k][gi] * cell_km2);
+            isr_fprintf(f, ",%.2f,%.2f", r->tmin[k][gi], r->tsum[k][gi] / (double)r->cells[k][gi]);
+            /* over the people reached: none known (or none there), no mean */
+            if ((unknown && k == ISR_COUNTY) || !(r->praw[k][gi] > 0))
+                fputc(',', f);
+            else
+                isr_fprintf(f, ",%.2f", r->ptsum[k][gi] / r->praw[k][gi]);
+            int op = isr_reach_other(r, z, k, gi, ISR_PROVINCE);
+            int of = isr_reach_other(r, z, k, gi, ISR_PREFECTURE);
+            isr_fprintf(f, ",%d,", op);
+            if (of >= 0)
+                isr_fprintf(f, "%d", of);
+            isr_fprintf(f, ",%d,%.3f\n", unknown, (double)z->cells[k][gi] * cell_km2);
         }
     st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);

@@ -4,7 +4,8 @@
  * any search. The grid and CRS come from OUT/region/nearest_hub_time.tif, the hubs from
  * OUT/region/nearest_hub.csv (read with GDAL's CSV driver) and each hub's times and position
  * from its travel_time.tif (HUB_X/HUB_Y metadata). Writes the same files as a run does:
- * hubs/<folder>/reach.csv (isr_hub_folder) and region/reach_matrix.csv, units.geojson, summary.json.
+ * hubs/<folder>/reach.csv, summary.csv, people_by_minute.csv (isr_hub_folder) and
+ * region/reach_matrix.csv, hubs_summary.csv, units.geojson, summary.json.
  * The web map and maps that show these tables are publication's (isr_publish, which the
  * host calls afterwards: `isoreach reach` republishes the web map, and the maps if drawn).
  */
@@ -129,7 +130,6 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
     char *path = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, folder) : NULL;
     char *csv = folder ? isr_strdup_printf("%s/hubs/%s/reach.csv", opt->out, folder) : NULL;
     char *iso = folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", opt->out, folder) : NULL;
-    free(folder);
     double hx = 0, hy = 0;
     if (!path || !csv || !iso)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -144,7 +144,17 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
                       isr_hub_jurisdiction(&r->units, hx, hy, ISR_OWN_MAX_M, &own_d));
     isr_reach_totals(&r->reach, &r->zones, &r->tot[h]);
     isr_reach_store(&r->reach, &r->zones, h, r->hub_cells, r->hub_pop, r->own + h * ISR_NLEVELS);
-    st = isr_reach_write_csv(ctx, csv, &r->reach, &r->zones, &r->units, r->g.cell_m * r->g.cell_m / 1e6);
+    st = isr_reach_write_csv(ctx, csv, id, &r->reach, &r->zones, &r->units,
+                             r->g.cell_m * r->g.cell_m / 1e6);
+    isr_hub_tables ht = {id, OGR_F_GetFieldAsString(f, r->f_name), &r->tot[h],
+                         r->own + h * ISR_NLEVELS, opt->budget_min};
+    char *dir = st == ISR_OK ? isr_strdup_printf("%s/hubs/%s", opt->out, folder) : NULL;
+    if (st == ISR_OK)
+        st = dir ? isr_hub_tables_write(ctx, dir, &ht, &r->zones, &r->units, &r->g, r->time_s,
+                                        r->w.touched, r->w.ntouched,
+                                        isr_zones_people(&r->zones, &r->units))
+                 : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    free(dir);
     /* the isochrones carry the people within each band: recount them too */
     isr_band_poly bp[ISR_MAX_BANDS];
     if (st == ISR_OK)
@@ -162,6 +172,7 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
     r->w.ntouched = 0;
     r->done++;
 cleanup:
+    free(folder);
     free(path);
     free(csv);
     free(iso);
@@ -240,8 +251,11 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs)
                                keys[i][1] ? json_object_new_string(keys[i][1]) : NULL);
     json_object_object_add(re, "hubs", json_object_new_int(nhubs));
     json_object_object_add(re, "outputs",
-                           json_object_new_string("hubs/*/reach.csv, hubs/*/isochrones.geojson "
+                           json_object_new_string("hubs/*/reach.csv, hubs/*/summary.csv, "
+                                                  "hubs/*/people_by_minute.csv, "
+                                                  "hubs/*/isochrones.geojson "
                                                   "(population), region/reach_matrix.csv, "
+                                                  "region/hubs_summary.csv, "
                                                   "region/units.geojson, region/summary.json, "
                                                   "the web map and the maps (credits)"));
     json_object_object_add(root, "reach", re);
@@ -254,8 +268,9 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs)
     if (st == ISR_OK)
         isr_log(ctx, ISR_LOG_INFO,
                 "reach tables recounted on boundaries '%s'%s%s%s for %d hub%s: rewrote "
-                "hubs/*/reach.csv, the isochrones' population, region/reach_matrix.csv, "
-                "units.geojson and summary.json; run.json records them under \"reach\" "
+                "hubs/*/reach.csv, summary.csv, people_by_minute.csv, the isochrones' "
+                "population, region/reach_matrix.csv, hubs_summary.csv, units.geojson and "
+                "summary.json; run.json records them under \"reach\" "
                 "(the travel-time rasters are unchanged)",
                 opt->boundaries, opt->population ? " with population raster '" : "",
                 opt->population ? opt->population : "", opt->population ? "'" : "", nhubs,

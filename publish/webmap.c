@@ -954,7 +954,7 @@ static isr_status write_reach(isr_ctx *ctx, isr_sb *b, const char *path, const w
             GDALClose(ds);
         return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
     }
-    static const char *const names[] = {"level",     "code",       "min_minutes", "mean_minutes",
+    static const char *const names[] = {"level", "code", "min_minutes", "mean_minutes_area",
                                         "pop_share", "area_share", "pop_reached"};
     int fi[7];
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);

@@ -48,7 +48,7 @@ def make_seeds(one_dir, hub, out_tif):
     gt = fr.GetGeoTransform()
     arr = np.full((fr.RasterYSize, fr.RasterXSize), -1.0, dtype=np.float32)
     budget = json.load(open(f"{one_dir}/run.json"))["parameters"]["budget_min"] * 60
-    for row in csv.DictReader(open(f"{one_dir}/hubs/{hub}/stations.csv")):
+    for row in csv.DictReader(open(f"{one_dir}/hubs/{hub}/stations.csv", encoding="utf-8-sig")):
         if not row["rail_minutes"]:
             continue
         t = float(row["rail_minutes"]) * 60

@@ -63,7 +63,7 @@ with tempfile.TemporaryDirectory() as tmp:
           f"the .qml style was not applied ({r.renderer().type() if r.renderer() else None})")
     st = QgsVectorLayer(os.path.join(sample, "yrd_rail_stations.shp"), "s", "ogr")
     ct = QgsCoordinateTransform(st.crs(), r.crs(), QgsProject.instance())
-    with open(os.path.join(out, "hubs", hub, "stations.csv"), encoding="utf-8") as fh:
+    with open(os.path.join(out, "hubs", hub, "stations.csv"), encoding="utf-8-sig") as fh:
         rows = {row["station_id"]: row for row in csv.DictReader(fh)}
     for f in st.getFeatures():
         sid = f["id"]

@@ -15,14 +15,25 @@
 #include "cli_support.h"
 
 
+/* The row of station `id` in a hub's stations.csv (rows "hub_id,station_id,…"), just past
+ * its station_id and comma. */
+static const char *station_row(const char *csv, const char *id)
+{
+    char key[128];
+    snprintf(key, sizeof key, ",%s,", id);
+    for (const char *l = strchr(csv, '\n'); l; l = strchr(l + 1, '\n')) {
+        const char *c = strchr(l + 1, ',');
+        if (c && strncmp(c, key, strlen(key)) == 0)
+            return c + strlen(key);
+    }
+    cr_assert_fail("station %s not in stations.csv", id);
+    return NULL;
+}
+
 /* rail_minutes of a station in a hub's stations.csv; NAN when unreachable. */
 static double rail_minutes(const char *csv, const char *id, double *x, double *y)
 {
-    char key[128];
-    snprintf(key, sizeof key, "\n%s,", id);
-    const char *p = strstr(csv, key);
-    cr_assert_not_null(p, "station %s not in stations.csv", id);
-    p += strlen(key);
+    const char *p = station_row(csv, id);
     p = strchr(p, ','); /* skip the name (no commas in the sample's names) */
     cr_assert_not_null(p);
     p++;
@@ -205,37 +216,39 @@ Test(e2e, reach_isochrones_and_region_products)
     /* CSV headers as documented in README.md */
     snprintf(p, sizeof p, "%s/hubs/shanghai_hongqiao/reach.csv", ISR_SAMPLE_RUN);
     char *h = first_line(p);
-    cr_assert_str_eq(h, "level,code,name,prefecture_code,province_code,area_km2,reached_km2,"
-                        "area_share,population,pop_reached,pop_share,min_minutes,mean_minutes,"
-                        "cross_border,pop_unknown_units,land_km2");
+    cr_assert_str_eq(h, "\xEF\xBB\xBFhub_id,level,code,name,prefecture_code,province_code,"
+                        "area_km2,reached_km2,area_share,population,pop_reached,pop_share,"
+                        "min_minutes,mean_minutes_area,mean_minutes_people,other_province,"
+                        "other_prefecture,pop_unknown_units,land_km2");
     free(h);
     snprintf(p2, sizeof p2, "%s/region/reach_matrix.csv", ISR_SAMPLE_RUN);
     h = first_line(p2);
-    cr_assert_str_eq(h, "hub_id,hub_name,prefecture_code,prefecture_name,province_code,"
-                        "area_share,pop_share,reached_km2,pop_reached,cross_border,"
-                        "pop_unknown_units");
+    cr_assert_str_eq(h, "\xEF\xBB\xBFhub_id,hub_name,prefecture_code,prefecture_name,"
+                        "province_code,area_share,pop_share,reached_km2,pop_reached,"
+                        "other_province,other_prefecture,pop_unknown_units");
     free(h);
     /* every CSV parses with GDAL's CSV driver: the same columns on every row */
     cr_assert_eq(cli_sh("ogrinfo -ro -al -q %s > /dev/null && ogrinfo -ro -al -q %s > /dev/null", p, p2), 0);
     /* Hongqiao's circle crosses into Jiangsu (Suzhou, 320500) and Zhejiang (Jiaxing,
-     * 330400), and both rows are marked cross-border */
+     * 330400), and both rows are marked in another province and prefecture */
     char *csv = cli_slurp(p);
-    cr_assert(strstr(csv, "\nprefecture,320500,苏州市,320500,320000,"), "no Suzhou row:\n%s", csv);
-    cr_assert(strstr(csv, "\nprefecture,330400,嘉兴市,330400,330000,"), "no Jiaxing row");
-    cr_assert(strstr(csv, "\nprovince,320000,江苏省,") && strstr(csv, "\nprovince,330000,浙江省,"));
-    /* the row ends "cross_border,pop_unknown_units,land_km2": 1 and 0 (every population is
-     * known), then the land */
-    const char *suz = strstr(csv, "\nprefecture,320500,");
+#define HQ "\nshanghai_hongqiao,"
+    cr_assert(strstr(csv, HQ "prefecture,320500,苏州市,320500,320000,"), "no Suzhou row:\n%s", csv);
+    cr_assert(strstr(csv, HQ "prefecture,330400,嘉兴市,330400,330000,"), "no Jiaxing row");
+    cr_assert(strstr(csv, HQ "province,320000,江苏省,") && strstr(csv, HQ "province,330000,浙江省,"));
+    /* the row ends "other_province,other_prefecture,pop_unknown_units,land_km2": 1, 1 and 0
+     * (every population is known), then the land */
+    const char *suz = strstr(csv, HQ "prefecture,320500,");
     size_t len = strcspn(suz + 1, "\n");
     while (len > 0 && suz[len] != ',')
         len--; /* drop land_km2 */
-    cr_assert(len > 4 && strncmp(suz + 1 + len - 5, ",1,0,", 5) == 0, "Suzhou not cross-border");
-    const char *sh_row = strstr(csv, "\nprefecture,310000,");
+    cr_assert(len > 6 && strncmp(suz + 1 + len - 7, ",1,1,0,", 7) == 0, "Suzhou not cross-border");
+    const char *sh_row = strstr(csv, HQ "prefecture,310000,");
     cr_assert_not_null(sh_row);
     len = strcspn(sh_row + 1, "\n");
     while (len > 0 && sh_row[len] != ',')
         len--;
-    cr_assert(len > 4 && strncmp(sh_row + 1 + len - 5, ",0,0,", 5) == 0,
+    cr_assert(len > 6 && strncmp(sh_row + 1 + len - 7, ",0,0,0,", 7) == 0,
               "Shanghai marked cross-border");
     free(csv);
     /* summary.json: every hub, ranked by cross-border share, descending */
@@ -262,15 +275,56 @@ Test(e2e, reach_isochrones_and_region_products)
     json_object_put(root);
 }
 
+/* Issue 17: the tables for people read in GDAL's CSV driver and in Python's csv module (the
+ * BOM stripped, not part of the first column's name; Chinese names as written), each level
+ * of reach.csv adding up to the hub's people (tests/tables_check.py). */
+Test(e2e, tables_read_with_gdal_and_python_bom_and_chinese_names)
+{
+    static const char *const files[] = {
+        "hubs/shanghai_hongqiao/reach.csv",   "hubs/shanghai_hongqiao/stations.csv",
+        "hubs/shanghai_hongqiao/summary.csv", "hubs/shanghai_hongqiao/people_by_minute.csv",
+        "region/hubs_summary.csv",            "region/reach_matrix.csv"};
+    static const long rows[] = {-1, -1, 1, 61, 3, -1}; /* minutes 0..60; 3 hubs */
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", ISR_SAMPLE_RUN, files[i]);
+        const char *const drivers[] = {"CSV", NULL};
+        GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+        cr_assert_not_null(ds, "GDAL cannot read %s", p);
+        OGRLayerH lyr = GDALDatasetGetLayer(ds, 0);
+        OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
+        cr_assert_str_eq(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 0)), "hub_id", "%s", p);
+        if (rows[i] >= 0)
+            cr_assert_eq(OGR_L_GetFeatureCount(lyr, 1), rows[i], "%s", p);
+        int name = OGR_FD_GetFieldIndex(fd, strstr(p, "stations") ? "station_name" : "hub_name");
+        int found = name < 0; /* reach.csv and people_by_minute.csv: no hub name */
+        OGRFeatureH f;
+        while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+            cr_assert_str_eq(OGR_F_GetFieldAsString(f, 0), strstr(p, "region/")
+                                                               ? OGR_F_GetFieldAsString(f, 0)
+                                                               : "shanghai_hongqiao");
+            found |= name >= 0 && strcmp(OGR_F_GetFieldAsString(f, name), "上海虹桥") == 0;
+            OGR_F_Destroy(f);
+        }
+        cr_assert(found, "%s: no 上海虹桥", p);
+        GDALClose(ds);
+    }
+    cr_assert_eq(cli_sh("python3 %s/tests/tables_check.py %s shanghai_hongqiao 上海虹桥",
+                        ISR_SOURCE_DIR, ISR_SAMPLE_RUN),
+                 0, "%s", cli_output());
+}
+
 Test(e2e, reach_subcommand_recomputes_without_searching)
 {
     /* reach rewrites the tables: on a copy of the shared run */
     cr_assert_eq(cli_sh("cp -r '%s' '%s/o'", ISR_SAMPLE_RUN, cli_tmp), 0);
-    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv hubs/*/summary.csv hubs/*/people_by_minute.csv "
+                        "region/hubs_summary.csv region/reach_matrix.csv region/summary.json "
                     "region/units.geojson | md5sum > ../before.md5", cli_tmp), 0);
     /* the same boundaries: the very same tables */
     cr_assert_eq(cli_sh("%s reach --out %s/o -q", ISR_CLI, cli_tmp), 0);
-    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv hubs/*/summary.csv hubs/*/people_by_minute.csv "
+                        "region/hubs_summary.csv region/reach_matrix.csv region/summary.json "
                     "region/units.geojson | md5sum | diff - ../before.md5", cli_tmp), 0);
     /* other levels: without the prefecture field the hierarchy comes from GB/T 2260 codes, so
      * Shanghai's districts fall in "prefecture" 310100 instead of 310000 */
@@ -468,11 +522,9 @@ static void write_file(const char *name, const char *text)
 /* The value of `col` (0-based) in the stations.csv row of `id`, as text. */
 static void csv_cell(const char *csv, const char *id, int col, char *out, size_t n)
 {
-    char key[128];
-    snprintf(key, sizeof key, "\n%s,", id);
-    const char *p = strstr(csv, key);
-    cr_assert_not_null(p, "station %s not in stations.csv", id);
-    p++;
+    const char *p = station_row(csv, id);
+    while (p > csv && p[-1] != '\n')
+        p--; /* the row's start: its hub_id */
     for (int i = 0; i < col; i++)
         p = strchr(p, ',') + 1;
     size_t len = strcspn(p, ",\n");
@@ -516,28 +568,52 @@ Test(e2e, stations_csv_door_to_door_and_run_json_line_stops)
     char p[512], v[64];
     snprintf(p, sizeof p, "%s/o/hubs/H/stations.csv", cli_tmp);
     char *csv = cli_slurp(p);
-    const char *head = "station_id,station_name,rail_minutes,x,y,door_minutes,reached_by\n";
+    const char *head = "\xEF\xBB\xBFhub_id,station_id,station_name,rail_minutes,x,y,lon,lat,"
+                       "door_minutes,reached_by\n";
     cr_assert(strncmp(csv, head, strlen(head)) == 0, "%s", csv);
-    csv_cell(csv, "S", 2, v, sizeof v);
+    csv_cell(csv, "S", 3, v, sizeof v);
     cr_assert_str_eq(v, "36.000");
-    csv_cell(csv, "S", 5, v, sizeof v);
+    csv_cell(csv, "S", 8, v, sizeof v);
     cr_assert(fabs(atof(v) - 7.8) < 0.3, "S door-to-door %s min, expected about 7.8", v);
-    csv_cell(csv, "S", 6, v, sizeof v);
+    csv_cell(csv, "S", 9, v, sizeof v);
     cr_assert_str_eq(v, "local");
-    csv_cell(csv, "F", 2, v, sizeof v);
+    csv_cell(csv, "F", 3, v, sizeof v);
     cr_assert_str_eq(v, "4.000");
-    csv_cell(csv, "F", 5, v, sizeof v);
+    csv_cell(csv, "F", 8, v, sizeof v);
     cr_assert_str_eq(v, "4.000");
-    csv_cell(csv, "F", 6, v, sizeof v);
+    csv_cell(csv, "F", 9, v, sizeof v);
     cr_assert_str_eq(v, "rail");
-    csv_cell(csv, "P", 2, v, sizeof v);
+    csv_cell(csv, "P", 3, v, sizeof v);
     cr_assert_str_eq(v, "");
-    csv_cell(csv, "P", 6, v, sizeof v);
+    csv_cell(csv, "P", 9, v, sizeof v);
     cr_assert_str_eq(v, "local");
-    csv_cell(csv, "G", 5, v, sizeof v);
+    csv_cell(csv, "G", 8, v, sizeof v);
     cr_assert_str_eq(v, "");
-    csv_cell(csv, "G", 6, v, sizeof v);
+    csv_cell(csv, "G", 9, v, sizeof v);
     cr_assert_str_eq(v, "");
+    /* lon/lat in WGS 84 with 6 decimals: H at (4005125, 3010125) in EPSG:3035, by PROJ */
+    OGRSpatialReferenceH a = OSRNewSpatialReference(NULL), b = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(a, 3035);
+    OSRImportFromEPSG(b, 4326);
+    OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(a, b);
+    double hx = 4005125, hy = 3010125;
+    cr_assert(OCTTransform(ct, 1, &hx, &hy, NULL));
+    OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(a);
+    OSRDestroySpatialReference(b);
+    char ll[64];
+    snprintf(ll, sizeof ll, "%.6f", hx);
+    csv_cell(csv, "H", 6, v, sizeof v);
+    cr_assert_str_eq(v, ll); /* about 5.4 E */
+    snprintf(ll, sizeof ll, "%.6f", hy);
+    csv_cell(csv, "H", 7, v, sizeof v);
+    cr_assert_str_eq(v, ll); /* about 50.2 N */
+    csv_cell(csv, "H", 0, v, sizeof v);
+    cr_assert_str_eq(v, "H"); /* hub_id on every row */
+    csv_cell(csv, "G", 0, v, sizeof v);
+    cr_assert_str_eq(v, "H");
     free(csv);
     /* run.json: each line's stops with their distance from the line, and the warning */
     snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);

@@ -12,7 +12,10 @@
 #include <cpl_vsi.h>
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CELL 50.0
 
@@ -116,9 +119,13 @@ Test(reach, cross_border_area_matches_the_analytic_segment)
               circle);
     /* the hub's own province and the neighbour */
     cr_assert_eq(f.r.own[ISR_PROVINCE], A);
-    cr_assert_eq(isr_reach_cross_border(&f.r, &f.z, ISR_PROVINCE, B), 1);
-    cr_assert_eq(isr_reach_cross_border(&f.r, &f.z, ISR_PROVINCE, A), 0);
-    cr_assert_eq(isr_reach_cross_border(&f.r, &f.z, ISR_COUNTY, f.z.group[ISR_COUNTY][1]), 1);
+    cr_assert_eq(isr_reach_other(&f.r, &f.z, ISR_PROVINCE, B, ISR_PROVINCE), 1);
+    cr_assert_eq(isr_reach_other(&f.r, &f.z, ISR_PROVINCE, A, ISR_PROVINCE), 0);
+    cr_assert_eq(isr_reach_other(&f.r, &f.z, ISR_COUNTY, f.z.group[ISR_COUNTY][1], ISR_PROVINCE), 1);
+    cr_assert_eq(isr_reach_other(&f.r, &f.z, ISR_COUNTY, f.z.group[ISR_COUNTY][1], ISR_PREFECTURE), 1);
+    cr_assert_eq(isr_reach_other(&f.r, &f.z, ISR_COUNTY, f.z.group[ISR_COUNTY][0], ISR_PREFECTURE), 0);
+    /* a province is no one prefecture */
+    cr_assert_eq(isr_reach_other(&f.r, &f.z, ISR_PROVINCE, A, ISR_PREFECTURE), -1);
     /* people reached across the border: cells × 2,000,000 / 160,000 cells */
     cr_assert_eq(f.z.cells[ISR_PROVINCE][B], 160000);
     cr_assert_float_eq(f.r.pop[ISR_PROVINCE][B],
@@ -179,5 +186,154 @@ Test(reach, population_raster_is_summed_onto_the_grid)
     cr_assert_float_eq(z.gpop[ISR_PROVINCE][0] + z.gpop[ISR_PROVINCE][1], 1280000.0, 1e-2);
     isr_zones_clear(&z);
     VSIUnlink(path);
+    teardown(&f);
+}
+
+/* A file's whole text (new memory). */
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    cr_assert_not_null(fp, "cannot open %s", path);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+/* The line of `text` that starts with `start` (a copy without its newline; NULL if none). */
+static char *line_starting(const char *text, const char *start)
+{
+    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, start, strlen(start)) == 0) {
+            size_t n = strcspn(p, "\n");
+            char *l = strndup(p, n);
+            return l;
+        }
+    return NULL;
+}
+
+Test(reach, people_weighted_mean_minutes_weighs_each_province_by_its_people)
+{
+    /* Province A holds 6.25 people per cell (1,000,000 / 160,000), B 12.5: the mean over the
+     * people reached weighs B's cells (all farther than 8.4 min) twice as much as A's. */
+    fixture f;
+    setup(&f);
+    int A = f.z.group[ISR_PROVINCE][0], B = f.z.group[ISR_PROVINCE][1];
+    double cA = (double)f.r.cells[ISR_PROVINCE][A], cB = (double)f.r.cells[ISR_PROVINCE][B];
+    double sA = f.r.tsum[ISR_PROVINCE][A], sB = f.r.tsum[ISR_PROVINCE][B];
+    double want = (6.25 * sA + 12.5 * sB) / (6.25 * cA + 12.5 * cB);
+    double area_mean = (sA + sB) / (cA + cB);
+    isr_reach_totals_t t;
+    isr_reach_totals(&f.r, &f.z, &t);
+    cr_assert_float_eq(t.mean_min_people, want, 1e-6, "%f vs %f", t.mean_min_people, want);
+    cr_assert_gt(t.mean_min_people - area_mean, 0.3, "people %f, area %f", t.mean_min_people,
+                 area_mean);
+    /* within one county people are spread evenly: both means agree */
+    int gB = f.z.group[ISR_COUNTY][1];
+    cr_assert_float_eq(f.r.ptsum[ISR_COUNTY][gB] / f.r.praw[ISR_COUNTY][gB],
+                       f.r.tsum[ISR_COUNTY][gB] / (double)f.r.cells[ISR_COUNTY][gB], 1e-6);
+    teardown(&f);
+}
+
+Test(reach, tables_name_the_hub_both_borders_and_people_by_minute)
+{
+    fixture f;
+    setup(&f);
+    char dir[] = "/tmp/isr_reach_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/reach.csv", dir);
+    cr_assert_eq(isr_reach_write_csv(f.ctx, path, "H1", &f.r, &f.z, &f.u, CELL * CELL / 1e6),
+                 ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
+    char *csv = slurp(path);
+    cr_assert_eq(strncmp(csv, ISR_CSV_BOM ISR_REACH_CSV_HEADER,
+                         strlen(ISR_CSV_BOM ISR_REACH_CSV_HEADER)),
+                 0, "%.300s", csv);
+    cr_assert_eq(strncmp(csv, "\xEF\xBB\xBFhub_id,level,code,", 21), 0);
+    /* county 120101 lies in another province and prefecture; its own county in neither;
+     * the other province's row leaves other_prefecture empty; every row ends ",0,<land>" */
+    char *b = line_starting(csv, "H1,county,120101,120101,120100,120000,400.000,");
+    char *a = line_starting(csv, "H1,county,110101,110101,110100,110000,400.000,");
+    char *pb = line_starting(csv, "H1,province,120000,120000,,120000,");
+    cr_assert(a && b && pb, "%s", csv);
+    cr_assert(strstr(b, ",1,1,0,400.000"), "%s", b);
+    cr_assert(strstr(a, ",0,0,0,400.000"), "%s", a);
+    cr_assert(strstr(pb, ",1,,0,400.000"), "%s", pb);
+    /* mean_minutes_area and mean_minutes_people agree within a county (people even) */
+    double v[19];
+    char *p = b;
+    for (int i = 0; i < 19; i++) {
+        v[i] = strtod(p, NULL);
+        p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p);
+    }
+    cr_assert_float_eq(v[13], v[14], 0.011, "%s", b);
+    cr_assert_float_eq(v[12], 505.0 / 60.0, 0.006, "%s", b); /* min_minutes, as above */
+    /* the tables of the hub: summary.csv and people_by_minute.csv (budget 1000 s) */
+    isr_reach_totals_t t;
+    isr_reach_totals(&f.r, &f.z, &t);
+    isr_hub_tables ht = {"H1", "Hub, one", &t, f.r.own, 1000.0 / 60.0};
+    cr_assert_eq(isr_hub_tables_write(f.ctx, dir, &ht, &f.z, &f.u, &f.g, f.t, f.w.touched,
+                                      f.w.ntouched, f.z.pop),
+                 ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    char *sum = slurp(path);
+    char want[512];
+    snprintf(want, sizeof want,
+             ISR_CSV_BOM ISR_SUMMARY_CSV_HEADER
+             "H1,\"Hub, one\",110000,110000,110100,110100,16.67,%.3f,%.0f,%.0f,%.0f,%.4f,%.2f,"
+             "2,2,2,0\n",
+             (double)t.cells * CELL * CELL / 1e6, t.pop, t.pop_outside_province,
+             t.pop_outside_prefecture, t.pop_outside_province / t.pop, t.mean_min_people);
+    cr_assert_str_eq(sum, want);
+    snprintf(path, sizeof path, "%s/people_by_minute.csv", dir);
+    char *pbm = slurp(path);
+    cr_assert_eq(strncmp(pbm, ISR_CSV_BOM ISR_PEOPLE_BY_MINUTE_CSV_HEADER,
+                         strlen(ISR_CSV_BOM ISR_PEOPLE_BY_MINUTE_CSV_HEADER)),
+                 0, "%s", pbm);
+    /* minute 0: the hub's cell alone, 6.25 people, 0.0025 km² */
+    char *m0 = line_starting(pbm, "H1,0,");
+    cr_assert_str_eq(m0, "H1,0,6,0.003");
+    /* up to minute 8 (the border is 8.42 min away) only province A: 2,500 people per km²;
+     * then B's 5,000 per km² too */
+    double prev = 0;
+    for (int m = 1; m <= 16; m++) {
+        char start[16];
+        snprintf(start, sizeof start, "H1,%d,", m);
+        char *l = line_starting(pbm, start);
+        cr_assert_not_null(l, "%s", pbm);
+        char *q = l + strlen(start);
+        double people = strtod(q, &q), km2 = strtod(q + 1, NULL);
+        if (m <= 8)
+            cr_assert_float_eq(people, 2500 * km2, 2.0, "%s", l); /* km² to 3 decimals */
+        else
+            cr_assert_gt(people, 2500 * km2 + 1, "%s", l);
+        cr_assert_gt(km2, prev, "%s", l);
+        prev = km2;
+        free(l);
+    }
+    /* the last row, at the budget: every cell reached, as the isochrones count them */
+    double all = 0;
+    const uint32_t pw = (uint32_t)isr_grid_pw(&f.g);
+    for (size_t i = 0; i < f.w.ntouched; i++)
+        all += f.z.pop[(f.w.touched[i] / pw - ISR_PAD) * (size_t)f.g.nx +
+                       f.w.touched[i] % pw - ISR_PAD];
+    char *last = line_starting(pbm, "H1,16.6667,");
+    cr_assert_not_null(last, "%s", pbm);
+    char *q = last + strlen("H1,16.6667,");
+    cr_assert_float_eq(strtod(q, &q), all, 1.0, "%s: %f people", last, all); /* 909,162.5 */
+    snprintf(want, sizeof want, ",%.3f\n", (double)f.w.ntouched * CELL * CELL / 1e6);
+    cr_assert_str_eq(pbm + strlen(pbm) - strlen(want), want, "the last row: %s", last);
+    free(m0);
+    free(last);
+    free(pbm);
+    free(sum);
+    free(a);
+    free(b);
+    free(pb);
+    free(csv);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
     teardown(&f);
 }

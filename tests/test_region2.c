@@ -39,7 +39,7 @@ static double rail(const char *out, const char *hub, const char *id, double *x, 
     char p[512], key[128];
     snprintf(p, sizeof p, "%s/%s/hubs/%s/stations.csv", cli_tmp, out, hub);
     char *csv = cli_slurp(p);
-    snprintf(key, sizeof key, "\n%s,", id);
+    snprintf(key, sizeof key, "\n%s,%s,", hub, id); /* hub_id, then station_id */
     const char *s = strstr(csv, key);
     cr_assert_not_null(s, "%s not in %s", id, p);
     s = strchr(s + strlen(key), ','); /* past the name (no commas in the fixture's names) */
@@ -104,10 +104,11 @@ static json_object *run_json(const char *out)
     return o;
 }
 
-/* A reach.csv row "level,code,..." as its fields; 0 if absent. */
+/* A reach.csv row "hub_id,level,code,..." as its fields; 0 if absent. other_prefecture is
+ * -1 when empty (province rows). */
 typedef struct row {
     double area_km2, reached_km2, population, pop_reached;
-    int cross_border;
+    int other_province, other_prefecture;
 } row;
 
 static int reach_row(const char *out, const char *hub, const char *level, const char *code,
@@ -116,27 +117,29 @@ static int reach_row(const char *out, const char *hub, const char *level, const 
     char p[512], key[128];
     snprintf(p, sizeof p, "%s/%s/hubs/%s/reach.csv", cli_tmp, out, hub);
     char *csv = cli_slurp(p);
-    snprintf(key, sizeof key, "\n%s,%s,", level, code);
+    snprintf(key, sizeof key, "\n%s,%s,%s,", hub, level, code);
     const char *s = strstr(csv, key);
     if (!s) {
         free(csv);
         return 0;
     }
-    /* level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,
-     * population,pop_reached,pop_share,min_minutes,mean_minutes,cross_border */
-    double v[14] = {0};
+    /* hub_id,level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,
+     * population,pop_reached,pop_share,min_minutes,mean_minutes_area,mean_minutes_people,
+     * other_province,other_prefecture */
+    double v[17] = {0};
     s++;
-    for (int k = 0; k < 14; k++) {
-        v[k] = strtod(s, NULL);
+    for (int k = 0; k < 17; k++) {
+        v[k] = *s == ',' ? -1 : strtod(s, NULL);
         s += strcspn(s, ",\n");
         if (*s == ',')
             s++;
     }
-    r->area_km2 = v[5];
-    r->reached_km2 = v[6];
-    r->population = v[8];
-    r->pop_reached = v[9];
-    r->cross_border = (int)v[13];
+    r->area_km2 = v[6];
+    r->reached_km2 = v[7];
+    r->population = v[9];
+    r->pop_reached = v[10];
+    r->other_province = (int)v[15];
+    r->other_prefecture = (int)v[16];
     free(csv);
     return 1;
 }
@@ -327,9 +330,10 @@ Test(region2, reach_population_isochrones_and_the_reach_command)
 {
     run_3035("o", "wien_hbf,bratislava_hlst");
     row r;
-    /* The hub's own district, region and country are not cross-border */
+    /* The hub's own district, region and country are in no other province or prefecture */
     cr_assert(reach_row("o", "bratislava_hlst", "county", "SK-101", &r));
-    cr_assert_eq(r.cross_border, 0);
+    cr_assert_eq(r.other_province, 0);
+    cr_assert_eq(r.other_prefecture, 0);
     /* Bratislava (17.0-17.3 E, 48.05-48.3 N) is reached whole: its farthest corner is
      * 17 km from the station, inside the 23 km local-travel disc; 617 cells of 1 km² */
     cr_assert_float_eq(r.reached_km2, r.area_km2, 0);
@@ -337,22 +341,27 @@ Test(region2, reach_population_isochrones_and_the_reach_command)
                        0.01 * r.area_km2, "%g km²", r.area_km2);
     cr_assert_float_eq(r.pop_reached, 475000, 0.5);
     cr_assert(reach_row("o", "bratislava_hlst", "prefecture", "SK01", &r));
-    cr_assert_eq(r.cross_border, 0);
+    cr_assert_eq(r.other_province, 0);
+    cr_assert_eq(r.other_prefecture, 0);
     cr_assert(reach_row("o", "bratislava_hlst", "province", "SK", &r));
-    cr_assert_eq(r.cross_border, 0);
+    cr_assert_eq(r.other_province, 0);
+    cr_assert_eq(r.other_prefecture, -1); /* a country is no one region: empty */
     cr_assert_float_eq(r.population, 1030000, 0.5); /* 475+75+165+120+135+60 thousand */
-    /* Trnava district is in the same country (county level compares countries) but in
-     * another region (prefecture level compares regions) */
+    /* Trnava district is in the same country but in another region: both said on both rows
+     * (before, one column compared countries on county rows and regions on region rows) */
     cr_assert(reach_row("o", "bratislava_hlst", "county", "SK-207", &r));
-    cr_assert_eq(r.cross_border, 0);
+    cr_assert_eq(r.other_province, 0);
+    cr_assert_eq(r.other_prefecture, 1);
     cr_assert(reach_row("o", "bratislava_hlst", "prefecture", "SK02", &r));
-    cr_assert_eq(r.cross_border, 1);
+    cr_assert_eq(r.other_province, 0);
+    cr_assert_eq(r.other_prefecture, 1);
     /* Across the border in Austria: Gänserndorf (16.6-17.0 E, 48.1-48.45 N), reached from
      * the hub (23.1 km disc) and from Marchegg (40 min: 12.8 km disc). Against the disc
      * union measured with GEOS: the isotropic search reaches the discs themselves, so
      * only the cells cut by the disc edges differ (counted by centre): within 1 %. */
     cr_assert(reach_row("o", "bratislava_hlst", "county", "AT-308", &r));
-    cr_assert_eq(r.cross_border, 1);
+    cr_assert_eq(r.other_province, 1);
+    cr_assert_eq(r.other_prefecture, 1);
     double ref = disc_area_km2("o", "bratislava_hlst", "AT-308", 1, 0);
     cr_log_info("Gänserndorf reached %g km², disc union %g km² (%+.2f %%)", r.reached_km2, ref,
                 100 * (r.reached_km2 - ref) / ref);
@@ -364,23 +373,27 @@ Test(region2, reach_population_isochrones_and_the_reach_command)
      * much of the area: bracket it between discs of r - ½ cell diagonal and r + ½ cell
      * diagonal (the seed is the station's cell centre, not the station) */
     cr_assert(reach_row("o", "bratislava_hlst", "county", "AT-307", &r));
-    cr_assert_eq(r.cross_border, 1);
+    cr_assert_eq(r.other_province, 1);
+    cr_assert_eq(r.other_prefecture, 1);
     double lo = disc_area_km2("o", "bratislava_hlst", "AT-307", 1, -707.1);
     double hi = disc_area_km2("o", "bratislava_hlst", "AT-307", 1, 707.1);
     cr_assert(r.reached_km2 >= lo && r.reached_km2 <= hi, "Bruck %g km², expected %g-%g",
               r.reached_km2, lo, hi);
     cr_assert(reach_row("o", "bratislava_hlst", "province", "AT", &r));
-    cr_assert_eq(r.cross_border, 1);
+    cr_assert_eq(r.other_province, 1);
+    cr_assert_eq(r.other_prefecture, -1);
     cr_assert_float_eq(r.population, 2935000, 0.5);
     /* Wien reaches Bratislava (77 min) by rail: 13 min left, a 3.3 km disc of ~35 km²,
      * in Slovakia */
     cr_assert(reach_row("o", "wien_hbf", "county", "SK-101", &r));
-    cr_assert_eq(r.cross_border, 1);
+    cr_assert_eq(r.other_province, 1);
+    cr_assert_eq(r.other_prefecture, 1);
     ref = disc_area_km2("o", "wien_hbf", "SK-101", 1, 0);
     cr_assert(r.reached_km2 >= 0.8 * ref && r.reached_km2 <= 1.2 * ref, "%g vs %g",
               r.reached_km2, ref);
     cr_assert(reach_row("o", "wien_hbf", "county", "AT-901", &r));
-    cr_assert_eq(r.cross_border, 0);
+    cr_assert_eq(r.other_province, 0);
+    cr_assert_eq(r.other_prefecture, 0);
     cr_assert_eq(reach_row("o", "wien_hbf", "county", "CZ-0642", &r), 0, "Brno is 112 min away");
 
     /* Population is conserved: the 24 districts add up to the fixture's 5,292,000 */
@@ -458,10 +471,12 @@ Test(region2, reach_population_isochrones_and_the_reach_command)
     json_object_put(rj);
 
     /* `isoreach reach` with the same inputs and fields reproduces every table byte for byte */
-    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv hubs/*/summary.csv hubs/*/people_by_minute.csv "
+                        "region/hubs_summary.csv region/reach_matrix.csv region/summary.json "
                         "region/units.geojson | md5sum > ../before.md5", cli_tmp), 0);
     cr_assert_eq(cli_sh("%s reach --out %s/o -q " FLAGS, ISR_CLI, cli_tmp), 0, "%s", cli_output());
-    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv hubs/*/summary.csv hubs/*/people_by_minute.csv "
+                        "region/hubs_summary.csv region/reach_matrix.csv region/summary.json "
                         "region/units.geojson | md5sum | diff - ../before.md5", cli_tmp),
                  0, "isoreach reach changed the tables");
 }
@@ -506,7 +521,8 @@ Test(region2, fitted_albers_with_maps_and_the_map_command)
     /* Gänserndorf from Bratislava against the disc reference in this CRS, as above */
     row r;
     cr_assert(reach_row("a", "bratislava_hlst", "county", "AT-308", &r));
-    cr_assert_eq(r.cross_border, 1);
+    cr_assert_eq(r.other_province, 1);
+    cr_assert_eq(r.other_prefecture, 1);
     double ref = disc_area_km2("a", "bratislava_hlst", "AT-308", 1, 0);
     cr_assert(fabs(r.reached_km2 - ref) <= 0.04 * ref, "%g km² vs %g", r.reached_km2, ref);
     /* equal-area: the district's cells (counted by centre) agree with its polygon's area
@@ -538,10 +554,12 @@ Test(region2, fitted_albers_with_maps_and_the_map_command)
 Test(region2, reach_without_flags_uses_the_runs_own_inputs)
 {
     run_3035("o", "bratislava_hlst");
-    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv hubs/*/summary.csv hubs/*/people_by_minute.csv "
+                        "region/hubs_summary.csv region/reach_matrix.csv region/summary.json "
                         "region/units.geojson | md5sum > ../before.md5", cli_tmp), 0);
     cr_assert_eq(cli_sh("%s reach --out %s/o -q", ISR_CLI, cli_tmp), 0, "%s", cli_output());
-    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv region/reach_matrix.csv region/summary.json "
+    cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv hubs/*/summary.csv hubs/*/people_by_minute.csv "
+                        "region/hubs_summary.csv region/reach_matrix.csv region/summary.json "
                         "region/units.geojson | md5sum | diff - ../before.md5", cli_tmp),
                  0, "isoreach reach without flags changed the tables");
 }

@@ -67,7 +67,7 @@ static double rail_minutes(const char *out, const char *hub, const char *id)
 {
     char *t = file_text("%s/%s/hubs/%s/stations.csv", cli_tmp, out, hub);
     char key[200];
-    snprintf(key, sizeof key, "\n%s,", id);
+    snprintf(key, sizeof key, "\n%s,%s,", hub, id); /* hub_id, station_id */
     char *l = strstr(t, key);
     cr_assert_not_null(l, "no station %s in %s's stations.csv", id, hub);
     l = strchr(l + strlen(key), ',') + 1; /* after the name */
@@ -82,7 +82,7 @@ static double first_pop_reached(const char *out, const char *hub)
     char *t = file_text("%s/%s/hubs/%s/reach.csv", cli_tmp, out, hub);
     char *l = strchr(t, '\n');
     cr_assert_not_null(l);
-    for (int k = 0; k < 9; k++) /* level,code,name,pref,prov,area,reached,share,population, */
+    for (int k = 0; k < 10; k++) /* hub_id,level,code,name,pref,prov,area,reached,share,population, */
         l = strchr(l + 1, ',');
     double v = atof(l + 1);
     free(t);
@@ -385,6 +385,39 @@ Test(resume, damaged_outputs_are_recomputed)
     free(e);
 }
 
+/* Issue 17: tables written by an older version (no hub_id column, no byte order mark) are
+ * not reused: the hub is recomputed and its tables get the current header. */
+Test(resume, older_version_tables_are_recomputed)
+{
+    fixtures();
+    const char *hub = "--hubs shanghai_songjiang,shanghai";
+    cr_assert_eq(run_into("o", "%s", hub), 0);
+    char *st = file_text("%s/o/hubs/shanghai/stations.csv", cli_tmp);
+    char *reach = file_text("%s/o/hubs/shanghai_songjiang/reach.csv", cli_tmp);
+    cr_assert_eq(strncmp(st, "\xEF\xBB\xBFhub_id,station_id,", 21), 0, "%.80s", st);
+    /* the older stations.csv: its first column and the BOM gone; the older reach.csv: the
+     * BOM alone gone */
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && sed -i '1s/^\xEF\xBB\xBF//; s/^[^,]*,//' "
+                        "shanghai/stations.csv && sed -i '1s/^\xEF\xBB\xBF//' "
+                        "shanghai_songjiang/reach.csv",
+                        cli_tmp),
+                 0);
+    int rc = run_into("o", "%s", hub);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: recomputed 2 hub(s) whose earlier outputs"), "%s", e);
+    cr_assert_null(strstr(e, "reused"), "%s", e);
+    free(e);
+    char *st2 = file_text("%s/o/hubs/shanghai/stations.csv", cli_tmp);
+    char *reach2 = file_text("%s/o/hubs/shanghai_songjiang/reach.csv", cli_tmp);
+    cr_assert_str_eq(st2, st);
+    cr_assert_str_eq(reach2, reach);
+    free(st);
+    free(st2);
+    free(reach);
+    free(reach2);
+}
+
 /* Before the fix a stations.csv cut after its header passed (only headers were checked): the
  * hub was reused and the file stayed 3 lines long. */
 Test(resume, stations_csv_cut_short_is_recomputed_and_said)
@@ -450,8 +483,9 @@ Test(resume, reach_with_other_boundaries_is_recorded_and_credited)
     char *e = cli_stderr(), want[1500];
     snprintf(want, sizeof want,
              "isoreach: reach tables recounted on boundaries '%s/mycounties.gpkg' for 1 hub: "
-             "rewrote hubs/*/reach.csv, the isochrones' population, region/reach_matrix.csv, "
-             "units.geojson and summary.json; run.json records them under \"reach\" (the "
+             "rewrote hubs/*/reach.csv, summary.csv, people_by_minute.csv, the isochrones' "
+             "population, region/reach_matrix.csv, hubs_summary.csv, units.geojson and "
+             "summary.json; run.json records them under \"reach\" (the "
              "travel-time rasters are unchanged)\n",
              cli_tmp);
     cr_assert(strstr(e, want), "%s", e);

@@ -36,10 +36,10 @@ function check(ok, what, detail) {
   return ok;
 }
 
-// reach.csv: RFC 4180 with a header; names may be quoted.
+// reach.csv: RFC 4180 with a header (after a UTF-8 byte order mark); names may be quoted.
 function readCsv(file) {
   const rows = [];
-  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+  for (const line of fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "").split("\n")) {
     if (!line) continue;
     const f = [];
     let cur = "", q = false;

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Reads every table of an isoreach run meant for people with Python's csv module, as Excel
+would be told to (UTF-8 with a byte order mark), and checks what a desk relies on:
+
+  - each file starts with the BOM, its first column is hub_id, every row has the header's
+    number of fields, and the Chinese names come back as written;
+  - reach.csv: each level adds up on its own to the people in summary.csv (the levels are
+    the same people counted three times: totals are per level);
+  - summary.csv is the hub's row of region/hubs_summary.csv;
+  - people_by_minute.csv grows with the minutes and its last row is the isochrones' last band.
+
+Usage: tables_check.py OUT HUB NAME   (e.g. OUT shanghai_hongqiao 上海虹桥). Exit 1 with the
+reason on the first failure."""
+import csv
+import json
+import os
+import sys
+
+out, hub, name = sys.argv[1], sys.argv[2], sys.argv[3]
+BOM = b"\xef\xbb\xbf"
+
+
+def fail(msg):
+    print(f"tables_check: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read(rel):
+    path = os.path.join(out, rel)
+    with open(path, "rb") as fh:
+        if not fh.read(3) == BOM:
+            fail(f"{rel}: no UTF-8 byte order mark")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    head = rows[0]
+    if head[0] != "hub_id":
+        fail(f"{rel}: first column {head[0]!r}, expected 'hub_id'")
+    for n, r in enumerate(rows[1:], 2):
+        if len(r) != len(head):
+            fail(f"{rel}:{n}: {len(r)} fields, the header {len(head)}")
+    return [dict(zip(head, r)) for r in rows[1:]]
+
+
+h = f"hubs/{hub}/"
+reach = read(h + "reach.csv")
+stations = read(h + "stations.csv")
+summary = read(h + "summary.csv")
+by_minute = read(h + "people_by_minute.csv")
+region = read("region/hubs_summary.csv")
+matrix = read("region/reach_matrix.csv")
+
+for rel, rows in [("reach.csv", reach), ("stations.csv", stations), ("summary.csv", summary),
+                  ("people_by_minute.csv", by_minute)]:
+    if any(r["hub_id"] != hub for r in rows):
+        fail(f"{h}{rel}: a row of another hub_id")
+if len(summary) != 1 or summary[0]["hub_name"] != name:
+    fail(f"{h}summary.csv: {summary!r}, expected one row named {name}")
+mine = [r for r in region if r["hub_id"] == hub]
+if mine != summary:
+    fail(f"region/hubs_summary.csv's row {mine!r} is not {h}summary.csv's {summary!r}")
+if not any(r["hub_name"] == name for r in matrix):
+    fail(f"region/reach_matrix.csv: no row named {name}")
+if not any(r["station_name"] == name and r["rail_minutes"] == "0.000" for r in stations):
+    fail(f"{h}stations.csv: the hub {name} is not at 0 minutes")
+people = float(summary[0]["people_reached"])
+for level in ("county", "prefecture", "province"):
+    total = sum(float(r["pop_reached"]) for r in reach if r["level"] == level)
+    if total != people:
+        fail(f"{h}reach.csv: {level} rows add up to {total:.0f} people, summary.csv {people:.0f}")
+prev = -1.0
+for r in by_minute:
+    if float(r["people_within"]) < prev:
+        fail(f"{h}people_by_minute.csv: fewer people at minute {r['minute']}")
+    prev = float(r["people_within"])
+iso = json.load(open(os.path.join(out, h + "isochrones.geojson"), encoding="utf-8"))
+last = max((f["properties"] for f in iso["features"] if f["properties"]["kind"] == "within"),
+           key=lambda p: p["max_minutes"])
+if float(by_minute[-1]["minute"]) != last["max_minutes"] or \
+        round(float(by_minute[-1]["people_within"])) != round(last["population"]) or \
+        abs(float(by_minute[-1]["area_km2_within"]) - last["cells_km2"]) > 0.001:
+    fail(f"{h}people_by_minute.csv: last row {by_minute[-1]!r}, the isochrones' {last!r}")
+print(f"tables_check: {hub}: 6 tables with BOM and hub_id; {people:.0f} people on every level")
