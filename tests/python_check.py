@@ -81,4 +81,35 @@ with tempfile.TemporaryDirectory() as tmp, isoreach.Model(["--resolution", "4000
     except isoreach.Error as e:
         if "no station has id 'nowhere'" not in str(e):
             fail("unknown hub: " + str(e))
-print("python_check: %d cells within 60 min, %d within 30; raster equal" % (len(reached), n30))
+
+# run() and merge(): two shards then a merge give the bytes of one run (issue 16)
+HUBS = "shanghai_hongqiao,hangzhou_east,nanjing_south"
+with tempfile.TemporaryDirectory() as tmp:
+    one, sh = os.path.join(tmp, "one"), os.path.join(tmp, "sh")
+    isoreach.run(["--resolution", "4000"], hubs=HUBS, out=one)
+    for k in (1, 2):
+        isoreach.run(["--resolution", "4000"], hubs=HUBS, out=sh, shard="%d/2" % k)
+    if os.path.exists(os.path.join(sh, "run.json")):
+        fail("a shard wrote run.json")
+    try:  # a merge with shard 2 gone names it
+        os.rename(os.path.join(sh, "shards", "2-of-2.json"), os.path.join(tmp, "2.json"))
+        isoreach.merge(out=sh)
+        fail("a merge without shard 2 was accepted")
+    except isoreach.Error as e:
+        if "shard 2 of 2 is missing" not in str(e):
+            fail("missing shard: " + str(e))
+    os.rename(os.path.join(tmp, "2.json"), os.path.join(sh, "shards", "2-of-2.json"))
+    isoreach.merge(out=sh)
+    same = 0
+    for sub in ("region", "hubs"):
+        for root, _, files in os.walk(os.path.join(one, sub)):
+            for f in files:
+                a = os.path.join(root, f)
+                b = os.path.join(sh, os.path.relpath(a, one))
+                if open(a, "rb").read() != open(b, "rb").read():
+                    fail("merged %s differs from one run's" % os.path.relpath(a, one))
+                same += 1
+    if same < 20:
+        fail("only %d files compared" % same)
+print("python_check: %d cells within 60 min, %d within 30; raster equal; 2 shards + merge: "
+      "%d files as one run" % (len(reached), n30, same))

@@ -18,7 +18,7 @@ import ctypes
 import ctypes.util
 import os
 
-__all__ = ["Error", "Grid", "Model", "version"]
+__all__ = ["Error", "Grid", "Model", "merge", "run", "version"]
 
 _NODATA = -9999.0
 
@@ -45,6 +45,8 @@ def _load():
                                              ctypes.POINTER(ctypes.c_int),
                                              ctypes.POINTER(ctypes.c_double)]),
         "isr_model_close": (None, [ctypes.c_void_p]),
+        "isr_run": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
+        "isr_merge": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
         "isr_free": (None, [ctypes.c_void_p]),
     }
     for name, (res, args) in sig.items():
@@ -78,6 +80,43 @@ class Error(Exception):
 def version():
     """The library's version, e.g. "0.1.0"."""
     return _lib.isr_version().decode()
+
+
+def _call(fn, args, options):
+    """fn(ctx, options) on the flags of `isoreach run` (args, then options as flag=value);
+    raises Error with the engine's message when it fails."""
+    ctx = _lib.isr_ctx_new()
+    if not ctx:
+        raise MemoryError("isoreach: no memory for a context")
+    opt = None
+    try:
+        argv = [b"run"] + [str(a).encode() for a in args]
+        arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
+        opt = _lib.isr_options_new(ctx, len(argv), arr)
+        ok = bool(opt)
+        for name, value in options.items() if ok else ():
+            flag = name.replace("_", "-").encode()
+            val = None if value is True else str(value).encode()
+            ok = ok and _lib.isr_options_set(ctx, opt, flag, val) == 0
+        if not ok or fn(ctx, opt) != 0:
+            raise Error(_lib.isr_ctx_errmsg(ctx).decode("utf-8", "replace"))
+    finally:
+        if opt:
+            _lib.isr_options_free(opt)
+        _lib.isr_ctx_free(ctx)
+
+
+def run(args=(), **options):
+    """`isoreach run` without publication: the hubs' outputs, the region products and
+    run.json in --out (with shard="K/N", only that share of the hubs and
+    OUT/shards/K-of-N.json: merge() writes the rest once every shard has run)."""
+    _call(_lib.isr_run, args, options)
+
+
+def merge(args=(), **options):
+    """`isoreach merge`: the region products and run.json of a run made as shards
+    (run(..., shard="K/N") for K = 1..N into one out=), byte for byte those of one run."""
+    _call(_lib.isr_merge, args, options)
 
 
 class Grid:
