@@ -788,24 +788,12 @@ void isr_tt_reversed_free(isr_timetable *r)
     free(r);
 }
 
-typedef struct trip_key {
-    int32_t dep;
-    int32_t i;
-} trip_key;
-
-static int cmp_trip_key(const void *a, const void *b)
-{
-    const trip_key *x = a, *y = b;
-    return x->dep != y->dep ? (x->dep > y->dep) - (x->dep < y->dep) : (x->i > y->i) - (x->i < y->i);
-}
-
 /* tt backwards in time: each trip's calls in reverse order with t -> k - t (arrival and
  * departure swapped so arrival <= departure still), no-pickup and no-drop-off swapped,
  * transfers from b to a; trips sorted by their (new) first departure, as timetable.h wants. */
 isr_timetable *isr_tt_reversed(const isr_timetable *tt, int32_t k)
 {
     isr_timetable *r = malloc(sizeof *r);
-    trip_key *key = malloc((size_t)(tt->ntrips > 0 ? tt->ntrips : 1) * sizeof *key);
     if (r) {
         *r = *tt;
         r->trips = malloc((size_t)(tt->ntrips > 0 ? tt->ntrips : 1) * sizeof *r->trips);
@@ -813,29 +801,28 @@ isr_timetable *isr_tt_reversed(const isr_timetable *tt, int32_t k)
         r->transfers = malloc((size_t)(tt->ntransfers > 0 ? tt->ntransfers : 1) *
                               sizeof *r->transfers);
     }
-    if (!r || !key || !r->trips || !r->st || !r->transfers) {
+    if (!r || !r->trips || !r->st || !r->transfers) {
         if (r)
             isr_tt_reversed_free(r);
-        free(key);
         return NULL;
     }
     for (int i = 0; i < tt->ntrips; i++) {
         const isr_tt_trip *t = &tt->trips[i];
+        r->trips[i] = *t;
         for (int32_t c = 0; c < t->n; c++) {
             const isr_tt_stop_time *a = &tt->st[t->first + t->n - 1 - c];
             uint8_t f = (uint8_t)(((a->flags & ISR_TT_NO_PICKUP) ? ISR_TT_NO_DROPOFF : 0) |
                                   ((a->flags & ISR_TT_NO_DROPOFF) ? ISR_TT_NO_PICKUP : 0));
             r->st[t->first + c] = (isr_tt_stop_time){a->stop, k - a->dep, k - a->arr, f};
         }
-        key[i] = (trip_key){r->st[t->first].dep, i};
     }
-    qsort(key, (size_t)tt->ntrips, sizeof *key, cmp_trip_key);
-    for (int i = 0; i < tt->ntrips; i++)
-        r->trips[i] = tt->trips[key[i].i];
     for (int i = 0; i < tt->ntransfers; i++)
         r->transfers[i] = (isr_tt_transfer){tt->transfers[i].to, tt->transfers[i].from,
                                             tt->transfers[i].min_s};
-    free(key);
+    if (isr_tt_sort_trips(r) != 0) { /* by the new first departures (gtfs.c) */
+        isr_tt_reversed_free(r);
+        return NULL;
+    }
     return r;
 }
 

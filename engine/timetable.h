@@ -82,7 +82,8 @@ typedef struct isr_timetable {
 
 void isr_timetable_free(isr_timetable *tt);
 /* Sorts the trips by first departure (ties keep their order) and lays the stop times out in
- * that order, as the searches need (gtfs.c; a scenario's copy, scenario_gtfs.c): 0, or -1
+ * that order, as the searches need (gtfs.c; a scenario's copy, scenario_gtfs.c; the reversed
+ * timetable of --direction to, profile.c): 0, or -1
  * when out of memory (tt unchanged). */
 int isr_tt_sort_trips(isr_timetable *tt);
 
