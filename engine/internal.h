@@ -614,6 +614,10 @@ typedef struct isr_hub_tables {
 /* One row of ISR_SUMMARY_CSV_HEADER for a hub (people unknown: empty fields, not 0). */
 void isr_hub_summary_row(FILE *f, const isr_hub_tables *h, const isr_zones *z,
                          const isr_units *u, double cell_km2);
+/* A summary CSV (UTF-8 + BOM, ISR_SUMMARY_CSV_HEADER) of `n` hubs' rows at `path`: a hub's
+ * summary.csv (n = 1) and region/hubs_summary.csv. */
+isr_status isr_hub_summary_csv(isr_ctx *ctx, const char *path, const isr_hub_tables *rows,
+                               int n, const isr_zones *z, const isr_units *u, double cell_km2);
 /* Writes `dir`/summary.csv (the hub's row) and `dir`/people_by_minute.csv: for every whole
  * minute 0..budget (and the budget itself when it is not whole), the people (per cell
  * `people`, NULL: unknown, empty fields) and the area of the cells reached within it, from

@@ -237,21 +237,16 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
 /* hubs_summary.csv: every hub's summary.csv row (tables.c), in the order of the run. */
 static isr_status write_hubs_summary(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
 {
-    char *tmp;
-    FILE *f;
-    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
-    if (st != ISR_OK)
-        return st;
-    fputs(ISR_CSV_BOM ISR_SUMMARY_CSV_HEADER, f);
-    for (int h = 0; h < rr->nhubs; h++) {
-        isr_hub_tables ht = {isr_rail_station_id(rr->net, rr->hubs[h]),
-                             isr_rail_station_name(rr->net, rr->hubs[h]), &rr->tot[h],
-                             rr->own + h * ISR_NLEVELS, rr->budget_min};
-        isr_hub_summary_row(f, &ht, rr->zones, rr->units,
-                            rr->grid->cell_m * rr->grid->cell_m / 1e6);
-    }
-    st = isr_close_commit(ctx, f, tmp, path);
-    free(tmp);
+    isr_hub_tables *rows = malloc((size_t)(rr->nhubs > 0 ? rr->nhubs : 1) * sizeof *rows);
+    if (!rows)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+    for (int h = 0; h < rr->nhubs; h++)
+        rows[h] = (isr_hub_tables){isr_rail_station_id(rr->net, rr->hubs[h]),
+                                   isr_rail_station_name(rr->net, rr->hubs[h]), &rr->tot[h],
+                                   rr->own + h * ISR_NLEVELS, rr->budget_min};
+    isr_status st = isr_hub_summary_csv(ctx, path, rows, rr->nhubs, rr->zones, rr->units,
+                                        rr->grid->cell_m * rr->grid->cell_m / 1e6);
+    free(rows);
     return st;
 }
 

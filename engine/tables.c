@@ -52,8 +52,8 @@ void isr_hub_summary_row(FILE *f, const isr_hub_tables *h, const isr_zones *z,
                 t->pop_unknown_units);
 }
 
-static isr_status write_summary(isr_ctx *ctx, const char *path, const isr_hub_tables *h,
-                                const isr_zones *z, const isr_units *u, double cell_km2)
+isr_status isr_hub_summary_csv(isr_ctx *ctx, const char *path, const isr_hub_tables *rows,
+                               int n, const isr_zones *z, const isr_units *u, double cell_km2)
 {
     char *tmp;
     FILE *f;
@@ -61,7 +61,8 @@ static isr_status write_summary(isr_ctx *ctx, const char *path, const isr_hub_ta
     if (st != ISR_OK)
         return st;
     fputs(ISR_CSV_BOM ISR_SUMMARY_CSV_HEADER, f);
-    isr_hub_summary_row(f, h, z, u, cell_km2);
+    for (int i = 0; i < n; i++)
+        isr_hub_summary_row(f, &rows[i], z, u, cell_km2);
     st = isr_close_commit(ctx, f, tmp, path);
     free(tmp);
     return st;
@@ -132,7 +133,7 @@ isr_status isr_hub_tables_write(isr_ctx *ctx, const char *dir, const isr_hub_tab
     char *p2 = isr_strdup_printf("%s/people_by_minute.csv", dir);
     isr_status st = p1 && p2 ? ISR_OK : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
-        st = write_summary(ctx, p1, h, z, u, g->cell_m * g->cell_m / 1e6);
+        st = isr_hub_summary_csv(ctx, p1, h, 1, z, u, g->cell_m * g->cell_m / 1e6);
     if (st == ISR_OK)
         st = write_by_minute(ctx, p2, h, g, time_s, touched, ntouched, people);
     free(p1);
