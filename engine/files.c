@@ -636,7 +636,7 @@ static uint64_t fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt,
 
 uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt)
 {
-    static const char *const drop[] = {"--hubs", "--attribution", NULL}; /* not one hub's */
+    static const char *const drop[] = {"--hubs", "--attribution", "--lang", NULL}; /* not one hub's */
     return fingerprint(ctx, o, wkt, drop);
 }
 
@@ -648,7 +648,7 @@ uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *w
         "--hubs",   "--attribution", "--budget",   "--bands",      "--dwell",
         "--transfer", "--transfer-radius", "--min-area", "--min-reach", "--simplify",
         "--direction", "--wait",     "--date",     "--window",     "--departure",
-        "--step",   "--percentiles", "--percentile", "--model-cache", NULL};
+        "--step",   "--percentiles", "--percentile", "--model-cache", "--lang", NULL};
     uint64_t h = fingerprint(ctx, o, wkt, drop);
     /* the inputs a default brings in without a flag (the sample's water and crossings) */
     h = fp_dataset(ctx, h, isr_options_water(o));

@@ -403,7 +403,22 @@ static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **ar
     return st;
 }
 
-/* The flags that take one of a few words (--wait, --direction, --kernel, --access): *done
+static const char *const lang_names[] = {"en", "zh", "both"}; /* by isr_lang */
+
+int isr_lang_parse(const char *s)
+{
+    for (int l = 0; s && l < (int)(sizeof lang_names / sizeof *lang_names); l++)
+        if (strcmp(s, lang_names[l]) == 0)
+            return l;
+    return -1;
+}
+
+const char *isr_lang_name(isr_lang lang)
+{
+    return lang_names[lang];
+}
+
+/* The flags that take one of a few words (--wait, --direction, --kernel, --access, --lang): *done
  * set when `name` is one of them. */
 static isr_status parse_choice(isr_ctx *ctx, isr_options *opt, const char *name,
                                const char *val, int *done)
@@ -447,6 +462,14 @@ static isr_status parse_choice(isr_ctx *ctx, isr_options *opt, const char *name,
     if (strcmp(name, "--access") == 0) {
         *done = 1;
         return parse_access(ctx, opt, val);
+    }
+    if (strcmp(name, "--lang") == 0) {
+        int l = isr_lang_parse(val);
+        if (l < 0)
+            return isr_fail(ctx, ISR_ERR_USAGE, "--lang: '%s' is not one of en, zh, both", val);
+        opt->lang = (isr_lang)l;
+        mark_given(opt, "--lang");
+        *done = 1;
     }
     return ISR_OK;
 }
@@ -756,6 +779,8 @@ const char *isr_options_get(isr_options *opt, const char *name)
         return opt->kernel == ISR_KERNEL_RCOST ? "rcost" : "isotropic";
     if (strcmp(f, "--access") == 0)
         return isr_access_get(opt->access)->name;
+    if (strcmp(f, "--lang") == 0)
+        return isr_lang_name(opt->lang);
     if (strcmp(f, "--gtfs") == 0) /* the first feed (a list has no one string) */
         return opt->ngtfs > 0 ? opt->gtfs[0] : NULL;
     if (strcmp(f, "--shard") == 0) {
@@ -861,6 +886,7 @@ json_object *isr_options_to_json(const isr_options *opt)
                                                                      ? "rcost"
                                                                      : "isotropic"));
     json_object_object_add(o, "--access", json_object_new_string(isr_access_get(opt->access)->name));
+    json_object_object_add(o, "--lang", json_object_new_string(isr_lang_name(opt->lang)));
     json_object *feeds = opt->ngtfs ? json_object_new_array() : NULL;
     for (int i = 0; i < opt->ngtfs; i++) { /* absolute, as the other inputs */
         char *abs = strstr(opt->gtfs[i], "://") ? NULL : realpath(opt->gtfs[i], NULL);
@@ -944,6 +970,8 @@ isr_status isr_options_apply_record(isr_ctx *ctx, isr_options *opt, json_object 
         } else if (strcmp(key, "--kernel") == 0 && json_object_is_type(val, json_type_string)) {
             opt->kernel = strcmp(json_object_get_string(val), "rcost") == 0 ? ISR_KERNEL_RCOST
                                                                              : ISR_KERNEL_ISOTROPIC;
+        } else if (strcmp(key, "--lang") == 0 && isr_lang_parse(json_object_get_string(val)) >= 0) {
+            opt->lang = (isr_lang)isr_lang_parse(json_object_get_string(val));
         } else if (strcmp(key, "--access") == 0 && json_object_is_type(val, json_type_string)) {
             /* the preset's numbers are recorded as --egress-speed and --detour */
             for (int a = ISR_ACCESS_TRANSIT; a <= ISR_ACCESS_CAR; a++)
@@ -1112,7 +1140,10 @@ static const char run_help[] =
            "  --write-friction        also write region/friction.tif (seconds per metre)\n"
            "  --no-maps               do not draw the PNG/SVG maps (isoreach map draws them later)\n"
            "  --attribution TEXT      data credits printed on the maps (default: the sample's\n"
-           "                          credits for the sample, else the input file names)\n";
+           "                          credits for the sample, else the input file names)\n"
+           "  --lang en|zh|both       language of the maps, legends, web map and table labels;\n"
+           "                          English names from the inputs' name_en, pref_en and\n"
+           "                          prov_en fields where they have them (default: en)\n";
 #pragma GCC diagnostic pop
 
 const char *isr_options_help(void) { return run_help; }
@@ -1181,6 +1212,7 @@ static const char map_help[] =
     "  --hub-field FIELD       non-zero for hubs (default: hub)\n"
     "  --attribution TEXT      data credits printed on the maps (default: the sample's\n"
     "                          credits for the sample, else the input file names)\n"
+    "  --lang en|zh|both       language of the maps (default: the run's)\n"
     "  --threads N             maps drawn at once, 0 = one per core (default: 0)\n"
     "  --timeout S             http(s) inputs: fail when a server sends nothing for S\n"
     "                          seconds (default: 60)\n"
@@ -1201,7 +1233,8 @@ static const char merge_help[] =
     "  --threads N             worker threads, 0 = one per core (default: 0)\n"
     "  --model-cache DIR       map the region's rasters from DIR (as isoreach run)\n"
     "  --max-memory MB         refuse grids needing more than this (default: 16384)\n"
-    "  --no-maps               do not draw the PNG/SVG maps\n";
+    "  --no-maps               do not draw the PNG/SVG maps\n"
+    "  --lang en|zh|both       language of the maps and web map (default: as the run)\n";
 
 static const char info_help[] =
     "Usage: isoreach info PATH\n"

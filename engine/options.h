@@ -24,6 +24,9 @@ typedef enum isr_direction { ISR_FROM_HUB, ISR_TO_HUB } isr_direction;
 /* The local-travel search: isotropic (straight lines where friction is uniform) or the
  * 16-neighbour kernel equal to GRASS r.cost -k. */
 typedef enum isr_kernel { ISR_KERNEL_ISOTROPIC, ISR_KERNEL_RCOST } isr_kernel;
+/* The language of what readers see (--lang): maps, legends, the web map, table labels.
+ * English names come from the inputs' *_en fields where they have them. */
+typedef enum isr_lang { ISR_LANG_EN, ISR_LANG_ZH, ISR_LANG_BOTH } isr_lang;
 /* The local-travel preset (--access): transit is today's default numbers. */
 typedef enum isr_access { ISR_ACCESS_TRANSIT, ISR_ACCESS_WALK, ISR_ACCESS_BIKE, ISR_ACCESS_CAR }
     isr_access;
@@ -112,6 +115,7 @@ struct isr_options {
                                "none": a temporary copy removed at the end */
     double max_download_mb; /* http(s) inputs: the largest download accepted (2048 MB) */
     isr_kernel kernel; /* local-travel search (default ISR_KERNEL_ISOTROPIC; --kernel) */
+    isr_lang lang;     /* language of maps, web map and labels (default ISR_LANG_EN; --lang) */
     /* Transfers between stations (transfers.c): stations within transfer_radius_m (straight
      * line; 0: none) are linked by their local travel time (distance × detour ÷ speed);
      * `transfers` is a CSV table from_id,to_id,minutes[,directed] that overrides them (the
@@ -180,6 +184,9 @@ typedef struct isr_access_preset {
     const char *no_classes;
 } isr_access_preset;
 ISR_INTERNAL const isr_access_preset *isr_access_get(isr_access a);
+/* --lang: the language named s (en, zh, both), or -1; and a language's name. */
+ISR_INTERNAL int isr_lang_parse(const char *s);
+ISR_INTERNAL const char *isr_lang_name(isr_lang lang);
 /* The roads a run burns: opt->roads, but NULL for the sample's crossings (the default) when
  * the boundaries are not the sample's. Borrowed. */
 ISR_INTERNAL const char *isr_options_roads(const isr_options *opt);

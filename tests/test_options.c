@@ -68,6 +68,7 @@ Test(options, refusals_name_the_flag)
     refused("--wait", "always", "--wait: 'always' is not one of half-headway, none");
     refused("--direction", "up", "--direction: 'up' is not one of from, to");
     refused("--kernel", "r.cost", "--kernel: 'r.cost' is not one of isotropic, rcost");
+    refused("--lang", "fr", "--lang: 'fr' is not one of en, zh, both");
     refused("--frobnicate", "1", "unknown option '--frobnicate' (see --help)");
     refused("--budget", NULL, "--budget needs a value (see --help)");
     refused("stray", NULL, "unexpected argument 'stray' (see --help)");
@@ -203,6 +204,32 @@ Test(options, one_list_of_input_datasets)
     cr_assert(json_object_object_get_ex(rec, "--crs", &v));
     cr_assert_str_eq(json_object_get_string(v), "yrd_counties.prj");
     json_object_put(rec);
+}
+
+Test(options, lang_is_chosen_recorded_and_not_fingerprinted)
+{
+    /* --lang changes what readers see, not the model: run.json records it (so isoreach map
+     * and reach draw in the run's language) and a resumed run reuses its rasters */
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options o, d, r;
+    isr_options_init(&d);
+    isr_options_init(&r);
+    char *argv[] = {"run", "--lang", "zh", NULL};
+    cr_assert_eq(parse(ctx, &o, 3, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(o.lang, ISR_LANG_ZH);
+    cr_assert_eq(d.lang, ISR_LANG_EN);
+    cr_assert_str_eq(isr_options_get(&o, "lang"), "zh");
+    json_object *j = isr_options_to_json(&o), *k = NULL;
+    cr_assert(json_object_object_get_ex(j, "--lang", &k));
+    cr_assert_str_eq(json_object_get_string(k), "zh");
+    cr_assert_eq(isr_options_apply_record(ctx, &r, j), ISR_OK);
+    cr_assert_eq(r.lang, ISR_LANG_ZH);
+    json_object_put(j);
+    cr_assert_eq(isr_run_fingerprint(NULL, &o, "wkt"), isr_run_fingerprint(NULL, &d, "wkt"));
+    isr_options_clear(&o);
+    isr_options_clear(&d);
+    isr_options_clear(&r);
+    isr_ctx_free(ctx);
 }
 
 Test(options, kernel_is_chosen_recorded_and_fingerprinted)
