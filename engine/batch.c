@@ -287,23 +287,36 @@ static isr_status write_stations_csv(isr_batch *jb, int hub_no, const char *path
     return st;
 }
 
-static void merge_region(isr_batch *jb, int hub_no, const float *time_s, const isr_cd_work *w)
+static isr_status merge_region(isr_batch *jb, int hub_no, const float *time_s,
+                               const isr_cd_work *w)
 {
     const isr_grid *g = jb->grid;
     const int pw = isr_grid_pw(g);
+    isr_acc_tile *t = NULL;
+    int ltc = -1, ltr = -1;
     mtx_lock(&jb->merge_lock);
     for (size_t i = 0; i < w->ntouched; i++) {
         uint32_t k = w->touched[i];
-        size_t c = k % (uint32_t)pw - ISR_PAD, r = k / (uint32_t)pw - ISR_PAD;
-        size_t u = r * (size_t)g->nx + c;
-        float t = time_s[k] / 60.0f;
-        if (t < jb->best_t[u] || (t == jb->best_t[u] && hub_no < jb->best_hub[u])) {
-            jb->best_t[u] = t;
-            jb->best_hub[u] = (int16_t)hub_no;
+        int c = (int)(k % (uint32_t)pw) - ISR_PAD, r = (int)(k / (uint32_t)pw) - ISR_PAD;
+        int tc = c / ISR_ACC_TILE, tr = r / ISR_ACC_TILE;
+        if (tc != ltc || tr != ltr) {
+            if (!(t = isr_acc_tile_make(&jb->acc, tc, tr))) {
+                mtx_unlock(&jb->merge_lock);
+                return isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory for the region products");
+            }
+            ltc = tc;
+            ltr = tr;
         }
-        jb->count[u]++;
+        size_t u = (size_t)(r % ISR_ACC_TILE) * ISR_ACC_TILE + (size_t)(c % ISR_ACC_TILE);
+        float v = time_s[k] / 60.0f;
+        if (v < t->t[u] || (v == t->t[u] && hub_no < t->hub[u])) {
+            t->t[u] = v;
+            t->hub[u] = (int16_t)hub_no;
+        }
+        t->count[u]++;
     }
     mtx_unlock(&jb->merge_lock);
+    return ISR_OK;
 }
 
 /* Reach tallies and isochrones of one hub's search, kept for the region products and
@@ -591,7 +604,7 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
     }
     res->cells = w->ntouched;
     if (st == ISR_OK)
-        merge_region(jb, hub_no, time_s, w);
+        st = merge_region(jb, hub_no, time_s, w);
 reset:
     for (size_t i = 0; i < w->ntouched; i++)
         time_s[w->touched[i]] = INFINITY;
@@ -735,7 +748,6 @@ static isr_status stations_lonlat(isr_batch *b)
 /* The accumulators of a pass: region minimum, nearest hub, count, results, reach tables. */
 static isr_status batch_alloc(isr_batch *b, const isr_model *m)
 {
-    size_t ncell = (size_t)m->grid.nx * (size_t)m->grid.ny;
     for (int k = 0; k < ISR_NLEVELS; k++) {
         size_t n = (size_t)b->nhubs * (size_t)(m->zones.ngroups[k] > 0 ? m->zones.ngroups[k] : 1);
         b->hub_cells[k] = calloc(n, sizeof *b->hub_cells[k]);
@@ -746,21 +758,12 @@ static isr_status batch_alloc(isr_batch *b, const isr_model *m)
     b->settings = settings_string(b->opt, &m->grid, isr_run_fingerprint(b->ctx, b->opt, m->wkt));
     b->hubs_dir = isr_strdup_printf("%s/hubs", b->opt->out);
     b->region_dir = isr_strdup_printf("%s/region", b->opt->out);
-    b->best_t = malloc(ncell * sizeof *b->best_t);
-    b->best_hub = malloc(ncell * sizeof *b->best_hub);
-    b->count = calloc(ncell, sizeof *b->count);
     b->results = calloc((size_t)b->nhubs, sizeof *b->results);
-    if (!b->settings || !b->hubs_dir || !b->region_dir || !b->best_t || !b->best_hub ||
-        !b->count || !b->results)
+    if (!b->settings || !b->hubs_dir || !b->region_dir || !b->results)
         return isr_fail(b->ctx, ISR_ERR_MEMORY, "out of memory for the region products");
-    isr_status st0 = stations_lonlat(b);
-    if (st0 != ISR_OK)
-        return st0;
-    for (size_t u = 0; u < ncell; u++) {
-        b->best_t[u] = INFINITY;
-        b->best_hub[u] = ISR_HUB_NODATA;
-    }
-    isr_status st;
+    isr_status st = isr_acc_init(b->ctx, &b->acc, m->grid.nx, m->grid.ny);
+    if (st != ISR_OK || (st = stations_lonlat(b)) != ISR_OK)
+        return st;
     if ((st = isr_mkdirs(b->ctx, b->hubs_dir)) != ISR_OK ||
         (st = isr_mkdirs(b->ctx, b->region_dir)) != ISR_OK)
         return st;
@@ -855,9 +858,7 @@ void isr_batch_clear(isr_batch *b)
     free(b->settings);
     free(b->hubs_dir);
     free(b->region_dir);
-    free(b->best_t);
-    free(b->best_hub);
-    free(b->count);
+    isr_acc_clear(&b->acc);
     free(b->results);
     free(b->st_lonlat);
     for (int k = 0; k < ISR_NLEVELS; k++) {

@@ -11,13 +11,12 @@
 #ifndef ISR_BATCH_H
 #define ISR_BATCH_H
 
+#include "acc.h"
 #include "internal.h"
 
 #include <stdatomic.h>
 #include <threads.h>
 
-#define ISR_HUB_NODATA (-1)
-#define ISR_COUNT_NODATA 65535
 
 typedef struct isr_hub_result {
     int station;
@@ -52,9 +51,7 @@ typedef struct isr_batch {
     atomic_int failed; /* the isr_status of the first failing worker, or 0 */
     mtx_t merge_lock;
     int lock_ok;
-    float *best_t;      /* nx·ny, minutes, +INF where no hub reaches */
-    int16_t *best_hub;  /* nx·ny, hub number or ISR_HUB_NODATA */
-    uint16_t *count;    /* nx·ny */
+    isr_acc acc;        /* the region's nearest time, nearest hub and count, in tiles */
     isr_hub_result *results;
     int threads;
     const isr_zones *zones;

@@ -673,7 +673,7 @@ typedef struct isr_region_reach {
     double *const *hub_pop;   /* [level][hub × group] */
     const isr_reach_totals_t *tot; /* per hub */
     const int *own;                /* per hub × level: own group or -1 */
-    const float *best_t;           /* nx·ny minutes to the nearest hub; +INF or ISR_TIME_NODATA: none */
+    const struct isr_acc *acc;     /* the pass's region accumulators (acc.h) */
     const char *prov_json;         /* provinces.geojson, made once with the model */
     size_t prov_len;
 } isr_region_reach;
@@ -791,6 +791,11 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
                          int w, int h, GDALDataType type, const void *data, double nodata,
                          const char *band_desc, const char *unit, char **meta,
                          const char *resampling);
+/* The same from the first band of a dataset (a MEM or VRT one: its geotransform and CRS
+ * set), which gets the nodata, description, unit and metadata. */
+isr_status isr_write_cog_ds(isr_ctx *ctx, const char *path, GDALDatasetH src, double nodata,
+                            const char *band_desc, const char *unit, char **meta,
+                            const char *resampling);
 
 /* Reads a travel-time raster written by isr_run (Float32 minutes, nodata -9999, a window of
  * the grid) into `time_s` (padded, seconds), listing the cells set in w->touched. With

@@ -9,6 +9,7 @@
  * Reads only tallies made by the workers (reach.c) and one pass over the region's nearest-
  * hub times; owns nothing beyond the call.
  */
+#include "acc.h"
 #include "internal.h"
 
 #include <cpl_string.h>
@@ -81,16 +82,25 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
     }
     for (int gi = 0; gi < ng; gi++)
         best[gi] = INFINITY;
-    for (size_t c = 0; c < (size_t)g->nx * (size_t)g->ny; c++) {
-        if (z->zone[c] < 0 || !(rr->best_t[c] >= 0 && rr->best_t[c] < INFINITY) ||
-            (z->water && z->water[c]))
-            continue; /* shares are of land; +INF or the rasters' nodata: no hub reaches */
-        int gi = z->group[L][z->zone[c]];
-        any_cells[gi]++;
-        any_pop[gi] += z->pop[c];
-        if (rr->best_t[c] < best[gi])
-            best[gi] = rr->best_t[c];
-    }
+    const isr_acc *acc = rr->acc;
+    for (int tr = 0; tr < acc->ty; tr++) /* the tiles some hub reached */
+        for (int tc = 0; tc < acc->tx; tc++) {
+            const isr_acc_tile *t = isr_acc_tile_at(acc, tc, tr);
+            for (int r = tr * ISR_ACC_TILE; t && r < g->ny && r < (tr + 1) * ISR_ACC_TILE; r++)
+                for (int col = tc * ISR_ACC_TILE; col < g->nx && col < (tc + 1) * ISR_ACC_TILE;
+                     col++) {
+                    size_t c = (size_t)r * (size_t)g->nx + (size_t)col;
+                    float bt = t->t[(size_t)(r % ISR_ACC_TILE) * ISR_ACC_TILE +
+                                    (size_t)(col % ISR_ACC_TILE)];
+                    if (z->zone[c] < 0 || !(bt >= 0 && bt < INFINITY) || (z->water && z->water[c]))
+                        continue; /* shares are of land; +INF or nodata: no hub reaches */
+                    int gi = z->group[L][z->zone[c]];
+                    any_cells[gi]++;
+                    any_pop[gi] += z->pop[c];
+                    if (bt < best[gi])
+                        best[gi] = bt;
+                }
+        }
     static const isr_geojson_field fields[] = {
         {"code", OFTString},         {"name", OFTString},         {"pref_code", OFTString},
         {"pref_name", OFTString},    {"prov_code", OFTString},    {"prov_name", OFTString},

@@ -27,39 +27,11 @@ static int CPL_STDCALL cancel_poll(double done, const char *msg, void *ctx)
     return !isr_cancelled(ctx);
 }
 
-isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int col0, int row0,
-                         int w, int h, GDALDataType type, const void *data, double nodata,
-                         const char *band_desc, const char *unit, char **meta,
-                         const char *resampling)
+/* Band description, unit, nodata and KEY=VALUE metadata onto src (a MEM or VRT dataset). */
+static void describe(GDALDatasetH src, double nodata, const char *band_desc, const char *unit,
+                     char **meta)
 {
-    isr_status st = ISR_OK;
-    char *tmp = isr_tmp_name(path);
-    char *tmp_aux = tmp ? isr_strdup_printf("%s.aux.xml", tmp) : NULL;
-    char *aux = isr_strdup_printf("%s.aux.xml", path);
-    char **co = NULL;
-    GDALDatasetH mem = NULL, out = NULL;
-    if (!tmp || !tmp_aux || !aux) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        goto cleanup;
-    }
-    /* The MEM dataset wraps the caller's array instead of copying it: at 100 m a region
-     * raster is 270 MB, and the copy (and its page faults) cost more than the compression. */
-    char spec[256];
-    snprintf(spec, sizeof spec, "MEM:::DATAPOINTER=%p,PIXELS=%d,LINES=%d,BANDS=1,DATATYPE=%s",
-             data, w, h, GDALGetDataTypeName(type));
-    CPLSetThreadLocalConfigOption("GDAL_MEM_ENABLE_OPEN", "YES");
-    mem = GDALOpen(spec, GA_Update);
-    CPLSetThreadLocalConfigOption("GDAL_MEM_ENABLE_OPEN", NULL);
-    if (!mem) {
-        st = isr_fail_gdal(ctx, ISR_ERR_MEMORY, "cannot create a %d x %d raster for '%s'", w, h,
-                           path);
-        goto cleanup;
-    }
-    double gt[6];
-    isr_grid_window_geotransform(g, col0, row0, gt);
-    GDALSetGeoTransform(mem, gt);
-    GDALSetProjection(mem, g->wkt);
-    GDALRasterBandH b = GDALGetRasterBand(mem, 1);
+    GDALRasterBandH b = GDALGetRasterBand(src, 1);
     GDALSetRasterNoDataValue(b, nodata);
     if (band_desc)
         GDALSetDescription(b, band_desc);
@@ -71,8 +43,25 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
             continue;
         char key[128];
         snprintf(key, sizeof key, "%.*s", (int)(eq - *m), *m);
-        GDALSetMetadataItem(mem, key, eq + 1, NULL);
+        GDALSetMetadataItem(src, key, eq + 1, NULL);
     }
+}
+
+isr_status isr_write_cog_ds(isr_ctx *ctx, const char *path, GDALDatasetH src, double nodata,
+                            const char *band_desc, const char *unit, char **meta,
+                            const char *resampling)
+{
+    isr_status st = ISR_OK;
+    char *tmp = isr_tmp_name(path);
+    char *tmp_aux = tmp ? isr_strdup_printf("%s.aux.xml", tmp) : NULL;
+    char *aux = isr_strdup_printf("%s.aux.xml", path);
+    char **co = NULL;
+    GDALDatasetH out = NULL;
+    if (!tmp || !tmp_aux || !aux) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
+    describe(src, nodata, band_desc, unit, meta);
     co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
     co = CSLSetNameValue(co, "PREDICTOR", "YES");
     co = CSLSetNameValue(co, "BLOCKSIZE", "512");
@@ -81,7 +70,7 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
     co = CSLSetNameValue(co, "NUM_THREADS", "1"); /* one per worker: the workers are parallel */
     co = CSLSetNameValue(co, "SPARSE_OK", "TRUE");
     CPLErrorReset();
-    out = GDALCreateCopy(GDALGetDriverByName("COG"), tmp, mem, FALSE, co, cancel_poll, ctx);
+    out = GDALCreateCopy(GDALGetDriverByName("COG"), tmp, src, FALSE, co, cancel_poll, ctx);
     if (!out && isr_cancelled(ctx)) {
         st = ISR_ERR_INTERRUPTED; /* the run reports it, with how far it got */
         goto cleanup;
@@ -113,12 +102,35 @@ cleanup:
             remove(ovr);
         free(ovr);
     }
-    if (mem)
-        GDALClose(mem);
     CSLDestroy(co);
     free(tmp);
     free(tmp_aux);
     free(aux);
+    return st;
+}
+
+isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int col0, int row0,
+                         int w, int h, GDALDataType type, const void *data, double nodata,
+                         const char *band_desc, const char *unit, char **meta,
+                         const char *resampling)
+{
+    /* The MEM dataset wraps the caller's array instead of copying it: at 100 m a region
+     * raster is 270 MB, and the copy (and its page faults) cost more than the compression. */
+    char spec[256];
+    snprintf(spec, sizeof spec, "MEM:::DATAPOINTER=%p,PIXELS=%d,LINES=%d,BANDS=1,DATATYPE=%s",
+             data, w, h, GDALGetDataTypeName(type));
+    CPLSetThreadLocalConfigOption("GDAL_MEM_ENABLE_OPEN", "YES");
+    GDALDatasetH mem = GDALOpen(spec, GA_Update);
+    CPLSetThreadLocalConfigOption("GDAL_MEM_ENABLE_OPEN", NULL);
+    if (!mem)
+        return isr_fail_gdal(ctx, ISR_ERR_MEMORY, "cannot create a %d x %d raster for '%s'", w,
+                             h, path);
+    double gt[6];
+    isr_grid_window_geotransform(g, col0, row0, gt);
+    GDALSetGeoTransform(mem, gt);
+    GDALSetProjection(mem, g->wkt);
+    isr_status st = isr_write_cog_ds(ctx, path, mem, nodata, band_desc, unit, meta, resampling);
+    GDALClose(mem);
     return st;
 }
 

@@ -19,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One region raster to write, for a thread of its own. */
+/* One region raster to write from the accumulators' tiles, for a thread of its own. */
 typedef struct cog_job {
     isr_ctx *ctx;
     const char *path;
+    isr_acc *acc;
     const isr_grid *g;
-    GDALDataType type;
-    const void *data;
+    int which; /* the tiles' band: 0 time, 1 hub, 2 count */
     double nodata;
     const char *desc, *unit;
     char **meta;
@@ -37,8 +37,18 @@ static int cog_worker(void *arg)
 {
     cog_job *c = arg;
     isr_gdal_errors_push(c->ctx);
-    c->st = isr_write_cog(c->ctx, c->path, c->g, 0, 0, c->g->nx, c->g->ny, c->type, c->data,
-                          c->nodata, c->desc, c->unit, c->meta, c->resampling);
+    double gt[6];
+    isr_grid_window_geotransform(c->g, 0, 0, gt);
+    GDALDatasetH *srcs = NULL;
+    int nsrc = 0;
+    GDALDatasetH vrt = isr_acc_vrt(c->acc, c->which, c->nodata, gt, c->g->wkt, &srcs, &nsrc);
+    c->st = vrt ? isr_write_cog_ds(c->ctx, c->path, vrt, c->nodata, c->desc, c->unit, c->meta,
+                                   c->resampling)
+                : isr_fail_gdal(c->ctx, ISR_ERR_MEMORY, "cannot assemble '%s' from its tiles",
+                                c->path);
+    if (vrt)
+        GDALClose(vrt);
+    isr_acc_vrt_free(srcs, nsrc);
     isr_gdal_errors_pop();
     return 0;
 }
@@ -142,22 +152,14 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
     char *p3 = isr_strdup_printf("%s/hubs_within.tif", region_dir);
     char *p4 = isr_strdup_printf("%s/nearest_hub.csv", region_dir);
     char *tmp4 = p4 ? isr_tmp_name(p4) : NULL;
-    /* the accumulators are converted in place to the rasters' nodata (and best_t back after:
-     * the cross-border reach reads it), not copied: no region-sized scratch arrays */
-    float *t = jb->best_t;
-    uint16_t *cnt = jb->count;
     if (!p1 || !p2 || !p3 || !p4 || !tmp4) {
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory writing the region products");
         goto cleanup;
     }
-    for (size_t u = 0; u < n; u++) {
-        int inside = !isinf(jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx),
-                                                    (int)(u / (size_t)g->nx))]);
-        if (isinf(t[u]))
-            t[u] = (float)ISR_TIME_NODATA;
-        if (!inside && !cnt[u])
-            cnt[u] = ISR_COUNT_NODATA;
-    }
+    /* the accumulators' tiles take the rasters' nodata (the cross-border reach reads a
+     * nodata time as unreached) */
+    if ((st = isr_acc_finish(jb->ctx, &jb->acc, g, jb->fric)) != ISR_OK)
+        goto cleanup;
     char budget[64];
     isr_snprintf(budget, sizeof budget, "BUDGET_MIN=%g", jb->opt->budget_min);
     settings = isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings);
@@ -168,13 +170,13 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
     }
     /* three region-wide rasters and the vector products, at once (pool_run) */
     cog_job cogs[3] = {
-        {jb->ctx, p1, g, GDT_Float32, t, ISR_TIME_NODATA,
+        {jb->ctx, p1, &jb->acc, g, 0, ISR_TIME_NODATA,
          jb->opt->direction == ISR_TO_HUB ? "travel time to the nearest hub (minutes)"
                                           : "travel time from the nearest hub (minutes)",
          "min", meta, "AVERAGE", ISR_OK},
-        {jb->ctx, p2, g, GDT_Int16, jb->best_hub, ISR_HUB_NODATA,
+        {jb->ctx, p2, &jb->acc, g, 1, ISR_HUB_NODATA,
          "nearest hub (row number in nearest_hub.csv)", NULL, meta, "NEAREST", ISR_OK},
-        {jb->ctx, p3, g, GDT_UInt16, cnt, ISR_COUNT_NODATA,
+        {jb->ctx, p3, &jb->acc, g, 2, ISR_COUNT_NODATA,
          jb->opt->direction == ISR_TO_HUB ? "hubs the cell reaches within the budget"
                                           : "hubs reaching the cell within the budget",
          NULL, meta, "NEAREST", ISR_OK}};
@@ -186,9 +188,6 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
         st = cogs[i].st;
     if (st == ISR_OK)
         st = vec.st;
-    for (size_t u = 0; u < n; u++)
-        if (t[u] == (float)ISR_TIME_NODATA) /* never a time: times are not negative */
-            t[u] = INFINITY;
     if (st != ISR_OK)
         goto cleanup;
     if (jb->opt->write_friction) {
@@ -226,7 +225,7 @@ static isr_status write_region_reach(isr_batch *jb, const char *region_dir)
         isr_region_reach rr = {jb->grid,      jb->zones,    jb->units, jb->net,
                                jb->hubs,      jb->nhubs,    jb->opt->budget_min,
                                jb->hub_cells, jb->hub_pop,  tot,       own,
-                               jb->best_t,    jb->prov_json, jb->prov_len};
+                               &jb->acc,      jb->prov_json, jb->prov_len};
         st = isr_region_reach_write(jb->ctx, &rr, region_dir);
     }
     free(tot);

@@ -9,6 +9,7 @@
  * The web map and maps that show these tables are publication's (isr_publish, which the
  * host calls afterwards: `isoreach reach` republishes the web map, and the maps if drawn).
  */
+#include "acc.h"
 #include "internal.h"
 
 #include <json-c/json.h>
@@ -16,22 +17,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads the region's nearest-hub times (minutes, +INF where none). */
-static isr_status read_best(isr_ctx *ctx, const char *path, const isr_grid *g, float **out)
+/* Reads the region's nearest-hub times into the accumulators' tiles (their hubs and
+ * counts are not read: the tables need only the times). */
+static isr_status read_best(isr_ctx *ctx, const char *path, const isr_grid *g, isr_acc *acc)
 {
-    *out = malloc((size_t)g->nx * (size_t)g->ny * sizeof **out);
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!*out || !ds || GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, g->nx, g->ny, *out,
-                                     g->nx, g->ny, GDT_Float32, 0, 0) != CE_None) {
-        if (ds)
-            GDALClose(ds);
-        return isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read", path);
-    }
-    GDALClose(ds);
-    for (size_t i = 0; i < (size_t)g->nx * (size_t)g->ny; i++)
-        if ((*out)[i] == (float)ISR_TIME_NODATA)
-            (*out)[i] = INFINITY;
-    return ISR_OK;
+    isr_status st = ds ? isr_acc_init(ctx, acc, g->nx, g->ny)
+                       : isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read", path);
+    if (st == ISR_OK)
+        st = isr_acc_read_times(ctx, acc, GDALGetRasterBand(ds, 1), path);
+    if (ds)
+        GDALClose(ds);
+    return st;
 }
 
 /* What `isoreach reach` holds while it recomputes the tables: the region read back from the
@@ -46,7 +43,8 @@ typedef struct rereach {
     isr_cd_work w;
     isr_rail_net *net;
     OGRSpatialReferenceH srs;
-    float *best, *time_s;
+    isr_acc best; /* the nearest-hub times */
+    float *time_s;
     int *hubs, nhubs, done;
     isr_reach_totals_t *tot;
     int *own;
@@ -184,7 +182,7 @@ static isr_status rereach_write_region(isr_ctx *ctx, const rereach *r, const cha
                                        const char *region)
 {
     isr_region_reach rr = {&r->g,   &r->zones, &r->units, r->net, r->hubs, r->done, NAN,
-                           r->hub_cells, r->hub_pop, r->tot, r->own, r->best, NULL, 0};
+                           r->hub_cells, r->hub_pop, r->tot, r->own, &r->best, NULL, 0};
     GDALDatasetH bd = GDALOpenEx(best_path, GDAL_OF_RASTER, NULL, NULL, NULL);
     const char *budget = bd ? GDALGetMetadataItem(bd, "BUDGET_MIN", NULL) : NULL;
     rr.budget_min = budget ? isr_strtod(budget, NULL) : NAN;
@@ -210,7 +208,7 @@ static void rereach_clear(rereach *r)
     free(r->own);
     free(r->hubs);
     free(r->time_s);
-    free(r->best);
+    isr_acc_clear(&r->best);
     isr_cd_work_free(&r->w);
     isr_reach_free(&r->reach);
     isr_zones_clear(&r->zones);

@@ -314,6 +314,104 @@ Test(e2e, tables_read_with_gdal_and_python_bom_and_chinese_names)
                  0, "%s", cli_output());
 }
 
+/* A whole raster of the shared run as floats (nodata kept as its value); *w, *h its size,
+ * gt its geotransform. */
+static float *read_all(const char *rel, int *w, int *h, double gt[6])
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", ISR_SAMPLE_RUN, rel);
+    GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
+    cr_assert_not_null(ds, "%s", p);
+    *w = GDALGetRasterXSize(ds);
+    *h = GDALGetRasterYSize(ds);
+    GDALGetGeoTransform(ds, gt);
+    float *v = malloc((size_t)*w * (size_t)*h * sizeof *v);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, *w, *h, v, *w, *h,
+                              GDT_Float32, 0, 0),
+                 CE_None);
+    GDALClose(ds);
+    return v;
+}
+
+Test(e2e, region_rasters_are_the_hubs_minimum_nearest_and_count)
+{
+    /* The region rasters, made from tiles of 256 cells (acc.c), equal the reduction of the
+     * three hubs' own rasters cell by cell: the least time, the hub of it (the first on a
+     * tie) and how many hubs reach. The 765 x 895 grid of 1 km has partial tiles at its
+     * edges; land that no hub reaches counts 0, beyond the region nodata. */
+    static const char *hubs[] = {"shanghai_hongqiao", "nanjing_south", "hangzhou_east"};
+    int w, h, hw, hh;
+    double gt[6], hgt[6];
+    float *t = read_all("region/nearest_hub_time.tif", &w, &h, gt);
+    float *nh = read_all("region/nearest_hub.tif", &w, &h, gt);
+    float *cnt = read_all("region/hubs_within.tif", &w, &h, gt);
+    cr_assert_gt(w, 2 * 256);
+    cr_assert_gt(h, 3 * 256);
+    size_t n = (size_t)w * (size_t)h;
+    float *et = malloc(n * sizeof *et), *eh = malloc(n * sizeof *eh), *ec = calloc(n, sizeof *ec);
+    for (size_t i = 0; i < n; i++) {
+        et[i] = INFINITY;
+        eh[i] = -1;
+    }
+    for (int k = 0; k < 3; k++) {
+        char rel[200];
+        snprintf(rel, sizeof rel, "hubs/%s/travel_time.tif", hubs[k]);
+        float *v = read_all(rel, &hw, &hh, hgt);
+        int c0 = (int)lround((hgt[0] - gt[0]) / gt[1]), r0 = (int)lround((hgt[3] - gt[3]) / gt[5]);
+        for (int r = 0; r < hh; r++)
+            for (int c = 0; c < hw; c++) {
+                float x = v[(size_t)r * (size_t)hw + (size_t)c];
+                if (x < 0)
+                    continue;
+                size_t u = (size_t)(r0 + r) * (size_t)w + (size_t)(c0 + c);
+                if (x < et[u]) {
+                    et[u] = x;
+                    eh[u] = (float)k;
+                }
+                ec[u]++;
+            }
+        free(v);
+    }
+    size_t reached = 0, land_unreached = 0, outside = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isinf(et[i])) {
+            cr_assert_eq(t[i], -9999.0f, "cell %zu", i);
+            cr_assert_eq(nh[i], -1.0f, "cell %zu", i);
+            cr_assert(cnt[i] == 0.0f || cnt[i] == 65535.0f, "cell %zu: %g", i, cnt[i]);
+            land_unreached += cnt[i] == 0.0f;
+            outside += cnt[i] == 65535.0f;
+            continue;
+        }
+        reached++;
+        cr_assert_eq(t[i], et[i], "cell %zu: %g, the hubs' least %g", i, t[i], et[i]);
+        cr_assert_eq(nh[i], eh[i], "cell %zu: hub %g, not %g", i, nh[i], eh[i]);
+        cr_assert_eq(cnt[i], ec[i], "cell %zu: %g hubs, not %g", i, cnt[i], ec[i]);
+    }
+    /* at 1 km the three circles reach a few thousand km², the region is 350,000 km² of land */
+    cr_assert_gt(reached, 2000);
+    cr_assert_gt(land_unreached, 200000);
+    cr_assert_gt(outside, 100000);
+    /* a tile of 256 x 256 cells that no hub reaches but holds land: counts 0 there too */
+    int land_tiles = 0;
+    for (int tr = 0; tr * 256 < h; tr++)
+        for (int tc = 0; tc * 256 < w; tc++) {
+            size_t any = 0, zero = 0;
+            for (int r = tr * 256; r < h && r < (tr + 1) * 256; r++)
+                for (int c = tc * 256; c < w && c < (tc + 1) * 256; c++) {
+                    any += isfinite(et[(size_t)r * (size_t)w + (size_t)c]);
+                    zero += cnt[(size_t)r * (size_t)w + (size_t)c] == 0.0f;
+                }
+            land_tiles += !any && zero > 0;
+        }
+    cr_assert_gt(land_tiles, 0);
+    free(t);
+    free(nh);
+    free(cnt);
+    free(et);
+    free(eh);
+    free(ec);
+}
+
 Test(e2e, reach_subcommand_recomputes_without_searching)
 {
     /* reach rewrites the tables: on a copy of the shared run */

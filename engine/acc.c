@@ -1,0 +1,198 @@
+/*
+ * acc.c — the region accumulators of a pass (time to the nearest hub, which hub, how many
+ * hubs reach) kept in tiles of ISR_ACC_TILE² cells, made when a hub first reaches a cell of
+ * theirs. A pass over one hub holds its window's tiles, not the region's: at 100 m the
+ * sample's region is 68 M cells (548 MB of accumulators), one hub's window a tenth of that.
+ *
+ * The region rasters are written from the tiles without assembling them: a VRT whose
+ * sources are the tiles (MEM datasets over their arrays) is what the COG writer copies, and
+ * a cell of no tile reads as the raster's nodata. hubs_within.tif is 0, not nodata, on the
+ * land no hub reaches: the tiles of such land get a count array of zeros for the write.
+ */
+#include "acc.h"
+
+#include <gdal_vrt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TT ((size_t)ISR_ACC_TILE * ISR_ACC_TILE)
+
+isr_status isr_acc_init(isr_ctx *ctx, isr_acc *a, int nx, int ny)
+{
+    memset(a, 0, sizeof *a);
+    a->nx = nx;
+    a->ny = ny;
+    a->tx = (nx + ISR_ACC_TILE - 1) / ISR_ACC_TILE;
+    a->ty = (ny + ISR_ACC_TILE - 1) / ISR_ACC_TILE;
+    a->tiles = calloc((size_t)a->tx * (size_t)a->ty, sizeof *a->tiles);
+    if (!a->tiles)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
+    return ISR_OK;
+}
+
+void isr_acc_clear(isr_acc *a)
+{
+    for (size_t i = 0; a->tiles && i < (size_t)a->tx * (size_t)a->ty; i++) {
+        free(a->tiles[i]);
+        if (a->land)
+            free(a->land[i]);
+    }
+    free(a->tiles);
+    free(a->land);
+    memset(a, 0, sizeof *a);
+}
+
+isr_acc_tile *isr_acc_tile_make(isr_acc *a, int tc, int tr)
+{
+    isr_acc_tile **slot = &a->tiles[(size_t)tr * (size_t)a->tx + (size_t)tc];
+    if (*slot)
+        return *slot;
+    isr_acc_tile *t = malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < TT; i++) {
+        t->t[i] = INFINITY;
+        t->hub[i] = ISR_HUB_NODATA;
+    }
+    memset(t->count, 0, sizeof t->count);
+    a->ntiles++;
+    return *slot = t;
+}
+
+float isr_acc_time(const isr_acc *a, int c, int r)
+{
+    const isr_acc_tile *t = isr_acc_tile_at(a, c / ISR_ACC_TILE, r / ISR_ACC_TILE);
+    return t ? t->t[(size_t)(r % ISR_ACC_TILE) * ISR_ACC_TILE + (size_t)(c % ISR_ACC_TILE)]
+             : INFINITY;
+}
+
+isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, const char *path)
+{
+    float *buf = malloc(TT * sizeof *buf);
+    isr_status st = buf ? ISR_OK : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int tr = 0; tr < a->ty && st == ISR_OK; tr++)
+        for (int tc = 0; tc < a->tx && st == ISR_OK; tc++) {
+            int c0 = tc * ISR_ACC_TILE, r0 = tr * ISR_ACC_TILE;
+            int w = a->nx - c0 < ISR_ACC_TILE ? a->nx - c0 : ISR_ACC_TILE;
+            int h = a->ny - r0 < ISR_ACC_TILE ? a->ny - r0 : ISR_ACC_TILE;
+            if (GDALRasterIO(b, GF_Read, c0, r0, w, h, buf, w, h, GDT_Float32, 0,
+                             ISR_ACC_TILE * (int)sizeof *buf) != CE_None) {
+                st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read", path);
+                break;
+            }
+            isr_acc_tile *t = NULL;
+            for (int r = 0; r < h; r++)
+                for (int c = 0; c < w; c++) {
+                    float v = buf[(size_t)r * ISR_ACC_TILE + (size_t)c];
+                    if (!(v >= 0 && v < INFINITY))
+                        continue; /* nodata */
+                    if (!t && !(t = isr_acc_tile_make(a, tc, tr))) {
+                        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading '%s'", path);
+                        r = h;
+                        break;
+                    }
+                    t->t[(size_t)r * ISR_ACC_TILE + (size_t)c] = v;
+                }
+        }
+    free(buf);
+    return st;
+}
+
+/* ---- writing a raster from the tiles ------------------------------------------------------- */
+
+isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, const float *fric)
+{
+    size_t ntile = (size_t)a->tx * (size_t)a->ty;
+    if (!a->land && !(a->land = calloc(ntile, sizeof *a->land)))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
+    for (int tr = 0; tr < a->ty; tr++)
+        for (int tc = 0; tc < a->tx; tc++) {
+            size_t i = (size_t)tr * (size_t)a->tx + (size_t)tc;
+            isr_acc_tile *t = a->tiles[i];
+            uint16_t *cnt = t ? t->count : NULL;
+            for (int r = 0; r < ISR_ACC_TILE; r++)
+                for (int c = 0; c < ISR_ACC_TILE; c++) {
+                    int gc = tc * ISR_ACC_TILE + c, gr = tr * ISR_ACC_TILE + r;
+                    size_t k = (size_t)r * ISR_ACC_TILE + (size_t)c;
+                    int inside = gc < g->nx && gr < g->ny && !isinf(fric[isr_grid_pidx(g, gc, gr)]);
+                    if (t && isinf(t->t[k]))
+                        t->t[k] = (float)ISR_TIME_NODATA;
+                    if (!cnt && inside) { /* land no hub reaches: 0, beside nodata */
+                        if (!(cnt = a->land[i] = malloc(TT * sizeof *cnt)))
+                            return isr_fail(ctx, ISR_ERR_MEMORY,
+                                            "out of memory for the region products");
+                        for (size_t j = 0; j < TT; j++)
+                            cnt[j] = ISR_COUNT_NODATA;
+                    }
+                    if (cnt && !inside && !cnt[k])
+                        cnt[k] = ISR_COUNT_NODATA;
+                    else if (cnt && inside && cnt == a->land[i])
+                        cnt[k] = 0;
+                }
+        }
+    return ISR_OK;
+}
+
+/* The array of tile i for band `which` (0 time, 1 hub, 2 count; NULL: none), its type. */
+static void *tile_band(const isr_acc *a, size_t i, int which, GDALDataType *type)
+{
+    *type = which == 0 ? GDT_Float32 : which == 1 ? GDT_Int16 : GDT_UInt16;
+    isr_acc_tile *t = a->tiles[i];
+    if (!t)
+        return which == 2 && a->land ? (void *)a->land[i] : NULL;
+    return which == 0 ? (void *)t->t : which == 1 ? (void *)t->hub : (void *)t->count;
+}
+
+GDALDatasetH isr_acc_vrt(isr_acc *a, int which, double nodata, const double gt[6],
+                         const char *wkt, GDALDatasetH **srcs, int *nsrc)
+{
+    GDALDriverH memdrv = GDALGetDriverByName("MEM");
+    VRTDatasetH vrt = VRTCreate(a->nx, a->ny);
+    GDALDataType type;
+    tile_band(a, 0, which, &type);
+    *srcs = calloc((size_t)a->tx * (size_t)a->ty, sizeof **srcs);
+    *nsrc = 0;
+    if (!vrt || !*srcs || !memdrv || GDALAddBand(vrt, type, NULL) != CE_None)
+        goto fail;
+    GDALSetGeoTransform(vrt, (double *)gt);
+    GDALSetProjection(vrt, wkt);
+    VRTSourcedRasterBandH vb = (VRTSourcedRasterBandH)GDALGetRasterBand(vrt, 1);
+    GDALSetRasterNoDataValue((GDALRasterBandH)vb, nodata);
+    for (int tr = 0; tr < a->ty; tr++)
+        for (int tc = 0; tc < a->tx; tc++) {
+            void *data = tile_band(a, (size_t)tr * (size_t)a->tx + (size_t)tc, which, &type);
+            if (!data)
+                continue;
+            GDALDatasetH m = GDALCreate(memdrv, "", ISR_ACC_TILE, ISR_ACC_TILE, 0, type, NULL);
+            if (!m)
+                goto fail;
+            (*srcs)[(*nsrc)++] = m;
+            char ptr[64], *opts[2] = {ptr, NULL};
+            snprintf(ptr, sizeof ptr, "DATAPOINTER=%p", data);
+            if (GDALAddBand(m, type, opts) != CE_None)
+                goto fail;
+            int c0 = tc * ISR_ACC_TILE, r0 = tr * ISR_ACC_TILE;
+            int w = a->nx - c0 < ISR_ACC_TILE ? a->nx - c0 : ISR_ACC_TILE;
+            int h = a->ny - r0 < ISR_ACC_TILE ? a->ny - r0 : ISR_ACC_TILE;
+            if (VRTAddSimpleSource(vb, GDALGetRasterBand(m, 1), 0, 0, w, h, c0, r0, w, h,
+                                   "near", VRT_NODATA_UNSET) != CE_None)
+                goto fail;
+        }
+    return vrt;
+fail:
+    if (vrt)
+        GDALClose(vrt);
+    isr_acc_vrt_free(*srcs, *nsrc);
+    *srcs = NULL;
+    *nsrc = 0;
+    return NULL;
+}
+
+void isr_acc_vrt_free(GDALDatasetH *srcs, int nsrc)
+{
+    for (int i = 0; i < nsrc; i++)
+        GDALClose(srcs[i]);
+    free(srcs);
+}
