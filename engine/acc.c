@@ -6,8 +6,11 @@
  *
  * The region rasters are written from the tiles without assembling them: a VRT whose
  * sources are the tiles (MEM datasets over their arrays) is what the COG writer copies, and
- * a cell of no tile reads as the raster's nodata. hubs_within.tif is 0, not nodata, on the
- * land no hub reaches: the tiles of such land get a count array of zeros for the write.
+ * a cell of no tile reads as the raster's nodata. They cover the window of the tiles made
+ * (the bounding box of what the pass's hubs reach, in whole tiles), not the whole grid: one
+ * hub's region rasters are its window's size; the whole grid is in their metadata
+ * (ISOREACH_REGION_GRID, read by isr_grid_from_raster). hubs_within.tif is 0, not nodata, on
+ * the window's land that no hub reaches: tiles of such land get a count array of zeros.
  */
 #include "acc.h"
 
@@ -61,6 +64,35 @@ isr_acc_tile *isr_acc_tile_make(isr_acc *a, int tc, int tr)
     return *slot = t;
 }
 
+void isr_acc_window(isr_acc *a)
+{
+    int t0 = a->tx, t1 = -1, u0 = a->ty, u1 = -1;
+    for (int tr = 0; tr < a->ty; tr++)
+        for (int tc = 0; tc < a->tx; tc++)
+            if (isr_acc_tile_at(a, tc, tr)) {
+                t0 = tc < t0 ? tc : t0;
+                t1 = tc > t1 ? tc : t1;
+                u0 = tr < u0 ? tr : u0;
+                u1 = tr > u1 ? tr : u1;
+            }
+    if (t1 < 0) { /* no hub reached a cell: one tile, all nodata */
+        t0 = t1 = u0 = u1 = 0;
+    }
+    a->win[0] = t0;
+    a->win[1] = u0;
+    a->win[2] = t1 + 1;
+    a->win[3] = u1 + 1;
+}
+
+void isr_acc_window_cells(const isr_acc *a, int *c0, int *r0, int *w, int *h)
+{
+    *c0 = a->win[0] * ISR_ACC_TILE;
+    *r0 = a->win[1] * ISR_ACC_TILE;
+    int c1 = a->win[2] * ISR_ACC_TILE, r1 = a->win[3] * ISR_ACC_TILE;
+    *w = (c1 < a->nx ? c1 : a->nx) - *c0;
+    *h = (r1 < a->ny ? r1 : a->ny) - *r0;
+}
+
 float isr_acc_time(const isr_acc *a, int c, int r)
 {
     const isr_acc_tile *t = isr_acc_tile_at(a, c / ISR_ACC_TILE, r / ISR_ACC_TILE);
@@ -68,16 +100,27 @@ float isr_acc_time(const isr_acc *a, int c, int r)
              : INFINITY;
 }
 
-isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, const char *path)
+isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, int oc, int orow,
+                              const char *path)
 {
+    int rw = GDALGetRasterBandXSize(b), rh = GDALGetRasterBandYSize(b);
     float *buf = malloc(TT * sizeof *buf);
     isr_status st = buf ? ISR_OK : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     for (int tr = 0; tr < a->ty && st == ISR_OK; tr++)
         for (int tc = 0; tc < a->tx && st == ISR_OK; tc++) {
+            /* the tile's cells that the raster covers: [c0, c1) x [r0, r1) of the grid */
             int c0 = tc * ISR_ACC_TILE, r0 = tr * ISR_ACC_TILE;
-            int w = a->nx - c0 < ISR_ACC_TILE ? a->nx - c0 : ISR_ACC_TILE;
-            int h = a->ny - r0 < ISR_ACC_TILE ? a->ny - r0 : ISR_ACC_TILE;
-            if (GDALRasterIO(b, GF_Read, c0, r0, w, h, buf, w, h, GDT_Float32, 0,
+            int c1 = c0 + ISR_ACC_TILE, r1 = r0 + ISR_ACC_TILE;
+            c0 = c0 > oc ? c0 : oc;
+            r0 = r0 > orow ? r0 : orow;
+            c1 = c1 < oc + rw ? c1 : oc + rw;
+            r1 = r1 < orow + rh ? r1 : orow + rh;
+            c1 = c1 < a->nx ? c1 : a->nx;
+            r1 = r1 < a->ny ? r1 : a->ny;
+            if (c1 <= c0 || r1 <= r0)
+                continue;
+            int w = c1 - c0, h = r1 - r0;
+            if (GDALRasterIO(b, GF_Read, c0 - oc, r0 - orow, w, h, buf, w, h, GDT_Float32, 0,
                              ISR_ACC_TILE * (int)sizeof *buf) != CE_None) {
                 st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read", path);
                 break;
@@ -93,7 +136,8 @@ isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, const
                         r = h;
                         break;
                     }
-                    t->t[(size_t)r * ISR_ACC_TILE + (size_t)c] = v;
+                    t->t[(size_t)(r0 % ISR_ACC_TILE + r) * ISR_ACC_TILE +
+                         (size_t)(c0 % ISR_ACC_TILE + c)] = v;
                 }
         }
     free(buf);
@@ -107,8 +151,9 @@ isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, const flo
     size_t ntile = (size_t)a->tx * (size_t)a->ty;
     if (!a->land && !(a->land = calloc(ntile, sizeof *a->land)))
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
-    for (int tr = 0; tr < a->ty; tr++)
-        for (int tc = 0; tc < a->tx; tc++) {
+    isr_acc_window(a);
+    for (int tr = a->win[1]; tr < a->win[3]; tr++)
+        for (int tc = a->win[0]; tc < a->win[2]; tc++) {
             size_t i = (size_t)tr * (size_t)a->tx + (size_t)tc;
             isr_acc_tile *t = a->tiles[i];
             uint16_t *cnt = t ? t->count : NULL;
@@ -145,23 +190,31 @@ static void *tile_band(const isr_acc *a, size_t i, int which, GDALDataType *type
     return which == 0 ? (void *)t->t : which == 1 ? (void *)t->hub : (void *)t->count;
 }
 
-GDALDatasetH isr_acc_vrt(isr_acc *a, int which, double nodata, const double gt[6],
-                         const char *wkt, GDALDatasetH **srcs, int *nsrc)
+GDALDatasetH isr_acc_vrt(isr_acc *a, int which, double nodata, const isr_grid *g,
+                         GDALDatasetH **srcs, int *nsrc)
 {
     GDALDriverH memdrv = GDALGetDriverByName("MEM");
-    VRTDatasetH vrt = VRTCreate(a->nx, a->ny);
+    int wc0, wr0, ww, wh;
+    isr_acc_window_cells(a, &wc0, &wr0, &ww, &wh);
+    VRTDatasetH vrt = VRTCreate(ww, wh);
     GDALDataType type;
     tile_band(a, 0, which, &type);
     *srcs = calloc((size_t)a->tx * (size_t)a->ty, sizeof **srcs);
     *nsrc = 0;
     if (!vrt || !*srcs || !memdrv || GDALAddBand(vrt, type, NULL) != CE_None)
         goto fail;
-    GDALSetGeoTransform(vrt, (double *)gt);
-    GDALSetProjection(vrt, wkt);
+    double gt[6];
+    isr_grid_window_geotransform(g, wc0, wr0, gt);
+    GDALSetGeoTransform(vrt, gt);
+    GDALSetProjection(vrt, g->wkt);
+    char grid[200]; /* the whole grid, which the window is part of (isr_grid_from_raster) */
+    isr_snprintf(grid, sizeof grid, "%.17g,%.17g,%.17g,%d,%d", g->x0, g->y0, g->cell_m, g->nx,
+                 g->ny);
+    GDALSetMetadataItem(vrt, "ISOREACH_REGION_GRID", grid, NULL);
     VRTSourcedRasterBandH vb = (VRTSourcedRasterBandH)GDALGetRasterBand(vrt, 1);
     GDALSetRasterNoDataValue((GDALRasterBandH)vb, nodata);
-    for (int tr = 0; tr < a->ty; tr++)
-        for (int tc = 0; tc < a->tx; tc++) {
+    for (int tr = a->win[1]; tr < a->win[3]; tr++)
+        for (int tc = a->win[0]; tc < a->win[2]; tc++) {
             void *data = tile_band(a, (size_t)tr * (size_t)a->tx + (size_t)tc, which, &type);
             if (!data)
                 continue;
@@ -176,8 +229,8 @@ GDALDatasetH isr_acc_vrt(isr_acc *a, int which, double nodata, const double gt[6
             int c0 = tc * ISR_ACC_TILE, r0 = tr * ISR_ACC_TILE;
             int w = a->nx - c0 < ISR_ACC_TILE ? a->nx - c0 : ISR_ACC_TILE;
             int h = a->ny - r0 < ISR_ACC_TILE ? a->ny - r0 : ISR_ACC_TILE;
-            if (VRTAddSimpleSource(vb, GDALGetRasterBand(m, 1), 0, 0, w, h, c0, r0, w, h,
-                                   "near", VRT_NODATA_UNSET) != CE_None)
+            if (VRTAddSimpleSource(vb, GDALGetRasterBand(m, 1), 0, 0, w, h, c0 - wc0, r0 - wr0,
+                                   w, h, "near", VRT_NODATA_UNSET) != CE_None)
                 goto fail;
         }
     return vrt;

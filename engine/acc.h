@@ -28,6 +28,7 @@ typedef struct isr_acc {
     int tx, ty;           /* its tiles across and down */
     size_t ntiles;        /* tiles made */
     isr_acc_tile **tiles; /* tx·ty, row by row; NULL: no hub reached a cell of it */
+    int win[4];           /* after isr_acc_finish: the tiles [win0, win2) x [win1, win3) */
     uint16_t **land;      /* after isr_acc_finish: per tile without accumulators, the counts
                              of hubs_within.tif (0 on land, nodata beyond) or NULL: no land */
 } isr_acc;
@@ -43,17 +44,24 @@ static inline isr_acc_tile *isr_acc_tile_at(const isr_acc *a, int tc, int tr)
 }
 /* The time of cell (c, r): +INF or ISR_TIME_NODATA where no hub reaches. */
 float isr_acc_time(const isr_acc *a, int c, int r);
-/* The times of band b (minutes, nodata not >= 0) into tiles made where it has any; `path`
- * names it in messages. */
-isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, const char *path);
-/* Once every hub has merged: times of none set to ISR_TIME_NODATA, counts set to nodata
- * beyond the region (+INF friction of `fric`, padded grid g) and the land counts made. */
+/* The times of band b (minutes, nodata not >= 0), whose first cell is (oc, orow) of the grid,
+ * into tiles made where it has any; `path` names it in messages. */
+isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, int oc, int orow,
+                              const char *path);
+/* a->win: the bounding box of the tiles made (one tile at 0, 0 when none); its cells
+ * (c0, r0, w, h), clipped to the grid. */
+void isr_acc_window(isr_acc *a);
+void isr_acc_window_cells(const isr_acc *a, int *c0, int *r0, int *w, int *h);
+/* Once every hub has merged: the window set (isr_acc_window), and within it times of none
+ * set to ISR_TIME_NODATA, counts set to nodata beyond the region (+INF friction of `fric`,
+ * padded grid g) and the land counts made. */
 isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, const float *fric);
-/* A VRT of the whole grid (geotransform gt, CRS wkt) over band `which` of the tiles (0 time,
- * 1 hub, 2 count), `nodata` where there is no tile; *srcs (*nsrc datasets) are its sources,
- * freed with isr_acc_vrt_free after the VRT is closed. NULL when GDAL fails. */
-GDALDatasetH isr_acc_vrt(isr_acc *a, int which, double nodata, const double gt[6],
-                         const char *wkt, GDALDatasetH **srcs, int *nsrc);
+/* A VRT of the window of grid g (after isr_acc_finish) over band `which` of the tiles (0
+ * time, 1 hub, 2 count), `nodata` where there is no tile, the whole grid in its metadata;
+ * *srcs (*nsrc datasets) are its sources, freed with isr_acc_vrt_free after the VRT is
+ * closed. NULL when GDAL fails. */
+GDALDatasetH isr_acc_vrt(isr_acc *a, int which, double nodata, const isr_grid *g,
+                         GDALDatasetH **srcs, int *nsrc);
 void isr_acc_vrt_free(GDALDatasetH *srcs, int nsrc);
 
 #endif

@@ -234,6 +234,22 @@ isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr_grid *g)
         g->cell_m = gt[1];
         g->nx = GDALGetRasterXSize(ds);
         g->ny = GDALGetRasterYSize(ds);
+        /* a region raster covers a window of the grid (acc.c): the grid is in its metadata */
+        const char *rg = GDALGetMetadataItem(ds, "ISOREACH_REGION_GRID", NULL);
+        double v[5];
+        int k = 0;
+        for (char *e = (char *)rg; rg && k < 5; rg = *e == ',' ? e + 1 : e, k++) {
+            v[k] = isr_strtod(rg, &e);
+            if (e == rg || (*e != ',' && k < 4))
+                break;
+        }
+        if (k == 5 && v[2] > 0 && v[3] >= 1 && v[4] >= 1 && v[3] < 1e9 && v[4] < 1e9) {
+            g->x0 = v[0];
+            g->y0 = v[1];
+            g->cell_m = v[2];
+            g->nx = (int)v[3];
+            g->ny = (int)v[4];
+        }
         g->wkt = strdup(wkt);
         if (!g->wkt)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");

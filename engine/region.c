@@ -37,11 +37,9 @@ static int cog_worker(void *arg)
 {
     cog_job *c = arg;
     isr_gdal_errors_push(c->ctx);
-    double gt[6];
-    isr_grid_window_geotransform(c->g, 0, 0, gt);
     GDALDatasetH *srcs = NULL;
     int nsrc = 0;
-    GDALDatasetH vrt = isr_acc_vrt(c->acc, c->which, c->nodata, gt, c->g->wkt, &srcs, &nsrc);
+    GDALDatasetH vrt = isr_acc_vrt(c->acc, c->which, c->nodata, c->g, &srcs, &nsrc);
     c->st = vrt ? isr_write_cog_ds(c->ctx, c->path, vrt, c->nodata, c->desc, c->unit, c->meta,
                                    c->resampling)
                 : isr_fail_gdal(c->ctx, ISR_ERR_MEMORY, "cannot assemble '%s' from its tiles",

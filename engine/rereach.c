@@ -24,8 +24,13 @@ static isr_status read_best(isr_ctx *ctx, const char *path, const isr_grid *g, i
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     isr_status st = ds ? isr_acc_init(ctx, acc, g->nx, g->ny)
                        : isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read", path);
-    if (st == ISR_OK)
-        st = isr_acc_read_times(ctx, acc, GDALGetRasterBand(ds, 1), path);
+    double gt[6] = {0};
+    if (st == ISR_OK && GDALGetGeoTransform(ds, gt) != CE_None)
+        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' has no georeferencing", path);
+    if (st == ISR_OK) /* a window of the grid (acc.c): where it starts */
+        st = isr_acc_read_times(ctx, acc, GDALGetRasterBand(ds, 1),
+                                (int)lround((gt[0] - g->x0) / g->cell_m),
+                                (int)lround((g->y0 - gt[3]) / g->cell_m), path);
     if (ds)
         GDALClose(ds);
     return st;
