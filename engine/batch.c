@@ -816,6 +816,8 @@ isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
     b->cache_hit = m->cache_hit;
     b->prov_json = m->prov_json;
     b->prov_len = m->prov_len;
+    b->units_geom = m->units_geom;
+    b->units_geom_len = m->units_geom_len;
     b->own_unit = set->own_unit;
     b->own_dist_m = set->own_dist_m;
     b->wkt = m->wkt;

@@ -67,6 +67,8 @@ typedef struct isr_batch {
     int cache_hit;          /* its rasters were mapped, not built */
     const char *prov_json;  /* provinces.geojson of the model */
     size_t prov_len;
+    const char *units_geom; /* the units' geometry text of the model, or NULL */
+    size_t units_geom_len;
     const int *own_unit;            /* per hub: its jurisdiction (unit) or -1 */
     const double *own_dist_m;       /* per hub: 0 inside it, else the distance to it */
     const char *wkt;                /* the analysis CRS */

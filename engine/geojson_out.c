@@ -64,6 +64,25 @@ isr_status isr_geojson_close(isr_ctx *ctx, isr_geojson *w, isr_status st)
     return st;
 }
 
+char *isr_geojson_take(isr_ctx *ctx, isr_geojson *w, size_t *len)
+{
+    if (w->ds)
+        GDALClose(w->ds);
+    w->ds = NULL;
+    vsi_l_offset n = 0;
+    GByte *buf = w->mem ? VSIGetMemFileBuffer(w->mem, &n, FALSE) : NULL;
+    char *out = buf ? malloc((size_t)n + 1) : NULL;
+    if (out) {
+        memcpy(out, buf, (size_t)n);
+        out[n] = '\0';
+        *len = (size_t)n;
+    } else {
+        isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", w->path);
+    }
+    isr_geojson_close(ctx, w, ISR_ERR_MEMORY); /* not committed: released */
+    return out;
+}
+
 OGRGeometryH isr_multipolygon(OGRGeometryH g)
 {
     if (g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPolygon)

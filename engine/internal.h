@@ -676,7 +676,16 @@ typedef struct isr_region_reach {
     const struct isr_acc *acc;     /* the pass's region accumulators (acc.h) */
     const char *prov_json;         /* provinces.geojson, made once with the model */
     size_t prov_len;
+    const char *units_geom;        /* isr_units_geometry_json's text, or NULL: made here */
+    size_t units_geom_len;
 } isr_region_reach;
+
+/* The units' geometries as units.geojson writes them (GDAL's GeoJSON writer: RFC 7946,
+ * WGS 84, 6 decimals), one line per unit in unit order ("null" for none): made once per
+ * model (model.c, kept in the model cache), so that a run writes units.geojson's properties
+ * and splices the geometries in instead of reprojecting and formatting 600,000 vertices. */
+isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const char *wkt,
+                                   char **text, size_t *len);
 
 /* provinces.geojson in memory (*bytes: new memory, *len bytes): each province the union
  * of its units (isr_geos_dissolve), RFC 7946 GeoJSON; made once per model (model.c) and
@@ -716,6 +725,9 @@ isr_status isr_geojson_open(isr_ctx *ctx, isr_geojson *w, const char *path, cons
 /* Closes; when `st` is ISR_OK copies the file to its path (every write checked). Always
  * releases everything. Returns `st`, or the failure of the copy. */
 isr_status isr_geojson_close(isr_ctx *ctx, isr_geojson *w, isr_status st);
+/* Closes and returns the file's bytes (new memory, NUL-terminated, *len bytes) instead of
+ * writing it; NULL when out of memory. Always releases everything. */
+char *isr_geojson_take(isr_ctx *ctx, isr_geojson *w, size_t *len);
 /* `g` as a multipolygon when it is a polygon (takes ownership, like OGR_G_ForceTo…). */
 OGRGeometryH isr_multipolygon(OGRGeometryH g);
 
@@ -998,6 +1010,8 @@ struct isr_model {
     int cache_hit;    /* 1: the rasters were mapped from cache_file, not built */
     char *prov_json;  /* provinces.geojson (isr_provinces_geojson or the cache), prov_len bytes */
     size_t prov_len;
+    char *units_geom; /* isr_units_geometry_json (or the cache), units_geom_len bytes; NULL: */
+    size_t units_geom_len; /* units.geojson formats the geometries itself */
 };
 
 /* ---- modelcache.c: the model's rasters kept between runs (--model-cache DIR) ------------- */

@@ -447,13 +447,16 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
     return ISR_OK;
 }
 
-/* The rasters and provinces.geojson (which depends on the boundaries only: made once). */
+/* The rasters, provinces.geojson and the units' geometry text (which depend on the
+ * boundaries only: made once). */
 static isr_status build_model(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 {
     isr_status st = build_rasters(ctx, opt, m);
     if (st == ISR_OK)
         st = isr_provinces_geojson(ctx, &m->units, &m->zones, m->wkt, &m->prov_json,
                                    &m->prov_len);
+    if (st == ISR_OK)
+        st = isr_units_geometry_json(ctx, &m->units, m->wkt, &m->units_geom, &m->units_geom_len);
     return st;
 }
 
@@ -569,6 +572,7 @@ void isr_model_clear(isr_model *m)
     isr_model_cache_release(m); /* the rasters in the file are not free()'s */
     free(m->cache_file);
     free(m->prov_json);
+    free(m->units_geom);
     isr_hub_set_clear(&m->hubs);
     free(m->fric);
     free(m->clear);

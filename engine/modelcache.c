@@ -34,12 +34,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MC_MAGIC "ISRMODL3"
+#define MC_MAGIC "ISRMODL4"
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
 enum { S_ZONE, S_POP, S_WATER, S_FRIC, S_CLEAR, S_TABLES, S_PROV = S_TABLES + MC_TABLES * ISR_NLEVELS,
-       S_WARN, S_N };
+       S_UNITS, S_WARN, S_N };
 
 typedef struct mc_header {
     char magic[8];
@@ -74,6 +74,7 @@ static void sections(const isr_model *m, const void *ptr[S_N], uint64_t len[S_N]
         ptr[s + 5] = z->area[k], len[s + 5] = ng * sizeof(size_t);
     }
     ptr[S_PROV] = m->prov_json, len[S_PROV] = m->prov_len;
+    ptr[S_UNITS] = m->units_geom, len[S_UNITS] = m->units_geom ? m->units_geom_len : 0;
     ptr[S_WARN] = NULL, len[S_WARN] = 0;
 }
 
@@ -235,7 +236,7 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
     uint64_t cells = (uint64_t)m->grid.nx * (uint64_t)m->grid.ny;
     len[S_CLEAR] = want_clear ? isr_grid_pcells(&m->grid) : 0;
     for (int s = 0; s < S_N; s++) {
-        int fits = s == S_WARN || s == S_PROV ? 1
+        int fits = s == S_WARN || s == S_PROV || s == S_UNITS ? 1
                    : s == S_WATER ? h->len[s] == 0 || h->len[s] == cells
                                   : h->len[s] == len[s];
         if (!fits || h->off[s] % MC_ALIGN || h->off[s] > size || h->len[s] > size - h->off[s])
@@ -276,6 +277,9 @@ static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header 
     if (!(m->prov_json = copy_out(base, h, S_PROV)))
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     m->prov_len = (size_t)h->len[S_PROV];
+    if (h->len[S_UNITS] && !(m->units_geom = copy_out(base, h, S_UNITS)))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    m->units_geom_len = (size_t)h->len[S_UNITS];
     z->hosted = h->hosted, z->from_raster = h->from_raster;
     z->pop_uncovered = (size_t)h->pop_uncovered;
     m->water_cells = (size_t)h->water_cells, m->fric_uncovered = (size_t)h->fric_uncovered;

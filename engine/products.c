@@ -65,7 +65,138 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
     return st;
 }
 
-static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
+/* The lines of a GeoJSON file written by GDAL's driver that hold one feature each, in
+ * order: *starts[i] the offset of feature i's line, ends at the next '\n'. -1 when the file
+ * is not laid out so (a GDAL that writes otherwise: the callers then do without). */
+static int feature_lines(const char *text, size_t len, size_t **starts)
+{
+    int n = 0, cap = 0;
+    *starts = NULL;
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        if (strncmp(text + at, "{ \"type\": \"Feature\"", 19) == 0) {
+            if (n == cap) {
+                size_t *m = realloc(*starts, (size_t)(cap = cap ? 2 * cap : 256) * sizeof *m);
+                if (!m) {
+                    free(*starts);
+                    *starts = NULL;
+                    return -1;
+                }
+                *starts = m;
+            }
+            (*starts)[n++] = at;
+        }
+        at = end + 1;
+    }
+    return n;
+}
+
+isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const char *wkt,
+                                   char **text, size_t *len)
+{
+    *text = NULL;
+    *len = 0;
+    isr_geojson w = {0};
+    isr_status st = isr_geojson_open(ctx, &w, "units geometry", "units", wkt, NULL, 0);
+    for (int u = 0; u < units->n && st == ISR_OK; u++) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
+        if (units->geom[u])
+            OGR_F_SetGeometryDirectly(f, isr_multipolygon(OGR_G_Clone(units->geom[u])));
+        if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
+            st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot format the units' geometries");
+        OGR_F_Destroy(f);
+    }
+    if (st != ISR_OK)
+        return isr_geojson_close(ctx, &w, st);
+    size_t n = 0, *starts = NULL;
+    char *all = isr_geojson_take(ctx, &w, &n);
+    int nf = all ? feature_lines(all, n, &starts) : -1;
+    isr_sb sb = {0};
+    for (int i = 0; i < nf && nf == units->n; i++) { /* the text after "geometry": to " }" */
+        const char *line = all + starts[i], *nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+        ll -= ll && line[ll - 1] == ',';
+        const char *g = strstr(line, "\"geometry\": ");
+        if (!g || g > line + ll || ll < 2 || strncmp(line + ll - 2, " }", 2) != 0) {
+            nf = -1;
+            break;
+        }
+        g += 12;
+        isr_sb_add(&sb, g, (size_t)(line + ll - 2 - g));
+        isr_sb_add(&sb, "\n", 1);
+    }
+    if (nf == units->n && !sb.oom) {
+        *len = sb.len;
+        *text = isr_sb_take(&sb);
+    }
+    free(sb.s);
+    free(starts);
+    free(all);
+    /* a layout this does not know (another GDAL): *text NULL, units.geojson is written the
+     * long way */
+    return all ? ISR_OK : ISR_ERR_MEMORY;
+}
+
+/* units.geojson from the properties-only file `props` (GDAL's writer, null geometries) and
+ * the units' geometry lines: each feature's "geometry": null replaced by its line. 0 when
+ * the layout is not the expected one (the caller writes the long way). */
+static char *splice_geometries(const char *props, size_t plen, const char *geom, size_t glen,
+                               int nunits, size_t *out_len)
+{
+    size_t *starts = NULL;
+    int nf = feature_lines(props, plen, &starts);
+    char *out = NULL;
+    if (nf != nunits || !(out = malloc(plen + glen + 1))) {
+        free(starts);
+        return NULL;
+    }
+    size_t o = 0, from = 0;
+    const char *g = geom;
+    static const char null_end[] = "\"geometry\": null }";
+    for (int i = 0; i < nf; i++) {
+        const char *line = props + starts[i], *nl = memchr(line, '\n', plen - starts[i]);
+        size_t ll = nl ? (size_t)(nl - line) : plen - starts[i];
+        size_t core = ll - (ll && line[ll - 1] == ',');
+        const char *gnl = memchr(g, '\n', (size_t)(geom + glen - g));
+        if (!gnl || core < sizeof null_end - 1 ||
+            memcmp(line + core - (sizeof null_end - 1), null_end, sizeof null_end - 1) != 0) {
+            free(out);
+            free(starts);
+            return NULL;
+        }
+        size_t cut = starts[i] + core - 6; /* at "null }" */
+        memcpy(out + o, props + from, cut - from);
+        o += cut - from;
+        memcpy(out + o, g, (size_t)(gnl - g));
+        o += (size_t)(gnl - g);
+        from = cut + 4; /* after "null" */
+        g = gnl + 1;
+    }
+    memcpy(out + o, props + from, plen - from);
+    o += plen - from;
+    free(starts);
+    *out_len = o;
+    return out;
+}
+
+static isr_status write_bytes(isr_ctx *ctx, const char *path, const char *bytes, size_t len)
+{
+    char *tmp = NULL;
+    FILE *f = NULL;
+    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
+    if (st == ISR_OK) {
+        if (len)
+            fwrite(bytes, 1, len, f); /* a short write sets the error flag */
+        st = isr_close_commit(ctx, f, tmp, path);
+    }
+    free(tmp);
+    return st;
+}
+
+/* units.geojson; `geom`: the units' geometry lines to splice in (NULL: GDAL formats them). */
+static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, const char *path,
+                                   const char *geom, size_t geom_len)
 {
     const isr_zones *z = rr->zones;
     const isr_grid *g = rr->grid;
@@ -152,10 +283,26 @@ static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const ch
                                  gpop > 0 ? round(rr->hub_pop[L][k] / gpop * 1e4) / 1e4 : 0);
         }
         OGR_F_SetFieldInteger(f, 11, reaching);
-        OGR_F_SetGeometryDirectly(f, isr_multipolygon(OGR_G_Clone(rr->units->geom[u])));
+        if (!geom) /* else spliced in below */
+            OGR_F_SetGeometryDirectly(f, isr_multipolygon(OGR_G_Clone(rr->units->geom[u])));
         if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
         OGR_F_Destroy(f);
+    }
+    if (st == ISR_OK && geom) {
+        size_t plen = 0, olen = 0;
+        char *props = isr_geojson_take(ctx, &w, &plen);
+        char *all = props ? splice_geometries(props, plen, geom, geom_len, rr->units->n, &olen)
+                          : NULL;
+        free(props);
+        if (!props)
+            st = ISR_ERR_MEMORY;
+        else if (!all) /* not the layout of the geometry lines: the long way */
+            st = write_units_with(ctx, rr, path, NULL, 0);
+        else
+            st = write_bytes(ctx, path, all, olen);
+        free(all);
+        goto cleanup;
     }
     st = isr_geojson_close(ctx, &w, st);
 cleanup:
@@ -163,6 +310,11 @@ cleanup:
     free(any_pop);
     free(best);
     return st;
+}
+
+static isr_status write_units(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
+{
+    return write_units_with(ctx, rr, path, rr->units_geom, rr->units_geom_len);
 }
 
 /* Sort key: cross-border share, then people reached (both descending), then hub order. */
@@ -328,16 +480,7 @@ isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr
 /* provinces.geojson: the model's dissolved provinces (isr_provinces_geojson), as they are. */
 static isr_status write_provinces(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
 {
-    char *tmp = NULL;
-    FILE *f = NULL;
-    isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
-    if (st == ISR_OK) {
-        if (rr->prov_len)
-            fwrite(rr->prov_json, 1, rr->prov_len, f); /* a short write sets the error flag */
-        st = isr_close_commit(ctx, f, tmp, path);
-    }
-    free(tmp);
-    return st;
+    return write_bytes(ctx, path, rr->prov_json, rr->prov_len);
 }
 
 /* GDAL's GeoJSON writer copies bytes that are not UTF-8 as they are: replace them in the

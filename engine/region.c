@@ -223,7 +223,8 @@ static isr_status write_region_reach(isr_batch *jb, const char *region_dir)
         isr_region_reach rr = {jb->grid,      jb->zones,    jb->units, jb->net,
                                jb->hubs,      jb->nhubs,    jb->opt->budget_min,
                                jb->hub_cells, jb->hub_pop,  tot,       own,
-                               &jb->acc,      jb->prov_json, jb->prov_len};
+                               &jb->acc,      jb->prov_json, jb->prov_len,
+                               jb->units_geom, jb->units_geom_len};
         st = isr_region_reach_write(jb->ctx, &rr, region_dir);
     }
     free(tot);

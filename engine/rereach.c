@@ -187,7 +187,7 @@ static isr_status rereach_write_region(isr_ctx *ctx, const rereach *r, const cha
                                        const char *region)
 {
     isr_region_reach rr = {&r->g,   &r->zones, &r->units, r->net, r->hubs, r->done, NAN,
-                           r->hub_cells, r->hub_pop, r->tot, r->own, &r->best, NULL, 0};
+                           r->hub_cells, r->hub_pop, r->tot, r->own, &r->best, NULL, 0, NULL, 0};
     GDALDatasetH bd = GDALOpenEx(best_path, GDAL_OF_RASTER, NULL, NULL, NULL);
     const char *budget = bd ? GDALGetMetadataItem(bd, "BUDGET_MIN", NULL) : NULL;
     rr.budget_min = budget ? isr_strtod(budget, NULL) : NAN;
