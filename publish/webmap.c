@@ -4,8 +4,10 @@
  * on hover, each county's travel time and reach from the selected hub.
  *
  * The page is a view of the outputs already written, so it reads only files of OUT:
- * region/units.geojson and region/summary.json, and per hub isochrones.geojson ("ring"
- * features), reach.csv (county rows) and the HUB_X/HUB_Y/DIRECTION metadata of
+ * region/units.geojson, region/summary.json, region/rail_lines.geojson and
+ * rail_stations.geojson (when there), and per hub isochrones.geojson ("ring" features),
+ * reach.csv (as it is: the page parses it and offers it as a download) and the
+ * HUB_X/HUB_Y/DIRECTION metadata of
  * travel_time.tif; with scenarios (run.json's --scenario, publish/scenarios.c), per scenario
  * its gains_by_hub.csv and, per hub it changed, gains.geojson and gains.csv's county rows
  * (the engine writes no scenario isochrones: the page draws the baseline's bands with the
@@ -16,8 +18,9 @@
  * boundaries are simplified (Douglas-Peucker, 200 m) arc by arc, as TopoJSON does: rings are
  * cut at junctions (vertices with more than two distinct neighbours) and each arc is
  * simplified in one canonical direction, so neighbouring counties keep identical borders
- * (no slivers or gaps); the arcs that two units of different prefectures or provinces share
- * are also written once as border lines. Isochrone rings keep their cell edges (only
+ * (no slivers or gaps); every arc is also written once as a border line with its level
+ * (county, prefecture, province, coast), which the page strokes instead of outlining each
+ * county. Isochrone rings keep their cell edges (only
  * duplicate and collinear points go). The whole sample (48 hubs, 250 m) makes a 1.4 MB page,
  * in about a second, most of it parsing the GeoJSON files.
  *
