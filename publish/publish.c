@@ -60,7 +60,7 @@ static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned w
     }
     if (what & ISR_PUBLISH_WEBMAP) {
         *part = "the web map";
-        if ((st = isr_webmap_write(ctx, out, threads_of(eff))) != ISR_OK || isr_cancelled(ctx))
+        if ((st = isr_webmap_write(ctx, out, threads_of(eff), isr_lang_name(eff->lang))) != ISR_OK || isr_cancelled(ctx))
             return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
     }
     int maps = (what & ISR_PUBLISH_MAPS) && !eff->no_maps;

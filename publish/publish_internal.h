@@ -90,8 +90,9 @@ isr_status isr_styles_write(isr_ctx *ctx, const isr_style_inputs *in);
 /* Writes OUT/index.html, the self-contained web map (Leaflet inlined, no network), from the
  * outputs already in `out_dir`: region/units.geojson and summary.json, and per hub its
  * isochrones.geojson, reach.csv and travel_time.tif metadata. Fails naming the file that
- * cannot be read or written. The hubs are read on `threads` threads. */
-isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir, int threads);
+ * cannot be read or written. The hubs are read on `threads` threads. `lang` (en, zh, both)
+ * is the language the page opens in. */
+isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir, int threads, const char *lang);
 
 /* ---- maps.c ----------------------------------------------------------------------------- */
 

@@ -4,8 +4,10 @@
  * on hover, each county's travel time and reach from the selected hub.
  *
  * The page is a view of the outputs already written, so it reads only files of OUT:
- * region/units.geojson and region/summary.json, and per hub isochrones.geojson ("ring"
- * features), reach.csv (county rows) and the HUB_X/HUB_Y/DIRECTION metadata of
+ * region/units.geojson, region/summary.json, region/rail_lines.geojson and
+ * rail_stations.geojson (when there), and per hub isochrones.geojson ("ring" features),
+ * reach.csv (as it is: the page parses it and offers it as a download) and the
+ * HUB_X/HUB_Y/DIRECTION metadata of
  * travel_time.tif; with scenarios (run.json's --scenario, publish/scenarios.c), per scenario
  * its gains_by_hub.csv and, per hub it changed, gains.geojson and gains.csv's county rows
  * (the engine writes no scenario isochrones: the page draws the baseline's bands with the
@@ -16,8 +18,9 @@
  * boundaries are simplified (Douglas-Peucker, 200 m) arc by arc, as TopoJSON does: rings are
  * cut at junctions (vertices with more than two distinct neighbours) and each arc is
  * simplified in one canonical direction, so neighbouring counties keep identical borders
- * (no slivers or gaps); the arcs that two units of different prefectures or provinces share
- * are also written once as border lines. Isochrone rings keep their cell edges (only
+ * (no slivers or gaps); every arc is also written once as a border line with its level
+ * (county, prefecture, province, coast), which the page strokes instead of outlining each
+ * county. Isochrone rings keep their cell edges (only
  * duplicate and collinear points go). The whole sample (48 hubs, 250 m) makes a 1.4 MB page,
  * in about a second, most of it parsing the GeoJSON files.
  *
@@ -84,6 +87,8 @@ static void sb_str(isr_sb *b, const char *s)
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         if (*p == '"' || *p == '\\')
             isr_sb_printf(b, "\\%c", *p);
+        else if (*p == '\n' || *p == '\r')
+            isr_sb_printf(b, "\\%c", *p == '\n' ? 'n' : 'r');
         else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
             isr_sb_printf(b, "\\u%04x", *p);
         else
@@ -160,6 +165,7 @@ static int sb_ring(isr_sb *b, const double *lon, const double *lat, int n, long 
 typedef struct wm_unit {
     char *code, *name, *pref, *prov;
     char *pref_code, *prov_code;
+    char *name_en, *pref_en, *prov_en; /* "" when units.geojson has none */
     double pop, area_km2;
 } wm_unit;
 
@@ -293,43 +299,58 @@ static void topo_free(wm_topo *t)
     free(t->slot);
 }
 
-/* Arcs seen so far, to find the borders between prefectures and provinces: an arc that a
- * second unit also uses separates the two, and is drawn as a border when their prefecture
- * or province differs. Keyed by the arc's canonical first, second, second-last and last
- * vertex and its length. */
+/* The arcs of the county boundaries, each written once as a line (so that the page strokes
+ * every border once, over the bands, instead of outlining every county): an arc that a second
+ * unit also uses separates the two, and its level says how (0 two counties of one prefecture,
+ * 1 of two prefectures, 2 of two provinces); an arc that no second unit uses is the region's
+ * edge or a coast (3). Keyed by the arc's canonical first, second, second-last and last
+ * vertex and its length; kept in first-use order, so the page's bytes do not depend on the
+ * hash table. */
 typedef struct wm_arc {
     int a, b, c, d, len;
-    int unit1; /* 1 + the first unit seen using it; 0: an empty slot */
+    int unit1, unit2; /* the units using it; unit2 -1 until a second one does */
+    size_t at, n;     /* its encoded line in wm_arcs.text */
 } wm_arc;
 
 typedef struct wm_arcs {
-    wm_arc *slot;
-    size_t nslot, n;
+    wm_arc *list;
+    int n, cap;
+    int *slot; /* hash table of arc indexes, -1 empty */
+    size_t nslot;
     const wm_units *units;
-    isr_sb *borders; /* [level, [x0,y0,dx,dy,…]] lines, level 1 prefecture, 2 province */
-    int nborders;
+    isr_sb text; /* the arcs' lines, [x0,y0,dx,dy,…] each */
 } wm_arcs;
+
+static size_t arc_hash(const wm_arc *k)
+{
+    return vtx_hash(k->a * 31LL + k->c, k->b * 31LL + k->d);
+}
 
 static int arcs_grow(wm_arcs *t)
 {
     size_t ns = t->nslot ? t->nslot * 2 : 4096;
-    wm_arc *s = calloc(ns, sizeof *s);
+    int *s = malloc(ns * sizeof *s);
     if (!s)
         return 0;
-    for (size_t i = 0; i < t->nslot; i++) {
-        if (!t->slot[i].unit1)
-            continue;
-        size_t h =
-            vtx_hash(t->slot[i].a * 31LL + t->slot[i].c, t->slot[i].b * 31LL + t->slot[i].d) &
-            (ns - 1);
-        while (s[h].unit1)
+    for (size_t i = 0; i < ns; i++)
+        s[i] = -1;
+    for (int i = 0; i < t->n; i++) {
+        size_t h = arc_hash(&t->list[i]) & (ns - 1);
+        while (s[h] >= 0)
             h = (h + 1) & (ns - 1);
-        s[h] = t->slot[i];
+        s[h] = i;
     }
     free(t->slot);
     t->slot = s;
     t->nslot = ns;
     return 1;
+}
+
+static void arcs_free(wm_arcs *t)
+{
+    free(t->list);
+    free(t->slot);
+    free(isr_sb_take(&t->text));
 }
 
 /* A line of WM_SCALE integers, delta-encoded like sb_ring, consecutive duplicates dropped. */
@@ -353,46 +374,73 @@ static void sb_line(isr_sb *b, const double *lon, const double *lat, int n)
     sb_char(b, ']');
 }
 
-/* Records the arc seq[0..len) (canonical order; `keep` its simplified points) used by `unit`;
- * writes it as a border the second time, when the two units' prefectures or provinces
- * differ. Returns 0 when out of memory. */
+/* Records the arc seq[0..len) (canonical order; `keep` its simplified points) used by `unit`:
+ * its line the first time, the second unit the next. Returns 0 when out of memory. */
 static int arcs_use(wm_arcs *t, const wm_topo *topo, const int *seq, int len,
                     const unsigned char *keep, int unit)
 {
-    if ((t->n + 1) * 2 > t->nslot && !arcs_grow(t))
+    if ((size_t)(t->n + 1) * 2 > t->nslot && !arcs_grow(t))
         return 0;
     wm_arc k = {seq[0], seq[len - 1], seq[len > 1 ? 1 : 0], seq[len > 1 ? len - 2 : 0],
-                len,    unit + 1};
-    size_t h = vtx_hash(k.a * 31LL + k.c, k.b * 31LL + k.d) & (t->nslot - 1);
-    while (t->slot[h].unit1) {
-        const wm_arc *o = &t->slot[h];
+                len,    unit,         -1, 0, 0};
+    size_t h = arc_hash(&k) & (t->nslot - 1);
+    for (; t->slot[h] >= 0; h = (h + 1) & (t->nslot - 1)) {
+        wm_arc *o = &t->list[t->slot[h]];
         if (o->a == k.a && o->b == k.b && o->c == k.c && o->d == k.d && o->len == k.len) {
-            const wm_unit *u1 = &t->units->u[o->unit1 - 1], *u2 = &t->units->u[unit];
-            int level = strcmp(u1->prov_code, u2->prov_code) != 0   ? 2
-                        : strcmp(u1->pref_code, u2->pref_code) != 0 ? 1
-                                                                    : 0;
-            if (level == 0 || o->unit1 == unit + 1)
-                return 1;
-            double *lon = malloc((size_t)len * 2 * sizeof *lon);
-            if (!lon)
-                return 0;
-            int m = 0;
-            for (int i = 0; i < len; i++)
-                if (keep[i]) {
-                    lon[m] = (double)topo->vtx[seq[i]].kx / WM_KEY_SCALE;
-                    lon[len + m++] = (double)topo->vtx[seq[i]].ky / WM_KEY_SCALE;
-                }
-            isr_sb_printf(t->borders, "%s[%d,", t->nborders++ ? "," : "", level);
-            sb_line(t->borders, lon, lon + len, m);
-            sb_char(t->borders, ']');
-            free(lon);
+            if (o->unit1 != unit && o->unit2 < 0)
+                o->unit2 = unit;
             return 1;
         }
-        h = (h + 1) & (t->nslot - 1);
     }
-    t->slot[h] = k;
-    t->n++;
-    return 1;
+    if (t->n == t->cap) {
+        int nc = t->cap ? 2 * t->cap : 4096;
+        wm_arc *p = realloc(t->list, (size_t)nc * sizeof *p);
+        if (!p)
+            return 0;
+        t->list = p;
+        t->cap = nc;
+    }
+    double *lon = malloc((size_t)len * 2 * sizeof *lon);
+    if (!lon)
+        return 0;
+    int m = 0;
+    for (int i = 0; i < len; i++)
+        if (keep[i]) {
+            lon[m] = (double)topo->vtx[seq[i]].kx / WM_KEY_SCALE;
+            lon[len + m++] = (double)topo->vtx[seq[i]].ky / WM_KEY_SCALE;
+        }
+    k.at = t->text.len;
+    sb_line(&t->text, lon, lon + len, m);
+    k.n = t->text.len - k.at;
+    free(lon);
+    t->slot[h] = t->n;
+    t->list[t->n++] = k;
+    return !t->text.oom;
+}
+
+/* The arcs as [[level, line], …], county borders first and province borders last, so that
+ * the page draws the heavier lines over the lighter. */
+static void arcs_write(isr_sb *b, const wm_arcs *t)
+{
+    static const int order[] = {0, 3, 1, 2};
+    int n = 0;
+    sb_char(b, '[');
+    for (int o = 0; o < 4; o++)
+        for (int i = 0; i < t->n; i++) {
+            const wm_arc *a = &t->list[i];
+            const wm_unit *u1 = &t->units->u[a->unit1];
+            const wm_unit *u2 = a->unit2 >= 0 ? &t->units->u[a->unit2] : NULL;
+            int level = !u2                                          ? 3
+                        : strcmp(u1->prov_code, u2->prov_code) != 0 ? 2
+                        : strcmp(u1->pref_code, u2->pref_code) != 0 ? 1
+                                                                    : 0;
+            if (level != order[o])
+                continue;
+            isr_sb_printf(b, "%s[%d,", n++ ? "," : "", level);
+            isr_sb_add(b, t->text.s + a->at, a->n);
+            sb_char(b, ']');
+        }
+    sb_char(b, ']');
 }
 
 /* Douglas-Peucker on points (x, y in metres): marks the points kept. Iterative, so that a
@@ -630,6 +678,9 @@ static void units_free(wm_units *u)
         free(u->u[i].prov);
         free(u->u[i].pref_code);
         free(u->u[i].prov_code);
+        free(u->u[i].name_en);
+        free(u->u[i].pref_en);
+        free(u->u[i].prov_en);
     }
     free(u->u);
     free(u->by_code);
@@ -659,10 +710,11 @@ static isr_status read_units(isr_ctx *ctx, const char *path, wm_units *u, wm_top
     if (ost != ISR_OK)
         return ost;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
-    int fi[8];
-    static const char *const names[] = {"code",       "name",     "pref_name", "prov_name",
-                                        "population", "area_km2", "pref_code", "prov_code"};
-    for (int k = 0; k < 8; k++)
+    int fi[11];
+    static const char *const names[] = {"code",      "name",      "pref_name", "prov_name",
+                                        "population", "area_km2", "pref_code", "prov_code",
+                                        "name_en",   "pref_en",   "prov_en"};
+    for (int k = 0; k < 11; k++)
         fi[k] = OGR_FD_GetFieldIndex(defn, names[k]);
     GIntBig nf = OGR_L_GetFeatureCount(lyr, TRUE);
     u->u = calloc((size_t)(nf > 0 ? nf : 1), sizeof *u->u);
@@ -682,11 +734,15 @@ static isr_status read_units(isr_ctx *ctx, const char *path, wm_units *u, wm_top
         w->prov = dup_field(f, fi[3]);
         w->pref_code = dup_field(f, fi[6]);
         w->prov_code = dup_field(f, fi[7]);
+        w->name_en = dup_field(f, fi[8]);
+        w->pref_en = dup_field(f, fi[9]);
+        w->prov_en = dup_field(f, fi[10]);
         w->pop = field_num(f, fi[4]);
         w->area_km2 = field_num(f, fi[5]);
         u->by_code[u->n] = u->n;
         int idx = u->n++;
-        if (!w->code || !w->name || !w->pref || !w->prov || !w->pref_code || !w->prov_code)
+        if (!w->code || !w->name || !w->pref || !w->prov || !w->pref_code || !w->prov_code ||
+            !w->name_en || !w->pref_en || !w->prov_en)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading '%s'", path);
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         OGRwkbGeometryType gt = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
@@ -781,13 +837,11 @@ static int write_unit_polys(isr_sb *b, const wm_topo *t, int r0, int r1, int sim
 }
 
 /* The units as JSON: attributes, and each unit's polygons as lists of encoded rings; then
- * the prefecture and province borders among them. */
+ * every border among them once (arcs_write). */
 static isr_status write_units(isr_ctx *ctx, isr_sb *b, const wm_units *u, wm_topo *t)
 {
-    isr_sb borders = {0};
     wm_arcs arcs = {0};
     arcs.units = u;
-    arcs.borders = &borders;
     for (int r = 0; r < t->nr; r++) {
         const wm_ring *g = &t->rings[r];
         for (int i = 0; i < g->n; i++) {
@@ -812,6 +866,14 @@ static isr_status write_units(isr_ctx *ctx, isr_sb *b, const wm_units *u, wm_top
         sb_str(b, w->pref);
         isr_sb_printf(b, ",\"prov\":");
         sb_str(b, w->prov);
+        /* the English names (--lang en, both) where the boundaries carry them */
+        const char *en[] = {w->name_en, w->pref_en, w->prov_en}, *en_key[] = {"en", "pref_en",
+                                                                             "prov_en"};
+        for (int k = 0; k < 3; k++)
+            if (*en[k]) {
+                isr_sb_printf(b, ",\"%s\":", en_key[k]);
+                sb_str(b, en[k]);
+            }
         isr_sb_printf(b, ",\"pop\":");
         sb_num(b, w->pop, 0);
         isr_sb_printf(b, ",\"km2\":");
@@ -828,11 +890,11 @@ static isr_status write_units(isr_ctx *ctx, isr_sb *b, const wm_units *u, wm_top
         sb_char(b, '}');
         r0 = r1;
     }
-    isr_sb_printf(b, "],\n\"borders\":[%s]", borders.s ? borders.s : "");
-    if (borders.oom)
+    isr_sb_printf(b, "],\n\"borders\":");
+    arcs_write(b, &arcs);
+    if (arcs.text.oom)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
-    free(isr_sb_take(&borders));
-    free(arcs.slot);
+    arcs_free(&arcs);
     scratch_free(&s);
     return st;
 }
@@ -942,50 +1004,56 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
     return st;
 }
 
-/* The county rows of one hub's reach.csv as [[unit index, min, mean, pop share, area share,
- * people reached], …]; one entry per feature of units.geojson with the row's code. */
-static isr_status write_reach(isr_ctx *ctx, isr_sb *b, const char *path, const wm_units *u)
+/* A whole file into *text (NUL-terminated, new; *len its bytes); fails naming it. */
+static isr_status read_text(isr_ctx *ctx, const char *path, char **text, size_t *len)
 {
-    const char *const drivers[] = {"CSV", NULL};
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
-    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
-    if (!lyr) {
-        if (ds)
-            GDALClose(ds);
-        return isr_fail_gdal(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
+    FILE *f = fopen(path, "rb");
+    isr_sb b = {0};
+    char buf[65536];
+    size_t n;
+    if (!f)
+        return isr_fail(ctx, ISR_ERR_IO, "web map: cannot read '%s': %s; run isoreach run again",
+                        path, strerror(errno));
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        isr_sb_add(&b, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || b.oom) {
+        free(isr_sb_take(&b));
+        return bad ? isr_fail(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path)
+                   : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
     }
-    static const char *const names[] = {"level", "code", "min_minutes", "mean_minutes_area",
-                                        "pop_share", "area_share", "pop_reached"};
-    int fi[7];
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
-    for (int k = 0; k < 7; k++)
-        if ((fi[k] = OGR_FD_GetFieldIndex(defn, names[k])) < 0) {
-            GDALClose(ds);
-            return isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s' has no field '%s'", path, names[k]);
+    *len = b.len;
+    *text = b.s ? isr_sb_take(&b) : strdup("");
+    return *text ? ISR_OK : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+}
+
+/* One hub's reach.csv, as it is: the page parses it for its tooltips and offers it as the
+ * hub's CSV download, the same bytes as the file. Refused here when its header lacks a
+ * column the page reads. */
+static isr_status read_reach(isr_ctx *ctx, const char *path, char **text, size_t *len)
+{
+    isr_status st = read_text(ctx, path, text, len);
+    if (st != ISR_OK)
+        return st;
+    static const char *const names[] = {"level",     "code",       "min_minutes", "pop_share",
+                                        "area_share", "pop_reached", "population",
+                                        "mean_minutes_area"};
+    const char *h = *text + (strncmp(*text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0);
+    size_t hl = strcspn(h, "\r\n");
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        size_t nl = strlen(names[k]);
+        int found = 0;
+        for (const char *p = h; p < h + hl && !found; p += strcspn(p, ",") + 1) {
+            const char *q = *p == '"' ? p + 1 : p;
+            found = strncmp(q, names[k], nl) == 0 && strchr(",\"\r\n", q[nl] ? q[nl] : ',');
+            if (p[strcspn(p, ",")] == '\0')
+                break;
         }
-    int n = 0;
-    sb_char(b, '[');
-    OGRFeatureH f;
-    OGR_L_ResetReading(lyr);
-    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
-        int k = strcmp(OGR_F_GetFieldAsString(f, fi[0]), "county") == 0
-                    ? find_code(u, OGR_F_GetFieldAsString(f, fi[1]))
-                    : -1;
-        for (; k >= 0 && k < u->n &&
-               strcmp(u->u[u->by_code[k]].code, OGR_F_GetFieldAsString(f, fi[1])) == 0;
-             k++) {
-            isr_sb_printf(b, "%s[%d", n++ ? "," : "", u->by_code[k]);
-            for (int c = 2; c < 7; c++) {
-                sb_char(b, ',');
-                const char *v = OGR_F_GetFieldAsString(f, fi[c]);
-                sb_num(b, *v ? CPLAtof(v) : NAN, c == 6 ? 0 : 4);
-            }
-            sb_char(b, ']');
-        }
-        OGR_F_Destroy(f);
+        if (!found)
+            return isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s' has no field '%s'; run isoreach "
+                            "run again", path, names[k]);
     }
-    sb_char(b, ']');
-    GDALClose(ds);
     return ISR_OK;
 }
 
@@ -1067,6 +1135,123 @@ static void write_attribution(isr_sb *b, const char *settings, const char *reach
     free(s);
 }
 
+/* ---- rail lines and stations ----------------------------------------------------------------- */
+
+/* A string field of an OGR feature, "" when absent or null (borrowed). */
+static const char *field_str(OGRFeatureH f, int idx)
+{
+    return idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx) ? OGR_F_GetFieldAsString(f, idx) : "";
+}
+
+/* OUT/region/rail_lines.geojson as [{"n":name,"z":name_zh,"g":[line, …]}, …], lines encoded
+ * like the borders; nothing when the run wrote no such file (the page then has no rail). */
+static isr_status write_rail_lines(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s)
+{
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    isr_status st = open_geojson(ctx, path, &ds, &lyr);
+    if (st != ISR_OK)
+        return st;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int f_name = OGR_FD_GetFieldIndex(defn, "name"), f_zh = OGR_FD_GetFieldIndex(defn, "name_zh");
+    int n = 0;
+    OGRFeatureH f;
+    isr_sb_printf(b, "\"lines\":[");
+    OGR_L_ResetReading(lyr);
+    while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGRwkbGeometryType gt = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
+        int np = gt == wkbMultiLineString ? OGR_G_GetGeometryCount(g) : gt == wkbLineString;
+        isr_sb_printf(b, "%s{\"n\":", n++ ? ",\n" : "");
+        sb_str(b, field_str(f, f_name));
+        isr_sb_printf(b, ",\"z\":");
+        sb_str(b, field_str(f, f_zh));
+        isr_sb_printf(b, ",\"g\":[");
+        for (int k = 0; k < np; k++) {
+            OGRGeometryH l = gt == wkbMultiLineString ? OGR_G_GetGeometryRef(g, k) : g;
+            int m = OGR_G_GetPointCount(l);
+            if (!scratch_fit(s, m)) {
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+                break;
+            }
+            OGR_G_GetPoints(l, s->lon, sizeof(double), s->lat, sizeof(double), NULL, 0);
+            if (k)
+                sb_char(b, ',');
+            sb_line(b, s->lon, s->lat, m);
+        }
+        isr_sb_printf(b, "]}");
+        OGR_F_Destroy(f);
+    }
+    sb_char(b, ']');
+    GDALClose(ds);
+    return st;
+}
+
+/* OUT/region/rail_stations.geojson as [{"id","n":name,"en":name_en,"h":hub 0/1,"ll":[lat,
+ * lon]}, …]. */
+static isr_status write_rail_stations(isr_ctx *ctx, isr_sb *b, const char *path)
+{
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    isr_status st = open_geojson(ctx, path, &ds, &lyr);
+    if (st != ISR_OK)
+        return st;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int f_id = OGR_FD_GetFieldIndex(defn, "id"), f_name = OGR_FD_GetFieldIndex(defn, "name"),
+        f_en = OGR_FD_GetFieldIndex(defn, "name_en"), f_hub = OGR_FD_GetFieldIndex(defn, "hub");
+    int n = 0;
+    OGRFeatureH f;
+    isr_sb_printf(b, "\"stations\":[");
+    OGR_L_ResetReading(lyr);
+    while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPoint) {
+            isr_sb_printf(b, "%s{\"id\":", n++ ? ",\n" : "");
+            sb_str(b, field_str(f, f_id));
+            isr_sb_printf(b, ",\"n\":");
+            sb_str(b, field_str(f, f_name));
+            if (*field_str(f, f_en)) {
+                isr_sb_printf(b, ",\"en\":");
+                sb_str(b, field_str(f, f_en));
+            }
+            isr_sb_printf(b, ",\"h\":%d,\"ll\":[%.5f,%.5f]}",
+                          f_hub >= 0 && OGR_F_GetFieldAsInteger(f, f_hub) ? 1 : 0, OGR_G_GetY(g, 0),
+                          OGR_G_GetX(g, 0));
+        }
+        OGR_F_Destroy(f);
+    }
+    sb_char(b, ']');
+    GDALClose(ds);
+    return st;
+}
+
+/* ,"rail":{"lines":…,"stations":…}: the network the run wrote to OUT/region, each part only
+ * when its file is there. */
+static isr_status write_rail(isr_ctx *ctx, isr_sb *b, const char *out_dir)
+{
+    char *p_lines = isr_strdup_printf("%s/region/rail_lines.geojson", out_dir);
+    char *p_st = isr_strdup_printf("%s/region/rail_stations.geojson", out_dir);
+    wm_scratch s = {0};
+    isr_status st = ISR_OK;
+    if (!p_lines || !p_st)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+    int has_lines = st == ISR_OK && isr_file_exists(p_lines);
+    int has_st = st == ISR_OK && isr_file_exists(p_st);
+    isr_sb_printf(b, ",\n\"rail\":{");
+    if (has_lines)
+        st = write_rail_lines(ctx, b, p_lines, &s);
+    if (st == ISR_OK && has_st) {
+        if (has_lines)
+            sb_char(b, ',');
+        st = write_rail_stations(ctx, b, p_st);
+    }
+    sb_char(b, '}');
+    scratch_free(&s);
+    free(p_st);
+    free(p_lines);
+    return st;
+}
+
 /* ---- the page -------------------------------------------------------------------------------- */
 
 /* One hub of summary.json: its files, and what its worker read (the hubs are read in
@@ -1078,6 +1263,8 @@ typedef struct wm_hub {
     int to_hub;
     char *settings; /* hub 0's ISOREACH_SETTINGS */
     isr_sb bands;
+    char *reach; /* reach.csv as it is */
+    size_t reach_len;
 } wm_hub;
 
 typedef struct wm_job {
@@ -1099,6 +1286,8 @@ static int hubs_worker(void *arg)
                                      i == 0 ? &h->settings : NULL);
         if (st == ISR_OK)
             st = write_bands(j->ctx, &h->bands, h->p_iso, &s);
+        if (st == ISR_OK)
+            st = read_reach(j->ctx, h->p_reach, &h->reach, &h->reach_len);
         if (st == ISR_OK && h->bands.oom)
             st = isr_fail(j->ctx, ISR_ERR_MEMORY, "out of memory for the web map");
         if (st != ISR_OK)
@@ -1116,6 +1305,7 @@ static void hubs_free(wm_hub *hs, size_t n)
         free(hs[i].p_iso);
         free(hs[i].p_reach);
         free(hs[i].settings);
+        free(hs[i].reach);
         free(isr_sb_take(&hs[i].bands));
     }
     free(hs);
@@ -1148,9 +1338,8 @@ static isr_status hubs_list(isr_ctx *ctx, const char *out_dir, const char *p_sum
     return ISR_OK;
 }
 
-/* One hub's object in the page's data: summary figures, its bands and reach table. */
-static isr_status write_hub(isr_ctx *ctx, isr_sb *b, const wm_hub *hub, size_t h,
-                            const wm_units *units)
+/* One hub's object in the page's data: summary figures, its bands and reach.csv. */
+static void write_hub(isr_sb *b, const wm_hub *hub, size_t h)
 {
     json_object *o = hub->o;
     const char *id = json_str(o, "id", NULL);
@@ -1168,10 +1357,9 @@ static isr_status write_hub(isr_ctx *ctx, isr_sb *b, const wm_hub *hub, size_t h
     sb_num(b, json_num(o, "counties_reached"), 0);
     isr_sb_printf(b, ",\"bands\":");
     isr_sb_add(b, hub->bands.s, hub->bands.len);
-    isr_sb_printf(b, ",\"reach\":");
-    isr_status st = write_reach(ctx, b, hub->p_reach, units);
+    isr_sb_printf(b, ",\"csv\":");
+    sb_str(b, hub->reach);
     sb_char(b, '}');
-    return st;
 }
 
 /* ---- scenarios (issue 15) --------------------------------------------------------------------- */
@@ -1263,7 +1451,7 @@ static isr_status read_gains_by_hub(isr_ctx *ctx, const char *path, wm_gains *gs
 }
 
 /* The county rows of a changed hub's gains.csv as [[unit index, people newly within, people
- * losing, mean minutes saved], …], like write_reach. */
+ * losing, mean minutes saved], …], like the county rows of reach.csv. */
 static isr_status write_unit_gains(isr_ctx *ctx, isr_sb *b, const char *path, const wm_units *u)
 {
     static const char *const names[] = {"level", "code", "pop_newly_within", "pop_lost",
@@ -1427,7 +1615,8 @@ static isr_status write_scenarios(isr_ctx *ctx, isr_sb *b, const char *out_dir, 
     return st;
 }
 
-static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr_sb *b)
+static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, const char *lang,
+                             isr_sb *b)
 {
     char *p_units = isr_strdup_printf("%s/region/units.geojson", out_dir);
     char *p_summary = isr_strdup_printf("%s/region/summary.json", out_dir);
@@ -1482,10 +1671,8 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr
     if ((st = write_units(ctx, b, &units, &topo)) != ISR_OK)
         goto cleanup;
     isr_sb_printf(b, ",\n\"hubs\":[");
-    for (size_t h = 0; h < nh && st == ISR_OK; h++)
-        st = write_hub(ctx, b, &hs[h], h, &units);
-    if (st != ISR_OK)
-        goto cleanup;
+    for (size_t h = 0; h < nh; h++)
+        write_hub(b, &hs[h], h);
     isr_sb_printf(b, "],\n\"direction\":\"%s\",", nh && hs[nh - 1].to_hub ? "to" : "from");
     char *p_run = isr_strdup_printf("%s/run.json", out_dir);
     json_object *run = p_run ? json_object_from_file(p_run) : NULL, *rr = NULL, *rb = NULL;
@@ -1500,6 +1687,10 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, isr
     free(p_run);
     isr_sb_printf(b, ",\"version\":");
     sb_str(b, ISR_VERSION);
+    isr_sb_printf(b, ",\"lang\":");
+    sb_str(b, lang && *lang ? lang : "en");
+    if ((st = write_rail(ctx, b, out_dir)) != ISR_OK)
+        goto cleanup;
     if ((st = write_scenarios(ctx, b, out_dir, hs, nh, &units)) != ISR_OK)
         goto cleanup;
     sb_char(b, '}');
@@ -1516,14 +1707,14 @@ cleanup:
     return st;
 }
 
-isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir, int threads)
+isr_status isr_webmap_write(isr_ctx *ctx, const char *out_dir, int threads, const char *lang)
 {
     isr_sb b = {0};
     char *path = isr_strdup_printf("%s/index.html", out_dir), *tmp = NULL;
     if (!path)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     FILE *f = NULL;
-    isr_status st = build_data(ctx, out_dir, threads, &b);
+    isr_status st = build_data(ctx, out_dir, threads, lang, &b);
     if (st == ISR_OK && (st = isr_open_tmp(ctx, path, &tmp, &f)) == ISR_OK) {
         /* a short write sets the error flag, which isr_close_commit reports with its reason */
         fwrite(isr_webmap_page, 1, isr_webmap_data_at, f);

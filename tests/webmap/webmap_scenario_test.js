@@ -159,14 +159,14 @@ async function main() {
 
     // the state a reader sees: paths per pane, the panel's figures, the legend
     const state = () => page.evaluate(() => {
-      const paths = (pane) => [...document.querySelectorAll(`.leaflet-${pane}-pane path`)];
+      const paths = (pane) => window.isoreach.drawn(pane); /* the polygons on that canvas */
       const text = (id) => { const e = document.getElementById(id); return e ? e.textContent : null; };
       const g = paths("gains");
       return {
         hub: window.isoreach.current(), view: window.isoreach.view(),
         bands: paths("bands").length,
-        bandOpacity: [...new Set(paths("bands").map((p) => p.getAttribute("fill-opacity")))].join(","),
-        gains: g.length, gainFills: g.map((p) => p.getAttribute("fill")).sort().join(","),
+        bandOpacity: [...new Set(paths("bands").map((p) => String(p.fillOpacity)))].join(","),
+        gains: g.length, gainFills: g.map((p) => p.fill).sort().join(","),
         pop: text("isr-scen-pop"), xb: text("isr-scen-xb"), lost: text("isr-scen-lost"),
         unchanged: text("isr-scen-unchanged"), scenStats: text("isr-scen-stats"),
         legend: [...document.querySelectorAll("#isr-legend .row")].map((r) => r.textContent),
@@ -254,8 +254,7 @@ async function main() {
       `(gains_by_hub.csv ${slowRow && slowRow.pop_lost})`, JSON.stringify(s));
     await onPanel("#isr-views");
     await page.check("input[name=isr-view][value=scenario]");
-    const edge = await page.$$eval(".leaflet-gains-pane path", (ps) =>
-      ps.map((p) => [p.getAttribute("fill"), p.getAttribute("stroke"), p.getAttribute("stroke-dasharray")].join(" ")));
+    const edge = await page.evaluate(() => window.isoreach.drawn("gains").map((p) => [p.fill, p.stroke, p.dash].join(" ")));
     check(edge.length === slowLost.length && edge.every((e) => e === "#f3f1ec #b2182b 3 3"),
       "slow, scenario view: the lost cells back to land with a red dashed edge", edge.join(" | "));
     await pickScen({ label: SCEN });

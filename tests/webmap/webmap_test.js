@@ -6,8 +6,8 @@
 // the shared fixture, tests/sample_fixture.sh; read-only). Opens RUN_DIR/index.html from disk
 // and checks, as a reader would see it:
 //   - the page asks for nothing but itself (no network, no file beside it) and throws nothing;
-//   - the hub selector lists the hubs, and selecting one draws its bands (SVG paths in the
-//     bands pane, one per non-empty ring of its isochrones.geojson, in distinct colours);
+//   - the hub selector lists the hubs, and selecting one draws its bands (polygons on the
+//     bands' canvas, one per non-empty ring of its isochrones.geojson, in distinct colours);
 //   - hovering over 昆山市 (at an interior point computed here from units.geojson) shows a
 //     tooltip with its name, the travel time and share of people reached as reach.csv gives
 //     them, and its population; after switching hubs the tooltip follows the new hub.
@@ -121,6 +121,7 @@ async function main() {
   const units = JSON.parse(fs.readFileSync(path.join(out, "region", "units.geojson"), "utf8"));
   const county = units.features.find((f) => f.properties.name === COUNTY);
   if (!check(!!county, `units.geojson has ${COUNTY}`)) return;
+  const shownName = county.properties.name_en || COUNTY; /* --lang en: the English name if any */
   const ip = interiorPoint(county.geometry);
 
   // 2. the browser: Debian's Chromium, a fresh profile, nothing in the background
@@ -157,9 +158,8 @@ async function main() {
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.selectOption("#isr-hub", hub);
       const drawn = await page.evaluate(() => {
-        const ps = [...document.querySelectorAll(".leaflet-bands-pane path")];
-        return { n: ps.length, fills: [...new Set(ps.map((p) => p.getAttribute("fill")))],
-          nonempty: ps.filter((p) => (p.getAttribute("d") || "").length > 10).length,
+        const ps = window.isoreach.drawn("bands"); /* the polygons on the bands' canvas */
+        return { n: ps.length, fills: [...new Set(ps.map((p) => p.fill))], nonempty: ps.length,
           current: window.isoreach.current() };
       });
       const expected = bandsOf(hub).length;
@@ -210,7 +210,7 @@ async function main() {
       await page.selectOption("#isr-hub", hub);
       const tip = await hover();
       const row = expectFor(hub);
-      check(tip.name === COUNTY, `${hub}: the tooltip names ${COUNTY}`, tip.text);
+      check(tip.name === shownName, `${hub}: the tooltip names ${shownName}`, tip.text);
       if (row) {
         check(tip.min === fmtMin(+row.min_minutes) && tip.pct === fmtPct(+row.pop_share),
           `${hub}: ${COUNTY} ${tip.min}, ${tip.pct} of its people (reach.csv: ` +
