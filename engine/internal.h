@@ -104,13 +104,6 @@ void isr_options_copy(const isr_options *src, isr_options *dst);
 isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out, int *found);
 /* The same from a record `rec` ({"--flag": value}, as isr_options_to_json writes it). */
 isr_status isr_options_apply_record(isr_ctx *ctx, isr_options *opt, struct json_object *rec);
-/* Input paths as run.json records them: relative to the output folder `out` (which need not
- * exist yet), for a local file; a URL, /vsi path or a name that is no file ("none") as it
- * is. New string. */
-char *isr_path_rel_to_out(const char *out, const char *path);
-/* After isr_options_apply_record of an OUT/run.json record: its relative input paths (not
- * those the user gave) resolved against `out`. */
-isr_status isr_options_rebase_inputs(isr_ctx *ctx, isr_options *opt, const char *out);
 /* For `isoreach reach` and `map` (`cmd`): locks opt->out (*lock, for isr_out_unlock) and
  * makes *eff a copy of opt completed from the run's run.json, which must exist. Whatever it
  * returns, the caller calls isr_out_unlock(*lock) and isr_options_clear(eff). */

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #ifdef ISR_SAMPLE_DIR
 #define ISR_SAMPLE_ROADS ISR_SAMPLE_DIR "/yrd_crossings.shp"
@@ -864,60 +863,6 @@ int isr_options_inputs(const isr_options *opt, const char **names, const char **
     return n;
 }
 
-/* The real path of folder `dir`, which need not exist yet: its nearest existing ancestor's
- * real path and the rest as written (new string, or NULL). */
-static char *real_dir(const char *dir)
-{
-    char *abs = dir[0] == '/' ? strdup(dir) : NULL;
-    if (!abs) {
-        char *cwd = getcwd(NULL, 0);
-        abs = cwd ? isr_strdup_printf("%s/%s", cwd, dir) : NULL;
-        free(cwd);
-    }
-    for (size_t n = abs ? strlen(abs) : 0; n > 0; n--) {
-        if (abs[n] != '/' && abs[n] != '\0')
-            continue;
-        char c = abs[n];
-        abs[n] = '\0';
-        char *r = realpath(abs, NULL);
-        abs[n] = c;
-        if (r) {
-            char *out = isr_strdup_printf("%s%s", r, abs + n);
-            free(r);
-            free(abs);
-            return out;
-        }
-    }
-    free(abs);
-    return NULL;
-}
-
-char *isr_path_rel_to_out(const char *out, const char *path)
-{
-    if (!path || strstr(path, "://") || strncmp(path, "/vsi", 4) == 0 || !out)
-        return path ? strdup(path) : NULL;
-    char *in = realpath(path, NULL), *od = in ? real_dir(out) : NULL;
-    if (!od) { /* not a file here ("none"…): as given */
-        free(in);
-        return strdup(path);
-    }
-    /* the common leading folders, then one ".." per folder of OUT left */
-    size_t common = 0;
-    for (size_t i = 0; in[i] && in[i] == od[i]; i++)
-        if (in[i] == '/')
-            common = i;
-    if (strncmp(in, od, strlen(od)) == 0 && in[strlen(od)] == '/') /* inside OUT */
-        common = strlen(od);
-    isr_sb b = {0};
-    for (const char *s = od + common; *s; s++)
-        if (*s == '/' && s[1] && s[1] != '/')
-            isr_sb_printf(&b, "../");
-    isr_sb_printf(&b, "%s", in + common + 1);
-    free(in);
-    free(od);
-    return isr_sb_take(&b);
-}
-
 json_object *isr_options_to_json(const isr_options *opt)
 {
     json_object *o = json_object_new_object();
@@ -935,10 +880,8 @@ json_object *isr_options_to_json(const isr_options *opt)
         const char *v = *(const char *const *)((const char *)opt + fl->str_off);
         if (fl->str_off == offsetof(isr_options, water))
             v = isr_options_water(opt); /* the water the run reads, or null */
-        /* input paths relative to the output folder, so that run.json names them after the
-         * folders were moved together, and no path of this machine is in OUT
-         * (isr_options_from_run reads them back against the folder) */
-        char *abs = v && fl->input ? isr_path_rel_to_out(opt->out, v) : NULL;
+        /* input paths absolute, so that run.json still names them from another folder */
+        char *abs = v && fl->input && !strstr(v, "://") ? realpath(v, NULL) : NULL;
         json_object_object_add(o, fl->name, v ? json_object_new_string(abs ? abs : v) : NULL);
         free(abs);
     }
@@ -953,15 +896,15 @@ json_object *isr_options_to_json(const isr_options *opt)
     json_object_object_add(o, "--access", json_object_new_string(isr_access_get(opt->access)->name));
     json_object_object_add(o, "--lang", json_object_new_string(isr_lang_name(opt->lang)));
     json_object *feeds = opt->ngtfs ? json_object_new_array() : NULL;
-    for (int i = 0; i < opt->ngtfs; i++) { /* relative to OUT, as the other inputs */
-        char *abs = isr_path_rel_to_out(opt->out, opt->gtfs[i]);
+    for (int i = 0; i < opt->ngtfs; i++) { /* absolute, as the other inputs */
+        char *abs = strstr(opt->gtfs[i], "://") ? NULL : realpath(opt->gtfs[i], NULL);
         json_object_array_add(feeds, json_object_new_string(abs ? abs : opt->gtfs[i]));
         free(abs);
     }
     json_object_object_add(o, "--gtfs", feeds);
     json_object *scen = opt->nscenarios ? json_object_new_object() : NULL;
-    for (int i = 0; i < opt->nscenarios; i++) { /* {"NAME": "path relative to OUT"} */
-        char *abs = isr_path_rel_to_out(opt->out, opt->scenario_path[i]);
+    for (int i = 0; i < opt->nscenarios; i++) { /* {"NAME": "/abs/path"} */
+        char *abs = realpath(opt->scenario_path[i], NULL);
         json_object_object_add(scen, opt->scenario_name[i],
                                json_object_new_string(abs ? abs : opt->scenario_path[i]));
         free(abs);
@@ -1013,40 +956,10 @@ isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out,
     }
     *found = 1;
     st = isr_options_apply_record(ctx, opt, rec);
-    if (st == ISR_OK)
-        st = isr_options_rebase_inputs(ctx, opt, out);
 cleanup:
     json_object_put(root);
     free(path);
     return st;
-}
-
-/* `v` read from a record: a relative path is OUT's (isr_path_rel_to_out) when it names a
- * file from there; else (an older absolute record, "none", a URL) as it is. Kept in opt. */
-static const char *rebased(isr_options *opt, const char *out, const char *v, int *oom)
-{
-    if (!v || v[0] == '/' || strstr(v, "://"))
-        return v;
-    char *j = isr_strdup_printf("%s/%s", out, v);
-    const char *k = j && access(j, F_OK) == 0 ? keep(opt, j) : v;
-    *oom = !j || !k;
-    free(j);
-    return k;
-}
-
-isr_status isr_options_rebase_inputs(isr_ctx *ctx, isr_options *opt, const char *out)
-{
-    int oom = 0;
-    for (size_t k = 0; k < sizeof flags / sizeof *flags && !oom; k++) {
-        const char **v = (const char **)(void *)((char *)opt + flags[k].str_off);
-        if (flags[k].input && !isr_options_given(opt, flags[k].name))
-            *v = rebased(opt, out, *v, &oom);
-    }
-    for (int i = 0; i < opt->ngtfs && !oom && !isr_options_given(opt, "--gtfs"); i++)
-        opt->gtfs[i] = rebased(opt, out, opt->gtfs[i], &oom);
-    for (int i = 0; i < opt->nscenarios && !oom && !isr_options_given(opt, "--scenario"); i++)
-        opt->scenario_path[i] = rebased(opt, out, opt->scenario_path[i], &oom);
-    return oom ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory") : ISR_OK;
 }
 
 isr_status isr_options_apply_record(isr_ctx *ctx, isr_options *opt, json_object *rec)

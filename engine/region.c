@@ -419,9 +419,7 @@ static json_object *inputs_json(const isr_batch *jb)
     const isr_options *o = jb->opt;
     const isr_units *u = jb->units;
     json_object *in = json_object_new_object();
-    char *rb = isr_path_rel_to_out(o->out, o->boundaries); /* as "options": relative to OUT */
-    json_object_object_add(in, "boundaries", json_object_new_string(rb ? rb : o->boundaries));
-    free(rb);
+    json_object_object_add(in, "boundaries", json_object_new_string(o->boundaries));
     json_object_object_add(in, "stations", jb->gtfs ? NULL : json_object_new_string(o->stations));
     json_object_object_add(in, "lines", jb->gtfs ? NULL : json_object_new_string(o->lines));
     if (jb->gtfs) /* GTFS mode: the timetable searched and how */

@@ -629,14 +629,6 @@ Test(region2, english_names_absent_columns_present_and_empty)
               "%s", s);
     free(s);
     cr_assert_eq(cli_sh("test -e %s/bad", cli_tmp), 1, "the output folder was left behind");
-    /* issue 17: run.json names the inputs relative to OUT, and isoreach reach, run from
-     * another folder, finds them through it */
-    cr_assert_eq(cli_sh("grep -q '\"--boundaries\": \"[.][.]\\\\/' %s/o/run.json && "
-                        "! grep -q '\"--boundaries\": \"\\\\/' %s/o/run.json",
-                        cli_tmp, cli_tmp),
-                 0, "run.json: %s", cli_output());
-    cr_assert_eq(cli_sh("cd / && %s reach --out %s/o -q", ISR_CLI, cli_tmp), 0, "%s",
-                 cli_output());
 }
 
 /* ---- transfers between stations (issue 13) ------------------------------------------- */
