@@ -543,7 +543,8 @@ void isr_zones_sum_up(const isr_zones *z, size_t *const *cells, double *const *p
     "reached_by\n"
 #define ISR_REACH_CSV_HEADER                                                                    \
     "hub_id,level,code,name,name_en,prefecture_code,province_code,area_km2,reached_km2,"       \
-    "area_share,population,pop_reached,pop_share,min_minutes,mean_minutes_area,mean_minutes_people,"      \
+    "area_share,population,pop_reached,pop_share,min_minutes,mean_minutes_area,"               \
+    "mean_minutes_people,"                                                                      \
     "other_province,other_prefecture,pop_unknown_units,land_km2\n"
 
 /* ---- reach.c -------------------------------------------------------------------------- */

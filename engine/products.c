@@ -32,7 +32,8 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
     if (st != ISR_OK)
         return st;
     fputs(ISR_CSV_BOM "hub_id,hub_name,hub_name_en,prefecture_code,prefecture_name,"
-          "prefecture_name_en,province_code,area_share,pop_share,reached_km2,pop_reached,other_province,other_prefecture,pop_unknown_units\n",
+          "prefecture_name_en,province_code,area_share,pop_share,reached_km2,pop_reached,"
+          "other_province,other_prefecture,pop_unknown_units\n",
           f);
     for (int h = 0; h < rr->nhubs; h++) {
         for (int gi = 0; gi < ng; gi++) {
@@ -366,7 +367,9 @@ static isr_status utf8_fix_vsimem(isr_ctx *ctx, const char *tmp, const char *dst
  * field `en` ('' when the layer has no such field), or NULL when a plain copy has it. */
 static char *name_en_sql(GDALDatasetH in, const char *layer, const char *en)
 {
-    OGRLayerH l = !in ? NULL : layer ? GDALDatasetGetLayerByName(in, layer) : GDALDatasetGetLayer(in, 0);
+    OGRLayerH l = !in      ? NULL
+                  : layer ? GDALDatasetGetLayerByName(in, layer)
+                          : GDALDatasetGetLayer(in, 0);
     if (!l || !en || strchr(en, '"') || strchr(OGR_L_GetName(l), '"'))
         return NULL;
     int has = strcmp(en, "none") != 0 && OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), en) >= 0;
@@ -387,7 +390,8 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
     GDALDatasetH in = isr_vector_open(open_path ? open_path : src, encoding);
     free(open_path);
     char *argv[] = {"-f", "GeoJSON", "-lco", "RFC7946=YES", "-lco", "COORDINATE_PRECISION=6",
-                    "-lco", "WRITE_NAME=NO", "-t_srs", "EPSG:4326", (char *)layer, NULL, NULL, NULL};
+                    "-lco", "WRITE_NAME=NO", "-t_srs", "EPSG:4326", (char *)layer,
+                    NULL, NULL, NULL};
     if (!layer)
         argv[10] = NULL;
     char *sql = name_en ? name_en_sql(in, layer, name_en) : NULL;

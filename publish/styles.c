@@ -699,7 +699,8 @@ static void legend_scalebar_items(isr_sb *b)
     isr_sb_printf(b, "<styles>");
     for (size_t i = 0; i < sizeof styles / sizeof *styles; i++)
         isr_sb_printf(b, "<style name=\"%s\" alignment=\"1\" marginTop=\"2\" "
-                         "marginLeft=\"2\"><styleFont style=\"\" description=\"Noto Sans CJK SC,%d,-1,5,%d,0,0,0,0,0\"/>"
+                         "marginLeft=\"2\"><styleFont style=\"\" "
+                         "description=\"Noto Sans CJK SC,%d,-1,5,%d,0,0,0,0,0\"/>"
                          "</style>",
                       styles[i].name, styles[i].pt, i == 0 ? 75 : 50);
     isr_sb_printf(b, "</styles></LayoutItem>");
