@@ -267,6 +267,8 @@ static isr_status write_stations_csv(isr_batch *jb, int hub_no, const char *path
         isr_csv_field(f, isr_rail_station_id(jb->net, i));
         fputc(',', f);
         isr_csv_field(f, isr_rail_station_name(jb->net, i));
+        fputc(',', f);
+        isr_csv_field(f, isr_rail_station_name_en(jb->net, i));
         if (isinf(arr[i]))
             isr_fprintf(f, ",,%.3f,%.3f", x, y);
         else

@@ -58,7 +58,7 @@ static int is_gb_code(const char *s)
 
 /* Field indexes for the hierarchy; -1 where absent. */
 typedef struct unit_fields {
-    int code[ISR_NLEVELS], name[ISR_NLEVELS], pop;
+    int code[ISR_NLEVELS], name[ISR_NLEVELS], name_en[ISR_NLEVELS], pop;
     int pop_missing; /* the default 'pop' is absent and nothing else gives people */
 } unit_fields;
 
@@ -69,9 +69,12 @@ static isr_status unit_fields_find(isr_ctx *ctx, const isr_options *opt, const i
     const char *code[ISR_NLEVELS] = {opt->unit_id_field, opt->pref_field, opt->prov_field};
     const char *name[ISR_NLEVELS] = {opt->unit_name_field, opt->pref_name_field,
                                      opt->prov_name_field};
+    const char *en[ISR_NLEVELS] = {opt->unit_name_en_field, opt->pref_name_en_field,
+                                   opt->prov_name_en_field};
     for (int k = 0; k < ISR_NLEVELS; k++) {
         f->code[k] = code[k] ? OGR_FD_GetFieldIndex(d, code[k]) : -1;
         f->name[k] = name[k] ? OGR_FD_GetFieldIndex(d, name[k]) : -1;
+        f->name_en[k] = en[k] ? OGR_FD_GetFieldIndex(d, en[k]) : -1; /* optional (fields.c) */
     }
     f->pop = -1;
     f->pop_missing = 0;
@@ -108,7 +111,8 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
             a->code[k] = strdup(derived);
         }
         a->name[k] = isr_layer_str(l, f, uf->name[k]);
-        if (!a->code[k] || !a->name[k])
+        a->name_en[k] = isr_layer_str(l, f, uf->name_en[k]);
+        if (!a->code[k] || !a->name[k] || !a->name_en[k])
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
     a->fid = fid;
@@ -549,6 +553,7 @@ void isr_units_clear(isr_units *u)
         for (int k = 0; u->attr && k < ISR_NLEVELS; k++) {
             free(u->attr[i].code[k]);
             free(u->attr[i].name[k]);
+            free(u->attr[i].name_en[k]);
         }
     }
     free(u->geom);

@@ -264,6 +264,9 @@ int isr_rail_net_nlines(const isr_rail_net *net);
 int isr_rail_net_find(const isr_rail_net *net, const char *id); /* -1 if absent */
 const char *isr_rail_station_id(const isr_rail_net *net, int s);
 const char *isr_rail_station_name(const isr_rail_net *net, int s);
+/* Station s's English name (borrowed; "" when none) and setting it (0, or -1: memory). */
+const char *isr_rail_station_name_en(const isr_rail_net *net, int s);
+int isr_rail_station_set_name_en(isr_rail_net *net, int s, const char *name_en);
 void isr_rail_station_xy(const isr_rail_net *net, int s, double *x, double *y);
 int isr_rail_station_is_hub(const isr_rail_net *net, int s);
 /* Whether any line calls at the station (O(stops): for reports, not for searches). */
@@ -456,6 +459,7 @@ enum { ISR_COUNTY, ISR_PREFECTURE, ISR_PROVINCE, ISR_NLEVELS };
 typedef struct isr_unit {
     char *code[ISR_NLEVELS]; /* own code, its prefecture's, its province's */
     char *name[ISR_NLEVELS];
+    char *name_en[ISR_NLEVELS]; /* English names (--unit-name-en…), "" when none */
     double pop; /* people, NAN when unknown */
     long long fid; /* the feature id in its layer, for messages */
 } isr_unit;
@@ -535,10 +539,12 @@ void isr_zones_sum_up(const isr_zones *z, size_t *const *cells, double *const *p
  * header line. */
 #define ISR_CSV_BOM "\xEF\xBB\xBF"
 #define ISR_STATIONS_CSV_HEADER                                                                 \
-    "hub_id,station_id,station_name,rail_minutes,x,y,lon,lat,door_minutes,reached_by\n"
+    "hub_id,station_id,station_name,station_name_en,rail_minutes,x,y,lon,lat,door_minutes,"    \
+    "reached_by\n"
 #define ISR_REACH_CSV_HEADER                                                                    \
-    "hub_id,level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,"     \
-    "population,pop_reached,pop_share,min_minutes,mean_minutes_area,mean_minutes_people,"      \
+    "hub_id,level,code,name,name_en,prefecture_code,province_code,area_km2,reached_km2,"       \
+    "area_share,population,pop_reached,pop_share,min_minutes,mean_minutes_area,"               \
+    "mean_minutes_people,"                                                                      \
     "other_province,other_prefecture,pop_unknown_units,land_km2\n"
 
 /* ---- reach.c -------------------------------------------------------------------------- */
@@ -699,9 +705,11 @@ isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, cons
 /* ---- products.c: the rail inputs beside the outputs ------------------------------------ */
 
 /* Copies one layer of an OGR source to RFC 7946 GeoJSON (EPSG:4326) at `dst`, reading a
- * shapefile's text in `encoding` (NULL: as declared); bytes still not UTF-8 become U+FFFD. */
+ * shapefile's text in `encoding` (NULL: as declared); bytes still not UTF-8 become U+FFFD.
+ * `name_en` (NULL: none) names the field copied as property "name_en" (blank when the
+ * layer has no such field). */
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
-                             const char *encoding, const char *dst);
+                             const char *encoding, const char *name_en, const char *dst);
 
 /* ---- geojson_out.c -------------------------------------------------------------------- */
 

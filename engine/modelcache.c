@@ -34,7 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MC_MAGIC "ISRMODL4"
+#define MC_MAGIC "ISRMODL5" /* 4: provinces.geojson has prov_en; 5: the units' geometry text */
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 

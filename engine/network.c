@@ -82,13 +82,15 @@ static int cmp_stop(const void *a, const void *b)
 static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                                 OGRSpatialReferenceH srs, isr_rail_net *net, int nbase)
 {
-    int f_id, f_name = -1, f_hub = -1;
+    int f_id, f_name = -1, f_hub = -1, f_en = -1;
     isr_status st = isr_layer_field(ctx, l, opt->station_id_field, 0, &f_id);
     if (st != ISR_OK)
         return st;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l->lyr);
     if (opt->station_name_field)
         f_name = OGR_FD_GetFieldIndex(defn, opt->station_name_field);
+    if (opt->station_name_en_field) /* optional: an absent field, no English names */
+        f_en = OGR_FD_GetFieldIndex(defn, opt->station_name_en_field);
     if (nbase < 0 && !opt->hubs &&
         (st = isr_layer_field(ctx, l, opt->hub_field, 1, &f_hub)) != ISR_OK)
         return st;
@@ -140,8 +142,11 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
         }
         if (st == ISR_OK) {
             int hub = f_hub >= 0 ? OGR_F_GetFieldAsInteger(f, f_hub) != 0 : 0;
-            if (isr_rail_net_add_station(net, id, name ? name : id, x, y, hub) < 0)
+            int s = isr_rail_net_add_station(net, id, name ? name : id, x, y, hub);
+            char *en = s >= 0 && f_en >= 0 ? isr_layer_str(l, f, f_en) : NULL;
+            if (s < 0 || (f_en >= 0 && (!en || isr_rail_station_set_name_en(net, s, en) < 0)))
                 st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+            free(en);
         }
         free(id);
         free(name);

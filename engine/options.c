@@ -48,6 +48,7 @@ void isr_options_init(isr_options *opt)
     opt->road_class_field = "class";
     opt->station_id_field = "id";
     opt->station_name_field = "name";
+    opt->station_name_en_field = "name_en";
     opt->hub_field = "hub";
     opt->line_name_field = "name";
     opt->line_speed_field = "speed_kmh";
@@ -61,6 +62,9 @@ void isr_options_init(isr_options *opt)
     opt->pref_name_field = "pref_name";
     opt->prov_field = "prov_code";
     opt->prov_name_field = "prov_name";
+    opt->unit_name_en_field = "name_en";
+    opt->pref_name_en_field = "pref_en";
+    opt->prov_name_en_field = "prov_en";
     opt->pop_field = "pop";
     opt->min_area_km2 = 0.1;
     opt->min_reach_km2 = 0.5;
@@ -171,6 +175,7 @@ static const flag flags[] = {
     STR("--encoding", encoding),
     STR("--station-id", station_id_field),
     STR("--station-name", station_name_field),
+    STR("--station-name-en", station_name_en_field),
     STR("--hub-field", hub_field),
     STR("--line-name", line_name_field),
     STR("--line-speed", line_speed_field),
@@ -186,6 +191,9 @@ static const flag flags[] = {
     STR("--pref-name", pref_name_field),
     STR("--prov-field", prov_field),
     STR("--prov-name", prov_name_field),
+    STR("--unit-name-en", unit_name_en_field),
+    STR("--pref-name-en", pref_name_en_field),
+    STR("--prov-name-en", prov_name_en_field),
     STR("--pop-field", pop_field),
     INPUT("--population", population),
     INPUT("--transfers", transfers),
@@ -1068,9 +1076,15 @@ static const char run_help[] =
            "  --unit-name FIELD       unit name (default: name)\n"
            "  --pref-field, --pref-name FIELD  prefecture code and name (pref_code, pref_name)\n"
            "  --prov-field, --prov-name FIELD  province code and name (prov_code, prov_name)\n"
+    "  --unit-name-en, --pref-name-en, --prov-name-en FIELD  English names (name_en,\n"
+    "                          pref_en, prov_en; optional)\n"
+           "  --unit-name-en, --pref-name-en, --prov-name-en FIELD  English names of the\n"
+           "                          unit, prefecture, province (name_en, pref_en, prov_en;\n"
+           "                          optional: absent = blank name_en columns)\n"
            "  --pop-field FIELD       people per unit (default: pop)\n"
            "  --station-id FIELD      unique station id (default: id)\n"
            "  --station-name FIELD    station name (default: name)\n"
+           "  --station-name-en FIELD English station name (default: name_en; optional)\n"
            "  --hub-field FIELD       non-zero for hubs (default: hub)\n"
            "  --line-name FIELD       line name (default: name)\n"
            "  --line-speed FIELD      line speed, km/h (default: speed_kmh)\n"

@@ -54,6 +54,7 @@ struct isr_options {
     /* Field names. */
     const char *station_id_field;   /* default "id" */
     const char *station_name_field; /* default "name" */
+    const char *station_name_en_field; /* default "name_en": English name; absent: none */
     const char *hub_field;          /* default "hub" (non-zero: a hub) */
     const char *line_name_field;    /* default "name" */
     const char *line_speed_field;   /* default "speed_kmh" */
@@ -75,6 +76,9 @@ struct isr_options {
     const char *pref_name_field;   /* default "pref_name" */
     const char *prov_field;        /* default "prov_code" */
     const char *prov_name_field;   /* default "prov_name" */
+    const char *unit_name_en_field; /* default "name_en": English names, carried to the */
+    const char *pref_name_en_field; /* tables and GeoJSON (default "pref_en", "prov_en"); */
+    const char *prov_name_en_field; /* an absent default field: no English names */
     const char *pop_field;         /* default "pop": people per unit, spread over its cells */
     const char *population;        /* optional raster of people per cell; overrides pop_field */
 

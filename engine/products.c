@@ -32,8 +32,9 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
     isr_status st = isr_open_tmp(ctx, path, &tmp, &f);
     if (st != ISR_OK)
         return st;
-    fputs(ISR_CSV_BOM "hub_id,hub_name,prefecture_code,prefecture_name,province_code,area_share,"
-          "pop_share,reached_km2,pop_reached,other_province,other_prefecture,pop_unknown_units\n",
+    fputs(ISR_CSV_BOM "hub_id,hub_name,hub_name_en,prefecture_code,prefecture_name,"
+          "prefecture_name_en,province_code,area_share,pop_share,reached_km2,pop_reached,"
+          "other_province,other_prefecture,pop_unknown_units\n",
           f);
     for (int h = 0; h < rr->nhubs; h++) {
         for (int gi = 0; gi < ng; gi++) {
@@ -46,9 +47,13 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
             fputc(',', f);
             isr_csv_field(f, isr_rail_station_name(rr->net, rr->hubs[h]));
             fputc(',', f);
+            isr_csv_field(f, isr_rail_station_name_en(rr->net, rr->hubs[h]));
+            fputc(',', f);
             isr_csv_field(f, a->code[L]);
             fputc(',', f);
             isr_csv_field(f, a->name[L]);
+            fputc(',', f);
+            isr_csv_field(f, a->name_en[L]);
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
             int own = rr->own[h * ISR_NLEVELS + L], own_p = rr->own[h * ISR_NLEVELS + ISR_PROVINCE];
@@ -237,7 +242,8 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
         {"pref_name", OFTString},    {"prov_code", OFTString},    {"prov_name", OFTString},
         {"population", OFTReal},     {"area_km2", OFTReal},       {"best_minutes", OFTReal},
         {"area_share_any", OFTReal}, {"pop_share_any", OFTReal},  {"hubs_reaching", OFTInteger},
-        {"pop_unknown", OFTInteger}, {"land_km2", OFTReal}};
+        {"pop_unknown", OFTInteger}, {"land_km2", OFTReal},       {"name_en", OFTString},
+        {"pref_en", OFTString},      {"prov_en", OFTString}};
     const int nfixed = (int)(sizeof fields / sizeof *fields);
     if ((st = isr_geojson_open(ctx, &w, path, "units", g->wkt, fields, nfixed)) != ISR_OK)
         goto cleanup;
@@ -259,6 +265,8 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
         OGR_F_SetFieldString(f, 3, a->name[ISR_PREFECTURE]);
         OGR_F_SetFieldString(f, 4, a->code[ISR_PROVINCE]);
         OGR_F_SetFieldString(f, 5, a->name[ISR_PROVINCE]);
+        for (int k = 0; k < ISR_NLEVELS; k++) /* name_en, pref_en, prov_en */
+            OGR_F_SetFieldString(f, 14 + k, a->name_en[k]);
         double gpop = z->gpop[L][gi];
         size_t gcells = z->cells[L][gi];
         int unknown = z->gunknown[L][gi] > 0;
@@ -419,11 +427,12 @@ isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr
 {
     const int L = ISR_PROVINCE;
     const char *path = "provinces.geojson"; /* the name in messages; written in memory */
-    static const isr_geojson_field fields[] = {{"prov_code", OFTString}, {"prov_name", OFTString}};
+    static const isr_geojson_field fields[] = {
+        {"prov_code", OFTString}, {"prov_name", OFTString}, {"prov_en", OFTString}};
     *bytes = NULL;
     *len = 0;
     isr_geojson w;
-    isr_status st = isr_geojson_open(ctx, &w, path, "provinces", wkt, fields, 2);
+    isr_status st = isr_geojson_open(ctx, &w, path, "provinces", wkt, fields, 3);
     if (st != ISR_OK)
         return st;
     isr_geos gc;
@@ -456,6 +465,7 @@ isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
         OGR_F_SetFieldString(f, 0, code);
         OGR_F_SetFieldString(f, 1, units->attr[z->first[L][gi]].name[L]);
+        OGR_F_SetFieldString(f, 2, units->attr[z->first[L][gi]].name_en[L]);
         OGR_F_SetGeometryDirectly(f, isr_multipolygon(og));
         if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
@@ -506,8 +516,24 @@ static isr_status utf8_fix_vsimem(isr_ctx *ctx, const char *tmp, const char *dst
     return st;
 }
 
+/* The SQL that copies layer `layer` (NULL: the first) of `in` with a "name_en" field from
+ * field `en` ('' when the layer has no such field), or NULL when a plain copy has it. */
+static char *name_en_sql(GDALDatasetH in, const char *layer, const char *en)
+{
+    OGRLayerH l = !in      ? NULL
+                  : layer ? GDALDatasetGetLayerByName(in, layer)
+                          : GDALDatasetGetLayer(in, 0);
+    if (!l || !en || strchr(en, '"') || strchr(OGR_L_GetName(l), '"'))
+        return NULL;
+    int has = strcmp(en, "none") != 0 && OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), en) >= 0;
+    if (has && strcmp(en, "name_en") == 0)
+        return NULL;
+    return has ? isr_strdup_printf("SELECT *, \"%s\" AS name_en FROM \"%s\"", en, OGR_L_GetName(l))
+               : isr_strdup_printf("SELECT *, '' AS name_en FROM \"%s\"", OGR_L_GetName(l));
+}
+
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
-                             const char *encoding, const char *dst)
+                             const char *encoding, const char *name_en, const char *dst)
 {
     char *open_path = NULL;
     isr_status cst = isr_source_check(ctx, "input", src, &open_path);
@@ -517,10 +543,17 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
     GDALDatasetH in = isr_vector_open(open_path ? open_path : src, encoding);
     free(open_path);
     char *argv[] = {"-f", "GeoJSON", "-lco", "RFC7946=YES", "-lco", "COORDINATE_PRECISION=6",
-                    "-lco", "WRITE_NAME=NO", "-t_srs", "EPSG:4326", (char *)layer, NULL};
+                    "-lco", "WRITE_NAME=NO", "-t_srs", "EPSG:4326", (char *)layer,
+                    NULL, NULL, NULL};
     if (!layer)
         argv[10] = NULL;
+    char *sql = name_en ? name_en_sql(in, layer, name_en) : NULL;
+    if (sql) { /* "-sql" replaces the layer name */
+        argv[10] = "-sql";
+        argv[11] = sql;
+    }
     GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    free(sql);
     isr_status st = ISR_OK;
     GDALDatasetH out = NULL;
     if (!in || !o || !tmp || !(out = GDALVectorTranslate(tmp, NULL, 1, &in, o, NULL)))

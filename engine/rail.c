@@ -36,6 +36,7 @@
 
 typedef struct station {
     char *id, *name;
+    char *name_en; /* NULL: none */
     double x, y;
     int hub;
 } station;
@@ -78,6 +79,7 @@ void isr_rail_net_free(isr_rail_net *net)
     for (int i = 0; i < net->nst; i++) {
         free(net->st[i].id);
         free(net->st[i].name);
+        free(net->st[i].name_en);
     }
     for (int i = 0; i < net->nln; i++) {
         free(net->ln[i].id);
@@ -116,6 +118,7 @@ int isr_rail_net_add_station(isr_rail_net *net, const char *id, const char *name
         free(s->name);
         return -1;
     }
+    s->name_en = NULL;
     s->x = x;
     s->y = y;
     s->hub = hub;
@@ -275,6 +278,20 @@ int isr_rail_net_find(const isr_rail_net *net, const char *id)
 
 const char *isr_rail_station_id(const isr_rail_net *net, int s) { return net->st[s].id; }
 const char *isr_rail_station_name(const isr_rail_net *net, int s) { return net->st[s].name; }
+const char *isr_rail_station_name_en(const isr_rail_net *net, int s)
+{
+    return net->st[s].name_en ? net->st[s].name_en : "";
+}
+
+int isr_rail_station_set_name_en(isr_rail_net *net, int s, const char *name_en)
+{
+    char *c = name_en && *name_en ? strdup(name_en) : NULL;
+    if (name_en && *name_en && !c)
+        return -1;
+    free(net->st[s].name_en);
+    net->st[s].name_en = c;
+    return 0;
+}
 int isr_rail_station_is_hub(const isr_rail_net *net, int s) { return net->st[s].hub; }
 
 int isr_rail_station_on_line(const isr_rail_net *net, int s)
@@ -300,7 +317,8 @@ isr_status isr_rail_net_copy(isr_ctx *ctx, const isr_rail_net *src, isr_rail_net
     int ok = net != NULL;
     for (int i = 0; ok && i < src->nst; i++)
         ok = isr_rail_net_add_station(net, src->st[i].id, src->st[i].name, src->st[i].x,
-                                      src->st[i].y, src->st[i].hub) >= 0;
+                                      src->st[i].y, src->st[i].hub) >= 0 &&
+             isr_rail_station_set_name_en(net, i, src->st[i].name_en) == 0;
     for (int i = 0; ok && i < src->nln; i++) {
         const line *l = &src->ln[i];
         ok = add_line(ctx, net, l->id, l->name, l->nstops, l->stops, l->run_s,

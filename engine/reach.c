@@ -209,6 +209,8 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const char *hub_i
             fputc(',', f);
             isr_csv_field(f, a->name[k]);
             fputc(',', f);
+            isr_csv_field(f, a->name_en[k]);
+            fputc(',', f);
             /* a province row belongs to no prefecture */
             isr_csv_field(f, k == ISR_PROVINCE ? "" : a->code[ISR_PREFECTURE]);
             fputc(',', f);

@@ -107,12 +107,14 @@ static isr_status write_hub_list(isr_batch *jb, const char *path, const char *tm
     if (!f)
         return isr_fail(jb->ctx, ISR_ERR_IO, "cannot write '%s': %s", path,
                         isr_write_reason(path, errno));
-    fprintf(f, "value,hub_id,hub_name\n");
+    fputs(ISR_CSV_BOM "value,hub_id,hub_name,hub_name_en\n", f);
     for (int h = 0; h < jb->nhubs; h++) {
         fprintf(f, "%d,", h);
         isr_csv_field(f, isr_rail_station_id(jb->net, jb->hubs[h]));
         fputc(',', f);
         isr_csv_field(f, isr_rail_station_name(jb->net, jb->hubs[h]));
+        fputc(',', f);
+        isr_csv_field(f, isr_rail_station_name_en(jb->net, jb->hubs[h]));
         fputc('\n', f);
     }
     return isr_close_commit(jb->ctx, f, tmp, path); /* ferror, flush and fclose checked */
@@ -300,6 +302,7 @@ static isr_status gtfs_rail_layers(isr_batch *jb, const char *lines, const char 
         json_object_object_add(pr, "name", json_object_new_string(
                                                tt->stations[s].name ? tt->stations[s].name
                                                                     : tt->stations[s].id));
+        json_object_object_add(pr, "name_en", json_object_new_string("")); /* none in GTFS */
         json_object_object_add(pr, "hub", json_object_new_int(hub));
         json_object_object_add(f, "type", json_object_new_string("Feature"));
         json_object_object_add(f, "properties", pr);
@@ -331,10 +334,10 @@ static isr_status write_rail_layers(isr_batch *jb, const char *region_dir)
         st = gtfs_rail_layers(jb, lines, stations);
     else if (st == ISR_OK)
         st = isr_vector_export(jb->ctx, jb->opt->lines, jb->opt->lines_layer,
-                               jb->opt->encoding, lines);
+                               jb->opt->encoding, NULL, lines);
     if (st == ISR_OK && !jb->gtfs)
         st = isr_vector_export(jb->ctx, jb->opt->stations, jb->opt->stations_layer,
-                               jb->opt->encoding, stations);
+                               jb->opt->encoding, jb->opt->station_name_en_field, stations);
     free(lines);
     free(stations);
     return st;

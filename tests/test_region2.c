@@ -44,6 +44,8 @@ static double rail(const char *out, const char *hub, const char *id, double *x, 
     cr_assert_not_null(s, "%s not in %s", id, p);
     s = strchr(s + strlen(key), ','); /* past the name (no commas in the fixture's names) */
     cr_assert_not_null(s);
+    s = strchr(s + 1, ','); /* and the English name (none: empty) */
+    cr_assert_not_null(s);
     s++;
     double t = *s == ',' ? NAN : strtod(s, NULL);
     s = strchr(s, ',') + 1;
@@ -123,12 +125,15 @@ static int reach_row(const char *out, const char *hub, const char *level, const 
         free(csv);
         return 0;
     }
-    /* hub_id,level,code,name,prefecture_code,province_code,area_km2,reached_km2,area_share,
-     * population,pop_reached,pop_share,min_minutes,mean_minutes_area,mean_minutes_people,
-     * other_province,other_prefecture */
+    /* hub_id,level,code,name,name_en,prefecture_code,province_code,area_km2,reached_km2,
+     * area_share,population,pop_reached,pop_share,min_minutes,mean_minutes_area,
+     * mean_minutes_people,other_province,other_prefecture (name_en skipped: v[4] is the
+     * prefecture code) */
     double v[17] = {0};
     s++;
     for (int k = 0; k < 17; k++) {
+        if (k == 4) /* past name_en */
+            s += strcspn(s, ",\n") + 1;
         v[k] = *s == ',' ? -1 : strtod(s, NULL);
         s += strcspn(s, ",\n");
         if (*s == ',')
@@ -572,6 +577,7 @@ Test(region2, field_flags_naming_missing_fields_are_refused)
     static const char *const bad[][2] = {
         {"--pref-field regio", "'regio'"},
         {"--pop-field population", "'population'"},
+        {"--unit-name-en bezirk_en", "no field 'bezirk_en' (--unit-name-en)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         int rc = cli_sh("%s run " FLAGS " %s --crs EPSG:3035 --resolution 2000 --hubs wien_hbf "
@@ -582,6 +588,47 @@ Test(region2, field_flags_naming_missing_fields_are_refused)
         free(s);
         cr_assert_eq(cli_sh("test -e %s/bad/run.json", cli_tmp), 1);
     }
+}
+
+/* Issue 17: inputs without English names (no name_en, pref_en, prov_en here) give the
+ * English columns and properties all the same, empty, so a table has one shape everywhere;
+ * an English field named explicitly but absent is refused, naming file, layer and field. */
+Test(region2, english_names_absent_columns_present_and_empty)
+{
+    run_3035("o", "wien_hbf");
+    char p[512];
+    snprintf(p, sizeof p, "%s/o/hubs/wien_hbf/reach.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    cr_assert(strstr(csv, "\nwien_hbf,county,AT-308,Gänserndorf,,AT12,AT,"), "%s", csv);
+    cr_assert(strstr(csv, "\nwien_hbf,province,AT,Österreich,,,AT,"), "%s", csv);
+    free(csv);
+    snprintf(p, sizeof p, "%s/o/hubs/wien_hbf/stations.csv", cli_tmp);
+    csv = cli_slurp(p);
+    cr_assert(strstr(csv, "station_name,station_name_en,rail_minutes"), "%.200s", csv);
+    cr_assert(strstr(csv, "\nwien_hbf,wien_hbf,Wien Hauptbahnhof,,0.000,"), "%s", csv);
+    free(csv);
+    snprintf(p, sizeof p, "%s/o/region/reach_matrix.csv", cli_tmp);
+    csv = cli_slurp(p);
+    cr_assert(strstr(csv, "\nwien_hbf,Wien Hauptbahnhof,,AT12,Niederösterreich,,AT,"), "%s", csv);
+    free(csv);
+    /* every feature has the English properties, empty */
+    cr_assert_eq(cli_sh("cd %s/o/region && test \"$(grep -o '\"name_en\": \"\"' units.geojson | wc -l)\" "
+                        "= 24 && test \"$(grep -o '\"prov_en\": \"\"' units.geojson | wc -l)\" = 24 && "
+                        "test \"$(grep -o '\"prov_en\": \"\"' provinces.geojson | wc -l)\" = 3 && "
+                        "test \"$(grep -o '\"name_en\": \"\"' rail_stations.geojson | wc -l)\" = 11",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    int rc = cli_sh("%s run " FLAGS " --station-name-en label_en --crs EPSG:3035 --resolution 2000 "
+                    "--hubs wien_hbf --no-maps -q --out %s/bad",
+                    ISR_CLI, cli_tmp);
+    char *s = cli_output();
+    cr_assert_eq(rc, 1, "%s", s);
+    cr_assert(strstr(s, "isoreach: 1 field flag names no field: stations '" R2 "/bahnhoefe.geojson' "
+                        "layer 'bahnhoefe': no field 'label_en' (--station-name-en) — its fields "
+                        "are: station_code, station_label, is_hub."),
+              "%s", s);
+    free(s);
+    cr_assert_eq(cli_sh("test -e %s/bad", cli_tmp), 1, "the output folder was left behind");
 }
 
 /* ---- transfers between stations (issue 13) ------------------------------------------- */

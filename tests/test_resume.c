@@ -71,6 +71,7 @@ static double rail_minutes(const char *out, const char *hub, const char *id)
     char *l = strstr(t, key);
     cr_assert_not_null(l, "no station %s in %s's stations.csv", id, hub);
     l = strchr(l + strlen(key), ',') + 1; /* after the name */
+    l = strchr(l, ',') + 1;               /* and the English name */
     double v = *l == ',' ? NAN : atof(l);
     free(t);
     return v;
@@ -82,7 +83,7 @@ static double first_pop_reached(const char *out, const char *hub)
     char *t = file_text("%s/%s/hubs/%s/reach.csv", cli_tmp, out, hub);
     char *l = strchr(t, '\n');
     cr_assert_not_null(l);
-    for (int k = 0; k < 10; k++) /* hub_id,level,code,name,pref,prov,area,reached,share,population, */
+    for (int k = 0; k < 11; k++) /* hub_id,level,code,name,name_en,pref,prov,area,reached,share, */
         l = strchr(l + 1, ',');
     double v = atof(l + 1);
     free(t);

@@ -29,6 +29,7 @@ void fx_unit(isr_units *u, int i, OGRGeometryH g, const char *code, double pop)
     for (int k = 0; k < ISR_NLEVELS; k++) {
         u->attr[i].code[k] = strdup(codes[k]);
         u->attr[i].name[k] = strdup(codes[k]);
+        u->attr[i].name_en[k] = strdup(""); /* no English names */
     }
     u->attr[i].pop = pop;
 }
