@@ -137,20 +137,20 @@ Test(userdata, unknown_population_is_never_counted_as_zero)
     char *row = reach_row("o", "county", "SK-106");
     cr_assert(row, "Malacky not reached");
     int empty;
-    csv_num(row, 8, &empty);
+    csv_num(row, 9, &empty);
     cr_assert(empty, "population of an unknown unit written as a number: %s", row);
-    cr_assert_eq(csv_num(row, 16, &empty), 1.0, "%s", row);
+    cr_assert_eq(csv_num(row, 17, &empty), 1.0, "%s", row);
     free(row);
     /* its region SK01 adds the known units only (Bratislava 475,000 + Senec-Pezinok 165,000)
      * and says one unit is unknown */
     row = reach_row("o", "prefecture", "SK01");
-    cr_assert_eq(csv_num(row, 8, &empty), 640000.0, "%s", row);
-    cr_assert_eq(csv_num(row, 16, &empty), 1.0, "%s", row);
+    cr_assert_eq(csv_num(row, 9, &empty), 640000.0, "%s", row);
+    cr_assert_eq(csv_num(row, 17, &empty), 1.0, "%s", row);
     free(row);
     /* Bratislava itself is known */
     row = reach_row("o", "county", "SK-101");
-    cr_assert_eq(csv_num(row, 8, &empty), 475000.0, "%s", row);
-    cr_assert_eq(csv_num(row, 16, &empty), 0.0, "%s", row);
+    cr_assert_eq(csv_num(row, 9, &empty), 475000.0, "%s", row);
+    cr_assert_eq(csv_num(row, 17, &empty), 0.0, "%s", row);
     free(row);
     /* units.geojson: null population (not 0) for the unknown unit */
     cr_assert_eq(cli_sh("ogrinfo -ro -q %s/o/region/units.geojson -sql \"SELECT population, "
@@ -193,21 +193,21 @@ Test(userdata, missing_default_pop_field_is_unknown_population_not_zero)
     int empty;
     char *row = reach_row("o", "county", "SK-101");
     cr_assert(row);
-    csv_num(row, 8, &empty);
+    csv_num(row, 9, &empty);
     cr_assert(empty, "%s", row);
-    cr_assert_eq(csv_num(row, 16, &empty), 1.0, "%s", row);
+    cr_assert_eq(csv_num(row, 17, &empty), 1.0, "%s", row);
     free(row);
     row = reach_row("o", "province", "SK");
     cr_assert(row);
-    csv_num(row, 8, &empty);
-    cr_assert(empty, "%s", row);
     csv_num(row, 9, &empty);
     cr_assert(empty, "%s", row);
-    cr_assert(csv_num(row, 16, &empty) >= 2.0, "%s", row);
+    csv_num(row, 10, &empty);
+    cr_assert(empty, "%s", row);
+    cr_assert(csv_num(row, 17, &empty) >= 2.0, "%s", row);
     free(row);
     char *m = slurp_rel("o/region/reach_matrix.csv");
     for (char *l = strchr(m, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
-        double v = csv_num(l + 1, 8, &empty); /* pop_reached: empty when unknown, never 0 */
+        double v = csv_num(l + 1, 9, &empty); /* pop_reached: empty when unknown, never 0 */
         cr_assert(empty || v > 0, "%s", m);
     }
     free(m);
@@ -309,9 +309,10 @@ Test(userdata, every_level_adds_up_to_the_same_people)
         cr_assert_eq(strncmp(line + 1, "bratislava_hlst,", 16), 0, "%.80s", line + 1);
         for (int k = 0; k < 3; k++)
             if (strncmp(row, lv[k], strlen(lv[k])) == 0) {
-                sum[k] += csv_num(row, 9, &empty);
+                sum[k] += csv_num(row, 10, &empty);
                 if (k == 2) /* a province row has no prefecture code */
-                    cr_assert(strncmp(strchr(strchr(strchr(row, ',') + 1, ',') + 1, ','),
+                    cr_assert(strncmp(strchr(strchr(strchr(strchr(row, ',') + 1, ',') + 1, ',') + 1,
+                                             ','),
                                       ",,", 2) == 0,
                               "province row with a prefecture code: %.80s", row);
             }
@@ -459,12 +460,12 @@ Test(userdata, two_station_ids_at_one_place_are_one_call)
                NULL);
     cr_assert_eq(run_utm("o", "--hubs s1,s3b"), 0, "%s", cli_output());
     /* wait 10 + 10 + dwell 2 + 10 = 32 to s3 and s3b, + dwell 2 + 10 = 44 to s4 */
-    cr_assert_eq(station_col("o", "s1", "s3", 2), 32.0);
-    cr_assert_eq(station_col("o", "s1", "s3b", 2), 32.0);
-    cr_assert_eq(station_col("o", "s1", "s4", 2), 44.0);
+    cr_assert_eq(station_col("o", "s1", "s3", 3), 32.0);
+    cr_assert_eq(station_col("o", "s1", "s3b", 3), 32.0);
+    cr_assert_eq(station_col("o", "s1", "s4", 3), 44.0);
     /* boarding at the second id: wait 10 + 10, as from s3 */
-    cr_assert_eq(station_col("o", "s3b", "s4", 2), 20.0);
-    cr_assert_eq(station_col("o", "s3b", "s2", 2), 20.0);
+    cr_assert_eq(station_col("o", "s3b", "s4", 3), 20.0);
+    cr_assert_eq(station_col("o", "s3b", "s2", 3), 20.0);
 }
 
 Test(userdata, trains_faster_than_1000_kmh_are_refused)
@@ -486,7 +487,7 @@ Test(userdata, trains_faster_than_1000_kmh_are_refused)
     /* blank where unknown: computed from the speed (wait 10 + 10 + 2 + 10) */
     utm_region(NULL, "\"lname\":\"L1\",\"v\":120,\"hw\":20,\"mins\":\"10;;10\"");
     cr_assert_eq(run_utm("ok", "--line-minutes mins"), 0, "%s", cli_output());
-    cr_assert_eq(station_col("ok", "s1", "s3", 2), 32.0);
+    cr_assert_eq(station_col("ok", "s1", "s3", 3), 32.0);
     /* a speed in m/h, not km/h */
     utm_region(NULL, "\"lname\":\"L1\",\"v\":120000,\"hw\":20");
     rc = run_utm("o", "");

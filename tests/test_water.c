@@ -78,12 +78,12 @@ Test(water, a_lake_blocks_local_travel_and_holds_no_people)
     /* without water: 620 km², 576 reached (144 cells), land = area */
     /* the people are spread evenly over the land cells: the mean minutes over the people
      * reached (mean_minutes_people) is the mean over the cells (mean_minutes_area) */
-    cr_assert_str_eq(dry, "bratislava_hlst,county,SK-101,Bratislava,SK01,SK,620.000,576.000,"
+    cr_assert_str_eq(dry, "bratislava_hlst,county,SK-101,Bratislava,,SK01,SK,620.000,576.000,"
                           "0.9290,475000,441290,0.9290,0.00,36.84,36.84,0,0,0,620.000");
     /* with it: the 11 lake cells (44 km²) not reached nor land; share 520 / 576 = 0.9028; the
      * 475,000 people on 144 land cells, so 130 reached land cells hold 475000 × 130 / 144 =
      * 428,819 */
-    cr_assert_str_eq(wet, "bratislava_hlst,county,SK-101,Bratislava,SK01,SK,620.000,520.000,"
+    cr_assert_str_eq(wet, "bratislava_hlst,county,SK-101,Bratislava,,SK01,SK,620.000,520.000,"
                           "0.9028,475000,428819,0.9028,0.00,35.88,35.88,0,0,0,576.000");
     free(dry);
     free(wet);
