@@ -494,7 +494,17 @@ void isr_units_sort_codes(const isr_units *u, int level, isr_code_key *keys);
  * the groups of each level of the hierarchy (counties, prefectures, provinces). */
 typedef struct isr_zones {
     int32_t *zone;   /* nx·ny (unpadded), unit index or -1 outside every unit */
-    double *pop;     /* nx·ny people per cell (0 when no population is known) */
+    /* People per cell: isr_zones_pop_at. With a --population raster an array (pop, nx·ny);
+     * from the units' field a rule, 8 bytes a cell less (at 250 m all of China's 378 M cells
+     * would need 3 GB): per unit the people of each of its land cells (udens) and of each
+     * of its water cells (wdens), and the few cells that hold a unit too small for a cell
+     * of its own (hcell, ascending, with their people hval; uhost marks their units). */
+    double *pop;
+    double *udens, *wdens;
+    uint8_t *uhost;
+    size_t nhost;
+    uint64_t *hcell;
+    double *hval;
     int nunits;
     int ngroups[ISR_NLEVELS];
     int *group[ISR_NLEVELS];  /* unit -> group index at each level */
@@ -508,6 +518,29 @@ typedef struct isr_zones {
     size_t *area[ISR_NLEVELS]; /* group -> all its cells, water too (cells: land only) */
     int from_raster;      /* the people come from a --population raster */
 } isr_zones;
+
+/* The people of cell c (unpadded index): 0 outside every unit and where none are known. */
+static inline double isr_zones_pop_at(const isr_zones *z, size_t c)
+{
+    if (z->pop)
+        return z->pop[c];
+    int i = z->zone[c];
+    if (i < 0 || !z->udens)
+        return 0.0;
+    if (z->uhost[i]) {
+        size_t lo = 0, hi = z->nhost;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (z->hcell[mid] < c)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < z->nhost && z->hcell[lo] == c)
+            return z->hval[lo];
+    }
+    return z->water && z->water[c] ? z->wdens[i] : z->udens[i];
+}
 
 /* Rasterizes the units onto the grid and spreads population: each unit's people evenly over
  * its cells, or the `population` raster (people per cell, summed onto the grid). A unit with
@@ -523,9 +556,9 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
                                  const char *water_path, isr_zones *z);
 /* The unit of the cell holding (x,y), or -1. */
 int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y);
-/* The people per cell (z->pop), or NULL when no unit's population is known (a missing
- * population field): then totals drawn from it are unknown, not 0. Borrowed. */
-const double *isr_zones_people(const isr_zones *z, const isr_units *u);
+/* z (read people with isr_zones_pop_at), or NULL when no unit's population is known (a
+ * missing population field): then totals drawn from it are unknown, not 0. Borrowed. */
+const isr_zones *isr_zones_people(const isr_zones *z, const isr_units *u);
 /* Sums tallies by county up the hierarchy ([level][group]; the levels above the county
  * start at 0, tmin at +INF): each county with cells is first rounded to whole people, so that
  * every level adds up to the same total; then its cells, people, summed minutes (tsum) and
@@ -631,7 +664,7 @@ isr_status isr_hub_summary_csv(isr_ctx *ctx, const char *path, const isr_hub_tab
 isr_status isr_hub_tables_write(isr_ctx *ctx, const char *dir, const isr_hub_tables *h,
                                 const isr_zones *z, const isr_units *u, const isr_grid *g,
                                 const float *time_s, const uint32_t *touched, size_t ntouched,
-                                const double *people);
+                                const isr_zones *people);
 
 /* ---- isochrone.c ---------------------------------------------------------------------- */
 
@@ -655,7 +688,7 @@ isr_status isr_bands_parse(isr_ctx *ctx, const char *spec, double budget_min, do
  * per (unpadded) cell or NULL. Fills out[0..nb-1]; free with isr_band_polys_free. */
 isr_status isr_isochrones_build(isr_ctx *ctx, isr_geos *gc, const isr_grid *g,
                                 const float *time_s, const uint32_t *touched, size_t ntouched,
-                                const double *pop, const double *bands, int nb,
+                                const isr_zones *pop, const double *bands, int nb,
                                 double min_area_m2, double simplify_m, isr_band_poly *out);
 void isr_band_polys_free(isr_geos *gc, isr_band_poly *b, int nb);
 /* Writes the bands as RFC 7946 GeoJSON (EPSG:4326, 6 decimals): the "within" features, then

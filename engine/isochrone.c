@@ -201,7 +201,7 @@ cleanup:
 
 isr_status isr_isochrones_build(isr_ctx *ctx, isr_geos *gc, const isr_grid *g,
                                 const float *time_s, const uint32_t *touched, size_t ntouched,
-                                const double *pop, const double *bands, int nb,
+                                const isr_zones *pop, const double *bands, int nb,
                                 double min_area_m2, double simplify_m, isr_band_poly *out)
 {
     memset(out, 0, (size_t)nb * sizeof *out);
@@ -241,7 +241,7 @@ isr_status isr_isochrones_build(isr_ctx *ctx, isr_geos *gc, const isr_grid *g,
         if (k == nb)
             continue;
         cls[(size_t)(r - rmin) * (size_t)w + (size_t)(c - cmin)] = (unsigned char)(k + 1);
-        double p = pop ? pop[(size_t)r * (size_t)g->nx + (size_t)c] : NAN; /* not known */
+        double p = pop ? isr_zones_pop_at(pop, (size_t)r * (size_t)g->nx + (size_t)c) : NAN; /* unknown */
         out[k].ring_cells_km2 += cell_km2;
         out[k].pop_ring += p;
     }

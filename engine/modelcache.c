@@ -34,12 +34,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MC_MAGIC "ISRMODL5" /* 4: provinces.geojson has prov_en; 5: the units' geometry text */
+#define MC_MAGIC "ISRMODL6" /* 4: prov_en; 5: the units' geometry text; 6: people by rule */
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
 enum { S_ZONE, S_POP, S_WATER, S_FRIC, S_CLEAR, S_TABLES, S_PROV = S_TABLES + MC_TABLES * ISR_NLEVELS,
-       S_UNITS, S_WARN, S_N };
+       S_UNITS, S_UDENS, S_WDENS, S_UHOST, S_HCELL, S_HVAL, S_WARN, S_N };
 
 typedef struct mc_header {
     char magic[8];
@@ -47,6 +47,7 @@ typedef struct mc_header {
     char version[32];
     int32_t nx, ny, nunits, ngroups[ISR_NLEVELS];
     int32_t has_clear, from_raster, hosted, nwarn;
+    uint64_t nhost;
     uint64_t water_cells, fric_uncovered, road_cells, pop_uncovered;
     float fric_min;
     uint64_t off[S_N], len[S_N];
@@ -59,7 +60,13 @@ static void sections(const isr_model *m, const void *ptr[S_N], uint64_t len[S_N]
     size_t cells = (size_t)m->grid.nx * (size_t)m->grid.ny, pcells = isr_grid_pcells(&m->grid);
     size_t nu = (size_t)(z->nunits > 0 ? z->nunits : 1);
     ptr[S_ZONE] = z->zone, len[S_ZONE] = cells * sizeof(int32_t);
-    ptr[S_POP] = z->pop, len[S_POP] = cells * sizeof(double);
+    /* people: an array with a --population raster, else the rule's per-unit tables */
+    ptr[S_POP] = z->pop, len[S_POP] = z->pop ? cells * sizeof(double) : 0;
+    ptr[S_UDENS] = z->udens, len[S_UDENS] = z->pop ? 0 : nu * sizeof(double);
+    ptr[S_WDENS] = z->wdens, len[S_WDENS] = z->pop ? 0 : nu * sizeof(double);
+    ptr[S_UHOST] = z->uhost, len[S_UHOST] = z->pop ? 0 : nu;
+    ptr[S_HCELL] = z->hcell, len[S_HCELL] = z->nhost * sizeof(uint64_t);
+    ptr[S_HVAL] = z->hval, len[S_HVAL] = z->nhost * sizeof(double);
     ptr[S_WATER] = z->water, len[S_WATER] = z->water ? cells : 0;
     ptr[S_FRIC] = m->fric, len[S_FRIC] = pcells * sizeof(float);
     ptr[S_CLEAR] = m->clear, len[S_CLEAR] = m->clear ? pcells : 0;
@@ -170,6 +177,7 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, ui
         h.ngroups[k] = m->zones.ngroups[k];
     h.has_clear = m->clear != NULL, h.from_raster = m->zones.from_raster;
     h.hosted = m->zones.hosted, h.nwarn = w1 - w0;
+    h.nhost = m->zones.nhost;
     h.water_cells = m->water_cells, h.fric_uncovered = m->fric_uncovered;
     h.road_cells = m->road_cells, h.pop_uncovered = m->zones.pop_uncovered;
     h.fric_min = m->fric_min;
@@ -219,7 +227,7 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
     if (memcmp(h->magic, MC_MAGIC, 8) != 0 || h->key != key ||
         strncmp(h->version, ISR_VERSION, sizeof h->version) != 0 || h->nx != m->grid.nx ||
         h->ny != m->grid.ny || h->nunits != m->units.n || h->has_clear != want_clear ||
-        h->nwarn < 0)
+        h->nwarn < 0 || h->nhost > (uint64_t)(h->nunits > 0 ? h->nunits : 1))
         return 0;
     for (int k = 0; k < ISR_NLEVELS; k++)
         if (h->ngroups[k] < 0 || h->ngroups[k] > h->nunits)
@@ -228,6 +236,9 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
     memset(&shape, 0, sizeof shape);
     shape.grid = m->grid;
     shape.zones.nunits = h->nunits;
+    double one = 0; /* a non-NULL pop: the shape of the array's section */
+    shape.zones.pop = h->from_raster ? &one : NULL;
+    shape.zones.nhost = (size_t)h->nhost;
     for (int k = 0; k < ISR_NLEVELS; k++)
         shape.zones.ngroups[k] = h->ngroups[k];
     const void *ptr[S_N];
@@ -259,7 +270,7 @@ static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header 
 {
     isr_zones *z = &m->zones;
     z->zone = (int32_t *)(void *)(base + h->off[S_ZONE]);
-    z->pop = (double *)(void *)(base + h->off[S_POP]);
+    z->pop = h->from_raster ? (double *)(void *)(base + h->off[S_POP]) : NULL;
     z->water = h->len[S_WATER] ? (uint8_t *)(base + h->off[S_WATER]) : NULL;
     m->fric = (float *)(void *)(base + h->off[S_FRIC]);
     m->clear = h->len[S_CLEAR] ? (uint8_t *)(base + h->off[S_CLEAR]) : NULL;
@@ -274,6 +285,12 @@ static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header 
             !(z->area[k] = copy_out(base, h, s + 5)))
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
+    z->nhost = (size_t)h->nhost;
+    if (!h->from_raster &&
+        (!(z->udens = copy_out(base, h, S_UDENS)) || !(z->wdens = copy_out(base, h, S_WDENS)) ||
+         !(z->uhost = copy_out(base, h, S_UHOST)) || !(z->hcell = copy_out(base, h, S_HCELL)) ||
+         !(z->hval = copy_out(base, h, S_HVAL))))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (!(m->prov_json = copy_out(base, h, S_PROV)))
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     m->prov_len = (size_t)h->len[S_PROV];

@@ -199,6 +199,35 @@ static isr_status write_bytes(isr_ctx *ctx, const char *path, const char *bytes,
     return st;
 }
 
+/* Per county: the land cells and people any hub reaches, and the least time to them (the
+ * region's tiles some hub reached: cells of no tile are reached by none). */
+static void any_hub_tally(const isr_region_reach *rr, size_t *any_cells, double *any_pop,
+                          float *best)
+{
+    const isr_zones *z = rr->zones;
+    const isr_grid *g = rr->grid;
+    const int L = ISR_COUNTY;
+    const isr_acc *acc = rr->acc;
+    for (int tr = 0; tr < acc->ty; tr++) /* the tiles some hub reached */
+        for (int tc = 0; tc < acc->tx; tc++) {
+            const isr_acc_tile *t = isr_acc_tile_at(acc, tc, tr);
+            for (int r = tr * ISR_ACC_TILE; t && r < g->ny && r < (tr + 1) * ISR_ACC_TILE; r++)
+                for (int col = tc * ISR_ACC_TILE; col < g->nx && col < (tc + 1) * ISR_ACC_TILE;
+                     col++) {
+                    size_t c = (size_t)r * (size_t)g->nx + (size_t)col;
+                    float bt = t->t[(size_t)(r % ISR_ACC_TILE) * ISR_ACC_TILE +
+                                    (size_t)(col % ISR_ACC_TILE)];
+                    if (z->zone[c] < 0 || !(bt >= 0 && bt < INFINITY) || (z->water && z->water[c]))
+                        continue; /* shares are of land; +INF or nodata: no hub reaches */
+                    int gi = z->group[L][z->zone[c]];
+                    any_cells[gi]++;
+                    any_pop[gi] += isr_zones_pop_at(z, c);
+                    if (bt < best[gi])
+                        best[gi] = bt;
+                }
+        }
+}
+
 /* units.geojson; `geom`: the units' geometry lines to splice in (NULL: GDAL formats them). */
 static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, const char *path,
                                    const char *geom, size_t geom_len)
@@ -218,25 +247,7 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
     }
     for (int gi = 0; gi < ng; gi++)
         best[gi] = INFINITY;
-    const isr_acc *acc = rr->acc;
-    for (int tr = 0; tr < acc->ty; tr++) /* the tiles some hub reached */
-        for (int tc = 0; tc < acc->tx; tc++) {
-            const isr_acc_tile *t = isr_acc_tile_at(acc, tc, tr);
-            for (int r = tr * ISR_ACC_TILE; t && r < g->ny && r < (tr + 1) * ISR_ACC_TILE; r++)
-                for (int col = tc * ISR_ACC_TILE; col < g->nx && col < (tc + 1) * ISR_ACC_TILE;
-                     col++) {
-                    size_t c = (size_t)r * (size_t)g->nx + (size_t)col;
-                    float bt = t->t[(size_t)(r % ISR_ACC_TILE) * ISR_ACC_TILE +
-                                    (size_t)(col % ISR_ACC_TILE)];
-                    if (z->zone[c] < 0 || !(bt >= 0 && bt < INFINITY) || (z->water && z->water[c]))
-                        continue; /* shares are of land; +INF or nodata: no hub reaches */
-                    int gi = z->group[L][z->zone[c]];
-                    any_cells[gi]++;
-                    any_pop[gi] += z->pop[c];
-                    if (bt < best[gi])
-                        best[gi] = bt;
-                }
-        }
+    any_hub_tally(rr, any_cells, any_pop, best);
     static const isr_geojson_field fields[] = {
         {"code", OFTString},         {"name", OFTString},         {"pref_code", OFTString},
         {"pref_name", OFTString},    {"prov_code", OFTString},    {"prov_name", OFTString},

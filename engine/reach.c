@@ -90,8 +90,9 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         float t = time_s[pk] / 60.0f;
         int gi = grp0[u];
         cells0[gi]++;
-        pop0[gi] += z->pop[cell];
-        pt0[gi] += z->pop[cell] * t;
+        double people = isr_zones_pop_at(z, cell);
+        pop0[gi] += people;
+        pt0[gi] += people * t;
         tsum0[gi] += t;
         if (t < tmin0[gi])
             tmin0[gi] = t;

@@ -105,7 +105,7 @@ static void count_cells(scen_pass *p, const scen_cmp *c, tally *t, scen_hub *res
             int st = cell_status(c->base[i], c->scen[i]), unit = z->zone[u];
             if (st == ST_NEITHER || unit < 0)
                 continue;
-            double pop = z->pop[u], saved = st == ST_BOTH ? c->base[i] - c->scen[i] : 0;
+            double pop = isr_zones_pop_at(z, u), saved = st == ST_BOTH ? c->base[i] - c->scen[i] : 0;
             int pv = z->group[ISR_PROVINCE][unit], pf = z->group[ISR_PREFECTURE][unit];
             for (int k = 0; k < ISR_NLEVELS; k++) {
                 int gi = z->group[k][unit];

@@ -77,7 +77,7 @@ static int minute_rows(double budget_min)
 
 static isr_status write_by_minute(isr_ctx *ctx, const char *path, const isr_hub_tables *h,
                                   const isr_grid *g, const float *time_s,
-                                  const uint32_t *touched, size_t ntouched, const double *people)
+                                  const uint32_t *touched, size_t ntouched, const isr_zones *people)
 {
     int n = minute_rows(h->budget_min);
     double *pop = calloc((size_t)n, sizeof *pop);
@@ -98,7 +98,7 @@ static isr_status write_by_minute(isr_ctx *ctx, const char *path, const isr_hub_
         size_t c = touched[i] % pw - ISR_PAD, r = touched[i] / pw - ISR_PAD;
         cells[m]++;
         if (people)
-            pop[m] += people[r * (size_t)g->nx + c];
+            pop[m] += isr_zones_pop_at(people, r * (size_t)g->nx + c);
     }
     double cell_km2 = g->cell_m * g->cell_m / 1e6;
     char *tmp = NULL;
@@ -127,7 +127,7 @@ static isr_status write_by_minute(isr_ctx *ctx, const char *path, const isr_hub_
 isr_status isr_hub_tables_write(isr_ctx *ctx, const char *dir, const isr_hub_tables *h,
                                 const isr_zones *z, const isr_units *u, const isr_grid *g,
                                 const float *time_s, const uint32_t *touched, size_t ntouched,
-                                const double *people)
+                                const isr_zones *people)
 {
     char *p1 = isr_strdup_printf("%s/summary.csv", dir);
     char *p2 = isr_strdup_printf("%s/people_by_minute.csv", dir);

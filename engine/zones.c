@@ -169,17 +169,46 @@ static isr_status population_from_raster(isr_ctx *ctx, const isr_grid *g, const 
 }
 
 /* Each unit's people (the population field) spread evenly over its cells, or put in its
- * host's cell. */
-static void population_from_units(const isr_grid *g, const isr_units *u, isr_zones *z,
-                                  const size_t *ucells, const int *host)
+ * host's cell: as a rule (isr_zones_pop_at), not an array. The host cells' people are the
+ * host unit's share plus the hosted units', added in unit order. */
+static isr_status population_from_units(isr_ctx *ctx, const isr_units *u, isr_zones *z,
+                                        const size_t *ucells, const int *host)
 {
-    const size_t n = (size_t)g->nx * (size_t)g->ny;
-    for (size_t c = 0; c < n; c++)
-        if (z->zone[c] >= 0 && !isnan(u->attr[z->zone[c]].pop))
-            z->pop[c] = u->attr[z->zone[c]].pop / (double)ucells[z->zone[c]];
-    for (int i = 0; i < u->n; i++)
-        if (host[i] >= 0 && !isnan(u->attr[i].pop))
-            z->pop[host[i]] += u->attr[i].pop;
+    size_t nu = (size_t)(u->n > 0 ? u->n : 1);
+    z->udens = calloc(nu, sizeof *z->udens);
+    z->wdens = calloc(nu, sizeof *z->wdens);
+    z->uhost = calloc(nu, sizeof *z->uhost);
+    z->hcell = malloc(nu * sizeof *z->hcell);
+    z->hval = malloc(nu * sizeof *z->hval);
+    if (!z->udens || !z->wdens || !z->uhost || !z->hcell || !z->hval)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int i = 0; i < u->n && u->has_pop; i++)
+        if (ucells[i] && !isnan(u->attr[i].pop))
+            z->udens[i] = z->wdens[i] = u->attr[i].pop / (double)ucells[i];
+    for (int i = 0; i < u->n && u->has_pop; i++) {
+        if (host[i] < 0 || isnan(u->attr[i].pop))
+            continue;
+        size_t k = 0;
+        while (k < z->nhost && z->hcell[k] != (uint64_t)host[i])
+            k++;
+        if (k == z->nhost) { /* the host cell's own share first */
+            z->hcell[k] = (uint64_t)host[i];
+            z->hval[k] = z->udens[z->zone[host[i]]];
+            z->nhost++;
+        }
+        z->hval[k] += u->attr[i].pop;
+        z->uhost[z->zone[host[i]]] = 1;
+    }
+    for (size_t a = 1; a < z->nhost; a++) /* ascending cells (a handful: insertion sort) */
+        for (size_t b = a; b > 0 && z->hcell[b - 1] > z->hcell[b]; b--) {
+            uint64_t tc = z->hcell[b];
+            double tv = z->hval[b];
+            z->hcell[b] = z->hcell[b - 1];
+            z->hval[b] = z->hval[b - 1];
+            z->hcell[b - 1] = tc;
+            z->hval[b - 1] = tv;
+        }
+    return ISR_OK;
 }
 
 /* The units hosted by another's cell, said once with the first ten codes. */
@@ -221,7 +250,7 @@ static void tally_groups(const isr_grid *g, const isr_units *u, const char *popu
         int gi = z->group[ISR_COUNTY][z->zone[c]];
         z->area[ISR_COUNTY][gi]++;
         z->cells[ISR_COUNTY][gi] += !(z->water && z->water[c]);
-        z->gpop[ISR_COUNTY][gi] += z->pop[c];
+        z->gpop[ISR_COUNTY][gi] += isr_zones_pop_at(z, c);
     }
     for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
         for (int k = 1; k < ISR_NLEVELS; k++)
@@ -251,16 +280,27 @@ static isr_status spread_off_water(isr_ctx *ctx, const isr_grid *g, const isr_un
             continue;
         all[i]++;
         if (z->water[c])
-            wpop[i] += z->pop[c];
+            wpop[i] += isr_zones_pop_at(z, c);
         else
             land[i]++;
     }
-    for (size_t c = 0; c < n; c++) {
+    for (size_t c = 0; c < n && z->pop; c++) {
         int i = z->zone[c];
         if (i < 0 || !land[i])
             continue;
         z->pop[c] = z->water[c] ? 0.0 : z->pop[c] + wpop[i] / (double)land[i];
     }
+    for (size_t k = 0; k < z->nhost && !z->pop; k++) { /* the rule: as the array would be */
+        size_t c = (size_t)z->hcell[k];
+        int i = z->zone[c];
+        if (land[i])
+            z->hval[k] = z->water[c] ? 0.0 : z->hval[k] + wpop[i] / (double)land[i];
+    }
+    for (int i = 0; i < u->n && !z->pop && z->udens; i++)
+        if (land[i]) {
+            z->udens[i] = z->udens[i] + wpop[i] / (double)land[i];
+            z->wdens[i] = 0.0;
+        }
     isr_sb b = {0};
     int nwet = 0;
     for (int i = 0; i < u->n; i++)
@@ -323,9 +363,9 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
     int *host = NULL;
     float *praster = NULL;
     z->zone = malloc(n * sizeof *z->zone);
-    z->pop = calloc(n, sizeof *z->pop);
+    z->pop = population ? calloc(n, sizeof *z->pop) : NULL; /* else a rule: isr_zones_pop_at */
     ucells = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *ucells);
-    if (!z->zone || !z->pop || !ucells) {
+    if (!z->zone || (population && !z->pop) || !ucells) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the %d x %d zone raster", g->nx,
                       g->ny);
         goto cleanup;
@@ -346,8 +386,8 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
     if (population) {
         if ((st = population_from_raster(ctx, g, population, z, &praster)) != ISR_OK)
             goto cleanup;
-    } else if (u->has_pop) {
-        population_from_units(g, u, z, ucells, host);
+    } else if ((st = population_from_units(ctx, u, z, ucells, host)) != ISR_OK) {
+        goto cleanup;
     }
     note_hosted(ctx, g, u, z, host);
     if (z->water && (st = spread_off_water(ctx, g, u, z, water_path)) != ISR_OK)
@@ -368,6 +408,11 @@ void isr_zones_clear(isr_zones *z)
 {
     free(z->zone);
     free(z->pop);
+    free(z->udens);
+    free(z->wdens);
+    free(z->uhost);
+    free(z->hcell);
+    free(z->hval);
     free(z->water);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(z->area[k]);
@@ -380,9 +425,9 @@ void isr_zones_clear(isr_zones *z)
     memset(z, 0, sizeof *z);
 }
 
-const double *isr_zones_people(const isr_zones *z, const isr_units *u)
+const isr_zones *isr_zones_people(const isr_zones *z, const isr_units *u)
 {
-    return u->has_pop && u->n > 0 && u->nunknown_pop == u->n && !z->from_raster ? NULL : z->pop;
+    return u->has_pop && u->n > 0 && u->nunknown_pop == u->n && !z->from_raster ? NULL : z;
 }
 
 int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y)

@@ -46,8 +46,9 @@ static void setup(fx *f, double simplify_m)
                               100, s, 2, 1200.0f, f->t, &f->w),
                  0);
     double bands[2] = {10, 20};
+    isr_zones people = {.pop = f->pop}; /* an array of people per cell, as a raster gives */
     cr_assert_eq(isr_isochrones_build(f->ctx, &f->gc, &f->g, f->t, f->w.touched, f->w.ntouched,
-                                      f->pop, bands, 2, 0.1e6, simplify_m, f->b),
+                                      &people, bands, 2, 0.1e6, simplify_m, f->b),
                  ISR_OK, "%s", isr_ctx_errmsg(f->ctx));
 }
 

@@ -146,7 +146,7 @@ Test(reach, population_is_conserved)
     setup(&f);
     double cells = 0, units = 0;
     for (size_t c = 0; c < (size_t)f.g.nx * (size_t)f.g.ny; c++)
-        cells += f.z.pop[c];
+        cells += isr_zones_pop_at(&f.z, c);
     for (int gi = 0; gi < f.z.ngroups[ISR_COUNTY]; gi++)
         units += f.z.gpop[ISR_COUNTY][gi];
     cr_assert_float_eq(cells, 3001000.0, 1e-3, "people on the grid: %f", cells);
@@ -179,8 +179,8 @@ Test(reach, population_raster_is_summed_onto_the_grid)
     cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, path, &z), ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
     double total = 0;
     for (size_t c = 0; c < (size_t)f.g.nx * (size_t)f.g.ny; c++) {
-        cr_assert_float_eq(z.pop[c], 4.0, 1e-4, "cell %zu holds %g people", c, z.pop[c]);
-        total += z.pop[c];
+        cr_assert_float_eq(isr_zones_pop_at(&z, c), 4.0, 1e-4, "cell %zu holds %g people", c, isr_zones_pop_at(&z, c));
+        total += isr_zones_pop_at(&z, c);
     }
     cr_assert_float_eq(total, 1280000.0, 1e-2);
     cr_assert_float_eq(z.gpop[ISR_PROVINCE][0] + z.gpop[ISR_PROVINCE][1], 1280000.0, 1e-2);
@@ -275,7 +275,7 @@ Test(reach, tables_name_the_hub_both_borders_and_people_by_minute)
     isr_reach_totals(&f.r, &f.z, &t);
     isr_hub_tables ht = {"H1", "Hub, one", &t, f.r.own, 1000.0 / 60.0};
     cr_assert_eq(isr_hub_tables_write(f.ctx, dir, &ht, &f.z, &f.u, &f.g, f.t, f.w.touched,
-                                      f.w.ntouched, f.z.pop),
+                                      f.w.ntouched, &f.z),
                  ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
     snprintf(path, sizeof path, "%s/summary.csv", dir);
     char *sum = slurp(path);
@@ -317,8 +317,8 @@ Test(reach, tables_name_the_hub_both_borders_and_people_by_minute)
     double all = 0;
     const uint32_t pw = (uint32_t)isr_grid_pw(&f.g);
     for (size_t i = 0; i < f.w.ntouched; i++)
-        all += f.z.pop[(f.w.touched[i] / pw - ISR_PAD) * (size_t)f.g.nx +
-                       f.w.touched[i] % pw - ISR_PAD];
+        all += isr_zones_pop_at(&f.z, (f.w.touched[i] / pw - ISR_PAD) * (size_t)f.g.nx +
+                                          f.w.touched[i] % pw - ISR_PAD);
     char *last = line_starting(pbm, "H1,16.6667,");
     cr_assert_not_null(last, "%s", pbm);
     char *q = last + strlen("H1,16.6667,");

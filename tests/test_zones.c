@@ -88,7 +88,7 @@ Test(zones, cells_people_and_groups)
     /* people: 100 per u0 cell (+7 hosted in (0,0)), 30 per u1 cell, 50 in u2's claimed cell */
     const double pop[12] = {107, 100, 30, 0, 100, 100, 30, 0, 100, 100, 30, 50};
     for (int k = 0; k < 12; k++)
-        cr_assert_float_eq(f.z.pop[k], pop[k], 1e-9, "cell %d: %g", k, f.z.pop[k]);
+        cr_assert_float_eq(isr_zones_pop_at(&f.z, k), pop[k], 1e-9, "cell %d: %g", k, isr_zones_pop_at(&f.z, k));
     cr_assert_eq(f.z.hosted, 1);
     cr_assert_eq(f.z.nunits, 4);
     /* counties in code order: 110101 (u0), 110102 (u3), 120101 (u1), 120102 (u2) */
@@ -144,7 +144,7 @@ Test(zones, unknown_population_counted_per_group)
     four_units(&f);
     f.u.attr[1].pop = NAN; /* 120101 unknown: its cells hold nobody */
     cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK);
-    cr_assert_eq(f.z.pop[2], 0.0);
+    cr_assert_eq(isr_zones_pop_at(&f.z, 2), 0.0);
     cr_assert_eq(f.z.gunknown[ISR_COUNTY][2], 1);
     cr_assert_eq(f.z.gunknown[ISR_COUNTY][0], 0);
     cr_assert_eq(f.z.gunknown[ISR_PREFECTURE][1], 1);
@@ -169,7 +169,7 @@ Test(zones, coarse_grid_warned)
                      "km² on the grid for 1.4 km² drawn), and their people with them; use a "
                      "finer --resolution");
     cr_assert_eq(f.z.cells[ISR_COUNTY][0], 1);
-    cr_assert_float_eq(f.z.pop[8], 10, 1e-9); /* cell (0,2) */
+    cr_assert_float_eq(isr_zones_pop_at(&f.z, 8), 10, 1e-9); /* cell (0,2) */
     teardown(&f);
 }
 
@@ -197,7 +197,7 @@ Test(zones, population_raster_summed_onto_the_grid)
                  isr_ctx_errmsg(f.ctx));
     const double pop[12] = {8, 4, 4, 0, 4, 4, 4, 0, 4, 4, 4, 4};
     for (int k = 0; k < 12; k++)
-        cr_assert_float_eq(f.z.pop[k], pop[k], 1e-6, "cell %d: %g", k, f.z.pop[k]);
+        cr_assert_float_eq(isr_zones_pop_at(&f.z, k), pop[k], 1e-6, "cell %d: %g", k, isr_zones_pop_at(&f.z, k));
     /* the raster knows every cell: u3's 7 people from the field are not added */
     cr_assert_float_eq(f.z.gpop[ISR_COUNTY][0], 28, 1e-9);
     cr_assert_float_eq(f.z.gpop[ISR_COUNTY][2], 12, 1e-9);
