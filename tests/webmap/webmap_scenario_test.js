@@ -48,7 +48,7 @@ function check(ok, what, detail) {
 // The run's CSV tables: a header, fields quoted when they hold a comma or a quote.
 function readCsv(file) {
   const rows = [];
-  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+  for (const line of fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "").split("\n")) { // after the BOM
     if (!line) continue;
     const f = [];
     let cur = "", q = false;
