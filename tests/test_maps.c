@@ -418,6 +418,48 @@ Test(maps, publish_reads_only_the_products)
     isr_ctx_free(ctx);
 }
 
+/* Issue 12: the web map reads units.geojson with its own scanner (publish/webmap.c) and with
+ * OGR only what the scanner does not read. The sample run's units.geojson rewritten with other
+ * white space, \u escapes for every non-ASCII character and members the page does not use
+ * (scanned), then with each geometry's "coordinates" before its "type" (read by OGR): the
+ * page is the run's own, byte for byte, both times. */
+Test(maps, webmap_units_scanner_same_page)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/w/region && cp -r %s/run.json %s/hubs %s/w/ && cp "
+             "%s/region/*.json %s/region/*.geojson %s/w/region/", cli_tmp, ISR_SAMPLE_RUN,
+             ISR_SAMPLE_RUN, cli_tmp, ISR_SAMPLE_RUN, ISR_SAMPLE_RUN, cli_tmp);
+    sh_ok(cmd);
+    static const char *const rewrite[] = {
+        "for f in d['features']: f['bbox'] = [0, 0, 1, 1]; f['geometry']['bbox'] = [0, 0, 1, 1]; "
+        "f['properties']['extra'] = {'a': [1, None, True, 'x\\u00e9']}\n"
+        "d['crs'] = {'type': 'name', 'properties': {'name': 'urn:ogc:def:crs:OGC:1.3:CRS84'}}\n"
+        "json.dump(d, open(p, 'w'), ensure_ascii=True, separators=(',', ':'))",
+        "for f in d['features']: g = f['geometry']; f['geometry'] = {'coordinates': "
+        "g['coordinates'], 'type': g['type']}\n"
+        "json.dump(d, open(p, 'w'), ensure_ascii=False, indent=1)",
+    };
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options *opt = isr_options_new(ctx, 0, NULL);
+    cr_assert_not_null(opt);
+    char w[600];
+    snprintf(w, sizeof w, "%s/w", cli_tmp);
+    for (int k = 0; k < 2; k++) {
+        snprintf(cmd, sizeof cmd,
+                 "python3 -c \"import json,sys; p=sys.argv[1]; d=json.load(open(p))\n%s\" "
+                 "'%s/region/units.geojson'",
+                 rewrite[k], w);
+        sh_ok(cmd);
+        isr_status st = isr_publish(ctx, opt, w, ISR_PUBLISH_WEBMAP);
+        cr_assert_eq(st, ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        cr_assert_eq(cli_sh("cmp -s %s/index.html %s/index.html", ISR_SAMPLE_RUN, w), 0,
+                     "the page of units.geojson rewritten (%s) differs from the run's",
+                     k ? "geometry keys reordered: OGR" : "escapes, extra members: scanner");
+    }
+    isr_options_free(opt);
+    isr_ctx_free(ctx);
+}
+
 /* The same pixels, or -1 when the sizes differ. */
 static int pixels_differ(const char *a, const char *b)
 {

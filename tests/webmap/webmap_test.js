@@ -122,6 +122,43 @@ async function main() {
   const county = units.features.find((f) => f.properties.name === COUNTY);
   if (!check(!!county, `units.geojson has ${COUNTY}`)) return;
   const shownName = county.properties.name_en || COUNTY; /* --lang en: the English name if any */
+
+  // the page's data holds that county's geometry as units.geojson has it (issue 12: the page
+  // reads units.geojson with its own scanner): every vertex one of the file's, at the page's
+  // precision (1e-4 degree integers), and the same bounding box within 1e-4 degree (the
+  // borders are simplified by 200 m, which keeps this county's four extreme points; a county
+  // of small islands loses some)
+  {
+    const m = html.match(/<script id="isoreach-data" type="application\/json">([\s\S]*?)<\/script>/);
+    const data = m && JSON.parse(m[1]);
+    const pu = data && data.units.find((u) => u.code === county.properties.code);
+    if (check(!!pu, `the page's data has ${COUNTY} (${county.properties.code})`)) {
+      const fileVtx = new Set(), fb = [Infinity, Infinity, -Infinity, -Infinity];
+      const polys = county.geometry.type === "Polygon" ? [county.geometry.coordinates]
+        : county.geometry.coordinates;
+      for (const poly of polys) for (const ring of poly) for (const [x, y] of ring) {
+        fileVtx.add(Math.round(x * data.scale) + "," + Math.round(y * data.scale));
+        fb[0] = Math.min(fb[0], x); fb[1] = Math.min(fb[1], y);
+        fb[2] = Math.max(fb[2], x); fb[3] = Math.max(fb[3], y);
+      }
+      const pb = [Infinity, Infinity, -Infinity, -Infinity];
+      let nv = 0, stray = 0;
+      for (const poly of pu.g) for (const ring of poly) {
+        let x = 0, y = 0;
+        for (let i = 0; i < ring.length; i += 2) {
+          x += ring[i]; y += ring[i + 1]; nv++;
+          if (!fileVtx.has(x + "," + y)) stray++;
+          pb[0] = Math.min(pb[0], x / data.scale); pb[1] = Math.min(pb[1], y / data.scale);
+          pb[2] = Math.max(pb[2], x / data.scale); pb[3] = Math.max(pb[3], y / data.scale);
+        }
+      }
+      check(nv >= 20 && stray === 0, `the page's ${nv} vertices of ${COUNTY} are units.geojson's`,
+        `${stray} are not`);
+      check(pb.every((v, k) => Math.abs(v - fb[k]) <= 1e-4),
+        `the page's bounding box of ${COUNTY} is units.geojson's within 1e-4 degree`,
+        `${pb.map((v) => v.toFixed(4))} vs ${fb.map((v) => v.toFixed(6))}`);
+    }
+  }
   const ip = interiorPoint(county.geometry);
 
   // 2. the browser: Debian's Chromium, a fresh profile, nothing in the background
