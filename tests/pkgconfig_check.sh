@@ -184,7 +184,7 @@ for f in "$hub/travel_time.tif" "$hub/stations.csv" "$hub/isochrones.geojson" "$
     [ -s "$f" ] || fail "the run wrote no ${f#"$out"/}"
 done
 [ ! -e "$hub/map.png" ] || fail "--no-maps, yet the run drew $hub/map.png"
-row=$(grep '^shanghai_hongqiao,shanghai_hongqiao,' "$hub/stations.csv" | cut -d, -f2,4,9,10)
+row=$(grep '^shanghai_hongqiao,shanghai_hongqiao,' "$hub/stations.csv" | cut -d, -f2,5,10,11)
 [ "$row" = "shanghai_hongqiao,0.000,0.000,rail" ] ||
     fail "stations.csv: the hub's row is '$row', expected rail and door minutes 0.000"
 grep -q '"resolution_m": *4000' "$out/run.json" || fail "run.json does not record resolution_m 4000"
