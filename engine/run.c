@@ -91,47 +91,6 @@ static void say_interrupted(isr_ctx *ctx, const isr_batch *b, int nhubs)
                  "interrupted while loading the inputs; nothing was written");
 }
 
-/* The scenarios of the run (--scenario), read and applied to copies of the loaded network
- * before anything is computed: a bad one stops the run with nothing written. */
-static isr_status scenarios_load(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
-                                 isr_scenario *sc)
-{
-    isr_status st = ISR_OK;
-    for (int i = 0; i < opt->nscenarios && st == ISR_OK; i++) {
-        st = isr_scenario_load(ctx, opt, i, m->net, m->srs, m->hubs.hubs, m->hubs.n,
-                               m->gtfs ? m->gtfs->tt : NULL, &sc[i]);
-        if (st == ISR_OK && m->gtfs) /* scenario_gtfs.c */
-            st = isr_scenario_gtfs_build(ctx, m, &sc[i]);
-        /* the model opened the base stations' cells to local travel (model.c), not these */
-        for (int s = sc[i].nbase_stations; st == ISR_OK && s < isr_rail_net_nstations(sc[i].net);
-             s++) {
-            double x, y;
-            int c, r;
-            isr_rail_station_xy(sc[i].net, s, &x, &y);
-            int on = isr_grid_cell_of(&m->grid, x, y, &c, &r);
-            if (!on || isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
-                isr_log(ctx, ISR_LOG_WARN,
-                        "scenario '%s': added station '%s' lies %s: trains stop there, but no "
-                        "local travel starts from it; move it onto land inside the boundaries",
-                        sc[i].name, isr_rail_station_id(sc[i].net, s),
-                        on ? "on a cell local travel cannot cross (water, or outside every "
-                             "boundary polygon)"
-                           : "off the region's grid");
-        }
-    }
-    return st;
-}
-
-/* --scenario: not with shards yet. */
-static isr_status scenarios_check(isr_ctx *ctx, const isr_options *opt)
-{
-    if (opt->nscenarios > 0 && opt->shard_n > 0)
-        return isr_fail(ctx, ISR_ERR_USAGE,
-                        "--scenario: scenarios are not shared among shards or MPI ranks yet; "
-                        "run them in one process (without --shard or mpirun)");
-    return ISR_OK;
-}
-
 isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_ctx_reset(ctx);
@@ -151,11 +110,10 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     if (!opt->out || !*opt->out)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
     else if ((st = isr_model_check(ctx, opt, &m)) == ISR_OK &&
-             (st = scenarios_check(ctx, opt)) == ISR_OK &&
              (st = opt->shard_n ? isr_shard_begin(ctx, opt, &os.created, &os.lock) /* shard.c */
                                 : out_begin(ctx, opt->out, &os)) == ISR_OK &&
              (st = isr_model_load(ctx, opt, &m)) == ISR_OK &&
-             (st = scenarios_load(ctx, opt, &m, sc)) == ISR_OK)
+             (st = isr_scenarios_load(ctx, opt, &m, sc)) == ISR_OK) /* shards: merge runs them */
         st = opt->shard_n ? isr_shard_pass(ctx, &m, opt, &b, t_start, isr_now_s() - t_start)
                           : run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start,
                                      sc, opt->nscenarios);

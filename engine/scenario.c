@@ -169,3 +169,34 @@ isr_status isr_scenario_load(isr_ctx *ctx, const isr_options *opt, int i,
                                    "or modifications.csv in the folder");
     return ISR_OK;
 }
+
+/* The scenarios of the run (--scenario), read and applied to copies of the loaded network
+ * before anything is computed: a bad one stops the run with nothing written. */
+isr_status isr_scenarios_load(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
+                              isr_scenario *sc)
+{
+    isr_status st = ISR_OK;
+    for (int i = 0; i < opt->nscenarios && st == ISR_OK; i++) {
+        st = isr_scenario_load(ctx, opt, i, m->net, m->srs, m->hubs.hubs, m->hubs.n,
+                               m->gtfs ? m->gtfs->tt : NULL, &sc[i]);
+        if (st == ISR_OK && m->gtfs) /* scenario_gtfs.c */
+            st = isr_scenario_gtfs_build(ctx, m, &sc[i]);
+        /* the model opened the base stations' cells to local travel (model.c), not these */
+        for (int s = sc[i].nbase_stations; st == ISR_OK && s < isr_rail_net_nstations(sc[i].net);
+             s++) {
+            double x, y;
+            int c, r;
+            isr_rail_station_xy(sc[i].net, s, &x, &y);
+            int on = isr_grid_cell_of(&m->grid, x, y, &c, &r);
+            if (!on || isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
+                isr_log(ctx, ISR_LOG_WARN,
+                        "scenario '%s': added station '%s' lies %s: trains stop there, but no "
+                        "local travel starts from it; move it onto land inside the boundaries",
+                        sc[i].name, isr_rail_station_id(sc[i].net, s),
+                        on ? "on a cell local travel cannot cross (water, or outside every "
+                             "boundary polygon)"
+                           : "off the region's grid");
+        }
+    }
+    return st;
+}

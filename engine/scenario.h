@@ -64,6 +64,12 @@ isr_status isr_scenario_gtfs_build(isr_ctx *ctx, const isr_model *m, isr_scenari
 isr_status isr_scenario_gtfs_same(isr_ctx *ctx, const struct isr_gtfs_run *base,
                                   const isr_scenario *sc, int s, int *same);
 
+/* scenario.c: every scenario of opt read and applied (isr_scenario_load, and in GTFS mode
+ * isr_scenario_gtfs_build) on the loaded model m, before anything is computed: a bad one
+ * stops the run with nothing written; added stations off land are warned about. sc holds
+ * ISR_MAX_SCENARIOS; clear each with isr_scenario_clear whatever this returns. */
+isr_status isr_scenarios_load(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
+                              isr_scenario *sc);
 /* scenario_run.c: after the baseline pass `b` (its outputs in OUT/hubs/), every scenario's
  * comparison products in OUT/scenarios/NAME/ (see README "Scenarios"). */
 isr_status isr_scenarios_run(isr_ctx *ctx, const isr_model *m, const struct isr_batch *b,

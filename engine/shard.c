@@ -24,6 +24,7 @@
  * products and run.json: the bytes of one run, but for the timings and "merged_from_shards".
  */
 #include "batch.h"
+#include "scenario.h"
 #include "internal.h"
 
 #include <dirent.h>
@@ -471,9 +472,40 @@ static isr_status merge_pass(isr_ctx *ctx, const isr_model *m, const isr_options
     if ((st = isr_region_write(b)) != ISR_OK)
         return st;
     isr_progress(ctx, "products", 1, 1);
+    /* the scenarios of the run: compared here, once every baseline hub is on disk (the
+     * shards only checked that they read) */
+    isr_scenario sc[ISR_MAX_SCENARIOS];
+    memset(sc, 0, sizeof sc);
+    if (o->nscenarios > 0 && (st = isr_scenarios_load(ctx, o, m, sc)) == ISR_OK)
+        st = isr_scenarios_run(ctx, m, b, sc, o->nscenarios);
+    for (int i = 0; i < ISR_MAX_SCENARIOS; i++)
+        isr_scenario_clear(&sc[i]);
+    if (st != ISR_OK)
+        return st;
     timing[2] = isr_now_s() - t_prod;
     timing[3] = isr_now_s() - t_start;
     return isr_run_json_write(b, timing);
+}
+
+/* The shards' scenarios (their record's options; apply_record leaves them out) onto eff,
+ * unless the merge was given its own. */
+static isr_status merge_scenarios(isr_ctx *ctx, const shard_set *ss, isr_options *eff)
+{
+    json_object *o = NULL, *sc = NULL;
+    if (eff->nscenarios > 0 || !json_object_object_get_ex(ss->rec[0], "options", &o) ||
+        !json_object_object_get_ex(o, "--scenario", &sc) ||
+        !json_object_is_type(sc, json_type_object))
+        return ISR_OK;
+    isr_status st = ISR_OK;
+    json_object_object_foreach(sc, name, path) {
+        char *v = isr_strdup_printf("%s=%s", name, json_object_get_string(path));
+        st = v ? isr_options_set(ctx, eff, "scenario", v)
+               : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        free(v);
+        if (st != ISR_OK)
+            break;
+    }
+    return st;
 }
 
 /* The options, model and checks of a merge, then its pass (the lock held). */
@@ -490,6 +522,8 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     free(cwd);
     if (st == ISR_OK && here && json_object_object_get_ex(ss->rec[0], "inputs_given", &rec))
         st = isr_options_apply_record(ctx, eff, rec); /* relative paths as the shards had them */
+    if (st == ISR_OK)
+        st = merge_scenarios(ctx, ss, eff);
     eff->overwrite = 0;
     eff->reuse_only = 1; /* batch.c: a hub not reused fails, naming it */
     eff->shard_k = eff->shard_n = 0;
