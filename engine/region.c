@@ -616,6 +616,8 @@ isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     else
         st = isr_write_text(jb->ctx, path, text, strlen(text));
+    if (st == ISR_OK) /* OUT/README.md describes what is there now (outreadme.c) */
+        st = isr_out_readme_write(jb->ctx, jb->opt->out);
     free(path);
     json_object_put(root);
     return st;

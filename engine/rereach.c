@@ -324,6 +324,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         st = rereach_write_region(ctx, &r, best_path, region);
     if (st == ISR_OK)
         st = record_reach(ctx, opt, r.nhubs);
+    if (st == ISR_OK)
+        st = isr_out_readme_write(ctx, opt->out);
 cleanup:
     if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check) */
         isr_fail(ctx, st, "interrupted; reach tables not yet rewritten are unchanged");
