@@ -756,7 +756,7 @@ Test(e2e, stations_csv_door_to_door_and_run_json_line_stops)
     cr_assert(json_object_object_get_ex(in, "network_warnings", &notes));
     cr_assert_eq(json_object_array_length(notes), 1);
     cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(notes, 0)),
-                     "lines 'ln.geojson' layer 'ln': line 'X' (feature 1) passes within --snap "
+                     "lines '../ln.geojson' layer 'ln': line 'X' (feature 1) passes within --snap "
                      "500 m of 2 station(s) not in its field 'calls', and does not stop there: "
                      "'S' (0 m), 'P' (200 m)");
     json_object_put(root);
