@@ -690,6 +690,14 @@ cleanup:
     return 0;
 }
 
+/* An input by its file name: no path of the machine in the rasters' metadata, and the
+ * settings compare equal however the input was named (the fingerprint covers its content). */
+static const char *file_name(const char *path)
+{
+    const char *s = path && !isr_is_url(path) ? strrchr(path, '/') : NULL;
+    return s ? s + 1 : path ? path : "";
+}
+
 /* The settings that make two runs' hub rasters interchangeable (resume check). */
 static char *settings_string(const isr_options *o, const isr_grid *g, uint64_t fingerprint)
 {
@@ -700,8 +708,9 @@ static char *settings_string(const isr_options *o, const isr_grid *g, uint64_t f
         "grid=%.3f,%.3f,%d,%d;fingerprint=%016llx",
         o->budget_min, o->resolution_m, o->egress_speed_kmh, o->detour, o->dwell_min,
         o->transfer_min, o->wait == ISR_WAIT_NONE ? "none" : "half-headway",
-        o->direction == ISR_TO_HUB ? "to" : "from", o->snap_m, o->friction ? o->friction : "",
-        o->stations, o->lines, o->boundaries, o->population ? o->population : "",
+        o->direction == ISR_TO_HUB ? "to" : "from", o->snap_m, file_name(o->friction),
+        file_name(o->stations), file_name(o->lines), file_name(o->boundaries),
+        file_name(o->population),
         o->bands ? o->bands : "", o->min_area_km2, o->simplify_m, g->x0, g->y0, g->nx, g->ny,
         (unsigned long long)fingerprint);
 }

@@ -559,7 +559,14 @@ static uint64_t fp_file_as(uint64_t h, const char *name, const char *label)
     return fp_num(h, (double)vs.st_mtime);
 }
 
-static uint64_t fp_file(uint64_t h, const char *name) { return fp_file_as(h, name, name); }
+/* A file by its name only (not its folder), so that inputs moved with their output folder,
+ * or named another way (relative, absolute, OUT-relative in run.json), keep the fingerprint:
+ * the content says whether it is the same file. */
+static uint64_t fp_file(uint64_t h, const char *name)
+{
+    const char *base = strrchr(name, '/');
+    return fp_file_as(h, name, base ? base + 1 : name);
+}
 
 /* A fetched input's local copy (fetch.c): its files by their names in the cache entry, so
  * that the cache folder (or --cache none's temporary one) does not change the fingerprint,
@@ -585,7 +592,8 @@ static uint64_t fp_fetched(uint64_t h, const char *local)
 /* Every file GDAL reads for dataset `path` (a shapefile's .shp, .shx, .dbf, .prj, .cpg…). */
 static uint64_t fp_dataset(isr_ctx *ctx, uint64_t h, const char *path)
 {
-    h = fp_str(h, path);
+    const char *base = path && !isr_is_url(path) ? strrchr(path, '/') : NULL;
+    h = fp_str(h, base ? base + 1 : path); /* its name; fp_file: its files by name */
     if (!path)
         return h;
     if (isr_is_url(path)) { /* never read the network here: the copy the run read, if any */

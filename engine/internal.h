@@ -104,6 +104,28 @@ void isr_options_copy(const isr_options *src, isr_options *dst);
 isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out, int *found);
 /* The same from a record `rec` ({"--flag": value}, as isr_options_to_json writes it). */
 isr_status isr_options_apply_record(isr_ctx *ctx, isr_options *opt, struct json_object *rec);
+/* After isr_options_apply_record of record `rec` of output folder `out` (`what` names the
+ * record in messages: "run.json"): the input paths it set (not those given on the command
+ * line) that are relative are OUT's (isr_path_rel_to_out) and are resolved against `out`.
+ * One that is not there is refused naming the flag to pass when it is in `need`
+ * (NULL-terminated flags; NULL: every input), else left as recorded. */
+isr_status isr_options_rebase_inputs(isr_ctx *ctx, isr_options *opt, struct json_object *rec,
+                                     const char *out, const char *what,
+                                     const char *const *need);
+/* outpath.c: input path `path` as OUT's metadata record it: relative to the output folder
+ * `out` (which need not exist yet) for a local file; a URL, /vsi path or a value that is no
+ * file ("none") as it is. New string (NULL: no memory, or path NULL). */
+char *isr_path_rel_to_out(const char *out, const char *path);
+/* A recorded relative path resolved against `out` ("OUT/../x.shp"); others as they are.
+ * New string. */
+char *isr_path_in_out(const char *out, const char *path);
+/* `text` (a warning run.json records) with every input path of `o` it quotes ('path')
+ * replaced by its OUT-relative form. New string (NULL: no memory). */
+char *isr_text_rel_to_out(const isr_options *o, const char *text);
+/* outreadme.c: OUT/README.md, what every file in `out` is (its columns, units, nodata), the
+ * model's assumptions and the run's settings (from OUT/run.json). Written by every run,
+ * merge, reach and publish, after the outputs it describes. */
+ISR_INTERNAL isr_status isr_out_readme_write(isr_ctx *ctx, const char *out);
 /* For `isoreach reach` and `map` (`cmd`): locks opt->out (*lock, for isr_out_unlock) and
  * makes *eff a copy of opt completed from the run's run.json, which must exist. Whatever it
  * returns, the caller calls isr_out_unlock(*lock) and isr_options_clear(eff). */

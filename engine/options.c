@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef ISR_SAMPLE_DIR
 #define ISR_SAMPLE_ROADS ISR_SAMPLE_DIR "/yrd_crossings.shp"
@@ -880,8 +881,9 @@ json_object *isr_options_to_json(const isr_options *opt)
         const char *v = *(const char *const *)((const char *)opt + fl->str_off);
         if (fl->str_off == offsetof(isr_options, water))
             v = isr_options_water(opt); /* the water the run reads, or null */
-        /* input paths absolute, so that run.json still names them from another folder */
-        char *abs = v && fl->input && !strstr(v, "://") ? realpath(v, NULL) : NULL;
+        /* input paths relative to the output folder: no path of this machine in OUT, and
+         * OUT moved with its inputs still names them (isr_options_rebase_inputs) */
+        char *abs = v && fl->input ? isr_path_rel_to_out(opt->out, v) : NULL;
         json_object_object_add(o, fl->name, v ? json_object_new_string(abs ? abs : v) : NULL);
         free(abs);
     }
@@ -896,15 +898,15 @@ json_object *isr_options_to_json(const isr_options *opt)
     json_object_object_add(o, "--access", json_object_new_string(isr_access_get(opt->access)->name));
     json_object_object_add(o, "--lang", json_object_new_string(isr_lang_name(opt->lang)));
     json_object *feeds = opt->ngtfs ? json_object_new_array() : NULL;
-    for (int i = 0; i < opt->ngtfs; i++) { /* absolute, as the other inputs */
-        char *abs = strstr(opt->gtfs[i], "://") ? NULL : realpath(opt->gtfs[i], NULL);
+    for (int i = 0; i < opt->ngtfs; i++) { /* relative to OUT, as the other inputs */
+        char *abs = isr_path_rel_to_out(opt->out, opt->gtfs[i]);
         json_object_array_add(feeds, json_object_new_string(abs ? abs : opt->gtfs[i]));
         free(abs);
     }
     json_object_object_add(o, "--gtfs", feeds);
     json_object *scen = opt->nscenarios ? json_object_new_object() : NULL;
-    for (int i = 0; i < opt->nscenarios; i++) { /* {"NAME": "/abs/path"} */
-        char *abs = realpath(opt->scenario_path[i], NULL);
+    for (int i = 0; i < opt->nscenarios; i++) { /* {"NAME": "path relative to OUT"} */
+        char *abs = isr_path_rel_to_out(opt->out, opt->scenario_path[i]);
         json_object_object_add(scen, opt->scenario_name[i],
                                json_object_new_string(abs ? abs : opt->scenario_path[i]));
         free(abs);
@@ -926,7 +928,20 @@ void isr_options_copy(const isr_options *src, isr_options *dst)
     }
 }
 
+static isr_status options_from_run(isr_ctx *ctx, isr_options *opt, const char *out, int *found,
+                                   const char *const *need);
+/* The inputs `isoreach reach` reads (the rasters hold the rest); `map` reads none. */
+static const char *const reach_needs[] = {"--boundaries", "--population", "--water", NULL};
+static const char *const no_needs[] = {NULL};
+
 isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out, int *found)
+{
+    return options_from_run(ctx, opt, out, found, NULL);
+}
+
+/* isr_options_from_run, refusing a missing input of `need` (isr_options_rebase_inputs). */
+static isr_status options_from_run(isr_ctx *ctx, isr_options *opt, const char *out, int *found,
+                                   const char *const *need)
 {
     *found = 0;
     char *path = isr_strdup_printf("%s/run.json", out);
@@ -956,6 +971,8 @@ isr_status isr_options_from_run(isr_ctx *ctx, isr_options *opt, const char *out,
     }
     *found = 1;
     st = isr_options_apply_record(ctx, opt, rec);
+    if (st == ISR_OK)
+        st = isr_options_rebase_inputs(ctx, opt, rec, out, "run.json", need);
 cleanup:
     json_object_put(root);
     free(path);
@@ -1009,6 +1026,61 @@ isr_status isr_options_apply_record(isr_ctx *ctx, isr_options *opt, json_object 
         }
     }
 cleanup:
+    return st;
+}
+
+/* `*v`, set from a record of `out`: a relative path resolved against `out` (kept in opt).
+ * Missing there: refused naming `flag` when it is needed, else left as recorded. */
+static isr_status rebase_one(isr_ctx *ctx, isr_options *opt, const char *out, const char *what,
+                             const char *flag, int needed, const char **v)
+{
+    if (!*v || strcmp(*v, "none") == 0 || strchr(*v, '=')) /* no file: "none", a class list */
+        return ISR_OK;
+    char *p = isr_path_in_out(out, *v);
+    if (!p)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_status st = ISR_OK;
+    if (strcmp(p, *v) == 0) /* absolute (an older run.json), a URL */
+        ;
+    else if (isr_file_exists(p) || access(p, F_OK) == 0) {
+        if (!(*v = keep(opt, p)))
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    } else if (needed)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s of '%s' names %s '%s' (relative to '%s'), which is not there: pass "
+                      "%s PATH",
+                      what, out, flag + 2, *v, out, flag);
+    free(p);
+    return st;
+}
+
+/* Whether `flag` is among `need` (NULL: every flag). */
+static int needed(const char *const *need, const char *flag)
+{
+    for (int i = 0; need && need[i]; i++)
+        if (strcmp(need[i], flag) == 0)
+            return 1;
+    return !need;
+}
+
+isr_status isr_options_rebase_inputs(isr_ctx *ctx, isr_options *opt, json_object *rec,
+                                     const char *out, const char *what,
+                                     const char *const *need)
+{
+    isr_status st = ISR_OK;
+    for (size_t k = 0; k < sizeof flags / sizeof *flags && st == ISR_OK; k++)
+        if (flags[k].input && !isr_options_given(opt, flags[k].name) &&
+            json_object_object_get_ex(rec, flags[k].name, NULL))
+            st = rebase_one(ctx, opt, out, what, flags[k].name, needed(need, flags[k].name),
+                            (const char **)(void *)((char *)opt + flags[k].str_off));
+    int g = !isr_options_given(opt, "--gtfs") && json_object_object_get_ex(rec, "--gtfs", NULL);
+    for (int i = 0; g && i < opt->ngtfs && st == ISR_OK; i++)
+        st = rebase_one(ctx, opt, out, what, "--gtfs", needed(need, "--gtfs"), &opt->gtfs[i]);
+    int s = !isr_options_given(opt, "--scenario") &&
+            json_object_object_get_ex(rec, "--scenario", NULL);
+    for (int i = 0; s && i < opt->nscenarios && st == ISR_OK; i++)
+        st = rebase_one(ctx, opt, out, what, "--scenario", needed(need, "--scenario"),
+                        &opt->scenario_path[i]);
     return st;
 }
 
@@ -1172,7 +1244,8 @@ isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *
     int found = 0;
     isr_status st = isr_out_lock(ctx, opt->out, lock);
     if (st == ISR_OK)
-        st = isr_options_from_run(ctx, eff, opt->out, &found);
+        st = options_from_run(ctx, eff, opt->out, &found,
+                              strcmp(cmd, "reach") == 0 ? reach_needs : no_needs);
     if (st == ISR_OK && !found)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "--out '%s' holds no run.json: isoreach %s works on the outputs of a "

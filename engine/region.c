@@ -385,6 +385,24 @@ static json_object *rail_lines_json(const isr_rail_net *net)
     return lines;
 }
 
+/* An input path as run.json records it: relative to OUT (outpath.c), or null. */
+static json_object *path_json(const isr_options *o, const char *path)
+{
+    char *rel = path ? isr_path_rel_to_out(o->out, path) : NULL;
+    json_object *j = rel ? json_object_new_string(rel) : NULL;
+    free(rel);
+    return j;
+}
+
+/* A message as run.json records it: the input paths it quotes relative to OUT. */
+static json_object *text_json(const isr_options *o, const char *text)
+{
+    char *rel = isr_text_rel_to_out(o, text);
+    json_object *j = json_object_new_string(rel ? rel : text);
+    free(rel);
+    return j;
+}
+
 /* GTFS mode in run.json: feeds, day, departures, percentiles and the one used. */
 static json_object *gtfs_json(const isr_batch *jb)
 {
@@ -393,7 +411,7 @@ static json_object *gtfs_json(const isr_batch *jb)
     json_object *g = json_object_new_object(), *feeds = json_object_new_array(),
                 *pct = json_object_new_array();
     for (int i = 0; i < o->ngtfs; i++)
-        json_object_array_add(feeds, json_object_new_string(o->gtfs[i]));
+        json_object_array_add(feeds, path_json(o, o->gtfs[i]));
     for (int j = 0; j < gr->gs.npct; j++)
         json_object_array_add(pct, json_object_new_double(gr->gs.pct[j]));
     json_object_object_add(g, "feeds", feeds);
@@ -417,26 +435,32 @@ static json_object *inputs_json(const isr_batch *jb)
     const isr_options *o = jb->opt;
     const isr_units *u = jb->units;
     json_object *in = json_object_new_object();
-    json_object_object_add(in, "boundaries", json_object_new_string(o->boundaries));
-    json_object_object_add(in, "stations", jb->gtfs ? NULL : json_object_new_string(o->stations));
-    json_object_object_add(in, "lines", jb->gtfs ? NULL : json_object_new_string(o->lines));
+    json_object_object_add(in, "boundaries", path_json(o, o->boundaries));
+    json_object_object_add(in, "stations", jb->gtfs ? NULL : path_json(o, o->stations));
+    json_object_object_add(in, "lines", jb->gtfs ? NULL : path_json(o, o->lines));
     if (jb->gtfs) /* GTFS mode: the timetable searched and how */
         json_object_object_add(in, "gtfs", gtfs_json(jb));
     json_object_object_add(in, "friction",
-                           o->friction ? json_object_new_string(o->friction) : NULL);
+                           path_json(o, o->friction));
     const char *water = isr_options_water(o), *roads = isr_options_roads(o);
-    json_object_object_add(in, "water", water ? json_object_new_string(water) : NULL);
+    json_object_object_add(in, "water", path_json(o, water));
     json_object_object_add(in, "water_cells", json_object_new_int64((int64_t)jb->water_cells));
-    json_object_object_add(in, "roads", roads ? json_object_new_string(roads) : NULL);
+    json_object_object_add(in, "roads", path_json(o, roads));
     json_object_object_add(in, "road_cells", json_object_new_int64((int64_t)jb->road_cells));
     if (jb->cache_file) { /* --model-cache: which file, and whether it was mapped or built */
         json_object *mc = json_object_new_object();
-        json_object_object_add(mc, "file", json_object_new_string(jb->cache_file));
+        json_object_object_add(mc, "file", path_json(o, jb->cache_file));
         json_object_object_add(mc, "hit", json_object_new_boolean(jb->cache_hit));
         json_object_object_add(in, "model_cache", mc);
     }
     /* http(s) inputs: downloaded, revalidated (304) or an offline copy (fetch.c) */
-    json_object_object_add(in, "fetched", isr_fetch_json(jb->ctx));
+    json_object *fetched = isr_fetch_json(jb->ctx);
+    for (size_t i = 0; i < json_object_array_length(fetched); i++) { /* the cached copies */
+        json_object *f = json_object_array_get_idx(fetched, i), *local = NULL;
+        if (json_object_object_get_ex(f, "local", &local))
+            json_object_object_add(f, "local", path_json(o, json_object_get_string(local)));
+    }
+    json_object_object_add(in, "fetched", fetched);
     json_object_object_add(in, "boundary_units", json_object_new_int(u->n));
     json_object_object_add(in, "boundary_units_repaired", json_object_new_int(u->nrepaired));
     json_object *unknown = json_object_new_array(); /* population field empty */
@@ -460,12 +484,12 @@ static json_object *inputs_json(const isr_batch *jb)
     json_object_object_add(in, "rail_lines", rail_lines_json(jb->net));
     json_object *notes = json_object_new_array();
     for (int i = 0; i < isr_rail_net_nnotes(jb->net); i++)
-        json_object_array_add(notes, json_object_new_string(isr_rail_net_note(jb->net, i)));
+        json_object_array_add(notes, text_json(o, isr_rail_net_note(jb->net, i)));
     json_object_object_add(in, "network_warnings", notes);
     int nradius, ntable; /* transfer links, one way each */
     const char *tt = isr_transfers_table(o); /* GTFS too: footpaths (gtfsrun.c) */
     isr_transfers_count(jb->net, &nradius, &ntable);
-    json_object_object_add(in, "transfers", tt ? json_object_new_string(tt) : NULL);
+    json_object_object_add(in, "transfers", path_json(o, tt));
     json_object_object_add(in, "transfer_links", json_object_new_int(nradius + ntable));
     json_object_object_add(in, "transfer_links_radius", json_object_new_int(nradius));
     json_object_object_add(in, "transfer_links_table", json_object_new_int(ntable));
@@ -580,7 +604,7 @@ isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
         json_object_object_add(root, "merged_from_shards", json_object_new_int(jb->merged_shards));
     json_object *warn = json_object_new_array();
     for (int i = jb->warn_from; i < isr_ctx_nwarnings(jb->ctx); i++)
-        json_object_array_add(warn, json_object_new_string(isr_ctx_warning(jb->ctx, i)));
+        json_object_array_add(warn, text_json(jb->opt, isr_ctx_warning(jb->ctx, i)));
     json_object_object_add(root, "warnings", warn);
 
     isr_status st = ISR_OK;
@@ -592,6 +616,8 @@ isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     else
         st = isr_write_text(jb->ctx, path, text, strlen(text));
+    if (st == ISR_OK) /* OUT/README.md describes what is there now (outreadme.c) */
+        st = isr_out_readme_write(jb->ctx, jb->opt->out);
     free(path);
     json_object_put(root);
     return st;

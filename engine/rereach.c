@@ -261,9 +261,13 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs)
                              {"prov_name_en_field", opt->prov_name_en_field},
                              {"pop_field", opt->pop_field},
                              {"population", opt->population}};
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        json_object_object_add(re, keys[i][0],
-                               keys[i][1] ? json_object_new_string(keys[i][1]) : NULL);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) { /* inputs relative to OUT */
+        char *rel = i == 0 || i == 12 ? isr_path_rel_to_out(opt->out, keys[i][1]) : NULL;
+        json_object_object_add(re, keys[i][0], keys[i][1] ? json_object_new_string(
+                                                                rel ? rel : keys[i][1])
+                                                          : NULL);
+        free(rel);
+    }
     json_object_object_add(re, "hubs", json_object_new_int(nhubs));
     json_object_object_add(re, "outputs",
                            json_object_new_string("hubs/*/reach.csv, hubs/*/summary.csv, "
@@ -320,6 +324,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         st = rereach_write_region(ctx, &r, best_path, region);
     if (st == ISR_OK)
         st = record_reach(ctx, opt, r.nhubs);
+    if (st == ISR_OK)
+        st = isr_out_readme_write(ctx, opt->out);
 cleanup:
     if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check) */
         isr_fail(ctx, st, "interrupted; reach tables not yet rewritten are unchanged");

@@ -401,7 +401,7 @@ static isr_status write_json(scen_pass *p, const char *path)
     }
     for (int i = isr_rail_net_nnotes(b->net); i < isr_rail_net_nnotes(p->sc->net); i++)
         json_object_array_add(notes, json_object_new_string(isr_rail_net_note(p->sc->net, i)));
-    char *abs = realpath(p->sc->path, NULL);
+    char *abs = isr_path_rel_to_out(b->opt->out, p->sc->path); /* no path of the machine */
     json_object_object_add(o, "name", json_object_new_string(p->sc->name));
     json_object_object_add(o, "path", json_object_new_string(abs ? abs : p->sc->path));
     json_object_object_add(o, "applied", json_object_get(p->sc->applied));

@@ -517,6 +517,8 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     json_object *rec = NULL;
     if (st == ISR_OK && json_object_object_get_ex(ss->rec[0], "options", &rec))
         st = isr_options_apply_record(ctx, eff, rec);
+    if (st == ISR_OK && rec) /* the recorded inputs are OUT's (outpath.c) */
+        st = isr_options_rebase_inputs(ctx, eff, rec, opt->out, "the shards' record", NULL);
     char *cwd = st == ISR_OK ? getcwd(NULL, 0) : NULL;
     int here = cwd && strcmp(cwd, rec_str(ss->rec[0], "cwd")) == 0;
     free(cwd);

@@ -439,13 +439,20 @@ Test(e2e, reach_subcommand_recomputes_without_searching)
                     "region/units.geojson | md5sum > ../before.md5", cli_tmp), 0);
     /* the same boundaries: the very same tables (units.geojson too: the run splices the
      * model's geometry lines into it, reach lets GDAL format every geometry) */
-    cr_assert_eq(cli_sh("%s reach --out %s/o -q", ISR_CLI, cli_tmp), 0);
+    /* the copy is elsewhere than its inputs (run.json names them relative to OUT): given */
+    cr_assert_eq(cli_sh("%s reach --out %s/o -q --boundaries '%s/shapefiles/yrd_counties.shp' "
+                        "--water '%s/shapefiles/yrd_water.shp'",
+                        ISR_CLI, cli_tmp, ISR_SOURCE_DIR, ISR_SOURCE_DIR),
+                 0, "%s", cli_output());
     cr_assert_eq(cli_sh("cd %s/o && cat hubs/*/reach.csv hubs/*/summary.csv hubs/*/people_by_minute.csv "
                         "region/hubs_summary.csv region/reach_matrix.csv region/summary.json "
                     "region/units.geojson | md5sum | diff - ../before.md5", cli_tmp), 0);
     /* other levels: without the prefecture field the hierarchy comes from GB/T 2260 codes, so
      * Shanghai's districts fall in "prefecture" 310100 instead of 310000 */
-    cr_assert_eq(cli_sh("%s reach --out %s/o --pref-field none -q", ISR_CLI, cli_tmp), 0);
+    cr_assert_eq(cli_sh("%s reach --out %s/o --pref-field none -q --boundaries "
+                        "'%s/shapefiles/yrd_counties.shp' --water '%s/shapefiles/yrd_water.shp'",
+                        ISR_CLI, cli_tmp, ISR_SOURCE_DIR, ISR_SOURCE_DIR),
+                 0, "%s", cli_output());
     char p[512];
     snprintf(p, sizeof p, "%s/o/region/reach_matrix.csv", cli_tmp);
     char *m = cli_slurp(p);
@@ -749,8 +756,99 @@ Test(e2e, stations_csv_door_to_door_and_run_json_line_stops)
     cr_assert(json_object_object_get_ex(in, "network_warnings", &notes));
     cr_assert_eq(json_object_array_length(notes), 1);
     cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(notes, 0)),
-                     "lines 'ln.geojson' layer 'ln': line 'X' (feature 1) passes within --snap "
+                     "lines '../ln.geojson' layer 'ln': line 'X' (feature 1) passes within --snap "
                      "500 m of 2 station(s) not in its field 'calls', and does not stop there: "
                      "'S' (0 m), 'P' (200 m)");
     json_object_put(root);
+}
+
+/* ---- OUT/README.md and OUT-relative paths (issue 17) --------------------------------- */
+
+/* tests/outreadme_check.py on folder `out` (under cli_tmp): every file described in
+ * OUT/README.md and the main README, every CSV column and GeoJSON property in the former, no
+ * absolute path of the checkout or of the tmp folder in any text file or GeoTIFF metadata. */
+static void outreadme_check(const char *out)
+{
+    cr_assert_eq(cli_sh("python3 '%s/tests/outreadme_check.py' '%s/%s' '%s/README.md' '%s' '%s'",
+                        ISR_SOURCE_DIR, cli_tmp, out, ISR_SOURCE_DIR, ISR_SOURCE_DIR, cli_tmp),
+                 0, "%s: %s", out, cli_output());
+}
+
+Test(e2e, out_readme_describes_every_file_column_and_property)
+{
+    /* the shared run (3 hubs, maps, web map, QGIS project) */
+    cr_assert_eq(cli_sh("cp -r '%s' '%s/o'", ISR_SAMPLE_RUN, cli_tmp), 0);
+    outreadme_check("o");
+    char p[512];
+    snprintf(p, sizeof p, "%s/o/README.md", cli_tmp);
+    char *s = cli_slurp(p);
+    cr_assert(strstr(s, "- time budget: 60 min; bands: 15, 30, 45, 60 min; direction: from the "
+                        "hubs\n- resolution: 1000 m; analysis CRS: "),
+              "%s", s);
+    cr_assert(strstr(s, "- hubs: 3; language of labels (--lang): en\n"), "%s", s);
+    cr_assert(strstr(s, "- inputs (file names): boundaries yrd_counties.shp; stations "
+                        "yrd_rail_stations.shp; lines yrd_rail_lines.shp; water yrd_water.shp;"),
+              "%s", s);
+    cr_assert(strstr(s, "### `region/units.geojson`"), "%s", s);
+    cr_assert(strstr(s, "- `share_<hub_id>`: share (0-1) of the county's people"), "%s", s);
+    cr_assert_null(strstr(s, "scenarios/"), "no scenario in this run: %s", s);
+    free(s);
+    /* a file isoreach did not write is listed as such, and reach rewrites the README */
+    cr_assert_eq(cli_sh("touch %s/o/region/notes.txt && %s reach --out %s/o -q "
+                        "--boundaries '%s/shapefiles/yrd_counties.shp' --water "
+                        "'%s/shapefiles/yrd_water.shp' && grep -qx -- '- `region/notes.txt`: not "
+                        "written by isoreach (unknown file)' %s/o/README.md",
+                        cli_tmp, ISR_CLI, cli_tmp, ISR_SOURCE_DIR, ISR_SOURCE_DIR, cli_tmp),
+                 0, "%s", cli_output());
+    /* a scenario run: scenarios/NAME/ described too */
+    cr_assert_eq(cli_sh("%s run -q --no-maps --hubs shanghai_hongqiao --resolution 2000 "
+                        "--scenario 'sj=%s/shapefiles/scenarios/shanghai_suzhou_jiaxing.gpkg' "
+                        "--out %s/s",
+                        ISR_CLI, ISR_SOURCE_DIR, cli_tmp),
+                 0, "%s", cli_output());
+    outreadme_check("s");
+    cr_assert_eq(cli_sh("grep -q '^### `scenarios/\\*/hubs/\\*/diff.tif`' %s/s/README.md && "
+                        "grep -q '^- `pref_<code>`: people newly within' %s/s/README.md",
+                        cli_tmp, cli_tmp),
+                 0, "%s", cli_output());
+}
+
+Test(e2e, out_moved_with_its_inputs_still_recounts_and_missing_inputs_are_named)
+{
+    /* OUT and its inputs in one folder, moved together: run.json names them relative to OUT */
+    cr_assert_eq(cli_sh("mkdir -p %s/a/in && cp %s/shapefiles/yrd_counties.* "
+                        "%s/shapefiles/yrd_rail_* %s/shapefiles/yrd_water.* %s/a/in/ && cd %s/a "
+                        "&& %s run -q --no-maps --hubs nanjing_south --resolution 2000 "
+                        "--boundaries in/yrd_counties.shp --stations in/yrd_rail_stations.shp "
+                        "--lines in/yrd_rail_lines.shp --water in/yrd_water.shp --roads none "
+                        "--transfers none --out o",
+                        cli_tmp, ISR_SOURCE_DIR, ISR_SOURCE_DIR, ISR_SOURCE_DIR, cli_tmp, cli_tmp,
+                        ISR_CLI),
+                 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("grep -q '\"--boundaries\": \"..\\\\/in\\\\/yrd_counties.shp\"' "
+                        "%s/a/o/run.json",
+                        cli_tmp),
+                 0, "run.json names the boundaries relative to OUT");
+    outreadme_check("a/o");
+    cr_assert_eq(cli_sh("mv %s/a %s/b && cd / && %s reach --out %s/b/o -q", cli_tmp, cli_tmp,
+                        ISR_CLI, cli_tmp),
+                 0, "%s", cli_output());
+    /* the hubs' rasters are reused from the moved folder (settings by file name and content) */
+    cr_assert_eq(cli_sh("cd %s/b && %s run --no-maps --hubs nanjing_south --resolution 2000 "
+                        "--boundaries in/yrd_counties.shp --stations in/yrd_rail_stations.shp "
+                        "--lines in/yrd_rail_lines.shp --water in/yrd_water.shp --roads none "
+                        "--transfers none --out o 2>&1 | grep -q 'reused 1 of 1 hub'",
+                        cli_tmp, ISR_CLI),
+                 0, "%s", cli_output());
+    /* without its inputs: refused, naming the recorded path, OUT and the flag */
+    cr_assert_eq(cli_sh("rm %s/b/in/yrd_counties.* && %s reach --out %s/b/o -q", cli_tmp, ISR_CLI,
+                        cli_tmp),
+                 1);
+    char *s = cli_output(), want[700];
+    snprintf(want, sizeof want,
+             "isoreach: run.json of '%s/b/o' names boundaries '../in/yrd_counties.shp' "
+             "(relative to '%s/b/o'), which is not there: pass --boundaries PATH\n",
+             cli_tmp, cli_tmp);
+    cr_assert_str_eq(s, want);
+    free(s);
 }

@@ -374,7 +374,7 @@ Test(gtfsrun, transfer_links_are_footpaths)
     /* table B,C 3 min: ready at C 07:12 + 3 + 6 = 07:21, the 07:25 train, D 07:35: 35 (15
      * minutes earlier) */
     cr_assert_float_eq(d_minutes("--transfers t.csv"), 35.0, 1e-9);
-    cr_assert_eq(cli_sh("grep -q '\"transfers\": *\"t.csv\"' '%s/o/run.json' && grep -q "
+    cr_assert_eq(cli_sh("grep -q '\"transfers\": *\"..\\\\/t.csv\"' '%s/o/run.json' && grep -q "
                         "'\"transfer_links_table\": *2' '%s/o/run.json'",
                         cli_tmp, cli_tmp),
                  0);

@@ -193,10 +193,13 @@ Test(options, one_list_of_input_datasets)
     struct json_object *v = NULL;
     cr_assert(json_object_object_get_ex(rec, "--population", &v));
     const char *pop = json_object_get_string(v);
-    cr_assert_eq(pop[0], '/', "--population recorded as '%s', not absolute", pop);
-    cr_assert_str_eq(pop, ISR_SAMPLE_DIR "/yrd_counties.shp");
+    /* issue 17: relative to the output folder, no path of the machine */
+    char *rel = isr_path_rel_to_out(o.out, ISR_SAMPLE_DIR "/yrd_counties.shp");
+    cr_assert_neq(pop[0], '/', "--population recorded as '%s', not relative", pop);
+    cr_assert_str_eq(pop, rel);
     cr_assert(json_object_object_get_ex(rec, "--boundaries", &v));
-    cr_assert_str_eq(json_object_get_string(v), ISR_SAMPLE_DIR "/yrd_counties.shp");
+    cr_assert_str_eq(json_object_get_string(v), rel);
+    free(rel);
     /* not an input: as given, though it names a file relative to here too */
     o.crs = "yrd_counties.prj";
     json_object_put(rec);
