@@ -487,9 +487,10 @@ static isr_status merge_pass(isr_ctx *ctx, const isr_model *m, const isr_options
     return isr_run_json_write(b, timing);
 }
 
-/* The shards' scenarios (their record's options; apply_record leaves them out) onto eff,
- * unless the merge was given its own. */
-static isr_status merge_scenarios(isr_ctx *ctx, const shard_set *ss, isr_options *eff)
+/* The shards' scenarios (their record's options, paths relative to OUT; apply_record
+ * leaves them out) onto eff, unless the merge was given its own. */
+static isr_status merge_scenarios(isr_ctx *ctx, const shard_set *ss, const char *out,
+                                  isr_options *eff)
 {
     json_object *o = NULL, *sc = NULL;
     if (eff->nscenarios > 0 || !json_object_object_get_ex(ss->rec[0], "options", &o) ||
@@ -498,7 +499,9 @@ static isr_status merge_scenarios(isr_ctx *ctx, const shard_set *ss, isr_options
         return ISR_OK;
     isr_status st = ISR_OK;
     json_object_object_foreach(sc, name, path) {
-        char *v = isr_strdup_printf("%s=%s", name, json_object_get_string(path));
+        char *p = isr_path_in_out(out, json_object_get_string(path));
+        char *v = p ? isr_strdup_printf("%s=%s", name, p) : NULL;
+        free(p);
         st = v ? isr_options_set(ctx, eff, "scenario", v)
                : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         free(v);
@@ -525,7 +528,7 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     if (st == ISR_OK && here && json_object_object_get_ex(ss->rec[0], "inputs_given", &rec))
         st = isr_options_apply_record(ctx, eff, rec); /* relative paths as the shards had them */
     if (st == ISR_OK)
-        st = merge_scenarios(ctx, ss, eff);
+        st = merge_scenarios(ctx, ss, opt->out, eff);
     eff->overwrite = 0;
     eff->reuse_only = 1; /* batch.c: a hub not reused fails, naming it */
     eff->shard_k = eff->shard_n = 0;

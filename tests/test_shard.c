@@ -205,6 +205,34 @@ Test(shard, three_shards_then_merge_are_one_run)
     same_outputs("one", "sh", 3, 0);
 }
 
+Test(shard, scenarios_are_compared_by_the_merge)
+{
+    /* --scenario with shards: each shard checks that the scenario reads and runs only the
+     * baseline of its hubs; the merge compares the scenario with every baseline hub, as one
+     * process would: scenarios/NAME/ byte for byte (scenario.json's seconds aside) */
+    fixtures();
+    char sc[600];
+    snprintf(sc, sizeof sc, "--scenario ssj='%s/scenarios/shanghai_suzhou_jiaxing.gpkg'", S);
+    run_ok("one", sc);
+    for (int k = 1; k <= 2; k++) {
+        char extra[700];
+        snprintf(extra, sizeof extra, "%s --shard %d/2", sc, k);
+        run_ok("sh", extra);
+    }
+    cr_assert(!exists("%s/%s/scenarios", "sh"), "a shard compared the scenario");
+    cr_assert_eq(merge("sh"), 0, "%s", cli_output());
+    cr_assert(exists("%s/%s/scenarios/ssj/gains_by_hub.csv", "sh"));
+    int rc = cli_sh("cd '%s' && diff -r -I '\"seconds\":' one/scenarios sh/scenarios", cli_tmp);
+    char *out = cli_output();
+    cr_assert_eq(rc, 0, "the merged scenario differs:\n%s", out);
+    free(out);
+    same_outputs("one", "sh", 2, 0);
+    /* a scenario that does not read stops every shard before any hub runs */
+    rc = run("bad", "--scenario x=/nonexistent.gpkg --shard 1/2");
+    cr_assert_eq(rc, 1);
+    cr_assert(!exists("%s/%s/hubs", "bad"), "a shard ran hubs with a bad scenario");
+}
+
 Test(shard, merge_refuses_a_missing_shard)
 {
     fixtures();
