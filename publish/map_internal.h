@@ -214,6 +214,10 @@ typedef struct isr_map_hub {
     char *prov_name; /* the hub's province (summary.csv), or NULL */
 } isr_map_hub;
 
+/* The contact sheet's order: the hubs by people reached, most first (unknown last; ties in
+ * the run's order); order[i] is the hub in thumbnail i. */
+void isr_map_sheet_order(const isr_map_hub *hubs, int n, int *order);
+
 /* Reads OUT/hubs/<id>/isochrones.geojson ("ring" features) and stations.csv. */
 isr_status isr_map_hub_load(isr_ctx *ctx, const isr_map_base *b, const char *out, int hub,
                             isr_map_hub *h);
@@ -318,15 +322,16 @@ double isr_map_north_angle(const isr_map_base *b, const double world[4]);
 
 /* ---- map_hub.c, map_region.c: the pages ---------------------------------------------- */
 
-enum { ISR_MAP_TIME, ISR_MAP_COUNT }; /* the two region overviews */
+enum { ISR_MAP_TIME, ISR_MAP_COUNT, ISR_MAP_NEAREST }; /* the region overviews */
 
 /* The world box a hub's page shows (before fitting to the panel). */
 void isr_map_hub_frame(const isr_map_base *b, const isr_map_hub *h, double world[4]);
 /* OUT/hubs/<id>/map.png, map.svg, map.pgw. */
 isr_status isr_map_hub_write(isr_ctx *ctx, void *fonts, const isr_map_base *b, const isr_map_hub *h,
                              const char *out);
-/* OUT/region/map_nearest_hub_time.* (ISR_MAP_TIME, classed by the bands of `first`) or
- * map_hubs_within.* (ISR_MAP_COUNT). */
+/* OUT/region/map_nearest_hub_time.* (ISR_MAP_TIME, classed by the bands of `first`),
+ * map_hubs_within.* (ISR_MAP_COUNT) or map_nearest_hub.* (ISR_MAP_NEAREST: each hub's area
+ * in a categorical colour, isr_hub_classes); PNG, SVG, PDF and world file. */
 isr_status isr_map_overview_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
                                   const isr_map_hub *first, const char *out, int kind);
 /* The contact sheet of the n hubs (OUT/region/contact_sheet.png, .svg) to png_path and

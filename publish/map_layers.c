@@ -100,8 +100,8 @@ void isr_map_legend_swatch(int k, double rect[4])
 
 /* Contact sheet: square thumbnails in a grid, about 4:3 overall. */
 enum {
-    SHEET_T = 300,
-    SHEET_LABEL = 46,
+    SHEET_T = 400,
+    SHEET_LABEL = 56,
     SHEET_GAP = 14,
     SHEET_MARGIN = 32,
     SHEET_HEAD = 112,
@@ -109,12 +109,13 @@ enum {
     SHEET_MIN_W = 1200
 };
 
+/* At most four thumbnails a row (five past 20 hubs): each 400 px, so a small circle still
+ * shows; a long list makes a tall sheet rather than a grid of stamps. */
 static int sheet_cols(int n)
 {
     if (n <= 4)
         return n > 0 ? n : 1;
-    int c = (int)ceil(sqrt(n * 1.3));
-    return c > n ? n : c;
+    return n <= 20 ? 4 : 5;
 }
 
 void isr_map_sheet_size(int n, int *w, int *h)
