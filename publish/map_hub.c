@@ -379,7 +379,8 @@ isr_status isr_map_hub_write(isr_ctx *ctx, void *fonts, const isr_map_base *b, c
     double panel[4];
     isr_map_panel(panel);
     isr_canvas_frame(&cv, panel, pg.world);
-    st = isr_canvas_world_file(ctx, &cv, pgw);
+    if ((st = isr_canvas_world_file(ctx, &cv, pgw)) == ISR_OK)
+        st = isr_map_chart_write(ctx, fonts, b, h, out);
 cleanup:
     free_page(&pg);
     free(png);

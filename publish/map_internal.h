@@ -340,6 +340,22 @@ isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
                                const isr_map_hub *hubs, int n, const char *png_path,
                                const char *svg_path);
 
+/* ---- map_chart.c: a hub's people-vs-minutes chart ----------------------------------- */
+
+#define ISR_MAP_CHART_W 1200
+#define ISR_MAP_CHART_H 760
+typedef struct isr_map_chart {
+    double plot[4];          /* the plot on the page: x, y, w, h in pixels */
+    double max_min, max_value; /* the axes' upper limits (y rounded up) */
+} isr_map_chart;
+/* The axes for minutes 0..max_min and values 0..max_value; a point in page pixels. */
+void isr_map_chart_axes(double max_min, double max_value, isr_map_chart *c);
+void isr_map_chart_xy(const isr_map_chart *c, double minute, double value, double *u, double *v);
+/* OUT/hubs/<id>/people_by_minute.png and .svg from that folder's people_by_minute.csv (none
+ * for a run without the table). */
+isr_status isr_map_chart_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
+                               const isr_map_hub *h, const char *out);
+
 /* ---- map_diff.c: a scenario's difference map ----------------------------------------- */
 
 /* OUT/scenarios/<scen>/hubs/<id>/map_diff.png, .svg, .pgw for the hub h (its baseline bands
