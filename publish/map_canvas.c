@@ -401,15 +401,18 @@ static void sb_xml(isr_sb *o, const char *s, size_t len)
     }
 }
 
-/* The layout at page (x, y) (its top left) as one <text> per line, on its baseline: what the
- * glyphs would show, as editable text. The halo is a white stroke painted under the fill. */
+/* The layout at page (x, y) (its top left) as one <text> element: what the glyphs would
+ * show, as editable text; a wrapped paragraph holds one <tspan> per line, on its baseline.
+ * The halo is a white stroke painted under the fill. */
 static void svg_text(isr_canvas *cv, PangoLayout *l, double x, double y, double size_px,
                      int bold, isr_rgba c, double halo)
 {
     isr_sb *o = cv->svg_text;
     const char *text = pango_layout_get_text(l);
     double fs = size_px * (cv->text_scale > 0 ? cv->text_scale : 1);
+    int nlines = pango_layout_get_line_count(l);
     PangoLayoutIter *it = pango_layout_get_iter(l);
+    int first = 1;
     do {
         PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
         if (!line || line->length <= 0)
@@ -419,24 +422,32 @@ static void svg_text(isr_canvas *cv, PangoLayout *l, double x, double y, double 
         double bx = x + (double)lr.x / PANGO_SCALE;
         double by = y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
         size_t len = (size_t)line->length;
-        while (len > 0 && (text[line->start_index + (int)len - 1] == '\n' ||
-                           text[line->start_index + (int)len - 1] == ' '))
+        while (len > 0 && text[line->start_index + (int)len - 1] == '\n')
             len--;
-        isr_sb_printf(o, "<text x=\"%.2f\" y=\"%.2f\" font-family=\"%s\" font-size=\"%.2f\"%s "
-                         "fill=\"#%02x%02x%02x\"",
-                      bx, by, FONT_FAMILY, fs, bold ? " font-weight=\"bold\"" : "",
-                      (unsigned)lround(c.r * 255), (unsigned)lround(c.g * 255),
-                      (unsigned)lround(c.b * 255));
-        if (c.a < 1)
-            isr_sb_printf(o, " fill-opacity=\"%.2f\"", c.a);
-        if (halo > 0)
-            isr_sb_printf(o, " stroke=\"#ffffff\" stroke-opacity=\"0.92\" stroke-width=\"%.2f\" "
-                             "stroke-linejoin=\"round\" paint-order=\"stroke\"",
-                          2 * halo);
-        isr_sb_printf(o, " xml:space=\"preserve\">");
+        if (first) {
+            isr_sb_printf(o, "<text x=\"%.2f\" y=\"%.2f\" font-family=\"%s\" font-size=\"%.2f\"%s "
+                             "fill=\"#%02x%02x%02x\"",
+                          bx, by, FONT_FAMILY, fs, bold ? " font-weight=\"bold\"" : "",
+                          (unsigned)lround(c.r * 255), (unsigned)lround(c.g * 255),
+                          (unsigned)lround(c.b * 255));
+            if (c.a < 1)
+                isr_sb_printf(o, " fill-opacity=\"%.2f\"", c.a);
+            if (halo > 0)
+                isr_sb_printf(o, " stroke=\"#ffffff\" stroke-opacity=\"0.92\" "
+                                 "stroke-width=\"%.2f\" stroke-linejoin=\"round\" "
+                                 "paint-order=\"stroke\"",
+                              2 * halo);
+            isr_sb_printf(o, " xml:space=\"preserve\">");
+            first = 0;
+        }
+        if (nlines > 1)
+            isr_sb_printf(o, "<tspan x=\"%.2f\" y=\"%.2f\">", bx, by);
         sb_xml(o, text + line->start_index, len);
-        isr_sb_printf(o, "</text>\n");
+        if (nlines > 1)
+            isr_sb_printf(o, "</tspan>");
     } while (pango_layout_iter_next_line(it));
+    if (!first)
+        isr_sb_printf(o, "</text>\n");
     pango_layout_iter_free(it);
 }
 

@@ -234,13 +234,13 @@ const char *isr_map_trf(isr_lang lang, char *buf, size_t n, const char *en, cons
  * name_zh, before the arguments are formatted. */
 const char *isr_map_trn(isr_lang lang, char *buf, size_t n, const char *en, const char *zh,
                         const char *name_en, const char *name_zh, ...);
-/* A station's English name (isr_map_english_name) and its name, into en and zh. */
+/* A station's English name (name_en, else its name) and its name, into en and zh. */
 void isr_map_station_names(const isr_map_station *s, char *en, size_t n_en, char *zh,
                            size_t n_zh);
 /* A place's name: zh is the input's name, en its English one (NULL or "": the zh name is
  * used, the fallback). */
 const char *isr_map_name(isr_lang lang, char *buf, size_t n, const char *zh, const char *en);
-/* A station's name in the run's language (English: name_en, else its id as words). */
+/* A station's name in the run's language (English: name_en, else its name). */
 const char *isr_map_station_name(const isr_map_base *b, const isr_map_station *s, char *buf,
                                  size_t n);
 

@@ -245,10 +245,10 @@ const char *isr_map_trn(isr_lang lang, char *buf, size_t n, const char *en, cons
 void isr_map_station_names(const isr_map_station *s, char *en, size_t n_en, char *zh,
                            size_t n_zh)
 {
-    char *e = isr_map_english_name(s);
-    isr_snprintf(en, n_en, "%s", e ? e : s->name);
+    /* no English name in the input: the station's own name (a region whose names are not
+     * Chinese reads them as they are) */
+    isr_snprintf(en, n_en, "%s", s->name_en && *s->name_en ? s->name_en : s->name);
     isr_snprintf(zh, n_zh, "%s", s->name);
-    free(e);
 }
 
 const char *isr_map_name(isr_lang lang, char *buf, size_t n, const char *zh, const char *en)
@@ -261,12 +261,7 @@ const char *isr_map_name(isr_lang lang, char *buf, size_t n, const char *zh, con
 const char *isr_map_station_name(const isr_map_base *b, const isr_map_station *s, char *buf,
                                  size_t n)
 {
-    if (b->lang == ISR_LANG_ZH)
-        return isr_map_tr(ISR_LANG_ZH, buf, n, s->name, s->name);
-    char *en = isr_map_english_name(s);
-    isr_map_name(b->lang, buf, n, s->name, en);
-    free(en);
-    return buf;
+    return isr_map_name(b->lang, buf, n, s->name, s->name_en);
 }
 
 void isr_map_caption(const isr_map_base *b, char *buf, size_t n)
@@ -412,11 +407,12 @@ void isr_map_draw_province_names(isr_canvas *cv, const isr_map_base *b, double s
         char name[256];
         isr_canvas_xy(cv, px[best], py[best], &u, &v);
         isr_map_name(b->lang, name, sizeof name, b->province_names[i], b->province_names_en[i]);
-        if (b->lang != ISR_LANG_ZH) { /* English in capitals, as an atlas letters regions */
-            for (char *q = name; *q; q++)
-                if (*q >= 'a' && *q <= 'z')
-                    *q = (char)(*q - 'a' + 'A');
-        }
+        int ascii = 1; /* English in capitals, as an atlas letters regions (ASCII only) */
+        for (const char *q = name; *q; q++)
+            ascii &= (unsigned char)*q < 0x80;
+        for (char *q = name; ascii && b->lang != ISR_LANG_ZH && *q; q++)
+            if (*q >= 'a' && *q <= 'z')
+                *q = (char)(*q - 'a' + 'A');
         isr_canvas_label(cv, u, v, -1, name, size_px, 1, (isr_rgba){0.45, 0.42, 0.40, 0.85}, 0);
     }
 }
