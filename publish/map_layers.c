@@ -196,8 +196,8 @@ const char *isr_map_trf(isr_lang lang, char *buf, size_t n, const char *en, cons
     va_copy(aq, ap);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    vsnprintf(a, sizeof a, en, ap);
-    vsnprintf(b, sizeof b, zh, aq);
+    isr_vsnprintf(a, sizeof a, en, ap);
+    isr_vsnprintf(b, sizeof b, zh, aq);
 #pragma GCC diagnostic pop
     va_end(aq);
     va_end(ap);
@@ -234,8 +234,8 @@ const char *isr_map_trn(isr_lang lang, char *buf, size_t n, const char *en, cons
     va_copy(aq, ap);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    vsnprintf(a, sizeof a, fe, ap);
-    vsnprintf(b, sizeof b, fz, aq);
+    isr_vsnprintf(a, sizeof a, fe, ap);
+    isr_vsnprintf(b, sizeof b, fz, aq);
 #pragma GCC diagnostic pop
     va_end(aq);
     va_end(ap);
