@@ -469,7 +469,8 @@ static void draw_sheet(isr_canvas *cv, void *user)
         const isr_map_station *s = &b->st[b->hubs[h->hub]];
         isr_map_sheet_cell(pg->n, i, cell);
         double cx = s->x, cy = s->y;
-        if (h->bbox[2] >= h->bbox[0]) {
+        if (h->bbox[2] >= h->bbox[0] && h->bbox[2] - h->bbox[0] <= 2 * pg->half_m &&
+            h->bbox[3] - h->bbox[1] <= 2 * pg->half_m) { /* a cropped circle: on its hub */
             cx = (h->bbox[0] + h->bbox[2]) / 2;
             cy = (h->bbox[1] + h->bbox[3]) / 2;
         }
@@ -565,14 +566,30 @@ isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
     pg.b = b;
     pg.hubs = hubs;
     pg.n = n;
-    for (int i = 0; i < n; i++) {
+    /* one scale for all: wide enough for every circle, but with many hubs for three in four
+     * of them (a few long rail arms would otherwise shrink every circle to a stamp; those
+     * are centred on their hub and cropped) */
+    double *half = malloc((size_t)(n > 0 ? n : 1) * sizeof *half);
+    int m = 0, cropped = 0;
+    for (int i = 0; i < n && half; i++) {
         const double *bb = hubs[i].bbox;
-        if (!(bb[2] >= bb[0]))
-            continue;
-        double half = (bb[2] - bb[0] > bb[3] - bb[1] ? bb[2] - bb[0] : bb[3] - bb[1]) / 2;
-        if (half > pg.half_m)
-            pg.half_m = half;
+        if (bb[2] >= bb[0])
+            half[m++] = (bb[2] - bb[0] > bb[3] - bb[1] ? bb[2] - bb[0] : bb[3] - bb[1]) / 2;
     }
+    for (int a = 1; a < m; a++) /* insertion sort: ascending */
+        for (int k = a; k > 0 && half[k] < half[k - 1]; k--) {
+            double t = half[k];
+            half[k] = half[k - 1];
+            half[k - 1] = t;
+        }
+    if (m > 0) {
+        int q = m >= 8 ? (int)ceil(0.75 * m) - 1 : m - 1;
+        pg.half_m = half[q];
+        cropped = m - 1 - q;
+        while (cropped > 0 && half[m - cropped] <= pg.half_m) /* ties are not cropped */
+            cropped--;
+    }
+    free(half);
     pg.half_m = pg.half_m * 1.04 + 3000;
     int w, h;
     isr_map_sheet_size(n, &w, &h);
@@ -583,11 +600,15 @@ isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
                 "%g分钟通勤圈：%d个铁路枢纽，同一比例尺", b->budget_min, n);
     pg.title = strdup(t);
     isr_map_trn(b->lang, t, sizeof t,
-                "Door-to-door travel {} each hub by rail and local travel, most people reached "
-                "first; every square is %.0f km wide",
-                "{}各枢纽的铁路与本地交通门到门时间，按可达人口从多到少排列；每格宽%.0f公里",
+                cropped ? "Door-to-door travel {} each hub by rail and local travel, most people "
+                          "reached first; every square is %.0f km wide (%d wider circles "
+                          "cropped)"
+                        : "Door-to-door travel {} each hub by rail and local travel, most people "
+                          "reached first; every square is %.0f km wide",
+                cropped ? "{}各枢纽的铁路与本地交通门到门时间，按可达人口从多到少排列；每格宽%.0f公里（%d个较大的通勤圈被裁切）"
+                        : "{}各枢纽的铁路与本地交通门到门时间，按可达人口从多到少排列；每格宽%.0f公里",
                 b->direction_to ? "to" : "from", b->direction_to ? "到达" : "从",
-                2 * pg.half_m / 1000);
+                2 * pg.half_m / 1000, cropped);
     pg.subtitle = strdup(t);
     pg.order = malloc((size_t)(n > 0 ? n : 1) * sizeof *pg.order);
     if (pg.order)
