@@ -12,6 +12,9 @@
 #include <cairo-svg.h>
 #include <errno.h>
 #include <png.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,7 +301,15 @@ isr_status isr_canvas_render_pdf(isr_ctx *ctx, void *fonts, const char *path, in
     isr_canvas_end(&cv);
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
+    /* cairo 1.16 (Debian 12) loses ~768 bytes a document writing the font subsets: not ours
+     * to report in the sanitizer builds of the tests (as fontconfig's, map_canvas.c) */
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_disable();
+#endif
     cairo_surface_finish(s);
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_enable();
+#endif
     if (cs == CAIRO_STATUS_SUCCESS)
         cs = cairo_surface_status(s);
     cairo_surface_destroy(s);
