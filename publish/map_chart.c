@@ -133,27 +133,22 @@ static void fmt_tick(const chart_page *pg, char *buf, size_t n, double v)
     isr_map_tr(pg->b->lang, buf, n, en, zh);
 }
 
-static void fmt_value(const chart_page *pg, char *buf, size_t n, double v)
+static void fmt_value(const chart_page *pg, isr_lang lang, char *buf, size_t n, double v)
 {
     char a[64];
     if (pg->people) {
-        isr_map_fmt_people_l(pg->b->lang, buf, n, v);
+        isr_map_fmt_people_l(lang, buf, n, v);
     } else {
         isr_fmt_thousands(a, sizeof a, v, 0);
         isr_snprintf(buf, n, "%s km²", a);
     }
 }
 
-static void draw_chart(isr_canvas *cv, void *user)
+/* The area under the curve, one shape per band in its colour on the maps. */
+static void fill_bands(cairo_t *cr, const chart_page *pg)
 {
-    chart_page *pg = user;
-    const isr_map_base *b = pg->b;
     const isr_map_hub *h = pg->h;
-    isr_lang L = b->lang;
     const isr_map_chart *ax = &pg->ax;
-    cairo_t *cr = cv->cr;
-    isr_map_page_frame(cv, pg->title, pg->subtitle, b->attribution);
-    /* the area under the curve, one shape per band in its colour on the maps */
     int nb = h->nbands > 0 ? h->nbands : 1;
     for (int k = 0; k < nb; k++) {
         double lo = h->nbands ? h->lo[k] : -1, hi = h->nbands ? h->hi[k] : INFINITY;
@@ -183,7 +178,15 @@ static void draw_chart(isr_canvas *cv, void *user)
         cairo_set_source_rgba(cr, c.r, c.g, c.b, ISR_MAP_BAND_ALPHA);
         cairo_fill(cr);
     }
-    /* grid and axes */
+}
+
+/* Grid lines, ticks and the axes' titles. */
+static void draw_axes(isr_canvas *cv, const chart_page *pg)
+{
+    const isr_map_base *b = pg->b;
+    const isr_map_chart *ax = &pg->ax;
+    cairo_t *cr = cv->cr;
+    isr_lang L = b->lang;
     char buf[512], t[256];
     for (int k = 0; k <= 5; k++) {
         double v = ax->max_value * k / 5, u0, y, u1;
@@ -221,6 +224,19 @@ static void draw_chart(isr_canvas *cv, void *user)
                     pg->people ? isr_map_tr(L, t, sizeof t, "People", "人口")
                                : isr_map_tr(L, t, sizeof t, "Area", "面积"),
                     17, 1, isr_map_ink, 0, -1, NULL);
+}
+
+static void draw_chart(isr_canvas *cv, void *user)
+{
+    chart_page *pg = user;
+    const isr_map_base *b = pg->b;
+    isr_lang L = b->lang;
+    const isr_map_chart *ax = &pg->ax;
+    cairo_t *cr = cv->cr;
+    char buf[1024];
+    isr_map_page_frame(cv, pg->title, pg->subtitle, b->attribution);
+    fill_bands(cr, pg);
+    draw_axes(cv, pg);
     /* the curve and its last point */
     cairo_new_path(cr);
     for (int i = 0; i < pg->n; i++) {
@@ -238,15 +254,14 @@ static void draw_chart(isr_canvas *cv, void *user)
     double ul, vl, last = pg->value[pg->n - 1], lm = pg->minute[pg->n - 1];
     isr_map_chart_xy(ax, lm, last, &ul, &vl);
     isr_canvas_symbol(cv, ul, vl, 6, 0, isr_map_ink, isr_map_white, 1.5);
-    char exact[64], rounded[64];
+    char exact[64], re[64], rz[64];
     isr_fmt_thousands(exact, sizeof exact, last, 0);
-    fmt_value(pg, rounded, sizeof rounded, last);
+    fmt_value(pg, ISR_LANG_EN, re, sizeof re, last);
+    fmt_value(pg, ISR_LANG_ZH, rz, sizeof rz, last);
     if (pg->people)
-        isr_map_trf(L, buf, sizeof buf, "%s people within %g min", "%g分钟内%s人", rounded, lm);
+        isr_map_trn(L, buf, sizeof buf, "{} people within %g min", "%g分钟内{}人", re, rz, lm);
     else
-        isr_map_trf(L, buf, sizeof buf, "%s within %g min", "%g分钟内%s", rounded, lm);
-    if (L == ISR_LANG_ZH && pg->people) /* the zh format takes the minutes first */
-        isr_snprintf(buf, sizeof buf, "%g分钟内%s人", lm, rounded);
+        isr_map_trn(L, buf, sizeof buf, "{} within %g min", "%g分钟内{}", re, rz, lm);
     double box[4];
     isr_canvas_text(cv, ul + 14, vl, 0, 1, buf, 19, 1, isr_map_ink, 0, 280, box);
     isr_canvas_text(cv, ul + 14, vl + 2, 0, 0, exact, 17, 0, isr_map_grey, 0, -1, NULL);

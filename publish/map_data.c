@@ -258,6 +258,39 @@ cleanup:
     return st;
 }
 
+/* A unit's people within the budget of any hub (population × pop_share_any) added to *acc;
+ * a reached unit of unknown population makes the total unknown (NAN). */
+static void add_people_any(OGRFeatureH f, int f_pop, int f_share, double *acc)
+{
+    if (OGR_F_IsFieldSetAndNotNull(f, f_pop) && OGR_F_IsFieldSetAndNotNull(f, f_share))
+        *acc += OGR_F_GetFieldAsDouble(f, f_pop) * OGR_F_GetFieldAsDouble(f, f_share);
+    else if (!(OGR_F_IsFieldSetAndNotNull(f, f_share) && OGR_F_GetFieldAsDouble(f, f_share) == 0))
+        *acc = NAN;
+}
+
+/* Room for n counties, their names and label points. 0, or -1 when out of memory. */
+static int counties_alloc(isr_map_base *b, int n)
+{
+    size_t m = (size_t)(n > 0 ? n : 1);
+    b->counties = calloc(m, sizeof *b->counties);
+    b->county_names = calloc(m, sizeof *b->county_names);
+    b->county_names_en = calloc(m, sizeof *b->county_names_en);
+    b->county_label = calloc(m, 2 * sizeof *b->county_label);
+    return b->counties && b->county_names && b->county_names_en && b->county_label ? 0 : -1;
+}
+
+/* A point inside g (GEOS point on surface) into xy, or NAN, NAN. */
+static void label_point(isr_geos *gc, const GEOSGeometry *g, double xy[2])
+{
+    GEOSGeometry *pt = g ? GEOSPointOnSurface_r(gc->h, g) : NULL;
+    xy[0] = xy[1] = NAN;
+    if (pt) {
+        GEOSGeomGetX_r(gc->h, pt, &xy[0]);
+        GEOSGeomGetY_r(gc->h, pt, &xy[1]);
+        GEOSGeom_destroy_r(gc->h, pt);
+    }
+}
+
 static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH srs,
                              isr_map_base *b)
 {
@@ -289,16 +322,11 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
     int f_pname = OGR_FD_GetFieldIndex(fd, "prov_name");
     int f_name = OGR_FD_GetFieldIndex(fd, "name");
     int f_en = OGR_FD_GetFieldIndex(fd, "name_en");
-    /* the headline of the region maps: people within the budget of any hub */
-    int f_pop = OGR_FD_GetFieldIndex(fd, "population");
+    int f_pop = OGR_FD_GetFieldIndex(fd, "population"); /* the region maps' headline */
     int f_share = OGR_FD_GetFieldIndex(fd, "pop_share_any");
     b->people_any = f_pop >= 0 && f_share >= 0 ? 0 : NAN;
     int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
-    b->counties = calloc((size_t)(n > 0 ? n : 1), sizeof *b->counties);
-    b->county_names = calloc((size_t)(n > 0 ? n : 1), sizeof *b->county_names);
-    b->county_names_en = calloc((size_t)(n > 0 ? n : 1), sizeof *b->county_names_en);
-    b->county_label = calloc((size_t)(n > 0 ? n : 1), 2 * sizeof *b->county_label);
-    if (!b->counties || !b->county_names || !b->county_names_en || !b->county_label) {
+    if (counties_alloc(b, n) != 0) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
@@ -308,14 +336,8 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
     OGRFeatureH f;
     while (st == ISR_OK && b->ncounties < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        if (f_pop >= 0 && f_share >= 0) { /* a unit of unknown population: no headline */
-            if (OGR_F_IsFieldSetAndNotNull(f, f_pop) && OGR_F_IsFieldSetAndNotNull(f, f_share))
-                b->people_any += OGR_F_GetFieldAsDouble(f, f_pop) *
-                                 OGR_F_GetFieldAsDouble(f, f_share);
-            else if (!(OGR_F_IsFieldSetAndNotNull(f, f_share) &&
-                       OGR_F_GetFieldAsDouble(f, f_share) == 0))
-                b->people_any = NAN;
-        }
+        if (f_pop >= 0 && f_share >= 0)
+            add_people_any(f, f_pop, f_share, &b->people_any);
         if (g) {
             g = OGR_G_Clone(g);
             if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
@@ -325,16 +347,10 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
                 int c = b->ncounties++;
                 isr_shape *s = &b->counties[c];
                 GEOSGeometry *gg = isr_geos_from_ogr(&gc, g);
-                GEOSGeometry *pt = gg ? GEOSPointOnSurface_r(gc.h, gg) : NULL;
-                b->county_label[2 * c] = b->county_label[2 * c + 1] = NAN;
-                if (pt) {
-                    GEOSGeomGetX_r(gc.h, pt, &b->county_label[2 * c]);
-                    GEOSGeomGetY_r(gc.h, pt, &b->county_label[2 * c + 1]);
-                    GEOSGeom_destroy_r(gc.h, pt);
-                }
+                label_point(&gc, gg, &b->county_label[2 * c]);
                 b->county_names[c] = strdup(f_name >= 0 ? OGR_F_GetFieldAsString(f, f_name) : "");
-                if (f_en >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_en))
-                    b->county_names_en[c] = isr_field_str(f, f_en);
+                b->county_names_en[c] = f_en >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_en)
+                                            ? isr_field_str(f, f_en) : NULL;
                 if (have_prov && gg) {
                     GEOSGeom_destroy_r(gc.h, gg); /* only the fallback dissolves */
                     gg = NULL;

@@ -75,6 +75,8 @@ static void overview_frame(const isr_map_base *b, double world[4])
     world[3] = b->region[3] + m;
 }
 
+static void overview_legend(isr_canvas *cv, const overview_page *pg, const double panel[4]);
+
 static void draw_overview(isr_canvas *cv, void *user)
 {
     overview_page *pg = user;
@@ -108,7 +110,13 @@ static void draw_overview(isr_canvas *cv, void *user)
     /* provinces' names near the panel's edge are left out: the boundaries say enough */
     cairo_restore(cv->cr);
     isr_map_panel_border(cv);
+    overview_legend(cv, pg, panel);
+}
 
+/* The legend column of a region overview: its classes, the symbols, the note and caption. */
+static void overview_legend(isr_canvas *cv, const overview_page *pg, const double panel[4])
+{
+    const isr_map_base *b = pg->b;
     char buf[512], t[256];
     isr_lang L = b->lang;
     const char *head =
@@ -183,6 +191,39 @@ static void draw_overview(isr_canvas *cv, void *user)
                     ISR_MAP_SIDE_W, NULL);
 }
 
+/* Each class's ARGB32 pixel (premultiplied, as cairo stores it) at the band alpha: a new
+ * array, NULL when out of memory. */
+static uint32_t *class_lut(const overview_page *pg)
+{
+    uint32_t *lut = calloc((size_t)(pg->nclass > 0 ? pg->nclass : 1), sizeof *lut);
+    for (int k = 0; lut && k < pg->nclass; k++) {
+        isr_rgba c = class_colour(pg, k);
+        double a = ISR_MAP_BAND_ALPHA;
+        lut[k] = (uint32_t)(a * 255 + 0.5) << 24 | (uint32_t)(c.r * a * 255 + 0.5) << 16 |
+                 (uint32_t)(c.g * a * 255 + 0.5) << 8 | (uint32_t)(c.b * a * 255 + 0.5);
+    }
+    return lut;
+}
+
+/* The class of a raster value (not nodata), or -1. */
+static int value_class(const overview_page *pg, float v)
+{
+    int k = -1;
+    if (!isfinite(v))
+        return -1;
+    if (pg->kind == ISR_MAP_TIME) {
+        for (k = 0; k < pg->nclass && v > pg->hi[k]; k++)
+            ;
+    } else if (pg->kind == ISR_MAP_NEAREST) {
+        k = v >= 0 && v < pg->nclass ? (int)v : -1;
+    } else {
+        k = v >= 1 ? (int)v - 1 : -1;
+        if (k >= pg->nclass)
+            k = pg->nclass - 1;
+    }
+    return k;
+}
+
 /* Reads a region raster at the page's resolution and classifies it into an ARGB32 image:
  * class k of pg->nclass drawn with its colour at the band alpha, everything else clear. */
 static isr_status overview_raster(isr_ctx *ctx, const char *path, overview_page *pg)
@@ -250,34 +291,16 @@ static isr_status overview_raster(isr_ctx *ctx, const char *path, overview_page 
     cairo_surface_flush(pg->img);
     unsigned char *px = cairo_image_surface_get_data(pg->img);
     int stride = cairo_image_surface_get_stride(pg->img);
-    lut = calloc((size_t)(pg->nclass > 0 ? pg->nclass : 1), sizeof *lut);
+    lut = class_lut(pg);
     if (!lut) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory drawing '%s'", path);
         goto cleanup;
-    }
-    for (int k = 0; k < pg->nclass; k++) {
-        isr_rgba c = class_colour(pg, k);
-        double a = ISR_MAP_BAND_ALPHA; /* premultiplied, as cairo stores it */
-        lut[k] = (uint32_t)(a * 255 + 0.5) << 24 | (uint32_t)(c.r * a * 255 + 0.5) << 16 |
-                 (uint32_t)(c.g * a * 255 + 0.5) << 8 | (uint32_t)(c.b * a * 255 + 0.5);
     }
     for (int r = 0; r < bh; r++) {
         uint32_t *row = (uint32_t *)(void *)(px + (size_t)r * (size_t)stride);
         for (int c = 0; c < bw; c++) {
             float v = buf[(size_t)r * (size_t)bw + (size_t)c];
-            int k = -1;
-            if (!(has_nd && v == (float)nd) && isfinite(v)) {
-                if (pg->kind == ISR_MAP_TIME) {
-                    for (k = 0; k < pg->nclass && v > pg->hi[k]; k++)
-                        ;
-                } else if (pg->kind == ISR_MAP_NEAREST) {
-                    k = v >= 0 && v < pg->nclass ? (int)v : -1;
-                } else {
-                    k = v >= 1 ? (int)v - 1 : -1;
-                    if (k >= pg->nclass)
-                        k = pg->nclass - 1;
-                }
-            }
+            int k = has_nd && v == (float)nd ? -1 : value_class(pg, v);
             row[c] = k >= 0 && k < pg->nclass ? lut[k] : 0;
         }
     }
