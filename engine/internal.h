@@ -980,7 +980,7 @@ struct json_object *isr_json_num(double v, int decimals);
 
 /* printf and strtod in the "C" locale, whatever LC_NUMERIC the host set (fmt.c): every number
  * the engine writes or reads in a file goes through these, so it has a '.' decimal point. */
-int isr_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+ISR_INTERNAL int isr_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 ISR_INTERNAL int isr_snprintf(char *buf, size_t n, const char *fmt, ...) ISR_PRINTF(3, 4);
 ISR_INTERNAL int isr_fprintf(FILE *f, const char *fmt, ...) ISR_PRINTF(2, 3);
 /* `v` with `decimals` decimals ("%.*f"), or all 17 significant digits when decimals < 0;

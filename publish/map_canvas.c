@@ -359,6 +359,7 @@ static PangoLayout *layout_for(isr_canvas *cv, const char *text, double size_px,
 {
     PangoLayout *l = cv->layout;
     PangoFontDescription *fd = pango_font_description_from_string(FONT_FAMILY);
+    size_px *= cv->text_scale > 0 ? cv->text_scale : 1;
     pango_font_description_set_absolute_size(fd, size_px * PANGO_SCALE);
     pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
     pango_layout_set_font_description(l, fd);
@@ -367,6 +368,7 @@ static PangoLayout *layout_for(isr_canvas *cv, const char *text, double size_px,
     pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
     /* CJK fonts have tall ascent and descent: tighten lines so stacked text reads as one */
     pango_layout_set_spacing(l, (int)(-0.12 * size_px * PANGO_SCALE));
+    /* a caption may hold explicit line breaks (one paragraph per language) */
     pango_layout_set_text(l, text, -1);
     return l;
 }
@@ -381,6 +383,74 @@ void isr_canvas_text_size(isr_canvas *cv, const char *text, double size_px, int 
     *h = logical.height;
 }
 
+/* Text as markup: valid UTF-8 with &, <, >, " escaped and XML's forbidden controls dropped. */
+static void sb_xml(isr_sb *o, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '&')
+            isr_sb_printf(o, "&amp;");
+        else if (ch == '<')
+            isr_sb_printf(o, "&lt;");
+        else if (ch == '>')
+            isr_sb_printf(o, "&gt;");
+        else if (ch == '"')
+            isr_sb_printf(o, "&quot;");
+        else if (ch >= 0x20 || ch == '\t')
+            isr_sb_add(o, s + i, 1);
+    }
+}
+
+/* The layout at page (x, y) (its top left) as one <text> element: what the glyphs would
+ * show, as editable text; a wrapped paragraph holds one <tspan> per line, on its baseline.
+ * The halo is a white stroke painted under the fill. */
+static void svg_text(isr_canvas *cv, PangoLayout *l, double x, double y, double size_px,
+                     int bold, isr_rgba c, double halo)
+{
+    isr_sb *o = cv->svg_text;
+    const char *text = pango_layout_get_text(l);
+    double fs = size_px * (cv->text_scale > 0 ? cv->text_scale : 1);
+    int nlines = pango_layout_get_line_count(l);
+    PangoLayoutIter *it = pango_layout_get_iter(l);
+    int first = 1;
+    do {
+        PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
+        if (!line || line->length <= 0)
+            continue;
+        PangoRectangle lr;
+        pango_layout_iter_get_line_extents(it, NULL, &lr);
+        double bx = x + (double)lr.x / PANGO_SCALE;
+        double by = y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
+        size_t len = (size_t)line->length;
+        while (len > 0 && text[line->start_index + (int)len - 1] == '\n')
+            len--;
+        if (first) {
+            isr_sb_printf(o, "<text x=\"%.2f\" y=\"%.2f\" font-family=\"%s\" font-size=\"%.2f\"%s "
+                             "fill=\"#%02x%02x%02x\"",
+                          bx, by, FONT_FAMILY, fs, bold ? " font-weight=\"bold\"" : "",
+                          (unsigned)lround(c.r * 255), (unsigned)lround(c.g * 255),
+                          (unsigned)lround(c.b * 255));
+            if (c.a < 1)
+                isr_sb_printf(o, " fill-opacity=\"%.2f\"", c.a);
+            if (halo > 0)
+                isr_sb_printf(o, " stroke=\"#ffffff\" stroke-opacity=\"0.92\" "
+                                 "stroke-width=\"%.2f\" stroke-linejoin=\"round\" "
+                                 "paint-order=\"stroke\"",
+                              2 * halo);
+            isr_sb_printf(o, " xml:space=\"preserve\">");
+            first = 0;
+        }
+        if (nlines > 1)
+            isr_sb_printf(o, "<tspan x=\"%.2f\" y=\"%.2f\">", bx, by);
+        sb_xml(o, text + line->start_index, len);
+        if (nlines > 1)
+            isr_sb_printf(o, "</tspan>");
+    } while (pango_layout_iter_next_line(it));
+    if (!first)
+        isr_sb_printf(o, "</text>\n");
+    pango_layout_iter_free(it);
+}
+
 void isr_canvas_text(isr_canvas *cv, double u, double v, double ax, double ay, const char *text,
                      double size_px, int bold, isr_rgba c, double halo, double wrap_px,
                      double box[4])
@@ -390,7 +460,9 @@ void isr_canvas_text(isr_canvas *cv, double u, double v, double ax, double ay, c
     PangoRectangle ink, logical;
     pango_layout_get_pixel_extents(l, &ink, &logical);
     double x = u - ax * logical.width, y = v - ay * logical.height;
-    if (halo > 0) {
+    if (cv->svg_text) {
+        svg_text(cv, l, x, y, size_px, bold, c, halo);
+    } else if (halo > 0) {
         cairo_new_path(cr);
         cairo_move_to(cr, x, y);
         pango_cairo_layout_path(cr, l);
@@ -400,11 +472,13 @@ void isr_canvas_text(isr_canvas *cv, double u, double v, double ax, double ay, c
         cairo_set_dash(cr, NULL, 0, 0);
         cairo_stroke(cr);
     }
-    cairo_new_path(cr);
-    cairo_move_to(cr, x, y);
-    set_colour(cr, c);
-    pango_cairo_show_layout(cr, l);
-    cairo_new_path(cr);
+    if (!cv->svg_text) {
+        cairo_new_path(cr);
+        cairo_move_to(cr, x, y);
+        set_colour(cr, c);
+        pango_cairo_show_layout(cr, l);
+        cairo_new_path(cr);
+    }
     if (box) {
         box[0] = x;
         box[1] = y;
@@ -591,6 +665,7 @@ void isr_canvas_begin(isr_canvas *cv, cairo_t *cr, void *fonts, int w, int h)
     cv->page_w = w;
     cv->page_h = h;
     cv->scale = 1;
+    cv->text_scale = 1;
     PangoContext *pc = pango_font_map_create_context(fonts);
     /* unhinted metrics: the PNG and the SVG lay text out alike, so labels land alike */
     cairo_font_options_t *fo = cairo_font_options_create();

@@ -90,6 +90,15 @@ static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, 
     b->cell_m = json_object_object_get_ex(par, "resolution_m", &v) ? json_object_get_double(v) : 0;
     b->direction_to = json_object_object_get_ex(par, "direction", &v) &&
                       strcmp(json_object_get_string(v), "to") == 0;
+    /* the model, for the captions */
+    const char *pk[4] = {"egress_speed_kmh", "detour", "dwell_min", "transfer_min"};
+    double *pd[4] = {&b->speed_kmh, &b->detour, &b->dwell_min, &b->transfer_min};
+    for (int i = 0; i < 4; i++)
+        *pd[i] = json_object_object_get_ex(par, pk[i], &v) ? json_object_get_double(v) : NAN;
+    isr_snprintf(b->wait, sizeof b->wait, "%s",
+                 json_object_object_get_ex(par, "wait", &v) && json_object_get_string(v)
+                     ? json_object_get_string(v)
+                     : "");
 cleanup:
     json_object_put(root);
     free(path);
@@ -157,7 +166,8 @@ static isr_status dissolve(isr_ctx *ctx, isr_geos *gc, prov_group *groups, int n
 {
     b->provinces = calloc((size_t)(ng > 0 ? ng : 1), sizeof *b->provinces);
     b->province_names = calloc((size_t)(ng > 0 ? ng : 1), sizeof *b->province_names);
-    if (!b->provinces || !b->province_names)
+    b->province_names_en = calloc((size_t)(ng > 0 ? ng : 1), sizeof *b->province_names_en);
+    if (!b->provinces || !b->province_names || !b->province_names_en)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     for (int k = 0; k < ng; k++) {
         prov_group *p = &groups[k];
@@ -210,10 +220,12 @@ static isr_status load_provinces(isr_ctx *ctx, const char *out, OGRSpatialRefere
         goto cleanup;
     }
     int f_pname = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l.lyr), "prov_name");
+    int f_pen = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l.lyr), "prov_en");
     int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
     b->provinces = calloc((size_t)(n > 0 ? n : 1), sizeof *b->provinces);
     b->province_names = calloc((size_t)(n > 0 ? n : 1), sizeof *b->province_names);
-    if (!b->provinces || !b->province_names) {
+    b->province_names_en = calloc((size_t)(n > 0 ? n : 1), sizeof *b->province_names_en);
+    if (!b->provinces || !b->province_names || !b->province_names_en) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
@@ -228,6 +240,8 @@ static isr_status load_provinces(isr_ctx *ctx, const char *out, OGRSpatialRefere
         } else {
             int k = b->nprovinces++;
             b->province_names[k] = strdup(f_pname >= 0 ? OGR_F_GetFieldAsString(f, f_pname) : "");
+            if (f_pen >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_pen))
+                b->province_names_en[k] = isr_field_str(f, f_pen);
             if (!b->province_names[k] || (g && isr_shape_add_ogr(&b->provinces[k], g) != 0))
                 st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l.what);
         }
@@ -242,6 +256,39 @@ cleanup:
     isr_layer_close(&l);
     free(path);
     return st;
+}
+
+/* A unit's people within the budget of any hub (population × pop_share_any) added to *acc;
+ * a reached unit of unknown population makes the total unknown (NAN). */
+static void add_people_any(OGRFeatureH f, int f_pop, int f_share, double *acc)
+{
+    if (OGR_F_IsFieldSetAndNotNull(f, f_pop) && OGR_F_IsFieldSetAndNotNull(f, f_share))
+        *acc += OGR_F_GetFieldAsDouble(f, f_pop) * OGR_F_GetFieldAsDouble(f, f_share);
+    else if (!(OGR_F_IsFieldSetAndNotNull(f, f_share) && OGR_F_GetFieldAsDouble(f, f_share) == 0))
+        *acc = NAN;
+}
+
+/* Room for n counties, their names and label points. 0, or -1 when out of memory. */
+static int counties_alloc(isr_map_base *b, int n)
+{
+    size_t m = (size_t)(n > 0 ? n : 1);
+    b->counties = calloc(m, sizeof *b->counties);
+    b->county_names = calloc(m, sizeof *b->county_names);
+    b->county_names_en = calloc(m, sizeof *b->county_names_en);
+    b->county_label = calloc(m, 2 * sizeof *b->county_label);
+    return b->counties && b->county_names && b->county_names_en && b->county_label ? 0 : -1;
+}
+
+/* A point inside g (GEOS point on surface) into xy, or NAN, NAN. */
+static void label_point(isr_geos *gc, const GEOSGeometry *g, double xy[2])
+{
+    GEOSGeometry *pt = g ? GEOSPointOnSurface_r(gc->h, g) : NULL;
+    xy[0] = xy[1] = NAN;
+    if (pt) {
+        GEOSGeomGetX_r(gc->h, pt, &xy[0]);
+        GEOSGeomGetY_r(gc->h, pt, &xy[1]);
+        GEOSGeom_destroy_r(gc->h, pt);
+    }
 }
 
 static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH srs,
@@ -274,11 +321,12 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
     int f_prov = OGR_FD_GetFieldIndex(fd, "prov_code");
     int f_pname = OGR_FD_GetFieldIndex(fd, "prov_name");
     int f_name = OGR_FD_GetFieldIndex(fd, "name");
+    int f_en = OGR_FD_GetFieldIndex(fd, "name_en");
+    int f_pop = OGR_FD_GetFieldIndex(fd, "population"); /* the region maps' headline */
+    int f_share = OGR_FD_GetFieldIndex(fd, "pop_share_any");
+    b->people_any = f_pop >= 0 && f_share >= 0 ? 0 : NAN;
     int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
-    b->counties = calloc((size_t)(n > 0 ? n : 1), sizeof *b->counties);
-    b->county_names = calloc((size_t)(n > 0 ? n : 1), sizeof *b->county_names);
-    b->county_label = calloc((size_t)(n > 0 ? n : 1), 2 * sizeof *b->county_label);
-    if (!b->counties || !b->county_names || !b->county_label) {
+    if (counties_alloc(b, n) != 0) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
@@ -288,6 +336,8 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
     OGRFeatureH f;
     while (st == ISR_OK && b->ncounties < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (f_pop >= 0 && f_share >= 0)
+            add_people_any(f, f_pop, f_share, &b->people_any);
         if (g) {
             g = OGR_G_Clone(g);
             if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
@@ -297,14 +347,10 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
                 int c = b->ncounties++;
                 isr_shape *s = &b->counties[c];
                 GEOSGeometry *gg = isr_geos_from_ogr(&gc, g);
-                GEOSGeometry *pt = gg ? GEOSPointOnSurface_r(gc.h, gg) : NULL;
-                b->county_label[2 * c] = b->county_label[2 * c + 1] = NAN;
-                if (pt) {
-                    GEOSGeomGetX_r(gc.h, pt, &b->county_label[2 * c]);
-                    GEOSGeomGetY_r(gc.h, pt, &b->county_label[2 * c + 1]);
-                    GEOSGeom_destroy_r(gc.h, pt);
-                }
+                label_point(&gc, gg, &b->county_label[2 * c]);
                 b->county_names[c] = strdup(f_name >= 0 ? OGR_F_GetFieldAsString(f, f_name) : "");
+                b->county_names_en[c] = f_en >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_en)
+                                            ? isr_field_str(f, f_en) : NULL;
                 if (have_prov && gg) {
                     GEOSGeom_destroy_r(gc.h, gg); /* only the fallback dissolves */
                     gg = NULL;
@@ -554,6 +600,9 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
     if (*water)
         snprintf(wpart, sizeof wpart, " · Water: %s", water);
     int sample_b = strcmp(base_name(boundaries), "yrd_counties.shp") == 0;
+    b->sample_rail = strcmp(base_name(stations), "yrd_rail_stations.shp") == 0 ||
+                     strcmp(base_name(stations), "yrd_gtfs.zip") == 0;
+    b->lang = opt->lang;
     if (opt->map_attribution)
         b->attribution = strdup(opt->map_attribution);
     else if (sample_b && strcmp(base_name(stations), "yrd_rail_stations.shp") == 0)
@@ -595,13 +644,19 @@ void isr_map_base_clear(isr_map_base *b)
         isr_shape_clear(&b->counties[i]);
         if (b->county_names)
             free(b->county_names[i]);
+        if (b->county_names_en)
+            free(b->county_names_en[i]);
     }
     free(b->county_names);
+    free(b->county_names_en);
     free(b->county_label);
     for (int i = 0; i < b->nprovinces; i++) {
         isr_shape_clear(&b->provinces[i]);
         free(b->province_names[i]);
+        if (b->province_names_en)
+            free(b->province_names_en[i]);
     }
+    free(b->province_names_en);
     for (int i = 0; i < b->nlines; i++)
         isr_shape_clear(&b->lines[i]);
     for (int i = 0; i < b->nst; i++) {
@@ -739,6 +794,35 @@ cleanup:
     return st;
 }
 
+/* summary.csv: people reached, and outside the hub's province (older runs: no file, NAN). */
+static void load_summary(const char *path, isr_map_hub *h)
+{
+    h->people = h->people_out_prov = h->share_out_prov = NAN;
+    if (!isr_file_exists(path))
+        return;
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
+    OGRFeatureH f = lyr ? OGR_L_GetNextFeature(lyr) : NULL;
+    if (f) {
+        OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
+        const char *keys[3] = {"people_reached", "people_outside_province",
+                               "share_outside_province"};
+        double *dst[3] = {&h->people, &h->people_out_prov, &h->share_out_prov};
+        for (int i = 0; i < 3; i++) {
+            int k = OGR_FD_GetFieldIndex(fd, keys[i]);
+            const char *v = k >= 0 ? OGR_F_GetFieldAsString(f, k) : "";
+            if (v && *v)
+                *dst[i] = isr_strtod(v, NULL);
+        }
+        int k = OGR_FD_GetFieldIndex(fd, "province_name");
+        if (k >= 0 && *OGR_F_GetFieldAsString(f, k))
+            h->prov_name = strdup(OGR_F_GetFieldAsString(f, k));
+        OGR_F_Destroy(f);
+    }
+    if (ds)
+        GDALClose(ds);
+}
+
 isr_status isr_map_hub_load(isr_ctx *ctx, const isr_map_base *b, const char *out, int hub,
                             isr_map_hub *h)
 {
@@ -749,19 +833,22 @@ isr_status isr_map_hub_load(isr_ctx *ctx, const isr_map_base *b, const char *out
     char *folder = isr_hub_folder(b->st[b->hubs[hub]].id);
     char *iso = folder ? isr_strdup_printf("%s/hubs/%s/isochrones.geojson", out, folder) : NULL;
     char *csv = folder ? isr_strdup_printf("%s/hubs/%s/stations.csv", out, folder) : NULL;
+    char *sum = folder ? isr_strdup_printf("%s/hubs/%s/summary.csv", out, folder) : NULL;
     free(folder);
     h->rail_min = malloc((size_t)(b->nst > 0 ? b->nst : 1) * sizeof *h->rail_min);
     isr_status st = ISR_OK;
-    if (!iso || !csv || !h->rail_min) {
+    if (!iso || !csv || !sum || !h->rail_min) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     } else {
         for (int i = 0; i < b->nst; i++)
             h->rail_min[i] = NAN;
         if ((st = load_rings(ctx, b, iso, h)) == ISR_OK)
             st = load_rail_minutes(ctx, b, csv, h);
+        load_summary(sum, h);
     }
     free(iso);
     free(csv);
+    free(sum);
     if (st != ISR_OK)
         isr_map_hub_clear(h);
     return st;
@@ -773,5 +860,7 @@ void isr_map_hub_clear(isr_map_hub *h)
         isr_shape_clear(&h->ring[k]);
     free(h->rail_min);
     h->rail_min = NULL;
+    free(h->prov_name);
+    h->prov_name = NULL;
     h->nbands = 0;
 }

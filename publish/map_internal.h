@@ -45,6 +45,7 @@ typedef struct isr_rgba {
 #define ISR_MAP_W 1600 /* hub and overview maps: page size in pixels */
 #define ISR_MAP_H 1200
 #define ISR_MAP_BAND_ALPHA 0.8
+#define ISR_MAP_SQUARE 1080 /* hubs/<id>/map_square.png: width and height in pixels */
 
 /* Land inside the boundaries; bands and rasters are drawn over it. */
 extern const isr_rgba isr_map_land;
@@ -76,6 +77,11 @@ typedef struct isr_canvas {
     double *buf; /* scratch for one shape part in page coordinates: two halves of ncap */
     size_t ncap;
     int *idx; /* scratch for the simplification */
+    /* SVG pages: text is not drawn as glyph outlines but appended here as <text> elements
+     * (same position, font, size and colour), so that it can be edited and translated;
+     * NULL on PNG and PDF pages, which draw it */
+    isr_sb *svg_text;
+    double text_scale; /* every text size is multiplied by it (1; bigger on small pages) */
 } isr_canvas;
 
 /* Fits the world box `world` (xmin, ymin, xmax, ymax), centred and with equal scales, into
@@ -145,6 +151,11 @@ void isr_map_fonts_free(void *fonts);
 isr_status isr_canvas_render(isr_ctx *ctx, void *fonts, const char *png, const char *svg, int w,
                              int h, isr_draw_fn draw, void *user, const char *title,
                              const char *desc);
+/* Renders `draw` to a one-page PDF of (w × h pixels) × ISR_MAP_PDF_PT points (text as text,
+ * fonts embedded), written under a temporary name and renamed. */
+#define ISR_MAP_PDF_PT 0.5
+isr_status isr_canvas_render_pdf(isr_ctx *ctx, void *fonts, const char *pdf, int w, int h,
+                                 isr_draw_fn draw, void *user);
 /* Writes a world file (.pgw) for a PNG drawn on `cv`: its pixels in the analysis CRS. */
 isr_status isr_canvas_world_file(isr_ctx *ctx, const isr_canvas *cv, const char *path);
 
@@ -157,15 +168,23 @@ typedef struct isr_map_station {
 } isr_map_station;
 
 typedef struct isr_map_base {
+    isr_lang lang; /* --lang: the words and the names on every page */
     char *wkt;                                         /* the analysis CRS */
     OGRCoordinateTransformationH to_wgs84, from_wgs84; /* lon/lat order */
     double budget_min, cell_m;
     int direction_to;
+    /* the model, for the captions (run.json "parameters"; NAN when absent) */
+    double speed_kmh, detour, dwell_min, transfer_min;
+    char wait[32];
+    int sample_rail; /* the rail network is the sample's, authored (not a timetable) */
+    double people_any; /* people within the budget of any hub (units.geojson); NAN: unknown */
     isr_shape *counties, *provinces, *lines;
     int ncounties, nprovinces, nlines;
     char **county_names;   /* ncounties */
+    char **county_names_en; /* ncounties: name_en, or NULL */
     double *county_label;  /* ncounties (x, y): a point inside each county */
     char **province_names; /* nprovinces */
+    char **province_names_en; /* nprovinces: prov_en, or NULL */
     isr_map_station *st;
     int nst;
     int *hubs; /* station index of each hub of the run (nearest_hub.csv order) */
@@ -190,12 +209,40 @@ typedef struct isr_map_hub {
     double bbox[4];   /* of the bands; empty (+INF…) when nothing is reached */
     double *rail_min; /* per base station, NAN where no train reaches */
     double north;     /* north arrow angle on its map (radians clockwise from up) */
+    /* summary.csv: people reached, and outside the hub's province (NAN: unknown) */
+    double people, people_out_prov, share_out_prov;
+    char *prov_name; /* the hub's province (summary.csv), or NULL */
 } isr_map_hub;
+
+/* The contact sheet's order: the hubs by people reached, most first (unknown last; ties in
+ * the run's order); order[i] is the hub in thumbnail i. */
+void isr_map_sheet_order(const isr_map_hub *hubs, int n, int *order);
 
 /* Reads OUT/hubs/<id>/isochrones.geojson ("ring" features) and stations.csv. */
 isr_status isr_map_hub_load(isr_ctx *ctx, const isr_map_base *b, const char *out, int hub,
                             isr_map_hub *h);
 void isr_map_hub_clear(isr_map_hub *h);
+
+/* ---- words and names in the run's language (--lang) ------------------------------------- */
+
+/* `en` or `zh` by lang; ISR_LANG_BOTH: "zh en" (a new string in buf, n bytes). Returns buf or
+ * one of the two. */
+const char *isr_map_tr(isr_lang lang, char *buf, size_t n, const char *en, const char *zh);
+/* The same for two printf formats that take the same arguments in the same order. */
+const char *isr_map_trf(isr_lang lang, char *buf, size_t n, const char *en, const char *zh, ...);
+/* The same, with each "{}" of en replaced by name_en (NULL or "": name_zh) and of zh by
+ * name_zh, before the arguments are formatted. */
+const char *isr_map_trn(isr_lang lang, char *buf, size_t n, const char *en, const char *zh,
+                        const char *name_en, const char *name_zh, ...);
+/* A station's English name (name_en, else its name) and its name, into en and zh. */
+void isr_map_station_names(const isr_map_station *s, char *en, size_t n_en, char *zh,
+                           size_t n_zh);
+/* A place's name: zh is the input's name, en its English one (NULL or "": the zh name is
+ * used, the fallback). */
+const char *isr_map_name(isr_lang lang, char *buf, size_t n, const char *zh, const char *en);
+/* A station's name in the run's language (English: name_en, else its name). */
+const char *isr_map_station_name(const isr_map_base *b, const isr_map_station *s, char *buf,
+                                 size_t n);
 
 /* The English name of a station: its name_en, or its id with '_' as spaces, capitalised. New
  * string. */
@@ -222,9 +269,16 @@ enum {
     ISR_SYM_COUNTY
 };
 
-/* "8.98 M", "512 k"; "15–30 min" (thousands: isr_fmt_thousands). */
+/* "8.98 M", "512 k"; "15–30 min" (thousands: isr_fmt_thousands). The _l forms in a
+ * language: zh "898万", "15–30分钟"; both: zh then en. */
 void isr_map_fmt_people(char *buf, size_t n, double people);
 void isr_map_fmt_minutes(char *buf, size_t n, double lo, double hi);
+void isr_map_fmt_people_l(isr_lang lang, char *buf, size_t n, double people);
+void isr_map_fmt_minutes_l(isr_lang lang, char *buf, size_t n, double lo, double hi);
+/* The model's assumptions and sources as one paragraph in the run's language: local speed
+ * and detour, waits, dwell and changes, budget, grid, "authored sample" when it is, people
+ * spread evenly within each county. */
+void isr_map_caption(const isr_map_base *b, char *buf, size_t n);
 
 /* The panel's background (outside the region) and the land of every province. */
 void isr_map_draw_land(isr_canvas *cv, const isr_map_base *b);
@@ -236,9 +290,12 @@ void isr_map_fill_bands(isr_canvas *cv, const isr_map_hub *h);
 void isr_map_draw_rail(isr_canvas *cv, const isr_map_base *b, double w, isr_rgba c, int casing);
 /* County names where a county spans at least min_px and there is room. */
 void isr_map_draw_county_names(isr_canvas *cv, const isr_map_base *b, double min_px);
+/* Province names (size_px, spaced capitals in English) inside the view where a province
+ * covers enough of it. */
+void isr_map_draw_province_names(isr_canvas *cv, const isr_map_base *b, double size_px);
 /* Stations in view: hubs (labelled, nearest by rail first), stations reached within `budget`
- * by rail (rail_min per station, NULL: none), others; `hub_station` (or -1) as the star with
- * its label. Labels placed are appended to `labels` when not NULL. */
+ * by rail (rail_min per station, NULL: none; labelled smaller after the hubs), others;
+ * `hub_station` (or -1) as the star with its label. Labels placed are appended to `labels` when not NULL. */
 void isr_map_draw_stations(isr_canvas *cv, const isr_map_base *b, const double *rail_min,
                            double budget, int hub_station, isr_sb *labels);
 
@@ -265,15 +322,16 @@ double isr_map_north_angle(const isr_map_base *b, const double world[4]);
 
 /* ---- map_hub.c, map_region.c: the pages ---------------------------------------------- */
 
-enum { ISR_MAP_TIME, ISR_MAP_COUNT }; /* the two region overviews */
+enum { ISR_MAP_TIME, ISR_MAP_COUNT, ISR_MAP_NEAREST }; /* the region overviews */
 
 /* The world box a hub's page shows (before fitting to the panel). */
 void isr_map_hub_frame(const isr_map_base *b, const isr_map_hub *h, double world[4]);
 /* OUT/hubs/<id>/map.png, map.svg, map.pgw. */
 isr_status isr_map_hub_write(isr_ctx *ctx, void *fonts, const isr_map_base *b, const isr_map_hub *h,
                              const char *out);
-/* OUT/region/map_nearest_hub_time.* (ISR_MAP_TIME, classed by the bands of `first`) or
- * map_hubs_within.* (ISR_MAP_COUNT). */
+/* OUT/region/map_nearest_hub_time.* (ISR_MAP_TIME, classed by the bands of `first`),
+ * map_hubs_within.* (ISR_MAP_COUNT) or map_nearest_hub.* (ISR_MAP_NEAREST: each hub's area
+ * in a categorical colour, isr_hub_classes); PNG, SVG, PDF and world file. */
 isr_status isr_map_overview_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
                                   const isr_map_hub *first, const char *out, int kind);
 /* The contact sheet of the n hubs (OUT/region/contact_sheet.png, .svg) to png_path and
@@ -281,6 +339,22 @@ isr_status isr_map_overview_write(isr_ctx *ctx, void *fonts, const isr_map_base 
 isr_status isr_map_sheet_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
                                const isr_map_hub *hubs, int n, const char *png_path,
                                const char *svg_path);
+
+/* ---- map_chart.c: a hub's people-vs-minutes chart ----------------------------------- */
+
+#define ISR_MAP_CHART_W 1200
+#define ISR_MAP_CHART_H 760
+typedef struct isr_map_chart {
+    double plot[4];          /* the plot on the page: x, y, w, h in pixels */
+    double max_min, max_value; /* the axes' upper limits (y rounded up) */
+} isr_map_chart;
+/* The axes for minutes 0..max_min and values 0..max_value; a point in page pixels. */
+void isr_map_chart_axes(double max_min, double max_value, isr_map_chart *c);
+void isr_map_chart_xy(const isr_map_chart *c, double minute, double value, double *u, double *v);
+/* OUT/hubs/<id>/people_by_minute.png and .svg from that folder's people_by_minute.csv (none
+ * for a run without the table). */
+isr_status isr_map_chart_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
+                               const isr_map_hub *h, const char *out);
 
 /* ---- map_diff.c: a scenario's difference map ----------------------------------------- */
 

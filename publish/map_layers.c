@@ -10,6 +10,8 @@
 #include "map_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,8 +100,8 @@ void isr_map_legend_swatch(int k, double rect[4])
 
 /* Contact sheet: square thumbnails in a grid, about 4:3 overall. */
 enum {
-    SHEET_T = 300,
-    SHEET_LABEL = 46,
+    SHEET_T = 400,
+    SHEET_LABEL = 56,
     SHEET_GAP = 14,
     SHEET_MARGIN = 32,
     SHEET_HEAD = 112,
@@ -107,12 +109,13 @@ enum {
     SHEET_MIN_W = 1200
 };
 
+/* At most four thumbnails a row (five past 20 hubs): each 400 px, so a small circle still
+ * shows; a long list makes a tall sheet rather than a grid of stamps. */
 static int sheet_cols(int n)
 {
     if (n <= 4)
         return n > 0 ? n : 1;
-    int c = (int)ceil(sqrt(n * 1.3));
-    return c > n ? n : c;
+    return n <= 20 ? 4 : 5;
 }
 
 void isr_map_sheet_size(int n, int *w, int *h)
@@ -153,6 +156,144 @@ void isr_map_fmt_people(char *buf, size_t n, double p)
 void isr_map_fmt_minutes(char *buf, size_t n, double lo, double hi)
 {
     isr_snprintf(buf, n, "%g–%g min", lo, hi);
+}
+
+void isr_map_fmt_people_l(isr_lang lang, char *buf, size_t n, double p)
+{
+    char en[32], zh[48];
+    isr_map_fmt_people(en, sizeof en, p);
+    /* Chinese counts in 万 (10 000) and 亿 (10^8) */
+    if (!isfinite(p))
+        isr_snprintf(zh, sizeof zh, "不详");
+    else if (p >= 1e8)
+        isr_snprintf(zh, sizeof zh, "%.2f亿", p / 1e8);
+    else if (p >= 1e4)
+        isr_snprintf(zh, sizeof zh, p >= 1e6 ? "%.0f万" : "%.1f万", p / 1e4);
+    else
+        isr_snprintf(zh, sizeof zh, "%.0f", p);
+    isr_map_tr(lang, buf, n, en, zh);
+}
+
+void isr_map_fmt_minutes_l(isr_lang lang, char *buf, size_t n, double lo, double hi)
+{
+    isr_map_trf(lang, buf, n, "%g–%g min", "%g–%g分钟", lo, hi);
+}
+
+const char *isr_map_tr(isr_lang lang, char *buf, size_t n, const char *en, const char *zh)
+{
+    if (lang == ISR_LANG_BOTH && strcmp(en, zh) != 0)
+        isr_snprintf(buf, n, "%s %s", zh, en);
+    else
+        isr_snprintf(buf, n, "%s", lang == ISR_LANG_ZH ? zh : en);
+    return buf;
+}
+
+const char *isr_map_trf(isr_lang lang, char *buf, size_t n, const char *en, const char *zh, ...)
+{
+    char a[1024], b[1024];
+    va_list ap, aq;
+    va_start(ap, zh);
+    va_copy(aq, ap);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    isr_vsnprintf(a, sizeof a, en, ap);
+    isr_vsnprintf(b, sizeof b, zh, aq);
+#pragma GCC diagnostic pop
+    va_end(aq);
+    va_end(ap);
+    return isr_map_tr(lang, buf, n, a, b);
+}
+
+/* fmt with each "{}" replaced by name (its '%' doubled): a format again. */
+static void with_name(char *out, size_t n, const char *fmt, const char *name)
+{
+    size_t o = 0;
+    for (const char *p = fmt; *p && o + 1 < n; p++) {
+        if (p[0] == '{' && p[1] == '}') {
+            for (const char *q = name; *q && o + 2 < n; q++) {
+                if (*q == '%')
+                    out[o++] = '%';
+                out[o++] = *q;
+            }
+            p++;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = 0;
+}
+
+const char *isr_map_trn(isr_lang lang, char *buf, size_t n, const char *en, const char *zh,
+                        const char *name_en, const char *name_zh, ...)
+{
+    char fe[1024], fz[1024], a[1024], b[1024];
+    with_name(fe, sizeof fe, en, name_en && *name_en ? name_en : name_zh ? name_zh : "");
+    with_name(fz, sizeof fz, zh, name_zh ? name_zh : "");
+    va_list ap, aq;
+    va_start(ap, name_zh);
+    va_copy(aq, ap);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    isr_vsnprintf(a, sizeof a, fe, ap);
+    isr_vsnprintf(b, sizeof b, fz, aq);
+#pragma GCC diagnostic pop
+    va_end(aq);
+    va_end(ap);
+    return isr_map_tr(lang, buf, n, a, b);
+}
+
+void isr_map_station_names(const isr_map_station *s, char *en, size_t n_en, char *zh,
+                           size_t n_zh)
+{
+    /* no English name in the input: the station's own name (a region whose names are not
+     * Chinese reads them as they are) */
+    isr_snprintf(en, n_en, "%s", s->name_en && *s->name_en ? s->name_en : s->name);
+    isr_snprintf(zh, n_zh, "%s", s->name);
+}
+
+const char *isr_map_name(isr_lang lang, char *buf, size_t n, const char *zh, const char *en)
+{
+    if (!en || !*en)
+        en = zh; /* no English name in the input: the name it has */
+    return isr_map_tr(lang, buf, n, en, zh ? zh : "");
+}
+
+const char *isr_map_station_name(const isr_map_base *b, const isr_map_station *s, char *buf,
+                                 size_t n)
+{
+    return isr_map_name(b->lang, buf, n, s->name, s->name_en);
+}
+
+void isr_map_caption(const isr_map_base *b, char *buf, size_t n)
+{
+    char wait_en[96], wait_zh[96];
+    if (strcmp(b->wait, "half-headway") == 0) {
+        isr_snprintf(wait_en, sizeof wait_en, "waits of half the headway");
+        isr_snprintf(wait_zh, sizeof wait_zh, "候车时间取发车间隔的一半");
+    } else if (strcmp(b->wait, "none") == 0) {
+        isr_snprintf(wait_en, sizeof wait_en, "no waits for trains");
+        isr_snprintf(wait_zh, sizeof wait_zh, "不计候车时间");
+    } else {
+        isr_snprintf(wait_en, sizeof wait_en, "waits: %s", b->wait);
+        isr_snprintf(wait_zh, sizeof wait_zh, "候车：%s", b->wait);
+    }
+    char en[1024], zh[1024];
+    isr_snprintf(en, sizeof en,
+                 "Model: local travel at %g km/h with a detour factor of %g; %s; %g min dwell "
+                 "and %g min per change; %g-minute budget; %g m grid.%s People are spread "
+                 "evenly within each county.",
+                 b->speed_kmh, b->detour, wait_en, b->dwell_min, b->transfer_min, b->budget_min,
+                 b->cell_m,
+                 b->sample_rail ? " Rail: an authored sample network, not a timetable." : "");
+    isr_snprintf(zh, sizeof zh,
+                 "模型：本地交通速度%g公里/小时，绕行系数%g；%s；停站%g分钟，每次换乘%g分钟；"
+                 "时间预算%g分钟；网格%g米。%s人口按区县均匀分布。",
+                 b->speed_kmh, b->detour, wait_zh, b->dwell_min, b->transfer_min, b->budget_min,
+                 b->cell_m, b->sample_rail ? "铁路：人工编制的示例路网，并非真实时刻表。" : "");
+    if (b->lang == ISR_LANG_BOTH)
+        isr_snprintf(buf, n, "%s\n%s", zh, en);
+    else
+        isr_snprintf(buf, n, "%s", b->lang == ISR_LANG_ZH ? zh : en);
 }
 
 /* ---- shared layers --------------------------------------------------------------------------- */
@@ -206,9 +347,73 @@ void isr_map_draw_county_names(isr_canvas *cv, const isr_map_base *b, double min
         if (span * cv->scale < min_px)
             continue;
         double u, v;
+        char name[256];
         isr_canvas_xy(cv, x, y, &u, &v);
-        isr_canvas_label(cv, u, v, -8, b->county_names[i], 12, 0, (isr_rgba){0.42, 0.42, 0.42, 1},
-                         0);
+        isr_map_name(b->lang, name, sizeof name, b->county_names[i], b->county_names_en[i]);
+        isr_canvas_label(cv, u, v, -8, name, 12, 0, (isr_rgba){0.42, 0.42, 0.42, 1}, 0);
+    }
+}
+
+/* Whether (x, y) lies inside the rings of s (even-odd: holes are out). */
+static int inside(const isr_shape *s, double x, double y)
+{
+    int in = 0;
+    const double *p = s->xy;
+    for (int k = 0; k < s->nparts; p += 2 * s->len[k], k++)
+        for (int i = 0, j = s->len[k] - 1; i < s->len[k]; j = i++)
+            if ((p[2 * i + 1] > y) != (p[2 * j + 1] > y) &&
+                x < (p[2 * j] - p[2 * i]) * (y - p[2 * i + 1]) / (p[2 * j + 1] - p[2 * i + 1]) +
+                        p[2 * i])
+                in = !in;
+    return in;
+}
+
+/* Province names in spaced grey capitals where a province shows a fair part of the view: at
+ * the candidate point (a 9 × 9 lattice over the view) inside it nearest to the middle of
+ * those inside, so the name sits in what the map shows of the province. */
+void isr_map_draw_province_names(isr_canvas *cv, const isr_map_base *b, double size_px)
+{
+    double w[4];
+    isr_canvas_world(cv, w);
+    enum { G = 9 };
+    for (int i = 0; i < b->nprovinces; i++) {
+        const isr_shape *s = &b->provinces[i];
+        if (!*b->province_names[i] || s->bbox[0] > w[2] || s->bbox[2] < w[0] ||
+            s->bbox[1] > w[3] || s->bbox[3] < w[1])
+            continue;
+        double px[G * G], py[G * G], mx = 0, my = 0;
+        int m = 0;
+        for (int r = 0; r < G; r++)
+            for (int c = 0; c < G; c++) {
+                double x = w[0] + (c + 0.5) * (w[2] - w[0]) / G;
+                double y = w[1] + (r + 0.5) * (w[3] - w[1]) / G;
+                if (inside(s, x, y)) {
+                    px[m] = x;
+                    py[m] = y;
+                    mx += x;
+                    my += y;
+                    m++;
+                }
+            }
+        if (m < 4) /* a sliver of the view: its boundary says enough */
+            continue;
+        mx /= m;
+        my /= m;
+        int best = 0;
+        for (int k = 1; k < m; k++)
+            if (hypot(px[k] - mx, py[k] - my) < hypot(px[best] - mx, py[best] - my))
+                best = k;
+        double u, v;
+        char name[256];
+        isr_canvas_xy(cv, px[best], py[best], &u, &v);
+        isr_map_name(b->lang, name, sizeof name, b->province_names[i], b->province_names_en[i]);
+        int ascii = 1; /* English in capitals, as an atlas letters regions (ASCII only) */
+        for (const char *q = name; *q; q++)
+            ascii &= (unsigned char)*q < 0x80;
+        for (char *q = name; ascii && b->lang != ISR_LANG_ZH && *q; q++)
+            if (*q >= 'a' && *q <= 'z')
+                *q = (char)(*q - 'a' + 'A');
+        isr_canvas_label(cv, u, v, -1, name, size_px, 1, (isr_rgba){0.45, 0.42, 0.40, 0.85}, 0);
     }
 }
 
@@ -386,26 +591,33 @@ void isr_map_draw_stations(isr_canvas *cv, const isr_map_base *b, const double *
         isr_canvas_symbol(cv, u, v, 13, 1, isr_map_hub_fill, isr_map_white, 2);
         double box[4] = {u - 12, v - 12, u + 12, v + 12};
         isr_canvas_reserve(cv, box);
-        isr_canvas_label(cv, u, v, 13, s->name, 22, 1, isr_map_ink, 1);
+        char name[256];
+        isr_map_station_name(b, s, name, sizeof name);
+        isr_canvas_label(cv, u, v, 13, name, 22, 1, isr_map_ink, 1);
         if (labels)
-            isr_sb_printf(labels, "%s", s->name);
+            isr_sb_printf(labels, "%s", name);
     }
     /* main stations by rail time (nearest first), then the rest in input order */
     int n = b->nst;
     int *order = malloc((size_t)(n > 0 ? n : 1) * sizeof *order);
     if (!order)
         return;
-    int m = 0;
+    int m = 0, nmain;
     for (int i = 0; i < n; i++)
         if (b->st[i].main && i != hub_station)
+            order[m++] = i;
+    nmain = m;
+    /* then the other stations trains reach within the budget, labelled smaller */
+    for (int i = 0; i < n && rail_min; i++)
+        if (!b->st[i].main && i != hub_station && isfinite(rail_min[i]) && rail_min[i] <= budget)
             order[m++] = i;
     for (int a = 1; a < m && rail_min; a++) /* insertion sort: few stations */
         for (int k = a; k > 0; k--) {
             double ta = rail_min[order[k - 1]], tb = rail_min[order[k]];
             ta = isfinite(ta) ? ta : INFINITY;
             tb = isfinite(tb) ? tb : INFINITY;
-            if (ta <= tb)
-                break;
+            if (ta <= tb || (k == nmain && a >= nmain))
+                break; /* each group sorted on its own */
             int t = order[k];
             order[k] = order[k - 1];
             order[k - 1] = t;
@@ -415,9 +627,13 @@ void isr_map_draw_stations(isr_canvas *cv, const isr_map_base *b, const double *
         if (s->x < w[0] || s->x > w[2] || s->y < w[1] || s->y > w[3])
             continue;
         double u, v;
+        char name[256];
         isr_canvas_xy(cv, s->x, s->y, &u, &v);
-        if (isr_canvas_label(cv, u, v, 5, s->name, 15, 0, isr_map_ink, 0) && labels)
-            isr_sb_printf(labels, labels->len ? ", %s" : "%s", s->name);
+        isr_map_station_name(b, s, name, sizeof name);
+        if (isr_canvas_label(cv, u, v, k < nmain ? 5 : 3.5, name, k < nmain ? 15 : 13, 0,
+                             k < nmain ? isr_map_ink : isr_map_grey, 0) &&
+            labels)
+            isr_sb_printf(labels, labels->len ? ", %s" : "%s", name);
     }
     free(order);
 }

@@ -8,9 +8,13 @@
  */
 #include "map_internal.h"
 
+#include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <errno.h>
 #include <png.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +96,8 @@ static void write_renumbered(FILE *f, const char *s, size_t len)
 /* Writes cairo's SVG with <title> and <desc> after the root element's start tag, its width
  * and height in pixels (cairo writes points), and its ids renumbered. 0, or -1 when the
  * root element is missing. */
-static int svg_write(FILE *f, const isr_sb *o, const char *title, const char *desc)
+static int svg_write(FILE *f, const isr_sb *o, const char *title, const char *desc,
+                     const isr_sb *text)
 {
     const char *s = o->s;
     const char *root = s ? strstr(s, "<svg") : NULL;
@@ -111,7 +116,18 @@ static int svg_write(FILE *f, const isr_sb *o, const char *title, const char *de
     fputs("</title>\n<desc>", f);
     xml_escaped(f, desc);
     fputs("</desc>", f);
-    write_renumbered(f, gt + 1, o->len - (size_t)(gt + 1 - s));
+    /* the page's text, as <text> elements over everything cairo drew */
+    const char *end = NULL;
+    for (const char *p = strstr(gt, "</svg>"); p; p = strstr(p + 1, "</svg>"))
+        end = p;
+    if (!end)
+        return -1;
+    write_renumbered(f, gt + 1, (size_t)(end - (gt + 1)));
+    fputs("<g id=\"text\">\n", f);
+    if (text->s)
+        fwrite(text->s, 1, text->len, f);
+    fputs("</g>\n", f);
+    fputs(end, f);
     return 0;
 }
 
@@ -233,11 +249,12 @@ static isr_status render_png(isr_ctx *ctx, void *fonts, const char *path, int w,
 static isr_status render_svg(isr_ctx *ctx, void *fonts, const char *path, int w, int h,
                              isr_draw_fn draw, void *user, const char *title, const char *desc)
 {
-    isr_sb o = {0};
+    isr_sb o = {0}, text = {0};
     cairo_surface_t *s = cairo_svg_surface_create_for_stream(svg_collect, &o, w, h);
     cairo_t *cr = cairo_create(s);
     isr_canvas cv;
     isr_canvas_begin(&cv, cr, fonts, w, h);
+    cv.svg_text = &text;
     draw(&cv, user);
     isr_canvas_end(&cv);
     cairo_status_t cs = cairo_status(cr);
@@ -249,16 +266,61 @@ static isr_status render_svg(isr_ctx *ctx, void *fonts, const char *path, int w,
     isr_status st = ISR_OK;
     char *tmp = NULL;
     FILE *f = NULL;
-    if (cs != CAIRO_STATUS_SUCCESS || o.oom) {
-        st = isr_fail(ctx, o.oom ? ISR_ERR_MEMORY : ISR_ERR_INTERNAL, "cannot draw '%s': %s",
+    if (cs != CAIRO_STATUS_SUCCESS || o.oom || text.oom) {
+        st = isr_fail(ctx, o.oom || text.oom ? ISR_ERR_MEMORY : ISR_ERR_INTERNAL, "cannot draw '%s': %s",
                       path, cs != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(cs) : "out of memory");
     } else if ((st = isr_open_tmp(ctx, path, &tmp, &f)) != ISR_OK) {
         ;
-    } else if (svg_write(f, &o, title, desc) != 0) {
+    } else if (svg_write(f, &o, title, desc, &text) != 0) {
         isr_discard_tmp(f, tmp);
         st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot write '%s': cairo wrote no <svg> element",
                       path);
     } else {
+        st = isr_close_commit(ctx, f, tmp, path);
+    }
+    free(tmp);
+    free(o.s);
+    free(text.s);
+    return st;
+}
+
+isr_status isr_canvas_render_pdf(isr_ctx *ctx, void *fonts, const char *path, int w, int h,
+                                 isr_draw_fn draw, void *user)
+{
+    isr_sb o = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(
+        svg_collect, &o, w * ISR_MAP_PDF_PT, h * ISR_MAP_PDF_PT);
+    /* the same document whatever the day: no creation date in the metadata */
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "isoreach");
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, "");
+    cairo_t *cr = cairo_create(s);
+    cairo_scale(cr, ISR_MAP_PDF_PT, ISR_MAP_PDF_PT);
+    isr_canvas cv;
+    isr_canvas_begin(&cv, cr, fonts, w, h);
+    draw(&cv, user);
+    isr_canvas_end(&cv);
+    cairo_status_t cs = cairo_status(cr);
+    cairo_destroy(cr);
+    /* cairo 1.16 (Debian 12) loses ~768 bytes a document writing the font subsets: not ours
+     * to report in the sanitizer builds of the tests (as fontconfig's, map_canvas.c) */
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_disable();
+#endif
+    cairo_surface_finish(s);
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_enable();
+#endif
+    if (cs == CAIRO_STATUS_SUCCESS)
+        cs = cairo_surface_status(s);
+    cairo_surface_destroy(s);
+    isr_status st = ISR_OK;
+    char *tmp = NULL;
+    FILE *f = NULL;
+    if (cs != CAIRO_STATUS_SUCCESS || o.oom) {
+        st = isr_fail(ctx, o.oom ? ISR_ERR_MEMORY : ISR_ERR_INTERNAL, "cannot draw '%s': %s",
+                      path, cs != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(cs) : "out of memory");
+    } else if ((st = isr_open_tmp(ctx, path, &tmp, &f)) == ISR_OK) {
+        fwrite(o.s, 1, o.len, f);
         st = isr_close_commit(ctx, f, tmp, path);
     }
     free(tmp);

@@ -21,7 +21,7 @@
 
 /* The pages as jobs: the hubs (in the order of a single thread before), the two overviews and
  * the contact sheet's SVG; its PNG, the mark of maps drawn, follows when they are all done. */
-enum { JOB_TIME, JOB_COUNT, JOB_SHEET_SVG, JOB_REGION };
+enum { JOB_TIME, JOB_COUNT, JOB_NEAREST, JOB_SHEET_SVG, JOB_REGION };
 
 typedef struct map_job {
     isr_ctx *ctx;
@@ -44,6 +44,8 @@ static isr_status map_page(map_job *j, void *fonts, int i)
         return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_TIME);
     case JOB_COUNT:
         return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_COUNT);
+    case JOB_NEAREST:
+        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_NEAREST);
     default:
         return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, NULL, j->sheet_svg);
     }

@@ -20,6 +20,17 @@
 /* The band colour k of n (dark blue fast → pale yellow slow), shared by every output. */
 void isr_band_color(int k, int n, unsigned char rgb[3]);
 
+/* The nearest-hub map's categories: which hubs' areas touch in a raster of hub indexes
+ * (w × h, row-major, values 0..n-1, anything else no hub; 4-neighbour contact) into adj
+ * (n × n, 1 where hubs i and j touch), then a colour class for each hub (greedy colouring,
+ * most-connected hubs first, each taking the least-used class its neighbours do not have:
+ * touching hubs never share a class) and the class's colour (ISR_HUB_NCOLOURS qualitative
+ * colours, then the same darker for hubs with ten or more neighbours). */
+#define ISR_HUB_NCOLOURS 10
+void isr_hub_adjacency(const int *idx, int w, int h, int n, unsigned char *adj);
+void isr_hub_classes(int n, const unsigned char *adj, int *cls);
+void isr_hub_color(int cls, unsigned char rgb[3]);
+
 /* The credit of a run's water input (run.json "inputs"."water"; NULL or "": none) into buf:
  * "GSHHG (Wessel & Smith, LGPL)" for the embedded sample's water, else the file's name; ""
  * when the run had no water. Returns buf. */

@@ -790,9 +790,11 @@ Test(badinput, disk_fills_while_drawing_the_maps)
         cr_skip_test("needs root to mount a tmpfs");
     /* the sample's counties: maps of the simplified ones fail to dissolve a province */
     cr_assert_eq(run("--resolution 5000 --hubs shanghai_hongqiao --no-maps"), 0);
-    /* a hub's map.png takes about 450 kB, its map.svg about 1 MB */
+    /* a hub's map.png takes about 430 kB, then its map.svg about 570 kB (its text as
+     * <text>), then its map.pdf about 1.1 MB */
     maps_on_a_full_disk(300, "hubs/shanghai_hongqiao/map.png");
-    maps_on_a_full_disk(1200, "hubs/shanghai_hongqiao/map.svg");
+    maps_on_a_full_disk(700, "hubs/shanghai_hongqiao/map.svg");
+    maps_on_a_full_disk(1600, "hubs/shanghai_hongqiao/map.pdf");
 }
 
 /* ---- interrupts ------------------------------------------------------------------------ */

@@ -2,13 +2,15 @@
  * test_palette.c — one band palette (issue 11): isr_band_color() is ordered in lightness, and
  * a band has the same RGB in the QGIS styles (isochrones.qml, travel_time.qml), in the web
  * map's data (index.html) and in the map's SVG, for 4 bands (the default: the shared sample
- * run, tests/sample_fixture.sh) and for 6 (the sample at 2000 m, one hub, through the CLI).
+ * run, tests/sample_fixture.sh) and for 6 (the sample at 2000 m, one hub, through the CLI);
+ * the nearest-hub map's categorical palette: hubs whose areas touch never share a colour.
  */
 #include "cli_support.h"
-#include "publish_internal.h"
+#include "map_internal.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,5 +135,116 @@ Test(palette, six_bands_same_rgb_in_qml_html_and_svg, .timeout = 120)
     char dir[300];
     snprintf(dir, sizeof dir, "%s/o", cli_tmp);
     same_colour_in(dir, 6);
+    cli_tmp_remove();
+}
+
+/* ---- the nearest-hub map: neighbours differ (issue 17) -------------------------------------- */
+
+/* Four hubs that all touch need four classes; two apart may share none of theirs. */
+Test(palette, hub_classes_on_a_made_up_raster)
+{
+    /* 0 0 1 1
+     * 0 2 2 1
+     * 3 2 2 1      0-1, 0-2, 0-3, 1-2, 2-3 touch; 1-3 do not
+     * 3 3 -1 -1 */
+    const int r[16] = {0, 0, 1, 1, 0, 2, 2, 1, 3, 2, 2, 1, 3, 3, -1, -1};
+    unsigned char adj[16];
+    isr_hub_adjacency(r, 4, 4, 4, adj);
+    const unsigned char want[16] = {0, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0};
+    for (int i = 0; i < 16; i++)
+        cr_assert_eq(adj[i], want[i], "adjacency of %d and %d", i / 4, i % 4);
+    int cls[4];
+    isr_hub_classes(4, adj, cls);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            if (i != j)
+                cr_assert_neq(cls[i], cls[j], "hubs %d and %d share class %d", i, j, cls[i]);
+}
+
+static int same_rgb(const unsigned char *px, const unsigned char rgb[3])
+{
+    uint32_t v;
+    memcpy(&v, px, 4);
+    int d[3] = {(int)((v >> 16) & 255) - rgb[0], (int)((v >> 8) & 255) - rgb[1],
+                (int)(v & 255) - rgb[2]};
+    return abs(d[0]) <= 2 && abs(d[1]) <= 2 && abs(d[2]) <= 2;
+}
+
+/* 15 hubs of the sample's dense corridor, whose 60-minute areas touch: the touching pairs,
+ * found here in nearest_hub.tif cell by cell, never share a colour in map_nearest_hub.png's
+ * legend, and each hub's swatch shows its class's colour over the land. */
+Test(palette, nearest_hub_neighbours_differ, .timeout = 240)
+{
+    cli_tmp_make("isr-palette-hubs");
+    int rc = cli_sh("%s run --hubs shanghai_hongqiao,shanghai,shanghai_songjiang,suzhou_north,"
+                    "suzhou,wuxi,changzhou_north,changzhou,jiaxing_south,huzhou,hangzhou_east,"
+                    "hangzhou,shaoxing_north,nanjing_south,zhenjiang --resolution 5000 --threads "
+                    "2 --out %s/o --quiet",
+                    cli_command(ISR_CLI), cli_tmp);
+    cr_assert_eq(rc, 0, "isoreach run failed: %s", cli_output());
+    enum { N = 15 };
+    char path[512];
+    snprintf(path, sizeof path, "%s/o/region/nearest_hub.tif", cli_tmp);
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    cr_assert_not_null(ds);
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+    int *v = malloc((size_t)w * (size_t)h * sizeof *v);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, w, h, v, w, h, GDT_Int32,
+                              0, 0),
+                 CE_None);
+    GDALClose(ds);
+    unsigned char touch[N][N] = {{0}};
+    int pairs = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int a = v[y * w + x];
+            int nb[2] = {x + 1 < w ? v[y * w + x + 1] : -1, y + 1 < h ? v[(y + 1) * w + x] : -1};
+            for (int k = 0; k < 2; k++)
+                if (a >= 0 && nb[k] >= 0 && a != nb[k] && !touch[a][nb[k]]) {
+                    touch[a][nb[k]] = touch[nb[k]][a] = 1;
+                    pairs++;
+                }
+        }
+    free(v);
+    cr_assert_geq(pairs, 8, "only %d touching pairs: the test would prove little", pairs);
+    unsigned char adj[N * N];
+    /* the map's classes, from the function it uses, on this adjacency */
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            adj[i * N + j] = touch[i][j];
+    int cls[N];
+    isr_hub_classes(N, adj, cls);
+    snprintf(path, sizeof path, "%s/o/region/map_nearest_hub.png", cli_tmp);
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    cr_assert_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    const unsigned char *px = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    unsigned char sw[N][3];
+    for (int k = 0; k < N; k++) {
+        double r[4];
+        isr_map_legend_swatch(k, r);
+        const unsigned char *p =
+            px + (size_t)(r[1] + r[3] / 2) * (size_t)stride + (size_t)(r[0] + r[2] / 2) * 4;
+        uint32_t c;
+        memcpy(&c, p, 4);
+        sw[k][0] = (unsigned char)(c >> 16);
+        sw[k][1] = (unsigned char)(c >> 8);
+        sw[k][2] = (unsigned char)c;
+        unsigned char want[3], blend[3];
+        isr_hub_color(cls[k], want);
+        for (int i = 0; i < 3; i++) {
+            double land = i == 0 ? isr_map_land.r : i == 1 ? isr_map_land.g : isr_map_land.b;
+            blend[i] = (unsigned char)lround((want[i] / 255.0 * ISR_MAP_BAND_ALPHA +
+                                              land * (1 - ISR_MAP_BAND_ALPHA)) * 255);
+        }
+        cr_assert(same_rgb(p, blend), "hub %d's swatch #%02x%02x%02x, class %d #%02x%02x%02x", k,
+                  sw[k][0], sw[k][1], sw[k][2], cls[k], blend[0], blend[1], blend[2]);
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            if (touch[i][j])
+                cr_assert(memcmp(sw[i], sw[j], 3) != 0, "hubs %d and %d touch and share #%02x%02x%02x",
+                          i, j, sw[i][0], sw[i][1], sw[i][2]);
+    cairo_surface_destroy(s);
     cli_tmp_remove();
 }

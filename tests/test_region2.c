@@ -771,3 +771,33 @@ Test(region2, bad_transfers_tables_are_refused)
                       "'from_id,to_id,min'); the table needs the columns from_id,to_id,minutes "
                       "(directed and source are optional)\n");
 }
+
+/* Issue 17: the maps of a region whose inputs have no English names (no name_en, no
+ * name_en/prov_en in the boundaries) draw with the names they have, in either language, and
+ * every publication file is there. */
+Test(region2, maps_without_english_names)
+{
+    cr_assert_eq(cli_sh("%s run " FLAGS " --resolution 4000 --budget 90 --hubs wien_hbf "
+                        "--threads 1 -q --out %s/m",
+                        ISR_CLI, cli_tmp),
+                 0, "%s", cli_output());
+    char p[512];
+    snprintf(p, sizeof p, "%s/m/hubs/wien_hbf/map.svg", cli_tmp);
+    char *svg = cli_slurp(p);
+    cr_assert(strstr(svg, "<title>Wien Hauptbahnhof — 90-minute commuting circle</title>"));
+    cr_assert(strstr(svg, ">Wien Hauptbahnhof</text>"), "the hub's label, its own name");
+    cr_assert(strstr(svg, ">Travel time from Wien Hauptbahnhof</text>"));
+    free(svg);
+    const char *files[] = {"hubs/wien_hbf/map.pdf", "hubs/wien_hbf/map_square.png",
+                           "hubs/wien_hbf/people_by_minute.png",
+                           "hubs/wien_hbf/people_by_minute.svg", "region/map_nearest_hub.png",
+                           "region/contact_sheet.svg"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        cr_assert_eq(cli_sh("test -s %s/m/%s", cli_tmp, files[i]), 0, "no %s", files[i]);
+    cr_assert_eq(cli_sh("%s map -q --out %s/m --threads 1 --lang zh", ISR_CLI, cli_tmp), 0, "%s",
+                 cli_output());
+    svg = cli_slurp(p);
+    cr_assert(strstr(svg, "<title>Wien Hauptbahnhof 90分钟通勤圈</title>"));
+    cr_assert(strstr(svg, ">从Wien Hauptbahnhof出发的通行时间</text>"));
+    free(svg);
+}
