@@ -500,6 +500,15 @@ static isr_status units_read(isr_ctx *ctx, const isr_layer *l, const unit_fields
     return st;
 }
 
+isr_status isr_units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u)
+{
+    double t_ov = isr_now_s();
+    isr_status st = units_check_overlaps(ctx, l, u);
+    isr_log(ctx, ISR_LOG_DEBUG, "%s: overlap check of %d units in %.2f s", l->what, u->n,
+            isr_now_s() - t_ov);
+    return st;
+}
+
 isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                           OGRSpatialReferenceH srs, isr_units *u)
 {
@@ -529,11 +538,6 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
         goto cleanup;
     units_fill_levels(ctx, opt, l, u);
     units_report_unknown_pop(ctx, opt, l, &uf, u);
-    double t_ov = isr_now_s();
-    if ((st = units_check_overlaps(ctx, l, u)) != ISR_OK)
-        goto cleanup;
-    isr_log(ctx, ISR_LOG_DEBUG, "%s: overlap check of %d units in %.2f s", l->what, u->n,
-            isr_now_s() - t_ov);
     if (u->ninvalid) /* a warning: the data were changed */
         isr_log(ctx, ISR_LOG_WARN,
                 "%s: %d invalid polygon(s) (feature%s %s), %d repaired with GEOS MakeValid",

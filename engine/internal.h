@@ -500,6 +500,10 @@ typedef struct isr_units {
 /* Reads every unit (the fields named in `opt`), reprojected into `srs`. */
 isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                           OGRSpatialReferenceH srs, isr_units *u);
+/* Warns about units overlapping by more than 0.5 % of the smaller (u->noverlaps pairs): a
+ * cell goes to one unit only. Run where the zones are built (model.c: once per model, its
+ * warning kept in the model cache; rereach.c), not at every load. */
+isr_status isr_units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u);
 void isr_units_clear(isr_units *u);
 /* A unit's code at one level and its index. */
 typedef struct isr_code_key {

@@ -452,7 +452,9 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
  * boundaries only: made once). */
 static isr_status build_model(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 {
-    isr_status st = build_rasters(ctx, opt, m);
+    isr_status st = isr_units_check_overlaps(ctx, &m->lb, &m->units);
+    if (st == ISR_OK)
+        st = build_rasters(ctx, opt, m);
     if (st == ISR_OK)
         st = isr_provinces_geojson(ctx, &m->units, &m->zones, m->wkt, &m->prov_json,
                                    &m->prov_len);

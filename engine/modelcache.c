@@ -34,7 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MC_MAGIC "ISRMODL6" /* 4: prov_en; 5: the units' geometry text; 6: people by rule */
+#define MC_MAGIC "ISRMODL7" /* 4: prov_en; 5: units' geometry text; 6: people by rule; 7: overlaps */
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
@@ -48,6 +48,7 @@ typedef struct mc_header {
     int32_t nx, ny, nunits, ngroups[ISR_NLEVELS];
     int32_t has_clear, from_raster, hosted, nwarn;
     uint64_t nhost;
+    int32_t noverlaps, pad_;
     uint64_t water_cells, fric_uncovered, road_cells, pop_uncovered;
     float fric_min;
     uint64_t off[S_N], len[S_N];
@@ -178,6 +179,7 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, ui
     h.has_clear = m->clear != NULL, h.from_raster = m->zones.from_raster;
     h.hosted = m->zones.hosted, h.nwarn = w1 - w0;
     h.nhost = m->zones.nhost;
+    h.noverlaps = m->units.noverlaps;
     h.water_cells = m->water_cells, h.fric_uncovered = m->fric_uncovered;
     h.road_cells = m->road_cells, h.pop_uncovered = m->zones.pop_uncovered;
     h.fric_min = m->fric_min;
@@ -286,6 +288,7 @@ static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header 
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
     z->nhost = (size_t)h->nhost;
+    m->units.noverlaps = h->noverlaps; /* its warning is replayed with the others */
     if (!h->from_raster &&
         (!(z->udens = copy_out(base, h, S_UDENS)) || !(z->wdens = copy_out(base, h, S_WDENS)) ||
          !(z->uhost = copy_out(base, h, S_UHOST)) || !(z->hcell = copy_out(base, h, S_HCELL)) ||

@@ -78,7 +78,8 @@ static isr_status rereach_load_region(isr_ctx *ctx, const isr_options *opt, cons
     if ((st = isr_layer_open_enc(ctx, &r->lb, "boundaries", opt->boundaries, opt->boundaries_layer,
                                  wkbPolygon, opt->encoding)) != ISR_OK ||
         (st = isr_fields_check(ctx, opt, layers)) != ISR_OK ||
-        (st = isr_units_load(ctx, opt, &r->lb, r->srs, &r->units)) != ISR_OK)
+        (st = isr_units_load(ctx, opt, &r->lb, r->srs, &r->units)) != ISR_OK ||
+        (st = isr_units_check_overlaps(ctx, &r->lb, &r->units)) != ISR_OK)
         return st;
     /* the run's water (run.json): shares of land and people on land, as the run had them */
     uint8_t *water = NULL;

@@ -202,3 +202,36 @@ Test(modelcache, a_folder_that_cannot_be_written_is_warned_about)
     cr_assert_eq(run_into("plain", ""), 0);
     assert_same_outputs("plain", "a");
 }
+
+Test(modelcache, the_overlap_check_runs_once_per_model)
+{
+    /* Two Shanghai districts moved onto their neighbours: the build warns about the pairs
+     * that overlap; the run that maps the file skips the check (GEOS's coverage union is a
+     * fifth of a cached run's time) and says the build's warning again, with the count in
+     * run.json */
+    cli_ogr("-f GPKG sh.gpkg '%s/yrd_counties.shp' -nln sh -dialect sqlite -sql \"SELECT "
+            "code, name, pref_code, prov_code, pop AS people, CASE WHEN code IN ('310101', "
+            "'310106') THEN ST_Translate(geometry, 0.02, 0.0, 0) ELSE geometry END AS geometry "
+            "FROM yrd_counties WHERE prov_code = '310000'\"",
+            S);
+    cr_assert_eq(run_into("a", "--model-cache '%s/mc'", cli_tmp), 0, "%s", cli_output());
+    char *e1 = cli_stderr();
+    cr_assert_eq(run_into("b", "--model-cache '%s/mc'", cli_tmp), 0, "%s", cli_output());
+    cr_assert_eq(cache_hit("b"), 1);
+    char *e2 = cli_stderr();
+    const char *w = "pairs of units overlap by more than 0.5 % of the smaller one";
+    cr_assert_not_null(strstr(e1, w), "%s", e1);
+    cr_assert_not_null(strstr(e2, w), "%s", e2);
+    for (int k = 0; k < 2; k++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/%s/run.json", cli_tmp, k ? "b" : "a");
+        json_object *j = json_object_from_file(p), *in, *n;
+        cr_assert(json_object_object_get_ex(j, "inputs", &in) &&
+                  json_object_object_get_ex(in, "unit_overlaps_warned", &n));
+        cr_assert_gt(json_object_get_int(n), 1, "%s", p);
+        json_object_put(j);
+    }
+    free(e1);
+    free(e2);
+    assert_same_outputs("a", "b");
+}
