@@ -71,6 +71,10 @@ static const out_kind kinds[] = {
     {"hubs/*/map*.svg", "SVG map for publication", NULL},
     {"hubs/*/map*.pdf", "PDF map for print", NULL},
     {"hubs/*/map*.pgw", "world file placing the PNG beside it in the analysis CRS", NULL},
+    {"hubs/*/people_by_minute.png", "chart of the people within each minute of the hub "
+                                    "(people_by_minute.csv), PNG",
+     NULL},
+    {"hubs/*/people_by_minute.svg", "the same chart as SVG (labels are <text>)", NULL},
     {"region/nearest_hub_time.tif",
      "GeoTIFF, one Float32 band, minutes from the nearest hub (to it with `--direction to`); "
      "nodata -9999; metadata ISOREACH_REGION_GRID names the whole grid",

@@ -794,7 +794,7 @@ Test(badinput, disk_fills_while_drawing_the_maps)
      * <text>), then its map.pdf about 1.1 MB */
     maps_on_a_full_disk(300, "hubs/shanghai_hongqiao/map.png");
     maps_on_a_full_disk(700, "hubs/shanghai_hongqiao/map.svg");
-    maps_on_a_full_disk(1600, "hubs/shanghai_hongqiao/map.pdf");
+    maps_on_a_full_disk(1150, "hubs/shanghai_hongqiao/map.pdf");
 }
 
 /* ---- interrupts ------------------------------------------------------------------------ */
