@@ -21,46 +21,11 @@ const os = require("os");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
-const [runArg, shotArg] = process.argv.slice(2);
-if (!runArg || !shotArg) {
-  console.error("usage: node webmap_publish_test.js RUN_DIR SHOT_DIR");
-  process.exit(2);
-}
-const out = path.resolve(runArg), shots = path.resolve(shotArg);
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const { CHROMIUM, check, report, csvRows, readCsv, interiorPoint } = require("./harness");
+const { out, shots } = require("./harness").args("webmap_publish_test.js");
 const HUB = "shanghai_hongqiao", OTHER = "nanjing_south";
 
-let passed = 0, failed = 0;
-function check(ok, what, detail) {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? "ok" : "FAIL"} - ${what}${!ok && detail !== undefined ? ": " + detail : ""}`);
-  return ok;
-}
 
-// RFC 4180 rows (after a UTF-8 byte order mark), quoted fields and all.
-function csvRows(text) {
-  const rows = [];
-  let row = [], cur = "", q = false;
-  text = text.replace(/^\uFEFF/, "");
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') { cur += '"'; i++; }
-      else if (c === '"') q = false;
-      else cur += c;
-    } else if (c === '"') q = true;
-    else if (c === ",") { row.push(cur); cur = ""; }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(cur); cur = "";
-      if (row.length > 1 || row[0] !== "") rows.push(row);
-      row = [];
-    } else cur += c;
-  }
-  if (cur !== "" || row.length) { row.push(cur); rows.push(row); }
-  return rows;
-}
 const readJson = (...p) => JSON.parse(fs.readFileSync(path.join(out, ...p), "utf8"));
 
 async function download(page, button) {
@@ -274,6 +239,5 @@ async function main() {
 main()
   .catch((e) => check(false, "the test ran to its end", e.stack || String(e)))
   .finally(() => {
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exitCode = failed ? 1 : 0;
+    report();
   });

@@ -27,89 +27,13 @@ const os = require("os");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
-const [runArg, shotArg] = process.argv.slice(2);
-if (!runArg || !shotArg) {
-  console.error("usage: node webmap_scenario_test.js RUN_DIR SHOT_DIR");
-  process.exit(2);
-}
-const out = path.resolve(runArg), shots = path.resolve(shotArg);
+const { CHROMIUM, check, report, csvRows, readCsv, interiorPoint } = require("./harness");
+const { out, shots } = require("./harness").args("webmap_scenario_test.js");
 const SCEN = "shanghai_suzhou_jiaxing", HUB = "shanghai_hongqiao", REUSED = "nanjing_south";
 const COUNTY = "青浦区"; // gains most under the scenario (gains.csv)
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
-let passed = 0, failed = 0;
-function check(ok, what, detail) {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? "ok" : "FAIL"} - ${what}${!ok && detail !== undefined ? ": " + detail : ""}`);
-  return ok;
-}
 
-// The run's CSV tables: a header, fields quoted when they hold a comma or a quote.
-function readCsv(file) {
-  const rows = [];
-  for (const line of fs.readFileSync(file, "utf8").replace(/^\ufeff/, "").split("\n")) {
-    if (!line) continue;
-    const f = [];
-    let cur = "", q = false;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      if (q) {
-        if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-        else if (c === '"') q = false;
-        else cur += c;
-      } else if (c === '"') q = true;
-      else if (c === ",") { f.push(cur); cur = ""; }
-      else cur += c;
-    }
-    f.push(cur);
-    rows.push(f);
-  }
-  const head = rows.shift();
-  return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
-}
 
-// An interior point of a (multi)polygon far from its edges (as in webmap_test.js).
-function interiorPoint(geom) {
-  const polys = geom.type === "Polygon" ? [geom.coordinates] : geom.coordinates;
-  const rings = polys.flat();
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const r of rings) for (const [x, y] of r) {
-    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-  }
-  const k = Math.cos(((y0 + y1) / 2) * Math.PI / 180);
-  const inside = (x, y) => {
-    let c = false;
-    for (const r of rings)
-      for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
-        const [xi, yi] = r[i], [xj, yj] = r[j];
-        if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c;
-      }
-    return c;
-  };
-  const edgeDist = (x, y) => {
-    let best = Infinity;
-    for (const r of rings)
-      for (let i = 1; i < r.length; i++) {
-        const ax = r[i - 1][0] * k, ay = r[i - 1][1], bx = r[i][0] * k, by = r[i][1];
-        const px = x * k, py = y;
-        const dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
-        const t = l2 > 0 ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / l2)) : 0;
-        best = Math.min(best, Math.hypot(px - ax - t * dx, py - ay - t * dy));
-      }
-    return best;
-  };
-  let best = null;
-  const N = 40;
-  for (let i = 1; i < N; i++)
-    for (let j = 1; j < N; j++) {
-      const x = x0 + ((x1 - x0) * i) / N, y = y0 + ((y1 - y0) * j) / N;
-      if (!inside(x, y)) continue;
-      const d = edgeDist(x, y);
-      if (!best || d > best.d) best = { x, y, d };
-    }
-  return best;
-}
 
 // The page's formats (publish/webmap/page.html).
 const fmtPct = (v) => (v * 100).toFixed(1) + " %";
@@ -289,6 +213,5 @@ async function main() {
 main()
   .catch((e) => check(false, "the test ran to its end", e.stack || String(e)))
   .finally(() => {
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exitCode = failed ? 1 : 0;
+    report();
   });
