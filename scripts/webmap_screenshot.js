@@ -22,7 +22,7 @@ try {
     "run bash scripts/setup (or cd tests/webmap && npm ci)");
   process.exit(1);
 }
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const { launch, watch } = require(path.join(ROOT, "tests", "webmap", "harness"));
 
 const [outArg, shotArg, hubArg] = process.argv.slice(2);
 if (!outArg || !shotArg) {
@@ -36,9 +36,7 @@ async function shot(browser, tag, w, h) {
   const context = await browser.newContext({ viewport: { width: w, height: h }, deviceScaleFactor: 1 });
   try {
     const page = await context.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    const { errors } = watch(page);
     await page.goto("file://" + path.join(out, "index.html") + "#hub=" + encodeURIComponent(hub), { waitUntil: "load" });
     await page.waitForFunction(() => window.isoreach && window.isoreach.ready, null, { timeout: 30000 });
     const current = await page.evaluate(() => window.isoreach.current());
@@ -59,9 +57,7 @@ async function main() {
   if (!fs.existsSync(path.join(out, "index.html")))
     throw new Error(`'${out}' has no index.html (not a finished isoreach run?)`);
   fs.mkdirSync(shots, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  const browser = await launch(chromium);
   try {
     for (const [tag, w, h] of VIEWS) await shot(browser, tag, w, h);
   } finally {

@@ -6,6 +6,39 @@ const fs = require("fs");
 const path = require("path");
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+// Debian's Chromium headless, with nothing in the background.
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+  "--no-first-run", "--disable-background-networking", "--disable-component-update",
+  "--disable-sync"];
+
+// A browser (playwright-core's `chromium`) to open contexts in.
+function launch(chromium) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+// fn(context) in a context of its own fresh profile at `viewport`; closed and the profile
+// removed after, whatever fn does.
+async function withProfile(chromium, viewport, fn) {
+  const os = require("os");
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "isoreach-webmap-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, viewport, args: CHROMIUM_ARGS });
+  try {
+    return await fn(context);
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+// The page's script errors and the URLs it asks for, as they happen.
+function watch(page) {
+  const errors = [], requests = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("request", (r) => requests.push(r.url()));
+  return { errors, requests };
+}
 
 // RUN_DIR and SHOT_DIR from the command line, resolved; usage and exit 2 when missing.
 function args(script) {
@@ -29,6 +62,12 @@ function check(ok, what, detail) {
 function report() {
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
+}
+// A test's main(): a throw is a failed check; the totals are printed at the end.
+function run(main) {
+  main()
+    .catch((e) => check(false, "the test ran to its end", e.stack || String(e)))
+    .finally(report);
 }
 
 // RFC 4180 rows (after a UTF-8 byte order mark), quoted fields and all.
@@ -105,4 +144,5 @@ function interiorPoint(geom) {
   return best;
 }
 
-module.exports = { CHROMIUM, args, check, report, csvRows, readCsv, interiorPoint };
+module.exports = { CHROMIUM, launch, withProfile, watch, args, check, run, csvRows, readCsv,
+  interiorPoint };

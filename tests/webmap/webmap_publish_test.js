@@ -17,11 +17,10 @@
 // Saves SHOT_DIR/webmap_phone.png and webmap_wide.png. Prints "N passed, N failed".
 "use strict";
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
-const { CHROMIUM, check, report, csvRows, readCsv, interiorPoint } = require("./harness");
+const { launch, watch, check, run, csvRows } = require("./harness");
 const { out, shots } = require("./harness").args("webmap_publish_test.js");
 const HUB = "shanghai_hongqiao", OTHER = "nanjing_south";
 
@@ -57,10 +56,7 @@ const state = (page) => page.evaluate(() => {
 
 async function openPage(context, hash) {
   const page = await context.newPage();
-  const errors = [], requests = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  page.on("request", (r) => requests.push(r.url()));
+  const { errors, requests } = watch(page);
   await page.goto("file://" + path.join(out, "index.html") + (hash || ""), { waitUntil: "load" });
   await page.waitForFunction(() => window.isoreach && window.isoreach.ready);
   return { page, errors, requests };
@@ -223,21 +219,13 @@ async function viewport(browser, w, h, tag) {
 
 async function main() {
   fs.mkdirSync(shots, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "isoreach-webmap-"));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  const browser = await launch(chromium);
   try {
     await viewport(browser, 390, 844, "phone");
     await viewport(browser, 1400, 1000, "wide");
   } finally {
     await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true });
   }
 }
 
-main()
-  .catch((e) => check(false, "the test ran to its end", e.stack || String(e)))
-  .finally(() => {
-    report();
-  });
+run(main);

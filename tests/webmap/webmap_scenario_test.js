@@ -23,11 +23,10 @@
 // Saves SHOT_DIR/webmap_scenario.png. Prints one line per check and "N passed, N failed".
 "use strict";
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
-const { CHROMIUM, check, report, csvRows, readCsv, interiorPoint } = require("./harness");
+const { withProfile, watch, check, run, readCsv, interiorPoint } = require("./harness");
 const { out, shots } = require("./harness").args("webmap_scenario_test.js");
 const SCEN = "shanghai_suzhou_jiaxing", HUB = "shanghai_hongqiao", REUSED = "nanjing_south";
 const COUNTY = "青浦区"; // gains most under the scenario (gains.csv)
@@ -63,21 +62,10 @@ async function main() {
     `gains.geojson has features, ${COUNTY} gains people`)) return;
   const ip = interiorPoint(county.geometry);
 
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "isoreach-webmap-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  try {
+  await withProfile(chromium, { width: 1280, height: 900 }, async (context) => {
     const page = context.pages()[0] || (await context.newPage());
     const url = "file://" + page_path + "#" + HUB;
-    const requests = [], errors = [];
-    page.on("request", (r) => requests.push(r.url()));
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    const { requests, errors } = watch(page);
     await page.goto(url, { waitUntil: "load" });
     await page.waitForFunction(() => window.isoreach && window.isoreach.current());
 
@@ -204,14 +192,7 @@ async function main() {
     check(errors.length === 0, "no script errors", errors.join(" | "));
     const foreign = requests.filter((u) => u.split("#")[0] !== url.split("#")[0]);
     check(foreign.length === 0, `the page asked for nothing but itself`, foreign.join(" "));
-  } finally {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
+  });
 }
 
-main()
-  .catch((e) => check(false, "the test ran to its end", e.stack || String(e)))
-  .finally(() => {
-    report();
-  });
+run(main);

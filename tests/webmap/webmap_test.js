@@ -14,11 +14,10 @@
 // Saves a screenshot to SHOT_DIR/webmap.png. Prints one line per check and "N passed, N failed".
 "use strict";
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
-const { CHROMIUM, check, report, csvRows, readCsv, interiorPoint } = require("./harness");
+const { withProfile, watch, check, run, readCsv, interiorPoint } = require("./harness");
 const { out, shots } = require("./harness").args("webmap_test.js");
 const HUBS = ["shanghai_hongqiao", "nanjing_south", "hangzhou_east"];
 const COUNTY = "昆山市";
@@ -85,21 +84,10 @@ async function main() {
   const ip = interiorPoint(county.geometry);
 
   // 2. the browser: Debian's Chromium, a fresh profile, nothing in the background
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "isoreach-webmap-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  try {
+  await withProfile(chromium, { width: 1280, height: 900 }, async (context) => {
     const page = context.pages()[0] || (await context.newPage());
     const url = "file://" + page_path;
-    const requests = [], errors = [];
-    page.on("request", (r) => requests.push(r.url()));
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    const { requests, errors } = watch(page);
     await page.goto(url, { waitUntil: "load" });
     await page.waitForFunction(() => window.isoreach && window.isoreach.current());
 
@@ -190,14 +178,7 @@ async function main() {
     const foreign = requests.filter((u) => u !== url);
     check(foreign.length === 0, `the page asked for nothing but itself (${requests.length} request)`,
       foreign.join(" "));
-  } finally {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
+  });
 }
 
-main()
-  .catch((e) => check(false, "the test ran to its end", e.stack || String(e)))
-  .finally(() => {
-    report();
-  });
+run(main);
