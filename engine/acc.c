@@ -60,11 +60,11 @@ isr_acc_tile *isr_acc_tile_make(isr_acc *a, int tc, int tr)
         t->hub[i] = ISR_HUB_NODATA;
     }
     memset(t->count, 0, sizeof t->count);
-    a->ntiles++;
     return *slot = t;
 }
 
-void isr_acc_window(isr_acc *a)
+/* a->win: the bounding box of the tiles made (one tile at 0, 0 when none). */
+static void acc_window(isr_acc *a)
 {
     int t0 = a->tx, t1 = -1, u0 = a->ty, u1 = -1;
     for (int tr = 0; tr < a->ty; tr++)
@@ -84,20 +84,14 @@ void isr_acc_window(isr_acc *a)
     a->win[3] = u1 + 1;
 }
 
-void isr_acc_window_cells(const isr_acc *a, int *c0, int *r0, int *w, int *h)
+/* The window's cells (c0, r0, w, h), clipped to the grid. */
+static void window_cells(const isr_acc *a, int *c0, int *r0, int *w, int *h)
 {
     *c0 = a->win[0] * ISR_ACC_TILE;
     *r0 = a->win[1] * ISR_ACC_TILE;
     int c1 = a->win[2] * ISR_ACC_TILE, r1 = a->win[3] * ISR_ACC_TILE;
     *w = (c1 < a->nx ? c1 : a->nx) - *c0;
     *h = (r1 < a->ny ? r1 : a->ny) - *r0;
-}
-
-float isr_acc_time(const isr_acc *a, int c, int r)
-{
-    const isr_acc_tile *t = isr_acc_tile_at(a, c / ISR_ACC_TILE, r / ISR_ACC_TILE);
-    return t ? t->t[(size_t)(r % ISR_ACC_TILE) * ISR_ACC_TILE + (size_t)(c % ISR_ACC_TILE)]
-             : INFINITY;
 }
 
 isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, int oc, int orow,
@@ -151,7 +145,7 @@ isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, const flo
     size_t ntile = (size_t)a->tx * (size_t)a->ty;
     if (!a->land && !(a->land = calloc(ntile, sizeof *a->land)))
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
-    isr_acc_window(a);
+    acc_window(a);
     for (int tr = a->win[1]; tr < a->win[3]; tr++)
         for (int tc = a->win[0]; tc < a->win[2]; tc++) {
             size_t i = (size_t)tr * (size_t)a->tx + (size_t)tc;
@@ -195,7 +189,7 @@ GDALDatasetH isr_acc_vrt(isr_acc *a, int which, double nodata, const isr_grid *g
 {
     GDALDriverH memdrv = GDALGetDriverByName("MEM");
     int wc0, wr0, ww, wh;
-    isr_acc_window_cells(a, &wc0, &wr0, &ww, &wh);
+    window_cells(a, &wc0, &wr0, &ww, &wh);
     VRTDatasetH vrt = VRTCreate(ww, wh);
     GDALDataType type;
     tile_band(a, 0, which, &type);

@@ -26,7 +26,6 @@ typedef struct isr_acc_tile {
 typedef struct isr_acc {
     int nx, ny;           /* the grid's cells */
     int tx, ty;           /* its tiles across and down */
-    size_t ntiles;        /* tiles made */
     isr_acc_tile **tiles; /* tx·ty, row by row; NULL: no hub reached a cell of it */
     int win[4];           /* after isr_acc_finish: the tiles [win0, win2) x [win1, win3) */
     uint16_t **land;      /* after isr_acc_finish: per tile without accumulators, the counts
@@ -42,19 +41,13 @@ static inline isr_acc_tile *isr_acc_tile_at(const isr_acc *a, int tc, int tr)
 {
     return a->tiles[(size_t)tr * (size_t)a->tx + (size_t)tc];
 }
-/* The time of cell (c, r): +INF or ISR_TIME_NODATA where no hub reaches. */
-float isr_acc_time(const isr_acc *a, int c, int r);
 /* The times of band b (minutes, nodata not >= 0), whose first cell is (oc, orow) of the grid,
  * into tiles made where it has any; `path` names it in messages. */
 isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, int oc, int orow,
                               const char *path);
-/* a->win: the bounding box of the tiles made (one tile at 0, 0 when none); its cells
- * (c0, r0, w, h), clipped to the grid. */
-void isr_acc_window(isr_acc *a);
-void isr_acc_window_cells(const isr_acc *a, int *c0, int *r0, int *w, int *h);
-/* Once every hub has merged: the window set (isr_acc_window), and within it times of none
- * set to ISR_TIME_NODATA, counts set to nodata beyond the region (+INF friction of `fric`,
- * padded grid g) and the land counts made. */
+/* Once every hub has merged: the window set (the bounding box of the tiles made), and
+ * within it times of none set to ISR_TIME_NODATA, counts set to nodata beyond the region
+ * (+INF friction of `fric`, padded grid g) and the land counts made. */
 isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, const float *fric);
 /* A VRT of the window of grid g (after isr_acc_finish) over band `which` of the tiles (0
  * time, 1 hub, 2 count), `nodata` where there is no tile, the whole grid in its metadata;

@@ -238,10 +238,13 @@ isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr_grid *g)
         const char *rg = GDALGetMetadataItem(ds, "ISOREACH_REGION_GRID", NULL);
         double v[5];
         int k = 0;
-        for (char *e = (char *)rg; rg && k < 5; rg = *e == ',' ? e + 1 : e, k++) {
+        while (rg && k < 5) { /* x0,y0,cell,nx,ny */
+            char *e;
             v[k] = isr_strtod(rg, &e);
-            if (e == rg || (*e != ',' && k < 4))
+            if (e == rg)
                 break;
+            k++;
+            rg = *e == ',' ? e + 1 : NULL;
         }
         if (k == 5 && v[2] > 0 && v[3] >= 1 && v[4] >= 1 && v[3] < 1e9 && v[4] < 1e9) {
             g->x0 = v[0];
