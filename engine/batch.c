@@ -799,8 +799,10 @@ static void batch_threads(isr_batch *b, int threads)
         thrd_join(tids[i], NULL);
 }
 
-isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
-                         const isr_hub_set *set, isr_batch *b)
+/* A pass's batch over `set` of m with options o, its accumulators made; *threads the
+ * workers it may run. */
+static isr_status batch_setup(isr_ctx *ctx, const isr_model *m, const isr_options *o,
+                              const isr_hub_set *set, isr_batch *b, int *threads_out)
 {
     memset(b, 0, sizeof *b);
     b->ctx = ctx;
@@ -838,9 +840,17 @@ isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
         threads = m->threads;
     if (threads < 1)
         threads = 1;
+    *threads_out = threads;
     if (isr_cancelled(ctx))
         return ISR_ERR_INTERRUPTED;
-    isr_status st = batch_alloc(b, m);
+    return batch_alloc(b, m);
+}
+
+isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
+                         const isr_hub_set *set, isr_batch *b)
+{
+    int threads = 1;
+    isr_status st = batch_setup(ctx, m, o, set, b, &threads);
     if (st != ISR_OK)
         return st;
     batch_threads(b, threads);
@@ -862,6 +872,58 @@ isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
     if (atomic_load(&b->failed))
         return (isr_status)atomic_load(&b->failed); /* the worker recorded the message */
     return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
+}
+
+/* Whether hub h's outputs are whole and made with this run's settings (hub_outputs_ok and
+ * the raster's ISOREACH_SETTINGS); why says what is wrong. */
+static int hub_outputs_current(const isr_batch *b, int h, char *why, size_t nwhy)
+{
+    char *dir = isr_strdup_printf("%s/%s", b->hubs_dir, b->folders[h]);
+    char *path = dir ? isr_strdup_printf("%s/travel_time.tif", dir) : NULL;
+    int had = path ? hub_outputs_ok(b, dir, why, nwhy) : -1, same = 0;
+    if (had <= 0 && !*why)
+        snprintf(why, nwhy, "its outputs in '%s' are %s", dir ? dir : "?",
+                 had == 0 ? "missing" : "incomplete");
+    GDALDatasetH ds =
+        had > 0 ? GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL) : NULL;
+    const char *s = ds ? GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL) : NULL;
+    same = s && strcmp(s, b->settings) == 0;
+    if (ds)
+        GDALClose(ds);
+    if (had > 0 && !same)
+        snprintf(why, nwhy, "'%s' is %s", path, ds ? "from other settings" : "unreadable");
+    free(dir);
+    free(path);
+    return same;
+}
+
+isr_status isr_batch_absorb(isr_ctx *ctx, const isr_model *m, const isr_options *o,
+                            const isr_hub_set *set, isr_batch *b, char *const *parts,
+                            int nparts, char *why, size_t nwhy)
+{
+    int threads = 1;
+    *why = '\0';
+    isr_status st = batch_setup(ctx, m, o, set, b, &threads);
+    char *seen = st == ISR_OK ? calloc((size_t)(b->nhubs > 0 ? b->nhubs : 1), 1) : NULL;
+    if (st == ISR_OK && !seen)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int k = 0; st == ISR_OK && !*why && k < nparts; k++) {
+        char pwhy[300];
+        if ((st = isr_partial_absorb(ctx, b, parts[k], seen, pwhy, sizeof pwhy)) == ISR_OK &&
+            *pwhy)
+            snprintf(why, nwhy, "'%s': %s", parts[k], pwhy);
+    }
+    for (int h = 0; st == ISR_OK && !*why && h < b->nhubs; h++) {
+        char hwhy[4200] = "";
+        if (!seen[h])
+            snprintf(why, nwhy, "no shard's partial holds hub '%s'",
+                     isr_rail_station_id(b->net, b->hubs[h]));
+        else if (!hub_outputs_current(b, h, hwhy, sizeof hwhy))
+            snprintf(why, nwhy, "hub '%s': %s", isr_rail_station_id(b->net, b->hubs[h]), hwhy);
+    }
+    free(seen);
+    atomic_store(&b->done, b->nhubs);
+    return st;
 }
 
 void isr_batch_clear(isr_batch *b)

@@ -85,6 +85,26 @@ typedef struct isr_batch {
 isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
                          const isr_hub_set *set, isr_batch *b);
 void isr_batch_clear(isr_batch *b);
+/* batch.c: the batch of a merge over `set` (every hub of the run) made from the shards'
+ * partials `parts` (partial.c) instead of a pass: nothing is searched or read back but each
+ * hub's outputs are checked to be whole and current. ISR_OK with *why "" when they all fit;
+ * ISR_OK with *why saying what did not (a partial missing, of another run, cut short; a
+ * hub's outputs missing or stale): then clear *b and run the pass (isr_batch_run with
+ * reuse_only), which reads the rasters and names a missing hub. Clear *b in any case. */
+isr_status isr_batch_absorb(isr_ctx *ctx, const isr_model *m, const isr_options *o,
+                            const isr_hub_set *set, isr_batch *b, char *const *parts,
+                            int nparts, char *why, size_t nwhy);
+
+/* partial.c: a shard's batch `b` (its hubs; full_no[i] the run's number of its hub i, of
+ * nall) written to `path` (OUT/shards/K-of-N.part) for the merge. */
+isr_status isr_partial_write(isr_ctx *ctx, const isr_batch *b, const int *full_no, int nall,
+                             const char *path);
+/* partial.c: the partial at `path` reduced into the merge's batch `b` (set up over every hub
+ * of the run): its hubs' results and tallies copied (seen[h] set; a hub seen before is a
+ * fault), its tiles reduced into b's accumulators. A partial that does not fit leaves *why
+ * saying so (b may then hold part of it) and returns ISR_OK; errors are out of memory. */
+isr_status isr_partial_absorb(isr_ctx *ctx, isr_batch *b, const char *path, char *seen,
+                              char *why, size_t nwhy);
 /* batch.c: the settings string that hub rasters of `m` with options `o` carry
  * (ISOREACH_SETTINGS; a resumed run or a merge reuses a raster only when it matches). New. */
 char *isr_batch_settings(isr_ctx *ctx, const isr_model *m, const isr_options *o);

@@ -304,8 +304,10 @@ static int coverage_is_clean(GEOSContextHandle_t h, GEOSGeometry **gg, int n, do
  * are warned about, naming them. An STRtree and prepared geometries keep this cheap on
  * clean data, where neighbours only touch. */
 #define ISR_OVERLAP_SHARE 0.005
-static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u)
+static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u,
+                                       char **warning)
 {
+    *warning = NULL;
     isr_geos gc;
     isr_geos_init(&gc);
     GEOSContextHandle_t h = gc.h;
@@ -373,7 +375,7 @@ static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_uni
     if (npairs) {
         char *list = isr_sb_take(&b);
         u->noverlaps = npairs;
-        isr_log(ctx, ISR_LOG_WARN,
+        *warning = isr_strdup_printf(
                 "%s: %d pair%s of units overlap by more than %.1f %% of the smaller one "
                 "(%.2f km² in all): %s%s. A cell belongs to one unit only (the later in the "
                 "layer), so the other loses that area and its people there; fix the polygons "
@@ -381,6 +383,8 @@ static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_uni
                 l->what, npairs, npairs > 1 ? "s" : "", 100.0 * ISR_OVERLAP_SHARE, total_km2,
                 list ? list : "", npairs > 10 ? "; and more" : "");
         free(list);
+        if (!*warning)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
 cleanup:
     free(oc.cand);
@@ -500,12 +504,23 @@ static isr_status units_read(isr_ctx *ctx, const isr_layer *l, const unit_fields
     return st;
 }
 
-isr_status isr_units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u)
+isr_status isr_units_find_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u,
+                                   char **warning)
 {
     double t_ov = isr_now_s();
-    isr_status st = units_check_overlaps(ctx, l, u);
+    isr_status st = units_check_overlaps(ctx, l, u, warning);
     isr_log(ctx, ISR_LOG_DEBUG, "%s: overlap check of %d units in %.2f s", l->what, u->n,
             isr_now_s() - t_ov);
+    return st;
+}
+
+isr_status isr_units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u)
+{
+    char *warning = NULL;
+    isr_status st = isr_units_find_overlaps(ctx, l, u, &warning);
+    if (warning)
+        isr_log(ctx, ISR_LOG_WARN, "%s", warning);
+    free(warning);
     return st;
 }
 

@@ -293,61 +293,90 @@ static inline int clear_decode(uint8_t v)
     return v < 128 ? v : 128 + (v - 128) * 64;
 }
 
+/* A two-pass Chebyshev distance transform in place on a w × h byte raster, saturating at
+ * `cap`: each value becomes the least of itself and 1 + its 8-neighbours' (forward: from
+ * the row above, then along the row left to right; backward: from the row below, then
+ * right to left). Seeds hold their distance (0 or 1), the rest `cap`. Row loops without
+ * branches, so that the compiler vectorises all but the scans along a row. */
+static void chebyshev_u8(uint8_t *d, size_t w, size_t h, unsigned cap)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < h; k++) {
+            size_t r = pass == 0 ? k : h - 1 - k;
+            uint8_t *o = d + r * w;
+            if (k > 0) {
+                const uint8_t *p = pass == 0 ? o - w : o + w;
+                for (size_t c = 0; c < w; c++) {
+                    size_t lo = c > 0 ? c - 1 : c, hi = c + 1 < w ? c + 1 : c;
+                    unsigned n = p[lo] < p[c] ? p[lo] : p[c];
+                    n = p[hi] < n ? p[hi] : n;
+                    n = n + 1 < cap ? n + 1 : cap;
+                    o[c] = (uint8_t)(n < o[c] ? n : o[c]);
+                }
+            }
+            if (pass == 0)
+                for (size_t c = 1; c < w; c++) {
+                    unsigned n = o[c - 1] + 1u;
+                    if (n < o[c])
+                        o[c] = (uint8_t)n;
+                }
+            else
+                for (size_t c = w - 1; c-- > 0;) {
+                    unsigned n = o[c + 1] + 1u;
+                    if (n < o[c])
+                        o[c] = (uint8_t)n;
+                }
+        }
+    }
+}
+
+/* Blocks of CLEAR_BLOCK × CLEAR_BLOCK cells: the far clearances' coarse level. */
+#define CLEAR_BLOCK 32
+
 int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear)
 {
-    /* 1 where an 8-neighbour has another friction (or off the grid), then a two-pass
-     * Chebyshev distance transform in 16 bits: 1 + the distance to the nearest such cell.
-     * Row loops without branches, so that the compiler vectorises all but the scans along
-     * a row. */
-    uint16_t *d = malloc(pw * ph * sizeof *d);
-    if (!d)
-        return -1;
-    for (size_t c = 0; c < pw; c++) {
-        d[c] = 1;
-        d[(ph - 1) * pw + c] = 1;
-    }
-    for (size_t r = 1; r + 1 < ph; r++) {
+    /* fine level, in `clear` itself: 1 where an 8-neighbour has another friction (or off
+     * the grid), then the distance transform capped at 127, so exact below 128 */
+    for (size_t r = 0; r < ph; r++) {
+        uint8_t *o = clear + r * pw;
+        if (r == 0 || r + 1 == ph || pw < 3) {
+            memset(o, 1, pw);
+            continue;
+        }
         const float *a = fric + (r - 1) * pw, *m = fric + r * pw, *b = fric + (r + 1) * pw;
-        uint16_t *o = d + r * pw;
         o[0] = o[pw - 1] = 1;
         for (size_t c = 1; c + 1 < pw; c++) {
             const float f = m[c];
             int e = (a[c - 1] != f) | (a[c] != f) | (a[c + 1] != f) | (m[c - 1] != f) |
                     (m[c + 1] != f) | (b[c - 1] != f) | (b[c] != f) | (b[c + 1] != f);
-            o[c] = e ? 1 : 65535;
+            o[c] = e ? 1 : 127;
         }
     }
-    for (int pass = 0; pass < 2; pass++) {
-        /* forward: from the row above, then along the row left to right; backward: from
-         * the row below, then right to left */
-        for (size_t k = 1; k + 1 < ph; k++) {
-            size_t r = pass == 0 ? k : ph - 1 - k;
-            uint16_t *o = d + r * pw;
-            const uint16_t *p = pass == 0 ? o - pw : o + pw;
-            for (size_t c = 1; c + 1 < pw; c++) {
-                unsigned v = o[c], n = p[c - 1];
-                n = p[c] < n ? p[c] : n;
-                n = p[c + 1] < n ? p[c + 1] : n;
-                n = n + 1 < 65535 ? n + 1 : 65535;
-                o[c] = (uint16_t)(n < v ? n : v);
-            }
-            if (pass == 0)
-                for (size_t c = 1; c + 1 < pw; c++) {
-                    unsigned n = o[c - 1] + 1u;
-                    if (n < o[c])
-                        o[c] = (uint16_t)n;
-                }
-            else
-                for (size_t c = pw - 2; c >= 1; c--) {
-                    unsigned n = o[c + 1] + 1u;
-                    if (n < o[c])
-                        o[c] = (uint16_t)n;
-                }
-        }
-    }
+    chebyshev_u8(clear, pw, ph, 127);
+    /* coarse level, for the cells 127 or more from a change: a block holding a cell of
+     * clearance 1 is 0, the others their distance in blocks to such a block (capped at
+     * 255). A cell in a block at distance D >= 2 is at least (D - 1) × CLEAR_BLOCK + 1
+     * cells from any change, so R >= (D - 1) × CLEAR_BLOCK + 2: a lower bound, which is all
+     * the kernel needs (it jumps less far), within 2 × CLEAR_BLOCK of the exact transform. */
+    size_t bw = (pw + CLEAR_BLOCK - 1) / CLEAR_BLOCK, bh = (ph + CLEAR_BLOCK - 1) / CLEAR_BLOCK;
+    uint8_t *blk = malloc(bw * bh);
+    if (!blk)
+        return -1;
+    memset(blk, 255, bw * bh);
     for (size_t i = 0; i < pw * ph; i++)
-        clear[i] = clear_encode(d[i]);
-    free(d);
+        if (clear[i] == 1)
+            blk[(i / pw / CLEAR_BLOCK) * bw + (i % pw) / CLEAR_BLOCK] = 0;
+    chebyshev_u8(blk, bw, bh, 255);
+    for (size_t r = 0; r < ph; r++) {
+        const uint8_t *br = blk + (r / CLEAR_BLOCK) * bw;
+        uint8_t *o = clear + r * pw;
+        for (size_t c = 0; c < pw; c++) {
+            unsigned D = br[c / CLEAR_BLOCK];
+            if (o[c] == 127 && D >= 2 && (D - 1) * CLEAR_BLOCK + 2 > 127)
+                o[c] = clear_encode((D - 1) * CLEAR_BLOCK + 2);
+        }
+    }
+    free(blk);
     return 0;
 }
 

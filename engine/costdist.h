@@ -35,9 +35,11 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
 /* The clearance map the isotropic kernel needs, one byte per padded cell: every cell within
  * Chebyshev distance R - 1 of cell i has the same friction as i, where R is clear[i] below
  * 128 and 128 + 64 × (clear[i] - 128) from there (up to 8256 cells; 1 on the grid's outer
- * ring and next to any change of friction). Computed once per friction surface in
- * O(cells), with a 2-byte-per-cell scratch array freed before returning; shared read-only
- * by every search on it. Returns 0, or -1 when out of memory. */
+ * ring and next to any change of friction). Exact below 128; from there a lower bound
+ * within 64 cells (blocks of 32 × 32), rounded down to its step of 64 (a smaller R is
+ * always safe: the kernel only jumps less far). Computed once per friction surface in
+ * O(cells), in place (scratch: a byte per block); shared read-only by every search on it.
+ * Returns 0, or -1 when out of memory. */
 int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear);
 
 /* Isotropic variant of isr_costdist() (same arguments and contract, plus `clear` from

@@ -504,6 +504,11 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
  * cell goes to one unit only. Run where the zones are built (model.c: once per model, its
  * warning kept in the model cache; rereach.c), not at every load. */
 isr_status isr_units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u);
+/* The same check, its warning returned (*warning, malloc'd; NULL: none) rather than logged:
+ * model.c runs it in a thread beside the rasters and logs it after them, so that the
+ * warnings come in one order whatever the number of threads. Logs nothing but a debug line. */
+isr_status isr_units_find_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units *u,
+                                   char **warning);
 void isr_units_clear(isr_units *u);
 /* A unit's code at one level and its index. */
 typedef struct isr_code_key {

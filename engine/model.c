@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 #include <unistd.h>
 
 /* ---- hubs ------------------------------------------------------------------------------- */
@@ -448,19 +449,49 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
     return ISR_OK;
 }
 
+/* The vector half of a model build: the overlap check (its warning kept for after the
+ * rasters) and the units' geometry text. Both read the units only. */
+typedef struct vector_half {
+    isr_ctx *ctx;
+    isr_model *m;
+    char *overlap_warning;
+    isr_status st;
+} vector_half;
+
+static int vector_half_run(void *arg)
+{
+    vector_half *v = arg;
+    v->st = isr_units_find_overlaps(v->ctx, &v->m->lb, &v->m->units, &v->overlap_warning);
+    if (v->st == ISR_OK && !isr_cancelled(v->ctx))
+        v->st = isr_units_geometry_json(v->ctx, &v->m->units, v->m->wkt, &v->m->units_geom,
+                                        &v->m->units_geom_len);
+    return 0;
+}
+
 /* The rasters, provinces.geojson and the units' geometry text (which depend on the
- * boundaries only: made once). */
+ * boundaries only: made once). With two threads or more the vector half (GEOS and GDAL's
+ * GeoJSON writer, half of a national build) runs in a thread beside the rasters and the
+ * provinces' dissolve; the overlap warning is logged after the rasters either way, so the
+ * warnings and run.json are the same with any number of threads. */
 static isr_status build_model(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 {
-    isr_status st = isr_units_check_overlaps(ctx, &m->lb, &m->units);
-    if (st == ISR_OK)
-        st = build_rasters(ctx, opt, m);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = opt->threads > 0 ? opt->threads : (int)(ncpu > 0 ? ncpu : 1);
+    vector_half v = {ctx, m, NULL, ISR_OK};
+    thrd_t tid;
+    int beside = threads > 1 && thrd_create(&tid, vector_half_run, &v) == thrd_success;
+    if (!beside)
+        vector_half_run(&v);
+    isr_status st = v.st != ISR_OK ? v.st : build_rasters(ctx, opt, m);
     if (st == ISR_OK)
         st = isr_provinces_geojson(ctx, &m->units, &m->zones, m->wkt, &m->prov_json,
                                    &m->prov_len);
-    if (st == ISR_OK)
-        st = isr_units_geometry_json(ctx, &m->units, m->wkt, &m->units_geom, &m->units_geom_len);
-    return st;
+    if (beside)
+        thrd_join(tid, NULL);
+    if (v.overlap_warning && st == ISR_OK)
+        isr_log(ctx, ISR_LOG_WARN, "%s", v.overlap_warning);
+    free(v.overlap_warning);
+    return st != ISR_OK ? st : v.st;
 }
 
 /* build_model, or with --model-cache the file of the same inputs and settings mapped

@@ -57,6 +57,11 @@ isr_status isr_shard_begin(isr_ctx *ctx, const isr_options *o, char **created, c
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     unlink(rec); /* a merge must not find the record of an earlier run of this shard */
     free(rec);
+    char *part = isr_strdup_printf("%s/shards/%d-of-%d.part", o->out, o->shard_k, o->shard_n);
+    if (!part)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    unlink(part); /* nor its partial */
+    free(part);
     return ISR_OK;
 }
 
@@ -98,9 +103,9 @@ static isr_status hub_costs(isr_ctx *ctx, const isr_model *m, const isr_options 
 }
 
 /* The hubs of shard k of n (module header), in the run's hub order, into *share (own
- * copies; isr_hub_set_clear). */
+ * copies; isr_hub_set_clear), and (*full_no, new) the run's number of each. */
 static isr_status shard_share(isr_ctx *ctx, const isr_model *m, const isr_options *o,
-                              isr_hub_set *share)
+                              isr_hub_set *share, int **full_no)
 {
     const isr_hub_set *all = &m->hubs;
     int n = all->n;
@@ -120,12 +125,15 @@ static isr_status shard_share(isr_ctx *ctx, const isr_model *m, const isr_option
         share->folders = calloc(c, sizeof *share->folders);
         share->own_unit = malloc(c * sizeof *share->own_unit);
         share->own_dist_m = malloc(c * sizeof *share->own_dist_m);
-        if (!share->hubs || !share->folders || !share->own_unit || !share->own_dist_m)
+        *full_no = malloc(c * sizeof **full_no);
+        if (!share->hubs || !share->folders || !share->own_unit || !share->own_dist_m ||
+            !*full_no)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
     for (int h = 0, j = 0; st == ISR_OK && h < n; h++) {
         if (!mine[h])
             continue;
+        (*full_no)[j] = h;
         share->hubs[j] = all->hubs[h];
         share->own_unit[j] = all->own_unit[h];
         share->own_dist_m[j] = all->own_dist_m[h];
@@ -206,9 +214,10 @@ isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o
                           double t_start, double load_s)
 {
     isr_hub_set share = {0};
+    int *full_no = NULL;
     double timing[3] = {load_s, 0, 0};
     char *settings = isr_batch_settings(ctx, m, o);
-    isr_status st = settings ? shard_share(ctx, m, o, &share)
+    isr_status st = settings ? shard_share(ctx, m, o, &share, &full_no)
                              : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK) {
         isr_log(ctx, ISR_LOG_INFO, "shard %d of %d: %d of the run's %d %s", o->shard_k,
@@ -216,6 +225,16 @@ isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o
         double t_hubs = isr_now_s();
         if (share.n > 0)
             st = isr_batch_run(ctx, m, o, &share, b);
+        char *dir = isr_strdup_printf("%s/shards", o->out);
+        char *part = isr_strdup_printf("%s/%d-of-%d.part", dir ? dir : "", o->shard_k,
+                                       o->shard_n);
+        if ((!dir || !part) && st == ISR_OK)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        if (st == ISR_OK && share.n > 0 && /* before the record: a complete shard has it */
+            (st = isr_mkdirs(ctx, dir)) == ISR_OK)
+            st = isr_partial_write(ctx, b, full_no, m->hubs.n, part);
+        free(dir);
+        free(part);
         timing[1] = isr_now_s() - t_hubs;
         if (b->region_dir)
             rmdir(b->region_dir); /* made by the batch, for a run's region products */
@@ -235,6 +254,7 @@ isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o
                 o->shard_k, o->shard_n, o->out);
     b->folders = NULL; /* share's, freed here */
     isr_hub_set_clear(&share);
+    free(full_no);
     free(settings);
     return st;
 }
@@ -447,13 +467,46 @@ static isr_status hubs_check(isr_ctx *ctx, const isr_model *m, const isr_options
 }
 
 /* The pass of a merge: every hub reused, the region products, run.json. */
+/* The merge's batch: from the shards' partials (partial.c) when they all fit, else by a
+ * pass that reads every hub's raster back (saying why). */
+static isr_status merge_hubs(isr_ctx *ctx, const isr_model *m, const isr_options *o,
+                             const shard_set *ss, isr_batch *b)
+{
+    char **parts = calloc((size_t)ss->n, sizeof *parts), why[4600] = "";
+    int np = 0;
+    isr_status st = parts ? ISR_OK : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    for (int k = 1; st == ISR_OK && k <= ss->n; k++) {
+        json_object *hubs = NULL;
+        if (json_object_object_get_ex(ss->rec[k - 1], "hubs", &hubs) &&
+            json_object_array_length(hubs) == 0)
+            continue; /* a shard with no hub has no partial */
+        if (!(parts[np++] = isr_strdup_printf("%s/shards/%d-of-%d.part", o->out, k, ss->n)))
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    if (st == ISR_OK)
+        st = isr_batch_absorb(ctx, m, o, &m->hubs, b, parts, np, why, sizeof why);
+    for (int k = 0; parts && k < np; k++)
+        free(parts[k]);
+    free(parts);
+    if (st == ISR_OK && !*why)
+        isr_log(ctx, ISR_LOG_INFO, "merged %d %s from the partials of %d %s (no raster read "
+                "back)", b->nhubs, ISR_PLURAL(b->nhubs, "hub", "hubs"), np,
+                ISR_PLURAL(np, "shard", "shards"));
+    if (st != ISR_OK || !*why)
+        return st;
+    isr_log(ctx, ISR_LOG_INFO, "the shards' partials cannot be merged (%s): reading every "
+            "hub's raster instead", why);
+    isr_batch_clear(b);
+    return isr_batch_run(ctx, m, o, &m->hubs, b);
+}
+
 static isr_status merge_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o,
                              const shard_set *ss, isr_batch *b, double t_start, double load_s,
                              int warn_from)
 {
     double timing[4] = {load_s, 0, 0, 0};
     double t_hubs = isr_now_s();
-    isr_status st = isr_batch_run(ctx, m, o, &m->hubs, b);
+    isr_status st = merge_hubs(ctx, m, o, ss, b);
     timing[1] = isr_now_s() - t_hubs;
     if (st != ISR_OK)
         return st;

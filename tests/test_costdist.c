@@ -427,6 +427,44 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
     drop(&g);
 }
 
+Test(costdist, far_clearances_are_a_safe_bound_within_two_blocks)
+{
+    /* Beyond 127 cells the map is a lower bound from 32 × 32 blocks: on a 600 × 560 grid
+     * with three changed cells, every cell's clearance is at most the exact one (1 + the
+     * Chebyshev distance to the nearest cell next to a change: the grid's edge or a spot's
+     * 3 × 3 square), exactly it below 128, and at most 2 × 32 cells (the blocks) + 63 (the
+     * byte's step) below it further out */
+    const int nx = 600, ny = 560, spot[3][2] = {{60, 60}, {540, 90}, {100, 490}};
+    tgrid g = make(nx, ny);
+    for (int k = 0; k < 3; k++)
+        g.fric[at(&g, spot[k][0], spot[k][1])] = 2 * SPM;
+    uint8_t *clear = malloc((size_t)g.pw * (size_t)g.ph);
+    cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
+    int far = 0;
+    for (int r = 0; r < ny; r++)
+        for (int c = 0; c < nx; c++) {
+            int d = c < r ? c : r;
+            d = nx - 1 - c < d ? nx - 1 - c : d;
+            d = ny - 1 - r < d ? ny - 1 - r : d;
+            for (int k = 0; k < 3; k++) {
+                int dx = abs(c - spot[k][0]), dy = abs(r - spot[k][1]);
+                int ds = (dx > dy ? dx : dy) - 1;
+                d = ds < d ? (ds > 0 ? ds : 0) : d;
+            }
+            int exact = 1 + d, v = clear[at(&g, c, r)];
+            int R = v < 128 ? v : 128 + (v - 128) * 64;
+            cr_assert_leq(R, exact, "cell (%d,%d): clearance %d > exact %d", c, r, R, exact);
+            if (exact < 128)
+                cr_assert_eq(R, exact, "cell (%d,%d)", c, r);
+            else
+                cr_assert_geq(R, exact - 64 - 63, "cell (%d,%d): %d, exact %d", c, r, R, exact);
+            far += R >= 128;
+        }
+    cr_assert_gt(far, 10000, "the coarse level gave only %d cells of 128 or more", far);
+    free(clear);
+    drop(&g);
+}
+
 /* The reference for the r.cost kernel: the textbook binary-heap Dijkstra with the same 16
  * moves and the same float arithmetic (the sums in the same order), as the kernel was before
  * its radix queue. O(n log n), no scratch reuse: only for the exactness test below. */

@@ -235,3 +235,37 @@ Test(modelcache, the_overlap_check_runs_once_per_model)
     free(e2);
     assert_same_outputs("a", "b");
 }
+
+/* run.json's warnings of a run, one string. */
+static char *run_warnings(const char *out)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s/run.json", cli_tmp, out);
+    json_object *j = json_object_from_file(p), *w;
+    cr_assert_not_null(j, "no %s", p);
+    cr_assert(json_object_object_get_ex(j, "warnings", &w), "%s has no warnings", p);
+    char *s = strdup(json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN));
+    json_object_put(j);
+    return s;
+}
+
+Test(modelcache, a_build_on_two_threads_warns_and_writes_as_on_one)
+{
+    /* With two threads the overlap check and the units' geometry text are built beside the
+     * rasters: the warnings (overlapping units, then the stations') come in the same order and
+     * the outputs are the same bytes as a build on one thread */
+    cli_ogr("-f GPKG sh.gpkg '%s/yrd_counties.shp' -nln sh -dialect sqlite -sql \"SELECT "
+            "code, name, pref_code, prov_code, pop AS people, CASE WHEN code IN ('310101', "
+            "'310106') THEN ST_Translate(geometry, 0.02, 0.0, 0) ELSE geometry END AS geometry "
+            "FROM yrd_counties WHERE prov_code = '310000'\"",
+            S);
+    cr_assert_eq(run_into("one", "--threads 1"), 0, "%s", cli_output());
+    cr_assert_eq(run_into("two", "--threads 2"), 0, "%s", cli_output());
+    char *w1 = run_warnings("one"), *w2 = run_warnings("two");
+    cr_assert_not_null(strstr(w1, "pairs of units overlap by more than 0.5 % of the smaller one"),
+                       "%s", w1);
+    cr_assert_str_eq(w1, w2);
+    free(w1);
+    free(w2);
+    assert_same_outputs("one", "two");
+}

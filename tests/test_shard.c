@@ -200,8 +200,21 @@ Test(shard, three_shards_then_merge_are_one_run)
         cr_assert(strstr(all, key), "hub %s is in no shard's record (%s)", hubs[h], all);
     }
     cr_assert_eq(merge("sh"), 0);
+    stderr_has("isoreach: merged 6 hubs from the partials of 3 shards (no raster read back)\n");
+    same_outputs("one", "sh", 3, 0);
+    /* a partial missing (a shard of an older isoreach) or cut short: the merge reads every
+     * hub's raster back instead, to the same bytes */
+    char p[900];
+    snprintf(p, sizeof p, "%s/sh/shards/2-of-3.part", cli_tmp);
+    cr_assert_eq(truncate(p, 1000), 0);
+    cr_assert_eq(merge("sh"), 0);
+    stderr_has("2-of-3.part': it is cut short): reading every hub's raster instead\n");
     stderr_has("isoreach: reused 6 of 6 hubs from an earlier run with the same inputs and "
                "settings (--overwrite recomputes them)\n");
+    same_outputs("one", "sh", 3, 0);
+    cr_assert_eq(unlink(p), 0);
+    cr_assert_eq(merge("sh"), 0);
+    stderr_has("2-of-3.part': it cannot be read): reading every hub's raster instead\n");
     same_outputs("one", "sh", 3, 0);
 }
 
@@ -388,7 +401,8 @@ Test(shard, mpirun_failing_rank_fails_the_run)
     /* the lock gone, a rerun resumes: shard 1's hubs are reused */
     cli_sh_ok("rm mpi/.isoreach-shard-2-of-2.lock");
     cr_assert_eq(mpirun(2, "mpi"), 0);
-    stderr_has("isoreach: reused 6 of 6 hubs from an earlier run");
+    stderr_has("isoreach: reused 3 of 3 hubs from an earlier run");
+    stderr_has("isoreach: merged 6 hubs from the partials of 2 shards (no raster read back)\n");
     run_ok("one", "");
     same_outputs("one", "mpi", 2, 1);
 }
