@@ -57,44 +57,53 @@ static void failed_ranks(const int *all, int size, char *buf, size_t n)
                                     r, r + 1, size);
 }
 
-isr_status cli_mpi_job(isr_ctx *ctx, const isr_options *opt)
+/* isr_run_shard_merge's sync: every rank's status (MPI_Allgather); a failed rank fails
+ * every rank, naming it (g_msg). */
+static isr_status all_ranks(void *user, isr_ctx *ctx, isr_status mine)
 {
+    int *sync_failed = user;
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    isr_status st = isr_run(ctx, opt); /* this rank's shard */
-    int mine = (int)st, *all = malloc((size_t)size * sizeof *all);
+    int me = (int)mine, *all = malloc((size_t)size * sizeof *all);
     if (!all)
         MPI_Abort(MPI_COMM_WORLD, 1);
-    MPI_Allgather(&mine, 1, MPI_INT, all, 1, MPI_INT, MPI_COMM_WORLD);
+    MPI_Allgather(&me, 1, MPI_INT, all, 1, MPI_INT, MPI_COMM_WORLD);
     int nfailed = 0;
     for (int r = 0; r < size; r++)
         nfailed += all[r] != ISR_OK;
-    if (nfailed) {
-        char list[512];
-        failed_ranks(all, size, list, sizeof list);
+    if (!nfailed) {
         free(all);
-        if (st == ISR_OK) {
-            snprintf(g_msg, sizeof g_msg,
-                     "rank %d: %s %s failed (%s), so no region products were written; run again "
-                     "to resume (the hubs finished are kept)",
-                     rank, nfailed == 1 ? "rank" : "ranks", list,
-                     nfailed == 1 ? "see its message" : "see their messages");
-            return ISR_ERR_IO;
-        }
-        snprintf(g_msg, sizeof g_msg, "rank %d (--shard %d/%d): %s", rank, rank + 1, size,
-                 isr_ctx_errmsg(ctx));
-        return st;
+        return ISR_OK;
     }
+    *sync_failed = 1;
+    char list[512];
+    failed_ranks(all, size, list, sizeof list);
     free(all);
-    if (rank == 0) {
-        st = isr_merge(ctx, opt);
-        if (st == ISR_OK && g_publish)
-            st = isr_publish(ctx, opt, NULL, g_publish);
+    if (mine == ISR_OK) {
+        snprintf(g_msg, sizeof g_msg,
+                 "rank %d: %s %s failed (%s), so no region products were written; run again "
+                 "to resume (the hubs finished are kept)",
+                 rank, nfailed == 1 ? "rank" : "ranks", list,
+                 nfailed == 1 ? "see its message" : "see their messages");
+        return ISR_ERR_IO;
     }
+    snprintf(g_msg, sizeof g_msg, "rank %d (--shard %d/%d): %s", rank, rank + 1, size,
+             isr_ctx_errmsg(ctx));
+    return mine;
+}
+
+isr_status cli_mpi_job(isr_ctx *ctx, const isr_options *opt)
+{
+    int rank = 0, sync_failed = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    /* this rank's shard, then (rank 0) the merge on the model it loaded */
+    isr_status st = isr_run_shard_merge(ctx, opt, all_ranks, &sync_failed);
+    if (rank == 0 && st == ISR_OK && g_publish)
+        st = isr_publish(ctx, opt, NULL, g_publish);
     int merged = (int)st;
     MPI_Bcast(&merged, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (rank != 0 && merged != ISR_OK) {
+    if (rank != 0 && !sync_failed && merged != ISR_OK) {
         snprintf(g_msg, sizeof g_msg,
                  "rank %d: the merge on rank 0 failed (see its message); run again to resume",
                  rank);

@@ -120,6 +120,10 @@ isr_status isr_shard_begin(isr_ctx *ctx, const isr_options *o, char **created, c
 isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o, isr_batch *b,
                           double t_start, double load_s);
 
+/* shard.c: isr_merge with the model `m` that shard 1 of an isr_run_shard_merge loaded (not
+ * read again); run.json's warnings are the context's from `warn_from` on. */
+isr_status isr_merge_loaded(isr_ctx *ctx, const isr_options *opt, isr_model *m, int warn_from);
+
 /* batch.c: one hub's search of `m` with budget `budget_min`, nothing written; *minutes
  * (new memory) is its travel-time raster cropped as travel_time.tif is, w × h cells, nodata
  * ISR_TIME_NODATA, with the GDAL geotransform gt. */

@@ -191,6 +191,23 @@ void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...)
 
 int isr_ctx_nwarnings(isr_ctx *ctx) { return ctx->nwarnings; }
 
+void isr_ctx_warnings_drop(isr_ctx *ctx, int from, int to)
+{
+    mtx_lock(&ctx->lock);
+    if (from < 0)
+        from = 0;
+    if (to > ctx->nwarnings)
+        to = ctx->nwarnings;
+    if (from < to) {
+        for (int i = from; i < to; i++)
+            free(ctx->warnings[i]);
+        memmove(ctx->warnings + from, ctx->warnings + to,
+                (size_t)(ctx->nwarnings - to) * sizeof *ctx->warnings);
+        ctx->nwarnings -= to - from;
+    }
+    mtx_unlock(&ctx->lock);
+}
+
 const char *isr_ctx_warning(isr_ctx *ctx, int i) { return ctx->warnings[i]; }
 
 void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total)

@@ -52,6 +52,8 @@ ISR_INTERNAL isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *f
 ISR_INTERNAL void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...) ISR_PRINTF(3, 4);
 /* The warnings logged so far (kept even when not shown), for run.json; borrowed strings. */
 int isr_ctx_nwarnings(isr_ctx *ctx);
+/* Forgets the warnings [from, to) logged on ctx (run.json's list). */
+void isr_ctx_warnings_drop(isr_ctx *ctx, int from, int to);
 const char *isr_ctx_warning(isr_ctx *ctx, int i);
 ISR_INTERNAL void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
 ISR_INTERNAL int isr_cancelled(const isr_ctx *ctx);

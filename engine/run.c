@@ -91,7 +91,10 @@ static void say_interrupted(isr_ctx *ctx, const isr_batch *b, int nhubs)
                  "interrupted while loading the inputs; nothing was written");
 }
 
-isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
+/* isr_run, and with `sync` isr_run_shard_merge: the shard's pass, then sync, then (shard
+ * 1) the merge on the model loaded here. */
+static isr_status run_call(isr_ctx *ctx, const isr_options *opt, isr_shard_sync_fn sync,
+                           void *user)
 {
     isr_ctx_reset(ctx);
     isr_ctx_set_timeout(ctx, opt->timeout_s);
@@ -106,6 +109,7 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
     memset(&b, 0, sizeof b);
     memset(sc, 0, sizeof sc);
     isr_status st;
+    int w0 = isr_ctx_nwarnings(ctx), w_loaded = -1;
     /* flags and the output folder first: a typo should not wait for the inputs to load */
     if (!opt->out || !*opt->out)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
@@ -113,19 +117,45 @@ isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
              (st = opt->shard_n ? isr_shard_begin(ctx, opt, &os.created, &os.lock) /* shard.c */
                                 : out_begin(ctx, opt->out, &os)) == ISR_OK &&
              (st = isr_model_load(ctx, opt, &m)) == ISR_OK &&
-             (st = isr_scenarios_load(ctx, opt, &m, sc)) == ISR_OK) /* shards: merge runs them */
+             (st = isr_scenarios_load(ctx, opt, &m, sc)) == ISR_OK) { /* shards: merge runs them */
+        w_loaded = isr_ctx_nwarnings(ctx);
         st = opt->shard_n ? isr_shard_pass(ctx, &m, opt, &b, t_start, isr_now_s() - t_start)
                           : run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start,
                                      sc, opt->nscenarios);
+    }
     for (int i = 0; i < ISR_MAX_SCENARIOS; i++)
         isr_scenario_clear(&sc[i]);
     if (st == ISR_ERR_INTERRUPTED)
         say_interrupted(ctx, &b, m.hubs.n);
     out_end(opt->out, &os, &b, st);
     isr_batch_clear(&b);
+    if (sync) {
+        st = sync(user, ctx, st);
+        if (st == ISR_OK && opt->shard_k == 1 && w_loaded >= 0) {
+            /* run.json lists the loading's warnings and the merge's, as isoreach merge's */
+            isr_ctx_warnings_drop(ctx, w_loaded, isr_ctx_nwarnings(ctx));
+            st = isr_merge_loaded(ctx, opt, &m, w0);
+        }
+    }
     isr_model_clear(&m);
     isr_gdal_errors_pop();
     return st;
+}
+
+isr_status isr_run(isr_ctx *ctx, const isr_options *opt)
+{
+    return run_call(ctx, opt, NULL, NULL);
+}
+
+isr_status isr_run_shard_merge(isr_ctx *ctx, const isr_options *opt, isr_shard_sync_fn sync,
+                               void *user)
+{
+    if (!opt->shard_n || !sync) {
+        isr_ctx_reset(ctx);
+        return isr_fail(ctx, ISR_ERR_USAGE, "isr_run_shard_merge needs the option shard "
+                        "K/N and a sync function");
+    }
+    return run_call(ctx, opt, sync, user);
 }
 
 /* Whether two hub lists are the same text (NULL: every flagged station). */

@@ -564,11 +564,12 @@ static isr_status merge_scenarios(isr_ctx *ctx, const shard_set *ss, const char 
     return st;
 }
 
-/* The options, model and checks of a merge, then its pass (the lock held). */
+/* The options, model and checks of a merge, then its pass (the lock held). `loaded`: m is
+ * the model the calling shard loaded (isr_run_shard_merge), used as it is. */
 static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *eff,
-                            shard_set *ss, isr_model *m, isr_batch *b, double t_start)
+                            shard_set *ss, isr_model *m, int loaded, isr_batch *b,
+                            double t_start, int warn_from)
 {
-    int warn_from = isr_ctx_nwarnings(ctx);
     isr_status st = shards_read(ctx, opt->out, ss);
     json_object *rec = NULL;
     if (st == ISR_OK && json_object_object_get_ex(ss->rec[0], "options", &rec))
@@ -585,7 +586,7 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     eff->overwrite = 0;
     eff->reuse_only = 1; /* batch.c: a hub not reused fails, naming it */
     eff->shard_k = eff->shard_n = 0;
-    if (st == ISR_OK && (st = isr_model_check(ctx, eff, m)) == ISR_OK)
+    if (st == ISR_OK && !loaded && (st = isr_model_check(ctx, eff, m)) == ISR_OK)
         st = isr_model_load(ctx, eff, m);
     char *now = st == ISR_OK ? isr_batch_settings(ctx, m, eff) : NULL;
     const char *then = st == ISR_OK ? rec_str(ss->rec[0], "settings") : "";
@@ -609,7 +610,10 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     return st;
 }
 
-isr_status isr_merge(isr_ctx *ctx, const isr_options *opt)
+/* isr_merge, on model `loaded` (NULL: loaded here); run.json's warnings from warn_from
+ * (-1: this call's). */
+static isr_status merge_call(isr_ctx *ctx, const isr_options *opt, isr_model *loaded,
+                             int warn_from)
 {
     isr_ctx_reset(ctx);
     isr_ctx_set_timeout(ctx, opt->timeout_s);
@@ -633,7 +637,8 @@ isr_status isr_merge(isr_ctx *ctx, const isr_options *opt)
             isr_log(ctx, ISR_LOG_INFO,
                     "removed %d temporary file(s) that a killed run left in '%s'", swept,
                     opt->out);
-        st = merge_run(ctx, opt, &eff, &ss, &m, &b, t_start);
+        st = merge_run(ctx, opt, &eff, &ss, loaded ? loaded : &m, loaded != NULL, &b,
+                       t_start, warn_from >= 0 ? warn_from : isr_ctx_nwarnings(ctx));
     }
     if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted: the merge wrote no run.json; run isoreach merge again");
@@ -646,4 +651,14 @@ isr_status isr_merge(isr_ctx *ctx, const isr_options *opt)
     isr_options_clear(&eff);
     isr_gdal_errors_pop();
     return st;
+}
+
+isr_status isr_merge(isr_ctx *ctx, const isr_options *opt)
+{
+    return merge_call(ctx, opt, NULL, -1);
+}
+
+isr_status isr_merge_loaded(isr_ctx *ctx, const isr_options *opt, isr_model *m, int warn_from)
+{
+    return merge_call(ctx, opt, m, warn_from);
 }

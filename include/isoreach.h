@@ -182,6 +182,18 @@ ISR_API isr_status isr_reach_run(isr_ctx *ctx, const isr_options *opt);
  * failed or different shard; locks "out" as isr_run() does. */
 ISR_API isr_status isr_merge(isr_ctx *ctx, const isr_options *opt);
 
+/* What isr_run_shard_merge() calls on every shard once its own pass ended with `mine`: it
+ * returns ISR_OK when every shard finished well (e.g. MPI_Allgather of the statuses), else
+ * the status to end with (its message recorded by the host). */
+typedef isr_status (*isr_shard_sync_fn)(void *user, isr_ctx *ctx, isr_status mine);
+
+/* `mpirun`: isr_run() of shard K/N (the option "shard"), then sync(user, ctx, status) on
+ * every shard, then on shard 1 (when sync gave ISR_OK) isr_merge() on the model this shard
+ * loaded, which is not read again. The other shards return after sync. Outputs are those of
+ * isr_run() then isr_merge(). */
+ISR_API isr_status isr_run_shard_merge(isr_ctx *ctx, const isr_options *opt,
+                                       isr_shard_sync_fn sync, void *user);
+
 /* ---------------------------------------------------------------------------------------
  * A model: the region loaded once (inputs, CRS, grid, zones, friction, rail network), then
  * asked many questions — other hubs, other output folders, one hub's grid in memory —
