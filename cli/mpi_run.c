@@ -1,10 +1,12 @@
 /*
- * mpi_run.c — `mpirun -np S isoreach run …`: rank r runs `--shard r+1/S` (engine/shard.c),
- * the ranks then share their statuses (MPI_Allgather) and, when every shard finished, rank 0
- * runs `isoreach merge` (the region products and run.json) and the maps; its status is sent to
- * every rank (MPI_Bcast), so all exit with the same verdict. A rank that failed makes every
- * rank fail, naming it, and no region products are written; a rank killed outright makes
- * mpirun end the job, again before any merge. A rerun reuses every hub finished (resume).
+ * mpi_run.c — `mpirun -np S isoreach run …`: rank r runs `--shard r+1/S` (engine/shard.c)
+ * through isr_run_shard_merge, whose sync callback here shares the ranks' statuses
+ * (MPI_Iallgather); when every shard finished, rank 0 merges on the model its shard loaded
+ * (on --threads × the ranks of its machine: they wait meanwhile) and draws the maps; its
+ * status is sent to every rank (MPI_Ibcast), so all exit with the same verdict. A rank that
+ * failed makes every rank fail, naming it, and no region products are written; a rank killed
+ * outright makes mpirun end the job, again before any merge. A rerun reuses every hub
+ * finished (resume). Waiting ranks sleep between polls instead of spinning a core.
  *
  * MPI stays here, in the command line: libisoreach knows shards and merges, not MPI. The
  * engine's threads run inside each rank (--threads), MPI is called from the main thread only
@@ -17,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char g_msg[1024];
 static unsigned g_publish;
+static int g_threads; /* each rank's --threads; 0: all cores (the merge's default too) */
 
 int cli_mpi_launched(void)
 {
@@ -44,7 +48,32 @@ void cli_mpi_finalize(void) { MPI_Finalize(); }
 
 void cli_mpi_set_publish(unsigned publish) { g_publish = publish; }
 
+void cli_mpi_set_threads(int threads) { g_threads = threads > 0 ? threads : 0; }
+
 const char *cli_mpi_errmsg(void) { return *g_msg ? g_msg : NULL; }
+
+/* Waits for `req` without spinning: OpenMPI's blocking calls poll a core at full speed,
+ * which rank 0's merge threads need while the other ranks wait for its verdict. */
+static void wait_idle(MPI_Request *req)
+{
+    int done = 0;
+    struct timespec ms = {0, 1000000};
+    while (MPI_Test(req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done)
+        nanosleep(&ms, NULL);
+}
+
+/* The ranks on this machine (MPI_COMM_TYPE_SHARED), this one included. */
+static int local_ranks(void)
+{
+    MPI_Comm node;
+    int n = 1;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
+        MPI_SUCCESS) {
+        MPI_Comm_size(node, &n);
+        MPI_Comm_free(&node);
+    }
+    return n > 0 ? n : 1;
+}
 
 /* The failed ranks of `all` as "1 (--shard 2/3), 2 (--shard 3/3)" into g_msg's tail. */
 static void failed_ranks(const int *all, int size, char *buf, size_t n)
@@ -59,7 +88,7 @@ static void failed_ranks(const int *all, int size, char *buf, size_t n)
 
 /* isr_run_shard_merge's sync: every rank's status (MPI_Allgather); a failed rank fails
  * every rank, naming it (g_msg). */
-static isr_status all_ranks(void *user, isr_ctx *ctx, isr_status mine)
+static isr_status all_ranks(void *user, isr_ctx *ctx, isr_status mine, int *merge_threads)
 {
     int *sync_failed = user;
     int rank = 0, size = 1;
@@ -68,12 +97,16 @@ static isr_status all_ranks(void *user, isr_ctx *ctx, isr_status mine)
     int me = (int)mine, *all = malloc((size_t)size * sizeof *all);
     if (!all)
         MPI_Abort(MPI_COMM_WORLD, 1);
-    MPI_Allgather(&me, 1, MPI_INT, all, 1, MPI_INT, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Iallgather(&me, 1, MPI_INT, all, 1, MPI_INT, MPI_COMM_WORLD, &req);
+    wait_idle(&req);
     int nfailed = 0;
     for (int r = 0; r < size; r++)
         nfailed += all[r] != ISR_OK;
     if (!nfailed) {
         free(all);
+        int local = local_ranks(); /* collective: every rank is here */
+        *merge_threads = g_threads * local; /* the others wait: their cores merge */
         return ISR_OK;
     }
     *sync_failed = 1;
@@ -102,7 +135,9 @@ isr_status cli_mpi_job(isr_ctx *ctx, const isr_options *opt)
     if (rank == 0 && st == ISR_OK && g_publish)
         st = isr_publish(ctx, opt, NULL, g_publish);
     int merged = (int)st;
-    MPI_Bcast(&merged, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Ibcast(&merged, 1, MPI_INT, 0, MPI_COMM_WORLD, &req);
+    wait_idle(&req);
     if (rank != 0 && !sync_failed && merged != ISR_OK) {
         snprintf(g_msg, sizeof g_msg,
                  "rank %d: the merge on rank 0 failed (see its message); run again to resume",

@@ -121,8 +121,10 @@ isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o
                           double t_start, double load_s);
 
 /* shard.c: isr_merge with the model `m` that shard 1 of an isr_run_shard_merge loaded (not
- * read again); run.json's warnings are the context's from `warn_from` on. */
-isr_status isr_merge_loaded(isr_ctx *ctx, const isr_options *opt, isr_model *m, int warn_from);
+ * read again), on `threads` threads (0: --threads); run.json's warnings are the context's
+ * from `warn_from` on. */
+isr_status isr_merge_loaded(isr_ctx *ctx, const isr_options *opt, isr_model *m, int warn_from,
+                            int threads);
 
 /* batch.c: one hub's search of `m` with budget `budget_min`, nothing written; *minutes
  * (new memory) is its travel-time raster cropped as travel_time.tif is, w × h cells, nodata

@@ -404,9 +404,13 @@ static int units_grow(isr_units *u, GIntBig *count)
     OGRGeometryH *p = realloc(u->geom, (size_t)(u->n + 64) * sizeof *p);
     if (p)
         u->geom = p;
-    isr_unit *q = p ? realloc(u->attr, (size_t)(u->n + 64) * sizeof *q) : NULL;
+    OGREnvelope *e = p ? realloc(u->env, (size_t)(u->n + 64) * sizeof *e) : NULL;
+    if (e)
+        u->env = e;
+    isr_unit *q = e ? realloc(u->attr, (size_t)(u->n + 64) * sizeof *q) : NULL;
     if (!q)
         return 0;
+    memset(u->env + u->n, 0, 64 * sizeof *e);
     u->attr = q;
     memset(u->attr + u->n, 0, 64 * sizeof *q);
     *count = u->n + 64;
@@ -472,6 +476,7 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
     if (env.MinY < u->ymin) u->ymin = env.MinY;
     if (env.MaxX > u->xmax) u->xmax = env.MaxX;
     if (env.MaxY > u->ymax) u->ymax = env.MaxY;
+    u->env[u->n] = env;
     u->geom[u->n++] = g;
     return ISR_OK;
 }
@@ -538,9 +543,10 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     isr_status st = ISR_OK;
     GIntBig count = OGR_L_GetFeatureCount(l->lyr, 1);
     u->geom = calloc((size_t)(count > 0 ? count : 1), sizeof *u->geom);
+    u->env = calloc((size_t)(count > 0 ? count : 1), sizeof *u->env);
     u->attr = calloc((size_t)(count > 0 ? count : 1), sizeof *u->attr);
     u->has_pop = uf.pop >= 0 || uf.pop_missing;
-    if (!u->geom || !u->attr) {
+    if (!u->geom || !u->env || !u->attr) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
         goto cleanup;
     }
@@ -576,6 +582,7 @@ void isr_units_clear(isr_units *u)
         }
     }
     free(u->geom);
+    free(u->env);
     free(u->attr);
     memset(u, 0, sizeof *u);
 }

@@ -493,6 +493,7 @@ typedef struct isr_unit {
 typedef struct isr_units {
     int n;
     OGRGeometryH *geom;
+    OGREnvelope *env; /* each geometry's box (all 0 for a unit without one) */
     isr_unit *attr;
     int ninvalid, nrepaired, has_pop;
     int nunknown_pop; /* units whose population field is empty (pop NAN) */

@@ -127,7 +127,10 @@ int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, d
         if (!u->geom[i])
             continue;
         OGREnvelope e;
-        OGR_G_GetEnvelope(u->geom[i], &e);
+        if (u->env)
+            e = u->env[i];
+        else
+            OGR_G_GetEnvelope(u->geom[i], &e);
         /* the box is a lower bound of the distance: skip units that cannot be nearer */
         double bx = fmax(fmax(e.MinX - x, x - e.MaxX), 0), by = fmax(fmax(e.MinY - y, y - e.MaxY), 0);
         if (hypot(bx, by) >= *dist_m)

@@ -565,10 +565,11 @@ static isr_status merge_scenarios(isr_ctx *ctx, const shard_set *ss, const char 
 }
 
 /* The options, model and checks of a merge, then its pass (the lock held). `loaded`: m is
- * the model the calling shard loaded (isr_run_shard_merge), used as it is. */
+ * the model the calling shard loaded (isr_run_shard_merge), used as it is; `threads` > 0
+ * replaces --threads (mpirun: the other ranks wait). */
 static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *eff,
                             shard_set *ss, isr_model *m, int loaded, isr_batch *b,
-                            double t_start, int warn_from)
+                            double t_start, int warn_from, int threads)
 {
     isr_status st = shards_read(ctx, opt->out, ss);
     json_object *rec = NULL;
@@ -586,6 +587,8 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     eff->overwrite = 0;
     eff->reuse_only = 1; /* batch.c: a hub not reused fails, naming it */
     eff->shard_k = eff->shard_n = 0;
+    if (threads > 0)
+        eff->threads = threads;
     if (st == ISR_OK && !loaded && (st = isr_model_check(ctx, eff, m)) == ISR_OK)
         st = isr_model_load(ctx, eff, m);
     char *now = st == ISR_OK ? isr_batch_settings(ctx, m, eff) : NULL;
@@ -613,7 +616,7 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
 /* isr_merge, on model `loaded` (NULL: loaded here); run.json's warnings from warn_from
  * (-1: this call's). */
 static isr_status merge_call(isr_ctx *ctx, const isr_options *opt, isr_model *loaded,
-                             int warn_from)
+                             int warn_from, int threads)
 {
     isr_ctx_reset(ctx);
     isr_ctx_set_timeout(ctx, opt->timeout_s);
@@ -638,7 +641,7 @@ static isr_status merge_call(isr_ctx *ctx, const isr_options *opt, isr_model *lo
                     "removed %d temporary file(s) that a killed run left in '%s'", swept,
                     opt->out);
         st = merge_run(ctx, opt, &eff, &ss, loaded ? loaded : &m, loaded != NULL, &b,
-                       t_start, warn_from >= 0 ? warn_from : isr_ctx_nwarnings(ctx));
+                       t_start, warn_from >= 0 ? warn_from : isr_ctx_nwarnings(ctx), threads);
     }
     if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted: the merge wrote no run.json; run isoreach merge again");
@@ -655,10 +658,11 @@ static isr_status merge_call(isr_ctx *ctx, const isr_options *opt, isr_model *lo
 
 isr_status isr_merge(isr_ctx *ctx, const isr_options *opt)
 {
-    return merge_call(ctx, opt, NULL, -1);
+    return merge_call(ctx, opt, NULL, -1, 0);
 }
 
-isr_status isr_merge_loaded(isr_ctx *ctx, const isr_options *opt, isr_model *m, int warn_from)
+isr_status isr_merge_loaded(isr_ctx *ctx, const isr_options *opt, isr_model *m, int warn_from,
+                            int threads)
 {
-    return merge_call(ctx, opt, m, warn_from);
+    return merge_call(ctx, opt, m, warn_from, threads);
 }
