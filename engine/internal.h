@@ -222,6 +222,12 @@ int isr_grid_cell_of(const isr_grid *g, double x, double y, int *col, int *row);
 isr_status isr_grid_strips(isr_ctx *ctx, const isr_grid *g, const OGRGeometryH *in, int n,
                            OGRGeometryH **out, int **orig, int *nout);
 void isr_grid_strips_free(OGRGeometryH *parts, int n);
+/* GDALRasterizeGeometries of the n geometries with their `burn` values onto band 1 of `ds`
+ * (a grid raster, e.g. isr_grid_mem_wrap) with `opts` (NULL-terminated, or NULL), in chunks
+ * of about 64 MB of rows (CHUNKYSIZE; GDAL would take its block cache's size). Every
+ * rasterize of the engine goes through it. */
+CPLErr isr_grid_rasterize(GDALDatasetH ds, int n, const OGRGeometryH *geoms, const double *burn,
+                          const char *const *opts);
 void isr_grid_geotransform(const isr_grid *g, double gt[6]);
 /* The geotransform of the window of the grid whose top-left cell is (col0, row0). */
 void isr_grid_window_geotransform(const isr_grid *g, int col0, int row0, double gt[6]);
