@@ -525,7 +525,12 @@ void isr_units_sort_codes(const isr_units *u, int level, isr_code_key *keys);
 /* Units on the grid: which unit each cell's centre lies in, the people in each cell, and
  * the groups of each level of the hierarchy (counties, prefectures, provinces). */
 typedef struct isr_zones {
-    int32_t *zone;   /* nx·ny (unpadded), unit index or -1 outside every unit */
+    /* The zone raster, nx·ny (unpadded); read it with isr_zones_unit_at. Exactly one is
+     * set: zone16 (unit index + 1, 0 outside every unit) when there are fewer than
+     * ISR_ZONE16_UNITS units, 2 bytes a cell (all of China at 250 m: 0.76 GB, not 1.51);
+     * else zone32 (unit index, -1 outside every unit). */
+    uint16_t *zone16;
+    int32_t *zone32;
     /* People per cell: isr_zones_pop_at. With a --population raster an array (pop, nx·ny);
      * from the units' field a rule, 8 bytes a cell less (at 250 m all of China's 378 M cells
      * would need 3 GB): per unit the people of each of its land cells (udens) and of each
@@ -551,12 +556,26 @@ typedef struct isr_zones {
     int from_raster;      /* the people come from a --population raster */
 } isr_zones;
 
+/* Regions of fewer units than this have a 16-bit zone raster (isr_zones). */
+#define ISR_ZONE16_UNITS 65535
+/* Bytes a cell of the zone raster of a region of `nunits` units: 2 or 4. */
+static inline int isr_zones_cell_bytes(int nunits)
+{
+    return nunits < ISR_ZONE16_UNITS ? 2 : 4;
+}
+
+/* The unit of cell c (unpadded index), or -1 outside every unit. */
+static inline int isr_zones_unit_at(const isr_zones *z, size_t c)
+{
+    return z->zone16 ? (int)z->zone16[c] - 1 : (int)z->zone32[c];
+}
+
 /* The people of cell c (unpadded index): 0 outside every unit and where none are known. */
 static inline double isr_zones_pop_at(const isr_zones *z, size_t c)
 {
     if (z->pop)
         return z->pop[c];
-    int i = z->zone[c];
+    int i = isr_zones_unit_at(z, c);
     if (i < 0 || !z->udens)
         return 0.0;
     if (z->uhost[i]) {
@@ -587,7 +606,7 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
                                  const char *population, uint8_t *water,
                                  const char *water_path, isr_zones *z);
 /* The unit of the cell holding (x,y), or -1. */
-int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y);
+int isr_zones_unit_xy(const isr_zones *z, const isr_grid *g, double x, double y);
 /* z (read people with isr_zones_pop_at), or NULL when no unit's population is known (a
  * missing population field): then totals drawn from it are unknown, not 0. Borrowed. */
 const isr_zones *isr_zones_people(const isr_zones *z, const isr_units *u);
@@ -812,7 +831,7 @@ OGRGeometryH isr_multipolygon(OGRGeometryH g);
  * barriers; the latter are warned about and counted in *uncovered when not NULL). A raster
  * holding 0, negative, NaN or infinite values (not nodata) in the region is refused.
  * New array (free()). */
-isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
+isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered);
 
@@ -840,11 +859,11 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
 /* Ten times the densest city districts on earth (about 100,000 people per km²). */
 #define ISR_MAX_PEOPLE_KM2 1e6
 isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, const char *what,
-                           const char *resampling, const int32_t *zone, int positive,
+                           const char *resampling, const isr_zones *z, int positive,
                            float **out, size_t *uncovered);
 /* Warns "`what` '`path`' covers N % of the region's land cells; the other C cells (A km²)
  * `consequence`" when `uncovered` > 0. */
-void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
+void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               const char *what, const char *path, size_t uncovered,
                               const char *consequence);
 /* A MEM raster dataset on the grid; _wrap: its band is `data` (nx·ny values of `type`, row by

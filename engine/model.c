@@ -375,7 +375,7 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
         if (!isr_grid_cell_of(&m->grid, x, y, &c, &r)) {
             if (++noff <= 10)
                 isr_sb_printf(&off, "%s'%s'", noff > 1 ? ", " : "", id);
-        } else if (isr_zones_unit_at(&m->zones, &m->grid, x, y) < 0) {
+        } else if (isr_zones_unit_xy(&m->zones, &m->grid, x, y) < 0) {
             int near = isr_hub_jurisdiction(&m->units, x, y, INFINITY, &d);
             if (++nout <= 10)
                 isr_sb_printf(&out, "%s'%s' (%.1f km from '%s')", nout > 1 ? ", " : "", id,
@@ -419,7 +419,7 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
      * reopen cells (roads, bridges) comes after it */
     if ((st = isr_zones_build_water(ctx, &m->grid, &m->units, opt->population, water, wpath,
                                     &m->zones)) != ISR_OK ||
-        (st = isr_friction_build(ctx, &m->grid, m->zones.zone, spm, opt->friction, &m->fric,
+        (st = isr_friction_build(ctx, &m->grid, &m->zones, spm, opt->friction, &m->fric,
                                  &m->fric_uncovered)) != ISR_OK ||
         (isr_water_burn(&m->grid, m->zones.water, m->fric), 0) ||
         (st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, m->fric, &m->road_cells)) !=

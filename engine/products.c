@@ -217,9 +217,10 @@ static void any_hub_tally(const isr_region_reach *rr, size_t *any_cells, double 
                     size_t c = (size_t)r * (size_t)g->nx + (size_t)col;
                     float bt = t->t[(size_t)(r % ISR_ACC_TILE) * ISR_ACC_TILE +
                                     (size_t)(col % ISR_ACC_TILE)];
-                    if (z->zone[c] < 0 || !(bt >= 0 && bt < INFINITY) || (z->water && z->water[c]))
+                    int unit = isr_zones_unit_at(z, c);
+                    if (unit < 0 || !(bt >= 0 && bt < INFINITY) || (z->water && z->water[c]))
                         continue; /* shares are of land; +INF or nodata: no hub reaches */
-                    int gi = z->group[L][z->zone[c]];
+                    int gi = z->group[L][unit];
                     any_cells[gi]++;
                     any_pop[gi] += isr_zones_pop_at(z, c);
                     if (bt < best[gi])

@@ -84,7 +84,12 @@ Test(zones, cells_people_and_groups)
     /* the zone raster, row by row from the top */
     const int32_t want[12] = {0, 0, 1, -1, 0, 0, 1, -1, 0, 0, 1, 2};
     for (int k = 0; k < 12; k++)
-        cr_assert_eq(f.z.zone[k], want[k], "cell %d: %d", k, f.z.zone[k]);
+        cr_assert_eq(isr_zones_unit_at(&f.z, (size_t)k), want[k], "cell %d: %d", k,
+                     isr_zones_unit_at(&f.z, (size_t)k));
+    /* 3 units: 2 bytes a cell, unit index + 1 (0 outside every unit) */
+    cr_assert(f.z.zone16 && !f.z.zone32);
+    cr_assert_eq(f.z.zone16[3], 0);
+    cr_assert_eq(f.z.zone16[11], 3);
     /* people: 100 per u0 cell (+7 hosted in (0,0)), 30 per u1 cell, 50 in u2's claimed cell */
     const double pop[12] = {107, 100, 30, 0, 100, 100, 30, 0, 100, 100, 30, 50};
     for (int k = 0; k < 12; k++)
@@ -127,14 +132,14 @@ Test(zones, unit_at)
     fx f;
     four_units(&f);
     cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK);
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 100, 2900), 0);
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 2500, 100), 1);
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 100, 2900), 0);
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 2500, 100), 1);
     /* inside u1's polygon, but in cell (3,0) whose centre is not: the cell decides */
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 3300, 2500), -1);
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 3900, 900), 2);  /* the claimed cell */
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 3500, 2500), -1); /* in no unit */
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, -1, 100), -1);   /* off the grid */
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 100, 3000.5), -1);
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 3300, 2500), -1);
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 3900, 900), 2);  /* the claimed cell */
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 3500, 2500), -1); /* in no unit */
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, -1, 100), -1);   /* off the grid */
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 100, 3000.5), -1);
     teardown(&f);
 }
 
