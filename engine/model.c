@@ -6,10 +6,11 @@
  *
  * Invariants: once isr_model_load returns ISR_OK nothing in the model changes (the batch
  * workers read it from many threads); `loads` counts how often the inputs were read, so a
- * test can see that asking again does not reload. Cost: the grid (friction 4 + zones 4
- * (+ 8 for a population raster) + clearance 1 bytes a cell) and the network; the memory
- * estimate (bytes_per_cell) counts the region accumulators of a pass as well (at most 8, in
- * tiles of what the hubs reach); workers' time grids follow their hubs' windows.
+ * test can see that asking again does not reload. Cost: the grid (friction 4 + zones 2, 4
+ * from 65,535 units on (+ 8 for a population raster) + clearance 1 bytes a cell) and the
+ * network; the memory estimate (bytes_per_cell) counts the region accumulators of a pass as
+ * well (at most 8, in tiles of what the hubs reach); workers' time grids follow their hubs'
+ * windows.
  */
 #include "internal.h"
 
@@ -497,12 +498,14 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     if (threads > 1024)
         threads = 1024;
     m->threads = threads;
-    /* friction 4 + zones 4 (+ people 8 with a --population raster; from the units' field
-     * they are a rule, zones.c) + region accumulators 8 at most (tiles of what the hubs
-     * reach, acc.c) (+ the isotropic kernel's clearance map 1, + the water mask 1); the
-     * scratch of loading (rasterizing 4, clearance 2) is freed before the accumulators
-     * exist. A worker's time grid follows its hub's window (batch.c), not the region's. */
-    double bytes_per_cell = 16.0 + (opt->population ? 8 : 0) +
+    /* friction 4 + zones 2 (4 with ISR_ZONE16_UNITS units or more) (+ people 8 with a
+     * --population raster; from the units' field they are a rule, zones.c) + region
+     * accumulators 8 at most (tiles of what the hubs reach, acc.c) (+ the isotropic
+     * kernel's clearance map 1, + the water mask 1); the scratch of loading (rasterizing 4,
+     * clearance 2) is freed before the accumulators exist. A worker's time grid follows its
+     * hub's window (batch.c), not the region's. */
+    double bytes_per_cell = 12.0 + isr_zones_cell_bytes(m->units.n) +
+                            (opt->population ? 8 : 0) +
                             (opt->kernel == ISR_KERNEL_RCOST ? 0 : 1) +
                             (isr_options_water(opt) ? 1 : 0);
     m->bytes_per_cell = bytes_per_cell;
