@@ -225,7 +225,9 @@ void isr_grid_strips_free(OGRGeometryH *parts, int n);
 /* GDALRasterizeGeometries of the n geometries with their `burn` values onto band 1 of `ds`
  * (a grid raster, e.g. isr_grid_mem_wrap) with `opts` (NULL-terminated, or NULL), in chunks
  * of about 64 MB of rows (CHUNKYSIZE; GDAL would take its block cache's size). Every
- * rasterize of the engine goes through it. */
+ * rasterize of the engine goes through it. GDAL (3.6) reads CHUNKYSIZE only in its raster
+ * mode (the zone raster); with OPTIM=VECTOR (water, roads) it still sizes its buffer by the
+ * block cache, of which it touches the rows of each geometry's envelope. */
 CPLErr isr_grid_rasterize(GDALDatasetH ds, int n, const OGRGeometryH *geoms, const double *burn,
                           const char *const *opts);
 void isr_grid_geotransform(const isr_grid *g, double gt[6]);
@@ -826,11 +828,11 @@ OGRGeometryH isr_multipolygon(OGRGeometryH g);
 /* ---- friction.c ----------------------------------------------------------------------- */
 
 /* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` in cells of
- * some unit (zone >= 0), barrier elsewhere; with `raster` given, its values warped onto the
- * grid replace the base value (its nodata cells, and land cells beyond its extent, become
- * barriers; the latter are warned about and counted in *uncovered when not NULL). A raster
- * holding 0, negative, NaN or infinite values (not nodata) in the region is refused.
- * New array (free()). */
+ * some unit of `z` (isr_zones_unit_at >= 0), barrier elsewhere; with `raster` given, its
+ * values warped onto the grid replace the base value (its nodata cells, and land cells
+ * beyond its extent, become barriers; the latter are warned about and counted in *uncovered
+ * when not NULL). A raster holding 0, negative, NaN or infinite values (not nodata) in the
+ * region is refused. New array (free()). */
 isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered);
@@ -852,8 +854,8 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
  * does not reach). `what` names the input in messages. With `positive`, values that are
  * not positive and finite (other than nodata) under the grid are refused; with
  * ISR_WARP_PEOPLE instead, NaN, infinity, negative counts and more than ISR_MAX_PEOPLE_KM2
- * people per km² of a pixel are (a population raster). With `zone`, the
- * land cells (zone >= 0) whose centre lies beyond the raster's extent are counted into
+ * people per km² of a pixel are (a population raster). With `z` (the zones), the
+ * land cells (in a unit) whose centre lies beyond the raster's extent are counted into
  * *uncovered. */
 #define ISR_WARP_PEOPLE 2
 /* Ten times the densest city districts on earth (about 100,000 people per km²). */
