@@ -227,7 +227,7 @@ static isr_status check_people(isr_ctx *ctx, GDALDatasetH src, const src_view *v
 
 /* Of the land cells left nodata by the warp, how many have their centre outside the
  * raster's extent (the others are the raster's own nodata). */
-static size_t count_uncovered(const isr_grid *g, const int32_t *zone, const float *v,
+static size_t count_uncovered(const isr_grid *g, const isr_zones *z, const float *v,
                               const src_view *sv)
 {
     enum { BATCH = 4096 };
@@ -235,7 +235,7 @@ static size_t count_uncovered(const isr_grid *g, const int32_t *zone, const floa
     int ok[BATCH];
     size_t n = 0, out = 0, total = (size_t)g->nx * (size_t)g->ny;
     for (size_t k = 0; k <= total; k++) {
-        if (k < total && zone[k] >= 0 && isnan(v[k])) {
+        if (k < total && isnan(v[k]) && isr_zones_unit_at(z, k) >= 0) {
             x[n] = g->x0 + ((double)(k % (size_t)g->nx) + 0.5) * g->cell_m;
             y[n] = g->y0 - ((double)(k / (size_t)g->nx) + 0.5) * g->cell_m;
             n++;
@@ -255,7 +255,7 @@ static size_t count_uncovered(const isr_grid *g, const int32_t *zone, const floa
 }
 
 isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, const char *what,
-                           const char *resampling, const int32_t *zone, int positive,
+                           const char *resampling, const isr_zones *z, int positive,
                            float **out, size_t *uncovered)
 {
     *out = NULL;
@@ -302,8 +302,8 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot warp onto the grid", what, path);
         goto cleanup;
     }
-    if (zone && uncovered)
-        *uncovered = count_uncovered(g, zone, v, &sv);
+    if (z && uncovered)
+        *uncovered = count_uncovered(g, z, v, &sv);
     *out = v;
 cleanup:
     if (sv.to_src)
@@ -315,7 +315,7 @@ cleanup:
     return st;
 }
 
-void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
+void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               const char *what, const char *path, size_t uncovered,
                               const char *consequence)
 {
@@ -323,7 +323,7 @@ void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zo
         return;
     size_t land = 0, n = (size_t)g->nx * (size_t)g->ny;
     for (size_t k = 0; k < n; k++)
-        land += zone[k] >= 0;
+        land += isr_zones_unit_at(z, k) >= 0;
     char cells[40], km2[40];
     isr_fmt_thousands(cells, sizeof cells, (double)uncovered, 0);
     isr_fmt_thousands(km2, sizeof km2, (double)uncovered * g->cell_m * g->cell_m / 1e6, 1);
@@ -333,7 +333,7 @@ void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zo
             km2, consequence);
 }
 
-isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
+isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered)
 {
@@ -346,7 +346,7 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zo
     float *fric = malloc(isr_grid_pcells(g) * sizeof *fric);
     if (!fric)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
-    if (raster && (st = isr_raster_warp(ctx, g, raster, "friction raster", "bilinear", zone, 1,
+    if (raster && (st = isr_raster_warp(ctx, g, raster, "friction raster", "bilinear", z, 1,
                                         &warped, &outside)) != ISR_OK) {
         free(fric);
         return st;
@@ -356,7 +356,7 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zo
     for (int r = 0; r < g->ny; r++) {
         for (int c = 0; c < g->nx; c++) {
             size_t k = (size_t)r * (size_t)g->nx + (size_t)c;
-            if (zone[k] < 0)
+            if (isr_zones_unit_at(z, k) < 0)
                 continue;
             float v = (float)base_spm;
             /* nodata, and (bilinear between valid values cannot give it, but a warp never
@@ -367,7 +367,7 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zo
         }
     }
     if (raster)
-        isr_raster_coverage_warn(ctx, g, zone, "friction raster", raster, outside,
+        isr_raster_coverage_warn(ctx, g, z, "friction raster", raster, outside,
                                  "are treated as impassable");
     if (uncovered)
         *uncovered = outside;

@@ -11,6 +11,7 @@
  */
 #include "internal.h"
 
+#include <gdal_alg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +175,29 @@ void isr_grid_strips_free(OGRGeometryH *parts, int n)
     for (int i = 0; i < n; i++)
         OGR_G_DestroyGeometry(parts[i]);
     free(parts);
+}
+
+/* GDAL rasterizes a raster-optimised burn in chunks of rows read, burnt and written back;
+ * unless told, a chunk is as large as its block cache (5 % of memory: 1.2 GB on a 24 GB
+ * machine, and so 1.14 GB more for the zone raster of a national run) */
+#define ISR_RASTERIZE_CHUNK_BYTES (64.0 * 1024 * 1024)
+
+CPLErr isr_grid_rasterize(GDALDatasetH ds, int n, const OGRGeometryH *geoms, const double *burn,
+                          const char *const *opts)
+{
+    GDALRasterBandH band = GDALGetRasterBand(ds, 1);
+    double row_bytes = (double)GDALGetRasterXSize(ds) *
+                       GDALGetDataTypeSizeBytes(band ? GDALGetRasterDataType(band) : GDT_Byte);
+    double rows = floor(ISR_RASTERIZE_CHUNK_BYTES / fmax(row_bytes, 1.0));
+    rows = fmin(fmax(rows, 1.0), fmax(GDALGetRasterYSize(ds), 1));
+    char chunk[40];
+    isr_snprintf(chunk, sizeof chunk, "CHUNKYSIZE=%.0f", rows);
+    char *all[16]; /* CSLConstList is char ** in C */
+    int k = 0;
+    for (int i = 0; opts && opts[i] && k < 14; i++)
+        all[k++] = (char *)opts[i];
+    all[k++] = chunk;
+    all[k] = NULL;
+    int bandno = 1;
+    return GDALRasterizeGeometries(ds, 1, &bandno, n, geoms, NULL, NULL, burn, all, NULL, NULL);
 }

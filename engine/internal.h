@@ -224,6 +224,14 @@ int isr_grid_cell_of(const isr_grid *g, double x, double y, int *col, int *row);
 isr_status isr_grid_strips(isr_ctx *ctx, const isr_grid *g, const OGRGeometryH *in, int n,
                            OGRGeometryH **out, int **orig, int *nout);
 void isr_grid_strips_free(OGRGeometryH *parts, int n);
+/* GDALRasterizeGeometries of the n geometries with their `burn` values onto band 1 of `ds`
+ * (a grid raster, e.g. isr_grid_mem_wrap) with `opts` (NULL-terminated, or NULL), in chunks
+ * of about 64 MB of rows (CHUNKYSIZE; GDAL would take its block cache's size). Every
+ * rasterize of the engine goes through it. GDAL (3.6) reads CHUNKYSIZE only in its raster
+ * mode (the zone raster); with OPTIM=VECTOR (water, roads) it still sizes its buffer by the
+ * block cache, of which it touches the rows of each geometry's envelope. */
+CPLErr isr_grid_rasterize(GDALDatasetH ds, int n, const OGRGeometryH *geoms, const double *burn,
+                          const char *const *opts);
 void isr_grid_geotransform(const isr_grid *g, double gt[6]);
 /* The geotransform of the window of the grid whose top-left cell is (col0, row0). */
 void isr_grid_window_geotransform(const isr_grid *g, int col0, int row0, double gt[6]);
@@ -527,7 +535,12 @@ void isr_units_sort_codes(const isr_units *u, int level, isr_code_key *keys);
 /* Units on the grid: which unit each cell's centre lies in, the people in each cell, and
  * the groups of each level of the hierarchy (counties, prefectures, provinces). */
 typedef struct isr_zones {
-    int32_t *zone;   /* nx·ny (unpadded), unit index or -1 outside every unit */
+    /* The zone raster, nx·ny (unpadded); read it with isr_zones_unit_at. Exactly one is
+     * set: zone16 (unit index + 1, 0 outside every unit) when there are fewer than
+     * ISR_ZONE16_UNITS units, 2 bytes a cell (all of China at 250 m: 0.76 GB, not 1.51);
+     * else zone32 (unit index, -1 outside every unit). */
+    uint16_t *zone16;
+    int32_t *zone32;
     /* People per cell: isr_zones_pop_at. With a --population raster an array (pop, nx·ny);
      * from the units' field a rule, 8 bytes a cell less (at 250 m all of China's 378 M cells
      * would need 3 GB): per unit the people of each of its land cells (udens) and of each
@@ -553,12 +566,26 @@ typedef struct isr_zones {
     int from_raster;      /* the people come from a --population raster */
 } isr_zones;
 
+/* Regions of fewer units than this have a 16-bit zone raster (isr_zones). */
+#define ISR_ZONE16_UNITS 65535
+/* Bytes a cell of the zone raster of a region of `nunits` units: 2 or 4. */
+static inline int isr_zones_cell_bytes(int nunits)
+{
+    return nunits < ISR_ZONE16_UNITS ? 2 : 4;
+}
+
+/* The unit of cell c (unpadded index), or -1 outside every unit. */
+static inline int isr_zones_unit_at(const isr_zones *z, size_t c)
+{
+    return z->zone16 ? (int)z->zone16[c] - 1 : (int)z->zone32[c];
+}
+
 /* The people of cell c (unpadded index): 0 outside every unit and where none are known. */
 static inline double isr_zones_pop_at(const isr_zones *z, size_t c)
 {
     if (z->pop)
         return z->pop[c];
-    int i = z->zone[c];
+    int i = isr_zones_unit_at(z, c);
     if (i < 0 || !z->udens)
         return 0.0;
     if (z->uhost[i]) {
@@ -589,7 +616,7 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
                                  const char *population, uint8_t *water,
                                  const char *water_path, isr_zones *z);
 /* The unit of the cell holding (x,y), or -1. */
-int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y);
+int isr_zones_unit_xy(const isr_zones *z, const isr_grid *g, double x, double y);
 /* z (read people with isr_zones_pop_at), or NULL when no unit's population is known (a
  * missing population field): then totals drawn from it are unknown, not 0. Borrowed. */
 const isr_zones *isr_zones_people(const isr_zones *z, const isr_units *u);
@@ -809,12 +836,12 @@ OGRGeometryH isr_multipolygon(OGRGeometryH g);
 /* ---- friction.c ----------------------------------------------------------------------- */
 
 /* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` in cells of
- * some unit (zone >= 0), barrier elsewhere; with `raster` given, its values warped onto the
- * grid replace the base value (its nodata cells, and land cells beyond its extent, become
- * barriers; the latter are warned about and counted in *uncovered when not NULL). A raster
- * holding 0, negative, NaN or infinite values (not nodata) in the region is refused.
- * New array (free()). */
-isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
+ * some unit of `z` (isr_zones_unit_at >= 0), barrier elsewhere; with `raster` given, its
+ * values warped onto the grid replace the base value (its nodata cells, and land cells
+ * beyond its extent, become barriers; the latter are warned about and counted in *uncovered
+ * when not NULL). A raster holding 0, negative, NaN or infinite values (not nodata) in the
+ * region is refused. New array (free()). */
+isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered);
 
@@ -835,18 +862,18 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
  * does not reach). `what` names the input in messages. With `positive`, values that are
  * not positive and finite (other than nodata) under the grid are refused; with
  * ISR_WARP_PEOPLE instead, NaN, infinity, negative counts and more than ISR_MAX_PEOPLE_KM2
- * people per km² of a pixel are (a population raster). With `zone`, the
- * land cells (zone >= 0) whose centre lies beyond the raster's extent are counted into
+ * people per km² of a pixel are (a population raster). With `z` (the zones), the
+ * land cells (in a unit) whose centre lies beyond the raster's extent are counted into
  * *uncovered. */
 #define ISR_WARP_PEOPLE 2
 /* Ten times the densest city districts on earth (about 100,000 people per km²). */
 #define ISR_MAX_PEOPLE_KM2 1e6
 isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, const char *what,
-                           const char *resampling, const int32_t *zone, int positive,
+                           const char *resampling, const isr_zones *z, int positive,
                            float **out, size_t *uncovered);
 /* Warns "`what` '`path`' covers N % of the region's land cells; the other C cells (A km²)
  * `consequence`" when `uncovered` > 0. */
-void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const int32_t *zone,
+void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               const char *what, const char *path, size_t uncovered,
                               const char *consequence);
 /* A MEM raster dataset on the grid; _wrap: its band is `data` (nx·ny values of `type`, row by

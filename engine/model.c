@@ -6,10 +6,11 @@
  *
  * Invariants: once isr_model_load returns ISR_OK nothing in the model changes (the batch
  * workers read it from many threads); `loads` counts how often the inputs were read, so a
- * test can see that asking again does not reload. Cost: the grid (friction 4 + zones 4
- * (+ 8 for a population raster) + clearance 1 bytes a cell) and the network; the memory
- * estimate (bytes_per_cell) counts the region accumulators of a pass as well (at most 8, in
- * tiles of what the hubs reach); workers' time grids follow their hubs' windows.
+ * test can see that asking again does not reload. Cost: the grid (friction 4 + zones 2, 4
+ * from 65,535 units on (+ 8 for a population raster) + clearance 1 bytes a cell) and the
+ * network; the memory estimate (bytes_per_cell) counts the region accumulators of a pass as
+ * well (at most 8, in tiles of what the hubs reach); workers' time grids follow their hubs'
+ * windows.
  */
 #include "internal.h"
 
@@ -376,7 +377,7 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
         if (!isr_grid_cell_of(&m->grid, x, y, &c, &r)) {
             if (++noff <= 10)
                 isr_sb_printf(&off, "%s'%s'", noff > 1 ? ", " : "", id);
-        } else if (isr_zones_unit_at(&m->zones, &m->grid, x, y) < 0) {
+        } else if (isr_zones_unit_xy(&m->zones, &m->grid, x, y) < 0) {
             int near = isr_hub_jurisdiction(&m->units, x, y, INFINITY, &d);
             if (++nout <= 10)
                 isr_sb_printf(&out, "%s'%s' (%.1f km from '%s')", nout > 1 ? ", " : "", id,
@@ -420,7 +421,7 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
      * reopen cells (roads, bridges) comes after it */
     if ((st = isr_zones_build_water(ctx, &m->grid, &m->units, opt->population, water, wpath,
                                     &m->zones)) != ISR_OK ||
-        (st = isr_friction_build(ctx, &m->grid, m->zones.zone, spm, opt->friction, &m->fric,
+        (st = isr_friction_build(ctx, &m->grid, &m->zones, spm, opt->friction, &m->fric,
                                  &m->fric_uncovered)) != ISR_OK ||
         (isr_water_burn(&m->grid, m->zones.water, m->fric), 0) ||
         (st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, m->fric, &m->road_cells)) !=
@@ -442,9 +443,9 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
         size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
         if (!(m->clear = malloc(pw * ph)) || isr_costdist_clearance(m->fric, pw, ph, m->clear))
             return isr_fail(ctx, ISR_ERR_MEMORY,
-                            "out of memory for the clearance map (%zu MB and %zu MB while "
-                            "building it); try --kernel rcost or a coarser --resolution",
-                            pw * ph >> 20, (2 * pw * ph) >> 20);
+                            "out of memory for the clearance map (%zu MB); try --kernel "
+                            "rcost or a coarser --resolution",
+                            pw * ph >> 20);
     }
     return ISR_OK;
 }
@@ -528,12 +529,14 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     if (threads > 1024)
         threads = 1024;
     m->threads = threads;
-    /* friction 4 + zones 4 (+ people 8 with a --population raster; from the units' field
-     * they are a rule, zones.c) + region accumulators 8 at most (tiles of what the hubs
-     * reach, acc.c) (+ the isotropic kernel's clearance map 1, + the water mask 1); the
-     * scratch of loading (rasterizing 4, clearance 2) is freed before the accumulators
-     * exist. A worker's time grid follows its hub's window (batch.c), not the region's. */
-    double bytes_per_cell = 16.0 + (opt->population ? 8 : 0) +
+    /* friction 4 + zones 2 (4 with ISR_ZONE16_UNITS units or more) (+ people 8 with a
+     * --population raster; from the units' field they are a rule, zones.c) + region
+     * accumulators 8 at most (tiles of what the hubs reach, acc.c) (+ the isotropic
+     * kernel's clearance map 1, built in place, + the water mask 1); rasterizing works in
+     * chunks of about 64 MB of rows (isr_grid_rasterize). A worker's time grid follows its
+     * hub's window (batch.c), not the region's. */
+    double bytes_per_cell = 12.0 + isr_zones_cell_bytes(m->units.n) +
+                            (opt->population ? 8 : 0) +
                             (opt->kernel == ISR_KERNEL_RCOST ? 0 : 1) +
                             (isr_options_water(opt) ? 1 : 0);
     m->bytes_per_cell = bytes_per_cell;

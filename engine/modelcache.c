@@ -20,7 +20,7 @@
  * temporary name and renamed, so no reader sees half a file, and a mapping stays valid when
  * another run replaces the file. Arrays are mapped private and writable: the engine does not
  * write them after loading, and if it did only its own copy of those pages would change.
- * Cost: one pass writing the arrays (about 18 bytes a cell) after a build; a read maps the
+ * Cost: one pass writing the arrays (about 16 bytes a cell) after a build; a read maps the
  * file, so only the pages a run touches are read.
  */
 #include "internal.h"
@@ -34,7 +34,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MC_MAGIC "ISRMODL7" /* 4: prov_en; 5: units' geometry text; 6: people by rule; 7: overlaps */
+/* 4: prov_en; 5: units' geometry text; 6: people by rule; 7: overlaps; 8: 16-bit zones */
+#define MC_MAGIC "ISRMODL8"
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
@@ -48,7 +49,7 @@ typedef struct mc_header {
     int32_t nx, ny, nunits, ngroups[ISR_NLEVELS];
     int32_t has_clear, from_raster, hosted, nwarn;
     uint64_t nhost;
-    int32_t noverlaps, pad_;
+    int32_t noverlaps, zone_bytes; /* zone_bytes: 2 (zone16) or 4 (zone32) */
     uint64_t water_cells, fric_uncovered, road_cells, pop_uncovered;
     float fric_min;
     uint64_t off[S_N], len[S_N];
@@ -60,7 +61,8 @@ static void sections(const isr_model *m, const void *ptr[S_N], uint64_t len[S_N]
     const isr_zones *z = &m->zones;
     size_t cells = (size_t)m->grid.nx * (size_t)m->grid.ny, pcells = isr_grid_pcells(&m->grid);
     size_t nu = (size_t)(z->nunits > 0 ? z->nunits : 1);
-    ptr[S_ZONE] = z->zone, len[S_ZONE] = cells * sizeof(int32_t);
+    ptr[S_ZONE] = z->zone16 ? (const void *)z->zone16 : (const void *)z->zone32;
+    len[S_ZONE] = cells * (z->zone16 ? sizeof *z->zone16 : sizeof *z->zone32);
     /* people: an array with a --population raster, else the rule's per-unit tables */
     ptr[S_POP] = z->pop, len[S_POP] = z->pop ? cells * sizeof(double) : 0;
     ptr[S_UDENS] = z->udens, len[S_UDENS] = z->pop ? 0 : nu * sizeof(double);
@@ -180,6 +182,7 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, ui
     h.hosted = m->zones.hosted, h.nwarn = w1 - w0;
     h.nhost = m->zones.nhost;
     h.noverlaps = m->units.noverlaps;
+    h.zone_bytes = m->zones.zone16 ? 2 : 4;
     h.water_cells = m->water_cells, h.fric_uncovered = m->fric_uncovered;
     h.road_cells = m->road_cells, h.pop_uncovered = m->zones.pop_uncovered;
     h.fric_min = m->fric_min;
@@ -229,6 +232,7 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
     if (memcmp(h->magic, MC_MAGIC, 8) != 0 || h->key != key ||
         strncmp(h->version, ISR_VERSION, sizeof h->version) != 0 || h->nx != m->grid.nx ||
         h->ny != m->grid.ny || h->nunits != m->units.n || h->has_clear != want_clear ||
+        h->zone_bytes != isr_zones_cell_bytes(h->nunits) ||
         h->nwarn < 0 || h->nhost > (uint64_t)(h->nunits > 0 ? h->nunits : 1))
         return 0;
     for (int k = 0; k < ISR_NLEVELS; k++)
@@ -240,6 +244,8 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
     shape.zones.nunits = h->nunits;
     double one = 0; /* a non-NULL pop: the shape of the array's section */
     shape.zones.pop = h->from_raster ? &one : NULL;
+    uint16_t one16 = 0; /* likewise the zone raster's width */
+    shape.zones.zone16 = h->zone_bytes == 2 ? &one16 : NULL;
     shape.zones.nhost = (size_t)h->nhost;
     for (int k = 0; k < ISR_NLEVELS; k++)
         shape.zones.ngroups[k] = h->ngroups[k];
@@ -271,7 +277,10 @@ static void *copy_out(const char *base, const mc_header *h, int s)
 static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header *h)
 {
     isr_zones *z = &m->zones;
-    z->zone = (int32_t *)(void *)(base + h->off[S_ZONE]);
+    if (h->zone_bytes == 2)
+        z->zone16 = (uint16_t *)(void *)(base + h->off[S_ZONE]);
+    else
+        z->zone32 = (int32_t *)(void *)(base + h->off[S_ZONE]);
     z->pop = h->from_raster ? (double *)(void *)(base + h->off[S_POP]) : NULL;
     z->water = h->len[S_WATER] ? (uint8_t *)(base + h->off[S_WATER]) : NULL;
     m->fric = (float *)(void *)(base + h->off[S_FRIC]);
@@ -360,7 +369,8 @@ void isr_model_cache_release(isr_model *m)
 {
     if (!m->cache_map)
         return;
-    m->zones.zone = NULL; /* in the mapping: not for free() */
+    m->zones.zone16 = NULL; /* in the mapping: not for free() */
+    m->zones.zone32 = NULL;
     m->zones.pop = NULL;
     m->zones.water = NULL;
     m->fric = NULL;

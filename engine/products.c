@@ -122,8 +122,11 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
         const char *line = all + starts[i], *nl = strchr(line, '\n');
         size_t ll = nl ? (size_t)(nl - line) : strlen(line);
         ll -= ll && line[ll - 1] == ',';
-        const char *g = strstr(line, "\"geometry\": ");
-        if (!g || g > line + ll || ll < 2 || strncmp(line + ll - 2, " }", 2) != 0) {
+        const char *g = line; /* in this line only (strstr under ASan measures all the rest:
+                               * quadratic over 66,000 units) */
+        while (g + 12 <= line + ll && memcmp(g, "\"geometry\": ", 12) != 0)
+            g++;
+        if (g + 12 > line + ll || ll < 2 || strncmp(line + ll - 2, " }", 2) != 0) {
             nf = -1;
             break;
         }
@@ -217,9 +220,10 @@ static void any_hub_tally(const isr_region_reach *rr, size_t *any_cells, double 
                     size_t c = (size_t)r * (size_t)g->nx + (size_t)col;
                     float bt = t->t[(size_t)(r % ISR_ACC_TILE) * ISR_ACC_TILE +
                                     (size_t)(col % ISR_ACC_TILE)];
-                    if (z->zone[c] < 0 || !(bt >= 0 && bt < INFINITY) || (z->water && z->water[c]))
+                    int unit = isr_zones_unit_at(z, c);
+                    if (unit < 0 || !(bt >= 0 && bt < INFINITY) || (z->water && z->water[c]))
                         continue; /* shares are of land; +INF or nodata: no hub reaches */
-                    int gi = z->group[L][z->zone[c]];
+                    int gi = z->group[L][unit];
                     any_cells[gi]++;
                     any_pop[gi] += isr_zones_pop_at(z, c);
                     if (bt < best[gi])

@@ -20,7 +20,6 @@
 #include "internal.h"
 
 #include <cpl_string.h>
-#include <gdal_alg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,10 +338,8 @@ static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_se
         geom[i] = rs->geom[order[i].i];
         burn[i] = order[i].spm;
     }
-    int band = 1;
-    char *ropt[] = {"ALL_TOUCHED=TRUE", "OPTIM=VECTOR", NULL};
-    if (rs->n && GDALRasterizeGeometries(ds, 1, &band, rs->n, geom, NULL, NULL, burn, ropt,
-                                         NULL, NULL) != CE_None) {
+    const char *ropt[] = {"ALL_TOUCHED=TRUE", "OPTIM=VECTOR", NULL};
+    if (rs->n && isr_grid_rasterize(ds, rs->n, geom, burn, ropt) != CE_None) {
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot rasterize onto the grid", what);
         goto cleanup;
     }

@@ -102,7 +102,7 @@ static void count_cells(scen_pass *p, const scen_cmp *c, tally *t, scen_hub *res
         for (int col = 0; col < c->w; col++) {
             size_t i = (size_t)r * (size_t)c->w + (size_t)col;
             size_t u = (size_t)(c->r0 + r) * (size_t)g->nx + (size_t)(c->c0 + col);
-            int st = cell_status(c->base[i], c->scen[i]), unit = z->zone[u];
+            int st = cell_status(c->base[i], c->scen[i]), unit = isr_zones_unit_at(z, u);
             if (st == ST_NEITHER || unit < 0)
                 continue;
             double pop = isr_zones_pop_at(z, u), saved = st == ST_BOTH ? c->base[i] - c->scen[i] : 0;

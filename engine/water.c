@@ -12,7 +12,6 @@
  */
 #include "internal.h"
 
-#include <gdal_alg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,13 +102,10 @@ isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the water mask");
         goto cleanup;
     }
-    int bandno = 1;
     for (int i = 0; i < n; i++)
         burns[i] = 1;
-    char *ropt[] = {"OPTIM=VECTOR", NULL};
-    CPLErr e = n ? GDALRasterizeGeometries(ds, 1, &bandno, n, geoms, NULL, NULL, burns, ropt,
-                                           NULL, NULL)
-                 : CE_None;
+    const char *ropt[] = {"OPTIM=VECTOR", NULL};
+    CPLErr e = n ? isr_grid_rasterize(ds, n, geoms, burns, ropt) : CE_None;
     free(burns);
     if (e != CE_None) {
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot rasterize onto the grid", l.what);

@@ -12,11 +12,11 @@
  * cells whose centre is water stay in their unit's area but hold no people: a unit's people
  * are spread over its land cells only, and shares are of land (cells[] counts land cells,
  * area[] every cell). A unit wholly on water keeps its people there and is warned about.
- * Owns: the zone and population arrays (12 bytes per cell), the water mask, group tables.
+ * Owns: the zone raster (2 bytes a cell below ISR_ZONE16_UNITS units, else 4), the people
+ * (8 bytes a cell with a population raster, else a rule per unit), the water mask, group tables.
  */
 #include "internal.h"
 
-#include <gdal_alg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +57,15 @@ static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
     return ISR_OK;
 }
 
-/* Burns each unit's index into the cells whose centre it holds (-1 elsewhere). */
+/* Burns each unit into the cells whose centre it holds: its index + 1 into the zero-filled
+ * zone16, or its index into zone32 (filled with -1 here), whichever z has (isr_zones). */
 static isr_status rasterize_units(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
-                                  int32_t *zone)
+                                  isr_zones *z)
 {
     const size_t n = (size_t)g->nx * (size_t)g->ny;
-    for (size_t c = 0; c < n; c++)
-        zone[c] = -1;
+    const int wide = z->zone32 != NULL;
+    for (size_t c = 0; wide && c < n; c++)
+        z->zone32[c] = -1;
     /* in strips (isr_grid_strips: the same cells, far fewer edge tests); a part burns the
      * index of its unit */
     OGRGeometryH *parts = NULL;
@@ -73,12 +75,11 @@ static isr_status rasterize_units(isr_ctx *ctx, const isr_grid *g, const isr_uni
     if (st == ISR_OK && !pburn)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory rasterizing the boundaries");
     for (int i = 0; pburn && i < np; i++)
-        pburn[i] = orig[i];
-    int bandno = 1;
-    GDALDatasetH ds = pburn ? isr_grid_mem_wrap(g, GDT_Int32, zone) : NULL; /* burnt in place */
-    CPLErr e = ds ? GDALRasterizeGeometries(ds, 1, &bandno, np, parts, NULL, NULL, pburn,
-                                            NULL, NULL, NULL)
-                  : CE_Failure;
+        pburn[i] = wide ? orig[i] : orig[i] + 1;
+    GDALDatasetH ds = !pburn ? NULL /* burnt in place */
+                      : wide ? isr_grid_mem_wrap(g, GDT_Int32, z->zone32)
+                             : isr_grid_mem_wrap(g, GDT_UInt16, z->zone16);
+    CPLErr e = ds ? isr_grid_rasterize(ds, np, parts, pburn, NULL) : CE_Failure;
     if (ds)
         GDALClose(ds);
     isr_grid_strips_free(parts, np);
@@ -87,6 +88,15 @@ static isr_status rasterize_units(isr_ctx *ctx, const isr_grid *g, const isr_uni
     if (st == ISR_OK && e != CE_None)
         st = isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "cannot rasterize the boundaries");
     return st;
+}
+
+/* Cell c to unit i (the raster rasterize_units filled). */
+static void zone_set(isr_zones *z, size_t c, int i)
+{
+    if (z->zone16)
+        z->zone16[c] = (uint16_t)(i + 1);
+    else
+        z->zone32[c] = i;
 }
 
 /* Units without a cell centre claim the cell at their interior point when it is free, or
@@ -102,8 +112,8 @@ static void claim_or_host(const isr_grid *g, const isr_units *u, isr_zones *z, s
         int col, row;
         if (p && isr_grid_cell_of(g, OGR_G_GetX(p, 0), OGR_G_GetY(p, 0), &col, &row)) {
             size_t c = (size_t)row * (size_t)g->nx + (size_t)col;
-            if (z->zone[c] < 0) {
-                z->zone[c] = i;
+            if (isr_zones_unit_at(z, c) < 0) {
+                zone_set(z, c, i);
                 ucells[i] = 1;
             } else {
                 host[i] = (int)c;
@@ -146,19 +156,19 @@ static isr_status population_from_raster(isr_ctx *ctx, const isr_grid *g, const 
                                          isr_zones *z, float **praster)
 {
     const size_t n = (size_t)g->nx * (size_t)g->ny;
-    isr_status st = isr_raster_warp(ctx, g, population, "population raster", "sum", z->zone,
+    isr_status st = isr_raster_warp(ctx, g, population, "population raster", "sum", z,
                                     ISR_WARP_PEOPLE, praster, &z->pop_uncovered);
     if (st != ISR_OK)
         return st;
     double outside = 0;
     for (size_t c = 0; c < n; c++) {
         double v = isnan((*praster)[c]) || (*praster)[c] < 0 ? 0.0 : (*praster)[c];
-        if (z->zone[c] >= 0)
+        if (isr_zones_unit_at(z, c) >= 0)
             z->pop[c] = v;
         else
             outside += v;
     }
-    isr_raster_coverage_warn(ctx, g, z->zone, "population raster", population, z->pop_uncovered,
+    isr_raster_coverage_warn(ctx, g, z, "population raster", population, z->pop_uncovered,
                              "are counted with no people");
     if (outside > 0)
         isr_log(ctx, ISR_LOG_INFO,
@@ -193,11 +203,11 @@ static isr_status population_from_units(isr_ctx *ctx, const isr_units *u, isr_zo
             k++;
         if (k == z->nhost) { /* the host cell's own share first */
             z->hcell[k] = (uint64_t)host[i];
-            z->hval[k] = z->udens[z->zone[host[i]]];
+            z->hval[k] = z->udens[isr_zones_unit_at(z, (size_t)host[i])];
             z->nhost++;
         }
         z->hval[k] += u->attr[i].pop;
-        z->uhost[z->zone[host[i]]] = 1;
+        z->uhost[isr_zones_unit_at(z, (size_t)host[i])] = 1;
     }
     for (size_t a = 1; a < z->nhost; a++) /* ascending cells (a handful: insertion sort) */
         for (size_t b = a; b > 0 && z->hcell[b - 1] > z->hcell[b]; b--) {
@@ -245,9 +255,10 @@ static void tally_groups(const isr_grid *g, const isr_units *u, const char *popu
             for (int k = 0; k < ISR_NLEVELS; k++)
                 z->gunknown[k][z->group[k][i]]++;
     for (size_t c = 0; c < n; c++) {
-        if (z->zone[c] < 0)
+        int i = isr_zones_unit_at(z, c);
+        if (i < 0)
             continue;
-        int gi = z->group[ISR_COUNTY][z->zone[c]];
+        int gi = z->group[ISR_COUNTY][i];
         z->area[ISR_COUNTY][gi]++;
         z->cells[ISR_COUNTY][gi] += !(z->water && z->water[c]);
         z->gpop[ISR_COUNTY][gi] += isr_zones_pop_at(z, c);
@@ -275,7 +286,7 @@ static isr_status spread_off_water(isr_ctx *ctx, const isr_grid *g, const isr_un
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
     for (size_t c = 0; c < n; c++) {
-        int i = z->zone[c];
+        int i = isr_zones_unit_at(z, c);
         if (i < 0)
             continue;
         all[i]++;
@@ -285,14 +296,14 @@ static isr_status spread_off_water(isr_ctx *ctx, const isr_grid *g, const isr_un
             land[i]++;
     }
     for (size_t c = 0; c < n && z->pop; c++) {
-        int i = z->zone[c];
+        int i = isr_zones_unit_at(z, c);
         if (i < 0 || !land[i])
             continue;
         z->pop[c] = z->water[c] ? 0.0 : z->pop[c] + wpop[i] / (double)land[i];
     }
     for (size_t k = 0; k < z->nhost && !z->pop; k++) { /* the rule: as the array would be */
         size_t c = (size_t)z->hcell[k];
-        int i = z->zone[c];
+        int i = isr_zones_unit_at(z, c);
         if (land[i])
             z->hval[k] = z->water[c] ? 0.0 : z->hval[k] + wpop[i] / (double)land[i];
     }
@@ -362,19 +373,24 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
     size_t *ucells = NULL;
     int *host = NULL;
     float *praster = NULL;
-    z->zone = malloc(n * sizeof *z->zone);
+    if (isr_zones_cell_bytes(u->n) == 2)
+        z->zone16 = calloc(n, sizeof *z->zone16); /* 0: outside every unit */
+    else
+        z->zone32 = malloc(n * sizeof *z->zone32);
     z->pop = population ? calloc(n, sizeof *z->pop) : NULL; /* else a rule: isr_zones_pop_at */
     ucells = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *ucells);
-    if (!z->zone || (population && !z->pop) || !ucells) {
+    if ((!z->zone16 && !z->zone32) || (population && !z->pop) || !ucells) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the %d x %d zone raster", g->nx,
                       g->ny);
         goto cleanup;
     }
-    if ((st = rasterize_units(ctx, g, u, z->zone)) != ISR_OK)
+    if ((st = rasterize_units(ctx, g, u, z)) != ISR_OK)
         goto cleanup;
-    for (size_t c = 0; c < n; c++)
-        if (z->zone[c] >= 0)
-            ucells[z->zone[c]]++;
+    for (size_t c = 0; c < n; c++) {
+        int i = isr_zones_unit_at(z, c);
+        if (i >= 0)
+            ucells[i]++;
+    }
     host = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *host);
     if (!host) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -406,7 +422,8 @@ cleanup:
 
 void isr_zones_clear(isr_zones *z)
 {
-    free(z->zone);
+    free(z->zone16);
+    free(z->zone32);
     free(z->pop);
     free(z->udens);
     free(z->wdens);
@@ -430,10 +447,10 @@ const isr_zones *isr_zones_people(const isr_zones *z, const isr_units *u)
     return u->has_pop && u->n > 0 && u->nunknown_pop == u->n && !z->from_raster ? NULL : z;
 }
 
-int isr_zones_unit_at(const isr_zones *z, const isr_grid *g, double x, double y)
+int isr_zones_unit_xy(const isr_zones *z, const isr_grid *g, double x, double y)
 {
     int c, r;
     if (!isr_grid_cell_of(g, x, y, &c, &r))
         return -1;
-    return z->zone[(size_t)r * (size_t)g->nx + (size_t)c];
+    return isr_zones_unit_at(z, (size_t)r * (size_t)g->nx + (size_t)c);
 }

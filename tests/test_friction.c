@@ -53,6 +53,7 @@ typedef struct fx {
     isr_ctx *ctx;
     isr_grid g;
     int32_t zone[12];
+    isr_zones z; /* its 32-bit zone raster: zone */
 } fx;
 
 /* All land except cell (3,0), top right, which lies outside every unit. */
@@ -66,6 +67,8 @@ static void setup(fx *f)
     for (int k = 0; k < 12; k++)
         f->zone[k] = 0;
     f->zone[3] = -1;
+    memset(&f->z, 0, sizeof f->z);
+    f->z.zone32 = f->zone;
 }
 
 static void teardown(fx *f)
@@ -85,7 +88,7 @@ Test(friction, base_value_and_barriers)
     setup(&f);
     float *fric = NULL;
     size_t unc = 99;
-    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, NULL, &fric, &unc), ISR_OK);
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, NULL, &fric, &unc), ISR_OK);
     cr_assert_eq(unc, 0);
     /* 8 x 7 padded cells: 11 land cells at 0.125 s/m, the rest +INF */
     size_t land = 0, inf = 0;
@@ -116,7 +119,7 @@ Test(friction, raster_on_the_grid_read_exactly_nodata_is_a_barrier)
     raster("/vsimem/fric_exact.tif", UTM, 0, 3000, 1000, 4, 3, v, 1, -1);
     float *fric = NULL;
     size_t unc = 99;
-    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_exact.tif", &fric,
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_exact.tif", &fric,
                                     &unc),
                  ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
     cr_assert_eq(unc, 0);
@@ -142,7 +145,7 @@ Test(friction, partial_raster_warned_and_impassable_beyond)
     raster("/vsimem/fric_half.tif", UTM, 0, 3000, 1000, 2, 3, v, 0, 0);
     float *fric = NULL;
     size_t unc = 0;
-    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_half.tif", &fric,
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_half.tif", &fric,
                                     &unc),
                  ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
     cr_assert_eq(unc, 5);
@@ -170,7 +173,7 @@ Test(friction, zero_and_nan_refused_with_their_position)
     v[2 * 4 + 1] = 0; /* pixel (1,2): centre (1500, 500) */
     raster("/vsimem/fric_zero.tif", UTM, 0, 3000, 1000, 4, 3, v, 1, -1);
     float *fric = (float *)1;
-    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_zero.tif", &fric,
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_zero.tif", &fric,
                                     NULL),
                  ISR_ERR_INPUT);
     cr_assert_null(fric);
@@ -182,7 +185,7 @@ Test(friction, zero_and_nan_refused_with_their_position)
     v[0] = INFINITY;
     raster("/vsimem/fric_nan.tif", UTM, 0, 3000, 1000, 4, 3, v, 1, -1);
     isr_ctx_reset(f.ctx);
-    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_nan.tif", &fric,
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_nan.tif", &fric,
                                     NULL),
                  ISR_ERR_INPUT);
     cr_assert_str_eq(isr_ctx_errmsg(f.ctx),
@@ -204,7 +207,7 @@ Test(friction, raster_without_crs_refused)
         v[i] = 0.1f;
     raster("/vsimem/fric_nocrs.tif", NULL, 0, 3000, 1000, 4, 3, v, 0, 0);
     float *fric = NULL;
-    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_nocrs.tif", &fric,
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_nocrs.tif", &fric,
                                     NULL),
                  ISR_ERR_CRS);
     cr_assert_str_eq(isr_ctx_errmsg(f.ctx), "friction raster '/vsimem/fric_nocrs.tif' has no CRS");
@@ -212,7 +215,7 @@ Test(friction, raster_without_crs_refused)
     /* and a path that is not a raster */
     isr_ctx_reset(f.ctx);
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/nonexistent/f.tif", &fric,
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/nonexistent/f.tif", &fric,
                                     NULL),
                  ISR_ERR_INPUT);
     CPLPopErrorHandler();
@@ -235,7 +238,7 @@ Test(friction, raster_in_another_crs_warped)
     raster("/vsimem/fric_ll.tif", "EPSG:4326", 4.0, 1.0, 0.1, 10, 20, v, 0, 0);
     float *fric = NULL;
     size_t unc = 99;
-    cr_assert_eq(isr_friction_build(f.ctx, &f.g, f.zone, 0.125, "/vsimem/fric_ll.tif", &fric,
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_ll.tif", &fric,
                                     &unc),
                  ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
     cr_assert_eq(unc, 0);

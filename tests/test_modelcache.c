@@ -269,3 +269,116 @@ Test(modelcache, a_build_on_two_threads_warns_and_writes_as_on_one)
     free(w2);
     assert_same_outputs("one", "two");
 }
+
+/* The zone raster's width is in the header (offset 100: after the magic, key, version, ten
+ * int32 and nhost; 2 here, 16 units): a file that says 4 is not read as 16-bit, nor mapped
+ * as 32-bit, but built again. */
+Test(modelcache, a_file_of_the_other_zone_width_is_rebuilt)
+{
+    fixtures();
+    cr_assert_eq(run_into("a", "--model-cache '%s/mc'", cli_tmp), 0);
+    cli_sh_ok("f=$(ls mc/model-*.isrmodel) && test \"$(od -A n -t d4 -j 100 -N 4 $f | tr -d ' ')\" "
+              "= 2 && printf '\\004' | dd of=$f bs=1 seek=100 conv=notrunc status=none");
+    cr_assert_eq(run_into("b", "--model-cache '%s/mc'", cli_tmp), 0);
+    char *err = cli_stderr();
+    cr_assert_not_null(strstr(err, "is damaged or was cut short (its header does not match its "
+                                   "size or this run); building the model again and replacing it"),
+                       "%s", err);
+    free(err);
+    cr_assert_eq(cache_hit("b"), 0);
+    assert_same_outputs("a", "b");
+}
+
+/* More units than a 16-bit zone raster holds (65,534): 66,000 squares of 1 km² in UTM 33N,
+ * unit i the cell i of a 331 x 200 grid read row by row from the top-left corner (300 km,
+ * 5700 km), county code 100000 + i (prefecture its first four digits + 00, province its
+ * first two + 0000), i % 9 + 1 people; the last 200 cells (row 199 from column 131 on) in
+ * no unit. The hub in the cell of unit 65,999 (row 199, column 130), s2 8 km north of it. */
+static void many_units(void)
+{
+    enum { N = 66000, NX = 331, NY = 200 };
+    char p[600];
+    snprintf(p, sizeof p, "%s/b.csv", cli_tmp);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "code,name,pref_code,pref_name,prov_code,prov_name,pop,wkt\n");
+    for (int i = 0; i < N; i++) {
+        int x = 300000 + i % NX * 1000, y = 5500000 + (NY - 1 - i / NX) * 1000, c = 100000 + i;
+        fprintf(f, "%d,u%d,%d,p%d,%d,v%d,%d,\"POLYGON((%d %d,%d %d,%d %d,%d %d,%d %d))\"\n", c,
+                i, c / 100 * 100, c / 100 * 100, c / 10000 * 10000, c / 10000 * 10000, i % 9 + 1,
+                x, y, x + 1000, y, x + 1000, y + 1000, x, y + 1000, x, y);
+    }
+    cr_assert_eq(fclose(f), 0);
+    cli_ogr("-f GPKG -a_srs EPSG:32633 -nln units -nlt POLYGON -oo GEOM_POSSIBLE_NAMES=wkt "
+            "-oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES many.gpkg b.csv");
+#define UTM33 "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32633\"}}"
+    cli_put("st.geojson", "%s",
+            "{\"type\":\"FeatureCollection\"," UTM33 ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"hub\",\"name\":\"hub\",\"hub\":1},"
+            "\"geometry\":{\"type\":\"Point\",\"coordinates\":[430500,5500500]}},"
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"s2\",\"name\":\"s2\",\"hub\":0},"
+            "\"geometry\":{\"type\":\"Point\",\"coordinates\":[430500,5508500]}}]}");
+    cli_put("ln.geojson", "%s",
+            "{\"type\":\"FeatureCollection\"," UTM33 ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"l1\",\"name\":\"l1\",\"speed_kmh\":80,"
+            "\"headway\":10},\"geometry\":{\"type\":\"LineString\",\"coordinates\":"
+            "[[430500,5500500],[430500,5508500]]}}]}");
+#undef UTM33
+}
+
+/* `isoreach run` on many_units' region into cli_tmp/out, with `args`. */
+static int run_many(const char *out, const char *args)
+{
+    return cli_sh("cd '%s' && %s run -q --no-maps --out '%s' --boundaries many.gpkg --stations "
+                  "st.geojson --lines ln.geojson --crs EPSG:32633 --hubs hub --threads 1 %s",
+                  cli_tmp, CLI, out, args);
+}
+
+Test(modelcache, a_region_of_66000_units_keeps_its_32_bit_zone_raster, .timeout = 600)
+{
+    many_units();
+    /* the estimate counts 4 bytes a cell for its zones: at 100 m, 3310 x 2000 cells + 2 of
+     * padding each side, 3314 x 2004 x 17 bytes (friction 4, zones 4, accumulators 8,
+     * clearance 1; no water) = 107.7 MB; within 50 MB: ceil(100 x sqrt(107.67 / 50)) = 147 m */
+    cr_assert_eq(run_many("big", "--resolution 100 --max-memory 50"), 1);
+    char *err = cli_stderr();
+    cr_assert_str_eq(err, "isoreach: a 100 m grid over the region is 3310 x 2000 cells and would "
+                          "need about 108 MB of memory, more than the 50 MB allowed: use "
+                          "--resolution 147 or coarser, or raise --max-memory\n");
+    free(err);
+    cr_assert_eq(run_many("plain", "--resolution 1000"), 0, "%s", cli_output());
+    cr_assert_eq(run_many("first", "--resolution 1000 --model-cache mc"), 0, "%s", cli_output());
+    cr_assert_eq(cache_hit("first"), 0);
+    cr_assert_eq(cli_sh("od -A n -t d4 -j 100 -N 4 %s/mc/model-*.isrmodel", cli_tmp), 0);
+    char *width = cli_output();
+    cr_assert_eq(atoi(width), 4, "the header's zone width: %s", width);
+    free(width);
+    cr_assert_eq(run_many("second", "--resolution 1000 --model-cache mc"), 0, "%s", cli_output());
+    cr_assert_eq(cache_hit("second"), 1, "the second run maps the 32-bit raster");
+    cr_assert_eq(cli_sh("cd '%s/plain' && find hubs region -type f | sort | xargs md5sum > "
+                        "../plain.md5 && test $(wc -l < ../plain.md5) -ge 15 && cd ../first && "
+                        "md5sum -c --quiet ../plain.md5 && cd ../second && md5sum -c --quiet "
+                        "../plain.md5",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    char p[600];
+    snprintf(p, sizeof p, "%s/second/hubs/hub/reach.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    /* unit 65,999, the hub's own cell: 0 minutes, 65999 % 9 + 1 = 3 people; unit 65,668 one
+     * cell north: 1000 m x 1.3 detour at 20 km/h = 234 s = 3.90 min, 65668 % 9 + 1 = 5 */
+    cr_assert(strstr(csv, "\nhub,county,165999,u65999,,165900,160000,1.000,1.000,1.0000,3,3,"
+                          "1.0000,0.00,0.00,0.00,0,0,0,1.000\n"),
+              "%s", csv);
+    cr_assert(strstr(csv, "\nhub,county,165668,u65668,,165600,160000,1.000,1.000,1.0000,5,5,"
+                          "1.0000,3.90,3.90,3.90,0,1,0,1.000\n"),
+              "%s", csv);
+    /* province 160000: units 60,000 to 65,999, 6000 km², 666 x 45 + 30 = 30000 people */
+    const char *prov = strstr(csv, "\nhub,province,160000,");
+    double area_km2 = 0, reached_km2, share, people = 0;
+    cr_assert(prov && sscanf(prov, "\nhub,province,160000,v160000,,,160000,%lf,%lf,%lf,%lf",
+                             &area_km2, &reached_km2, &share, &people) == 4,
+              "%s", csv);
+    cr_assert_float_eq(area_km2, 6000, 1e-9);
+    cr_assert_float_eq(people, 30000, 1e-9);
+    free(csv);
+}

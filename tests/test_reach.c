@@ -49,7 +49,7 @@ static void setup(fixture *f)
     OSRDestroySpatialReference(srs);
     cr_assert_eq(isr_zones_build(f->ctx, &f->g, &f->u, NULL, &f->z), ISR_OK, "%s",
                  isr_ctx_errmsg(f->ctx));
-    cr_assert_eq(isr_friction_build(f->ctx, &f->g, f->z.zone, 0.1, NULL, &f->fric, NULL), ISR_OK);
+    cr_assert_eq(isr_friction_build(f->ctx, &f->g, &f->z, 0.1, NULL, &f->fric, NULL), ISR_OK);
     f->t = malloc(isr_grid_pcells(&f->g) * sizeof *f->t);
     for (size_t i = 0; i < isr_grid_pcells(&f->g); i++)
         f->t[i] = INFINITY;
@@ -59,7 +59,7 @@ static void setup(fixture *f)
                  0);
     cr_assert_eq(isr_reach_init(f->ctx, &f->r, &f->z), ISR_OK);
     isr_reach_compute(&f->r, &f->z, &f->g, f->t, f->w.touched, f->w.ntouched,
-                      isr_zones_unit_at(&f->z, &f->g, 14975, 9975));
+                      isr_zones_unit_xy(&f->z, &f->g, 14975, 9975));
 }
 
 static void teardown(fixture *f)

@@ -84,7 +84,12 @@ Test(zones, cells_people_and_groups)
     /* the zone raster, row by row from the top */
     const int32_t want[12] = {0, 0, 1, -1, 0, 0, 1, -1, 0, 0, 1, 2};
     for (int k = 0; k < 12; k++)
-        cr_assert_eq(f.z.zone[k], want[k], "cell %d: %d", k, f.z.zone[k]);
+        cr_assert_eq(isr_zones_unit_at(&f.z, (size_t)k), want[k], "cell %d: %d", k,
+                     isr_zones_unit_at(&f.z, (size_t)k));
+    /* 3 units: 2 bytes a cell, unit index + 1 (0 outside every unit) */
+    cr_assert(f.z.zone16 && !f.z.zone32);
+    cr_assert_eq(f.z.zone16[3], 0);
+    cr_assert_eq(f.z.zone16[11], 3);
     /* people: 100 per u0 cell (+7 hosted in (0,0)), 30 per u1 cell, 50 in u2's claimed cell */
     const double pop[12] = {107, 100, 30, 0, 100, 100, 30, 0, 100, 100, 30, 50};
     for (int k = 0; k < 12; k++)
@@ -127,14 +132,14 @@ Test(zones, unit_at)
     fx f;
     four_units(&f);
     cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK);
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 100, 2900), 0);
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 2500, 100), 1);
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 100, 2900), 0);
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 2500, 100), 1);
     /* inside u1's polygon, but in cell (3,0) whose centre is not: the cell decides */
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 3300, 2500), -1);
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 3900, 900), 2);  /* the claimed cell */
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 3500, 2500), -1); /* in no unit */
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, -1, 100), -1);   /* off the grid */
-    cr_assert_eq(isr_zones_unit_at(&f.z, &f.g, 100, 3000.5), -1);
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 3300, 2500), -1);
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 3900, 900), 2);  /* the claimed cell */
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 3500, 2500), -1); /* in no unit */
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, -1, 100), -1);   /* off the grid */
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 100, 3000.5), -1);
     teardown(&f);
 }
 
@@ -210,5 +215,89 @@ Test(zones, population_raster_summed_onto_the_grid)
                                      "every boundary unit and are not counted") == 0;
     cr_assert_eq(seen, 1);
     VSIUnlink("/vsimem/pop.tif");
+    teardown(&f);
+}
+
+/* More units than a 16-bit zone raster holds (65,534): 66,000 units of one 1000 m cell each
+ * (unit i the square of cell i on a 331 x 200 grid, row by row from the top; the last 200
+ * cells, row 199 from column 131 on, in no unit), county code 100000 + i, i % 9 + 1 people.
+ * The raster is 32-bit and every unit, 65,535 (0xFFFF) and 65,999 too, has its cell. */
+Test(zones, more_units_than_16_bits_take_the_32_bit_raster, .timeout = 120)
+{
+    enum { N = 66000, NX = 331, NY = 200 };
+    fx f;
+    setup(&f, N);
+    char *wkt = strdup(f.g.wkt);
+    isr_grid_clear(&f.g);
+    cr_assert_eq(isr_grid_init(f.ctx, &f.g, 0, 0, NX * 1000.0, NY * 1000.0, 1000, wkt, 12, 100),
+                 ISR_OK);
+    free(wkt);
+    for (int i = 0; i < N; i++) {
+        double x = (i % NX) * 1000.0, y = (NY - 1 - i / NX) * 1000.0;
+        char code[16];
+        snprintf(code, sizeof code, "%d", 100000 + i);
+        fx_unit(&f.u, i, fx_square(x, y, x + 1000, y + 1000), code, i % 9 + 1);
+    }
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK, "%s",
+                 isr_ctx_errmsg(f.ctx));
+    cr_assert(f.z.zone32 && !f.z.zone16, "66,000 units: the 32-bit raster");
+    cr_assert_eq(isr_zones_cell_bytes(N), 4);
+    cr_assert_eq(isr_zones_cell_bytes(65534), 2);
+    cr_assert_eq(isr_zones_cell_bytes(65535), 4);
+    const int known[] = {0, 330, 331, 65533, 65534, 65535, 65536, 65999};
+    for (size_t k = 0; k < sizeof known / sizeof *known; k++) {
+        cr_assert_eq(isr_zones_unit_at(&f.z, (size_t)known[k]), known[k]);
+        cr_assert_float_eq(isr_zones_pop_at(&f.z, (size_t)known[k]), known[k] % 9 + 1, 1e-9);
+    }
+    cr_assert_eq(isr_zones_unit_at(&f.z, N), -1);
+    cr_assert_eq(isr_zones_unit_at(&f.z, (size_t)NX * NY - 1), -1);
+    cr_assert_eq(isr_zones_unit_xy(&f.z, &f.g, 65999 % NX * 1000.0 + 500, 500), 65999);
+    /* counties in code order: county i is unit i, 1 cell and its people each */
+    cr_assert_eq(f.z.ngroups[ISR_COUNTY], N);
+    cr_assert_eq(f.z.ngroups[ISR_PREFECTURE], 660); /* 1000xx .. 1659xx */
+    cr_assert_eq(f.z.ngroups[ISR_PROVINCE], 7);     /* 10 .. 16 */
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(f.z.group[ISR_COUNTY][i], i);
+        cr_assert_eq(f.z.cells[ISR_COUNTY][i], 1, "county %d: %zu cells", i,
+                     f.z.cells[ISR_COUNTY][i]);
+        cr_assert_float_eq(f.z.gpop[ISR_COUNTY][i], i % 9 + 1, 1e-9, "county %d", i);
+    }
+    /* province 16: units 60000..65999, 6000 cells; 6000 / 9 = 666 full rounds of 45 people,
+     * then units 65994..65999 (i % 9 = 6, 7, 8, 0, 1, 2) 7 + 8 + 9 + 1 + 2 + 3 */
+    cr_assert_eq(f.z.cells[ISR_PROVINCE][6], 6000);
+    cr_assert_float_eq(f.z.gpop[ISR_PROVINCE][6], 666 * 45 + 30, 1e-9);
+    cr_assert_eq(f.z.hosted, 0);
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 0);
+    /* the friction reads it: 66,000 land cells, the 200 others barriers */
+    float *fric = NULL;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, NULL, &fric, NULL), ISR_OK);
+    size_t land = 0;
+    for (size_t i = 0; i < isr_grid_pcells(&f.g); i++)
+        land += fric[i] == 0.125f;
+    cr_assert_eq(land, N);
+    cr_assert(isinf(fric[isr_grid_pidx(&f.g, NX - 1, NY - 1)]));
+    free(fric);
+    /* and the reach: cells of units 65,535 and 65,999 and one of no unit, at 6 and 12 min */
+    isr_reach r;
+    cr_assert_eq(isr_reach_init(f.ctx, &r, &f.z), ISR_OK);
+    r.min_cells = 1;
+    float *t = calloc(isr_grid_pcells(&f.g), sizeof *t);
+    uint32_t touched[3] = {(uint32_t)isr_grid_pidx(&f.g, 65535 % NX, 65535 / NX),
+                           (uint32_t)isr_grid_pidx(&f.g, 65999 % NX, 65999 / NX),
+                           (uint32_t)isr_grid_pidx(&f.g, NX - 1, NY - 1)};
+    t[touched[0]] = 360;
+    t[touched[1]] = 720;
+    t[touched[2]] = 60;
+    isr_reach_compute(&r, &f.z, &f.g, t, touched, 3, 65535);
+    cr_assert_eq(r.cells[ISR_COUNTY][65535], 1);
+    cr_assert_float_eq(r.pop[ISR_COUNTY][65535], 65535 % 9 + 1, 1e-9); /* 7 */
+    cr_assert_float_eq(r.tmin[ISR_COUNTY][65535], 6.0, 1e-6);
+    cr_assert_eq(r.cells[ISR_COUNTY][65999], 1);
+    cr_assert_float_eq(r.pop[ISR_COUNTY][65999], 65999 % 9 + 1, 1e-9); /* 3 */
+    cr_assert_eq(r.cells[ISR_PROVINCE][6], 2);
+    cr_assert_float_eq(r.pop[ISR_PROVINCE][6], 10, 1e-9);
+    cr_assert_eq(r.own[ISR_COUNTY], 65535);
+    free(t);
+    isr_reach_free(&r);
     teardown(&f);
 }
