@@ -259,6 +259,10 @@ static int cmd_info(isr_ctx *ctx, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* GDAL's block cache defaults to 5 % of the RAM (1.2 GB on 24 GB), which the region
+     * rasters' writing fills to no gain (measured on the national benchmark: the same
+     * seconds with 256 MB, a peak 230 MB lower); the user's GDAL_CACHEMAX wins */
+    setenv("GDAL_CACHEMAX", "256", 0);
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;

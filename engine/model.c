@@ -16,6 +16,9 @@
 
 #include <cpl_conv.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,6 +495,11 @@ static isr_status build_model(isr_ctx *ctx, const isr_options *opt, isr_model *m
     if (v.overlap_warning && st == ISR_OK)
         isr_log(ctx, ISR_LOG_WARN, "%s", v.overlap_warning);
     free(v.overlap_warning);
+#ifdef __GLIBC__
+    /* the GEOS copies of the units (hundreds of MB for a country) were freed into the
+     * threads' heaps, which glibc keeps: give those pages back before the hubs need theirs */
+    malloc_trim(0);
+#endif
     return st != ISR_OK ? st : v.st;
 }
 
