@@ -155,6 +155,10 @@ static const out_kind kinds[] = {
     {"index.html", "the web map: open it in a browser, offline", NULL},
     {"webmap/*", "the web map's data and scripts", NULL},
     {"shards/*.json", "a shard's record (--shard K/N), read by isoreach merge", NULL},
+    {"shards/*.part",
+     "a shard's partial (binary, of this isoreach version): its hubs' tallies and the region "
+     "accumulator tiles it made, which isoreach merge reduces; delete them once merged",
+     NULL},
 };
 
 /* Every column and property, with its unit. */

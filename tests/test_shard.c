@@ -202,6 +202,11 @@ Test(shard, three_shards_then_merge_are_one_run)
     cr_assert_eq(merge("sh"), 0);
     stderr_has("isoreach: merged 6 hubs from the partials of 3 shards (no raster read back)\n");
     same_outputs("one", "sh", 3, 0);
+    /* OUT/README.md describes the partials rather than calling them unknown files */
+    cr_assert_eq(cli_sh("cd '%s/sh' && grep -q 'a shard.s partial (binary' README.md && "
+                        "! grep -q 'part.: not written by isoreach' README.md",
+                        cli_tmp),
+                 0, "sh/README.md does not describe shards/*.part");
     /* a partial missing (a shard of an older isoreach) or cut short: the merge reads every
      * hub's raster back instead, to the same bytes */
     char p[900];
