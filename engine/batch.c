@@ -834,7 +834,7 @@ static isr_status batch_setup(isr_ctx *ctx, const isr_model *m, const isr_option
     b->own_unit = set->own_unit;
     b->own_dist_m = set->own_dist_m;
     b->wkt = m->wkt;
-    b->threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    b->threads = isr_options_threads(o);
     int threads = b->threads < set->n ? b->threads : set->n;
     if (threads > m->threads) /* the memory estimate counted m->threads time grids */
         threads = m->threads;

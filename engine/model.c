@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
-#include <unistd.h>
 
 /* ---- hubs ------------------------------------------------------------------------------- */
 
@@ -479,11 +478,10 @@ static int vector_half_run(void *arg)
  * warnings and run.json are the same with any number of threads. */
 static isr_status build_model(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 {
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    int threads = opt->threads > 0 ? opt->threads : (int)(ncpu > 0 ? ncpu : 1);
     vector_half v = {ctx, m, NULL, ISR_OK};
     thrd_t tid;
-    int beside = threads > 1 && thrd_create(&tid, vector_half_run, &v) == thrd_success;
+    int beside =
+        isr_options_threads(opt) > 1 && thrd_create(&tid, vector_half_run, &v) == thrd_success;
     if (!beside)
         vector_half_run(&v);
     isr_status st = v.st != ISR_OK ? v.st : build_rasters(ctx, opt, m);
@@ -529,9 +527,7 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
  * or a station sits just outside the boundary polygons. */
 static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 {
-    int threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads < 1)
-        threads = 1;
+    int threads = isr_options_threads(opt);
     if (threads > m->hubs.n)
         threads = m->hubs.n;
     if (threads > 1024)

@@ -397,6 +397,14 @@ static int sample_roads_unused(const isr_options *opt)
 #endif
 }
 
+int isr_options_threads(const isr_options *opt)
+{
+    if (opt->threads > 0)
+        return opt->threads;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    return ncpu > 0 ? (int)ncpu : 1;
+}
+
 const char *isr_options_roads(const isr_options *opt)
 {
     if (opt->roads && strcmp(opt->roads, "none") == 0)

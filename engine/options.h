@@ -194,6 +194,8 @@ ISR_INTERNAL const char *isr_lang_name(isr_lang lang);
 /* The roads a run burns: opt->roads, but NULL for the sample's crossings (the default) when
  * the boundaries are not the sample's. Borrowed. */
 ISR_INTERNAL const char *isr_options_roads(const isr_options *opt);
+/* The threads --threads asks for: its value, or one per online core when 0 (at least 1). */
+ISR_INTERNAL int isr_options_threads(const isr_options *opt);
 
 /* The GTFS settings of `opt` in numbers: the departures from_s .. to_s (exclusive) every
  * step_s (a single departure: to_s = from_s + 1), the percentiles in increasing order with

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
-#include <unistd.h>
 
 /* ---- all maps -------------------------------------------------------------------------------- */
 
@@ -151,7 +150,7 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    int threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = isr_options_threads(opt);
     /* the hubs' bands, in parallel; then their maps' north (the base's transformation is
      * not shared between threads) */
     j.loading = 1;

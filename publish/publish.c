@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The QGIS styles and project, from run.json and the products they style. */
 static isr_status publish_styles(isr_ctx *ctx, const char *out)
@@ -28,12 +27,6 @@ static isr_status publish_styles(isr_ctx *ctx, const char *out)
     }
     json_object_put(run);
     return st;
-}
-
-/* --threads, 0: one per core. */
-static int threads_of(const isr_options *eff)
-{
-    return eff->threads > 0 ? eff->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
 /* Whether the maps were drawn in `out` before (the contact sheet is drawn last). */
@@ -60,7 +53,7 @@ static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned w
     }
     if (what & ISR_PUBLISH_WEBMAP) {
         *part = "the web map";
-        if ((st = isr_webmap_write(ctx, out, threads_of(eff), isr_lang_name(eff->lang))) != ISR_OK || isr_cancelled(ctx))
+        if ((st = isr_webmap_write(ctx, out, isr_options_threads(eff), isr_lang_name(eff->lang))) != ISR_OK || isr_cancelled(ctx))
             return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
     }
     int maps = (what & ISR_PUBLISH_MAPS) && !eff->no_maps;
