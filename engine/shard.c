@@ -43,6 +43,12 @@ static char *record_path(const char *out, int k, int n)
     return isr_strdup_printf("%s/shards/%d-of-%d.json", out, k, n);
 }
 
+/* OUT/shards/K-of-N.part, the shard's partial (partial.c; new string). */
+static char *part_path(const char *out, int k, int n)
+{
+    return isr_strdup_printf("%s/shards/%d-of-%d.part", out, k, n);
+}
+
 isr_status isr_shard_begin(isr_ctx *ctx, const isr_options *o, char **created, char **lock)
 {
     char name[64], what[64];
@@ -57,7 +63,7 @@ isr_status isr_shard_begin(isr_ctx *ctx, const isr_options *o, char **created, c
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     unlink(rec); /* a merge must not find the record of an earlier run of this shard */
     free(rec);
-    char *part = isr_strdup_printf("%s/shards/%d-of-%d.part", o->out, o->shard_k, o->shard_n);
+    char *part = part_path(o->out, o->shard_k, o->shard_n);
     if (!part)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     unlink(part); /* nor its partial */
@@ -226,8 +232,7 @@ isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o
         if (share.n > 0)
             st = isr_batch_run(ctx, m, o, &share, b);
         char *dir = isr_strdup_printf("%s/shards", o->out);
-        char *part = isr_strdup_printf("%s/%d-of-%d.part", dir ? dir : "", o->shard_k,
-                                       o->shard_n);
+        char *part = part_path(o->out, o->shard_k, o->shard_n);
         if ((!dir || !part) && st == ISR_OK)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         if (st == ISR_OK && share.n > 0 && /* before the record: a complete shard has it */
@@ -466,7 +471,6 @@ static isr_status hubs_check(isr_ctx *ctx, const isr_model *m, const isr_options
     return ISR_OK;
 }
 
-/* The pass of a merge: every hub reused, the region products, run.json. */
 /* The merge's batch: from the shards' partials (partial.c) when they all fit, else by a
  * pass that reads every hub's raster back (saying why). */
 static isr_status merge_hubs(isr_ctx *ctx, const isr_model *m, const isr_options *o,
@@ -480,7 +484,7 @@ static isr_status merge_hubs(isr_ctx *ctx, const isr_model *m, const isr_options
         if (json_object_object_get_ex(ss->rec[k - 1], "hubs", &hubs) &&
             json_object_array_length(hubs) == 0)
             continue; /* a shard with no hub has no partial */
-        if (!(parts[np++] = isr_strdup_printf("%s/shards/%d-of-%d.part", o->out, k, ss->n)))
+        if (!(parts[np++] = part_path(o->out, k, ss->n)))
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
     if (st == ISR_OK)
@@ -500,6 +504,7 @@ static isr_status merge_hubs(isr_ctx *ctx, const isr_model *m, const isr_options
     return isr_batch_run(ctx, m, o, &m->hubs, b);
 }
 
+/* The pass of a merge: its batch (merge_hubs), the region products, run.json. */
 static isr_status merge_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o,
                              const shard_set *ss, isr_batch *b, double t_start, double load_s,
                              int warn_from)
