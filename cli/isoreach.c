@@ -221,11 +221,6 @@ static int cmd_run_mpi(isr_ctx *ctx, int argc, char **argv)
         av[argc + 1] = shard;
         av[argc + 2] = NULL;
         cli_mpi_set_publish(rank == 0 ? ISR_PUBLISH_ALL : 0); /* after the merge, on rank 0 */
-        for (int i = 1; i < argc; i++) /* the engine checks the value; 0 if it is no number */
-            if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
-                cli_mpi_set_threads(atoi(argv[i + 1]));
-            else if (strncmp(argv[i], "--threads=", 10) == 0)
-                cli_mpi_set_threads(atoi(argv[i] + 10));
         rc = cmd_run(ctx, argc + 2, av, cli_mpi_job, 0);
     }
     free(av);

@@ -23,7 +23,6 @@
 
 static char g_msg[1024];
 static unsigned g_publish;
-static int g_threads; /* each rank's --threads; 0: all cores (the merge's default too) */
 
 int cli_mpi_launched(void)
 {
@@ -47,8 +46,6 @@ int cli_mpi_init(int *argc, char ***argv, int *rank, int *size)
 void cli_mpi_finalize(void) { MPI_Finalize(); }
 
 void cli_mpi_set_publish(unsigned publish) { g_publish = publish; }
-
-void cli_mpi_set_threads(int threads) { g_threads = threads > 0 ? threads : 0; }
 
 const char *cli_mpi_errmsg(void) { return *g_msg ? g_msg : NULL; }
 
@@ -86,9 +83,9 @@ static void failed_ranks(const int *all, int size, char *buf, size_t n)
                                     r, r + 1, size);
 }
 
-/* isr_run_shard_merge's sync: every rank's status (MPI_Allgather); a failed rank fails
+/* isr_run_shard_merge's sync: every rank's status (MPI_Iallgather); a failed rank fails
  * every rank, naming it (g_msg). */
-static isr_status all_ranks(void *user, isr_ctx *ctx, isr_status mine, int *merge_threads)
+static isr_status all_ranks(void *user, isr_ctx *ctx, isr_status mine, int *local_shards)
 {
     int *sync_failed = user;
     int rank = 0, size = 1;
@@ -105,8 +102,7 @@ static isr_status all_ranks(void *user, isr_ctx *ctx, isr_status mine, int *merg
         nfailed += all[r] != ISR_OK;
     if (!nfailed) {
         free(all);
-        int local = local_ranks(); /* collective: every rank is here */
-        *merge_threads = g_threads * local; /* the others wait: their cores merge */
+        *local_shards = local_ranks(); /* collective: every rank is here */
         return ISR_OK;
     }
     *sync_failed = 1;

@@ -14,8 +14,6 @@ void cli_mpi_finalize(void);
  * worked fails when another did (cli_mpi_errmsg says which). */
 isr_status cli_mpi_job(isr_ctx *ctx, const isr_options *opt);
 void cli_mpi_set_publish(unsigned publish);
-/* Each rank's --threads (0: all cores): rank 0's merge runs on it × the ranks on its machine. */
-void cli_mpi_set_threads(int threads);
 /* The message of a rank that failed for another's sake, or NULL: its own is on the context. */
 const char *cli_mpi_errmsg(void);
 

@@ -130,12 +130,13 @@ static isr_status run_call(isr_ctx *ctx, const isr_options *opt, isr_shard_sync_
     out_end(opt->out, &os, &b, st);
     isr_batch_clear(&b);
     if (sync) {
-        int merge_threads = 0;
-        st = sync(user, ctx, st, &merge_threads);
+        int local = 0;
+        st = sync(user, ctx, st, &local);
         if (st == ISR_OK && opt->shard_k == 1 && w_loaded >= 0) {
             /* run.json lists the loading's warnings and the merge's, as isoreach merge's */
             isr_ctx_warnings_drop(ctx, w_loaded, isr_ctx_nwarnings(ctx));
-            st = isr_merge_loaded(ctx, opt, &m, w0, merge_threads);
+            st = isr_merge_loaded(ctx, opt, &m, w0,
+                                  opt->threads > 0 && local > 1 ? opt->threads * local : 0);
         }
     }
     isr_model_clear(&m);

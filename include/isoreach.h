@@ -184,11 +184,12 @@ ISR_API isr_status isr_merge(isr_ctx *ctx, const isr_options *opt);
 
 /* What isr_run_shard_merge() calls on every shard once its own pass ended with `mine`: it
  * returns ISR_OK when every shard finished well (e.g. MPI_Allgather of the statuses), else
- * the status to end with (its message recorded by the host). It may set *merge_threads to
- * the threads shard 1's merge may use (e.g. --threads × the shards on its machine, which
- * wait while it merges); left 0, the merge uses --threads. */
+ * the status to end with (its message recorded by the host). It may set *local_shards to
+ * the shards on shard 1's machine (e.g. MPI_COMM_TYPE_SHARED), which wait while it merges:
+ * the merge then runs on --threads × that many threads (with --threads 0, on every core);
+ * left 0 or 1, on --threads. */
 typedef isr_status (*isr_shard_sync_fn)(void *user, isr_ctx *ctx, isr_status mine,
-                                        int *merge_threads);
+                                        int *local_shards);
 
 /* `mpirun`: isr_run() of shard K/N (the option "shard"), then sync(user, ctx, status) on
  * every shard, then on shard 1 (when sync gave ISR_OK) isr_merge() on the model this shard
