@@ -291,6 +291,296 @@ static void label_point(isr_geos *gc, const GEOSGeometry *g, double xy[2])
     }
 }
 
+/* ---- counties read by the scanner (polyscan.c) ---------------------------------------------- */
+
+/* The maps' reader of units.geojson: each feature with a geometry a county of `b`, its rings
+ * reprojected as OGR_G_Transform does (z 0, every point or none), its label point from GEOS
+ * on the same coordinates; people within the budget of any hub as add_people_any sums them.
+ * What OGR's reading makes, at a fifth of the cost (test maps/map_units_scanner_same_base). */
+enum { US_NAME, US_NAME_EN, US_POP, US_SHARE, US_NFIELDS };
+
+typedef struct unit_scan {
+    isr_map_base *b;
+    OGRCoordinateTransformationH ct;
+    isr_geos *gc;
+    int cap;
+    unsigned keys; /* the fields met in any feature, null too: OGR's schema */
+    double people;
+    /* the feature being read */
+    char *name, *name_en;
+    double pop, share;
+    isr_shape shape;
+    int npoly, polycap, geos_bad;
+    GEOSGeometry **poly;   /* its finished polygons */
+    GEOSGeometry *shell;   /* the polygon being read: its shell and holes */
+    GEOSGeometry **holes;
+    int nholes, holecap, cur;
+    double *z;
+    int *ok;
+    int zcap;
+} unit_scan;
+
+static void us_poly_drop(unit_scan *u)
+{
+    GEOSContextHandle_t h = u->gc->h;
+    if (u->shell)
+        GEOSGeom_destroy_r(h, u->shell);
+    for (int i = 0; i < u->nholes; i++)
+        GEOSGeom_destroy_r(h, u->holes[i]);
+    u->shell = NULL;
+    u->nholes = 0;
+}
+
+/* The polygon being read, finished into u->poly. 0 when memory runs out. */
+static int us_poly_end(unit_scan *u)
+{
+    if (!u->shell && !u->nholes)
+        return 1;
+    GEOSGeometry *g = NULL;
+    if (u->shell && !u->geos_bad)
+        g = GEOSGeom_createPolygon_r(u->gc->h, u->shell, u->holes, (unsigned)u->nholes);
+    if (g) {
+        u->shell = NULL;
+        u->nholes = 0;
+    } else {
+        u->geos_bad = 1;
+        us_poly_drop(u);
+        return 1;
+    }
+    if (u->npoly == u->polycap) {
+        int nc = u->polycap ? 2 * u->polycap : 8;
+        GEOSGeometry **q = realloc(u->poly, (size_t)nc * sizeof *q);
+        if (!q) {
+            GEOSGeom_destroy_r(u->gc->h, g);
+            return 0;
+        }
+        u->poly = q;
+        u->polycap = nc;
+    }
+    u->poly[u->npoly++] = g;
+    return 1;
+}
+
+static void us_feature_drop(unit_scan *u)
+{
+    us_poly_drop(u);
+    for (int i = 0; i < u->npoly; i++)
+        GEOSGeom_destroy_r(u->gc->h, u->poly[i]);
+    u->npoly = 0;
+    free(u->name);
+    free(u->name_en);
+    u->name = u->name_en = NULL;
+    isr_shape_clear(&u->shape);
+}
+
+static int us_feature(void *user)
+{
+    unit_scan *u = user;
+    us_feature_drop(u);
+    u->pop = u->share = NAN;
+    u->geos_bad = 0;
+    u->cur = -1;
+    return 1;
+}
+
+static int us_field(void *user, int k, const char *str, double num)
+{
+    unit_scan *u = user;
+    u->keys |= 1u << k;
+    if (k == US_POP || k == US_SHARE)
+        *(k == US_POP ? &u->pop : &u->share) = num;
+    else if (str && !(*(k == US_NAME ? &u->name : &u->name_en) =
+                          k == US_NAME ? strdup(str) : isr_utf8_clean(str, strlen(str), NULL)))
+        return 0;
+    return 1;
+}
+
+static int us_ring(void *user, int poly, const double *x, const double *y, int n)
+{
+    unit_scan *u = user;
+    if (poly != u->cur && (!us_poly_end(u) || (u->cur = poly, 0)))
+        return 0;
+    if (n > u->zcap) {
+        int nc = 2 * n;
+        double *z = realloc(u->z, (size_t)nc * 3 * sizeof *z);
+        if (z)
+            u->z = z;
+        int *ok = z ? realloc(u->ok, (size_t)nc * sizeof *ok) : NULL;
+        if (!ok)
+            return 0;
+        u->ok = ok;
+        u->zcap = nc;
+    }
+    double *px = u->z + u->zcap, *py = px + u->zcap;
+    memcpy(px, x, (size_t)n * sizeof *px);
+    memcpy(py, y, (size_t)n * sizeof *py);
+    memset(u->z, 0, (size_t)n * sizeof *u->z);
+    if (!OCTTransformEx(u->ct, n, px, py, u->z, u->ok))
+        return 0; /* OGR's reading names the feature */
+    for (int i = 0; i < n; i++)
+        if (!u->ok[i])
+            return 0;
+    isr_shape *s = &u->shape;
+    int at = s->npts;
+    if (n >= 2) { /* as isr_shape_add_ogr */
+        int *len = realloc(s->len, (size_t)(s->nparts + 1) * sizeof *len);
+        if (len)
+            s->len = len;
+        double *xy = len ? realloc(s->xy, (size_t)(s->npts + n) * 2 * sizeof *xy) : NULL;
+        if (!xy)
+            return 0;
+        s->xy = xy;
+        if (s->nparts == 0) {
+            s->bbox[0] = s->bbox[1] = INFINITY;
+            s->bbox[2] = s->bbox[3] = -INFINITY;
+        }
+        for (int i = 0; i < n; i++) {
+            xy[2 * (at + i)] = px[i];
+            xy[2 * (at + i) + 1] = py[i];
+            double bb[4] = {px[i], py[i], px[i], py[i]};
+            isr_bbox_add(s->bbox, bb);
+        }
+        s->len[s->nparts++] = n;
+        s->npts += n;
+    }
+    if (u->geos_bad)
+        return 1;
+    GEOSContextHandle_t h = u->gc->h;
+    GEOSCoordSequence *cs = n >= 2 ? GEOSCoordSeq_copyFromBuffer_r(h, s->xy + 2 * at,
+                                                                   (unsigned)n, 0, 0)
+                                   : NULL;
+    GEOSGeometry *ring = cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL;
+    if (!ring) { /* fewer than 4 points, or open: GEOS's WKB reader refuses it too */
+        u->geos_bad = 1;
+        return 1;
+    }
+    if (!u->shell) {
+        u->shell = ring;
+        return 1;
+    }
+    if (u->nholes == u->holecap) {
+        int nc = u->holecap ? 2 * u->holecap : 8;
+        GEOSGeometry **q = realloc(u->holes, (size_t)nc * sizeof *q);
+        if (!q) {
+            GEOSGeom_destroy_r(h, ring);
+            return 0;
+        }
+        u->holes = q;
+        u->holecap = nc;
+    }
+    u->holes[u->nholes++] = ring;
+    return 1;
+}
+
+static int us_end(void *user, int type, const double env[4])
+{
+    (void)env;
+    unit_scan *u = user;
+    isr_map_base *b = u->b;
+    /* add_people_any's sum */
+    if (!isnan(u->pop) && !isnan(u->share))
+        u->people += u->pop * u->share;
+    else if (!(!isnan(u->share) && u->share == 0))
+        u->people = NAN;
+    if (type == 0)
+        return 1; /* no geometry: no county */
+    if (!us_poly_end(u))
+        return 0;
+    if (b->ncounties == u->cap) {
+        int nc = u->cap ? 2 * u->cap : 256;
+        isr_shape *c = realloc(b->counties, (size_t)nc * sizeof *c);
+        if (c)
+            b->counties = c;
+        char **nm = c ? realloc(b->county_names, (size_t)nc * sizeof *nm) : NULL;
+        if (nm)
+            b->county_names = nm;
+        char **en = nm ? realloc(b->county_names_en, (size_t)nc * sizeof *en) : NULL;
+        if (en)
+            b->county_names_en = en;
+        double *lab = en ? realloc(b->county_label, (size_t)nc * 2 * sizeof *lab) : NULL;
+        if (!lab)
+            return 0;
+        b->county_label = lab;
+        u->cap = nc;
+    }
+    int c = b->ncounties;
+    double *lab = &b->county_label[2 * c];
+    lab[0] = lab[1] = NAN;
+    GEOSGeometry *g = NULL;
+    if (!u->geos_bad && u->npoly > 0) {
+        if (type == 1 && u->npoly == 1) {
+            g = u->poly[0];
+        } else if (type == 2) {
+            g = GEOSGeom_createCollection_r(u->gc->h, GEOS_MULTIPOLYGON, u->poly,
+                                            (unsigned)u->npoly);
+            if (!g)
+                return 0;
+        }
+        if (g)
+            u->npoly = 0; /* g owns them */
+    }
+    if (g) {
+        GEOSGeometry *pt = GEOSPointOnSurface_r(u->gc->h, g);
+        if (pt) {
+            GEOSGeomGetX_r(u->gc->h, pt, &lab[0]);
+            GEOSGeomGetY_r(u->gc->h, pt, &lab[1]);
+            GEOSGeom_destroy_r(u->gc->h, pt);
+        }
+        GEOSGeom_destroy_r(u->gc->h, g);
+    }
+    b->county_names[c] = u->name ? u->name : strdup("");
+    b->county_names_en[c] = u->name_en;
+    b->counties[c] = u->shape;
+    u->name = u->name_en = NULL;
+    memset(&u->shape, 0, sizeof u->shape);
+    b->ncounties++;
+    if (!b->county_names[c])
+        return 0;
+    if (b->counties[c].nparts)
+        isr_bbox_add(b->region, b->counties[c].bbox);
+    return 1;
+}
+
+/* The counties of units.geojson by the scanner: 1 when read whole, else 0 with b's counties
+ * as they were (none). */
+static int scan_units(const char *path, isr_map_base *b, isr_geos *gc)
+{
+    static const char *const fields[US_NFIELDS] = {"name", "name_en", "population",
+                                                   "pop_share_any"};
+    static const unsigned char numeric[US_NFIELDS] = {0, 0, 1, 1};
+    unit_scan u = {.b = b, .ct = b->from_wgs84, .gc = gc};
+    const isr_polyscan_reader r = {fields, numeric, US_NFIELDS, &u, us_feature,
+                                   us_field,   us_ring, us_end};
+    b->region[0] = b->region[1] = INFINITY;
+    b->region[2] = b->region[3] = -INFINITY;
+    int ok = isr_polyscan_file(path, &r) && b->ncounties > 0 && b->region[2] > b->region[0];
+    us_feature_drop(&u);
+    free(u.poly);
+    free(u.holes);
+    free(u.z);
+    free(u.ok);
+    if (ok) {
+        int both = (1u << US_POP) | (1u << US_SHARE);
+        b->people_any = (u.keys & both) == (unsigned)both ? u.people : NAN;
+        b->units_scanned = 1;
+        return 1;
+    }
+    for (int c = 0; c < b->ncounties; c++) {
+        isr_shape_clear(&b->counties[c]);
+        free(b->county_names[c]);
+        free(b->county_names_en[c]);
+    }
+    free(b->counties);
+    free(b->county_names);
+    free(b->county_names_en);
+    free(b->county_label);
+    b->counties = NULL;
+    b->county_names = b->county_names_en = NULL;
+    b->county_label = NULL;
+    b->ncounties = 0;
+    return 0;
+}
+
 static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH srs,
                              isr_map_base *b)
 {
@@ -310,6 +600,9 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
         free(path);
         return st;
     }
+    memset(&l, 0, sizeof l);
+    if (have_prov && scan_units(path, b, &gc))
+        goto cleanup;
     st = isr_layer_open(ctx, &l, "units", path, NULL, wkbPolygon);
     if (st != ISR_OK)
         goto cleanup;

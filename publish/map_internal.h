@@ -191,6 +191,7 @@ typedef struct isr_map_base {
     int nhubs;
     double region[4]; /* the boundaries' box */
     char *attribution;
+    int units_scanned; /* the counties were read by polyscan.c (1) or OGR (0) */
 } isr_map_base;
 
 /* Reads what every map draws: the grid CRS (OUT/region/nearest_hub_time.tif), the budget

@@ -46,6 +46,37 @@ extern const double isr_diff_breaks[ISR_DIFF_NCLASS];
 void isr_diff_color(int k, unsigned char rgb[3]);
 void isr_diff_status_color(int status, unsigned char rgb[3]);
 
+/* ---- polyscan.c: OUT/region/units.geojson read straight -------------------------------- */
+
+/* What isr_polyscan hands its reader, feature by feature: the fields it asks for (matched
+ * case-insensitively, as OGR does; nfields <= 64), then or before them the feature's rings in
+ * the file's order, then its end. Each callback returns 0 to stop the scan (which then fails). */
+typedef struct isr_polyscan_reader {
+    const char *const *fields;     /* the properties wanted */
+    const unsigned char *numeric;  /* per field: 1 a JSON number, 0 a string */
+    int nfields;
+    void *user;
+    int (*feature)(void *user);    /* a new feature begins */
+    /* field k of the feature: its text (numeric: NULL) and number (strings and null: NAN);
+     * a null value comes as NULL, NAN; an absent one not at all */
+    int (*field)(void *user, int k, const char *str, double num);
+    /* one ring (n >= 1 points, x and y as written) of polygon `poly` (0, 1, …) */
+    int (*ring)(void *user, int poly, const double *x, const double *y, int n);
+    /* the feature's end: geometry type 0 null, 1 Polygon, 2 MultiPolygon, and its envelope
+     * (xmin, ymin, xmax, ymax; infinite when null) */
+    int (*feature_end)(void *user, int type, const double env[4]);
+} isr_polyscan_reader;
+
+/* 1 when `text` is a FeatureCollection of polygon features the scanner reads whole, every
+ * callback having returned 1; 0 when it is not (the reader's state is then partial: the
+ * caller discards it and reads the file with OGR). */
+int isr_polyscan(const char *text, const isr_polyscan_reader *r);
+/* isr_polyscan on the file at `path` (0 too when it cannot be read, or holds a NUL). */
+int isr_polyscan_file(const char *path, const isr_polyscan_reader *r);
+/* The whole file as a NUL-terminated string of *len bytes; NULL when it cannot be read or
+ * memory runs out. */
+char *isr_read_whole(const char *path, size_t *len);
+
 /* ---- scenarios.c ------------------------------------------------------------------------ */
 
 /* A scenario of the run: its name (OUT/scenarios/NAME) and the ids of the hubs whose surface

@@ -784,412 +784,78 @@ static isr_status read_units_ogr(isr_ctx *ctx, const char *path, wm_units *u, wm
 
 /* ---- units.geojson, read directly ----------------------------------------------------------- */
 
-/* units.geojson is the engine's own output (GDAL's GeoJSON writer; 10 MB on the sample), and
- * OGR's reader spent ~60% of the web map's time on it (its JSON parser, strtod, malloc). This
- * scanner reads the GeoJSON that file is — a FeatureCollection of Polygon and MultiPolygon
- * features, each geometry's "type" before its "coordinates", the fields read as strings or
- * numbers (null or absent: "" or NAN) — straight into the units and rings, with the doubles
- * strtod gives (Clinger's exact fast path, strtod past it). On anything else (a syntax error,
- * another geometry type or key order, an empty polygon or ring, a field of another JSON type
- * or given twice) it gives up, and read_units reads the file with OGR as before: the same
- * page either way (test maps/webmap_units_scanner_same_page), OGR's messages on bad files. */
-static isr_status read_text(isr_ctx *ctx, const char *path, char **text, size_t *len);
-
+/* The web map's reader of polyscan.c: each feature a unit of `u`, its rings into `t`. */
 typedef struct wm_scan {
-    const char *p;
-    isr_sb str;    /* the last string read, when kept */
-    double *x, *y; /* one ring's points */
-    int cap;
+    wm_units *u;
+    wm_topo *t;
+    size_t cap;
 } wm_scan;
 
-static void sc_ws(wm_scan *s)
+static int wm_scan_feature(void *user)
 {
-    while (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t')
-        s->p++;
-}
-
-/* Skips white space and `c`; 0 when the next character is another. */
-static int sc_eat(wm_scan *s, char c)
-{
-    sc_ws(s);
-    if (*s->p != c)
-        return 0;
-    s->p++;
+    wm_scan *s = user;
+    wm_units *u = s->u;
+    if ((size_t)u->n == s->cap) {
+        int ok = 1;
+        s->cap = s->cap ? 2 * s->cap : 256;
+        u->u = grow(u->u, s->cap * sizeof *u->u, &ok);
+        u->by_code = grow(u->by_code, s->cap * sizeof *u->by_code, &ok);
+        if (!ok || s->cap > INT_MAX)
+            return 0;
+    }
+    int idx = u->n++;
+    u->u[idx] = (wm_unit){.pop = NAN, .area_km2 = NAN};
+    u->by_code[idx] = idx;
     return 1;
 }
 
-static int sc_lit(wm_scan *s, const char *lit)
+static int wm_scan_field(void *user, int k, const char *str, double num)
 {
-    size_t n = strlen(lit);
-    sc_ws(s);
-    if (strncmp(s->p, lit, n) != 0)
-        return 0;
-    s->p += n;
+    wm_scan *s = user;
+    wm_unit *w = &s->u->u[s->u->n - 1];
+    char **dst[] = {&w->code,      &w->name,      &w->pref,    &w->prov,    NULL,       NULL,
+                    &w->pref_code, &w->prov_code, &w->name_en, &w->pref_en, &w->prov_en};
+    if (k == 4 || k == 5)
+        *(k == 4 ? &w->pop : &w->area_km2) = num;
+    else if (str)
+        return (*dst[k] = strdup(str)) != NULL;
     return 1;
 }
 
-static int sc_hex4(const char *p, unsigned *v)
+static int wm_scan_ring(void *user, int poly, const double *x, const double *y, int n)
 {
-    *v = 0;
-    for (int i = 0; i < 4; i++) {
-        int c = (unsigned char)p[i], d = c >= '0' && c <= '9'   ? c - '0'
-                                         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                         : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                                : -1;
-        if (d < 0)
-            return 0;
-        *v = *v * 16 + (unsigned)d;
-    }
-    return 1;
+    wm_scan *s = user;
+    return topo_add_ring(s->t, s->u->n - 1, poly, x, y, n);
 }
 
-/* A \u escape at s->p (after the backslash and 'u'), with its low surrogate, as UTF-8. */
-static int sc_unicode(wm_scan *s, int keep)
+static int wm_scan_end(void *user, int type, const double env[4])
 {
-    unsigned cp, lo;
-    if (!sc_hex4(s->p, &cp) || cp == 0 || (cp >= 0xDC00 && cp < 0xE000))
-        return 0;
-    s->p += 4;
-    if (cp >= 0xD800 && cp < 0xDC00) {
-        if (s->p[0] != '\\' || s->p[1] != 'u' || !sc_hex4(s->p + 2, &lo) || lo < 0xDC00 ||
-            lo >= 0xE000)
-            return 0;
-        s->p += 6;
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-    }
-    char u[4];
-    int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    static const unsigned char lead[] = {0, 0, 0xC0, 0xE0, 0xF0};
-    for (int i = n - 1; i > 0; i--, cp >>= 6)
-        u[i] = (char)(0x80 | (cp & 0x3F));
-    u[0] = (char)(lead[n] | cp);
-    if (keep)
-        isr_sb_add(&s->str, u, (size_t)n);
-    return 1;
-}
-
-/* A JSON string, decoded into s->str when `keep` (which is then never NULL). */
-static int sc_string(wm_scan *s, int keep)
-{
-    if (!sc_eat(s, '"'))
-        return 0;
-    if (keep) {
-        s->str.len = 0;
-        if (!isr_sb_reserve(&s->str, 64))
-            return 0;
-    }
-    for (;;) {
-        const char *q = s->p;
-        while (*q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-            q++;
-        if (keep)
-            isr_sb_add(&s->str, s->p, (size_t)(q - s->p));
-        s->p = q + 1;
-        if (*q == '"')
-            break;
-        if (*q != '\\') /* a control character, or the end of the text */
-            return 0;
-        static const char esc[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
-        const char *e = *s->p && *s->p != 'u' ? strchr(esc, *s->p) : NULL;
-        if (e && (e - esc) % 2 == 0) {
-            if (keep)
-                isr_sb_add(&s->str, e + 1, 1);
-            s->p++;
-        } else if (*s->p++ != 'u' || !sc_unicode(s, keep))
-            return 0;
-    }
-    if (keep)
-        s->str.s[s->str.len] = '\0';
-    return !s->str.oom;
-}
-
-/* A JSON number, the double strtod makes of it. */
-static int sc_number(wm_scan *s, double *v)
-{
-    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    sc_ws(s);
-    const char *p = s->p, *start = p;
-    int neg = *p == '-', exact = 1, e10 = 0, nd = 0;
-    unsigned long long m = 0;
-    p += neg;
-    if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
-        return 0;
-    for (int frac = 0;; p++) {
-        if (*p == '.' && !frac) {
-            frac = 1;
-            if (p[1] < '0' || p[1] > '9')
-                return 0;
-            continue;
-        }
-        if (*p < '0' || *p > '9')
-            break;
-        if (m == 0 && *p == '0') { /* a leading zero */
-            e10 -= frac;
-        } else if (nd < 19) {
-            m = m * 10 + (unsigned long long)(*p - '0');
-            nd++;
-            e10 -= frac;
-        } else {
-            exact = 0; /* a digit beyond 19: strtod rounds it */
-        }
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        int eneg = *p == '-', ex = 0;
-        p += *p == '-' || *p == '+';
-        if (*p < '0' || *p > '9')
-            return 0;
-        for (; *p >= '0' && *p <= '9'; p++)
-            ex = ex < 10000 ? ex * 10 + (*p - '0') : ex;
-        e10 += eneg ? -ex : ex;
-    }
-    /* m and 10^|e10| exact doubles: one correctly rounded operation is strtod's result */
-    if (exact && m <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
-        double d = (double)m;
-        d = e10 < 0 ? d / p10[-e10] : d * p10[e10];
-        *v = neg ? -d : d;
-    } else {
-        char *end;
-        *v = isr_strtod(start, &end);
-        if (end != p)
-            return 0;
-    }
-    s->p = p;
-    return 1;
-}
-
-/* Skips any JSON value. */
-static int sc_skip(wm_scan *s, int depth)
-{
-    double d;
-    sc_ws(s);
-    char c = *s->p;
-    if (c == '"')
-        return sc_string(s, 0);
-    if (c == 't' || c == 'f' || c == 'n')
-        return sc_lit(s, c == 't' ? "true" : c == 'f' ? "false" : "null");
-    if (c != '{' && c != '[')
-        return sc_number(s, &d);
-    if (depth > 64)
-        return 0;
-    s->p++;
-    if (sc_eat(s, c == '{' ? '}' : ']'))
-        return 1;
-    do {
-        if (c == '{' && (!sc_string(s, 0) || !sc_eat(s, ':')))
-            return 0;
-        if (!sc_skip(s, depth + 1))
-            return 0;
-    } while (sc_eat(s, ','));
-    return sc_eat(s, c == '{' ? '}' : ']');
-}
-
-/* The next member's key of an object (into s->str) and its colon; 0 at the object's end
- * (its '}' read) or on a syntax error (*ok cleared). `first` for the first member. */
-static int sc_member(wm_scan *s, int first, int *ok)
-{
-    if (first ? sc_eat(s, '}') : !sc_eat(s, ','))
-        return first || sc_eat(s, '}') ? 0 : (*ok = 0);
-    if (!sc_string(s, 1) || !sc_eat(s, ':'))
-        return *ok = 0;
-    return 1;
-}
-
-/* One ring's [[x, y(, z…)], …]: points into the topology and the feature's envelope. */
-static int sc_ring(wm_scan *s, wm_topo *t, int unit, int poly, double env[4])
-{
-    int n = 0;
-    if (!sc_eat(s, '[') || sc_eat(s, ']'))
-        return 0; /* an empty ring: OGR's envelope of it would count */
-    do {
-        if (n == s->cap) {
-            int ok = 1, nc = s->cap ? 2 * s->cap : 4096;
-            s->x = grow(s->x, (size_t)nc * sizeof *s->x, &ok);
-            s->y = grow(s->y, (size_t)nc * sizeof *s->y, &ok);
-            if (!ok)
-                return 0;
-            s->cap = nc;
-        }
-        double z;
-        if (!sc_eat(s, '[') || !sc_number(s, &s->x[n]) || !sc_eat(s, ',') ||
-            !sc_number(s, &s->y[n]))
-            return 0;
-        while (sc_eat(s, ','))
-            if (!sc_number(s, &z))
-                return 0;
-        if (!sc_eat(s, ']'))
-            return 0;
-        env[0] = fmin(env[0], s->x[n]);
-        env[1] = fmin(env[1], s->y[n]);
-        env[2] = fmax(env[2], s->x[n]);
-        env[3] = fmax(env[3], s->y[n]);
-        n++;
-    } while (sc_eat(s, ','));
-    return sc_eat(s, ']') && topo_add_ring(t, unit, poly, s->x, s->y, n);
-}
-
-/* A feature's geometry: null, or a Polygon or MultiPolygon with "type" first. */
-static int sc_geometry(wm_scan *s, wm_units *u, wm_topo *t, int unit)
-{
-    if (sc_lit(s, "null"))
-        return 1;
-    int ok = 1;
-    if (!sc_eat(s, '{') || !sc_member(s, 1, &ok) || strcmp(s->str.s, "type") != 0 ||
-        !sc_string(s, 1))
-        return 0;
-    int multi = strcmp(s->str.s, "MultiPolygon") == 0;
-    if (!multi && strcmp(s->str.s, "Polygon") != 0)
-        return 0;
-    if (!sc_member(s, 0, &ok) || strcmp(s->str.s, "coordinates") != 0)
-        return 0;
-    double env[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-    if (multi && (!sc_eat(s, '[') || sc_eat(s, ']')))
-        return 0;
-    int poly = 0;
-    do {
-        if (!sc_eat(s, '[') || sc_eat(s, ']'))
-            return 0; /* an empty polygon */
-        do
-            if (!sc_ring(s, t, unit, poly, env))
-                return 0;
-        while (sc_eat(s, ','));
-        if (!sc_eat(s, ']'))
-            return 0;
-        poly++;
-    } while (multi && sc_eat(s, ','));
-    if (multi && !sc_eat(s, ']'))
-        return 0;
-    while (sc_member(s, 0, &ok)) /* "bbox" and the like */
-        if (!sc_skip(s, 0))
-            return 0;
+    (void)type;
+    wm_scan *s = user;
+    wm_units *u = s->u;
+    wm_unit *w = &u->u[u->n - 1];
     u->lon_min = fmin(u->lon_min, env[0]);
     u->lat_min = fmin(u->lat_min, env[1]);
     u->lon_max = fmax(u->lon_max, env[2]);
     u->lat_max = fmax(u->lat_max, env[3]);
-    return ok;
-}
-
-/* A feature's properties into unit `w`; `seen` flags the fields given. */
-static int sc_properties(wm_scan *s, wm_unit *w)
-{
-    char **str[] = {&w->code,      &w->name,      &w->pref,    &w->prov,   NULL,     NULL,
-                    &w->pref_code, &w->prov_code, &w->name_en, &w->pref_en, &w->prov_en};
-    unsigned seen = 0;
-    int ok = 1;
-    if (sc_lit(s, "null"))
-        return 1;
-    if (!sc_eat(s, '{'))
-        return 0;
-    for (int first = 1; sc_member(s, first, &ok); first = 0) {
-        int k = 0;
-        while (k < 11 && strcasecmp(s->str.s, wm_unit_fields[k]) != 0) /* as OGR matches */
-            k++;
-        if (k == 11) {
-            if (!sc_skip(s, 0))
-                return 0;
-            continue;
-        }
-        if (seen & (1u << k))
-            return 0;
-        seen |= 1u << k;
-        if (sc_lit(s, "null"))
-            continue;
-        if (k == 4 || k == 5) {
-            if (!sc_number(s, k == 4 ? &w->pop : &w->area_km2))
-                return 0;
-        } else if (!sc_string(s, 1) || !(*str[k] = strdup(s->str.s)))
-            return 0;
-    }
-    return ok;
-}
-
-/* One feature into a new unit of `u`. */
-static int sc_feature(wm_scan *s, wm_units *u, wm_topo *t, size_t *cap)
-{
-    if ((size_t)u->n == *cap) {
-        int ok = 1;
-        *cap = *cap ? 2 * *cap : 256;
-        u->u = grow(u->u, *cap * sizeof *u->u, &ok);
-        u->by_code = grow(u->by_code, *cap * sizeof *u->by_code, &ok);
-        if (!ok || *cap > INT_MAX)
-            return 0;
-    }
-    int idx = u->n++, ok = 1, typed = 0;
-    wm_unit *w = &u->u[idx];
-    *w = (wm_unit){.pop = NAN, .area_km2 = NAN};
-    u->by_code[idx] = idx;
-    if (!sc_eat(s, '{'))
-        return 0;
-    for (int first = 1; sc_member(s, first, &ok); first = 0) {
-        int good;
-        if (strcmp(s->str.s, "type") == 0)
-            good = typed = sc_string(s, 1) && strcmp(s->str.s, "Feature") == 0;
-        else if (strcmp(s->str.s, "properties") == 0)
-            good = sc_properties(s, w);
-        else if (strcmp(s->str.s, "geometry") == 0)
-            good = sc_geometry(s, u, t, idx);
-        else
-            good = sc_skip(s, 0);
-        if (!good)
-            return 0;
-    }
-    char **str[] = {&w->code,    &w->name,      &w->pref,    &w->prov,    &w->pref_code,
+    char **str[] = {&w->code,      &w->name,    &w->pref,    &w->prov,   &w->pref_code,
                     &w->prov_code, &w->name_en, &w->pref_en, &w->prov_en};
     for (int k = 0; k < 9; k++)
         if (!*str[k] && !(*str[k] = strdup("")))
             return 0;
-    return ok && typed;
-}
-
-/* The whole of `text` as a FeatureCollection; 0 when it is not what the scanner reads. */
-static int scan_units(const char *text, wm_units *u, wm_topo *t)
-{
-    wm_scan s = {.p = text};
-    size_t cap = 0;
-    int ok = sc_eat(&s, '{'), typed = 0, features = 0;
-    for (int first = 1; ok && sc_member(&s, first, &ok); first = 0) {
-        if (strcmp(s.str.s, "type") == 0) {
-            ok = typed = sc_string(&s, 1) && strcmp(s.str.s, "FeatureCollection") == 0;
-        } else if (strcmp(s.str.s, "features") == 0 && !features) {
-            features = 1;
-            ok = sc_eat(&s, '[');
-            if (ok && !sc_eat(&s, ']')) {
-                do
-                    ok = sc_feature(&s, u, t, &cap);
-                while (ok && sc_eat(&s, ','));
-                ok = ok && sc_eat(&s, ']');
-            }
-        } else {
-            ok = sc_skip(&s, 0);
-        }
-    }
-    sc_ws(&s);
-    ok = ok && typed && features && *s.p == '\0';
-    free(isr_sb_take(&s.str));
-    free(s.x);
-    free(s.y);
-    return ok;
+    return 1;
 }
 
 /* Reads units.geojson: attributes into `u`, rings into `t`; by the scanner when it can. */
 static isr_status read_units(isr_ctx *ctx, const char *path, wm_units *u, wm_topo *t)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f) { /* else OGR says why it cannot read it */
-        fclose(f);
-        isr_status st = read_text(ctx, path, &text, &len);
-        if (st != ISR_OK)
-            return st;
-    }
+    static const unsigned char numeric[11] = {0, 0, 0, 0, 1, 1};
+    wm_scan s = {u, t, 0};
+    const isr_polyscan_reader r = {wm_unit_fields, numeric, 11, &s, wm_scan_feature,
+                                   wm_scan_field, wm_scan_ring, wm_scan_end};
     u->lon_min = u->lat_min = INFINITY;
     u->lon_max = u->lat_max = -INFINITY;
-    int scanned = text && strlen(text) == len && scan_units(text, u, t) && u->n > 0;
-    free(text);
-    if (scanned) {
+    if (isr_polyscan_file(path, &r) && u->n > 0) {
         sort_by_code(u);
         return ISR_OK;
     }
