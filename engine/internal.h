@@ -925,9 +925,9 @@ ISR_INTERNAL isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr
 
 isr_status isr_mkdirs(isr_ctx *ctx, const char *path);
 /* A temporary name beside `path` for this process ("dir/.name.part-PID"). New string. */
-char *isr_tmp_name(const char *path);
+ISR_INTERNAL char *isr_tmp_name(const char *path);
 /* Renames tmp → path; on failure removes tmp and fails naming `path`. */
-isr_status isr_commit_file(isr_ctx *ctx, const char *tmp, const char *path);
+ISR_INTERNAL isr_status isr_commit_file(isr_ctx *ctx, const char *tmp, const char *path);
 /* Closes a stdio file written at `tmp` and renames it to `path`. Any write error (stdio's
  * error flag, the final flush, fclose) removes tmp and fails naming `path` and the reason. */
 ISR_INTERNAL isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp, const char *path);
@@ -996,6 +996,11 @@ uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt
 uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt);
 
 /* ---- strbuf.c ------------------------------------------------------------------------- */
+
+/* Two arrays of *cap elements (of asz and bsz bytes) grown together to 2 × *cap, at least
+ * `need` and `first`: 1, or 0 when memory runs out (each array then as it was, or larger). */
+ISR_INTERNAL int isr_grow_pair(void **a, size_t asz, void **b, size_t bsz, int *cap, int need,
+                               int first);
 
 /* A growing string; `oom` is set (and further appends ignored) when memory runs out. */
 typedef struct isr_sb {

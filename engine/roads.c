@@ -164,17 +164,10 @@ static void road_set_free(road_set *rs)
 
 static int road_add(road_set *rs, OGRGeometryH g, double spm)
 {
-    if (rs->n == rs->cap) {
-        int nc = rs->cap ? 2 * rs->cap : 64;
-        OGRGeometryH *ng = realloc(rs->geom, (size_t)nc * sizeof *ng);
-        if (ng)
-            rs->geom = ng;
-        double *ns = ng ? realloc(rs->spm, (size_t)nc * sizeof *ns) : NULL;
-        if (!ns)
-            return 0;
-        rs->spm = ns;
-        rs->cap = nc;
-    }
+    if (rs->n == rs->cap && !isr_grow_pair((void **)&rs->geom, sizeof *rs->geom,
+                                           (void **)&rs->spm, sizeof *rs->spm, &rs->cap,
+                                           rs->n + 1, 64))
+        return 0;
     rs->geom[rs->n] = g;
     rs->spm[rs->n++] = spm;
     return 1;

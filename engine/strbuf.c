@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <limits.h>
 #include <math.h>
 
 #include <json-c/json.h>
@@ -95,4 +96,23 @@ struct json_object *isr_json_num(double v, int decimals)
         return NULL; /* JSON has no inf or nan: null says "no value" */
     char buf[64];
     return json_object_new_double_s(v, isr_fmt_num(buf, sizeof buf, v, decimals));
+}
+
+int isr_grow_pair(void **a, size_t asz, void **b, size_t bsz, int *cap, int need, int first)
+{
+    long long nc = *cap ? 2LL * *cap : first;
+    if (nc < need)
+        nc = need;
+    if (nc > INT_MAX)
+        return 0;
+    void *na = realloc(*a, (size_t)nc * asz);
+    if (!na)
+        return 0;
+    *a = na;
+    void *nb = realloc(*b, (size_t)nc * bsz);
+    if (!nb)
+        return 0;
+    *b = nb;
+    *cap = (int)nc;
+    return 1;
 }

@@ -400,17 +400,9 @@ static int us_ring(void *user, int poly, const double *x, const double *y, int n
     unit_scan *u = user;
     if (poly != u->cur && (!us_poly_end(u) || (u->cur = poly, 0)))
         return 0;
-    if (n > u->zcap) {
-        int nc = 2 * n;
-        double *z = realloc(u->z, (size_t)nc * 3 * sizeof *z);
-        if (z)
-            u->z = z;
-        int *ok = z ? realloc(u->ok, (size_t)nc * sizeof *ok) : NULL;
-        if (!ok)
-            return 0;
-        u->ok = ok;
-        u->zcap = nc;
-    }
+    if (n > u->zcap && !isr_grow_pair((void **)&u->z, 3 * sizeof *u->z, (void **)&u->ok,
+                                      sizeof *u->ok, &u->zcap, n, 1024))
+        return 0; /* z: z (zeros), x, y; ok: OGR's success flags */
     double *px = u->z + u->zcap, *py = px + u->zcap;
     memcpy(px, x, (size_t)n * sizeof *px);
     memcpy(py, y, (size_t)n * sizeof *py);

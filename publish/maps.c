@@ -6,21 +6,24 @@
  * map_data.c) is done once on the calling thread; every page is then drawn by worker threads
  * (--threads) that use cairo and pango (a font map each), read the loaded data and, for the
  * overviews, a region raster each. Every file is written under a temporary name and renamed;
- * the scenarios' difference maps (map_diff.c) and the contact sheet's PNG, which marks the
- * maps as drawn, are drawn last, on the calling thread.
+ * the scenarios' difference maps (map_diff.c) are drawn last, on the calling thread, and then
+ * the contact sheet's PNG, which marks the maps as drawn, takes its name: the pool drew it
+ * under a temporary one, beside the other pages.
  */
 #include "map_internal.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
 
 /* ---- all maps -------------------------------------------------------------------------------- */
 
-/* The pages as jobs: the hubs (in the order of a single thread before), the two overviews and
- * the contact sheet's SVG; its PNG, the mark of maps drawn, follows when they are all done. */
-enum { JOB_TIME, JOB_COUNT, JOB_NEAREST, JOB_SHEET_SVG, JOB_REGION };
+/* The pages as jobs: the hubs (in the order of a single thread before), the overviews and the
+ * contact sheet's SVG and PNG; the PNG, the mark of maps drawn, under a temporary name that
+ * it takes when everything else is done. */
+enum { JOB_TIME, JOB_COUNT, JOB_NEAREST, JOB_SHEET_SVG, JOB_SHEET_PNG, JOB_REGION };
 
 typedef struct map_job {
     isr_ctx *ctx;
@@ -28,7 +31,7 @@ typedef struct map_job {
     const isr_map_base *b;
     isr_map_hub *hubs;
     int n; /* hubs */
-    char *sheet_svg;
+    char *sheet_svg, *sheet_png; /* the PNG's temporary name */
     int loading; /* the first pass: each job loads one hub's bands and rail times */
     atomic_int next, done, failed;
 } map_job;
@@ -45,8 +48,10 @@ static isr_status map_page(map_job *j, void *fonts, int i)
         return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_COUNT);
     case JOB_NEAREST:
         return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_NEAREST);
-    default:
+    case JOB_SHEET_SVG:
         return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, NULL, j->sheet_svg);
+    default:
+        return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, j->sheet_png, NULL);
     }
 }
 
@@ -88,7 +93,7 @@ static int map_worker(void *arg)
             break;
         }
         int done = atomic_fetch_add(&j->done, 1) + 1;
-        isr_progress(j->ctx, "maps", (size_t)done, (size_t)(j->n + JOB_REGION + 1));
+        isr_progress(j->ctx, "maps", (size_t)done, (size_t)(j->n + JOB_REGION));
     }
     isr_map_fonts_free(fonts);
     isr_gdal_errors_pop();
@@ -143,10 +148,11 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         return st;
     isr_map_hub *hubs = calloc((size_t)b.nhubs, sizeof *hubs);
     map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs};
-    void *fonts = NULL; /* the calling thread's, for the sheet's PNG */
+    void *fonts = NULL; /* the calling thread's, for the scenarios' maps */
     char *sheet = isr_strdup_printf("%s/region/contact_sheet.png", opt->out);
     j.sheet_svg = isr_strdup_printf("%s/region/contact_sheet.svg", opt->out);
-    if (!hubs || !sheet || !j.sheet_svg) {
+    j.sheet_png = sheet ? isr_tmp_name(sheet) : NULL;
+    if (!hubs || !sheet || !j.sheet_svg || !j.sheet_png) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
@@ -163,7 +169,7 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         hubs[i].north = isr_map_north_angle(&b, w);
     }
     if (!isr_cancelled(ctx)) {
-        isr_progress(ctx, "maps", 0, (size_t)(b.nhubs + JOB_REGION + 1));
+        isr_progress(ctx, "maps", 0, (size_t)(b.nhubs + JOB_REGION));
         isr_map_fonts_init();
         j.loading = 0;
         atomic_store(&j.next, 0);
@@ -178,20 +184,23 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
                       opt->out);
         goto cleanup;
     }
-    /* the sheet's PNG marks maps drawn (publish.c): written when every other page is */
     if (!(fonts = isr_map_fonts_new())) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the fonts");
         goto cleanup;
     }
     if ((st = scen_maps(ctx, fonts, &b, hubs, opt->out)) != ISR_OK)
         goto cleanup;
-    if ((st = isr_map_sheet_write(ctx, fonts, &b, hubs, b.nhubs, sheet, NULL)) != ISR_OK)
+    /* the sheet's PNG marks maps drawn (publish.c): named when every other page is written */
+    if ((st = isr_commit_file(ctx, j.sheet_png, sheet)) != ISR_OK)
         goto cleanup;
-    isr_progress(ctx, "maps", (size_t)(b.nhubs + JOB_REGION + 1),
-                 (size_t)(b.nhubs + JOB_REGION + 1));
+    isr_progress(ctx, "maps", (size_t)(b.nhubs + JOB_REGION),
+                 (size_t)(b.nhubs + JOB_REGION));
 cleanup:
+    if (st != ISR_OK && j.sheet_png)
+        remove(j.sheet_png); /* drawn, but not every other page: not the mark */
     isr_map_fonts_free(fonts);
     free(j.sheet_svg);
+    free(j.sheet_png);
     free(sheet);
     for (int i = 0; hubs && i < b.nhubs; i++)
         isr_map_hub_clear(&hubs[i]); /* a hub not loaded, or failed, is all zero */

@@ -9,7 +9,8 @@
  * features, each geometry's "type" before its "coordinates", the fields the reader asks for
  * as strings or numbers (null: reported as such) — with the doubles strtod gives (Clinger's
  * exact fast path, strtod past it). On anything else (a syntax error, another geometry type
- * or key order, an empty polygon or ring, a wanted field of another JSON type or given twice)
+ * or key order, an empty polygon or ring, a wanted field of another JSON type or given twice,
+ * a feature's properties or geometry given twice)
  * it gives up, and the caller reads the file with OGR: the same result either way (tests
  * maps/webmap_units_scanner_same_page and maps/map_units_scanner_same_base), OGR's messages
  * on bad files.
@@ -112,19 +113,24 @@ static int sc_string(scan *s, int keep)
             q++;
         if (keep)
             isr_sb_add(&s->str, s->p, (size_t)(q - s->p));
+        if (*q != '"' && *q != '\\') { /* a control character, or the end of the text */
+            s->p = q;                  /* (never past the end: the caller reads on) */
+            return 0;
+        }
         s->p = q + 1;
         if (*q == '"')
             break;
-        if (*q != '\\') /* a control character, or the end of the text */
-            return 0;
         static const char esc[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
         const char *e = *s->p && *s->p != 'u' ? strchr(esc, *s->p) : NULL;
         if (e && (e - esc) % 2 == 0) {
             if (keep)
                 isr_sb_add(&s->str, e + 1, 1);
             s->p++;
-        } else if (*s->p++ != 'u' || !sc_unicode(s, keep))
+        } else if (*s->p != 'u') { /* a bad escape, or the end of the text */
             return 0;
+        } else if (s->p++, !sc_unicode(s, keep)) {
+            return 0;
+        }
     }
     if (keep)
         s->str.s[s->str.len] = '\0';
@@ -232,17 +238,9 @@ static int sc_ring(scan *s, int poly, double env[4])
     if (!sc_eat(s, '[') || sc_eat(s, ']'))
         return 0; /* an empty ring: OGR's envelope of it would count */
     do {
-        if (n == s->cap) {
-            int nc = s->cap ? 2 * s->cap : 4096;
-            double *x = realloc(s->x, (size_t)nc * sizeof *x);
-            if (x)
-                s->x = x;
-            double *y = x ? realloc(s->y, (size_t)nc * sizeof *y) : NULL;
-            if (!y)
-                return 0;
-            s->y = y;
-            s->cap = nc;
-        }
+        if (n == s->cap && !isr_grow_pair((void **)&s->x, sizeof *s->x, (void **)&s->y,
+                                           sizeof *s->y, &s->cap, n + 1, 4096))
+            return 0;
         double z;
         if (!sc_eat(s, '[') || !sc_number(s, &s->x[n]) || !sc_eat(s, ',') ||
             !sc_number(s, &s->y[n]))
@@ -340,7 +338,7 @@ static int sc_properties(scan *s)
 static int sc_feature(scan *s)
 {
     const isr_polyscan_reader *r = s->r;
-    int ok = 1, typed = 0, type = 0;
+    int ok = 1, typed = 0, type = 0, props = 0, geom = 0;
     double env[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
     if (!r->feature(r->user) || !sc_eat(s, '{'))
         return 0;
@@ -349,9 +347,9 @@ static int sc_feature(scan *s)
         if (strcmp(s->str.s, "type") == 0)
             good = typed = sc_string(s, 1) && strcmp(s->str.s, "Feature") == 0;
         else if (strcmp(s->str.s, "properties") == 0)
-            good = sc_properties(s);
+            good = !props++ && sc_properties(s); /* given twice: OGR's reading decides */
         else if (strcmp(s->str.s, "geometry") == 0)
-            good = sc_geometry(s, env, &type);
+            good = !geom++ && sc_geometry(s, env, &type);
         else
             good = sc_skip(s, 0);
         if (!good)
@@ -382,7 +380,8 @@ int isr_polyscan(const char *text, const isr_polyscan_reader *r)
             ok = sc_skip(&s, 0);
         }
     }
-    sc_ws(&s);
+    if (ok)
+        sc_ws(&s);
     ok = ok && typed && features && *s.p == '\0';
     free(isr_sb_take(&s.str));
     free(s.x);

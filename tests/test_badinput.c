@@ -1028,6 +1028,9 @@ Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 900)
                         "'%s/region/contact_sheet.png'",
                         out, out, out),
                  0);
+    /* nor the sheet's PNG under its temporary name (drawn beside the other pages) */
+    cr_assert_neq(cli_sh("ls -a '%s/region' | grep -q '[.]part-'", out), 0,
+                  "a temporary file is left in region/");
     free(last);
 }
 
