@@ -145,6 +145,18 @@ void isr_units_sort_codes(const isr_units *u, int level, isr_code_key *keys)
     qsort(keys, (size_t)u->n, sizeof *keys, cmp_code_key);
 }
 
+int isr_units_group(const isr_units *u, int level, isr_code_key *keys, int *group, int *first)
+{
+    isr_units_sort_codes(u, level, keys);
+    int ng = 0;
+    for (int i = 0; i < u->n; i++) {
+        if (i == 0 || strcmp(keys[i].code, keys[i - 1].code) != 0)
+            first[ng++] = keys[i].unit;
+        group[keys[i].unit] = ng - 1;
+    }
+    return ng;
+}
+
 /* Two units with one code would be merged into one silently: refuse, listing them. */
 static isr_status units_check_codes(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                                     const isr_units *u, int from_field)

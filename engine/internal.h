@@ -529,6 +529,9 @@ typedef struct isr_code_key {
 /* Fills keys[0..u->n) with the units' codes at `level` and sorts them by code, units with
  * one code in layer order. */
 void isr_units_sort_codes(const isr_units *u, int level, isr_code_key *keys);
+/* The units' groups at `level` (units of one code): group[unit] its group, first[group] its
+ * first unit in code order, groups in code order; keys is scratch (u->n). Returns the count. */
+int isr_units_group(const isr_units *u, int level, isr_code_key *keys, int *group, int *first);
 
 /* ---- zones.c -------------------------------------------------------------------------- */
 
@@ -788,10 +791,11 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
                                    char **text, size_t *len);
 
 /* provinces.geojson in memory (*bytes: new memory, *len bytes): each province the union
- * of its units (isr_geos_dissolve), RFC 7946 GeoJSON; made once per model (model.c) and
- * kept in the model cache, for it depends on the boundaries only. */
-isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr_zones *z,
-                                 const char *wkt, char **bytes, size_t *len);
+ * of its units (isr_geos_dissolve), RFC 7946 GeoJSON; made once per model (model.c: beside
+ * the rasters, for it reads the units only) and kept in the model cache, for it depends on
+ * the boundaries only. */
+isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const char *wkt,
+                                 char **bytes, size_t *len);
 
 /* Writes OUT/region/reach_matrix.csv, units.geojson and summary.json (see README). */
 isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, const char *dir);

@@ -437,8 +437,8 @@ static isr_status write_hubs_summary(isr_ctx *ctx, const isr_region_reach *rr, c
 
 /* Province outlines: each province's units dissolved (GEOS: isr_geos_dissolve, a coverage
  * union when the units share their edges), for maps that emphasise provincial borders. */
-isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr_zones *z,
-                                 const char *wkt, char **bytes, size_t *len)
+isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const char *wkt,
+                                 char **bytes, size_t *len)
 {
     const int L = ISR_PROVINCE;
     const char *path = "provinces.geojson"; /* the name in messages; written in memory */
@@ -452,14 +452,19 @@ isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr
         return st;
     isr_geos gc;
     isr_geos_init(&gc);
-    GEOSGeometry **parts = malloc((size_t)(units->n > 0 ? units->n : 1) * sizeof *parts);
-    if (!parts)
+    size_t nu = (size_t)(units->n > 0 ? units->n : 1);
+    GEOSGeometry **parts = malloc(nu * sizeof *parts);
+    isr_code_key *keys = malloc(nu * sizeof *keys);
+    int *group = malloc(nu * sizeof *group), *first = malloc(nu * sizeof *first), ng = 0;
+    if (!parts || !keys || !group || !first)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    for (int gi = 0; gi < z->ngroups[L] && st == ISR_OK; gi++) {
-        const char *code = units->attr[z->first[L][gi]].code[L];
+    else
+        ng = isr_units_group(units, L, keys, group, first);
+    for (int gi = 0; gi < ng && st == ISR_OK; gi++) {
+        const char *code = units->attr[first[gi]].code[L];
         unsigned np = 0;
         for (int u = 0; u < units->n && st == ISR_OK; u++)
-            if (z->group[L][u] == gi && !(parts[np++] = isr_geos_from_ogr(&gc, units->geom[u])))
+            if (group[u] == gi && !(parts[np++] = isr_geos_from_ogr(&gc, units->geom[u])))
                 st = isr_fail(ctx, ISR_ERR_INTERNAL, "province %s: unit %s: %s", code,
                               units->attr[u].code[0], gc.msg);
         GEOSGeometry *coll = st == ISR_OK ? GEOSGeom_createCollection_r(
@@ -479,14 +484,17 @@ isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const isr
         }
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
         OGR_F_SetFieldString(f, 0, code);
-        OGR_F_SetFieldString(f, 1, units->attr[z->first[L][gi]].name[L]);
-        OGR_F_SetFieldString(f, 2, units->attr[z->first[L][gi]].name_en[L]);
+        OGR_F_SetFieldString(f, 1, units->attr[first[gi]].name[L]);
+        OGR_F_SetFieldString(f, 2, units->attr[first[gi]].name_en[L]);
         OGR_F_SetGeometryDirectly(f, isr_multipolygon(og));
         if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
         OGR_F_Destroy(f);
     }
     free(parts);
+    free(keys);
+    free(group);
+    free(first);
     isr_geos_finish(&gc);
     GDALClose(w.ds); /* the layer is complete in memory: take its bytes, write no file */
     w.ds = NULL;

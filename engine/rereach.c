@@ -204,7 +204,7 @@ static isr_status rereach_write_region(isr_ctx *ctx, const rereach *r, const cha
     if (bd)
         GDALClose(bd);
     char *prov = NULL; /* the provinces of these boundaries */
-    isr_status st = isr_provinces_geojson(ctx, &r->units, &r->zones, r->g.wkt, &prov, &rr.prov_len);
+    isr_status st = isr_provinces_geojson(ctx, &r->units, r->g.wkt, &prov, &rr.prov_len);
     rr.prov_json = prov;
     if (st == ISR_OK)
         st = isr_region_reach_write(ctx, &rr, region);

@@ -36,13 +36,7 @@ static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
             free(keys);
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         }
-        isr_units_sort_codes(u, k, keys);
-        int ng = 0;
-        for (int i = 0; i < u->n; i++) {
-            if (i == 0 || strcmp(keys[i].code, keys[i - 1].code) != 0)
-                z->first[k][ng++] = keys[i].unit;
-            z->group[k][keys[i].unit] = ng - 1;
-        }
+        int ng = isr_units_group(u, k, keys, z->group[k], z->first[k]);
         z->ngroups[k] = ng;
         z->cells[k] = calloc((size_t)(ng > 0 ? ng : 1), sizeof(size_t));
         z->area[k] = calloc((size_t)(ng > 0 ? ng : 1), sizeof(size_t));
