@@ -20,6 +20,7 @@
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
 #endif
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,112 @@ int isr_shape_add_ogr(isr_shape *s, OGRGeometryH g)
         if (isr_shape_add_ogr(s, OGR_G_GetGeometryRef(g, i)) != 0)
             return -1;
     return 0;
+}
+
+/* ---- borders once ---------------------------------------------------------------------------- */
+
+typedef struct edge {
+    double a[2], b[2]; /* a before b (x, then y) */
+} edge;
+
+typedef struct edge_set {
+    edge *e;
+    unsigned char *used;
+    size_t cap; /* a power of two */
+} edge_set;
+
+static size_t edge_hash(const edge *e)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL, w[4];
+    memcpy(w, e, sizeof w);
+    for (int i = 0; i < 4; i++) {
+        h ^= w[i] + 0x632BE59BD9B4E019ULL + (h << 6) + (h >> 2);
+        h *= 0xFF51AFD7ED558CCDULL;
+    }
+    return (size_t)(h ^ (h >> 31));
+}
+
+/* Adds the edge p-q; 1 when it is new, 0 when it was there. */
+static int edge_add(edge_set *t, const double *p, const double *q)
+{
+    edge e;
+    int pq = p[0] < q[0] || (p[0] == q[0] && p[1] <= q[1]);
+    memcpy(e.a, pq ? p : q, sizeof e.a);
+    memcpy(e.b, pq ? q : p, sizeof e.b);
+    size_t h = edge_hash(&e) & (t->cap - 1);
+    while (t->used[h]) {
+        if (memcmp(&t->e[h], &e, sizeof e) == 0)
+            return 0;
+        h = (h + 1) & (t->cap - 1);
+    }
+    t->e[h] = e;
+    t->used[h] = 1;
+    return 1;
+}
+
+/* Appends points p[0..n) as a new part of s. 0, or -1. */
+static int shape_add_points(isr_shape *s, const double *p, int n)
+{
+    int *len = realloc(s->len, (size_t)(s->nparts + 1) * sizeof *len);
+    if (!len)
+        return -1;
+    s->len = len;
+    double *xy = realloc(s->xy, (size_t)(s->npts + n) * 2 * sizeof *xy);
+    if (!xy)
+        return -1;
+    s->xy = xy;
+    if (s->nparts == 0) {
+        s->bbox[0] = s->bbox[1] = INFINITY;
+        s->bbox[2] = s->bbox[3] = -INFINITY;
+    }
+    memcpy(xy + 2 * (size_t)s->npts, p, (size_t)n * 2 * sizeof *xy);
+    for (int i = 0; i < n; i++) {
+        double bb[4] = {p[2 * i], p[2 * i + 1], p[2 * i], p[2 * i + 1]};
+        isr_bbox_add(s->bbox, bb);
+    }
+    s->len[s->nparts++] = n;
+    s->npts += n;
+    return 0;
+}
+
+int isr_shape_edges_once(const isr_shape *in, int n, isr_shape **out)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += (size_t)in[i].npts;
+    edge_set t = {0};
+    t.cap = 1024;
+    while (t.cap < 2 * total)
+        t.cap *= 2;
+    t.e = malloc(t.cap * sizeof *t.e);
+    t.used = calloc(t.cap, 1);
+    *out = calloc((size_t)(n > 0 ? n : 1), sizeof **out);
+    int rc = t.e && t.used && *out ? 0 : -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        const double *p = in[i].xy;
+        for (int k = 0; k < in[i].nparts && rc == 0; p += 2 * in[i].len[k], k++) {
+            /* runs of new edges: [run, j] while edge j-1 → j is new */
+            int m = in[i].len[k], run = -1;
+            for (int j = 1; j <= m && rc == 0; j++) {
+                int fresh = j < m && edge_add(&t, &p[2 * (j - 1)], &p[2 * j]);
+                if (fresh && run < 0)
+                    run = j - 1;
+                if (!fresh && run >= 0) {
+                    rc = shape_add_points(&(*out)[i], &p[2 * run], j - run);
+                    run = -1;
+                }
+            }
+        }
+    }
+    free(t.e);
+    free(t.used);
+    if (rc != 0 && *out) {
+        for (int i = 0; i < n; i++)
+            isr_shape_clear(&(*out)[i]);
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void isr_shape_clear(isr_shape *s)
@@ -229,6 +336,29 @@ static int simplify_dp(double *a, int m, double tol, int *idx)
     return n;
 }
 
+/* A line's m points (page coordinates) to the current path, less the segments that lie
+ * wholly beyond one side of `box` (the panel plus a margin wider than any line): what stays
+ * in view is drawn as before, and a border or a rail line that runs on far outside the panel
+ * costs the SVG and PDF nothing. */
+static void line_runs(cairo_t *cr, const double *a, int m, const double box[4])
+{
+    int open = 0;
+    for (int i = 1; i < m; i++) {
+        const double *p = a + 2 * (i - 1), *q = a + 2 * i;
+        int out = (p[0] < box[0] && q[0] < box[0]) || (p[0] > box[2] && q[0] > box[2]) ||
+                  (p[1] < box[1] && q[1] < box[1]) || (p[1] > box[3] && q[1] > box[3]);
+        if (out) {
+            open = 0;
+            continue;
+        }
+        /* eighths of a pixel: invisible, and the SVG prints "546.875", not "546.878906" */
+        if (!open)
+            cairo_move_to(cr, round(p[0] * 8) / 8, round(p[1] * 8) / 8);
+        cairo_line_to(cr, round(q[0] * 8) / 8, round(q[1] * 8) / 8);
+        open = 1;
+    }
+}
+
 /* Adds the shape's parts to the current path: in page coordinates, vertices within half a
  * pixel of the last one dropped, and closed rings clipped to the panel plus a margin so that
  * a county half in view costs only its visible half. */
@@ -265,15 +395,15 @@ static void shape_path(isr_canvas *cv, const isr_shape *s, int closed)
             m = clip_side(b, m, a, 1, box[3], 1);
             if (m < 3)
                 continue;
-        } else if (m < 2) {
+        } else {
+            line_runs(cv->cr, a, m, box);
             continue;
         }
         /* eighths of a pixel: invisible, and the SVG prints "546.875", not "546.878906" */
         cairo_move_to(cv->cr, round(a[0] * 8) / 8, round(a[1] * 8) / 8);
         for (int i = 1; i < m; i++)
             cairo_line_to(cv->cr, round(a[2 * i] * 8) / 8, round(a[2 * i + 1] * 8) / 8);
-        if (closed)
-            cairo_close_path(cv->cr);
+        cairo_close_path(cv->cr);
     }
 }
 

@@ -881,6 +881,10 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
         (st = load_stations(ctx, opt, rail_stations, srs, b)) != ISR_OK ||
         (st = load_hubs(ctx, opt->out, rail_stations, b)) != ISR_OK)
         goto cleanup;
+    /* each border once: without them (out of memory) every outline is stroked */
+    if (isr_shape_edges_once(b->counties, b->ncounties, &b->county_edges) != 0 ||
+        isr_shape_edges_once(b->provinces, b->nprovinces, &b->province_edges) != 0)
+        isr_map_base_edges_clear(b);
     char wpart[600] = ""; /* the water's credit, after the others */
     if (*water)
         snprintf(wpart, sizeof wpart, " · Water: %s", water);
@@ -923,8 +927,20 @@ cleanup:
     return st;
 }
 
+void isr_map_base_edges_clear(isr_map_base *b)
+{
+    for (int i = 0; b->county_edges && i < b->ncounties; i++)
+        isr_shape_clear(&b->county_edges[i]);
+    for (int i = 0; b->province_edges && i < b->nprovinces; i++)
+        isr_shape_clear(&b->province_edges[i]);
+    free(b->county_edges);
+    free(b->province_edges);
+    b->county_edges = b->province_edges = NULL;
+}
+
 void isr_map_base_clear(isr_map_base *b)
 {
+    isr_map_base_edges_clear(b);
     for (int i = 0; i < b->ncounties; i++) {
         isr_shape_clear(&b->counties[i]);
         if (b->county_names)

@@ -33,6 +33,11 @@ typedef struct isr_shape {
  * memory. */
 int isr_shape_add_ogr(isr_shape *s, OGRGeometryH g);
 void isr_shape_clear(isr_shape *s);
+/* The outlines of n polygon shapes with every edge once (out[i]: open lines, the edges of
+ * shape i that no earlier shape has; an edge is two vertices, equal to the bit, in either
+ * order): neighbours that share their vertices, as a coverage of counties does, draw their
+ * common border once instead of twice. 0, or -1 when memory runs out (out[] then freed). */
+int isr_shape_edges_once(const isr_shape *in, int n, isr_shape **out);
 /* Grows bbox (xmin, ymin, xmax, ymax; start with +INF, +INF, -INF, -INF) by the shape's. */
 void isr_bbox_add(double bbox[4], const double other[4]);
 
@@ -179,6 +184,9 @@ typedef struct isr_map_base {
     int sample_rail; /* the rail network is the sample's, authored (not a timetable) */
     double people_any; /* people within the budget of any hub (units.geojson); NAN: unknown */
     isr_shape *counties, *provinces, *lines;
+    /* the counties' and provinces' outlines, each border once (isr_shape_edges_once); NULL:
+     * the maps stroke every outline */
+    isr_shape *county_edges, *province_edges;
     int ncounties, nprovinces, nlines;
     char **county_names;   /* ncounties */
     char **county_names_en; /* ncounties: name_en, or NULL */
@@ -200,6 +208,8 @@ typedef struct isr_map_base {
  * named in `opt`), the hubs (OUT/region/nearest_hub.csv). Fails naming the file. */
 isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base *b);
 void isr_map_base_clear(isr_map_base *b);
+/* Frees the base's county_edges and province_edges (NULL after). */
+void isr_map_base_edges_clear(isr_map_base *b);
 
 /* One hub's bands and rail times. */
 typedef struct isr_map_hub {

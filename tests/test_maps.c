@@ -462,6 +462,95 @@ Test(maps, webmap_units_scanner_same_page)
     isr_ctx_free(ctx);
 }
 
+/* Edges as sortable tuples (the lesser end first), for counting the distinct ones. */
+typedef struct tedge {
+    double v[4];
+} tedge;
+
+static int cmp_tedge(const void *a, const void *b)
+{
+    const double *p = ((const tedge *)a)->v, *q = ((const tedge *)b)->v;
+    for (int i = 0; i < 4; i++)
+        if (p[i] != q[i])
+            return p[i] < q[i] ? -1 : 1;
+    return 0;
+}
+
+/* The edges of n shapes' parts into e (new memory); returns their count. */
+static size_t shape_edges(const isr_shape *s, int n, tedge **e)
+{
+    size_t m = 0, cap = 0;
+    for (int i = 0; i < n; i++)
+        cap += (size_t)s[i].npts;
+    *e = malloc((cap ? cap : 1) * sizeof **e);
+    cr_assert_not_null(*e);
+    for (int i = 0; i < n; i++) {
+        const double *p = s[i].xy;
+        for (int k = 0; k < s[i].nparts; p += 2 * s[i].len[k], k++)
+            for (int j = 1; j < s[i].len[k]; j++) {
+                const double *a = &p[2 * (j - 1)], *b = &p[2 * j];
+                int ab = a[0] < b[0] || (a[0] == b[0] && a[1] <= b[1]);
+                const double *lo = ab ? a : b, *hi = ab ? b : a;
+                (*e)[m++] = (tedge){{lo[0], lo[1], hi[0], hi[1]}};
+            }
+    }
+    qsort(*e, m, sizeof **e, cmp_tedge);
+    return m;
+}
+
+/* Issue 12: the maps stroke every border once (isr_shape_edges_once): two squares that share
+ * a side, one of them walked the other way round and from another corner, give 4 + 3 edges in
+ * two runs; and on the sample's counties the edges drawn are exactly the distinct edges of
+ * all the outlines, far fewer than the outlines' (each inner border was stroked twice). */
+Test(maps, borders_are_stroked_once)
+{
+    /* A: (0,0) (1,0) (1,1) (0,1); B shares A's side (1,0)-(1,1), from (2,1) clockwise */
+    double a[] = {0, 0, 1, 0, 1, 1, 0, 1, 0, 0};
+    double b[] = {2, 1, 2, 0, 1, 0, 1, 1, 2, 1};
+    int la = 5, lb = 5;
+    isr_shape in[2] = {{1, 5, &la, a, {0, 0, 1, 1}}, {1, 5, &lb, b, {1, 0, 2, 1}}};
+    isr_shape *out = NULL;
+    cr_assert_eq(isr_shape_edges_once(in, 2, &out), 0);
+    cr_assert(out[0].nparts == 1 && out[0].npts == 5, "A whole: %d parts, %d points",
+              out[0].nparts, out[0].npts);
+    cr_assert_eq(out[1].nparts, 2, "B: the run before the shared side and the one after");
+    cr_assert(out[1].len[0] == 3 && out[1].len[1] == 2, "B's runs: %d and %d points",
+              out[1].len[0], out[1].len[1]);
+    cr_assert(out[1].xy[4] == 1 && out[1].xy[5] == 0 && out[1].xy[6] == 1 && out[1].xy[7] == 1,
+              "B's second run starts where the shared side ends");
+    for (int i = 0; i < 2; i++)
+        isr_shape_clear(&out[i]);
+    free(out);
+
+    run_sample();
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options *opt = isr_options_new(ctx, 0, NULL);
+    char o[600];
+    snprintf(o, sizeof o, "%s/o", cli_tmp);
+    opt->out = o;
+    isr_map_base base;
+    cr_assert_eq(isr_map_base_load(ctx, opt, &base), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_not_null(base.county_edges);
+    tedge *all, *drawn;
+    size_t nall = shape_edges(base.counties, base.ncounties, &all);
+    size_t ndrawn = shape_edges(base.county_edges, base.ncounties, &drawn);
+    size_t distinct = 0;
+    for (size_t i = 0; i < nall; i++)
+        distinct += i == 0 || cmp_tedge(&all[i - 1], &all[i]) != 0;
+    cr_assert_eq(ndrawn, distinct, "%zu edges drawn, %zu distinct edges in the outlines", ndrawn,
+                 distinct);
+    for (size_t i = 1; i < ndrawn; i++)
+        cr_assert_neq(cmp_tedge(&drawn[i - 1], &drawn[i]), 0, "an edge drawn twice");
+    cr_assert_lt(ndrawn, nall * 6 / 10, "%zu of %zu edges drawn: the borders are not shared?",
+                 ndrawn, nall);
+    free(all);
+    free(drawn);
+    isr_map_base_clear(&base);
+    opt->out = NULL;
+    isr_options_free(opt);
+    isr_ctx_free(ctx);
+}
+
 /* Two bases' counties, exactly: names, label points, every vertex, the region's box and the
  * people within any hub's budget. */
 static void same_counties(const isr_map_base *a, const isr_map_base *b, const char *what)
