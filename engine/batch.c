@@ -531,6 +531,66 @@ static int load_existing_in(isr_batch *jb, const char *path, worker_state *ws)
     return 0;
 }
 
+/* A hub's raster written on a spare thread (write_hub) under a temporary name. */
+typedef struct hub_cog {
+    isr_batch *jb;
+    int hub_no;
+    const char *path;
+    const float *time_s;
+    const isr_cd_work *w;
+    isr_status st;
+} hub_cog;
+
+static int hub_cog_run(void *arg)
+{
+    hub_cog *c = arg;
+    isr_gdal_errors_push(c->jb->ctx); /* GDAL's handlers are per thread */
+    c->st = write_hub(c->jb, c->hub_no, c->path, c->time_s, c->w);
+    isr_gdal_errors_pop();
+    return 0;
+}
+
+/* A hub's files: stations.csv, the reach tables and isochrones (hub_reach), and its raster
+ * last, whose presence marks the hub complete for a resumed run. With a spare thread (fewer
+ * hubs than threads: a run of one hub) the raster, a third of a hub's time, is written beside
+ * the others under a temporary name and takes its own when they are done; the files are the
+ * same either way (they read the hub's times, which nothing writes meanwhile). */
+static isr_status hub_outputs(isr_batch *jb, int hub_no, const char *csv, const char *dir,
+                              const char *path, const double *arr, worker_state *ws)
+{
+    hub_cog c = {jb, hub_no, NULL, ws->time_s, &ws->w, ISR_OK};
+    thrd_t tid;
+    int beside = 0;
+    char *aux = NULL, *tmp_aux = NULL;
+    if (jb->spare > 0 && (c.path = isr_tmp_name(path)) != NULL) {
+        aux = isr_strdup_printf("%s.aux.xml", path);
+        tmp_aux = isr_strdup_printf("%s.aux.xml", c.path);
+        beside = aux && tmp_aux && thrd_create(&tid, hub_cog_run, &c) == thrd_success;
+    }
+    isr_status st = write_stations_csv(jb, hub_no, csv, arr, ws);
+    if (st == ISR_OK)
+        st = hub_reach(jb, hub_no, ws, dir, 1);
+    if (beside) {
+        thrd_join(tid, NULL);
+        if (st == ISR_OK)
+            st = c.st;
+        if (st == ISR_OK && isr_file_exists(tmp_aux))
+            st = isr_commit_file(jb->ctx, tmp_aux, aux);
+        if (st == ISR_OK)
+            st = isr_commit_file(jb->ctx, c.path, path);
+        if (st != ISR_OK) { /* a hub that failed leaves no raster, named or not */
+            remove(c.path);
+            remove(tmp_aux);
+        }
+    } else if (st == ISR_OK) {
+        st = write_hub(jb, hub_no, path, ws->time_s, &ws->w);
+    }
+    free((char *)c.path);
+    free(aux);
+    free(tmp_aux);
+    return st;
+}
+
 static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
 {
     double t0 = isr_now_s();
@@ -597,11 +657,8 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
         free(ppath);
         if (st != ISR_OK)
             goto reset;
-        /* the raster last: its presence marks the hub complete for a resumed run */
         if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
-            (st = write_stations_csv(jb, hub_no, csv, arr, ws)) != ISR_OK ||
-            (st = hub_reach(jb, hub_no, ws, dir, 1)) != ISR_OK ||
-            (st = write_hub(jb, hub_no, path, time_s, w)) != ISR_OK)
+            (st = hub_outputs(jb, hub_no, csv, dir, path, arr, ws)) != ISR_OK)
             goto reset;
     }
     res->cells = w->ntouched;
@@ -841,6 +898,7 @@ static isr_status batch_setup(isr_ctx *ctx, const isr_model *m, const isr_option
     if (threads < 1)
         threads = 1;
     *threads_out = threads;
+    b->spare = b->threads - threads;
     if (isr_cancelled(ctx))
         return ISR_ERR_INTERRUPTED;
     return batch_alloc(b, m);

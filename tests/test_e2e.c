@@ -480,6 +480,20 @@ Test(e2e, same_outputs_whatever_the_thread_count)
                         "test $(wc -l < ../t1.md5) -ge 20 && cd '%s' && md5sum -c --quiet %s/t1.md5",
                         cli_tmp, ISR_SAMPLE_RUN, cli_tmp),
                  0, "outputs differ between 1 and 2 threads");
+    /* one hub on three threads: its raster is written on a spare thread beside its tables and
+     * isochrones (batch.c hub_outputs), under a temporary name; the same files as one thread
+     * writes them one after the other, and no temporary left */
+    for (int t = 1; t <= 3; t += 2)
+        cr_assert_eq(cli_sh("%s run --hubs shanghai_hongqiao --resolution 1000 --threads %d "
+                            "--no-maps --out %s/one%d -q",
+                            ISR_CLI, t, cli_tmp, t),
+                     0);
+    cr_assert_eq(cli_sh("cd %s/one1 && find hubs region -type f | sort | xargs md5sum > "
+                        "../one1.md5 && test $(wc -l < ../one1.md5) -ge 15 && cd ../one3 && "
+                        "md5sum -c --quiet ../one1.md5 && test $(find . -name '.*part-*' | wc -l) "
+                        "= 0 && test $(find hubs region -type f | wc -l) = $(wc -l < ../one1.md5)",
+                        cli_tmp),
+                 0, "one hub: outputs differ between 1 and 3 threads, or a temporary is left");
 }
 
 Test(e2e, a_missing_hub_is_named_and_nothing_is_written)
