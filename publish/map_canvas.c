@@ -41,11 +41,8 @@ void isr_bbox_add(double bbox[4], const double o[4])
         bbox[3] = o[3];
 }
 
-static int shape_add_part(isr_shape *s, OGRGeometryH g)
+int isr_shape_add_points(isr_shape *s, const double *p, int n)
 {
-    int n = OGR_G_GetPointCount(g);
-    if (n < 2)
-        return 0;
     int *len = realloc(s->len, (size_t)(s->nparts + 1) * sizeof *len);
     if (!len)
         return -1;
@@ -54,20 +51,32 @@ static int shape_add_part(isr_shape *s, OGRGeometryH g)
     if (!xy)
         return -1;
     s->xy = xy;
-    if (s->nparts == 0 && s->npts == 0) {
+    if (s->nparts == 0) {
         s->bbox[0] = s->bbox[1] = INFINITY;
         s->bbox[2] = s->bbox[3] = -INFINITY;
     }
+    memcpy(xy + 2 * (size_t)s->npts, p, (size_t)n * 2 * sizeof *xy);
     for (int i = 0; i < n; i++) {
-        double x = OGR_G_GetX(g, i), y = OGR_G_GetY(g, i);
-        xy[2 * (s->npts + i)] = x;
-        xy[2 * (s->npts + i) + 1] = y;
-        double b[4] = {x, y, x, y};
-        isr_bbox_add(s->bbox, b);
+        double bb[4] = {p[2 * i], p[2 * i + 1], p[2 * i], p[2 * i + 1]};
+        isr_bbox_add(s->bbox, bb);
     }
     s->len[s->nparts++] = n;
     s->npts += n;
     return 0;
+}
+
+static int shape_add_part(isr_shape *s, OGRGeometryH g)
+{
+    int n = OGR_G_GetPointCount(g);
+    if (n < 2)
+        return 0;
+    double *xy = malloc((size_t)n * 2 * sizeof *xy);
+    if (!xy)
+        return -1;
+    OGR_G_GetPoints(g, xy, 2 * sizeof *xy, xy + 1, 2 * sizeof *xy, NULL, 0);
+    int rc = isr_shape_add_points(s, xy, n);
+    free(xy);
+    return rc;
 }
 
 int isr_shape_add_ogr(isr_shape *s, OGRGeometryH g)
@@ -125,31 +134,6 @@ static int edge_add(edge_set *t, const double *p, const double *q)
     return 1;
 }
 
-/* Appends points p[0..n) as a new part of s. 0, or -1. */
-static int shape_add_points(isr_shape *s, const double *p, int n)
-{
-    int *len = realloc(s->len, (size_t)(s->nparts + 1) * sizeof *len);
-    if (!len)
-        return -1;
-    s->len = len;
-    double *xy = realloc(s->xy, (size_t)(s->npts + n) * 2 * sizeof *xy);
-    if (!xy)
-        return -1;
-    s->xy = xy;
-    if (s->nparts == 0) {
-        s->bbox[0] = s->bbox[1] = INFINITY;
-        s->bbox[2] = s->bbox[3] = -INFINITY;
-    }
-    memcpy(xy + 2 * (size_t)s->npts, p, (size_t)n * 2 * sizeof *xy);
-    for (int i = 0; i < n; i++) {
-        double bb[4] = {p[2 * i], p[2 * i + 1], p[2 * i], p[2 * i + 1]};
-        isr_bbox_add(s->bbox, bb);
-    }
-    s->len[s->nparts++] = n;
-    s->npts += n;
-    return 0;
-}
-
 int isr_shape_edges_once(const isr_shape *in, int n, isr_shape **out)
 {
     size_t total = 0;
@@ -173,7 +157,7 @@ int isr_shape_edges_once(const isr_shape *in, int n, isr_shape **out)
                 if (fresh && run < 0)
                     run = j - 1;
                 if (!fresh && run >= 0) {
-                    rc = shape_add_points(&(*out)[i], &p[2 * run], j - run);
+                    rc = isr_shape_add_points(&(*out)[i], &p[2 * run], j - run);
                     run = -1;
                 }
             }

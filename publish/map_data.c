@@ -400,10 +400,10 @@ static int us_ring(void *user, int poly, const double *x, const double *y, int n
     unit_scan *u = user;
     if (poly != u->cur && (!us_poly_end(u) || (u->cur = poly, 0)))
         return 0;
-    if (n > u->zcap && !isr_grow_pair((void **)&u->z, 3 * sizeof *u->z, (void **)&u->ok,
+    if (n > u->zcap && !isr_grow_pair((void **)&u->z, 5 * sizeof *u->z, (void **)&u->ok,
                                       sizeof *u->ok, &u->zcap, n, 1024))
-        return 0; /* z: z (zeros), x, y; ok: OGR's success flags */
-    double *px = u->z + u->zcap, *py = px + u->zcap;
+        return 0; /* z: z (zeros), x, y, then x, y interleaved; ok: OGR's success flags */
+    double *px = u->z + u->zcap, *py = px + u->zcap, *pxy = py + u->zcap;
     memcpy(px, x, (size_t)n * sizeof *px);
     memcpy(py, y, (size_t)n * sizeof *py);
     memset(u->z, 0, (size_t)n * sizeof *u->z);
@@ -414,27 +414,12 @@ static int us_ring(void *user, int poly, const double *x, const double *y, int n
             return 0;
     isr_shape *s = &u->shape;
     int at = s->npts;
-    if (n >= 2) { /* as isr_shape_add_ogr */
-        int *len = realloc(s->len, (size_t)(s->nparts + 1) * sizeof *len);
-        if (len)
-            s->len = len;
-        double *xy = len ? realloc(s->xy, (size_t)(s->npts + n) * 2 * sizeof *xy) : NULL;
-        if (!xy)
-            return 0;
-        s->xy = xy;
-        if (s->nparts == 0) {
-            s->bbox[0] = s->bbox[1] = INFINITY;
-            s->bbox[2] = s->bbox[3] = -INFINITY;
-        }
-        for (int i = 0; i < n; i++) {
-            xy[2 * (at + i)] = px[i];
-            xy[2 * (at + i) + 1] = py[i];
-            double bb[4] = {px[i], py[i], px[i], py[i]};
-            isr_bbox_add(s->bbox, bb);
-        }
-        s->len[s->nparts++] = n;
-        s->npts += n;
+    for (int i = 0; i < n; i++) {
+        pxy[2 * i] = px[i];
+        pxy[2 * i + 1] = py[i];
     }
+    if (n >= 2 && isr_shape_add_points(s, pxy, n) != 0) /* as isr_shape_add_ogr */
+        return 0;
     if (u->geos_bad)
         return 1;
     GEOSContextHandle_t h = u->gc->h;

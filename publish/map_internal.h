@@ -32,6 +32,8 @@ typedef struct isr_shape {
 /* Appends the rings (polygons) or the line strings of an OGR geometry. 0, or -1 when out of
  * memory. */
 int isr_shape_add_ogr(isr_shape *s, OGRGeometryH g);
+/* Appends n points (x, y pairs in xy) as a new part of s, its box grown. 0, or -1. */
+int isr_shape_add_points(isr_shape *s, const double *xy, int n);
 void isr_shape_clear(isr_shape *s);
 /* The outlines of n polygon shapes with every edge once (out[i]: open lines, the edges of
  * shape i that no earlier shape has; an edge is two vertices, equal to the bit, in either
