@@ -902,6 +902,10 @@ void isr_water_burn(const isr_grid *g, const uint8_t *water, float *fric);
 
 /* ---- raster_io.c ---------------------------------------------------------------------- */
 
+/* COGs wider or taller than this many cells get internal overviews (GDAL's AUTO: halving down
+ * to one 512-cell tile); smaller ones none. */
+#define ISR_COG_OVERVIEW_PX 2048
+
 /* Writes a band as a Cloud-Optimized GeoTIFF (deflate, internal overviews) at `path` via a
  * temporary name. `data` covers the window (col0,row0,w,h) of the grid, type GDT_Float32,
  * GDT_Int16 or GDT_UInt16. `meta` is a NULL-terminated list of "KEY=VALUE". */

@@ -5,7 +5,10 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 Test(grid, extent_snapped_outwards)
 {
@@ -140,5 +143,47 @@ Test(grid, too_many_cells_a_side)
                      "a 1 m grid over the region is 2000000 x 10 cells, more than the 1000000 "
                      "cells a side and 4e9 cells in all that isoreach handles: use --resolution "
                      "2 or coarser");
+    isr_ctx_free(ctx);
+}
+
+/* Issue 12: a COG gets internal overviews only when wider or taller than ISR_COG_OVERVIEW_PX
+ * cells (they tripled the time of a hub's raster, which a reader reads whole as fast); the
+ * values are the same either way. */
+Test(grid, cog_overviews_only_for_large_rasters)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_grid g;
+    cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, 3000 * 100.0, 600 * 100.0, 100, "", 4, 1000),
+                 ISR_OK);
+    const int widths[2] = {ISR_COG_OVERVIEW_PX, ISR_COG_OVERVIEW_PX + 1}, h = 600;
+    char path[256];
+    for (int k = 0; k < 2; k++) {
+        int w = widths[k];
+        float *v = malloc((size_t)w * h * sizeof *v);
+        cr_assert_not_null(v);
+        for (int i = 0; i < w * h; i++)
+            v[i] = (float)(i % 977) / 7.0f;
+        snprintf(path, sizeof path, "/tmp/isr-cog-%d-%d.tif", (int)getpid(), w);
+        cr_assert_eq(isr_write_cog(ctx, path, &g, 0, 0, w, h, GDT_Float32, v, -9999, "t", "min",
+                                   NULL, "AVERAGE"),
+                     ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+        cr_assert_not_null(ds);
+        GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+        cr_assert_str_eq(GDALGetMetadataItem(ds, "LAYOUT", "IMAGE_STRUCTURE"), "COG");
+        int nov = GDALGetOverviewCount(b);
+        if (k == 0)
+            cr_assert_eq(nov, 0, "%d overviews on a raster %d cells wide", nov, w);
+        else
+            cr_assert_gt(nov, 0, "no overviews on a raster %d cells wide", w);
+        float *r = malloc((size_t)w * h * sizeof *r);
+        cr_assert_eq(GDALRasterIO(b, GF_Read, 0, 0, w, h, r, w, h, GDT_Float32, 0, 0), CE_None);
+        cr_assert_eq(memcmp(r, v, (size_t)w * h * sizeof *v), 0, "values differ");
+        GDALClose(ds);
+        remove(path);
+        free(r);
+        free(v);
+    }
+    isr_grid_clear(&g);
     isr_ctx_free(ctx);
 }
