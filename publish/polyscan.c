@@ -17,6 +17,7 @@
  */
 #include "publish_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,34 +390,43 @@ int isr_polyscan(const char *text, const isr_polyscan_reader *r)
     return ok;
 }
 
-char *isr_read_whole(const char *path, size_t *len)
+char *isr_read_whole(const char *path, size_t *len, int *err)
 {
+    *len = 0;
+    *err = 0;
     FILE *f = fopen(path, "rb");
-    if (!f)
+    if (!f) {
+        *err = errno;
         return NULL;
+    }
     isr_sb b = {0};
     char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
         isr_sb_add(&b, buf, n);
-    int bad = ferror(f) || b.oom;
+    int bad = ferror(f);
     fclose(f);
     size_t got = b.len;
-    char *text = isr_sb_take(&b);
-    if (bad) {
+    int oom = b.oom;
+    char *text = isr_sb_take(&b); /* NULL when the file is empty or memory ran out */
+    if (bad || oom) {
         free(text);
+        *err = bad ? ISR_READ_FAILED : ISR_READ_NO_MEMORY;
         return NULL;
     }
-    if (!text)
-        text = strdup("");
-    *len = text ? got : 0;
+    if (!text && !(text = strdup(""))) {
+        *err = ISR_READ_NO_MEMORY;
+        return NULL;
+    }
+    *len = got;
     return text;
 }
 
 int isr_polyscan_file(const char *path, const isr_polyscan_reader *r)
 {
     size_t len = 0;
-    char *text = isr_read_whole(path, &len);
+    int err;
+    char *text = isr_read_whole(path, &len, &err);
     int ok = text && strlen(text) == len && isr_polyscan(text, r);
     free(text);
     return ok;

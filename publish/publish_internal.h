@@ -73,9 +73,12 @@ typedef struct isr_polyscan_reader {
 int isr_polyscan(const char *text, const isr_polyscan_reader *r);
 /* isr_polyscan on the file at `path` (0 too when it cannot be read, or holds a NUL). */
 int isr_polyscan_file(const char *path, const isr_polyscan_reader *r);
-/* The whole file as a NUL-terminated string of *len bytes; NULL when it cannot be read or
- * memory runs out. */
-char *isr_read_whole(const char *path, size_t *len);
+/* The whole file as a NUL-terminated string of *len bytes (new memory); NULL when it cannot
+ * be opened (*err: fopen's errno), read (*err: ISR_READ_FAILED) or memory runs out
+ * (ISR_READ_NO_MEMORY). */
+#define ISR_READ_FAILED (-1)
+#define ISR_READ_NO_MEMORY (-2)
+char *isr_read_whole(const char *path, size_t *len, int *err);
 
 /* ---- scenarios.c ------------------------------------------------------------------------ */
 

@@ -1102,25 +1102,15 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
 /* A whole file into *text (NUL-terminated, new; *len its bytes); fails naming it. */
 static isr_status read_text(isr_ctx *ctx, const char *path, char **text, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    isr_sb b = {0};
-    char buf[65536];
-    size_t n;
-    if (!f)
-        return isr_fail(ctx, ISR_ERR_IO, "web map: cannot read '%s': %s; run isoreach run again",
-                        path, strerror(errno));
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        isr_sb_add(&b, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || b.oom) {
-        free(isr_sb_take(&b));
-        return bad ? isr_fail(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path)
-                   : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
-    }
-    *len = b.len;
-    *text = b.s ? isr_sb_take(&b) : strdup("");
-    return *text ? ISR_OK : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+    int err;
+    if ((*text = isr_read_whole(path, len, &err)) != NULL)
+        return ISR_OK;
+    if (err == ISR_READ_NO_MEMORY)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+    if (err == ISR_READ_FAILED)
+        return isr_fail(ctx, ISR_ERR_IO, "web map: cannot read '%s'", path);
+    return isr_fail(ctx, ISR_ERR_IO, "web map: cannot read '%s': %s; run isoreach run again",
+                    path, strerror(err));
 }
 
 /* One hub's reach.csv, as it is: the page parses it for its tooltips and offers it as the
