@@ -535,7 +535,7 @@ static int load_existing_in(isr_batch *jb, const char *path, worker_state *ws)
 typedef struct hub_cog {
     isr_batch *jb;
     int hub_no;
-    const char *path;
+    char *path;
     const float *time_s;
     const isr_cd_work *w;
     isr_status st;
@@ -560,13 +560,8 @@ static isr_status hub_outputs(isr_batch *jb, int hub_no, const char *csv, const 
 {
     hub_cog c = {jb, hub_no, NULL, ws->time_s, &ws->w, ISR_OK};
     thrd_t tid;
-    int beside = 0;
-    char *aux = NULL, *tmp_aux = NULL;
-    if (jb->spare > 0 && (c.path = isr_tmp_name(path)) != NULL) {
-        aux = isr_strdup_printf("%s.aux.xml", path);
-        tmp_aux = isr_strdup_printf("%s.aux.xml", c.path);
-        beside = aux && tmp_aux && thrd_create(&tid, hub_cog_run, &c) == thrd_success;
-    }
+    int beside = jb->spare > 0 && (c.path = isr_tmp_name(path)) != NULL &&
+                 thrd_create(&tid, hub_cog_run, &c) == thrd_success;
     isr_status st = write_stations_csv(jb, hub_no, csv, arr, ws);
     if (st == ISR_OK)
         st = hub_reach(jb, hub_no, ws, dir, 1);
@@ -574,20 +569,14 @@ static isr_status hub_outputs(isr_batch *jb, int hub_no, const char *csv, const 
         thrd_join(tid, NULL);
         if (st == ISR_OK)
             st = c.st;
-        if (st == ISR_OK && isr_file_exists(tmp_aux))
-            st = isr_commit_file(jb->ctx, tmp_aux, aux);
         if (st == ISR_OK)
-            st = isr_commit_file(jb->ctx, c.path, path);
-        if (st != ISR_OK) { /* a hub that failed leaves no raster, named or not */
-            remove(c.path);
-            remove(tmp_aux);
-        }
+            st = isr_cog_commit(jb->ctx, c.path, path);
+        else /* a hub that failed leaves no raster, named or not */
+            isr_cog_discard(c.path);
     } else if (st == ISR_OK) {
         st = write_hub(jb, hub_no, path, ws->time_s, &ws->w);
     }
-    free((char *)c.path);
-    free(aux);
-    free(tmp_aux);
+    free(c.path);
     return st;
 }
 

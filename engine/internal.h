@@ -902,6 +902,12 @@ void isr_water_burn(const isr_grid *g, const uint8_t *water, float *fric);
 
 /* ---- raster_io.c ---------------------------------------------------------------------- */
 
+/* A COG written at `tmp` (by isr_write_cog_ds to another path) renamed to `path`, with the
+ * .aux.xml GDAL may have written beside it; on failure its files are removed. */
+isr_status isr_cog_commit(isr_ctx *ctx, const char *tmp, const char *path);
+/* Removes a COG's temporary files: `tmp`, its .aux.xml and the COG driver's .ovr.tmp. */
+void isr_cog_discard(const char *tmp);
+
 /* COGs wider or taller than this many cells get internal overviews (GDAL's AUTO: halving down
  * to one 512-cell tile); smaller ones none. */
 #define ISR_COG_OVERVIEW_PX 2048

@@ -51,17 +51,43 @@ static void describe(GDALDatasetH src, double nodata, const char *band_desc, con
     }
 }
 
+void isr_cog_discard(const char *tmp)
+{
+    remove(tmp);
+    static const char *const sidecars[] = {"aux.xml", "ovr.tmp"}; /* PAM; the COG driver's */
+    for (int i = 0; i < 2; i++) {
+        char *p = isr_strdup_printf("%s.%s", tmp, sidecars[i]);
+        if (p)
+            remove(p);
+        free(p);
+    }
+}
+
+isr_status isr_cog_commit(isr_ctx *ctx, const char *tmp, const char *path)
+{
+    char *tmp_aux = isr_strdup_printf("%s.aux.xml", tmp);
+    char *aux = isr_strdup_printf("%s.aux.xml", path);
+    isr_status st = !tmp_aux || !aux ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory") : ISR_OK;
+    if (st == ISR_OK && isr_file_exists(tmp_aux))
+        st = isr_commit_file(ctx, tmp_aux, aux);
+    if (st == ISR_OK)
+        st = isr_commit_file(ctx, tmp, path);
+    if (st != ISR_OK)
+        isr_cog_discard(tmp);
+    free(tmp_aux);
+    free(aux);
+    return st;
+}
+
 isr_status isr_write_cog_ds(isr_ctx *ctx, const char *path, GDALDatasetH src, double nodata,
                             const char *band_desc, const char *unit, char **meta,
                             const char *resampling)
 {
     isr_status st = ISR_OK;
     char *tmp = isr_tmp_name(path);
-    char *tmp_aux = tmp ? isr_strdup_printf("%s.aux.xml", tmp) : NULL;
-    char *aux = isr_strdup_printf("%s.aux.xml", path);
     char **co = NULL;
     GDALDatasetH out = NULL;
-    if (!tmp || !tmp_aux || !aux) {
+    if (!tmp) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
@@ -98,24 +124,14 @@ isr_status isr_write_cog_ds(isr_ctx *ctx, const char *path, GDALDatasetH src, do
         goto cleanup;
     }
     out = NULL;
-    if (isr_file_exists(tmp_aux) && (st = isr_commit_file(ctx, tmp_aux, aux)) != ISR_OK)
-        goto cleanup;
-    st = isr_commit_file(ctx, tmp, path);
+    st = isr_cog_commit(ctx, tmp, path);
 cleanup:
     if (out)
         GDALClose(out);
-    if (st != ISR_OK && tmp) {
-        remove(tmp);
-        remove(tmp_aux);
-        char *ovr = isr_strdup_printf("%s.ovr.tmp", tmp); /* the COG driver's overviews */
-        if (ovr)
-            remove(ovr);
-        free(ovr);
-    }
+    if (st != ISR_OK && tmp)
+        isr_cog_discard(tmp);
     CSLDestroy(co);
     free(tmp);
-    free(tmp_aux);
-    free(aux);
     return st;
 }
 
