@@ -420,6 +420,32 @@ Test(maps, publish_reads_only_the_products)
     isr_ctx_free(ctx);
 }
 
+/* TMP/w (its path into w): a copy of the shared sample run's run.json, hubs/ and region/'s
+ * tables, GeoJSON and rasters, for a test that rewrites its units.geojson. */
+static void copy_sample_run(char *w, size_t n)
+{
+    snprintf(w, n, "%s/w", cli_tmp);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/region && cp -r %s/run.json %s/hubs %s/ && cp "
+             "%s/region/*.json %s/region/*.geojson %s/region/*.tif %s/region/*.csv %s/region/",
+             w, ISR_SAMPLE_RUN, ISR_SAMPLE_RUN, w, ISR_SAMPLE_RUN, ISR_SAMPLE_RUN,
+             ISR_SAMPLE_RUN, ISR_SAMPLE_RUN, w);
+    sh_ok(cmd);
+}
+
+/* Runs `body` (Python: p the path of W/region/units.geojson, d its JSON; the body writes it
+ * back) on the copy at w. Without meson's MALLOC_PERTURB_, which makes Python's JSON of the
+ * 10 MB file 7 times slower. */
+static void rewrite_units(const char *w, const char *body)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "env -u MALLOC_PERTURB_ python3 -c \"import json,sys; p=sys.argv[1]; "
+             "d=json.load(open(p))\n%s\" '%s/region/units.geojson'",
+             body, w);
+    sh_ok(cmd);
+}
+
 /* Issue 12: the web map reads units.geojson with its own scanner (publish/webmap.c) and with
  * OGR only what the scanner does not read. The sample run's units.geojson rewritten with other
  * white space, \u escapes for every non-ASCII character and members the page does not use
@@ -427,11 +453,8 @@ Test(maps, publish_reads_only_the_products)
  * page is the run's own, byte for byte, both times. */
 Test(maps, webmap_units_scanner_same_page)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s/w/region && cp -r %s/run.json %s/hubs %s/w/ && cp "
-             "%s/region/*.json %s/region/*.geojson %s/w/region/", cli_tmp, ISR_SAMPLE_RUN,
-             ISR_SAMPLE_RUN, cli_tmp, ISR_SAMPLE_RUN, ISR_SAMPLE_RUN, cli_tmp);
-    sh_ok(cmd);
+    char w[600];
+    copy_sample_run(w, sizeof w);
     static const char *const rewrite[] = {
         "for f in d['features']: f['bbox'] = [0, 0, 1, 1]; f['geometry']['bbox'] = [0, 0, 1, 1]; "
         "f['properties']['extra'] = {'a': [1, None, True, 'x\\u00e9']}\n"
@@ -444,14 +467,8 @@ Test(maps, webmap_units_scanner_same_page)
     isr_ctx *ctx = isr_ctx_new();
     isr_options *opt = isr_options_new(ctx, 0, NULL);
     cr_assert_not_null(opt);
-    char w[600];
-    snprintf(w, sizeof w, "%s/w", cli_tmp);
     for (int k = 0; k < 2; k++) {
-        snprintf(cmd, sizeof cmd,
-                 "python3 -c \"import json,sys; p=sys.argv[1]; d=json.load(open(p))\n%s\" "
-                 "'%s/region/units.geojson'",
-                 rewrite[k], w);
-        sh_ok(cmd);
+        rewrite_units(w, rewrite[k]);
         isr_status st = isr_publish(ctx, opt, w, ISR_PUBLISH_WEBMAP);
         cr_assert_eq(st, ISR_OK, "%s", isr_ctx_errmsg(ctx));
         cr_assert_eq(cli_sh("cmp -s %s/index.html %s/index.html", ISR_SAMPLE_RUN, w), 0,
@@ -587,18 +604,13 @@ static void same_counties(const isr_map_base *a, const isr_map_base *b, const ch
  * a feature without geometry, null and absent names, unknown and zero people). */
 Test(maps, map_units_scanner_same_base, .timeout = 300)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s/w/region && cp -r %s/run.json %s/hubs %s/w/ && cp "
-             "%s/region/*.json %s/region/*.geojson %s/region/*.tif %s/region/*.csv %s/w/region/",
-             cli_tmp, ISR_SAMPLE_RUN, ISR_SAMPLE_RUN, cli_tmp, ISR_SAMPLE_RUN, ISR_SAMPLE_RUN,
-             ISR_SAMPLE_RUN, ISR_SAMPLE_RUN, cli_tmp);
-    sh_ok(cmd);
+    char w[600], cmd[1400];
+    copy_sample_run(w, sizeof w);
     static const char *const variant[] = {
         "pass",
         /* other data: a square with a hole beside a county, a 3-point ring, no geometry,
          * names null or absent, unknown people whose share is 0; then unknown people in
-         * reach (the total unknown). python3 without MALLOC_PERTURB_ (meson's), which
-         * makes its JSON of the 10 MB file 7 times slower */
+         * reach (the total unknown) */
         "F = d['features']\n"
         "x, y = F[0]['geometry']['coordinates'][0][0][0] if F[0]['geometry']['type'] == "
         "'MultiPolygon' else F[0]['geometry']['coordinates'][0][0]\n"
@@ -621,27 +633,21 @@ Test(maps, map_units_scanner_same_base, .timeout = 300)
     isr_ctx *ctx = isr_ctx_new();
     isr_options *opt = isr_options_new(ctx, 0, NULL);
     cr_assert_not_null(opt);
-    char w[600];
-    snprintf(w, sizeof w, "%s/w", cli_tmp);
     opt->out = w;
     for (int k = 0; k < 3; k++) {
-        snprintf(cmd, sizeof cmd,
-                 "env -u MALLOC_PERTURB_ python3 -c \"import json,sys; p=sys.argv[1]; d=json.load(open(p))\n%s\n"
-                 "json.dump(d, open(p, 'w'), ensure_ascii=False)\" '%s/region/units.geojson'",
-                 variant[k], w);
-        sh_ok(cmd);
+        char body[2048];
+        snprintf(body, sizeof body, "%s\njson.dump(d, open(p, 'w'), ensure_ascii=False)",
+                 variant[k]);
+        rewrite_units(w, body);
         isr_map_base a, b;
         cr_assert_eq(isr_map_base_load(ctx, opt, &a), ISR_OK, "%s", isr_ctx_errmsg(ctx));
         cr_assert(a.units_scanned, "variant %d: the scanner gave up", k);
         /* the geometry's keys reordered: the scanner gives up, OGR reads */
-        snprintf(cmd, sizeof cmd,
-                 "cp '%s/region/units.geojson' '%s/u.geojson' && env -u MALLOC_PERTURB_ python3 -c \"import json,sys; "
-                 "p=sys.argv[1]; d=json.load(open(p))\nfor f in d['features']:\n"
-                 " g = f['geometry']\n if g: f['geometry'] = {'coordinates': g['coordinates'], "
-                 "'type': g['type']}\njson.dump(d, open(p, 'w'), ensure_ascii=False)\" "
-                 "'%s/region/units.geojson'",
-                 w, cli_tmp, w);
+        snprintf(cmd, sizeof cmd, "cp '%s/region/units.geojson' '%s/u.geojson'", w, cli_tmp);
         sh_ok(cmd);
+        rewrite_units(w, "for f in d['features']:\n g = f['geometry']\n if g: f['geometry'] = "
+                         "{'coordinates': g['coordinates'], 'type': g['type']}\n"
+                         "json.dump(d, open(p, 'w'), ensure_ascii=False)");
         cr_assert_eq(isr_map_base_load(ctx, opt, &b), ISR_OK, "%s", isr_ctx_errmsg(ctx));
         cr_assert(!b.units_scanned, "variant %d: the scanner read reordered keys", k);
         char what[32];
