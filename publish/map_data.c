@@ -398,8 +398,11 @@ static int us_field(void *user, int k, const char *str, double num)
 static int us_ring(void *user, int poly, const double *x, const double *y, int n)
 {
     unit_scan *u = user;
-    if (poly != u->cur && (!us_poly_end(u) || (u->cur = poly, 0)))
-        return 0;
+    if (poly != u->cur) { /* a new polygon: the previous one is complete */
+        if (!us_poly_end(u))
+            return 0;
+        u->cur = poly;
+    }
     if (n > u->zcap && !isr_grow_pair((void **)&u->z, 5 * sizeof *u->z, (void **)&u->ok,
                                       sizeof *u->ok, &u->zcap, n, 1024))
         return 0; /* z: z (zeros), x, y, then x, y interleaved; ok: OGR's success flags */
