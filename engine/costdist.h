@@ -22,6 +22,12 @@ typedef struct isr_cd_work {
     isr_cd_queue *queue;
     uint32_t *touched;
     size_t ntouched, touched_cap;
+    /* Optional, set by the caller: the least finite friction of the grid searched (> 0). With
+     * it, isr_costdist() orders its queue by bands of time narrower than the cheapest move
+     * (cell_m × fric_min) instead of by exact times, and settles a band's cells in any order:
+     * the same times to the bit, with less work. A wrong value costs time, never a wrong
+     * time: a cell improved after it was settled is settled again. 0: exact order. */
+    float fric_min;
 } isr_cd_work;
 
 /* Bounded multi-source shortest paths on a padded grid of width `pw` with 16-neighbour

@@ -339,7 +339,8 @@ isr_status isr_gtfs_catchments(isr_ctx *ctx, const isr_options *opt, isr_gtfs_ru
                                                     : UINT32_MAX;
     }
     double t0 = isr_now_s();
-    isr_status st = isr_catchments_build(ctx, g, fric, clear, cell, ns, budget_s, &gr->cm);
+    isr_status st = isr_catchments_build(ctx, g, fric, clear, fric_min, cell, ns, budget_s,
+                                         &gr->cm);
     free(cell);
     if (st == ISR_OK) {
         size_t n = gr->cm.off[ns];

@@ -1233,11 +1233,13 @@ double isr_catchments_bytes(int nstations, double budget_s, double fric_min, dou
 
 /* Builds the catchments of `nstations` stations, station s seeded at padded cell
  * station_cell[s] (UINT32_MAX: not on the grid, an empty catchment), with the model's kernel
- * (isotropic when `clear` is given, else r.cost). Once per run; progress "catchments".
- * ISR_ERR_MEMORY, ISR_ERR_INTERRUPTED. Clear with isr_catchments_clear (also on failure). */
+ * (isotropic when `clear` is given, else r.cost; fric_min, the least friction, as
+ * isr_cd_work's). Once per run; progress "catchments". ISR_ERR_MEMORY, ISR_ERR_INTERRUPTED.
+ * Clear with isr_catchments_clear (also on failure). */
 isr_status isr_catchments_build(isr_ctx *ctx, const isr_grid *g, const float *fric,
-                                const uint8_t *clear, const uint32_t *station_cell,
-                                int nstations, double budget_s, isr_catchments *out);
+                                const uint8_t *clear, float fric_min,
+                                const uint32_t *station_cell, int nstations, double budget_s,
+                                isr_catchments *out);
 void isr_catchments_clear(isr_catchments *c);
 
 /* The union window (padded rows win[0]..win[1], columns win[2]..win[3]) of the catchments of

@@ -565,13 +565,14 @@ static int catchment_take(isr_catchments *c, int s, size_t pw, float *time_s, is
 }
 
 isr_status isr_catchments_build(isr_ctx *ctx, const isr_grid *g, const float *fric,
-                                const uint8_t *clear, const uint32_t *station_cell,
-                                int nstations, double budget_s, isr_catchments *out)
+                                const uint8_t *clear, float fric_min,
+                                const uint32_t *station_cell, int nstations, double budget_s,
+                                isr_catchments *out)
 {
     memset(out, 0, sizeof *out);
     size_t pw = (size_t)isr_grid_pw(g), ph = (size_t)isr_grid_ph(g), cap = 0;
     isr_status st = ISR_ERR_MEMORY;
-    isr_cd_work w = {0};
+    isr_cd_work w = {.fric_min = fric_min};
     float *time_s = malloc(pw * ph * sizeof *time_s);
     out->nstations = nstations;
     out->pw = pw;

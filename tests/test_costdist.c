@@ -543,7 +543,10 @@ Test(costdist, rcost_kernel_equals_the_binary_heap_dijkstra_bit_for_bit)
     /* Random friction in every cell (0.02–0.5 s/m, a few equal values so that times tie),
      * 4 % barriers, three seeds at different times, a budget that cuts the region: the
      * kernel's radix queue pops in another order among equal times, but every time must be
-     * the very float the reference computes, and the same cells reached. */
+     * the very float the reference computes, and the same cells reached. So with every hint
+     * of the least friction (work.fric_min): none (exact order), the true one (bands as wide
+     * as the cheapest move), ten times too large (bands wider than many moves: cells are
+     * settled again when a later cell of their band improves them) and far too small. */
     tgrid g = make(150, 130);
     float *ref = malloc((size_t)g.pw * (size_t)g.ph * sizeof *ref);
     unsigned x = 99;
@@ -559,7 +562,13 @@ Test(costdist, rcost_kernel_equals_the_binary_heap_dijkstra_bit_for_bit)
                      {(uint32_t)at(&g, 75, 10), 300.0f}};
     for (int k = 0; k < 3; k++)
         g.fric[s[k].idx] = SPM;
-    for (int pass = 0; pass < 2; pass++) { /* the second pass reuses the work's queue */
+    float fmin = INFINITY;
+    for (int i = 0; i < g.pw * g.ph; i++)
+        fmin = g.fric[i] < fmin ? g.fric[i] : fmin;
+    cr_assert(fmin > 0.019f && fmin < 0.021f, "least friction %g", fmin);
+    const float hints[] = {0.0f, fmin, 10 * fmin, fmin / 1000};
+    for (int pass = 0; pass < 8; pass++) { /* each hint twice: the second reuses the queue */
+        g.w.fric_min = hints[pass / 2];
         for (int i = 0; i < g.pw * g.ph; i++)
             ref[i] = g.t[i] = INFINITY;
         ref_costdist(g.fric, g.pw, g.pw * g.ph, CELL, s, 3, 600.0f, ref);
@@ -567,7 +576,8 @@ Test(costdist, rcost_kernel_equals_the_binary_heap_dijkstra_bit_for_bit)
         int reached = 0;
         for (int i = 0; i < g.pw * g.ph; i++) {
             cr_assert(memcmp(&g.t[i], &ref[i], sizeof(float)) == 0,
-                      "cell %d: kernel %.9g s, reference %.9g s", i, g.t[i], ref[i]);
+                      "hint %g s/m, cell %d: kernel %.9g s, reference %.9g s", g.w.fric_min, i,
+                      g.t[i], ref[i]);
             reached += isfinite(ref[i]) != 0;
         }
         cr_assert_eq((int)g.w.ntouched, reached);
