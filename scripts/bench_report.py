@@ -160,10 +160,16 @@ def goals(d, res, hub):
         ("search + all of one hub's outputs vs r.cost -k", "≥ 50x", TODAY["vs_rcost"] + at,
          f"{x(c['grass_s'] / hub_s)} ({hub_s:.3f} s; search alone {x(c['grass_s'] / search_s)})" if c else f"{hub_s:.3f} s",
          f"r.cost {c['grass_s']:.2f} s" if c else na, ok(c is not None and c["grass_s"] / hub_s >= 50)),
-        ("kernel, ns per settled cell (bench_kernel)", "≤ 100", TODAY["kernel"],
-         f"r.cost kernel {k['rcost_ns']:.0f}, isotropic {k['iso_ns']:.0f} ({k['cells'] / 1e6:.0f} M cells, median of {k['repeats']})",
+        ("kernel, ns per settled cell (bench_kernel): the r.cost kernel", "≤ 100", TODAY["kernel"],
+         f"{k['rcost_ns']:.0f} ({k['cells'] / 1e6:.0f} M cells, median of {k['repeats']})",
          f"r.cost -k process {c['grass_s'] * 1e9 / c['cells_grass']:.0f} per cell reached" if c else na,
-         ok(max(k["rcost_ns"], k["iso_ns"]) <= 100)),
+         ok(k["rcost_ns"] <= 100)),
+        # the isotropic kernel came after the issue, whose isotropy goal allows it 1.5 × the
+        # kernel time of then (the lower figure, 127 ns, taken): its own row, both targets
+        ("the same, the isotropic kernel (the default)", "≤ 1.5 × 127 (isotropy goal); ≤ 100",
+         na, f"{k['iso_ns']:.0f} ({k['iso_ns'] / k['rcost_ns']:.2f}x the r.cost kernel)", na,
+         ("**met** (≤ 1.5 × 127)" if k["iso_ns"] <= 1.5 * 127 else "not yet (1.5 × 127)") +
+         ("; **met** (≤ 100)" if k["iso_ns"] <= 100 else "; not yet (≤ 100)")),
         ("isotropy: worst error vs distance ÷ speed", "≤ 1 %", TODAY["iso"],
          f"isotropic {k['iso_err_pct']:.3f} %", f"r.cost -k (= the rcost kernel) {k['rcost_err_pct']:.2f} %",
          ok(k["iso_err_pct"] <= 1)),
