@@ -16,7 +16,7 @@
  * move leaves it and the inner loop has no bounds checks; time_s is +INF except at cells
  * listed in work->touched; a popped queue entry is stale when its key exceeds time_s.
  * Cost: O(n log n) in the cells reached within the budget, not in the grid size (the radix
- * queue below: pushes O(1), each entry moved 2–7 times).
+ * queue below: pushes O(1), each entry moved about 6.5 times, 1.6 in bands).
  *
  * Bands (the r.cost kernel, when the caller gives the least friction fric_min): keys are not
  * exact times but bands of time a little narrower than the cheapest move, cell_m × fric_min
@@ -62,7 +62,10 @@
  * always returns a minimum key, as a heap does. Equal keys may pop in another order than a
  * heap's; the r.cost kernel's times do not depend on that order (a cell's time is the least
  * of t(p) + cost over the neighbours p popped before it, and with positive costs those are
- * exactly the p with t(p) < its time).
+ * exactly the p with t(p) < its time). The isotropic kernel's do: which of two cells of equal
+ * time is settled first decides which origin their neighbours take (with the ties moved in
+ * reverse order, 4,851 of 360,000 cells of a grid with scattered barriers changed, by up to
+ * 0.01 %). So it keeps exact keys and this queue's order of ties: no bands for it.
  *
  * Dijkstra only pushes keys >= last (a move costs >= 0). The isotropic kernel may offer a
  * straight segment's time below `last`; that entry goes to bucket 0 and pops next, as it
