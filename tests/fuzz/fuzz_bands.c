@@ -1,6 +1,7 @@
 /* libFuzzer harness for isr_bands_parse: the `--bands` list ("15,30,45,60"). The first byte
  * picks the budget (1 to 256 minutes), the rest is the list. Accepted bands must be 1 to
  * ISR_MAX_BANDS limits, increasing, each in (0, budget]; a refusal leaves a message. */
+#include "fuzz_text.h"
 #include "internal.h"
 
 #include <stdint.h>
@@ -20,12 +21,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     double budget = size ? 1.0 + data[0] : 60.0;
-    char *spec = malloc(size + 1);
+    char *spec = size ? fuzz_text(data + 1, size - 1) : fuzz_text(data, 0);
     if (!spec)
         return 0;
-    if (size)
-        memcpy(spec, data + 1, size - 1);
-    spec[size ? size - 1 : 0] = '\0';
     double b[ISR_MAX_BANDS];
     int n = -1;
     isr_ctx_reset(ctx);

@@ -1,6 +1,7 @@
 /* libFuzzer harness for the CSV reader of the GTFS files (csv.c): any bytes up to the first
  * NUL as a CSV text. Every record has at least one field, lies inside the text, starts on a
  * line not before the last one, and the reader ends (0) or stops at an unclosed quote (-1). */
+#include "fuzz_text.h"
 #include "internal.h"
 
 #include <stdint.h>
@@ -9,11 +10,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     size_t len = strlen(text);
     isr_csv c;
     isr_csv_init(&c, text);

@@ -1,6 +1,7 @@
 /* libFuzzer harness for isr_hubs_select: the `--hubs` list ("a,b,c") resolved against a
  * network of five stations. Accepted lists give 1 to 5 distinct valid station numbers; a
  * refusal leaves a message. */
+#include "fuzz_text.h"
 #include "internal.h"
 
 #include <stdint.h>
@@ -25,11 +26,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *list = malloc(size + 1);
+    char *list = fuzz_text(data, size);
     if (!list)
         return 0;
-    memcpy(list, data, size);
-    list[size] = '\0';
     isr_options opt;
     isr_options_init(&opt);
     opt.hubs = size ? list : NULL; /* no list: the hub flags (one station) */

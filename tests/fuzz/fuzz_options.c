@@ -3,6 +3,7 @@
  * "--budget\n45\n--bands=15,30\n". Checks beyond "no crash, no leak": a refusal always
  * leaves a message and is a usage error (or out of memory), and what is accepted is in
  * range. */
+#include "fuzz_text.h"
 #include "internal.h"
 
 #include <math.h>
@@ -22,11 +23,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *buf = malloc(size + 1);
+    char *buf = fuzz_text(data, size);
     if (!buf)
         return 0;
-    memcpy(buf, data, size);
-    buf[size] = '\0';
     char *argv[34];
     int argc = 0;
     argv[argc++] = "run";

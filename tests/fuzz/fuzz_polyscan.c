@@ -4,6 +4,7 @@
  * fields it asked for only (strings as text, numbers as numbers), of rings of at least one
  * point on polygons numbered 0, 1, … within a feature, and of features that begin before they
  * end, with a null geometry's envelope empty and numbers that are numbers. */
+#include "fuzz_text.h"
 #include "publish_internal.h"
 
 #include <math.h>
@@ -61,11 +62,9 @@ static int on_end(void *user, int type, const double env[4])
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     static const char *const fields[] = {"name", "Code", "population"};
     static const unsigned char numeric[] = {0, 0, 1};
     state s = {0};
