@@ -521,6 +521,26 @@ static int us_end(void *user, int type, const double env[4])
     return 1;
 }
 
+/* b's counties, their names and label points freed; none left. */
+static void counties_clear(isr_map_base *b)
+{
+    for (int c = 0; c < b->ncounties; c++) {
+        isr_shape_clear(&b->counties[c]);
+        if (b->county_names)
+            free(b->county_names[c]);
+        if (b->county_names_en)
+            free(b->county_names_en[c]);
+    }
+    free(b->counties);
+    free(b->county_names);
+    free(b->county_names_en);
+    free(b->county_label);
+    b->counties = NULL;
+    b->county_names = b->county_names_en = NULL;
+    b->county_label = NULL;
+    b->ncounties = 0;
+}
+
 /* The counties of units.geojson by the scanner: 1 when read whole, else 0 with b's counties
  * as they were (none). */
 static int scan_units(const char *path, isr_map_base *b, isr_geos *gc)
@@ -545,19 +565,7 @@ static int scan_units(const char *path, isr_map_base *b, isr_geos *gc)
         b->units_scanned = 1;
         return 1;
     }
-    for (int c = 0; c < b->ncounties; c++) {
-        isr_shape_clear(&b->counties[c]);
-        free(b->county_names[c]);
-        free(b->county_names_en[c]);
-    }
-    free(b->counties);
-    free(b->county_names);
-    free(b->county_names_en);
-    free(b->county_label);
-    b->counties = NULL;
-    b->county_names = b->county_names_en = NULL;
-    b->county_label = NULL;
-    b->ncounties = 0;
+    counties_clear(b);
     return 0;
 }
 
@@ -929,16 +937,7 @@ void isr_map_base_edges_clear(isr_map_base *b)
 void isr_map_base_clear(isr_map_base *b)
 {
     isr_map_base_edges_clear(b);
-    for (int i = 0; i < b->ncounties; i++) {
-        isr_shape_clear(&b->counties[i]);
-        if (b->county_names)
-            free(b->county_names[i]);
-        if (b->county_names_en)
-            free(b->county_names_en[i]);
-    }
-    free(b->county_names);
-    free(b->county_names_en);
-    free(b->county_label);
+    counties_clear(b);
     for (int i = 0; i < b->nprovinces; i++) {
         isr_shape_clear(&b->provinces[i]);
         free(b->province_names[i]);
@@ -953,7 +952,6 @@ void isr_map_base_clear(isr_map_base *b)
         free(b->st[i].name);
         free(b->st[i].name_en);
     }
-    free(b->counties);
     free(b->provinces);
     free(b->province_names);
     free(b->lines);
