@@ -93,16 +93,9 @@ static inline uint32_t time_key(float t)
     return u ^ ((uint32_t)-(int32_t)(u >> 31) | 0x80000000u);
 }
 
-static inline float key_time(uint32_t k)
-{
-    uint32_t u = k & 0x80000000u ? k ^ 0x80000000u : ~k;
-    float t;
-    memcpy(&t, &u, sizeof t);
-    return t;
-}
-
-/* The r.cost kernel's key of a time: its band, floor(t × inv_band), when inv_band > 0, else
- * time_key(t). Both keep the order of times (a band key may tie times that differ). */
+/* The queue key of a time: its band, floor(t × inv_band), when inv_band > 0 (the r.cost
+ * kernel told fric_min), else time_key(t). Both keep the order of times (a band key may tie
+ * times that differ). */
 static inline uint32_t band_key(float t, float inv_band)
 {
     if (!(inv_band > 0))
@@ -166,27 +159,13 @@ static inline qent q_pop(isr_cd_queue *q)
     return e;
 }
 
-/* The next cell to settle: pops until an entry is not stale (a cell settled earlier with a
- * lower time leaves its later entries behind). 1 with *e and *t set, 0 when the queue is
- * empty, -1 when out of memory. */
-static inline int q_next(isr_cd_queue *q, const float *time_s, qent *e, float *t)
-{
-    while (q->nonempty) {
-        if (!(q->nonempty & 1) && q_refill(q))
-            return -1;
-        *e = q_pop(q);
-        *t = key_time(e->key);
-        if (!(*t > time_s[e->idx]))
-            return 1;
-    }
-    return 0;
-}
-
-/* q_next() of the r.cost kernel, whose entries' keys are band_key()s and whose times are
- * time_s itself: an entry is live while its key is its cell's band. 1 with *e and *t set, 0
- * when the queue is empty, -1 when out of memory. */
-static inline int q_next_banded(isr_cd_queue *q, const float *time_s, float inv_band, qent *e,
-                                float *t)
+/* The next cell to settle: pops until an entry is live, its key its cell's key now (a cell
+ * whose time improved leaves its later entries behind; in bands, one entry may serve several
+ * times of its band). Keys are band_key(t, inv_band): inv_band 0, the isotropic kernel's
+ * exact keys. The time is time_s's. 1 with *e and *t set, 0 when the queue is empty, -1 when
+ * out of memory. */
+static inline int q_next(isr_cd_queue *q, const float *time_s, float inv_band, qent *e,
+                         float *t)
 {
     while (q->nonempty) {
         if (!(q->nonempty & 1) && q_refill(q))
@@ -289,7 +268,7 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
     qent top;
     float t;
     int more;
-    while ((more = q_next_banded(q, time_s, inv_band, &top, &t)) > 0) {
+    while ((more = q_next(q, time_s, inv_band, &top, &t)) > 0) {
         const ptrdiff_t i = top.idx;
         q_prefetch(q, fric, time_s, w);
         const float f0 = fric[i];
@@ -521,7 +500,7 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
     qent top;
     float t;
     int more;
-    while ((more = q_next(q, time_s, &top, &t)) > 0) {
+    while ((more = q_next(q, time_s, 0.0f, &top, &t)) > 0) {
         const ptrdiff_t i = top.idx;
         q_prefetch(q, fric, time_s, w);
         const float f0 = fric[i];
