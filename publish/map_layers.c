@@ -360,18 +360,30 @@ void isr_map_draw_county_names(isr_canvas *cv, const isr_map_base *b, double min
     }
 }
 
-/* Whether (x, y) lies inside the rings of s (even-odd: holes are out). */
-static int inside(const isr_shape *s, double x, double y)
+/* Which points of the lattice xs[c] × ys[r] (G × G, ys ascending) lie inside the rings of s
+ * (even-odd: holes are out), into in[r * G + c]: one pass over the edges, each crossing
+ * tested for the rows it spans only. The test per point is the ray crossing's own (the same
+ * comparisons and arithmetic as a point-by-point test), so the answer is too. */
+enum { LATTICE = 9 };
+static void inside_lattice(const isr_shape *s, const double xs[LATTICE], const double ys[LATTICE],
+                           unsigned char in[LATTICE * LATTICE])
 {
-    int in = 0;
+    memset(in, 0, LATTICE * LATTICE);
     const double *p = s->xy;
     for (int k = 0; k < s->nparts; p += 2 * s->len[k], k++)
-        for (int i = 0, j = s->len[k] - 1; i < s->len[k]; j = i++)
-            if ((p[2 * i + 1] > y) != (p[2 * j + 1] > y) &&
-                x < (p[2 * j] - p[2 * i]) * (y - p[2 * i + 1]) / (p[2 * j + 1] - p[2 * i + 1]) +
-                        p[2 * i])
-                in = !in;
-    return in;
+        for (int i = 0, j = s->len[k] - 1; i < s->len[k]; j = i++) {
+            double yi = p[2 * i + 1], yj = p[2 * j + 1];
+            if ((yi <= ys[0] && yj <= ys[0]) || (yi > ys[LATTICE - 1] && yj > ys[LATTICE - 1]))
+                continue; /* no row has one end of the edge above it and one not */
+            for (int r = 0; r < LATTICE; r++) {
+                double y = ys[r];
+                if ((yi > y) == (yj > y))
+                    continue;
+                double xc = (p[2 * j] - p[2 * i]) * (y - yi) / (yj - yi) + p[2 * i];
+                for (int c = 0; c < LATTICE && xs[c] < xc; c++)
+                    in[r * LATTICE + c] ^= 1;
+            }
+        }
 }
 
 /* Province names in spaced grey capitals where a province shows a fair part of the view: at
@@ -381,19 +393,25 @@ void isr_map_draw_province_names(isr_canvas *cv, const isr_map_base *b, double s
 {
     double w[4];
     isr_canvas_world(cv, w);
-    enum { G = 9 };
+    enum { G = LATTICE };
+    double xs[G], ys[G];
+    for (int k = 0; k < G; k++) {
+        xs[k] = w[0] + (k + 0.5) * (w[2] - w[0]) / G;
+        ys[k] = w[1] + (k + 0.5) * (w[3] - w[1]) / G;
+    }
     for (int i = 0; i < b->nprovinces; i++) {
         const isr_shape *s = &b->provinces[i];
         if (!*b->province_names[i] || s->bbox[0] > w[2] || s->bbox[2] < w[0] ||
             s->bbox[1] > w[3] || s->bbox[3] < w[1])
             continue;
         double px[G * G], py[G * G], mx = 0, my = 0;
+        unsigned char in[G * G];
+        inside_lattice(s, xs, ys, in);
         int m = 0;
         for (int r = 0; r < G; r++)
             for (int c = 0; c < G; c++) {
-                double x = w[0] + (c + 0.5) * (w[2] - w[0]) / G;
-                double y = w[1] + (r + 0.5) * (w[3] - w[1]) / G;
-                if (inside(s, x, y)) {
+                double x = xs[c], y = ys[r];
+                if (in[r * G + c]) {
                     px[m] = x;
                     py[m] = y;
                     mx += x;
