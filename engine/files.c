@@ -656,7 +656,7 @@ uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *w
         "--hubs",   "--attribution", "--budget",   "--bands",      "--dwell",
         "--transfer", "--transfer-radius", "--min-area", "--min-reach", "--simplify",
         "--direction", "--wait",     "--date",     "--window",     "--departure",
-        "--step",   "--percentiles", "--percentile", "--model-cache", "--lang",
+        "--step",   "--percentiles", "--percentile", "--model-cache", "--model-cache-max", "--lang",
         /* English names go to the tables only; not --prov-name-en: provinces.geojson, with
          * its names, is kept in the model cache */
         "--unit-name-en", "--pref-name-en", "--station-name-en", NULL};

@@ -1153,6 +1153,13 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, ui
                            int w0, int w1);
 /* Unmaps the file (the model's raster pointers into it set to NULL); nothing without one. */
 void isr_model_cache_release(isr_model *m);
+/* Marks the file at `path` used now (its mtime): the folder is pruned least recently used
+ * first. Nothing when the folder is read-only. */
+void isr_model_cache_touch(const char *path);
+/* Removes model files of `dir` (least recently used first, never `keep`'s) until all of them
+ * take at most max_mb (0: no limit); says what it removed, and warns when the folder stays
+ * over (a file that cannot be removed, or `keep`'s alone). */
+void isr_model_cache_prune(isr_ctx *ctx, const char *dir, uint64_t keep, double max_mb);
 
 /* The flags a model needs, checked before anything is read; fills m->bands. */
 isr_status isr_model_check(isr_ctx *ctx, const isr_options *opt, isr_model *m);

@@ -543,11 +543,16 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
     if (st != ISR_OK || !(m->cache_file = isr_model_cache_path(dir, key)))
         return st != ISR_OK ? st : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     m->cache_hit = hit;
-    if (hit)
+    if (hit) {
+        isr_model_cache_touch(m->cache_file);
+        isr_model_cache_prune(ctx, dir, key, opt->model_cache_max_mb);
         return ISR_OK;
+    }
     int w0 = isr_ctx_nwarnings(ctx);
-    if ((st = build_model(ctx, opt, m)) == ISR_OK && !isr_cancelled(ctx))
+    if ((st = build_model(ctx, opt, m)) == ISR_OK && !isr_cancelled(ctx)) {
         isr_model_cache_write(ctx, m, dir, key, w0, isr_ctx_nwarnings(ctx));
+        isr_model_cache_prune(ctx, dir, key, opt->model_cache_max_mb);
+    }
     return st;
 }
 

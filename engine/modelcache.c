@@ -25,6 +25,8 @@
  */
 #include "internal.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -110,6 +112,120 @@ uint64_t isr_model_cache_key(isr_ctx *ctx, const isr_options *opt, const isr_mod
 char *isr_model_cache_path(const char *dir, uint64_t key)
 {
     return isr_strdup_printf("%s/model-%016llx.isrmodel", dir, (unsigned long long)key);
+}
+
+/* ---- the folder kept under --model-cache-max ------------------------------------------------ */
+
+typedef struct mc_file {
+    char *path;
+    uint64_t size;
+    struct timespec used; /* mtime: when it was written, or last mapped (isr_model_cache_touch) */
+} mc_file;
+
+/* model-<16 hex digits>.isrmodel, as isr_model_cache_path names them: no other file of the
+ * folder is the cache's to remove. */
+static int is_model_name(const char *name)
+{
+    if (strlen(name) != 31 || strncmp(name, "model-", 6) != 0 || strcmp(name + 22, ".isrmodel") != 0)
+        return 0;
+    for (int i = 6; i < 22; i++)
+        if (!isxdigit((unsigned char)name[i]))
+            return 0;
+    return 1;
+}
+
+static int used_earlier(const void *pa, const void *pb)
+{
+    const mc_file *a = pa, *b = pb;
+    if (a->used.tv_sec != b->used.tv_sec)
+        return a->used.tv_sec < b->used.tv_sec ? -1 : 1;
+    if (a->used.tv_nsec != b->used.tv_nsec)
+        return a->used.tv_nsec < b->used.tv_nsec ? -1 : 1;
+    return strcmp(a->path, b->path);
+}
+
+void isr_model_cache_touch(const char *path)
+{
+    /* a folder shared read-only (a scale-out's workers) keeps its times: nothing to say */
+    (void)utimensat(AT_FDCWD, path, NULL, 0);
+}
+
+/* The model files of `dir` other than `keep`, with their sizes; *total counts `keep`'s too. */
+static mc_file *list_models(const char *dir, const char *keep, size_t *n, uint64_t *total)
+{
+    *n = 0;
+    *total = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    mc_file *f = NULL;
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat sb;
+        char *p = is_model_name(e->d_name) ? isr_strdup_printf("%s/%s", dir, e->d_name) : NULL;
+        if (!p || stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            free(p);
+            continue;
+        }
+        *total += (uint64_t)sb.st_size;
+        if (strcmp(p, keep) == 0) {
+            free(p);
+            continue;
+        }
+        if (*n == cap) {
+            mc_file *g = realloc(f, (cap = cap ? 2 * cap : 16) * sizeof *f);
+            if (!g) {
+                free(p);
+                break; /* out of memory: the files listed so far are the candidates */
+            }
+            f = g;
+        }
+        f[(*n)++] = (mc_file){p, (uint64_t)sb.st_size, sb.st_mtim};
+    }
+    closedir(d);
+    return f;
+}
+
+void isr_model_cache_prune(isr_ctx *ctx, const char *dir, uint64_t keep, double max_mb)
+{
+    char *keep_path = isr_model_cache_path(dir, keep);
+    if (!(max_mb > 0) || !keep_path) {
+        free(keep_path);
+        return;
+    }
+    size_t n, removed = 0;
+    uint64_t total, freed = 0, max = (uint64_t)(max_mb * 1048576.0);
+    mc_file *f = list_models(dir, keep_path, &n, &total);
+    if (total > max && n)
+        qsort(f, n, sizeof *f, used_earlier);
+    int err = 0;
+    for (size_t i = 0; i < n && total > max; i++) {
+        if (unlink(f[i].path) == 0) {
+            total -= f[i].size;
+            freed += f[i].size;
+            removed++;
+        } else if (errno != ENOENT && !err) { /* ENOENT: another run removed it first */
+            err = errno;
+            isr_log(ctx, ISR_LOG_WARN, "model cache: cannot remove '%s' (%s)", f[i].path,
+                    strerror(err));
+        }
+    }
+    if (removed)
+        isr_log(ctx, ISR_LOG_INFO,
+                "model cache: removed %zu file(s) used least recently (%.0f MB) to keep '%s' "
+                "under --model-cache-max %g MB",
+                removed, (double)freed / 1048576.0, dir, max_mb);
+    if (total > max)
+        isr_log(ctx, ISR_LOG_WARN,
+                "model cache: '%s' holds %.0f MB, more than --model-cache-max %g MB%s; raise "
+                "--model-cache-max or free the folder",
+                dir, (double)total / 1048576.0, max_mb,
+                err ? " (a file could not be removed)" : " with this run's model alone");
+    for (size_t i = 0; i < n; i++)
+        free(f[i].path);
+    free(f);
+    free(keep_path);
 }
 
 /* ---- writing ---------------------------------------------------------------------------- */

@@ -84,6 +84,7 @@ void isr_options_init(isr_options *opt)
     opt->out = "out";
     opt->timeout_s = 60;
     opt->max_download_mb = 2048;
+    opt->model_cache_max_mb = 10240;
     opt->departure = "08:00";
     opt->step_min = 1;
     opt->percentiles = "5,25,50,75,95";
@@ -216,6 +217,7 @@ static const flag flags[] = {
     NUM("--timeout", timeout_s, 0, 86400, 1),
     STR("--cache", cache),
     STR("--model-cache", model_cache),
+    NUM("--model-cache-max", model_cache_max_mb, 0, 1e9, 0),
     NUM("--max-download", max_download_mb, 0, 1e7, 1),
     STR("--date", date), /* GTFS mode; --gtfs itself is a list (gtfs_add) */
     STR("--window", window),
@@ -852,7 +854,8 @@ static int is_run_control(const char *name)
 {
     return strcmp(name, "--out") == 0 || strcmp(name, "--max-memory") == 0 ||
            strcmp(name, "--timeout") == 0 || strcmp(name, "--cache") == 0 ||
-           strcmp(name, "--max-download") == 0 || strcmp(name, "--model-cache") == 0;
+           strcmp(name, "--max-download") == 0 || strcmp(name, "--model-cache") == 0 ||
+           strcmp(name, "--model-cache-max") == 0;
 }
 
 int isr_options_inputs(const isr_options *opt, const char **names, const char **paths, int max)
@@ -1225,6 +1228,8 @@ static const char run_help[] =
            "  --model-cache DIR       keep the region's rasters (zones, people, friction, water)\n"
            "                          in DIR and map them on later runs with the same inputs\n"
            "                          and settings instead of rebuilding them (default: none)\n"
+           "  --model-cache-max MB    keep DIR under MB: the model files used least recently\n"
+           "                          go first, never this run's (default: 10240; 0: no limit)\n"
            "  --overwrite             recompute hubs whose outputs already exist\n"
            "  --shard K/N             compute only the K-th of N shares of the hubs (a job\n"
            "                          array task); isoreach merge --out DIR then writes the\n"
@@ -1335,6 +1340,7 @@ static const char merge_help[] =
     "  --out DIR               the folder the shards wrote (default: out)\n"
     "  --threads N             worker threads, 0 = one per core (default: 0)\n"
     "  --model-cache DIR       map the region's rasters from DIR (as isoreach run)\n"
+    "  --model-cache-max MB    keep DIR under MB (as isoreach run; default: 10240)\n"
     "  --max-memory MB         refuse grids needing more than this (default: 16384)\n"
     "  --no-maps               do not draw the PNG/SVG maps\n"
     "  --lang en|zh|both       language of the maps and web map (default: as the run)\n";

@@ -115,6 +115,9 @@ struct isr_options {
                              along a border are not "reach" (see README) */
     double timeout_s; /* http(s) inputs: seconds without an answer before failing (60) */
     const char *model_cache; /* folder of model caches (modelcache.c); NULL or "none": off */
+    double model_cache_max_mb; /* --model-cache-max: the folder's model files least recently
+                                  used are removed beyond this in all (default 10240); 0: no
+                                  limit */
     const char *cache;      /* http(s) inputs: cache folder (fetch.c); NULL: the XDG default;
                                "none": a temporary copy removed at the end */
     double max_download_mb; /* http(s) inputs: the largest download accepted (2048 MB) */

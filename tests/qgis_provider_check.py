@@ -2,11 +2,19 @@
 folder, registers its provider, runs isoreach:runhubs on the sample's layers for one hub and
 checks the results as QGIS sees them: the raster loads valid with a valid CRS and its .qml
 style, holds 0 minutes at the hub station and the rail time at another station, and is
-handed to the project to load. Exit status 1 with a message on any failure."""
+handed to the project to load. A second run for another hub maps the model the first one
+built in the default model cache (under XDG_CACHE_HOME), with the rasters of a run without
+it; with CACHE_MODEL false it builds again. Exit status 1 with a message on any failure."""
 import csv
+import filecmp
+import json
 import os
+import shutil
 import sys
 import tempfile
+
+xdg = tempfile.mkdtemp(prefix="isr-qgisprov-xdg-")
+os.environ["XDG_CACHE_HOME"] = xdg  # the provider's default model cache, not the user's
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 src = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -39,6 +47,11 @@ def check(cond, msg):
         failures.append(msg)
 
 
+def cache_hit(out):
+    with open(os.path.join(out, "run.json"), encoding="utf-8") as fh:
+        return json.load(fh)["inputs"].get("model_cache", {}).get("hit")
+
+
 check(alg is not None, "isoreach:runhubs is not registered")
 sample = os.path.join(src, "shapefiles")
 hub, other = "shanghai_hongqiao", "kunshan_south"
@@ -55,6 +68,7 @@ with tempfile.TemporaryDirectory() as tmp:
         "HUBS": hub, "BUDGET": 60, "RESOLUTION": 4000, "LOAD": True, "OUTPUT": out,
     }, context=context, feedback=QgsProcessingFeedback())
     rasters = res["RASTERS"]
+    check(cache_hit(out) is False, "the first run did not build the default model cache")
     check(rasters == [os.path.join(out, "hubs", hub, "travel_time.tif")], f"rasters {rasters}")
     check(len(context.layersToLoadOnCompletion()) == 1, "the raster is not handed to the project")
     r = QgsRasterLayer(rasters[0], "t")
@@ -75,7 +89,32 @@ with tempfile.TemporaryDirectory() as tmp:
         check(ok and abs(v - want) < 1e-3, f"{sid}: raster {v} (ok {ok}), expected {want}")
         if sid == other:
             check(0 < v <= 60, f"{sid}: {v} minutes")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    base = {
+        "BOUNDARIES": os.path.join(sample, "yrd_counties.shp"),
+        "STATIONS": os.path.join(sample, "yrd_rail_stations.shp"),
+        "LINES": os.path.join(sample, "yrd_rail_lines.shp"),
+        "BUDGET": 60, "RESOLUTION": 4000, "LOAD": False,
+    }
+    runs = {}
+    for name, hubs, keep in (("second", other, True), ("none", other, False)):
+        params = dict(base, HUBS=hubs, OUTPUT=os.path.join(tmp, name), CACHE_MODEL=keep)
+        processing.run("isoreach:runhubs", params, context=QgsProcessingContext(),
+                       feedback=QgsProcessingFeedback())
+        runs[name] = os.path.join(tmp, name)
+    models = os.listdir(os.path.join(xdg, "isoreach", "model"))
+    check(len(models) == 1 and models[0].endswith(".isrmodel"),
+          f"the default model cache holds {models}")
+    check(cache_hit(runs["second"]) is True, "the second run did not map the model cache")
+    check(cache_hit(runs["none"]) is None, "CACHE_MODEL false still used a cache")
+    t = os.path.join("hubs", other, "travel_time.tif")
+    check(filecmp.cmp(os.path.join(runs["second"], t), os.path.join(runs["none"], t),
+                      shallow=False), "the mapped model gave another raster")
+shutil.rmtree(xdg, ignore_errors=True)
 if failures:
     print("qgis_provider_check: " + "; ".join(failures), file=sys.stderr)
     sys.exit(1)
-print("qgis_provider_check: provider ran one hub; hub 0 min, station times as stations.csv")
+print("qgis_provider_check: provider ran one hub; hub 0 min, station times as stations.csv; "
+      "a second run mapped the default model cache")

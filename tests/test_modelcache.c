@@ -8,11 +8,13 @@
  * lines and water, at 2000 m, one hub. */
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli_support.h"
 
 #define CLI cli_command(ISR_CLI)
@@ -380,4 +382,84 @@ Test(modelcache, a_region_of_66000_units_keeps_its_32_bit_zone_raster, .timeout 
     cr_assert_float_eq(area_km2, 6000, 1e-9);
     cr_assert_float_eq(people, 30000, 1e-9);
     free(csv);
+}
+
+/* The model file a run wrote or mapped: run.json's inputs.model_cache.file, which is
+ * relative to the run's folder (into p, n bytes). */
+static const char *model_file(const char *out, char *p, size_t n)
+{
+    char run[600];
+    snprintf(run, sizeof run, "%s/%s/run.json", cli_tmp, out);
+    json_object *j = json_object_from_file(run), *in, *mc, *file;
+    cr_assert_not_null(j, "no %s", run);
+    cr_assert(json_object_object_get_ex(j, "inputs", &in) &&
+              json_object_object_get_ex(in, "model_cache", &mc) &&
+              json_object_object_get_ex(mc, "file", &file));
+    const char *f = json_object_get_string(file);
+    if (f[0] == '/')
+        snprintf(p, n, "%s", f);
+    else
+        snprintf(p, n, "%s/%s/%s", cli_tmp, out, f);
+    json_object_put(j);
+    return p;
+}
+
+static double model_mb(const char *out)
+{
+    char p[1200];
+    struct stat sb;
+    cr_assert_eq(stat(model_file(out, p, sizeof p), &sb), 0, "%s", p);
+    return (double)sb.st_size / 1048576.0;
+}
+
+static int model_file_of(const char *out)
+{
+    char p[1200];
+    return access(model_file(out, p, sizeof p), F_OK) == 0;
+}
+
+Test(modelcache, the_folder_is_kept_under_its_limit_least_recently_used_first)
+{
+    fixtures();
+    cr_assert_eq(run_into("a", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(run_into("b", "--egress-speed 30 --model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(run_into("c", "--egress-speed 10 --model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_files(), 3, "the default limit (10 GB) keeps all three");
+    /* a maps its file again: now b's is the one used least recently, then c's */
+    cr_assert_eq(run_into("a2", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_hit("a2"), 1);
+    /* files that are not model files are never the cache's to remove */
+    cr_assert_eq(cli_sh("echo notes > '%s/mc/notes.txt' && echo x > '%s/mc/model-zz.isrmodel'",
+                        cli_tmp, cli_tmp),
+                 0);
+    double mb = model_mb("a");
+    cr_assert(mb > 0.01 && fabs(model_mb("b") - mb) < 0.1 * mb && fabs(model_mb("c") - mb) < 0.1 * mb,
+              "the three models are of one grid: about the same size");
+    /* room for two and a half: a fourth model pushes out b's, then c's */
+    cr_assert_eq(run_into("d", "--egress-speed 40 --model-cache '%s/mc' --model-cache-max %.6f",
+                          cli_tmp, 2.5 * mb),
+                 0);
+    char *err = cli_stderr();
+    cr_assert_not_null(strstr(err, "model cache: removed 2 file(s) used least recently"), "%s",
+                       err);
+    free(err);
+    cr_assert_eq(cache_files(), 2);
+    cr_assert(model_file_of("a") && model_file_of("d"), "a's (used last) and d's (this run's) stay");
+    cr_assert(!model_file_of("b") && !model_file_of("c"));
+    cr_assert_eq(cli_sh("test -f '%s/mc/notes.txt' && test -f '%s/mc/model-zz.isrmodel'",
+                        cli_tmp, cli_tmp),
+                 0);
+    /* a limit below one model: this run's stays, with a warning; the run succeeds */
+    cr_assert_eq(run_into("e", "--model-cache '%s/mc' --model-cache-max 0.001", cli_tmp), 0);
+    err = cli_stderr();
+    cr_assert_not_null(strstr(err, "more than --model-cache-max 0.001 MB with this run's model alone"),
+                       "%s", err);
+    free(err);
+    cr_assert_eq(cache_files(), 1);
+    cr_assert(model_file_of("e"));
+    /* 0: no limit */
+    cr_assert_eq(run_into("f", "--egress-speed 30 --model-cache '%s/mc' --model-cache-max 0",
+                          cli_tmp),
+                 0);
+    cr_assert_eq(cache_files(), 2);
 }

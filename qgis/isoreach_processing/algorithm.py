@@ -9,7 +9,8 @@ import sys
 from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingContext,
                        QgsProcessingException, QgsProcessingOutputMultipleLayers,
                        QgsProcessingParameterBoolean, QgsProcessingParameterField,
-                       QgsProcessingParameterFolderDestination, QgsProcessingParameterNumber,
+                       QgsProcessingParameterFile, QgsProcessingParameterFolderDestination,
+                       QgsProcessingParameterNumber,
                        QgsProcessingParameterString, QgsProcessingParameterVectorLayer,
                        QgsRasterLayer)
 
@@ -18,6 +19,13 @@ try:
 except ImportError:  # the binding beside the plugin in the source tree
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
     import isoreach
+
+
+def default_model_cache():
+    """Where the region's rasters are kept between runs unless the user says otherwise: the
+    user's cache folder (XDG), as the engine keeps its downloads."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "isoreach", "model")
 
 
 def _source(layer, what):
@@ -85,6 +93,14 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
             "RESOLUTION", "Cell size (metres)", QgsProcessingParameterNumber.Double, 250, False,
             10, 100000))
         self.addParameter(QgsProcessingParameterBoolean("LOAD", "Load the rasters", True))
+        # the second run over the same layers and settings maps the rasters the first one
+        # built (the engine's --model-cache; the folder is kept under 10 GB, least recently
+        # used first): another hub of the same region then takes a second, not the load
+        self.addParameter(QgsProcessingParameterBoolean(
+            "CACHE_MODEL", "Keep the region's rasters for later runs (model cache)", True))
+        self.addParameter(QgsProcessingParameterFile(
+            "MODEL_CACHE", "Model cache folder", QgsProcessingParameterFile.Folder,
+            defaultValue=default_model_cache(), optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"))
         self.addOutput(QgsProcessingOutputMultipleLayers("RASTERS", "Travel-time rasters"))
 
@@ -101,6 +117,9 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
                 args += [flag, field]
         args += ["--budget", str(self.parameterAsDouble(parameters, "BUDGET", context)),
                  "--resolution", str(self.parameterAsDouble(parameters, "RESOLUTION", context))]
+        cache = self.parameterAsFile(parameters, "MODEL_CACHE", context) or default_model_cache()
+        if self.parameterAsBool(parameters, "CACHE_MODEL", context):
+            args += ["--model-cache", cache]
         hubs = self.parameterAsString(parameters, "HUBS", context) or None
         if hubs:
             args += ["--hubs", hubs]
