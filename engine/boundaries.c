@@ -46,7 +46,7 @@ static OGRGeometryH repair(OGRGeometryH g)
     return r;
 }
 
-static int is_gb_code(const char *s)
+static int six_digits(const char *s)
 {
     if (strlen(s) != 6)
         return 0;
@@ -54,6 +54,20 @@ static int is_gb_code(const char *s)
         if (s[i] < '0' || s[i] > '9')
             return 0;
     return 1;
+}
+
+/* A GB/T 2260 code: six digits whose first two are one of its provinces (11 Beijing … 82
+ * Macao). Six-digit codes of another country (Italy's 001001) are not. */
+static int is_gb_code(const char *s)
+{
+    static const char prov[] = "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
+                               "50 51 52 53 54 61 62 63 64 65 71 81 82";
+    if (!six_digits(s))
+        return 0;
+    for (const char *p = prov; *p; p += 3)
+        if (p[0] == s[0] && p[1] == s[1])
+            return 1;
+    return 0;
 }
 
 /* Field indexes for the hierarchy; -1 where absent. */
@@ -194,6 +208,54 @@ static isr_status units_check_codes(isr_ctx *ctx, const isr_options *opt, const 
                       ndup > 1 ? "are" : "is", list ? list : "", ndup > 10 ? "; and more" : "");
     free(list);
     return st;
+}
+
+/* The prefecture and province codes derived from GB/T 2260 codes (unit_attr_read) are right
+ * only if the codes are GB/T 2260's: when any six-digit code of the layer has a first pair
+ * that is no province of it, the codes are another scheme's (six-digit codes are common) and
+ * none is derived (units_fill_levels then makes each unit its own group, warning). When they
+ * are derived, the run says so. */
+static void units_check_derived(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                                const unit_fields *uf, isr_units *u)
+{
+    if (uf->code[ISR_PREFECTURE] >= 0 && uf->code[ISR_PROVINCE] >= 0)
+        return; /* nothing derived */
+    const char *foreign = NULL;
+    int nderived = 0;
+    for (int i = 0; i < u->n; i++) {
+        const char *c = u->attr[i].code[ISR_COUNTY];
+        if (six_digits(c) && !is_gb_code(c) && !foreign)
+            foreign = c;
+        nderived += is_gb_code(c);
+    }
+    if (!nderived)
+        return;
+    if (foreign) {
+        for (int i = 0; i < u->n; i++)
+            for (int k = 1; k < ISR_NLEVELS; k++)
+                if (uf->code[k] < 0)
+                    u->attr[i].code[k][0] = '\0'; /* its own group (units_fill_levels) */
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: the codes of field '%s' are not all GB/T 2260 codes ('%s' has no province "
+                "'%.2s'): no prefecture or province is derived from them",
+                l->what, opt->unit_id_field, foreign, foreign);
+        return;
+    }
+    isr_log(ctx, ISR_LOG_INFO,
+            "%s: %s derived from the GB/T 2260 codes of field '%s' (%s), there being no "
+            "field %s%s%s%s%s",
+            l->what,
+            uf->code[ISR_PREFECTURE] < 0 && uf->code[ISR_PROVINCE] < 0 ? "prefectures and provinces"
+            : uf->code[ISR_PREFECTURE] < 0                              ? "prefectures"
+                                                                        : "provinces",
+            opt->unit_id_field,
+            uf->code[ISR_PREFECTURE] < 0 ? "320583: prefecture 320500, province 320000"
+                                         : "320583: province 320000",
+            uf->code[ISR_PREFECTURE] < 0 ? "'" : "",
+            uf->code[ISR_PREFECTURE] < 0 ? (opt->pref_field ? opt->pref_field : "") : "",
+            uf->code[ISR_PREFECTURE] < 0 && uf->code[ISR_PROVINCE] < 0 ? "' or '" : "'",
+            uf->code[ISR_PROVINCE] < 0 ? (opt->prov_field ? opt->prov_field : "") : "",
+            uf->code[ISR_PROVINCE] < 0 ? "'" : "");
 }
 
 /* A unit with no code at a level (no field for it, and no GB/T 2260 code to derive it from)
@@ -569,6 +631,7 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
         goto cleanup;
     if ((st = units_check_codes(ctx, opt, l, u, uf.code[0] >= 0)) != ISR_OK)
         goto cleanup;
+    units_check_derived(ctx, opt, l, &uf, u);
     units_fill_levels(ctx, opt, l, u);
     units_report_unknown_pop(ctx, opt, l, &uf, u);
     if (u->ninvalid) /* a warning: the data were changed */

@@ -568,6 +568,34 @@ Test(badinput, integer_ids_and_codes)
     free(csv);
 }
 
+/* Six-digit codes of another scheme (one first pair that is no GB/T 2260 province): no
+ * prefecture or province is derived from any code, each unit is its own, with a warning;
+ * found trying Italian ISTAT-like codes 001001…, which made up provinces 000000 and 050000 */
+Test(badinput, six_digit_codes_that_are_not_gb_t_2260_give_no_hierarchy)
+{
+    cli_ogr("-f GeoJSON -nln counties b.geojson %s/yrd_counties.shp -dialect sqlite -sql \"SELECT "
+            "CASE WHEN code = '310101' THEN '990101' ELSE code END AS code, name, pop, geometry "
+            "FROM yrd_counties WHERE prov_code = '310000'\"",
+            S);
+    int rc = run("--boundaries '%s/b.geojson' --hubs shanghai_hongqiao --resolution 2000 "
+                 "--no-maps",
+                 cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "the codes of field 'code' are not all GB/T 2260 codes ('990101' has no "
+                        "province '99'): no prefecture or province is derived from them"),
+              "%s", e);
+    cr_assert(strstr(e, "16 units have no province code"), "%s", e);
+    free(e);
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/reach.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    /* Huangpu's own prefecture and province, not 310100 / 310000 from its digits */
+    cr_assert(strstr(csv, "\nshanghai_hongqiao,prefecture,310104,"), "%s", csv);
+    cr_assert(!strstr(csv, ",310100,"), "%s", csv);
+    free(csv);
+}
+
 /* ---- the grid and the flags ------------------------------------------------------------ */
 
 Test(badinput, grid_too_large_for_memory)
