@@ -141,7 +141,7 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
                               OSRGetName(OGR_L_GetSpatialRef(l->lyr)));
         }
         if (st == ISR_OK) {
-            int hub = f_hub >= 0 ? OGR_F_GetFieldAsInteger(f, f_hub) != 0 : 0;
+            int hub = f_hub >= 0 ? OGR_F_GetFieldAsDouble(f, f_hub) != 0 : 0; /* 0.5 too */
             int s = isr_rail_net_add_station(net, id, name ? name : id, x, y, hub);
             char *en = s >= 0 && f_en >= 0 ? isr_layer_str(l, f, f_en) : NULL;
             if (s < 0 || (f_en >= 0 && (!en || isr_rail_station_set_name_en(net, s, en) < 0)))

@@ -190,6 +190,12 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
         srs = NULL;
     if (OGR_L_GetFeatureCount(l->lyr, 1) == 0)
         st = isr_fail(ctx, ISR_ERR_INPUT, "%s has no features", l->what);
+    else if (OGR_FD_GetGeomFieldCount(OGR_L_GetLayerDefn(l->lyr)) == 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s has no geometry, only attributes: for a CSV of coordinates, name its "
+                      "columns for GDAL (e.g. ogr2ogr -oo X_POSSIBLE_NAMES=x -oo "
+                      "Y_POSSIBLE_NAMES=y -a_srs EPSG:4326 out.gpkg in.csv) and give that file",
+                      l->what);
     else if (!srs)
         st = isr_fail(ctx, ISR_ERR_CRS,
                       "%s has no CRS (for a shapefile, the .prj file is missing): assign one, "
@@ -255,6 +261,17 @@ OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st)
     if (!f && CPLGetLastErrorType() == CE_Failure)
         *st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot read its features (a damaged file?)",
                             l->what);
+    /* a feature whose geometry GDAL failed to read (a .shp cut short): the file's fault, not
+     * a feature drawn without one */
+    if (f && CPLGetLastErrorType() == CE_Failure && !OGR_F_GetGeometryRef(f) &&
+        OGR_FD_GetGeomFieldCount(OGR_F_GetDefnRef(f)) > 0) {
+        *st = isr_fail_gdal(ctx, ISR_ERR_INPUT,
+                            "%s: feature %lld cannot be read: the file is damaged or cut short "
+                            "(copy or export it again)",
+                            l->what, (long long)OGR_F_GetFID(f));
+        OGR_F_Destroy(f);
+        f = NULL;
+    }
     return f;
 }
 

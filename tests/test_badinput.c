@@ -101,15 +101,16 @@ Test(badinput, damaged_or_unreadable_file)
             "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': cannot read its features (a "
             "damaged file?) (fread(881) failed on DBF file.)",
             cli_tmp);
-    /* a .shp cut in half: the first feature whose geometry is missing is named */
+    /* a .shp cut in half: the first feature whose geometry GDAL could not read is named, and
+     * the file called damaged */
     cr_assert_eq(cli_sh("cp %s/yrd_rail_lines.* '%s/' && truncate -s 3300 '%s/yrd_rail_lines.shp'",
                     S, cli_tmp, cli_tmp),
                  0);
     rc = run("--lines '%s/yrd_rail_lines.shp'", cli_tmp);
     refused(rc, 1,
-            "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': line 'chihuang_hsr' (feature "
-            "18) has no geometry (Error in fread() reading object of size 120 at offset 3268 "
-            "from .shp file)",
+            "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': feature 18 cannot be read: "
+            "the file is damaged or cut short (copy or export it again) (Error in fread() "
+            "reading object of size 120 at offset 3268 from .shp file)",
             cli_tmp);
     /* without read permission (root reads everything, so only as another user) */
     if (geteuid() != 0) {
@@ -566,6 +567,55 @@ Test(badinput, integer_ids_and_codes)
     csv = cli_slurp(p);
     cr_assert(strstr(csv, "\n120,prefecture,310100,,,310100,310000,"), "%s", csv);
     free(csv);
+}
+
+/* A .shp cut short (a copy that stopped): GDAL fails to read the geometries of the features
+ * beyond the cut and hands them over without one; that is the file's fault, said as such,
+ * not "feature 3 is not a point" */
+Test(badinput, a_shapefile_cut_short_is_said_to_be_damaged)
+{
+    cli_sh_ok("for e in shp shx dbf prj cpg; do cp " S "/yrd_rail_stations.$e st.$e; done && "
+              "truncate -s 194 st.shp"); /* the header, 3 points of 28 bytes and 10 more */
+    int rc = run("--stations '%s/st.shp' --hubs shanghai_hongqiao --resolution 2000", cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "/st.shp' layer 'st': feature 3 cannot be read: the file is damaged or cut "
+                        "short (copy or export it again) (Error in fread() reading object of size "
+                        "28 at offset 184"),
+              "%s", e);
+    free(e);
+    nothing_written();
+}
+
+/* Stations as a CSV of x and y columns: GDAL reads no geometry (it needs the columns named),
+ * and the run says so rather than that the CRS is missing */
+Test(badinput, a_csv_without_geometry_is_said_to_have_none)
+{
+    cli_ogr("-f CSV -lco GEOMETRY=AS_XY st.csv %s/yrd_rail_stations.shp", S);
+    int rc = run("--stations '%s/st.csv' --hubs shanghai_hongqiao --resolution 2000", cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "/st.csv' layer 'st' has no geometry, only attributes: for a CSV of "
+                        "coordinates, name its columns for GDAL"),
+              "%s", e);
+    free(e);
+    nothing_written();
+}
+
+/* The hub flag is "non-zero": 0.5 in a Real field is a hub (it was read as an integer, 0) */
+Test(badinput, a_fractional_hub_flag_is_a_hub)
+{
+    cli_ogr("-f GPKG st.gpkg %s/yrd_rail_stations.shp -nln st -dialect sqlite -sql \"SELECT id, "
+            "name, CASE id WHEN 'shanghai_hongqiao' THEN 0.5 WHEN 'hangzhou_east' THEN -1 ELSE 0 "
+            "END AS hub, geometry FROM yrd_rail_stations\"",
+            S);
+    int rc = run("--stations '%s/st.gpkg' --resolution 4000 --no-maps", cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("ls '%s/o/hubs' | tr '\\n' ' ' | grep -qx 'hangzhou_east shanghai_hongqiao '",
+                        cli_tmp),
+                 0, "the hubs are the stations flagged 0.5 and -1");
 }
 
 /* Six-digit codes of another scheme (one first pair that is no GB/T 2260 province): no
