@@ -27,9 +27,20 @@ isr_status isr_bands_parse(isr_ctx *ctx, const char *spec, double budget_min, do
 {
     *n = 0;
     if (!spec) {
-        for (double b = 15; b < budget_min - 1e-9 && *n < ISR_MAX_BANDS - 1; b += 15)
+        /* every 15 minutes; for a budget of more than 64 of them (16 h) every 30, 45…: the
+         * smallest multiple of 15 that keeps to ISR_MAX_BANDS bands, all of one width (the
+         * last one to the budget) */
+        double step = 15 * ceil(budget_min / (15.0 * ISR_MAX_BANDS) - 1e-9);
+        if (step < 15)
+            step = 15;
+        for (double b = step; b < budget_min - 1e-9 && *n < ISR_MAX_BANDS - 1; b += step)
             out[(*n)++] = b;
         out[(*n)++] = budget_min;
+        if (step > 15)
+            isr_log(ctx, ISR_LOG_INFO,
+                    "isochrone bands every %g minutes (at most %d bands over the %g-minute "
+                    "budget; --bands sets them)",
+                    step, ISR_MAX_BANDS, budget_min);
         return ISR_OK;
     }
     const char *p = spec;

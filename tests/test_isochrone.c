@@ -150,6 +150,19 @@ Test(isochrone, band_lists)
     cr_assert_eq(isr_bands_parse(ctx, NULL, 50, b, &n), ISR_OK);
     cr_assert_eq(n, 4); /* 15, 30, 45, 50 */
     cr_assert_float_eq(b[3], 50, 0);
+    /* 64 bands of 15 minutes reach 960: a day's budget gets bands of 30, all of one width
+     * (they stopped at 945 and left one band of 945-1440) */
+    cr_assert_eq(isr_bands_parse(ctx, NULL, 960, b, &n), ISR_OK);
+    cr_assert_eq(n, 64);
+    cr_assert_float_eq(b[62], 945, 0);
+    cr_assert_eq(isr_bands_parse(ctx, NULL, 1440, b, &n), ISR_OK);
+    cr_assert_eq(n, 48);
+    for (int i = 0; i < n; i++)
+        cr_assert_float_eq(b[i], 30.0 * (i + 1), 0, "band %d: %g", i, b[i]);
+    cr_assert_eq(isr_bands_parse(ctx, NULL, 1000, b, &n), ISR_OK);
+    cr_assert_eq(n, 34); /* 30 … 990, then 1000 */
+    cr_assert_float_eq(b[32], 990, 0);
+    cr_assert_float_eq(b[33], 1000, 0);
     cr_assert_eq(isr_bands_parse(ctx, "20,40", 60, b, &n), ISR_OK);
     cr_assert_eq(n, 2);
     cr_assert_eq(isr_bands_parse(ctx, "30,20", 60, b, &n), ISR_ERR_USAGE);
