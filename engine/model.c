@@ -390,10 +390,13 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
     char *a = isr_sb_take(&off), *b = isr_sb_take(&out);
     if (noff)
         isr_log(ctx, ISR_LOG_WARN,
-                "%d station%s off the region's grid (beyond the extent of %s) and %s left out "
-                "of every search: %s%s; add their area to the boundaries if they matter",
-                noff, ISR_PLURAL(noff, " lies", "s lie"), m->lb.what, noff > 1 ? "are" : "is",
-                a ? a : "", noff > 10 ? ", and more" : "");
+                "%d station%s off the region's grid (beyond the extent of %s): %s%s; trains "
+                "stop there and stations.csv gives the rail time, but %s no cell: no "
+                "door-to-door time and no local travel from %s; add their area to the "
+                "boundaries if they matter",
+                noff, ISR_PLURAL(noff, " lies", "s lie"), m->lb.what, a ? a : "",
+                noff > 10 ? ", and more" : "", noff > 1 ? "they have" : "it has",
+                noff > 1 ? "them" : "it");
     if (nout)
         isr_log(ctx, ISR_LOG_WARN,
                 "%d station%s outside every boundary polygon of %s: %s%s; trains stop there, "

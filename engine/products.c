@@ -58,11 +58,16 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
             isr_csv_field(f, a->code[ISR_PROVINCE]);
             int own = rr->own[h * ISR_NLEVELS + L], own_p = rr->own[h * ISR_NLEVELS + ISR_PROVINCE];
             int other_p = own_p < 0 || z->group[ISR_PROVINCE][z->first[L][gi]] != own_p;
-            /* no known people beside unknown ones: unknown (an empty field), not 0 */
-            double unk = z->gunknown[L][gi] && !(z->gpop[L][gi] > 0) ? NAN : 0.0;
-            isr_fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d,%d\n", (double)cells / (double)z->cells[L][gi],
-                    unk + (z->gpop[L][gi] > 0 ? pop / z->gpop[L][gi] : 0.0), (double)cells * cell_km2,
-                    unk + pop, other_p, own < 0 || own != gi, z->gunknown[L][gi]);
+            /* no known people beside unknown ones: unknown (an empty field), not 0; no people
+             * at all: no share of them (0 of 0), an empty pop_share */
+            int unk = z->gunknown[L][gi] && !(z->gpop[L][gi] > 0);
+            isr_fprintf(f, ",%.4f,", (double)cells / (double)z->cells[L][gi]);
+            if (!unk && z->gpop[L][gi] > 0)
+                isr_fprintf(f, "%.4f", pop / z->gpop[L][gi]);
+            isr_fprintf(f, ",%.3f,", (double)cells * cell_km2);
+            if (!unk)
+                isr_fprintf(f, "%.0f", pop);
+            isr_fprintf(f, ",%d,%d,%d\n", other_p, own < 0 || own != gi, z->gunknown[L][gi]);
         }
     }
     st = isr_close_commit(ctx, f, tmp, path);
@@ -232,6 +237,16 @@ static void any_hub_tally(const isr_region_reach *rr, size_t *any_cells, double 
         }
 }
 
+/* Field i of f: the share part / whole of the people (4 decimals), null when there are no
+ * people (0 of 0) or none known. */
+static void set_pop_share(OGRFeatureH f, int i, double part, double whole)
+{
+    if (whole > 0)
+        OGR_F_SetFieldDouble(f, i, round(part / whole * 1e4) / 1e4);
+    else
+        OGR_F_SetFieldNull(f, i);
+}
+
 /* units.geojson; `geom`: the units' geometry lines to splice in (NULL: GDAL formats them). */
 static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, const char *path,
                                    const char *geom, size_t geom_len)
@@ -297,13 +312,12 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
         else
             OGR_F_SetFieldNull(f, 8);
         OGR_F_SetFieldDouble(f, 9, gcells ? round((double)any_cells[gi] / (double)gcells * 1e4) / 1e4 : 0);
-        OGR_F_SetFieldDouble(f, 10, gpop > 0 ? round(any_pop[gi] / gpop * 1e4) / 1e4 : 0);
+        set_pop_share(f, 10, any_pop[gi], gpop);
         int reaching = 0;
         for (int h = 0; h < rr->nhubs; h++) {
             size_t k = (size_t)h * (size_t)ng + (size_t)gi;
             reaching += rr->hub_cells[L][k] > 0;
-            OGR_F_SetFieldDouble(f, nfixed + h,
-                                 gpop > 0 ? round(rr->hub_pop[L][k] / gpop * 1e4) / 1e4 : 0);
+            set_pop_share(f, nfixed + h, rr->hub_pop[L][k], gpop);
         }
         OGR_F_SetFieldInteger(f, 11, reaching);
         if (!geom) /* else spliced in below */

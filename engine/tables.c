@@ -45,7 +45,7 @@ void isr_hub_summary_row(FILE *f, const isr_hub_tables *h, const isr_zones *z,
     num_or_empty(f, unk + t->pop, 0);
     num_or_empty(f, unk + t->pop_outside_province, 0);
     num_or_empty(f, unk + t->pop_outside_prefecture, 0);
-    num_or_empty(f, unk + (t->pop > 0 ? t->pop_outside_province / t->pop : 0.0), 4);
+    num_or_empty(f, t->pop > 0 ? t->pop_outside_province / t->pop : NAN, 4); /* 0 of 0: empty */
     num_or_empty(f, t->mean_min_people, 2);
     isr_fprintf(f, ",%d,%d,%d,%d\n", t->groups_reached[ISR_COUNTY],
                 t->groups_reached[ISR_PREFECTURE], t->groups_reached[ISR_PROVINCE],

@@ -618,6 +618,41 @@ Test(badinput, a_fractional_hub_flag_is_a_hub)
                  0, "the hubs are the stations flagged 0.5 and -1");
 }
 
+/* A county of 0 people: its share of people reached is 0 of 0, an empty field (null in
+ * units.geojson), not 0.0000 */
+Test(badinput, a_unit_of_no_people_has_no_share_of_them)
+{
+    cli_ogr("-f GPKG b.gpkg %s/yrd_counties.shp -nln b -dialect sqlite -sql \"SELECT code, name, "
+            "pref_code, pref_name, prov_code, prov_name, CASE code WHEN '310101' THEN 0 ELSE pop "
+            "END AS pop, geometry FROM yrd_counties WHERE prov_code = '310000'\"",
+            S);
+    int rc = run("--boundaries '%s/b.gpkg' --hubs shanghai_hongqiao --resolution 2000 --no-maps",
+                 cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/shanghai_hongqiao/reach.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    /* Huangpu: area_share, then population 0, pop_reached 0, pop_share empty, min_minutes */
+    char *row = strstr(csv, "\nshanghai_hongqiao,county,310101,");
+    cr_assert_not_null(row, "%s", csv);
+    int fields = 0;
+    const char *q = row + 1;
+    while (fields < 10 && (q = strchr(q, ',')) != NULL) { /* to after area_share */
+        q++;
+        fields++;
+    }
+    cr_assert_not_null(q);
+    cr_assert_eq(strncmp(q, "0,0,,", 5), 0, "%.120s", row + 1);
+    free(csv);
+    cr_assert_eq(cli_sh("ogrinfo -q -ro '%s/o/region/units.geojson' -sql \"SELECT code FROM units "
+                        "WHERE code = '310101' AND pop_share_any IS NULL AND "
+                        "share_shanghai_hongqiao IS NULL\" | grep -q 'code (String) = 310101'",
+                        cli_tmp),
+                 0, "units.geojson: Huangpu's shares of no people are null");
+}
+
 /* Six-digit codes of another scheme (one first pair that is no GB/T 2260 province): no
  * prefecture or province is derived from any code, each unit is its own, with a warning;
  * found trying Italian ISTAT-like codes 001001…, which made up provinces 000000 and 050000 */

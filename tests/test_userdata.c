@@ -541,8 +541,9 @@ Test(userdata, stations_off_the_grid_or_outside_every_unit_are_named)
     cr_assert_eq(run_utm("o", "--hubs s1"), 0, "%s", cli_output());
     char *e = slurp_rel("stderr.txt");
     cr_assert(strstr(e, "1 station lies off the region's grid (beyond the extent of ") &&
-                  strstr(e, "and is left out of every search: 's5'; add their area to the "
-                            "boundaries if they matter"),
+                  strstr(e, "): 's5'; trains stop there and stations.csv gives the rail time, "
+                            "but it has no cell: no door-to-door time and no local travel from "
+                            "it; add their area to the boundaries if they matter"),
               "%s", e);
     cr_assert(strstr(e, "1 station lies outside every boundary polygon of ") &&
                   strstr(e, ": 's2' (10.0 km from 'u") &&
