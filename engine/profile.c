@@ -21,7 +21,8 @@
  * possible. At the origin no change is paid. Memory: 2 × 4 bytes × stops × rounds.
  *
  * Catchments are stored sparse (cell, seconds) per station; percentiles use a histogram per
- * window cell in whole minutes (2 bytes × (budget minutes + 1) per cell), as R5 does.
+ * window cell in whole minutes (2 bytes × (budget minutes + 1) per cell), as R5 does, but
+ * rounded up, not truncated: "within M minutes" is then t <= M, as in lines mode.
  */
 #include "internal.h"
 #include "timetable.h"
@@ -665,9 +666,24 @@ void isr_profile_propagate(const isr_catchments *cm, const int32_t *arr_row, int
     }
 }
 
+/* Minute bins of a histogram over [0, budget_s]: 0 … ceil(budget / 60). */
+static int minute_bins(int32_t budget_s)
+{
+    return (int)((budget_s + 59) / 60) + 1;
+}
+
+/* The bin of t seconds: its minutes rounded up (a cell reached in 15.6 min is in minute 16,
+ * so "within 15 minutes", minutes <= 15, is t <= 15 min as in lines mode; truncating, as R5
+ * does, would count t < 16). 0.06 s of float rounding is forgiven: 900.00006 s is 15. */
+static size_t minute_bin(float t_s, int nb)
+{
+    double m = ceil((double)t_s / 60.0 - 1e-3);
+    return m <= 0 ? 0 : m >= nb - 1 ? (size_t)(nb - 1) : (size_t)m;
+}
+
 double isr_profile_percentile_bytes(size_t cells, int32_t budget_s)
 {
-    double bins = (double)(budget_s / 60 + 1);
+    double bins = (double)minute_bins(budget_s);
     return (double)cells * (bins * sizeof(uint16_t) + sizeof(float));
 }
 
@@ -735,7 +751,7 @@ isr_status isr_profile_percentiles(isr_ctx *ctx, const isr_catchments *cm, const
     isr_status st = percentiles_check(ctx, cm, p, pct, npct);
     if (st != ISR_OK)
         return st;
-    int nmin = isr_profile_nminutes(p), nb = p->budget_s / 60 + 1;
+    int nmin = isr_profile_nminutes(p), nb = minute_bins(p->budget_s);
     size_t n = window_cells(win);
     int32_t rank[64];
     if (npct > 64)
@@ -757,9 +773,9 @@ isr_status isr_profile_percentiles(isr_ctx *ctx, const isr_catchments *cm, const
         int32_t dep = p->from_s + m * p->step_s;
         size_t nt = propagate_touched(cm, arr + (size_t)m * (size_t)cm->nstations, dep,
                                       (float)p->budget_s, win, cell_s, touched);
-        for (size_t j = 0; j < nt; j++) { /* floor to whole minutes, as R5 */
+        for (size_t j = 0; j < nt; j++) { /* whole minutes, rounded up */
             size_t i = touched[j];
-            hist[i * (size_t)nb + (size_t)(cell_s[i] / 60.0f)]++;
+            hist[i * (size_t)nb + minute_bin(cell_s[i], nb)]++;
             cell_s[i] = INFINITY;
         }
         if (isr_cancelled(ctx)) {

@@ -254,8 +254,8 @@ static double sample_minutes(const char *out, const char *station)
  * headway, dwell 2 min) against lines mode, from Shanghai Hongqiao at 2000 m, over 07:00-09:00
  * (whole headways of every line). Where their assumptions coincide, a direct train, lines
  * mode waits half the headway H; GTFS mode's median (nearest rank over whole minutes) of the
- * waits 0 … H-1 is H/2 - 1, and the percentile truncates the door-to-door minutes: so GTFS is
- * 0.5 to 1.5 min earlier, never later. Where they differ: Suzhou North has two lines from
+ * waits 0 … H-1 is H/2 - 1 (the station's cell is reached in whole minutes, which rounding
+ * up leaves as they are): so GTFS is 0.5 to 1.5 min earlier, never later. Where they differ: Suzhou North has two lines from
  * Hongqiao, whose departures together cut the GTFS wait further (30 against 32 min: lines
  * mode waits for one line); with a change of train, lines mode charges --transfer (6) + half
  * the next headway, GTFS the real connection (at least 6 min): Suzhou South is 8 min

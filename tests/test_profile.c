@@ -309,8 +309,8 @@ Test(profile, trains_every_10_minutes_median_wait_is_4_minutes)
      * wait = 20..29 min away, each 6 times. Nearest rank k = ceil(p/100 × 60): p5 -> k 3 ->
      * 20; p25 -> 15 -> 22; p50 -> 30 -> 24 (the median wait is 4 min, not the mean 4.5);
      * p75 -> 45 -> 27; p95 -> 57 -> 29. The cell 10 cells east of B (1000 m at 0.75 s/m:
-     * 750 s = 12.5 min, truncated to whole minutes after adding): 32 + wait -> 32, 34, 36,
-     * 39, 41. A is 200 cells west: walking there takes 150 min, beyond the 60 min budget. */
+     * 750 s = 12.5 min, rounded up to whole minutes after adding): 32.5 + wait -> 33, 35,
+     * 37, 40, 42. A is 200 cells west: walking there takes 150 min, beyond the 60 min budget. */
     enum { A, B };
     tgrid t = grid_make(260, 3, 0.75f);
     isr_timetable *tt = tt_make(2, 0);
@@ -337,7 +337,7 @@ Test(profile, trains_every_10_minutes_median_wait_is_4_minutes)
     cr_assert_eq(isr_profile_percentiles(ctx, &cm, arr, &p, pct, 5, win, out), ISR_OK);
     size_t kb = (size_t)(1 + ISR_PAD - win[0]) * w + (size_t)(205 + ISR_PAD - win[2]);
     size_t ke = kb + 10, ka = (size_t)(1 + ISR_PAD - win[0]) * w + (size_t)(5 + ISR_PAD - win[2]);
-    float want_b[5] = {20, 22, 24, 27, 29}, want_e[5] = {32, 34, 36, 39, 41};
+    float want_b[5] = {20, 22, 24, 27, 29}, want_e[5] = {33, 35, 37, 40, 42};
     for (int j = 0; j < 5; j++) {
         cr_assert_eq(out[j][kb], want_b[j], "p%g at B: %g", pct[j], (double)out[j][kb]);
         cr_assert_eq(out[j][ke], want_e[j], "p%g east: %g", pct[j], (double)out[j][ke]);
