@@ -91,6 +91,57 @@ void isr_scenario_clear(isr_scenario *sc)
 }
 
 /* The added stations and lines, read onto the copy; their ids listed in sc->applied. */
+/* Lines mode: an added station within --snap of a base line whose calls are every station
+ * near it (blank stops) would be one of its calls had it been in the base, but the base lines
+ * keep the calls the base gave them: said, with what to do, rather than left to show as no
+ * gain (found trying an infill station). */
+static void warn_base_lines_pass(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
+                                 const isr_scenario *sc, int ns0)
+{
+    int ns = isr_rail_net_nstations(sc->net);
+    isr_layer l;
+    if (sc->tt || ns == ns0 || !opt->lines ||
+        isr_layer_open_enc(ctx, &l, "lines", opt->lines, opt->lines_layer, wkbLineString,
+                           opt->encoding) != ISR_OK)
+        return; /* the base lines were read before: only out of memory fails here */
+    OGRFeatureDefnH d = OGR_L_GetLayerDefn(l.lyr);
+    int f_name = OGR_FD_GetFieldIndex(d, opt->line_name_field ? opt->line_name_field : "");
+    int f_stops = OGR_FD_GetFieldIndex(d, opt->line_stops_field ? opt->line_stops_field : "");
+    OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, &l, srs);
+    OGRFeatureH f;
+    isr_status st = ISR_OK;
+    while (ct && (f = isr_layer_next(ctx, &l, &st)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        int blank = f_stops < 0 || !OGR_F_IsFieldSetAndNotNull(f, f_stops) ||
+                    !*OGR_F_GetFieldAsString(f, f_stops);
+        OGRGeometryH t = blank && g ? OGR_G_Clone(g) : NULL;
+        if (t && OGR_G_Transform(t, ct) == OGRERR_NONE)
+            for (int s = ns0; s < ns; s++) {
+                double x, y;
+                isr_rail_station_xy(sc->net, s, &x, &y);
+                OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+                OGR_G_SetPoint_2D(pt, 0, x, y);
+                double dist = OGR_G_Distance(t, pt);
+                OGR_G_DestroyGeometry(pt);
+                if (dist >= 0 && dist <= opt->snap_m)
+                    isr_log(ctx, ISR_LOG_WARN,
+                            "scenario '%s': added station '%s' lies %.0f m from base line '%s', "
+                            "but the base lines call where they called: only the scenario's "
+                            "added lines stop at '%s'. To have the line call there, remove it "
+                            "(remove_line) and add it again under another id in the scenario's "
+                            "lines",
+                            sc->name, isr_rail_station_id(sc->net, s), dist,
+                            f_name >= 0 ? OGR_F_GetFieldAsString(f, f_name) : "",
+                            isr_rail_station_id(sc->net, s));
+            }
+        OGR_G_DestroyGeometry(t);
+        OGR_F_Destroy(f);
+    }
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    isr_layer_close(&l);
+}
+
 static isr_status add_parts(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
                             isr_scenario *sc, int *nparts)
 {
@@ -107,6 +158,8 @@ static isr_status add_parts(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK && ll.ds)
         st = isr_network_add_lines(ctx, opt, &ll, srs, sc->net);
+    if (st == ISR_OK)
+        warn_base_lines_pass(ctx, opt, srs, sc, ns0);
     *nparts += (ls.ds != NULL) + (ll.ds != NULL);
     json_object *as = json_object_new_array(), *al = json_object_new_array();
     for (int s = ns0; s < isr_rail_net_nstations(sc->net); s++)

@@ -184,6 +184,26 @@ Test(scenario, added_station_off_land_is_warned_about)
     free(e);
 }
 
+/* An infill station on base line L (which calls at every station near it): the base lines
+ * keep their calls, which the run says with what to do (it was silent: no gain, no note);
+ * the new scenario's station f, 30 km beyond L's end, is near no base line */
+Test(scenario, added_station_on_a_base_line_is_warned_about)
+{
+    cli_sh_ok("mkdir infill");
+    cli_put("infill/stations.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            PT("\"id\":\"i\",\"name\":\"I\"", 507500) "]}");
+    cr_assert_eq(run("--no-maps --scenario infill=infill --scenario new=new"), 0);
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: warning: scenario 'infill': added station 'i' lies 0 m from "
+                        "base line 'L', but the base lines call where they called: only the "
+                        "scenario's added lines stop at 'i'. To have the line call there, remove "
+                        "it (remove_line) and add it again under another id in the scenario's "
+                        "lines\n"),
+              "%s", e);
+    cr_assert(!strstr(e, "added station 'f' lies"), "%s", e);
+    free(e);
+}
+
 Test(scenario, no_change_reuses_every_hub)
 {
     cr_assert_eq(run("--scenario same=same"), 0);
