@@ -1336,7 +1336,7 @@ static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g,
             if (grow(&tt->transfers, &b->cap_tr, tt->ntransfers + 1, sizeof *tt->transfers))
                 return oom(ctx);
             tt->transfers[tt->ntransfers++] =
-                (isr_tt_transfer){from[i], to[j], k == 3 ? -1 : (int32_t)m};
+                (isr_tt_transfer){from[i], to[j], k == 3 ? -1 : (int32_t)m, 0};
         }
     return ISR_OK;
 }
@@ -1528,7 +1528,7 @@ static isr_status compact(isr_ctx *ctx, build *b)
     for (int i = 0; i < tt->ntransfers; i++) {
         isr_tt_transfer x = tt->transfers[i];
         if (snew[x.from] >= 0 && snew[x.to] >= 0)
-            tt->transfers[nt++] = (isr_tt_transfer){snew[x.from], snew[x.to], x.min_s};
+            tt->transfers[nt++] = (isr_tt_transfer){snew[x.from], snew[x.to], x.min_s, x.pen_s};
     }
     tt->nstops = ns;
     tt->nstations = nc;

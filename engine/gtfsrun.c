@@ -134,13 +134,15 @@ static isr_status footpaths(isr_ctx *ctx, const isr_options *opt, isr_timetable 
         int32_t min_s = (int32_t)lround(s) + tt->default_transfer_s;
         for (int32_t i = off[a]; i < off[a + 1]; i++)
             for (int32_t j = off[b]; j < off[b + 1]; j++) {
-                isr_tt_transfer key = {stop[i], stop[j], min_s};
+                isr_tt_transfer key = {stop[i], stop[j], min_s, tt->default_transfer_s};
                 if (bsearch(&key, feed, (size_t)nfeed, sizeof *feed, cmp_pair)) {
                     by_table += line > 0;
                     by_feed += line == 0;
                     for (int r = 0; line > 0 && r < nfeed; r++) /* every feed row of the pair */
-                        if (tt->transfers[r].from == key.from && tt->transfers[r].to == key.to)
+                        if (tt->transfers[r].from == key.from && tt->transfers[r].to == key.to) {
                             tt->transfers[r].min_s = min_s;
+                            tt->transfers[r].pen_s = key.pen_s;
+                        }
                     continue;
                 }
                 if ((size_t)tt->ntransfers + 1 > cap) {

@@ -39,6 +39,7 @@ struct isr_tt_index {
     int32_t *st_trip;          /* nst: the trip of each stop time */
     int32_t *bo_off, *bo_st;   /* stop -> its stop times where boarding is allowed */
     int32_t *tr_off, *tr_to, *tr_s; /* stop -> transfer edges (to, minimum seconds) */
+    int32_t *tr_pen;                /* of tr_s, the --transfer (isr_tt_transfer.pen_s) */
     int32_t *sta_off, *sta_stop;    /* station -> its stops */
 };
 
@@ -52,6 +53,7 @@ void isr_tt_index_free(isr_tt_index *ix)
     free(ix->tr_off);
     free(ix->tr_to);
     free(ix->tr_s);
+    free(ix->tr_pen);
     free(ix->sta_off);
     free(ix->sta_stop);
     free(ix);
@@ -71,10 +73,11 @@ static int cmp_transfer(const void *a, const void *b)
  * row's minimum (duplicates: forbidden wins, else the longest), else the station default
  * (a and b in one station), else -1 (no change possible). */
 static int32_t change_cost(const isr_timetable *tt, const isr_tt_transfer *rows, int n, int a,
-                           int b)
+                           int b, int32_t *pen)
 {
-    isr_tt_transfer key = {a, b, 0};
+    isr_tt_transfer key = {a, b, 0, 0};
     const isr_tt_transfer *r = bsearch(&key, rows, (size_t)n, sizeof *rows, cmp_transfer);
+    *pen = 0; /* a change within the origin's station is never relaxed (all its stops are it) */
     if (!r)
         return tt->stops[a].station == tt->stops[b].station ? tt->default_transfer_s : -1;
     while (r > rows && r[-1].from == a && r[-1].to == b)
@@ -83,7 +86,10 @@ static int32_t change_cost(const isr_timetable *tt, const isr_tt_transfer *rows,
     for (; r < rows + n && r->from == a && r->to == b; r++) {
         if (r->min_s < 0)
             return -1;
-        c = r->min_s > c ? r->min_s : c;
+        if (r->min_s > c) {
+            c = r->min_s;
+            *pen = r->pen_s;
+        }
     }
     return c;
 }
@@ -100,12 +106,12 @@ static int build_edges(isr_tt_index *ix, const isr_tt_transfer *rows, int n, int
         int32_t before = k;
         for (int32_t j = ix->sta_off[s]; j < ix->sta_off[s + 1]; j++) {
             int b = ix->sta_stop[j];
-            int32_t c = change_cost(tt, rows, n, a, b);
+            int32_t pen, c = change_cost(tt, rows, n, a, b, &pen);
             if (c >= 0 && pass)
-                ix->tr_to[k] = b, ix->tr_s[k] = c;
+                ix->tr_to[k] = b, ix->tr_s[k] = c, ix->tr_pen[k] = pen;
             k += c >= 0;
         }
-        isr_tt_transfer key = {a, 0, 0};
+        isr_tt_transfer key = {a, 0, 0, 0};
         int lo = 0, hi = n; /* the first row from a */
         while (lo < hi) {
             int mid = (lo + hi) / 2;
@@ -118,9 +124,9 @@ static int build_edges(isr_tt_index *ix, const isr_tt_transfer *rows, int n, int
             int b = rows[i].to;
             if (tt->stops[b].station == s || (i > lo && rows[i - 1].to == b))
                 continue; /* done above, or a duplicate row */
-            int32_t c = change_cost(tt, rows, n, a, b);
+            int32_t pen, c = change_cost(tt, rows, n, a, b, &pen);
             if (c >= 0 && pass)
-                ix->tr_to[k] = b, ix->tr_s[k] = c;
+                ix->tr_to[k] = b, ix->tr_s[k] = c, ix->tr_pen[k] = pen;
             k += c >= 0;
         }
         if (!pass)
@@ -204,7 +210,8 @@ static isr_status index_lists(isr_tt_index *ix, int32_t *cnt, isr_tt_transfer *r
     prefix(ix->tr_off, cnt, tt->nstops);
     ix->tr_to = malloc(((size_t)ne + 1) * sizeof *ix->tr_to);
     ix->tr_s = malloc(((size_t)ne + 1) * sizeof *ix->tr_s);
-    if (!ix->tr_to || !ix->tr_s)
+    ix->tr_pen = malloc(((size_t)ne + 1) * sizeof *ix->tr_pen);
+    if (!ix->tr_to || !ix->tr_s || !ix->tr_pen)
         return ISR_ERR_MEMORY;
     build_edges(ix, rows, tt->ntransfers, 1, cnt);
     return ISR_OK;
@@ -332,7 +339,9 @@ static void rr_relax(rr_work *w, const isr_tt_index *ix, int k, int32_t limit)
         int32_t a = w->impr[i];
         w->in_impr[a] = 0;
         for (int32_t e = ix->tr_off[a]; e < ix->tr_off[a + 1]; e++) {
-            int64_t v = (int64_t)ak[a] + ix->tr_s[e];
+            /* round 0 leaves the origin on foot: a link's walk, no change of train (lines
+             * mode charges no --transfer for the first train either) */
+            int64_t v = (int64_t)ak[a] + ix->tr_s[e] - (k == 0 ? ix->tr_pen[e] : 0);
             int32_t b = ix->tr_to[e];
             if (v <= limit && v < rk[b]) {
                 rk[b] = (int32_t)v;
@@ -835,7 +844,7 @@ isr_timetable *isr_tt_reversed(const isr_timetable *tt, int32_t k)
     }
     for (int i = 0; i < tt->ntransfers; i++)
         r->transfers[i] = (isr_tt_transfer){tt->transfers[i].to, tt->transfers[i].from,
-                                            tt->transfers[i].min_s};
+                                            tt->transfers[i].min_s, tt->transfers[i].pen_s};
     if (isr_tt_sort_trips(r) != 0) { /* by the new first departures (gtfs.c) */
         isr_tt_reversed_free(r);
         return NULL;

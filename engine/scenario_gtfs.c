@@ -211,12 +211,15 @@ static int line_trips(tt_build *tb, const isr_scenario *sc, int l, int32_t dwell
     return 0;
 }
 
-/* One change from stop a to stop b of min_s: replaces the pair's time when there is one. */
-static int put_transfer(isr_timetable *tt, size_t *cap, int32_t a, int32_t b, int32_t min_s)
+/* One change from stop a to stop b of min_s, pen_s of it --transfer: replaces the pair's
+ * time when there is one. */
+static int put_transfer(isr_timetable *tt, size_t *cap, int32_t a, int32_t b, int32_t min_s,
+                        int32_t pen_s)
 {
     for (int i = 0; i < tt->ntransfers; i++)
         if (tt->transfers[i].from == a && tt->transfers[i].to == b) {
             tt->transfers[i].min_s = min_s;
+            tt->transfers[i].pen_s = pen_s;
             return 0;
         }
     if ((size_t)tt->ntransfers + 1 > *cap) {
@@ -227,7 +230,7 @@ static int put_transfer(isr_timetable *tt, size_t *cap, int32_t a, int32_t b, in
         tt->transfers = p;
         *cap = c;
     }
-    tt->transfers[tt->ntransfers++] = (isr_tt_transfer){a, b, min_s};
+    tt->transfers[tt->ntransfers++] = (isr_tt_transfer){a, b, min_s, pen_s};
     return 0;
 }
 
@@ -249,7 +252,8 @@ static int new_transfers(const isr_rail_net *base, const isr_scenario *sc, isr_t
         int32_t min_s = (int32_t)lround(s) + tt->default_transfer_s;
         for (int32_t i = 0; i < tt->nstops; i++)
             for (int32_t o = 0; tt->stops[i].station == a && o < tt->nstops; o++)
-                if (tt->stops[o].station == b && put_transfer(tt, &cap, i, o, min_s) != 0)
+                if (tt->stops[o].station == b &&
+                    put_transfer(tt, &cap, i, o, min_s, tt->default_transfer_s) != 0)
                     return -1;
     }
     return 0;

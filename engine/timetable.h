@@ -51,6 +51,9 @@ typedef struct isr_tt_trip {
 typedef struct isr_tt_transfer {
     int32_t from, to; /* stops */
     int32_t min_s;
+    int32_t pen_s; /* of min_s, the --transfer of a change over a link (gtfsrun.c,
+                      scenario_gtfs.c: link minutes + --transfer); 0 for the feed's rows.
+                      Not paid walking from the origin, where no train was left (profile.c) */
 } isr_tt_transfer;
 
 /* A route's names and type (routes.txt), beside route_ids. */

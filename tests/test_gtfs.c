@@ -263,7 +263,7 @@ Test(gtfs, transfers_by_stop_and_station)
     /* X→Y (station X: X1→Y and X2→Y) 300 s, Y→Z forbidden; Z→Y type 0 and BUS→Y
      * dropped */
     cr_assert_eq(tt->ntransfers, 3);
-    isr_tt_transfer want[3] = {{x1, y, 300}, {x2, y, 300}, {y, z, -1}};
+    isr_tt_transfer want[3] = {{x1, y, 300, 0}, {x2, y, 300, 0}, {y, z, -1, 0}};
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(tt->transfers[i].from, want[i].from, "transfer %d", i);
         cr_assert_eq(tt->transfers[i].to, want[i].to, "transfer %d", i);
@@ -739,7 +739,7 @@ Test(gtfs, real_feed_transfers_for_some_routes_or_trips)
     isr_timetable *tt = read_a_warnings(warn);
     int x1 = stop_no(tt, "X1"), x2 = stop_no(tt, "X2"), y = stop_no(tt, "Y"), z = stop_no(tt, "Z");
     cr_assert_eq(tt->ntransfers, 3);
-    isr_tt_transfer rules[3] = {{x1, y, 300}, {x2, y, 300}, {y, z, -1}};
+    isr_tt_transfer rules[3] = {{x1, y, 300, 0}, {x2, y, 300, 0}, {y, z, -1, 0}};
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(tt->transfers[i].from, rules[i].from, "transfer %d", i);
         cr_assert_eq(tt->transfers[i].to, rules[i].to, "transfer %d", i);

@@ -284,6 +284,36 @@ Test(gtfsrun, sample_feed_reproduces_lines_mode)
     cr_assert_float_eq(l - g, 2.0, 1e-9, "suzhou_north: lines %g, gtfs %g", l, g);
 }
 
+/* Walking from the hub to a station 750 m away (a --transfer-radius link: 750 m × 1.3 at
+ * 20 km/h, 176 s) to board the first train is no change of train: lines mode charges no
+ * --transfer for the first train, and neither does GTFS mode. Leaving A at 08:00, Y is ready
+ * at 08:02:56 for the 08:05 to X (08:15): X 15 min. With the 6 min --transfer charged (as it
+ * was) Y was ready at 08:08:56, the train gone, and X 39 min away on foot. The transfer after
+ * a ride is still charged: that is the range search's own test (test_profile). */
+Test(gtfsrun, walking_from_the_hub_to_board_pays_no_transfer)
+{
+    fixture();
+    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
+                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
+                          "B,Beta,49.7012905139653,15.4090970194244,0,\n"
+                          "Y,Ypsilon,49.7020127784749,15.0173520,0,\n"
+                          "X,Xi,49.7020127784749,15.1458420,0,\n");
+    cli_put("feed/routes.txt", "%s", "route_id,route_type\nR,2\nR2,2\n");
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\nR2,D,T2\n");
+    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                               "T,06:00:00,06:00:00,A1,1\nT,06:12:00,06:12:00,B,2\n"
+                               "T2,08:05:00,08:05:00,Y,1\nT2,08:15:00,08:15:00,X,2\n");
+    cli_put("feed/frequencies.txt", "%s", "trip_id,start_time,end_time,headway_secs,exact_times\n"
+                                "T,06:00:00,10:00:00,600,1\n");
+    int rc = run("--gtfs feed --date 2025-05-07 --hubs A --departure 08:00");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("grep -q '^A,X,Xi,,15.000,' '%s/o/hubs/A/stations.csv'", cli_tmp), 0,
+                 "X is 15 min by the 08:05 from Y");
+}
+
 /* --hubs all: every station a kept trip calls at. The feed's stops A1 (child of A) and B, and
  * an extra station C that only a bus (route_type 3, not chosen) calls at: the hub folders are
  * exactly A and B. */

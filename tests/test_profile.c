@@ -46,7 +46,7 @@ static void tt_trip(isr_timetable *tt, int n, const int *stops, const int32_t *t
 
 static void tt_transfer(isr_timetable *tt, int from, int to, int32_t min_s)
 {
-    tt->transfers[tt->ntransfers++] = (isr_tt_transfer){from, to, min_s};
+    tt->transfers[tt->ntransfers++] = (isr_tt_transfer){from, to, min_s, 0};
 }
 
 static void tt_drop(isr_timetable *tt)
