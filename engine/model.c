@@ -55,6 +55,8 @@ static isr_status hubs_file(isr_ctx *ctx, const char *path, const isr_hub_ids *h
     isr_status st = ISR_OK;
     while (st == ISR_OK && fgets(line, sizeof line, f)) {
         lineno++;
+        if (lineno == 1 && memcmp(line, ISR_CSV_BOM, 3) == 0) /* Excel's "CSV UTF-8", our tables */
+            memmove(line, line + 3, strlen(line + 3) + 1);
         if (!strchr(line, '\n') && !feof(f)) {
             st = isr_fail(ctx, ISR_ERR_INPUT,
                           "--hubs @%s line %d: longer than %d characters; give one station id "
