@@ -47,6 +47,7 @@
 #define _LARGEFILE64_SOURCE 1 /* GDAL's VSIStatBufL is a struct stat64 */
 #include "internal.h"
 
+#include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <math.h>
 #include <stdlib.h>
@@ -163,6 +164,8 @@ typedef struct strow { /* a stop_times.txt row of a kept trip */
 typedef struct feed {
     const char *path, *prefix;
     int dir;             /* a folder, not a zip */
+    char *root;          /* where its .txt files are: the folder, /vsizip/ZIP, or the one
+                            subfolder of either that holds them (feed_root) */
     int stop0, station0; /* its first stop and station in the timetable */
     idmap stops, stations, routes, services, trips, shapes;
     idmap others;   /* stops.txt ids of entrances, nodes and boarding areas */
@@ -350,7 +353,7 @@ static isr_status gfile_open(isr_ctx *ctx, const feed *fd, const char *name, int
     g->fd = fd;
     g->name = name;
     *found = 0;
-    char *path = isr_strdup_printf(fd->dir ? "%s/%s" : "/vsizip/%s/%s", fd->path, name);
+    char *path = isr_strdup_printf("%s/%s", fd->root, name);
     if (!path)
         return oom(ctx);
     VSIStatBufL sb;
@@ -1411,6 +1414,7 @@ static isr_status read_agency(isr_ctx *ctx, build *b, const feed *fd)
 
 static void feed_free(feed *fd)
 {
+    free(fd->root);
     idmap_free(&fd->stops);
     idmap_free(&fd->stations);
     idmap_free(&fd->routes);
@@ -1431,6 +1435,45 @@ static void feed_free(feed *fd)
     free(fd->parent_line);
 }
 
+/* The folder of the feed's files: its root, or, when the root has no stops.txt and one
+ * subfolder that has (a zip of the folder "gtfs_2025/", as many are made), that subfolder,
+ * said in an info line. NULL when out of memory. */
+static char *feed_root(isr_ctx *ctx, const feed *fd)
+{
+    char *root = isr_strdup_printf(fd->dir ? "%s" : "/vsizip/%s", fd->path);
+    char *stops = root ? isr_strdup_printf("%s/stops.txt", root) : NULL;
+    VSIStatBufL sb;
+    if (!stops || VSIStatL(stops, &sb) == 0) {
+        free(stops);
+        return root;
+    }
+    free(stops);
+    char **names = VSIReadDir(root);
+    char *found = NULL;
+    int nsub = 0;
+    for (int i = 0; names && names[i]; i++) {
+        char *sub = isr_strdup_printf("%s/%s", root, names[i]);
+        char *in = sub ? isr_strdup_printf("%s/stops.txt", sub) : NULL;
+        if (in && strcmp(names[i], ".") != 0 && strcmp(names[i], "..") != 0 &&
+            VSIStatL(sub, &sb) == 0 && VSI_ISDIR(sb.st_mode) && VSIStatL(in, &sb) == 0 &&
+            nsub++ == 0) {
+            found = sub;
+            sub = NULL;
+        }
+        free(sub);
+        free(in);
+    }
+    CSLDestroy(names);
+    if (nsub != 1) { /* none, or several feeds in one: the root's files, and its message */
+        free(found);
+        return root;
+    }
+    isr_log(ctx, ISR_LOG_INFO, "gtfs '%s': its files are in the folder '%s' within it",
+            fd->path, found + strlen(root) + 1);
+    free(root);
+    return found;
+}
+
 static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
 {
     VSIStatBufL sb;
@@ -1440,6 +1483,8 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
                         "folder of GTFS .txt files",
                         fd->path);
     fd->dir = VSI_ISDIR(sb.st_mode);
+    if (!(fd->root = feed_root(ctx, fd)))
+        return oom(ctx);
     int cal = 0, dates = 0;
     isr_status st = read_agency(ctx, b, fd);
     if (st == ISR_OK)
@@ -1588,7 +1633,7 @@ isr_status isr_gtfs_read(isr_ctx *ctx, const char *const *feeds, int nfeeds, con
     *out = NULL;
     build b = {.date_s = date, .types_s = route_types ? route_types : "2,100-117"};
     if (!date || (b.date = parse_date(date, 1)) < 0)
-        return isr_fail(ctx, ISR_ERR_USAGE, "date '%s' is not a date YYYY-MM-DD",
+        return isr_fail(ctx, ISR_ERR_USAGE, "--date: '%s' is not a date YYYY-MM-DD",
                         date ? date : "(none)");
     b.wday = weekday(b.date);
     if ((b.ntypes = parse_types(b.types_s, b.types, MAX_TYPE_RANGES)) <= 0)

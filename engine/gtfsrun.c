@@ -41,6 +41,15 @@ isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt)
         return isr_fail(ctx, ISR_ERR_USAGE,
                         "--lines and --gtfs are two rail networks: give one of them (with "
                         "--gtfs the trains are the timetable's)");
+    /* a flag that would be left unused is refused, not ignored */
+    if (opt->window && isr_options_given(opt, "--departure"))
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--departure and --window: the search leaves at one time or over a "
+                        "window of them; give one of the two");
+    if (!opt->window && isr_options_given(opt, "--step"))
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--step is the minutes between the departures of a --window: give "
+                        "--window HH:MM-HH:MM too");
     isr_gtfs_settings gs;
     return isr_gtfs_settings_get(ctx, opt, &gs);
 }
@@ -249,6 +258,34 @@ static int tt_known(const void *u, const char *id)
     return 0;
 }
 
+/* --hubs names no station: with several feeds the id may be one of theirs without its
+ * feed's number (1:A); else a stop where no kept trip calls is not a station of the run. */
+static isr_status hub_not_found(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_run *gr,
+                                const char *id, size_t len)
+{
+    isr_sb like = {0};
+    int n = 0;
+    for (int s = 0; s < gr->tt->nstations && n < 4; s++) {
+        const char *sid = gr->tt->stations[s].id, *colon = strchr(sid, ':');
+        if (colon && strlen(colon + 1) == len && strncmp(colon + 1, id, len) == 0)
+            isr_sb_printf(&like, "%s'%s'", n++ ? ", " : "", sid);
+    }
+    char *hint = isr_sb_take(&like);
+    isr_status st =
+        n ? isr_fail(ctx, ISR_ERR_INPUT,
+                     "--hubs: no station or stop has id '%.*s': with several feeds, ids carry "
+                     "their feed's number: %s",
+                     (int)len, id, hint ? hint : "")
+          : isr_fail(ctx, ISR_ERR_INPUT,
+                     "--hubs: no station or stop has id '%.*s' in the GTFS feed%s '%s'%s (on %s, "
+                     "route types %s); a stop at which no trip of those route types calls that "
+                     "day is no station of the run",
+                     (int)len, id, opt->ngtfs > 1 ? "s" : "", opt->gtfs[0],
+                     opt->ngtfs > 1 ? ", …" : "", opt->date, opt->route_types);
+    free(hint);
+    return st;
+}
+
 isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_run *gr,
                          const char *list, char **out)
 {
@@ -293,11 +330,7 @@ isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_ru
         if (len == 0)
             st = isr_fail(ctx, ISR_ERR_USAGE, "--hubs: '%s' is not a list of station ids", list);
         else if (found < 0)
-            st = isr_fail(ctx, ISR_ERR_INPUT,
-                          "--hubs: no station or stop has id '%.*s' in the GTFS feed%s '%s'%s "
-                          "(on %s, route types %s)",
-                          (int)len, p, opt->ngtfs > 1 ? "s" : "", opt->gtfs[0],
-                          opt->ngtfs > 1 ? ", …" : "", opt->date, opt->route_types);
+            st = hub_not_found(ctx, opt, gr, p, len);
         else
             isr_sb_printf(&b, "%s%s", b.len ? "," : "", gr->tt->stations[found].id);
         p = end ? end + 1 : p + strlen(p);

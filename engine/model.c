@@ -231,6 +231,40 @@ static isr_status hub_folders(isr_ctx *ctx, const isr_options *opt, const isr_ra
     return st;
 }
 
+/* --hubs all over a feed or a network wider than the boundaries: the stations off the grid
+ * are no hubs of the run (a named hub there is refused below), said in one warning. */
+static void drop_hubs_off_grid(isr_ctx *ctx, const isr_grid *g, const isr_rail_net *net,
+                               const isr_layer *lb, isr_hub_set *jb)
+{
+    isr_sb b = {0};
+    int kept = 0, dropped = 0;
+    for (int h = 0; h < jb->n; h++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(net, jb->hubs[h], &x, &y);
+        if (isr_grid_cell_of(g, x, y, &c, &r)) {
+            if (jb->folders) /* made before (isr_model_load): they go with their hubs */
+                jb->folders[kept] = jb->folders[h];
+            jb->hubs[kept++] = jb->hubs[h];
+            continue;
+        }
+        if (++dropped <= 10)
+            isr_sb_printf(&b, "%s'%s'", dropped > 1 ? ", " : "",
+                          isr_rail_station_id(net, jb->hubs[h]));
+        if (jb->folders)
+            free(jb->folders[h]);
+    }
+    char *list = isr_sb_take(&b);
+    if (dropped)
+        isr_log(ctx, ISR_LOG_WARN,
+                "--hubs all: %d station%s off the region's grid (the extent of %s) %s no hub "
+                "of this run: %s%s",
+                dropped, dropped > 1 ? "s" : "", lb->what, dropped > 1 ? "are" : "is",
+                list ? list : "", dropped > 10 ? ", and more" : "");
+    free(list);
+    jb->n = kept;
+}
+
 /* Each hub's own jurisdiction (reach.c: the unit holding it, or the nearest within
  * ISR_OWN_MAX_M, or none). A hub off the grid is refused: its search would start nowhere. A
  * hub outside every polygon is warned about, saying which unit counts as its own. */
@@ -238,6 +272,13 @@ static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const 
                                     const isr_units *u, const isr_rail_net *net,
                                     const isr_layer *lb, isr_hub_set *jb)
 {
+    if (opt->hubs && strcmp(opt->hubs, "all") == 0)
+        drop_hubs_off_grid(ctx, g, net, lb, jb);
+    if (jb->n == 0)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "--hubs all: every station lies off the region's grid (the extent of "
+                        "%s): give boundaries that cover the stations",
+                        lb->what);
     const int *hubs = jb->hubs, nhubs = jb->n;
     jb->own_unit = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *jb->own_unit);
     jb->own_dist_m = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *jb->own_dist_m);
@@ -292,10 +333,10 @@ isr_status isr_hub_set_build(isr_ctx *ctx, const isr_model *m, const char *list,
         o.hubs = ids;
     if (st == ISR_OK)
         st = isr_hubs_select(ctx, &o, m->net, &set->hubs, &set->n);
+    if (st == ISR_OK) /* first: --hubs all drops the stations off the grid */
+        st = hubs_jurisdiction(ctx, &o, &m->grid, &m->units, m->net, &m->lb, set);
     if (st == ISR_OK)
         st = hub_folders(ctx, &o, m->net, set->hubs, set->n, &set->folders);
-    if (st == ISR_OK)
-        st = hubs_jurisdiction(ctx, &o, &m->grid, &m->units, m->net, &m->lb, set);
     free(ids);
     return st;
 }

@@ -606,7 +606,8 @@ static isr_status gtfs_value_check(isr_ctx *ctx, const char *name, const char *v
                             "--window: '%s' is not HH:MM-HH:MM (e.g. 07:00-09:00)", val);
         if (w < 0)
             return isr_fail(ctx, ISR_ERR_USAGE,
-                            "--window: '%s' ends before it starts; give the earlier time first",
+                            "--window: '%s' ends before it starts, or when it starts; give "
+                            "the earlier time first",
                             val);
     } else if (strcmp(name, "--departure") == 0) {
         if ((a = hhmm(val, &e)) < 0 || *e)

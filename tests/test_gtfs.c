@@ -508,7 +508,7 @@ Test(gtfs, error_nothing_on_the_date_and_usage)
     const char *feeds[] = {dir};
     char msg[1024];
     cr_assert_null(read_feeds(feeds, 1, "2025-02-29", NULL, msg, sizeof msg));
-    cr_assert_str_eq(msg, "date '2025-02-29' is not a date YYYY-MM-DD");
+    cr_assert_str_eq(msg, "--date: '2025-02-29' is not a date YYYY-MM-DD");
     cr_assert_null(read_feeds(feeds, 1, "2025-05-07", "2,rail", msg, sizeof msg));
     cr_assert_str_eq(msg, "route types '2,rail': give GTFS route_type numbers or ranges "
                           "separated by commas, e.g. 2,101-103");

@@ -212,7 +212,15 @@ Test(gtfsrun, refusals)
     refused(run("--gtfs feed --date 2025-05-07 --window 7-9 --hubs A"), 2,
             "--window: '7-9' is not HH:MM-HH:MM (e.g. 07:00-09:00)");
     refused(run("--gtfs feed --date 2025-05-07 --window 09:00-07:00 --hubs A"), 2,
-            "--window: '09:00-07:00' ends before it starts; give the earlier time first");
+            "--window: '09:00-07:00' ends before it starts, or when it starts; give the "
+            "earlier time first");
+    refused(run("--gtfs feed --date 2025-05-07 --window 07:00-09:00 --departure 08:00 --hubs A"),
+            2,
+            "--departure and --window: the search leaves at one time or over a window of them; "
+            "give one of the two");
+    refused(run("--gtfs feed --date 2025-05-07 --step 5 --hubs A"), 2,
+            "--step is the minutes between the departures of a --window: give --window "
+            "HH:MM-HH:MM too");
     refused(run("--gtfs feed --date 2025-5-7 --hubs A"), 2,
             "--date: '2025-5-7' is not a date YYYY-MM-DD (e.g. 2025-05-07)");
     refused(run("--gtfs feed --date 2025-05-07"), 2,
@@ -221,7 +229,12 @@ Test(gtfsrun, refusals)
             "ids, one per line)");
     refused(run("--gtfs feed --date 2025-05-07 --hubs X"), 1,
             "--hubs: no station or stop has id 'X' in the GTFS feed 'feed' (on 2025-05-07, "
-            "route types 2,100-117)");
+            "route types 2,100-117); a stop at which no trip of those route types calls that "
+            "day is no station of the run");
+    /* two feeds: their ids carry the feed's number */
+    refused(run("--gtfs feed --gtfs feed --date 2025-05-07 --hubs A"), 1,
+            "--hubs: no station or stop has id 'A': with several feeds, ids carry their feed's "
+            "number: '1:A', '2:A'");
     refused(run("--window 07:00-08:00 --hubs A"), 2,
             "--window is for GTFS timetables: give --gtfs PATH too");
     refused(run("--gtfs feed --date 2025-05-07 --hubs A --lines x.shp"), 2,
@@ -312,6 +325,47 @@ Test(gtfsrun, walking_from_the_hub_to_board_pays_no_transfer)
     free(e);
     cr_assert_eq(cli_sh("grep -q '^A,X,Xi,,15.000,' '%s/o/hubs/A/stations.csv'", cli_tmp), 0,
                  "X is 15 min by the 08:05 from Y");
+}
+
+/* A zip of the feed's folder (its files in gtfs_2025/, as many are made): read from that
+ * folder, with an info line; it was "no stops.txt" */
+Test(gtfsrun, a_zip_of_the_feed_folder_is_read)
+{
+    fixture();
+    cr_assert_eq(cli_sh("cd '%s' && mkdir z && cp -r feed z/gtfs_2025 && cd z && /usr/bin/python3 "
+                        "-c \"import shutil; shutil.make_archive('../sub', 'zip', '.', "
+                        "'gtfs_2025')\"",
+                        cli_tmp),
+                 0);
+    int rc = run("--gtfs sub.zip --date 2025-05-07 --hubs A --departure 08:00");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    /* the 08:00 train: B 12 min */
+    cr_assert_eq(cli_sh("grep -q '^A,B,Beta,,12.000,' '%s/o/hubs/A/stations.csv'", cli_tmp), 0);
+}
+
+/* --hubs all over a feed wider than the boundaries: the station off the grid is no hub, with
+ * a warning (the run was refused: "drop it from --hubs", which the user never named) */
+Test(gtfsrun, hubs_all_leaves_out_the_stations_off_the_grid)
+{
+    fixture();
+    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
+                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
+                          "B,Beta,49.7012905139653,15.4090970194244,0,\n"
+                          "Z,Zeta,49.70,16.0,0,\n");
+    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                               "T,06:00:00,06:00:00,A1,1\nT,06:12:00,06:12:00,B,2\n"
+                               "T,06:40:00,06:40:00,Z,3\n");
+    int rc = run("--gtfs feed --date 2025-05-07 --hubs all --departure 08:00");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "--hubs all: 1 station off the region's grid (the extent of boundaries "
+                        "'b.geojson' layer 'b') is no hub of this run: 'Z'"),
+              "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("ls '%s/o/hubs' | tr '\\n' ' ' | grep -qx 'A B '", cli_tmp), 0);
 }
 
 /* --hubs all: every station a kept trip calls at. The feed's stops A1 (child of A) and B, and
