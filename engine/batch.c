@@ -222,11 +222,13 @@ static isr_status write_hub(isr_batch *jb, int hub_no, const char *path, const f
         if (!meta[i])
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     /* GTFS: the percentile over the window (isochrones and reach read this raster) */
-    char *desc = jb->gtfs ? isr_strdup_printf("p%g travel time from the hub (minutes) %s %s on %s",
-                                              jb->opt->percentile,
+    int to = jb->opt->direction == ISR_TO_HUB;
+    char *desc = jb->gtfs ? isr_strdup_printf("p%g travel time %s the hub (minutes) %s %s on %s",
+                                              jb->opt->percentile, to ? "to" : "from",
                                               jb->gtfs->pp.to_s - jb->gtfs->pp.from_s > 1
                                                   ? "over"
-                                                  : "departing",
+                                              : to ? "arriving"
+                                                   : "departing",
                                               jb->gtfs->gs.label, jb->opt->date)
                           : NULL;
     if (st == ISR_OK)
@@ -757,7 +759,9 @@ static char *settings_string(const isr_options *o, const isr_grid *g, uint64_t f
         o->budget_min, o->resolution_m, o->egress_speed_kmh, o->detour, o->dwell_min,
         o->transfer_min, o->wait == ISR_WAIT_NONE ? "none" : "half-headway",
         o->direction == ISR_TO_HUB ? "to" : "from", o->snap_m, file_name(o->friction),
-        file_name(o->stations), file_name(o->lines), file_name(o->boundaries),
+        /* GTFS: the (first) feed is the stations, and there are no lines */
+        file_name(o->ngtfs > 0 ? o->gtfs[0] : o->stations), o->ngtfs > 0 ? "" : file_name(o->lines),
+        file_name(o->boundaries),
         file_name(o->population),
         o->bands ? o->bands : "", o->min_area_km2, o->simplify_m, g->x0, g->y0, g->nx, g->ny,
         (unsigned long long)fingerprint);

@@ -64,6 +64,8 @@ double isr_ctx_timeout(const isr_ctx *ctx);
  * another). The cancel flag is kept, so a cancel that came before the call stops it, unless
  * the last call failed (it was stopped, or the cancel is moot). */
 ISR_INTERNAL void isr_ctx_reset(isr_ctx *ctx);
+/* Where the run's stations come from, for messages: the (first) GTFS feed, else --stations. */
+const char *isr_options_stations_source(const isr_options *opt);
 /* Routes GDAL messages of the calling thread to the context (warnings logged at debug
  * level, nothing printed) until isr_gdal_errors_pop(). Call once per thread per API entry. */
 ISR_INTERNAL void isr_gdal_errors_push(isr_ctx *ctx);

@@ -145,7 +145,7 @@ static isr_status hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_ra
             if (s < 0) {
                 free(h);
                 return isr_fail(ctx, ISR_ERR_INPUT, "--hubs: no station has id '%s' in '%s'",
-                                id, opt->stations);
+                                id, isr_options_stations_source(opt));
             }
             int dup = 0;
             for (int k = 0; k < *n; k++)
@@ -163,7 +163,7 @@ static isr_status hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_ra
         free(h);
         return isr_fail(ctx, ISR_ERR_INPUT,
                         "no hubs: no station in '%s' has a non-zero '%s' (or give --hubs)",
-                        opt->stations, opt->hub_field);
+                        isr_options_stations_source(opt), opt->hub_field);
     }
     if (*n > INT16_MAX) {
         free(h);
@@ -176,7 +176,7 @@ static isr_status hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_ra
 isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
                            int **out, int *n)
 {
-    char *where = isr_strdup_printf("in '%s'", opt->stations), *list = NULL;
+    char *where = isr_strdup_printf("in '%s'", isr_options_stations_source(opt)), *list = NULL;
     isr_hub_ids hi = {isr_rail_net_nstations(net), net_id, net_known, net, where ? where : ""};
     isr_status st = isr_hubs_expand(ctx, opt->hubs, &hi, &list);
     isr_options o = *opt; /* --hubs all / @FILE as the list of their ids */
@@ -217,7 +217,8 @@ static isr_status hub_folders(isr_ctx *ctx, const isr_options *opt, const isr_ra
                               "stations '%s' and '%s' in '%s' would share the output folder "
                               "'hubs/%s'; give one of them another id (field '%s')",
                               isr_rail_station_id(net, hubs[order[k - 1] - f]),
-                              isr_rail_station_id(net, hubs[order[k] - f]), opt->stations,
+                              isr_rail_station_id(net, hubs[order[k] - f]),
+                              isr_options_stations_source(opt),
                               *order[k], opt->station_id_field);
     }
     free(order);

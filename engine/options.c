@@ -876,6 +876,11 @@ int isr_options_inputs(const isr_options *opt, const char **names, const char **
     return n;
 }
 
+const char *isr_options_stations_source(const isr_options *opt)
+{
+    return opt->ngtfs > 0 ? opt->gtfs[0] : opt->stations ? opt->stations : "";
+}
+
 json_object *isr_options_to_json(const isr_options *opt)
 {
     json_object *o = json_object_new_object();
@@ -893,6 +898,11 @@ json_object *isr_options_to_json(const isr_options *opt)
         const char *v = *(const char *const *)((const char *)opt + fl->str_off);
         if (fl->str_off == offsetof(isr_options, water))
             v = isr_options_water(opt); /* the water the run reads, or null */
+        if (opt->ngtfs > 0 && (fl->str_off == offsetof(isr_options, stations) ||
+                               fl->str_off == offsetof(isr_options, lines)))
+            v = NULL; /* GTFS: the trains are the feeds' (--gtfs below) */
+        if (fl->str_off == offsetof(isr_options, transfers))
+            v = isr_transfers_table(opt); /* the sample's table with the sample only */
         /* input paths relative to the output folder: no path of this machine in OUT, and
          * OUT moved with its inputs still names them (isr_options_rebase_inputs) */
         char *abs = v && fl->input ? isr_path_rel_to_out(opt->out, v) : NULL;

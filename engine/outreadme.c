@@ -389,15 +389,30 @@ static void settings_md(isr_sb *b, json_object *run)
                       jstr(par, "egress_speed_kmh", NULL) ? jstr(par, "egress_speed_kmh", NULL)
                                                           : "?",
                       jstr(par, "detour", NULL) ? jstr(par, "detour", NULL) : "?");
-    isr_sb_printf(b, "- rail: wait %s; dwell %s min at intermediate stops; a change of "
-                     "train %s min (stations within %s m)\n",
-                  jstr(par, "wait", NULL) && strcmp(jstr(par, "wait", NULL), "none") == 0
-                      ? "none (--wait none)"
-                      : "half the headway to board",
-                  jstr(par, "dwell_min", NULL) ? jstr(par, "dwell_min", NULL) : "?",
-                  jstr(par, "transfer_min", NULL) ? jstr(par, "transfer_min", NULL) : "?",
-                  jstr(par, "transfer_radius_m", NULL) ? jstr(par, "transfer_radius_m", NULL)
-                                                       : "?");
+    if (json_object_object_get_ex(opt, "--gtfs", &v) && json_object_is_type(v, json_type_array) &&
+        json_object_array_length(v) > 0)
+        isr_sb_printf(b, "- rail: the GTFS timetable of %s, %s %s, percentile %s; a change "
+                         "within a station %s min (between stations within %s m, their walk "
+                         "and that)\n",
+                      jstr(opt, "--date", NULL) ? jstr(opt, "--date", NULL) : "?",
+                      jstr(opt, "--window", NULL) ? "departures over" : "departing",
+                      jstr(opt, "--window", NULL)      ? jstr(opt, "--window", NULL)
+                      : jstr(opt, "--departure", NULL) ? jstr(opt, "--departure", NULL)
+                                                       : "?",
+                      jstr(opt, "--percentile", NULL) ? jstr(opt, "--percentile", NULL) : "?",
+                      jstr(par, "transfer_min", NULL) ? jstr(par, "transfer_min", NULL) : "?",
+                      jstr(par, "transfer_radius_m", NULL) ? jstr(par, "transfer_radius_m", NULL)
+                                                           : "?");
+    else
+        isr_sb_printf(b, "- rail: wait %s; dwell %s min at intermediate stops; a change of "
+                         "train %s min (stations within %s m)\n",
+                      jstr(par, "wait", NULL) && strcmp(jstr(par, "wait", NULL), "none") == 0
+                          ? "none (--wait none)"
+                          : "half the headway to board",
+                      jstr(par, "dwell_min", NULL) ? jstr(par, "dwell_min", NULL) : "?",
+                      jstr(par, "transfer_min", NULL) ? jstr(par, "transfer_min", NULL) : "?",
+                      jstr(par, "transfer_radius_m", NULL) ? jstr(par, "transfer_radius_m", NULL)
+                                                           : "?");
     int nh = json_object_object_get_ex(run, "hubs", &hubs) ? (int)json_object_array_length(hubs)
                                                            : 0;
     isr_sb_printf(b, "- hubs: %d; language of labels (--lang): %s\n", nh,
@@ -420,11 +435,17 @@ static void settings_md(isr_sb *b, json_object *run)
     isr_sb_printf(b, "\n\n");
 }
 
-static const char assumptions[] =
-    "## The model's assumptions\n\n"
+static const char assumptions_head[] = "## The model's assumptions\n\n";
+static const char assumptions_lines[] =
     "- A trip starts at the hub (ends there with `--direction to`). By rail it waits half the "
     "headway to board (`--wait`), rides at the line's speed or given minutes, dwells at "
-    "intermediate stops and changes trains at a cost (see This run).\n"
+    "intermediate stops and changes trains at a cost (see This run).\n";
+static const char assumptions_gtfs[] =
+    "- A trip starts at the hub (ends there with `--direction to`). By rail it takes the "
+    "trains of the GTFS timetable as they run on the day, waiting at the hub for the next one "
+    "it can catch; its time is a percentile over the departures of the window (see This "
+    "run), in whole minutes rounded up.\n";
+static const char assumptions[] =
     "- From every station reached, and from the hub itself, local travel (walk, bus or car, a "
     "speed with a detour factor, or a friction surface) fills the time that is left; a cell's "
     "time is the fastest over all such paths.\n"
@@ -432,9 +453,10 @@ static const char assumptions[] =
     "roads or crossings (`--roads`) cross it.\n"
     "- People are spread evenly over each unit's land cells unless `--population` gives a "
     "raster, so within one county the share of people equals the share of land.\n"
-    "- Areas are measured in the equal-area analysis CRS; GeoJSON is in EPSG:4326.\n"
-    "- The embedded Yangtze River Delta sample (yrd_*.shp) is authored for demonstration: its "
-    "lines, speeds, headways and populations are approximations, not an official timetable.\n\n";
+    "- Areas are measured in the equal-area analysis CRS; GeoJSON is in EPSG:4326.\n";
+static const char sample_note[] =
+    "- The embedded Yangtze River Delta sample (yrd_*) is authored for demonstration: its "
+    "lines, speeds, headways and populations are approximations, not an official timetable.\n";
 
 /* The kind of `rel` (index), or -1. */
 static int kind_of(const char *rel)
@@ -483,6 +505,27 @@ static void files_md(isr_sb *b, const file_list *l)
                           unknown++ ? "" : "### Other files\n\n", l->v[i]);
 }
 
+/* The assumptions of the run's mode (lines or a GTFS timetable), with the note on the
+ * sample's data when the run read any of it (a file named yrd_*). */
+static void assumptions_md(isr_sb *b, json_object *run)
+{
+    json_object *opt = NULL, *feeds = NULL;
+    if (run)
+        json_object_object_get_ex(run, "options", &opt);
+    int gtfs = opt && json_object_object_get_ex(opt, "--gtfs", &feeds) &&
+               json_object_is_type(feeds, json_type_array) && json_object_array_length(feeds) > 0;
+    int sample = 0;
+    static const char *const in[] = {"--boundaries", "--stations", "--lines"};
+    for (size_t i = 0; opt && i < sizeof in / sizeof *in; i++)
+        sample |= jstr(opt, in[i], NULL) && strncmp(base_name(jstr(opt, in[i], NULL)), "yrd_", 4) == 0;
+    for (size_t i = 0; gtfs && i < json_object_array_length(feeds); i++) {
+        const char *f = json_object_get_string(json_object_array_get_idx(feeds, i));
+        sample |= f && strncmp(base_name(f), "yrd_", 4) == 0;
+    }
+    isr_sb_printf(b, "%s%s%s%s\n", assumptions_head, gtfs ? assumptions_gtfs : assumptions_lines,
+                  assumptions, sample ? sample_note : "");
+}
+
 isr_status isr_out_readme_write(isr_ctx *ctx, const char *out)
 {
     file_list l = {0};
@@ -513,7 +556,7 @@ isr_status isr_out_readme_write(isr_ctx *ctx, const char *out)
                       "in km², shares from 0 to 1.\n\n");
     if (run)
         settings_md(&b, run);
-    isr_sb_printf(&b, "%s", assumptions);
+    assumptions_md(&b, run);
     files_md(&b, &l);
     char *text = isr_sb_take(&b);
     st = text ? isr_write_text(ctx, path, text, strlen(text))

@@ -249,8 +249,8 @@ static json_object *gtfs_lines_json(const isr_timetable *tt)
             for (int i = 0; i < tt->parts[p].n; i++) {
                 json_object *xy = json_object_new_array();
                 const double *v = tt->pts + 2 * ((size_t)tt->parts[p].first + (size_t)i);
-                json_object_array_add(xy, json_object_new_double(v[0]));
-                json_object_array_add(xy, json_object_new_double(v[1]));
+                json_object_array_add(xy, isr_json_num(v[0], 6));
+                json_object_array_add(xy, isr_json_num(v[1], 6));
                 json_object_array_add(ls, xy);
             }
             if (!ml)
@@ -294,8 +294,9 @@ static isr_status gtfs_rail_layers(isr_batch *jb, const char *lines, const char 
         int hub = 0;
         for (int h = 0; h < jb->nhubs; h++)
             hub |= jb->hubs[h] == s;
-        json_object_array_add(xy, json_object_new_double(tt->stations[s].lon));
-        json_object_array_add(xy, json_object_new_double(tt->stations[s].lat));
+        /* 6 decimals (0.1 m), as the lines mode's layers, not json-c's 17 digits */
+        json_object_array_add(xy, isr_json_num(tt->stations[s].lon, 6));
+        json_object_array_add(xy, isr_json_num(tt->stations[s].lat, 6));
         json_object_object_add(g, "type", json_object_new_string("Point"));
         json_object_object_add(g, "coordinates", xy);
         json_object_object_add(pr, "id", json_object_new_string(tt->stations[s].id));
@@ -472,8 +473,9 @@ static json_object *inputs_json(const isr_batch *jb)
     json_object_object_add(in, "stations_count",
                            json_object_new_int(isr_rail_net_nstations(jb->net)));
     json_object_object_add(in, "lines_count", json_object_new_int(isr_rail_net_nlines(jb->net)));
-    json_object *off = json_object_new_array(); /* reached by local travel only */
-    for (int s = 0; s < isr_rail_net_nstations(jb->net); s++)
+    /* reached by local travel only; GTFS: the timetable's trips, no lines (null) */
+    json_object *off = jb->gtfs ? NULL : json_object_new_array();
+    for (int s = 0; off && s < isr_rail_net_nstations(jb->net); s++)
         if (!isr_rail_station_on_line(jb->net, s))
             json_object_array_add(off, json_object_new_string(isr_rail_station_id(jb->net, s)));
     json_object_object_add(in, "stations_not_on_lines", off);

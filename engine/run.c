@@ -211,7 +211,7 @@ isr_status isr_model_run_hub(isr_model *m, const char *hub_id, double budget_min
         budget_min = m->opt->budget_min;
     if (s < 0)
         st = isr_fail(ctx, ISR_ERR_INPUT, "no station has id '%s' in '%s'",
-                      hub_id ? hub_id : "(null)", m->opt->stations);
+                      hub_id ? hub_id : "(null)", isr_options_stations_source(m->opt));
     else if (!(budget_min < 1e6))
         st = isr_fail(ctx, ISR_ERR_USAGE, "budget %g minutes: give a finite number", budget_min);
     else

@@ -172,7 +172,11 @@ static isr_status write_gains_csv(scen_pass *p, const scen_cmp *c, const tally *
             isr_csv_field(f, k <= ISR_PREFECTURE ? a->code[ISR_PREFECTURE] : "");
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
-            isr_fprintf(f, ",%d,%d,%.1f,%.1f,%.1f,%.1f,", in_pref, in_prov, nw, lo, bo, sv);
+            /* a province row is in no one prefecture: empty, as in reach.csv */
+            fputc(',', f);
+            if (k <= ISR_PREFECTURE)
+                isr_fprintf(f, "%d", in_pref);
+            isr_fprintf(f, ",%d,%.1f,%.1f,%.1f,%.1f,", in_prov, nw, lo, bo, sv);
             if (bo > 0)
                 isr_fprintf(f, "%.3f\n", sv / bo);
             else

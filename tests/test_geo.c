@@ -444,8 +444,10 @@ Test(geo, hub_outside_the_polygons_takes_the_nearest_unit_within_5_km)
                         "cross-border\n"
                         /* 'far', on l2 but not a hub, lies off the grid: named too */
                         "isoreach: warning: 1 station lies off the region's grid (beyond the "
-                        "extent of boundaries 'b.gpkg' layer 'units') and is left out of every "
-                        "search: 'far'; add their area to the boundaries if they matter\n");
+                        "extent of boundaries 'b.gpkg' layer 'units'): 'far'; trains stop there "
+                        "and stations.csv gives the rail time, but it has no cell: no "
+                        "door-to-door time and no local travel from it; add their area to the "
+                        "boundaries if they matter\n");
     free(e);
     json_object *root = run_json();
     json_object *hubs = json_object_object_get(root, "hubs");

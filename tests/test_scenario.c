@@ -100,6 +100,9 @@ Test(scenario, new_line_gains_people_across_the_border)
     char *g = slurp("o/scenarios/new/hubs/h/gains.csv");
     cr_assert(strstr(g, want), "%s", g);
     cr_assert(!strstr(g, "310101"), "%s", g);
+    /* its province row is in no one prefecture: in_hub_prefecture empty, as in reach.csv */
+    snprintf(want, sizeof want, "\nh,province,320000,,,,320000,,0,%d.0,", 100 * newly);
+    cr_assert(strstr(g, want), "%s", g);
     free(g);
     char *b = slurp("o/scenarios/new/gains_by_hub.csv");
     snprintf(want, sizeof want, "h,H,0,%d.0,0.0,%d.0,0.0,%d.0,0.0,0.0,0.0,", 100 * newly,
