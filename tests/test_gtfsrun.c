@@ -115,6 +115,13 @@ Test(gtfsrun, window_percentiles)
     /* stations.csv: B's rail minutes are the p50 of arrival - departure, 16 */
     cr_assert_eq(cli_sh("grep -q '^A,B,Beta,,16.000,' '%s/o/hubs/A/stations.csv'", cli_tmp), 0);
     cr_assert_eq(cli_sh("grep -q '\"percentile_used\": *50' '%s/o/run.json'", cli_tmp), 0);
+    /* the run's own description names the feed, not the sample's unused stations and lines */
+    cr_assert_eq(cli_sh("grep -q '\"--stations\": null' '%s/o/run.json' && grep -q "
+                        "'^- rail: the GTFS timetable of 2025-05-07, departures over "
+                        "07:00-08:00, percentile 50' '%s/o/README.md' && ! grep -q "
+                        "'yrd_\\|half the headway' '%s/o/README.md'",
+                        cli_tmp, cli_tmp, cli_tmp),
+                 0, "%s", cli_output());
 }
 
 /* --percentile 90 is not in the list: added (k = 54 -> wait 8: 20 minutes). */
