@@ -16,6 +16,17 @@ static void tmp_make(void) { cli_tmp_make("isr-gtfsrun"); }
 
 TestSuite(gtfsrun, .init = tmp_make, .fini = cli_tmp_remove, .timeout = 120);
 
+/* The fixture's stops A (a station), A1 (its stop) and B, then `extra` rows. */
+static void put_stops(const char *extra)
+{
+    cli_put("feed/stops.txt", "%s%s",
+            "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+            "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
+            "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
+            "B,Beta,49.7012905139653,15.4090970194244,0,\n",
+            extra);
+}
+
 static void fixture(void)
 {
     cli_put("b.geojson", "%s",
@@ -25,10 +36,7 @@ static void fixture(void)
         "\"coordinates\":[[[500000,5500000],[530000,5500000],[530000,5510000],[500000,5510000],"
         "[500000,5500000]]]}}]}");
     cr_assert_eq(cli_sh("mkdir -p '%s/feed'", cli_tmp), 0);
-    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
-                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
-                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
-                          "B,Beta,49.7012905139653,15.4090970194244,0,\n");
+    put_stops("");
     cli_put("feed/routes.txt", "%s", "route_id,route_type\nR,2\n");
     cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\n");
     cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
@@ -313,12 +321,8 @@ Test(gtfsrun, sample_feed_reproduces_lines_mode)
 Test(gtfsrun, walking_from_the_hub_to_board_pays_no_transfer)
 {
     fixture();
-    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
-                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
-                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
-                          "B,Beta,49.7012905139653,15.4090970194244,0,\n"
-                          "Y,Ypsilon,49.7020127784749,15.0173520,0,\n"
-                          "X,Xi,49.7020127784749,15.1458420,0,\n");
+    put_stops("Y,Ypsilon,49.7020127784749,15.0173520,0,\n"
+              "X,Xi,49.7020127784749,15.1458420,0,\n");
     cli_put("feed/routes.txt", "%s", "route_id,route_type\nR,2\nR2,2\n");
     cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\nR2,D,T2\n");
     cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
@@ -357,11 +361,7 @@ Test(gtfsrun, a_zip_of_the_feed_folder_is_read)
 Test(gtfsrun, hubs_all_leaves_out_the_stations_off_the_grid)
 {
     fixture();
-    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
-                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
-                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
-                          "B,Beta,49.7012905139653,15.4090970194244,0,\n"
-                          "Z,Zeta,49.70,16.0,0,\n");
+    put_stops("Z,Zeta,49.70,16.0,0,\n");
     cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
                                "T,06:00:00,06:00:00,A1,1\nT,06:12:00,06:12:00,B,2\n"
                                "T,06:40:00,06:40:00,Z,3\n");
@@ -381,11 +381,7 @@ Test(gtfsrun, hubs_all_leaves_out_the_stations_off_the_grid)
 Test(gtfsrun, hubs_all_and_file)
 {
     fixture();
-    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
-                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
-                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
-                          "B,Beta,49.7012905139653,15.4090970194244,0,\n"
-                          "C,Gamma,49.70,15.2,0,\n");
+    put_stops("C,Gamma,49.70,15.2,0,\n");
     cli_put("feed/routes.txt", "%s", "route_id,route_type\nR,2\nBUS,3\n");
     cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\nBUS,D,U\n");
     cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
@@ -423,12 +419,8 @@ Test(gtfsrun, hubs_all_and_file)
 static void footpath_feed(const char *transfers)
 {
     fixture();
-    cli_put("feed/stops.txt", "%s", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
-                          "A,Alpha,49.7020127784749,15.0069339410176,1,\n"
-                          "A1,Alpha 1,49.7020127784749,15.0069339410176,0,A\n"
-                          "B,Beta,49.7012905139653,15.4090970194244,0,\n"
-                          "C,Gamma,49.7192790656657,15.4092481303618,0,\n"
-                          "D,Delta,49.7287968334527,15.2150705041781,0,\n");
+    put_stops("C,Gamma,49.7192790656657,15.4092481303618,0,\n"
+              "D,Delta,49.7287968334527,15.2150705041781,0,\n");
     cli_put("feed/routes.txt", "%s", "route_id,route_type\nR,2\nS,2\nL,2\n");
     cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\nS,D,V\nL,D,W\n");
     cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
