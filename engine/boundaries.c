@@ -60,12 +60,14 @@ static int six_digits(const char *s)
  * Macao). Six-digit codes of another country (Italy's 001001) are not. */
 static int is_gb_code(const char *s)
 {
-    static const char prov[] = "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-                               "50 51 52 53 54 61 62 63 64 65 71 81 82";
+    static const int prov[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
+                               35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+                               53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
     if (!six_digits(s))
         return 0;
-    for (const char *p = prov; *p; p += 3)
-        if (p[0] == s[0] && p[1] == s[1])
+    int p2 = (s[0] - '0') * 10 + (s[1] - '0');
+    for (size_t i = 0; i < sizeof prov / sizeof *prov; i++)
+        if (prov[i] == p2)
             return 1;
     return 0;
 }
