@@ -1181,10 +1181,28 @@ static isr_status read_hub_tif(isr_ctx *ctx, const char *path, double *lon, doub
     return st;
 }
 
-/* Attribution of the boundaries: the embedded sample's sources, or the file's name. */
-static void write_attribution(isr_sb *b, const char *settings, const char *reach_boundaries,
-                              const char *water)
+/* Setting `key` (e.g. "lines=") of the settings string into out ("" when absent). */
+static void setting_of(const char *settings, const char *key, char *out, size_t n)
 {
+    const char *p = settings ? strstr(settings, key) : NULL;
+    *out = '\0';
+    if (p && (p == settings || p[-1] == ';')) {
+        p += strlen(key);
+        size_t len = strcspn(p, ";");
+        snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), p);
+    }
+}
+
+/* Attribution: the run's --attribution as given; else the embedded sample's sources, or the
+ * files' names (boundaries, rail, water). */
+static void write_attribution(isr_sb *b, const char *settings, const char *reach_boundaries,
+                              const char *water, const char *given)
+{
+    if (given && *given) { /* as the maps print it */
+        isr_sb_printf(b, "\"attribution\":");
+        sb_str(b, given);
+        return;
+    }
     char wc[512], wpart[600] = ""; /* the water's credit, after the boundaries' */
     if (*isr_water_credit(water, wc, sizeof wc))
         snprintf(wpart, sizeof wpart, "; water: %s", wc);
@@ -1210,8 +1228,15 @@ static void write_attribution(isr_sb *b, const char *settings, const char *reach
         return;
     }
     const char *base = strrchr(path, '/');
-    char *s = isr_strdup_printf("Boundaries: %s%s", base ? base + 1 : *path ? path : "(unknown)",
-                                wpart);
+    char st[512], ln[512], rail[1100] = "";
+    setting_of(settings, "stations=", st, sizeof st);
+    setting_of(settings, "lines=", ln, sizeof ln);
+    if (*st && *ln)
+        snprintf(rail, sizeof rail, "; rail: %s, %s", st, ln);
+    else if (*st) /* GTFS: the feed */
+        snprintf(rail, sizeof rail, "; timetable: %s", st);
+    char *s = isr_strdup_printf("Boundaries: %s%s%s", base ? base + 1 : *path ? path : "(unknown)",
+                                rail, wpart);
     sb_str(b, s ? s : "");
     free(s);
 }
@@ -1226,7 +1251,32 @@ static const char *field_str(OGRFeatureH f, int idx)
 
 /* OUT/region/rail_lines.geojson as [{"n":name,"z":name_zh,"g":[line, …]}, …], lines encoded
  * like the borders; nothing when the run wrote no such file (the page then has no rail). */
-static isr_status write_rail_lines(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s)
+/* The field names of the rail layers copied beside the outputs: the run's (run.json options
+ * --station-id, --station-name, --station-name-en, --hub-field, --line-name, which the copies
+ * keep), the defaults without them and in GTFS mode (gtfsrun.c writes id, name, …). */
+typedef struct wm_rail_fields {
+    char id[128], name[128], name_en[128], hub[128], line[128];
+} wm_rail_fields;
+
+static void rail_fields(const char *out_dir, wm_rail_fields *rf)
+{
+    char *p = isr_strdup_printf("%s/run.json", out_dir);
+    json_object *run = p ? json_object_from_file(p) : NULL, *o = NULL, *g = NULL;
+    if (run && (!json_object_object_get_ex(run, "options", &o) ||
+                (json_object_object_get_ex(o, "--gtfs", &g) && json_object_is_type(g, json_type_array) &&
+                 json_object_array_length(g) > 0)))
+        o = NULL;
+    isr_snprintf(rf->id, sizeof rf->id, "%s", json_str(o, "--station-id", "id"));
+    isr_snprintf(rf->name, sizeof rf->name, "%s", json_str(o, "--station-name", "name"));
+    isr_snprintf(rf->name_en, sizeof rf->name_en, "%s", json_str(o, "--station-name-en", "name_en"));
+    isr_snprintf(rf->hub, sizeof rf->hub, "%s", json_str(o, "--hub-field", "hub"));
+    isr_snprintf(rf->line, sizeof rf->line, "%s", json_str(o, "--line-name", "name"));
+    json_object_put(run);
+    free(p);
+}
+
+static isr_status write_rail_lines(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s,
+                                   const wm_rail_fields *rf)
 {
     GDALDatasetH ds;
     OGRLayerH lyr;
@@ -1234,7 +1284,7 @@ static isr_status write_rail_lines(isr_ctx *ctx, isr_sb *b, const char *path, wm
     if (st != ISR_OK)
         return st;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
-    int f_name = OGR_FD_GetFieldIndex(defn, "name"), f_zh = OGR_FD_GetFieldIndex(defn, "name_zh");
+    int f_name = OGR_FD_GetFieldIndex(defn, rf->line), f_zh = OGR_FD_GetFieldIndex(defn, "name_zh");
     int n = 0;
     OGRFeatureH f;
     isr_sb_printf(b, "\"lines\":[");
@@ -1270,7 +1320,8 @@ static isr_status write_rail_lines(isr_ctx *ctx, isr_sb *b, const char *path, wm
 
 /* OUT/region/rail_stations.geojson as [{"id","n":name,"en":name_en,"h":hub 0/1,"ll":[lat,
  * lon]}, …]. */
-static isr_status write_rail_stations(isr_ctx *ctx, isr_sb *b, const char *path)
+static isr_status write_rail_stations(isr_ctx *ctx, isr_sb *b, const char *path,
+                                      const wm_rail_fields *rf)
 {
     GDALDatasetH ds;
     OGRLayerH lyr;
@@ -1278,8 +1329,8 @@ static isr_status write_rail_stations(isr_ctx *ctx, isr_sb *b, const char *path)
     if (st != ISR_OK)
         return st;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
-    int f_id = OGR_FD_GetFieldIndex(defn, "id"), f_name = OGR_FD_GetFieldIndex(defn, "name"),
-        f_en = OGR_FD_GetFieldIndex(defn, "name_en"), f_hub = OGR_FD_GetFieldIndex(defn, "hub");
+    int f_id = OGR_FD_GetFieldIndex(defn, rf->id), f_name = OGR_FD_GetFieldIndex(defn, rf->name),
+        f_en = OGR_FD_GetFieldIndex(defn, rf->name_en), f_hub = OGR_FD_GetFieldIndex(defn, rf->hub);
     int n = 0;
     OGRFeatureH f;
     isr_sb_printf(b, "\"stations\":[");
@@ -1318,13 +1369,15 @@ static isr_status write_rail(isr_ctx *ctx, isr_sb *b, const char *out_dir)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
     int has_lines = st == ISR_OK && isr_file_exists(p_lines);
     int has_st = st == ISR_OK && isr_file_exists(p_st);
+    wm_rail_fields rf;
+    rail_fields(out_dir, &rf);
     isr_sb_printf(b, ",\n\"rail\":{");
     if (has_lines)
-        st = write_rail_lines(ctx, b, p_lines, &s);
+        st = write_rail_lines(ctx, b, p_lines, &s, &rf);
     if (st == ISR_OK && has_st) {
         if (has_lines)
             sb_char(b, ',');
-        st = write_rail_stations(ctx, b, p_st);
+        st = write_rail_stations(ctx, b, p_st, &rf);
     }
     sb_char(b, '}');
     scratch_free(&s);
@@ -1762,8 +1815,13 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, con
     json_object *in = NULL, *wv = NULL;
     int wa = run && json_object_object_get_ex(run, "inputs", &in) &&
              json_object_object_get_ex(in, "water", &wv);
+    json_object *ro = NULL, *av = NULL;
+    int given = run && json_object_object_get_ex(run, "options", &ro) &&
+                json_object_object_get_ex(ro, "--attribution", &av) &&
+                json_object_is_type(av, json_type_string);
     write_attribution(b, nh ? hs[0].settings : NULL, re ? json_object_get_string(rb) : NULL,
-                      wa ? json_object_get_string(wv) : NULL);
+                      wa ? json_object_get_string(wv) : NULL,
+                      given ? json_object_get_string(av) : NULL);
     json_object_put(run);
     free(p_run);
     isr_sb_printf(b, ",\"version\":");

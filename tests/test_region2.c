@@ -551,6 +551,37 @@ Test(region2, fitted_albers_with_maps_and_the_map_command)
     }
     snprintf(p, sizeof p, "%s/a/region/contact_sheet.png", cli_tmp);
     check_png(p);
+    /* the web map's rail data under the run's field names (station_code, station_label,
+     * is_hub, line_label): every id, name and hub flag was empty */
+    cr_assert_eq(cli_sh("/usr/bin/python3 -c \"import json,sys; s=open(sys.argv[1]).read(); "
+                        "t='<script id=\\\"isoreach-data\\\" type=\\\"application/json\\\">'; "
+                        "a=s.index(t)+len(t); d=json.loads(s[a:s.index('</script>',a)])['rail']; "
+                        "st={x['id']:x for x in d['stations']}; "
+                        "assert st['wien_hbf']['h']==1 and st['wien_hbf']['n'] and "
+                        "sum(x['h'] for x in st.values())==3, st; "
+                        "assert all(l['n'] for l in d['lines']), d['lines']; "
+                        "a=json.loads(s[s.index(t)+len(t):s.index('</script>',s.index(t))])"
+                        "['attribution']; assert a=='Boundaries: grenzen.gpkg; rail: "
+                        "bahnhoefe.geojson, strecken.gpkg', a\" '%s/a/index.html'",
+                        cli_tmp),
+                 0, "%s", cli_output());
+}
+
+/* --attribution is the web map's credit too, as the maps print it (the page showed only the
+ * boundaries' file name) */
+Test(region2, the_web_map_credits_the_attribution_given)
+{
+    cr_assert_eq(cli_sh("%s run " FLAGS " --resolution 2000 --budget 90 -q --no-maps "
+                        "--attribution 'Data: BEV & ÖBB' --out %s/c",
+                        ISR_CLI, cli_tmp),
+                 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("/usr/bin/python3 -c \"import json,sys; s=open(sys.argv[1]).read(); "
+                        "t='<script id=\\\"isoreach-data\\\" type=\\\"application/json\\\">'; "
+                        "a=s.index(t)+len(t); d=json.loads(s[a:s.index('</script>',a)]); "
+                        "assert d['attribution']=='Data: BEV & ÖBB', d['attribution']\" "
+                        "'%s/c/index.html'",
+                        cli_tmp),
+                 0, "%s", cli_output());
 }
 
 /* `isoreach reach --out DIR` without --boundaries uses the run's own boundaries, layer and
