@@ -61,6 +61,50 @@ typedef struct rereach {
     isr_geos gc;
 } rereach;
 
+/* Units beyond the run's grid (other boundaries than the run's, wider): their people would be
+ * spread over their part on the grid only, and a unit wholly off it would count 0 people on
+ * 0 km². Refused, naming them, unless the part beyond is a sliver (0.5 % of the unit, and no
+ * more than a cell: another coastline's digitizing). */
+static isr_status units_on_grid(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                                const isr_layer *lb)
+{
+    double x1 = g->x0 + g->nx * g->cell_m, y0 = g->y0 - g->ny * g->cell_m;
+    OGRGeometryH box = OGR_G_CreateGeometry(wkbPolygon), ring = OGR_G_CreateGeometry(wkbLinearRing);
+    OGR_G_AddPoint_2D(ring, g->x0, y0);
+    OGR_G_AddPoint_2D(ring, x1, y0);
+    OGR_G_AddPoint_2D(ring, x1, g->y0);
+    OGR_G_AddPoint_2D(ring, g->x0, g->y0);
+    OGR_G_AddPoint_2D(ring, g->x0, y0);
+    OGR_G_AddGeometryDirectly(box, ring);
+    isr_sb b = {0};
+    int n = 0;
+    for (int i = 0; i < u->n; i++) {
+        const OGREnvelope *e = &u->env[i];
+        if (!u->geom[i] || (e->MinX >= g->x0 && e->MaxX <= x1 && e->MinY >= y0 && e->MaxY <= g->y0))
+            continue;
+        OGRGeometryH in = OGR_G_Intersection(u->geom[i], box);
+        double a = OGR_G_Area(u->geom[i]), out = a - (in ? OGR_G_Area(in) : 0.0);
+        OGR_G_DestroyGeometry(in);
+        if (out > 0.005 * a && out > g->cell_m * g->cell_m && ++n <= 10)
+            isr_sb_printf(&b, "%s'%s' %.0f %% beyond", n > 1 ? ", " : "", u->attr[i].code[0],
+                          100.0 * out / a);
+    }
+    OGR_G_DestroyGeometry(box);
+    char *list = isr_sb_take(&b);
+    isr_status st = ISR_OK;
+    if (n)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: %d unit%s lie%s partly or wholly beyond the run's grid (%.0f %.0f %.0f "
+                      "%.0f in its CRS), where its rasters hold no time: %s%s. Their people and "
+                      "areas cannot be counted from them: run isoreach run with these boundaries, "
+                      "or clip them to the grid (ogr2ogr -clipdst with those bounds, in the run's "
+                      "CRS)",
+                      lb->what, n, n > 1 ? "s" : "", n > 1 ? "" : "s", g->x0, y0, x1, g->y0,
+                      list ? list : "", n > 10 ? ", and more" : "");
+    free(list);
+    return st;
+}
+
 /* The grid, CRS and nearest-hub times of the earlier run, and the new units on that grid. */
 static isr_status rereach_load_region(isr_ctx *ctx, const isr_options *opt, const char *best_path,
                                       rereach *r)
@@ -79,6 +123,7 @@ static isr_status rereach_load_region(isr_ctx *ctx, const isr_options *opt, cons
                                  wkbPolygon, opt->encoding)) != ISR_OK ||
         (st = isr_fields_check(ctx, opt, layers)) != ISR_OK ||
         (st = isr_units_load(ctx, opt, &r->lb, r->srs, &r->units)) != ISR_OK ||
+        (st = units_on_grid(ctx, &r->g, &r->units, &r->lb)) != ISR_OK ||
         (st = isr_units_check_overlaps(ctx, &r->lb, &r->units)) != ISR_OK)
         return st;
     /* the run's water (run.json): shares of land and people on land, as the run had them */

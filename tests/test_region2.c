@@ -567,6 +567,34 @@ Test(region2, fitted_albers_with_maps_and_the_map_command)
                  0, "%s", cli_output());
 }
 
+/* `isoreach reach` on boundaries wider than the run's grid: a unit half beyond it had its
+ * people packed onto its half on the grid (pop_reached twice too high), and one wholly beyond
+ * counted 0 people on 0 km². Refused, naming them, with the tables left as they were. */
+Test(region2, reach_on_boundaries_beyond_the_grid_is_refused)
+{
+    cr_assert_eq(cli_sh("%s run " FLAGS " --resolution 2000 --budget 90 -q --no-maps --out %s/d",
+                        ISR_CLI, cli_tmp),
+                 0, "%s", cli_output());
+    /* AT-901 moved a degree east, off the run's grid */
+    cr_assert_eq(cli_sh("ogr2ogr -f GPKG %s/wide.gpkg " R2 "/grenzen.gpkg -nln bezirke -dialect "
+                        "sqlite -sql \"SELECT bezirk_id, bezirk, region_id, region, land_id, "
+                        "land, einwohner, CASE bezirk_id WHEN 'AT-901' THEN "
+                        "ST_Translate(geom, 3.0, 0, 0) ELSE geom END AS geom FROM bezirke\"",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("cp %s/d/hubs/wien_hbf/reach.csv %s/before.csv", cli_tmp, cli_tmp), 0);
+    int rc = cli_sh("%s reach --out %s/d -q --boundaries %s/wide.gpkg --boundaries-layer bezirke",
+                    ISR_CLI, cli_tmp, cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "1 unit lies partly or wholly beyond the run's grid") &&
+                  strstr(e, "'AT-901' 100 % beyond. Their people and areas cannot be counted"),
+              "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cmp -s %s/before.csv %s/d/hubs/wien_hbf/reach.csv", cli_tmp, cli_tmp), 0,
+                 "the tables were left as they were");
+}
+
 /* --attribution is the web map's credit too, as the maps print it (the page showed only the
  * boundaries' file name) */
 Test(region2, the_web_map_credits_the_attribution_given)

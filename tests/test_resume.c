@@ -511,7 +511,8 @@ Test(resume, reach_with_other_boundaries_is_recorded_and_credited)
     free(svg);
     char *html = file_text("%s/o/index.html", cli_tmp);
     /* the travel times still crossed the sample's water (the run's), so it is credited */
-    cr_assert(strstr(html, "\"attribution\":\"Boundaries: mycounties.gpkg; water: GSHHG "
+    cr_assert(strstr(html, "\"attribution\":\"Boundaries: mycounties.gpkg; rail: "
+                           "yrd_rail_stations.shp, yrd_rail_lines.shp; water: GSHHG "
                            "(Wessel \\u0026 Smith, LGPL)\""));
     cr_assert_null(strstr(html, "2020 census"));
     free(html);
