@@ -11,6 +11,7 @@
  */
 #include "batch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <json-c/json.h>
@@ -573,8 +574,42 @@ static json_object *hubs_json(const isr_batch *jb)
     return hubs;
 }
 
+/* OUT/hubs/ folders that are no hub's of this run (an earlier run's, with more hubs or other
+ * settings): said, as the region products, web map and project leave them out while a join
+ * of hubs/(star)/summary.csv would not. */
+static void warn_other_hub_folders(isr_batch *jb)
+{
+    char *dir = isr_strdup_printf("%s/hubs", jb->opt->out);
+    DIR *d = dir ? opendir(dir) : NULL;
+    isr_sb b = {0};
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        int ours = 0;
+        for (int h = 0; h < jb->nhubs && !ours; h++)
+            ours = strcmp(jb->folders[h], e->d_name) == 0;
+        if (!ours && ++n <= 10)
+            isr_sb_printf(&b, "%s%s", n > 1 ? ", " : "", e->d_name);
+    }
+    if (d)
+        closedir(d);
+    char *list = isr_sb_take(&b);
+    if (n)
+        isr_log(jb->ctx, ISR_LOG_WARN,
+                "'%s' holds %d folder%s of no hub of this run (%s%s), left by an earlier run: "
+                "the region products, web map and QGIS project leave %s out, and %s tables may "
+                "be of other settings; delete %s, or run those hubs again",
+                dir, n, n > 1 ? "s" : "", list ? list : "", n > 10 ? ", …" : "",
+                n > 1 ? "them" : "it", n > 1 ? "their" : "its", n > 1 ? "them" : "it");
+    free(list);
+    free(dir);
+}
+
 isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
 {
+    warn_other_hub_folders(jb);
     json_object *root = json_object_new_object();
     json_object_object_add(root, "isoreach", json_object_new_string(isr_version_full()));
     json_object_object_add(root, "inputs", inputs_json(jb));

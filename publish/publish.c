@@ -57,6 +57,14 @@ static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned w
             return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
     }
     int maps = (what & ISR_PUBLISH_MAPS) && !eff->no_maps;
+    /* a run with --no-maps into a folder whose maps an earlier run drew: they stay as they
+     * were, which may be another budget or other hubs */
+    if ((what & ISR_PUBLISH_MAPS) && eff->no_maps && maps_drawn(out))
+        isr_log(ctx, ISR_LOG_WARN,
+                "the maps in '%s' were drawn by an earlier run and not redrawn (--no-maps): if "
+                "its hubs or settings differ from this one's, redraw them with isoreach map "
+                "--out '%s', or delete them",
+                out, out);
     /* maps drawn from older tables would show the old units and people: redraw them */
     if (!maps && (what & ISR_PUBLISH_MAPS_IF_DRAWN) && maps_drawn(out)) {
         if (eff->no_maps)

@@ -590,6 +590,33 @@ Test(resume, reused_hub_tables_follow_the_run)
     cr_assert_float_eq(first_pop_reached("o", "shanghai"), pop, 1e-9);
 }
 
+/* A rerun with fewer hubs and another budget (and --no-maps) into a folder of an earlier run:
+ * the other hub's folder and the earlier maps stay, which the run says (it was silent, and a
+ * join of hubs/(star)/summary.csv mixed budgets) */
+Test(resume, a_rerun_says_what_it_left_of_an_earlier_one)
+{
+    fixtures();
+    cr_assert_eq(run_into("o", "--hubs shanghai,shanghai_hongqiao -q"), 0);
+    cr_assert_eq(cli_sh("%s map -q --out '%s/o'", CLI, cli_tmp), 0, "%s", cli_output());
+    int rc = run_into("o", "--hubs shanghai --budget 45 -q");
+    char *e = cli_stderr(), want[1200];
+    cr_assert_eq(rc, 0, "%s", e);
+    snprintf(want, sizeof want,
+             "isoreach: warning: '%s/o/hubs' holds 1 folder of no hub of this run "
+             "(shanghai_hongqiao), left by an earlier run: the region products, web map and "
+             "QGIS project leave it out, and its tables may be of other settings; delete it, or "
+             "run those hubs again\n",
+             cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    snprintf(want, sizeof want,
+             "isoreach: warning: the maps in '%s/o' were drawn by an earlier run and not "
+             "redrawn (--no-maps): if its hubs or settings differ from this one's, redraw them "
+             "with isoreach map --out '%s/o', or delete them\n",
+             cli_tmp, cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+}
+
 /* ---- the lock ---------------------------------------------------------------------------- */
 
 Test(resume, one_run_at_a_time)
