@@ -115,8 +115,11 @@ isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir
                  "interrupted while writing %s; the other outputs are complete: run the same "
                  "command again to finish",
                  part);
-    else if (st == ISR_ERR_INTERRUPTED)
-        isr_fail(ctx, st, "interrupted; nothing was published in '%s'", o.out);
+    else if (st == ISR_ERR_INTERRUPTED) /* the run's or reach's tables are written by then */
+        isr_fail(ctx, st,
+                 "interrupted before the styles, web map and maps of '%s' were written: they "
+                 "may show earlier tables; run the same command again to finish",
+                 o.out);
     isr_out_unlock(lock);
     isr_options_clear(&eff);
     isr_gdal_errors_pop();
