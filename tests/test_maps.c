@@ -416,6 +416,18 @@ Test(maps, publish_reads_only_the_products)
              "isoreach run again into this folder",
              q);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
+    /* a cancel before the call (SIGINT once `reach` had rewritten the tables): publication
+     * says its parts may show earlier tables (it said "nothing was published") */
+    isr_ctx *c2 = isr_ctx_new(); /* (a failed call clears a cancel: a context of its own) */
+    isr_ctx_cancel(c2);
+    st = isr_publish(c2, opt, q, ISR_PUBLISH_WEBMAP);
+    cr_assert_eq(st, ISR_ERR_INTERRUPTED);
+    snprintf(want, sizeof want,
+             "interrupted before the styles, web map and maps of '%s' were written: they may "
+             "show earlier tables; run the same command again to finish",
+             q);
+    cr_assert_str_eq(isr_ctx_errmsg(c2), want);
+    isr_ctx_free(c2);
     isr_options_free(opt);
     isr_ctx_free(ctx);
 }
