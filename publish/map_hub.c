@@ -154,10 +154,11 @@ static void draw_hub(isr_canvas *cv, void *user)
     int have_pop = 1;
     for (int k = 0; k < h->nbands; k++) {
         isr_map_fmt_minutes_l(L, buf, sizeof buf, h->lo[k], h->hi[k]);
-        if (isfinite(h->pop[k])) {
-            char p[64];
-            isr_map_fmt_people_l(L, p, sizeof p, h->pop[k]);
-            isr_map_trf(L, note, sizeof note, "%s people", "%s人", p);
+        if (isfinite(h->pop[k])) { /* each language its own number (--lang both: not both twice) */
+            char pe[64], pz[64];
+            isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, h->pop[k]);
+            isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, h->pop[k]);
+            isr_map_trn(L, note, sizeof note, "{} people", "{}人", pe, pz);
             pop += h->pop[k];
         } else {
             have_pop = 0;
@@ -168,13 +169,15 @@ static void draw_hub(isr_canvas *cv, void *user)
     }
     if (h->nbands == 0)
         y = panel[1] + 40;
-    char a[32], p[64];
+    char a[32], pe[64], pz[64], te[160], tz[160];
     isr_fmt_thousands(a, sizeof a, km2, 0);
-    isr_map_fmt_people_l(L, p, sizeof p, pop);
-    if (have_pop)
-        isr_map_trf(L, buf, sizeof buf, "Within %g min: %s people on %s km²",
-                    "%g分钟内：%s人，%s平方公里", b->budget_min, p, a);
-    else
+    isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, pop);
+    isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, pop);
+    if (have_pop) {
+        isr_snprintf(te, sizeof te, "Within %g min: %s people on %s km²", b->budget_min, pe, a);
+        isr_snprintf(tz, sizeof tz, "%g分钟内：%s人，%s平方公里", b->budget_min, pz, a);
+        isr_map_tr(L, buf, sizeof buf, te, tz);
+    } else
         isr_map_trf(L, buf, sizeof buf, "Within %g min: %s km²", "%g分钟内：%s平方公里",
                     b->budget_min, a);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 15, 1, isr_map_ink, 0, ISR_MAP_SIDE_W,

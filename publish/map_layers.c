@@ -505,12 +505,21 @@ double isr_map_legend_entry(isr_canvas *cv, int k, isr_rgba c, double alpha, con
     c.a = alpha;
     isr_canvas_rect(cv, r, c, c, 0);
     isr_canvas_rect(cv, r, (isr_rgba){0, 0, 0, 0}, (isr_rgba){0.45, 0.45, 0.45, 1}, 0.8);
-    double box[4];
-    isr_canvas_text(cv, r[0] + r[2] + 12, r[1] + r[3] / 2, 0, 0.5, text, 16, 0, isr_map_ink, 0, -1,
-                    box);
+    double box[4], x = r[0] + r[2] + 12, size = 16, nsize = 14;
+    if (note) { /* the label and the note on one line, both smaller when they would meet
+                 * (--lang both: two languages each) */
+        double tw, th, nw, nh, avail = ISR_MAP_SIDE_X + ISR_MAP_SIDE_W - x - 10;
+        isr_canvas_text_size(cv, text, size, 0, -1, &tw, &th);
+        isr_canvas_text_size(cv, note, nsize, 0, -1, &nw, &nh);
+        if (tw + nw > avail && tw + nw > 0) {
+            size *= avail / (tw + nw);
+            nsize *= avail / (tw + nw);
+        }
+    }
+    isr_canvas_text(cv, x, r[1] + r[3] / 2, 0, 0.5, text, size, 0, isr_map_ink, 0, -1, box);
     if (note)
-        isr_canvas_text(cv, ISR_MAP_SIDE_X + ISR_MAP_SIDE_W, r[1] + r[3] / 2, 1, 0.5, note, 14, 0,
-                        isr_map_grey, 0, -1, NULL);
+        isr_canvas_text(cv, ISR_MAP_SIDE_X + ISR_MAP_SIDE_W, r[1] + r[3] / 2, 1, 0.5, note, nsize,
+                        0, isr_map_grey, 0, -1, NULL);
     return r[1] + r[3];
 }
 

@@ -1082,6 +1082,10 @@ Test(maps, lang_en_zh_both)
     t = text_part(svg, p);
     cr_assert(has_text(t, "上海虹桥 Shanghai Hongqiao"), "both: 中文 English");
     cr_assert(has_text(t, "0–15分钟 0–15 min"));
+    /* the legend's people: each language its own number ("1.8万人 18 k people"), not both
+     * numbers in each ("1.8万 18 k人 1.8万 18 k people", drawn over the band labels) */
+    cr_assert(strstr(t, "万人 ") && strstr(t, " k people</text>"), "both: the legend's people");
+    cr_assert(!strstr(t, " k人"), "both: an English number in the Chinese note");
     free(svg);
     cr_assert_eq(cli_sh("%s map -q --out %s/l --lang fr", ISR_CLI, cli_tmp), 2);
     char *err = cli_output();
