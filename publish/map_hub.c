@@ -79,9 +79,10 @@ static void hub_figures(const isr_map_base *b, const isr_map_hub *h, hub_page *p
     isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, h->people_out_prov);
     isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, h->people_out_prov);
     double share = isfinite(h->share_out_prov) ? 100 * h->share_out_prov : NAN;
-    isr_snprintf(en, sizeof en, "%s (%.0f %%) of them outside %s", pe, share,
+    int dec = share > 0 && share < 9.95; /* 0.2 %, not 0 %, as the web map */
+    isr_snprintf(en, sizeof en, "%s (%.*f %%) of them outside %s", pe, dec, share,
                  en_prov && *en_prov ? en_prov : h->prov_name);
-    isr_snprintf(zh, sizeof zh, "其中%s人（%.0f%%）在%s以外", pz, share, h->prov_name);
+    isr_snprintf(zh, sizeof zh, "其中%s人（%.*f%%）在%s以外", pz, dec, share, h->prov_name);
     isr_map_tr(b->lang, pg->cross, sizeof pg->cross, en, zh);
 }
 

@@ -9,6 +9,8 @@
  */
 #include "map_internal.h"
 
+#include <glib.h>
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -431,13 +433,13 @@ void isr_map_draw_province_names(isr_canvas *cv, const isr_map_base *b, double s
         char name[256];
         isr_canvas_xy(cv, px[best], py[best], &u, &v);
         isr_map_name(b->lang, name, sizeof name, b->province_names[i], b->province_names_en[i]);
-        int ascii = 1; /* English in capitals, as an atlas letters regions (ASCII only) */
-        for (const char *q = name; *q; q++)
-            ascii &= (unsigned char)*q < 0x80;
-        for (char *q = name; ascii && b->lang != ISR_LANG_ZH && *q; q++)
-            if (*q >= 'a' && *q <= 'z')
-                *q = (char)(*q - 'a' + 'A');
-        isr_canvas_label(cv, u, v, -1, name, size_px, 1, (isr_rgba){0.45, 0.42, 0.40, 0.85}, 0);
+        /* English in capitals, as an atlas letters regions, accents too ("PROVENCE-ALPES-CÔTE
+         * D'AZUR", glib's Unicode case mapping); Chinese, and both languages together, as
+         * they are */
+        char *up = b->lang == ISR_LANG_EN ? g_utf8_strup(name, -1) : NULL;
+        isr_canvas_label(cv, u, v, -1, up ? up : name, size_px, 1,
+                         (isr_rgba){0.45, 0.42, 0.40, 0.85}, 0);
+        g_free(up);
     }
 }
 
