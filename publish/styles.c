@@ -782,7 +782,10 @@ static void atlas_layout(isr_sb *b, const isr_style_inputs *in, const qlayer *ls
     char *idx = isr_sb_take(&e);
     xml_text(b, idx ? idx : "");
     isr_sb_printf(b, "\" filenamePattern=\"");
-    char *fn = isr_strdup_printf("'atlas_' || %s", idx ? idx : "''");
+    /* a file name of the id's plain characters, as the hubs' folders (an id of quotes,
+     * slashes or '&' made names Windows refuses, or pages written into other folders) */
+    char *fn = isr_strdup_printf("'atlas_' || regexp_replace(%s, '[^A-Za-z0-9._-]', '_')",
+                                 idx ? idx : "''");
     xml_text(b, fn ? fn : "");
     free(fn);
     free(idx);

@@ -36,6 +36,7 @@ project = QgsProject.instance()
 check(project.read(os.path.join(out, "isoreach.qgs")), "isoreach.qgs does not open")
 run = json.load(open(os.path.join(out, "run.json"), encoding="utf-8"))
 hubs = {h["id"]: h["name"] for h in run["hubs"]}
+folders = {h["id"]: h["folder"] for h in run["hubs"]}  # as the engine names them (hashed ids too)
 id_field = run["options"]["--station-id"]
 layout = project.layoutManager().layoutByName("Hubs atlas")
 if not check(layout is not None, "no layout 'Hubs atlas' in the project"):
@@ -74,7 +75,7 @@ for i in range(atlas.count()):
     check(want in texts, f"page {i + 1} ({hid}): no title {want!r} among {texts}")
     m = maps[0]
     shown = [l.source() for l in m.layersToRender()]
-    folder = re.sub(r"[^A-Za-z0-9_.-]", "_", hid)
+    folder = folders.get(hid, "?")
     own = [s for s in shown if f"/hubs/{folder}" in s]
     other = [s for s in shown if "/hubs/" in s and f"/hubs/{folder}" not in s]
     check(len(own) == 2 and not other,
