@@ -205,7 +205,9 @@ void isr_model_cache_prune(isr_ctx *ctx, const char *dir, uint64_t keep, double 
             total -= f[i].size;
             freed += f[i].size;
             removed++;
-        } else if (errno != ENOENT && !err) { /* ENOENT: another run removed it first */
+        } else if (errno == ENOENT) { /* another run removed it first: gone all the same */
+            total -= f[i].size;
+        } else if (!err) {
             err = errno;
             isr_log(ctx, ISR_LOG_WARN, "model cache: cannot remove '%s' (%s)", f[i].path,
                     strerror(err));
