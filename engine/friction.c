@@ -55,6 +55,7 @@ typedef struct src_view {
     double gt[6], inv[6];
     int w, h;
     OGRCoordinateTransformationH to_src;
+    double scale, offset; /* band 1's: a value is stored × scale + offset (GDAL's metadata) */
 } src_view;
 
 static isr_status src_view_open(isr_ctx *ctx, const isr_grid *g, GDALDatasetH src,
@@ -131,6 +132,7 @@ static isr_status check_positive(isr_ctx *ctx, const isr_grid *g, GDALDatasetH s
             double x = row[c];
             if (has_nd && (x == nd || (isnan(nd) && isnan(x))))
                 continue;
+            x = x * v->scale + v->offset; /* the value the raster means */
             double *first = NULL;
             if (!isfinite(x))
                 first = nonfinite++ ? NULL : first_nf;
@@ -279,8 +281,28 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
         st = isr_fail(ctx, ISR_ERR_CRS, "%s '%s' has no CRS", what, path);
         goto cleanup;
     }
-    if ((st = src_view_open(ctx, g, src, what, path, &sv)) != ISR_OK ||
-        (positive && (st = check_positive(ctx, g, src, &sv, what, path, positive)) != ISR_OK))
+    if ((st = src_view_open(ctx, g, src, what, path, &sv)) != ISR_OK)
+        goto cleanup;
+    /* a band stored with a scale and an offset (Int16 × 0.001, say) means value × scale +
+     * offset: GDALWarp moves the stored numbers, so they are turned into what they mean
+     * after it. A sum (people) cannot take an offset: each target cell would add it once
+     * per source pixel */
+    int has_s = 0, has_o = 0;
+    sv.scale = GDALGetRasterScale(GDALGetRasterBand(src, 1), &has_s);
+    sv.offset = GDALGetRasterOffset(GDALGetRasterBand(src, 1), &has_o);
+    if (!has_s || !isfinite(sv.scale))
+        sv.scale = 1;
+    if (!has_o || !isfinite(sv.offset))
+        sv.offset = 0;
+    if (strcmp(resampling, "sum") == 0 && sv.offset != 0) {
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s '%s' has an offset (%g) on its values: people per cell cannot be "
+                      "summed with one; write the values out (gdal_translate -unscale) and give "
+                      "that raster",
+                      what, path, sv.offset);
+        goto cleanup;
+    }
+    if (positive && (st = check_positive(ctx, g, src, &sv, what, path, positive)) != ISR_OK)
         goto cleanup;
     float *v = malloc((size_t)g->nx * (size_t)g->ny * sizeof *v);
     dst = v ? isr_grid_mem_wrap(g, GDT_Float32, v) : NULL; /* warped straight into v */
@@ -302,6 +324,10 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s '%s': cannot warp onto the grid", what, path);
         goto cleanup;
     }
+    if (sv.scale != 1 || sv.offset != 0)
+        for (size_t k = 0, n = (size_t)g->nx * (size_t)g->ny; k < n; k++)
+            if (!isnan(v[k]))
+                v[k] = (float)(v[k] * sv.scale + sv.offset);
     if (z && uncovered)
         *uncovered = count_uncovered(g, z, v, &sv);
     *out = v;

@@ -135,6 +135,46 @@ Test(friction, raster_on_the_grid_read_exactly_nodata_is_a_barrier)
     teardown(&f);
 }
 
+/* A band stored with GDAL's scale and offset means stored × scale + offset: 180 × 0.001 is
+ * 0.18 s/m (it was read as 180 s/m, no warning), 0.08 + 0.1 too; a value of 0 that the
+ * offset makes positive is no error, and nodata stays a barrier */
+Test(friction, scale_and_offset_give_the_values_meant)
+{
+    fx f;
+    setup(&f);
+    float v[12];
+    for (int k = 0; k < 12; k++)
+        v[k] = 180;
+    v[5] = -1; /* nodata */
+    raster("/vsimem/fric_scaled.tif", UTM, 0, 3000, 1000, 4, 3, v, 1, -1);
+    GDALDatasetH ds = GDALOpen("/vsimem/fric_scaled.tif", GA_Update);
+    GDALSetRasterScale(GDALGetRasterBand(ds, 1), 0.001);
+    GDALClose(ds);
+    float *fric = NULL;
+    size_t unc = 0;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_scaled.tif", &fric,
+                                    &unc),
+                 ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
+    cr_assert_float_eq(at(&f, fric, 0, 0), 0.18f, 1e-6);
+    cr_assert(isinf(at(&f, fric, 1, 1)), "nodata: %g", at(&f, fric, 1, 1));
+    free(fric);
+    for (int k = 0; k < 12; k++)
+        v[k] = k == 2 ? 0 : 0.08f;
+    raster("/vsimem/fric_offset.tif", UTM, 0, 3000, 1000, 4, 3, v, 0, 0);
+    ds = GDALOpen("/vsimem/fric_offset.tif", GA_Update);
+    GDALSetRasterOffset(GDALGetRasterBand(ds, 1), 0.1);
+    GDALClose(ds);
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_offset.tif", &fric,
+                                    &unc),
+                 ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
+    cr_assert_float_eq(at(&f, fric, 0, 0), 0.18f, 1e-6);
+    cr_assert_float_eq(at(&f, fric, 2, 0), 0.1f, 1e-6);
+    free(fric);
+    VSIUnlink("/vsimem/fric_scaled.tif");
+    VSIUnlink("/vsimem/fric_offset.tif");
+    teardown(&f);
+}
+
 Test(friction, partial_raster_warned_and_impassable_beyond)
 {
     fx f;
