@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ROAD_MAX_KMH 200.0 /* faster is a unit mistake (m/s, mph ×10…), not a road */
 
@@ -133,7 +134,7 @@ static int in_list(const char *list, const char *word)
     size_t n = strlen(word);
     for (const char *p = list; *p;) {
         size_t len = strcspn(p, ",");
-        if (len == n && strncmp(p, word, n) == 0)
+        if (len == n && strncasecmp(p, word, n) == 0) /* "Motorway" is a motorway too */
             return 1;
         p += len + (p[len] == ',');
     }
@@ -250,8 +251,10 @@ static isr_status roads_read(isr_ctx *ctx, const isr_options *opt, const isr_lay
             continue;
         }
         double kmh = feature_kmh(f, ispeed, opt->road_classes ? iclass : -1, &tab, rs);
-        if (ap->road_cap_kmh > 0 && kmh > ap->road_cap_kmh)
-            kmh = ap->road_cap_kmh;
+        /* walk and bike go no faster on a road than themselves: the preset's speed, or the
+         * --egress-speed that overrides it */
+        if (ap->road_cap_kmh > 0 && kmh > opt->egress_speed_kmh)
+            kmh = opt->egress_speed_kmh;
         OGRGeometryH c = g && kmh >= 0 ? OGR_G_Clone(g) : NULL;
         OGR_F_Destroy(f);
         if (c && OGR_G_Transform(c, ct) != OGRERR_NONE) {

@@ -252,4 +252,16 @@ Test(roads, access_presets)
     NEAR(t_at(510500, 5505500), 39.0, 1e-3);
     cr_assert_eq(run("--access walk --egress-speed 10 --detour 1"), 0, "%s", cli_stderr());
     NEAR(t_at(502500, 5505500), 2000 * 0.36 / 60, 1e-3); /* 12.0 min */
+    /* "no road faster than themselves" is their speed as given: walking at 10 km/h takes the
+     * 60 km/h road at 10 (0.36 s/m, 2 km = 12.0 min; it was held at 5, 24.0 min), biking at
+     * 3 km/h at 3 (1.2 s/m, 40.0 min; it rode at 15) */
+    cr_assert_eq(run("--access walk --egress-speed 10 --roads r.geojson"), 0, "%s", cli_stderr());
+    NEAR(t_at(502500, 5505500), 12.0, 1e-3);
+    cr_assert_eq(run("--access bike --egress-speed 3 --roads r.geojson"), 0, "%s", cli_stderr());
+    NEAR(t_at(502500, 5505500), 40.0, 1e-3);
+    /* a class in other letters is the same class: "Expressway" is no road for walking */
+    cli_put("x.geojson", FC(ROAD("\"speed_kmh\":60,\"class\":\"Expressway\"",
+                             "[500500,5503500],[510500,5503500]")));
+    cr_assert_eq(run("--access walk --roads x.geojson"), 0, "%s", cli_stderr());
+    cr_assert_eq(t_at(505500, 5503500), plain);
 }
