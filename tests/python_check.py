@@ -82,6 +82,18 @@ with tempfile.TemporaryDirectory() as tmp, isoreach.Model(["--resolution", "4000
         if "no station has id 'nowhere'" not in str(e):
             fail("unknown hub: " + str(e))
 
+# a model used after its `with` block raises, not a crash of the interpreter (it was
+# SIGSEGV: the library was handed freed memory); a switch set to False is left off
+try:
+    m.run_hub(HUB)
+    fail("a closed model ran a hub")
+except isoreach.Error as e:
+    if "the model is closed" not in str(e):
+        fail("closed model: " + str(e))
+with isoreach.Model(["--resolution", "8000"], no_maps=True, overwrite=False) as m2:
+    if m2.run_hub(HUB).width < 1:  # it was refused: "unexpected argument 'False'"
+        fail("a model with overwrite=False ran no grid")
+
 # run() and merge(): two shards then a merge give the bytes of one run (issue 16)
 HUBS = "shanghai_hongqiao,hangzhou_east,nanjing_south"
 with tempfile.TemporaryDirectory() as tmp:

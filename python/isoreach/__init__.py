@@ -147,6 +147,8 @@ class Model:
         if not self._opt:
             self._fail()
         for name, value in options.items():  # Model(budget=45, hubs="a,b")
+            if value is False or value is None:  # a switch left off: as if not given
+                continue
             flag = name.replace("_", "-").encode()
             val = None if value is True else str(value).encode()
             if _lib.isr_options_set(self._ctx, self._opt, flag, val) != 0:
@@ -161,6 +163,12 @@ class Model:
         self.close()
         raise Error(msg)
 
+    def _open(self):
+        """The model, or Error once it is closed (the library would be handed freed memory)."""
+        if not getattr(self, "_model", None):
+            raise Error("the model is closed: open another isoreach.Model")
+        return self._model
+
     def _check(self, status):
         if status != 0:
             raise Error(_lib.isr_ctx_errmsg(self._ctx).decode("utf-8", "replace"))
@@ -170,7 +178,7 @@ class Model:
         isochrones, reach tables, region products and run.json, then publishes them (QGIS
         styles and project, the web map; no maps)."""
         out = str(out_dir).encode()
-        self._check(_lib.isr_model_run_hubs(self._model, hubs.encode() if hubs else None, out))
+        self._check(_lib.isr_model_run_hubs(self._open(), hubs.encode() if hubs else None, out))
         self._check(_pub.isr_publish(self._ctx, self._opt, out,
                                      _PUBLISH_STYLES | _PUBLISH_WEBMAP))
 
@@ -179,7 +187,7 @@ class Model:
         ptr = ctypes.POINTER(ctypes.c_float)()
         w, h = ctypes.c_int(), ctypes.c_int()
         gt = (ctypes.c_double * 6)()
-        self._check(_lib.isr_model_run_hub(self._model, hub_id.encode(), float(budget_min),
+        self._check(_lib.isr_model_run_hub(self._open(), hub_id.encode(), float(budget_min),
                                            ctypes.byref(ptr), ctypes.byref(w), ctypes.byref(h), gt))
         try:
             n = w.value * h.value
