@@ -81,6 +81,14 @@ with tempfile.TemporaryDirectory() as tmp, isoreach.Model(["--resolution", "4000
     except isoreach.Error as e:
         if "no station has id 'nowhere'" not in str(e):
             fail("unknown hub: " + str(e))
+    # a budget beyond --budget's 1440 minutes is refused as --budget is (1e6 was "not finite",
+    # 100000 was accepted)
+    try:
+        m.run_hub(HUB, 100000)
+        fail("a budget of 100000 minutes was accepted")
+    except isoreach.Error as e:
+        if "at most 1440 (24 h), as --budget" not in str(e):
+            fail("budget: " + str(e))
 
 # a model used after its `with` block raises, not a crash of the interpreter (it was
 # SIGSEGV: the library was handed freed memory); a switch set to False is left off
