@@ -61,6 +61,15 @@ static char *trimmed(const char *s, size_t len)
     return c;
 }
 
+/* The entry of class `name` (in any letter case, as the classes walking leaves out), or -1. */
+static int class_index(const road_classes *t, const char *name)
+{
+    for (int i = 0; i < t->n; i++)
+        if (strcasecmp(t->name[i], name) == 0)
+            return i;
+    return -1;
+}
+
 /* One "class<sep>kmh" entry of `where` (the list, or a CSV line); a header line (the first
  * of a file, its speed not a number) is skipped with *header set. */
 static isr_status class_add(isr_ctx *ctx, road_classes *t, const char *e, size_t len, char sep,
@@ -81,11 +90,20 @@ static isr_status class_add(isr_ctx *ctx, road_classes *t, const char *e, size_t
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     else if ((end == num || *end) && may_be_header)
         st = ISR_OK; /* a header: class,speed_kmh */
+    else if (sep == ',' && memchr(num, ',', strlen(num)))
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "--road-classes %s: more than two columns ('%s'); the file holds "
+                      "class,speed_kmh rows",
+                      where, num);
     else if (end == num || *end || !(v > 0 && v <= ROAD_MAX_KMH))
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "--road-classes %s: class '%s' has speed '%s'; a speed is km/h, more "
                       "than 0 and at most %g",
                       where, name, num, ROAD_MAX_KMH);
+    else if (class_index(t, name) >= 0) /* which one would win is no one's guess to make */
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "--road-classes %s: class '%s' is given twice; give each class once",
+                      where, name);
     else {
         t->name[t->n] = name;
         t->kmh[t->n++] = v;
@@ -194,9 +212,9 @@ static double feature_kmh(OGRFeatureH f, int ispeed, int iclass, const road_clas
         return -1;
     }
     const char *cls = OGR_F_GetFieldAsString(f, iclass);
-    for (int i = 0; i < tab->n; i++)
-        if (strcmp(tab->name[i], cls) == 0)
-            return tab->kmh[i];
+    int i = class_index(tab, cls);
+    if (i >= 0)
+        return tab->kmh[i];
     char quoted[300];
     snprintf(quoted, sizeof quoted, ", '%s'", cls);
     if (!rs->unknown.s || !strstr(rs->unknown.s, quoted))

@@ -180,6 +180,22 @@ Test(roads, class_table_inline_and_csv_and_unknown_classes_warned)
      * to it at most); the path at 10 km/h is slower than the base 0.234 s/m: unchanged */
     NEAR(t_at(510500, 5505500), 20.0, 1e-3);
     cr_assert(t_at(510500, 5504500) < 30.0 + 1000 * 0.234 / 60 + 1e-3);
+    /* a class given twice (in any letter case) is refused, not the first one taken; a third
+     * column is named as such, not as a speed of '50,x'; the table's classes match in any
+     * letter case ("Primary" in the table is the roads' "primary") */
+    cli_put("d.csv", "class,speed_kmh\nprimary,30\nPrimary,50\n");
+    cr_assert_eq(run("--roads r.geojson --road-class-field kind --road-classes d.csv"), 1);
+    e = cli_stderr();
+    cr_assert(strstr(e, "d.csv' line 3: class 'Primary' is given twice; give each class once"),
+              "%s", e);
+    free(e);
+    cli_put("d.csv", "class,speed_kmh,source\nprimary,50,x\n");
+    cr_assert_eq(run("--roads r.geojson --road-class-field kind --road-classes d.csv"), 1);
+    e = cli_stderr();
+    cr_assert(strstr(e, "d.csv' line 2: more than two columns ('50,x')"), "%s", e);
+    free(e);
+    cr_assert_eq(run("--roads r.geojson --road-class-field kind --road-classes Primary=60"), 0);
+    NEAR(t_at(510500, 5505500), 10.0, 1e-3);
 }
 
 Test(roads, speed_field_named)
