@@ -119,7 +119,7 @@ static isr_status check_positive(isr_ctx *ctx, const isr_grid *g, GDALDatasetH s
     double *row = malloc((size_t)ww * sizeof *row);
     if (!row)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s '%s'", what, path);
-    size_t nonpos = 0, nonfinite = 0;
+    size_t nonpos = 0, nonfinite = 0, nbarrier = 0;
     double first_np[2] = {0, 0}, first_nf[2] = {0, 0};
     isr_status st = ISR_OK;
     for (int r = ir0; r <= ir1 && st == ISR_OK; r++) {
@@ -130,8 +130,10 @@ static isr_status check_positive(isr_ctx *ctx, const isr_grid *g, GDALDatasetH s
         }
         for (int c = 0; c < ww; c++) {
             double x = row[c];
-            if (has_nd && (x == nd || (isnan(nd) && isnan(x))))
+            if (has_nd && (x == nd || (isnan(nd) && isnan(x)))) {
+                nbarrier++;
                 continue;
+            }
             x = x * v->scale + v->offset; /* the value the raster means */
             double *first = NULL;
             if (!isfinite(x))
@@ -146,6 +148,15 @@ static isr_status check_positive(isr_ctx *ctx, const isr_grid *g, GDALDatasetH s
     free(row);
     if (st != ISR_OK)
         return st;
+    /* a barrier narrower than a cell holds only where it covers a cell's centre (bilinear
+     * at the centres, nodata left out of the weights): said when the raster is finer */
+    double px_per_cell = (c1 - c0) * (r1 - r0) / ((double)g->nx * (double)g->ny);
+    if (nbarrier && px_per_cell > 2)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s '%s': its pixels are finer than the %g m grid (%.0f to a cell): a barrier "
+                "(nodata) narrower than a cell stops local travel only where it covers a "
+                "cell's centre; give a finer --resolution, or barriers at least a cell wide",
+                what, path, g->cell_m, px_per_cell);
     if (nonpos)
         return isr_fail(ctx, ISR_ERR_INPUT,
                         "%s '%s': %zu cell(s) hold 0 or a negative value (the first at %.8g, "

@@ -175,6 +175,40 @@ Test(friction, scale_and_offset_give_the_values_meant)
     teardown(&f);
 }
 
+/* A raster ten times finer than the grid with a barrier one pixel wide: the barrier holds
+ * only where it covers a cell's centre, which the run says (it was silent); the same raster
+ * without a nodata pixel says nothing */
+Test(friction, finer_raster_with_barriers_warned)
+{
+    fx f;
+    setup(&f);
+    float v[40 * 30];
+    for (int k = 0; k < 40 * 30; k++)
+        v[k] = 0.2f;
+    v[15 * 40 + 7] = -1; /* one 100 m pixel of nodata */
+    raster("/vsimem/fric_fine.tif", UTM, 0, 3000, 100, 40, 30, v, 1, -1);
+    float *fric = NULL;
+    size_t unc = 0;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_fine.tif", &fric,
+                                    &unc),
+                 ISR_OK, "%s", isr_ctx_errmsg(f.ctx));
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 1);
+    cr_assert(strstr(isr_ctx_warning(f.ctx, 0), "its pixels are finer than the 1000 m grid "
+                                                 "(100 to a cell): a barrier (nodata) narrower "
+                                                 "than a cell stops local travel only where"),
+              "%s", isr_ctx_warning(f.ctx, 0));
+    free(fric);
+    v[15 * 40 + 7] = 0.2f;
+    raster("/vsimem/fric_fine.tif", UTM, 0, 3000, 100, 40, 30, v, 1, -1);
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_fine.tif", &fric,
+                                    &unc),
+                 ISR_OK);
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 1, "no barrier, no warning");
+    free(fric);
+    VSIUnlink("/vsimem/fric_fine.tif");
+    teardown(&f);
+}
+
 Test(friction, partial_raster_warned_and_impassable_beyond)
 {
     fx f;
