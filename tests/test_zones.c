@@ -218,6 +218,43 @@ Test(zones, population_raster_summed_onto_the_grid)
     teardown(&f);
 }
 
+/* The same people stored as 2 per pixel with a scale of 0.5 (GDAL's band metadata): the
+ * grid holds the people the raster means, not twice as many (it was read raw); an offset is
+ * refused, as a sum of pixels cannot take one */
+Test(zones, population_raster_scale_is_applied_offset_refused)
+{
+    fx f;
+    four_units(&f);
+    float v[48];
+    for (int i = 0; i < 48; i++)
+        v[i] = 2;
+    v[0] = 10;
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), "/vsimem/pops.tif", 8, 6, 1,
+                                 GDT_Float32, NULL);
+    double gt[6] = {0, 500, 0, 3000, 0, -500};
+    GDALSetGeoTransform(ds, gt);
+    GDALSetProjection(ds, f.g.wkt);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, 8, 6, v, 8, 6,
+                              GDT_Float32, 0, 0),
+                 CE_None);
+    GDALSetRasterScale(GDALGetRasterBand(ds, 1), 0.5);
+    GDALClose(ds);
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, "/vsimem/pops.tif", &f.z), ISR_OK, "%s",
+                 isr_ctx_errmsg(f.ctx));
+    cr_assert_float_eq(isr_zones_pop_at(&f.z, 0), 8, 1e-6); /* (10 + 3 × 2) × 0.5 */
+    cr_assert_float_eq(f.z.gpop[ISR_COUNTY][0], 28, 1e-9);
+    isr_zones_clear(&f.z);
+    ds = GDALOpen("/vsimem/pops.tif", GA_Update);
+    GDALSetRasterOffset(GDALGetRasterBand(ds, 1), 1);
+    GDALClose(ds);
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, "/vsimem/pops.tif", &f.z), ISR_ERR_INPUT);
+    cr_assert(strstr(isr_ctx_errmsg(f.ctx), "has an offset (1) on its values: people per cell "
+                                            "cannot be summed with one"),
+              "%s", isr_ctx_errmsg(f.ctx));
+    VSIUnlink("/vsimem/pops.tif");
+    teardown(&f);
+}
+
 /* More units than a 16-bit zone raster holds (65,534): 66,000 units of one 1000 m cell each
  * (unit i the square of cell i on a 331 x 200 grid, row by row from the top; the last 200
  * cells, row 199 from column 131 on, in no unit), county code 100000 + i, i % 9 + 1 people.
