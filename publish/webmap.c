@@ -1258,21 +1258,17 @@ typedef struct wm_rail_fields {
     char id[128], name[128], name_en[128], hub[128], line[128];
 } wm_rail_fields;
 
-static void rail_fields(const char *out_dir, wm_rail_fields *rf)
+static void rail_fields(json_object *options, wm_rail_fields *rf)
 {
-    char *p = isr_strdup_printf("%s/run.json", out_dir);
-    json_object *run = p ? json_object_from_file(p) : NULL, *o = NULL, *g = NULL;
-    if (run && (!json_object_object_get_ex(run, "options", &o) ||
-                (json_object_object_get_ex(o, "--gtfs", &g) && json_object_is_type(g, json_type_array) &&
-                 json_object_array_length(g) > 0)))
+    json_object *o = options, *g = NULL;
+    if (o && json_object_object_get_ex(o, "--gtfs", &g) && json_object_is_type(g, json_type_array) &&
+        json_object_array_length(g) > 0)
         o = NULL;
     isr_snprintf(rf->id, sizeof rf->id, "%s", json_str(o, "--station-id", "id"));
     isr_snprintf(rf->name, sizeof rf->name, "%s", json_str(o, "--station-name", "name"));
     isr_snprintf(rf->name_en, sizeof rf->name_en, "%s", json_str(o, "--station-name-en", "name_en"));
     isr_snprintf(rf->hub, sizeof rf->hub, "%s", json_str(o, "--hub-field", "hub"));
     isr_snprintf(rf->line, sizeof rf->line, "%s", json_str(o, "--line-name", "name"));
-    json_object_put(run);
-    free(p);
 }
 
 static isr_status write_rail_lines(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s,
@@ -1358,8 +1354,8 @@ static isr_status write_rail_stations(isr_ctx *ctx, isr_sb *b, const char *path,
 }
 
 /* ,"rail":{"lines":…,"stations":…}: the network the run wrote to OUT/region, each part only
- * when its file is there. */
-static isr_status write_rail(isr_ctx *ctx, isr_sb *b, const char *out_dir)
+ * when its file is there; `options` are run.json's (its field names), or NULL. */
+static isr_status write_rail(isr_ctx *ctx, isr_sb *b, const char *out_dir, json_object *options)
 {
     char *p_lines = isr_strdup_printf("%s/region/rail_lines.geojson", out_dir);
     char *p_st = isr_strdup_printf("%s/region/rail_stations.geojson", out_dir);
@@ -1370,7 +1366,7 @@ static isr_status write_rail(isr_ctx *ctx, isr_sb *b, const char *out_dir)
     int has_lines = st == ISR_OK && isr_file_exists(p_lines);
     int has_st = st == ISR_OK && isr_file_exists(p_st);
     wm_rail_fields rf;
-    rail_fields(out_dir, &rf);
+    rail_fields(options, &rf);
     isr_sb_printf(b, ",\n\"rail\":{");
     if (has_lines)
         st = write_rail_lines(ctx, b, p_lines, &s, &rf);
@@ -1822,13 +1818,14 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, con
     write_attribution(b, nh ? hs[0].settings : NULL, re ? json_object_get_string(rb) : NULL,
                       wa ? json_object_get_string(wv) : NULL,
                       given ? json_object_get_string(av) : NULL);
-    json_object_put(run);
-    free(p_run);
     isr_sb_printf(b, ",\"version\":");
     sb_str(b, ISR_VERSION);
     isr_sb_printf(b, ",\"lang\":");
     sb_str(b, lang && *lang ? lang : "en");
-    if ((st = write_rail(ctx, b, out_dir)) != ISR_OK)
+    st = write_rail(ctx, b, out_dir, ro);
+    json_object_put(run);
+    free(p_run);
+    if (st != ISR_OK)
         goto cleanup;
     if ((st = write_scenarios(ctx, b, out_dir, hs, nh, &units)) != ISR_OK)
         goto cleanup;
