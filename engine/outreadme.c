@@ -361,6 +361,16 @@ static void numbers_as_text(json_object *o)
     }
 }
 
+/* The feeds of a GTFS run (run.json's options "--gtfs", a non-empty array), or NULL. */
+static json_object *gtfs_feeds(json_object *opt)
+{
+    json_object *v = NULL;
+    return opt && json_object_object_get_ex(opt, "--gtfs", &v) &&
+                   json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0
+               ? v
+               : NULL;
+}
+
 static void settings_md(isr_sb *b, json_object *run)
 {
     json_object *opt = NULL, *hubs = NULL, *par = NULL, *v = NULL;
@@ -389,8 +399,7 @@ static void settings_md(isr_sb *b, json_object *run)
                       jstr(par, "egress_speed_kmh", NULL) ? jstr(par, "egress_speed_kmh", NULL)
                                                           : "?",
                       jstr(par, "detour", NULL) ? jstr(par, "detour", NULL) : "?");
-    if (json_object_object_get_ex(opt, "--gtfs", &v) && json_object_is_type(v, json_type_array) &&
-        json_object_array_length(v) > 0)
+    if (gtfs_feeds(opt))
         isr_sb_printf(b, "- rail: the GTFS timetable of %s, %s %s, percentile %s; a change "
                          "within a station %s min (between stations within %s m, their walk "
                          "and that)\n",
@@ -428,7 +437,7 @@ static void settings_md(isr_sb *b, json_object *run)
     for (size_t i = 0; i < sizeof in / sizeof *in; i++)
         if (jstr(opt, in[i], NULL) && strcmp(jstr(opt, in[i], NULL), "none") != 0)
             isr_sb_printf(b, " %s %s;", in[i] + 2, base_name(jstr(opt, in[i], NULL)));
-    if (json_object_object_get_ex(opt, "--gtfs", &v) && json_object_is_type(v, json_type_array))
+    if ((v = gtfs_feeds(opt)) != NULL)
         for (size_t i = 0; i < json_object_array_length(v); i++)
             isr_sb_printf(b, " GTFS %s;",
                           base_name(json_object_get_string(json_object_array_get_idx(v, i))));
@@ -509,12 +518,11 @@ static void files_md(isr_sb *b, const file_list *l)
  * sample's data when the run read any of it (a file named yrd_*). */
 static void assumptions_md(isr_sb *b, json_object *run)
 {
-    json_object *opt = NULL, *feeds = NULL;
+    json_object *opt = NULL;
     if (run)
         json_object_object_get_ex(run, "options", &opt);
-    int gtfs = opt && json_object_object_get_ex(opt, "--gtfs", &feeds) &&
-               json_object_is_type(feeds, json_type_array) && json_object_array_length(feeds) > 0;
-    int sample = 0;
+    json_object *feeds = gtfs_feeds(opt);
+    int gtfs = feeds != NULL, sample = 0;
     static const char *const in[] = {"--boundaries", "--stations", "--lines"};
     for (size_t i = 0; opt && i < sizeof in / sizeof *in; i++)
         sample |= jstr(opt, in[i], NULL) && strncmp(base_name(jstr(opt, in[i], NULL)), "yrd_", 4) == 0;

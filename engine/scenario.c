@@ -90,7 +90,6 @@ void isr_scenario_clear(isr_scenario *sc)
     memset(sc, 0, sizeof *sc);
 }
 
-/* The added stations and lines, read onto the copy; their ids listed in sc->applied. */
 /* Lines mode: an added station within --snap of a base line whose calls are every station
  * near it (blank stops) would be one of its calls had it been in the base, but the base lines
  * keep the calls the base gave them: said, with what to do, rather than left to show as no
@@ -142,6 +141,7 @@ static void warn_base_lines_pass(isr_ctx *ctx, const isr_options *opt, OGRSpatia
     isr_layer_close(&l);
 }
 
+/* The added stations and lines, read onto the copy; their ids listed in sc->applied. */
 static isr_status add_parts(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
                             isr_scenario *sc, int *nparts)
 {
