@@ -178,6 +178,22 @@ Test(zones, coarse_grid_warned)
     teardown(&f);
 }
 
+/* An 8 x 6 raster of 500 m pixels over the grid at `path` (values v, row by row, a band
+ * scale of `scale`), in the grid's CRS. */
+static void pop_raster(const char *path, const char *wkt, const float *v, double scale)
+{
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, 8, 6, 1, GDT_Float32, NULL);
+    double gt[6] = {0, 500, 0, 3000, 0, -500};
+    GDALSetGeoTransform(ds, gt);
+    GDALSetProjection(ds, wkt);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, 8, 6, (void *)v, 8, 6,
+                              GDT_Float32, 0, 0),
+                 CE_None);
+    if (scale != 1)
+        GDALSetRasterScale(GDALGetRasterBand(ds, 1), scale);
+    GDALClose(ds);
+}
+
 Test(zones, population_raster_summed_onto_the_grid)
 {
     fx f;
@@ -189,15 +205,7 @@ Test(zones, population_raster_summed_onto_the_grid)
     for (int i = 0; i < 48; i++)
         v[i] = 1;
     v[0] = 5;
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), "/vsimem/pop.tif", 8, 6, 1,
-                                 GDT_Float32, NULL);
-    double gt[6] = {0, 500, 0, 3000, 0, -500};
-    GDALSetGeoTransform(ds, gt);
-    GDALSetProjection(ds, f.g.wkt);
-    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, 8, 6, v, 8, 6,
-                              GDT_Float32, 0, 0),
-                 CE_None);
-    GDALClose(ds);
+    pop_raster("/vsimem/pop.tif", f.g.wkt, v, 1);
     cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, "/vsimem/pop.tif", &f.z), ISR_OK, "%s",
                  isr_ctx_errmsg(f.ctx));
     const double pop[12] = {8, 4, 4, 0, 4, 4, 4, 0, 4, 4, 4, 4};
@@ -229,22 +237,13 @@ Test(zones, population_raster_scale_is_applied_offset_refused)
     for (int i = 0; i < 48; i++)
         v[i] = 2;
     v[0] = 10;
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), "/vsimem/pops.tif", 8, 6, 1,
-                                 GDT_Float32, NULL);
-    double gt[6] = {0, 500, 0, 3000, 0, -500};
-    GDALSetGeoTransform(ds, gt);
-    GDALSetProjection(ds, f.g.wkt);
-    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, 8, 6, v, 8, 6,
-                              GDT_Float32, 0, 0),
-                 CE_None);
-    GDALSetRasterScale(GDALGetRasterBand(ds, 1), 0.5);
-    GDALClose(ds);
+    pop_raster("/vsimem/pops.tif", f.g.wkt, v, 0.5);
     cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, "/vsimem/pops.tif", &f.z), ISR_OK, "%s",
                  isr_ctx_errmsg(f.ctx));
     cr_assert_float_eq(isr_zones_pop_at(&f.z, 0), 8, 1e-6); /* (10 + 3 × 2) × 0.5 */
     cr_assert_float_eq(f.z.gpop[ISR_COUNTY][0], 28, 1e-9);
     isr_zones_clear(&f.z);
-    ds = GDALOpen("/vsimem/pops.tif", GA_Update);
+    GDALDatasetH ds = GDALOpen("/vsimem/pops.tif", GA_Update);
     GDALSetRasterOffset(GDALGetRasterBand(ds, 1), 1);
     GDALClose(ds);
     cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, "/vsimem/pops.tif", &f.z), ISR_ERR_INPUT);
