@@ -59,15 +59,11 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
             int own = rr->own[h * ISR_NLEVELS + L], own_p = rr->own[h * ISR_NLEVELS + ISR_PROVINCE];
             int other_p = own_p < 0 || z->group[ISR_PROVINCE][z->first[L][gi]] != own_p;
             /* no known people beside unknown ones: unknown (an empty field), not 0; no people
-             * at all: no share of them (0 of 0), an empty pop_share */
-            int unk = z->gunknown[L][gi] && !(z->gpop[L][gi] > 0);
-            isr_fprintf(f, ",%.4f,", (double)cells / (double)z->cells[L][gi]);
-            if (!unk && z->gpop[L][gi] > 0)
-                isr_fprintf(f, "%.4f", pop / z->gpop[L][gi]);
-            isr_fprintf(f, ",%.3f,", (double)cells * cell_km2);
-            if (!unk)
-                isr_fprintf(f, "%.0f", pop);
-            isr_fprintf(f, ",%d,%d,%d\n", other_p, own < 0 || own != gi, z->gunknown[L][gi]);
+             * at all: no share of them (0 of 0). NaN is an empty field (isr_fprintf) */
+            double unk = z->gunknown[L][gi] && !(z->gpop[L][gi] > 0) ? NAN : 0.0;
+            isr_fprintf(f, ",%.4f,%.4f,%.3f,%.0f,%d,%d,%d\n", (double)cells / (double)z->cells[L][gi],
+                    unk + (z->gpop[L][gi] > 0 ? pop / z->gpop[L][gi] : NAN), (double)cells * cell_km2,
+                    unk + pop, other_p, own < 0 || own != gi, z->gunknown[L][gi]);
         }
     }
     st = isr_close_commit(ctx, f, tmp, path);

@@ -224,10 +224,9 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const char *hub_i
             /* not known: no number, not 0 (nor a total of 0 known people beside unknowns) */
             if (unknown && (k == ISR_COUNTY || !(gpop > 0)))
                 fputs(",,,", f);
-            else if (gpop > 0)
-                isr_fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi], r->pop[k][gi] / gpop);
-            else /* no people: no share of them (0 of 0), an empty field */
-                isr_fprintf(f, ",%.0f,%.0f,", gpop, r->pop[k][gi]);
+            else /* no people: no share of them (0 of 0), NaN: an empty field (isr_fprintf) */
+                isr_fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],
+                            gpop > 0 ? r->pop[k][gi] / gpop : NAN);
             isr_fprintf(f, ",%.2f,%.2f", r->tmin[k][gi], r->tsum[k][gi] / (double)r->cells[k][gi]);
             /* over the people reached: none known (or none there), no mean */
             if ((unknown && k == ISR_COUNTY) || !(r->praw[k][gi] > 0))
