@@ -323,9 +323,8 @@ static isr_status merge_region(isr_batch *jb, int hub_no, const float *time_s,
     return ISR_OK;
 }
 
-/* Reach tallies and isochrones of one hub's search, kept for the region products and
- * written (the isochrones only when `write`: not when the outputs are being reused). */
-static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const char *dir, int write)
+/* Reach tallies of one hub's search, kept for the region products, and its tables. */
+static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const char *dir)
 {
     const isr_grid *g = jb->grid;
     int s = jb->hubs[hub_no];
@@ -338,10 +337,7 @@ static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const c
      * `isoreach reach` may have rewritten them with other boundaries or people since, and
      * they cost little */
     char *csv = isr_strdup_printf("%s/reach.csv", dir);
-    char *geojson = isr_strdup_printf("%s/isochrones.geojson", dir);
-    isr_status st = ISR_OK;
-    if (!csv || !geojson)
-        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_status st = csv ? ISR_OK : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     const char *hub_id = isr_rail_station_id(jb->net, s);
     if (st == ISR_OK)
         st = isr_reach_write_csv(jb->ctx, csv, hub_id, &ws->reach, jb->zones, jb->units,
@@ -352,18 +348,29 @@ static isr_status hub_reach(isr_batch *jb, int hub_no, worker_state *ws, const c
         st = isr_hub_tables_write(jb->ctx, dir, &ht, jb->zones, jb->units, g, ws->time_s,
                                   ws->w.touched, ws->w.ntouched,
                                   isr_zones_people(jb->zones, jb->units));
-    if (st == ISR_OK && write) {
-        st = isr_isochrones_build(jb->ctx, &ws->geos, g, ws->time_s, ws->w.touched,
-                                  ws->w.ntouched, isr_zones_people(jb->zones, jb->units),
-                                  jb->bands, jb->nbands,
-                                  jb->opt->min_area_km2 * 1e6, jb->opt->simplify_m, ws->bands);
-        if (st == ISR_OK)
-            st = isr_isochrones_write(jb->ctx, &ws->geos, geojson, g->wkt, ws->bands,
-                                      jb->nbands, isr_rail_station_id(jb->net, s),
-                                      isr_rail_station_name(jb->net, s));
-        isr_band_polys_free(&ws->geos, ws->bands, jb->nbands);
-    }
     free(csv);
+    return st;
+}
+
+/* One hub's isochrones.geojson from its search (read only), with the GEOS context and band
+ * array of the thread that builds them. */
+static isr_status hub_isochrones(isr_batch *jb, int hub_no, const worker_state *ws,
+                                 isr_geos *gc, isr_band_poly *bands, const char *dir)
+{
+    const isr_grid *g = jb->grid;
+    int s = jb->hubs[hub_no];
+    char *geojson = isr_strdup_printf("%s/isochrones.geojson", dir);
+    if (!geojson)
+        return isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_status st = isr_isochrones_build(jb->ctx, gc, g, ws->time_s, ws->w.touched,
+                                         ws->w.ntouched, isr_zones_people(jb->zones, jb->units),
+                                         jb->bands, jb->nbands, jb->opt->min_area_km2 * 1e6,
+                                         jb->opt->simplify_m, bands);
+    if (st == ISR_OK)
+        st = isr_isochrones_write(jb->ctx, gc, geojson, g->wkt, bands, jb->nbands,
+                                  isr_rail_station_id(jb->net, s),
+                                  isr_rail_station_name(jb->net, s));
+    isr_band_polys_free(gc, bands, jb->nbands);
     free(geojson);
     return st;
 }
@@ -534,52 +541,60 @@ static int load_existing_in(isr_batch *jb, const char *path, worker_state *ws)
     return 0;
 }
 
-/* A hub's raster written on a spare thread (write_hub) under a temporary name. */
-typedef struct hub_cog {
+/* A hub's isochrones built and written on a spare thread (hub_isochrones), with a GEOS
+ * context of its own. */
+typedef struct hub_iso {
     isr_batch *jb;
     int hub_no;
-    char *path;
-    const float *time_s;
-    const isr_cd_work *w;
+    worker_state *ws;
+    const char *dir;
     isr_status st;
-} hub_cog;
+} hub_iso;
 
-static int hub_cog_run(void *arg)
+static int hub_iso_run(void *arg)
 {
-    hub_cog *c = arg;
+    hub_iso *c = arg;
     isr_gdal_errors_push(c->jb->ctx); /* GDAL's handlers are per thread */
-    c->st = write_hub(c->jb, c->hub_no, c->path, c->time_s, c->w);
+    isr_geos gc;
+    isr_geos_init(&gc);
+    c->st = hub_isochrones(c->jb, c->hub_no, c->ws, &gc, c->ws->bands, c->dir);
+    isr_geos_finish(&gc);
     isr_gdal_errors_pop();
     return 0;
 }
 
-/* A hub's files: stations.csv, the reach tables and isochrones (hub_reach), and its raster
- * last, whose presence marks the hub complete for a resumed run. With a spare thread (fewer
- * hubs than threads: a run of one hub) the raster, a third of a hub's time, is written beside
- * the others under a temporary name and takes its own when they are done; the files are the
- * same either way (they read the hub's times, which nothing writes meanwhile). */
+/* A hub's files: stations.csv, the reach tables (hub_reach) and isochrones, and its raster
+ * last, whose presence marks the hub complete for a resumed run; then its cells merged into
+ * the region's. With a spare thread (fewer hubs than threads: a run of one hub) the
+ * isochrones, the longest part, are built beside the rest, and the raster, written under a
+ * temporary name meanwhile, takes its own name when they are done. The files are the same
+ * either way: every part only reads the hub's times, which nothing writes meanwhile. */
 static isr_status hub_outputs(isr_batch *jb, int hub_no, const char *csv, const char *dir,
                               const char *path, const double *arr, worker_state *ws)
 {
-    hub_cog c = {jb, hub_no, NULL, ws->time_s, &ws->w, ISR_OK};
+    hub_iso c = {jb, hub_no, ws, dir, ISR_OK};
     thrd_t tid;
-    int beside = jb->spare > 0 && (c.path = isr_tmp_name(path)) != NULL &&
-                 thrd_create(&tid, hub_cog_run, &c) == thrd_success;
+    char *tmp = jb->spare > 0 ? isr_tmp_name(path) : NULL;
+    int beside = tmp && thrd_create(&tid, hub_iso_run, &c) == thrd_success;
     isr_status st = write_stations_csv(jb, hub_no, csv, arr, ws);
     if (st == ISR_OK)
-        st = hub_reach(jb, hub_no, ws, dir, 1);
+        st = hub_reach(jb, hub_no, ws, dir);
+    if (!beside && st == ISR_OK)
+        st = hub_isochrones(jb, hub_no, ws, &ws->geos, ws->bands, dir);
+    if (st == ISR_OK)
+        st = write_hub(jb, hub_no, beside ? tmp : path, ws->time_s, &ws->w);
+    if (st == ISR_OK)
+        st = merge_region(jb, hub_no, ws->time_s, &ws->w);
     if (beside) {
         thrd_join(tid, NULL);
         if (st == ISR_OK)
             st = c.st;
         if (st == ISR_OK)
-            st = isr_cog_commit(jb->ctx, c.path, path);
+            st = isr_cog_commit(jb->ctx, tmp, path);
         else /* a hub that failed leaves no raster, named or not */
-            isr_cog_discard(c.path);
-    } else if (st == ISR_OK) {
-        st = write_hub(jb, hub_no, path, ws->time_s, &ws->w);
+            isr_cog_discard(tmp);
     }
-    free(c.path);
+    free(tmp);
     return st;
 }
 
@@ -631,7 +646,8 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
                 isr_rail_station_id(jb->net, s), why);
     if (reuse) {
         res->skipped = 1;
-        st = hub_reach(jb, hub_no, ws, dir, 0);
+        if ((st = hub_reach(jb, hub_no, ws, dir)) == ISR_OK)
+            st = merge_region(jb, hub_no, time_s, w);
     } else {
         res->stale = had != 0;
         if (jb->gtfs ? gtfs_fill(jb->gtfs, ws, win, pct) != 0
@@ -655,8 +671,6 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
             goto reset;
     }
     res->cells = w->ntouched;
-    if (st == ISR_OK)
-        st = merge_region(jb, hub_no, time_s, w);
 reset:
     for (size_t i = 0; i < w->ntouched; i++)
         time_s[w->touched[i]] = INFINITY;

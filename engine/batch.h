@@ -54,8 +54,8 @@ typedef struct isr_batch {
     isr_acc acc;        /* the region's nearest time, nearest hub and count, in tiles */
     isr_hub_result *results;
     int threads;
-    int spare; /* threads beyond the workers (fewer hubs than threads): a hub's raster is
-                * then written on one of them, beside its other outputs (batch.c) */
+    int spare; /* threads beyond the workers (fewer hubs than threads): a hub's isochrones
+                * are then built on one of them, beside its other outputs (batch.c) */
     const isr_zones *zones;
     const isr_units *units;
     const double *bands;
