@@ -3,9 +3,11 @@
  *
  * The band is assembled in a MEM dataset (window of the analysis grid, CRS, nodata, band
  * description, unit, metadata) and copied by GDAL's COG driver (deflate with predictor,
- * 512-pixel tiles, internal overviews above ISR_COG_OVERVIEW_PX cells a side; tiles wholly
+ * 256-pixel tiles, internal overviews above ISR_COG_OVERVIEW_PX cells a side; tiles wholly
  * nodata are left out, SPARSE_OK, which readers see as nodata) to a temporary name, then
- * renamed. Deflate at level 3, measured
+ * renamed. Tiles of 256 rather than GDAL's default 512, measured (issue 12): a hub's raster
+ * 35 % faster and 9 % smaller, as more of the tiles around its irregular reach are empty
+ * and left out; the region's time raster 19 % faster. Deflate at level 3, measured
  * (issue 12; README "Benchmarks"): as fast as level 1 and 12-20 % faster than the default 6
  * for 2-3 % more bytes. ZSTD level 1 was 25-40 % faster still and smaller, but a TIFF
  * reader outside GDAL may not know it: deflate is what every GIS reads. A PAM sidecar
@@ -95,7 +97,7 @@ isr_status isr_write_cog_ds(isr_ctx *ctx, const char *path, GDALDatasetH src, do
     co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
     co = CSLSetNameValue(co, "LEVEL", "3");
     co = CSLSetNameValue(co, "PREDICTOR", "YES");
-    co = CSLSetNameValue(co, "BLOCKSIZE", "512");
+    co = CSLSetNameValue(co, "BLOCKSIZE", "256");
     /* overviews only where a reader gains from them (a raster wider than 2048 cells); a
      * smaller one is read whole as fast, and its overviews tripled the time of a hub's
      * raster (COG driver: computed, written to a temporary file, copied) */
