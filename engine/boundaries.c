@@ -286,21 +286,75 @@ static void units_fill_levels(isr_ctx *ctx, const isr_options *opt, const isr_la
             }
         }
         /* `--pref-field none` says so on purpose: then it is no news */
-        int chosen = flag[k] && strcmp(flag[k], "none") == 0;
-        if (n)
-            isr_log(ctx, chosen ? ISR_LOG_INFO : ISR_LOG_WARN,
+        const char *opt_name = k == ISR_PREFECTURE ? "pref-field" : "prov-field";
+        if (n && flag[k] && strcmp(flag[k], "none") == 0)
+            isr_log(ctx, ISR_LOG_INFO, "%s: --%s none: each unit is counted as its own %s",
+                    l->what, opt_name, lname[k]);
+        else if (n)
+            isr_log(ctx, ISR_LOG_WARN,
                     "%s: %d unit%s no %s code (no field '%s' and no 6-digit GB/T 2260 code to "
                     "derive it from): each is counted as its own %s; give the field with --%s",
                     l->what, n, n > 1 ? "s have" : " has", lname[k], flag[k] ? flag[k] : "",
-                    lname[k], k == ISR_PREFECTURE ? "pref-field" : "prov-field");
+                    lname[k], opt_name);
     }
+}
+
+typedef struct unit_ref {
+    const char *code; /* of the level sorted by */
+    const isr_unit *u;
+} unit_ref;
+
+static int units_by_code(const void *a, const void *b)
+{
+    return strcmp(((const unit_ref *)a)->code, ((const unit_ref *)b)->code);
+}
+
+/* A prefecture lies in one province, and a code has one name: else a prefecture's rows would
+ * hold two provinces' people under the first's (a code reused in each province, or a typo),
+ * and the name of the first unit would stand for another's. The first refused, the second
+ * warned about, each with its first case. */
+static isr_status units_check_hierarchy(isr_ctx *ctx, const isr_layer *l, const isr_units *u)
+{
+    static const char *const lname[ISR_NLEVELS] = {"county", "prefecture", "province"};
+    unit_ref *p = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *p);
+    if (!p)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_status st = ISR_OK;
+    for (int k = ISR_PREFECTURE; k < ISR_NLEVELS && st == ISR_OK; k++) {
+        for (int i = 0; i < u->n; i++)
+            p[i] = (unit_ref){u->attr[i].code[k], &u->attr[i]};
+        qsort(p, (size_t)u->n, sizeof *p, units_by_code);
+        int named = 0;
+        for (int i = 1; i < u->n && st == ISR_OK; i++) {
+            const isr_unit *a = p[i - 1].u, *b = p[i].u;
+            if (strcmp(a->code[k], b->code[k]) != 0)
+                continue;
+            if (k == ISR_PREFECTURE && strcmp(a->code[ISR_PROVINCE], b->code[ISR_PROVINCE]))
+                st = isr_fail(ctx, ISR_ERR_INPUT,
+                              "%s: prefecture '%s' has counties in two provinces, '%s' "
+                              "(county '%s') and '%s' (county '%s'): a prefecture lies in one "
+                              "province; mend the province field, or make the prefecture "
+                              "codes unique across provinces (prefix them with the province's)",
+                              l->what, a->code[k], a->code[ISR_PROVINCE], a->code[0],
+                              b->code[ISR_PROVINCE], b->code[0]);
+            else if (!named && strcmp(a->name[k], b->name[k]) != 0 && (named = 1))
+                isr_log(ctx, ISR_LOG_WARN,
+                        "%s: %s '%s' is named '%s' (county '%s') and '%s' (county '%s'): the "
+                        "tables give it one of the names; mend the name field",
+                        l->what, lname[k], a->code[k], a->name[k], a->code[0], b->name[k],
+                        b->code[0]);
+        }
+    }
+    free(p);
+    return st;
 }
 
 /* Units whose population field is empty: said once, with their codes. */
 static void units_report_unknown_pop(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                                      const unit_fields *uf, isr_units *u)
 {
-    if (!u->has_pop)
+    if (!u->has_pop || opt->population) /* a population raster gives the people: the field
+                                          * is not read, and an empty one is no news */
         return;
     if (uf->pop_missing) {
         u->nunknown_pop = u->n;
@@ -536,7 +590,7 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
         u->geom[u->n++] = NULL;
         return st;
     }
-    if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
+    if (isr_layer_geom_to(l, g, ct) != OGRERR_NONE) {
         OGR_G_DestroyGeometry(g);
         u->geom[u->n++] = NULL;
         return isr_fail_gdal(ctx, ISR_ERR_CRS,
@@ -635,6 +689,8 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
         goto cleanup;
     units_check_derived(ctx, opt, l, &uf, u);
     units_fill_levels(ctx, opt, l, u);
+    if ((st = units_check_hierarchy(ctx, l, u)) != ISR_OK)
+        goto cleanup;
     units_report_unknown_pop(ctx, opt, l, &uf, u);
     if (u->ninvalid) /* a warning: the data were changed */
         isr_log(ctx, ISR_LOG_WARN,

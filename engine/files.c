@@ -62,6 +62,48 @@ isr_status isr_mkdirs(isr_ctx *ctx, const char *path)
     return ISR_OK;
 }
 
+/* Whether an entry of an output folder is one isoreach makes (or a model cache beside it). */
+static int isoreach_entry(const char *name)
+{
+    static const char *const own[] = {"run.json", "hubs", "region", "shards", "scenarios"};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (strcmp(name, own[i]) == 0)
+            return 1;
+    size_t n = strlen(name);
+    return strncmp(name, ".isoreach", 9) == 0 ||
+           (strncmp(name, "model-", 6) == 0 && n > 9 && strcmp(name + n - 9, ".isrmodel") == 0);
+}
+
+/* An existing folder that holds files but none of an isoreach output (a project folder,
+ * `--out .`): a run would replace its README.md and index.html. Refused, naming a few. */
+static isr_status out_not_foreign(isr_ctx *ctx, const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return ISR_OK; /* a new folder, or one the writes will report on */
+    isr_sb seen = {0};
+    int n = 0, ours = 0;
+    struct dirent *e;
+    while (!ours && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        ours = isoreach_entry(e->d_name);
+        if (++n <= 3)
+            isr_sb_printf(&seen, "%s'%s'", n > 1 ? ", " : "", e->d_name);
+    }
+    closedir(d);
+    char *list = isr_sb_take(&seen);
+    isr_status st = ISR_OK;
+    if (!ours && n > 0)
+        st = isr_fail(ctx, ISR_ERR_IO,
+                      "output folder '%s' (--out) holds files that are not an isoreach output "
+                      "(%s%s): a run writes README.md, index.html and more into it; give a new "
+                      "or empty folder",
+                      path, list ? list : "", n > 3 ? ", …" : "");
+    free(list);
+    return st;
+}
+
 isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created)
 {
     struct stat sb;
@@ -69,6 +111,9 @@ isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created)
     if (stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode))
         return isr_fail(ctx, ISR_ERR_IO, "output folder '%s' (--out) is a file, not a folder",
                         path);
+    isr_status foreign = out_not_foreign(ctx, path);
+    if (foreign != ISR_OK)
+        return foreign;
     char *p = strdup(path);
     if (!p)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -450,6 +495,40 @@ static int lock_create(const char *path)
     free(tmp);
     errno = e;
     return rc;
+}
+
+isr_status isr_out_refuse_others(isr_ctx *ctx, const char *out, int shards)
+{
+    DIR *d = opendir(out);
+    isr_status st = ISR_OK;
+    struct dirent *e;
+    while (d && st == ISR_OK && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        int match = shards ? strncmp(e->d_name, ".isoreach-shard-", 16) == 0 && n > 21 &&
+                                 strcmp(e->d_name + n - 5, ".lock") == 0
+                           : strcmp(e->d_name, ISR_LOCK_NAME) == 0;
+        char *path = match ? isr_strdup_printf("%s/%s", out, e->d_name) : NULL;
+        long pid = path ? lock_pid(path) : 0;
+        if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            st = isr_fail(ctx, ISR_ERR_IO,
+                          "--out '%s' is in use by %s (process %ld, lock file %s); wait for it "
+                          "to finish or use another --out",
+                          out, shards ? "a shard of a run" : "a run of all its hubs", pid, path);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    return st;
+}
+
+void isr_out_unmark(isr_ctx *ctx, const char *out)
+{
+    char *path = isr_strdup_printf("%s/run.json", out);
+    if (path && unlink(path) == 0)
+        isr_log(ctx, ISR_LOG_INFO,
+                "removed the run.json of an earlier run from '%s' until this one finishes",
+                out);
+    free(path);
 }
 
 isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held)

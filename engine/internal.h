@@ -480,6 +480,14 @@ ISR_INTERNAL isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const 
  * with a message. */
 ISR_INTERNAL OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, const isr_layer *l,
                                                     OGRSpatialReferenceH dst);
+/* Geometry g of layer l (in its CRS) transformed by ct (isr_layer_transform_to). An edge
+ * is straight in the layer's CRS, as every GIS and RFC 7946 draw it: in a geographic CRS an
+ * edge longer than 0.01° is first cut into pieces straight in longitude and latitude, else
+ * a border along a parallel with vertices only at its ends would become a chord (2 km off
+ * the parallel at 70°N over 5° of longitude). Across the 180° meridian an edge goes the short
+ * way round. OGR_G_Transform's error, or OGRERR_NOT_ENOUGH_MEMORY. */
+ISR_INTERNAL OGRErr isr_layer_geom_to(const isr_layer *l, OGRGeometryH g,
+                                      OGRCoordinateTransformationH ct);
 /* The layer's extent in WGS 84 lon/lat. When its features cross the 180° meridian the
  * extent does too: ext[0] in [-180, 180), ext[2] > 180 (east of it, +360). */
 isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4]);
@@ -678,11 +686,18 @@ size_t isr_reach_min_cells(double min_km2, double cell_m);
  * cross-border). */
 void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, const float *time_s,
                        const uint32_t *touched, size_t ntouched, int own_unit);
-/* The hub's own jurisdiction: the unit whose polygon holds (x,y) (*dist_m = 0), else the
- * nearest unit when it lies within `max_m` (*dist_m its distance), else -1 (*dist_m the
- * distance to the nearest unit, +INF when there is none). */
+/* The hub's own jurisdiction: the unit whose polygon holds hub (x, y) (*dist_m = 0), else
+ * the nearest unit when it lies within `max_m` (*dist_m its distance), else -1 (*dist_m the
+ * distance to the nearest unit, +INF when there is none). Units as near as each other (a hub
+ * on a border, or halfway between two): the one holding `cell`, the centre of the hub's grid
+ * cell, where its travel starts; else the lowest code; *ties counts the others. */
 #define ISR_OWN_MAX_M 5000.0
-int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, double *dist_m);
+/* region.c: a hub's jurisdiction for run.json: {"unit", "name", "how": "contains",
+ * "nearest, 3.0 km" or "none"} (a json_object *; void * here, to keep json-c out of this
+ * header). */
+void *isr_jurisdiction_json(const isr_units *u, int unit, double dist_m);
+int isr_hub_jurisdiction(const isr_units *u, const double hub[2], const double cell[2],
+                         double max_m, double *dist_m, int *ties);
 /* Whether group `gi` of `level` lies in another group of level `of` (ISR_PROVINCE or
  * ISR_PREFECTURE) than the hub's own: 1 or 0 (1 when the hub has none there); -1 when `level`
  * is above `of` (a province is no one prefecture). */
@@ -962,6 +977,10 @@ ISR_INTERNAL void isr_discard_tmp(FILE *f, const char *tmp);
 /* Why writing `path` failed, for messages: strerror(err), or "No space left on device"
  * when the file system holding it has less than 1 MB free (GDAL drivers lose errno). */
 ISR_INTERNAL const char *isr_write_reason(const char *path, int err);
+/* Removes OUT/run.json, the mark of a finished run that `reach`, `map` and the web map read,
+ * before a run or shard writes its first hub: until it finishes, the folder holds another
+ * run's results beside its own, and no command may take it as whole. */
+void isr_out_unmark(isr_ctx *ctx, const char *out);
 /* Checks the output folder before any work: creates it (and its parents) and writes a probe
  * file in it; fails naming --out and the reason. *created is the top-most folder it made
  * (new string, NULL if none), for isr_rmdirs_empty() when the run fails. */
@@ -994,6 +1013,11 @@ ISR_INTERNAL char *isr_hub_folder(const char *id);
  * lock, e.g. it does not exist: the command then fails on its own terms). */
 #define ISR_LOCK_NAME ".isoreach.lock"
 isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held);
+/* Fails (naming the process and lock file) while another live process holds the lock of a
+ * whole run of `out` (shards 0: a shard, having taken its own lock, must not write beside a
+ * run of all hubs) or of any of its shards (shards 1: a run or merge, having taken the
+ * folder's lock, must not write beside a shard). */
+isr_status isr_out_refuse_others(isr_ctx *ctx, const char *out, int shards);
 /* The same with lock file OUT/`name`; `what` ("shard 2 of 3"; NULL: the folder) names what
  * is locked in the message. Shards (shard.c) lock only their own share this way. */
 isr_status isr_out_lock_named(isr_ctx *ctx, const char *out, const char *name, const char *what,

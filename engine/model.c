@@ -299,10 +299,21 @@ static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const 
                             id, hypot(dx, dy) / 1000.0, lb->what,
                             opt->hubs ? "drop it from --hubs" : "give --hubs without it");
         }
-        double d;
-        int unit = isr_hub_jurisdiction(u, x, y, ISR_OWN_MAX_M, &d);
+        double d, hub[2] = {x, y};
+        double cell[2] = {g->x0 + (c + 0.5) * g->cell_m, g->y0 - (r + 0.5) * g->cell_m};
+        int ties;
+        int unit = isr_hub_jurisdiction(u, hub, cell, ISR_OWN_MAX_M, &d, &ties);
         jb->own_unit[h] = unit;
         jb->own_dist_m[h] = unit >= 0 ? d : INFINITY;
+        if (unit >= 0 && ties > 0) /* never the order of the features, and said */
+            isr_log(ctx, ISR_LOG_WARN,
+                    "hub '%s' lies %s '%s' (%s) and %d other unit%s: '%s' is taken as its own "
+                    "jurisdiction, the unit holding the centre of its grid cell, where its "
+                    "travel starts (else the lowest code); move the station into the unit you "
+                    "mean",
+                    id, d > 0 ? "as near to" : "on the border of", u->attr[unit].name[ISR_COUNTY],
+                    u->attr[unit].code[ISR_COUNTY], ties, ties > 1 ? "s" : "",
+                    u->attr[unit].code[ISR_COUNTY]);
         if (unit >= 0 && d > 0) {
             isr_log(ctx, ISR_LOG_WARN,
                     "hub '%s' lies outside every boundary polygon, %.1f km from '%s' (%s): that "
@@ -310,7 +321,7 @@ static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const 
                     id, d / 1000.0, u->attr[unit].name[ISR_COUNTY],
                     u->attr[unit].code[ISR_COUNTY], ISR_OWN_MAX_M / 1000.0);
         } else if (unit < 0) {
-            int near = isr_hub_jurisdiction(u, x, y, INFINITY, &d);
+            int near = isr_hub_jurisdiction(u, hub, cell, INFINITY, &d, &ties);
             isr_log(ctx, ISR_LOG_WARN,
                     "hub '%s' lies outside every boundary polygon, %.1f km from the nearest "
                     "unit '%s' (%s): no unit lies within %.0f km, so it has no jurisdiction of "
@@ -425,7 +436,9 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
             if (++noff <= 10)
                 isr_sb_printf(&off, "%s'%s'", noff > 1 ? ", " : "", id);
         } else if (isr_zones_unit_xy(&m->zones, &m->grid, x, y) < 0) {
-            int near = isr_hub_jurisdiction(&m->units, x, y, INFINITY, &d);
+            double p[2] = {x, y};
+            int ties;
+            int near = isr_hub_jurisdiction(&m->units, p, p, INFINITY, &d, &ties);
             if (++nout <= 10)
                 isr_sb_printf(&out, "%s'%s' (%.1f km from '%s')", nout > 1 ? ", " : "", id,
                               d / 1000.0, near >= 0 ? m->units.attr[near].code[0] : "");

@@ -549,8 +549,8 @@ static isr_status merge_parts(isr_ctx *ctx, const isr_layer *l, isr_geos *gc, lo
     return ISR_OK;
 }
 
-/* Turns the merged path *gg the way most of the parts' length was drawn (ties: as the first
- * part), projecting two inner points of every part onto it; start is where the first part
+/* Turns the merged path *gg the way most of the parts' length was drawn (ties, to 1e-9: as
+ * the first part), projecting two inner points of every part onto it; start is where the first part
  * starts in the path's direction (where a loop starts). */
 static isr_status orient_path(isr_ctx *ctx, isr_geos *gc, const GEOSGeometry *parts,
                               GEOSGeometry **gg, double start[2])
@@ -573,7 +573,10 @@ static isr_status orient_path(isr_ctx *ctx, isr_geos *gc, const GEOSGeometry *pa
         GEOSGeom_destroy_r(h, a);
         GEOSGeom_destroy_r(h, b);
     }
-    if (against > with || (against == with && !first_with)) {
+    /* equal lengths drawn each way (as equal as the sums of the parts' lengths in floating
+     * point can be): the first part decides */
+    int tie = fabs(against - with) <= 1e-9 * (against + with);
+    if ((!tie && against > with) || (tie && !first_with)) {
         GEOSGeometry *r = GEOSReverse_r(h, *gg);
         if (!r)
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -760,7 +763,7 @@ static isr_status line_path(isr_ctx *ctx, const isr_options *opt, const isr_laye
 {
     isr_status st = ISR_OK;
     OGRGeometryH g = OGR_G_Clone(OGR_F_GetGeometryRef(f));
-    if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
+    if (isr_layer_geom_to(l, g, ct) != OGRERR_NONE) {
         st = isr_fail(ctx, ISR_ERR_CRS,
                       "%s: line '%s' (feature %lld) cannot be transformed to the analysis CRS",
                       l->what, id, fid);

@@ -231,6 +231,10 @@ static void any_hub_tally(const isr_region_reach *rr, size_t *any_cells, double 
                         best[gi] = bt;
                 }
         }
+    for (int gi = 0; gi < z->ngroups[L]; gi++) /* whole people, as the county's own
+                                                * (isr_zones_sum_up): 10.4 reached of 10.4
+                                                * is 10 of 10, not 1.04 */
+        any_pop[gi] = round(any_pop[gi]);
 }
 
 /* Field i of f: the share part / whole of the people (4 decimals), null when there are no

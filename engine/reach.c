@@ -117,13 +117,31 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         r->own[k] = own_unit >= 0 ? z->group[k][own_unit] : -1;
 }
 
-int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, double *dist_m)
+/* How near two units' distances to a hub are equal: a station digitised on a border lies a
+ * few nanometres inside one unit or the other once reprojected. */
+#define ISR_BORDER_TOL_M 0.01
+
+/* Whether unit a is to be preferred to unit b, equally near the hub: the one holding the
+ * centre of the hub's cell (where its travel starts, and what the zones raster gives that
+ * cell), else the lower code: never the order of the features. */
+static int jurisdiction_before(const isr_units *u, int a, int b, OGRGeometryH centre)
+{
+    int ca = OGR_G_Intersects(u->geom[a], centre), cb = OGR_G_Intersects(u->geom[b], centre);
+    if (ca != cb)
+        return ca;
+    return strcmp(u->attr[a].code[ISR_COUNTY], u->attr[b].code[ISR_COUNTY]) < 0;
+}
+
+int isr_hub_jurisdiction(const isr_units *u, const double hub[2], const double cell[2],
+                         double max_m, double *dist_m, int *ties)
 {
     *dist_m = INFINITY;
-    OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
-    OGR_G_SetPoint_2D(pt, 0, x, y);
+    *ties = 0;
+    OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint), centre = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(pt, 0, hub[0], hub[1]);
+    OGR_G_SetPoint_2D(centre, 0, cell[0], cell[1]);
     int best = -1;
-    for (int i = 0; i < u->n && *dist_m > 0; i++) {
+    for (int i = 0; i < u->n; i++) {
         if (!u->geom[i])
             continue;
         OGREnvelope e;
@@ -131,19 +149,28 @@ int isr_hub_jurisdiction(const isr_units *u, double x, double y, double max_m, d
             e = u->env[i];
         else
             OGR_G_GetEnvelope(u->geom[i], &e);
-        /* the box is a lower bound of the distance: skip units that cannot be nearer */
-        double bx = fmax(fmax(e.MinX - x, x - e.MaxX), 0), by = fmax(fmax(e.MinY - y, y - e.MaxY), 0);
-        if (hypot(bx, by) >= *dist_m)
+        /* the box is a lower bound of the distance: skip units that cannot be as near */
+        double bx = fmax(fmax(e.MinX - hub[0], hub[0] - e.MaxX), 0);
+        double by = fmax(fmax(e.MinY - hub[1], hub[1] - e.MaxY), 0);
+        if (hypot(bx, by) > *dist_m + ISR_BORDER_TOL_M)
             continue;
         double d = bx == 0 && by == 0 && OGR_G_Intersects(u->geom[i], pt)
                        ? 0.0
                        : OGR_G_Distance(u->geom[i], pt);
-        if (d >= 0 && d < *dist_m) {
-            *dist_m = d;
-            best = i;
+        if (d < 0 || d > *dist_m + ISR_BORDER_TOL_M)
+            continue;
+        if (d >= *dist_m - ISR_BORDER_TOL_M) { /* on a border, or halfway between two */
+            (*ties)++;
+            if (!jurisdiction_before(u, i, best, centre))
+                continue;
+        } else {
+            *ties = 0;
         }
+        *dist_m = d;
+        best = i;
     }
     OGR_G_DestroyGeometry(pt);
+    OGR_G_DestroyGeometry(centre);
     return best >= 0 && *dist_m <= max_m ? best : -1;
 }
 

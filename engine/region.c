@@ -534,6 +534,22 @@ static json_object *grid_json(const isr_grid *g, const char *crs_wkt)
     return gr;
 }
 
+void *isr_jurisdiction_json(const isr_units *u, int unit, double dist_m)
+{
+    json_object *jd = json_object_new_object();
+    char how[64];
+    isr_snprintf(how, sizeof how, unit < 0 ? "none" : dist_m > 0 ? "nearest, %.1f km" : "contains",
+                 dist_m / 1000.0);
+    json_object_object_add(jd, "unit",
+                           unit >= 0 ? json_object_new_string(u->attr[unit].code[ISR_COUNTY])
+                                     : NULL);
+    json_object_object_add(jd, "name",
+                           unit >= 0 ? json_object_new_string(u->attr[unit].name[ISR_COUNTY])
+                                     : NULL);
+    json_object_object_add(jd, "how", json_object_new_string(how));
+    return jd;
+}
+
 /* Per hub: what it reached, whether it was reused, its jurisdiction. */
 static json_object *hubs_json(const isr_batch *jb)
 {
@@ -555,20 +571,8 @@ static json_object *hubs_json(const isr_batch *jb)
         json_object_object_add(ho, "reused_existing_output", json_object_new_boolean(r->skipped));
         json_object_object_add(ho, "seconds", isr_json_num(r->seconds, 3));
         json_object_object_add(ho, "search_seconds", isr_json_num(r->search_seconds, 4));
-        json_object *jd = json_object_new_object();
-        int ou = jb->own_unit[h];
-        char how[64];
-        isr_snprintf(how, sizeof how, ou < 0 ? "none" : jb->own_dist_m[h] > 0 ? "nearest, %.1f km"
-                                                                        : "contains",
-                 jb->own_dist_m[h] / 1000.0);
-        json_object_object_add(jd, "unit", ou >= 0 ? json_object_new_string(
-                                                         u->attr[ou].code[ISR_COUNTY])
-                                                   : NULL);
-        json_object_object_add(jd, "name", ou >= 0 ? json_object_new_string(
-                                                         u->attr[ou].name[ISR_COUNTY])
-                                                   : NULL);
-        json_object_object_add(jd, "how", json_object_new_string(how));
-        json_object_object_add(ho, "jurisdiction", jd);
+        json_object_object_add(ho, "jurisdiction",
+                               isr_jurisdiction_json(u, jb->own_unit[h], jb->own_dist_m[h]));
         json_object_array_add(hubs, ho);
     }
     return hubs;

@@ -54,6 +54,7 @@ typedef struct rereach {
     int *hubs, nhubs, done;
     isr_reach_totals_t *tot;
     int *own;
+    json_object *jurisdiction; /* {hub id: isr_jurisdiction_json} for run.json */
     size_t *hub_cells[ISR_NLEVELS];
     double *hub_pop[ISR_NLEVELS];
     double bands[ISR_MAX_BANDS];
@@ -197,9 +198,17 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    double own_d; /* the same jurisdiction rule as the run (reach.c) */
-    isr_reach_compute(&r->reach, &r->zones, &r->g, r->time_s, r->w.touched, r->w.ntouched,
-                      isr_hub_jurisdiction(&r->units, hx, hy, ISR_OWN_MAX_M, &own_d));
+    double own_d, hub[2] = {hx, hy}, cell[2] = {hx, hy}; /* the same rule as the run */
+    int c, row, ties;
+    if (isr_grid_cell_of(&r->g, hx, hy, &c, &row)) {
+        cell[0] = r->g.x0 + (c + 0.5) * r->g.cell_m;
+        cell[1] = r->g.y0 - (row + 0.5) * r->g.cell_m;
+    }
+    int own = isr_hub_jurisdiction(&r->units, hub, cell, ISR_OWN_MAX_M, &own_d, &ties);
+    if (!r->jurisdiction)
+        r->jurisdiction = json_object_new_object();
+    json_object_object_add(r->jurisdiction, id, isr_jurisdiction_json(&r->units, own, own_d));
+    isr_reach_compute(&r->reach, &r->zones, &r->g, r->time_s, r->w.touched, r->w.ntouched, own);
     isr_reach_totals(&r->reach, &r->zones, &r->tot[h]);
     isr_reach_store(&r->reach, &r->zones, h, r->hub_cells, r->hub_pop, r->own + h * ISR_NLEVELS);
     st = isr_reach_write_csv(ctx, csv, id, &r->reach, &r->zones, &r->units,
@@ -266,6 +275,7 @@ static void rereach_clear(rereach *r)
     }
     free(r->tot);
     free(r->own);
+    json_object_put(r->jurisdiction);
     free(r->hubs);
     free(r->time_s);
     isr_acc_clear(&r->best);
@@ -284,7 +294,8 @@ static void rereach_clear(rereach *r)
 
 /* run.json gains (or updates) "reach": the boundaries, layer and flags the reach tables now
  * come from; "inputs" and "options" keep what the hubs' rasters were computed with. */
-static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs)
+static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs,
+                               json_object *jurisdiction)
 {
     char *path = isr_strdup_printf("%s/run.json", opt->out);
     json_object *root = path ? json_object_from_file(path) : NULL;
@@ -315,6 +326,8 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs)
         free(rel);
     }
     json_object_object_add(re, "hubs", json_object_new_int(nhubs));
+    /* each hub's jurisdiction in these boundaries ("hubs" keeps the run's) */
+    json_object_object_add(re, "jurisdiction", json_object_get(jurisdiction));
     json_object_object_add(re, "outputs",
                            json_object_new_string("hubs/*/reach.csv, hubs/*/summary.csv, "
                                                   "hubs/*/people_by_minute.csv, "
@@ -369,7 +382,7 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     if (st == ISR_OK)
         st = rereach_write_region(ctx, &r, best_path, region);
     if (st == ISR_OK)
-        st = record_reach(ctx, opt, r.nhubs);
+        st = record_reach(ctx, opt, r.nhubs, r.jurisdiction);
     if (st == ISR_OK)
         st = isr_out_readme_write(ctx, opt->out);
 cleanup:

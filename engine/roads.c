@@ -275,7 +275,7 @@ static isr_status roads_read(isr_ctx *ctx, const isr_options *opt, const isr_lay
             kmh = opt->egress_speed_kmh;
         OGRGeometryH c = g && kmh >= 0 ? OGR_G_Clone(g) : NULL;
         OGR_F_Destroy(f);
-        if (c && OGR_G_Transform(c, ct) != OGRERR_NONE) {
+        if (c && isr_layer_geom_to(l, c, ct) != OGRERR_NONE) {
             OGR_G_DestroyGeometry(c);
             continue; /* beyond the analysis CRS's domain: not on the grid */
         }

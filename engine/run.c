@@ -31,8 +31,9 @@ static isr_status out_begin(isr_ctx *ctx, const char *out, out_state *os)
 {
     isr_status st;
     if ((st = isr_out_dir(ctx, out, &os->created)) != ISR_OK ||
-        (st = isr_out_lock(ctx, out, &os->lock)) != ISR_OK)
-        return st;
+        (st = isr_out_lock(ctx, out, &os->lock)) != ISR_OK ||
+        (st = isr_out_refuse_others(ctx, out, 1)) != ISR_OK)
+        return st; /* out_end unlocks */
     int swept = isr_tmp_sweep(out);
     if (swept)
         isr_log(ctx, ISR_LOG_INFO, "removed %d temporary file(s) that a killed run left in '%s'",
@@ -63,6 +64,7 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
 {
     double timing[4] = {load_s, 0, 0, 0};
     double t_hubs = isr_now_s();
+    isr_out_unmark(ctx, o->out);
     isr_status st = isr_batch_run(ctx, m, o, set, b);
     timing[1] = isr_now_s() - t_hubs;
     if (st != ISR_OK)

@@ -114,7 +114,7 @@ static void warn_base_lines_pass(isr_ctx *ctx, const isr_options *opt, OGRSpatia
         int blank = f_stops < 0 || !OGR_F_IsFieldSetAndNotNull(f, f_stops) ||
                     !*OGR_F_GetFieldAsString(f, f_stops);
         OGRGeometryH t = blank && g ? OGR_G_Clone(g) : NULL;
-        if (t && OGR_G_Transform(t, ct) == OGRERR_NONE)
+        if (t && isr_layer_geom_to(&l, t, ct) == OGRERR_NONE)
             for (int s = ns0; s < ns; s++) {
                 double x, y;
                 isr_rail_station_xy(sc->net, s, &x, &y);

@@ -58,6 +58,8 @@ isr_status isr_shard_begin(isr_ctx *ctx, const isr_options *o, char **created, c
     if ((st = isr_out_dir(ctx, o->out, created)) != ISR_OK ||
         (st = isr_out_lock_named(ctx, o->out, name, what, lock)) != ISR_OK)
         return st;
+    if ((st = isr_out_refuse_others(ctx, o->out, 0)) != ISR_OK)
+        return st; /* the caller unlocks */
     char *rec = record_path(o->out, o->shard_k, o->shard_n);
     if (!rec)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -226,6 +228,7 @@ isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o
     isr_status st = settings ? shard_share(ctx, m, o, &share, &full_no)
                              : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK) {
+        isr_out_unmark(ctx, o->out); /* merge writes it again */
         isr_log(ctx, ISR_LOG_INFO, "shard %d of %d: %d of the run's %d %s", o->shard_k,
                 o->shard_n, share.n, m->hubs.n, ISR_PLURAL(m->hubs.n, "hub", "hubs"));
         double t_hubs = isr_now_s();

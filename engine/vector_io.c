@@ -19,6 +19,7 @@
 
 #include <cpl_string.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -321,6 +322,76 @@ OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, const isr_laye
     }
     OSRDestroySpatialReference(src);
     return ct;
+}
+
+/* The longest edge, in degrees, a geometry in a geographic CRS keeps (isr_layer_geom_to):
+ * a chord of 0.01° along a parallel lies ρ·Δλ²/8 off it, 0.04 mm at 70°N (ρ = 2180 km). */
+#define GEO_STEP_DEG 0.01
+
+/* Longitude step from x0 to x1 the short way round (across the 180° meridian when shorter). */
+static double lon_step(double x0, double x1)
+{
+    double dx = x1 - x0;
+    return dx > 180.0 ? dx - 360.0 : dx < -180.0 ? dx + 360.0 : dx;
+}
+
+/* Cuts each edge of a line string or ring (lon/lat) longer than GEO_STEP_DEG into equal
+ * pieces, straight in longitude and latitude; an edge across the 180° meridian goes the short
+ * way round. The vertices stay as they were. 0, or -1 when out of memory. */
+static int densify_curve(OGRGeometryH c)
+{
+    int n = OGR_G_GetPointCount(c), z = OGR_G_CoordinateDimension(c) == 3;
+    size_t total = n > 0 ? 1 : 0;
+    for (int i = 1; i < n; i++) {
+        double dx = lon_step(OGR_G_GetX(c, i - 1), OGR_G_GetX(c, i));
+        double dy = OGR_G_GetY(c, i) - OGR_G_GetY(c, i - 1), d = fmax(fabs(dx), fabs(dy));
+        total += d > GEO_STEP_DEG ? (size_t)ceil(d / GEO_STEP_DEG) : 1;
+    }
+    if (total <= (size_t)n)
+        return 0;
+    double *xyz = malloc(3 * total * sizeof *xyz);
+    if (!xyz)
+        return -1;
+    double *xs = xyz, *ys = xyz + total, *zs = xyz + 2 * total;
+    size_t m = 0;
+    for (int i = 0; i < n; i++) {
+        double x = OGR_G_GetX(c, i), y = OGR_G_GetY(c, i), h = OGR_G_GetZ(c, i);
+        if (i > 0) {
+            double x0 = xs[m - 1], y0 = ys[m - 1], h0 = zs[m - 1], dx = lon_step(x0, x);
+            double d = fmax(fabs(dx), fabs(y - y0));
+            int k = d > GEO_STEP_DEG ? (int)ceil(d / GEO_STEP_DEG) : 1;
+            for (int j = 1; j < k; j++, m++) {
+                double t = (double)j / k, xi = x0 + dx * t;
+                xs[m] = xi > 180.0 ? xi - 360.0 : xi < -180.0 ? xi + 360.0 : xi;
+                ys[m] = y0 + (y - y0) * t;
+                zs[m] = h0 + (h - h0) * t;
+            }
+        }
+        xs[m] = x;
+        ys[m] = y;
+        zs[m++] = h;
+    }
+    OGR_G_SetPoints(c, (int)m, xs, sizeof *xs, ys, sizeof *ys, z ? zs : NULL, sizeof *zs);
+    free(xyz);
+    return 0;
+}
+
+static int densify(OGRGeometryH g)
+{
+    int n = OGR_G_GetGeometryCount(g);
+    for (int i = 0; i < n; i++)
+        if (densify(OGR_G_GetGeometryRef(g, i)) != 0)
+            return -1;
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    return n == 0 && (t == wkbLineString || t == wkbLinearRing) ? densify_curve(g) : 0;
+}
+
+OGRErr isr_layer_geom_to(const isr_layer *l, OGRGeometryH g, OGRCoordinateTransformationH ct)
+{
+    OGRSpatialReferenceH s = OGR_L_GetSpatialRef(l->lyr);
+    if (s && OSRIsGeographic(s) && densify(g) != 0)
+        return OGRERR_NOT_ENOUGH_MEMORY;
+    return OGR_G_Transform(g, ct);
 }
 
 /* Whether a box in the layer's CRS maps to valid longitudes and latitudes. */

@@ -45,7 +45,7 @@ static isr_status read_polygons(isr_ctx *ctx, const isr_layer *l, OGRSpatialRefe
         OGR_F_Destroy(f);
         if (!g)
             continue; /* a feature without a geometry holds no water */
-        if (OGR_G_Transform(g, tr) != OGRERR_NONE) {
+        if (isr_layer_geom_to(l, g, tr) != OGRERR_NONE) {
             OGR_G_DestroyGeometry(g);
             st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: a polygon cannot be transformed to the "
                                "analysis CRS", l->what);

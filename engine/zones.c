@@ -17,6 +17,7 @@
  */
 #include "internal.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,15 +156,29 @@ static isr_status population_from_raster(isr_ctx *ctx, const isr_grid *g, const 
     if (st != ISR_OK)
         return st;
     double outside = 0;
+    size_t nodata = 0; /* land cells the raster covers with nodata only */
     for (size_t c = 0; c < n; c++) {
         double v = isnan((*praster)[c]) || (*praster)[c] < 0 ? 0.0 : (*praster)[c];
-        if (isr_zones_unit_at(z, c) >= 0)
+        if (isr_zones_unit_at(z, c) >= 0) {
             z->pop[c] = v;
-        else
+            nodata += isnan((*praster)[c]);
+        } else {
             outside += v;
+        }
     }
     isr_raster_coverage_warn(ctx, g, z, "population raster", population, z->pop_uncovered,
                              "are counted with no people");
+    nodata -= nodata >= z->pop_uncovered ? z->pop_uncovered : nodata;
+    if (nodata) {
+        char cells[40], km2[40];
+        isr_fmt_thousands(cells, sizeof cells, (double)nodata, 0);
+        isr_fmt_thousands(km2, sizeof km2, (double)nodata * g->cell_m * g->cell_m / 1e6, 1);
+        isr_log(ctx, ISR_LOG_WARN,
+                "population raster '%s': %s land cells (%s km²) of the units lie under its "
+                "nodata and are counted with no people; where people live there, give the "
+                "raster their number (0 where none do)",
+                population, cells, km2);
+    }
     if (outside > 0)
         isr_log(ctx, ISR_LOG_INFO,
                 "population raster '%s': %.0f people lie outside every boundary unit and "
@@ -215,24 +230,37 @@ static isr_status population_from_units(isr_ctx *ctx, const isr_units *u, isr_zo
     return ISR_OK;
 }
 
-/* The units hosted by another's cell, said once with the first ten codes. */
+/* The units hosted by another's cell, said once with the first ten: a warning, since the
+ * tables then give such a unit no row and add its people to the unit holding its cell
+ * (another prefecture's or province's, it may be). */
 static void note_hosted(isr_ctx *ctx, const isr_grid *g, const isr_units *u, const isr_zones *z,
                         const int *host)
 {
     if (!z->hosted)
         return;
     isr_sb b = {0};
-    for (int i = 0, k = 0; i < u->n && k < 10; i++)
-        if (host[i] >= 0)
-            isr_sb_printf(&b, "%s%s", k++ ? ", " : "", u->attr[i].code[0]);
+    for (int i = 0, k = 0; i < u->n && k < 10; i++) {
+        if (host[i] < 0)
+            continue;
+        int to = isr_zones_unit_at(z, (size_t)host[i]);
+        isr_sb_printf(&b, "%s'%s'", k++ ? ", " : "", u->attr[i].code[0]);
+        if (u->has_pop && !z->from_raster && !isnan(u->attr[i].pop))
+            isr_sb_printf(&b, " (%.0f people)", u->attr[i].pop);
+        if (to >= 0)
+            isr_sb_printf(&b, " into '%s'", u->attr[to].code[0]);
+        if (to >= 0 && strcmp(u->attr[to].code[ISR_PROVINCE], u->attr[i].code[ISR_PROVINCE]))
+            isr_sb_printf(&b, " of another province, '%s'", u->attr[to].code[ISR_PROVINCE]);
+    }
     char *list = isr_sb_take(&b);
-    isr_log(ctx, ISR_LOG_INFO,
+    isr_log(ctx, ISR_LOG_WARN,
             "%d unit%s no cell of %s own at %g m (smaller than a cell, or covered by "
             "another unit): %s%s; %s people are counted in the cell holding %s interior "
-            "point, under the unit of that cell",
+            "point, under the unit of that cell, and the tables give %s no row (a finer "
+            "--resolution gives a small unit cells of %s own)",
             z->hosted, z->hosted > 1 ? "s have" : " has", z->hosted > 1 ? "their" : "its",
             g->cell_m, list ? list : "", z->hosted > 10 ? ", …" : "",
-            z->hosted > 1 ? "their" : "its", z->hosted > 1 ? "their" : "its");
+            z->hosted > 1 ? "their" : "its", z->hosted > 1 ? "their" : "its",
+            z->hosted > 1 ? "them" : "it", z->hosted > 1 ? "their" : "its");
     free(list);
 }
 
@@ -263,7 +291,64 @@ static void tally_groups(const isr_grid *g, const isr_units *u, const char *popu
     isr_zones_sum_up(z, z->cells, z->gpop, NULL, NULL);
 }
 
-/* The people on water cells moved to the land cells of their unit, evenly (for people
+/* How far (metres) the people a population raster puts on water are carried to the shore. */
+#define ISR_SHORE_MAX_M 2000.0
+
+/* The land cell of unit i nearest to cell c (Euclidean, in cells), within max_r cells, or -1:
+ * square rings of growing radius, until no farther ring can hold a nearer cell. */
+static long nearest_land(const isr_grid *g, const isr_zones *z, size_t c, int i, int max_r)
+{
+    const int col = (int)(c % (size_t)g->nx), row = (int)(c / (size_t)g->nx);
+    long best = -1;
+    long bd = LONG_MAX;
+    for (int r = 1; r <= max_r && (long)r * r < bd; r++)
+        for (int dy = -r; dy <= r; dy++) {
+            int y = row + dy;
+            if (y < 0 || y >= g->ny)
+                continue;
+            for (int dx = -r; dx <= r; dx += (dy == -r || dy == r) ? 1 : 2 * r) {
+                int x = col + dx;
+                size_t k = (size_t)y * (size_t)g->nx + (size_t)x;
+                long d = (long)dx * dx + (long)dy * dy;
+                if (x >= 0 && x < g->nx && d < bd && !z->water[k] &&
+                    isr_zones_unit_at(z, k) == i) {
+                    bd = d;
+                    best = (long)k;
+                }
+            }
+        }
+    return best;
+}
+
+/* People a population raster puts on water cells, carried to the nearest land cell of the
+ * same unit within ISR_SHORE_MAX_M (a coastal pixel's people live on its shore, not spread
+ * over the whole county); those no land cell is near enough for stay, for the even spread.
+ * The people carried, said in an info line. */
+static void people_to_shore(isr_ctx *ctx, const isr_grid *g, isr_zones *z)
+{
+    const size_t n = (size_t)g->nx * (size_t)g->ny;
+    int max_r = (int)ceil(ISR_SHORE_MAX_M / g->cell_m);
+    double moved = 0;
+    for (size_t c = 0; c < n; c++) {
+        int i = isr_zones_unit_at(z, c);
+        if (i < 0 || !z->water[c] || !(z->pop[c] > 0))
+            continue;
+        long t = nearest_land(g, z, c, i, max_r < 1 ? 1 : max_r);
+        if (t >= 0) {
+            z->pop[t] += z->pop[c];
+            moved += z->pop[c];
+            z->pop[c] = 0.0;
+        }
+    }
+    if (moved > 0.5)
+        isr_log(ctx, ISR_LOG_INFO,
+                "population raster: %.0f people on water cells carried to the nearest land "
+                "cell of their unit (within %.0f m)",
+                moved, ISR_SHORE_MAX_M);
+}
+
+/* The people on water cells moved to the land cells of their unit: a raster's to the shore
+ * (people_to_shore), the rest evenly (for people
  * spread from the unit's field this gives each land cell the unit's people ÷ its land
  * cells); a unit with cells but none of them land keeps its people and is warned about. */
 static isr_status spread_off_water(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
@@ -279,6 +364,8 @@ static isr_status spread_off_water(isr_ctx *ctx, const isr_grid *g, const isr_un
         free(wpop);
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
+    if (z->pop) /* a raster's people: to the shore first; wpop the rest */
+        people_to_shore(ctx, g, z);
     for (size_t c = 0; c < n; c++) {
         int i = isr_zones_unit_at(z, c);
         if (i < 0)

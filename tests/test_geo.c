@@ -375,6 +375,283 @@ Test(geo, fitted_albers_at_70_north_is_not_warned)
     json_object_put(root);
 }
 
+/* A unit's people from a raster of fractional people: 2.6 in each of its four 5 km pixels,
+ * 10.4 in all, published as 10 (whole people); a hub reaching all of it gives it a share of
+ * people reached by any hub of 1, not 10.4 ÷ 10 = 1.04 */
+Test(geo, share_of_people_reached_from_a_raster_is_at_most_one)
+{
+    utm_region();
+    cli_put("p.asc", "ncols 4\nnrows 2\nxllcorner 500000\nyllcorner 5500000\ncellsize 5000\n"
+                     "2.6 2.6 1 1\n2.6 2.6 1 1\n");
+    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    int rc = run("--hubs hub --population p.tif");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s' && ogrinfo -q -ro o/region/units.geojson -sql \"SELECT code FROM "
+                        "units WHERE code = 'a' AND population = 10 AND pop_share_any = 1 AND "
+                        "share_hub = 1\" | grep -q 'code (String) = a'",
+                        cli_tmp),
+                 0, "unit a: 10 people, all reached");
+}
+
+/* Unit b (10 × 10 km) wholly under the population raster's nodata: its 100 cells were
+ * counted with no people without a word (only cells beyond the raster's extent were). */
+Test(geo, population_raster_nodata_over_land_is_warned)
+{
+    utm_region();
+    cli_put("p.asc", "ncols 4\nnrows 2\nxllcorner 500000\nyllcorner 5500000\ncellsize 5000\n"
+                     "NODATA_value -1\n2.6 2.6 -1 -1\n2.6 2.6 -1 -1\n");
+    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    int rc = run("--hubs hub --population p.tif --crs EPSG:32633");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "isoreach: warning: population raster 'p.tif': 100 land cells (100.0 km²) "
+                        "of the units lie under its nodata and are counted with no people; "
+                        "where people live there, give the raster their number (0 where none "
+                        "do)\n");
+    free(e);
+}
+
+/* Units a and b of prefecture P1, with their provinces and the prefecture's names as given. */
+static void p1_region(const char *prov_b, const char *pref_name_b)
+{
+    cli_put("b.geojson",
+            "{\"type\":\"FeatureCollection\"," UTM33 "\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"code\":\"a\",\"name\":\"A\",\"pref_code\":"
+            "\"P1\",\"pref_name\":\"Alpha\",\"prov_code\":\"X\",\"prov_name\":\"Ex\",\"pop\":10},"
+            "\"geometry\":" BOX(500000, 5500000, 510000, 5510000) "},"
+            "{\"type\":\"Feature\",\"properties\":{\"code\":\"b\",\"name\":\"B\",\"pref_code\":"
+            "\"P1\",\"pref_name\":\"%s\",\"prov_code\":\"%s\",\"prov_name\":\"Ex\",\"pop\":20},"
+            "\"geometry\":" BOX(510000, 5500000, 520000, 5510000) "}]}",
+            pref_name_b, prov_b);
+    cli_sh_ok("rm -f b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
+                                STATION("s2", 0, 508500, 5505500)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+}
+
+/* A prefecture whose counties lie in two provinces: its row added up both provinces' people
+ * under the first's, and the provinces' rows did not add up to their prefectures'. Refused;
+ * one code of two names is warned about. */
+Test(geo, prefecture_in_two_provinces_is_refused_and_two_names_warned)
+{
+    p1_region("Y", "Alpha");
+    refused(run("--hubs hub"),
+            "boundaries 'b.gpkg' layer 'units': prefecture 'P1' has counties in two provinces, "
+            "'X' (county 'a') and 'Y' (county 'b'): a prefecture lies in one province; mend the "
+            "province field, or make the prefecture codes unique across provinces (prefix them "
+            "with the province's)");
+    p1_region("X", "Beta");
+    int rc = run("--hubs hub");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "isoreach: warning: boundaries 'b.gpkg' layer 'units': prefecture 'P1' "
+                        "is named 'Alpha' (county 'a') and 'Beta' (county 'b'): the tables give "
+                        "it one of the names; mend the name field\n");
+    free(e);
+}
+
+/* With --population the units' population field is not read: an empty one in it was warned
+ * about as unknown people, and recorded in run.json, though the raster gave them. */
+Test(geo, empty_population_field_is_no_news_with_a_population_raster)
+{
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               UNIT("b", "p2", null, BOX(510000, 5500000, 520000, 5510000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
+                                STATION("s2", 0, 508500, 5505500)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+    cli_put("p.asc", "ncols 4\nnrows 2\nxllcorner 500000\nyllcorner 5500000\ncellsize 5000\n"
+                     "1 1 1 1\n1 1 1 1\n");
+    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    int rc = run("--hubs hub --population p.tif");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "");
+    free(e);
+}
+
+/* hub h's people_reached (summary.csv, 9th field). */
+static double people_reached(const char *hub)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/%s/summary.csv", cli_tmp, hub);
+    char *csv = cli_slurp(p), *q = strchr(csv, '\n');
+    cr_assert_not_null(q);
+    for (int i = 0; i < 8 && q; i++)
+        q = strchr(q + 1, ',');
+    cr_assert_not_null(q, "%s", csv);
+    double v = atof(q + 1);
+    free(csv);
+    return v;
+}
+
+/* A 1 km population pixel of 10,000 people astride the shore of a unit whose east half is
+ * --water: the half on the sea was spread over the unit's whole 50 km² of land (a hub 3 km
+ * from the pixel counted 6,888 of them, one 6 km away 1,006). They live on the shore: carried
+ * to the nearest land cell, all 10,000 are within 3 km of the one and none of the other. */
+Test(geo, population_raster_people_on_water_go_to_the_nearest_shore)
+{
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 0, BOX(500000, 5500000, 510000, 5510000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("w.geojson", FC(UTM33, "{\"type\":\"Feature\",\"properties\":{},\"geometry\":"
+                                   BOX(505000, 5499000, 512000, 5511000) "}"));
+    cli_put("st.geojson", FC(UTM33, STATION("shore", 1, 504000, 5505000) ","
+                                STATION("far", 1, 500500, 5500500)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 504000, 5505000, 500500, 5500500)));
+    char grid[2000] = "";
+    for (int r = 0; r < 11; r++)
+        for (int c = 0; c < 12; c++)
+            strcat(grid, r == 5 && c == 5 ? "10000" : "0"), strcat(grid, c == 11 ? "\n" : " ");
+    cli_put("p.asc", "ncols 12\nnrows 11\nxllcorner 499500\nyllcorner 5499500\ncellsize 1000\n%s",
+            grid);
+    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    int rc = run("--population p.tif --water w.geojson --crs EPSG:32633 --budget 9 "
+                 "--egress-speed 20 --detour 1");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    cr_assert_float_eq(people_reached("shore"), 10000, 0.5);
+    cr_assert_float_eq(people_reached("far"), 0, 0.5);
+}
+
+/* `isoreach reach --boundaries OTHER`: run.json's "reach" gives each hub's jurisdiction in
+ * the boundaries the tables now come from (its "hubs" still named the run's unit, 'a', which
+ * is not in them). */
+Test(geo, reach_records_the_jurisdiction_in_its_boundaries)
+{
+    utm_region();
+    cr_assert_eq(run("--hubs hub"), 0);
+    cli_put("b2.geojson", FC(UTM33, UNIT("all", "p9", 3000, BOX(500000, 5500000, 520000, 5510000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b2.gpkg b2.geojson");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --boundaries b2.gpkg", cli_tmp, ISR_CLI), 0);
+    json_object *root = run_json(), *j;
+    cr_assert(json_object_object_get_ex(root, "reach", &j) &&
+              json_object_object_get_ex(j, "jurisdiction", &j) &&
+              json_object_object_get_ex(j, "hub", &j) && json_object_object_get_ex(j, "unit", &j),
+              "%s", json_object_to_json_string(root));
+    cr_assert_str_eq(json_object_get_string(j), "all");
+    json_object_put(root);
+}
+
+/* An --out that holds someone's files but no isoreach output (`--out .` in a project
+ * folder): its README.md and index.html were replaced. Refused, and left as it was. */
+Test(geo, out_folder_of_other_files_is_refused)
+{
+    utm_region();
+    cli_sh_ok("mkdir -p o && echo mine > o/README.md");
+    int rc = run("--hubs hub");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds files that are not an "
+                        "isoreach output ('README.md'): a run writes README.md, index.html and "
+                        "more into it; give a new or empty folder\n");
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s' && ls -A o | tr '\\n' ' ' | grep -qx 'README.md ' && "
+                        "grep -qx mine o/README.md", cli_tmp),
+                 0, "the folder was changed");
+}
+
+/* A finished run's run.json stayed while a later run with other settings (a shard here, or
+ * an interrupted run) replaced some hubs: `reach` and `map` took the mixed folder as whole.
+ * The later run removes it before its first hub; `reach` then refuses the folder. */
+Test(geo, a_later_run_removes_the_earlier_run_json_before_its_hubs)
+{
+    utm_region();
+    cr_assert_eq(run("--hubs hub"), 0);
+    cr_assert_eq(cli_sh("test -f '%s/o/run.json'", cli_tmp), 0);
+    cr_assert_eq(run("--hubs hub --budget 45 --shard 1/1"), 0);
+    cr_assert_eq(cli_sh("test -e '%s/o/run.json'", cli_tmp), 1, "run.json of budget 60 kept");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o", cli_tmp, ISR_CLI), 1);
+}
+
+/* A shard while a run of all hubs holds the folder (and a run while a shard does) wrote its
+ * hubs beside the other's, under a run.json of other settings. Each is now refused. The
+ * holder here is a live process (sleep) whose PID is in the lock file. */
+Test(geo, a_shard_and_a_whole_run_refuse_each_other)
+{
+    utm_region();
+    cr_assert_eq(run("--hubs hub"), 0);
+    cli_sh_ok("{ sleep 60 >/dev/null 2>&1 & echo $! > o/.isoreach.lock; echo $! > o/holder; }");
+    int rc = run("--hubs hub --shard 1/2");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_not_null(strstr(e, "isoreach: --out 'o' is in use by a run of all its hubs "
+                                 "(process "), "%s", e);
+    free(e);
+    cli_sh_ok("mv o/.isoreach.lock o/.isoreach-shard-2-of-2.lock");
+    rc = run("--hubs hub");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_not_null(strstr(e, "isoreach: --out 'o' is in use by a shard of a run (process "),
+                       "%s", e);
+    free(e);
+    cli_sh_ok("kill $(cat o/holder)");
+}
+
+/* ---- edges in lon/lat ----------------------------------------------------------------------- */
+
+/* Hub h's reach.csv row of unit `code`: its area_km2, reached_km2 and min_minutes. */
+static void reach_row(const char *out, const char *code, double v[3])
+{
+    char p[400], key[64];
+    snprintf(p, sizeof p, "%s/%s/hubs/h/reach.csv", cli_tmp, out);
+    snprintf(key, sizeof key, "\nh,county,%s,", code);
+    char *csv = cli_slurp(p), *row = strstr(csv, key);
+    cr_assert_not_null(row, "no unit %s in %s", code, csv);
+    /* hub_id,level,code,name,name_en,prefecture_code,province_code,area_km2,reached_km2,
+     * area_share,population,pop_reached,pop_share,min_minutes */
+    double f[14];
+    char *q = row + 1;
+    for (int i = 0; i < 14; i++) {
+        f[i] = atof(q);
+        q = strchr(q, ',');
+        cr_assert_not_null(q);
+        q++;
+    }
+    v[0] = f[7];
+    v[1] = f[8];
+    v[2] = f[13];
+    free(csv);
+}
+
+Test(geo, lon_lat_edges_follow_the_parallel_not_the_chord)
+{
+    /* Two lon/lat boxes at 70°N given by their four corners: u1 20–25°E × 69.5–70°N, u3
+     * 20–25°E × 70–70.3°N. Their shared edge is the 70°N parallel, as every GIS draws it; its
+     * chord in the analysis CRS lies 2.1 km north of it at 22.5°E. The hub 10 km south of the
+     * parallel: at 20 km/h with detour 1.3, u3 is first reached after 10 × 1.3 / 20 × 60 =
+     * 39 min (± 2.7 for the 1 km cell), not the chord's 47. The same boxes with a vertex
+     * every 0.001° give the same tables. */
+    cli_put("b.geojson", FC("", UNIT("u1", "p1", 1000, BOX(20, 69.5, 25, 70)) ","
+                            UNIT("u3", "p1", 1000, BOX(20, 70, 25, 70.3))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC("", STATION("h", 1, 22.5, 69.91037) ","
+                             STATION("s2", 0, 21.5, 69.7)));
+    cli_put("ln.geojson", FC("", LINE("l", 100, 10, 22.5, 69.91037, 21.5, 69.7)));
+    int rc = run("--hubs h");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    cli_sh_ok("mv o sparse && ogr2ogr -f GPKG -nln units -segmentize 0.001 dense.gpkg b.gpkg && "
+              "mv dense.gpkg b.gpkg");
+    rc = run("--hubs h");
+    cr_assert_eq(rc, 0);
+    double s1[3], s3[3], d1[3], d3[3];
+    reach_row("sparse", "u1", s1);
+    reach_row("sparse", "u3", s3);
+    reach_row("o", "u1", d1);
+    reach_row("o", "u3", d3);
+    cr_assert(fabs(s3[2] - 39.0) < 2.7, "u3 first reached after %.2f min, not 39", s3[2]);
+    for (int i = 0; i < 3; i++) {
+        cr_assert(fabs(s1[i] - d1[i]) <= 1e-9 * fabs(d1[i]) + 1e-9, "u1 field %d: %f vs %f", i,
+                  s1[i], d1[i]);
+        cr_assert(fabs(s3[i] - d3[i]) <= 1e-9 * fabs(d3[i]) + 1e-9, "u3 field %d: %f vs %f", i,
+                  s3[i], d3[i]);
+    }
+}
+
 /* ---- the 180° meridian (§7) ----------------------------------------------------------------- */
 
 Test(geo, region_across_the_180_meridian)
@@ -469,6 +746,45 @@ Test(geo, hub_outside_the_polygons_takes_the_nearest_unit_within_5_km)
     /* other_province 1, other_prefecture 1, pop_unknown_units 0, land_km2 200 (no water) */
     cr_assert_eq(strncmp(strchr(a + 1, '\n') - 14, ",1,1,0,200.000", 14), 0, "%s", csv);
     free(csv);
+}
+
+/* A hub on the border of units a (province p1) and b (p2), at x = 510 km (a few nanometres
+ * inside one of them once reprojected): its jurisdiction was the first of the two in the
+ * layer, so every figure outside its province followed the order of the features. It is now
+ * the unit holding the centre of its cell, where its travel starts, whatever the order, and
+ * said. */
+Test(geo, hub_on_a_border_takes_the_unit_of_its_cell_whatever_the_order)
+{
+    const char *units[2] = {UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)),
+                            UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000))};
+    /* in the fitted Albers, then in the units' own CRS, where it lies on the border exactly */
+    for (int crs = 0; crs < 2; crs++) {
+        char *first = NULL;
+        for (int order = 0; order < 2; order++) {
+            cli_put("b.geojson", "{\"type\":\"FeatureCollection\"," UTM33 "\"features\":[%s,%s]}",
+                    units[order], units[1 - order]);
+            cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+            cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 510000, 5505500) ","
+                                        STATION("s2", 0, 515500, 5505500)));
+            cli_put("ln.geojson",
+                    FC(UTM33, LINE("l1", 80, 10, 510000, 5505500, 515500, 5505500)));
+            int rc = run("--hubs hub%s", crs ? " --crs EPSG:32633" : "");
+            char *e = cli_stderr();
+            cr_assert_eq(rc, 0, "%s", e);
+            cr_assert_not_null(strstr(e, "warning: hub 'hub' lies on the border of 'unit "),
+                               "%s", e);
+            cr_assert_not_null(strstr(e, " and 1 other unit: '"), "%s", e);
+            free(e);
+            char p[300];
+            snprintf(p, sizeof p, "%s/o/hubs/hub/summary.csv", cli_tmp);
+            char *csv = cli_slurp(p);
+            if (first)
+                cr_assert_str_eq(csv, first, "summary.csv follows the order of the features");
+            free(first);
+            first = csv;
+        }
+        free(first);
+    }
 }
 
 Test(geo, hub_off_the_grid_is_refused)
