@@ -14,6 +14,10 @@
  * cells newly within / lost over them). The page itself (engine/webmap/page.html with Leaflet's JS and CSS) is
  * compiled in as bytes by scripts/webmap_embed.py; the data is streamed into it as JSON.
  *
+ * A region across the 180° meridian (the run's grid crosses it) has its longitudes west of it
+ * shifted by +360 in everything the page draws, so that the region is in one piece east of
+ * 180° (Leaflet draws longitudes beyond 180) instead of its two halves at the ends of the world.
+ *
  * Size: coordinates are integers of 1e-4 degree (11 m), delta-encoded per ring. County
  * boundaries are simplified (Douglas-Peucker, 200 m) arc by arc, as TopoJSON does: rings are
  * cut at junctions (vertices with more than two distinct neighbours) and each arc is
@@ -51,6 +55,14 @@ extern const size_t isr_webmap_page_len, isr_webmap_data_at;
 #define WM_KEY_SCALE 1e6      /* vertex identity: units.geojson has 6 decimals */
 #define WM_SIMPLIFY_M 200.0   /* county borders: ~1 px at zoom 10, 6.6× fewer points */
 #define WM_M_PER_DEG 111320.0 /* metres per degree of latitude (and of longitude × cos φ) */
+
+/* A longitude as the page draws it: for a region across the 180° meridian (`wrap`) the
+ * longitudes west of it (< 0) go east of 180°, so that its parts split at ±180 (RFC 7946, as
+ * the run writes them) meet again and Leaflet fits the region instead of the whole world. */
+static double wm_lon(double lon, int wrap)
+{
+    return wrap && lon < 0 ? lon + 360.0 : lon;
+}
 
 /* ---- output buffer (an isr_sb, strbuf.c) --------------------------------------------------- */
 
@@ -175,6 +187,7 @@ typedef struct wm_units {
     wm_unit *u;
     int *by_code; /* unit indexes sorted by code */
     double lon_min, lat_min, lon_max, lat_max;
+    int wrap; /* the region crosses the 180° meridian: the page's longitudes at wm_lon() */
 } wm_units;
 
 typedef struct wm_vtx {
@@ -195,6 +208,7 @@ typedef struct wm_topo {
     size_t nslot;
     wm_ring *rings;
     int nr, rcap;
+    int wrap; /* the region crosses the 180° meridian: vertices at wm_lon() */
 } wm_topo;
 
 static size_t vtx_hash(long long x, long long y)
@@ -227,7 +241,8 @@ static int topo_grow_slots(wm_topo *t)
 /* The id of the vertex at (lon, lat), added if new; -1 when out of memory. */
 static int topo_vertex(wm_topo *t, double lon, double lat)
 {
-    long long kx = llround(lon * WM_KEY_SCALE), ky = llround(lat * WM_KEY_SCALE);
+    /* shifted before the key, so that a vertex at -180 is the same as one at 180 */
+    long long kx = llround(wm_lon(lon, t->wrap) * WM_KEY_SCALE), ky = llround(lat * WM_KEY_SCALE);
     if ((size_t)(t->nv + 1) * 2 > t->nslot && !topo_grow_slots(t))
         return -1;
     size_t h = vtx_hash(kx, ky) & (t->nslot - 1);
@@ -304,9 +319,10 @@ static void topo_free(wm_topo *t)
  * every border once, over the bands, instead of outlining every county): an arc that a second
  * unit also uses separates the two, and its level says how (0 two counties of one prefecture,
  * 1 of two prefectures, 2 of two provinces); an arc that no second unit uses is the region's
- * edge or a coast (3). Keyed by the arc's canonical first, second, second-last and last
- * vertex and its length; kept in first-use order, so the page's bytes do not depend on the
- * hash table. */
+ * edge or a coast (3); an arc that one unit uses twice is inside it (its parts split at the
+ * 180° meridian, which meet again at wm_lon) and is no border. Keyed by the arc's canonical
+ * first, second, second-last and last vertex and its length; kept in first-use order, so the
+ * page's bytes do not depend on the hash table. */
 typedef struct wm_arc {
     int a, b, c, d, len;
     int unit1, unit2; /* the units using it; unit2 -1 until a second one does */
@@ -388,8 +404,8 @@ static int arcs_use(wm_arcs *t, const wm_topo *topo, const int *seq, int len,
     for (; t->slot[h] >= 0; h = (h + 1) & (t->nslot - 1)) {
         wm_arc *o = &t->list[t->slot[h]];
         if (o->a == k.a && o->b == k.b && o->c == k.c && o->d == k.d && o->len == k.len) {
-            if (o->unit1 != unit && o->unit2 < 0)
-                o->unit2 = unit;
+            if (o->unit2 < 0)
+                o->unit2 = unit; /* unit1 again: inside that unit */
             return 1;
         }
     }
@@ -431,6 +447,8 @@ static void arcs_write(isr_sb *b, const wm_arcs *t)
             const wm_arc *a = &t->list[i];
             const wm_unit *u1 = &t->units->u[a->unit1];
             const wm_unit *u2 = a->unit2 >= 0 ? &t->units->u[a->unit2] : NULL;
+            if (a->unit2 == a->unit1)
+                continue;
             int level = !u2                                          ? 3
                         : strcmp(u1->prov_code, u2->prov_code) != 0 ? 2
                         : strcmp(u1->pref_code, u2->pref_code) != 0 ? 1
@@ -521,6 +539,17 @@ static int scratch_fit(wm_scratch *s, int n)
     if (ok)
         s->cap = (int)nc;
     return ok;
+}
+
+/* The points of a ring or line into s->lon/lat, longitudes at wm_lon(); 0 when out of memory. */
+static int get_points(OGRGeometryH g, int n, wm_scratch *s, int wrap)
+{
+    if (!scratch_fit(s, n > 0 ? n : 1))
+        return 0;
+    OGR_G_GetPoints(g, s->lon, sizeof(double), s->lat, sizeof(double), NULL, 0);
+    for (int k = 0; k < n; k++)
+        s->lon[k] = wm_lon(s->lon[k], wrap);
+    return 1;
 }
 
 static void scratch_free(wm_scratch *s)
@@ -846,8 +875,22 @@ static int wm_scan_end(void *user, int type, const double env[4])
     return 1;
 }
 
-/* Reads units.geojson: attributes into `u`, rings into `t`; by the scanner when it can. */
-static isr_status read_units(isr_ctx *ctx, const char *path, wm_units *u, wm_topo *t)
+/* The units' longitudes from the vertices (wm_lon'd), not the features' envelopes, which
+ * span -180…180 for a unit split at the 180° meridian. */
+static void units_lon_range(wm_units *u, const wm_topo *t)
+{
+    u->lon_min = INFINITY;
+    u->lon_max = -INFINITY;
+    for (int v = 0; v < t->nv; v++) {
+        double lon = (double)t->vtx[v].kx / WM_KEY_SCALE;
+        u->lon_min = fmin(u->lon_min, lon);
+        u->lon_max = fmax(u->lon_max, lon);
+    }
+}
+
+/* Reads units.geojson: attributes into `u`, rings into `t` (longitudes at wm_lon(): `wrap`);
+ * by the scanner when it can. */
+static isr_status read_units(isr_ctx *ctx, const char *path, wm_units *u, wm_topo *t, int wrap)
 {
     static const unsigned char numeric[11] = {0, 0, 0, 0, 1, 1};
     wm_scan s = {u, t, 0};
@@ -855,15 +898,21 @@ static isr_status read_units(isr_ctx *ctx, const char *path, wm_units *u, wm_top
                                    wm_scan_field, wm_scan_ring, wm_scan_end};
     u->lon_min = u->lat_min = INFINITY;
     u->lon_max = u->lat_max = -INFINITY;
-    if (isr_polyscan_file(path, &r) && u->n > 0) {
+    t->wrap = wrap;
+    isr_status st = ISR_OK;
+    if (isr_polyscan_file(path, &r) && u->n > 0)
         sort_by_code(u);
-        return ISR_OK;
+    else {
+        units_free(u);
+        topo_free(t);
+        *u = (wm_units){0};
+        *t = (wm_topo){.wrap = wrap};
+        st = read_units_ogr(ctx, path, u, t);
     }
-    units_free(u);
-    topo_free(t);
-    *u = (wm_units){0};
-    *t = (wm_topo){0};
-    return read_units_ogr(ctx, path, u, t);
+    u->wrap = wrap;
+    if (st == ISR_OK && wrap)
+        units_lon_range(u, t);
+    return st;
 }
 
 /* The points of one county ring into s->lon/lat: simplified, or as they are. Returns the
@@ -997,7 +1046,7 @@ static isr_status write_units(isr_ctx *ctx, isr_sb *b, const wm_units *u, wm_top
 /* A (multi)polygon's polygons as [[ring, hole…], …], rings as sb_ring writes them: a polygon
  * whose exterior vanishes is dropped, and so is a hole that vanishes. Returns how many
  * polygons were written, or -1 when out of memory. */
-static int sb_polys(isr_sb *b, OGRGeometryH g, wm_scratch *s)
+static int sb_polys_as_is(isr_sb *b, OGRGeometryH g, wm_scratch *s, int wrap)
 {
     OGRwkbGeometryType gt = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
     int np = gt == wkbMultiPolygon ? OGR_G_GetGeometryCount(g) : gt == wkbPolygon ? 1 : 0;
@@ -1009,9 +1058,8 @@ static int sb_polys(isr_sb *b, OGRGeometryH g, wm_scratch *s)
         for (int r = 0; r < nr; r++) {
             OGRGeometryH ring = OGR_G_GetGeometryRef(poly, r);
             int n = OGR_G_GetPointCount(ring);
-            if (!scratch_fit(s, n))
+            if (!get_points(ring, n, s, wrap))
                 return -1;
-            OGR_G_GetPoints(ring, s->lon, sizeof(double), s->lat, sizeof(double), NULL, 0);
             size_t mark = b->len;
             isr_sb_printf(b, "%s", r == 0 ? (written ? ",[" : "[") : ",");
             if (!sb_ring(b, s->lon, s->lat, n, s->ibuf)) {
@@ -1031,8 +1079,41 @@ static int sb_polys(isr_sb *b, OGRGeometryH g, wm_scratch *s)
     return written;
 }
 
-/* The "ring" features of one hub's isochrones.geojson as JSON bands. */
-static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s)
+/* Longitudes < 0 shifted by +360 (wm_lon), in every part of `g`. */
+static void shift_lons(OGRGeometryH g)
+{
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+        shift_lons(OGR_G_GetGeometryRef(g, i));
+    for (int i = 0; i < OGR_G_GetPointCount(g); i++)
+        if (OGR_G_GetX(g, i) < 0)
+            OGR_G_SetPoint_2D(g, i, OGR_G_GetX(g, i) + 360.0, OGR_G_GetY(g, i));
+}
+
+/* sb_polys_as_is, but for a region across the 180° meridian (`wrap`) a multipolygon's parts
+ * split at ±180 are first joined again (GEOS, by OGR's cascaded union, on the shifted
+ * longitudes): Leaflet simplifies each part on its own, so two parts that meet at the seam
+ * would show a hairline of land between them. Parts that cannot be joined are written as they
+ * are. */
+static int sb_polys(isr_sb *b, OGRGeometryH g, wm_scratch *s, int wrap)
+{
+    OGRGeometryH shifted = NULL, joined = NULL;
+    if (wrap && g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon &&
+        (shifted = OGR_G_Clone(g)) != NULL) {
+        shift_lons(shifted);
+        CPLPushErrorHandler(CPLQuietErrorHandler); /* a union that fails: the parts as they are */
+        joined = OGR_G_UnionCascaded(shifted);
+        CPLPopErrorHandler();
+    }
+    int n = joined ? sb_polys_as_is(b, joined, s, 0)
+            : shifted ? sb_polys_as_is(b, shifted, s, 0)
+                      : sb_polys_as_is(b, g, s, wrap);
+    OGR_G_DestroyGeometry(joined);
+    OGR_G_DestroyGeometry(shifted);
+    return n;
+}
+
+/* The "ring" features of one hub's isochrones.geojson as JSON bands (longitudes at wm_lon()). */
+static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s, int wrap)
 {
     GDALDatasetH ds;
     OGRLayerH lyr;
@@ -1087,7 +1168,7 @@ static isr_status write_bands(isr_ctx *ctx, isr_sb *b, const char *path, wm_scra
         isr_sb_printf(b, ",\"pop\":");
         sb_num(b, field_num(f, f_pop), 0);
         isr_sb_printf(b, ",\"g\":");
-        if (sb_polys(b, OGR_F_GetGeometryRef(f), s) < 0)
+        if (sb_polys(b, OGR_F_GetGeometryRef(f), s, wrap) < 0)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
         sb_char(b, '}');
     }
@@ -1142,10 +1223,10 @@ static isr_status read_reach(isr_ctx *ctx, const char *path, char **text, size_t
     return ISR_OK;
 }
 
-/* The hub's position (lon, lat) and the run's direction and boundaries, from the metadata
- * of its travel_time.tif. `settings` (new string or NULL) is ISOREACH_SETTINGS. */
-static isr_status read_hub_tif(isr_ctx *ctx, const char *path, double *lon, double *lat,
-                               int *to_hub, char **settings)
+/* The hub's position (lon at wm_lon(), lat) and the run's direction and boundaries, from the
+ * metadata of its travel_time.tif. `settings` (new string or NULL) is ISOREACH_SETTINGS. */
+static isr_status read_hub_tif(isr_ctx *ctx, const char *path, int wrap, double *lon,
+                               double *lat, int *to_hub, char **settings)
 {
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!ds)
@@ -1163,7 +1244,7 @@ static isr_status read_hub_tif(isr_ctx *ctx, const char *path, double *lon, doub
     double x = hx ? CPLAtof(hx) : NAN, y = hy ? CPLAtof(hy) : NAN;
     *lon = *lat = NAN;
     if (ct && hx && hy && OCTTransform(ct, 1, &x, &y, NULL)) {
-        *lon = x;
+        *lon = wm_lon(x, wrap);
         *lat = y;
     }
     *to_hub = dir && strcmp(dir, "to") == 0;
@@ -1272,7 +1353,7 @@ static void rail_fields(json_object *options, wm_rail_fields *rf)
 }
 
 static isr_status write_rail_lines(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s,
-                                   const wm_rail_fields *rf)
+                                   const wm_rail_fields *rf, int wrap)
 {
     GDALDatasetH ds;
     OGRLayerH lyr;
@@ -1297,11 +1378,10 @@ static isr_status write_rail_lines(isr_ctx *ctx, isr_sb *b, const char *path, wm
         for (int k = 0; k < np; k++) {
             OGRGeometryH l = gt == wkbMultiLineString ? OGR_G_GetGeometryRef(g, k) : g;
             int m = OGR_G_GetPointCount(l);
-            if (!scratch_fit(s, m)) {
+            if (!get_points(l, m, s, wrap)) {
                 st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
                 break;
             }
-            OGR_G_GetPoints(l, s->lon, sizeof(double), s->lat, sizeof(double), NULL, 0);
             if (k)
                 sb_char(b, ',');
             sb_line(b, s->lon, s->lat, m);
@@ -1315,9 +1395,9 @@ static isr_status write_rail_lines(isr_ctx *ctx, isr_sb *b, const char *path, wm
 }
 
 /* OUT/region/rail_stations.geojson as [{"id","n":name,"en":name_en,"h":hub 0/1,"ll":[lat,
- * lon]}, …]. */
+ * lon]}, …], lon at wm_lon(). */
 static isr_status write_rail_stations(isr_ctx *ctx, isr_sb *b, const char *path,
-                                      const wm_rail_fields *rf)
+                                      const wm_rail_fields *rf, int wrap)
 {
     GDALDatasetH ds;
     OGRLayerH lyr;
@@ -1344,7 +1424,7 @@ static isr_status write_rail_stations(isr_ctx *ctx, isr_sb *b, const char *path,
             }
             isr_sb_printf(b, ",\"h\":%d,\"ll\":[%.5f,%.5f]}",
                           f_hub >= 0 && OGR_F_GetFieldAsInteger(f, f_hub) ? 1 : 0, OGR_G_GetY(g, 0),
-                          OGR_G_GetX(g, 0));
+                          wm_lon(OGR_G_GetX(g, 0), wrap));
         }
         OGR_F_Destroy(f);
     }
@@ -1355,7 +1435,8 @@ static isr_status write_rail_stations(isr_ctx *ctx, isr_sb *b, const char *path,
 
 /* ,"rail":{"lines":…,"stations":…}: the network the run wrote to OUT/region, each part only
  * when its file is there; `options` are run.json's (its field names), or NULL. */
-static isr_status write_rail(isr_ctx *ctx, isr_sb *b, const char *out_dir, json_object *options)
+static isr_status write_rail(isr_ctx *ctx, isr_sb *b, const char *out_dir, json_object *options,
+                             int wrap)
 {
     char *p_lines = isr_strdup_printf("%s/region/rail_lines.geojson", out_dir);
     char *p_st = isr_strdup_printf("%s/region/rail_stations.geojson", out_dir);
@@ -1369,11 +1450,11 @@ static isr_status write_rail(isr_ctx *ctx, isr_sb *b, const char *out_dir, json_
     rail_fields(options, &rf);
     isr_sb_printf(b, ",\n\"rail\":{");
     if (has_lines)
-        st = write_rail_lines(ctx, b, p_lines, &s, &rf);
+        st = write_rail_lines(ctx, b, p_lines, &s, &rf, wrap);
     if (st == ISR_OK && has_st) {
         if (has_lines)
             sb_char(b, ',');
-        st = write_rail_stations(ctx, b, p_st, &rf);
+        st = write_rail_stations(ctx, b, p_st, &rf, wrap);
     }
     sb_char(b, '}');
     scratch_free(&s);
@@ -1401,6 +1482,7 @@ typedef struct wm_job {
     isr_ctx *ctx;
     wm_hub *h;
     int n;
+    int wrap; /* longitudes at wm_lon() */
     atomic_int next, failed;
 } wm_job;
 
@@ -1412,10 +1494,10 @@ static int hubs_worker(void *arg)
     int i;
     while (!atomic_load(&j->failed) && (i = atomic_fetch_add(&j->next, 1)) < j->n) {
         wm_hub *h = &j->h[i];
-        isr_status st = read_hub_tif(j->ctx, h->p_tif, &h->lon, &h->lat, &h->to_hub,
+        isr_status st = read_hub_tif(j->ctx, h->p_tif, j->wrap, &h->lon, &h->lat, &h->to_hub,
                                      i == 0 ? &h->settings : NULL);
         if (st == ISR_OK)
-            st = write_bands(j->ctx, &h->bands, h->p_iso, &s);
+            st = write_bands(j->ctx, &h->bands, h->p_iso, &s, j->wrap);
         if (st == ISR_OK)
             st = read_reach(j->ctx, h->p_reach, &h->reach, &h->reach_len);
         if (st == ISR_OK && h->bands.oom)
@@ -1615,7 +1697,8 @@ static isr_status write_unit_gains(isr_ctx *ctx, isr_sb *b, const char *path, co
 
 /* A changed hub's gains.geojson as [{"k":"newly_within"|"lost","pop":…,"g":[polygons]}, …],
  * one entry per feature with a geometry left (cell edges kept, as the bands'). */
-static isr_status write_gain_polys(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s)
+static isr_status write_gain_polys(isr_ctx *ctx, isr_sb *b, const char *path, wm_scratch *s,
+                                   int wrap)
 {
     GDALDatasetH ds;
     OGRLayerH lyr;
@@ -1640,7 +1723,7 @@ static isr_status write_gain_polys(isr_ctx *ctx, isr_sb *b, const char *path, wm
             isr_sb_printf(b, "%s{\"k\":\"%s\",\"pop\":", n ? "," : "", kind);
             sb_num(b, field_num(f, f_pop), 0);
             isr_sb_printf(b, ",\"g\":");
-            int np = sb_polys(b, OGR_F_GetGeometryRef(f), s);
+            int np = sb_polys(b, OGR_F_GetGeometryRef(f), s, wrap);
             if (np < 0)
                 st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
             else if (np == 0)
@@ -1685,7 +1768,7 @@ static isr_status write_scen_hub(isr_ctx *ctx, isr_sb *b, const char *out_dir, c
         isr_sb_printf(b, ",\"lost\":");
         sb_num(b, g->lost, 0);
         isr_sb_printf(b, ",\"gains\":");
-        st = write_gain_polys(ctx, b, p_geo, s);
+        st = write_gain_polys(ctx, b, p_geo, s, u->wrap);
     }
     if (st == ISR_OK) {
         isr_sb_printf(b, ",\"units\":");
@@ -1745,21 +1828,79 @@ static isr_status write_scenarios(isr_ctx *ctx, isr_sb *b, const char *out_dir, 
     return st;
 }
 
+/* Whether the run's grid (run.json "grid": "crs_wkt", "extent") crosses the 180° meridian:
+ * GDAL gives the lon/lat bounds of such a box west > east. The engine measured the region the
+ * short way round (vector_io.c, wrap_extent), so its grid is the answer for every layer. */
+static int grid_crosses_180(json_object *run)
+{
+    json_object *g = NULL, *wkt = NULL, *ext = NULL;
+    if (!run || !json_object_object_get_ex(run, "grid", &g) ||
+        !json_object_object_get_ex(g, "crs_wkt", &wkt) ||
+        !json_object_object_get_ex(g, "extent", &ext) ||
+        !json_object_is_type(ext, json_type_array) || json_object_array_length(ext) != 4)
+        return 0;
+    double e[4], w, s, east, n;
+    for (int k = 0; k < 4; k++)
+        e[k] = json_object_get_double(json_object_array_get_idx(ext, (size_t)k));
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(json_object_get_string(wkt));
+    OGRSpatialReferenceH wgs = isr_crs_wgs84();
+    if (srs)
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = srs && wgs ? OCTNewCoordinateTransformation(srs, wgs) : NULL;
+    int crosses = ct && OCTTransformBounds(ct, e[0], e[1], e[2], e[3], &w, &s, &east, &n, 21) &&
+                  w > east;
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    if (wgs)
+        OSRDestroySpatialReference(wgs);
+    return crosses;
+}
+
+/* After the hubs: the direction, attribution, version, language and rail, from `run`
+ * (run.json, or NULL). */
+static isr_status write_run_parts(isr_ctx *ctx, isr_sb *b, const char *out_dir, json_object *run,
+                                  const wm_hub *hs, size_t nh, const char *lang, int wrap)
+{
+    isr_sb_printf(b, ",\n\"direction\":\"%s\",", nh && hs[nh - 1].to_hub ? "to" : "from");
+    json_object *rr = NULL, *rb = NULL;
+    int re = run && json_object_object_get_ex(run, "reach", &rr) &&
+             json_object_object_get_ex(rr, "boundaries", &rb);
+    json_object *in = NULL, *wv = NULL;
+    int wa = run && json_object_object_get_ex(run, "inputs", &in) &&
+             json_object_object_get_ex(in, "water", &wv);
+    json_object *ro = NULL, *av = NULL;
+    int given = run && json_object_object_get_ex(run, "options", &ro) &&
+                json_object_object_get_ex(ro, "--attribution", &av) &&
+                json_object_is_type(av, json_type_string);
+    write_attribution(b, nh ? hs[0].settings : NULL, re ? json_object_get_string(rb) : NULL,
+                      wa ? json_object_get_string(wv) : NULL,
+                      given ? json_object_get_string(av) : NULL);
+    isr_sb_printf(b, ",\"version\":");
+    sb_str(b, ISR_VERSION);
+    isr_sb_printf(b, ",\"lang\":");
+    sb_str(b, lang && *lang ? lang : "en");
+    return write_rail(ctx, b, out_dir, ro, wrap);
+}
+
 static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, const char *lang,
                              isr_sb *b)
 {
     char *p_units = isr_strdup_printf("%s/region/units.geojson", out_dir);
     char *p_summary = isr_strdup_printf("%s/region/summary.json", out_dir);
+    char *p_run = isr_strdup_printf("%s/run.json", out_dir);
+    json_object *run = p_run ? json_object_from_file(p_run) : NULL;
     wm_units units = {0};
     wm_topo topo = {0};
     json_object *summary = NULL;
     wm_hub *hs = NULL;
     size_t nh = 0;
-    wm_job job = {.ctx = ctx};
+    wm_job job = {.ctx = ctx, .wrap = grid_crosses_180(run)};
     thrd_t tids[64];
     int started = 0;
     isr_status st = ISR_OK;
-    if (!p_units || !p_summary) {
+    if (!p_units || !p_summary || !p_run) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
@@ -1786,7 +1927,7 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, con
     for (int i = 0; i < threads - 1; i++, started++)
         if (thrd_create(&tids[i], hubs_worker, &job) != thrd_success)
             break;
-    if ((st = read_units(ctx, p_units, &units, &topo)) != ISR_OK)
+    if ((st = read_units(ctx, p_units, &units, &topo, job.wrap)) != ISR_OK)
         atomic_store(&job.failed, (int)st);
     hubs_worker(&job);
     for (int i = 0; i < started; i++)
@@ -1803,29 +1944,8 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, con
     isr_sb_printf(b, ",\n\"hubs\":[");
     for (size_t h = 0; h < nh; h++)
         write_hub(b, &hs[h], h);
-    isr_sb_printf(b, "],\n\"direction\":\"%s\",", nh && hs[nh - 1].to_hub ? "to" : "from");
-    char *p_run = isr_strdup_printf("%s/run.json", out_dir);
-    json_object *run = p_run ? json_object_from_file(p_run) : NULL, *rr = NULL, *rb = NULL;
-    int re = run && json_object_object_get_ex(run, "reach", &rr) &&
-             json_object_object_get_ex(rr, "boundaries", &rb);
-    json_object *in = NULL, *wv = NULL;
-    int wa = run && json_object_object_get_ex(run, "inputs", &in) &&
-             json_object_object_get_ex(in, "water", &wv);
-    json_object *ro = NULL, *av = NULL;
-    int given = run && json_object_object_get_ex(run, "options", &ro) &&
-                json_object_object_get_ex(ro, "--attribution", &av) &&
-                json_object_is_type(av, json_type_string);
-    write_attribution(b, nh ? hs[0].settings : NULL, re ? json_object_get_string(rb) : NULL,
-                      wa ? json_object_get_string(wv) : NULL,
-                      given ? json_object_get_string(av) : NULL);
-    isr_sb_printf(b, ",\"version\":");
-    sb_str(b, ISR_VERSION);
-    isr_sb_printf(b, ",\"lang\":");
-    sb_str(b, lang && *lang ? lang : "en");
-    st = write_rail(ctx, b, out_dir, ro);
-    json_object_put(run);
-    free(p_run);
-    if (st != ISR_OK)
+    sb_char(b, ']');
+    if ((st = write_run_parts(ctx, b, out_dir, run, hs, nh, lang, job.wrap)) != ISR_OK)
         goto cleanup;
     if ((st = write_scenarios(ctx, b, out_dir, hs, nh, &units)) != ISR_OK)
         goto cleanup;
@@ -1838,6 +1958,8 @@ cleanup:
     units_free(&units);
     if (summary)
         json_object_put(summary);
+    json_object_put(run);
+    free(p_run);
     free(p_units);
     free(p_summary);
     return st;

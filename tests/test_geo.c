@@ -3,9 +3,11 @@
  * gdal_translate: nothing from the sample), runs the `isoreach` command and checks what a
  * user sees: exact messages, run.json figures and travel times computed by hand.
  *  - friction rasters that do not cover the region, or hold 0 (issue 10 §4);
- *  - the scale distortion of the analysis CRS, and a region across the 180° meridian (§7);
+ *  - the scale distortion of the analysis CRS, and a region across the 180° meridian (§7):
+ *    its grid, rail times and web map;
  *  - hubs outside the boundary polygons, or off the grid (§10). */
 #include <criterion/criterion.h>
+#include <gdal.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdarg.h>
@@ -686,6 +688,150 @@ Test(geo, region_across_the_180_meridian)
     double t = atof(row + strlen("\nwest,east,east,,"));
     cr_assert(fabs(t - 15.01) < 0.02, "rail minutes %f", t);
     free(csv);
+}
+
+/* Fiji-like again, with the units as a GeoJSON writer splits them at ±180 (RFC 7946): unit w
+ * at 179.7°–179.85°E, unit m across the meridian as a MultiPolygon of its two halves
+ * (179.85°E–180°, 180°–179.85°W), unit e at 179.85°–179.7°W, all 17.2°–16.8°S; north of m,
+ * units n1 (179.85°E–180°) and n2 (180°–179.85°W), 16.8°–16.6°S, which only touch at 180°.
+ * Hubs west (in w) and east (in e) on a line across. */
+#define SPLIT_M                                                                                \
+    "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[179.85,-17.2],[180,-17.2],[180,-16.8],"   \
+    "[179.85,-16.8],[179.85,-17.2]]],[[[-180,-17.2],[-179.85,-17.2],[-179.85,-16.8],"         \
+    "[-180,-16.8],[-180,-17.2]]]]}"
+static void split_region(void)
+{
+    cli_put("b.geojson", FC("", UNIT("w", "p1", 1000, BOX(179.7, -17.2, 179.85, -16.8)) ","
+                            UNIT("m", "p1", 1000, SPLIT_M) ","
+                            UNIT("e", "p2", 1000, BOX(-179.85, -17.2, -179.7, -16.8)) ","
+                            UNIT("n1", "p1", 1000, BOX(179.85, -16.8, 180, -16.6)) ","
+                            UNIT("n2", "p2", 1000, BOX(-180, -16.8, -179.85, -16.6))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC("", STATION("west", 1, 179.78, -17.0) ","
+                             STATION("east", 1, -179.78, -17.0)));
+    cli_put("ln.geojson", FC("", LINE("l", 120, 10, 179.78, -17.0, -179.78, -17.0)));
+}
+
+/* The web map's data (OUT/index.html's isoreach-data script) as JSON. */
+static json_object *webmap_data(void)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/index.html", cli_tmp);
+    char *html = cli_slurp(p);
+    const char *tag = "<script id=\"isoreach-data\" type=\"application/json\">";
+    char *at = strstr(html, tag), *end = at ? strstr(at, "</script>") : NULL;
+    cr_assert(at && end, "no data in %s", p);
+    *end = '\0';
+    json_object *d = json_tokener_parse(at + strlen(tag));
+    cr_assert_not_null(d, "the web map's data do not parse");
+    free(html);
+    return d;
+}
+
+/* The longitude range of a delta-encoded line or ring [x0,y0,dx,dy,…] into lon[2]. */
+static void line_lons(json_object *line, double scale, double lon[2])
+{
+    long x = 0;
+    for (size_t k = 0; k + 1 < json_object_array_length(line); k += 2) {
+        x += json_object_get_int64(json_object_array_get_idx(line, k));
+        lon[0] = fmin(lon[0], x / scale);
+        lon[1] = fmax(lon[1], x / scale);
+    }
+}
+
+static double num_at(json_object *a, size_t i)
+{
+    return json_object_get_double(json_object_array_get_idx(a, i));
+}
+
+/* The share of a screenshot's pixels left of x1 that are coloured (max - min of R, G, B over
+ * 60: the bands; the land, the sea, the borders and the labels are greys and pale blues). */
+static double coloured_share(const char *png, int x1)
+{
+    GDALDatasetH ds = GDALOpen(png, GA_ReadOnly);
+    cr_assert_not_null(ds, "cannot read %s", png);
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds), n = 0;
+    unsigned char *px = malloc((size_t)w * h * 3);
+    cr_assert_eq(GDALDatasetRasterIO(ds, GF_Read, 0, 0, w, h, px, w, h, GDT_Byte, 3, NULL, 0, 0, 0),
+                 CE_None);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < x1 && x < w; x++) {
+            const unsigned char *c = px + (size_t)y * w + x;
+            size_t plane = (size_t)w * h;
+            int r = c[0], g = c[plane], b = c[2 * plane];
+            int hi = r > g ? (r > b ? r : b) : (g > b ? g : b);
+            int lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
+            n += hi - lo > 60;
+        }
+    free(px);
+    GDALClose(ds);
+    return (double)n / ((double)(x1 < w ? x1 : w) * h);
+}
+
+Test(geo, web_map_of_a_region_across_the_180_meridian)
+{
+    split_region();
+    cr_assert_eq(run("--hubs west,east --budget 45"), 0, "%s", cli_output());
+    json_object *d = webmap_data(), *bbox = json_object_object_get(d, "bbox");
+    double scale = json_object_get_double(json_object_object_get(d, "scale"));
+    /* the region in one piece east of 180°: 179.7 … 180.3 (-179.7 + 360), not -180 … 180,
+     * which Leaflet fits as the whole world */
+    double w = num_at(bbox, 0), e = num_at(bbox, 2);
+    cr_assert(fabs(w - 179.7) < 1e-3 && fabs(e - 180.3) < 1e-3, "bbox %f … %f", w, e);
+    json_object *hubs = json_object_object_get(d, "hubs");
+    for (size_t h = 0; h < json_object_array_length(hubs); h++) {
+        json_object *hub = json_object_array_get_idx(hubs, h);
+        double lon[2] = {INFINITY, -INFINITY};
+        double hub_lon = num_at(json_object_object_get(hub, "ll"), 1);
+        json_object *bands = json_object_object_get(hub, "bands");
+        for (size_t b = 0; b < json_object_array_length(bands); b++) {
+            json_object *g = json_object_object_get(json_object_array_get_idx(bands, b), "g");
+            for (size_t p = 0; p < json_object_array_length(g); p++) {
+                json_object *poly = json_object_array_get_idx(g, p);
+                for (size_t r = 0; r < json_object_array_length(poly); r++)
+                    line_lons(json_object_array_get_idx(poly, r), scale, lon);
+            }
+        }
+        cr_assert(lon[0] >= w - 1e-3 && lon[1] <= e + 1e-3 && lon[1] > lon[0],
+                  "hub %zu's bands at %f … %f", h, lon[0], lon[1]);
+        cr_assert(hub_lon > w && hub_lon < e, "hub %zu at %f", h, hub_lon);
+    }
+    /* the border of n1 and n2 at 180° is drawn (level 2: two provinces); the seam inside m,
+     * also at 180°, is no border */
+    json_object *borders = json_object_object_get(d, "borders");
+    int at_180 = 0;
+    for (size_t i = 0; i < json_object_array_length(borders); i++) {
+        json_object *arc = json_object_array_get_idx(borders, i);
+        double lon[2] = {INFINITY, -INFINITY};
+        line_lons(json_object_array_get_idx(arc, 1), scale, lon);
+        cr_assert(lon[0] >= w - 1e-3 && lon[1] <= e + 1e-3, "a border at %f … %f", lon[0],
+                  lon[1]);
+        if (fabs(lon[0] - 180) < 1e-6 && fabs(lon[1] - 180) < 1e-6) {
+            at_180++;
+            cr_assert_eq(json_object_get_int(json_object_array_get_idx(arc, 0)), 2,
+                         "the border on the 180° meridian is of level %d",
+                         json_object_get_int(json_object_array_get_idx(arc, 0)));
+        }
+    }
+    cr_assert_eq(at_180, 1, "%d borders on the 180° meridian", at_180);
+    json_object *stations = json_object_object_get(json_object_object_get(d, "rail"), "stations");
+    for (size_t i = 0; i < json_object_array_length(stations); i++) {
+        json_object *st = json_object_array_get_idx(stations, i);
+        double lon = num_at(json_object_object_get(st, "ll"), 1);
+        cr_assert(lon > w && lon < e, "station at %f", lon);
+    }
+    json_object_put(d);
+    /* as a reader sees it: the page fitted on hub east shows its bands (before, a world map
+     * with the region as a sliver at each edge) */
+    if (cli_sh("test -x /usr/bin/chromium") != 0)
+        return;
+    cli_sh_ok("timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars "
+              "--window-size=1200,800 --virtual-time-budget=5000 --screenshot=\"$PWD/shot.png\" "
+              "\"file://$PWD/o/index.html#hub=east\" >/dev/null 2>&1");
+    char png[300];
+    snprintf(png, sizeof png, "%s/shot.png", cli_tmp);
+    double share = coloured_share(png, 850); /* left of the panel */
+    cr_assert(share > 0.05, "%.4f of the map is bands", share);
 }
 
 /* ---- hubs outside the region (§10) -------------------------------------------------------- */
