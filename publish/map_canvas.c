@@ -101,8 +101,9 @@ typedef struct edge {
 
 typedef struct edge_set {
     edge *e;
-    unsigned char *used;
-    size_t cap; /* a power of two */
+    unsigned char *used; /* 0 empty, 1 an edge, 2 an edge its shape has twice */
+    int *owner;          /* the first shape with the edge */
+    size_t cap;          /* a power of two */
 } edge_set;
 
 static size_t edge_hash(const edge *e)
@@ -116,22 +117,44 @@ static size_t edge_hash(const edge *e)
     return (size_t)(h ^ (h >> 31));
 }
 
-/* Adds the edge p-q; 1 when it is new, 0 when it was there. */
-static int edge_add(edge_set *t, const double *p, const double *q)
+/* The slot of edge p-q (into *e), or of the empty slot where it goes. */
+static size_t edge_find(const edge_set *t, const double *p, const double *q, edge *e)
+{
+    int pq = p[0] < q[0] || (p[0] == q[0] && p[1] <= q[1]);
+    memcpy(e->a, pq ? p : q, sizeof e->a);
+    memcpy(e->b, pq ? q : p, sizeof e->b);
+    size_t h = edge_hash(e) & (t->cap - 1);
+    while (t->used[h] && memcmp(&t->e[h], e, sizeof *e) != 0)
+        h = (h + 1) & (t->cap - 1);
+    return h;
+}
+
+/* Adds the edge p-q of shape `owner`: new, or seen again (twice in `owner`: inside it). */
+static void edge_add(edge_set *t, const double *p, const double *q, int owner)
 {
     edge e;
-    int pq = p[0] < q[0] || (p[0] == q[0] && p[1] <= q[1]);
-    memcpy(e.a, pq ? p : q, sizeof e.a);
-    memcpy(e.b, pq ? q : p, sizeof e.b);
-    size_t h = edge_hash(&e) & (t->cap - 1);
-    while (t->used[h]) {
-        if (memcmp(&t->e[h], &e, sizeof e) == 0)
-            return 0;
-        h = (h + 1) & (t->cap - 1);
+    size_t h = edge_find(t, p, q, &e);
+    if (t->used[h]) {
+        if (t->owner[h] == owner)
+            t->used[h] = 2;
+        return;
     }
     t->e[h] = e;
     t->used[h] = 1;
-    return 1;
+    t->owner[h] = owner;
+}
+
+/* Every edge of every shape into t, each with its first shape; an edge that a shape has twice
+ * is inside it: the seam of a county or province split at the 180° meridian (RFC 7946), whose
+ * parts meet there again once reprojected (map_data.c gives both sides the same points). */
+static void edges_all(edge_set *t, const isr_shape *in, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const double *p = in[i].xy;
+        for (int k = 0; k < in[i].nparts; p += 2 * in[i].len[k], k++)
+            for (int j = 1; j < in[i].len[k]; j++)
+                edge_add(t, &p[2 * (j - 1)], &p[2 * j], i);
+    }
 }
 
 int isr_shape_edges_once(const isr_shape *in, int n, isr_shape **out)
@@ -145,15 +168,21 @@ int isr_shape_edges_once(const isr_shape *in, int n, isr_shape **out)
         t.cap *= 2;
     t.e = malloc(t.cap * sizeof *t.e);
     t.used = calloc(t.cap, 1);
+    t.owner = malloc(t.cap * sizeof *t.owner);
     *out = calloc((size_t)(n > 0 ? n : 1), sizeof **out);
-    int rc = t.e && t.used && *out ? 0 : -1;
+    int rc = t.e && t.used && t.owner && *out ? 0 : -1;
+    if (rc == 0)
+        edges_all(&t, in, n);
     for (int i = 0; i < n && rc == 0; i++) {
         const double *p = in[i].xy;
         for (int k = 0; k < in[i].nparts && rc == 0; p += 2 * in[i].len[k], k++) {
-            /* runs of new edges: [run, j] while edge j-1 → j is new */
+            /* runs of drawn edges: [run, j] while edge j-1 → j is this shape's, first seen
+             * here and not inside it */
             int m = in[i].len[k], run = -1;
             for (int j = 1; j <= m && rc == 0; j++) {
-                int fresh = j < m && edge_add(&t, &p[2 * (j - 1)], &p[2 * j]);
+                edge e;
+                size_t h = j < m ? edge_find(&t, &p[2 * (j - 1)], &p[2 * j], &e) : 0;
+                int fresh = j < m && t.owner[h] == i && t.used[h] == 1;
                 if (fresh && run < 0)
                     run = j - 1;
                 if (!fresh && run >= 0) {
@@ -165,6 +194,7 @@ int isr_shape_edges_once(const isr_shape *in, int n, isr_shape **out)
     }
     free(t.e);
     free(t.used);
+    free(t.owner);
     if (rc != 0 && *out) {
         for (int i = 0; i < n; i++)
             isr_shape_clear(&(*out)[i]);

@@ -107,6 +107,33 @@ cleanup:
 
 /* ---- counties and provinces ------------------------------------------------------------------ */
 
+/* units.geojson and provinces.geojson split a polygon across the 180° meridian at ±180 (RFC
+ * 7946); reprojected, -180 and 180 can land a bit apart. One longitude for both makes the
+ * seam's two sides the same edge, which isr_shape_edges_once then knows for the inside of one
+ * outline (not a border) and GEOS for a shared edge. */
+static double seam_lon(double lon)
+{
+    return lon == -180.0 ? 180.0 : lon;
+}
+
+static void seam_one_side(OGRGeometryH g)
+{
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+        seam_one_side(OGR_G_GetGeometryRef(g, i));
+    for (int i = 0; i < OGR_G_GetPointCount(g); i++)
+        if (OGR_G_GetX(g, i) == -180.0)
+            OGR_G_SetPoint_2D(g, i, seam_lon(OGR_G_GetX(g, i)), OGR_G_GetY(g, i));
+}
+
+/* A copy of g (NULL for NULL) to reproject, its seam at one longitude. */
+static OGRGeometryH seam_clone(OGRGeometryH g)
+{
+    g = g ? OGR_G_Clone(g) : NULL;
+    if (g)
+        seam_one_side(g);
+    return g;
+}
+
 /* Appends a GEOS geometry's rings to a shape. 0, or -1 on failure. */
 static int shape_add_geos(isr_geos *gc, isr_shape *s, const GEOSGeometry *g)
 {
@@ -232,8 +259,7 @@ static isr_status load_provinces(isr_ctx *ctx, const char *out, OGRSpatialRefere
     OGR_L_ResetReading(l.lyr);
     OGRFeatureH f;
     while (st == ISR_OK && b->nprovinces < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        g = g ? OGR_G_Clone(g) : NULL;
+        OGRGeometryH g = seam_clone(OGR_F_GetGeometryRef(f));
         if (g && OGR_G_Transform(g, ct) != OGRERR_NONE) {
             st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: feature %lld cannot be reprojected", l.what,
                                (long long)OGR_F_GetFID(f));
@@ -407,7 +433,8 @@ static int us_ring(void *user, int poly, const double *x, const double *y, int n
                                       sizeof *u->ok, &u->zcap, n, 1024))
         return 0; /* z: z (zeros), x, y, then x, y interleaved; ok: OGR's success flags */
     double *px = u->z + u->zcap, *py = px + u->zcap, *pxy = py + u->zcap;
-    memcpy(px, x, (size_t)n * sizeof *px);
+    for (int i = 0; i < n; i++)
+        px[i] = seam_lon(x[i]);
     memcpy(py, y, (size_t)n * sizeof *py);
     memset(u->z, 0, (size_t)n * sizeof *u->z);
     if (!OCTTransformEx(u->ct, n, px, py, u->z, u->ok))
@@ -620,7 +647,7 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
         if (f_pop >= 0 && f_share >= 0)
             add_people_any(f, f_pop, f_share, &b->people_any);
         if (g) {
-            g = OGR_G_Clone(g);
+            g = seam_clone(g);
             if (OGR_G_Transform(g, ct) != OGRERR_NONE) {
                 st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: feature %lld cannot be reprojected",
                                    l.what, (long long)OGR_F_GetFID(f));

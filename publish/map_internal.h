@@ -38,7 +38,9 @@ void isr_shape_clear(isr_shape *s);
 /* The outlines of n polygon shapes with every edge once (out[i]: open lines, the edges of
  * shape i that no earlier shape has; an edge is two vertices, equal to the bit, in either
  * order): neighbours that share their vertices, as a coverage of counties does, draw their
- * common border once instead of twice. 0, or -1 when memory runs out (out[] then freed). */
+ * common border once instead of twice; an edge that one shape has twice is inside it (the
+ * seam of a unit split at the 180° meridian) and not drawn. 0, or -1 when memory runs out
+ * (out[] then freed). */
 int isr_shape_edges_once(const isr_shape *in, int n, isr_shape **out);
 /* Grows bbox (xmin, ymin, xmax, ymax; start with +INF, +INF, -INF, -INF) by the shape's. */
 void isr_bbox_add(double bbox[4], const double other[4]);

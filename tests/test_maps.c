@@ -582,6 +582,104 @@ Test(maps, borders_are_stroked_once)
 
 /* Two bases' counties, exactly: names, label points, every vertex, the region's box and the
  * people within any hub's budget. */
+/* A Fiji-like region as RFC 7946 splits it: unit w at 179.7°–179.85°E, unit m across the
+ * 180° meridian as a MultiPolygon of its halves (179.85°E–180°, 180°–179.85°W), unit e at
+ * 179.85°–179.6°W (another province), all 17.2°–16.8°S; hubs in w and e. Not centred on 180°:
+ * the fitted CRS's central meridian is 179.95°W, where 180 and -180 reproject apart by a hair. */
+static void split_region_run(void)
+{
+#define SQ(x0, x1)                                                                            \
+    "[[[" #x0 ",-17.2],[" #x1 ",-17.2],[" #x1 ",-16.8],[" #x0 ",-16.8],[" #x0 ",-17.2]]]"
+#define U(code, prov, type, coords)                                                           \
+    "{\"type\":\"Feature\",\"properties\":{\"code\":\"" code "\",\"name\":\"" code "\","       \
+    "\"pref_code\":\"" code "\",\"pref_name\":\"" code "\",\"prov_code\":\"" prov "\","        \
+    "\"prov_name\":\"" prov "\",\"pop\":1000},\"geometry\":{\"type\":\"" type "\","           \
+    "\"coordinates\":" coords "}}"
+#define PT(id, x) "{\"type\":\"Feature\",\"properties\":{\"id\":\"" id "\",\"name\":\"" id     \
+    "\",\"hub\":1},\"geometry\":{\"type\":\"Point\",\"coordinates\":[" #x ",-17.0]}}"
+    cli_put("b.geojson", "{\"type\":\"FeatureCollection\",\"features\":[%s,%s,%s]}",
+            U("w", "p1", "Polygon", SQ(179.7, 179.85)),
+            U("m", "p1", "MultiPolygon", "[" SQ(179.85, 180) "," SQ(-180, -179.85) "]"),
+            U("e", "p2", "Polygon", SQ(-179.85, -179.6)));
+    cli_put("st.geojson", "{\"type\":\"FeatureCollection\",\"features\":[%s,%s]}",
+            PT("west", 179.78), PT("east", -179.7));
+    cli_put("ln.geojson", "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+            "\"properties\":{\"id\":\"l\",\"name\":\"l\",\"speed_kmh\":120,\"headway\":10},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[179.78,-17],"
+            "[-179.7,-17]]}}]}");
+#undef SQ
+#undef U
+#undef PT
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b.geojson --stations "
+                        "st.geojson --lines ln.geojson --resolution 1000 --threads 1", cli_tmp,
+                        ISR_CLI), 0, "%s", cli_output());
+}
+
+/* The edges of `s` that it has twice (sorted, each once, none of length 0: a repeated point):
+ * its parts' common edges. */
+static size_t twice_edges(const isr_shape *s, tedge **twice)
+{
+    tedge *e;
+    size_t n = shape_edges(s, 1, &e), m = 0;
+    for (size_t i = 1; i < n; i++)
+        if (cmp_tedge(&e[i - 1], &e[i]) == 0 && (m == 0 || cmp_tedge(&e[m - 1], &e[i]) != 0) &&
+            (e[i].v[0] != e[i].v[2] || e[i].v[1] != e[i].v[3]))
+            e[m++] = e[i];
+    *twice = e;
+    return m;
+}
+
+/* The 180° meridian inside a unit (and its province) that the outputs split there is no
+ * border: its halves meet again once reprojected, and the edges between them are not
+ * stroked. A shape whose two parts share a side gives the other 6 sides. */
+Test(maps, the_180_meridian_inside_a_unit_is_no_border)
+{
+    double ab[] = {0, 0, 1, 0, 1, 1, 0, 1, 0, 0, 2, 1, 2, 0, 1, 0, 1, 1, 2, 1};
+    int len[2] = {5, 5};
+    isr_shape in = {2, 10, len, ab, {0, 0, 2, 1}}, *out = NULL;
+    cr_assert_eq(isr_shape_edges_once(&in, 1, &out), 0);
+    tedge *e;
+    size_t n = shape_edges(out, 1, &e);
+    cr_assert_eq(n, 6, "%zu sides drawn", n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert(!(e[i].v[0] == 1 && e[i].v[2] == 1), "the shared side drawn");
+    free(e);
+    isr_shape_clear(out);
+    free(out);
+
+    split_region_run();
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options *opt = isr_options_new(ctx, 0, NULL);
+    char o[600];
+    snprintf(o, sizeof o, "%s/o", cli_tmp);
+    opt->out = o;
+    isr_map_base base;
+    cr_assert_eq(isr_map_base_load(ctx, opt, &base), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(base.ncounties, 3);
+    int m = strcmp(base.county_names[1], "m") == 0 ? 1 : -1;
+    cr_assert_eq(m, 1, "unit m is not the second county");
+    tedge *seam;
+    size_t nseam = twice_edges(&base.counties[m], &seam);
+    /* the seam: m's halves share the side 17.2°–16.8°S at 180° (one edge, or a few) */
+    cr_assert_gt(nseam, 0, "m's halves have no common edge once reprojected");
+    const isr_shape *lines[2] = {base.county_edges, base.province_edges};
+    int nlines[2] = {base.ncounties, base.nprovinces};
+    for (int k = 0; k < 2; k++) {
+        tedge *drawn;
+        size_t nd = shape_edges(lines[k], nlines[k], &drawn);
+        for (size_t i = 0; i < nseam; i++)
+            cr_assert_null(bsearch(&seam[i], drawn, nd, sizeof *drawn, cmp_tedge),
+                           "the 180° meridian is stroked as a %s border",
+                           k ? "province" : "county");
+        free(drawn);
+    }
+    free(seam);
+    isr_map_base_clear(&base);
+    opt->out = NULL;
+    isr_options_free(opt);
+    isr_ctx_free(ctx);
+}
+
 static void same_counties(const isr_map_base *a, const isr_map_base *b, const char *what)
 {
     cr_assert_eq(a->ncounties, b->ncounties, "%s: %d counties scanned, %d by OGR", what,
