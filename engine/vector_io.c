@@ -335,6 +335,17 @@ static double lon_step(double x0, double x1)
     return dx > 180.0 ? dx - 360.0 : dx < -180.0 ? dx + 360.0 : dx;
 }
 
+/* The pieces an edge is cut into: 1 for an edge on the 180° meridian, the seam of a polygon
+ * split there (RFC 7946), which is straight in every CRS centred on it, and whose points
+ * would come back from the CRS as -180 or 180 by the last bit, cutting the polygon apart. */
+static int edge_pieces(double x0, double y0, double x1, double y1)
+{
+    if (fabs(x0) == 180.0 && fabs(x1) == 180.0)
+        return 1;
+    double d = fmax(fabs(lon_step(x0, x1)), fabs(y1 - y0));
+    return d > GEO_STEP_DEG ? (int)ceil(d / GEO_STEP_DEG) : 1;
+}
+
 /* Cuts each edge of a line string or ring (lon/lat) longer than GEO_STEP_DEG into equal
  * pieces, straight in longitude and latitude; an edge across the 180° meridian goes the short
  * way round. The vertices stay as they were. 0, or -1 when out of memory. */
@@ -342,11 +353,9 @@ static int densify_curve(OGRGeometryH c)
 {
     int n = OGR_G_GetPointCount(c), z = OGR_G_CoordinateDimension(c) == 3;
     size_t total = n > 0 ? 1 : 0;
-    for (int i = 1; i < n; i++) {
-        double dx = lon_step(OGR_G_GetX(c, i - 1), OGR_G_GetX(c, i));
-        double dy = OGR_G_GetY(c, i) - OGR_G_GetY(c, i - 1), d = fmax(fabs(dx), fabs(dy));
-        total += d > GEO_STEP_DEG ? (size_t)ceil(d / GEO_STEP_DEG) : 1;
-    }
+    for (int i = 1; i < n; i++)
+        total += (size_t)edge_pieces(OGR_G_GetX(c, i - 1), OGR_G_GetY(c, i - 1), OGR_G_GetX(c, i),
+                                     OGR_G_GetY(c, i));
     if (total <= (size_t)n)
         return 0;
     double *xyz = malloc(3 * total * sizeof *xyz);
@@ -358,8 +367,7 @@ static int densify_curve(OGRGeometryH c)
         double x = OGR_G_GetX(c, i), y = OGR_G_GetY(c, i), h = OGR_G_GetZ(c, i);
         if (i > 0) {
             double x0 = xs[m - 1], y0 = ys[m - 1], h0 = zs[m - 1], dx = lon_step(x0, x);
-            double d = fmax(fabs(dx), fabs(y - y0));
-            int k = d > GEO_STEP_DEG ? (int)ceil(d / GEO_STEP_DEG) : 1;
+            int k = edge_pieces(x0, y0, x, y);
             for (int j = 1; j < k; j++, m++) {
                 double t = (double)j / k, xi = x0 + dx * t;
                 xs[m] = xi > 180.0 ? xi - 360.0 : xi < -180.0 ? xi + 360.0 : xi;
