@@ -210,7 +210,7 @@ isr_status isr_scenario_load(isr_ctx *ctx, const isr_options *opt, int i,
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     int nparts = 0;
     if ((st = add_parts(ctx, opt, srs, sc, &nparts)) != ISR_OK ||
-        (st = isr_scenario_modify(ctx, sc, hubs, nhubs, &nparts)) != ISR_OK)
+        (st = isr_scenario_modify(ctx, opt, sc, hubs, nhubs, &nparts)) != ISR_OK)
         return st;
     if (nparts == 0)
         return isr_fail(ctx, ISR_ERR_INPUT,

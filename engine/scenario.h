@@ -49,8 +49,8 @@ void isr_scenario_clear(isr_scenario *sc);
 
 /* scenario_mods.c: reads the modifications table of sc (when there is one: *nparts counts
  * it) and applies its rows in order to sc->net, recording them in sc->applied. */
-isr_status isr_scenario_modify(isr_ctx *ctx, isr_scenario *sc, const int *hubs, int nhubs,
-                               int *nparts);
+isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenario *sc,
+                               const int *hubs, int nhubs, int *nparts);
 
 /* scenario_gtfs.c: GTFS mode, after isr_scenario_load on the loaded model: the scenario's
  * timetable (a copy of the feed's with the routes removed or sped up, the added lines as

@@ -22,6 +22,7 @@
 
 typedef struct mods {
     isr_ctx *ctx;
+    const isr_options *opt;
     isr_scenario *sc;
     char *file;
     char where[160]; /* "scenario 'x' modifications 'f' line 3" */
@@ -50,15 +51,52 @@ static isr_status bad_value(mods *md, const char *rule)
                     md->value, rule);
 }
 
+/* A row naming no line: where this run's line ids come from (field 'id' of the lines, else
+ * the names in the --line-name field, which a user with other field names cannot guess) and
+ * a few of them. The base layer is opened again for its fields: an error path, once. */
+static isr_status no_such_line(mods *md)
+{
+    const isr_options *opt = md->opt;
+    const isr_rail_net *net = md->sc->net;
+    int has_id = 1, n = isr_rail_net_nlines(net);
+    isr_layer l;
+    if (opt->lines && isr_layer_open_enc(md->ctx, &l, "lines", opt->lines, opt->lines_layer,
+                                         wkbLineString, opt->encoding) == ISR_OK) {
+        has_id = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l.lyr), "id") >= 0;
+        isr_layer_close(&l);
+    }
+    char from[256], some[512];
+    if (has_id)
+        snprintf(from, sizeof from, "field 'id' of the lines (where it is blank, the name in "
+                 "field '%s')", opt->line_name_field);
+    else
+        snprintf(from, sizeof from, "the lines have no field 'id', so a line's id is its name "
+                 "in field '%s' (--line-name)", opt->line_name_field);
+    size_t k = (size_t)snprintf(some, sizeof some, n ? "; this network's are " : "; no line is "
+                                "left in this network");
+    int shown = 0, more = 0;
+    for (int i = 0; i < n; i++) {
+        const char *id = isr_rail_line_id(net, i);
+        if (isr_rail_line_find(net, id) < i) /* an id that several lines share, once */
+            continue;
+        if (shown == 5 || k >= sizeof some)
+            more++;
+        else
+            k += (size_t)snprintf(some + k, sizeof some - k, "%s'%s'", shown++ ? ", " : "", id);
+    }
+    if (more && k < sizeof some)
+        snprintf(some + k, sizeof some - k, " and %d more (run.json: inputs.rail_lines)", more);
+    return isr_fail(md->ctx, ISR_ERR_INPUT,
+                    "%s: field 'target' is '%s', which is no line of the network (the base's and "
+                    "the scenario's, after the rows above); give a line id: %s%s",
+                    md->where, md->target, from, some);
+}
+
 static int find_line(mods *md)
 {
     int l = isr_rail_line_find(md->sc->net, md->target);
     if (l < 0)
-        isr_fail(md->ctx, ISR_ERR_INPUT,
-                 "%s: field 'target' is '%s', which is no line of the network (the base's and "
-                 "the scenario's, after the rows above); give a line id (field 'id' of the "
-                 "lines)",
-                 md->where, md->target);
+        no_such_line(md);
     return l;
 }
 
@@ -300,10 +338,10 @@ static isr_status apply_rows(mods *md, OGRLayerH lyr, json_object *list)
     return st;
 }
 
-isr_status isr_scenario_modify(isr_ctx *ctx, isr_scenario *sc, const int *hubs, int nhubs,
-                               int *nparts)
+isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenario *sc,
+                               const int *hubs, int nhubs, int *nparts)
 {
-    mods md = {.ctx = ctx, .sc = sc, .hubs = hubs, .nhubs = nhubs};
+    mods md = {.ctx = ctx, .opt = opt, .sc = sc, .hubs = hubs, .nhubs = nhubs};
     struct stat sb;
     md.file = sc->gpkg ? strdup(sc->path) : isr_strdup_printf("%s/modifications.csv", sc->path);
     json_object *list = json_object_new_array();

@@ -228,8 +228,9 @@ Test(scenario, bad_scenario_refused_with_nothing_written)
     char *e = cli_stderr();
     cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 3: "
                         "field 'target' is 'Q', which is no line of the network (the base's "
-                        "and the scenario's, after the rows above); give a line id (field 'id' "
-                        "of the lines)\n");
+                        "and the scenario's, after the rows above); give a line id: field 'id' "
+                        "of the lines (where it is blank, the name in field 'name'); this "
+                        "network's are 'L'\n");
     free(e);
     cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
     cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,-2,x\n");
@@ -263,4 +264,35 @@ Test(scenario, added_station_off_its_line_is_refused)
                         "more than --snap 500 m\n");
     free(e);
     cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
+
+/* Lines with the user's own field names and no field 'id' (lid, lname): a line's id is its
+ * --line-name value, which the refusal says, with the ids there are; it pointed to a field
+ * 'id' the layer does not have. */
+Test(scenario, unknown_line_says_where_ids_come_from)
+{
+    cli_put("own.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"lid\":\"L1\",\"lname\":\"Line L1\","
+            "\"speed_kmh\":100,\"headway\":10},\"geometry\":{\"type\":\"LineString\","
+            "\"coordinates\":[[502500,3405500],[512500,3405500]]}}]}");
+    cli_sh_ok("mkdir rml");
+    cli_put("rml/modifications.csv", "action,target,to,value,source\nremove_line,L1,,,x\n");
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --out o --boundaries b.geojson --stations "
+                        "st.geojson --lines own.geojson --line-name lname --resolution 1000 "
+                        "--budget 45 --water none --roads none --scenario rml=rml",
+                        cli_tmp, CLI),
+                 1);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'rml' modifications 'rml/modifications.csv' line 2: "
+                        "field 'target' is 'L1', which is no line of the network (the base's "
+                        "and the scenario's, after the rows above); give a line id: the lines "
+                        "have no field 'id', so a line's id is its name in field 'lname' "
+                        "(--line-name); this network's are 'Line L1'\n");
+    free(e);
+    cli_put("rml/modifications.csv", "action,target,to,value,source\nremove_line,Line L1,,,x\n");
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --out o --boundaries b.geojson --stations "
+                        "st.geojson --lines own.geojson --line-name lname --resolution 1000 "
+                        "--budget 45 --water none --roads none --no-maps --scenario rml=rml",
+                        cli_tmp, CLI),
+                 0, "%s", cli_stderr());
 }
