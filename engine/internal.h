@@ -331,7 +331,8 @@ isr_status isr_rail_search(isr_ctx *ctx, const isr_rail_net *net, const isr_rail
 
 /* Reads the stations and lines layers (open, any CRS), transforms them into `srs`, snaps
  * stations within opt->snap_m of each line, orders them along it and derives run times
- * from the minutes field or length ÷ speed. Stations on no line are warned about. */
+ * from the minutes field or length ÷ speed. Stations on no line are warned about, and so is
+ * a value of field 'id' that two line features share (both stay lines). */
 struct isr_layer;
 isr_status isr_network_read(isr_ctx *ctx, const isr_options *opt, const struct isr_layer *ls,
                             const struct isr_layer *ll, OGRSpatialReferenceH srs,
@@ -345,6 +346,12 @@ isr_status isr_network_add_stations(isr_ctx *ctx, const isr_options *opt,
 isr_status isr_network_add_lines(isr_ctx *ctx, const isr_options *opt,
                                  const struct isr_layer *ll, OGRSpatialReferenceH srs,
                                  isr_rail_net *net);
+/* The id of line feature f as the network gives it: its field 'id' (index f_id) where set,
+ * else its name (field f_name, opt->line_name_field), else its feature id; *from_id says
+ * whether it came from field 'id'. Text read through `l` (NULL: not counted) as
+ * isr_layer_str does. A copy to free; NULL when out of memory. */
+char *isr_network_line_id(const struct isr_layer *l, OGRFeatureH f, int f_id, int f_name,
+                          int *from_id);
 /* ---- transfers.c: links between stations --------------------------------------------- */
 
 /* Links the stations of `net` within opt->transfer_radius_m by their local travel time,

@@ -805,7 +805,52 @@ typedef struct line_reader {
     OGRCoordinateTransformationH ct;
     isr_geos gc;
     int nbase_lines; /* a scenario's lines: the base's are the first nbase_lines (else -1) */
+    int nl0;         /* lines of the network before this layer's */
+    long long *fid;  /* per line of this layer (line nl0 + k): its feature, for messages */
+    int cap;
 } line_reader;
+
+char *isr_network_line_id(const isr_layer *l, OGRFeatureH f, int f_id, int f_name,
+                          int *from_id)
+{
+    char buf[32];
+    *from_id = f_id >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_id);
+    if (*from_id)
+        return l ? isr_layer_str(l, f, f_id) : isr_field_str(f, f_id);
+    if (f_name >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_name))
+        return isr_field_str(f, f_name);
+    snprintf(buf, sizeof buf, "%lld", (long long)OGR_F_GetFID(f));
+    return strdup(buf);
+}
+
+/* Feature `fid` has just become the network's last line (id `id`, from field 'id' when
+ * from_id): its feature number is kept for messages, and when an earlier line of this layer
+ * (number `dup`) has the same explicit id, both features are named in a warning. Both stay
+ * lines and a scenario row naming the id changes both (scenario_mods.c). An explicit id
+ * given twice is more likely a copy-paste slip than a line drawn in parts, whose features
+ * share a name when there is no field 'id': that is not warned about. */
+static isr_status line_added(isr_ctx *ctx, line_reader *lr, isr_rail_net *net, long long fid,
+                             const char *id, int from_id, int dup)
+{
+    int k = isr_rail_net_nlines(net) - 1 - lr->nl0;
+    if (k >= lr->cap) {
+        int cap = lr->cap ? 2 * lr->cap : 64;
+        long long *g = realloc(lr->fid, (size_t)cap * sizeof *g);
+        if (!g)
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        lr->fid = g;
+        lr->cap = cap;
+    }
+    lr->fid[k] = fid;
+    if (from_id && dup >= lr->nl0)
+        warn_note(ctx, net, ISR_LOG_WARN,
+                  isr_strdup_printf("%s: features %lld and %lld have the same id '%s' (field "
+                                    "'id'); they stay two lines, and a scenario row naming '%s' "
+                                    "changes both: give each feature its own id to tell them "
+                                    "apart",
+                                    lr->l->what, lr->fid[dup - lr->nl0], fid, id, id));
+    return ISR_OK;
+}
 
 /* One feature of the lines layer, checked and added to the network. */
 static isr_status load_line(isr_ctx *ctx, line_reader *lr, OGRFeatureH f, isr_rail_net *net,
@@ -818,10 +863,8 @@ static isr_status load_line(isr_ctx *ctx, line_reader *lr, OGRFeatureH f, isr_ra
     char fidbuf[32];
     snprintf(fidbuf, sizeof fidbuf, "%lld", fid);
     /* copies: OGR frees the string of a non-string field at the next read (isr_field_str) */
-    char *sid = lf->id >= 0 && OGR_F_IsFieldSetAndNotNull(f, lf->id) ? isr_layer_str(l, f, lf->id)
-                : lf->name >= 0 && OGR_F_IsFieldSetAndNotNull(f, lf->name)
-                    ? isr_field_str(f, lf->name)
-                    : strdup(fidbuf);
+    int from_id;
+    char *sid = isr_network_line_id(l, f, lf->id, lf->name, &from_id);
     char *sname = lf->name >= 0 ? isr_layer_str(l, f, lf->name) : NULL;
     char *minutes = isr_layer_str(l, f, lf->min), *calls = isr_layer_str(l, f, lf->stops);
     const char *id = sid ? sid : fidbuf, *name = sname ? sname : id;
@@ -830,13 +873,19 @@ static isr_status load_line(isr_ctx *ctx, line_reader *lr, OGRFeatureH f, isr_ra
     path pa = {0};
     if (!sid || (lf->name >= 0 && !sname) || !minutes || !calls)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    int base_l = st == ISR_OK && lr->nbase_lines > 0 ? isr_rail_line_find(net, id) : -1;
-    if (base_l >= 0 && base_l < lr->nbase_lines)
+    int dup = st == ISR_OK ? isr_rail_line_find(net, id) : -1, nl = isr_rail_net_nlines(net);
+    if (dup >= 0 && dup < lr->nbase_lines) {
+        char from[200];
+        if (from_id)
+            snprintf(from, sizeof from, "field 'id' is '%s'", id);
+        else /* the id came from the name: no field 'id' there to point to */
+            snprintf(from, sizeof from, "its id is '%s' (its name in field '%s', field 'id' "
+                     "being absent or blank)", id, lr->opt->line_name_field);
         st = isr_fail(ctx, ISR_ERR_INPUT,
-                      "%s: feature %lld: field 'id' is '%s', the id of a line of the base "
-                      "network; give the added line a new id (to change a base line, use the "
-                      "modifications table)",
-                      l->what, fid, id);
+                      "%s: feature %lld: %s, the id of a line of the base network; give the "
+                      "added line a new id (to change a base line, use the modifications table)",
+                      l->what, fid, from);
+    }
     if (st == ISR_OK)
         st = line_check(ctx, lr->opt, l, lf, f, fid, id, speed, headway);
     if (st == ISR_OK)
@@ -846,6 +895,8 @@ static isr_status load_line(isr_ctx *ctx, line_reader *lr, OGRFeatureH f, isr_ra
     if (st == ISR_OK)
         st = add_line(ctx, lr->opt, l, &lr->gc, net, fid, id, name, &pa, speed, headway, back,
                       minutes, calls, on_line, passed_by);
+    if (st == ISR_OK && isr_rail_net_nlines(net) > nl) /* not skipped (fewer than 2 stops) */
+        st = line_added(ctx, lr, net, fid, id, from_id, dup);
     if (pa.g)
         GEOSGeom_destroy_r(lr->gc.h, pa.g);
     free(sid);
@@ -859,7 +910,8 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
                              OGRSpatialReferenceH srs, isr_rail_net *net, int *on_line,
                              char **passed_by, int nbase_lines)
 {
-    line_reader lr = {.opt = opt, .l = l, .nbase_lines = nbase_lines};
+    line_reader lr = {.opt = opt, .l = l, .nbase_lines = nbase_lines,
+                      .nl0 = isr_rail_net_nlines(net)};
     isr_status st = line_fields_find(ctx, opt, l, &lr.lf);
     if (st != ISR_OK)
         return st;
@@ -875,6 +927,7 @@ static isr_status load_lines(isr_ctx *ctx, const isr_options *opt, const isr_lay
     }
     isr_geos_finish(&lr.gc);
     OCTDestroyCoordinateTransformation(lr.ct);
+    free(lr.fid);
     return st;
 }
 

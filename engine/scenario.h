@@ -48,7 +48,8 @@ isr_status isr_scenario_load(isr_ctx *ctx, const isr_options *opt, int i,
 void isr_scenario_clear(isr_scenario *sc);
 
 /* scenario_mods.c: reads the modifications table of sc (when there is one: *nparts counts
- * it) and applies its rows in order to sc->net, recording them in sc->applied. */
+ * it) and applies its rows in order to sc->net, recording them in sc->applied. A row on a
+ * line id that several lines share changes each (said in an info line and a note). */
 isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenario *sc,
                                const int *hubs, int nhubs, int *nparts);
 

@@ -92,14 +92,6 @@ static isr_status no_such_line(mods *md)
                     md->where, md->target, from, some);
 }
 
-static int find_line(mods *md)
-{
-    int l = isr_rail_line_find(md->sc->net, md->target);
-    if (l < 0)
-        no_such_line(md);
-    return l;
-}
-
 static int find_station(mods *md, const char *field, const char *id)
 {
     int s = isr_rail_net_find(md->sc->net, id);
@@ -237,6 +229,79 @@ static isr_status route_row(mods *md)
     return ISR_OK;
 }
 
+/* The lines of id `id` as "A … C, B … D" (first and last calls), for a message. */
+static void describe_lines(const isr_rail_net *net, const char *id, char *buf, size_t size)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int l = 0, n = 0; l < isr_rail_net_nlines(net) && k < size; l++) {
+        if (strcmp(isr_rail_line_id(net, l), id))
+            continue;
+        if (n++ == 4) {
+            snprintf(buf + k, size - k, ", …");
+            break;
+        }
+        int last = isr_rail_line_nstops(net, l) - 1;
+        k += (size_t)snprintf(buf + k, size - k, "%s%s … %s", n > 1 ? ", " : "",
+                              isr_rail_station_id(net, isr_rail_line_stop(net, l, 0)),
+                              isr_rail_station_id(net, isr_rail_line_stop(net, l, last)));
+    }
+}
+
+/* remove_line, scale_speed, set_headway or set_minutes on the lines of id `target`. Lines
+ * share an id when drawn as separate features under one name (branches, a line in pieces,
+ * no field 'id') or given one id twice (network.c warns): the row changes every one of them
+ * -- a planner closing or speeding up "S1" means all of S1, and changing the first feature
+ * alone went unsaid -- and an info line (and scenario.json's notes) says so. set_minutes,
+ * whose value is the runs of one line, is refused for them instead, naming the lines. */
+static isr_status line_row(mods *md)
+{
+    isr_rail_net *net = md->sc->net;
+    const char *a = md->action;
+    int n = 0;
+    for (int l = 0; l < isr_rail_net_nlines(net); l++)
+        n += strcmp(isr_rail_line_id(net, l), md->target) == 0;
+    if (n == 0)
+        return no_such_line(md);
+    char which[400];
+    describe_lines(net, md->target, which, sizeof which);
+    if (n > 1 && strcmp(a, "set_minutes") == 0)
+        return isr_fail(md->ctx, ISR_ERR_INPUT,
+                        "%s: field 'target' is '%s', the id of %d lines (%s); set_minutes gives "
+                        "the runs of one line: give each its own id (field 'id' of the lines) "
+                        "to set its minutes",
+                        md->where, md->target, n, which);
+    if (strcmp(a, "set_minutes") == 0)
+        return set_minutes(md, isr_rail_line_find(net, md->target));
+    int scale = strcmp(a, "scale_speed") == 0, remove = strcmp(a, "remove_line") == 0;
+    double v = number(md->value);
+    if (scale && !(v > 0))
+        return bad_value(md, "it must be a speed factor > 0 (run times are divided by it: "
+                             "1.25 is 25 % faster)");
+    if (!scale && !remove && !(v > 0 && v <= MAX_HEADWAY_MIN))
+        return bad_value(md, "it must be the minutes between trains, > 0 and at most 1440");
+    for (int l = isr_rail_net_nlines(net) - 1; l >= 0; l--) { /* a removal shifts those after */
+        if (strcmp(isr_rail_line_id(net, l), md->target))
+            continue;
+        if (remove)
+            isr_rail_line_remove(net, l);
+        else if (scale)
+            isr_rail_line_scale_runs(net, l, v);
+        else
+            isr_rail_line_set_headway(net, l, v, v);
+    }
+    char *msg = n > 1 ? isr_strdup_printf("%s: '%s' is the id of %d lines (%s); %s applies to "
+                                          "each of them",
+                                          md->where, md->target, n, which, a)
+                      : NULL;
+    if (msg) {
+        isr_log(md->ctx, ISR_LOG_INFO, "%s", msg);
+        isr_rail_net_add_note(net, msg);
+    }
+    free(msg);
+    return ISR_OK;
+}
+
 /* One row, checked and applied. */
 static isr_status apply_row(mods *md)
 {
@@ -254,27 +319,7 @@ static isr_status apply_row(mods *md)
                         md->where, a);
     if (md->sc->tt && isr_rail_line_find(net, md->target) < 0)
         return route_row(md); /* GTFS mode: not an added line */
-    int l = find_line(md);
-    if (l < 0)
-        return ISR_ERR_INPUT;
-    if (strcmp(a, "remove_line") == 0) {
-        isr_rail_line_remove(net, l);
-        return ISR_OK;
-    }
-    if (strcmp(a, "set_minutes") == 0)
-        return set_minutes(md, l);
-    double v = number(md->value);
-    if (strcmp(a, "scale_speed") == 0) {
-        if (!(v > 0))
-            return bad_value(md, "it must be a speed factor > 0 (run times are divided by it: "
-                                 "1.25 is 25 % faster)");
-        isr_rail_line_scale_runs(net, l, v);
-        return ISR_OK;
-    }
-    if (!(v > 0 && v <= MAX_HEADWAY_MIN))
-        return bad_value(md, "it must be the minutes between trains, > 0 and at most 1440");
-    isr_rail_line_set_headway(net, l, v, v);
-    return ISR_OK;
+    return line_row(md);
 }
 
 /* The row as JSON for scenario.json. */

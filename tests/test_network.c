@@ -425,3 +425,39 @@ Test(network, a_station_near_a_line_with_explicit_calls_is_named)
     isr_rail_net_free(net);
     isr_ctx_free(ctx);
 }
+
+/* Two features with one explicit id (a copy-paste slip, or a branch given the trunk's id):
+ * both stay lines, warned about naming the two features and kept for run.json; features
+ * that share only a name (no field 'id': a line drawn in parts) are not warned about. */
+Test(network, an_id_given_twice_is_warned_about_naming_the_features)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_rail_net *net = NULL;
+    cr_assert_eq(load(ctx, "{\"type\":\"FeatureCollection\",\"features\":["
+                      LINE("\"id\":\"L\",\"speed_kmh\":300,\"headway\":10", AC) ","
+                      LINE("\"id\":\"M\",\"speed_kmh\":300,\"headway\":10", AC) ","
+                      LINE("\"id\":\"L\",\"speed_kmh\":300,\"headway\":20",
+                           "[[121.1,31.0],[121.2,31.0]]") "]}", &net),
+                 ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    const char *want = "lines '/vsimem/ln.geojson' layer 'ln': features 0 and 2 have the same id "
+                       "'L' (field 'id'); they stay two lines, and a scenario row naming 'L' "
+                       "changes both: give each feature its own id to tell them apart";
+    cr_assert(strstr(logbuf, want), "%s", logbuf);
+    cr_assert_eq(isr_rail_net_nlines(net), 3);
+    cr_assert_eq(isr_rail_net_nnotes(net), 1);
+    cr_assert_str_eq(isr_rail_net_note(net, 0), want);
+    isr_rail_net_free(net);
+    net = NULL;
+    /* the same two features named L, without field 'id': their id is the name, no warning */
+    cr_assert_eq(load(ctx, "{\"type\":\"FeatureCollection\",\"features\":["
+                      LINE("\"name\":\"L\",\"speed_kmh\":300,\"headway\":10", AC) ","
+                      LINE("\"name\":\"L\",\"speed_kmh\":300,\"headway\":20",
+                           "[[121.1,31.0],[121.2,31.0]]") "]}", &net),
+                 ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_rail_net_nlines(net), 2);
+    cr_assert_str_eq(isr_rail_line_id(net, 1), "L");
+    cr_assert(!strstr(logbuf, "same id"), "%s", logbuf);
+    cr_assert_eq(isr_rail_net_nnotes(net), 0);
+    isr_rail_net_free(net);
+    isr_ctx_free(ctx);
+}

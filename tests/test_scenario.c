@@ -296,3 +296,76 @@ Test(scenario, unknown_line_says_where_ids_come_from)
                         cli_tmp, CLI),
                  0, "%s", cli_stderr());
 }
+
+/* Line B drawn as two features named B, without field 'id' (so B is the id of both):
+ * feature 0 s–u (u at x 532.5 km, 10 min), feature 1 h–s (10 min). A row naming B changes
+ * both and says so; it used to change feature 0 alone, silently. */
+static void branches(void)
+{
+    cli_put("st2.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            PT("\"id\":\"h\",\"name\":\"H\",\"hub\":1", 502500) ","
+            PT("\"id\":\"s\",\"name\":\"S\",\"hub\":0", 512500) ","
+            PT("\"id\":\"u\",\"name\":\"U\",\"hub\":0", 532500) "]}");
+    cli_put("br.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"name\":\"B\",\"speed_kmh\":100,"
+            "\"headway\":10,\"minutes\":\"10\"},\"geometry\":{\"type\":\"LineString\","
+            "\"coordinates\":[[512500,3405500],[532500,3405500]]}},"
+            "{\"type\":\"Feature\",\"properties\":{\"name\":\"B\",\"speed_kmh\":100,"
+            "\"headway\":10,\"minutes\":\"10\"},\"geometry\":{\"type\":\"LineString\","
+            "\"coordinates\":[[502500,3405500],[512500,3405500]]}}]}");
+    cli_sh_ok("mkdir -p rmb fastb minb");
+    cli_put("rmb/modifications.csv", "action,target,to,value,source\nremove_line,B,,,x\n");
+    cli_put("fastb/modifications.csv", "action,target,to,value,source\nscale_speed,B,,2,x\n");
+    cli_put("minb/modifications.csv", "action,target,to,value,source\nset_minutes,B,,4,x\n");
+}
+
+/* Band 1 (minutes saved) and 2 (status) of a scenario's diff.tif at (x, 3405500). */
+static char *diff_at(const char *scen, int x)
+{
+    cli_sh("cd '%s' && set -- $(echo %d 3405500 | gdaltransform -s_srs EPSG:32651 -t_srs "
+           "EPSG:4326) && gdallocationinfo -valonly -wgs84 o/scenarios/%s/hubs/h/diff.tif $1 $2",
+           cli_tmp, x, scen);
+    return cli_output();
+}
+
+Test(scenario, a_line_id_of_two_features_changes_both)
+{
+    branches();
+    cr_assert_eq(cli_sh("cd '%s' && %s run --out o --boundaries b.geojson --stations st2.geojson "
+                        "--lines br.geojson --resolution 1000 --budget 45 --water none --roads "
+                        "none --no-maps --scenario rmb=rmb --scenario fastb=fastb",
+                        cli_tmp, CLI),
+                 0);
+    char *e = cli_stderr();
+    const char *rm = "scenario 'rmb' modifications 'rmb/modifications.csv' line 2: 'B' is the id "
+                     "of 2 lines (s … u, h … s); remove_line applies to each of them";
+    cr_assert(strstr(e, rm), "%s", e);
+    cr_assert(strstr(e, "scenario 'fastb' modifications 'fastb/modifications.csv' line 2: 'B' is "
+                        "the id of 2 lines (s … u, h … s); scale_speed applies to each of them"),
+              "%s", e);
+    free(e);
+    char *j = slurp("o/scenarios/rmb/scenario.json");
+    cr_assert(strstr(j, rm), "%s", j);
+    free(j);
+    /* both removed, h–s too: s, reached at 5 wait + 10 = 15 min in the baseline, is now
+     * reached by local travel alone, 10 km × 1.3 at 20 km/h = 39 min: 24 minutes slower */
+    char *v = diff_at("rmb", 512500);
+    cr_assert_str_eq(v, "24\n1\n");
+    free(v);
+    /* both twice as fast: u saves 5 on h–s and 5 on s–u (waits and the change unchanged) */
+    v = diff_at("fastb", 532500);
+    cr_assert_str_eq(v, "-10\n1\n");
+    free(v);
+    /* set_minutes gives one line's runs: refused for two, naming them */
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --out o2 --boundaries b.geojson --stations "
+                        "st2.geojson --lines br.geojson --resolution 1000 --budget 45 --water "
+                        "none --roads none --scenario minb=minb",
+                        cli_tmp, CLI),
+                 1);
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'minb' modifications 'minb/modifications.csv' line 2: "
+                        "field 'target' is 'B', the id of 2 lines (s … u, h … s); set_minutes "
+                        "gives the runs of one line: give each its own id (field 'id' of the "
+                        "lines) to set its minutes\n");
+    free(e);
+}
