@@ -93,11 +93,13 @@ void isr_scenario_clear(isr_scenario *sc)
 /* Lines mode: an added station within --snap of a base line whose calls are every station
  * near it (blank stops) would be one of its calls had it been in the base, but the base lines
  * keep the calls the base gave them: said, with what to do, rather than left to show as no
- * gain (found trying an infill station). */
+ * gain (found trying an infill station). Run after the modifications: a base line they
+ * removed (the infill recipe: remove it, add it again under another id) calls nowhere, so
+ * the advice to do just that is not given. */
 static void warn_base_lines_pass(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
-                                 const isr_scenario *sc, int ns0)
+                                 const isr_scenario *sc)
 {
-    int ns = isr_rail_net_nstations(sc->net);
+    int ns = isr_rail_net_nstations(sc->net), ns0 = sc->nbase_stations;
     isr_layer l;
     if (sc->tt || ns == ns0 || !opt->lines ||
         isr_layer_open_enc(ctx, &l, "lines", opt->lines, opt->lines_layer, wkbLineString,
@@ -105,15 +107,19 @@ static void warn_base_lines_pass(isr_ctx *ctx, const isr_options *opt, OGRSpatia
         return; /* the base lines were read before: only out of memory fails here */
     OGRFeatureDefnH d = OGR_L_GetLayerDefn(l.lyr);
     int f_name = OGR_FD_GetFieldIndex(d, opt->line_name_field ? opt->line_name_field : "");
+    int f_id = OGR_FD_GetFieldIndex(d, "id"), from_id;
     int f_stops = OGR_FD_GetFieldIndex(d, opt->line_stops_field ? opt->line_stops_field : "");
     OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, &l, srs);
     OGRFeatureH f;
     isr_status st = ISR_OK;
     while (ct && (f = isr_layer_next(ctx, &l, &st)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        char *id = isr_network_line_id(NULL, f, f_id, f_name, &from_id); /* the network's */
         int blank = f_stops < 0 || !OGR_F_IsFieldSetAndNotNull(f, f_stops) ||
                     !*OGR_F_GetFieldAsString(f, f_stops);
-        OGRGeometryH t = blank && g ? OGR_G_Clone(g) : NULL;
+        OGRGeometryH t = blank && g && id && isr_rail_line_find(sc->net, id) >= 0
+                             ? OGR_G_Clone(g) /* still there: not removed nor skipped */
+                             : NULL;
         if (t && isr_layer_geom_to(&l, t, ct) == OGRERR_NONE)
             for (int s = ns0; s < ns; s++) {
                 double x, y;
@@ -129,11 +135,11 @@ static void warn_base_lines_pass(isr_ctx *ctx, const isr_options *opt, OGRSpatia
                             "added lines stop at '%s'. To have the line call there, remove it "
                             "(remove_line) and add it again under another id in the scenario's "
                             "lines",
-                            sc->name, isr_rail_station_id(sc->net, s), dist,
-                            f_name >= 0 ? OGR_F_GetFieldAsString(f, f_name) : "",
+                            sc->name, isr_rail_station_id(sc->net, s), dist, id,
                             isr_rail_station_id(sc->net, s));
             }
         OGR_G_DestroyGeometry(t);
+        free(id);
         OGR_F_Destroy(f);
     }
     if (ct)
@@ -158,8 +164,6 @@ static isr_status add_parts(isr_ctx *ctx, const isr_options *opt, OGRSpatialRefe
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK && ll.ds)
         st = isr_network_add_lines(ctx, opt, &ll, srs, sc->net);
-    if (st == ISR_OK)
-        warn_base_lines_pass(ctx, opt, srs, sc, ns0);
     *nparts += (ls.ds != NULL) + (ll.ds != NULL);
     json_object *as = json_object_new_array(), *al = json_object_new_array();
     for (int s = ns0; s < isr_rail_net_nstations(sc->net); s++)
@@ -212,6 +216,7 @@ isr_status isr_scenario_load(isr_ctx *ctx, const isr_options *opt, int i,
     if ((st = add_parts(ctx, opt, srs, sc, &nparts)) != ISR_OK ||
         (st = isr_scenario_modify(ctx, opt, sc, hubs, nhubs, &nparts)) != ISR_OK)
         return st;
+    warn_base_lines_pass(ctx, opt, srs, sc);
     if (nparts == 0)
         return isr_fail(ctx, ISR_ERR_INPUT,
                         "scenario '%s' ('%s') holds no added stations, lines or modifications: "

@@ -369,3 +369,32 @@ Test(scenario, a_line_id_of_two_features_changes_both)
                         "lines) to set its minutes\n");
     free(e);
 }
+
+/* README's infill recipe: remove base line L, add it again under another id (blank stops)
+ * with infill station i on it. The warning that tells to do so is not given for a line
+ * the scenario removes (it was, before the modifications were read). */
+Test(scenario, infill_recipe_is_not_warned_about)
+{
+    cli_sh_ok("mkdir recipe");
+    cli_put("recipe/stations.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            PT("\"id\":\"i\",\"name\":\"I\"", 507500) "]}");
+    cli_put("recipe/lines.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"L2\",\"name\":\"L2\","
+            "\"speed_kmh\":100,\"headway\":10},\"geometry\":{\"type\":\"LineString\","
+            "\"coordinates\":[[502500,3405500],[512500,3405500]]}}]}");
+    cli_put("recipe/modifications.csv", "action,target,to,value,source\nremove_line,L,,,x\n");
+    cli_sh_ok("mkdir infill2");
+    cli_put("infill2/stations.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            PT("\"id\":\"i\",\"name\":\"I\"", 507500) "]}");
+    cr_assert_eq(cli_sh("cd '%s' && %s run --out o --boundaries b.geojson --stations st.geojson "
+                        "--lines ln.geojson --resolution 1000 --budget 45 --water none --roads "
+                        "none --no-maps --scenario recipe=recipe --scenario infill2=infill2",
+                        cli_tmp, CLI),
+                 0);
+    char *e = cli_stderr();
+    /* the other scenario, which keeps L, is still told */
+    cr_assert(strstr(e, "warning: scenario 'infill2': added station 'i' lies 0 m from base line "
+                        "'L'"), "%s", e);
+    cr_assert(!strstr(e, "scenario 'recipe': added station"), "%s", e);
+    free(e);
+}
