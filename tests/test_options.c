@@ -379,3 +379,18 @@ Test(options, sample_defaults_follow_the_sample_by_file_not_by_spelling)
     unlink(link);
     rmdir(dir);
 }
+
+/* run --help said --scenario was "(lines mode only)"; scenarios work with --gtfs too
+ * (scenario_gtfs.c, tests/test_scengtfs.c). */
+Test(options, help_says_scenarios_work_with_gtfs)
+{
+    const char *h = isr_options_help(), *sc = strstr(h, "  --scenario NAME=PATH");
+    cr_assert_not_null(sc);
+    const char *end = strstr(sc, "\nTimetables (GTFS):");
+    cr_assert_not_null(end);
+    char entry[512];
+    snprintf(entry, sizeof entry, "%.*s", (int)(end - sc), sc);
+    cr_assert(!strstr(entry, "lines mode only"), "%s", entry);
+    cr_assert(strstr(entry, "in lines mode and with\n                          --gtfs"), "%s",
+              entry);
+}
