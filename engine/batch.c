@@ -223,14 +223,11 @@ static isr_status write_hub(isr_batch *jb, int hub_no, const char *path, const f
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     /* GTFS: the percentile over the window (isochrones and reach read this raster) */
     int to = jb->opt->direction == ISR_TO_HUB;
-    char *desc = jb->gtfs ? isr_strdup_printf("p%g travel time %s the hub (minutes) %s %s on %s",
-                                              jb->opt->percentile, to ? "to" : "from",
-                                              jb->gtfs->pp.to_s - jb->gtfs->pp.from_s > 1
-                                                  ? "over"
-                                              : to ? "arriving"
-                                                   : "departing",
-                                              jb->gtfs->gs.label, jb->opt->date)
-                          : NULL;
+    char *when = jb->gtfs ? isr_gtfs_when(jb->gtfs, jb->opt->date) : NULL;
+    char *desc = when ? isr_strdup_printf("p%g travel time %s the hub (minutes) %s",
+                                          jb->opt->percentile, to ? "to" : "from", when)
+                      : NULL;
+    free(when);
     if (st == ISR_OK)
         st = isr_write_cog(jb->ctx, path, g, cmin, rmin, ww, hh, GDT_Float32, out, ISR_TIME_NODATA,
                            desc                              ? desc

@@ -455,13 +455,28 @@ cleanup:
     return st;
 }
 
-/* "07:00-09:00 on 2025-05-07" or "08:00 on 2025-05-07". */
+/* The window's end is excluded (07:50-08:10 every 5 min: 07:50 … 08:05, as R5 does), which
+ * "over 07:50-08:10" did not say: a reader took 08:10 for a departure. */
+char *isr_gtfs_when(const isr_gtfs_run *gr, const char *date)
+{
+    const isr_gtfs_settings *gs = &gr->gs;
+    int32_t a = gs->from_s, b = gs->to_s;
+    if (b - a <= 1) /* a single --departure */
+        return isr_strdup_printf("%s %02d:%02d on %s", gr->rev ? "arriving" : "departing",
+                                 a / 3600, a / 60 % 60, date);
+    return isr_strdup_printf("over %s every %g min from %02d:%02d to before %02d:%02d on %s",
+                             gr->rev ? "arrivals" : "departures", gs->step_s / 60.0, a / 3600,
+                             a / 60 % 60, b / 3600, b / 60 % 60, date);
+}
+
+/* "p50 travel time (minutes) over departures every … on 2025-05-07". */
 static char *band_desc(const isr_gtfs_run *gr, int j, const char *date)
 {
-    const char *what = gr->pp.to_s - gr->pp.from_s > 1 ? (gr->rev ? "arriving over" : "over")
-                                                        : (gr->rev ? "arriving" : "departing");
-    return isr_strdup_printf("p%g travel time (minutes) %s %s on %s", gr->gs.pct[j], what,
-                             gr->gs.label, date);
+    char *when = isr_gtfs_when(gr, date);
+    char *desc = when ? isr_strdup_printf("p%g travel time (minutes) %s", gr->gs.pct[j], when)
+                      : NULL;
+    free(when);
+    return desc;
 }
 
 isr_status isr_gtfs_write_percentiles(isr_ctx *ctx, const isr_gtfs_run *gr, const char *date,

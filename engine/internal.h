@@ -1347,6 +1347,11 @@ isr_status isr_gtfs_catchments(isr_ctx *ctx, const isr_options *opt, isr_gtfs_ru
  * departure (seconds, +INF). */
 isr_status isr_gtfs_hub(isr_ctx *ctx, const isr_gtfs_run *gr, int s, int win[4], float **pct,
                         double *rail_s);
+/* The departures a band describes, after "travel time … (minutes) ": "over departures every
+ * 5 min from 07:50 to before 08:10 on 2025-05-07" (the window's end is not one of them),
+ * "over arrivals …" with --direction to, or "departing 08:00 on 2025-05-07". New memory
+ * (free()); NULL when out of memory. */
+char *isr_gtfs_when(const isr_gtfs_run *gr, const char *date);
 /* OUT/hubs/<id>/percentiles.tif: one band per percentile over the window cells on the grid. */
 isr_status isr_gtfs_write_percentiles(isr_ctx *ctx, const isr_gtfs_run *gr, const char *date,
                                       const isr_grid *g, const int win[4], const float *pct,

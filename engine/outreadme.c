@@ -400,7 +400,7 @@ static void settings_md(isr_sb *b, json_object *run)
                                                           : "?",
                       jstr(par, "detour", NULL) ? jstr(par, "detour", NULL) : "?");
     if (gtfs_feeds(opt))
-        isr_sb_printf(b, "- rail: the GTFS timetable of %s, %s %s, percentile %s; a change "
+        isr_sb_printf(b, "- rail: the GTFS timetable of %s, %s %s%s, percentile %s; a change "
                          "within a station %s min (between stations within %s m, their walk "
                          "and that)\n",
                       jstr(opt, "--date", NULL) ? jstr(opt, "--date", NULL) : "?",
@@ -408,6 +408,7 @@ static void settings_md(isr_sb *b, json_object *run)
                       jstr(opt, "--window", NULL)      ? jstr(opt, "--window", NULL)
                       : jstr(opt, "--departure", NULL) ? jstr(opt, "--departure", NULL)
                                                        : "?",
+                      jstr(opt, "--window", NULL) ? " (its end excluded)" : "",
                       jstr(opt, "--percentile", NULL) ? jstr(opt, "--percentile", NULL) : "?",
                       jstr(par, "transfer_min", NULL) ? jstr(par, "transfer_min", NULL) : "?",
                       jstr(par, "transfer_radius_m", NULL) ? jstr(par, "transfer_radius_m", NULL)

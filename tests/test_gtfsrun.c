@@ -102,8 +102,8 @@ Test(gtfsrun, window_percentiles)
     for (int j = 0; j < 5; j++)
         cr_assert_float_eq(at_b("percentiles.tif", j + 1), want[j], 1e-6, "band %d", j + 1);
     cr_assert_eq(cli_sh("gdalinfo '%s/o/hubs/A/percentiles.tif' | grep -c "
-                        "'Description = p[0-9]* travel time (minutes) over 07:00-08:00 on "
-                        "2025-05-07'",
+                        "'Description = p[0-9]* travel time (minutes) over departures every 1 "
+                        "min from 07:00 to before 08:00 on 2025-05-07'",
                         cli_tmp),
                  0);
     char p[300];
@@ -117,7 +117,8 @@ Test(gtfsrun, window_percentiles)
                         cli_tmp, cli_tmp),
                  0);
     cr_assert_eq(cli_sh("gdalinfo '%s/o/hubs/A/travel_time.tif' | grep -q 'Description = p50 "
-                        "travel time from the hub (minutes) over 07:00-08:00 on 2025-05-07'",
+                        "travel time from the hub (minutes) over departures every 1 min from "
+                        "07:00 to before 08:00 on 2025-05-07'",
                         cli_tmp),
                  0);
     /* stations.csv: B's rail minutes are the p50 of arrival - departure, 16 */
@@ -126,10 +127,38 @@ Test(gtfsrun, window_percentiles)
     /* the run's own description names the feed, not the sample's unused stations and lines */
     cr_assert_eq(cli_sh("grep -q '\"--stations\": null' '%s/o/run.json' && grep -q "
                         "'^- rail: the GTFS timetable of 2025-05-07, departures over "
-                        "07:00-08:00, percentile 50' '%s/o/README.md' && ! grep -q "
+                        "07:00-08:00 (its end excluded), percentile 50' '%s/o/README.md' && ! "
+                        "grep -q "
                         "'yrd_\\|half the headway' '%s/o/README.md'",
                         cli_tmp, cli_tmp, cli_tmp),
                  0, "%s", cli_output());
+}
+
+/* The window's end is not a departure (as in R5): 07:05-07:25 every 10 min is 07:05 and
+ * 07:15, each waiting 5 minutes for the :10 and :20 trains: 5 + 12 = 17 at B for every
+ * percentile (07:25 would be a third, also 17). The band descriptions, --help's and the
+ * output README say so; "over 07:05-07:25" read as if 07:25 were one. */
+Test(gtfsrun, window_end_is_excluded_and_said)
+{
+    fixture();
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --window 07:05-07:25 --step 10 --hubs A"),
+                 0, "%s", cli_stderr());
+    for (int j = 0; j < 5; j++)
+        cr_assert_float_eq(at_b("percentiles.tif", j + 1), 17.0, 1e-6, "band %d", j + 1);
+    cr_assert_eq(cli_sh("grep -q '\"departure_minutes\": *2,' '%s/o/run.json'", cli_tmp), 0,
+                 "two departures, 07:05 and 07:15");
+    cr_assert_eq(cli_sh("gdalinfo '%s/o/hubs/A/percentiles.tif' | grep -c 'Description = p[0-9]* "
+                        "travel time (minutes) over departures every 10 min from 07:05 to "
+                        "before 07:25 on 2025-05-07$' | grep -qx 5",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("grep -q 'departures over 07:05-07:25 (its end excluded)' "
+                        "'%s/o/README.md'",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("%s run --help | grep -A1 -- '--window' | grep -q 'end excluded'",
+                        ISR_CLI),
+                 0);
 }
 
 /* --percentile 90 is not in the list: added (k = 54 -> wait 8: 20 minutes). */
@@ -148,7 +177,7 @@ Test(gtfsrun, percentile_added)
 /* --direction to: arrivals at hub B over 07:00-08:00. The trains reach B at :02, :12, … and
  * leave A 12 minutes before, so arriving by minute m one left A 12 + (m - the last :x2) minutes
  * before: 12 + 0 … 9, each ten times over the hour, the forward window's distribution: p5 …
- * p95 at A's cell (500.5, 5505.5) km are 12/14/16/19/21, the band says "arriving over". */
+ * p95 at A's cell (500.5, 5505.5) km are 12/14/16/19/21, the band says "over arrivals". */
 Test(gtfsrun, direction_to_reverses_the_timetable)
 {
     fixture();
@@ -168,7 +197,8 @@ Test(gtfsrun, direction_to_reverses_the_timetable)
         free(v);
     }
     cr_assert_eq(cli_sh("gdalinfo '%s/o/hubs/B/percentiles.tif' | grep -q 'Description = p50 "
-                        "travel time (minutes) arriving over 07:00-08:00 on 2025-05-07'",
+                        "travel time (minutes) over arrivals every 1 min from 07:00 to before "
+                        "08:00 on 2025-05-07'",
                         cli_tmp),
                  0);
     cr_assert_eq(cli_sh("grep -q '^B,A,Alpha,,16.000,' '%s/o/hubs/B/stations.csv'", cli_tmp), 0);
