@@ -790,10 +790,7 @@ static isr_status stations_lonlat(isr_batch *b)
 {
     int n = isr_rail_net_nstations(b->net);
     b->st_lonlat = malloc((size_t)(n > 0 ? 2 * n : 1) * sizeof *b->st_lonlat);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(b->wkt), wgs = isr_crs_wgs84();
-    if (srs)
-        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRCoordinateTransformationH ct = srs && wgs ? OCTNewCoordinateTransformation(srs, wgs) : NULL;
+    OGRCoordinateTransformationH ct = isr_ct_to_wgs84(b->wkt);
     isr_status st = ISR_OK;
     if (!b->st_lonlat)
         st = isr_fail(b->ctx, ISR_ERR_MEMORY, "out of memory");
@@ -812,10 +809,6 @@ static isr_status stations_lonlat(isr_batch *b)
     }
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
-    if (srs)
-        OSRDestroySpatialReference(srs);
-    if (wgs)
-        OSRDestroySpatialReference(wgs);
     return st;
 }
 

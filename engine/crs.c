@@ -91,6 +91,19 @@ OGRSpatialReferenceH isr_crs_wgs84(void)
     return srs;
 }
 
+OGRCoordinateTransformationH isr_ct_to_wgs84(const char *wkt)
+{
+    OGRSpatialReferenceH srs = wkt ? OSRNewSpatialReference(wkt) : NULL, wgs = isr_crs_wgs84();
+    if (srs)
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = srs && wgs ? OCTNewCoordinateTransformation(srs, wgs) : NULL;
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    if (wgs)
+        OSRDestroySpatialReference(wgs);
+    return ct;
+}
+
 int isr_crs_is_equal_area(OGRSpatialReferenceH srs)
 {
     static const char *const equal_area[] = {

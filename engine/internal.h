@@ -157,6 +157,9 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
 OGRSpatialReferenceH isr_crs_from_user(isr_ctx *ctx, const char *def);
 /* WGS 84 with longitude, latitude axis order (as GeoJSON and most data use it). */
 ISR_INTERNAL OGRSpatialReferenceH isr_crs_wgs84(void);
+/* A transformation from the CRS of `wkt` to WGS 84 lon/lat (both in traditional GIS order),
+ * or NULL; free with OCTDestroyCoordinateTransformation. */
+ISR_INTERNAL OGRCoordinateTransformationH isr_ct_to_wgs84(const char *wkt);
 /* Checks a CRS the user named (--crs `def`) against the lon/lat box `ext` (xmin, ymin, xmax,
  * ymax) of the input `what`: fails (ISR_ERR_CRS) when the box lies wholly outside the CRS's
  * area of use, warns when it extends beyond it; no check when the area is unknown. */

@@ -1235,11 +1235,7 @@ static isr_status read_hub_tif(isr_ctx *ctx, const char *path, int wrap, double 
     const char *hy = GDALGetMetadataItem(ds, "HUB_Y", NULL);
     const char *dir = GDALGetMetadataItem(ds, "DIRECTION", NULL);
     const char *set = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(GDALGetProjectionRef(ds));
-    OGRSpatialReferenceH wgs = isr_crs_wgs84();
-    if (srs)
-        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRCoordinateTransformationH ct = srs && wgs ? OCTNewCoordinateTransformation(srs, wgs) : NULL;
+    OGRCoordinateTransformationH ct = isr_ct_to_wgs84(GDALGetProjectionRef(ds));
     isr_status st = ISR_OK;
     double x = hx ? CPLAtof(hx) : NAN, y = hy ? CPLAtof(hy) : NAN;
     *lon = *lat = NAN;
@@ -1254,10 +1250,6 @@ static isr_status read_hub_tif(isr_ctx *ctx, const char *path, int wrap, double 
         st = isr_fail(ctx, ISR_ERR_INPUT, "web map: '%s' has no usable HUB_X/HUB_Y metadata", path);
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
-    if (srs)
-        OSRDestroySpatialReference(srs);
-    if (wgs)
-        OSRDestroySpatialReference(wgs);
     GDALClose(ds);
     return st;
 }
@@ -1842,19 +1834,11 @@ static int grid_crosses_180(json_object *run)
     double e[4], w, s, east, n;
     for (int k = 0; k < 4; k++)
         e[k] = json_object_get_double(json_object_array_get_idx(ext, (size_t)k));
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(json_object_get_string(wkt));
-    OGRSpatialReferenceH wgs = isr_crs_wgs84();
-    if (srs)
-        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRCoordinateTransformationH ct = srs && wgs ? OCTNewCoordinateTransformation(srs, wgs) : NULL;
+    OGRCoordinateTransformationH ct = isr_ct_to_wgs84(json_object_get_string(wkt));
     int crosses = ct && OCTTransformBounds(ct, e[0], e[1], e[2], e[3], &w, &s, &east, &n, 21) &&
                   w > east;
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
-    if (srs)
-        OSRDestroySpatialReference(srs);
-    if (wgs)
-        OSRDestroySpatialReference(wgs);
     return crosses;
 }
 
