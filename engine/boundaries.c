@@ -570,6 +570,18 @@ static void unit_repair(isr_ctx *ctx, const isr_layer *l, isr_units *u, GIntBig 
     }
 }
 
+/* Whether a geometry has a vertex on the 180° meridian (lon/lat). */
+static int on_180(OGRGeometryH g)
+{
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+        if (on_180(OGR_G_GetGeometryRef(g, i)))
+            return 1;
+    for (int i = 0; i < OGR_G_GetPointCount(g); i++)
+        if (fabs(OGR_G_GetX(g, i)) == 180.0)
+            return 1;
+    return 0;
+}
+
 /* The unit's polygon (taken over): checked, reprojected, repaired and stored as unit u->n,
  * the units' extent grown to hold it. On an error the unit is stored without a geometry, so
  * that its attributes are freed with the others. */
@@ -590,6 +602,10 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
         u->geom[u->n++] = NULL;
         return st;
     }
+    /* a unit split at the 180° meridian (RFC 7946), valid in lon/lat: its parts share the
+     * seam once reprojected, which is no fault of the input */
+    OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(l->lyr);
+    int seam = t == wkbMultiPolygon && ls && OSRIsGeographic(ls) && on_180(g) && OGR_G_IsValid(g);
     if (isr_layer_geom_to(l, g, ct) != OGRERR_NONE) {
         OGR_G_DestroyGeometry(g);
         u->geom[u->n++] = NULL;
@@ -597,6 +613,16 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
                              "%s: feature %lld cannot be transformed to the analysis CRS "
                              "(outside the CRS's area of use?)",
                              l->what, (long long)fid);
+    }
+    if (!OGR_G_IsValid(g) && seam) { /* its parts meet again: joined, as a GIS shows it */
+        OGRGeometryH r = repair(g);
+        if (r && !OGR_G_IsEmpty(r) && OGR_G_IsValid(r)) {
+            OGR_G_DestroyGeometry(g);
+            g = r;
+            u->njoined++;
+        } else {
+            OGR_G_DestroyGeometry(r);
+        }
     }
     if (!OGR_G_IsValid(g))
         unit_repair(ctx, l, u, fid, &g, fids, nfids);
@@ -692,6 +718,10 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     if ((st = units_check_hierarchy(ctx, l, u)) != ISR_OK)
         goto cleanup;
     units_report_unknown_pop(ctx, opt, l, &uf, u);
+    if (u->njoined)
+        isr_log(ctx, ISR_LOG_INFO,
+                "%s: %d unit%s split at the 180° meridian joined into one polygon again",
+                l->what, u->njoined, u->njoined > 1 ? "s" : "");
     if (u->ninvalid) /* a warning: the data were changed */
         isr_log(ctx, ISR_LOG_WARN,
                 "%s: %d invalid polygon(s) (feature%s %s), %d repaired with GEOS MakeValid",

@@ -524,6 +524,7 @@ typedef struct isr_units {
     OGREnvelope *env; /* each geometry's box (all 0 for a unit without one) */
     isr_unit *attr;
     int ninvalid, nrepaired, has_pop;
+    int njoined; /* units split at the 180° meridian, joined again (not invalid input) */
     int nunknown_pop; /* units whose population field is empty (pop NAN) */
     int noverlaps;    /* pairs of units overlapping beyond the tolerance (warned) */
     double xmin, ymin, xmax, ymax;

@@ -712,6 +712,18 @@ static void split_region(void)
     cli_put("ln.geojson", FC("", LINE("l", 120, 10, 179.78, -17.0, -179.78, -17.0)));
 }
 
+/* Unit m split at ±180 as RFC 7946 asks is valid in lon/lat; once reprojected its parts
+ * share the seam. That was warned about as an invalid polygon of the input, "repaired". */
+Test(geo, a_unit_split_at_the_180_meridian_is_no_invalid_input)
+{
+    split_region();
+    int rc = run("--hubs west");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "");
+    free(e);
+}
+
 /* The web map's data (OUT/index.html's isoreach-data script) as JSON. */
 static json_object *webmap_data(void)
 {
