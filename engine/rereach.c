@@ -325,6 +325,7 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs,
                                                           : NULL);
         free(rel);
     }
+    json_object_object_add(re, "min_reach_km2", json_object_new_double(opt->min_reach_km2));
     json_object_object_add(re, "hubs", json_object_new_int(nhubs));
     /* each hub's jurisdiction in these boundaries ("hubs" keeps the run's) */
     json_object_object_add(re, "jurisdiction", json_object_get(jurisdiction));

@@ -518,17 +518,23 @@ Test(geo, population_raster_people_on_water_go_to_the_nearest_shore)
     cr_assert_float_eq(people_reached("far"), 0, 0.5);
 }
 
-/* `isoreach reach --boundaries OTHER`: run.json's "reach" gives each hub's jurisdiction in
- * the boundaries the tables now come from (its "hubs" still named the run's unit, 'a', which
- * is not in them). */
+/* `isoreach reach --boundaries OTHER --min-reach 50`: run.json's "reach" gives each hub's
+ * jurisdiction in the boundaries the tables now come from (its "hubs" still named the run's
+ * unit, 'a', which is not in them), and the --min-reach they use. */
 Test(geo, reach_records_the_jurisdiction_in_its_boundaries)
 {
     utm_region();
     cr_assert_eq(run("--hubs hub"), 0);
     cli_put("b2.geojson", FC(UTM33, UNIT("all", "p9", 3000, BOX(500000, 5500000, 520000, 5510000))));
     cli_sh_ok("ogr2ogr -f GPKG -nln units b2.gpkg b2.geojson");
-    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --boundaries b2.gpkg", cli_tmp, ISR_CLI), 0);
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --boundaries b2.gpkg --min-reach 50",
+                        cli_tmp, ISR_CLI),
+                 0);
     json_object *root = run_json(), *j;
+    /* and the --min-reach the tables now use (options keep the run's 0.5) */
+    cr_assert(json_object_object_get_ex(root, "reach", &j) &&
+              json_object_object_get_ex(j, "min_reach_km2", &j));
+    cr_assert_float_eq(json_object_get_double(j), 50, 1e-9);
     cr_assert(json_object_object_get_ex(root, "reach", &j) &&
               json_object_object_get_ex(j, "jurisdiction", &j) &&
               json_object_object_get_ex(j, "hub", &j) && json_object_object_get_ex(j, "unit", &j),
