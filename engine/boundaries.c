@@ -614,7 +614,7 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
                              "(outside the CRS's area of use?)",
                              l->what, (long long)fid);
     }
-    if (!OGR_G_IsValid(g) && seam) { /* its parts meet again: joined, as a GIS shows it */
+    if (seam && !OGR_G_IsValid(g)) { /* its parts meet again: joined, as a GIS shows it */
         OGRGeometryH r = repair(g);
         if (r && !OGR_G_IsEmpty(r) && OGR_G_IsValid(r)) {
             OGR_G_DestroyGeometry(g);

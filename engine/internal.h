@@ -492,7 +492,7 @@ ISR_INTERNAL OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, c
                                                     OGRSpatialReferenceH dst);
 /* Geometry g of layer l (in its CRS) transformed by ct (isr_layer_transform_to). An edge
  * is straight in the layer's CRS, as every GIS and RFC 7946 draw it: in a geographic CRS an
- * edge longer than 0.01° is first cut into pieces straight in longitude and latitude, else
+ * edge longer than 0.05° is first cut into pieces straight in longitude and latitude, else
  * a border along a parallel with vertices only at its ends would become a chord (2 km off
  * the parallel at 70°N over 5° of longitude). Across the 180° meridian an edge goes the short
  * way round. OGR_G_Transform's error, or OGRERR_NOT_ENOUGH_MEMORY. */
