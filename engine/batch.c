@@ -434,13 +434,18 @@ static int hub_outputs_ok(const isr_batch *jb, const char *dir, char *why, size_
         return -1;
     snprintf(path, sizeof path, "%s/isochrones.geojson", dir);
     json_object *root = json_object_from_file(path), *feats = NULL;
-    int ok = root && json_object_object_get_ex(root, "features", &feats) &&
-             json_object_is_type(feats, json_type_array) &&
-             json_object_array_length(feats) == (size_t)(2 * jb->nbands);
+    int whole = root && json_object_object_get_ex(root, "features", &feats) &&
+                json_object_is_type(feats, json_type_array);
+    size_t nf = whole ? json_object_array_length(feats) : 0;
     json_object_put(root);
-    if (!ok)
+    if (!whole)
         snprintf(why, nwhy, "'%s' is not whole", path);
-    return ok ? 1 : -1;
+    else if (nf != (size_t)(2 * jb->nbands)) /* whole, but of another band list */
+        snprintf(why, nwhy,
+                 "'%s' holds %zu features where this run's %d bands make %d: it was made with "
+                 "other --bands or --budget",
+                 path, nf, jb->nbands, 2 * jb->nbands);
+    return whole && nf == (size_t)(2 * jb->nbands) ? 1 : -1;
 }
 
 /* The seeds of one hub from its rail arrival times ws->arr (every station reached within

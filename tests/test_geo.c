@@ -598,6 +598,21 @@ Test(geo, a_shard_and_a_whole_run_refuse_each_other)
     cli_sh_ok("kill $(cat o/holder)");
 }
 
+/* A shard at 45 minutes (3 bands), then a run at 60 (4 bands) into the same folder: merge
+ * called the hub's isochrones "not whole", though they parse; they are of other bands. */
+Test(geo, merge_says_the_isochrones_are_of_other_bands)
+{
+    utm_region();
+    cr_assert_eq(run("--hubs hub --budget 45 --shard 1/1"), 0);
+    cr_assert_eq(run("--hubs hub"), 0);
+    cr_assert_eq(cli_sh("cd '%s' && %s merge -q --out o --budget 45", cli_tmp, ISR_CLI), 1);
+    char *e = cli_stderr();
+    cr_assert_not_null(strstr(e, "isochrones.geojson' holds 8 features where this run's 3 "
+                                 "bands make 6: it was made with other --bands or --budget"),
+                       "%s", e);
+    free(e);
+}
+
 /* ---- edges in lon/lat ----------------------------------------------------------------------- */
 
 /* Hub h's reach.csv row of unit `code`: its area_km2, reached_km2 and min_minutes. */
