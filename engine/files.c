@@ -85,9 +85,11 @@ static isr_status out_not_foreign(isr_ctx *ctx, const char *path)
     int n = 0, ours = 0;
     struct dirent *e;
     while (!ours && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
         ours = isoreach_entry(e->d_name);
+        if (e->d_name[0] == '.')
+            continue; /* hidden: "." and "..", and the locks and temporaries of runs starting
+                       * beside this one ("..isoreach-shard-1-of-3.lock.part-PID"), which
+                       * overwrite nothing of the user's */
         if (++n <= 3)
             isr_sb_printf(&seen, "%s'%s'", n > 1 ? ", " : "", e->d_name);
     }
