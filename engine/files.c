@@ -33,6 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Whether process `pid` still runs (or is not ours to signal: then it is taken as running). */
+static int pid_alive(long pid)
+{
+    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
 isr_status isr_mkdirs(isr_ctx *ctx, const char *path)
 {
     char *p = strdup(path);
@@ -195,7 +201,7 @@ static int sweep_fd(int dfd)
         long pid = part ? strtol(part + 6, &end, 10) : 0;
         if (pid <= 0 || (*end && *end != '.') || (pid_t)pid == getpid())
             continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        if (pid_alive(pid))
             continue; /* still running (another run in the same folder), or not ours to judge */
         struct stat sb;
         if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
@@ -511,7 +517,7 @@ isr_status isr_out_refuse_others(isr_ctx *ctx, const char *out, int shards)
                            : strcmp(e->d_name, ISR_LOCK_NAME) == 0;
         char *path = match ? isr_strdup_printf("%s/%s", out, e->d_name) : NULL;
         long pid = path ? lock_pid(path) : 0;
-        if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+        if (pid > 0 && pid != (long)getpid() && pid_alive(pid))
             st = isr_fail(ctx, ISR_ERR_IO,
                           "--out '%s' is in use by %s (process %ld, lock file %s); wait for it "
                           "to finish or use another --out",
@@ -554,7 +560,7 @@ isr_status isr_out_lock_named(isr_ctx *ctx, const char *out, const char *name, c
             break; /* no lock can be made here (a missing or read-only folder): the command
                       meets that itself, with its own message, when it reads or writes */
         long pid = lock_pid(path);
-        if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) {
+        if (pid > 0 && pid_alive(pid)) {
             isr_status st =
                 what ? isr_fail(ctx, ISR_ERR_IO,
                                 "%s of --out '%s' is already running (process %ld, lock file "
