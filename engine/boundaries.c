@@ -299,16 +299,6 @@ static void units_fill_levels(isr_ctx *ctx, const isr_options *opt, const isr_la
     }
 }
 
-typedef struct unit_ref {
-    const char *code; /* of the level sorted by */
-    const isr_unit *u;
-} unit_ref;
-
-static int units_by_code(const void *a, const void *b)
-{
-    return strcmp(((const unit_ref *)a)->code, ((const unit_ref *)b)->code);
-}
-
 /* A prefecture lies in one province, and a code has one name: else a prefecture's rows would
  * hold two provinces' people under the first's (a code reused in each province, or a typo),
  * and the name of the first unit would stand for another's. The first refused, the second
@@ -316,17 +306,15 @@ static int units_by_code(const void *a, const void *b)
 static isr_status units_check_hierarchy(isr_ctx *ctx, const isr_layer *l, const isr_units *u)
 {
     static const char *const lname[ISR_NLEVELS] = {"county", "prefecture", "province"};
-    unit_ref *p = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *p);
+    isr_code_key *p = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *p);
     if (!p)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     isr_status st = ISR_OK;
     for (int k = ISR_PREFECTURE; k < ISR_NLEVELS && st == ISR_OK; k++) {
-        for (int i = 0; i < u->n; i++)
-            p[i] = (unit_ref){u->attr[i].code[k], &u->attr[i]};
-        qsort(p, (size_t)u->n, sizeof *p, units_by_code);
+        isr_units_sort_codes(u, k, p);
         int named = 0;
         for (int i = 1; i < u->n && st == ISR_OK; i++) {
-            const isr_unit *a = p[i - 1].u, *b = p[i].u;
+            const isr_unit *a = &u->attr[p[i - 1].unit], *b = &u->attr[p[i].unit];
             if (strcmp(a->code[k], b->code[k]) != 0)
                 continue;
             if (k == ISR_PREFECTURE && strcmp(a->code[ISR_PROVINCE], b->code[ISR_PROVINCE]))
