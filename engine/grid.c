@@ -9,12 +9,14 @@
  * allowance above it would end in the kernel's OOM killer, not in a message), is refused
  * with the figure and the resolution that would fit.
  */
+#define _DEFAULT_SOURCE /* madvise, MADV_POPULATE_WRITE (Linux 5.14) */
 #include "internal.h"
 
 #include <gdal_alg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, double xmax,
@@ -181,6 +183,29 @@ void isr_grid_strips_free(OGRGeometryH *parts, int n)
  * unless told, a chunk is as large as its block cache (5 % of memory: 1.2 GB on a 24 GB
  * machine, and so 1.14 GB more for the zone raster of a national run) */
 #define ISR_RASTERIZE_CHUNK_BYTES (64.0 * 1024 * 1024)
+
+void isr_pages_written(void *p, size_t bytes)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (!p || page <= 0 || bytes < ((size_t)1 << 20))
+        return;
+    size_t pg = (size_t)page;
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1);
+    uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)(pg - 1);
+#ifdef MADV_POPULATE_WRITE
+    if (e > a && madvise((void *)a, e - a, MADV_POPULATE_WRITE) == 0)
+        return;
+#endif
+    for (volatile char *c = (volatile char *)a; (uintptr_t)c < e; c += pg)
+        *c = 0; /* an older kernel: a write per page does the same */
+}
+
+void *isr_grid_calloc_written(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    isr_pages_written(p, n * size);
+    return p;
+}
 
 CPLErr isr_grid_rasterize(GDALDatasetH ds, int n, const OGRGeometryH *geoms, const double *burn,
                           const char *const *opts)

@@ -313,8 +313,8 @@ static int by_spm_desc(const void *a, const void *b)
 }
 
 /* The friction of every road cell (0 elsewhere) on the unpadded grid: new memory, zero
- * pages but for the roads (each line reads and writes only its own bounding box:
- * OPTIM=VECTOR); win: the rows and columns the roads may touch (r0, r1, c0, c1). */
+ * pages but for the rows the roads span (each line reads and writes only its own bounding
+ * box: OPTIM=VECTOR); win: the rows and columns the roads may touch (r0, r1, c0, c1). */
 static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_set *rs,
                                   const char *what, float **out, int win[4])
 {
@@ -347,6 +347,9 @@ static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_se
     win[1] = (int)fmin(g->ny - 1, ceil((g->y0 - all.MinY) / g->cell_m) + 1);
     win[2] = (int)fmax(0, floor((all.MinX - g->x0) / g->cell_m) - 1);
     win[3] = (int)fmin(g->nx - 1, ceil((all.MaxX - g->x0) / g->cell_m) + 1);
+    /* the rows the roads may touch, written before GDAL reads them (isr_pages_written) */
+    isr_pages_written(v + (size_t)win[0] * (size_t)g->nx,
+                      (size_t)(win[1] - win[0] + 1) * (size_t)g->nx * sizeof *v);
     qsort(order, (size_t)rs->n, sizeof *order, by_spm_desc);
     for (int i = 0; i < rs->n; i++) {
         geom[i] = rs->geom[order[i].i];

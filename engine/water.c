@@ -92,9 +92,10 @@ isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
     free(geoms);
     geoms = parts;
     n = nparts;
-    /* burnt straight into the mask (zero pages until written), each polygon reading and
-     * writing only its own bounding box (OPTIM=VECTOR) */
-    mask = calloc(cells ? cells : 1, 1);
+    /* burnt straight into the mask, each polygon reading and writing only its own bounding
+     * box (OPTIM=VECTOR); the sea's boxes cover much of a coastal grid, so its pages are
+     * written first (isr_grid_calloc_written) */
+    mask = isr_grid_calloc_written(cells ? cells : 1, 1);
     ds = mask ? isr_grid_mem_wrap(g, GDT_Byte, mask) : NULL;
     double *burns = malloc((size_t)(n > 0 ? n : 1) * sizeof *burns);
     if (!ds || !mask || !burns) {

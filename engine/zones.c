@@ -455,7 +455,7 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
     int *host = NULL;
     float *praster = NULL;
     if (isr_zones_cell_bytes(u->n) == 2)
-        z->zone16 = calloc(n, sizeof *z->zone16); /* 0: outside every unit */
+        z->zone16 = isr_grid_calloc_written(n, sizeof *z->zone16); /* 0: outside every unit */
     else
         z->zone32 = malloc(n * sizeof *z->zone32);
     z->pop = population ? calloc(n, sizeof *z->pop) : NULL; /* else a rule: isr_zones_pop_at */
