@@ -20,8 +20,19 @@
  * temporary name and renamed, so no reader sees half a file, and a mapping stays valid when
  * another run replaces the file. Arrays are mapped private and writable: the engine does not
  * write them after loading, and if it did only its own copy of those pages would change.
- * Cost: one pass writing the arrays (about 16 bytes a cell) after a build; a read maps the
- * file, so only the pages a run touches are read.
+ *
+ * Integrity: the header holds a checksum of each section (XXH3, 64 bits: xxHash reads at
+ * memory speed, where zlib's CRC-32 took a quarter of a second over the sample's 534 MB). A
+ * file whose bytes were changed after it was written (a disk, a copy cut short and padded, a
+ * hand edit) would otherwise be mapped as it is: zone numbers beyond the units crash the run,
+ * other friction gives other times without a word. Checking every run would read the whole
+ * file, undoing the point of mapping it, so a check is recorded beside it: FILE.checked holds
+ * the device, inode, size and change time (ctime, which no one can set back) of the file as
+ * it was written or last checked whole. A run that finds them the same maps the file at once;
+ * any other reads it whole once, compares every section's checksum, and records the check; a
+ * section that differs is named in a warning and the model is built again, replacing it.
+ * Cost: one pass writing the arrays (about 16 bytes a cell) after a build, one hashing them;
+ * a read maps the file, so only the pages a run touches are read.
  */
 #include "internal.h"
 
@@ -35,9 +46,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
-/* 4: prov_en; 5: units' geometry text; 6: people by rule; 7: overlaps; 8: 16-bit zones */
-#define MC_MAGIC "ISRMODL8"
+/* 4: prov_en; 5: units' geometry text; 6: people by rule; 7: overlaps; 8: 16-bit zones;
+ * 9: the sections' checksums */
+#define MC_MAGIC "ISRMODL9"
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
@@ -55,7 +68,25 @@ typedef struct mc_header {
     uint64_t water_cells, fric_uncovered, road_cells, pop_uncovered;
     float fric_min;
     uint64_t off[S_N], len[S_N];
+    uint64_t sum[S_N]; /* XXH3_64bits of each section's len bytes */
 } mc_header;
+
+/* A section's name in a message. */
+static const char *section_name(int s)
+{
+    static const char *const names[] = {"zone raster", "people raster", "water mask",
+                                        "friction raster", "clearance map"};
+    if (s < S_TABLES)
+        return names[s];
+    if (s < S_PROV)
+        return "zone tables";
+    switch (s) {
+    case S_PROV: return "provinces";
+    case S_UNITS: return "units' geometry";
+    case S_WARN: return "warnings";
+    default: return "people rule tables";
+    }
+}
 
 /* The sections of a model: where each array is and how long, for writing and checking. */
 static void sections(const isr_model *m, const void *ptr[S_N], uint64_t len[S_N])
@@ -112,6 +143,12 @@ uint64_t isr_model_cache_key(isr_ctx *ctx, const isr_options *opt, const isr_mod
 char *isr_model_cache_path(const char *dir, uint64_t key)
 {
     return isr_strdup_printf("%s/model-%016llx.isrmodel", dir, (unsigned long long)key);
+}
+
+/* FILE.checked: the record of FILE's last whole check (see Integrity above). */
+static char *stamp_path(const char *path)
+{
+    return isr_strdup_printf("%s.checked", path);
 }
 
 /* ---- the folder kept under --model-cache-max ------------------------------------------------ */
@@ -202,6 +239,10 @@ void isr_model_cache_prune(isr_ctx *ctx, const char *dir, uint64_t keep, double 
     int err = 0;
     for (size_t i = 0; i < n && total > max; i++) {
         if (unlink(f[i].path) == 0) {
+            char *sp = stamp_path(f[i].path);
+            if (sp)
+                unlink(sp); /* its record of a check, if any */
+            free(sp);
             total -= f[i].size;
             freed += f[i].size;
             removed++;
@@ -281,6 +322,54 @@ static int make_dirs(const char *dir)
     return err;
 }
 
+/* ---- the record of a whole check (FILE.checked) -------------------------------------------- */
+
+static void stamp_text(const struct stat *sb, uint64_t key, char *buf, size_t n)
+{
+    snprintf(buf, n, "%llu %llu %lld %lld %ld %016llx\n", (unsigned long long)sb->st_dev,
+             (unsigned long long)sb->st_ino, (long long)sb->st_size,
+             (long long)sb->st_ctim.tv_sec, (long)sb->st_ctim.tv_nsec, (unsigned long long)key);
+}
+
+/* Records that the file of `sb` was checked whole (written whole, or hashed): quietly, as a
+ * folder shared read-only only means the next run checks again. */
+static void stamp_write(const char *path, const struct stat *sb, uint64_t key)
+{
+    char text[160], *sp = stamp_path(path), *tmp = sp ? isr_tmp_name(sp) : NULL;
+    FILE *f = tmp ? fopen(tmp, "w") : NULL;
+    stamp_text(sb, key, text, sizeof text);
+    int ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (f && (!ok || rename(tmp, sp) != 0))
+        unlink(tmp);
+    free(tmp);
+    free(sp);
+}
+
+/* Whether FILE.checked records the file of `sb` as it is now. */
+static int stamp_matches(const char *path, const struct stat *sb, uint64_t key)
+{
+    char want[160], got[160] = "", *sp = stamp_path(path);
+    FILE *f = sp ? fopen(sp, "r") : NULL;
+    if (f && !fgets(got, sizeof got, f))
+        got[0] = '\0';
+    if (f)
+        fclose(f);
+    free(sp);
+    stamp_text(sb, key, want, sizeof want);
+    return strcmp(want, got) == 0;
+}
+
+/* The first section of the mapped file whose bytes do not give its checksum, or -1. */
+static int section_damaged(const char *base, const mc_header *h)
+{
+    for (int s = 0; s < S_N; s++)
+        if (XXH3_64bits(base + h->off[s], (size_t)h->len[s]) != h->sum[s])
+            return s;
+    return -1;
+}
+
 void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, uint64_t key,
                            int w0, int w1)
 {
@@ -308,6 +397,7 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, ui
     for (int s = 0; s < S_N; s++) {
         h.off[s] = at;
         at += (h.len[s] + MC_ALIGN - 1) / MC_ALIGN * MC_ALIGN;
+        h.sum[s] = XXH3_64bits(ptr[s], (size_t)h.len[s]);
     }
     char *path = isr_model_cache_path(dir, key), *tmp = path ? isr_tmp_name(path) : NULL;
     int err = 0;
@@ -322,8 +412,15 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, ui
             err = errno ? errno : EIO;
     if (f && (fclose(f) != 0 && !err))
         err = errno ? errno : EIO;
+    struct stat written, now;
+    if (!err && stat(tmp, &written) != 0)
+        err = errno;
     if (!err && rename(tmp, path) != 0)
         err = errno;
+    /* written whole by this run: checked, unless another run's file took the name since */
+    if (!err && stat(path, &now) == 0 && now.st_ino == written.st_ino &&
+        now.st_dev == written.st_dev)
+        stamp_write(path, &now, key);
     if (err) {
         if (tmp)
             unlink(tmp);
@@ -467,7 +564,24 @@ isr_status isr_model_cache_read(isr_ctx *ctx, isr_model *m, const char *dir, uin
         map = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     close(fd);
     isr_status st = ISR_OK;
-    if (!ok || map == MAP_FAILED) {
+    int bad = -1; /* a section whose checksum differs */
+    if (ok && map != MAP_FAILED && !stamp_matches(path, &sb, key)) {
+        if ((bad = section_damaged(map, &h)) >= 0) {
+            munmap(map, (size_t)sb.st_size);
+            map = MAP_FAILED;
+        } else {
+            stamp_write(path, &sb, key);
+            isr_log(ctx, ISR_LOG_INFO, "model cache: checked '%s' whole (%.0f MB): it is as "
+                    "it was written", path, (double)sb.st_size / 1048576.0);
+        }
+    }
+    if (bad >= 0) {
+        isr_log(ctx, ISR_LOG_WARN,
+                "model cache: '%s' is damaged (its %s does not match the checksum it was "
+                "written with: changed on disk since); building the model again and replacing "
+                "it",
+                path, section_name(bad));
+    } else if (!ok || map == MAP_FAILED) {
         isr_log(ctx, ISR_LOG_WARN,
                 "model cache: '%s' is damaged or was cut short (%s); building the model again "
                 "and replacing it",

@@ -290,6 +290,47 @@ Test(modelcache, a_file_of_the_other_zone_width_is_rebuilt)
                          "printf '\\004' | dd of=$f bs=1 seek=100 conv=notrunc status=none");
 }
 
+/* A file changed in place after it was written, its header intact: one byte of the friction
+ * raster (offset from the header's off[S_FRIC], at byte 168), which a mapped run took as it
+ * was (other times without a word; other zone numbers crashed it). The run names the section,
+ * builds the model again and gives the first run's bytes; the next maps the new file without
+ * checking it again; with the record of the check gone, a run checks the file whole once. */
+Test(modelcache, a_file_changed_on_disk_is_found_by_its_checksums)
+{
+    fixtures();
+    cr_assert_eq(run_into("a", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cli_sh("cd '%s/mc' && test -s $(ls model-*.isrmodel).checked", cli_tmp), 0,
+                 "the writer records its file as checked");
+    cli_sh_ok("f=$(ls mc/model-*.isrmodel) && o=$(od -A n -t u8 -j 168 -N 8 $f | tr -d ' ') && "
+              "test \"$o\" -gt 0 && printf '\\001' | dd of=$f bs=1 seek=$((o + 4 * 40 + 1)) "
+              "conv=notrunc status=none");
+    cr_assert_eq(run_into("b", "--model-cache '%s/mc'", cli_tmp), 0);
+    char *err = cli_stderr();
+    cr_assert_not_null(strstr(err, "is damaged (its friction raster does not match the checksum "
+                                   "it was written with: changed on disk since); building the "
+                                   "model again and replacing it"),
+                       "%s", err);
+    free(err);
+    cr_assert_eq(cache_hit("b"), 0);
+    assert_same_outputs("a", "b");
+    cr_assert_eq(run_into("c", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_hit("c"), 1, "the damaged file was replaced");
+    err = cli_stderr();
+    cr_assert_null(strstr(err, "checked '"), "a file this run's peer wrote is not read whole: %s",
+                   err);
+    free(err);
+    assert_same_outputs("a", "c");
+    cli_sh_ok("rm mc/model-*.isrmodel.checked");
+    cr_assert_eq(run_into("d", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cache_hit("d"), 1);
+    err = cli_stderr();
+    cr_assert_not_null(strstr(err, "whole (0 MB): it is as it was written"), "%s", err);
+    free(err);
+    cr_assert_eq(cli_sh("cd '%s/mc' && test -s $(ls model-*.isrmodel).checked", cli_tmp), 0,
+                 "the check is recorded again");
+    assert_same_outputs("a", "d");
+}
+
 /* More units than a 16-bit zone raster holds (65,534): 66,000 squares of 1 km² in UTM 33N,
  * unit i the cell i of a 331 x 200 grid read row by row from the top-left corner (300 km,
  * 5700 km), county code 100000 + i (prefecture its first four digits + 00, province its
@@ -446,6 +487,8 @@ Test(modelcache, the_folder_is_kept_under_its_limit_least_recently_used_first)
     cr_assert_eq(cache_files(), 2);
     cr_assert(model_file_of("a") && model_file_of("d"), "a's (used last) and d's (this run's) stay");
     cr_assert(!model_file_of("b") && !model_file_of("c"));
+    cr_assert_eq(cli_sh("test $(ls '%s/mc' | grep -c '\\.isrmodel\\.checked$') = 2", cli_tmp), 0,
+                 "the records of the removed files' checks go with them");
     cr_assert_eq(cli_sh("test -f '%s/mc/notes.txt' && test -f '%s/mc/model-zz.isrmodel'",
                         cli_tmp, cli_tmp),
                  0);
