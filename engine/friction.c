@@ -388,19 +388,26 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
         free(fric);
         return st;
     }
-    for (size_t i = 0; i < isr_grid_pcells(g); i++)
-        fric[i] = INFINITY;
+    /* one pass, row by row: the padding and the cells of no unit +INF, water (z->water)
+     * closed, the rest the base or the raster's value; nodata, and (bilinear between valid
+     * values cannot give it, but a warp never promises) anything not positive and finite, is
+     * a barrier */
+    const size_t pw = (size_t)isr_grid_pw(g), nx = (size_t)g->nx;
+    for (size_t i = 0; i < ISR_PAD * pw; i++)
+        fric[i] = fric[isr_grid_pcells(g) - 1 - i] = INFINITY;
     for (int r = 0; r < g->ny; r++) {
-        for (int c = 0; c < g->nx; c++) {
-            size_t k = (size_t)r * (size_t)g->nx + (size_t)c;
-            if (isr_zones_unit_at(z, k) < 0)
-                continue;
+        float *row = fric + isr_grid_pidx(g, 0, r);
+        const size_t k0 = (size_t)r * nx;
+        for (int p = 1; p <= ISR_PAD; p++)
+            row[-p] = row[nx - 1 + (size_t)p] = INFINITY;
+        for (size_t c = 0; c < nx; c++) {
+            const size_t k = k0 + c;
             float v = (float)base_spm;
-            /* nodata, and (bilinear between valid values cannot give it, but a warp never
-             * promises) anything not positive and finite, is a barrier */
-            if (warped)
+            if (isr_zones_unit_at(z, k) < 0 || (z->water && z->water[k]))
+                v = INFINITY;
+            else if (warped)
                 v = warped[k] > 0 && isfinite(warped[k]) ? warped[k] : INFINITY;
-            fric[isr_grid_pidx(g, c, r)] = v;
+            row[c] = v;
         }
     }
     if (raster)

@@ -877,7 +877,8 @@ OGRGeometryH isr_multipolygon(OGRGeometryH g);
 /* ---- friction.c ----------------------------------------------------------------------- */
 
 /* The friction surface (seconds per metre, padded, +INF = barrier): `base_spm` in cells of
- * some unit of `z` (isr_zones_unit_at >= 0), barrier elsewhere; with `raster` given, its
+ * some unit of `z` (isr_zones_unit_at >= 0), barrier elsewhere and on z's water (water is
+ * impassable for local travel: roads and bridges reopen it later); with `raster` given, its
  * values warped onto the grid replace the base value (its nodata cells, and land cells
  * beyond its extent, become barriers; the latter are warned about and counted in *uncovered
  * when not NULL). A raster holding 0, negative, NaN or infinite values (not nodata) in the
@@ -934,8 +935,6 @@ const char *isr_options_water(const isr_options *opt);
 isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
                           OGRSpatialReferenceH srs, const isr_grid *g, uint8_t **out,
                           size_t *nwater);
-/* Water cells become barriers (+INF) on the padded friction surface; NULL water: nothing. */
-void isr_water_burn(const isr_grid *g, const uint8_t *water, float *fric);
 
 /* ---- raster_io.c ---------------------------------------------------------------------- */
 

@@ -480,13 +480,12 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
     if (wpath)
         isr_log(ctx, ISR_LOG_INFO, "water '%s': %zu cells (%.1f km²) are water", wpath, nwater,
                 (double)nwater * m->grid.cell_m * m->grid.cell_m / 1e6);
-    /* friction: base (uniform or --friction), then water closed (isr_water_burn); what may
-     * reopen cells (roads, bridges) comes after it */
+    /* friction: base (uniform or --friction) with the zones' water closed; what may reopen
+     * cells (roads, bridges) comes after it */
     if ((st = isr_zones_build_water(ctx, &m->grid, &m->units, opt->population, water, wpath,
                                     &m->zones)) != ISR_OK ||
         (st = isr_friction_build(ctx, &m->grid, &m->zones, spm, opt->friction, &m->fric,
                                  &m->fric_uncovered)) != ISR_OK ||
-        (isr_water_burn(&m->grid, m->zones.water, m->fric), 0) ||
         (st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, m->fric, &m->road_cells)) !=
             ISR_OK)
         return st;

@@ -3,11 +3,11 @@
  *
  * A cell is water when its centre lies in a water polygon (GDAL rasterize, the rule zones.c
  * uses for units, so what is water and what is a unit's land agree). The mask is one byte a
- * cell (unpadded, 1 = water). Water is impassable for local travel: isr_water_burn sets its
- * cells to +INF on the friction surface after the base friction (uniform or --friction) and
- * before anything that may reopen a cell (roads, bridges: the minimum of what is there and
- * theirs). Station cells are made passable afterwards by model.c, so a station on the shore
- * still works. Zones (zones.c) spread no people over water and count land cells apart.
+ * cell (unpadded, 1 = water). Water is impassable for local travel: the friction surface
+ * (isr_friction_build) is +INF on its cells, whatever the base friction (uniform or
+ * --friction), before anything that may reopen a cell (roads, bridges: the minimum of what
+ * is there and theirs). Station cells are made passable afterwards by model.c, so a station
+ * on the shore still works. Zones (zones.c) spread no people over water and count land cells apart.
  * Cost: one rasterization and nx·ny bytes.
  */
 #include "internal.h"
@@ -125,14 +125,4 @@ cleanup:
     free(mask);
     isr_layer_close(&l);
     return st;
-}
-
-void isr_water_burn(const isr_grid *g, const uint8_t *water, float *fric)
-{
-    if (!water)
-        return;
-    for (int r = 0; r < g->ny; r++)
-        for (int c = 0; c < g->nx; c++)
-            if (water[(size_t)r * (size_t)g->nx + (size_t)c])
-                fric[isr_grid_pidx(g, c, r)] = INFINITY;
 }
