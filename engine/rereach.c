@@ -375,10 +375,20 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         goto cleanup;
     OGRFeatureH f;
     OGR_L_ResetReading(r.lh.lyr);
-    while (st == ISR_OK && r.done < r.nhubs && (f = OGR_L_GetNextFeature(r.lh.lyr)) != NULL) {
+    /* a cancel is answered between hubs: each hub's tables are whole, written together */
+    while (st == ISR_OK && r.done < r.nhubs && !isr_cancelled(ctx) &&
+           (f = OGR_L_GetNextFeature(r.lh.lyr)) != NULL) {
         st = rereach_hub(ctx, opt, &r, f);
         OGR_F_Destroy(f);
         isr_progress(ctx, "hubs", (size_t)r.done, (size_t)r.nhubs);
+    }
+    if (st == ISR_OK && isr_cancelled(ctx) && r.done < r.nhubs) {
+        st = isr_fail(ctx, ISR_ERR_INTERRUPTED,
+                      "interrupted after %d of %d hubs: their tables are recounted on '%s', the "
+                      "other hubs' and the region's are not, and run.json still records the "
+                      "earlier reach; run the same command again to recount them all",
+                      r.done, r.nhubs, opt->boundaries);
+        goto cleanup;
     }
     if (st == ISR_OK)
         st = rereach_write_region(ctx, &r, best_path, region);
@@ -387,7 +397,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     if (st == ISR_OK)
         st = isr_out_readme_write(ctx, opt->out);
 cleanup:
-    if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check) */
+    if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check);
+                                    * the first message stays (vfail) */
         isr_fail(ctx, st, "interrupted; reach tables not yet rewritten are unchanged");
     rereach_clear(&r);
     free(region);

@@ -1031,6 +1031,61 @@ Test(badinput, sigint_stops_cleanly_and_the_next_run_resumes)
     no_temporaries(cli_tmp);
 }
 
+/* `isoreach reach` over a run of every hub (coarse counties, 2000 m) with the sample's counties
+ * as the new boundaries, SIGINT sent when the first hub's tables are recounted (its progress
+ * event read from stderr, --log-json): it finished every hub before it answered. Now it stops
+ * between hubs, exit 130, naming how many hubs were recounted and what to do; the files are
+ * whole; run again, it recounts them all. */
+Test(badinput, reach_answers_sigint_between_hubs)
+{
+    coarse_boundaries();
+    char out[300], bnd[300];
+    snprintf(out, sizeof out, "%s/o", cli_tmp);
+    snprintf(bnd, sizeof bnd, "%s/yrd_counties.shp", S);
+    cr_assert_eq(run("--resolution 2000 --no-maps --boundaries '%s/coarse.gpkg'", cli_tmp), 0);
+    int fd[2];
+    cr_assert_eq(pipe(fd), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        close(fd[0]);
+        if (dup2(fd[1], 2) < 0)
+            _exit(126);
+        execl(CLI, "isoreach", "reach", "--log-json", "--out", out, "--boundaries", bnd,
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    FILE *err = fdopen(fd[0], "r");
+    char line[4096], last[4096] = "";
+    int signalled = 0;
+    while (fgets(line, sizeof line, err)) {
+        if (!signalled && strstr(line, "\"stage\":\"hubs\",\"done\":1,")) {
+            cr_assert_eq(kill(pid, SIGINT), 0);
+            signalled = 1;
+        }
+        snprintf(last, sizeof last, "%s", line);
+    }
+    fclose(err);
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(signalled, "no progress event for the first hub; last line: %s", last);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "exit %d: %s",
+              WEXITSTATUS(status), last);
+    const char *m = strstr(last, "interrupted after ");
+    int done = 0, of = 0;
+    cr_assert(m && sscanf(m, "interrupted after %d of %d hubs", &done, &of) == 2, "%s", last);
+    cr_assert(done >= 1 && done < 48 && of == 48, "%s", last);
+    cr_assert_not_null(strstr(m, "the other hubs' and the region's are not, and run.json still "
+                                 "records the earlier reach; run the same command again to "
+                                 "recount them all"),
+                       "%s", last);
+    no_temporaries(out);
+    cr_assert_eq(cli_sh("%s reach -q --out '%s' --boundaries '%s'", CLI, out, bnd), 0);
+    cr_assert_eq(cli_sh("grep -q yrd_counties '%s/run.json'", out), 0,
+                 "the second reach records the new boundaries");
+}
+
 /* Runs three hubs of the sample into OUT (coarse counties, 2000 m, maps on) and sends SIGINT
  * as soon as a file matching `watch` (a glob under OUT) exists, so that the signal lands in
  * one stage whatever the machine's speed. Returns the last line of stderr (new memory) and
