@@ -249,9 +249,10 @@ static size_t count_uncovered(const isr_grid *g, const isr_zones *z, const float
     size_t n = 0, out = 0, total = (size_t)g->nx * (size_t)g->ny;
     for (size_t k = 0; k <= total; k++) {
         if (k < total && isnan(v[k]) && isr_zones_unit_at(z, k) >= 0) {
-            x[n] = g->x0 + ((double)(k % (size_t)g->nx) + 0.5) * g->cell_m;
-            y[n] = g->y0 - ((double)(k / (size_t)g->nx) + 0.5) * g->cell_m;
-            n++;
+            double xy[2];
+            isr_grid_cell_centre(g, (int)(k % (size_t)g->nx), (int)(k / (size_t)g->nx), xy);
+            x[n] = xy[0];
+            y[n++] = xy[1];
         }
         if (n == BATCH || (k == total && n > 0)) {
             OCTTransformEx(sv->to_src, (int)n, x, y, NULL, ok);

@@ -87,6 +87,12 @@ int isr_grid_cell_of(const isr_grid *g, double x, double y, int *col, int *row)
     return 1;
 }
 
+void isr_grid_cell_centre(const isr_grid *g, int col, int row, double xy[2])
+{
+    xy[0] = g->x0 + (col + 0.5) * g->cell_m;
+    xy[1] = g->y0 - (row + 0.5) * g->cell_m;
+}
+
 void isr_grid_geotransform(const isr_grid *g, double gt[6])
 {
     gt[0] = g->x0;

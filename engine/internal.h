@@ -219,6 +219,8 @@ static inline size_t isr_grid_pidx(const isr_grid *g, int col, int row)
 }
 /* The cell containing (x,y); returns 0 when outside the grid. */
 int isr_grid_cell_of(const isr_grid *g, double x, double y, int *col, int *row);
+/* The centre of cell (col, row) of the grid, x then y (no bounds check). */
+void isr_grid_cell_centre(const isr_grid *g, int col, int row, double xy[2]);
 /* Polygons in the grid's CRS cut into strips of ISR_GRID_STRIP rows (GEOS rectangle clip, on
  * cell edges, so no cell centre lies on a cut) for GDAL rasterize, which fills a polygon row
  * by row testing every one of its edges: a polygon of 10^5 vertices over 10^4 rows costs

@@ -300,7 +300,8 @@ static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const 
                             opt->hubs ? "drop it from --hubs" : "give --hubs without it");
         }
         double d, hub[2] = {x, y};
-        double cell[2] = {g->x0 + (c + 0.5) * g->cell_m, g->y0 - (r + 0.5) * g->cell_m};
+        double cell[2];
+        isr_grid_cell_centre(g, c, r, cell);
         int ties;
         int unit = isr_hub_jurisdiction(u, hub, cell, ISR_OWN_MAX_M, &d, &ties);
         jb->own_unit[h] = unit;

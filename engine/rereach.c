@@ -200,10 +200,8 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
     }
     double own_d, hub[2] = {hx, hy}, cell[2] = {hx, hy}; /* the same rule as the run */
     int c, row, ties;
-    if (isr_grid_cell_of(&r->g, hx, hy, &c, &row)) {
-        cell[0] = r->g.x0 + (c + 0.5) * r->g.cell_m;
-        cell[1] = r->g.y0 - (row + 0.5) * r->g.cell_m;
-    }
+    if (isr_grid_cell_of(&r->g, hx, hy, &c, &row))
+        isr_grid_cell_centre(&r->g, c, row, cell);
     int own = isr_hub_jurisdiction(&r->units, hub, cell, ISR_OWN_MAX_M, &own_d, &ties);
     if (!r->jurisdiction)
         r->jurisdiction = json_object_new_object();
