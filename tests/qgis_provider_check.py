@@ -104,8 +104,10 @@ with tempfile.TemporaryDirectory() as tmp:
         processing.run("isoreach:runhubs", params, context=QgsProcessingContext(),
                        feedback=QgsProcessingFeedback())
         runs[name] = os.path.join(tmp, name)
-    models = os.listdir(os.path.join(xdg, "isoreach", "model"))
-    check(len(models) == 1 and models[0].endswith(".isrmodel"),
+    # one model, and the record of its whole check beside it (engine/modelcache.c)
+    models = sorted(os.listdir(os.path.join(xdg, "isoreach", "model")))
+    check(len(models) == 2 and models[0].endswith(".isrmodel")
+          and models[1] == models[0] + ".checked",
           f"the default model cache holds {models}")
     check(cache_hit(runs["second"]) is True, "the second run did not map the model cache")
     check(cache_hit(runs["none"]) is None, "CACHE_MODEL false still used a cache")
