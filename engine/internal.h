@@ -1077,6 +1077,12 @@ ISR_INTERNAL void isr_sb_add(isr_sb *b, const void *data, size_t len);
 /* Returns the string (caller frees) or NULL after an allocation failure; resets `b`. */
 ISR_INTERNAL char *isr_sb_take(isr_sb *b);
 
+/* `s` as one word for a POSIX shell, in single quotes (a quote inside written '\''), into
+ * buf of n bytes (cut to fit; ISR_SHQ_MAX holds any path): for the commands a message
+ * suggests, which the user pastes. Returns buf. */
+#define ISR_SHQ_MAX 16400
+ISR_INTERNAL const char *isr_shq(const char *s, char *buf, size_t n);
+
 /* A JSON number printed with `decimals` decimals (json-c would print 1995.6880000000001). */
 struct json_object;
 struct json_object *isr_json_num(double v, int decimals);

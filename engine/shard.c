@@ -255,11 +255,12 @@ isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o
         if (st == ISR_OK)
             st = wst;
     }
+    char q[ISR_SHQ_MAX]; /* the folder in a command to paste */
     if (st == ISR_OK)
         isr_log(ctx, ISR_LOG_INFO,
-                "shard %d of %d complete; when every shard is, isoreach merge --out '%s' writes "
+                "shard %d of %d complete; when every shard is, isoreach merge --out %s writes "
                 "the region products",
-                o->shard_k, o->shard_n, o->out);
+                o->shard_k, o->shard_n, isr_shq(o->out, q, sizeof q));
     b->folders = NULL; /* share's, freed here */
     isr_hub_set_clear(&share);
     free(full_no);

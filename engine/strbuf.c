@@ -116,3 +116,25 @@ int isr_grow_pair(void **a, size_t asz, void **b, size_t bsz, int *cap, int need
     *cap = (int)nc;
     return 1;
 }
+
+const char *isr_shq(const char *s, char *buf, size_t n)
+{
+    size_t o = 0;
+    if (n < 3)
+        return "''";
+    buf[o++] = '\'';
+    for (; s && *s; s++) {
+        const char *piece = *s == '\'' ? "'\\''" : NULL; /* ' ends the quote, \' adds one */
+        size_t len = piece ? 4 : 1;
+        if (o + len + 2 > n)
+            break; /* cut, but still one quoted word */
+        if (piece)
+            memcpy(buf + o, piece, len);
+        else
+            buf[o] = *s;
+        o += len;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
+    return buf;
+}

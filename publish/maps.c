@@ -178,10 +178,11 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
     if ((st = (isr_status)atomic_load(&j.failed)) != ISR_OK)
         goto cleanup;
     if (isr_cancelled(ctx)) {
+        char q[ISR_SHQ_MAX];
         st = isr_fail(ctx, ISR_ERR_INTERRUPTED,
                       "interrupted while drawing the maps; the other outputs are complete: "
-                      "draw the maps with isoreach map --out '%s'",
-                      opt->out);
+                      "draw the maps with isoreach map --out %s",
+                      isr_shq(opt->out, q, sizeof q));
         goto cleanup;
     }
     if (!(fonts = isr_map_fonts_new())) {

@@ -59,19 +59,20 @@ static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned w
     int maps = (what & ISR_PUBLISH_MAPS) && !eff->no_maps;
     /* a run with --no-maps into a folder whose maps an earlier run drew: they stay as they
      * were, which may be another budget or other hubs */
+    char q[ISR_SHQ_MAX]; /* the folder in a command to paste */
     if ((what & ISR_PUBLISH_MAPS) && eff->no_maps && maps_drawn(out))
         isr_log(ctx, ISR_LOG_WARN,
                 "the maps in '%s' were drawn by an earlier run and not redrawn (--no-maps): if "
                 "its hubs or settings differ from this one's, redraw them with isoreach map "
-                "--out '%s', or delete them",
-                out, out);
+                "--out %s, or delete them",
+                out, isr_shq(out, q, sizeof q));
     /* maps drawn from older tables would show the old units and people: redraw them */
     if (!maps && (what & ISR_PUBLISH_MAPS_IF_DRAWN) && maps_drawn(out)) {
         if (eff->no_maps)
             isr_log(ctx, ISR_LOG_WARN,
                     "the maps in '%s' still show the earlier reach tables (--no-maps): redraw "
-                    "them with isoreach map --out '%s'",
-                    out, out);
+                    "them with isoreach map --out %s",
+                    out, isr_shq(out, q, sizeof q));
         else
             maps = 1;
     }
@@ -105,11 +106,12 @@ isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir
     if (st == ISR_OK) /* OUT/README.md with the styles, web map and maps now there */
         st = isr_out_readme_write(ctx, eff.out);
     /* a cancel reaches the writers as a status without a message (the first one wins) */
+    char q[ISR_SHQ_MAX]; /* the folder in a command to paste */
     if (st == ISR_ERR_INTERRUPTED && part && strcmp(part, "the maps") == 0)
         isr_fail(ctx, st,
                  "interrupted while drawing the maps; the other outputs are complete: draw the "
-                 "maps with isoreach map --out '%s'",
-                 o.out);
+                 "maps with isoreach map --out %s",
+                 isr_shq(o.out, q, sizeof q));
     else if (st == ISR_ERR_INTERRUPTED && part)
         isr_fail(ctx, st,
                  "interrupted while writing %s; the other outputs are complete: run the same "

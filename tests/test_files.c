@@ -93,6 +93,28 @@ Test(files, tmp_name_beside_the_file)
     free(want);
 }
 
+/* The folder in a command a message suggests is one shell word: a path with a quote, a space
+ * and a dollar (a user's "O'Brien maps $1") is given back unchanged by sh, and a cut one is
+ * still one quoted word. */
+Test(files, a_suggested_path_is_one_shell_word)
+{
+    char q[ISR_SHQ_MAX], small[12];
+    const char *path = "/tmp/O'Brien maps $1/out";
+    cr_assert_str_eq(isr_shq(path, q, sizeof q), "'/tmp/O'\\''Brien maps $1/out'");
+    cr_assert_str_eq(isr_shq("plain", q, sizeof q), "'plain'", "as messages always quoted it");
+    isr_shq(path, q, sizeof q);
+    char *out = isr_strdup_printf("%s/word", dir);
+    char *cmd = isr_strdup_printf("printf %%s %s > '%s'", q, out);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char *got = slurp(out);
+    cr_assert_str_eq(got, path, "sh read %s as '%s'", q, got);
+    free(got);
+    free(cmd);
+    free(out);
+    cr_assert_str_eq(isr_shq("abcdefghijklmnop", small, sizeof small), "'abcdefghi'");
+    cr_assert_str_eq(isr_shq("ab'cdefgh", small, sizeof small), "'ab'\\''cde'");
+}
+
 Test(files, write_text_commits_and_leaves_no_tmp)
 {
     char *p = path_in("a.txt");
