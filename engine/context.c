@@ -19,8 +19,12 @@
 #include <string.h>
 #include <threads.h>
 
+/* A message's room: four paths of PATH_MAX (4096) bytes and their words, so that a message
+ * naming an input, an output and a suggested command is not cut. */
+#define ISR_MSG_MAX 20480
+
 struct isr_ctx {
-    char errmsg[4096];
+    char errmsg[ISR_MSG_MAX];
     isr_status status; /* of the message kept (the first failure); ISR_OK: none */
     isr_log_fn log_fn;
     void *log_user;
@@ -171,7 +175,7 @@ void isr_log(isr_ctx *ctx, isr_log_level level, const char *fmt, ...)
     int keep = level >= ISR_LOG_WARN;
     if (!keep && (!ctx->log_fn || level < ctx->log_min))
         return;
-    char buf[2048];
+    char buf[ISR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
     isr_vsnprintf(buf, sizeof buf, fmt, ap);
