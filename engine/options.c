@@ -1280,6 +1280,35 @@ isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *
     return st;
 }
 
+isr_status isr_options_record_attribution(isr_ctx *ctx, const isr_options *opt)
+{
+    if (!isr_options_given(opt, "--attribution") || !opt->map_attribution)
+        return ISR_OK;
+    char *path = isr_strdup_printf("%s/run.json", opt->out);
+    json_object *root = path ? json_object_from_file(path) : NULL, *rec = NULL, *was = NULL;
+    isr_status st = ISR_OK;
+    if (!root || !json_object_object_get_ex(root, "options", &rec) ||
+        !json_object_is_type(rec, json_type_object))
+        st = path ? isr_fail(ctx, ISR_ERR_INPUT, "'%s': cannot read its options", path)
+                  : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK && json_object_object_get_ex(rec, "--attribution", &was) && was &&
+        strcmp(json_object_get_string(was), opt->map_attribution) == 0) {
+        json_object_put(root); /* the run's own: nothing to record */
+        free(path);
+        return ISR_OK;
+    }
+    if (st == ISR_OK) {
+        json_object_object_add(rec, "--attribution", json_object_new_string(opt->map_attribution));
+        const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                    JSON_C_TO_STRING_SPACED);
+        st = text ? isr_write_text(ctx, path, text, strlen(text))
+                  : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    json_object_put(root);
+    free(path);
+    return st;
+}
+
 /* The flags `reach` and `map` read; the others are accepted (one parser) but unused. */
 static const char reach_help[] =
     "Usage: isoreach reach [options]\n"

@@ -367,6 +367,18 @@ Test(maps, no_maps_then_map_command)
     cairo_surface_destroy(pg.s);
     free(p);
     cr_assert_eq(cli_sh("find %s/o -name '.*part*' | grep -q .", cli_tmp), 1, "temporary files left");
+    /* the credit stays the maps' when they are drawn again: by `reach` (which redraws maps
+     * drawn before) and by `map` without the flag; it was the run's (none) again */
+    snprintf(cmd, sizeof cmd, "%s reach --out %s/o --quiet && %s map --out %s/o --quiet",
+             ISR_CLI, cli_tmp, ISR_CLI, cli_tmp);
+    sh_ok(cmd);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char *f = path_of("%s", files[i]);
+        char *s = cli_slurp(f);
+        cr_assert(strstr(s, "Test credits: ACME"), "%s: the credit was lost on redrawing", f);
+        free(s);
+        free(f);
+    }
 
     /* a folder that is not a run: the message says what it needs */
     cr_assert_eq(cli_sh("%s map --out %s/nothing", ISR_CLI, cli_tmp), 1);
