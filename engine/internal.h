@@ -1210,9 +1210,10 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, ui
                            int w0, int w1);
 /* Unmaps the file (the model's raster pointers into it set to NULL); nothing without one. */
 void isr_model_cache_release(isr_model *m);
-/* Marks the file at `path` used now (its mtime): the folder is pruned least recently used
- * first. Nothing when the folder is read-only. */
-void isr_model_cache_touch(const char *path);
+/* Marks the file at `path` (of `key`, checked by isr_model_cache_read) used now (its mtime):
+ * the folder is pruned least recently used first; its record of a check follows the ctime
+ * this changes. Nothing when the folder is read-only. */
+void isr_model_cache_touch(const char *path, uint64_t key);
 /* Removes model files of `dir` (least recently used first, never `keep`'s) until all of them
  * take at most max_mb (0: no limit); says what it removed, and warns when the folder stays
  * over (a file that cannot be removed, or `keep`'s alone). */

@@ -69,13 +69,25 @@ typedef struct mc_header {
     float fric_min;
     uint64_t off[S_N], len[S_N];
     uint64_t sum[S_N]; /* XXH3_64bits of each section's len bytes */
+    uint64_t hsum;     /* XXH3_64bits of this header with hsum 0 (header_sum) */
 } mc_header;
+
+/* The checksum of a header: its bytes with hsum 0. */
+static uint64_t header_sum(const mc_header *h)
+{
+    mc_header c;
+    memcpy(&c, h, sizeof c); /* padding included: as written (zero) */
+    c.hsum = 0;
+    return XXH3_64bits(&c, sizeof c);
+}
 
 /* A section's name in a message. */
 static const char *section_name(int s)
 {
     static const char *const names[] = {"zone raster", "people raster", "water mask",
                                         "friction raster", "clearance map"};
+    if (s == S_N)
+        return "header (its counts and the warnings' number)";
     if (s < S_TABLES)
         return names[s];
     if (s < S_PROV)
@@ -181,10 +193,16 @@ static int used_earlier(const void *pa, const void *pb)
     return strcmp(a->path, b->path);
 }
 
-void isr_model_cache_touch(const char *path)
+static void stamp_write(const char *path, const struct stat *sb, uint64_t key);
+
+void isr_model_cache_touch(const char *path, uint64_t key)
 {
-    /* a folder shared read-only (a scale-out's workers) keeps its times: nothing to say */
-    (void)utimensat(AT_FDCWD, path, NULL, 0);
+    /* a folder shared read-only (a scale-out's workers) keeps its times: nothing to say. The
+     * new time changes the file's ctime too: the record of its check follows, as the file
+     * was checked (its record matched, or it was read whole) before it was mapped */
+    struct stat sb;
+    if (utimensat(AT_FDCWD, path, NULL, 0) == 0 && stat(path, &sb) == 0)
+        stamp_write(path, &sb, key);
 }
 
 /* The model files of `dir` other than `keep`, with their sizes; *total counts `keep`'s too. */
@@ -361,9 +379,12 @@ static int stamp_matches(const char *path, const struct stat *sb, uint64_t key)
     return strcmp(want, got) == 0;
 }
 
-/* The first section of the mapped file whose bytes do not give its checksum, or -1. */
+/* The first section of the mapped file whose bytes do not give its checksum (S_N: the
+ * header's own fields), or -1. */
 static int section_damaged(const char *base, const mc_header *h)
 {
+    if (header_sum(h) != h->hsum)
+        return S_N;
     for (int s = 0; s < S_N; s++)
         if (XXH3_64bits(base + h->off[s], (size_t)h->len[s]) != h->sum[s])
             return s;
@@ -399,6 +420,7 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, ui
         at += (h.len[s] + MC_ALIGN - 1) / MC_ALIGN * MC_ALIGN;
         h.sum[s] = XXH3_64bits(ptr[s], (size_t)h.len[s]);
     }
+    h.hsum = header_sum(&h);
     char *path = isr_model_cache_path(dir, key), *tmp = path ? isr_tmp_name(path) : NULL;
     int err = 0;
     FILE *f = NULL;
