@@ -45,6 +45,10 @@ int isr_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
     locale_t old = c_enter();
     int r = vsnprintf(buf, n, fmt, ap);
     c_leave(old);
+    /* cut short (a name longer than the buffer): never inside a character, whose lead byte
+     * would make the rest of the text invalid UTF-8 (pango warns, cairo's PDF refuses it) */
+    if (r >= 0 && n > 0 && (size_t)r >= n)
+        buf[isr_utf8_whole(buf, strlen(buf))] = '\0';
     return r;
 }
 

@@ -488,6 +488,9 @@ char *isr_layer_str(const isr_layer *l, OGRFeatureH f, int i);
 /* A copy of s[0..len) with every byte that is not part of a valid UTF-8 sequence (and every
  * NUL) replaced by U+FFFD; *nbad (may be NULL) receives their count. NULL when out of memory. */
 ISR_INTERNAL char *isr_utf8_clean(const char *s, size_t len, int *nbad);
+/* The length of s[0..len) without a last character cut short (a lead byte and fewer of its
+ * continuation bytes: what a fixed buffer's snprintf leaves of a long name), else len. */
+ISR_INTERNAL size_t isr_utf8_whole(const char *s, size_t len);
 /* The layer's next feature, or NULL at its end. A read error (a truncated or damaged file,
  * where OGR just stops) sets *st to a failure naming the layer and GDAL's reason. */
 OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st);
@@ -1094,7 +1097,8 @@ struct json_object *isr_json_num(double v, int decimals);
 /* ---- fmt.c ------------------------------------------------------------------------------ */
 
 /* printf and strtod in the "C" locale, whatever LC_NUMERIC the host set (fmt.c): every number
- * the engine writes or reads in a file goes through these, so it has a '.' decimal point. */
+ * the engine writes or reads in a file goes through these, so it has a '.' decimal point.
+ * Output cut short by `n` ends on a whole UTF-8 character (isr_utf8_whole). */
 ISR_INTERNAL int isr_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 ISR_INTERNAL int isr_snprintf(char *buf, size_t n, const char *fmt, ...) ISR_PRINTF(3, 4);
 ISR_INTERNAL int isr_fprintf(FILE *f, const char *fmt, ...) ISR_PRINTF(2, 3);

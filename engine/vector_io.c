@@ -63,6 +63,20 @@ static int utf8_seq(const unsigned char *s, size_t avail)
     return n;
 }
 
+size_t isr_utf8_whole(const char *s, size_t len)
+{
+    /* back over at most 3 continuation bytes to the last lead byte */
+    size_t k = len, back = 0;
+    while (k > 0 && back < 3 && ((unsigned char)s[k - 1] & 0xC0) == 0x80)
+        k--, back++;
+    if (k == 0)
+        return len;
+    const unsigned char lead = (unsigned char)s[k - 1];
+    int need = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
+               : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    return need && (size_t)need > back + 1 ? k - 1 : len; /* a letter cut short: drop it */
+}
+
 char *isr_utf8_clean(const char *s, size_t len, int *nbad)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;

@@ -498,6 +498,17 @@ void isr_canvas_symbol(isr_canvas *cv, double u, double v, double r, int star, i
 
 /* ---- text ------------------------------------------------------------------------------------ */
 
+/* `text` as pango and cairo's PDF text need it, valid UTF-8: as it is when it is (NULL), else
+ * a new copy whose last character, cut short by a page's fixed buffer (a name of more than
+ * 255 bytes, 85 Chinese or 128 Greek characters), is dropped and whose other bad bytes are
+ * U+FFFD. A PDF of such a name failed the run ("input string not valid UTF-8"). */
+static char *valid_utf8(const char *text)
+{
+    if (g_utf8_validate(text, -1, NULL))
+        return NULL;
+    return isr_utf8_clean(text, isr_utf8_whole(text, strlen(text)), NULL);
+}
+
 static PangoLayout *layout_for(isr_canvas *cv, const char *text, double size_px, int bold,
                                double wrap_px)
 {
@@ -513,7 +524,9 @@ static PangoLayout *layout_for(isr_canvas *cv, const char *text, double size_px,
     /* CJK fonts have tall ascent and descent: tighten lines so stacked text reads as one */
     pango_layout_set_spacing(l, (int)(-0.12 * size_px * PANGO_SCALE));
     /* a caption may hold explicit line breaks (one paragraph per language) */
-    pango_layout_set_text(l, text, -1);
+    char *clean = valid_utf8(text);
+    pango_layout_set_text(l, clean ? clean : text, -1); /* pango keeps a copy */
+    free(clean);
     return l;
 }
 

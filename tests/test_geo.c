@@ -974,3 +974,31 @@ Test(geo, hub_off_the_grid_is_refused)
     refused(rc, "hub 'far' lies 50.0 km outside the region's grid (the extent of boundaries "
                 "'b.gpkg' layer 'units'): add its area to the boundaries, or drop it from --hubs");
 }
+
+/* A hub whose name is longer than a map page's 255-byte buffers (137 Greek letters, 274 bytes):
+ * the buffers cut it inside a letter, and pango warned and cairo's PDF refused the text, so
+ * the run failed after its data ("cannot draw '…/map.pdf': input string not valid UTF-8").
+ * Now every map is drawn and valid UTF-8, the cut letter dropped. */
+Test(geo, a_hub_name_longer_than_a_map_buffer_is_drawn_whole_letters)
+{
+    utm_region();
+    char name[400] = "";
+    for (int i = 0; i < 137; i++)
+        strcat(name, "Θ");
+    cr_assert_eq(cli_sh("cd '%s' && sed -i 's/\"name\":\"hub\"/\"name\":\"%s\"/' st.geojson",
+                        cli_tmp, name),
+                 0);
+    int rc = cli_sh("cd '%s' && %s run -q --out m --boundaries b.gpkg --stations st.geojson "
+                    "--lines ln.geojson --resolution 2000 --threads 1 --hubs hub",
+                    cli_tmp, ISR_CLI);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_null(strstr(e, "UTF-8"), "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s/m/hubs/hub' && test -s map.pdf && test -s map.png && "
+                        "/usr/bin/python3 -c \"import sys; t=open('map.svg','rb').read()"
+                        ".decode('utf-8'); assert '\\ufffd' not in t; "
+                        "assert 'ΘΘΘΘ' in t.split('<title>')[1]\"",
+                        cli_tmp),
+                 0, "map.svg is not valid UTF-8, or its title holds a replacement character");
+}
