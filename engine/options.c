@@ -1260,6 +1260,33 @@ static const char run_help[] =
 
 const char *isr_options_help(void) { return run_help; }
 
+/* A folder whose `isoreach reach` was interrupted (run.json's reach.status "incomplete"):
+ * some hubs' tables recounted on its boundaries, the others' and the region's not. Maps of
+ * that mix would show both without a word: refused, saying how to finish. */
+static isr_status refuse_partial_reach(isr_ctx *ctx, const char *out)
+{
+    char *path = isr_strdup_printf("%s/run.json", out);
+    json_object *root = path ? json_object_from_file(path) : NULL, *re, *v;
+    isr_status st = ISR_OK;
+    if (root && json_object_object_get_ex(root, "reach", &re) &&
+        json_object_object_get_ex(re, "status", &v) &&
+        strcmp(json_object_get_string(v), "incomplete") == 0) {
+        const char *b = json_object_object_get_ex(re, "boundaries", &v)
+                            ? json_object_get_string(v)
+                            : "";
+        char q[ISR_SHQ_MAX];
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s' holds reach tables recounted only in part: an isoreach reach on "
+                      "boundaries '%s' was interrupted, so some hubs' tables come from them and "
+                      "the others' and the region's from the earlier ones; finish it first (the "
+                      "same isoreach reach command, --out %s), then draw the maps",
+                      out, b ? b : "", isr_shq(out, q, sizeof q));
+    }
+    json_object_put(root);
+    free(path);
+    return st;
+}
+
 isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *cmd,
                               isr_options *eff, char **lock)
 {
@@ -1277,6 +1304,8 @@ isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *
                       "--out '%s' holds no run.json: isoreach %s works on the outputs of a "
                       "finished isoreach run; run isoreach run --out '%s' first",
                       opt->out, cmd, opt->out);
+    if (st == ISR_OK && strcmp(cmd, "map") == 0)
+        st = refuse_partial_reach(ctx, opt->out);
     return st;
 }
 

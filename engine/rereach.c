@@ -290,6 +290,35 @@ static void rereach_clear(rereach *r)
     isr_grid_clear(&r->g);
 }
 
+/* run.json's "reach" while the hubs' tables are being recounted: {"status": "incomplete",
+ * "boundaries": B}. An interrupted reach leaves it, so that `isoreach map` refuses to draw
+ * the mix of recounted and earlier tables (isr_options_of_run); record_reach replaces it. */
+static isr_status mark_reach_incomplete(isr_ctx *ctx, const isr_options *opt)
+{
+    char *path = isr_strdup_printf("%s/run.json", opt->out);
+    json_object *root = path ? json_object_from_file(path) : NULL;
+    isr_status st = ISR_OK;
+    if (!root) {
+        st = path ? isr_fail(ctx, ISR_ERR_INPUT, "'%s': cannot read", path)
+                  : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    } else {
+        json_object *re = json_object_new_object();
+        char *rel = isr_path_rel_to_out(opt->out, opt->boundaries);
+        json_object_object_add(re, "status", json_object_new_string("incomplete"));
+        json_object_object_add(re, "boundaries",
+                               json_object_new_string(rel ? rel : opt->boundaries));
+        free(rel);
+        json_object_object_add(root, "reach", re);
+        const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                    JSON_C_TO_STRING_SPACED);
+        st = text ? isr_write_text(ctx, path, text, strlen(text))
+                  : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    }
+    json_object_put(root);
+    free(path);
+    return st;
+}
+
 /* run.json gains (or updates) "reach": the boundaries, layer and flags the reach tables now
  * come from; "inputs" and "options" keep what the hubs' rasters were computed with. */
 static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs,
@@ -335,6 +364,7 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs,
                                                   "region/hubs_summary.csv, "
                                                   "region/units.geojson, region/summary.json, "
                                                   "the web map and the maps (credits)"));
+    json_object_object_add(re, "status", json_object_new_string("complete"));
     json_object_object_add(root, "reach", re);
     const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
                                                                 JSON_C_TO_STRING_SPACED);
@@ -370,6 +400,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     }
     if ((st = rereach_load_region(ctx, opt, best_path, &r)) != ISR_OK ||
         (st = rereach_open_hubs(ctx, lut_path, &r)) != ISR_OK)
+        goto cleanup;
+    if ((st = mark_reach_incomplete(ctx, opt)) != ISR_OK)
         goto cleanup;
     OGRFeatureH f;
     OGR_L_ResetReading(r.lh.lyr);

@@ -1081,9 +1081,19 @@ Test(badinput, reach_answers_sigint_between_hubs)
                                  "recount them all"),
                        "%s", last);
     no_temporaries(out);
+    /* the maps of that mix are refused until the reach is finished */
+    cr_assert_eq(cli_sh("%s map -q --out '%s'", CLI, out), 1);
+    char *e = cli_stderr();
+    cr_assert_not_null(strstr(e, "holds reach tables recounted only in part: an isoreach reach "
+                                 "on boundaries '"),
+                       "%s", e);
+    cr_assert_not_null(strstr(e, "yrd_counties.shp' was interrupted"), "%s", e);
+    free(e);
     cr_assert_eq(cli_sh("%s reach -q --out '%s' --boundaries '%s'", CLI, out, bnd), 0);
-    cr_assert_eq(cli_sh("grep -q yrd_counties '%s/run.json'", out), 0,
-                 "the second reach records the new boundaries");
+    cr_assert_eq(cli_sh("grep -q yrd_counties '%s/run.json' && grep -q '\"status\": "
+                        "\"complete\"' '%s/run.json'",
+                        out, out),
+                 0, "the second reach records the new boundaries, complete");
 }
 
 /* Runs three hubs of the sample into OUT (coarse counties, 2000 m, maps on) and sends SIGINT
