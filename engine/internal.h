@@ -727,6 +727,12 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
 void *isr_jurisdiction_json(const isr_units *u, int unit, double dist_m);
 int isr_hub_jurisdiction(const isr_units *u, const double hub[2], const double cell[2],
                          double max_m, double *dist_m, int *ties);
+/* The warnings of a hub's jurisdiction (isr_hub_jurisdiction's unit, d and ties): a tie, a
+ * hub outside every polygon taking the nearest unit, or none within ISR_OWN_MAX_M (all its
+ * reach cross-border). `of` follows "every boundary polygon" ("" or " of 'B'"). */
+void isr_hub_jurisdiction_warn(isr_ctx *ctx, const isr_units *u, const char *id,
+                               const double hub[2], const double cell[2], int unit, double d,
+                               int ties, const char *of);
 /* Whether group `gi` of `level` lies in another group of level `of` (ISR_PROVINCE or
  * ISR_PREFECTURE) than the hub's own: 1 or 0 (1 when the hub has none there); -1 when `level`
  * is above `of` (a province is no one prefecture). */

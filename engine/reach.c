@@ -271,3 +271,33 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const char *hub_i
     free(tmp);
     return st;
 }
+
+void isr_hub_jurisdiction_warn(isr_ctx *ctx, const isr_units *u, const char *id,
+                               const double hub[2], const double cell[2], int unit, double d,
+                               int ties, const char *of)
+{
+    if (unit >= 0 && ties > 0) /* never the order of the features, and said */
+        isr_log(ctx, ISR_LOG_WARN,
+                "hub '%s' lies %s '%s' (%s) and %d other unit%s: '%s' is taken as its own "
+                "jurisdiction, the unit holding the centre of its grid cell, where its "
+                "travel starts (else the lowest code); move the station into the unit you "
+                "mean",
+                id, d > 0 ? "as near to" : "on the border of", u->attr[unit].name[ISR_COUNTY],
+                u->attr[unit].code[ISR_COUNTY], ties, ties > 1 ? "s" : "",
+                u->attr[unit].code[ISR_COUNTY]);
+    if (unit >= 0 && d > 0) {
+        isr_log(ctx, ISR_LOG_WARN,
+                "hub '%s' lies outside every boundary polygon%s, %.1f km from '%s' (%s): that "
+                "unit, the nearest within %.0f km, is taken as its own jurisdiction",
+                id, of, d / 1000.0, u->attr[unit].name[ISR_COUNTY],
+                u->attr[unit].code[ISR_COUNTY], ISR_OWN_MAX_M / 1000.0);
+    } else if (unit < 0) {
+        int near = isr_hub_jurisdiction(u, hub, cell, INFINITY, &d, &ties);
+        isr_log(ctx, ISR_LOG_WARN,
+                "hub '%s' lies outside every boundary polygon%s, %.1f km from the nearest "
+                "unit '%s' (%s): no unit lies within %.0f km, so it has no jurisdiction of "
+                "its own and all of its reach counts as cross-border",
+                id, of, d / 1000.0, near >= 0 ? u->attr[near].name[ISR_COUNTY] : "",
+                near >= 0 ? u->attr[near].code[ISR_COUNTY] : "", ISR_OWN_MAX_M / 1000.0);
+    }
+}

@@ -203,6 +203,9 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
     if (isr_grid_cell_of(&r->g, hx, hy, &c, &row))
         isr_grid_cell_centre(&r->g, c, row, cell);
     int own = isr_hub_jurisdiction(&r->units, hub, cell, ISR_OWN_MAX_M, &own_d, &ties);
+    char of[600];
+    isr_snprintf(of, sizeof of, " of '%s'", opt->boundaries);
+    isr_hub_jurisdiction_warn(ctx, &r->units, id, hub, cell, own, own_d, ties, of);
     if (!r->jurisdiction)
         r->jurisdiction = json_object_new_object();
     json_object_object_add(r->jurisdiction, id, isr_jurisdiction_json(&r->units, own, own_d));

@@ -1002,3 +1002,23 @@ Test(geo, a_hub_name_longer_than_a_map_buffer_is_drawn_whole_letters)
                         cli_tmp),
                  0, "map.svg is not valid UTF-8, or its title holds a replacement character");
 }
+
+/* `isoreach reach` on boundaries that leave the hub outside every unit (unit b alone, 9.5 km
+ * from the hub): all of its reach counts as cross-border, which the run warns about and reach
+ * said nothing of. Now reach warns as the run does, naming its boundaries. */
+Test(geo, reach_warns_of_a_hub_outside_every_unit_of_its_boundaries)
+{
+    utm_region();
+    cr_assert_eq(run("--hubs hub"), 0);
+    cli_put("b3.geojson", FC(UTM33, UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b3.gpkg b3.geojson");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --boundaries b3.gpkg", cli_tmp, ISR_CLI),
+                 0);
+    char *e = cli_stderr();
+    cr_assert_not_null(strstr(e, "warning: hub 'hub' lies outside every boundary polygon of "
+                                 "'b3.gpkg', 9.5 km from the nearest unit 'unit b' (b): no unit "
+                                 "lies within 5 km, so it has no jurisdiction of its own and all "
+                                 "of its reach counts as cross-border"),
+                       "%s", e);
+    free(e);
+}
