@@ -131,5 +131,31 @@ with tempfile.TemporaryDirectory() as tmp:
                 same += 1
     if same < 20:
         fail("only %d files compared" % same)
+
+# warnings reach Python: issued as isoreach.Warning and returned (a run into a folder that
+# holds another hub's folder warns about it); they were only in run.json
+import warnings  # noqa: E402
+with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    isoreach.run(["--resolution", "8000"], hubs="hangzhou_east", out=tmp)
+    said = isoreach.run(["--resolution", "8000"], hubs=HUB, out=tmp)
+    if not any("1 folder of no hub of this run" in w for w in said):
+        fail("run() returned no warning of the other hub's folder: %s" % said)
+    if not any(issubclass(c.category, isoreach.Warning) and "no hub of this run" in str(c.message)
+               for c in caught):
+        fail("no isoreach.Warning issued: %s" % [str(c.message) for c in caught])
+
+# the publication library of a build tree is found without $ISOREACH_PUBLISH_LIB (publish/
+# beside engine/): `import isoreach` failed from the build tree, as the README shows it
+import subprocess  # noqa: E402
+env = {k: v for k, v in os.environ.items() if k != "ISOREACH_PUBLISH_LIB"}
+probe = subprocess.run([sys.executable, "-c", "import isoreach; print(isoreach._pub._name)"],
+                       env=dict(env, PYTHONPATH=os.path.join(os.path.dirname(__file__), "..",
+                                                             "python")),
+                       capture_output=True, text=True)
+if probe.returncode != 0 or not probe.stdout.strip().endswith(
+        os.path.join("publish", "libisoreach_publish.so.0")):
+    fail("the build tree's publication library was not found: %s %s" % (probe.stdout,
+                                                                        probe.stderr[-500:]))
 print("python_check: %d cells within 60 min, %d within 30; raster equal; 2 shards + merge: "
       "%d files as one run" % (len(reached), n30, same))

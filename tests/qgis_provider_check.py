@@ -114,6 +114,45 @@ with tempfile.TemporaryDirectory() as tmp:
     t = os.path.join("hubs", other, "travel_time.tif")
     check(filecmp.cmp(os.path.join(runs["second"], t), os.path.join(runs["none"], t),
                       shallow=False), "the mapped model gave another raster")
+
+class Said(QgsProcessingFeedback):
+    """A feedback that keeps the warnings pushed to the Processing log."""
+
+    def __init__(self):
+        super().__init__()
+        self.warnings = []
+
+    def pushWarning(self, text):  # noqa: N802
+        self.warnings.append(text)
+        super().pushWarning(text)
+
+
+# A layer QGIS shows filtered (Shanghai's 16 districts of the sample's 306 counties) is what
+# the engine computes on: the provider passed the file, and the run counted every county.
+# The engine's warnings reach the Processing log (the stations outside those districts). A
+# second run into the same folder returns its own hub's raster, not the first run's too.
+with tempfile.TemporaryDirectory() as tmp:
+    counties = QgsVectorLayer(os.path.join(sample, "yrd_counties.shp"), "counties", "ogr")
+    counties.setSubsetString("\"prov_code\" = '310000'")
+    check(counties.featureCount() == 16, f"the filter shows {counties.featureCount()} counties")
+    out = os.path.join(tmp, "f")
+    said = Said()
+    lines = {"STATIONS": os.path.join(sample, "yrd_rail_stations.shp"),
+             "LINES": os.path.join(sample, "yrd_rail_lines.shp"), "BUDGET": 60,
+             "RESOLUTION": 4000, "LOAD": False, "CACHE_MODEL": False, "OUTPUT": out}
+    processing.run("isoreach:runhubs", dict(lines, BOUNDARIES=os.path.join(sample, "yrd_counties.shp"),
+                                            HUBS="kunshan_south"),
+                   context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+    res = processing.run("isoreach:runhubs", dict(lines, BOUNDARIES=counties, HUBS=hub),
+                         context=QgsProcessingContext(), feedback=said)
+    with open(os.path.join(out, "hubs", hub, "reach.csv"), encoding="utf-8-sig") as fh:
+        codes = {row["code"] for row in csv.DictReader(fh) if row["level"] == "county"}
+    check(codes and all(c.startswith("31") for c in codes),
+          f"the filtered layer's run counted counties QGIS does not show: {sorted(codes)[:5]}")
+    check(any("outside every boundary polygon" in w for w in said.warnings),
+          f"the engine's warnings did not reach the log: {said.warnings}")
+    check(res["RASTERS"] == [os.path.join(out, "hubs", hub, "travel_time.tif")],
+          f"the second run returned {res['RASTERS']}")
 shutil.rmtree(xdg, ignore_errors=True)
 if failures:
     print("qgis_provider_check: " + "; ".join(failures), file=sys.stderr)

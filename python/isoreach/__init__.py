@@ -9,16 +9,21 @@ Only the public C API (include/isoreach.h) is used. Load a region once, ask it m
         m.run_hubs("shanghai_hongqiao,hangzhou_east", "out")     # rasters and tables on disk
 
 Errors raise isoreach.Error with the engine's message (naming the file, layer, feature or
-field). The library is found through $ISOREACH_LIB (a path to libisoreach.so.0), else by
-the system's loader (an installed libisoreach.so.0). Publication (the QGIS styles and the web
-map of run_hubs) is libisoreach_publish.so.0: $ISOREACH_PUBLISH_LIB, else the one beside
-libisoreach, else the system's.
+field). Warnings (a field left empty, a unit without people, a hub outside every unit…) are
+issued as Python warnings of the category isoreach.Warning, as they are logged, and kept in
+Model.warnings (and returned by run() and merge()): they are what the command line prints,
+and a result they qualify may be wrong for the data given. The library is found through
+$ISOREACH_LIB (a path to libisoreach.so.0), else by the system's loader (an installed
+libisoreach.so.0). Publication (the QGIS styles and the web map of run_hubs) is
+libisoreach_publish.so.0: $ISOREACH_PUBLISH_LIB, else the one beside libisoreach, else the
+build tree's (publish/ beside engine/), else the system's.
 """
 import ctypes
 import ctypes.util
 import os
+import warnings as _warnings
 
-__all__ = ["Error", "Grid", "Model", "merge", "run", "version"]
+__all__ = ["Error", "Grid", "Model", "Warning", "merge", "run", "version"]
 
 _NODATA = -9999.0
 
@@ -48,6 +53,8 @@ def _load():
         "isr_run": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
         "isr_merge": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
         "isr_free": (None, [ctypes.c_void_p]),
+        "isr_ctx_set_logger": (None, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                                      ctypes.c_int]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -59,8 +66,13 @@ def _load():
 def _load_publish(core_path):
     path = os.environ.get("ISOREACH_PUBLISH_LIB")
     if not path and os.sep in core_path:
-        beside = os.path.join(os.path.dirname(core_path), "libisoreach_publish.so.0")
-        path = beside if os.path.exists(beside) else None
+        here = os.path.dirname(core_path)
+        for cand in (os.path.join(here, "libisoreach_publish.so.0"),  # installed together
+                     os.path.join(os.path.dirname(here), "publish",   # a build tree
+                                  "libisoreach_publish.so.0")):
+            if os.path.exists(cand):
+                path = cand
+                break
     path = path or ctypes.util.find_library("isoreach_publish") or "libisoreach_publish.so.0"
     pub = ctypes.CDLL(path)  # its libisoreach.so.0 is the one loaded above (same soname)
     pub.isr_publish.restype = ctypes.c_int
@@ -77,6 +89,25 @@ class Error(Exception):
     """A failed call: the engine's message (file, layer, feature, field; what to do)."""
 
 
+class Warning(UserWarning):  # noqa: A001 (isoreach.Warning, as isoreach.Error)
+    """A warning of the engine: the result is made, but something in the data qualifies it."""
+
+
+_LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
+_LOG_WARN = 2  # ISR_LOG_WARN
+
+
+def _logger(into):
+    """A C logger that appends each warning to the list `into` and issues it as an
+    isoreach.Warning (keep the returned object alive as long as the context)."""
+    def log(_user, level, msg):
+        if level >= _LOG_WARN:
+            text = msg.decode("utf-8", "replace")
+            into.append(text)
+            _warnings.warn(text, Warning, stacklevel=2)
+    return _LOG_FN(log)
+
+
 def version():
     """The library's version, e.g. "0.1.0"."""
     return _lib.isr_version().decode()
@@ -89,6 +120,9 @@ def _call(fn, args, options):
     if not ctx:
         raise MemoryError("isoreach: no memory for a context")
     opt = None
+    said = []
+    log = _logger(said)
+    _lib.isr_ctx_set_logger(ctx, ctypes.cast(log, ctypes.c_void_p), None, _LOG_WARN)
     try:
         argv = [b"run"] + [str(a).encode() for a in args]
         arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
@@ -100,6 +134,7 @@ def _call(fn, args, options):
             ok = ok and _lib.isr_options_set(ctx, opt, flag, val) == 0
         if not ok or fn(ctx, opt) != 0:
             raise Error(_lib.isr_ctx_errmsg(ctx).decode("utf-8", "replace"))
+        return said
     finally:
         if opt:
             _lib.isr_options_free(opt)
@@ -109,14 +144,16 @@ def _call(fn, args, options):
 def run(args=(), **options):
     """`isoreach run` without publication: the hubs' outputs, the region products and
     run.json in --out (with shard="K/N", only that share of the hubs and
-    OUT/shards/K-of-N.json: merge() writes the rest once every shard has run)."""
-    _call(_lib.isr_run, args, options)
+    OUT/shards/K-of-N.json: merge() writes the rest once every shard has run). Returns the
+    run's warnings (also issued as isoreach.Warning)."""
+    return _call(_lib.isr_run, args, options)
 
 
 def merge(args=(), **options):
     """`isoreach merge`: the region products and run.json of a run made as shards
-    (run(..., shard="K/N") for K = 1..N into one out=), byte for byte those of one run."""
-    _call(_lib.isr_merge, args, options)
+    (run(..., shard="K/N") for K = 1..N into one out=), byte for byte those of one run.
+    Returns its warnings (also issued as isoreach.Warning)."""
+    return _call(_lib.isr_merge, args, options)
 
 
 class Grid:
@@ -140,6 +177,10 @@ class Model:
         self._ctx = _lib.isr_ctx_new()
         if not self._ctx:
             raise MemoryError("isoreach: no memory for a context")
+        self.warnings = []  # every warning of the loading and of the calls since, in order
+        self._log = _logger(self.warnings)
+        _lib.isr_ctx_set_logger(self._ctx, ctypes.cast(self._log, ctypes.c_void_p), None,
+                                _LOG_WARN)
         self._opt = self._model = None
         argv = [b"run"] + [str(a).encode() for a in args]
         arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)

@@ -1,10 +1,14 @@
 """isoreach:runhubs — travel time from rail hubs over rail plus local travel, for layers
 chosen in QGIS. It calls libisoreach through its Python binding (python/isoreach): the region
 is loaded once, the hubs run, and each hub's travel-time raster is loaded styled (its .qml
-sidecar) when the algorithm finishes. Layers must be file-based (shapefile, GeoPackage,
-GeoJSON…): the engine reads them itself, with GDAL."""
+sidecar) when the algorithm finishes. The engine reads the layers' files itself, with GDAL;
+a layer QGIS shows filtered, or picked from a file of several by its index, or from another
+provider, is written as QGIS shows it to a temporary GeoPackage first. The engine's warnings
+go to the Processing log."""
+import json
 import os
 import sys
+import warnings
 
 from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingContext,
                        QgsProcessingException, QgsProcessingOutputMultipleLayers,
@@ -12,7 +16,7 @@ from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingConte
                        QgsProcessingParameterFile, QgsProcessingParameterFolderDestination,
                        QgsProcessingParameterNumber,
                        QgsProcessingParameterString, QgsProcessingParameterVectorLayer,
-                       QgsRasterLayer)
+                       QgsProcessingUtils, QgsRasterLayer, QgsVectorFileWriter)
 
 try:
     import isoreach
@@ -28,20 +32,40 @@ def default_model_cache():
     return os.path.join(base, "isoreach", "model")
 
 
-def _source(layer, what):
-    """The file path and layer name of a file-based vector layer."""
+def _source(layer, what, context, feedback):
+    """The file path and layer name the engine reads for a vector layer: the layer's own file
+    and layer when QGIS shows it whole, else (a filter, a layer picked by its index in a file
+    of several, another provider) what QGIS shows, written to a temporary GeoPackage, so that
+    the engine computes on the features the user sees."""
     uri = layer.source()
     parts = uri.split("|")
     path = parts[0]
-    if not os.path.exists(path):
-        raise QgsProcessingException(
-            f"{what} layer '{layer.name()}' is not a file isoreach can read ({uri}): save it "
-            "as a GeoPackage or shapefile first")
     name = None
+    whole = layer.providerType() == "ogr" and not layer.subsetString()
     for p in parts[1:]:
         if p.startswith("layername="):
             name = p[len("layername="):]
-    return path, name
+        elif p.startswith("subset=") or (p.startswith("layerid=") and p != "layerid=0"):
+            whole = False  # the engine would read the whole file, or its first layer
+    if whole and os.path.exists(path):
+        return path, name
+    if not layer.isValid():
+        raise QgsProcessingException(
+            f"{what} layer '{layer.name()}' is not a file isoreach can read ({uri}): save it "
+            "as a GeoPackage or shapefile first")
+    tmp = QgsProcessingUtils.generateTempFilename(f"{what}.gpkg")
+    opts = QgsVectorFileWriter.SaveVectorOptions()
+    opts.driverName = "GPKG"
+    opts.layerName = what
+    err = QgsVectorFileWriter.writeAsVectorFormatV3(layer, tmp, context.transformContext(), opts)
+    if err[0] != QgsVectorFileWriter.NoError:
+        raise QgsProcessingException(
+            f"{what} layer '{layer.name()}': cannot write the features QGIS shows to {tmp} "
+            f"({err[1]}); save them as a GeoPackage first")
+    how = "filtered: " + layer.subsetString() if layer.subsetString() else uri
+    feedback.pushInfo(f"{what}: the {layer.featureCount()} features QGIS shows of "
+                      f"'{layer.name()}' ({how}), written to {tmp}")
+    return tmp, what
 
 
 class RunHubsAlgorithm(QgsProcessingAlgorithm):
@@ -109,7 +133,7 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         for param, what in (("BOUNDARIES", "boundaries"), ("STATIONS", "stations"),
                             ("LINES", "lines")):
             layer = self.parameterAsVectorLayer(parameters, param, context)
-            path, lname = _source(layer, what)
+            path, lname = _source(layer, what, context, feedback)
             args += [f"--{what}", path] + ([f"--{what}-layer", lname] if lname else [])
         for param, flag, _parent, _default in self.FIELDS:
             field = self.parameterAsString(parameters, param, context)
@@ -126,12 +150,19 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         out = self.parameterAsString(parameters, "OUTPUT", context)
         feedback.pushInfo("isoreach " + isoreach.version() + ": " + " ".join(args))
         try:
-            with isoreach.Model(args, no_maps=True) as model:  # the binding shows no progress
-                model.run_hubs(hubs, out)  # the data, then its styles (libisoreach_publish)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", isoreach.Warning)  # said below, in the log
+                with isoreach.Model(args, no_maps=True) as model:  # the binding shows no progress
+                    model.run_hubs(hubs, out)  # the data, then its styles (libisoreach_publish)
+                    said = list(model.warnings)
         except isoreach.Error as e:
             raise QgsProcessingException(str(e))
-        rasters = sorted(os.path.join(out, "hubs", d, "travel_time.tif")
-                         for d in os.listdir(os.path.join(out, "hubs")))
+        for w in said:  # what the command line prints: a result they qualify may be wrong
+            feedback.pushWarning("isoreach: " + w)
+        # this run's hubs (run.json), not every folder an earlier run left in hubs/
+        with open(os.path.join(out, "run.json"), encoding="utf-8") as f:
+            folders = [h["folder"] for h in json.load(f)["hubs"]]
+        rasters = sorted(os.path.join(out, "hubs", d, "travel_time.tif") for d in folders)
         if self.parameterAsBool(parameters, "LOAD", context):
             for path in rasters:
                 hub = os.path.basename(os.path.dirname(path))
