@@ -333,9 +333,14 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
             OGR_F_SetFieldDouble(f, 4, b[k].hi_min);
             OGR_F_SetFieldDouble(f, 5, round((kind == 0 ? b[k].within_km2 : b[k].ring_km2) * 1e3) / 1e3);
             OGR_F_SetFieldDouble(f, 6, round((kind == 0 ? b[k].cells_km2 : b[k].ring_cells_km2) * 1e3) / 1e3);
-            double people = kind == 0 ? b[k].pop_within : b[k].pop_ring;
+            /* a ring's people: its within less the band inside, both rounded, so that the
+             * rings add up to the outermost band to the person (each ring rounded on its
+             * own was 1 or 2 people off) */
+            double people = kind == 0 ? round(b[k].pop_within)
+                                      : round(b[k].pop_within) -
+                                            (k ? round(b[k - 1].pop_within) : 0.0);
             if (isfinite(people))
-                OGR_F_SetFieldDouble(f, 7, round(people));
+                OGR_F_SetFieldDouble(f, 7, people);
             else
                 OGR_F_SetFieldNull(f, 7); /* unknown, not 0 */
             if (gg && !GEOSisEmpty_r(gc->h, gg)) {
