@@ -523,6 +523,10 @@ static PangoLayout *layout_for(isr_canvas *cv, const char *text, double size_px,
     pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
     /* CJK fonts have tall ascent and descent: tighten lines so stacked text reads as one */
     pango_layout_set_spacing(l, (int)(-0.12 * size_px * PANGO_SCALE));
+    /* the page's sentences are English or Chinese: left to right whatever a name in them is
+     * (pango's automatic direction took an Arabic name first in a title for a right-to-left
+     * paragraph, the name itself isolated or not) */
+    pango_layout_set_auto_dir(l, FALSE);
     /* a caption may hold explicit line breaks (one paragraph per language) */
     char *clean = valid_utf8(text);
     pango_layout_set_text(l, clean ? clean : text, -1); /* pango keeps a copy */

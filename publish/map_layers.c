@@ -208,16 +208,39 @@ const char *isr_map_trf(isr_lang lang, char *buf, size_t n, const char *en, cons
 }
 
 /* fmt with each "{}" replaced by name (its '%' doubled): a format again. */
+/* Whether `name` holds a letter of a right-to-left script (Hebrew, Arabic, Syriac, Thaana,
+ * N'Ko…, and their presentation forms). */
+static int has_rtl(const char *name)
+{
+    if (!g_utf8_validate(name, -1, NULL))
+        return 0;
+    for (const char *p = name; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if ((c >= 0x0590 && c <= 0x08FF) || (c >= 0xFB1D && c <= 0xFDFF) ||
+            (c >= 0xFE70 && c <= 0xFEFF))
+            return 1;
+    }
+    return 0;
+}
+
 static void with_name(char *out, size_t n, const char *fmt, const char *name)
 {
     size_t o = 0;
+    /* a right-to-left name inside a sentence of the other direction is isolated (U+2068 FIRST
+     * STRONG ISOLATE … U+2069 POP DIRECTIONAL ISOLATE), or the bidi algorithm reorders the
+     * sentence around it ("minute commuting circle-60 — القاهرة") */
+    const int iso = has_rtl(name);
     for (const char *p = fmt; *p && o + 1 < n; p++) {
         if (p[0] == '{' && p[1] == '}') {
-            for (const char *q = name; *q && o + 2 < n; q++) {
+            if (iso && o + 4 < n)
+                memcpy(out + o, "\xE2\x81\xA8", 3), o += 3;
+            for (const char *q = name; *q && o + 2 + 3 * iso < n; q++) {
                 if (*q == '%')
                     out[o++] = '%';
                 out[o++] = *q;
             }
+            if (iso && o + 4 < n)
+                memcpy(out + o, "\xE2\x81\xA9", 3), o += 3;
             p++;
         } else {
             out[o++] = *p;

@@ -1203,3 +1203,19 @@ Test(maps, lang_en_zh_both)
     cr_assert(strstr(err, "--lang: 'fr' is not one of en, zh, both"), "%s", err);
     free(err);
 }
+
+/* A right-to-left name (Arabic) in an English title is isolated (U+2068 … U+2069): without it
+ * the bidi algorithm drew "minute commuting circle-60 — 0 القاهرة" (found by a new-user pass).
+ * A left-to-right name is left as it was. */
+Test(maps, a_right_to_left_name_is_isolated_in_its_sentence)
+{
+    char buf[512];
+    isr_map_trn(ISR_LANG_EN, buf, sizeof buf, "{} — %g-minute commuting circle",
+                "{} %g分钟通勤圈", "القاهرة 0", "القاهرة 0", 60.0);
+    cr_assert_str_eq(buf, "\xE2\x81\xA8القاهرة 0\xE2\x81\xA9 — 60-minute commuting circle");
+    isr_map_trn(ISR_LANG_EN, buf, sizeof buf, "{} — %g-minute commuting circle",
+                "{} %g分钟通勤圈", "Kalampaka", "Kalampaka", 60.0);
+    cr_assert_str_eq(buf, "Kalampaka — 60-minute commuting circle");
+    isr_map_trn(ISR_LANG_EN, buf, sizeof buf, "{}: 100%% of {}", "", "עכו", "עכו");
+    cr_assert_str_eq(buf, "\xE2\x81\xA8עכו\xE2\x81\xA9: 100% of \xE2\x81\xA8עכו\xE2\x81\xA9");
+}
