@@ -150,8 +150,10 @@ void isr_map_fmt_people(char *buf, size_t n, double p)
         isr_snprintf(buf, n, "n/a");
     else if (p >= 1e6)
         isr_snprintf(buf, n, "%.2f M", p / 1e6);
-    else if (p >= 1e3)
+    else if (p >= 9.95e3) /* two significant figures at least: 12 k, 1.3 k (not "1 k") */
         isr_snprintf(buf, n, "%.0f k", p / 1e3);
+    else if (p >= 1e3)
+        isr_snprintf(buf, n, "%.1f k", p / 1e3);
     else
         isr_snprintf(buf, n, "%.0f", p);
 }

@@ -1219,3 +1219,20 @@ Test(maps, a_right_to_left_name_is_isolated_in_its_sentence)
     isr_map_trn(ISR_LANG_EN, buf, sizeof buf, "{}: 100%% of {}", "", "עכו", "עכו");
     cr_assert_str_eq(buf, "\xE2\x81\xA8עכו\xE2\x81\xA9: 100% of \xE2\x81\xA8עכו\xE2\x81\xA9");
 }
+
+/* People in English legends keep two significant figures at least: 1,279 read "1 k" (22 %
+ * low) and 1,778 "2 k" (found by a new-user pass). */
+Test(maps, people_keep_two_significant_figures)
+{
+    static const struct {
+        double p;
+        const char *s;
+    } cases[] = {{244, "244"},       {999.4, "999"},    {1279, "1.3 k"},    {1778, "1.8 k"},
+                 {9949, "9.9 k"},    {9960, "10 k"},    {12345, "12 k"},    {999400, "999 k"},
+                 {1.5e6, "1.50 M"}};
+    char buf[32];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        isr_map_fmt_people(buf, sizeof buf, cases[i].p);
+        cr_assert_str_eq(buf, cases[i].s, "%g", cases[i].p);
+    }
+}
