@@ -129,7 +129,7 @@ static void overview_legend(isr_canvas *cv, const overview_page *pg, const doubl
                     ISR_MAP_SIDE_W, NULL);
     int shown = pg->nclass;
     if (pg->kind == ISR_MAP_NEAREST && shown > 20)
-        shown = 20; /* the rest are named on the map */
+        shown = 19; /* and a row that says how many more: they are named on the map */
     for (int k = 0; k < shown; k++) {
         isr_rgba c = class_colour(pg, k);
         if (pg->kind == ISR_MAP_TIME) {
@@ -146,7 +146,15 @@ static void overview_legend(isr_canvas *cv, const overview_page *pg, const doubl
         isr_map_legend_entry(cv, k, c, ISR_MAP_BAND_ALPHA, buf, NULL);
     }
     double r[4];
-    isr_map_legend_swatch(shown, r);
+    int row = shown;
+    if (shown < pg->nclass) { /* without it the legend left the other hubs out silently */
+        isr_map_legend_swatch(row++, r);
+        isr_map_trf(L, buf, sizeof buf, "and %d more hubs, named on the map",
+                    "另有%d个枢纽，见图上标注", pg->nclass - shown);
+        isr_canvas_text(cv, r[0], r[1] + r[3] / 2, 0, 0.5, buf, 16, 0, isr_map_ink, 0,
+                        ISR_MAP_SIDE_W, NULL);
+    }
+    isr_map_legend_swatch(row, r);
     isr_canvas_rect(cv, r, isr_map_land, (isr_rgba){0.45, 0.45, 0.45, 1}, 0.8);
     if (pg->kind == ISR_MAP_COUNT)
         isr_map_trf(L, buf, sizeof buf, "none within %g min", "%g分钟内无", b->budget_min);
@@ -156,7 +164,7 @@ static void overview_legend(isr_canvas *cv, const overview_page *pg, const doubl
         isr_map_trf(L, buf, sizeof buf, "no hub within %g min", "%g分钟内无枢纽", b->budget_min);
     isr_canvas_text(cv, r[0] + r[2] + 12, r[1] + r[3] / 2, 0, 0.5, buf, 16, 0, isr_map_ink, 0, -1,
                     NULL);
-    isr_map_legend_swatch(shown + 1, r);
+    isr_map_legend_swatch(row + 1, r);
     isr_canvas_rect(cv, r, isr_map_outside, (isr_rgba){0.45, 0.45, 0.45, 1}, 0.8);
     isr_canvas_text(cv, r[0] + r[2] + 12, r[1] + r[3] / 2, 0, 0.5,
                     isr_map_tr(L, t, sizeof t, "outside the region", "研究区域以外"), 16, 0,
