@@ -243,6 +243,13 @@ static void units_check_derived(isr_ctx *ctx, const isr_options *opt, const isr_
                 l->what, opt->unit_id_field, foreign, foreign);
         return;
     }
+    /* the example is the layer's own first unit (it was the sample's 320583, whatever the data) */
+    const char *c0 = u->n > 0 ? u->attr[0].code[ISR_COUNTY] : "";
+    char ex[160];
+    if (uf->code[ISR_PREFECTURE] < 0)
+        isr_snprintf(ex, sizeof ex, "%s: prefecture %.4s00, province %.2s0000", c0, c0, c0);
+    else
+        isr_snprintf(ex, sizeof ex, "%s: province %.2s0000", c0, c0);
     isr_log(ctx, ISR_LOG_INFO,
             "%s: %s derived from the GB/T 2260 codes of field '%s' (%s), there being no "
             "field %s%s%s%s%s",
@@ -251,8 +258,7 @@ static void units_check_derived(isr_ctx *ctx, const isr_options *opt, const isr_
             : uf->code[ISR_PREFECTURE] < 0                              ? "prefectures"
                                                                         : "provinces",
             opt->unit_id_field,
-            uf->code[ISR_PREFECTURE] < 0 ? "320583: prefecture 320500, province 320000"
-                                         : "320583: province 320000",
+            ex,
             uf->code[ISR_PREFECTURE] < 0 ? "'" : "",
             uf->code[ISR_PREFECTURE] < 0 ? (opt->pref_field ? opt->pref_field : "") : "",
             uf->code[ISR_PREFECTURE] < 0 && uf->code[ISR_PROVINCE] < 0 ? "' or '" : "'",

@@ -1045,3 +1045,28 @@ Test(geo, the_rings_people_add_up_to_the_outermost_band)
                         cli_tmp),
                  0, "%s", cli_output());
 }
+
+/* Prefectures and provinces derived from the units' GB/T 2260 codes: the info line's example
+ * is the layer's own first unit, not the sample's 320583 (found by a new-user pass). */
+Test(geo, the_gbt_derivation_example_is_a_code_of_the_data)
+{
+    cli_put("b.geojson", FC(UTM33, "{\"type\":\"Feature\",\"properties\":{\"code\":\"110101\","
+                                   "\"name\":\"u1\",\"pop\":10},\"geometry\":"
+                                   BOX(500000, 5500000, 510000, 5510000) "},"
+                                   "{\"type\":\"Feature\",\"properties\":{\"code\":\"110102\","
+                                   "\"name\":\"u2\",\"pop\":10},\"geometry\":"
+                                   BOX(510000, 5500000, 520000, 5510000) "}"));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
+                                STATION("s2", 0, 508500, 5505500)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+    cr_assert_eq(cli_sh("cd '%s' && %s run --no-maps --out o --boundaries b.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 1000 --threads 1",
+                        cli_tmp, ISR_CLI),
+                 0);
+    char *e = cli_stderr();
+    cr_assert_not_null(strstr(e, "prefectures and provinces derived from the GB/T 2260 codes of "
+                                 "field 'code' (110101: prefecture 110100, province 110000)"),
+                       "%s", e);
+    free(e);
+}
