@@ -126,10 +126,23 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
                           "%s: feature %lld repeats station id '%s' (field '%s'); ids must be "
                           "unique",
                           l->what, fid, id, opt->station_id_field);
-        else if (!g || OGR_G_IsEmpty(g) || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint)
+        else if (g && !OGR_G_IsEmpty(g) && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPoint &&
+                 OGR_G_GetGeometryCount(g) > 1)
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "%s: feature %lld ('%s') is a multipoint of %d points, not one "
+                          "station; give each station its own feature (ogr2ogr "
+                          "-explodecollections splits them, each keeping the id: then make "
+                          "the ids unique)",
+                          l->what, fid, id, OGR_G_GetGeometryCount(g));
+        else if (!g || OGR_G_IsEmpty(g) ||
+                 (wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint &&
+                  wkbFlatten(OGR_G_GetGeometryType(g)) != wkbMultiPoint))
             st = isr_fail(ctx, ISR_ERR_INPUT, "%s: feature %lld ('%s') is not a point", l->what,
                           fid, id);
         else {
+            /* a multipoint of one point (as many tools export points) is that point */
+            if (wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPoint)
+                g = OGR_G_GetGeometryRef(g, 0);
             x = OGR_G_GetX(g, 0);
             y = OGR_G_GetY(g, 0);
             if (!OCTTransform(ct, 1, &x, &y, &z))

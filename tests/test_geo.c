@@ -1070,3 +1070,30 @@ Test(geo, the_gbt_derivation_example_is_a_code_of_the_data)
                        "%s", e);
     free(e);
 }
+
+/* Stations stored as multipoints of one point (a common export) are those points; one of two
+ * points is refused, saying how to split it (found by a new-user pass). */
+Test(geo, a_one_point_multipoint_station_is_that_point)
+{
+    utm_region();
+    cr_assert_eq(run("--hubs hub"), 0);
+    cli_sh_ok("mv o o1");
+    cr_assert_eq(cli_sh("cd '%s' && sed -i 's/\"type\":\"Point\",\"coordinates\":\\[\\([0-9]*\\),"
+                        "\\([0-9]*\\)\\]/\"type\":\"MultiPoint\",\"coordinates\":[[\\1,\\2]]/g' "
+                        "st.geojson && grep -c MultiPoint st.geojson",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr());
+    cr_assert_eq(cli_sh("cmp '%s/o/hubs/hub/reach.csv' '%s/o1/hubs/hub/reach.csv'", cli_tmp,
+                        cli_tmp),
+                 0, "the multipoint stations gave other tables");
+    cli_sh_ok("rm -r o");
+    cr_assert_eq(cli_sh("cd '%s' && sed -i 's/\\[\\[508500,5505500\\]\\]/[[508500,5505500],"
+                        "[509500,5505500]]/' st.geojson",
+                        cli_tmp),
+                 0);
+    refused(run("--hubs hub"), "stations 'st.geojson' layer 'st': feature 1 ('s2') is a "
+                               "multipoint of 2 points, not one station; give each station its "
+                               "own feature (ogr2ogr -explodecollections splits them, each "
+                               "keeping the id: then make the ids unique)");
+}
