@@ -330,6 +330,16 @@ isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text, size
     return st;
 }
 
+isr_status isr_write_json(isr_ctx *ctx, const char *path, void *json)
+{
+    /* json-c's own file writer does not check close(2): through isr_write_text instead */
+    const char *text = json ? json_object_to_json_string_ext(
+                                  json, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED)
+                            : NULL;
+    return text ? isr_write_text(ctx, path, text, strlen(text))
+                : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
+}
+
 isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path)
 {
     vsi_l_offset len = 0;

@@ -1002,6 +1002,9 @@ ISR_INTERNAL isr_status isr_close_commit(isr_ctx *ctx, FILE *f, const char *tmp,
 ISR_INTERNAL isr_status isr_open_tmp(isr_ctx *ctx, const char *path, char **tmp, FILE **f);
 /* Writes `len` bytes of `text` to `path` through a temporary file, every write checked. */
 ISR_INTERNAL isr_status isr_write_text(isr_ctx *ctx, const char *path, const char *text, size_t len);
+/* A json_object (void * here, to keep json-c out of this header) written pretty and spaced,
+ * as run.json is, through isr_write_text; NULL: out of memory. */
+ISR_INTERNAL isr_status isr_write_json(isr_ctx *ctx, const char *path, void *json);
 /* Copies the /vsimem/ file `mem` to `path` (via a temporary name, with isr_close_commit's
  * checks) and unlinks `mem`: for GDAL drivers that do not report their write errors. */
 isr_status isr_commit_vsimem(isr_ctx *ctx, const char *mem, const char *path);

@@ -1328,10 +1328,7 @@ isr_status isr_options_record_attribution(isr_ctx *ctx, const isr_options *opt)
     }
     if (st == ISR_OK) {
         json_object_object_add(rec, "--attribution", json_object_new_string(opt->map_attribution));
-        const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                                    JSON_C_TO_STRING_SPACED);
-        st = text ? isr_write_text(ctx, path, text, strlen(text))
-                  : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        st = isr_write_json(ctx, path, root);
     }
     json_object_put(root);
     free(path);

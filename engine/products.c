@@ -421,14 +421,7 @@ static isr_status write_summary(isr_ctx *ctx, const isr_region_reach *rr, const 
     }
     json_object_object_add(root, "hubs", arr);
     free(order);
-    isr_status st;
-    /* json-c's own file writer does not check close(2): through files.c instead */
-    const char *text =
-        json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
-    if (!text)
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    else
-        st = isr_write_text(ctx, path, text, strlen(text));
+    isr_status st = isr_write_json(ctx, path, root);
     json_object_put(root);
     return st;
 }

@@ -650,13 +650,8 @@ isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
 
     isr_status st = ISR_OK;
     char *path = isr_strdup_printf("%s/run.json", jb->opt->out);
-    /* json-c's own file writer does not check close(2): through files.c instead */
-    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                                JSON_C_TO_STRING_SPACED);
-    if (!path || !text)
-        st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
-    else
-        st = isr_write_text(jb->ctx, path, text, strlen(text));
+    st = path ? isr_write_json(jb->ctx, path, root)
+              : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK) /* OUT/README.md describes what is there now (outreadme.c) */
         st = isr_out_readme_write(jb->ctx, jb->opt->out);
     free(path);

@@ -312,10 +312,7 @@ static isr_status mark_reach_incomplete(isr_ctx *ctx, const isr_options *opt)
                                json_object_new_string(rel ? rel : opt->boundaries));
         free(rel);
         json_object_object_add(root, "reach", re);
-        const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                                    JSON_C_TO_STRING_SPACED);
-        st = text ? isr_write_text(ctx, path, text, strlen(text))
-                  : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        st = isr_write_json(ctx, path, root);
     }
     json_object_put(root);
     free(path);
@@ -369,10 +366,7 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs,
                                                   "the web map and the maps (credits)"));
     json_object_object_add(re, "status", json_object_new_string("complete"));
     json_object_object_add(root, "reach", re);
-    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                                JSON_C_TO_STRING_SPACED);
-    isr_status st = text ? isr_write_text(ctx, path, text, strlen(text))
-                         : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_status st = isr_write_json(ctx, path, root);
     json_object_put(root);
     free(path);
     if (st == ISR_OK)
