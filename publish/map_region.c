@@ -175,7 +175,16 @@ static void overview_legend(isr_canvas *cv, const overview_page *pg, const doubl
                            isr_map_tr(L, t, sizeof t, "Rail line", "铁路线"));
     y = isr_map_legend_row(cv, y, ISR_SYM_PROVINCE, isr_map_tr(L, t, sizeof t, "Province boundary", "省界"));
     y = isr_map_legend_row(cv, y, ISR_SYM_COUNTY, isr_map_tr(L, t, sizeof t, "County boundary", "县界"));
-    if (pg->kind == ISR_MAP_TIME)
+    if (b->nhubs == 1) /* not "the nearest of the 1 hubs" */
+        isr_map_trn(L, buf, sizeof buf,
+                    pg->kind == ISR_MAP_TIME ? "Door-to-door time {} the hub, by rail and local "
+                                               "travel."
+                                             : "Where the hub is within %g minutes.",
+                    pg->kind == ISR_MAP_TIME ? "{}枢纽的门到门时间（铁路与本地交通）。"
+                                             : "枢纽%g分钟内可达之处。",
+                    b->direction_to ? "to" : "from", b->direction_to ? "到" : "从",
+                    b->budget_min);
+    else if (pg->kind == ISR_MAP_TIME)
         isr_map_trn(L, buf, sizeof buf,
                     "Door-to-door time {} the nearest of the %d hubs, by rail and local travel.",
                     "{}%d个枢纽中最近者的门到门时间（铁路与本地交通）。",
