@@ -508,6 +508,10 @@ ISR_INTERNAL isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const 
  * with a message. */
 ISR_INTERNAL OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, const isr_layer *l,
                                                     OGRSpatialReferenceH dst);
+/* Cuts each edge of a lon/lat geometry longer than 0.05° into pieces straight in longitude
+ * and latitude, as isr_layer_geom_to does before it reprojects (an edge on the 180° meridian
+ * kept, one across it the short way round): 0, or -1 when out of memory. */
+int isr_geom_densify_lonlat(OGRGeometryH g);
 /* Geometry g of layer l (in its CRS) transformed by ct (isr_layer_transform_to). An edge
  * is straight in the layer's CRS, as every GIS and RFC 7946 draw it: in a geographic CRS an
  * edge longer than 0.05° is first cut into pieces straight in longitude and latitude, else

@@ -562,6 +562,39 @@ static char *name_en_sql(GDALDatasetH in, const char *layer, const char *en)
                : isr_strdup_printf("SELECT *, '' AS name_en FROM \"%s\"", OGR_L_GetName(l));
 }
 
+/* Whether the layer (by name, else the first) of `in` is in a geographic CRS. */
+static int lonlat_source(GDALDatasetH in, const char *layer)
+{
+    OGRLayerH l = !in ? NULL : layer ? GDALDatasetGetLayerByName(in, layer) : GDALDatasetGetLayer(in, 0);
+    OGRSpatialReferenceH s = l ? OGR_L_GetSpatialRef(l) : NULL;
+    return s && OSRIsGeographic(s);
+}
+
+/* The layer that `tail` selects ({"-t_srs", "EPSG:4326", layer or "-sql", sql, NULL}) in
+ * memory, its geometries cut by isr_geom_densify_lonlat; NULL when it cannot be made (the
+ * export then copies the vertices as they are). */
+static GDALDatasetH densified_copy(GDALDatasetH in, char **tail)
+{
+    char *argv[] = {"-f", "Memory", tail[0], tail[1], tail[2], tail[3], NULL};
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    GDALDatasetH mem = o ? GDALVectorTranslate("", NULL, 1, &in, o, NULL) : NULL;
+    GDALVectorTranslateOptionsFree(o);
+    OGRLayerH l = mem ? GDALDatasetGetLayer(mem, 0) : NULL;
+    OGRFeatureH f;
+    int ok = l != NULL;
+    OGR_L_ResetReading(l);
+    while (ok && (f = OGR_L_GetNextFeature(l)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        ok = !g || (isr_geom_densify_lonlat(g) == 0 && OGR_L_SetFeature(l, f) == OGRERR_NONE);
+        OGR_F_Destroy(f);
+    }
+    if (!ok && mem) {
+        GDALClose(mem);
+        mem = NULL;
+    }
+    return mem;
+}
+
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
                              const char *encoding, const char *name_en, const char *dst)
 {
@@ -582,14 +615,22 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
         argv[10] = "-sql";
         argv[11] = sql;
     }
+    /* lon/lat lines are the engine's straight in lon/lat (isr_layer_geom_to): cut as it
+     * cuts them, so that every map in another CRS draws the line the search used, not the
+     * chord between its vertices (142 km off over a 33° edge) */
+    GDALDatasetH mem = lonlat_source(in, layer) ? densified_copy(in, argv + 8) : NULL;
+    if (mem)
+        argv[8] = NULL; /* the copy: in EPSG:4326 already, its one layer, name_en added */
     GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
     free(sql);
     isr_status st = ISR_OK;
-    GDALDatasetH out = NULL;
-    if (!in || !o || !tmp || !(out = GDALVectorTranslate(tmp, NULL, 1, &in, o, NULL)))
+    GDALDatasetH out = NULL, from = mem ? mem : in;
+    if (!in || !o || !tmp || !(out = GDALVectorTranslate(tmp, NULL, 1, &from, o, NULL)))
         st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot copy '%s' to '%s'", src, dst);
     if (out)
         GDALClose(out);
+    if (mem)
+        GDALClose(mem);
     if (st == ISR_OK)
         st = utf8_fix_vsimem(ctx, tmp, dst);
     if (st == ISR_OK)

@@ -411,6 +411,11 @@ static int densify(OGRGeometryH g)
     return n == 0 && (t == wkbLineString || t == wkbLinearRing) ? densify_curve(g) : 0;
 }
 
+int isr_geom_densify_lonlat(OGRGeometryH g)
+{
+    return densify(g);
+}
+
 OGRErr isr_layer_geom_to(const isr_layer *l, OGRGeometryH g, OGRCoordinateTransformationH ct)
 {
     OGRSpatialReferenceH s = OGR_L_GetSpatialRef(l->lyr);

@@ -1097,3 +1097,30 @@ Test(geo, a_one_point_multipoint_station_is_that_point)
                                "own feature (ogr2ogr -explodecollections splits them, each "
                                "keeping the id: then make the ids unique)");
 }
+
+/* region/rail_lines.geojson holds a lon/lat line as the search used it, straight in lon/lat
+ * (cut every 0.05°, isr_layer_geom_to), so that the maps, drawn in the analysis CRS, do not
+ * draw the chord between its two vertices (142 km off over a 33° edge, found by a new-user
+ * pass): 0.6° along 69.9°N is 12 pieces on the parallel. A line in a projected CRS keeps its
+ * vertices (the search takes its edges as straight there). */
+Test(geo, rail_lines_geojson_holds_lon_lat_lines_as_the_search_used_them)
+{
+    lonlat_region(20, 70);
+    cr_assert_eq(run("--hubs hub --crs EPSG:3035"), 0, "%s", cli_stderr());
+    cr_assert_eq(cli_sh("cd '%s' && /usr/bin/python3 -c \"\nimport json\n"
+                        "c = json.load(open('o/region/rail_lines.geojson'))['features'][0]"
+                        "['geometry']['coordinates']\n"
+                        "assert len(c) == 13, len(c)\n"
+                        "assert all(abs(p[1] - 69.9) < 1e-6 for p in c), c\n"
+                        "assert max(abs(c[i + 1][0] - c[i][0]) for i in range(12)) <= 0.050001\n\"",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    cli_sh_ok("rm -r o");
+    utm_region();
+    cr_assert_eq(run("--hubs hub"), 0);
+    cr_assert_eq(cli_sh("cd '%s' && /usr/bin/python3 -c \"\nimport json\n"
+                        "c = json.load(open('o/region/rail_lines.geojson'))['features'][0]"
+                        "['geometry']['coordinates']\nassert len(c) == 2, len(c)\n\"",
+                        cli_tmp),
+                 0, "%s", cli_output());
+}
