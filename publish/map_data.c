@@ -1112,6 +1112,7 @@ cleanup:
 static void load_summary(const char *path, isr_map_hub *h)
 {
     h->people = h->people_out_prov = h->share_out_prov = NAN;
+    h->pop_unknown = 0;
     if (!isr_file_exists(path))
         return;
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
@@ -1131,6 +1132,8 @@ static void load_summary(const char *path, isr_map_hub *h)
         int k = OGR_FD_GetFieldIndex(fd, "province_name");
         if (k >= 0 && *OGR_F_GetFieldAsString(f, k))
             h->prov_name = strdup(OGR_F_GetFieldAsString(f, k));
+        k = OGR_FD_GetFieldIndex(fd, "pop_unknown_units_reached");
+        h->pop_unknown = k >= 0 ? OGR_F_GetFieldAsInteger(f, k) : 0;
         OGR_F_Destroy(f);
     }
     if (ds)

@@ -69,6 +69,15 @@ static void hub_figures(const isr_map_base *b, const isr_map_hub *h, hub_page *p
         isr_map_trf(b->lang, pg->headline, sizeof pg->headline, "%g-minute commuting circle",
                     "%g分钟通勤圈", b->budget_min);
     pg->cross[0] = 0;
+    /* the people of a reached county are not known: the figures leave them out, and say so
+     * (the headline alone read as the whole count) */
+    if (h->pop_unknown > 0 && isfinite(pop))
+        isr_map_trf(b->lang, pg->cross, sizeof pg->cross,
+                    h->pop_unknown == 1 ? "not counting %d county reached whose population is "
+                                          "unknown"
+                                        : "not counting %d counties reached whose population "
+                                          "is unknown",
+                    "不含人口不详的%d个区县", h->pop_unknown);
     if (!isfinite(h->people_out_prov) || !h->prov_name)
         return;
     const char *en_prov = NULL;
@@ -83,7 +92,13 @@ static void hub_figures(const isr_map_base *b, const isr_map_hub *h, hub_page *p
     isr_snprintf(en, sizeof en, "%s (%.*f %%) of them outside %s", pe, dec, share,
                  en_prov && *en_prov ? en_prov : h->prov_name);
     isr_snprintf(zh, sizeof zh, "其中%s人（%.*f%%）在%s以外", pz, dec, share, h->prov_name);
+    char unk[sizeof pg->cross];
+    isr_snprintf(unk, sizeof unk, "%s", pg->cross);
     isr_map_tr(b->lang, pg->cross, sizeof pg->cross, en, zh);
+    if (*unk) { /* both: the cross-border figure, then what it does not count */
+        size_t n = strlen(pg->cross);
+        isr_snprintf(pg->cross + n, sizeof pg->cross - n, "; %s", unk);
+    }
 }
 
 /* The headline box in the panel's top left corner, reserved against labels. */
@@ -327,8 +342,9 @@ static int hub_words(const isr_map_base *b, const isr_map_hub *h, hub_page *pg, 
     }
     isr_sb d = {0};
     char *en = isr_map_english_name(s);
-    isr_sb_printf(&d, "Map of the %g-minute commuting circle of %s (%s). %s. Bands:",
-                  b->budget_min, s->name, en ? en : s->id, pg->headline);
+    isr_sb_printf(&d, "Map of the %g-minute commuting circle of %s (%s). %s%s%s. Bands:",
+                  b->budget_min, s->name, en ? en : s->id, pg->headline, *pg->cross ? ": " : "",
+                  pg->cross);
     free(en);
     for (int k = 0; k < h->nbands; k++) {
         char p[32];

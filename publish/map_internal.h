@@ -226,6 +226,7 @@ typedef struct isr_map_hub {
     double north;     /* north arrow angle on its map (radians clockwise from up) */
     /* summary.csv: people reached, and outside the hub's province (NAN: unknown) */
     double people, people_out_prov, share_out_prov;
+    int pop_unknown; /* counties reached whose population is unknown (summary.csv) */
     char *prov_name; /* the hub's province (summary.csv), or NULL */
 } isr_map_hub;
 

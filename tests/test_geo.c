@@ -1124,3 +1124,30 @@ Test(geo, rail_lines_geojson_holds_lon_lat_lines_as_the_search_used_them)
                         cli_tmp),
                  0, "%s", cli_output());
 }
+
+/* A hub reaching a unit whose population is unknown (b: its field null): the map's headline
+ * counts only the people known, and now says what it leaves out, as the tables mark it
+ * (pop_unknown_units_reached); it read as the whole count (found by a new-user pass). */
+Test(geo, a_hub_map_says_it_leaves_out_a_county_of_unknown_people)
+{
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               "{\"type\":\"Feature\",\"properties\":{\"code\":\"b\",\"name\":"
+                               "\"unit b\",\"pref_code\":\"b\",\"pref_name\":\"pref b\","
+                               "\"prov_code\":\"p1\",\"prov_name\":\"prov p1\",\"pop\":null},"
+                               "\"geometry\":" BOX(510000, 5500000, 520000, 5510000) "}"));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
+                                STATION("s2", 0, 508500, 5505500)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --out m --boundaries b.gpkg --stations st.geojson "
+                        "--lines ln.geojson --resolution 1000 --threads 1 --hubs hub",
+                        cli_tmp, ISR_CLI),
+                 0, "%s", cli_stderr());
+    char p[400];
+    snprintf(p, sizeof p, "%s/m/hubs/hub/map.svg", cli_tmp);
+    char *svg = cli_slurp(p);
+    cr_assert_not_null(strstr(svg, "of them outside prov p1; not counting 1 county reached whose "
+                                   "population is unknown. Bands:"),
+                       "%.600s", strstr(svg, "<desc>") ? strstr(svg, "<desc>") : svg);
+    free(svg);
+}
