@@ -153,6 +153,26 @@ with tempfile.TemporaryDirectory() as tmp:
           f"the engine's warnings did not reach the log: {said.warnings}")
     check(res["RASTERS"] == [os.path.join(out, "hubs", hub, "travel_time.tif")],
           f"the second run returned {res['RASTERS']}")
+# stations without a field 'hub' and no hub ids: the message says what to do in the dialog
+# (the engine's named --hub-field, which the dialog does not have)
+with tempfile.TemporaryDirectory() as tmp:
+    nohub = QgsVectorLayer(os.path.join(sample, "yrd_rail_stations.shp"), "stations", "ogr")
+    nohub.setSubsetString("\"hub\" = 0")  # a filter does not drop the field: write it out
+    path = os.path.join(tmp, "st.gpkg")
+    from qgis.core import QgsVectorFileWriter  # noqa: E402
+    opts = QgsVectorFileWriter.SaveVectorOptions()
+    opts.driverName = "GPKG"
+    opts.attributes = [i for i, f in enumerate(nohub.fields()) if f.name() != "hub"]
+    QgsVectorFileWriter.writeAsVectorFormatV3(nohub, path, QgsProject.instance().transformContext(),
+                                             opts)
+    try:
+        processing.run("isoreach:runhubs", dict(lines, BOUNDARIES=os.path.join(sample, "yrd_counties.shp"),
+                                                STATIONS=path, OUTPUT=os.path.join(tmp, "o")),
+                       context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+        failures.append("stations without a hub field and no hub ids were accepted")
+    except Exception as e:  # noqa: BLE001 (QgsProcessingException)
+        check("type the ids of the hub stations, comma-separated, in 'Hub station ids'" in str(e),
+              f"no-hub message: {e}")
 shutil.rmtree(xdg, ignore_errors=True)
 if failures:
     print("qgis_provider_check: " + "; ".join(failures), file=sys.stderr)

@@ -147,6 +147,13 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         hubs = self.parameterAsString(parameters, "HUBS", context) or None
         if hubs:
             args += ["--hubs", hubs]
+        else:  # the engine's message names --hub-field, which this dialog does not have
+            st = self.parameterAsVectorLayer(parameters, "STATIONS", context)
+            if st.fields().indexOf("hub") < 0:
+                raise QgsProcessingException(
+                    f"Hub station ids is empty, and the stations layer '{st.name()}' has no "
+                    "field 'hub' (1 for a hub) to find the hubs by: type the ids of the hub "
+                    "stations, comma-separated, in 'Hub station ids'")
         out = self.parameterAsString(parameters, "OUTPUT", context)
         feedback.pushInfo("isoreach " + isoreach.version() + ": " + " ".join(args))
         try:
