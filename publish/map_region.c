@@ -113,6 +113,56 @@ static void draw_overview(isr_canvas *cv, void *user)
     overview_legend(cv, pg, panel);
 }
 
+/* The note under an overview's legend: what the page shows. */
+static void overview_note(const overview_page *pg, char *buf, size_t n)
+{
+    const isr_map_base *b = pg->b;
+    isr_lang L = b->lang;
+    if (b->nhubs == 1) /* not "the nearest of the 1 hubs" */
+        isr_map_trn(L, buf, n,
+                    pg->kind == ISR_MAP_TIME ? "Door-to-door time {} the hub, by rail and local "
+                                               "travel."
+                                             : "Where the hub is within %g minutes.",
+                    pg->kind == ISR_MAP_TIME ? "{}枢纽的门到门时间（铁路与本地交通）。"
+                                             : "枢纽%g分钟内可达之处。",
+                    b->direction_to ? "to" : "from", b->direction_to ? "到" : "从",
+                    b->budget_min);
+    else if (pg->kind == ISR_MAP_TIME)
+        isr_map_trn(L, buf, n,
+                    "Door-to-door time {} the nearest of the %d hubs, by rail and local travel.",
+                    "{}%d个枢纽中最近者的门到门时间（铁路与本地交通）。",
+                    b->direction_to ? "to" : "from", b->direction_to ? "到" : "从", b->nhubs);
+    else if (pg->kind == ISR_MAP_COUNT)
+        isr_map_trf(L, buf, n,
+                    "How many of the %d hubs are within %g minutes of each place: where "
+                    "commuting circles overlap.",
+                    "%d个枢纽中有几个在%g分钟内可达：通勤圈重叠之处。", b->nhubs, b->budget_min);
+    else
+        isr_map_trf(L, buf, n,
+                    "The hub of the %d that is nearest in door-to-door time, where one is within "
+                    "%g minutes; touching areas never share a colour.",
+                    "%d个枢纽中门到门时间最近的一个（%g分钟内）；相邻区域颜色不同。", b->nhubs,
+                    b->budget_min);
+}
+
+/* How many class rows an overview's legend column holds above the page's footer, with the
+ * rows below them (none, outside, the four symbols) and the note and caption as wrapped:
+ * 20 rows of hubs pushed the caption over "Made with isoreach" on the sample's 48 hubs. */
+static int legend_rows_fit(isr_canvas *cv, const char *note, const char *caption)
+{
+    double w, h1, h2, hs, r[4];
+    isr_canvas_text_size(cv, note, 13, 0, ISR_MAP_SIDE_W, &w, &h1);
+    isr_canvas_text_size(cv, caption, 13, 0, ISR_MAP_SIDE_W, &w, &h2);
+    isr_canvas_text_size(cv, "Hub", 15, 0, -1, &w, &hs);
+    int rows = 40;
+    for (; rows > 4; rows--) {
+        isr_map_legend_swatch(rows + 1, r); /* the last of none and outside */
+        if (r[1] + r[3] + 26 + 4 * (hs + 6) + 14 + h1 + 10 + h2 <= cv->page_h - 40)
+            break;
+    }
+    return rows;
+}
+
 /* The legend column of a region overview: its classes, the symbols, the note and caption. */
 static void overview_legend(isr_canvas *cv, const overview_page *pg, const double panel[4])
 {
@@ -127,9 +177,13 @@ static void overview_legend(isr_canvas *cv, const overview_page *pg, const doubl
                                     : isr_map_tr(L, t, sizeof t, "Nearest hub", "最近的枢纽");
     isr_canvas_text(cv, ISR_MAP_SIDE_X, panel[1], 0, 0, head, 19, 1, isr_map_ink, 0,
                     ISR_MAP_SIDE_W, NULL);
-    int shown = pg->nclass;
-    if (pg->kind == ISR_MAP_NEAREST && shown > 20)
-        shown = 19; /* and a row that says how many more: they are named on the map */
+    char note[512], caption[1024];
+    overview_note(pg, note, sizeof note);
+    isr_map_caption(b, caption, sizeof caption);
+    int fit = legend_rows_fit(cv, note, caption), shown = pg->nclass;
+    fit = fit < 20 ? fit : 20;
+    if (pg->kind == ISR_MAP_NEAREST && shown > fit)
+        shown = fit - 1; /* and a row that says how many more: they are named on the map */
     for (int k = 0; k < shown; k++) {
         isr_rgba c = class_colour(pg, k);
         if (pg->kind == ISR_MAP_TIME) {
@@ -175,36 +229,10 @@ static void overview_legend(isr_canvas *cv, const overview_page *pg, const doubl
                            isr_map_tr(L, t, sizeof t, "Rail line", "铁路线"));
     y = isr_map_legend_row(cv, y, ISR_SYM_PROVINCE, isr_map_tr(L, t, sizeof t, "Province boundary", "省界"));
     y = isr_map_legend_row(cv, y, ISR_SYM_COUNTY, isr_map_tr(L, t, sizeof t, "County boundary", "县界"));
-    if (b->nhubs == 1) /* not "the nearest of the 1 hubs" */
-        isr_map_trn(L, buf, sizeof buf,
-                    pg->kind == ISR_MAP_TIME ? "Door-to-door time {} the hub, by rail and local "
-                                               "travel."
-                                             : "Where the hub is within %g minutes.",
-                    pg->kind == ISR_MAP_TIME ? "{}枢纽的门到门时间（铁路与本地交通）。"
-                                             : "枢纽%g分钟内可达之处。",
-                    b->direction_to ? "to" : "from", b->direction_to ? "到" : "从",
-                    b->budget_min);
-    else if (pg->kind == ISR_MAP_TIME)
-        isr_map_trn(L, buf, sizeof buf,
-                    "Door-to-door time {} the nearest of the %d hubs, by rail and local travel.",
-                    "{}%d个枢纽中最近者的门到门时间（铁路与本地交通）。",
-                    b->direction_to ? "to" : "from", b->direction_to ? "到" : "从", b->nhubs);
-    else if (pg->kind == ISR_MAP_COUNT)
-        isr_map_trf(L, buf, sizeof buf,
-                    "How many of the %d hubs are within %g minutes of each place: where "
-                    "commuting circles overlap.",
-                    "%d个枢纽中有几个在%g分钟内可达：通勤圈重叠之处。", b->nhubs, b->budget_min);
-    else
-        isr_map_trf(L, buf, sizeof buf,
-                    "The hub of the %d that is nearest in door-to-door time, where one is within "
-                    "%g minutes; touching areas never share a colour.",
-                    "%d个枢纽中门到门时间最近的一个（%g分钟内）；相邻区域颜色不同。", b->nhubs,
-                    b->budget_min);
     double box[4];
-    isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 13, 0, isr_map_grey, 0, ISR_MAP_SIDE_W,
-                    box);
-    isr_map_caption(b, buf, sizeof buf);
-    isr_canvas_text(cv, ISR_MAP_SIDE_X, box[3] + 10, 0, 0, buf, 13, 0, isr_map_grey, 0,
+    isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, note, 13, 0, isr_map_grey, 0,
+                    ISR_MAP_SIDE_W, box);
+    isr_canvas_text(cv, ISR_MAP_SIDE_X, box[3] + 10, 0, 0, caption, 13, 0, isr_map_grey, 0,
                     ISR_MAP_SIDE_W, NULL);
 }
 
