@@ -300,11 +300,15 @@ isr_status isr_transfers_add(isr_ctx *ctx, const isr_options *opt, isr_rail_net 
     free(rows);
     int nr = 0, nt = 0;
     isr_transfers_count(net, &nr, &nt);
-    if (st == ISR_OK && nr + nt > 0)
+    if (st == ISR_OK && nr + nt > 0 && path)
         isr_log(ctx, ISR_LOG_INFO,
                 "transfers: %d links between stations, one way each (%d within %g m, %d from "
                 "'%s')",
-                nr + nt, nr, r, nt, path ? path : "no table");
+                nr + nt, nr, r, nt, path);
+    else if (st == ISR_OK && nr + nt > 0) /* not "0 from 'no table'" */
+        isr_log(ctx, ISR_LOG_INFO,
+                "transfers: %d links between stations within %g m, one way each (no table)",
+                nr + nt, r);
     return st;
 }
 

@@ -1151,3 +1151,23 @@ Test(geo, a_hub_map_says_it_leaves_out_a_county_of_unknown_people)
                        "%.600s", strstr(svg, "<desc>") ? strstr(svg, "<desc>") : svg);
     free(svg);
 }
+
+/* Links between stations within --transfer-radius and no table: the info line says so, not
+ * "(2 within 1000 m, 0 from 'no table')" (found by a new-user pass). */
+Test(geo, transfers_without_a_table_say_so)
+{
+    utm_region();
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
+                                STATION("s2", 0, 508500, 5505500) ","
+                                STATION("s3", 0, 508500, 5506000)));
+    cr_assert_eq(cli_sh("cd '%s' && %s run --no-maps --out o --boundaries b.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 1000 --threads 1 "
+                        "--transfers none",
+                        cli_tmp, ISR_CLI),
+                 0);
+    char *e = cli_stderr();
+    cr_assert_not_null(strstr(e, "transfers: 2 links between stations within 1000 m, one way "
+                                 "each (no table)\n"),
+                       "%s", e);
+    free(e);
+}
