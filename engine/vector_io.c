@@ -401,25 +401,20 @@ static int densify_curve(OGRGeometryH c)
     return 0;
 }
 
-static int densify(OGRGeometryH g)
+int isr_geom_densify_lonlat(OGRGeometryH g)
 {
     int n = OGR_G_GetGeometryCount(g);
     for (int i = 0; i < n; i++)
-        if (densify(OGR_G_GetGeometryRef(g, i)) != 0)
+        if (isr_geom_densify_lonlat(OGR_G_GetGeometryRef(g, i)) != 0)
             return -1;
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
     return n == 0 && (t == wkbLineString || t == wkbLinearRing) ? densify_curve(g) : 0;
 }
 
-int isr_geom_densify_lonlat(OGRGeometryH g)
-{
-    return densify(g);
-}
-
 OGRErr isr_layer_geom_to(const isr_layer *l, OGRGeometryH g, OGRCoordinateTransformationH ct)
 {
     OGRSpatialReferenceH s = OGR_L_GetSpatialRef(l->lyr);
-    if (s && OSRIsGeographic(s) && densify(g) != 0)
+    if (s && OSRIsGeographic(s) && isr_geom_densify_lonlat(g) != 0)
         return OGRERR_NOT_ENOUGH_MEMORY;
     return OGR_G_Transform(g, ct);
 }
