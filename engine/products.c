@@ -562,12 +562,14 @@ static char *name_en_sql(GDALDatasetH in, const char *layer, const char *en)
                : isr_strdup_printf("SELECT *, '' AS name_en FROM \"%s\"", OGR_L_GetName(l));
 }
 
-/* Whether the layer (by name, else the first) of `in` is in a geographic CRS. */
-static int lonlat_source(GDALDatasetH in, const char *layer)
+/* Whether the layer (by name, else the first) of `in` has lines in a geographic CRS: the
+ * layers whose edges isr_geom_densify_lonlat cuts (points it leaves as they are). */
+static int lonlat_lines(GDALDatasetH in, const char *layer)
 {
     OGRLayerH l = !in ? NULL : layer ? GDALDatasetGetLayerByName(in, layer) : GDALDatasetGetLayer(in, 0);
     OGRSpatialReferenceH s = l ? OGR_L_GetSpatialRef(l) : NULL;
-    return s && OSRIsGeographic(s);
+    OGRwkbGeometryType t = l ? wkbFlatten(OGR_L_GetGeomType(l)) : wkbUnknown;
+    return s && OSRIsGeographic(s) && t != wkbPoint && t != wkbMultiPoint;
 }
 
 /* The layer that `tail` selects ({"-t_srs", "EPSG:4326", layer or "-sql", sql, NULL}) in
@@ -618,7 +620,7 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
     /* lon/lat lines are the engine's straight in lon/lat (isr_layer_geom_to): cut as it
      * cuts them, so that every map in another CRS draws the line the search used, not the
      * chord between its vertices (142 km off over a 33° edge) */
-    GDALDatasetH mem = lonlat_source(in, layer) ? densified_copy(in, argv + 8) : NULL;
+    GDALDatasetH mem = lonlat_lines(in, layer) ? densified_copy(in, argv + 8) : NULL;
     if (mem)
         argv[8] = NULL; /* the copy: in EPSG:4326 already, its one layer, name_en added */
     GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
