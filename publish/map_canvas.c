@@ -499,14 +499,12 @@ void isr_canvas_symbol(isr_canvas *cv, double u, double v, double r, int star, i
 /* ---- text ------------------------------------------------------------------------------------ */
 
 /* `text` as pango and cairo's PDF text need it, valid UTF-8: as it is when it is (NULL), else
- * a new copy whose last character, cut short by a page's fixed buffer (a name of more than
- * 255 bytes, 85 Chinese or 128 Greek characters), is dropped and whose other bad bytes are
- * U+FFFD. A PDF of such a name failed the run ("input string not valid UTF-8"). */
+ * a new copy with its bad bytes as U+FFFD. The page's buffers cut text on whole characters
+ * (isr_vsnprintf, with_name); this keeps a slip elsewhere from failing the whole run, as a
+ * name cut inside a letter did ("cannot draw 'map.pdf': input string not valid UTF-8"). */
 static char *valid_utf8(const char *text)
 {
-    if (g_utf8_validate(text, -1, NULL))
-        return NULL;
-    return isr_utf8_clean(text, isr_utf8_whole(text, strlen(text)), NULL);
+    return g_utf8_validate(text, -1, NULL) ? NULL : isr_utf8_clean(text, strlen(text), NULL);
 }
 
 static PangoLayout *layout_for(isr_canvas *cv, const char *text, double size_px, int bold,

@@ -232,14 +232,21 @@ static void with_name(char *out, size_t n, const char *fmt, const char *name)
      * STRONG ISOLATE … U+2069 POP DIRECTIONAL ISOLATE), or the bidi algorithm reorders the
      * sentence around it ("minute commuting circle-60 — القاهرة") */
     const int iso = has_rtl(name);
-    for (const char *p = fmt; *p && o + 1 < n; p++) {
+    const char *p = fmt;
+    for (; *p && o + 1 < n; p++) {
         if (p[0] == '{' && p[1] == '}') {
             if (iso && o + 4 < n)
                 memcpy(out + o, "\xE2\x81\xA8", 3), o += 3;
-            for (const char *q = name; *q && o + 2 + 3 * iso < n; q++) {
+            const size_t from = o;
+            const char *q = name;
+            for (; *q && o + 2 + 3 * iso < n; q++) {
                 if (*q == '%')
                     out[o++] = '%';
                 out[o++] = *q;
+            }
+            if (*q) { /* the name cut short: there, on a whole character; nothing after it */
+                o = from + isr_utf8_whole(out + from, o - from);
+                break;
             }
             if (iso && o + 4 < n)
                 memcpy(out + o, "\xE2\x81\xA9", 3), o += 3;
@@ -248,7 +255,8 @@ static void with_name(char *out, size_t n, const char *fmt, const char *name)
             out[o++] = *p;
         }
     }
-    out[o] = 0;
+    /* cut short: on a whole character, as isr_vsnprintf cuts */
+    out[*p ? isr_utf8_whole(out, o) : o] = 0;
 }
 
 const char *isr_map_trn(isr_lang lang, char *buf, size_t n, const char *en, const char *zh,

@@ -33,8 +33,7 @@ static cairo_status_t svg_collect(void *closure, const unsigned char *data, unsi
  * (all below 0x20 but tab and line breaks, not even as references) as U+FFFD. */
 static void xml_escaped(FILE *f, const char *text)
 {
-    /* a title cut by a page's fixed buffer loses the letter it cut, not a U+FFFD */
-    char *clean = text ? isr_utf8_clean(text, isr_utf8_whole(text, strlen(text)), NULL) : NULL;
+    char *clean = text ? isr_utf8_clean(text, strlen(text), NULL) : NULL;
     for (const char *s = clean ? clean : ""; *s; s++) {
         switch (*s) {
         case '&': fputs("&amp;", f); break;

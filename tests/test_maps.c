@@ -9,6 +9,7 @@
 #include "map_internal.h"
 
 #include <cairo.h>
+#include <glib.h>
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
@@ -1235,4 +1236,17 @@ Test(maps, people_keep_two_significant_figures)
         isr_map_fmt_people(buf, sizeof buf, cases[i].p);
         cr_assert_str_eq(buf, cases[i].s, "%g", cases[i].p);
     }
+}
+
+/* A name longer than isr_map_trn's 1024-byte room is cut on a whole letter, as isr_vsnprintf
+ * cuts: the sentence stays valid UTF-8 for pango and cairo's PDF. */
+Test(maps, a_name_cut_by_a_sentence_stays_whole_letters)
+{
+    char name[1400] = "", buf[2048];
+    for (int i = 0; i < 400; i++)
+        strcat(name, "中"); /* 1,200 bytes, 3 a letter: the room ends inside one */
+    isr_map_trn(ISR_LANG_EN, buf, sizeof buf, "{} — %g-minute commuting circle", "{}", name,
+                name, 60.0);
+    cr_assert(g_utf8_validate(buf, -1, NULL), "cut inside a letter: %.40s…", buf);
+    cr_assert(strncmp(buf, "中中", 6) == 0 && strlen(buf) > 1000, "%zu bytes", strlen(buf));
 }
