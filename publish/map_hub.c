@@ -68,23 +68,24 @@ static void hub_figures(const isr_map_base *b, const isr_map_hub *h, hub_page *p
     else
         isr_map_trf(b->lang, pg->headline, sizeof pg->headline, "%g-minute commuting circle",
                     "%g分钟通勤圈", b->budget_min);
-    pg->cross[0] = 0;
     /* the people of a reached county are not known: the figures leave them out, and say so
      * (the headline alone read as the whole count) */
+    char unk[256] = "";
     if (h->pop_unknown > 0 && isfinite(pop))
-        isr_map_trf(b->lang, pg->cross, sizeof pg->cross,
+        isr_map_trf(b->lang, unk, sizeof unk,
                     h->pop_unknown == 1 ? "not counting %d county reached whose population is "
                                           "unknown"
                                         : "not counting %d counties reached whose population "
                                           "is unknown",
                     "不含人口不详的%d个区县", h->pop_unknown);
+    isr_snprintf(pg->cross, sizeof pg->cross, "%s", unk);
     if (!isfinite(h->people_out_prov) || !h->prov_name)
         return;
     const char *en_prov = NULL;
     for (int i = 0; i < b->nprovinces; i++)
         if (strcmp(b->province_names[i], h->prov_name) == 0)
             en_prov = b->province_names_en[i];
-    char en[300], zh[300];
+    char en[300], zh[300], out[512];
     isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, h->people_out_prov);
     isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, h->people_out_prov);
     double share = isfinite(h->share_out_prov) ? 100 * h->share_out_prov : NAN;
@@ -92,13 +93,9 @@ static void hub_figures(const isr_map_base *b, const isr_map_hub *h, hub_page *p
     isr_snprintf(en, sizeof en, "%s (%.*f %%) of them outside %s", pe, dec, share,
                  en_prov && *en_prov ? en_prov : h->prov_name);
     isr_snprintf(zh, sizeof zh, "其中%s人（%.*f%%）在%s以外", pz, dec, share, h->prov_name);
-    char unk[sizeof pg->cross];
-    isr_snprintf(unk, sizeof unk, "%s", pg->cross);
-    isr_map_tr(b->lang, pg->cross, sizeof pg->cross, en, zh);
-    if (*unk) { /* both: the cross-border figure, then what it does not count */
-        size_t n = strlen(pg->cross);
-        isr_snprintf(pg->cross + n, sizeof pg->cross - n, "; %s", unk);
-    }
+    /* the cross-border figure, then what it does not count */
+    isr_snprintf(pg->cross, sizeof pg->cross, "%s%s%s",
+                 isr_map_tr(b->lang, out, sizeof out, en, zh), *unk ? "; " : "", unk);
 }
 
 /* The headline box in the panel's top left corner, reserved against labels. */
