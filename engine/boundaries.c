@@ -576,12 +576,12 @@ static int on_180(OGRGeometryH g)
     return 0;
 }
 
-/* The unit's polygon (taken over): checked, reprojected, repaired and stored as unit u->n,
- * the units' extent grown to hold it. On an error the unit is stored without a geometry, so
- * that its attributes are freed with the others. */
+/* The unit's polygon (taken over): checked, reprojected and stored as unit u->n; seam[u->n]
+ * says whether it was split at the 180° meridian. Its validity is checked after all are read
+ * (units_validity), its repair and box then (unit_finish). On an error the unit is stored
+ * without a geometry, so that its attributes are freed with the others. */
 static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTransformationH ct,
-                               GIntBig fid, OGRGeometryH g, isr_units *u, char *fids,
-                               size_t nfids)
+                               GIntBig fid, OGRGeometryH g, isr_units *u, unsigned char *seam)
 {
     OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbNone;
     if (!g || OGR_G_IsEmpty(g) || (t != wkbPolygon && t != wkbMultiPolygon)) {
@@ -599,7 +599,8 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
     /* a unit split at the 180° meridian (RFC 7946), valid in lon/lat: its parts share the
      * seam once reprojected, which is no fault of the input */
     OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(l->lyr);
-    int seam = t == wkbMultiPolygon && ls && OSRIsGeographic(ls) && on_180(g) && OGR_G_IsValid(g);
+    seam[u->n] = t == wkbMultiPolygon && ls && OSRIsGeographic(ls) && on_180(g) &&
+                 OGR_G_IsValid(g);
     if (isr_layer_geom_to(l, g, ct) != OGRERR_NONE) {
         OGR_G_DestroyGeometry(g);
         u->geom[u->n++] = NULL;
@@ -608,17 +609,44 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
                              "(outside the CRS's area of use?)",
                              l->what, (long long)fid);
     }
-    if (seam && !OGR_G_IsValid(g)) { /* its parts meet again: joined, as a GIS shows it */
+    u->geom[u->n++] = g;
+    return ISR_OK;
+}
+
+/* Whether each unit's polygon is valid (GEOS: the costliest check of a load), on the run's
+ * threads; OGR_G_IsValid makes a GEOS context of its own for each call. */
+typedef struct validity {
+    isr_ctx *ctx;
+    OGRGeometryH *geom;
+    unsigned char *valid;
+} validity;
+
+static void validity_job(void *user, int i)
+{
+    validity *v = user;
+    isr_gdal_errors_push(v->ctx); /* GDAL's handlers are per thread */
+    v->valid[i] = OGR_G_IsValid(v->geom[i]) != 0;
+    isr_gdal_errors_pop();
+}
+
+/* Unit i, valid or not (units_validity): joined again if it was split at the 180° meridian,
+ * repaired if invalid, its box taken. fids lists the first invalid units. */
+static void unit_finish(isr_ctx *ctx, const isr_layer *l, isr_units *u, int i, GIntBig fid,
+                        int seam, int valid, char *fids, size_t nfids)
+{
+    OGRGeometryH g = u->geom[i];
+    if (seam && !valid) { /* its parts meet again: joined, as a GIS shows it */
         OGRGeometryH r = repair(g);
         if (r && !OGR_G_IsEmpty(r) && OGR_G_IsValid(r)) {
             OGR_G_DestroyGeometry(g);
             g = r;
             u->njoined++;
+            valid = 1;
         } else {
             OGR_G_DestroyGeometry(r);
         }
     }
-    if (!OGR_G_IsValid(g))
+    if (!valid)
         unit_repair(ctx, l, u, fid, &g, fids, nfids);
     OGREnvelope env;
     OGR_G_GetEnvelope(g, &env);
@@ -626,25 +654,39 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
     if (env.MinY < u->ymin) u->ymin = env.MinY;
     if (env.MaxX > u->xmax) u->xmax = env.MaxX;
     if (env.MaxY > u->ymax) u->ymax = env.MaxY;
-    u->env[u->n] = env;
-    u->geom[u->n++] = g;
-    return ISR_OK;
+    u->env[i] = env;
+    u->geom[i] = g;
 }
 
-/* Every feature of the layer as a unit; fids lists the first invalid ones. */
-static isr_status units_read(isr_ctx *ctx, const isr_layer *l, const unit_fields *uf,
-                             OGRCoordinateTransformationH ct, GIntBig count, isr_units *u,
-                             char *fids, size_t nfids)
+/* Every feature of the layer as a unit, its polygon read (unit_polygon), seam[] and fid[]
+ * grown with the units. */
+static isr_status units_read_all(isr_ctx *ctx, const isr_layer *l, const unit_fields *uf,
+                                 OGRCoordinateTransformationH ct, GIntBig count, isr_units *u,
+                                 unsigned char **seam, GIntBig **fid)
 {
     isr_status st = ISR_OK;
     OGR_L_ResetReading(l->lyr);
     OGRFeatureH f;
     while ((f = isr_layer_next(ctx, l, &st)) != NULL) {
-        GIntBig fid = OGR_F_GetFID(f);
+        GIntBig id = OGR_F_GetFID(f);
+        GIntBig had = count;
         if (u->n >= count && !units_grow(u, &count)) { /* the driver's count was short */
             OGR_F_Destroy(f);
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
         }
+        if (count != had) {
+            unsigned char *s2 = realloc(*seam, (size_t)count);
+            if (s2)
+                *seam = s2;
+            GIntBig *f2 = s2 ? realloc(*fid, (size_t)count * sizeof **fid) : NULL;
+            if (f2)
+                *fid = f2;
+            if (!s2 || !f2) {
+                OGR_F_Destroy(f);
+                return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
+            }
+        }
+        (*fid)[u->n] = id;
         st = unit_attr_read(ctx, l, uf, f, &u->attr[u->n]);
         OGRGeometryH g = OGR_F_StealGeometry(f);
         OGR_F_Destroy(f);
@@ -653,9 +695,36 @@ static isr_status units_read(isr_ctx *ctx, const isr_layer *l, const unit_fields
             u->geom[u->n++] = NULL; /* so that the attributes read are freed */
             return st;
         }
-        if ((st = unit_polygon(ctx, l, ct, fid, g, u, fids, nfids)) != ISR_OK)
+        if ((st = unit_polygon(ctx, l, ct, id, g, u, *seam)) != ISR_OK)
             return st;
     }
+    return st;
+}
+
+/* Every feature of the layer as a unit, each polygon's validity checked on the run's threads
+ * and the invalid ones repaired in the layer's order; fids lists the first invalid ones. */
+static isr_status units_read(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                             const unit_fields *uf, OGRCoordinateTransformationH ct,
+                             GIntBig count, isr_units *u, char *fids, size_t nfids)
+{
+    size_t cap = (size_t)(count > 0 ? count : 1);
+    unsigned char *seam = calloc(cap, 1);
+    GIntBig *fid = calloc(cap, sizeof *fid);
+    isr_status st = seam && fid ? units_read_all(ctx, l, uf, ct, count, u, &seam, &fid)
+                                : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s",
+                                           l->what);
+    unsigned char *valid = st == ISR_OK ? calloc((size_t)(u->n ? u->n : 1), 1) : NULL;
+    if (st == ISR_OK && !valid)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
+    if (st == ISR_OK) {
+        validity v = {ctx, u->geom, valid};
+        isr_parallel(isr_options_threads(opt), u->n, validity_job, &v);
+        for (int i = 0; i < u->n; i++)
+            unit_finish(ctx, l, u, i, fid[i], seam[i], valid[i], fids, nfids);
+    }
+    free(valid);
+    free(seam);
+    free(fid);
     return st;
 }
 
@@ -703,7 +772,7 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     u->xmin = u->ymin = 1e300;
     u->xmax = u->ymax = -1e300;
     char fids[160] = ""; /* the first invalid features, for the warning */
-    if ((st = units_read(ctx, l, &uf, ct, count, u, fids, sizeof fids)) != ISR_OK)
+    if ((st = units_read(ctx, opt, l, &uf, ct, count, u, fids, sizeof fids)) != ISR_OK)
         goto cleanup;
     if ((st = units_check_codes(ctx, opt, l, u, uf.code[0] >= 0)) != ISR_OK)
         goto cleanup;

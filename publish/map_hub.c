@@ -354,8 +354,57 @@ static int hub_words(const isr_map_base *b, const isr_map_hub *h, hub_page *pg, 
     return pg->desc ? 0 : -1;
 }
 
+/* The files of one part of a hub's page (ISR_MAP_PART_*), each drawn from a page of its own:
+ * the parts are drawn by different threads. */
+static isr_status hub_part(isr_ctx *ctx, void *fonts, hub_page *pg, const char *out,
+                           const char *dir, int part)
+{
+    const isr_map_base *b = pg->b;
+    const isr_map_hub *h = pg->h;
+    isr_status st = ISR_OK;
+    char *f1 = NULL, *f2 = NULL;
+    if (part == ISR_MAP_PART_PAGE) { /* the PNG collects the labels the SVG describes */
+        f1 = isr_strdup_printf("%s/map.png", dir);
+        f2 = isr_strdup_printf("%s/map.svg", dir);
+        pg->collect = 1;
+        if (!f1 || !f2)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        else if ((st = isr_canvas_render(ctx, fonts, f1, NULL, ISR_MAP_W, ISR_MAP_H, draw_hub, pg,
+                                          NULL, NULL)) == ISR_OK) {
+            pg->collect = 0;
+            if (hub_words(b, h, pg, 1) != 0)
+                st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+            else
+                st = isr_canvas_render(ctx, fonts, NULL, f2, ISR_MAP_W, ISR_MAP_H, draw_hub, pg,
+                                       pg->title, pg->desc);
+        }
+    } else if (part == ISR_MAP_PART_PDF) {
+        if (!(f1 = isr_strdup_printf("%s/map.pdf", dir)))
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        else
+            st = isr_canvas_render_pdf(ctx, fonts, f1, ISR_MAP_W, ISR_MAP_H, draw_hub, pg);
+    } else if (part == ISR_MAP_PART_CHART) {
+        st = isr_map_chart_write(ctx, fonts, b, h, out);
+    } else { /* the square and the PNG's world file */
+        f1 = isr_strdup_printf("%s/map_square.png", dir);
+        f2 = isr_strdup_printf("%s/map.pgw", dir);
+        isr_canvas cv = {0};
+        double panel[4];
+        isr_map_panel(panel);
+        isr_canvas_frame(&cv, panel, pg->world);
+        if (!f1 || !f2)
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        else if ((st = isr_canvas_render(ctx, fonts, f1, NULL, ISR_MAP_SQUARE, ISR_MAP_SQUARE,
+                                         draw_square, pg, NULL, NULL)) == ISR_OK)
+            st = isr_canvas_world_file(ctx, &cv, f2);
+    }
+    free(f1);
+    free(f2);
+    return st;
+}
+
 isr_status isr_map_hub_write(isr_ctx *ctx, void *fonts, const isr_map_base *b, const isr_map_hub *h,
-                             const char *out)
+                             const char *out, int part)
 {
     const isr_map_station *s = &b->st[b->hubs[h->hub]];
     hub_page pg = {0};
@@ -365,45 +414,14 @@ isr_status isr_map_hub_write(isr_ctx *ctx, void *fonts, const isr_map_base *b, c
     pg.north = h->north;
     hub_figures(b, h, &pg);
     char *folder = isr_hub_folder(s->id);
-    char *png = folder ? isr_strdup_printf("%s/hubs/%s/map.png", out, folder) : NULL;
-    char *svg = folder ? isr_strdup_printf("%s/hubs/%s/map.svg", out, folder) : NULL;
-    char *pdf = folder ? isr_strdup_printf("%s/hubs/%s/map.pdf", out, folder) : NULL;
-    char *pgw = folder ? isr_strdup_printf("%s/hubs/%s/map.pgw", out, folder) : NULL;
-    char *sq = folder ? isr_strdup_printf("%s/hubs/%s/map_square.png", out, folder) : NULL;
+    char *dir = folder ? isr_strdup_printf("%s/hubs/%s", out, folder) : NULL;
     free(folder);
-    isr_status st = ISR_OK;
-    if (!png || !svg || !pdf || !pgw || !sq || hub_words(b, h, &pg, 0) != 0) {
+    isr_status st;
+    if (!dir || hub_words(b, h, &pg, 0) != 0)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        goto cleanup;
-    }
-    pg.collect = 1;
-    if ((st = isr_canvas_render(ctx, fonts, png, NULL, ISR_MAP_W, ISR_MAP_H, draw_hub, &pg, NULL,
-                                NULL)) != ISR_OK)
-        goto cleanup;
-    pg.collect = 0;
-    if (hub_words(b, h, &pg, 1) != 0) {
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-        goto cleanup;
-    }
-    if ((st = isr_canvas_render(ctx, fonts, NULL, svg, ISR_MAP_W, ISR_MAP_H, draw_hub, &pg,
-                                pg.title, pg.desc)) != ISR_OK ||
-        (st = isr_canvas_render_pdf(ctx, fonts, pdf, ISR_MAP_W, ISR_MAP_H, draw_hub, &pg)) !=
-            ISR_OK ||
-        (st = isr_canvas_render(ctx, fonts, sq, NULL, ISR_MAP_SQUARE, ISR_MAP_SQUARE, draw_square,
-                                &pg, NULL, NULL)) != ISR_OK)
-        goto cleanup;
-    isr_canvas cv = {0};
-    double panel[4];
-    isr_map_panel(panel);
-    isr_canvas_frame(&cv, panel, pg.world);
-    if ((st = isr_canvas_world_file(ctx, &cv, pgw)) == ISR_OK)
-        st = isr_map_chart_write(ctx, fonts, b, h, out);
-cleanup:
+    else
+        st = hub_part(ctx, fonts, &pg, out, dir, part);
     free_page(&pg);
-    free(png);
-    free(svg);
-    free(pdf);
-    free(pgw);
-    free(sq);
+    free(dir);
     return st;
 }

@@ -342,9 +342,13 @@ enum { ISR_MAP_TIME, ISR_MAP_COUNT, ISR_MAP_NEAREST }; /* the region overviews *
 
 /* The world box a hub's page shows (before fitting to the panel). */
 void isr_map_hub_frame(const isr_map_base *b, const isr_map_hub *h, double world[4]);
-/* OUT/hubs/<id>/map.png, map.svg, map.pgw. */
+/* The parts of a hub's page, drawn by different threads, the longest first: map.pdf; map.png
+ * and map.svg; map_square.png and map.pgw; the people-by-minute chart (map_chart.c). */
+enum { ISR_MAP_PART_PDF, ISR_MAP_PART_PAGE, ISR_MAP_PART_SQUARE, ISR_MAP_PART_CHART,
+       ISR_MAP_HUB_PARTS };
+/* One part (ISR_MAP_PART_*) of OUT/hubs/<id>/'s maps. */
 isr_status isr_map_hub_write(isr_ctx *ctx, void *fonts, const isr_map_base *b, const isr_map_hub *h,
-                             const char *out);
+                             const char *out, int part);
 /* OUT/region/map_nearest_hub_time.* (ISR_MAP_TIME, classed by the bands of `first`),
  * map_hubs_within.* (ISR_MAP_COUNT) or map_nearest_hub.* (ISR_MAP_NEAREST: each hub's area
  * in a categorical colour, isr_hub_classes); PNG, SVG, PDF and world file. */

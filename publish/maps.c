@@ -1,14 +1,15 @@
 /*
  * maps.c — maps for publication, drawn from a finished run (isr_publish's ISR_PUBLISH_MAPS:
- * `isoreach map`, and `isoreach run` unless --no-maps): one page per hub (map_hub.c), two
- * region overviews and a contact sheet (map_region.c), each as PNG and SVG, on the canvas of
- * map_canvas.c with the shared layers of map_layers.c. Loading (GDAL, PROJ, GEOS:
- * map_data.c) is done once on the calling thread; every page is then drawn by worker threads
- * (--threads) that use cairo and pango (a font map each), read the loaded data and, for the
- * overviews, a region raster each. Every file is written under a temporary name and renamed;
- * the scenarios' difference maps (map_diff.c) are drawn last, on the calling thread, and then
- * the contact sheet's PNG, which marks the maps as drawn, takes its name: the pool drew it
- * under a temporary one, beside the other pages.
+ * `isoreach map`, and `isoreach run` unless --no-maps): one page per hub (map_hub.c), three
+ * region overviews (not for a single hub, whose map they would repeat) and a contact sheet
+ * (map_region.c), on the canvas of map_canvas.c with the shared layers of map_layers.c.
+ * Loading (GDAL, PROJ, GEOS: map_data.c) is done first; every page is then drawn by worker
+ * threads (--threads), a hub's page in four parts (PDF, PNG and SVG, square, chart) that can
+ * run side by side; they use cairo and pango (a font map each), read the loaded data and,
+ * for the overviews, a region raster each. Every file is written under a temporary name and
+ * renamed; the scenarios' difference maps (map_diff.c) are drawn last, on the calling
+ * thread, and then the contact sheet's PNG, which marks the maps as drawn, takes its name:
+ * the pool drew it under a temporary one, beside the other pages.
  */
 #include "map_internal.h"
 
@@ -20,10 +21,11 @@
 
 /* ---- all maps -------------------------------------------------------------------------------- */
 
-/* The pages as jobs: the hubs (in the order of a single thread before), the overviews and the
- * contact sheet's SVG and PNG; the PNG, the mark of maps drawn, under a temporary name that
- * it takes when everything else is done. */
-enum { JOB_TIME, JOB_COUNT, JOB_NEAREST, JOB_SHEET_SVG, JOB_SHEET_PNG, JOB_REGION };
+/* The pages as jobs, the longest first: the region overviews (not with a single hub: they
+ * would repeat its map), each hub's parts (isr_map_hub_write), then the contact sheet's SVG
+ * and PNG (the PNG, the mark of maps drawn, under a temporary name that it takes when
+ * everything else is done). */
+enum { JOB_TIME, JOB_COUNT, JOB_NEAREST, JOB_OVERVIEWS };
 
 typedef struct map_job {
     isr_ctx *ctx;
@@ -31,28 +33,30 @@ typedef struct map_job {
     const isr_map_base *b;
     isr_map_hub *hubs;
     int n; /* hubs */
+    int noverviews; /* JOB_OVERVIEWS, or 0 with a single hub */
     char *sheet_svg, *sheet_png; /* the PNG's temporary name */
     int loading; /* the first pass: each job loads one hub's bands and rail times */
     atomic_int next, done, failed;
 } map_job;
 
+static int map_jobs(const map_job *j)
+{
+    return j->noverviews + j->n * ISR_MAP_HUB_PARTS + 2;
+}
+
 static isr_status map_page(map_job *j, void *fonts, int i)
 {
     const char *out = j->opt->out;
-    if (i < j->n)
-        return isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[i], out);
-    switch (i - j->n) {
-    case JOB_TIME:
-        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_TIME);
-    case JOB_COUNT:
-        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_COUNT);
-    case JOB_NEAREST:
-        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, ISR_MAP_NEAREST);
-    case JOB_SHEET_SVG:
+    static const int kinds[JOB_OVERVIEWS] = {ISR_MAP_TIME, ISR_MAP_COUNT, ISR_MAP_NEAREST};
+    if (i < j->noverviews)
+        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, kinds[i]);
+    int k = i - j->noverviews;
+    if (k < j->n * ISR_MAP_HUB_PARTS)
+        return isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[k / ISR_MAP_HUB_PARTS], out,
+                                 k % ISR_MAP_HUB_PARTS);
+    if (k == j->n * ISR_MAP_HUB_PARTS)
         return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, NULL, j->sheet_svg);
-    default:
-        return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, j->sheet_png, NULL);
-    }
+    return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, j->sheet_png, NULL);
 }
 
 /* Loads hub i (GDAL and its own coordinate transformation: no state shared with others). */
@@ -85,7 +89,7 @@ static int map_worker(void *arg)
         if (atomic_load(&j->failed) || isr_cancelled(j->ctx))
             break; /* a page once begun is finished: whole files only */
         int i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->n + JOB_REGION)
+        if (i >= map_jobs(j))
             break;
         isr_status st = map_page(j, fonts, i);
         if (st != ISR_OK) {
@@ -93,7 +97,7 @@ static int map_worker(void *arg)
             break;
         }
         int done = atomic_fetch_add(&j->done, 1) + 1;
-        isr_progress(j->ctx, "maps", (size_t)done, (size_t)(j->n + JOB_REGION));
+        isr_progress(j->ctx, "maps", (size_t)done, (size_t)map_jobs(j));
     }
     isr_map_fonts_free(fonts);
     isr_gdal_errors_pop();
@@ -123,6 +127,27 @@ static isr_status scen_maps(isr_ctx *ctx, void *fonts, const isr_map_base *b,
     return st;
 }
 
+/* A single hub's run draws no region overviews: those an earlier run drew in the folder stay
+ * as they were, and are named. */
+static void stale_overviews(isr_ctx *ctx, const char *out)
+{
+    static const char *const names[] = {"nearest_hub_time", "hubs_within", "nearest_hub"};
+    isr_sb found = {0};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char *png = isr_strdup_printf("%s/region/map_%s.png", out, names[i]);
+        if (png && isr_file_exists(png))
+            isr_sb_printf(&found, "%s'%s'", found.len ? ", " : "", png);
+        free(png);
+    }
+    if (found.len)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s (and %s .svg, .pdf) %s drawn by an earlier run: a run of a single hub draws "
+                "no region overviews, which would repeat its map; delete %s",
+                found.s, strchr(found.s, ',') ? "their" : "its",
+                strchr(found.s, ',') ? "were" : "was", strchr(found.s, ',') ? "them" : "it");
+    free(isr_sb_take(&found));
+}
+
 /* Runs map_worker on `threads` threads (the calling one too, at most one per job). */
 static void map_pool(map_job *j, int threads, int njobs)
 {
@@ -147,7 +172,8 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
     if (st != ISR_OK)
         return st;
     isr_map_hub *hubs = calloc((size_t)b.nhubs, sizeof *hubs);
-    map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs};
+    map_job j = {.ctx = ctx, .opt = opt, .b = &b, .hubs = hubs, .n = b.nhubs,
+                 .noverviews = b.nhubs == 1 ? 0 : JOB_OVERVIEWS};
     void *fonts = NULL; /* the calling thread's, for the scenarios' maps */
     char *sheet = isr_strdup_printf("%s/region/contact_sheet.png", opt->out);
     j.sheet_svg = isr_strdup_printf("%s/region/contact_sheet.svg", opt->out);
@@ -169,11 +195,11 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         hubs[i].north = isr_map_north_angle(&b, w);
     }
     if (!isr_cancelled(ctx)) {
-        isr_progress(ctx, "maps", 0, (size_t)(b.nhubs + JOB_REGION));
+        isr_progress(ctx, "maps", 0, (size_t)map_jobs(&j));
         isr_map_fonts_init();
         j.loading = 0;
         atomic_store(&j.next, 0);
-        map_pool(&j, threads, b.nhubs + JOB_REGION);
+        map_pool(&j, threads, map_jobs(&j));
     }
     if ((st = (isr_status)atomic_load(&j.failed)) != ISR_OK)
         goto cleanup;
@@ -191,11 +217,12 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
     }
     if ((st = scen_maps(ctx, fonts, &b, hubs, opt->out)) != ISR_OK)
         goto cleanup;
+    if (b.nhubs == 1)
+        stale_overviews(ctx, opt->out);
     /* the sheet's PNG marks maps drawn (publish.c): named when every other page is written */
     if ((st = isr_commit_file(ctx, j.sheet_png, sheet)) != ISR_OK)
         goto cleanup;
-    isr_progress(ctx, "maps", (size_t)(b.nhubs + JOB_REGION),
-                 (size_t)(b.nhubs + JOB_REGION));
+    isr_progress(ctx, "maps", (size_t)map_jobs(&j), (size_t)map_jobs(&j));
 cleanup:
     if (st != ISR_OK && j.sheet_png)
         remove(j.sheet_png); /* drawn, but not every other page: not the mark */

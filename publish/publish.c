@@ -1,6 +1,7 @@
 /*
- * publish.c — isr_publish: the publication of a finished run, in the order styles (styles.c),
- * web map (webmap.c), maps (maps.c), each read back from the run's outputs in its folder.
+ * publish.c — isr_publish: the publication of a finished run, the styles (styles.c), then the
+ * web map (webmap.c) beside the maps (maps.c), each read back from the run's outputs in its
+ * folder.
  *
  * It holds the folder's lock for the whole call (files.c: isr_out_lock, through
  * isr_options_of_run, which also completes the options from OUT/run.json, so that a folder
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 /* The QGIS styles and project, from run.json and the products they style. */
 static isr_status publish_styles(isr_ctx *ctx, const char *out)
@@ -38,24 +40,27 @@ static int maps_drawn(const char *out)
     return drawn;
 }
 
-/* The parts of `what`, in order, on the options `eff` of the run in eff->out. *part names the
- * part that was running when the call stopped. */
-static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned what,
-                                const char **part)
+/* The web map, on a thread of its own beside the maps (webmap_beside). */
+typedef struct webmap_job {
+    isr_ctx *ctx;
+    const isr_options *eff;
+    isr_status st;
+} webmap_job;
+
+static int webmap_run(void *arg)
 {
-    isr_status st = ISR_OK;
+    webmap_job *w = arg;
+    isr_gdal_errors_push(w->ctx); /* GDAL's handlers are per thread */
+    w->st = isr_webmap_write(w->ctx, w->eff->out, isr_options_threads(w->eff),
+                             isr_lang_name(w->eff->lang));
+    isr_gdal_errors_pop();
+    return 0;
+}
+
+/* Whether the maps are to be drawn, with the warnings about maps an earlier run drew. */
+static int maps_wanted(isr_ctx *ctx, const isr_options *eff, unsigned what)
+{
     const char *out = eff->out;
-    /* a cancel is checked after each part, so it is said with the part it came in */
-    if (what & ISR_PUBLISH_STYLES) {
-        *part = "the QGIS styles";
-        if ((st = publish_styles(ctx, out)) != ISR_OK || isr_cancelled(ctx))
-            return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
-    }
-    if (what & ISR_PUBLISH_WEBMAP) {
-        *part = "the web map";
-        if ((st = isr_webmap_write(ctx, out, isr_options_threads(eff), isr_lang_name(eff->lang))) != ISR_OK || isr_cancelled(ctx))
-            return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
-    }
     int maps = (what & ISR_PUBLISH_MAPS) && !eff->no_maps;
     /* a run with --no-maps into a folder whose maps an earlier run drew: they stay as they
      * were, which may be another budget or other hubs */
@@ -76,12 +81,46 @@ static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned w
         else
             maps = 1;
     }
-    if (maps) {
-        *part = "the maps";
-        if ((st = isr_maps_write(ctx, eff)) != ISR_OK || isr_cancelled(ctx))
+    return maps;
+}
+
+/* The parts of `what` on the options `eff` of the run in eff->out: the styles, then the web
+ * map beside the maps (the maps begin with loading on one thread: the web map fills the
+ * other core). *part names the part that was running when the call stopped. */
+static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned what,
+                                const char **part)
+{
+    isr_status st = ISR_OK;
+    /* a cancel is checked after each part, so it is said with the part it came in */
+    if (what & ISR_PUBLISH_STYLES) {
+        *part = "the QGIS styles";
+        if ((st = publish_styles(ctx, eff->out)) != ISR_OK || isr_cancelled(ctx))
             return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
     }
-    return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
+    int maps = maps_wanted(ctx, eff, what);
+    webmap_job w = {ctx, eff, ISR_OK};
+    thrd_t tid;
+    int beside = 0;
+    if (what & ISR_PUBLISH_WEBMAP) {
+        *part = "the web map";
+        beside = maps && thrd_create(&tid, webmap_run, &w) == thrd_success;
+        if (!beside && (webmap_run(&w), w.st != ISR_OK || isr_cancelled(ctx)))
+            return w.st == ISR_OK ? ISR_ERR_INTERRUPTED : w.st;
+    }
+    if (maps) {
+        *part = "the maps";
+        st = isr_maps_write(ctx, eff);
+    }
+    if (beside) {
+        thrd_join(tid, NULL);
+        if (w.st != ISR_OK) { /* the web map's error first: it began first */
+            *part = "the web map";
+            return w.st;
+        }
+    }
+    if (st != ISR_OK || isr_cancelled(ctx))
+        return st == ISR_OK ? ISR_ERR_INTERRUPTED : st;
+    return ISR_OK;
 }
 
 isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir, unsigned what)

@@ -873,8 +873,9 @@ static void maps_on_a_full_disk(int left_kb, const char *file)
                         "fallocate -l $((free - %d * 1024)) '%s/filler'",
                         cli_tmp, mnt, mnt, left_kb, mnt),
                  0, "fixture: a nearly full tmpfs");
-    /* one thread: the pages are then written in a known order (hub, overviews, sheet), so
-     * the file that meets the full disk is known; with more, whichever comes first is named */
+    /* one thread: the pages are then written in a known order (the hub's parts, the sheet),
+     * so the file that meets the full disk is known; with more, whichever comes first is
+     * named */
     int rc = cli_sh("%s map -q --threads 1 --out '%s/o'", CLI, mnt);
     char *e = cli_stderr();
     cr_assert_eq(rc, 1, "%s", e);
@@ -899,12 +900,12 @@ Test(badinput, disk_fills_while_drawing_the_maps)
         cr_skip_test("needs root to mount a tmpfs");
     /* the sample's counties: maps of the simplified ones fail to dissolve a province */
     cr_assert_eq(run("--resolution 5000 --hubs shanghai_hongqiao --no-maps"), 0);
-    /* a hub's map.png takes about 430 kB, then its map.svg about 370 kB (its text as
-     * <text>), then its map.pdf about 220 kB (every border stroked once: 570 kB and 1.1 MB
-     * when each county was outlined) */
-    maps_on_a_full_disk(300, "hubs/shanghai_hongqiao/map.png");
-    maps_on_a_full_disk(650, "hubs/shanghai_hongqiao/map.svg");
-    maps_on_a_full_disk(910, "hubs/shanghai_hongqiao/map.pdf");
+    /* a hub's map.pdf takes about 220 kB (every border stroked once: 570 kB and 1.1 MB when
+     * each county was outlined), then its map.png about 430 kB, then its map.svg about
+     * 370 kB (its text as <text>): the parts of a hub's page, the longest first */
+    maps_on_a_full_disk(150, "hubs/shanghai_hongqiao/map.pdf");
+    maps_on_a_full_disk(450, "hubs/shanghai_hongqiao/map.png");
+    maps_on_a_full_disk(850, "hubs/shanghai_hongqiao/map.svg");
 }
 
 /* ---- interrupts ------------------------------------------------------------------------ */
@@ -1163,25 +1164,35 @@ Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 900)
     cr_assert_eq(rasters(out), 3);
     cr_assert_eq(cli_sh("test -e '%s/run.json'", out), 1, "stage region wrote run.json");
     free(last);
-    /* publication (isr_publish, after the run): the QGIS styles, the web map. The run's data
-     * and run.json are complete; the part it stopped in is named, its files are whole. The
-     * styles take milliseconds and end with isoreach.qgs: a signal sent at a style may land
-     * in the web map, which comes next, and one sent at isoreach.qgs in the styles' end */
+    /* publication (isr_publish, after the run): the QGIS styles, then the web map beside the
+     * maps. The run's data and run.json are complete; the part it stopped in is named, its
+     * files are whole. The styles take milliseconds and end with isoreach.qgs: a signal sent
+     * at a style may land in the web map, which comes next, and one sent at isoreach.qgs in
+     * the styles' end, or in the maps when the web map finished first */
     static const char *const stages[][3] = {
-        {"styles", "region/*.qml", "the QGIS styles|the web map"},
-        {"webmap", "isoreach.qgs", "the QGIS styles|the web map"}};
+        {"styles", "region/*.qml", "the QGIS styles|the web map|the maps"},
+        {"webmap", "isoreach.qgs", "the QGIS styles|the web map|the maps"}};
     for (size_t k = 0; k < sizeof stages / sizeof *stages; k++) {
         snprintf(out, sizeof out, "%s/%s", cli_tmp, stages[k][0]);
         last = interrupted_at(out, stages[k][1]);
-        static const char *const parts[] = {"the QGIS styles", "the web map"};
+        static const char *const parts[] = {"the QGIS styles", "the web map", "the maps"};
         int ok = 0;
-        for (size_t i = 0; i < 2; i++) {
-            snprintf(want, sizeof want,
-                     "isoreach: interrupted while writing %s; the other outputs are complete: "
-                     "run the same command again to finish\n",
-                     parts[i]);
+        for (size_t i = 0; i < 3; i++) {
+            if (i < 2)
+                snprintf(want, sizeof want,
+                         "isoreach: interrupted while writing %s; the other outputs are "
+                         "complete: run the same command again to finish\n",
+                         parts[i]);
+            else /* the web map whole: only the maps are left to draw */
+                snprintf(want, sizeof want,
+                         "isoreach: interrupted while drawing the maps; the other outputs are "
+                         "complete: draw the maps with isoreach map --out '%s'\n",
+                         out);
             ok = ok || (strstr(stages[k][2], parts[i]) && strcmp(last, want) == 0);
         }
+        if (strstr(last, "drawing the maps")) /* then the web map is whole */
+            cr_assert_eq(cli_sh("test -s '%s/index.html'", out), 0, "stage %s: no web map",
+                         stages[k][0]);
         cr_assert(ok, "stage %s: %s", stages[k][0], last);
         cr_assert_eq(rasters(out), 3);
         cr_assert_eq(cli_sh("test -s '%s/run.json' && test ! -e '%s/region/contact_sheet.png'",

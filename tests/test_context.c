@@ -228,3 +228,56 @@ Test(context, geos_message_captured)
     cr_assert_null(g.h);
     isr_geos_finish(&g); /* twice: harmless */
 }
+
+/* isr_parallel (parallel.c): every job once, on as many threads as asked and no more (with
+ * one, the calling thread alone); none with n = 0. */
+#include <stdatomic.h>
+#include <threads.h>
+
+typedef struct par_rec {
+    atomic_int runs[200];
+    atomic_int calls;
+    mtx_t lock;
+    thrd_t caller, seen[64];
+    int nseen, caller_ran;
+} par_rec;
+
+static void par_job(void *user, int i)
+{
+    par_rec *r = user;
+    atomic_fetch_add(&r->runs[i], 1);
+    atomic_fetch_add(&r->calls, 1);
+    mtx_lock(&r->lock);
+    int k = 0;
+    while (k < r->nseen && !thrd_equal(r->seen[k], thrd_current()))
+        k++;
+    if (k == r->nseen && r->nseen < 64)
+        r->seen[r->nseen++] = thrd_current();
+    r->caller_ran |= thrd_equal(r->caller, thrd_current()) != 0;
+    mtx_unlock(&r->lock);
+    struct timespec ms = {0, 200000}; /* long enough for the other threads to take jobs */
+    thrd_sleep(&ms, NULL);
+}
+
+Test(context, parallel_runs_each_job_once_on_the_threads_asked)
+{
+    static const int threads[] = {1, 3, 64};
+    for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
+        par_rec r = {0};
+        mtx_init(&r.lock, mtx_plain);
+        r.caller = thrd_current();
+        isr_parallel(threads[t], 200, par_job, &r);
+        cr_assert_eq(atomic_load(&r.calls), 200, "%d threads", threads[t]);
+        for (int i = 0; i < 200; i++)
+            cr_assert_eq(atomic_load(&r.runs[i]), 1, "job %d with %d threads", i, threads[t]);
+        cr_assert_leq(r.nseen, threads[t]);
+        cr_assert_geq(r.nseen, threads[t] > 1 ? 2 : 1, "%d threads: %d ran jobs", threads[t],
+                      r.nseen);
+        if (threads[t] == 1) /* no thread started: all on the calling one */
+            cr_assert(r.caller_ran && r.nseen == 1);
+        mtx_destroy(&r.lock);
+    }
+    par_rec r = {0};
+    isr_parallel(4, 0, par_job, &r);
+    cr_assert_eq(atomic_load(&r.calls), 0);
+}

@@ -114,7 +114,7 @@ Test(locale, outputs_under_a_decimal_comma_locale_are_those_of_c)
         "hubs/nanjing_south/map.svg",           "region/reach_matrix.csv",
         "region/nearest_hub.csv",               "region/summary.json",
         "region/units.geojson",                 "region/provinces.geojson",
-        "region/nearest_hub_time.qml",          "region/map_nearest_hub_time.svg",
+        "region/nearest_hub_time.qml",          "region/contact_sheet.svg",
         "index.html"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
         same_file(files[i]);

@@ -343,7 +343,8 @@ Test(maps, no_maps_then_map_command)
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
-             "%s run --no-maps --hubs huangshan_north --resolution 2000 --out %s/o --quiet",
+             "%s run --no-maps --hubs huangshan_north,hangzhou_east --resolution 2000 --out "
+             "%s/o --quiet",
              ISR_CLI, cli_tmp);
     sh_ok(cmd);
     cr_assert_eq(cli_sh("find %s/o -name '*.png' -o -name '*.svg' | grep -q .", cli_tmp), 1,

@@ -848,13 +848,29 @@ Test(region2, maps_without_english_names)
     cr_assert(strstr(svg, ">Travel time from Wien Hauptbahnhof</text>"));
     free(svg);
     const char *files[] = {"hubs/wien_hbf/map.pdf", "hubs/wien_hbf/map_square.png",
-                           "hubs/wien_hbf/people_by_minute.png",
-                           "hubs/wien_hbf/people_by_minute.svg", "region/map_nearest_hub.png",
-                           "region/contact_sheet.svg"};
+                           "hubs/wien_hbf/map.pgw", "hubs/wien_hbf/people_by_minute.png",
+                           "hubs/wien_hbf/people_by_minute.svg", "region/contact_sheet.svg",
+                           "region/contact_sheet.png"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
         cr_assert_eq(cli_sh("test -s %s/m/%s", cli_tmp, files[i]), 0, "no %s", files[i]);
+    /* a single hub's run draws no region overviews: they would repeat its map (issue 12) */
+    const char *none[] = {"map_nearest_hub_time", "map_hubs_within", "map_nearest_hub"};
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++)
+        cr_assert_eq(cli_sh("ls %s/m/region/%s.* 2>/dev/null | grep -q .", cli_tmp, none[i]), 1,
+                     "a single hub's run drew region/%s", none[i]);
+    /* one an earlier run drew stays as it was, and is named */
+    cr_assert_eq(cli_sh("cp %s/m/region/contact_sheet.png %s/m/region/map_hubs_within.png",
+                        cli_tmp, cli_tmp),
+                 0);
     cr_assert_eq(cli_sh("%s map -q --out %s/m --threads 1 --lang zh", ISR_CLI, cli_tmp), 0, "%s",
                  cli_output());
+    char *err = cli_output();
+    cr_assert(strstr(err, "map_hubs_within.png' (and its .svg, .pdf) was drawn by an earlier "
+                          "run: a run of a single hub draws no region overviews, which would "
+                          "repeat its map; delete it"),
+              "%s", err);
+    cr_assert_null(strstr(err, "map_nearest_hub.png"), "%s", err);
+    free(err);
     svg = cli_slurp(p);
     cr_assert(strstr(svg, "<title>Wien Hauptbahnhof 90分钟通勤圈</title>"));
     cr_assert(strstr(svg, ">从Wien Hauptbahnhof出发的通行时间</text>"));
