@@ -222,6 +222,158 @@ static isr_status dissolve(isr_ctx *ctx, isr_geos *gc, prov_group *groups, int n
     return ISR_OK;
 }
 
+/* Room for a ring being reprojected (ring_add). */
+typedef struct isr_ring_buf {
+    double *z; /* z (zeros), x, y, then x, y interleaved */
+    int *ok;   /* OGR's success flags */
+    int cap;
+} isr_ring_buf;
+
+/* A ring of n points (lon/lat; seam: longitudes at ±180 moved to their side, seam_lon)
+ * reprojected by ct as OGR_G_Transform does (z 0, every point or none) and added to s as a
+ * part (rings of fewer than 2 points are not: as isr_shape_add_ogr). 1, or 0 when a point
+ * cannot be reprojected or memory runs out. */
+static int ring_add(isr_ring_buf *r, OGRCoordinateTransformationH ct, const double *x,
+                    const double *y, int n, int seam, isr_shape *s)
+{
+    if (n > r->cap && !isr_grow_pair((void **)&r->z, 5 * sizeof *r->z, (void **)&r->ok,
+                                     sizeof *r->ok, &r->cap, n, 1024))
+        return 0;
+    double *px = r->z + r->cap, *py = px + r->cap, *pxy = py + r->cap;
+    for (int i = 0; i < n; i++)
+        px[i] = seam ? seam_lon(x[i]) : x[i];
+    memcpy(py, y, (size_t)n * sizeof *py);
+    memset(r->z, 0, (size_t)n * sizeof *r->z);
+    if (!OCTTransformEx(ct, n, px, py, r->z, r->ok))
+        return 0; /* OGR's reading names the feature */
+    for (int i = 0; i < n; i++)
+        if (!r->ok[i])
+            return 0;
+    for (int i = 0; i < n; i++) {
+        pxy[2 * i] = px[i];
+        pxy[2 * i + 1] = py[i];
+    }
+    return n < 2 || isr_shape_add_points(s, pxy, n) == 0;
+}
+
+static void ring_buf_free(isr_ring_buf *r)
+{
+    free(r->z);
+    free(r->ok);
+}
+
+/* The maps' reader of provinces.geojson: each feature a province of `b`, its rings
+ * reprojected as load_provinces_ogr reads them (test maps/map_units_scanner_same_base). */
+enum { PS_NAME, PS_EN, PS_NFIELDS };
+
+typedef struct prov_scan {
+    isr_map_base *b;
+    OGRCoordinateTransformationH ct; /* its own: the units' scanner uses the base's beside */
+    isr_ring_buf rb;
+    int cap;
+    char *name, *name_en; /* the feature being read */
+    isr_shape shape;
+} prov_scan;
+
+static int ps_feature(void *user)
+{
+    prov_scan *p = user;
+    free(p->name);
+    free(p->name_en);
+    p->name = p->name_en = NULL;
+    isr_shape_clear(&p->shape);
+    return 1;
+}
+
+static int ps_field(void *user, int k, const char *str, double num)
+{
+    (void)num;
+    prov_scan *p = user;
+    if (!str)
+        return 1;
+    char **to = k == PS_NAME ? &p->name : &p->name_en;
+    free(*to);
+    *to = k == PS_NAME ? strdup(str) : isr_utf8_clean(str, strlen(str), NULL);
+    return *to != NULL;
+}
+
+static int ps_ring(void *user, int poly, const double *x, const double *y, int n)
+{
+    (void)poly;
+    prov_scan *p = user;
+    return ring_add(&p->rb, p->ct, x, y, n, 1, &p->shape);
+}
+
+static int ps_end(void *user, int type, const double env[4])
+{
+    (void)type;
+    (void)env;
+    prov_scan *p = user;
+    isr_map_base *b = p->b;
+    if (b->nprovinces == p->cap) {
+        int nc = p->cap ? 2 * p->cap : 64;
+        isr_shape *sh = realloc(b->provinces, (size_t)nc * sizeof *sh);
+        if (sh)
+            b->provinces = sh;
+        char **nm = sh ? realloc(b->province_names, (size_t)nc * sizeof *nm) : NULL;
+        if (nm)
+            b->province_names = nm;
+        char **en = nm ? realloc(b->province_names_en, (size_t)nc * sizeof *en) : NULL;
+        if (!en)
+            return 0;
+        b->province_names_en = en;
+        p->cap = nc;
+    }
+    int k = b->nprovinces;
+    b->province_names[k] = p->name ? p->name : strdup("");
+    b->province_names_en[k] = p->name_en;
+    b->provinces[k] = p->shape;
+    p->name = p->name_en = NULL;
+    memset(&p->shape, 0, sizeof p->shape);
+    b->nprovinces++;
+    return b->province_names[k] != NULL;
+}
+
+/* b's provinces and their names freed; none left. */
+static void provinces_clear(isr_map_base *b)
+{
+    for (int i = 0; i < b->nprovinces; i++) {
+        isr_shape_clear(&b->provinces[i]);
+        free(b->province_names[i]);
+        if (b->province_names_en)
+            free(b->province_names_en[i]);
+    }
+    free(b->provinces);
+    free(b->province_names);
+    free(b->province_names_en);
+    b->provinces = NULL;
+    b->province_names = b->province_names_en = NULL;
+    b->nprovinces = 0;
+}
+
+/* The provinces of provinces.geojson by the scanner, reprojected to srs: 1 when read whole,
+ * else 0 with b's provinces as they were (none). */
+static int scan_provinces(const char *path, OGRSpatialReferenceH srs, isr_map_base *b)
+{
+    static const char *const fields[PS_NFIELDS] = {"prov_name", "prov_en"};
+    static const unsigned char numeric[PS_NFIELDS] = {0, 0};
+    OGRSpatialReferenceH wgs = isr_crs_wgs84();
+    prov_scan p = {.b = b, .ct = wgs ? OCTNewCoordinateTransformation(wgs, srs) : NULL};
+    const isr_polyscan_reader r = {fields, numeric, PS_NFIELDS, &p, ps_feature,
+                                   ps_field, ps_ring,  ps_end};
+    int ok = p.ct && isr_polyscan_file(path, &r);
+    ps_feature(&p); /* the feature left unfinished, if any */
+    ring_buf_free(&p.rb);
+    if (p.ct)
+        OCTDestroyCoordinateTransformation(p.ct);
+    if (wgs)
+        OSRDestroySpatialReference(wgs);
+    if (!ok)
+        provinces_clear(b);
+    b->provinces_scanned = ok;
+    return ok;
+}
+
 /* The provinces the run already dissolved (OUT/region/provinces.geojson, written by
  * products.c), reprojected: the province outlines are dissolved once per run, in one place.
  * *found is 0 when the file is absent (a run older than that file): the caller dissolves. */
@@ -233,6 +385,11 @@ static isr_status load_provinces(isr_ctx *ctx, const char *out, OGRSpatialRefere
     if (!path)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (!isr_file_exists(path)) {
+        free(path);
+        return ISR_OK;
+    }
+    if (scan_provinces(path, srs, b)) {
+        *found = 1;
         free(path);
         return ISR_OK;
     }
@@ -342,9 +499,7 @@ typedef struct unit_scan {
     GEOSGeometry *shell;   /* the polygon being read: its shell and holes */
     GEOSGeometry **holes;
     int nholes, holecap, cur;
-    double *z;
-    int *ok;
-    int zcap;
+    isr_ring_buf rb;
 } unit_scan;
 
 static void us_poly_drop(unit_scan *u)
@@ -430,26 +585,9 @@ static int us_ring(void *user, int poly, const double *x, const double *y, int n
             return 0;
         u->cur = poly;
     }
-    if (n > u->zcap && !isr_grow_pair((void **)&u->z, 5 * sizeof *u->z, (void **)&u->ok,
-                                      sizeof *u->ok, &u->zcap, n, 1024))
-        return 0; /* z: z (zeros), x, y, then x, y interleaved; ok: OGR's success flags */
-    double *px = u->z + u->zcap, *py = px + u->zcap, *pxy = py + u->zcap;
-    for (int i = 0; i < n; i++)
-        px[i] = seam_lon(x[i]);
-    memcpy(py, y, (size_t)n * sizeof *py);
-    memset(u->z, 0, (size_t)n * sizeof *u->z);
-    if (!OCTTransformEx(u->ct, n, px, py, u->z, u->ok))
-        return 0; /* OGR's reading names the feature */
-    for (int i = 0; i < n; i++)
-        if (!u->ok[i])
-            return 0;
     isr_shape *s = &u->shape;
     int at = s->npts;
-    for (int i = 0; i < n; i++) {
-        pxy[2 * i] = px[i];
-        pxy[2 * i + 1] = py[i];
-    }
-    if (n >= 2 && isr_shape_add_points(s, pxy, n) != 0) /* as isr_shape_add_ogr */
+    if (!ring_add(&u->rb, u->ct, x, y, n, 1, s))
         return 0;
     if (u->geos_bad)
         return 1;
@@ -585,8 +723,7 @@ static int scan_units(const char *path, isr_map_base *b, isr_geos *gc)
     us_feature_drop(&u);
     free(u.poly);
     free(u.holes);
-    free(u.z);
-    free(u.ok);
+    ring_buf_free(&u.rb);
     if (ok) {
         int both = (1u << US_POP) | (1u << US_SHARE);
         b->people_any = (u.keys & both) == (unsigned)both ? u.people : NAN;
@@ -1030,13 +1167,7 @@ void isr_map_base_clear(isr_map_base *b)
 {
     isr_map_base_edges_clear(b);
     counties_clear(b);
-    for (int i = 0; i < b->nprovinces; i++) {
-        isr_shape_clear(&b->provinces[i]);
-        free(b->province_names[i]);
-        if (b->province_names_en)
-            free(b->province_names_en[i]);
-    }
-    free(b->province_names_en);
+    provinces_clear(b);
     for (int i = 0; i < b->nlines; i++)
         isr_shape_clear(&b->lines[i]);
     for (int i = 0; i < b->nst; i++) {
@@ -1044,8 +1175,6 @@ void isr_map_base_clear(isr_map_base *b)
         free(b->st[i].name);
         free(b->st[i].name_en);
     }
-    free(b->provinces);
-    free(b->province_names);
     free(b->lines);
     free(b->st);
     free(b->hubs);
@@ -1076,7 +1205,127 @@ char *isr_map_english_name(const isr_map_station *s)
 
 /* ---- one hub --------------------------------------------------------------------------------- */
 
-static isr_status load_rings(isr_ctx *ctx, const isr_map_base *b, const char *path, isr_map_hub *h)
+/* The maps' reader of a hub's isochrones.geojson (the run's own file): its "ring" features
+ * as load_rings_ogr reads them, at a fraction of the cost (test
+ * maps/hub_isochrones_scanner_same_bands). */
+enum { RS_KIND, RS_LO, RS_HI, RS_POP, RS_KM2, RS_NFIELDS };
+
+typedef struct ring_scan {
+    isr_map_hub *h;
+    OGRCoordinateTransformationH ct;
+    isr_ring_buf rb;
+    unsigned keys; /* the fields met in any feature, null too: OGR's schema */
+    unsigned char km2_null[ISR_MAX_BANDS]; /* OGR reads a null area as 0 */
+    /* the feature being read */
+    int ring; /* its kind is "ring" */
+    double v[RS_NFIELDS];
+    isr_shape shape;
+} ring_scan;
+
+static int rs_feature(void *user)
+{
+    ring_scan *r = user;
+    r->ring = 0;
+    for (int k = 0; k < RS_NFIELDS; k++)
+        r->v[k] = NAN;
+    isr_shape_clear(&r->shape);
+    return 1;
+}
+
+static int rs_field(void *user, int k, const char *str, double num)
+{
+    ring_scan *r = user;
+    r->keys |= 1u << k;
+    if (k == RS_KIND)
+        r->ring = str && strcmp(str, "ring") == 0;
+    else
+        r->v[k] = num;
+    return 1;
+}
+
+static int rs_ring(void *user, int poly, const double *x, const double *y, int n)
+{
+    (void)poly;
+    ring_scan *r = user;
+    return ring_add(&r->rb, r->ct, x, y, n, 0, &r->shape);
+}
+
+static int rs_end(void *user, int type, const double env[4])
+{
+    (void)type;
+    (void)env;
+    ring_scan *r = user;
+    isr_map_hub *h = r->h;
+    if (!r->ring)
+        return 1;
+    if (h->nbands == ISR_MAX_BANDS)
+        return 0; /* OGR's reading says so */
+    int k = h->nbands++;
+    h->lo[k] = isnan(r->v[RS_LO]) ? 0 : r->v[RS_LO]; /* OGR_F_GetFieldAsDouble of a null */
+    h->hi[k] = isnan(r->v[RS_HI]) ? 0 : r->v[RS_HI];
+    h->pop[k] = r->v[RS_POP];
+    h->km2[k] = r->v[RS_KM2];
+    r->km2_null[k] = isnan(r->v[RS_KM2]);
+    h->ring[k] = r->shape;
+    memset(&r->shape, 0, sizeof r->shape);
+    if (h->ring[k].nparts)
+        isr_bbox_add(h->bbox, h->ring[k].bbox);
+    return 1;
+}
+
+/* The bands of isochrones.geojson by the scanner, reprojected by ct: 1 when read whole with
+ * the fields OGR's reading requires, else 0 with h's bands as they were (none). */
+static int scan_rings(const char *path, OGRCoordinateTransformationH ct, isr_map_hub *h)
+{
+    static const char *const fields[RS_NFIELDS] = {"kind", "min_minutes", "max_minutes",
+                                                   "population", "area_km2"};
+    static const unsigned char numeric[RS_NFIELDS] = {0, 1, 1, 1, 1};
+    ring_scan r = {.h = h, .ct = ct};
+    const isr_polyscan_reader rd = {fields, numeric, RS_NFIELDS, &r, rs_feature,
+                                    rs_field, rs_ring,  rs_end};
+    unsigned need = (1u << RS_KIND) | (1u << RS_LO) | (1u << RS_HI);
+    int ok = isr_polyscan_file(path, &rd) && (r.keys & need) == need;
+    isr_shape_clear(&r.shape);
+    ring_buf_free(&r.rb);
+    for (int k = 0; ok && k < h->nbands; k++)
+        if (r.km2_null[k] && (r.keys & (1u << RS_KM2)))
+            h->km2[k] = 0; /* a field of the layer, null here: OGR reads 0 */
+    if (!ok) {
+        for (int k = 0; k < h->nbands; k++)
+            isr_shape_clear(&h->ring[k]);
+        h->nbands = 0;
+        h->bbox[0] = h->bbox[1] = INFINITY;
+        h->bbox[2] = h->bbox[3] = -INFINITY;
+    }
+    return ok;
+}
+
+/* The bands of isochrones.geojson: the scanner's, else OGR's (load_rings_ogr). */
+static isr_status load_rings_ogr(isr_ctx *ctx, const isr_map_base *b, const char *path,
+                                 isr_map_hub *h);
+
+static isr_status load_rings(isr_ctx *ctx, const isr_map_base *b, const char *path,
+                             isr_map_hub *h)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(b->wkt), wgs = isr_crs_wgs84();
+    OGRCoordinateTransformationH ct = NULL;
+    if (srs && wgs) {
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+        ct = OCTNewCoordinateTransformation(wgs, srs);
+    }
+    int scanned = ct && scan_rings(path, ct, h);
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    if (wgs)
+        OSRDestroySpatialReference(wgs);
+    h->rings_scanned = scanned;
+    return scanned ? ISR_OK : load_rings_ogr(ctx, b, path, h);
+}
+
+static isr_status load_rings_ogr(isr_ctx *ctx, const isr_map_base *b, const char *path,
+                                 isr_map_hub *h)
 {
     isr_layer l;
     isr_status st = isr_layer_open(ctx, &l, "isochrones", path, NULL, wkbPolygon);

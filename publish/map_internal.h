@@ -204,6 +204,7 @@ typedef struct isr_map_base {
     double region[4]; /* the boundaries' box */
     char *attribution;
     int units_scanned; /* the counties were read by polyscan.c (1) or OGR (0) */
+    int provinces_scanned; /* the provinces likewise */
 } isr_map_base;
 
 /* Reads what every map draws: the grid CRS (OUT/region/nearest_hub_time.tif), the budget
@@ -228,6 +229,7 @@ typedef struct isr_map_hub {
     double people, people_out_prov, share_out_prov;
     int pop_unknown; /* counties reached whose population is unknown (summary.csv) */
     char *prov_name; /* the hub's province (summary.csv), or NULL */
+    int rings_scanned; /* the bands were read by polyscan.c (1) or OGR (0) */
 } isr_map_hub;
 
 /* The contact sheet's order: the hubs by people reached, most first (unknown last; ties in

@@ -10,10 +10,11 @@
  * as strings or numbers (null: reported as such) — with the doubles strtod gives (Clinger's
  * exact fast path, strtod past it). On anything else (a syntax error, another geometry type
  * or key order, an empty polygon or ring, a wanted field of another JSON type or given twice,
- * a feature's properties or geometry given twice)
- * it gives up, and the caller reads the file with OGR: the same result either way (tests
- * maps/webmap_units_scanner_same_page and maps/map_units_scanner_same_base), OGR's messages
- * on bad files.
+ * a feature's properties or geometry given twice, a "crs" member that does not name CRS84,
+ * whose coordinates are not lon/lat) it gives up, and the caller reads the file with OGR: the
+ * same result either way (tests maps/webmap_units_scanner_same_page,
+ * maps/map_units_scanner_same_base and maps/hub_isochrones_scanner_same_bands), OGR's
+ * messages on bad files.
  */
 #include "publish_internal.h"
 
@@ -359,6 +360,21 @@ static int sc_feature(scan *s)
     return ok && typed && r->feature_end(r->user, type, env);
 }
 
+/* Whether a "crs" member's value (n bytes of JSON at v) is null or names CRS84. */
+static int crs84(const char *v, size_t n)
+{
+    static const char *const names[] = {"\"urn:ogc:def:crs:OGC:1.3:CRS84\"", "\"OGC:CRS84\""};
+    if (n == 4 && strncmp(v, "null", 4) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        size_t k = strlen(names[i]);
+        for (size_t j = 0; j + k <= n; j++)
+            if (memcmp(v + j, names[i], k) == 0)
+                return 1;
+    }
+    return 0;
+}
+
 int isr_polyscan(const char *text, const isr_polyscan_reader *r)
 {
     if (r->nfields > 64)
@@ -377,6 +393,11 @@ int isr_polyscan(const char *text, const isr_polyscan_reader *r)
                 while (ok && sc_eat(&s, ','));
                 ok = ok && sc_eat(&s, ']');
             }
+        } else if (strcmp(s.str.s, "crs") == 0) {
+            /* a CRS other than lon/lat (CRS84, RFC 7946's): OGR reads it in its CRS */
+            sc_ws(&s);
+            const char *v = s.p;
+            ok = sc_skip(&s, 0) && crs84(v, (size_t)(s.p - v));
         } else {
             ok = sc_skip(&s, 0);
         }

@@ -694,6 +694,25 @@ Test(maps, the_180_meridian_inside_a_unit_is_no_border)
     isr_ctx_free(ctx);
 }
 
+static void same_provinces(const isr_map_base *a, const isr_map_base *b, const char *what)
+{
+    cr_assert_eq(a->nprovinces, b->nprovinces, "%s: %d provinces scanned, %d by OGR", what,
+                 a->nprovinces, b->nprovinces);
+    for (int c = 0; c < a->nprovinces; c++) {
+        const isr_shape *p = &a->provinces[c], *q = &b->provinces[c];
+        cr_assert_str_eq(a->province_names[c], b->province_names[c], "%s: province %d", what, c);
+        cr_assert((a->province_names_en[c] == NULL) == (b->province_names_en[c] == NULL) &&
+                      (!a->province_names_en[c] ||
+                       strcmp(a->province_names_en[c], b->province_names_en[c]) == 0),
+                  "%s: province %d's English name", what, c);
+        cr_assert(p->nparts == q->nparts && p->npts == q->npts &&
+                      memcmp(p->len, q->len, (size_t)p->nparts * sizeof *p->len) == 0 &&
+                      memcmp(p->xy, q->xy, (size_t)p->npts * 2 * sizeof *p->xy) == 0 &&
+                      memcmp(p->bbox, q->bbox, sizeof p->bbox) == 0,
+                  "%s: province %d's vertices differ", what, c);
+    }
+}
+
 static void same_counties(const isr_map_base *a, const isr_map_base *b, const char *what)
 {
     cr_assert_eq(a->ncounties, b->ncounties, "%s: %d counties scanned, %d by OGR", what,
@@ -726,9 +745,212 @@ static void same_counties(const isr_map_base *a, const isr_map_base *b, const ch
  * loading), and what they read is what OGR reads, to the last bit: on the sample's file, and
  * on one of other data the run did not write (multipolygons with holes, a 3-point ring,
  * a feature without geometry, null and absent names, unknown and zero people). */
+static int count_feature(void *user)
+{
+    ++*(int *)user;
+    return 1;
+}
+
+static int any_field(void *user, int k, const char *str, double num)
+{
+    (void)user, (void)k, (void)str, (void)num;
+    return 1;
+}
+
+static int any_ring(void *user, int poly, const double *x, const double *y, int n)
+{
+    (void)user, (void)poly, (void)x, (void)y, (void)n;
+    return 1;
+}
+
+static int any_end(void *user, int type, const double env[4])
+{
+    (void)user, (void)type, (void)env;
+    return 1;
+}
+
+/* The scanner reads coordinates as lon/lat: a "crs" member naming another CRS makes it give
+ * up (OGR then reads them in that CRS), one naming CRS84, or null, does not. */
+Test(maps, polyscan_leaves_another_crs_to_ogr)
+{
+    static const char *const crs[] = {
+        "", ",\"crs\":null",
+        ",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":"
+        "\"urn:ogc:def:crs:OGC:1.3:CRS84\"}}",
+        ",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3857\"}}",
+        ",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"EPSG:2056\"}}",
+        ",\"crs\":{\"type\":\"EPSG\",\"properties\":{\"code\":4326}}"};
+    static const int scanned[] = {1, 1, 1, 0, 0, 0};
+    static const char *const fields[] = {"name"};
+    static const unsigned char numeric[] = {0};
+    for (size_t i = 0; i < sizeof crs / sizeof *crs; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "{\"type\":\"FeatureCollection\"%s,\"features\":[{\"type\":\"Feature\","
+                 "\"properties\":{\"name\":\"a\"},\"geometry\":{\"type\":\"Polygon\","
+                 "\"coordinates\":[[[1,1],[2,1],[2,2],[1,1]]]}}]}",
+                 crs[i]);
+        int n = 0;
+        const isr_polyscan_reader r = {fields, numeric, 1, &n, count_feature, any_field,
+                                       any_ring, any_end};
+        cr_assert_eq(isr_polyscan(text, &r), scanned[i], "crs %zu: %s", i, text);
+        if (scanned[i])
+            cr_assert_eq(n, 1);
+    }
+}
+
+/* Runs `body` (Python: p the path of a hub's isochrones.geojson, d its JSON; the body writes
+ * it back). */
+static void rewrite_json(const char *path, const char *body)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "env -u MALLOC_PERTURB_ python3 -c \"import json,sys; p=sys.argv[1]; "
+             "d=json.load(open(p))\n%s\" '%s'",
+             body, path);
+    sh_ok(cmd);
+}
+
+static int same_num(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
+/* Hub h's bands scanned (a) and read by OGR (b): the same numbers, vertices and box. */
+static void same_bands(const isr_map_hub *a, const isr_map_hub *b, const char *what)
+{
+    cr_assert_eq(a->nbands, b->nbands, "%s: %d bands scanned, %d by OGR", what, a->nbands,
+                 b->nbands);
+    for (int k = 0; k < a->nbands; k++) {
+        cr_assert(same_num(a->lo[k], b->lo[k]) && same_num(a->hi[k], b->hi[k]) &&
+                      same_num(a->pop[k], b->pop[k]) && same_num(a->km2[k], b->km2[k]),
+                  "%s: band %d: %g-%g min, %g people, %g km2 scanned; %g-%g, %g, %g by OGR",
+                  what, k, a->lo[k], a->hi[k], a->pop[k], a->km2[k], b->lo[k], b->hi[k],
+                  b->pop[k], b->km2[k]);
+        const isr_shape *p = &a->ring[k], *q = &b->ring[k];
+        cr_assert(p->nparts == q->nparts && p->npts == q->npts, "%s: band %d's parts", what, k);
+        cr_assert(memcmp(p->len, q->len, (size_t)p->nparts * sizeof *p->len) == 0 &&
+                      memcmp(p->xy, q->xy, (size_t)p->npts * 2 * sizeof *p->xy) == 0,
+                  "%s: band %d's vertices differ", what, k);
+    }
+    cr_assert(memcmp(a->bbox, b->bbox, sizeof a->bbox) == 0, "%s: the bands' box", what);
+}
+
+/* Issue 12: the maps read each hub's isochrones.geojson with the units' scanner (polyscan.c)
+ * and with OGR only what it does not read: the same bands, people, areas and vertices either
+ * way, on the sample (its own CRS) and on region 2 (EPSG:3035, other field names), with
+ * nulls, other kinds and members; a "crs" member other than CRS84 is left to OGR, which
+ * reads the coordinates in it. */
+Test(maps, hub_isochrones_scanner_same_bands, .timeout = 300)
+{
+    char w[600], r2[600], path[800], what[96];
+    copy_sample_run(w, sizeof w);
+    snprintf(r2, sizeof r2, "%s/r2", cli_tmp);
+    cr_assert_eq(cli_sh("%s run --boundaries %s/grenzen.gpkg --boundaries-layer bezirke "
+                        "--unit-id bezirk_id --unit-name bezirk --pref-field region_id "
+                        "--pref-name region --prov-field land_id --prov-name land --pop-field "
+                        "einwohner --stations %s/bahnhoefe.geojson --station-id station_code "
+                        "--station-name station_label --hub-field is_hub --lines "
+                        "%s/strecken.gpkg --line-name line_label --line-speed vmax_kmh "
+                        "--line-headway takt_min --line-headway-back takt_rueck --line-minutes "
+                        "fahrzeit --line-stops halte --crs EPSG:3035 --resolution 2000 "
+                        "--budget 90 --no-maps -q --out %s",
+                        ISR_CLI, ISR_REGION2_DIR, ISR_REGION2_DIR, ISR_REGION2_DIR, r2),
+                 0, "%s", cli_output());
+    static const char *const variant[] = {
+        "pass",
+        /* other data: a band's people and area null, a feature of another kind, members the
+         * maps do not use, whole numbers */
+        "F = [f for f in d['features'] if f['properties']['kind'] == 'ring']\n"
+        "F[0]['properties']['population'] = None; F[0]['properties']['area_km2'] = None\n"
+        "F[1]['properties']['kind'] = 'outline'\n"
+        "F[2]['properties']['note'] = {'a': [1, None]}; F[2]['bbox'] = [0, 0, 1, 1]\n"
+        "F[-1]['properties']['max_minutes'] = int(F[-1]['properties']['max_minutes'])",
+    };
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options *opt = isr_options_new(ctx, 0, NULL);
+    cr_assert_not_null(opt);
+    const char *const runs[] = {w, r2};
+    for (int run = 0; run < 2; run++) {
+        opt->out = runs[run];
+        isr_options eff; /* the run's own options (its field names), as `isoreach map` has */
+        char *lock = NULL;
+        cr_assert_eq(isr_options_of_run(ctx, opt, "map", &eff, &lock), ISR_OK, "%s",
+                     isr_ctx_errmsg(ctx));
+        isr_map_base b;
+        cr_assert_eq(isr_map_base_load(ctx, &eff, &b), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        cr_assert_geq(b.nhubs, 1);
+        for (int hub = 0; hub < b.nhubs && hub < 3; hub++) {
+            char *folder = isr_hub_folder(b.st[b.hubs[hub]].id);
+            snprintf(path, sizeof path, "%s/hubs/%s/isochrones.geojson", runs[run], folder);
+            free(folder);
+            cr_assert_eq(cli_sh("cp '%s' '%s/iso.geojson'", path, cli_tmp), 0);
+            for (int k = 0; k < 2; k++) {
+                char body[2048];
+                snprintf(body, sizeof body,
+                         "%s\njson.dump(d, open(p, 'w'), ensure_ascii=False)", variant[k]);
+                rewrite_json(path, body);
+                isr_map_hub a, o;
+                cr_assert_eq(isr_map_hub_load(ctx, &b, runs[run], hub, &a), ISR_OK, "%s",
+                             isr_ctx_errmsg(ctx));
+                snprintf(what, sizeof what, "run %d, hub %d, variant %d", run, hub, k);
+                cr_assert(a.rings_scanned, "%s: the scanner gave up", what);
+                cr_assert_geq(a.nbands, 2, "%s", what);
+                /* the geometry's keys reordered: the scanner gives up, OGR reads */
+                rewrite_json(path, "for f in d['features']:\n g = f['geometry']\n if g: "
+                                   "f['geometry'] = {'coordinates': g['coordinates'], 'type': "
+                                   "g['type']}\njson.dump(d, open(p, 'w'))");
+                cr_assert_eq(isr_map_hub_load(ctx, &b, runs[run], hub, &o), ISR_OK, "%s",
+                             isr_ctx_errmsg(ctx));
+                cr_assert(!o.rings_scanned, "%s: the scanner read reordered keys", what);
+                same_bands(&a, &o, what);
+                if (k == 1) { /* the other data's features, as placed */
+                    cr_assert(isnan(a.pop[0]), "%s: null people read as %g", what, a.pop[0]);
+                    cr_assert_eq(a.km2[0], 0, "%s: OGR reads a null area as 0", what);
+                }
+                isr_map_hub_clear(&a);
+                isr_map_hub_clear(&o);
+                cr_assert_eq(cli_sh("cp '%s/iso.geojson' '%s'", cli_tmp, path), 0);
+            }
+            /* a "crs" member in metres (Web Mercator): OGR reads the coordinates in it, and
+             * the bands are where they were (the scanner would have taken them as lon/lat) */
+            isr_map_hub a, m;
+            cr_assert_eq(isr_map_hub_load(ctx, &b, runs[run], hub, &a), ISR_OK);
+            rewrite_json(path, "import math\nR = 6378137.0\n"
+                               "def m(c): return [R * math.radians(c[0]), R * math.log(math.tan("
+                               "math.pi / 4 + math.radians(c[1]) / 2))]\n"
+                               "def walk(c): return m(c) if isinstance(c[0], float) or "
+                               "isinstance(c[0], int) else [walk(x) for x in c]\n"
+                               "d['crs'] = {'type': 'name', 'properties': {'name': "
+                               "'urn:ogc:def:crs:EPSG::3857'}}\nfor f in d['features']:\n g = "
+                               "f['geometry']\n if g: g['coordinates'] = walk(g['coordinates'])\n"
+                               "json.dump(d, open(p, 'w'))");
+            cr_assert_eq(isr_map_hub_load(ctx, &b, runs[run], hub, &m), ISR_OK, "%s",
+                         isr_ctx_errmsg(ctx));
+            cr_assert(!m.rings_scanned, "run %d, hub %d: a crs in metres was scanned", run, hub);
+            cr_assert_eq(m.nbands, a.nbands);
+            for (int k = 0; k < 4; k++)
+                cr_assert_float_eq(m.bbox[k], a.bbox[k], 0.01, "run %d, hub %d: box %.3f, %.3f",
+                                   run, hub, m.bbox[k], a.bbox[k]);
+            isr_map_hub_clear(&a);
+            isr_map_hub_clear(&m);
+            cr_assert_eq(cli_sh("cp '%s/iso.geojson' '%s'", cli_tmp, path), 0);
+        }
+        isr_map_base_clear(&b);
+        isr_out_unlock(lock);
+        isr_options_clear(&eff);
+    }
+    opt->out = NULL;
+    isr_options_free(opt);
+    isr_ctx_free(ctx);
+}
+
+/* The maps' base read with the scanner (units.geojson and provinces.geojson) and with OGR
+ * (each geometry's keys reordered): the same counties, provinces, names, vertices and
+ * totals, on the sample and on other data written into its files. */
 Test(maps, map_units_scanner_same_base, .timeout = 300)
 {
-    char w[600], cmd[1400];
+    char w[600], cmd[3000];
     copy_sample_run(w, sizeof w);
     static const char *const variant[] = {
         "pass",
@@ -763,20 +985,41 @@ Test(maps, map_units_scanner_same_base, .timeout = 300)
         snprintf(body, sizeof body, "%s\njson.dump(d, open(p, 'w'), ensure_ascii=False)",
                  variant[k]);
         rewrite_units(w, body);
+        char prov[700];
+        snprintf(prov, sizeof prov, "%s/region/provinces.geojson", w);
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s/p.geojson'", prov, cli_tmp);
+        sh_ok(cmd);
+        /* the provinces: a null English name, one with escapes, a null geometry */
+        rewrite_json(prov, k == 0 ? "json.dump(d, open(p, 'w'), ensure_ascii=False)"
+                                  : "F = d['features']\nF[0]['properties']['prov_en'] = None\n"
+                                    "F[1]['properties']['prov_en'] = 'Caf\\u00e9 \\\"q\\\"'\n"
+                                    "F[2]['properties'].pop('prov_name', None)\n"
+                                    "json.dump(d, open(p, 'w'))");
         isr_map_base a, b;
         cr_assert_eq(isr_map_base_load(ctx, opt, &a), ISR_OK, "%s", isr_ctx_errmsg(ctx));
         cr_assert(a.units_scanned, "variant %d: the scanner gave up", k);
+        cr_assert(a.provinces_scanned, "variant %d: the scanner gave up the provinces", k);
         /* the geometry's keys reordered: the scanner gives up, OGR reads */
         snprintf(cmd, sizeof cmd, "cp '%s/region/units.geojson' '%s/u.geojson'", w, cli_tmp);
         sh_ok(cmd);
         rewrite_units(w, "for f in d['features']:\n g = f['geometry']\n if g: f['geometry'] = "
                          "{'coordinates': g['coordinates'], 'type': g['type']}\n"
                          "json.dump(d, open(p, 'w'), ensure_ascii=False)");
+        rewrite_json(prov, "for f in d['features']:\n g = f['geometry']\n if g: f['geometry'] = "
+                           "{'coordinates': g['coordinates'], 'type': g['type']}\n"
+                           "json.dump(d, open(p, 'w'), ensure_ascii=False)");
         cr_assert_eq(isr_map_base_load(ctx, opt, &b), ISR_OK, "%s", isr_ctx_errmsg(ctx));
         cr_assert(!b.units_scanned, "variant %d: the scanner read reordered keys", k);
+        cr_assert(!b.provinces_scanned, "variant %d: the scanner read reordered keys", k);
         char what[32];
         snprintf(what, sizeof what, "variant %d", k);
         same_counties(&a, &b, what);
+        same_provinces(&a, &b, what);
+        if (k > 0) {
+            cr_assert_null(a.province_names_en[0]);
+            cr_assert_str_eq(a.province_names_en[1], "Café \"q\"");
+            cr_assert_str_eq(a.province_names[2], "");
+        }
         if (k == 1) { /* the other data's features, as placed */
             cr_assert_eq(a.ncounties, b.ncounties);
             cr_assert_str_eq(a.county_names[1], "");
@@ -790,7 +1033,9 @@ Test(maps, map_units_scanner_same_base, .timeout = 300)
             cr_assert(isnan(a.people_any), "unknown people in reach, yet a total");
         isr_map_base_clear(&a);
         isr_map_base_clear(&b);
-        snprintf(cmd, sizeof cmd, "cp '%s/u.geojson' '%s/region/units.geojson'", cli_tmp, w);
+        snprintf(cmd, sizeof cmd, "cp '%s/u.geojson' '%s/region/units.geojson' && cp "
+                 "'%s/p.geojson' '%s'",
+                 cli_tmp, w, cli_tmp, prov);
         sh_ok(cmd);
     }
     opt->out = NULL;
