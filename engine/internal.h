@@ -1078,10 +1078,13 @@ uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *w
 
 /* ---- parallel.c ----------------------------------------------------------------------- */
 
-/* Calls fn(user, i) for i in [0, n), on up to `threads` threads (the calling one included),
- * each taking the next i in turn: jobs that share nothing but what `user` gives them. A
- * thread that cannot be started leaves its share to the others. */
-ISR_INTERNAL void isr_parallel(int threads, int n, void (*fn)(void *user, int i), void *user);
+/* Calls fn(user, i, worker) for i in [0, n), on up to `threads` threads (at most
+ * ISR_PARALLEL_MAX; the calling one included, as worker 0; the others 1 … threads - 1), each
+ * taking the next i in turn: jobs that share nothing but what `user` gives them. A thread
+ * that cannot be started leaves its share to the others. */
+#define ISR_PARALLEL_MAX 64
+ISR_INTERNAL void isr_parallel(int threads, int n, void (*fn)(void *user, int i, int worker),
+                               void *user);
 
 /* ---- strbuf.c ------------------------------------------------------------------------- */
 

@@ -230,7 +230,8 @@ Test(context, geos_message_captured)
 }
 
 /* isr_parallel (parallel.c): every job once, on as many threads as asked and no more (with
- * one, the calling thread alone); none with n = 0. */
+ * one, the calling thread alone), each told its worker's number (0 the calling thread);
+ * none with n = 0. */
 #include <stdatomic.h>
 #include <threads.h>
 
@@ -239,12 +240,15 @@ typedef struct par_rec {
     atomic_int calls;
     mtx_t lock;
     thrd_t caller, seen[64];
-    int nseen, caller_ran;
+    int nseen, caller_ran, threads;
+    atomic_int bad_worker; /* a worker number out of range, or 0 not the calling thread */
 } par_rec;
 
-static void par_job(void *user, int i)
+static void par_job(void *user, int i, int worker)
 {
     par_rec *r = user;
+    atomic_fetch_or(&r->bad_worker, worker < 0 || worker >= r->threads ||
+                                        (worker == 0) != (thrd_equal(r->caller, thrd_current()) != 0));
     atomic_fetch_add(&r->runs[i], 1);
     atomic_fetch_add(&r->calls, 1);
     mtx_lock(&r->lock);
@@ -266,8 +270,10 @@ Test(context, parallel_runs_each_job_once_on_the_threads_asked)
         par_rec r = {0};
         mtx_init(&r.lock, mtx_plain);
         r.caller = thrd_current();
+        r.threads = threads[t];
         isr_parallel(threads[t], 200, par_job, &r);
         cr_assert_eq(atomic_load(&r.calls), 200, "%d threads", threads[t]);
+        cr_assert_eq(atomic_load(&r.bad_worker), 0, "%d threads: a worker's number", threads[t]);
         for (int i = 0; i < 200; i++)
             cr_assert_eq(atomic_load(&r.runs[i]), 1, "job %d with %d threads", i, threads[t]);
         cr_assert_leq(r.nseen, threads[t]);
