@@ -13,7 +13,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
@@ -60,27 +59,18 @@ typedef struct region_pool {
     int (*fn[REGION_JOBS])(void *);
     void *arg[REGION_JOBS];
     int n;
-    atomic_int next;
 } region_pool;
 
-static int pool_worker(void *arg)
+static void pool_job(void *user, int i, int worker)
 {
-    region_pool *rp = arg;
-    for (int i; (i = atomic_fetch_add(&rp->next, 1)) < rp->n;)
-        rp->fn[i](rp->arg[i]);
-    return 0;
+    (void)worker;
+    region_pool *rp = user;
+    rp->fn[i](rp->arg[i]);
 }
 
 static void pool_run(region_pool *rp, int threads)
 {
-    thrd_t tid[REGION_JOBS];
-    int started = 0;
-    for (int i = 0; i < threads - 1 && i < rp->n - 1; i++)
-        if (thrd_create(&tid[started], pool_worker, rp) == thrd_success)
-            started++;
-    pool_worker(rp);
-    for (int i = 0; i < started; i++)
-        thrd_join(tid[i], NULL);
+    isr_parallel(threads, rp->n, pool_job, rp);
 }
 
 /* friction.tif (--write-friction): seconds per metre, t the scratch raster. */
@@ -183,7 +173,7 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
          NULL, meta, "NEAREST", ISR_OK}};
     vector_job vec = {jb, ISR_OK};
     region_pool rp = {{cog_worker, vector_worker, cog_worker, cog_worker},
-                      {&cogs[0], &vec, &cogs[2], &cogs[1]}, REGION_JOBS, 0};
+                      {&cogs[0], &vec, &cogs[2], &cogs[1]}, REGION_JOBS};
     pool_run(&rp, jb->threads);
     for (int i = 0; i < 3 && st == ISR_OK; i++)
         st = cogs[i].st;
