@@ -576,13 +576,15 @@ static int on_180(OGRGeometryH g)
     return 0;
 }
 
-/* The unit's polygon (taken over): checked and stored as unit u->n; seam[u->n] says
- * whether it was split at the 180° meridian (lonlat: the layer is in lon/lat). It is
- * reprojected and its validity checked after all are read (unit_prepare), its repair and box
- * then (unit_finish). On an error the unit is stored without a geometry, so that its
- * attributes are freed with the others. */
-static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, int lonlat, GIntBig fid,
-                               OGRGeometryH g, isr_units *u, unsigned char *seam)
+/* The unit's polygon (taken over): checked, reprojected (here, on the calling thread: the
+ * first feature that cannot be is named with GDAL's reason, before any later feature's fault)
+ * and stored as unit u->n; seam[u->n] says whether it was split at the 180° meridian (lonlat:
+ * the layer is in lon/lat). Its validity is checked after all are read (unit_validity), its
+ * repair and box then (unit_finish). On an error the unit is stored without a geometry, so
+ * that its attributes are freed with the others. */
+static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTransformationH ct,
+                               int lonlat, GIntBig fid, OGRGeometryH g, isr_units *u,
+                               unsigned char *seam)
 {
     OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbNone;
     if (!g || OGR_G_IsEmpty(g) || (t != wkbPolygon && t != wkbMultiPolygon)) {
@@ -600,33 +602,32 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, int lonlat, GIn
     /* a unit split at the 180° meridian (RFC 7946), valid in lon/lat: its parts share the
      * seam once reprojected, which is no fault of the input */
     seam[u->n] = t == wkbMultiPolygon && lonlat && on_180(g) && OGR_G_IsValid(g);
+    if (isr_layer_geom_to(l, g, ct) != OGRERR_NONE) {
+        OGR_G_DestroyGeometry(g);
+        u->geom[u->n++] = NULL;
+        return isr_fail_gdal(ctx, ISR_ERR_CRS,
+                             "%s: feature %lld cannot be transformed to the analysis CRS "
+                             "(outside the CRS's area of use?)",
+                             l->what, (long long)fid);
+    }
     u->geom[u->n++] = g;
     return ISR_OK;
 }
 
-/* Each unit's polygon reprojected (densified first in lon/lat, as isr_layer_geom_to does)
- * and its validity checked (GEOS: with the transformation, the cost of a load), on the run's
- * threads: each worker with a copy of the transformation of its own (OCTClone), as
- * OGR_G_IsValid makes a GEOS context of its own for each call. */
-typedef struct unit_prep {
+/* Whether each unit's polygon is valid (GEOS: the costliest check of a load), on the run's
+ * threads; OGR_G_IsValid makes a GEOS context of its own for each call. */
+typedef struct unit_valid {
     isr_ctx *ctx;
-    OGRCoordinateTransformationH ct;
-    OGRCoordinateTransformationH cts[ISR_PARALLEL_MAX]; /* the workers' */
-    int lonlat;
     OGRGeometryH *geom;
-    unsigned char *valid, *moved; /* moved: reprojected (else the unit fails) */
-} unit_prep;
+    unsigned char *valid;
+} unit_valid;
 
-static void unit_prepare(void *user, int i, int worker)
+static void unit_validity(void *user, int i, int worker)
 {
-    unit_prep *v = user;
+    (void)worker;
+    unit_valid *v = user;
     isr_gdal_errors_push(v->ctx); /* GDAL's handlers are per thread */
-    if (!v->cts[worker])
-        v->cts[worker] = OCTClone(v->ct);
-    OGRGeometryH g = v->geom[i];
-    v->moved[i] = v->cts[worker] && (!v->lonlat || isr_geom_densify_lonlat(g) == 0) &&
-                  OGR_G_Transform(g, v->cts[worker]) == OGRERR_NONE;
-    v->valid[i] = v->moved[i] && OGR_G_IsValid(g) != 0;
+    v->valid[i] = OGR_G_IsValid(v->geom[i]) != 0;
     isr_gdal_errors_pop();
 }
 
@@ -662,8 +663,8 @@ static void unit_finish(isr_ctx *ctx, const isr_layer *l, isr_units *u, int i, G
 /* Every feature of the layer as a unit, its polygon read (unit_polygon), seam[] and fid[]
  * grown with the units. */
 static isr_status units_read_all(isr_ctx *ctx, const isr_layer *l, const unit_fields *uf,
-                                 GIntBig count, isr_units *u, unsigned char **seam,
-                                 GIntBig **fid)
+                                 OGRCoordinateTransformationH ct, GIntBig count, isr_units *u,
+                                 unsigned char **seam, GIntBig **fid)
 {
     isr_status st = ISR_OK;
     OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(l->lyr);
@@ -698,15 +699,15 @@ static isr_status units_read_all(isr_ctx *ctx, const isr_layer *l, const unit_fi
             u->geom[u->n++] = NULL; /* so that the attributes read are freed */
             return st;
         }
-        if ((st = unit_polygon(ctx, l, lonlat, id, g, u, *seam)) != ISR_OK)
+        if ((st = unit_polygon(ctx, l, ct, lonlat, id, g, u, *seam)) != ISR_OK)
             return st;
     }
     return st;
 }
 
-/* Every feature of the layer as a unit, each polygon reprojected and its validity checked on
- * the run's threads (unit_prepare), the invalid ones repaired in the layer's order; fids
- * lists the first invalid ones. */
+/* Every feature of the layer as a unit, each polygon's validity checked on the run's threads
+ * (unit_validity) and the invalid ones repaired in the layer's order; fids lists the first
+ * invalid ones. */
 static isr_status units_read(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                              const unit_fields *uf, OGRCoordinateTransformationH ct,
                              GIntBig count, isr_units *u, char *fids, size_t nfids)
@@ -714,27 +715,16 @@ static isr_status units_read(isr_ctx *ctx, const isr_options *opt, const isr_lay
     size_t cap = (size_t)(count > 0 ? count : 1);
     unsigned char *seam = calloc(cap, 1);
     GIntBig *fid = calloc(cap, sizeof *fid);
-    isr_status st = seam && fid ? units_read_all(ctx, l, uf, count, u, &seam, &fid)
+    isr_status st = seam && fid ? units_read_all(ctx, l, uf, ct, count, u, &seam, &fid)
                                 : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s",
                                            l->what);
-    unsigned char *valid = st == ISR_OK ? calloc((size_t)(u->n ? u->n : 1), 2) : NULL;
+    unsigned char *valid = st == ISR_OK ? calloc((size_t)(u->n ? u->n : 1), 1) : NULL;
     if (st == ISR_OK && !valid)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
     if (st == ISR_OK) {
-        OGRSpatialReferenceH ls = OGR_L_GetSpatialRef(l->lyr);
-        unit_prep v = {.ctx = ctx, .ct = ct, .lonlat = ls && OSRIsGeographic(ls),
-                       .geom = u->geom, .valid = valid, .moved = valid + u->n};
-        isr_parallel(isr_options_threads(opt), u->n, unit_prepare, &v);
-        for (int i = 0; i < ISR_PARALLEL_MAX; i++)
-            if (v.cts[i])
-                OCTDestroyCoordinateTransformation(v.cts[i]);
-        for (int i = 0; i < u->n && st == ISR_OK; i++) /* the first in the layer's order */
-            if (!v.moved[i])
-                st = isr_fail_gdal(ctx, ISR_ERR_CRS,
-                                   "%s: feature %lld cannot be transformed to the analysis CRS "
-                                   "(outside the CRS's area of use?)",
-                                   l->what, (long long)fid[i]);
-        for (int i = 0; i < u->n && st == ISR_OK; i++)
+        unit_valid v = {ctx, u->geom, valid};
+        isr_parallel(isr_options_threads(opt), u->n, unit_validity, &v);
+        for (int i = 0; i < u->n; i++)
             unit_finish(ctx, l, u, i, fid[i], seam[i], valid[i], fids, nfids);
     }
     free(valid);

@@ -127,24 +127,26 @@ static isr_status scen_maps(isr_ctx *ctx, void *fonts, const isr_map_base *b,
     return st;
 }
 
-/* A single hub's run draws no region overviews: those an earlier run drew in the folder stay
- * as they were, and are named. */
+/* A single hub's run draws no region overviews: the files of those an earlier run drew in
+ * the folder stay as they were, and are named. */
 static void stale_overviews(isr_ctx *ctx, const char *out)
 {
     static const char *const names[] = {"nearest_hub_time", "hubs_within", "nearest_hub"};
+    static const char *const ext[] = {"png", "svg", "pdf", "pgw"};
     isr_sb found = {0};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char *png = isr_strdup_printf("%s/region/map_%s.png", out, names[i]);
-        if (png && isr_file_exists(png))
-            isr_sb_printf(&found, "%s'%s'", found.len ? ", " : "", png);
-        free(png);
-    }
-    if (found.len)
+    int n = 0;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        for (size_t k = 0; k < sizeof ext / sizeof *ext; k++) {
+            char *f = isr_strdup_printf("%s/region/map_%s.%s", out, names[i], ext[k]);
+            if (f && isr_file_exists(f))
+                isr_sb_printf(&found, "%s'%s'", n++ ? ", " : "", f);
+            free(f);
+        }
+    if (n)
         isr_log(ctx, ISR_LOG_WARN,
-                "%s (and %s .svg, .pdf) %s drawn by an earlier run: a run of a single hub draws "
-                "no region overviews, which would repeat its map; delete %s",
-                found.s, strchr(found.s, ',') ? "their" : "its",
-                strchr(found.s, ',') ? "were" : "was", strchr(found.s, ',') ? "them" : "it");
+                "%s %s drawn by an earlier run: a run of a single hub draws no region "
+                "overviews, which would repeat its map; delete %s",
+                found.s, n > 1 ? "were" : "was", n > 1 ? "them" : "it");
     free(isr_sb_take(&found));
 }
 

@@ -85,8 +85,9 @@ static int maps_wanted(isr_ctx *ctx, const isr_options *eff, unsigned what)
 }
 
 /* The parts of `what` on the options `eff` of the run in eff->out: the styles, then the web
- * map beside the maps (the maps begin with loading on one thread: the web map fills the
- * other core). *part names the part that was running when the call stopped. */
+ * map beside the maps with more than one thread (the maps begin with loading, mostly on one
+ * thread: the web map fills another core). *part names the part that was running when the
+ * call stopped. */
 static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned what,
                                 const char **part)
 {
@@ -103,7 +104,8 @@ static isr_status publish_parts(isr_ctx *ctx, const isr_options *eff, unsigned w
     int beside = 0;
     if (what & ISR_PUBLISH_WEBMAP) {
         *part = "the web map";
-        beside = maps && thrd_create(&tid, webmap_run, &w) == thrd_success;
+        beside = maps && isr_options_threads(eff) > 1 &&
+                 thrd_create(&tid, webmap_run, &w) == thrd_success;
         if (!beside && (webmap_run(&w), w.st != ISR_OK || isr_cancelled(ctx)))
             return w.st == ISR_OK ? ISR_ERR_INTERRUPTED : w.st;
     }

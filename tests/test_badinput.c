@@ -316,6 +316,28 @@ Test(badinput, coordinates_outside_the_crs_area_of_use)
             "boundaries '%s/b.geojson' layer 'counties': feature 0 lies at (121.4 91.2, 121.5 "
             "91.3), which are not valid coordinates in its CRS 'WGS 84': is its CRS right?",
             cli_tmp);
+    /* a county that reaches a hair past the pole (within the extent check's tolerance): the
+     * projection refuses it. It is named with PROJ's reason, before a later county's fault
+     * (a point), as the boundaries are read in order */
+    cli_ogr("-f GeoJSON -nln counties c.geojson %s/yrd_counties.shp -dialect sqlite -sql "
+        "\"SELECT code, name, CASE WHEN code = '310101' THEN ST_GeomFromText('POLYGON((121.4 "
+        "89.99, 121.5 89.99, 121.45 90.00005, 121.4 89.99))', 4326) WHEN code = '310115' THEN "
+        "MakePoint(121.5, 31.2, 4326) ELSE geometry END AS geometry FROM yrd_counties WHERE "
+        "prov_code = '310000'\"",
+        S);
+    rc = run("--boundaries '%s/c.geojson'", cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "isoreach: boundaries '%s/c.geojson' layer 'counties': feature 0 cannot be "
+             "transformed to the analysis CRS (outside the CRS's area of use?) (Full "
+             "reprojection failed",
+             cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    cr_assert_null(strstr(e, "not a polygon"), "%s", e);
+    free(e);
+    nothing_written();
 }
 
 /* ---- fields ---------------------------------------------------------------------------- */
