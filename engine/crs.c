@@ -19,6 +19,24 @@
 #include <stdio.h>
 #include <string.h>
 
+/* PROJ's own log (stderr by default) kept quiet for the contexts made here: their errors are
+ * read from proj_errno and said by isoreach, so PROJ's line ("aea: Invalid latitude" for
+ * each lattice point past a projection's domain) would only repeat them, unasked. */
+static void proj_quiet(void *user, int level, const char *msg)
+{
+    (void)user;
+    (void)level;
+    (void)msg;
+}
+
+static PJ_CONTEXT *proj_context_quiet(void)
+{
+    PJ_CONTEXT *pc = proj_context_create();
+    if (pc)
+        proj_log_func(pc, NULL, proj_quiet);
+    return pc;
+}
+
 #define ISR_PI 3.14159265358979323846
 
 double isr_lon_normal(double lon)
@@ -41,7 +59,7 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
              "+datum=WGS84 +units=m +no_defs +type=crs",
              lat_min + dlat / 6.0, lat_max - dlat / 6.0, (lat_min + lat_max) / 2.0,
              isr_lon_normal((lon_min + lon_max) / 2.0));
-    PJ_CONTEXT *pc = proj_context_create();
+    PJ_CONTEXT *pc = proj_context_quiet();
     PJ *crs = pc ? proj_create(pc, def) : NULL;
     PJ *named = crs ? proj_alter_name(pc, crs, "isoreach fitted Albers equal-area") : NULL;
     const char *wkt = named ? proj_as_wkt(pc, named, PJ_WKT2_2019, NULL) : NULL;
@@ -122,6 +140,7 @@ int isr_crs_is_equal_area(OGRSpatialReferenceH srs)
 
 /* Whether [a0,a1] overlaps the longitude range [w,e] (which may cross the antimeridian),
  * and whether it lies within it. */
+
 static void lon_overlap(double a0, double a1, double w, double e, int *overlaps, int *within)
 {
     if (w <= e) {
@@ -343,7 +362,7 @@ isr_status isr_crs_check_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const cha
         CPLFree(wkt);
         return ISR_OK;
     }
-    PJ_CONTEXT *pc = proj_context_create();
+    PJ_CONTEXT *pc = proj_context_quiet();
     PJ *crs = pc ? proj_create(pc, wkt) : NULL;
     CPLFree(wkt);
     if (crs && proj_get_type(crs) == PJ_TYPE_BOUND_CRS) {
