@@ -40,7 +40,7 @@ static int maps_drawn(const char *out)
     return drawn;
 }
 
-/* The web map, on a thread of its own beside the maps (webmap_beside). */
+/* The web map, on a thread of its own beside the maps (publish_parts). */
 typedef struct webmap_job {
     isr_ctx *ctx;
     const isr_options *eff;
