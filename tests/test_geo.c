@@ -84,6 +84,15 @@ static double raster_at(const char *path, double x, double y)
     "\"LineString\",\"coordinates\":[[" #x0 "," #y0 "],[" #x1 "," #y1 "]]}}"
 #define FC(crs, ...) "{\"type\":\"FeatureCollection\"," crs "\"features\":[" __VA_ARGS__ "]}"
 
+/* The hub at (500.5, 5505.5) km in UTM zone 33N and a line of 8 km to s2 (st.geojson,
+ * ln.geojson): the network of utm_region's units. */
+static void utm_network(void)
+{
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
+                                STATION("s2", 0, 508500, 5505500)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+}
+
 /* Two 10 km square units side by side in UTM zone 33N (central Europe at 49.7°N, 15°E):
  * unit a (province p1) at x 500–510 km, unit b (province p2) at 510–520 km, y 5500–5510 km.
  * The hub at (500.5, 5505.5) km, a cell centre at 1000 m; a line to s2 at (508.5, 5505.5). */
@@ -92,9 +101,7 @@ static void utm_region(void)
     cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
                                UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000))));
     cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
-                                STATION("s2", 0, 508500, 5505500)));
-    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+    utm_network();
 }
 
 /* A 10 × 10 friction raster of 1000 m pixels over unit a only, 0.1 s/m everywhere (36 km/h)
@@ -428,9 +435,7 @@ static void p1_region(const char *prov_b, const char *pref_name_b)
             "\"geometry\":" BOX(510000, 5500000, 520000, 5510000) "}]}",
             pref_name_b, prov_b);
     cli_sh_ok("rm -f b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
-                                STATION("s2", 0, 508500, 5505500)));
-    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+    utm_network();
 }
 
 /* A prefecture whose counties lie in two provinces: its row added up both provinces' people
@@ -461,9 +466,7 @@ Test(geo, empty_population_field_is_no_news_with_a_population_raster)
     cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
                                UNIT("b", "p2", null, BOX(510000, 5500000, 520000, 5510000))));
     cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
-                                STATION("s2", 0, 508500, 5505500)));
-    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+    utm_network();
     cli_put("p.asc", "ncols 4\nnrows 2\nxllcorner 500000\nyllcorner 5500000\ncellsize 5000\n"
                      "1 1 1 1\n1 1 1 1\n");
     cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
@@ -1057,9 +1060,7 @@ Test(geo, the_gbt_derivation_example_is_a_code_of_the_data)
                                    "\"name\":\"u2\",\"pop\":10},\"geometry\":"
                                    BOX(510000, 5500000, 520000, 5510000) "}"));
     cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
-                                STATION("s2", 0, 508500, 5505500)));
-    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+    utm_network();
     cr_assert_eq(cli_sh("cd '%s' && %s run --no-maps --out o --boundaries b.gpkg --stations "
                         "st.geojson --lines ln.geojson --resolution 1000 --threads 1",
                         cli_tmp, ISR_CLI),
@@ -1136,9 +1137,7 @@ Test(geo, a_hub_map_says_it_leaves_out_a_county_of_unknown_people)
                                "\"prov_code\":\"p1\",\"prov_name\":\"prov p1\",\"pop\":null},"
                                "\"geometry\":" BOX(510000, 5500000, 520000, 5510000) "}"));
     cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
-                                STATION("s2", 0, 508500, 5505500)));
-    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 500500, 5505500, 508500, 5505500)));
+    utm_network();
     cr_assert_eq(cli_sh("cd '%s' && %s run -q --out m --boundaries b.gpkg --stations st.geojson "
                         "--lines ln.geojson --resolution 1000 --threads 1 --hubs hub",
                         cli_tmp, ISR_CLI),

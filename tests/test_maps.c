@@ -459,17 +459,25 @@ static void copy_sample_run(char *w, size_t n)
     sh_ok(cmd);
 }
 
-/* Runs `body` (Python: p the path of W/region/units.geojson, d its JSON; the body writes it
- * back) on the copy at w. Without meson's MALLOC_PERTURB_, which makes Python's JSON of the
- * 10 MB file 7 times slower. */
-static void rewrite_units(const char *w, const char *body)
+/* Runs `body` (Python: p the path of the JSON file at `path`, d its JSON; the body writes it
+ * back). Without meson's MALLOC_PERTURB_, which makes Python's JSON of the 10 MB
+ * units.geojson 7 times slower. */
+static void rewrite_json(const char *path, const char *body)
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "env -u MALLOC_PERTURB_ python3 -c \"import json,sys; p=sys.argv[1]; "
-             "d=json.load(open(p))\n%s\" '%s/region/units.geojson'",
-             body, w);
+             "d=json.load(open(p))\n%s\" '%s'",
+             body, path);
     sh_ok(cmd);
+}
+
+/* rewrite_json on W/region/units.geojson of the copy at w. */
+static void rewrite_units(const char *w, const char *body)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/region/units.geojson", w);
+    rewrite_json(path, body);
 }
 
 /* Issue 12: the web map reads units.geojson with its own scanner (publish/webmap.c) and with
@@ -694,22 +702,32 @@ Test(maps, the_180_meridian_inside_a_unit_is_no_border)
     isr_ctx_free(ctx);
 }
 
+/* The `kind` i read by the scanner (p) and by OGR (q): the same parts, vertices and box. */
+static void same_shape(const isr_shape *p, const isr_shape *q, const char *what,
+                       const char *kind, int i)
+{
+    cr_assert(p->nparts == q->nparts && p->npts == q->npts, "%s: %s %d's parts", what, kind, i);
+    cr_assert(memcmp(p->len, q->len, (size_t)p->nparts * sizeof *p->len) == 0 &&
+                  memcmp(p->xy, q->xy, (size_t)p->npts * 2 * sizeof *p->xy) == 0 &&
+                  memcmp(p->bbox, q->bbox, sizeof p->bbox) == 0,
+              "%s: %s %d's vertices differ", what, kind, i);
+}
+
+/* Its English name (NULL: none) the same both ways. */
+static void same_name_en(const char *p, const char *q, const char *what, const char *kind, int i)
+{
+    cr_assert((p == NULL) == (q == NULL) && (!p || strcmp(p, q) == 0),
+              "%s: %s %d's English name", what, kind, i);
+}
+
 static void same_provinces(const isr_map_base *a, const isr_map_base *b, const char *what)
 {
     cr_assert_eq(a->nprovinces, b->nprovinces, "%s: %d provinces scanned, %d by OGR", what,
                  a->nprovinces, b->nprovinces);
     for (int c = 0; c < a->nprovinces; c++) {
-        const isr_shape *p = &a->provinces[c], *q = &b->provinces[c];
         cr_assert_str_eq(a->province_names[c], b->province_names[c], "%s: province %d", what, c);
-        cr_assert((a->province_names_en[c] == NULL) == (b->province_names_en[c] == NULL) &&
-                      (!a->province_names_en[c] ||
-                       strcmp(a->province_names_en[c], b->province_names_en[c]) == 0),
-                  "%s: province %d's English name", what, c);
-        cr_assert(p->nparts == q->nparts && p->npts == q->npts &&
-                      memcmp(p->len, q->len, (size_t)p->nparts * sizeof *p->len) == 0 &&
-                      memcmp(p->xy, q->xy, (size_t)p->npts * 2 * sizeof *p->xy) == 0 &&
-                      memcmp(p->bbox, q->bbox, sizeof p->bbox) == 0,
-                  "%s: province %d's vertices differ", what, c);
+        same_name_en(a->province_names_en[c], b->province_names_en[c], what, "province", c);
+        same_shape(&a->provinces[c], &b->provinces[c], what, "province", c);
     }
 }
 
@@ -718,22 +736,14 @@ static void same_counties(const isr_map_base *a, const isr_map_base *b, const ch
     cr_assert_eq(a->ncounties, b->ncounties, "%s: %d counties scanned, %d by OGR", what,
                  a->ncounties, b->ncounties);
     for (int c = 0; c < a->ncounties; c++) {
-        const isr_shape *p = &a->counties[c], *q = &b->counties[c];
         cr_assert_str_eq(a->county_names[c], b->county_names[c], "%s: county %d", what, c);
-        cr_assert((a->county_names_en[c] == NULL) == (b->county_names_en[c] == NULL) &&
-                      (!a->county_names_en[c] ||
-                       strcmp(a->county_names_en[c], b->county_names_en[c]) == 0),
-                  "%s: county %d's English name", what, c);
+        same_name_en(a->county_names_en[c], b->county_names_en[c], what, "county", c);
         for (int k = 0; k < 2; k++)
             cr_assert(a->county_label[2 * c + k] == b->county_label[2 * c + k] ||
                           (isnan(a->county_label[2 * c + k]) && isnan(b->county_label[2 * c + k])),
                       "%s: county %d's label point: %.17g scanned, %.17g by OGR", what, c,
                       a->county_label[2 * c + k], b->county_label[2 * c + k]);
-        cr_assert(p->nparts == q->nparts && p->npts == q->npts, "%s: county %d's parts", what, c);
-        cr_assert(memcmp(p->len, q->len, (size_t)p->nparts * sizeof *p->len) == 0 &&
-                      memcmp(p->xy, q->xy, (size_t)p->npts * 2 * sizeof *p->xy) == 0 &&
-                      memcmp(p->bbox, q->bbox, sizeof p->bbox) == 0,
-                  "%s: county %d's vertices differ", what, c);
+        same_shape(&a->counties[c], &b->counties[c], what, "county", c);
     }
     cr_assert(memcmp(a->region, b->region, sizeof a->region) == 0, "%s: region box", what);
     cr_assert(a->people_any == b->people_any || (isnan(a->people_any) && isnan(b->people_any)),
@@ -799,18 +809,6 @@ Test(maps, polyscan_leaves_another_crs_to_ogr)
     }
 }
 
-/* Runs `body` (Python: p the path of a hub's isochrones.geojson, d its JSON; the body writes
- * it back). */
-static void rewrite_json(const char *path, const char *body)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "env -u MALLOC_PERTURB_ python3 -c \"import json,sys; p=sys.argv[1]; "
-             "d=json.load(open(p))\n%s\" '%s'",
-             body, path);
-    sh_ok(cmd);
-}
-
 static int same_num(double a, double b)
 {
     return a == b || (isnan(a) && isnan(b));
@@ -827,11 +825,7 @@ static void same_bands(const isr_map_hub *a, const isr_map_hub *b, const char *w
                   "%s: band %d: %g-%g min, %g people, %g km2 scanned; %g-%g, %g, %g by OGR",
                   what, k, a->lo[k], a->hi[k], a->pop[k], a->km2[k], b->lo[k], b->hi[k],
                   b->pop[k], b->km2[k]);
-        const isr_shape *p = &a->ring[k], *q = &b->ring[k];
-        cr_assert(p->nparts == q->nparts && p->npts == q->npts, "%s: band %d's parts", what, k);
-        cr_assert(memcmp(p->len, q->len, (size_t)p->nparts * sizeof *p->len) == 0 &&
-                      memcmp(p->xy, q->xy, (size_t)p->npts * 2 * sizeof *p->xy) == 0,
-                  "%s: band %d's vertices differ", what, k);
+        same_shape(&a->ring[k], &b->ring[k], what, "band", k);
     }
     cr_assert(memcmp(a->bbox, b->bbox, sizeof a->bbox) == 0, "%s: the bands' box", what);
 }
