@@ -39,11 +39,12 @@ void isr_acc_clear(isr_acc *a)
 {
     for (size_t i = 0; a->tiles && i < (size_t)a->tx * (size_t)a->ty; i++) {
         free(a->tiles[i]);
-        if (a->land)
+        if (a->land && a->land[i] != a->zero)
             free(a->land[i]);
     }
     free(a->tiles);
     free(a->land);
+    free(a->zero);
     memset(a, 0, sizeof *a);
 }
 
@@ -140,7 +141,32 @@ isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, int o
 
 /* ---- writing a raster from the tiles ------------------------------------------------------- */
 
-isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, const float *fric)
+/* Whether cell (c, r) of tile (tc, tr) is in the region: on the grid, not a barrier. */
+static int tile_inside(const isr_grid *g, isr_fric fric, int tc, int tr, int c, int r)
+{
+    int gc = tc * ISR_ACC_TILE + c, gr = tr * ISR_ACC_TILE + r;
+    return gc < g->nx && gr < g->ny && !isinf(isr_fric_at(fric, isr_grid_pidx(g, gc, gr)));
+}
+
+/* The land tile of a tile without accumulators whose cells on the grid are all in the
+ * region (those past the grid's edge are never read): the shared tile of zeros (a->zero,
+ * made once), or NULL when some cell is not (or out of memory: *oom set). */
+static uint16_t *land_all_zero(isr_acc *a, const isr_grid *g, isr_fric fric, int tc, int tr,
+                               int *oom)
+{
+    int w = g->nx - tc * ISR_ACC_TILE, h = g->ny - tr * ISR_ACC_TILE;
+    w = w < ISR_ACC_TILE ? w : ISR_ACC_TILE;
+    h = h < ISR_ACC_TILE ? h : ISR_ACC_TILE;
+    for (int r = 0; r < h; r++)
+        for (int c = 0; c < w; c++)
+            if (!tile_inside(g, fric, tc, tr, c, r))
+                return NULL;
+    if (!a->zero && !(a->zero = calloc(TT, sizeof *a->zero)))
+        *oom = 1;
+    return a->zero;
+}
+
+isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, isr_fric fric)
 {
     size_t ntile = (size_t)a->tx * (size_t)a->ty;
     if (!a->land && !(a->land = calloc(ntile, sizeof *a->land)))
@@ -150,12 +176,19 @@ isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, const flo
         for (int tc = a->win[0]; tc < a->win[2]; tc++) {
             size_t i = (size_t)tr * (size_t)a->tx + (size_t)tc;
             isr_acc_tile *t = a->tiles[i];
-            uint16_t *cnt = t ? t->count : NULL;
+            int oom = 0;
+            /* land no hub reaches, all of the tile: the one tile of zeros, shared */
+            if (!t && !a->land[i] && (a->land[i] = land_all_zero(a, g, fric, tc, tr, &oom)))
+                continue;
+            if (oom)
+                return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
+            if (!t && a->land[i] && a->land[i] == a->zero)
+                continue; /* made so by an earlier call */
+            uint16_t *cnt = t ? t->count : a->land[i]; /* the latter: from an earlier call */
             for (int r = 0; r < ISR_ACC_TILE; r++)
                 for (int c = 0; c < ISR_ACC_TILE; c++) {
-                    int gc = tc * ISR_ACC_TILE + c, gr = tr * ISR_ACC_TILE + r;
                     size_t k = (size_t)r * ISR_ACC_TILE + (size_t)c;
-                    int inside = gc < g->nx && gr < g->ny && !isinf(fric[isr_grid_pidx(g, gc, gr)]);
+                    int inside = tile_inside(g, fric, tc, tr, c, r);
                     if (t && isinf(t->t[k]))
                         t->t[k] = (float)ISR_TIME_NODATA;
                     if (!cnt && inside) { /* land no hub reaches: 0, beside nodata */

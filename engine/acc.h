@@ -29,7 +29,9 @@ typedef struct isr_acc {
     isr_acc_tile **tiles; /* tx·ty, row by row; NULL: no hub reached a cell of it */
     int win[4];           /* after isr_acc_finish: the tiles [win0, win2) x [win1, win3) */
     uint16_t **land;      /* after isr_acc_finish: per tile without accumulators, the counts
-                             of hubs_within.tif (0 on land, nodata beyond) or NULL: no land */
+                             of hubs_within.tif (0 on land, nodata beyond) or NULL: no land;
+                             `zero` for a tile that is land throughout */
+    uint16_t *zero;       /* the tile of zeros those share (never written), or NULL */
 } isr_acc;
 
 isr_status isr_acc_init(isr_ctx *ctx, isr_acc *a, int nx, int ny);
@@ -48,7 +50,7 @@ isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, int o
 /* Once every hub has merged: the window set (the bounding box of the tiles made), and
  * within it times of none set to ISR_TIME_NODATA, counts set to nodata beyond the region
  * (+INF friction of `fric`, padded grid g) and the land counts made. */
-isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, const float *fric);
+isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, isr_fric fric);
 /* A VRT of the window of grid g (after isr_acc_finish) over band `which` of the tiles (0
  * time, 1 hub, 2 count), `nodata` where there is no tile, the whole grid in its metadata;
  * *srcs (*nsrc datasets) are its sources, freed with isr_acc_vrt_free after the VRT is

@@ -470,17 +470,14 @@ static size_t hub_seeds(const isr_grid *g, float fric_min, const isr_rail_net *n
 /* The grid search of one hub from the seeds of hub_seeds. Should a settled cell come within
  * ISR_PAD of the window's edge (the bound failed), the search is run again on the whole
  * grid. 0, or -1 when out of memory. */
-static int hub_costdist(const isr_grid *g, const float *fric, float fric_min,
-                        const uint8_t *clear, worker_state *ws, size_t ns, double budget_s)
+static int hub_costdist(const isr_grid *g, isr_fric fric, float fric_min, const uint8_t *clear,
+                        worker_state *ws, size_t ns, double budget_s)
 {
     size_t pw = (size_t)isr_grid_pw(g), ph = (size_t)isr_grid_ph(g);
     ws->w.fric_min = fric_min; /* the r.cost kernel's queue bands (costdist.h) */
     for (int pass = 0; pass < 2; pass++) {
-        int e = clear ? isr_costdist_iso(fric, clear, pw, ph, g->cell_m, ws->seeds, ns,
-                                         (float)budget_s, ws->time_s, &ws->w)
-                      : isr_costdist(fric, pw, ph, g->cell_m, ws->seeds, ns, (float)budget_s,
-                                     ws->time_s, &ws->w);
-        if (e != 0)
+        if (isr_fric_costdist(fric, clear, pw, ph, g->cell_m, ws->seeds, ns, (float)budget_s,
+                              ws->time_s, &ws->w) != 0)
             return -1;
         int inside = 1;
         for (size_t i = 0; i < ws->w.ntouched && inside; i++)
@@ -869,7 +866,7 @@ static isr_status batch_setup(isr_ctx *ctx, const isr_model *m, const isr_option
     b->ctx = ctx;
     b->opt = o;
     b->grid = &m->grid;
-    b->fric = m->fric;
+    b->fric = isr_model_fric(m);
     b->fric_min = m->fric_min;
     b->clear = m->clear;
     b->net = m->net;
@@ -1053,7 +1050,7 @@ isr_status isr_batch_gtfs_grid(isr_ctx *ctx, const isr_model *m, const isr_gtfs_
     }
     free(pct);
     if (st == ISR_OK && !gr &&
-        hub_costdist(&m->grid, m->fric, m->fric_min, m->clear, &ws,
+        hub_costdist(&m->grid, isr_model_fric(m), m->fric_min, m->clear, &ws,
                      hub_seeds(&m->grid, m->fric_min, net, &ws, budget_min * 60.0),
                      budget_min * 60.0) != 0)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");

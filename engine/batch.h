@@ -34,7 +34,7 @@ typedef struct isr_batch {
     isr_ctx *ctx;
     const isr_options *opt; /* the run's options (out, hubs may differ from the model's) */
     const isr_grid *grid;   /* the rest is the model's, borrowed */
-    const float *fric;
+    isr_fric fric; /* the model's friction surface (borrowed) */
     float fric_min; /* the model's least finite friction: each hub's search window */
     const uint8_t *clear; /* the model's clearance map: the isotropic kernel; NULL: r.cost */
     const isr_rail_net *net;

@@ -59,6 +59,39 @@ int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *cle
 int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t ph,
                      double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
                      float *time_s, isr_cd_work *work);
+
+/* The same three on a coded friction surface, one byte a padded cell: cell i's friction is
+ * lut[code[i]] (lut: 256 floats, each value at most once, +INF a barrier), so the surface
+ * takes a byte a cell instead of four. The times are those of the float functions on the
+ * surface lut[code[i]], to the bit; isr_costdist_clearance_coded gives the same map. */
+int isr_costdist_coded(const uint8_t *code, const float *lut, size_t pw, size_t ph,
+                       double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
+                       float *time_s, isr_cd_work *work);
+int isr_costdist_iso_coded(const uint8_t *code, const float *lut, const uint8_t *clear,
+                           size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
+                           size_t nseeds, float budget_s, float *time_s, isr_cd_work *work);
+int isr_costdist_clearance_coded(const uint8_t *code, size_t pw, size_t ph, uint8_t *clear);
+
+/* A friction surface as the engine keeps it: f32 (a float a padded cell) or, when f32 is
+ * NULL, code and lut (a byte a padded cell and the table of its values). */
+typedef struct isr_fric {
+    const float *f32;
+    const uint8_t *code;
+    const float *lut;
+} isr_fric;
+
+/* The friction of padded cell k. */
+static inline float isr_fric_at(isr_fric f, size_t k)
+{
+    return f.f32 ? f.f32[k] : f.lut[f.code[k]];
+}
+
+/* The search of either kernel on either form of surface: the isotropic kernel when `clear`
+ * is given (its clearance map), else the r.cost kernel; arguments and result as above. */
+int isr_fric_costdist(isr_fric f, const uint8_t *clear, size_t pw, size_t ph, double cell_m,
+                      const isr_seed *seeds, size_t nseeds, float budget_s, float *time_s,
+                      isr_cd_work *work);
+
 void isr_cd_work_free(isr_cd_work *w);
 
 #endif /* ISOREACH_COSTDIST_H */

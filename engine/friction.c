@@ -389,7 +389,7 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
         free(fric);
         return st;
     }
-    /* one pass, row by row: the padding and the cells of no unit +INF, water (z->water)
+    /* one pass, row by row: the padding and the cells of no unit +INF, water
      * closed, the rest the base or the raster's value; nodata, and (bilinear between valid
      * values cannot give it, but a warp never promises) anything not positive and finite, is
      * a barrier */
@@ -404,7 +404,7 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
         for (size_t c = 0; c < nx; c++) {
             const size_t k = k0 + c;
             float v = (float)base_spm;
-            if (isr_zones_unit_at(z, k) < 0 || (z->water && z->water[k]))
+            if (isr_zones_unit_at(z, k) < 0 || isr_zones_water_at(z, k))
                 v = INFINITY;
             else if (warped)
                 v = warped[k] > 0 && isfinite(warped[k]) ? warped[k] : INFINITY;
@@ -419,4 +419,47 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
     free(warped);
     *out = fric;
     return st;
+}
+
+int isr_fric_encode(const float *fric, size_t n, uint8_t **code, float lut[256])
+{
+    *code = NULL;
+    /* the values met so far, by their bits in an open-addressed table of 512 slots */
+    uint32_t key[512];
+    int16_t slot[512];
+    memset(slot, -1, sizeof slot);
+    int nlut = 0;
+    uint8_t *out = malloc(n ? n : 1);
+    if (!out)
+        return -1;
+    uint32_t last_bits = 0;
+    uint8_t last_code = 0;
+    int have_last = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &fric[i], sizeof bits);
+        if (have_last && bits == last_bits) { /* runs of one value: most of a surface */
+            out[i] = last_code;
+            continue;
+        }
+        uint32_t h = (bits * 2654435761u) >> 23; /* 9 bits */
+        while (slot[h] >= 0 && key[h] != bits)
+            h = (h + 1) & 511;
+        if (slot[h] < 0) {
+            if (nlut == 256) {
+                free(out);
+                return 0; /* more than 256 values: the surface stays in floats */
+            }
+            key[h] = bits;
+            slot[h] = (int16_t)nlut;
+            lut[nlut++] = fric[i];
+        }
+        out[i] = last_code = (uint8_t)slot[h];
+        last_bits = bits;
+        have_last = 1;
+    }
+    for (int k = nlut; k < 256; k++)
+        lut[k] = INFINITY; /* never a cell's: a barrier, were it read */
+    *code = out;
+    return 1;
 }

@@ -348,7 +348,7 @@ isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_ru
 }
 
 isr_status isr_gtfs_catchments(isr_ctx *ctx, const isr_options *opt, isr_gtfs_run *gr,
-                               const isr_rail_net *net, const isr_grid *g, const float *fric,
+                               const isr_rail_net *net, const isr_grid *g, isr_fric fric,
                                const uint8_t *clear, float fric_min, double grid_mb)
 {
     int ns = isr_rail_net_nstations(net);

@@ -607,7 +607,9 @@ typedef struct isr_zones {
     int *gunknown[ISR_NLEVELS]; /* group -> its units whose population is unknown */
     int hosted;      /* units smaller than a cell whose people went to their host cell */
     size_t pop_uncovered; /* land cells beyond the population raster's extent (0 people) */
-    uint8_t *water;  /* nx·ny, 1 = water (water.c; owned), NULL without --water */
+    uint8_t *water;  /* nx·ny, 1 = water (water.c; owned), NULL without --water; while the
+                        model is built: then isr_zones_pack_water packs it into wbits */
+    uint8_t *wbits;  /* the water mask, a bit a cell (bit c & 7 of byte c >> 3), or NULL */
     size_t *area[ISR_NLEVELS]; /* group -> all its cells, water too (cells: land only) */
     int from_raster;      /* the people come from a --population raster */
 } isr_zones;
@@ -625,6 +627,18 @@ static inline int isr_zones_unit_at(const isr_zones *z, size_t c)
 {
     return z->zone16 ? (int)z->zone16[c] - 1 : (int)z->zone32[c];
 }
+
+/* Whether cell c (unpadded) is water, in either form of the mask. */
+static inline int isr_zones_water_at(const isr_zones *z, size_t c)
+{
+    if (z->wbits)
+        return (z->wbits[c >> 3] >> (c & 7)) & 1;
+    return z->water && z->water[c];
+}
+
+/* Packs the water mask into a bit a cell (wbits) and frees the bytes: 7 bytes in 8 fewer for
+ * the rest of the run. ISR_OK, or out of memory (the bytes kept). */
+isr_status isr_zones_pack_water(isr_ctx *ctx, const isr_grid *g, isr_zones *z);
 
 /* The people of cell c (unpadded index): 0 outside every unit and where none are known. */
 static inline double isr_zones_pop_at(const isr_zones *z, size_t c)
@@ -646,7 +660,7 @@ static inline double isr_zones_pop_at(const isr_zones *z, size_t c)
         if (lo < z->nhost && z->hcell[lo] == c)
             return z->hval[lo];
     }
-    return z->water && z->water[c] ? z->wdens[i] : z->udens[i];
+    return isr_zones_water_at(z, c) ? z->wdens[i] : z->udens[i];
 }
 
 /* Rasterizes the units onto the grid and spreads population: each unit's people evenly over
@@ -905,6 +919,13 @@ OGRGeometryH isr_multipolygon(OGRGeometryH g);
 isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered);
+
+/* The surface `fric` (n cells) as a byte a cell and a table of its values, when it holds at
+ * most 256 values (+INF among them): 1 with *code (new memory, n bytes) and lut[0..255] set
+ * (codes in the order the values are first met, so the same surface gives the same bytes;
+ * the entries no cell uses are +INF); 0 when it holds more (*code NULL: keep the floats);
+ * -1 when out of memory. Values are told apart by their bits (friction is never NaN). */
+int isr_fric_encode(const float *fric, size_t n, uint8_t **code, float lut[256]);
 
 /* ---- roads.c -------------------------------------------------------------------------- */
 
@@ -1194,7 +1215,12 @@ struct isr_model {
     struct isr_gtfs_run *gtfs; /* GTFS mode (gtfsrun.c); NULL: lines mode */
     OGRSpatialReferenceH srs;
     char *wkt;   /* the analysis CRS (CPLFree) */
-    float *fric; /* padded grid, seconds per metre, +INF: barrier */
+    /* The friction surface, padded, seconds per metre, +INF a barrier: in floats while it is
+     * built (fric), then as a byte a cell (fric_code, fric_lut: isr_fric_encode) when it
+     * holds at most 256 values, which frees the floats; read it through isr_model_fric. */
+    float *fric;
+    uint8_t *fric_code;
+    float fric_lut[256];
     size_t fric_uncovered;
     size_t road_cells; /* cells the roads made faster (roads.c) */
     size_t water_cells; /* cells of water (water.c) */
@@ -1218,6 +1244,17 @@ struct isr_model {
     char *units_geom; /* isr_units_geometry_json (or the cache), units_geom_len bytes; NULL: */
     size_t units_geom_len; /* units.geojson formats the geometries itself */
 };
+
+/* Lets go of what only a search reads, the isotropic kernel's clearance map (a byte a cell:
+ * freed, or its pages in the model cache's mapping given back), once the model will not be
+ * searched again: after its last pass, before the region products. */
+void isr_model_searched(isr_model *m);
+
+/* The model's friction surface, in whichever form it is kept. */
+static inline isr_fric isr_model_fric(const isr_model *m)
+{
+    return (isr_fric){m->fric, m->fric_code, m->fric_lut};
+}
 
 /* ---- modelcache.c: the model's rasters kept between runs (--model-cache DIR) ------------- */
 
@@ -1328,7 +1365,7 @@ double isr_catchments_bytes(int nstations, double budget_s, double fric_min, dou
  * (isotropic when `clear` is given, else r.cost; fric_min, the least friction, as
  * isr_cd_work's). Once per run; progress "catchments". ISR_ERR_MEMORY, ISR_ERR_INTERRUPTED.
  * Clear with isr_catchments_clear (also on failure). */
-isr_status isr_catchments_build(isr_ctx *ctx, const isr_grid *g, const float *fric,
+isr_status isr_catchments_build(isr_ctx *ctx, const isr_grid *g, isr_fric fric,
                                 const uint8_t *clear, float fric_min,
                                 const uint32_t *station_cell, int nstations, double budget_s,
                                 isr_catchments *out);
@@ -1391,7 +1428,7 @@ isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_ru
 /* The catchments of every station on the model's grid, memory checked against
  * --max-memory with the grid's (grid_mb). */
 isr_status isr_gtfs_catchments(isr_ctx *ctx, const isr_options *opt, isr_gtfs_run *gr,
-                               const isr_rail_net *net, const isr_grid *g, const float *fric,
+                               const isr_rail_net *net, const isr_grid *g, isr_fric fric,
                                const uint8_t *clear, float fric_min, double grid_mb);
 /* One hub (station `s`) over the window: win (padded rows/columns; win[1] < win[0] when
  * nothing is reached), *pct new memory, npct arrays of the window's cells one after the

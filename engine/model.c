@@ -6,12 +6,14 @@
  *
  * Invariants: once isr_model_load returns ISR_OK nothing in the model changes (the batch
  * workers read it from many threads); `loads` counts how often the inputs were read, so a
- * test can see that asking again does not reload. Cost: the grid (friction 4 + zones 2, 4
- * from 65,535 units on (+ 8 for a population raster) + clearance 1 bytes a cell) and the
+ * test can see that asking again does not reload (isr_model_searched, after the model's last
+ * pass, is the one exception). Cost: the grid (friction 1, coded, or 4 + zones 2, 4 from
+ * 65,535 units on (+ 8 for a population raster) + clearance 1 bytes a cell) and the
  * network; the memory estimate (bytes_per_cell) counts the region accumulators of a pass as
  * well (at most 8, in tiles of what the hubs reach); workers' time grids follow their hubs'
  * windows.
  */
+#define _DEFAULT_SOURCE /* madvise, MADV_DONTNEED (Linux, BSDs) */
 #include "internal.h"
 
 #include <cpl_conv.h>
@@ -24,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <threads.h>
+#include <unistd.h>
 
 /* ---- hubs ------------------------------------------------------------------------------- */
 
@@ -462,6 +466,7 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
      * cells (roads, bridges) comes after it */
     if ((st = isr_zones_build_water(ctx, &m->grid, &m->units, opt->population, water, wpath,
                                     &m->zones)) != ISR_OK ||
+        (st = isr_zones_pack_water(ctx, &m->grid, &m->zones)) != ISR_OK ||
         (st = isr_friction_build(ctx, &m->grid, &m->zones, spm, opt->friction, &m->fric,
                                  &m->fric_uncovered)) != ISR_OK ||
         (st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, m->fric, &m->road_cells)) !=
@@ -479,9 +484,20 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
     for (size_t i = 0, n = isr_grid_pcells(&m->grid); i < n; i++)
         if (m->fric[i] < m->fric_min)
             m->fric_min = m->fric[i];
+    /* a byte a cell instead of four when the surface has at most 256 values (the base
+     * speed, water, the roads' speeds: always, without a --friction raster) */
+    int coded = isr_fric_encode(m->fric, isr_grid_pcells(&m->grid), &m->fric_code, m->fric_lut);
+    if (coded < 0)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
+    if (coded) {
+        free(m->fric);
+        m->fric = NULL;
+    }
     if (opt->kernel != ISR_KERNEL_RCOST) {
         size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
-        if (!(m->clear = malloc(pw * ph)) || isr_costdist_clearance(m->fric, pw, ph, m->clear))
+        if (!(m->clear = malloc(pw * ph)) ||
+            (coded ? isr_costdist_clearance_coded(m->fric_code, pw, ph, m->clear)
+                   : isr_costdist_clearance(m->fric, pw, ph, m->clear)))
             return isr_fail(ctx, ISR_ERR_MEMORY,
                             "out of memory for the clearance map (%zu MB); try --kernel "
                             "rcost or a coarser --resolution",
@@ -604,13 +620,15 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     if (threads > 1024)
         threads = 1024;
     m->threads = threads;
-    /* friction 4 + zones 2 (4 with ISR_ZONE16_UNITS units or more) (+ people 8 with a
-     * --population raster; from the units' field they are a rule, zones.c) + region
-     * accumulators 8 at most (tiles of what the hubs reach, acc.c) (+ the isotropic
-     * kernel's clearance map 1, built in place, + the water mask 1); rasterizing works in
-     * chunks of about 64 MB of rows (isr_grid_rasterize). A worker's time grid follows its
-     * hub's window (batch.c), not the region's. */
-    double bytes_per_cell = 12.0 + isr_zones_cell_bytes(m->units.n) +
+    /* friction 1 (coded, isr_fric_encode; 4 with a --friction raster, whose values may be
+     * more than 256), the floats it is coded from (4) having been freed before the pass +
+     * zones 2 (4 with ISR_ZONE16_UNITS units or more) (+ people 8 with a --population
+     * raster; from the units' field they are a rule, zones.c) + region accumulators 8 at
+     * most (tiles of what the hubs reach, acc.c) (+ the isotropic kernel's clearance map 1,
+     * built in place, + the water mask 1); rasterizing works in chunks of about 64 MB of
+     * rows (isr_grid_rasterize). A worker's time grid follows its hub's window (batch.c),
+     * not the region's. */
+    double bytes_per_cell = (opt->friction ? 12.0 : 9.0) + isr_zones_cell_bytes(m->units.n) +
                             (opt->population ? 8 : 0) +
                             (opt->kernel == ISR_KERNEL_RCOST ? 0 : 1) +
                             (isr_options_water(opt) ? 1 : 0);
@@ -663,7 +681,8 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
         return st;
     if (m->gtfs)
         m->gtfs->threads = m->threads;
-    if (m->gtfs && (st = isr_gtfs_catchments(ctx, opt, m->gtfs, m->net, &m->grid, m->fric,
+    if (m->gtfs && (st = isr_gtfs_catchments(ctx, opt, m->gtfs, m->net, &m->grid,
+                                             isr_model_fric(m),
                                              m->clear, m->fric_min,
                                              m->bytes_per_cell * (double)m->grid.nx *
                                                  m->grid.ny / 1048576.0)) != ISR_OK)
@@ -680,6 +699,23 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
 }
 
+void isr_model_searched(isr_model *m)
+{
+    if (!m->clear)
+        return;
+    if (!m->cache_map) {
+        free(m->clear);
+        m->clear = NULL;
+        return;
+    }
+    /* in the mapping: its whole pages dropped (read from the file again, were they read) */
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = isr_grid_pcells(&m->grid);
+    uintptr_t a = ((uintptr_t)m->clear + pg - 1) / pg * pg, b = ((uintptr_t)m->clear + n) / pg * pg;
+    if (b > a)
+        madvise((void *)a, b - a, MADV_DONTNEED);
+    m->clear = NULL;
+}
+
 void isr_model_clear(isr_model *m)
 {
     isr_model_cache_release(m); /* the rasters in the file are not free()'s */
@@ -688,6 +724,7 @@ void isr_model_clear(isr_model *m)
     free(m->units_geom);
     isr_hub_set_clear(&m->hubs);
     free(m->fric);
+    free(m->fric_code);
     free(m->clear);
     isr_rail_net_free(m->net);
     isr_gtfs_run_free(m->gtfs);

@@ -50,7 +50,7 @@
 
 /* 4: prov_en; 5: units' geometry text; 6: people by rule; 7: overlaps; 8: 16-bit zones;
  * 9: the sections' checksums */
-#define MC_MAGIC "ISRMODL9"
+#define MC_MAGIC "ISRMODLA"
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
@@ -69,6 +69,8 @@ typedef struct mc_header {
     float fric_min;
     uint64_t off[S_N], len[S_N];
     uint64_t sum[S_N]; /* XXH3_64bits of each section's len bytes */
+    int32_t fric_bytes;  /* 1: the friction coded (fric_lut its values), 4: floats */
+    float fric_lut[256];
     uint64_t hsum;     /* XXH3_64bits of this header with hsum 0 (header_sum) */
 } mc_header;
 
@@ -115,8 +117,9 @@ static void sections(const isr_model *m, const void *ptr[S_N], uint64_t len[S_N]
     ptr[S_UHOST] = z->uhost, len[S_UHOST] = z->pop ? 0 : nu;
     ptr[S_HCELL] = z->hcell, len[S_HCELL] = z->nhost * sizeof(uint64_t);
     ptr[S_HVAL] = z->hval, len[S_HVAL] = z->nhost * sizeof(double);
-    ptr[S_WATER] = z->water, len[S_WATER] = z->water ? cells : 0;
-    ptr[S_FRIC] = m->fric, len[S_FRIC] = pcells * sizeof(float);
+    ptr[S_WATER] = z->wbits, len[S_WATER] = z->wbits ? (cells + 7) / 8 : 0;
+    ptr[S_FRIC] = m->fric_code ? (const void *)m->fric_code : (const void *)m->fric;
+    len[S_FRIC] = pcells * (m->fric_code ? 1 : sizeof(float));
     ptr[S_CLEAR] = m->clear, len[S_CLEAR] = m->clear ? pcells : 0;
     for (int k = 0; k < ISR_NLEVELS; k++) {
         size_t ng = (size_t)(z->ngroups[k] > 0 ? z->ngroups[k] : 1);
@@ -414,6 +417,9 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, ui
     h.water_cells = m->water_cells, h.fric_uncovered = m->fric_uncovered;
     h.road_cells = m->road_cells, h.pop_uncovered = m->zones.pop_uncovered;
     h.fric_min = m->fric_min;
+    h.fric_bytes = m->fric_code ? 1 : 4;
+    if (m->fric_code)
+        memcpy(h.fric_lut, m->fric_lut, sizeof h.fric_lut);
     uint64_t at = MC_ALIGN;
     for (int s = 0; s < S_N; s++) {
         h.off[s] = at;
@@ -470,6 +476,7 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
         strncmp(h->version, ISR_VERSION, sizeof h->version) != 0 || h->nx != m->grid.nx ||
         h->ny != m->grid.ny || h->nunits != m->units.n || h->has_clear != want_clear ||
         h->zone_bytes != isr_zones_cell_bytes(h->nunits) ||
+        (h->fric_bytes != 1 && h->fric_bytes != 4) ||
         h->nwarn < 0 || h->nhost > (uint64_t)(h->nunits > 0 ? h->nunits : 1))
         return 0;
     for (int k = 0; k < ISR_NLEVELS; k++)
@@ -484,6 +491,8 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
     uint16_t one16 = 0; /* likewise the zone raster's width */
     shape.zones.zone16 = h->zone_bytes == 2 ? &one16 : NULL;
     shape.zones.nhost = (size_t)h->nhost;
+    uint8_t one8 = 0; /* and the friction's */
+    shape.fric_code = h->fric_bytes == 1 ? &one8 : NULL;
     for (int k = 0; k < ISR_NLEVELS; k++)
         shape.zones.ngroups[k] = h->ngroups[k];
     const void *ptr[S_N];
@@ -493,7 +502,7 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
     len[S_CLEAR] = want_clear ? isr_grid_pcells(&m->grid) : 0;
     for (int s = 0; s < S_N; s++) {
         int fits = s == S_WARN || s == S_PROV || s == S_UNITS ? 1
-                   : s == S_WATER ? h->len[s] == 0 || h->len[s] == cells
+                   : s == S_WATER ? h->len[s] == 0 || h->len[s] == (cells + 7) / 8
                                   : h->len[s] == len[s];
         if (!fits || h->off[s] % MC_ALIGN || h->off[s] > size || h->len[s] > size - h->off[s])
             return 0;
@@ -519,8 +528,13 @@ static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header 
     else
         z->zone32 = (int32_t *)(void *)(base + h->off[S_ZONE]);
     z->pop = h->from_raster ? (double *)(void *)(base + h->off[S_POP]) : NULL;
-    z->water = h->len[S_WATER] ? (uint8_t *)(base + h->off[S_WATER]) : NULL;
-    m->fric = (float *)(void *)(base + h->off[S_FRIC]);
+    z->wbits = h->len[S_WATER] ? (uint8_t *)(base + h->off[S_WATER]) : NULL;
+    if (h->fric_bytes == 1) {
+        m->fric_code = (uint8_t *)(base + h->off[S_FRIC]);
+        memcpy(m->fric_lut, h->fric_lut, sizeof m->fric_lut);
+    } else {
+        m->fric = (float *)(void *)(base + h->off[S_FRIC]);
+    }
     m->clear = h->len[S_CLEAR] ? (uint8_t *)(base + h->off[S_CLEAR]) : NULL;
     z->nunits = h->nunits;
     for (int k = 0; k < ISR_NLEVELS; k++) {
@@ -626,8 +640,9 @@ void isr_model_cache_release(isr_model *m)
     m->zones.zone16 = NULL; /* in the mapping: not for free() */
     m->zones.zone32 = NULL;
     m->zones.pop = NULL;
-    m->zones.water = NULL;
+    m->zones.wbits = NULL;
     m->fric = NULL;
+    m->fric_code = NULL;
     m->clear = NULL;
     munmap(m->cache_map, m->cache_len);
     m->cache_map = NULL;

@@ -222,7 +222,7 @@ static void any_hub_tally(const isr_region_reach *rr, size_t *any_cells, double 
                     float bt = t->t[(size_t)(r % ISR_ACC_TILE) * ISR_ACC_TILE +
                                     (size_t)(col % ISR_ACC_TILE)];
                     int unit = isr_zones_unit_at(z, c);
-                    if (unit < 0 || !(bt >= 0 && bt < INFINITY) || (z->water && z->water[c]))
+                    if (unit < 0 || !(bt >= 0 && bt < INFINITY) || isr_zones_water_at(z, c))
                         continue; /* shares are of land; +INF or nodata: no hub reaches */
                     int gi = z->group[L][unit];
                     any_cells[gi]++;

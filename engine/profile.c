@@ -574,7 +574,7 @@ static int catchment_take(isr_catchments *c, int s, size_t pw, float *time_s, is
     return 0;
 }
 
-isr_status isr_catchments_build(isr_ctx *ctx, const isr_grid *g, const float *fric,
+isr_status isr_catchments_build(isr_ctx *ctx, const isr_grid *g, isr_fric fric,
                                 const uint8_t *clear, float fric_min,
                                 const uint32_t *station_cell, int nstations, double budget_s,
                                 isr_catchments *out)
@@ -596,11 +596,8 @@ isr_status isr_catchments_build(isr_ctx *ctx, const isr_grid *g, const float *fr
     for (int s = 0; s < nstations; s++) {
         if (station_cell[s] != UINT32_MAX) {
             isr_seed seed = {station_cell[s], 0.0f};
-            int e = clear ? isr_costdist_iso(fric, clear, pw, ph, g->cell_m, &seed, 1,
-                                             (float)budget_s, time_s, &w)
-                          : isr_costdist(fric, pw, ph, g->cell_m, &seed, 1, (float)budget_s,
-                                         time_s, &w);
-            if (e != 0)
+            if (isr_fric_costdist(fric, clear, pw, ph, g->cell_m, &seed, 1, (float)budget_s,
+                                  time_s, &w) != 0)
                 goto cleanup;
         }
         if (catchment_take(out, s, pw, time_s, &w, &cap) != 0)

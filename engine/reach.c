@@ -85,7 +85,7 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         size_t c = pk % pw - ISR_PAD, row = pk / pw - ISR_PAD;
         size_t cell = row * (size_t)g->nx + c;
         int u = isr_zones_unit_at(z, cell);
-        if (u < 0 || (z->water && z->water[cell]))
+        if (u < 0 || isr_zones_water_at(z, cell))
             continue; /* a station cell outside every unit, or on water (not land) */
         float t = time_s[pk] / 60.0f;
         int gi = grp0[u];

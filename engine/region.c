@@ -80,7 +80,8 @@ static isr_status write_friction(isr_batch *jb, const char *region_dir, float *t
     size_t n = (size_t)g->nx * (size_t)g->ny;
     char *p5 = isr_strdup_printf("%s/friction.tif", region_dir);
     for (size_t u = 0; u < n && p5; u++) {
-        float v = jb->fric[isr_grid_pidx(g, (int)(u % (size_t)g->nx), (int)(u / (size_t)g->nx))];
+        float v = isr_fric_at(jb->fric, isr_grid_pidx(g, (int)(u % (size_t)g->nx),
+                                                      (int)(u / (size_t)g->nx)));
         t[u] = isinf(v) ? (float)ISR_TIME_NODATA : v;
     }
     isr_status st = p5 ? isr_write_cog(jb->ctx, p5, g, 0, 0, g->nx, g->ny, GDT_Float32, t,

@@ -312,20 +312,52 @@ static int by_spm_desc(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* The friction of every road cell (0 elsewhere) on the unpadded grid: new memory, zero
- * pages but for the rows the roads span (each line reads and writes only its own bounding
- * box: OPTIM=VECTOR); win: the rows and columns the roads may touch (r0, r1, c0, c1). */
-static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_set *rs,
-                                  const char *what, float **out, int win[4])
+/* The roads rasterized (roads_rasterize): per cell of the unpadded grid the friction of the
+ * fastest road in it, 0 where there is none. With at most 255 speeds a byte a cell, the
+ * speed's number (spm[number], spm[0] = 0); else a float a cell, the friction itself. */
+typedef struct road_raster {
+    void *v;
+    int bytes; /* 1 or 4 */
+    float spm[256];
+} road_raster;
+
+static float road_at(const road_raster *rr, size_t k)
 {
-    *out = NULL;
+    return rr->bytes == 1 ? rr->spm[((const uint8_t *)rr->v)[k]] : ((const float *)rr->v)[k];
+}
+
+/* The speeds of `order` (sorted slowest first), numbered 1, 2… in that order into rr->spm, and
+ * each road's number in burn[]: 1 with rr->bytes = 1, or 0 when there are more than 255. */
+static int road_numbers(road_raster *rr, const burn_item *order, int n, double *burn)
+{
+    int k = 0;
+    rr->spm[0] = 0.0f;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || (float)order[i].spm != rr->spm[k]) {
+            if (++k > 255)
+                return 0;
+            rr->spm[k] = (float)order[i].spm;
+        }
+        burn[i] = k;
+    }
+    rr->bytes = 1;
+    return 1;
+}
+
+/* The roads on the unpadded grid (road_raster): new memory, zero pages but for the rows the
+ * roads span (each line reads and writes only its own bounding box: OPTIM=VECTOR); win: the
+ * rows and columns the roads may touch (r0, r1, c0, c1). */
+static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_set *rs,
+                                  const char *what, road_raster *rr, int win[4])
+{
+    rr->v = NULL;
+    rr->bytes = 4;
     burn_item *order = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *order);
     OGRGeometryH *geom = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *geom);
     double *burn = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *burn);
-    float *v = calloc((size_t)g->nx * (size_t)g->ny, sizeof *v);
-    GDALDatasetH ds = v ? isr_grid_mem_wrap(g, GDT_Float32, v) : NULL;
+    GDALDatasetH ds = NULL;
     isr_status st = ISR_OK;
-    if (!order || !geom || !burn || !v || !ds) {
+    if (!order || !geom || !burn) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory rasterizing %s", what);
         goto cleanup;
     }
@@ -340,33 +372,38 @@ static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_se
         all.MinY = fmin(all.MinY, e.MinY);
         all.MaxY = fmax(all.MaxY, e.MaxY);
     }
+    qsort(order, (size_t)rs->n, sizeof *order, by_spm_desc);
+    for (int i = 0; i < rs->n; i++)
+        geom[i] = rs->geom[order[i].i];
+    if (!road_numbers(rr, order, rs->n, burn))
+        for (int i = 0; i < rs->n; i++)
+            burn[i] = order[i].spm; /* more than 255 speeds: the floats themselves */
+    rr->v = calloc((size_t)g->nx * (size_t)g->ny, (size_t)rr->bytes);
+    ds = rr->v ? isr_grid_mem_wrap(g, rr->bytes == 1 ? GDT_Byte : GDT_Float32, rr->v) : NULL;
+    if (!ds) {
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory rasterizing %s", what);
+        goto cleanup;
+    }
     /* ALL_TOUCHED reaches the cells the envelope's edges lie in: one cell of margin */
     if (rs->n == 0 || !isfinite(all.MinX + all.MaxX + all.MinY + all.MaxY))
-        goto cleanup_empty;
+        goto cleanup;
     win[0] = (int)fmax(0, floor((g->y0 - all.MaxY) / g->cell_m) - 1);
     win[1] = (int)fmin(g->ny - 1, ceil((g->y0 - all.MinY) / g->cell_m) + 1);
     win[2] = (int)fmax(0, floor((all.MinX - g->x0) / g->cell_m) - 1);
     win[3] = (int)fmin(g->nx - 1, ceil((all.MaxX - g->x0) / g->cell_m) + 1);
     /* the rows the roads may touch, written before GDAL reads them (isr_pages_written) */
-    isr_pages_written(v + (size_t)win[0] * (size_t)g->nx,
-                      (size_t)(win[1] - win[0] + 1) * (size_t)g->nx * sizeof *v);
-    qsort(order, (size_t)rs->n, sizeof *order, by_spm_desc);
-    for (int i = 0; i < rs->n; i++) {
-        geom[i] = rs->geom[order[i].i];
-        burn[i] = order[i].spm;
-    }
+    isr_pages_written((char *)rr->v + (size_t)win[0] * (size_t)g->nx * (size_t)rr->bytes,
+                      (size_t)(win[1] - win[0] + 1) * (size_t)g->nx * (size_t)rr->bytes);
     const char *ropt[] = {"ALL_TOUCHED=TRUE", "OPTIM=VECTOR", NULL};
-    if (rs->n && isr_grid_rasterize(ds, rs->n, geom, burn, ropt) != CE_None) {
+    if (rs->n && isr_grid_rasterize(ds, rs->n, geom, burn, ropt) != CE_None)
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot rasterize onto the grid", what);
-        goto cleanup;
-    }
-cleanup_empty:
-    *out = v;
-    v = NULL;
 cleanup:
     if (ds)
         GDALClose(ds);
-    free(v);
+    if (st != ISR_OK) {
+        free(rr->v);
+        rr->v = NULL;
+    }
     free(burn);
     free(geom);
     free(order);
@@ -384,14 +421,14 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
         return ISR_OK;
     isr_layer l;
     road_set rs = {0};
-    float *v = NULL;
+    road_raster rr = {0};
     int win[4] = {0, -1, 0, -1};
     isr_status st = isr_layer_open_enc(ctx, &l, "roads", path, opt->roads_layer, wkbLineString,
                                        opt->encoding);
     if (st != ISR_OK)
         return st;
     if ((st = roads_read(ctx, opt, &l, srs, base_spm, &rs)) != ISR_OK ||
-        (st = roads_rasterize(ctx, g, &rs, l.what, &v, win)) != ISR_OK)
+        (st = roads_rasterize(ctx, g, &rs, l.what, &rr, win)) != ISR_OK)
         goto cleanup;
     if (rs.nunknown)
         isr_log(ctx, ISR_LOG_WARN,
@@ -408,7 +445,7 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
     size_t n = 0;
     for (int r = win[0]; r <= win[1]; r++)
         for (int c = win[2]; c <= win[3]; c++) {
-            float x = v[(size_t)r * (size_t)g->nx + (size_t)c];
+            float x = road_at(&rr, (size_t)r * (size_t)g->nx + (size_t)c);
             float *p = &fric[isr_grid_pidx(g, c, r)];
             if (x > 0 && x < *p) {
                 *p = x;
@@ -418,7 +455,7 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
     if (ncells)
         *ncells = n;
 cleanup:
-    free(v);
+    free(rr.v);
     road_set_free(&rs);
     isr_layer_close(&l);
     return st;

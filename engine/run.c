@@ -15,6 +15,9 @@
 #include "internal.h"
 #include "scenario.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,10 +60,12 @@ static void out_end(const char *out, out_state *os, const isr_batch *b, isr_stat
 }
 
 /* One pass over `set` with options `o` into o->out: the hubs, the region products and
- * run.json. `load_s`: the seconds the loading took, for run.json's timings. */
+ * run.json. `load_s`: the seconds the loading took, for run.json's timings. `last`: the
+ * model, when this pass is its last search (then what only a search needs is let go before
+ * the region products), or NULL. */
 static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o,
                            const isr_hub_set *set, isr_batch *b, double t_start, double load_s,
-                           isr_scenario *sc, int nsc)
+                           isr_scenario *sc, int nsc, isr_model *last)
 {
     double timing[4] = {load_s, 0, 0, 0};
     double t_hubs = isr_now_s();
@@ -70,6 +75,15 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
     if (st != ISR_OK)
         return st;
     double t_prod = isr_now_s();
+    if (last && nsc == 0) { /* scenarios search the model again */
+        isr_model_searched(last);
+        b->clear = NULL;
+    }
+#ifdef __GLIBC__
+    /* what the hubs' workers freed stays in their threads' heaps: give it back before the
+     * region products, the run's peak */
+    malloc_trim(0);
+#endif
     isr_progress(ctx, "products", 0, 1);
     if ((st = isr_region_write(b)) != ISR_OK)
         return st;
@@ -123,7 +137,7 @@ static isr_status run_call(isr_ctx *ctx, const isr_options *opt, isr_shard_sync_
         w_loaded = isr_ctx_nwarnings(ctx);
         st = opt->shard_n ? isr_shard_pass(ctx, &m, opt, &b, t_start, isr_now_s() - t_start)
                           : run_pass(ctx, &m, opt, &m.hubs, &b, t_start, isr_now_s() - t_start,
-                                     sc, opt->nscenarios);
+                                     sc, opt->nscenarios, &m);
     }
     for (int i = 0; i < ISR_MAX_SCENARIOS; i++)
         isr_scenario_clear(&sc[i]);
@@ -188,7 +202,7 @@ isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_di
              (st = isr_hub_set_build(ctx, m, hubs, &set)) == ISR_OK)
         use = &set;
     if (st == ISR_OK && (st = out_begin(ctx, out_dir, &os)) == ISR_OK)
-        st = run_pass(ctx, m, &o, use, &b, isr_now_s() - m->load_s, m->load_s, NULL, 0);
+        st = run_pass(ctx, m, &o, use, &b, isr_now_s() - m->load_s, m->load_s, NULL, 0, NULL);
     if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted: %d of %d %s complete; run again to resume",
                  atomic_load(&b.done), use->n, ISR_PLURAL(use->n, "hub", "hubs"));

@@ -246,7 +246,7 @@ isr_status isr_scenarios_load(isr_ctx *ctx, const isr_options *opt, const isr_mo
             int c, r;
             isr_rail_station_xy(sc[i].net, s, &x, &y);
             int on = isr_grid_cell_of(&m->grid, x, y, &c, &r);
-            if (!on || isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
+            if (!on || isinf(isr_fric_at(isr_model_fric(m), isr_grid_pidx(&m->grid, c, r))))
                 isr_log(ctx, ISR_LOG_WARN,
                         "scenario '%s': added station '%s' lies %s: trains stop there, but no "
                         "local travel starts from it; move it onto land inside the boundaries",

@@ -282,7 +282,7 @@ static isr_status catchments(isr_ctx *ctx, const isr_model *m, isr_scenario *sc)
                       ? (uint32_t)isr_grid_pidx(&m->grid, c, r)
                       : UINT32_MAX;
     }
-    isr_status st = isr_catchments_build(ctx, &m->grid, m->fric, m->clear, m->fric_min, cell,
+    isr_status st = isr_catchments_build(ctx, &m->grid, isr_model_fric(m), m->clear, m->fric_min, cell,
                                          na, m->gtfs->pp.budget_s, &add);
     free(cell);
     if (st != ISR_OK) {

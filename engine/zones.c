@@ -501,6 +501,22 @@ cleanup:
     return st;
 }
 
+isr_status isr_zones_pack_water(isr_ctx *ctx, const isr_grid *g, isr_zones *z)
+{
+    if (!z->water)
+        return ISR_OK;
+    const size_t n = (size_t)g->nx * (size_t)g->ny;
+    uint8_t *bits = calloc((n + 7) / 8, 1);
+    if (!bits)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the water mask");
+    for (size_t c = 0; c < n; c++)
+        bits[c >> 3] |= (uint8_t)((z->water[c] != 0) << (c & 7));
+    free(z->water);
+    z->water = NULL;
+    z->wbits = bits;
+    return ISR_OK;
+}
+
 void isr_zones_clear(isr_zones *z)
 {
     free(z->zone16);
@@ -512,6 +528,7 @@ void isr_zones_clear(isr_zones *z)
     free(z->hcell);
     free(z->hval);
     free(z->water);
+    free(z->wbits);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(z->area[k]);
         free(z->group[k]);

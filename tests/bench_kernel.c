@@ -53,11 +53,14 @@ int main(int argc, char **argv)
     float *fric = malloc(cells * sizeof *fric);
     float *time_s = malloc(cells * sizeof *time_s);
     uint8_t *clear = malloc(cells);
-    double *dt[2] = {malloc((size_t)repeats * sizeof(double)),
-                     malloc((size_t)repeats * sizeof(double))};
+    uint8_t *code = malloc(cells);
+    float lut[256] = {0};
+    double *dt[4];
+    for (int k = 0; k < 4; k++)
+        dt[k] = malloc((size_t)repeats * sizeof(double));
     isr_cd_work work = {0};
     int rc = 1;
-    if (!fric || !time_s || !clear || !dt[0] || !dt[1]) {
+    if (!fric || !time_s || !clear || !code || !dt[0] || !dt[1] || !dt[2] || !dt[3]) {
         fprintf(stderr, "bench_kernel: out of memory for a %ld × %ld grid\n", n, n);
         goto cleanup;
     }
@@ -69,7 +72,10 @@ int main(int argc, char **argv)
         for (size_t c = 0; c < pw; c++) {
             int inside = r >= PAD && r < ph - PAD && c >= PAD && c < pw - PAD;
             fric[r * pw + c] = inside ? sec_per_m : INFINITY;
+            code[r * pw + c] = inside ? 1 : 0;
         }
+    lut[0] = INFINITY;
+    lut[1] = sec_per_m;
     for (size_t i = 0; i < cells; i++)
         time_s[i] = INFINITY;
     double t0 = now_s();
@@ -82,13 +88,18 @@ int main(int argc, char **argv)
     const size_t sr = ph / 2, sc = pw / 2;
     isr_seed seed = {(uint32_t)(sr * pw + sc), 0.0f}; /* one hub, in the middle */
     size_t settled = 0;
-    double worst[2] = {0, 0};
+    double worst[4] = {0, 0, 0, 0};
     for (long k = 0; k < repeats; k++)
-        for (int kern = 0; kern < 2; kern++) { /* alternate, so both see the same noise */
+        for (int kern = 0; kern < 4; kern++) { /* alternate, so all see the same noise */
             t0 = now_s();
             int e = kern == 0 ? isr_costdist(fric, pw, ph, cell_m, &seed, 1, 1e9f, time_s, &work)
-                              : isr_costdist_iso(fric, clear, pw, ph, cell_m, &seed, 1, 1e9f,
-                                                 time_s, &work);
+                    : kern == 1
+                        ? isr_costdist_iso(fric, clear, pw, ph, cell_m, &seed, 1, 1e9f, time_s,
+                                           &work)
+                    : kern == 2 ? isr_costdist_coded(code, lut, pw, ph, cell_m, &seed, 1, 1e9f,
+                                                     time_s, &work)
+                                : isr_costdist_iso_coded(code, lut, clear, pw, ph, cell_m, &seed,
+                                                         1, 1e9f, time_s, &work);
             if (e != 0) {
                 fprintf(stderr, "bench_kernel: out of memory in the kernel\n");
                 goto cleanup;
@@ -114,6 +125,7 @@ int main(int argc, char **argv)
             }
         }
     double m0 = median(dt[0], repeats), m1 = median(dt[1], repeats);
+    double m2 = median(dt[2], repeats), m3 = median(dt[3], repeats);
     printf("bench_kernel: %ld x %ld cells, one seed, %zu settled, median of %ld runs each:\n", n,
            n, settled, repeats);
     printf("  r.cost 16-neighbour kernel: %.3f s, %.1f ns per settled cell; worst error vs "
@@ -122,19 +134,26 @@ int main(int argc, char **argv)
     printf("  isotropic kernel:           %.3f s, %.1f ns per settled cell (%.2fx the r.cost "
            "kernel); worst error vs distance / speed %.4f %%\n",
            m1, m1 * 1e9 / (double)settled, m1 / m0, 100.0 * worst[1]);
+    printf("  the same on the coded surface (a byte a cell): r.cost kernel %.3f s, %.1f ns; "
+           "isotropic %.3f s, %.1f ns; worst errors %.4f %% and %.4f %%\n",
+           m2, m2 * 1e9 / (double)settled, m3, m3 * 1e9 / (double)settled, 100.0 * worst[2],
+           100.0 * worst[3]);
     printf("  clearance map (once per friction surface): %.3f s, %.1f ns per grid cell\n",
            clear_s, clear_s * 1e9 / (double)cells);
     printf("{\"cells\": %zu, \"repeats\": %ld, \"rcost_ns\": %.2f, \"iso_ns\": %.2f, "
-           "\"rcost_err_pct\": %.4f, \"iso_err_pct\": %.4f, \"clearance_ns\": %.2f}\n",
+           "\"rcost_err_pct\": %.4f, \"iso_err_pct\": %.4f, \"clearance_ns\": %.2f, "
+           "\"rcost_coded_ns\": %.2f, \"iso_coded_ns\": %.2f}\n",
            settled, repeats, m0 * 1e9 / (double)settled, m1 * 1e9 / (double)settled,
-           100.0 * worst[0], 100.0 * worst[1], clear_s * 1e9 / (double)cells);
+           100.0 * worst[0], 100.0 * worst[1], clear_s * 1e9 / (double)cells,
+           m2 * 1e9 / (double)settled, m3 * 1e9 / (double)settled);
     rc = 0;
 cleanup:
     isr_cd_work_free(&work);
     free(fric);
     free(time_s);
     free(clear);
-    free(dt[0]);
-    free(dt[1]);
+    free(code);
+    for (int k = 0; k < 4; k++)
+        free(dt[k]);
     return rc;
 }

@@ -705,13 +705,13 @@ Test(badinput, six_digit_codes_that_are_not_gb_t_2260_give_no_hierarchy)
 Test(badinput, grid_too_large_for_memory)
 {
     /* 1 m cells over the region: 764801 x 894830, with 2 cells of padding on every side;
-     * at 16 bytes a cell (model.c: 15 with the zone raster in 16 bits for the sample's 306
-     * units, and the sample's water mask 1; no per-worker term, workers follow their hubs'
-     * windows) that is 764805 * 894834 * 16 / 2^20 = 10 442 711 MB. Memory goes with
-     * 1/resolution², so the finest resolution within 16384 MB is
-     * ceil(sqrt(10442711 / 16384)) = 26 m. */
+     * at 13 bytes a cell (model.c: 12 with the friction coded and the zone raster in 16 bits
+     * for the sample's 306 units, and the sample's water mask 1; no per-worker term, workers
+     * follow their hubs' windows) that is 764805 * 894834 * 13 / 2^20 = 8 484 703 MB. Memory
+     * goes with 1/resolution², so the finest resolution within 16384 MB is
+     * ceil(sqrt(8484703 / 16384)) = 23 m. */
     int rc = run("--resolution 1 --threads 1");
-    double mb = 764805.0 * 894834.0 * 16 / 1048576.0;
+    double mb = 764805.0 * 894834.0 * 13 / 1048576.0;
     char want[600];
     snprintf(want, sizeof want,
              "a 1 m grid over the region is 764801 x 894830 cells and would need about %.0f MB "
@@ -722,7 +722,7 @@ Test(badinput, grid_too_large_for_memory)
     /* allowed by --max-memory, but more than the machine has: refused before allocating */
     double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
     rc = run("--resolution 15 --threads 1 --max-memory 1e9");
-    mb = 50992.0 * 59661.0 * 16 / 1048576.0; /* 50988 x 59657 cells + padding, 16 bytes */
+    mb = 50992.0 * 59661.0 * 13 / 1048576.0; /* 50988 x 59657 cells + padding, 13 bytes */
     cr_assert_gt(mb, phys, "this machine has %.0f MB: the case needs less", phys);
     snprintf(want, sizeof want,
              "a 15 m grid over the region is 50988 x 59657 cells and would need about %.0f MB of "

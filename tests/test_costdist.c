@@ -586,3 +586,69 @@ Test(costdist, rcost_kernel_equals_the_binary_heap_dijkstra_bit_for_bit)
     free(ref);
     drop(&g);
 }
+
+Test(costdist, coded_kernels_equal_the_float_kernels_bit_for_bit)
+{
+    /* A surface of 40 friction values, 5 % barriers and uniform patches (where the isotropic
+     * kernel's straight segments and the clearance map's jumps apply), coded as a byte a cell
+     * with a table of the values: the clearance maps are the same bytes, and both kernels
+     * give the very floats of their float versions, with two seeds and a budget that cuts. */
+    tgrid g = make(160, 140);
+    size_t n = (size_t)g.pw * (size_t)g.ph;
+    float lut[256], pal[40];
+    for (int k = 0; k < 40; k++)
+        pal[k] = 0.02f + 0.011f * (float)k;
+    unsigned x = 7;
+    for (int r = 0; r < 140; r++)
+        for (int c = 0; c < 160; c++) {
+            x = x * 1103515245u + 12345u;
+            unsigned v = (x >> 16) % 100;
+            int patch = (c / 40 + r / 35) % 2 == 0; /* uniform blocks between mixed ones */
+            g.fric[at(&g, c, r)] = patch ? SPM : v < 5 ? INFINITY : pal[(x >> 20) % 40];
+        }
+    isr_seed s[2] = {{(uint32_t)at(&g, 10, 12), 0.0f}, {(uint32_t)at(&g, 140, 120), 120.0f}};
+    g.fric[s[0].idx] = g.fric[s[1].idx] = SPM;
+    /* the code table: the values in the order met, +INF among them */
+    uint8_t *code = malloc(n), *cf = malloc(n), *cc = malloc(n);
+    int nlut = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = 0;
+        while (k < nlut && lut[k] != g.fric[i])
+            k++;
+        if (k == nlut)
+            lut[nlut++] = g.fric[i];
+        code[i] = (uint8_t)k;
+    }
+    cr_assert_eq(nlut, 42, "%d values", nlut); /* 40, SPM and +INF */
+    cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, cf), 0);
+    cr_assert_eq(isr_costdist_clearance_coded(code, (size_t)g.pw, (size_t)g.ph, cc), 0);
+    cr_assert(memcmp(cf, cc, n) == 0, "the clearance maps differ");
+    float *tc = malloc(n * sizeof *tc);
+    isr_cd_work wc = {0};
+    for (int kern = 0; kern < 2; kern++) {
+        g.w.fric_min = wc.fric_min = kern == 0 ? 0.02f : 0.0f;
+        for (size_t i = 0; i < n; i++)
+            g.t[i] = tc[i] = INFINITY;
+        size_t pw = (size_t)g.pw, ph = (size_t)g.ph;
+        int e1 = kern == 0 ? isr_costdist(g.fric, pw, ph, CELL, s, 2, 900.0f, g.t, &g.w)
+                           : isr_costdist_iso(g.fric, cf, pw, ph, CELL, s, 2, 900.0f, g.t, &g.w);
+        int e2 = kern == 0
+                     ? isr_costdist_coded(code, lut, pw, ph, CELL, s, 2, 900.0f, tc, &wc)
+                     : isr_costdist_iso_coded(code, lut, cc, pw, ph, CELL, s, 2, 900.0f, tc, &wc);
+        cr_assert(e1 == 0 && e2 == 0);
+        int reached = 0;
+        for (size_t i = 0; i < n; i++) {
+            cr_assert(memcmp(&g.t[i], &tc[i], sizeof(float)) == 0,
+                      "kernel %d, cell %zu: float %.9g s, coded %.9g s", kern, i, g.t[i], tc[i]);
+            reached += isfinite(tc[i]) != 0;
+        }
+        cr_assert(reached > 3000 && reached < 160 * 140 - 3000, "%d cells reached", reached);
+        cr_assert_eq(wc.ntouched, g.w.ntouched);
+    }
+    isr_cd_work_free(&wc);
+    free(tc);
+    free(code);
+    free(cf);
+    free(cc);
+    drop(&g);
+}

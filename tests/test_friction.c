@@ -345,3 +345,33 @@ Test(friction, grid_mem_dataset)
     GDALClose(ds);
     teardown(&f);
 }
+
+/* isr_fric_encode: up to 256 values (+INF among them) a byte a cell, numbered in the order
+ * first met, each cell's lut[code] its very float; the 257th value keeps the floats. */
+Test(friction, coded_up_to_256_values_and_floats_beyond)
+{
+    enum { N = 3000 };
+    float *f = malloc(N * sizeof *f), lut[256];
+    uint8_t *code = NULL;
+    for (int i = 0; i < N; i++) /* runs, repeats and +INF: 255 finite values and +INF */
+        f[i] = i % 7 == 0 ? INFINITY : 0.01f + 0.001f * (float)((i / 3) % 255);
+    cr_assert_eq(isr_fric_encode(f, N, &code, lut), 1);
+    cr_assert_not_null(code);
+    cr_assert_eq(code[0], 0); /* +INF, met first */
+    cr_assert(isinf(lut[0]));
+    cr_assert_eq(code[1], 1);
+    cr_assert_eq(lut[1], 0.01f);
+    int most = 0;
+    for (int i = 0; i < N; i++) {
+        cr_assert(memcmp(&lut[code[i]], &f[i], sizeof(float)) == 0, "cell %d: %.9g, coded %.9g",
+                  i, f[i], lut[code[i]]);
+        most = code[i] > most ? code[i] : most;
+    }
+    cr_assert_eq(most, 255, "256 values, numbered 0..255");
+    free(code);
+    /* one value more: the floats are kept */
+    f[N - 1] = 0.5f;
+    cr_assert_eq(isr_fric_encode(f, N, &code, lut), 0);
+    cr_assert_null(code);
+    free(f);
+}

@@ -204,11 +204,11 @@ Test(gtfsrun, direction_to_reverses_the_timetable)
     cr_assert_eq(cli_sh("grep -q '^B,A,Alpha,,16.000,' '%s/o/hubs/B/stations.csv'", cli_tmp), 0);
 }
 
-/* Each worker's percentile scratch counts against --max-memory: the model (0.0116 MB here:
- * 300 cells x 15 bytes (zones 2: one unit), and the catchments' estimate of 2 stations x
- * (476 padded cells x 8 + 32) bytes: 4500 + 7680 = 12180 bytes) fits in 0.03 MB; hub A's
- * window of 300 cells x (61 minute bins x 2 + 4 + 5 percentiles x 4) bytes = 43800 bytes,
- * 0.0418 MB, more does not (55980 bytes, 0.0534 MB in all): refused before it is
+/* Each worker's percentile scratch counts against --max-memory: the model (0.0108 MB here:
+ * 300 cells x 12 bytes (friction 1, coded, zones 2: one unit), and the catchments' estimate
+ * of 2 stations x (476 padded cells x 8 + 32) bytes: 3600 + 7680 = 11280 bytes) fits in
+ * 0.03 MB; hub A's window of 300 cells x (61 minute bins x 2 + 4 + 5 percentiles x 4) bytes
+ * = 43800 bytes, 0.0418 MB, more does not (55080 bytes, 0.0525 MB in all): refused before it is
  * allocated, naming the hub, and no hub raster nor run.json is written. */
 Test(gtfsrun, percentile_scratch_counts_against_max_memory)
 {
@@ -217,7 +217,7 @@ Test(gtfsrun, percentile_scratch_counts_against_max_memory)
     char *e = cli_stderr();
     cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
     cr_assert(strstr(e, "isoreach: hub 'A': the percentiles over its 300 reachable cells need "
-                        "0.0418 MB per worker, 0.0534 MB in all"),
+                        "0.0418 MB per worker, 0.0525 MB in all"),
               "%s", e);
     cr_assert(strstr(e, "more than --max-memory 0.03 MB: use fewer --threads"), "%s", e);
     free(e);

@@ -201,9 +201,9 @@ Test(model, memory_per_cell_not_per_thread, .timeout = 600)
         isr_model_close(m);
         isr_options_clear(&o);
     }
-    /* friction 4 + zones 2 (the sample's 306 units: 16 bits) + accumulators 8 + the
-     * clearance map 1 + the sample's water mask 1 */
-    cr_assert_eq(bpc[0], 16.0, "estimate %.1f bytes per cell with 1 thread", bpc[0]);
+    /* friction 1 (coded: the sample has no --friction raster) + zones 2 (the sample's 306
+     * units: 16 bits) + accumulators 8 + the clearance map 1 + the sample's water mask 1 */
+    cr_assert_eq(bpc[0], 13.0, "estimate %.1f bytes per cell with 1 thread", bpc[0]);
     cr_assert_eq(bpc[1], bpc[0], "estimate %.1f bytes per cell with 4 threads, %.1f with 1",
                  bpc[1], bpc[0]);
     isr_ctx_free(ctx);

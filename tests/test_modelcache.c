@@ -172,6 +172,35 @@ Test(modelcache, warnings_of_the_build_are_said_again)
     assert_same_outputs("a", "b");
 }
 
+/* A friction raster of more than 256 values (a gradient, warped bilinear) keeps its floats
+ * (the header's fric_bytes, at byte 888: after off, len and sum, 31 sections each, from byte
+ * 144, says 4; the sample's own surface, coded, says 1), and the file maps to the bytes of a
+ * run without the cache. */
+Test(modelcache, a_friction_of_many_values_is_kept_in_floats)
+{
+    fixtures();
+    cli_sh_ok("awk 'BEGIN { print \"ncols 30\"; print \"nrows 30\"; print \"xllcorner 120.8\"; "
+              "print \"yllcorner 30.6\"; print \"cellsize 0.05\"; for (r = 0; r < 30; r++) { "
+              "s = \"\"; for (c = 0; c < 30; c++) s = s sprintf(\"%.6f \", 0.05 + 0.0005 * "
+              "(r * 30 + c)); print s } }' > g.asc && "
+              "gdal_translate -q -a_srs EPSG:4326 -ot Float32 g.asc g.tif");
+    cr_assert_eq(run_into("a", "--friction '%s/g.tif' --model-cache '%s/mc'", cli_tmp, cli_tmp), 0);
+    cr_assert_eq(cli_sh("cd '%s/mc' && test \"$(od -A n -t d4 -j 888 -N 4 model-*.isrmodel | "
+                        "tr -d ' ')\" = 4", cli_tmp),
+                 0, "the friction raster's floats are kept");
+    cr_assert_eq(run_into("b", "--friction '%s/g.tif' --model-cache '%s/mc'", cli_tmp, cli_tmp), 0);
+    cr_assert_eq(cache_hit("b"), 1);
+    cr_assert_eq(run_into("c", "--friction '%s/g.tif'", cli_tmp), 0);
+    assert_same_outputs("a", "b");
+    assert_same_outputs("a", "c");
+    /* the same region's surface without the raster (its base speed and barriers) is coded */
+    cli_sh_ok("rm -r mc");
+    cr_assert_eq(run_into("d", "--model-cache '%s/mc'", cli_tmp), 0);
+    cr_assert_eq(cli_sh("cd '%s/mc' && test \"$(od -A n -t d4 -j 888 -N 4 model-*.isrmodel | "
+                        "tr -d ' ')\" = 1", cli_tmp),
+                 0, "the sample's friction is coded");
+}
+
 /* Run "a" writes the cache, `damage` (a shell command on $f, the file) spoils it, run "b"
  * says so, builds the model again and gives a's bytes. */
 static void damaged_then_rebuilt(const char *damage)
@@ -396,13 +425,13 @@ Test(modelcache, a_region_of_66000_units_keeps_its_32_bit_zone_raster, .timeout 
 {
     many_units();
     /* the estimate counts 4 bytes a cell for its zones: at 100 m, 3310 x 2000 cells + 2 of
-     * padding each side, 3314 x 2004 x 17 bytes (friction 4, zones 4, accumulators 8,
-     * clearance 1; no water) = 107.7 MB; within 50 MB: ceil(100 x sqrt(107.67 / 50)) = 147 m */
+     * padding each side, 3314 x 2004 x 14 bytes (friction 1, coded, zones 4, accumulators 8,
+     * clearance 1; no water) = 88.7 MB; within 50 MB: ceil(100 x sqrt(88.67 / 50)) = 134 m */
     cr_assert_eq(run_many("big", "--resolution 100 --max-memory 50"), 1);
     char *err = cli_stderr();
     cr_assert_str_eq(err, "isoreach: a 100 m grid over the region is 3310 x 2000 cells and would "
-                          "need about 108 MB of memory, more than the 50 MB allowed: use "
-                          "--resolution 147 or coarser, or raise --max-memory\n");
+                          "need about 89 MB of memory, more than the 50 MB allowed: use "
+                          "--resolution 134 or coarser, or raise --max-memory\n");
     free(err);
     cr_assert_eq(run_many("plain", "--resolution 1000"), 0, "%s", cli_output());
     cr_assert_eq(run_many("first", "--resolution 1000 --model-cache mc"), 0, "%s", cli_output());

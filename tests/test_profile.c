@@ -260,7 +260,7 @@ Test(profile, propagation_is_rail_arrival_plus_distance_over_speed)
     isr_ctx *ctx = isr_ctx_new();
     uint32_t cells[2] = {(uint32_t)isr_grid_pidx(&t.g, 5, 5), (uint32_t)isr_grid_pidx(&t.g, 20, 20)};
     isr_catchments cm;
-    cr_assert_eq(isr_catchments_build(ctx, &t.g, t.fric, t.clear, 0.0f, cells, 2, 1200, &cm), ISR_OK);
+    cr_assert_eq(isr_catchments_build(ctx, &t.g, (isr_fric){t.fric, NULL, NULL}, t.clear, 0.0f, cells, 2, 1200, &cm), ISR_OK);
     /* memory bound: radius 1200 / (0.5 × 100) + 1 = 25 cells, a 51 × 51 square, 8 bytes a
      * cell: 2 × (2601 × 8 + 32) = 41680 bytes, and the real catchments are within it (each
      * is at most the 30 × 30 grid: 900 cells) */
@@ -326,7 +326,7 @@ Test(profile, trains_every_10_minutes_median_wait_is_4_minutes)
     isr_ctx *ctx = isr_ctx_new();
     uint32_t cells[2] = {(uint32_t)isr_grid_pidx(&t.g, 5, 1), (uint32_t)isr_grid_pidx(&t.g, 205, 1)};
     isr_catchments cm;
-    cr_assert_eq(isr_catchments_build(ctx, &t.g, t.fric, t.clear, 0.0f, cells, 2, 3600, &cm), ISR_OK);
+    cr_assert_eq(isr_catchments_build(ctx, &t.g, (isr_fric){t.fric, NULL, NULL}, t.clear, 0.0f, cells, 2, 3600, &cm), ISR_OK);
     int win[4];
     isr_profile_window(&cm, arr, &p, win);
     size_t w = (size_t)(win[3] - win[2] + 1), n = w * (size_t)(win[1] - win[0] + 1);
