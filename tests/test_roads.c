@@ -281,3 +281,48 @@ Test(roads, access_presets)
     cr_assert_eq(run("--access walk --roads x.geojson"), 0, "%s", cli_stderr());
     cr_assert_eq(t_at(505500, 5503500), plain);
 }
+
+/* The roads' speeds burned as they are, however many: roads 0 .. n - 1 run north-south along
+ * the centres of the 100 m columns 0 .. n - 1 of the 30 km unit, road k at 30 + 0.1 k km/h.
+ * 200 speeds (with the base and the barrier 202 values: the friction kept a byte a cell, the
+ * roads rasterized as their speed's number) and 300 (floats for both): friction.tif holds
+ * 3.6 / speed in road k's column, to the float, and the base 0.234 s/m east of the roads. */
+static void roads_of_many_speeds(int n)
+{
+    size_t cap = (size_t)n * 200 + 200;
+    char *feats = malloc(cap), *one = malloc(300);
+    feats[0] = 0;
+    for (int k = 0; k < n; k++) {
+        snprintf(one, 300, "%s" ROAD("\"speed_kmh\":%.1f", "[%d,5500050],[%d,5509950]"),
+                 k ? "," : "", 30 + 0.1 * k, 500050 + 100 * k, 500050 + 100 * k);
+        strcat(feats, one);
+    }
+    cli_put("r.geojson", "{\"type\":\"FeatureCollection\"," UTM33 "\"features\":[%s]}", feats);
+    free(one);
+    free(feats);
+    cr_assert_eq(run("--roads r.geojson --resolution 100 --write-friction"), 0, "%s",
+                 cli_stderr());
+    /* one row, the 20th, as text: x, y and the value to 9 significant digits */
+    cli_sh_ok("gdal_translate -q -of XYZ -co SIGNIFICANT_DIGITS=9 -srcwin 0 20 300 1 "
+              "o/region/friction.tif row.xyz");
+    char p[300];
+    snprintf(p, sizeof p, "%s/row.xyz", cli_tmp);
+    char *s = cli_slurp(p), *at = s;
+    for (int c = 0; c < 300; c++) {
+        double x, y, v;
+        int used = 0;
+        cr_assert_eq(sscanf(at, "%lf %lf %lf%n", &x, &y, &v, &used), 3, "column %d", c);
+        at += used;
+        cr_assert_eq(x, 500050.0 + 100 * c);
+        float want = c < n ? (float)(3.6 / (30 + 0.1 * c)) : (float)(3.6 / 20 * 1.3);
+        cr_assert_eq((float)v, want, "column %d: %.9g s/m, want %.9g", c, v, want);
+    }
+    free(s);
+}
+
+Test(roads, many_speeds_each_burned_exactly)
+{
+    region();
+    roads_of_many_speeds(200);
+    roads_of_many_speeds(300);
+}
