@@ -26,7 +26,7 @@ typedef struct scen_pass {
     char *dir;          /* OUT/scenarios/NAME */
     scen_hub *res;      /* per hub */
     double *matrix;     /* hub × prefecture group: people newly within */
-    atomic_int next, failed;
+    atomic_int failed;
     double seconds;
 } scen_pass;
 

@@ -151,24 +151,19 @@ cleanup:
     return st;
 }
 
-static int worker(void *arg)
+/* Hub h of the scenario, on whichever thread isr_parallel gives it: none after a failure or
+ * a cancel. */
+static void hub_job(void *user, int h, int worker)
 {
-    scen_pass *p = arg;
+    (void)worker;
+    scen_pass *p = user;
+    if (atomic_load(&p->failed) || isr_cancelled(p->ctx))
+        return;
     isr_gdal_errors_push(p->ctx);
-    for (;;) {
-        if (atomic_load(&p->failed) || isr_cancelled(p->ctx))
-            break;
-        int h = atomic_fetch_add(&p->next, 1);
-        if (h >= p->b->nhubs)
-            break;
-        isr_status st = hub_run(p, h);
-        if (st != ISR_OK) {
-            atomic_store(&p->failed, (int)st);
-            break;
-        }
-    }
+    isr_status st = hub_run(p, h);
     isr_gdal_errors_pop();
-    return 0;
+    if (st != ISR_OK)
+        atomic_store(&p->failed, (int)st);
 }
 
 /* One scenario: its hubs on `threads` threads, then its region tables. */
@@ -187,15 +182,7 @@ static isr_status scenario_pass(isr_ctx *ctx, const isr_model *m, const isr_batc
     if (st == ISR_OK)
         st = isr_mkdirs(ctx, p.dir);
     if (st == ISR_OK) {
-        thrd_t tids[64];
-        int started = 0;
-        for (int i = 0; i < threads && i < 64; i++, started++)
-            if (thrd_create(&tids[i], worker, &p) != thrd_success)
-                break;
-        if (started == 0)
-            worker(&p);
-        for (int i = 0; i < started; i++)
-            thrd_join(tids[i], NULL);
+        isr_parallel(threads, b->nhubs, hub_job, &p);
         st = (isr_status)atomic_load(&p.failed);
         if (st == ISR_OK && isr_cancelled(ctx))
             st = ISR_ERR_INTERRUPTED;

@@ -1470,36 +1470,45 @@ typedef struct wm_hub {
     size_t reach_len;
 } wm_hub;
 
+/* What build_data reads on isr_parallel's threads: the units (job 0, the longest) and each
+ * hub's files (job i + 1), with a scratch per worker kept from hub to hub. */
 typedef struct wm_job {
     isr_ctx *ctx;
     wm_hub *h;
     int n;
     int wrap; /* longitudes at wm_lon() */
-    atomic_int next, failed;
+    const char *p_units;
+    wm_units *units;
+    wm_topo *topo;
+    wm_scratch s[ISR_PARALLEL_MAX];
+    atomic_int failed;
 } wm_job;
 
-static int hubs_worker(void *arg)
+static isr_status hub_read(wm_job *j, int i, wm_scratch *s)
 {
-    wm_job *j = arg;
+    wm_hub *h = &j->h[i];
+    isr_status st = read_hub_tif(j->ctx, h->p_tif, j->wrap, &h->lon, &h->lat, &h->to_hub,
+                                 i == 0 ? &h->settings : NULL);
+    if (st == ISR_OK)
+        st = write_bands(j->ctx, &h->bands, h->p_iso, s, j->wrap);
+    if (st == ISR_OK)
+        st = read_reach(j->ctx, h->p_reach, &h->reach, &h->reach_len);
+    if (st == ISR_OK && h->bands.oom)
+        st = isr_fail(j->ctx, ISR_ERR_MEMORY, "out of memory for the web map");
+    return st;
+}
+
+static void data_job(void *user, int i, int worker)
+{
+    wm_job *j = user;
+    if (atomic_load(&j->failed))
+        return;
     isr_gdal_errors_push(j->ctx); /* GDAL's handlers are per thread */
-    wm_scratch s = {0};
-    int i;
-    while (!atomic_load(&j->failed) && (i = atomic_fetch_add(&j->next, 1)) < j->n) {
-        wm_hub *h = &j->h[i];
-        isr_status st = read_hub_tif(j->ctx, h->p_tif, j->wrap, &h->lon, &h->lat, &h->to_hub,
-                                     i == 0 ? &h->settings : NULL);
-        if (st == ISR_OK)
-            st = write_bands(j->ctx, &h->bands, h->p_iso, &s, j->wrap);
-        if (st == ISR_OK)
-            st = read_reach(j->ctx, h->p_reach, &h->reach, &h->reach_len);
-        if (st == ISR_OK && h->bands.oom)
-            st = isr_fail(j->ctx, ISR_ERR_MEMORY, "out of memory for the web map");
-        if (st != ISR_OK)
-            atomic_store(&j->failed, (int)st);
-    }
-    scratch_free(&s);
+    isr_status st = i == 0 ? read_units(j->ctx, j->p_units, j->units, j->topo, j->wrap)
+                           : hub_read(j, i - 1, &j->s[worker]);
     isr_gdal_errors_pop();
-    return 0;
+    if (st != ISR_OK)
+        atomic_store(&j->failed, (int)st);
 }
 
 static void hubs_free(wm_hub *hs, size_t n)
@@ -1880,9 +1889,7 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, con
     json_object *summary = NULL;
     wm_hub *hs = NULL;
     size_t nh = 0;
-    wm_job job = {.ctx = ctx, .wrap = grid_crosses_180(run)};
-    thrd_t tids[64];
-    int started = 0;
+    wm_job job = {.ctx = ctx, .wrap = grid_crosses_180(run), .units = &units, .topo = &topo};
     isr_status st = ISR_OK;
     if (!p_units || !p_summary || !p_run) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
@@ -1901,22 +1908,13 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, con
     nh = json_object_array_length(hubs);
     if ((st = hubs_list(ctx, out_dir, p_summary, hubs, nh, &hs)) != ISR_OK)
         goto cleanup;
-    /* the hubs' files on worker threads while this one reads the units, then helps */
+    /* the units and the hubs' files, on the threads */
     job.h = hs;
     job.n = (int)nh;
-    if (threads > (int)nh + 1)
-        threads = (int)nh + 1;
-    if (threads > 64)
-        threads = 64;
-    for (int i = 0; i < threads - 1; i++, started++)
-        if (thrd_create(&tids[i], hubs_worker, &job) != thrd_success)
-            break;
-    if ((st = read_units(ctx, p_units, &units, &topo, job.wrap)) != ISR_OK)
-        atomic_store(&job.failed, (int)st);
-    hubs_worker(&job);
-    for (int i = 0; i < started; i++)
-        thrd_join(tids[i], NULL);
-    started = 0;
+    job.p_units = p_units;
+    isr_parallel(threads, (int)nh + 1, data_job, &job);
+    for (int w = 0; w < ISR_PARALLEL_MAX; w++)
+        scratch_free(&job.s[w]);
     if ((st = (isr_status)atomic_load(&job.failed)) != ISR_OK)
         goto cleanup;
     isr_sb_printf(b, "{\"scale\":%g,\"budget_min\":", WM_SCALE);
