@@ -79,10 +79,11 @@ static void acc_window(isr_acc *a)
     if (t1 < 0) { /* no hub reached a cell: one tile, all nodata */
         t0 = t1 = u0 = u1 = 0;
     }
-    a->win[0] = t0;
-    a->win[1] = u0;
-    a->win[2] = t1 + 1;
-    a->win[3] = u1 + 1;
+    const int q = ISR_ACC_WINDOW / ISR_ACC_TILE; /* rounded out to whole blocks */
+    a->win[0] = t0 / q * q;
+    a->win[1] = u0 / q * q;
+    a->win[2] = (t1 + q) / q * q < a->tx ? (t1 + q) / q * q : a->tx;
+    a->win[3] = (u1 + q) / q * q < a->ty ? (u1 + q) / q * q : a->ty;
 }
 
 /* The window's cells (c0, r0, w, h), clipped to the grid. */

@@ -12,7 +12,8 @@
 
 #define ISR_HUB_NODATA (-1)
 #define ISR_COUNT_NODATA 65535
-#define ISR_ACC_TILE 256 /* cells across a tile */
+#define ISR_ACC_TILE 64    /* cells across a tile */
+#define ISR_ACC_WINDOW 256 /* the region rasters' window: in whole blocks of this many cells */
 
 /* One tile: time to the nearest hub (minutes, +INF: none), that hub (ISR_HUB_NODATA: none)
  * and the hubs reaching each cell, row by row, ISR_ACC_TILE cells a row (the region's last

@@ -189,57 +189,58 @@ Test(grid, cog_overviews_only_for_large_rasters)
     isr_ctx_free(ctx);
 }
 
-/* The region accumulators' finish (acc.c) on a 600 x 300 grid of 256-cell tiles (3 x 2), land
- * west of column 450 (a coded surface: +INF beyond): tiles (0, 0) and (2, 1) reached, so the
- * window is all six. hubs_within reads 0 on every land cell no hub reaches and nodata (65535)
- * beyond the land, in the land-only tile (0, 1: the one shared tile of zeros), the half-land
- * tiles (1, 0) and (1, 1) and the reached ones; tile (2, 0), no land, has no array. */
+/* The region accumulators' finish (acc.c) on a grid of 10 x 5 tiles of T = ISR_ACC_TILE cells,
+ * land west of column 7.5 T (a coded surface: +INF beyond): tiles (0, 0) and (9, 4) reached, so
+ * the window is the whole grid. hubs_within reads 0 on every land cell no hub reaches and
+ * nodata (65535) beyond the land: in the land-only tiles (the one shared tile of zeros), the
+ * half-land tiles of column 7 and the reached ones; tiles east of it, no land, have no array. */
 Test(grid, region_counts_zero_on_unreached_land_nodata_beyond)
 {
+    enum { T = ISR_ACC_TILE, NX = 10 * T, NY = 5 * T, LAND = 7 * T + T / 2 };
     isr_ctx *ctx = isr_ctx_new();
     isr_grid g;
-    cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, 60000, 30000, 100, "", 4, 100), ISR_OK);
-    cr_assert(g.nx == 600 && g.ny == 300);
+    cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, NX * 100.0, NY * 100.0, 100, "", 4, 1000), ISR_OK);
+    cr_assert(g.nx == NX && g.ny == NY);
     size_t pc = isr_grid_pcells(&g);
     uint8_t *code = calloc(pc, 1);
     const float lut[256] = {INFINITY, 0.1f};
     for (int r = 0; r < g.ny; r++)
-        for (int c = 0; c < 450; c++)
+        for (int c = 0; c < LAND; c++)
             code[isr_grid_pidx(&g, c, r)] = 1;
     isr_fric fric = {NULL, code, lut};
     isr_acc a;
     cr_assert_eq(isr_acc_init(ctx, &a, g.nx, g.ny), ISR_OK);
     isr_acc_tile *t = isr_acc_tile_make(&a, 0, 0);
     t->t[0] = 5.0f, t->hub[0] = 0, t->count[0] = 1; /* cell (0, 0) reached by hub 0 */
-    cr_assert_not_null(isr_acc_tile_make(&a, 2, 1)); /* made, no cell reached (all beyond) */
+    cr_assert_not_null(isr_acc_tile_make(&a, 9, 4)); /* made, no cell reached (all beyond) */
     cr_assert_eq(isr_acc_finish(ctx, &a, &g, fric), ISR_OK);
     cr_assert_not_null(a.zero);
-    cr_assert_eq(a.land[3], a.zero, "the land-only tile shares the zeros");
-    cr_assert_null(a.land[2], "no land, no array");
-    cr_assert(a.land[1] && a.land[1] != a.zero && a.land[4] && a.land[4] != a.zero);
+    cr_assert_eq(a.land[1], a.zero, "a land-only tile shares the zeros");
+    cr_assert_null(a.land[8], "no land, no array");
+    cr_assert(a.land[7] && a.land[7] != a.zero && a.land[17] && a.land[17] != a.zero);
     GDALDatasetH *srcs = NULL;
     int nsrc = 0;
     GDALDatasetH vrt = isr_acc_vrt(&a, 2, ISR_COUNT_NODATA, &g, &srcs, &nsrc);
     cr_assert_not_null(vrt);
-    cr_assert(GDALGetRasterXSize(vrt) == 600 && GDALGetRasterYSize(vrt) == 300);
-    uint16_t *v = malloc((size_t)600 * 300 * sizeof *v);
-    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(vrt, 1), GF_Read, 0, 0, 600, 300, v, 600, 300,
+    cr_assert(GDALGetRasterXSize(vrt) == NX && GDALGetRasterYSize(vrt) == NY);
+    uint16_t *v = malloc((size_t)NX * NY * sizeof *v);
+    cr_assert_eq(GDALRasterIO(GDALGetRasterBand(vrt, 1), GF_Read, 0, 0, NX, NY, v, NX, NY,
                               GDT_UInt16, 0, 0),
                  CE_None);
-    for (int r = 0; r < 300; r++)
-        for (int c = 0; c < 600; c++) {
-            int want = r == 0 && c == 0 ? 1 : c < 450 ? 0 : ISR_COUNT_NODATA;
-            cr_assert_eq(v[r * 600 + c], want, "cell (%d, %d): %d, not %d", c, r,
-                         v[r * 600 + c], want);
+    for (int r = 0; r < NY; r++)
+        for (int c = 0; c < NX; c++) {
+            int want = r == 0 && c == 0 ? 1 : c < LAND ? 0 : ISR_COUNT_NODATA;
+            cr_assert_eq(v[r * NX + c], want, "cell (%d, %d): %d, not %d", c, r, v[r * NX + c],
+                         want);
         }
     free(v);
     GDALClose(vrt);
     isr_acc_vrt_free(srcs, nsrc);
     /* a second finish (a merge run again) leaves them as they are */
     cr_assert_eq(isr_acc_finish(ctx, &a, &g, fric), ISR_OK);
-    cr_assert_eq(a.land[3], a.zero);
-    cr_assert_eq(a.land[1][449], 0);
-    cr_assert_eq(a.land[1][450 - 256], ISR_COUNT_NODATA);
+    cr_assert_eq(a.land[1], a.zero);
+    cr_assert_eq(a.land[7][T + LAND - 1 - 7 * T], 0);
+    cr_assert_eq(a.land[7][LAND - 7 * T], ISR_COUNT_NODATA);
     isr_acc_clear(&a);
     free(code);
     isr_grid_clear(&g);
