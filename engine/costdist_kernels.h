@@ -233,7 +233,7 @@ static int CD_NAME(costdist_iso)(const CD_T *fric, const float *lut, const uint8
             const float fx = (float)ndx, fy = (float)ndy;                                      \
             const float ns = to + sqrtf(fx * fx + fy * fy) * lf;                               \
             if (ns < (nt) && ns < time_s[n] && ns <= budget_s &&                               \
-                CD_NAME(line_clear)(fric, lut, clear, w, o, ndx, ndy, fo)) {                                 \
+                CD_NAME(line_clear)(fric, lut, clear, w, o, ndx, ndy, fo)) {                   \
                 OSET(n, ns, ndx, ndy);                                                         \
                 (taken) = 1;                                                                   \
             }                                                                                  \

@@ -421,45 +421,58 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
     return st;
 }
 
-int isr_fric_encode(const float *fric, size_t n, uint8_t **code, float lut[256])
-{
-    *code = NULL;
-    /* the values met so far, by their bits in an open-addressed table of 512 slots */
+/* The values of a surface, by their bits, in an open-addressed table of 512 slots: at most
+ * 256, numbered in the order first met (lut). */
+typedef struct fric_table {
     uint32_t key[512];
     int16_t slot[512];
-    memset(slot, -1, sizeof slot);
-    int nlut = 0;
-    uint8_t *out = malloc(n ? n : 1);
-    if (!out)
-        return -1;
-    uint32_t last_bits = 0;
-    uint8_t last_code = 0;
-    int have_last = 0;
+    int n;
+} fric_table;
+
+/* The number of value `bits` (f its float), added when new; -1 when 256 are already in. */
+static int fric_number(fric_table *t, float lut[256], uint32_t bits, float f)
+{
+    uint32_t h = (bits * 2654435761u) >> 23; /* 9 bits */
+    while (t->slot[h] >= 0 && t->key[h] != bits)
+        h = (h + 1) & 511;
+    if (t->slot[h] < 0) {
+        if (t->n == 256)
+            return -1;
+        t->key[h] = bits;
+        t->slot[h] = (int16_t)t->n;
+        lut[t->n++] = f;
+    }
+    return t->slot[h];
+}
+
+int isr_fric_encode(float *fric, size_t n, float lut[256])
+{
+    fric_table t;
+    memset(t.slot, -1, sizeof t.slot);
+    t.n = 0;
+    /* first the values, so that a surface of more keeps its floats whole */
+    uint32_t last = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t bits;
         memcpy(&bits, &fric[i], sizeof bits);
-        if (have_last && bits == last_bits) { /* runs of one value: most of a surface */
-            out[i] = last_code;
+        if (i && bits == last) /* runs of one value: most of a surface */
             continue;
-        }
-        uint32_t h = (bits * 2654435761u) >> 23; /* 9 bits */
-        while (slot[h] >= 0 && key[h] != bits)
-            h = (h + 1) & 511;
-        if (slot[h] < 0) {
-            if (nlut == 256) {
-                free(out);
-                return 0; /* more than 256 values: the surface stays in floats */
-            }
-            key[h] = bits;
-            slot[h] = (int16_t)nlut;
-            lut[nlut++] = fric[i];
-        }
-        out[i] = last_code = (uint8_t)slot[h];
-        last_bits = bits;
-        have_last = 1;
+        if (fric_number(&t, lut, bits, fric[i]) < 0)
+            return 0;
+        last = bits;
     }
-    for (int k = nlut; k < 256; k++)
+    /* then the codes, in place: byte i lies in float i / 4, read before it is written */
+    uint8_t *code = (uint8_t *)fric, c = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &fric[i], sizeof bits);
+        if (!i || bits != last) {
+            c = (uint8_t)fric_number(&t, lut, bits, fric[i]);
+            last = bits;
+        }
+        code[i] = c;
+    }
+    for (int k = t.n; k < 256; k++)
         lut[k] = INFINITY; /* never a cell's: a barrier, were it read */
-    *code = out;
     return 1;
 }

@@ -921,11 +921,12 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
                               size_t *uncovered);
 
 /* The surface `fric` (n cells) as a byte a cell and a table of its values, when it holds at
- * most 256 values (+INF among them): 1 with *code (new memory, n bytes) and lut[0..255] set
- * (codes in the order the values are first met, so the same surface gives the same bytes;
- * the entries no cell uses are +INF); 0 when it holds more (*code NULL: keep the floats);
- * -1 when out of memory. Values are told apart by their bits (friction is never NaN). */
-int isr_fric_encode(const float *fric, size_t n, uint8_t **code, float lut[256]);
+ * most 256 values (+INF among them): 1 with the codes in the first n bytes of fric itself
+ * (shrink it to them with realloc) and lut[0..255] set (codes in the order the values are
+ * first met, so the same surface gives the same bytes; the entries no cell uses are +INF);
+ * 0 when it holds more, fric untouched. No memory of its own: the surface's floats and its
+ * codes are never held at once. Values are told apart by their bits (never NaN). */
+int isr_fric_encode(float *fric, size_t n, float lut[256]);
 
 /* ---- roads.c -------------------------------------------------------------------------- */
 

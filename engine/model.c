@@ -486,11 +486,11 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
             m->fric_min = m->fric[i];
     /* a byte a cell instead of four when the surface has at most 256 values (the base
      * speed, water, the roads' speeds: always, without a --friction raster) */
-    int coded = isr_fric_encode(m->fric, isr_grid_pcells(&m->grid), &m->fric_code, m->fric_lut);
-    if (coded < 0)
-        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
-    if (coded) {
-        free(m->fric);
+    size_t pcells = isr_grid_pcells(&m->grid);
+    int coded = isr_fric_encode(m->fric, pcells, m->fric_lut);
+    if (coded) { /* the codes are the floats' first bytes: the rest given back */
+        uint8_t *c = realloc(m->fric, pcells);
+        m->fric_code = c ? c : (uint8_t *)m->fric;
         m->fric = NULL;
     }
     if (opt->kernel != ISR_KERNEL_RCOST) {

@@ -344,6 +344,43 @@ static int road_numbers(road_raster *rr, const burn_item *order, int n, double *
     return 1;
 }
 
+static int by_first_row(const void *a, const void *b)
+{
+    const int *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* Writes the rows of v (a raster of the grid, `bytes` a cell) that some road may touch, each
+ * road's rows from its envelope (ALL_TOUCHED reaches the cells its edges lie in: a row of
+ * margin), before GDAL reads them (isr_pages_written); the rows between the roads stay zero
+ * pages, no memory. */
+static void road_rows_written(const isr_grid *g, const road_set *rs, void *v, int bytes)
+{
+    int *span = malloc((size_t)(rs->n ? rs->n : 1) * 2 * sizeof *span), n = 0;
+    if (!span)
+        return; /* only a hint: GDAL writes the pages itself */
+    for (int i = 0; i < rs->n; i++) {
+        OGREnvelope e;
+        OGR_G_GetEnvelope(rs->geom[i], &e);
+        double r0 = floor((g->y0 - e.MaxY) / g->cell_m) - 1;
+        double r1 = ceil((g->y0 - e.MinY) / g->cell_m) + 1;
+        if (!(r1 >= 0 && r0 <= g->ny - 1))
+            continue; /* off the grid (or not finite) */
+        span[2 * n] = (int)fmax(r0, 0);
+        span[2 * n + 1] = (int)fmin(r1, g->ny - 1);
+        n++;
+    }
+    qsort(span, (size_t)n, 2 * sizeof *span, by_first_row);
+    for (int i = 0; i < n;) { /* the overlapping spans merged, each written once */
+        int a = span[2 * i], b = span[2 * i + 1];
+        for (i++; i < n && span[2 * i] <= b + 1; i++)
+            b = span[2 * i + 1] > b ? span[2 * i + 1] : b;
+        isr_pages_written((char *)v + (size_t)a * (size_t)g->nx * (size_t)bytes,
+                          (size_t)(b - a + 1) * (size_t)g->nx * (size_t)bytes);
+    }
+    free(span);
+}
+
 /* The roads on the unpadded grid (road_raster): new memory, zero pages but for the rows the
  * roads span (each line reads and writes only its own bounding box: OPTIM=VECTOR); win: the
  * rows and columns the roads may touch (r0, r1, c0, c1). */
@@ -391,9 +428,7 @@ static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_se
     win[1] = (int)fmin(g->ny - 1, ceil((g->y0 - all.MinY) / g->cell_m) + 1);
     win[2] = (int)fmax(0, floor((all.MinX - g->x0) / g->cell_m) - 1);
     win[3] = (int)fmin(g->nx - 1, ceil((all.MaxX - g->x0) / g->cell_m) + 1);
-    /* the rows the roads may touch, written before GDAL reads them (isr_pages_written) */
-    isr_pages_written((char *)rr->v + (size_t)win[0] * (size_t)g->nx * (size_t)rr->bytes,
-                      (size_t)(win[1] - win[0] + 1) * (size_t)g->nx * (size_t)rr->bytes);
+    road_rows_written(g, rs, rr->v, rr->bytes);
     const char *ropt[] = {"ALL_TOUCHED=TRUE", "OPTIM=VECTOR", NULL};
     if (rs->n && isr_grid_rasterize(ds, rs->n, geom, burn, ropt) != CE_None)
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot rasterize onto the grid", what);
