@@ -19,18 +19,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, double xmax,
-                         double ymax, double cell_m, const char *wkt, double bytes_per_cell,
-                         double max_mb)
+/* Whether a grid of nx x ny cells of cell_m metres at bytes_per_cell fits --max-memory and
+ * the machine; `why` (may be "") follows the figure in the message. */
+static isr_status memory_fits(isr_ctx *ctx, double cell_m, double nx, double ny,
+                              double bytes_per_cell, double max_mb, const char *why)
 {
-    memset(g, 0, sizeof *g);
-    if (!(cell_m > 0) || !isfinite(cell_m))
-        return isr_fail(ctx, ISR_ERR_USAGE, "--resolution must be a positive number of metres");
-    if (!(xmax > xmin) || !(ymax > ymin))
-        return isr_fail(ctx, ISR_ERR_INPUT, "the region has an empty extent");
-    double x0 = floor(xmin / cell_m) * cell_m, x1 = ceil(xmax / cell_m) * cell_m;
-    double y0 = floor(ymin / cell_m) * cell_m, y1 = ceil(ymax / cell_m) * cell_m;
-    double nx = round((x1 - x0) / cell_m), ny = round((y1 - y0) / cell_m);
     double cells = (nx + 2 * ISR_PAD) * (ny + 2 * ISR_PAD);
     double mb = cells * bytes_per_cell / (1024.0 * 1024.0);
     /* Memory scales with 1/resolution²: the finest resolution that fits the allowance. A
@@ -45,21 +38,45 @@ isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, do
     if (mb > max_mb)
         return isr_fail(ctx, ISR_ERR_MEMORY,
                         "a %g m grid over the region is %.0f x %.0f cells and would need about "
-                        "%.0f MB of memory, more than the %.0f MB allowed: use --resolution %.0f "
-                        "or coarser, or raise --max-memory",
-                        cell_m, nx, ny, mb, max_mb, fit_m);
+                        "%.0f MB of memory%s, more than the %.0f MB allowed: use --resolution "
+                        "%.0f or coarser, or raise --max-memory",
+                        cell_m, nx, ny, mb, why, max_mb, fit_m);
     if (mb > fit_mb) /* allowed, but the machine does not have it: refuse before allocating */
         return isr_fail(ctx, ISR_ERR_MEMORY,
                         "a %g m grid over the region is %.0f x %.0f cells and would need about "
-                        "%.0f MB of memory, more than the %.0f MB this machine has: use "
+                        "%.0f MB of memory%s, more than the %.0f MB this machine has: use "
                         "--resolution %.0f or coarser",
-                        cell_m, nx, ny, mb, phys_mb, fit_m);
+                        cell_m, nx, ny, mb, why, phys_mb, fit_m);
     if (nx > 1e6 || ny > 1e6 || cells > 4.0e9)
         return isr_fail(ctx, ISR_ERR_MEMORY,
                         "a %g m grid over the region is %.0f x %.0f cells, more than the 1000000 "
                         "cells a side and 4e9 cells in all that isoreach handles: use "
                         "--resolution %.0f or coarser",
                         cell_m, nx, ny, fit_m);
+    return ISR_OK;
+}
+
+isr_status isr_grid_memory_check(isr_ctx *ctx, const isr_grid *g, double bytes_per_cell,
+                                 double max_mb, const char *why)
+{
+    return memory_fits(ctx, g->cell_m, g->nx, g->ny, bytes_per_cell, max_mb, why);
+}
+
+isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, double xmax,
+                         double ymax, double cell_m, const char *wkt, double bytes_per_cell,
+                         double max_mb)
+{
+    memset(g, 0, sizeof *g);
+    if (!(cell_m > 0) || !isfinite(cell_m))
+        return isr_fail(ctx, ISR_ERR_USAGE, "--resolution must be a positive number of metres");
+    if (!(xmax > xmin) || !(ymax > ymin))
+        return isr_fail(ctx, ISR_ERR_INPUT, "the region has an empty extent");
+    double x0 = floor(xmin / cell_m) * cell_m, x1 = ceil(xmax / cell_m) * cell_m;
+    double y0 = floor(ymin / cell_m) * cell_m, y1 = ceil(ymax / cell_m) * cell_m;
+    double nx = round((x1 - x0) / cell_m), ny = round((y1 - y0) / cell_m);
+    isr_status st = memory_fits(ctx, cell_m, nx, ny, bytes_per_cell, max_mb, "");
+    if (st != ISR_OK)
+        return st;
     g->x0 = x0;
     g->y0 = y1;
     g->cell_m = cell_m;

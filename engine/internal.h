@@ -209,6 +209,10 @@ typedef struct isr_grid {
 isr_status isr_grid_init(isr_ctx *ctx, isr_grid *g, double xmin, double ymin, double xmax,
                          double ymax, double cell_m, const char *wkt, double bytes_per_cell,
                          double max_mb);
+/* The check of isr_grid_init on grid g again, with another estimate (the model's, once it knows
+ * its friction surface's form); `why` follows the figure in the message. */
+isr_status isr_grid_memory_check(isr_ctx *ctx, const isr_grid *g, double bytes_per_cell,
+                                 double max_mb, const char *why);
 ISR_INTERNAL void isr_grid_clear(isr_grid *g);
 static inline int isr_grid_pw(const isr_grid *g) { return g->nx + 2 * ISR_PAD; }
 static inline int isr_grid_ph(const isr_grid *g) { return g->ny + 2 * ISR_PAD; }
@@ -1240,6 +1244,7 @@ struct isr_model {
     size_t cache_len; /* rasters above are the model's own memory */
     char *cache_file; /* the model cache file read or written, NULL without --model-cache */
     int cache_hit;    /* 1: the rasters were mapped from cache_file, not built */
+    int searched;     /* isr_model_searched: no search may run on it again */
     char *prov_json;  /* provinces.geojson (isr_provinces_geojson or the cache), prov_len bytes */
     size_t prov_len;
     char *units_geom; /* isr_units_geometry_json (or the cache), units_geom_len bytes; NULL: */

@@ -484,14 +484,21 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
     for (size_t i = 0, n = isr_grid_pcells(&m->grid); i < n; i++)
         if (m->fric[i] < m->fric_min)
             m->fric_min = m->fric[i];
-    /* a byte a cell instead of four when the surface has at most 256 values (the base
-     * speed, water, the roads' speeds: always, without a --friction raster) */
+    /* a byte a cell instead of four when the surface has at most 256 values (the base speed,
+     * barriers and the roads' speeds: without a --friction raster, unless the roads have more
+     * than 254 speeds) */
     size_t pcells = isr_grid_pcells(&m->grid);
     int coded = isr_fric_encode(m->fric, pcells, m->fric_lut);
     if (coded) { /* the codes are the floats' first bytes: the rest given back */
         uint8_t *c = realloc(m->fric, pcells);
         m->fric_code = c ? c : (uint8_t *)m->fric;
         m->fric = NULL;
+    } else if (!opt->friction) { /* the estimate counted a byte a cell: now four */
+        m->bytes_per_cell += 3;
+        if ((st = isr_grid_memory_check(ctx, &m->grid, m->bytes_per_cell, opt->max_memory_mb,
+                                        " (its friction surface holds more than 256 values, "
+                                        "so 4 bytes a cell, not 1)")) != ISR_OK)
+            return st;
     }
     if (opt->kernel != ISR_KERNEL_RCOST) {
         size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
@@ -621,13 +628,14 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
         threads = 1024;
     m->threads = threads;
     /* friction 1 (coded, isr_fric_encode; 4 with a --friction raster, whose values may be
-     * more than 256), the floats it is coded from (4) having been freed before the pass +
+     * more than 256, and 3 more added by build_rasters should the roads' speeds keep it in
+     * floats), the floats it is coded from (4) having been given back before the pass +
      * zones 2 (4 with ISR_ZONE16_UNITS units or more) (+ people 8 with a --population
      * raster; from the units' field they are a rule, zones.c) + region accumulators 8 at
      * most (tiles of what the hubs reach, acc.c) (+ the isotropic kernel's clearance map 1,
-     * built in place, + the water mask 1); rasterizing works in chunks of about 64 MB of
-     * rows (isr_grid_rasterize). A worker's time grid follows its hub's window (batch.c),
-     * not the region's. */
+     * built in place, + the water mask 1 while it is built, a bit a cell after); rasterizing
+     * works in chunks of about 64 MB of rows (isr_grid_rasterize). A worker's time grid
+     * follows its hub's window (batch.c), not the region's. */
     double bytes_per_cell = (opt->friction ? 12.0 : 9.0) + isr_zones_cell_bytes(m->units.n) +
                             (opt->population ? 8 : 0) +
                             (opt->kernel == ISR_KERNEL_RCOST ? 0 : 1) +
@@ -701,6 +709,7 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 
 void isr_model_searched(isr_model *m)
 {
+    m->searched = 1; /* a pass refuses it (batch.c) rather than run the other kernel */
     if (!m->clear)
         return;
     if (!m->cache_map) {

@@ -15,7 +15,8 @@
  * Refused: no speed field, speeds that are not in (0, 200] km/h (the features are listed),
  * geometries that are not lines. Classes missing from the table are warned about (listed)
  * and their roads take the base speed. Cost: one read of the layer, one rasterization of
- * the grid (4 bytes a cell, freed before returning) and one pass over it.
+ * the grid (a byte a cell, the speed's number, with at most 255 speeds, else 4; pages only
+ * for the rows the roads span; freed before returning) and one pass over it.
  */
 #include "internal.h"
 

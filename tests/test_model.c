@@ -168,6 +168,14 @@ Test(model, open_once_ask_many_times, .timeout = 120)
     cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
     cr_assert_null(v);
 
+    /* a model let go of after its last search (isr_run does so before its region products,
+     * freeing the clearance map) refuses another rather than run the r.cost kernel unasked */
+    isr_model_searched(m);
+    cr_assert_null(m->clear);
+    cr_assert_eq(isr_model_run_hub(m, "nanjing_south", 0, &v, &w, &h, gt), ISR_ERR_INTERNAL);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "the model was searched for the last time");
+    cr_assert_null(v);
+
     isr_free(g60);
     isr_free(g30);
     isr_model_close(m);

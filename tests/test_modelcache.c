@@ -360,8 +360,8 @@ Test(modelcache, a_file_changed_on_disk_is_found_by_its_checksums)
               "conv=notrunc status=none && rm $f.checked");
     cr_assert_eq(run_into("h", "--model-cache '%s/mc'", cli_tmp), 0);
     err = cli_stderr();
-    cr_assert_not_null(strstr(err, "is damaged (its header (its counts and the warnings' number) "
-                                   "does not match the checksum"),
+    cr_assert_not_null(strstr(err, "is damaged (its header (its counts, the friction's table and "
+                                   "the warnings' number) does not match the checksum"),
                        "%s", err);
     free(err);
     cr_assert_eq(cache_hit("h"), 0);

@@ -287,7 +287,8 @@ Test(roads, access_presets)
  * 200 speeds (with the base and the barrier 202 values: the friction kept a byte a cell, the
  * roads rasterized as their speed's number) and 300 (floats for both): friction.tif holds
  * 3.6 / speed in road k's column, to the float, and the base 0.234 s/m east of the roads. */
-static void roads_of_many_speeds(int n)
+/* roads k = 0 .. n - 1 along the centres of the 100 m columns k, road k at 30 + 0.1 k km/h */
+static void put_roads_of_many_speeds(int n)
 {
     size_t cap = (size_t)n * 200 + 200;
     char *feats = malloc(cap), *one = malloc(300);
@@ -300,6 +301,11 @@ static void roads_of_many_speeds(int n)
     cli_put("r.geojson", "{\"type\":\"FeatureCollection\"," UTM33 "\"features\":[%s]}", feats);
     free(one);
     free(feats);
+}
+
+static void roads_of_many_speeds(int n)
+{
+    put_roads_of_many_speeds(n);
     cr_assert_eq(run("--roads r.geojson --resolution 100 --write-friction"), 0, "%s",
                  cli_stderr());
     /* one row, the 20th, as text: x, y and the value to 9 significant digits */
@@ -325,4 +331,26 @@ Test(roads, many_speeds_each_burned_exactly)
     region();
     roads_of_many_speeds(200);
     roads_of_many_speeds(300);
+}
+
+/* The memory estimate counts a byte a cell for a friction surface of at most 256 values and
+ * four beyond: at 100 m, 304 x 104 padded cells x 12 bytes (friction 1, zones 2, clearance 1,
+ * accumulators 8) = 0.36 MB fits --max-memory 0.4 with 200 road speeds; with 300 the surface
+ * stays in floats, 15 bytes = 0.45 MB, and the run is refused with the reason. */
+Test(roads, many_speeds_counted_against_max_memory)
+{
+    region();
+    put_roads_of_many_speeds(200);
+    cr_assert_eq(run("--roads r.geojson --resolution 100 --max-memory 0.4"), 0, "%s",
+                 cli_stderr());
+    put_roads_of_many_speeds(300);
+    int rc = run("--roads r.geojson --resolution 100 --max-memory 0.4");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
+    cr_assert(strstr(e, "is 300 x 100 cells and would need about 0 MB of memory (its friction "
+                        "surface holds more than 256 values, so 4 bytes a cell, not 1), more "
+                        "than the 0 MB allowed"),
+              "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o/run.json'", cli_tmp), 1, "a refused run wrote run.json");
 }
