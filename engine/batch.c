@@ -472,7 +472,7 @@ static size_t hub_seeds(const isr_grid *g, float fric_min, const isr_rail_net *n
 
 /* The grid search of one hub from the seeds of hub_seeds. Should a settled cell come within
  * ISR_PAD of the window's edge (the bound failed), the search is run again on the whole
- * grid. 0, or -1 when out of memory. */
+ * grid. 0; 1 when it was run again (the same times: a bound to mend); -1 when out of memory. */
 static int hub_costdist(const isr_grid *g, isr_fric fric, float fric_min, const uint8_t *clear,
                         worker_state *ws, size_t ns, double budget_s)
 {
@@ -486,14 +486,14 @@ static int hub_costdist(const isr_grid *g, isr_fric fric, float fric_min, const 
         for (size_t i = 0; i < ws->w.ntouched && inside; i++)
             inside = ws_inside(ws, ws->w.touched[i], ISR_PAD);
         if (inside)
-            return 0;
+            return pass; /* 1: the second, on the whole grid */
         for (size_t i = 0; i < ws->w.ntouched; i++)
             ws->time_s[ws->w.touched[i]] = INFINITY;
         ws->w.ntouched = 0;
         int all[4] = {0, (int)ph - 1, 0, (int)pw - 1};
         ws_window(ws, all);
     }
-    return 0;
+    return 1;
 }
 
 /* GTFS mode: the chosen percentile of the window's cells (minutes, from isr_gtfs_hub) as the
@@ -652,12 +652,18 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
             st = merge_region(jb, hub_no, time_s, w);
     } else {
         res->stale = had != 0;
-        if (jb->gtfs ? gtfs_fill(jb->gtfs, ws, win, pct) != 0
-                     : hub_costdist(jb->grid, jb->fric, jb->fric_min, jb->clear, ws, ns,
-                                    budget_s) != 0) {
+        int e = jb->gtfs ? -(gtfs_fill(jb->gtfs, ws, win, pct) != 0)
+                         : hub_costdist(jb->grid, jb->fric, jb->fric_min, jb->clear, ws, ns,
+                                        budget_s);
+        if (e < 0) {
             st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
             goto reset;
         }
+        if (e > 0) /* never while the bound holds (tests/test_roads.c checks) */
+            isr_log(jb->ctx, ISR_LOG_INFO,
+                    "hub '%s': its search left the window its bound gave it and ran again on "
+                    "the whole grid (the same times, more time)",
+                    isr_rail_station_id(jb->net, s));
         res->search_seconds = isr_now_s() - t0;
         char *ppath = jb->gtfs ? isr_strdup_printf("%s/percentiles.tif", dir) : NULL;
         if (jb->gtfs && (st = ppath ? isr_mkdirs(jb->ctx, dir)
@@ -1065,7 +1071,7 @@ isr_status isr_batch_gtfs_grid(isr_ctx *ctx, const isr_model *m, const isr_gtfs_
     if (st == ISR_OK && !gr &&
         hub_costdist(&m->grid, isr_model_fric(m), m->fric_min, m->clear, &ws,
                      hub_seeds(&m->grid, m->fric_min, net, &ws, budget_min * 60.0),
-                     budget_min * 60.0) != 0)
+                     budget_min * 60.0) < 0)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory in the cost-distance search");
     if (st == ISR_OK &&
         !(*minutes = hub_crop(&m->grid, net, station, ws.time_s, &ws.w, &c0, &r0, w, h)))

@@ -354,3 +354,32 @@ Test(roads, many_speeds_counted_against_max_memory)
     free(e);
     cr_assert_eq(cli_sh("test -e '%s/o/run.json'", cli_tmp), 1, "a refused run wrote run.json");
 }
+
+/* A hub's search window (batch.c) is bounded by the least friction: on uniform land a tight
+ * bound (the reach's own radius, and the kernel's margin), with a road the road's speed. A
+ * bound too small would show as a search run again on the whole grid, said at INFO level:
+ * never here, with either kernel, at 100 m: no road, a 60 km/h road from the hub, one
+ * starting 5 km east of it, a bridge over an impassable river. */
+Test(roads, window_bound_never_searches_again)
+{
+    region();
+    river_raster();
+    cli_put("along.geojson", FC(ROAD("\"speed_kmh\":60", "[500500,5505500],[529500,5505500]")));
+    cli_put("later.geojson", FC(ROAD("\"speed_kmh\":60", "[505500,5505500],[529500,5505500]")));
+    cli_put("bridge.geojson", FC(ROAD("\"speed_kmh\":60", "[509000,5505500],[512000,5505500]")));
+    const char *cases[] = {"", "--roads along.geojson", "--roads later.geojson",
+                           "--roads bridge.geojson --friction f.tif"};
+    for (int k = 0; k < 8; k++) {
+        cli_sh("rm -rf '%s/o'", cli_tmp);
+        int rc = cli_sh("cd '%s' && %s run --no-maps --out o --boundaries b.geojson --stations "
+                        "st.geojson --lines ln.geojson --crs EPSG:32633 --resolution 100 "
+                        "--threads 1 --hubs hub %s %s",
+                        cli_tmp, ISR_CLI, cases[k / 2], k % 2 ? "--kernel rcost" : "");
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 0, "%s: %s", cases[k / 2], e);
+        cr_assert(strstr(e, "1 hub; grid 300 x 100 cells of 100 m"), "%s", e); /* said, not -q */
+        cr_assert_null(strstr(e, "ran again on the whole grid"), "%s %s: %s", cases[k / 2],
+                       k % 2 ? "rcost" : "isotropic", e);
+        free(e);
+    }
+}
