@@ -355,21 +355,6 @@ int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *cle
     return clear_coarse(pw, ph, clear);
 }
 
-int isr_costdist_coded(const uint8_t *code, const float *lut, size_t pw, size_t ph,
-                       double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
-                       float *time_s, isr_cd_work *work)
-{
-    return costdist_u8(code, lut, pw, ph, cell_m, seeds, nseeds, budget_s, time_s, work);
-}
-
-int isr_costdist_iso_coded(const uint8_t *code, const float *lut, const uint8_t *clear,
-                           size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
-                           size_t nseeds, float budget_s, float *time_s, isr_cd_work *work)
-{
-    return costdist_iso_u8(code, lut, clear, pw, ph, cell_m, seeds, nseeds, budget_s, time_s,
-                           work);
-}
-
 int isr_costdist_clearance_coded(const uint8_t *code, size_t pw, size_t ph, uint8_t *clear)
 {
     clear_fine_u8(code, pw, ph, clear);

@@ -60,20 +60,14 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
                      double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
                      float *time_s, isr_cd_work *work);
 
-/* The same three on a coded friction surface, one byte a padded cell: cell i's friction is
- * lut[code[i]] (lut: 256 floats, each value at most once, +INF a barrier), so the surface
- * takes a byte a cell instead of four. The times are those of the float functions on the
- * surface lut[code[i]], to the bit; isr_costdist_clearance_coded gives the same map. */
-int isr_costdist_coded(const uint8_t *code, const float *lut, size_t pw, size_t ph,
-                       double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
-                       float *time_s, isr_cd_work *work);
-int isr_costdist_iso_coded(const uint8_t *code, const float *lut, const uint8_t *clear,
-                           size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
-                           size_t nseeds, float budget_s, float *time_s, isr_cd_work *work);
+/* The clearance map of a coded friction surface, one byte a padded cell (cell i's friction is
+ * lut[code[i]], each value at most once in lut): the map isr_costdist_clearance gives on
+ * those floats. */
 int isr_costdist_clearance_coded(const uint8_t *code, size_t pw, size_t ph, uint8_t *clear);
 
 /* A friction surface as the engine keeps it: f32 (a float a padded cell) or, when f32 is
- * NULL, code and lut (a byte a padded cell and the table of its values). */
+ * NULL, code and lut (a byte a padded cell and the table of its values: 256 floats, each
+ * value at most once, +INF a barrier), which takes a byte a cell instead of four. */
 typedef struct isr_fric {
     const float *f32;
     const uint8_t *code;
@@ -87,7 +81,8 @@ static inline float isr_fric_at(isr_fric f, size_t k)
 }
 
 /* The search of either kernel on either form of surface: the isotropic kernel when `clear`
- * is given (its clearance map), else the r.cost kernel; arguments and result as above. */
+ * is given (its clearance map), else the r.cost kernel; arguments and result as above. On
+ * a coded surface the times are those on its floats, to the bit. */
 int isr_fric_costdist(isr_fric f, const uint8_t *clear, size_t pw, size_t ph, double cell_m,
                       const isr_seed *seeds, size_t nseeds, float budget_s, float *time_s,
                       isr_cd_work *work);

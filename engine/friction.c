@@ -445,14 +445,25 @@ static int fric_number(fric_table *t, float lut[256], uint32_t bits, float f)
     return t->slot[h];
 }
 
-/* Whether the 16 floats from f all have the bits v (a test the compiler vectorises). */
-static int run_of16(const float *f, uint32_t v)
+/* The first cell from i on (at most n) whose value's bits are not v: runs of one value, most
+ * of a surface, crossed 16 cells at a time (a test the compiler vectorises). */
+static size_t run_end(const float *f, size_t i, size_t n, uint32_t v)
 {
-    uint32_t b[16], x = 0;
-    memcpy(b, f, sizeof b);
-    for (int j = 0; j < 16; j++)
-        x |= b[j] ^ v;
-    return x == 0;
+    for (; i + 16 <= n; i += 16) {
+        uint32_t b[16], x = 0;
+        memcpy(b, f + i, sizeof b);
+        for (int j = 0; j < 16; j++)
+            x |= b[j] ^ v;
+        if (x)
+            break;
+    }
+    for (; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, f + i, sizeof b);
+        if (b != v)
+            break;
+    }
+    return i;
 }
 
 int isr_fric_encode(float *fric, size_t n, float lut[256])
@@ -460,43 +471,24 @@ int isr_fric_encode(float *fric, size_t n, float lut[256])
     fric_table t;
     memset(t.slot, -1, sizeof t.slot);
     t.n = 0;
-    if (n == 0)
-        return 1;
-    /* first the values, so that a surface of more keeps its floats whole; runs of one value
-     * (most of a surface) skipped 16 cells at a time */
-    uint32_t last;
-    memcpy(&last, &fric[0], sizeof last);
-    fric_number(&t, lut, last, fric[0]);
-    for (size_t i = 1; i < n;) {
-        if (i + 16 <= n && run_of16(fric + i, last)) {
-            i += 16;
-            continue;
-        }
-        uint32_t bits;
-        memcpy(&bits, &fric[i], sizeof bits);
-        if (bits != last && fric_number(&t, lut, bits, fric[i]) < 0)
-            return 0;
-        last = bits;
-        i++;
-    }
-    /* then the codes, in place: bytes i .. i + 15 lie in floats up to i + 15, read before
-     * they are written */
-    uint8_t *code = (uint8_t *)fric, c;
-    memcpy(&last, &fric[0], sizeof last);
-    c = (uint8_t)fric_number(&t, lut, last, fric[0]);
+    /* first the values, so that a surface of more keeps its floats whole */
     for (size_t i = 0; i < n;) {
-        if (i + 16 <= n && run_of16(fric + i, last)) {
-            memset(code + i, c, 16);
-            i += 16;
-            continue;
-        }
         uint32_t bits;
         memcpy(&bits, &fric[i], sizeof bits);
-        if (bits != last) {
-            c = (uint8_t)fric_number(&t, lut, bits, fric[i]);
-            last = bits;
-        }
-        code[i++] = c;
+        if (fric_number(&t, lut, bits, fric[i]) < 0)
+            return 0;
+        i = run_end(fric, i + 1, n, bits);
+    }
+    /* then the codes, in place: the run [i, j) is read before its bytes, which lie in floats
+     * below j, are written */
+    uint8_t *code = (uint8_t *)fric;
+    for (size_t i = 0; i < n;) {
+        uint32_t bits;
+        memcpy(&bits, &fric[i], sizeof bits);
+        uint8_t c = (uint8_t)fric_number(&t, lut, bits, fric[i]);
+        size_t j = run_end(fric, i + 1, n, bits);
+        memset(code + i, c, j - i);
+        i = j;
     }
     for (int k = t.n; k < 256; k++)
         lut[k] = INFINITY; /* never a cell's: a barrier, were it read */

@@ -207,14 +207,34 @@ void isr_grid_strips_free(OGRGeometryH *parts, int n)
  * machine, and so 1.14 GB more for the zone raster of a national run) */
 #define ISR_RASTERIZE_CHUNK_BYTES (64.0 * 1024 * 1024)
 
-void isr_pages_written(void *p, size_t bytes)
+/* The whole pages within [p, p + bytes): [*a, *e), empty (*e <= *a) when there are none.
+ * The page size, or 0 when it is not known. */
+static size_t whole_pages(const void *p, size_t bytes, uintptr_t *a, uintptr_t *e)
 {
     long page = sysconf(_SC_PAGESIZE);
-    if (!p || page <= 0 || bytes < ((size_t)1 << 20))
-        return;
+    if (!p || page <= 0) {
+        *a = *e = 0;
+        return 0;
+    }
     size_t pg = (size_t)page;
-    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1);
-    uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)(pg - 1);
+    *a = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1);
+    *e = ((uintptr_t)p + bytes) & ~(uintptr_t)(pg - 1);
+    return pg;
+}
+
+void isr_pages_dropped(void *p, size_t bytes)
+{
+    uintptr_t a, e;
+    if (whole_pages(p, bytes, &a, &e) && e > a)
+        madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+void isr_pages_written(void *p, size_t bytes)
+{
+    uintptr_t a, e;
+    size_t pg = bytes < ((size_t)1 << 20) ? 0 : whole_pages(p, bytes, &a, &e);
+    if (!pg)
+        return;
 #ifdef MADV_POPULATE_WRITE
     if (e > a && madvise((void *)a, e - a, MADV_POPULATE_WRITE) == 0)
         return;

@@ -248,6 +248,9 @@ void isr_grid_strips_free(OGRGeometryH *parts, int n);
  * must be zero (calloc's); neither does anything below 1 MB. */
 void *isr_grid_calloc_written(size_t n, size_t size);
 void isr_pages_written(void *p, size_t bytes);
+/* Gives the whole pages within `bytes` from p back to the system (MADV_DONTNEED): a private
+ * mapping of a file reads them from it again, were they read; anonymous memory reads zeros. */
+void isr_pages_dropped(void *p, size_t bytes);
 /* GDALRasterizeGeometries of the n geometries with their `burn` values onto band 1 of `ds`
  * (a grid raster, e.g. isr_grid_mem_wrap) with `opts` (NULL-terminated, or NULL), in chunks
  * of about 64 MB of rows (CHUNKYSIZE; GDAL would take its block cache's size). Every

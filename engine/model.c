@@ -13,7 +13,6 @@
  * well (at most 8, in tiles of what the hubs reach); workers' time grids follow their hubs'
  * windows.
  */
-#define _DEFAULT_SOURCE /* madvise, MADV_DONTNEED (Linux, BSDs) */
 #include "internal.h"
 
 #include <cpl_conv.h>
@@ -26,9 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <threads.h>
-#include <unistd.h>
 
 /* ---- hubs ------------------------------------------------------------------------------- */
 
@@ -717,11 +714,7 @@ void isr_model_searched(isr_model *m)
         m->clear = NULL;
         return;
     }
-    /* in the mapping: its whole pages dropped (read from the file again, were they read) */
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = isr_grid_pcells(&m->grid);
-    uintptr_t a = ((uintptr_t)m->clear + pg - 1) / pg * pg, b = ((uintptr_t)m->clear + n) / pg * pg;
-    if (b > a)
-        madvise((void *)a, b - a, MADV_DONTNEED);
+    isr_pages_dropped(m->clear, isr_grid_pcells(&m->grid)); /* in the model cache's mapping */
     m->clear = NULL;
 }
 

@@ -351,26 +351,25 @@ static int by_first_row(const void *a, const void *b)
     return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
-/* Writes the rows of v (a raster of the grid, `bytes` a cell) that some road may touch, each
- * road's rows from its envelope (ALL_TOUCHED reaches the cells its edges lie in: a row of
- * margin), before GDAL reads them (isr_pages_written); the rows between the roads stay zero
- * pages, no memory. */
-static void road_rows_written(const isr_grid *g, const road_set *rs, void *v, int bytes)
+/* Adds to span[2n], span[2n + 1] the rows of the grid a road of envelope e may touch
+ * (ALL_TOUCHED reaches the cells its edges lie in: a row of margin); none when it lies off
+ * the grid (or is not finite). Returns the new n. */
+static int road_rows(const isr_grid *g, const OGREnvelope *e, int *span, int n)
 {
-    int *span = malloc((size_t)(rs->n ? rs->n : 1) * 2 * sizeof *span), n = 0;
-    if (!span)
-        return; /* only a hint: GDAL writes the pages itself */
-    for (int i = 0; i < rs->n; i++) {
-        OGREnvelope e;
-        OGR_G_GetEnvelope(rs->geom[i], &e);
-        double r0 = floor((g->y0 - e.MaxY) / g->cell_m) - 1;
-        double r1 = ceil((g->y0 - e.MinY) / g->cell_m) + 1;
-        if (!(r1 >= 0 && r0 <= g->ny - 1))
-            continue; /* off the grid (or not finite) */
-        span[2 * n] = (int)fmax(r0, 0);
-        span[2 * n + 1] = (int)fmin(r1, g->ny - 1);
-        n++;
-    }
+    double r0 = floor((g->y0 - e->MaxY) / g->cell_m) - 1;
+    double r1 = ceil((g->y0 - e->MinY) / g->cell_m) + 1;
+    if (!(r1 >= 0 && r0 <= g->ny - 1))
+        return n;
+    span[2 * n] = (int)fmax(r0, 0);
+    span[2 * n + 1] = (int)fmin(r1, g->ny - 1);
+    return n + 1;
+}
+
+/* Writes the rows of v (a raster of the grid, `bytes` a cell) that the roads' n spans of rows
+ * cover (road_rows; sorted here), before GDAL reads them (isr_pages_written); the rows
+ * between the roads stay zero pages, no memory. */
+static void road_rows_written(const isr_grid *g, int *span, int n, void *v, int bytes)
+{
     qsort(span, (size_t)n, 2 * sizeof *span, by_first_row);
     for (int i = 0; i < n;) { /* the overlapping spans merged, each written once */
         int a = span[2 * i], b = span[2 * i + 1];
@@ -379,7 +378,6 @@ static void road_rows_written(const isr_grid *g, const road_set *rs, void *v, in
         isr_pages_written((char *)v + (size_t)a * (size_t)g->nx * (size_t)bytes,
                           (size_t)(b - a + 1) * (size_t)g->nx * (size_t)bytes);
     }
-    free(span);
 }
 
 /* The roads on the unpadded grid (road_raster): new memory, zero pages but for the rows the
@@ -393,9 +391,10 @@ static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_se
     burn_item *order = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *order);
     OGRGeometryH *geom = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *geom);
     double *burn = malloc((size_t)(rs->n ? rs->n : 1) * sizeof *burn);
+    int *span = malloc((size_t)(rs->n ? rs->n : 1) * 2 * sizeof *span), nspan = 0;
     GDALDatasetH ds = NULL;
     isr_status st = ISR_OK;
-    if (!order || !geom || !burn) {
+    if (!order || !geom || !burn || !span) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory rasterizing %s", what);
         goto cleanup;
     }
@@ -409,6 +408,7 @@ static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_se
         all.MaxX = fmax(all.MaxX, e.MaxX);
         all.MinY = fmin(all.MinY, e.MinY);
         all.MaxY = fmax(all.MaxY, e.MaxY);
+        nspan = road_rows(g, &e, span, nspan);
     }
     qsort(order, (size_t)rs->n, sizeof *order, by_spm_desc);
     for (int i = 0; i < rs->n; i++)
@@ -429,7 +429,7 @@ static isr_status roads_rasterize(isr_ctx *ctx, const isr_grid *g, const road_se
     win[1] = (int)fmin(g->ny - 1, ceil((g->y0 - all.MinY) / g->cell_m) + 1);
     win[2] = (int)fmax(0, floor((all.MinX - g->x0) / g->cell_m) - 1);
     win[3] = (int)fmin(g->nx - 1, ceil((all.MaxX - g->x0) / g->cell_m) + 1);
-    road_rows_written(g, rs, rr->v, rr->bytes);
+    road_rows_written(g, span, nspan, rr->v, rr->bytes);
     const char *ropt[] = {"ALL_TOUCHED=TRUE", "OPTIM=VECTOR", NULL};
     if (rs->n && isr_grid_rasterize(ds, rs->n, geom, burn, ropt) != CE_None)
         st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot rasterize onto the grid", what);
@@ -440,6 +440,7 @@ cleanup:
         free(rr->v);
         rr->v = NULL;
     }
+    free(span);
     free(burn);
     free(geom);
     free(order);

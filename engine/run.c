@@ -80,8 +80,8 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
         b->clear = NULL;
     }
 #ifdef __GLIBC__
-    /* what the hubs' workers freed stays in their threads' heaps: give it back before the
-     * region products, the run's peak */
+    /* what the hubs' workers freed as they ended stays in their threads' heaps: give it
+     * back before the region products */
     malloc_trim(0);
 #endif
     isr_progress(ctx, "products", 0, 1);

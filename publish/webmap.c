@@ -1475,7 +1475,6 @@ typedef struct wm_hub {
 typedef struct wm_job {
     isr_ctx *ctx;
     wm_hub *h;
-    int n;
     int wrap; /* longitudes at wm_lon() */
     const char *p_units;
     wm_units *units;
@@ -1910,7 +1909,6 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, con
         goto cleanup;
     /* the units and the hubs' files, on the threads */
     job.h = hs;
-    job.n = (int)nh;
     job.p_units = p_units;
     isr_parallel(threads, (int)nh + 1, data_job, &job);
     for (int w = 0; w < ISR_PARALLEL_MAX; w++)

@@ -96,10 +96,8 @@ int main(int argc, char **argv)
                     : kern == 1
                         ? isr_costdist_iso(fric, clear, pw, ph, cell_m, &seed, 1, 1e9f, time_s,
                                            &work)
-                    : kern == 2 ? isr_costdist_coded(code, lut, pw, ph, cell_m, &seed, 1, 1e9f,
-                                                     time_s, &work)
-                                : isr_costdist_iso_coded(code, lut, clear, pw, ph, cell_m, &seed,
-                                                         1, 1e9f, time_s, &work);
+                        : isr_fric_costdist((isr_fric){NULL, code, lut}, kern == 2 ? NULL : clear,
+                                            pw, ph, cell_m, &seed, 1, 1e9f, time_s, &work);
             if (e != 0) {
                 fprintf(stderr, "bench_kernel: out of memory in the kernel\n");
                 goto cleanup;

@@ -632,9 +632,8 @@ Test(costdist, coded_kernels_equal_the_float_kernels_bit_for_bit)
         size_t pw = (size_t)g.pw, ph = (size_t)g.ph;
         int e1 = kern == 0 ? isr_costdist(g.fric, pw, ph, CELL, s, 2, 900.0f, g.t, &g.w)
                            : isr_costdist_iso(g.fric, cf, pw, ph, CELL, s, 2, 900.0f, g.t, &g.w);
-        int e2 = kern == 0
-                     ? isr_costdist_coded(code, lut, pw, ph, CELL, s, 2, 900.0f, tc, &wc)
-                     : isr_costdist_iso_coded(code, lut, cc, pw, ph, CELL, s, 2, 900.0f, tc, &wc);
+        int e2 = isr_fric_costdist((isr_fric){NULL, code, lut}, kern == 0 ? NULL : cc, pw, ph,
+                                   CELL, s, 2, 900.0f, tc, &wc);
         cr_assert(e1 == 0 && e2 == 0);
         int reached = 0;
         for (size_t i = 0; i < n; i++) {
