@@ -37,6 +37,8 @@ typedef struct isr_batch {
     isr_fric fric; /* the model's friction surface (borrowed) */
     float fric_min; /* the model's least finite friction: each hub's search window */
     const uint8_t *clear; /* the model's clearance map: the isotropic kernel; NULL: r.cost */
+    struct isr_model *last; /* the model, when the region products may let go of its friction
+                               once read (its last pass, run.c: isr_model_fric_done), or NULL */
     const isr_rail_net *net;
     const struct isr_gtfs_run *gtfs; /* the model's GTFS mode (gtfsrun.c), or NULL */
     isr_rail_params rp;

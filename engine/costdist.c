@@ -232,16 +232,41 @@ static int seed_queue(isr_cd_queue *q, const isr_seed *seeds, size_t nseeds, flo
 
 /* ---- the isotropic kernel ---------------------------------------------------------------- */
 
-/* A clearance R in one byte: exact below 128, then in steps of 64 cells up to 8256,
- * rounded down (a smaller clearance is always safe: the check only jumps less far). */
+/* A clearance R in one byte while the map is built: exact below 128, then in steps of 64
+ * cells up to 8256, rounded down (a smaller clearance is always safe: the check only jumps
+ * less far). clear_pack then keeps the level of each (costdist.h). */
 static inline uint8_t clear_encode(unsigned R)
 {
     return (uint8_t)(R < 128 ? R : 128 + ((R - 128) / 64 < 127 ? (R - 128) / 64 : 127));
 }
 
-static inline int clear_decode(uint8_t v)
+static inline unsigned clear_decode(uint8_t v)
 {
-    return v < 128 ? v : 128 + (v - 128) * 64;
+    return v < 128 ? v : 128 + (v - 128) * 64u;
+}
+
+/* The byte map (one byte a cell, clear_encode) to the map of runs (costdist.h), in place:
+ * run j is read (bytes 64 j .. 64 j + 63) before it is written (33 j .. 33 j + 32), and a
+ * run never writes past the next one's first byte. */
+static void clear_pack(uint8_t *clear, size_t n)
+{
+    uint8_t cell[ISR_CLEAR_RUN];
+    for (size_t j = 0; j * ISR_CLEAR_RUN < n; j++) {
+        size_t len = n - j * ISR_CLEAR_RUN < ISR_CLEAR_RUN ? n - j * ISR_CLEAR_RUN : ISR_CLEAR_RUN;
+        memcpy(cell, clear + j * ISR_CLEAR_RUN, len);
+        memset(cell + len, 1, ISR_CLEAR_RUN - len); /* past the grid: a clearance of 1 */
+        uint8_t *run = clear + j * (ISR_CLEAR_RUN / 2 + 1);
+        unsigned least = 255;
+        for (size_t k = 0; k < len; k++) /* the byte's order is the clearances' order */
+            least = cell[k] < least ? cell[k] : least;
+        run[0] = (uint8_t)least;
+        for (size_t k = 0; k < ISR_CLEAR_RUN; k += 2) {
+            unsigned lo = clear_decode(cell[k]), hi = clear_decode(cell[k + 1]);
+            lo = lo < 16 ? lo - 1 : 15;
+            hi = hi < 16 ? hi - 1 : 15;
+            run[1 + k / 2] = (uint8_t)(lo | hi << 4);
+        }
+    }
 }
 
 /* A two-pass Chebyshev distance transform in place on a w × h byte raster, saturating at
@@ -352,13 +377,19 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
 int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear)
 {
     clear_fine_f32(fric, pw, ph, clear);
-    return clear_coarse(pw, ph, clear);
+    if (clear_coarse(pw, ph, clear))
+        return -1;
+    clear_pack(clear, pw * ph);
+    return 0;
 }
 
 int isr_costdist_clearance_coded(const uint8_t *code, size_t pw, size_t ph, uint8_t *clear)
 {
     clear_fine_u8(code, pw, ph, clear);
-    return clear_coarse(pw, ph, clear);
+    if (clear_coarse(pw, ph, clear))
+        return -1;
+    clear_pack(clear, pw * ph);
+    return 0;
 }
 
 int isr_fric_costdist(isr_fric f, const uint8_t *clear, size_t pw, size_t ph, double cell_m,

@@ -38,14 +38,35 @@ typedef struct isr_cd_work {
 int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const isr_seed *seeds,
                  size_t nseeds, float budget_s, float *time_s, isr_cd_work *work);
 
-/* The clearance map the isotropic kernel needs, one byte per padded cell: every cell within
- * Chebyshev distance R - 1 of cell i has the same friction as i, where R is clear[i] below
- * 128 and 128 + 64 × (clear[i] - 128) from there (up to 8256 cells; 1 on the grid's outer
- * ring and next to any change of friction). Exact below 128; from there a lower bound
- * within 64 cells (blocks of 32 × 32), rounded down to its step of 64 (a smaller R is
- * always safe: the kernel only jumps less far). Computed once per friction surface in
- * O(cells), in place (scratch: a byte per block); shared read-only by every search on it.
- * Returns 0, or -1 when out of memory. */
+/* The clearance map the isotropic kernel needs: every cell within Chebyshev distance R - 1
+ * of cell i has the same friction as i, where R = isr_clearance_at(clear, i) (1 on the
+ * grid's outer ring and next to any change of friction; up to 8256). About half a byte a
+ * padded cell: runs of ISR_CLEAR_RUN cells in a row of memory, each in ISR_CLEAR_RUN / 2 + 1
+ * bytes — first the least clearance of the run's cells (a byte: exact below 128, then 128 +
+ * 64 × (byte - 128)), then a half-byte a cell (cell k of the run in byte 1 + k / 2, the low
+ * four bits for an even k): its clearance less one when below 15; 15 for 16 or more, which
+ * is read as the larger of 16 and the run's least. So R is exact below 16, within the
+ * run's length (63 cells) of the measured clearance beyond, which is exact below 128 and
+ * from there a lower bound within 64 cells (blocks of 32 × 32) and its step of 64: a
+ * smaller R is always safe, the kernel only jumps less far. Computed once per friction
+ * surface in O(cells), in place: `clear` holds pw × ph bytes while it is built (scratch: a
+ * byte per block), the map is its first ISR_CLEAR_BYTES(pw × ph) bytes after, and a caller
+ * may give the rest back (realloc); shared read-only by every search on it. Returns 0, or
+ * -1 when out of memory. */
+#define ISR_CLEAR_RUN 64
+#define ISR_CLEAR_BYTES(cells)                                                                 \
+    (((cells) + ISR_CLEAR_RUN - 1) / ISR_CLEAR_RUN * (ISR_CLEAR_RUN / 2 + 1))
+
+static inline int isr_clearance_at(const uint8_t *clear, size_t i)
+{
+    const uint8_t *run = clear + i / ISR_CLEAR_RUN * (ISR_CLEAR_RUN / 2 + 1);
+    const unsigned k = (unsigned)(i % ISR_CLEAR_RUN), v = (run[1 + k / 2] >> (k % 2 * 4)) & 15u;
+    if (v < 15)
+        return (int)v + 1;
+    const unsigned least = run[0] < 128 ? run[0] : 128 + (run[0] - 128u) * 64;
+    return least > 16 ? (int)least : 16;
+}
+
 int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear);
 
 /* Isotropic variant of isr_costdist() (same arguments and contract, plus `clear` from
@@ -60,9 +81,8 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
                      double cell_m, const isr_seed *seeds, size_t nseeds, float budget_s,
                      float *time_s, isr_cd_work *work);
 
-/* The clearance map of a coded friction surface, one byte a padded cell (cell i's friction is
- * lut[code[i]], each value at most once in lut): the map isr_costdist_clearance gives on
- * those floats. */
+/* The clearance map of a coded friction surface (cell i's friction is lut[code[i]], each
+ * value at most once in lut): the map isr_costdist_clearance gives on those floats. */
 int isr_costdist_clearance_coded(const uint8_t *code, size_t pw, size_t ph, uint8_t *clear);
 
 /* A friction surface as the engine keeps it: f32 (a float a padded cell) or, when f32 is

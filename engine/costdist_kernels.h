@@ -162,7 +162,7 @@ static int CD_NAME(line_clear)(const CD_T *fric, const float *lut, const uint8_t
         const ptrdiff_t c = o + (ptrdiff_t)u * su + (ptrdiff_t)vc * sv;
         if (CD_V(fric[c]) != f)
             return 0;
-        const int R = clear_decode(clear[c]);
+        const int R = isr_clearance_at(clear, (size_t)c);
         if (R >= 2) {
             u += R - 1;
             continue;

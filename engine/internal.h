@@ -1258,6 +1258,11 @@ struct isr_model {
  * freed, or its pages in the model cache's mapping given back), once the model will not be
  * searched again: after its last pass, before the region products. */
 void isr_model_searched(isr_model *m);
+/* Lets go of the friction surface (freed, or its pages in the model cache's mapping given
+ * back) once nothing will read it again: after isr_model_searched, when the region
+ * accumulators have read where the land is (isr_acc_finish) and no friction.tif is asked
+ * for (region.c). isr_model_fric gives no surface after it. */
+void isr_model_fric_done(isr_model *m);
 
 /* The model's friction surface, in whichever form it is kept. */
 static inline isr_fric isr_model_fric(const isr_model *m)

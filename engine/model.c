@@ -8,7 +8,7 @@
  * workers read it from many threads); `loads` counts how often the inputs were read, so a
  * test can see that asking again does not reload (isr_model_searched, after the model's last
  * pass, is the one exception). Cost: the grid (friction 1, coded, or 4 + zones 2, 4 from
- * 65,535 units on (+ 8 for a population raster) + clearance 1 bytes a cell) and the
+ * 65,535 units on (+ 8 for a population raster) + clearance about 1/2 bytes a cell) and the
  * network; the memory estimate (bytes_per_cell) counts the region accumulators of a pass as
  * well (at most 8, in tiles of what the hubs reach); workers' time grids follow their hubs'
  * windows.
@@ -506,6 +506,8 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
                             "out of memory for the clearance map (%zu MB); try --kernel "
                             "rcost or a coarser --resolution",
                             pw * ph >> 20);
+        uint8_t *c = realloc(m->clear, ISR_CLEAR_BYTES(pw * ph)); /* built in a byte a cell */
+        m->clear = c ? c : m->clear;
     }
     return ISR_OK;
 }
@@ -629,8 +631,9 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
      * floats), the floats it is coded from (4) having been given back before the pass +
      * zones 2 (4 with ISR_ZONE16_UNITS units or more) (+ people 8 with a --population
      * raster; from the units' field they are a rule, zones.c) + region accumulators 8 at
-     * most (tiles of what the hubs reach, acc.c) (+ the isotropic kernel's clearance map 1,
-     * built in place, + the water mask 1 while it is built, a bit a cell after); rasterizing
+     * most (tiles of what the hubs reach, acc.c) (+ the isotropic kernel's clearance map 1
+     * while it is built in place, about half a byte after, + the water mask 1 while it is
+     * built, a bit a cell after); rasterizing
      * works in chunks of about 64 MB of rows (isr_grid_rasterize). A worker's time grid
      * follows its hub's window (batch.c), not the region's. */
     double bytes_per_cell = (opt->friction ? 12.0 : 9.0) + isr_zones_cell_bytes(m->units.n) +
@@ -714,8 +717,24 @@ void isr_model_searched(isr_model *m)
         m->clear = NULL;
         return;
     }
-    isr_pages_dropped(m->clear, isr_grid_pcells(&m->grid)); /* in the model cache's mapping */
+    isr_pages_dropped(m->clear, ISR_CLEAR_BYTES(isr_grid_pcells(&m->grid))); /* the cache's map */
     m->clear = NULL;
+}
+
+void isr_model_fric_done(isr_model *m)
+{
+    size_t pcells = isr_grid_pcells(&m->grid);
+    if (m->cache_map) { /* in the model cache's mapping */
+        if (m->fric_code)
+            isr_pages_dropped(m->fric_code, pcells);
+        else if (m->fric)
+            isr_pages_dropped(m->fric, pcells * sizeof *m->fric);
+    } else {
+        free(m->fric);
+        free(m->fric_code);
+    }
+    m->fric = NULL;
+    m->fric_code = NULL;
 }
 
 void isr_model_clear(isr_model *m)

@@ -51,8 +51,8 @@
 
 /* 4: prov_en; 5: units' geometry text; 6: people by rule; 7: overlaps; 8: 16-bit zones;
  * 9: the sections' checksums; A: the friction coded (a byte a cell and its table), the water
- * mask in bits */
-#define MC_MAGIC "ISRMODLA"
+ * mask in bits; B: the clearance map in runs of half-bytes (costdist.h) */
+#define MC_MAGIC "ISRMODLB"
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
@@ -122,7 +122,7 @@ static void sections(const isr_model *m, const void *ptr[S_N], uint64_t len[S_N]
     ptr[S_WATER] = z->wbits, len[S_WATER] = z->wbits ? (cells + 7) / 8 : 0;
     ptr[S_FRIC] = m->fric_code ? (const void *)m->fric_code : (const void *)m->fric;
     len[S_FRIC] = pcells * (m->fric_code ? 1 : sizeof(float));
-    ptr[S_CLEAR] = m->clear, len[S_CLEAR] = m->clear ? pcells : 0;
+    ptr[S_CLEAR] = m->clear, len[S_CLEAR] = m->clear ? ISR_CLEAR_BYTES(pcells) : 0;
     for (int k = 0; k < ISR_NLEVELS; k++) {
         size_t ng = (size_t)(z->ngroups[k] > 0 ? z->ngroups[k] : 1);
         int s = S_TABLES + MC_TABLES * k;
@@ -502,7 +502,7 @@ static int header_fits(const mc_header *h, const isr_model *m, uint64_t key, uin
     uint64_t len[S_N];
     sections(&shape, ptr, len);
     uint64_t cells = (uint64_t)m->grid.nx * (uint64_t)m->grid.ny;
-    len[S_CLEAR] = want_clear ? isr_grid_pcells(&m->grid) : 0;
+    len[S_CLEAR] = want_clear ? ISR_CLEAR_BYTES(isr_grid_pcells(&m->grid)) : 0;
     for (int s = 0; s < S_N; s++) {
         int fits = s == S_WARN || s == S_PROV || s == S_UNITS ? 1
                    : s == S_WATER ? h->len[s] == 0 || h->len[s] == (cells + 7) / 8

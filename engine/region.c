@@ -152,6 +152,10 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
      * nodata time as unreached) */
     if ((st = isr_acc_finish(jb->ctx, &jb->acc, g, jb->fric)) != ISR_OK)
         goto cleanup;
+    if (jb->last && !jb->opt->write_friction) { /* nothing reads the friction from here */
+        isr_model_fric_done(jb->last);
+        jb->fric = isr_model_fric(jb->last);
+    }
     char budget[64];
     isr_snprintf(budget, sizeof budget, "BUDGET_MIN=%g", jb->opt->budget_min);
     settings = isr_strdup_printf("ISOREACH_SETTINGS=%s", jb->settings);

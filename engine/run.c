@@ -78,6 +78,7 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
     if (last && nsc == 0) { /* scenarios search the model again */
         isr_model_searched(last);
         b->clear = NULL;
+        b->last = last; /* and its friction, once the products have read it (region.c) */
     }
 #ifdef __GLIBC__
     /* what the hubs' workers freed as they ended stays in their threads' heaps: give it

@@ -395,7 +395,7 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
     uint8_t *clear = malloc((size_t)n);
     cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
     for (int i = 0; i < n; i++) {
-        int ci = i % g.pw, ri = i / g.pw, R = clear[i] < 128 ? clear[i] : 128 + (clear[i] - 128) * 64;
+        int ci = i % g.pw, ri = i / g.pw, R = isr_clearance_at(clear, (size_t)i);
         cr_assert_geq(R, 1);
         /* the largest R with a uniform square of radius R - 1 that stays on the grid */
         int best = 0;
@@ -410,19 +410,26 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
         }
         cr_assert(R <= best, "cell (%d,%d): clearance %d, but only %d is uniform", ci, ri, R,
                   best);
-        cr_assert(R >= best - 1, "cell (%d,%d): clearance %d, %d is uniform", ci, ri, R, best);
+        /* exact below 16 (the half-byte), 16 or more beyond */
+        cr_assert(R >= (best - 1 < 16 ? best - 1 : 16), "cell (%d,%d): clearance %d, %d is uniform",
+                  ci, ri, R, best);
     }
     free(clear);
     drop(&g);
-    /* far from any change, the byte is coarser but never too large: the middle of a
-     * 601 x 601 uniform grid is 300 cells from its edge cells (clearance 1), so R = 301,
-     * stored as 128 + 64 × 2 = 256 */
+    /* far from any change the map is coarser but never too large: the middle of a 601 x
+     * 601 uniform grid is 300 cells from its edge cells (clearance 1), so R = 301 exactly;
+     * its run of 64 cells (padded columns 266 to 329: blocks 8 to 10 of 32 cells, 8 or 9
+     * blocks from the edge's blocks) holds the coarse level's least, (8 - 1) × 32 + 2 =
+     * 226, rounded down to its step of 64: 192. Cells 10 and 16 from the edge: exact, and
+     * 16 (the half-byte's 15, its run's least being 9) */
     g = make(601, 601);
     clear = malloc((size_t)g.pw * (size_t)g.ph);
     cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
-    cr_assert_eq(clear[at(&g, 0, 0)], 1);
-    cr_assert_eq(clear[at(&g, 100, 1)], 2);
-    cr_assert_eq(clear[at(&g, 300, 300)], 130);
+    cr_assert_eq(isr_clearance_at(clear, (size_t)at(&g, 0, 0)), 1);
+    cr_assert_eq(isr_clearance_at(clear, (size_t)at(&g, 100, 1)), 2);
+    cr_assert_eq(isr_clearance_at(clear, (size_t)at(&g, 9, 300)), 10);
+    cr_assert_eq(isr_clearance_at(clear, (size_t)at(&g, 15, 300)), 16);
+    cr_assert_eq(isr_clearance_at(clear, (size_t)at(&g, 300, 300)), 192);
     free(clear);
     drop(&g);
 }
@@ -432,8 +439,9 @@ Test(costdist, far_clearances_are_a_safe_bound_within_two_blocks)
     /* Beyond 127 cells the map is a lower bound from 32 × 32 blocks: on a 600 × 560 grid
      * with three changed cells, every cell's clearance is at most the exact one (1 + the
      * Chebyshev distance to the nearest cell next to a change: the grid's edge or a spot's
-     * 3 × 3 square), exactly it below 128, and at most 2 × 32 cells (the blocks) + 63 (the
-     * byte's step) below it further out */
+     * 3 × 3 square), exactly it below 16, at most 63 below it (the run of 64 cells that shares
+     * a byte) up to 128, and at most 2 × 32 (the blocks) + 63 (the byte's step) + 63 (the
+     * run) below it further out */
     const int nx = 600, ny = 560, spot[3][2] = {{60, 60}, {540, 90}, {100, 490}};
     tgrid g = make(nx, ny);
     for (int k = 0; k < 3; k++)
@@ -451,13 +459,16 @@ Test(costdist, far_clearances_are_a_safe_bound_within_two_blocks)
                 int ds = (dx > dy ? dx : dy) - 1;
                 d = ds < d ? (ds > 0 ? ds : 0) : d;
             }
-            int exact = 1 + d, v = clear[at(&g, c, r)];
-            int R = v < 128 ? v : 128 + (v - 128) * 64;
+            int exact = 1 + d, R = isr_clearance_at(clear, (size_t)at(&g, c, r));
             cr_assert_leq(R, exact, "cell (%d,%d): clearance %d > exact %d", c, r, R, exact);
-            if (exact < 128)
+            if (exact < 16)
                 cr_assert_eq(R, exact, "cell (%d,%d)", c, r);
+            else if (exact < 128) /* its run's least, within the run's 63 cells */
+                cr_assert_geq(R, exact - 63 > 16 ? exact - 63 : 16, "cell (%d,%d): %d, exact %d",
+                              c, r, R, exact);
             else
-                cr_assert_geq(R, exact - 64 - 63, "cell (%d,%d): %d, exact %d", c, r, R, exact);
+                cr_assert_geq(R, exact - 64 - 63 - 63, "cell (%d,%d): %d, exact %d", c, r, R,
+                              exact);
             far += R >= 128;
         }
     cr_assert_gt(far, 10000, "the coarse level gave only %d cells of 128 or more", far);
@@ -622,7 +633,7 @@ Test(costdist, coded_kernels_equal_the_float_kernels_bit_for_bit)
     cr_assert_eq(nlut, 42, "%d values", nlut); /* 40, SPM and +INF */
     cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, cf), 0);
     cr_assert_eq(isr_costdist_clearance_coded(code, (size_t)g.pw, (size_t)g.ph, cc), 0);
-    cr_assert(memcmp(cf, cc, n) == 0, "the clearance maps differ");
+    cr_assert(memcmp(cf, cc, ISR_CLEAR_BYTES(n)) == 0, "the clearance maps differ");
     float *tc = malloc(n * sizeof *tc);
     isr_cd_work wc = {0};
     for (int kern = 0; kern < 2; kern++) {

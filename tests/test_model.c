@@ -161,6 +161,19 @@ Test(model, open_once_ask_many_times, .timeout = 120)
                         pass_out, pass_out),
                  0);
 
+    /* 5th: a pass over the run's three hubs, the model kept whole: the region rasters are
+     * the run's, which let go of its clearance map and then its friction on the way
+     * (isr_model_searched, isr_model_fric_done) — the unreached land tiles read the friction
+     * before it goes */
+    char pass3[300];
+    snprintf(pass3, sizeof pass3, "%s/pass3", cli_tmp);
+    cr_assert_eq(isr_model_run_hubs(m, hubs, pass3), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    const char *region[3] = {"hubs_within.tif", "nearest_hub_time.tif", "nearest_hub.tif"};
+    for (int k = 0; k < 3; k++)
+        cr_assert_eq(cli_sh("cmp -s '%s/region/%s' '%s/region/%s'", run_out, region[k], pass3,
+                            region[k]),
+                     0, "region/%s differs", region[k]);
+
     /* a hub that is no station: refused, naming it and the stations input */
     char want[600];
     snprintf(want, sizeof want, "no station has id 'nowhere' in '%s'", o.stations);
@@ -175,6 +188,12 @@ Test(model, open_once_ask_many_times, .timeout = 120)
     cr_assert_eq(isr_model_run_hub(m, "nanjing_south", 0, &v, &w, &h, gt), ISR_ERR_INTERNAL);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), "the model was searched for the last time");
     cr_assert_null(v);
+    /* and its friction, once the region products have read it: still refused */
+    cr_assert_not_null(m->fric_code);
+    isr_model_fric_done(m);
+    cr_assert(!m->fric && !m->fric_code);
+    cr_assert_eq(isr_model_run_hub(m, "nanjing_south", 0, &v, &w, &h, gt), ISR_ERR_INTERNAL);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "the model was searched for the last time");
 
     isr_free(g60);
     isr_free(g30);
