@@ -260,10 +260,9 @@ static void clear_pack(uint8_t *clear, size_t n)
         for (size_t k = 0; k < len; k++) /* the byte's order is the clearances' order */
             least = cell[k] < least ? cell[k] : least;
         run[0] = (uint8_t)least;
-        for (size_t k = 0; k < ISR_CLEAR_RUN; k += 2) {
-            unsigned lo = clear_decode(cell[k]), hi = clear_decode(cell[k + 1]);
-            lo = lo < 16 ? lo - 1 : 15;
-            hi = hi < 16 ? hi - 1 : 15;
+        for (size_t k = 0; k < ISR_CLEAR_RUN; k += 2) { /* a byte below 16 is R itself */
+            unsigned lo = cell[k] < 16 ? cell[k] - 1u : 15u;
+            unsigned hi = cell[k + 1] < 16 ? cell[k + 1] - 1u : 15u;
             run[1 + k / 2] = (uint8_t)(lo | hi << 4);
         }
     }
