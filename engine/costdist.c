@@ -234,15 +234,11 @@ static int seed_queue(isr_cd_queue *q, const isr_seed *seeds, size_t nseeds, flo
 
 /* A clearance R in one byte while the map is built: exact below 128, then in steps of 64
  * cells up to 8256, rounded down (a smaller clearance is always safe: the check only jumps
- * less far). clear_pack then keeps the level of each (costdist.h). */
+ * less far). clear_pack then keeps it in runs (costdist.h): the run's least in a byte of
+ * this form, each cell's own only below 16. */
 static inline uint8_t clear_encode(unsigned R)
 {
     return (uint8_t)(R < 128 ? R : 128 + ((R - 128) / 64 < 127 ? (R - 128) / 64 : 127));
-}
-
-static inline unsigned clear_decode(uint8_t v)
-{
-    return v < 128 ? v : 128 + (v - 128) * 64u;
 }
 
 /* The byte map (one byte a cell, clear_encode) to the map of runs (costdist.h), in place:
@@ -252,8 +248,8 @@ static void clear_pack(uint8_t *clear, size_t n)
 {
     uint8_t cell[ISR_CLEAR_RUN];
     for (size_t j = 0; j * ISR_CLEAR_RUN < n; j++) {
-        size_t len = n - j * ISR_CLEAR_RUN < ISR_CLEAR_RUN ? n - j * ISR_CLEAR_RUN : ISR_CLEAR_RUN;
-        memcpy(cell, clear + j * ISR_CLEAR_RUN, len);
+        const size_t at = j * ISR_CLEAR_RUN, len = n - at < ISR_CLEAR_RUN ? n - at : ISR_CLEAR_RUN;
+        memcpy(cell, clear + at, len);
         memset(cell + len, 1, ISR_CLEAR_RUN - len); /* past the grid: a clearance of 1 */
         uint8_t *run = clear + j * (ISR_CLEAR_RUN / 2 + 1);
         unsigned least = 255;
