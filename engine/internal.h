@@ -1114,6 +1114,13 @@ uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *w
 #define ISR_PARALLEL_MAX 64
 ISR_INTERNAL void isr_parallel(int threads, int n, void (*fn)(void *user, int i, int worker),
                                void *user);
+/* isr_parallel, with begin(user, worker) called on each worker's thread before it takes its
+ * first job and end(user, worker) after its last (either may be NULL): for what must be
+ * made and let go of on the thread that uses it (a worker's fonts, GDAL's error handlers). */
+ISR_INTERNAL void isr_parallel_with(int threads, int n,
+                                    void (*fn)(void *user, int i, int worker), void *user,
+                                    void (*begin)(void *user, int worker),
+                                    void (*end)(void *user, int worker));
 
 /* ---- strbuf.c ------------------------------------------------------------------------- */
 

@@ -68,11 +68,6 @@ static void pool_job(void *user, int i, int worker)
     rp->fn[i](rp->arg[i]);
 }
 
-static void pool_run(region_pool *rp, int threads)
-{
-    isr_parallel(threads, rp->n, pool_job, rp);
-}
-
 /* friction.tif (--write-friction): seconds per metre, t the scratch raster. */
 static isr_status write_friction(isr_batch *jb, const char *region_dir, float *t, char **meta)
 {
@@ -164,7 +159,7 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
         st = isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
     }
-    /* three region-wide rasters and the vector products, at once (pool_run) */
+    /* three region-wide rasters and the vector products, at once (isr_parallel) */
     cog_job cogs[3] = {
         {jb->ctx, p1, &jb->acc, g, 0, ISR_TIME_NODATA,
          jb->opt->direction == ISR_TO_HUB ? "travel time to the nearest hub (minutes)"
@@ -179,7 +174,7 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
     vector_job vec = {jb, ISR_OK};
     region_pool rp = {{cog_worker, vector_worker, cog_worker, cog_worker},
                       {&cogs[0], &vec, &cogs[2], &cogs[1]}, REGION_JOBS};
-    pool_run(&rp, jb->threads);
+    isr_parallel(jb->threads, rp.n, pool_job, &rp);
     for (int i = 0; i < 3 && st == ISR_OK; i++)
         st = cogs[i].st;
     if (st == ISR_OK)

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
 
 /* ---- all maps -------------------------------------------------------------------------------- */
 
@@ -36,7 +35,8 @@ typedef struct map_job {
     int noverviews; /* JOB_OVERVIEWS, or 0 with a single hub */
     char *sheet_svg, *sheet_png; /* the PNG's temporary name */
     int loading; /* the first pass: each job loads one hub's bands and rail times */
-    atomic_int next, done, failed;
+    void *fonts[ISR_PARALLEL_MAX]; /* each worker's, made and let go of on its thread */
+    atomic_int done, failed;
 } map_job;
 
 static int map_jobs(const map_job *j)
@@ -65,43 +65,40 @@ static isr_status map_load(map_job *j, int i)
     return isr_map_hub_load(j->ctx, j->b, j->opt->out, i, &j->hubs[i]);
 }
 
-static int map_worker(void *arg)
+/* A worker's start and end (isr_parallel_with): GDAL's error handlers, which are per thread,
+ * and for the pages its fonts. */
+static void map_worker_begin(void *user, int worker)
 {
-    map_job *j = arg;
-    isr_gdal_errors_push(j->ctx); /* GDAL's handlers are per thread */
-    if (j->loading) {
-        int i;
-        while (!atomic_load(&j->failed) && !isr_cancelled(j->ctx) &&
-               (i = atomic_fetch_add(&j->next, 1)) < j->n) {
-            isr_status st = map_load(j, i);
-            if (st != ISR_OK)
-                atomic_store(&j->failed, (int)st);
-        }
-        isr_gdal_errors_pop();
-        return 0;
-    }
-    void *fonts = isr_map_fonts_new();
-    if (!fonts) {
+    map_job *j = user;
+    isr_gdal_errors_push(j->ctx);
+    if (!j->loading && !(j->fonts[worker] = isr_map_fonts_new())) {
         isr_fail(j->ctx, ISR_ERR_MEMORY, "out of memory for the fonts");
         atomic_store(&j->failed, (int)ISR_ERR_MEMORY);
     }
-    while (fonts) {
-        if (atomic_load(&j->failed) || isr_cancelled(j->ctx))
-            break; /* a page once begun is finished: whole files only */
-        int i = atomic_fetch_add(&j->next, 1);
-        if (i >= map_jobs(j))
-            break;
-        isr_status st = map_page(j, fonts, i);
-        if (st != ISR_OK) {
-            atomic_store(&j->failed, (int)st);
-            break;
-        }
+}
+
+static void map_worker_end(void *user, int worker)
+{
+    map_job *j = user;
+    isr_map_fonts_free(j->fonts[worker]);
+    j->fonts[worker] = NULL;
+    isr_gdal_errors_pop();
+}
+
+/* Job i: a hub loaded (the first pass), or a page drawn. After a failure or a cancel the jobs
+ * not begun are skipped; a page once begun is finished: whole files only. */
+static void map_one(void *user, int i, int worker)
+{
+    map_job *j = user;
+    if (atomic_load(&j->failed) || isr_cancelled(j->ctx))
+        return;
+    isr_status st = j->loading ? map_load(j, i) : map_page(j, j->fonts[worker], i);
+    if (st != ISR_OK) {
+        atomic_store(&j->failed, (int)st);
+    } else if (!j->loading) {
         int done = atomic_fetch_add(&j->done, 1) + 1;
         isr_progress(j->ctx, "maps", (size_t)done, (size_t)map_jobs(j));
     }
-    isr_map_fonts_free(fonts);
-    isr_gdal_errors_pop();
-    return 0;
 }
 
 /* The scenarios' difference maps (map_diff.c), one per scenario and changed hub, on the
@@ -150,23 +147,6 @@ static void stale_overviews(isr_ctx *ctx, const char *out)
     free(isr_sb_take(&found));
 }
 
-/* Runs map_worker on `threads` threads (the calling one too, at most one per job). */
-static void map_pool(map_job *j, int threads, int njobs)
-{
-    if (threads > njobs)
-        threads = njobs;
-    if (threads > 64)
-        threads = 64;
-    thrd_t tids[64];
-    int started = 0;
-    for (int i = 0; i < threads - 1; i++, started++)
-        if (thrd_create(&tids[i], map_worker, j) != thrd_success)
-            break;
-    map_worker(j);
-    for (int i = 0; i < started; i++)
-        thrd_join(tids[i], NULL);
-}
-
 isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
 {
     isr_map_base b;
@@ -188,7 +168,7 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
     /* the hubs' bands, in parallel; then their maps' north (the base's transformation is
      * not shared between threads) */
     j.loading = 1;
-    map_pool(&j, threads, b.nhubs);
+    isr_parallel_with(threads, b.nhubs, map_one, &j, map_worker_begin, map_worker_end);
     if ((st = (isr_status)atomic_load(&j.failed)) != ISR_OK)
         goto cleanup;
     for (int i = 0; i < b.nhubs; i++) {
@@ -200,8 +180,7 @@ isr_status isr_maps_write(isr_ctx *ctx, const isr_options *opt)
         isr_progress(ctx, "maps", 0, (size_t)map_jobs(&j));
         isr_map_fonts_init();
         j.loading = 0;
-        atomic_store(&j.next, 0);
-        map_pool(&j, threads, map_jobs(&j));
+        isr_parallel_with(threads, map_jobs(&j), map_one, &j, map_worker_begin, map_worker_end);
     }
     if ((st = (isr_status)atomic_load(&j.failed)) != ISR_OK)
         goto cleanup;
