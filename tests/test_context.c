@@ -287,3 +287,52 @@ Test(context, parallel_runs_each_job_once_on_the_threads_asked)
     isr_parallel(4, 0, par_job, &r);
     cr_assert_eq(atomic_load(&r.calls), 0);
 }
+
+/* isr_parallel_with: each worker's begin on its own thread before its first job, its end on
+ * the same thread after its last, once each; every job sees its worker begun and not ended. */
+typedef struct par_own {
+    thrd_t thread[ISR_PARALLEL_MAX];
+    atomic_int begun[ISR_PARALLEL_MAX], ended[ISR_PARALLEL_MAX], bad, calls;
+} par_own;
+
+static void own_begin(void *user, int worker)
+{
+    par_own *o = user;
+    o->thread[worker] = thrd_current();
+    atomic_fetch_add(&o->begun[worker], 1);
+}
+
+static void own_end(void *user, int worker)
+{
+    par_own *o = user;
+    atomic_fetch_or(&o->bad, !thrd_equal(o->thread[worker], thrd_current()));
+    atomic_fetch_add(&o->ended[worker], 1);
+}
+
+static void own_job(void *user, int i, int worker)
+{
+    (void)i;
+    par_own *o = user;
+    atomic_fetch_or(&o->bad, atomic_load(&o->begun[worker]) != 1 ||
+                                 atomic_load(&o->ended[worker]) != 0 ||
+                                 !thrd_equal(o->thread[worker], thrd_current()));
+    atomic_fetch_add(&o->calls, 1);
+    struct timespec ms = {0, 200000};
+    thrd_sleep(&ms, NULL);
+}
+
+Test(context, parallel_with_begins_and_ends_each_worker_on_its_thread)
+{
+    static const int threads[] = {1, 3, 8};
+    for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
+        par_own o = {0};
+        isr_parallel_with(threads[t], 40, own_job, &o, own_begin, own_end);
+        cr_assert_eq(atomic_load(&o.calls), 40);
+        cr_assert_eq(atomic_load(&o.bad), 0, "%d threads", threads[t]);
+        for (int w = 0; w < ISR_PARALLEL_MAX; w++) {
+            int want = w < threads[t] ? 1 : 0; /* every worker started, and no other */
+            cr_assert_eq(atomic_load(&o.begun[w]), want, "worker %d of %d", w, threads[t]);
+            cr_assert_eq(atomic_load(&o.ended[w]), want, "worker %d of %d", w, threads[t]);
+        }
+    }
+}
