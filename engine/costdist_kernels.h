@@ -207,6 +207,11 @@ static int CD_NAME(costdist_iso)(const CD_T *fric, const float *lut, const uint8
         const int odx = top.dx, ody = top.dy;
         const ptrdiff_t o = i - odx - (ptrdiff_t)ody * w;
         const float fo = CD_V(fric[o]), to = time_s[o], lf = cellf * fo;
+        /* every cell within Chebyshev distance R - 1 of o has o's friction: when the 16
+         * neighbours of i lie that near (their offsets from o at most D + 2), so does every
+         * segment from o to them, and each straight offer is clear without walking it */
+        const int D = abs(odx) > abs(ody) ? abs(odx) : abs(ody);
+        const int ball = D + 3 <= isr_clearance_at(clear, (size_t)o);
         if (grow((void **)&work->touched, &work->touched_cap, work->ntouched + 16,
                  sizeof(uint32_t)))
             return -1;
@@ -233,7 +238,7 @@ static int CD_NAME(costdist_iso)(const CD_T *fric, const float *lut, const uint8
             const float fx = (float)ndx, fy = (float)ndy;                                      \
             const float ns = to + sqrtf(fx * fx + fy * fy) * lf;                               \
             if (ns < (nt) && ns < time_s[n] && ns <= budget_s &&                               \
-                CD_NAME(line_clear)(fric, lut, clear, w, o, ndx, ndy, fo)) {                   \
+                (ball || CD_NAME(line_clear)(fric, lut, clear, w, o, ndx, ndy, fo))) {         \
                 OSET(n, ns, ndx, ndy);                                                         \
                 (taken) = 1;                                                                   \
             }                                                                                  \
