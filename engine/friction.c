@@ -421,6 +421,58 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
     return st;
 }
 
+isr_status isr_friction_build_coded(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
+                                    double base_spm, isr_fric_draft *d)
+{
+    memset(d, 0, sizeof *d);
+    d->n = isr_grid_pcells(g);
+    if (!(d->code = malloc(d->n)))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
+    d->lut[0] = INFINITY;
+    d->lut[1] = (float)base_spm;
+    d->nlut = 2;
+    /* as isr_friction_build: the padding, the cells of no unit and the water barriers */
+    const size_t pw = (size_t)isr_grid_pw(g), nx = (size_t)g->nx;
+    memset(d->code, 0, ISR_PAD * pw);
+    memset(d->code + d->n - ISR_PAD * pw, 0, ISR_PAD * pw);
+    for (int r = 0; r < g->ny; r++) {
+        uint8_t *row = d->code + isr_grid_pidx(g, 0, r);
+        const size_t k0 = (size_t)r * nx;
+        memset(row - ISR_PAD, 0, ISR_PAD);
+        memset(row + nx, 0, ISR_PAD);
+        for (size_t c = 0; c < nx; c++)
+            row[c] = isr_zones_unit_at(z, k0 + c) >= 0 && !isr_zones_water_at(z, k0 + c);
+    }
+    return ISR_OK;
+}
+
+int isr_fric_draft_set(isr_fric_draft *d, size_t k, float x)
+{
+    if (d->f32) {
+        d->f32[k] = x;
+        return 0;
+    }
+    int c = 0;
+    while (c < d->nlut && memcmp(&d->lut[c], &x, sizeof x) != 0)
+        c++;
+    if (c == 256) { /* a 257th value: floats from here on */
+        float *f = malloc(d->n * sizeof *f);
+        if (!f)
+            return -1;
+        for (size_t i = 0; i < d->n; i++)
+            f[i] = d->lut[d->code[i]];
+        free(d->code);
+        d->code = NULL;
+        d->f32 = f;
+        f[k] = x;
+        return 0;
+    }
+    if (c == d->nlut)
+        d->lut[d->nlut++] = x;
+    d->code[k] = (uint8_t)c;
+    return 0;
+}
+
 /* The values of a surface, by their bits, in an open-addressed table of 512 slots: at most
  * 256, numbered in the order first met (lut). */
 typedef struct fric_table {

@@ -927,6 +927,32 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered);
 
+/* A friction surface while the model builds it (n padded cells): in floats (f32), or a byte
+ * a cell (code; f32 NULL) and the table of its nlut values, each value once (lut). Read and
+ * written through isr_fric_draft_at and isr_fric_draft_set. */
+typedef struct isr_fric_draft {
+    float *f32;
+    uint8_t *code;
+    float lut[256];
+    int nlut;
+    size_t n;
+} isr_fric_draft;
+
+/* The base surface of isr_friction_build without a raster, coded from the start (code 0 a
+ * barrier, 1 the base friction: a byte a cell where the floats took four), into *d. */
+isr_status isr_friction_build_coded(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
+                                    double base_spm, isr_fric_draft *d);
+
+static inline float isr_fric_draft_at(const isr_fric_draft *d, size_t k)
+{
+    return d->f32 ? d->f32[k] : d->lut[d->code[k]];
+}
+
+/* Cell k set to x (positive, never NaN). A coded surface takes x's code, numbered when new;
+ * with 256 values already, the surface turns into floats first (4 bytes a cell). 0, or -1
+ * when out of memory for them. */
+int isr_fric_draft_set(isr_fric_draft *d, size_t k, float x);
+
 /* The surface `fric` (n cells) as a byte a cell and a table of its values, when it holds at
  * most 256 values (+INF among them): 1 with the codes in the first n bytes of fric itself
  * (shrink it to them with realloc) and lut[0..255] set (codes in the order the values are
@@ -944,7 +970,7 @@ int isr_fric_encode(float *fric, size_t n, float lut[256]);
  * geometries that are not lines; warns about classes not in the table (base speed,
  * `base_spm`). *ncells (may be NULL): the cells the roads made faster. No roads: ISR_OK. */
 isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *g,
-                          OGRSpatialReferenceH srs, double base_spm, float *fric,
+                          OGRSpatialReferenceH srs, double base_spm, isr_fric_draft *fric,
                           size_t *ncells);
 
 /* Warps a raster's first band onto the grid (GDALWarp with `resampling`, onto a grid that

@@ -443,8 +443,75 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
     free(b);
 }
 
-/* The rasters of the model on its grid: water, zones and people, friction (base or raster,
- * water closed, roads burned, station cells open), its least value and the clearance map. */
+/* The least finite friction of a coded surface: of the values its cells hold. */
+static float coded_min(const uint8_t *code, size_t n, const float lut[256])
+{
+    uint8_t seen[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        seen[code[i]] = 1;
+    float least = INFINITY;
+    for (int c = 0; c < 256; c++)
+        if (seen[c] && lut[c] < least)
+            least = lut[c];
+    return least;
+}
+
+/* The friction surface: base or raster, water closed (isr_friction_build), roads burned,
+ * station cells open; its least value. Without a raster it is a byte a cell from the start
+ * and stays so unless the roads bring more than 254 speeds (isr_fric_draft_set); a raster's
+ * floats, or those, are coded afterwards when they hold at most 256 values
+ * (isr_fric_encode). Either way the model holds the one form that is left. */
+static isr_status build_friction(isr_ctx *ctx, const isr_options *opt, isr_model *m,
+                                 double spm)
+{
+    isr_fric_draft d = {.n = isr_grid_pcells(&m->grid)};
+    isr_status st = opt->friction ? isr_friction_build(ctx, &m->grid, &m->zones, spm,
+                                                       opt->friction, &d.f32,
+                                                       &m->fric_uncovered)
+                                  : isr_friction_build_coded(ctx, &m->grid, &m->zones, spm, &d);
+    if (st == ISR_OK)
+        st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, &d, &m->road_cells);
+    for (int s = 0; st == ISR_OK && s < isr_rail_net_nstations(m->net); s++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(m->net, s, &x, &y);
+        if (isr_grid_cell_of(&m->grid, x, y, &c, &r) &&
+            isinf(isr_fric_draft_at(&d, isr_grid_pidx(&m->grid, c, r))) &&
+            isr_fric_draft_set(&d, isr_grid_pidx(&m->grid, c, r), (float)spm))
+            st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
+    }
+    m->fric = d.f32; /* the model's from here (isr_model_clear), whatever happened */
+    m->fric_code = d.code;
+    if (st != ISR_OK)
+        return st;
+    size_t pcells = d.n;
+    if (m->fric_code) {
+        memcpy(m->fric_lut, d.lut, (size_t)d.nlut * sizeof *d.lut);
+        for (int k = d.nlut; k < 256; k++)
+            m->fric_lut[k] = INFINITY; /* never a cell's: a barrier, were it read */
+        m->fric_min = coded_min(m->fric_code, pcells, m->fric_lut);
+        return ISR_OK;
+    }
+    m->fric_min = INFINITY;
+    for (size_t i = 0; i < pcells; i++)
+        if (m->fric[i] < m->fric_min)
+            m->fric_min = m->fric[i];
+    if (isr_fric_encode(m->fric, pcells, m->fric_lut)) {
+        /* the codes are the floats' first bytes: the rest given back */
+        uint8_t *c = realloc(m->fric, pcells);
+        m->fric_code = c ? c : (uint8_t *)m->fric;
+        m->fric = NULL;
+    } else if (!opt->friction) { /* the estimate counted a byte a cell: now four */
+        m->bytes_per_cell += 3;
+        return isr_grid_memory_check(ctx, &m->grid, m->bytes_per_cell, opt->max_memory_mb,
+                                     " (its friction surface holds more than 256 values, so 4 "
+                                     "bytes a cell, not 1)");
+    }
+    return ISR_OK;
+}
+
+/* The rasters of the model on its grid: water, zones and people, friction (build_friction)
+ * and the clearance map. */
 static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 {
     isr_status st;
@@ -464,39 +531,9 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
     if ((st = isr_zones_build_water(ctx, &m->grid, &m->units, opt->population, water, wpath,
                                     &m->zones)) != ISR_OK ||
         (st = isr_zones_pack_water(ctx, &m->grid, &m->zones)) != ISR_OK ||
-        (st = isr_friction_build(ctx, &m->grid, &m->zones, spm, opt->friction, &m->fric,
-                                 &m->fric_uncovered)) != ISR_OK ||
-        (st = isr_roads_burn(ctx, opt, &m->grid, m->srs, spm, m->fric, &m->road_cells)) !=
-            ISR_OK)
+        (st = build_friction(ctx, opt, m, spm)) != ISR_OK)
         return st;
-    for (int s = 0; s < isr_rail_net_nstations(m->net); s++) {
-        double x, y;
-        int c, r;
-        isr_rail_station_xy(m->net, s, &x, &y);
-        if (isr_grid_cell_of(&m->grid, x, y, &c, &r) &&
-            isinf(m->fric[isr_grid_pidx(&m->grid, c, r)]))
-            m->fric[isr_grid_pidx(&m->grid, c, r)] = (float)spm;
-    }
-    m->fric_min = INFINITY;
-    for (size_t i = 0, n = isr_grid_pcells(&m->grid); i < n; i++)
-        if (m->fric[i] < m->fric_min)
-            m->fric_min = m->fric[i];
-    /* a byte a cell instead of four when the surface has at most 256 values (the base speed,
-     * barriers and the roads' speeds: without a --friction raster, unless the roads have more
-     * than 254 speeds) */
-    size_t pcells = isr_grid_pcells(&m->grid);
-    int coded = isr_fric_encode(m->fric, pcells, m->fric_lut);
-    if (coded) { /* the codes are the floats' first bytes: the rest given back */
-        uint8_t *c = realloc(m->fric, pcells);
-        m->fric_code = c ? c : (uint8_t *)m->fric;
-        m->fric = NULL;
-    } else if (!opt->friction) { /* the estimate counted a byte a cell: now four */
-        m->bytes_per_cell += 3;
-        if ((st = isr_grid_memory_check(ctx, &m->grid, m->bytes_per_cell, opt->max_memory_mb,
-                                        " (its friction surface holds more than 256 values, "
-                                        "so 4 bytes a cell, not 1)")) != ISR_OK)
-            return st;
-    }
+    int coded = m->fric_code != NULL;
     if (opt->kernel != ISR_KERNEL_RCOST) {
         size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
         if (!(m->clear = malloc(pw * ph)) ||

@@ -448,7 +448,7 @@ cleanup:
 }
 
 isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *g,
-                          OGRSpatialReferenceH srs, double base_spm, float *fric,
+                          OGRSpatialReferenceH srs, double base_spm, isr_fric_draft *fric,
                           size_t *ncells)
 {
     if (ncells)
@@ -483,9 +483,13 @@ isr_status isr_roads_burn(isr_ctx *ctx, const isr_options *opt, const isr_grid *
     for (int r = win[0]; r <= win[1]; r++)
         for (int c = win[2]; c <= win[3]; c++) {
             float x = road_at(&rr, (size_t)r * (size_t)g->nx + (size_t)c);
-            float *p = &fric[isr_grid_pidx(g, c, r)];
-            if (x > 0 && x < *p) {
-                *p = x;
+            size_t k = isr_grid_pidx(g, c, r);
+            if (x > 0 && x < isr_fric_draft_at(fric, k)) {
+                if (isr_fric_draft_set(fric, k, x)) {
+                    st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction "
+                                                       "surface of more than 256 values");
+                    goto cleanup;
+                }
                 n++;
             }
         }

@@ -380,3 +380,55 @@ Test(friction, coded_up_to_256_values_and_floats_beyond)
     free(f);
     free(was);
 }
+
+/* isr_friction_build_coded: the surface isr_friction_build gives without a raster, coded from
+ * the start (0 a barrier: padding, no unit, water; 1 the base), on a grid with water; then
+ * isr_fric_draft_set numbers each new value once (an equal one takes its code) and turns the
+ * surface into floats at the 257th, every cell's value kept. */
+Test(friction, coded_build_is_the_float_build_and_floats_from_the_257th_value)
+{
+    fx f;
+    setup(&f);
+    uint8_t water[12] = {0};
+    water[5] = water[6] = 1; /* (1,1) and (2,1) */
+    f.z.water = water;
+    float *fric = NULL;
+    cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, NULL, &fric, NULL), ISR_OK);
+    isr_fric_draft d;
+    cr_assert_eq(isr_friction_build_coded(f.ctx, &f.g, &f.z, 0.125, &d), ISR_OK);
+    const size_t n = isr_grid_pcells(&f.g);
+    cr_assert_eq(d.n, n);
+    cr_assert_null(d.f32);
+    cr_assert_eq(d.nlut, 2);
+    size_t land = 0;
+    for (size_t i = 0; i < n; i++) {
+        float v = isr_fric_draft_at(&d, i);
+        cr_assert(memcmp(&v, &fric[i], sizeof v) == 0, "cell %zu: %g, floats %g", i, v, fric[i]);
+        cr_assert_eq(d.code[i], isinf(fric[i]) ? 0 : 1);
+        land += d.code[i];
+    }
+    cr_assert_eq(land, 9); /* 12 cells, one outside every unit, two of water */
+    /* a road at the base speed takes the base's code; 254 more values, then floats */
+    size_t k = isr_grid_pidx(&f.g, 0, 0);
+    cr_assert_eq(isr_fric_draft_set(&d, k, 0.125f), 0);
+    cr_assert_eq(d.code[k], 1);
+    cr_assert_eq(d.nlut, 2);
+    for (int v = 0; v < 254; v++) {
+        size_t c = (size_t)v % n;
+        float x = 0.01f + 0.0001f * (float)v;
+        cr_assert_eq(isr_fric_draft_set(&d, c, x), 0);
+        fric[c] = x;
+    }
+    cr_assert_null(d.f32, "256 values are still a byte a cell");
+    cr_assert_eq(d.nlut, 256);
+    cr_assert_eq(isr_fric_draft_set(&d, 7, 0.5f), 0); /* the 257th */
+    fric[7] = 0.5f;
+    cr_assert_not_null(d.f32);
+    cr_assert_null(d.code);
+    cr_assert(memcmp(d.f32, fric, n * sizeof *fric) == 0, "the floats are the cells' values");
+    cr_assert_eq(isr_fric_draft_set(&d, 8, 0.25f), 0);
+    cr_assert_eq(d.f32[8], 0.25f);
+    free(d.f32);
+    free(fric);
+    teardown(&f);
+}
