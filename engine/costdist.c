@@ -241,9 +241,10 @@ static inline uint8_t clear_encode(unsigned R)
     return (uint8_t)(R < 128 ? R : 128 + ((R - 128) / 64 < 127 ? (R - 128) / 64 : 127));
 }
 
-/* The byte map (one byte a cell, clear_encode) to the map of runs (costdist.h), in place:
- * run j is read (bytes 64 j .. 64 j + 63) before it is written (33 j .. 33 j + 32), and a
- * run never writes past the next one's first byte. */
+/* The byte map (one byte a cell, clear_encode) to the map of runs (costdist.h), in place in
+ * a buffer of ISR_CLEAR_SCRATCH(n) bytes: run j is read (bytes 64 j .. 64 j + 63) before it
+ * is written (33 j .. 33 j + 32), and a run never writes past the next one's first byte (the
+ * last may write past the n cells' bytes: n below 33, or 65). */
 static void clear_pack(uint8_t *clear, size_t n)
 {
     uint8_t cell[ISR_CLEAR_RUN];

@@ -49,13 +49,16 @@ int isr_costdist(const float *fric, size_t pw, size_t ph, double cell_m, const i
  * run's length (63 cells) of the measured clearance beyond, which is exact below 128 and
  * from there a lower bound within 64 cells (blocks of 32 × 32) and its step of 64: a
  * smaller R is always safe, the kernel only jumps less far. Computed once per friction
- * surface in O(cells), in place: `clear` holds pw × ph bytes while it is built (scratch: a
- * byte per block), the map is its first ISR_CLEAR_BYTES(pw × ph) bytes after, and a caller
+ * surface in O(cells), in place: `clear` holds ISR_CLEAR_SCRATCH(pw × ph) bytes (a byte a
+ * cell while it is built, or the map, if larger: a grid of a few cells; scratch of its own:
+ * a byte per block), the map is its first ISR_CLEAR_BYTES(pw × ph) bytes after, and a caller
  * may give the rest back (realloc); shared read-only by every search on it. Returns 0, or
  * -1 when out of memory. */
 #define ISR_CLEAR_RUN 64
 #define ISR_CLEAR_BYTES(cells)                                                                 \
     (((cells) + ISR_CLEAR_RUN - 1) / ISR_CLEAR_RUN * (ISR_CLEAR_RUN / 2 + 1))
+#define ISR_CLEAR_SCRATCH(cells)                                                               \
+    ((cells) > ISR_CLEAR_BYTES(cells) ? (cells) : ISR_CLEAR_BYTES(cells))
 
 static inline int isr_clearance_at(const uint8_t *clear, size_t i)
 {

@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     size_t pw = (size_t)n + 2 * PAD, ph = pw, cells = pw * ph;
     float *fric = malloc(cells * sizeof *fric);
     float *time_s = malloc(cells * sizeof *time_s);
-    uint8_t *clear = malloc(cells);
+    uint8_t *clear = malloc(ISR_CLEAR_SCRATCH(cells));
     uint8_t *code = malloc(cells);
     float lut[256] = {0};
     double *dt[4];

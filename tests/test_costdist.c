@@ -181,7 +181,7 @@ Test(costdist, friction_is_averaged_along_the_move)
 static void run_iso(tgrid *g, const isr_seed *s, size_t ns, float budget, double cell_m)
 {
     size_t n = (size_t)g->pw * (size_t)g->ph;
-    uint8_t *clear = malloc(n);
+    uint8_t *clear = malloc(ISR_CLEAR_SCRATCH(n));
     cr_assert_not_null(clear);
     cr_assert_eq(isr_costdist_clearance(g->fric, (size_t)g->pw, (size_t)g->ph, clear), 0);
     cr_assert_eq(isr_costdist_iso(g->fric, clear, (size_t)g->pw, (size_t)g->ph, cell_m, s, ns,
@@ -392,7 +392,7 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
         g.fric[at(&g, c, r)] = k % 3 ? INFINITY : 2 * SPM;
     }
     int n = g.pw * g.ph;
-    uint8_t *clear = malloc((size_t)n);
+    uint8_t *clear = malloc(ISR_CLEAR_SCRATCH((size_t)n));
     cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
     for (int i = 0; i < n; i++) {
         int ci = i % g.pw, ri = i / g.pw, R = isr_clearance_at(clear, (size_t)i);
@@ -423,7 +423,7 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
      * 226, rounded down to its step of 64: 192. Cells 10 and 16 from the edge: exact, and
      * 16 (the half-byte's 15, its run's least being 9) */
     g = make(601, 601);
-    clear = malloc((size_t)g.pw * (size_t)g.ph);
+    clear = malloc(ISR_CLEAR_SCRATCH((size_t)g.pw * (size_t)g.ph));
     cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
     cr_assert_eq(isr_clearance_at(clear, (size_t)at(&g, 0, 0)), 1);
     cr_assert_eq(isr_clearance_at(clear, (size_t)at(&g, 100, 1)), 2);
@@ -432,6 +432,26 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
     cr_assert_eq(isr_clearance_at(clear, (size_t)at(&g, 300, 300)), 192);
     free(clear);
     drop(&g);
+}
+
+Test(costdist, clearance_of_grids_of_a_few_cells_fits_its_buffer)
+{
+    /* a padded grid of fewer cells than its map's bytes (1 x 1 cell inside: 25; 1 x 9: 65)
+     * is packed within ISR_CLEAR_SCRATCH bytes, exactly that many allocated (AddressSanitizer
+     * sees a byte more); every cell is next to the padding's barrier, so R = 1 */
+    const int sizes[][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 9}, {9, 1}, {2, 2}, {2, 7}};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        tgrid g = make(sizes[k][0], sizes[k][1]);
+        size_t n = (size_t)g.pw * (size_t)g.ph;
+        uint8_t *clear = malloc(ISR_CLEAR_SCRATCH(n));
+        cr_assert_not_null(clear);
+        cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(isr_clearance_at(clear, i), 1, "%d x %d, cell %zu", sizes[k][0],
+                         sizes[k][1], i);
+        free(clear);
+        drop(&g);
+    }
 }
 
 Test(costdist, far_clearances_are_a_safe_bound_within_two_blocks)
@@ -446,7 +466,7 @@ Test(costdist, far_clearances_are_a_safe_bound_within_two_blocks)
     tgrid g = make(nx, ny);
     for (int k = 0; k < 3; k++)
         g.fric[at(&g, spot[k][0], spot[k][1])] = 2 * SPM;
-    uint8_t *clear = malloc((size_t)g.pw * (size_t)g.ph);
+    uint8_t *clear = malloc(ISR_CLEAR_SCRATCH((size_t)g.pw * (size_t)g.ph));
     cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, clear), 0);
     int far = 0;
     for (int r = 0; r < ny; r++)
@@ -620,7 +640,8 @@ Test(costdist, coded_kernels_equal_the_float_kernels_bit_for_bit)
     isr_seed s[2] = {{(uint32_t)at(&g, 10, 12), 0.0f}, {(uint32_t)at(&g, 140, 120), 120.0f}};
     g.fric[s[0].idx] = g.fric[s[1].idx] = SPM;
     /* the code table: the values in the order met, +INF among them */
-    uint8_t *code = malloc(n), *cf = malloc(n), *cc = malloc(n);
+    uint8_t *code = malloc(n), *cf = malloc(ISR_CLEAR_SCRATCH(n));
+    uint8_t *cc = malloc(ISR_CLEAR_SCRATCH(n));
     int nlut = 0;
     for (size_t i = 0; i < n; i++) {
         int k = 0;

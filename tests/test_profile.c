@@ -226,7 +226,7 @@ static tgrid grid_make(int nx, int ny, float spm)
     tgrid t = {{0, 0, 100.0, nx, ny, NULL}, NULL, NULL};
     size_t n = isr_grid_pcells(&t.g);
     t.fric = malloc(n * sizeof *t.fric);
-    t.clear = malloc(n);
+    t.clear = malloc(ISR_CLEAR_SCRATCH(n));
     for (size_t i = 0; i < n; i++)
         t.fric[i] = INFINITY;
     for (int r = 0; r < ny; r++)
