@@ -663,9 +663,10 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     if (threads > 1024)
         threads = 1024;
     m->threads = threads;
-    /* friction 1 (coded, isr_fric_encode; 4 with a --friction raster, whose values may be
-     * more than 256, and 3 more added by build_rasters should the roads' speeds keep it in
-     * floats), the floats it is coded from (4) having been given back before the pass +
+    /* friction 1 (built coded without a raster, build_friction; 4 with a --friction
+     * raster, whose values may be more than 256, and 3 more added by build_friction should
+     * the roads' speeds turn it into floats), a raster's floats (4) having been coded and
+     * given back before the pass +
      * zones 2 (4 with ISR_ZONE16_UNITS units or more) (+ people 8 with a --population
      * raster; from the units' field they are a rule, zones.c) + region accumulators 8 at
      * most (tiles of what the hubs reach, acc.c) (+ the isotropic kernel's clearance map 1
