@@ -874,12 +874,19 @@ static void batch_threads(isr_batch *b, int threads)
 
 /* A pass's batch over `set` of m with options o, its accumulators made; *threads the
  * workers it may run. */
+/* A pass on a model after isr_model_searched: refused, as its clearance map was let go and
+ * the r.cost kernel would run unasked. */
+static isr_status searched_refused(isr_ctx *ctx)
+{
+    return isr_fail(ctx, ISR_ERR_INTERNAL, "the model was searched for the last time");
+}
+
 static isr_status batch_setup(isr_ctx *ctx, const isr_model *m, const isr_options *o,
                               const isr_hub_set *set, isr_batch *b, int *threads_out)
 {
     memset(b, 0, sizeof *b);
-    if (m->searched) /* its clearance map let go: the r.cost kernel would run unasked */
-        return isr_fail(ctx, ISR_ERR_INTERNAL, "the model was searched for the last time");
+    if (m->searched)
+        return searched_refused(ctx);
     b->ctx = ctx;
     b->opt = o;
     b->grid = &m->grid;
@@ -1044,7 +1051,7 @@ isr_status isr_batch_gtfs_grid(isr_ctx *ctx, const isr_model *m, const isr_gtfs_
     int c0 = 0, r0 = 0;
     *minutes = NULL;
     if (m->searched)
-        return isr_fail(ctx, ISR_ERR_INTERNAL, "the model was searched for the last time");
+        return searched_refused(ctx);
     isr_status st = ws_init(ctx, &m->grid, net, &m->zones, o, &ws);
     float *pct = NULL;
     int win[4];

@@ -371,6 +371,12 @@ void isr_raster_coverage_warn(isr_ctx *ctx, const isr_grid *g, const isr_zones *
             km2, consequence);
 }
 
+/* Whether cell k (unpadded) is open to local travel before roads: in a unit, not water. */
+static inline int open_cell(const isr_zones *z, size_t k)
+{
+    return isr_zones_unit_at(z, k) >= 0 && !isr_zones_water_at(z, k);
+}
+
 isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered)
@@ -404,7 +410,7 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
         for (size_t c = 0; c < nx; c++) {
             const size_t k = k0 + c;
             float v = (float)base_spm;
-            if (isr_zones_unit_at(z, k) < 0 || isr_zones_water_at(z, k))
+            if (!open_cell(z, k))
                 v = INFINITY;
             else if (warped)
                 v = warped[k] > 0 && isfinite(warped[k]) ? warped[k] : INFINITY;
@@ -421,69 +427,18 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
     return st;
 }
 
-isr_status isr_friction_build_coded(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
-                                    double base_spm, isr_fric_draft *d)
+/* An empty table of values. */
+static void values_reset(isr_fric_values *t)
 {
-    memset(d, 0, sizeof *d);
-    d->n = isr_grid_pcells(g);
-    if (!(d->code = malloc(d->n)))
-        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
-    d->lut[0] = INFINITY;
-    d->lut[1] = (float)base_spm;
-    d->nlut = 2;
-    /* as isr_friction_build: the padding, the cells of no unit and the water barriers */
-    const size_t pw = (size_t)isr_grid_pw(g), nx = (size_t)g->nx;
-    memset(d->code, 0, ISR_PAD * pw);
-    memset(d->code + d->n - ISR_PAD * pw, 0, ISR_PAD * pw);
-    for (int r = 0; r < g->ny; r++) {
-        uint8_t *row = d->code + isr_grid_pidx(g, 0, r);
-        const size_t k0 = (size_t)r * nx;
-        memset(row - ISR_PAD, 0, ISR_PAD);
-        memset(row + nx, 0, ISR_PAD);
-        for (size_t c = 0; c < nx; c++)
-            row[c] = isr_zones_unit_at(z, k0 + c) >= 0 && !isr_zones_water_at(z, k0 + c);
-    }
-    return ISR_OK;
+    memset(t->slot, -1, sizeof t->slot);
+    t->n = 0;
 }
 
-int isr_fric_draft_set(isr_fric_draft *d, size_t k, float x)
+/* The number of value f, added to t and lut when new; -1 when 256 are already in. */
+static int fric_number(isr_fric_values *t, float lut[256], float f)
 {
-    if (d->f32) {
-        d->f32[k] = x;
-        return 0;
-    }
-    int c = 0;
-    while (c < d->nlut && memcmp(&d->lut[c], &x, sizeof x) != 0)
-        c++;
-    if (c == 256) { /* a 257th value: floats from here on */
-        float *f = malloc(d->n * sizeof *f);
-        if (!f)
-            return -1;
-        for (size_t i = 0; i < d->n; i++)
-            f[i] = d->lut[d->code[i]];
-        free(d->code);
-        d->code = NULL;
-        d->f32 = f;
-        f[k] = x;
-        return 0;
-    }
-    if (c == d->nlut)
-        d->lut[d->nlut++] = x;
-    d->code[k] = (uint8_t)c;
-    return 0;
-}
-
-/* The values of a surface, by their bits, in an open-addressed table of 512 slots: at most
- * 256, numbered in the order first met (lut). */
-typedef struct fric_table {
-    uint32_t key[512];
-    int16_t slot[512];
-    int n;
-} fric_table;
-
-/* The number of value `bits` (f its float), added when new; -1 when 256 are already in. */
-static int fric_number(fric_table *t, float lut[256], uint32_t bits, float f)
-{
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
     uint32_t h = (bits * 2654435761u) >> 23; /* 9 bits */
     while (t->slot[h] >= 0 && t->key[h] != bits)
         h = (h + 1) & 511;
@@ -495,6 +450,54 @@ static int fric_number(fric_table *t, float lut[256], uint32_t bits, float f)
         lut[t->n++] = f;
     }
     return t->slot[h];
+}
+
+isr_status isr_friction_build_coded(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
+                                    double base_spm, isr_fric_draft *d)
+{
+    memset(d, 0, sizeof *d);
+    d->n = isr_grid_pcells(g);
+    if (!(d->code = malloc(d->n)))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
+    values_reset(&d->values);
+    fric_number(&d->values, d->lut, INFINITY); /* code 0 */
+    fric_number(&d->values, d->lut, (float)base_spm); /* code 1 */
+    /* as isr_friction_build: the padding, the cells of no unit and the water barriers */
+    const size_t pw = (size_t)isr_grid_pw(g), nx = (size_t)g->nx;
+    memset(d->code, 0, ISR_PAD * pw);
+    memset(d->code + d->n - ISR_PAD * pw, 0, ISR_PAD * pw);
+    for (int r = 0; r < g->ny; r++) {
+        uint8_t *row = d->code + isr_grid_pidx(g, 0, r);
+        const size_t k0 = (size_t)r * nx;
+        memset(row - ISR_PAD, 0, ISR_PAD);
+        memset(row + nx, 0, ISR_PAD);
+        for (size_t c = 0; c < nx; c++)
+            row[c] = (uint8_t)open_cell(z, k0 + c);
+    }
+    return ISR_OK;
+}
+
+int isr_fric_draft_set(isr_fric_draft *d, size_t k, float x)
+{
+    if (d->f32) {
+        d->f32[k] = x;
+        return 0;
+    }
+    int c = fric_number(&d->values, d->lut, x);
+    if (c < 0) { /* a 257th value: floats from here on */
+        float *f = malloc(d->n * sizeof *f);
+        if (!f)
+            return -1;
+        for (size_t i = 0; i < d->n; i++)
+            f[i] = d->lut[d->code[i]];
+        free(d->code);
+        d->code = NULL;
+        d->f32 = f;
+        f[k] = x;
+        return 0;
+    }
+    d->code[k] = (uint8_t)c;
+    return 0;
 }
 
 /* The first cell from i on (at most n) whose value's bits are not v: runs of one value, most
@@ -520,14 +523,13 @@ static size_t run_end(const float *f, size_t i, size_t n, uint32_t v)
 
 int isr_fric_encode(float *fric, size_t n, float lut[256])
 {
-    fric_table t;
-    memset(t.slot, -1, sizeof t.slot);
-    t.n = 0;
+    isr_fric_values t;
+    values_reset(&t);
     /* first the values, so that a surface of more keeps its floats whole */
     for (size_t i = 0; i < n;) {
         uint32_t bits;
         memcpy(&bits, &fric[i], sizeof bits);
-        if (fric_number(&t, lut, bits, fric[i]) < 0)
+        if (fric_number(&t, lut, fric[i]) < 0)
             return 0;
         i = run_end(fric, i + 1, n, bits);
     }
@@ -537,7 +539,7 @@ int isr_fric_encode(float *fric, size_t n, float lut[256])
     for (size_t i = 0; i < n;) {
         uint32_t bits;
         memcpy(&bits, &fric[i], sizeof bits);
-        uint8_t c = (uint8_t)fric_number(&t, lut, bits, fric[i]);
+        uint8_t c = (uint8_t)fric_number(&t, lut, fric[i]);
         size_t j = run_end(fric, i + 1, n, bits);
         memset(code + i, c, j - i);
         i = j;

@@ -927,14 +927,23 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered);
 
+/* The values of a friction surface, by their bits, in an open-addressed table of 512 slots:
+ * at most 256, numbered in the order first met (friction.c: isr_fric_encode and
+ * isr_fric_draft_set number them alike). */
+typedef struct isr_fric_values {
+    uint32_t key[512];
+    int16_t slot[512];
+    int n;
+} isr_fric_values;
+
 /* A friction surface while the model builds it (n padded cells): in floats (f32), or a byte
- * a cell (code; f32 NULL) and the table of its nlut values, each value once (lut). Read and
- * written through isr_fric_draft_at and isr_fric_draft_set. */
+ * a cell (code; f32 NULL) and the table of its values.n values, each value once (lut).
+ * Read and written through isr_fric_draft_at and isr_fric_draft_set. */
 typedef struct isr_fric_draft {
     float *f32;
     uint8_t *code;
     float lut[256];
-    int nlut;
+    isr_fric_values values;
     size_t n;
 } isr_fric_draft;
 

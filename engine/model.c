@@ -486,8 +486,8 @@ static isr_status build_friction(isr_ctx *ctx, const isr_options *opt, isr_model
         return st;
     size_t pcells = d.n;
     if (m->fric_code) {
-        memcpy(m->fric_lut, d.lut, (size_t)d.nlut * sizeof *d.lut);
-        for (int k = d.nlut; k < 256; k++)
+        memcpy(m->fric_lut, d.lut, (size_t)d.values.n * sizeof *d.lut);
+        for (int k = d.values.n; k < 256; k++)
             m->fric_lut[k] = INFINITY; /* never a cell's: a barrier, were it read */
         m->fric_min = coded_min(m->fric_code, pcells, m->fric_lut);
         return ISR_OK;
@@ -745,32 +745,30 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     return isr_cancelled(ctx) ? ISR_ERR_INTERRUPTED : ISR_OK;
 }
 
+/* Lets go of one of the model's rasters, `bytes` long: freed, or, in the model cache's
+ * mapping, its pages given back. */
+static void let_go(const isr_model *m, void *p, size_t bytes)
+{
+    if (!p)
+        return;
+    if (m->cache_map)
+        isr_pages_dropped(p, bytes);
+    else
+        free(p);
+}
+
 void isr_model_searched(isr_model *m)
 {
     m->searched = 1; /* a pass refuses it (batch.c) rather than run the other kernel */
-    if (!m->clear)
-        return;
-    if (!m->cache_map) {
-        free(m->clear);
-        m->clear = NULL;
-        return;
-    }
-    isr_pages_dropped(m->clear, ISR_CLEAR_BYTES(isr_grid_pcells(&m->grid))); /* the cache's map */
+    let_go(m, m->clear, ISR_CLEAR_BYTES(isr_grid_pcells(&m->grid)));
     m->clear = NULL;
 }
 
 void isr_model_fric_done(isr_model *m)
 {
     size_t pcells = isr_grid_pcells(&m->grid);
-    if (m->cache_map) { /* in the model cache's mapping */
-        if (m->fric_code)
-            isr_pages_dropped(m->fric_code, pcells);
-        else if (m->fric)
-            isr_pages_dropped(m->fric, pcells * sizeof *m->fric);
-    } else {
-        free(m->fric);
-        free(m->fric_code);
-    }
+    let_go(m, m->fric_code, pcells);
+    let_go(m, m->fric, pcells * sizeof *m->fric);
     m->fric = NULL;
     m->fric_code = NULL;
 }

@@ -399,7 +399,7 @@ Test(friction, coded_build_is_the_float_build_and_floats_from_the_257th_value)
     const size_t n = isr_grid_pcells(&f.g);
     cr_assert_eq(d.n, n);
     cr_assert_null(d.f32);
-    cr_assert_eq(d.nlut, 2);
+    cr_assert_eq(d.values.n, 2);
     size_t land = 0;
     for (size_t i = 0; i < n; i++) {
         float v = isr_fric_draft_at(&d, i);
@@ -412,7 +412,7 @@ Test(friction, coded_build_is_the_float_build_and_floats_from_the_257th_value)
     size_t k = isr_grid_pidx(&f.g, 0, 0);
     cr_assert_eq(isr_fric_draft_set(&d, k, 0.125f), 0);
     cr_assert_eq(d.code[k], 1);
-    cr_assert_eq(d.nlut, 2);
+    cr_assert_eq(d.values.n, 2);
     for (int v = 0; v < 254; v++) {
         size_t c = (size_t)v % n;
         float x = 0.01f + 0.0001f * (float)v;
@@ -420,7 +420,7 @@ Test(friction, coded_build_is_the_float_build_and_floats_from_the_257th_value)
         fric[c] = x;
     }
     cr_assert_null(d.f32, "256 values are still a byte a cell");
-    cr_assert_eq(d.nlut, 256);
+    cr_assert_eq(d.values.n, 256);
     cr_assert_eq(isr_fric_draft_set(&d, 7, 0.5f), 0); /* the 257th */
     fric[7] = 0.5f;
     cr_assert_not_null(d.f32);
