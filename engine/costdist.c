@@ -247,57 +247,68 @@ static inline uint8_t clear_encode(unsigned R)
  * last may write past the n cells' bytes: n below 33, or 65). */
 static void clear_pack(uint8_t *clear, size_t n)
 {
-    uint8_t cell[ISR_CLEAR_RUN];
+    uint8_t cell[ISR_CLEAR_RUN], nib[ISR_CLEAR_RUN];
     for (size_t j = 0; j * ISR_CLEAR_RUN < n; j++) {
         const size_t at = j * ISR_CLEAR_RUN, len = n - at < ISR_CLEAR_RUN ? n - at : ISR_CLEAR_RUN;
         memcpy(cell, clear + at, len);
         memset(cell + len, 1, ISR_CLEAR_RUN - len); /* past the grid: a clearance of 1 */
         uint8_t *run = clear + j * (ISR_CLEAR_RUN / 2 + 1);
-        unsigned least = 255;
+        uint8_t least = 255;
         for (size_t k = 0; k < len; k++) /* the byte's order is the clearances' order */
             least = cell[k] < least ? cell[k] : least;
-        run[0] = (uint8_t)least;
-        for (size_t k = 0; k < ISR_CLEAR_RUN; k += 2) { /* a byte below 16 is R itself */
-            unsigned lo = cell[k] < 16 ? cell[k] - 1u : 15u;
-            unsigned hi = cell[k + 1] < 16 ? cell[k + 1] - 1u : 15u;
-            run[1 + k / 2] = (uint8_t)(lo | hi << 4);
-        }
+        for (size_t k = 0; k < ISR_CLEAR_RUN; k++) /* a byte below 16 is R itself */
+            nib[k] = cell[k] < 16 ? (uint8_t)(cell[k] - 1) : 15;
+        run[0] = least;
+        for (size_t k = 0; k < ISR_CLEAR_RUN / 2; k++)
+            run[1 + k] = (uint8_t)(nib[2 * k] | nib[2 * k + 1] << 4);
+    }
+}
+
+/* Row o from its neighbour row p (the one above in the forward pass, below in the backward):
+ * each cell the least of itself and 1 + the least of its three neighbours in p, saturating
+ * at `cap`. The two ends apart, so that the compiler vectorises the rest. */
+static inline void cheb_from_row(uint8_t *restrict o, const uint8_t *restrict p, size_t w,
+                                 uint8_t cap)
+{
+    if (w == 1) {
+        uint8_t n = p[0] < cap ? (uint8_t)(p[0] + 1) : cap;
+        o[0] = n < o[0] ? n : o[0];
+        return;
+    }
+    for (size_t c = 1; c + 1 < w; c++) {
+        uint8_t n = p[c - 1] < p[c] ? p[c - 1] : p[c];
+        n = p[c + 1] < n ? p[c + 1] : n;
+        n = n < cap ? (uint8_t)(n + 1) : cap;
+        o[c] = n < o[c] ? n : o[c];
+    }
+    for (size_t e = 0; e < 2; e++) { /* the first cell and the last: two neighbours each */
+        size_t c = e ? w - 1 : 0, q = e ? w - 2 : 1;
+        uint8_t n = p[c] < p[q] ? p[c] : p[q];
+        n = n < cap ? (uint8_t)(n + 1) : cap;
+        o[c] = n < o[c] ? n : o[c];
     }
 }
 
 /* A two-pass Chebyshev distance transform in place on a w × h byte raster, saturating at
  * `cap`: each value becomes the least of itself and 1 + its 8-neighbours' (forward: from
  * the row above, then along the row left to right; backward: from the row below, then
- * right to left). Seeds hold their distance (0 or 1), the rest `cap`. Row loops without
- * branches, so that the compiler vectorises all but the scans along a row. */
+ * right to left). Seeds hold their distance (0 or 1), the rest `cap`. The scans along a row
+ * carry the last value in a register: their chain of additions is the transform's cost. */
 static void chebyshev_u8(uint8_t *d, size_t w, size_t h, unsigned cap)
 {
     for (int pass = 0; pass < 2; pass++) {
         for (size_t k = 0; k < h; k++) {
             size_t r = pass == 0 ? k : h - 1 - k;
             uint8_t *o = d + r * w;
-            if (k > 0) {
-                const uint8_t *p = pass == 0 ? o - w : o + w;
-                for (size_t c = 0; c < w; c++) {
-                    size_t lo = c > 0 ? c - 1 : c, hi = c + 1 < w ? c + 1 : c;
-                    unsigned n = p[lo] < p[c] ? p[lo] : p[c];
-                    n = p[hi] < n ? p[hi] : n;
-                    n = n + 1 < cap ? n + 1 : cap;
-                    o[c] = (uint8_t)(n < o[c] ? n : o[c]);
-                }
+            if (k > 0)
+                cheb_from_row(o, pass == 0 ? o - w : o + w, w, (uint8_t)cap);
+            unsigned prev = o[pass == 0 ? 0 : w - 1];
+            for (size_t i = 1; i < w; i++) {
+                size_t c = pass == 0 ? i : w - 1 - i;
+                unsigned n = prev + 1u, v = o[c];
+                prev = n < v ? n : v;
+                o[c] = (uint8_t)prev;
             }
-            if (pass == 0)
-                for (size_t c = 1; c < w; c++) {
-                    unsigned n = o[c - 1] + 1u;
-                    if (n < o[c])
-                        o[c] = (uint8_t)n;
-                }
-            else
-                for (size_t c = w - 1; c-- > 0;) {
-                    unsigned n = o[c + 1] + 1u;
-                    if (n < o[c])
-                        o[c] = (uint8_t)n;
-                }
         }
     }
 }
@@ -320,17 +331,29 @@ static int clear_coarse(size_t pw, size_t ph, uint8_t *clear)
     if (!blk)
         return -1;
     memset(blk, 255, bw * bh);
-    for (size_t i = 0; i < pw * ph; i++)
-        if (clear[i] == 1)
-            blk[(i / pw / CLEAR_BLOCK) * bw + (i % pw) / CLEAR_BLOCK] = 0;
+    for (size_t r = 0; r < ph; r++) { /* the blocks holding a cell of clearance 1 */
+        const uint8_t *row = clear + r * pw;
+        uint8_t *brow = blk + (r / CLEAR_BLOCK) * bw;
+        for (size_t b = 0; b < bw; b++) {
+            size_t c0 = b * CLEAR_BLOCK, c1 = c0 + CLEAR_BLOCK < pw ? c0 + CLEAR_BLOCK : pw;
+            unsigned one = 0;
+            for (size_t c = c0; c < c1; c++)
+                one |= row[c] == 1;
+            brow[b] = one ? 0 : brow[b];
+        }
+    }
     chebyshev_u8(blk, bw, bh, 255);
     for (size_t r = 0; r < ph; r++) {
         const uint8_t *br = blk + (r / CLEAR_BLOCK) * bw;
         uint8_t *o = clear + r * pw;
-        for (size_t c = 0; c < pw; c++) {
-            unsigned D = br[c / CLEAR_BLOCK];
-            if (o[c] == 127 && D >= 2 && (D - 1) * CLEAR_BLOCK + 2 > 127)
-                o[c] = clear_encode((D - 1) * CLEAR_BLOCK + 2);
+        for (size_t b = 0; b < bw; b++) {
+            unsigned D = br[b];
+            if (D < 2 || (D - 1) * CLEAR_BLOCK + 2 <= 127)
+                continue;
+            const uint8_t v = clear_encode((D - 1) * CLEAR_BLOCK + 2);
+            size_t c0 = b * CLEAR_BLOCK, c1 = c0 + CLEAR_BLOCK < pw ? c0 + CLEAR_BLOCK : pw;
+            for (size_t c = c0; c < c1; c++)
+                o[c] = o[c] == 127 ? v : o[c];
         }
     }
     free(blk);

@@ -94,6 +94,49 @@ static void zone_set(isr_zones *z, size_t c, int i)
         z->zone32[c] = i;
 }
 
+/* The end of the run of cells from c that share c's unit (the zone raster's value): at most
+ * n. The loops over every cell go by runs, a unit's counters added once a run, not once a
+ * cell (a counter bumped cell after cell waits on its own last store). */
+static size_t run_end(const isr_zones *z, size_t c, size_t n)
+{
+    size_t e = c + 1;
+    if (z->zone16) {
+        const uint16_t v = z->zone16[c];
+        while (e < n && z->zone16[e] == v)
+            e++;
+    } else {
+        const int32_t v = z->zone32[c];
+        while (e < n && z->zone32[e] == v)
+            e++;
+    }
+    return e;
+}
+
+/* The sum of the people of cells c .. e - 1 (one unit's run), added to `sum` cell by cell in
+ * their order (the same additions as isr_zones_pop_at cell by cell, so the same total to
+ * the last bit); only the water cells when water_only. */
+static double run_people(const isr_zones *z, int i, size_t c, size_t e, double sum, int water_only)
+{
+    const uint8_t *wet = z->water;
+    if (z->pop || !z->udens || z->uhost[i]) { /* an array, none, or host cells among them */
+        for (; c < e; c++)
+            if (!water_only || (wet && wet[c]))
+                sum += isr_zones_pop_at(z, c);
+        return sum;
+    }
+    const double land = z->udens[i], water = z->wdens[i];
+    if (!wet)
+        for (; c < e && !water_only; c++)
+            sum += land;
+    else
+        for (; c < e; c++)
+            if (wet[c])
+                sum += water;
+            else if (!water_only)
+                sum += land;
+    return sum;
+}
+
 /* Units without a cell centre claim the cell at their interior point when it is free, or
  * are hosted by the unit that holds it (host[i] that cell, else -1). */
 static void claim_or_host(const isr_grid *g, const isr_units *u, isr_zones *z, size_t *ucells,
@@ -276,14 +319,18 @@ static void tally_groups(const isr_grid *g, const isr_units *u, const char *popu
         if (isnan(u->attr[i].pop))
             for (int k = 0; k < ISR_NLEVELS; k++)
                 z->gunknown[k][z->group[k][i]]++;
-    for (size_t c = 0; c < n; c++) {
+    for (size_t c = 0, e; c < n; c = e) {
+        e = run_end(z, c, n);
         int i = isr_zones_unit_at(z, c);
         if (i < 0)
             continue;
         int gi = z->group[ISR_COUNTY][i];
-        z->area[ISR_COUNTY][gi]++;
-        z->cells[ISR_COUNTY][gi] += !(z->water && z->water[c]);
-        z->gpop[ISR_COUNTY][gi] += isr_zones_pop_at(z, c);
+        size_t wet = 0;
+        for (size_t k = c; z->water && k < e; k++)
+            wet += z->water[k] != 0;
+        z->area[ISR_COUNTY][gi] += e - c;
+        z->cells[ISR_COUNTY][gi] += e - c - wet;
+        z->gpop[ISR_COUNTY][gi] = run_people(z, i, c, e, z->gpop[ISR_COUNTY][gi], 0);
     }
     for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
         for (int k = 1; k < ISR_NLEVELS; k++)
@@ -366,15 +413,18 @@ static isr_status spread_off_water(isr_ctx *ctx, const isr_grid *g, const isr_un
     }
     if (z->pop) /* a raster's people: to the shore first; wpop the rest */
         people_to_shore(ctx, g, z);
-    for (size_t c = 0; c < n; c++) {
+    for (size_t c = 0, e; c < n; c = e) {
+        e = run_end(z, c, n);
         int i = isr_zones_unit_at(z, c);
         if (i < 0)
             continue;
-        all[i]++;
-        if (z->water[c])
-            wpop[i] += isr_zones_pop_at(z, c);
-        else
-            land[i]++;
+        size_t wet = 0;
+        for (size_t k = c; k < e; k++)
+            wet += z->water[k] != 0;
+        all[i] += e - c;
+        land[i] += e - c - wet;
+        if (wet)
+            wpop[i] = run_people(z, i, c, e, wpop[i], 1);
     }
     for (size_t c = 0; c < n && z->pop; c++) {
         int i = isr_zones_unit_at(z, c);
@@ -467,10 +517,11 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
     }
     if ((st = rasterize_units(ctx, g, u, z)) != ISR_OK)
         goto cleanup;
-    for (size_t c = 0; c < n; c++) {
+    for (size_t c = 0, e; c < n; c = e) {
+        e = run_end(z, c, n);
         int i = isr_zones_unit_at(z, c);
         if (i >= 0)
-            ucells[i]++;
+            ucells[i] += e - c;
     }
     host = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *host);
     if (!host) {
