@@ -20,12 +20,10 @@
 
 /* ---- all maps -------------------------------------------------------------------------------- */
 
-/* The pages as jobs, the longest first, so that no thread is left drawing a long page alone
- * at the end: the contact sheet's PNG (the largest page: the mark of maps drawn, under a
- * temporary name that it takes when everything else is done), the region overviews (not
- * with a single hub: they would repeat its map), the contact sheet's SVG, then each hub's
- * parts (isr_map_hub_write). Measured on the sample at 100 m (issue 12): drawn last, the
- * sheet's PNG kept one thread busy alone for its last 0.25 s. */
+/* The pages as jobs, the longest first: the region overviews (not with a single hub: they
+ * would repeat its map), each hub's parts (isr_map_hub_write), then the contact sheet's SVG
+ * and PNG (the PNG, the mark of maps drawn, under a temporary name that it takes when
+ * everything else is done). */
 enum { JOB_TIME, JOB_COUNT, JOB_NEAREST, JOB_OVERVIEWS };
 
 typedef struct map_job {
@@ -50,15 +48,15 @@ static isr_status map_page(map_job *j, void *fonts, int i)
 {
     const char *out = j->opt->out;
     static const int kinds[JOB_OVERVIEWS] = {ISR_MAP_TIME, ISR_MAP_COUNT, ISR_MAP_NEAREST};
-    if (i == 0)
-        return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, j->sheet_png, NULL);
-    if (i <= j->noverviews)
-        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, kinds[i - 1]);
-    if (i == j->noverviews + 1)
+    if (i < j->noverviews)
+        return isr_map_overview_write(j->ctx, fonts, j->b, &j->hubs[0], out, kinds[i]);
+    int k = i - j->noverviews;
+    if (k < j->n * ISR_MAP_HUB_PARTS)
+        return isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[k / ISR_MAP_HUB_PARTS], out,
+                                 k % ISR_MAP_HUB_PARTS);
+    if (k == j->n * ISR_MAP_HUB_PARTS)
         return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, NULL, j->sheet_svg);
-    int k = i - j->noverviews - 2;
-    return isr_map_hub_write(j->ctx, fonts, j->b, &j->hubs[k / ISR_MAP_HUB_PARTS], out,
-                             k % ISR_MAP_HUB_PARTS);
+    return isr_map_sheet_write(j->ctx, fonts, j->b, j->hubs, j->n, j->sheet_png, NULL);
 }
 
 /* Loads hub i (GDAL and its own coordinate transformation: no state shared with others). */
