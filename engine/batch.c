@@ -872,8 +872,6 @@ static void batch_threads(isr_batch *b, int threads)
         thrd_join(tids[i], NULL);
 }
 
-/* A pass's batch over `set` of m with options o, its accumulators made; *threads the
- * workers it may run. */
 /* A pass on a model after isr_model_searched: refused, as its clearance map was let go and
  * the r.cost kernel would run unasked. */
 static isr_status searched_refused(isr_ctx *ctx)
@@ -881,6 +879,8 @@ static isr_status searched_refused(isr_ctx *ctx)
     return isr_fail(ctx, ISR_ERR_INTERNAL, "the model was searched for the last time");
 }
 
+/* A pass's batch over `set` of m with options o, its accumulators made; *threads the
+ * workers it may run. */
 static isr_status batch_setup(isr_ctx *ctx, const isr_model *m, const isr_options *o,
                               const isr_hub_set *set, isr_batch *b, int *threads_out)
 {

@@ -112,6 +112,16 @@ static size_t run_end(const isr_zones *z, size_t c, size_t n)
     return e;
 }
 
+/* The water cells among c .. e - 1 (0 without a water mask). */
+static size_t run_wet(const isr_zones *z, size_t c, size_t e)
+{
+    const uint8_t *w = z->water;
+    size_t wet = 0;
+    for (; w && c < e; c++)
+        wet += w[c] != 0;
+    return wet;
+}
+
 /* The sum of the people of cells c .. e - 1 (one unit's run), added to `sum` cell by cell in
  * their order (the same additions as isr_zones_pop_at cell by cell, so the same total to
  * the last bit); only the water cells when water_only. */
@@ -325,9 +335,7 @@ static void tally_groups(const isr_grid *g, const isr_units *u, const char *popu
         if (i < 0)
             continue;
         int gi = z->group[ISR_COUNTY][i];
-        size_t wet = 0;
-        for (size_t k = c; z->water && k < e; k++)
-            wet += z->water[k] != 0;
+        size_t wet = run_wet(z, c, e);
         z->area[ISR_COUNTY][gi] += e - c;
         z->cells[ISR_COUNTY][gi] += e - c - wet;
         z->gpop[ISR_COUNTY][gi] = run_people(z, i, c, e, z->gpop[ISR_COUNTY][gi], 0);
@@ -418,9 +426,7 @@ static isr_status spread_off_water(isr_ctx *ctx, const isr_grid *g, const isr_un
         int i = isr_zones_unit_at(z, c);
         if (i < 0)
             continue;
-        size_t wet = 0;
-        for (size_t k = c; k < e; k++)
-            wet += z->water[k] != 0;
+        size_t wet = run_wet(z, c, e);
         all[i] += e - c;
         land[i] += e - c - wet;
         if (wet)
