@@ -19,7 +19,9 @@ isr_status isr_geojson_open(isr_ctx *ctx, isr_geojson *w, const char *path, cons
 {
     memset(w, 0, sizeof *w);
     w->path = path;
-    w->mem = isr_strdup_printf("/vsimem/isoreach/%s", path);
+    /* the writer's address in the name: writers that run at once (threads of one build, or
+     * two runs of the library) never share a file */
+    w->mem = isr_strdup_printf("/vsimem/isoreach/%p/%s", (void *)w, path);
     w->srs = OSRNewSpatialReference(wkt);
     if (!w->mem || !w->srs) {
         isr_geojson_close(ctx, w, ISR_ERR_MEMORY);

@@ -861,18 +861,30 @@ typedef struct isr_region_reach {
 } isr_region_reach;
 
 /* The units' geometries as units.geojson writes them (GDAL's GeoJSON writer: RFC 7946,
- * WGS 84, 6 decimals), one line per unit in unit order ("null" for none): made once per
- * model (model.c, kept in the model cache), so that a run writes units.geojson's properties
- * and splices the geometries in instead of reprojecting and formatting 600,000 vertices. */
+ * WGS 84, 6 decimals), one line per unit in unit order ("null" for none), for units u0 to
+ * u1 - 1: made once per model (model.c, in parts on its threads, kept in the model cache),
+ * so that a run writes units.geojson's properties and splices the geometries in instead of
+ * reprojecting and formatting 600,000 vertices. *text NULL (and ISR_OK): a layout this does
+ * not know, units.geojson is then written the long way. */
 isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const char *wkt,
-                                   char **text, size_t *len);
+                                   int u0, int u1, char **text, size_t *len);
 
 /* provinces.geojson in memory (*bytes: new memory, *len bytes): each province the union
  * of its units (isr_geos_dissolve), RFC 7946 GeoJSON; made once per model (model.c: beside
  * the rasters, for it reads the units only) and kept in the model cache, for it depends on
- * the boundaries only. */
+ * the boundaries only. isr_provinces_geojson does it all; the model's build does it in
+ * steps: isr_provinces_begin, then isr_provinces_dissolve for each of the
+ * isr_provinces_count provinces (on any thread, several at once), then isr_provinces_text
+ * once every one is dissolved, and isr_provinces_free (also after a failure). */
 isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const char *wkt,
                                  char **bytes, size_t *len);
+typedef struct isr_provinces isr_provinces;
+isr_status isr_provinces_begin(isr_ctx *ctx, const isr_units *units, isr_provinces **out);
+int isr_provinces_count(const isr_provinces *p);
+isr_status isr_provinces_dissolve(isr_ctx *ctx, isr_provinces *p, int gi);
+isr_status isr_provinces_text(isr_ctx *ctx, isr_provinces *p, const char *wkt, char **bytes,
+                              size_t *len);
+void isr_provinces_free(isr_provinces *p);
 
 /* Writes OUT/region/reach_matrix.csv, units.geojson and summary.json (see README). */
 isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, const char *dir);

@@ -99,13 +99,13 @@ static int feature_lines(const char *text, size_t len, size_t **starts)
 }
 
 isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const char *wkt,
-                                   char **text, size_t *len)
+                                   int u0, int u1, char **text, size_t *len)
 {
     *text = NULL;
     *len = 0;
     isr_geojson w = {0};
     isr_status st = isr_geojson_open(ctx, &w, "units geometry", "units", wkt, NULL, 0);
-    for (int u = 0; u < units->n && st == ISR_OK; u++) {
+    for (int u = u0; u < u1 && st == ISR_OK; u++) {
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
         if (units->geom[u])
             OGR_F_SetGeometryDirectly(f, isr_multipolygon(OGR_G_Clone(units->geom[u])));
@@ -119,7 +119,7 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
     char *all = isr_geojson_take(ctx, &w, &n);
     int nf = all ? feature_lines(all, n, &starts) : -1;
     isr_sb sb = {0};
-    for (int i = 0; i < nf && nf == units->n; i++) { /* the text after "geometry": to " }" */
+    for (int i = 0; i < nf && nf == u1 - u0; i++) { /* the text after "geometry": to " }" */
         const char *line = all + starts[i], *nl = strchr(line, '\n');
         size_t ll = nl ? (size_t)(nl - line) : strlen(line);
         ll -= ll && line[ll - 1] == ',';
@@ -135,7 +135,7 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
         isr_sb_add(&sb, g, (size_t)(line + ll - 2 - g));
         isr_sb_add(&sb, "\n", 1);
     }
-    if (nf == units->n && !sb.oom) {
+    if (nf == u1 - u0 && !sb.oom) {
         *len = sb.len;
         *text = isr_sb_take(&sb);
     }
@@ -443,77 +443,130 @@ static isr_status write_hubs_summary(isr_ctx *ctx, const isr_region_reach *rr, c
 }
 
 /* Province outlines: each province's units dissolved (GEOS: isr_geos_dissolve, a coverage
- * union when the units share their edges), for maps that emphasise provincial borders. */
-isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const char *wkt,
-                                 char **bytes, size_t *len)
+ * union when the units share their edges), for maps that emphasise provincial borders. In
+ * three steps, so that the model's build can dissolve the provinces on several threads:
+ * isr_provinces_begin groups the units, isr_provinces_dissolve dissolves one province (with
+ * a GEOS context of its own: provinces can be dissolved at once), isr_provinces_text writes
+ * them all, in province order, with GDAL's GeoJSON writer. */
+struct isr_provinces {
+    const isr_units *units;
+    isr_code_key *keys;
+    int *group, *first, ng;
+    OGRGeometryH *outline; /* per province, once dissolved */
+};
+
+isr_status isr_provinces_begin(isr_ctx *ctx, const isr_units *units, isr_provinces **out)
+{
+    size_t nu = (size_t)(units->n > 0 ? units->n : 1);
+    isr_provinces *p = calloc(1, sizeof *p);
+    if (p) {
+        p->units = units;
+        p->keys = malloc(nu * sizeof *p->keys);
+        p->group = malloc(nu * sizeof *p->group);
+        p->first = malloc(nu * sizeof *p->first);
+        p->outline = calloc(nu, sizeof *p->outline);
+    }
+    *out = p;
+    if (!p || !p->keys || !p->group || !p->first || !p->outline)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    p->ng = isr_units_group(units, ISR_PROVINCE, p->keys, p->group, p->first);
+    return ISR_OK;
+}
+
+int isr_provinces_count(const isr_provinces *p)
+{
+    return p ? p->ng : 0;
+}
+
+isr_status isr_provinces_dissolve(isr_ctx *ctx, isr_provinces *p, int gi)
+{
+    const isr_units *units = p->units;
+    const char *code = units->attr[p->first[gi]].code[ISR_PROVINCE];
+    isr_geos gc;
+    isr_geos_init(&gc);
+    GEOSGeometry **parts = malloc((size_t)(units->n > 0 ? units->n : 1) * sizeof *parts);
+    isr_status st = parts ? ISR_OK : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    unsigned np = 0;
+    for (int u = 0; u < units->n && st == ISR_OK; u++)
+        if (p->group[u] == gi && !(parts[np++] = isr_geos_from_ogr(&gc, units->geom[u])))
+            st = isr_fail(ctx, ISR_ERR_INTERNAL, "province %s: unit %s: %s", code,
+                          units->attr[u].code[0], gc.msg);
+    GEOSGeometry *coll = st == ISR_OK ? GEOSGeom_createCollection_r(
+                                            gc.h, GEOS_GEOMETRYCOLLECTION, parts, np)
+                                      : NULL;
+    if (!coll)
+        for (unsigned k = 0; k < np; k++)
+            GEOSGeom_destroy_r(gc.h, parts[k]);
+    GEOSGeometry *un = coll ? isr_geos_dissolve(&gc, coll) : NULL;
+    OGRGeometryH og = un ? isr_ogr_from_geos(&gc, un) : NULL;
+    GEOSGeom_destroy_r(gc.h, un);
+    if (!og && st == ISR_OK)
+        st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot dissolve province %s: %s", code, gc.msg);
+    p->outline[gi] = og;
+    free(parts);
+    isr_geos_finish(&gc);
+    return st;
+}
+
+isr_status isr_provinces_text(isr_ctx *ctx, isr_provinces *p, const char *wkt, char **bytes,
+                              size_t *len)
 {
     const int L = ISR_PROVINCE;
-    const char *path = "provinces.geojson"; /* the name in messages; written in memory */
+    const isr_units *units = p->units;
     static const isr_geojson_field fields[] = {
         {"prov_code", OFTString}, {"prov_name", OFTString}, {"prov_en", OFTString}};
     *bytes = NULL;
     *len = 0;
     isr_geojson w;
-    isr_status st = isr_geojson_open(ctx, &w, path, "provinces", wkt, fields, 3);
-    if (st != ISR_OK)
-        return st;
-    isr_geos gc;
-    isr_geos_init(&gc);
-    size_t nu = (size_t)(units->n > 0 ? units->n : 1);
-    GEOSGeometry **parts = malloc(nu * sizeof *parts);
-    isr_code_key *keys = malloc(nu * sizeof *keys);
-    int *group = malloc(nu * sizeof *group), *first = malloc(nu * sizeof *first), ng = 0;
-    if (!parts || !keys || !group || !first)
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    else
-        ng = isr_units_group(units, L, keys, group, first);
-    for (int gi = 0; gi < ng && st == ISR_OK; gi++) {
-        const char *code = units->attr[first[gi]].code[L];
-        unsigned np = 0;
-        for (int u = 0; u < units->n && st == ISR_OK; u++)
-            if (group[u] == gi && !(parts[np++] = isr_geos_from_ogr(&gc, units->geom[u])))
-                st = isr_fail(ctx, ISR_ERR_INTERNAL, "province %s: unit %s: %s", code,
-                              units->attr[u].code[0], gc.msg);
-        GEOSGeometry *coll = st == ISR_OK ? GEOSGeom_createCollection_r(
-                                                gc.h, GEOS_GEOMETRYCOLLECTION, parts, np)
-                                          : NULL;
-        if (!coll)
-            for (unsigned k = 0; k < np; k++)
-                GEOSGeom_destroy_r(gc.h, parts[k]);
-        GEOSGeometry *un = coll ? isr_geos_dissolve(&gc, coll) : NULL;
-        OGRGeometryH og = un ? isr_ogr_from_geos(&gc, un) : NULL;
-        GEOSGeom_destroy_r(gc.h, un);
-        if (!og) {
-            if (st == ISR_OK)
-                st = isr_fail(ctx, ISR_ERR_INTERNAL, "cannot dissolve province %s: %s", code,
-                              gc.msg);
+    /* "provinces.geojson": the name in messages; written in memory */
+    isr_status st = isr_geojson_open(ctx, &w, "provinces.geojson", "provinces", wkt, fields, 3);
+    for (int gi = 0; gi < p->ng && st == ISR_OK; gi++) {
+        if (!p->outline[gi]) { /* its dissolve failed, and said so */
+            st = ISR_ERR_INTERNAL;
             break;
         }
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
-        OGR_F_SetFieldString(f, 0, code);
-        OGR_F_SetFieldString(f, 1, units->attr[first[gi]].name[L]);
-        OGR_F_SetFieldString(f, 2, units->attr[first[gi]].name_en[L]);
-        OGR_F_SetGeometryDirectly(f, isr_multipolygon(og));
+        OGR_F_SetFieldString(f, 0, units->attr[p->first[gi]].code[L]);
+        OGR_F_SetFieldString(f, 1, units->attr[p->first[gi]].name[L]);
+        OGR_F_SetFieldString(f, 2, units->attr[p->first[gi]].name_en[L]);
+        OGR_F_SetGeometryDirectly(f, isr_multipolygon(p->outline[gi]));
+        p->outline[gi] = NULL; /* the feature's now */
         if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
-            st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
+            st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", w.path);
         OGR_F_Destroy(f);
     }
-    free(parts);
-    free(keys);
-    free(group);
-    free(first);
-    isr_geos_finish(&gc);
-    GDALClose(w.ds); /* the layer is complete in memory: take its bytes, write no file */
-    w.ds = NULL;
-    vsi_l_offset n = 0;
-    GByte *buf = st == ISR_OK ? VSIGetMemFileBuffer(w.mem, &n, FALSE) : NULL;
-    if (st == ISR_OK && (!buf || !(*bytes = malloc(n ? (size_t)n : 1))))
-        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
-    if (st == ISR_OK) {
-        memcpy(*bytes, buf, (size_t)n);
-        *len = (size_t)n;
-    }
-    isr_geojson_close(ctx, &w, ISR_ERR_INTERRUPTED); /* releases, commits nothing */
+    if (st != ISR_OK)
+        return isr_geojson_close(ctx, &w, st);
+    /* the layer is complete in memory: take its bytes, write no file */
+    return (*bytes = isr_geojson_take(ctx, &w, len)) ? ISR_OK : ISR_ERR_MEMORY;
+}
+
+void isr_provinces_free(isr_provinces *p)
+{
+    if (!p)
+        return;
+    for (int gi = 0; p->outline && gi < p->ng; gi++)
+        if (p->outline[gi])
+            OGR_G_DestroyGeometry(p->outline[gi]);
+    free(p->outline);
+    free(p->keys);
+    free(p->group);
+    free(p->first);
+    free(p);
+}
+
+isr_status isr_provinces_geojson(isr_ctx *ctx, const isr_units *units, const char *wkt,
+                                 char **bytes, size_t *len)
+{
+    *bytes = NULL;
+    *len = 0;
+    isr_provinces *p;
+    isr_status st = isr_provinces_begin(ctx, units, &p);
+    for (int gi = 0; gi < isr_provinces_count(p) && st == ISR_OK; gi++)
+        st = isr_provinces_dissolve(ctx, p, gi);
+    if (st == ISR_OK)
+        st = isr_provinces_text(ctx, p, wkt, bytes, len);
+    isr_provinces_free(p);
     return st;
 }
 

@@ -11,7 +11,9 @@
 #include "internal.h"
 
 #include <criterion/criterion.h>
+#include <cpl_vsi.h>
 #include <gdal.h>
+#include <ogr_api.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +235,133 @@ Test(model, memory_per_cell_not_per_thread, .timeout = 600)
     cr_assert_eq(bpc[0], 13.0, "estimate %.1f bytes per cell with 1 thread", bpc[0]);
     cr_assert_eq(bpc[1], bpc[0], "estimate %.1f bytes per cell with 4 threads, %.1f with 1",
                  bpc[1], bpc[0]);
+    isr_ctx_free(ctx);
+}
+
+/* Opens a model of `argv` (argc of them), `threads` given. */
+static isr_model *open_with(isr_ctx *ctx, isr_options *o, int argc, char **argv)
+{
+    isr_options_init(o);
+    cr_assert_eq(isr_options_parse(ctx, o, argc, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    isr_model *m = NULL;
+    cr_assert_eq(isr_model_open(ctx, o, &m), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    return m;
+}
+
+static size_t count_of(const char *s, size_t len, const char *what)
+{
+    size_t n = 0, k = strlen(what);
+    for (size_t i = 0; i + k <= len; i++)
+        n += memcmp(s + i, what, k) == 0;
+    return n;
+}
+
+/* Whether the feature of provinces.geojson (`json`, len bytes) whose prov_code is `code`
+ * holds the point lon, lat. */
+static int province_holds(const char *json, size_t len, const char *code, double lon, double lat)
+{
+    const char *path = "/vsimem/test_model_provinces.geojson";
+    VSILFILE *f = VSIFileFromMemBuffer(path, (GByte *)json, len, FALSE);
+    cr_assert_not_null(f);
+    VSIFCloseL(f);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    cr_assert_not_null(ds);
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(pt, 0, lon, lat);
+    int holds = -1;
+    OGRFeatureH ft;
+    while ((ft = OGR_L_GetNextFeature(l)) != NULL) {
+        if (strcmp(OGR_F_GetFieldAsString(ft, OGR_F_GetFieldIndex(ft, "prov_code")), code) == 0)
+            holds = OGR_G_Contains(OGR_F_GetGeometryRef(ft), pt);
+        OGR_F_Destroy(ft);
+    }
+    OGR_G_DestroyGeometry(pt);
+    GDALClose(ds);
+    VSIUnlink(path);
+    return holds;
+}
+
+/* The model's build in parts (model.c: each province dissolved on its own and the units'
+ * geometry text in slices, taken by two threads from a queue): provinces.geojson and the
+ * geometry text are byte for byte those of one thread and of the functions that make them
+ * whole, on region 2 (3 lands, 24 districts: one slice) and on the sample (4 provinces, 306
+ * units: 9 slices). */
+Test(model, build_in_parts_same_bytes, .timeout = 300)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char out[300];
+    snprintf(out, sizeof out, "%s/parts", cli_tmp);
+#define R2 ISR_REGION2_DIR
+    char *region2[] = {
+        "run", "--no-maps", "--out", out, "--resolution", "2000", "--threads", "1",
+        "--boundaries", R2 "/grenzen.gpkg", "--boundaries-layer", "bezirke", "--unit-id",
+        "bezirk_id", "--unit-name", "bezirk", "--pref-field", "region_id", "--pref-name",
+        "region", "--prov-field", "land_id", "--prov-name", "land", "--pop-field", "einwohner",
+        "--stations", R2 "/bahnhoefe.geojson", "--station-id", "station_code", "--station-name",
+        "station_label", "--hub-field", "is_hub", "--lines", R2 "/strecken.gpkg", "--line-name",
+        "line_label", "--line-speed", "vmax_kmh", "--line-headway", "takt_min",
+        "--line-headway-back", "takt_rueck", "--line-minutes", "fahrzeit", "--line-stops",
+        "halte"};
+#undef R2
+    char *sample[] = {"run", "--no-maps", "--out", out, "--resolution", "4000", "--threads", "1"};
+    /* a city in each province: Vienna, Bratislava, Brno; Shanghai, Nanjing, Hangzhou, Hefei */
+    struct city {
+        const char *code;
+        double lon, lat;
+    };
+    static const struct city cities2[] = {
+        {"AT", 16.37, 48.21}, {"SK", 17.11, 48.15}, {"CZ", 16.61, 49.19}};
+    static const struct city cities[] = {{"310000", 121.47, 31.23}, {"320000", 118.78, 32.06},
+                                         {"330000", 120.16, 30.27}, {"340000", 117.23, 31.82}};
+    struct {
+        char **argv;
+        int argc, units, provinces;
+        const struct city *city;
+    } regions[] = {{region2, (int)(sizeof region2 / sizeof *region2), 24, 3, cities2},
+                   {sample, (int)(sizeof sample / sizeof *sample), 306, 4, cities}};
+    for (int r = 0; r < 2; r++) {
+        isr_options o1, o2;
+        isr_model *one = open_with(ctx, &o1, regions[r].argc, regions[r].argv);
+        regions[r].argv[7] = "2";
+        isr_model *two = open_with(ctx, &o2, regions[r].argc, regions[r].argv);
+        cr_assert_eq(two->threads, 2);
+        cr_assert_eq(one->units.n, regions[r].units);
+        /* provinces.geojson: one feature a province, the same bytes */
+        cr_assert_eq(count_of(one->prov_json, one->prov_len, "\"type\": \"Feature\""),
+                     (size_t)regions[r].provinces);
+        for (int c = 0; c < regions[r].provinces; c++) /* each the dissolve of its own units */
+            for (int d = 0; d < regions[r].provinces; d++)
+                cr_assert_eq(province_holds(one->prov_json, one->prov_len,
+                                            regions[r].city[c].code, regions[r].city[d].lon,
+                                            regions[r].city[d].lat),
+                             c == d, "province %s and the city of %s", regions[r].city[c].code,
+                             regions[r].city[d].code);
+        cr_assert_eq(two->prov_len, one->prov_len);
+        cr_assert(memcmp(two->prov_json, one->prov_json, one->prov_len) == 0);
+        char *whole = NULL;
+        size_t len = 0;
+        cr_assert_eq(isr_provinces_geojson(ctx, &one->units, one->wkt, &whole, &len), ISR_OK);
+        cr_assert(len == one->prov_len && memcmp(whole, one->prov_json, len) == 0);
+        free(whole);
+        /* the geometry text: a line a unit, the same bytes */
+        cr_assert_not_null(one->units_geom);
+        cr_assert_eq(count_of(one->units_geom, one->units_geom_len, "\n"),
+                     (size_t)regions[r].units);
+        cr_assert_eq(count_of(one->units_geom, one->units_geom_len, "\"coordinates\""),
+                     (size_t)regions[r].units);
+        cr_assert_eq(two->units_geom_len, one->units_geom_len);
+        cr_assert(memcmp(two->units_geom, one->units_geom, one->units_geom_len) == 0);
+        cr_assert_eq(isr_units_geometry_json(ctx, &one->units, one->wkt, 0, one->units.n,
+                                             &whole, &len),
+                     ISR_OK);
+        cr_assert(len == one->units_geom_len && memcmp(whole, one->units_geom, len) == 0);
+        free(whole);
+        isr_model_close(one);
+        isr_model_close(two);
+        isr_options_clear(&o1);
+        isr_options_clear(&o2);
+    }
     isr_ctx_free(ctx);
 }
 
