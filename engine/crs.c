@@ -97,6 +97,20 @@ OGRSpatialReferenceH isr_crs_from_user(isr_ctx *ctx, const char *def)
                  def);
         return NULL;
     }
+    /* the grid's cell size, every distance and area is in the CRS's unit: metres only (a
+     * foot or a kilometre would make 250 m cells of 250 feet and areas in square feet) */
+    char *unit = NULL;
+    double to_m = OSRGetLinearUnits(srs, &unit);
+    if (fabs(to_m - 1.0) > 1e-12) {
+        isr_fail(ctx, ISR_ERR_CRS,
+                 "--crs '%s' measures in %s (%.10g m), not metres: --resolution, distances "
+                 "and areas are read in the CRS's unit. Give the CRS in metres (e.g. the same "
+                 "projection with +units=m, or a UTM zone), or leave --crs out for an "
+                 "equal-area conic fitted to the boundaries",
+                 def, unit && *unit ? unit : "an unnamed unit", to_m);
+        OSRDestroySpatialReference(srs);
+        return NULL;
+    }
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     return srs;
 }

@@ -114,6 +114,35 @@ Test(crs, user_crs_and_wgs84_axis_order)
     isr_ctx_free(ctx);
 }
 
+/* A projected CRS in another unit than the metre is refused: the grid's cells, distances and
+ * areas would be in feet or kilometres (250 "m" cells of 250 US feet, areas 10.76 times too
+ * large); one in metres, the same projection, is taken. */
+Test(crs, user_crs_in_feet_or_km_refused)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    static const struct {
+        const char *def, *unit;
+    } refused[] = {{"EPSG:2263", "US survey foot (0.3048006096 m)"}, /* NY Long Island, ftUS */
+                   {"EPSG:2964", "US survey foot (0.3048006096 m)"}, /* Alaska Albers, ftUS */
+                   {"+proj=laea +lat_0=-0.5 +lon_0=-78.5 +datum=WGS84 +units=ft",
+                    "foot (0.3048 m)"},
+                   {"+proj=aea +lat_1=29 +lat_2=33 +lon_0=120 +units=km", "kilometre (1000 m)"}};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        isr_ctx_reset(ctx);
+        cr_assert_null(isr_crs_from_user(ctx, refused[i].def), "%s", refused[i].def);
+        char want[400];
+        snprintf(want, sizeof want, "--crs '%s' measures in %s, not metres", refused[i].def,
+                 refused[i].unit);
+        cr_assert_eq(strncmp(isr_ctx_errmsg(ctx), want, strlen(want)), 0, "%s", isr_ctx_errmsg(ctx));
+        cr_assert_eq(isr_ctx_status(ctx), ISR_ERR_CRS);
+    }
+    isr_ctx_reset(ctx);
+    OGRSpatialReferenceH m = isr_crs_from_user(ctx, "+proj=laea +lat_0=-0.5 +lon_0=-78.5 +datum=WGS84 +units=m");
+    cr_assert_not_null(m, "%s", isr_ctx_errmsg(ctx));
+    OSRDestroySpatialReference(m);
+    isr_ctx_free(ctx);
+}
+
 Test(crs, equal_area_detection)
 {
     isr_ctx *ctx = isr_ctx_new();
@@ -282,10 +311,12 @@ Test(crs, scale_of_a_crs_in_feet)
 {
     /* NAD83 / New York Long Island (ftUS), a conformal conic with parallels 40°40' and 41°02':
      * over New York City its scale is within 1e-4 of 1. The unit is feet, the scale is not
-     * (PROJ 9.1's proj_factors on the CRS gave 2.2e7, a refusal) */
+     * (PROJ 9.1's proj_factors on the CRS gave 2.2e7, a refusal). --crs refuses it now
+     * (user_crs_in_feet_or_km_refused): the check itself is still right for it */
     isr_ctx *ctx = isr_ctx_new();
-    OGRSpatialReferenceH li = isr_crs_from_user(ctx, "EPSG:2263");
-    cr_assert_not_null(li);
+    OGRSpatialReferenceH li = OSRNewSpatialReference(NULL);
+    cr_assert_eq(OSRSetFromUserInput(li, "EPSG:2263"), OGRERR_NONE);
+    OSRSetAxisMappingStrategy(li, OAMS_TRADITIONAL_GIS_ORDER);
     const double ext[4] = {-74.3, 40.5, -73.7, 41.0};
     isr_crs_scale sc;
     cr_assert_eq(isr_crs_check_scale(ctx, li, "EPSG:2263", "New York", ext, &sc), ISR_OK, "%s",
