@@ -53,15 +53,28 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
     double dlat = lat_max - lat_min;
     if (dlat < 1e-6)
         dlat = 1e-6;
-    char def[512];
-    isr_snprintf(def, sizeof def,
-             "+proj=aea +lat_1=%.4f +lat_2=%.4f +lat_0=%.4f +lon_0=%.4f +x_0=0 +y_0=0 "
-             "+datum=WGS84 +units=m +no_defs +type=crs",
-             lat_min + dlat / 6.0, lat_max - dlat / 6.0, (lat_min + lat_max) / 2.0,
-             isr_lon_normal((lon_min + lon_max) / 2.0));
+    char def[512], p1[32], p2[32];
+    isr_snprintf(p1, sizeof p1, "%.4f", lat_min + dlat / 6.0);
+    isr_snprintf(p2, sizeof p2, "%.4f", lat_max - dlat / 6.0);
+    if (isr_strtod(p1, NULL) == -isr_strtod(p2, NULL))
+        /* parallels symmetric about the equator (a region centred on it): the cone opens
+         * into a cylinder, which PROJ's Albers cannot build; its limit is the cylindrical
+         * equal-area projection true at the same parallels */
+        isr_snprintf(def, sizeof def,
+                     "+proj=cea +lat_ts=%s +lon_0=%.4f +x_0=0 +y_0=0 +datum=WGS84 +units=m "
+                     "+no_defs +type=crs",
+                     p2, isr_lon_normal((lon_min + lon_max) / 2.0));
+    else
+        isr_snprintf(def, sizeof def,
+                     "+proj=aea +lat_1=%s +lat_2=%s +lat_0=%.4f +lon_0=%.4f +x_0=0 +y_0=0 "
+                     "+datum=WGS84 +units=m +no_defs +type=crs",
+                     p1, p2, (lat_min + lat_max) / 2.0,
+                     isr_lon_normal((lon_min + lon_max) / 2.0));
     PJ_CONTEXT *pc = proj_context_quiet();
     PJ *crs = pc ? proj_create(pc, def) : NULL;
-    PJ *named = crs ? proj_alter_name(pc, crs, "isoreach fitted Albers equal-area") : NULL;
+    const char *name = strncmp(def, "+proj=cea", 9) == 0 ? "isoreach fitted cylindrical equal-area"
+                                                         : "isoreach fitted Albers equal-area";
+    PJ *named = crs ? proj_alter_name(pc, crs, name) : NULL;
     const char *wkt = named ? proj_as_wkt(pc, named, PJ_WKT2_2019, NULL) : NULL;
     OGRSpatialReferenceH srs = NULL;
     if (wkt) {
@@ -327,7 +340,12 @@ static isr_status report_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const cha
     char at[64], area_at[64];
     fmt_lonlat(at, sizeof at, sc->lin_lon, sc->lin_lat);
     fmt_lonlat(area_at, sizeof area_at, sc->area_lon, sc->area_lat);
-    const char *name = def ? def : "isoreach fitted Albers equal-area";
+    /* the fitted CRS's name: "isoreach fitted Albers equal-area" (or cylindrical) */
+    const char *name = def ? def : OSRGetName(srs), *kind = "equal-area";
+    if (!name)
+        name = "the analysis CRS";
+    else if (strncmp(name, "isoreach fitted ", 16) == 0)
+        kind = name + 16;
     isr_log(ctx, ISR_LOG_INFO,
             "analysis CRS '%s' over %s: distances off by up to %.2f %% (scale %.4f at %s), "
             "areas by up to %.2f %%",
@@ -353,8 +371,8 @@ static isr_status report_scale(isr_ctx *ctx, OGRSpatialReferenceH srs, const cha
         isr_log(ctx, ISR_LOG_WARN,
                 "%s%s%s: distances over %s are off by up to %.1f %% (scale factor %.3f at %s), "
                 "and travel times there by as much",
-                def ? "--crs '" : "the fitted Albers equal-area CRS", def ? def : "",
-                def ? "'" : "", what, 100 * out->max_linear_error, sc->lin_scale, at);
+                def ? "--crs '" : "the fitted ", def ? def : kind, def ? "'" : " CRS", what,
+                100 * out->max_linear_error, sc->lin_scale, at);
     /* below 1 % the error is smaller than counting cells by their centre: the info line
      * above says it */
     if (!isr_crs_is_equal_area(srs) && out->max_area_error > ISR_CRS_WARN_LINEAR_ERROR)

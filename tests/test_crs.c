@@ -63,6 +63,43 @@ Test(crs, fitted_albers_parameters)
     isr_ctx_free(ctx);
 }
 
+/* A region centred on the equator (latitudes -3..3: parallels at -2 and 2, symmetric) opens
+ * the Albers cone into a cylinder, which PROJ cannot build as an Albers (it refused the run of
+ * such a region): the fitted CRS is then its limit, the cylindrical equal-area projection true
+ * at 2°, and distances and areas over the region are right (a scale check within 0.1 %). Just
+ * off symmetric (-3..3.02) it stays an Albers. */
+Test(crs, fitted_crs_of_a_region_centred_on_the_equator)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    OGRSpatialReferenceH srs = isr_crs_fitted_albers(ctx, -80, -3, -77, 3);
+    cr_assert_not_null(srs, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_str_eq(OSRGetName(srs), "isoreach fitted cylindrical equal-area");
+    cr_assert_str_eq(OSRGetAttrValue(srs, "PROJECTION", 0), SRS_PT_CYLINDRICAL_EQUAL_AREA);
+    cr_assert_eq(isr_crs_is_equal_area(srs), 1);
+    cr_assert_float_eq(parm(srs, SRS_PP_STANDARD_PARALLEL_1), 2.0, 1e-9);
+    cr_assert_float_eq(parm(srs, SRS_PP_CENTRAL_MERIDIAN), -78.5, 1e-9);
+    /* 1° of longitude on the equator: 111.32 km × cos 2° (true at 2°, shorter nearer the
+     * equator, as the Albers with parallels at ±2° would be), to the ellipsoid's 2 m */
+    OGRSpatialReferenceH wgs = isr_crs_wgs84();
+    double x0 = -78.5, y0 = 0, x1 = -77.5, y1 = 0;
+    transform(wgs, srs, &x0, &y0);
+    transform(wgs, srs, &x1, &y1);
+    cr_assert_float_eq(x1 - x0, 111319.49 * cos(2 * 3.14159265358979 / 180), 2.0);
+    const double ext[4] = {-80, -3, -77, 3};
+    isr_crs_scale sc;
+    cr_assert_eq(isr_crs_check_scale(ctx, srs, NULL, "the equator", ext, &sc), ISR_OK);
+    cr_assert_lt(sc.max_linear_error, 0.001);
+    cr_assert_lt(sc.max_area_error, 1e-6);
+    cr_assert_eq(isr_ctx_nwarnings(ctx), 0);
+    OSRDestroySpatialReference(srs);
+    srs = isr_crs_fitted_albers(ctx, -80, -3, -77, 3.02);
+    cr_assert_not_null(srs, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_str_eq(OSRGetName(srs), "isoreach fitted Albers equal-area");
+    OSRDestroySpatialReference(srs);
+    OSRDestroySpatialReference(wgs);
+    isr_ctx_free(ctx);
+}
+
 Test(crs, fitted_albers_across_the_180th_meridian)
 {
     isr_ctx *ctx = isr_ctx_new();
