@@ -114,6 +114,16 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
                      : strdup(fidbuf);
     if (!a->code[0])
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    /* a code field that this feature leaves null or blank: the unit would take its feature
+     * number as its code, or '' (then ' ' and '' would be two units), in every table */
+    if (uf->code[0] >= 0 && (!OGR_F_IsFieldSetAndNotNull(f, uf->code[0]) ||
+                             a->code[0][strspn(a->code[0], " \t\r\n")] == '\0'))
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "%s: feature %lld has %s in field '%s': each unit needs a code of "
+                        "its own (fill it in, or name another field with --unit-id)",
+                        l->what, fid,
+                        OGR_F_IsFieldSetAndNotNull(f, uf->code[0]) ? "a blank code" : "no code",
+                        OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_F_GetDefnRef(f), uf->code[0])));
     const char *code = a->code[0];
     int gb = is_gb_code(code);
     for (int k = 0; k < ISR_NLEVELS; k++) {

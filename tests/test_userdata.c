@@ -254,6 +254,35 @@ Test(userdata, duplicate_codes_are_refused_naming_them)
     cr_assert_eq(cli_sh("test -e %s/o", cli_tmp), 1, "the output folder was left behind");
 }
 
+/* A unit whose code is null or blank is refused, naming its feature: it would have taken its
+ * feature number as its code ('7', which another unit may really have) or '', and ' ' and ''
+ * would have been two units. */
+Test(userdata, null_or_blank_codes_are_refused_naming_the_feature)
+{
+    static const struct {
+        const char *value, *what;
+    } cases[] = {{"NULL", "no code"}, {"''", "a blank code"}, {"'  '", "a blank code"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "UPDATE bezirke SET bezirk_id = %s WHERE bezirk_id = 'AT-307'",
+                 cases[i].value);
+        boundaries_copy(sql);
+        int rc = run_b("o", "");
+        char *e = slurp_rel("stderr.txt");
+        cr_assert_eq(rc, 1, "%s", e);
+        char want[1024];
+        /* Bruck an der Leitha (AT-307) is feature 9 of the layer */
+        snprintf(want, sizeof want,
+                 "isoreach: boundaries '%s/b.gpkg' layer 'bezirke': feature 9 has %s in field "
+                 "'bezirk_id': each unit needs a code of its own (fill it in, or name another "
+                 "field with --unit-id)\n",
+                 cli_tmp, cases[i].what);
+        cr_assert_str_eq(e, want);
+        free(e);
+        cr_assert_eq(cli_sh("test -e %s/o", cli_tmp), 1, "the output folder was left behind");
+    }
+}
+
 Test(userdata, absurd_population_is_refused)
 {
     /* a Real column (an Integer one cannot even hold it) */
