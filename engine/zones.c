@@ -209,16 +209,25 @@ static isr_status population_from_raster(isr_ctx *ctx, const isr_grid *g, const 
     if (st != ISR_OK)
         return st;
     double outside = 0;
-    size_t nodata = 0; /* land cells the raster covers with nodata only */
+    size_t nodata = 0, land = 0; /* land cells the raster covers with nodata only; all */
     for (size_t c = 0; c < n; c++) {
         double v = isnan((*praster)[c]) || (*praster)[c] < 0 ? 0.0 : (*praster)[c];
         if (isr_zones_unit_at(z, c) >= 0) {
             z->pop[c] = v;
             nodata += isnan((*praster)[c]);
+            land++;
         } else {
             outside += v;
         }
     }
+    if (land && nodata == land) /* not one cell of the units has a value: another place? */
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "population raster '%s' has no value on any cell of the units (%s): "
+                        "every unit would have no people. Is it the raster of this region, "
+                        "in the CRS it says it is in? (gdalinfo shows its extent; isoreach info "
+                        "the boundaries')",
+                        population, z->pop_uncovered == land ? "it lies wholly outside them"
+                                                            : "nodata wherever it covers them");
     isr_raster_coverage_warn(ctx, g, z, "population raster", population, z->pop_uncovered,
                              "are counted with no people");
     nodata -= nodata >= z->pop_uncovered ? z->pop_uncovered : nodata;

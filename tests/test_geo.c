@@ -181,6 +181,33 @@ Test(geo, population_raster_covering_half_the_region)
     json_object_put(root);
 }
 
+/* A population raster with no value on any unit's cell (another place, or all nodata there)
+ * is refused: before, it warned "covers 0.0 %" and ran a region of no people (exit 0). The
+ * same raster 100 km east; then over the region but all nodata. */
+Test(geo, population_raster_with_no_value_on_the_units_is_refused)
+{
+    utm_region();
+    char grid[1200] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(grid, i % 10 == 9 ? "5\n" : "5 ");
+    cli_put("p.asc", "ncols 10\nnrows 10\nxllcorner 600000\nyllcorner 5500000\ncellsize 1000\n%s",
+            grid);
+    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --population p.tif");
+    refused(rc, "population raster 'p.tif' has no value on any cell of the units (it lies wholly "
+                "outside them): every unit would have no people. Is it the raster of this "
+                "region, in the CRS it says it is in? (gdalinfo shows its extent; isoreach info "
+                "the boundaries')");
+    cli_put("p.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n"
+                     "NODATA_value 5\n%s", grid);
+    cli_sh_ok("rm -f p.tif && gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    rc = run("--crs EPSG:32633 --hubs hub --budget 30 --population p.tif");
+    refused(rc, "population raster 'p.tif' has no value on any cell of the units (nodata "
+                "wherever it covers them): every unit would have no people. Is it the raster of "
+                "this region, in the CRS it says it is in? (gdalinfo shows its extent; isoreach "
+                "info the boundaries')");
+}
+
 /* A 20 × 10 population raster of 1000 m pixels over both units (Float32, EHdr), 5 people in
  * each pixel but those of `bad` (row-major index → value, `nbad` of them). */
 static void people_raster(const int *at, const float *val, int nbad)
