@@ -172,10 +172,36 @@ static void claim_or_host(const isr_grid *g, const isr_units *u, isr_zones *z, s
     }
 }
 
+/* Units under 1 % of a cell that claimed a whole one (claim_or_host): the tables give them
+ * the cell's area, a hundred times theirs or more, which the grid's total hides. */
+static void warn_specks(isr_ctx *ctx, const isr_grid *g, const isr_units *u, const size_t *ucells)
+{
+    const double cell = g->cell_m * g->cell_m;
+    isr_sb b = {0};
+    int n = 0;
+    for (int i = 0; i < u->n; i++) {
+        double a = OGR_G_Area(u->geom[i]);
+        if (ucells[i] && a < 0.01 * cell && ++n <= 5)
+            isr_sb_printf(&b, "%s'%s' (%.4g km² drawn, %.4g km² on the grid)", n > 1 ? ", " : "",
+                          u->attr[i].code[0], a / 1e6, (double)ucells[i] * cell / 1e6);
+    }
+    char *list = isr_sb_take(&b);
+    if (n)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d unit%s under 1 %% of a cell at %g m but counted as a whole cell: %s%s; the "
+                "tables give %s the area of %s cells and spread %s people on them (a finer "
+                "--resolution fits %s better; a unit of no area is a drawing error)",
+                n, n > 1 ? "s are" : " is", g->cell_m, list ? list : "", n > 5 ? ", …" : "",
+                n > 1 ? "them" : "it", n > 1 ? "their" : "its", n > 1 ? "their" : "its",
+                n > 1 ? "them" : "it");
+    free(list);
+}
+
 /* A grid too coarse for the units: their areas (and so people) on it are not theirs. */
 static void warn_coarse_grid(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
                              const size_t *ucells)
 {
+    warn_specks(ctx, g, u, ucells);
     double drawn = 0, off = 0, worst = 0, wgrid = 0, wpoly = 0;
     int wi = -1;
     for (int i = 0; i < u->n; i++) {

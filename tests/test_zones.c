@@ -117,11 +117,17 @@ Test(zones, cells_people_and_groups)
         cr_assert_float_eq(f.z.gpop[k][1], 140, 1e-9);
         cr_assert_eq(f.z.first[k][1] == 1 || f.z.first[k][1] == 2, 1);
     }
-    /* the units are not misplaced enough to warn (21.6 % < 25 %); the hosted unit is warned
-     * about, since the tables give it no row and its people to u0 */
-    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 1);
-    cr_assert_eq(f.log.n, 1);
+    /* the units are not misplaced enough to warn (21.6 % < 25 %), but u2, 20 m square (0.04 %
+     * of a cell), is counted as a whole cell: its tables say 1 km², 2,500 times its area; the
+     * hosted unit is warned about, since the tables give it no row and its people to u0 */
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 2);
+    cr_assert_eq(f.log.n, 2);
     cr_assert_str_eq(f.log.msg[0],
+                     "1 unit is under 1 % of a cell at 1000 m but counted as a whole cell: "
+                     "'120102' (0.0004 km² drawn, 1 km² on the grid); the tables give it the area "
+                     "of its cells and spread its people on them (a finer --resolution fits it "
+                     "better; a unit of no area is a drawing error)");
+    cr_assert_str_eq(f.log.msg[1],
                      "1 unit has no cell of its own at 1000 m (smaller than a cell, or covered "
                      "by another unit): '110102' (7 people) into '110101'; its people are "
                      "counted in the cell holding its interior point, under the unit of that "
@@ -219,7 +225,8 @@ Test(zones, population_raster_summed_onto_the_grid)
     cr_assert_float_eq(f.z.gpop[ISR_COUNTY][2], 12, 1e-9);
     cr_assert_float_eq(f.z.gpop[ISR_COUNTY][3], 4, 1e-9);
     cr_assert_eq(f.z.pop_uncovered, 0);
-    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 1); /* u3, hosted by u0's cell (as above) */
+    /* u2 counted as a whole cell, u3 hosted by u0's cell (as above) */
+    cr_assert_eq(isr_ctx_nwarnings(f.ctx), 2);
     int seen = 0;
     for (int i = 0; i < f.log.n; i++)
         seen += strcmp(f.log.msg[i], "population raster '/vsimem/pop.tif': 8 people lie outside "
