@@ -910,8 +910,10 @@ typedef struct isr_geojson {
     const char *path; /* the final file */
     char *mem;
     GDALDatasetH ds;
-    OGRLayerH lyr; /* add features here (geometries in the `wkt` CRS) */
-    OGRSpatialReferenceH srs;
+    OGRLayerH lyr; /* add features here, their geometries with isr_geojson_set_geometry */
+    OGRSpatialReferenceH srs, wgs; /* the analysis CRS (`wkt`), the layer's WGS 84 */
+    OGRGeomTransformerH to_wgs; /* as GDAL's driver transforms (WRAPDATELINE=YES) */
+    OGRCoordinateTransformationH ct; /* the plain transformation */
 } isr_geojson;
 
 /* Opens a multipolygon layer for `path` with the given fields, geometries in CRS `wkt`. */
@@ -925,6 +927,9 @@ isr_status isr_geojson_close(isr_ctx *ctx, isr_geojson *w, isr_status st);
 char *isr_geojson_take(isr_ctx *ctx, isr_geojson *w, size_t *len);
 /* `g` as a multipolygon when it is a polygon (takes ownership, like OGR_G_ForceTo…). */
 OGRGeometryH isr_multipolygon(OGRGeometryH g);
+/* Sets feature f's geometry from g (in the analysis CRS; taken, NULL: none): a multipolygon
+ * in WGS 84, cut at the 180° meridian where it crosses it. -1 when it cannot be transformed. */
+int isr_geojson_set_geometry(isr_geojson *w, OGRFeatureH f, OGRGeometryH g);
 
 /* ---- friction.c ----------------------------------------------------------------------- */
 

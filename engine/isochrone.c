@@ -343,15 +343,16 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
                 OGR_F_SetFieldDouble(f, 7, people);
             else
                 OGR_F_SetFieldNull(f, 7); /* unknown, not 0 */
+            int bad = 0;
             if (gg && !GEOSisEmpty_r(gc->h, gg)) {
                 size_t sz;
                 unsigned char *wkb = GEOSWKBWriter_write_r(gc->h, wr, gg, &sz);
                 OGRGeometryH og = NULL;
                 if (wkb && OGR_G_CreateFromWkbEx(wkb, NULL, &og, sz) == OGRERR_NONE)
-                    OGR_F_SetGeometryDirectly(f, isr_multipolygon(og));
+                    bad = isr_geojson_set_geometry(&w, f, og);
                 GEOSFree_r(gc->h, wkb);
             }
-            if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
+            if (bad || OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
                 st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
             OGR_F_Destroy(f);
         }

@@ -626,6 +626,50 @@ static GEOSGeometry *close_ring(isr_geos *gc, const GEOSGeometry *g, const doubl
     return closed;
 }
 
+/* The parts of MultiLineString m with every end that lies within a millimetre of an end of
+ * an earlier part moved onto it: a line cut at the 180° meridian in lon/lat has its two ends
+ * there at +180 and -180, which a CRS across the meridian maps to points a few nanometres
+ * apart, and GEOS's line merge joins only ends that are equal. New geometry, or NULL when no
+ * end moved (or out of memory: then m is merged as it is). */
+static GEOSGeometry *snap_part_ends(isr_geos *gc, const GEOSGeometry *m)
+{
+    GEOSContextHandle_t h = gc->h;
+    int k = GEOSGetNumGeometries_r(h, m), moved = 0;
+    GEOSGeometry **p = calloc((size_t)(k > 0 ? k : 1), sizeof *p);
+    double(*e)[4] = malloc((size_t)(k > 0 ? k : 1) * sizeof *e);
+    int ok = p && e;
+    for (int i = 0; ok && i < k; i++) {
+        const GEOSGeometry *g = GEOSGetGeometryN_r(h, m, i);
+        GEOSCoordSequence *cs = GEOSCoordSeq_clone_r(h, GEOSGeom_getCoordSeq_r(h, g));
+        unsigned int n = 0;
+        ok = cs && GEOSCoordSeq_getSize_r(h, cs, &n) && n >= 2 && line_ends(gc, g, e[i]);
+        for (int end = 0; ok && end < 2; end++)
+            for (int j = 0; j < i; j++)
+                for (int b = 0; b < 2; b++) {
+                    double *a = e[i] + 2 * end, *o = e[j] + 2 * b;
+                    double d = hypot(a[0] - o[0], a[1] - o[1]);
+                    if (d > 0 && d < 1e-3) {
+                        a[0] = o[0];
+                        a[1] = o[1];
+                        GEOSCoordSeq_setXY_r(h, cs, end ? n - 1 : 0, a[0], a[1]);
+                        moved = 1;
+                    }
+                }
+        if (cs && !(ok && (p[i] = GEOSGeom_createLineString_r(h, cs))))
+            GEOSCoordSeq_destroy_r(h, cs);
+        ok = ok && p[i];
+    }
+    GEOSGeometry *out = ok && moved ? GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, p,
+                                                                   (unsigned)k)
+                                    : NULL;
+    for (int i = 0; !out && p && i < k; i++)
+        if (p[i])
+            GEOSGeom_destroy_r(h, p[i]);
+    free(p);
+    free(e);
+    return out;
+}
+
 /* Turns a feature's geometry (GEOS, analysis CRS; taken over) into its path. The parts of a
  * MultiLineString are merged by their geometry (GEOS line merge), whatever the order and
  * direction they were drawn in; the path then runs the way most of its length was drawn
@@ -641,6 +685,11 @@ static isr_status make_path(isr_ctx *ctx, const isr_options *opt, const isr_laye
     GEOSGeometry *parts = NULL;
     memset(pa, 0, sizeof *pa);
     if (GEOSGeomTypeId_r(h, gg) == GEOS_MULTILINESTRING) {
+        GEOSGeometry *snapped = snap_part_ends(gc, gg);
+        if (snapped) {
+            GEOSGeom_destroy_r(h, gg);
+            gg = snapped;
+        }
         parts = gg;
         if ((st = merge_parts(ctx, l, gc, fid, id, parts, &gg)) != ISR_OK)
             goto cleanup;

@@ -107,9 +107,8 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
     isr_status st = isr_geojson_open(ctx, &w, "units geometry", "units", wkt, NULL, 0);
     for (int u = u0; u < u1 && st == ISR_OK; u++) {
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
-        if (units->geom[u])
-            OGR_F_SetGeometryDirectly(f, isr_multipolygon(OGR_G_Clone(units->geom[u])));
-        if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
+        OGRGeometryH g = units->geom[u] ? OGR_G_Clone(units->geom[u]) : NULL;
+        if (isr_geojson_set_geometry(&w, f, g) || OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot format the units' geometries");
         OGR_F_Destroy(f);
     }
@@ -320,9 +319,9 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
             set_pop_share(f, nfixed + h, rr->hub_pop[L][k], gpop);
         }
         OGR_F_SetFieldInteger(f, 11, reaching);
-        if (!geom) /* else spliced in below */
-            OGR_F_SetGeometryDirectly(f, isr_multipolygon(OGR_G_Clone(rr->units->geom[u])));
-        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+        OGRGeometryH ug = !geom && rr->units->geom[u] ? OGR_G_Clone(rr->units->geom[u]) : NULL;
+        if (isr_geojson_set_geometry(&w, f, ug) || /* else spliced in below */
+            OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
         OGR_F_Destroy(f);
     }
@@ -529,9 +528,9 @@ isr_status isr_provinces_text(isr_ctx *ctx, isr_provinces *p, const char *wkt, c
         OGR_F_SetFieldString(f, 0, units->attr[p->first[gi]].code[L]);
         OGR_F_SetFieldString(f, 1, units->attr[p->first[gi]].name[L]);
         OGR_F_SetFieldString(f, 2, units->attr[p->first[gi]].name_en[L]);
-        OGR_F_SetGeometryDirectly(f, isr_multipolygon(p->outline[gi]));
-        p->outline[gi] = NULL; /* the feature's now */
-        if (OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
+        int bad = isr_geojson_set_geometry(&w, f, p->outline[gi]);
+        p->outline[gi] = NULL; /* taken */
+        if (bad || OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", w.path);
         OGR_F_Destroy(f);
     }

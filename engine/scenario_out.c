@@ -224,13 +224,11 @@ static isr_status gains_feature(scen_pass *p, isr_geos *gc, isr_geojson *w, int 
         OGR_F_SetFieldDouble(f, 6, round(bp->pop_within));
     else
         OGR_F_SetFieldNull(f, 6);
-    if (bp->within && !GEOSisEmpty_r(gc->h, bp->within)) {
-        OGRGeometryH og = isr_ogr_from_geos(gc, bp->within);
-        if (og)
-            OGR_F_SetGeometryDirectly(f, isr_multipolygon(og));
-    }
+    int bad = 0;
+    if (bp->within && !GEOSisEmpty_r(gc->h, bp->within))
+        bad = isr_geojson_set_geometry(w, f, isr_ogr_from_geos(gc, bp->within));
     isr_status st = ISR_OK;
-    if (OGR_L_CreateFeature(w->lyr, f) != OGRERR_NONE)
+    if (bad || OGR_L_CreateFeature(w->lyr, f) != OGRERR_NONE)
         st = isr_fail_gdal(p->ctx, ISR_ERR_IO, "cannot write '%s'", path);
     OGR_F_Destroy(f);
     return st;

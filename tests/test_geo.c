@@ -8,6 +8,7 @@
  *  - hubs outside the boundary polygons, or off the grid (§10). */
 #include <criterion/criterion.h>
 #include <gdal.h>
+#include <ogr_api.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdarg.h>
@@ -773,6 +774,78 @@ Test(geo, a_unit_split_at_the_180_meridian_is_no_invalid_input)
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_str_eq(e, "");
     free(e);
+}
+
+/* Every polygon of a GeoJSON output under o/ in lon/lat: none wider than 180° of longitude
+ * (a ring wrapped round the world) and each valid. Returns how many polygons there are. */
+static int polygons_within_180(const char *rel)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/o/%s", cli_tmp, rel);
+    GDALAllRegister();
+    GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    cr_assert_not_null(ds, "cannot open %s", p);
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    OGRFeatureH f;
+    int n = 0;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        int multi = g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon;
+        for (int i = 0; g && i < (multi ? OGR_G_GetGeometryCount(g) : 1); i++) {
+            OGRGeometryH part = multi ? OGR_G_GetGeometryRef(g, i) : g;
+            OGREnvelope e;
+            OGR_G_GetEnvelope(part, &e);
+            cr_assert(e.MaxX - e.MinX <= 180 && e.MinX >= -180 && e.MaxX <= 180,
+                      "%s: feature %lld spans %f..%f", rel, (long long)OGR_F_GetFID(f), e.MinX,
+                      e.MaxX);
+            n++;
+        }
+        cr_assert(!g || OGR_G_IsValid(g), "%s: feature %lld is invalid", rel,
+                  (long long)OGR_F_GetFID(f));
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    return n;
+}
+
+/* The split region in a --crs of its own, each centred on the meridian: Fiji's own grid
+ * (EPSG:3460, transverse Mercator at 178.75°E) and an azimuthal equal-area at 180°, 17°S.
+ * The line across, drawn as RFC 7946 splits it (a MultiLineString of its two halves, ending
+ * at 180° and at -180°), is one path: its two ends there are the same point, a few nanometres
+ * apart once projected (refused before: "parts that do not join ... the gap is 0.0 m"). Every
+ * GeoJSON output is cut at the meridian: GDAL's own cut left rings wrapped round the world
+ * (a polar LAEA, EPSG:3571) or crossing themselves at 180° (Alaska Albers, EPSG:3338). */
+Test(geo, a_crs_of_its_own_across_the_180_meridian)
+{
+    static const char *const crs[] = {"EPSG:3460",
+                                       "'+proj=laea +lat_0=-17 +lon_0=180 +datum=WGS84 +units=m'"};
+    for (size_t c = 0; c < sizeof crs / sizeof *crs; c++) {
+        split_region();
+        cli_put("ln.geojson",
+                FC("", "{\"type\":\"Feature\",\"properties\":{\"id\":\"l\",\"name\":\"l\","
+                       "\"speed_kmh\":120,\"headway\":10},\"geometry\":{\"type\":"
+                       "\"MultiLineString\",\"coordinates\":[[[179.78,-17.0],[180,-17.0]],"
+                       "[[-180,-17.0],[-179.78,-17.0]]]}}"));
+        cli_sh_ok("rm -rf o");
+        int rc = run("--hubs west,east --crs %s", crs[c]);
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 0, "%s: %s", crs[c], e);
+        free(e);
+        /* 0.44° along 17°S: 46.85 km at 120 km/h, 23.4 min, plus half the headway */
+        char p[300];
+        snprintf(p, sizeof p, "%s/o/hubs/west/stations.csv", cli_tmp);
+        char *csv = cli_slurp(p);
+        char *row = strstr(csv, "\nwest,east,east,,");
+        cr_assert_not_null(row, "%s", csv);
+        double t = atof(row + strlen("\nwest,east,east,,"));
+        cr_assert(fabs(t - 28.42) < 0.1, "%s: rail minutes %f", crs[c], t);
+        free(csv);
+        /* units w, m (two halves), e, n1, n2 */
+        cr_assert_eq(polygons_within_180("region/units.geojson"), 6, "%s", crs[c]);
+        cr_assert_geq(polygons_within_180("region/provinces.geojson"), 2, "%s", crs[c]);
+        cr_assert_geq(polygons_within_180("hubs/west/isochrones.geojson"), 8, "%s", crs[c]);
+        cr_assert_geq(polygons_within_180("hubs/east/isochrones.geojson"), 8, "%s", crs[c]);
+    }
 }
 
 /* The web map's data (OUT/index.html's isoreach-data script) as JSON. */
