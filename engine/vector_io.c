@@ -135,6 +135,26 @@ isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const ch
     return isr_layer_open_enc(ctx, l, role, path, layer, want, NULL);
 }
 
+/* A projected CRS over coordinates that all lie within ±180, ±90: longitudes and latitudes
+ * under a wrong .prj. The layer would sit within a few hundred metres of the CRS's origin
+ * (UTM 33N: on the equator, 9°E), and the run would fail later with a hub "4,777 km outside
+ * the grid" or give a region of one cell; said here, with the fix. */
+static isr_status degrees_in_projected(isr_ctx *ctx, const isr_layer *l, OGRSpatialReferenceH srs)
+{
+    OGREnvelope e;
+    if (!OSRIsProjected(srs) || OGR_L_GetExtent(l->lyr, &e, 1) != OGRERR_NONE)
+        return ISR_OK;
+    if (e.MinX < -180 || e.MaxX > 180 || e.MinY < -90 || e.MaxY > 90 ||
+        (e.MaxX - e.MinX == 0 && e.MaxY - e.MinY == 0))
+        return ISR_OK;
+    return isr_fail(ctx, ISR_ERR_CRS,
+                    "%s: its CRS '%s' is projected, but every coordinate lies within ±180, ±90 "
+                    "(x %.6g to %.6g, y %.6g to %.6g), as longitudes and latitudes do: the CRS "
+                    "(a shapefile's .prj) is likely wrong. If they are degrees, assign WGS 84: "
+                    "ogr2ogr -a_srs EPSG:4326 fixed.gpkg INPUT",
+                    l->what, OSRGetName(srs), e.MinX, e.MaxX, e.MinY, e.MaxY);
+}
+
 isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
                               const char *layer, OGRwkbGeometryType want, const char *encoding)
 {
@@ -219,6 +239,8 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
     else if (wkbFlatten(have) != wkbUnknown && !geom_matches(have, want))
         st = isr_fail(ctx, ISR_ERR_INPUT, "%s has %s, but %s must be %s", l->what,
                       geom_kind(have), role, geom_kind(want));
+    else
+        st = degrees_in_projected(ctx, l, srs);
     if (st != ISR_OK)
         isr_layer_close(l);
     return st;

@@ -148,6 +148,23 @@ Test(geo, friction_raster_covering_half_the_region)
     cr_assert_eq(raster_at("o/region/nearest_hub_time.tif", 510500, 5505500), -9999);
 }
 
+/* Degrees under a projected CRS (a .prj of UTM 33N over lon/lat coordinates) are refused
+ * with the fix: before, the units sat a few hundred metres from UTM's origin and the run
+ * failed with "hub 'hub' lies 5,800 km outside the region's grid". Stations in lon/lat. */
+Test(geo, degrees_under_a_projected_crs_are_refused)
+{
+    utm_region();
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(16.0, 48.0, 16.5, 48.5)) ","
+                               UNIT("b", "p2", 2000, BOX(16.5, 48.0, 17.0, 48.5))));
+    cli_sh_ok("rm -f b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    int rc = run("--hubs hub");
+    refused(rc, "boundaries 'b.gpkg' layer 'units': its CRS 'WGS 84 / UTM zone 33N' is "
+                "projected, but every coordinate lies within ±180, ±90 (x 16 to 17, y 48 to "
+                "48.5), as longitudes and latitudes do: the CRS (a shapefile's .prj) is likely "
+                "wrong. If they are degrees, assign WGS 84: ogr2ogr -a_srs EPSG:4326 fixed.gpkg "
+                "INPUT");
+}
+
 Test(geo, friction_raster_with_a_zero_cell_is_refused)
 {
     utm_region();
