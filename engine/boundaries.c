@@ -611,6 +611,15 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
     }
     /* a unit split at the 180° meridian (RFC 7946), valid in lon/lat: its parts share the
      * seam once reprojected, which is no fault of the input */
+    double bad[2];
+    if (isr_geom_nonfinite(g, bad)) {
+        OGR_G_DestroyGeometry(g);
+        u->geom[u->n++] = NULL;
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "%s: feature %lld ('%s') has a vertex at (%g %g), which is no "
+                        "coordinate: fix its geometry",
+                        l->what, (long long)fid, u->attr[u->n - 1].code[0], bad[0], bad[1]);
+    }
     seam[u->n] = t == wkbMultiPolygon && lonlat && on_180(g) && OGR_G_IsValid(g);
     if (isr_layer_geom_to(l, g, ct) != OGRERR_NONE) {
         OGR_G_DestroyGeometry(g);

@@ -525,6 +525,8 @@ int isr_geom_densify_lonlat(OGRGeometryH g);
  * a border along a parallel with vertices only at its ends would become a chord (2 km off
  * the parallel at 70°N over 5° of longitude). Across the 180° meridian an edge goes the short
  * way round. OGR_G_Transform's error, or OGRERR_NOT_ENOUGH_MEMORY. */
+/* Whether a point of g has a coordinate that is not a number (NaN, infinite): xy the first. */
+ISR_INTERNAL int isr_geom_nonfinite(OGRGeometryH g, double xy[2]);
 ISR_INTERNAL OGRErr isr_layer_geom_to(const isr_layer *l, OGRGeometryH g,
                                       OGRCoordinateTransformationH ct);
 /* The layer's extent in WGS 84 lon/lat. When its features cross the 180° meridian the

@@ -145,7 +145,12 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
                 g = OGR_G_GetGeometryRef(g, 0);
             x = OGR_G_GetX(g, 0);
             y = OGR_G_GetY(g, 0);
-            if (!OCTTransform(ct, 1, &x, &y, &z))
+            if (!isfinite(x) || !isfinite(y))
+                st = isr_fail(ctx, ISR_ERR_INPUT,
+                              "%s: station '%s' (feature %lld) lies at (%g %g), which is no "
+                              "coordinate: fix its geometry",
+                              l->what, id, fid, x, y);
+            else if (!OCTTransform(ct, 1, &x, &y, &z))
                 st = isr_fail(ctx, ISR_ERR_CRS,
                               "%s: station '%s' (feature %lld) at (%g %g) cannot be transformed "
                               "to the analysis CRS: are these valid coordinates in its CRS "
@@ -825,6 +830,14 @@ static isr_status line_path(isr_ctx *ctx, const isr_options *opt, const isr_laye
 {
     isr_status st = ISR_OK;
     OGRGeometryH g = OGR_G_Clone(OGR_F_GetGeometryRef(f));
+    double bad[2];
+    if (g && isr_geom_nonfinite(g, bad)) {
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: line '%s' (feature %lld) has a vertex at (%g %g), which is no "
+                      "coordinate: fix its geometry",
+                      l->what, id, fid, bad[0], bad[1]);
+        goto cleanup;
+    }
     if (isr_layer_geom_to(l, g, ct) != OGRERR_NONE) {
         st = isr_fail(ctx, ISR_ERR_CRS,
                       "%s: line '%s' (feature %lld) cannot be transformed to the analysis CRS",

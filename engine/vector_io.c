@@ -312,6 +312,45 @@ OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st)
     return f;
 }
 
+/* A field that must be numeric but is not: the first value that is no number named (a text
+ * field of numbers only is a type to convert). */
+static isr_status not_numeric(isr_ctx *ctx, const isr_layer *l, const char *name, int idx,
+                              OGRFieldType t)
+{
+    OGRFeatureH f;
+    char *bad = NULL;
+    long long fid = -1;
+    OGR_L_ResetReading(l->lyr);
+    while (!bad && (f = OGR_L_GetNextFeature(l->lyr)) != NULL) {
+        if (OGR_F_IsFieldSetAndNotNull(f, idx)) {
+            const char *v = OGR_F_GetFieldAsString(f, idx);
+            char *end;
+            isr_strtod(v, &end);
+            while (end && (*end == ' ' || *end == '\t'))
+                end++;
+            if (end == v || (end && *end)) {
+                bad = isr_utf8_clean(v, strlen(v), NULL);
+                fid = (long long)OGR_F_GetFID(f);
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    OGR_L_ResetReading(l->lyr);
+    isr_status st =
+        bad ? isr_fail(ctx, ISR_ERR_INPUT,
+                       "%s: field '%s' must be numeric but is %s: feature %lld holds '%.60s', "
+                       "which is no number; fix the values (leave a value that is not known "
+                       "empty)",
+                       l->what, name, OGR_GetFieldTypeName(t), fid, bad)
+            : isr_fail(ctx, ISR_ERR_INPUT,
+                       "%s: field '%s' must be numeric but is %s, though its values are numbers "
+                       "written as text: convert it, e.g. ogr2ogr -sql \"SELECT *, CAST(%s AS "
+                       "REAL) AS %s_n FROM ...\", and name the new field",
+                       l->what, name, OGR_GetFieldTypeName(t), name, name);
+    free(bad);
+    return st;
+}
+
 isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name, int numeric,
                            int *idx)
 {
@@ -330,10 +369,23 @@ isr_status isr_layer_field(isr_ctx *ctx, const isr_layer *l, const char *name, i
     if (numeric) {
         OGRFieldType t = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, *idx));
         if (t != OFTInteger && t != OFTInteger64 && t != OFTReal)
-            return isr_fail(ctx, ISR_ERR_INPUT, "%s: field '%s' must be numeric but is %s",
-                            l->what, name, OGR_GetFieldTypeName(t));
+            return not_numeric(ctx, l, name, *idx, t);
     }
     return ISR_OK;
+}
+
+int isr_geom_nonfinite(OGRGeometryH g, double xy[2])
+{
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+        if (isr_geom_nonfinite(OGR_G_GetGeometryRef(g, i), xy))
+            return 1;
+    for (int i = 0; i < OGR_G_GetPointCount(g); i++) {
+        xy[0] = OGR_G_GetX(g, i);
+        xy[1] = OGR_G_GetY(g, i);
+        if (!isfinite(xy[0]) || !isfinite(xy[1]))
+            return 1;
+    }
+    return 0;
 }
 
 OGRCoordinateTransformationH isr_layer_transform_to(isr_ctx *ctx, const isr_layer *l,

@@ -165,6 +165,22 @@ Test(geo, degrees_under_a_projected_crs_are_refused)
                 "INPUT");
 }
 
+/* A vertex that is no coordinate (NaN) is named with its feature: before, "feature 1 cannot
+ * be transformed to the analysis CRS (outside the CRS's area of use?)". */
+Test(geo, a_vertex_that_is_no_number_is_named)
+{
+    utm_region();
+    cli_put("b.geojson",
+            FC(UTM33, UNIT("a", "p1", 1000, "{\"type\":\"Polygon\",\"coordinates\":[[[500000,"
+                                            "5500000],[NaN,5500000],[510000,5510000],[500000,"
+                                            "5510000],[500000,5500000]]]}") ","
+                  UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000))));
+    cli_sh_ok("rm -f b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    int rc = run("--hubs hub");
+    refused(rc, "boundaries 'b.gpkg' layer 'units': feature 1 ('a') has a vertex at (nan "
+                "5.5e+06), which is no coordinate: fix its geometry");
+}
+
 Test(geo, friction_raster_with_a_zero_cell_is_refused)
 {
     utm_region();

@@ -75,6 +75,15 @@ static void setup(void)
     feature(layer(ds, "lines", 4326, wkbLineString), "LINESTRING (10 50,12 51)", NULL, 0);
     layer(ds, "empty", 4326, wkbPoint);
     feature(layer(ds, "nocrs", 0, wkbPoint), "POINT (1 2)", NULL, 0);
+    /* numbers written as text: "id" is "7", "pop" a String field of "12" */
+    OGRLayerH tn = layer(ds, "textnum", 3857, wkbPoint);
+    for (int i = 0; i < 2; i++) {
+        fd = OGR_Fld_Create(i ? "pop" : "id", OFTString);
+        OGR_L_CreateField(tn, fd, 1);
+        OGR_Fld_Destroy(fd);
+    }
+    snprintf(wkt, sizeof wkt, "POINT (%.3f %.3f)", X10, Y50);
+    feature(tn, wkt, "7", 12);
     GDALClose(ds);
 }
 
@@ -119,12 +128,13 @@ Test(vector_io, refusals_name_the_input)
     cr_assert_eq(isr_layer_open(ctx, &l, "stations", gpkg, "rail", wkbPoint), ISR_ERR_INPUT);
     /* the layers in the order GDAL lists them (the GeoPackage driver's own order) */
     GDALDatasetH ds = GDALOpenEx(gpkg, GDAL_OF_VECTOR, NULL, NULL, NULL);
-    cr_assert_eq(GDALDatasetGetLayerCount(ds), 4);
-    char *want = isr_strdup_printf("stations '%s': no layer named 'rail' (layers: %s, %s, %s, %s)",
+    cr_assert_eq(GDALDatasetGetLayerCount(ds), 5);
+    char *want = isr_strdup_printf("stations '%s': no layer named 'rail' (layers: %s, %s, %s, %s, %s)",
                                    gpkg, OGR_L_GetName(GDALDatasetGetLayer(ds, 0)),
                                    OGR_L_GetName(GDALDatasetGetLayer(ds, 1)),
                                    OGR_L_GetName(GDALDatasetGetLayer(ds, 2)),
-                                   OGR_L_GetName(GDALDatasetGetLayer(ds, 3)));
+                                   OGR_L_GetName(GDALDatasetGetLayer(ds, 3)),
+                                   OGR_L_GetName(GDALDatasetGetLayer(ds, 4)));
     GDALClose(ds);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
     free(want);
@@ -190,9 +200,24 @@ Test(vector_io, fields)
     free(want);
     isr_ctx_reset(ctx);
     cr_assert_eq(isr_layer_field(ctx, &l, "id", 1, &idx), ISR_ERR_INPUT);
-    want = msg("stations '%s' layer 'stations': field 'id' must be numeric but is String", gpkg);
+    want = msg("stations '%s' layer 'stations': field 'id' must be numeric but is String: "
+               "feature 1 holds 'A', which is no number; fix the values (leave a value that is "
+               "not known empty)",
+               gpkg);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
     free(want);
+    isr_layer tn;
+    cr_assert_eq(isr_layer_open(ctx, &tn, "stations", gpkg, "textnum", wkbPoint), ISR_OK);
+    isr_ctx_reset(ctx);
+    cr_assert_eq(isr_layer_field(ctx, &tn, "pop", 1, &idx), ISR_ERR_INPUT);
+    want = msg("stations '%s' layer 'textnum': field 'pop' must be numeric but is String, "
+               "though its values are numbers written as text: convert it, e.g. ogr2ogr -sql "
+               "\"SELECT *, CAST(pop AS REAL) AS pop_n FROM ...\", and name the new field",
+               gpkg);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
+    free(want);
+    isr_layer_close(&tn);
+    isr_ctx_reset(ctx);
     /* the features, read through isr_layer_next, fields as strings */
     isr_status st = ISR_OK;
     OGRFeatureH f = isr_layer_next(ctx, &l, &st);
