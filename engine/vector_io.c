@@ -329,7 +329,11 @@ static isr_status not_numeric(isr_ctx *ctx, const isr_layer *l, const char *name
             while (end && (*end == ' ' || *end == '\t'))
                 end++;
             if (end == v || (end && *end)) {
-                bad = isr_utf8_clean(v, strlen(v), NULL);
+                size_t n = strlen(v);
+                if (n > 60) /* quoted in part, cut between characters */
+                    for (n = 60; n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80; n--)
+                        ;
+                bad = isr_utf8_clean(v, n, NULL);
                 fid = (long long)OGR_F_GetFID(f);
             }
         }
@@ -338,7 +342,7 @@ static isr_status not_numeric(isr_ctx *ctx, const isr_layer *l, const char *name
     OGR_L_ResetReading(l->lyr);
     isr_status st =
         bad ? isr_fail(ctx, ISR_ERR_INPUT,
-                       "%s: field '%s' must be numeric but is %s: feature %lld holds '%.60s', "
+                       "%s: field '%s' must be numeric but is %s: feature %lld holds '%s', "
                        "which is no number; fix the values (leave a value that is not known "
                        "empty)",
                        l->what, name, OGR_GetFieldTypeName(t), fid, bad)

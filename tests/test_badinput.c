@@ -356,7 +356,8 @@ Test(badinput, field_named_in_a_flag_is_missing_or_of_the_wrong_type)
     rc = run("--line-speed name");
     refused(rc, 1,
             "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': field 'name' must be numeric "
-            "but is String",
+            "but is String: feature 0 holds 'Beijing–Shanghai HSR (Xuzhou East–Shanghai Hongqiao)', "
+            "which is no number; fix the values (leave a value that is not known empty)",
             S);
 }
 
