@@ -772,6 +772,55 @@ isr_status isr_units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units 
     return st;
 }
 
+/* A unit far from all the others (latitude and longitude swapped, a stray copy, a remote
+ * island) makes the region's box, and so the grid and every region-wide pass, many times
+ * larger than the rest need: warned when leaving one unit out would make the box at least 4
+ * times smaller. Each side's two extremes give every unit's box-without-it at once. */
+static void units_warn_outlier(isr_ctx *ctx, const isr_layer *l, const isr_units *u)
+{
+    if (u->n < 3)
+        return;
+    double lo[4][2], v;
+    int at[4] = {-1, -1, -1, -1};
+    for (int k = 0; k < 4; k++)
+        lo[k][0] = lo[k][1] = INFINITY;
+    for (int i = 0; i < u->n; i++) {
+        const OGREnvelope *e = &u->env[i];
+        const double key[4] = {e->MinX, e->MinY, -e->MaxX, -e->MaxY}; /* each side, smallest */
+        for (int k = 0; k < 4; k++) {
+            if ((v = key[k]) < lo[k][0]) {
+                lo[k][1] = lo[k][0];
+                lo[k][0] = v;
+                at[k] = i;
+            } else if (v < lo[k][1]) {
+                lo[k][1] = v;
+            }
+        }
+    }
+    double full = (-lo[2][0] - lo[0][0]) * (-lo[3][0] - lo[1][0]), best = 1, bw = 0, bh = 0;
+    int worst = -1;
+    for (int i = 0; i < u->n; i++) {
+        double s[4];
+        for (int k = 0; k < 4; k++)
+            s[k] = lo[k][at[k] == i];
+        double w = -s[2] - s[0], h = -s[3] - s[1];
+        if (w > 0 && h > 0 && full / (w * h) > best) {
+            best = full / (w * h);
+            worst = i;
+            bw = w;
+            bh = h;
+        }
+    }
+    if (worst >= 0 && best >= 4)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: unit '%s' (feature %lld) lies far from the others: without it the region's "
+                "box, and the grid, would be %.0f times smaller (%.0f × %.0f km instead of %.0f × "
+                "%.0f km). If it belongs there (a remote island), keep it; else check its "
+                "coordinates (longitude and latitude swapped?), or leave it out",
+                l->what, u->attr[worst].code[0], u->attr[worst].fid, best, bw / 1e3, bh / 1e3,
+                (-lo[2][0] - lo[0][0]) / 1e3, (-lo[3][0] - lo[1][0]) / 1e3);
+}
+
 isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                           OGRSpatialReferenceH srs, isr_units *u)
 {
@@ -805,6 +854,7 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     if ((st = units_check_hierarchy(ctx, l, u)) != ISR_OK)
         goto cleanup;
     units_report_unknown_pop(ctx, opt, l, &uf, u);
+    units_warn_outlier(ctx, l, u);
     if (u->njoined)
         isr_log(ctx, ISR_LOG_INFO,
                 "%s: %d unit%s split at the 180° meridian joined into one polygon again",

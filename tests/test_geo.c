@@ -181,6 +181,40 @@ Test(geo, a_vertex_that_is_no_number_is_named)
                 "5.5e+06), which is no coordinate: fix its geometry");
 }
 
+/* A unit far from the others (its longitude and latitude swapped: 5,510 km north-east of
+ * the rest in UTM 33N, as 5510000, 510000 would be) is named, with how much it widens the
+ * grid; the run goes on (a remote island may belong there). */
+Test(geo, a_unit_far_from_the_others_is_named)
+{
+    utm_region();
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
+                               UNIT("c", "p2", 3000, BOX(600000, 5600000, 610000, 5610000))));
+    cli_sh_ok("rm -f b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    int rc = run("--hubs hub --crs EPSG:32633 --resolution 5000");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    /* 110 × 110 km with c, 20 × 10 km without: 60.5 times */
+    cr_assert_not_null(strstr(e, "isoreach: warning: boundaries 'b.gpkg' layer 'units': unit 'c' "
+                                 "(feature 3) lies far from the others: without it the region's "
+                                 "box, and the grid, would be 60 times smaller (20 × 10 km instead "
+                                 "of 110 × 110 km). If it belongs there (a remote island), keep "
+                                 "it; else check its coordinates (longitude and latitude "
+                                 "swapped?), or leave it out\n"),
+                   "%s", e);
+    free(e);
+    /* two neighbours and one 30 km off: no word */
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
+                               UNIT("c", "p2", 3000, BOX(540000, 5500000, 550000, 5510000))));
+    cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    rc = run("--hubs hub --crs EPSG:32633 --resolution 5000");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_null(strstr(e, "lies far from the others"), "%s", e);
+    free(e);
+}
+
 Test(geo, friction_raster_with_a_zero_cell_is_refused)
 {
     utm_region();
