@@ -176,6 +176,7 @@ typedef struct feed {
     char **trip_id;
     int ntrip, cap_trip, selected, inactive, short_trips, freq_trips;
     int wrapped, wrap_line, wrap_trip; /* trips whose clock restarts at 0:00; the first's line */
+    int32_t latest_s; /* the latest time of a trip of the chosen types, whatever its day */
     frow *freq;
     int nfreq, cap_freq;
     strow *rows;
@@ -914,14 +915,21 @@ static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, cons
     if (fd->trip[t].route < 0)
         return ISR_OK;
     b->used[s] = 1;
-    if (!fd->trip[t].active)
+    if (!fd->trip[t].active) { /* another day's: only how late it runs (isr_timetable) */
+        for (int k = 1; k <= 2; k++) {
+            int32_t x = parse_time(F(g, col[k]));
+            fd->latest_s = x > fd->latest_s ? x : fd->latest_s;
+        }
         return ISR_OK;
+    }
     const char *names[2] = {"arrival_time", "departure_time"};
     int32_t tm[2];
     for (int k = 0; k < 2; k++)
         if ((tm[k] = parse_time(F(g, col[1 + k]))) == -2)
             return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", tid, names[k],
                        F(g, col[1 + k]));
+    for (int k = 0; k < 2; k++)
+        fd->latest_s = tm[k] > fd->latest_s ? tm[k] : fd->latest_s;
     long seq = parse_uint(F(g, col[4]), 0x7fffffff);
     if (seq < 0)
         return BAD(ctx, g, "trip '%s': field 'stop_sequence' is '%s', not a whole number", tid,
@@ -1653,6 +1661,7 @@ isr_status isr_gtfs_read(isr_ctx *ctx, const char *const *feeds, int nfeeds, con
             isr_snprintf(prefix, sizeof prefix, "%d:", f + 1);
         feed fd = {.path = feeds[f], .prefix = prefix};
         st = read_feed(ctx, &b, &fd);
+        b.tt->latest_s = fd.latest_s > b.tt->latest_s ? fd.latest_s : b.tt->latest_s;
         feed_free(&fd);
     }
     if (st == ISR_OK)

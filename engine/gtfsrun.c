@@ -183,6 +183,25 @@ cleanup:
     return st;
 }
 
+/* Trips that run on past midnight (times past 24:00) belong to the day they started: the
+ * timetable of --date leaves out the day before's, which may still be running in the small
+ * hours of --date. Said when the window starts before the latest of them ends (any day's: the
+ * calendar of the day before is not read, so this is what may run then). */
+static void overnight_warn(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_run *gr)
+{
+    int32_t late = gr->tt->latest_s - 86400;
+    if (late <= gr->gs.from_s)
+        return;
+    isr_log(ctx, ISR_LOG_WARN,
+            "GTFS: trips run on past midnight, the latest to %02d:%02d (%02d:%02d the next "
+            "morning); isoreach reads the trips of one service day, %s, so the day before's "
+            "that may still run at %02d:%02d are left out and travel times then may be longer "
+            "than the timetable's; a --departure or --window from %02d:%02d on is clear of them",
+            gr->tt->latest_s / 3600, gr->tt->latest_s / 60 % 60, late / 3600, late / 60 % 60,
+            opt->date, gr->gs.from_s / 3600, gr->gs.from_s / 60 % 60, (late + 59) / 3600,
+            (late + 59) / 60 % 60);
+}
+
 isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
                          isr_gtfs_run **gro, isr_rail_net **net)
 {
@@ -199,6 +218,8 @@ isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferen
     }
     if (st == ISR_OK)
         st = isr_gtfs_read(ctx, feeds, opt->ngtfs, opt->date, opt->route_types, &gr->tt);
+    if (st == ISR_OK)
+        overnight_warn(ctx, opt, gr);
     if (st == ISR_OK)
         st = stations_net(ctx, gr->tt, srs, net);
     if (st == ISR_OK) { /* --transfers and --transfer-radius: footpaths between stations */

@@ -81,6 +81,8 @@ typedef struct isr_timetable {
     double *pts;          /* npts lon, lat pairs */
     int nparts, npts;
     int32_t default_transfer_s; /* a change of trip at one station without a transfers row */
+    int32_t latest_s; /* the latest time of any trip of the chosen types in the feeds, of any
+                       * day (past 24:00 when trips run on after midnight) */
 } isr_timetable;
 
 void isr_timetable_free(isr_timetable *tt);

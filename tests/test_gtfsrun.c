@@ -249,6 +249,32 @@ Test(gtfsrun, single_departure)
                  0);
 }
 
+/* A trip that runs on past midnight (25:10 to 25:22, every day) belongs to the day it starts:
+ * at 01:05 on 2025-05-08 the day before's run leaves in 5 minutes, but the timetable of the
+ * 8th holds only the 8th's (leaving at 01:10 on the 9th), so B is not reached. That was
+ * silent; it is said, with the time from which a window is clear of it (01:22). At 01:30 no
+ * word: every trip of the day before has arrived. */
+Test(gtfsrun, trips_of_the_day_before_still_running_are_said)
+{
+    fixture();
+    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                               "T,25:10:00,25:10:00,A1,1\nT,25:22:00,25:22:00,B,2\n");
+    cli_put("feed/frequencies.txt", "%s", "trip_id,start_time,end_time,headway_secs\n");
+    cr_assert_eq(run("--gtfs feed --date 2025-05-08 --departure 01:05 --hubs A"), 0);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: warning: GTFS: trips run on past midnight, the latest to 25:22 "
+                        "(01:22 the next morning); isoreach reads the trips of one service day, "
+                        "2025-05-08, so the day before's that may still run at 01:05 are left "
+                        "out and travel times then may be longer than the timetable's; a "
+                        "--departure or --window from 01:22 on is clear of them\n");
+    free(e);
+    cr_assert_float_eq(at_b("travel_time.tif", 1), -9999, 0, "B reached by the day before's trip");
+    cr_assert_eq(run("--gtfs feed --date 2025-05-08 --departure 01:30 --hubs A"), 0);
+    e = cli_stderr();
+    cr_assert_null(strstr(e, "past midnight"), "%s", e);
+    free(e);
+}
+
 Test(gtfsrun, refusals)
 {
     fixture();
