@@ -134,20 +134,28 @@ static isr_status hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_ra
             }
             while (len > 0 && p[len - 1] == ' ')
                 len--;
-            char id[256];
-            if (len == 0 || len >= sizeof id) {
+            if (len == 0) {
                 free(h);
                 return isr_fail(ctx, ISR_ERR_USAGE, "--hubs: '%s' is not a list of station ids",
                                 opt->hubs);
+            }
+            char *id = malloc(len + 1); /* ids of any length, as the stations layer has them */
+            if (!id) {
+                free(h);
+                return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
             }
             memcpy(id, p, len);
             id[len] = '\0';
             int s = isr_rail_net_find(net, id);
             if (s < 0) {
                 free(h);
-                return isr_fail(ctx, ISR_ERR_INPUT, "--hubs: no station has id '%s' in '%s'",
-                                id, isr_options_stations_source(opt));
+                isr_status st = isr_fail(ctx, ISR_ERR_INPUT,
+                                         "--hubs: no station has id '%s' in '%s'", id,
+                                         isr_options_stations_source(opt));
+                free(id);
+                return st;
             }
+            free(id);
             int dup = 0;
             for (int k = 0; k < *n; k++)
                 dup |= h[k] == s;

@@ -215,6 +215,20 @@ static int parse_minutes(const char *s, double *run_s, int max)
     return n;
 }
 
+/* The station whose id is the len bytes at p (of any length), -1 for none, -2 out of memory. */
+static int find_call(const isr_rail_net *net, const char *p, size_t len)
+{
+    char buf[256], *id = len < sizeof buf ? buf : malloc(len + 1);
+    if (!id)
+        return -2;
+    memcpy(id, p, len);
+    id[len] = '\0';
+    int s = isr_rail_net_find(net, id);
+    if (id != buf)
+        free(id);
+    return s;
+}
+
 /* The calls listed in the stops field ("id;id;…"), in the listed order, each checked to be a
  * station within snap_m of the line. `max` is the room in `stops`. */
 static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
@@ -227,20 +241,20 @@ static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr
     for (;;) {
         const char *end = strchr(p, ';');
         size_t len = end ? (size_t)(end - p) : strlen(p);
-        char sid[256];
-        if (len == 0 || len >= sizeof sid)
+        if (len == 0)
             return isr_fail(ctx, ISR_ERR_INPUT,
                             "%s: line '%s' (feature %lld): field '%s' must be station ids "
                             "separated by ';' (got '%s')",
                             l->what, id, fid, opt->line_stops_field, calls);
-        memcpy(sid, p, len);
-        sid[len] = '\0';
-        int s = isr_rail_net_find(net, sid);
+        int s = find_call(net, p, len);
+        if (s == -2)
+            return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        const int sl = (int)len; /* the call's id, in messages: p for sl bytes */
         if (s < 0)
             return isr_fail(ctx, ISR_ERR_INPUT,
-                            "%s: line '%s' (feature %lld): stop '%s' in field '%s' is not a "
+                            "%s: line '%s' (feature %lld): stop '%.*s' in field '%s' is not a "
                             "station",
-                            l->what, id, fid, sid, opt->line_stops_field);
+                            l->what, id, fid, sl, p, opt->line_stops_field);
         if (*n >= max)
             return isr_fail(ctx, ISR_ERR_INPUT, "%s: line '%s' (feature %lld) lists too many stops",
                             l->what, id, fid);
@@ -255,9 +269,9 @@ static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr
         GEOSGeom_destroy_r(gc->h, pt);
         if (!(d <= opt->snap_m))
             return isr_fail(ctx, ISR_ERR_INPUT,
-                            "%s: line '%s' (feature %lld): stop '%s' in field '%s' is %.0f m "
+                            "%s: line '%s' (feature %lld): stop '%.*s' in field '%s' is %.0f m "
                             "from the line, more than --snap %g m",
-                            l->what, id, fid, sid, opt->line_stops_field, d, opt->snap_m);
+                            l->what, id, fid, sl, p, opt->line_stops_field, d, opt->snap_m);
         (*n)++;
         if (!end)
             break;

@@ -215,6 +215,41 @@ Test(geo, a_unit_far_from_the_others_is_named)
     free(e);
 }
 
+/* A station id of 300 characters (a URI, a long code) is named in --hubs and in a line's
+ * stops like any other: both were refused ("is not a list of station ids"; "must be station
+ * ids separated by ';'") while the same id ran as a hub with the hub flag. */
+Test(geo, station_ids_of_any_length)
+{
+    utm_region();
+    char id[301], st[2000], ln[2000];
+    memset(id, 'h', 300);
+    id[300] = '\0';
+    snprintf(st, sizeof st, FC(UTM33, STATION("%s", 1, 500500, 5505500) ","
+                                          STATION("s2", 0, 508500, 5505500)),
+             id, id); /* the station's id, and its name */
+    cli_put("st.geojson", "%s", st);
+    snprintf(ln, sizeof ln,
+             FC(UTM33, "{\"type\":\"Feature\",\"properties\":{\"id\":\"l1\",\"name\":\"l1\","
+                       "\"speed_kmh\":80,\"headway\":10,\"stops\":\"%s;s2\"},\"geometry\":{"
+                       "\"type\":\"LineString\",\"coordinates\":[[500500,5505500],[508500,"
+                       "5505500]]}}"),
+             id);
+    cli_put("ln.geojson", "%s", ln);
+    int rc = run("--hubs %s --crs EPSG:32633", id);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    /* 8 km at 80 km/h: 6 min, and half the 10-minute headway */
+    char p[400];
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && cat */stations.csv > all.csv", cli_tmp), 0);
+    snprintf(p, sizeof p, "%s/o/hubs/all.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    char *row = strstr(csv, ",s2,s2,,");
+    cr_assert_not_null(row, "%s", csv);
+    cr_assert_float_eq(atof(row + strlen(",s2,s2,,")), 11.0, 0.01);
+    free(csv);
+}
+
 Test(geo, friction_raster_with_a_zero_cell_is_refused)
 {
     utm_region();
