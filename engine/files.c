@@ -116,6 +116,11 @@ isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created)
 {
     struct stat sb;
     *created = NULL;
+    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && stat(path, &sb) != 0)
+        return isr_fail(ctx, ISR_ERR_IO,
+                        "output folder '%s' (--out) is a symbolic link to nothing (its target is "
+                        "missing): create the folder it names, or give another --out",
+                        path);
     if (stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode))
         return isr_fail(ctx, ISR_ERR_IO, "output folder '%s' (--out) is a file, not a folder",
                         path);

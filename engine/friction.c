@@ -290,7 +290,10 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
     src_view sv = {0};
     const char *srs = GDALGetProjectionRef(src);
     if (!srs || !*srs) {
-        st = isr_fail(ctx, ISR_ERR_CRS, "%s '%s' has no CRS", what, path);
+        st = isr_fail(ctx, ISR_ERR_CRS,
+                      "%s '%s' has no CRS: assign the one its pixels are in, e.g. gdal_translate "
+                      "-a_srs EPSG:4326 in.tif out.tif",
+                      what, path);
         goto cleanup;
     }
     if ((st = src_view_open(ctx, g, src, what, path, &sv)) != ISR_OK)

@@ -731,6 +731,10 @@ static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *fou
         if (st == ISR_OK && (from < 0 || to < 0))
             st = BAD(ctx, &g, "service '%s': field '%s' is '%s', not a date YYYYMMDD", id,
                      from < 0 ? "start_date" : "end_date", F(&g, col[from < 0 ? 8 : 9]));
+        else if (st == ISR_OK && from > to)
+            st = BAD(ctx, &g, "service '%s': start_date %s is after end_date %s, so it never "
+                     "runs; swap them",
+                     id, F(&g, col[8]), F(&g, col[9]));
         if (st == ISR_OK)
             st = calendar_service(ctx, fd, &g, col, runs && b->date >= from && b->date <= to,
                                   &repeats, first);

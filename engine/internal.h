@@ -116,6 +116,11 @@ isr_status isr_options_apply_record(isr_ctx *ctx, isr_options *opt, struct json_
 isr_status isr_options_rebase_inputs(isr_ctx *ctx, isr_options *opt, struct json_object *rec,
                                      const char *out, const char *what,
                                      const char *const *need);
+
+/* Whether folder `path` is folder `dir` or lies inside it (real paths, symbolic links
+ * resolved; either may not exist yet). */
+int isr_path_within(const char *dir, const char *path);
+
 /* outpath.c: input path `path` as OUT's metadata record it: relative to the output folder
  * `out` (which need not exist yet) for a local file; a URL, /vsi path or a value that is no
  * file ("none") as it is. New string (NULL: no memory, or path NULL). */

@@ -745,6 +745,12 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
     const char *dir = opt->model_cache;
     if (!dir || !*dir || strcmp(dir, "none") == 0)
         return build_model(ctx, opt, m);
+    if (opt->out && isr_path_within(opt->out, dir))
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--model-cache '%s' is the output folder '%s' (--out) or lies inside it: "
+                        "the output folder holds a run's outputs only (its README.md lists "
+                        "them), and a cache is kept across runs; give a folder beside it",
+                        dir, opt->out);
     uint64_t key = isr_model_cache_key(ctx, opt, m);
     int hit = 0, clear = opt->kernel != ISR_KERNEL_RCOST;
     isr_status st = isr_model_cache_read(ctx, m, dir, key, clear, &hit);

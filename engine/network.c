@@ -137,8 +137,9 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
         else if (!g || OGR_G_IsEmpty(g) ||
                  (wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint &&
                   wkbFlatten(OGR_G_GetGeometryType(g)) != wkbMultiPoint))
-            st = isr_fail(ctx, ISR_ERR_INPUT, "%s: feature %lld ('%s') is not a point", l->what,
-                          fid, id);
+            st = isr_fail(ctx, ISR_ERR_INPUT, "%s: feature %lld ('%s') %s: give the station its "
+                          "point, or delete the feature", l->what, fid, id,
+                          !g || OGR_G_IsEmpty(g) ? "has no geometry" : "is not a point");
         else {
             /* a multipoint of one point (as many tools export points) is that point */
             if (wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPoint)

@@ -82,6 +82,18 @@ char *isr_path_rel_to_out(const char *out, const char *path)
     return isr_sb_take(&b);
 }
 
+int isr_path_within(const char *dir, const char *path)
+{
+    char *d = dir && *dir ? real_dir(dir) : NULL, *p = d && path && *path ? real_dir(path) : NULL;
+    size_t n = d ? strlen(d) : 0;
+    while (n > 1 && d[n - 1] == '/')
+        n--;
+    int in = p && strncmp(p, d, n) == 0 && (p[n] == '\0' || p[n] == '/');
+    free(d);
+    free(p);
+    return in;
+}
+
 char *isr_path_in_out(const char *out, const char *path)
 {
     if (!path || !out || path[0] == '/' || isr_is_url(path) || strncmp(path, "/vsi", 4) == 0)

@@ -135,6 +135,30 @@ isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const ch
     return isr_layer_open_enc(ctx, l, role, path, layer, want, NULL);
 }
 
+/* A shapefile without its .dbf: GDAL reads its shapes with no field at all, and every field
+ * flag would be said to name no field. Said as what it is. */
+static isr_status no_dbf(isr_ctx *ctx, const isr_layer *l, const char *path)
+{
+    GDALDriverH drv = GDALGetDatasetDriver(l->ds);
+    size_t n = strlen(path);
+    if (!drv || strcmp(GDALGetDriverShortName(drv), "ESRI Shapefile") != 0 || n < 4 ||
+        OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(l->lyr)) > 0 || strncmp(path, "/vsi", 4) == 0)
+        return ISR_OK;
+    char *dbf = isr_strdup_printf("%.*s.dbf", (int)(n - 4), path), *DBF = NULL;
+    int there = dbf && access(dbf, F_OK) == 0;
+    if (dbf && !there && (DBF = isr_strdup_printf("%.*s.DBF", (int)(n - 4), path)))
+        there = access(DBF, F_OK) == 0;
+    isr_status st = there || !dbf ? ISR_OK
+                                  : isr_fail(ctx, ISR_ERR_INPUT,
+                                             "%s has no attributes: '%s' is missing beside the "
+                                             ".shp (a shapefile is its .shp, .shx, .dbf and .prj "
+                                             "together); copy it there",
+                                             l->what, dbf);
+    free(dbf);
+    free(DBF);
+    return st;
+}
+
 /* A projected CRS over coordinates that all lie within ±180, ±90: longitudes and latitudes
  * under a wrong .prj. The layer would sit within a few hundred metres of the CRS's origin
  * (UTM 33N: on the equator, 9°E), and the run would fail later with a hub "4,777 km outside
@@ -239,7 +263,7 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
     else if (wkbFlatten(have) != wkbUnknown && !geom_matches(have, want))
         st = isr_fail(ctx, ISR_ERR_INPUT, "%s has %s, but %s must be %s", l->what,
                       geom_kind(have), role, geom_kind(want));
-    else
+    else if ((st = no_dbf(ctx, l, path)) == ISR_OK)
         st = degrees_in_projected(ctx, l, srs);
     if (st != ISR_OK)
         isr_layer_close(l);

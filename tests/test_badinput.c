@@ -620,6 +620,48 @@ Test(badinput, a_shapefile_cut_short_is_said_to_be_damaged)
            "or export it again) (Error in fread() reading object of size 28 at offset 184");
 }
 
+/* An --out that is a symbolic link to nothing: said so (it said "is a file, not a folder") */
+Test(badinput, an_output_folder_linking_to_nothing_is_said_so)
+{
+    cli_sh_ok("ln -s gone dangling");
+    char want[1000];
+    snprintf(want, sizeof want,
+             "output folder '%s/dangling' (--out) is a symbolic link to nothing (its target is "
+             "missing): create the folder it names, or give another --out",
+             cli_tmp);
+    int rc = cli_sh("%s run --out '%s/dangling' --hubs shanghai_hongqiao --resolution 5000 "
+                    "--no-maps -q", ISR_CLI, cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+}
+
+/* A shapefile whose .dbf is missing: GDAL reads its points with no field at all, and every
+ * field flag was said to name no field ("its fields are: none"); the missing file is named */
+Test(badinput, a_shapefile_without_its_dbf_is_said_so)
+{
+    cli_sh_ok("for e in shp shx prj cpg; do cp " S "/yrd_rail_stations.$e st.$e; done");
+    char want[2000];
+    snprintf(want, sizeof want,
+             "stations '%s/st.shp' layer 'st' has no attributes: '%s/st.dbf' is missing beside "
+             "the .shp (a shapefile is its .shp, .shx, .dbf and .prj together); copy it there",
+             cli_tmp, cli_tmp);
+    exited(run("--stations '%s/st.shp' --hubs shanghai_hongqiao --resolution 2000", cli_tmp), 1,
+           want);
+}
+
+/* A station whose geometry is empty: named, with what to do (it said "is not a point") */
+Test(badinput, a_station_without_geometry_is_named)
+{
+    cli_ogr("-f GeoJSON st.geojson %s/yrd_rail_stations.shp -dialect sqlite -sql \"SELECT id, "
+            "name, hub, CASE id WHEN 'kunshan_south' THEN NULL ELSE geometry END AS geometry "
+            "FROM yrd_rail_stations\"",
+            S);
+    exited(run("--stations '%s/st.geojson' --hubs shanghai_hongqiao --resolution 2000", cli_tmp),
+           1, "('kunshan_south') has no geometry: give the station its point, or delete the feature");
+}
+
 /* Stations as a CSV of x and y columns: GDAL reads no geometry (it needs the columns named),
  * and the run says so rather than that the CRS is missing */
 Test(badinput, a_csv_without_geometry_is_said_to_have_none)

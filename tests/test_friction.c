@@ -284,7 +284,9 @@ Test(friction, raster_without_crs_refused)
     cr_assert_eq(isr_friction_build(f.ctx, &f.g, &f.z, 0.125, "/vsimem/fric_nocrs.tif", &fric,
                                     NULL),
                  ISR_ERR_CRS);
-    cr_assert_str_eq(isr_ctx_errmsg(f.ctx), "friction raster '/vsimem/fric_nocrs.tif' has no CRS");
+    cr_assert_str_eq(isr_ctx_errmsg(f.ctx), "friction raster '/vsimem/fric_nocrs.tif' has no CRS: "
+                                            "assign the one its pixels are in, e.g. "
+                                            "gdal_translate -a_srs EPSG:4326 in.tif out.tif");
     VSIUnlink("/vsimem/fric_nocrs.tif");
     /* and a path that is not a raster */
     isr_ctx_reset(f.ctx);

@@ -692,6 +692,13 @@ Test(gtfs, real_feed_calendar_rows_repeated)
             NULL,
             "gtfs '%s' calendar.txt line 3: service_id 'WD' is given twice, with other days or "
             "dates than on an earlier line; give each service one row");
+    /* dates the wrong way round: a service that never runs, said (it read as no service) */
+    refused("calendar.txt",
+            "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,"
+            "end_date\nWD,1,1,1,1,1,0,0,20251231,20250101\n",
+            NULL,
+            "gtfs '%s' calendar.txt line 2: service 'WD': start_date 20251231 is after end_date "
+            "20250101, so it never runs; swap them");
 }
 
 /* Porto Alegre's sample writes a trip leaving at 23:10 as arriving at 00:02:00,

@@ -106,6 +106,29 @@ Test(modelcache, second_run_maps_the_file_and_gives_the_same_bytes)
     assert_same_outputs("plain", "second");
 }
 
+/* A cache in the output folder, or the output folder itself, is refused before anything
+ * is written: the folder's README.md listed the cache's files as "not written by
+ * isoreach", and a cache is kept across runs while the folder is a run's. */
+Test(modelcache, a_cache_inside_the_output_folder_is_refused)
+{
+    fixtures();
+    for (int k = 0; k < 2; k++) {
+        char cache[600];
+        snprintf(cache, sizeof cache, "%s/o%s", cli_tmp, k ? "" : "/cache");
+        int rc = run_into("o", "--model-cache '%s'", cache);
+        char *e = cli_stderr(), want[2000];
+        snprintf(want, sizeof want,
+                 "isoreach: --model-cache '%s' is the output folder '%s/o' (--out) or lies "
+                 "inside it: the output folder holds a run's outputs only (its README.md lists "
+                 "them), and a cache is kept across runs; give a folder beside it",
+                 cache, cli_tmp);
+        cr_assert_eq(rc, 2, "%s", e);
+        cr_assert(strstr(e, want), "%s", e);
+        free(e);
+        cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+    }
+}
+
 Test(modelcache, a_changed_input_or_setting_builds_anew_the_budget_does_not)
 {
     fixtures();
