@@ -959,8 +959,14 @@ static isr_status read_stop_times(isr_ctx *ctx, build *b, feed *fd)
     isr_status st = gfile_open(ctx, fd, "stop_times.txt", 1, &g, &found);
     if (st == ISR_OK)
         st = columns(ctx, &g, names, 5, col);
-    while (st == ISR_OK && next_row(ctx, &g, &st))
+    int rows = 0;
+    while (st == ISR_OK && next_row(ctx, &g, &st) && ++rows)
         st = stop_time_row(ctx, b, fd, &g, col);
+    if (st == ISR_OK && rows == 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "gtfs '%s' stop_times.txt has no rows, only its header: the feed has no "
+                      "timetable (a feed cut down too far, or its export failed)",
+                      fd->path);
     gfile_close(&g);
     return st;
 }

@@ -355,6 +355,10 @@ Test(gtfs, error_missing_file_and_column)
             "trips.txt, "
             "stop_times.txt and calendar.txt or calendar_dates.txt");
     put(dir, "routes.txt", ROUTES);
+    /* a header and no row: no timetable (it said "no trip ... runs; check --date") */
+    refused("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n", NULL,
+            "gtfs '%s' stop_times.txt has no rows, only its header: the feed has no timetable "
+            "(a feed cut down too far, or its export failed)");
     refused("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id\nt1,,,X1\n", NULL,
             "gtfs '%s' stop_times.txt: no column 'stop_sequence' in the header "
             "(line 1); GTFS "
