@@ -574,6 +574,37 @@ static isr_status wrap_extent(isr_ctx *ctx, const isr_layer *l,
     return st;
 }
 
+/* The union of the features' lon/lat boxes of a layer in a projected CRS, into ext: far
+ * tighter than the layer's box taken to lon/lat, whose corners may lie far from any feature
+ * (UTM 34N data from 10° to 30°E: the box's top corner at 38°E, 69°N), and which the fitted
+ * CRS and its scale check would then be fitted to. 0 when a feature's box does not map (the
+ * caller keeps the layer's box). */
+static int feature_boxes(const isr_layer *l, OGRCoordinateTransformationH ct, double ext[4])
+{
+    double u[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY}, fx[4];
+    int ok = 1, any = 0;
+    OGRFeatureH f;
+    OGR_L_ResetReading(l->lyr);
+    while (ok && (f = OGR_L_GetNextFeature(l->lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGREnvelope fe;
+        if (g && !OGR_G_IsEmpty(g)) {
+            OGR_G_GetEnvelope(g, &fe);
+            ok = box_ok(ct, &fe, fx) && fx[0] <= fx[2];
+            for (int k = 0; ok && k < 2; k++) {
+                u[k] = fx[k] < u[k] ? fx[k] : u[k];
+                u[k + 2] = fx[k + 2] > u[k + 2] ? fx[k + 2] : u[k + 2];
+            }
+            any = 1;
+        }
+        OGR_F_Destroy(f);
+    }
+    OGR_L_ResetReading(l->lyr);
+    if (ok && any)
+        memcpy(ext, u, sizeof u);
+    return ok && any;
+}
+
 isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4])
 {
     OGREnvelope env;
@@ -611,6 +642,10 @@ isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4
                           "latitudes: is its CRS right?",
                           l->what, env.MinX, env.MinY, env.MaxX, env.MaxY);
     }
+    double fx[4];
+    if (st == ISR_OK && OSRIsProjected(OGR_L_GetSpatialRef(l->lyr)) && ext[0] <= ext[2] &&
+        feature_boxes(l, ct, fx))
+        memcpy(ext, fx, sizeof fx);
     /* GDAL returns xmin > xmax for a box it knows to cross the antimeridian */
     if (st == ISR_OK && ext[0] > ext[2])
         ext[2] += 360.0;

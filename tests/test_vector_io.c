@@ -333,3 +333,49 @@ Test(vector_io, extent_across_the_180th_meridian)
     isr_ctx_free(ctx);
     free(path);
 }
+
+/* A layer in UTM 34N whose two units lie at 10°E and 30°E, 60°N, far out of the zone: its
+ * lon/lat extent is the features', 10°–30°E, 60°N, not the projected box's corners taken
+ * to lon/lat (up to 38°E and 68°N), which the fitted CRS and its scale check would be
+ * fitted to (the check said distances were off "at 68.8°N, 38.4°E", where there is no
+ * data). */
+Test(vector_io, extent_of_a_projected_layer_is_its_features)
+{
+    OGRSpatialReferenceH wgs = isr_crs_wgs84(), utm = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(utm, 32634);
+    OSRSetAxisMappingStrategy(utm, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, utm);
+    char *path = isr_strdup_printf("%s/utm34.gpkg", dir);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "units", utm, wkbPolygon, NULL);
+    for (int k = 0; k < 2; k++) { /* a 0.01° square at each place */
+        double lon = k ? 30 : 10, xs[4] = {lon, lon + 0.01, lon + 0.01, lon},
+               ys[4] = {60, 60, 60.01, 60.01};
+        OCTTransform(ct, 4, xs, ys, NULL);
+        OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing), poly = OGR_G_CreateGeometry(wkbPolygon);
+        for (int i = 0; i <= 4; i++)
+            OGR_G_AddPoint_2D(ring, xs[i % 4], ys[i % 4]);
+        OGR_G_AddGeometryDirectly(poly, ring);
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        OGR_F_SetGeometryDirectly(f, poly);
+        cr_assert_eq(OGR_L_CreateFeature(lyr, f), OGRERR_NONE);
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(utm);
+    OSRDestroySpatialReference(wgs);
+    isr_ctx *ctx = isr_ctx_new();
+    isr_layer l;
+    cr_assert_eq(isr_layer_open(ctx, &l, "boundaries", path, NULL, wkbPolygon), ISR_OK, "%s",
+                 isr_ctx_errmsg(ctx));
+    double ext[4];
+    cr_assert_eq(isr_layer_extent_wgs84(ctx, &l, ext), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_float_eq(ext[0], 10.0, 0.01, "west %f", ext[0]);
+    cr_assert_float_eq(ext[2], 30.01, 0.01, "east %f", ext[2]);
+    cr_assert_float_eq(ext[1], 60.0, 0.01, "south %f", ext[1]);
+    cr_assert_float_eq(ext[3], 60.01, 0.01, "north %f", ext[3]);
+    isr_layer_close(&l);
+    isr_ctx_free(ctx);
+    free(path);
+}
