@@ -477,6 +477,65 @@ int isr_provinces_count(const isr_provinces *p)
     return p ? p->ng : 0;
 }
 
+/* Polygon p with its holes narrower than width_m on average (twice the area over the
+ * perimeter) left out: new geometry, or NULL when it has none (keep p). */
+static GEOSGeometry *without_slivers(GEOSContextHandle_t h, const GEOSGeometry *p, double width_m)
+{
+    int nh = GEOSGetNumInteriorRings_r(h, p), keep = 0;
+    GEOSGeometry **holes = malloc((size_t)(nh > 0 ? nh : 1) * sizeof *holes);
+    for (int i = 0; holes && i < nh; i++) {
+        const GEOSGeometry *r = GEOSGetInteriorRingN_r(h, p, i);
+        GEOSGeometry *hp = GEOSGeom_createPolygon_r(h, GEOSGeom_clone_r(h, r), NULL, 0);
+        double a = 0, len = 0;
+        if (hp && GEOSArea_r(h, hp, &a) && GEOSLength_r(h, r, &len) && !(2 * a < width_m * len))
+            holes[keep++] = GEOSGeom_clone_r(h, r);
+        GEOSGeom_destroy_r(h, hp);
+    }
+    GEOSGeometry *out = NULL;
+    if (holes && keep < nh)
+        out = GEOSGeom_createPolygon_r(h, GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, p)), holes,
+                                       (unsigned)keep);
+    else
+        for (int i = 0; holes && i < keep; i++)
+            GEOSGeom_destroy_r(h, holes[i]);
+    free(holes);
+    return out;
+}
+
+/* A province's outline without the slivers its units' borders leave: where one unit's edge
+ * runs along two neighbours' without their shared corner (a T-junction), the edges drawn
+ * straight in lon/lat and cut into pieces before reprojection (isr_layer_geom_to) do not meet
+ * exactly, and the union keeps a hole a few centimetres wide along them. Written out, such a
+ * hole is a ring of no area (invalid GeoJSON), and the maps drew it as a province border. A
+ * hole narrower than 1 m on average is no hole of a province (an enclave is wider). */
+static GEOSGeometry *drop_sliver_holes(GEOSContextHandle_t h, GEOSGeometry *g)
+{
+    int multi = GEOSGeomTypeId_r(h, g) == GEOS_MULTIPOLYGON, n = GEOSGetNumGeometries_r(h, g);
+    if (!multi && GEOSGeomTypeId_r(h, g) != GEOS_POLYGON)
+        return g;
+    GEOSGeometry **parts = calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
+    int changed = 0;
+    for (int i = 0; parts && i < n; i++) {
+        const GEOSGeometry *p = multi ? GEOSGetGeometryN_r(h, g, i) : g;
+        parts[i] = without_slivers(h, p, 1.0);
+        changed |= parts[i] != NULL;
+        if (!parts[i])
+            parts[i] = GEOSGeom_clone_r(h, p);
+    }
+    GEOSGeometry *out = NULL;
+    if (parts && changed)
+        out = multi ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)n)
+                    : parts[0];
+    if (!out)
+        for (int i = 0; parts && i < n; i++)
+            GEOSGeom_destroy_r(h, parts[i]);
+    free(parts);
+    if (!out)
+        return g;
+    GEOSGeom_destroy_r(h, g);
+    return out;
+}
+
 isr_status isr_provinces_dissolve(isr_ctx *ctx, isr_provinces *p, int gi)
 {
     const isr_units *units = p->units;
@@ -497,6 +556,8 @@ isr_status isr_provinces_dissolve(isr_ctx *ctx, isr_provinces *p, int gi)
         for (unsigned k = 0; k < np; k++)
             GEOSGeom_destroy_r(gc.h, parts[k]);
     GEOSGeometry *un = coll ? isr_geos_dissolve(&gc, coll) : NULL;
+    if (un)
+        un = drop_sliver_holes(gc.h, un);
     OGRGeometryH og = un ? isr_ogr_from_geos(&gc, un) : NULL;
     GEOSGeom_destroy_r(gc.h, un);
     if (!og && st == ISR_OK)
