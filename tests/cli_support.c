@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <gdal.h>
+#include <ogr_api.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,4 +109,21 @@ void cli_put(const char *name, const char *fmt, ...)
 void cli_sh_ok(const char *cmd)
 {
     cr_assert_eq(cli_sh("cd '%s' && %s", cli_tmp, cmd), 0, "fixture: %s", cmd);
+}
+
+int cli_each_feature(const char *path, void (*fn)(void *feature, void *user), void *user)
+{
+    GDALAllRegister();
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    cr_assert_not_null(ds, "cannot open %s", path);
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    OGRFeatureH f;
+    int n = 0;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        fn(f, user);
+        OGR_F_Destroy(f);
+        n++;
+    }
+    GDALClose(ds);
+    return n;
 }

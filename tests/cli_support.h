@@ -27,5 +27,8 @@ const char *cli_command(const char *def);
 void cli_ogr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* What the last cli_sh wrote on stderr; free() it. */
 char *cli_stderr(void);
+/* Calls fn on every feature of the first layer of vector file `path` (the test fails if it
+ * cannot be opened); returns how many there are. */
+int cli_each_feature(const char *path, void (*fn)(void *feature, void *user), void *user);
 
 #endif

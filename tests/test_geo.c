@@ -880,34 +880,36 @@ Test(geo, a_unit_split_at_the_180_meridian_is_no_invalid_input)
 
 /* Every polygon of a GeoJSON output under o/ in lon/lat: none wider than 180° of longitude
  * (a ring wrapped round the world) and each valid. Returns how many polygons there are. */
+typedef struct polygon_count {
+    const char *rel;
+    int n;
+} polygon_count;
+
+static void within_180(void *feature, void *user)
+{
+    OGRFeatureH f = feature;
+    polygon_count *c = user;
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    int multi = g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon;
+    for (int i = 0; g && i < (multi ? OGR_G_GetGeometryCount(g) : 1); i++, c->n++) {
+        OGRGeometryH part = multi ? OGR_G_GetGeometryRef(g, i) : g;
+        OGREnvelope e;
+        OGR_G_GetEnvelope(part, &e);
+        cr_assert(e.MaxX - e.MinX <= 180 && e.MinX >= -180 && e.MaxX <= 180,
+                  "%s: feature %lld spans %f..%f", c->rel, (long long)OGR_F_GetFID(f), e.MinX,
+                  e.MaxX);
+    }
+    cr_assert(!g || OGR_G_IsValid(g), "%s: feature %lld is invalid", c->rel,
+              (long long)OGR_F_GetFID(f));
+}
+
 static int polygons_within_180(const char *rel)
 {
+    polygon_count c = {rel, 0};
     char p[400];
     snprintf(p, sizeof p, "%s/o/%s", cli_tmp, rel);
-    GDALAllRegister();
-    GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
-    cr_assert_not_null(ds, "cannot open %s", p);
-    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
-    OGRFeatureH f;
-    int n = 0;
-    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        int multi = g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon;
-        for (int i = 0; g && i < (multi ? OGR_G_GetGeometryCount(g) : 1); i++) {
-            OGRGeometryH part = multi ? OGR_G_GetGeometryRef(g, i) : g;
-            OGREnvelope e;
-            OGR_G_GetEnvelope(part, &e);
-            cr_assert(e.MaxX - e.MinX <= 180 && e.MinX >= -180 && e.MaxX <= 180,
-                      "%s: feature %lld spans %f..%f", rel, (long long)OGR_F_GetFID(f), e.MinX,
-                      e.MaxX);
-            n++;
-        }
-        cr_assert(!g || OGR_G_IsValid(g), "%s: feature %lld is invalid", rel,
-                  (long long)OGR_F_GetFID(f));
-        OGR_F_Destroy(f);
-    }
-    GDALClose(ds);
-    return n;
+    cli_each_feature(p, within_180, &c);
+    return c.n;
 }
 
 /* The split region in a --crs of its own, each centred on the meridian: Fiji's own grid

@@ -213,28 +213,23 @@ static double disc_area_km2(const char *out, const char *hub, const char *code, 
  * edges, cut into pieces before reprojection, do not meet exactly; the union kept a sliver
  * hole along each (20 in Austria), which the file wrote as rings of no area, invalid, and the
  * maps drew as province borders inside Austria and Czechia. */
+static void province_clean(void *feature, void *out)
+{
+    OGRFeatureH f = feature;
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    const char *code = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "prov_code"));
+    cr_assert(g && OGR_G_IsValid(g), "%s: province %s is invalid", (const char *)out, code);
+    int multi = wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon;
+    for (int i = 0; i < (multi ? OGR_G_GetGeometryCount(g) : 1); i++)
+        cr_assert_eq(OGR_G_GetGeometryCount(multi ? OGR_G_GetGeometryRef(g, i) : g), 1,
+                     "%s: province %s has a hole", (const char *)out, code);
+}
+
 static void provinces_clean(const char *out)
 {
     char p[400];
     snprintf(p, sizeof p, "%s/%s/region/provinces.geojson", cli_tmp, out);
-    GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
-    cr_assert_not_null(ds, "cannot open %s", p);
-    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
-    OGRFeatureH f;
-    int n = 0;
-    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        const char *code = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "prov_code"));
-        cr_assert(g && OGR_G_IsValid(g), "%s: province %s is invalid", out, code);
-        int multi = wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon;
-        for (int i = 0; i < (multi ? OGR_G_GetGeometryCount(g) : 1); i++)
-            cr_assert_eq(OGR_G_GetGeometryCount(multi ? OGR_G_GetGeometryRef(g, i) : g), 1,
-                         "%s: province %s has a hole", out, code);
-        OGR_F_Destroy(f);
-        n++;
-    }
-    GDALClose(ds);
-    cr_assert_eq(n, 3);
+    cr_assert_eq(cli_each_feature(p, province_clean, (void *)out), 3);
 }
 
 static void run_3035(const char *out, const char *hubs)
