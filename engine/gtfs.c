@@ -1456,6 +1456,25 @@ static void feed_free(feed *fd)
 /* The folder of the feed's files: its root, or, when the root has no stops.txt and one
  * subfolder that has (a zip of the folder "gtfs_2025/", as many are made), that subfolder,
  * said in an info line. NULL when out of memory. */
+/* The folder of the one stops.txt at any depth of zip `root` (a feed zipped with its folders
+ * above it), *n how many there are; new string, NULL unless exactly one. */
+static char *deep_stops(const char *root, int *n)
+{
+    char **all = VSIReadDirRecursive(root), *found = NULL;
+    *n = 0;
+    for (int i = 0; all && all[i]; i++) {
+        const char *e = all[i], *base = strrchr(e, '/');
+        if (base && strcmp(base + 1, "stops.txt") == 0 && (*n)++ == 0)
+            found = isr_strdup_printf("%s/%.*s", root, (int)(base - e), e);
+    }
+    CSLDestroy(all);
+    if (*n != 1) {
+        free(found);
+        found = NULL;
+    }
+    return found;
+}
+
 static char *feed_root(isr_ctx *ctx, const feed *fd)
 {
     char *root = isr_strdup_printf(fd->dir ? "%s" : "/vsizip/%s", fd->path);
@@ -1482,6 +1501,8 @@ static char *feed_root(isr_ctx *ctx, const feed *fd)
         free(in);
     }
     CSLDestroy(names);
+    if (nsub == 0 && !fd->dir) /* a zip of a folder of a folder: stops.txt at any depth */
+        found = deep_stops(root, &nsub);
     if (nsub != 1) { /* none, or several feeds in one: the root's files, and its message */
         free(found);
         return root;

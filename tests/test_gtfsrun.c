@@ -410,6 +410,27 @@ Test(gtfsrun, a_zip_of_the_feed_folder_is_read)
     free(e);
     /* the 08:00 train: B 12 min */
     cr_assert_eq(cli_sh("grep -q '^A,B,Beta,,12.000,' '%s/o/hubs/A/stations.csv'", cli_tmp), 0);
+    /* two folders deep (an export of a folder of feeds): found all the same (it said "no
+     * stops.txt"); a zip of two feeds is still read at its root, and refused there */
+    cr_assert_eq(cli_sh("cd '%s' && mkdir -p y/exports && cp -r feed y/exports/gtfs_2025 && cd y "
+                        "&& /usr/bin/python3 -c \"import shutil; shutil.make_archive('../deep', "
+                        "'zip', '.', 'exports')\"",
+                        cli_tmp),
+                 0);
+    rc = run("--gtfs deep.zip --date 2025-05-07 --hubs A --departure 08:00");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("grep -q '^A,B,Beta,,12.000,' '%s/o/hubs/A/stations.csv'", cli_tmp), 0);
+    cr_assert_eq(cli_sh("cd '%s' && cp -r feed y/exports/gtfs_2024 && cd y && /usr/bin/python3 -c "
+                        "\"import shutil; shutil.make_archive('../two', 'zip', '.', 'exports')\"",
+                        cli_tmp),
+                 0);
+    rc = run("--gtfs two.zip --date 2025-05-07 --hubs A --departure 08:00");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "no stops.txt"), "%s", e);
+    free(e);
 }
 
 /* --hubs all over a feed wider than the boundaries: the station off the grid is no hub, with
