@@ -173,6 +173,32 @@ with tempfile.TemporaryDirectory() as tmp:
     except Exception as e:  # noqa: BLE001 (QgsProcessingException)
         check("type the ids of the hub stations, comma-separated, in 'Hub station ids'" in str(e),
               f"no-hub message: {e}")
+# Region 2 (tests/region2: German field names, timetable minutes, calls, back headways):
+# every field chosen in the dialog, the hubs by their is_hub flag. Wien Hbf to Bratislava
+# hl. st. by REX 8 is 15 wait + 35 + 2 dwell + 25 = 77 min from its 'fahrzeit' field (the
+# dialog had no parameter for it: 47.5 min, from the line's speed, with no warning).
+with tempfile.TemporaryDirectory() as tmp:
+    r2 = os.path.join(src, "tests", "region2")
+    out = os.path.join(tmp, "r2")
+    processing.run("isoreach:runhubs", {
+        "BOUNDARIES": os.path.join(r2, "grenzen.gpkg") + "|layername=bezirke",
+        "STATIONS": os.path.join(r2, "bahnhoefe.geojson"),
+        "LINES": os.path.join(r2, "strecken.gpkg"),
+        "UNIT_ID": "bezirk_id", "UNIT_NAME": "bezirk", "PREF_FIELD": "region_id",
+        "PREF_NAME": "region", "PROV_FIELD": "land_id", "PROV_NAME": "land",
+        "POP_FIELD": "einwohner", "STATION_ID": "station_code", "STATION_NAME": "station_label",
+        "HUB_FIELD": "is_hub", "LINE_NAME": "line_label", "LINE_SPEED": "vmax_kmh",
+        "LINE_HEADWAY": "takt_min", "LINE_HEADWAY_BACK": "takt_rueck",
+        "LINE_MINUTES": "fahrzeit", "LINE_STOPS": "halte",
+        "BUDGET": 90, "RESOLUTION": 4000, "LOAD": False, "CACHE_MODEL": False, "OUTPUT": out,
+    }, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+    with open(os.path.join(out, "hubs", "wien_hbf", "stations.csv"), encoding="utf-8-sig") as fh:
+        rows = {row["station_id"]: row for row in csv.DictReader(fh)}
+    got = float(rows["bratislava_hlst"]["rail_minutes"])
+    check(abs(got - 77.0) < 1e-6, f"region 2: Wien to Bratislava {got} min, expected 77")
+    with open(os.path.join(out, "run.json"), encoding="utf-8") as fh:
+        hubs = sorted(h["id"] for h in json.load(fh)["hubs"])
+    check(hubs == ["bratislava_hlst", "brno_hln", "wien_hbf"], f"region 2 hubs {hubs}")
 shutil.rmtree(xdg, ignore_errors=True)
 if failures:
     print("qgis_provider_check: " + "; ".join(failures), file=sys.stderr)

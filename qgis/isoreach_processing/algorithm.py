@@ -69,12 +69,25 @@ def _source(layer, what, context, feedback):
 
 
 class RunHubsAlgorithm(QgsProcessingAlgorithm):
-    FIELDS = [  # (parameter, flag, parent layer, default field)
+    # (parameter, flag, parent layer, default field): every field flag of the command line,
+    # so that data with other field names give their own times (without LINE_MINUTES, a
+    # line's timetable minutes in a field named otherwise were not read: times from speed)
+    FIELDS = [
         ("STATION_ID", "--station-id", "STATIONS", "id"),
         ("STATION_NAME", "--station-name", "STATIONS", "name"),
+        ("HUB_FIELD", "--hub-field", "STATIONS", "hub"),
+        ("LINE_NAME", "--line-name", "LINES", "name"),
         ("LINE_SPEED", "--line-speed", "LINES", "speed_kmh"),
         ("LINE_HEADWAY", "--line-headway", "LINES", "headway"),
+        ("LINE_HEADWAY_BACK", "--line-headway-back", "LINES", "headway_bk"),
+        ("LINE_MINUTES", "--line-minutes", "LINES", "minutes"),
+        ("LINE_STOPS", "--line-stops", "LINES", "stops"),
         ("UNIT_ID", "--unit-id", "BOUNDARIES", "code"),
+        ("UNIT_NAME", "--unit-name", "BOUNDARIES", "name"),
+        ("PREF_FIELD", "--pref-field", "BOUNDARIES", "pref_code"),
+        ("PREF_NAME", "--pref-name", "BOUNDARIES", "pref_name"),
+        ("PROV_FIELD", "--prov-field", "BOUNDARIES", "prov_code"),
+        ("PROV_NAME", "--prov-name", "BOUNDARIES", "prov_name"),
         ("POP_FIELD", "--pop-field", "BOUNDARIES", "pop"),
     ]
 
@@ -147,13 +160,15 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         hubs = self.parameterAsString(parameters, "HUBS", context) or None
         if hubs:
             args += ["--hubs", hubs]
-        else:  # the engine's message names --hub-field, which this dialog does not have
+        else:  # said in the dialog's words (the engine's message names --hub-field)
             st = self.parameterAsVectorLayer(parameters, "STATIONS", context)
-            if st.fields().indexOf("hub") < 0:
+            flag = self.parameterAsString(parameters, "HUB_FIELD", context) or "hub"
+            if st.fields().indexOf(flag) < 0:
                 raise QgsProcessingException(
                     f"Hub station ids is empty, and the stations layer '{st.name()}' has no "
-                    "field 'hub' (1 for a hub) to find the hubs by: type the ids of the hub "
-                    "stations, comma-separated, in 'Hub station ids'")
+                    f"field '{flag}' (non-zero for a hub) to find the hubs by: choose the "
+                    "field for hub-field, or type the ids of the hub stations, "
+                    "comma-separated, in 'Hub station ids'")
         out = self.parameterAsString(parameters, "OUTPUT", context)
         feedback.pushInfo("isoreach " + isoreach.version() + ": " + " ".join(args))
         try:
