@@ -33,6 +33,8 @@ struct isr_ctx {
     void *prog_user;
     mtx_t lock;
     atomic_int cancel;
+    atomic_int cancel_gen; /* cancels so far; consumed_gen: those before the call's failure */
+    int consumed_gen;
     char **warnings; /* every warning logged, for run.json */
     int nwarnings;
     double timeout_s; /* remote inputs: seconds without an answer (--timeout) */
@@ -70,6 +72,7 @@ isr_ctx *isr_ctx_new(void)
         return NULL;
     }
     atomic_init(&ctx->cancel, 0);
+    atomic_init(&ctx->cancel_gen, 0);
     if (!(ctx->fetch = isr_fetch_state_new())) {
         mtx_destroy(&ctx->lock);
         free(ctx);
@@ -110,7 +113,11 @@ void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user)
     ctx->prog_user = user;
 }
 
-void isr_ctx_cancel(isr_ctx *ctx) { atomic_store(&ctx->cancel, 1); }
+void isr_ctx_cancel(isr_ctx *ctx)
+{
+    atomic_fetch_add(&ctx->cancel_gen, 1); /* lock-free: safe in a signal handler */
+    atomic_store(&ctx->cancel, 1);
+}
 
 int isr_cancelled(const isr_ctx *ctx) { return atomic_load(&((isr_ctx *)ctx)->cancel); }
 
@@ -123,9 +130,14 @@ isr_fetch_state *isr_ctx_fetch(isr_ctx *ctx) { return ctx->fetch; }
 void isr_ctx_reset(isr_ctx *ctx)
 {
     mtx_lock(&ctx->lock);
-    /* a cancel is kept for this call unless the last call failed: that one consumed it */
-    if (ctx->status != ISR_OK)
+    /* a cancel is kept for this call unless the last call failed with it pending: that one
+     * consumed it. One that came after that call's failure (between the calls) is this
+     * call's: it was lost when a failed call (an unknown hub) was followed by a cancel. */
+    if (ctx->status != ISR_OK && atomic_load(&ctx->cancel_gen) == ctx->consumed_gen) {
         atomic_store(&ctx->cancel, 0);
+        if (atomic_load(&ctx->cancel_gen) != ctx->consumed_gen) /* one came just now */
+            atomic_store(&ctx->cancel, 1);
+    }
     ctx->errmsg[0] = '\0';
     ctx->status = ISR_OK;
     isr_fetch_new_call(ctx->fetch); /* remote inputs are revalidated once per call */
@@ -147,6 +159,7 @@ static isr_status vfail(isr_ctx *ctx, isr_status st, int with_gdal, const char *
     if (ctx->status == ISR_OK) {
         memcpy(ctx->errmsg, buf, sizeof buf);
         ctx->status = st != ISR_OK ? st : ISR_ERR_INTERNAL;
+        ctx->consumed_gen = atomic_load(&ctx->cancel_gen);
     }
     mtx_unlock(&ctx->lock);
     return st;

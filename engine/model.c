@@ -922,6 +922,12 @@ int isr_model_loads(const isr_model *m) { return m ? m->loads : 0; }
 isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out)
 {
     isr_ctx_reset(ctx);
+    if (!opt || !out) {
+        if (out)
+            *out = NULL;
+        return isr_fail(ctx, ISR_ERR_USAGE, "isr_model_open: no %s given",
+                        !opt ? "options (isr_options_new)" : "place for the model");
+    }
     isr_ctx_set_timeout(ctx, opt->timeout_s);
     isr_fetch_setup(ctx, opt->cache, opt->max_download_mb);
     isr_gdal_errors_push(ctx);

@@ -199,6 +199,9 @@ isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_di
     isr_status st = ISR_OK;
     if (!out_dir || !*out_dir)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (out_dir)");
+    else if (hubs && !hubs[strspn(hubs, " ,")]) /* "" would have read as "every flagged hub" */
+        st = isr_fail(ctx, ISR_ERR_USAGE,
+                      "hubs: the list is empty; give station ids, or NULL for the model's hubs");
     else if (!same_list(hubs, m->opt->hubs) &&
              (st = isr_hub_set_build(ctx, m, hubs, &set)) == ISR_OK)
         use = &set;

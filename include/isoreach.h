@@ -99,8 +99,8 @@ ISR_API void isr_ctx_set_progress(isr_ctx *ctx, isr_progress_fn fn, void *user);
 
 /* Asks the running call on this context (isr_run(), isr_model_open(), …) to stop as soon as
  * it can; safe to call from a signal handler. The call then returns ISR_ERR_INTERRUPTED and
- * leaves no partial output files. A cancel that comes while no call runs stops the next one;
- * a call that fails clears it. */
+ * leaves no partial output files. A cancel that comes while no call runs stops the next one
+ * (also after a call that failed); a call that fails while one is pending consumes it. */
 ISR_API void isr_ctx_cancel(isr_ctx *ctx);
 
 /* ---------------------------------------------------------------------------------------

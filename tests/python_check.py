@@ -137,7 +137,10 @@ with tempfile.TemporaryDirectory() as tmp:
 import warnings  # noqa: E402
 with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    isoreach.run(["--resolution", "8000"], hubs="hangzhou_east", out=tmp)
+    # switches left off (False, None) are not given, as Model() takes them: run() refused
+    # them ("unexpected argument 'False'")
+    isoreach.run(["--resolution", "8000"], hubs="hangzhou_east", out=tmp, overwrite=False,
+                 shard=None)
     said = isoreach.run(["--resolution", "8000"], hubs=HUB, out=tmp)
     if not any("1 folder of no hub of this run" in w for w in said):
         fail("run() returned no warning of the other hub's folder: %s" % said)

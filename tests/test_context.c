@@ -93,6 +93,15 @@ Test(context, cancel_survives_reset_unless_the_last_call_failed)
     isr_ctx_cancel(ctx);
     isr_ctx_reset(ctx);
     cr_assert_eq(isr_cancelled(ctx), 1);
+    isr_fail(ctx, ISR_ERR_INTERRUPTED, "interrupted");
+    isr_ctx_reset(ctx);
+    cr_assert_eq(isr_cancelled(ctx), 0);
+    /* a call that failed for another reason (an unknown hub), then a cancel between the calls:
+     * it stops the next call (the reset cleared it, and the next call ran whole) */
+    isr_fail(ctx, ISR_ERR_INPUT, "--hubs: no station has id 'x'");
+    isr_ctx_cancel(ctx);
+    isr_ctx_reset(ctx);
+    cr_assert_eq(isr_cancelled(ctx), 1);
     isr_ctx_free(ctx);
 }
 

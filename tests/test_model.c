@@ -140,6 +140,15 @@ Test(model, open_once_ask_many_times, .timeout = 120)
                  n60_30);
     cr_assert_gt(n30, 10);
 
+    /* an empty list is no list (it read as "every flagged hub" and blamed the hub flag), and
+     * a model opened with no options is a usage error, not a crash */
+    cr_assert_eq(isr_model_run_hubs(m, " , ", pass_out), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx),
+                     "hubs: the list is empty; give station ids, or NULL for the model's hubs");
+    isr_model *none = (isr_model *)1;
+    cr_assert_eq(isr_model_open(ctx, NULL, &none), ISR_ERR_USAGE);
+    cr_assert_null(none);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "isr_model_open: no options (isr_options_new) given");
     /* 4th: a pass over another hub into a folder: its outputs and the region products,
      * its raster the one of the whole run */
     cr_assert_eq(isr_model_run_hubs(m, "nanjing_south", pass_out), ISR_OK, "%s",

@@ -129,6 +129,8 @@ def _call(fn, args, options):
         opt = _lib.isr_options_new(ctx, len(argv), arr)
         ok = bool(opt)
         for name, value in options.items() if ok else ():
+            if value is False or value is None:  # a switch left off: as if not given (as Model)
+                continue
             flag = name.replace("_", "-").encode()
             val = None if value is True else str(value).encode()
             ok = ok and _lib.isr_options_set(ctx, opt, flag, val) == 0
