@@ -234,7 +234,7 @@ isr_status isr_model_run_hub(isr_model *m, const char *hub_id, double budget_min
                       hub_id ? hub_id : "(null)", isr_options_stations_source(m->opt));
     else if (!(budget_min <= 1440)) /* as --budget */
         st = isr_fail(ctx, ISR_ERR_USAGE,
-                      "budget %g minutes: give more than 0 and at most 1440 (24 h), as --budget",
+                      "budget %.10g minutes: give more than 0 and at most 1440 (24 h), as --budget",
                       budget_min);
     else
         st = isr_batch_hub_grid(ctx, m, s, budget_min, minutes, width, height, gt);
