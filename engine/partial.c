@@ -9,9 +9,11 @@
  * and tallying it again, which made a merge cost as much as the hubs themselves.
  *
  * The file is this build's memory layout (a magic, the sizes of its records and the run's
- * settings string head it): a partial of another build, grid, run or hub set is refused
- * with its reason and the merge reads the hubs' rasters instead. Written under a temporary
- * name before the shard's record, so a "complete" record has its partial.
+ * settings string head it, a checksum of everything after the head ends it): a partial of
+ * another build, grid, run or hub set, or one damaged since (a byte changed: it was merged
+ * as it was), is refused with its reason and the merge reads the hubs' rasters instead.
+ * Written under a temporary name before the shard's record, so a "complete" record has its
+ * partial.
  */
 #include "batch.h"
 #include "internal.h"
@@ -21,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PART_MAGIC "ISRPART1"
+#define PART_MAGIC "ISRPART2" /* 2: the checksum at the end */
 
 typedef struct part_head {
     char magic[8];
@@ -30,18 +32,28 @@ typedef struct part_head {
     uint64_t settings_len;
 } part_head;
 
-static int put(FILE *f, const void *p, size_t n)
+/* A partial being written or read, with the checksum (FNV-1a) of the bytes after the head. */
+typedef struct pio {
+    FILE *f;
+    uint64_t sum;
+} pio;
+
+static int put(pio *w, const void *p, size_t n)
 {
-    return n == 0 || fwrite(p, 1, n, f) == n;
+    w->sum = isr_fnv1a(w->sum, p, n);
+    return n == 0 || fwrite(p, 1, n, w->f) == n;
 }
 
-static int get(FILE *f, void *p, size_t n)
+static int get(pio *r, void *p, size_t n)
 {
-    return n == 0 || fread(p, 1, n, f) == n;
+    int ok = n == 0 || fread(p, 1, n, r->f) == n;
+    if (ok)
+        r->sum = isr_fnv1a(r->sum, p, n);
+    return ok;
 }
 
 /* One hub's result and tallies (the batch's hub h) as hub `full` of the run. */
-static int put_hub(FILE *f, const isr_batch *b, int h, int32_t full)
+static int put_hub(pio *f, const isr_batch *b, int h, int32_t full)
 {
     int ok = put(f, &full, sizeof full) && put(f, &b->results[h], sizeof b->results[h]);
     for (int k = 0; ok && k < ISR_NLEVELS; k++) {
@@ -54,7 +66,7 @@ static int put_hub(FILE *f, const isr_batch *b, int h, int32_t full)
 
 /* A tile with its hubs renumbered to the run's (full_no: the shard's hub -> the run's), by
  * way of `out`. */
-static int put_tile(FILE *f, const isr_acc_tile *t, int32_t index, const int *full_no,
+static int put_tile(pio *f, const isr_acc_tile *t, int32_t index, const int *full_no,
                     isr_acc_tile *out)
 {
     memcpy(out, t, sizeof *out);
@@ -92,12 +104,17 @@ isr_status isr_partial_write(isr_ctx *ctx, const isr_batch *b, const int *full_n
         free(out);
         return st;
     }
-    int ok = put(f, &h, sizeof h) && put(f, b->settings, (size_t)h.settings_len);
+    pio w = {f, 0};
+    int ok = put(&w, &h, sizeof h);
+    w.sum = 0; /* the sum is of what follows the head */
+    ok = ok && put(&w, b->settings, (size_t)h.settings_len);
     for (int i = 0; ok && i < b->nhubs; i++)
-        ok = put_hub(f, b, i, full_no[i]);
+        ok = put_hub(&w, b, i, full_no[i]);
     for (size_t i = 0, n = (size_t)b->acc.tx * (size_t)b->acc.ty; ok && i < n; i++)
         if (b->acc.tiles[i])
-            ok = put_tile(f, b->acc.tiles[i], (int32_t)i, full_no, out);
+            ok = put_tile(&w, b->acc.tiles[i], (int32_t)i, full_no, out);
+    uint64_t sum = w.sum;
+    ok = ok && put(&w, &sum, sizeof sum);
     free(out);
     if (!ok) {
         int err = errno;
@@ -135,7 +152,7 @@ static void head_check(const part_head *h, const isr_batch *b, const char *setti
 }
 
 /* Hub records of a partial into b (seen: hubs already absorbed); 0 with why on a fault. */
-static int get_hubs(FILE *f, const part_head *h, isr_batch *b, char *seen, char *why, size_t n)
+static int get_hubs(pio *f, const part_head *h, isr_batch *b, char *seen, char *why, size_t n)
 {
     for (int i = 0; i < h->nshare; i++) {
         int32_t full = -1;
@@ -163,7 +180,7 @@ static int get_hubs(FILE *f, const part_head *h, isr_batch *b, char *seen, char 
 }
 
 /* A partial's tiles reduced into b's accumulators; 0 with why on a fault, -1 out of memory. */
-static int get_tiles(FILE *f, const part_head *h, isr_batch *b, isr_acc_tile *in, char *why,
+static int get_tiles(pio *f, const part_head *h, isr_batch *b, isr_acc_tile *in, char *why,
                      size_t n)
 {
     for (int i = 0; i < h->ntiles; i++) {
@@ -207,25 +224,33 @@ isr_status isr_partial_absorb(isr_ctx *ctx, isr_batch *b, const char *path, char
     char *settings = NULL;
     isr_acc_tile *in = NULL;
     isr_status st = ISR_OK;
-    if (!get(f, &h, sizeof h)) {
+    pio r = {f, 0};
+    if (!get(&r, &h, sizeof h)) {
         snprintf(why, nwhy, "it is cut short");
         goto cleanup;
     }
+    r.sum = 0;
     if (h.settings_len < (1u << 20) && (settings = calloc((size_t)h.settings_len + 1, 1)) &&
-        !get(f, settings, (size_t)h.settings_len)) {
+        !get(&r, settings, (size_t)h.settings_len)) {
         free(settings);
         settings = NULL;
     }
     head_check(&h, b, settings, why, nwhy);
-    if (*why || !get_hubs(f, &h, b, seen, why, nwhy))
+    if (*why || !get_hubs(&r, &h, b, seen, why, nwhy))
         goto cleanup;
     if (!(in = malloc(sizeof *in))) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading '%s'", path);
         goto cleanup;
     }
-    int got = get_tiles(f, &h, b, in, why, nwhy);
+    int got = get_tiles(&r, &h, b, in, why, nwhy);
+    uint64_t sum = r.sum, stored = 0;
     if (got < 0)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
+    else if (got > 0 && !get(&r, &stored, sizeof stored))
+        snprintf(why, nwhy, "it is cut short");
+    else if (got > 0 && stored != sum) /* what was absorbed is not the shard's: b is dropped */
+        snprintf(why, nwhy, "its contents do not match its checksum (changed since the shard "
+                            "wrote it)");
     else if (got > 0 && fgetc(f) != EOF)
         snprintf(why, nwhy, "it runs on past its last tile");
 cleanup:

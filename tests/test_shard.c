@@ -207,10 +207,22 @@ Test(shard, three_shards_then_merge_are_one_run)
                         "! grep -q 'part.: not written by isoreach' README.md",
                         cli_tmp),
                  0, "sh/README.md does not describe shards/*.part");
-    /* a partial missing (a shard of an older isoreach) or cut short: the merge reads every
-     * hub's raster back instead, to the same bytes */
+    /* a partial with one byte changed in its last tile (a count), its size and time
+     * kept: refused by its checksum (it was merged as it was, into wrong products), and the
+     * merge reads every hub's raster back instead, to the same bytes */
     char p[900];
     snprintf(p, sizeof p, "%s/sh/shards/2-of-3.part", cli_tmp);
+    cr_assert_eq(cli_sh("cd '%s/sh/shards' && cp -p 2-of-3.part keep.part && printf '\\377' | "
+                        "dd of=2-of-3.part bs=1 seek=$(($(stat -c %%s keep.part) - 20)) "
+                        "conv=notrunc status=none && ! cmp -s keep.part 2-of-3.part && "
+                        "touch -r keep.part 2-of-3.part && rm keep.part",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    cr_assert_eq(merge("sh"), 0);
+    stderr_has("2-of-3.part': its contents do not match its checksum (changed since the shard "
+               "wrote it)): reading every hub's raster instead\n");
+    same_outputs("one", "sh", 3, 0);
+    /* a partial missing (a shard of an older isoreach) or cut short: the same */
     cr_assert_eq(truncate(p, 1000), 0);
     cr_assert_eq(merge("sh"), 0);
     stderr_has("2-of-3.part': it is cut short): reading every hub's raster instead\n");
