@@ -143,7 +143,7 @@ static isr_status run_call(isr_ctx *ctx, const isr_options *opt, isr_shard_sync_
     for (int i = 0; i < ISR_MAX_SCENARIOS; i++)
         isr_scenario_clear(&sc[i]);
     if (st == ISR_ERR_INTERRUPTED)
-        say_interrupted(ctx, &b, m.hubs.n);
+        say_interrupted(ctx, &b, b.nhubs > 0 ? b.nhubs : m.hubs.n); /* a shard: its share */
     out_end(opt->out, &os, &b, st);
     isr_batch_clear(&b);
     if (sync) {
