@@ -750,6 +750,30 @@ uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt
     return fingerprint(ctx, o, wkt, drop);
 }
 
+void isr_warn_big_inputs(isr_ctx *ctx, const isr_options *o, const char *what)
+{
+    const char *names[32], *paths[32];
+    int n = isr_options_inputs(o, names, paths, 32), nbig = 0;
+    isr_sb b = {0};
+    for (int i = 0; i < n; i++) {
+        struct stat sb;
+        const char *p = paths[i];
+        if (!p || isr_is_url(p) || strncmp(p, "/vsi", 4) == 0 || stat(p, &sb) != 0 ||
+            !S_ISREG(sb.st_mode) || sb.st_size <= (off_t)64 * 1024 * 1024)
+            continue;
+        isr_sb_printf(&b, "%s'%s' (%.0f MB)", nbig++ ? ", " : "", p, (double)sb.st_size / 1e6);
+    }
+    char *list = isr_sb_take(&b);
+    if (nbig)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: %s %s over 64 MB, so %s recognised by %s size and modification time, not "
+                "read: an edit that keeps both is not seen (--overwrite recomputes the hubs; "
+                "another --model-cache folder builds the model anew)",
+                what, list ? list : "", nbig > 1 ? "are" : "is", nbig > 1 ? "they are" : "it is",
+                nbig > 1 ? "their" : "its");
+    free(list);
+}
+
 uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt)
 {
     /* what only the search, the products or the run's control change: the rasters of the

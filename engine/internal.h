@@ -1163,6 +1163,9 @@ uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt
  * search or the products (budget, bands, waits, departure times…), plus the inputs a default
  * brings in (the sample's water and crossings) and the version. */
 uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt);
+/* When results of an earlier run are reused (`what` says which: the model cache, hubs): a
+ * warning naming the inputs over 64 MB, which the fingerprints know by size and time only. */
+void isr_warn_big_inputs(isr_ctx *ctx, const isr_options *o, const char *what);
 
 /* ---- parallel.c ----------------------------------------------------------------------- */
 

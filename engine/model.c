@@ -758,6 +758,7 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
         return st != ISR_OK ? st : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     m->cache_hit = hit;
     if (hit) {
+        isr_warn_big_inputs(ctx, opt, "the model cache reused");
         isr_model_cache_touch(m->cache_file, key);
         isr_model_cache_prune(ctx, dir, key, opt->model_cache_max_mb);
         return ISR_OK;

@@ -129,6 +129,36 @@ Test(modelcache, a_cache_inside_the_output_folder_is_refused)
     }
 }
 
+/* Boundaries over 64 MB are recognised by size and time, not content: when the model cache
+ * (or a hub) is reused with them, the run says so, naming the file (an edit keeping both was
+ * reused without a word). A GeoJSON padded past 64 MB with spaces. */
+Test(modelcache, a_big_input_reused_is_said_to_be_known_by_size_and_time)
+{
+    fixtures();
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr -f GeoJSON big.geojson sh.gpkg && /usr/bin/python3 -c "
+                        "\"s = open('big.geojson').read(); i = s.rindex(']'); "
+                        "open('big.geojson', 'w').write(s[:i] + ' ' * (65 << 20) + s[i:])\"",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    for (int k = 0; k < 2; k++) {
+        int rc = cli_sh("%s run --out '%s/big' --boundaries '%s/big.geojson' --pop-field people "
+                        "--water '%s/yrd_water.shp' --hubs " HUB " --resolution 4000 --no-maps -q "
+                        "--model-cache '%s/mc'",
+                        CLI, cli_tmp, cli_tmp, S, cli_tmp);
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 0, "%s", e);
+        const char *said = strstr(e, "isoreach: warning: the model cache reused: '");
+        if (k == 0)
+            cr_assert_null(said, "the first run built the model: %s", e);
+        else
+            cr_assert(said && strstr(said, "/big.geojson' (68 MB) is over 64 MB, so it is "
+                                           "recognised by its size and modification time, not "
+                                           "read: an edit that keeps both is not seen"),
+                      "%s", e);
+        free(e);
+    }
+}
+
 Test(modelcache, a_changed_input_or_setting_builds_anew_the_budget_does_not)
 {
     fixtures();
