@@ -629,6 +629,10 @@ static uint64_t fp_num(uint64_t h, double v)
     return fp_str(h, buf);
 }
 
+/* Files up to this size are fingerprinted by their content, larger ones by size and time
+ * (fp_file_as; isr_warn_big_inputs names them when results are reused). */
+#define FP_CONTENT_MAX ((off_t)64 * 1024 * 1024)
+
 /* One file of an input: its name, size and content (files up to 64 MB, read again here),
  * or its size and modification time (larger files and remote ones). */
 static uint64_t fp_file_as(uint64_t h, const char *name, const char *label)
@@ -640,7 +644,7 @@ static uint64_t fp_file_as(uint64_t h, const char *name, const char *label)
         if (stat(name, &sb) != 0)
             return fp_str(h, "missing");
         h = fp_num(h, (double)sb.st_size);
-        if (!S_ISREG(sb.st_mode) || sb.st_size > (off_t)64 * 1024 * 1024) {
+        if (!S_ISREG(sb.st_mode) || sb.st_size > FP_CONTENT_MAX) {
             h = fp_num(h, (double)sb.st_mtim.tv_sec);
             return fp_num(h, (double)sb.st_mtim.tv_nsec);
         }
@@ -759,7 +763,7 @@ void isr_warn_big_inputs(isr_ctx *ctx, const isr_options *o, const char *what)
         struct stat sb;
         const char *p = paths[i];
         if (!p || isr_is_url(p) || strncmp(p, "/vsi", 4) == 0 || stat(p, &sb) != 0 ||
-            !S_ISREG(sb.st_mode) || sb.st_size <= (off_t)64 * 1024 * 1024)
+            !S_ISREG(sb.st_mode) || sb.st_size <= FP_CONTENT_MAX)
             continue;
         isr_sb_printf(&b, "%s'%s' (%.0f MB)", nbig++ ? ", " : "", p, (double)sb.st_size / 1e6);
     }

@@ -655,33 +655,46 @@ static GEOSGeometry *snap_part_ends(isr_geos *gc, const GEOSGeometry *m)
 {
     GEOSContextHandle_t h = gc->h;
     int k = GEOSGetNumGeometries_r(h, m), moved = 0;
-    GEOSGeometry **p = calloc((size_t)(k > 0 ? k : 1), sizeof *p);
     double(*e)[4] = malloc((size_t)(k > 0 ? k : 1) * sizeof *e);
-    int ok = p && e;
+    int ok = e != NULL;
+    /* the parts' ends, each moved onto an earlier part's end within a millimetre */
     for (int i = 0; ok && i < k; i++) {
         const GEOSGeometry *g = GEOSGetGeometryN_r(h, m, i);
-        GEOSCoordSequence *cs = GEOSCoordSeq_clone_r(h, GEOSGeom_getCoordSeq_r(h, g));
         unsigned int n = 0;
-        ok = cs && GEOSCoordSeq_getSize_r(h, cs, &n) && n >= 2 && line_ends(gc, g, e[i]);
+        ok = GEOSCoordSeq_getSize_r(h, GEOSGeom_getCoordSeq_r(h, g), &n) && n >= 2 &&
+             line_ends(gc, g, e[i]);
         for (int end = 0; ok && end < 2; end++)
             for (int j = 0; j < i; j++)
                 for (int b = 0; b < 2; b++) {
-                    double *a = e[i] + 2 * end, *o = e[j] + 2 * b;
-                    double d = hypot(a[0] - o[0], a[1] - o[1]);
+                    double *at = e[i] + 2 * end, *o = e[j] + 2 * b;
+                    double d = hypot(at[0] - o[0], at[1] - o[1]);
                     if (d > 0 && d < 1e-3) {
-                        a[0] = o[0];
-                        a[1] = o[1];
-                        GEOSCoordSeq_setXY_r(h, cs, end ? n - 1 : 0, a[0], a[1]);
+                        at[0] = o[0];
+                        at[1] = o[1];
                         moved = 1;
                     }
                 }
-        if (cs && !(ok && (p[i] = GEOSGeom_createLineString_r(h, cs))))
-            GEOSCoordSeq_destroy_r(h, cs);
-        ok = ok && p[i];
     }
-    GEOSGeometry *out = ok && moved ? GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, p,
-                                                                   (unsigned)k)
-                                    : NULL;
+    /* copies only when an end moved (most lines: none, and nothing copied) */
+    GEOSGeometry **p = ok && moved ? calloc((size_t)k, sizeof *p) : NULL, *out = NULL;
+    for (int i = 0; p && i < k; i++) {
+        GEOSCoordSequence *cs =
+            GEOSCoordSeq_clone_r(h, GEOSGeom_getCoordSeq_r(h, GEOSGetGeometryN_r(h, m, i)));
+        unsigned int n = 0;
+        if (cs && GEOSCoordSeq_getSize_r(h, cs, &n)) {
+            GEOSCoordSeq_setXY_r(h, cs, 0, e[i][0], e[i][1]);
+            GEOSCoordSeq_setXY_r(h, cs, n - 1, e[i][2], e[i][3]);
+        }
+        if (cs && !(p[i] = GEOSGeom_createLineString_r(h, cs)))
+            GEOSCoordSeq_destroy_r(h, cs);
+        if (!p[i])
+            break;
+    }
+    int whole = p != NULL;
+    for (int i = 0; whole && i < k; i++)
+        whole = p[i] != NULL;
+    if (whole)
+        out = GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, p, (unsigned)k);
     for (int i = 0; !out && p && i < k; i++)
         if (p[i])
             GEOSGeom_destroy_r(h, p[i]);
