@@ -674,24 +674,33 @@ static uint64_t fp_file(uint64_t h, const char *name)
     return fp_file_as(h, name, base ? base + 1 : name);
 }
 
+/* Every file GDAL reads for dataset `path` (a shapefile's .shp, .shx, .dbf, .prj, .cpg…; a
+ * VRT's sources), or `path` alone when GDAL does not list them; a CSL list. */
+static char **dataset_files(const char *path)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
+                                 NULL, NULL);
+    char **files = ds ? GDALGetFileList(ds) : NULL;
+    if (ds)
+        GDALClose(ds);
+    if (!files || !files[0]) {
+        CSLDestroy(files);
+        files = CSLAddString(NULL, path);
+    }
+    return files;
+}
+
 /* A fetched input's local copy (fetch.c): its files by their names in the cache entry, so
  * that the cache folder (or --cache none's temporary one) does not change the fingerprint,
  * and by their content, so that a changed remote file does. */
 static uint64_t fp_fetched(uint64_t h, const char *local)
 {
-    GDALDatasetH ds = GDALOpenEx(local, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY,
-                                 NULL, NULL, NULL);
-    char **files = ds ? GDALGetFileList(ds) : NULL;
+    char **files = dataset_files(local);
     const char *slash = strrchr(local, '/');
     size_t dir = slash ? (size_t)(slash - local + 1) : 0;
-    if (files && files[0])
-        for (char **f = files; *f; f++)
-            h = fp_file_as(h, *f, strncmp(*f, local, dir) == 0 ? *f + dir : *f);
-    else
-        h = fp_file_as(h, local, local + dir);
+    for (char **f = files; f && *f; f++)
+        h = fp_file_as(h, *f, strncmp(*f, local, dir) == 0 ? *f + dir : *f);
     CSLDestroy(files);
-    if (ds)
-        GDALClose(ds);
     return h;
 }
 
@@ -708,17 +717,10 @@ static uint64_t fp_dataset(isr_ctx *ctx, uint64_t h, const char *path)
         free(local);
         return h;
     }
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
-                                 NULL, NULL);
-    char **files = ds ? GDALGetFileList(ds) : NULL;
-    if (files && files[0])
-        for (char **f = files; *f; f++)
-            h = fp_file(h, *f);
-    else
-        h = fp_file(h, path);
+    char **files = dataset_files(path);
+    for (char **f = files; f && *f; f++)
+        h = fp_file(h, *f);
     CSLDestroy(files);
-    if (ds)
-        GDALClose(ds);
     return h;
 }
 
@@ -754,19 +756,39 @@ uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt
     return fingerprint(ctx, o, wkt, drop);
 }
 
+/* The files of dataset `path` (an input; a URL: the copy the run read) over FP_CONTENT_MAX,
+ * which the fingerprints know by size and time only, added to list b ("'a' (70 MB), ..."),
+ * each once; returns how many it added. */
+static int big_files(isr_ctx *ctx, isr_sb *b, const char *path)
+{
+    char *local = path && isr_is_url(path) ? isr_fetch_local(ctx, path) : NULL;
+    const char *p = local ? local : path;
+    char **files = p && (!isr_is_url(p) && strncmp(p, "/vsi", 4) != 0) ? dataset_files(p) : NULL;
+    int n = 0;
+    for (char **f = files; f && *f; f++) {
+        struct stat sb;
+        if (stat(*f, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= FP_CONTENT_MAX)
+            continue;
+        char *item = isr_strdup_printf("'%s' (%.0f MB)", *f, (double)sb.st_size / 1e6);
+        if (item && (!b->s || !strstr(b->s, item))) {
+            isr_sb_printf(b, "%s%s", b->len ? ", " : "", item);
+            n++;
+        }
+        free(item);
+    }
+    CSLDestroy(files);
+    free(local);
+    return n;
+}
+
 void isr_warn_big_inputs(isr_ctx *ctx, const isr_options *o, const char *what)
 {
     const char *names[32], *paths[32];
     int n = isr_options_inputs(o, names, paths, 32), nbig = 0;
     isr_sb b = {0};
-    for (int i = 0; i < n; i++) {
-        struct stat sb;
-        const char *p = paths[i];
-        if (!p || isr_is_url(p) || strncmp(p, "/vsi", 4) == 0 || stat(p, &sb) != 0 ||
-            !S_ISREG(sb.st_mode) || sb.st_size <= FP_CONTENT_MAX)
-            continue;
-        isr_sb_printf(&b, "%s'%s' (%.0f MB)", nbig++ ? ", " : "", p, (double)sb.st_size / 1e6);
-    }
+    for (int i = 0; i < n; i++)
+        nbig += big_files(ctx, &b, paths[i]);
+    nbig += big_files(ctx, &b, isr_options_roads(o)); /* a default the flags do not list */
     char *list = isr_sb_take(&b);
     if (nbig)
         isr_log(ctx, ISR_LOG_WARN,

@@ -159,6 +159,37 @@ Test(modelcache, a_big_input_reused_is_said_to_be_known_by_size_and_time)
     }
 }
 
+/* The same for a big file that is not the path given: a population VRT (small) over a
+ * 70 MB GeoTIFF, which the fingerprint reads as one of the VRT's files (GDAL's file list)
+ * and knows by size and time; the warning looked at the VRT alone and said nothing. */
+Test(modelcache, a_big_file_behind_an_input_is_named_too)
+{
+    fixtures();
+    cr_assert_eq(cli_sh("cd '%s' && /usr/bin/python3 -c \"from osgeo import gdal, osr; "
+                        "d = gdal.GetDriverByName('GTiff').Create('big.tif', 4200, 4200, 1, "
+                        "gdal.GDT_Float32); d.SetGeoTransform((120.8, 1.3 / 4200, 0, 31.9, 0, "
+                        "-1.3 / 4200)); s = osr.SpatialReference(); s.ImportFromEPSG(4326); "
+                        "d.SetProjection(s.ExportToWkt()); d.GetRasterBand(1).Fill(0.5)\" && "
+                        "gdalbuildvrt -q pop.vrt big.tif",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(run_into("bigpop", "--population '%s/pop.vrt' --resolution 4000 -q "
+                                        "--model-cache '%s/mc'",
+                              cli_tmp, cli_tmp),
+                     0);
+        char *e = cli_stderr();
+        const char *said = strstr(e, "isoreach: warning: the model cache reused: '");
+        if (k == 0)
+            cr_assert_null(said, "the first run built the model: %s", e);
+        else
+            cr_assert(said && strstr(said, "/big.tif' (71 MB) is over 64 MB, so it is "
+                                           "recognised by its size and modification time"),
+                      "%s", e);
+        free(e);
+    }
+}
+
 Test(modelcache, a_changed_input_or_setting_builds_anew_the_budget_does_not)
 {
     fixtures();
