@@ -643,7 +643,8 @@ static isr_status merge_call(isr_ctx *ctx, const isr_options *opt, isr_model *lo
     isr_status st = ISR_OK;
     if (!opt->out || !*opt->out)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
-    else if ((st = isr_out_lock(ctx, opt->out, &lock)) == ISR_OK) {
+    else if ((st = isr_out_lock(ctx, opt->out, &lock)) == ISR_OK &&
+             (st = isr_out_refuse_others(ctx, opt->out, 1)) == ISR_OK) { /* a shard runs */
         int swept = isr_tmp_sweep(opt->out); /* the shards are over: theirs are orphans */
         if (swept)
             isr_log(ctx, ISR_LOG_INFO,

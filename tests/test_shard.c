@@ -359,6 +359,15 @@ Test(shard, flags_and_locks)
     run_ok("sh", "--shard 2/2");
     cr_assert(exists("%s/%s/shards/2-of-2.json", "sh"));
     cr_assert(exists("%s/%s/.isoreach-shard-1-of-2.lock", "sh")); /* not another's to remove */
+    /* a merge while shard 1 still runs is refused, naming it (it said that shard 1's hubs
+     * were "missing" and to run the shard again) */
+    cr_assert_eq(merge("sh"), 1);
+    snprintf(want, sizeof want,
+             "isoreach: --out '%s/sh' is in use by a shard of a run (process %ld, lock file "
+             "%s/sh/.isoreach-shard-1-of-2.lock); wait for it to finish or use another --out\n",
+             cli_tmp, (long)getpid(), cli_tmp);
+    stderr_is(want);
+    cr_assert(!exists("%s/%s/run.json", "sh"));
 }
 
 /* ---- MPI ------------------------------------------------------------------------------------ */
