@@ -143,6 +143,9 @@ typedef struct ftrip {
     int route;  /* global route index, -1: a route type not chosen */
     int active; /* its service runs on the date */
     int shape;  /* index into the feed's shape ids, -1: none */
+    /* how late it runs, any day's (trip_end): the times at its first and last
+     * stop_sequence, its latest time, the latest start of its frequencies rows (-1: none) */
+    int32_t lo_seq, hi_seq, t_lo, t_hi, t_max, freq_last;
 } ftrip;
 
 typedef struct spt { /* a shapes.txt row of a shape some kept trip uses */
@@ -812,7 +815,8 @@ static isr_status trip_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
             return oom(ctx);
         sh = fd->nshape++;
     }
-    fd->trip[fd->ntrip++] = (ftrip){route < 0 ? -1 : route, active, sh};
+    fd->trip[fd->ntrip++] = (ftrip){route < 0 ? -1 : route, active, sh, 0x7fffffff, -1, -1, -1,
+                                    -1, -1};
     fd->selected += route >= 0;
     fd->inactive += route >= 0 && !active;
     return ISR_OK;
@@ -864,7 +868,11 @@ static isr_status freq_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
                    F(g, col[1]));
     if (*ex && strcmp(ex, "0") != 0 && strcmp(ex, "1") != 0)
         return BAD(ctx, g, "trip '%s': field 'exact_times' is '%s', not 0 or 1", id, ex);
-    if (fd->trip[t].route < 0 || !fd->trip[t].active)
+    if (fd->trip[t].route < 0)
+        return ISR_OK;
+    int32_t last = from + (to - 1 - from) / (int32_t)h * (int32_t)h; /* its last start */
+    fd->trip[t].freq_last = last > fd->trip[t].freq_last ? last : fd->trip[t].freq_last;
+    if (!fd->trip[t].active)
         return ISR_OK;
     if (grow(&fd->freq, &fd->cap_freq, fd->nfreq + 1, sizeof *fd->freq))
         return oom(ctx);
@@ -899,6 +907,35 @@ static int restriction(const char *v, int flag)
     return strcmp(v, "1") == 0 ? flag : -1;
 }
 
+/* One stop_times row of trip t (any day's) into its extent: stop_sequence seq, the row's
+ * arrival and departure (-1 blank, -2 not a time: left out). */
+static void trip_extent(ftrip *t, long seq, int32_t arr, int32_t dep)
+{
+    int32_t lo = dep >= 0 ? dep : arr, hi = arr >= 0 ? arr : dep; /* leaving, reaching */
+    if (seq < 0 || lo < 0)
+        return;
+    if (seq < t->lo_seq) {
+        t->lo_seq = (int32_t)seq;
+        t->t_lo = lo;
+    }
+    if (seq > t->hi_seq) {
+        t->hi_seq = (int32_t)seq;
+        t->t_hi = hi;
+    }
+    t->t_max = (lo > hi ? lo : hi) > t->t_max ? (lo > hi ? lo : hi) : t->t_max;
+}
+
+/* When trip t (any day's) ends, in seconds from the midnight of its day (-1: no times): its
+ * last time, on the next day's clock when it restarts at 0:00 (unwrap_midnight's rule, a
+ * fall of more than 12 hours); for a trip of frequencies, that of its last start. */
+static int32_t trip_end(const ftrip *t)
+{
+    if (t->hi_seq < 0)
+        return -1;
+    int32_t end = t->t_hi < t->t_max - 12 * 3600 ? t->t_hi + 86400 : t->t_max;
+    return t->freq_last >= 0 ? end + (t->freq_last - t->t_lo) : end;
+}
+
 static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int *col)
 {
     isr_status st = ISR_OK;
@@ -919,21 +956,16 @@ static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, cons
     if (fd->trip[t].route < 0)
         return ISR_OK;
     b->used[s] = 1;
-    if (!fd->trip[t].active) { /* another day's: only how late it runs (isr_timetable) */
-        for (int k = 1; k <= 2; k++) {
-            int32_t x = parse_time(F(g, col[k]));
-            fd->latest_s = x > fd->latest_s ? x : fd->latest_s;
-        }
+    trip_extent(&fd->trip[t], parse_uint(F(g, col[4]), 0x7fffffff), parse_time(F(g, col[1])),
+                parse_time(F(g, col[2])));
+    if (!fd->trip[t].active) /* another day's: only how late it runs (trip_end) */
         return ISR_OK;
-    }
     const char *names[2] = {"arrival_time", "departure_time"};
     int32_t tm[2];
     for (int k = 0; k < 2; k++)
         if ((tm[k] = parse_time(F(g, col[1 + k]))) == -2)
             return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", tid, names[k],
                        F(g, col[1 + k]));
-    for (int k = 0; k < 2; k++)
-        fd->latest_s = tm[k] > fd->latest_s ? tm[k] : fd->latest_s;
     long seq = parse_uint(F(g, col[4]), 0x7fffffff);
     if (seq < 0)
         return BAD(ctx, g, "trip '%s': field 'stop_sequence' is '%s', not a whole number", tid,
@@ -1546,6 +1578,9 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
         st = read_frequencies(ctx, fd);
     if (st == ISR_OK)
         st = read_stop_times(ctx, b, fd);
+    for (int t = 0; st == ISR_OK && t < fd->ntrip; t++) /* kept types', any day's */
+        if (fd->trip[t].route >= 0 && trip_end(&fd->trip[t]) > fd->latest_s)
+            fd->latest_s = trip_end(&fd->trip[t]);
     if (st == ISR_OK)
         st = feed_trips(ctx, b, fd);
     if (st == ISR_OK)

@@ -273,6 +273,24 @@ Test(gtfsrun, trips_of_the_day_before_still_running_are_said)
     e = cli_stderr();
     cr_assert_null(strstr(e, "past midnight"), "%s", e);
     free(e);
+    /* the same run from a template of frequencies (23:40 to 24:40 every 10 minutes: the last
+     * leaves at 24:30 and arrives 12 minutes later, 24:42), and as a trip whose clock restarts
+     * at 0:00 (23:55 to 00:07, read as 24:07): both were left out of the warning */
+    static const char *const feeds[][3] = {
+        {"T,10:00:00,10:00:00,A1,1\nT,10:12:00,10:12:00,B,2\n",
+         "T,23:40:00,24:40:00,600\n", "24:42 (00:42"},
+        {"T,23:55:00,23:55:00,A1,1\nT,00:07:00,00:07:00,B,2\n", "", "24:07 (00:07"}};
+    for (int k = 0; k < 2; k++) {
+        cli_put("feed/stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,"
+                                       "stop_sequence\n%s", feeds[k][0]);
+        cli_put("feed/frequencies.txt", "trip_id,start_time,end_time,headway_secs\n%s",
+                feeds[k][1]);
+        cr_assert_eq(run("--gtfs feed --date 2025-05-08 --departure 00:01 --hubs A"), 0);
+        e = cli_stderr();
+        char *said = strstr(e, "isoreach: warning: GTFS: trips run on past midnight, the latest to ");
+        cr_assert(said && strstr(said, feeds[k][2]), "%s", e);
+        free(e);
+    }
 }
 
 Test(gtfsrun, refusals)
