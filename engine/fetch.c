@@ -333,9 +333,15 @@ static isr_status fail_transfer(isr_ctx *ctx, const char *role, const char *url,
                         "%s '%s': %s; check the address and the network (no cached copy to "
                         "fall back on)",
                         role, url, why);
+    char *real = isr_url_real(url);
+    int hidden = !real && strstr(url, "***") != NULL; /* from run.json: credentials left out */
+    free(real);
     if (rc == CURLE_HTTP_RETURNED_ERROR)
         return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': the server answered HTTP %ld%s", role, url,
-                        code, code == 404 ? " (not found): check the address" : "");
+                        code,
+                        hidden ? "; the URL's credentials (***) are not written in the output "
+                                 "folder: give the input's flag again with the URL as a whole"
+                        : code == 404 ? " (not found): check the address" : "");
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
         rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM ||
         rc == CURLE_SSL_ISSUER_ERROR)
@@ -360,7 +366,9 @@ static CURL *easy_new(const char *url, xfer *x, const entry *e, double timeout_s
     if (!c)
         return NULL;
     long secs = (long)ceil(timeout_s);
-    curl_easy_setopt(c, CURLOPT_URL, url);
+    char *real = isr_url_real(url); /* the URL as given, credentials included */
+    curl_easy_setopt(c, CURLOPT_URL, real ? real : url); /* libcurl copies it */
+    free(real);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* no SIGALRM: other threads run */
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);

@@ -447,6 +447,13 @@ isr_fetch_state *isr_ctx_fetch(isr_ctx *ctx); /* context.c; borrowed */
 void isr_fetch_setup(isr_ctx *ctx, const char *cache, double max_mb);
 /* 1 when `path` is an http:// or https:// URL. */
 int isr_is_url(const char *path);
+/* urlsecret.c: `url` with its password and its query's credentials (token, key, sig…) written
+ * as *** (a copy when it has none, or is no URL; new string). isr_url_hide also remembers the
+ * URL as given, for the download only: isr_url_real gives it back for the hidden URL or a
+ * sibling fetch.c derives from it (new string), NULL when none was hidden. */
+char *isr_url_redact(const char *url);
+char *isr_url_hide(const char *url);
+char *isr_url_real(const char *url);
 /* Downloads http(s) `url` whole into the cache (revalidating a cached copy; a shapefile's
  * .shx/.dbf/.prj/.cpg beside it) and gives the local copy to open (*local, new string).
  * Within the context's timeout (connect, and silence), the size limit, cancellable

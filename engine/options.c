@@ -111,23 +111,31 @@ static owned *owned_get(isr_options *opt)
     return opt->owned_;
 }
 
-static const char *keep(isr_options *opt, const char *s)
+/* Keeps c (a new string, NULL: out of memory) with the options; it is freed with them. */
+static const char *keep_new(isr_options *opt, char *c)
 {
     owned *o = owned_get(opt);
-    if (!o)
-        return NULL;
-    if (o->n == o->cap) {
+    if (o && c && o->n == o->cap) {
         int nc = o->cap ? 2 * o->cap : 16;
         char **p = realloc(o->v, (size_t)nc * sizeof *p);
-        if (!p)
-            return NULL;
-        o->v = p;
-        o->cap = nc;
+        if (p) {
+            o->v = p;
+            o->cap = nc;
+        }
     }
-    char *c = strdup(s);
-    if (c)
-        o->v[o->n++] = c;
+    if (!o || !c || o->n == o->cap) {
+        free(c);
+        return NULL;
+    }
+    o->v[o->n++] = c;
     return c;
+}
+
+/* A copy of s kept with the options; a URL with its credentials written as *** (urlsecret.c:
+ * only the download sees them). */
+static const char *keep(isr_options *opt, const char *s)
+{
+    return keep_new(opt, isr_is_url(s) ? isr_url_hide(s) : strdup(s));
 }
 
 static isr_status parse_num(isr_ctx *ctx, const char *flag, const char *s, double lo, double hi,

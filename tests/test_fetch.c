@@ -403,3 +403,34 @@ Test(fetch, shapefile_url_brings_its_other_files)
     free(log);
     cr_assert_eq(files_under("xdg"), 8); /* four files and their sidecars */
 }
+
+/* Credentials in an input's URL (a password, tokens in the query) go to the server and into
+ * nothing written: run.json, the output folder's README, the rasters' metadata, the maps,
+ * the web map, the QGIS project, the cache and the messages show them as *** (they were
+ * written in all of these, for whoever receives the folder). */
+Test(fetch, credentials_in_a_url_reach_the_server_and_nothing_written)
+{
+    int port;
+    pid_t srv = server_start("normal", &port);
+    int rc = cli_sh("cd '%s' && %s run -q --out o --cache c --boundaries "
+                    "'http://alice:S3CRETPW@127.0.0.1:%d/sh.gpkg?token=TOK999&format=gpkg' "
+                    "--stations 'http://127.0.0.1:%d/s.geojson?api_key=KEY777' "
+                    "--hubs shanghai_hongqiao --resolution 2000",
+                    cli_tmp, CLI, port, port);
+    char *e = cli_stderr(), *log = requests();
+    server_stop(srv);
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(log, "GET /sh.gpkg?token=TOK999&format=gpkg 200 range=no "
+                          "auth=alice:S3CRETPW\n"
+                          "GET /s.geojson?api_key=KEY777 200 range=no\n");
+    cr_assert(!strstr(e, "S3CRETPW") && !strstr(e, "TOK999") && !strstr(e, "KEY777"), "%s", e);
+    cr_assert_eq(cli_sh("cd '%s' && grep -rlaE 'S3CRETPW|TOK999|KEY777' o c", cli_tmp), 1,
+                 "written in: %s", cli_output());
+    cr_assert_eq(cli_sh("cd '%s' && grep -qF 'alice:***@127.0.0.1' o/run.json && "
+                        "grep -qF 'sh.gpkg?token=***&format=gpkg' o/run.json && "
+                        "grep -qF 's.geojson?api_key=***' o/run.json",
+                        cli_tmp),
+                 0, "run.json names the inputs with *** for the credentials");
+    free(e);
+    free(log);
+}

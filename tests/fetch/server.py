@@ -6,8 +6,9 @@
 Serves the files of ROOT whole (no range requests: a Range header is ignored, as a plain
 static server does) with an ETag and Last-Modified, answering If-None-Match with 304.
 Writes its port to PORT_FILE once listening, and one line per request to LOG:
-"METHOD PATH STATUS range=yes|no". MODE: "normal" (default), "short" (announces 1000 more
+"METHOD PATH STATUS range=yes|no" (and " auth=USER:PASSWORD" after a Basic Authorization). MODE: "normal" (default), "short" (announces 1000 more
 bytes than it sends, then closes), "tls" (HTTPS with CERT and KEY)."""
+import base64
 import http.server
 import os
 import ssl
@@ -28,8 +29,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def log_request(self, code="-", size="-"):
         with open(log_path, "a") as f:
-            f.write("%s %s %s range=%s\n" % (self.command, self.path, code,
-                                             "yes" if "Range" in self.headers else "no"))
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Basic "):  # credentials the client was given in the URL
+                auth = " auth=" + base64.b64decode(auth[6:]).decode()
+            f.write("%s %s %s range=%s%s\n" % (self.command, self.path, code,
+                                               "yes" if "Range" in self.headers else "no", auth))
 
     def do_GET(self):
         path = self.translate_path(self.path)
