@@ -53,7 +53,18 @@ static void layer_summary(isr_sb *b, OGRLayerH lyr)
         isr_sb_printf(b, "  Empty or missing geometries: %lld\n", empty);
 }
 
+static isr_status info_at(isr_ctx *ctx, const char *path, char **text);
+
 isr_status isr_info(isr_ctx *ctx, const char *path, char **text)
+{
+    /* a URL's credentials: sent, never shown (urlsecret.c) */
+    char *hidden = path && isr_is_url(path) ? isr_url_hide(path) : NULL;
+    isr_status st = info_at(ctx, hidden ? hidden : path, text);
+    free(hidden);
+    return st;
+}
+
+static isr_status info_at(isr_ctx *ctx, const char *path, char **text)
 {
     isr_ctx_reset(ctx);
     *text = NULL;
