@@ -334,10 +334,13 @@ void isr_options_free(isr_options *opt)
     free(opt);
 }
 
-/* `--transfers none`: no table, not even the sample's default one. */
+/* `--transfers none`: no table, not even the sample's default one; `--population none` and
+ * `--friction none`: none (for `reach`, not the run's either). */
 static int is_none(const flag *fl, const char *val)
 {
-    return strcmp(fl->name, "--transfers") == 0 && strcmp(val, "none") == 0;
+    return (strcmp(fl->name, "--transfers") == 0 || strcmp(fl->name, "--population") == 0 ||
+            strcmp(fl->name, "--friction") == 0) &&
+           strcmp(val, "none") == 0;
 }
 
 /* The presets of --access. transit is the default's numbers (a bus and walking mix, roads
@@ -1141,8 +1144,8 @@ static const char run_help[] =
            "                          yrd_water.shp with the sample's boundaries, else none;\n"
            "                          'none': no water)\n"
            "  --water-layer NAME      layer of --water to read (default: the first)\n"
-           "  --population RASTER     people per cell (default: the boundaries' --pop-field\n"
-           "                          spread over each unit's land cells)\n"
+           "  --population RASTER     people per cell (default and none: the boundaries'\n"
+           "                          --pop-field spread over each unit's land cells)\n"
            "  --roads PATH            road lines burned into the local travel: faster where\n"
            "                          they run, passable where they cross water or barriers\n"
            "                          (default: the sample's Yangtze and Qiantang crossings\n"
@@ -1358,8 +1361,8 @@ static const char reach_help[] =
     "  --boundaries-layer NAME layer to read (default: the first)\n"
     "  --encoding NAME         text encoding of shapefile inputs (default: the .cpg file\n"
     "                          or the DBF's LDID)\n"
-    "  --population RASTER     people per cell (default: the boundaries' --pop-field\n"
-    "                          spread evenly over each unit's cells)\n"
+    "  --population RASTER|none  people per cell (default: the run's; none: the\n"
+    "                          boundaries' --pop-field spread evenly over each unit's cells)\n"
     "  --water PATH|none       water polygons: no people, not land (default: the run's)\n"
     "Fields:\n"
     "  --unit-id FIELD         admin unit code (default: code)\n"

@@ -284,6 +284,40 @@ Test(geo, population_raster_covering_half_the_region)
     json_object_put(root);
 }
 
+/* The units' people in o/region/units.geojson, "code=people;..." in the layer's order. */
+static char *units_people(void)
+{
+    cr_assert_eq(cli_sh("cd '%s' && /usr/bin/python3 -c \"import json; print(';'.join("
+                        "'%%s=%%g' %% (f['properties']['code'], f['properties']['population']) "
+                        "for f in json.load(open('o/region/units.geojson'))['features']))\"",
+                        cli_tmp),
+                 0);
+    return cli_output();
+}
+
+/* `isoreach reach --population none` after a run with a raster counts the boundaries' field
+ * again (a would-be run's default): it was refused ("'none': cannot open as a raster"), and
+ * --pop-field alone kept the run's raster, so the field could not be had back. */
+Test(geo, reach_population_none_goes_back_to_the_field)
+{
+    utm_region();
+    char grid[1200] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(grid, i % 10 == 9 ? "5\n" : "5 ");
+    cli_put("p.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
+            grid);
+    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub --budget 30 --population p.tif 2>/dev/null"), 0);
+    char *p = units_people();
+    cr_assert_str_eq(p, "a=500;b=0\n"); /* 5 a km² over a's 100 km² */
+    free(p);
+    int rc = cli_sh("cd '%s' && %s reach -q --out o --population none", cli_tmp, ISR_CLI);
+    cr_assert_eq(rc, 0, "%s", cli_stderr());
+    p = units_people();
+    cr_assert_str_eq(p, "a=1000;b=2000\n"); /* the field's */
+    free(p);
+}
+
 /* A population raster with no value on any unit's cell (another place, or all nodata there)
  * is refused: before, it warned "covers 0.0 %" and ran a region of no people (exit 0). The
  * same raster 100 km east; then over the region but all nodata. */
