@@ -461,3 +461,28 @@ Test(network, an_id_given_twice_is_warned_about_naming_the_features)
     isr_rail_net_free(net);
     isr_ctx_free(ctx);
 }
+
+/* A line cut into pieces under one name (a → b, then c → b, drawn the other way) makes two
+ * lines that meet end to end at b: a trip from a to c changes trains there, paying the
+ * transfer and a wait. That was silent; it is warned about, naming both features and b. */
+Test(network, pieces_of_one_name_meeting_end_to_end_are_named)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_rail_net *net = NULL;
+    cr_assert_eq(load(ctx, "{\"type\":\"FeatureCollection\",\"features\":["
+                      LINE("\"name\":\"L\",\"speed_kmh\":300,\"headway\":10",
+                           "[[121.0,31.0],[121.1,31.0]]") ","
+                      LINE("\"name\":\"L\",\"speed_kmh\":300,\"headway\":10",
+                           "[[121.2,31.0],[121.1,31.0]]") "]}", &net),
+                 ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    const char *want = "lines '/vsimem/ln.geojson' layer 'ln': features 0 and 1 share the id 'L' "
+                       "and meet end to end at station 'b': they are two lines, so a trip "
+                       "through it changes trains there (--transfer and a wait for the other's "
+                       "train); where trains run through, draw the service as one feature (a "
+                       "MultiLineString)";
+    cr_assert(strstr(logbuf, want), "%s", logbuf);
+    cr_assert_eq(isr_rail_net_nlines(net), 2);
+    cr_assert_eq(isr_rail_net_nnotes(net), 1);
+    isr_rail_net_free(net);
+    isr_ctx_free(ctx);
+}
