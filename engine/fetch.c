@@ -12,7 +12,9 @@
  * other. An entry whose sidecar is missing or gives another size than the file's is ignored.
  * A cached copy is revalidated (If-None-Match, If-Modified-Since): 304 reuses it, 200
  * replaces it. When the server cannot be reached (DNS, refused, --timeout) a cached copy is
- * used with a warning. "--cache none": copies in a temporary folder removed with the context.
+ * used with a warning. A shapefile's sibling the server answers 404 or 410 for is removed
+ * from the cache (with a warning), never read with a newer .shp. "--cache none": copies in a
+ * temporary folder removed with the context.
  *
  * State (on the context, one per isr_ctx, behind a mutex): the URLs fetched in the current
  * public call (a URL read twice in one call is downloaded once) and their outcome, for
@@ -519,6 +521,29 @@ typedef struct one {
     int temporary; /* --cache none: no sidecar, no revalidation */
 } one;
 
+/* A shapefile's sibling the server no longer has (404, 410): its cached copy would be read
+ * with the new .shp (GDAL opens what lies beside it), so it goes, and the run says so. */
+static isr_status drop_gone(isr_ctx *ctx, const one *o, const char *data, const char *meta,
+                            long code, const entry *e)
+{
+    if (!isr_file_exists(data)) {
+        remove(meta);
+        return ISR_OK;
+    }
+    if (remove(data) != 0)
+        return isr_fail(ctx, ISR_ERR_IO,
+                        "%s '%s': the server answered HTTP %ld (it no longer has this file) "
+                        "but its old copy in the cache '%s' cannot be removed: %s; remove it, "
+                        "or use another --cache or --cache none",
+                        o->role, o->url, code, data, strerror(errno));
+    remove(meta);
+    isr_log(ctx, ISR_LOG_WARN,
+            "%s '%s': the server answered HTTP %ld (it no longer has this file); the copy "
+            "cached on %s was removed, so the shapefile is read as the server serves it now",
+            o->role, o->url, code, e->fetched_at ? e->fetched_at : "an earlier run");
+    return ISR_OK;
+}
+
 /* Downloads (or revalidates) one URL into `dir`; the lock is held. */
 static isr_status fetch_one(isr_ctx *ctx, isr_fetch_state *s, const char *dir, const one *o,
                             int *skipped)
@@ -591,6 +616,8 @@ static isr_status fetch_one(isr_ctx *ctx, isr_fetch_state *s, const char *dir, c
                     e.fetched_at, e.size);
     } else if (o->optional && rc == CURLE_HTTP_RETURNED_ERROR && (code == 404 || code == 410)) {
         *skipped = 1;
+        if (!o->temporary)
+            st = drop_gone(ctx, o, data, meta, code, &e);
     } else {
         st = fail_transfer(ctx, o->role, o->url, rc, code, &x, timeout_s, max_mb, err);
     }

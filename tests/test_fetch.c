@@ -433,4 +433,56 @@ Test(fetch, credentials_in_a_url_reach_the_server_and_nothing_written)
                  0, "run.json names the inputs with *** for the credentials");
     free(e);
     free(log);
+
+/* `isoreach run` on Shanghai with the stations a shapefile on the server, --cache c. */
+static int run_remote_shp(int port)
+{
+    return cli_sh("cd '%s' && %s run -q --out o --cache c --boundaries "
+                  "http://127.0.0.1:%d/sh.gpkg --stations "
+                  "http://127.0.0.1:%d/yrd_rail_stations.shp --hubs shanghai_hongqiao "
+                  "--resolution 2000 --no-maps",
+                  cli_tmp, CLI, port, port);
+}
+
+Test(fetch, a_sidecar_the_server_no_longer_has_is_removed_from_the_cache)
+{
+    cr_assert_eq(cli_sh("cd '%s' && for e in shp shx dbf prj cpg; do cp yrd_rail_stations.$e "
+                        "'%s/www/'; done",
+                        S, cli_tmp),
+                 0);
+    int port;
+    pid_t srv = server_start("normal", &port);
+    cr_assert_eq(run_remote_shp(port), 0);
+    cr_assert_eq(cli_sh("test -f '%s'/c/*/yrd_rail_stations.dbf", cli_tmp), 0);
+    /* the .dbf goes from the server: the cached one must not be read with the .shp, which is
+     * refused as with an empty cache, and the cached .dbf and its sidecar are gone */
+    cr_assert_eq(cli_sh("rm '%s/www/yrd_rail_stations.dbf'", cli_tmp), 0);
+    cr_assert_eq(cli_sh("cat '%s'/c/*/yrd_rail_stations.dbf.fetch.json", cli_tmp), 0);
+    char *o = cli_output();
+    json_object *meta = json_tokener_parse(o);
+    free(o);
+    cr_assert_not_null(meta);
+    char at[64];
+    snprintf(at, sizeof at, "%s",
+             json_object_get_string(json_object_object_get(meta, "fetched_at")));
+    json_object_put(meta);
+    int rc = run_remote_shp(port);
+    server_stop(srv);
+    cr_assert_eq(rc, 1);
+    char *e = cli_stderr(), want[1500];
+    snprintf(want, sizeof want,
+             "isoreach: warning: stations 'http://127.0.0.1:%d/yrd_rail_stations.dbf': the "
+             "server answered HTTP 404 (it no longer has this file); the copy cached on %s was "
+             "removed, so the shapefile is read as the server serves it now\n"
+             "isoreach: stations 'http://127.0.0.1:%d/yrd_rail_stations.shp' layer "
+             "'yrd_rail_stations' has no attributes: "
+             "'http://127.0.0.1:%d/yrd_rail_stations.dbf' is missing beside the .shp (a "
+             "shapefile is its .shp, .shx, .dbf and .prj together); copy it there\n",
+             port, at, port, port);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("ls '%s'/c/*/ | grep -q dbf", cli_tmp), 1); /* none left */
+    /* the other files are still cached: .shp, .shx, .prj and .cpg, each with its sidecar,
+     * and the GeoPackage with its own */
+    cr_assert_eq(files_under("c"), 10);
 }
