@@ -389,7 +389,9 @@ static CURL *easy_new(const char *url, xfer *x, const entry *e, double timeout_s
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "isoreach/" ISR_VERSION);
-    /* no Accept-Encoding: the bytes counted are those Content-Length announces */
+    /* a body the server compresses (Content-Encoding) is decoded: the cache holds the file;
+     * Content-Length then counts the encoded bytes (CURLINFO_SIZE_DOWNLOAD_T) */
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     if (e->ok) {
         char line[700];
         if (e->etag) {
@@ -572,11 +574,12 @@ static isr_status fetch_one(isr_ctx *ctx, isr_fetch_state *s, const char *dir, c
     }
     CURLcode rc = curl_easy_perform(c);
     long code = 0;
-    curl_off_t cl = -1;
+    curl_off_t cl = -1, got = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+    curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &got); /* before decoding */
     curl_easy_cleanup(c);
-    if (rc == CURLE_OK && code != 304 && cl >= 0 && cl != x.bytes)
+    if (rc == CURLE_OK && code != 304 && cl >= 0 && cl != got)
         rc = CURLE_PARTIAL_FILE; /* libcurl checks this too; never cache a short body */
     char why[300];
     if (rc == CURLE_OK && code == 304 && e.ok) {

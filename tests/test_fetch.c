@@ -486,3 +486,26 @@ Test(fetch, a_sidecar_the_server_no_longer_has_is_removed_from_the_cache)
      * and the GeoPackage with its own */
     cr_assert_eq(files_under("c"), 10);
 }
+
+Test(fetch, a_gzip_encoded_body_is_decoded_before_it_is_cached)
+{
+    /* a server that compresses on the fly (Content-Encoding: gzip) */
+    cr_assert_eq(cli_sh("cd '%s/www' && gzip -c s.geojson > z.geojson && "
+                        "echo 'Content-Encoding: gzip' > z.geojson.headers",
+                        cli_tmp),
+                 0);
+    int port;
+    pid_t srv = server_start("normal", &port);
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/z.geojson", cli_tmp, CLI,
+                    port);
+    server_stop(srv);
+    cr_assert_eq(rc, 0);
+    char *o = cli_output(), want[300];
+    snprintf(want, sizeof want, "Source: http://127.0.0.1:%d/z.geojson\nDriver: GeoJSON\n", port);
+    cr_assert(strncmp(o, want, strlen(want)) == 0, "%s", o);
+    free(o);
+    /* the cache holds the file itself, not the gzip bytes */
+    cr_assert_eq(cli_sh("cmp '%s/www/s.geojson' '%s'/xdg/isoreach/fetch/*/z.geojson", cli_tmp,
+                        cli_tmp),
+                 0);
+}

@@ -6,8 +6,14 @@
 Serves the files of ROOT whole (no range requests: a Range header is ignored, as a plain
 static server does) with an ETag and Last-Modified, answering If-None-Match with 304.
 Writes its port to PORT_FILE once listening, and one line per request to LOG:
-"METHOD PATH STATUS range=yes|no" (and " auth=USER:PASSWORD" after a Basic Authorization). MODE: "normal" (default), "short" (announces 1000 more
-bytes than it sends, then closes), "tls" (HTTPS with CERT and KEY)."""
+"METHOD PATH STATUS range=yes|no" (and " auth=USER:PASSWORD" after a Basic Authorization).
+MODE: "normal" (default), "short" (announces 1000 more bytes than it sends, then closes),
+"tls" (HTTPS with CERT and KEY).
+
+A file F may have a F.headers beside it, one "Name: value" a line, sent instead of the
+defaults of the same name: "Content-Type: text/html", "Content-Encoding: gzip" (F is then
+sent as it is, already compressed), or "Status: 302" with "Location: URL" (a redirect,
+no body)."""
 import base64
 import http.server
 import os
@@ -47,10 +53,22 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("ETag", etag)
             self.end_headers()
             return
+        extra = {"Content-Type": "application/octet-stream"}
+        if os.path.isfile(path + ".headers"):
+            with open(path + ".headers") as f:
+                extra.update(l.rstrip("\n").split(": ", 1) for l in f if ": " in l)
+        status = int(extra.pop("Status", "200"))
+        if 300 <= status < 400:
+            self.send_response(status)
+            self.send_header("Location", extra["Location"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         with open(path, "rb") as f:
             body = f.read()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
+        self.send_response(status)
+        for k, v in extra.items():
+            self.send_header(k, v)
         self.send_header("Content-Length",
                          str(len(body) + (1000 if mode == "short" else 0)))
         self.send_header("ETag", etag)
