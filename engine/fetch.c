@@ -124,6 +124,7 @@ typedef struct xfer {
     int too_big;
     int pct; /* last progress reported, percent */
     char etag[512], last_modified[128];
+    char location[1024]; /* the last response's Location, to name a redirect refused */
 } xfer;
 
 /* Creates the entry's folder and the temporary file the body goes to. */
@@ -173,7 +174,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
     while (k && (line[k - 1] == '\r' || line[k - 1] == '\n'))
         line[--k] = '\0';
     if (strncmp(line, "HTTP/", 5) == 0) {
-        x->etag[0] = x->last_modified[0] = '\0';
+        x->etag[0] = x->last_modified[0] = x->location[0] = '\0';
+    } else if (strncasecmp(line, "Location:", 9) == 0) {
+        const char *v = line + 9 + strspn(line + 9, " \t");
+        snprintf(x->location, sizeof x->location, "%s", v);
     } else if (strncasecmp(line, "ETag:", 5) == 0) {
         const char *v = line + 5 + strspn(line + 5, " \t");
         snprintf(x->etag, sizeof x->etag, "%s", v);
@@ -335,6 +339,11 @@ static isr_status fail_transfer(isr_ctx *ctx, const char *role, const char *url,
                         "%s '%s': %s; check the address and the network (no cached copy to "
                         "fall back on)",
                         role, url, why);
+    if (rc == CURLE_UNSUPPORTED_PROTOCOL && *x->location)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "%s '%s': the server redirects to '%s'; isoreach follows redirects to "
+                        "http:// and https:// only: download the file yourself and give its path",
+                        role, url, x->location);
     char *real = isr_url_real(url);
     int hidden = !real && strstr(url, "***") != NULL; /* from run.json: credentials left out */
     free(real);
@@ -374,6 +383,12 @@ static CURL *easy_new(const char *url, xfer *x, const entry *e, double timeout_s
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* no SIGALRM: other threads run */
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    /* a redirect to ftp://, file:// or any other scheme is refused (fail_transfer says so) */
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85 */
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
     curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)ceil(timeout_s * 1000));
     /* silence for the timeout aborts; a large file on a slow link is not an error */

@@ -509,3 +509,38 @@ Test(fetch, a_gzip_encoded_body_is_decoded_before_it_is_cached)
                         cli_tmp),
                  0);
 }
+
+Test(fetch, a_redirect_is_followed_to_http_only)
+{
+    cr_assert_eq(cli_sh("cd '%s/www' && touch r.gpkg f.gpkg && "
+                        "printf 'Status: 302\\nLocation: /sh.gpkg\\n' > r.gpkg.headers && "
+                        "printf 'Status: 302\\nLocation: ftp://127.0.0.1:1/sh.gpkg\\n' > "
+                        "f.gpkg.headers",
+                        cli_tmp),
+                 0);
+    int port;
+    pid_t srv = server_start("normal", &port);
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/r.gpkg", cli_tmp, CLI,
+                    port);
+    cr_assert_eq(rc, 0);
+    char *o = cli_output();
+    cr_assert(strstr(o, "Features: 16"), "%s", o); /* Shanghai's 16 districts */
+    free(o);
+    /* to ftp://: refused, naming where it went, and nothing asked of the ftp address */
+    rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/f.gpkg", cli_tmp, CLI, port);
+    server_stop(srv);
+    cr_assert_eq(rc, 1);
+    char *e = cli_stderr(), want[600];
+    snprintf(want, sizeof want,
+             "isoreach: input 'http://127.0.0.1:%d/f.gpkg': the server redirects to "
+             "'ftp://127.0.0.1:1/sh.gpkg'; isoreach follows redirects to http:// and https:// "
+             "only: download the file yourself and give its path\n",
+             port);
+    cr_assert_str_eq(e, want);
+    free(e);
+    char *log = requests();
+    cr_assert_str_eq(log, "GET /r.gpkg 302 range=no\n"
+                          "GET /sh.gpkg 200 range=no\n"
+                          "GET /f.gpkg 302 range=no\n");
+    free(log);
+}
