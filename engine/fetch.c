@@ -366,7 +366,14 @@ static isr_status fail_transfer(isr_ctx *ctx, const char *role, const char *url,
                         "%s '%s': the download was cut short (%lld bytes received, the server "
                         "announced more); nothing was cached; try again",
                         role, url, x->bytes);
-    return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': cannot download it: %s", role, url, err);
+    if (rc == CURLE_URL_MALFORMAT && strpbrk(url, " \t"))
+        return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': the URL is malformed: it contains a space "
+                        "(write each space as %%20)", role, url);
+    if (rc == CURLE_URL_MALFORMAT)
+        return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': the URL is malformed (libcurl: %s); check "
+                        "the address", role, url, *err ? err : curl_easy_strerror(rc));
+    return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': cannot download it: %s", role, url,
+                    *err ? err : curl_easy_strerror(rc)); /* libcurl leaves err empty at times */
 }
 
 /* libcurl's handle for one GET of `url` into x, conditional on the cached entry `e`. */

@@ -544,3 +544,23 @@ Test(fetch, a_redirect_is_followed_to_http_only)
                           "GET /f.gpkg 302 range=no\n");
     free(log);
 }
+
+Test(fetch, a_malformed_url_says_what_is_wrong)
+{
+    /* libcurl refuses these before any connection: no server needed */
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info 'http://127.0.0.1:1/my stations.gpkg'",
+                    cli_tmp, CLI);
+    cr_assert_eq(rc, 1);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: input 'http://127.0.0.1:1/my stations.gpkg': the URL is "
+                        "malformed: it contains a space (write each space as %20)\n");
+    free(e);
+    rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info 'http://127.0.0.1:99999/s.gpkg'", cli_tmp, CLI);
+    cr_assert_eq(rc, 1);
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: input 'http://127.0.0.1:99999/s.gpkg': the URL is malformed "
+                        "(libcurl: URL using bad/illegal format or missing URL); check the "
+                        "address\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/xdg'", cli_tmp), 1);
+}
