@@ -11,6 +11,7 @@
 #include "scenario.h"
 #include "timetable.h"
 
+#include <cpl_vsi.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -383,6 +384,82 @@ static isr_status apply_rows(mods *md, OGRLayerH lyr, json_object *list)
     return st;
 }
 
+/* The separator GDAL's CSV driver takes from the header line: the first of ',' ';' tab
+ * outside quotes, ',' when they are mixed, else ' ' if there is one, else ','. */
+static char header_sep(const char *p)
+{
+    char sep = '\0';
+    int quoted = 0, spaces = 0;
+    for (; *p && *p != '\n' && *p != '\r'; p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        else if (!quoted && (*p == ',' || *p == ';' || *p == '\t') && sep && sep != *p)
+            return ',';
+        else if (!quoted && (*p == ',' || *p == ';' || *p == '\t'))
+            sep = *p;
+        else if (!quoted && *p == ' ')
+            spaces++;
+    }
+    return sep ? sep : spaces ? ' ' : ',';
+}
+
+/* The fields of the record at *p (quotes may hold separators and line breaks), moving *p
+ * past it and *line past its line breaks; 0 for an empty line (no record, as GDAL reads). */
+static int record_width(const char **p, char sep, long long *line)
+{
+    const char *s = *p;
+    int n = 1, quoted = 0, empty = *s == '\n' || *s == '\r';
+    for (; *s && (quoted || (*s != '\n' && *s != '\r')); s++) {
+        if (*s == '"')
+            quoted = !quoted;
+        else if (*s == sep && !quoted)
+            n++;
+        else if (*s == '\n' || (*s == '\r' && s[1] != '\n'))
+            (*line)++;
+    }
+    if (*s == '\r' && s[1] == '\n')
+        s++;
+    if (*s) {
+        s++;
+        (*line)++;
+    }
+    *p = s;
+    return empty ? 0 : n;
+}
+
+/* CSV: a row with more fields than the header, whose extra fields GDAL drops without a word
+ * (7,5 minutes with a decimal comma read as 7), refused naming its line. `nhead` is the
+ * fields GDAL found in the header: should this reading of the separator differ, no check. */
+static isr_status check_widths(mods *md, int nhead)
+{
+    GByte *buf = NULL;
+    if (!VSIIngestFile(NULL, md->file, &buf, NULL, 64 << 20))
+        return ISR_OK; /* GDAL read it: an error of its own would have been said */
+    const char *p = (const char *)buf;
+    if (strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    char sep = header_sep(p);
+    long long line = 1, at = 1;
+    int n = 0, w = 0;
+    while (*p && (n = record_width(&p, sep, &line)) == 0)
+        at = line; /* empty lines before the header */
+    isr_status st = ISR_OK;
+    while (n == nhead && *p && st == ISR_OK) {
+        at = line;
+        if ((w = record_width(&p, sep, &line)) > nhead)
+            st = isr_fail(md->ctx, ISR_ERR_INPUT,
+                          "scenario '%s' modifications '%s' line %lld has %d fields, but the "
+                          "header has %d: the extra ones would be dropped. %s",
+                          md->sc->name, md->file, at, w, nhead,
+                          sep == ',' ? "A decimal comma splits a number in two (7,5 reads as "
+                                       "7 and 5): write 7.5, and put text holding a comma in "
+                                       "double quotes (\"a, b\")"
+                                     : "Put text holding the separator in double quotes");
+    }
+    VSIFree(buf);
+    return st;
+}
+
 isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenario *sc,
                                const int *hubs, int nhubs, int *nparts)
 {
@@ -407,7 +484,10 @@ isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenari
                                : GDALDatasetGetLayer(ds, 0);
     if (lyr && OGR_L_GetFeatureCount(lyr, 1) != 0) {
         (*nparts)++;
-        st = apply_rows(&md, lyr, list);
+        if (!sc->gpkg)
+            st = check_widths(&md, OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(lyr)));
+        if (st == ISR_OK)
+            st = apply_rows(&md, lyr, list);
     }
     if (ds)
         GDALClose(ds);

@@ -243,6 +243,35 @@ Test(scenario, bad_scenario_refused_with_nothing_written)
     cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
 }
 
+/* A row with more fields than the header: GDAL dropped the extra ones, so 7,5 minutes (a
+ * decimal comma) set a 7-minute headway and a factor 1,5 changed nothing, without a word.
+ * Refused naming the line and the counts; a comma inside quotes is no separator. */
+Test(scenario, a_row_wider_than_the_header_is_refused)
+{
+    cli_put("bad/modifications.csv", "action,target,to,value,source\n"
+            "scale_speed,L,,2,\"plan, phase 2\"\n\nset_headway,L,,7,5,x\n");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 4 "
+                        "has 6 fields, but the header has 5: the extra ones would be dropped. "
+                        "A decimal comma splits a number in two (7,5 reads as 7 and 5): write "
+                        "7.5, and put text holding a comma in double quotes (\"a, b\")\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+    /* with ';' (Excel in a comma-decimal locale) the comma is no separator: 7,5 is refused as
+     * a value; one ';' too many is refused as above */
+    cli_put("bad/modifications.csv", "action;target;to;value;source\r\nset_headway;L;;10;x;\r\n");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 2 "
+                        "has 6 fields, but the header has 5: the extra ones would be dropped. "
+                        "Put text holding the separator in double quotes\n");
+    free(e);
+    cli_put("bad/modifications.csv", "action,target,to,value,source\n"
+            "set_headway,L,,10,\"as is, two\nlines\"\n");
+    cr_assert_eq(run("--scenario bad=bad --no-maps"), 0, "%s", cli_stderr());
+}
+
 /* An added line calling at an added station 3 km off its geometry: refused before anything
  * is computed, naming the scenario, its layer, the feature and the field. */
 Test(scenario, added_station_off_its_line_is_refused)
