@@ -4,7 +4,8 @@
  *
  * A scenario is a folder (stations.gpkg|.geojson|.shp, lines.…, modifications.csv) or a
  * GeoPackage (layers stations, lines, modifications); at least one part is there and not
- * empty. The copy gets, in this order: the added stations and lines (network.c reads, snaps
+ * empty; a layer or file of any other name is named in a warning (it is not read: a
+ * planner's estaciones or Modifications.CSV was left out without a word). The copy gets, in this order: the added stations and lines (network.c reads, snaps
  * and checks them as the base's; base ids are refused), radius transfer links for the added
  * stations, then the modifications row by row (remove_line, remove_station, scale_speed,
  * set_headway, set_minutes, add_transfer). Every check fails naming the scenario, its file
@@ -15,6 +16,7 @@
 #include "scenario.h"
 #include "timetable.h"
 
+#include <dirent.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -56,6 +58,109 @@ static char *folder_part(const char *dir, const char *part, const char *const *e
         free(p);
     }
     return NULL;
+}
+
+/* A file of a folder scenario that is obviously not data: hidden, an editor's lock (~$x),
+ * notes (README, .md, .pdf) or a style or metadata sidecar (.aux.xml, .qmd, .qml, .sld). */
+static int not_data(const char *name)
+{
+    static const char *const ends[] = {".md", ".pdf", ".aux.xml", ".qmd", ".qml", ".sld"};
+    size_t n = strlen(name);
+    if (name[0] == '.' || name[0] == '~' || strncasecmp(name, "readme", 6) == 0)
+        return 1;
+    for (size_t k = 0; k < sizeof ends / sizeof *ends; k++) {
+        size_t e = strlen(ends[k]);
+        if (n > e && strcasecmp(name + n - e, ends[k]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether file `name` of a folder scenario is read: a part's file (`read`: the names
+ * folder_part chose, NULL for a part not there) or its sidecar (a shapefile's .dbf, .prj…,
+ * a GeoPackage's -wal, a CSV's .csvt). */
+static int file_read(const char *name, char *const read[3])
+{
+    for (int k = 0; k < 3; k++) {
+        size_t n = read[k] ? strlen(read[k]) : 0;
+        if (n && strncmp(name, read[k], n) == 0)
+            return 1;
+        if (n > 4 && strcmp(read[k] + n - 4, ".shp") == 0 && strncmp(name, read[k], n - 3) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name); /* the same order in every locale */
+}
+
+/* Files of a folder scenario read by nobody, listed ('a', 'b') into `sb`; their count. */
+static int unread_files(const char *dir, isr_sb *sb)
+{
+    static const char *const exts[] = {"gpkg", "geojson", "shp"};
+    char *read[3] = {folder_part(dir, "stations", exts, 3), folder_part(dir, "lines", exts, 3),
+                     isr_strdup_printf("%s/modifications.csv", dir)};
+    for (int k = 0; k < 3; k++) {
+        if (read[k] && (k < 2 || exists(read[k]))) {
+            memmove(read[k], read[k] + strlen(dir) + 1, strlen(read[k]) - strlen(dir));
+        } else {
+            free(read[k]);
+            read[k] = NULL;
+        }
+    }
+    struct dirent **e = NULL;
+    int n = scandir(dir, &e, NULL, by_name), nun = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = e[i]->d_name;
+        char *p = isr_strdup_printf("%s/%s", dir, name);
+        if (!not_data(name) && !file_read(name, read))
+            isr_sb_printf(sb, "%s'%s%s'", nun++ ? ", " : "", name, p && is_dir(p) ? "/" : "");
+        free(p);
+        free(e[i]);
+    }
+    free(e);
+    for (int k = 0; k < 3; k++)
+        free(read[k]);
+    return nun;
+}
+
+/* Layers of a scenario GeoPackage read by nobody (QGIS's layer_styles aside), into `sb`. */
+static int unread_layers(const char *path, isr_sb *sb)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    int nun = 0;
+    for (int i = 0; ds && i < GDALDatasetGetLayerCount(ds); i++) {
+        const char *name = OGR_L_GetName(GDALDatasetGetLayer(ds, i));
+        if (strcasecmp(name, "stations") && strcasecmp(name, "lines") &&
+            strcasecmp(name, "modifications") && strcasecmp(name, "layer_styles"))
+            isr_sb_printf(sb, "%s'%s'", nun++ ? ", " : "", name);
+    }
+    if (ds)
+        GDALClose(ds);
+    return nun;
+}
+
+/* Parts of the scenario under other names (estaciones, modification, Modifications.CSV) were
+ * ignored without a word, and the planner took the run for the scenario: each is named. */
+static void warn_unread(isr_ctx *ctx, const isr_scenario *sc)
+{
+    isr_sb sb = {0};
+    int n = sc->gpkg ? unread_layers(sc->path, &sb) : unread_files(sc->path, &sb);
+    char *list = isr_sb_take(&sb);
+    if (n && list)
+        isr_log(ctx, ISR_LOG_WARN,
+                "scenario '%s' ('%s'): %s %s %s not read, so nothing in %s is applied; %s",
+                sc->name, sc->path, sc->gpkg ? (n > 1 ? "layers" : "layer")
+                                             : (n > 1 ? "files" : "file"),
+                list, n > 1 ? "are" : "is", n > 1 ? "them" : "it",
+                sc->gpkg ? "a scenario GeoPackage reads the layers 'stations', 'lines' and "
+                           "'modifications': rename the layers to apply them"
+                         : "a scenario folder reads stations.gpkg|.geojson|.shp, "
+                           "lines.gpkg|.geojson|.shp and modifications.csv (the first of each, "
+                           "names in lower case): rename the files to apply them");
+    free(list);
 }
 
 /* Opens part `part` (stations, lines) of the scenario when it is there and not empty;
@@ -207,6 +312,7 @@ isr_status isr_scenario_load(isr_ctx *ctx, const isr_options *opt, int i,
         return isr_fail(ctx, ISR_ERR_INPUT,
                         "scenario '%s': '%s' is neither a folder nor a GeoPackage (.gpkg)",
                         sc->name, sc->path);
+    warn_unread(ctx, sc);
     isr_status st = isr_rail_net_copy(ctx, base, &sc->net);
     if (st != ISR_OK)
         return st;

@@ -272,6 +272,40 @@ Test(scenario, a_row_wider_than_the_header_is_refused)
     cr_assert_eq(run("--scenario bad=bad --no-maps"), 0, "%s", cli_stderr());
 }
 
+/* Parts of a scenario under other names were ignored without a word (exit 0): a folder's
+ * modificaciones.csv, Modifications.CSV, a subfolder; a GeoPackage's layers lineas and
+ * modification. Each is named; the shapefile's sidecars, a README and QGIS sidecars are not. */
+Test(scenario, parts_under_other_names_are_named)
+{
+    cr_assert_eq(cli_sh("cd '%s' && mkdir -p ren/old && cp fast/modifications.csv ren/ && "
+              "cp fast/modifications.csv ren/modificaciones.csv && "
+              "cp fast/modifications.csv ren/Modifications.CSV && echo notes > ren/README.md && "
+              "ogr2ogr ren/stations.shp new/stations.geojson && touch ren/stations.shp.aux.xml "
+              "ren/stations.qmd && ogr2ogr -f GPKG g.gpkg new/stations.geojson -nln stations && "
+              "ogr2ogr -update g.gpkg new/lines.geojson -nln lineas && "
+              "ogr2ogr -update g.gpkg fast/modifications.csv -nln modification", cli_tmp),
+                 0, "%s", cli_stderr());
+    cr_assert_eq(run("--no-maps --scenario ren=ren --scenario g=g.gpkg"), 0, "%s",
+                 cli_stderr());
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: warning: scenario 'ren' ('ren'): files 'Modifications.CSV', "
+                        "'modificaciones.csv', 'old/' are not read, so nothing in them is "
+                        "applied; a scenario folder reads stations.gpkg|.geojson|.shp, "
+                        "lines.gpkg|.geojson|.shp and modifications.csv (the first of each, "
+                        "names in lower case): rename the files to apply them\n"),
+              "%s", e);
+    cr_assert(strstr(e, "isoreach: warning: scenario 'g' ('g.gpkg'): layers 'lineas', "
+                        "'modification' are not read, so nothing in them is applied; a "
+                        "scenario GeoPackage reads the layers 'stations', 'lines' and "
+                        "'modifications': rename the layers to apply them\n"),
+              "%s", e);
+    cr_assert(!strstr(e, "'stations.") && !strstr(e, "README"), "%s", e);
+    free(e);
+    char *j = slurp("o/run.json");
+    cr_assert(strstr(j, "layers 'lineas', 'modification' are not read"), "%s", j);
+    free(j);
+}
+
 /* An added line calling at an added station 3 km off its geometry: refused before anything
  * is computed, naming the scenario, its layer, the feature and the field. */
 Test(scenario, added_station_off_its_line_is_refused)
