@@ -124,12 +124,18 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
                         l->what, fid,
                         OGR_F_IsFieldSetAndNotNull(f, uf->code[0]) ? "a blank code" : "no code",
                         OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_F_GetDefnRef(f), uf->code[0])));
+    static const char *const flag[ISR_NLEVELS] = {"--unit-id", "--pref-field", "--prov-field"};
+    isr_status st = uf->code[0] >= 0 ? isr_layer_id_check(ctx, l, f, uf->code[0], flag[0],
+                                                           a->code[0])
+                                     : ISR_OK;
     const char *code = a->code[0];
     int gb = is_gb_code(code);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         char derived[8] = "";
         if (k > 0 && uf->code[k] >= 0) {
             a->code[k] = isr_layer_str(l, f, uf->code[k]);
+            if (st == ISR_OK)
+                st = isr_layer_id_check(ctx, l, f, uf->code[k], flag[k], a->code[k]);
         } else if (k > 0) {
             if (gb)
                 snprintf(derived, sizeof derived, "%.*s%s", k == ISR_PREFECTURE ? 4 : 2, code,
@@ -141,6 +147,8 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
         if (!a->code[k] || !a->name[k] || !a->name_en[k])
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
+    if (st != ISR_OK)
+        return st;
     a->fid = fid;
     a->pop = NAN;
     if (uf->pop >= 0 && OGR_F_IsFieldSetAndNotNull(f, uf->pop)) {

@@ -501,6 +501,11 @@ GDALDatasetH isr_vector_open(const char *path, const char *encoding);
 /* Closes; when text read with isr_layer_str() was not valid UTF-8, warns (on the context
  * the layer was opened with) naming the count, the first field and feature and the fix. */
 ISR_INTERNAL void isr_layer_close(isr_layer *l);
+/* ISR_OK, or a failure naming the layer, feature `f`, field `i` and its option `flag`
+ * ("--unit-id") when `value` (read from that field with isr_layer_str()) holds U+FFFD: a
+ * code or id whose bytes were not valid UTF-8, so that distinct codes may read the same. */
+ISR_INTERNAL isr_status isr_layer_id_check(isr_ctx *ctx, const isr_layer *l, OGRFeatureH f,
+                                           int i, const char *flag, const char *value);
 /* Field `i` of a feature as valid UTF-8 in new memory (free()), like isr_field_str(), and
  * counts a string whose bad bytes were replaced with U+FFFD on the layer. */
 char *isr_layer_str(const isr_layer *l, OGRFeatureH f, int i);

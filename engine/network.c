@@ -114,6 +114,8 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
             st = isr_fail(ctx, ISR_ERR_INPUT,
                           "%s: feature %lld: field '%s' is empty; every station needs a unique id",
                           l->what, fid, opt->station_id_field);
+        else if ((st = isr_layer_id_check(ctx, l, f, f_id, "--station-id", id)) != ISR_OK)
+            ;
         else if (nbase > 0 && isr_rail_net_find(net, id) >= 0 &&
                  isr_rail_net_find(net, id) < nbase)
             st = isr_fail(ctx, ISR_ERR_INPUT,
@@ -976,6 +978,9 @@ static isr_status load_line(isr_ctx *ctx, line_reader *lr, OGRFeatureH f, isr_ra
     path pa = {0};
     if (!sid || (lf->name >= 0 && !sname) || !minutes || !calls)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    else /* the id, or the name standing for it, identifies the line */
+        st = isr_layer_id_check(ctx, l, f, from_id ? lf->id : lf->name,
+                                from_id ? "the line id" : "--line-name, the line's id", sid);
     int dup = st == ISR_OK ? isr_rail_line_find(net, id) : -1, nl = isr_rail_net_nlines(net);
     if (dup >= 0 && dup < lr->nbase_lines) {
         char from[200];

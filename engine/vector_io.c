@@ -12,7 +12,9 @@
  * (.cpg, DBF LDID, or --encoding passed as GDAL's ENCODING open option) is honoured by GDAL,
  * which recodes to UTF-8; whatever is still not UTF-8 (a GBK .dbf without .cpg reaches us as
  * raw bytes) is replaced with U+FFFD, counted on the layer and warned about when it closes,
- * naming the field, the first feature and the fix.
+ * naming the field, the first feature and the fix. A field that identifies things (a unit,
+ * prefecture or province code, a station or line id) is refused instead when it holds U+FFFD:
+ * distinct codes would read the same and be merged.
  * Owns: the dataset handle and the description string used in every later message.
  */
 #include "internal.h"
@@ -270,20 +272,23 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
     return st;
 }
 
+static int layer_is_shp(const isr_layer *l)
+{
+    return l->ds && GDALGetDatasetDriver(l->ds) &&
+           strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(l->ds)), "ESRI Shapefile") == 0;
+}
+
 void isr_layer_close(isr_layer *l)
 {
     isr_layer_text *t = l->text;
     if (t && t->nbad) {
-        int shp = l->ds && GDALGetDatasetDriver(l->ds) &&
-                  strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(l->ds)),
-                         "ESRI Shapefile") == 0;
         isr_log(t->ctx, ISR_LOG_WARN,
                 "%s: %d text value%s not valid UTF-8 (first: field '%s', feature %lld); the "
                 "bad bytes were replaced with U+FFFD. Declare the source's encoding: %s",
                 l->what, t->nbad, t->nbad == 1 ? " is" : "s are", t->field, t->fid,
-                shp ? "add a .cpg file containing it (e.g. GBK) beside the .shp, or pass "
-                      "--encoding GBK"
-                    : "convert it to UTF-8, e.g. with ogr2ogr");
+                layer_is_shp(l) ? "add a .cpg file containing it (e.g. GBK) beside the .shp, "
+                                  "or pass --encoding GBK"
+                                : "convert it to UTF-8, e.g. with ogr2ogr");
     }
     if (t)
         free(t->field);
@@ -313,6 +318,23 @@ char *isr_layer_str(const isr_layer *l, OGRFeatureH f, int i)
         t->field = strdup(OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, i)));
     }
     return c;
+}
+
+isr_status isr_layer_id_check(isr_ctx *ctx, const isr_layer *l, OGRFeatureH f, int i,
+                              const char *flag, const char *value)
+{
+    if (!value || !strstr(value, "\xEF\xBF\xBD"))
+        return ISR_OK;
+    return isr_fail(ctx, ISR_ERR_INPUT,
+                    "%s: feature %lld: field '%s' (%s) holds '%s', whose text is not valid "
+                    "UTF-8 (shown as U+FFFD): values that differ would read the same and the "
+                    "features they identify be merged. Declare the source's encoding: %s",
+                    l->what, (long long)OGR_F_GetFID(f),
+                    OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, i)), flag, value,
+                    layer_is_shp(l) ? "add a .cpg file containing its name beside the .shp, "
+                                      "or pass --encoding NAME (e.g. CP932 for Japanese, GBK "
+                                      "for Chinese)"
+                                    : "convert it to UTF-8, e.g. with ogr2ogr");
 }
 
 OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st)

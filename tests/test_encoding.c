@@ -143,3 +143,76 @@ Test(encoding, bad_bytes_and_markup_keep_outputs_well_formed)
     free(csv);
     free(qgs);
 }
+
+#define FFFD "\xEF\xBF\xBD"
+#define SAY_ENCODING                                                                              \
+    "whose text is not valid UTF-8 (shown as U+FFFD): values that differ would read the same "   \
+    "and the features they identify be merged. Declare the source's encoding: add a .cpg file "  \
+    "containing its name beside the .shp, or pass --encoding NAME (e.g. CP932 for Japanese, "    \
+    "GBK for Chinese)\n"
+
+/* The last line of TMP/stderr.txt (the refusal, after the warnings). */
+static char *last_line(void)
+{
+    char *err = cli_stderr();
+    size_t n = strlen(err);
+    while (n > 1 && err[n - 2] != '\n')
+        n--;
+    char *last = strdup(n > 1 ? err + n - 1 : err);
+    free(err);
+    return last;
+}
+
+/* Codes and ids in GBK without a .cpg: each byte that is no UTF-8 becomes U+FFFD, so that
+ * distinct codes may read the same (Japanese prefecture codes 仙台地域 and 仙南地域 in
+ * Shift_JIS did, merging prefectures); refused, naming the field, its flag and the fix.
+ * 上海市 in GBK is C9 CF BA A3 CA D0: C9 bad, CF BA the valid Ϻ, A3 CA D0 bad; 上海虹桥 adds
+ * BA E7 C7 C5, all bad. */
+Test(encoding, codes_and_ids_not_valid_utf8_are_refused)
+{
+    cli_sh_ok("ogr2ogr -lco ENCODING=GBK u.shp " S "/yrd_counties.shp && rm u.cpg && "
+              "ogr2ogr -lco ENCODING=GBK st.shp " S "/yrd_rail_stations.shp && rm st.cpg && "
+              "ogr2ogr -lco ENCODING=GBK l.shp " S "/yrd_rail_lines.shp -sql \"SELECT name_zh "
+              "AS id, name, speed_kmh, headway, minutes, stops FROM yrd_rail_lines\" && rm l.cpg");
+    char want[2048];
+    /* a prefecture code: feature 0 is 上海市's district */
+    cr_assert_eq(cli_sh("%s run -q --boundaries '%s/u.shp' --pref-field pref_name --resolution "
+                        "2000 --no-maps --out '%s/o'",
+                        ISR_CLI, cli_tmp, cli_tmp),
+                 1);
+    snprintf(want, sizeof want,
+             "isoreach: boundaries '%s/u.shp' layer 'u': feature 0: field 'pref_name' "
+             "(--pref-field) holds '" FFFD "Ϻ" FFFD FFFD FFFD "', " SAY_ENCODING,
+             cli_tmp);
+    char *last = last_line();
+    cr_assert_str_eq(last, want);
+    free(last);
+    /* the fix said works */
+    cr_assert_eq(cli_sh("%s run -q --boundaries '%s/u.shp' --pref-field pref_name --resolution "
+                        "2000 --no-maps --out '%s/o' --encoding GBK",
+                        ISR_CLI, cli_tmp, cli_tmp),
+                 0, "%s", cli_stderr());
+    /* a station id: 上海虹桥 */
+    cr_assert_eq(cli_sh("%s run -q --stations '%s/st.shp' --station-id name --hubs x "
+                        "--resolution 2000 --no-maps --out '%s/o2'",
+                        ISR_CLI, cli_tmp, cli_tmp),
+                 1);
+    snprintf(want, sizeof want,
+             "isoreach: stations '%s/st.shp' layer 'st': feature 0: field 'name' (--station-id) "
+             "holds '" FFFD "Ϻ" FFFD FFFD FFFD FFFD FFFD "', " SAY_ENCODING,
+             cli_tmp);
+    last = last_line();
+    cr_assert_str_eq(last, want);
+    free(last);
+    /* a line id */
+    cr_assert_eq(cli_sh("%s run -q --lines '%s/l.shp' --resolution 2000 --no-maps --out '%s/o3'",
+                        ISR_CLI, cli_tmp, cli_tmp),
+                 1);
+    snprintf(want, sizeof want,
+             "isoreach: lines '%s/l.shp' layer 'l': feature 0: field 'id' (the line id) holds '",
+             cli_tmp);
+    last = last_line();
+    cr_assert(strncmp(last, want, strlen(want)) == 0 && strstr(last, "', " SAY_ENCODING),
+              "%s", last);
+    free(last);
+}
