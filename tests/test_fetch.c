@@ -433,6 +433,7 @@ Test(fetch, credentials_in_a_url_reach_the_server_and_nothing_written)
                  0, "run.json names the inputs with *** for the credentials");
     free(e);
     free(log);
+}
 
 /* `isoreach run` on Shanghai with the stations a shapefile on the server, --cache c. */
 static int run_remote_shp(int port)
