@@ -6,7 +6,8 @@
  * did (a line removed is no longer there to speed up). Every row is checked before it is
  * applied; the first bad one fails naming the scenario, the file, the row (CSV: its line
  * number, the header being line 1; GeoPackage: the feature id), the field and what to do.
- * `source` is free text, copied into scenario.json.
+ * `source` is free text, copied into scenario.json. Text must be UTF-8: other bytes (a cp1252
+ * CSV) are refused in the other columns and warned about, once per table, in `source`.
  */
 #include "scenario.h"
 #include "timetable.h"
@@ -30,6 +31,8 @@ typedef struct mods {
     const int *hubs;
     int nhubs;
     const char *action, *target, *to, *value, *source;
+    int nbad_text;     /* rows whose source was not UTF-8 (bytes replaced with U+FFFD) */
+    long long bad_row; /* the first of them */
 } mods;
 
 /* A number filling the whole text (blanks around allowed); NAN when not one. */
@@ -352,6 +355,33 @@ static isr_status columns(mods *md, OGRLayerH lyr, int col[5])
     return ISR_OK;
 }
 
+/* Field `col` of the row as UTF-8 (as isr_field_str); bytes that are not (a cp1252 CSV, as
+ * Excel saves one) refused in an id or a number, where text with U+FFFD could match wrongly
+ * or mislead, and counted in `source`, for one warning. NULL after a failure (set). */
+static char *row_field(mods *md, OGRFeatureH f, const int col[5], int k, long long row)
+{
+    static const char *const names[] = {"action", "target", "to", "value", "source"};
+    const char *s = col[k] >= 0 && OGR_F_IsFieldSetAndNotNull(f, col[k])
+                        ? OGR_F_GetFieldAsString(f, col[k])
+                        : "";
+    int nbad = 0;
+    char *v = isr_utf8_clean(s, strlen(s), &nbad);
+    if (!v)
+        isr_fail(md->ctx, ISR_ERR_MEMORY, "out of memory");
+    if (v && nbad && k < 4) {
+        isr_fail(md->ctx, ISR_ERR_INPUT,
+                 "%s: field '%s' is not UTF-8 text ('%s', the bad bytes shown as U+FFFD), "
+                 "which could name the wrong thing; save the file as UTF-8 (in Excel: CSV "
+                 "UTF-8)",
+                 md->where, names[k], v);
+        free(v);
+        return NULL;
+    }
+    if (v && nbad && md->nbad_text++ == 0)
+        md->bad_row = row;
+    return v;
+}
+
 /* Every row of the open table, in order. */
 static isr_status apply_rows(mods *md, OGRLayerH lyr, json_object *list)
 {
@@ -361,13 +391,13 @@ static isr_status apply_rows(mods *md, OGRLayerH lyr, json_object *list)
     OGR_L_ResetReading(lyr);
     while (st == ISR_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
         long long fid = (long long)OGR_F_GetFID(f), row = md->sc->gpkg ? fid : fid + 1;
-        char *v[5];
-        for (int k = 0; k < 5; k++)
-            v[k] = isr_field_str(f, col[k]);
+        char *v[5] = {NULL};
         snprintf(md->where, sizeof md->where, "scenario '%s' modifications '%s' %s %lld",
                  md->sc->name, md->file, md->sc->gpkg ? "feature" : "line", row);
+        for (int k = 0; k < 5 && (k == 0 || v[k - 1]); k++)
+            v[k] = row_field(md, f, col, k, row);
         if (!v[0] || !v[1] || !v[2] || !v[3] || !v[4]) {
-            st = isr_fail(md->ctx, ISR_ERR_MEMORY, "out of memory");
+            st = isr_ctx_status(md->ctx);
         } else if (*v[0] || *v[1]) { /* a blank row is skipped */
             md->action = v[0];
             md->target = v[1];
@@ -488,6 +518,13 @@ isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenari
             st = check_widths(&md, OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(lyr)));
         if (st == ISR_OK)
             st = apply_rows(&md, lyr, list);
+        if (st == ISR_OK && md.nbad_text)
+            isr_log(ctx, ISR_LOG_WARN,
+                    "scenario '%s' modifications '%s': %d text value%s not valid UTF-8 "
+                    "(first: field 'source', %s %lld); the bad bytes were replaced with U+FFFD "
+                    "in scenario.json. Save the file as UTF-8 (in Excel: CSV UTF-8)",
+                    sc->name, md.file, md.nbad_text, md.nbad_text == 1 ? " is" : "s are",
+                    sc->gpkg ? "feature" : "line", md.bad_row);
     }
     if (ds)
         GDALClose(ds);

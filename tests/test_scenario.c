@@ -313,6 +313,36 @@ Test(scenario, parts_under_other_names_are_named)
     free(j);
 }
 
+/* A modifications.csv in cp1252 (Excel's CSV on a Spanish machine): its text took U+FFFD
+ * without a word, while a shapefile's is warned about. A source is warned about, naming the
+ * line; an id is refused, as replaced text could match another. */
+Test(scenario, modifications_not_in_utf8_are_said)
+{
+    cli_put("bad/modifications.csv", "action,target,to,value,source\n"
+            "scale_speed,L,,2,Plan de Espa\xf1" "a\nset_headway,L,,10,Espa\xf1" "a\n");
+    cr_assert_eq(run("--no-maps --scenario bad=bad"), 0, "%s", cli_stderr());
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: warning: scenario 'bad' modifications 'bad/modifications.csv': "
+                        "2 text values are not valid UTF-8 (first: field 'source', line 2); the "
+                        "bad bytes were replaced with U+FFFD in scenario.json. Save the file as "
+                        "UTF-8 (in Excel: CSV UTF-8)\n");
+    free(e);
+    char *j = slurp("o/scenarios/bad/scenario.json");
+    cr_assert(strstr(j, "\"source\":\"Plan de Espa\xEF\xBF\xBD" "a\""), "%s", j);
+    free(j);
+    cli_sh_ok("rm -rf o");
+    cli_put("bad/modifications.csv", "action,target,to,value,source\n"
+            "scale_speed,L\xf1,,2,x\n");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 2: "
+                        "field 'target' is not UTF-8 text ('L\xEF\xBF\xBD', the bad bytes "
+                        "shown as U+FFFD), which could name the wrong thing; save the file as "
+                        "UTF-8 (in Excel: CSV UTF-8)\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
+
 /* An added line calling at an added station 3 km off its geometry: refused before anything
  * is computed, naming the scenario, its layer, the feature and the field. */
 Test(scenario, added_station_off_its_line_is_refused)
