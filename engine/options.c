@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #ifdef ISR_SAMPLE_DIR
@@ -519,8 +520,9 @@ static isr_status gtfs_add(isr_ctx *ctx, isr_options *opt, const char *val)
     return ISR_OK;
 }
 
-/* --scenario NAME=PATH: one more scenario (repeatable); NAME of letters, digits, _ and -,
- * each once. */
+/* --scenario NAME=PATH: one more scenario (repeatable); NAME of ASCII letters, digits, _ and
+ * -, each once, ignoring case: scenarios/a and scenarios/A are one folder on Windows and
+ * macOS. */
 static isr_status scenario_add(isr_ctx *ctx, isr_options *opt, const char *val)
 {
     const char *eq = strchr(val, '=');
@@ -533,15 +535,24 @@ static isr_status scenario_add(isr_ctx *ctx, isr_options *opt, const char *val)
     if (n > 64 || strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") <
                       n)
         return isr_fail(ctx, ISR_ERR_USAGE,
-                        "--scenario: name '%.*s' may hold only letters, digits, _ and - (at most "
-                        "64): it names the folder scenarios/NAME",
+                        "--scenario: name '%.*s' may hold only ASCII letters (a-z, A-Z), digits, "
+                        "_ and - (at most 64): it names the folder scenarios/NAME",
                         (int)n, val);
-    for (int i = 0; i < opt->nscenarios; i++)
+    for (int i = 0; i < opt->nscenarios; i++) {
         if (strlen(opt->scenario_name[i]) == n && strncmp(opt->scenario_name[i], val, n) == 0)
             return isr_fail(ctx, ISR_ERR_USAGE,
                             "--scenario: the name '%s' is given twice; give each scenario its "
                             "own name",
                             opt->scenario_name[i]);
+        else if (strlen(opt->scenario_name[i]) == n &&
+                 strncasecmp(opt->scenario_name[i], val, n) == 0)
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--scenario: the names '%s' and '%.*s' differ only in case; their "
+                            "folders scenarios/%s and scenarios/%.*s would be one on Windows "
+                            "and macOS: give each scenario its own name",
+                            opt->scenario_name[i], (int)n, val, opt->scenario_name[i], (int)n,
+                            val);
+    }
     if (opt->nscenarios >= ISR_MAX_SCENARIOS)
         return isr_fail(ctx, ISR_ERR_USAGE, "--scenario: at most %d scenarios in one run",
                         ISR_MAX_SCENARIOS);

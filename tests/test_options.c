@@ -75,6 +75,25 @@ Test(options, refusals_name_the_flag)
     refused("--out=", NULL, "--out: the value is empty");
 }
 
+/* --scenario a=x --scenario A=y wrote scenarios/a and scenarios/A, one folder on Windows and
+ * macOS: refused. A name with ñ was said to hold other than "letters": ASCII letters. */
+Test(options, scenario_names_equal_but_for_case_are_refused)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    isr_options o;
+    char *argv[] = {"run", "--scenario", "plan_a=x", "--scenario", "Plan_A=y", NULL};
+    cr_assert_eq(parse(ctx, &o, 5, argv), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx),
+                     "--scenario: the names 'plan_a' and 'Plan_A' differ only in case; their "
+                     "folders scenarios/plan_a and scenarios/Plan_A would be one on Windows and "
+                     "macOS: give each scenario its own name");
+    isr_options_clear(&o);
+    isr_ctx_free(ctx);
+    refused("--scenario", "espa\xc3\xb1" "a=x",
+            "--scenario: name 'espa\xc3\xb1" "a' may hold only ASCII letters (a-z, A-Z), "
+            "digits, _ and - (at most 64): it names the folder scenarios/NAME");
+}
+
 /* What a client of include/isoreach.h can do with the opaque handle alone: new from argv,
  * set by name with or without dashes, a refusal that keeps the earlier value, get of every
  * kind of value, free(NULL). */
