@@ -463,7 +463,12 @@ Test(scenario, a_line_id_of_two_features_changes_both)
                         cli_tmp, CLI),
                  1);
     e = cli_stderr();
-    cr_assert_str_eq(e, "isoreach: scenario 'minb' modifications 'minb/modifications.csv' line 2: "
+    cr_assert_str_eq(e, "isoreach: warning: lines 'br.geojson' layer 'br': features 0 and 1 "
+                        "share the id 'B' and meet end to end at station 's': they are two "
+                        "lines, so a trip through it changes trains there (--transfer and a "
+                        "wait for the other's train); where trains run through, draw the "
+                        "service as one feature (a MultiLineString)\n"
+                        "isoreach: scenario 'minb' modifications 'minb/modifications.csv' line 2: "
                         "field 'target' is 'B', the id of 2 lines (s … u, h … s); set_minutes "
                         "gives the runs of one line: give each its own id (field 'id' of the "
                         "lines) to set its minutes\n");
