@@ -470,10 +470,11 @@ struct json_object *isr_fetch_json(isr_ctx *ctx);
 
 /* ---- vector_io.c ---------------------------------------------------------------------- */
 
-/* Text read from a layer that was not valid UTF-8: counted, warned about on closing. */
+/* Text read from a layer that was not valid UTF-8: counted, warned about once read. */
 typedef struct isr_layer_text {
     isr_ctx *ctx;
     int nbad;        /* strings with bytes replaced by U+FFFD */
+    int said;        /* warned about already (isr_layer_text_warn): not again */
     long long fid;   /* the first such feature */
     char *field;     /* and its field */
 } isr_layer_text;
@@ -501,6 +502,9 @@ GDALDatasetH isr_vector_open(const char *path, const char *encoding);
 /* Closes; when text read with isr_layer_str() was not valid UTF-8, warns (on the context
  * the layer was opened with) naming the count, the first field and feature and the fix. */
 ISR_INTERNAL void isr_layer_close(isr_layer *l);
+/* That warning now, once the layer's text has been read: a layer kept open for the run
+ * (the boundaries) closes after run.json is written, which would lack it. Said once. */
+ISR_INTERNAL void isr_layer_text_warn(isr_layer *l);
 /* ISR_OK, or a failure naming the layer, feature `f`, field `i` and its option `flag`
  * ("--unit-id") when `value` (read from that field with isr_layer_str()) holds U+FFFD: a
  * code or id whose bytes were not valid UTF-8, so that distinct codes may read the same. */

@@ -399,7 +399,9 @@ static isr_status load_boundaries(isr_ctx *ctx, const isr_options *opt, isr_mode
         ISR_OK)
         return st;
     OSRExportToWkt(m->srs, &m->wkt);
-    return isr_units_load(ctx, opt, &m->lb, m->srs, &m->units);
+    st = isr_units_load(ctx, opt, &m->lb, m->srs, &m->units);
+    isr_layer_text_warn(&m->lb); /* the layer stays open until after run.json is written */
+    return st;
 }
 
 /* Stations (other than hubs, warned about with their jurisdictions) that lie off the grid,

@@ -11,10 +11,10 @@
  * Text: every string read from an input is valid UTF-8. A shapefile's declared encoding
  * (.cpg, DBF LDID, or --encoding passed as GDAL's ENCODING open option) is honoured by GDAL,
  * which recodes to UTF-8; whatever is still not UTF-8 (a GBK .dbf without .cpg reaches us as
- * raw bytes) is replaced with U+FFFD, counted on the layer and warned about when it closes,
- * naming the field, the first feature and the fix. A field that identifies things (a unit,
- * prefecture or province code, a station or line id) is refused instead when it holds U+FFFD:
- * distinct codes would read the same and be merged.
+ * raw bytes) is replaced with U+FFFD, counted on the layer and warned about once it has been
+ * read (or when it closes), naming the field, the first feature and the fix. A field that
+ * identifies things (a unit, prefecture or province code, a station or line id) is refused
+ * instead when it holds U+FFFD: distinct codes would read the same and be merged.
  * Owns: the dataset handle and the description string used in every later message.
  */
 #include "internal.h"
@@ -278,18 +278,25 @@ static int layer_is_shp(const isr_layer *l)
            strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(l->ds)), "ESRI Shapefile") == 0;
 }
 
+void isr_layer_text_warn(isr_layer *l)
+{
+    isr_layer_text *t = l->text;
+    if (!t || !t->nbad || t->said)
+        return;
+    isr_log(t->ctx, ISR_LOG_WARN,
+            "%s: %d text value%s not valid UTF-8 (first: field '%s', feature %lld); the "
+            "bad bytes were replaced with U+FFFD. Declare the source's encoding: %s",
+            l->what, t->nbad, t->nbad == 1 ? " is" : "s are", t->field, t->fid,
+            layer_is_shp(l) ? "add a .cpg file containing it (e.g. GBK) beside the .shp, or "
+                              "pass --encoding GBK"
+                            : "convert it to UTF-8, e.g. with ogr2ogr");
+    t->said = 1; /* a later read of the same text (a hub's unit) is not said again */
+}
+
 void isr_layer_close(isr_layer *l)
 {
     isr_layer_text *t = l->text;
-    if (t && t->nbad) {
-        isr_log(t->ctx, ISR_LOG_WARN,
-                "%s: %d text value%s not valid UTF-8 (first: field '%s', feature %lld); the "
-                "bad bytes were replaced with U+FFFD. Declare the source's encoding: %s",
-                l->what, t->nbad, t->nbad == 1 ? " is" : "s are", t->field, t->fid,
-                layer_is_shp(l) ? "add a .cpg file containing it (e.g. GBK) beside the .shp, "
-                                  "or pass --encoding GBK"
-                                : "convert it to UTF-8, e.g. with ogr2ogr");
-    }
+    isr_layer_text_warn(l);
     if (t)
         free(t->field);
     free(t);

@@ -216,3 +216,31 @@ Test(encoding, codes_and_ids_not_valid_utf8_are_refused)
               "%s", last);
     free(last);
 }
+
+/* The boundaries stay open for the whole run (their layer closes after run.json is written):
+ * their replaced-text warning is said once the units are read, so that run.json has it too,
+ * as it has the stations'. 918 names of the 306 counties and their prefectures and
+ * provinces are GBK (pref_code and prov_code are digits). */
+Test(encoding, replaced_text_of_the_boundaries_is_in_run_json)
+{
+    cli_sh_ok("ogr2ogr -lco ENCODING=GBK u.shp " S "/yrd_counties.shp && rm u.cpg");
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --boundaries u.shp --resolution 2000 --no-maps "
+                        "--out o",
+                        cli_tmp, ISR_CLI),
+                 0, "%s", cli_stderr());
+    const char *msg = "918 text values are not valid UTF-8 (first: field 'name', feature 0); "
+                      "the bad bytes were replaced with U+FFFD. Declare the source's encoding: "
+                      "add a .cpg file containing it (e.g. GBK) beside the .shp, or pass "
+                      "--encoding GBK";
+    char want[1024];
+    snprintf(want, sizeof want, "isoreach: warning: boundaries 'u.shp' layer 'u': %s\n", msg);
+    char *err = cli_stderr();
+    cr_assert_str_eq(err, want);
+    snprintf(want, sizeof want, "\"warnings\": [\n    \"boundaries '..\\/u.shp' layer 'u': %s\"\n  ]",
+             msg);
+    char *runj = file("run.json");
+    cr_assert(strstr(runj, want), "run.json's warnings lack the boundaries' replaced text:\n%s",
+              strstr(runj, "\"warnings\"") ? strstr(runj, "\"warnings\"") : runj);
+    free(err);
+    free(runj);
+}
