@@ -187,7 +187,8 @@ static double pixel_m2(const src_view *v, OGRSpatialReferenceH srs, int r)
 
 /* Refuses what a population raster must not hold under the grid (other than its nodata):
  * NaN, infinity, a negative count, or more than ISR_MAX_PEOPLE_KM2 people per km² of the
- * pixel's area, with the count of such pixels and the first one's position and value. */
+ * pixel's area, with the count of such pixels and the first one's position and value. The
+ * value checked is the one summed: stored × the band's scale (+ offset, refused for a sum). */
 static isr_status check_people(isr_ctx *ctx, GDALDatasetH src, const src_view *v, int ic0,
                                int ir0, int ww, int ir1, const char *path)
 {
@@ -201,7 +202,7 @@ static isr_status check_people(isr_ctx *ctx, GDALDatasetH src, const src_view *v
                         : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading population "
                                                         "raster '%s'", path);
     size_t nbad = 0;
-    double first[3] = {0, 0, 0}, max_pp = 0;
+    double first[3] = {0, 0, 0}, max_pp = 0, stored = 0;
     int fc = 0, fr = 0;
     for (int r = ir0; r <= ir1 && st == ISR_OK; r++) {
         if (GDALRasterIO(band, GF_Read, ic0, r, ww, 1, row, ww, 1, GDT_Float64, 0, 0) !=
@@ -212,12 +213,16 @@ static isr_status check_people(isr_ctx *ctx, GDALDatasetH src, const src_view *v
         double pp = ISR_MAX_PEOPLE_KM2 * pixel_m2(v, srs, r) / 1e6;
         for (int c = 0; c < ww; c++) {
             double x = row[c];
-            if ((has_nd && (x == nd || (isnan(nd) && isnan(x)))) || (x >= 0 && x <= pp))
+            if (has_nd && (x == nd || (isnan(nd) && isnan(x))))
+                continue;
+            x = x * v->scale + v->offset; /* the people the raster means, as summed */
+            if (x >= 0 && x <= pp)
                 continue;
             if (nbad++ == 0) {
                 fc = ic0 + c;
                 fr = r;
                 first[2] = x;
+                stored = row[c];
                 max_pp = pp;
                 GDALApplyGeoTransform((double *)v->gt, fc + 0.5, r + 0.5, &first[0], &first[1]);
             }
@@ -227,8 +232,11 @@ static isr_status check_people(isr_ctx *ctx, GDALDatasetH src, const src_view *v
     OSRDestroySpatialReference(srs);
     if (st != ISR_OK || !nbad)
         return st;
-    char val[32];
+    char val[96];
     isr_snprintf(val, sizeof val, "%g", first[2]);
+    if (!isnan(first[2]) && (v->scale != 1 || v->offset != 0)) /* what the file holds too */
+        isr_snprintf(val, sizeof val, "%g (stored %g × the band's scale %g)", first[2], stored,
+                     v->scale);
     return isr_fail(ctx, ISR_ERR_INPUT,
                     "population raster '%s': %zu pixel(s) hold no valid number of people (the "
                     "first, %s, at column %d, row %d: %.8g, %.8g in the raster's CRS); a pixel "

@@ -403,6 +403,54 @@ Test(geo, population_raster_with_inf_nan_negative_or_absurd_pixels_is_refused)
     free(csv);
 }
 
+/* A 20 × 10 UInt32 population raster of 1000 m pixels over both units, every pixel storing
+ * `stored`, with the band's scale `scale` (GDAL's metadata: a pixel means stored × scale). */
+static void scaled_people(unsigned stored, const char *scale)
+{
+    char grid[2600] = "", v[16];
+    snprintf(v, sizeof v, "%u", stored);
+    for (int i = 0; i < 200; i++)
+        strcat(strcat(grid, v), i % 20 == 19 ? "\n" : " ");
+    cli_put("ps.asc", "ncols 20\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
+            grid);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -f ps.tif && gdal_translate -q -ot UInt32 -a_scale %s -a_srs "
+             "EPSG:32633 ps.asc ps.tif", scale);
+    cli_sh_ok(cmd);
+}
+
+/* The people-per-km² check reads what a pixel means (stored × the band's scale), as the people
+ * are summed, and as the friction check reads its values. Before the fix it read the stored
+ * number: thousandths of a person (5,000,000 stored × 0.001 = 5,000 people on 1 km²) were
+ * refused quoting 5e+06, and 5,000 stored × 1000 = 5 M people per km² ran (exit 0). */
+Test(geo, population_raster_check_reads_the_band_scale)
+{
+    utm_region();
+    scaled_people(5000000, "0.001");
+    int rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population ps.tif");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "");
+    free(e);
+    /* 100 pixels of 5,000 people in each unit */
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/hub/reach.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    cr_assert_not_null(strstr(csv, "\nhub,county,a,unit a,,a,p1,100.000,100.000,1.0000,500000,"
+                                   "500000,1.0000,"), "%s", csv);
+    cr_assert_not_null(strstr(csv, "\nhub,county,b,unit b,,b,p2,100.000,100.000,1.0000,500000,"
+                                   "500000,1.0000,"), "%s", csv);
+    free(csv);
+    cr_assert_eq(cli_sh("rm -rf '%s/o'", cli_tmp), 0);
+    scaled_people(5000, "1000");
+    rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population ps.tif");
+    refused(rc, "population raster 'ps.tif': 200 pixel(s) hold no valid number of people (the "
+                "first, 5e+06 (stored 5000 × the band's scale 1000), at column 0, row 0: 500500, "
+                "5509500 in the raster's CRS); a pixel must hold 0 to 1000000 people per km² "
+                "(1e+06 people for that pixel): fix those pixels, or set them to the raster's "
+                "nodata where the people are not known");
+}
+
 /* --min-reach: the hub 375 m west of the border of p2 (250 m cells, 3 min at 15.4 km/h reach
  * 769 m): the sliver of b beyond the border is smaller than the default 0.5 km², so b is not
  * counted; with --min-reach 0 it is. Checked by hand only before this test. */
