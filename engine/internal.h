@@ -766,15 +766,17 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
 /* The hub's own jurisdiction: the unit whose polygon holds hub (x, y) (*dist_m = 0), else
  * the nearest unit when it lies within `max_m` (*dist_m its distance), else -1 (*dist_m the
  * distance to the nearest unit, +INF when there is none). Units as near as each other (a hub
- * on a border, or halfway between two): the one holding `cell`, the centre of the hub's grid
- * cell, where its travel starts; else the lowest code; *ties counts the others. */
+ * on a border, or halfway between two, or inside units that overlap): the one the zone raster
+ * gives the hub's cell (`cell_unit`, -1: none or not known), where its travel starts and
+ * where the tables count that cell; else the one holding `cell`, the centre of that cell;
+ * else the lowest code; *ties counts the others. */
 #define ISR_OWN_MAX_M 5000.0
 /* region.c: a hub's jurisdiction for run.json: {"unit", "name", "how": "contains",
  * "nearest, 3.0 km" or "none"} (a json_object *; void * here, to keep json-c out of this
  * header). */
 void *isr_jurisdiction_json(const isr_units *u, int unit, double dist_m);
 int isr_hub_jurisdiction(const isr_units *u, const double hub[2], const double cell[2],
-                         double max_m, double *dist_m, int *ties);
+                         int cell_unit, double max_m, double *dist_m, int *ties);
 /* The warnings of a hub's jurisdiction (isr_hub_jurisdiction's unit, d and ties): a tie, a
  * hub outside every polygon taking the nearest unit, or none within ISR_OWN_MAX_M (all its
  * reach cross-border). `of` follows "every boundary polygon" ("" or " of 'B'"). */

@@ -279,7 +279,8 @@ static void drop_hubs_off_grid(isr_ctx *ctx, const isr_grid *g, const isr_rail_n
  * ISR_OWN_MAX_M, or none). A hub off the grid is refused: its search would start nowhere. A
  * hub outside every polygon is warned about, saying which unit counts as its own. */
 static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const isr_grid *g,
-                                    const isr_units *u, const isr_rail_net *net,
+                                    const isr_units *u, const isr_zones *z,
+                                    const isr_rail_net *net,
                                     const isr_layer *lb, isr_hub_set *jb)
 {
     if (opt->hubs && strcmp(opt->hubs, "all") == 0)
@@ -312,7 +313,8 @@ static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const 
         double cell[2];
         isr_grid_cell_centre(g, c, r, cell);
         int ties;
-        int unit = isr_hub_jurisdiction(u, hub, cell, ISR_OWN_MAX_M, &d, &ties);
+        int zu = isr_zones_unit_at(z, (size_t)r * (size_t)g->nx + (size_t)c);
+        int unit = isr_hub_jurisdiction(u, hub, cell, zu, ISR_OWN_MAX_M, &d, &ties);
         jb->own_unit[h] = unit;
         jb->own_dist_m[h] = unit >= 0 ? d : INFINITY;
         isr_hub_jurisdiction_warn(ctx, u, id, hub, cell, unit, d, ties, "");
@@ -333,7 +335,7 @@ isr_status isr_hub_set_build(isr_ctx *ctx, const isr_model *m, const char *list,
     if (st == ISR_OK)
         st = isr_hubs_select(ctx, &o, m->net, &set->hubs, &set->n);
     if (st == ISR_OK) /* first: --hubs all drops the stations off the grid */
-        st = hubs_jurisdiction(ctx, &o, &m->grid, &m->units, m->net, &m->lb, set);
+        st = hubs_jurisdiction(ctx, &o, &m->grid, &m->units, &m->zones, m->net, &m->lb, set);
     if (st == ISR_OK)
         st = hub_folders(ctx, &o, m->net, set->hubs, set->n, &set->folders);
     free(ids);
@@ -427,7 +429,7 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
         } else if (isr_zones_unit_xy(&m->zones, &m->grid, x, y) < 0) {
             double p[2] = {x, y};
             int ties;
-            int near = isr_hub_jurisdiction(&m->units, p, p, INFINITY, &d, &ties);
+            int near = isr_hub_jurisdiction(&m->units, p, p, -1, INFINITY, &d, &ties);
             if (++nout <= 10)
                 isr_sb_printf(&out, "%s'%s' (%.1f km from '%s')", nout > 1 ? ", " : "", id,
                               d / 1000.0, near >= 0 ? m->units.attr[near].code[0] : "");
@@ -806,8 +808,8 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
                             opt->max_memory_mb)) != ISR_OK)
         return st;
     if ((st = cached_rasters(ctx, opt, m)) != ISR_OK ||
-        (st = hubs_jurisdiction(ctx, opt, &m->grid, &m->units, m->net, &m->lb, &m->hubs)) !=
-            ISR_OK)
+        (st = hubs_jurisdiction(ctx, opt, &m->grid, &m->units, &m->zones, m->net, &m->lb,
+                                &m->hubs)) != ISR_OK)
         return st;
     stations_outside(ctx, m);
     return ISR_OK;

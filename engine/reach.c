@@ -121,11 +121,15 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
  * few nanometres inside one unit or the other once reprojected. */
 #define ISR_BORDER_TOL_M 0.01
 
-/* Whether unit a is to be preferred to unit b, equally near the hub: the one holding the
- * centre of the hub's cell (where its travel starts, and what the zones raster gives that
- * cell), else the lower code: never the order of the features. */
-static int jurisdiction_before(const isr_units *u, int a, int b, OGRGeometryH centre)
+/* Whether unit a is to be preferred to unit b, equally near the hub: the one the zone raster
+ * gives the hub's cell (cell_unit: where its travel starts, and where the tables count that
+ * cell; of units overlapping there, the later in the layer), else the one holding the centre
+ * of that cell, else the lower code: never the order of the features but through the zones. */
+static int jurisdiction_before(const isr_units *u, int a, int b, OGRGeometryH centre,
+                               int cell_unit)
 {
+    if (a == cell_unit || b == cell_unit)
+        return a == cell_unit;
     int ca = OGR_G_Intersects(u->geom[a], centre), cb = OGR_G_Intersects(u->geom[b], centre);
     if (ca != cb)
         return ca;
@@ -133,7 +137,7 @@ static int jurisdiction_before(const isr_units *u, int a, int b, OGRGeometryH ce
 }
 
 int isr_hub_jurisdiction(const isr_units *u, const double hub[2], const double cell[2],
-                         double max_m, double *dist_m, int *ties)
+                         int cell_unit, double max_m, double *dist_m, int *ties)
 {
     *dist_m = INFINITY;
     *ties = 0;
@@ -161,7 +165,7 @@ int isr_hub_jurisdiction(const isr_units *u, const double hub[2], const double c
             continue;
         if (d >= *dist_m - ISR_BORDER_TOL_M) { /* on a border, or halfway between two */
             (*ties)++;
-            if (!jurisdiction_before(u, i, best, centre))
+            if (!jurisdiction_before(u, i, best, centre, cell_unit))
                 continue;
         } else {
             *ties = 0;
@@ -272,19 +276,39 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const char *hub_i
     return st;
 }
 
+/* Whether the hub lies inside unit `unit`, off its border: then the units it ties with
+ * overlap it there (isr_hub_jurisdiction's d = 0 with ties), rather than meet on a border. */
+static int hub_inside(const isr_units *u, int unit, const double hub[2])
+{
+    OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(pt, 0, hub[0], hub[1]);
+    OGRGeometryH ring = OGR_G_Boundary(u->geom[unit]);
+    int inside = ring && OGR_G_Distance(ring, pt) > ISR_BORDER_TOL_M;
+    OGR_G_DestroyGeometry(ring);
+    OGR_G_DestroyGeometry(pt);
+    return inside;
+}
+
 void isr_hub_jurisdiction_warn(isr_ctx *ctx, const isr_units *u, const char *id,
                                const double hub[2], const double cell[2], int unit, double d,
                                int ties, const char *of)
 {
-    if (unit >= 0 && ties > 0) /* never the order of the features, and said */
+    const char *code = unit >= 0 ? u->attr[unit].code[ISR_COUNTY] : "";
+    if (unit >= 0 && ties > 0 && d == 0 && hub_inside(u, unit, hub))
+        isr_log(ctx, ISR_LOG_WARN,
+                "hub '%s' lies inside '%s' (%s) and %d other unit%s overlapping it there: "
+                "'%s' is taken as its own jurisdiction, the unit its grid cell is counted in "
+                "(where units overlap, the later in the layer); fix the overlap, or move the "
+                "station into the unit you mean",
+                id, u->attr[unit].name[ISR_COUNTY], code, ties, ties > 1 ? "s" : "", code);
+    else if (unit >= 0 && ties > 0) /* never the order of the features, and said */
         isr_log(ctx, ISR_LOG_WARN,
                 "hub '%s' lies %s '%s' (%s) and %d other unit%s: '%s' is taken as its own "
                 "jurisdiction, the unit holding the centre of its grid cell, where its "
                 "travel starts (else the lowest code); move the station into the unit you "
                 "mean",
                 id, d > 0 ? "as near to" : "on the border of", u->attr[unit].name[ISR_COUNTY],
-                u->attr[unit].code[ISR_COUNTY], ties, ties > 1 ? "s" : "",
-                u->attr[unit].code[ISR_COUNTY]);
+                code, ties, ties > 1 ? "s" : "", code);
     if (unit >= 0 && d > 0) {
         isr_log(ctx, ISR_LOG_WARN,
                 "hub '%s' lies outside every boundary polygon%s, %.1f km from '%s' (%s): that "
@@ -292,7 +316,7 @@ void isr_hub_jurisdiction_warn(isr_ctx *ctx, const isr_units *u, const char *id,
                 id, of, d / 1000.0, u->attr[unit].name[ISR_COUNTY],
                 u->attr[unit].code[ISR_COUNTY], ISR_OWN_MAX_M / 1000.0);
     } else if (unit < 0) {
-        int near = isr_hub_jurisdiction(u, hub, cell, INFINITY, &d, &ties);
+        int near = isr_hub_jurisdiction(u, hub, cell, -1, INFINITY, &d, &ties);
         isr_log(ctx, ISR_LOG_WARN,
                 "hub '%s' lies outside every boundary polygon%s, %.1f km from the nearest "
                 "unit '%s' (%s): no unit lies within %.0f km, so it has no jurisdiction of "

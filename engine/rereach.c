@@ -202,7 +202,8 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
     int c, row, ties;
     if (isr_grid_cell_of(&r->g, hx, hy, &c, &row))
         isr_grid_cell_centre(&r->g, c, row, cell);
-    int own = isr_hub_jurisdiction(&r->units, hub, cell, ISR_OWN_MAX_M, &own_d, &ties);
+    int zu = isr_zones_unit_xy(&r->zones, &r->g, hx, hy);
+    int own = isr_hub_jurisdiction(&r->units, hub, cell, zu, ISR_OWN_MAX_M, &own_d, &ties);
     char of[600];
     isr_snprintf(of, sizeof of, " of '%s'", opt->boundaries);
     isr_hub_jurisdiction_warn(ctx, &r->units, id, hub, cell, own, own_d, ties, of);

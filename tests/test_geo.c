@@ -1255,6 +1255,56 @@ Test(geo, hub_on_a_border_takes_the_unit_of_its_cell_whatever_the_order)
     }
 }
 
+/* Units a (province p1, x 500–510 km) and b (p2, x 508–520 km) overlap at x 508–510 km, b the
+ * later in the layer, so the zone raster gives the overlap's cells to b. The hub at
+ * (509.5, 5505.5) km lies inside both: its jurisdiction was a (the lower code, both holding
+ * its cell's centre), said so, while the tables counted its cell in b: its own unit b came
+ * out as another province. It is now b, the unit the tables count its cell in, and said. */
+Test(geo, hub_inside_overlapping_units_takes_the_unit_of_its_cell_in_the_tables)
+{
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               UNIT("b", "p2", 2000, BOX(508000, 5500000, 520000, 5510000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 509500, 5505500) ","
+                                STATION("s2", 0, 515500, 5505500)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 80, 10, 509500, 5505500, 515500, 5505500)));
+    int rc = run("--crs EPSG:32633 --hubs hub");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_not_null(strstr(e, "isoreach: warning: hub 'hub' lies inside 'unit b' (b) and 1 "
+                                 "other unit overlapping it there: 'b' is taken as its own "
+                                 "jurisdiction, the unit its grid cell is counted in (where "
+                                 "units overlap, the later in the layer); fix the overlap, or "
+                                 "move the station into the unit you mean\n"),
+                       "%s", e);
+    free(e);
+    json_object *root = run_json();
+    json_object *hubs = json_object_object_get(root, "hubs");
+    json_object *j = json_object_object_get(json_object_array_get_idx(hubs, 0), "jurisdiction");
+    cr_assert_str_eq(json_object_get_string(json_object_object_get(j, "unit")), "b");
+    json_object_put(root);
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/hub/reach.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    /* b, whose cells hold the hub's (travel 0 minutes there), is its own province (0) */
+    char *b = strstr(csv, "\nhub,county,b,unit b,,b,p2,");
+    char *a = strstr(csv, "\nhub,county,a,unit a,,a,p1,");
+    cr_assert(a && b, "%s", csv);
+    char *t0 = strstr(b, ",0.00,");
+    cr_assert(t0 && t0 < strchr(b + 1, '\n'), "%s", csv);
+    /* other_province, other_prefecture, pop_unknown_units, then land_km2: b 120, a 80 */
+    cr_assert_eq(strncmp(strchr(b + 1, '\n') - 14, ",0,0,0,120.000", 14), 0, "%s", csv);
+    cr_assert_eq(strncmp(strchr(a + 1, '\n') - 13, ",1,1,0,80.000", 13), 0, "%s", csv);
+    free(csv);
+    /* isoreach reach on the same units: the same rule (rereach.c) */
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --boundaries b.gpkg", cli_tmp, ISR_CLI), 0);
+    root = run_json();
+    json_object *re = json_object_object_get(root, "reach");
+    j = json_object_object_get(json_object_object_get(re, "jurisdiction"), "hub");
+    cr_assert_str_eq(json_object_get_string(json_object_object_get(j, "unit")), "b");
+    json_object_put(root);
+}
+
 Test(geo, hub_off_the_grid_is_refused)
 {
     l_region();
