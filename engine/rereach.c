@@ -320,6 +320,38 @@ static isr_status mark_reach_incomplete(isr_ctx *ctx, const isr_options *opt)
     return st;
 }
 
+/* The run's scenarios (run.json's "options"."--scenario"): their tables (scenarios/NAME/
+ * gains*.csv, scenario.json) count people on the run's boundaries and population, which
+ * `reach` does not recount. Said, and recorded under "reach"."scenarios_not_recounted", which
+ * publication reads to leave them out of the web map and maps (publish/scenarios.c) rather
+ * than show them beside the recounted baseline. */
+static void stale_scenarios(isr_ctx *ctx, const isr_options *opt, json_object *root,
+                            json_object *re)
+{
+    json_object *o = NULL, *sc = NULL;
+    if (!json_object_object_get_ex(root, "options", &o) ||
+        !json_object_object_get_ex(o, "--scenario", &sc) ||
+        !json_object_is_type(sc, json_type_object) || json_object_object_length(sc) == 0)
+        return;
+    json_object *names = json_object_new_array();
+    isr_sb b = {0};
+    json_object_object_foreach(sc, key, val) {
+        (void)val;
+        isr_sb_printf(&b, "%s'%s'", json_object_array_length(names) ? ", " : "", key);
+        json_object_array_add(names, json_object_new_string(key));
+    }
+    json_object_object_add(re, "scenarios_not_recounted", names);
+    char *list = isr_sb_take(&b);
+    char q[ISR_SHQ_MAX];
+    isr_log(ctx, ISR_LOG_WARN,
+            "the scenarios of '%s' (%s) were computed on the run's boundaries and population "
+            "and are not recounted by isoreach reach: their tables in %s/scenarios/ are as "
+            "the run left them, and the web map and maps now leave them out; to have them on "
+            "'%s', run isoreach run again with --scenario into --out %s",
+            opt->out, list ? list : "", opt->out, opt->boundaries, isr_shq(opt->out, q, sizeof q));
+    free(list);
+}
+
 /* run.json gains (or updates) "reach": the boundaries, layer and flags the reach tables now
  * come from; "inputs" and "options" keep what the hubs' rasters were computed with. */
 static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs,
@@ -366,6 +398,7 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs,
                                                   "region/units.geojson, region/summary.json, "
                                                   "the web map and the maps (credits)"));
     json_object_object_add(re, "status", json_object_new_string("complete"));
+    stale_scenarios(ctx, opt, root, re);
     json_object_object_add(root, "reach", re);
     isr_status st = isr_write_json(ctx, path, root);
     json_object_put(root);

@@ -4,7 +4,11 @@
  * whose surface changed (OUT/scenarios/NAME/scenario.json "changed_hubs"): only those have a
  * folder OUT/scenarios/NAME/hubs/<folder>/ with diff.tif, gains.csv and gains.geojson to
  * style, map and show. A run without --scenario has none; a folder left from an earlier run
- * with other scenarios is not read (run.json says which are this run's).
+ * with other scenarios is not read (run.json says which are this run's). Nor are the
+ * scenarios of a run whose tables `isoreach reach` recounted on other boundaries or people
+ * (run.json's "reach"."scenarios_not_recounted", rereach.c): their gains count the run's, and
+ * beside the recounted baseline they would mislead; they come back with a run that
+ * recomputes them.
  */
 #include "publish_internal.h"
 
@@ -51,7 +55,11 @@ isr_status isr_pub_scenarios_read(isr_ctx *ctx, const char *out, isr_pub_scens *
     if (!root)
         st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' is not readable JSON; run isoreach run again "
                       "into --out '%s'", path, out);
-    if (st == ISR_OK && json_object_object_get_ex(root, "options", &opts) &&
+    json_object *re = NULL;
+    /* none shown after a reach: their gains are the run's, the baseline recounted */
+    int stale = root && json_object_object_get_ex(root, "reach", &re) &&
+                json_object_object_get_ex(re, "scenarios_not_recounted", NULL);
+    if (st == ISR_OK && !stale && json_object_object_get_ex(root, "options", &opts) &&
         json_object_object_get_ex(opts, "--scenario", &scen) &&
         json_object_is_type(scen, json_type_object)) {
         int n = json_object_object_length(scen);

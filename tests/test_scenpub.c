@@ -297,3 +297,40 @@ Test(scenpub, no_maps_draws_no_diff_map)
     cr_assert(exists("o/scenarios/new/hubs/h/map_diff.png"));
     cr_assert(exists("o/scenarios/new/hubs/h/map_diff.pgw"));
 }
+
+/* isoreach reach on other people: the baseline tables were recounted, the scenarios' gains
+ * (scenarios/NAME/gains*.csv) were not, yet the web map showed both side by side and the
+ * difference maps were redrawn under the new credits, without a word. Now reach says so, and
+ * the web map and maps leave the scenarios out (their files stay as the run left them). */
+Test(scenpub, reach_leaves_out_the_scenarios_it_does_not_recount)
+{
+    cr_assert_eq(run("--scenario new=new"), 0);
+    char *html = slurp("o/index.html");
+    cr_assert(strstr(html, "\"scenarios\":[{\"name\":\"new\""), "no scenario in the web map");
+    free(html);
+    cli_sh_ok("cp o/scenarios/new/gains_by_hub.csv g0.csv && "
+              "cp o/scenarios/new/hubs/h/map_diff.png m0.png && "
+              "sed 's/\"pop\":40000/\"pop\":80000/' b.geojson > b2.geojson");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --boundaries b2.geojson", cli_tmp, CLI),
+                 0);
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: warning: the scenarios of 'o' ('new') were computed on the "
+                        "run's boundaries and population and are not recounted by isoreach "
+                        "reach: their tables in o/scenarios/ are as the run left them, and the "
+                        "web map and maps now leave them out; to have them on 'b2.geojson', "
+                        "run isoreach run again with --scenario into --out 'o'\n"),
+              "%s", e);
+    free(e);
+    html = slurp("o/index.html");
+    cr_assert_null(strstr(html, "\"scenarios\":["), "stale scenarios in the web map");
+    free(html);
+    /* the scenario's files as the run left them: its map not redrawn under the new credits */
+    cr_assert_eq(cli_sh("cd '%s' && cmp -s g0.csv o/scenarios/new/gains_by_hub.csv && "
+                        "cmp -s m0.png o/scenarios/new/hubs/h/map_diff.png", cli_tmp),
+                 0);
+    /* run.json says which are left out */
+    cr_assert_eq(cli_sh("cd '%s' && python3 -c 'import json,sys; sys.exit(json.load(open("
+                        "\"o/run.json\"))[\"reach\"][\"scenarios_not_recounted\"] != "
+                        "[\"new\"])'", cli_tmp),
+                 0);
+}
