@@ -260,16 +260,23 @@ Test(geo, friction_raster_with_a_zero_cell_is_refused)
                 "positive: use the raster's nodata for barriers");
 }
 
+/* p.tif: 5 people a km² on 10 × 10 pixels of 1 km from (x0, 5500000), UTM 33N (over unit a
+ * when x0 is 500000). */
+static void five_a_km2(int x0)
+{
+    char grid[1200] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(grid, i % 10 == 9 ? "5\n" : "5 ");
+    cli_put("p.asc", "ncols 10\nnrows 10\nxllcorner %d\nyllcorner 5500000\ncellsize 1000\n%s",
+            x0, grid);
+    cli_sh_ok("rm -f p.tif && gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+}
+
 Test(geo, population_raster_covering_half_the_region)
 {
     utm_region();
     /* 5 people per km² over unit a only */
-    char grid[1200] = "";
-    for (int i = 0; i < 100; i++)
-        strcat(grid, i % 10 == 9 ? "5\n" : "5 ");
-    cli_put("p.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
-        grid);
-    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    five_a_km2(500000);
     int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --population p.tif");
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
@@ -301,12 +308,7 @@ static char *units_people(void)
 Test(geo, reach_population_none_goes_back_to_the_field)
 {
     utm_region();
-    char grid[1200] = "";
-    for (int i = 0; i < 100; i++)
-        strcat(grid, i % 10 == 9 ? "5\n" : "5 ");
-    cli_put("p.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n%s",
-            grid);
-    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    five_a_km2(500000);
     cr_assert_eq(run("--crs EPSG:32633 --hubs hub --budget 30 --population p.tif 2>/dev/null"), 0);
     char *p = units_people();
     cr_assert_str_eq(p, "a=500;b=0\n"); /* 5 a km² over a's 100 km² */
@@ -324,17 +326,15 @@ Test(geo, reach_population_none_goes_back_to_the_field)
 Test(geo, population_raster_with_no_value_on_the_units_is_refused)
 {
     utm_region();
-    char grid[1200] = "";
-    for (int i = 0; i < 100; i++)
-        strcat(grid, i % 10 == 9 ? "5\n" : "5 ");
-    cli_put("p.asc", "ncols 10\nnrows 10\nxllcorner 600000\nyllcorner 5500000\ncellsize 1000\n%s",
-            grid);
-    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
+    five_a_km2(600000);
     int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --population p.tif");
     refused(rc, "population raster 'p.tif' has no value on any cell of the units (it lies wholly "
                 "outside them): every unit would have no people. Is it the raster of this "
                 "region, in the CRS it says it is in? (gdalinfo shows its extent; isoreach info "
                 "the boundaries')");
+    char grid[1200] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(grid, i % 10 == 9 ? "5\n" : "5 ");
     cli_put("p.asc", "ncols 10\nnrows 10\nxllcorner 500000\nyllcorner 5500000\ncellsize 1000\n"
                      "NODATA_value 5\n%s", grid);
     cli_sh_ok("rm -f p.tif && gdal_translate -q -a_srs EPSG:32633 p.asc p.tif");
