@@ -710,6 +710,22 @@ static GDALDatasetH densified_copy(GDALDatasetH in, char **tail)
     return mem;
 }
 
+/* The layer (by name, else the first) of `in` with its curves made of straight edges in its
+ * own CRS, as isr_layer_next reads them, in memory; NULL when it has none (or the copy cannot
+ * be made). GeoJSON cannot hold arcs, and ogr2ogr would cut them only after taking them to
+ * lon/lat: along other chords than the line the search used. */
+static GDALDatasetH linear_copy(GDALDatasetH in, const char *layer)
+{
+    OGRLayerH l = !in ? NULL : layer ? GDALDatasetGetLayerByName(in, layer) : GDALDatasetGetLayer(in, 0);
+    if (!l || !OGR_GT_IsNonLinear(OGR_L_GetGeomType(l)))
+        return NULL;
+    char *argv[] = {"-f", "Memory", "-nlt", "CONVERT_TO_LINEAR", (char *)OGR_L_GetName(l), NULL};
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    GDALDatasetH mem = o ? GDALVectorTranslate("", NULL, 1, &in, o, NULL) : NULL;
+    GDALVectorTranslateOptionsFree(o);
+    return mem;
+}
+
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
                              const char *encoding, const char *name_en, const char *dst)
 {
@@ -720,6 +736,11 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
     char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", dst); /* see write_units */
     GDALDatasetH in = isr_vector_open(open_path ? open_path : src, encoding);
     free(open_path);
+    GDALDatasetH lin = linear_copy(in, layer);
+    if (lin) { /* the copy holds the layer by the same name */
+        GDALClose(in);
+        in = lin;
+    }
     char *argv[] = {"-f", "GeoJSON", "-lco", "RFC7946=YES", "-lco", "COORDINATE_PRECISION=6",
                     "-lco", "WRITE_NAME=NO", "-t_srs", "EPSG:4326", (char *)layer,
                     NULL, NULL, NULL};

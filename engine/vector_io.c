@@ -4,7 +4,8 @@
  * An input is a source (a path, or an http(s) URL downloaded by fetch.c) and one
  * layer. Everything a later step relies on is checked here, once, with a message a GIS user
  * can act on: the source opens, the layer exists and has features, it has a CRS, its
- * geometries are of the kind the role needs, and the named fields exist with usable types.
+ * geometries are of the kind the role needs (curves count as the polygons and lines they are
+ * read as: isr_layer_next() linearises them), and the named fields exist with usable types.
  * Reading goes through isr_layer_next(), so that a damaged file (OGR just stops early) is an
  * error rather than fewer features, and strings kept from a feature are copies
  * (isr_field_str()).
@@ -27,9 +28,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Curves (CurvePolygon, MultiSurface, CompoundCurve, MultiCurve: QGIS and FileGDB export
+ * them) count as the polygons and lines they are read as (isr_layer_next). */
 static const char *geom_kind(OGRwkbGeometryType t)
 {
-    switch (wkbFlatten(t)) {
+    switch (wkbFlatten(OGR_GT_GetLinear(t))) {
     case wkbPoint:
     case wkbMultiPoint: return "points";
     case wkbLineString:
@@ -344,6 +347,20 @@ isr_status isr_layer_id_check(isr_ctx *ctx, const isr_layer *l, OGRFeatureH f, i
                                     : "convert it to UTF-8, e.g. with ogr2ogr");
 }
 
+/* A feature whose geometry has arcs (a CurvePolygon, CompoundCurve…) with that geometry
+ * made of straight edges, as ogr2ogr -nlt CONVERT_TO_LINEAR makes it (GDAL's default step
+ * of 4° of arc, OGR_ARC_STEPSIZE): every reader then sees polygons and lines only. */
+static OGRFeatureH linear(OGRFeatureH f)
+{
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (g && OGR_GT_IsNonLinear(OGR_G_GetGeometryType(g))) {
+        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0, NULL);
+        if (lin)
+            OGR_F_SetGeometryDirectly(f, lin);
+    }
+    return f;
+}
+
 OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st)
 {
     CPLErrorReset();
@@ -362,7 +379,7 @@ OGRFeatureH isr_layer_next(isr_ctx *ctx, const isr_layer *l, isr_status *st)
         OGR_F_Destroy(f);
         f = NULL;
     }
-    return f;
+    return f ? linear(f) : f;
 }
 
 /* A field that must be numeric but is not: the first value that is no number named (a text

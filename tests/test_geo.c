@@ -451,6 +451,66 @@ Test(geo, population_raster_check_reads_the_band_scale)
                 "nodata where the people are not known");
 }
 
+/* Curved geometries, as QGIS and FileGDB export them, read as ogr2ogr -nlt CONVERT_TO_LINEAR
+ * reads them: unit b a CurvePolygon whose east side is an arc bulging 3 km out (a circle of
+ * r = 5,667 m through (520, 5500), (523, 5505), (520, 5510) km: 21.4 km² more than the
+ * square), the line a CompoundCurve, a half-ish arc 2 km high over the 8 km to s2 (r = 5 km,
+ * 2 asin(0.8) × 5 km = 9.27 km: 6.95 min at 80 km/h and half the 10-minute headway, against
+ * 11.00 min straight). Before the fix: "has Curve Polygon, but boundaries must be polygons". */
+Test(geo, curved_units_and_lines_are_read_as_their_linear_copies)
+{
+    cli_put("b.csv", "WKT,code,name,pref_code,pref_name,prov_code,prov_name,pop\n"
+            "\"POLYGON((500000 5500000,510000 5500000,510000 5510000,500000 5510000,500000 "
+            "5500000))\",a,unit a,a,pref a,p1,prov p1,1000\n"
+            "\"CURVEPOLYGON(COMPOUNDCURVE((510000 5510000,510000 5500000,520000 5500000),"
+            "CIRCULARSTRING(520000 5500000,523000 5505000,520000 5510000),(520000 5510000,"
+            "510000 5510000)))\",b,unit b,b,pref b,p2,prov p2,2000\n");
+    cli_put("l.csv", "WKT,id,name,speed_kmh,headway\n"
+            "\"COMPOUNDCURVE(CIRCULARSTRING(500500 5505500,504500 5507500,508500 5505500))\","
+            "l1,l1,80,10\n");
+    cli_put("st.geojson", FC(UTM33, STATION("hub", 1, 500500, 5505500) ","
+                                STATION("s2", 0, 508500, 5505500)));
+    cli_sh_ok("ogr2ogr -f GPKG -oo AUTODETECT_TYPE=YES -a_srs EPSG:32633 -nlt CURVEPOLYGON "
+              "-nln units b.gpkg b.csv && ogr2ogr -f GPKG -oo AUTODETECT_TYPE=YES -a_srs "
+              "EPSG:32633 -nlt COMPOUNDCURVE -nln lines ln.gpkg l.csv && "
+              "ogr2ogr -nlt CONVERT_TO_LINEAR bl.gpkg b.gpkg && "
+              "ogr2ogr -nlt CONVERT_TO_LINEAR lnl.gpkg ln.gpkg");
+    const char *files[] = {"hubs/hub/reach.csv", "hubs/hub/stations.csv", "region/units.geojson",
+                           "region/rail_lines.geojson"};
+    char *out[2][4];
+    for (int k = 0; k < 2; k++) {
+        int rc = cli_sh("cd '%s' && rm -rf o && %s run -q --no-maps --out o --boundaries %s "
+                        "--stations st.geojson --lines %s --resolution 1000 --threads 1 --crs "
+                        "EPSG:32633 --hubs hub --budget 60",
+                        cli_tmp, ISR_CLI, k ? "bl.gpkg" : "b.gpkg", k ? "lnl.gpkg" : "ln.gpkg");
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 0, "%s", e);
+        cr_assert_str_eq(e, "");
+        free(e);
+        for (int i = 0; i < 4; i++) {
+            char p[300];
+            snprintf(p, sizeof p, "%s/o/%s", cli_tmp, files[i]);
+            out[k][i] = cli_slurp(p);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        cr_assert_str_eq(out[0][i], out[1][i], "%s differs from the linearised inputs'", files[i]);
+        free(out[1][i]);
+    }
+    /* the arc's length: 9.27 km at 80 km/h, 6.95 min, plus 5 min of wait */
+    char *row = strstr(out[0][1], ",s2,s2,,");
+    cr_assert_not_null(row, "%s", out[0][1]);
+    cr_assert_float_eq(atof(row + strlen(",s2,s2,,")), 11.95, 0.01);
+    /* unit b's area in cells (a cell is b's when its centre lies in it): the square's 100
+     * and 22 of the arc's 21.4 km² */
+    row = strstr(out[0][0], "\nhub,county,b,unit b,,b,p2,");
+    cr_assert_not_null(row, "%s", out[0][0]);
+    cr_assert_float_eq(atof(row + strlen("\nhub,county,b,unit b,,b,p2,")), 122.0, 1e-9, "%.80s",
+                       row);
+    for (int i = 0; i < 4; i++)
+        free(out[0][i]);
+}
+
 /* --min-reach: the hub 375 m west of the border of p2 (250 m cells, 3 min at 15.4 km/h reach
  * 769 m): the sliver of b beyond the border is smaller than the default 0.5 km², so b is not
  * counted; with --min-reach 0 it is. Checked by hand only before this test. */
