@@ -297,6 +297,16 @@ isr_status isr_raster_warp(isr_ctx *ctx, const isr_grid *g, const char *path, co
     GDALWarpAppOptions *wo = NULL;
     src_view sv = {0};
     const char *srs = GDALGetProjectionRef(src);
+    if (GDALGetRasterCount(src) != 1) {
+        /* GDALWarp would warp every band onto the grid's one and fail with its own words */
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s '%s' has %d bands, but it must have one: write the band that holds "
+                      "the %s to a raster of its own (e.g. gdal_translate -b 1 in.tif out.tif "
+                      "for band 1) and give that",
+                      what, path, GDALGetRasterCount(src),
+                      strcmp(resampling, "sum") == 0 ? "people" : "seconds per metre");
+        goto cleanup;
+    }
     if (!srs || !*srs) {
         st = isr_fail(ctx, ISR_ERR_CRS,
                       "%s '%s' has no CRS: assign the one its pixels are in, e.g. gdal_translate "

@@ -511,6 +511,27 @@ Test(geo, curved_units_and_lines_are_read_as_their_linear_copies)
         free(out[0][i]);
 }
 
+/* A raster of several bands (an RGB rendering, a stack of years) is refused naming its band
+ * count and how to keep one: before, GDALWarp's own "Destination dataset has 1 bands, but at
+ * least 3 are needed" came out. A friction raster of 3 bands, a population raster of 2. */
+Test(geo, rasters_of_several_bands_are_refused)
+{
+    utm_region();
+    half_friction(-1);
+    cli_sh_ok("gdalbuildvrt -q -separate f3.vrt f.tif f.tif f.tif && gdal_translate -q f3.vrt "
+              "f3.tif");
+    int rc = run("--crs EPSG:32633 --hubs hub --friction f3.tif");
+    refused(rc, "friction raster 'f3.tif' has 3 bands, but it must have one: write the band "
+                "that holds the seconds per metre to a raster of its own (e.g. gdal_translate -b "
+                "1 in.tif out.tif for band 1) and give that");
+    scaled_people(5, "1");
+    cli_sh_ok("gdalbuildvrt -q -separate p2.vrt ps.tif ps.tif && gdal_translate -q p2.vrt p2.tif");
+    rc = run("--crs EPSG:32633 --hubs hub --population p2.tif");
+    refused(rc, "population raster 'p2.tif' has 2 bands, but it must have one: write the band "
+                "that holds the people to a raster of its own (e.g. gdal_translate -b 1 in.tif "
+                "out.tif for band 1) and give that");
+}
+
 /* --min-reach: the hub 375 m west of the border of p2 (250 m cells, 3 min at 15.4 km/h reach
  * 769 m): the sliver of b beyond the border is smaller than the default 0.5 km², so b is not
  * counted; with --min-reach 0 it is. Checked by hand only before this test. */
