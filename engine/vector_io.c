@@ -651,11 +651,34 @@ static int feature_boxes(const isr_layer *l, OGRCoordinateTransformationH ct, do
     return ok && any;
 }
 
+/* A layer whose extent GDAL cannot compute: most often one whose features all lack a
+ * geometry (a table exported without its shapes), said as such. */
+static isr_status no_extent(isr_ctx *ctx, const isr_layer *l)
+{
+    long long n = 0, with = 0;
+    OGRFeatureH f;
+    OGR_L_ResetReading(l->lyr);
+    while ((f = OGR_L_GetNextFeature(l->lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        n++;
+        with += g && !OGR_G_IsEmpty(g);
+        OGR_F_Destroy(f);
+    }
+    OGR_L_ResetReading(l->lyr);
+    if (n > 0 && with == 0)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "%s: no feature has a geometry (all %lld have none or an empty one): "
+                        "is it the layer you meant? Give a layer whose features have their "
+                        "shapes (an export of the attribute table alone has none)",
+                        l->what, n);
+    return isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot compute its extent", l->what);
+}
+
 isr_status isr_layer_extent_wgs84(isr_ctx *ctx, const isr_layer *l, double ext[4])
 {
     OGREnvelope env;
     if (OGR_L_GetExtent(l->lyr, &env, 1) != OGRERR_NONE)
-        return isr_fail_gdal(ctx, ISR_ERR_INPUT, "%s: cannot compute its extent", l->what);
+        return no_extent(ctx, l);
     OGRSpatialReferenceH wgs = isr_crs_wgs84();
     OGRCoordinateTransformationH ct = isr_layer_transform_to(ctx, l, wgs);
     OSRDestroySpatialReference(wgs);

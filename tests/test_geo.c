@@ -532,6 +532,24 @@ Test(geo, rasters_of_several_bands_are_refused)
                 "out.tif for band 1) and give that");
 }
 
+/* Boundaries whose every feature has no geometry (an attribute table exported alone) are
+ * said to be that: before, "cannot compute its extent". A GeoPackage of polygons whose two
+ * units have null geometries, and the GeoJSON it came from. */
+Test(geo, boundaries_without_any_geometry_are_said_to_have_none)
+{
+    utm_region();
+    cli_put("n.geojson", FC(UTM33, UNIT("a", "p1", 1000, "null") "," UNIT("b", "p2", 2000, "null")));
+    cli_sh_ok("ogr2ogr -f GPKG -nlt POLYGON -nln units b.gpkg n.geojson -overwrite");
+    int rc = run("--crs EPSG:32633 --hubs hub");
+    refused(rc, "boundaries 'b.gpkg' layer 'units': no feature has a geometry (all 2 have none or "
+                "an empty one): is it the layer you meant? Give a layer whose features have their "
+                "shapes (an export of the attribute table alone has none)");
+    rc = run("--crs EPSG:32633 --hubs hub --boundaries n.geojson"); /* the last one given */
+    refused(rc, "boundaries 'n.geojson' layer 'n': no feature has a geometry (all 2 have none or "
+                "an empty one): is it the layer you meant? Give a layer whose features have their "
+                "shapes (an export of the attribute table alone has none)");
+}
+
 /* --min-reach: the hub 375 m west of the border of p2 (250 m cells, 3 min at 15.4 km/h reach
  * 769 m): the sliver of b beyond the border is smaller than the default 0.5 km², so b is not
  * counted; with --min-reach 0 it is. Checked by hand only before this test. */
