@@ -4,7 +4,8 @@
  * A feed is a .zip (read through GDAL's /vsizip/, the files at its root) or a
  * folder. Read: stops.txt (location_type 0 stops and 1 stations; a stop with a
  * parent_station belongs to it, one without is its own station; entrances,
- * nodes and boarding areas are skipped), routes.txt (route_type filter),
+ * nodes and boarding areas are kept as aliases of their station, for --hubs only),
+ * routes.txt (route_type filter),
  * trips.txt, stop_times.txt, calendar.txt and calendar_dates.txt (either may be
  * absent, not both: a service runs on the date when the date is in [start_date,
  * end_date] on a weekday it runs, then calendar_dates adds it (exception_type
@@ -185,12 +186,15 @@ typedef struct feed {
     strow *rows;
     int nrows, cap_rows;
     int *parent_line; /* per stop of the feed: the stops.txt line (for messages) */
+    int alias0;       /* its first alias in the timetable */
+    char **oparent;   /* per alias of the feed: its parent_station (NULL: none) while read */
+    int cap_oparent;
 } feed;
 
 typedef struct build {
     isr_timetable *tt;
     int cap_stops, cap_stations, cap_trips, cap_st, cap_tr, cap_routes, cap_rinfo, cap_parts,
-        cap_pts;
+        cap_pts, cap_aliases;
     uint8_t *used;  /* per stop: a trip of the chosen types calls there */
     int date, wday; /* YYYYMMDD; 0 Monday … 6 Sunday */
     const char *date_s, *types_s;
@@ -480,6 +484,41 @@ static int add_place(build *b, const feed *fd, int is_station, const char *id, c
     return is_station ? tt->nstations++ : tt->nstops++;
 }
 
+/* An entrance, node or boarding area (location_type 2 to 4): no trip calls there, but --hubs
+ * may name it for its station (other_stations resolves its parent after). */
+static isr_status other_row(isr_ctx *ctx, build *b, feed *fd, const char *id, const char *parent,
+                            int type)
+{
+    isr_timetable *tt = b->tt;
+    int k = tt->naliases - fd->alias0;
+    if (idmap_put(&fd->others, id, 0, 0) < 0 ||
+        grow(&tt->aliases, &b->cap_aliases, tt->naliases + 1, sizeof *tt->aliases) ||
+        grow(&fd->oparent, &fd->cap_oparent, k + 1, sizeof *fd->oparent))
+        return oom(ctx);
+    char *qid = isr_strdup_printf("%s%s", fd->prefix, id), *p = *parent ? strdup(parent) : NULL;
+    if (!qid || (*parent && !p)) {
+        free(qid);
+        free(p);
+        return oom(ctx);
+    }
+    tt->aliases[tt->naliases++] = (isr_tt_alias){qid, -1, type};
+    fd->oparent[k] = p;
+    return ISR_OK;
+}
+
+/* Each alias's station: its parent station's, or its parent platform's (a boarding area). */
+static void other_stations(build *b, feed *fd)
+{
+    isr_timetable *tt = b->tt;
+    for (int i = fd->alias0; i < tt->naliases; i++) {
+        const char *p = fd->oparent[i - fd->alias0];
+        int k = p ? idmap_get(&fd->stations, p) : -1;
+        if (p && k < 0 && (k = idmap_get(&fd->stops, p)) >= 0)
+            k = tt->stops[k].station;
+        tt->aliases[i].station = k;
+    }
+}
+
 /* One stops.txt row; a stop's parent station id is kept in *parents (resolved
  * after). */
 static isr_status stop_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int *col,
@@ -492,7 +531,7 @@ static isr_status stop_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, const int
     if (type < 0)
         return BAD(ctx, g, "field 'location_type' is '%s'; GTFS knows 0 to 4", lt);
     if (type > 1) /* entrances, generic nodes, boarding areas: no trip stops there */
-        return idmap_put(&fd->others, id, 0, 0) < 0 ? oom(ctx) : ISR_OK;
+        return other_row(ctx, b, fd, id, parent, type);
     double lat = parse_deg(F(g, col[2]), 90), lon = parse_deg(F(g, col[3]), 180);
     if (isnan(lat) || isnan(lon))
         return BAD(ctx, g, "stop '%s': field '%s' is '%s', not a %s in degrees", id,
@@ -593,6 +632,7 @@ static isr_status read_stops(isr_ctx *ctx, build *b, feed *fd)
     gfile g;
     fd->stop0 = b->tt->nstops;
     fd->station0 = b->tt->nstations;
+    fd->alias0 = b->tt->naliases;
     isr_status st = gfile_open(ctx, fd, "stops.txt", 1, &g, &found);
     if (st == ISR_OK)
         st = columns(ctx, &g, names, 1, col);
@@ -600,9 +640,15 @@ static isr_status read_stops(isr_ctx *ctx, build *b, feed *fd)
         st = stop_row(ctx, b, fd, &g, col, &parents, &cap_parents);
     if (st == ISR_OK)
         st = stop_stations(ctx, b, fd, parents);
+    if (st == ISR_OK)
+        other_stations(b, fd);
     for (int i = 0; parents && i < b->tt->nstops - fd->stop0; i++)
         free(parents[i]);
     free(parents);
+    for (int i = 0; fd->oparent && i < b->tt->naliases - fd->alias0; i++)
+        free(fd->oparent[i]);
+    free(fd->oparent);
+    fd->oparent = NULL;
     gfile_close(&g);
     return st;
 }
@@ -1642,6 +1688,9 @@ static isr_status compact(isr_ctx *ctx, build *b)
         tt->stops[ns] = tt->stops[i];
         tt->stops[ns++].station = cnew[tt->stops[i].station];
     }
+    for (int i = 0; i < tt->naliases; i++)
+        if (tt->aliases[i].station >= 0)
+            tt->aliases[i].station = cnew[tt->aliases[i].station];
     for (int i = 0; i < tt->nst; i++)
         tt->st[i].stop = snew[tt->st[i].stop];
     for (int i = 0; i < tt->ntransfers; i++) {
@@ -1771,6 +1820,9 @@ void isr_timetable_free(isr_timetable *tt)
             free(tt->routes[i].long_name);
         }
     }
+    for (int i = 0; i < tt->naliases; i++)
+        free(tt->aliases[i].id);
+    free(tt->aliases);
     free(tt->routes);
     free(tt->parts);
     free(tt->pts);

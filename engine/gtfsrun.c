@@ -266,10 +266,21 @@ static const char *tt_station_id(const void *u, int i)
     return ((const isr_timetable *)u)->stations[i].id;
 }
 
-/* A station or stop id of the timetable. */
+/* The alias (entrance, node, boarding area) of id p (len bytes), or -1. */
+static int tt_alias(const isr_timetable *tt, const char *p, size_t len)
+{
+    for (int a = 0; a < tt->naliases; a++)
+        if (strlen(tt->aliases[a].id) == len && strncmp(tt->aliases[a].id, p, len) == 0)
+            return a;
+    return -1;
+}
+
+/* A station, stop, entrance, node or boarding area id of the timetable. */
 static int tt_known(const void *u, const char *id)
 {
     const isr_timetable *tt = u;
+    if (tt_alias(tt, id, strlen(id)) >= 0)
+        return 1;
     for (int s = 0; s < tt->nstations; s++)
         if (strcmp(tt->stations[s].id, id) == 0)
             return 1;
@@ -280,10 +291,25 @@ static int tt_known(const void *u, const char *id)
 }
 
 /* --hubs names no station: with several feeds the id may be one of theirs without its
- * feed's number (1:A); else a stop where no kept trip calls is not a station of the run. */
+ * feed's number (1:A); an entrance, node or boarding area may name no parent, or a station no
+ * kept trip calls at; else a stop where no kept trip calls is not a station of the run. */
 static isr_status hub_not_found(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_run *gr,
                                 const char *id, size_t len)
 {
+    static const char *const what[] = {"an entrance or exit", "a generic node",
+                                       "a boarding area"};
+    int a = tt_alias(gr->tt, id, len);
+    if (a >= 0)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "--hubs: '%.*s' is %s (location_type %d) in stops.txt of the GTFS "
+                        "feed%s '%s'%s, and it belongs to no station of the run: it names no "
+                        "parent_station%s, or no trip of route types %s calls at that station "
+                        "on %s; give the id of a station where trains call",
+                        (int)len, id, what[gr->tt->aliases[a].type - 2],
+                        gr->tt->aliases[a].type, opt->ngtfs > 1 ? "s" : "", opt->gtfs[0],
+                        opt->ngtfs > 1 ? ", …" : "",
+                        gr->tt->aliases[a].type == 4 ? " (a platform of a station)" : "",
+                        opt->route_types, opt->date);
     isr_sb like = {0};
     int n = 0;
     for (int s = 0; s < gr->tt->nstations && n < 4; s++) {
@@ -348,6 +374,9 @@ isr_status isr_gtfs_hubs(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_ru
         for (int s = 0; found < 0 && s < gr->tt->nstops; s++)
             if (strlen(gr->tt->stops[s].id) == len && strncmp(gr->tt->stops[s].id, p, len) == 0)
                 found = gr->tt->stops[s].station;
+        int a = found < 0 ? tt_alias(gr->tt, p, len) : -1; /* an entrance: its station */
+        if (a >= 0)
+            found = gr->tt->aliases[a].station;
         if (len == 0)
             st = isr_fail(ctx, ISR_ERR_USAGE, "--hubs: '%s' is not a list of station ids", list);
         else if (found < 0)

@@ -33,6 +33,15 @@ typedef struct isr_tt_station {
     double lon, lat;
 } isr_tt_station;
 
+/* A stops.txt id no trip calls at: an entrance or exit (location_type 2), a generic node (3)
+ * or a boarding area (4), and the station it belongs to (its parent_station, or for a
+ * boarding area its platform's station), so that --hubs may name it (gtfsrun.c). */
+typedef struct isr_tt_alias {
+    char *id;    /* feed-qualified like the stops' */
+    int station; /* index into stations; -1: it names no parent, or no kept trip calls there */
+    int type;    /* its location_type: 2, 3 or 4 */
+} isr_tt_alias;
+
 typedef struct isr_tt_stop_time {
     int32_t stop;  /* index into stops */
     int32_t arr, dep; /* seconds after the service day's midnight; arr <= dep */
@@ -78,6 +87,8 @@ typedef struct isr_timetable {
     char **route_ids;
     isr_tt_route *routes; /* nroutes */
     isr_tt_part *parts;   /* nparts, in reading order */
+    isr_tt_alias *aliases; /* naliases: entrances, nodes, boarding areas (NULL in a copy) */
+    int naliases;
     double *pts;          /* npts lon, lat pairs */
     int nparts, npts;
     int32_t default_transfer_s; /* a change of trip at one station without a transfers row */

@@ -331,6 +331,33 @@ Test(gtfsrun, refusals)
             "are the timetable's)");
 }
 
+/* --hubs given an entrance (location_type 2), a generic node (3) or a boarding area (4, whose
+ * parent is platform A1 of A) of station A: "no station or stop has id" although stops.txt
+ * has it. Now each stands for its station, as a platform's id does; one that belongs to no
+ * station of the run (no parent_station) is refused, saying what it is. */
+Test(gtfsrun, an_entrance_node_or_boarding_area_stands_for_its_station)
+{
+    fixture();
+    put_stops("A_E,Alpha entrance,49.703,15.0069339410176,2,A\n"
+              "A_N,Alpha node,,,3,A\n"
+              "A1_BA,Alpha 1 boarding area,,,4,A1\n"
+              "X_E,Lost entrance,49.703,15.1,2,\n");
+    const char *ids[] = {"A_E", "A_N", "A1_BA"};
+    for (int i = 0; i < 3; i++) {
+        int rc = run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs %s", ids[i]);
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 0, "--hubs %s: %s", ids[i], e);
+        free(e);
+        cr_assert_eq(cli_sh("cd '%s/o/hubs' && ls | tr '\\n' ' ' | grep -qx 'A '", cli_tmp), 0,
+                     "--hubs %s", ids[i]);
+    }
+    refused(run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs X_E"), 1,
+            "--hubs: 'X_E' is an entrance or exit (location_type 2) in stops.txt of the GTFS "
+            "feed 'feed', and it belongs to no station of the run: it names no parent_station, "
+            "or no trip of route types 2,100-117 calls at that station on 2025-05-07; give the "
+            "id of a station where trains call");
+}
+
 /* rail_minutes of `station` in OUT/hubs/shanghai_hongqiao/stations.csv, or -1. */
 static double sample_minutes(const char *out, const char *station)
 {
