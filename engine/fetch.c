@@ -116,6 +116,7 @@ int isr_is_url(const char *path)
 
 typedef struct xfer {
     isr_ctx *ctx;
+    const char *role, *url; /* for messages */
     const char *data; /* the cache file written (through tmp) */
     char *tmp;
     FILE *out;
@@ -127,6 +128,36 @@ typedef struct xfer {
     char location[1024]; /* the last response's Location, to name a redirect refused */
 } xfer;
 
+/* The entry's folder `dir` (CACHE/<hash>) and the folders above it, made as needed; a
+ * refusal names --cache (the user's choice, or its default) and the way out. */
+static isr_status cache_mkdirs(const xfer *x, char *dir)
+{
+    char why[600] = "";
+    for (char *s = dir + 1; !*why; s++) {
+        char c = *s;
+        if (c != '/' && c != '\0')
+            continue;
+        *s = '\0';
+        struct stat sb = {0};
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            snprintf(why, sizeof why, "cannot create '%s': %s", dir, strerror(errno));
+        else if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            snprintf(why, sizeof why, "'%s' is %s, not a folder", dir,
+                     S_ISREG(sb.st_mode) ? "a file" : "something else");
+        else if (c == '\0' && access(dir, W_OK) != 0)
+            snprintf(why, sizeof why, "'%s' is not writable: %s", dir, strerror(errno));
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    if (!*why)
+        return ISR_OK;
+    char *slash = strrchr(dir, '/'); /* the cache's own folder, above the entry's */
+    return isr_fail(x->ctx, ISR_ERR_IO, "%s '%s': download cache '%.*s' (--cache): %s; give "
+                    "another --cache DIR, or --cache none to download into a temporary folder",
+                    x->role, x->url, (int)(slash - dir), dir, why);
+}
+
 /* Creates the entry's folder and the temporary file the body goes to. */
 static isr_status open_out(xfer *x)
 {
@@ -135,7 +166,7 @@ static isr_status open_out(xfer *x)
     if (slash)
         *slash = '\0';
     isr_status st = !dir ? isr_fail(x->ctx, ISR_ERR_MEMORY, "out of memory")
-                    : slash ? isr_mkdirs(x->ctx, dir)
+                    : slash ? cache_mkdirs(x, dir)
                             : ISR_OK;
     free(dir);
     return st == ISR_OK ? isr_open_tmp(x->ctx, x->data, &x->tmp, &x->out) : st;
@@ -587,7 +618,7 @@ static isr_status fetch_one(isr_ctx *ctx, isr_fetch_state *s, const char *dir, c
     }
     if (!o->temporary)
         entry_read(data, meta, &e);
-    x.ctx = ctx, x.data = data, x.pct = -1;
+    x.ctx = ctx, x.role = o->role, x.url = o->url, x.data = data, x.pct = -1;
     x.max_bytes = (long long)(max_mb * 1024 * 1024);
     CURL *c = easy_new(o->url, &x, &e, timeout_s, &hdr, err);
     if (!c) {

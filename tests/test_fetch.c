@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -564,4 +565,72 @@ Test(fetch, a_malformed_url_says_what_is_wrong)
                         "address\n");
     free(e);
     cr_assert_eq(cli_sh("test -e '%s/xdg'", cli_tmp), 1);
+}
+
+/* Runs `isoreach run` with the boundaries from the server and --cache `cache`: its exit status
+ * in *rc, and what it said (free it); cache_said() then checks it failed (exit 1) saying `why`
+ * about the cache. Two steps: a test unmounts what it mounted before asserting. */
+static char *cache_run(int port, const char *cache, int *rc)
+{
+    *rc = cli_sh("cd '%s' && %s run -q --out o --cache '%s' --boundaries "
+                 "http://127.0.0.1:%d/sh.gpkg",
+                 cli_tmp, CLI, cache, port);
+    return cli_stderr();
+}
+
+static void cache_said(int port, int rc, char *err, const char *why)
+{
+    char want[1200];
+    snprintf(want, sizeof want,
+             "isoreach: boundaries 'http://127.0.0.1:%d/sh.gpkg': %s; give another --cache "
+             "DIR, or --cache none to download into a temporary folder\n",
+             port, why);
+    cr_assert_eq(rc, 1, "%s", err);
+    cr_assert_str_eq(err, want);
+    free(err);
+}
+
+Test(fetch, a_cache_folder_that_cannot_be_written_names_the_cache_option)
+{
+    int port, rc[4];
+    pid_t srv = server_start("normal", &port);
+    char *err[4], mnt[300], entry[400], why[900];
+    cli_put("afile", "not a folder\n");
+    err[0] = cache_run(port, "afile", &rc[0]);
+    err[1] = cache_run(port, "afile/c", &rc[1]);
+    snprintf(mnt, sizeof mnt, "%s/mnt-ro", cli_tmp);
+    int ro = geteuid() == 0 && cli_sh("mkdir '%s'", mnt) == 0 &&
+             mount("tmpfs", mnt, "tmpfs", MS_RDONLY, "size=64k") == 0;
+    char *hash = NULL;
+    if (ro) { /* root can write anywhere but on a read-only file system */
+        /* a cache on a read-only file system */
+        err[2] = cache_run(port, "mnt-ro/c", &rc[2]);
+        umount(mnt);
+        /* a cache whose entry became read-only, when the file changes on the server */
+        cli_sh("cd '%s' && %s run -q --out o --cache c --boundaries http://127.0.0.1:%d/sh.gpkg "
+               "--hubs shanghai_hongqiao --resolution 2000 --no-maps 2>/dev/null && ls c && "
+               "sleep 0.01 && echo >> www/sh.gpkg",
+               cli_tmp, CLI, port);
+        hash = cli_output();
+        hash[strcspn(hash, "\n")] = '\0';
+        snprintf(entry, sizeof entry, "%s/c/%s", cli_tmp, hash);
+        ro = mount("tmpfs", entry, "tmpfs", MS_RDONLY, "size=64k") == 0;
+        err[3] = ro ? cache_run(port, "c", &rc[3]) : NULL;
+        umount(entry);
+    }
+    server_stop(srv);
+    cache_said(port, rc[0], err[0],
+               "download cache 'afile' (--cache): 'afile' is a file, not a folder");
+    cache_said(port, rc[1], err[1],
+               "download cache 'afile/c' (--cache): 'afile' is a file, not a folder");
+    if (!hash)
+        cr_skip_test("cannot mount a read-only tmpfs (not root?)");
+    cache_said(port, rc[2], err[2],
+               "download cache 'mnt-ro/c' (--cache): cannot create 'mnt-ro/c': Read-only file "
+               "system");
+    cr_assert(ro, "cannot mount a read-only tmpfs on '%s'", entry);
+    snprintf(why, sizeof why, "download cache 'c' (--cache): 'c/%s' is not writable: Read-only "
+             "file system", hash);
+    free(hash);
+    cache_said(port, rc[3], err[3], why);
 }
