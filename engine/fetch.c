@@ -460,6 +460,29 @@ static CURL *easy_new(const char *url, xfer *x, const entry *e, double timeout_s
     return c;
 }
 
+/* The file name of `url` (from b to q) as the cache names it, in name[128]: characters other
+ * than [A-Za-z0-9._-] become '_', and a longer name keeps its extension (the stem is cut): a
+ * shapefile's files keep one stem and their own extensions, as GDAL needs. */
+static void cache_name(const char *b, const char *q, char name[128])
+{
+    const char *dot = q;
+    while (dot > b && dot[-1] != '.')
+        dot--;
+    size_t ext = dot > b && q - dot <= 16 ? (size_t)(q - dot) + 1 : 0; /* with its dot */
+    size_t stem = (size_t)(q - b) - ext, k = 0;
+    if (stem + ext > 127)
+        stem = 127 - ext;
+    for (const char *p = b; k < stem + ext; p++) {
+        if (k == stem)
+            p = q - ext; /* past the part of the stem cut */
+        name[k++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                                   (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_'
+                               ? *p
+                               : '_');
+    }
+    name[k] = '\0';
+}
+
 /* Where `url` goes: DIR/<hash>/<name> (new strings). `key` is the URL the folder is named
  * after (a shapefile's siblings share the .shp's folder). */
 static int cache_paths(const char *dir, const char *key, const char *url, char **data,
@@ -471,14 +494,8 @@ static int cache_paths(const char *dir, const char *key, const char *url, char *
     while (b > url && b[-1] != '/')
         b--;
     char name[128];
-    size_t k = 0;
-    for (const char *p = b; p < q && k < sizeof name - 1; p++)
-        name[k++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                                   (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_'
-                               ? *p
-                               : '_');
-    name[k] = '\0';
-    if (!k || name[0] == '.' || strstr(url, "://") + 3 >= b) /* no file name in the URL */
+    cache_name(b, q, name);
+    if (!*name || name[0] == '.' || strstr(url, "://") + 3 >= b) /* no file name in the URL */
         snprintf(name, sizeof name, "download");
     *data = isr_strdup_printf("%s/%016llx/%s", dir, (unsigned long long)h, name);
     *meta = isr_strdup_printf("%s.fetch.json", *data ? *data : "");

@@ -634,3 +634,39 @@ Test(fetch, a_cache_folder_that_cannot_be_written_names_the_cache_option)
     free(hash);
     cache_said(port, rc[3], err[3], why);
 }
+
+Test(fetch, a_long_file_name_keeps_its_extension_in_the_cache)
+{
+    /* a 250-character stem: the cache cuts names to 127 characters, the stem and not the
+     * extension, so the .shp, .shx, .dbf and .prj stay four files of one shapefile */
+    char stem[251];
+    memset(stem, 'x', 250);
+    stem[250] = '\0';
+    cr_assert_eq(cli_sh("for e in shp shx dbf prj; do cp '%s'/yrd_rail_stations.$e "
+                        "'%s/www/%s.'$e; done",
+                        S, cli_tmp, stem),
+                 0);
+    int port;
+    pid_t srv = server_start("normal", &port);
+    int rc = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/%s.shp", cli_tmp, CLI,
+                    port, stem);
+    server_stop(srv);
+    char *o = cli_output();
+    cr_assert_eq(rc, 0, "%s", o);
+    cr_assert(strstr(o, "Driver: ESRI Shapefile\n"), "%s", o);
+    cr_assert(strstr(o, "CRS: WGS 84 (EPSG:4326)\n"), "%s", o);
+    cr_assert(strstr(o, "Features: 82\n"), "%s", o);
+    cr_assert(strstr(o, "Fields (4):\n"), "%s", o); /* the .dbf */
+    free(o);
+    cr_assert_eq(cli_sh("cd '%s'/xdg/isoreach/fetch/* && ls", cli_tmp), 0);
+    o = cli_output();
+    char want[1200], s123[124];
+    memset(s123, 'x', 123);
+    s123[123] = '\0';
+    snprintf(want, sizeof want,
+             "%s.dbf\n%s.dbf.fetch.json\n%s.prj\n%s.prj.fetch.json\n%s.shp\n%s.shp.fetch.json\n"
+             "%s.shx\n%s.shx.fetch.json\n",
+             s123, s123, s123, s123, s123, s123, s123, s123);
+    cr_assert_str_eq(o, want);
+    free(o);
+}
