@@ -483,6 +483,18 @@ static void cache_name(const char *b, const char *q, char name[128])
     name[k] = '\0';
 }
 
+/* Whether the last response is a web page (text/html) for a URL whose name is no .html or
+ * .htm: a login or error page sent with 200, which must not be cached as the file. */
+static int web_page(CURL *c, const char *url)
+{
+    char *ct = NULL;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+    const char *q = url + strcspn(url, "?#");
+    int html = (q - url >= 5 && strncasecmp(q - 5, ".html", 5) == 0) ||
+               (q - url >= 4 && strncasecmp(q - 4, ".htm", 4) == 0);
+    return ct && strncasecmp(ct, "text/html", 9) == 0 && !html;
+}
+
 /* Where `url` goes: DIR/<hash>/<name> (new strings). `key` is the URL the folder is named
  * after (a shapefile's siblings share the .shp's folder). */
 static int cache_paths(const char *dir, const char *key, const char *url, char **data,
@@ -648,6 +660,7 @@ static isr_status fetch_one(isr_ctx *ctx, isr_fetch_state *s, const char *dir, c
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
     curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &got); /* before decoding */
+    int page = rc == CURLE_OK && code != 304 && web_page(c, o->url);
     curl_easy_cleanup(c);
     if (rc == CURLE_OK && code != 304 && cl >= 0 && cl != got)
         rc = CURLE_PARTIAL_FILE; /* libcurl checks this too; never cache a short body */
@@ -660,6 +673,10 @@ static isr_status fetch_one(isr_ctx *ctx, isr_fetch_state *s, const char *dir, c
     } else if (rc == CURLE_OK && code == 304) {
         st = isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': the server answered 304 (not modified) to "
                       "a request for the whole file; nothing was cached", o->role, o->url);
+    } else if (page) {
+        st = isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': the server sent a web page (Content-Type "
+                      "text/html: a login or error page?), not the file; nothing was cached; "
+                      "check the address, or download the file yourself", o->role, o->url);
     } else if (rc == CURLE_OK) {
         if (!x.out && (st = open_out(&x)) != ISR_OK) /* an empty body */
             goto cleanup;

@@ -670,3 +670,48 @@ Test(fetch, a_long_file_name_keeps_its_extension_in_the_cache)
     cr_assert_str_eq(o, want);
     free(o);
 }
+
+Test(fetch, a_web_page_sent_for_a_data_file_is_refused)
+{
+    /* a login page sent with 200 for a GeoPackage, and for a shapefile's .prj; an .html URL
+     * is a web page on purpose */
+    cr_assert_eq(cli_sh("cd '%s/www' && echo '<html><body>Please log in</body></html>' > "
+                        "login.gpkg && echo 'Content-Type: text/html; charset=utf-8' > "
+                        "login.gpkg.headers && for e in shp shx dbf prj; do cp "
+                        "'%s'/yrd_rail_lines.$e .; done && cp login.gpkg.headers "
+                        "yrd_rail_lines.prj.headers && cp login.gpkg page.html && cp "
+                        "login.gpkg.headers page.html.headers",
+                        cli_tmp, S),
+                 0);
+    int port;
+    pid_t srv = server_start("normal", &port);
+    int rc[3];
+    char *e[3];
+    rc[0] = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/login.gpkg", cli_tmp, CLI,
+                   port);
+    e[0] = cli_stderr();
+    rc[1] = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/yrd_rail_lines.shp",
+                   cli_tmp, CLI, port);
+    e[1] = cli_stderr();
+    rc[2] = cli_sh("XDG_CACHE_HOME='%s/xdg' %s info http://127.0.0.1:%d/page.html", cli_tmp, CLI,
+                   port);
+    e[2] = cli_stderr();
+    server_stop(srv);
+    const char *name[2] = {"login.gpkg", "yrd_rail_lines.prj"};
+    for (int i = 0; i < 2; i++) {
+        char want[600];
+        snprintf(want, sizeof want,
+                 "isoreach: input 'http://127.0.0.1:%d/%s': the server sent a web page "
+                 "(Content-Type text/html: a login or error page?), not the file; nothing was "
+                 "cached; check the address, or download the file yourself\n",
+                 port, name[i]);
+        cr_assert_eq(rc[i], 1);
+        cr_assert_str_eq(e[i], want);
+        free(e[i]);
+    }
+    /* the .html is downloaded, then GDAL says what it makes of it */
+    cr_assert_eq(rc[2], 1);
+    cr_assert(strstr(e[2], "page.html") && !strstr(e[2], "web page"), "%s", e[2]);
+    free(e[2]);
+    cr_assert_eq(cli_sh("ls '%s'/xdg/isoreach/fetch/*/ | grep -qE 'login|prj'", cli_tmp), 1);
+}
