@@ -5,7 +5,10 @@
  * downloaded again (200) and recomputed; an offline server with a cached copy gives a
  * warning; a silent server times out; a GeoPackage needs no range requests; a self-signed
  * certificate, a body cut short, a 404 and a too large file are refused with their message
- * and leave no cache entry; --cache none leaves nothing behind. */
+ * and leave no cache entry; --cache none leaves nothing behind. Also: a shapefile's sidecar
+ * gone from the server is removed from the cache; a gzip body is decoded; redirects go to
+ * http(s) only; a web page sent for a file, a malformed URL and an unwritable --cache are
+ * refused with their message; a long file name keeps its extension in the cache. */
 #include "internal.h"
 
 #include <criterion/criterion.h>
