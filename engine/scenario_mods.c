@@ -382,6 +382,33 @@ static char *row_field(mods *md, OGRFeatureH f, const int col[5], int k, long lo
     return v;
 }
 
+/* Whether s is a whole number of digits (a sign allowed). */
+static int whole(const char *s)
+{
+    s += *s == '-' || *s == '+';
+    if (!*s)
+        return 0;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    return !*s;
+}
+
+/* A CSV row whose value and source are both whole numbers (scale_speed,L,,1,5) is most
+ * likely one number written with a decimal comma, split into the value and the source: the
+ * same number of fields as the header, so no width check sees it. Said; the value read is
+ * the first part. */
+static void comma_warn(const mods *md)
+{
+    if (!md->sc->gpkg && whole(md->value) && whole(md->source) && *md->source != '-' &&
+        *md->source != '+')
+        isr_log(md->ctx, ISR_LOG_WARN,
+                "%s: value '%s' and source '%s' look like one number written with a decimal "
+                "comma (%s,%s) and read as two fields: the value taken is %s; write %s.%s with "
+                "a point if that was meant",
+                md->where, md->value, md->source, md->value, md->source, md->value, md->value,
+                md->source);
+}
+
 /* Every row of the open table, in order. */
 static isr_status apply_rows(mods *md, OGRLayerH lyr, json_object *list)
 {
@@ -404,6 +431,7 @@ static isr_status apply_rows(mods *md, OGRLayerH lyr, json_object *list)
             md->to = v[2];
             md->value = v[3];
             md->source = v[4];
+            comma_warn(md);
             if ((st = apply_row(md)) == ISR_OK)
                 json_object_array_add(list, row_json(md, row));
         }

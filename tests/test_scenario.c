@@ -277,6 +277,19 @@ Test(scenario, a_row_wider_than_the_header_is_refused)
     cli_put("bad/modifications.csv", "action,target,to,value,source\n"
             "set_headway,L,,10,\"as is, two\nlines\"\n");
     cr_assert_eq(run("--scenario bad=bad --no-maps"), 0, "%s", cli_stderr());
+    e = cli_stderr();
+    cr_assert_str_eq(e, "");
+    free(e);
+    /* a factor 1,5 in a row without a source fills the source: as many fields as the header,
+     * so the width check cannot see it; the two whole numbers are said */
+    cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,1,5\n");
+    cr_assert_eq(run("--scenario bad=bad --no-maps"), 0, "%s", cli_stderr());
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: warning: scenario 'bad' modifications 'bad/modifications.csv' "
+                        "line 2: value '1' and source '5' look like one number written with a "
+                        "decimal comma (1,5) and read as two fields: the value taken is 1; "
+                        "write 1.5 with a point if that was meant\n");
+    free(e);
 }
 
 /* Parts of a scenario under other names were ignored without a word (exit 0): a folder's
