@@ -244,60 +244,92 @@ static void draw_diff(isr_canvas *cv, void *user)
     cairo_restore(cv->cr);
     isr_map_panel_border(cv);
 
-    char buf[256], note[64], p[32];
-    isr_snprintf(buf, sizeof buf, "Scenario %s", pg->scen);
+    isr_lang L = b->lang;
+    char buf[512], note[128], pe[32], pz[32], t[128];
+    isr_map_trf(L, buf, sizeof buf, "Scenario %s", "情景 %s", pg->scen);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, panel[1], 0, 0, buf, 19, 1, isr_map_ink, 0, ISR_MAP_SIDE_W,
                     NULL);
-    isr_snprintf(buf, sizeof buf, "Newly within %g min", b->budget_min);
-    isr_map_fmt_people(p, sizeof p, pg->newly);
-    isr_snprintf(note, sizeof note, "%s people", p);
+    isr_map_trf(L, buf, sizeof buf, "Newly within %g min", "新进入%g分钟圈", b->budget_min);
+    isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, pg->newly);
+    isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, pg->newly);
+    isr_map_trn(L, note, sizeof note, "{} people", "{}人", pe, pz);
     isr_map_legend_entry(cv, 0, status_rgba(2), ISR_MAP_BAND_ALPHA, buf, note);
-    isr_map_fmt_people(p, sizeof p, pg->lost);
-    isr_snprintf(note, sizeof note, "%s people", p);
-    isr_snprintf(buf, sizeof buf, "No longer within %g min", b->budget_min);
+    isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, pg->lost);
+    isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, pg->lost);
+    isr_map_trn(L, note, sizeof note, "{} people", "{}人", pe, pz);
+    isr_map_trf(L, buf, sizeof buf, "No longer within %g min", "不再在%g分钟圈内", b->budget_min);
     isr_map_legend_entry(cv, 1, status_rgba(3), ISR_MAP_BAND_ALPHA, buf, note);
-    isr_snprintf(buf, sizeof buf, "Within %g min in both", b->budget_min);
+    isr_map_trf(L, buf, sizeof buf, "Within %g min in both", "两种情形下均在%g分钟圈内",
+                b->budget_min);
     double y = isr_map_legend_entry(cv, 2, status_rgba(1), ISR_MAP_BAND_ALPHA, buf, NULL) + 18;
-    y = outline_row(cv, y, base_ink, NULL, 0, "Baseline circle");
-    y = outline_row(cv, y, scen_ink, scen_dash, 2, "Circle with the scenario");
-    isr_snprintf(buf, sizeof buf, "Hub: %s", b->st[hs].name);
+    y = outline_row(cv, y, base_ink, NULL, 0,
+                    isr_map_tr(L, t, sizeof t, "Baseline circle", "现状通勤圈"));
+    y = outline_row(cv, y, scen_ink, scen_dash, 2,
+                    isr_map_tr(L, t, sizeof t, "Circle with the scenario", "情景通勤圈"));
+    isr_map_trf(L, buf, sizeof buf, "Hub: %s", "枢纽：%s",
+                isr_map_station_name(b, &b->st[hs], t, sizeof t));
     y = isr_map_legend_row(cv, y + 6, ISR_SYM_HUB, buf);
-    y = isr_map_legend_row(cv, y, ISR_SYM_RAIL, "Rail line (baseline)");
-    y = isr_map_legend_row(cv, y, ISR_SYM_PROVINCE, "Province boundary");
-    y = isr_map_legend_row(cv, y, ISR_SYM_COUNTY, "County boundary and name");
+    y = isr_map_legend_row(cv, y, ISR_SYM_RAIL,
+                           isr_map_tr(L, t, sizeof t, "Rail line (baseline)", "铁路线（现状）"));
+    y = isr_map_legend_row(cv, y, ISR_SYM_PROVINCE,
+                           isr_map_tr(L, t, sizeof t, "Province boundary", "省界"));
+    y = isr_map_legend_row(cv, y, ISR_SYM_COUNTY,
+                           isr_map_tr(L, t, sizeof t, "County boundary and name", "县界及县名"));
     double box[4];
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, pg->caption, 15, 1, isr_map_ink, 0,
                     ISR_MAP_SIDE_W, box);
-    isr_snprintf(buf, sizeof buf,
-                 "Door-to-door time %s the hub by rail and local travel on a %g m grid, with "
-                 "the scenario's network and without it (baseline). Added lines and stations "
-                 "are not drawn.",
-                 b->direction_to ? "to" : "from", b->cell_m);
+    isr_map_trf(L, buf, sizeof buf,
+                b->direction_to
+                    ? "Door-to-door time to the hub by rail and local travel on a %g m grid, "
+                      "with the scenario's network and without it (baseline). Added lines and "
+                      "stations are not drawn."
+                    : "Door-to-door time from the hub by rail and local travel on a %g m grid, "
+                      "with the scenario's network and without it (baseline). Added lines and "
+                      "stations are not drawn.",
+                b->direction_to ? "到达枢纽的门到门时间（铁路加本地交通，%g米网格），含情景路网与现状"
+                                  "路网。新增线路与车站未绘出。"
+                                : "自枢纽出发的门到门时间（铁路加本地交通，%g米网格），含情景路网与"
+                                  "现状路网。新增线路与车站未绘出。",
+                b->cell_m);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, box[3] + 14, 0, 0, buf, 13, 0, isr_map_grey, 0,
                     ISR_MAP_SIDE_W, NULL);
 }
 
-/* The page's texts: title, subtitle and the caption line from gains.csv. */
+/* The page's texts in the run's language: title, subtitle and the caption line from
+ * gains.csv. */
 static int diff_texts(diff_page *pg, const isr_map_station *s, const char *en)
 {
     const isr_map_base *b = pg->b;
-    char p[32], q[32];
-    pg->title = isr_strdup_printf("%s %s — scenario %s: who is newly within %g minutes", s->name,
-                                  en, pg->scen, b->budget_min);
-    pg->subtitle = isr_strdup_printf("The %g-minute circle %s %s before (solid) and with the "
-                                     "scenario (dashed): cells gained and lost",
-                                     b->budget_min, b->direction_to ? "to" : "from", en);
-    isr_map_fmt_people(p, sizeof p, pg->newly);
-    isr_map_fmt_people(q, sizeof q, pg->lost);
+    isr_lang L = b->lang;
+    char name_en[300], pe[32], pz[32], qe[32], qz[32], buf[1024], part[512];
+    isr_snprintf(name_en, sizeof name_en, "%s %s", s->name, en);
+    isr_map_trn(L, buf, sizeof buf, "{} — scenario %s: who is newly within %g minutes",
+                "{} — 情景 %s：新进入%g分钟圈的人", name_en, s->name, pg->scen, b->budget_min);
+    pg->title = strdup(buf);
+    isr_map_trn(L, buf, sizeof buf,
+                b->direction_to ? "The %g-minute circle to {} before (solid) and with the "
+                                  "scenario (dashed): cells gained and lost"
+                                : "The %g-minute circle from {} before (solid) and with the "
+                                  "scenario (dashed): cells gained and lost",
+                b->direction_to ? "到达{}的%g分钟圈：现状（实线）与情景（虚线），新增与失去的网格"
+                                : "自{}出发的%g分钟圈：现状（实线）与情景（虚线），新增与失去的网格",
+                en, s->name, b->budget_min);
+    pg->subtitle = strdup(buf);
+    isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, pg->newly);
+    isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, pg->newly);
+    isr_map_fmt_people_l(ISR_LANG_EN, qe, sizeof qe, pg->lost);
+    isr_map_fmt_people_l(ISR_LANG_ZH, qz, sizeof qz, pg->lost);
     if (pg->newly > 0)
-        pg->caption = isr_strdup_printf(
-            "%s people newly within %g min, %.0f %% of them outside the hub's own province; "
-            "%s people no longer within it.",
-            p, b->budget_min, 100.0 * pg->newly_out / pg->newly, q);
+        isr_map_trn(L, part, sizeof part,
+                    "{} people newly within %g min, %.0f %% of them outside the hub's own "
+                    "province;",
+                    "{}人新进入%g分钟圈，其中%.0f%%在枢纽所在省以外；", pe, pz, b->budget_min,
+                    100.0 * pg->newly_out / pg->newly);
     else
-        pg->caption = isr_strdup_printf("No one newly within %g min; %s people no longer "
-                                        "within it.",
-                                        b->budget_min, q);
+        isr_map_trf(L, part, sizeof part, "No one newly within %g min;", "无人新进入%g分钟圈；",
+                    b->budget_min);
+    isr_map_trn(L, buf, sizeof buf, "{} people no longer within it.", "{}人不再在圈内。", qe, qz);
+    pg->caption = isr_strdup_printf("%s%s%s", part, L == ISR_LANG_ZH ? "" : " ", buf);
     return pg->title && pg->subtitle && pg->caption ? 0 : -1;
 }
 
@@ -326,9 +358,12 @@ isr_status isr_map_diff_write(isr_ctx *ctx, void *fonts, const isr_map_base *b,
     if (st == ISR_OK)
         st = isr_canvas_render(ctx, fonts, f[2], NULL, ISR_MAP_W, ISR_MAP_H, draw_diff, &pg, NULL,
                                NULL);
-    if (st == ISR_OK && !(desc = isr_strdup_printf("Difference map of scenario %s for the hub %s "
-                                                   "(%s). %s %s",
-                                                   scen, s->name, en, pg.caption, b->attribution)))
+    char d[2048];
+    isr_map_trf(b->lang, d, sizeof d, "Difference map of scenario %s for the hub %s (%s).",
+                "情景 %s 枢纽 %s（%s）的差异图。", scen, s->name, en);
+    const char *sep = b->lang == ISR_LANG_ZH ? "" : " ";
+    if (st == ISR_OK &&
+        !(desc = isr_strdup_printf("%s%s%s %s", d, sep, pg.caption, b->attribution)))
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
         st = isr_canvas_render(ctx, fonts, NULL, f[3], ISR_MAP_W, ISR_MAP_H, draw_diff, &pg,

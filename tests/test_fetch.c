@@ -595,9 +595,9 @@ static void cache_said(int port, int rc, char *err, const char *why)
 
 Test(fetch, a_cache_folder_that_cannot_be_written_names_the_cache_option)
 {
-    int port, rc[4];
+    int port, rc[4] = {0, 0, 0, 0};
     pid_t srv = server_start("normal", &port);
-    char *err[4], mnt[300], entry[400], why[900];
+    char *err[4] = {NULL, NULL, NULL, NULL}, mnt[300], entry[400], why[900];
     cli_put("afile", "not a folder\n");
     err[0] = cache_run(port, "afile", &rc[0]);
     err[1] = cache_run(port, "afile/c", &rc[1]);

@@ -296,6 +296,14 @@ Test(scenpub, no_maps_draws_no_diff_map)
     cr_assert_eq(cli_sh("cd '%s' && %s map -q --out o", cli_tmp, CLI), 0);
     cr_assert(exists("o/scenarios/new/hubs/h/map_diff.png"));
     cr_assert(exists("o/scenarios/new/hubs/h/map_diff.pgw"));
+    /* in the run's language: --lang zh drew the hub maps in Chinese and this one in English */
+    cr_assert_eq(cli_sh("cd '%s' && %s map -q --out o --lang zh", cli_tmp, CLI), 0);
+    char *s = slurp("o/scenarios/new/hubs/h/map_diff.svg");
+    cr_assert_not_null(s);
+    cr_assert(strstr(s, "<title>H — 情景 new：新进入45分钟圈的人</title>"), "%.400s", s);
+    cr_assert(strstr(s, "其中100%在枢纽所在省以外；0人不再在圈内。"), "%.2000s", s);
+    cr_assert_null(strstr(s, "people"), "English left in the Chinese map");
+    free(s);
 }
 
 /* isoreach reach on other people: the baseline tables were recounted, the scenarios' gains
