@@ -731,16 +731,17 @@ cleanup:
 static isr_status fetch_siblings(isr_ctx *ctx, isr_fetch_state *s, const char *dir,
                                  const one *main)
 {
-    const char *q = main->url + strcspn(main->url, "?#");
-    if (q - main->url < 4 || strncasecmp(q - 4, ".shp", 4) != 0 || *q)
-        return ISR_OK; /* a query string: the siblings' URLs are not known */
+    const char *q = main->url + strcspn(main->url, "?#"), *frag = q + strcspn(q, "#");
+    if (q - main->url < 4 || strncasecmp(q - 4, ".shp", 4) != 0)
+        return ISR_OK;
     static const char *const ext[] = {"shx", "dbf", "prj", "cpg"};
     int upper = q[-1] == 'P';
     for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
-        char *u = isr_strdup_printf("%.*s%c%c%c", (int)(q - main->url - 3), main->url,
+        /* the query (a token, a format) goes with each, as it is; not the fragment */
+        char *u = isr_strdup_printf("%.*s%c%c%c%.*s", (int)(q - main->url - 3), main->url,
                                     upper ? ext[i][0] - 32 : ext[i][0],
                                     upper ? ext[i][1] - 32 : ext[i][1],
-                                    upper ? ext[i][2] - 32 : ext[i][2]);
+                                    upper ? ext[i][2] - 32 : ext[i][2], (int)(frag - q), q);
         if (!u)
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         one o = {main->role, u, main->key, 1, main->temporary};

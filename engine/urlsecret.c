@@ -125,13 +125,20 @@ char *isr_url_hide(const char *url)
     return redacted;
 }
 
-/* Whether url is the shapefile URL r with another extension (a sibling fetch.c derives:
- * no query, the same text up to the last 3 characters). */
+/* Whether url is the shapefile URL r with another extension, as fetch.c derives a sibling:
+ * the same path but its last 3 characters, the same query, no fragment. */
 static int sibling_of(const char *url, const char *r)
 {
-    size_t n = strlen(r);
-    return n > 4 && strlen(url) == n && strcspn(r, "?#") == n &&
-           strncmp(url, r, n - 3) == 0 && r[n - 4] == '.';
+    size_t pr = strcspn(r, "?#"), pu = strcspn(url, "?#"), qr = strcspn(r + pr, "#");
+    return pr > 4 && pr == pu && r[pr - 4] == '.' && strncmp(url, r, pr - 3) == 0 &&
+           strlen(url + pu) == qr && strncmp(url + pu, r + pr, qr) == 0;
+}
+
+/* The sibling of real URL R that url (a sibling of R's hidden form) stands for (new). */
+static char *real_sibling(const char *url, const char *R)
+{
+    size_t pR = strcspn(R, "?#"), qR = strcspn(R + pR, "#"), pu = strcspn(url, "?#");
+    return isr_strdup_printf("%.*s%.3s%.*s", (int)(pR - 3), R, url + pu - 3, (int)qR, R + pR);
 }
 
 char *isr_url_real(const char *url)
@@ -142,11 +149,8 @@ char *isr_url_real(const char *url)
     for (int i = 0; i < npairs && !out; i++) {
         if (strcmp(pairs[i].redacted, url) == 0)
             out = strdup(pairs[i].real);
-        else if (sibling_of(url, pairs[i].redacted)) {
-            size_t n = strlen(pairs[i].real);
-            out = isr_strdup_printf("%.*s%s", (int)(n - 3), pairs[i].real,
-                                    url + strlen(url) - 3);
-        }
+        else if (sibling_of(url, pairs[i].redacted))
+            out = real_sibling(url, pairs[i].real);
     }
     mtx_unlock(&lock);
     return out;

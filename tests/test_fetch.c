@@ -406,6 +406,26 @@ Test(fetch, shapefile_url_brings_its_other_files)
                           "GET /yrd_rail_lines.cpg 404 range=no\n");
     free(log);
     cr_assert_eq(files_under("xdg"), 8); /* four files and their sidecars */
+    /* with a query (a token, as a data portal gives it) the other files were not fetched
+     * (GDAL then asked for the .shx by a cache path); they take the same query, and the
+     * token is shown as *** by info (urlsecret.c) but sent for each file */
+    cli_sh("rm -f '%s/requests.log'", cli_tmp);
+    srv = server_start("normal", &port);
+    rc = cli_sh("XDG_CACHE_HOME='%s/xdg2' %s info 'http://127.0.0.1:%d/yrd_rail_lines.shp?"
+                "token=TOK1&f=shp#x'",
+                cli_tmp, CLI, port);
+    server_stop(srv);
+    o = cli_output();
+    cr_assert_eq(rc, 0, "%s", o);
+    cr_assert(strstr(o, "Driver: ESRI Shapefile\n") && !strstr(o, "TOK1"), "%s", o);
+    free(o);
+    log = requests();
+    cr_assert_str_eq(log, "GET /yrd_rail_lines.shp?token=TOK1&f=shp 200 range=no\n"
+                          "GET /yrd_rail_lines.shx?token=TOK1&f=shp 200 range=no\n"
+                          "GET /yrd_rail_lines.dbf?token=TOK1&f=shp 200 range=no\n"
+                          "GET /yrd_rail_lines.prj?token=TOK1&f=shp 200 range=no\n"
+                          "GET /yrd_rail_lines.cpg?token=TOK1&f=shp 404 range=no\n");
+    free(log);
 }
 
 /* Credentials in an input's URL (a password, tokens in the query) go to the server and into
