@@ -398,6 +398,38 @@ static inline int open_cell(const isr_zones *z, size_t k)
     return isr_zones_unit_at(z, k) >= 0 && !isr_zones_water_at(z, k);
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* A friction raster whose typical value (the median over the land it covers, from up to 65,536
+ * cells evenly spread) means a local speed under 1 km/h or over 200 km/h is most likely in
+ * other units (km/h, minutes a km, metres a second): said, with the fix. */
+static void speed_warn(isr_ctx *ctx, const isr_grid *g, const isr_zones *z, const char *raster,
+                       const float *warped)
+{
+    size_t n = (size_t)g->nx * (size_t)g->ny, step = n / 65536 + 1, m = 0;
+    float *v = malloc((n / step + 1) * sizeof *v);
+    for (size_t k = 0; v && k < n; k += step)
+        if (open_cell(z, k) && warped[k] > 0 && isfinite(warped[k]))
+            v[m++] = warped[k];
+    if (m > 0) {
+        qsort(v, m, sizeof *v, cmp_float);
+        double med = v[m / 2], kmh = 3.6 / med;
+        if (kmh < 1 || kmh > 200)
+            isr_log(ctx, ISR_LOG_WARN,
+                    "friction raster '%s': its typical value, %g, means a local speed of %.3g "
+                    "km/h (the median over the land it covers): friction is seconds per metre "
+                    "(20 km/h is 0.18); a raster of km/h, of minutes a kilometre or of metres a "
+                    "second would give this; convert it, e.g. km/h: gdal_calc.py -A '%s' "
+                    "--calc '3.6/A' --outfile friction_s_per_m.tif",
+                    raster, med, kmh, raster);
+    }
+    free(v);
+}
+
 isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *z,
                               double base_spm, const char *raster, float **out,
                               size_t *uncovered)
@@ -438,9 +470,11 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
             row[c] = v;
         }
     }
-    if (raster)
+    if (raster) {
         isr_raster_coverage_warn(ctx, g, z, "friction raster", raster, outside,
                                  "are treated as impassable");
+        speed_warn(ctx, g, z, raster, warped);
+    }
     if (uncovered)
         *uncovered = outside;
     free(warped);

@@ -119,6 +119,26 @@ static void half_friction(int zero_at)
 
 /* ---- friction coverage (§4) --------------------------------------------------------------- */
 
+/* A friction raster in km/h (20 everywhere, read as 20 s/m: 0.18 km/h) ran with an empty
+ * reach and no word; its typical value is said with the speed it means and the fix. */
+Test(geo, friction_in_other_units_is_said)
+{
+    utm_region();
+    cli_put("f.asc", "ncols 2\nnrows 1\nxllcorner 500000\nyllcorner 5500000\ncellsize 10000\n"
+                     "20 20\n");
+    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+    int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --friction f.tif");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "isoreach: warning: friction raster 'f.tif': its typical value, 20, means "
+                        "a local speed of 0.18 km/h (the median over the land it covers): "
+                        "friction is seconds per metre (20 km/h is 0.18); a raster of km/h, of "
+                        "minutes a kilometre or of metres a second would give this; convert it, "
+                        "e.g. km/h: gdal_calc.py -A 'f.tif' --calc '3.6/A' --outfile "
+                        "friction_s_per_m.tif\n");
+    free(e);
+}
+
 Test(geo, friction_raster_covering_half_the_region)
 {
     utm_region();
