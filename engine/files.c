@@ -752,7 +752,8 @@ static uint64_t fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt,
 
 uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt)
 {
-    static const char *const drop[] = {"--hubs", "--attribution", "--lang", NULL}; /* not one hub's */
+    static const char *const drop[] = {"--hubs", "--attribution", "--lang", "--no-maps",
+                                       NULL}; /* not one hub's */
     return fingerprint(ctx, o, wkt, drop);
 }
 
@@ -809,6 +810,7 @@ uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *w
         "--transfer", "--transfer-radius", "--min-area", "--min-reach", "--simplify",
         "--direction", "--wait",     "--date",     "--window",     "--departure",
         "--step",   "--percentiles", "--percentile", "--model-cache", "--model-cache-max", "--lang",
+        "--no-maps",
         /* English names go to the tables only; not --prov-name-en: provinces.geojson, with
          * its names, is kept in the model cache */
         "--unit-name-en", "--pref-name-en", "--station-name-en", NULL};

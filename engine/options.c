@@ -941,6 +941,8 @@ json_object *isr_options_to_json(const isr_options *opt)
                                                                      : "isotropic"));
     json_object_object_add(o, "--access", json_object_new_string(isr_access_get(opt->access)->name));
     json_object_object_add(o, "--lang", json_object_new_string(isr_lang_name(opt->lang)));
+    /* for a merge, whose shards drew none: their maps are the merge's (isr_publish) */
+    json_object_object_add(o, "--no-maps", json_object_new_boolean(opt->no_maps));
     json_object *feeds = opt->ngtfs ? json_object_new_array() : NULL;
     for (int i = 0; i < opt->ngtfs; i++) { /* relative to OUT, as the other inputs */
         char *abs = isr_path_rel_to_out(opt->out, opt->gtfs[i]);
@@ -1039,6 +1041,8 @@ isr_status isr_options_apply_record(isr_ctx *ctx, isr_options *opt, json_object 
         } else if (strcmp(key, "--kernel") == 0 && json_object_is_type(val, json_type_string)) {
             opt->kernel = strcmp(json_object_get_string(val), "rcost") == 0 ? ISR_KERNEL_RCOST
                                                                              : ISR_KERNEL_ISOTROPIC;
+        } else if (strcmp(key, "--no-maps") == 0 && json_object_is_type(val, json_type_boolean)) {
+            opt->no_maps = json_object_get_boolean(val);
         } else if (strcmp(key, "--lang") == 0 && isr_lang_parse(json_object_get_string(val)) >= 0) {
             opt->lang = (isr_lang)isr_lang_parse(json_object_get_string(val));
         } else if (strcmp(key, "--access") == 0 && json_object_is_type(val, json_type_string)) {

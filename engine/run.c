@@ -190,7 +190,7 @@ isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_di
     isr_gdal_errors_push(ctx);
     isr_options o = *m->opt; /* the model's options with this folder and these hubs */
     o.out = out_dir;
-    o.hubs = hubs;
+    o.hubs = hubs ? hubs : m->opt->hubs; /* NULL: the model's (--hubs, else every flagged) */
     isr_hub_set set = {0};
     const isr_hub_set *use = &m->hubs;
     isr_batch b;
@@ -202,7 +202,7 @@ isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_di
     else if (hubs && !hubs[strspn(hubs, " ,")]) /* "" would have read as "every flagged hub" */
         st = isr_fail(ctx, ISR_ERR_USAGE,
                       "hubs: the list is empty; give station ids, or NULL for the model's hubs");
-    else if (!same_list(hubs, m->opt->hubs) &&
+    else if (hubs && !same_list(hubs, m->opt->hubs) &&
              (st = isr_hub_set_build(ctx, m, hubs, &set)) == ISR_OK)
         use = &set;
     if (st == ISR_OK && (st = out_begin(ctx, out_dir, &os)) == ISR_OK)

@@ -214,7 +214,8 @@ typedef struct isr_model isr_model;
  * Nothing is written. Cost: the grid (about 16 bytes a cell) and the network. */
 ISR_API isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out);
 
-/* Runs the hubs `hubs` ("a,b": station ids; NULL: every station flagged hub) and writes, in
+/* Runs the hubs `hubs` ("a,b": station ids; NULL: the model's, those of its --hubs, else every
+ * station flagged hub) and writes, in
  * `out_dir`, their outputs and the region products and run.json exactly as isr_run() does:
  * OUT/hubs/<id>/…, OUT/region/…, OUT/run.json (then isr_publish() styles them). Hubs
  * whose outputs exist with the same settings are reused unless --overwrite.

@@ -137,6 +137,10 @@ isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir
     char *lock = NULL;
     const char *part = NULL;
     isr_status st = isr_options_of_run(ctx, &o, "map", &eff, &lock);
+    /* --no-maps as the run recorded it holds for the run's own publication (a merge's: its
+     * shards'), not for isoreach map or reach, which were asked for the maps */
+    if (st == ISR_OK && what != ISR_PUBLISH_ALL)
+        eff.no_maps = o.no_maps; /* as given to this call */
     if (st == ISR_OK && isr_cancelled(ctx)) /* a cancel that came before the call */
         st = ISR_ERR_INTERRUPTED;
     if (st == ISR_OK && (what & ~(ISR_PUBLISH_ALL | ISR_PUBLISH_MAPS_IF_DRAWN)))

@@ -145,6 +145,15 @@ Test(model, open_once_ask_many_times, .timeout = 120)
     cr_assert_eq(isr_model_run_hubs(m, " , ", pass_out), ISR_ERR_USAGE);
     cr_assert_str_eq(isr_ctx_errmsg(ctx),
                      "hubs: the list is empty; give station ids, or NULL for the model's hubs");
+    /* NULL is the model's hubs, those of its --hubs (it ran every station flagged hub, 48 on
+     * the sample, though the message above says what it now does) */
+    char null_out[600];
+    snprintf(null_out, sizeof null_out, "%s-null", pass_out);
+    cr_assert_eq(isr_model_run_hubs(m, NULL, null_out), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(cli_sh("ls '%s/hubs' | tr '\\n' ' '", null_out), 0);
+    char *listed = cli_output();
+    cr_assert_str_eq(listed, "hangzhou_east nanjing_south shanghai_hongqiao ");
+    free(listed);
     isr_model *none = (isr_model *)1;
     cr_assert_eq(isr_model_open(ctx, NULL, &none), ISR_ERR_USAGE);
     cr_assert_null(none);

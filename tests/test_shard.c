@@ -468,3 +468,22 @@ Test(shard, relative_input_paths_merge_from_any_folder)
                  0, "run.json names the boundaries relative to OUT");
     cr_assert_eq(cli_sh("cd '%s' && %s merge --out rel --no-maps -q", cli_tmp, CLI), 0);
 }
+
+/* Shards run with --no-maps: the merge (without the flag) drew every map, so its folder was
+ * not the single run's; it takes --no-maps from the shards, as their other options. The
+ * maps are then for isoreach map, which draws them whatever the run said. */
+Test(shard, a_merge_draws_no_maps_when_the_shards_drew_none)
+{
+    fixtures();
+    run_ok("sh", "--shard 1/2");
+    run_ok("sh", "--shard 2/2");
+    int rc = cli_sh("%s merge -q --out '%s/sh'", CLI, cli_tmp);
+    cr_assert_eq(rc, 0, "%s", cli_stderr());
+    cr_assert(exists("%s/%s/run.json", "sh"));
+    cr_assert(!exists("%s/%s/hubs/shanghai_hongqiao/map.png", "sh"));
+    cr_assert(!exists("%s/%s/region/contact_sheet.png", "sh"));
+    cr_assert_eq(cli_sh("grep -q '\"--no-maps\": true' '%s/sh/run.json'", cli_tmp), 0);
+    rc = cli_sh("%s map -q --out '%s/sh'", CLI, cli_tmp);
+    cr_assert_eq(rc, 0, "%s", cli_stderr());
+    cr_assert(exists("%s/%s/hubs/shanghai_hongqiao/map.png", "sh"));
+}
