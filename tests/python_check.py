@@ -102,6 +102,28 @@ with isoreach.Model(["--resolution", "8000"], no_maps=True, overwrite=False) as 
     if m2.run_hub(HUB).width < 1:  # it was refused: "unexpected argument 'False'"
         fail("a model with overwrite=False ran no grid")
 
+# values as Python holds them: a list of hubs, None refused where a value is needed, "" no
+# list (it ran every flagged hub), None for the model's own hubs, a folder named in bytes
+# that are not UTF-8 (os.fsencode, not .encode(): a UnicodeEncodeError)
+with tempfile.TemporaryDirectory() as tmp, \
+        isoreach.Model(["--resolution", "8000"], hubs=[HUB, "hangzhou_east"],
+                       bands=[30, 60]) as m3:
+    for bad, what in ((lambda: m3.run_hubs(HUB, None), "out_dir: None is not a value"),
+                      (lambda: m3.run_hubs("", tmp), "hubs: the list is empty"),
+                      (lambda: m3.run_hub(None), "hub_id: None is not a value")):
+        try:
+            bad()
+            fail("accepted: " + what)
+        except isoreach.Error as e:
+            if what not in str(e):
+                fail("%s: %s" % (what, e))
+    odd = os.path.join(tmp, os.fsdecode(b"latin1-\xe9"))
+    m3.run_hubs(None, odd)
+    if sorted(os.listdir(os.path.join(odd, "hubs"))) != ["hangzhou_east", HUB]:
+        fail("run_hubs(None) ran %s, not the model's hubs" % os.listdir(os.path.join(odd, "hubs")))
+    if os.path.exists(os.path.join(os.getcwd(), "None")):
+        fail("a folder named None was written")
+
 # run() and merge(): two shards then a merge give the bytes of one run (issue 16)
 HUBS = "shanghai_hongqiao,hangzhou_east,nanjing_south"
 with tempfile.TemporaryDirectory() as tmp:

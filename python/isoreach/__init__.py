@@ -113,6 +113,33 @@ def version():
     return _lib.isr_version().decode()
 
 
+def _text(value, what="value"):
+    """A flag's value as the C library takes it: a path (str or os.PathLike) in the file
+    system's encoding (a name that is not UTF-8 stays the same bytes), a list or tuple as
+    "a,b" (--hubs, --bands), a number as its text."""
+    if value is None:
+        raise Error("%s: None is not a value (give a string, a number or a path)" % what)
+    if isinstance(value, (list, tuple)):
+        return b",".join(_text(v, what) for v in value)
+    if isinstance(value, (str, os.PathLike)):
+        return os.fsencode(value)
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode()
+
+
+def _set_options(ctx, opt, options):
+    """Sets options (flag=value) on opt; False or None leaves a flag off. 0 or the failure."""
+    for name, value in options.items():
+        if value is False or value is None:  # a switch left off: as if not given
+            continue
+        flag = name.replace("_", "-").encode()
+        val = None if value is True else _text(value, "--" + name.replace("_", "-"))
+        if _lib.isr_options_set(ctx, opt, flag, val) != 0:
+            return -1
+    return 0
+
+
 def _call(fn, args, options):
     """fn(ctx, options) on the flags of `isoreach run` (args, then options as flag=value);
     raises Error with the engine's message when it fails."""
@@ -124,16 +151,10 @@ def _call(fn, args, options):
     log = _logger(said)
     _lib.isr_ctx_set_logger(ctx, ctypes.cast(log, ctypes.c_void_p), None, _LOG_WARN)
     try:
-        argv = [b"run"] + [str(a).encode() for a in args]
+        argv = [b"run"] + [_text(a, "argument") for a in args]
         arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
         opt = _lib.isr_options_new(ctx, len(argv), arr)
-        ok = bool(opt)
-        for name, value in options.items() if ok else ():
-            if value is False or value is None:  # a switch left off: as if not given (as Model)
-                continue
-            flag = name.replace("_", "-").encode()
-            val = None if value is True else str(value).encode()
-            ok = ok and _lib.isr_options_set(ctx, opt, flag, val) == 0
+        ok = bool(opt) and _set_options(ctx, opt, options) == 0
         if not ok or fn(ctx, opt) != 0:
             raise Error(_lib.isr_ctx_errmsg(ctx).decode("utf-8", "replace"))
         return said
@@ -184,18 +205,14 @@ class Model:
         _lib.isr_ctx_set_logger(self._ctx, ctypes.cast(self._log, ctypes.c_void_p), None,
                                 _LOG_WARN)
         self._opt = self._model = None
-        argv = [b"run"] + [str(a).encode() for a in args]
+        argv = [b"run"] + [_text(a, "argument") for a in args]
         arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
         self._opt = _lib.isr_options_new(self._ctx, len(argv), arr)
         if not self._opt:
             self._fail()
-        for name, value in options.items():  # Model(budget=45, hubs="a,b")
-            if value is False or value is None:  # a switch left off: as if not given
-                continue
-            flag = name.replace("_", "-").encode()
-            val = None if value is True else str(value).encode()
-            if _lib.isr_options_set(self._ctx, self._opt, flag, val) != 0:
-                self._fail()
+        # Model(budget=45, hubs="a,b" or ["a", "b"])
+        if _set_options(self._ctx, self._opt, options) != 0:
+            self._fail()
         model = ctypes.c_void_p()
         if _lib.isr_model_open(self._ctx, self._opt, ctypes.byref(model)) != 0:
             self._fail()
@@ -217,11 +234,12 @@ class Model:
             raise Error(_lib.isr_ctx_errmsg(self._ctx).decode("utf-8", "replace"))
 
     def run_hubs(self, hubs, out_dir):
-        """Runs hubs ("a,b", or None for every flagged station) into out_dir: rasters,
-        isochrones, reach tables, region products and run.json, then publishes them (QGIS
-        styles and project, the web map; no maps)."""
-        out = str(out_dir).encode()
-        self._check(_lib.isr_model_run_hubs(self._open(), hubs.encode() if hubs else None, out))
+        """Runs hubs ("a,b" or a list of ids; None: the model's hubs, its --hubs, else every
+        flagged station) into out_dir: rasters, isochrones, reach tables, region products and
+        run.json, then publishes them (QGIS styles and project, the web map; no maps)."""
+        out = _text(out_dir, "out_dir")
+        ids = None if hubs is None else _text(hubs, "hubs")
+        self._check(_lib.isr_model_run_hubs(self._open(), ids, out))
         self._check(_pub.isr_publish(self._ctx, self._opt, out,
                                      _PUBLISH_STYLES | _PUBLISH_WEBMAP))
 
@@ -230,7 +248,8 @@ class Model:
         ptr = ctypes.POINTER(ctypes.c_float)()
         w, h = ctypes.c_int(), ctypes.c_int()
         gt = (ctypes.c_double * 6)()
-        self._check(_lib.isr_model_run_hub(self._open(), hub_id.encode(), float(budget_min),
+        self._check(_lib.isr_model_run_hub(self._open(), _text(hub_id, "hub_id"),
+                                           float(budget_min),
                                            ctypes.byref(ptr), ctypes.byref(w), ctypes.byref(h), gt))
         try:
             n = w.value * h.value
