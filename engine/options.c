@@ -262,7 +262,7 @@ static const flag *flag_find(const char *name);
 /* `name` with its leading dashes ("budget" and "--budget" alike) into buf. */
 static const char *dashed(const char *name, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s%s", strncmp(name, "--", 2) == 0 ? "" : "--", name);
+    snprintf(buf, size, "--%s", name + strspn(name, "-")); /* "budget", "-budget", "--budget" */
     return buf;
 }
 
@@ -324,6 +324,11 @@ isr_status isr_options_set(isr_ctx *ctx, isr_options *opt, const char *name, con
         return isr_fail(ctx, ISR_ERR_USAGE, "isr_options_set: no option name");
     char flag[80];
     char *argv[] = {"set", (char *)dashed(name, flag, sizeof flag), (char *)value, NULL};
+    if (value && switch_find(flag))
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "%s is a switch: it takes no value ('%s'); set it with no value (NULL; "
+                        "True from Python), and leave it out to have it off",
+                        flag, value);
     return parse_args(ctx, opt, value ? 3 : 2, argv);
 }
 
@@ -698,6 +703,19 @@ isr_status isr_gtfs_settings_get(isr_ctx *ctx, const isr_options *opt, isr_gtfs_
     return ISR_OK;
 }
 
+/* Whether `name` is a flag that takes a value (an unknown one last on the line was said to
+ * need a value). */
+static int takes_value(const char *name)
+{
+    static const char *const special[] = {"--wait",  "--direction", "--kernel", "--access",
+                                          "--lang",  "--threads",   "--scenario", "--shard",
+                                          "--gtfs"};
+    for (size_t k = 0; k < sizeof special / sizeof *special; k++)
+        if (strcmp(name, special[k]) == 0)
+            return 1;
+    return flag_find(name) != NULL;
+}
+
 static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -731,6 +749,8 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
         memcpy(name, arg, nlen);
         name[nlen] = '\0';
         if (!val) {
+            if (i + 1 >= argc && !takes_value(name))
+                return isr_fail(ctx, ISR_ERR_USAGE, "unknown option '%s' (see --help)", name);
             if (i + 1 >= argc)
                 return isr_fail(ctx, ISR_ERR_USAGE, "%s needs a value (see --help)", name);
             val = argv[++i];

@@ -71,6 +71,9 @@ Test(options, refusals_name_the_flag)
     refused("--lang", "fr", "--lang: 'fr' is not one of en, zh, both");
     refused("--frobnicate", "1", "unknown option '--frobnicate' (see --help)");
     refused("--budget", NULL, "--budget needs a value (see --help)");
+    refused("--wait", NULL, "--wait needs a value (see --help)");
+    /* an unknown flag last on the line was said to need a value */
+    refused("--frobnicate", NULL, "unknown option '--frobnicate' (see --help)");
     refused("stray", NULL, "unexpected argument 'stray' (see --help)");
     refused("--out=", NULL, "--out: the value is empty");
 }
@@ -140,6 +143,14 @@ Test(options, opaque_api_is_enough_for_a_client)
     cr_assert_str_eq(isr_ctx_errmsg(ctx), "--budget needs a value (see --help)");
     cr_assert_eq(isr_options_set(ctx, o, "frobnicate", "1"), ISR_ERR_USAGE);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), "unknown option '--frobnicate' (see --help)");
+    /* one dash, or a value for a switch: said as such (it read '---budget', and "unexpected
+     * argument '1'" without the flag) */
+    cr_assert_eq(isr_options_set(ctx, o, "-budget", "50"), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_str_eq(isr_options_get(o, "budget"), "50");
+    cr_assert_eq(isr_options_set(ctx, o, "no-maps", "1"), ISR_ERR_USAGE);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "--no-maps is a switch: it takes no value ('1'); set it "
+                                          "with no value (NULL; True from Python), and leave it "
+                                          "out to have it off");
     cr_assert_eq(isr_options_set(ctx, o, "", "1"), ISR_ERR_USAGE);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), "isr_options_set: no option name");
     isr_options_free(o);
