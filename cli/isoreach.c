@@ -135,7 +135,8 @@ static int exit_code(isr_status st)
 /* The CLI's own switches, read here and not by the library: they choose how the CLI shows
  * the engine's messages and progress, not what it computes. */
 static const char cli_switches_help[] =
-    "  --quiet, -q             no progress bar\n"
+    "  --quiet, -q             no progress bar and no information messages (warnings\n"
+    "                          and errors still show)\n"
     "  --log-json              messages and progress as JSON lines on stderr\n";
 
 /* `run`, `reach` and `map`: the same options, parsed by the engine; `job` (NULL: none) does

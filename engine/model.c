@@ -365,6 +365,11 @@ isr_status isr_model_check(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     isr_status st = isr_gtfs_check(ctx, opt);
     if (st != ISR_OK)
         return st;
+    if (opt->simplify_m > opt->resolution_m) /* isochrone.c: an edge moves a cell at most */
+        isr_log(ctx, ISR_LOG_WARN,
+                "--simplify %g m is more than a cell (--resolution %g m): an isochrone's edges "
+                "move by a cell at most, so %g m is used",
+                opt->simplify_m, opt->resolution_m, opt->resolution_m);
     return isr_bands_parse(ctx, opt->bands, opt->budget_min, m->bands, &m->nbands);
 }
 

@@ -568,7 +568,8 @@ Test(e2e, cli_switches_quiet_and_log_json)
     char p[300];
     snprintf(p, sizeof p, "%s/stdout.txt", cli_tmp);
     char *h = cli_slurp(p);
-    const char *tail = "  --quiet, -q             no progress bar\n"
+    const char *tail = "  --quiet, -q             no progress bar and no information messages (warnings\n"
+                       "                          and errors still show)\n"
                        "  --log-json              messages and progress as JSON lines on stderr\n";
     cr_assert(strlen(h) > strlen(tail) && strcmp(h + strlen(h) - strlen(tail), tail) == 0,
               "run --help does not end with --quiet and --log-json:\n%s", h);

@@ -139,6 +139,19 @@ Test(geo, friction_in_other_units_is_said)
     free(e);
 }
 
+/* --simplify over a cell was cut to a cell in silence, the value given recorded: said. */
+Test(geo, simplify_over_a_cell_is_said)
+{
+    utm_region();
+    int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --simplify 1500");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "isoreach: warning: --simplify 1500 m is more than a cell (--resolution "
+                        "1000 m): an isochrone's edges move by a cell at most, so 1000 m is "
+                        "used\n");
+    free(e);
+}
+
 Test(geo, friction_raster_covering_half_the_region)
 {
     utm_region();
