@@ -150,6 +150,10 @@ static int load_existing(isr_batch *jb, const char *path, float *time_s, isr_cd_
     isr_ctx *quiet = isr_ctx_new(); /* a raster that does not fit is recomputed, not an error */
     int ok = quiet && isr_time_raster_read(quiet, path, jb->grid, jb->settings, time_s, w,
                                            NULL, NULL) == ISR_OK;
+    /* why, unless other settings (the run's summary says those): a damaged file was
+     * recomputed without a word on which or why */
+    if (quiet && !ok && !strstr(isr_ctx_errmsg(quiet), "was made with other settings"))
+        isr_log(jb->ctx, ISR_LOG_INFO, "%s; the hub is recomputed", isr_ctx_errmsg(quiet));
     isr_ctx_free(quiet);
     return ok;
 }

@@ -384,6 +384,15 @@ Test(resume, damaged_outputs_are_recomputed)
     cr_assert(strstr(e, "isoreach: reused 1 of 2 hubs from an earlier run"), "%s", e);
     cr_assert(strstr(e, "isoreach: recomputed 1 hub(s) whose earlier outputs"), "%s", e);
     free(e);
+    /* a raster cut short: which and why are said (only the count was) */
+    cr_assert_eq(cli_sh("truncate -s 3000 '%s/o/hubs/shanghai/travel_time.tif'", cli_tmp), 0);
+    rc = run_into("o", "%s", hub);
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "o/hubs/shanghai/travel_time.tif': cannot read (") &&
+                  strstr(e, "); the hub is recomputed\n"),
+              "%s", e);
+    free(e);
 }
 
 /* Issue 17: tables written by an older version (no hub_id column, no byte order mark) are
