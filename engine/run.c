@@ -243,6 +243,8 @@ isr_status isr_model_run_hub(isr_model *m, const char *hub_id, double budget_min
         *minutes = NULL;
         st = isr_fail(ctx, ISR_ERR_INTERRUPTED, "interrupted");
     }
+    if (st != ISR_OK) /* as every failure: no grid, no size (a cancel left the size) */
+        *width = *height = 0;
     isr_gdal_errors_pop();
     return st;
 }

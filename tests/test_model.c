@@ -172,6 +172,10 @@ Test(model, open_once_ask_many_times, .timeout = 120)
     snprintf(path, sizeof path, "%s/hubs/nanjing_south/travel_time.tif", run_out);
     same_as_file(v, w, h, gt, path);
     isr_free(v);
+    /* a cancel: no grid and no size, as every failure (the size of the grid was left) */
+    isr_ctx_cancel(ctx);
+    cr_assert_eq(isr_model_run_hub(m, "nanjing_south", 0, &v, &w, &h, gt), ISR_ERR_INTERRUPTED);
+    cr_assert(v == NULL && w == 0 && h == 0, "%p %d x %d", (void *)v, w, h);
     snprintf(path, sizeof path, "%s/region/nearest_hub.csv", pass_out);
     char *csv = cli_slurp(path);
     cr_assert_str_eq(csv, "\xEF\xBB\xBFvalue,hub_id,hub_name,hub_name_en\n0,nanjing_south,南京南,"
