@@ -275,6 +275,42 @@ static isr_status population_from_raster(isr_ctx *ctx, const isr_grid *g, const 
     return ISR_OK;
 }
 
+/* Units of which no cell has a value in the population raster (all under its nodata or
+ * beyond it) are counted with no people, 0 and not unknown: named, up to five (the coverage
+ * warnings gave cells and km² only, no unit). */
+static void warn_units_without_people(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                                      const isr_zones *z, const float *praster,
+                                      const size_t *ucells, const char *population)
+{
+    const size_t n = (size_t)g->nx * (size_t)g->ny;
+    char *valued = calloc((size_t)(u->n > 0 ? u->n : 1), 1);
+    if (!valued)
+        return;
+    for (size_t c = 0; c < n; c++) {
+        int i = isr_zones_unit_at(z, c);
+        if (i >= 0 && !isnan(praster[c]))
+            valued[i] = 1;
+    }
+    isr_sb b = {0};
+    int none = 0;
+    for (int i = 0; i < u->n; i++)
+        if (ucells[i] && !valued[i] && none++ < 5)
+            isr_sb_printf(&b, "%s'%s' (%s)", none > 1 ? ", " : "", u->attr[i].code[0],
+                          u->attr[i].name[0] ? u->attr[i].name[0] : "");
+    char *list = isr_sb_take(&b);
+    if (none)
+        isr_log(ctx, ISR_LOG_WARN,
+                "population raster '%s': %d unit%s no cell with a value (under its nodata or "
+                "beyond it): %s%s; %s counted with no people (0, not unknown): give the raster "
+                "%s people, or leave --population out to spread the boundaries' population "
+                "field",
+                population, none, none > 1 ? "s have" : " has", list ? list : "",
+                none > 5 ? ", …" : "", none > 1 ? "they are" : "it is",
+                none > 1 ? "their" : "its");
+    free(list);
+    free(valued);
+}
+
 /* Each unit's people (the population field) spread evenly over its cells, or put in its
  * host's cell: as a rule (isr_zones_pop_at), not an array. The host cells' people are the
  * host unit's share plus the hosted units', added in unit order. */
@@ -575,6 +611,7 @@ isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_unit
     if (population) {
         if ((st = population_from_raster(ctx, g, population, z, &praster)) != ISR_OK)
             goto cleanup;
+        warn_units_without_people(ctx, g, u, z, praster, ucells, population);
     } else if ((st = population_from_units(ctx, u, z, ucells, host)) != ISR_OK) {
         goto cleanup;
     }

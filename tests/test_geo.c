@@ -315,7 +315,11 @@ Test(geo, population_raster_covering_half_the_region)
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_str_eq(e, "isoreach: warning: population raster 'p.tif' covers 50.0 % of the "
                         "region's land cells; the other 100 cells (100.0 km²) are counted with "
-                        "no people\n");
+                        "no people\n"
+                        "isoreach: warning: population raster 'p.tif': 1 unit has no cell with a value (under its "
+                        "nodata or beyond it): 'b' (unit b); it is counted with no people (0, not "
+                        "unknown): give the raster its people, or leave --population out to "
+                        "spread the boundaries' population field\n");
     free(e);
     json_object *root = run_json();
     cr_assert_eq(json_object_get_int64(json_object_object_get(
@@ -762,7 +766,11 @@ Test(geo, population_raster_nodata_over_land_is_warned)
     cr_assert_str_eq(e, "isoreach: warning: population raster 'p.tif': 100 land cells (100.0 km²) "
                         "of the units lie under its nodata and are counted with no people; "
                         "where people live there, give the raster their number (0 where none "
-                        "do)\n");
+                        "do)\n"
+                        "isoreach: warning: population raster 'p.tif': 1 unit has no cell with a value (under its "
+                        "nodata or beyond it): 'b' (unit b); it is counted with no people (0, not "
+                        "unknown): give the raster its people, or leave --population out to "
+                        "spread the boundaries' population field\n");
     free(e);
 }
 
