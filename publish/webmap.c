@@ -306,6 +306,167 @@ static int topo_add_ring(wm_topo *t, int unit, int poly, const double *lon, cons
     return 1;
 }
 
+/* T-junctions: where a unit's edge runs along two neighbours whose common corner is not one
+ * of its vertices (boundaries drawn without shared corners), that corner is inserted into the
+ * edge, so that both sides have the same vertices and their common arc is found; else each
+ * side was an arc of its own and drawn as the region's edge, province borders as coasts. A
+ * vertex within WM_TJ_TOL key units (0.15 m) or WM_TJ_TOL_REL of the edge's length of it,
+ * strictly between its ends, is on it;
+ * a grid of cells indexes the vertices and each edge is walked cell by cell. */
+#define WM_TJ_TOL 1.5     /* key units (0.15 m)… */
+#define WM_TJ_TOL_REL 2e-3 /* …or this part of the edge's length, which is straight in the
+                              analysis CRS and bows from the lon/lat chord (40 km: 14 m) */
+
+typedef struct wm_grid {
+    long long x0, y0, cell;
+    int nx, ny;
+    int *start, *ids; /* the vertices of cell (cx, cy): ids[start[k] .. start[k + 1]) */
+} wm_grid;
+
+static int grid_build(wm_grid *gr, const wm_topo *t)
+{
+    long long x1, y1;
+    gr->x0 = x1 = t->vtx[0].kx;
+    gr->y0 = y1 = t->vtx[0].ky;
+    for (int v = 1; v < t->nv; v++) {
+        gr->x0 = t->vtx[v].kx < gr->x0 ? t->vtx[v].kx : gr->x0;
+        gr->y0 = t->vtx[v].ky < gr->y0 ? t->vtx[v].ky : gr->y0;
+        x1 = t->vtx[v].kx > x1 ? t->vtx[v].kx : x1;
+        y1 = t->vtx[v].ky > y1 ? t->vtx[v].ky : y1;
+    }
+    double span = (double)(x1 - gr->x0 > y1 - gr->y0 ? x1 - gr->x0 : y1 - gr->y0) + 1;
+    gr->cell = (long long)ceil(span / 2048); /* at most 2048 × 2048 cells */
+    gr->cell = gr->cell < 16 ? 16 : gr->cell;
+    gr->nx = (int)((x1 - gr->x0) / gr->cell) + 1;
+    gr->ny = (int)((y1 - gr->y0) / gr->cell) + 1;
+    size_t nc = (size_t)gr->nx * (size_t)gr->ny;
+    gr->start = calloc(nc + 1, sizeof *gr->start);
+    gr->ids = malloc((size_t)t->nv * sizeof *gr->ids);
+    if (!gr->start || !gr->ids)
+        return 0;
+    for (int v = 0; v < t->nv; v++)
+        gr->start[(size_t)((t->vtx[v].ky - gr->y0) / gr->cell) * (size_t)gr->nx +
+                  (size_t)((t->vtx[v].kx - gr->x0) / gr->cell) + 1]++;
+    for (size_t k = 0; k < nc; k++)
+        gr->start[k + 1] += gr->start[k];
+    int *fill = malloc(nc * sizeof *fill);
+    if (!fill)
+        return 0;
+    memcpy(fill, gr->start, nc * sizeof *fill);
+    for (int v = 0; v < t->nv; v++)
+        gr->ids[fill[(size_t)((t->vtx[v].ky - gr->y0) / gr->cell) * (size_t)gr->nx +
+                     (size_t)((t->vtx[v].kx - gr->x0) / gr->cell)]++] = v;
+    free(fill);
+    return 1;
+}
+
+typedef struct wm_onedge {
+    double at; /* along the edge, 0 to 1 */
+    int v;
+} wm_onedge;
+
+static int cmp_onedge(const void *a, const void *b)
+{
+    const wm_onedge *x = a, *y = b;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+/* The vertices strictly inside edge a→b, in order, into on[] (*n of them; cap grown);
+ * `stamp` (per vertex) keeps a vertex from being taken twice for `edge`. 0: out of memory. */
+static int edge_vertices(const wm_topo *t, const wm_grid *gr, int a, int b, int *stamp,
+                         int edge, wm_onedge **on, int *n, int *cap)
+{
+    const wm_vtx *A = &t->vtx[a], *B = &t->vtx[b];
+    double dx = (double)(B->kx - A->kx), dy = (double)(B->ky - A->ky), l2 = dx * dx + dy * dy;
+    *n = 0;
+    if (l2 == 0)
+        return 1;
+    long long steps = (long long)(sqrt(l2) / (double)gr->cell) + 1;
+    double tol2 = WM_TJ_TOL * WM_TJ_TOL > WM_TJ_TOL_REL * WM_TJ_TOL_REL * l2
+                      ? WM_TJ_TOL * WM_TJ_TOL
+                      : WM_TJ_TOL_REL * WM_TJ_TOL_REL * l2;
+    int reach = 1 + (int)(sqrt(tol2) / (double)gr->cell); /* cells either side of the edge */
+    for (long long s = 0; s <= steps; s++) {
+        double px = (double)A->kx + dx * (double)s / (double)steps - (double)gr->x0;
+        double py = (double)A->ky + dy * (double)s / (double)steps - (double)gr->y0;
+        int cx = (int)(px / (double)gr->cell), cy = (int)(py / (double)gr->cell);
+        for (int y = cy - reach; y <= cy + reach; y++)
+            for (int x = cx - reach; x <= cx + reach; x++) {
+                if (x < 0 || y < 0 || x >= gr->nx || y >= gr->ny)
+                    continue;
+                size_t k = (size_t)y * (size_t)gr->nx + (size_t)x;
+                for (int i = gr->start[k]; i < gr->start[k + 1]; i++) {
+                    int v = gr->ids[i];
+                    if (v == a || v == b || stamp[v] == edge)
+                        continue;
+                    stamp[v] = edge;
+                    double ex = (double)(t->vtx[v].kx - A->kx), ey = (double)(t->vtx[v].ky - A->ky);
+                    double at = (ex * dx + ey * dy) / l2, cr = ex * dy - ey * dx;
+                    if (!(at > 0 && at < 1) || cr * cr > tol2 * l2)
+                        continue;
+                    if (*n == *cap) {
+                        int nc = *cap ? 2 * *cap : 16;
+                        wm_onedge *p = realloc(*on, (size_t)nc * sizeof *p);
+                        if (!p)
+                            return 0;
+                        *on = p;
+                        *cap = nc;
+                    }
+                    (*on)[(*n)++] = (wm_onedge){at, v};
+                }
+            }
+    }
+    if (*n > 1)
+        qsort(*on, (size_t)*n, sizeof **on, cmp_onedge);
+    return 1;
+}
+
+/* Every ring with the vertices that lie on its edges inserted (see above). 0: out of memory. */
+static int topo_insert_tjunctions(wm_topo *t)
+{
+    if (t->nv == 0)
+        return 1;
+    wm_grid gr = {0};
+    int *stamp = malloc((size_t)t->nv * sizeof *stamp), ok = grid_build(&gr, t) && stamp;
+    wm_onedge *on = NULL;
+    int non = 0, cap = 0, edge = 0;
+    for (int v = 0; ok && v < t->nv; v++)
+        stamp[v] = -1;
+    for (int r = 0; ok && r < t->nr; r++) {
+        wm_ring *g = &t->rings[r];
+        int m = 0, mcap = g->n + 8, *nv = malloc((size_t)mcap * sizeof *nv);
+        for (int i = 0; nv && i < g->n && ok; i++) {
+            ok = edge_vertices(t, &gr, g->v[i], g->v[(i + 1) % g->n], stamp, edge++, &on, &non,
+                               &cap);
+            if (ok && m + 1 + non > mcap) {
+                mcap = 2 * (m + 1 + non);
+                int *p = realloc(nv, (size_t)mcap * sizeof *p);
+                if (!p)
+                    ok = 0;
+                nv = p ? p : nv;
+            }
+            if (!ok)
+                break;
+            nv[m++] = g->v[i];
+            for (int j = 0; j < non; j++)
+                nv[m++] = on[j].v;
+        }
+        if (!nv || !ok) {
+            free(nv);
+            ok = 0;
+            break;
+        }
+        free(g->v);
+        g->v = nv;
+        g->n = m;
+    }
+    free(on);
+    free(stamp);
+    free(gr.start);
+    free(gr.ids);
+    return ok;
+}
+
 static void topo_free(wm_topo *t)
 {
     for (int r = 0; r < t->nr; r++)
@@ -986,6 +1147,8 @@ static isr_status write_units(isr_ctx *ctx, isr_sb *b, const wm_units *u, wm_top
 {
     wm_arcs arcs = {0};
     arcs.units = u;
+    if (!topo_insert_tjunctions(t))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the web map");
     for (int r = 0; r < t->nr; r++) {
         const wm_ring *g = &t->rings[r];
         for (int i = 0; i < g->n; i++) {

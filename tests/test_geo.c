@@ -1646,3 +1646,43 @@ Test(geo, transfers_without_a_table_say_so)
                        "%s", e);
     free(e);
 }
+
+/* Borders in the web map where units meet at a T-junction: unit c (province p3) lies along the
+ * top of a and b with one edge from 500 to 520 km, no vertex at 510 km where a and b meet. Its
+ * borders with a and b were drawn as the region's edge (level 3, thin grey) and a's and b's
+ * sides of it too: the arcs are found only where both sides have the same vertices. The
+ * borders' lengths by level, in km: a|b, a|c, b|c of provinces (2), the outer square (3). */
+Test(geo, web_map_borders_at_a_t_junction)
+{
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
+                               UNIT("c", "p3", 3000, BOX(500000, 5510000, 520000, 5520000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    utm_network();
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub --budget 30"), 0, "%s", cli_stderr());
+    cr_assert_eq(cli_sh("cd '%s' && /usr/bin/python3 -c \"\n"
+                        "import json, math, re\n"
+                        "from osgeo import osr\n"
+                        "h = open('o/index.html').read()\n"
+                        "d = json.loads(re.search(r'id=.isoreach-data.[^>]*>(.*?)</script>', h, "
+                        "re.S).group(1))\n"
+                        "s = osr.SpatialReference(); s.ImportFromEPSG(4326); "
+                        "s.SetAxisMappingStrategy(0)\n"
+                        "t = osr.SpatialReference(); t.ImportFromEPSG(32633)\n"
+                        "ct = osr.CoordinateTransformation(s, t)\n"
+                        "km = {}\n"
+                        "for lv, g in d['borders']:\n"
+                        "    x, y, p = g[0], g[1], []\n"
+                        "    p.append(ct.TransformPoint(x / 1e4, y / 1e4)[:2])\n"
+                        "    for i in range(2, len(g), 2):\n"
+                        "        x += g[i]; y += g[i + 1]\n"
+                        "        p.append(ct.TransformPoint(x / 1e4, y / 1e4)[:2])\n"
+                        "    km[lv] = km.get(lv, 0) + sum(math.dist(a, b) for a, b in zip(p, "
+                        "p[1:])) / 1000\n"
+                        "print(' '.join('%%d:%%.0f' %% (k, km[k]) for k in sorted(km)))\"",
+                        cli_tmp),
+                 0, "%s", cli_stderr());
+    char *o = cli_output();
+    cr_assert_str_eq(o, "2:30 3:80\n");
+    free(o);
+}
