@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <threads.h>
 
 #define SAMPLE_BOUNDARIES_CREDIT                                                               \
@@ -1103,7 +1104,9 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
         goto cleanup;
     }
     if ((st = load_units(ctx, opt->out, srs, b, isr_options_threads(opt))) != ISR_OK ||
-        (*lines && (st = load_lines(ctx, rail_lines, srs, b)) != ISR_OK) || /* GTFS: none */
+        /* GTFS: the routes' lines the run wrote from shapes.txt (or stop to stop) */
+        ((*lines || access(rail_lines, F_OK) == 0) &&
+         (st = load_lines(ctx, rail_lines, srs, b)) != ISR_OK) ||
         (st = load_stations(ctx, opt, rail_stations, srs, b)) != ISR_OK ||
         (st = load_hubs(ctx, opt->out, rail_stations, b)) != ISR_OK)
         goto cleanup;

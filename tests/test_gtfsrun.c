@@ -225,8 +225,9 @@ Test(gtfsrun, percentile_scratch_counts_against_max_memory)
     cr_assert_eq(cli_sh("test -e '%s/o/run.json'", cli_tmp), 1, "a failed run wrote run.json");
 }
 
-/* The maps of a GTFS run: drawn (no rail lines: a timetable has stops, not track), their
- * credits naming the timetable. */
+/* The maps of a GTFS run: drawn, their credits naming the timetable, and the routes drawn
+ * as region/rail_lines.geojson has them (from shapes.txt, else stop to stop): the maps drew
+ * none, the legend's swatch alone in the rail's red, though the web map and QGIS had them. */
 Test(gtfsrun, maps_are_drawn_and_credit_the_timetable)
 {
     fixture();
@@ -236,6 +237,12 @@ Test(gtfsrun, maps_are_drawn_and_credit_the_timetable)
     cr_assert_eq(cli_sh("grep -q 'Boundaries: b.geojson · Timetable: feed' '%s/o/hubs/A/map.svg'",
                         cli_tmp),
                  0);
+    cr_assert_eq(cli_sh("grep -o 'stroke:rgb(62%%,7%%,9%%)' '%s/o/hubs/A/map.svg' | wc -l",
+                        cli_tmp),
+                 0);
+    char *n = cli_output();
+    cr_assert_str_eq(n, "2\n", "the route and the legend's swatch: %s", n);
+    free(n);
 }
 
 Test(gtfsrun, single_departure)
