@@ -98,9 +98,11 @@ static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, 
     for (int i = 0; i < 4; i++)
         *pd[i] = json_object_object_get_ex(par, pk[i], &v) ? json_object_get_double(v) : NAN;
     isr_snprintf(b->wait, sizeof b->wait, "%s",
-                 json_object_object_get_ex(par, "wait", &v) && json_object_get_string(v)
+                 feeds ? "timetable" /* GTFS: --wait and --dwell are for added lines only */
+                 : json_object_object_get_ex(par, "wait", &v) && json_object_get_string(v)
                      ? json_object_get_string(v)
                      : "");
+    b->pop_raster = json_object_object_get_ex(in, "population", &v) && json_object_get_string(v);
 cleanup:
     json_object_put(root);
     free(path);

@@ -184,8 +184,9 @@ typedef struct isr_map_base {
     int direction_to;
     /* the model, for the captions (run.json "parameters"; NAN when absent) */
     double speed_kmh, detour, dwell_min, transfer_min;
-    char wait[32];
+    char wait[32]; /* "timetable" in GTFS mode: the waits and dwells are the timetable's */
     int sample_rail; /* the rail network is the sample's, authored (not a timetable) */
+    int pop_raster;  /* the people are a --population raster's, not spread within counties */
     double people_any; /* people within the budget of any hub (units.geojson); NAN: unknown */
     isr_shape *counties, *provinces, *lines;
     /* the counties' and provinces' outlines, each border once (isr_shape_edges_once); NULL:

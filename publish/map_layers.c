@@ -313,19 +313,33 @@ void isr_map_caption(const isr_map_base *b, char *buf, size_t n)
         isr_snprintf(wait_en, sizeof wait_en, "waits: %s", b->wait);
         isr_snprintf(wait_zh, sizeof wait_zh, "候车：%s", b->wait);
     }
+    char rail_en[256], rail_zh[256];
+    if (strcmp(b->wait, "timetable") == 0) { /* GTFS: the timetable's waits and dwells */
+        isr_snprintf(rail_en, sizeof rail_en,
+                     "trains, waits and dwells as the timetable runs them; %g min per change "
+                     "where transfers.txt gives none",
+                     b->transfer_min);
+        isr_snprintf(rail_zh, sizeof rail_zh, "列车、候车与停站按时刻表；换乘%g分钟（transfers.txt"
+                     "未规定时）", b->transfer_min);
+    } else {
+        isr_snprintf(rail_en, sizeof rail_en, "%s; %g min dwell and %g min per change", wait_en,
+                     b->dwell_min, b->transfer_min);
+        isr_snprintf(rail_zh, sizeof rail_zh, "%s；停站%g分钟，每次换乘%g分钟", wait_zh,
+                     b->dwell_min, b->transfer_min);
+    }
     char en[1024], zh[1024];
     isr_snprintf(en, sizeof en,
-                 "Model: local travel at %g km/h with a detour factor of %g; %s; %g min dwell "
-                 "and %g min per change; %g-minute budget; %g m grid.%s People are spread "
-                 "evenly within each county.",
-                 b->speed_kmh, b->detour, wait_en, b->dwell_min, b->transfer_min, b->budget_min,
-                 b->cell_m,
-                 b->sample_rail ? " Rail: an authored sample network, not a timetable." : "");
-    isr_snprintf(zh, sizeof zh,
-                 "模型：本地交通速度%g公里/小时，绕行系数%g；%s；停站%g分钟，每次换乘%g分钟；"
-                 "时间预算%g分钟；网格%g米。%s人口按区县均匀分布。",
-                 b->speed_kmh, b->detour, wait_zh, b->dwell_min, b->transfer_min, b->budget_min,
-                 b->cell_m, b->sample_rail ? "铁路：人工编制的示例路网，并非真实时刻表。" : "");
+                 "Model: local travel at %g km/h with a detour factor of %g; %s; %g-minute "
+                 "budget; %g m grid.%s %s",
+                 b->speed_kmh, b->detour, rail_en, b->budget_min, b->cell_m,
+                 b->sample_rail ? " Rail: an authored sample network, not a timetable." : "",
+                 b->pop_raster ? "People from a population raster."
+                               : "People are spread evenly within each county.");
+    isr_snprintf(zh, sizeof zh, "模型：本地交通速度%g公里/小时，绕行系数%g；%s；时间预算%g分钟；"
+                 "网格%g米。%s%s",
+                 b->speed_kmh, b->detour, rail_zh, b->budget_min, b->cell_m,
+                 b->sample_rail ? "铁路：人工编制的示例路网，并非真实时刻表。" : "",
+                 b->pop_raster ? "人口取自人口栅格。" : "人口按区县均匀分布。");
     if (b->lang == ISR_LANG_BOTH)
         isr_snprintf(buf, n, "%s\n%s", zh, en);
     else

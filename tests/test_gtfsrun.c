@@ -243,6 +243,13 @@ Test(gtfsrun, maps_are_drawn_and_credit_the_timetable)
     char *n = cli_output();
     cr_assert_str_eq(n, "2\n", "the route and the legend's swatch: %s", n);
     free(n);
+    /* the caption's model is the timetable's (it said "waits of half the headway; 2 min
+     * dwell", which --wait and --dwell set for lines a scenario adds) */
+    cr_assert_eq(cli_sh("grep -q 'trains, waits and dwells as the timetable runs them; 6 min per "
+                        "change where transfers.txt gives none' '%s/o/hubs/A/people_by_minute.svg'",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("grep -q 'half the headway' '%s/o/hubs/A/map.svg'", cli_tmp), 1);
 }
 
 Test(gtfsrun, single_departure)
