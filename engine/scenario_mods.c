@@ -205,13 +205,20 @@ static isr_status route_row(mods *md)
     for (int k = 0; !all && r < 0 && k < tt->nroutes; k++)
         if (strcmp(tt->route_ids[k], md->target) == 0)
             r = k;
+    char like[200] = ""; /* with several feeds, route ids carry their feed's number (1:R) */
+    for (int k = 0; !all && r < 0 && k < tt->nroutes && !*like; k++) {
+        const char *colon = strchr(tt->route_ids[k], ':');
+        if (colon && strcmp(colon + 1, md->target) == 0)
+            isr_snprintf(like, sizeof like, " (with several feeds, route ids carry their "
+                         "feed's number: '%s')", tt->route_ids[k]);
+    }
     if (!all && r < 0)
         return isr_fail(md->ctx, ISR_ERR_INPUT,
                         "%s: field 'target' is '%s', which is no route_id of the GTFS feed (on "
                         "the run's --date and --route-types) nor a line the scenario adds; give "
-                        "a route_id of routes.txt%s",
+                        "a route_id of routes.txt%s%s",
                         md->where, md->target, scale ? ", an added line's id or * (every route)"
-                                                     : " or an added line's id");
+                                                     : " or an added line's id", like);
     if (strcmp(md->action, "set_headway") == 0 || strcmp(md->action, "set_minutes") == 0)
         return isr_fail(md->ctx, ISR_ERR_INPUT,
                         "%s: field 'target' is '%s', a route of the GTFS feed; with --gtfs %s "

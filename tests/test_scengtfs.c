@@ -224,6 +224,21 @@ Test(scengtfs, unknown_route_refused)
     cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
 }
 
+/* With two feeds a route's id carries its feed's number: a bare one is refused saying so
+ * (as --hubs says of stations; the message gave no hint). */
+Test(scengtfs, a_bare_route_id_with_two_feeds_is_named_with_its_number)
+{
+    int rc = run("--gtfs feed --hubs 1:A --scenario hw=hw");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
+    cr_assert_str_eq(e, "isoreach: scenario 'hw' modifications 'hw/modifications.csv' line 2: "
+                        "field 'target' is 'R', which is no route_id of the GTFS feed (on the "
+                        "run's --date and --route-types) nor a line the scenario adds; give a "
+                        "route_id of routes.txt or an added line's id (with several feeds, route "
+                        "ids carry their feed's number: '1:R')\n");
+    free(e);
+}
+
 /* set_headway on a route of the feed: refused (its trips keep their timetable). */
 Test(scengtfs, headway_of_a_feed_route_refused)
 {
