@@ -60,16 +60,19 @@ check(pcrs.isValid(), "the project CRS is not valid")
 for lyr in layers:
     check(lyr.crs().isValid(), f"layer '{lyr.name()}' has no valid CRS")
 hub_ids = [h["id"] for h in json.load(open(os.path.join(out, "run.json"), encoding="utf-8"))["hubs"]]
+# every layer overlaps the counties (the region): a layer in a wrong CRS lands elsewhere. Not
+# the first hub's raster: other hubs' circles need not touch it (a valid project failed)
+counties = project.mapLayersByName("Counties")
 first_time = [l for l in layers if l.name().endswith(" travel time")]
-if pcrs.isValid() and first_time:
-    ref = QgsCoordinateTransform(first_time[0].crs(), pcrs, project).transformBoundingBox(
-        first_time[0].extent())
+base = counties[0] if counties else first_time[0] if first_time else None
+if pcrs.isValid() and base:
+    ref = QgsCoordinateTransform(base.crs(), pcrs, project).transformBoundingBox(base.extent())
     for lyr in layers:
         if not lyr.crs().isValid():
             continue
         e = QgsCoordinateTransform(lyr.crs(), pcrs, project).transformBoundingBox(lyr.extent())
-        check(e.intersects(ref), f"layer '{lyr.name()}' does not overlap the first hub's "
-                                 f"travel time in the project CRS ({e.toString(0)} vs {ref.toString(0)})")
+        check(e.intersects(ref), f"layer '{lyr.name()}' does not overlap '{base.name()}' in "
+                                 f"the project CRS ({e.toString(0)} vs {ref.toString(0)})")
 
 # hub labels: a field the stations layer has, a filter that picks out the run's hubs
 if stations:
