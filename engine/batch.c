@@ -640,8 +640,7 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
     int reuse = had > 0 && load_existing_in(jb, path, ws);
     if (!reuse && jb->opt->reuse_only) { /* isr_merge: a hub is never computed there */
         st = isr_fail(jb->ctx, ISR_ERR_INPUT,
-                      "hub '%s': its outputs in '%s' are %s%s%s; run its shard again "
-                      "(isoreach run ... --shard K/N)",
+                      "hub '%s': its outputs in '%s' are %s%s%s; run its shard again",
                       isr_rail_station_id(jb->net, s), dir,
                       had == 0 ? "missing" : had < 0 ? "incomplete" : "from other settings",
                       *why ? " — " : "", why);

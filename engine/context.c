@@ -165,6 +165,20 @@ static isr_status vfail(isr_ctx *ctx, isr_status st, int with_gdal, const char *
     return st;
 }
 
+void isr_fail_more(isr_ctx *ctx, const char *fmt, ...)
+{
+    char buf[sizeof ctx->errmsg];
+    va_list ap;
+    va_start(ap, fmt);
+    isr_vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    mtx_lock(&ctx->lock);
+    size_t n = strlen(ctx->errmsg);
+    if (ctx->status != ISR_OK)
+        snprintf(ctx->errmsg + n, sizeof ctx->errmsg - n, "%s", buf);
+    mtx_unlock(&ctx->lock);
+}
+
 isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...)
 {
     va_list ap;

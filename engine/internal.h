@@ -46,6 +46,9 @@
 
 /* Records `fmt…` as the context's error message (the first failure of a run wins when
  * workers fail together) and returns `st`, so callers write `return isr_fail(...)`. */
+/* The failure said so far, with fmt's text added after it (the first failure's message is the
+ * one kept: this says more of it, e.g. which shard to run again). Nothing without a failure. */
+ISR_INTERNAL void isr_fail_more(isr_ctx *ctx, const char *fmt, ...) ISR_PRINTF(2, 3);
 ISR_INTERNAL isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);
 /* Like isr_fail, with GDAL's last error message appended when there is one. */
 ISR_INTERNAL isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);

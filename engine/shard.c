@@ -475,6 +475,24 @@ static isr_status hubs_check(isr_ctx *ctx, const isr_model *m, const isr_options
     return ISR_OK;
 }
 
+/* A hub the merge's pass could not reuse ("hub 'ID': … run its shard again") said with the
+ * shard that computed it and the command (it said "--shard K/N"). */
+static void shard_named(isr_ctx *ctx, const shard_set *ss)
+{
+    const char *msg = isr_ctx_errmsg(ctx), *end;
+    if (strncmp(msg, "hub '", 5) != 0 || !(end = strchr(msg + 5, '\'')) ||
+        !strstr(msg, "run its shard again"))
+        return;
+    char id[600];
+    isr_snprintf(id, sizeof id, "%.*s", (int)(end - msg - 5), msg + 5);
+    int k = 0;
+    if (record_hub(ss, id, &k))
+        isr_fail_more(ctx, ": it is shard %d of %d's (isoreach run ... --shard %d/%d)", k, ss->n,
+                      k, ss->n);
+    else
+        isr_fail_more(ctx, " (isoreach run ... --shard K/N)");
+}
+
 /* The merge's batch: from the shards' partials (partial.c) when they all fit, else by a
  * pass that reads every hub's raster back (saying why). */
 static isr_status merge_hubs(isr_ctx *ctx, const isr_model *m, const isr_options *o,
@@ -652,6 +670,8 @@ static isr_status merge_call(isr_ctx *ctx, const isr_options *opt, isr_model *lo
                     opt->out);
         st = merge_run(ctx, opt, &eff, &ss, loaded ? loaded : &m, loaded != NULL, &b,
                        t_start, warn_from >= 0 ? warn_from : isr_ctx_nwarnings(ctx), threads);
+        if (st == ISR_ERR_INPUT)
+            shard_named(ctx, &ss);
     }
     if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted: the merge wrote no run.json; run isoreach merge again");

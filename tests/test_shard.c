@@ -326,8 +326,8 @@ Test(shard, merge_refuses_a_hub_gone_or_damaged)
     snprintf(want, sizeof want,
              "isoreach: hub 'suzhou_north': its outputs in '%s/sh/hubs/suzhou_north' are "
              "incomplete — '%s/sh/hubs/suzhou_north/isochrones.geojson' is not whole; run its "
-             "shard again (isoreach run ... --shard K/N)\n",
-             cli_tmp, cli_tmp);
+             "shard again: it is shard %d of 2's (isoreach run ... --shard %d/2)\n",
+             cli_tmp, cli_tmp, k, k);
     stderr_ends(want);
     cr_assert(!exists("%s/%s/run.json", "sh"));
     cr_assert(!exists("%s/%s/region", "sh"));
