@@ -312,14 +312,15 @@ static void units_fill_levels(isr_ctx *ctx, const isr_options *opt, const isr_la
         /* `--pref-field none` says so on purpose: then it is no news */
         const char *opt_name = k == ISR_PREFECTURE ? "pref-field" : "prov-field";
         if (n && flag[k] && strcmp(flag[k], "none") == 0)
-            isr_log(ctx, ISR_LOG_INFO, "%s: --%s none: each unit is counted as its own %s",
-                    l->what, opt_name, lname[k]);
+            isr_log(ctx, ISR_LOG_INFO, "%s: --%s none: each %s is counted as its own %s",
+                    l->what, opt_name, lname[k - 1], lname[k]);
         else if (n)
             isr_log(ctx, ISR_LOG_WARN,
                     "%s: %d unit%s no %s code (no field '%s' and no 6-digit GB/T 2260 code to "
-                    "derive it from): each is counted as its own %s; give the field with --%s",
+                    "derive it from): %s counted as its own %s; give the field with --%s",
                     l->what, n, n > 1 ? "s have" : " has", lname[k], flag[k] ? flag[k] : "",
-                    lname[k], opt_name);
+                    k == ISR_PREFECTURE ? "each is" : "the prefecture of each is", lname[k],
+                    opt_name);
     }
 }
 

@@ -1686,3 +1686,20 @@ Test(geo, web_map_borders_at_a_t_junction)
     cr_assert_str_eq(o, "2:30 3:80\n");
     free(o);
 }
+
+/* --prov-field none makes each prefecture its own province (the unit's prefecture code is
+ * copied up), and says so: it said "each unit is counted as its own province". */
+Test(geo, prov_field_none_says_each_prefecture_is_its_own_province)
+{
+    utm_region();
+    cr_assert_eq(cli_sh("cd '%s' && %s run --no-maps --out o --boundaries b.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 1000 --threads 1 --crs "
+                        "EPSG:32633 --hubs hub --budget 30 --prov-field none",
+                        cli_tmp, ISR_CLI),
+                 0);
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: boundaries 'b.gpkg' layer 'units': --prov-field none: each "
+                        "prefecture is counted as its own province\n"),
+              "%s", e);
+    free(e);
+}
