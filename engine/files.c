@@ -613,6 +613,14 @@ void isr_out_unlock(char *held)
     free(held);
 }
 
+const char *isr_json_unreadable(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return "it cannot be read";
+    return sb.st_size == 0 ? "it is empty" : "it is cut short or is not JSON";
+}
+
 /* ---- the fingerprint of a run's inputs and settings ---------------------------------------- */
 
 static uint64_t fp_str(uint64_t h, const char *s)

@@ -49,6 +49,9 @@
 /* The failure said so far, with fmt's text added after it (the first failure's message is the
  * one kept: this says more of it, e.g. which shard to run again). Nothing without a failure. */
 ISR_INTERNAL void isr_fail_more(isr_ctx *ctx, const char *fmt, ...) ISR_PRINTF(2, 3);
+/* Why json-c could not read `path`, for a message: empty, or cut short or not JSON (its own
+ * error is its parser's state, "continue", with a line break). */
+ISR_INTERNAL const char *isr_json_unreadable(const char *path);
 ISR_INTERNAL isr_status isr_fail(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);
 /* Like isr_fail, with GDAL's last error message appended when there is one. */
 ISR_INTERNAL isr_status isr_fail_gdal(isr_ctx *ctx, isr_status st, const char *fmt, ...) ISR_PRINTF(3, 4);

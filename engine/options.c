@@ -1022,7 +1022,7 @@ static isr_status options_from_run(isr_ctx *ctx, isr_options *opt, const char *o
         isr_status st = isr_fail(ctx, ISR_ERR_INPUT,
                                  "'%s' is not readable JSON (%s); run isoreach run again into "
                                  "--out '%s'",
-                                 path, json_util_get_last_err(), out);
+                                 path, isr_json_unreadable(path), out);
         free(path);
         return st;
     }

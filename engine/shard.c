@@ -369,7 +369,7 @@ static isr_status shards_read(isr_ctx *ctx, const char *out, shard_set *ss)
             st = isr_fail(ctx, ISR_ERR_INPUT,
                           "'%s' is not readable JSON (%s): run `isoreach run ... --shard %d/%d` "
                           "again",
-                          path, json_util_get_last_err(), k, ss->n);
+                          path, isr_json_unreadable(path), k, ss->n);
         else if (strcmp(rec_str(r, "status"), "complete") != 0)
             st = isr_fail(ctx, ISR_ERR_INPUT,
                           "shard %d of %d failed (%s): run `isoreach run ... --shard %d/%d` "

@@ -1098,7 +1098,7 @@ isr_status isr_style_inputs_read(isr_ctx *ctx, const char *out, isr_style_inputs
     isr_status st = ISR_OK;
     if (!root)
         st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' is not readable JSON (%s); run isoreach run "
-                      "again into --out '%s'", path, json_util_get_last_err(), out);
+                      "again into --out '%s'", path, isr_json_unreadable(path), out);
     else if (!par || !opts || !wkt || !hubs || !sid || !dir)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "'%s': no \"%s\"; run isoreach run again into --out '%s'", path,

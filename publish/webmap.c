@@ -2064,7 +2064,7 @@ static isr_status build_data(isr_ctx *ctx, const char *out_dir, int threads, con
         !json_object_object_get_ex(summary, "budget_min", &budget)) {
         st = isr_fail(ctx, ISR_ERR_IO, "web map: cannot read '%s'%s%s", p_summary,
                       summary ? ": no 'hubs' or 'budget_min'" : ": ",
-                      summary ? "" : json_util_get_last_err());
+                      summary ? "" : isr_json_unreadable(p_summary));
         goto cleanup;
     }
     nh = json_object_array_length(hubs);

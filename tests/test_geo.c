@@ -355,6 +355,14 @@ Test(geo, reach_population_none_goes_back_to_the_field)
     p = units_people();
     cr_assert_str_eq(p, "a=1000;b=2000\n"); /* the field's */
     free(p);
+    /* an emptied run.json is said to be empty (it said "json_tokener_parse_ex failed:
+     * continue" and a line break, json-c's parser state) */
+    cli_put("o/run.json", "%s", "");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o", cli_tmp, ISR_CLI), 1);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: 'o/run.json' is not readable JSON (it is empty); run isoreach "
+                        "run again into --out 'o'\n");
+    free(e);
 }
 
 /* A population raster with no value on any unit's cell (another place, or all nodata there)
