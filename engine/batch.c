@@ -651,7 +651,9 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
                 isr_rail_station_id(jb->net, s), why);
     if (reuse) {
         res->skipped = 1;
-        if ((st = hub_reach(jb, hub_no, ws, dir)) == ISR_OK)
+        if ((st = hub_reach(jb, hub_no, ws, dir)) == ISR_OK && jb->opt->recount_reused)
+            st = hub_isochrones(jb, hub_no, ws, &ws->geos, ws->bands, dir); /* their people */
+        if (st == ISR_OK)
             st = merge_region(jb, hub_no, time_s, w);
     } else {
         res->stale = had != 0;

@@ -105,6 +105,8 @@ struct isr_options {
     int shard_k, shard_n;    /* --shard K/N (run control, not in run.json): the K-th of N
                                 shares of the hubs (shard.c); 0/0: every hub */
     int reuse_only;          /* isr_merge: every hub's outputs must be reused, none computed */
+    int recount_reused;      /* isr_merge after isoreach reach: a reused hub's tables and
+                                isochrones are counted again on the run's boundaries */
     int write_friction;      /* also write OUT/region/friction.tif (seconds per metre) */
     int no_maps;             /* do not draw the maps at the end of isr_run (isr_map_run) */
     const char *map_attribution; /* data credits printed on every map; NULL: the sample's

@@ -487,3 +487,26 @@ Test(shard, a_merge_draws_no_maps_when_the_shards_drew_none)
     cr_assert_eq(rc, 0, "%s", cli_stderr());
     cr_assert(exists("%s/%s/hubs/shanghai_hongqiao/map.png", "sh"));
 }
+
+/* isoreach reach on a merged run (other people: the population doubled), then merge again:
+ * the region products went back to the run's boundaries but the hubs' tables and isochrones
+ * kept reach's counts (the merge took the shards' partials, which hold no tables). They are
+ * now counted again: every file is the first merge's. */
+Test(shard, merge_after_reach_counts_the_hubs_again)
+{
+    fixtures();
+    run_ok("sh", "--shard 1/2");
+    run_ok("sh", "--shard 2/2");
+    cr_assert_eq(merge("sh"), 0);
+    cli_sh_ok("cp -a sh first && ogr2ogr -f GPKG fx2.gpkg fx.gpkg -nln fx -dialect sqlite -sql "
+              "\"SELECT *, pop * 2 AS pop2 FROM fx\"");
+    cr_assert_eq(cli_sh("%s reach -q --out '%s/sh' --boundaries '%s/fx2.gpkg' --pop-field pop2",
+                        CLI, cli_tmp, cli_tmp),
+                 0, "%s", cli_stderr());
+    cr_assert_eq(cli_sh("cmp -s '%s/sh/hubs/suzhou/reach.csv' '%s/first/hubs/suzhou/reach.csv'",
+                        cli_tmp, cli_tmp),
+                 1, "reach changed nothing");
+    cr_assert_eq(merge("sh"), 0);
+    cr_assert_eq(cli_sh("cd '%s' && diff -r -x run.json first sh", cli_tmp), 0, "%s",
+                 cli_output());
+}
