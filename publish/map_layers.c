@@ -113,12 +113,20 @@ enum {
 };
 
 /* At most four thumbnails a row (five past 20 hubs): each 400 px, so a small circle still
- * shows; a long list makes a tall sheet rather than a grid of stamps. */
+ * shows; a long list makes a tall sheet rather than a grid of stamps. Past 345 hubs (69 rows)
+ * more a row: cairo's images stop at 32,767 px a side, and the national run's 390 hubs failed
+ * at the sheet, after every other output. 79 × 69 = 5,451 hubs fit. */
+#define SHEET_MAX_PX 32767
 static int sheet_cols(int n)
 {
     if (n <= 4)
         return n > 0 ? n : 1;
-    return n <= 20 ? 4 : 5;
+    if (n <= 20)
+        return 4;
+    int max_rows = (SHEET_MAX_PX - SHEET_HEAD - SHEET_FOOT + SHEET_GAP) /
+                   (SHEET_T + SHEET_LABEL + SHEET_GAP);
+    int cols = (n + max_rows - 1) / max_rows;
+    return cols > 5 ? cols : 5;
 }
 
 void isr_map_sheet_size(int n, int *w, int *h)

@@ -1490,3 +1490,26 @@ Test(maps, a_name_cut_by_a_sentence_stays_whole_letters)
     cr_assert(g_utf8_validate(buf, -1, NULL), "cut inside a letter: %.40s…", buf);
     cr_assert(strncmp(buf, "中中", 6) == 0 && strlen(buf) > 1000, "%zu bytes", strlen(buf));
 }
+
+/* The contact sheet of many hubs fits cairo's 32,767 px a side: five a row made 390 hubs (the
+ * national run) 36,886 px tall, and the run failed at the sheet after every other output. Up
+ * to 345 hubs it is as before (five a row); past that, more a row. */
+Test(maps, sheet_fits_cairo_for_many_hubs)
+{
+    static const int n[] = {21, 345, 346, 390, 3250, 5451};
+    int w, h;
+    isr_map_sheet_size(345, &w, &h);
+    int w345 = w;
+    for (size_t i = 0; i < sizeof n / sizeof *n; i++) {
+        isr_map_sheet_size(n[i], &w, &h);
+        cr_assert(w <= 32767 && h <= 32767, "%d hubs: %d x %d px", n[i], w, h);
+        double last[4];
+        isr_map_sheet_cell(n[i], n[i] - 1, last);
+        cr_assert(last[0] + last[2] <= w && last[1] + last[3] <= h, "%d hubs: the last one off "
+                  "the sheet", n[i]);
+    }
+    isr_map_sheet_size(21, &w, &h);
+    cr_assert_eq(w, w345, "five a row up to 345 hubs");
+    isr_map_sheet_size(390, &w, &h);
+    cr_assert_gt(w, w345, "390 hubs: more than five a row");
+}
