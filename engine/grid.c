@@ -35,6 +35,15 @@ static isr_status memory_fits(isr_ctx *ctx, double cell_m, double nx, double ny,
         fit_mb = phys_mb;
     double fit_m = ceil(cell_m * fmax(fmax(sqrt(mb / fit_mb), sqrt(cells / 4.0e9)),
                                       fmax(nx, ny) / 1e6));
+    /* the padding and the cells' rounding up do not scale: coarser until the grid that
+     * resolution makes (a cell more a side) fits, or the resolution suggested was refused */
+    for (int i = 0; i < 10000; i++) {
+        double rx = ceil(nx * cell_m / fit_m) + 1 + 2 * ISR_PAD;
+        double ry = ceil(ny * cell_m / fit_m) + 1 + 2 * ISR_PAD;
+        if (rx * ry * bytes_per_cell / (1024.0 * 1024.0) <= fit_mb && rx * ry <= 4.0e9)
+            break;
+        fit_m += ceil(fit_m / 1000);
+    }
     if (mb > max_mb)
         return isr_fail(ctx, ISR_ERR_MEMORY,
                         "a %g m grid over the region is %.0f x %.0f cells and would need about "

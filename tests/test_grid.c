@@ -246,3 +246,28 @@ Test(grid, region_counts_zero_on_unreached_land_nodata_beyond)
     isr_grid_clear(&g);
     isr_ctx_free(ctx);
 }
+
+/* The resolution a refusal suggests is one that fits: the 1/resolution² estimate left out the
+ * padding and the cells' rounding up, so China at 2000 m within 10 MB suggested 5213 m, which
+ * was refused in turn (5231 m ran). Over sizes and allowances: the suggestion passes. */
+Test(grid, the_resolution_suggested_fits)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    static const double sizes[][2] = {{5.2e6, 3.7e6}, {1e5, 2e5}, {7.3e5, 9.1e5}};
+    static const double max_mb[] = {10, 3, 50};
+    for (int i = 0; i < 3; i++) {
+        isr_grid g;
+        cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, sizes[i][0], sizes[i][1], 100, "", 13,
+                                   max_mb[i]),
+                     ISR_ERR_MEMORY);
+        const char *m = strstr(isr_ctx_errmsg(ctx), "use --resolution ");
+        cr_assert_not_null(m, "%s", isr_ctx_errmsg(ctx));
+        double fit = atof(m + strlen("use --resolution "));
+        isr_grid_clear(&g);
+        cr_assert_eq(isr_grid_init(ctx, &g, 0, 0, sizes[i][0], sizes[i][1], fit, "", 13,
+                                   max_mb[i]),
+                     ISR_OK, "%g m suggested, then refused: %s", fit, isr_ctx_errmsg(ctx));
+        isr_grid_clear(&g);
+    }
+    isr_ctx_free(ctx);
+}
