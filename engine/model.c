@@ -123,6 +123,7 @@ static isr_status hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_ra
     if (!h)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     *n = 0;
+    int ndup = 0, first_dup = -1;
     if (opt->hubs) {
         const char *p = opt->hubs;
         while (*p) {
@@ -161,8 +162,14 @@ static isr_status hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_ra
                 dup |= h[k] == s;
             if (!dup)
                 h[(*n)++] = s;
+            else if (ndup++ == 0)
+                first_dup = s;
             p = end ? end + 1 : p + strlen(p);
         }
+        if (ndup) /* run once each: said, it was silent */
+            isr_log(ctx, ISR_LOG_INFO,
+                    "--hubs: %d id%s a station given before (first: '%s'); each hub is run once",
+                    ndup, ndup > 1 ? "s name" : " names", isr_rail_station_id(net, first_dup));
     } else {
         for (int s = 0; s < ns; s++)
             if (isr_rail_station_is_hub(net, s))

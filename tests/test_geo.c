@@ -1711,3 +1711,23 @@ Test(geo, prov_field_none_says_each_prefecture_is_its_own_province)
               "%s", e);
     free(e);
 }
+
+/* A hub given twice in --hubs is run once, and that is said (it was silent). */
+Test(geo, a_hub_given_twice_is_run_once_and_said)
+{
+    utm_region();
+    cr_assert_eq(cli_sh("cd '%s' && %s run --no-maps --out o --boundaries b.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 1000 --threads 1 --crs "
+                        "EPSG:32633 --hubs hub,s2,hub --budget 30",
+                        cli_tmp, ISR_CLI),
+                 0);
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: --hubs: 1 id names a station given before (first: 'hub'); "
+                        "each hub is run once\n"),
+              "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("ls '%s/o/hubs' | tr '\\n' ' '", cli_tmp), 0);
+    char *o = cli_output();
+    cr_assert_str_eq(o, "hub s2 ");
+    free(o);
+}
