@@ -639,6 +639,8 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
     int had = jb->opt->overwrite ? 0 : hub_outputs_ok(jb, dir, why, sizeof why);
     int reuse = had > 0 && load_existing_in(jb, path, ws);
     if (!reuse && jb->opt->reuse_only) { /* isr_merge: a hub is never computed there */
+        int none = 0;
+        atomic_compare_exchange_strong(&jb->refused, &none, hub_no + 1); /* shard.c names it */
         st = isr_fail(jb->ctx, ISR_ERR_INPUT,
                       "hub '%s': its outputs in '%s' are %s%s%s; run its shard again",
                       isr_rail_station_id(jb->net, s), dir,

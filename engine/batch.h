@@ -51,6 +51,7 @@ typedef struct isr_batch {
     atomic_int next;
     atomic_int done;
     atomic_int failed; /* the isr_status of the first failing worker, or 0 */
+    atomic_int refused; /* reuse_only (a merge): 1 + the first hub not reused, or 0 */
     mtx_t merge_lock;
     int lock_ok;
     isr_acc acc;        /* the region's nearest time, nearest hub and count, in tiles */

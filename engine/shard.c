@@ -475,18 +475,14 @@ static isr_status hubs_check(isr_ctx *ctx, const isr_model *m, const isr_options
     return ISR_OK;
 }
 
-/* A hub the merge's pass could not reuse ("hub 'ID': … run its shard again") said with the
- * shard that computed it and the command (it said "--shard K/N"). */
-static void shard_named(isr_ctx *ctx, const shard_set *ss)
+/* The hub the merge's pass could not reuse (b->refused), said with the shard that computed it
+ * and the command (the message said only "run its shard again"). */
+static void shard_named(isr_ctx *ctx, const shard_set *ss, const isr_batch *b)
 {
-    const char *msg = isr_ctx_errmsg(ctx), *end;
-    if (strncmp(msg, "hub '", 5) != 0 || !(end = strchr(msg + 5, '\'')) ||
-        !strstr(msg, "run its shard again"))
+    int h = atomic_load(&b->refused) - 1, k = 0;
+    if (h < 0 || h >= b->nhubs)
         return;
-    char id[600];
-    isr_snprintf(id, sizeof id, "%.*s", (int)(end - msg - 5), msg + 5);
-    int k = 0;
-    if (record_hub(ss, id, &k))
+    if (record_hub(ss, isr_rail_station_id(b->net, b->hubs[h]), &k))
         isr_fail_more(ctx, ": it is shard %d of %d's (isoreach run ... --shard %d/%d)", k, ss->n,
                       k, ss->n);
     else
@@ -686,7 +682,7 @@ static isr_status merge_call(isr_ctx *ctx, const isr_options *opt, isr_model *lo
         st = merge_run(ctx, opt, &eff, &ss, loaded ? loaded : &m, loaded != NULL, &b,
                        t_start, warn_from >= 0 ? warn_from : isr_ctx_nwarnings(ctx), threads);
         if (st == ISR_ERR_INPUT)
-            shard_named(ctx, &ss);
+            shard_named(ctx, &ss, &b);
     }
     if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted: the merge wrote no run.json; run isoreach merge again");
