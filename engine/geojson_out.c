@@ -15,14 +15,266 @@
  * is at -178, a ring spanning the world; elsewhere a ring that crosses itself at 180°. A
  * geometry that reaches the meridian is taken again, vertex by vertex, and cut at it here
  * (GEOS, through OGR), the part east of it at -180 and beyond.
+ *
+ * Features added with isr_geojson_add have their polygons written by geojson_text.c (GDAL's
+ * bytes, 1.7 µs a vertex less): the driver writes the feature with a null geometry, and the
+ * text takes the null's place when the layer is closed. That writer is compared with
+ * GDAL's own once a process (text_check) and used only when the bytes are the same.
  */
 #include "internal.h"
 
 #include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <math.h>
+#include <threads.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The lines of a GeoJSON file written by GDAL's driver that hold one feature each, in
+ * order: *starts[i] the offset of feature i's line, ends at the next '\n'. -1 when the file
+ * is not laid out so (a GDAL that writes otherwise: the callers then do without). */
+int isr_geojson_feature_lines(const char *text, size_t len, size_t **starts)
+{
+    int n = 0, cap = 0;
+    *starts = NULL;
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        if (strncmp(text + at, "{ \"type\": \"Feature\"", 19) == 0) {
+            if (n == cap) {
+                size_t *m = realloc(*starts, (size_t)(cap = cap ? 2 * cap : 256) * sizeof *m);
+                if (!m) {
+                    free(*starts);
+                    *starts = NULL;
+                    return -1;
+                }
+                *starts = m;
+            }
+            (*starts)[n++] = at;
+        }
+        at = end + 1;
+    }
+    return n;
+}
+
+
+char *isr_geojson_splice(const char *props, size_t plen, const char *geom, size_t glen,
+                         int nfeat, const unsigned char *mask, size_t *out_len)
+{
+    size_t *starts = NULL;
+    int nf = isr_geojson_feature_lines(props, plen, &starts);
+    char *out = NULL;
+    if (nf != nfeat || !(out = malloc(plen + glen + 1))) {
+        free(starts);
+        return NULL;
+    }
+    size_t o = 0, from = 0;
+    const char *g = geom;
+    static const char null_end[] = "\"geometry\": null }";
+    for (int i = 0; i < nf; i++) {
+        if (mask && !mask[i])
+            continue;
+        const char *line = props + starts[i], *nl = memchr(line, '\n', plen - starts[i]);
+        size_t ll = nl ? (size_t)(nl - line) : plen - starts[i];
+        size_t core = ll - (ll && line[ll - 1] == ',');
+        const char *gnl = memchr(g, '\n', (size_t)(geom + glen - g));
+        if (!gnl || core < sizeof null_end - 1 ||
+            memcmp(line + core - (sizeof null_end - 1), null_end, sizeof null_end - 1) != 0) {
+            free(out);
+            free(starts);
+            return NULL;
+        }
+        size_t cut = starts[i] + core - 6; /* at "null }" */
+        memcpy(out + o, props + from, cut - from);
+        o += cut - from;
+        memcpy(out + o, g, (size_t)(gnl - g));
+        o += (size_t)(gnl - g);
+        from = cut + 4; /* after "null" */
+        g = gnl + 1;
+    }
+    memcpy(out + o, props + from, plen - from);
+    o += plen - from;
+    free(starts);
+    *out_len = o;
+    return out;
+}
+
+
+/* The driver's dataset at `mem` and its layer, in WGS 84 (`wgs`), as every file is written. */
+static OGRLayerH create_layer(const char *mem, const char *layer, OGRSpatialReferenceH wgs,
+                              GDALDatasetH *ds)
+{
+    char **lco = CSLSetNameValue(NULL, "RFC7946", "YES");
+    lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
+    lco = CSLSetNameValue(lco, "WRITE_NAME", "NO");
+    lco = CSLSetNameValue(lco, "WRAPDATELINE", "NO"); /* done: isr_geojson_set_geometry */
+    *ds = GDALCreate(GDALGetDriverByName("GeoJSON"), mem, 0, 0, 0, GDT_Unknown, NULL);
+    OGRLayerH l = *ds ? GDALDatasetCreateLayer(*ds, layer, wgs, wkbMultiPolygon, lco) : NULL;
+    CSLDestroy(lco);
+    return l;
+}
+
+/* A ring of n points round (cx, cy), radius rx by ry, anticlockwise or not, each coordinate
+ * given `digits` decimals (0: as computed); a seeded generator (*seed) jitters it. */
+static OGRGeometryH check_ring(double cx, double cy, double rx, double ry, int n, int ccw,
+                               int digits, unsigned *seed)
+{
+    OGRGeometryH r = OGR_G_CreateGeometry(wkbLinearRing);
+    double scale = pow(10, digits);
+    for (int i = 0; i < n; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        double a = 2 * M_PI * i / n * (ccw ? 1 : -1), j = 1 + 0.2 * ((*seed >> 8) % 1000) / 1000.0;
+        double x = cx + rx * j * cos(a), y = cy + ry * j * sin(a);
+        if (digits)
+            x = round(x * scale) / scale, y = round(y * scale) / scale;
+        OGR_G_AddPoint_2D(r, fmax(-180, fmin(180, x)), fmax(-90, fmin(90, y)));
+    }
+    OGR_G_AddPoint_2D(r, OGR_G_GetX(r, 0), OGR_G_GetY(r, 0));
+    return r;
+}
+
+/* The polygons text_check writes: every winding of exterior and interior rings, both
+ * hemispheres, coordinates of 5 to 9 decimals, runs of 0s and 9s, ties at the 6th decimal
+ * (multiples of 1/128), -0, a ring whose lowest vertex is doubled and one flattened under
+ * 1e-5 (GDAL's fallback to the shoelace sum), and multipolygons. */
+static OGRGeometryH check_geometry(int k, unsigned *seed)
+{
+    static const double special[][2] = {
+        {-121.100003, 31.2}, {-121.999997, -45.9999996}, {-179.9999995, 0.0078125},
+        {-0.0000001, -0.0}, {179.9999996, 89.9999999}, {-100.0000004, -10.1234565},
+        {-99.9999996, 0.0390625}, {-123.4567895, 1.0000005}, {-150.00000049, 12.34567801}};
+    double cx = -175 + (k * 37) % 350, cy = -80 + (k * 23) % 160;
+    OGRGeometryH p = OGR_G_CreateGeometry(wkbPolygon);
+    OGRGeometryH ext = check_ring(cx, cy, 2, 1.5, 5 + k % 9, k % 2, 5 + k % 5, seed);
+    if (k < (int)(sizeof special / sizeof *special)) /* a special vertex, closing the ring */
+        for (int i = 0; i < OGR_G_GetPointCount(ext); i += OGR_G_GetPointCount(ext) - 1)
+            OGR_G_SetPoint_2D(ext, i, special[k][0], special[k][1]);
+    if (k == 10 || k == 11) { /* the lowest rightmost vertex twice; a flat ring */
+        double y0 = k == 10 ? cy - 3 : cy;
+        OGR_G_Empty(ext);
+        double xs[] = {cx, cx + 1, cx + 1, cx + 1, cx}, ys[] = {y0 + 1, y0, y0, y0 + 1e-6, y0 + 1};
+        for (int i = 0; i < 5; i++)
+            OGR_G_AddPoint_2D(ext, xs[i], k == 11 ? cy + (ys[i] - y0) * 1e-6 : ys[i]);
+        OGR_G_AddPoint_2D(ext, xs[0], k == 11 ? cy + 1e-6 : ys[0]);
+    }
+    OGR_G_AddGeometryDirectly(p, ext);
+    if (k % 3 == 0)
+        OGR_G_AddGeometryDirectly(p, check_ring(cx, cy, 0.5, 0.4, 6 + k % 5, k % 4 < 2, 7, seed));
+    if (k % 4 != 3)
+        return p;
+    OGRGeometryH m = OGR_G_CreateGeometry(wkbMultiPolygon);
+    OGR_G_AddGeometryDirectly(m, p);
+    OGRGeometryH q = OGR_G_CreateGeometry(wkbPolygon);
+    OGR_G_AddGeometryDirectly(q, check_ring(cx + 5 > 178 ? cx - 5 : cx + 5, cy, 1, 1, 12, 1, 9, seed));
+    OGR_G_AddGeometryDirectly(m, q);
+    return m;
+}
+
+/* Whether geojson_text.c writes what GDAL's driver writes here: the same polygons written
+ * once by the driver and once with their text spliced in, compared byte for byte. */
+static int text_same;
+static void text_check(void)
+{
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+    OSRSetWellKnownGeogCS(wgs, "WGS84");
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    enum { N = 48 };
+    char mem[2][64];
+    char *bytes[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    isr_sb text = {0};
+    unsigned char mask[N];
+    int ok = 1;
+    for (int way = 0; way < 2; way++) {
+        snprintf(mem[way], sizeof mem[way], "/vsimem/isoreach/%p/check%d.geojson", (void *)&text, way);
+        GDALDatasetH ds = NULL;
+        OGRLayerH l = create_layer(mem[way], "check", wgs, &ds);
+        unsigned seed = 7;
+        for (int k = 0; l && k < N; k++) {
+            OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
+            OGRGeometryH g = check_geometry(k, &seed);
+            mask[k] = way == 1 && isr_geojson_polygons_text(g, &text) == 0;
+            if (mask[k])
+                isr_sb_add(&text, "\n", 1);
+            if (!mask[k])
+                OGR_F_SetGeometryDirectly(f, g);
+            else
+                OGR_G_DestroyGeometry(g);
+            ok = ok && OGR_L_CreateFeature(l, f) == OGRERR_NONE && (way == 0 || mask[k]);
+            OGR_F_Destroy(f);
+        }
+        if (ds)
+            GDALClose(ds);
+        vsi_l_offset n = 0;
+        GByte *b = VSIGetMemFileBuffer(mem[way], &n, FALSE);
+        if (b && way == 0)
+            bytes[0] = (char *)b, len[0] = (size_t)n;
+        else if (b && !text.oom)
+            bytes[1] = isr_geojson_splice((char *)b, (size_t)n, text.s, text.len, N, mask, &len[1]);
+    }
+    text_same = ok && bytes[0] && bytes[1] && len[0] == len[1] &&
+                memcmp(bytes[0], bytes[1], len[0]) == 0;
+    free(bytes[1]);
+    free(text.s);
+    VSIUnlink(mem[0]);
+    VSIUnlink(mem[1]);
+    OSRDestroySpatialReference(wgs);
+}
+
+int isr_geojson_fast_text(void)
+{
+    static once_flag once = ONCE_FLAG_INIT;
+    call_once(&once, text_check);
+    return text_same;
+}
+
+int isr_geojson_add(isr_geojson *w, OGRFeatureH f)
+{
+    if (w->nfeat == w->capfeat) {
+        int cap = w->capfeat ? 2 * w->capfeat : 64;
+        unsigned char *m = realloc(w->fast, (size_t)cap);
+        if (!m)
+            return -1;
+        w->fast = m;
+        w->capfeat = cap;
+    }
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    unsigned char fast = g && isr_geojson_fast_text() && isr_geojson_polygons_text(g, &w->text) == 0;
+    if (fast) {
+        isr_sb_add(&w->text, "\n", 1);
+        OGR_F_SetGeometryDirectly(f, NULL); /* written as null, its text spliced in at the end */
+    }
+    w->fast[w->nfeat++] = fast;
+    w->nfast += fast;
+    return OGR_L_CreateFeature(w->lyr, f) == OGRERR_NONE && !w->text.oom ? 0 : -1;
+}
+
+/* The driver's file closed, the geometries' text put in place of their nulls. */
+static isr_status finish(isr_ctx *ctx, isr_geojson *w)
+{
+    if (w->ds)
+        GDALClose(w->ds);
+    w->ds = NULL;
+    if (!w->nfast)
+        return ISR_OK;
+    vsi_l_offset n = 0;
+    GByte *buf = VSIGetMemFileBuffer(w->mem, &n, FALSE);
+    size_t len = 0;
+    char *all = buf ? isr_geojson_splice((char *)buf, (size_t)n, w->text.s, w->text.len, w->nfeat,
+                                         w->fast, &len)
+                    : NULL;
+    GByte *copy = all ? VSIMalloc(len ? len : 1) : NULL;
+    if (copy)
+        memcpy(copy, all, len);
+    free(all);
+    if (!copy)
+        return isr_fail(ctx, ISR_ERR_INTERNAL,
+                        "cannot write '%s': GDAL's GeoJSON driver laid its features out in a "
+                        "way isoreach does not know (please report it)", w->path);
+    VSIUnlink(w->mem);
+    VSIFCloseL(VSIFileFromMemBuffer(w->mem, copy, len, TRUE));
+    return ISR_OK;
+}
 
 isr_status isr_geojson_open(isr_ctx *ctx, isr_geojson *w, const char *path, const char *layer,
                             const char *wkt, const isr_geojson_field *fields, int nfields)
@@ -47,15 +299,7 @@ isr_status isr_geojson_open(isr_ctx *ctx, isr_geojson *w, const char *path, cons
     char *wrap[] = {"WRAPDATELINE=YES", NULL};
     w->to_wgs = ct ? OGR_GeomTransformer_Create(ct, wrap) : NULL; /* a copy of ct */
     w->ct = ct;
-    char **lco = CSLSetNameValue(NULL, "RFC7946", "YES");
-    lco = CSLSetNameValue(lco, "COORDINATE_PRECISION", "6");
-    lco = CSLSetNameValue(lco, "WRITE_NAME", "NO");
-    lco = CSLSetNameValue(lco, "WRAPDATELINE", "NO"); /* done: isr_geojson_set_geometry */
-    w->ds = w->to_wgs ? GDALCreate(GDALGetDriverByName("GeoJSON"), w->mem, 0, 0, 0, GDT_Unknown,
-                                   NULL)
-                      : NULL;
-    w->lyr = w->ds ? GDALDatasetCreateLayer(w->ds, layer, w->wgs, wkbMultiPolygon, lco) : NULL;
-    CSLDestroy(lco);
+    w->lyr = w->to_wgs ? create_layer(w->mem, layer, w->wgs, &w->ds) : NULL;
     if (!w->lyr) {
         isr_status st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
         isr_geojson_close(ctx, w, st);
@@ -71,6 +315,8 @@ isr_status isr_geojson_open(isr_ctx *ctx, isr_geojson *w, const char *path, cons
 
 isr_status isr_geojson_close(isr_ctx *ctx, isr_geojson *w, isr_status st)
 {
+    if (st == ISR_OK)
+        st = finish(ctx, w);
     if (w->ds)
         GDALClose(w->ds);
     w->ds = NULL;
@@ -89,6 +335,11 @@ isr_status isr_geojson_close(isr_ctx *ctx, isr_geojson *w, isr_status st)
     w->ct = NULL;
     free(w->mem);
     w->mem = NULL;
+    free(w->text.s);
+    memset(&w->text, 0, sizeof w->text);
+    free(w->fast);
+    w->fast = NULL;
+    w->nfeat = w->capfeat = w->nfast = 0;
     w->srs = w->wgs = NULL;
     w->to_wgs = NULL;
     w->lyr = NULL;
@@ -232,11 +483,9 @@ int isr_geojson_set_geometry(isr_geojson *w, OGRFeatureH f, OGRGeometryH g)
 
 char *isr_geojson_take(isr_ctx *ctx, isr_geojson *w, size_t *len)
 {
-    if (w->ds)
-        GDALClose(w->ds);
-    w->ds = NULL;
+    isr_status st = finish(ctx, w);
     vsi_l_offset n = 0;
-    GByte *buf = w->mem ? VSIGetMemFileBuffer(w->mem, &n, FALSE) : NULL;
+    GByte *buf = w->mem && st == ISR_OK ? VSIGetMemFileBuffer(w->mem, &n, FALSE) : NULL;
     char *out = buf ? malloc((size_t)n + 1) : NULL;
     if (out) {
         memcpy(out, buf, (size_t)n);

@@ -42,6 +42,13 @@
 #define ISR_PRINTF(a, b)
 #endif
 
+/* A growing string; `oom` is set (and further appends ignored) when memory runs out. */
+typedef struct isr_sb {
+    char *s;
+    size_t len, cap;
+    int oom;
+} isr_sb;
+
 /* ---- context.c ------------------------------------------------------------------------ */
 
 /* Records `fmt…` as the context's error message (the first failure of a run wins when
@@ -945,6 +952,9 @@ typedef struct isr_geojson {
     OGRSpatialReferenceH srs, wgs; /* the analysis CRS (`wkt`), the layer's WGS 84 */
     OGRGeomTransformerH to_wgs; /* as GDAL's driver transforms (WRAPDATELINE=YES) */
     OGRCoordinateTransformationH ct; /* the plain transformation */
+    isr_sb text;         /* the text of fast[i] features' geometries, a line each */
+    unsigned char *fast; /* per feature added: 1 when its geometry is in `text` */
+    int nfeat, capfeat, nfast;
 } isr_geojson;
 
 /* Opens a multipolygon layer for `path` with the given fields, geometries in CRS `wkt`. */
@@ -961,6 +971,30 @@ OGRGeometryH isr_multipolygon(OGRGeometryH g);
 /* Sets feature f's geometry from g (in the analysis CRS; taken, NULL: none): a multipolygon
  * in WGS 84, cut at the 180° meridian where it crosses it. -1 when it cannot be transformed. */
 int isr_geojson_set_geometry(isr_geojson *w, OGRFeatureH f, OGRGeometryH g);
+/* Adds feature f (OGR_L_CreateFeature), its polygons written by geojson_text.c when GDAL
+ * would write the same bytes (f's geometry is then taken: f left without). 0, or -1. */
+int isr_geojson_add(isr_geojson *w, OGRFeatureH f);
+/* 1 when geojson_text.c writes the bytes GDAL's driver writes (checked once a process). */
+ISR_INTERNAL int isr_geojson_fast_text(void);
+/* The lines of a GeoJSON file written by GDAL's driver that hold one feature each, in
+ * order: *starts[i] the offset of feature i's line, ends at the next '\n'. -1 when the file
+ * is not laid out so (a GDAL that writes otherwise: the callers then do without). */
+int isr_geojson_feature_lines(const char *text, size_t len, size_t **starts);
+/* `props` (GDAL's file of nfeat features) with the "geometry": null of each feature i
+ * whose mask[i] is set (every one: mask NULL) replaced by the next line of `geom`. New
+ * memory (*out_len bytes), or NULL when the layout is not the expected one. */
+char *isr_geojson_splice(const char *props, size_t plen, const char *geom, size_t glen,
+                         int nfeat, const unsigned char *mask, size_t *out_len);
+
+/* ---- geojson_text.c ------------------------------------------------------------------- */
+
+/* v as GDAL's GeoJSON driver writes a coordinate at 6 decimals, into s (40 bytes at least,
+ * NUL-terminated); its length. */
+ISR_INTERNAL size_t isr_geojson_coord(char *s, double v);
+/* The GeoJSON text of lon/lat polygon or multipolygon g (RFC 7946 winding, 6 decimals), the
+ * bytes GDAL's driver writes for it, appended to sb: 0, or -1 (sb unchanged) for what it
+ * does not write (other types, Z or M, empty parts, values beyond lon/lat). */
+ISR_INTERNAL int isr_geojson_polygons_text(OGRGeometryH g, isr_sb *sb);
 
 /* ---- friction.c ----------------------------------------------------------------------- */
 
@@ -1215,12 +1249,7 @@ ISR_INTERNAL void isr_parallel_with(int threads, int n,
 ISR_INTERNAL int isr_grow_pair(void **a, size_t asz, void **b, size_t bsz, int *cap, int need,
                                int first);
 
-/* A growing string; `oom` is set (and further appends ignored) when memory runs out. */
-typedef struct isr_sb {
-    char *s;
-    size_t len, cap;
-    int oom;
-} isr_sb;
+/* isr_sb: see the top */
 ISR_INTERNAL void isr_sb_printf(isr_sb *b, const char *fmt, ...) ISR_PRINTF(2, 3);
 /* Makes room for `extra` more bytes (and the NUL); 0 (and `oom` set) when memory ran out. */
 ISR_INTERNAL int isr_sb_reserve(isr_sb *b, size_t extra);

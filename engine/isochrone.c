@@ -352,7 +352,7 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
                     bad = isr_geojson_set_geometry(&w, f, og);
                 GEOSFree_r(gc->h, wkb);
             }
-            if (bad || OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
+            if (bad || isr_geojson_add(&w, f))
                 st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
             OGR_F_Destroy(f);
         }

@@ -71,33 +71,6 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
     return st;
 }
 
-/* The lines of a GeoJSON file written by GDAL's driver that hold one feature each, in
- * order: *starts[i] the offset of feature i's line, ends at the next '\n'. -1 when the file
- * is not laid out so (a GDAL that writes otherwise: the callers then do without). */
-static int feature_lines(const char *text, size_t len, size_t **starts)
-{
-    int n = 0, cap = 0;
-    *starts = NULL;
-    for (size_t at = 0; at < len;) {
-        const char *nl = memchr(text + at, '\n', len - at);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        if (strncmp(text + at, "{ \"type\": \"Feature\"", 19) == 0) {
-            if (n == cap) {
-                size_t *m = realloc(*starts, (size_t)(cap = cap ? 2 * cap : 256) * sizeof *m);
-                if (!m) {
-                    free(*starts);
-                    *starts = NULL;
-                    return -1;
-                }
-                *starts = m;
-            }
-            (*starts)[n++] = at;
-        }
-        at = end + 1;
-    }
-    return n;
-}
-
 isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const char *wkt,
                                    int u0, int u1, char **text, size_t *len)
 {
@@ -108,7 +81,7 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
     for (int u = u0; u < u1 && st == ISR_OK; u++) {
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
         OGRGeometryH g = units->geom[u] ? OGR_G_Clone(units->geom[u]) : NULL;
-        if (isr_geojson_set_geometry(&w, f, g) || OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
+        if (isr_geojson_set_geometry(&w, f, g) || isr_geojson_add(&w, f))
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot format the units' geometries");
         OGR_F_Destroy(f);
     }
@@ -116,7 +89,7 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
         return isr_geojson_close(ctx, &w, st);
     size_t n = 0, *starts = NULL;
     char *all = isr_geojson_take(ctx, &w, &n);
-    int nf = all ? feature_lines(all, n, &starts) : -1;
+    int nf = all ? isr_geojson_feature_lines(all, n, &starts) : -1;
     isr_sb sb = {0};
     for (int i = 0; i < nf && nf == u1 - u0; i++) { /* the text after "geometry": to " }" */
         const char *line = all + starts[i], *nl = strchr(line, '\n');
@@ -144,48 +117,6 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
     /* a layout this does not know (another GDAL): *text NULL, units.geojson is written the
      * long way */
     return all ? ISR_OK : ISR_ERR_MEMORY;
-}
-
-/* units.geojson from the properties-only file `props` (GDAL's writer, null geometries) and
- * the units' geometry lines: each feature's "geometry": null replaced by its line. 0 when
- * the layout is not the expected one (the caller writes the long way). */
-static char *splice_geometries(const char *props, size_t plen, const char *geom, size_t glen,
-                               int nunits, size_t *out_len)
-{
-    size_t *starts = NULL;
-    int nf = feature_lines(props, plen, &starts);
-    char *out = NULL;
-    if (nf != nunits || !(out = malloc(plen + glen + 1))) {
-        free(starts);
-        return NULL;
-    }
-    size_t o = 0, from = 0;
-    const char *g = geom;
-    static const char null_end[] = "\"geometry\": null }";
-    for (int i = 0; i < nf; i++) {
-        const char *line = props + starts[i], *nl = memchr(line, '\n', plen - starts[i]);
-        size_t ll = nl ? (size_t)(nl - line) : plen - starts[i];
-        size_t core = ll - (ll && line[ll - 1] == ',');
-        const char *gnl = memchr(g, '\n', (size_t)(geom + glen - g));
-        if (!gnl || core < sizeof null_end - 1 ||
-            memcmp(line + core - (sizeof null_end - 1), null_end, sizeof null_end - 1) != 0) {
-            free(out);
-            free(starts);
-            return NULL;
-        }
-        size_t cut = starts[i] + core - 6; /* at "null }" */
-        memcpy(out + o, props + from, cut - from);
-        o += cut - from;
-        memcpy(out + o, g, (size_t)(gnl - g));
-        o += (size_t)(gnl - g);
-        from = cut + 4; /* after "null" */
-        g = gnl + 1;
-    }
-    memcpy(out + o, props + from, plen - from);
-    o += plen - from;
-    free(starts);
-    *out_len = o;
-    return out;
 }
 
 static isr_status write_bytes(isr_ctx *ctx, const char *path, const char *bytes, size_t len)
@@ -321,14 +252,14 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
         OGR_F_SetFieldInteger(f, 11, reaching);
         OGRGeometryH ug = !geom && rr->units->geom[u] ? OGR_G_Clone(rr->units->geom[u]) : NULL;
         if (isr_geojson_set_geometry(&w, f, ug) || /* else spliced in below */
-            OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+            isr_geojson_add(&w, f))
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
         OGR_F_Destroy(f);
     }
     if (st == ISR_OK && geom) {
         size_t plen = 0, olen = 0;
         char *props = isr_geojson_take(ctx, &w, &plen);
-        char *all = props ? splice_geometries(props, plen, geom, geom_len, rr->units->n, &olen)
+        char *all = props ? isr_geojson_splice(props, plen, geom, geom_len, rr->units->n, NULL, &olen)
                           : NULL;
         free(props);
         if (!props)
@@ -591,7 +522,7 @@ isr_status isr_provinces_text(isr_ctx *ctx, isr_provinces *p, const char *wkt, c
         OGR_F_SetFieldString(f, 2, units->attr[p->first[gi]].name_en[L]);
         int bad = isr_geojson_set_geometry(&w, f, p->outline[gi]);
         p->outline[gi] = NULL; /* taken */
-        if (bad || OGR_L_CreateFeature(w.lyr, f) != OGRERR_NONE)
+        if (bad || isr_geojson_add(&w, f))
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", w.path);
         OGR_F_Destroy(f);
     }

@@ -228,7 +228,7 @@ static isr_status gains_feature(scen_pass *p, isr_geos *gc, isr_geojson *w, int 
     if (bp->within && !GEOSisEmpty_r(gc->h, bp->within))
         bad = isr_geojson_set_geometry(w, f, isr_ogr_from_geos(gc, bp->within));
     isr_status st = ISR_OK;
-    if (bad || OGR_L_CreateFeature(w->lyr, f) != OGRERR_NONE)
+    if (bad || isr_geojson_add(w, f))
         st = isr_fail_gdal(p->ctx, ISR_ERR_IO, "cannot write '%s'", path);
     OGR_F_Destroy(f);
     return st;
