@@ -47,6 +47,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 /* ---- the priority queue: a monotone radix heap -------------------------------------------
  *
@@ -289,19 +290,33 @@ static inline void cheb_from_row(uint8_t *restrict o, const uint8_t *restrict p,
     }
 }
 
-/* A two-pass Chebyshev distance transform in place on a w × h byte raster, saturating at
- * `cap`: each value becomes the least of itself and 1 + its 8-neighbours' (forward: from
- * the row above, then along the row left to right; backward: from the row below, then
- * right to left). Seeds hold their distance (0 or 1), the rest `cap`. The scans along a row
- * carry the last value in a register: their chain of additions is the transform's cost. */
-static void chebyshev_u8(uint8_t *d, size_t w, size_t h, unsigned cap)
+/* Rows of a byte raster for the distance transform: rows [r0, r1) of d are a band's own,
+ * the rows [h0, h1) beside them copies in `halo` (see clear_bands). */
+typedef struct cheb_band {
+    uint8_t *d, *halo;
+    size_t w, r0, r1, h0, h1;
+} cheb_band;
+
+static inline uint8_t *cheb_row(const cheb_band *b, size_t r)
 {
+    return r >= b->r0 && r < b->r1 ? b->d + r * b->w : b->halo + (r - b->h0) * b->w;
+}
+
+/* A two-pass Chebyshev distance transform in place on rows [lo, hi) of a byte raster of
+ * width w, saturating at `cap`: each value becomes the least of itself and 1 + its
+ * 8-neighbours' (forward: from the row above, then along the row left to right; backward:
+ * from the row below, then right to left). Seeds hold their distance (0 or 1), the rest
+ * `cap`. The scans along a row carry the last value in a register: their chain of
+ * additions is the transform's cost. */
+static void chebyshev_rows(const cheb_band *b, size_t lo, size_t hi, unsigned cap)
+{
+    const size_t w = b->w;
     for (int pass = 0; pass < 2; pass++) {
-        for (size_t k = 0; k < h; k++) {
-            size_t r = pass == 0 ? k : h - 1 - k;
-            uint8_t *o = d + r * w;
+        for (size_t k = 0; k < hi - lo; k++) {
+            size_t r = pass == 0 ? lo + k : hi - 1 - k;
+            uint8_t *o = cheb_row(b, r);
             if (k > 0)
-                cheb_from_row(o, pass == 0 ? o - w : o + w, w, (uint8_t)cap);
+                cheb_from_row(o, cheb_row(b, pass == 0 ? r - 1 : r + 1), w, (uint8_t)cap);
             unsigned prev = o[pass == 0 ? 0 : w - 1];
             for (size_t i = 1; i < w; i++) {
                 size_t c = pass == 0 ? i : w - 1 - i;
@@ -313,14 +328,19 @@ static void chebyshev_u8(uint8_t *d, size_t w, size_t h, unsigned cap)
     }
 }
 
+static void chebyshev_u8(uint8_t *d, size_t w, size_t h, unsigned cap)
+{
+    const cheb_band b = {.d = d, .w = w, .r0 = 0, .r1 = h};
+    chebyshev_rows(&b, 0, h, cap);
+}
+
 /* Blocks of CLEAR_BLOCK × CLEAR_BLOCK cells: the far clearances' coarse level. */
 #define CLEAR_BLOCK 32
 
-/* The clearance map from its fine level (clear_fine): the distance transform capped at 127,
- * so exact below 128, then the coarse level. Returns 0, or -1 when out of memory. */
+/* The clearance map's coarse level, after the fine level's distance transform (capped at
+ * 127, so exact below 128). Returns 0, or -1 when out of memory. */
 static int clear_coarse(size_t pw, size_t ph, uint8_t *clear)
 {
-    chebyshev_u8(clear, pw, ph, 127);
     /* coarse level, for the cells 127 or more from a change: a block holding a cell of
      * clearance 1 is 0, the others their distance in blocks to such a block (capped at
      * 255). A cell in a block at distance D >= 2 is at least (D - 1) × CLEAR_BLOCK + 1
@@ -393,22 +413,95 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
                             work);
 }
 
-int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear)
+/* Rows a band of the clearance map reads beyond its own: a fine clearance (capped at 127)
+ * is decided by the cells within 127 rows. */
+#define CLEAR_HALO 128
+
+/* One band of the clearance map's fine level: its rows [r0, r1), then (halo set) its
+ * distance transform, reading the rows [h0, h1) beside them from copies made after every
+ * band's fine level and before any transform: the values the whole map's transform gives
+ * there, since a path of up to 127 cells stays within 127 rows. */
+typedef struct clear_band {
+    const float *fric;
+    const uint8_t *code;
+    cheb_band b;
+    size_t ph;
+    int step; /* 0: the fine level; 1: the transform */
+} clear_band;
+
+static int clear_band_run(void *arg)
 {
-    clear_fine_f32(fric, pw, ph, clear);
+    clear_band *j = arg;
+    const cheb_band *b = &j->b;
+    if (j->step == 0 && j->fric)
+        clear_fine_f32(j->fric, b->w, j->ph, b->d, b->r0, b->r1);
+    else if (j->step == 0)
+        clear_fine_u8(j->code, b->w, j->ph, b->d, b->r0, b->r1);
+    else
+        chebyshev_rows(b, b->r0 < b->h0 ? b->r0 : b->h0, b->r1 > b->h1 ? b->r1 : b->h1, 127);
+    return 0;
+}
+
+/* Both bands' step, the second on a thread of its own (or here when none can start). */
+static void clear_bands_step(clear_band *j, int step)
+{
+    thrd_t t;
+    j[0].step = j[1].step = step;
+    int par = thrd_create(&t, clear_band_run, &j[1]) == thrd_success;
+    clear_band_run(&j[0]);
+    if (par)
+        thrd_join(t, NULL);
+    else
+        clear_band_run(&j[1]);
+}
+
+/* The fine level and its transform in two bands of rows on two threads (the same bytes as
+ * on one): 0, or -1 when out of memory for the halos' copies. */
+static int clear_bands(const float *fric, const uint8_t *code, size_t pw, size_t ph,
+                       uint8_t *clear)
+{
+    const size_t m = ph / 2, hz = CLEAR_HALO;
+    uint8_t *halo = malloc(2 * hz * pw);
+    if (!halo)
+        return -1;
+    clear_band j[2] = {
+        {fric, code, {clear, halo, pw, 0, m, m, m + hz}, ph, 0},
+        {fric, code, {clear, halo + hz * pw, pw, m, ph, m - hz, m}, ph, 0}};
+    clear_bands_step(j, 0);
+    memcpy(halo, clear + m * pw, hz * pw); /* band 0 reads rows [m, m + hz) as they are now */
+    memcpy(halo + hz * pw, clear + (m - hz) * pw, hz * pw);
+    clear_bands_step(j, 1);
+    free(halo);
+    return 0;
+}
+
+int isr_costdist_clearance_par(const float *fric, const uint8_t *code, size_t pw, size_t ph,
+                               uint8_t *clear, int threads)
+{
+    if (threads > 1 && ph >= 4 * CLEAR_HALO && pw >= 3) {
+        if (clear_bands(fric, code, pw, ph, clear))
+            return -1;
+    } else {
+        if (fric)
+            clear_fine_f32(fric, pw, ph, clear, 0, ph);
+        else
+            clear_fine_u8(code, pw, ph, clear, 0, ph);
+        chebyshev_u8(clear, pw, ph, 127);
+    }
     if (clear_coarse(pw, ph, clear))
         return -1;
     clear_pack(clear, pw * ph);
     return 0;
 }
 
+int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear)
+{
+    return isr_costdist_clearance_par(fric, NULL, pw, ph, clear, 1);
+}
+
 int isr_costdist_clearance_coded(const uint8_t *code, size_t pw, size_t ph, uint8_t *clear)
 {
-    clear_fine_u8(code, pw, ph, clear);
-    if (clear_coarse(pw, ph, clear))
-        return -1;
-    clear_pack(clear, pw * ph);
-    return 0;
+    return isr_costdist_clearance_par(NULL, code, pw, ph, clear, 1);
 }
 
 int isr_fric_costdist(isr_fric f, const uint8_t *clear, size_t pw, size_t ph, double cell_m,

@@ -88,6 +88,12 @@ int isr_costdist_iso(const float *fric, const uint8_t *clear, size_t pw, size_t 
  * value at most once in lut): the map isr_costdist_clearance gives on those floats. */
 int isr_costdist_clearance_coded(const uint8_t *code, size_t pw, size_t ph, uint8_t *clear);
 
+/* Either of the two above (`fric` or, when NULL, `code`), on up to `threads` threads: with
+ * two or more and at least 512 rows, the fine level and its distance transform in two bands
+ * of rows at once. The same bytes as on one thread. */
+int isr_costdist_clearance_par(const float *fric, const uint8_t *code, size_t pw, size_t ph,
+                               uint8_t *clear, int threads);
+
 /* A friction surface as the engine keeps it: f32 (a float a padded cell) or, when f32 is
  * NULL, code and lut (a byte a padded cell and the table of its values: 256 floats, each
  * value at most once, +INF a barrier), which takes a byte a cell instead of four. */

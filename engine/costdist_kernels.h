@@ -109,11 +109,12 @@ static int CD_NAME(costdist)(const CD_T *fric, const float *lut, size_t pw, size
     return more < 0 ? -1 : 0;
 }
 
-/* The clearance map's fine level, in `clear` itself: 1 where an 8-neighbour has another
- * friction (or off the grid), else 127 (clear_coarse does the rest). */
-static void CD_NAME(clear_fine)(const CD_T *fric, size_t pw, size_t ph, uint8_t *clear)
+/* The clearance map's fine level, in `clear` itself, rows [r0, r1): 1 where an 8-neighbour
+ * has another friction (or off the grid), else 127 (clear_coarse does the rest). */
+static void CD_NAME(clear_fine)(const CD_T *fric, size_t pw, size_t ph, uint8_t *clear,
+                                size_t r0, size_t r1)
 {
-    for (size_t r = 0; r < ph; r++) {
+    for (size_t r = r0; r < r1; r++) {
         uint8_t *o = clear + r * pw;
         if (r == 0 || r + 1 == ph || pw < 3) {
             memset(o, 1, pw);

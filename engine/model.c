@@ -561,8 +561,8 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
     if (opt->kernel != ISR_KERNEL_RCOST) {
         size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
         if (!(m->clear = malloc(ISR_CLEAR_SCRATCH(pw * ph))) ||
-            (coded ? isr_costdist_clearance_coded(m->fric_code, pw, ph, m->clear)
-                   : isr_costdist_clearance(m->fric, pw, ph, m->clear)))
+            isr_costdist_clearance_par(coded ? NULL : m->fric, m->fric_code, pw, ph, m->clear,
+                                       isr_options_threads(opt)))
             return isr_fail(ctx, ISR_ERR_MEMORY,
                             "out of memory for the clearance map (%zu MB); try --kernel "
                             "rcost or a coarser --resolution",

@@ -683,3 +683,50 @@ Test(costdist, coded_kernels_equal_the_float_kernels_bit_for_bit)
     free(cc);
     drop(&g);
 }
+
+/* The clearance map on two threads (two bands of rows, each reading 128 rows of the other's
+ * as they were after the fine level) is the one-thread map, byte for byte: floats and codes,
+ * grids from the least that is split (512 rows) up, 3 to 1,501 columns, uniform stretches
+ * far wider than 127 cells (the coarse level) and changes within 127 rows of the split, so
+ * that distances across it decide cells on both sides. */
+Test(costdist, clearance_on_two_threads_is_the_one_thread_map)
+{
+    static const size_t dims[][2] = {{3, 512}, {700, 513}, {1501, 1300}, {64, 2048}, {900, 511}};
+    unsigned x = 11;
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++) {
+        const size_t pw = dims[d][0], ph = dims[d][1], n = pw * ph;
+        float *fric = malloc(n * sizeof *fric);
+        uint8_t *code = malloc(n), *one = malloc(ISR_CLEAR_SCRATCH(n)),
+                *two = malloc(ISR_CLEAR_SCRATCH(n)), *cod = malloc(ISR_CLEAR_SCRATCH(n));
+        cr_assert(fric && code && one && two && cod);
+        for (size_t r = 0; r < ph; r++)
+            for (size_t c = 0; c < pw; c++) {
+                x = x * 1103515245u + 12345u;
+                int k = (c / 300 + r / 400) % 3 == 0 ? (int)((x >> 16) % 4) : 0; /* mixed */
+                /* one cell 110 rows below the split, one 115 above: each decides cells
+                 * of the other band */
+                k = (r == ph / 2 + 110 && c == pw / 3) || (r == ph / 2 - 115 && c == 2 * pw / 3)
+                        ? 5
+                        : k;
+                code[r * pw + c] = (uint8_t)k;
+                fric[r * pw + c] = k == 4 ? INFINITY : 0.05f + 0.01f * (float)k;
+            }
+        cr_assert_eq(isr_costdist_clearance_par(fric, NULL, pw, ph, one, 1), 0);
+        cr_assert_eq(isr_costdist_clearance_par(fric, NULL, pw, ph, two, 2), 0);
+        cr_assert_eq(isr_costdist_clearance_par(NULL, code, pw, ph, cod, 2), 0);
+        size_t bytes = ISR_CLEAR_BYTES(n), at = 0;
+        while (at < bytes && one[at] == two[at])
+            at++;
+        cr_assert_eq(at, bytes, "%zu x %zu: the maps differ at byte %zu", pw, ph, at);
+        cr_assert(memcmp(one, cod, bytes) == 0, "%zu x %zu: the coded map differs", pw, ph);
+        int far = 0; /* the coarse level is reached: clearances of 128 and more */
+        for (size_t i = 0; i < n && !far; i += 97)
+            far = isr_clearance_at(one, i) >= 128;
+        cr_assert(far || pw < 1000, "%zu x %zu: no clearance of 128 or more", pw, ph);
+        free(fric);
+        free(code);
+        free(one);
+        free(two);
+        free(cod);
+    }
+}
