@@ -173,6 +173,29 @@ static isr_status rereach_open_hubs(isr_ctx *ctx, const char *lut_path, rereach 
     return ISR_OK;
 }
 
+/* Whether hub raster `path` was computed with the budget of the run.json in opt->out (the
+ * bands and tables are recounted with that one): a run.json copied from another run, or
+ * edited, would otherwise cut the times at another budget without a word. A raster without
+ * BUDGET_MIN (written by hand) is taken as it is. */
+static isr_status check_budget(isr_ctx *ctx, const isr_options *opt, const char *path)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    const char *b = ds ? GDALGetMetadataItem(ds, "BUDGET_MIN", NULL) : NULL;
+    double budget = b ? isr_strtod(b, NULL) : NAN;
+    if (ds)
+        GDALClose(ds);
+    if (!(fabs(budget - opt->budget_min) > 1e-6 * opt->budget_min))
+        return ISR_OK; /* the same, or not known */
+    char q[ISR_SHQ_MAX];
+    return isr_fail(ctx, ISR_ERR_INPUT,
+                    "'%s' was computed with a budget of %g min, but '%s/run.json' says %g min: "
+                    "that run.json is not the one of the run that wrote these rasters (copied "
+                    "or edited?). Put back the run's own run.json, or run again with isoreach "
+                    "run --out %s --budget %g",
+                    path, budget, opt->out, opt->budget_min, isr_shq(opt->out, q, sizeof q),
+                    opt->budget_min);
+}
+
 /* One hub of the list: its times read back, its reach.csv and isochrones rewritten, its row
  * of the region's tables filled; r->done counts the hubs whose times were read. */
 static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, OGRFeatureH f)
@@ -186,6 +209,8 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
     double hx = 0, hy = 0;
     if (!path || !csv || !iso)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        st = check_budget(ctx, opt, path);
     if (st == ISR_OK)
         st = isr_time_raster_read(ctx, path, &r->g, NULL, r->time_s, &r->w, &hx, &hy);
     if (st != ISR_OK)

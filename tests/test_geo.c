@@ -365,6 +365,29 @@ Test(geo, reach_population_none_goes_back_to_the_field)
     free(e);
 }
 
+/* `isoreach reach` recounts the hubs' rasters with run.json's budget: a run.json edited (or
+ * copied from a run of another budget) cut the 30-minute times at 45 without a word, and the
+ * tables said 45. Now the raster's own BUDGET_MIN is compared, and the hub named. */
+Test(geo, reach_refuses_a_run_json_of_another_budget)
+{
+    utm_region();
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub --budget 30"), 0);
+    cli_sh_ok("sed -i 's/\"--budget\": 30.0/\"--budget\": 45.0/' o/run.json && "
+              "grep -q '\"--budget\": 45.0' o/run.json && cp o/hubs/hub/reach.csv before.csv");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o", cli_tmp, ISR_CLI), 1);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: 'o/hubs/hub/travel_time.tif' was computed with a budget of 30 "
+                        "min, but 'o/run.json' says 45 min: that run.json is not the one of the "
+                        "run that wrote these rasters (copied or edited?). Put back the run's own "
+                        "run.json, or run again with isoreach run --out 'o' --budget 45\n");
+    free(e);
+    cli_sh_ok("cmp before.csv o/hubs/hub/reach.csv"); /* left as it was */
+    /* the run's own budget back: recounted */
+    cli_sh_ok("sed -i 's/\"--budget\": 45.0/\"--budget\": 30.0/' o/run.json");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o", cli_tmp, ISR_CLI), 0, "%s",
+                 cli_stderr());
+}
+
 /* A population raster with no value on any unit's cell (another place, or all nodata there)
  * is refused: before, it warned "covers 0.0 %" and ran a region of no people (exit 0). The
  * same raster 100 km east; then over the region but all nodata. */
