@@ -32,7 +32,8 @@ static isr_status build_groups(isr_ctx *ctx, const isr_units *u, isr_zones *z)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     for (int k = 0; k < ISR_NLEVELS; k++) {
         z->group[k] = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof(int));
-        z->first[k] = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof(int));
+        z->first[k] = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof(int)); /* all written to
+                                                                         * the model cache */
         if (!z->group[k] || !z->first[k]) {
             free(keys);
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");

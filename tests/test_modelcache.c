@@ -106,6 +106,32 @@ Test(modelcache, second_run_maps_the_file_and_gives_the_same_bytes)
     assert_same_outputs("plain", "second");
 }
 
+/* The model file is the same bytes whatever the heap held before: its tables of each
+ * prefecture's and province's first unit left their unused ends uninitialised (heap left
+ * overs, pieces of WKT and paths written to disk). Two builds, each with the heap's fresh
+ * memory filled with another byte (glibc's MALLOC_PERTURB_, AddressSanitizer's
+ * malloc_fill_byte), into two cache folders. */
+Test(modelcache, the_model_file_holds_no_uninitialised_memory)
+{
+    fixtures();
+    cr_assert_eq(cli_sh("MALLOC_PERTURB_=85 ASAN_OPTIONS=\"$ASAN_OPTIONS:malloc_fill_byte=85\" "
+                        "%s run --out '%s/a' --boundaries '%s/sh.gpkg' "
+                        "--pop-field people --hubs " HUB " --resolution 2000 --no-maps "
+                        "--model-cache '%s/mc'",
+                        CLI, cli_tmp, cli_tmp, cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("MALLOC_PERTURB_=170 ASAN_OPTIONS=\"$ASAN_OPTIONS:malloc_fill_byte=170\" "
+                        "%s run --out '%s/b' --boundaries '%s/sh.gpkg' "
+                        "--pop-field people --hubs " HUB " --resolution 2000 --no-maps "
+                        "--model-cache '%s/mc2'",
+                        CLI, cli_tmp, cli_tmp, cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("cd '%s' && ls mc/*.isrmodel mc2/*.isrmodel | wc -l | grep -qx 2 && "
+                        "cmp mc/*.isrmodel mc2/*.isrmodel",
+                        cli_tmp),
+                 0, "the two model files differ: %s", cli_output());
+}
+
 /* A cache in the output folder, or the output folder itself, is refused before anything
  * is written: the folder's README.md listed the cache's files as "not written by
  * isoreach", and a cache is kept across runs while the folder is a run's. */
