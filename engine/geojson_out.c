@@ -238,6 +238,15 @@ int isr_geojson_add(isr_geojson *w, OGRFeatureH f)
         w->fast = m;
         w->capfeat = cap;
     }
+    if (w->valid && OGR_F_GetGeometryRef(f)) {
+        if (!w->gc && (w->gc = malloc(sizeof *w->gc)))
+            isr_geos_init(w->gc);
+        OGRGeometryH before = OGR_F_GetGeometryRef(f);
+        int r = w->gc ? isr_geojson_valid_as_written(w->gc, f) : -1;
+        w->nfixed += r == 0 && OGR_F_GetGeometryRef(f) != before;
+        if (r < 0 && w->ninvalid++ == 0)
+            w->first_invalid = w->nfeat;
+    }
     OGRGeometryH g = OGR_F_GetGeometryRef(f);
     unsigned char fast = g && isr_geojson_fast_text() && isr_geojson_polygons_text(g, &w->text) == 0;
     if (fast) {
@@ -340,6 +349,10 @@ isr_status isr_geojson_close(isr_ctx *ctx, isr_geojson *w, isr_status st)
     free(w->fast);
     w->fast = NULL;
     w->nfeat = w->capfeat = w->nfast = 0;
+    if (w->gc)
+        isr_geos_finish(w->gc);
+    free(w->gc);
+    w->gc = NULL;
     w->srs = w->wgs = NULL;
     w->to_wgs = NULL;
     w->lyr = NULL;

@@ -247,3 +247,119 @@ int isr_geojson_polygons_text(OGRGeometryH g, isr_sb *sb)
     }
     return 0;
 }
+
+/* ---- valid as written ---------------------------------------------------------------- */
+
+/* A number as isr_geojson_coord writes it, read back: the digits as an integer over a power
+ * of ten, both exact in a double (up to 15 digits, 22 decimals), so the one division rounds
+ * as strtod does; longer ones through strtod. */
+static double read_written(const char *s)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *c = s + (*s == '-');
+    unsigned long long m = 0;
+    int digits = 0, decimals = 0, dot = 0;
+    for (; *c; c++) {
+        if (*c == '.') {
+            dot = 1;
+            continue;
+        }
+        if (*c < '0' || *c > '9' || ++digits > 15)
+            return isr_strtod(s, NULL);
+        m = m * 10 + (unsigned)(*c - '0');
+        decimals += dot;
+    }
+    double v = (double)m / p10[decimals];
+    return *s == '-' ? -v : v;
+}
+
+/* Each ring of polygonal g (taken) with its coordinates as the file holds them: printed as
+ * isr_geojson_coord prints them and read back. */
+static OGRGeometryH as_written(OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon || t == wkbMultiPolygon || t == wkbGeometryCollection) {
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+            as_written(OGR_G_GetGeometryRef(g, i));
+        return g;
+    }
+    int n = OGR_G_GetPointCount(g);
+    double *x = malloc((size_t)(n > 0 ? n : 1) * 2 * sizeof *x), *y = x ? x + n : NULL;
+    if (!x)
+        return g;
+    OGR_G_GetPoints(g, x, sizeof *x, y, sizeof *y, NULL, 0);
+    char s[48];
+    for (int i = 0; i < 2 * n; i++) {
+        isr_geojson_coord(s, x[i]);
+        x[i] = read_written(s);
+    }
+    OGR_G_SetPoints(g, n, x, sizeof *x, y, sizeof *y, NULL, 0);
+    free(x);
+    return g;
+}
+
+/* g's polygons (a polygon, multipolygon or collection) added to multipolygon m. */
+static void polygons_into(OGRGeometryH m, OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon && !OGR_G_IsEmpty(g))
+        OGR_G_AddGeometry(m, g);
+    for (int i = 0; (t == wkbMultiPolygon || t == wkbGeometryCollection) &&
+                    i < OGR_G_GetGeometryCount(g);
+         i++)
+        polygons_into(m, OGR_G_GetGeometryRef(g, i));
+}
+
+/* g made valid where it is not (GEOS's MakeValid), then snapped to the file's grid of 1e-6
+ * degrees (GEOS's setPrecision: valid by construction), its polygons only, as the file
+ * holds them: a polygon, or a multipolygon of several. */
+static OGRGeometryH snapped(isr_geos *gc, OGRGeometryH g)
+{
+    GEOSGeometry *gg = isr_geos_from_ogr(gc, g);
+    if (gg && GEOSisValid_r(gc->h, gg) != 1) { /* GEOS snaps valid geometries only */
+        GEOSGeometry *v = GEOSMakeValid_r(gc->h, gg);
+        GEOSGeom_destroy_r(gc->h, gg);
+        gg = v;
+    }
+    GEOSGeometry *s = gg ? GEOSGeom_setPrecision_r(gc->h, gg, 1e-6, 0) : NULL;
+    OGRGeometryH o = s ? isr_ogr_from_geos(gc, s) : NULL, m = NULL;
+    if (gg)
+        GEOSGeom_destroy_r(gc->h, gg);
+    if (s)
+        GEOSGeom_destroy_r(gc->h, s);
+    if (o) {
+        m = OGR_G_CreateGeometry(wkbMultiPolygon);
+        polygons_into(m, o);
+        OGR_G_DestroyGeometry(o);
+    }
+    if (m && OGR_G_GetGeometryCount(m) == 1) {
+        OGRGeometryH p = OGR_G_Clone(OGR_G_GetGeometryRef(m, 0));
+        OGR_G_DestroyGeometry(m);
+        m = p;
+    }
+    return m ? as_written(m) : NULL;
+}
+
+int isr_geojson_valid_as_written(isr_geos *gc, OGRFeatureH f)
+{
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (!g)
+        return 0;
+    OGRGeometryH w = as_written(OGR_G_Clone(g)), from = g;
+    int valid = OGR_G_IsValid(w);
+    /* snapped from the full coordinates, then (should GDAL's clean-up of the digits undo it)
+     * from the snapped ones as written */
+    for (int tries = 0; !valid && tries < 3; tries++) {
+        OGRGeometryH s = snapped(gc, from);
+        OGR_G_DestroyGeometry(w);
+        if (!(w = from = s))
+            return -1;
+        valid = OGR_G_IsValid(w) && !OGR_G_IsEmpty(w);
+        if (valid)
+            OGR_F_SetGeometry(f, w);
+    }
+    OGR_G_DestroyGeometry(w);
+    return valid ? 0 : -1;
+}

@@ -955,6 +955,10 @@ typedef struct isr_geojson {
     isr_sb text;         /* the text of fast[i] features' geometries, a line each */
     unsigned char *fast; /* per feature added: 1 when its geometry is in `text` */
     int nfeat, capfeat, nfast;
+    int valid;    /* set by the caller: polygons made valid as written (isr_geojson_add) */
+    isr_geos *gc; /* for them, made on first use */
+    int nfixed, ninvalid, first_invalid; /* features made valid; left invalid, and the
+                                          * first of those's index */
 } isr_geojson;
 
 /* Opens a multipolygon layer for `path` with the given fields, geometries in CRS `wkt`. */
@@ -972,7 +976,9 @@ OGRGeometryH isr_multipolygon(OGRGeometryH g);
  * in WGS 84, cut at the 180° meridian where it crosses it. -1 when it cannot be transformed. */
 int isr_geojson_set_geometry(isr_geojson *w, OGRFeatureH f, OGRGeometryH g);
 /* Adds feature f (OGR_L_CreateFeature), its polygons written by geojson_text.c when GDAL
- * would write the same bytes (f's geometry is then taken: f left without). 0, or -1. */
+ * would write the same bytes (f's geometry is then taken: f left without); with w->valid
+ * set, first made valid as the file holds them (isr_geojson_valid_as_written, counted in
+ * nfixed and ninvalid). 0, or -1. */
 int isr_geojson_add(isr_geojson *w, OGRFeatureH f);
 /* 1 when geojson_text.c writes the bytes GDAL's driver writes (checked once a process). */
 ISR_INTERNAL int isr_geojson_fast_text(void);
@@ -995,6 +1001,11 @@ ISR_INTERNAL size_t isr_geojson_coord(char *s, double v);
  * bytes GDAL's driver writes for it, appended to sb: 0, or -1 (sb unchanged) for what it
  * does not write (other types, Z or M, empty parts, values beyond lon/lat). */
 ISR_INTERNAL int isr_geojson_polygons_text(OGRGeometryH g, isr_sb *sb);
+/* Makes feature f's lon/lat polygons valid as the file will hold them (6 decimals, GDAL's
+ * clean-up): when those coordinates make an invalid polygon (edges closer than the grid
+ * crossing, a ring touching itself), f's geometry is snapped to the grid of 1e-6° by GEOS,
+ * its polygons kept. 0 (valid, or made so), -1 when it stays invalid (the caller warns). */
+ISR_INTERNAL int isr_geojson_valid_as_written(isr_geos *gc, OGRFeatureH f);
 
 /* ---- friction.c ----------------------------------------------------------------------- */
 

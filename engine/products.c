@@ -71,6 +71,24 @@ static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const c
     return st;
 }
 
+/* The warning for polygons that stay invalid as the GeoJSON file holds them (6 decimals),
+ * even snapped to its grid: n of them (0: none, no warning), the first unit `u`'s at level
+ * L. */
+static void invalid_warning(isr_ctx *ctx, const char *file, const isr_units *units, int L,
+                            int u, int n)
+{
+    if (n <= 0)
+        return;
+    char more[48] = "";
+    if (n > 1)
+        isr_snprintf(more, sizeof more, " and %d more", n - 1);
+    isr_log(ctx, ISR_LOG_WARN,
+            "%s: the polygon of '%s' (%s)%s is not valid at the file's 6 decimals, even "
+            "snapped to them: a GIS may refuse to draw or measure it. Check its boundary for "
+            "edges closer than 0.1 m",
+            file, units->attr[u].name[L], units->attr[u].code[L], more);
+}
+
 isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const char *wkt,
                                    int u0, int u1, char **text, size_t *len)
 {
@@ -78,6 +96,7 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
     *len = 0;
     isr_geojson w = {0};
     isr_status st = isr_geojson_open(ctx, &w, "units geometry", "units", wkt, NULL, 0);
+    w.valid = 1;
     for (int u = u0; u < u1 && st == ISR_OK; u++) {
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));
         OGRGeometryH g = units->geom[u] ? OGR_G_Clone(units->geom[u]) : NULL;
@@ -87,6 +106,7 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
     }
     if (st != ISR_OK)
         return isr_geojson_close(ctx, &w, st);
+    invalid_warning(ctx, "units.geojson", units, ISR_COUNTY, u0 + w.first_invalid, w.ninvalid);
     size_t n = 0, *starts = NULL;
     char *all = isr_geojson_take(ctx, &w, &n);
     int nf = all ? isr_geojson_feature_lines(all, n, &starts) : -1;
@@ -207,6 +227,7 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
     const int nfixed = (int)(sizeof fields / sizeof *fields);
     if ((st = isr_geojson_open(ctx, &w, path, "units", g->wkt, fields, nfixed)) != ISR_OK)
         goto cleanup;
+    w.valid = 1; /* as isr_units_geometry_json writes them */
     OGRLayerH lyr = w.lyr;
     for (int h = 0; h < rr->nhubs; h++) {
         char name[300];
@@ -256,6 +277,7 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
             st = isr_fail_gdal(ctx, ISR_ERR_IO, "cannot write '%s'", path);
         OGR_F_Destroy(f);
     }
+    invalid_warning(ctx, "units.geojson", rr->units, ISR_COUNTY, w.first_invalid, w.ninvalid);
     if (st == ISR_OK && geom) {
         size_t plen = 0, olen = 0;
         char *props = isr_geojson_take(ctx, &w, &plen);
@@ -511,6 +533,7 @@ isr_status isr_provinces_text(isr_ctx *ctx, isr_provinces *p, const char *wkt, c
     isr_geojson w;
     /* "provinces.geojson": the name in messages; written in memory */
     isr_status st = isr_geojson_open(ctx, &w, "provinces.geojson", "provinces", wkt, fields, 3);
+    w.valid = 1;
     for (int gi = 0; gi < p->ng && st == ISR_OK; gi++) {
         if (!p->outline[gi]) { /* its dissolve failed, and said so */
             st = ISR_ERR_INTERNAL;
@@ -528,6 +551,9 @@ isr_status isr_provinces_text(isr_ctx *ctx, isr_provinces *p, const char *wkt, c
     }
     if (st != ISR_OK)
         return isr_geojson_close(ctx, &w, st);
+    if (w.ninvalid)
+        invalid_warning(ctx, "provinces.geojson", units, L, p->first[w.first_invalid],
+                        w.ninvalid);
     /* the layer is complete in memory: take its bytes, write no file */
     return (*bytes = isr_geojson_take(ctx, &w, len)) ? ISR_OK : ISR_ERR_MEMORY;
 }

@@ -388,6 +388,42 @@ Test(geo, reach_refuses_a_run_json_of_another_budget)
                  cli_stderr());
 }
 
+static void count_invalid(void *feature, void *user)
+{
+    OGRGeometryH g = OGR_F_GetGeometryRef((OGRFeatureH)feature);
+    *(int *)user += !g || !OGR_G_IsValid(g);
+}
+
+/* A unit with a slit 1 cm wide (valid in its UTM coordinates) is written valid: at the
+ * GeoJSON files' 6 decimals (7 cm here) the slit's sides fell on one another, and
+ * units.geojson and provinces.geojson held a ring that runs back on itself, which GDAL,
+ * QGIS and turf call invalid. Now such a polygon is snapped to the files' grid by GEOS. */
+Test(geo, polygons_are_valid_as_the_geojson_files_hold_them)
+{
+    cli_put("b.geojson",
+            FC(UTM33, UNIT("a", "p1", 1000,
+                           "{\"type\":\"Polygon\",\"coordinates\":[[[500000,5500000],"
+                           "[510000,5500000],[510000,5510000],[505000.01,5510000],[505000.01,"
+                           "5505000],[505000,5505000],[505000,5510000],[500000,5510000],"
+                           "[500000,5500000]]]}") ","
+                      UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    utm_network();
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub"), 0, "%s", cli_stderr());
+    const char *files[] = {"o/region/units.geojson", "o/region/provinces.geojson"};
+    for (int i = 0; i < 2; i++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", cli_tmp, files[i]);
+        int invalid = 0;
+        cr_assert_eq(cli_each_feature(path, count_invalid, &invalid), 2, "%s", files[i]);
+        cr_assert_eq(invalid, 0, "%s: %d invalid polygons", files[i], invalid);
+    }
+    /* the unit's area is still that of its boundary (the tables measure it in UTM) */
+    cr_assert_eq(cli_sh("grep -q '\"code\": \"a\".*\"area_km2\": 100.0' '%s/o/region/units.geojson'",
+                        cli_tmp),
+                 0);
+}
+
 /* A population raster with no value on any unit's cell (another place, or all nodata there)
  * is refused: before, it warned "covers 0.0 %" and ran a region of no people (exit 0). The
  * same raster 100 km east; then over the region but all nodata. */
