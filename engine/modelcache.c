@@ -51,8 +51,9 @@
 
 /* 4: prov_en; 5: units' geometry text; 6: people by rule; 7: overlaps; 8: 16-bit zones;
  * 9: the sections' checksums; A: the friction coded (a byte a cell and its table), the water
- * mask in bits; B: the clearance map in runs of half-bytes (costdist.h) */
-#define MC_MAGIC "ISRMODLB"
+ * mask in bits; B: the clearance map in runs of half-bytes (costdist.h); C: the units' and
+ * provinces' geometry text valid as written (geojson_text.c), the first[] tables zeroed */
+#define MC_MAGIC "ISRMODLC"
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
