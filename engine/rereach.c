@@ -402,9 +402,10 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs,
                              {"pref_name_en_field", opt->pref_name_en_field},
                              {"prov_name_en_field", opt->prov_name_en_field},
                              {"pop_field", opt->pop_field},
-                             {"population", opt->population}};
+                             {"population", opt->population},
+                             {"water", isr_options_water(opt)}}; /* null: none */
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) { /* inputs relative to OUT */
-        char *rel = i == 0 || i == 12 ? isr_path_rel_to_out(opt->out, keys[i][1]) : NULL;
+        char *rel = i == 0 || i >= 12 ? isr_path_rel_to_out(opt->out, keys[i][1]) : NULL;
         json_object_object_add(re, keys[i][0], keys[i][1] ? json_object_new_string(
                                                                 rel ? rel : keys[i][1])
                                                           : NULL);

@@ -365,6 +365,33 @@ Test(geo, reach_population_none_goes_back_to_the_field)
     free(e);
 }
 
+/* run.json's "reach" records the water the tables were recounted with: after `reach --water
+ * none` it said nothing of water, so run.json read as if the run's water still applied
+ * while every county's land_km2 included it. null for none, the path otherwise. */
+Test(geo, reach_records_its_water)
+{
+    utm_region();
+    cli_put("w.geojson", FC(UTM33, "{\"type\":\"Feature\",\"properties\":{},\"geometry\":"
+                                   BOX(512000, 5502000, 518000, 5508000) "}"));
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub --water w.geojson"), 0, "%s", cli_stderr());
+    cli_sh_ok("grep -q '\"code\": \"b\".*\"land_km2\": 64.0' o/region/units.geojson");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --water none", cli_tmp, ISR_CLI), 0);
+    cli_sh_ok("grep -q '\"code\": \"b\".*\"land_km2\": 100.0' o/region/units.geojson");
+    json_object *root = run_json(), *re, *w;
+    cr_assert(json_object_object_get_ex(root, "reach", &re) &&
+              json_object_object_get_ex(re, "water", &w) && w == NULL,
+              "%s", json_object_to_json_string(root));
+    json_object_put(root);
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o", cli_tmp, ISR_CLI), 0); /* the run's */
+    cli_sh_ok("grep -q '\"code\": \"b\".*\"land_km2\": 64.0' o/region/units.geojson");
+    root = run_json();
+    cr_assert(json_object_object_get_ex(root, "reach", &re) &&
+              json_object_object_get_ex(re, "water", &w) &&
+              strcmp(json_object_get_string(w), "../w.geojson") == 0,
+              "%s", json_object_to_json_string(root));
+    json_object_put(root);
+}
+
 /* `isoreach reach` recounts the hubs' rasters with run.json's budget: a run.json edited (or
  * copied from a run of another budget) cut the 30-minute times at 45 without a word, and the
  * tables said 45. Now the raster's own BUDGET_MIN is compared, and the hub named. */
