@@ -16,6 +16,7 @@
 
 #include <gdal_vrt.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,44 +168,73 @@ static uint16_t *land_all_zero(isr_acc *a, const isr_grid *g, isr_fric fric, int
     return a->zero;
 }
 
-isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, isr_fric fric)
+/* isr_acc_finish's work on one row of tiles (see below): 0, or -1 when out of memory. */
+static int finish_row(isr_acc *a, const isr_grid *g, isr_fric fric, int tr)
+{
+    for (int tc = a->win[0]; tc < a->win[2]; tc++) {
+        size_t i = (size_t)tr * (size_t)a->tx + (size_t)tc;
+        isr_acc_tile *t = a->tiles[i];
+        int oom = 0;
+        /* land no hub reaches, all of the tile: the one tile of zeros, shared */
+        if (!t && !a->land[i] && (a->land[i] = land_all_zero(a, g, fric, tc, tr, &oom)))
+            continue;
+        if (oom)
+            return -1;
+        if (!t && a->land[i] && a->land[i] == a->zero)
+            continue; /* made so by an earlier call */
+        uint16_t *cnt = t ? t->count : a->land[i]; /* the latter: from an earlier call */
+        for (int r = 0; r < ISR_ACC_TILE; r++)
+            for (int c = 0; c < ISR_ACC_TILE; c++) {
+                size_t k = (size_t)r * ISR_ACC_TILE + (size_t)c;
+                int inside = tile_inside(g, fric, tc, tr, c, r);
+                if (t && isinf(t->t[k]))
+                    t->t[k] = (float)ISR_TIME_NODATA;
+                if (!cnt && inside) { /* land no hub reaches: 0, beside nodata */
+                    if (!(cnt = a->land[i] = malloc(TT * sizeof *cnt)))
+                        return -1;
+                    for (size_t j = 0; j < TT; j++)
+                        cnt[j] = ISR_COUNT_NODATA;
+                }
+                if (cnt && !inside && !cnt[k])
+                    cnt[k] = ISR_COUNT_NODATA;
+                else if (cnt && inside && cnt == a->land[i])
+                    cnt[k] = 0;
+            }
+    }
+    return 0;
+}
+
+typedef struct finish_job {
+    isr_acc *a;
+    const isr_grid *g;
+    isr_fric fric;
+    atomic_int oom;
+} finish_job;
+
+static void finish_one(void *user, int k, int worker)
+{
+    (void)worker;
+    finish_job *j = user;
+    if (finish_row(j->a, j->g, j->fric, j->a->win[1] + k))
+        atomic_store(&j->oom, 1);
+}
+
+isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, isr_fric fric,
+                          int threads)
 {
     size_t ntile = (size_t)a->tx * (size_t)a->ty;
     if (!a->land && !(a->land = calloc(ntile, sizeof *a->land)))
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
+    if (!a->zero && !(a->zero = calloc(TT, sizeof *a->zero))) /* before the rows share it */
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
     acc_window(a);
-    for (int tr = a->win[1]; tr < a->win[3]; tr++)
-        for (int tc = a->win[0]; tc < a->win[2]; tc++) {
-            size_t i = (size_t)tr * (size_t)a->tx + (size_t)tc;
-            isr_acc_tile *t = a->tiles[i];
-            int oom = 0;
-            /* land no hub reaches, all of the tile: the one tile of zeros, shared */
-            if (!t && !a->land[i] && (a->land[i] = land_all_zero(a, g, fric, tc, tr, &oom)))
-                continue;
-            if (oom)
-                return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
-            if (!t && a->land[i] && a->land[i] == a->zero)
-                continue; /* made so by an earlier call */
-            uint16_t *cnt = t ? t->count : a->land[i]; /* the latter: from an earlier call */
-            for (int r = 0; r < ISR_ACC_TILE; r++)
-                for (int c = 0; c < ISR_ACC_TILE; c++) {
-                    size_t k = (size_t)r * ISR_ACC_TILE + (size_t)c;
-                    int inside = tile_inside(g, fric, tc, tr, c, r);
-                    if (t && isinf(t->t[k]))
-                        t->t[k] = (float)ISR_TIME_NODATA;
-                    if (!cnt && inside) { /* land no hub reaches: 0, beside nodata */
-                        if (!(cnt = a->land[i] = malloc(TT * sizeof *cnt)))
-                            return isr_fail(ctx, ISR_ERR_MEMORY,
-                                            "out of memory for the region products");
-                        for (size_t j = 0; j < TT; j++)
-                            cnt[j] = ISR_COUNT_NODATA;
-                    }
-                    if (cnt && !inside && !cnt[k])
-                        cnt[k] = ISR_COUNT_NODATA;
-                    else if (cnt && inside && cnt == a->land[i])
-                        cnt[k] = 0;
-                }
-        }
+    /* each row of tiles on its own: a tile is read and written by its row only */
+    finish_job j = {.a = a, .g = g, .fric = fric};
+    atomic_init(&j.oom, 0);
+    if (a->win[3] > a->win[1])
+        isr_parallel(threads, a->win[3] - a->win[1], finish_one, &j);
+    if (atomic_load(&j.oom))
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the region products");
     return ISR_OK;
 }
 

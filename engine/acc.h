@@ -51,7 +51,8 @@ isr_status isr_acc_read_times(isr_ctx *ctx, isr_acc *a, GDALRasterBandH b, int o
 /* Once every hub has merged: the window set (the bounding box of the tiles made), and
  * within it times of none set to ISR_TIME_NODATA, counts set to nodata beyond the region
  * (+INF friction of `fric`, padded grid g) and the land counts made. */
-isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, isr_fric fric);
+isr_status isr_acc_finish(isr_ctx *ctx, isr_acc *a, const isr_grid *g, isr_fric fric,
+                          int threads);
 /* A VRT of the window of grid g (after isr_acc_finish) over band `which` of the tiles (0
  * time, 1 hub, 2 count), `nodata` where there is no tile, the whole grid in its metadata;
  * *srcs (*nsrc datasets) are its sources, freed with isr_acc_vrt_free after the VRT is

@@ -145,7 +145,8 @@ static isr_status write_products(isr_batch *jb, const char *region_dir)
     }
     /* the accumulators' tiles take the rasters' nodata (the cross-border reach reads a
      * nodata time as unreached) */
-    if ((st = isr_acc_finish(jb->ctx, &jb->acc, g, jb->fric)) != ISR_OK)
+    if ((st = isr_acc_finish(jb->ctx, &jb->acc, g, jb->fric, isr_options_threads(jb->opt))) !=
+        ISR_OK)
         goto cleanup;
     if (jb->last && !jb->opt->write_friction) { /* nothing reads the friction from here */
         isr_model_fric_done(jb->last);

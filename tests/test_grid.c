@@ -213,7 +213,7 @@ Test(grid, region_counts_zero_on_unreached_land_nodata_beyond)
     isr_acc_tile *t = isr_acc_tile_make(&a, 0, 0);
     t->t[0] = 5.0f, t->hub[0] = 0, t->count[0] = 1; /* cell (0, 0) reached by hub 0 */
     cr_assert_not_null(isr_acc_tile_make(&a, 9, 4)); /* made, no cell reached (all beyond) */
-    cr_assert_eq(isr_acc_finish(ctx, &a, &g, fric), ISR_OK);
+    cr_assert_eq(isr_acc_finish(ctx, &a, &g, fric, 2), ISR_OK);
     cr_assert_not_null(a.zero);
     cr_assert_eq(a.land[1], a.zero, "a land-only tile shares the zeros");
     cr_assert_null(a.land[8], "no land, no array");
@@ -237,7 +237,7 @@ Test(grid, region_counts_zero_on_unreached_land_nodata_beyond)
     GDALClose(vrt);
     isr_acc_vrt_free(srcs, nsrc);
     /* a second finish (a merge run again) leaves them as they are */
-    cr_assert_eq(isr_acc_finish(ctx, &a, &g, fric), ISR_OK);
+    cr_assert_eq(isr_acc_finish(ctx, &a, &g, fric, 2), ISR_OK);
     cr_assert_eq(a.land[1], a.zero);
     cr_assert_eq(a.land[7][T + LAND - 1 - 7 * T], 0);
     cr_assert_eq(a.land[7][LAND - 7 * T], ISR_COUNT_NODATA);
