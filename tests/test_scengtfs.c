@@ -83,6 +83,16 @@ static void ok(int rc)
     free(e);
 }
 
+/* A run refused (exit 1) with exactly the message `want` on stderr, no output left behind. */
+static void refused(int rc, const char *want)
+{
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
+
 static int count(const char *cmd)
 {
     cr_assert_eq(cli_sh("cd '%s' && %s", cli_tmp, cmd), 0);
@@ -213,42 +223,31 @@ Test(scengtfs, added_line_reaches_a_far_station)
  * scenario, the file, its line and the field; nothing left behind. */
 Test(scengtfs, unknown_route_refused)
 {
-    int rc = run("--hubs A --scenario bad=bad");
-    char *e = cli_stderr();
-    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
-    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 3: "
-                        "field 'target' is 'Q', which is no route_id of the GTFS feed (on the "
-                        "run's --date and --route-types) nor a line the scenario adds; give a "
-                        "route_id of routes.txt or an added line's id\n");
-    free(e);
-    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+    refused(run("--hubs A --scenario bad=bad"),
+            "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 3: "
+            "field 'target' is 'Q', which is no route_id of the GTFS feed (on the "
+            "run's --date and --route-types) nor a line the scenario adds; give a "
+            "route_id of routes.txt or an added line's id\n");
 }
 
 /* With two feeds a route's id carries its feed's number: a bare one is refused saying so
  * (as --hubs says of stations; the message gave no hint). */
 Test(scengtfs, a_bare_route_id_with_two_feeds_is_named_with_its_number)
 {
-    int rc = run("--gtfs feed --hubs 1:A --scenario hw=hw");
-    char *e = cli_stderr();
-    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
-    cr_assert_str_eq(e, "isoreach: scenario 'hw' modifications 'hw/modifications.csv' line 2: "
-                        "field 'target' is 'R', which is no route_id of the GTFS feed (on the "
-                        "run's --date and --route-types) nor a line the scenario adds; give a "
-                        "route_id of routes.txt or an added line's id (with several feeds, route "
-                        "ids carry their feed's number: '1:R')\n");
-    free(e);
+    refused(run("--gtfs feed --hubs 1:A --scenario hw=hw"),
+            "isoreach: scenario 'hw' modifications 'hw/modifications.csv' line 2: "
+            "field 'target' is 'R', which is no route_id of the GTFS feed (on the "
+            "run's --date and --route-types) nor a line the scenario adds; give a "
+            "route_id of routes.txt or an added line's id (with several feeds, route "
+            "ids carry their feed's number: '1:R')\n");
 }
 
 /* set_headway on a route of the feed: refused (its trips keep their timetable). */
 Test(scengtfs, headway_of_a_feed_route_refused)
 {
-    int rc = run("--hubs A --scenario hw=hw");
-    char *e = cli_stderr();
-    cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
-    cr_assert_str_eq(e, "isoreach: scenario 'hw' modifications 'hw/modifications.csv' line 2: "
-                        "field 'target' is 'R', a route of the GTFS feed; with --gtfs "
-                        "set_headway applies to the lines the scenario adds (a feed route keeps "
-                        "its timetable: remove it and add a line instead)\n");
-    free(e);
-    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+    refused(run("--hubs A --scenario hw=hw"),
+            "isoreach: scenario 'hw' modifications 'hw/modifications.csv' line 2: "
+            "field 'target' is 'R', a route of the GTFS feed; with --gtfs "
+            "set_headway applies to the lines the scenario adds (a feed route keeps "
+            "its timetable: remove it and add a line instead)\n");
 }
