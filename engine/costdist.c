@@ -481,12 +481,11 @@ int isr_costdist_clearance_par(const float *fric, const uint8_t *code, size_t pw
     if (threads > 1 && ph >= 4 * CLEAR_HALO && pw >= 3) {
         if (clear_bands(fric, code, pw, ph, clear))
             return -1;
-    } else {
-        if (fric)
-            clear_fine_f32(fric, pw, ph, clear, 0, ph);
-        else
-            clear_fine_u8(code, pw, ph, clear, 0, ph);
-        chebyshev_u8(clear, pw, ph, 127);
+    } else { /* one band of every row, no halo */
+        clear_band all = {fric, code, {clear, NULL, pw, 0, ph, 0, 0}, ph, 0};
+        clear_band_run(&all);
+        all.step = 1;
+        clear_band_run(&all);
     }
     if (clear_coarse(pw, ph, clear))
         return -1;

@@ -241,9 +241,7 @@ int isr_geojson_add(isr_geojson *w, OGRFeatureH f)
     if (w->valid && OGR_F_GetGeometryRef(f)) {
         if (!w->gc && (w->gc = malloc(sizeof *w->gc)))
             isr_geos_init(w->gc);
-        OGRGeometryH before = OGR_F_GetGeometryRef(f);
         int r = w->gc ? isr_geojson_valid_as_written(w->gc, f) : -1;
-        w->nfixed += r == 0 && OGR_F_GetGeometryRef(f) != before;
         if (r < 0 && w->ninvalid++ == 0)
             w->first_invalid = w->nfeat;
     }

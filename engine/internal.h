@@ -957,8 +957,7 @@ typedef struct isr_geojson {
     int nfeat, capfeat, nfast;
     int valid;    /* set by the caller: polygons made valid as written (isr_geojson_add) */
     isr_geos *gc; /* for them, made on first use */
-    int nfixed, ninvalid, first_invalid; /* features made valid; left invalid, and the
-                                          * first of those's index */
+    int ninvalid, first_invalid; /* features left invalid, and the first one's index */
 } isr_geojson;
 
 /* Opens a multipolygon layer for `path` with the given fields, geometries in CRS `wkt`. */
@@ -977,8 +976,8 @@ OGRGeometryH isr_multipolygon(OGRGeometryH g);
 int isr_geojson_set_geometry(isr_geojson *w, OGRFeatureH f, OGRGeometryH g);
 /* Adds feature f (OGR_L_CreateFeature), its polygons written by geojson_text.c when GDAL
  * would write the same bytes (f's geometry is then taken: f left without); with w->valid
- * set, first made valid as the file holds them (isr_geojson_valid_as_written, counted in
- * nfixed and ninvalid). 0, or -1. */
+ * set, first made valid as the file holds them (isr_geojson_valid_as_written; those it
+ * cannot make so counted in ninvalid). 0, or -1. */
 int isr_geojson_add(isr_geojson *w, OGRFeatureH f);
 /* 1 when geojson_text.c writes the bytes GDAL's driver writes (checked once a process). */
 ISR_INTERNAL int isr_geojson_fast_text(void);

@@ -107,6 +107,12 @@ isr_status isr_units_geometry_json(isr_ctx *ctx, const isr_units *units, const c
     if (st != ISR_OK)
         return isr_geojson_close(ctx, &w, st);
     invalid_warning(ctx, "units.geojson", units, ISR_COUNTY, u0 + w.first_invalid, w.ninvalid);
+    if (w.nfast == u1 - u0 && !w.text.oom) { /* every line written by geojson_text.c: as is */
+        *len = w.text.len;
+        *text = isr_sb_take(&w.text);
+        isr_geojson_close(ctx, &w, ISR_ERR_INTERRUPTED); /* released, no file */
+        return *text ? ISR_OK : ISR_ERR_MEMORY;
+    }
     size_t n = 0, *starts = NULL;
     char *all = isr_geojson_take(ctx, &w, &n);
     int nf = all ? isr_geojson_feature_lines(all, n, &starts) : -1;
