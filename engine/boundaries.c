@@ -76,6 +76,7 @@ static int is_gb_code(const char *s)
 typedef struct unit_fields {
     int code[ISR_NLEVELS], name[ISR_NLEVELS], name_en[ISR_NLEVELS], pop;
     int pop_missing; /* the default 'pop' is absent and nothing else gives people */
+    int none[ISR_NLEVELS]; /* `--pref-field none`, `--prov-field none`: no code, none derived */
 } unit_fields;
 
 static isr_status unit_fields_find(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
@@ -91,6 +92,7 @@ static isr_status unit_fields_find(isr_ctx *ctx, const isr_options *opt, const i
         f->code[k] = code[k] ? OGR_FD_GetFieldIndex(d, code[k]) : -1;
         f->name[k] = name[k] ? OGR_FD_GetFieldIndex(d, name[k]) : -1;
         f->name_en[k] = en[k] ? OGR_FD_GetFieldIndex(d, en[k]) : -1; /* optional (fields.c) */
+        f->none[k] = k > 0 && f->code[k] < 0 && code[k] && strcmp(code[k], "none") == 0;
     }
     f->pop = -1;
     f->pop_missing = 0;
@@ -132,7 +134,9 @@ static isr_status unit_attr_read(isr_ctx *ctx, const isr_layer *l, const unit_fi
     int gb = is_gb_code(code);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         char derived[8] = "";
-        if (k > 0 && uf->code[k] >= 0) {
+        if (k > 0 && uf->none[k]) {
+            a->code[k] = strdup(""); /* `--pref-field none`: its own (units_fill_levels) */
+        } else if (k > 0 && uf->code[k] >= 0) {
             a->code[k] = isr_layer_str(l, f, uf->code[k]);
             if (st == ISR_OK)
                 st = isr_layer_id_check(ctx, l, f, uf->code[k], flag[k], a->code[k]);
@@ -238,7 +242,9 @@ static isr_status units_check_codes(isr_ctx *ctx, const isr_options *opt, const 
 static void units_check_derived(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                                 const unit_fields *uf, isr_units *u)
 {
-    if (uf->code[ISR_PREFECTURE] >= 0 && uf->code[ISR_PROVINCE] >= 0)
+    int dp = uf->code[ISR_PREFECTURE] < 0 && !uf->none[ISR_PREFECTURE],
+        dv = uf->code[ISR_PROVINCE] < 0 && !uf->none[ISR_PROVINCE];
+    if (!dp && !dv)
         return; /* nothing derived */
     const char *foreign = NULL;
     int nderived = 0;
@@ -261,27 +267,26 @@ static void units_check_derived(isr_ctx *ctx, const isr_options *opt, const isr_
                 l->what, opt->unit_id_field, foreign, foreign);
         return;
     }
-    /* the example is the layer's own first unit (it was the sample's 320583, whatever the data) */
+    /* the example is the layer's own first unit (it was the sample's 320583, whatever the data).
+     * A warning, in run.json: six-digit codes of other countries (Japan's 131016) read as
+     * China's would make up prefectures and provinces that mean nothing there */
     const char *c0 = u->n > 0 ? u->attr[0].code[ISR_COUNTY] : "";
     char ex[160];
-    if (uf->code[ISR_PREFECTURE] < 0)
+    if (dp && dv)
         isr_snprintf(ex, sizeof ex, "%s: prefecture %.4s00, province %.2s0000", c0, c0, c0);
+    else if (dp)
+        isr_snprintf(ex, sizeof ex, "%s: prefecture %.4s00", c0, c0);
     else
         isr_snprintf(ex, sizeof ex, "%s: province %.2s0000", c0, c0);
-    isr_log(ctx, ISR_LOG_INFO,
-            "%s: %s derived from the GB/T 2260 codes of field '%s' (%s), there being no "
-            "field %s%s%s%s%s",
-            l->what,
-            uf->code[ISR_PREFECTURE] < 0 && uf->code[ISR_PROVINCE] < 0 ? "prefectures and provinces"
-            : uf->code[ISR_PREFECTURE] < 0                              ? "prefectures"
-                                                                        : "provinces",
-            opt->unit_id_field,
-            ex,
-            uf->code[ISR_PREFECTURE] < 0 ? "'" : "",
-            uf->code[ISR_PREFECTURE] < 0 ? (opt->pref_field ? opt->pref_field : "") : "",
-            uf->code[ISR_PREFECTURE] < 0 && uf->code[ISR_PROVINCE] < 0 ? "' or '" : "'",
-            uf->code[ISR_PROVINCE] < 0 ? (opt->prov_field ? opt->prov_field : "") : "",
-            uf->code[ISR_PROVINCE] < 0 ? "'" : "");
+    const char *what = dp && dv ? "prefectures and provinces" : dp ? "prefectures" : "provinces";
+    isr_log(ctx, ISR_LOG_WARN,
+            "%s: %s derived from the codes of field '%s' read as China's GB/T 2260 codes (%s), "
+            "there being no field %s%s%s%s%s. If they are not GB/T 2260 codes these %s mean "
+            "nothing: name the fields that hold them (--pref-field, --prov-field), or say "
+            "there are none (--pref-field none --prov-field none: each unit its own)",
+            l->what, what, opt->unit_id_field, ex, dp ? "'" : "",
+            dp ? (opt->pref_field ? opt->pref_field : "") : "", dp && dv ? "' or '" : "'",
+            dv ? (opt->prov_field ? opt->prov_field : "") : "", dv ? "'" : "", what);
 }
 
 /* A unit with no code at a level (no field for it, and no GB/T 2260 code to derive it from)

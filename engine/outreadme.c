@@ -182,7 +182,10 @@ static const char *const glossary[][2] = {
              "`newly_within` or `lost`"},
     {"min_minutes", "minutes: the band's lower limit; in reach.csv the fastest time to the unit"},
     {"max_minutes", "minutes: the band's upper limit"},
-    {"area_km2", "km², measured in the equal-area analysis CRS"},
+    {"area_km2", "km²: in the tables (reach.csv, summary.csv, summary.json, units.geojson) "
+                 "counted in grid cells (a cell is a unit's when its centre lies in it), so it "
+                 "follows --resolution and is not the polygon's area; in isochrones.geojson "
+                 "the polygon's area, measured in the analysis CRS"},
     {"cells_km2", "km² of the raster cells before cleaning the polygons"},
     {"population", "people (whole numbers; null or empty when unknown)"},
     {"level", "`county`, `prefecture` or `province`"},
@@ -463,7 +466,11 @@ static const char assumptions[] =
     "roads or crossings (`--roads`) cross it.\n"
     "- People are spread evenly over each unit's land cells unless `--population` gives a "
     "raster, so within one county the share of people equals the share of land.\n"
-    "- Areas are measured in the equal-area analysis CRS; GeoJSON is in EPSG:4326.\n";
+    "- The tables' areas are counted in grid cells of the analysis CRS (run.json names it; "
+    "without --crs it is an equal-area one fitted to the boundaries): a cell is a unit's when "
+    "its centre lies in it, so a unit's area follows --resolution and can differ from its "
+    "polygon's (for a density, divide by the polygon's area, from units.geojson). The "
+    "isochrones' area_km2 is their polygon's area in that CRS. GeoJSON is in EPSG:4326.\n";
 static const char sample_note[] =
     "- The embedded Yangtze River Delta sample (yrd_*) is authored for demonstration: its "
     "lines, speeds, headways and populations are approximations, not an official timetable.\n";

@@ -392,8 +392,11 @@ static isr_status not_numeric(isr_ctx *ctx, const isr_layer *l, const char *name
     long long fid = -1;
     OGR_L_ResetReading(l->lyr);
     while (!bad && (f = OGR_L_GetNextFeature(l->lyr)) != NULL) {
-        if (OGR_F_IsFieldSetAndNotNull(f, idx)) {
-            const char *v = OGR_F_GetFieldAsString(f, idx);
+        const char *v = OGR_F_IsFieldSetAndNotNull(f, idx) ? OGR_F_GetFieldAsString(f, idx)
+                                                           : NULL;
+        while (v && (*v == ' ' || *v == '\t'))
+            v++;
+        if (v && *v) { /* an empty text is a value not known, as a null is */
             char *end;
             isr_strtod(v, &end);
             while (end && (*end == ' ' || *end == '\t'))
@@ -418,8 +421,10 @@ static isr_status not_numeric(isr_ctx *ctx, const isr_layer *l, const char *name
                        l->what, name, OGR_GetFieldTypeName(t), fid, bad)
             : isr_fail(ctx, ISR_ERR_INPUT,
                        "%s: field '%s' must be numeric but is %s, though its values are numbers "
-                       "written as text: convert it, e.g. ogr2ogr -sql \"SELECT *, CAST(%s AS "
-                       "REAL) AS %s_n FROM ...\", and name the new field",
+                       "written as text: convert it, e.g. ogr2ogr -dialect SQLite -sql "
+                       "\"SELECT *, CAST(NULLIF(TRIM(%s), '') AS REAL) AS %s_n FROM ...\" "
+                       "(an empty text becomes null, a value not known; a plain CAST would make "
+                       "it 0), and name the new field",
                        l->what, name, OGR_GetFieldTypeName(t), name, name);
     free(bad);
     return st;

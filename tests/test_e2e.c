@@ -807,6 +807,14 @@ Test(e2e, out_readme_describes_every_file_column_and_property)
               "%s", s);
     cr_assert(strstr(s, "### `region/units.geojson`"), "%s", s);
     cr_assert(strstr(s, "- `share_<hub_id>`: share (0-1) of the county's people"), "%s", s);
+    /* the tables' areas are cell counts, not the polygons' (they said "measured in the
+     * equal-area analysis CRS", which a user of the folder alone took for the polygon's) */
+    cr_assert(strstr(s, "- `area_km2`: km²: in the tables (reach.csv, summary.csv, summary.json, "
+                        "units.geojson) counted in grid cells"),
+              "%s", s);
+    cr_assert(strstr(s, "- The tables' areas are counted in grid cells of the analysis CRS"), "%s",
+              s);
+    cr_assert_null(strstr(s, "measured in the equal-area analysis CRS"), "%s", s);
     cr_assert_null(strstr(s, "scenarios/"), "no scenario in this run: %s", s);
     free(s);
     /* a file isoreach did not write is listed as such, and reach rewrites the README */

@@ -1636,10 +1636,32 @@ Test(geo, the_gbt_derivation_example_is_a_code_of_the_data)
                         cli_tmp, ISR_CLI),
                  0);
     char *e = cli_stderr();
-    cr_assert_not_null(strstr(e, "prefectures and provinces derived from the GB/T 2260 codes of "
-                                 "field 'code' (110101: prefecture 110100, province 110000)"),
+    /* a warning, kept in run.json: other countries' six-digit codes (Japan's 131016) read as
+     * China's made up prefectures and provinces with an info line only (a new-user pass) */
+    cr_assert_not_null(strstr(e, "warning: boundaries 'b.gpkg' layer 'units': prefectures and "
+                                 "provinces derived from the codes of field 'code' read as "
+                                 "China's GB/T 2260 codes (110101: prefecture 110100, province "
+                                 "110000)"),
                        "%s", e);
     free(e);
+    cr_assert_eq(cli_sh("cd '%s' && grep -q 'read as China' o/run.json && grep -q "
+                        "'^hub,prefecture,110100,' o/hubs/hub/reach.csv",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    /* --pref-field none --prov-field none: none derived, each unit its own, as the README says */
+    cr_assert_eq(cli_sh("cd '%s' && %s run --no-maps --out o2 --boundaries b.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 1000 --threads 1 "
+                        "--pref-field none --prov-field none",
+                        cli_tmp, ISR_CLI),
+                 0);
+    e = cli_stderr();
+    cr_assert_null(strstr(e, "GB/T"), "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s' && grep -q '^hub,prefecture,110101,' o2/hubs/hub/reach.csv && "
+                        "grep -q '^hub,province,110101,' o2/hubs/hub/reach.csv && ! grep -q "
+                        "110100 o2/hubs/hub/reach.csv",
+                        cli_tmp),
+                 0, "%s", cli_output());
 }
 
 /* Stations stored as multipoints of one point (a common export) are those points; one of two

@@ -84,6 +84,13 @@ static void setup(void)
     }
     snprintf(wkt, sizeof wkt, "POINT (%.3f %.3f)", X10, Y50);
     feature(tn, wkt, "7", 12);
+    for (int k = 0; k < 2; k++) { /* a text not known: empty, or blank (GeoPackage keeps it) */
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(tn));
+        OGR_F_SetFieldString(f, 0, "8");
+        OGR_F_SetFieldString(f, 1, k ? "  " : "");
+        cr_assert_eq(OGR_L_CreateFeature(tn, f), OGRERR_NONE);
+        OGR_F_Destroy(f);
+    }
     GDALClose(ds);
 }
 
@@ -211,8 +218,10 @@ Test(vector_io, fields)
     isr_ctx_reset(ctx);
     cr_assert_eq(isr_layer_field(ctx, &tn, "pop", 1, &idx), ISR_ERR_INPUT);
     want = msg("stations '%s' layer 'textnum': field 'pop' must be numeric but is String, "
-               "though its values are numbers written as text: convert it, e.g. ogr2ogr -sql "
-               "\"SELECT *, CAST(pop AS REAL) AS pop_n FROM ...\", and name the new field",
+               "though its values are numbers written as text: convert it, e.g. ogr2ogr "
+               "-dialect SQLite -sql \"SELECT *, CAST(NULLIF(TRIM(pop), '') AS REAL) AS pop_n "
+               "FROM ...\" (an empty text becomes null, a value not known; a plain CAST would "
+               "make it 0), and name the new field",
                gpkg);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
     free(want);
