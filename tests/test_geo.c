@@ -365,6 +365,41 @@ Test(geo, reach_population_none_goes_back_to_the_field)
     free(e);
 }
 
+/* A river narrower than a cell is water only in the cells whose centre it covers: at 500 m a
+ * 200 m river had no cell at all and people walked across it, said as information only (a
+ * new-user pass). Now a part at least 10 cells long and under half a cell wide on average is
+ * warned about, with the longest one; a pond is not (going round it costs next to nothing),
+ * nor the river on a grid finer than it. */
+Test(geo, a_river_narrower_than_a_cell_is_warned_about)
+{
+    utm_region();
+    /* a 200 m wide river 10.8 km long across unit a, and a 300 m pond */
+    cli_put("w.geojson",
+            FC(UTM33, "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":"
+                      "\"Polygon\",\"coordinates\":[[[502083.2,5500444.53],[508083.2,5509444.53],"
+                      "[507916.8,5509555.47],[501916.8,5500555.47],[502083.2,5500444.53]]]}},"
+                      "{\"type\":\"Feature\",\"properties\":{},\"geometry\":"
+                      BOX(504000, 5502000, 504300, 5502300) "}"));
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub --water w.geojson"), 0, "%s", cli_stderr());
+    char *e = cli_stderr();
+    cr_assert_not_null(strstr(e, "warning: water 'w.geojson' layer 'w': 1 polygon is narrower "
+                                 "than half a cell (1000 m) on average, 11.0 km long in all (the "
+                                 "longest: feature 0, 11.0 km long, about 196 m wide): it may "
+                                 "not block local travel at this resolution"),
+                       "%s", e);
+    free(e);
+    cli_sh_ok("grep -q 'narrower than half a cell' o/run.json");
+    cli_sh_ok("rm -rf o");
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 100 --threads 1 --crs "
+                        "EPSG:32633 --hubs hub --water w.geojson",
+                        cli_tmp, ISR_CLI),
+                 0);
+    e = cli_stderr();
+    cr_assert_null(strstr(e, "narrower"), "%s", e);
+    free(e);
+}
+
 /* run.json's "reach" records the water the tables were recounted with: after `reach --water
  * none` it said nothing of water, so run.json read as if the run's water still applied
  * while every county's land_km2 included it. null for none, the path otherwise. */
