@@ -112,6 +112,44 @@ static isr_status out_not_foreign(isr_ctx *ctx, const char *path)
     return st;
 }
 
+/* Whether `dir`/`name` is there but not as isoreach writes it: its first bytes do not begin
+ * with `mark` (or it is no regular file). */
+static int foreign_file(const char *dir, const char *name, const char *mark)
+{
+    char *p = isr_strdup_printf("%s/%s", dir, name);
+    struct stat sb;
+    int foreign = 0;
+    if (p && stat(p, &sb) == 0) {
+        FILE *f = S_ISREG(sb.st_mode) ? fopen(p, "rb") : NULL;
+        char head[64] = "";
+        size_t n = f ? fread(head, 1, strlen(mark), f) : 0;
+        foreign = n != strlen(mark) || memcmp(head, mark, n) != 0;
+        if (f)
+            fclose(f);
+    }
+    free(p);
+    return foreign;
+}
+
+/* An output folder whose README.md or index.html isoreach did not write (a data folder that
+ * happens to hold a hubs/ or scenarios/ folder, or a run.json): a run would replace them.
+ * isoreach's begin "# isoreach output" (outreadme.c) and "<!DOCTYPE html>\n<!-- isoreach web
+ * map" (the web map's template). */
+static isr_status out_files_not_foreign(isr_ctx *ctx, const char *path)
+{
+    static const char *const own[][3] = {
+        {"README.md", "# isoreach output", "a"},
+        {"index.html", "<!DOCTYPE html>\n<!-- isoreach web map", "an"}};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (foreign_file(path, own[i][0], own[i][1]))
+            return isr_fail(ctx, ISR_ERR_IO,
+                            "output folder '%s' (--out) holds %s %s that isoreach did not write: "
+                            "a run would replace it; give a new or empty folder, or an earlier "
+                            "run's output folder",
+                            path, own[i][2], own[i][0]);
+    return ISR_OK;
+}
+
 isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created)
 {
     struct stat sb;
@@ -125,6 +163,8 @@ isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created)
         return isr_fail(ctx, ISR_ERR_IO, "output folder '%s' (--out) is a file, not a folder",
                         path);
     isr_status foreign = out_not_foreign(ctx, path);
+    if (foreign == ISR_OK)
+        foreign = out_files_not_foreign(ctx, path);
     if (foreign != ISR_OK)
         return foreign;
     char *p = strdup(path);

@@ -173,27 +173,77 @@ static isr_status rereach_open_hubs(isr_ctx *ctx, const char *lut_path, rereach 
     return ISR_OK;
 }
 
-/* Whether hub raster `path` was computed with the budget of the run.json in opt->out (the
- * bands and tables are recounted with that one): a run.json copied from another run, or
- * edited, would otherwise cut the times at another budget without a word. A raster without
- * BUDGET_MIN (written by hand) is taken as it is. */
-static isr_status check_budget(isr_ctx *ctx, const isr_options *opt, const char *path)
+/* Whether hub `id`'s raster `path` is this run's, before any table is rewritten: there and
+ * readable, of hub `id` (HUB_ID), of the settings of the region's rasters (`settings`, the
+ * whole run's ISOREACH_SETTINGS; NULL: not known) and computed with the budget of the
+ * run.json in opt->out (the bands and tables are recounted with that one). A raster copied
+ * from another hub, another run or a run.json edited would otherwise be recounted without a
+ * word. A raster without the tags (written by hand) is taken as it is. */
+static isr_status check_hub_raster(isr_ctx *ctx, const isr_options *opt, const char *path,
+                                   const char *id, const char *settings)
 {
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
-    const char *b = ds ? GDALGetMetadataItem(ds, "BUDGET_MIN", NULL) : NULL;
-    double budget = b ? isr_strtod(b, NULL) : NAN;
-    if (ds)
-        GDALClose(ds);
-    if (!(fabs(budget - opt->budget_min) > 1e-6 * opt->budget_min))
-        return ISR_OK; /* the same, or not known */
     char q[ISR_SHQ_MAX];
-    return isr_fail(ctx, ISR_ERR_INPUT,
-                    "'%s' was computed with a budget of %g min, but '%s/run.json' says %g min: "
-                    "that run.json is not the one of the run that wrote these rasters (copied "
-                    "or edited?). Put back the run's own run.json, or run again with isoreach "
-                    "run --out %s --budget %g",
-                    path, budget, opt->out, opt->budget_min, isr_shq(opt->out, q, sizeof q),
-                    opt->budget_min);
+    const char *again = isr_shq(opt->out, q, sizeof q);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        return isr_fail_gdal(ctx, ISR_ERR_INPUT,
+                             "hub '%s': its travel-time raster '%s' cannot be opened (missing or "
+                             "damaged): no table was rewritten; run the hub again with isoreach "
+                             "run --out %s (it recomputes what is missing), then reach",
+                             id, path, again);
+    const char *b = GDALGetMetadataItem(ds, "BUDGET_MIN", NULL);
+    const char *h = GDALGetMetadataItem(ds, "HUB_ID", NULL);
+    const char *s = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
+    double budget = b ? isr_strtod(b, NULL) : NAN;
+    isr_status st = ISR_OK;
+    if (h && strcmp(h, id) != 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s' is the travel-time raster of hub '%s', not of hub '%s' (copied?): "
+                      "no table was rewritten; run hub '%s' again with isoreach run --out %s",
+                      path, h, id, id, again);
+    else if (s && settings && strcmp(s, settings) != 0)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s' was computed with other settings than the run's region rasters "
+                      "(region/nearest_hub_time.tif; copied from another run?): no table was "
+                      "rewritten; run the hub again with isoreach run --out %s and the run's "
+                      "settings",
+                      path, again);
+    else if (fabs(budget - opt->budget_min) > 1e-6 * opt->budget_min)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s' was computed with a budget of %g min, but '%s/run.json' says %g min: "
+                      "that run.json is not the one of the run that wrote these rasters (copied "
+                      "or edited?). Put back the run's own run.json, or run again with isoreach "
+                      "run --out %s --budget %g",
+                      path, budget, opt->out, opt->budget_min, again, opt->budget_min);
+    GDALClose(ds);
+    return st;
+}
+
+/* check_hub_raster for every hub of the list, before anything is rewritten. */
+static isr_status check_hubs(isr_ctx *ctx, const isr_options *opt, const char *best_path,
+                             rereach *r)
+{
+    GDALDatasetH bd = GDALOpenEx(best_path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    const char *rs = bd ? GDALGetMetadataItem(bd, "ISOREACH_SETTINGS", NULL) : NULL;
+    char *settings = rs ? strdup(rs) : NULL;
+    if (bd)
+        GDALClose(bd);
+    isr_status st = ISR_OK;
+    OGRFeatureH f;
+    OGR_L_ResetReading(r->lh.lyr);
+    while (st == ISR_OK && (f = OGR_L_GetNextFeature(r->lh.lyr)) != NULL) {
+        const char *id = OGR_F_GetFieldAsString(f, r->f_id);
+        char *folder = isr_hub_folder(id);
+        char *path = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, folder)
+                            : NULL;
+        st = path ? check_hub_raster(ctx, opt, path, id, settings)
+                  : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        free(folder);
+        free(path);
+        OGR_F_Destroy(f);
+    }
+    free(settings);
+    return st;
 }
 
 /* One hub of the list: its times read back, its reach.csv and isochrones rewritten, its row
@@ -209,8 +259,6 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
     double hx = 0, hy = 0;
     if (!path || !csv || !iso)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    if (st == ISR_OK)
-        st = check_budget(ctx, opt, path);
     if (st == ISR_OK)
         st = isr_time_raster_read(ctx, path, &r->g, NULL, r->time_s, &r->w, &hx, &hy);
     if (st != ISR_OK)
@@ -458,7 +506,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
     if ((st = rereach_load_region(ctx, opt, best_path, &r)) != ISR_OK ||
         (st = rereach_open_hubs(ctx, lut_path, &r)) != ISR_OK)
         goto cleanup;
-    if ((st = mark_reach_incomplete(ctx, opt)) != ISR_OK)
+    if ((st = check_hubs(ctx, opt, best_path, &r)) != ISR_OK ||
+        (st = mark_reach_incomplete(ctx, opt)) != ISR_OK)
         goto cleanup;
     OGRFeatureH f;
     OGR_L_ResetReading(r.lh.lyr);

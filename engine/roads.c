@@ -118,8 +118,13 @@ static isr_status class_add(isr_ctx *ctx, road_classes *t, const char *e, size_t
 /* --road-classes: a CSV file when it names one, else "k=v,k=v". */
 static isr_status classes_parse(isr_ctx *ctx, const char *spec, road_classes *t)
 {
-    FILE *f = strchr(spec, '=') ? NULL : fopen(spec, "r");
-    isr_status st = ISR_OK;
+    char *local = NULL; /* a URL's copy; a FIFO or device refused (it would block or never end) */
+    isr_status st = strchr(spec, '=') ? ISR_OK : isr_source_check(ctx, "--road-classes", spec,
+                                                                   &local);
+    if (st != ISR_OK)
+        return st;
+    FILE *f = strchr(spec, '=') ? NULL : fopen(local ? local : spec, "r");
+    free(local);
     if (!f && !strchr(spec, '='))
         return isr_fail(ctx, ISR_ERR_INPUT,
                         "--road-classes '%s' is neither a readable CSV file of class,speed_kmh "

@@ -44,14 +44,12 @@ const char *isr_transfers_table(const isr_options *opt)
 static isr_status read_table(isr_ctx *ctx, const char *path, char **text)
 {
     *text = NULL;
-    char *vsi = NULL; /* a URL: its local copy (fetch.c) */
-    if (isr_is_url(path)) {
-        isr_status fst = isr_fetch(ctx, "transfers", path, &vsi);
-        if (fst != ISR_OK)
-            return fst;
-    } else {
+    char *vsi = NULL; /* a URL: its local copy (fetch.c); a FIFO or device refused */
+    isr_status fst = isr_source_check(ctx, "transfers", path, &vsi);
+    if (fst != ISR_OK)
+        return fst;
+    if (!vsi)
         vsi = strdup(path);
-    }
     if (!vsi)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     VSILFILE *f = VSIFOpenL(vsi, "rb");
@@ -201,6 +199,14 @@ static isr_status read_rows(isr_ctx *ctx, const char *path, const isr_rail_net *
             blank = !*c.f[i];
         if (blank)
             continue; /* a row of commas */
+        if (c.nf > c.nhead) { /* "5,5": a decimal comma, or a column without a header */
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "transfers '%s' line %d: %d fields, the header has %d; quote a "
+                          "field that holds a comma, write minutes with a decimal point "
+                          "(2.5), and name every column in the header",
+                          path, c.line, c.nf, c.nhead);
+            break;
+        }
         if (*nrows == cap) {
             cap = cap ? 2 * cap : 64;
             row *np = realloc(*rows, (size_t)cap * sizeof *np);

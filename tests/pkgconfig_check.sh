@@ -8,7 +8,7 @@
 #      library exports exactly isoreach_publish.h's ISR_API functions;
 #   3. a C program written here, in a temporary folder, builds with nothing but
 #      `cc $(pkg-config --cflags --libs isoreach-publish)` (which brings isoreach), runs one hub
-#      of the sample at 4000 m with the public API, publishes its styles and web map, and finds
+#      of the sample at 3000 m with the public API, publishes its styles and web map, and finds
 #      the outputs, with the hub at 0 minutes in its stations.csv;
 #   4. the installed isoreach command runs against the installed library.
 # Usage: pkgconfig_check.sh BUILD_DIR SANITIZE   (SANITIZE: meson's b_sanitize, e.g. none)
@@ -89,7 +89,7 @@ grep -oE '^ISR_API [^(]*\bisr_[a-z_]+\(' "$root/include/isoreach_publish.h" |
 # 3. A client outside the tree, built by pkg-config alone.
 mkdir "$tmp/client"
 cat >"$tmp/client/client.c" <<'EOF'
-/* A client of the installed libisoreach: one hub of the sample at 4000 m, then its styles and
+/* A client of the installed libisoreach: one hub of the sample at 3000 m, then its styles and
  * web map with libisoreach_publish (no maps). */
 #include <isoreach.h>
 #include <isoreach_publish.h>
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
     }
     char out[4096];
     snprintf(out, sizeof out, "%s", argv[1]);
-    char *args[] = {"run", "--hubs", "shanghai_hongqiao", "--resolution", "4000", "--no-maps",
+    char *args[] = {"run", "--hubs", "shanghai_hongqiao", "--resolution", "3000", "--no-maps",
                     "--threads", "1", NULL};
     isr_ctx *ctx = isr_ctx_new();
     if (!ctx)
@@ -133,8 +133,8 @@ int main(int argc, char **argv)
     isr_options *opt = isr_options_new(ctx, 8, args);
     isr_status st = opt ? isr_options_set(ctx, opt, "--out", out) : ISR_ERR_USAGE;
     const char *res = opt ? isr_options_get(opt, "resolution") : NULL;
-    if (st == ISR_OK && (!res || strcmp(res, "4000") != 0)) {
-        fprintf(stderr, "client: resolution is %s after --resolution 4000\n", res ? res : "NULL");
+    if (st == ISR_OK && (!res || strcmp(res, "3000") != 0)) {
+        fprintf(stderr, "client: resolution is %s after --resolution 3000\n", res ? res : "NULL");
         st = ISR_ERR_INTERNAL;
     }
     if (st == ISR_OK && isr_options_set(ctx, opt, "budget", "0") != ISR_ERR_USAGE) {
@@ -187,7 +187,7 @@ done
 row=$(grep '^shanghai_hongqiao,shanghai_hongqiao,' "$hub/stations.csv" | cut -d, -f2,5,10,11)
 [ "$row" = "shanghai_hongqiao,0.000,0.000,rail" ] ||
     fail "stations.csv: the hub's row is '$row', expected rail and door minutes 0.000"
-grep -q '"resolution_m": *4000' "$out/run.json" || fail "run.json does not record resolution_m 4000"
+grep -q '"resolution_m": *3000' "$out/run.json" || fail "run.json does not record resolution_m 3000"
 
 # 4. The installed command, on the installed library.
 v=$("$root/bin/isoreach" --version) || fail "the installed isoreach --version failed"

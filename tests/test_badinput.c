@@ -176,7 +176,8 @@ Test(badinput, input_that_is_a_fifo_is_refused_at_once)
             cli_tmp);
     cr_assert_lt(since(&t0), 20, "the refusal took %.1f s", since(&t0));
     /* a raster input, and a character device, the same way */
-    rc = run("--population '%s/pipe' --resolution 5000 --hubs shanghai_hongqiao", cli_tmp);
+    rc = run("--population '%s/pipe' --resolution 5000 --hubs shanghai_hongqiao --water none",
+             cli_tmp); /* the sample's rivers under half a 5 km cell would be warned about first */
     refused(rc, 1,
             "population raster '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads "
             "files, folders or http(s) URLs",
@@ -190,6 +191,24 @@ Test(badinput, input_that_is_a_fifo_is_refused_at_once)
             "input '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads files, folders "
             "or http(s) URLs",
             cli_tmp);
+    /* the text inputs isoreach reads itself: they blocked in open(), and /dev/zero as
+     * --road-classes spun for ever, deaf to SIGINT and SIGTERM (a new-user pass) */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = run("--transfers '%s/pipe' --resolution 5000 --water none", cli_tmp);
+    refused(rc, 1,
+            "transfers '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads files, "
+            "folders or http(s) URLs",
+            cli_tmp);
+    rc = run("--hubs '@%s/pipe' --resolution 5000 --water none", cli_tmp);
+    refused(rc, 1,
+            "--hubs @FILE '%s/pipe': is a named pipe (FIFO), not a file; isoreach reads files, "
+            "folders or http(s) URLs",
+            cli_tmp);
+    rc = run("--road-classes /dev/zero --resolution 5000 --water none");
+    refused(rc, 1,
+            "--road-classes '/dev/zero': is a character device, not a file; isoreach reads "
+            "files, folders or http(s) URLs");
+    cr_assert_lt(since(&t0), 60, "the refusals took %.1f s", since(&t0));
 }
 
 /* A server on 127.0.0.1 that accepts connections (the kernel completes the handshake for

@@ -450,6 +450,45 @@ Test(geo, reach_refuses_a_run_json_of_another_budget)
                  cli_stderr());
 }
 
+/* `isoreach reach` recounted whatever travel_time.tif it found: another hub's raster copied
+ * in (its HUB_ID not read) or one of other settings gave wrong tables with exit 0, and a
+ * missing one failed after the first hubs' tables were rewritten (a new-user pass). Every
+ * hub's raster is now checked first: refused by name, and no table touched. */
+Test(geo, reach_checks_every_hub_raster_before_rewriting_a_table)
+{
+    utm_region();
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub,s2"), 0, "%s", cli_stderr());
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --no-maps --out o5 --boundaries b.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 1000 --threads 1 --crs "
+                        "EPSG:32633 --hubs hub --egress-speed 5",
+                        cli_tmp, ISR_CLI),
+                 0);
+    cli_sh_ok("md5sum o/hubs/*/reach.csv o/run.json > sums && cp o/hubs/hub/travel_time.tif t && "
+              "cp o/hubs/s2/travel_time.tif o/hubs/hub/travel_time.tif");
+    const char *const want[] = {
+        "isoreach: 'o/hubs/hub/travel_time.tif' is the travel-time raster of hub 's2', not of hub "
+        "'hub' (copied?): no table was rewritten; run hub 'hub' again with isoreach run --out "
+        "'o'\n",
+        "isoreach: 'o/hubs/hub/travel_time.tif' was computed with other settings than the run's "
+        "region rasters (region/nearest_hub_time.tif; copied from another run?): no table was "
+        "rewritten; run the hub again with isoreach run --out 'o' and the run's settings\n",
+        "isoreach: hub 's2': its travel-time raster 'o/hubs/s2/travel_time.tif' cannot be opened "
+        "(missing or damaged): no table was rewritten; run the hub again with isoreach run --out "
+        "'o' (it recomputes what is missing), then reach"};
+    const char *const next[] = {"cp o5/hubs/hub/travel_time.tif o/hubs/hub/travel_time.tif",
+                                "cp t o/hubs/hub/travel_time.tif && rm o/hubs/s2/travel_time.tif",
+                                NULL};
+    for (int k = 0; k < 3; k++) {
+        cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o", cli_tmp, ISR_CLI), 1);
+        char *e = cli_stderr();
+        cr_assert(strncmp(e, want[k], strlen(want[k])) == 0, "%d: %s", k, e);
+        free(e);
+        cli_sh_ok("md5sum -c --quiet sums"); /* no table rewritten, run.json not marked */
+        if (next[k])
+            cli_sh_ok(next[k]);
+    }
+}
+
 static void count_invalid(void *feature, void *user)
 {
     OGRGeometryH g = OGR_F_GetGeometryRef((OGRFeatureH)feature);
@@ -1043,6 +1082,27 @@ Test(geo, out_folder_of_other_files_is_refused)
     cr_assert_eq(cli_sh("cd '%s' && ls -A o | tr '\\n' ' ' | grep -qx 'README.md ' && "
                         "grep -qx mine o/README.md", cli_tmp),
                  0, "the folder was changed");
+    /* a data folder that also holds a hubs/ (or scenarios/) folder passed for an output, and
+     * its README.md was replaced (a new-user pass): refused for the README.md, then for an
+     * index.html of its own; an earlier run's folder is still taken */
+    cli_sh_ok("mkdir o/hubs");
+    rc = run("--hubs hub");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds a README.md that isoreach "
+                        "did not write: a run would replace it; give a new or empty folder, or "
+                        "an earlier run's output folder\n");
+    free(e);
+    cli_sh_ok("grep -qx mine o/README.md && mv o/README.md o/notes.md && echo '<p>mine' > "
+              "o/index.html");
+    rc = run("--hubs hub");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_not_null(strstr(e, "holds an index.html that isoreach did not write"), "%s", e);
+    free(e);
+    cli_sh_ok("grep -qx '<p>mine' o/index.html && rm -rf o");
+    cr_assert_eq(run("--hubs hub"), 0);
+    cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr()); /* its own README and web map */
 }
 
 /* A finished run's run.json stayed while a later run with other settings (a shard here, or

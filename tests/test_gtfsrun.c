@@ -32,7 +32,8 @@ static void fixture(void)
     cli_put("b.geojson", "%s",
         "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":"
         "\"urn:ogc:def:crs:EPSG::32633\"}},\"features\":[{\"type\":\"Feature\",\"properties\":"
-        "{\"code\":\"110101\",\"name\":\"U\",\"pop\":1000},\"geometry\":{\"type\":\"Polygon\","
+        "{\"code\":\"110101\",\"pref_code\":\"110100\",\"prov_code\":\"110000\",\"name\":\"U\","
+        "\"pop\":1000},\"geometry\":{\"type\":\"Polygon\","
         "\"coordinates\":[[[500000,5500000],[530000,5500000],[530000,5510000],[500000,5510000],"
         "[500000,5500000]]]}}]}");
     cr_assert_eq(cli_sh("mkdir -p '%s/feed'", cli_tmp), 0);

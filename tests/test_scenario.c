@@ -1,7 +1,8 @@
 /* Criterion suite 'scenario' (cli): scenarios (issue 15) end to end on a small network built
  * in the test, in UTM 51N (EPSG:32651), at 1000 m, budget 45 min.
  *
- * Two counties side by side, 10 km tall: A (310101, province 310000) x 0..20 km, 20,000
+ * Two counties side by side, 10 km tall (their prefecture and province fields as GB/T 2260
+ * would derive them): A (310101, province 310000) x 0..20 km, 20,000
  * people (200 cells: 100 a cell); B (320101, province 320000) x 20..60 km, 40,000 people
  * (400 cells: 100 a cell). Hub h at x 2.5 km, station s at 12.5 km, line L h–s 10 min,
  * headway 10 (wait 5): s is reached at 15 min. Every cell holds 100 people, so people are
@@ -22,10 +23,12 @@ static void fixture(void)
     cli_tmp_make("isr-scen");
     cli_put("b.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
             "{\"type\":\"Feature\",\"properties\":{\"code\":\"310101\",\"name\":\"A\","
-            "\"pop\":20000},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[500000,"
+            "\"pref_code\":\"310100\",\"prov_code\":\"310000\",\"pop\":20000},"
+            "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[500000,"
             "3400000],[520000,3400000],[520000,3410000],[500000,3410000],[500000,3400000]]]}},"
             "{\"type\":\"Feature\",\"properties\":{\"code\":\"320101\",\"name\":\"B\","
-            "\"pop\":40000},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[520000,"
+            "\"pref_code\":\"320100\",\"prov_code\":\"320000\",\"pop\":40000},"
+            "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[520000,"
             "3400000],[560000,3400000],[560000,3410000],[520000,3410000],[520000,3400000]]]}}"
             "]}");
     cli_put("st.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["

@@ -21,7 +21,8 @@ static void fixture(void)
     cli_tmp_make("isr-scengtfs");
     cli_put("b.geojson", "%s",
         "{\"type\":\"FeatureCollection\"," CRS ",\"features\":[{\"type\":\"Feature\","
-        "\"properties\":{\"code\":\"110101\",\"name\":\"U\",\"pop\":30000},\"geometry\":{"
+        "\"properties\":{\"code\":\"110101\",\"pref_code\":\"110100\",\"prov_code\":\"110000\","
+        "\"name\":\"U\",\"pop\":30000},\"geometry\":{"
         "\"type\":\"Polygon\",\"coordinates\":[[[500000,5500000],[530000,5500000],[530000,"
         "5510000],[500000,5510000],[500000,5500000]]]}}]}");
     cli_sh_ok("mkdir feed gone fast new bad");

@@ -291,6 +291,15 @@ Test(transfers_table, bad_tables_are_refused_naming_the_line)
         "transfers '%s' line 3: the link 'b0' → 'a1' is already given on line 2; keep one");
     bad("from_id,to_id,minutes\n\"a1,b0,5\n",
         "transfers '%s' line 2: a quote is not closed");
+    /* a row wider than the header: its extra fields were dropped without a word, so "5,5" (a
+     * decimal comma) was 5 minutes and a fourth column "1" under no header a two-way link (a
+     * new-user pass) */
+    bad("from_id,to_id,minutes\na1,b0,5,5\n",
+        "transfers '%s' line 2: 4 fields, the header has 3; quote a field that holds a comma, "
+        "write minutes with a decimal point (2.5), and name every column in the header");
+    bad("from_id,to_id,minutes\nb0,a1,6\na1,b0,35,1\n",
+        "transfers '%s' line 3: 4 fields, the header has 3; quote a field that holds a comma, "
+        "write minutes with a decimal point (2.5), and name every column in the header");
     isr_ctx *ctx = isr_ctx_new();
     isr_rail_net *net = build();
     char missing[128];
