@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -164,6 +165,87 @@ static isr_status no_dbf(isr_ctx *ctx, const isr_layer *l, const char *path)
     return st;
 }
 
+/* The size of file `stem`.`ext` (or its upper-case twin), opened for reading into *f;
+ * -1 when neither is there. */
+static long long shp_part(const char *stem, int n, const char *ext, const char *EXT, FILE **f)
+{
+    *f = NULL;
+    for (int k = 0; k < 2 && !*f; k++) {
+        char *p = isr_strdup_printf("%.*s.%s", n, stem, k ? EXT : ext);
+        struct stat sb;
+        if (p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && (*f = fopen(p, "rb")) != NULL) {
+            free(p);
+            return (long long)sb.st_size;
+        }
+        free(p);
+    }
+    return -1;
+}
+
+static uint32_t be32(const unsigned char *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* The records of a .shp (of `size` bytes), by its records' headers: -1 when one runs past
+ * the end (a .shp cut short, which GDAL's read reports). */
+static long long shp_records(FILE *f, long long size)
+{
+    long long off = 100, n = 0;
+    unsigned char h[8];
+    while (off + 8 <= size) {
+        if (fseek(f, (long)off, SEEK_SET) != 0 || fread(h, 1, 8, f) != 8)
+            return -1;
+        off += 8 + 2 * (long long)be32(h + 4);
+        if (off > size)
+            return -1;
+        n++;
+    }
+    return n;
+}
+
+/* A shapefile whose .shp, .shx and .dbf disagree on how many features it has (an index or
+ * table cut short, or copied from another version of the layer): GDAL reads as many as the
+ * .shx (and .dbf) say and drops the rest without a word — counties, lines missing from the
+ * run. Refused, with the three counts. */
+static isr_status shp_counts(isr_ctx *ctx, const isr_layer *l, const char *path)
+{
+    GDALDriverH drv = GDALGetDatasetDriver(l->ds);
+    size_t n = strlen(path);
+    if (!drv || strcmp(GDALGetDriverShortName(drv), "ESRI Shapefile") != 0 || n < 4 ||
+        strcasecmp(path + n - 4, ".shp") != 0 || strncmp(path, "/vsi", 4) == 0)
+        return ISR_OK;
+    FILE *fs, *fx, *fd;
+    long long ss = shp_part(path, (int)n - 4, "shp", "SHP", &fs);
+    long long xs = shp_part(path, (int)n - 4, "shx", "SHX", &fx);
+    long long ds = shp_part(path, (int)n - 4, "dbf", "DBF", &fd);
+    long long nshp = fs && ss >= 100 ? shp_records(fs, ss) : -1;
+    long long nshx = fx && xs >= 100 ? (xs - 100) / 8 : -1, ndbf = -1;
+    unsigned char hd[8];
+    if (fd && ds >= 32 && fread(hd, 1, 8, fd) == 8)
+        ndbf = (long long)((uint32_t)hd[4] | (uint32_t)hd[5] << 8 | (uint32_t)hd[6] << 16 |
+                           (uint32_t)hd[7] << 24);
+    if (fs)
+        fclose(fs);
+    if (fx)
+        fclose(fx);
+    if (fd)
+        fclose(fd);
+    if (nshp < 0 || ((nshx < 0 || nshx == nshp) && (ndbf < 0 || ndbf == nshp)))
+        return ISR_OK; /* agreed, or not known here (GDAL says what it cannot read) */
+    char x[32] = "none", d[32] = "none";
+    if (nshx >= 0)
+        snprintf(x, sizeof x, "%lld", nshx);
+    if (ndbf >= 0)
+        snprintf(d, sizeof d, "%lld", ndbf);
+    return isr_fail(ctx, ISR_ERR_INPUT,
+                    "%s: its files disagree on how many features it has: the .shp holds %lld "
+                    "records, the .shx indexes %s and the .dbf %s (one cut short, or from "
+                    "another version of the layer), and GDAL would read the fewer without a "
+                    "word. Copy the layer's .shp, .shx and .dbf again, together",
+                    l->what, nshp, x, d);
+}
+
 /* A projected CRS over coordinates that all lie within ±180, ±90: longitudes and latitudes
  * under a wrong .prj. The layer would sit within a few hundred metres of the CRS's origin
  * (UTM 33N: on the equator, 9°E), and the run would fail later with a hub "4,777 km outside
@@ -268,7 +350,7 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
     else if (wkbFlatten(have) != wkbUnknown && !geom_matches(have, want))
         st = isr_fail(ctx, ISR_ERR_INPUT, "%s has %s, but %s must be %s", l->what,
                       geom_kind(have), role, geom_kind(want));
-    else if ((st = no_dbf(ctx, l, path)) == ISR_OK)
+    else if ((st = no_dbf(ctx, l, path)) == ISR_OK && (st = shp_counts(ctx, l, path)) == ISR_OK)
         st = degrees_in_projected(ctx, l, srs);
     if (st != ISR_OK)
         isr_layer_close(l);

@@ -112,6 +112,34 @@ Test(badinput, damaged_or_unreadable_file)
             "the file is damaged or cut short (copy or export it again) (Error in fread() "
             "reading object of size 120 at offset 3268 from .shp file)",
             cli_tmp);
+    /* an index, or a table header, that counts fewer features than the .shp holds (its
+     * header's length mended too): GDAL read that many and dropped the rest without a word,
+     * 3 of 43 lines here (a new-user pass) */
+    cr_assert_eq(cli_sh("cp %s/yrd_rail_lines.* '%s/' && cd '%s' && /usr/bin/python3 -c \""
+                        "import struct\n"
+                        "d = bytearray(open('yrd_rail_lines.shx', 'rb').read())[:100 + 8 * 40]\n"
+                        "struct.pack_into('>i', d, 24, len(d) // 2)\n"
+                        "open('yrd_rail_lines.shx', 'wb').write(d)\"",
+                        S, cli_tmp, cli_tmp),
+                 0);
+    rc = run("--lines '%s/yrd_rail_lines.shp'", cli_tmp);
+    refused(rc, 1,
+            "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': its files disagree on how many "
+            "features it has: the .shp holds 43 records, the .shx indexes 40 and the .dbf 43 (one "
+            "cut short, or from another version of the layer), and GDAL would read the fewer "
+            "without a word. Copy the layer's .shp, .shx and .dbf again, together",
+            cli_tmp);
+    cr_assert_eq(cli_sh("cp %s/yrd_rail_lines.* '%s/' && printf '\\050' | dd of='%s/"
+                        "yrd_rail_lines.dbf' bs=1 seek=4 conv=notrunc status=none",
+                        S, cli_tmp, cli_tmp),
+                 0); /* 40 records in the .dbf's header */
+    rc = run("--lines '%s/yrd_rail_lines.shp'", cli_tmp);
+    refused(rc, 1,
+            "lines '%s/yrd_rail_lines.shp' layer 'yrd_rail_lines': its files disagree on how many "
+            "features it has: the .shp holds 43 records, the .shx indexes 43 and the .dbf 40 (one "
+            "cut short, or from another version of the layer), and GDAL would read the fewer "
+            "without a word. Copy the layer's .shp, .shx and .dbf again, together",
+            cli_tmp);
     /* without read permission (root reads everything, so only as another user) */
     if (geteuid() != 0) {
         cr_assert_eq(cli_sh("cp %s/yrd_counties.* '%s/' && chmod 000 '%s/yrd_counties.shp'", S, cli_tmp,
