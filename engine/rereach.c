@@ -176,11 +176,12 @@ static isr_status rereach_open_hubs(isr_ctx *ctx, const char *lut_path, rereach 
 /* Whether hub `id`'s raster `path` is this run's, before any table is rewritten: there and
  * readable, of hub `id` (HUB_ID), of the settings of the region's rasters (`settings`, the
  * whole run's ISOREACH_SETTINGS; NULL: not known) and computed with the budget of the
- * run.json in opt->out (the bands and tables are recounted with that one). A raster copied
- * from another hub, another run or a run.json edited would otherwise be recounted without a
- * word. A raster without the tags (written by hand) is taken as it is. */
+ * run.json in opt->out (the bands and tables are recounted with that one), on the run's
+ * grid. A raster copied from another hub, another run or a run.json edited would otherwise be
+ * recounted without a word, or fail after the first hubs' tables were rewritten. A raster
+ * without the tags (written by hand) is taken as it is. */
 static isr_status check_hub_raster(isr_ctx *ctx, const isr_options *opt, const char *path,
-                                   const char *id, const char *settings)
+                                   const char *id, const char *settings, double cell_m)
 {
     char q[ISR_SHQ_MAX];
     const char *again = isr_shq(opt->out, q, sizeof q);
@@ -194,9 +195,15 @@ static isr_status check_hub_raster(isr_ctx *ctx, const isr_options *opt, const c
     const char *b = GDALGetMetadataItem(ds, "BUDGET_MIN", NULL);
     const char *h = GDALGetMetadataItem(ds, "HUB_ID", NULL);
     const char *s = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
-    double budget = b ? isr_strtod(b, NULL) : NAN;
+    double budget = b ? isr_strtod(b, NULL) : NAN, gt[6];
     isr_status st = ISR_OK;
-    if (h && strcmp(h, id) != 0)
+    if (GDALGetGeoTransform(ds, gt) != CE_None || fabs(gt[1] - cell_m) > 1e-6 * cell_m ||
+        fabs(gt[5] + cell_m) > 1e-6 * cell_m)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s' is not on the %g m grid of the run (copied from another run?): no "
+                      "table was rewritten; run the hub again with isoreach run --out %s",
+                      path, cell_m, again);
+    else if (h && strcmp(h, id) != 0)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "'%s' is the travel-time raster of hub '%s', not of hub '%s' (copied?): "
                       "no table was rewritten; run hub '%s' again with isoreach run --out %s",
@@ -236,7 +243,7 @@ static isr_status check_hubs(isr_ctx *ctx, const isr_options *opt, const char *b
         char *folder = isr_hub_folder(id);
         char *path = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, folder)
                             : NULL;
-        st = path ? check_hub_raster(ctx, opt, path, id, settings)
+        st = path ? check_hub_raster(ctx, opt, path, id, settings, r->g.cell_m)
                   : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         free(folder);
         free(path);

@@ -463,7 +463,13 @@ Test(geo, reach_checks_every_hub_raster_before_rewriting_a_table)
                         "EPSG:32633 --hubs hub --egress-speed 5",
                         cli_tmp, ISR_CLI),
                  0);
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --no-maps --out o2k --boundaries b.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 2000 --threads 1 --crs "
+                        "EPSG:32633 --hubs hub",
+                        cli_tmp, ISR_CLI),
+                 0);
     cli_sh_ok("md5sum o/hubs/*/reach.csv o/run.json > sums && cp o/hubs/hub/travel_time.tif t && "
+              "cp o/hubs/s2/travel_time.tif t2 && "
               "cp o/hubs/s2/travel_time.tif o/hubs/hub/travel_time.tif");
     const char *const want[] = {
         "isoreach: 'o/hubs/hub/travel_time.tif' is the travel-time raster of hub 's2', not of hub "
@@ -474,11 +480,16 @@ Test(geo, reach_checks_every_hub_raster_before_rewriting_a_table)
         "rewritten; run the hub again with isoreach run --out 'o' and the run's settings\n",
         "isoreach: hub 's2': its travel-time raster 'o/hubs/s2/travel_time.tif' cannot be opened "
         "(missing or damaged): no table was rewritten; run the hub again with isoreach run --out "
-        "'o' (it recomputes what is missing), then reach"};
+        "'o' (it recomputes what is missing), then reach",
+        "isoreach: 'o/hubs/hub/travel_time.tif' is not on the 1000 m grid of the run (copied "
+        "from another run?): no table was rewritten; run the hub again with isoreach run --out "
+        "'o'\n"};
     const char *const next[] = {"cp o5/hubs/hub/travel_time.tif o/hubs/hub/travel_time.tif",
                                 "cp t o/hubs/hub/travel_time.tif && rm o/hubs/s2/travel_time.tif",
+                                "cp t2 o/hubs/s2/travel_time.tif && "
+                                "cp o2k/hubs/hub/travel_time.tif o/hubs/hub/travel_time.tif",
                                 NULL};
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o", cli_tmp, ISR_CLI), 1);
         char *e = cli_stderr();
         cr_assert(strncmp(e, want[k], strlen(want[k])) == 0, "%d: %s", k, e);
@@ -487,6 +498,9 @@ Test(geo, reach_checks_every_hub_raster_before_rewriting_a_table)
         if (next[k])
             cli_sh_ok(next[k]);
     }
+    cli_sh_ok("cp t o/hubs/hub/travel_time.tif"); /* the run's own again: recounted */
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o", cli_tmp, ISR_CLI), 0, "%s",
+                 cli_stderr());
 }
 
 static void count_invalid(void *feature, void *user)
