@@ -83,6 +83,26 @@ static void json_event(const char *event, const char *level, const char *msg)
     fflush(stderr);
 }
 
+/* `msg` on stderr as a terminal shows it safely: a control character (an id or name of the
+ * data holding ESC would otherwise drive the terminal: colours, titles, cursor moves) is
+ * written as \xHH; new lines and tabs stay. */
+static void put_msg(const char *msg)
+{
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+}
+
+/* "isoreach: PREFIXMSG" and a new line on stderr, MSG shown safely (put_msg). */
+static void put_line(const char *prefix, const char *msg)
+{
+    fprintf(stderr, "isoreach: %s", prefix);
+    put_msg(msg);
+    fputc('\n', stderr);
+}
+
 static void log_cb(void *user, isr_log_level level, const char *msg)
 {
     ui *u = user;
@@ -95,7 +115,7 @@ static void log_cb(void *user, isr_log_level level, const char *msg)
         fputc('\n', stderr);
         u->bar_open = 0;
     }
-    fprintf(stderr, "isoreach: %s%s\n", level == ISR_LOG_WARN ? "warning: " : "", msg);
+    put_line(level == ISR_LOG_WARN ? "warning: " : "", msg);
 }
 
 static void progress_cb(void *user, const char *stage, size_t done, size_t total)
@@ -185,7 +205,7 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
     if (st != ISR_OK && u.json)
         json_event("error", isr_status_str(st), JOB_ERRMSG(ctx));
     else if (st != ISR_OK)
-        fprintf(stderr, "isoreach: %s\n", JOB_ERRMSG(ctx));
+        put_line("", JOB_ERRMSG(ctx));
     isr_options_free(opt);
     return exit_code(st);
 }
@@ -245,7 +265,7 @@ static int cmd_info(isr_ctx *ctx, int argc, char **argv)
     char *text = NULL;
     isr_status st = isr_info(ctx, argv[1], &text);
     if (st != ISR_OK) {
-        fprintf(stderr, "isoreach: %s\n", isr_ctx_errmsg(ctx));
+        put_line("", isr_ctx_errmsg(ctx));
         return exit_code(st);
     }
     fputs(text, stdout);

@@ -191,6 +191,19 @@ static double since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* An id of the data (or of the command line) holding control characters was printed as it
+ * is: ESC sequences drove the terminal (clear the screen, recolour, retitle). Now written as
+ * \xHH, the rest of the message as it was (a new-user pass). */
+Test(badinput, control_characters_in_a_message_are_shown_not_obeyed)
+{
+    int rc = run("--hubs \"$(printf 'x\\033[2Jy')\" --resolution 5000 --water none");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_null(strchr(e, '\033'), "%s", e);
+    cr_assert_not_null(strstr(e, "isoreach: --hubs: no station has id 'x\\x1b[2Jy'"), "%s", e);
+    free(e);
+}
+
 Test(badinput, input_that_is_a_fifo_is_refused_at_once)
 {
     /* opening a FIFO blocks until a writer comes: without the check the run hangs for ever */
