@@ -12,6 +12,8 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "internal.h"
 
+#include <ctype.h>
+
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -716,10 +718,45 @@ static int takes_value(const char *name)
     return flag_find(name) != NULL;
 }
 
+/* Whether `help` lists flag `name` (as a whole word: --pref-field is not --pref-field-x). */
+static int help_lists(const char *help, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = help; p && (p = strstr(p, name)) != NULL; p += n)
+        if ((p == help || !(isalnum((unsigned char)p[-1]) || p[-1] == '-')) &&
+            !(isalnum((unsigned char)p[n]) || p[n] == '-'))
+            return 1;
+    return 0;
+}
+
+/* Whether `command` (argv[0]) takes flag `name`: reach and map take the flags their help
+ * lists; a flag of isoreach run they do not list (its hubs, grid and search, which their
+ * rasters already hold) is refused rather than ignored. run, merge and the library's "set"
+ * take every flag. */
+static int command_takes(const char *command, const char *name)
+{
+    if (!command || (strcmp(command, "reach") != 0 && strcmp(command, "map") != 0) ||
+        strcmp(name, "--out") == 0)
+        return 1;
+    return help_lists(isr_command_help(command), name) || !help_lists(isr_options_help(), name);
+}
+
 static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
+        char given[64];
+        size_t glen = strcspn(arg, "=");
+        glen = glen < sizeof given - 1 ? glen : sizeof given - 1;
+        memcpy(given, arg, glen);
+        given[glen] = '\0';
+        if (strncmp(arg, "--", 2) == 0 && !command_takes(argv[0], given))
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "%s is not an option of isoreach %s, which starts from the run's "
+                            "rasters: their hubs, grid and search settings are the run's. To "
+                            "change it, run again (isoreach run --out DIR %s ...); isoreach %s "
+                            "--help lists what %s takes",
+                            given, argv[0], given, argv[0], argv[0]);
         /* the CLI's own switches: it takes them out before the options see argv */
         if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0)
             return isr_fail(ctx, ISR_ERR_USAGE,

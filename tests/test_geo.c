@@ -501,6 +501,23 @@ Test(geo, reach_checks_every_hub_raster_before_rewriting_a_table)
     cli_sh_ok("cp t o/hubs/hub/travel_time.tif"); /* the run's own again: recounted */
     cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o", cli_tmp, ISR_CLI), 0, "%s",
                  cli_stderr());
+    cli_sh_ok("md5sum o/hubs/*/reach.csv o/run.json > sums");
+    /* a flag of the run's search is refused, not ignored (reach --hubs x --egress-speed 5
+     * ran with neither; reach --budget 30 blamed run.json) */
+    const char *const runs_own[] = {"--hubs nosuch", "--egress-speed 5", "--budget=30",
+                                    "--direction to"};
+    for (size_t k = 0; k < sizeof runs_own / sizeof *runs_own; k++) {
+        cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o %s", cli_tmp, ISR_CLI, runs_own[k]),
+                     2);
+        char *e = cli_stderr();
+        char want[200];
+        snprintf(want, sizeof want, "isoreach: %.*s is not an option of isoreach reach, which ",
+                 (int)strcspn(runs_own[k], " ="), runs_own[k]);
+        cr_assert(strncmp(e, want, strlen(want)) == 0, "%s", e);
+        free(e);
+    }
+    cr_assert_eq(cli_sh("cd '%s' && %s map -q --out o --budget 5", cli_tmp, ISR_CLI), 2);
+    cli_sh_ok("md5sum -c --quiet sums"); /* untouched by the refusals */
 }
 
 static void count_invalid(void *feature, void *user)
