@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* One region raster to write from the accumulators' tiles, for a thread of its own. */
 typedef struct cog_job {
@@ -602,9 +603,67 @@ static void warn_other_hub_folders(isr_batch *jb)
     free(dir);
 }
 
+/* Whether `path` was there and is removed now (1), or was not there (0). */
+static int remove_file(const char *path)
+{
+    return path && unlink(path) == 0;
+}
+
+/* Products of an earlier run that this one does not write over: a GTFS run's
+ * hubs/<hub>/percentiles.tif beside this run's hubs, a --write-friction run's
+ * region/friction.tif. They are isoreach's own, and the folder's README.md would describe
+ * them as this run's: removed, and said. An earlier run's scenarios/NAME/ (compared with
+ * another base) are warned about, as the hub folders are. */
+static void clear_earlier_products(isr_batch *jb)
+{
+    const isr_options *o = jb->opt;
+    int n = 0;
+    for (int h = 0; h < jb->nhubs && !jb->gtfs; h++) {
+        char *p = isr_strdup_printf("%s/%s/percentiles.tif", jb->hubs_dir, jb->folders[h]);
+        n += remove_file(p);
+        free(p);
+    }
+    char *fr = o->write_friction ? NULL : isr_strdup_printf("%s/region/friction.tif", o->out);
+    int nf = remove_file(fr);
+    free(fr);
+    char pct[96] = "";
+    if (n)
+        isr_snprintf(pct, sizeof pct, "%d hubs/*/percentiles.tif (of a GTFS timetable)", n);
+    if (n || nf)
+        isr_log(jb->ctx, ISR_LOG_INFO,
+                "removed what an earlier run left in '%s' that this run does not write: %s%s%s",
+                o->out, pct, n && nf ? " and " : "",
+                nf ? "region/friction.tif (of --write-friction)" : "");
+    char *dir = isr_strdup_printf("%s/scenarios", o->out);
+    DIR *d = dir ? opendir(dir) : NULL;
+    isr_sb b = {0};
+    int ns = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        int ours = e->d_name[0] == '.';
+        for (int k = 0; k < o->nscenarios && !ours; k++)
+            ours = strcmp(o->scenario_name[k], e->d_name) == 0;
+        if (!ours && ++ns <= 10)
+            isr_sb_printf(&b, "%s%s", ns > 1 ? ", " : "", e->d_name);
+    }
+    if (d)
+        closedir(d);
+    char *list = isr_sb_take(&b);
+    if (ns)
+        isr_log(jb->ctx, ISR_LOG_WARN,
+                "'%s' holds %d scenario%s of an earlier run (%s%s), not of this one: %s "
+                "compared with that run's base, not this one's; delete %s, or give %s again "
+                "with --scenario",
+                dir, ns, ns > 1 ? "s" : "", list ? list : "", ns > 10 ? ", …" : "",
+                ns > 1 ? "they are" : "it is", ns > 1 ? "them" : "it", ns > 1 ? "them" : "it");
+    free(list);
+    free(dir);
+}
+
 isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
 {
     warn_other_hub_folders(jb);
+    clear_earlier_products(jb);
     json_object *root = json_object_new_object();
     json_object_object_add(root, "isoreach", json_object_new_string(isr_version_full()));
     json_object_object_add(root, "inputs", inputs_json(jb));

@@ -1136,6 +1136,34 @@ Test(geo, out_folder_of_other_files_is_refused)
     cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr()); /* its own README and web map */
 }
 
+/* A later run kept what an earlier one wrote and it does not (region/friction.tif of
+ * --write-friction, a GTFS run's hubs/<hub>/percentiles.tif, scenarios/NAME/), and its
+ * README.md described them as its own (a new-user pass): the two files are removed, said,
+ * and a scenario of the earlier run is warned about. */
+Test(geo, a_later_run_clears_what_it_does_not_write_over)
+{
+    utm_region();
+    cr_assert_eq(run("--hubs hub --write-friction"), 0);
+    cli_sh_ok("test -f o/region/friction.tif && cp o/hubs/hub/travel_time.tif "
+              "o/hubs/hub/percentiles.tif && mkdir -p o/scenarios/old && cp o/run.json "
+              "o/scenarios/old/scenario.json");
+    cr_assert_eq(cli_sh("cd '%s' && %s run --no-maps --out o --boundaries b.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 1000 --threads 1 --hubs hub",
+                        cli_tmp, ISR_CLI),
+                 0);
+    char *e = cli_stderr();
+    cr_assert_not_null(strstr(e, "isoreach: removed what an earlier run left in 'o' that this "
+                                 "run does not write: 1 hubs/*/percentiles.tif (of a GTFS "
+                                 "timetable) and region/friction.tif (of --write-friction)\n"),
+                       "%s", e);
+    cr_assert_not_null(strstr(e, "isoreach: warning: 'o/scenarios' holds 1 scenario of an "
+                                 "earlier run (old), not of this one"),
+                       "%s", e);
+    free(e);
+    cli_sh_ok("test ! -e o/region/friction.tif && test ! -e o/hubs/hub/percentiles.tif && "
+              "! grep -q 'friction.tif\\|percentiles.tif' o/README.md");
+}
+
 /* A finished run's run.json stayed while a later run with other settings (a shard here, or
  * an interrupted run) replaced some hubs: `reach` and `map` took the mixed folder as whole.
  * The later run removes it before its first hub; `reach` then refuses the folder. */
