@@ -20,6 +20,12 @@
 #include <sys/stat.h>
 
 #define MAX_HEADWAY_MIN 1440
+/* scale_speed's factor: 1e308 made every train instant and was taken (a new-user pass) */
+#define MIN_SPEED_FACTOR 0.1
+#define MAX_SPEED_FACTOR 10.0
+#define SPEED_FACTOR_RULE                                                                      \
+    "it must be a speed factor from 0.1 to 10 (run times are divided by it: 1.25 is 25 % "     \
+    "faster; 10 takes a 100 km/h line to 1000 km/h, the fastest train a network may have)"
 #define MAX_GONE 64
 
 typedef struct mods {
@@ -230,9 +236,8 @@ static isr_status route_row(mods *md)
         return ISR_OK;
     }
     double v = number(md->value);
-    if (!(v > 0))
-        return bad_value(md, "it must be a speed factor > 0 (run times are divided by it: "
-                             "1.25 is 25 % faster)");
+    if (!(v >= MIN_SPEED_FACTOR && v <= MAX_SPEED_FACTOR))
+        return bad_value(md, SPEED_FACTOR_RULE);
     for (int k = all ? 0 : r; k < (all ? tt->nroutes : r + 1); k++)
         md->sc->route_factor[k] *= v;
     for (int l = 0; all && l < isr_rail_net_nlines(md->sc->net); l++)
@@ -286,9 +291,8 @@ static isr_status line_row(mods *md)
         return set_minutes(md, isr_rail_line_find(net, md->target));
     int scale = strcmp(a, "scale_speed") == 0, remove = strcmp(a, "remove_line") == 0;
     double v = number(md->value);
-    if (scale && !(v > 0))
-        return bad_value(md, "it must be a speed factor > 0 (run times are divided by it: "
-                             "1.25 is 25 % faster)");
+    if (scale && !(v >= MIN_SPEED_FACTOR && v <= MAX_SPEED_FACTOR))
+        return bad_value(md, SPEED_FACTOR_RULE);
     if (!scale && !remove && !(v > 0 && v <= MAX_HEADWAY_MIN))
         return bad_value(md, "it must be the minutes between trains, > 0 and at most 1440");
     for (int l = isr_rail_net_nlines(net) - 1; l >= 0; l--) { /* a removal shifts those after */

@@ -247,10 +247,19 @@ Test(scenario, bad_scenario_refused_with_nothing_written)
     cr_assert_eq(run("--scenario bad=bad"), 1);
     e = cli_stderr();
     cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 2: "
-                        "field 'value' is '-2'; it must be a speed factor > 0 (run times are "
-                        "divided by it: 1.25 is 25 % faster)\n");
+                        "field 'value' is '-2'; it must be a speed factor from 0.1 to 10 (run "
+                        "times are divided by it: 1.25 is 25 % faster; 10 takes a 100 km/h line "
+                        "to 1000 km/h, the fastest train a network may have)\n");
     free(e);
     cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+    /* a factor that makes every train instant (1e308 gave a hub millions more people) */
+    cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,1e308,x\n");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    e = cli_stderr();
+    cr_assert_not_null(strstr(e, "field 'value' is '1e308'; it must be a speed factor from 0.1 "
+                                 "to 10"),
+                       "%s", e);
+    free(e);
 }
 
 /* A row with more fields than the header: GDAL dropped the extra ones, so 7,5 minutes (a
