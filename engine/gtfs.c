@@ -1600,6 +1600,19 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
                         "folder of GTFS .txt files",
                         fd->path);
     fd->dir = VSI_ISDIR(sb.st_mode);
+    if (!fd->dir) { /* a zip GDAL cannot list (cut short, damaged, not a zip): said as such */
+        char *z = isr_strdup_printf("/vsizip/%s", fd->path);
+        char **names = z ? VSIReadDir(z) : NULL;
+        int listed = names && names[0];
+        CSLDestroy(names);
+        free(z);
+        if (!listed)
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "gtfs '%s': not a zip archive GDAL can read (cut short, damaged, or "
+                            "another format); download or export the feed again, or give a "
+                            "folder of its .txt files",
+                            fd->path);
+    }
     if (!(fd->root = feed_root(ctx, fd)))
         return oom(ctx);
     int cal = 0, dates = 0;

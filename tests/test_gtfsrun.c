@@ -491,6 +491,15 @@ Test(gtfsrun, a_zip_of_the_feed_folder_is_read)
     cr_assert_eq(rc, 1, "%s", e);
     cr_assert(strstr(e, "no stops.txt"), "%s", e);
     free(e);
+    /* a zip cut short: it was "no stops.txt", as if the feed lacked the file */
+    cr_assert_eq(cli_sh("cd '%s' && cp two.zip cut.zip && truncate -s 300 cut.zip", cli_tmp), 0);
+    rc = run("--gtfs cut.zip --date 2025-05-07 --hubs A --departure 08:00");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "gtfs 'cut.zip': not a zip archive GDAL can read (cut short, damaged, or "
+                        "another format)"),
+              "%s", e);
+    free(e);
 }
 
 /* --hubs all over a feed wider than the boundaries: the station off the grid is no hub, with
