@@ -291,6 +291,7 @@ int isr_options_given(const isr_options *opt, const char *flag)
  * isr_options_new and isr_options_set too). */
 static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
 static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
+static isr_status command_flags(isr_ctx *ctx, int argc, char **argv);
 
 isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
@@ -435,7 +436,9 @@ const char *isr_options_roads(const isr_options *opt)
 
 static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
-    isr_status st = parse_flags(ctx, opt, argc, argv);
+    isr_status st = command_flags(ctx, argc, argv);
+    if (st == ISR_OK)
+        st = parse_flags(ctx, opt, argc, argv);
     if (st == ISR_OK && sample_roads_unused(opt))
         opt->roads = NULL; /* so that run.json says what the run uses */
     return st;
@@ -741,22 +744,36 @@ static int command_takes(const char *command, const char *name)
     return help_lists(isr_command_help(command), name) || !help_lists(isr_options_help(), name);
 }
 
-static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
+/* Every flag of argv (values skipped as parse_flags skips them) that argv[0] does not take
+ * (command_takes): refused, naming it. */
+static isr_status command_flags(isr_ctx *ctx, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        char given[64];
-        size_t glen = strcspn(arg, "=");
-        glen = glen < sizeof given - 1 ? glen : sizeof given - 1;
-        memcpy(given, arg, glen);
-        given[glen] = '\0';
-        if (strncmp(arg, "--", 2) == 0 && !command_takes(argv[0], given))
+        char name[64];
+        size_t n = strcspn(arg, "=");
+        n = n < sizeof name - 1 ? n : sizeof name - 1;
+        memcpy(name, arg, n);
+        name[n] = '\0';
+        if (strncmp(arg, "--", 2) != 0)
+            continue;
+        if (!command_takes(argv[0], name))
             return isr_fail(ctx, ISR_ERR_USAGE,
                             "%s is not an option of isoreach %s, which starts from the run's "
                             "rasters: their hubs, grid and search settings are the run's. To "
                             "change it, run again (isoreach run --out DIR %s ...); isoreach %s "
                             "--help lists what %s takes",
-                            given, argv[0], given, argv[0], argv[0]);
+                            name, argv[0], name, argv[0], argv[0]);
+        if (!arg[n] && !switch_find(name) && takes_value(name))
+            i++; /* its value */
+    }
+    return ISR_OK;
+}
+
+static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
         /* the CLI's own switches: it takes them out before the options see argv */
         if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0)
             return isr_fail(ctx, ISR_ERR_USAGE,
@@ -1452,7 +1469,9 @@ static const char reach_help[] =
     "                          seconds (default: 60)\n"
     "  --cache DIR             http(s) inputs: download cache (default: ~/.cache/isoreach/\n"
     "                          fetch; none: a temporary copy)\n"
-    "  --max-download MB       http(s) inputs: refuse larger downloads (default: 2048)\n";
+    "  --max-download MB       http(s) inputs: refuse larger downloads (default: 2048)\n"
+    "  --no-maps               do not redraw the run's maps (they are then said to be stale)\n"
+    "  --threads N             maps redrawn at once, 0 = one per core (default: 0)\n";
 
 static const char map_help[] =
     "Usage: isoreach map [options]\n"

@@ -232,6 +232,9 @@ static const char *const glossary[][2] = {
     {"pop_share_any", "share (0-1) of the people reached by at least one hub"},
     {"hubs_reaching", "count of hubs reaching the county"},
     {"pop_unknown", "1: the population is unknown"},
+    {"counted_in", "the county that counts the people and area of a unit with no cell of its "
+                   "own (smaller than a cell, or covered by another unit): the unit of the cell "
+                   "at its interior point; null for every other unit"},
     {"share_<hub_id>", "share (0-1) of the county's people that hub reaches, one per hub"},
     {"id", "id (of the line or station)"},
     {"speed_kmh", "km/h"},

@@ -203,14 +203,86 @@ static void set_pop_share(OGRFeatureH f, int i, double part, double whole)
         OGR_F_SetFieldNull(f, i);
 }
 
+/* The unit a unit with no cell of its own is counted in (zones.c, claim_or_host: the unit of
+ * the cell holding its interior point), or -1: its own row says 0 people and 0 km², and
+ * without this a choropleth would show it empty and its host denser. */
+static int counted_in(const isr_region_reach *rr, int u)
+{
+    const isr_zones *z = rr->zones;
+    if (z->area[ISR_COUNTY][z->group[ISR_COUNTY][u]] > 0 || !rr->units->geom[u])
+        return -1;
+    OGRGeometryH p = OGR_G_PointOnSurface(rr->units->geom[u]);
+    int host = p ? isr_zones_unit_xy(z, rr->grid, OGR_G_GetX(p, 0), OGR_G_GetY(p, 0)) : -1;
+    OGR_G_DestroyGeometry(p);
+    return host == u ? -1 : host;
+}
+
+/* What the hubs reached of each county group (any_hub_tally), and where the hubs' shares
+ * start among the fields. */
+typedef struct unit_tally {
+    const size_t *any_cells;
+    const double *any_pop;
+    const float *best;
+    int nfixed;
+} unit_tally;
+
+/* Unit u's properties into f (the fields of write_units_with). */
+static void unit_props(const isr_region_reach *rr, int u, const unit_tally *t, OGRFeatureH f)
+{
+    const isr_zones *z = rr->zones;
+    const int L = ISR_COUNTY, ng = z->ngroups[L];
+    const double cell_km2 = rr->grid->cell_m * rr->grid->cell_m / 1e6;
+    const size_t *any_cells = t->any_cells;
+    const double *any_pop = t->any_pop;
+    const float *best = t->best;
+    const int nfixed = t->nfixed;
+    const isr_unit *a = &rr->units->attr[u];
+    int gi = z->group[L][u];
+    OGR_F_SetFieldString(f, 0, a->code[ISR_COUNTY]);
+    OGR_F_SetFieldString(f, 1, a->name[ISR_COUNTY]);
+    OGR_F_SetFieldString(f, 2, a->code[ISR_PREFECTURE]);
+    OGR_F_SetFieldString(f, 3, a->name[ISR_PREFECTURE]);
+    OGR_F_SetFieldString(f, 4, a->code[ISR_PROVINCE]);
+    OGR_F_SetFieldString(f, 5, a->name[ISR_PROVINCE]);
+    for (int k = 0; k < ISR_NLEVELS; k++) /* name_en, pref_en, prov_en */
+        OGR_F_SetFieldString(f, 14 + k, a->name_en[k]);
+    double gpop = z->gpop[L][gi];
+    size_t gcells = z->cells[L][gi];
+    int unknown = z->gunknown[L][gi] > 0;
+    if (unknown) /* not known: null, never 0 */
+        OGR_F_SetFieldNull(f, 6);
+    else
+        OGR_F_SetFieldDouble(f, 6, round(gpop));
+    OGR_F_SetFieldInteger(f, 12, unknown);
+    OGR_F_SetFieldDouble(f, 7, round((double)z->area[L][gi] * cell_km2 * 1e3) / 1e3);
+    OGR_F_SetFieldDouble(f, 13, round((double)gcells * cell_km2 * 1e3) / 1e3);
+    if (!isinf(best[gi]))
+        OGR_F_SetFieldDouble(f, 8, round(best[gi] * 100) / 100);
+    else
+        OGR_F_SetFieldNull(f, 8);
+    OGR_F_SetFieldDouble(f, 9, gcells ? round((double)any_cells[gi] / (double)gcells * 1e4) / 1e4 : 0);
+    set_pop_share(f, 10, any_pop[gi], gpop);
+    int reaching = 0;
+    for (int h = 0; h < rr->nhubs; h++) {
+        size_t k = (size_t)h * (size_t)ng + (size_t)gi;
+        reaching += rr->hub_cells[L][k] > 0;
+        set_pop_share(f, nfixed + h, rr->hub_pop[L][k], gpop);
+    }
+    OGR_F_SetFieldInteger(f, 11, reaching);
+    int host = counted_in(rr, u);
+    if (host >= 0)
+        OGR_F_SetFieldString(f, 17, rr->units->attr[host].code[ISR_COUNTY]);
+    else
+        OGR_F_SetFieldNull(f, 17);
+}
+
 /* units.geojson; `geom`: the units' geometry lines to splice in (NULL: GDAL formats them). */
 static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, const char *path,
                                    const char *geom, size_t geom_len)
 {
     const isr_zones *z = rr->zones;
     const isr_grid *g = rr->grid;
-    const int L = ISR_COUNTY, ng = z->ngroups[L];
-    double cell_km2 = g->cell_m * g->cell_m / 1e6;
+    const int ng = z->ngroups[ISR_COUNTY];
     isr_status st = ISR_OK;
     size_t *any_cells = calloc((size_t)(ng > 0 ? ng : 1), sizeof *any_cells);
     double *any_pop = calloc((size_t)(ng > 0 ? ng : 1), sizeof *any_pop);
@@ -229,7 +301,7 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
         {"population", OFTReal},     {"area_km2", OFTReal},       {"best_minutes", OFTReal},
         {"area_share_any", OFTReal}, {"pop_share_any", OFTReal},  {"hubs_reaching", OFTInteger},
         {"pop_unknown", OFTInteger}, {"land_km2", OFTReal},       {"name_en", OFTString},
-        {"pref_en", OFTString},      {"prov_en", OFTString}};
+        {"pref_en", OFTString},      {"prov_en", OFTString},      {"counted_in", OFTString}};
     const int nfixed = (int)(sizeof fields / sizeof *fields);
     if ((st = isr_geojson_open(ctx, &w, path, "units", g->wkt, fields, nfixed)) != ISR_OK)
         goto cleanup;
@@ -243,40 +315,9 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
         OGR_Fld_Destroy(fd);
     }
     for (int u = 0; u < rr->units->n && st == ISR_OK; u++) {
-        const isr_unit *a = &rr->units->attr[u];
-        int gi = z->group[L][u];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
-        OGR_F_SetFieldString(f, 0, a->code[ISR_COUNTY]);
-        OGR_F_SetFieldString(f, 1, a->name[ISR_COUNTY]);
-        OGR_F_SetFieldString(f, 2, a->code[ISR_PREFECTURE]);
-        OGR_F_SetFieldString(f, 3, a->name[ISR_PREFECTURE]);
-        OGR_F_SetFieldString(f, 4, a->code[ISR_PROVINCE]);
-        OGR_F_SetFieldString(f, 5, a->name[ISR_PROVINCE]);
-        for (int k = 0; k < ISR_NLEVELS; k++) /* name_en, pref_en, prov_en */
-            OGR_F_SetFieldString(f, 14 + k, a->name_en[k]);
-        double gpop = z->gpop[L][gi];
-        size_t gcells = z->cells[L][gi];
-        int unknown = z->gunknown[L][gi] > 0;
-        if (unknown) /* not known: null, never 0 */
-            OGR_F_SetFieldNull(f, 6);
-        else
-            OGR_F_SetFieldDouble(f, 6, round(gpop));
-        OGR_F_SetFieldInteger(f, 12, unknown);
-        OGR_F_SetFieldDouble(f, 7, round((double)z->area[L][gi] * cell_km2 * 1e3) / 1e3);
-        OGR_F_SetFieldDouble(f, 13, round((double)gcells * cell_km2 * 1e3) / 1e3);
-        if (!isinf(best[gi]))
-            OGR_F_SetFieldDouble(f, 8, round(best[gi] * 100) / 100);
-        else
-            OGR_F_SetFieldNull(f, 8);
-        OGR_F_SetFieldDouble(f, 9, gcells ? round((double)any_cells[gi] / (double)gcells * 1e4) / 1e4 : 0);
-        set_pop_share(f, 10, any_pop[gi], gpop);
-        int reaching = 0;
-        for (int h = 0; h < rr->nhubs; h++) {
-            size_t k = (size_t)h * (size_t)ng + (size_t)gi;
-            reaching += rr->hub_cells[L][k] > 0;
-            set_pop_share(f, nfixed + h, rr->hub_pop[L][k], gpop);
-        }
-        OGR_F_SetFieldInteger(f, 11, reaching);
+        const unit_tally t = {any_cells, any_pop, best, nfixed};
+        unit_props(rr, u, &t, f);
         OGRGeometryH ug = !geom && rr->units->geom[u] ? OGR_G_Clone(rr->units->geom[u]) : NULL;
         if (isr_geojson_set_geometry(&w, f, ug) || /* else spliced in below */
             isr_geojson_add(&w, f))

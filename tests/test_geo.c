@@ -450,6 +450,26 @@ Test(geo, reach_refuses_a_run_json_of_another_budget)
                  cli_stderr());
 }
 
+/* A unit with no cell of its own (200 m across at 1000 m) had population 0 and area 0 in
+ * units.geojson, with nothing to say its people were counted in the unit around it (a
+ * new-user pass): a choropleth showed it empty. Its counted_in names that unit; null for the
+ * others. */
+Test(geo, a_unit_without_a_cell_says_which_unit_counts_it)
+{
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
+                               UNIT("c", "p2", 50, BOX(505000, 5505000, 505200, 5505200))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    utm_network();
+    cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr());
+    cli_sh_ok("/usr/bin/python3 -c \"import json\n"
+              "f = {x['properties']['code']: x['properties'] for x in "
+              "json.load(open('o/region/units.geojson'))['features']}\n"
+              "assert f['c']['counted_in'] == 'a' and f['c']['area_km2'] == 0, f['c']\n"
+              "assert f['a']['counted_in'] is None and f['b']['counted_in'] is None\n"
+              "assert f['a']['population'] == 1050, f['a']\"");
+}
+
 /* `isoreach reach` recounted whatever travel_time.tif it found: another hub's raster copied
  * in (its HUB_ID not read) or one of other settings gave wrong tables with exit 0, and a
  * missing one failed after the first hubs' tables were rewritten (a new-user pass). Every
