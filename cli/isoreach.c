@@ -85,12 +85,15 @@ static void json_event(const char *event, const char *level, const char *msg)
 
 /* `msg` on stderr as a terminal shows it safely: a control character (an id or name of the
  * data holding ESC would otherwise drive the terminal: colours, titles, cursor moves) is
- * written as \xHH; new lines and tabs stay. */
+ * written as \xHH, and so are the C1 controls U+0080–U+009F (UTF-8 C2 80–C2 9F: CSI is
+ * C2 9B); new lines and tabs stay. */
 static void put_msg(const char *msg)
 {
     for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
         if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
             fprintf(stderr, "\\x%02x", *p);
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            fprintf(stderr, "\\u%04x", *++p);
         else
             fputc(*p, stderr);
 }

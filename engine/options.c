@@ -12,8 +12,6 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "internal.h"
 
-#include <ctype.h>
-
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -721,27 +719,29 @@ static int takes_value(const char *name)
     return flag_find(name) != NULL;
 }
 
-/* Whether `help` lists flag `name` (as a whole word: --pref-field is not --pref-field-x). */
-static int help_lists(const char *help, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = help; p && (p = strstr(p, name)) != NULL; p += n)
-        if ((p == help || !(isalnum((unsigned char)p[-1]) || p[-1] == '-')) &&
-            !(isalnum((unsigned char)p[n]) || p[n] == '-'))
-            return 1;
-    return 0;
-}
-
-/* Whether `command` (argv[0]) takes flag `name`: reach and map take the flags their help
- * lists; a flag of isoreach run they do not list (its hubs, grid and search, which their
- * rasters already hold) is refused rather than ignored. run, merge and the library's "set"
- * take every flag. */
+/* Whether `command` (argv[0]) takes flag `name`. reach and map start from the run's rasters:
+ * a flag that shapes the search (the hubs, grid, budget, local travel, timetable, scenarios)
+ * would be ignored there, and is refused instead. The run's inputs and fields, which a user
+ * passes again with the rest of the run's command line, and run control are taken. run,
+ * merge and the library's "set" take every flag. */
 static int command_takes(const char *command, const char *name)
 {
-    if (!command || (strcmp(command, "reach") != 0 && strcmp(command, "map") != 0) ||
-        strcmp(name, "--out") == 0)
+    static const char *const search[] = {
+        "--hubs",        "--budget",          "--resolution",       "--crs",
+        "--egress-speed", "--detour",         "--access",           "--dwell",
+        "--transfer",    "--wait",            "--transfer-radius",  "--transfers",
+        "--direction",   "--kernel",          "--snap",             "--friction",
+        "--roads",       "--roads-layer",     "--road-speed-field", "--road-classes",
+        "--road-class-field", "--scenario",   "--gtfs",             "--date",
+        "--window",      "--departure",       "--step",             "--percentiles",
+        "--percentile",  "--route-types",     "--shard",            "--write-friction",
+        "--overwrite",   "--model-cache",     "--model-cache-max",  "--max-memory"};
+    if (!command || (strcmp(command, "reach") != 0 && strcmp(command, "map") != 0))
         return 1;
-    return help_lists(isr_command_help(command), name) || !help_lists(isr_options_help(), name);
+    for (size_t k = 0; k < sizeof search / sizeof *search; k++)
+        if (strcmp(name, search[k]) == 0)
+            return 0;
+    return 1;
 }
 
 /* Every flag of argv (values skipped as parse_flags skips them) that argv[0] does not take
@@ -759,11 +759,11 @@ static isr_status command_flags(isr_ctx *ctx, int argc, char **argv)
             continue;
         if (!command_takes(argv[0], name))
             return isr_fail(ctx, ISR_ERR_USAGE,
-                            "%s is not an option of isoreach %s, which starts from the run's "
-                            "rasters: their hubs, grid and search settings are the run's. To "
-                            "change it, run again (isoreach run --out DIR %s ...); isoreach %s "
-                            "--help lists what %s takes",
-                            name, argv[0], name, argv[0], argv[0]);
+                            "%s shapes the run's search, which isoreach %s does not redo: it "
+                            "starts from the run's rasters, whose hubs, grid and search "
+                            "settings are the run's. To change it, run again (isoreach run "
+                            "--out DIR %s ...); isoreach %s --help lists what it takes",
+                            name, argv[0], name, argv[0]);
         if (!arg[n] && !switch_find(name) && takes_value(name))
             i++; /* its value */
     }

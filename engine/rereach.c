@@ -197,8 +197,9 @@ static int same_hub_id(const char *tag, const char *id)
  * recounted without a word, or fail after the first hubs' tables were rewritten. A raster
  * without the tags (written by hand) is taken as it is. */
 static isr_status check_hub_raster(isr_ctx *ctx, const isr_options *opt, const char *path,
-                                   const char *id, const char *settings, double cell_m)
+                                   const char *id, const char *settings, const isr_grid *g)
 {
+    const double cell_m = g->cell_m;
     char q[ISR_SHQ_MAX];
     const char *again = isr_shq(opt->out, q, sizeof q);
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
@@ -213,12 +214,25 @@ static isr_status check_hub_raster(isr_ctx *ctx, const isr_options *opt, const c
     const char *s = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
     double budget = b ? isr_strtod(b, NULL) : NAN, gt[6];
     isr_status st = ISR_OK;
-    if (GDALGetGeoTransform(ds, gt) != CE_None || fabs(gt[1] - cell_m) > 1e-6 * cell_m ||
-        fabs(gt[5] + cell_m) > 1e-6 * cell_m)
+    int ok = GDALGetGeoTransform(ds, gt) == CE_None && fabs(gt[1] - cell_m) <= 1e-6 * cell_m &&
+             fabs(gt[5] + cell_m) <= 1e-6 * cell_m;
+    if (ok) { /* on the run's cells and within its grid, as isr_time_raster_read reads it */
+        long c0 = lround((gt[0] - g->x0) / cell_m), r0 = lround((g->y0 - gt[3]) / cell_m);
+        ok = c0 >= 0 && r0 >= 0 && c0 + GDALGetRasterXSize(ds) <= g->nx &&
+             r0 + GDALGetRasterYSize(ds) <= g->ny &&
+             fabs(gt[0] - (g->x0 + (double)c0 * cell_m)) <= 1e-3 * cell_m;
+    }
+    if (!ok)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "'%s' is not on the %g m grid of the run (copied from another run?): no "
                       "table was rewritten; run the hub again with isoreach run --out %s",
                       path, cell_m, again);
+    else if (!GDALGetMetadataItem(ds, "HUB_X", NULL) || !GDALGetMetadataItem(ds, "HUB_Y", NULL))
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s' has no HUB_X/HUB_Y metadata (where its hub is; not written by "
+                      "isoreach?): no table was rewritten; run the hub again with isoreach run "
+                      "--out %s",
+                      path, again);
     else if (h && !same_hub_id(h, id))
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "'%s' is the travel-time raster of hub '%s', not of hub '%s' (copied?): "
@@ -259,7 +273,7 @@ static isr_status check_hubs(isr_ctx *ctx, const isr_options *opt, const char *b
         char *folder = isr_hub_folder(id);
         char *path = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, folder)
                             : NULL;
-        st = path ? check_hub_raster(ctx, opt, path, id, settings, r->g.cell_m)
+        st = path ? check_hub_raster(ctx, opt, path, id, settings, &r->g)
                   : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         free(folder);
         free(path);

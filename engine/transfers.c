@@ -199,7 +199,10 @@ static isr_status read_rows(isr_ctx *ctx, const char *path, const isr_rail_net *
             blank = !*c.f[i];
         if (blank)
             continue; /* a row of commas */
-        if (c.nf > c.nhead) { /* "5,5": a decimal comma, or a column without a header */
+        int extra = 0; /* a field past the header's that holds something ("a,b,5," is not) */
+        for (int i = c.nhead; i < c.nf; i++)
+            extra = extra || *c.f[i];
+        if (extra) { /* "5,5": a decimal comma, or a column without a header */
             st = isr_fail(ctx, ISR_ERR_INPUT,
                           "transfers '%s' line %d: %d fields, the header has %d; quote a "
                           "field that holds a comma, write minutes with a decimal point "

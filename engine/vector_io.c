@@ -187,17 +187,24 @@ static uint32_t be32(const unsigned char *b)
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-/* The records of a .shp (of `size` bytes), by its records' headers: -1 when one runs past
- * the end (a .shp cut short, which GDAL's read reports). */
+/* The records of a .shp (of `size` bytes on disk), by its records' headers, up to the
+ * length its header declares (padding or unreferenced bytes after it are no records): -1
+ * when the walk does not hold (a record past the end, a record number out of sequence),
+ * and then nothing is said here (GDAL's read reports a .shp cut short). */
 static long long shp_records(FILE *f, long long size)
 {
-    long long off = 100, n = 0;
     unsigned char h[8];
-    while (off + 8 <= size) {
-        if (fseek(f, (long)off, SEEK_SET) != 0 || fread(h, 1, 8, f) != 8)
+    if (fseek(f, 24, SEEK_SET) != 0 || fread(h, 1, 4, f) != 4)
+        return -1;
+    long long end = 2 * (long long)be32(h), off = 100, n = 0;
+    if (end > size)
+        return -1;
+    while (off + 8 <= end) {
+        if (fseeko(f, (off_t)off, SEEK_SET) != 0 || fread(h, 1, 8, f) != 8 ||
+            be32(h) != (uint32_t)(n + 1))
             return -1;
         off += 8 + 2 * (long long)be32(h + 4);
-        if (off > size)
+        if (off > end)
             return -1;
         n++;
     }
@@ -504,7 +511,8 @@ static isr_status not_numeric(isr_ctx *ctx, const isr_layer *l, const char *name
             : isr_fail(ctx, ISR_ERR_INPUT,
                        "%s: field '%s' must be numeric but is %s, though its values are numbers "
                        "written as text: convert it, e.g. ogr2ogr -dialect SQLite -sql "
-                       "\"SELECT *, CAST(NULLIF(TRIM(%s), '') AS REAL) AS %s_n FROM ...\" "
+                       "\"SELECT *, CAST(NULLIF(TRIM(%s, ' ' || char(9)), '') AS REAL) AS %s_n "
+                       "FROM ...\" "
                        "(an empty text becomes null, a value not known; a plain CAST would make "
                        "it 0), and name the new field",
                        l->what, name, OGR_GetFieldTypeName(t), name, name);

@@ -119,7 +119,7 @@ static void warn_thin(isr_ctx *ctx, const isr_layer *l, const isr_grid *g, const
     }
     if (nthin)
         isr_log(ctx, ISR_LOG_WARN,
-                "%s: %d polygon%s narrower than half a cell (%g m) on average, %.1f km long in all "
+                "%s: %d polygon%s narrower than half a %g m cell on average, %.1f km long in all "
                 "(the longest: feature %lld, %.1f km long, about %.0f m wide): %s not block "
                 "local travel at this resolution, since a cell is water only when its centre "
                 "lies in water, and travel crosses such a river through its gaps. For them to "

@@ -202,6 +202,11 @@ Test(badinput, control_characters_in_a_message_are_shown_not_obeyed)
     cr_assert_null(strchr(e, '\033'), "%s", e);
     cr_assert_not_null(strstr(e, "isoreach: --hubs: no station has id 'x\\x1b[2Jy'"), "%s", e);
     free(e);
+    rc = run("--hubs \"$(printf 'x\\302\\2332Jy')\" --resolution 5000 --water none"); /* C1 CSI */
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_not_null(strstr(e, "no station has id 'x\\u009b2Jy'"), "%s", e);
+    free(e);
 }
 
 Test(badinput, input_that_is_a_fifo_is_refused_at_once)

@@ -383,12 +383,12 @@ Test(geo, a_river_narrower_than_a_cell_is_warned_about)
     cr_assert_eq(run("--crs EPSG:32633 --hubs hub --water w.geojson"), 0, "%s", cli_stderr());
     char *e = cli_stderr();
     cr_assert_not_null(strstr(e, "warning: water 'w.geojson' layer 'w': 1 polygon is narrower "
-                                 "than half a cell (1000 m) on average, 11.0 km long in all (the "
+                                 "than half a 1000 m cell on average, 11.0 km long in all (the "
                                  "longest: feature 0, 11.0 km long, about 196 m wide): it may "
                                  "not block local travel at this resolution"),
                        "%s", e);
     free(e);
-    cli_sh_ok("grep -q 'narrower than half a cell' o/run.json");
+    cli_sh_ok("grep -q 'narrower than half a 1000 m cell' o/run.json");
     cli_sh_ok("rm -rf o");
     cr_assert_eq(cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b.gpkg --stations "
                         "st.geojson --lines ln.geojson --resolution 100 --threads 1 --crs "
@@ -531,8 +531,8 @@ Test(geo, reach_checks_every_hub_raster_before_rewriting_a_table)
                      2);
         char *e = cli_stderr();
         char want[200];
-        snprintf(want, sizeof want, "isoreach: %.*s is not an option of isoreach reach, which ",
-                 (int)strcspn(runs_own[k], " ="), runs_own[k]);
+        snprintf(want, sizeof want, "isoreach: %.*s shapes the run's search, which isoreach "
+                 "reach does not redo", (int)strcspn(runs_own[k], " ="), runs_own[k]);
         cr_assert(strncmp(e, want, strlen(want)) == 0, "%s", e);
         free(e);
     }

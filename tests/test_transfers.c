@@ -297,6 +297,15 @@ Test(transfers_table, bad_tables_are_refused_naming_the_line)
     bad("from_id,to_id,minutes\na1,b0,5,5\n",
         "transfers '%s' line 2: 4 fields, the header has 3; quote a field that holds a comma, "
         "write minutes with a decimal point (2.5), and name every column in the header");
+    { /* a trailing comma (an empty field past the header's) is no extra value: taken */
+        isr_ctx *ctx = isr_ctx_new();
+        isr_rail_net *net = build();
+        cr_assert_eq(add(ctx, net, 0, table("from_id,to_id,minutes\na1,b0,5,\n")), ISR_OK, "%s",
+                     isr_ctx_errmsg(ctx));
+        EQ(link_s(net, A1, B0), 300);
+        isr_rail_net_free(net);
+        isr_ctx_free(ctx);
+    }
     bad("from_id,to_id,minutes\nb0,a1,6\na1,b0,35,1\n",
         "transfers '%s' line 3: 4 fields, the header has 3; quote a field that holds a comma, "
         "write minutes with a decimal point (2.5), and name every column in the header");

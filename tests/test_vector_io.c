@@ -219,8 +219,8 @@ Test(vector_io, fields)
     cr_assert_eq(isr_layer_field(ctx, &tn, "pop", 1, &idx), ISR_ERR_INPUT);
     want = msg("stations '%s' layer 'textnum': field 'pop' must be numeric but is String, "
                "though its values are numbers written as text: convert it, e.g. ogr2ogr "
-               "-dialect SQLite -sql \"SELECT *, CAST(NULLIF(TRIM(pop), '') AS REAL) AS pop_n "
-               "FROM ...\" (an empty text becomes null, a value not known; a plain CAST would "
+               "-dialect SQLite -sql \"SELECT *, CAST(NULLIF(TRIM(pop, ' ' || char(9)), '') AS "
+               "REAL) AS pop_n FROM ...\" (an empty text becomes null, a value not known; a plain CAST would "
                "make it 0), and name the new field",
                gpkg);
     cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
