@@ -105,7 +105,7 @@ static const out_kind kinds[] = {
     {"region/units.geojson", "RFC 7946: every county, ready for a choropleth",
      "code name pref_code pref_name prov_code prov_name population area_km2 best_minutes "
      "area_share_any pop_share_any hubs_reaching pop_unknown land_km2 name_en pref_en prov_en "
-     "share_<hub_id>"},
+     "counted_in share_<hub_id>"},
     {"region/summary.json",
      "each hub's totals ranked by `cross_border_share` (the share of the people reached who "
      "live outside the hub's province); null where a value is not known",
