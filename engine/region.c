@@ -570,35 +570,43 @@ static json_object *hubs_json(const isr_batch *jb)
     return hubs;
 }
 
+/* The entries of folder `dir` (hidden ones left out) that are none of names[0 .. n - 1]:
+ * the first ten as "a, b, …" (new string, NULL for none) and *count all of them. */
+static char *other_entries(const char *dir, const char *const *names, int n, int *count)
+{
+    DIR *d = dir ? opendir(dir) : NULL;
+    isr_sb b = {0};
+    struct dirent *e;
+    *count = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        int ours = e->d_name[0] == '.';
+        for (int k = 0; k < n && !ours; k++)
+            ours = strcmp(names[k], e->d_name) == 0;
+        if (!ours && ++*count <= 10)
+            isr_sb_printf(&b, "%s%s", *count > 1 ? ", " : "", e->d_name);
+    }
+    if (d)
+        closedir(d);
+    if (*count > 10)
+        isr_sb_printf(&b, ", …");
+    return isr_sb_take(&b);
+}
+
 /* OUT/hubs/ folders that are no hub's of this run (an earlier run's, with more hubs or other
  * settings): said, as the region products, web map and project leave them out while a join
  * of hubs/(star)/summary.csv would not. */
 static void warn_other_hub_folders(isr_batch *jb)
 {
     char *dir = isr_strdup_printf("%s/hubs", jb->opt->out);
-    DIR *d = dir ? opendir(dir) : NULL;
-    isr_sb b = {0};
     int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        int ours = 0;
-        for (int h = 0; h < jb->nhubs && !ours; h++)
-            ours = strcmp(jb->folders[h], e->d_name) == 0;
-        if (!ours && ++n <= 10)
-            isr_sb_printf(&b, "%s%s", n > 1 ? ", " : "", e->d_name);
-    }
-    if (d)
-        closedir(d);
-    char *list = isr_sb_take(&b);
+    char *list = other_entries(dir, (const char *const *)jb->folders, jb->nhubs, &n);
     if (n)
         isr_log(jb->ctx, ISR_LOG_WARN,
-                "'%s' holds %d folder%s of no hub of this run (%s%s), left by an earlier run: "
+                "'%s' holds %d folder%s of no hub of this run (%s), left by an earlier run: "
                 "the region products, web map and QGIS project leave %s out, and %s tables may "
                 "be of other settings; delete %s, or run those hubs again",
-                dir, n, n > 1 ? "s" : "", list ? list : "", n > 10 ? ", …" : "",
-                n > 1 ? "them" : "it", n > 1 ? "their" : "its", n > 1 ? "them" : "it");
+                dir, n, n > 1 ? "s" : "", list ? list : "", n > 1 ? "them" : "it",
+                n > 1 ? "their" : "its", n > 1 ? "them" : "it");
     free(list);
     free(dir);
 }
@@ -635,27 +643,15 @@ static void clear_earlier_products(isr_batch *jb)
                 o->out, pct, n && nf ? " and " : "",
                 nf ? "region/friction.tif (of --write-friction)" : "");
     char *dir = isr_strdup_printf("%s/scenarios", o->out);
-    DIR *d = dir ? opendir(dir) : NULL;
-    isr_sb b = {0};
     int ns = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        int ours = e->d_name[0] == '.';
-        for (int k = 0; k < o->nscenarios && !ours; k++)
-            ours = strcmp(o->scenario_name[k], e->d_name) == 0;
-        if (!ours && ++ns <= 10)
-            isr_sb_printf(&b, "%s%s", ns > 1 ? ", " : "", e->d_name);
-    }
-    if (d)
-        closedir(d);
-    char *list = isr_sb_take(&b);
+    char *list = other_entries(dir, o->scenario_name, o->nscenarios, &ns);
     if (ns)
         isr_log(jb->ctx, ISR_LOG_WARN,
-                "'%s' holds %d scenario%s of an earlier run (%s%s), not of this one: %s "
+                "'%s' holds %d scenario%s of an earlier run (%s), not of this one: %s "
                 "compared with that run's base, not this one's; delete %s, or give %s again "
                 "with --scenario",
-                dir, ns, ns > 1 ? "s" : "", list ? list : "", ns > 10 ? ", …" : "",
-                ns > 1 ? "they are" : "it is", ns > 1 ? "them" : "it", ns > 1 ? "them" : "it");
+                dir, ns, ns > 1 ? "s" : "", list ? list : "", ns > 1 ? "they are" : "it is",
+                ns > 1 ? "them" : "it", ns > 1 ? "them" : "it");
     free(list);
     free(dir);
 }
