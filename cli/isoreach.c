@@ -83,27 +83,30 @@ static void json_event(const char *event, const char *level, const char *msg)
     fflush(stderr);
 }
 
-/* `msg` on stderr as a terminal shows it safely: a control character (an id or name of the
- * data holding ESC would otherwise drive the terminal: colours, titles, cursor moves) is
- * written as \xHH, and so are the C1 controls U+0080–U+009F (UTF-8 C2 80–C2 9F: CSI is
- * C2 9B); new lines and tabs stay. */
-static void put_msg(const char *msg)
-{
-    for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
-        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-            fprintf(stderr, "\\x%02x", *p);
-        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-            fprintf(stderr, "\\u%04x", *++p);
-        else
-            fputc(*p, stderr);
-}
-
-/* "isoreach: PREFIXMSG" and a new line on stderr, MSG shown safely (put_msg). */
+/* "isoreach: PREFIXMSG" and a new line on stderr in one write (ranks of an MPI run share
+ * stderr: their lines must not interleave), MSG shown as a terminal shows it safely: a
+ * control character (an id or name of the data holding ESC would otherwise drive the
+ * terminal: colours, titles, cursor moves) is written as \xHH, and so are the C1 controls
+ * U+0080–U+009F (UTF-8 C2 80–C2 9F: CSI is C2 9B); new lines and tabs stay. */
 static void put_line(const char *prefix, const char *msg)
 {
-    fprintf(stderr, "isoreach: %s", prefix);
-    put_msg(msg);
-    fputc('\n', stderr);
+    size_t n = strlen(prefix) + 6 * strlen(msg) + 16, k = 0;
+    char *b = malloc(n);
+    if (!b) { /* as it is, rather than not at all */
+        fprintf(stderr, "isoreach: %s%s\n", prefix, msg);
+        return;
+    }
+    k += (size_t)snprintf(b, n, "isoreach: %s", prefix);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+            k += (size_t)snprintf(b + k, n - k, "\\x%02x", *p);
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            k += (size_t)snprintf(b + k, n - k, "\\u%04x", *++p);
+        else
+            b[k++] = (char)*p;
+    b[k++] = '\n';
+    fwrite(b, 1, k, stderr);
+    free(b);
 }
 
 static void log_cb(void *user, isr_log_level level, const char *msg)
