@@ -39,7 +39,40 @@ typedef struct mods {
     const char *action, *target, *to, *value, *source;
     int nbad_text;     /* rows whose source was not UTF-8 (bytes replaced with U+FFFD) */
     long long bad_row; /* the first of them */
+    char **scaled_id;  /* scale_speed rows so far: the line ids and their factors' product */
+    double *scaled;
+    int nscaled;
 } mods;
+
+/* The product of the scale_speed factors of line id `id` with this row's `v`: refused when
+ * it leaves 0.1 to 10, as one row's factor is (three rows of 10 made trains 1000 times
+ * faster). ISR_OK, recorded. */
+static isr_status scaled_total(mods *md, const char *id, double v)
+{
+    int k = 0;
+    while (k < md->nscaled && strcmp(md->scaled_id[k], id) != 0)
+        k++;
+    double total = (k < md->nscaled ? md->scaled[k] : 1.0) * v;
+    if (!(total >= MIN_SPEED_FACTOR && total <= MAX_SPEED_FACTOR))
+        return isr_fail(md->ctx, ISR_ERR_INPUT,
+                        "%s: scale_speed on '%s' makes %g times its speed with the rows above; "
+                        "the factors of one line or route multiply, and their product must be "
+                        "from 0.1 to 10: give one row with the factor you mean",
+                        md->where, id, total);
+    if (k == md->nscaled) {
+        char **ni = realloc(md->scaled_id, (size_t)(k + 1) * sizeof *ni);
+        if (ni)
+            md->scaled_id = ni;
+        double *nf = ni ? realloc(md->scaled, (size_t)(k + 1) * sizeof *nf) : NULL;
+        if (nf)
+            md->scaled = nf;
+        if (!ni || !nf || !(md->scaled_id[k] = strdup(id)))
+            return isr_fail(md->ctx, ISR_ERR_MEMORY, "out of memory");
+        md->nscaled++;
+    }
+    md->scaled[k] = total;
+    return ISR_OK;
+}
 
 /* A number filling the whole text (blanks around allowed); NAN when not one. */
 static double number(const char *s)
@@ -238,6 +271,16 @@ static isr_status route_row(mods *md)
     double v = number(md->value);
     if (!(v >= MIN_SPEED_FACTOR && v <= MAX_SPEED_FACTOR))
         return bad_value(md, SPEED_FACTOR_RULE);
+    for (int k = all ? 0 : r; k < (all ? tt->nroutes : r + 1); k++) {
+        double total = md->sc->route_factor[k] * v;
+        if (!(total >= MIN_SPEED_FACTOR && total <= MAX_SPEED_FACTOR))
+            return isr_fail(md->ctx, ISR_ERR_INPUT,
+                            "%s: scale_speed on '%s' makes %g times a route's speed with the "
+                            "rows above; the factors of one line or route multiply, and their "
+                            "product must be from 0.1 to 10: give one row with the factor you "
+                            "mean",
+                            md->where, md->target, total);
+    }
     for (int k = all ? 0 : r; k < (all ? tt->nroutes : r + 1); k++)
         md->sc->route_factor[k] *= v;
     for (int l = 0; all && l < isr_rail_net_nlines(md->sc->net); l++)
@@ -293,6 +336,9 @@ static isr_status line_row(mods *md)
     double v = number(md->value);
     if (scale && !(v >= MIN_SPEED_FACTOR && v <= MAX_SPEED_FACTOR))
         return bad_value(md, SPEED_FACTOR_RULE);
+    isr_status sst = scale ? scaled_total(md, md->target, v) : ISR_OK;
+    if (sst != ISR_OK)
+        return sst;
     if (!scale && !remove && !(v > 0 && v <= MAX_HEADWAY_MIN))
         return bad_value(md, "it must be the minutes between trains, > 0 and at most 1440");
     for (int l = isr_rail_net_nlines(net) - 1; l >= 0; l--) { /* a removal shifts those after */
@@ -568,5 +614,9 @@ isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenari
     if (ds)
         GDALClose(ds);
     free(md.file);
+    for (int k = 0; k < md.nscaled; k++)
+        free(md.scaled_id[k]);
+    free(md.scaled_id);
+    free(md.scaled);
     return st;
 }

@@ -260,6 +260,17 @@ Test(scenario, bad_scenario_refused_with_nothing_written)
                                  "to 10"),
                        "%s", e);
     free(e);
+    /* rows of 10 multiply: three made trains 1000 times faster, each row within bounds */
+    cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,10,x\n"
+                                     "scale_speed,L,,0.5,x\nscale_speed,L,,10,x\n");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 4: "
+                        "scale_speed on 'L' makes 50 times its speed with the rows above; the "
+                        "factors of one line or route multiply, and their product must be from "
+                        "0.1 to 10: give one row with the factor you mean\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
 }
 
 /* A row with more fields than the header: GDAL dropped the extra ones, so 7,5 minutes (a

@@ -183,6 +183,19 @@ Test(scengtfs, scale_speed_halves_the_ride)
     cr_assert_eq(cells(d, 1, "$3>0"), 0); /* nothing slower */
 }
 
+/* scale_speed rows on a route multiply: '*' 5 then R 5 made R 25 times faster, each row
+ * within bounds; refused, naming the product */
+Test(scengtfs, scale_speed_rows_multiply_within_bounds)
+{
+    cli_put("fast/modifications.csv", "%s",
+            "action,target,to,value,source\nscale_speed,*,,5,x\nscale_speed,R,,5,x\n");
+    refused(run("--hubs A --scenario fast=fast"),
+            "isoreach: scenario 'fast' modifications 'fast/modifications.csv' line 3: "
+            "scale_speed on 'R' makes 25 times a route's speed with the rows above; the factors "
+            "of one line or route multiply, and their product must be from 0.1 to 10: give one "
+            "row with the factor you mean\n");
+}
+
 /* --direction to, arrivals at hub B over 07:00-08:00: the scenario's timetable is reversed
  * as the feed's. Trains reach B at :06, :16, … once R is twice as fast (leaving A at :00,
  * :10, …), so arriving by minute m one left A 6 + (m - the last :x6) minutes before: 6 + 0..9,
