@@ -311,6 +311,8 @@ isr_options *isr_options_new(isr_ctx *ctx, int argc, char **argv)
         isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         return NULL;
     }
+    if (argc > 0 && argv[0] && (strcmp(argv[0], "reach") == 0 || strcmp(argv[0], "map") == 0))
+        snprintf(opt->command_, sizeof opt->command_, "%s", argv[0]);
     if (argc > 1 && parse_args(ctx, opt, argc, argv) != ISR_OK) {
         isr_options_free(opt);
         return NULL;
@@ -324,7 +326,8 @@ isr_status isr_options_set(isr_ctx *ctx, isr_options *opt, const char *name, con
     if (!name || !*name)
         return isr_fail(ctx, ISR_ERR_USAGE, "isr_options_set: no option name");
     char flag[80];
-    char *argv[] = {"set", (char *)dashed(name, flag, sizeof flag), (char *)value, NULL};
+    char *argv[] = {opt->command_[0] ? opt->command_ : "set",
+                    (char *)dashed(name, flag, sizeof flag), (char *)value, NULL};
     if (value && switch_find(flag))
         return isr_fail(ctx, ISR_ERR_USAGE,
                         "%s is a switch: it takes no value ('%s'); set it with no value (NULL; "

@@ -154,6 +154,8 @@ struct isr_options {
     const char *scenario_path[ISR_MAX_SCENARIOS];
     int nscenarios;
 
+    char command_[8]; /* private: "reach" or "map" when made for one (isr_options_new's
+                       * argv[0]), so that isr_options_set refuses what they refuse */
     void *owned_; /* private: strings the options own */
 };
 

@@ -424,3 +424,30 @@ Test(options, help_says_scenarios_work_with_gtfs)
     cr_assert(strstr(entry, "in lines mode and with\n                          --gtfs"), "%s",
               entry);
 }
+
+/* Options made for `reach` or `map` refuse a flag of the run's search, from the command line
+ * and from a client's isr_options_set alike (they were ignored: reach --budget 30 recounted
+ * nothing at 30), and take the run's inputs and fields, which users pass again. */
+Test(options, reach_and_map_refuse_the_search_flags)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char *argv[] = {"reach", "--hubs", "x", NULL};
+    cr_assert_null(isr_options_new(ctx, 3, argv));
+    cr_assert(strstr(isr_ctx_errmsg(ctx), "--hubs shapes the run's search, which isoreach reach "
+                                          "does not redo"),
+              "%s", isr_ctx_errmsg(ctx));
+    char *ok[] = {"map", "--stations", "st.shp", "--lang", "en", NULL};
+    isr_options *o = isr_options_new(ctx, 5, ok);
+    cr_assert_not_null(o, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_options_set(ctx, o, "budget", "30"), ISR_ERR_USAGE);
+    cr_assert(strstr(isr_ctx_errmsg(ctx), "--budget shapes the run's search, which isoreach map "),
+              "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(isr_options_set(ctx, o, "boundaries", "b.shp"), ISR_OK, "%s",
+                 isr_ctx_errmsg(ctx));
+    isr_options_free(o);
+    char *run[] = {"run", NULL};
+    o = isr_options_new(ctx, 1, run); /* a run's options take them all */
+    cr_assert_eq(isr_options_set(ctx, o, "budget", "30"), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    isr_options_free(o);
+    isr_ctx_free(ctx);
+}
