@@ -289,7 +289,6 @@ int isr_options_given(const isr_options *opt, const char *flag)
  * isr_options_new and isr_options_set too). */
 static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
 static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **argv);
-static isr_status command_flags(isr_ctx *ctx, int argc, char **argv);
 
 isr_status isr_options_parse(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
@@ -437,9 +436,7 @@ const char *isr_options_roads(const isr_options *opt)
 
 static isr_status parse_args(isr_ctx *ctx, isr_options *opt, int argc, char **argv)
 {
-    isr_status st = command_flags(ctx, argc, argv);
-    if (st == ISR_OK)
-        st = parse_flags(ctx, opt, argc, argv);
+    isr_status st = parse_flags(ctx, opt, argc, argv);
     if (st == ISR_OK && sample_roads_unused(opt))
         opt->roads = NULL; /* so that run.json says what the run uses */
     return st;
@@ -747,29 +744,32 @@ static int command_takes(const char *command, const char *name)
     return 1;
 }
 
-/* Every flag of argv (values skipped as parse_flags skips them) that argv[0] does not take
- * (command_takes): refused, naming it. */
-static isr_status command_flags(isr_ctx *ctx, int argc, char **argv)
+/* Flag `name` refused by `command` (command_takes). */
+static isr_status command_refuses(isr_ctx *ctx, const char *command, const char *name)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        char name[64];
-        size_t n = strcspn(arg, "=");
-        n = n < sizeof name - 1 ? n : sizeof name - 1;
-        memcpy(name, arg, n);
-        name[n] = '\0';
-        if (strncmp(arg, "--", 2) != 0)
-            continue;
-        if (!command_takes(argv[0], name))
-            return isr_fail(ctx, ISR_ERR_USAGE,
-                            "%s shapes the run's search, which isoreach %s does not redo: it "
-                            "starts from the run's rasters, whose hubs, grid and search "
-                            "settings are the run's. To change it, run again (isoreach run "
-                            "--out DIR %s ...); isoreach %s --help lists what it takes",
-                            name, argv[0], name, argv[0]);
-        if (!arg[n] && !switch_find(name) && takes_value(name))
-            i++; /* its value */
-    }
+    return isr_fail(ctx, ISR_ERR_USAGE,
+                    "%s shapes the run's search, which isoreach %s does not redo: it starts "
+                    "from the run's rasters, whose hubs, grid and search settings are the "
+                    "run's. To change it, run again (isoreach run --out DIR %s ...); isoreach "
+                    "%s --help lists what it takes",
+                    name, command, name, command);
+}
+
+/* The isoreach command line's own switches, which it takes out before the options see argv:
+ * refused when a library client gives them. */
+static isr_status cli_switch(isr_ctx *ctx, const char *arg)
+{
+    if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "%s is a switch of the isoreach command line, not an option of the "
+                        "library: a host that wants no progress installs no progress "
+                        "callback (isr_ctx_set_progress)",
+                        arg);
+    if (strcmp(arg, "--log-json") == 0)
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--log-json is a switch of the isoreach command line, not an option "
+                        "of the library: a host formats messages in its own logger "
+                        "(isr_ctx_set_logger)");
     return ISR_OK;
 }
 
@@ -777,19 +777,12 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        /* the CLI's own switches: it takes them out before the options see argv */
-        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0)
-            return isr_fail(ctx, ISR_ERR_USAGE,
-                            "%s is a switch of the isoreach command line, not an option of the "
-                            "library: a host that wants no progress installs no progress "
-                            "callback (isr_ctx_set_progress)",
-                            arg);
-        if (strcmp(arg, "--log-json") == 0)
-            return isr_fail(ctx, ISR_ERR_USAGE,
-                            "--log-json is a switch of the isoreach command line, not an option "
-                            "of the library: a host formats messages in its own logger "
-                            "(isr_ctx_set_logger)");
+        isr_status cli = cli_switch(ctx, arg);
+        if (cli != ISR_OK)
+            return cli;
         const switch_flag *sw = switch_find(arg);
+        if (sw && !command_takes(argv[0], arg))
+            return command_refuses(ctx, argv[0], arg);
         if (sw) {
             *(int *)((char *)opt + sw->off) = 1;
             continue;
@@ -805,6 +798,8 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
             return isr_fail(ctx, ISR_ERR_USAGE, "unknown option '%.60s…' (see --help)", arg);
         memcpy(name, arg, nlen);
         name[nlen] = '\0';
+        if (!command_takes(argv[0], name)) /* before its value: a refusal, not "needs a value" */
+            return command_refuses(ctx, argv[0], name);
         if (!val) {
             if (i + 1 >= argc && !takes_value(name))
                 return isr_fail(ctx, ISR_ERR_USAGE, "unknown option '%s' (see --help)", name);
