@@ -443,6 +443,10 @@ isr_status isr_hubs_expand(isr_ctx *ctx, const char *spec, const isr_hub_ids *hi
  * is then the local copy (new memory, free()). For anything else *open_path is NULL: open `path` as it is. `role`
  * ("stations", "friction raster"…) names the input in messages. */
 isr_status isr_source_check(isr_ctx *ctx, const char *role, const char *path, char **open_path);
+/* A text input isoreach reads itself (--hubs @FILE, --road-classes), checked as
+ * isr_source_check checks it and opened for reading: NULL with *st set when refused, NULL
+ * with *st ISR_OK when it cannot be opened (errno says why: the caller's message). */
+FILE *isr_source_fopen(isr_ctx *ctx, const char *role, const char *path, isr_status *st);
 
 /* ---- fetch.c --------------------------------------------------------------------------- */
 
@@ -1135,6 +1139,11 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
 isr_status isr_write_cog_ds(isr_ctx *ctx, const char *path, GDALDatasetH src, double nodata,
                             const char *band_desc, const char *unit, char **meta,
                             const char *resampling);
+
+/* Where raster `ds` lies on grid `g`: 0 with its first column and row when it is a window of
+ * the grid's cells, -1 when its cells are not the grid's (size), 1 when it lies (partly)
+ * outside the grid or off its cell edges. */
+int isr_raster_window(GDALDatasetH ds, const isr_grid *g, int *col0, int *row0);
 
 /* Reads a travel-time raster written by isr_run (Float32 minutes, nodata -9999, a window of
  * the grid) into `time_s` (padded, seconds), listing the cells set in w->touched. With

@@ -162,6 +162,21 @@ isr_status isr_write_cog(isr_ctx *ctx, const char *path, const isr_grid *g, int 
     return st;
 }
 
+int isr_raster_window(GDALDatasetH ds, const isr_grid *g, int *col0, int *row0)
+{
+    double gt[6];
+    if (GDALGetGeoTransform(ds, gt) != CE_None || fabs(gt[1] - g->cell_m) > 1e-6 * g->cell_m ||
+        fabs(gt[5] + g->cell_m) > 1e-6 * g->cell_m)
+        return -1;
+    *col0 = (int)lround((gt[0] - g->x0) / g->cell_m);
+    *row0 = (int)lround((g->y0 - gt[3]) / g->cell_m);
+    if (*col0 < 0 || *row0 < 0 || *col0 + GDALGetRasterXSize(ds) > g->nx ||
+        *row0 + GDALGetRasterYSize(ds) > g->ny ||
+        fabs(gt[0] - (g->x0 + *col0 * g->cell_m)) > 1e-3 * g->cell_m)
+        return 1;
+    return 0;
+}
+
 isr_status isr_time_raster_read(isr_ctx *ctx, const char *path, const isr_grid *g,
                                 const char *settings, float *time_s, isr_cd_work *w, double *hx,
                                 double *hy)
@@ -171,25 +186,18 @@ isr_status isr_time_raster_read(isr_ctx *ctx, const char *path, const isr_grid *
         return isr_fail_gdal(ctx, ISR_ERR_INPUT, "travel-time raster '%s': cannot open", path);
     isr_status st = ISR_OK;
     const char *s = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
-    double gt[6];
-    int w_ = GDALGetRasterXSize(ds), h_ = GDALGetRasterYSize(ds), col0 = 0, row0 = 0;
+    int w_ = GDALGetRasterXSize(ds), h_ = GDALGetRasterYSize(ds), col0 = 0, row0 = 0, place;
     float *buf = NULL;
     w->ntouched = 0;
     if (settings && (!s || strcmp(s, settings) != 0)) {
         st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' was made with other settings", path);
         goto cleanup;
     }
-    if (GDALGetGeoTransform(ds, gt) != CE_None || fabs(gt[1] - g->cell_m) > 1e-6 * g->cell_m ||
-        fabs(gt[5] + g->cell_m) > 1e-6 * g->cell_m) {
-        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' is not on the %g m grid of the run", path,
-                      g->cell_m);
-        goto cleanup;
-    }
-    col0 = (int)lround((gt[0] - g->x0) / g->cell_m);
-    row0 = (int)lround((g->y0 - gt[3]) / g->cell_m);
-    if (col0 < 0 || row0 < 0 || col0 + w_ > g->nx || row0 + h_ > g->ny ||
-        fabs(gt[0] - (g->x0 + col0 * g->cell_m)) > 1e-3 * g->cell_m) {
-        st = isr_fail(ctx, ISR_ERR_INPUT, "'%s' lies outside the grid of the run", path);
+    if ((place = isr_raster_window(ds, g, &col0, &row0)) != 0) {
+        st = place < 0 ? isr_fail(ctx, ISR_ERR_INPUT, "'%s' is not on the %g m grid of the run",
+                                  path, g->cell_m)
+                       : isr_fail(ctx, ISR_ERR_INPUT, "'%s' lies outside the grid of the run",
+                                  path);
         goto cleanup;
     }
     if (hx && hy) {

@@ -199,7 +199,6 @@ static int same_hub_id(const char *tag, const char *id)
 static isr_status check_hub_raster(isr_ctx *ctx, const isr_options *opt, const char *path,
                                    const char *id, const char *settings, const isr_grid *g)
 {
-    const double cell_m = g->cell_m;
     char q[ISR_SHQ_MAX];
     const char *again = isr_shq(opt->out, q, sizeof q);
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
@@ -212,21 +211,14 @@ static isr_status check_hub_raster(isr_ctx *ctx, const isr_options *opt, const c
     const char *b = GDALGetMetadataItem(ds, "BUDGET_MIN", NULL);
     const char *h = GDALGetMetadataItem(ds, "HUB_ID", NULL);
     const char *s = GDALGetMetadataItem(ds, "ISOREACH_SETTINGS", NULL);
-    double budget = b ? isr_strtod(b, NULL) : NAN, gt[6];
+    double budget = b ? isr_strtod(b, NULL) : NAN;
     isr_status st = ISR_OK;
-    int ok = GDALGetGeoTransform(ds, gt) == CE_None && fabs(gt[1] - cell_m) <= 1e-6 * cell_m &&
-             fabs(gt[5] + cell_m) <= 1e-6 * cell_m;
-    if (ok) { /* on the run's cells and within its grid, as isr_time_raster_read reads it */
-        long c0 = lround((gt[0] - g->x0) / cell_m), r0 = lround((g->y0 - gt[3]) / cell_m);
-        ok = c0 >= 0 && r0 >= 0 && c0 + GDALGetRasterXSize(ds) <= g->nx &&
-             r0 + GDALGetRasterYSize(ds) <= g->ny &&
-             fabs(gt[0] - (g->x0 + (double)c0 * cell_m)) <= 1e-3 * cell_m;
-    }
-    if (!ok)
+    int c0, r0;
+    if (isr_raster_window(ds, g, &c0, &r0) != 0) /* as isr_time_raster_read will read it */
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "'%s' is not on the %g m grid of the run (copied from another run?): no "
                       "table was rewritten; run the hub again with isoreach run --out %s",
-                      path, cell_m, again);
+                      path, g->cell_m, again);
     else if (!GDALGetMetadataItem(ds, "HUB_X", NULL) || !GDALGetMetadataItem(ds, "HUB_Y", NULL))
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "'%s' has no HUB_X/HUB_Y metadata (where its hub is; not written by "
