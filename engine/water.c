@@ -29,9 +29,71 @@ const char *isr_options_water(const isr_options *opt)
     return opt->water;
 }
 
-/* Every polygon of the layer, in the grid's CRS, into *geoms (n of them). */
+/* Water parts under half a cell wide (thin_add): how many, their length, the longest. */
+typedef struct thin_tally {
+    int n;
+    double total, best_len, best_w;
+    long long best_fid;
+} thin_tally;
+
+/* The outer length of polygon part p (its rings' lengths, halved) and its mean width (twice
+ * its area over its rings' length: a strip's width; half a square's side). */
+static void part_shape(OGRGeometryH p, double *len, double *width)
+{
+    double ring = 0;
+    for (int i = 0; i < OGR_G_GetGeometryCount(p); i++)
+        ring += OGR_G_Length(OGR_G_GetGeometryRef(p, i));
+    *len = ring / 2;
+    *width = ring > 0 ? 2 * OGR_G_Area(p) / ring : 0;
+}
+
+/* A polygon under a cell wide is water only where a cell's centre happens to lie in it: a
+ * river or canal narrower than the grid's cells is left with gaps local travel walks through,
+ * or vanishes (a 200 m river at 500 m: no cell). Parts at least 10 cells long and under half
+ * a cell wide on average, which leak at any angle, are tallied here and warned about
+ * (thin_warn, the longest named), so that a barrier the run does not have is said; between
+ * half a cell and one it depends on the angle (README, How it works). Small ponds are not:
+ * going round them costs next to nothing. */
+static void thin_add(thin_tally *t, OGRGeometryH g, double cell_m, long long fid)
+{
+    int multi = wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPolygon;
+    for (int k = 0; k < (multi ? OGR_G_GetGeometryCount(g) : 1); k++) {
+        OGRGeometryH p = multi ? OGR_G_GetGeometryRef(g, k) : g;
+        if (wkbFlatten(OGR_G_GetGeometryType(p)) != wkbPolygon)
+            continue;
+        double len, w;
+        part_shape(p, &len, &w);
+        if (w >= cell_m / 2 || len < 10 * cell_m)
+            continue;
+        t->n++;
+        t->total += len;
+        if (len > t->best_len) {
+            t->best_len = len;
+            t->best_w = w;
+            t->best_fid = fid;
+        }
+    }
+}
+
+static void thin_warn(isr_ctx *ctx, const isr_layer *l, double cell_m, const thin_tally *t)
+{
+    if (t->n)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: %d polygon%s narrower than half a %g m cell on average, %.1f km long in all "
+                "(the longest: feature %lld, %.1f km long, about %.0f m wide): %s not block "
+                "local travel at this resolution, since a cell is water only when its centre "
+                "lies in water, and travel crosses such a river through its gaps. For them to "
+                "block, use a finer --resolution (about %.0f m: two thirds of that width) or "
+                "widen them (a buffer); where people do cross, --roads gives the crossings",
+                l->what, t->n, t->n > 1 ? "s are" : " is", cell_m, t->total / 1e3, t->best_fid,
+                t->best_len / 1e3, t->best_w, t->n > 1 ? "they may" : "it may",
+                t->best_w * 2 / 3);
+}
+
+/* Every polygon of the layer, in the grid's CRS, into *geoms (n of them), its thin parts
+ * tallied into *thin. */
 static isr_status read_polygons(isr_ctx *ctx, const isr_layer *l, OGRSpatialReferenceH srs,
-                                OGRGeometryH **geoms, long long **fid, int *n)
+                                double cell_m, OGRGeometryH **geoms, int *n, thin_tally *thin)
 {
     OGRCoordinateTransformationH tr = isr_layer_transform_to(ctx, l, srs);
     if (!tr)
@@ -55,78 +117,19 @@ static isr_status read_polygons(isr_ctx *ctx, const isr_layer *l, OGRSpatialRefe
         if (*n == cap) {
             int nc = cap ? 2 * cap : 64;
             OGRGeometryH *p = realloc(*geoms, (size_t)nc * sizeof *p);
-            if (p)
-                *geoms = p;
-            long long *q = p ? realloc(*fid, (size_t)nc * sizeof *q) : NULL;
-            if (q)
-                *fid = q;
-            if (!p || !q) {
+            if (!p) {
                 OGR_G_DestroyGeometry(g);
                 st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory reading %s", l->what);
                 break;
             }
+            *geoms = p;
             cap = nc;
         }
-        (*fid)[*n] = id;
+        thin_add(thin, g, cell_m, id);
         (*geoms)[(*n)++] = g;
     }
     OCTDestroyCoordinateTransformation(tr);
     return st;
-}
-
-/* The outer length of polygon part p (its rings' lengths, halved) and its mean width (twice
- * its area over its rings' length: a strip's width; half a square's side). */
-static void part_shape(OGRGeometryH p, double *len, double *width)
-{
-    double ring = 0;
-    for (int i = 0; i < OGR_G_GetGeometryCount(p); i++)
-        ring += OGR_G_Length(OGR_G_GetGeometryRef(p, i));
-    *len = ring / 2;
-    *width = ring > 0 ? 2 * OGR_G_Area(p) / ring : 0;
-}
-
-/* A polygon under a cell wide is water only where a cell's centre happens to lie in it: a
- * river or canal narrower than the grid's cells is left with gaps local travel walks through,
- * or vanishes (a 200 m river at 500 m: no cell). Parts at least 10 cells long and under half
- * a cell wide on average, which leak at any angle, are warned about (the longest named), so
- * that a barrier the run does not have is said; between half a cell and one it depends on the
- * angle (README, How it works). Small ponds are not: going round them costs next to nothing. */
-static void warn_thin(isr_ctx *ctx, const isr_layer *l, const isr_grid *g, const OGRGeometryH *geoms,
-                      const long long *fid, int n)
-{
-    int nthin = 0;
-    double total = 0, best_len = 0, best_w = 0;
-    long long best_fid = -1;
-    for (int i = 0; i < n; i++) {
-        OGRGeometryH gi = geoms[i];
-        int multi = wkbFlatten(OGR_G_GetGeometryType(gi)) != wkbPolygon;
-        for (int k = 0; k < (multi ? OGR_G_GetGeometryCount(gi) : 1); k++) {
-            OGRGeometryH p = multi ? OGR_G_GetGeometryRef(gi, k) : gi;
-            if (wkbFlatten(OGR_G_GetGeometryType(p)) != wkbPolygon)
-                continue;
-            double len, w;
-            part_shape(p, &len, &w);
-            if (w >= g->cell_m / 2 || len < 10 * g->cell_m)
-                continue;
-            nthin++;
-            total += len;
-            if (len > best_len) {
-                best_len = len;
-                best_w = w;
-                best_fid = fid[i];
-            }
-        }
-    }
-    if (nthin)
-        isr_log(ctx, ISR_LOG_WARN,
-                "%s: %d polygon%s narrower than half a %g m cell on average, %.1f km long in all "
-                "(the longest: feature %lld, %.1f km long, about %.0f m wide): %s not block "
-                "local travel at this resolution, since a cell is water only when its centre "
-                "lies in water, and travel crosses such a river through its gaps. For them to "
-                "block, use a finer --resolution (about %.0f m: two thirds of that width) or "
-                "widen them (a buffer); where people do cross, --roads gives the crossings",
-                l->what, nthin, nthin > 1 ? "s are" : " is", g->cell_m, total / 1e3, best_fid,
-                best_len / 1e3, best_w, nthin > 1 ? "they may" : "it may", best_w * 2 / 3);
 }
 
 isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
@@ -143,12 +146,13 @@ isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
     size_t cells = (size_t)g->nx * (size_t)g->ny;
     isr_status st = isr_layer_open(ctx, &l, "water", path, layer, wkbPolygon);
     OGRGeometryH *parts = NULL;
-    long long *fid = NULL;
     int *orig = NULL, nparts = 0;
-    if (st != ISR_OK || (st = read_polygons(ctx, &l, srs, &geoms, &fid, &n)) != ISR_OK ||
+    thin_tally thin = {0};
+    if (st != ISR_OK ||
+        (st = read_polygons(ctx, &l, srs, g->cell_m, &geoms, &n, &thin)) != ISR_OK ||
         (st = isr_grid_strips(ctx, g, geoms, n, &parts, &orig, &nparts)) != ISR_OK)
         goto cleanup;
-    warn_thin(ctx, &l, g, geoms, fid, n);
+    thin_warn(ctx, &l, g->cell_m, &thin);
     free(orig);
     for (int i = 0; i < n; i++) /* the strips burn the same cells (isr_grid_strips) */
         OGR_G_DestroyGeometry(geoms[i]);
@@ -180,7 +184,6 @@ isr_status isr_water_load(isr_ctx *ctx, const char *path, const char *layer,
     *out = mask;
     mask = NULL;
 cleanup:
-    free(fid);
     if (ds)
         GDALClose(ds);
     for (int i = 0; i < n; i++)
