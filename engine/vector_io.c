@@ -141,14 +141,19 @@ isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const ch
     return isr_layer_open_enc(ctx, l, role, path, layer, want, NULL);
 }
 
+static int layer_is_shp(const isr_layer *l)
+{
+    return l->ds && GDALGetDatasetDriver(l->ds) &&
+           strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(l->ds)), "ESRI Shapefile") == 0;
+}
+
 /* A shapefile without its .dbf: GDAL reads its shapes with no field at all, and every field
  * flag would be said to name no field. Said as what it is. */
 static isr_status no_dbf(isr_ctx *ctx, const isr_layer *l, const char *path)
 {
-    GDALDriverH drv = GDALGetDatasetDriver(l->ds);
     size_t n = strlen(path);
-    if (!drv || strcmp(GDALGetDriverShortName(drv), "ESRI Shapefile") != 0 || n < 4 ||
-        OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(l->lyr)) > 0 || strncmp(path, "/vsi", 4) == 0)
+    if (!layer_is_shp(l) || n < 4 || OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(l->lyr)) > 0 ||
+        strncmp(path, "/vsi", 4) == 0)
         return ISR_OK;
     char *dbf = isr_strdup_printf("%.*s.dbf", (int)(n - 4), path), *DBF = NULL;
     int there = dbf && access(dbf, F_OK) == 0;
@@ -217,10 +222,9 @@ static long long shp_records(FILE *f, long long size)
  * run. Refused, with the three counts. */
 static isr_status shp_counts(isr_ctx *ctx, const isr_layer *l, const char *path)
 {
-    GDALDriverH drv = GDALGetDatasetDriver(l->ds);
     size_t n = strlen(path);
-    if (!drv || strcmp(GDALGetDriverShortName(drv), "ESRI Shapefile") != 0 || n < 4 ||
-        strcasecmp(path + n - 4, ".shp") != 0 || strncmp(path, "/vsi", 4) == 0)
+    if (!layer_is_shp(l) || n < 4 || strcasecmp(path + n - 4, ".shp") != 0 ||
+        strncmp(path, "/vsi", 4) == 0)
         return ISR_OK;
     FILE *fs, *fx, *fd;
     long long ss = shp_part(path, (int)n - 4, "shp", "SHP", &fs);
@@ -362,12 +366,6 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
     if (st != ISR_OK)
         isr_layer_close(l);
     return st;
-}
-
-static int layer_is_shp(const isr_layer *l)
-{
-    return l->ds && GDALGetDatasetDriver(l->ds) &&
-           strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(l->ds)), "ESRI Shapefile") == 0;
 }
 
 void isr_layer_text_warn(isr_layer *l)
