@@ -39,39 +39,47 @@ typedef struct mods {
     const char *action, *target, *to, *value, *source;
     int nbad_text;     /* rows whose source was not UTF-8 (bytes replaced with U+FFFD) */
     long long bad_row; /* the first of them */
-    char **scaled_id;  /* scale_speed rows so far: the line ids and their factors' product */
-    double *scaled;
+    struct scaled { /* scale_speed rows so far: a line id and its factors' product */
+        char *id;
+        double f;
+    } *scaled;
     int nscaled;
 } mods;
 
-/* The product of the scale_speed factors of line id `id` with this row's `v`: refused when
- * it leaves 0.1 to 10, as one row's factor is (three rows of 10 made trains 1000 times
- * faster). ISR_OK, recorded. */
-static isr_status scaled_total(mods *md, const char *id, double v)
+/* The product `total` of a line's or route's scale_speed factors (`whose`: "its", "a
+ * route's"), refused when it leaves 0.1 to 10, as one row's factor is: three rows of 10
+ * made trains 1000 times faster. */
+static isr_status speed_product(mods *md, double total, const char *whose)
+{
+    if (total >= MIN_SPEED_FACTOR && total <= MAX_SPEED_FACTOR)
+        return ISR_OK;
+    return isr_fail(md->ctx, ISR_ERR_INPUT,
+                    "%s: scale_speed on '%s' makes %g times %s speed with the rows above; the "
+                    "factors of one line or route multiply, and their product must be from 0.1 "
+                    "to 10: give one row with the factor you mean",
+                    md->where, md->target, total, whose);
+}
+
+/* The product of the scale_speed factors of line `md->target` with this row's `v`,
+ * checked (speed_product) and recorded. */
+static isr_status scaled_total(mods *md, double v)
 {
     int k = 0;
-    while (k < md->nscaled && strcmp(md->scaled_id[k], id) != 0)
+    while (k < md->nscaled && strcmp(md->scaled[k].id, md->target) != 0)
         k++;
-    double total = (k < md->nscaled ? md->scaled[k] : 1.0) * v;
-    if (!(total >= MIN_SPEED_FACTOR && total <= MAX_SPEED_FACTOR))
-        return isr_fail(md->ctx, ISR_ERR_INPUT,
-                        "%s: scale_speed on '%s' makes %g times its speed with the rows above; "
-                        "the factors of one line or route multiply, and their product must be "
-                        "from 0.1 to 10: give one row with the factor you mean",
-                        md->where, id, total);
-    if (k == md->nscaled) {
-        char **ni = realloc(md->scaled_id, (size_t)(k + 1) * sizeof *ni);
-        if (ni)
-            md->scaled_id = ni;
-        double *nf = ni ? realloc(md->scaled, (size_t)(k + 1) * sizeof *nf) : NULL;
-        if (nf)
-            md->scaled = nf;
-        if (!ni || !nf || !(md->scaled_id[k] = strdup(id)))
+    double total = (k < md->nscaled ? md->scaled[k].f : 1.0) * v;
+    isr_status st = speed_product(md, total, "its");
+    if (st == ISR_OK && k == md->nscaled) {
+        struct scaled *ns = realloc(md->scaled, (size_t)(k + 1) * sizeof *ns);
+        if (ns)
+            md->scaled = ns;
+        if (!ns || !(md->scaled[k].id = strdup(md->target)))
             return isr_fail(md->ctx, ISR_ERR_MEMORY, "out of memory");
         md->nscaled++;
     }
-    md->scaled[k] = total;
-    return ISR_OK;
+    if (st == ISR_OK)
+        md->scaled[k].f = total;
+    return st;
 }
 
 /* A number filling the whole text (blanks around allowed); NAN when not one. */
@@ -272,14 +280,9 @@ static isr_status route_row(mods *md)
     if (!(v >= MIN_SPEED_FACTOR && v <= MAX_SPEED_FACTOR))
         return bad_value(md, SPEED_FACTOR_RULE);
     for (int k = all ? 0 : r; k < (all ? tt->nroutes : r + 1); k++) {
-        double total = md->sc->route_factor[k] * v;
-        if (!(total >= MIN_SPEED_FACTOR && total <= MAX_SPEED_FACTOR))
-            return isr_fail(md->ctx, ISR_ERR_INPUT,
-                            "%s: scale_speed on '%s' makes %g times a route's speed with the "
-                            "rows above; the factors of one line or route multiply, and their "
-                            "product must be from 0.1 to 10: give one row with the factor you "
-                            "mean",
-                            md->where, md->target, total);
+        isr_status pst = speed_product(md, md->sc->route_factor[k] * v, "a route's");
+        if (pst != ISR_OK)
+            return pst;
     }
     for (int k = all ? 0 : r; k < (all ? tt->nroutes : r + 1); k++)
         md->sc->route_factor[k] *= v;
@@ -336,7 +339,7 @@ static isr_status line_row(mods *md)
     double v = number(md->value);
     if (scale && !(v >= MIN_SPEED_FACTOR && v <= MAX_SPEED_FACTOR))
         return bad_value(md, SPEED_FACTOR_RULE);
-    isr_status sst = scale ? scaled_total(md, md->target, v) : ISR_OK;
+    isr_status sst = scale ? scaled_total(md, v) : ISR_OK;
     if (sst != ISR_OK)
         return sst;
     if (!scale && !remove && !(v > 0 && v <= MAX_HEADWAY_MIN))
@@ -615,8 +618,7 @@ isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenari
         GDALClose(ds);
     free(md.file);
     for (int k = 0; k < md.nscaled; k++)
-        free(md.scaled_id[k]);
-    free(md.scaled_id);
+        free(md.scaled[k].id);
     free(md.scaled);
     return st;
 }
