@@ -232,10 +232,6 @@ static void unit_props(const isr_region_reach *rr, int u, const unit_tally *t, O
     const isr_zones *z = rr->zones;
     const int L = ISR_COUNTY, ng = z->ngroups[L];
     const double cell_km2 = rr->grid->cell_m * rr->grid->cell_m / 1e6;
-    const size_t *any_cells = t->any_cells;
-    const double *any_pop = t->any_pop;
-    const float *best = t->best;
-    const int nfixed = t->nfixed;
     const isr_unit *a = &rr->units->attr[u];
     int gi = z->group[L][u];
     OGR_F_SetFieldString(f, 0, a->code[ISR_COUNTY]);
@@ -256,17 +252,18 @@ static void unit_props(const isr_region_reach *rr, int u, const unit_tally *t, O
     OGR_F_SetFieldInteger(f, 12, unknown);
     OGR_F_SetFieldDouble(f, 7, round((double)z->area[L][gi] * cell_km2 * 1e3) / 1e3);
     OGR_F_SetFieldDouble(f, 13, round((double)gcells * cell_km2 * 1e3) / 1e3);
-    if (!isinf(best[gi]))
-        OGR_F_SetFieldDouble(f, 8, round(best[gi] * 100) / 100);
+    if (!isinf(t->best[gi]))
+        OGR_F_SetFieldDouble(f, 8, round(t->best[gi] * 100) / 100);
     else
         OGR_F_SetFieldNull(f, 8);
-    OGR_F_SetFieldDouble(f, 9, gcells ? round((double)any_cells[gi] / (double)gcells * 1e4) / 1e4 : 0);
-    set_pop_share(f, 10, any_pop[gi], gpop);
+    OGR_F_SetFieldDouble(f, 9,
+                         gcells ? round((double)t->any_cells[gi] / (double)gcells * 1e4) / 1e4 : 0);
+    set_pop_share(f, 10, t->any_pop[gi], gpop);
     int reaching = 0;
     for (int h = 0; h < rr->nhubs; h++) {
         size_t k = (size_t)h * (size_t)ng + (size_t)gi;
         reaching += rr->hub_cells[L][k] > 0;
-        set_pop_share(f, nfixed + h, rr->hub_pop[L][k], gpop);
+        set_pop_share(f, t->nfixed + h, rr->hub_pop[L][k], gpop);
     }
     OGR_F_SetFieldInteger(f, 11, reaching);
     int host = counted_in(rr, u);
@@ -314,9 +311,9 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
         OGR_L_CreateField(lyr, fd, TRUE);
         OGR_Fld_Destroy(fd);
     }
+    const unit_tally t = {any_cells, any_pop, best, nfixed};
     for (int u = 0; u < rr->units->n && st == ISR_OK; u++) {
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
-        const unit_tally t = {any_cells, any_pop, best, nfixed};
         unit_props(rr, u, &t, f);
         OGRGeometryH ug = !geom && rr->units->geom[u] ? OGR_G_Clone(rr->units->geom[u]) : NULL;
         if (isr_geojson_set_geometry(&w, f, ug) || /* else spliced in below */
