@@ -45,12 +45,10 @@ static char *hub_file_field(char *line)
 /* The ids of a --hubs @FILE, checked with hi->known, as "a,b" into *b. */
 static isr_status hubs_file(isr_ctx *ctx, const char *path, const isr_hub_ids *hi, isr_sb *b)
 {
-    char *local = NULL; /* a URL's copy; a FIFO or device refused (it would block) */
-    isr_status sst = isr_source_check(ctx, "--hubs @FILE", path, &local);
+    isr_status sst; /* a FIFO or device refused: it would block */
+    FILE *f = isr_source_fopen(ctx, "--hubs @FILE", path, &sst);
     if (sst != ISR_OK)
         return sst;
-    FILE *f = fopen(local ? local : path, "r");
-    free(local);
     if (!f)
         return isr_fail(ctx, ISR_ERR_INPUT,
                         "--hubs @%s: cannot open it (%s); give a text file of station ids, one "

@@ -118,13 +118,10 @@ static isr_status class_add(isr_ctx *ctx, road_classes *t, const char *e, size_t
 /* --road-classes: a CSV file when it names one, else "k=v,k=v". */
 static isr_status classes_parse(isr_ctx *ctx, const char *spec, road_classes *t)
 {
-    char *local = NULL; /* a URL's copy; a FIFO or device refused (it would block or never end) */
-    isr_status st = strchr(spec, '=') ? ISR_OK : isr_source_check(ctx, "--road-classes", spec,
-                                                                   &local);
+    isr_status st = ISR_OK; /* a FIFO or device refused: it would block or never end */
+    FILE *f = strchr(spec, '=') ? NULL : isr_source_fopen(ctx, "--road-classes", spec, &st);
     if (st != ISR_OK)
         return st;
-    FILE *f = strchr(spec, '=') ? NULL : fopen(local ? local : spec, "r");
-    free(local);
     if (!f && !strchr(spec, '='))
         return isr_fail(ctx, ISR_ERR_INPUT,
                         "--road-classes '%s' is neither a readable CSV file of class,speed_kmh "

@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -44,4 +45,16 @@ isr_status isr_source_check(isr_ctx *ctx, const char *role, const char *path, ch
                         "URLs",
                         role, path, node_kind(sb.st_mode));
     return ISR_OK; /* a missing path: the caller's open says so */
+}
+
+FILE *isr_source_fopen(isr_ctx *ctx, const char *role, const char *path, isr_status *st)
+{
+    char *local = NULL; /* a URL's copy */
+    if ((*st = isr_source_check(ctx, role, path, &local)) != ISR_OK)
+        return NULL;
+    FILE *f = fopen(local ? local : path, "r");
+    int err = errno;
+    free(local);
+    errno = err;
+    return f;
 }
