@@ -230,47 +230,44 @@ Test(scenario, no_change_reuses_every_hub)
     free(b);
 }
 
-Test(scenario, bad_scenario_refused_with_nothing_written)
+/* Scenario 'bad' with modifications.csv `rows` is refused with exactly `want` (the whole of
+ * stderr), and no output folder is left. */
+static void bad_rows(const char *rows, const char *want)
 {
-    cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,2,x\n"
-            "scale_speed,Q,,2,x\n");
+    cli_put("bad/modifications.csv", "action,target,to,value,source\n%s", rows);
     cr_assert_eq(run("--scenario bad=bad"), 1);
     char *e = cli_stderr();
-    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 3: "
-                        "field 'target' is 'Q', which is no line of the network (the base's "
-                        "and the scenario's, after the rows above); give a line id: field 'id' "
-                        "of the lines (where it is blank, the name in field 'name'); this "
-                        "network's are 'L'\n");
+    cr_assert_str_eq(e, want);
     free(e);
     cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
-    cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,-2,x\n");
-    cr_assert_eq(run("--scenario bad=bad"), 1);
-    e = cli_stderr();
-    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 2: "
-                        "field 'value' is '-2'; it must be a speed factor from 0.1 to 10 (run "
-                        "times are divided by it: 1.25 is 25 % faster; 10 takes a 100 km/h line "
-                        "to 1000 km/h, the fastest train a network may have)\n");
-    free(e);
-    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
+
+Test(scenario, bad_scenario_refused_with_nothing_written)
+{
+    bad_rows("scale_speed,L,,2,x\nscale_speed,Q,,2,x\n",
+             "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 3: field "
+             "'target' is 'Q', which is no line of the network (the base's and the scenario's, "
+             "after the rows above); give a line id: field 'id' of the lines (where it is blank, "
+             "the name in field 'name'); this network's are 'L'\n");
+    bad_rows("scale_speed,L,,-2,x\n",
+             "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 2: field "
+             "'value' is '-2'; it must be a speed factor from 0.1 to 10 (run times are divided "
+             "by it: 1.25 is 25 % faster; 10 takes a 100 km/h line to 1000 km/h, the fastest "
+             "train a network may have)\n");
     /* a factor that makes every train instant (1e308 gave a hub millions more people) */
     cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,1e308,x\n");
     cr_assert_eq(run("--scenario bad=bad"), 1);
-    e = cli_stderr();
+    char *e = cli_stderr();
     cr_assert_not_null(strstr(e, "field 'value' is '1e308'; it must be a speed factor from 0.1 "
                                  "to 10"),
                        "%s", e);
     free(e);
     /* rows of 10 multiply: three made trains 1000 times faster, each row within bounds */
-    cli_put("bad/modifications.csv", "action,target,to,value,source\nscale_speed,L,,10,x\n"
-                                     "scale_speed,L,,0.5,x\nscale_speed,L,,10,x\n");
-    cr_assert_eq(run("--scenario bad=bad"), 1);
-    e = cli_stderr();
-    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 4: "
-                        "scale_speed on 'L' makes 50 times its speed with the rows above; the "
-                        "factors of one line or route multiply, and their product must be from "
-                        "0.1 to 10: give one row with the factor you mean\n");
-    free(e);
-    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+    bad_rows("scale_speed,L,,10,x\nscale_speed,L,,0.5,x\nscale_speed,L,,10,x\n",
+             "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 4: "
+             "scale_speed on 'L' makes 50 times its speed with the rows above; the factors of "
+             "one line or route multiply, and their product must be from 0.1 to 10: give one "
+             "row with the factor you mean\n");
 }
 
 /* A row with more fields than the header: GDAL dropped the extra ones, so 7,5 minutes (a
