@@ -457,46 +457,53 @@ const char *isr_lang_name(isr_lang lang)
     return lang_names[lang];
 }
 
+/* `val` as the index of one of `words` (NULL-ended) into *idx, flag `name` marked given (a
+ * string literal: the mark keeps the pointer); else a usage error listing them. */
+static isr_status choose(isr_ctx *ctx, isr_options *opt, const char *name, const char *val,
+                         const char *const *words, int *idx)
+{
+    char list[128] = "";
+    for (int i = 0; words[i]; i++) {
+        if (strcmp(val, words[i]) == 0) {
+            *idx = i;
+            mark_given(opt, name);
+            return ISR_OK;
+        }
+        isr_snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     words[i]);
+    }
+    return isr_fail(ctx, ISR_ERR_USAGE, "%s: '%s' is not one of %s", name, val, list);
+}
+
 /* The flags that take one of a few words (--wait, --direction, --kernel, --access, --lang): *done
- * set when `name` is one of them. */
+ * set when `name` is one of them. The words of the first three are in their enums' order. */
 static isr_status parse_choice(isr_ctx *ctx, isr_options *opt, const char *name,
                                const char *val, int *done)
 {
+    static const char *const waits[] = {"half-headway", "none", NULL},
+                             *const directions[] = {"from", "to", NULL},
+                             *const kernels[] = {"isotropic", "rcost", NULL};
+    _Static_assert(ISR_WAIT_NONE == 1 && ISR_TO_HUB == 1 && ISR_KERNEL_RCOST == 1,
+                   "the words' order is the enums'");
+    int i = 0;
+    isr_status st;
     if (strcmp(name, "--wait") == 0) {
-        if (strcmp(val, "half-headway") == 0)
-            opt->wait = ISR_WAIT_HALF_HEADWAY;
-        else if (strcmp(val, "none") == 0)
-            opt->wait = ISR_WAIT_NONE;
-        else
-            return isr_fail(ctx, ISR_ERR_USAGE,
-                            "--wait: '%s' is not one of half-headway, none", val);
-        mark_given(opt, "--wait");
         *done = 1;
-        return ISR_OK;
+        if ((st = choose(ctx, opt, "--wait", val, waits, &i)) == ISR_OK)
+            opt->wait = (isr_wait)i;
+        return st;
     }
     if (strcmp(name, "--direction") == 0) {
-        if (strcmp(val, "from") == 0)
-            opt->direction = ISR_FROM_HUB;
-        else if (strcmp(val, "to") == 0)
-            opt->direction = ISR_TO_HUB;
-        else
-            return isr_fail(ctx, ISR_ERR_USAGE, "--direction: '%s' is not one of from, to",
-                            val);
-        mark_given(opt, "--direction");
         *done = 1;
-        return ISR_OK;
+        if ((st = choose(ctx, opt, "--direction", val, directions, &i)) == ISR_OK)
+            opt->direction = (isr_direction)i;
+        return st;
     }
     if (strcmp(name, "--kernel") == 0) {
-        if (strcmp(val, "isotropic") == 0)
-            opt->kernel = ISR_KERNEL_ISOTROPIC;
-        else if (strcmp(val, "rcost") == 0)
-            opt->kernel = ISR_KERNEL_RCOST;
-        else
-            return isr_fail(ctx, ISR_ERR_USAGE,
-                            "--kernel: '%s' is not one of isotropic, rcost", val);
-        mark_given(opt, "--kernel");
         *done = 1;
-        return ISR_OK;
+        if ((st = choose(ctx, opt, "--kernel", val, kernels, &i)) == ISR_OK)
+            opt->kernel = (isr_kernel)i;
+        return st;
     }
     if (strcmp(name, "--access") == 0) {
         *done = 1;
