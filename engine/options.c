@@ -1095,9 +1095,20 @@ static isr_status options_from_run(isr_ctx *ctx, isr_options *opt, const char *o
         goto cleanup;
     }
     *found = 1;
+    /* the sample's water and crossings, which a run takes by default with the sample's
+     * boundaries: the recorded ones were the run's, so they stay with other boundaries
+     * (isr_options_water would drop them, and a reach with its own copy of the counties
+     * counted the people on the lakes and the sea) */
+    static const char *const sample_defaults[] = {"--water", "--roads"};
+    int recorded[2];
+    for (int k = 0; k < 2; k++)
+        recorded[k] = !isr_options_given(opt, sample_defaults[k]);
     st = isr_options_apply_record(ctx, opt, rec);
     if (st == ISR_OK)
         st = isr_options_rebase_inputs(ctx, opt, rec, out, "run.json", need);
+    for (int k = 0; st == ISR_OK && k < 2; k++)
+        if (recorded[k] && (k ? opt->roads : opt->water))
+            mark_given(opt, sample_defaults[k]);
 cleanup:
     json_object_put(root);
     free(path);
