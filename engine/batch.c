@@ -653,7 +653,7 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
                 isr_rail_station_id(jb->net, s), why);
     if (reuse) {
         res->skipped = 1;
-        if ((st = hub_reach(jb, hub_no, ws, dir)) == ISR_OK && jb->opt->recount_reused)
+        if ((st = hub_reach(jb, hub_no, ws, dir)) == ISR_OK && jb->recount)
             st = hub_isochrones(jb, hub_no, ws, &ws->geos, ws->bands, dir); /* their people */
         if (st == ISR_OK)
             st = merge_region(jb, hub_no, time_s, w);
@@ -896,6 +896,7 @@ static isr_status batch_setup(isr_ctx *ctx, const isr_model *m, const isr_option
         return searched_refused(ctx);
     b->ctx = ctx;
     b->opt = o;
+    b->recount = o->recount_reused || isr_out_recount_pending(o->out);
     b->grid = &m->grid;
     b->fric = isr_model_fric(m);
     b->fric_min = m->fric_min;

@@ -80,6 +80,8 @@ typedef struct isr_batch {
     double *st_lonlat;              /* per station: lon, lat (WGS 84), for stations.csv */
     int started;                    /* the workers were started (for the cancel message) */
     int merged_shards;              /* isr_merge: the N shards merged (run.json), else 0 */
+    int recount; /* a reused hub's isochrones are counted again: `isoreach reach` recounted
+                  * the folder since (opt->recount_reused, isr_out_recount_pending) */
     int warn_from; /* run.json's warnings: the context's from this one (isr_merge: its own) */
 } isr_batch;
 

@@ -587,11 +587,36 @@ isr_status isr_out_refuse_others(isr_ctx *ctx, const char *out, int shards)
 void isr_out_unmark(isr_ctx *ctx, const char *out)
 {
     char *path = isr_strdup_printf("%s/run.json", out);
+    json_object *was = path && isr_file_exists(path) ? json_object_from_file(path) : NULL;
+    if (was && json_object_object_get_ex(was, "reach", NULL)) {
+        char *mark = isr_strdup_printf("%s/" ISR_RECOUNT_NAME, out);
+        FILE *f = mark ? fopen(mark, "w") : NULL;
+        if (f)
+            fclose(f);
+        free(mark);
+    }
+    json_object_put(was);
     if (path && unlink(path) == 0)
         isr_log(ctx, ISR_LOG_INFO,
                 "removed the run.json of an earlier run from '%s' until this one finishes",
                 out);
     free(path);
+}
+
+int isr_out_recount_pending(const char *out)
+{
+    char *mark = isr_strdup_printf("%s/" ISR_RECOUNT_NAME, out);
+    int pending = mark && isr_file_exists(mark);
+    free(mark);
+    return pending;
+}
+
+void isr_out_recounted(const char *out)
+{
+    char *mark = isr_strdup_printf("%s/" ISR_RECOUNT_NAME, out);
+    if (mark)
+        unlink(mark);
+    free(mark);
 }
 
 isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held)

@@ -1187,6 +1187,13 @@ ISR_INTERNAL const char *isr_write_reason(const char *path, int err);
  * before a run or shard writes its first hub: until it finishes, the folder holds another
  * run's results beside its own, and no command may take it as whole. */
 void isr_out_unmark(isr_ctx *ctx, const char *out);
+/* OUT/.isoreach-recount: left by isr_out_unmark when the run.json it removed says that
+ * `isoreach reach` recounted the folder (on other boundaries or people, maybe), until a run
+ * or merge finishes there (isr_out_recounted). While it is there, a hub reused from the
+ * folder has its isochrones' people counted again, as its tables are: they may be reach's. */
+#define ISR_RECOUNT_NAME ".isoreach-recount"
+ISR_INTERNAL int isr_out_recount_pending(const char *out);
+ISR_INTERNAL void isr_out_recounted(const char *out);
 /* Checks the output folder before any work: creates it (and its parents) and writes a probe
  * file in it; fails naming --out and the reason. *created is the top-most folder it made
  * (new string, NULL if none), for isr_rmdirs_empty() when the run fails. */

@@ -700,6 +700,8 @@ isr_status isr_run_json_write(isr_batch *jb, const double timing[4])
               : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK) /* OUT/README.md describes what is there now (outreadme.c) */
         st = isr_out_readme_write(jb->ctx, jb->opt->out);
+    if (st == ISR_OK) /* every hub's isochrones are this run's counts now */
+        isr_out_recounted(jb->opt->out);
     free(path);
     json_object_put(root);
     return st;

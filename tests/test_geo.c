@@ -427,6 +427,33 @@ Test(geo, reach_records_its_water)
     json_object_put(root);
 }
 
+/* A run again after `isoreach reach` recounted the folder on other terms (here: no water, so
+ * people on the lake): the hub is reused, and its tables were recounted on the run's terms,
+ * but its isochrones kept reach's people, in the file and the web map. Now reach's mark
+ * survives the run's start (OUT/.isoreach-recount) and the reused hub's isochrones are
+ * counted again, until the run finishes. */
+Test(geo, a_run_after_reach_counts_the_isochrones_people_again)
+{
+    utm_region();
+    cli_put("w.geojson", FC(UTM33, "{\"type\":\"Feature\",\"properties\":{},\"geometry\":"
+                                   BOX(512000, 5502000, 518000, 5508000) "}"));
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub --water w.geojson"), 0, "%s", cli_stderr());
+    cli_sh_ok("md5sum o/hubs/hub/isochrones.geojson o/hubs/hub/reach.csv > sums");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --water none", cli_tmp, ISR_CLI), 0);
+    cr_assert_neq(cli_sh("cd '%s' && md5sum -c --quiet sums", cli_tmp), 0,
+                  "reach left the isochrones' people as they were: nothing to test");
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub --water w.geojson"), 0, "%s", cli_stderr());
+    cli_sh_ok("md5sum -c --quiet sums && test ! -e o/.isoreach-recount");
+    /* and a run that fails after its start (a folder where its summary goes) keeps the mark
+     * for the next */
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --water none", cli_tmp, ISR_CLI), 0);
+    cli_sh_ok("rm o/region/summary.json && mkdir o/region/summary.json");
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub --water w.geojson"), 1);
+    cli_sh_ok("test -e o/.isoreach-recount && test ! -e o/run.json && rmdir o/region/summary.json");
+    cr_assert_eq(run("--crs EPSG:32633 --hubs hub --water w.geojson"), 0, "%s", cli_stderr());
+    cli_sh_ok("md5sum -c --quiet sums && test ! -e o/.isoreach-recount");
+}
+
 /* `isoreach reach` recounts the hubs' rasters with run.json's budget: a run.json edited (or
  * copied from a run of another budget) cut the 30-minute times at 45 without a word, and the
  * tables said 45. Now the raster's own BUDGET_MIN is compared, and the hub named. */
