@@ -597,18 +597,22 @@ static char *other_entries(const char *dir, const char *const *names, int n, int
  * of hubs/(star)/summary.csv would not. */
 static void warn_other_hub_folders(isr_batch *jb)
 {
-    char *dir = isr_strdup_printf("%s/hubs", jb->opt->out);
-    int n = 0;
-    char *list = other_entries(dir, (const char *const *)jb->folders, jb->nhubs, &n);
-    if (n)
-        isr_log(jb->ctx, ISR_LOG_WARN,
-                "'%s' holds %d folder%s of no hub of this run (%s), left by an earlier run: "
-                "the region products, web map and QGIS project leave %s out, and %s tables may "
-                "be of other settings; delete %s, or run those hubs again",
-                dir, n, n > 1 ? "s" : "", list ? list : "", n > 1 ? "them" : "it",
-                n > 1 ? "their" : "its", n > 1 ? "them" : "it");
-    free(list);
-    free(dir);
+    const isr_options *o = jb->opt;
+    for (int k = -1; k < o->nscenarios; k++) { /* the baseline's hubs, then each scenario's */
+        char *dir = k < 0 ? isr_strdup_printf("%s/hubs", o->out)
+                          : isr_strdup_printf("%s/scenarios/%s/hubs", o->out, o->scenario_name[k]);
+        int n = 0;
+        char *list = other_entries(dir, (const char *const *)jb->folders, jb->nhubs, &n);
+        if (n)
+            isr_log(jb->ctx, ISR_LOG_WARN,
+                    "'%s' holds %d folder%s of no hub of this run (%s), left by an earlier run: "
+                    "the region products, web map and QGIS project leave %s out, and %s tables "
+                    "may be of other settings; delete %s, or run those hubs again",
+                    dir, n, n > 1 ? "s" : "", list ? list : "", n > 1 ? "them" : "it",
+                    n > 1 ? "their" : "its", n > 1 ? "them" : "it");
+        free(list);
+        free(dir);
+    }
 }
 
 /* Whether `path` was there and is removed now (1), or was not there (0). */

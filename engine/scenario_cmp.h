@@ -27,6 +27,7 @@ typedef struct scen_pass {
     scen_hub *res;      /* per hub */
     double *matrix;     /* hub × prefecture group: people newly within */
     atomic_int failed;
+    atomic_int cleared; /* unchanged hubs whose products of an earlier run were removed */
     double seconds;
 } scen_pass;
 

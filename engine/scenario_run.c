@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Whether the scenario seeds the grid as the baseline does: every base station reached
  * within the budget in both at the same time, or in neither; no added station reached. */
@@ -121,6 +122,28 @@ static isr_status reused_both(scen_pass *p, const char *path, scen_hub *res)
     return st;
 }
 
+/* What a compared hub's folder DIR/hubs/<hub> holds (scenario_out.c, its styles and its
+ * map, map_diff.c): removed when the hub is unchanged by the scenario, since an earlier run
+ * that changed it left them there, and they would say it still gains. 1 when any was. */
+static int clear_unchanged(const scen_pass *p, int h)
+{
+    static const char *const names[] = {"gains.csv", "gains.geojson", "gains.qml", "diff.tif",
+                                        "diff.qml", "diff_status.qml", "travel_time.tif",
+                                        "travel_time.qml", "map_diff.png", "map_diff.svg",
+                                        "map_diff.pgw"};
+    char *dir = isr_strdup_printf("%s/hubs/%s", p->dir, p->b->folders[h]);
+    int n = 0;
+    for (size_t i = 0; dir && i < sizeof names / sizeof *names; i++) {
+        char *f = isr_strdup_printf("%s/%s", dir, names[i]);
+        n += f && unlink(f) == 0;
+        free(f);
+    }
+    if (dir)
+        rmdir(dir); /* only when nothing else is there */
+    free(dir);
+    return n > 0;
+}
+
 /* One hub of one scenario: reused, or compared and its products written. */
 static isr_status hub_run(scen_pass *p, int h)
 {
@@ -146,6 +169,8 @@ static isr_status hub_run(scen_pass *p, int h)
     if (st == ISR_OK && same) {
         p->res[h].reused = 1;
         st = reused_both(p, path, &p->res[h]);
+        if (st == ISR_OK && clear_unchanged(p, h))
+            atomic_fetch_add(&p->cleared, 1);
         goto cleanup;
     }
     int bw[4], *sw = cmp.scen_win;
@@ -210,6 +235,12 @@ static isr_status scenario_pass(isr_ctx *ctx, const isr_model *m, const isr_batc
             st = ISR_ERR_INTERRUPTED;
     }
     p.seconds = isr_now_s() - t0;
+    int cleared = atomic_load(&p.cleared);
+    if (st == ISR_OK && cleared)
+        isr_log(ctx, ISR_LOG_INFO,
+                "scenario '%s': removed the hub products an earlier run left in '%s/hubs' for "
+                "%d hub%s the scenario no longer changes",
+                sc->name, p.dir, cleared, cleared > 1 ? "s" : "");
     if (st == ISR_OK)
         st = isr_scen_region_write(&p);
     free(p.dir);

@@ -230,6 +230,33 @@ Test(scenario, no_change_reuses_every_hub)
     free(b);
 }
 
+/* A scenario that changed hub h and then no longer does (its modifications edited back to
+ * the base): h is reused, and the products the first run left in scenarios/x/hubs/h (gains,
+ * diff, surface, styles) said it still gained, with no word. They are removed now, and said;
+ * a scenario folder of a hub the run no longer has is warned about, as hubs/ is. */
+Test(scenario, products_of_a_hub_the_scenario_no_longer_changes_are_removed)
+{
+    cli_sh_ok("mkdir x && cp fast/modifications.csv x/");
+    cr_assert_eq(run("--scenario x=x --no-maps"), 0, "%s", cli_stderr());
+    cli_sh_ok("test -e o/scenarios/x/hubs/h/gains.csv && test -e o/scenarios/x/hubs/h/diff.tif "
+              "&& mkdir o/scenarios/x/hubs/gone && touch o/scenarios/x/hubs/gone/gains.csv");
+    cli_sh_ok("cp same/modifications.csv x/");
+    cr_assert_eq(cli_sh("cd '%s' && %s run --out o --boundaries b.geojson --stations st.geojson "
+                        "--lines ln.geojson --resolution 1000 --budget 45 --water none --roads "
+                        "none --scenario x=x --no-maps 2>&1 | grep -v '^isoreach: [a-z0-9]* \\['",
+                        cli_tmp, CLI),
+                 0);
+    char *e = cli_output();
+    cr_assert(strstr(e, "isoreach: scenario 'x': removed the hub products an earlier run left in "
+                        "'o/scenarios/x/hubs' for 1 hub the scenario no longer changes\n"),
+              "%s", e);
+    cr_assert(strstr(e, "isoreach: warning: 'o/scenarios/x/hubs' holds 1 folder of no hub of "
+                        "this run (gone), left by an earlier run"),
+              "%s", e);
+    free(e);
+    cli_sh_ok("test ! -e o/scenarios/x/hubs/h && grep -q '^h,H,1,' o/scenarios/x/gains_by_hub.csv");
+}
+
 /* Scenario 'bad' with modifications.csv `rows` is refused with exactly `want` (the whole of
  * stderr), and no output folder is left. */
 static void bad_rows(const char *rows, const char *want)
