@@ -50,6 +50,13 @@ void isr_map_hub_frame(const isr_map_base *b, const isr_map_hub *h, double world
     world[3] = cy + hh;
 }
 
+/* The minutes the hub's bands reach: the budget, or the last limit of --bands when it ends
+ * sooner. The shading stops there, so the legend's total and the caption say that. */
+static double shaded_min(const isr_map_base *b, const isr_map_hub *h)
+{
+    return h->nbands ? h->hi[h->nbands - 1] : b->budget_min;
+}
+
 /* The headline (people within the budget) and the cross-border line, in the run's language. */
 static void hub_figures(const isr_map_base *b, const isr_map_hub *h, hub_page *pg)
 {
@@ -187,12 +194,13 @@ static void draw_hub(isr_canvas *cv, void *user)
     isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, pop);
     isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, pop);
     if (have_pop) {
-        isr_snprintf(te, sizeof te, "Within %g min: %s people on %s km²", b->budget_min, pe, a);
-        isr_snprintf(tz, sizeof tz, "%g分钟内：%s人，%s平方公里", b->budget_min, pz, a);
+        isr_snprintf(te, sizeof te, "Within %g min: %s people on %s km²", shaded_min(b, h), pe,
+                     a);
+        isr_snprintf(tz, sizeof tz, "%g分钟内：%s人，%s平方公里", shaded_min(b, h), pz, a);
         isr_map_tr(L, buf, sizeof buf, te, tz);
     } else
         isr_map_trf(L, buf, sizeof buf, "Within %g min: %s km²", "%g分钟内：%s平方公里",
-                    b->budget_min, a);
+                    shaded_min(b, h), a);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 15, 1, isr_map_ink, 0, ISR_MAP_SIDE_W,
                     box);
     y = box[3] + 18;
@@ -226,14 +234,14 @@ static void draw_hub(isr_canvas *cv, void *user)
                     "riding trains (dwell and changes included). Places past %g min are not "
                     "shaded.",
                     "到枢纽车站的门到门时间：本地交通，再加候车与乘车（含停站与换乘）。超过%g分钟的地方不着色。",
-                    b->budget_min);
+                    shaded_min(b, h));
     else
         isr_map_trf(L, buf, sizeof buf,
                     "Door-to-door time from the hub station: waiting for and riding trains "
                     "(dwell and changes included), then local travel. Places past %g min are "
                     "not shaded.",
                     "从枢纽车站出发的门到门时间：候车与乘车（含停站与换乘），再加本地交通。超过%g分钟的地方不着色。",
-                    b->budget_min);
+                    shaded_min(b, h));
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 13, 0, isr_map_grey, 0, ISR_MAP_SIDE_W,
                     box);
     isr_map_caption(b, buf, sizeof buf);

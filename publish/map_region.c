@@ -213,7 +213,8 @@ static void overview_legend(isr_canvas *cv, const overview_page *pg, const doubl
     if (pg->kind == ISR_MAP_COUNT)
         isr_map_trf(L, buf, sizeof buf, "none within %g min", "%g分钟内无", b->budget_min);
     else if (pg->kind == ISR_MAP_TIME)
-        isr_map_trf(L, buf, sizeof buf, "more than %g min", "超过%g分钟", b->budget_min);
+        isr_map_trf(L, buf, sizeof buf, "more than %g min", "超过%g分钟", /* the classes' end */
+                    pg->nclass ? pg->hi[pg->nclass - 1] : b->budget_min);
     else
         isr_map_trf(L, buf, sizeof buf, "no hub within %g min", "%g分钟内无枢纽", b->budget_min);
     isr_canvas_text(cv, r[0] + r[2] + 12, r[1] + r[3] / 2, 0, 0.5, buf, 16, 0, isr_map_ink, 0, -1,

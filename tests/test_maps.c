@@ -1199,6 +1199,55 @@ static char *csv_last(const char *path, const char *col)
     return v;
 }
 
+/* --bands that end before the budget (here 15, 30 of 60): the shading stops at 30 min, and
+ * the maps said "Within 60 min" over the 30-minute band's people, "Places past 60 min are not
+ * shaded", "more than 60 min" for the places reached at 30-60 min, and the web map "not
+ * reached" for them. Each now names the minutes the shading reaches. */
+Test(maps, bands_ending_before_the_budget_are_labelled_as_shaded)
+{
+    cr_assert_eq(cli_sh("%s run -q --out %s/ob --hubs shanghai_hongqiao,nanjing_south "
+                        "--resolution 3000 --bands 15,30 --threads 2",
+                        ISR_CLI, cli_tmp),
+                 0, "%s", cli_output());
+    char p[400];
+    snprintf(p, sizeof p, "%s/ob/hubs/shanghai_hongqiao/map.svg", cli_tmp);
+    char *svg = cli_slurp(p), *words = plain(text_part(svg, p));
+    /* the legend's total: the two bands' people, as isochrones.geojson's 30-minute band */
+    snprintf(p, sizeof p, "%s/ob/hubs/shanghai_hongqiao/isochrones.geojson", cli_tmp);
+    GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    cr_assert_not_null(ds, "%s", p);
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    OGRFeatureH f;
+    double pop = -1;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        if (strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "kind")), "within") == 0 &&
+            OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "max_minutes")) == 30)
+            pop = OGR_F_GetFieldAsDouble(f, OGR_F_GetFieldIndex(f, "population"));
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    char pe[32], want[96];
+    isr_map_fmt_people(pe, sizeof pe, pop);
+    snprintf(want, sizeof want, "Within 30 min: %s people on ", pe);
+    cr_assert(pop > 0 && strstr(words, want), "no '%s' in %s", want, words);
+    cr_assert(strstr(words, "Places past 30 min are not shaded."), "%s", words);
+    cr_assert_null(strstr(words, "Within 60 min"), "%s", words);
+    free(words);
+    free(svg);
+    snprintf(p, sizeof p, "%s/ob/region/map_nearest_hub_time.svg", cli_tmp);
+    svg = cli_slurp(p);
+    words = plain(text_part(svg, p));
+    cr_assert(strstr(words, "more than 30 min") && !strstr(words, "more than 60 min"), "%s",
+              words);
+    free(words);
+    free(svg);
+    /* the web map's legend, as Chromium draws it */
+    cr_assert_eq(cli_sh("timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "
+                        "'file://%s/ob/index.html' 2>/dev/null | grep -c 'later than 30 min'",
+                        cli_tmp),
+                 0, "the web map's legend does not say 'later than 30 min'");
+}
+
 /* The hub map's text is real <text> (editable, translatable), in the run's language: the
  * legend's words, the caption naming the run's local speed and the authored sample, the
  * headline and the cross-border figure from summary.csv, reached stations and province
