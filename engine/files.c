@@ -418,13 +418,27 @@ int isr_file_exists(const char *path)
     return stat(path, &sb) == 0;
 }
 
+/* Whether a spreadsheet would read text `s` as a formula (isr_csv_field). */
+static int formula_like(const char *s)
+{
+    if (*s == '-') {
+        char *end;
+        (void)isr_strtod(s, &end); /* the C locale's numbers, whatever the process's */
+        return end == s || *end != '\0'; /* "-3.5" is a number, "-1+1" a formula */
+    }
+    return *s && strchr("=+@\t\r", *s) != NULL;
+}
+
 void isr_csv_field(FILE *f, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
+    int formula = formula_like(s);
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    if (formula)
+        fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);

@@ -1207,7 +1207,10 @@ int isr_tmp_sweep(const char *out);
  * (which must be a prefix of path). NULL top: nothing. */
 void isr_rmdirs_empty(const char *path, const char *top);
 ISR_INTERNAL int isr_file_exists(const char *path);
-/* Writes `s` as one CSV field (RFC 4180: quoted when it holds a comma, quote or newline). */
+/* Writes the text `s` as one CSV field (RFC 4180: quoted when it holds a comma, quote or
+ * newline). Text that a spreadsheet would take for a formula (starting with = + @, a tab or
+ * a carriage return, or - when it is not a number) is written after a ' (OWASP's advice), so
+ * that a unit named =HYPERLINK(…) shows as text when a newsroom opens the table. */
 void isr_csv_field(FILE *f, const char *s);
 /* FNV-1a 64 of `n` bytes, continuing from `h` (start with ISR_FNV_SEED). */
 #define ISR_FNV_SEED 14695981039346656037ULL

@@ -526,3 +526,32 @@ Test(files, csv_fields)
     cr_assert_str_eq(buf, "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"|");
     free(buf);
 }
+
+/* A CSV text field that a spreadsheet would take for a formula is written after a ': a
+ * county named =HYPERLINK("http://x","y") went into reach.csv as it was, and Excel ran it;
+ * a negative number stays a number, a name with a hyphen inside stays as it is. */
+Test(files, csv_text_that_looks_like_a_formula_stays_text)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {{"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+                 {"+1", "\"'+1\""},
+                 {"@SUM(A1)", "\"'@SUM(A1)\""},
+                 {"-1+1", "\"'-1+1\""},
+                 {"\tx", "\"'\tx\""},
+                 {"-3.5", "-3.5"},
+                 {"-", "\"'-\""},
+                 {"Saint-Denis", "Saint-Denis"},
+                 {"a,b", "\"a,b\""},
+                 {"昆山市", "昆山市"},
+                 {"", ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        isr_csv_field(f, cases[i].in);
+        fclose(f);
+        cr_assert_str_eq(buf, cases[i].out, "'%s'", cases[i].in);
+        free(buf);
+    }
+}
