@@ -79,8 +79,7 @@ static isr_status info_at(isr_ctx *ctx, const char *path, char **text)
                                  NULL, NULL, NULL);
     free(open_path);
     if (!ds) {
-        isr_status st = isr_fail_gdal(ctx, ISR_ERR_INPUT, "'%s': cannot open as a vector source",
-                                      path);
+        isr_status st = isr_vector_unopened(ctx, NULL, path);
         isr_gdal_errors_pop();
         return st;
     }

@@ -509,6 +509,9 @@ typedef struct isr_layer {
  * `want` (wkbPoint, wkbLineString, wkbPolygon; multi-types accepted). */
 ISR_INTERNAL isr_status isr_layer_open(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
                           const char *layer, OGRwkbGeometryType want);
+/* Why `path` did not open as a vector source (the caller's GDAL open failed): it is not
+ * there, not readable, or not a format GDAL reads; `role` ("boundaries"…, or NULL) first. */
+ISR_INTERNAL isr_status isr_vector_unopened(isr_ctx *ctx, const char *role, const char *path);
 /* The same, reading a shapefile's text in `encoding` (GDAL's ENCODING open option, e.g.
  * "GBK"; NULL or "": as the .cpg / LDID say). */
 ISR_INTERNAL isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,

@@ -277,6 +277,27 @@ static isr_status degrees_in_projected(isr_ctx *ctx, const isr_layer *l, OGRSpat
                     l->what, OSRGetName(srs), e.MinX, e.MaxX, e.MinY, e.MaxY);
 }
 
+isr_status isr_vector_unopened(isr_ctx *ctx, const char *role, const char *path)
+{
+    /* GDAL says nothing when no driver recognises a path: say whether it is there */
+    char who[96] = "";
+    if (role)
+        isr_snprintf(who, sizeof who, "%s ", role);
+    struct stat sb;
+    int local = strncmp(path, "/vsi", 4) != 0 && !strstr(path, "://") &&
+                !(strchr(path, ':') && strchr(path, ':') > path + 1);
+    if (local && stat(path, &sb) != 0)
+        return isr_fail(ctx, ISR_ERR_INPUT, "%s'%s': cannot open it: %s", who, path,
+                        strerror(errno));
+    if (local && access(path, R_OK) != 0)
+        return isr_fail(ctx, ISR_ERR_INPUT, "%s'%s': cannot read it: %s", who, path,
+                        strerror(errno));
+    return isr_fail_gdal(ctx, ISR_ERR_INPUT,
+                         "%s'%s': cannot open as a vector source (not a format GDAL reads, or "
+                         "damaged)",
+                         who, path);
+}
+
 isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
                               const char *layer, OGRwkbGeometryType want, const char *encoding)
 {
@@ -290,22 +311,8 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
     CPLErrorReset();
     l->ds = isr_vector_open(open_path ? open_path : path, encoding);
     free(open_path);
-    if (!l->ds) {
-        /* GDAL says nothing when no driver recognises a path: say whether it is there */
-        struct stat sb;
-        int local = strncmp(path, "/vsi", 4) != 0 && !strstr(path, "://") &&
-                    !(strchr(path, ':') && strchr(path, ':') > path + 1);
-        if (local && stat(path, &sb) != 0)
-            return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': cannot open it: %s", role, path,
-                            strerror(errno));
-        if (local && access(path, R_OK) != 0)
-            return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': cannot read it: %s", role, path,
-                            strerror(errno));
-        return isr_fail_gdal(ctx, ISR_ERR_INPUT,
-                             "%s '%s': cannot open as a vector source (not a format GDAL reads, "
-                             "or damaged)",
-                             role, path);
-    }
+    if (!l->ds)
+        return isr_vector_unopened(ctx, role, path);
     if (layer) {
         l->lyr = GDALDatasetGetLayerByName(l->ds, layer);
         if (!l->lyr) {
