@@ -195,6 +195,7 @@ double isr_lon_normal(double lon);
  * 9 × 9 lattice): the largest |meridional or parallel scale − 1| (distances, travel times)
  * and |areal scale − 1| (areas). */
 #define ISR_CRS_MAX_LINEAR_ERROR 0.05  /* above: a --crs is refused */
+#define ISR_CRS_POLAR_LAT 80.0       /* a region past this latitude: a polar fitted CRS (crs.c) */
 #define ISR_CRS_WARN_LINEAR_ERROR 0.01 /* above: warned */
 typedef struct isr_crs_scale {
     int checked; /* 0 when PROJ could not compute the factors */

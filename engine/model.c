@@ -459,6 +459,13 @@ static isr_status load_boundaries(isr_ctx *ctx, const isr_options *opt, isr_mode
     if ((st = isr_crs_check_scale(ctx, m->srs, opt->crs, m->lb.what, ext, &m->crs_scale)) !=
         ISR_OK)
         return st;
+    if (ext[1] <= -89.999 || ext[3] >= 89.999) /* the extent of a region round a pole */
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s reaches the %s Pole: a polygon round it (a unit, a band of the isochrones) "
+                "cannot be written as RFC 7946 GeoJSON, whose rings of longitude and latitude "
+                "cannot go round a pole, so those polygons are not valid in the .geojson files; "
+                "the rasters and tables hold them right",
+                m->lb.what, ext[1] <= -89.999 ? "South" : "North");
     OSRExportToWkt(m->srs, &m->wkt);
     st = isr_units_load(ctx, opt, &m->lb, m->srs, &m->units);
     isr_layer_text_warn(&m->lb); /* the layer stays open until after run.json is written */

@@ -100,6 +100,41 @@ Test(crs, fitted_crs_of_a_region_centred_on_the_equator)
     isr_ctx_free(ctx);
 }
 
+/* A region round the South Pole (its extent reaches -90°): the Albers cone fitted to it
+ * closed at the pole, distances off by 84 %, a station at 89.98° S put at the pole. The
+ * fitted CRS is now the polar Lambert azimuthal equal-area, true there; the same for the
+ * North Pole; a region 11° from a pole keeps its Albers. */
+Test(crs, fitted_crs_of_a_region_round_a_pole)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    OGRSpatialReferenceH srs = isr_crs_fitted_albers(ctx, -180, -90, 180, -88.5);
+    cr_assert_not_null(srs, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_str_eq(OSRGetName(srs), "isoreach fitted polar Lambert azimuthal equal-area");
+    cr_assert_eq(isr_crs_is_equal_area(srs), 1);
+    cr_assert_float_eq(parm(srs, SRS_PP_LATITUDE_OF_CENTER), -90.0, 1e-9);
+    const double ext[4] = {-180, -90, 180, -88.5};
+    isr_crs_scale sc;
+    cr_assert_eq(isr_crs_check_scale(ctx, srs, NULL, "the pole", ext, &sc), ISR_OK);
+    cr_assert_lt(sc.max_linear_error, 0.001);
+    cr_assert_eq(isr_ctx_nwarnings(ctx), 0);
+    /* a station 1.85 km from the pole stays there, not at the pole */
+    OGRSpatialReferenceH wgs = isr_crs_wgs84();
+    double x = 33.69, y = -89.983408;
+    transform(wgs, srs, &x, &y);
+    /* 0.016592° of a meridian at the pole (111.69 km a degree there): 1853 m */
+    cr_assert_float_eq(hypot(x, y), 1853.2, 1.0, "%g m from the pole", hypot(x, y));
+    OSRDestroySpatialReference(srs);
+    srs = isr_crs_fitted_albers(ctx, 10, 80.5, 40, 84);
+    cr_assert_str_eq(OSRGetName(srs), "isoreach fitted polar Lambert azimuthal equal-area");
+    cr_assert_float_eq(parm(srs, SRS_PP_LATITUDE_OF_CENTER), 90.0, 1e-9);
+    OSRDestroySpatialReference(srs);
+    srs = isr_crs_fitted_albers(ctx, 160, -79, 170, -75);
+    cr_assert_str_eq(OSRGetName(srs), "isoreach fitted Albers equal-area");
+    OSRDestroySpatialReference(srs);
+    OSRDestroySpatialReference(wgs);
+    isr_ctx_free(ctx);
+}
+
 Test(crs, fitted_albers_across_the_180th_meridian)
 {
     isr_ctx *ctx = isr_ctx_new();

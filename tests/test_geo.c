@@ -427,6 +427,36 @@ Test(geo, reach_records_its_water)
     json_object_put(root);
 }
 
+/* A region round the South Pole (four units meeting there, in EPSG:3031): the fitted CRS is
+ * the polar azimuthal one (the Albers fitted to it put a station 1.85 km from the pole at the
+ * pole, distances off by 84 %), the station keeps its latitude in stations.csv, and the run
+ * warns that GeoJSON cannot hold a polygon round the pole. */
+Test(geo, a_region_round_the_south_pole)
+{
+#define S3031 "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3031\"}},"
+    cli_put("b.geojson", FC(S3031, UNIT("a", "p1", 1000, BOX(-20000, -20000, 0, 0)) ","
+                               UNIT("b", "p1", 1000, BOX(0, -20000, 20000, 0)) ","
+                               UNIT("c", "p1", 1000, BOX(-20000, 0, 0, 20000)) ","
+                               UNIT("d", "p1", 1000, BOX(0, 0, 20000, 20000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(S3031, STATION("hub", 1, 1027, 1541) "," STATION("s2", 0, 15000, 9000)));
+    cli_put("ln.geojson", FC(S3031, LINE("l1", 80, 10, 1027, 1541, 15000, 9000)));
+    int rc = cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b.gpkg --stations "
+                    "st.geojson --lines ln.geojson --resolution 500 --threads 1 --hubs hub",
+                    cli_tmp, ISR_CLI);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: warning: boundaries 'b.gpkg' layer 'units' reaches the South "
+                        "Pole: a polygon round it"),
+              "%s", e);
+    free(e);
+    cli_sh_ok("grep -q 'isoreach fitted polar Lambert azimuthal equal-area' o/run.json");
+    /* the hub, 1.9 km from the pole at 33.68° E (-89.98296°, as gdaltransform puts it), not
+     * at -90 */
+    cli_sh_ok("grep -q '^hub,hub,.*,33.68[0-9]*,-89.9829[0-9]*,0.000,' o/hubs/hub/stations.csv");
+#undef S3031
+}
+
 /* A run again after `isoreach reach` recounted the folder on other terms (here: no water, so
  * people on the lake): the hub is reused, and its tables were recounted on the run's terms,
  * but its isochrones kept reach's people, in the file and the web map. Now reach's mark
