@@ -294,6 +294,9 @@ void isr_hub_jurisdiction_warn(isr_ctx *ctx, const isr_units *u, const char *id,
                                int ties, const char *of)
 {
     const char *code = unit >= 0 ? u->attr[unit].code[ISR_COUNTY] : "";
+    if (d <= ISR_BORDER_TOL_M) /* on a border, to the float rounding of a station given in
+                                * another CRS: not "outside every polygon, 0.0 km" too */
+        d = 0;
     if (unit >= 0 && ties > 0 && d == 0 && hub_inside(u, unit, hub))
         isr_log(ctx, ISR_LOG_WARN,
                 "hub '%s' lies inside '%s' (%s) and %d other unit%s overlapping it there: "

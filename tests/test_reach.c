@@ -338,3 +338,28 @@ Test(reach, tables_name_the_hub_both_borders_and_people_by_minute)
     cr_assert_eq(system(cmd), 0);
     teardown(&f);
 }
+
+/* A hub on a border, given in another CRS: its distance to the unit came out a few
+ * micrometres, not 0, and it was said both to lie "as near to" the unit and "outside every
+ * boundary polygon, 0.0 km from" it (Fiji, stations in EPSG:4326, units in EPSG:3460). Under
+ * the border tolerance it is on the border: one warning. */
+Test(reach, a_hub_a_rounding_off_a_border_is_on_it)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    OGRGeometryH sq = NULL;
+    char *wkt = "POLYGON ((0 0,1000 0,1000 1000,0 1000,0 0))";
+    cr_assert_eq(OGR_G_CreateFromWkt(&wkt, NULL, &sq), OGRERR_NONE);
+    char *names[ISR_NLEVELS] = {"Unit 4", "", ""}, *codes[ISR_NLEVELS] = {"FJ4", "", ""};
+    isr_unit attr = {.pop = 1};
+    memcpy(attr.code, codes, sizeof codes);
+    memcpy(attr.name, names, sizeof names);
+    isr_units u = {.n = 1, .geom = &sq, .attr = &attr};
+    const double hub[2] = {1000.000004, 500}, cell[2] = {1250, 500};
+    isr_hub_jurisdiction_warn(ctx, &u, "mid", hub, cell, 0, 4e-6, 1, "");
+    cr_assert_eq(isr_ctx_nwarnings(ctx), 1);
+    cr_assert(strstr(isr_ctx_warning(ctx, 0), "hub 'mid' lies on the border of 'Unit 4' (FJ4) and "
+                                              "1 other unit"),
+              "%s", isr_ctx_warning(ctx, 0));
+    OGR_G_DestroyGeometry(sq);
+    isr_ctx_free(ctx);
+}
