@@ -250,14 +250,16 @@ isr_status isr_reach_write_csv(isr_ctx *ctx, const char *path, const char *hub_i
             isr_csv_field(f, k == ISR_PROVINCE ? "" : a->code[ISR_PREFECTURE]);
             fputc(',', f);
             isr_csv_field(f, a->code[ISR_PROVINCE]);
+            /* shares rounded as units.geojson rounds them (half away from zero: %.4f alone
+             * wrote 0.04645 as 0.0464 there, 0.0465 in the GeoJSON) */
             isr_fprintf(f, ",%.3f,%.3f,%.4f", area, (double)r->cells[k][gi] * cell_km2,
-                    (double)r->cells[k][gi] / (double)z->cells[k][gi]);
+                        round((double)r->cells[k][gi] / (double)z->cells[k][gi] * 1e4) / 1e4);
             /* not known: no number, not 0 (nor a total of 0 known people beside unknowns) */
             if (unknown && (k == ISR_COUNTY || !(gpop > 0)))
                 fputs(",,,", f);
             else /* no people: no share of them (0 of 0), NaN: an empty field (isr_fprintf) */
                 isr_fprintf(f, ",%.0f,%.0f,%.4f", gpop, r->pop[k][gi],
-                            gpop > 0 ? r->pop[k][gi] / gpop : NAN);
+                            gpop > 0 ? round(r->pop[k][gi] / gpop * 1e4) / 1e4 : NAN);
             isr_fprintf(f, ",%.2f,%.2f", r->tmin[k][gi], r->tsum[k][gi] / (double)r->cells[k][gi]);
             /* over the people reached: none known (or none there), no mean */
             if ((unknown && k == ISR_COUNTY) || !(r->praw[k][gi] > 0))

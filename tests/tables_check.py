@@ -7,7 +7,8 @@ would be told to (UTF-8 with a byte order mark), and checks what a desk relies o
   - reach.csv: each level adds up on its own to the people in summary.csv (the levels are
     the same people counted three times: totals are per level);
   - summary.csv is the hub's row of region/hubs_summary.csv;
-  - people_by_minute.csv grows with the minutes and its last row is the isochrones' last band.
+  - people_by_minute.csv grows with the minutes and its last row is the isochrones' last band;
+  - a county's pop_share in reach.csv is its share_HUB in region/units.geojson.
 
 Every CSV anywhere under OUT (scenarios' too) is read twice, with Python's csv module and
 with GDAL's CSV driver (osgeo.ogr): the BOM, the same header, rows and text in both (Chinese
@@ -132,6 +133,15 @@ if float(by_minute[-1]["minute"]) != last["max_minutes"] or \
         round(float(by_minute[-1]["people_within"])) != round(last["population"]) or \
         abs(float(by_minute[-1]["area_km2_within"]) - last["cells_km2"]) > 0.001:
     fail(f"{h}people_by_minute.csv: last row {by_minute[-1]!r}, the isochrones' {last!r}")
+# the same shares in reach.csv and region/units.geojson (a newsroom's map and table): they
+# were rounded two ways, and 0.04645 was 0.0464 in one and 0.0465 in the other
+units = json.load(open(os.path.join(out, "region", "units.geojson"), encoding="utf-8"))
+share = {f["properties"]["code"]: f["properties"].get("share_" + hub) for f in units["features"]}
+for r in reach:
+    if r["level"] == "county" and r["pop_share"] != "" and \
+            share.get(r["code"]) is not None and float(r["pop_share"]) != share[r["code"]]:
+        fail(f"{h}reach.csv: {r['code']} pop_share {r['pop_share']}, units.geojson "
+             f"share_{hub} {share[r['code']]}")
 if name_en is not None:
     if not any(r["station_name"] == name and r["station_name_en"] == name_en for r in stations):
         fail(f"{h}stations.csv: {name} has no station_name_en {name_en!r}")
