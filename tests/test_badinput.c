@@ -1012,7 +1012,9 @@ static void maps_on_a_full_disk(int left_kb, const char *file)
     char *e = cli_stderr();
     cr_assert_eq(rc, 1, "%s", e);
     char want[600];
-    snprintf(want, sizeof want, "isoreach: cannot write '%s/o/%s': No space left on device\n",
+    snprintf(want, sizeof want,
+             "isoreach: cannot write '%s/o/%s': No space left on device (writing the maps; the "
+             "tables and rasters are complete: run the same command again to finish)\n",
              mnt, file);
     cr_assert_str_eq(e, want);
     free(e);
