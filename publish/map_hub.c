@@ -50,6 +50,24 @@ void isr_map_hub_frame(const isr_map_base *b, const isr_map_hub *h, double world
     world[3] = cy + hh;
 }
 
+/* The legend's heading at y0 ("Travel time from <hub>", one line: a long name shrinks the
+ * type); the y below it. */
+static double legend_heading(isr_canvas *cv, const isr_map_base *b, const char *ne,
+                             const char *nz, double y0)
+{
+    char buf[1024];
+    if (b->direction_to)
+        isr_map_trn(b->lang, buf, sizeof buf, "Travel time to {}", "到{}的通行时间", ne, nz);
+    else
+        isr_map_trn(b->lang, buf, sizeof buf, "Travel time from {}", "从{}出发的通行时间", ne, nz);
+    double box[4], hw, hh, hsize = 19;
+    isr_canvas_text_size(cv, buf, hsize, 1, -1, &hw, &hh);
+    if (hw > ISR_MAP_SIDE_W)
+        hsize *= ISR_MAP_SIDE_W / hw;
+    isr_canvas_text(cv, ISR_MAP_SIDE_X, y0, 0, 0, buf, hsize, 1, isr_map_ink, 0, -1, box);
+    return box[3];
+}
+
 /* The minutes the hub's bands reach: the budget, or the last limit of --bands when it ends
  * sooner. The shading stops there, so the legend's total and the caption say that. */
 static double shaded_min(const isr_map_base *b, const isr_map_hub *h)
@@ -161,16 +179,7 @@ static void draw_hub(isr_canvas *cv, void *user)
     /* legend */
     char buf[1024], note[128], ne[256], nz[256], t[256];
     isr_map_station_names(&b->st[hs], ne, sizeof ne, nz, sizeof nz);
-    if (b->direction_to)
-        isr_map_trn(L, buf, sizeof buf, "Travel time to {}", "到{}的通行时间", ne, nz);
-    else
-        isr_map_trn(L, buf, sizeof buf, "Travel time from {}", "从{}出发的通行时间", ne, nz);
-    double box[4], hw, hh, hsize = 19;
-    isr_canvas_text_size(cv, buf, hsize, 1, -1, &hw, &hh);
-    if (hw > ISR_MAP_SIDE_W) /* one line above the swatches: a long name shrinks the type */
-        hsize *= ISR_MAP_SIDE_W / hw;
-    isr_canvas_text(cv, ISR_MAP_SIDE_X, panel[1], 0, 0, buf, hsize, 1, isr_map_ink, 0, -1, box);
-    double y = box[3], pop = 0, km2 = 0;
+    double box[4], y = legend_heading(cv, b, ne, nz, panel[1]), pop = 0, km2 = 0;
     int have_pop = 1;
     for (int k = 0; k < h->nbands; k++) {
         isr_map_fmt_minutes_l(L, buf, sizeof buf, h->lo[k], h->hi[k]);
@@ -190,17 +199,17 @@ static void draw_hub(isr_canvas *cv, void *user)
     if (h->nbands == 0)
         y = panel[1] + 40;
     char a[32], pe[64], pz[64], te[160], tz[160];
+    double shade = shaded_min(b, h);
     isr_fmt_thousands(a, sizeof a, km2, 0);
     isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, pop);
     isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, pop);
     if (have_pop) {
-        isr_snprintf(te, sizeof te, "Within %g min: %s people on %s km²", shaded_min(b, h), pe,
-                     a);
-        isr_snprintf(tz, sizeof tz, "%g分钟内：%s人，%s平方公里", shaded_min(b, h), pz, a);
+        isr_snprintf(te, sizeof te, "Within %g min: %s people on %s km²", shade, pe, a);
+        isr_snprintf(tz, sizeof tz, "%g分钟内：%s人，%s平方公里", shade, pz, a);
         isr_map_tr(L, buf, sizeof buf, te, tz);
     } else
-        isr_map_trf(L, buf, sizeof buf, "Within %g min: %s km²", "%g分钟内：%s平方公里",
-                    shaded_min(b, h), a);
+        isr_map_trf(L, buf, sizeof buf, "Within %g min: %s km²", "%g分钟内：%s平方公里", shade,
+                    a);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 15, 1, isr_map_ink, 0, ISR_MAP_SIDE_W,
                     box);
     y = box[3] + 18;
@@ -234,14 +243,14 @@ static void draw_hub(isr_canvas *cv, void *user)
                     "riding trains (dwell and changes included). Places past %g min are not "
                     "shaded.",
                     "到枢纽车站的门到门时间：本地交通，再加候车与乘车（含停站与换乘）。超过%g分钟的地方不着色。",
-                    shaded_min(b, h));
+                    shade);
     else
         isr_map_trf(L, buf, sizeof buf,
                     "Door-to-door time from the hub station: waiting for and riding trains "
                     "(dwell and changes included), then local travel. Places past %g min are "
                     "not shaded.",
                     "从枢纽车站出发的门到门时间：候车与乘车（含停站与换乘），再加本地交通。超过%g分钟的地方不着色。",
-                    shaded_min(b, h));
+                    shade);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 13, 0, isr_map_grey, 0, ISR_MAP_SIDE_W,
                     box);
     isr_map_caption(b, buf, sizeof buf);
