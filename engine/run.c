@@ -227,12 +227,12 @@ isr_status isr_model_run_hub(isr_model *m, const char *hub_id, double budget_min
     *width = *height = 0;
     int s = hub_id ? isr_rail_net_find(m->net, hub_id) : -1;
     isr_status st = ISR_OK;
-    if (budget_min <= 0)
+    if (budget_min == 0)
         budget_min = m->opt->budget_min;
     if (s < 0)
         st = isr_fail(ctx, ISR_ERR_INPUT, "no station has id '%s' in '%s'",
                       hub_id ? hub_id : "(null)", isr_options_stations_source(m->opt));
-    else if (!(budget_min <= 1440)) /* as --budget */
+    else if (!(budget_min > 0 && budget_min <= 1440)) /* as --budget; -5 is no default */
         st = isr_fail(ctx, ISR_ERR_USAGE,
                       "budget %.10g minutes: give more than 0 and at most 1440 (24 h), as --budget",
                       budget_min);

@@ -224,8 +224,8 @@ ISR_API isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_mode
 ISR_API isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_dir);
 
 /* One hub's travel-time grid in memory, nothing written: the minutes from (or to, as
- * --direction says) the station `hub_id` within `budget_min` minutes (<= 0: --budget;
- * more than 1440, or NaN: ISR_ERR_USAGE, as --budget),
+ * --direction says) the station `hub_id` within `budget_min` minutes (0: --budget;
+ * negative, more than 1440, or NaN: ISR_ERR_USAGE, as --budget),
  * cropped to the cells reached as OUT/hubs/<id>/travel_time.tif is. On success *minutes
  * is a new *width × *height row-major array (north row first) of Float32 minutes, -9999
  * past the budget, that the caller frees with isr_free(); gt is its GDAL geotransform

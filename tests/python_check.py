@@ -108,9 +108,17 @@ with isoreach.Model(["--resolution", "8000"], no_maps=True, overwrite=False) as 
 with tempfile.TemporaryDirectory() as tmp, \
         isoreach.Model(["--resolution", "8000"], hubs=[HUB, "hangzhou_east"],
                        bands=[30, 60]) as m3:
+    # a negative budget was the model's (-5: 60 minutes), a NUL cut a value short ("6\x000"
+    # ran 6 minutes), a string of args was read a character at a time, a budget that is no
+    # number raised Python's ValueError
     for bad, what in ((lambda: m3.run_hubs(HUB, None), "out_dir: None is not a value"),
                       (lambda: m3.run_hubs("", tmp), "hubs: the list is empty"),
-                      (lambda: m3.run_hub(None), "hub_id: None is not a value")):
+                      (lambda: m3.run_hub(None), "hub_id: None is not a value"),
+                      (lambda: m3.run_hub(HUB, -5), "give more than 0 and at most 1440"),
+                      (lambda: m3.run_hub(HUB, "x"), "budget_min: 'x' is not a number"),
+                      (lambda: m3.run_hub("a\0b"), "holds a NUL character"),
+                      (lambda: isoreach.Model(["--budget", "6\x000"]), "holds a NUL character"),
+                      (lambda: isoreach.Model("--resolution 8000"), "give a list of strings")):
         try:
             bad()
             fail("accepted: " + what)

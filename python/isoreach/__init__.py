@@ -122,10 +122,24 @@ def _text(value, what="value"):
     if isinstance(value, (list, tuple)):
         return b",".join(_text(v, what) for v in value)
     if isinstance(value, (str, os.PathLike)):
-        return os.fsencode(value)
-    if isinstance(value, bytes):
-        return value
-    return str(value).encode()
+        text = os.fsencode(value)
+    elif isinstance(value, bytes):
+        text = value
+    else:
+        text = str(value).encode()
+    if b"\0" in text:  # C would read only up to it: "6\x000" was a budget of 6
+        raise Error("%s: %r holds a NUL character, which no flag or path can hold"
+                    % (what, value))
+    return text
+
+
+def _args(args):
+    """Model's and run's args: a list or tuple of strings (a single string would be read one
+    character at a time)."""
+    if isinstance(args, (str, bytes, os.PathLike)):
+        raise Error("args: give a list of strings, as the command line splits them "
+                    "(['--resolution', '1000']), not %r" % (args,))
+    return [_text(a, "argument") for a in args]
 
 
 def _set_options(ctx, opt, options):
@@ -151,7 +165,7 @@ def _call(fn, args, options):
     log = _logger(said)
     _lib.isr_ctx_set_logger(ctx, ctypes.cast(log, ctypes.c_void_p), None, _LOG_WARN)
     try:
-        argv = [b"run"] + [_text(a, "argument") for a in args]
+        argv = [b"run"] + _args(args)
         arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
         opt = _lib.isr_options_new(ctx, len(argv), arr)
         ok = bool(opt) and _set_options(ctx, opt, options) == 0
@@ -205,7 +219,7 @@ class Model:
         _lib.isr_ctx_set_logger(self._ctx, ctypes.cast(self._log, ctypes.c_void_p), None,
                                 _LOG_WARN)
         self._opt = self._model = None
-        argv = [b"run"] + [_text(a, "argument") for a in args]
+        argv = [b"run"] + _args(args)
         arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
         self._opt = _lib.isr_options_new(self._ctx, len(argv), arr)
         if not self._opt:
@@ -248,8 +262,11 @@ class Model:
         ptr = ctypes.POINTER(ctypes.c_float)()
         w, h = ctypes.c_int(), ctypes.c_int()
         gt = (ctypes.c_double * 6)()
-        self._check(_lib.isr_model_run_hub(self._open(), _text(hub_id, "hub_id"),
-                                           float(budget_min),
+        try:
+            budget = float(budget_min)
+        except (TypeError, ValueError):
+            raise Error("budget_min: %r is not a number of minutes" % (budget_min,)) from None
+        self._check(_lib.isr_model_run_hub(self._open(), _text(hub_id, "hub_id"), budget,
                                            ctypes.byref(ptr), ctypes.byref(w), ctypes.byref(h), gt))
         try:
             n = w.value * h.value
