@@ -165,7 +165,7 @@ isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir
                  "interrupted while writing %s; the other outputs are complete: run the same "
                  "command again to finish",
                  part);
-    else if (st != ISR_OK && st != ISR_ERR_USAGE && part) /* a full disk, a folder not writable */
+    else if (st == ISR_ERR_IO && part) /* a full disk, a folder not writable */
         isr_fail_more(ctx, " (writing %s; the tables and rasters are complete: run the same "
                            "command again to finish)",
                       part);
