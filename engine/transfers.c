@@ -301,9 +301,12 @@ isr_status isr_transfers_add(isr_ctx *ctx, const isr_options *opt, isr_rail_net 
     const char *path = isr_transfers_table(opt);
     row *rows = NULL;
     isr_status st = ISR_OK;
-    const char *ids = opt->ngtfs > 0 ? "GTFS station ids (a stop's parent_station, or the stop "
-                                       "itself when it has none)"
-                                     : "stations' --station-id values";
+    const char *ids = opt->ngtfs > 1   ? "GTFS station ids, each after its feed's number as "
+                                         "--hubs takes them (1:A, 2:B; a stop's "
+                                         "parent_station, or the stop itself when it has none)"
+                      : opt->ngtfs > 0 ? "GTFS station ids (a stop's parent_station, or the "
+                                         "stop itself when it has none)"
+                                       : "stations' --station-id values";
     if (path && (st = read_rows(ctx, path, net, &rows, &nrows, ids)) == ISR_OK)
         st = apply_rows(ctx, path, net, rows, nrows, &ntable);
     free(rows);

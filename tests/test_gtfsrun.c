@@ -617,6 +617,14 @@ Test(gtfsrun, transfer_links_are_footpaths)
     refused(run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs A --transfers t.csv"), 1,
             "transfers 't.csv': 1 station id is not in the stations: line 3 'X'; use the GTFS "
             "station ids (a stop's parent_station, or the stop itself when it has none)");
+    /* with two feeds the ids carry the feed's number, as --hubs says (it was not said here) */
+    cli_put("t.csv", "%s", "from_id,to_id,minutes\n1:B,1:C,3\nB,2:C,4\n");
+    refused(run("--gtfs feed --gtfs feed --date 2025-05-07 --departure 07:00 --hubs 1:A "
+                "--transfers t.csv"),
+            1,
+            "transfers 't.csv': 1 station id is not in the stations: line 3 'B'; use the GTFS "
+            "station ids, each after its feed's number as --hubs takes them (1:A, 2:B; a stop's "
+            "parent_station, or the stop itself when it has none)");
 }
 
 /* The feed's transfers.txt gives B -> C 60 s (type 2): alone, ready at C 07:13, the 07:15
