@@ -598,18 +598,26 @@ isr_status isr_out_refuse_others(isr_ctx *ctx, const char *out, int shards)
     return st;
 }
 
-void isr_out_unmark(isr_ctx *ctx, const char *out)
+int isr_out_reach_recorded(const char *out)
 {
     char *path = isr_strdup_printf("%s/run.json", out);
     json_object *was = path && isr_file_exists(path) ? json_object_from_file(path) : NULL;
-    if (was && json_object_object_get_ex(was, "reach", NULL)) {
+    int reach = was && json_object_object_get_ex(was, "reach", NULL);
+    json_object_put(was);
+    free(path);
+    return reach;
+}
+
+void isr_out_unmark(isr_ctx *ctx, const char *out)
+{
+    if (isr_out_reach_recorded(out)) {
         char *mark = isr_strdup_printf("%s/" ISR_RECOUNT_NAME, out);
         FILE *f = mark ? fopen(mark, "w") : NULL;
         if (f)
             fclose(f);
         free(mark);
     }
-    json_object_put(was);
+    char *path = isr_strdup_printf("%s/run.json", out);
     if (path && unlink(path) == 0)
         isr_log(ctx, ISR_LOG_INFO,
                 "removed the run.json of an earlier run from '%s' until this one finishes",

@@ -1197,6 +1197,8 @@ void isr_out_unmark(isr_ctx *ctx, const char *out);
  * folder has its isochrones' people counted again, as its tables are: they may be reach's. */
 #define ISR_RECOUNT_NAME ".isoreach-recount"
 ISR_INTERNAL int isr_out_recount_pending(const char *out);
+/* Whether OUT/run.json is there and records an `isoreach reach` ("reach"). */
+ISR_INTERNAL int isr_out_reach_recorded(const char *out);
 ISR_INTERNAL void isr_out_recounted(const char *out);
 /* Checks the output folder before any work: creates it (and its parents) and writes a probe
  * file in it; fails naming --out and the reason. *created is the top-most folder it made

@@ -489,15 +489,6 @@ static void shard_named(isr_ctx *ctx, const shard_set *ss, const isr_batch *b)
         isr_fail_more(ctx, " (isoreach run ... --shard K/N)");
 }
 
-/* OUT/run.json as it is (NULL: none, or not JSON). */
-static json_object *run_json_of(const char *out)
-{
-    char *path = isr_strdup_printf("%s/run.json", out);
-    json_object *j = path && isr_file_exists(path) ? json_object_from_file(path) : NULL;
-    free(path);
-    return j;
-}
-
 /* The merge's batch: from the shards' partials (partial.c) when they all fit, else by a
  * pass that reads every hub's raster back (saying why). */
 static isr_status merge_hubs(isr_ctx *ctx, const isr_model *m, const isr_options *o,
@@ -643,9 +634,7 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     free(now);
     if (st == ISR_OK)
         st = hubs_check(ctx, m, eff, ss);
-    json_object *was = st == ISR_OK ? run_json_of(opt->out) : NULL, *re = NULL;
-    eff->recount_reused = was && json_object_object_get_ex(was, "reach", &re);
-    json_object_put(was);
+    eff->recount_reused = st == ISR_OK && isr_out_reach_recorded(opt->out);
     if (st == ISR_OK)
         st = merge_pass(ctx, m, eff, ss, b, t_start, isr_now_s() - t_start, warn_from);
     return st;
