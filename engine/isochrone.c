@@ -214,18 +214,14 @@ static void box_split(box_cut *bc, box b)
     bc->out[bc->n++] = b;
 }
 
-/* The boxes of `cls` (w×h), in cells, into out (BOX_MAX); their number, -1 when out of
+/* The boxes of `cls` (w×h), in blocks, into out (BOX_MAX); their number, -1 when out of
  * memory. */
-static int class_boxes(const unsigned char *cls, int w, int h, int out[][4])
+static int class_boxes(const unsigned char *cls, int w, int h, box *out)
 {
     int bw = (w + BOX_BLOCK - 1) / BOX_BLOCK, bh = (h + BOX_BLOCK - 1) / BOX_BLOCK;
     unsigned char *occ = calloc((size_t)bw * (size_t)bh, 1);
-    box *boxes = malloc(BOX_MAX * sizeof *boxes);
-    if (!occ || !boxes) {
-        free(occ);
-        free(boxes);
+    if (!occ)
         return -1;
-    }
     for (int r = 0; r < h; r++) {
         const unsigned char *row = cls + (size_t)r * (size_t)w;
         unsigned char *o = occ + (size_t)(r / BOX_BLOCK) * (size_t)bw;
@@ -237,33 +233,28 @@ static int class_boxes(const unsigned char *cls, int w, int h, int out[][4])
             o[c / BOX_BLOCK] |= any != 0;
         }
     }
-    box_cut bc = {occ, bw, boxes, 0, 0};
+    box_cut bc = {occ, bw, out, 0, 0};
     box_split(&bc, (box){0, 0, bw, bh});
-    for (int i = 0; i < bc.n; i++) {
-        out[i][0] = boxes[i].c0 * BOX_BLOCK;
-        out[i][1] = boxes[i].r0 * BOX_BLOCK;
-        out[i][2] = boxes[i].c1 * BOX_BLOCK < w ? boxes[i].c1 * BOX_BLOCK : w;
-        out[i][3] = boxes[i].r1 * BOX_BLOCK < h ? boxes[i].r1 * BOX_BLOCK : h;
-    }
     free(occ);
-    free(boxes);
     return bc.n;
 }
 
-/* Polygonizes the box [c0, c1) × [r0, r1) of `cls` (window w wide at (col0, row0) of the
- * grid) into lyr. */
-static int polygonize_box(const isr_grid *g, int col0, int row0, int w,
-                          const unsigned char *cls, const int bx[4], OGRLayerH lyr)
+/* Polygonizes box bx (in blocks) of `cls` (window w×h at (col0, row0) of the grid) into
+ * lyr. */
+static int polygonize_box(const isr_grid *g, int col0, int row0, int w, int h,
+                          const unsigned char *cls, box bx, OGRLayerH lyr)
 {
-    int bw = bx[2] - bx[0], bh = bx[3] - bx[1];
+    int c0 = bx.c0 * BOX_BLOCK, r0 = bx.r0 * BOX_BLOCK; /* the last blocks end at the window */
+    int bw = (bx.c1 * BOX_BLOCK < w ? bx.c1 * BOX_BLOCK : w) - c0;
+    int bh = (bx.r1 * BOX_BLOCK < h ? bx.r1 * BOX_BLOCK : h) - r0;
     GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", bw, bh, 1, GDT_Byte, NULL);
     if (!mem)
         return -1;
     double gt[6];
-    isr_grid_window_geotransform(g, col0 + bx[0], row0 + bx[1], gt);
+    isr_grid_window_geotransform(g, col0 + c0, row0 + r0, gt);
     GDALSetGeoTransform(mem, gt);
     GDALRasterBandH b = GDALGetRasterBand(mem, 1);
-    const unsigned char *at = cls + (size_t)bx[1] * (size_t)w + (size_t)bx[0];
+    const unsigned char *at = cls + (size_t)r0 * (size_t)w + (size_t)c0;
     int bad = GDALRasterIO(b, GF_Write, 0, 0, bw, bh, (void *)at, bw, bh, GDT_Byte, 1, w) !=
                   CE_None ||
               GDALPolygonize(b, b, lyr, 0, NULL, NULL, NULL) != CE_None;
@@ -283,7 +274,7 @@ static isr_status polygonize(isr_ctx *ctx, isr_geos *gc, const isr_grid *g, int 
     GDALDatasetH vds = GDALCreate(GDALGetDriverByName("Memory"), "", 0, 0, 0, GDT_Unknown, NULL);
     GEOSGeometry ***parts = calloc((size_t)nb, sizeof *parts);
     int *np = calloc((size_t)nb, sizeof *np), *cap = calloc((size_t)nb, sizeof *cap);
-    int(*boxes)[4] = malloc(BOX_MAX * sizeof *boxes);
+    box *boxes = malloc(BOX_MAX * sizeof *boxes);
     int nbox = boxes ? class_boxes(cls, w, h, boxes) : -1;
     if (!vds || !parts || !np || !cap || nbox < 0) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory polygonizing the bands");
@@ -294,7 +285,7 @@ static isr_status polygonize(isr_ctx *ctx, isr_geos *gc, const isr_grid *g, int 
     OGR_L_CreateField(lyr, fd, TRUE);
     OGR_Fld_Destroy(fd);
     for (int i = 0; i < nbox; i++)
-        if (polygonize_box(g, col0, row0, w, cls, boxes[i], lyr)) {
+        if (polygonize_box(g, col0, row0, w, h, cls, boxes[i], lyr)) {
             st = isr_fail_gdal(ctx, ISR_ERR_INTERNAL, "GDAL could not polygonize the bands");
             goto cleanup;
         }
