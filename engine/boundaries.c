@@ -421,32 +421,6 @@ static void overlap_collect(void *item, void *userdata)
     o->cand[o->ncand++] = j;
 }
 
-/* Whether the units form a clean coverage: their coverage union is valid and its area is
- * their summed area to within 1e-9 (overlaps would make it smaller, or invalid). */
-static int coverage_is_clean(GEOSContextHandle_t h, GEOSGeometry **gg, int n, double sum_m2)
-{
-    GEOSGeometry **parts = calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
-    int ok = parts != NULL && n > 0;
-    for (int i = 0; ok && i < n; i++)
-        ok = gg[i] && (parts[i] = GEOSGeom_clone_r(h, gg[i])) != NULL;
-    if (!ok) {
-        for (int i = 0; parts && i < n; i++)
-            if (parts[i])
-                GEOSGeom_destroy_r(h, parts[i]);
-        free(parts);
-        return 0;
-    }
-    GEOSGeometry *coll =
-        GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
-    free(parts);
-    GEOSGeometry *un = coll ? GEOSCoverageUnion_r(h, coll) : NULL;
-    double a = -1;
-    ok = un && GEOSisValid_r(h, un) == 1 && GEOSArea_r(h, un, &a) && fabs(a - sum_m2) <= 1e-9 * sum_m2;
-    GEOSGeom_destroy_r(h, un);
-    GEOSGeom_destroy_r(h, coll);
-    return ok;
-}
-
 /* Overlapping units share cells: each cell goes to one of them only, so the other loses
  * area and people. Pairs overlapping by more than ISR_OVERLAP_SHARE of the smaller unit
  * are warned about, naming them. An STRtree and prepared geometries keep this cheap on
@@ -482,7 +456,7 @@ static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_uni
     /* units that tile the region exactly (a coverage: shared edges, no overlaps, as clean
      * boundary data are) dissolve fast with a coverage union whose area is the sum of
      * theirs: then no pair needs checking */
-    if (coverage_is_clean(h, gg, u->n, sum_m2))
+    if (isr_geos_coverage_clean(h, gg, u->n, sum_m2))
         goto cleanup;
     for (int i = 0; i < u->n; i++) {
         if (!gg[i])

@@ -13,6 +13,7 @@
 #include <cpl_error.h>
 #include <curl/curl.h>
 #include <proj.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,7 +304,33 @@ OGRGeometryH isr_ogr_from_geos(isr_geos *gc, const GEOSGeometry *g)
     return og;
 }
 
-GEOSGeometry *isr_geos_dissolve(isr_geos *gc, GEOSGeometry *coll)
+int isr_geos_coverage_clean(GEOSContextHandle_t h, GEOSGeometry *const *gg, int n,
+                            double sum_m2)
+{
+    GEOSGeometry **parts = calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
+    int ok = parts != NULL && n > 0;
+    for (int i = 0; ok && i < n; i++)
+        ok = gg[i] && (parts[i] = GEOSGeom_clone_r(h, gg[i])) != NULL;
+    if (!ok) {
+        for (int i = 0; parts && i < n; i++)
+            if (parts[i])
+                GEOSGeom_destroy_r(h, parts[i]);
+        free(parts);
+        return 0;
+    }
+    GEOSGeometry *coll =
+        GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
+    free(parts);
+    GEOSGeometry *un = coll ? GEOSCoverageUnion_r(h, coll) : NULL;
+    double a = -1;
+    ok = un && GEOSisValid_r(h, un) == 1 && GEOSArea_r(h, un, &a) &&
+         fabs(a - sum_m2) <= 1e-9 * sum_m2;
+    GEOSGeom_destroy_r(h, un);
+    GEOSGeom_destroy_r(h, coll);
+    return ok;
+}
+
+GEOSGeometry *isr_geos_dissolve_cov(isr_geos *gc, GEOSGeometry *coll, int *coverage)
 {
     /* polygons that share their edges exactly (a coverage, as clean boundaries do) dissolve
      * by dropping the shared edges, far faster than an overlay; anything else (gaps,
@@ -313,6 +340,8 @@ GEOSGeometry *isr_geos_dissolve(isr_geos *gc, GEOSGeometry *coll)
         GEOSGeom_destroy_r(gc->h, u);
         u = NULL;
     }
+    if (coverage)
+        *coverage = u != NULL;
     if (!u)
         u = GEOSUnaryUnion_r(gc->h, coll);
     if (!u) {
@@ -328,6 +357,11 @@ GEOSGeometry *isr_geos_dissolve(isr_geos *gc, GEOSGeometry *coll)
     }
     GEOSGeom_destroy_r(gc->h, coll);
     return u;
+}
+
+GEOSGeometry *isr_geos_dissolve(isr_geos *gc, GEOSGeometry *coll)
+{
+    return isr_geos_dissolve_cov(gc, coll, NULL);
 }
 
 void isr_geos_finish(isr_geos *g)

@@ -100,6 +100,14 @@ ISR_INTERNAL OGRGeometryH isr_ogr_from_geos(isr_geos *gc, const GEOSGeometry *g)
  * coverage union when they share edges exactly and that is valid, else an overlay union,
  * else the union of the repaired parts (snapped to 1 m if need be). */
 ISR_INTERNAL GEOSGeometry *isr_geos_dissolve(isr_geos *gc, GEOSGeometry *coll);
+/* isr_geos_dissolve, *coverage set to 1 when the result is the coverage union, else 0. */
+ISR_INTERNAL GEOSGeometry *isr_geos_dissolve_cov(isr_geos *gc, GEOSGeometry *coll,
+                                                 int *coverage);
+/* Whether the n polygons gg (not taken) form a clean coverage: their coverage union is valid
+ * and its area is sum_m2 (their summed area) to within 1e-9 (overlaps would make it smaller,
+ * or invalid). 0 also when one is missing or out of memory. */
+ISR_INTERNAL int isr_geos_coverage_clean(GEOSContextHandle_t h, GEOSGeometry *const *gg, int n,
+                                         double sum_m2);
 
 /* Formatted string in new memory (NULL when out of memory); free with free(). */
 ISR_INTERNAL char *isr_strdup_printf(const char *fmt, ...) ISR_PRINTF(1, 2);
@@ -931,6 +939,13 @@ isr_status isr_provinces_dissolve(isr_ctx *ctx, isr_provinces *p, int gi);
 isr_status isr_provinces_text(isr_ctx *ctx, isr_provinces *p, const char *wkt, char **bytes,
                               size_t *len);
 void isr_provinces_free(isr_provinces *p);
+/* After every province is dissolved: 1 when the units are known to form a clean coverage
+ * (each province the coverage union of its units, of their summed area, and the provinces'
+ * coverage union valid and of theirs), so that the overlap check has nothing to look for;
+ * 0 when not known (check the units themselves: isr_units_find_overlaps). */
+int isr_provinces_coverage_clean(const isr_provinces *p);
+/* Whether province gi, dissolved, is the coverage union of its units, of their summed area. */
+int isr_provinces_covered(const isr_provinces *p, int gi);
 
 /* Writes OUT/region/reach_matrix.csv, units.geojson and summary.json (see README). */
 isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, const char *dir);

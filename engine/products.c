@@ -449,6 +449,11 @@ struct isr_provinces {
     isr_code_key *keys;
     int *group, *first, ng;
     OGRGeometryH *outline; /* per province, once dissolved */
+    /* per province: its units' summed area, and the coverage union of them as WKB when the
+     * dissolve was one and of that area (else NULL): isr_provinces_coverage_clean */
+    double *area_m2;
+    unsigned char **cover;
+    size_t *cover_len;
 };
 
 isr_status isr_provinces_begin(isr_ctx *ctx, const isr_units *units, isr_provinces **out)
@@ -461,9 +466,13 @@ isr_status isr_provinces_begin(isr_ctx *ctx, const isr_units *units, isr_provinc
         p->group = malloc(nu * sizeof *p->group);
         p->first = malloc(nu * sizeof *p->first);
         p->outline = calloc(nu, sizeof *p->outline);
+        p->area_m2 = calloc(nu, sizeof *p->area_m2);
+        p->cover = calloc(nu, sizeof *p->cover);
+        p->cover_len = calloc(nu, sizeof *p->cover_len);
     }
     *out = p;
-    if (!p || !p->keys || !p->group || !p->first || !p->outline)
+    if (!p || !p->keys || !p->group || !p->first || !p->outline || !p->area_m2 || !p->cover ||
+        !p->cover_len)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     p->ng = isr_units_group(units, ISR_PROVINCE, p->keys, p->group, p->first);
     return ISR_OK;
@@ -533,6 +542,51 @@ static GEOSGeometry *drop_sliver_holes(GEOSContextHandle_t h, GEOSGeometry *g)
     return out;
 }
 
+/* Province gi's coverage union kept as WKB for isr_provinces_coverage_clean (none when
+ * out of memory: the overlap check then looks at the units). */
+static void keep_cover(isr_geos *gc, isr_provinces *p, int gi, const GEOSGeometry *un)
+{
+    size_t n = 0;
+    unsigned char *wkb = GEOSGeomToWKB_buf_r(gc->h, un, &n);
+    p->cover[gi] = wkb ? malloc(n) : NULL;
+    if (p->cover[gi]) {
+        memcpy(p->cover[gi], wkb, n);
+        p->cover_len[gi] = n;
+    }
+    if (wkb)
+        GEOSFree_r(gc->h, wkb);
+}
+
+int isr_provinces_covered(const isr_provinces *p, int gi)
+{
+    return p && gi >= 0 && gi < p->ng && p->cover[gi] != NULL;
+}
+
+int isr_provinces_coverage_clean(const isr_provinces *p)
+{
+    if (!p || p->ng < 1)
+        return 0;
+    double sum = 0;
+    for (int gi = 0; gi < p->ng; gi++) {
+        if (!p->cover[gi])
+            return 0;
+        sum += p->area_m2[gi];
+    }
+    isr_geos gc;
+    isr_geos_init(&gc);
+    GEOSGeometry **gg = calloc((size_t)p->ng, sizeof *gg);
+    int ok = gg != NULL;
+    for (int gi = 0; ok && gi < p->ng; gi++)
+        ok = (gg[gi] = GEOSGeomFromWKB_buf_r(gc.h, p->cover[gi], p->cover_len[gi])) != NULL;
+    ok = ok && isr_geos_coverage_clean(gc.h, gg, p->ng, sum);
+    for (int gi = 0; gg && gi < p->ng; gi++)
+        if (gg[gi])
+            GEOSGeom_destroy_r(gc.h, gg[gi]);
+    free(gg);
+    isr_geos_finish(&gc);
+    return ok;
+}
+
 isr_status isr_provinces_dissolve(isr_ctx *ctx, isr_provinces *p, int gi)
 {
     const isr_units *units = p->units;
@@ -542,17 +596,27 @@ isr_status isr_provinces_dissolve(isr_ctx *ctx, isr_provinces *p, int gi)
     GEOSGeometry **parts = malloc((size_t)(units->n > 0 ? units->n : 1) * sizeof *parts);
     isr_status st = parts ? ISR_OK : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     unsigned np = 0;
-    for (int u = 0; u < units->n && st == ISR_OK; u++)
-        if (p->group[u] == gi && !(parts[np++] = isr_geos_from_ogr(&gc, units->geom[u])))
+    double sum = 0, a;
+    for (int u = 0; u < units->n && st == ISR_OK; u++) {
+        if (p->group[u] != gi)
+            continue;
+        if (!(parts[np++] = isr_geos_from_ogr(&gc, units->geom[u])))
             st = isr_fail(ctx, ISR_ERR_INTERNAL, "province %s: unit %s: %s", code,
                           units->attr[u].code[0], gc.msg);
+        else if (GEOSArea_r(gc.h, parts[np - 1], &a))
+            sum += a;
+    }
     GEOSGeometry *coll = st == ISR_OK ? GEOSGeom_createCollection_r(
                                             gc.h, GEOS_GEOMETRYCOLLECTION, parts, np)
                                       : NULL;
     if (!coll)
         for (unsigned k = 0; k < np; k++)
             GEOSGeom_destroy_r(gc.h, parts[k]);
-    GEOSGeometry *un = coll ? isr_geos_dissolve(&gc, coll) : NULL;
+    int cov = 0;
+    GEOSGeometry *un = coll ? isr_geos_dissolve_cov(&gc, coll, &cov) : NULL;
+    p->area_m2[gi] = sum;
+    if (un && cov && GEOSArea_r(gc.h, un, &a) && fabs(a - sum) <= 1e-9 * sum)
+        keep_cover(&gc, p, gi, un);
     if (un)
         un = drop_sliver_holes(gc.h, un);
     OGRGeometryH og = un ? isr_ogr_from_geos(&gc, un) : NULL;
@@ -609,7 +673,12 @@ void isr_provinces_free(isr_provinces *p)
     for (int gi = 0; p->outline && gi < p->ng; gi++)
         if (p->outline[gi])
             OGR_G_DestroyGeometry(p->outline[gi]);
+    for (int gi = 0; p->cover && gi < p->ng; gi++)
+        free(p->cover[gi]);
     free(p->outline);
+    free(p->area_m2);
+    free(p->cover);
+    free(p->cover_len);
     free(p->keys);
     free(p->group);
     free(p->first);

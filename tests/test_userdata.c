@@ -325,6 +325,26 @@ Test(userdata, a_unit_inside_another_is_warned_about)
     free(e);
 }
 
+Test(userdata, a_unit_laid_over_another_province_is_warned_about)
+{
+    /* Senec-Pezinok's polygon again, as a district of Austria: each land's districts tile it
+     * (Austria's with an island), but the lands overlap. The overlap check of a clean build
+     * is a union of the provinces (model.c: overlaps_once): that union must find this pair. */
+    boundaries_copy(NULL);
+    cr_assert_eq(cli_sh("ogr2ogr -append %s/b.gpkg %s/grenzen.gpkg -nln bezirke -sql \"SELECT "
+                        "geom, 'AT-999' AS bezirk_id, 'Insel' AS bezirk, 'AT13' AS region_id, "
+                        "'Wien' AS region, 'AT' AS land_id, 'Österreich' AS land, 1000 AS "
+                        "einwohner FROM bezirke WHERE bezirk_id = 'SK-107'\"",
+                        cli_tmp, R2),
+                 0, "%s", cli_output());
+    cr_assert_eq(run_b("o", ""), 0, "%s", cli_output());
+    char *e = slurp_rel("stderr.txt");
+    cr_assert(strstr(e, "1 pair of units overlap by more than 0.5 % of the smaller one") &&
+                  strstr(e, "'SK-107' and 'AT-999'"),
+              "%s", e);
+    free(e);
+}
+
 Test(userdata, every_level_adds_up_to_the_same_people)
 {
     boundaries_copy(NULL);
