@@ -365,6 +365,9 @@ int isr_rail_station_on_line(const isr_rail_net *net, int s);
  * fewer than two calls are returned in gone[] (indexes, highest first, up to max_gone; the
  * caller removes them) and counted in the return value. */
 isr_status isr_rail_net_copy(isr_ctx *ctx, const isr_rail_net *src, isr_rail_net **out);
+/* No train runs faster: a speed or run time beyond it is a unit or placeholder mistake
+ * (the lines' speeds and minutes, a scenario's set_minutes). */
+#define ISR_MAX_TRAIN_KMH 1000
 int isr_rail_line_find(const isr_rail_net *net, const char *id);
 void isr_rail_line_remove(isr_rail_net *net, int l);
 void isr_rail_line_scale_runs(isr_rail_net *net, int l, double factor);

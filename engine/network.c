@@ -24,8 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* No train runs faster: a speed or run time beyond it is a unit or placeholder mistake. */
-#define MAX_TRAIN_KMH 1000
+#define MAX_TRAIN_KMH ISR_MAX_TRAIN_KMH
 /* Slower than this is a unit mistake (m/s? a typo), not a train. */
 #define MIN_TRAIN_KMH 1
 /* More than a day between trains is no commuter service (and a 1e300 would print as such). */

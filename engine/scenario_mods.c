@@ -183,7 +183,21 @@ static isr_status remove_station(mods *md)
     return ISR_OK;
 }
 
-/* set_minutes: 'a;b;c', one entry per segment of the line, each a number >= 0. */
+/* The straight distance (metres) between the calls of segment k of line l: no track between
+ * them is shorter. */
+static double segment_m(const isr_rail_net *net, int l, int k)
+{
+    int n = isr_rail_line_nstops(net, l);
+    double ax, ay, bx, by;
+    isr_rail_station_xy(net, isr_rail_line_stop(net, l, k), &ax, &ay);
+    isr_rail_station_xy(net, isr_rail_line_stop(net, l, (k + 1) % n), &bx, &by);
+    return hypot(bx - ax, by - ay);
+}
+
+/* set_minutes: 'a;b;c', one entry per segment of the line, each a number >= 0, or blank to
+ * keep that run as it is (a blank in the lines' minutes field means unknown, the same). A
+ * run faster than ISR_MAX_TRAIN_KMH over the straight line between its calls is refused, as the
+ * lines' own minutes field refuses it: a 0 meant as "unknown" made the train instant. */
 static isr_status set_minutes(mods *md, int l)
 {
     isr_rail_net *net = md->sc->net;
@@ -196,12 +210,13 @@ static isr_status set_minutes(mods *md, int l)
         const char *end = strchr(p, ';');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         char buf[64];
-        ok = len < sizeof buf;
+        ok = len < sizeof buf && k < nseg;
         if (ok) {
             memcpy(buf, p, len);
             buf[len] = '\0';
-            double v = number(buf);
-            ok = v >= 0 && k < nseg;
+            size_t sp = strspn(buf, " ");
+            double v = buf[sp] ? number(buf) : isr_rail_line_run_s(net, l, k) / 60.0;
+            ok = v >= 0;
             if (ok)
                 run[k] = v * 60.0;
             k++;
@@ -212,15 +227,29 @@ static isr_status set_minutes(mods *md, int l)
     }
     isr_status st = ISR_OK;
     if (!ok || k != nseg) {
-        char rule[200];
+        char rule[240];
         snprintf(rule, sizeof rule,
-                 "it must be %d run minutes (numbers >= 0) separated by ';', one per run "
-                 "between the %d calls of line '%s'",
+                 "it must be %d run minutes (numbers >= 0, blank to keep a run as it is) "
+                 "separated by ';', one per run between the %d calls of line '%s'",
                  nseg, n, md->target);
         st = bad_value(md, rule);
-    } else {
-        isr_rail_line_set_runs(net, l, run);
     }
+    for (int i = 0; st == ISR_OK && i < nseg; i++) {
+        double m = segment_m(net, l, i);
+        if (m >= 1.0 && !(run[i] > 0 && m / run[i] * 3.6 <= ISR_MAX_TRAIN_KMH)) {
+            char rule[400];
+            snprintf(rule, sizeof rule,
+                     "run %d, %g min from '%s' to '%s', %.1f km apart in a straight line, is "
+                     "faster than %d km/h; give the run minutes between consecutive calls "
+                     "(blank to keep a run as it is)",
+                     i + 1, run[i] / 60.0, isr_rail_station_id(net, isr_rail_line_stop(net, l, i)),
+                     isr_rail_station_id(net, isr_rail_line_stop(net, l, (i + 1) % n)),
+                     m / 1000.0, ISR_MAX_TRAIN_KMH);
+            st = bad_value(md, rule);
+        }
+    }
+    if (st == ISR_OK)
+        isr_rail_line_set_runs(net, l, run);
     free(run);
     return st;
 }

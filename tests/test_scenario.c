@@ -535,6 +535,48 @@ Test(scenario, a_line_id_of_two_features_changes_both)
     free(e);
 }
 
+/* set_minutes on line L (h–s–u, runs 10 and 20 min): a blank keeps a run as it is; a run
+ * of 0 or faster than 1000 km/h is refused, as the lines' minutes field refuses it (a 0
+ * meant as "unknown" made the train instant, and the gains with it). */
+Test(scenario, set_minutes_refuses_instant_runs_and_keeps_blank_ones)
+{
+    branches();
+    cli_put("one.geojson", "{\"type\":\"FeatureCollection\"," CRS ",\"features\":["
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"L\",\"speed_kmh\":100,"
+            "\"headway\":10,\"minutes\":\"10;20\"},\"geometry\":{\"type\":\"LineString\","
+            "\"coordinates\":[[502500,3405500],[532500,3405500]]}}]}");
+    cli_sh_ok("mkdir -p keep zero fast");
+    cli_put("keep/modifications.csv", "action,target,to,value,source\nset_minutes,L,,;10,x\n");
+    cli_put("zero/modifications.csv", "action,target,to,value,source\nset_minutes,L,,0;10,x\n");
+    cli_put("fast/modifications.csv", "action,target,to,value,source\nset_minutes,L,,10;1,x\n");
+    const char *base = "cd '%s' && %s run -q --out %s --boundaries b.geojson --stations "
+                       "st2.geojson --lines one.geojson --resolution 1000 --budget 45 --water "
+                       "none --roads none --no-maps --scenario %s=%s";
+    cr_assert_eq(cli_sh(base, cli_tmp, CLI, "o", "keep", "keep"), 0, "%s", cli_stderr());
+    /* u: the second run 20 → 10 min, the first kept at 10 (else u would gain more) */
+    char *v = diff_at("keep", 532500);
+    cr_assert_str_eq(v, "-10\n1\n");
+    free(v);
+    /* s: before the changed run, unchanged */
+    v = diff_at("keep", 512500);
+    cr_assert_str_eq(v, "0\n1\n");
+    free(v);
+    cr_assert_eq(cli_sh(base, cli_tmp, CLI, "oz", "zero", "zero"), 1);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'zero' modifications 'zero/modifications.csv' line "
+                        "2: field 'value' is '0;10'; run 1, 0 min from 'h' to 's', 10.0 km apart "
+                        "in a straight line, is faster than 1000 km/h; give the run minutes "
+                        "between consecutive calls (blank to keep a run as it is)\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/oz'", cli_tmp), 1, "a refused run left its folder");
+    cr_assert_eq(cli_sh(base, cli_tmp, CLI, "of", "fast", "fast"), 1);
+    e = cli_stderr();
+    cr_assert(strstr(e, "run 2, 1 min from 's' to 'u', 20.0 km apart in a straight line, is "
+                        "faster than 1000 km/h"),
+              "%s", e);
+    free(e);
+}
+
 /* README's infill recipe: remove base line L, add it again under another id (blank stops)
  * with infill station i on it. The warning that tells to do so is not given for a line
  * the scenario removes (it was, before the modifications were read). */
