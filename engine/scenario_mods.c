@@ -37,6 +37,7 @@ typedef struct mods {
     const int *hubs;
     int nhubs;
     const char *action, *target, *to, *value, *source;
+    int napplied;      /* rows applied (blank rows are skipped) */
     int nbad_text;     /* rows whose source was not UTF-8 (bytes replaced with U+FFFD) */
     long long bad_row; /* the first of them */
     struct scaled { /* scale_speed rows so far: a line id and its factors' product */
@@ -98,8 +99,18 @@ static double number(const char *s)
 
 static isr_status bad_value(mods *md, const char *rule)
 {
-    return isr_fail(md->ctx, ISR_ERR_INPUT, "%s: field 'value' is '%s'; %s", md->where,
-                    md->value, rule);
+    /* 1,5 in a file separated by ';' or tabs: a decimal comma, not a list */
+    char dot[64];
+    int comma = strchr(md->value, ',') && strlen(md->value) < sizeof dot;
+    if (comma) {
+        snprintf(dot, sizeof dot, "%s", md->value);
+        for (char *c = dot; *c; c++)
+            *c = *c == ',' ? '.' : *c;
+        comma = !isnan(number(dot));
+    }
+    return isr_fail(md->ctx, ISR_ERR_INPUT, "%s: field 'value' is '%s'; %s%s%s%s", md->where,
+                    md->value, rule, comma ? " (a decimal comma: write " : "",
+                    comma ? dot : "", comma ? ")" : "");
 }
 
 /* A row naming no line: where this run's line ids come from (field 'id' of the lines, else
@@ -262,6 +273,11 @@ static isr_status add_transfer(mods *md)
     int b = find_station(md, "to", md->to);
     if (b < 0)
         return ISR_ERR_INPUT;
+    if (a == b)
+        return isr_fail(md->ctx, ISR_ERR_INPUT,
+                        "%s: fields 'target' and 'to' are both '%s'; add_transfer links two "
+                        "stations (a change within one station is --transfer)",
+                        md->where, md->target);
     double v = number(md->value);
     if (!(v >= 0))
         return bad_value(md, "it must be the link's minutes, a number >= 0");
@@ -521,8 +537,10 @@ static isr_status apply_rows(mods *md, OGRLayerH lyr, json_object *list)
             md->value = v[3];
             md->source = v[4];
             comma_warn(md);
-            if ((st = apply_row(md)) == ISR_OK)
+            if ((st = apply_row(md)) == ISR_OK) {
                 json_object_array_add(list, row_json(md, row));
+                md->napplied++;
+            }
         }
         for (int k = 0; k < 5; k++)
             free(v[k]);
@@ -607,6 +625,30 @@ static isr_status check_widths(mods *md, int nhead)
     return st;
 }
 
+/* modifications.csv that GDAL cannot open: said with what it is when that is known (an empty
+ * file, UTF-16 text as Excel's "Unicode Text" saves it). */
+static isr_status unreadable_table(isr_ctx *ctx, const isr_scenario *sc, const char *file)
+{
+    unsigned char head[4] = {0};
+    FILE *f = fopen(file, "rb");
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    const char *what = NULL;
+    if (f && n == 0)
+        what = "the file is empty: give a header action,target,to,value,source and one row "
+               "per modification";
+    else if (n >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) ||
+                        (head[0] == 0xFE && head[1] == 0xFF) || !head[0] || !head[1]))
+        what = "it is UTF-16 text (Excel's \"Unicode Text\"): save it as CSV UTF-8";
+    if (what)
+        return isr_fail(ctx, ISR_ERR_INPUT, "scenario '%s' modifications '%s': %s", sc->name,
+                        file, what);
+    return isr_fail_gdal(ctx, ISR_ERR_INPUT,
+                         "scenario '%s' modifications '%s': cannot read it as a table", sc->name,
+                         file);
+}
+
 isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenario *sc,
                                const int *hubs, int nhubs, int *nparts)
 {
@@ -622,27 +664,32 @@ isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenari
     if (sc->gpkg || stat(md.file, &sb) == 0) {
         ds = GDALOpenEx(md.file, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
         if (!ds)
-            st = isr_fail_gdal(ctx, ISR_ERR_INPUT,
-                               "scenario '%s' modifications '%s': cannot read it as a table",
-                               sc->name, md.file);
+            st = unreadable_table(ctx, sc, md.file);
     }
     OGRLayerH lyr = !ds ? NULL
                     : sc->gpkg ? GDALDatasetGetLayerByName(ds, "modifications")
                                : GDALDatasetGetLayer(ds, 0);
-    if (lyr && OGR_L_GetFeatureCount(lyr, 1) != 0) {
-        (*nparts)++;
+    GIntBig nrows = lyr ? OGR_L_GetFeatureCount(lyr, 1) : 0;
+    if (lyr && nrows != 0) {
         if (!sc->gpkg)
             st = check_widths(&md, OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(lyr)));
         if (st == ISR_OK)
             st = apply_rows(&md, lyr, list);
-        if (st == ISR_OK && md.nbad_text)
-            isr_log(ctx, ISR_LOG_WARN,
-                    "scenario '%s' modifications '%s': %d text value%s not valid UTF-8 "
-                    "(first: field 'source', %s %lld); the bad bytes were replaced with U+FFFD "
-                    "in scenario.json. Save the file as UTF-8 (in Excel: CSV UTF-8)",
-                    sc->name, md.file, md.nbad_text, md.nbad_text == 1 ? " is" : "s are",
-                    sc->gpkg ? "feature" : "line", md.bad_row);
     }
+    if (st == ISR_OK && md.napplied > 0)
+        (*nparts)++;
+    else if (st == ISR_OK && lyr && *nparts == 0) /* else: "holds nothing" (scenario.c) */
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "scenario '%s' modifications '%s' has %s and no modification: give one "
+                      "row per modification under the header action,target,to,value,source",
+                      sc->name, md.file, nrows ? "only blank rows" : "no rows");
+    if (st == ISR_OK && md.nbad_text)
+        isr_log(ctx, ISR_LOG_WARN,
+                "scenario '%s' modifications '%s': %d text value%s not valid UTF-8 "
+                "(first: field 'source', %s %lld); the bad bytes were replaced with U+FFFD "
+                "in scenario.json. Save the file as UTF-8 (in Excel: CSV UTF-8)",
+                sc->name, md.file, md.nbad_text, md.nbad_text == 1 ? " is" : "s are",
+                sc->gpkg ? "feature" : "line", md.bad_row);
     if (ds)
         GDALClose(ds);
     free(md.file);

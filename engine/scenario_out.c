@@ -401,6 +401,13 @@ static isr_status write_json(scen_pass *p, const char *path)
         json_object_array_add(p->res[h].reused ? re : ch, json_object_new_string(id));
         searched += !p->res[h].reused;
     }
+    if (searched == 0 && b->nhubs > 0)
+        isr_log(p->ctx, ISR_LOG_WARN,
+                "scenario '%s' changes nothing for %s: %s rail times within the budget are the "
+                "baseline's, so %s outputs are the baseline's; check its rows (scenario.json "
+                "lists what was applied)",
+                p->sc->name, b->nhubs > 1 ? "these hubs" : "this hub",
+                b->nhubs > 1 ? "their" : "its", b->nhubs > 1 ? "their" : "its");
     for (int i = isr_rail_net_nnotes(b->net); i < isr_rail_net_nnotes(p->sc->net); i++)
         json_object_array_add(notes, json_object_new_string(isr_rail_net_note(p->sc->net, i)));
     char *abs = isr_path_rel_to_out(b->opt->out, p->sc->path); /* no path of the machine */

@@ -213,6 +213,13 @@ Test(scenario, added_station_on_a_base_line_is_warned_about)
 Test(scenario, no_change_reuses_every_hub)
 {
     cr_assert_eq(run("--scenario same=same"), 0);
+    /* said: a planner who expected a change is told there was none */
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: warning: scenario 'same' changes nothing for this hub: its "
+                        "rail times within the budget are the baseline's, so its outputs are "
+                        "the baseline's; check its rows (scenario.json lists what was "
+                        "applied)\n");
+    free(e);
     char *j = slurp("o/scenarios/same/scenario.json");
     cr_assert(strstr(j, "\"searched_hubs\":0"), "%s", j);
     cr_assert(strstr(j, "\"reused_hubs\":[\n    \"h\"\n  ]"), "%s", j);
@@ -297,6 +304,50 @@ Test(scenario, bad_scenario_refused_with_nothing_written)
              "row with the factor you mean\n");
 }
 
+/* A modifications file that holds no modification says what it holds (it said "put
+ * modifications.csv in the folder", where the file was; blank rows alone ran a scenario of
+ * nothing without a word); an empty or UTF-16 file says so; a transfer from a station to
+ * itself, and a decimal comma in a file of another separator, are named. */
+Test(scenario, a_modifications_file_that_holds_nothing_says_what_it_holds)
+{
+    bad_rows("",
+             "isoreach: scenario 'bad' modifications 'bad/modifications.csv' has no rows and no "
+             "modification: give one row per modification under the header "
+             "action,target,to,value,source\n");
+    bad_rows(",,,,\n,,,,\n",
+             "isoreach: scenario 'bad' modifications 'bad/modifications.csv' has only blank "
+             "rows and no modification: give one row per modification under the header "
+             "action,target,to,value,source\n");
+    bad_rows("add_transfer,s,s,5,x\n",
+             "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 2: fields "
+             "'target' and 'to' are both 's'; add_transfer links two stations (a change within "
+             "one station is --transfer)\n");
+    cli_put("bad/modifications.csv", "action;target;to;value;source\nset_headway;L;;7,5;x\n");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 2: "
+                        "field 'value' is '7,5'; it must be the minutes between trains, > 0 and "
+                        "at most 1440 (a decimal comma: write 7.5)\n");
+    free(e);
+    cli_put("bad/modifications.csv", "%s", "");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv': the "
+                        "file is empty: give a header action,target,to,value,source and one "
+                        "row per modification\n");
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s' && printf 'action,target,to,value,source\\nscale_speed,L,,2,x\\n' "
+                        "| iconv -f UTF-8 -t UTF-16 > bad/modifications.csv",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: scenario 'bad' modifications 'bad/modifications.csv': it is "
+                        "UTF-16 text (Excel's \"Unicode Text\"): save it as CSV UTF-8\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
+}
+
 /* A row with more fields than the header: GDAL dropped the extra ones, so 7,5 minutes (a
  * decimal comma) set a 7-minute headway and a factor 1,5 changed nothing, without a word.
  * Refused naming the line and the counts; a comma inside quotes is no separator. */
@@ -324,8 +375,10 @@ Test(scenario, a_row_wider_than_the_header_is_refused)
     cli_put("bad/modifications.csv", "action,target,to,value,source\n"
             "set_headway,L,,10,\"as is, two\nlines\"\n");
     cr_assert_eq(run("--scenario bad=bad --no-maps"), 0, "%s", cli_stderr());
-    e = cli_stderr();
-    cr_assert_str_eq(e, "");
+    e = cli_stderr(); /* read whole: a headway of 10 as it was changes nothing, and says so */
+    cr_assert_str_eq(e, "isoreach: warning: scenario 'bad' changes nothing for this hub: its rail times within "
+                        "the budget are the baseline's, so its outputs are the baseline's; "
+                        "check its rows (scenario.json lists what was applied)\n");
     free(e);
     /* a factor 1,5 in a row without a source fills the source: as many fields as the header,
      * so the width check cannot see it; the two whole numbers are said */
@@ -335,7 +388,10 @@ Test(scenario, a_row_wider_than_the_header_is_refused)
     cr_assert_str_eq(e, "isoreach: warning: scenario 'bad' modifications 'bad/modifications.csv' "
                         "line 2: value '1' and source '5' look like one number written with a "
                         "decimal comma (1,5) and read as two fields: the value taken is 1; "
-                        "write 1.5 with a point if that was meant\n");
+                        "write 1.5 with a point if that was meant\n"
+                        "isoreach: warning: scenario 'bad' changes nothing for this hub: its rail times within "
+                        "the budget are the baseline's, so its outputs are the baseline's; "
+                        "check its rows (scenario.json lists what was applied)\n");
     free(e);
 }
 
