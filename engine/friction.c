@@ -398,6 +398,9 @@ static inline int open_cell(const isr_zones *z, size_t k)
     return isr_zones_unit_at(z, k) >= 0 && !isr_zones_water_at(z, k);
 }
 
+/* Below this typical local speed (km/h) a friction raster is warned about: slower than walking. */
+#define ISR_FRICTION_SLOW_KMH 4.0
+
 static int cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
@@ -405,8 +408,10 @@ static int cmp_float(const void *a, const void *b)
 }
 
 /* A friction raster whose typical value (the median over the land it covers, from up to 65,536
- * cells evenly spread) means a local speed under 1 km/h or over 200 km/h is most likely in
- * other units (km/h, minutes a km, metres a second): said, with the fix. */
+ * cells evenly spread) means a local speed slower than walking (under 4 km/h) or over 200 km/h
+ * is most likely in other units (km/h, minutes a km, metres a second): said, with the fix.
+ * Minutes a kilometre read as seconds a metre give 3.6 km/h for 60 km/h, 1.2 for 20: under
+ * 1 km/h (the bound this had) only for modes slower than 16.7 km/h. */
 static void speed_warn(isr_ctx *ctx, const isr_grid *g, const isr_zones *z, const char *raster,
                        const float *warped)
 {
@@ -418,13 +423,22 @@ static void speed_warn(isr_ctx *ctx, const isr_grid *g, const isr_zones *z, cons
     if (m > 0) {
         qsort(v, m, sizeof *v, cmp_float);
         double med = v[m / 2], kmh = 3.6 / med;
-        if (kmh < 1 || kmh > 200)
+        if (kmh < ISR_FRICTION_SLOW_KMH)
+            isr_log(ctx, ISR_LOG_WARN,
+                    "friction raster '%s': its typical value, %g, means a local speed of %.3g "
+                    "km/h (the median over the land it covers), slower than walking: friction "
+                    "is seconds per metre (5 km/h is 0.72, 20 km/h 0.18); a raster of minutes a "
+                    "kilometre (%g min/km is %.3g km/h) or of km/h would give this; convert it, "
+                    "minutes a kilometre: gdal_calc.py -A '%s' --calc 'A*0.06' --outfile "
+                    "friction_s_per_m.tif; km/h: --calc '3.6/A'",
+                    raster, med, kmh, med, 60.0 / med, raster);
+        else if (kmh > 200)
             isr_log(ctx, ISR_LOG_WARN,
                     "friction raster '%s': its typical value, %g, means a local speed of %.3g "
                     "km/h (the median over the land it covers): friction is seconds per metre "
-                    "(20 km/h is 0.18); a raster of km/h, of minutes a kilometre or of metres a "
-                    "second would give this; convert it, e.g. km/h: gdal_calc.py -A '%s' "
-                    "--calc '3.6/A' --outfile friction_s_per_m.tif",
+                    "(20 km/h is 0.18); a raster of km/h or of metres a second would give this; "
+                    "convert it, e.g. km/h: gdal_calc.py -A '%s' --calc '3.6/A' --outfile "
+                    "friction_s_per_m.tif",
                     raster, med, kmh, raster);
     }
     free(v);
@@ -453,6 +467,7 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
      * values cannot give it, but a warp never promises) anything not positive and finite, is
      * a barrier */
     const size_t pw = (size_t)isr_grid_pw(g), nx = (size_t)g->nx;
+    size_t open = 0, passable = 0;
     for (size_t i = 0; i < ISR_PAD * pw; i++)
         fric[i] = fric[isr_grid_pcells(g) - 1 - i] = INFINITY;
     for (int r = 0; r < g->ny; r++) {
@@ -468,7 +483,20 @@ isr_status isr_friction_build(isr_ctx *ctx, const isr_grid *g, const isr_zones *
             else if (warped)
                 v = warped[k] > 0 && isfinite(warped[k]) ? warped[k] : INFINITY;
             row[c] = v;
+            open += open_cell(z, k);
+            passable += isfinite(v);
         }
+    }
+    if (raster && open && !passable) { /* another place, or another CRS than it says */
+        free(warped);
+        free(fric);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "friction raster '%s' has no value on any land cell of the region (%s): "
+                        "every cell would be impassable and no hub would reach anything. Is it "
+                        "the raster of this region, in the CRS it says it is in? (gdalinfo shows "
+                        "its extent; isoreach info the boundaries')",
+                        raster, outside == open ? "it lies wholly outside them"
+                                                : "nodata or not above 0 wherever it covers them");
     }
     if (raster) {
         isr_raster_coverage_warn(ctx, g, z, "friction raster", raster, outside,

@@ -131,12 +131,56 @@ Test(geo, friction_in_other_units_is_said)
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_str_eq(e, "isoreach: warning: friction raster 'f.tif': its typical value, 20, means "
-                        "a local speed of 0.18 km/h (the median over the land it covers): "
-                        "friction is seconds per metre (20 km/h is 0.18); a raster of km/h, of "
-                        "minutes a kilometre or of metres a second would give this; convert it, "
-                        "e.g. km/h: gdal_calc.py -A 'f.tif' --calc '3.6/A' --outfile "
-                        "friction_s_per_m.tif\n");
+                        "a local speed of 0.18 km/h (the median over the land it covers), slower "
+                        "than walking: friction is seconds per metre (5 km/h is 0.72, 20 km/h "
+                        "0.18); a raster of minutes a kilometre (20 min/km is 3 km/h) or of km/h "
+                        "would give this; convert it, minutes a kilometre: gdal_calc.py -A "
+                        "'f.tif' --calc 'A*0.06' --outfile friction_s_per_m.tif; km/h: --calc "
+                        "'3.6/A'\n");
     free(e);
+    /* minutes a kilometre at 60 km/h (1 min/km), read as 1 s/m: 3.6 km/h, which the bound
+     * of 1 km/h let through (a helper's run: K1 reached 40 km² of 580) */
+    cli_put("f.asc", "ncols 2\nnrows 1\nxllcorner 500000\nyllcorner 5500000\ncellsize 10000\n"
+                     "1 1\n");
+    cli_sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+    rc = run("--crs EPSG:32633 --hubs hub --budget 30 --friction f.tif --overwrite");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "its typical value, 1, means a local speed of 3.6 km/h (the median over "
+                        "the land it covers), slower than walking") &&
+                  strstr(e, "(1 min/km is 60 km/h)"),
+              "%s", e);
+    free(e);
+    /* walking pace, 0.72 s/m (5 km/h): no word */
+    cli_put("f.asc", "ncols 2\nnrows 1\nxllcorner 500000\nyllcorner 5500000\ncellsize 10000\n"
+                     "0.72 0.72\n");
+    cli_sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+    rc = run("--crs EPSG:32633 --hubs hub --budget 30 --friction f.tif --overwrite");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_str_eq(e, "");
+    free(e);
+}
+
+/* A friction raster of another place (here: 100 km east of the region) gave a warning that
+ * it covers 0.0 % and a run that reached nothing (exit 0); refused, as a population raster
+ * is. */
+Test(geo, friction_raster_of_another_place_is_refused)
+{
+    utm_region();
+    cli_put("f.asc", "ncols 2\nnrows 1\nxllcorner 600000\nyllcorner 5500000\ncellsize 10000\n"
+                     "0.1 0.1\n");
+    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+    int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --friction f.tif");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, "isoreach: friction raster 'f.tif' has no value on any land cell of the "
+                        "region (it lies wholly outside them): every cell would be impassable "
+                        "and no hub would reach anything. Is it the raster of this region, in "
+                        "the CRS it says it is in? (gdalinfo shows its extent; isoreach info "
+                        "the boundaries')\n");
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "a refused run left its folder");
 }
 
 /* --simplify over a cell was cut to a cell in silence, the value given recorded: said. */
