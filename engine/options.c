@@ -1404,6 +1404,62 @@ static isr_status refuse_partial_reach(isr_ctx *ctx, const char *out)
     return st;
 }
 
+/* The water the run in `out` read, from its run.json, where a path is relative to `out` (a
+ * new string; NULL: none, or not recorded). */
+static char *run_water(const char *out)
+{
+    char *path = isr_strdup_printf("%s/run.json", out);
+    json_object *root = path ? json_object_from_file(path) : NULL, *rec, *w;
+    char *water = NULL;
+    if (root && json_object_object_get_ex(root, "options", &rec) &&
+        json_object_object_get_ex(rec, "--water", &w) && json_object_is_type(w, json_type_string)) {
+        const char *v = json_object_get_string(w);
+        water = *v == '/' || isr_is_url(v) || strcmp(v, "none") == 0
+                    ? strdup(v)
+                    : isr_strdup_printf("%s/%s", out, v);
+    }
+    json_object_put(root);
+    free(path);
+    return water;
+}
+
+/* Whether two paths name one file (the same path, or the same file by realpath). */
+static int same_file(const char *a, const char *b)
+{
+    if (!a || !b)
+        return !a && !b;
+    if (strcmp(a, b) == 0)
+        return 1;
+    char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+    int same = ra && rb && strcmp(ra, rb) == 0;
+    free(ra);
+    free(rb);
+    return same;
+}
+
+/* isoreach reach with --water other than the run's: the travel times are the run's, so that
+ * water changes the land and people counted, not the paths (a run with it would not cross
+ * it): said, with the way to make it a barrier. */
+static void reach_water_warn(isr_ctx *ctx, const isr_options *eff, const char *out)
+{
+    if (!isr_options_given(eff, "--water"))
+        return;
+    char *was = run_water(out);
+    const char *now = isr_options_water(eff);
+    if (!same_file(was && strcmp(was, "none") ? was : NULL, now)) {
+        char q[ISR_SHQ_MAX];
+        isr_log(ctx, ISR_LOG_WARN,
+                "--water %s is not the water of the run in '%s' (%s): the travel times are the "
+                "run's, so it changes the land and the people counted (shares of land, people "
+                "on land), not the paths, which %s; to make it a barrier, run isoreach run "
+                "again with --water %s",
+                now ? now : "none", out, was && strcmp(was, "none") ? was : "none",
+                now ? "may cross it" : "keep to the run's shores",
+                isr_shq(now ? now : "none", q, sizeof q));
+    }
+    free(was);
+}
+
 isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *cmd,
                               isr_options *eff, char **lock)
 {
@@ -1423,6 +1479,8 @@ isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *
                       opt->out, cmd, opt->out);
     if (st == ISR_OK && strcmp(cmd, "map") == 0)
         st = refuse_partial_reach(ctx, opt->out);
+    if (st == ISR_OK && strcmp(cmd, "reach") == 0)
+        reach_water_warn(ctx, eff, opt->out);
     return st;
 }
 
