@@ -732,15 +732,36 @@ Test(geo, population_raster_with_inf_nan_negative_or_absurd_pixels_is_refused)
     int rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population pp.tif");
     refused(rc, "population raster 'pp.tif': 4 pixel(s) hold no valid number of people (the "
                 "first, inf, at column 2, row 0: 502500, 5509500 in the raster's CRS); a pixel "
-                "must hold 0 to 1000000 people per km² (1e+06 people for that pixel): fix those "
-                "pixels, or set them to the raster's nodata where the people are not known");
+                "must hold 0 to 1000000 people per km² (1.001e+06 people for that pixel): fix "
+                "those pixels, or set them to the raster's nodata where the people are not known");
+    /* the limit is of ground area: a UTM pixel of 1 km is 1.0008 km² of ground here (scale
+     * 0.9996 on the central meridian), which PROJ's geodesic area gives (a Web Mercator pixel
+     * had its projected area, 1.4 times its ground at 31° N, and the limit with it) */
+    {
+        char grid[8000] = "";
+        for (int i = 0; i < 40 * 25; i++)
+            strcat(grid, i == 12 * 40 + 15 ? "800000 " : (i % 40 == 39 ? "100\n" : "100 "));
+        cli_put("pm.asc", "ncols 40\nnrows 25\nxllcorner 1665000\nyllcorner 6378000\ncellsize "
+                          "1000\n%s",
+                grid);
+        cli_sh_ok("rm -f pm.tif && gdal_translate -q -a_srs EPSG:3857 pm.asc pm.tif");
+        rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population pm.tif");
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 1, "%s", e);
+        cr_assert(strstr(e, "1 pixel(s) hold no valid number of people (the first, 800000, at "
+                            "column 15, row 12") &&
+                      strstr(e, "(4.192e+05 people for that pixel)"),
+                  "%s", e);
+        free(e);
+    }
     /* one pixel of 1.5 M people on 1 km² is refused alone; NaN as the nodata is no people */
     people_raster((const int[]){199}, (const float[]){1.5e6f}, 1);
     rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population pp.tif");
     refused(rc, "population raster 'pp.tif': 1 pixel(s) hold no valid number of people (the "
                 "first, 1.5e+06, at column 19, row 9: 519500, 5500500 in the raster's CRS); a "
-                "pixel must hold 0 to 1000000 people per km² (1e+06 people for that pixel): fix "
-                "those pixels, or set them to the raster's nodata where the people are not known");
+                "pixel must hold 0 to 1000000 people per km² (1.001e+06 people for that pixel): "
+                "fix those pixels, or set them to the raster's nodata where the people are not "
+                "known");
     people_raster((const int[]){45}, (const float[]){NAN}, 1);
     cli_sh_ok("gdal_translate -q -a_nodata nan pp.tif pn.tif && mv pn.tif pp.tif");
     rc = run("--crs EPSG:32633 --hubs hub --budget 60 --population pp.tif");
@@ -804,8 +825,8 @@ Test(geo, population_raster_check_reads_the_band_scale)
     refused(rc, "population raster 'ps.tif': 200 pixel(s) hold no valid number of people (the "
                 "first, 5e+06 (stored 5000 × the band's scale 1000), at column 0, row 0: 500500, "
                 "5509500 in the raster's CRS); a pixel must hold 0 to 1000000 people per km² "
-                "(1e+06 people for that pixel): fix those pixels, or set them to the raster's "
-                "nodata where the people are not known");
+                "(1.001e+06 people for that pixel): fix those pixels, or set them to the "
+                "raster's nodata where the people are not known");
 }
 
 /* Curved geometries, as QGIS and FileGDB export them, read as ogr2ogr -nlt CONVERT_TO_LINEAR
