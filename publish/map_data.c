@@ -1068,6 +1068,33 @@ static int base_edges(isr_map_base *b, int threads)
     return rc != 0 || pe.rc != 0 ? -1 : 0;
 }
 
+/* A name as one line, in place: a line break, tab or other control character as a space.
+ * The data may hold them (a station "New\nLine" in a GeoPackage): the tables keep them, but a
+ * map's title, legend and labels drawn with them broke onto lines laid over the next. */
+static void one_line(char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = ' ';
+}
+
+/* Every name the pages draw (stations, counties, provinces, in both languages) on one line. */
+static void names_one_line(isr_map_base *b)
+{
+    for (int i = 0; i < b->nst; i++) {
+        one_line(b->st[i].name);
+        one_line(b->st[i].name_en);
+    }
+    for (int i = 0; b->county_names && i < b->ncounties; i++) {
+        one_line(b->county_names[i]);
+        one_line(b->county_names_en ? b->county_names_en[i] : NULL);
+    }
+    for (int i = 0; b->province_names && i < b->nprovinces; i++) {
+        one_line(b->province_names[i]);
+        one_line(b->province_names_en ? b->province_names_en[i] : NULL);
+    }
+}
+
 isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base *b)
 {
     memset(b, 0, sizeof *b);
@@ -1140,6 +1167,8 @@ isr_status isr_map_base_load(isr_ctx *ctx, const isr_options *opt, isr_map_base 
                                            base_name(lines), wpart);
     if (!b->attribution)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    if (st == ISR_OK)
+        names_one_line(b);
 cleanup:
     if (st != ISR_OK)
         isr_map_base_clear(b);

@@ -1872,6 +1872,30 @@ Test(geo, a_hub_name_longer_than_a_map_buffer_is_drawn_whole_letters)
                  0, "map.svg is not valid UTF-8, or its title holds a replacement character");
 }
 
+/* A hub named with a line break ("New\nLine", which a GeoPackage or GeoJSON may hold): the
+ * tables keep the name as it is, but the map's title and legend broke onto lines drawn over
+ * the next (a new-user pass). The pages draw it on one line. */
+Test(geo, a_name_with_a_line_break_is_drawn_on_one_line)
+{
+    utm_region();
+    cr_assert_eq(cli_sh("cd '%s' && sed -i 's/\"name\":\"hub\"/\"name\":\"New\\\\nLine\"/' "
+                        "st.geojson && grep -c 'New.nLine' st.geojson",
+                        cli_tmp),
+                 0, "%s", cli_output());
+    int rc = cli_sh("cd '%s' && %s run -q --out m --boundaries b.gpkg --stations st.geojson "
+                    "--lines ln.geojson --resolution 2000 --threads 1 --hubs hub",
+                    cli_tmp, ISR_CLI);
+    cr_assert_eq(rc, 0, "%s", cli_stderr());
+    cr_assert_eq(cli_sh("cd '%s/m/hubs/hub' && /usr/bin/python3 -c \"import csv; "
+                        "t=open('map.svg',encoding='utf-8').read(); "
+                        "title=t.split('<title>')[1].split('</title>')[0]; "
+                        "assert 'New Line' in title and 'New\\nLine' not in t, title; "
+                        "r=list(csv.DictReader(open('stations.csv',encoding='utf-8-sig'))); "
+                        "assert r[0]['station_name']=='New\\nLine', r[0]\"",
+                        cli_tmp),
+                 0, "%s", cli_output());
+}
+
 /* `isoreach reach` on boundaries that leave the hub outside every unit (unit b alone, 9.5 km
  * from the hub): all of its reach counts as cross-border, which the run warns about and reach
  * said nothing of. Now reach warns as the run does, naming its boundaries. */
