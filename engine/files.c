@@ -418,8 +418,7 @@ int isr_file_exists(const char *path)
     return stat(path, &sb) == 0;
 }
 
-/* Whether a spreadsheet would read text `s` as a formula (isr_csv_field). */
-static int formula_like(const char *s)
+int isr_csv_formula_like(const char *s)
 {
     if (*s == '-') {
         char *end;
@@ -431,7 +430,7 @@ static int formula_like(const char *s)
 
 void isr_csv_field(FILE *f, const char *s)
 {
-    int formula = formula_like(s);
+    int formula = isr_csv_formula_like(s);
     if (!formula && !strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
         return;

@@ -1179,6 +1179,10 @@ ISR_INTERNAL isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr
 
 /* ---- files.c -------------------------------------------------------------------------- */
 
+/* Whether a spreadsheet would read text `s` as a formula: isr_csv_field writes it after a
+ * '. */
+int isr_csv_formula_like(const char *s);
+
 isr_status isr_mkdirs(isr_ctx *ctx, const char *path);
 /* A temporary name beside `path` for this process ("dir/.name.part-PID"). New string. */
 ISR_INTERNAL char *isr_tmp_name(const char *path);

@@ -472,6 +472,44 @@ static isr_status load_boundaries(isr_ctx *ctx, const isr_options *opt, isr_mode
     return st;
 }
 
+/* Unit codes and station ids that a spreadsheet would run as formulas (starting with =, +,
+ * @, or - when no number) are written to the CSV tables after a ' (isr_csv_field), so a join
+ * of those tables with units.geojson, the rasters or run.json on them misses: said once,
+ * naming the first few. */
+static void warn_formula_keys(isr_ctx *ctx, const isr_model *m)
+{
+    isr_sb b = {0};
+    int n = 0;
+    for (int i = 0; i < m->units.n; i++)
+        for (int k = 0; k < ISR_NLEVELS; k++) {
+            const char *c = m->units.attr[i].code[k];
+            if (!c || !isr_csv_formula_like(c))
+                continue;
+            int seen = 0; /* a prefecture's or province's code once (few units have these) */
+            for (int j = 0; j <= i && !seen; j++)
+                for (int q = 0; q < (j < i ? ISR_NLEVELS : k) && !seen; q++)
+                    seen = m->units.attr[j].code[q] && strcmp(m->units.attr[j].code[q], c) == 0;
+            if (!seen && ++n <= 5)
+                isr_sb_printf(&b, "%scode '%s'", n > 1 ? ", " : "", c);
+        }
+    for (int s = 0; s < isr_rail_net_nstations(m->net); s++) {
+        const char *id = isr_rail_station_id(m->net, s);
+        if (isr_csv_formula_like(id) && ++n <= 5)
+            isr_sb_printf(&b, "%sstation id '%s'", n > 1 ? ", " : "", id);
+    }
+    char *list = isr_sb_take(&b);
+    if (n)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d unit code%s or station id%s start%s as a spreadsheet formula would (%s%s): "
+                "the CSV tables write %s after a ' so that a spreadsheet shows %s as text, so a "
+                "join of the CSV tables with units.geojson or run.json on %s must drop that '; "
+                "give codes and ids that start with a letter or digit if you can",
+                n, n > 1 ? "s" : "", n > 1 ? "s" : "", n > 1 ? "" : "s", list ? list : "",
+                n > 5 ? ", …" : "", n > 1 ? "them" : "it", n > 1 ? "them" : "it",
+                n > 1 ? "them" : "it");
+    free(list);
+}
+
 /* Stations (other than hubs, warned about with their jurisdictions) that lie off the grid,
  * and so seed nothing, or in no unit (a hole, the sea), where local travel from them finds
  * only what lies inside the boundaries: said once each, naming them. */
@@ -901,6 +939,7 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
                                 &m->hubs)) != ISR_OK)
         return st;
     stations_outside(ctx, m);
+    warn_formula_keys(ctx, m);
     return ISR_OK;
 }
 

@@ -1872,6 +1872,31 @@ Test(geo, a_hub_name_longer_than_a_map_buffer_is_drawn_whole_letters)
                  0, "map.svg is not valid UTF-8, or its title holds a replacement character");
 }
 
+/* A code a spreadsheet would run as a formula is written to the CSV tables after a ' (OWASP),
+ * so that a join of reach.csv with units.geojson on code misses it: a new-user pass joined the
+ * tables in QGIS and lost those counties without a word. Said, once per code (here also the
+ * prefecture's, which is the county's own code). */
+Test(geo, codes_that_look_like_formulas_are_warned_about)
+{
+    cli_put("b.geojson", FC(UTM33, UNIT("-a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000))
+                                   "," UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000,
+                                                                 5510000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    utm_network();
+    cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr());
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: warning: 1 unit code or station id starts as a spreadsheet "
+                        "formula would (code '-a'): the CSV tables write it after a ' so that a "
+                        "spreadsheet shows it as text, so a join of the CSV tables with "
+                        "units.geojson or run.json on it must drop that '; give codes and ids "
+                        "that start with a letter or digit if you can\n");
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s' && grep -q \"^hub,county,\\\"'-a\\\",\" o/hubs/hub/reach.csv && "
+                        "grep -q '\"code\": \"-a\"' o/region/units.geojson",
+                        cli_tmp),
+                 0, "%s", cli_output());
+}
+
 /* A hub named with a line break ("New\nLine", which a GeoPackage or GeoJSON may hold): the
  * tables keep the name as it is, but the map's title and legend broke onto lines drawn over
  * the next (a new-user pass). The pages draw it on one line. */
