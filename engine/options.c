@@ -1446,17 +1446,22 @@ static void reach_water_warn(isr_ctx *ctx, const isr_options *eff, const char *o
         return;
     char *was = run_water(out);
     const char *now = isr_options_water(eff);
-    if (!same_file(was && strcmp(was, "none") ? was : NULL, now)) {
-        char q[ISR_SHQ_MAX];
+    const char *run = was && strcmp(was, "none") ? was : NULL;
+    char q[ISR_SHQ_MAX];
+    if (now && !same_file(run, now))
         isr_log(ctx, ISR_LOG_WARN,
                 "--water %s is not the water of the run in '%s' (%s): the travel times are the "
                 "run's, so it changes the land and the people counted (shares of land, people "
-                "on land), not the paths, which %s; to make it a barrier, run isoreach run "
-                "again with --water %s",
-                now ? now : "none", out, was && strcmp(was, "none") ? was : "none",
-                now ? "may cross it" : "keep to the run's shores",
-                isr_shq(now ? now : "none", q, sizeof q));
-    }
+                "on land), not the paths, which may cross it; to make it a barrier, run "
+                "isoreach run again with --water %s",
+                now, out, run ? run : "none", isr_shq(now, q, sizeof q));
+    else if (!now && run)
+        isr_log(ctx, ISR_LOG_WARN,
+                "--water none after a run in '%s' with water '%s': the travel times are the "
+                "run's, so the paths keep clear of that water while its cells now count as land "
+                "with people; to let local travel cross it, run isoreach run again with --water "
+                "none",
+                out, run);
     free(was);
 }
 

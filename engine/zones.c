@@ -464,7 +464,7 @@ static void people_to_shore(isr_ctx *ctx, const isr_grid *g, isr_zones *z)
 {
     const size_t n = (size_t)g->nx * (size_t)g->ny;
     int max_r = (int)ceil(ISR_SHORE_MAX_M / g->cell_m);
-    double moved = 0;
+    double moved = 0, far = 0;
     for (size_t c = 0; c < n; c++) {
         int i = isr_zones_unit_at(z, c);
         if (i < 0 || !z->water[c] || !(z->pop[c] > 0))
@@ -474,13 +474,20 @@ static void people_to_shore(isr_ctx *ctx, const isr_grid *g, isr_zones *z)
             z->pop[t] += z->pop[c];
             moved += z->pop[c];
             z->pop[c] = 0.0;
+        } else {
+            far += z->pop[c];
         }
     }
-    if (moved > 0.5)
+    char rest[160] = ""; /* spread_off_water spreads them, or warns of a unit with no land */
+    if (far > 0.5)
+        snprintf(rest, sizeof rest,
+                 "; %.0f more, farther from land, spread evenly over their unit's land cells",
+                 far);
+    if (moved > 0.5 || far > 0.5)
         isr_log(ctx, ISR_LOG_INFO,
                 "population raster: %.0f people on water cells carried to the nearest land "
-                "cell of their unit (within %.0f m)",
-                moved, ISR_SHORE_MAX_M);
+                "cell of their unit (within %.0f m)%s",
+                moved, ISR_SHORE_MAX_M, rest);
 }
 
 /* The people on water cells moved to the land cells of their unit: a raster's to the shore

@@ -455,6 +455,12 @@ Test(geo, reach_records_its_water)
     cr_assert_eq(run("--crs EPSG:32633 --hubs hub --water w.geojson"), 0, "%s", cli_stderr());
     cli_sh_ok("grep -q '\"code\": \"b\".*\"land_km2\": 64.0' o/region/units.geojson");
     cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --water none", cli_tmp, ISR_CLI), 0);
+    char *e = cli_stderr(); /* the paths are the run's: they keep clear of the lake */
+    cr_assert(strstr(e, "warning: --water none after a run in 'o' with water 'o/../w.geojson': "
+                        "the travel times are the run's, so the paths keep clear of that water "
+                        "while its cells now count as land with people"),
+              "%s", e);
+    free(e);
     cli_sh_ok("grep -q '\"code\": \"b\".*\"land_km2\": 100.0' o/region/units.geojson");
     json_object *root = run_json(), *re, *w;
     cr_assert(json_object_object_get_ex(root, "reach", &re) &&
