@@ -1423,20 +1423,6 @@ static char *run_water(const char *out)
     return water;
 }
 
-/* Whether two paths name one file (the same path, or the same file by realpath). */
-static int same_file(const char *a, const char *b)
-{
-    if (!a || !b)
-        return !a && !b;
-    if (strcmp(a, b) == 0)
-        return 1;
-    char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
-    int same = ra && rb && strcmp(ra, rb) == 0;
-    free(ra);
-    free(rb);
-    return same;
-}
-
 /* isoreach reach with --water other than the run's: the travel times are the run's, so that
  * water changes the land and people counted, not the paths (a run with it would not cross
  * it): said, with the way to make it a barrier. */
@@ -1448,7 +1434,7 @@ static void reach_water_warn(isr_ctx *ctx, const isr_options *eff, const char *o
     const char *now = isr_options_water(eff);
     const char *run = was && strcmp(was, "none") ? was : NULL;
     char q[ISR_SHQ_MAX];
-    if (now && !same_file(run, now))
+    if (now && !isr_same_file(run, now))
         isr_log(ctx, ISR_LOG_WARN,
                 "--water %s is not the water of the run in '%s' (%s): the travel times are the "
                 "run's, so it changes the land and the people counted (shares of land, people "

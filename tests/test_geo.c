@@ -119,14 +119,21 @@ static void half_friction(int zero_at)
 
 /* ---- friction coverage (§4) --------------------------------------------------------------- */
 
+/* f.tif: two 10 km pixels over the region (x 500–520 km) holding `values` ("20 20"). */
+static void friction_pair(const char *values)
+{
+    cli_put("f.asc", "ncols 2\nnrows 1\nxllcorner 500000\nyllcorner 5500000\ncellsize 10000\n"
+                     "%s\n",
+            values);
+    cli_sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+}
+
 /* A friction raster in km/h (20 everywhere, read as 20 s/m: 0.18 km/h) ran with an empty
  * reach and no word; its typical value is said with the speed it means and the fix. */
 Test(geo, friction_in_other_units_is_said)
 {
     utm_region();
-    cli_put("f.asc", "ncols 2\nnrows 1\nxllcorner 500000\nyllcorner 5500000\ncellsize 10000\n"
-                     "20 20\n");
-    cli_sh_ok("gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+    friction_pair("20 20");
     int rc = run("--crs EPSG:32633 --hubs hub --budget 30 --friction f.tif");
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
@@ -140,9 +147,7 @@ Test(geo, friction_in_other_units_is_said)
     free(e);
     /* minutes a kilometre at 60 km/h (1 min/km), read as 1 s/m: 3.6 km/h, which the bound
      * of 1 km/h let through (a helper's run: K1 reached 40 km² of 580) */
-    cli_put("f.asc", "ncols 2\nnrows 1\nxllcorner 500000\nyllcorner 5500000\ncellsize 10000\n"
-                     "1 1\n");
-    cli_sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+    friction_pair("1 1");
     rc = run("--crs EPSG:32633 --hubs hub --budget 30 --friction f.tif --overwrite");
     e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
@@ -152,9 +157,7 @@ Test(geo, friction_in_other_units_is_said)
               "%s", e);
     free(e);
     /* walking pace, 0.72 s/m (5 km/h): no word */
-    cli_put("f.asc", "ncols 2\nnrows 1\nxllcorner 500000\nyllcorner 5500000\ncellsize 10000\n"
-                     "0.72 0.72\n");
-    cli_sh_ok("rm -f f.tif && gdal_translate -q -a_srs EPSG:32633 f.asc f.tif");
+    friction_pair("0.72 0.72");
     rc = run("--crs EPSG:32633 --hubs hub --budget 30 --friction f.tif --overwrite");
     e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
