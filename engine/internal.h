@@ -1167,6 +1167,15 @@ isr_status isr_write_cog_ds(isr_ctx *ctx, const char *path, GDALDatasetH src, do
  * outside the grid or off its cell edges. */
 int isr_raster_window(GDALDatasetH ds, const isr_grid *g, int *col0, int *row0);
 
+/* Whether a raster's HUB_ID tag names hub `id`: GDAL's metadata (XML) drops control
+ * characters, which an id may hold, so they are left out of both sides. */
+int isr_same_hub_id(const char *tag, const char *id);
+/* Hub `id`'s travel-time raster `path` without reading its pixels: it opens, its HUB_ID is
+ * the hub's, and every tile's bytes lie within the file. ISR_ERR_INPUT naming the file, with
+ * `again` (what to do) at the end, when not. */
+isr_status isr_hub_raster_check(isr_ctx *ctx, const char *path, const char *id,
+                                const char *again);
+
 /* Reads a travel-time raster written by isr_run (Float32 minutes, nodata -9999, a window of
  * the grid) into `time_s` (padded, seconds), listing the cells set in w->touched. With
  * `settings`, its ISOREACH_SETTINGS must match. The hub position (HUB_X/HUB_Y metadata) is

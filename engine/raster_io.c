@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* GDAL progress callback: FALSE stops the copy once the run is cancelled. */
 static int CPL_STDCALL cancel_poll(double done, const char *msg, void *ctx)
@@ -293,6 +294,67 @@ isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr_grid *g)
         if (!g->wkt)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
+    GDALClose(ds);
+    return st;
+}
+
+int isr_same_hub_id(const char *tag, const char *id)
+{
+    for (;; tag++, id++) {
+        while (*tag && ((unsigned char)*tag < 0x20 || *tag == 0x7f))
+            tag++;
+        while (*id && ((unsigned char)*id < 0x20 || *id == 0x7f))
+            id++;
+        if (*tag != *id)
+            return 0;
+        if (!*tag)
+            return 1;
+    }
+}
+
+isr_status isr_hub_raster_check(isr_ctx *ctx, const char *path, const char *id,
+                                const char *again)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        return isr_fail(ctx, ISR_ERR_INPUT, "hub '%s': '%s' cannot be read (cut short, or not a "
+                                            "GeoTIFF): %s",
+                        id, path, again);
+    const char *h = GDALGetMetadataItem(ds, "HUB_ID", NULL);
+    isr_status st = ISR_OK;
+    if (!h)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "hub '%s': '%s' has no HUB_ID tag (cut short, or not written by "
+                      "isoreach): %s",
+                      id, path, again);
+    else if (!isr_same_hub_id(h, id))
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "'%s' is the travel-time raster of hub '%s', not of hub '%s' (copied?): %s",
+                      path, h, id, again);
+    /* every tile's bytes in the file: a file cut short after its header opens, and fails on
+     * the first read of a lost tile */
+    struct stat sb;
+    GDALRasterBandH band = GDALGetRasterBand(ds, 1);
+    int bx = 0, by = 0;
+    if (band)
+        GDALGetBlockSize(band, &bx, &by);
+    unsigned long long end = 0;
+    int nx = bx > 0 ? (GDALGetRasterXSize(ds) + bx - 1) / bx : 0;
+    int ny = by > 0 ? (GDALGetRasterYSize(ds) + by - 1) / by : 0;
+    for (int y = 0; st == ISR_OK && y < ny; y++)
+        for (int x = 0; x < nx; x++) {
+            char key[64];
+            snprintf(key, sizeof key, "BLOCK_OFFSET_%d_%d", x, y);
+            const char *o = GDALGetMetadataItem(band, key, "TIFF");
+            snprintf(key, sizeof key, "BLOCK_SIZE_%d_%d", x, y);
+            const char *n = GDALGetMetadataItem(band, key, "TIFF");
+            unsigned long long e = o && n ? strtoull(o, NULL, 10) + strtoull(n, NULL, 10) : 0;
+            end = e > end ? e : end;
+        }
+    if (st == ISR_OK && (stat(path, &sb) != 0 || (unsigned long long)sb.st_size < end))
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "hub '%s': '%s' is cut short (%llu bytes, its tiles end at byte %llu): %s",
+                      id, path, (unsigned long long)sb.st_size, end, again);
     GDALClose(ds);
     return st;
 }

@@ -173,22 +173,6 @@ static isr_status rereach_open_hubs(isr_ctx *ctx, const char *lut_path, rereach 
     return ISR_OK;
 }
 
-/* Whether a raster's HUB_ID tag names hub `id`: GDAL's metadata (XML) drops control
- * characters, which an id may hold, so they are left out of both sides. */
-static int same_hub_id(const char *tag, const char *id)
-{
-    for (;; tag++, id++) {
-        while (*tag && ((unsigned char)*tag < 0x20 || *tag == 0x7f))
-            tag++;
-        while (*id && ((unsigned char)*id < 0x20 || *id == 0x7f))
-            id++;
-        if (*tag != *id)
-            return 0;
-        if (!*tag)
-            return 1;
-    }
-}
-
 /* Whether hub `id`'s raster `path` is this run's, before any table is rewritten: there and
  * readable, of hub `id` (HUB_ID), of the settings of the region's rasters (`settings`, the
  * whole run's ISOREACH_SETTINGS; NULL: not known) and computed with the budget of the
@@ -225,7 +209,7 @@ static isr_status check_hub_raster(isr_ctx *ctx, const isr_options *opt, const c
                       "isoreach?): no table was rewritten; run the hub again with isoreach run "
                       "--out %s",
                       path, again);
-    else if (h && !same_hub_id(h, id))
+    else if (h && !isr_same_hub_id(h, id))
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "'%s' is the travel-time raster of hub '%s', not of hub '%s' (copied?): "
                       "no table was rewritten; run hub '%s' again with isoreach run --out %s",

@@ -461,12 +461,21 @@ static isr_status hubs_check(isr_ctx *ctx, const isr_model *m, const isr_options
                             id);
         char *tif = isr_strdup_printf("%s/hubs/%s/travel_time.tif", o->out, m->hubs.folders[h]);
         int there = tif && isr_file_exists(tif);
-        free(tif);
-        if (!there)
+        if (!there) {
+            free(tif);
             return isr_fail(ctx, ISR_ERR_INPUT,
                             "hub '%s' (shard %d of %d) has no outputs in '%s/hubs/%s': run "
                             "`isoreach run ... --shard %d/%d` again",
                             id, k, ss->n, o->out, m->hubs.folders[h], k, ss->n);
+        }
+        /* the partials give the region's products, not the hub's own raster: a raster copied
+         * from another hub, or cut short, was merged as it was (exit 0) */
+        char again[160];
+        isr_snprintf(again, sizeof again, "run `isoreach run ... --shard %d/%d` again", k, ss->n);
+        isr_status st = isr_hub_raster_check(ctx, tif, id, again);
+        free(tif);
+        if (st != ISR_OK)
+            return st;
     }
     if (listed != m->hubs.n)
         return isr_fail(ctx, ISR_ERR_INPUT,

@@ -319,6 +319,23 @@ Test(shard, merge_refuses_a_hub_gone_or_damaged)
              "suzhou_north': run `isoreach run ... --shard %d/2` again\n",
              k, cli_tmp, k);
     stderr_ends(want);
+    /* another hub's raster in its place, or its own cut short: the merge from the partials
+     * (the region's products) took either as it was, exit 0 (a new-user pass) */
+    cli_sh_ok("cp sh/hubs/jiaxing_south/travel_time.tif sh/hubs/suzhou_north/travel_time.tif");
+    cr_assert_eq(merge("sh"), 1);
+    snprintf(want, sizeof want,
+             "isoreach: '%s/sh/hubs/suzhou_north/travel_time.tif' is the travel-time raster of "
+             "hub 'jiaxing_south', not of hub 'suzhou_north' (copied?): run `isoreach run ... "
+             "--shard %d/2` again\n",
+             cli_tmp, k);
+    stderr_ends(want);
+    cli_sh_ok("cp sh/t.tif sh/hubs/suzhou_north/travel_time.tif && "
+              "truncate -s 3000 sh/hubs/suzhou_north/travel_time.tif");
+    cr_assert_eq(merge("sh"), 1);
+    stderr_has("hub 'suzhou_north': ");
+    stderr_has("/sh/hubs/suzhou_north/travel_time.tif' is cut short (3000 bytes, its tiles end "
+               "at byte ");
+    cr_assert(!exists("%s/%s/run.json", "sh"));
     /* back, but its isochrones cut short: the batch refuses to recompute it at a merge */
     cli_sh_ok("mv sh/t.tif sh/hubs/suzhou_north/travel_time.tif && "
               "truncate -s 100 sh/hubs/suzhou_north/isochrones.geojson");
