@@ -58,6 +58,16 @@ static void field_list(isr_sb *b, OGRLayerH lyr)
         isr_sb_printf(b, "none");
 }
 
+/* Whether `flag` names a field of a level that is 'none' (--pref-name with --pref-field
+ * none): no field is read for it. */
+static int names_of_no_level(const isr_options *opt, const char *flag)
+{
+    const char *level = strncmp(flag, "--pref-name", 11) == 0   ? opt->pref_field
+                        : strncmp(flag, "--prov-name", 11) == 0 ? opt->prov_field
+                                                                : "";
+    return level && strcmp(level, "none") == 0;
+}
+
 isr_status isr_fields_check(isr_ctx *ctx, const isr_options *opt,
                             const struct isr_layer *const layers[ISR_NLAYERS])
 {
@@ -74,6 +84,8 @@ isr_status isr_fields_check(isr_ctx *ctx, const isr_options *opt,
             if (ff->layer != l)
                 continue;
             const char *name = *(const char *const *)((const char *)opt + ff->off);
+            if (names_of_no_level(opt, ff->flag))
+                continue;
             /* the hub flag is not needed when --hubs names the hubs */
             int required = ff->required && !(strcmp(ff->flag, "--hub-field") == 0 && opt->hubs);
             const char *why = NULL;
@@ -92,8 +104,11 @@ isr_status isr_fields_check(isr_ctx *ctx, const isr_options *opt,
                 isr_sb_printf(&b, "%s: ", ly->what);
             if (why)
                 isr_sb_printf(&b, "%s %s", ff->flag, why);
-            else
-                isr_sb_printf(&b, "no field '%s' (%s)", name, ff->flag);
+            else /* a flag of an earlier run's run.json (reach, map): said, it was not typed */
+                isr_sb_printf(&b, "no field '%s' (%s%s)", name, ff->flag,
+                              isr_options_given(opt, ff->flag) || !isr_options_explicit(opt, ff->flag)
+                                  ? ""
+                                  : ", as the run had it: run.json");
             here++;
             problems++;
         }

@@ -1930,6 +1930,35 @@ Test(geo, a_name_with_a_line_break_is_drawn_on_one_line)
                  0, "%s", cli_output());
 }
 
+/* isoreach reach on boundaries of other fields: a field flag the run's run.json carried (not
+ * typed) is said to be the run's, and --pref-field none needs no --pref-name none (a new-user
+ * pass was told "no field 'pname' (--pref-name)", a flag it had never given). */
+Test(geo, reach_says_which_field_flags_are_the_runs)
+{
+    utm_region();
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b2.gpkg b.gpkg -sql 'SELECT code, name, pref_code, "
+              "pref_name AS pname, prov_code, prov_name, pop, geom FROM units'");
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b2.gpkg --stations "
+                        "st.geojson --lines ln.geojson --resolution 1000 --threads 1 --hubs hub "
+                        "--pref-name pname",
+                        cli_tmp, ISR_CLI),
+                 0, "%s", cli_stderr());
+    cli_sh_ok("ogr2ogr -f GPKG -nln rows r.gpkg b.gpkg -sql 'SELECT code AS rid, pop AS einw, "
+              "geom FROM units'");
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --boundaries r.gpkg --unit-id rid "
+                        "--unit-name none --pop-field einw",
+                        cli_tmp, ISR_CLI),
+                 1);
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "no field 'pname' (--pref-name, as the run had it: run.json)"), "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cd '%s' && %s reach -q --out o --boundaries r.gpkg --unit-id rid "
+                        "--unit-name none --pop-field einw --pref-field none --prov-field none",
+                        cli_tmp, ISR_CLI),
+                 0, "%s", cli_stderr());
+    cli_sh_ok("grep -q '^hub,county,a,' o/hubs/hub/reach.csv");
+}
+
 /* `isoreach reach` on boundaries that leave the hub outside every unit (unit b alone, 9.5 km
  * from the hub): all of its reach counts as cross-border, which the run warns about and reach
  * said nothing of. Now reach warns as the run does, naming its boundaries. */
