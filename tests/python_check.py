@@ -90,6 +90,63 @@ with tempfile.TemporaryDirectory() as tmp, isoreach.Model(["--resolution", "4000
         if "at most 1440 (24 h), as --budget" not in str(e):
             fail("budget: " + str(e))
 
+    # a cell off the grid: a column past the width was the next row's cell, -1 the row's last
+    for c, r in ((-1, 0), (g60.width, 0), (0, g60.height), (0, -1)):
+        try:
+            g60.at(c, r)
+            fail("cell (%d, %d) off the grid was read" % (c, r))
+        except IndexError:
+            pass
+    try:  # True is 1 to float(): a 1-minute grid
+        m.run_hub(HUB, True)
+        fail("a budget of True was accepted")
+    except isoreach.Error as e:
+        if "budget_min: True is not a number" not in str(e):
+            fail("budget True: " + str(e))
+    # threads on one model: each error is its own (they read each other's messages), and a
+    # close() while another thread runs a hub waits for it (it freed the context under the
+    # call: a crash or a hang)
+    import threading
+    errs = {}
+
+    def ask(i):
+        for k in range(5):
+            try:
+                m.run_hub("nope_%d_%d" % (i, k))
+            except isoreach.Error as e:
+                errs[(i, k)] = str(e)
+    ts = [threading.Thread(target=ask, args=(i,)) for i in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for (i, k), e in errs.items():
+        if "'nope_%d_%d'" % (i, k) not in e:
+            fail("thread %d got another's error: %s" % (i, e))
+    if len(errs) != 20:
+        fail("%d of 20 errors raised" % len(errs))
+
+# a close() while another thread runs a hub: the thread's call finishes (or is refused as
+# closed) and close() waits for it
+m4 = isoreach.Model(["--resolution", "8000"], no_maps=True)
+outcome = []
+
+
+def busy():
+    try:
+        for _ in range(3):
+            outcome.append(m4.run_hub(HUB).width > 0)
+    except isoreach.Error as e:
+        outcome.append(str(e))
+
+
+t4 = threading.Thread(target=busy)
+t4.start()
+m4.close()
+t4.join()
+if any(o is not True and "the model is closed" not in str(o) for o in outcome):
+    fail("run_hub beside close(): %s" % outcome)
+
 # a model used after its `with` block raises, not a crash of the interpreter (it was
 # SIGSEGV: the library was handed freed memory); a switch set to False is left off
 try:

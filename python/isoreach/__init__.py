@@ -21,6 +21,7 @@ build tree's (publish/ beside engine/), else the system's.
 import ctypes
 import ctypes.util
 import os
+import threading
 import warnings as _warnings
 
 __all__ = ["Error", "Grid", "Model", "Warning", "merge", "run", "version"]
@@ -202,7 +203,11 @@ class Grid:
         self.geotransform = geotransform
 
     def at(self, col, row):
-        """The minutes of cell (col, row) of this grid, or None past the budget."""
+        """The minutes of cell (col, row) of this grid, or None past the budget; IndexError
+        for a cell off the grid (a column past the width was the next row's cell)."""
+        if not (0 <= col < self.width and 0 <= row < self.height):
+            raise IndexError("cell (%r, %r) is off the %d x %d grid" %
+                             (col, row, self.width, self.height))
         return self.minutes[row * self.width + col]
 
 
@@ -211,6 +216,11 @@ class Model:
     flags of `isoreach run` (a list of strings); close() or a `with` block frees it."""
 
     def __init__(self, args=(), **options):
+        # one call at a time: the model's context is one host thread's at a time
+        # (isoreach.h), and ctypes lets go of the GIL during a call; without the lock a
+        # close() while another thread ran a hub freed the context under it (a crash or a
+        # hang), and threads read each other's error messages
+        self._lock = threading.RLock()
         self._ctx = _lib.isr_ctx_new()
         if not self._ctx:
             raise MemoryError("isoreach: no memory for a context")
@@ -253,9 +263,10 @@ class Model:
         run.json, then publishes them (QGIS styles and project, the web map; no maps)."""
         out = _text(out_dir, "out_dir")
         ids = None if hubs is None else _text(hubs, "hubs")
-        self._check(_lib.isr_model_run_hubs(self._open(), ids, out))
-        self._check(_pub.isr_publish(self._ctx, self._opt, out,
-                                     _PUBLISH_STYLES | _PUBLISH_WEBMAP))
+        with self._lock:
+            self._check(_lib.isr_model_run_hubs(self._open(), ids, out))
+            self._check(_pub.isr_publish(self._ctx, self._opt, out,
+                                         _PUBLISH_STYLES | _PUBLISH_WEBMAP))
 
     def run_hub(self, hub_id, budget_min=0):
         """One hub's travel-time Grid in memory (budget_min 0: the model's budget)."""
@@ -263,11 +274,15 @@ class Model:
         w, h = ctypes.c_int(), ctypes.c_int()
         gt = (ctypes.c_double * 6)()
         try:
+            if isinstance(budget_min, bool):  # True is 1 to float()
+                raise TypeError
             budget = float(budget_min)
         except (TypeError, ValueError):
             raise Error("budget_min: %r is not a number of minutes" % (budget_min,)) from None
-        self._check(_lib.isr_model_run_hub(self._open(), _text(hub_id, "hub_id"), budget,
-                                           ctypes.byref(ptr), ctypes.byref(w), ctypes.byref(h), gt))
+        hub = _text(hub_id, "hub_id")
+        with self._lock:
+            self._check(_lib.isr_model_run_hub(self._open(), hub, budget, ctypes.byref(ptr),
+                                               ctypes.byref(w), ctypes.byref(h), gt))
         try:
             n = w.value * h.value
             minutes = [None if v == _NODATA else v for v in ptr[:n]]
@@ -276,7 +291,15 @@ class Model:
         return Grid(minutes, w.value, h.value, tuple(gt))
 
     def close(self):
-        """Frees the model, its options and context (also at the end of a `with` block)."""
+        """Frees the model, its options and context (also at the end of a `with` block);
+        waits for a call another thread is making on it."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ failed before the lock: nothing was made
+            return
+        with lock:
+            self._free()
+
+    def _free(self):
         if getattr(self, "_model", None):
             _lib.isr_model_close(self._model)
             self._model = None
