@@ -153,6 +153,27 @@ with tempfile.TemporaryDirectory() as tmp:
           f"the engine's warnings did not reach the log: {said.warnings}")
     check(res["RASTERS"] == [os.path.join(out, "hubs", hub, "travel_time.tif")],
           f"the second run returned {res['RASTERS']}")
+# stations in a shapefile without its .prj, their CRS set in QGIS (Set CRS): what QGIS shows
+# is what the engine reads (it read the file: "has no CRS ... assign one", which the user
+# had done in QGIS); the hub's times are those of the sample's own stations
+with tempfile.TemporaryDirectory() as tmp:
+    for ext in ("shp", "shx", "dbf", "cpg"):
+        if os.path.exists(os.path.join(sample, "yrd_rail_stations." + ext)):
+            shutil.copy(os.path.join(sample, "yrd_rail_stations." + ext),
+                        os.path.join(tmp, "st." + ext))
+    noprj = QgsVectorLayer(os.path.join(tmp, "st.shp"), "stations", "ogr")
+    check(not noprj.dataProvider().crs().isValid(), "the copy without .prj has a CRS")
+    from qgis.core import QgsCoordinateReferenceSystem  # noqa: E402
+    noprj.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+    said = Said()
+    out = os.path.join(tmp, "p")
+    processing.run("isoreach:runhubs", dict(lines, BOUNDARIES=os.path.join(sample, "yrd_counties.shp"),
+                                            STATIONS=noprj, HUBS=hub, OUTPUT=out),
+                   context=QgsProcessingContext(), feedback=said)
+    with open(os.path.join(out, "hubs", hub, "stations.csv"), encoding="utf-8-sig") as fh:
+        prj_rows = {r["station_id"]: r["rail_minutes"] for r in csv.DictReader(fh)}
+    check(len(prj_rows) > 50 and prj_rows.get(hub) == "0.000",
+          f"stations with their CRS set in QGIS: {list(prj_rows.items())[:3]}")
 # stations without a field 'hub' and no hub ids: the message says what to do in the dialog
 # (the engine's named --hub-field, which the dialog does not have)
 with tempfile.TemporaryDirectory() as tmp:

@@ -35,8 +35,9 @@ def default_model_cache():
 def _source(layer, what, context, feedback):
     """The file path and layer name the engine reads for a vector layer: the layer's own file
     and layer when QGIS shows it whole, else (a filter, a layer picked by its index in a file
-    of several, another provider) what QGIS shows, written to a temporary GeoPackage, so that
-    the engine computes on the features the user sees."""
+    of several, a CRS set in QGIS other than the file's, another provider) what QGIS shows,
+    written to a temporary GeoPackage, so that the engine computes on the features the user
+    sees, where QGIS shows them."""
     uri = layer.source()
     parts = uri.split("|")
     path = parts[0]
@@ -47,7 +48,13 @@ def _source(layer, what, context, feedback):
             name = p[len("layername="):]
         elif p.startswith("subset=") or (p.startswith("layerid=") and p != "layerid=0"):
             whole = False  # the engine would read the whole file, or its first layer
-    if whole and os.path.exists(path):
+    # a CRS set in QGIS (Set CRS: a shapefile without its .prj, or with a wrong one) is what
+    # QGIS draws the layer in, and not in the file: the engine read the file's (none: refused;
+    # a wrong one: the stations put in another zone, or shifted without a word)
+    own = layer.dataProvider().crs() if layer.dataProvider() else None
+    crs_set = own is not None and layer.crs().isValid() and (not own.isValid() or
+                                                            own != layer.crs())
+    if whole and not crs_set and os.path.exists(path):
         return path, name
     if not layer.isValid():
         raise QgsProcessingException(
@@ -62,7 +69,9 @@ def _source(layer, what, context, feedback):
         raise QgsProcessingException(
             f"{what} layer '{layer.name()}': cannot write the features QGIS shows to {tmp} "
             f"({err[1]}); save them as a GeoPackage first")
-    how = "filtered: " + layer.subsetString() if layer.subsetString() else uri
+    how = ("filtered: " + layer.subsetString() if layer.subsetString()
+           else f"its CRS as set in QGIS, {layer.crs().authid() or layer.crs().description()}, "
+                f"not the file's" if crs_set else uri)
     feedback.pushInfo(f"{what}: the {layer.featureCount()} features QGIS shows of "
                       f"'{layer.name()}' ({how}), written to {tmp}")
     return tmp, what
