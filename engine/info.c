@@ -75,8 +75,7 @@ static isr_status info_at(isr_ctx *ctx, const char *path, char **text)
         isr_gdal_errors_pop();
         return cst;
     }
-    GDALDatasetH ds = GDALOpenEx(open_path ? open_path : path, GDAL_OF_VECTOR | GDAL_OF_READONLY,
-                                 NULL, NULL, NULL);
+    GDALDatasetH ds = isr_vector_open(open_path ? open_path : path, NULL);
     free(open_path);
     if (!ds) {
         isr_status st = isr_vector_unopened(ctx, NULL, path);

@@ -132,6 +132,14 @@ GDALDatasetH isr_vector_open(const char *path, const char *encoding)
         open_path = isr_strdup_printf("/vsicurl/%s", path);
     GDALDatasetH ds = open_vector(open_path ? open_path : path, encoding);
     free(open_path);
+    /* a zipped shapefile named x.zip: GDAL opens x.shp.zip and x.shz itself, x.zip only
+     * through /vsizip/ (the README tells to zip a shapefile for a signed URL) */
+    size_t n = strlen(path);
+    if (!ds && n > 4 && strcasecmp(path + n - 4, ".zip") == 0 && strncmp(path, "/vsi", 4) != 0 &&
+        !isr_is_url(path) && (open_path = isr_strdup_printf("/vsizip/%s", path))) {
+        ds = open_vector(open_path, encoding);
+        free(open_path);
+    }
     return ds;
 }
 

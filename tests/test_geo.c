@@ -1881,6 +1881,28 @@ Test(geo, a_hub_name_longer_than_a_map_buffer_is_drawn_whole_letters)
                  0, "map.svg is not valid UTF-8, or its title holds a replacement character");
 }
 
+/* A zipped shapefile named st.zip (what the README advises for a signed URL): GDAL opens
+ * .shp.zip and .shz itself, .zip only through /vsizip/, so it was "cannot open as a vector
+ * source", the message of a file that is no zip at all (a new-user pass). */
+Test(geo, a_zipped_shapefile_named_zip_is_read)
+{
+    utm_region();
+    cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr());
+    cli_sh_ok("mv o o1 && ogr2ogr -f 'ESRI Shapefile' st.shp st.geojson && /usr/bin/python3 -c "
+              "\"import zipfile; z = zipfile.ZipFile('st.zip', 'w'); "
+              "[z.write('st.' + e) for e in ('shp', 'shx', 'dbf', 'prj')]\" && rm st.shp");
+    cr_assert_eq(cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b.gpkg --stations "
+                        "st.zip --lines ln.geojson --resolution 1000 --threads 1 --hubs hub",
+                        cli_tmp, ISR_CLI),
+                 0, "%s", cli_stderr());
+    cr_assert_eq(cli_sh("cmp '%s/o/hubs/hub/reach.csv' '%s/o1/hubs/hub/reach.csv'", cli_tmp,
+                        cli_tmp),
+                 0, "the zipped stations gave other tables");
+    cr_assert_eq(cli_sh("cd '%s' && %s info st.zip | grep -q 'Driver: ESRI Shapefile'", cli_tmp,
+                        ISR_CLI),
+                 0, "%s", cli_output());
+}
+
 /* A code a spreadsheet would run as a formula is written to the CSV tables after a ' (OWASP),
  * so that a join of reach.csv with units.geojson on code misses it: a new-user pass joined the
  * tables in QGIS and lost those counties without a word. Said, once per code (here also the
