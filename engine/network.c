@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TRAIN_KMH ISR_MAX_TRAIN_KMH
 /* Slower than this is a unit mistake (m/s? a typo), not a train. */
 #define MIN_TRAIN_KMH 1
 /* More than a day between trains is no commuter service (and a 1e300 would print as such). */
@@ -405,7 +404,7 @@ static isr_status run_times(isr_ctx *ctx, const isr_options *opt, const isr_laye
         if (i >= nmin || isnan(run[i])) {
             /* stations less than 1 m apart along the line are one place (run 0: one call) */
             run[i] = m < 1.0 ? 0.0 : m / (speed / 3.6);
-        } else if (m >= 1.0 && m / run[i] * 3.6 > MAX_TRAIN_KMH) {
+        } else if (m >= 1.0 && m / run[i] * 3.6 > ISR_MAX_TRAIN_KMH) {
             /* a 0 meant as "unknown" would make the train instant */
             return isr_fail(ctx, ISR_ERR_INPUT,
                             "%s: line '%s' (feature %lld): field '%s' gives %g min for the %.1f km "
@@ -413,7 +412,8 @@ static isr_status run_times(isr_ctx *ctx, const isr_options *opt, const isr_laye
                             "consecutive stops, blank where unknown",
                             l->what, id, fid, opt->line_minutes_field, run[i] / 60.0, m / 1000.0,
                             isr_rail_station_id(net, stops[i].station),
-                            isr_rail_station_id(net, stops[(i + 1) % n].station), MAX_TRAIN_KMH);
+                            isr_rail_station_id(net, stops[(i + 1) % n].station),
+                            ISR_MAX_TRAIN_KMH);
         }
     }
     return ISR_OK;
@@ -833,8 +833,9 @@ static isr_status line_check(isr_ctx *ctx, const isr_options *opt, const isr_lay
     const char *rule = NULL;
     if (!OGR_F_IsFieldSetAndNotNull(f, lf->speed) || !(speed > 0) || !isfinite(speed))
         rule = "it must be a positive speed in km/h";
-    else if (speed > MAX_TRAIN_KMH)
-        rule = "no train runs faster than " ISR_STR(MAX_TRAIN_KMH) " km/h: give the speed in km/h";
+    else if (speed > ISR_MAX_TRAIN_KMH)
+        rule = "no train runs faster than " ISR_STR(ISR_MAX_TRAIN_KMH)
+               " km/h: give the speed in km/h";
     else if (speed < MIN_TRAIN_KMH)
         rule = "no train runs slower than " ISR_STR(MIN_TRAIN_KMH) " km/h: give the speed in km/h";
     if (rule)

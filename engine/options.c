@@ -1414,9 +1414,7 @@ static char *run_water(const char *out)
     if (root && json_object_object_get_ex(root, "options", &rec) &&
         json_object_object_get_ex(rec, "--water", &w) && json_object_is_type(w, json_type_string)) {
         const char *v = json_object_get_string(w);
-        water = *v == '/' || isr_is_url(v) || strcmp(v, "none") == 0
-                    ? strdup(v)
-                    : isr_strdup_printf("%s/%s", out, v);
+        water = strcmp(v, "none") == 0 ? strdup(v) : isr_path_in_out(out, v);
     }
     json_object_put(root);
     free(path);
