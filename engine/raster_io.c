@@ -351,10 +351,11 @@ isr_status isr_hub_raster_check(isr_ctx *ctx, const char *path, const char *id,
             unsigned long long e = o && n ? strtoull(o, NULL, 10) + strtoull(n, NULL, 10) : 0;
             end = e > end ? e : end;
         }
-    if (st == ISR_OK && (stat(path, &sb) != 0 || (unsigned long long)sb.st_size < end))
+    unsigned long long size = stat(path, &sb) == 0 ? (unsigned long long)sb.st_size : 0;
+    if (st == ISR_OK && size < end)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "hub '%s': '%s' is cut short (%llu bytes, its tiles end at byte %llu): %s",
-                      id, path, (unsigned long long)sb.st_size, end, again);
+                      id, path, size, end, again);
     GDALClose(ds);
     return st;
 }
