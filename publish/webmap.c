@@ -368,11 +368,63 @@ typedef struct wm_onedge {
 static int cmp_onedge(const void *a, const void *b)
 {
     const wm_onedge *x = a, *y = b;
-    return (x->at > y->at) - (x->at < y->at);
+    if (x->at != y->at)
+        return (x->at > y->at) - (x->at < y->at);
+    return (x->v > y->v) - (x->v < y->v); /* the same order whichever cell came first */
+}
+
+/* Vertex v into on[] if it lies strictly inside edge A→B (d = B − A, l2 = |d|²) within
+ * tol2, and was not taken for `edge` yet. 0: out of memory. */
+static int edge_vertex_take(const wm_topo *t, const wm_vtx *A, double dx, double dy, double l2,
+                            double tol2, int v, int *stamp, int edge, wm_onedge **on, int *n,
+                            int *cap)
+{
+    if (stamp[v] == edge)
+        return 1;
+    stamp[v] = edge;
+    double ex = (double)(t->vtx[v].kx - A->kx), ey = (double)(t->vtx[v].ky - A->ky);
+    double at = (ex * dx + ey * dy) / l2, cr = ex * dy - ey * dx;
+    if (!(at > 0 && at < 1) || cr * cr > tol2 * l2)
+        return 1;
+    if (*n == *cap) {
+        int nc = *cap ? 2 * *cap : 16;
+        wm_onedge *p = realloc(*on, (size_t)nc * sizeof *p);
+        if (!p)
+            return 0;
+        *on = p;
+        *cap = nc;
+    }
+    (*on)[(*n)++] = (wm_onedge){at, v};
+    return 1;
+}
+
+/* The vertices of cells [x0, x1] × [y0, y1] (clipped to the grid) offered to the edge. */
+static int edge_cells(const wm_topo *t, const wm_grid *gr, int x0, int x1, int y0, int y1,
+                      int a, int b, double dx, double dy, double l2, double tol2, int *stamp,
+                      int edge, wm_onedge **on, int *n, int *cap)
+{
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 >= gr->nx ? gr->nx - 1 : x1;
+    y1 = y1 >= gr->ny ? gr->ny - 1 : y1;
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++) {
+            size_t k = (size_t)y * (size_t)gr->nx + (size_t)x;
+            for (int i = gr->start[k]; i < gr->start[k + 1]; i++) {
+                int v = gr->ids[i];
+                if (v != a && v != b &&
+                    !edge_vertex_take(t, &t->vtx[a], dx, dy, l2, tol2, v, stamp, edge, on, n,
+                                      cap))
+                    return 0;
+            }
+        }
+    return 1;
 }
 
 /* The vertices strictly inside edge a→b, in order, into on[] (*n of them; cap grown);
- * `stamp` (per vertex) keeps a vertex from being taken twice for `edge`. 0: out of memory. */
+ * `stamp` (per vertex) keeps a vertex from being taken twice for `edge`. A short edge (most
+ * are) looks in the cells of its box widened by the tolerance, one to four; a long one
+ * walks cell by cell and looks in the cells around each step. 0: out of memory. */
 static int edge_vertices(const wm_topo *t, const wm_grid *gr, int a, int b, int *stamp,
                          int edge, wm_onedge **on, int *n, int *cap)
 {
@@ -385,40 +437,30 @@ static int edge_vertices(const wm_topo *t, const wm_grid *gr, int a, int b, int 
     double tol2 = WM_TJ_TOL * WM_TJ_TOL > WM_TJ_TOL_REL * WM_TJ_TOL_REL * l2
                       ? WM_TJ_TOL * WM_TJ_TOL
                       : WM_TJ_TOL_REL * WM_TJ_TOL_REL * l2;
-    int reach = 1 + (int)(sqrt(tol2) / (double)gr->cell); /* cells either side of the edge */
-    for (long long s = 0; s <= steps; s++) {
-        double px = (double)A->kx + dx * (double)s / (double)steps - (double)gr->x0;
-        double py = (double)A->ky + dy * (double)s / (double)steps - (double)gr->y0;
-        int cx = (int)(px / (double)gr->cell), cy = (int)(py / (double)gr->cell);
-        for (int y = cy - reach; y <= cy + reach; y++)
-            for (int x = cx - reach; x <= cx + reach; x++) {
-                if (x < 0 || y < 0 || x >= gr->nx || y >= gr->ny)
-                    continue;
-                size_t k = (size_t)y * (size_t)gr->nx + (size_t)x;
-                for (int i = gr->start[k]; i < gr->start[k + 1]; i++) {
-                    int v = gr->ids[i];
-                    if (v == a || v == b || stamp[v] == edge)
-                        continue;
-                    stamp[v] = edge;
-                    double ex = (double)(t->vtx[v].kx - A->kx), ey = (double)(t->vtx[v].ky - A->ky);
-                    double at = (ex * dx + ey * dy) / l2, cr = ex * dy - ey * dx;
-                    if (!(at > 0 && at < 1) || cr * cr > tol2 * l2)
-                        continue;
-                    if (*n == *cap) {
-                        int nc = *cap ? 2 * *cap : 16;
-                        wm_onedge *p = realloc(*on, (size_t)nc * sizeof *p);
-                        if (!p)
-                            return 0;
-                        *on = p;
-                        *cap = nc;
-                    }
-                    (*on)[(*n)++] = (wm_onedge){at, v};
-                }
-            }
+    double tol = sqrt(tol2), c = (double)gr->cell;
+    double bx0 = (double)(A->kx < B->kx ? A->kx : B->kx) - tol - (double)gr->x0;
+    double bx1 = (double)(A->kx > B->kx ? A->kx : B->kx) + tol - (double)gr->x0;
+    double by0 = (double)(A->ky < B->ky ? A->ky : B->ky) - tol - (double)gr->y0;
+    double by1 = (double)(A->ky > B->ky ? A->ky : B->ky) + tol - (double)gr->y0;
+    int cx0 = (int)floor(bx0 / c), cx1 = (int)floor(bx1 / c);
+    int cy0 = (int)floor(by0 / c), cy1 = (int)floor(by1 / c);
+    int ok = 1;
+    if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) <= 4) {
+        ok = edge_cells(t, gr, cx0, cx1, cy0, cy1, a, b, dx, dy, l2, tol2, stamp, edge, on, n,
+                        cap);
+    } else {
+        int reach = 1 + (int)(tol / c); /* cells either side of the edge */
+        for (long long s = 0; ok && s <= steps; s++) {
+            double px = (double)A->kx + dx * (double)s / (double)steps - (double)gr->x0;
+            double py = (double)A->ky + dy * (double)s / (double)steps - (double)gr->y0;
+            int cx = (int)(px / c), cy = (int)(py / c);
+            ok = edge_cells(t, gr, cx - reach, cx + reach, cy - reach, cy + reach, a, b, dx, dy,
+                            l2, tol2, stamp, edge, on, n, cap);
+        }
     }
-    if (*n > 1)
+    if (ok && *n > 1)
         qsort(*on, (size_t)*n, sizeof **on, cmp_onedge);
-    return 1;
+    return ok;
 }
 
 /* Every ring with the vertices that lie on its edges inserted (see above). 0: out of memory. */
