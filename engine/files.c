@@ -489,6 +489,28 @@ static size_t folder_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+/* The entries of folder `dir` (hidden ones left out) that are none of names[0 .. n - 1]:
+ * the first ten as "a, b, …" (new string, NULL for none) and *count all of them. */
+char *isr_dir_others(const char *dir, const char *const *names, int n, int *count)
+{
+    DIR *d = dir ? opendir(dir) : NULL;
+    isr_sb b = {0};
+    struct dirent *e;
+    *count = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        int ours = e->d_name[0] == '.';
+        for (int k = 0; k < n && !ours; k++)
+            ours = strcmp(names[k], e->d_name) == 0;
+        if (!ours && ++*count <= 10)
+            isr_sb_printf(&b, "%s%s", *count > 1 ? ", " : "", e->d_name);
+    }
+    if (d)
+        closedir(d);
+    if (*count > 10)
+        isr_sb_printf(&b, ", …");
+    return isr_sb_take(&b);
+}
+
 char *isr_hub_folder(const char *id)
 {
     const unsigned char *u = (const unsigned char *)id;

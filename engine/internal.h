@@ -1259,6 +1259,9 @@ uint64_t isr_fnv1a(uint64_t h, const void *data, size_t n);
  * two hubs of one run that would share a folder. */
 #define ISR_HUB_FOLDER_MAX 64
 ISR_INTERNAL char *isr_hub_folder(const char *id);
+/* The entries of folder `dir` (hidden ones left out) that are none of names[0 .. n - 1]: the
+ * first ten as "a, b, …" (new string, NULL for none), *count all of them. */
+ISR_INTERNAL char *isr_dir_others(const char *dir, const char *const *names, int n, int *count);
 /* Takes the lock of output folder `out` (OUT/.isoreach.lock holding the PID) for a command
  * that writes there. Fails (ISR_ERR_IO, naming the process and the lock file) while another
  * live process holds it; a lock left by a process that no longer runs is taken over (an info

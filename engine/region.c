@@ -570,28 +570,6 @@ static json_object *hubs_json(const isr_batch *jb)
     return hubs;
 }
 
-/* The entries of folder `dir` (hidden ones left out) that are none of names[0 .. n - 1]:
- * the first ten as "a, b, …" (new string, NULL for none) and *count all of them. */
-static char *other_entries(const char *dir, const char *const *names, int n, int *count)
-{
-    DIR *d = dir ? opendir(dir) : NULL;
-    isr_sb b = {0};
-    struct dirent *e;
-    *count = 0;
-    while (d && (e = readdir(d)) != NULL) {
-        int ours = e->d_name[0] == '.';
-        for (int k = 0; k < n && !ours; k++)
-            ours = strcmp(names[k], e->d_name) == 0;
-        if (!ours && ++*count <= 10)
-            isr_sb_printf(&b, "%s%s", *count > 1 ? ", " : "", e->d_name);
-    }
-    if (d)
-        closedir(d);
-    if (*count > 10)
-        isr_sb_printf(&b, ", …");
-    return isr_sb_take(&b);
-}
-
 /* OUT/hubs/ folders that are no hub's of this run (an earlier run's, with more hubs or other
  * settings): said, as the region products, web map and project leave them out while a join
  * of hubs/(star)/summary.csv would not. */
@@ -602,7 +580,7 @@ static void warn_other_hub_folders(isr_batch *jb)
         char *dir = k < 0 ? isr_strdup_printf("%s/hubs", o->out)
                           : isr_strdup_printf("%s/scenarios/%s/hubs", o->out, o->scenario_name[k]);
         int n = 0;
-        char *list = other_entries(dir, (const char *const *)jb->folders, jb->nhubs, &n);
+        char *list = isr_dir_others(dir, (const char *const *)jb->folders, jb->nhubs, &n);
         if (n)
             isr_log(jb->ctx, ISR_LOG_WARN,
                     "'%s' holds %d folder%s of no hub of this run (%s), left by an earlier run: "
@@ -648,7 +626,7 @@ static void clear_earlier_products(isr_batch *jb)
                 nf ? "region/friction.tif (of --write-friction)" : "");
     char *dir = isr_strdup_printf("%s/scenarios", o->out);
     int ns = 0;
-    char *list = other_entries(dir, o->scenario_name, o->nscenarios, &ns);
+    char *list = isr_dir_others(dir, (const char *const *)o->scenario_name, o->nscenarios, &ns);
     if (ns)
         isr_log(jb->ctx, ISR_LOG_WARN,
                 "'%s' holds %d scenario%s of an earlier run (%s), not of this one: %s "

@@ -60,6 +60,8 @@ typedef struct rereach {
     double bands[ISR_MAX_BANDS];
     int nbands;
     isr_geos gc;
+    char **folders; /* the hubs' folders under OUT/hubs/ (check_hubs), nfolders of them */
+    int nfolders;
 } rereach;
 
 /* Units beyond the run's grid (other boundaries than the run's, wider): their people would be
@@ -249,8 +251,14 @@ static isr_status check_hubs(isr_ctx *ctx, const isr_options *opt, const char *b
         char *folder = isr_hub_folder(id);
         char *path = folder ? isr_strdup_printf("%s/hubs/%s/travel_time.tif", opt->out, folder)
                             : NULL;
-        st = path ? check_hub_raster(ctx, opt, path, id, settings, &r->g)
-                  : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        char **fs = path ? realloc(r->folders, (size_t)(r->nfolders + 1) * sizeof *fs) : NULL;
+        if (fs) {
+            r->folders = fs;
+            fs[r->nfolders++] = folder;
+            folder = NULL;
+        }
+        st = fs ? check_hub_raster(ctx, opt, path, id, settings, &r->g)
+                : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         free(folder);
         free(path);
         OGR_F_Destroy(f);
@@ -357,6 +365,9 @@ static isr_status rereach_write_region(isr_ctx *ctx, const rereach *r, const cha
 static void rereach_clear(rereach *r)
 {
     isr_geos_finish(&r->gc);
+    for (int i = 0; i < r->nfolders; i++)
+        free(r->folders[i]);
+    free(r->folders);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(r->hub_cells[k]);
         free(r->hub_pop[k]);
@@ -503,6 +514,24 @@ static isr_status record_reach(isr_ctx *ctx, const isr_options *opt, int nhubs,
     return st;
 }
 
+/* OUT/hubs/ folders of no hub of the run (an earlier run's, with other hubs): reach recounts
+ * the run's hubs only, so their tables stay of another run, as `run` warns too (region.c). */
+static void warn_other_hub_folders(isr_ctx *ctx, const isr_options *opt, const rereach *r)
+{
+    char *dir = isr_strdup_printf("%s/hubs", opt->out);
+    int n = 0;
+    char *list = isr_dir_others(dir, (const char *const *)r->folders, r->nfolders, &n);
+    if (n)
+        isr_log(ctx, ISR_LOG_WARN,
+                "'%s' also holds %d folder%s of no hub of the run (%s), left by an earlier run: "
+                "isoreach reach did not recount %s tables, which are of other boundaries or "
+                "settings; delete %s, or run those hubs again",
+                dir, n, n > 1 ? "s" : "", list ? list : "", n > 1 ? "their" : "its",
+                n > 1 ? "them" : "it");
+    free(list);
+    free(dir);
+}
+
 static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
 {
     isr_status st = ISR_OK;
@@ -545,6 +574,8 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         st = record_reach(ctx, opt, r.nhubs, r.jurisdiction);
     if (st == ISR_OK)
         st = isr_out_readme_write(ctx, opt->out);
+    if (st == ISR_OK)
+        warn_other_hub_folders(ctx, opt, &r);
 cleanup:
     if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check);
                                     * the first message stays (vfail) */

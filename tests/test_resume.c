@@ -625,6 +625,24 @@ Test(resume, a_rerun_says_what_it_left_of_an_earlier_one)
              cli_tmp, cli_tmp);
     cr_assert(strstr(e, want), "%s", e);
     free(e);
+    /* `isoreach reach` recounts the run's one hub: the other folder's table is left as the
+     * first run wrote it (60 minutes, not this run's 45), and said (it was silent) */
+    char old_csv[600], other[600];
+    snprintf(other, sizeof other, "%s/o/hubs/shanghai_hongqiao/reach.csv", cli_tmp);
+    snprintf(old_csv, sizeof old_csv, "%s/o/before.csv", cli_tmp);
+    cr_assert_eq(cli_sh("cp '%s' '%s'", other, old_csv), 0);
+    rc = cli_sh("%s reach -q --no-maps --out '%s/o' --min-reach 5", CLI, cli_tmp);
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    snprintf(want, sizeof want,
+             "isoreach: warning: '%s/o/hubs' also holds 1 folder of no hub of the run "
+             "(shanghai_hongqiao), left by an earlier run: isoreach reach did not recount its "
+             "tables, which are of other boundaries or settings; delete it, or run those hubs "
+             "again\n",
+             cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("cmp -s '%s' '%s'", other, old_csv), 0, "the other hub's table changed");
 }
 
 /* ---- the lock ---------------------------------------------------------------------------- */
