@@ -868,8 +868,10 @@ static uint64_t fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt,
 
 uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt)
 {
+    /* not one hub's raster: --min-reach shapes only reach.csv and summary.csv, which a
+     * reused hub writes again (batch.c, hub_reach) */
     static const char *const drop[] = {"--hubs", "--attribution", "--lang", "--no-maps",
-                                       NULL}; /* not one hub's */
+                                       "--min-reach", NULL};
     return fingerprint(ctx, o, wkt, drop);
 }
 

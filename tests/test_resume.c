@@ -600,6 +600,35 @@ Test(resume, reused_hub_tables_follow_the_run)
     cr_assert_float_eq(first_pop_reached("o", "shanghai"), pop, 1e-9);
 }
 
+/* --min-reach shapes only the reach tables, which a reused hub writes again: a rerun with
+ * another one reuses the searches (it ran them all again) and writes the tables a fresh run
+ * with it writes */
+Test(resume, another_min_reach_reuses_the_searches)
+{
+    fixtures();
+    cr_assert_eq(run_into("o", "--hubs shanghai -q"), 0);
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/o/hubs/shanghai/reach.csv", cli_tmp);
+    snprintf(b, sizeof b, "%s/f/hubs/shanghai/reach.csv", cli_tmp);
+    char *before = cli_slurp(a);
+    int rc = run_into("o", "--hubs shanghai --min-reach 30");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "isoreach: reused 1 of 1 hubs from an earlier run"), "%s", e);
+    free(e);
+    cr_assert_eq(run_into("f", "--hubs shanghai --min-reach 30 -q"), 0);
+    char *after = cli_slurp(a), *fresh = cli_slurp(b);
+    cr_assert(before && after && fresh);
+    cr_assert_str_neq(before, after, "--min-reach 30 counted the same units");
+    cr_assert_str_eq(after, fresh);
+    free(before);
+    free(after);
+    free(fresh);
+    cr_assert_eq(cli_sh("cmp -s '%s/o/hubs/shanghai/summary.csv' '%s/f/hubs/shanghai/summary.csv'",
+                        cli_tmp, cli_tmp),
+                 0);
+}
+
 /* A rerun with fewer hubs and another budget (and --no-maps) into a folder of an earlier run:
  * the other hub's folder and the earlier maps stay, which the run says (it was silent, and a
  * join of hubs/(star)/summary.csv mixed budgets) */
