@@ -866,6 +866,27 @@ static uint64_t fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt,
     return h;
 }
 
+json_object *isr_inputs_fingerprints(isr_ctx *ctx, const isr_options *o)
+{
+    const char *names[32], *paths[32];
+    int n = isr_options_inputs(o, names, paths, 32);
+    json_object *r = json_object_new_object();
+    for (int i = 0; r && i < n; i++) {
+        int same = 0; /* earlier entries of the same flag */
+        for (int k = 0; k < i; k++)
+            same += strcmp(names[k], names[i]) == 0;
+        char key[64], hex[20];
+        if (same)
+            snprintf(key, sizeof key, "%s %d", names[i], same + 1);
+        else
+            snprintf(key, sizeof key, "%s", names[i]);
+        snprintf(hex, sizeof hex, "%016llx",
+                 (unsigned long long)fp_dataset(ctx, ISR_FNV_SEED, paths[i]));
+        json_object_object_add(r, key, json_object_new_string(hex));
+    }
+    return r;
+}
+
 uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt)
 {
     /* not one hub's raster: --min-reach shapes only reach.csv and summary.csv, which a

@@ -1286,6 +1286,10 @@ ISR_INTERNAL void isr_out_unlock(char *held);
  * an http(s) input by its URL and its local copy fetched on `ctx` (isr_fetch_local).
  * A resumed run reuses a hub's outputs only when it matches. */
 uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt);
+/* Each input dataset's part of the fingerprint on its own: {"--flag": "hex", …} (a flag given
+ * more than once, as --gtfs, as "--gtfs 2"…), so that a merge can name the input that changed
+ * since its shards ran. New object, or NULL when out of memory. */
+struct json_object *isr_inputs_fingerprints(isr_ctx *ctx, const isr_options *o);
 /* The same for the model's rasters (modelcache.c): less the flags that change only the
  * search or the products (budget, bands, waits, departure times…), plus the inputs a default
  * brings in (the sample's water and crossings) and the version. */

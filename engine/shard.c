@@ -154,7 +154,8 @@ static isr_status shard_share(isr_ctx *ctx, const isr_model *m, const isr_option
 }
 
 /* The shard's record: what a merge checks, and the hubs' figures for its run.json. */
-static json_object *record_json(const isr_model *m, const isr_options *o, const isr_batch *b,
+static json_object *record_json(isr_ctx *ctx, const isr_model *m, const isr_options *o,
+                                const isr_batch *b,
                                 const char *settings, const double timing[3], isr_status st,
                                 const char *msg)
 {
@@ -178,6 +179,7 @@ static json_object *record_json(const isr_model *m, const isr_options *o, const 
         if (paths[i] && strcmp(names[i], "--gtfs") != 0)
             json_object_object_add(given, names[i], json_object_new_string(paths[i]));
     json_object_object_add(root, "inputs_given", given);
+    json_object_object_add(root, "input_fingerprints", isr_inputs_fingerprints(ctx, o));
     char *cwd = getcwd(NULL, 0);
     json_object_object_add(root, "cwd", cwd ? json_object_new_string(cwd) : NULL);
     free(cwd);
@@ -249,7 +251,7 @@ isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o
     }
     timing[2] = isr_now_s() - t_start;
     if (st != ISR_ERR_MEMORY) { /* the record, also of a failure: the merge names it */
-        json_object *root = record_json(m, o, b, settings, timing, st, isr_ctx_errmsg(ctx));
+        json_object *root = record_json(ctx, m, o, b, settings, timing, st, isr_ctx_errmsg(ctx));
         isr_status wst = record_write(ctx, o->out, o->shard_k, o->shard_n, root);
         json_object_put(root);
         if (st == ISR_OK)
@@ -599,6 +601,35 @@ static isr_status merge_scenarios(isr_ctx *ctx, const shard_set *ss, const char 
     return st;
 }
 
+/* The inputs whose files differ from those the shards read (their record's
+ * input_fingerprints), as "--lines 'x.shp', …" into buf; empty when none can be named (a
+ * record from before them, or only the options differ). */
+static void changed_inputs(isr_ctx *ctx, const isr_options *eff, json_object *rec, char *buf,
+                           size_t n)
+{
+    json_object *then = NULL;
+    *buf = '\0';
+    if (!json_object_object_get_ex(rec, "input_fingerprints", &then))
+        return;
+    json_object *now = isr_inputs_fingerprints(ctx, eff);
+    const char *names[32], *paths[32];
+    int ni = isr_options_inputs(eff, names, paths, 32);
+    size_t len = 0;
+    json_object_object_foreach(now, key, v) {
+        json_object *was = NULL;
+        if (json_object_object_get_ex(then, key, &was) &&
+            strcmp(json_object_get_string(was), json_object_get_string(v)) == 0)
+            continue;
+        const char *path = "";
+        for (int i = 0; i < ni; i++)
+            if (strncmp(key, names[i], strlen(names[i])) == 0 && paths[i])
+                path = paths[i];
+        if (len < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s '%s'", len ? ", " : "", key, path);
+    }
+    json_object_put(now);
+}
+
 /* The options, model and checks of a merge, then its pass (the lock held). `loaded`: m is
  * the model the calling shard loaded (isr_run_shard_merge), used as it is; `threads` > 0
  * replaces --threads (mpirun: the other ranks wait). */
@@ -631,8 +662,12 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     if (st == ISR_OK && !now)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     else if (st == ISR_OK && strcmp(now, then) != 0) {
-        char diff[600];
+        char diff[600], inputs[600];
         settings_diff(now, then, diff, sizeof diff);
+        changed_inputs(ctx, eff, ss->rec[0], inputs, sizeof inputs);
+        if (*inputs) /* the fingerprint's part that differs, by name */
+            isr_snprintf(diff, sizeof diff, "the files of %s are not those the shards read",
+                         inputs);
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "the inputs or options changed since the shards ran (%s): run the shards "
                       "again, or merge with their options%s%s%s",

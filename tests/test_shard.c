@@ -301,6 +301,29 @@ Test(shard, merge_refuses_shards_with_other_settings)
     stderr_has("holds shards of two runs: ");
 }
 
+/* An input changed between the shards and the merge: the merge names it (it said only that
+ * the settings' fingerprints differed) */
+Test(shard, merge_names_the_input_that_changed)
+{
+    fixtures();
+    run_ok("sh", "--shard 1/2");
+    run_ok("sh", "--shard 2/2");
+    /* the same boundaries, one county's population edited */
+    cli_sh("mv '%s/fx.gpkg' '%s/fx0.gpkg'", cli_tmp, cli_tmp);
+    cli_ogr("-f GPKG '%s/fx.gpkg' '%s/fx0.gpkg' -nln fx -dialect sqlite -sql \"SELECT *, "
+            "CASE WHEN code = '310101' THEN pop + 1 ELSE pop END AS pop2 FROM fx\"",
+            cli_tmp, cli_tmp);
+    cr_assert_eq(cli_sh("%s merge --out '%s/sh' --no-maps", CLI, cli_tmp), 1);
+    char want[1200];
+    snprintf(want, sizeof want,
+             "isoreach: the inputs or options changed since the shards ran (the files of "
+             "--boundaries '%s/fx.gpkg' are not those the shards read): run the shards again, "
+             "or merge with their options\n",
+             cli_tmp);
+    stderr_has(want);
+    cr_assert(!exists("%s/%s/run.json", "sh"));
+}
+
 Test(shard, merge_refuses_a_hub_gone_or_damaged)
 {
     fixtures();
