@@ -18,8 +18,9 @@
  * late trips are not read).
  *
  * Times: H:MM:SS, hours past 24 allowed. A stop with neither arrival nor
- * departure time (an untimed stop) gets a time interpolated by straight-line
- * distance between the timed stops around it; one of the two given stands for
+ * departure time (an untimed stop) gets a time interpolated between the timed stops
+ * around it by shape_dist_traveled where those rows give it, else by straight-line
+ * distance from stop to stop; one of the two given stands for
  * both; the first and last stops must be timed. pickup_type / drop_off_type 1
  * become ISR_TT_NO_PICKUP / ISR_TT_NO_DROPOFF (2 and 3, arrange with the
  * operator, count as allowed). Frequencies: every row, exact_times 1 or 0,
@@ -162,6 +163,7 @@ typedef struct frow { /* a frequencies.txt row of a kept trip */
 typedef struct strow { /* a stop_times.txt row of a kept trip */
     int trip, seq, stop, line;
     int32_t arr, dep;
+    float dist; /* shape_dist_traveled, NAN when not given */
     uint8_t flags;
 } strow;
 
@@ -1023,7 +1025,16 @@ static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, cons
                    up < 0 ? "pickup_type" : "drop_off_type", F(g, col[up < 0 ? 5 : 6]));
     if (grow(&fd->rows, &fd->cap_rows, fd->nrows + 1, sizeof *fd->rows))
         return oom(ctx);
-    fd->rows[fd->nrows++] = (strow){t, (int)seq, s, g->csv.line, tm[0], tm[1], (uint8_t)(up | off)};
+    const char *ds = F(g, col[7]);
+    char *end;
+    double dist = *ds ? isr_strtod(ds, &end) : NAN;
+    if (*ds && (*end || !isfinite(dist) || dist < 0))
+        return BAD(ctx, g,
+                   "trip '%s': field 'shape_dist_traveled' is '%s', not a distance (a number "
+                   "of 0 or more, or blank)",
+                   tid, ds);
+    fd->rows[fd->nrows++] =
+        (strow){t, (int)seq, s, g->csv.line, tm[0], tm[1], (float)dist, (uint8_t)(up | off)};
     return ISR_OK;
 }
 
@@ -1031,8 +1042,8 @@ static isr_status read_stop_times(isr_ctx *ctx, build *b, feed *fd)
 {
     static const char *const names[] = {
         "trip_id",       "arrival_time", "departure_time", "stop_id",
-        "stop_sequence", "pickup_type",  "drop_off_type",  NULL};
-    int col[7], found;
+        "stop_sequence", "pickup_type",  "drop_off_type",  "shape_dist_traveled", NULL};
+    int col[8], found;
     gfile g;
     isr_status st = gfile_open(ctx, fd, "stop_times.txt", 1, &g, &found);
     if (st == ISR_OK)
@@ -1079,16 +1090,33 @@ static double stop_gap_m(const isr_timetable *tt, int a, int b)
     return 2 * r * asin(sqrt(fmin(1, h)));
 }
 
-/* Times of untimed stops r[a+1 .. z-1], interpolated by distance between r[a]
- * and r[z]. */
+/* Whether rows r[a .. z] all give shape_dist_traveled, never decreasing, and r[z]'s beyond
+ * r[a]'s: the distance along the trip's shape, which interpolation then follows. */
+static int dists_usable(const strow *r, int a, int z)
+{
+    for (int i = a; i <= z; i++)
+        if (!isfinite(r[i].dist) || (i > a && r[i].dist < r[i - 1].dist))
+            return 0;
+    return r[z].dist > r[a].dist;
+}
+
+/* Times of untimed stops r[a+1 .. z-1], interpolated between r[a] and r[z] by
+ * shape_dist_traveled where the rows give it (dists_usable: the distance along the line,
+ * as GTFS intends it), else by straight-line distance from stop to stop. */
 static void interpolate(const isr_timetable *tt, strow *r, int a, int z)
 {
+    int along = dists_usable(r, a, z);
     double total = 0, done = 0;
-    for (int i = a; i < z; i++)
+    for (int i = a; i < z && !along; i++)
         total += stop_gap_m(tt, r[i].stop, r[i + 1].stop);
     for (int i = a + 1; i < z; i++) {
-        done += stop_gap_m(tt, r[i - 1].stop, r[i].stop);
-        double f = total > 0 ? done / total : (double)(i - a) / (z - a);
+        double f;
+        if (along) {
+            f = ((double)r[i].dist - r[a].dist) / ((double)r[z].dist - r[a].dist);
+        } else {
+            done += stop_gap_m(tt, r[i - 1].stop, r[i].stop);
+            f = total > 0 ? done / total : (double)(i - a) / (z - a);
+        }
         r[i].arr = r[i].dep = r[a].dep + (int32_t)lround(f * (r[z].arr - r[a].dep));
     }
 }

@@ -202,6 +202,39 @@ static void overnight_warn(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_
             (late + 59) / 60 % 60);
 }
 
+/* The journeys of the window may need trips of another service day than --date: leaving
+ * late in the window and travelling the budget, past 24:00, where the next day's trips from
+ * 00:00 are left out; with --direction to, arriving early, before 00:00, where the day before's
+ * are. Said with the times that are clear of them (the day before's trips that run past
+ * midnight are overnight_warn's). */
+static void other_day_warn(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_settings *gs)
+{
+    int32_t budget = (int32_t)lround(opt->budget_min * 60.0);
+    int32_t step = gs->step_s > 0 ? gs->step_s : 60; /* the window's last departure */
+    int32_t last = gs->to_s > gs->from_s ? gs->from_s + (gs->to_s - gs->from_s - 1) / step * step
+                                         : gs->from_s;
+    if (opt->direction != ISR_TO_HUB && last + budget > 86400) {
+        int32_t reach = last + budget - 86400, clear = 86400 - budget;
+        isr_log(ctx, ISR_LOG_WARN,
+                "GTFS: journeys leaving by %02d:%02d within the %g-minute budget run to %02d:%02d "
+                "the next morning; isoreach reads the trips of one service day, %s, so the next "
+                "day's trips from 00:00 are left out and travel times past midnight may be longer "
+                "than the timetable's; a --departure or --window ending by %02d:%02d is clear of "
+                "them",
+                last / 3600, last / 60 % 60, opt->budget_min, reach / 3600,
+                reach / 60 % 60, opt->date, clear / 3600, clear / 60 % 60);
+    } else if (opt->direction == ISR_TO_HUB && gs->from_s - budget < 0) {
+        int32_t start = gs->from_s - budget + 86400;
+        isr_log(ctx, ISR_LOG_WARN,
+                "GTFS: journeys arriving from %02d:%02d within the %g-minute budget start at "
+                "%02d:%02d the evening before; isoreach reads the trips of one service day, %s, "
+                "so the day before's are left out and travel times then may be longer than the "
+                "timetable's; a --departure or --window from %02d:%02d on is clear of them",
+                gs->from_s / 3600, gs->from_s / 60 % 60, opt->budget_min, start / 3600,
+                start / 60 % 60, opt->date, budget / 3600, (budget + 59) / 60 % 60);
+    }
+}
+
 isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,
                          isr_gtfs_run **gro, isr_rail_net **net)
 {
@@ -218,8 +251,10 @@ isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferen
     }
     if (st == ISR_OK)
         st = isr_gtfs_read(ctx, feeds, opt->ngtfs, opt->date, opt->route_types, &gr->tt);
-    if (st == ISR_OK)
+    if (st == ISR_OK) {
         overnight_warn(ctx, opt, gr);
+        other_day_warn(ctx, opt, &gr->gs);
+    }
     if (st == ISR_OK)
         st = stations_net(ctx, gr->tt, srs, net);
     if (st == ISR_OK) { /* --transfers and --transfer-radius: footpaths between stations */

@@ -641,10 +641,16 @@ static isr_status gtfs_value_check(isr_ctx *ctx, const char *name, const char *v
         if (w == 0)
             return isr_fail(ctx, ISR_ERR_USAGE,
                             "--window: '%s' is not HH:MM-HH:MM (e.g. 07:00-09:00)", val);
+        if (w < 0 && b < a) /* 23:30-00:30: the service day's clock runs on past 24:00 */
+            return isr_fail(ctx, ISR_ERR_USAGE,
+                            "--window: '%s' ends before it starts; give the earlier time "
+                            "first, and a time past midnight as the service day's clock has it "
+                            "(%02d:%02d-%02d:%02d)",
+                            val, a / 3600, a / 60 % 60, (b + 86400) / 3600, b / 60 % 60);
         if (w < 0)
             return isr_fail(ctx, ISR_ERR_USAGE,
-                            "--window: '%s' ends before it starts, or when it starts; give "
-                            "the earlier time first",
+                            "--window: '%s' ends when it starts, or before; give the earlier "
+                            "time first",
                             val);
     } else if (strcmp(name, "--departure") == 0) {
         if ((a = hhmm(val, &e)) < 0 || *e)

@@ -198,6 +198,43 @@ Test(gtfs, parse_counts_stations_and_times)
     isr_timetable_free(tt);
 }
 
+/* An untimed stop between rows that give shape_dist_traveled is timed by the distance along
+ * the line (it was always by the straight line from stop to stop, the column unread); rows
+ * that give it only in part, or decreasing, keep the straight line; a distance that is not a
+ * number is refused, naming the line */
+Test(gtfs, untimed_stops_follow_shape_dist_traveled)
+{
+    static const char *const head = "trip_id,stop_id,stop_sequence,arrival_time,departure_time,"
+                                    "shape_dist_traveled\n";
+    static const char *const ip[] = {
+        /* along: Y at 3 of 12 km, 10:00 + 1200 s × 3 / 12 = 10:05:00 */
+        "ip,X2,1,10:00:00,10:00:00,0\nip,Y,2,,,3.0\nip,Z,3,10:20:00,10:20:00,12\n",
+        /* Z's missing: the straight line, 10:09:57 as without the column */
+        "ip,X2,1,10:00:00,10:00:00,0\nip,Y,2,,,3.0\nip,Z,3,10:20:00,10:20:00,\n",
+        /* decreasing: the straight line */
+        "ip,X2,1,10:00:00,10:00:00,5\nip,Y,2,,,3\nip,Z,3,10:20:00,10:20:00,12\n"};
+    static const int32_t want[] = {HMS(10, 5, 0), HMS(10, 9, 57), HMS(10, 9, 57)};
+    for (int k = 0; k < 3; k++) {
+        char text[600];
+        snprintf(text, sizeof text, "%s%s", head, ip[k]);
+        put(dir, "stop_times.txt", text);
+        isr_timetable *tt = read_a("2025-05-07");
+        const isr_tt_trip *t = trip_at(tt, "X2", HMS(10, 0, 0));
+        cr_assert_eq(tt->st[t->first + 1].arr, want[k], "case %d: %d", k, tt->st[t->first + 1].arr);
+        cr_assert_eq(tt->st[t->first + 1].dep, want[k]);
+        isr_timetable_free(tt);
+    }
+    char text[600], msg[1024];
+    snprintf(text, sizeof text, "%sip,X2,1,10:00:00,10:00:00,0\nip,Y,2,,,3 km\n"
+             "ip,Z,3,10:20:00,10:20:00,12\n", head);
+    put(dir, "stop_times.txt", text);
+    const char *feeds[] = {dir};
+    cr_assert_null(read_feeds(feeds, 1, "2025-05-07", NULL, msg, sizeof msg));
+    cr_assert(strstr(msg, "stop_times.txt line 3: trip 'ip': field 'shape_dist_traveled' is '3 "
+                          "km', not a distance (a number of 0 or more, or blank)"),
+              "%s", msg);
+}
+
 Test(gtfs, pickup_and_drop_off_flags)
 {
     isr_timetable *tt = read_a("2025-05-07");

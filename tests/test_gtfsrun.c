@@ -308,6 +308,45 @@ Test(gtfsrun, trips_of_the_day_before_still_running_are_said)
     }
 }
 
+/* The mirror of the day before's trips: a journey leaving late and travelling its budget past
+ * 24:00 needs the next day's trips from 00:00, which the timetable of --date leaves out (a
+ * trip A1 00:10 → B 00:22 every day: from 23:50 on the 7th, the 8th's run reaches B at 00:22,
+ * 32 minutes; the timetable of the 7th has only the 7th's, at 00:10 that morning). That was
+ * silent; it is said, with the window that is clear of it. With --direction to, arriving
+ * early needs the evening before's. */
+Test(gtfsrun, journeys_past_midnight_into_another_day_are_said)
+{
+    fixture();
+    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                               "T,00:10:00,00:10:00,A1,1\nT,00:22:00,00:22:00,B,2\n");
+    cli_put("feed/frequencies.txt", "%s", "trip_id,start_time,end_time,headway_secs\n");
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --departure 23:50 --hubs A"), 0);
+    char *e = cli_stderr();
+    cr_assert_str_eq(e, "isoreach: warning: GTFS: journeys leaving by 23:50 within the 60-minute "
+                        "budget run to 00:50 the next morning; isoreach reads the trips of one "
+                        "service day, 2025-05-07, so the next day's trips from 00:00 are left "
+                        "out and travel times past midnight may be longer than the timetable's; "
+                        "a --departure or --window ending by 23:00 is clear of them\n");
+    free(e);
+    cr_assert_float_eq(at_b("travel_time.tif", 1), -9999, 0, "B reached by the next day's trip");
+    /* ending by 23:00: no word */
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --window 22:00-23:01 --hubs A"), 0);
+    e = cli_stderr();
+    cr_assert_null(strstr(e, "next morning"), "%s", e);
+    free(e);
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --window 00:15-00:45 --direction to "
+                     "--hubs B"),
+                 0);
+    e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: warning: GTFS: journeys arriving from 00:15 within the "
+                        "60-minute budget start at 23:15 the evening before; isoreach reads the "
+                        "trips of one service day, 2025-05-07, so the day before's are left out "
+                        "and travel times then may be longer than the timetable's; a "
+                        "--departure or --window from 01:00 on is clear of them\n"),
+              "%s", e);
+    free(e);
+}
+
 Test(gtfsrun, refusals)
 {
     fixture();
@@ -316,8 +355,15 @@ Test(gtfsrun, refusals)
     refused(run("--gtfs feed --date 2025-05-07 --window 7-9 --hubs A"), 2,
             "--window: '7-9' is not HH:MM-HH:MM (e.g. 07:00-09:00)");
     refused(run("--gtfs feed --date 2025-05-07 --window 09:00-07:00 --hubs A"), 2,
-            "--window: '09:00-07:00' ends before it starts, or when it starts; give the "
-            "earlier time first");
+            "--window: '09:00-07:00' ends before it starts; give the earlier time first, and a "
+            "time past midnight as the service day's clock has it (09:00-31:00)");
+    /* a window over midnight, as a user writes it: the service day's clock is said */
+    refused(run("--gtfs feed --date 2025-05-07 --window 23:50-00:10 --hubs A"), 2,
+            "--window: '23:50-00:10' ends before it starts; give the earlier time first, and a "
+            "time past midnight as the service day's clock has it (23:50-24:10)");
+    refused(run("--gtfs feed --date 2025-05-07 --window 08:00-08:00 --hubs A"), 2,
+            "--window: '08:00-08:00' ends when it starts, or before; give the earlier time "
+            "first");
     refused(run("--gtfs feed --date 2025-05-07 --window 07:00-09:00 --departure 08:00 --hubs A"),
             2,
             "--departure and --window: the search leaves at one time or over a window of them; "
