@@ -783,11 +783,22 @@ static uint64_t fp_file_as(uint64_t h, const char *name, const char *label)
 
 /* A file by its name only (not its folder), so that inputs moved with their output folder,
  * or named another way (relative, absolute, OUT-relative in run.json), keep the fingerprint:
- * the content says whether it is the same file. */
+ * the content says whether it is the same file. A SQLite file (a GeoPackage) open in another
+ * program in WAL mode, as QGIS keeps one it edits, holds the saved edits in NAME-wal until the
+ * last program closes it, the main file unchanged: that file counts too when it is there
+ * (GDAL does not list it), so an edit held there is not taken for the same input. */
 static uint64_t fp_file(uint64_t h, const char *name)
 {
     const char *base = strrchr(name, '/');
-    return fp_file_as(h, name, base ? base + 1 : name);
+    h = fp_file_as(h, name, base ? base + 1 : name);
+    char *wal = isr_strdup_printf("%s-wal", name);
+    struct stat sb;
+    if (wal && strncmp(name, "/vsi", 4) != 0 && stat(wal, &sb) == 0 && sb.st_size > 0) {
+        const char *wb = strrchr(wal, '/');
+        h = fp_file_as(h, wal, wb ? wb + 1 : wal);
+    }
+    free(wal);
+    return h;
 }
 
 /* Every file GDAL reads for dataset `path` (a shapefile's .shp, .shx, .dbf, .prj, .cpg…; a

@@ -8,6 +8,7 @@
  * one or a few hubs, so that a run takes a second or two. */
 #include "internal.h"
 
+#include <cpl_conv.h>
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -598,6 +599,34 @@ Test(resume, reused_hub_tables_follow_the_run)
     cr_assert(strstr(e, "isoreach: reused 1 of 1 hubs from an earlier run"), "%s", e);
     free(e);
     cr_assert_float_eq(first_pop_reached("o", "shanghai"), pop, 1e-9);
+}
+
+/* A GeoPackage edited while another program holds it open in WAL mode (as QGIS does): the
+ * saved edit is in sh.gpkg-wal, the main file unchanged. A rerun took it for the same input
+ * and reused the hub, with the old people; the -wal file now counts in the fingerprint. */
+Test(resume, an_edit_held_in_a_geopackages_wal_is_seen)
+{
+    fixtures();
+    char path[600];
+    snprintf(path, sizeof path, "%s/sh.gpkg", cli_tmp);
+    CPLSetConfigOption("OGR_SQLITE_JOURNAL", "WAL");
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    cr_assert_not_null(ds);
+    GDALDatasetReleaseResultSet(ds, GDALDatasetExecuteSQL(ds, "SELECT 1", NULL, NULL));
+    cr_assert_eq(run_into("o", "--hubs shanghai -q"), 0);
+    double pop = first_pop_reached("o", "shanghai");
+    /* every district's people doubled, the connection kept open: the edit stays in the -wal */
+    GDALDatasetReleaseResultSet(ds, GDALDatasetExecuteSQL(ds, "UPDATE sh SET pop = pop2", NULL,
+                                                          NULL));
+    GDALFlushCache(ds);
+    int rc = run_into("o", "--hubs shanghai");
+    char *e = cli_stderr();
+    GDALClose(ds);
+    CPLSetConfigOption("OGR_SQLITE_JOURNAL", NULL);
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_null(strstr(e, "reused 1 of 1 hubs"), "%s", e);
+    free(e);
+    cr_assert_float_eq(first_pop_reached("o", "shanghai"), 2 * pop, 1.0);
 }
 
 /* --min-reach shapes only the reach tables, which a reused hub writes again: a rerun with
