@@ -932,7 +932,7 @@ static int big_files(isr_ctx *ctx, isr_sb *b, const char *path)
     return n;
 }
 
-void isr_warn_big_inputs(isr_ctx *ctx, const isr_options *o, const char *what)
+void isr_warn_big_inputs(isr_ctx *ctx, const isr_options *o, const char *what, const char *anew)
 {
     const char *names[32], *paths[32];
     int n = isr_options_inputs(o, names, paths, 32), nbig = 0;
@@ -944,10 +944,9 @@ void isr_warn_big_inputs(isr_ctx *ctx, const isr_options *o, const char *what)
     if (nbig)
         isr_log(ctx, ISR_LOG_WARN,
                 "%s: %s %s over 64 MB, so %s recognised by %s size and modification time, not "
-                "read: an edit that keeps both is not seen (--overwrite recomputes the hubs; "
-                "another --model-cache folder builds the model anew)",
+                "read: an edit that keeps both is not seen (%s)",
                 what, list ? list : "", nbig > 1 ? "are" : "is", nbig > 1 ? "they are" : "it is",
-                nbig > 1 ? "their" : "its");
+                nbig > 1 ? "their" : "its", anew);
     free(list);
 }
 

@@ -1295,8 +1295,9 @@ struct json_object *isr_inputs_fingerprints(isr_ctx *ctx, const isr_options *o);
  * brings in (the sample's water and crossings) and the version. */
 uint64_t isr_model_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt);
 /* When results of an earlier run are reused (`what` says which: the model cache, hubs): a
- * warning naming the inputs over 64 MB, which the fingerprints know by size and time only. */
-void isr_warn_big_inputs(isr_ctx *ctx, const isr_options *o, const char *what);
+ * warning naming the inputs over 64 MB, which the fingerprints know by size and time only,
+ * and `anew`, how to make those results again. */
+void isr_warn_big_inputs(isr_ctx *ctx, const isr_options *o, const char *what, const char *anew);
 
 /* ---- parallel.c ----------------------------------------------------------------------- */
 
@@ -1475,12 +1476,14 @@ char *isr_model_cache_path(const char *dir, uint64_t key);
  * (*hit = 1: zones, people, water, friction, clearance and their figures set, the warnings
  * of their building logged again). A missing file is a miss; a damaged one a miss with a
  * warning. Fails only when out of memory. */
-isr_status isr_model_cache_read(isr_ctx *ctx, isr_model *m, const char *dir, uint64_t key,
-                                int want_clear, int *hit);
+isr_status isr_model_cache_read(isr_ctx *ctx, const isr_options *opt, isr_model *m,
+                                const char *dir, uint64_t key, int want_clear, int *hit);
 /* Writes the model's rasters and the warnings [w0, w1) of the context logged while they were
- * built; a file that cannot be written is warned about (the run goes on). */
-void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, uint64_t key,
-                           int w0, int w1);
+ * built (the inputs they name, quoted, kept as which of opt's inputs they are, so that a run
+ * mapping the file names its own: an identical copy elsewhere maps the same model); a file
+ * that cannot be written is warned about (the run goes on). */
+void isr_model_cache_write(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
+                           const char *dir, uint64_t key, int w0, int w1);
 /* Unmaps the file (the model's raster pointers into it set to NULL); nothing without one. */
 void isr_model_cache_release(isr_model *m);
 /* Marks the file at `path` (of `key`, checked by isr_model_cache_read) used now (its mtime):

@@ -884,19 +884,23 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
                         dir, opt->out);
     uint64_t key = isr_model_cache_key(ctx, opt, m);
     int hit = 0, clear = opt->kernel != ISR_KERNEL_RCOST;
-    isr_status st = isr_model_cache_read(ctx, m, dir, key, clear, &hit);
+    isr_status st = isr_model_cache_read(ctx, opt, m, dir, key, clear, &hit);
     if (st != ISR_OK || !(m->cache_file = isr_model_cache_path(dir, key)))
         return st != ISR_OK ? st : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     m->cache_hit = hit;
     if (hit) {
-        isr_warn_big_inputs(ctx, opt, "the model cache reused");
+        /* --overwrite recomputes the hubs, but on the model mapped again */
+        isr_warn_big_inputs(ctx, opt, "the model cache reused",
+                            "another --model-cache folder, or deleting this model's file from "
+                            "it, builds the model anew; --overwrite alone recomputes the hubs "
+                            "on this same model");
         isr_model_cache_touch(m->cache_file, key);
         isr_model_cache_prune(ctx, dir, key, opt->model_cache_max_mb);
         return ISR_OK;
     }
     int w0 = isr_ctx_nwarnings(ctx);
     if ((st = build_model(ctx, opt, m)) == ISR_OK && !isr_cancelled(ctx)) {
-        isr_model_cache_write(ctx, m, dir, key, w0, isr_ctx_nwarnings(ctx));
+        isr_model_cache_write(ctx, opt, m, dir, key, w0, isr_ctx_nwarnings(ctx));
         isr_model_cache_prune(ctx, dir, key, opt->model_cache_max_mb);
     }
     return st;

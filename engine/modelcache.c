@@ -312,19 +312,52 @@ static int put(FILE *f, const void *p, uint64_t len, uint64_t *at)
 }
 
 /* The warnings [w0, w1) of the context as one block of NUL-terminated strings. */
-static char *warn_block(isr_ctx *ctx, int w0, int w1, uint64_t *len)
+/* A warning's inputs, as it quotes them ('PATH', as isr_text_rel_to_out finds them), and
+ * input k of opt: 'PATH' ↔ '\001k\002' (tokens), so that a run mapping the file names its
+ * own paths (an identical input elsewhere maps the same model) and run.json records them
+ * relative to its output folder. New string, or NULL when out of memory. */
+static char *warn_paths(const isr_options *opt, const char *text, int to_tokens)
 {
-    size_t n = 0;
-    for (int i = w0; i < w1; i++)
-        n += strlen(isr_ctx_warning(ctx, i)) + 1;
-    char *b = malloc(n ? n : 1);
-    *len = 0;
-    for (int i = w0; b && i < w1; i++) {
-        size_t l = strlen(isr_ctx_warning(ctx, i)) + 1;
-        memcpy(b + *len, isr_ctx_warning(ctx, i), l);
-        *len += l;
+    const char *names[32], *paths[32];
+    int n = isr_options_inputs(opt, names, paths, 32);
+    char *t = strdup(text);
+    for (int i = 0; t && i < n; i++) {
+        if (!paths[i])
+            continue;
+        char tok[16];
+        snprintf(tok, sizeof tok, "'\001%d\002'", i);
+        char *path = isr_strdup_printf("'%s'", paths[i]);
+        const char *from = to_tokens ? path : tok, *to = to_tokens ? tok : path;
+        for (char *hit = path ? strstr(t, from) : NULL; hit && t;) {
+            size_t at = (size_t)(hit - t);
+            char *nt = isr_strdup_printf("%.*s%s%s", (int)at, t, to, hit + strlen(from));
+            free(t);
+            t = nt;
+            hit = t ? strstr(t + at + strlen(to), from) : NULL;
+        }
+        free(path);
     }
-    return b;
+    return t;
+}
+
+static char *warn_block(isr_ctx *ctx, const isr_options *opt, int w0, int w1, uint64_t *len)
+{
+    isr_sb b = {0};
+    for (int i = w0; i < w1; i++) {
+        char *w = warn_paths(opt, isr_ctx_warning(ctx, i), 1);
+        if (!w) {
+            free(isr_sb_take(&b));
+            return NULL;
+        }
+        isr_sb_printf(&b, "%s%c", w, '\0');
+        free(w);
+    }
+    if (b.oom) {
+        free(isr_sb_take(&b));
+        return NULL;
+    }
+    *len = b.len;
+    return b.s ? isr_sb_take(&b) : calloc(1, 1);
 }
 
 /* mkdir -p, quietly: 0 or an errno. */
@@ -398,14 +431,14 @@ static int section_damaged(const char *base, const mc_header *h)
     return -1;
 }
 
-void isr_model_cache_write(isr_ctx *ctx, const isr_model *m, const char *dir, uint64_t key,
-                           int w0, int w1)
+void isr_model_cache_write(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
+                           const char *dir, uint64_t key, int w0, int w1)
 {
     const void *ptr[S_N];
     mc_header h;
     memset(&h, 0, sizeof h);
     sections(m, ptr, h.len);
-    char *warn = warn_block(ctx, w0, w1, &h.len[S_WARN]);
+    char *warn = warn_block(ctx, opt, w0, w1, &h.len[S_WARN]);
     ptr[S_WARN] = warn;
     memcpy(h.magic, MC_MAGIC, 8);
     h.key = key;
@@ -524,7 +557,8 @@ static void *copy_out(const char *base, const mc_header *h, int s)
 }
 
 /* Points the model at the mapped arrays and copies its tables; replays the warnings. */
-static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header *h)
+static isr_status adopt(isr_ctx *ctx, const isr_options *opt, isr_model *m, char *base,
+                        const mc_header *h)
 {
     isr_zones *z = &m->zones;
     if (h->zone_bytes == 2)
@@ -573,14 +607,16 @@ static isr_status adopt(isr_ctx *ctx, isr_model *m, char *base, const mc_header 
         const char *nul = memchr(w, 0, (size_t)(end - w));
         if (!nul)
             break;
-        isr_log(ctx, ISR_LOG_WARN, "%s", w);
+        char *own = warn_paths(opt, w, 0); /* this run's paths for the inputs it names */
+        isr_log(ctx, ISR_LOG_WARN, "%s", own ? own : w);
+        free(own);
         w = nul + 1;
     }
     return ISR_OK;
 }
 
-isr_status isr_model_cache_read(isr_ctx *ctx, isr_model *m, const char *dir, uint64_t key,
-                                int want_clear, int *hit)
+isr_status isr_model_cache_read(isr_ctx *ctx, const isr_options *opt, isr_model *m,
+                                const char *dir, uint64_t key, int want_clear, int *hit)
 {
     *hit = 0;
     char *path = isr_model_cache_path(dir, key);
@@ -629,7 +665,7 @@ isr_status isr_model_cache_read(isr_ctx *ctx, isr_model *m, const char *dir, uin
     } else {
         m->cache_map = map;
         m->cache_len = (size_t)sb.st_size;
-        st = adopt(ctx, m, map, &h);
+        st = adopt(ctx, opt, m, map, &h);
         *hit = st == ISR_OK;
         isr_log(ctx, ISR_LOG_INFO, "model cache: mapped '%s'", path);
     }

@@ -280,6 +280,28 @@ Test(modelcache, warnings_of_the_build_are_said_again)
     free(w1);
     free(w2);
     assert_same_outputs("a", "b");
+    /* an identical copy elsewhere maps the same model: the warning names the copy this run
+     * read, and run.json records it relative to the output folder, as a fresh run does (it
+     * named the build's file, by the build's path: an absolute path in run.json) */
+    cr_assert_eq(cli_sh("mkdir -p '%s/other' && cp '%s/f.tif' '%s/other/f.tif'", cli_tmp, cli_tmp,
+                        cli_tmp),
+                 0);
+    cr_assert_eq(run_into("c", "--friction '%s/other/f.tif' --model-cache '%s/mc'", cli_tmp,
+                          cli_tmp),
+                 0);
+    cr_assert_eq(cache_hit("c"), 1);
+    char *w3 = coverage_warning();
+    char want[600];
+    snprintf(want, sizeof want, "friction raster '%s/other/f.tif' covers ", cli_tmp);
+    cr_assert_not_null(strstr(w3, want), "%s", w3);
+    free(w3);
+    snprintf(rjp, sizeof rjp, "%s/c/run.json", cli_tmp);
+    json_object *j = json_object_from_file(rjp), *ws;
+    cr_assert(j && json_object_object_get_ex(j, "warnings", &ws));
+    const char *all = json_object_to_json_string_ext(ws, JSON_C_TO_STRING_NOSLASHESCAPE);
+    cr_assert_not_null(strstr(all, "friction raster '../other/f.tif' covers "), "%s", all);
+    cr_assert_null(strstr(all, cli_tmp), "a path of the machine in run.json: %s", all);
+    json_object_put(j);
 }
 
 /* A friction raster of more than 256 values (a gradient, warped bilinear) keeps its floats
