@@ -230,8 +230,9 @@ void isr_rmdirs_empty(const char *path, const char *top)
 }
 
 /* Removes, in the open folder `dfd` (closed here), the temporary files of processes that no
- * longer run: regular files only, named like a temporary file, never through a link. */
-static int sweep_fd(int dfd)
+ * longer run, and not written for `idle` seconds: regular files only, named like a
+ * temporary file, never through a link. */
+static int sweep_fd_idle(int dfd, time_t idle)
 {
     DIR *d = fdopendir(dfd);
     if (!d) {
@@ -251,11 +252,24 @@ static int sweep_fd(int dfd)
         struct stat sb;
         if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
             continue;
+        if (idle > 0 && time(NULL) - sb.st_mtime < idle)
+            continue;
         if (unlinkat(dirfd(d), e->d_name, 0) == 0)
             n++;
     }
     closedir(d);
     return n;
+}
+
+static int sweep_fd(int dfd)
+{
+    return sweep_fd_idle(dfd, 0);
+}
+
+int isr_tmp_sweep_idle(const char *dir, int idle_s)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? 0 : sweep_fd_idle(fd, idle_s);
 }
 
 /* The sub-folder `name` of the open folder `parent`, or -1; a symbolic link is not followed

@@ -1240,6 +1240,10 @@ isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created);
  * no longer runs: regular files directly in those folders only, never through a symbolic
  * link (a linked region or hub folder is skipped). Returns how many were removed. */
 int isr_tmp_sweep(const char *out);
+/* The same in folder `dir` alone, for files not written for `idle_s` seconds either (a folder
+ * other hosts may write, such as a shared --model-cache: their processes are not this host's
+ * to see); returns how many it removed. */
+int isr_tmp_sweep_idle(const char *dir, int idle_s);
 /* Removes `path` and then its parents while they are empty, up to and including `top`
  * (which must be a prefix of path). NULL top: nothing. */
 void isr_rmdirs_empty(const char *path, const char *top);

@@ -249,8 +249,18 @@ static mc_file *list_models(const char *dir, const char *keep, size_t *n, uint64
     return f;
 }
 
+/* A model file half written by a run that was killed is left under its temporary name,
+ * which the size limit does not see: removed once its process is gone and it has not been
+ * written for ten minutes (a writer on another host of a shared folder writes on). */
+#define MC_PART_IDLE_S 600
+
 void isr_model_cache_prune(isr_ctx *ctx, const char *dir, uint64_t keep, double max_mb)
 {
+    int swept = isr_tmp_sweep_idle(dir, MC_PART_IDLE_S);
+    if (swept)
+        isr_log(ctx, ISR_LOG_INFO,
+                "model cache: removed %d file(s) half written by runs that stopped in '%s'",
+                swept, dir);
     char *keep_path = isr_model_cache_path(dir, keep);
     if (!(max_mb > 0) || !keep_path) {
         free(keep_path);
@@ -311,7 +321,6 @@ static int put(FILE *f, const void *p, uint64_t len, uint64_t *at)
     return 0;
 }
 
-/* The warnings [w0, w1) of the context as one block of NUL-terminated strings. */
 /* A warning's inputs, as it quotes them ('PATH', as isr_text_rel_to_out finds them), and
  * input k of opt: 'PATH' ↔ '\001k\002' (tokens), so that a run mapping the file names its
  * own paths (an identical input elsewhere maps the same model) and run.json records them
@@ -340,6 +349,7 @@ static char *warn_paths(const isr_options *opt, const char *text, int to_tokens)
     return t;
 }
 
+/* The warnings [w0, w1) of the context as one block of NUL-terminated strings (warn_paths). */
 static char *warn_block(isr_ctx *ctx, const isr_options *opt, int w0, int w1, uint64_t *len)
 {
     isr_sb b = {0};
