@@ -406,6 +406,19 @@ Test(modelcache, a_folder_that_cannot_be_written_is_warned_about)
                        "%s", err);
     free(err);
     cr_assert_eq(cache_hit("a"), 0);
+    /* run.json names the file it could not write relative to OUT, as any input (it gave the
+     * path as written on the command line: here absolute), and says it is not written */
+    char p[600];
+    snprintf(p, sizeof p, "%s/a/run.json", cli_tmp);
+    json_object *j = json_object_from_file(p), *in, *mc, *file, *written;
+    cr_assert(j && json_object_object_get_ex(j, "inputs", &in) &&
+              json_object_object_get_ex(in, "model_cache", &mc) &&
+              json_object_object_get_ex(mc, "file", &file) &&
+              json_object_object_get_ex(mc, "written", &written));
+    cr_assert_eq(strncmp(json_object_get_string(file), "../notadir/model-", 17), 0, "%s",
+                 json_object_get_string(file));
+    cr_assert_not(json_object_get_boolean(written));
+    json_object_put(j);
     cr_assert_eq(run_into("plain", ""), 0);
     assert_same_outputs("plain", "a");
 }
