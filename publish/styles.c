@@ -27,10 +27,14 @@
  * makes sure), markup characters escaped, tab and line breaks as character references (so
  * attribute values keep them), and the other control characters, which XML 1.0 forbids
  * even as references, replaced with U+FFFD. */
-static void xml_text(isr_sb *b, const char *text)
+static void xml_text_as(isr_sb *b, const char *text, int one_line)
 {
     char *clean = isr_utf8_clean(text, strlen(text), NULL);
     for (const char *s = clean ? clean : ""; *s; s++) {
+        if (one_line && ((unsigned char)*s < 0x20 || *s == 0x7f)) {
+            isr_sb_printf(b, " ");
+            continue;
+        }
         switch (*s) {
         case '&': isr_sb_printf(b, "&amp;"); break;
         case '<': isr_sb_printf(b, "&lt;"); break;
@@ -48,6 +52,18 @@ static void xml_text(isr_sb *b, const char *text)
         }
     }
     free(clean);
+}
+
+static void xml_text(isr_sb *b, const char *text)
+{
+    xml_text_as(b, text, 0);
+}
+
+/* A name QGIS shows (a layer's, a group's, a legend's label) on one line: a station
+ * "New\nLine" broke QGIS's layer panel and legend; control characters as spaces. */
+static void xml_name(isr_sb *b, const char *text)
+{
+    xml_text_as(b, text, 1);
 }
 
 static void option(isr_sb *b, const char *name, const char *value)
@@ -167,7 +183,7 @@ static void style_hub_palette(isr_sb *b, const isr_style_inputs *in)
         }
         isr_sb_printf(b, "<paletteEntry value=\"%d\" color=\"#%02x%02x%02x\" alpha=\"255\" label=\"",
                       h, (int)lround(r * 255), (int)lround(g * 255), (int)lround(bl * 255));
-        xml_text(b, in->hub_names[h]);
+        xml_name(b, in->hub_names[h]);
         isr_sb_printf(b, "\"/>");
     }
     isr_sb_printf(b, "</colorPalette></rasterrenderer><rasterresampler maxOversampling=\"2\"/>"
@@ -464,7 +480,7 @@ static void maplayer(isr_sb *b, const qlayer *l, int n, const isr_style_inputs *
                   raster ? "" : "\"", is_labelled(l->kind), l->id_prefix, n);
     xml_text(b, l->source);
     isr_sb_printf(b, "</datasource><layername>");
-    xml_text(b, l->name);
+    xml_name(b, l->name);
     isr_sb_printf(b, "</layername><provider>%s</provider>", raster ? "gdal" : "ogr");
     /* rasters are in the analysis CRS; every vector output is GeoJSON in EPSG:4326 */
     isr_sb_printf(b, "<srs>");
@@ -478,7 +494,7 @@ static void tree_layer(isr_sb *b, const qlayer *l, int n)
 {
     int raster = is_raster(l->kind);
     isr_sb_printf(b, "<layer-tree-layer id=\"isoreach_%s_%d\" name=\"", l->id_prefix, n);
-    xml_text(b, l->name);
+    xml_name(b, l->name);
     isr_sb_printf(b, "\" source=\"");
     xml_text(b, l->source);
     isr_sb_printf(b, "\" providerKey=\"%s\" checked=\"%s\" expanded=\"0\"/>",
@@ -932,7 +948,7 @@ static void project_xml(isr_sb *b, const isr_style_inputs *in, const qlayer *ls,
     isr_sb_printf(b, "<layer-tree-group name=\"Hubs\" checked=\"Qt::Checked\" expanded=\"1\">");
     for (int h = 0; h < in->nhubs; h++) {
         isr_sb_printf(b, "<layer-tree-group name=\"");
-        xml_text(b, in->hub_names[h]);
+        xml_name(b, in->hub_names[h]);
         isr_sb_printf(b, "\" checked=\"%s\" expanded=\"%d\">", h == 0 ? "Qt::Checked" : "Qt::Unchecked", h == 0);
         tree_layer(b, &ls[first_hub + 2 * h], first_hub + 2 * h);
         tree_layer(b, &ls[first_hub + 2 * h + 1], first_hub + 2 * h + 1);

@@ -1950,6 +1950,12 @@ Test(geo, a_name_with_a_line_break_is_drawn_on_one_line)
                         "assert r[0]['station_name']=='New\\nLine', r[0]\"",
                         cli_tmp),
                  0, "%s", cli_output());
+    /* the QGIS project's layers too (their names were written with the line break) */
+    cr_assert_eq(cli_sh("cd '%s/m' && grep -c '<layername>New Line isochrones</layername>' "
+                        "isoreach.qgs && ! grep -o '.\\{0,200\\}New&#10;Line.\\{0,80\\}' isoreach.qgs "
+                        "*.qml region/*.qml",
+                        cli_tmp),
+                 0, "%s", cli_output());
 }
 
 /* isoreach reach on boundaries of other fields: a field flag the run's run.json carried (not
