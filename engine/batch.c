@@ -917,6 +917,7 @@ static isr_status batch_setup(isr_ctx *ctx, const isr_model *m, const isr_option
     b->road_cells = m->road_cells;
     b->cache_file = m->cache_file;
     b->cache_hit = m->cache_hit;
+    b->cache_written = m->cache_written;
     b->prov_json = m->prov_json;
     b->prov_len = m->prov_len;
     b->units_geom = m->units_geom;

@@ -70,6 +70,7 @@ typedef struct isr_batch {
     size_t water_cells, road_cells; /* cells of water (--water), made faster by roads */
     const char *cache_file; /* the model cache file (--model-cache; model's), NULL: none */
     int cache_hit;          /* its rasters were mapped, not built */
+    int cache_written;      /* the file holds them (mapped, or written by this run) */
     const char *prov_json;  /* provinces.geojson of the model */
     size_t prov_len;
     const char *units_geom; /* the units' geometry text of the model, or NULL */

@@ -231,8 +231,8 @@ void isr_rmdirs_empty(const char *path, const char *top)
 
 /* Removes, in the open folder `dfd` (closed here), the temporary files of processes that no
  * longer run, and not written for `idle` seconds: regular files only, named like a
- * temporary file, never through a link. */
-static int sweep_fd_idle(int dfd, time_t idle)
+ * temporary file (and starting with `prefix`, unless NULL), never through a link. */
+static int sweep_fd_idle(int dfd, time_t idle, const char *prefix)
 {
     DIR *d = fdopendir(dfd);
     if (!d) {
@@ -242,7 +242,10 @@ static int sweep_fd_idle(int dfd, time_t idle)
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        const char *part = e->d_name[0] == '.' ? strstr(e->d_name, ".part-") : NULL;
+        const char *part = e->d_name[0] == '.' && (!prefix || strncmp(e->d_name, prefix,
+                                                                        strlen(prefix)) == 0)
+                               ? strstr(e->d_name, ".part-")
+                               : NULL;
         char *end;
         long pid = part ? strtol(part + 6, &end, 10) : 0;
         if (pid <= 0 || (*end && *end != '.') || (pid_t)pid == getpid())
@@ -263,13 +266,13 @@ static int sweep_fd_idle(int dfd, time_t idle)
 
 static int sweep_fd(int dfd)
 {
-    return sweep_fd_idle(dfd, 0);
+    return sweep_fd_idle(dfd, 0, NULL);
 }
 
-int isr_tmp_sweep_idle(const char *dir, int idle_s)
+int isr_tmp_sweep_idle(const char *dir, int idle_s, const char *prefix)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    return fd < 0 ? 0 : sweep_fd_idle(fd, idle_s);
+    return fd < 0 ? 0 : sweep_fd_idle(fd, idle_s, prefix);
 }
 
 /* The sub-folder `name` of the open folder `parent`, or -1; a symbolic link is not followed
@@ -891,20 +894,25 @@ static uint64_t fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt,
     return h;
 }
 
+void isr_input_key(const char *const *names, int i, char *key, size_t n)
+{
+    int same = 0; /* earlier entries of the same flag */
+    for (int k = 0; k < i; k++)
+        same += strcmp(names[k], names[i]) == 0;
+    if (same)
+        snprintf(key, n, "%s %d", names[i], same + 1);
+    else
+        snprintf(key, n, "%s", names[i]);
+}
+
 json_object *isr_inputs_fingerprints(isr_ctx *ctx, const isr_options *o)
 {
     const char *names[32], *paths[32];
     int n = isr_options_inputs(o, names, paths, 32);
     json_object *r = json_object_new_object();
     for (int i = 0; r && i < n; i++) {
-        int same = 0; /* earlier entries of the same flag */
-        for (int k = 0; k < i; k++)
-            same += strcmp(names[k], names[i]) == 0;
         char key[64], hex[20];
-        if (same)
-            snprintf(key, sizeof key, "%s %d", names[i], same + 1);
-        else
-            snprintf(key, sizeof key, "%s", names[i]);
+        isr_input_key(names, i, key, sizeof key);
         snprintf(hex, sizeof hex, "%016llx",
                  (unsigned long long)fp_dataset(ctx, ISR_FNV_SEED, paths[i]));
         json_object_object_add(r, key, json_object_new_string(hex));

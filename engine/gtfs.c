@@ -182,6 +182,8 @@ typedef struct feed {
     char **trip_id;
     int ntrip, cap_trip, selected, inactive, short_trips, freq_trips;
     int wrapped, wrap_line, wrap_trip; /* trips whose clock restarts at 0:00; the first's line */
+    int bad_dist, bad_dist_line;       /* shape_dist_traveled values that are no distance */
+    char bad_dist_text[32];            /* the first, as written */
     int32_t latest_s; /* the latest time of a trip of the chosen types, whatever its day */
     frow *freq;
     int nfreq, cap_freq;
@@ -1025,14 +1027,18 @@ static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, cons
                    up < 0 ? "pickup_type" : "drop_off_type", F(g, col[up < 0 ? 5 : 6]));
     if (grow(&fd->rows, &fd->cap_rows, fd->nrows + 1, sizeof *fd->rows))
         return oom(ctx);
+    /* a distance that is not one is read as blank, and said once (feed_end): the column is
+     * optional, and only the timing of untimed stops reads it */
     const char *ds = F(g, col[7]);
     char *end;
     double dist = *ds ? isr_strtod(ds, &end) : NAN;
-    if (*ds && (*end || !isfinite(dist) || dist < 0))
-        return BAD(ctx, g,
-                   "trip '%s': field 'shape_dist_traveled' is '%s', not a distance (a number "
-                   "of 0 or more, or blank)",
-                   tid, ds);
+    if (*ds && (*end || !isfinite(dist) || dist < 0)) {
+        if (!fd->bad_dist++) {
+            fd->bad_dist_line = g->csv.line;
+            isr_snprintf(fd->bad_dist_text, sizeof fd->bad_dist_text, "%s", ds);
+        }
+        dist = NAN;
+    }
     fd->rows[fd->nrows++] =
         (strow){t, (int)seq, s, g->csv.line, tm[0], tm[1], (float)dist, (uint8_t)(up | off)};
     return ISR_OK;
@@ -1090,14 +1096,15 @@ static double stop_gap_m(const isr_timetable *tt, int a, int b)
     return 2 * r * asin(sqrt(fmin(1, h)));
 }
 
-/* Whether rows r[a .. z] all give shape_dist_traveled, never decreasing, and r[z]'s beyond
- * r[a]'s: the distance along the trip's shape, which interpolation then follows. */
+/* Whether rows r[a .. z] all give shape_dist_traveled, rising from stop to stop: the
+ * distance along the trip's shape, which interpolation then follows (equal ones, as a feed
+ * rounding to 0.1 km gives near stops, would make hops of no time: the straight line then). */
 static int dists_usable(const strow *r, int a, int z)
 {
     for (int i = a; i <= z; i++)
-        if (!isfinite(r[i].dist) || (i > a && r[i].dist < r[i - 1].dist))
+        if (!isfinite(r[i].dist) || (i > a && !(r[i].dist > r[i - 1].dist)))
             return 0;
-    return r[z].dist > r[a].dist;
+    return 1;
 }
 
 /* Times of untimed stops r[a+1 .. z-1], interpolated between r[a] and r[z] by
@@ -1693,6 +1700,13 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
                 "gtfs '%s': %d trips running on %s have fewer than 2 rows "
                 "in stop_times.txt; they are left out",
                 fd->path, fd->short_trips, b->date_s);
+    if (fd->bad_dist > 0)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s' stop_times.txt: %d shape_dist_traveled value%s no distance (first: "
+                "'%s', line %d) and %s read as blank: untimed stops there are timed by the "
+                "straight line between stops",
+                fd->path, fd->bad_dist, fd->bad_dist > 1 ? "s are" : " is", fd->bad_dist_text,
+                fd->bad_dist_line, fd->bad_dist > 1 ? "are" : "is");
     return ISR_OK;
 }
 

@@ -213,26 +213,41 @@ static void other_day_warn(isr_ctx *ctx, const isr_options *opt, const isr_gtfs_
     int32_t step = gs->step_s > 0 ? gs->step_s : 60; /* the window's last departure */
     int32_t last = gs->to_s > gs->from_s ? gs->from_s + (gs->to_s - gs->from_s - 1) / step * step
                                          : gs->from_s;
-    if (opt->direction != ISR_TO_HUB && last + budget > 86400) {
-        int32_t reach = last + budget - 86400, clear = 86400 - budget;
+    int to = opt->direction == ISR_TO_HUB;
+    char clear[120] = "";
+    if (!to && last + budget > 86400) {
+        int32_t reach = last + budget - 86400, by = 86400 - budget;
+        if (by > 0)
+            isr_snprintf(clear, sizeof clear,
+                         "; a --departure or --window ending by %02d:%02d is clear of them",
+                         by / 3600, by / 60 % 60);
         isr_log(ctx, ISR_LOG_WARN,
                 "GTFS: journeys leaving by %02d:%02d within the %g-minute budget run to %02d:%02d "
                 "the next morning; isoreach reads the trips of one service day, %s, so the next "
                 "day's trips from 00:00 are left out and travel times past midnight may be longer "
-                "than the timetable's; a --departure or --window ending by %02d:%02d is clear of "
-                "them",
-                last / 3600, last / 60 % 60, opt->budget_min, reach / 3600,
-                reach / 60 % 60, opt->date, clear / 3600, clear / 60 % 60);
-    } else if (opt->direction == ISR_TO_HUB && gs->from_s - budget < 0) {
-        int32_t start = gs->from_s - budget + 86400;
+                "than the timetable's%s",
+                last / 3600, last / 60 % 60, opt->budget_min, reach / 3600, reach / 60 % 60,
+                opt->date, clear);
+    } else if (to && gs->from_s - budget < 0) {
+        int32_t start = gs->from_s - budget + 86400, from = (budget + 59) / 60 * 60;
+        if (from < 86400)
+            isr_snprintf(clear, sizeof clear, "; a --departure or --window from %02d:%02d on is "
+                         "clear of them", from / 3600, from / 60 % 60);
         isr_log(ctx, ISR_LOG_WARN,
                 "GTFS: journeys arriving from %02d:%02d within the %g-minute budget start at "
                 "%02d:%02d the evening before; isoreach reads the trips of one service day, %s, "
                 "so the day before's are left out and travel times then may be longer than the "
-                "timetable's; a --departure or --window from %02d:%02d on is clear of them",
+                "timetable's%s",
                 gs->from_s / 3600, gs->from_s / 60 % 60, opt->budget_min, start / 3600,
-                start / 60 % 60, opt->date, budget / 3600, (budget + 59) / 60 % 60);
+                start / 60 % 60, opt->date, clear);
     }
+    if (to && last >= 86400) /* arrivals past 24:00 may come by the next day's trips */
+        isr_log(ctx, ISR_LOG_WARN,
+                "GTFS: arrivals up to %02d:%02d (%02d:%02d the next morning) may come by the next "
+                "day's trips, which isoreach leaves out (it reads the trips of one service day, "
+                "%s): travel times then may be longer than the timetable's",
+                last / 3600, last / 60 % 60, (last - 86400) / 3600, (last - 86400) / 60 % 60,
+                opt->date);
 }
 
 isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,

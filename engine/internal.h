@@ -146,6 +146,9 @@ int isr_path_within(const char *dir, const char *path);
  * `out` (which need not exist yet) for a local file; a URL, /vsi path or a value that is no
  * file ("none") as it is. New string (NULL: no memory, or path NULL). */
 char *isr_path_rel_to_out(const char *out, const char *path);
+/* The same for a path that need not exist (a file not written): by its nearest existing
+ * folder's real path and the rest as written. */
+char *isr_path_rel_to_out_any(const char *out, const char *path);
 /* A recorded relative path resolved against `out` ("OUT/../x.shp"); others as they are.
  * New string. */
 char *isr_path_in_out(const char *out, const char *path);
@@ -1240,10 +1243,10 @@ isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created);
  * no longer runs: regular files directly in those folders only, never through a symbolic
  * link (a linked region or hub folder is skipped). Returns how many were removed. */
 int isr_tmp_sweep(const char *out);
-/* The same in folder `dir` alone, for files not written for `idle_s` seconds either (a folder
- * other hosts may write, such as a shared --model-cache: their processes are not this host's
- * to see); returns how many it removed. */
-int isr_tmp_sweep_idle(const char *dir, int idle_s);
+/* The same in folder `dir` alone, for files named `prefix`… (NULL: any) not written for
+ * `idle_s` seconds either (a folder other hosts may write, such as a shared --model-cache:
+ * their processes are not this host's to see); returns how many it removed. */
+int isr_tmp_sweep_idle(const char *dir, int idle_s, const char *prefix);
 /* Removes `path` and then its parents while they are empty, up to and including `top`
  * (which must be a prefix of path). NULL top: nothing. */
 void isr_rmdirs_empty(const char *path, const char *top);
@@ -1294,6 +1297,9 @@ uint64_t isr_run_fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt
  * more than once, as --gtfs, as "--gtfs 2"…), so that a merge can name the input that changed
  * since its shards ran. New object, or NULL when out of memory. */
 struct json_object *isr_inputs_fingerprints(isr_ctx *ctx, const isr_options *o);
+/* The key of input i of isr_options_inputs' names[]: its flag, "--gtfs 2"… for the second
+ * and later of a flag given more than once. */
+void isr_input_key(const char *const *names, int i, char *key, size_t n);
 /* The same for the model's rasters (modelcache.c): less the flags that change only the
  * search or the products (budget, bands, waits, departure times…), plus the inputs a default
  * brings in (the sample's water and crossings) and the version. */
@@ -1447,6 +1453,7 @@ struct isr_model {
     size_t cache_len; /* rasters above are the model's own memory */
     char *cache_file; /* the model cache file read or written, NULL without --model-cache */
     int cache_hit;    /* 1: the rasters were mapped from cache_file, not built */
+    int cache_written; /* 1: cache_file holds them (mapped, or written by this run) */
     int searched;     /* isr_model_searched: no search may run on it again */
     char *prov_json;  /* provinces.geojson (isr_provinces_geojson or the cache), prov_len bytes */
     size_t prov_len;
@@ -1485,9 +1492,9 @@ isr_status isr_model_cache_read(isr_ctx *ctx, const isr_options *opt, isr_model 
 /* Writes the model's rasters and the warnings [w0, w1) of the context logged while they were
  * built (the inputs they name, quoted, kept as which of opt's inputs they are, so that a run
  * mapping the file names its own: an identical copy elsewhere maps the same model); a file
- * that cannot be written is warned about (the run goes on). */
-void isr_model_cache_write(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
-                           const char *dir, uint64_t key, int w0, int w1);
+ * that cannot be written is warned about (the run goes on). 1: written. */
+int isr_model_cache_write(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
+                          const char *dir, uint64_t key, int w0, int w1);
 /* Unmaps the file (the model's raster pointers into it set to NULL); nothing without one. */
 void isr_model_cache_release(isr_model *m);
 /* Marks the file at `path` (of `key`, checked by isr_model_cache_read) used now (its mtime):

@@ -887,7 +887,7 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
     isr_status st = isr_model_cache_read(ctx, opt, m, dir, key, clear, &hit);
     if (st != ISR_OK || !(m->cache_file = isr_model_cache_path(dir, key)))
         return st != ISR_OK ? st : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    m->cache_hit = hit;
+    m->cache_hit = m->cache_written = hit;
     if (hit) {
         /* --overwrite recomputes the hubs, but on the model mapped again */
         isr_warn_big_inputs(ctx, opt, "the model cache reused",
@@ -900,7 +900,8 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
     }
     int w0 = isr_ctx_nwarnings(ctx);
     if ((st = build_model(ctx, opt, m)) == ISR_OK && !isr_cancelled(ctx)) {
-        isr_model_cache_write(ctx, opt, m, dir, key, w0, isr_ctx_nwarnings(ctx));
+        m->cache_written = isr_model_cache_write(ctx, opt, m, dir, key, w0,
+                                                 isr_ctx_nwarnings(ctx));
         isr_model_cache_prune(ctx, dir, key, opt->model_cache_max_mb);
     }
     return st;

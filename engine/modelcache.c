@@ -52,8 +52,9 @@
 /* 4: prov_en; 5: units' geometry text; 6: people by rule; 7: overlaps; 8: 16-bit zones;
  * 9: the sections' checksums; A: the friction coded (a byte a cell and its table), the water
  * mask in bits; B: the clearance map in runs of half-bytes (costdist.h); C: the units' and
- * provinces' geometry text valid as written (geojson_text.c), the first[] tables zeroed */
-#define MC_MAGIC "ISRMODLC"
+ * provinces' geometry text valid as written (geojson_text.c), the first[] tables zeroed;
+ * D: the warnings' input paths kept as the inputs' keys (warn_paths) */
+#define MC_MAGIC "ISRMODLD"
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 
@@ -256,7 +257,7 @@ static mc_file *list_models(const char *dir, const char *keep, size_t *n, uint64
 
 void isr_model_cache_prune(isr_ctx *ctx, const char *dir, uint64_t keep, double max_mb)
 {
-    int swept = isr_tmp_sweep_idle(dir, MC_PART_IDLE_S);
+    int swept = isr_tmp_sweep_idle(dir, MC_PART_IDLE_S, ".model-"); /* its own names only */
     if (swept)
         isr_log(ctx, ISR_LOG_INFO,
                 "model cache: removed %d file(s) half written by runs that stopped in '%s'",
@@ -322,7 +323,8 @@ static int put(FILE *f, const void *p, uint64_t len, uint64_t *at)
 }
 
 /* A warning's inputs, as it quotes them ('PATH', as isr_text_rel_to_out finds them), and
- * input k of opt: 'PATH' ↔ '\001k\002' (tokens), so that a run mapping the file names its
+ * the input of opt of key K (isr_input_key: "--population", "--gtfs 2"): 'PATH' ↔
+ * '\001K\002' (tokens), so that a run mapping the file names its
  * own paths (an identical input elsewhere maps the same model) and run.json records them
  * relative to its output folder. New string, or NULL when out of memory. */
 static char *warn_paths(const isr_options *opt, const char *text, int to_tokens)
@@ -333,8 +335,9 @@ static char *warn_paths(const isr_options *opt, const char *text, int to_tokens)
     for (int i = 0; t && i < n; i++) {
         if (!paths[i])
             continue;
-        char tok[16];
-        snprintf(tok, sizeof tok, "'\001%d\002'", i);
+        char key[64], tok[80];
+        isr_input_key(names, i, key, sizeof key);
+        snprintf(tok, sizeof tok, "'\001%s\002'", key);
         char *path = isr_strdup_printf("'%s'", paths[i]);
         const char *from = to_tokens ? path : tok, *to = to_tokens ? tok : path;
         for (char *hit = path ? strstr(t, from) : NULL; hit && t;) {
@@ -441,7 +444,7 @@ static int section_damaged(const char *base, const mc_header *h)
     return -1;
 }
 
-void isr_model_cache_write(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
+int isr_model_cache_write(isr_ctx *ctx, const isr_options *opt, const isr_model *m,
                            const char *dir, uint64_t key, int w0, int w1)
 {
     const void *ptr[S_N];
@@ -510,6 +513,7 @@ void isr_model_cache_write(isr_ctx *ctx, const isr_options *opt, const isr_model
     free(warn);
     free(path);
     free(tmp);
+    return !err;
 }
 
 /* ---- reading ---------------------------------------------------------------------------- */

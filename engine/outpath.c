@@ -44,11 +44,13 @@ static char *real_dir(const char *dir)
     return NULL;
 }
 
-char *isr_path_rel_to_out(const char *out, const char *path)
+/* isr_path_rel_to_out; `any`: path need not exist (its nearest existing ancestor's real
+ * path and the rest as written). */
+static char *rel_to_out(const char *out, const char *path, int any)
 {
     if (!path || isr_is_url(path) || strncmp(path, "/vsi", 4) == 0 || !out || !*out)
         return path ? strdup(path) : NULL;
-    char *in = realpath(path, NULL), *od = in ? real_dir(out) : NULL;
+    char *in = any ? real_dir(path) : realpath(path, NULL), *od = in ? real_dir(out) : NULL;
     if (!od) { /* not a file here ("none", a list of classes…): as given */
         free(in);
         return strdup(path);
@@ -80,6 +82,16 @@ char *isr_path_rel_to_out(const char *out, const char *path)
     free(in);
     free(od);
     return isr_sb_take(&b);
+}
+
+char *isr_path_rel_to_out(const char *out, const char *path)
+{
+    return rel_to_out(out, path, 0);
+}
+
+char *isr_path_rel_to_out_any(const char *out, const char *path)
+{
+    return rel_to_out(out, path, 1);
 }
 
 int isr_path_within(const char *dir, const char *path)

@@ -443,24 +443,14 @@ static json_object *inputs_json(const isr_batch *jb)
     json_object_object_add(in, "road_cells", json_object_new_int64((int64_t)jb->road_cells));
     if (jb->cache_file) { /* --model-cache: which file, and whether it was mapped or built */
         json_object *mc = json_object_new_object();
-        /* a file that could not be written (a folder read-only, full, or a file) is named
-         * by its folder relative to OUT all the same, and said not written */
-        int there = access(jb->cache_file, F_OK) == 0;
-        const char *slash = strrchr(jb->cache_file, '/');
-        char *dir = slash ? isr_strdup_printf("%.*s", (int)(slash - jb->cache_file),
-                                              jb->cache_file)
-                          : strdup(".");
-        char *rdir = !there && dir ? isr_path_rel_to_out(o->out, dir) : NULL;
-        char *file = rdir ? isr_strdup_printf("%s/%s", rdir, slash ? slash + 1 : jb->cache_file)
-                          : NULL;
-        json_object_object_add(mc, "file", file ? json_object_new_string(file)
-                                                : path_json(o, jb->cache_file));
-        json_object_object_add(mc, "hit", json_object_new_boolean(jb->cache_hit));
-        json_object_object_add(mc, "written", json_object_new_boolean(there));
-        json_object_object_add(in, "model_cache", mc);
-        free(dir);
-        free(rdir);
+        /* a file that could not be written (a folder read-only, full, not there, or a
+         * file) is named relative to OUT all the same, and said not written */
+        char *file = isr_path_rel_to_out_any(o->out, jb->cache_file);
+        json_object_object_add(mc, "file", file ? json_object_new_string(file) : NULL);
         free(file);
+        json_object_object_add(mc, "hit", json_object_new_boolean(jb->cache_hit));
+        json_object_object_add(mc, "written", json_object_new_boolean(jb->cache_written));
+        json_object_object_add(in, "model_cache", mc);
     }
     /* http(s) inputs: downloaded, revalidated (304) or an offline copy (fetch.c) */
     json_object *fetched = isr_fetch_json(jb->ctx);

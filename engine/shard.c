@@ -615,17 +615,17 @@ static void changed_inputs(isr_ctx *ctx, const isr_options *eff, json_object *re
     const char *names[32], *paths[32];
     int ni = isr_options_inputs(eff, names, paths, 32);
     size_t len = 0;
-    json_object_object_foreach(now, key, v) {
-        json_object *was = NULL;
-        if (json_object_object_get_ex(then, key, &was) &&
-            strcmp(json_object_get_string(was), json_object_get_string(v)) == 0)
+    for (int i = 0; now && i < ni; i++) {
+        char key[64];
+        isr_input_key(names, i, key, sizeof key);
+        json_object *was = NULL, *v = NULL;
+        if (!json_object_object_get_ex(now, key, &v) ||
+            (json_object_object_get_ex(then, key, &was) &&
+             strcmp(json_object_get_string(was), json_object_get_string(v)) == 0))
             continue;
-        const char *path = "";
-        for (int i = 0; i < ni; i++)
-            if (strncmp(key, names[i], strlen(names[i])) == 0 && paths[i])
-                path = paths[i];
         if (len < n)
-            len += (size_t)snprintf(buf + len, n - len, "%s%s '%s'", len ? ", " : "", key, path);
+            len += (size_t)snprintf(buf + len, n - len, "%s%s '%s'", len ? ", " : "", key,
+                                    paths[i] ? paths[i] : "");
     }
     json_object_put(now);
 }

@@ -345,6 +345,17 @@ Test(gtfsrun, journeys_past_midnight_into_another_day_are_said)
                         "--departure or --window from 01:00 on is clear of them\n"),
               "%s", e);
     free(e);
+    /* arriving after 24:00 may take the next day's trips */
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --window 23:30-24:30 --direction to "
+                     "--hubs B"),
+                 0);
+    e = cli_stderr();
+    cr_assert(strstr(e, "isoreach: warning: GTFS: arrivals up to 24:29 (00:29 the next morning) "
+                        "may come by the next day's trips, which isoreach leaves out (it reads "
+                        "the trips of one service day, 2025-05-07): travel times then may be "
+                        "longer than the timetable's\n"),
+              "%s", e);
+    free(e);
 }
 
 Test(gtfsrun, refusals)
