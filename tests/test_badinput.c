@@ -1293,7 +1293,15 @@ Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 900)
     /* the region rasters: the hubs are whole, the products written so far are whole files,
      * and there is no run.json (which marks a finished run) */
     snprintf(out, sizeof out, "%s/region", cli_tmp);
-    last = interrupted_at(out, "region/nearest_hub_time.tif");
+    /* the region's products take milliseconds after their first raster: on a busy machine the
+     * signal may land after them, in the publication; then the stage is tried again */
+    for (int tries = 0;; tries++) {
+        last = interrupted_at(out, "region/nearest_hub_time.tif");
+        if (tries == 4 || !strstr(last, "interrupted before the styles"))
+            break;
+        free(last);
+        cr_assert_eq(cli_sh("rm -rf '%s'", out), 0);
+    }
     cr_assert_str_eq(last, "isoreach: interrupted: 3 of 3 hubs complete; run again to resume\n");
     cr_assert_eq(rasters(out), 3);
     cr_assert_eq(cli_sh("test -e '%s/run.json'", out), 1, "stage region wrote run.json");
