@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 char cli_tmp[256];
 
@@ -126,4 +127,14 @@ int cli_each_feature(const char *path, void (*fn)(void *feature, void *user), vo
     }
     GDALClose(ds);
     return n;
+}
+
+int cli_dead_pid(void)
+{
+    pid_t p = fork();
+    cr_assert_neq(p, -1);
+    if (p == 0)
+        _exit(0);
+    cr_assert_eq(waitpid(p, NULL, 0), p);
+    return (int)p;
 }

@@ -30,5 +30,7 @@ char *cli_stderr(void);
 /* Calls fn on every feature of the first layer of vector file `path` (the test fails if it
  * cannot be opened); returns how many there are. */
 int cli_each_feature(const char *path, void (*fn)(void *feature, void *user), void *user);
+/* The id of a process that no longer runs (a child, started and reaped). */
+int cli_dead_pid(void);
 
 #endif

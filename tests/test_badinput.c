@@ -1364,11 +1364,7 @@ Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 900)
 Test(badinput, temporaries_of_a_killed_run_are_swept_by_the_next)
 {
     /* a process that is gone: its temporary files are litter */
-    pid_t dead = fork();
-    cr_assert_neq(dead, -1);
-    if (dead == 0)
-        _exit(0);
-    cr_assert_eq(waitpid(dead, NULL, 0), dead);
+    int dead = cli_dead_pid();
     cr_assert_eq(cli_sh("mkdir -p '%s/o/hubs/shanghai_hongqiao' '%s/o/region' && cd '%s/o' && "
                     "touch .run.json.part-%d region/.units.geojson.part-%d "
                     "hubs/shanghai_hongqiao/.travel_time.tif.part-%d.ovr.cli_tmp "

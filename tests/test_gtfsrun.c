@@ -264,6 +264,14 @@ Test(gtfsrun, single_departure)
                  0);
 }
 
+/* The fixture's timetable replaced: stop_times.txt rows and frequencies.txt rows. */
+static void trip_feed(const char *rows, const char *freq)
+{
+    cli_put("feed/stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n%s",
+            rows);
+    cli_put("feed/frequencies.txt", "trip_id,start_time,end_time,headway_secs\n%s", freq);
+}
+
 /* A trip that runs on past midnight (25:10 to 25:22, every day) belongs to the day it starts:
  * at 01:05 on 2025-05-08 the day before's run leaves in 5 minutes, but the timetable of the
  * 8th holds only the 8th's (leaving at 01:10 on the 9th), so B is not reached. That was
@@ -272,9 +280,7 @@ Test(gtfsrun, single_departure)
 Test(gtfsrun, trips_of_the_day_before_still_running_are_said)
 {
     fixture();
-    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-                               "T,25:10:00,25:10:00,A1,1\nT,25:22:00,25:22:00,B,2\n");
-    cli_put("feed/frequencies.txt", "%s", "trip_id,start_time,end_time,headway_secs\n");
+    trip_feed("T,25:10:00,25:10:00,A1,1\nT,25:22:00,25:22:00,B,2\n", "");
     cr_assert_eq(run("--gtfs feed --date 2025-05-08 --departure 01:05 --hubs A"), 0);
     char *e = cli_stderr();
     cr_assert_str_eq(e, "isoreach: warning: GTFS: trips run on past midnight, the latest to 25:22 "
@@ -296,10 +302,7 @@ Test(gtfsrun, trips_of_the_day_before_still_running_are_said)
          "T,23:40:00,24:40:00,600\n", "24:42 (00:42"},
         {"T,23:55:00,23:55:00,A1,1\nT,00:07:00,00:07:00,B,2\n", "", "24:07 (00:07"}};
     for (int k = 0; k < 2; k++) {
-        cli_put("feed/stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,"
-                                       "stop_sequence\n%s", feeds[k][0]);
-        cli_put("feed/frequencies.txt", "trip_id,start_time,end_time,headway_secs\n%s",
-                feeds[k][1]);
+        trip_feed(feeds[k][0], feeds[k][1]);
         cr_assert_eq(run("--gtfs feed --date 2025-05-08 --departure 00:01 --hubs A"), 0);
         e = cli_stderr();
         char *said = strstr(e, "isoreach: warning: GTFS: trips run on past midnight, the latest to ");
@@ -317,9 +320,7 @@ Test(gtfsrun, trips_of_the_day_before_still_running_are_said)
 Test(gtfsrun, journeys_past_midnight_into_another_day_are_said)
 {
     fixture();
-    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-                               "T,00:10:00,00:10:00,A1,1\nT,00:22:00,00:22:00,B,2\n");
-    cli_put("feed/frequencies.txt", "%s", "trip_id,start_time,end_time,headway_secs\n");
+    trip_feed("T,00:10:00,00:10:00,A1,1\nT,00:22:00,00:22:00,B,2\n", "");
     cr_assert_eq(run("--gtfs feed --date 2025-05-07 --departure 23:50 --hubs A"), 0);
     char *e = cli_stderr();
     cr_assert_str_eq(e, "isoreach: warning: GTFS: journeys leaving by 23:50 within the 60-minute "

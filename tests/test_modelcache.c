@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "cli_support.h"
 
@@ -360,11 +359,7 @@ static void damaged_then_rebuilt(const char *damage)
 Test(modelcache, a_model_half_written_by_a_killed_run_is_removed)
 {
     fixtures();
-    pid_t p = fork();
-    cr_assert_neq(p, -1);
-    if (p == 0)
-        _exit(0);
-    cr_assert_eq(waitpid(p, NULL, 0), p);
+    int p = cli_dead_pid();
     cr_assert_eq(cli_sh("mkdir -p '%s/mc' && cd '%s/mc' && "
                         "head -c 100000 /dev/zero > .model-0123456789abcdef.isrmodel.part-%d && "
                         "touch -d '1 hour ago' .model-0123456789abcdef.isrmodel.part-%d && "

@@ -91,16 +91,6 @@ static double first_pop_reached(const char *out, const char *hub)
     return v;
 }
 
-/* A process id that no longer runs. */
-static pid_t dead_pid(void)
-{
-    pid_t p = fork();
-    cr_assert_neq(p, -1);
-    if (p == 0)
-        _exit(0);
-    cr_assert_eq(waitpid(p, NULL, 0), p);
-    return p;
-}
 
 /* ---- hub folders ------------------------------------------------------------------------- */
 
@@ -240,7 +230,7 @@ Test(resume, odd_station_ids_stay_inside_out)
 Test(resume, sweep_never_follows_a_link)
 {
     fixtures();
-    pid_t dead = dead_pid();
+    pid_t dead = (pid_t)cli_dead_pid();
     /* a hub folder and a region folder linked outside --out, a temporary-looking link, and
      * one real temporary file */
     cr_assert_eq(cli_sh("cd '%s' && mkdir -p outside o/hubs/real && touch outside/.x.part-%d "
@@ -740,7 +730,7 @@ Test(resume, one_run_at_a_time)
     cr_assert_eq(atol(lock), (long)getpid(), "another's lock was touched");
     free(lock);
     /* the lock of a process that no longer runs is taken over */
-    pid_t dead = dead_pid();
+    pid_t dead = (pid_t)cli_dead_pid();
     cr_assert_eq(cli_sh("echo %d > '%s/o/.isoreach.lock'", (int)dead, cli_tmp), 0);
     rc = run_into("o", "--hubs shanghai");
     e = cli_stderr();
