@@ -1341,6 +1341,10 @@ ISR_INTERNAL int isr_sb_reserve(isr_sb *b, size_t extra);
 ISR_INTERNAL void isr_sb_add(isr_sb *b, const void *data, size_t len);
 /* Returns the string (caller frees) or NULL after an allocation failure; resets `b`. */
 ISR_INTERNAL char *isr_sb_take(isr_sb *b);
+/* `t` (taken over; NULL stays NULL) with every occurrence of `from`, left to right, replaced
+ * by `to` (not searched again): a new string, `t` itself when `from` is not in it, or NULL
+ * when memory ran out (t freed). */
+ISR_INTERNAL char *isr_replace_all(char *t, const char *from, const char *to);
 
 /* `s` as one word for a POSIX shell, in single quotes (a quote inside written '\''), into
  * buf of n bytes (cut to fit; ISR_SHQ_MAX holds any path): for the commands a message

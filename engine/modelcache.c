@@ -339,14 +339,8 @@ static char *warn_paths(const isr_options *opt, const char *text, int to_tokens)
         isr_input_key(names, i, key, sizeof key);
         snprintf(tok, sizeof tok, "'\001%s\002'", key);
         char *path = isr_strdup_printf("'%s'", paths[i]);
-        const char *from = to_tokens ? path : tok, *to = to_tokens ? tok : path;
-        for (char *hit = path ? strstr(t, from) : NULL; hit && t;) {
-            size_t at = (size_t)(hit - t);
-            char *nt = isr_strdup_printf("%.*s%s%s", (int)at, t, to, hit + strlen(from));
-            free(t);
-            t = nt;
-            hit = t ? strstr(t + at + strlen(to), from) : NULL;
-        }
+        if (path)
+            t = isr_replace_all(t, to_tokens ? path : tok, to_tokens ? tok : path);
         free(path);
     }
     return t;
@@ -362,15 +356,11 @@ static char *warn_block(isr_ctx *ctx, const isr_options *opt, int w0, int w1, ui
             free(isr_sb_take(&b));
             return NULL;
         }
-        isr_sb_printf(&b, "%s%c", w, '\0');
+        isr_sb_add(&b, w, strlen(w) + 1); /* with its NUL */
         free(w);
     }
-    if (b.oom) {
-        free(isr_sb_take(&b));
-        return NULL;
-    }
     *len = b.len;
-    return b.s ? isr_sb_take(&b) : calloc(1, 1);
+    return isr_sb_take(&b); /* NULL when memory ran out */
 }
 
 /* mkdir -p, quietly: 0 or an errno. */

@@ -121,15 +121,12 @@ char *isr_text_rel_to_out(const isr_options *o, const char *text)
     for (int i = 0; t && i < n; i++) {
         if (!paths[i] || isr_is_url(paths[i]))
             continue;
-        char *q = isr_strdup_printf("'%s'", paths[i]), *hit = q ? strstr(t, q) : NULL;
-        char *rel = hit ? isr_path_rel_to_out(o->out, paths[i]) : NULL;
-        while (hit && rel) { /* 'path' → 'rel', every time it is quoted */
-            size_t at = (size_t)(hit - t);
-            char *nt = isr_strdup_printf("%.*s'%s'%s", (int)at, t, rel, hit + strlen(q));
-            free(t);
-            t = nt;
-            hit = t ? strstr(t + at + strlen(rel) + 2, q) : NULL;
-        }
+        char *q = isr_strdup_printf("'%s'", paths[i]);
+        char *rel = q && strstr(t, q) ? isr_path_rel_to_out(o->out, paths[i]) : NULL;
+        char *qrel = rel ? isr_strdup_printf("'%s'", rel) : NULL;
+        if (qrel) /* 'path' → 'rel', every time it is quoted */
+            t = isr_replace_all(t, q, qrel);
+        free(qrel);
         free(rel);
         free(q);
     }

@@ -631,7 +631,7 @@ static void clear_earlier_products(isr_batch *jb)
                 nf ? "region/friction.tif (of --write-friction)" : "");
     char *dir = isr_strdup_printf("%s/scenarios", o->out);
     int ns = 0;
-    char *list = isr_dir_others(dir, (const char *const *)o->scenario_name, o->nscenarios, &ns);
+    char *list = isr_dir_others(dir, o->scenario_name, o->nscenarios, &ns);
     if (ns)
         isr_log(jb->ctx, ISR_LOG_WARN,
                 "'%s' holds %d scenario%s of an earlier run (%s), not of this one: %s "

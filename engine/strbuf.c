@@ -138,3 +138,18 @@ const char *isr_shq(const char *s, char *buf, size_t n)
     buf[o] = '\0';
     return buf;
 }
+
+char *isr_replace_all(char *t, const char *from, const char *to)
+{
+    const char *hit = t && *from ? strstr(t, from) : NULL;
+    if (!hit)
+        return t;
+    isr_sb b = {0};
+    size_t nf = strlen(from);
+    const char *s = t;
+    for (; hit; s = hit + nf, hit = strstr(s, from))
+        isr_sb_printf(&b, "%.*s%s", (int)(hit - s), s, to);
+    isr_sb_printf(&b, "%s", s);
+    free(t);
+    return isr_sb_take(&b);
+}
