@@ -373,36 +373,47 @@ static int cmp_onedge(const void *a, const void *b)
     return (x->v > y->v) - (x->v < y->v); /* the same order whichever cell came first */
 }
 
-/* Vertex v into on[] if it lies strictly inside edge A→B (d = B − A, l2 = |d|²) within
- * tol2, and was not taken for `edge` yet. 0: out of memory. */
-static int edge_vertex_take(const wm_topo *t, const wm_vtx *A, double dx, double dy, double l2,
-                            double tol2, int v, int *stamp, int edge, wm_onedge **on, int *n,
-                            int *cap)
+/* One edge a→b's search for the vertices on it: d = B − A, l2 = |d|², tol2 the squared
+ * tolerance; `stamp` (per vertex) keeps a vertex from being taken twice for `edge`; the
+ * vertices found go to on[] (*n of them, *cap room). */
+typedef struct wm_edgeq {
+    const wm_topo *t;
+    const wm_grid *gr;
+    int a, b, edge;
+    double dx, dy, l2, tol2;
+    int *stamp;
+    wm_onedge **on;
+    int *n, *cap;
+} wm_edgeq;
+
+/* Vertex v into on[] if it lies strictly inside the edge within the tolerance, and was not
+ * taken for it yet. 0: out of memory. */
+static int edge_vertex_take(const wm_edgeq *q, int v)
 {
-    if (stamp[v] == edge)
+    if (q->stamp[v] == q->edge)
         return 1;
-    stamp[v] = edge;
-    double ex = (double)(t->vtx[v].kx - A->kx), ey = (double)(t->vtx[v].ky - A->ky);
-    double at = (ex * dx + ey * dy) / l2, cr = ex * dy - ey * dx;
-    if (!(at > 0 && at < 1) || cr * cr > tol2 * l2)
+    q->stamp[v] = q->edge;
+    const wm_vtx *A = &q->t->vtx[q->a];
+    double ex = (double)(q->t->vtx[v].kx - A->kx), ey = (double)(q->t->vtx[v].ky - A->ky);
+    double at = (ex * q->dx + ey * q->dy) / q->l2, cr = ex * q->dy - ey * q->dx;
+    if (!(at > 0 && at < 1) || cr * cr > q->tol2 * q->l2)
         return 1;
-    if (*n == *cap) {
-        int nc = *cap ? 2 * *cap : 16;
-        wm_onedge *p = realloc(*on, (size_t)nc * sizeof *p);
+    if (*q->n == *q->cap) {
+        int nc = *q->cap ? 2 * *q->cap : 16;
+        wm_onedge *p = realloc(*q->on, (size_t)nc * sizeof *p);
         if (!p)
             return 0;
-        *on = p;
-        *cap = nc;
+        *q->on = p;
+        *q->cap = nc;
     }
-    (*on)[(*n)++] = (wm_onedge){at, v};
+    (*q->on)[(*q->n)++] = (wm_onedge){at, v};
     return 1;
 }
 
 /* The vertices of cells [x0, x1] × [y0, y1] (clipped to the grid) offered to the edge. */
-static int edge_cells(const wm_topo *t, const wm_grid *gr, int x0, int x1, int y0, int y1,
-                      int a, int b, double dx, double dy, double l2, double tol2, int *stamp,
-                      int edge, wm_onedge **on, int *n, int *cap)
+static int edge_cells(const wm_edgeq *q, int x0, int x1, int y0, int y1)
 {
+    const wm_grid *gr = q->gr;
     x0 = x0 < 0 ? 0 : x0;
     y0 = y0 < 0 ? 0 : y0;
     x1 = x1 >= gr->nx ? gr->nx - 1 : x1;
@@ -412,9 +423,7 @@ static int edge_cells(const wm_topo *t, const wm_grid *gr, int x0, int x1, int y
             size_t k = (size_t)y * (size_t)gr->nx + (size_t)x;
             for (int i = gr->start[k]; i < gr->start[k + 1]; i++) {
                 int v = gr->ids[i];
-                if (v != a && v != b &&
-                    !edge_vertex_take(t, &t->vtx[a], dx, dy, l2, tol2, v, stamp, edge, on, n,
-                                      cap))
+                if (v != q->a && v != q->b && !edge_vertex_take(q, v))
                     return 0;
             }
         }
@@ -437,6 +446,7 @@ static int edge_vertices(const wm_topo *t, const wm_grid *gr, int a, int b, int 
     double tol2 = WM_TJ_TOL * WM_TJ_TOL > WM_TJ_TOL_REL * WM_TJ_TOL_REL * l2
                       ? WM_TJ_TOL * WM_TJ_TOL
                       : WM_TJ_TOL_REL * WM_TJ_TOL_REL * l2;
+    const wm_edgeq q = {t, gr, a, b, edge, dx, dy, l2, tol2, stamp, on, n, cap};
     double tol = sqrt(tol2), c = (double)gr->cell;
     double bx0 = (double)(A->kx < B->kx ? A->kx : B->kx) - tol - (double)gr->x0;
     double bx1 = (double)(A->kx > B->kx ? A->kx : B->kx) + tol - (double)gr->x0;
@@ -446,16 +456,14 @@ static int edge_vertices(const wm_topo *t, const wm_grid *gr, int a, int b, int 
     int cy0 = (int)floor(by0 / c), cy1 = (int)floor(by1 / c);
     int ok = 1;
     if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) <= 4) {
-        ok = edge_cells(t, gr, cx0, cx1, cy0, cy1, a, b, dx, dy, l2, tol2, stamp, edge, on, n,
-                        cap);
+        ok = edge_cells(&q, cx0, cx1, cy0, cy1);
     } else {
         int reach = 1 + (int)(tol / c); /* cells either side of the edge */
         for (long long s = 0; ok && s <= steps; s++) {
             double px = (double)A->kx + dx * (double)s / (double)steps - (double)gr->x0;
             double py = (double)A->ky + dy * (double)s / (double)steps - (double)gr->y0;
             int cx = (int)(px / c), cy = (int)(py / c);
-            ok = edge_cells(t, gr, cx - reach, cx + reach, cy - reach, cy + reach, a, b, dx, dy,
-                            l2, tol2, stamp, edge, on, n, cap);
+            ok = edge_cells(&q, cx - reach, cx + reach, cy - reach, cy + reach);
         }
     }
     if (ok && *n > 1)
