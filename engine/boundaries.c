@@ -500,8 +500,11 @@ static isr_status units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_uni
         *warning = isr_strdup_printf(
                 "%s: %d pair%s of units overlap by more than %.1f %% of the smaller one "
                 "(%.2f km² in all): %s%s. A cell belongs to one unit only (the later in the "
-                "layer), so the other loses that area and its people there; fix the polygons "
-                "(QGIS: Check Validity / Topology Checker; GRASS: v.clean)",
+                "layer), so the earlier one loses that area: its people are spread over the "
+                "cells left to it (with --population, the people of those cells are the later "
+                "one's; a unit left no cell is counted in the unit holding its interior "
+                "point); fix the polygons (QGIS: Check Validity / Topology Checker; GRASS: "
+                "v.clean)",
                 l->what, npairs, npairs > 1 ? "s" : "", 100.0 * ISR_OVERLAP_SHARE, total_km2,
                 list ? list : "", npairs > 10 ? "; and more" : "");
         free(list);
@@ -762,8 +765,9 @@ isr_status isr_units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units 
 
 /* A unit far from all the others (latitude and longitude swapped, a stray copy, a remote
  * island) makes the region's box, and so the grid and every region-wide pass, many times
- * larger than the rest need: warned when leaving one unit out would make the box at least 4
- * times smaller. Each side's two extremes give every unit's box-without-it at once. */
+ * larger than the rest need: warned when it lies apart from the others' box and leaving it
+ * out would make the box at least 4 times smaller. Each side's two extremes give every
+ * unit's box-without-it at once. */
 static void units_warn_outlier(isr_ctx *ctx, const isr_layer *l, const isr_units *u)
 {
     if (u->n < 3)
@@ -792,7 +796,11 @@ static void units_warn_outlier(isr_ctx *ctx, const isr_layer *l, const isr_units
         for (int k = 0; k < 4; k++)
             s[k] = lo[k][at[k] == i];
         double w = -s[2] - s[0], h = -s[3] - s[1];
-        if (w > 0 && h > 0 && full / (w * h) > best) {
+        const OGREnvelope *e = &u->env[i];
+        /* far: apart from the others' box; a unit around the others (the region itself,
+         * with specks of enclaves and islets) is not */
+        int apart = e->MinX > -s[2] || e->MaxX < s[0] || e->MinY > -s[3] || e->MaxY < s[1];
+        if (apart && w > 0 && h > 0 && full / (w * h) > best) {
             best = full / (w * h);
             worst = i;
             bw = w;

@@ -5,8 +5,8 @@
  * should be close to true, so by default the analysis CRS is an Albers equal-area conic
  * fitted to the data's latitude range (standard parallels at 1/6 and 5/6 of it, the
  * classic rule that keeps scale error smallest over the band), built with PROJ; for a
- * region that reaches within 10° of a pole, where the cone closes, the polar Lambert
- * azimuthal equal-area projection. All OSR
+ * region that reaches within 10° of a pole, where the cone closes, a Lambert azimuthal
+ * equal-area projection: polar for a region round the pole, else centred on the region. All OSR
  * handles use the traditional GIS axis order (x = easting/longitude) so transforms agree
  * with shapefiles and GeoJSON. A CRS the user names is checked against the data: data
  * wholly outside its area of use (a UTM zone on the other side of the globe) is refused,
@@ -58,16 +58,30 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
     char def[512], p1[32], p2[32];
     isr_snprintf(p1, sizeof p1, "%.4f", lat_min + dlat / 6.0);
     isr_snprintf(p2, sizeof p2, "%.4f", lat_max - dlat / 6.0);
-    const int polar = lat_max > ISR_CRS_POLAR_LAT ? 1 : lat_min < -ISR_CRS_POLAR_LAT ? -1 : 0;
+    const int near_pole = lat_max > ISR_CRS_POLAR_LAT || lat_min < -ISR_CRS_POLAR_LAT;
+    /* round a pole: half the longitudes or more, or the pole itself */
+    const int polar = !near_pole                                                    ? 0
+                      : lon_max - lon_min < 180 && lat_max < 89.9 && lat_min > -89.9 ? 0
+                      : lat_max > ISR_CRS_POLAR_LAT                                  ? 1
+                                                                                     : -1;
     if (polar)
-        /* a region that reaches within 10° of a pole: an Albers cone fitted to it closes at
-         * the pole (distances off by 84 % on a region round the South Pole, and a station at
-         * 89.98° S drawn at the pole); the polar azimuthal equal-area projection is true at
-         * the pole and off by under 1 % 10° from it */
+        /* a region round a pole: an Albers cone fitted to it closes at the pole (distances
+         * off by 84 % on a region round the South Pole, and a station at 89.98° S drawn at
+         * the pole); the polar azimuthal equal-area projection is true at the pole and off
+         * by under 1 % 10° from it */
         isr_snprintf(def, sizeof def,
                      "+proj=laea +lat_0=%d +lon_0=%.4f +x_0=0 +y_0=0 +datum=WGS84 +units=m "
                      "+no_defs +type=crs",
                      90 * polar, isr_lon_normal((lon_min + lon_max) / 2.0));
+    else if (near_pole)
+        /* a region that reaches within 10° of a pole but lies to one side of it (Norway with
+         * Svalbard, 58° to 81° N): the cone would close there, and the polar projection is
+         * off by 4 % 32° from the pole; the azimuthal equal-area projection centred on the
+         * region is off by under 1 % within 16° of its centre */
+        isr_snprintf(def, sizeof def,
+                     "+proj=laea +lat_0=%.4f +lon_0=%.4f +x_0=0 +y_0=0 +datum=WGS84 +units=m "
+                     "+no_defs +type=crs",
+                     (lat_min + lat_max) / 2.0, isr_lon_normal((lon_min + lon_max) / 2.0));
     else if (isr_strtod(p1, NULL) == -isr_strtod(p2, NULL))
         /* parallels symmetric about the equator (a region centred on it): the cone opens
          * into a cylinder, which PROJ's Albers cannot build; its limit is the cylindrical
@@ -86,8 +100,9 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
     PJ *crs = pc ? proj_create(pc, def) : NULL;
     const char *name = strncmp(def, "+proj=cea", 9) == 0
                            ? "isoreach fitted cylindrical equal-area"
-                       : polar ? "isoreach fitted polar Lambert azimuthal equal-area"
-                               : "isoreach fitted Albers equal-area";
+                       : polar     ? "isoreach fitted polar Lambert azimuthal equal-area"
+                       : near_pole ? "isoreach fitted Lambert azimuthal equal-area"
+                                   : "isoreach fitted Albers equal-area";
     PJ *named = crs ? proj_alter_name(pc, crs, name) : NULL;
     const char *wkt = named ? proj_as_wkt(pc, named, PJ_WKT2_2019, NULL) : NULL;
     OGRSpatialReferenceH srs = NULL;

@@ -162,10 +162,11 @@ ISR_INTERNAL isr_status isr_out_readme_write(isr_ctx *ctx, const char *out);
 /* For `isoreach reach` and `map` (`cmd`): locks opt->out (*lock, for isr_out_unlock) and
  * makes *eff a copy of opt completed from the run's run.json, which must exist. Whatever it
  * returns, the caller calls isr_out_unlock(*lock) and isr_options_clear(eff). */
-/* run.json's "--attribution" set to the one `opt` was given (`isoreach map --attribution`),
- * when it differs: maps redrawn later (by `reach`, or `map` without the flag) keep that credit,
- * not the run's. Call with the folder's lock held. */
-ISR_INTERNAL isr_status isr_options_record_attribution(isr_ctx *ctx, const isr_options *opt);
+/* run.json's "--attribution" and "--lang" set to those `opt` was given (`isoreach map
+ * --attribution … --lang …`), where they differ: maps redrawn later (by `reach`, or `map`
+ * without the flags) keep that credit and language, not the run's, and OUT/README.md says
+ * them. Call with the folder's lock held. */
+ISR_INTERNAL isr_status isr_options_record_maps(isr_ctx *ctx, const isr_options *opt);
 ISR_INTERNAL isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *cmd,
                               isr_options *eff, char **lock);
 

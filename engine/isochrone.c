@@ -458,7 +458,7 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
     static const isr_geojson_field fields[] = {
         {"hub_id", OFTString},    {"hub_name", OFTString},  {"kind", OFTString},
         {"min_minutes", OFTReal}, {"max_minutes", OFTReal}, {"area_km2", OFTReal},
-        {"cells_km2", OFTReal},   {"population", OFTReal}};
+        {"cells_km2", OFTReal},   {"population", OFTInteger64}};
     GEOSWKBWriter *wr = GEOSWKBWriter_create_r(gc->h);
     if (!wr)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory writing '%s'", path);
@@ -483,7 +483,7 @@ isr_status isr_isochrones_write(isr_ctx *ctx, isr_geos *gc, const char *path, co
                                       : round(b[k].pop_within) -
                                             (k ? round(b[k - 1].pop_within) : 0.0);
             if (isfinite(people))
-                OGR_F_SetFieldDouble(f, 7, people);
+                OGR_F_SetFieldInteger64(f, 7, (GIntBig)people); /* whole: 109065, not 109065.0 */
             else
                 OGR_F_SetFieldNull(f, 7); /* unknown, not 0 */
             int bad = 0;

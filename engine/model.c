@@ -297,6 +297,36 @@ typedef struct jur_job {
     jur_hub *h;
 } jur_job;
 
+/* The hubs on the region's grid, checked before the model is built on it: with --hubs all
+ * those off it are left out (drop_hubs_off_grid), else a hub off it is refused, its search
+ * would start nowhere. */
+static isr_status hubs_on_grid(isr_ctx *ctx, const isr_options *opt, const isr_grid *g,
+                               const isr_rail_net *net, const isr_layer *lb, isr_hub_set *jb)
+{
+    if (opt->hubs && strcmp(opt->hubs, "all") == 0)
+        drop_hubs_off_grid(ctx, g, net, lb, jb);
+    if (jb->n == 0)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "--hubs all: every station lies off the region's grid (the extent of "
+                        "%s): give boundaries that cover the stations",
+                        lb->what);
+    double gx1 = g->x0 + g->nx * g->cell_m, gy0 = g->y0 - g->ny * g->cell_m;
+    for (int h = 0; h < jb->n; h++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(net, jb->hubs[h], &x, &y);
+        if (isr_grid_cell_of(g, x, y, &c, &r))
+            continue;
+        double dx = fmax(fmax(g->x0 - x, x - gx1), 0), dy = fmax(fmax(gy0 - y, y - g->y0), 0);
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "hub '%s' lies %.1f km outside the region's grid (the extent of %s): "
+                        "add its area to the boundaries, or %s",
+                        isr_rail_station_id(net, jb->hubs[h]), hypot(dx, dy) / 1000.0, lb->what,
+                        opt->hubs ? "drop it from --hubs" : "give --hubs without it");
+    }
+    return ISR_OK;
+}
+
 /* A worker of its own (not the calling thread, worker 0, whose handlers are the run's):
  * GDAL's and GEOS's errors to the run's log. */
 static void jur_begin(void *user, int worker)
@@ -322,21 +352,13 @@ static void jur_one(void *user, int i, int worker)
 
 /* Each hub's own jurisdiction (reach.c: the unit holding it, or the nearest within
  * ISR_OWN_MAX_M, or none), on the run's threads (each hub's test reads its polygons through
- * GEOS: 2 ms a hub on the sample), warned about in the hubs' order. A hub off the grid is
- * refused: its search would start nowhere. A hub outside every polygon is warned about,
- * saying which unit counts as its own. */
+ * GEOS: 2 ms a hub on the sample), warned about in the hubs' order; every hub is on the
+ * grid (hubs_on_grid). A hub outside every polygon is warned about, saying which unit counts
+ * as its own. */
 static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const isr_grid *g,
                                     const isr_units *u, const isr_zones *z,
-                                    const isr_rail_net *net,
-                                    const isr_layer *lb, isr_hub_set *jb)
+                                    const isr_rail_net *net, isr_hub_set *jb)
 {
-    if (opt->hubs && strcmp(opt->hubs, "all") == 0)
-        drop_hubs_off_grid(ctx, g, net, lb, jb);
-    if (jb->n == 0)
-        return isr_fail(ctx, ISR_ERR_INPUT,
-                        "--hubs all: every station lies off the region's grid (the extent of "
-                        "%s): give boundaries that cover the stations",
-                        lb->what);
     const int *hubs = jb->hubs, nhubs = jb->n;
     jb->own_unit = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *jb->own_unit);
     jb->own_dist_m = malloc((size_t)(nhubs > 0 ? nhubs : 1) * sizeof *jb->own_dist_m);
@@ -345,20 +367,11 @@ static isr_status hubs_jurisdiction(isr_ctx *ctx, const isr_options *opt, const 
         free(j.h);
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     }
-    double gx1 = g->x0 + g->nx * g->cell_m, gy0 = g->y0 - g->ny * g->cell_m;
     for (int h = 0; h < nhubs; h++) {
         double x, y;
-        int c, r;
+        int c = 0, r = 0;
         isr_rail_station_xy(net, hubs[h], &x, &y);
-        if (!isr_grid_cell_of(g, x, y, &c, &r)) {
-            double dx = fmax(fmax(g->x0 - x, x - gx1), 0), dy = fmax(fmax(gy0 - y, y - g->y0), 0);
-            free(j.h);
-            return isr_fail(ctx, ISR_ERR_INPUT,
-                            "hub '%s' lies %.1f km outside the region's grid (the extent of %s): "
-                            "add its area to the boundaries, or %s",
-                            isr_rail_station_id(net, hubs[h]), hypot(dx, dy) / 1000.0, lb->what,
-                            opt->hubs ? "drop it from --hubs" : "give --hubs without it");
-        }
+        isr_grid_cell_of(g, x, y, &c, &r); /* on it: hubs_on_grid */
         j.h[h].hub[0] = x;
         j.h[h].hub[1] = y;
         isr_grid_cell_centre(g, c, r, j.h[h].cell);
@@ -389,7 +402,9 @@ isr_status isr_hub_set_build(isr_ctx *ctx, const isr_model *m, const char *list,
     if (st == ISR_OK)
         st = isr_hubs_select(ctx, &o, m->net, &set->hubs, &set->n);
     if (st == ISR_OK) /* first: --hubs all drops the stations off the grid */
-        st = hubs_jurisdiction(ctx, &o, &m->grid, &m->units, &m->zones, m->net, &m->lb, set);
+        st = hubs_on_grid(ctx, &o, &m->grid, m->net, &m->lb, set);
+    if (st == ISR_OK)
+        st = hubs_jurisdiction(ctx, &o, &m->grid, &m->units, &m->zones, m->net, set);
     if (st == ISR_OK)
         st = hub_folders(ctx, &o, m->net, set->hubs, set->n, &set->folders);
     free(ids);
@@ -572,8 +587,128 @@ static float coded_min(const uint8_t *code, size_t n, const float lut[256])
     return least;
 }
 
+/* How far a station whose cell touches no passable cell (in the sea, a lake or a barrier by
+ * a coarse coastline: a harbour station) is linked to the nearest one (station_links). */
+#define ISR_STATION_LINK_M 2000.0
+
+/* Whether padded cell k has no passable cell among its eight neighbours. */
+static int cell_isolated(const isr_fric_draft *d, size_t k, size_t pw)
+{
+    const size_t nb[8] = {k - pw - 1, k - pw, k - pw + 1, k - 1, k + 1,
+                          k + pw - 1, k + pw, k + pw + 1};
+    for (int i = 0; i < 8; i++)
+        if (isfinite(isr_fric_draft_at(d, nb[i])))
+            return 0;
+    return 1;
+}
+
+/* The nearest passable cell to (c, r) within `rad` cells that is not one of the isolated
+ * stations' own cells (`iso`, `niso`): 1 with it in (*bc, *br), else 0. Ties go to the first
+ * in row order, so a run is reproducible. */
+static int nearest_passable(const isr_grid *g, const isr_fric_draft *d, int c, int r, int rad,
+                            const size_t *iso, int niso, int *bc, int *br)
+{
+    long best = -1;
+    for (int dr = -rad; dr <= rad; dr++)
+        for (int dc = -rad; dc <= rad; dc++) {
+            long d2 = (long)dr * dr + (long)dc * dc;
+            int cc = c + dc, rr = r + dr;
+            if (d2 == 0 || d2 > (long)rad * rad || (best >= 0 && d2 >= best) || cc < 0 ||
+                rr < 0 || cc >= g->nx || rr >= g->ny)
+                continue;
+            size_t k = isr_grid_pidx(g, cc, rr);
+            int own = 0;
+            for (int i = 0; i < niso && !own; i++)
+                own = iso[i] == k;
+            if (!own && isfinite(isr_fric_draft_at(d, k))) {
+                best = d2;
+                *bc = cc;
+                *br = rr;
+            }
+        }
+    return best >= 0;
+}
+
+/* Stations whose cell touches no passable cell would reach nothing on foot, their own
+ * town included: each is linked to the nearest passable cell within ISR_STATION_LINK_M by a
+ * straight path of cells at the base friction `spm` (walked at --egress-speed and --detour,
+ * as a road burns its own speed), and said; one with none that near is said as reaching
+ * nothing. 0, or -1 when out of memory. */
+static int station_links(isr_ctx *ctx, isr_model *m, isr_fric_draft *d, double spm)
+{
+    const isr_grid *g = &m->grid;
+    int ns = isr_rail_net_nstations(m->net), niso = 0, nlinked = 0, nlost = 0;
+    size_t pw = (size_t)isr_grid_pw(g);
+    size_t *iso = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *iso);
+    int *at = malloc((size_t)(ns > 0 ? ns : 1) * 2 * sizeof *at), *who = malloc(
+        (size_t)(ns > 0 ? ns : 1) * sizeof *who);
+    if (!iso || !at || !who) {
+        free(iso);
+        free(at);
+        free(who);
+        return -1;
+    }
+    for (int s = 0; s < ns; s++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(m->net, s, &x, &y);
+        if (isr_grid_cell_of(g, x, y, &c, &r) && cell_isolated(d, isr_grid_pidx(g, c, r), pw)) {
+            iso[niso] = isr_grid_pidx(g, c, r);
+            at[2 * niso] = c;
+            at[2 * niso + 1] = r;
+            who[niso++] = s;
+        }
+    }
+    isr_sb linked = {0}, lost = {0};
+    int rad = (int)floor(ISR_STATION_LINK_M / g->cell_m), rc = 0;
+    for (int i = 0; i < niso && rc == 0; i++) {
+        int c = at[2 * i], r = at[2 * i + 1], bc, br;
+        const char *id = isr_rail_station_id(m->net, who[i]);
+        if (!nearest_passable(g, d, c, r, rad, iso, niso, &bc, &br)) {
+            if (++nlost <= 10)
+                isr_sb_printf(&lost, "%s'%s'", nlost > 1 ? ", " : "", id);
+            continue;
+        }
+        int steps = 4 * (abs(bc - c) > abs(br - r) ? abs(bc - c) : abs(br - r));
+        for (int k = 1; k < steps && rc == 0; k++) {
+            size_t p = isr_grid_pidx(g, (int)lround(c + (double)(bc - c) * k / steps),
+                                     (int)lround(r + (double)(br - r) * k / steps));
+            if (isinf(isr_fric_draft_at(d, p)) && isr_fric_draft_set(d, p, (float)spm))
+                rc = -1;
+        }
+        if (++nlinked <= 10)
+            isr_sb_printf(&linked, "%s'%s' (%.2f km)", nlinked > 1 ? ", " : "", id,
+                          hypot(bc - c, br - r) * g->cell_m / 1000.0);
+    }
+    char *a = isr_sb_take(&linked), *b = isr_sb_take(&lost);
+    if (nlinked)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d station%s on no passable cell (in the sea, a lake or a barrier of the "
+                "boundaries, --water or --friction: a coastline drawn coarser than the "
+                "stations?): %s%s; each is linked to the nearest passable cell by a straight "
+                "path walked at --egress-speed and --detour, so that local travel from it "
+                "reaches land; move %s onto land if that is wrong",
+                nlinked, ISR_PLURAL(nlinked, " lies", "s lie"), a ? a : "",
+                nlinked > 10 ? ", and more" : "", nlinked > 1 ? "them" : "it");
+    if (nlost)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d station%s no passable cell within %.0f km (in the sea, a lake or a barrier "
+                "of the boundaries, --water or --friction): %s%s; trains stop there, but local "
+                "travel from %s reaches nothing (a hub's circle is then what its trains "
+                "reach); move %s onto land",
+                nlost, ISR_PLURAL(nlost, " has", "s have"), ISR_STATION_LINK_M / 1000.0,
+                b ? b : "", nlost > 10 ? ", and more" : "", nlost > 1 ? "them" : "it",
+                nlost > 1 ? "them" : "it");
+    free(a);
+    free(b);
+    free(iso);
+    free(at);
+    free(who);
+    return rc;
+}
+
 /* The friction surface: base or raster, water closed (isr_friction_build), roads burned,
- * station cells open; its least value. Without a raster it is a byte a cell from the start
+ * station cells open and linked to land (station_links); its least value. Without a raster it is a byte a cell from the start
  * and stays so unless the roads bring more than 254 speeds (isr_fric_draft_set); a raster's
  * floats, or those, are coded afterwards when they hold at most 256 values
  * (isr_fric_encode). Either way the model holds the one form that is left. */
@@ -596,6 +731,8 @@ static isr_status build_friction(isr_ctx *ctx, const isr_options *opt, isr_model
             isr_fric_draft_set(&d, isr_grid_pidx(&m->grid, c, r), (float)spm))
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
     }
+    if (st == ISR_OK && station_links(ctx, m, &d, spm) != 0)
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the friction surface");
     m->fric = d.f32; /* the model's from here (isr_model_clear), whatever happened */
     m->fric_code = d.code;
     if (st != ISR_OK)
@@ -939,9 +1076,10 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
                             m->units.ymax, opt->resolution_m, m->wkt, bytes_per_cell,
                             opt->max_memory_mb)) != ISR_OK)
         return st;
-    if ((st = cached_rasters(ctx, opt, m)) != ISR_OK ||
-        (st = hubs_jurisdiction(ctx, opt, &m->grid, &m->units, &m->zones, m->net, &m->lb,
-                                &m->hubs)) != ISR_OK)
+    if ((st = hubs_on_grid(ctx, opt, &m->grid, m->net, &m->lb, &m->hubs)) != ISR_OK ||
+        (st = cached_rasters(ctx, opt, m)) != ISR_OK ||
+        (st = hubs_jurisdiction(ctx, opt, &m->grid, &m->units, &m->zones, m->net, &m->hubs)) !=
+            ISR_OK)
         return st;
     stations_outside(ctx, m);
     warn_formula_keys(ctx, m);

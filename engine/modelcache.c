@@ -54,7 +54,7 @@
  * mask in bits; B: the clearance map in runs of half-bytes (costdist.h); C: the units' and
  * provinces' geometry text valid as written (geojson_text.c), the first[] tables zeroed;
  * D: the warnings' input paths kept as the inputs' keys (warn_paths) */
-#define MC_MAGIC "ISRMODLD"
+#define MC_MAGIC "ISRMODLE"
 #define MC_ALIGN 4096u
 #define MC_TABLES 6 /* per level: group, first, cells, gpop, gunknown, area */
 

@@ -1345,9 +1345,11 @@ static const char run_help[] =
            "                          off the 16 directions)\n"
            "  --snap M                stations within M metres of a line are its stops\n"
            "                          (default: 500)\n"
-           "  --min-reach KM2         a county counts as reached (in every table and total)\n"
-           "                          only when at least this much of it is within the\n"
-           "                          budget; 0 counts a single cell (default: 0.5)\n"
+           "  --min-reach KM2         a county counts as reached (in reach.csv, summary.csv\n"
+           "                          and the region's tables) only when at least this much\n"
+           "                          of it is within the budget; 0 counts a single cell\n"
+           "                          (default: 0.5); the isochrones and people_by_minute\n"
+           "                          count every cell reached\n"
            "Isochrones:\n"
            "  --bands MIN,MIN,...     band limits, minutes (default: every 15 up to the budget;\n"
            "                          every 30, 45... over 16 h: at most 64 bands)\n"
@@ -1479,27 +1481,31 @@ isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *
     return st;
 }
 
-isr_status isr_options_record_attribution(isr_ctx *ctx, const isr_options *opt)
+isr_status isr_options_record_maps(isr_ctx *ctx, const isr_options *opt)
 {
-    if (!isr_options_given(opt, "--attribution") || !opt->map_attribution)
+    const char *attr = isr_options_given(opt, "--attribution") ? opt->map_attribution : NULL;
+    const char *lang = isr_options_given(opt, "--lang") ? isr_lang_name(opt->lang) : NULL;
+    if (!attr && !lang)
         return ISR_OK;
     char *path = isr_strdup_printf("%s/run.json", opt->out);
-    json_object *root = path ? json_object_from_file(path) : NULL, *rec = NULL, *was = NULL;
+    json_object *root = path ? json_object_from_file(path) : NULL, *rec = NULL;
     isr_status st = ISR_OK;
     if (!root || !json_object_object_get_ex(root, "options", &rec) ||
         !json_object_is_type(rec, json_type_object))
         st = path ? isr_fail(ctx, ISR_ERR_INPUT, "'%s': cannot read its options", path)
                   : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    if (st == ISR_OK && json_object_object_get_ex(rec, "--attribution", &was) && was &&
-        strcmp(json_object_get_string(was), opt->map_attribution) == 0) {
-        json_object_put(root); /* the run's own: nothing to record */
-        free(path);
-        return ISR_OK;
+    const char *key[2] = {"--attribution", "--lang"}, *val[2] = {attr, lang};
+    int changed = 0;
+    for (int k = 0; st == ISR_OK && k < 2; k++) {
+        json_object *was = NULL;
+        if (!val[k] || (json_object_object_get_ex(rec, key[k], &was) && was &&
+                        strcmp(json_object_get_string(was), val[k]) == 0))
+            continue; /* not given, or the run's own */
+        json_object_object_add(rec, key[k], json_object_new_string(val[k]));
+        changed = 1;
     }
-    if (st == ISR_OK) {
-        json_object_object_add(rec, "--attribution", json_object_new_string(opt->map_attribution));
+    if (st == ISR_OK && changed)
         st = isr_write_json(ctx, path, root);
-    }
     json_object_put(root);
     free(path);
     return st;

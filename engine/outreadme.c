@@ -487,7 +487,79 @@ static int kind_of(const char *rel)
     return -1;
 }
 
-static void files_md(isr_sb *b, const file_list *l)
+/* The rail layers of a run on lines (not GTFS, whose layers isoreach writes with the
+ * properties kinds[] lists) are copies of the input layers, with their own field names:
+ * each is described by the role the run's options gave it, else as copied. */
+static const char *const rail_roles[][3] = {
+    {"rail_stations", "--station-id", "the station's id (--station-id)"},
+    {"rail_stations", "--station-name", "the station's name (--station-name)"},
+    {"rail_stations", "--station-name-en", "the station's English name (--station-name-en)"},
+    {"rail_stations", "--hub-field", "non-zero for a hub (--hub-field)"},
+    {"rail_lines", "--line-name", "the line's name (--line-name)"},
+    {"rail_lines", "--line-speed", "the line's speed, km/h (--line-speed)"},
+    {"rail_lines", "--line-headway", "minutes between trains (--line-headway)"},
+    {"rail_lines", "--line-headway-back",
+     "minutes between trains against the stop order (--line-headway-back)"},
+    {"rail_lines", "--line-minutes", "run minutes between consecutive stops (--line-minutes)"},
+    {"rail_lines", "--line-stops", "the stations a service calls at (--line-stops)"},
+};
+
+static const char *rail_meaning(json_object *run, const char *layer, const char *field)
+{
+    json_object *opt = NULL;
+    json_object_object_get_ex(run, "options", &opt);
+    for (size_t i = 0; i < sizeof rail_roles / sizeof *rail_roles; i++) {
+        json_object *v = NULL;
+        if (strcmp(rail_roles[i][0], layer) == 0 &&
+            json_object_object_get_ex(opt, rail_roles[i][1], &v) &&
+            json_object_is_type(v, json_type_string) &&
+            strcmp(json_object_get_string(v), field) == 0)
+            return rail_roles[i][2];
+    }
+    if (strcmp(layer, "rail_lines") == 0 && strcmp(field, "id") == 0)
+        return "the line's id, which scenarios name";
+    return "copied from the input layer as it is";
+}
+
+/* Whether OUT/rel is a rail layer copied from the run's inputs (lines mode). */
+static const char *rail_copy(json_object *run, const char *rel)
+{
+    json_object *opt = NULL, *gtfs = NULL;
+    if (!run || !json_object_object_get_ex(run, "options", &opt) ||
+        (json_object_object_get_ex(opt, "--gtfs", &gtfs) && gtfs))
+        return NULL;
+    return strcmp(rel, "region/rail_lines.geojson") == 0      ? "rail_lines"
+           : strcmp(rel, "region/rail_stations.geojson") == 0 ? "rail_stations"
+                                                               : NULL;
+}
+
+/* The properties of a copied rail layer, as its file holds them; 0 when it cannot be read
+ * (then described by kinds[]). */
+static int rail_props_md(isr_sb *b, json_object *run, const char *out, const char *rel,
+                         const char *layer)
+{
+    char *path = isr_strdup_printf("%s/%s", out, rel);
+    GDALDatasetH ds = path ? GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL,
+                                        NULL)
+                           : NULL;
+    free(path);
+    OGRLayerH lyr = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
+    if (!lyr) {
+        if (ds)
+            GDALClose(ds);
+        return 0;
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
+        isr_sb_printf(b, "%s- `%s`: %s\n", i ? "" : "\nProperties (those of the input layer):\n\n",
+                      name, rail_meaning(run, layer, name));
+    }
+    GDALClose(ds);
+    return 1;
+}
+
+static void files_md(isr_sb *b, const file_list *l, json_object *run, const char *out)
 {
     isr_sb_printf(b, "## Files\n\nEvery file in this folder, by kind (`*`: a hub's station id, "
                      "a scenario's name).\n\n");
@@ -504,7 +576,10 @@ static void files_md(isr_sb *b, const file_list *l)
             isr_sb_printf(b, " (`%s`).\n", first);
         else
             isr_sb_printf(b, " (%d files).\n", n);
-        for (const char *c = kinds[k].cols; c && *c;) {
+        const char *layer = n == 1 ? rail_copy(run, first) : NULL;
+        for (const char *c = layer && rail_props_md(b, run, out, first, layer) ? NULL
+                                                                                : kinds[k].cols;
+             c && *c;) {
             size_t len = strcspn(c, " ");
             char name[64];
             isr_snprintf(name, sizeof name, "%.*s", (int)len, c);
@@ -576,7 +651,7 @@ isr_status isr_out_readme_write(isr_ctx *ctx, const char *out)
     if (run)
         settings_md(&b, run);
     assumptions_md(&b, run);
-    files_md(&b, &l);
+    files_md(&b, &l, run, out);
     char *text = isr_sb_take(&b);
     st = text ? isr_write_text(ctx, path, text, strlen(text))
               : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");

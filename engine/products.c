@@ -248,7 +248,7 @@ static void unit_props(const isr_region_reach *rr, int u, const unit_tally *t, O
     if (unknown) /* not known: null, never 0 */
         OGR_F_SetFieldNull(f, 6);
     else
-        OGR_F_SetFieldDouble(f, 6, round(gpop));
+        OGR_F_SetFieldInteger64(f, 6, (GIntBig)llround(gpop)); /* whole people */
     OGR_F_SetFieldInteger(f, 12, unknown);
     OGR_F_SetFieldDouble(f, 7, round((double)z->area[L][gi] * cell_km2 * 1e3) / 1e3);
     OGR_F_SetFieldDouble(f, 13, round((double)gcells * cell_km2 * 1e3) / 1e3);
@@ -295,7 +295,7 @@ static isr_status write_units_with(isr_ctx *ctx, const isr_region_reach *rr, con
     static const isr_geojson_field fields[] = {
         {"code", OFTString},         {"name", OFTString},         {"pref_code", OFTString},
         {"pref_name", OFTString},    {"prov_code", OFTString},    {"prov_name", OFTString},
-        {"population", OFTReal},     {"area_km2", OFTReal},       {"best_minutes", OFTReal},
+        {"population", OFTInteger64}, {"area_km2", OFTReal},      {"best_minutes", OFTReal},
         {"area_share_any", OFTReal}, {"pop_share_any", OFTReal},  {"hubs_reaching", OFTInteger},
         {"pop_unknown", OFTInteger}, {"land_km2", OFTReal},       {"name_en", OFTString},
         {"pref_en", OFTString},      {"prov_en", OFTString},      {"counted_in", OFTString}};

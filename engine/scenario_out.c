@@ -221,7 +221,7 @@ static isr_status gains_feature(scen_pass *p, isr_geos *gc, isr_geojson *w, int 
     OGR_F_SetFieldDouble(f, 4, round(bp->within_km2 * 1e3) / 1e3);
     OGR_F_SetFieldDouble(f, 5, round(bp->cells_km2 * 1e3) / 1e3);
     if (isfinite(bp->pop_within))
-        OGR_F_SetFieldDouble(f, 6, round(bp->pop_within));
+        OGR_F_SetFieldInteger64(f, 6, (GIntBig)llround(bp->pop_within));
     else
         OGR_F_SetFieldNull(f, 6);
     int bad = 0;
@@ -240,7 +240,7 @@ static isr_status write_gains_geojson(scen_pass *p, const scen_cmp *c, const cha
     static const isr_geojson_field fields[] = {
         {"hub_id", OFTString},  {"scenario", OFTString}, {"kind", OFTString},
         {"budget_min", OFTReal}, {"area_km2", OFTReal},  {"cells_km2", OFTReal},
-        {"population", OFTReal}};
+        {"population", OFTInteger64}};
     size_t n = (size_t)c->w * (size_t)c->h;
     float *time_s = malloc(isr_grid_pcells(p->b->grid) * sizeof *time_s); /* read at touched */
     uint32_t *touched = malloc((n ? n : 1) * sizeof *touched);

@@ -300,6 +300,19 @@ isr_status isr_vector_unopened(isr_ctx *ctx, const char *role, const char *path)
     if (local && access(path, R_OK) != 0)
         return isr_fail(ctx, ISR_ERR_INPUT, "%s'%s': cannot read it: %s", who, path,
                         strerror(errno));
+    /* a raster (a run's own GeoTIFF, say) is a readable file of the wrong kind: said so */
+    GDALDatasetH r = local ? GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL)
+                           : NULL;
+    if (r) {
+        char drv[64];
+        isr_snprintf(drv, sizeof drv, "%s", GDALGetDriverShortName(GDALGetDatasetDriver(r)));
+        GDALClose(r);
+        CPLErrorReset();
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "%s'%s': it is a raster (%s), not a vector source: give a vector layer "
+                        "(shapefile, GeoPackage, GeoJSON…); gdalinfo describes a raster",
+                        who, path, drv);
+    }
     return isr_fail_gdal(ctx, ISR_ERR_INPUT,
                          "%s'%s': cannot open as a vector source (not a format GDAL reads, or "
                          "damaged)",

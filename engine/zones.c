@@ -207,15 +207,38 @@ static void warn_specks(isr_ctx *ctx, const isr_grid *g, const isr_units *u, con
     free(list);
 }
 
-/* A grid too coarse for the units: their areas (and so people) on it are not theirs. */
+/* The length of a geometry's rings (of its polygons' boundaries), in metres. */
+static double rings_length(OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbLineString || t == wkbLinearRing)
+        return OGR_G_Length(g);
+    double len = 0;
+    for (int k = 0; k < OGR_G_GetGeometryCount(g); k++)
+        len += rings_length(OGR_G_GetGeometryRef(g, k));
+    return len;
+}
+
+/* A grid too coarse for the units: their areas (and so people) on it are not theirs. A unit
+ * off by more than the cells along its border can explain (its rings' length × 1.5 cells,
+ * and a cell) is not the grid's doing: units drawn over it took its cells (the later in the
+ * layer holds a cell); those are said apart, and left out of the grid's share. */
 static void warn_coarse_grid(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
                              const size_t *ucells)
 {
     warn_specks(ctx, g, u, ucells);
+    const double cell = g->cell_m * g->cell_m;
     double drawn = 0, off = 0, worst = 0, wgrid = 0, wpoly = 0;
-    int wi = -1;
+    int wi = -1, ncov = 0;
+    isr_sb cov = {0};
     for (int i = 0; i < u->n; i++) {
-        double a = OGR_G_Area(u->geom[i]), c = (double)ucells[i] * g->cell_m * g->cell_m;
+        double a = OGR_G_Area(u->geom[i]), c = (double)ucells[i] * cell;
+        if (a - c > 1.5 * g->cell_m * rings_length(u->geom[i]) + cell) {
+            if (++ncov <= 5)
+                isr_sb_printf(&cov, "%s'%s' (%.1f km² on the grid for %.1f km² drawn)",
+                              ncov > 1 ? ", " : "", u->attr[i].code[0], c / 1e6, a / 1e6);
+            continue;
+        }
         drawn += a;
         off += fabs(c - a);
         if (fabs(c - a) > worst) {
@@ -225,6 +248,18 @@ static void warn_coarse_grid(isr_ctx *ctx, const isr_grid *g, const isr_units *u
             wpoly = a;
         }
     }
+    char *list = isr_sb_take(&cov);
+    if (ncov)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d unit%s far less of the grid than %s polygon%s, more than the cells along "
+                "%s border%s can explain at any --resolution: %s%s; other units drawn over "
+                "%s took those cells (a cell belongs to one unit, the later in the layer), and "
+                "%s people are spread over the cells left to %s; fix the polygons",
+                ncov, ncov > 1 ? "s hold" : " holds", ncov > 1 ? "their" : "its",
+                ncov > 1 ? "s" : "", ncov > 1 ? "their" : "its", ncov > 1 ? "s" : "",
+                list ? list : "", ncov > 5 ? ", …" : "", ncov > 1 ? "them" : "it",
+                ncov > 1 ? "their" : "its", ncov > 1 ? "them" : "it");
+    free(list);
     if (wi >= 0 && drawn > 0 && off > ISR_GRID_MAX_AREA_ERROR * drawn)
         isr_log(ctx, ISR_LOG_WARN,
                 "--resolution %g m is too coarse for the boundaries: the units' areas on the "

@@ -445,14 +445,21 @@ cleanup:
     return st;
 }
 
-/* A unit's people within the budget of any hub (population × pop_share_any) added to *acc;
- * a reached unit of unknown population makes the total unknown (NAN). */
-static void add_people_any(OGRFeatureH f, int f_pop, int f_share, double *acc)
+/* A unit's people within the budget of any hub (population × share) added to *acc; a unit
+ * of unknown population the budget reaches (its share of area not 0) counted in *unknown
+ * instead, as the hub maps leave such units out and say so. */
+static void people_any_add(double pop, double share, double area_share, double *acc,
+                           int *unknown)
 {
-    if (OGR_F_IsFieldSetAndNotNull(f, f_pop) && OGR_F_IsFieldSetAndNotNull(f, f_share))
-        *acc += OGR_F_GetFieldAsDouble(f, f_pop) * OGR_F_GetFieldAsDouble(f, f_share);
-    else if (!(OGR_F_IsFieldSetAndNotNull(f, f_share) && OGR_F_GetFieldAsDouble(f, f_share) == 0))
-        *acc = NAN;
+    if (!isnan(pop) && !isnan(share))
+        *acc += pop * share;
+    else if (!(area_share == 0))
+        ++*unknown;
+}
+
+static double field_or_nan(OGRFeatureH f, int k)
+{
+    return k >= 0 && OGR_F_IsFieldSetAndNotNull(f, k) ? OGR_F_GetFieldAsDouble(f, k) : NAN;
 }
 
 /* Room for n counties, their names and label points. 0, or -1 when out of memory. */
@@ -482,9 +489,9 @@ static void label_point(isr_geos *gc, const GEOSGeometry *g, double xy[2])
 
 /* The maps' reader of units.geojson: each feature with a geometry a county of `b`, its rings
  * reprojected as OGR_G_Transform does (z 0, every point or none), its label point from GEOS
- * on the same coordinates; people within the budget of any hub as add_people_any sums them.
+ * on the same coordinates; people within the budget of any hub as people_any_add sums them.
  * What OGR's reading makes, at a fifth of the cost (test maps/map_units_scanner_same_base). */
-enum { US_NAME, US_NAME_EN, US_POP, US_SHARE, US_NFIELDS };
+enum { US_NAME, US_NAME_EN, US_POP, US_SHARE, US_ASHARE, US_NFIELDS };
 
 typedef struct unit_scan {
     isr_map_base *b;
@@ -493,9 +500,10 @@ typedef struct unit_scan {
     int cap;
     unsigned keys; /* the fields met in any feature, null too: OGR's schema */
     double people;
+    int unknown; /* reached units of unknown population (people_any_add) */
     /* the feature being read */
     char *name, *name_en;
-    double pop, share;
+    double pop, share, area_share;
     isr_shape shape;
     int npoly, polycap, geos_bad;
     GEOSGeometry **poly;   /* its finished polygons */
@@ -562,7 +570,7 @@ static int us_feature(void *user)
 {
     unit_scan *u = user;
     us_feature_drop(u);
-    u->pop = u->share = NAN;
+    u->pop = u->share = u->area_share = NAN;
     u->geos_bad = 0;
     u->cur = -1;
     return 1;
@@ -572,8 +580,8 @@ static int us_field(void *user, int k, const char *str, double num)
 {
     unit_scan *u = user;
     u->keys |= 1u << k;
-    if (k == US_POP || k == US_SHARE)
-        *(k == US_POP ? &u->pop : &u->share) = num;
+    if (k == US_POP || k == US_SHARE || k == US_ASHARE)
+        *(k == US_POP ? &u->pop : k == US_SHARE ? &u->share : &u->area_share) = num;
     else if (str && !(*(k == US_NAME ? &u->name : &u->name_en) =
                           k == US_NAME ? strdup(str) : isr_utf8_clean(str, strlen(str), NULL)))
         return 0;
@@ -626,11 +634,7 @@ static int us_end(void *user, int type, const double env[4])
     (void)env;
     unit_scan *u = user;
     isr_map_base *b = u->b;
-    /* add_people_any's sum */
-    if (!isnan(u->pop) && !isnan(u->share))
-        u->people += u->pop * u->share;
-    else if (!(!isnan(u->share) && u->share == 0))
-        u->people = NAN;
+    people_any_add(u->pop, u->share, u->area_share, &u->people, &u->unknown);
     if (type == 0)
         return 1; /* no geometry: no county */
     if (!us_poly_end(u))
@@ -715,8 +719,8 @@ static void counties_clear(isr_map_base *b)
 static int scan_units(const char *path, isr_map_base *b, isr_geos *gc)
 {
     static const char *const fields[US_NFIELDS] = {"name", "name_en", "population",
-                                                   "pop_share_any"};
-    static const unsigned char numeric[US_NFIELDS] = {0, 0, 1, 1};
+                                                   "pop_share_any", "area_share_any"};
+    static const unsigned char numeric[US_NFIELDS] = {0, 0, 1, 1, 1};
     unit_scan u = {.b = b, .ct = b->from_wgs84, .gc = gc};
     const isr_polyscan_reader r = {fields, numeric, US_NFIELDS, &u, us_feature,
                                    us_field,   us_ring, us_end};
@@ -730,6 +734,7 @@ static int scan_units(const char *path, isr_map_base *b, isr_geos *gc)
     if (ok) {
         int both = (1u << US_POP) | (1u << US_SHARE);
         b->people_any = (u.keys & both) == (unsigned)both ? u.people : NAN;
+        b->people_any_unknown = u.unknown;
         b->units_scanned = 1;
         return 1;
     }
@@ -779,6 +784,7 @@ static isr_status units_by_ogr(isr_ctx *ctx, const char *path, OGRSpatialReferen
     int f_en = OGR_FD_GetFieldIndex(fd, "name_en");
     int f_pop = OGR_FD_GetFieldIndex(fd, "population"); /* the region maps' headline */
     int f_share = OGR_FD_GetFieldIndex(fd, "pop_share_any");
+    int f_ashare = OGR_FD_GetFieldIndex(fd, "area_share_any");
     b->people_any = f_pop >= 0 && f_share >= 0 ? 0 : NAN;
     int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
     if (counties_alloc(b, n) != 0) {
@@ -792,7 +798,8 @@ static isr_status units_by_ogr(isr_ctx *ctx, const char *path, OGRSpatialReferen
     while (st == ISR_OK && b->ncounties < n && (f = OGR_L_GetNextFeature(l.lyr)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         if (f_pop >= 0 && f_share >= 0)
-            add_people_any(f, f_pop, f_share, &b->people_any);
+            people_any_add(field_or_nan(f, f_pop), field_or_nan(f, f_share),
+                           field_or_nan(f, f_ashare), &b->people_any, &b->people_any_unknown);
         if (g) {
             g = seam_clone(g);
             if (OGR_G_Transform(g, ct) != OGRERR_NONE) {

@@ -129,8 +129,17 @@ static void draw_headline(isr_canvas *cv, const hub_page *pg, double size)
     const double *p = cv->panel;
     double pad = 0.6 * size, w1, h1, w2 = 0, h2 = 0;
     isr_canvas_text_size(cv, pg->headline, size, 1, -1, &w1, &h1);
-    if (*pg->cross)
+    /* the second line wrapped short of the north arrow (isr_map_panel_furniture), which a
+     * long one ("… not counting 1 county reached whose population is unknown") covered on
+     * the square map */
+    double wrap = -1, room = p[2] - ISR_MAP_ARROW_ROOM - 2 * pad;
+    if (*pg->cross) {
         isr_canvas_text_size(cv, pg->cross, 0.7 * size, 0, -1, &w2, &h2);
+        if (w2 > room && room > w1) {
+            wrap = room;
+            isr_canvas_text_size(cv, pg->cross, 0.7 * size, 0, wrap, &w2, &h2);
+        }
+    }
     double w = (w1 > w2 ? w1 : w2) + 2 * pad, h = h1 + h2 + 1.4 * pad;
     double r[4] = {p[0] + 14, p[1] + 14, w, h};
     isr_canvas_rect(cv, r, (isr_rgba){1, 1, 1, 0.9}, (isr_rgba){0.6, 0.6, 0.6, 1}, 0.8);
@@ -140,7 +149,7 @@ static void draw_headline(isr_canvas *cv, const hub_page *pg, double size)
                     -1, NULL);
     if (*pg->cross)
         isr_canvas_text(cv, r[0] + pad, r[1] + 0.6 * pad + h1, 0, 0, pg->cross, 0.7 * size, 0,
-                        isr_map_grey, 0, -1, NULL);
+                        isr_map_grey, 0, wrap, NULL);
 }
 
 /* What the hub's panel shows: bands, boundaries, rail, furniture, headline, labels. */

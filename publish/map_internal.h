@@ -188,6 +188,8 @@ typedef struct isr_map_base {
     int sample_rail; /* the rail network is the sample's, authored (not a timetable) */
     int pop_raster;  /* the people are a --population raster's, not spread within counties */
     double people_any; /* people within the budget of any hub (units.geojson); NAN: unknown */
+    int people_any_unknown; /* units the budget reaches whose population is unknown: left out
+                             * of people_any, and said */
     isr_shape *counties, *provinces, *lines;
     /* the counties' and provinces' outlines, each border once (isr_shape_edges_once); NULL:
      * the maps stroke every outline */
@@ -335,6 +337,9 @@ void isr_map_page_begin(isr_canvas *cv, const char *title, const char *subtitle,
                         const isr_map_base *b, const double world[4]);
 void isr_map_panel_border(isr_canvas *cv);
 /* Scale bar bottom left, north arrow (at `north` radians) top right of the panel. */
+/* Width at the panel's top (px) that the north arrow's box and the margins either side of a
+ * top-left box take: such a box stays narrower than the panel less this. */
+#define ISR_MAP_ARROW_ROOM 80.0
 void isr_map_panel_furniture(isr_canvas *cv, double north);
 /* The direction of true north at the centre of a world box: radians clockwise from up. */
 double isr_map_north_angle(const isr_map_base *b, const double world[4]);

@@ -55,14 +55,33 @@ static void region_headline(isr_canvas *cv, const isr_map_base *b)
     else
         isr_map_trn(b->lang, buf, sizeof buf, "{} people within %g min of a hub",
                     "{}人在枢纽%g分钟可达范围内", pe, pz, b->budget_min);
+    /* what the figure leaves out, as the hub maps say it */
+    char unk[256] = "";
+    int nu = b->people_any_unknown;
+    if (nu > 0)
+        isr_map_trf(b->lang, unk, sizeof unk,
+                    nu == 1 ? "not counting %d county reached whose population is unknown"
+                            : "not counting %d counties reached whose population is unknown",
+                    "不含人口不详的%d个区县", nu);
     const double *p = cv->panel;
-    double w, h, size = 26, pad = 14;
+    double w, h, w2 = 0, h2 = 0, size = 26, size2 = 15, pad = 14;
     isr_canvas_text_size(cv, buf, size, 1, -1, &w, &h);
-    double r[4] = {p[0] + 14, p[1] + 14, w + 2 * pad, h + pad};
+    double wrap = -1, room = p[2] - ISR_MAP_ARROW_ROOM - 2 * pad; /* short of the arrow */
+    if (*unk) {
+        isr_canvas_text_size(cv, unk, size2, 0, -1, &w2, &h2);
+        if (w2 > room && room > w) {
+            wrap = room;
+            isr_canvas_text_size(cv, unk, size2, 0, wrap, &w2, &h2);
+        }
+    }
+    double r[4] = {p[0] + 14, p[1] + 14, (w > w2 ? w : w2) + 2 * pad, h + h2 + pad};
     isr_canvas_rect(cv, r, (isr_rgba){1, 1, 1, 0.9}, (isr_rgba){0.6, 0.6, 0.6, 1}, 0.8);
     double box[4] = {r[0], r[1], r[0] + r[2], r[1] + r[3]};
     isr_canvas_reserve(cv, box);
     isr_canvas_text(cv, r[0] + pad, r[1] + pad / 2, 0, 0, buf, size, 1, isr_map_ink, 0, -1, NULL);
+    if (*unk)
+        isr_canvas_text(cv, r[0] + pad, r[1] + pad / 2 + h, 0, 0, unk, size2, 0, isr_map_ink, 0,
+                        wrap, NULL);
 }
 
 static void overview_frame(const isr_map_base *b, double world[4])

@@ -148,9 +148,10 @@ isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir
                       what & ~(ISR_PUBLISH_ALL | ISR_PUBLISH_MAPS_IF_DRAWN));
     if (st == ISR_OK)
         st = publish_parts(ctx, &eff, what, &part);
-    /* a credit given to the maps stays theirs when they are redrawn */
+    /* a credit and a language given to the maps stay theirs when they are redrawn (by
+     * reach, or map without them) */
     if (st == ISR_OK && (what & ISR_PUBLISH_MAPS) && !eff.no_maps)
-        st = isr_options_record_attribution(ctx, &o);
+        st = isr_options_record_maps(ctx, &o);
     if (st == ISR_OK) /* OUT/README.md with the styles, web map and maps now there */
         st = isr_out_readme_write(ctx, eff.out);
     /* a cancel reaches the writers as a status without a message (the first one wins) */

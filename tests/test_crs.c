@@ -103,7 +103,8 @@ Test(crs, fitted_crs_of_a_region_centred_on_the_equator)
 /* A region round the South Pole (its extent reaches -90°): the Albers cone fitted to it
  * closed at the pole, distances off by 84 %, a station at 89.98° S put at the pole. The
  * fitted CRS is now the polar Lambert azimuthal equal-area, true there; the same for the
- * North Pole; a region 11° from a pole keeps its Albers. */
+ * North Pole; a region within 10° of a pole but to one side of it gets one centred on
+ * itself; a region 11° from a pole keeps its Albers. */
 Test(crs, fitted_crs_of_a_region_round_a_pole)
 {
     isr_ctx *ctx = isr_ctx_new();
@@ -125,6 +126,21 @@ Test(crs, fitted_crs_of_a_region_round_a_pole)
     cr_assert_float_eq(hypot(x, y), 1853.2, 1.0, "%g m from the pole", hypot(x, y));
     OSRDestroySpatialReference(srs);
     srs = isr_crs_fitted_albers(ctx, 10, 80.5, 40, 84);
+    cr_assert_str_eq(OSRGetName(srs), "isoreach fitted Lambert azimuthal equal-area");
+    cr_assert_float_eq(parm(srs, SRS_PP_LATITUDE_OF_CENTER), 82.25, 1e-9);
+    OSRDestroySpatialReference(srs);
+    /* to one side of the North Pole all the way from 58° N (Norway with Svalbard, found by a
+     * new-user pass): the polar projection was off by 4.0 % at 58° N, and rail times with
+     * it; centred on the region, under 1 % */
+    const double no[4] = {5, 58, 31, 81};
+    srs = isr_crs_fitted_albers(ctx, no[0], no[1], no[2], no[3]);
+    cr_assert_str_eq(OSRGetName(srs), "isoreach fitted Lambert azimuthal equal-area");
+    cr_assert_eq(isr_crs_is_equal_area(srs), 1);
+    cr_assert_eq(isr_crs_check_scale(ctx, srs, NULL, "Norway", no, &sc), ISR_OK);
+    cr_assert_lt(sc.max_linear_error, 0.01, "%g", sc.max_linear_error);
+    OSRDestroySpatialReference(srs);
+    /* round the North Pole (every longitude): the polar projection */
+    srs = isr_crs_fitted_albers(ctx, -180, 80.5, 180, 84);
     cr_assert_str_eq(OSRGetName(srs), "isoreach fitted polar Lambert azimuthal equal-area");
     cr_assert_float_eq(parm(srs, SRS_PP_LATITUDE_OF_CENTER), 90.0, 1e-9);
     OSRDestroySpatialReference(srs);

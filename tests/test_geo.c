@@ -293,6 +293,60 @@ Test(geo, a_unit_far_from_the_others_is_named)
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_null(strstr(e, "lies far from the others"), "%s", e);
     free(e);
+    /* one big unit around an enclave and beside an islet, both 300 m wide: without the big
+     * one the box is the specks', 165 times smaller, but it lies around them, not far (it
+     * was named, with the advice to check its coordinates) */
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 560000, 5560000)) ","
+                               UNIT("b", "p2", 20, BOX(520000, 5520000, 520300, 5520300)) ","
+                               UNIT("c", "p2", 30, BOX(565000, 5530000, 565300, 5530300))));
+    cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    rc = run("--hubs hub --crs EPSG:32633 --resolution 5000");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_null(strstr(e, "lies far from the others"), "%s", e);
+    free(e);
+}
+
+/* Unit b drawn over the east half of unit a: a holds 100 of its 200 km² on the grid. The
+ * run blamed the grid ("--resolution 1000 m is too coarse … use a finer --resolution"),
+ * which no resolution mends, and the overlap warning said a lost "its people there" while
+ * they are spread over the cells left to it. Now the unit is named as covered, apart, and
+ * the grid is not blamed. */
+Test(geo, a_unit_covered_by_another_is_not_blamed_on_the_grid)
+{
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 520000, 5510000)) ","
+                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 530000, 5510000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    utm_network();
+    int rc = run("--hubs hub --crs EPSG:32633 --budget 20");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_not_null(strstr(e, "isoreach: warning: 1 unit holds far less of the grid than its "
+                                 "polygon, more than the cells along its border can explain at "
+                                 "any --resolution: 'a' (100.0 km² on the grid for 200.0 km² "
+                                 "drawn); other units drawn over it took those cells"),
+                       "%s", e);
+    cr_assert_null(strstr(e, "too coarse"), "%s", e);
+    cr_assert_not_null(strstr(e, "so the earlier one loses that area: its people are spread "
+                                 "over the cells left to it"),
+                       "%s", e);
+    free(e);
+    /* and so they are: all 1000 of a's people on the 100 km² left to it, so the share of
+     * its people reached is the share of its area */
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/hubs/hub/reach.csv", cli_tmp);
+    char *csv = cli_slurp(p);
+    const char *row = strstr(csv, "\nhub,county,a,unit a,,a,p1,100.000,");
+    cr_assert_not_null(row, "%s", csv);
+    double reached, ashare, pshare;
+    long pop, popr;
+    cr_assert_eq(sscanf(row + strlen("\nhub,county,a,unit a,,a,p1,100.000,"),
+                        "%lf,%lf,%ld,%ld,%lf", &reached, &ashare, &pop, &popr, &pshare),
+                 5, "%s", csv);
+    cr_assert_eq(pop, 1000);
+    cr_assert(reached > 10 && ashare < 1, "%s", csv);
+    cr_assert_float_eq(pshare, ashare, 0.002, "%s", csv);
+    free(csv);
 }
 
 /* A station id of 300 characters (a URI, a long code) is named in --hubs and in a line's
@@ -1719,7 +1773,12 @@ Test(geo, hub_outside_the_polygons_takes_the_nearest_unit_within_5_km)
     int rc = run("--crs EPSG:32633 --hubs near,lost --budget 45");
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
-    cr_assert_str_eq(e, "isoreach: warning: hub 'near' lies outside every boundary polygon, 3.0 "
+    cr_assert_str_eq(e, "isoreach: warning: 2 stations have no passable cell within 2 km (in "
+                        "the sea, a lake or a barrier of the boundaries, --water or "
+                        "--friction): 'near', 'lost'; trains stop there, but local travel from "
+                        "them reaches nothing (a hub's circle is then what its trains reach); "
+                        "move them onto land\n"
+                        "isoreach: warning: hub 'near' lies outside every boundary polygon, 3.0 "
                         "km from 'unit b' (b): that unit, the nearest within 5 km, is taken as "
                         "its own jurisdiction\n"
                         "isoreach: warning: hub 'lost' lies outside every boundary polygon, 7.0 "
@@ -1753,6 +1812,46 @@ Test(geo, hub_outside_the_polygons_takes_the_nearest_unit_within_5_km)
     /* other_province 1, other_prefecture 1, pop_unknown_units 0, land_km2 200 (no water) */
     cr_assert_eq(strncmp(strchr(a + 1, '\n') - 14, ",1,1,0,200.000", 14), 0, "%s", csv);
     free(csv);
+}
+
+/* A harbour station drawn 1.5 km out at sea by a coarse coastline: its cell touched no
+ * passable cell, so local travel from it reached nothing, its own town included (a hub's
+ * circle held only what its trains reached), and the warnings said it reached "what lies
+ * inside the boundaries". It is now linked to the nearest land cell by a straight path at
+ * the base speed, and said; a station farther out than 2 km is said to reach nothing. */
+Test(geo, a_station_at_sea_is_linked_to_the_nearest_land)
+{
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5520000)) ","
+                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5505000))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("port", 1, 511500, 5512500) ","
+                                STATION("inland", 0, 503500, 5512500) ","
+                                STATION("rock", 0, 516500, 5515500)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 60, 10, 511500, 5512500, 503500, 5512500) ","
+                                LINE("l2", 60, 10, 503500, 5512500, 516500, 5515500)));
+    int rc = run("--crs EPSG:32633 --hubs port --budget 30");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_not_null(strstr(e, "isoreach: warning: 1 station lies on no passable cell (in the "
+                                 "sea, a lake or a barrier of the boundaries, --water or "
+                                 "--friction: a coastline drawn coarser than the stations?): "
+                                 "'port' (2.00 km); each is linked to the nearest passable cell "
+                                 "by a straight path"),
+                       "%s", e);
+    /* 'rock' is 5 km from a and 10.5 km from b */
+    cr_assert_not_null(strstr(e, "isoreach: warning: 1 station has no passable cell within 2 "
+                                 "km (in the sea, a lake or a barrier of the boundaries, --water "
+                                 "or --friction): 'rock'; trains stop there, but local travel "
+                                 "from it reaches nothing"),
+                       "%s", e);
+    free(e);
+    /* the land cell 2 km west of the port: 2000 m × 1.3 × 3.6 / 20 km/h = 468 s, straight
+     * along the link (by rail to 'inland' and back on foot it would take over 20 min) */
+    cr_assert_float_eq(raster_at("o/hubs/port/travel_time.tif", 509500, 5512500), 7.8, 0.01);
+    cr_assert_float_eq(raster_at("o/hubs/port/travel_time.tif", 508500, 5512500), 7.8 + 3.9,
+                       0.01);
+    /* the link is a path of cells, not a surface: the sea beside it stays closed */
+    cr_assert_eq(raster_at("o/hubs/port/travel_time.tif", 511500, 5513500), -9999);
 }
 
 /* A hub on the border of units a (province p1) and b (p2), at x = 510 km (a few nanometres

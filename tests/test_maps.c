@@ -749,6 +749,9 @@ static void same_counties(const isr_map_base *a, const isr_map_base *b, const ch
     cr_assert(a->people_any == b->people_any || (isnan(a->people_any) && isnan(b->people_any)),
               "%s: people within any hub's budget: %.17g scanned, %.17g by OGR", what,
               a->people_any, b->people_any);
+    cr_assert_eq(a->people_any_unknown, b->people_any_unknown,
+                 "%s: units of unknown population within a budget: %d scanned, %d by OGR", what,
+                 a->people_any_unknown, b->people_any_unknown);
 }
 
 /* Issue 12: the maps read units.geojson with polyscan.c (OGR's reader was most of their
@@ -950,7 +953,7 @@ Test(maps, map_units_scanner_same_base, .timeout = 300)
         "pass",
         /* other data: a square with a hole beside a county, a 3-point ring, no geometry,
          * names null or absent, unknown people whose share is 0; then unknown people in
-         * reach (the total unknown) */
+         * reach (left out of the total, and counted) */
         "F = d['features']\n"
         "x, y = F[0]['geometry']['coordinates'][0][0][0] if F[0]['geometry']['type'] == "
         "'MultiPolygon' else F[0]['geometry']['coordinates'][0][0]\n"
@@ -961,6 +964,7 @@ Test(maps, map_units_scanner_same_base, .timeout = 300)
         "F[0]['geometry'] = {'type': 'MultiPolygon', 'coordinates': c + [sq]}\n"
         "F[1]['properties']['name'] = None; F[1]['properties'].pop('name_en', None)\n"
         "F[2]['properties']['population'] = None; F[2]['properties']['pop_share_any'] = 0\n"
+        "F[2]['properties']['area_share_any'] = 0\n"
         "F[3]['geometry'] = None\n"
         "g = F[4]['geometry']; c = g['coordinates'] if g['type'] == 'MultiPolygon' else "
         "[g['coordinates']]\n"
@@ -968,7 +972,8 @@ Test(maps, map_units_scanner_same_base, .timeout = 300)
         "[x, y]]]]}\n"
         "F[5]['properties']['name_en'] = 'Caf\\u00e9 \\\"quoted\\\"'",
         "F = d['features']\n"
-        "F[6]['properties']['population'] = None; F[6]['properties']['pop_share_any'] = 0.25",
+        "F[6]['properties']['population'] = None; F[6]['properties']['pop_share_any'] = None\n"
+        "F[6]['properties']['area_share_any'] = 0.25",
     };
     isr_ctx *ctx = isr_ctx_new();
     isr_options *opt = isr_options_new(ctx, 0, NULL);
@@ -1022,9 +1027,11 @@ Test(maps, map_units_scanner_same_base, .timeout = 300)
             cr_assert_eq(a.counties[3].len[a.counties[3].nparts - 1], 3, "the 3-point ring");
             cr_assert_eq(a.counties[0].len[a.counties[0].nparts - 1], 4, "the square's hole");
             cr_assert(isfinite(a.people_any));
+            cr_assert_eq(a.people_any_unknown, 0);
         }
-        if (k == 2)
-            cr_assert(isnan(a.people_any), "unknown people in reach, yet a total");
+        if (k == 2) /* the known people, and the unit left out said (it hid the headline) */
+            cr_assert(isfinite(a.people_any) && a.people_any_unknown == 1,
+                      "%g people, %d units unknown", a.people_any, a.people_any_unknown);
         isr_map_base_clear(&a);
         isr_map_base_clear(&b);
         snprintf(cmd, sizeof cmd, "cp '%s/u.geojson' '%s/region/units.geojson' && cp "
@@ -1487,6 +1494,20 @@ Test(maps, lang_en_zh_both)
      * numbers in each ("1.8万 18 k人 1.8万 18 k people", drawn over the band labels) */
     cr_assert(strstr(t, "万人 ") && strstr(t, " k people</text>"), "both: the legend's people");
     cr_assert(!strstr(t, " k人"), "both: an English number in the Chinese note");
+    free(svg);
+    /* the language given to map is the run's from then on, as --attribution: run.json and
+     * README.md say it, and reach, which redraws the maps, keeps it (it went back to zh) */
+    snprintf(p, sizeof p, "%s/l/run.json", cli_tmp);
+    js = cli_slurp(p);
+    cr_assert(strstr(js, "\"--lang\": \"both\"") || strstr(js, "\"--lang\":\"both\""), "%s", js);
+    free(js);
+    cr_assert_eq(cli_sh("grep -q 'language of labels (--lang): both' '%s/l/README.md'", cli_tmp),
+                 0);
+    cr_assert_eq(cli_sh("%s reach -q --out %s/l --threads 1", ISR_CLI, cli_tmp), 0, "%s",
+                 cli_output());
+    snprintf(p, sizeof p, "%s/l/hubs/shanghai_hongqiao/map.svg", cli_tmp);
+    svg = cli_slurp(p);
+    cr_assert(has_text(text_part(svg, p), "上海虹桥 Shanghai Hongqiao"), "reach: both kept");
     free(svg);
     cr_assert_eq(cli_sh("%s map -q --out %s/l --lang fr", ISR_CLI, cli_tmp), 2);
     char *err = cli_output();

@@ -244,6 +244,16 @@ Test(region2, rail_times_by_hand_and_the_raster)
 {
     run_3035("o", "wien_hbf,bratislava_hlst,brno_hln");
     provinces_clean("o");
+    /* OUT/README.md describes the rail layers' own fields (copies of the inputs), by the
+     * options that named them: before, the sample's defaults (id, name, speed_kmh, …) */
+    cr_assert_eq(cli_sh("python3 '%s/tests/outreadme_check.py' '%s/o' '%s/README.md' '%s' '%s'",
+                        ISR_SOURCE_DIR, cli_tmp, ISR_SOURCE_DIR, ISR_SOURCE_DIR, cli_tmp),
+                 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("grep -qxF -- '- `station_label`: the station'\\''s name (--station-name)' "
+                        "'%s/o/README.md' && grep -qxF -- '- `vmax_kmh`: the line'\\''s speed, "
+                        "km/h (--line-speed)' '%s/o/README.md'",
+                        cli_tmp, cli_tmp),
+                 0);
     /* Defaults: wait half the headway, 2 min dwell at calls passed through, 6 min per change.
      * Lines (tests/region2/strecken.gpkg):
      *   R 81     wien_hbf-gaenserndorf-hohenau-breclav, takt 60, fahrzeit 24;26;10

@@ -184,6 +184,21 @@ Test(vector_io, refusals_name_the_input)
                missing);
     cr_assert_eq(strncmp(isr_ctx_errmsg(ctx), want, strlen(want)), 0, "%s", isr_ctx_errmsg(ctx));
     free(want);
+    /* a raster (a run's own GeoTIFF given to info, say): said to be one, not "damaged" */
+    char *tif = isr_strdup_printf("%s/r.tif", dir);
+    GDALDatasetH r = GDALCreate(GDALGetDriverByName("GTiff"), tif, 4, 4, 1, GDT_Byte, NULL);
+    cr_assert_not_null(r);
+    GDALClose(r);
+    isr_ctx_reset(ctx);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    cr_assert_eq(isr_layer_open(ctx, &l, "stations", tif, NULL, wkbPoint), ISR_ERR_INPUT);
+    CPLPopErrorHandler();
+    want = msg("stations '%s': it is a raster (GTiff), not a vector source: give a vector layer "
+               "(shapefile, GeoPackage, GeoJSON…); gdalinfo describes a raster",
+               tif);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
+    free(want);
+    free(tif);
     free(missing);
     isr_ctx_reset(ctx);
     cr_assert_eq(isr_layer_open(ctx, &l, "stations", "", NULL, wkbPoint), ISR_ERR_USAGE);
