@@ -765,9 +765,9 @@ isr_status isr_units_check_overlaps(isr_ctx *ctx, const isr_layer *l, isr_units 
 
 /* A unit far from all the others (latitude and longitude swapped, a stray copy, a remote
  * island) makes the region's box, and so the grid and every region-wide pass, many times
- * larger than the rest need: warned when it lies apart from the others' box and leaving it
- * out would make the box at least 4 times smaller. Each side's two extremes give every
- * unit's box-without-it at once. */
+ * larger than the rest need: warned when leaving one unit out would make the box at least 4
+ * times smaller, unless that unit meets the others' box and is as large as it. Each side's
+ * two extremes give every unit's box-without-it at once. */
 static void units_warn_outlier(isr_ctx *ctx, const isr_layer *l, const isr_units *u)
 {
     if (u->n < 3)
@@ -797,10 +797,14 @@ static void units_warn_outlier(isr_ctx *ctx, const isr_layer *l, const isr_units
             s[k] = lo[k][at[k] == i];
         double w = -s[2] - s[0], h = -s[3] - s[1];
         const OGREnvelope *e = &u->env[i];
-        /* far: apart from the others' box; a unit around the others (the region itself,
-         * with specks of enclaves and islets) is not */
-        int apart = e->MinX > -s[2] || e->MaxX < s[0] || e->MinY > -s[3] || e->MaxY < s[1];
-        if (apart && w > 0 && h > 0 && full / (w * h) > best) {
+        if (!(w > 0 && h > 0 && full / (w * h) > best))
+            continue;
+        /* a unit that meets the others' box and is as large as it (the region itself, with
+         * specks of enclaves and islets in and beside it) is not far from them; one that
+         * reaches it only by a stray part or vertex is */
+        int around = e->MinX <= -s[2] && e->MaxX >= s[0] && e->MinY <= -s[3] &&
+                     e->MaxY >= s[1] && OGR_G_Area(u->geom[i]) >= w * h;
+        if (!around) {
             best = full / (w * h);
             worst = i;
             bw = w;

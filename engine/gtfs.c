@@ -1435,8 +1435,15 @@ static int transfer_stops(const isr_timetable *tt, const feed *fd, const char *i
     return s >= 0 || station >= 0 ? 0 : -1;
 }
 
+/* Rows of transfers.txt left out, by kind: the count, the first's line and id. */
+typedef struct transfer_skips {
+    int narrow, narrow_line;   /* for some routes or trips only */
+    int unknown, unknown_line; /* a stop not in stops.txt */
+    char unknown_id[64];
+} transfer_skips;
+
 static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g, const int *col,
-                               int *narrow)
+                               transfer_skips *sk)
 {
     const char *type = F(g, col[2]), *min = F(g, col[3]);
     long k = *type ? parse_uint(type, 5) : 0, m = parse_uint(min, 86400);
@@ -1452,18 +1459,25 @@ static isr_status transfer_row(isr_ctx *ctx, build *b, const feed *fd, gfile *g,
                         */
     for (int e = 4; e < 8; e++)
         if (*F(g, col[e])) { /* a rule for some routes or trips only: not for the stops */
-            if (!(*narrow)++)
-                narrow[1] = g->csv.line;
+            if (!sk->narrow++)
+                sk->narrow_line = g->csv.line;
             return ISR_OK;
         }
     isr_timetable *tt = b->tt;
     int from[256], to[256], nf, nt; /* a station's first 256 stops */
     for (int e = 0; e < 2; e++) {
         const char *id = F(g, col[e]);
-        if (transfer_stops(tt, fd, id, e ? to : from, e ? &nt : &nf, 256) < 0)
-            return *id ? BAD(ctx, g, "field '%s' is '%s', not in stops.txt",
-                             e ? "to_stop_id" : "from_stop_id", id)
-                       : blank(ctx, g, e ? "to_stop_id" : "from_stop_id");
+        if (transfer_stops(tt, fd, id, e ? to : from, e ? &nt : &nf, 256) >= 0)
+            continue;
+        if (!*id)
+            return blank(ctx, g, e ? "to_stop_id" : "from_stop_id");
+        /* a stop the feed does not have (a feed cut to a region keeps such rows): no train
+         * calls there, so the row changes nothing; left out and said */
+        if (!sk->unknown++) {
+            sk->unknown_line = g->csv.line;
+            isr_snprintf(sk->unknown_id, sizeof sk->unknown_id, "%s", id);
+        }
+        return ISR_OK;
     }
     for (int i = 0; i < nf; i++)
         for (int j = 0; j < nt; j++) {
@@ -1480,21 +1494,30 @@ static isr_status read_transfers(isr_ctx *ctx, build *b, const feed *fd)
     static const char *const names[] = {"from_stop_id",  "to_stop_id",  "transfer_type",
                                         "min_transfer_time", "from_route_id", "to_route_id",
                                         "from_trip_id",  "to_trip_id",  NULL};
-    int col[8], found, narrow[2] = {0, 0}; /* rows for some routes or trips; the first's line */
+    int col[8], found;
+    transfer_skips sk = {0};
     gfile g;
     isr_status st = gfile_open(ctx, fd, "transfers.txt", 0, &g, &found);
     if (st == ISR_OK && found)
         st = columns(ctx, &g, names, 3, col);
     while (st == ISR_OK && found && next_row(ctx, &g, &st))
-        st = transfer_row(ctx, b, fd, &g, col, narrow);
+        st = transfer_row(ctx, b, fd, &g, col, &sk);
     gfile_close(&g);
-    if (st == ISR_OK && narrow[0])
+    if (st == ISR_OK && sk.narrow)
         isr_log(ctx, ISR_LOG_WARN,
                 "gtfs '%s' transfers.txt: %d rows of transfer_type 2 or 3 name a route or "
                 "trip (first: line %d); change times here hold between stops, for every "
                 "route and trip, so these rows are left out and those changes take the "
                 "default",
-                fd->path, narrow[0], narrow[1]);
+                fd->path, sk.narrow, sk.narrow_line);
+    if (st == ISR_OK && sk.unknown)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s' transfers.txt: %d row%s of transfer_type 2 or 3 name%s a stop or "
+                "station not in stops.txt (first: line %d, '%s'); no train calls there, so "
+                "%s left out (a feed cut to a region keeps such rows; a misspelt id is worth "
+                "a look)",
+                fd->path, sk.unknown, sk.unknown > 1 ? "s" : "", sk.unknown > 1 ? "" : "s",
+                sk.unknown_line, sk.unknown_id, sk.unknown > 1 ? "they are" : "it is");
     return st;
 }
 

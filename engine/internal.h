@@ -183,8 +183,10 @@ isr_status isr_fields_check(isr_ctx *ctx, const isr_options *opt,
 
 /* ---- crs.c ---------------------------------------------------------------------------- */
 
-/* An Albers equal-area CRS fitted to a lon/lat box (standard parallels at 1/6 and 5/6 of
- * the latitude range, centred on the box), built with PROJ. Returns a new OSR handle. */
+/* An equal-area CRS fitted to a lon/lat box, built with PROJ: an Albers conic (standard
+ * parallels at 1/6 and 5/6 of the latitude range, centred on the box); its cylindrical limit
+ * for a box centred on the equator; a Lambert azimuthal one for a box past
+ * ISR_CRS_POLAR_LAT, polar round a pole, else centred on the box. Returns a new OSR handle. */
 OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double lat_min,
                                            double lon_max, double lat_max);
 /* The CRS from a user definition ("EPSG:3857", WKT, PROJ string), or NULL with an error. */
@@ -207,7 +209,7 @@ double isr_lon_normal(double lon);
  * 9 × 9 lattice): the largest |meridional or parallel scale − 1| (distances, travel times)
  * and |areal scale − 1| (areas). */
 #define ISR_CRS_MAX_LINEAR_ERROR 0.05  /* above: a --crs is refused */
-#define ISR_CRS_POLAR_LAT 80.0       /* a region past this latitude: a polar fitted CRS (crs.c) */
+#define ISR_CRS_POLAR_LAT 80.0       /* a region past this latitude: an azimuthal fitted CRS (crs.c) */
 #define ISR_CRS_WARN_LINEAR_ERROR 0.01 /* above: warned */
 typedef struct isr_crs_scale {
     int checked; /* 0 when PROJ could not compute the factors */

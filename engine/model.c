@@ -525,13 +525,210 @@ static void warn_formula_keys(isr_ctx *ctx, const isr_model *m)
     free(list);
 }
 
+/* The least finite friction of a coded surface: of the values its cells hold. */
+static float coded_min(const uint8_t *code, size_t n, const float lut[256])
+{
+    uint8_t seen[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        seen[code[i]] = 1;
+    float least = INFINITY;
+    for (int c = 0; c < 256; c++)
+        if (seen[c] && lut[c] < least)
+            least = lut[c];
+    return least;
+}
+
+/* How far a station whose cell touches no passable cell (in the sea, a lake or a barrier by
+ * a coarse coastline: a harbour station) is linked to the nearest one (station_links). */
+#define ISR_STATION_LINK_M 2000.0
+
+/* A friction surface read cell by cell: the model's draft while it is built, or the model's
+ * own (isr_fric) once it is. */
+typedef struct fric_view {
+    const isr_fric_draft *d;
+    isr_fric f;
+} fric_view;
+
+static float view_at(const fric_view *v, size_t k)
+{
+    return v->d ? isr_fric_draft_at(v->d, k) : v->f.f32 ? v->f.f32[k] : v->f.lut[v->f.code[k]];
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Passable cell k other than a station's own (`own`, sorted, n): a station's cell is open
+ * whatever lies there, so it is no way out for another. */
+static int passable(const fric_view *v, size_t k, const size_t *own, size_t n)
+{
+    return isfinite(view_at(v, k)) && !bsearch(&k, own, n, sizeof *own, cmp_size);
+}
+
+/* Whether local travel can leave padded cell k: a passable neighbour across a side, or across
+ * a corner with one of the two cells beside that corner passable (both kernels refuse a
+ * diagonal move between two barriers, costdist_kernels.h). */
+static int cell_leads_out(const fric_view *v, size_t k, size_t pw, const size_t *own, size_t n)
+{
+    const size_t side[4] = {k - pw, k - 1, k + 1, k + pw};
+    int open[4];
+    for (int i = 0; i < 4; i++)
+        if ((open[i] = passable(v, side[i], own, n)))
+            return 1;
+    const size_t corner[4] = {k - pw - 1, k - pw + 1, k + pw - 1, k + pw + 1};
+    const int beside[4][2] = {{0, 1}, {0, 2}, {3, 1}, {3, 2}};
+    for (int i = 0; i < 4; i++)
+        if ((open[beside[i][0]] || open[beside[i][1]]) && passable(v, corner[i], own, n))
+            return 1;
+    return 0;
+}
+
+/* The stations' cells on the grid, sorted and each once (*own, *n); -1 when out of memory. */
+static int station_cells(const isr_model *m, size_t **own, size_t *n)
+{
+    int ns = isr_rail_net_nstations(m->net);
+    *n = 0;
+    if (!(*own = malloc((size_t)(ns > 0 ? ns : 1) * sizeof **own)))
+        return -1;
+    for (int s = 0; s < ns; s++) {
+        double x, y;
+        int c, r;
+        isr_rail_station_xy(m->net, s, &x, &y);
+        if (isr_grid_cell_of(&m->grid, x, y, &c, &r))
+            (*own)[(*n)++] = isr_grid_pidx(&m->grid, c, r);
+    }
+    qsort(*own, *n, sizeof **own, cmp_size);
+    size_t u = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (u == 0 || (*own)[i] != (*own)[u - 1])
+            (*own)[u++] = (*own)[i];
+    *n = u;
+    return 0;
+}
+
+/* The nearest passable cell to (c, r) within `rad` cells that leads out (not another
+ * station's cell): 1 with it in (*bc, *br), else 0. Ties go to the first in row order, so a
+ * run is reproducible. */
+static int nearest_passable(const isr_grid *g, const fric_view *v, int c, int r, int rad,
+                            const size_t *own, size_t nown, int *bc, int *br)
+{
+    long best = -1;
+    for (int dr = -rad; dr <= rad; dr++)
+        for (int dc = -rad; dc <= rad; dc++) {
+            long d2 = (long)dr * dr + (long)dc * dc;
+            int cc = c + dc, rr = r + dr;
+            if (d2 == 0 || d2 > (long)rad * rad || (best >= 0 && d2 >= best) || cc < 0 ||
+                rr < 0 || cc >= g->nx || rr >= g->ny ||
+                !passable(v, isr_grid_pidx(g, cc, rr), own, nown))
+                continue;
+            best = d2;
+            *bc = cc;
+            *br = rr;
+        }
+    return best >= 0;
+}
+
+/* The straight path of cells from (c, r) to (bc, br) opened at `spm` where barred, each step
+ * across a side (a step across a corner also opens the cell beside it: the kernels move
+ * between two cells that touch only at a corner when a cell beside them is passable). 0, or
+ * -1 when out of memory. */
+static int burn_link(const isr_grid *g, isr_fric_draft *d, int c, int r, int bc, int br,
+                     double spm)
+{
+    int steps = 4 * (abs(bc - c) > abs(br - r) ? abs(bc - c) : abs(br - r)), pc = c, pr = r;
+    for (int k = 1; k <= steps; k++) {
+        int x = (int)lround(c + (double)(bc - c) * k / steps);
+        int y = (int)lround(r + (double)(br - r) * k / steps);
+        size_t cell[2] = {isr_grid_pidx(g, x, pr), isr_grid_pidx(g, x, y)};
+        for (int i = x != pc && y != pr ? 0 : 1; i < 2; i++)
+            if (isinf(isr_fric_draft_at(d, cell[i])) && isr_fric_draft_set(d, cell[i], (float)spm))
+                return -1;
+        pc = x;
+        pr = y;
+    }
+    return 0;
+}
+
+/* The warnings of station_links: the stations linked (a, with their links' lengths) and
+ * those left with none (b). */
+static void station_links_warn(isr_ctx *ctx, int nlinked, const char *a, int nlost,
+                               const char *b)
+{
+    if (nlinked)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d station%s on no cell that local travel can leave (in the sea, a lake, a "
+                "barrier of --water or --friction, or outside every boundary polygon: a "
+                "coastline drawn coarser than the stations?): %s%s; each is linked to the "
+                "nearest passable cell by a straight path walked at --egress-speed and "
+                "--detour, so that local travel from it reaches land; move %s onto land, or "
+                "add %s area to the boundaries, if that is wrong",
+                nlinked, ISR_PLURAL(nlinked, " lies", "s lie"), a ? a : "",
+                nlinked > 10 ? ", and more" : "", nlinked > 1 ? "them" : "it",
+                nlinked > 1 ? "their" : "its");
+    if (nlost)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%d station%s no passable cell within %.0f km (in the sea, a lake, a barrier "
+                "of --water or --friction, or outside every boundary polygon): %s%s; trains "
+                "stop there, but local travel from %s reaches nothing (a hub's circle is then "
+                "what its trains reach); move %s onto land, or add %s area to the boundaries",
+                nlost, ISR_PLURAL(nlost, " has", "s have"), ISR_STATION_LINK_M / 1000.0,
+                b ? b : "", nlost > 10 ? ", and more" : "", nlost > 1 ? "them" : "it",
+                nlost > 1 ? "them" : "it", nlost > 1 ? "their" : "its");
+}
+
+/* Stations on a cell that local travel cannot leave would reach nothing on foot, their own
+ * town included: each is linked to the nearest passable cell within ISR_STATION_LINK_M by a
+ * straight path of cells at the base friction `spm` (walked at --egress-speed and --detour,
+ * as a road burns its own speed; burn_link), and said; one with none that near is said as
+ * reaching nothing. 0, or -1 when out of memory. */
+static int station_links(isr_ctx *ctx, isr_model *m, isr_fric_draft *d, double spm)
+{
+    const isr_grid *g = &m->grid;
+    size_t *own = NULL, nown = 0, pw = (size_t)isr_grid_pw(g);
+    if (station_cells(m, &own, &nown) != 0)
+        return -1;
+    const fric_view v = {.d = d};
+    int nlinked = 0, nlost = 0, rc = 0, rad = (int)floor(ISR_STATION_LINK_M / g->cell_m);
+    isr_sb linked = {0}, lost = {0};
+    for (int s = 0; s < isr_rail_net_nstations(m->net) && rc == 0; s++) {
+        double x, y;
+        int c, r, bc, br;
+        isr_rail_station_xy(m->net, s, &x, &y);
+        if (!isr_grid_cell_of(g, x, y, &c, &r) ||
+            cell_leads_out(&v, isr_grid_pidx(g, c, r), pw, own, nown))
+            continue;
+        const char *id = isr_rail_station_id(m->net, s);
+        if (!nearest_passable(g, &v, c, r, rad, own, nown, &bc, &br)) {
+            if (++nlost <= 10)
+                isr_sb_printf(&lost, "%s'%s'", nlost > 1 ? ", " : "", id);
+            continue;
+        }
+        rc = burn_link(g, d, c, r, bc, br, spm);
+        if (++nlinked <= 10)
+            isr_sb_printf(&linked, "%s'%s' (%.2f km)", nlinked > 1 ? ", " : "", id,
+                          hypot(bc - c, br - r) * g->cell_m / 1000.0);
+    }
+    char *a = isr_sb_take(&linked), *b = isr_sb_take(&lost);
+    station_links_warn(ctx, nlinked, a, nlost, b);
+    free(a);
+    free(b);
+    free(own);
+    return rc;
+}
+
 /* Stations (other than hubs, warned about with their jurisdictions) that lie off the grid,
  * and so seed nothing, or in no unit (a hole, the sea), where local travel from them finds
- * only what lies inside the boundaries: said once each, naming them. */
+ * only what lies inside the boundaries: said once each, naming them (but those whose cell
+ * local travel cannot leave, which station_links has named). */
 static void stations_outside(isr_ctx *ctx, const isr_model *m)
 {
     isr_sb off = {0}, out = {0};
     int noff = 0, nout = 0;
+    size_t *own = NULL, nown = 0;
+    const fric_view v = {.f = isr_model_fric(m)};
+    int cells = station_cells(m, &own, &nown) == 0 && (v.f.f32 || v.f.code);
     for (int s = 0; s < isr_rail_net_nstations(m->net); s++) {
         int hub = 0;
         for (int h = 0; h < m->hubs.n; h++)
@@ -545,7 +742,10 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
         if (!isr_grid_cell_of(&m->grid, x, y, &c, &r)) {
             if (++noff <= 10)
                 isr_sb_printf(&off, "%s'%s'", noff > 1 ? ", " : "", id);
-        } else if (isr_zones_unit_xy(&m->zones, &m->grid, x, y) < 0) {
+        } else if (isr_zones_unit_xy(&m->zones, &m->grid, x, y) < 0 &&
+                   (!cells || cell_leads_out(&v, isr_grid_pidx(&m->grid, c, r),
+                                             (size_t)isr_grid_pw(&m->grid), own, nown))) {
+            /* (one whose cell local travel cannot leave: station_links said so) */
             double p[2] = {x, y};
             int ties;
             int near = isr_hub_jurisdiction(&m->units, p, p, -1, INFINITY, &d, &ties);
@@ -572,139 +772,7 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
                 nout > 10 ? ", and more" : "", nout > 1 ? "them" : "it");
     free(a);
     free(b);
-}
-
-/* The least finite friction of a coded surface: of the values its cells hold. */
-static float coded_min(const uint8_t *code, size_t n, const float lut[256])
-{
-    uint8_t seen[256] = {0};
-    for (size_t i = 0; i < n; i++)
-        seen[code[i]] = 1;
-    float least = INFINITY;
-    for (int c = 0; c < 256; c++)
-        if (seen[c] && lut[c] < least)
-            least = lut[c];
-    return least;
-}
-
-/* How far a station whose cell touches no passable cell (in the sea, a lake or a barrier by
- * a coarse coastline: a harbour station) is linked to the nearest one (station_links). */
-#define ISR_STATION_LINK_M 2000.0
-
-/* Whether padded cell k has no passable cell among its eight neighbours. */
-static int cell_isolated(const isr_fric_draft *d, size_t k, size_t pw)
-{
-    const size_t nb[8] = {k - pw - 1, k - pw, k - pw + 1, k - 1, k + 1,
-                          k + pw - 1, k + pw, k + pw + 1};
-    for (int i = 0; i < 8; i++)
-        if (isfinite(isr_fric_draft_at(d, nb[i])))
-            return 0;
-    return 1;
-}
-
-/* The nearest passable cell to (c, r) within `rad` cells that is not one of the isolated
- * stations' own cells (`iso`, `niso`): 1 with it in (*bc, *br), else 0. Ties go to the first
- * in row order, so a run is reproducible. */
-static int nearest_passable(const isr_grid *g, const isr_fric_draft *d, int c, int r, int rad,
-                            const size_t *iso, int niso, int *bc, int *br)
-{
-    long best = -1;
-    for (int dr = -rad; dr <= rad; dr++)
-        for (int dc = -rad; dc <= rad; dc++) {
-            long d2 = (long)dr * dr + (long)dc * dc;
-            int cc = c + dc, rr = r + dr;
-            if (d2 == 0 || d2 > (long)rad * rad || (best >= 0 && d2 >= best) || cc < 0 ||
-                rr < 0 || cc >= g->nx || rr >= g->ny)
-                continue;
-            size_t k = isr_grid_pidx(g, cc, rr);
-            int own = 0;
-            for (int i = 0; i < niso && !own; i++)
-                own = iso[i] == k;
-            if (!own && isfinite(isr_fric_draft_at(d, k))) {
-                best = d2;
-                *bc = cc;
-                *br = rr;
-            }
-        }
-    return best >= 0;
-}
-
-/* Stations whose cell touches no passable cell would reach nothing on foot, their own
- * town included: each is linked to the nearest passable cell within ISR_STATION_LINK_M by a
- * straight path of cells at the base friction `spm` (walked at --egress-speed and --detour,
- * as a road burns its own speed), and said; one with none that near is said as reaching
- * nothing. 0, or -1 when out of memory. */
-static int station_links(isr_ctx *ctx, isr_model *m, isr_fric_draft *d, double spm)
-{
-    const isr_grid *g = &m->grid;
-    int ns = isr_rail_net_nstations(m->net), niso = 0, nlinked = 0, nlost = 0;
-    size_t pw = (size_t)isr_grid_pw(g);
-    size_t *iso = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *iso);
-    int *at = malloc((size_t)(ns > 0 ? ns : 1) * 2 * sizeof *at), *who = malloc(
-        (size_t)(ns > 0 ? ns : 1) * sizeof *who);
-    if (!iso || !at || !who) {
-        free(iso);
-        free(at);
-        free(who);
-        return -1;
-    }
-    for (int s = 0; s < ns; s++) {
-        double x, y;
-        int c, r;
-        isr_rail_station_xy(m->net, s, &x, &y);
-        if (isr_grid_cell_of(g, x, y, &c, &r) && cell_isolated(d, isr_grid_pidx(g, c, r), pw)) {
-            iso[niso] = isr_grid_pidx(g, c, r);
-            at[2 * niso] = c;
-            at[2 * niso + 1] = r;
-            who[niso++] = s;
-        }
-    }
-    isr_sb linked = {0}, lost = {0};
-    int rad = (int)floor(ISR_STATION_LINK_M / g->cell_m), rc = 0;
-    for (int i = 0; i < niso && rc == 0; i++) {
-        int c = at[2 * i], r = at[2 * i + 1], bc, br;
-        const char *id = isr_rail_station_id(m->net, who[i]);
-        if (!nearest_passable(g, d, c, r, rad, iso, niso, &bc, &br)) {
-            if (++nlost <= 10)
-                isr_sb_printf(&lost, "%s'%s'", nlost > 1 ? ", " : "", id);
-            continue;
-        }
-        int steps = 4 * (abs(bc - c) > abs(br - r) ? abs(bc - c) : abs(br - r));
-        for (int k = 1; k < steps && rc == 0; k++) {
-            size_t p = isr_grid_pidx(g, (int)lround(c + (double)(bc - c) * k / steps),
-                                     (int)lround(r + (double)(br - r) * k / steps));
-            if (isinf(isr_fric_draft_at(d, p)) && isr_fric_draft_set(d, p, (float)spm))
-                rc = -1;
-        }
-        if (++nlinked <= 10)
-            isr_sb_printf(&linked, "%s'%s' (%.2f km)", nlinked > 1 ? ", " : "", id,
-                          hypot(bc - c, br - r) * g->cell_m / 1000.0);
-    }
-    char *a = isr_sb_take(&linked), *b = isr_sb_take(&lost);
-    if (nlinked)
-        isr_log(ctx, ISR_LOG_WARN,
-                "%d station%s on no passable cell (in the sea, a lake or a barrier of the "
-                "boundaries, --water or --friction: a coastline drawn coarser than the "
-                "stations?): %s%s; each is linked to the nearest passable cell by a straight "
-                "path walked at --egress-speed and --detour, so that local travel from it "
-                "reaches land; move %s onto land if that is wrong",
-                nlinked, ISR_PLURAL(nlinked, " lies", "s lie"), a ? a : "",
-                nlinked > 10 ? ", and more" : "", nlinked > 1 ? "them" : "it");
-    if (nlost)
-        isr_log(ctx, ISR_LOG_WARN,
-                "%d station%s no passable cell within %.0f km (in the sea, a lake or a barrier "
-                "of the boundaries, --water or --friction): %s%s; trains stop there, but local "
-                "travel from %s reaches nothing (a hub's circle is then what its trains "
-                "reach); move %s onto land",
-                nlost, ISR_PLURAL(nlost, " has", "s have"), ISR_STATION_LINK_M / 1000.0,
-                b ? b : "", nlost > 10 ? ", and more" : "", nlost > 1 ? "them" : "it",
-                nlost > 1 ? "them" : "it");
-    free(a);
-    free(b);
-    free(iso);
-    free(at);
-    free(who);
-    return rc;
+    free(own);
 }
 
 /* The friction surface: base or raster, water closed (isr_friction_build), roads burned,

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* A kind of file: its path pattern under OUT (fnmatch), what it is, and its columns or
@@ -508,12 +509,16 @@ static const char *rail_meaning(json_object *run, const char *layer, const char 
 {
     json_object *opt = NULL;
     json_object_object_get_ex(run, "options", &opt);
+    /* isr_vector_export adds it to the stations: a copy of --station-name-en */
+    if (strcmp(layer, "rail_stations") == 0 && strcmp(field, "name_en") == 0)
+        return "the station's English name, copied from --station-name-en (blank where the "
+               "input has none)";
     for (size_t i = 0; i < sizeof rail_roles / sizeof *rail_roles; i++) {
         json_object *v = NULL;
         if (strcmp(rail_roles[i][0], layer) == 0 &&
             json_object_object_get_ex(opt, rail_roles[i][1], &v) &&
             json_object_is_type(v, json_type_string) &&
-            strcmp(json_object_get_string(v), field) == 0)
+            strcasecmp(json_object_get_string(v), field) == 0) /* as OGR matches fields */
             return rail_roles[i][2];
     }
     if (strcmp(layer, "rail_lines") == 0 && strcmp(field, "id") == 0)
@@ -552,7 +557,7 @@ static int rail_props_md(isr_sb *b, json_object *run, const char *out, const cha
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
     for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++) {
         const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
-        isr_sb_printf(b, "%s- `%s`: %s\n", i ? "" : "\nProperties (those of the input layer):\n\n",
+        isr_sb_printf(b, "%s- `%s`: %s\n", i ? "" : "\nProperties (the input layer's):\n\n",
                       name, rail_meaning(run, layer, name));
     }
     GDALClose(ds);

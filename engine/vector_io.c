@@ -300,9 +300,15 @@ isr_status isr_vector_unopened(isr_ctx *ctx, const char *role, const char *path)
     if (local && access(path, R_OK) != 0)
         return isr_fail(ctx, ISR_ERR_INPUT, "%s'%s': cannot read it: %s", who, path,
                         strerror(errno));
-    /* a raster (a run's own GeoTIFF, say) is a readable file of the wrong kind: said so */
+    /* a raster (a run's own GeoTIFF, say) is a readable file of the wrong kind: said so; else
+     * the vector drivers' error is the one to quote, not the probe's */
+    CPLErr etype = CPLGetLastErrorType();
+    CPLErrorNum eno = CPLGetLastErrorNo();
+    char *emsg = CPLStrdup(CPLGetLastErrorMsg());
     GDALDatasetH r = local ? GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL)
                            : NULL;
+    CPLErrorSetState(etype, eno, emsg);
+    CPLFree(emsg);
     if (r) {
         char drv[64];
         isr_snprintf(drv, sizeof drv, "%s", GDALGetDriverShortName(GDALGetDatasetDriver(r)));

@@ -446,15 +446,18 @@ cleanup:
 }
 
 /* A unit's people within the budget of any hub (population × share) added to *acc; a unit
- * of unknown population the budget reaches (its share of area not 0) counted in *unknown
- * instead, as the hub maps leave such units out and say so. */
-static void people_any_add(double pop, double share, double area_share, double *acc,
-                           int *unknown)
+ * of unknown population (pop_unknown 1) that the budget reaches (a share of its area) counted
+ * in *unknown instead, as the hub maps leave such units out and say so. A unit of 0 people
+ * has no share (null): it adds none. */
+static void people_any_add(double pop, double share, double area_share, double pop_unknown,
+                           double *acc, int *unknown)
 {
-    if (!isnan(pop) && !isnan(share))
+    if (pop_unknown == 1) {
+        if (area_share > 0)
+            ++*unknown;
+    } else if (!isnan(pop) && !isnan(share)) {
         *acc += pop * share;
-    else if (!(area_share == 0))
-        ++*unknown;
+    }
 }
 
 static double field_or_nan(OGRFeatureH f, int k)
@@ -491,7 +494,7 @@ static void label_point(isr_geos *gc, const GEOSGeometry *g, double xy[2])
  * reprojected as OGR_G_Transform does (z 0, every point or none), its label point from GEOS
  * on the same coordinates; people within the budget of any hub as people_any_add sums them.
  * What OGR's reading makes, at a fifth of the cost (test maps/map_units_scanner_same_base). */
-enum { US_NAME, US_NAME_EN, US_POP, US_SHARE, US_ASHARE, US_NFIELDS };
+enum { US_NAME, US_NAME_EN, US_POP, US_SHARE, US_ASHARE, US_PUNK, US_NFIELDS };
 
 typedef struct unit_scan {
     isr_map_base *b;
@@ -503,7 +506,7 @@ typedef struct unit_scan {
     int unknown; /* reached units of unknown population (people_any_add) */
     /* the feature being read */
     char *name, *name_en;
-    double pop, share, area_share;
+    double pop, share, area_share, pop_unknown;
     isr_shape shape;
     int npoly, polycap, geos_bad;
     GEOSGeometry **poly;   /* its finished polygons */
@@ -570,7 +573,7 @@ static int us_feature(void *user)
 {
     unit_scan *u = user;
     us_feature_drop(u);
-    u->pop = u->share = u->area_share = NAN;
+    u->pop = u->share = u->area_share = u->pop_unknown = NAN;
     u->geos_bad = 0;
     u->cur = -1;
     return 1;
@@ -580,8 +583,11 @@ static int us_field(void *user, int k, const char *str, double num)
 {
     unit_scan *u = user;
     u->keys |= 1u << k;
-    if (k == US_POP || k == US_SHARE || k == US_ASHARE)
-        *(k == US_POP ? &u->pop : k == US_SHARE ? &u->share : &u->area_share) = num;
+    if (k == US_POP || k == US_SHARE || k == US_ASHARE || k == US_PUNK)
+        *(k == US_POP     ? &u->pop
+          : k == US_SHARE ? &u->share
+          : k == US_ASHARE ? &u->area_share
+                           : &u->pop_unknown) = num;
     else if (str && !(*(k == US_NAME ? &u->name : &u->name_en) =
                           k == US_NAME ? strdup(str) : isr_utf8_clean(str, strlen(str), NULL)))
         return 0;
@@ -634,7 +640,7 @@ static int us_end(void *user, int type, const double env[4])
     (void)env;
     unit_scan *u = user;
     isr_map_base *b = u->b;
-    people_any_add(u->pop, u->share, u->area_share, &u->people, &u->unknown);
+    people_any_add(u->pop, u->share, u->area_share, u->pop_unknown, &u->people, &u->unknown);
     if (type == 0)
         return 1; /* no geometry: no county */
     if (!us_poly_end(u))
@@ -718,9 +724,10 @@ static void counties_clear(isr_map_base *b)
  * as they were (none). */
 static int scan_units(const char *path, isr_map_base *b, isr_geos *gc)
 {
-    static const char *const fields[US_NFIELDS] = {"name", "name_en", "population",
-                                                   "pop_share_any", "area_share_any"};
-    static const unsigned char numeric[US_NFIELDS] = {0, 0, 1, 1, 1};
+    static const char *const fields[US_NFIELDS] = {"name",           "name_en",
+                                                   "population",     "pop_share_any",
+                                                   "area_share_any", "pop_unknown"};
+    static const unsigned char numeric[US_NFIELDS] = {0, 0, 1, 1, 1, 1};
     unit_scan u = {.b = b, .ct = b->from_wgs84, .gc = gc};
     const isr_polyscan_reader r = {fields, numeric, US_NFIELDS, &u, us_feature,
                                    us_field,   us_ring, us_end};
@@ -734,7 +741,7 @@ static int scan_units(const char *path, isr_map_base *b, isr_geos *gc)
     if (ok) {
         int both = (1u << US_POP) | (1u << US_SHARE);
         b->people_any = (u.keys & both) == (unsigned)both ? u.people : NAN;
-        b->people_any_unknown = u.unknown;
+        b->people_any_unknown = (u.keys & both) == (unsigned)both ? u.unknown : 0;
         b->units_scanned = 1;
         return 1;
     }
@@ -785,6 +792,7 @@ static isr_status units_by_ogr(isr_ctx *ctx, const char *path, OGRSpatialReferen
     int f_pop = OGR_FD_GetFieldIndex(fd, "population"); /* the region maps' headline */
     int f_share = OGR_FD_GetFieldIndex(fd, "pop_share_any");
     int f_ashare = OGR_FD_GetFieldIndex(fd, "area_share_any");
+    int f_punk = OGR_FD_GetFieldIndex(fd, "pop_unknown");
     b->people_any = f_pop >= 0 && f_share >= 0 ? 0 : NAN;
     int n = (int)OGR_L_GetFeatureCount(l.lyr, 1);
     if (counties_alloc(b, n) != 0) {
@@ -799,7 +807,8 @@ static isr_status units_by_ogr(isr_ctx *ctx, const char *path, OGRSpatialReferen
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         if (f_pop >= 0 && f_share >= 0)
             people_any_add(field_or_nan(f, f_pop), field_or_nan(f, f_share),
-                           field_or_nan(f, f_ashare), &b->people_any, &b->people_any_unknown);
+                           field_or_nan(f, f_ashare), field_or_nan(f, f_punk), &b->people_any,
+                           &b->people_any_unknown);
         if (g) {
             g = seam_clone(g);
             if (OGR_G_Transform(g, ct) != OGRERR_NONE) {

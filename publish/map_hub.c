@@ -135,8 +135,8 @@ static void draw_headline(isr_canvas *cv, const hub_page *pg, double size)
     double wrap = -1, room = p[2] - ISR_MAP_ARROW_ROOM - 2 * pad;
     if (*pg->cross) {
         isr_canvas_text_size(cv, pg->cross, 0.7 * size, 0, -1, &w2, &h2);
-        if (w2 > room && room > w1) {
-            wrap = room;
+        if (w2 > fmax(room, w1)) { /* at least as wide as the headline above it */
+            wrap = fmax(room, w1);
             isr_canvas_text_size(cv, pg->cross, 0.7 * size, 0, wrap, &w2, &h2);
         }
     }

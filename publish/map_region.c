@@ -69,8 +69,8 @@ static void region_headline(isr_canvas *cv, const isr_map_base *b)
     double wrap = -1, room = p[2] - ISR_MAP_ARROW_ROOM - 2 * pad; /* short of the arrow */
     if (*unk) {
         isr_canvas_text_size(cv, unk, size2, 0, -1, &w2, &h2);
-        if (w2 > room && room > w) {
-            wrap = room;
+        if (w2 > fmax(room, w)) { /* at least as wide as the headline above it */
+            wrap = fmax(room, w);
             isr_canvas_text_size(cv, unk, size2, 0, wrap, &w2, &h2);
         }
     }

@@ -730,10 +730,14 @@ static void legend_scalebar_items(isr_sb *b)
               "boxContentSpace=\"1\" labelBarSpace=\"2\" alignment=\"0\" "
               "labelVerticalPlacement=\"0\" labelHorizontalPlacement=\"0\" "
               "outlineWidth=\"0.3\" lineJoinStyle=\"miter\" lineCapStyle=\"square\"");
+    /* its text format: without one QGIS reads an empty font description ("QFont::fromString:
+     * Invalid description '(empty)'" on loading the project) */
     isr_sb_printf(b, "<fillColor red=\"0\" green=\"0\" blue=\"0\" alpha=\"255\"/>"
                      "<fillColor2 red=\"255\" green=\"255\" blue=\"255\" alpha=\"255\"/>"
                      "<strokeColor red=\"0\" green=\"0\" blue=\"0\" alpha=\"255\"/>"
-                     "</LayoutItem>");
+                     "<text-style fontFamily=\"Noto Sans CJK SC\" fontSize=\"8\" "
+                     "fontSizeUnit=\"Point\" textColor=\"0,0,0,255\" fontWeight=\"50\" "
+                     "textOpacity=\"1\"/></LayoutItem>");
 }
 
 /* The map themes, one per hub (named by its id): the rail and boundary layers [0, nbase)

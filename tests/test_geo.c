@@ -294,7 +294,7 @@ Test(geo, a_unit_far_from_the_others_is_named)
     cr_assert_null(strstr(e, "lies far from the others"), "%s", e);
     free(e);
     /* one big unit around an enclave and beside an islet, both 300 m wide: without the big
-     * one the box is the specks', 165 times smaller, but it lies around them, not far (it
+     * one the box is the specks', 8 times smaller, but it lies around them, not far (it
      * was named, with the advice to check its coordinates) */
     cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 560000, 5560000)) ","
                                UNIT("b", "p2", 20, BOX(520000, 5520000, 520300, 5520300)) ","
@@ -304,6 +304,23 @@ Test(geo, a_unit_far_from_the_others_is_named)
     e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_null(strstr(e, "lies far from the others"), "%s", e);
+    free(e);
+    /* but a unit beside the others with a stray part far off (a mis-digitised islet) is
+     * named: its box holds theirs, yet it is no bigger than a county (the review found that
+     * the rule above had let it go) */
+    cli_put("b.geojson",
+            FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                      UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
+                      UNIT("c", "p2", 3000, "{\"type\":\"MultiPolygon\",\"coordinates\":["
+                                            "[[[520000,5500000],[530000,5500000],[530000,"
+                                            "5510000],[520000,5510000],[520000,5500000]]],"
+                                            "[[[600000,5600000],[600500,5600000],[600500,"
+                                            "5600500],[600000,5600500],[600000,5600000]]]]}")));
+    cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    rc = run("--hubs hub --crs EPSG:32633 --resolution 5000");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_not_null(strstr(e, "unit 'c' (feature 3) lies far from the others"), "%s", e);
     free(e);
 }
 
@@ -323,8 +340,9 @@ Test(geo, a_unit_covered_by_another_is_not_blamed_on_the_grid)
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_not_null(strstr(e, "isoreach: warning: 1 unit holds far less of the grid than its "
                                  "polygon, more than the cells along its border can explain at "
-                                 "any --resolution: 'a' (100.0 km² on the grid for 200.0 km² "
-                                 "drawn); other units drawn over it took those cells"),
+                                 "1000 m (and a finer grid explains less): 'a' (100.0 km² on the "
+                                 "grid for 200.0 km² drawn); other units drawn over it took "
+                                 "those cells"),
                        "%s", e);
     cr_assert_null(strstr(e, "too coarse"), "%s", e);
     cr_assert_not_null(strstr(e, "so the earlier one loses that area: its people are spread "
@@ -1774,10 +1792,10 @@ Test(geo, hub_outside_the_polygons_takes_the_nearest_unit_within_5_km)
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
     cr_assert_str_eq(e, "isoreach: warning: 2 stations have no passable cell within 2 km (in "
-                        "the sea, a lake or a barrier of the boundaries, --water or "
-                        "--friction): 'near', 'lost'; trains stop there, but local travel from "
-                        "them reaches nothing (a hub's circle is then what its trains reach); "
-                        "move them onto land\n"
+                        "the sea, a lake, a barrier of --water or --friction, or outside every "
+                        "boundary polygon): 'near', 'lost'; trains stop there, but local travel "
+                        "from them reaches nothing (a hub's circle is then what its trains "
+                        "reach); move them onto land, or add their area to the boundaries\n"
                         "isoreach: warning: hub 'near' lies outside every boundary polygon, 3.0 "
                         "km from 'unit b' (b): that unit, the nearest within 5 km, is taken as "
                         "its own jurisdiction\n"
@@ -1832,18 +1850,20 @@ Test(geo, a_station_at_sea_is_linked_to_the_nearest_land)
     int rc = run("--crs EPSG:32633 --hubs port --budget 30");
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
-    cr_assert_not_null(strstr(e, "isoreach: warning: 1 station lies on no passable cell (in the "
-                                 "sea, a lake or a barrier of the boundaries, --water or "
-                                 "--friction: a coastline drawn coarser than the stations?): "
-                                 "'port' (2.00 km); each is linked to the nearest passable cell "
-                                 "by a straight path"),
+    cr_assert_not_null(strstr(e, "isoreach: warning: 1 station lies on no cell that local "
+                                 "travel can leave (in the sea, a lake, a barrier of --water or "
+                                 "--friction, or outside every boundary polygon: a coastline "
+                                 "drawn coarser than the stations?): 'port' (2.00 km); each is "
+                                 "linked to the nearest passable cell by a straight path"),
                        "%s", e);
-    /* 'rock' is 5 km from a and 10.5 km from b */
+    /* 'rock' is 5 km from a and 10.5 km from b; said once, not also as reaching "what lies
+     * inside the boundaries" */
     cr_assert_not_null(strstr(e, "isoreach: warning: 1 station has no passable cell within 2 "
-                                 "km (in the sea, a lake or a barrier of the boundaries, --water "
-                                 "or --friction): 'rock'; trains stop there, but local travel "
-                                 "from it reaches nothing"),
+                                 "km (in the sea, a lake, a barrier of --water or --friction, or "
+                                 "outside every boundary polygon): 'rock'; trains stop there, "
+                                 "but local travel from it reaches nothing"),
                        "%s", e);
+    cr_assert_null(strstr(e, "outside every boundary polygon of"), "%s", e);
     free(e);
     /* the land cell 2 km west of the port: 2000 m × 1.3 × 3.6 / 20 km/h = 468 s, straight
      * along the link (by rail to 'inland' and back on foot it would take over 20 min) */
@@ -1852,6 +1872,25 @@ Test(geo, a_station_at_sea_is_linked_to_the_nearest_land)
                        0.01);
     /* the link is a path of cells, not a surface: the sea beside it stays closed */
     cr_assert_eq(raster_at("o/hubs/port/travel_time.tif", 511500, 5513500), -9999);
+    /* a link across corners: land only to the south-west of a pier 1.06 km off a's corner.
+     * Its cells touched at corners only, between barriers, where neither kernel moves, so
+     * the link reached nothing (the review found it); each step is now across a side */
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               UNIT("b", "p2", 2000, BOX(515000, 5515000, 520000, 5520000))));
+    cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("pier", 1, 510750, 5510750) ","
+                                STATION("far2", 0, 517750, 5517750)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 60, 10, 510750, 5510750, 517750, 5517750)));
+    rc = run("--crs EPSG:32633 --hubs pier --budget 15 --resolution 500");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_not_null(strstr(e, "'pier' (1.41 km)"), "%s", e);
+    free(e);
+    /* a's corner cell, 1414 m away: at most the staircase's 2000 m × 0.234 s/m = 7.8 min */
+    double t = raster_at("o/hubs/pier/travel_time.tif", 509750, 5509750);
+    cr_assert(t >= 1414 * 0.234 / 60 - 0.01 && t <= 7.81, "%g min", t);
+    double t2 = raster_at("o/hubs/pier/travel_time.tif", 508750, 5508750); /* 1414 m on */
+    cr_assert(t2 > t && t2 <= 15, "inland: %g min", t2);
 }
 
 /* A hub on the border of units a (province p1) and b (p2), at x = 510 km (a few nanometres

@@ -794,7 +794,10 @@ Test(gtfs, real_feed_transfers_for_some_routes_or_trips)
     put(dir, "transfers.txt",
         "from_stop_id,to_stop_id,transfer_type,min_transfer_time,from_route_id,to_route_id,"
         "from_trip_id,to_trip_id\n"
-        "X,Y,2,300,,,,\nY,Z,3,,,,,\nZ,X,3,,R,HS,,\nZ,Y,2,30,,,t1,late\n");
+        "X,Y,2,300,,,,\nY,Z,3,,,,,\nZ,X,3,,R,HS,,\nZ,Y,2,30,,,t1,late\n"
+        /* a feed cut to a region keeps rows of stops it no longer has: no train calls
+         * there; they were refused ("field 'to_stop_id' is 'GONE', not in stops.txt") */
+        "X,GONE,2,120,,,,\nGONE2,Y,3,,,,,\n");
     char warn[2048], want[1024];
     isr_timetable *tt = read_a_warnings(warn);
     int x1 = stop_no(tt, "X1"), x2 = stop_no(tt, "X2"), y = stop_no(tt, "Y"), z = stop_no(tt, "Z");
@@ -809,6 +812,12 @@ Test(gtfs, real_feed_transfers_for_some_routes_or_trips)
              "gtfs '%s' transfers.txt: 2 rows of transfer_type 2 or 3 name a route or trip "
              "(first: line 4); change times here hold between stops, for every route and "
              "trip, so these rows are left out and those changes take the default|",
+             dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    snprintf(want, sizeof want,
+             "gtfs '%s' transfers.txt: 2 rows of transfer_type 2 or 3 name a stop or station "
+             "not in stops.txt (first: line 6, 'GONE'); no train calls there, so they are left "
+             "out",
              dir);
     cr_assert(strstr(warn, want), "%s", warn);
     isr_timetable_free(tt);

@@ -973,7 +973,9 @@ Test(maps, map_units_scanner_same_base, .timeout = 300)
         "F[5]['properties']['name_en'] = 'Caf\\u00e9 \\\"quoted\\\"'",
         "F = d['features']\n"
         "F[6]['properties']['population'] = None; F[6]['properties']['pop_share_any'] = None\n"
-        "F[6]['properties']['area_share_any'] = 0.25",
+        "F[6]['properties']['area_share_any'] = 0.25; F[6]['properties']['pop_unknown'] = 1\n"
+        "F[7]['properties']['population'] = 0; F[7]['properties']['pop_share_any'] = None\n"
+        "F[7]['properties']['area_share_any'] = 0.5; F[7]['properties']['pop_unknown'] = 0",
     };
     isr_ctx *ctx = isr_ctx_new();
     isr_options *opt = isr_options_new(ctx, 0, NULL);
@@ -1029,7 +1031,8 @@ Test(maps, map_units_scanner_same_base, .timeout = 300)
             cr_assert(isfinite(a.people_any));
             cr_assert_eq(a.people_any_unknown, 0);
         }
-        if (k == 2) /* the known people, and the unit left out said (it hid the headline) */
+        if (k == 2) /* the known people, and the unit left out said (it hid the headline);
+                     * a unit of 0 people, whose share is null, is not unknown */
             cr_assert(isfinite(a.people_any) && a.people_any_unknown == 1,
                       "%g people, %d units unknown", a.people_any, a.people_any_unknown);
         isr_map_base_clear(&a);
