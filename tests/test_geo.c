@@ -261,19 +261,26 @@ Test(geo, a_vertex_that_is_no_number_is_named)
                 "5.5e+06), which is no coordinate: fix its geometry");
 }
 
+/* The stderr of a run on the boundaries `fc` (a GeoJSON FeatureCollection), which succeeds. */
+static char *run_on_units(const char *fc)
+{
+    cli_put("b.geojson", "%s", fc);
+    cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    int rc = run("--hubs hub --crs EPSG:32633 --resolution 5000");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    return e;
+}
+
 /* A unit far from the others (its longitude and latitude swapped: 5,510 km north-east of
  * the rest in UTM 33N, as 5510000, 510000 would be) is named, with how much it widens the
  * grid; the run goes on (a remote island may belong there). */
 Test(geo, a_unit_far_from_the_others_is_named)
 {
     utm_region();
-    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
-                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
-                               UNIT("c", "p2", 3000, BOX(600000, 5600000, 610000, 5610000))));
-    cli_sh_ok("rm -f b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    int rc = run("--hubs hub --crs EPSG:32633 --resolution 5000");
-    char *e = cli_stderr();
-    cr_assert_eq(rc, 0, "%s", e);
+    char *e = run_on_units(FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                                  UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
+                                  UNIT("c", "p2", 3000, BOX(600000, 5600000, 610000, 5610000))));
     /* 110 × 110 km with c, 20 × 10 km without: 60.5 times */
     cr_assert_not_null(strstr(e, "isoreach: warning: boundaries 'b.gpkg' layer 'units': unit 'c' "
                                  "(feature 3) lies far from the others: without it the region's "
@@ -284,42 +291,30 @@ Test(geo, a_unit_far_from_the_others_is_named)
                    "%s", e);
     free(e);
     /* two neighbours and one 30 km off: no word */
-    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
-                               UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
-                               UNIT("c", "p2", 3000, BOX(540000, 5500000, 550000, 5510000))));
-    cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    rc = run("--hubs hub --crs EPSG:32633 --resolution 5000");
-    e = cli_stderr();
-    cr_assert_eq(rc, 0, "%s", e);
+    e = run_on_units(FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                            UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
+                            UNIT("c", "p2", 3000, BOX(540000, 5500000, 550000, 5510000))));
     cr_assert_null(strstr(e, "lies far from the others"), "%s", e);
     free(e);
     /* one big unit around an enclave and beside an islet, both 300 m wide: without the big
      * one the box is the specks', 8 times smaller, but it lies around them, not far (it
      * was named, with the advice to check its coordinates) */
-    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 560000, 5560000)) ","
-                               UNIT("b", "p2", 20, BOX(520000, 5520000, 520300, 5520300)) ","
-                               UNIT("c", "p2", 30, BOX(565000, 5530000, 565300, 5530300))));
-    cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    rc = run("--hubs hub --crs EPSG:32633 --resolution 5000");
-    e = cli_stderr();
-    cr_assert_eq(rc, 0, "%s", e);
+    e = run_on_units(FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 560000, 5560000)) ","
+                            UNIT("b", "p2", 20, BOX(520000, 5520000, 520300, 5520300)) ","
+                            UNIT("c", "p2", 30, BOX(565000, 5530000, 565300, 5530300))));
     cr_assert_null(strstr(e, "lies far from the others"), "%s", e);
     free(e);
     /* but a unit beside the others with a stray part far off (a mis-digitised islet) is
      * named: its box holds theirs, yet it is no bigger than a county (the review found that
      * the rule above had let it go) */
-    cli_put("b.geojson",
-            FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
-                      UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
-                      UNIT("c", "p2", 3000, "{\"type\":\"MultiPolygon\",\"coordinates\":["
-                                            "[[[520000,5500000],[530000,5500000],[530000,"
-                                            "5510000],[520000,5510000],[520000,5500000]]],"
-                                            "[[[600000,5600000],[600500,5600000],[600500,"
-                                            "5600500],[600000,5600500],[600000,5600000]]]]}")));
-    cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
-    rc = run("--hubs hub --crs EPSG:32633 --resolution 5000");
-    e = cli_stderr();
-    cr_assert_eq(rc, 0, "%s", e);
+    e = run_on_units(
+        FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                  UNIT("b", "p2", 2000, BOX(510000, 5500000, 520000, 5510000)) ","
+                  UNIT("c", "p2", 3000, "{\"type\":\"MultiPolygon\",\"coordinates\":["
+                                        "[[[520000,5500000],[530000,5500000],[530000,"
+                                        "5510000],[520000,5510000],[520000,5500000]]],"
+                                        "[[[600000,5600000],[600500,5600000],[600500,"
+                                        "5600500],[600000,5600500],[600000,5600000]]]]}")));
     cr_assert_not_null(strstr(e, "unit 'c' (feature 3) lies far from the others"), "%s", e);
     free(e);
 }

@@ -128,6 +128,19 @@ Test(vector_io, first_layer_or_by_name)
     isr_ctx_free(ctx);
 }
 
+
+/* `path` opened as stations, quietly: refused as input, the message starting with `want`
+ * (freed). */
+static void open_refused(isr_ctx *ctx, const char *path, char *want)
+{
+    isr_layer l;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    cr_assert_eq(isr_layer_open(ctx, &l, "stations", path, NULL, wkbPoint), ISR_ERR_INPUT);
+    CPLPopErrorHandler();
+    cr_assert_eq(strncmp(isr_ctx_errmsg(ctx), want, strlen(want)), 0, "%s", isr_ctx_errmsg(ctx));
+    free(want);
+}
+
 Test(vector_io, refusals_name_the_input)
 {
     isr_ctx *ctx = isr_ctx_new();
@@ -176,28 +189,20 @@ Test(vector_io, refusals_name_the_input)
     FILE *f = fopen(missing, "w");
     fputs("not a vector\n", f);
     fclose(f);
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    cr_assert_eq(isr_layer_open(ctx, &l, "stations", missing, NULL, wkbPoint), ISR_ERR_INPUT);
-    CPLPopErrorHandler();
-    want = msg("stations '%s': cannot open as a vector source (not a format GDAL reads, or "
-               "damaged)",
-               missing);
-    cr_assert_eq(strncmp(isr_ctx_errmsg(ctx), want, strlen(want)), 0, "%s", isr_ctx_errmsg(ctx));
-    free(want);
+    open_refused(ctx, missing,
+                 msg("stations '%s': cannot open as a vector source (not a format GDAL reads, "
+                     "or damaged)",
+                     missing));
     /* a raster (a run's own GeoTIFF given to info, say): said to be one, not "damaged" */
     char *tif = isr_strdup_printf("%s/r.tif", dir);
     GDALDatasetH r = GDALCreate(GDALGetDriverByName("GTiff"), tif, 4, 4, 1, GDT_Byte, NULL);
     cr_assert_not_null(r);
     GDALClose(r);
     isr_ctx_reset(ctx);
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    cr_assert_eq(isr_layer_open(ctx, &l, "stations", tif, NULL, wkbPoint), ISR_ERR_INPUT);
-    CPLPopErrorHandler();
-    want = msg("stations '%s': it is a raster (GTiff), not a vector source: give a vector layer "
-               "(shapefile, GeoPackage, GeoJSON…); gdalinfo describes a raster",
-               tif);
-    cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
-    free(want);
+    open_refused(ctx, tif,
+                 msg("stations '%s': it is a raster (GTiff), not a vector source: give a vector "
+                     "layer (shapefile, GeoPackage, GeoJSON…); gdalinfo describes a raster",
+                     tif));
     free(tif);
     free(missing);
     isr_ctx_reset(ctx);
