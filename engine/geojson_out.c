@@ -469,6 +469,15 @@ int isr_geojson_set_geometry(isr_geojson *w, OGRFeatureH f, OGRGeometryH g)
         return 0;
     g = isr_multipolygon(g);
     OGRGeometryH t = OGR_GeomTransformer_Transform(w->to_wgs, g), cut = NULL;
+    if (!t) { /* a polygon with a vertex on a pole, which GDAL's wrapping refuses ("Full
+               * reprojection failed"): each vertex where it lies, as for a polygon round a
+               * pole (warned about: RFC 7946 cannot hold it) */
+        OGRGeometryH plain = OGR_G_Clone(g);
+        if (OGR_G_Transform(plain, w->ct) == OGRERR_NONE)
+            t = plain;
+        else
+            OGR_G_DestroyGeometry(plain);
+    }
     if (t && wraps(t)) { /* from the plain transformation: each vertex where it lies */
         OGRGeometryH plain = OGR_G_Clone(g);
         if (OGR_G_Transform(plain, w->ct) == OGRERR_NONE)

@@ -609,19 +609,22 @@ static int station_cells(const isr_model *m, size_t **own, size_t *n)
 }
 
 /* The nearest passable cell to (c, r) within `rad` cells that leads out (not another
- * station's cell): 1 with it in (*bc, *br), else 0. Ties go to the first in row order, so a
- * run is reproducible. */
+ * station's cell, nor a cell local travel cannot leave: an islet of one cell): 1 with it in
+ * (*bc, *br), else 0. Ties go to the first in row order, so a run is reproducible. */
 static int nearest_passable(const isr_grid *g, const fric_view *v, int c, int r, int rad,
                             const size_t *own, size_t nown, int *bc, int *br)
 {
     long best = -1;
+    size_t pw = (size_t)isr_grid_pw(g);
     for (int dr = -rad; dr <= rad; dr++)
         for (int dc = -rad; dc <= rad; dc++) {
             long d2 = (long)dr * dr + (long)dc * dc;
             int cc = c + dc, rr = r + dr;
             if (d2 == 0 || d2 > (long)rad * rad || (best >= 0 && d2 >= best) || cc < 0 ||
-                rr < 0 || cc >= g->nx || rr >= g->ny ||
-                !passable(v, isr_grid_pidx(g, cc, rr), own, nown))
+                rr < 0 || cc >= g->nx || rr >= g->ny)
+                continue;
+            size_t k = isr_grid_pidx(g, cc, rr);
+            if (!passable(v, k, own, nown) || !cell_leads_out(v, k, pw, own, nown))
                 continue;
             best = d2;
             *bc = cc;
@@ -658,43 +661,53 @@ static void station_links_warn(isr_ctx *ctx, int nlinked, const char *a, int nlo
 {
     if (nlinked)
         isr_log(ctx, ISR_LOG_WARN,
-                "%d station%s on no cell that local travel can leave (in the sea, a lake, a "
-                "barrier of --water or --friction, or outside every boundary polygon: a "
-                "coastline drawn coarser than the stations?): %s%s; each is linked to the "
-                "nearest passable cell by a straight path walked at --egress-speed and "
-                "--detour, so that local travel from it reaches land; move %s onto land, or "
+                "%d station%s on a cell that local travel cannot leave (in the sea, a lake, a "
+                "barrier of --water or --friction, outside every boundary polygon, or on an "
+                "islet of one cell: a coastline drawn coarser than the stations?): %s%s; each "
+                "is linked to the nearest cell local travel can leave by a straight path "
+                "walked at --egress-speed and --detour (its length from cell centre to cell "
+                "centre), so that local travel from it reaches land; move %s onto land, or "
                 "add %s area to the boundaries, if that is wrong",
                 nlinked, ISR_PLURAL(nlinked, " lies", "s lie"), a ? a : "",
                 nlinked > 10 ? ", and more" : "", nlinked > 1 ? "them" : "it",
                 nlinked > 1 ? "their" : "its");
     if (nlost)
         isr_log(ctx, ISR_LOG_WARN,
-                "%d station%s no passable cell within %.0f km (in the sea, a lake, a barrier "
-                "of --water or --friction, or outside every boundary polygon): %s%s; trains "
-                "stop there, but local travel from %s reaches nothing (a hub's circle is then "
-                "what its trains reach); move %s onto land, or add %s area to the boundaries",
-                nlost, ISR_PLURAL(nlost, " has", "s have"), ISR_STATION_LINK_M / 1000.0,
+                "%d station%s on a cell that local travel cannot leave, with no cell it can "
+                "leave within %.0f km (cell centre to cell centre; in the sea, a lake, a "
+                "barrier of --water or --friction, outside every boundary polygon, or on an "
+                "islet of one cell): %s%s; trains stop there, but local travel from %s "
+                "reaches nothing beyond %s own cell%s (a hub's circle is then what its trains "
+                "reach); move %s onto land, or add %s area to the boundaries",
+                nlost, ISR_PLURAL(nlost, " lies", "s lie"), ISR_STATION_LINK_M / 1000.0,
                 b ? b : "", nlost > 10 ? ", and more" : "", nlost > 1 ? "them" : "it",
-                nlost > 1 ? "them" : "it", nlost > 1 ? "their" : "its");
+                nlost > 1 ? "their" : "its", nlost > 1 ? "s" : "", nlost > 1 ? "them" : "it",
+                nlost > 1 ? "their" : "its");
 }
 
 /* Stations on a cell that local travel cannot leave would reach nothing on foot, their own
- * town included: each is linked to the nearest passable cell within ISR_STATION_LINK_M by a
- * straight path of cells at the base friction `spm` (walked at --egress-speed and --detour,
- * as a road burns its own speed; burn_link), and said; one with none that near is said as
- * reaching nothing. 0, or -1 when out of memory. */
+ * town included: each is linked to the nearest cell it can leave within ISR_STATION_LINK_M
+ * by a straight path of cells at the base friction `spm` (walked at --egress-speed and
+ * --detour, as a road burns its own speed; burn_link), and said; one with none that near
+ * is said as reaching nothing. Every link is found on the surface before any is burned, so
+ * that one station's link is no way out for another's. 0, or -1 when out of memory. */
 static int station_links(isr_ctx *ctx, isr_model *m, isr_fric_draft *d, double spm)
 {
     const isr_grid *g = &m->grid;
     size_t *own = NULL, nown = 0, pw = (size_t)isr_grid_pw(g);
-    if (station_cells(m, &own, &nown) != 0)
+    int ns = isr_rail_net_nstations(m->net);
+    int *link = malloc((size_t)(ns > 0 ? ns : 1) * 4 * sizeof *link);
+    if (!link || station_cells(m, &own, &nown) != 0) {
+        free(link);
         return -1;
+    }
     const fric_view v = {.d = d};
-    int nlinked = 0, nlost = 0, rc = 0, rad = (int)floor(ISR_STATION_LINK_M / g->cell_m);
+    int nlinked = 0, nlost = 0, nlinks = 0, rc = 0;
+    int rad = (int)floor(ISR_STATION_LINK_M / g->cell_m);
     isr_sb linked = {0}, lost = {0};
-    for (int s = 0; s < isr_rail_net_nstations(m->net) && rc == 0; s++) {
+    for (int s = 0; s < ns; s++) {
         double x, y;
-        int c, r, bc, br;
+        int c, r, bc = 0, br = 0;
         isr_rail_station_xy(m->net, s, &x, &y);
         if (!isr_grid_cell_of(g, x, y, &c, &r) ||
             cell_leads_out(&v, isr_grid_pidx(g, c, r), pw, own, nown))
@@ -705,17 +718,36 @@ static int station_links(isr_ctx *ctx, isr_model *m, isr_fric_draft *d, double s
                 isr_sb_printf(&lost, "%s'%s'", nlost > 1 ? ", " : "", id);
             continue;
         }
-        rc = burn_link(g, d, c, r, bc, br, spm);
+        int *l = link + 4 * nlinks++;
+        l[0] = c, l[1] = r, l[2] = bc, l[3] = br;
         if (++nlinked <= 10)
             isr_sb_printf(&linked, "%s'%s' (%.2f km)", nlinked > 1 ? ", " : "", id,
                           hypot(bc - c, br - r) * g->cell_m / 1000.0);
     }
+    for (int i = 0; i < nlinks && rc == 0; i++)
+        rc = burn_link(g, d, link[4 * i], link[4 * i + 1], link[4 * i + 2], link[4 * i + 3],
+                       spm);
     char *a = isr_sb_take(&linked), *b = isr_sb_take(&lost);
     station_links_warn(ctx, nlinked, a, nlost, b);
     free(a);
     free(b);
     free(own);
+    free(link);
     return rc;
+}
+
+/* Whether a cell beside (c, r), across a side, lies in some unit. */
+static int touches_unit(const isr_model *m, int c, int r)
+{
+    const isr_grid *g = &m->grid;
+    const int d[4][2] = {{0, -1}, {-1, 0}, {1, 0}, {0, 1}};
+    for (int i = 0; i < 4; i++) {
+        int cc = c + d[i][0], rr = r + d[i][1];
+        if (cc >= 0 && rr >= 0 && cc < g->nx && rr < g->ny &&
+            isr_zones_unit_at(&m->zones, (size_t)rr * (size_t)g->nx + (size_t)cc) >= 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* Stations (other than hubs, warned about with their jurisdictions) that lie off the grid,
@@ -744,8 +776,10 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
                 isr_sb_printf(&off, "%s'%s'", noff > 1 ? ", " : "", id);
         } else if (isr_zones_unit_xy(&m->zones, &m->grid, x, y) < 0 &&
                    (!cells || cell_leads_out(&v, isr_grid_pidx(&m->grid, c, r),
-                                             (size_t)isr_grid_pw(&m->grid), own, nown))) {
-            /* (one whose cell local travel cannot leave: station_links said so) */
+                                             (size_t)isr_grid_pw(&m->grid), own, nown)) &&
+                   touches_unit(m, c, r)) {
+            /* (one whose cell local travel cannot leave, or which reaches a unit only by
+             * its link: station_links said so) */
             double p[2] = {x, y};
             int ties;
             int near = isr_hub_jurisdiction(&m->units, p, p, -1, INFINITY, &d, &ties);

@@ -419,14 +419,16 @@ static void note_hosted(isr_ctx *ctx, const isr_grid *g, const isr_units *u, con
         if (to >= 0)
             isr_sb_printf(&b, " into '%s'", u->attr[to].code[0]);
         if (to >= 0 && strcmp(u->attr[to].code[ISR_PROVINCE], u->attr[i].code[ISR_PROVINCE]))
-            isr_sb_printf(&b, " of another province, '%s'", u->attr[to].code[ISR_PROVINCE]);
+            isr_sb_printf(&b, " (province '%s', not its own '%s')",
+                          u->attr[to].code[ISR_PROVINCE], u->attr[i].code[ISR_PROVINCE]);
     }
     char *list = isr_sb_take(&b);
     isr_log(ctx, ISR_LOG_WARN,
             "%d unit%s no cell of %s own at %g m (smaller than a cell, or covered by "
             "another unit): %s%s; %s people are counted in the cell holding %s interior "
             "point, under the unit of that cell, and the tables give %s no row (a finer "
-            "--resolution gives a small unit cells of %s own)",
+            "--resolution gives a small unit cells of %s own; a unit covered by another "
+            "needs its polygons mended)",
             z->hosted, z->hosted > 1 ? "s have" : " has", z->hosted > 1 ? "their" : "its",
             g->cell_m, list ? list : "", z->hosted > 10 ? ", …" : "",
             z->hosted > 1 ? "their" : "its", z->hosted > 1 ? "their" : "its",

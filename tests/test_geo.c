@@ -547,6 +547,28 @@ Test(geo, reach_records_its_water)
     json_object_put(root);
 }
 
+/* A polar cap drawn in longitude and latitude up to the pole itself (two units from 75° N
+ * to 90° N, one for each half of the longitudes): the run stopped on writing units.geojson
+ * ("cannot format the units' geometries (Full reprojection failed …)", found by a new-user
+ * pass). GDAL's wrapping transformation refuses a vertex on the pole; such a polygon is
+ * written vertex by vertex, as one round a pole is, and warned about. */
+Test(geo, a_polar_cap_drawn_to_the_pole_runs)
+{
+    cli_put("b.geojson", FC("", UNIT("p1", "p1", 1000, BOX(-180, 75, 0, 90)) ","
+                               UNIT("p2", "p2", 1000, BOX(0, 75, 180, 90))));
+    cli_sh_ok("ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC("", STATION("a", 1, 0, 76) "," STATION("b", 0, 180, 76)));
+    cli_put("ln.geojson", FC("", LINE("l", 360, 10, 0, 76, 180, 76)));
+    int rc = run("--hubs a --resolution 20000 --budget 60");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_not_null(strstr(e, "reaches the North Pole"), "%s", e);
+    free(e);
+    cli_sh_ok("grep -q 'isoreach fitted polar Lambert azimuthal equal-area' o/run.json");
+    /* both units there, with their polygons */
+    cli_sh_ok("test \"$(grep -o '\"type\": *\"MultiPolygon\"' o/region/units.geojson | wc -l)\" = 2");
+}
+
 /* A region round the South Pole (four units meeting there, in EPSG:3031): the fitted CRS is
  * the polar azimuthal one (the Albers fitted to it put a station 1.85 km from the pole at the
  * pole, distances off by 84 %), the station keeps its latitude in stations.csv, and the run
@@ -1786,11 +1808,13 @@ Test(geo, hub_outside_the_polygons_takes_the_nearest_unit_within_5_km)
     int rc = run("--crs EPSG:32633 --hubs near,lost --budget 45");
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
-    cr_assert_str_eq(e, "isoreach: warning: 2 stations have no passable cell within 2 km (in "
-                        "the sea, a lake, a barrier of --water or --friction, or outside every "
-                        "boundary polygon): 'near', 'lost'; trains stop there, but local travel "
-                        "from them reaches nothing (a hub's circle is then what its trains "
-                        "reach); move them onto land, or add their area to the boundaries\n"
+    cr_assert_str_eq(e, "isoreach: warning: 2 stations lie on a cell that local travel cannot "
+                        "leave, with no cell it can leave within 2 km (cell centre to cell "
+                        "centre; in the sea, a lake, a barrier of --water or --friction, outside "
+                        "every boundary polygon, or on an islet of one cell): 'near', 'lost'; "
+                        "trains stop there, but local travel from them reaches nothing beyond "
+                        "their own cells (a hub's circle is then what its trains reach); move "
+                        "them onto land, or add their area to the boundaries\n"
                         "isoreach: warning: hub 'near' lies outside every boundary polygon, 3.0 "
                         "km from 'unit b' (b): that unit, the nearest within 5 km, is taken as "
                         "its own jurisdiction\n"
@@ -1845,18 +1869,21 @@ Test(geo, a_station_at_sea_is_linked_to_the_nearest_land)
     int rc = run("--crs EPSG:32633 --hubs port --budget 30");
     char *e = cli_stderr();
     cr_assert_eq(rc, 0, "%s", e);
-    cr_assert_not_null(strstr(e, "isoreach: warning: 1 station lies on no cell that local "
-                                 "travel can leave (in the sea, a lake, a barrier of --water or "
-                                 "--friction, or outside every boundary polygon: a coastline "
-                                 "drawn coarser than the stations?): 'port' (2.00 km); each is "
-                                 "linked to the nearest passable cell by a straight path"),
+    cr_assert_not_null(strstr(e, "isoreach: warning: 1 station lies on a cell that local travel "
+                                 "cannot leave (in the sea, a lake, a barrier of --water or "
+                                 "--friction, outside every boundary polygon, or on an islet of "
+                                 "one cell: a coastline drawn coarser than the stations?): "
+                                 "'port' (2.00 km); each is linked to the nearest cell local "
+                                 "travel can leave by a straight path"),
                        "%s", e);
     /* 'rock' is 5 km from a and 10.5 km from b; said once, not also as reaching "what lies
      * inside the boundaries" */
-    cr_assert_not_null(strstr(e, "isoreach: warning: 1 station has no passable cell within 2 "
-                                 "km (in the sea, a lake, a barrier of --water or --friction, or "
-                                 "outside every boundary polygon): 'rock'; trains stop there, "
-                                 "but local travel from it reaches nothing"),
+    cr_assert_not_null(strstr(e, "isoreach: warning: 1 station lies on a cell that local travel "
+                                 "cannot leave, with no cell it can leave within 2 km (cell "
+                                 "centre to cell centre; in the sea, a lake, a barrier of --water "
+                                 "or --friction, outside every boundary polygon, or on an islet "
+                                 "of one cell): 'rock'; trains stop there, but local travel from "
+                                 "it reaches nothing beyond its own cell"),
                        "%s", e);
     cr_assert_null(strstr(e, "outside every boundary polygon of"), "%s", e);
     free(e);
@@ -1886,6 +1913,31 @@ Test(geo, a_station_at_sea_is_linked_to_the_nearest_land)
     cr_assert(t >= 1414 * 0.234 / 60 - 0.01 && t <= 7.81, "%g min", t);
     double t2 = raster_at("o/hubs/pier/travel_time.tif", 508750, 5508750); /* 1414 m on */
     cr_assert(t2 > t && t2 <= 15, "inland: %g min", t2);
+    /* a one-cell islet (unit i) beside a buoy is no way out: the buoy links to the mainland
+     * 2 km off (it linked to the islet, 0.71 km, and reached only that); a row of stations
+     * out to sea links only those within 2 km of land, not the next through their links
+     * (c3 linked to c1's, 3 km from land by the path) */
+    cli_put("b.geojson", FC(UTM33, UNIT("a", "p1", 1000, BOX(500000, 5500000, 510000, 5510000)) ","
+                               UNIT("i", "p1", 10, BOX(511000, 5506000, 511500, 5506500)) ","
+                               UNIT("b", "p2", 2000, BOX(515000, 5515000, 520000, 5520000))));
+    cli_sh_ok("rm -rf o b.gpkg && ogr2ogr -f GPKG -nln units b.gpkg b.geojson");
+    cli_put("st.geojson", FC(UTM33, STATION("buoy", 1, 511750, 5506750) ","
+                                STATION("c1", 0, 511250, 5502250) ","
+                                STATION("c2", 0, 511750, 5502250) ","
+                                STATION("c3", 0, 512250, 5502250) ","
+                                STATION("far3", 0, 517750, 5517750)));
+    cli_put("ln.geojson", FC(UTM33, LINE("l1", 60, 10, 511750, 5506750, 517750, 5517750) ","
+                                LINE("l2", 60, 10, 511250, 5502250, 512250, 5502250)));
+    rc = run("--crs EPSG:32633 --hubs buoy --budget 15 --resolution 500");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_not_null(strstr(e, "'buoy' (2.00 km), 'c1' (1.50 km), 'c2' (2.00 km); each is "
+                                 "linked"),
+                       "%s", e);
+    cr_assert_not_null(strstr(e, "): 'c3'; trains stop there"), "%s", e);
+    free(e);
+    /* the mainland's cell 2 km west of the buoy: 2000 m × 0.234 s/m */
+    cr_assert_float_eq(raster_at("o/hubs/buoy/travel_time.tif", 509750, 5506750), 7.8, 0.01);
 }
 
 /* A hub on the border of units a (province p1) and b (p2), at x = 510 km (a few nanometres

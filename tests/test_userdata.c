@@ -601,9 +601,11 @@ Test(userdata, stations_off_the_grid_or_outside_every_unit_are_named)
               "%s", e);
     /* 10 km from any unit, so no passable cell within the 2 km of a link: said once, as
      * reaching nothing, not also as reaching "what lies inside the boundaries" */
-    cr_assert(strstr(e, "1 station has no passable cell within 2 km (in the sea, a lake, a "
-                        "barrier of --water or --friction, or outside every boundary polygon): "
-                        "'s2'; trains stop there, but local travel from it reaches nothing"),
+    cr_assert(strstr(e, "1 station lies on a cell that local travel cannot leave, with no cell "
+                        "it can leave within 2 km (cell centre to cell centre; in the sea, a "
+                        "lake, a barrier of --water or --friction, outside every boundary "
+                        "polygon, or on an islet of one cell): 's2'; trains stop there, but "
+                        "local travel from it reaches nothing beyond its own cell"),
               "%s", e);
     cr_assert_null(strstr(e, "outside every boundary polygon of "), "%s", e);
     free(e);
