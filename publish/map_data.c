@@ -92,6 +92,8 @@ static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, 
     b->cell_m = json_object_object_get_ex(par, "resolution_m", &v) ? json_object_get_double(v) : 0;
     b->direction_to = json_object_object_get_ex(par, "direction", &v) &&
                       strcmp(json_object_get_string(v), "to") == 0;
+    /* water cells are no one's time: not shaded, as places past the budget are not */
+    b->has_water = json_object_object_get_ex(in, "water_cells", &v) && json_object_get_int64(v) > 0;
     /* the model, for the captions */
     const char *pk[4] = {"egress_speed_kmh", "detour", "dwell_min", "transfer_min"};
     double *pd[4] = {&b->speed_kmh, &b->detour, &b->dwell_min, &b->transfer_min};

@@ -248,17 +248,29 @@ static void draw_hub(isr_canvas *cv, void *user)
                            isr_map_tr(L, t, sizeof t, "County boundary and name", "县界及县名"));
     if (b->direction_to)
         isr_map_trf(L, buf, sizeof buf,
-                    "Door-to-door time to the hub station: local travel, then waiting for and "
-                    "riding trains (dwell and changes included). Places past %g min are not "
-                    "shaded.",
-                    "到枢纽车站的门到门时间：本地交通，再加候车与乘车（含停站与换乘）。超过%g分钟的地方不着色。",
+                    b->has_water
+                        ? "Door-to-door time to the hub station: local travel, then waiting for "
+                          "and riding trains (dwell and changes included). Places past %g min, "
+                          "and water, are not shaded."
+                        : "Door-to-door time to the hub station: local travel, then waiting for "
+                          "and riding trains (dwell and changes included). Places past %g min "
+                          "are not shaded.",
+                    b->has_water
+                        ? "到枢纽车站的门到门时间：本地交通，再加候车与乘车（含停站与换乘）。超过%g分钟的地方与水域不着色。"
+                        : "到枢纽车站的门到门时间：本地交通，再加候车与乘车（含停站与换乘）。超过%g分钟的地方不着色。",
                     shade);
     else
         isr_map_trf(L, buf, sizeof buf,
-                    "Door-to-door time from the hub station: waiting for and riding trains "
-                    "(dwell and changes included), then local travel. Places past %g min are "
-                    "not shaded.",
-                    "从枢纽车站出发的门到门时间：候车与乘车（含停站与换乘），再加本地交通。超过%g分钟的地方不着色。",
+                    b->has_water
+                        ? "Door-to-door time from the hub station: waiting for and riding "
+                          "trains (dwell and changes included), then local travel. Places past "
+                          "%g min, and water, are not shaded."
+                        : "Door-to-door time from the hub station: waiting for and riding "
+                          "trains (dwell and changes included), then local travel. Places past "
+                          "%g min are not shaded.",
+                    b->has_water
+                        ? "从枢纽车站出发的门到门时间：候车与乘车（含停站与换乘），再加本地交通。超过%g分钟的地方与水域不着色。"
+                        : "从枢纽车站出发的门到门时间：候车与乘车（含停站与换乘），再加本地交通。超过%g分钟的地方不着色。",
                     shade);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 13, 0, isr_map_grey, 0, ISR_MAP_SIDE_W,
                     box);

@@ -182,6 +182,7 @@ typedef struct isr_map_base {
     OGRCoordinateTransformationH to_wgs84, from_wgs84; /* lon/lat order */
     double budget_min, cell_m;
     int direction_to;
+    int has_water; /* the run had --water cells: the maps leave them unshaded, and say so */
     /* the model, for the captions (run.json "parameters"; NAN when absent) */
     double speed_kmh, detour, dwell_min, transfer_min;
     char wait[32]; /* "timetable" in GTFS mode: the waits and dwells are the timetable's */

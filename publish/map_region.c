@@ -229,13 +229,20 @@ static void overview_legend(isr_canvas *cv, const overview_page *pg, const doubl
     }
     isr_map_legend_swatch(row, r);
     isr_canvas_rect(cv, r, isr_map_land, (isr_rgba){0.45, 0.45, 0.45, 1}, 0.8);
+    /* the land's colour is also the water's (its cells are no one's time): said, else a lake
+     * read as a place "more than 60 min" away */
+    int w = b->has_water;
     if (pg->kind == ISR_MAP_COUNT)
-        isr_map_trf(L, buf, sizeof buf, "none within %g min", "%g分钟内无", b->budget_min);
+        isr_map_trf(L, buf, sizeof buf, w ? "none within %g min, or water" : "none within %g min",
+                    w ? "%g分钟内无，或水域" : "%g分钟内无", b->budget_min);
     else if (pg->kind == ISR_MAP_TIME)
-        isr_map_trf(L, buf, sizeof buf, "more than %g min", "超过%g分钟", /* the classes' end */
+        isr_map_trf(L, buf, sizeof buf, w ? "more than %g min, or water" : "more than %g min",
+                    w ? "超过%g分钟，或水域" : "超过%g分钟", /* the classes' end */
                     pg->nclass ? pg->hi[pg->nclass - 1] : b->budget_min);
     else
-        isr_map_trf(L, buf, sizeof buf, "no hub within %g min", "%g分钟内无枢纽", b->budget_min);
+        isr_map_trf(L, buf, sizeof buf,
+                    w ? "no hub within %g min, or water" : "no hub within %g min",
+                    w ? "%g分钟内无枢纽，或水域" : "%g分钟内无枢纽", b->budget_min);
     isr_canvas_text(cv, r[0] + r[2] + 12, r[1] + r[3] / 2, 0, 0.5, buf, 16, 0, isr_map_ink, 0, -1,
                     NULL);
     isr_map_legend_swatch(row + 1, r);
