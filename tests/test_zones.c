@@ -132,7 +132,8 @@ Test(zones, cells_people_and_groups)
                      "by another unit): '110102' (7 people) into '110101'; its people are "
                      "counted in the cell holding its interior point, under the unit of that "
                      "cell, and the tables give it no row (a finer --resolution gives a small "
-                     "unit cells of its own)");
+                     "unit cells of its own; a unit covered by another needs its polygons "
+                     "mended)");
     teardown(&f);
 }
 
