@@ -152,6 +152,30 @@ static void draw_headline(isr_canvas *cv, const hub_page *pg, double size)
                         isr_map_grey, 0, wrap, NULL);
 }
 
+/* The note under the hub map's legend: what the time counts, and what is left unshaded
+ * (places past `shade` minutes, and with --water the water, which is no one's time). */
+static void hub_note(const isr_map_base *b, double shade, char *buf, size_t n)
+{
+    static const char *const en[2][2] = {
+        {"Door-to-door time from the hub station: waiting for and riding trains (dwell and "
+         "changes included), then local travel. Places past %g min are not shaded.",
+         "Door-to-door time from the hub station: waiting for and riding trains (dwell and "
+         "changes included), then local travel. Places past %g min, and water, are not "
+         "shaded."},
+        {"Door-to-door time to the hub station: local travel, then waiting for and riding "
+         "trains (dwell and changes included). Places past %g min are not shaded.",
+         "Door-to-door time to the hub station: local travel, then waiting for and riding "
+         "trains (dwell and changes included). Places past %g min, and water, are not "
+         "shaded."}};
+    static const char *const zh[2][2] = {
+        {"从枢纽车站出发的门到门时间：候车与乘车（含停站与换乘），再加本地交通。超过%g分钟的地方不着色。",
+         "从枢纽车站出发的门到门时间：候车与乘车（含停站与换乘），再加本地交通。超过%g分钟的地方与水域不着色。"},
+        {"到枢纽车站的门到门时间：本地交通，再加候车与乘车（含停站与换乘）。超过%g分钟的地方不着色。",
+         "到枢纽车站的门到门时间：本地交通，再加候车与乘车（含停站与换乘）。超过%g分钟的地方与水域不着色。"}};
+    int to = b->direction_to != 0, w = b->has_water != 0;
+    isr_map_trf(b->lang, buf, n, en[to][w], zh[to][w], shade);
+}
+
 /* What the hub's panel shows: bands, boundaries, rail, furniture, headline, labels. */
 static void draw_hub_panel(isr_canvas *cv, hub_page *pg, double county_px, double headline_px)
 {
@@ -246,32 +270,7 @@ static void draw_hub(isr_canvas *cv, void *user)
                            isr_map_tr(L, t, sizeof t, "Province boundary and name", "省界及省名"));
     y = isr_map_legend_row(cv, y, ISR_SYM_COUNTY,
                            isr_map_tr(L, t, sizeof t, "County boundary and name", "县界及县名"));
-    if (b->direction_to)
-        isr_map_trf(L, buf, sizeof buf,
-                    b->has_water
-                        ? "Door-to-door time to the hub station: local travel, then waiting for "
-                          "and riding trains (dwell and changes included). Places past %g min, "
-                          "and water, are not shaded."
-                        : "Door-to-door time to the hub station: local travel, then waiting for "
-                          "and riding trains (dwell and changes included). Places past %g min "
-                          "are not shaded.",
-                    b->has_water
-                        ? "到枢纽车站的门到门时间：本地交通，再加候车与乘车（含停站与换乘）。超过%g分钟的地方与水域不着色。"
-                        : "到枢纽车站的门到门时间：本地交通，再加候车与乘车（含停站与换乘）。超过%g分钟的地方不着色。",
-                    shade);
-    else
-        isr_map_trf(L, buf, sizeof buf,
-                    b->has_water
-                        ? "Door-to-door time from the hub station: waiting for and riding "
-                          "trains (dwell and changes included), then local travel. Places past "
-                          "%g min, and water, are not shaded."
-                        : "Door-to-door time from the hub station: waiting for and riding "
-                          "trains (dwell and changes included), then local travel. Places past "
-                          "%g min are not shaded.",
-                    b->has_water
-                        ? "从枢纽车站出发的门到门时间：候车与乘车（含停站与换乘），再加本地交通。超过%g分钟的地方与水域不着色。"
-                        : "从枢纽车站出发的门到门时间：候车与乘车（含停站与换乘），再加本地交通。超过%g分钟的地方不着色。",
-                    shade);
+    hub_note(b, shade, buf, sizeof buf);
     isr_canvas_text(cv, ISR_MAP_SIDE_X, y + 14, 0, 0, buf, 13, 0, isr_map_grey, 0, ISR_MAP_SIDE_W,
                     box);
     isr_map_caption(b, buf, sizeof buf);
