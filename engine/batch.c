@@ -673,7 +673,7 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
                     isr_rail_station_id(jb->net, s));
         res->search_seconds = isr_now_s() - t0;
         char *ppath = jb->gtfs ? isr_strdup_printf("%s/percentiles.tif", dir) : NULL;
-        if (jb->gtfs && (st = ppath ? isr_mkdirs(jb->ctx, dir)
+        if (jb->gtfs && (st = ppath ? isr_mkdirs_under(jb->ctx, jb->opt->out, dir)
                                     : isr_fail(jb->ctx, ISR_ERR_MEMORY, "out of memory")) ==
                             ISR_OK)
             st = isr_gtfs_write_percentiles(jb->ctx, jb->gtfs, jb->opt->date, jb->grid, win,
@@ -681,7 +681,7 @@ static isr_status run_hub(isr_batch *jb, int hub_no, worker_state *ws)
         free(ppath);
         if (st != ISR_OK)
             goto reset;
-        if ((st = isr_mkdirs(jb->ctx, dir)) != ISR_OK ||
+        if ((st = isr_mkdirs_under(jb->ctx, jb->opt->out, dir)) != ISR_OK ||
             (st = hub_outputs(jb, hub_no, csv, dir, path, arr, ws)) != ISR_OK)
             goto reset;
     }
@@ -855,8 +855,8 @@ static isr_status batch_alloc(isr_batch *b, const isr_model *m)
     isr_status st = isr_acc_init(b->ctx, &b->acc, m->grid.nx, m->grid.ny);
     if (st != ISR_OK || (st = stations_lonlat(b)) != ISR_OK)
         return st;
-    if ((st = isr_mkdirs(b->ctx, b->hubs_dir)) != ISR_OK ||
-        (st = isr_mkdirs(b->ctx, b->region_dir)) != ISR_OK)
+    if ((st = isr_mkdirs_under(b->ctx, b->opt->out, b->hubs_dir)) != ISR_OK ||
+        (st = isr_mkdirs_under(b->ctx, b->opt->out, b->region_dir)) != ISR_OK)
         return st;
     if (mtx_init(&b->merge_lock, mtx_plain) != thrd_success)
         return isr_fail(b->ctx, ISR_ERR_INTERNAL, "cannot create a mutex");

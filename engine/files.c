@@ -679,9 +679,102 @@ void isr_out_recounted(const char *out)
     free(mark);
 }
 
+/* The first folder isoreach writes in under `out` (region, hubs, scenarios and the folders
+ * in hubs/, scenarios/ and scenarios' hubs/) that is a symbolic link, as a new string
+ * relative to `out`; NULL when there is none. Through one, a run wrote its outputs, and
+ * deleted earlier ones, outside the output folder. */
+static char *linked_folder(const char *out)
+{
+    static const char *const tops[] = {"region", "hubs", "scenarios"};
+    struct stat sb;
+    for (size_t t = 0; t < sizeof tops / sizeof *tops; t++) {
+        char *p = isr_strdup_printf("%s/%s", out, tops[t]);
+        int link = p && lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode);
+        DIR *d = p && !link && t > 0 ? opendir(p) : NULL;
+        free(p);
+        if (link)
+            return strdup(tops[t]);
+        struct dirent *e;
+        char *found = NULL;
+        while (d && !found && (e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *rel = isr_strdup_printf("%s/%s", tops[t], e->d_name);
+            char *q = rel ? isr_strdup_printf("%s/%s", out, rel) : NULL;
+            if (q && lstat(q, &sb) == 0 && S_ISLNK(sb.st_mode))
+                found = rel, rel = NULL;
+            else if (q && t == 2 && S_ISDIR(sb.st_mode)) { /* a scenario's own folders */
+                char *inner = linked_folder(q);
+                if (inner)
+                    found = isr_strdup_printf("%s/%s", rel, inner);
+                free(inner);
+            }
+            free(q);
+            free(rel);
+        }
+        if (d)
+            closedir(d);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
 isr_status isr_out_lock(isr_ctx *ctx, const char *out, char **held)
 {
     return isr_out_lock_named(ctx, out, ISR_LOCK_NAME, NULL, held);
+}
+
+static isr_status linked_fail(isr_ctx *ctx, const char *out, const char *rel)
+{
+    return isr_fail(ctx, ISR_ERR_INPUT,
+                    "output folder '%s' (--out): '%s' in it is a symbolic link; isoreach "
+                    "writes, and deletes its own earlier files, only inside the output folder, "
+                    "so it does not follow one: replace the link by a folder, or give another "
+                    "--out",
+                    out, rel);
+}
+
+isr_status isr_out_links_check(isr_ctx *ctx, const char *out)
+{
+    char *link = linked_folder(out);
+    if (!link)
+        return ISR_OK;
+    isr_status st = linked_fail(ctx, out, link);
+    free(link);
+    return st;
+}
+
+isr_status isr_out_path_check(isr_ctx *ctx, const char *out, const char *path)
+{
+    size_t n = strlen(out);
+    if (strncmp(path, out, n) != 0 || path[n] != '/')
+        return ISR_OK;
+    isr_status st = ISR_OK;
+    char *p = strdup(path);
+    if (!p)
+        return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    struct stat sb;
+    /* each folder below --out, outermost first (--out itself may be a link: the user's) */
+    for (char *s = p + n + 1; st == ISR_OK; s++) {
+        char c = *s;
+        if (c != '/' && c != '\0')
+            continue;
+        *s = '\0';
+        if (lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode))
+            st = linked_fail(ctx, out, p + n + 1);
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return st;
+}
+
+isr_status isr_mkdirs_under(isr_ctx *ctx, const char *out, const char *path)
+{
+    isr_status st = isr_mkdirs(ctx, path);
+    return st == ISR_OK ? isr_out_path_check(ctx, out, path) : st;
 }
 
 isr_status isr_out_lock_named(isr_ctx *ctx, const char *out, const char *name, const char *what,

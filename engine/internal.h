@@ -1199,6 +1199,17 @@ ISR_INTERNAL isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr
 int isr_csv_formula_like(const char *s);
 
 isr_status isr_mkdirs(isr_ctx *ctx, const char *path);
+/* isr_mkdirs for a folder below the output folder `out`, refused when a folder between them
+ * (or it) is a symbolic link: outputs written, and earlier ones deleted, through one would be
+ * outside --out. */
+isr_status isr_mkdirs_under(isr_ctx *ctx, const char *out, const char *path);
+/* The folders of `path` below `out` that exist, none a symbolic link: else refused, naming it
+ * (before a run touches anything: isr_mkdirs_under refuses only when the run gets there). */
+isr_status isr_out_path_check(isr_ctx *ctx, const char *out, const char *path);
+/* The folders isoreach writes in under `out` (region, hubs, scenarios, those in hubs/ and
+ * scenarios/), none a symbolic link: else refused, naming it (map, reach and merge, which
+ * write in every hub's folder). */
+ISR_INTERNAL isr_status isr_out_links_check(isr_ctx *ctx, const char *out);
 /* A temporary name beside `path` for this process ("dir/.name.part-PID"). New string. */
 ISR_INTERNAL char *isr_tmp_name(const char *path);
 /* Renames tmp → path; on failure removes tmp and fails naming `path`. */

@@ -1466,6 +1466,9 @@ isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *
         return isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
     int found = 0;
     isr_status st = isr_out_lock(ctx, opt->out, lock);
+    if (st == ISR_OK && strcmp(cmd, "reach") == 0) /* it writes in every hub's folder (map:
+                                                     * isr_publish, but not a run's own) */
+        st = isr_out_links_check(ctx, opt->out);
     if (st == ISR_OK)
         st = options_from_run(ctx, eff, opt->out, &found,
                               strcmp(cmd, "reach") == 0 ? reach_needs : no_needs);

@@ -521,21 +521,36 @@ static const char *rail_meaning(json_object *run, const char *layer, const char 
             strcasecmp(json_object_get_string(v), field) == 0) /* as OGR matches fields */
             return rail_roles[i][2];
     }
-    if (strcmp(layer, "rail_lines") == 0 && strcmp(field, "id") == 0)
+    if (strcmp(layer, "rail_lines") == 0 && strcasecmp(field, "id") == 0)
         return "the line's id, which scenarios name";
     return "copied from the input layer as it is";
 }
 
-/* Whether OUT/rel is a rail layer copied from the run's inputs (lines mode). */
-static const char *rail_copy(json_object *run, const char *rel)
+/* Whether the run read a GTFS timetable (its rail layers are isoreach's, not copies). */
+static int run_gtfs(json_object *run)
 {
     json_object *opt = NULL, *gtfs = NULL;
-    if (!run || !json_object_object_get_ex(run, "options", &opt) ||
-        (json_object_object_get_ex(opt, "--gtfs", &gtfs) && gtfs))
+    return json_object_object_get_ex(run, "options", &opt) &&
+           json_object_object_get_ex(opt, "--gtfs", &gtfs) && gtfs;
+}
+
+/* Whether OUT/rel is one of the rail layers, described by the fields its file holds. */
+static const char *rail_copy(json_object *run, const char *rel)
+{
+    if (!run)
         return NULL;
     return strcmp(rel, "region/rail_lines.geojson") == 0      ? "rail_lines"
            : strcmp(rel, "region/rail_stations.geojson") == 0 ? "rail_stations"
                                                                : NULL;
+}
+
+/* `name` as a Markdown code span that shows it whole (a backtick or a space at an end in a
+ * field's name broke it). */
+static void code_span(isr_sb *b, const char *name)
+{
+    size_t n = strlen(name);
+    int odd = strchr(name, '`') || (n && (name[0] == ' ' || name[n - 1] == ' '));
+    isr_sb_printf(b, odd ? "`` %s ``" : "`%s`", name);
 }
 
 /* The properties of a copied rail layer, as its file holds them; 0 when it cannot be read
@@ -555,10 +570,14 @@ static int rail_props_md(isr_sb *b, json_object *run, const char *out, const cha
         return 0;
     }
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int gtfs = run_gtfs(run);
     for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++) {
         const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
-        isr_sb_printf(b, "%s- `%s`: %s\n", i ? "" : "\nProperties (the input layer's):\n\n",
-                      name, rail_meaning(run, layer, name));
+        isr_sb_printf(b, "%s- ", i          ? ""
+                                 : gtfs     ? "\nProperties:\n\n"
+                                            : "\nProperties (the input layer's):\n\n");
+        code_span(b, name);
+        isr_sb_printf(b, ": %s\n", gtfs ? meaning(name) : rail_meaning(run, layer, name));
     }
     GDALClose(ds);
     return 1;

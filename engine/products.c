@@ -20,6 +20,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static isr_status write_matrix(isr_ctx *ctx, const isr_region_reach *rr, const char *path)
 {
@@ -730,7 +731,9 @@ static isr_status utf8_fix_vsimem(isr_ctx *ctx, const char *tmp, const char *dst
 }
 
 /* The SQL that copies layer `layer` (NULL: the first) of `in` with a "name_en" field from
- * field `en` ('' when the layer has no such field), or NULL when a plain copy has it. */
+ * field `en` ('' when the layer has no such field), or NULL when a plain copy has it. A
+ * field of the layer's own named name_en in any case is left out: it would win over the
+ * copy (the maps then labelled the stations with it, not with --station-name-en's). */
 static char *name_en_sql(GDALDatasetH in, const char *layer, const char *en)
 {
     OGRLayerH l = !in      ? NULL
@@ -738,11 +741,26 @@ static char *name_en_sql(GDALDatasetH in, const char *layer, const char *en)
                           : GDALDatasetGetLayer(in, 0);
     if (!l || !en || strchr(en, '"') || strchr(OGR_L_GetName(l), '"'))
         return NULL;
-    int has = strcmp(en, "none") != 0 && OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), en) >= 0;
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l);
+    int has = strcmp(en, "none") != 0 && OGR_FD_GetFieldIndex(fd, en) >= 0;
     if (has && strcmp(en, "name_en") == 0)
         return NULL;
-    return has ? isr_strdup_printf("SELECT *, \"%s\" AS name_en FROM \"%s\"", en, OGR_L_GetName(l))
-               : isr_strdup_printf("SELECT *, '' AS name_en FROM \"%s\"", OGR_L_GetName(l));
+    isr_sb b = {0};
+    isr_sb_printf(&b, "SELECT ");
+    for (int i = 0; i < OGR_FD_GetFieldCount(fd); i++) {
+        const char *f = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
+        if (strchr(f, '"')) { /* not to be quoted: the plain copy */
+            free(isr_sb_take(&b));
+            return NULL;
+        }
+        if (strcasecmp(f, "name_en") != 0)
+            isr_sb_printf(&b, "\"%s\", ", f);
+    }
+    if (has)
+        isr_sb_printf(&b, "\"%s\" AS name_en FROM \"%s\"", en, OGR_L_GetName(l));
+    else
+        isr_sb_printf(&b, "'' AS name_en FROM \"%s\"", OGR_L_GetName(l));
+    return isr_sb_take(&b);
 }
 
 /* Whether the layer (by name, else the first) of `in` has lines in a geographic CRS: the

@@ -59,6 +59,22 @@ static void out_end(const char *out, out_state *os, const isr_batch *b, isr_stat
     free(os->created);
 }
 
+/* The folders a pass writes in (region/, hubs/ and its hubs' folders), none a symbolic link
+ * (isr_out_path_check), said before the earlier run's run.json is taken away. */
+static isr_status pass_links_check(isr_ctx *ctx, const char *out, const isr_hub_set *set)
+{
+    char *p = isr_strdup_printf("%s/region", out);
+    isr_status st = p ? isr_out_path_check(ctx, out, p)
+                      : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    free(p);
+    for (int h = 0; st == ISR_OK && h < set->n; h++) {
+        p = isr_strdup_printf("%s/hubs/%s", out, set->folders[h]);
+        st = p ? isr_out_path_check(ctx, out, p) : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        free(p);
+    }
+    return st;
+}
+
 /* One pass over `set` with options `o` into o->out: the hubs, the region products and
  * run.json. `load_s`: the seconds the loading took, for run.json's timings. `last`: the
  * model, when this pass is its last search (then what only a search needs is let go before
@@ -69,8 +85,11 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
 {
     double timing[4] = {load_s, 0, 0, 0};
     double t_hubs = isr_now_s();
+    isr_status st = pass_links_check(ctx, o->out, set);
+    if (st != ISR_OK)
+        return st;
     isr_out_unmark(ctx, o->out);
-    isr_status st = isr_batch_run(ctx, m, o, set, b);
+    st = isr_batch_run(ctx, m, o, set, b);
     timing[1] = isr_now_s() - t_hubs;
     if (st != ISR_OK)
         return st;

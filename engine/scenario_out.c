@@ -315,7 +315,7 @@ isr_status isr_scen_hub_write(scen_pass *p, const scen_cmp *c)
                 q += z->ngroups[k];
             }
         count_cells(p, c, &t, &p->res[c->hub]);
-        st = isr_mkdirs(p->ctx, dir);
+        st = isr_mkdirs_under(p->ctx, p->b->opt->out, dir);
     }
     if (st == ISR_OK && (st = write_gains_csv(p, c, &t, f[0])) == ISR_OK &&
         (st = write_gains_geojson(p, c, f[1])) == ISR_OK &&

@@ -227,7 +227,7 @@ static isr_status scenario_pass(isr_ctx *ctx, const isr_model *m, const isr_batc
     if (!p.dir || !p.res || !p.matrix)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
-        st = isr_mkdirs(ctx, p.dir);
+        st = isr_mkdirs_under(ctx, b->opt->out, p.dir);
     if (st == ISR_OK) {
         isr_parallel(threads, b->nhubs, hub_job, &p);
         st = (isr_status)atomic_load(&p.failed);

@@ -212,7 +212,7 @@ static isr_status record_write(isr_ctx *ctx, const char *out, int k, int n, json
                                                                        JSON_C_TO_STRING_SPACED)
                             : NULL;
     isr_status st = !dir || !path || !text ? isr_fail(ctx, ISR_ERR_MEMORY, "out of memory")
-                                           : isr_mkdirs(ctx, dir);
+                                           : isr_mkdirs_under(ctx, out, dir);
     if (st == ISR_OK)
         st = isr_write_text(ctx, path, text, strlen(text));
     free(dir);
@@ -241,7 +241,7 @@ isr_status isr_shard_pass(isr_ctx *ctx, const isr_model *m, const isr_options *o
         if ((!dir || !part) && st == ISR_OK)
             st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         if (st == ISR_OK && share.n > 0 && /* before the record: a complete shard has it */
-            (st = isr_mkdirs(ctx, dir)) == ISR_OK)
+            (st = isr_mkdirs_under(ctx, o->out, dir)) == ISR_OK)
             st = isr_partial_write(ctx, b, full_no, m->hubs.n, part);
         free(dir);
         free(part);
@@ -706,6 +706,7 @@ static isr_status merge_call(isr_ctx *ctx, const isr_options *opt, isr_model *lo
     if (!opt->out || !*opt->out)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
     else if ((st = isr_out_lock(ctx, opt->out, &lock)) == ISR_OK &&
+             (st = isr_out_links_check(ctx, opt->out)) == ISR_OK &&
              (st = isr_out_refuse_others(ctx, opt->out, 1)) == ISR_OK) { /* a shard runs */
         int swept = isr_tmp_sweep(opt->out); /* the shards are over: theirs are orphans */
         if (swept)

@@ -1495,9 +1495,14 @@ static void load_summary(const char *path, isr_map_hub *h)
             if (v && *v)
                 *dst[i] = isr_strtod(v, NULL);
         }
+        /* the province by name, else by code (boundaries without names: the cross-border
+         * figure was left off the map) */
         int k = OGR_FD_GetFieldIndex(fd, "province_name");
+        int kc = OGR_FD_GetFieldIndex(fd, "province_code");
         if (k >= 0 && *OGR_F_GetFieldAsString(f, k))
             h->prov_name = strdup(OGR_F_GetFieldAsString(f, k));
+        else if (kc >= 0 && *OGR_F_GetFieldAsString(f, kc))
+            h->prov_name = strdup(OGR_F_GetFieldAsString(f, kc));
         k = OGR_FD_GetFieldIndex(fd, "pop_unknown_units_reached");
         h->pop_unknown = k >= 0 ? OGR_F_GetFieldAsInteger(f, k) : 0;
         OGR_F_Destroy(f);

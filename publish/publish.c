@@ -141,6 +141,10 @@ isr_status isr_publish(isr_ctx *ctx, const isr_options *opt, const char *out_dir
      * shards'), not for isoreach map or reach, which were asked for the maps */
     if (st == ISR_OK && what != ISR_PUBLISH_ALL)
         eff.no_maps = o.no_maps; /* as given to this call */
+    /* isoreach map draws in every hub's folder: none may lead outside --out (a run's own
+     * publication draws its hubs', which the run made, isr_mkdirs_under) */
+    if (st == ISR_OK && what != ISR_PUBLISH_ALL)
+        st = isr_out_links_check(ctx, o.out);
     if (st == ISR_OK && isr_cancelled(ctx)) /* a cancel that came before the call */
         st = ISR_ERR_INTERRUPTED;
     if (st == ISR_OK && (what & ~(ISR_PUBLISH_ALL | ISR_PUBLISH_MAPS_IF_DRAWN)))

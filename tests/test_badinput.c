@@ -702,6 +702,39 @@ Test(badinput, an_output_folder_linking_to_nothing_is_said_so)
     free(e);
 }
 
+/* Folders inside an earlier output folder replaced by symbolic links (a hub's, region/):
+ * the run followed them, writing its outputs outside --out and deleting files there that it
+ * took for its own earlier ones (found by a new-user pass). Refused now, by run, reach and
+ * map, and nothing outside is touched. */
+Test(badinput, symbolic_links_inside_the_output_folder_are_not_followed)
+{
+    const char *args = "--hubs shanghai_hongqiao --resolution 5000 --no-maps -q";
+    cr_assert_eq(cli_sh("cd '%s' && %s run --out o %s", cli_tmp, ISR_CLI, args), 0, "%s",
+                 cli_output());
+    cli_sh_ok("mkdir elsewhere && echo precious > elsewhere/summary.csv && rm -rf "
+              "o/hubs/shanghai_hongqiao && ln -s \"$PWD/elsewhere\" o/hubs/shanghai_hongqiao");
+    const char *cmd[3] = {"run --overwrite", "reach", "map"};
+    for (int i = 0; i < 3; i++) {
+        int rc = cli_sh("cd '%s' && %s %s --out o %s", cli_tmp, ISR_CLI, cmd[i],
+                        i == 0 ? args : "-q");
+        char *e = cli_stderr();
+        cr_assert_eq(rc, 1, "%s: %s", cmd[i], e);
+        cr_assert(strstr(e, "isoreach: output folder 'o' (--out): 'hubs/shanghai_hongqiao' in it "
+                            "is a symbolic link; isoreach writes, and deletes its own earlier "
+                            "files, only inside the output folder, so it does not follow one"),
+                  "%s: %s", cmd[i], e);
+        free(e);
+    }
+    cli_sh_ok("test \"$(ls elsewhere)\" = summary.csv && grep -qx precious elsewhere/summary.csv");
+    /* region/ itself */
+    cli_sh_ok("rm o/hubs/shanghai_hongqiao && mv o/region elsewhere/r && ln -s \"$PWD/elsewhere/r\" "
+              "o/region");
+    cr_assert_eq(cli_sh("cd '%s' && %s run --out o --overwrite %s", cli_tmp, ISR_CLI, args), 1);
+    char *e = cli_stderr();
+    cr_assert(strstr(e, "'region' in it is a symbolic link"), "%s", e);
+    free(e);
+}
+
 /* A shapefile whose .dbf is missing: GDAL reads its points with no field at all, and every
  * field flag was said to name no field ("its fields are: none"); the missing file is named */
 Test(badinput, a_shapefile_without_its_dbf_is_said_so)

@@ -319,6 +319,33 @@ Test(geo, a_unit_far_from_the_others_is_named)
     free(e);
 }
 
+/* A stations layer with a field name_en of its own (here "Name_EN") and the English names
+ * in another, given by --station-name-en: rail_stations.geojson kept the layer's own as
+ * name_en, so the maps labelled every station with it (found by a new-user pass). Its
+ * name_en is now the named field's copy. */
+Test(geo, station_name_en_comes_from_the_field_named)
+{
+    utm_region();
+#define ST_EN(id, hub, x, own, en)                                                            \
+    "{\"type\":\"Feature\",\"properties\":{\"id\":\"" id "\",\"name\":\"" id "\",\"hub\":" #hub \
+    ",\"Name_EN\":\"" own "\",\"label_en\":\"" en "\"},\"geometry\":{\"type\":\"Point\","       \
+    "\"coordinates\":[" #x ",5505500]}}"
+    cli_put("st.geojson", FC(UTM33, ST_EN("hub", 1, 500500, "own hub", "Hub Central") ","
+                                ST_EN("s2", 0, 508500, "own s2", "Second")));
+    int rc = run("--hubs hub --crs EPSG:32633 --station-name-en label_en");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    char p[300];
+    snprintf(p, sizeof p, "%s/o/region/rail_stations.geojson", cli_tmp);
+    char *js = cli_slurp(p);
+    cr_assert(strstr(js, "\"name_en\": \"Hub Central\"") &&
+                  strstr(js, "\"name_en\": \"Second\""),
+              "%s", js);
+    cr_assert_null(strstr(js, "own hub"), "%s", js);
+    free(js);
+}
+
 /* Unit b drawn over the east half of unit a: a holds 100 of its 200 km² on the grid. The
  * run blamed the grid ("--resolution 1000 m is too coarse … use a finer --resolution"),
  * which no resolution mends, and the overlap warning said a lost "its people there" while
