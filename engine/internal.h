@@ -1196,7 +1196,7 @@ ISR_INTERNAL isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr
 
 /* Whether a spreadsheet would read text `s` as a formula: isr_csv_field writes it after a
  * '. */
-int isr_csv_formula_like(const char *s);
+ISR_INTERNAL int isr_csv_formula_like(const char *s);
 
 isr_status isr_mkdirs(isr_ctx *ctx, const char *path);
 /* isr_mkdirs for a folder below the output folder `out`, refused when a folder between them

@@ -778,7 +778,7 @@ static int lonlat_lines(GDALDatasetH in, const char *layer)
  * export then copies the vertices as they are). */
 static GDALDatasetH densified_copy(GDALDatasetH in, char **tail)
 {
-    char *argv[] = {"-f", "Memory", tail[0], tail[1], tail[2], tail[3], NULL};
+    char *argv[] = {"-f", "Memory", tail[0], tail[1], tail[2], tail[3], tail[4], tail[5], NULL};
     GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
     GDALDatasetH mem = o ? GDALVectorTranslate("", NULL, 1, &in, o, NULL) : NULL;
     GDALVectorTranslateOptionsFree(o);
@@ -831,13 +831,16 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
     }
     char *argv[] = {"-f", "GeoJSON", "-lco", "RFC7946=YES", "-lco", "COORDINATE_PRECISION=6",
                     "-lco", "WRITE_NAME=NO", "-t_srs", "EPSG:4326", (char *)layer,
-                    NULL, NULL, NULL};
+                    NULL, NULL, NULL, NULL, NULL};
     if (!layer)
         argv[10] = NULL;
     char *sql = name_en ? name_en_sql(in, layer, name_en) : NULL;
-    if (sql) { /* "-sql" replaces the layer name */
+    if (sql) { /* "-sql" replaces the layer name; OGR's dialect, whatever the driver's (a
+                * GeoPackage's SQLite one returns no geometry unless it is named) */
         argv[10] = "-sql";
         argv[11] = sql;
+        argv[12] = "-dialect";
+        argv[13] = "OGRSQL";
     }
     /* lon/lat lines are the engine's straight in lon/lat (isr_layer_geom_to): cut as it
      * cuts them, so that every map in another CRS draws the line the search used, not the

@@ -1038,6 +1038,10 @@ static isr_status load_hubs(isr_ctx *ctx, const char *out, const char *stations,
     while (st == ISR_OK && b->nhubs < n && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
         const char *id = OGR_F_GetFieldAsString(f, f_id);
         int s = find_station(b, id);
+        /* an id a spreadsheet would take for a formula (-x, =x, +x, @x) is written after a
+         * ' (isr_csv_field): read back without it (the maps of such a hub failed) */
+        if (s < 0 && id[0] == '\'' && isr_csv_formula_like(id + 1))
+            s = find_station(b, id + 1);
         if (s < 0)
             st = isr_fail(ctx, ISR_ERR_INPUT, "'%s': hub '%s' is not a station of '%s'", path, id,
                           stations);

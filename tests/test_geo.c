@@ -344,6 +344,23 @@ Test(geo, station_name_en_comes_from_the_field_named)
               "%s", js);
     cr_assert_null(strstr(js, "own hub"), "%s", js);
     free(js);
+    /* the same from a GeoPackage, whose own SQL returned no geometry for the copy, and a hub
+     * whose id a spreadsheet takes for a formula ('-hub', written "'-hub" in the CSVs): its
+     * maps failed ("hub ''-hub' is not a station") */
+    cli_put("st.geojson", FC(UTM33, ST_EN("-hub", 1, 500500, "own hub", "Hub Central") ","
+                                ST_EN("s2", 0, 508500, "own s2", "Second")));
+    cli_sh_ok("rm -rf o st.gpkg && ogr2ogr -f GPKG -nln st st.gpkg st.geojson");
+    rc = cli_sh("cd '%s' && %s run -q --out o --boundaries b.gpkg --stations st.gpkg --lines "
+                "ln.geojson --resolution 1000 --threads 1 --crs EPSG:32633 --station-name-en "
+                "label_en && %s map -q --out o --threads 1",
+                cli_tmp, ISR_CLI, ISR_CLI);
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    js = cli_slurp(p);
+    cr_assert(strstr(js, "\"name_en\": \"Hub Central\"") && strstr(js, "\"Point\""), "%s", js);
+    free(js);
+    cli_sh_ok("test -s o/hubs/*hub*/map.png");
 }
 
 /* Unit b drawn over the east half of unit a: a holds 100 of its 200 km² on the grid. The
