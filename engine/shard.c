@@ -27,6 +27,7 @@
 #include "scenario.h"
 #include "internal.h"
 
+#include <cpl_vsi.h>
 #include <dirent.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -442,6 +443,42 @@ static double member_num(json_object *o, const char *key)
     return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
 }
 
+/* The hub's own tables in `dir` (summary.csv, reach.csv, stations.csv), every row of hub
+ * `id`: a table copied from another hub's folder was merged as it was (exit 0, the web map
+ * built on it). Ids written after a ' (isr_csv_field) are read without it. */
+static isr_status hub_tables_check(isr_ctx *ctx, const char *dir, const char *id,
+                                   const char *again)
+{
+    static const char *const names[] = {"summary.csv", "reach.csv", "stations.csv"};
+    isr_status st = ISR_OK;
+    for (size_t t = 0; t < sizeof names / sizeof *names && st == ISR_OK; t++) {
+        char *path = isr_strdup_printf("%s/%s", dir, names[t]);
+        GByte *text = NULL;
+        if (!path || !isr_file_exists(path) ||
+            !VSIIngestFile(NULL, path, &text, NULL, 256 * 1024 * 1024)) {
+            free(path);
+            continue; /* none: the outputs' own checks say so */
+        }
+        isr_csv c;
+        isr_csv_init(&c, (char *)text);
+        int col = isr_csv_header(&c) == 1 ? isr_csv_col(&c, "hub_id") : -1;
+        while (col >= 0 && st == ISR_OK && isr_csv_next(&c) == 1) {
+            const char *v = isr_csv_get(&c, col);
+            if (v[0] == '\'' && isr_csv_formula_like(v + 1))
+                v++;
+            if (strcmp(v, id) != 0)
+                st = isr_fail(ctx, ISR_ERR_INPUT,
+                              "hub '%s': '%s' line %d holds a row of hub '%s', not its own: "
+                              "the hubs' tables were mixed up; %s",
+                              id, path, c.line, v, again);
+        }
+        isr_csv_clear(&c);
+        VSIFree(text);
+        free(path);
+    }
+    return st;
+}
+
 /* Every hub of the model in one shard's record, its travel_time.tif there; the shards'
  * figures of each hub into the batch's results (what its run.json reports). */
 static isr_status hubs_check(isr_ctx *ctx, const isr_model *m, const isr_options *o,
@@ -476,6 +513,12 @@ static isr_status hubs_check(isr_ctx *ctx, const isr_model *m, const isr_options
         isr_snprintf(again, sizeof again, "run `isoreach run ... --shard %d/%d` again", k, ss->n);
         isr_status st = isr_hub_raster_check(ctx, tif, id, again);
         free(tif);
+        char *dir = st == ISR_OK ? isr_strdup_printf("%s/hubs/%s", o->out, m->hubs.folders[h])
+                                 : NULL;
+        if (st == ISR_OK)
+            st = dir ? hub_tables_check(ctx, dir, id, again)
+                     : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+        free(dir);
         if (st != ISR_OK)
             return st;
     }

@@ -352,6 +352,19 @@ Test(shard, merge_refuses_a_hub_gone_or_damaged)
              "--shard %d/2` again\n",
              cli_tmp, k);
     stderr_ends(want);
+    /* its own raster, but another hub's tables (reach.csv): merged as they were, exit 0,
+     * the web map built on them (a new-user pass) */
+    cli_sh_ok("cp sh/t.tif sh/hubs/suzhou_north/travel_time.tif && cp "
+              "sh/hubs/suzhou_north/reach.csv sh/reach.csv && cp "
+              "sh/hubs/jiaxing_south/reach.csv sh/hubs/suzhou_north/reach.csv");
+    cr_assert_eq(merge("sh"), 1);
+    snprintf(want, sizeof want,
+             "isoreach: hub 'suzhou_north': '%s/sh/hubs/suzhou_north/reach.csv' line 2 holds a "
+             "row of hub 'jiaxing_south', not its own: the hubs' tables were mixed up; run "
+             "`isoreach run ... --shard %d/2` again\n",
+             cli_tmp, k);
+    stderr_ends(want);
+    cli_sh_ok("mv sh/reach.csv sh/hubs/suzhou_north/reach.csv");
     cli_sh_ok("cp sh/t.tif sh/hubs/suzhou_north/travel_time.tif && "
               "truncate -s 3000 sh/hubs/suzhou_north/travel_time.tif");
     cr_assert_eq(merge("sh"), 1);
