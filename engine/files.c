@@ -445,6 +445,11 @@ int isr_csv_formula_like(const char *s)
     return *s && strchr("=+@\t\r", *s) != NULL;
 }
 
+const char *isr_csv_unescaped(const char *s)
+{
+    return s[0] == '\'' && isr_csv_formula_like(s + 1) ? s + 1 : s;
+}
+
 void isr_csv_field(FILE *f, const char *s)
 {
     int formula = isr_csv_formula_like(s);

@@ -1197,6 +1197,9 @@ ISR_INTERNAL isr_status isr_grid_from_raster(isr_ctx *ctx, const char *path, isr
 /* Whether a spreadsheet would read text `s` as a formula: isr_csv_field writes it after a
  * '. */
 ISR_INTERNAL int isr_csv_formula_like(const char *s);
+/* A field isr_csv_field wrote, as it was before: without the ' it put before text a
+ * spreadsheet would take for a formula (borrowed, within `s`). */
+ISR_INTERNAL const char *isr_csv_unescaped(const char *s);
 
 isr_status isr_mkdirs(isr_ctx *ctx, const char *path);
 /* isr_mkdirs for a folder below the output folder `out`, refused when a folder between them

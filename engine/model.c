@@ -551,7 +551,7 @@ typedef struct fric_view {
 
 static float view_at(const fric_view *v, size_t k)
 {
-    return v->d ? isr_fric_draft_at(v->d, k) : v->f.f32 ? v->f.f32[k] : v->f.lut[v->f.code[k]];
+    return v->d ? isr_fric_draft_at(v->d, k) : isr_fric_at(v->f, k);
 }
 
 static int cmp_size(const void *a, const void *b)
@@ -810,8 +810,9 @@ static void stations_outside(isr_ctx *ctx, const isr_model *m)
 }
 
 /* The friction surface: base or raster, water closed (isr_friction_build), roads burned,
- * station cells open and linked to land (station_links); its least value. Without a raster it is a byte a cell from the start
- * and stays so unless the roads bring more than 254 speeds (isr_fric_draft_set); a raster's
+ * station cells open and linked to land (station_links); its least value. Without a raster
+ * it is a byte a cell from the start and stays so unless the roads bring more than 254
+ * speeds (isr_fric_draft_set); a raster's
  * floats, or those, are coded afterwards when they hold at most 256 values
  * (isr_fric_encode). Either way the model holds the one form that is left. */
 static isr_status build_friction(isr_ctx *ctx, const isr_options *opt, isr_model *m,

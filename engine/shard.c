@@ -463,9 +463,7 @@ static isr_status hub_tables_check(isr_ctx *ctx, const char *dir, const char *id
         isr_csv_init(&c, (char *)text);
         int col = isr_csv_header(&c) == 1 ? isr_csv_col(&c, "hub_id") : -1;
         while (col >= 0 && st == ISR_OK && isr_csv_next(&c) == 1) {
-            const char *v = isr_csv_get(&c, col);
-            if (v[0] == '\'' && isr_csv_formula_like(v + 1))
-                v++;
+            const char *v = isr_csv_unescaped(isr_csv_get(&c, col));
             if (strcmp(v, id) != 0)
                 st = isr_fail(ctx, ISR_ERR_INPUT,
                               "hub '%s': '%s' line %d holds a row of hub '%s', not its own: "

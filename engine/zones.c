@@ -253,9 +253,9 @@ static void warn_coarse_grid(isr_ctx *ctx, const isr_grid *g, const isr_units *u
         isr_log(ctx, ISR_LOG_WARN,
                 "%d unit%s far less of the grid than %s polygon%s, more than the cells along "
                 "%s border%s can explain at %g m (and a finer grid explains less): %s%s; "
-                "other units drawn over "
-                "%s took those cells (a cell belongs to one unit, the later in the layer), and "
-                "%s people are spread over the cells left to %s; fix the polygons",
+                "other units drawn over %s took those cells (a cell belongs to one unit, the "
+                "later in the layer), and %s people are spread over the cells left to %s; fix "
+                "the polygons",
                 ncov, ncov > 1 ? "s hold" : " holds", ncov > 1 ? "their" : "its",
                 ncov > 1 ? "s" : "", ncov > 1 ? "their" : "its", ncov > 1 ? "s" : "",
                 g->cell_m, list ? list : "", ncov > 5 ? ", …" : "", ncov > 1 ? "them" : "it",

@@ -93,7 +93,8 @@ static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, 
     b->direction_to = json_object_object_get_ex(par, "direction", &v) &&
                       strcmp(json_object_get_string(v), "to") == 0;
     /* water cells are no one's time: not shaded, as places past the budget are not */
-    b->has_water = json_object_object_get_ex(in, "water_cells", &v) && json_object_get_int64(v) > 0;
+    b->has_water =
+        json_object_object_get_ex(in, "water_cells", &v) && json_object_get_int64(v) > 0;
     /* the model, for the captions */
     const char *pk[4] = {"egress_speed_kmh", "detour", "dwell_min", "transfer_min"};
     double *pd[4] = {&b->speed_kmh, &b->detour, &b->dwell_min, &b->transfer_min};
@@ -585,11 +586,10 @@ static int us_field(void *user, int k, const char *str, double num)
 {
     unit_scan *u = user;
     u->keys |= 1u << k;
-    if (k == US_POP || k == US_SHARE || k == US_ASHARE || k == US_PUNK)
-        *(k == US_POP     ? &u->pop
-          : k == US_SHARE ? &u->share
-          : k == US_ASHARE ? &u->area_share
-                           : &u->pop_unknown) = num;
+    double *const num_of[US_NFIELDS] = {NULL,           NULL,           &u->pop,
+                                        &u->share,      &u->area_share, &u->pop_unknown};
+    if (num_of[k])
+        *num_of[k] = num;
     else if (str && !(*(k == US_NAME ? &u->name : &u->name_en) =
                           k == US_NAME ? strdup(str) : isr_utf8_clean(str, strlen(str), NULL)))
         return 0;
@@ -1040,8 +1040,8 @@ static isr_status load_hubs(isr_ctx *ctx, const char *out, const char *stations,
         int s = find_station(b, id);
         /* an id a spreadsheet would take for a formula (-x, =x, +x, @x) is written after a
          * ' (isr_csv_field): read back without it (the maps of such a hub failed) */
-        if (s < 0 && id[0] == '\'' && isr_csv_formula_like(id + 1))
-            s = find_station(b, id + 1);
+        if (s < 0)
+            s = find_station(b, isr_csv_unescaped(id));
         if (s < 0)
             st = isr_fail(ctx, ISR_ERR_INPUT, "'%s': hub '%s' is not a station of '%s'", path, id,
                           stations);
