@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -533,11 +534,32 @@ char *isr_dir_others(const char *dir, const char *const *names, int n, int *coun
     return isr_sb_take(&b);
 }
 
+/* A name Windows gives to a device whatever follows its first '.' and in any case (CON,
+ * PRN, AUX, NUL, COM0-9, LPT0-9, and COM/LPT with ¹ ² ³): a folder so named cannot be made
+ * or copied there (a journalist's unzip of OUT fails or drops it). */
+static int windows_device(const char *s)
+{
+    static const char *const dev[] = {"CON", "PRN", "AUX", "NUL"};
+    size_t n = strcspn(s, ".");
+    for (size_t i = 0; i < sizeof dev / sizeof *dev; i++)
+        if (n == 3 && strncasecmp(s, dev[i], 3) == 0)
+            return 1;
+    if (strncasecmp(s, "COM", 3) != 0 && strncasecmp(s, "LPT", 3) != 0)
+        return 0;
+    return (n == 4 && s[3] >= '0' && s[3] <= '9') ||
+           (n == 5 && (unsigned char)s[3] == 0xC2 &&
+            ((unsigned char)s[4] == 0xB9 || (unsigned char)s[4] == 0xB2 ||
+             (unsigned char)s[4] == 0xB3));
+}
+
 char *isr_hub_folder(const char *id)
 {
     const unsigned char *u = (const unsigned char *)id;
     size_t n = strlen(id);
-    int safe = n > 0 && n <= ISR_HUB_FOLDER_MAX && id[0] != '.';
+    /* not '.' first (hidden, or . and ..), nor last (Windows drops it: "a." would be "a"),
+     * nor a Windows device name */
+    int safe = n > 0 && n <= ISR_HUB_FOLDER_MAX && id[0] != '.' && id[n - 1] != '.' &&
+               !windows_device(id);
     for (size_t i = 0, k; safe && i < n; i += k)
         safe = (k = folder_seq(u + i, n - i)) > 0;
     if (safe)
@@ -565,7 +587,9 @@ char *isr_hub_folder(const char *id)
     while (k > 0 && stem[k - 1] == '_')
         k--;
     stem[k] = '\0';
-    return isr_strdup_printf("%s-%016llx", k ? stem : "hub",
+    /* "CON" or "com1.x" keep their text after "hub_", so the folder is no device either */
+    return isr_strdup_printf("%s%s-%016llx", k && windows_device(stem) ? "hub_" : "",
+                             k ? stem : "hub",
                              (unsigned long long)isr_fnv1a(ISR_FNV_SEED, id, n));
 }
 

@@ -1277,10 +1277,11 @@ void isr_csv_field(FILE *f, const char *s);
 #define ISR_FNV_SEED 14695981039346656037ULL
 uint64_t isr_fnv1a(uint64_t h, const void *data, size_t n);
 /* The folder of hub `id` under OUT/hubs/ (new string): the id itself when it is 1 to
- * ISR_HUB_FOLDER_MAX bytes of [A-Za-z0-9._-] not starting with '.'; else a stem of those
- * characters, '-' and 16 hex digits of the id's hash ("a_b-…" for "a/b"), so no id can name
- * a path outside OUT/hubs/. Every reader and writer of hub folders uses it; isr_run refuses
- * two hubs of one run that would share a folder. */
+ * ISR_HUB_FOLDER_MAX bytes of [A-Za-z0-9._-] (and UTF-8 letters) not starting or ending
+ * with '.' and no Windows device name (CON, com1.txt…); else a stem of those characters, '-'
+ * and 16 hex digits of the id's hash ("a_b-…" for "a/b"), so no id can name a path outside
+ * OUT/hubs/. Every reader and writer of hub folders uses it; isr_run refuses two hubs of one
+ * run that would share a folder, or whose folders differ only in the case of ASCII letters. */
 #define ISR_HUB_FOLDER_MAX 64
 ISR_INTERNAL char *isr_hub_folder(const char *id);
 /* The entries of folder `dir` (hidden ones left out) that are none of names[0 .. n - 1]: the

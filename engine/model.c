@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <threads.h>
 
 /* ---- hubs ------------------------------------------------------------------------------- */
@@ -209,10 +210,15 @@ isr_status isr_hubs_select(isr_ctx *ctx, const isr_options *opt, const isr_rail_
 }
 
 /* The folder of each hub under OUT/hubs/ (isr_hub_folder); refuses two hubs that would
- * share one (ids differing only in characters a folder name cannot hold, and a hash match). */
+ * share one (ids differing only in characters a folder name cannot hold, and a hash match),
+ * or whose folders differ only in the case of ASCII letters: one folder on the
+ * case-insensitive disks of Windows and macOS, of a USB stick or a network share, where the
+ * second hub would overwrite the first's outputs with nothing said. */
 static int cmp_folder(const void *a, const void *b)
 {
-    return strcmp(**(char *const *const *)a, **(char *const *const *)b);
+    const char *x = **(char *const *const *)a, *y = **(char *const *const *)b;
+    int c = strcasecmp(x, y);
+    return c ? c : strcmp(x, y);
 }
 
 static isr_status hub_folders(isr_ctx *ctx, const isr_options *opt, const isr_rail_net *net,
@@ -231,14 +237,21 @@ static isr_status hub_folders(isr_ctx *ctx, const isr_options *opt, const isr_ra
             order[h] = &f[h];
         qsort(order, (size_t)nhubs, sizeof *order, cmp_folder);
         for (int k = 1; k < nhubs && st == ISR_OK; k++)
-            if (strcmp(*order[k - 1], *order[k]) == 0)
+            if (strcasecmp(*order[k - 1], *order[k]) == 0)
                 st = isr_fail(ctx, ISR_ERR_INPUT,
                               "stations '%s' and '%s' in '%s' would share the output folder "
-                              "'hubs/%s'; give one of them another id (field '%s')",
+                              "'hubs/%s'%s%s%s; give one of them another id (field '%s'), or "
+                              "leave one out with --hubs",
                               isr_rail_station_id(net, hubs[order[k - 1] - f]),
                               isr_rail_station_id(net, hubs[order[k] - f]),
-                              isr_options_stations_source(opt),
-                              *order[k], opt->station_id_field);
+                              isr_options_stations_source(opt), *order[k - 1],
+                              strcmp(*order[k - 1], *order[k]) ? " and 'hubs/" : "",
+                              strcmp(*order[k - 1], *order[k]) ? *order[k] : "",
+                              strcmp(*order[k - 1], *order[k])
+                                  ? "', one folder on a disk that ignores case (Windows, "
+                                    "macOS, most USB sticks and network shares)"
+                                  : "",
+                              opt->station_id_field);
     }
     free(order);
     if (st != ISR_OK && f) {

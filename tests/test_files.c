@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -363,12 +364,33 @@ Test(files, hub_folder_names)
         {"", "hub-cbf29ce484222325"},              /* the FNV seed itself */
         {"a b", "a_b-e63f991904833892"},
         {"a\xE2\x80\x8B" "b", "a_b-5b60b101c4d627d7"}, /* a zero-width space is not kept */
+        /* Windows: no trailing '.', no device names in any case or before any '.' */
+        {"a.", NULL},
+        {"CON", NULL},
+        {"nul.txt", NULL},
+        {"Com7", NULL},
+        {"LPT\xC2\xB9", NULL},
+        {"CONSOLE", "CONSOLE"},
+        {"COM10", "COM10"},
+        {"aux_1", "aux_1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *f = isr_hub_folder(cases[i].id);
-        cr_assert_str_eq(f, cases[i].folder, "id '%s'", cases[i].id);
+        if (cases[i].folder) {
+            cr_assert_str_eq(f, cases[i].folder, "id '%s'", cases[i].id);
+        } else { /* hashed: '-' and 16 hex digits, ending in no '.' and naming no device */
+            size_t n = strlen(f);
+            cr_assert(n > 17 && f[n - 17] == '-' && strspn(f + n - 16, "0123456789abcdef") == 16,
+                      "id '%s': '%s'", cases[i].id, f);
+            cr_assert(strncasecmp(f, "CON", 3) != 0 && strncasecmp(f, "NUL", 3) != 0 &&
+                          strncasecmp(f, "COM", 3) != 0 && strncasecmp(f, "LPT", 3) != 0,
+                      "id '%s': '%s'", cases[i].id, f);
+        }
         free(f);
     }
+    char *dev = isr_hub_folder("CON");
+    cr_assert_eq(strncmp(dev, "hub_CON-", 8), 0, "%s", dev);
+    free(dev);
     /* 64 bytes is kept; 65 is hashed, with a stem of 40 characters */
     char id[66];
     memset(id, 'x', 64);

@@ -536,7 +536,27 @@ Test(resume, two_hub_ids_mapping_to_one_folder_are_refused)
     snprintf(want, sizeof want,
              "isoreach: stations 'x-0e455557190c67fd' and '../../x' in '%s/st_col.geojson' would "
              "share the output folder 'hubs/x-0e455557190c67fd'; give one of them another id "
-             "(field 'id')\n",
+             "(field 'id'), or leave one out with --hubs\n",
+             cli_tmp);
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "--out was created");
+    /* folders differing only in case: one folder where case is ignored, so refused too */
+    cli_ogr("-f GeoJSON st_case.geojson '%s/yrd_rail_stations.shp' -dialect sqlite -sql \"SELECT "
+            "CASE id WHEN 'shanghai_songjiang' THEN 'Shanghai_West' ELSE id END AS id, name, id "
+            "IN ('shanghai_songjiang', 'shanghai_west') AS hub, geometry FROM "
+            "yrd_rail_stations\"",
+            S);
+    rc = cli_sh("%s run -q --out '%s/o' --boundaries '%s/sh.gpkg' --stations "
+                "'%s/st_case.geojson' --resolution 2000",
+                CLI, cli_tmp, cli_tmp, cli_tmp);
+    e = cli_stderr();
+    snprintf(want, sizeof want,
+             "isoreach: stations 'Shanghai_West' and 'shanghai_west' in '%s/st_case.geojson' "
+             "would share the output folder 'hubs/Shanghai_West' and 'hubs/shanghai_west', one "
+             "folder on a disk that ignores case (Windows, macOS, most USB sticks and network "
+             "shares); give one of them another id (field 'id'), or leave one out with --hubs\n",
              cli_tmp);
     cr_assert_eq(rc, 1, "%s", e);
     cr_assert_str_eq(e, want);
