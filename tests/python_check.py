@@ -235,6 +235,41 @@ with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings(record=True) 
                for c in caught):
         fail("no isoreach.Warning issued: %s" % [str(c.message) for c in caught])
 
+# Ctrl-C during a call stops it (isr_ctx_cancel) and is raised as KeyboardInterrupt: it ran
+# on to the end of the call, however long, and was raised only then. The run of every hub at
+# 250 m takes seconds; interrupted after 0.3 s it writes no run.json (the last thing a whole
+# run writes) and leaves no temporary file; the next call on a model still runs.
+import signal  # noqa: E402
+import time  # noqa: E402
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "all")
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    t0 = time.monotonic()
+    timer.start()
+    try:
+        isoreach.run(["--resolution", "250"], out=out, no_maps=True)
+        fail("a run of every hub at 250 m ended within 0.3 s, or Ctrl-C was lost")
+    except KeyboardInterrupt:
+        pass
+    took = time.monotonic() - t0
+    timer.join()
+    if os.path.exists(os.path.join(out, "run.json")):
+        fail("the interrupted run ran to its end (run.json written, %.1f s)" % took)
+    left = [os.path.join(r, f) for r, _, fs in os.walk(out) for f in fs if ".part-" in f]
+    if left:
+        fail("the interrupted run left temporary files: %s" % left[:3])
+    with isoreach.Model(["--resolution", "8000"], no_maps=True) as m5:
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            while True:  # hubs until the Ctrl-C comes
+                m5.run_hub(HUB)
+        except KeyboardInterrupt:
+            pass
+        timer.join()
+        if m5.run_hub(HUB).width < 1:
+            fail("the model ran no grid after an interrupted call")
+
 # the publication library of a build tree is found without $ISOREACH_PUBLISH_LIB (publish/
 # beside engine/): `import isoreach` failed from the build tree, as the README shows it
 import subprocess  # noqa: E402

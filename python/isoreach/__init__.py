@@ -9,7 +9,8 @@ Only the public C API (include/isoreach.h) is used. Load a region once, ask it m
         m.run_hubs("shanghai_hongqiao,hangzhou_east", "out")     # rasters and tables on disk
 
 Errors raise isoreach.Error with the engine's message (naming the file, layer, feature or
-field). Warnings (a field left empty, a unit without people, a hub outside every unit…) are
+field). Ctrl-C (KeyboardInterrupt) during a call stops it, leaving no partial output, and is
+raised as usual; the model stays usable. Warnings (a field left empty, a unit without people, a hub outside every unit…) are
 issued as Python warnings of the category isoreach.Warning, as they are logged, and kept in
 Model.warnings (and returned by run() and merge()): they are what the command line prints,
 and a result they qualify may be wrong for the data given. The library is found through
@@ -21,6 +22,7 @@ build tree's (publish/ beside engine/), else the system's.
 import ctypes
 import ctypes.util
 import os
+import signal as _signal
 import threading
 import warnings as _warnings
 
@@ -38,6 +40,7 @@ def _load():
         "isr_ctx_new": (ctypes.c_void_p, []),
         "isr_ctx_free": (None, [ctypes.c_void_p]),
         "isr_ctx_errmsg": (ctypes.c_char_p, [ctypes.c_void_p]),
+        "isr_ctx_cancel": (None, [ctypes.c_void_p]),
         "isr_options_new": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, c_char_pp]),
         "isr_options_set": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p,
                                            ctypes.c_char_p]),
@@ -155,6 +158,50 @@ def _set_options(ctx, opt, options):
     return 0
 
 
+def _interruptible(ctx, fn, *args):
+    """fn(*args), a call of the C library on context ctx, so that Ctrl-C stops it: on the
+    main thread the call runs on a thread of its own while this one waits, and a
+    KeyboardInterrupt cancels the context (isr_ctx_cancel: the call returns
+    ISR_ERR_INTERRUPTED, leaving no partial output), waits for the call to end and is raised
+    again. Python takes signals on its main thread only, between bytecodes: while a ctypes
+    call runs there, Ctrl-C waited for the call to end, however long. Elsewhere, a plain
+    call."""
+    if threading.current_thread() is not threading.main_thread():
+        return fn(*args)
+    box, done = [], threading.Event()
+
+    def body():
+        try:
+            box.append(fn(*args))
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=body, daemon=True)
+    # SIGINT held back while the thread starts (and in it, which inherits the mask): a
+    # KeyboardInterrupt raised inside start() could not tell whether the call had begun
+    mask = getattr(_signal, "pthread_sigmask", None)
+    if mask:
+        mask(_signal.SIG_BLOCK, {_signal.SIGINT})
+    try:
+        worker.start()
+    finally:
+        if mask:
+            mask(_signal.SIG_UNBLOCK, {_signal.SIGINT})
+    try:
+        while not done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        if not done.is_set():  # else the call is over: a cancel would stop the next one
+            _lib.isr_ctx_cancel(ctx)
+        while not done.is_set():  # a second Ctrl-C does not leave the call running alone
+            try:
+                done.wait()
+            except KeyboardInterrupt:
+                pass
+        raise
+    return box[0]
+
+
 def _call(fn, args, options):
     """fn(ctx, options) on the flags of `isoreach run` (args, then options as flag=value);
     raises Error with the engine's message when it fails."""
@@ -170,7 +217,7 @@ def _call(fn, args, options):
         arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
         opt = _lib.isr_options_new(ctx, len(argv), arr)
         ok = bool(opt) and _set_options(ctx, opt, options) == 0
-        if not ok or fn(ctx, opt) != 0:
+        if not ok or _interruptible(ctx, fn, ctx, opt) != 0:
             raise Error(_lib.isr_ctx_errmsg(ctx).decode("utf-8", "replace"))
         return said
     finally:
@@ -238,7 +285,8 @@ class Model:
         if _set_options(self._ctx, self._opt, options) != 0:
             self._fail()
         model = ctypes.c_void_p()
-        if _lib.isr_model_open(self._ctx, self._opt, ctypes.byref(model)) != 0:
+        if _interruptible(self._ctx, _lib.isr_model_open, self._ctx, self._opt,
+                          ctypes.byref(model)) != 0:
             self._fail()
         self._model = model
 
@@ -264,9 +312,10 @@ class Model:
         out = _text(out_dir, "out_dir")
         ids = None if hubs is None else _text(hubs, "hubs")
         with self._lock:
-            self._check(_lib.isr_model_run_hubs(self._open(), ids, out))
-            self._check(_pub.isr_publish(self._ctx, self._opt, out,
-                                         _PUBLISH_STYLES | _PUBLISH_WEBMAP))
+            self._check(_interruptible(self._ctx, _lib.isr_model_run_hubs, self._open(), ids,
+                                       out))
+            self._check(_interruptible(self._ctx, _pub.isr_publish, self._ctx, self._opt, out,
+                                       _PUBLISH_STYLES | _PUBLISH_WEBMAP))
 
     def run_hub(self, hub_id, budget_min=0):
         """One hub's travel-time Grid in memory (budget_min 0: the model's budget)."""
@@ -281,8 +330,9 @@ class Model:
             raise Error("budget_min: %r is not a number of minutes" % (budget_min,)) from None
         hub = _text(hub_id, "hub_id")
         with self._lock:
-            self._check(_lib.isr_model_run_hub(self._open(), hub, budget, ctypes.byref(ptr),
-                                               ctypes.byref(w), ctypes.byref(h), gt))
+            self._check(_interruptible(self._ctx, _lib.isr_model_run_hub, self._open(), hub,
+                                       budget, ctypes.byref(ptr), ctypes.byref(w),
+                                       ctypes.byref(h), gt))
         try:
             n = w.value * h.value
             minutes = [None if v == _NODATA else v for v in ptr[:n]]
