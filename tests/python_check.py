@@ -270,6 +270,50 @@ with tempfile.TemporaryDirectory() as tmp:
         if m5.run_hub(HUB).width < 1:
             fail("the model ran no grid after an interrupted call")
 
+# cancelled() stops a call from any thread (QGIS's feedback.isCanceled; it was not asked:
+# a cancelled QGIS run went on to its end and returned OK), raising Error; progress is told
+# (QGIS showed none); Model.cancel() from another thread stops the running call
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "all")
+    t0 = time.monotonic()
+    steps = []
+    try:
+        isoreach.run(["--resolution", "250"], out=out, no_maps=True,
+                     cancelled=lambda: time.monotonic() > t0 + 0.3,
+                     on_progress=lambda stage, done, total: steps.append((stage, done, total)))
+        fail("cancelled() did not stop a run of every hub at 250 m")
+    except isoreach.Error as e:
+        if "interrupted" not in str(e):
+            fail("cancelled run: " + str(e))
+    if os.path.exists(os.path.join(out, "run.json")):
+        fail("the cancelled run ran to its end")
+    done_steps = []
+    with isoreach.Model(["--resolution", "8000"], no_maps=True,
+                        on_progress=lambda *a: done_steps.append(a)) as m6:
+        m6.run_hubs(HUB, out)
+        m6.cancel()  # no call runs: the next one is stopped, and the one after runs
+        try:
+            m6.run_hub(HUB)
+            fail("a cancel between calls did not stop the next")
+        except isoreach.Error as e:
+            if "interrupted" not in str(e):
+                fail("cancel between calls: " + str(e))
+        if m6.run_hub(HUB).width < 1:
+            fail("the model ran no grid after a cancelled call")
+    if ("hubs", 1, 1) not in done_steps:
+        fail("no progress of the hubs told: %s" % done_steps[:10])
+
+# a warning made an error (warnings.simplefilter("error")) is raised: it was "Exception
+# ignored on calling ctypes callback" and the call returned as if nothing had been said
+with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+    warnings.simplefilter("error", isoreach.Warning)
+    try:
+        isoreach.run(["--resolution", "8000"], hubs=HUB, out=tmp)
+        fail("a warning made an error was not raised")
+    except isoreach.Warning as w:
+        if "narrower than half a 8000 m cell" not in str(w):
+            fail("the warning raised: %s" % w)
+
 # the publication library of a build tree is found without $ISOREACH_PUBLISH_LIB (publish/
 # beside engine/): `import isoreach` failed from the build tree, as the README shows it
 import subprocess  # noqa: E402

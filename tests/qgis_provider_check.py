@@ -194,6 +194,41 @@ with tempfile.TemporaryDirectory() as tmp:
     except Exception as e:  # noqa: BLE001 (QgsProcessingException)
         check("type the ids of the hub stations, comma-separated, in 'Hub station ids'" in str(e),
               f"no-hub message: {e}")
+# What QGIS shows, not what the file holds: a county's population edited and not saved is
+# the one counted (the engine read the saved file: the edit was left out, with no word), and
+# the dialog's bar moves with the engine's steps
+with tempfile.TemporaryDirectory() as tmp:
+    ed = QgsVectorLayer(os.path.join(sample, "yrd_counties.shp"), "counties", "ogr")
+    k = ed.fields().indexOf("pop")
+    target = next(f for f in ed.getFeatures() if f["code"] == "310101")
+    check(ed.startEditing() and ed.changeAttributeValue(target.id(), k, 999999),
+          "cannot edit the counties in QGIS")
+    said = Said()
+    processing.run("isoreach:runhubs", dict(lines, BOUNDARIES=ed, HUBS=hub,
+                                            OUTPUT=os.path.join(tmp, "e")),
+                   context=QgsProcessingContext(), feedback=said)
+    ed.rollBack()  # the sample's file is never written
+    with open(os.path.join(tmp, "e", "hubs", hub, "reach.csv"), encoding="utf-8-sig") as fh:
+        pops = {r["code"]: r["population"] for r in csv.DictReader(fh) if r["level"] == "county"}
+    check(pops.get("310101") == "999999",
+          f"the unsaved edit was not counted: 310101 has {pops.get('310101')} people")
+    check(said.progress() == 100, f"the dialog's bar ended at {said.progress()} %")
+# Cancel in the dialog stops the engine: it went on to the end and returned OK (every hub at
+# 1000 m takes seconds; cancelled after 0.3 s, no run.json is written)
+import threading  # noqa: E402
+with tempfile.TemporaryDirectory() as tmp:
+    fb = QgsProcessingFeedback()
+    timer = threading.Timer(0.3, fb.cancel)
+    timer.start()
+    try:
+        processing.run("isoreach:runhubs", dict(lines, BOUNDARIES=os.path.join(sample, "yrd_counties.shp"),
+                                                RESOLUTION=1000, OUTPUT=os.path.join(tmp, "c")),
+                       context=QgsProcessingContext(), feedback=fb)
+        failures.append("a run cancelled after 0.3 s returned as done")
+    except Exception as e:  # noqa: BLE001 (QgsProcessingException)
+        check("cancelled: interrupted" in str(e), f"cancelled run: {e}")
+    timer.join()
+    check(not os.path.exists(os.path.join(tmp, "c", "run.json")), "the cancelled run ran on")
 # Region 2 (tests/region2: German field names, timetable minutes, calls, back headways):
 # every field chosen in the dialog, the hubs by their is_hub flag. Wien Hbf to Bratislava
 # hl. st. by REX 8 is 15 wait + 35 + 2 dwell + 25 = 77 min from its 'fahrzeit' field (the

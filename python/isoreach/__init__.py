@@ -59,6 +59,7 @@ def _load():
         "isr_free": (None, [ctypes.c_void_p]),
         "isr_ctx_set_logger": (None, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                       ctypes.c_int]),
+        "isr_ctx_set_progress": (None, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)
@@ -98,18 +99,48 @@ class Warning(UserWarning):  # noqa: A001 (isoreach.Warning, as isoreach.Error)
 
 
 _LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
+_PROGRESS_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
+                                ctypes.c_size_t)
 _LOG_WARN = 2  # ISR_LOG_WARN
 
 
-def _logger(into):
-    """A C logger that appends each warning to the list `into` and issues it as an
-    isoreach.Warning (keep the returned object alive as long as the context)."""
-    def log(_user, level, msg):
-        if level >= _LOG_WARN:
-            text = msg.decode("utf-8", "replace")
-            into.append(text)
-            _warnings.warn(text, Warning, stacklevel=2)
-    return _LOG_FN(log)
+class _Hooks:
+    """What a context calls back into Python (keep the object as long as the context):
+    each warning appended to the list `into` and issued as an isoreach.Warning, and the
+    steps' progress to on_progress(stage, done, total). An exception raised there (a
+    warning made an error by warnings.simplefilter("error"), a failing on_progress) cannot
+    cross the C library, which went on: it is kept, and raise_kept() raises it once the call
+    is over."""
+
+    def __init__(self, ctx, into, on_progress=None):
+        self.kept = None
+
+        def log(_user, level, msg):
+            if level >= _LOG_WARN:
+                text = msg.decode("utf-8", "replace")
+                into.append(text)
+                self._guard(_warnings.warn, text, Warning, stacklevel=2)
+
+        def progress(_user, stage, done, total):
+            self._guard(on_progress, stage.decode("utf-8", "replace"), done, total)
+
+        self._log = _LOG_FN(log)
+        _lib.isr_ctx_set_logger(ctx, ctypes.cast(self._log, ctypes.c_void_p), None, _LOG_WARN)
+        self._progress = _PROGRESS_FN(progress) if on_progress else None
+        if self._progress:
+            _lib.isr_ctx_set_progress(ctx, ctypes.cast(self._progress, ctypes.c_void_p), None)
+
+    def _guard(self, fn, *args, **kw):
+        try:
+            fn(*args, **kw)
+        except BaseException as e:  # noqa: B036 (raised again by raise_kept)
+            if self.kept is None:
+                self.kept = e
+
+    def raise_kept(self):
+        e, self.kept = self.kept, None
+        if e is not None:
+            raise e
 
 
 def version():
@@ -158,16 +189,20 @@ def _set_options(ctx, opt, options):
     return 0
 
 
-def _interruptible(ctx, fn, *args):
-    """fn(*args), a call of the C library on context ctx, so that Ctrl-C stops it: on the
-    main thread the call runs on a thread of its own while this one waits, and a
-    KeyboardInterrupt cancels the context (isr_ctx_cancel: the call returns
-    ISR_ERR_INTERRUPTED, leaving no partial output), waits for the call to end and is raised
-    again. Python takes signals on its main thread only, between bytecodes: while a ctypes
-    call runs there, Ctrl-C waited for the call to end, however long. Elsewhere, a plain
-    call."""
-    if threading.current_thread() is not threading.main_thread():
-        return fn(*args)
+def _interruptible(ctx, hooks, cancelled, fn, *args):
+    """fn(*args), a call of the C library on context ctx, so that it can be stopped: by
+    Ctrl-C on the main thread, and whenever cancelled() (if given; QGIS's
+    feedback.isCanceled) turns true. The call runs on a thread of its own while this one
+    waits; either stop cancels the context (isr_ctx_cancel: the call returns
+    ISR_ERR_INTERRUPTED, leaving no partial output) and waits for the call to end; a
+    KeyboardInterrupt is then raised again. Python takes signals on its main thread only,
+    between bytecodes: while a ctypes call ran there, Ctrl-C waited for the call to end,
+    however long. Without cancelled() and off the main thread, a plain call. Last, an
+    exception the hooks kept (a warning made an error) is raised."""
+    if cancelled is None and threading.current_thread() is not threading.main_thread():
+        status = fn(*args)
+        hooks.raise_kept()
+        return status
     box, done = [], threading.Event()
 
     def body():
@@ -178,31 +213,37 @@ def _interruptible(ctx, fn, *args):
 
     worker = threading.Thread(target=body, daemon=True)
     # SIGINT held back while the thread starts (and in it, which inherits the mask): a
-    # KeyboardInterrupt raised inside start() could not tell whether the call had begun
+    # KeyboardInterrupt raised inside start() could not tell whether the call had begun. One
+    # that was pending comes at the unblocking, and is handled below as any other.
     mask = getattr(_signal, "pthread_sigmask", None)
-    if mask:
-        mask(_signal.SIG_BLOCK, {_signal.SIGINT})
+    main = threading.current_thread() is threading.main_thread()
     try:
-        worker.start()
-    finally:
-        if mask:
-            mask(_signal.SIG_UNBLOCK, {_signal.SIGINT})
-    try:
+        if mask and main:
+            mask(_signal.SIG_BLOCK, {_signal.SIGINT})
+        try:
+            worker.start()
+        finally:
+            if mask and main:
+                mask(_signal.SIG_UNBLOCK, {_signal.SIGINT})
+        asked = False
         while not done.wait(0.05):
-            pass
+            if not asked and cancelled is not None and cancelled():
+                asked = True
+                _lib.isr_ctx_cancel(ctx)
     except KeyboardInterrupt:
-        if not done.is_set():  # else the call is over: a cancel would stop the next one
+        if worker.is_alive() and not done.is_set():  # else over: a cancel would stop the next
             _lib.isr_ctx_cancel(ctx)
-        while not done.is_set():  # a second Ctrl-C does not leave the call running alone
+        while worker.is_alive() and not done.is_set():  # a second Ctrl-C cannot leave it
             try:
                 done.wait()
             except KeyboardInterrupt:
                 pass
         raise
+    hooks.raise_kept()
     return box[0]
 
 
-def _call(fn, args, options):
+def _call(fn, args, cancelled, on_progress, options):
     """fn(ctx, options) on the flags of `isoreach run` (args, then options as flag=value);
     raises Error with the engine's message when it fails."""
     ctx = _lib.isr_ctx_new()
@@ -210,14 +251,13 @@ def _call(fn, args, options):
         raise MemoryError("isoreach: no memory for a context")
     opt = None
     said = []
-    log = _logger(said)
-    _lib.isr_ctx_set_logger(ctx, ctypes.cast(log, ctypes.c_void_p), None, _LOG_WARN)
+    hooks = _Hooks(ctx, said, on_progress)
     try:
         argv = [b"run"] + _args(args)
         arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
         opt = _lib.isr_options_new(ctx, len(argv), arr)
         ok = bool(opt) and _set_options(ctx, opt, options) == 0
-        if not ok or _interruptible(ctx, fn, ctx, opt) != 0:
+        if not ok or _interruptible(ctx, hooks, cancelled, fn, ctx, opt) != 0:
             raise Error(_lib.isr_ctx_errmsg(ctx).decode("utf-8", "replace"))
         return said
     finally:
@@ -226,19 +266,29 @@ def _call(fn, args, options):
         _lib.isr_ctx_free(ctx)
 
 
-def run(args=(), **options):
+_HOOKS_DOC = """cancelled: a function without arguments, asked while a call runs (about 20
+    times a second); once it returns true the call is cancelled and raises isoreach.Error
+    ("interrupted…"), leaving no partial output. on_progress(stage, done, total): told as
+    the long steps progress ("loading", "hubs", "products"). Ctrl-C stops a call too."""
+
+
+def run(args=(), cancelled=None, on_progress=None, **options):
     """`isoreach run` without publication: the hubs' outputs, the region products and
     run.json in --out (with shard="K/N", only that share of the hubs and
     OUT/shards/K-of-N.json: merge() writes the rest once every shard has run). Returns the
-    run's warnings (also issued as isoreach.Warning)."""
-    return _call(_lib.isr_run, args, options)
+    run's warnings (also issued as isoreach.Warning). """
+    return _call(_lib.isr_run, args, cancelled, on_progress, options)
 
 
-def merge(args=(), **options):
+def merge(args=(), cancelled=None, on_progress=None, **options):
     """`isoreach merge`: the region products and run.json of a run made as shards
     (run(..., shard="K/N") for K = 1..N into one out=), byte for byte those of one run.
-    Returns its warnings (also issued as isoreach.Warning)."""
-    return _call(_lib.isr_merge, args, options)
+    Returns its warnings (also issued as isoreach.Warning). """
+    return _call(_lib.isr_merge, args, cancelled, on_progress, options)
+
+
+run.__doc__ += _HOOKS_DOC
+merge.__doc__ += _HOOKS_DOC
 
 
 class Grid:
@@ -260,9 +310,9 @@ class Grid:
 
 class Model:
     """A region loaded once (inputs, CRS, grid, zones, friction, rail network) from the
-    flags of `isoreach run` (a list of strings); close() or a `with` block frees it."""
+    flags of `isoreach run` (a list of strings); close() or a `with` block frees it. """
 
-    def __init__(self, args=(), **options):
+    def __init__(self, args=(), cancelled=None, on_progress=None, **options):
         # one call at a time: the model's context is one host thread's at a time
         # (isoreach.h), and ctypes lets go of the GIL during a call; without the lock a
         # close() while another thread ran a hub freed the context under it (a crash or a
@@ -272,9 +322,8 @@ class Model:
         if not self._ctx:
             raise MemoryError("isoreach: no memory for a context")
         self.warnings = []  # every warning of the loading and of the calls since, in order
-        self._log = _logger(self.warnings)
-        _lib.isr_ctx_set_logger(self._ctx, ctypes.cast(self._log, ctypes.c_void_p), None,
-                                _LOG_WARN)
+        self._hooks = _Hooks(self._ctx, self.warnings, on_progress)
+        self._cancelled = cancelled
         self._opt = self._model = None
         argv = [b"run"] + _args(args)
         arr = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
@@ -285,10 +334,20 @@ class Model:
         if _set_options(self._ctx, self._opt, options) != 0:
             self._fail()
         model = ctypes.c_void_p()
-        if _interruptible(self._ctx, _lib.isr_model_open, self._ctx, self._opt,
-                          ctypes.byref(model)) != 0:
+        if self._call(_lib.isr_model_open, self._ctx, self._opt, ctypes.byref(model)) != 0:
             self._fail()
         self._model = model
+
+    def _call(self, fn, *args):
+        return _interruptible(self._ctx, self._hooks, self._cancelled, fn, *args)
+
+    def cancel(self):
+        """Stops the call running on this model, from another thread (it raises
+        isoreach.Error "interrupted…", leaving no partial output); when none runs, the next
+        call is the one stopped."""
+        ctx = getattr(self, "_ctx", None)
+        if ctx:
+            _lib.isr_ctx_cancel(ctx)
 
     def _fail(self):
         msg = _lib.isr_ctx_errmsg(self._ctx).decode("utf-8", "replace")
@@ -312,10 +371,9 @@ class Model:
         out = _text(out_dir, "out_dir")
         ids = None if hubs is None else _text(hubs, "hubs")
         with self._lock:
-            self._check(_interruptible(self._ctx, _lib.isr_model_run_hubs, self._open(), ids,
-                                       out))
-            self._check(_interruptible(self._ctx, _pub.isr_publish, self._ctx, self._opt, out,
-                                       _PUBLISH_STYLES | _PUBLISH_WEBMAP))
+            self._check(self._call(_lib.isr_model_run_hubs, self._open(), ids, out))
+            self._check(self._call(_pub.isr_publish, self._ctx, self._opt, out,
+                                   _PUBLISH_STYLES | _PUBLISH_WEBMAP))
 
     def run_hub(self, hub_id, budget_min=0):
         """One hub's travel-time Grid in memory (budget_min 0: the model's budget)."""
@@ -330,9 +388,8 @@ class Model:
             raise Error("budget_min: %r is not a number of minutes" % (budget_min,)) from None
         hub = _text(hub_id, "hub_id")
         with self._lock:
-            self._check(_interruptible(self._ctx, _lib.isr_model_run_hub, self._open(), hub,
-                                       budget, ctypes.byref(ptr), ctypes.byref(w),
-                                       ctypes.byref(h), gt))
+            self._check(self._call(_lib.isr_model_run_hub, self._open(), hub, budget,
+                                   ctypes.byref(ptr), ctypes.byref(w), ctypes.byref(h), gt))
         try:
             n = w.value * h.value
             minutes = [None if v == _NODATA else v for v in ptr[:n]]
@@ -368,3 +425,6 @@ class Model:
 
     def __del__(self):
         self.close()
+
+
+Model.__doc__ += _HOOKS_DOC

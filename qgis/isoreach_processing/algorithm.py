@@ -2,8 +2,10 @@
 chosen in QGIS. It calls libisoreach through its Python binding (python/isoreach): the region
 is loaded once, the hubs run, and each hub's travel-time raster is loaded styled (its .qml
 sidecar) when the algorithm finishes. The engine reads the layers' files itself, with GDAL;
-a layer QGIS shows filtered, or picked from a file of several by its index, or from another
-provider, is written as QGIS shows it to a temporary GeoPackage first. The engine's warnings
+a layer QGIS shows otherwise than its file holds it (filtered, with unsaved edits, joined or
+virtual fields, an encoding or CRS set in QGIS, picked from a file of several by its index or
+geometry type, or from another provider) is written as QGIS shows it to a temporary
+GeoPackage first. The engine's warnings
 go to the Processing log."""
 import json
 import os
@@ -16,7 +18,7 @@ from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingConte
                        QgsProcessingParameterFile, QgsProcessingParameterFolderDestination,
                        QgsProcessingParameterNumber,
                        QgsProcessingParameterString, QgsProcessingParameterVectorLayer,
-                       QgsProcessingUtils, QgsRasterLayer, QgsVectorFileWriter)
+                       QgsProcessingUtils, QgsRasterLayer, QgsVectorFileWriter, QgsFields)
 
 try:
     import isoreach
@@ -32,30 +34,52 @@ def default_model_cache():
     return os.path.join(base, "isoreach", "model")
 
 
-def _source(layer, what, context, feedback):
-    """The file path and layer name the engine reads for a vector layer: the layer's own file
-    and layer when QGIS shows it whole, else (a filter, a layer picked by its index in a file
-    of several, a CRS set in QGIS other than the file's, another provider) what QGIS shows,
-    written to a temporary GeoPackage, so that the engine computes on the features the user
-    sees, where QGIS shows them."""
-    uri = layer.source()
-    parts = uri.split("|")
+def _differs_from_file(layer, parts):
+    """Why the engine, reading the layer's file, would not see what QGIS shows: None when it
+    would, else the reason, said in the log beside the temporary copy's name."""
+    if layer.providerType() != "ogr":
+        return f"a {layer.providerType()} layer"
+    if layer.subsetString():
+        return "filtered: " + layer.subsetString()
+    if layer.isModified():  # the engine read the saved file: the edits were left out
+        return "its edits not yet saved"
+    if layer.vectorJoins():
+        return "its joined fields"
+    origins = {layer.fields().fieldOrigin(i) for i in range(layer.fields().count())}
+    if origins - {QgsFields.OriginProvider}:  # virtual (expression) or joined fields
+        return "its virtual fields"
+    for p in parts[1:]:  # of the address, only a layer named, or the file's first, is read
+        if not (p.startswith("layername=") or p == "layerid=0"):
+            return p
+    # a shapefile whose encoding is set in QGIS (no .cpg): read by the engine as UTF-8
     path = parts[0]
-    name = None
-    whole = layer.providerType() == "ogr" and not layer.subsetString()
-    for p in parts[1:]:
-        if p.startswith("layername="):
-            name = p[len("layername="):]
-        elif p.startswith("subset=") or (p.startswith("layerid=") and p != "layerid=0"):
-            whole = False  # the engine would read the whole file, or its first layer
+    enc = layer.dataProvider().encoding() if layer.dataProvider() else ""
+    if (path.lower().endswith(".shp") and enc and enc.lower() not in ("utf-8", "system")
+            and not os.path.exists(path[:-4] + ".cpg")):
+        return f"its encoding as set in QGIS, {enc}"
+    own = layer.dataProvider().crs() if layer.dataProvider() else None
     # a CRS set in QGIS (Set CRS: a shapefile without its .prj, or with a wrong one) is what
     # QGIS draws the layer in, and not in the file: the engine read the file's (none: refused;
     # a wrong one: the stations put in another zone, or shifted without a word)
-    own = layer.dataProvider().crs() if layer.dataProvider() else None
-    crs_set = own is not None and layer.crs().isValid() and (not own.isValid() or
-                                                            own != layer.crs())
-    if whole and not crs_set and os.path.exists(path):
-        return path, name
+    if own is not None and layer.crs().isValid() and (not own.isValid() or own != layer.crs()):
+        return (f"its CRS as set in QGIS, {layer.crs().authid() or layer.crs().description()}, "
+                "not the file's")
+    return None
+
+
+def _source(layer, what, context, feedback, copies):
+    """The file path and layer name the engine reads for a vector layer: the layer's own file
+    and layer when QGIS shows it as the file holds it, else (a filter, unsaved edits, joined
+    or virtual fields, a layer picked by its index or geometry type in a file of several, an
+    encoding or a CRS set in QGIS, another provider) what QGIS shows, written to a temporary
+    GeoPackage, so that the engine computes on the features the user sees, where QGIS shows
+    them. copies maps each copy's path to the words that name the layer in messages."""
+    uri = layer.source()
+    parts = uri.split("|")
+    name = next((p[len("layername="):] for p in parts[1:] if p.startswith("layername=")), None)
+    why = _differs_from_file(layer, parts)
+    if why is None and os.path.exists(parts[0]):
+        return parts[0], name
     if not layer.isValid():
         raise QgsProcessingException(
             f"{what} layer '{layer.name()}' is not a file isoreach can read ({uri}): save it "
@@ -69,12 +93,35 @@ def _source(layer, what, context, feedback):
         raise QgsProcessingException(
             f"{what} layer '{layer.name()}': cannot write the features QGIS shows to {tmp} "
             f"({err[1]}); save them as a GeoPackage first")
-    how = ("filtered: " + layer.subsetString() if layer.subsetString()
-           else f"its CRS as set in QGIS, {layer.crs().authid() or layer.crs().description()}, "
-                f"not the file's" if crs_set else uri)
     feedback.pushInfo(f"{what}: the {layer.featureCount()} features QGIS shows of "
-                      f"'{layer.name()}' ({how}), written to {tmp}")
+                      f"'{layer.name()}' ({why or uri}), written to {tmp}")
+    copies[tmp] = f"the QGIS layer '{layer.name()}' as shown ({why or uri})"
     return tmp, what
+
+
+def _said_of_layers(msg, copies):
+    """The engine's message with each temporary copy named as the QGIS layer it holds (the
+    copy is gone when the user reads it; its feature numbers are the copy's, counted from 1
+    in the order QGIS shows the features)."""
+    for tmp, words in copies.items():
+        for form in (f"'{tmp}' layer '{os.path.basename(tmp)[:-5]}'", f"'{tmp}'", tmp):
+            if form in msg:
+                msg = msg.replace(form, words + " (its features counted from 1 in the order "
+                                  "QGIS lists them)", 1)
+                break
+    return msg
+
+
+def _progress(feedback):
+    """The engine's steps as the dialog's bar: loading to 20 %, the hubs to 90 %, the region
+    products to 100 %."""
+    span = {"loading": (0, 20), "hubs": (20, 90), "products": (90, 100)}
+
+    def told(stage, done, total):
+        lo, hi = span.get(stage, (None, None))
+        if lo is not None and total:
+            feedback.setProgress(lo + (hi - lo) * min(done, total) / total)
+    return told
 
 
 class RunHubsAlgorithm(QgsProcessingAlgorithm):
@@ -152,10 +199,11 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         args = []
+        copies = {}
         for param, what in (("BOUNDARIES", "boundaries"), ("STATIONS", "stations"),
                             ("LINES", "lines")):
             layer = self.parameterAsVectorLayer(parameters, param, context)
-            path, lname = _source(layer, what, context, feedback)
+            path, lname = _source(layer, what, context, feedback, copies)
             args += [f"--{what}", path] + ([f"--{what}-layer", lname] if lname else [])
         for param, flag, _parent, _default in self.FIELDS:
             field = self.parameterAsString(parameters, param, context)
@@ -183,11 +231,16 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", isoreach.Warning)  # said below, in the log
-                with isoreach.Model(args, no_maps=True) as model:  # the binding shows no progress
+                # Cancel in the dialog stops the engine (the run went on to its end, returning
+                # OK); the steps' progress moves the dialog's bar
+                with isoreach.Model(args, no_maps=True, cancelled=feedback.isCanceled,
+                                    on_progress=_progress(feedback)) as model:
                     model.run_hubs(hubs, out)  # the data, then its styles (libisoreach_publish)
                     said = list(model.warnings)
         except isoreach.Error as e:
-            raise QgsProcessingException(str(e))
+            if feedback.isCanceled():
+                raise QgsProcessingException("cancelled: " + str(e))
+            raise QgsProcessingException(_said_of_layers(str(e), copies))
         for w in said:  # what the command line prints: a result they qualify may be wrong
             feedback.pushWarning("isoreach: " + w)
         # this run's hubs (run.json), not every folder an earlier run left in hubs/
