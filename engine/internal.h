@@ -1505,6 +1505,10 @@ static inline isr_fric isr_model_fric(const isr_model *m)
 uint64_t isr_model_cache_key(isr_ctx *ctx, const isr_options *opt, const isr_model *m);
 /* DIR/model-KEY.isrmodel (new string). */
 char *isr_model_cache_path(const char *dir, uint64_t key);
+/* Refuses (ISR_ERR_USAGE) an output folder `out` that is opt's --model-cache folder or holds
+ * it: a cache is kept across runs, an output folder holds one run's outputs. ISR_OK when
+ * there is no cache or no folder. */
+isr_status isr_model_cache_out_check(isr_ctx *ctx, const isr_options *opt, const char *out);
 /* Maps the file of `key` in `dir` when there is one that fits the model's grid and units
  * (*hit = 1: zones, people, water, friction, clearance and their figures set, the warnings
  * of their building logged again). A missing file is a miss; a damaged one a miss with a

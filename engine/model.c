@@ -1122,6 +1122,18 @@ static isr_status build_model(isr_ctx *ctx, const isr_options *opt, isr_model *m
     return st;
 }
 
+isr_status isr_model_cache_out_check(isr_ctx *ctx, const isr_options *opt, const char *out)
+{
+    const char *dir = opt->model_cache;
+    if (!dir || !*dir || strcmp(dir, "none") == 0 || !out || !isr_path_within(out, dir))
+        return ISR_OK;
+    return isr_fail(ctx, ISR_ERR_USAGE,
+                    "--model-cache '%s' is the output folder '%s' (--out) or lies inside it: "
+                    "the output folder holds a run's outputs only (its README.md lists "
+                    "them), and a cache is kept across runs; give a folder beside it",
+                    dir, out);
+}
+
 /* build_model, or with --model-cache the file of the same inputs and settings mapped
  * (modelcache.c), written after a build when there was none. */
 static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model *m)
@@ -1129,12 +1141,9 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
     const char *dir = opt->model_cache;
     if (!dir || !*dir || strcmp(dir, "none") == 0)
         return build_model(ctx, opt, m);
-    if (opt->out && isr_path_within(opt->out, dir))
-        return isr_fail(ctx, ISR_ERR_USAGE,
-                        "--model-cache '%s' is the output folder '%s' (--out) or lies inside it: "
-                        "the output folder holds a run's outputs only (its README.md lists "
-                        "them), and a cache is kept across runs; give a folder beside it",
-                        dir, opt->out);
+    isr_status st0 = isr_model_cache_out_check(ctx, opt, opt->out);
+    if (st0 != ISR_OK)
+        return st0;
     uint64_t key = isr_model_cache_key(ctx, opt, m);
     int hit = 0, clear = opt->kernel != ISR_KERNEL_RCOST;
     isr_status st = isr_model_cache_read(ctx, opt, m, dir, key, clear, &hit);

@@ -221,6 +221,8 @@ isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_di
     else if (hubs && !hubs[strspn(hubs, " ,")]) /* "" would have read as "every flagged hub" */
         st = isr_fail(ctx, ISR_ERR_USAGE,
                       "hubs: the list is empty; give station ids, or NULL for the model's hubs");
+    else if ((st = isr_model_cache_out_check(ctx, m->opt, out_dir)) != ISR_OK)
+        ; /* Model(model_cache=X/cache).run_hubs(None, X): X refused as holding a stranger */
     else if (hubs && !same_list(hubs, m->opt->hubs) &&
              (st = isr_hub_set_build(ctx, m, hubs, &set)) == ISR_OK)
         use = &set;

@@ -303,6 +303,30 @@ with tempfile.TemporaryDirectory() as tmp:
     if ("hubs", 1, 1) not in done_steps:
         fail("no progress of the hubs told: %s" % done_steps[:10])
 
+# a repeatable flag given a list is given once per item, as on the command line (joined,
+# "a=…,b=…" was one path, refused as not there)
+with tempfile.TemporaryDirectory() as tmp:
+    scen = os.path.join(os.path.dirname(__file__), "..", "shapefiles", "scenarios")
+    isoreach.run(["--resolution", "8000"], hubs=HUB, out=tmp, no_maps=True,
+                 scenario=["a=" + os.path.join(scen, "ningbo_zhoushan.gpkg"),
+                           "b=" + os.path.join(scen, "shanghai_suzhou_jiaxing.gpkg")])
+    if sorted(os.listdir(os.path.join(tmp, "scenarios"))) != ["a", "b"]:
+        fail("scenario=[a, b] ran %s" % os.listdir(os.path.join(tmp, "scenarios")))
+
+# a model cache inside the folder run_hubs writes to is refused as the command line refuses
+# it (it said "holds files that are not an isoreach output ('cache')", and so did every later
+# run into the folder)
+with tempfile.TemporaryDirectory() as tmp:
+    with isoreach.Model(["--resolution", "8000"], no_maps=True,
+                        model_cache=os.path.join(tmp, "o", "cache")) as m7:
+        try:
+            m7.run_hubs(HUB, os.path.join(tmp, "o"))
+            fail("run_hubs into the folder holding the model cache was accepted")
+        except isoreach.Error as e:
+            if "is the output folder '%s' (--out) or lies inside it" % os.path.join(tmp, "o") \
+                    not in str(e):
+                fail("model cache inside out: " + str(e))
+
 # a warning made an error (warnings.simplefilter("error")) is raised: it was "Exception
 # ignored on calling ctypes callback" and the call returned as if nothing had been said
 with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():

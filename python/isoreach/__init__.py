@@ -177,10 +177,20 @@ def _args(args):
     return [_text(a, "argument") for a in args]
 
 
+_REPEATABLE = ("gtfs", "scenario")  # flags given once per value, as on the command line
+
+
 def _set_options(ctx, opt, options):
-    """Sets options (flag=value) on opt; False or None leaves a flag off. 0 or the failure."""
+    """Sets options (flag=value) on opt; False or None leaves a flag off; a list for a
+    repeatable flag (gtfs=[a, b], scenario=["s1=x", "s2=y"]) gives it once per item, as
+    the command line does (joined, "s1=x,s2=y" was one path). 0 or the failure."""
     for name, value in options.items():
         if value is False or value is None:  # a switch left off: as if not given
+            continue
+        if name in _REPEATABLE and isinstance(value, (list, tuple)):
+            for v in value:
+                if _set_options(ctx, opt, {name: v}) != 0:
+                    return -1
             continue
         flag = name.replace("_", "-").encode()
         val = None if value is True else _text(value, "--" + name.replace("_", "-"))
