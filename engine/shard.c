@@ -719,7 +719,10 @@ static isr_status merge_run(isr_ctx *ctx, const isr_options *opt, isr_options *e
     free(now);
     if (st == ISR_OK)
         st = hubs_check(ctx, m, eff, ss);
-    eff->recount_reused = st == ISR_OK && isr_out_reach_recorded(opt->out);
+    /* reach ran here: recorded in run.json, or, when a shard ran since and took run.json
+     * away, by the marker it left (the other shards' hubs still hold reach's tables) */
+    eff->recount_reused = st == ISR_OK && (isr_out_reach_recorded(opt->out) ||
+                                           isr_out_recount_pending(opt->out));
     if (st == ISR_OK)
         st = merge_pass(ctx, m, eff, ss, b, t_start, isr_now_s() - t_start, warn_from);
     return st;

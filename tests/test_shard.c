@@ -562,4 +562,19 @@ Test(shard, merge_after_reach_counts_the_hubs_again)
     cr_assert_eq(merge("sh"), 0);
     cr_assert_eq(cli_sh("cd '%s' && diff -r -x run.json first sh", cli_tmp), 0, "%s",
                  cli_output());
+    /* reach again, then one shard run again (its hubs counted on the run's boundaries; run.json
+     * taken away, the recount marker left), then merge: the other shard's hubs kept reach's
+     * tables while the merge built the region's from the partials (found by a new-user pass:
+     * a hub's summary.csv 55,900 people, hubs_summary.csv 80,533). Every file is again the
+     * first merge's. */
+    cr_assert_eq(cli_sh("%s reach -q --out '%s/sh' --boundaries '%s/fx2.gpkg' --pop-field pop2",
+                        CLI, cli_tmp, cli_tmp),
+                 0, "%s", cli_stderr());
+    run_ok("sh", "--shard 1/2");
+    cr_assert_eq(cli_sh("test -e '%s/sh/.isoreach-recount'", cli_tmp), 0, "no recount marker");
+    cr_assert_eq(merge("sh"), 0);
+    /* shards/: the shard run again has its own record and partial (their timings) */
+    cr_assert_eq(cli_sh("cd '%s' && diff -r -x run.json -x shards first sh", cli_tmp), 0, "%s",
+                 cli_output());
+    cr_assert_eq(cli_sh("test -e '%s/sh/.isoreach-recount'", cli_tmp), 1, "the marker stayed");
 }
