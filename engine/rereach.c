@@ -62,7 +62,46 @@ typedef struct rereach {
     isr_geos gc;
     char **folders; /* the hubs' folders under OUT/hubs/ (check_hubs), nfolders of them */
     int nfolders;
+    size_t beyond;     /* cells the hubs reach (counted once per hub) in no unit, on land */
+    int beyond_hubs;   /* hubs that reach such cells; the first of them: */
+    char *beyond_first;
 } rereach;
+
+/* The cells hub `id` reaches that lie in no unit of these boundaries (and are not their
+ * water): the run's local travel crossed them as land, on its own boundaries, where a run
+ * on these would take them as beyond the region. Counted for beyond_say. */
+static void beyond_count(rereach *r, const char *id)
+{
+    const uint32_t pw = (uint32_t)isr_grid_pw(&r->g);
+    size_t n = 0;
+    for (size_t i = 0; i < r->w.ntouched; i++) {
+        uint32_t pk = r->w.touched[i];
+        size_t cell = (pk / pw - ISR_PAD) * (size_t)r->g.nx + pk % pw - ISR_PAD;
+        n += isfinite(r->time_s[pk]) && isr_zones_unit_at(&r->zones, cell) < 0 &&
+             !isr_zones_water_at(&r->zones, cell);
+    }
+    r->beyond += n;
+    if (n && r->beyond_hubs++ == 0)
+        r->beyond_first = strdup(id);
+}
+
+/* beyond_count's total, said: a fresh run on these boundaries gives other times there. A
+ * cell or two a hub is allowed (a station just outside every unit, which the run warned of). */
+static void beyond_say(isr_ctx *ctx, const isr_options *opt, const rereach *r)
+{
+    if (r->beyond <= (size_t)r->nhubs * 2)
+        return;
+    double km2 = (double)r->beyond * r->g.cell_m * r->g.cell_m / 1e6;
+    isr_log(ctx, ISR_LOG_WARN,
+            "%.1f km² that %d %s reach (hub '%s'%s) lie in no unit of '%s': the travel times "
+            "are the run's, whose local travel crossed them as land on its own boundaries, "
+            "and reach recounts them without computing them again. A run on '%s' takes them "
+            "as beyond the region (no travel), and its times through them differ: run "
+            "isoreach run with these boundaries for times of their own",
+            km2, r->beyond_hubs, ISR_PLURAL(r->beyond_hubs, "hub", "hubs"),
+            r->beyond_first ? r->beyond_first : "?", r->beyond_hubs > 1 ? " and others" : "",
+            opt->boundaries, opt->boundaries);
+}
 
 /* Units beyond the run's grid (other boundaries than the run's, wider): their people would be
  * spread over their part on the grid only, and a unit wholly off it would count 0 people on
@@ -305,6 +344,7 @@ static isr_status rereach_hub(isr_ctx *ctx, const isr_options *opt, rereach *r, 
         r->jurisdiction = json_object_new_object();
     json_object_object_add(r->jurisdiction, id, isr_jurisdiction_json(&r->units, own, own_d));
     isr_reach_compute(&r->reach, &r->zones, &r->g, r->time_s, r->w.touched, r->w.ntouched, own);
+    beyond_count(r, id);
     isr_reach_totals(&r->reach, &r->zones, &r->tot[h]);
     isr_reach_store(&r->reach, &r->zones, h, r->hub_cells, r->hub_pop, r->own + h * ISR_NLEVELS);
     st = isr_reach_write_csv(ctx, csv, id, &r->reach, &r->zones, &r->units,
@@ -368,6 +408,7 @@ static void rereach_clear(rereach *r)
     for (int i = 0; i < r->nfolders; i++)
         free(r->folders[i]);
     free(r->folders);
+    free(r->beyond_first);
     for (int k = 0; k < ISR_NLEVELS; k++) {
         free(r->hub_cells[k]);
         free(r->hub_pop[k]);
@@ -574,8 +615,10 @@ static isr_status reach_run(isr_ctx *ctx, const isr_options *opt)
         st = record_reach(ctx, opt, r.nhubs, r.jurisdiction);
     if (st == ISR_OK)
         st = isr_out_readme_write(ctx, opt->out);
-    if (st == ISR_OK)
+    if (st == ISR_OK) {
         warn_other_hub_folders(ctx, opt, &r);
+        beyond_say(ctx, opt, &r);
+    }
 cleanup:
     if (st == ISR_ERR_INTERRUPTED) /* a cancel arrives without a message (isr_source_check);
                                     * the first message stays (vfail) */

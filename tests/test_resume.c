@@ -10,6 +10,7 @@
 
 #include <cpl_conv.h>
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -764,4 +765,39 @@ Test(resume, one_run_at_a_time)
     cr_assert_eq(cli_sh("test -s '%s/o/run.json' && test ! -e '%s/o/.isoreach.lock'", cli_tmp,
                         cli_tmp),
                  0);
+}
+
+/* reach on boundaries that leave out land the run's hubs reached (two of Shanghai's
+ * districts dropped): the times are the run's, whose local travel crossed those districts,
+ * where a run on these boundaries finds no way through them. Said, with the area (it was
+ * recounted without a word, and differed from a fresh run's); the run's own boundaries give
+ * no such warning. */
+Test(resume, reach_on_boundaries_leaving_out_reached_land_is_said)
+{
+    fixtures();
+    cli_ogr("-f GPKG holes.gpkg sh.gpkg -nln sh -where \"code NOT IN ('310112', '310117')\"");
+    cr_assert_eq(run_into("o", "--hubs shanghai_hongqiao -q"), 0, "%s", cli_stderr());
+    cr_assert_eq(cli_sh("%s reach --out '%s/o' --boundaries '%s/sh.gpkg'", CLI, cli_tmp, cli_tmp),
+                 0, "%s", cli_stderr());
+    char *e = cli_stderr();
+    cr_assert_null(strstr(e, "lie in no unit"), "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("%s reach --out '%s/o' --boundaries '%s/holes.gpkg'", CLI, cli_tmp,
+                        cli_tmp),
+                 0, "%s", cli_stderr());
+    e = cli_stderr();
+    char want[800];
+    /* Minhang (310112) and Songjiang (310117) within the hub's hour: their cells at 2000 m */
+    const char *w = strstr(e, " km² that 1 hub reach (hub 'shanghai_hongqiao') lie in no unit "
+                              "of '");
+    cr_assert(w, "%s", e);
+    const char *num = w;
+    while (num > e && (isdigit((unsigned char)num[-1]) || num[-1] == '.'))
+        num--;
+    double km2 = strtod(num, NULL);
+    snprintf(want, sizeof want, "A run on '%s/holes.gpkg' takes them as beyond the region",
+             cli_tmp);
+    cr_assert(strstr(e, want), "%s", e);
+    cr_assert(km2 > 500 && km2 < 1500, "%g km² in %s", km2, e);
+    free(e);
 }
