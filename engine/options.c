@@ -1472,11 +1472,19 @@ isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *
     if (st == ISR_OK)
         st = options_from_run(ctx, eff, opt->out, &found,
                               strcmp(cmd, "reach") == 0 ? reach_needs : no_needs);
-    if (st == ISR_OK && !found)
+    char *shards = !found ? isr_strdup_printf("%s/shards", opt->out) : NULL;
+    if (st == ISR_OK && !found && shards && isr_file_exists(shards))
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "--out '%s' holds the shards of a run but no run.json: they are not "
+                      "merged yet; run isoreach merge --out '%s' once every shard has run, "
+                      "then isoreach %s",
+                      opt->out, opt->out, cmd);
+    else if (st == ISR_OK && !found)
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "--out '%s' holds no run.json: isoreach %s works on the outputs of a "
                       "finished isoreach run; run isoreach run --out '%s' first",
                       opt->out, cmd, opt->out);
+    free(shards);
     if (st == ISR_OK && strcmp(cmd, "map") == 0)
         st = refuse_partial_reach(ctx, opt->out);
     if (st == ISR_OK && strcmp(cmd, "reach") == 0)

@@ -286,6 +286,26 @@ Test(shard, merge_refuses_a_missing_shard)
     stderr_is(want);
 }
 
+/* reach and map on shards not yet merged point to the merge (they said "run isoreach run
+ * --out OUT first", which the user had done, shard by shard). */
+Test(shard, reach_and_map_before_the_merge_say_merge)
+{
+    fixtures();
+    run_ok("sh", "--shard 1/2");
+    run_ok("sh", "--shard 2/2");
+    for (int i = 0; i < 2; i++) {
+        const char *cmd = i ? "map" : "reach";
+        cr_assert_eq(cli_sh("%s %s --out '%s/sh'", CLI, cmd, cli_tmp), 1);
+        char want[1200];
+        snprintf(want, sizeof want,
+                 "isoreach: --out '%s/sh' holds the shards of a run but no run.json: they are "
+                 "not merged yet; run isoreach merge --out '%s/sh' once every shard has run, "
+                 "then isoreach %s\n",
+                 cli_tmp, cli_tmp, cmd);
+        stderr_ends(want);
+    }
+}
+
 Test(shard, merge_refuses_shards_with_other_settings)
 {
     fixtures();
