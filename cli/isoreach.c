@@ -311,9 +311,10 @@ int main(int argc, char **argv)
 #endif
     if (strcmp(argv[1], "run") == 0)
         rc = cmd_run(ctx, argc - 1, argv + 1, isr_run, ISR_PUBLISH_ALL); /* maps unless --no-maps */
-    else if (strcmp(argv[1], "reach") == 0) /* the web map (and maps) show the tables */
+    else if (strcmp(argv[1], "reach") == 0) /* the web map (and maps) show the tables, the
+                                                * QGIS project's layout credits them */
         rc = cmd_run(ctx, argc - 1, argv + 1, isr_reach_run,
-                     ISR_PUBLISH_WEBMAP | ISR_PUBLISH_MAPS_IF_DRAWN);
+                     ISR_PUBLISH_STYLES | ISR_PUBLISH_WEBMAP | ISR_PUBLISH_MAPS_IF_DRAWN);
     else if (strcmp(argv[1], "merge") == 0) /* shards' hubs: the region products, then maps */
         rc = cmd_run(ctx, argc - 1, argv + 1, isr_merge, ISR_PUBLISH_ALL);
     else if (strcmp(argv[1], "map") == 0)

@@ -1066,7 +1066,10 @@ static char *layout_credit(json_object *root)
     json_object *attr = run_key(opts, "--attribution", json_type_string);
     if (attr)
         return strdup(json_object_get_string(attr));
-    const char *b = file_name(run_key(inputs, "boundaries", json_type_string));
+    /* after `isoreach reach` on other boundaries, the tables' (as the maps and web map) */
+    json_object *re = run_key(root, "reach", json_type_object);
+    json_object *rb = run_key(re, "boundaries", json_type_string);
+    const char *b = file_name(rb ? rb : run_key(inputs, "boundaries", json_type_string));
     const char *s = file_name(run_key(inputs, "stations", json_type_string));
     const char *l = file_name(run_key(inputs, "lines", json_type_string));
     char water[600] = "";

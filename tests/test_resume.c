@@ -518,6 +518,12 @@ Test(resume, reach_with_other_boundaries_is_recorded_and_credited)
                            "(Wessel \\u0026 Smith, LGPL)\""));
     cr_assert_null(strstr(html, "2020 census"));
     free(html);
+    /* the QGIS project's print layout too (it kept the run's boundaries' credit) */
+    char *qgs = file_text("%s/o/isoreach.qgs", cli_tmp);
+    cr_assert(strstr(qgs, "Boundaries: mycounties.gpkg · Rail: yrd_rail_stations.shp"), "%s",
+              strstr(qgs, "labelText=\"Boundaries") ? strstr(qgs, "labelText=\"Boundaries") : "");
+    cr_assert_null(strstr(qgs, "2020 census"));
+    free(qgs);
 }
 
 /* Two ids that map to one folder are refused before anything is written (checked by hand
