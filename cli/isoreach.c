@@ -87,7 +87,9 @@ static void json_event(const char *event, const char *level, const char *msg)
  * stderr: their lines must not interleave), MSG shown as a terminal shows it safely: a
  * control character (an id or name of the data holding ESC would otherwise drive the
  * terminal: colours, titles, cursor moves) is written as \xHH, and so are the C1 controls
- * U+0080–U+009F (UTF-8 C2 80–C2 9F: CSI is C2 9B); new lines and tabs stay. */
+ * U+0080–U+009F (UTF-8 C2 80–C2 9F: CSI is C2 9B); tabs stay. A new line is written as \x0a
+ * too: the messages hold none of their own, and one inside an id or a name printed raw
+ * made a line of its own ("isoreach: outputs in …" forged by a station's name). */
 static void put_line(const char *prefix, const char *msg)
 {
     size_t n = strlen(prefix) + 6 * strlen(msg) + 16, k = 0;
@@ -98,7 +100,7 @@ static void put_line(const char *prefix, const char *msg)
     }
     k += (size_t)snprintf(b, n, "isoreach: %s", prefix);
     for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
-        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
             k += (size_t)snprintf(b + k, n - k, "\\x%02x", *p);
         else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
             k += (size_t)snprintf(b + k, n - k, "\\u%04x", *++p);

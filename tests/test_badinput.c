@@ -207,6 +207,13 @@ Test(badinput, control_characters_in_a_message_are_shown_not_obeyed)
     cr_assert_eq(rc, 1, "%s", e);
     cr_assert_not_null(strstr(e, "no station has id 'x\\u009b2Jy'"), "%s", e);
     free(e);
+    /* a new line in an id made a line of its own (a forged "isoreach: outputs in …") */
+    rc = run("--hubs \"$(printf 'x\nisoreach: outputs in /tmp/y')\" --resolution 5000 --water none");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_not_null(strstr(e, "no station has id 'x\\x0aisoreach: outputs in /tmp/y'"), "%s", e);
+    cr_assert_null(strstr(e, "\nisoreach: outputs in /tmp/y"), "%s", e);
+    free(e);
 }
 
 Test(badinput, input_that_is_a_fifo_is_refused_at_once)
