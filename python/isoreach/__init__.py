@@ -344,9 +344,13 @@ class Model:
         if _set_options(self._ctx, self._opt, options) != 0:
             self._fail()
         model = ctypes.c_void_p()
-        if self._call(_lib.isr_model_open, self._ctx, self._opt, ctypes.byref(model)) != 0:
+        try:
+            status = self._call(_lib.isr_model_open, self._ctx, self._opt, ctypes.byref(model))
+        finally:  # opened, though Ctrl-C or a warning made an error is raised: close() frees it
+            if model.value:
+                self._model = model
+        if status != 0:
             self._fail()
-        self._model = model
 
     def _call(self, fn, *args):
         return _interruptible(self._ctx, self._hooks, self._cancelled, fn, *args)
@@ -398,8 +402,14 @@ class Model:
             raise Error("budget_min: %r is not a number of minutes" % (budget_min,)) from None
         hub = _text(hub_id, "hub_id")
         with self._lock:
-            self._check(self._call(_lib.isr_model_run_hub, self._open(), hub, budget,
-                                   ctypes.byref(ptr), ctypes.byref(w), ctypes.byref(h), gt))
+            try:
+                status = self._call(_lib.isr_model_run_hub, self._open(), hub, budget,
+                                    ctypes.byref(ptr), ctypes.byref(w), ctypes.byref(h), gt)
+            except BaseException:  # Ctrl-C, a warning made an error: after a grid was made
+                if ptr:
+                    _lib.isr_free(ptr)
+                raise
+            self._check(status)
         try:
             n = w.value * h.value
             minutes = [None if v == _NODATA else v for v in ptr[:n]]
