@@ -356,6 +356,31 @@ static double parse_deg(const char *s, double lim)
  * ------------------------------------------------------------------------------
  */
 
+/* The text of file g (n bytes) as UTF-8, as GTFS text is: bytes that are not (a feed saved
+ * in Latin-1 or GBK) replaced with U+FFFD and said, with the line of the first. They were
+ * copied as they were into every CSV, JSON and GeoJSON output, which no reader then took. */
+static isr_status utf8_or_said(isr_ctx *ctx, gfile *g, size_t n)
+{
+    size_t at = isr_utf8_valid_prefix(g->text, n);
+    if (at == n) /* the rule: no copy */
+        return ISR_OK;
+    int nbad = 0;
+    char *clean = isr_utf8_clean(g->text, n, &nbad);
+    if (!clean)
+        return oom(ctx);
+    int line = 1;
+    for (size_t i = 0; i < at; i++)
+        line += g->text[i] == '\n';
+    isr_log(ctx, ISR_LOG_WARN,
+            "gtfs '%s' %s: %d %s not UTF-8 (the first on line %d), which GTFS text must be "
+            "(a feed saved in another encoding?): replaced with U+FFFD in the outputs, where a "
+            "name shows '\xEF\xBF\xBD'; save the file as UTF-8 for its names to show",
+            g->fd->path, g->name, nbad, ISR_PLURAL(nbad, "byte is", "bytes are"), line);
+    free(g->text);
+    g->text = clean;
+    return ISR_OK;
+}
+
 /* Opens `name` of the feed and reads its header; *found 0 (and OK) when an
  * optional file is absent. */
 static isr_status gfile_open(isr_ctx *ctx, const feed *fd, const char *name, int required, gfile *g,
@@ -401,6 +426,9 @@ static isr_status gfile_open(isr_ctx *ctx, const feed *fd, const char *name, int
                         "gtfs '%s' %s: holds NUL bytes, it is not a CSV "
                         "text file",
                         fd->path, name);
+    isr_status st = utf8_or_said(ctx, g, n);
+    if (st != ISR_OK)
+        return st;
     isr_csv_init(&g->csv, g->text);
     int r = isr_csv_header(&g->csv);
     if (r == -2)
@@ -807,12 +835,26 @@ static isr_status read_calendar_dates(isr_ctx *ctx, const build *b, feed *fd, in
     static const char *const names[] = {"service_id", "date", "exception_type", NULL};
     int col[3];
     gfile g;
+    idmap day = {0}; /* the run's date: service -> line << 1 | added, to tell a repeat from a
+                      * contradiction (added on one line, removed on another: the last won) */
     isr_status st = gfile_open(ctx, fd, "calendar_dates.txt", 0, &g, found);
     if (st == ISR_OK && *found)
         st = columns(ctx, &g, names, 3, col);
     while (st == ISR_OK && *found && next_row(ctx, &g, &st)) {
         const char *id = F(&g, col[0]), *e = F(&g, col[2]);
-        int date = parse_date(F(&g, col[1]), 0);
+        int date = parse_date(F(&g, col[1]), 0), was = -1;
+        if (date == b->date && *id && (*e == '1' || *e == '2') && !e[1] &&
+            (was = idmap_get(&day, id)) >= 0 && (was & 1) != (*e == '1'))
+            st = BAD(ctx, &g,
+                     "service '%s' is %s on %s here and %s on line %d; a date of a service "
+                     "has one row (GTFS's key is service_id and date): keep the right one",
+                     id, *e == '1' ? "added" : "removed", F(&g, col[1]),
+                     *e == '1' ? "removed" : "added", was >> 1);
+        else if (date == b->date && *id && was < 0 &&
+                 idmap_put(&day, id, g.csv.line << 1 | (*e == '1'), 0) < 0)
+            st = oom(ctx);
+        if (st != ISR_OK)
+            break;
         if (!*id)
             st = blank(ctx, &g, "service_id");
         else if (date < 0)
@@ -826,6 +868,7 @@ static isr_status read_calendar_dates(isr_ctx *ctx, const build *b, feed *fd, in
         else if (idmap_put(&fd->services, id, date == b->date && *e == '1', date == b->date) < 0)
             st = oom(ctx);
     }
+    idmap_free(&day);
     gfile_close(&g);
     return st;
 }
@@ -874,14 +917,28 @@ static isr_status trip_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
 
 static isr_status read_trips(isr_ctx *ctx, feed *fd)
 {
-    static const char *const names[] = {"route_id", "service_id", "trip_id", "shape_id", NULL};
-    int col[4], found;
+    static const char *const names[] = {"route_id", "service_id", "trip_id", "shape_id",
+                                        "block_id", NULL};
+    int col[5], found, blocks = 0, first_line = 0;
     gfile g;
     isr_status st = gfile_open(ctx, fd, "trips.txt", 1, &g, &found);
     if (st == ISR_OK)
         st = columns(ctx, &g, names, 3, col);
-    while (st == ISR_OK && next_row(ctx, &g, &st))
+    while (st == ISR_OK && next_row(ctx, &g, &st)) {
         st = trip_row(ctx, fd, &g, col);
+        if (st == ISR_OK && col[4] >= 0 && *F(&g, col[4]) &&
+            idmap_get(&fd->services, F(&g, col[1])) > 0 && blocks++ == 0)
+            first_line = g.csv.line;
+    }
+    /* a train that runs on as the block's next trip: its riders change, at --transfer */
+    if (st == ISR_OK && blocks)
+        isr_log(ctx, ISR_LOG_WARN,
+                "gtfs '%s' trips.txt: %d %s of the date %s a block_id (the first on line %d): "
+                "staying aboard as the train runs on as the block's next trip is not read; "
+                "such a change costs --transfer, as any other, so journeys through it come out "
+                "longer by that much, or are not made within the budget",
+                fd->path, blocks, ISR_PLURAL(blocks, "trip", "trips"),
+                ISR_PLURAL(blocks, "has", "have"), first_line);
     gfile_close(&g);
     return st;
 }

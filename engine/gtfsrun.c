@@ -54,6 +54,29 @@ isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt)
     return isr_gtfs_settings_get(ctx, opt, &gs);
 }
 
+void isr_gtfs_unused_warn(isr_ctx *ctx, const isr_options *opt)
+{
+    static const char *const lines_only[] = {
+        "--stations",   "--stations-layer", "--lines-layer",        "--station-id",
+        "--station-name", "--station-name-en", "--hub-field",       "--line-name",
+        "--line-speed", "--line-headway",   "--line-headway-back",  "--line-minutes",
+        "--line-stops", "--dwell",          "--wait",               "--snap"};
+    if (opt->ngtfs == 0)
+        return;
+    isr_sb b = {0};
+    int n = 0;
+    for (size_t k = 0; k < sizeof lines_only / sizeof *lines_only; k++)
+        if (isr_options_given(opt, lines_only[k]))
+            isr_sb_printf(&b, "%s%s", n++ ? ", " : "", lines_only[k]);
+    if (n)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s %s for a network of --stations and --lines: with --gtfs the timetable "
+                "gives the stations, trains, dwells and waits, so %s nothing; leave %s out",
+                b.s ? b.s : "", n > 1 ? "are" : "is", n > 1 ? "they change" : "it changes",
+                n > 1 ? "them" : "it");
+    free(b.s);
+}
+
 /* Reversed time: K - t stays positive for times up to 4 days (GTFS times pass 24:00). */
 #define ISR_REVERSE_K (4 * 86400)
 

@@ -554,6 +554,8 @@ char *isr_layer_str(const isr_layer *l, OGRFeatureH f, int i);
 /* A copy of s[0..len) with every byte that is not part of a valid UTF-8 sequence (and every
  * NUL) replaced by U+FFFD; *nbad (may be NULL) receives their count. NULL when out of memory. */
 ISR_INTERNAL char *isr_utf8_clean(const char *s, size_t len, int *nbad);
+/* The length of the longest prefix of s[0 .. len) that is UTF-8 (no NUL): len when all is. */
+ISR_INTERNAL size_t isr_utf8_valid_prefix(const char *s, size_t len);
 /* The length of s[0..len) without a last character cut short (a lead byte and fewer of its
  * continuation bytes: what a fixed buffer's snprintf leaves of a long name), else len. */
 ISR_INTERNAL size_t isr_utf8_whole(const char *s, size_t len);
@@ -1665,6 +1667,10 @@ typedef struct isr_gtfs_run {
 /* The flags of GTFS mode that go together (--date, --hubs; not --lines, --direction to;
  * --window and the like not without --gtfs). */
 isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt);
+/* With --gtfs, the flags of a --stations/--lines network the user gave (--dwell, --wait,
+ * --line-speed, --stations…), which change nothing there: said in one warning. Called on
+ * the caller's own options (isr_run, isr_model_open), not on a record's. */
+void isr_gtfs_unused_warn(isr_ctx *ctx, const isr_options *opt);
 /* Reads the feeds (URLs fetched), indexes the timetable and makes the rail network of its
  * stations in `srs`. *gr and *net new (isr_gtfs_run_free, isr_rail_net_free). */
 isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,

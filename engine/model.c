@@ -1334,6 +1334,7 @@ isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out)
     isr_gdal_errors_push(ctx);
     *out = NULL;
     isr_model *m = calloc(1, sizeof *m);
+    isr_gtfs_unused_warn(ctx, opt);
     isr_status st = m ? isr_model_check(ctx, opt, m) : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
         st = isr_model_load(ctx, opt, m);

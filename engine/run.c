@@ -147,6 +147,7 @@ static isr_status run_call(isr_ctx *ctx, const isr_options *opt, isr_shard_sync_
     isr_status st;
     int w0 = isr_ctx_nwarnings(ctx), w_loaded = -1;
     /* flags and the output folder first: a typo should not wait for the inputs to load */
+    isr_gtfs_unused_warn(ctx, opt); /* the user's flags (merge's come from the records) */
     if (!opt->out || !*opt->out)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
     else if ((st = isr_model_check(ctx, opt, &m)) == ISR_OK &&

@@ -83,6 +83,15 @@ size_t isr_utf8_whole(const char *s, size_t len)
     return need && (size_t)need > back + 1 ? k - 1 : len; /* a letter cut short: drop it */
 }
 
+size_t isr_utf8_valid_prefix(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    int n;
+    while (p < end && *p && (n = utf8_seq(p, (size_t)(end - p))) > 0)
+        p += n;
+    return (size_t)(p - (const unsigned char *)s);
+}
+
 char *isr_utf8_clean(const char *s, size_t len, int *nbad)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;

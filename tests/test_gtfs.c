@@ -853,3 +853,67 @@ Test(gtfs, real_feed_agency_timezones_differ)
     isr_timetable_free(tt);
     isr_ctx_free(ctx);
 }
+
+/* A feed saved in Latin-1 (stop 'Y' named "Gen\xE8ve"): its bytes that are not UTF-8 went
+ * into every output as they were, and no JSON or CSV reader took those files (a new-user
+ * pass). They become U+FFFD, said once per file with the line of the first. */
+Test(gtfs, text_that_is_not_utf8_is_replaced_and_said)
+{
+    put(dir, "stops.txt",
+        "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+        "X1,X one,31.0,121.0,0,\nY,Gen\xE8ve \xFF,31.0,121.1,,\nX2,X two,31.0,121.001,0,\n"
+        "Z,Z,31.0,121.2,0,\nBUS,B,31.0,121.3,0,\n");
+    char warn[2048], want[1024];
+    isr_timetable *tt = read_a_warnings(warn);
+    const isr_tt_stop *y = &tt->stops[stop_no(tt, "Y")];
+    cr_assert_str_eq(tt->stations[y->station].name, "Gen\xEF\xBF\xBDve \xEF\xBF\xBD");
+    snprintf(want, sizeof want,
+             "gtfs '%s' stops.txt: 2 bytes are not UTF-8 (the first on line 3), which GTFS "
+             "text must be (a feed saved in another encoding?): replaced with U+FFFD in the "
+             "outputs, where a name shows '\xEF\xBF\xBD'; save the file as UTF-8 for its names "
+             "to show|",
+             dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    isr_timetable_free(tt);
+}
+
+/* calendar_dates.txt adding a service on the date on one line and removing it on another:
+ * the last row won, so the trips ran or not by the order of the rows (a new-user pass).
+ * Refused, naming both lines; a row repeated as it is stays read once, and rows of other
+ * dates do not matter. */
+Test(gtfs, calendar_dates_adding_and_removing_one_date_is_refused)
+{
+    refused("calendar_dates.txt",
+            "service_id,date,exception_type\nWD,20250507,2\nWE,20250505,1\nWD,20250507,1\n",
+            NULL,
+            "gtfs '%s' calendar_dates.txt line 4: service 'WD' is added on 20250507 here and "
+            "removed on line 2; a date of a service has one row (GTFS's key is service_id and "
+            "date): keep the right one");
+    put(dir, "calendar_dates.txt",
+        "service_id,date,exception_type\nWE,20250507,1\nWE,20250507,1\nWD,20250506,1\n"
+        "WD,20250506,2\nHOL,20250506,1\n");
+    char warn[2048];
+    isr_timetable *tt = read_a_warnings(warn);
+    cr_assert_not_null(trip_at(tt, "Z", HMS(9, 0, 0))); /* t2 (WE) runs on the date */
+    isr_timetable_free(tt);
+}
+
+/* trips.txt's block_id (the train runs on as the block's next trip) is not read: said, so
+ * that the journeys through such a join, charged --transfer, are known to be long. t1 and f1
+ * run on the date (a Wednesday), t2 does not. */
+Test(gtfs, block_ids_are_said_not_read)
+{
+    put(dir, "trips.txt",
+        "route_id,service_id,trip_id,block_id\nR,WD,t1,b1\nR,WE,t2,b1\nHS,WD,late,\n"
+        "HS,HOL,hol,\nBUSR,WD,bus,\nR,WD,f1,b2\nR,WD,f0,\nR,WD,ip,\n");
+    char warn[2048], want[1024];
+    isr_timetable *tt = read_a_warnings(warn);
+    snprintf(want, sizeof want,
+             "gtfs '%s' trips.txt: 2 trips of the date have a block_id (the first on line 2): "
+             "staying aboard as the train runs on as the block's next trip is not read; such "
+             "a change costs --transfer, as any other, so journeys through it come out longer "
+             "by that much, or are not made within the budget|",
+             dir);
+    cr_assert(strstr(warn, want), "%s", warn);
+    isr_timetable_free(tt);
+}

@@ -264,6 +264,23 @@ Test(gtfsrun, single_departure)
                  0);
 }
 
+/* The flags of a --stations/--lines network were taken with --gtfs and changed nothing
+ * (--wait none, --dwell 5: B still 19 min, its wait included): said, the times unchanged. */
+Test(gtfsrun, lines_mode_flags_with_gtfs_are_said)
+{
+    fixture();
+    cr_assert_eq(run("--gtfs feed --date 2025-05-07 --departure 07:03 --hubs A --wait none "
+                     "--dwell 5 --line-speed vmax"),
+                 0);
+    char *e = cli_stderr();
+    cr_assert_float_eq(at_b("travel_time.tif", 1), 19.0, 1e-6);
+    cr_assert(strstr(e, "isoreach: warning: --line-speed, --dwell, --wait are for a network of "
+                        "--stations and --lines: with --gtfs the timetable gives the stations, "
+                        "trains, dwells and waits, so they change nothing; leave them out\n"),
+              "%s", e);
+    free(e);
+}
+
 /* The fixture's timetable replaced: stop_times.txt rows and frequencies.txt rows. */
 static void trip_feed(const char *rows, const char *freq)
 {
