@@ -1668,7 +1668,12 @@ static char *deep_stops(const char *root, int *n)
     return found;
 }
 
-static char *feed_root(isr_ctx *ctx, const feed *fd)
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *feed_root(isr_ctx *ctx, const feed *fd, isr_status *st)
 {
     char *root = isr_strdup_printf(fd->dir ? "%s" : "/vsizip/%s", fd->path);
     char *stops = root ? isr_strdup_printf("%s/stops.txt", root) : NULL;
@@ -1679,21 +1684,38 @@ static char *feed_root(isr_ctx *ctx, const feed *fd)
     }
     free(stops);
     char **names = VSIReadDir(root);
+    if (names) /* in name order, whatever the archive's (the message of several names them) */
+        qsort(names, (size_t)CSLCount(names), sizeof *names, cmp_name);
     char *found = NULL;
     int nsub = 0;
+    isr_sb subs = {0}; /* the subfolders that hold one, for the message of several */
     for (int i = 0; names && names[i]; i++) {
         char *sub = isr_strdup_printf("%s/%s", root, names[i]);
         char *in = sub ? isr_strdup_printf("%s/stops.txt", sub) : NULL;
         if (in && strcmp(names[i], ".") != 0 && strcmp(names[i], "..") != 0 &&
-            VSIStatL(sub, &sb) == 0 && VSI_ISDIR(sb.st_mode) && VSIStatL(in, &sb) == 0 &&
-            nsub++ == 0) {
-            found = sub;
-            sub = NULL;
+            VSIStatL(sub, &sb) == 0 && VSI_ISDIR(sb.st_mode) && VSIStatL(in, &sb) == 0) {
+            isr_sb_printf(&subs, "%s'%s'", nsub ? ", " : "", names[i]);
+            if (nsub++ == 0) {
+                found = sub;
+                sub = NULL;
+            }
         }
         free(sub);
         free(in);
     }
     CSLDestroy(names);
+    if (nsub > 1) { /* several feeds in one: which to read is the user's to say */
+        *st = isr_fail(ctx, ISR_ERR_INPUT,
+                       "gtfs '%s': %d folders within it hold a stops.txt (%s): it holds "
+                       "several feeds; give each as a --gtfs of its own (%s)",
+                       fd->path, nsub, subs.s ? subs.s : "",
+                       fd->dir ? "its folder" : "unzip it and give each folder");
+        free(subs.s);
+        free(found);
+        free(root);
+        return NULL;
+    }
+    free(subs.s);
     if (nsub == 0 && !fd->dir) /* a zip of a folder of a folder: stops.txt at any depth */
         found = deep_stops(root, &nsub);
     if (nsub != 1) { /* none, or several feeds in one: the root's files, and its message */
@@ -1728,8 +1750,9 @@ static isr_status read_feed(isr_ctx *ctx, build *b, feed *fd)
                             "folder of its .txt files",
                             fd->path);
     }
-    if (!(fd->root = feed_root(ctx, fd)))
-        return oom(ctx);
+    isr_status rst = ISR_OK;
+    if (!(fd->root = feed_root(ctx, fd, &rst)))
+        return rst != ISR_OK ? rst : oom(ctx);
     int cal = 0, dates = 0;
     isr_status st = read_agency(ctx, b, fd);
     if (st == ISR_OK)

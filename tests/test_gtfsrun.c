@@ -566,6 +566,20 @@ Test(gtfsrun, a_zip_of_the_feed_folder_is_read)
     cr_assert_eq(rc, 1, "%s", e);
     cr_assert(strstr(e, "no stops.txt"), "%s", e);
     free(e);
+    /* a zip of two feeds side by side: named (it said "no stops.txt", a new-user pass) */
+    cr_assert_eq(cli_sh("cd '%s' && mkdir w && cp -r feed w/a && cp -r feed w/b && cd w && "
+                        "/usr/bin/python3 -c \"import shutil; shutil.make_archive('../ab', "
+                        "'zip', '.')\"",
+                        cli_tmp),
+                 0);
+    rc = run("--gtfs ab.zip --date 2025-05-07 --hubs A --departure 08:00");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "gtfs 'ab.zip': 2 folders within it hold a stops.txt ('a', 'b'): it "
+                        "holds several feeds; give each as a --gtfs of its own (unzip it and "
+                        "give each folder)"),
+              "%s", e);
+    free(e);
     /* a zip cut short: it was "no stops.txt", as if the feed lacked the file */
     cr_assert_eq(cli_sh("cd '%s' && cp two.zip cut.zip && truncate -s 300 cut.zip", cli_tmp), 0);
     rc = run("--gtfs cut.zip --date 2025-05-07 --hubs A --departure 08:00");
