@@ -251,7 +251,13 @@ static isr_status bad_at(isr_ctx *ctx, const feed *fd, const char *name, int lin
  * ------------------------------------------------------------------------------
  */
 
-/* Seconds of "H:MM:SS" (hours 0-999); -1 when blank, -2 when not a time. */
+/* Times from 48:00:00 on: a trip of a service day that starts on the day after the next
+ * (100:20 is 04:20 four days on): a typo of the hour, or beyond the one service day and the
+ * night after that isoreach reads (the day's journeys past 24:00, the overnight warnings). */
+#define MAX_HOURS 48
+
+/* Seconds of "H:MM:SS" (hours 0-999); -1 when blank, -2 when not a time, -3 when
+ * MAX_HOURS or more. */
 static int32_t parse_time(const char *s)
 {
     if (!*s)
@@ -263,7 +269,22 @@ static int32_t parse_time(const char *s)
         !(s[2] >= '0' && s[2] <= '9') || s[3] != ':' || !(s[4] >= '0' && s[4] <= '5') ||
         !(s[5] >= '0' && s[5] <= '9') || s[6])
         return -2;
+    if (h >= MAX_HOURS)
+        return -3;
     return h * 3600 + ((s[1] - '0') * 10 + s[2] - '0') * 60 + (s[4] - '0') * 10 + s[5] - '0';
+}
+
+/* A time field that parse_time refused (`code` -2 or -3), said. */
+static isr_status bad_time(isr_ctx *ctx, const gfile *g, const char *trip, const char *field,
+                           const char *text, int32_t code)
+{
+    if (code == -3)
+        return BAD(ctx, g,
+                   "trip '%s': field '%s' is '%s', %d hours or more after the service day "
+                   "began: isoreach reads one service day and the night after it (times below "
+                   "%d:00:00); is the hour mistyped?",
+                   trip, field, text, MAX_HOURS, MAX_HOURS);
+    return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", trip, field, text);
 }
 
 static const char *fmt_time(char *buf, size_t n, int32_t t)
@@ -963,8 +984,9 @@ static isr_status freq_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
     int32_t from = parse_time(F(g, col[1])), to = parse_time(F(g, col[2]));
     long h = parse_uint(F(g, col[3]), 86400);
     if (from < 0 || to < 0)
-        return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", id,
-                   from < 0 ? "start_time" : "end_time", F(g, col[from < 0 ? 1 : 2]));
+        return bad_time(ctx, g, id, from < 0 ? "start_time" : "end_time",
+                        F(g, col[from < 0 ? 1 : 2]), from < 0 ? (from == -3 ? -3 : -2)
+                                                              : (to == -3 ? -3 : -2));
     if (h <= 0)
         return BAD(ctx, g,
                    "trip '%s': field 'headway_secs' is '%s', not a whole number of "
@@ -1070,9 +1092,8 @@ static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, cons
     const char *names[2] = {"arrival_time", "departure_time"};
     int32_t tm[2];
     for (int k = 0; k < 2; k++)
-        if ((tm[k] = parse_time(F(g, col[1 + k]))) == -2)
-            return BAD(ctx, g, "trip '%s': field '%s' is '%s', not a time H:MM:SS", tid, names[k],
-                       F(g, col[1 + k]));
+        if ((tm[k] = parse_time(F(g, col[1 + k]))) <= -2)
+            return bad_time(ctx, g, tid, names[k], F(g, col[1 + k]), tm[k]);
     long seq = parse_uint(F(g, col[4]), 0x7fffffff);
     if (seq < 0)
         return BAD(ctx, g, "trip '%s': field 'stop_sequence' is '%s', not a whole number", tid,

@@ -495,6 +495,23 @@ Test(gtfs, error_bad_fields)
             NULL,
             "gtfs '%s' stop_times.txt line 2: trip 't1': field 'arrival_time' is "
             "'8:6:00', not a time H:MM:SS");
+    /* 99:59:59 was read, then said as "arrives at 32:20:00", a time not in the file (the
+     * clock-restart rule had added a day to 08:20); 100:20 was warned about as "76:20 the
+     * next morning" (a new-user pass) */
+    refused("stop_times.txt",
+            "trip_id,stop_id,stop_sequence,arrival_time,departure_time\n"
+            "t1,X1,1,99:59:59,99:59:59\nt1,Y,2,08:20:00,08:20:00\n",
+            NULL,
+            "gtfs '%s' stop_times.txt line 2: trip 't1': field 'arrival_time' is '99:59:59', "
+            "48 hours or more after the service day began: isoreach reads one service day and "
+            "the night after it (times below 48:00:00); is the hour mistyped?");
+    put(dir, "stop_times.txt", STOP_TIMES);
+    refused("frequencies.txt",
+            "trip_id,start_time,end_time,headway_secs\nf1,07:00:00,48:00:00,60\n", NULL,
+            "gtfs '%s' frequencies.txt line 2: trip 'f1': field 'end_time' is '48:00:00', "
+            "48 hours or more after the service day began: isoreach reads one service day and "
+            "the night after it (times below 48:00:00); is the hour mistyped?");
+    put(dir, "frequencies.txt", FREQUENCIES);
     refused("stop_times.txt",
             "trip_id,stop_id,stop_sequence,arrival_time,departure_time\n"
             "t1,X1,1,,\nt1,Y,2,08:10:00,08:12:00\n",
