@@ -213,6 +213,24 @@ with tempfile.TemporaryDirectory() as tmp:
     check(pops.get("310101") == "999999",
           f"the unsaved edit was not counted: 310101 has {pops.get('310101')} people")
     check(said.progress() == 100, f"the dialog's bar ended at {said.progress()} %")
+# "Selected features only": Shanghai's 16 districts selected, the rest of the layer not
+# counted (the selection was ignored, and a source definition of it refused)
+with tempfile.TemporaryDirectory() as tmp:
+    from qgis.core import QgsProcessingFeatureSourceDefinition  # noqa: E402
+    sel = QgsVectorLayer(os.path.join(sample, "yrd_counties.shp"), "counties", "ogr")
+    QgsProject.instance().addMapLayer(sel)
+    sel.selectByExpression("\"prov_code\" = '310000'")
+    check(sel.selectedFeatureCount() == 16, f"{sel.selectedFeatureCount()} selected")
+    in_project = QgsProcessingContext()
+    in_project.setProject(QgsProject.instance())
+    processing.run("isoreach:runhubs", dict(lines, BOUNDARIES=QgsProcessingFeatureSourceDefinition(
+        sel.id(), True), HUBS=hub, OUTPUT=os.path.join(tmp, "s")),
+        context=in_project, feedback=QgsProcessingFeedback())
+    with open(os.path.join(tmp, "s", "hubs", hub, "reach.csv"), encoding="utf-8-sig") as fh:
+        codes = {r["code"] for r in csv.DictReader(fh) if r["level"] == "county"}
+    check(codes and all(c.startswith("31") for c in codes),
+          f"the selection's run counted counties not selected: {sorted(codes)[-3:]}")
+    QgsProject.instance().removeMapLayer(sel.id())
 # Cancel in the dialog stops the engine: it went on to the end and returned OK (every hub at
 # 1000 m takes seconds; cancelled after 0.3 s, no run.json is written)
 import threading  # noqa: E402

@@ -15,7 +15,8 @@ import warnings
 from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingContext,
                        QgsProcessingException, QgsProcessingOutputMultipleLayers,
                        QgsProcessingParameterBoolean, QgsProcessingParameterField,
-                       QgsProcessingParameterFile, QgsProcessingParameterFolderDestination,
+                       QgsProcessingParameterFeatureSource, QgsProcessingParameterFile,
+                       QgsProcessingParameterFolderDestination, QgsProcessingFeatureSourceDefinition,
                        QgsProcessingParameterNumber,
                        QgsProcessingParameterString, QgsProcessingParameterVectorLayer,
                        QgsProcessingUtils, QgsRasterLayer, QgsVectorFileWriter, QgsFields)
@@ -34,9 +35,11 @@ def default_model_cache():
     return os.path.join(base, "isoreach", "model")
 
 
-def _differs_from_file(layer, parts):
+def _differs_from_file(layer, parts, selected=False):
     """Why the engine, reading the layer's file, would not see what QGIS shows: None when it
     would, else the reason, said in the log beside the temporary copy's name."""
+    if selected:
+        return f"its {layer.selectedFeatureCount()} selected features only"
     if layer.providerType() != "ogr":
         return f"a {layer.providerType()} layer"
     if layer.subsetString():
@@ -67,7 +70,7 @@ def _differs_from_file(layer, parts):
     return None
 
 
-def _source(layer, what, context, feedback, copies):
+def _source(layer, what, context, feedback, copies, selected=False):
     """The file path and layer name the engine reads for a vector layer: the layer's own file
     and layer when QGIS shows it as the file holds it, else (a filter, unsaved edits, joined
     or virtual fields, a layer picked by its index or geometry type in a file of several, an
@@ -77,7 +80,7 @@ def _source(layer, what, context, feedback, copies):
     uri = layer.source()
     parts = uri.split("|")
     name = next((p[len("layername="):] for p in parts[1:] if p.startswith("layername=")), None)
-    why = _differs_from_file(layer, parts)
+    why = _differs_from_file(layer, parts, selected)
     if why is None and os.path.exists(parts[0]):
         return parts[0], name
     if not layer.isValid():
@@ -88,12 +91,14 @@ def _source(layer, what, context, feedback, copies):
     opts = QgsVectorFileWriter.SaveVectorOptions()
     opts.driverName = "GPKG"
     opts.layerName = what
+    opts.onlySelectedFeatures = selected
     err = QgsVectorFileWriter.writeAsVectorFormatV3(layer, tmp, context.transformContext(), opts)
     if err[0] != QgsVectorFileWriter.NoError:
         raise QgsProcessingException(
             f"{what} layer '{layer.name()}': cannot write the features QGIS shows to {tmp} "
             f"({err[1]}); save them as a GeoPackage first")
-    feedback.pushInfo(f"{what}: the {layer.featureCount()} features QGIS shows of "
+    n = layer.selectedFeatureCount() if selected else layer.featureCount()
+    feedback.pushInfo(f"{what}: the {n} features QGIS shows of "
                       f"'{layer.name()}' ({why or uri}), written to {tmp}")
     copies[tmp] = f"the QGIS layer '{layer.name()}' as shown ({why or uri})"
     return tmp, what
@@ -164,11 +169,12 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         return RunHubsAlgorithm()
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterVectorLayer(
+        # feature sources: the dialog offers "Selected features only" beside each layer
+        self.addParameter(QgsProcessingParameterFeatureSource(
             "BOUNDARIES", "Admin units (polygons)", [QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterVectorLayer(
+        self.addParameter(QgsProcessingParameterFeatureSource(
             "STATIONS", "Rail stations (points)", [QgsProcessing.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterVectorLayer(
+        self.addParameter(QgsProcessingParameterFeatureSource(
             "LINES", "Rail lines", [QgsProcessing.TypeVectorLine]))
         for param, flag, parent, default in self.FIELDS:
             # no default: left empty, the engine's default field (its name in the label) is
@@ -197,13 +203,23 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", "Output folder"))
         self.addOutput(QgsProcessingOutputMultipleLayers("RASTERS", "Travel-time rasters"))
 
+    def _layer(self, parameters, param, context):
+        """The layer of a feature source parameter, and whether only its selection is asked
+        for ("Selected features only": a source definition, which parameterAsVectorLayer
+        does not resolve)."""
+        given = parameters.get(param)
+        if isinstance(given, QgsProcessingFeatureSourceDefinition):
+            name = given.source.valueAsString(context.expressionContext())[0]
+            return QgsProcessingUtils.mapLayerFromString(name, context), given.selectedFeaturesOnly
+        return self.parameterAsVectorLayer(parameters, param, context), False
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         args = []
         copies = {}
         for param, what in (("BOUNDARIES", "boundaries"), ("STATIONS", "stations"),
                             ("LINES", "lines")):
-            layer = self.parameterAsVectorLayer(parameters, param, context)
-            path, lname = _source(layer, what, context, feedback, copies)
+            layer, selected = self._layer(parameters, param, context)
+            path, lname = _source(layer, what, context, feedback, copies, selected)
             args += [f"--{what}", path] + ([f"--{what}-layer", lname] if lname else [])
         for param, flag, _parent, _default in self.FIELDS:
             field = self.parameterAsString(parameters, param, context)
@@ -218,7 +234,7 @@ class RunHubsAlgorithm(QgsProcessingAlgorithm):
         if hubs:
             args += ["--hubs", hubs]
         else:  # said in the dialog's words (the engine's message names --hub-field)
-            st = self.parameterAsVectorLayer(parameters, "STATIONS", context)
+            st = self._layer(parameters, "STATIONS", context)[0]
             flag = self.parameterAsString(parameters, "HUB_FIELD", context) or "hub"
             if st.fields().indexOf(flag) < 0:
                 raise QgsProcessingException(
