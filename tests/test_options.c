@@ -392,6 +392,39 @@ Test(options, sample_defaults_follow_the_sample_by_file_not_by_spelling)
         cr_assert_str_eq(isr_transfers_table(&o), ISR_SAMPLE_DIR "/yrd_transfers.csv", "%s", st);
         isr_options_clear(&o);
     }
+    /* a copy of the sample's files, byte for byte, in a folder of the user's: the sample (the
+     * three were dropped without a word, a new-user pass); a copy whose .dbf differs is not */
+    char cp[900], cb[700], cs[700];
+    snprintf(cp, sizeof cp, "mkdir '%s/copy' && cp '%s'/yrd_counties.* '%s'/yrd_rail_stations.* "
+             "'%s/copy/'", dir, ISR_SAMPLE_DIR, ISR_SAMPLE_DIR, dir);
+    cr_assert_eq(system(cp), 0);
+    snprintf(cb, sizeof cb, "%s/copy/yrd_counties.shp", dir);
+    snprintf(cs, sizeof cs, "%s/copy/yrd_rail_stations.shp", dir);
+    for (int edited = 0; edited < 2; edited++) {
+        if (edited) { /* one byte of the stations' and counties' tables changed */
+            snprintf(cp, sizeof cp, "printf 'X' | dd of='%s/copy/yrd_counties.dbf' bs=1 seek=200 "
+                     "conv=notrunc 2>/dev/null && printf 'X' | dd "
+                     "of='%s/copy/yrd_rail_stations.dbf' bs=1 seek=200 conv=notrunc 2>/dev/null",
+                     dir, dir);
+            cr_assert_eq(system(cp), 0);
+        }
+        isr_options o;
+        isr_options_init(&o);
+        char *a[] = {"run", "--boundaries", cb, "--stations", cs};
+        cr_assert_eq(isr_options_parse(ctx, &o, 5, a), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        if (!edited) {
+            cr_assert_str_eq(isr_options_water(&o), ISR_SAMPLE_DIR "/yrd_water.shp");
+            cr_assert_str_eq(isr_options_roads(&o), ISR_SAMPLE_DIR "/yrd_crossings.shp");
+            cr_assert_str_eq(isr_transfers_table(&o), ISR_SAMPLE_DIR "/yrd_transfers.csv");
+        } else {
+            cr_assert_null(isr_options_water(&o));
+            cr_assert_null(isr_options_roads(&o));
+            cr_assert_null(isr_transfers_table(&o));
+        }
+        isr_options_clear(&o);
+    }
+    snprintf(cp, sizeof cp, "rm -rf '%s/copy'", dir);
+    cr_assert_eq(system(cp), 0);
     isr_options o;
     isr_options_init(&o); /* other boundaries and stations: none of the three */
     char *a[] = {"run", "--boundaries", "/data/mine.gpkg", "--stations", "/data/st.gpkg"};
