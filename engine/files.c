@@ -1016,6 +1016,38 @@ static uint64_t fingerprint(isr_ctx *ctx, const isr_options *o, const char *wkt,
     return h;
 }
 
+void isr_inputs_stamp(const isr_options *o, isr_stamps *st)
+{
+    const char *names[ISR_MAX_STAMPS];
+    st->n = isr_options_inputs(o, names, st->path, ISR_MAX_STAMPS);
+    for (int i = 0; i < st->n; i++) {
+        uint64_t h = ISR_FNV_SEED;
+        char **files = st->path[i] && !isr_is_url(st->path[i]) ? dataset_files(st->path[i]) : NULL;
+        for (char **f = files; f && *f; f++) {
+            struct stat sb;
+            double v[3] = {-1, 0, 0};
+            if (stat(*f, &sb) == 0) {
+                v[0] = (double)sb.st_size;
+                v[1] = (double)sb.st_mtim.tv_sec;
+                v[2] = (double)sb.st_mtim.tv_nsec;
+            }
+            h = isr_fnv1a(fp_str(h, *f), v, sizeof v);
+        }
+        CSLDestroy(files);
+        st->h[i] = h;
+    }
+}
+
+const char *isr_inputs_changed(const isr_options *o, const isr_stamps *before)
+{
+    isr_stamps now;
+    isr_inputs_stamp(o, &now);
+    for (int i = 0; i < now.n && i < before->n; i++)
+        if (now.h[i] != before->h[i])
+            return now.path[i];
+    return NULL;
+}
+
 void isr_input_key(const char *const *names, int i, char *key, size_t n)
 {
     int same = 0; /* earlier entries of the same flag */

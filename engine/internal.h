@@ -1320,6 +1320,17 @@ struct json_object *isr_inputs_fingerprints(isr_ctx *ctx, const isr_options *o);
 /* The key of input i of isr_options_inputs' names[]: its flag, "--gtfs 2"… for the second
  * and later of a flag given more than once. */
 void isr_input_key(const char *const *names, int i, char *key, size_t n);
+/* Each local input's files by name, size and modification time (isr_options_inputs; URLs
+ * left out), stamped before the inputs are read, so that a file written over while the run
+ * read it is told (isr_inputs_changed: the first input whose stamp moved, or NULL). */
+#define ISR_MAX_STAMPS 32
+typedef struct isr_stamps {
+    uint64_t h[ISR_MAX_STAMPS];
+    const char *path[ISR_MAX_STAMPS];
+    int n;
+} isr_stamps;
+void isr_inputs_stamp(const isr_options *o, isr_stamps *st);
+const char *isr_inputs_changed(const isr_options *o, const isr_stamps *before);
 /* The same for the model's rasters (modelcache.c): less the flags that change only the
  * search or the products (budget, bands, waits, departure times…), plus the inputs a default
  * brings in (the sample's water and crossings) and the version. */

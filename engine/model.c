@@ -1211,7 +1211,26 @@ static isr_status load_grid(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     return ISR_OK;
 }
 
+/* isr_model_load, which the inputs must not change under: a file written over while it was
+ * read (a script saving the lines again) gave results of neither version, exit 0. */
+static isr_status model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m);
+
 isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
+{
+    isr_stamps before;
+    isr_inputs_stamp(opt, &before);
+    isr_status st = model_load(ctx, opt, m);
+    const char *moved = st == ISR_OK ? isr_inputs_changed(opt, &before) : NULL;
+    if (moved)
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "input '%s' changed while the run read it (written over, or saved "
+                      "again): its results would be of neither version; run again once it "
+                      "stays as it is",
+                      moved);
+    return st;
+}
+
+static isr_status model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 {
     double t0 = isr_now_s();
     isr_status st;
