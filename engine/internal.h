@@ -968,7 +968,14 @@ isr_status isr_region_reach_write(isr_ctx *ctx, const isr_region_reach *rr, cons
  * `name_en` (NULL: none) names the field copied as property "name_en" (blank when the
  * layer has no such field). */
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
-                             const char *encoding, const char *name_en, const char *dst);
+                             OGRwkbGeometryType want, const char *encoding, const char *name_en,
+                             const char *dst);
+/* The layer of `ds` an input names none of: the one layer of the family of `want` (points,
+ * lines, polygons) when a source of several has exactly one, else the first; *nmatch (may be
+ * NULL) the layers of that family when there are several (0 for a source of one), named in
+ * `names` (n bytes, may be NULL). */
+OGRLayerH isr_layer_default(GDALDatasetH ds, OGRwkbGeometryType want, int *nmatch, char *names,
+                            size_t n);
 
 /* ---- geojson_out.c -------------------------------------------------------------------- */
 

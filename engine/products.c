@@ -815,7 +815,8 @@ static GDALDatasetH linear_copy(GDALDatasetH in, const char *layer)
 }
 
 isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
-                             const char *encoding, const char *name_en, const char *dst)
+                             OGRwkbGeometryType want, const char *encoding, const char *name_en,
+                             const char *dst)
 {
     char *open_path = NULL;
     isr_status cst = isr_source_check(ctx, "input", src, &open_path);
@@ -824,6 +825,10 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
     char *tmp = isr_strdup_printf("/vsimem/isoreach/%s", dst); /* see write_units */
     GDALDatasetH in = isr_vector_open(open_path ? open_path : src, encoding);
     free(open_path);
+    char *chosen = NULL; /* none named: the layer the run read (isr_layer_open_enc's rule) */
+    if (!layer && in && GDALDatasetGetLayerCount(in) > 1 &&
+        isr_layer_default(in, want, NULL, NULL, 0))
+        layer = chosen = strdup(OGR_L_GetName(isr_layer_default(in, want, NULL, NULL, 0)));
     GDALDatasetH lin = linear_copy(in, layer);
     if (lin) { /* the copy holds the layer by the same name */
         GDALClose(in);
@@ -868,6 +873,7 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
     if (in)
         GDALClose(in);
     free(tmp);
+    free(chosen);
     return st;
 }
 

@@ -327,10 +327,10 @@ static isr_status write_rail_layers(isr_batch *jb, const char *region_dir)
     if (st == ISR_OK && jb->gtfs)
         st = gtfs_rail_layers(jb, lines, stations);
     else if (st == ISR_OK)
-        st = isr_vector_export(jb->ctx, jb->opt->lines, jb->opt->lines_layer,
+        st = isr_vector_export(jb->ctx, jb->opt->lines, jb->opt->lines_layer, wkbLineString,
                                jb->opt->encoding, NULL, lines);
     if (st == ISR_OK && !jb->gtfs)
-        st = isr_vector_export(jb->ctx, jb->opt->stations, jb->opt->stations_layer,
+        st = isr_vector_export(jb->ctx, jb->opt->stations, jb->opt->stations_layer, wkbPoint,
                                jb->opt->encoding, jb->opt->station_name_en_field, stations);
     free(lines);
     free(stations);

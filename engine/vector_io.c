@@ -334,6 +334,41 @@ isr_status isr_vector_unopened(isr_ctx *ctx, const char *role, const char *path)
                          who, path);
 }
 
+/* Whether geometry type t is of the family of `want` (points, lines or polygons; multi,
+ * curved and 3D forms too). */
+static int same_family(OGRwkbGeometryType t, OGRwkbGeometryType want)
+{
+    OGRwkbGeometryType f = wkbFlatten(OGR_GT_GetLinear(t));
+    switch (wkbFlatten(want)) {
+    case wkbPoint: return f == wkbPoint || f == wkbMultiPoint;
+    case wkbLineString: return f == wkbLineString || f == wkbMultiLineString;
+    case wkbPolygon: return f == wkbPolygon || f == wkbMultiPolygon;
+    default: return 0;
+    }
+}
+
+OGRLayerH isr_layer_default(GDALDatasetH ds, OGRwkbGeometryType want, int *nmatch, char *names,
+                            size_t n)
+{
+    int count = GDALDatasetGetLayerCount(ds), k = 0;
+    OGRLayerH found = NULL;
+    if (names && n)
+        names[0] = '\0';
+    for (int i = 0; count > 1 && i < count; i++) {
+        OGRLayerH l = GDALDatasetGetLayer(ds, i);
+        if (!l || !same_family(OGR_L_GetGeomType(l), want))
+            continue;
+        if (k++ == 0)
+            found = l;
+        if (names && strlen(names) + strlen(OGR_L_GetName(l)) + 8 < n)
+            isr_snprintf(names + strlen(names), n - strlen(names), "%s'%s'", k > 1 ? ", " : "",
+                         OGR_L_GetName(l));
+    }
+    if (nmatch)
+        *nmatch = k;
+    return k == 1 ? found : GDALDatasetGetLayer(ds, 0);
+}
+
 isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, const char *path,
                               const char *layer, OGRwkbGeometryType want, const char *encoding)
 {
@@ -365,10 +400,24 @@ isr_status isr_layer_open_enc(isr_ctx *ctx, isr_layer *l, const char *role, cons
             return st;
         }
     } else {
-        l->lyr = GDALDatasetGetLayer(l->ds, 0);
+        /* several layers: the one of the wanted geometry (the first was read, and the copy of
+         * the rail layers failed once every hub was done, or a wrong layer counted) */
+        int nmatch = 0;
+        char names[512];
+        l->lyr = isr_layer_default(l->ds, want, &nmatch, names, sizeof names);
         if (!l->lyr) {
             isr_layer_close(l);
             return isr_fail(ctx, ISR_ERR_INPUT, "%s '%s': the source has no layer", role, path);
+        }
+        if (nmatch > 1) {
+            isr_layer_close(l);
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "%s '%s' holds %d layers of %s (%s): name the one to read with "
+                            "--%s-layer",
+                            role, path, nmatch,
+                            wkbFlatten(want) == wkbPoint ? "points"
+                            : wkbFlatten(want) == wkbLineString ? "lines" : "polygons",
+                            names, role);
         }
     }
     l->what = isr_strdup_printf("%s '%s' layer '%s'", role, path, OGR_L_GetName(l->lyr));

@@ -1443,3 +1443,44 @@ Test(badinput, maps_of_overlapping_simplified_counties)
                         cli_tmp, cli_tmp),
                  0);
 }
+
+/* One GeoPackage holding the stations, lines and counties, given to all three flags without
+ * their -layer flags: each reads its own kind of layer (the first layer was read for each,
+ * and the run failed copying the rail layers once every hub was done, as "cannot write
+ * output"; a new-user pass). Two layers of one kind are refused, naming them. */
+Test(badinput, a_source_of_several_layers_reads_the_one_of_its_kind)
+{
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr -f GPKG all.gpkg '%s/yrd_rail_stations.shp' && "
+                        "ogr2ogr -update -f GPKG all.gpkg '%s/yrd_rail_lines.shp' && "
+                        "ogr2ogr -update -f GPKG all.gpkg '%s/yrd_counties.shp' -nlt "
+                        "MULTIPOLYGON -where \"prov_code = '310000'\"",
+                        cli_tmp, ISR_SAMPLE_DIR, ISR_SAMPLE_DIR, ISR_SAMPLE_DIR),
+                 0);
+    int rc = run("--boundaries '%s/all.gpkg' --stations '%s/all.gpkg' --lines '%s/all.gpkg' "
+                 "--hubs shanghai_hongqiao --resolution 4000 --no-maps",
+                 cli_tmp, cli_tmp, cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    free(e);
+    char p[600];
+    snprintf(p, sizeof p, "%s/o/region/rail_stations.geojson", cli_tmp);
+    cr_assert_eq(cli_sh("grep -q 'shanghai_hongqiao' '%s' && ! grep -q 'prov_code' '%s'", p, p),
+                 0, "the stations' copy is not the stations layer");
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr -update -f GPKG all.gpkg '%s/yrd_water.shp' -nlt "
+                        "MULTIPOLYGON",
+                        cli_tmp, ISR_SAMPLE_DIR),
+                 0);
+    cli_sh("rm -rf '%s/o'", cli_tmp);
+    rc = run("--boundaries '%s/all.gpkg' --stations '%s/all.gpkg' --lines '%s/all.gpkg' "
+             "--hubs shanghai_hongqiao --resolution 4000 --no-maps",
+             cli_tmp, cli_tmp, cli_tmp);
+    e = cli_stderr();
+    char want[800];
+    snprintf(want, sizeof want,
+             "isoreach: boundaries '%s/all.gpkg' holds 2 layers of polygons ('yrd_counties', "
+             "'yrd_water'): name the one to read with --boundaries-layer\n",
+             cli_tmp);
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, want);
+    free(e);
+}
