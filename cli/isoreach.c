@@ -200,13 +200,23 @@ static int cmd_run(isr_ctx *ctx, int argc, char **argv,
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        /* past a file size limit (ulimit -f) a write fails with EFBIG, said as a full disk is,
+         * instead of the signal killing the run without a word, its lock left behind */
+        signal(SIGXFSZ, SIG_IGN);
         st = job ? job(ctx, opt) : ISR_OK;
         if (st == ISR_OK && publish && !isr_options_get(opt, "shard")) /* a shard: no region */
             st = isr_publish(ctx, opt, NULL, publish);
         if (st == ISR_OK && log_json)
             json_event("done", NULL, isr_options_get(opt, "out"));
-        else if (st == ISR_OK && !quiet)
-            fprintf(stderr, "isoreach: outputs in %s/\n", isr_options_get(opt, "out"));
+        else if (st == ISR_OK && !quiet) {
+            const char *out = isr_options_get(opt, "out"); /* put_line: a new line in it shown */
+            size_t n = strlen(out ? out : "") + 2;
+            char *done = malloc(n);
+            if (done)
+                snprintf(done, n, "%s/", out ? out : "");
+            put_line("outputs in ", done ? done : "");
+            free(done);
+        }
     }
     if (u.bar_open)
         fputc('\n', stderr);

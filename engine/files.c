@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -331,6 +332,10 @@ const char *isr_write_reason(const char *path, int err)
     free(dir);
     if (full)
         return strerror(ENOSPC);
+    /* a file size limit (ulimit -f; SIGXFSZ ignored by the command line): EFBIG, lost too */
+    struct rlimit rl;
+    if ((!err || err == EFBIG) && getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        return "File too large (past the file size limit of this shell, ulimit -f)";
     return err ? strerror(err) : "write error";
 }
 
@@ -830,8 +835,10 @@ isr_status isr_out_lock_named(isr_ctx *ctx, const char *out, const char *name, c
                                 what, out, pid, path)
                      : isr_fail(ctx, ISR_ERR_IO,
                                 "--out '%s' is in use by another isoreach run (process %ld, "
-                                "lock file %s); wait for it to finish or use another --out",
-                                out, pid, path);
+                                "lock file %s); wait for it to finish or use another --out (if "
+                                "no isoreach runs there, process %ld is another program that "
+                                "took the dead run's number: delete the lock file)",
+                                out, pid, path, pid);
             free(path);
             return st;
         }

@@ -1484,3 +1484,28 @@ Test(badinput, a_source_of_several_layers_reads_the_one_of_its_kind)
     cr_assert_str_eq(e, want);
     free(e);
 }
+
+/* Past a file size limit (ulimit -f) the run was killed by SIGXFSZ without a word (exit
+ * 153), its lock and a temporary file left behind: now the write fails as a full disk's does,
+ * said naming the file, with nothing half-written. The temporary file a killed `map` left is
+ * removed by the next `map` (only `run` removed them). */
+Test(badinput, a_file_size_limit_is_said_and_map_sweeps_temporaries)
+{
+    int rc = cli_sh("ulimit -f 400 && %s run -q --out '%s/o' --hubs shanghai_hongqiao "
+                    "--resolution 2000 --no-maps",
+                    CLI, cli_tmp);
+    char *e = cli_stderr();
+    cr_assert(rc != 0 && rc != 153, "exit status %d: %s", rc, e);
+    cr_assert(strstr(e, "File too large"), "%s", e);
+    free(e);
+    no_temporaries(cli_tmp);
+    cr_assert_eq(cli_sh("test -e '%s/o/.isoreach.lock'", cli_tmp), 1, "the lock was left");
+    cr_assert_eq(run("--hubs shanghai_hongqiao --resolution 4000 --no-maps"), 0, "%s",
+                 cli_stderr());
+    cr_assert_eq(cli_sh("touch '%s/o/hubs/shanghai_hongqiao/.map.png.part-4194300'", cli_tmp), 0);
+    cr_assert_eq(cli_sh("%s map --out '%s/o'", CLI, cli_tmp), 0, "%s", cli_stderr());
+    e = cli_stderr();
+    cr_assert(strstr(e, "removed 1 temporary file(s) that a killed run left in"), "%s", e);
+    free(e);
+    no_temporaries(cli_tmp);
+}

@@ -429,8 +429,10 @@ Test(files, lock_taken_refused_taken_over_released)
     cr_assert_eq(isr_out_lock(ctx, dir, &again), ISR_ERR_IO);
     cr_assert_null(again);
     want = isr_strdup_printf("--out '%s' is in use by another isoreach run (process %ld, lock "
-                             "file %s); wait for it to finish or use another --out",
-                             dir, (long)getpid(), lock);
+                             "file %s); wait for it to finish or use another --out (if no "
+                             "isoreach runs there, process %ld is another program that took "
+                             "the dead run's number: delete the lock file)",
+                             dir, (long)getpid(), lock, (long)getpid());
     cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
     free(want);
     isr_out_unlock(held);

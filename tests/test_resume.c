@@ -734,8 +734,10 @@ Test(resume, one_run_at_a_time)
     char want[1000];
     snprintf(want, sizeof want,
              "isoreach: --out '%s/o' is in use by another isoreach run (process %d, lock file "
-             "%s/o/.isoreach.lock); wait for it to finish or use another --out\n",
-             cli_tmp, (int)getpid(), cli_tmp);
+             "%s/o/.isoreach.lock); wait for it to finish or use another --out (if no isoreach "
+             "runs there, process %d is another program that took the dead run's number: "
+             "delete the lock file)\n",
+             cli_tmp, (int)getpid(), cli_tmp, (int)getpid());
     int rc = run_into("o", "--hubs shanghai");
     char *e = cli_stderr();
     cr_assert_eq(rc, 1);
