@@ -133,8 +133,9 @@ static int foreign_file(const char *dir, const char *name, const char *mark)
     return foreign;
 }
 
-/* An output folder whose README.md or index.html isoreach did not write (a data folder that
- * happens to hold a hubs/ or scenarios/ folder, or a run.json): a run would replace them.
+/* An output folder whose README.md, index.html or run.json isoreach did not write (a data
+ * folder that happens to hold a hubs/ or scenarios/ folder, or a run.json of another
+ * program, which made the folder look like an earlier run's): a run would replace them.
  * isoreach's begin "# isoreach output" (outreadme.c) and "<!DOCTYPE html>\n<!-- isoreach web
  * map" (the web map's template). */
 static isr_status out_files_not_foreign(isr_ctx *ctx, const char *path)
@@ -142,13 +143,25 @@ static isr_status out_files_not_foreign(isr_ctx *ctx, const char *path)
     static const char *const own[][3] = {
         {"README.md", "# isoreach output", "a"},
         {"index.html", "<!DOCTYPE html>\n<!-- isoreach web map", "an"}};
-    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
-        if (foreign_file(path, own[i][0], own[i][1]))
+    int foreign_run = 0;
+    char *run = isr_strdup_printf("%s/run.json", path);
+    if (run && isr_file_exists(run)) { /* isoreach's: an object whose "isoreach" names it */
+        json_object *o = json_object_from_file(run), *v = NULL;
+        foreign_run = !o || !json_object_object_get_ex(o, "isoreach", &v) ||
+                      !json_object_is_type(v, json_type_string) ||
+                      strncmp(json_object_get_string(v), "isoreach ", 9) != 0;
+        json_object_put(o);
+    }
+    free(run);
+    for (size_t i = 0; i < sizeof own / sizeof *own + 1; i++)
+        if (i == sizeof own / sizeof *own ? foreign_run
+                                          : foreign_file(path, own[i][0], own[i][1]))
             return isr_fail(ctx, ISR_ERR_IO,
                             "output folder '%s' (--out) holds %s %s that isoreach did not write: "
                             "a run would replace it; give a new or empty folder, or an earlier "
                             "run's output folder",
-                            path, own[i][2], own[i][0]);
+                            path, i < sizeof own / sizeof *own ? own[i][2] : "a",
+                            i < sizeof own / sizeof *own ? own[i][0] : "run.json");
     return ISR_OK;
 }
 

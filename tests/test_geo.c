@@ -1415,7 +1415,18 @@ Test(geo, out_folder_of_other_files_is_refused)
     cr_assert_eq(rc, 1, "%s", e);
     cr_assert_not_null(strstr(e, "holds an index.html that isoreach did not write"), "%s", e);
     free(e);
-    cli_sh_ok("grep -qx '<p>mine' o/index.html && rm -rf o");
+    /* a folder holding another program's run.json (and notes): taken for an earlier run's,
+     * its run.json replaced (a new-user pass); refused */
+    cli_sh_ok("grep -qx '<p>mine' o/index.html && rm -rf o && mkdir o && echo USERDATA > "
+              "o/run.json && echo n > o/notes.txt");
+    rc = run("--hubs hub");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds a run.json that isoreach "
+                        "did not write: a run would replace it; give a new or empty folder, or "
+                        "an earlier run's output folder\n");
+    free(e);
+    cli_sh_ok("grep -qx USERDATA o/run.json && rm -rf o");
     cr_assert_eq(run("--hubs hub"), 0);
     cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr()); /* its own README and web map */
 }
