@@ -808,8 +808,12 @@ isr_status isr_out_path_check(isr_ctx *ctx, const char *out, const char *path)
         if (c != '/' && c != '\0')
             continue;
         *s = '\0';
-        if (lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode))
+        int there = lstat(p, &sb) == 0;
+        if (there && S_ISLNK(sb.st_mode))
             st = linked_fail(ctx, out, p + n + 1);
+        else if (there && S_ISDIR(sb.st_mode) && access(p, W_OK) != 0 && errno == EACCES)
+            /* said before the earlier run's run.json is taken away, not when writing in it */
+            st = isr_fail(ctx, ISR_ERR_IO, "output folder '%s' is not writable", p);
         *s = c;
         if (c == '\0')
             break;

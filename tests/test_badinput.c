@@ -1509,3 +1509,37 @@ Test(badinput, a_file_size_limit_is_said_and_map_sweeps_temporaries)
     free(e);
     no_temporaries(cli_tmp);
 }
+
+/* A run refused because a folder it writes in is not writable (region/, read-only to the
+ * user): it was refused only when writing there, after it had taken the earlier run's
+ * run.json away, so the folder's whole outputs could no longer be mapped or recounted (a
+ * new-user pass). Refused now before run.json is touched. Run as user nobody (root may
+ * write anywhere); skipped where nobody cannot run the build. */
+Test(badinput, a_folder_not_writable_is_said_before_run_json_goes)
+{
+    const char *nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups";
+    cr_assert_eq(cli_sh("chmod 755 '%s' && cd '%s' && for f in yrd_counties yrd_rail_stations "
+                        "yrd_rail_lines; do ogr2ogr -lco ENCODING=UTF-8 $f.shp "
+                        "'%s/'$f.shp; done && chmod -R a+rX .",
+                        cli_tmp, cli_tmp, ISR_SAMPLE_DIR),
+                 0);
+    if (cli_sh("%s %s --version", nobody, CLI) != 0)
+        cr_skip_test("user nobody cannot run %s here", CLI);
+    char in[1000];
+    snprintf(in, sizeof in,
+             "--boundaries '%s/yrd_counties.shp' --stations '%s/yrd_rail_stations.shp' "
+             "--lines '%s/yrd_rail_lines.shp' --water none --hubs shanghai_hongqiao "
+             "--resolution 5000 --no-maps",
+             cli_tmp, cli_tmp, cli_tmp);
+    cr_assert_eq(run("%s", in), 0, "%s", cli_stderr());
+    cr_assert_eq(cli_sh("chmod -R a+rwX '%s/o' && chmod 555 '%s/o/region'", cli_tmp, cli_tmp), 0);
+    int rc = cli_sh("%s %s run -q --out '%s/o' %s", nobody, CLI, cli_tmp, in);
+    char *e = cli_stderr(), want[600];
+    snprintf(want, sizeof want, "isoreach: output folder '%s/o/region' is not writable\n",
+             cli_tmp);
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, want);
+    free(e);
+    cr_assert_eq(cli_sh("test -s '%s/o/run.json'", cli_tmp), 0, "run.json was taken away");
+    cli_sh("chmod 755 '%s/o/region'", cli_tmp);
+}
