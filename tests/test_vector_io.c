@@ -108,11 +108,14 @@ static char *msg(const char *fmt, const char *a)
     return isr_strdup_printf(fmt, a, a, a);
 }
 
-Test(vector_io, first_layer_or_by_name)
+/* A source of several layers: by name; unnamed, the one layer of the wanted kind (the lines:
+ * the only line layer, though not the first), or refused when several are of that kind (the
+ * first was read whatever its kind). */
+Test(vector_io, layer_by_name_or_by_its_kind)
 {
     isr_ctx *ctx = isr_ctx_new();
     isr_layer l;
-    cr_assert_eq(isr_layer_open(ctx, &l, "stations", gpkg, NULL, wkbPoint), ISR_OK, "%s",
+    cr_assert_eq(isr_layer_open(ctx, &l, "stations", gpkg, "stations", wkbPoint), ISR_OK, "%s",
                  isr_ctx_errmsg(ctx));
     char *want = msg("stations '%s' layer 'stations'", gpkg);
     cr_assert_str_eq(l.what, want);
@@ -120,11 +123,18 @@ Test(vector_io, first_layer_or_by_name)
     cr_assert_eq(OGR_L_GetFeatureCount(l.lyr, 1), 2);
     isr_layer_close(&l);
     cr_assert_null(l.ds);
-    cr_assert_eq(isr_layer_open(ctx, &l, "lines", gpkg, "lines", wkbLineString), ISR_OK);
+    cr_assert_eq(isr_layer_open(ctx, &l, "lines", gpkg, NULL, wkbLineString), ISR_OK);
     want = msg("lines '%s' layer 'lines'", gpkg);
     cr_assert_str_eq(l.what, want);
     free(want);
     isr_layer_close(&l);
+    cr_assert_eq(isr_layer_open(ctx, &l, "stations", gpkg, NULL, wkbPoint), ISR_ERR_INPUT);
+    want = msg("stations '%s' holds 4 layers of points ('stations', 'nocrs', 'textnum', "
+               "'empty'): name the one to read with --stations-layer", /* GDAL's order */
+               gpkg);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), want);
+    free(want);
+    cr_assert_null(l.ds);
     isr_ctx_free(ctx);
 }
 
