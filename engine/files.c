@@ -1046,7 +1046,14 @@ void isr_inputs_stamp(const isr_options *o, isr_stamps *st)
     st->n = isr_options_inputs(o, names, st->path, ISR_MAX_STAMPS);
     for (int i = 0; i < st->n; i++) {
         uint64_t h = ISR_FNV_SEED;
-        char **files = st->path[i] && !isr_is_url(st->path[i]) ? dataset_files(st->path[i]) : NULL;
+        struct stat ps;
+        /* a FIFO or device is not opened (GDAL would wait on it for ever): its own stamp
+         * only; isr_source_check refuses it when the loading comes to it */
+        int plain = st->path[i] && !isr_is_url(st->path[i]) && stat(st->path[i], &ps) == 0 &&
+                    (S_ISREG(ps.st_mode) || S_ISDIR(ps.st_mode));
+        char **files = plain ? dataset_files(st->path[i])
+                       : st->path[i] && !isr_is_url(st->path[i]) ? CSLAddString(NULL, st->path[i])
+                                                                 : NULL;
         for (char **f = files; f && *f; f++) {
             struct stat sb;
             double v[3] = {-1, 0, 0};

@@ -578,7 +578,8 @@ Test(resume, changed_layer_crs_or_unit_name_are_recomputed)
     fixtures();
     cli_ogr("-update -f GPKG sh.gpkg sh.gpkg -nln sh_b -sql \"SELECT * FROM sh\"");
     const char *hub = "--hubs shanghai";
-    cr_assert_eq(run_into("o", "%s", hub), 0, "%s", cli_output());
+    /* two polygon layers: one named (unnamed, the source is refused as ambiguous) */
+    cr_assert_eq(run_into("o", "%s --boundaries-layer sh", hub), 0, "%s", cli_output());
     const char *changes[] = {"--boundaries-layer sh_b", "--boundaries-layer sh_b --crs EPSG:32651",
                              "--boundaries-layer sh_b --crs EPSG:32651 --unit-name name_en"};
     for (int i = 0; i < 3; i++) {
