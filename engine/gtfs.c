@@ -185,6 +185,7 @@ typedef struct feed {
     int bad_dist, bad_dist_line;       /* shape_dist_traveled values that are no distance */
     char bad_dist_text[32];            /* the first, as written */
     int32_t latest_s; /* the latest time of a trip of the chosen types, whatever its day */
+    int cal_lo, cal_hi; /* YYYYMMDD: the first and last day of its calendars (0: none) */
     frow *freq;
     int nfreq, cap_freq;
     strow *rows;
@@ -205,7 +206,17 @@ typedef struct build {
     int types[MAX_TYPE_RANGES][2], ntypes;
     char tz[64];         /* the first feed's agency_timezone, "" when not given */
     const char *tz_feed; /* that feed */
+    int cal_lo, cal_hi;  /* the feeds' first and last days of service (YYYYMMDD; 0: none) */
 } build;
+
+/* Days lo..hi (YYYYMMDD) into the range *a..*b (0: empty). */
+static void days_add(int *a, int *b, int lo, int hi)
+{
+    if (!*a || lo < *a)
+        *a = lo;
+    if (hi > *b)
+        *b = hi;
+}
 
 typedef struct gfile { /* one open file of a feed */
     const feed *fd;
@@ -837,9 +848,11 @@ static isr_status read_calendar(isr_ctx *ctx, const build *b, feed *fd, int *fou
             st = BAD(ctx, &g, "service '%s': start_date %s is after end_date %s, so it never "
                      "runs; swap them",
                      id, F(&g, col[8]), F(&g, col[9]));
-        if (st == ISR_OK)
+        if (st == ISR_OK) {
+            days_add(&fd->cal_lo, &fd->cal_hi, from, to);
             st = calendar_service(ctx, fd, &g, col, runs && b->date >= from && b->date <= to,
                                   &repeats, first);
+        }
     }
     gfile_close(&g);
     if (st == ISR_OK && repeats)
@@ -888,6 +901,8 @@ static isr_status read_calendar_dates(isr_ctx *ctx, const build *b, feed *fd, in
                      id, e);
         else if (idmap_put(&fd->services, id, date == b->date && *e == '1', date == b->date) < 0)
             st = oom(ctx);
+        else if (*e == '1')
+            days_add(&fd->cal_lo, &fd->cal_hi, date, date);
     }
     idmap_free(&day);
     gfile_close(&g);
@@ -1956,17 +1971,25 @@ isr_status isr_gtfs_read(isr_ctx *ctx, const char *const *feeds, int nfeeds, con
         feed fd = {.path = feeds[f], .prefix = prefix};
         st = read_feed(ctx, &b, &fd);
         b.tt->latest_s = fd.latest_s > b.tt->latest_s ? fd.latest_s : b.tt->latest_s;
+        if (fd.cal_lo)
+            days_add(&b.cal_lo, &b.cal_hi, fd.cal_lo, fd.cal_hi);
         feed_free(&fd);
     }
     if (st == ISR_OK)
         st = compact(ctx, &b);
     if (st == ISR_OK)
         st = isr_tt_sort_trips(b.tt) ? oom(ctx) : ISR_OK;
+    char span[80] = ""; /* a date outside the calendars: say where they are */
+    if (b.cal_lo && (b.date < b.cal_lo || b.date > b.cal_hi))
+        isr_snprintf(span, sizeof span, " (the feed%s run%s from %04d-%02d-%02d to %04d-%02d-%02d)",
+                     nfeeds > 1 ? "s" : "", nfeeds > 1 ? "" : "s", b.cal_lo / 10000,
+                     b.cal_lo / 100 % 100, b.cal_lo % 100, b.cal_hi / 10000, b.cal_hi / 100 % 100,
+                     b.cal_hi % 100);
     if (st == ISR_OK && b.tt->ntrips == 0)
         st = isr_fail(ctx, ISR_ERR_INPUT,
-                      "gtfs '%s'%s: no trip of route types %s runs on %s; "
+                      "gtfs '%s'%s: no trip of route types %s runs on %s%s; "
                       "check --date and --route-types",
-                      feeds[0], nfeeds > 1 ? " and the other feeds" : "", b.types_s, date);
+                      feeds[0], nfeeds > 1 ? " and the other feeds" : "", b.types_s, date, span);
     free(b.used);
     if (st != ISR_OK) {
         isr_timetable_free(b.tt);

@@ -572,9 +572,8 @@ Test(gtfs, error_stops)
 Test(gtfs, error_nothing_on_the_date_and_usage)
 {
     refused("agency.txt", NULL, "2026-05-06",
-            "gtfs '%s': no trip of route types 2,100-117 runs on 2026-05-06; "
-            "check --date and "
-            "--route-types");
+            "gtfs '%s': no trip of route types 2,100-117 runs on 2026-05-06 (the feed runs "
+            "from 2025-01-01 to 2025-12-31); check --date and --route-types");
     const char *feeds[] = {dir};
     char msg[1024];
     cr_assert_null(read_feeds(feeds, 1, "2025-02-29", NULL, msg, sizeof msg));
