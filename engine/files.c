@@ -297,6 +297,14 @@ static int open_subdir(int parent, const char *name)
     return openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
+void isr_tmp_sweep_said(isr_ctx *ctx, const char *out)
+{
+    int swept = isr_tmp_sweep(out);
+    if (swept)
+        isr_log(ctx, ISR_LOG_INFO, "removed %d temporary file(s) that a killed run left in '%s'",
+                swept, out);
+}
+
 int isr_tmp_sweep(const char *out)
 {
     int top = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* --out itself as the user gave it */

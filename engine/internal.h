@@ -1269,6 +1269,8 @@ isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created);
  * no longer runs: regular files directly in those folders only, never through a symbolic
  * link (a linked region or hub folder is skipped). Returns how many were removed. */
 int isr_tmp_sweep(const char *out);
+/* isr_tmp_sweep, and how many it removed said as an info line (run, merge, reach, map). */
+void isr_tmp_sweep_said(isr_ctx *ctx, const char *out);
 /* The same in folder `dir` alone, for files named `prefix`… (NULL: any) not written for
  * `idle_s` seconds either (a folder other hosts may write, such as a shared --model-cache:
  * their processes are not this host's to see); returns how many it removed. */

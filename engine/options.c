@@ -1510,10 +1510,8 @@ isr_status isr_options_of_run(isr_ctx *ctx, const isr_options *opt, const char *
         return isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
     int found = 0;
     isr_status st = isr_out_lock(ctx, opt->out, lock);
-    int swept = st == ISR_OK ? isr_tmp_sweep(opt->out) : 0; /* a killed run's (run does too) */
-    if (swept)
-        isr_log(ctx, ISR_LOG_INFO, "removed %d temporary file(s) that a killed run left in '%s'",
-                swept, opt->out);
+    if (st == ISR_OK)
+        isr_tmp_sweep_said(ctx, opt->out); /* a killed run's, as run sweeps them */
     if (st == ISR_OK && strcmp(cmd, "reach") == 0) /* it writes in every hub's folder (map:
                                                      * isr_publish, but not a run's own) */
         st = isr_out_links_check(ctx, opt->out);

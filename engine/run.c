@@ -37,10 +37,7 @@ static isr_status out_begin(isr_ctx *ctx, const char *out, out_state *os)
         (st = isr_out_lock(ctx, out, &os->lock)) != ISR_OK ||
         (st = isr_out_refuse_others(ctx, out, 1)) != ISR_OK)
         return st; /* out_end unlocks */
-    int swept = isr_tmp_sweep(out);
-    if (swept)
-        isr_log(ctx, ISR_LOG_INFO, "removed %d temporary file(s) that a killed run left in '%s'",
-                swept, out);
+    isr_tmp_sweep_said(ctx, out);
     return ISR_OK;
 }
 

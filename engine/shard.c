@@ -752,11 +752,7 @@ static isr_status merge_call(isr_ctx *ctx, const isr_options *opt, isr_model *lo
     else if ((st = isr_out_lock(ctx, opt->out, &lock)) == ISR_OK &&
              (st = isr_out_links_check(ctx, opt->out)) == ISR_OK &&
              (st = isr_out_refuse_others(ctx, opt->out, 1)) == ISR_OK) { /* a shard runs */
-        int swept = isr_tmp_sweep(opt->out); /* the shards are over: theirs are orphans */
-        if (swept)
-            isr_log(ctx, ISR_LOG_INFO,
-                    "removed %d temporary file(s) that a killed run left in '%s'", swept,
-                    opt->out);
+        isr_tmp_sweep_said(ctx, opt->out); /* the shards are over: theirs are orphans */
         st = merge_run(ctx, opt, &eff, &ss, loaded ? loaded : &m, loaded != NULL, &b,
                        t_start, warn_from >= 0 ? warn_from : isr_ctx_nwarnings(ctx), threads);
         if (st == ISR_ERR_INPUT)
