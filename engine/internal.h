@@ -783,6 +783,8 @@ typedef struct isr_reach {
     double *praw[ISR_NLEVELS];  /* people in them, not rounded (ptsum / praw: mean minutes) */
     int own[ISR_NLEVELS];       /* the group holding the hub, or -1 */
     size_t min_cells;           /* a county with fewer cells reached is not counted (slivers) */
+    size_t outside; /* cells reached in no unit and not water: a station's cell outside every
+                       unit, or land the boundaries leave out (rereach.c says it) */
 } isr_reach;
 
 typedef struct isr_reach_totals_t {

@@ -73,6 +73,7 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         for (size_t i = 0; i < n; i++)
             r->tmin[k][i] = INFINITY;
     }
+    r->outside = 0;
     /* the cells are tallied by county; the levels above are sums of their counties */
     const uint32_t pw = (uint32_t)isr_grid_pw(g);
     size_t *cells0 = r->cells[ISR_COUNTY];
@@ -84,9 +85,11 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         uint32_t pk = touched[i];
         size_t c = pk % pw - ISR_PAD, row = pk / pw - ISR_PAD;
         size_t cell = row * (size_t)g->nx + c;
-        int u = isr_zones_unit_at(z, cell);
-        if (u < 0 || isr_zones_water_at(z, cell))
-            continue; /* a station cell outside every unit, or on water (not land) */
+        int u = isr_zones_unit_at(z, cell), wet = isr_zones_water_at(z, cell);
+        if (u < 0 || wet) { /* a station cell outside every unit, or on water (not land) */
+            r->outside += u < 0 && !wet;
+            continue;
+        }
         float t = time_s[pk] / 60.0f;
         int gi = grp0[u];
         cells0[gi]++;

@@ -68,18 +68,12 @@ typedef struct rereach {
 } rereach;
 
 /* The cells hub `id` reaches that lie in no unit of these boundaries (and are not their
- * water): the run's local travel crossed them as land, on its own boundaries, where a run
- * on these would take them as beyond the region. Counted for beyond_say. */
+ * water; isr_reach_compute counts them): the run's local travel crossed them as land, on its
+ * own boundaries, where a run on these would take them as beyond the region. Counted for
+ * beyond_say. */
 static void beyond_count(rereach *r, const char *id)
 {
-    const uint32_t pw = (uint32_t)isr_grid_pw(&r->g);
-    size_t n = 0;
-    for (size_t i = 0; i < r->w.ntouched; i++) {
-        uint32_t pk = r->w.touched[i];
-        size_t cell = (pk / pw - ISR_PAD) * (size_t)r->g.nx + pk % pw - ISR_PAD;
-        n += isfinite(r->time_s[pk]) && isr_zones_unit_at(&r->zones, cell) < 0 &&
-             !isr_zones_water_at(&r->zones, cell);
-    }
+    size_t n = r->reach.outside;
     r->beyond += n;
     if (n && r->beyond_hubs++ == 0)
         r->beyond_first = strdup(id);
