@@ -285,7 +285,7 @@ static int32_t parse_time(const char *s)
     return h * 3600 + ((s[1] - '0') * 10 + s[2] - '0') * 60 + (s[4] - '0') * 10 + s[5] - '0';
 }
 
-/* A time field that parse_time refused (`code` -2 or -3), said. */
+/* A time field that parse_time refused (`code` -3: too late; else not a time), said. */
 static isr_status bad_time(isr_ctx *ctx, const gfile *g, const char *trip, const char *field,
                            const char *text, int32_t code)
 {
@@ -1000,8 +1000,7 @@ static isr_status freq_row(isr_ctx *ctx, feed *fd, gfile *g, const int *col)
     long h = parse_uint(F(g, col[3]), 86400);
     if (from < 0 || to < 0)
         return bad_time(ctx, g, id, from < 0 ? "start_time" : "end_time",
-                        F(g, col[from < 0 ? 1 : 2]), from < 0 ? (from == -3 ? -3 : -2)
-                                                              : (to == -3 ? -3 : -2));
+                        F(g, col[from < 0 ? 1 : 2]), from < 0 ? from : to);
     if (h <= 0)
         return BAD(ctx, g,
                    "trip '%s': field 'headway_secs' is '%s', not a whole number of "

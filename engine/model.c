@@ -236,22 +236,23 @@ static isr_status hub_folders(isr_ctx *ctx, const isr_options *opt, const isr_ra
         for (int h = 0; h < nhubs; h++)
             order[h] = &f[h];
         qsort(order, (size_t)nhubs, sizeof *order, cmp_folder);
-        for (int k = 1; k < nhubs && st == ISR_OK; k++)
-            if (strcasecmp(*order[k - 1], *order[k]) == 0)
-                st = isr_fail(ctx, ISR_ERR_INPUT,
-                              "stations '%s' and '%s' in '%s' would share the output folder "
-                              "'hubs/%s'%s%s%s; give one of them another id (field '%s'), or "
-                              "leave one out with --hubs",
-                              isr_rail_station_id(net, hubs[order[k - 1] - f]),
-                              isr_rail_station_id(net, hubs[order[k] - f]),
-                              isr_options_stations_source(opt), *order[k - 1],
-                              strcmp(*order[k - 1], *order[k]) ? " and 'hubs/" : "",
-                              strcmp(*order[k - 1], *order[k]) ? *order[k] : "",
-                              strcmp(*order[k - 1], *order[k])
-                                  ? "', one folder on a disk that ignores case (Windows, "
+        for (int k = 1; k < nhubs && st == ISR_OK; k++) {
+            if (strcasecmp(*order[k - 1], *order[k]) != 0)
+                continue;
+            int by_case = strcmp(*order[k - 1], *order[k]) != 0; /* two names, one folder */
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "stations '%s' and '%s' in '%s' would share the output folder "
+                          "'hubs/%s'%s%s%s; give one of them another id (field '%s'), or "
+                          "leave one out with --hubs",
+                          isr_rail_station_id(net, hubs[order[k - 1] - f]),
+                          isr_rail_station_id(net, hubs[order[k] - f]),
+                          isr_options_stations_source(opt), *order[k - 1],
+                          by_case ? " and 'hubs/" : "", by_case ? *order[k] : "",
+                          by_case ? "', one folder on a disk that ignores case (Windows, "
                                     "macOS, most USB sticks and network shares)"
                                   : "",
-                              opt->station_id_field);
+                          opt->station_id_field);
+        }
     }
     free(order);
     if (st != ISR_OK && f) {

@@ -826,9 +826,11 @@ isr_status isr_vector_export(isr_ctx *ctx, const char *src, const char *layer,
     GDALDatasetH in = isr_vector_open(open_path ? open_path : src, encoding);
     free(open_path);
     char *chosen = NULL; /* none named: the layer the run read (isr_layer_open_enc's rule) */
-    if (!layer && in && GDALDatasetGetLayerCount(in) > 1 &&
-        isr_layer_default(in, want, NULL, NULL, 0))
-        layer = chosen = strdup(OGR_L_GetName(isr_layer_default(in, want, NULL, NULL, 0)));
+    OGRLayerH def = !layer && in && GDALDatasetGetLayerCount(in) > 1
+                        ? isr_layer_default(in, want, NULL, NULL, 0)
+                        : NULL;
+    if (def)
+        layer = chosen = strdup(OGR_L_GetName(def));
     GDALDatasetH lin = linear_copy(in, layer);
     if (lin) { /* the copy holds the layer by the same name */
         GDALClose(in);
