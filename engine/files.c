@@ -133,6 +133,23 @@ static int foreign_file(const char *dir, const char *name, const char *mark)
     return foreign;
 }
 
+/* Whether `dir`/run.json is there but not isoreach's: a JSON object whose "isoreach" names
+ * the program ("isoreach 0.1.0 (GDAL …)"), as every run.json begins. */
+static int foreign_run_json(const char *dir)
+{
+    char *run = isr_strdup_printf("%s/run.json", dir);
+    int foreign = 0;
+    if (run && isr_file_exists(run)) {
+        json_object *o = json_object_from_file(run), *v = NULL;
+        foreign = !o || !json_object_object_get_ex(o, "isoreach", &v) ||
+                  !json_object_is_type(v, json_type_string) ||
+                  strncmp(json_object_get_string(v), "isoreach ", 9) != 0;
+        json_object_put(o);
+    }
+    free(run);
+    return foreign;
+}
+
 /* An output folder whose README.md, index.html or run.json isoreach did not write (a data
  * folder that happens to hold a hubs/ or scenarios/ folder, or a run.json of another
  * program, which made the folder look like an earlier run's): a run would replace them.
@@ -143,26 +160,21 @@ static isr_status out_files_not_foreign(isr_ctx *ctx, const char *path)
     static const char *const own[][3] = {
         {"README.md", "# isoreach output", "a"},
         {"index.html", "<!DOCTYPE html>\n<!-- isoreach web map", "an"}};
-    int foreign_run = 0;
-    char *run = isr_strdup_printf("%s/run.json", path);
-    if (run && isr_file_exists(run)) { /* isoreach's: an object whose "isoreach" names it */
-        json_object *o = json_object_from_file(run), *v = NULL;
-        foreign_run = !o || !json_object_object_get_ex(o, "isoreach", &v) ||
-                      !json_object_is_type(v, json_type_string) ||
-                      strncmp(json_object_get_string(v), "isoreach ", 9) != 0;
-        json_object_put(o);
-    }
-    free(run);
-    for (size_t i = 0; i < sizeof own / sizeof *own + 1; i++)
-        if (i == sizeof own / sizeof *own ? foreign_run
-                                          : foreign_file(path, own[i][0], own[i][1]))
-            return isr_fail(ctx, ISR_ERR_IO,
-                            "output folder '%s' (--out) holds %s %s that isoreach did not write: "
-                            "a run would replace it; give a new or empty folder, or an earlier "
-                            "run's output folder",
-                            path, i < sizeof own / sizeof *own ? own[i][2] : "a",
-                            i < sizeof own / sizeof *own ? own[i][0] : "run.json");
-    return ISR_OK;
+    const char *article = "a", *name = NULL;
+    for (size_t i = 0; i < sizeof own / sizeof *own && !name; i++)
+        if (foreign_file(path, own[i][0], own[i][1])) {
+            article = own[i][2];
+            name = own[i][0];
+        }
+    if (!name && foreign_run_json(path))
+        name = "run.json";
+    if (!name)
+        return ISR_OK;
+    return isr_fail(ctx, ISR_ERR_IO,
+                    "output folder '%s' (--out) holds %s %s that isoreach did not write: a run "
+                    "would replace it; give a new or empty folder, or an earlier run's output "
+                    "folder",
+                    path, article, name);
 }
 
 isr_status isr_out_dir(isr_ctx *ctx, const char *path, char **created)
@@ -920,6 +932,15 @@ static uint64_t fp_num(uint64_t h, double v)
  * (fp_file_as; isr_warn_big_inputs names them when results are reused). */
 #define FP_CONTENT_MAX ((off_t)64 * 1024 * 1024)
 
+/* A local file by its size and modification time: what the fingerprint hashes of a file too
+ * large to read, and the whole stamp of isr_inputs_stamp. */
+static uint64_t fp_size_time(uint64_t h, const struct stat *sb)
+{
+    h = fp_num(h, (double)sb->st_size);
+    h = fp_num(h, (double)sb->st_mtim.tv_sec);
+    return fp_num(h, (double)sb->st_mtim.tv_nsec);
+}
+
 /* One file of an input: its name, size and content (files up to 64 MB, read again here),
  * or its size and modification time (larger files and remote ones). */
 static uint64_t fp_file_as(uint64_t h, const char *name, const char *label)
@@ -930,11 +951,9 @@ static uint64_t fp_file_as(uint64_t h, const char *name, const char *label)
     if (local) {
         if (stat(name, &sb) != 0)
             return fp_str(h, "missing");
+        if (!S_ISREG(sb.st_mode) || sb.st_size > FP_CONTENT_MAX)
+            return fp_size_time(h, &sb);
         h = fp_num(h, (double)sb.st_size);
-        if (!S_ISREG(sb.st_mode) || sb.st_size > FP_CONTENT_MAX) {
-            h = fp_num(h, (double)sb.st_mtim.tv_sec);
-            return fp_num(h, (double)sb.st_mtim.tv_nsec);
-        }
         FILE *f = fopen(name, "rb");
         if (!f)
             return fp_str(h, "unreadable");
@@ -1053,24 +1072,21 @@ void isr_inputs_stamp(const isr_options *o, isr_stamps *st)
     const char *names[ISR_MAX_STAMPS];
     st->n = isr_options_inputs(o, names, st->path, ISR_MAX_STAMPS);
     for (int i = 0; i < st->n; i++) {
+        const char *path = st->path[i];
         uint64_t h = ISR_FNV_SEED;
         struct stat ps;
+        if (!path || isr_is_url(path)) {
+            st->h[i] = h;
+            continue;
+        }
         /* a FIFO or device is not opened (GDAL would wait on it for ever): its own stamp
          * only; isr_source_check refuses it when the loading comes to it */
-        int plain = st->path[i] && !isr_is_url(st->path[i]) && stat(st->path[i], &ps) == 0 &&
-                    (S_ISREG(ps.st_mode) || S_ISDIR(ps.st_mode));
-        char **files = plain ? dataset_files(st->path[i])
-                       : st->path[i] && !isr_is_url(st->path[i]) ? CSLAddString(NULL, st->path[i])
-                                                                 : NULL;
+        int plain = stat(path, &ps) == 0 && (S_ISREG(ps.st_mode) || S_ISDIR(ps.st_mode));
+        char **files = plain ? dataset_files(path) : CSLAddString(NULL, path);
         for (char **f = files; f && *f; f++) {
             struct stat sb;
-            double v[3] = {-1, 0, 0};
-            if (stat(*f, &sb) == 0) {
-                v[0] = (double)sb.st_size;
-                v[1] = (double)sb.st_mtim.tv_sec;
-                v[2] = (double)sb.st_mtim.tv_nsec;
-            }
-            h = isr_fnv1a(fp_str(h, *f), v, sizeof v);
+            h = fp_str(h, *f);
+            h = stat(*f, &sb) == 0 ? fp_size_time(h, &sb) : fp_str(h, "missing");
         }
         CSLDestroy(files);
         st->h[i] = h;
