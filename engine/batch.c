@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -457,21 +458,54 @@ static int hub_outputs_ok(const isr_batch *jb, const char *dir, char *why, size_
 
 /* The seeds of one hub from its rail arrival times ws->arr (every station reached within
  * the budget seeds its cell), and its window filled with +INF (ws_window). */
-static size_t hub_seeds(const isr_grid *g, float fric_min, const isr_rail_net *net,
-                        worker_state *ws, double budget_s)
+static size_t seeds_of(const isr_grid *g, const isr_rail_net *net, const double *arr,
+                       double budget_s, isr_seed *seeds)
 {
     size_t ns = 0;
     for (int i = 0; i < isr_rail_net_nstations(net); i++) {
         double x, y;
         int c, r;
         isr_rail_station_xy(net, i, &x, &y);
-        if (ws->arr[i] <= budget_s && isr_grid_cell_of(g, x, y, &c, &r))
-            ws->seeds[ns++] = (isr_seed){(uint32_t)isr_grid_pidx(g, c, r), (float)ws->arr[i]};
+        if (arr[i] <= budget_s && isr_grid_cell_of(g, x, y, &c, &r))
+            seeds[ns++] = (isr_seed){(uint32_t)isr_grid_pidx(g, c, r), (float)arr[i]};
     }
+    return ns;
+}
+
+static size_t hub_seeds(const isr_grid *g, float fric_min, const isr_rail_net *net,
+                        worker_state *ws, double budget_s)
+{
+    size_t ns = seeds_of(g, net, ws->arr, budget_s, ws->seeds);
     int win[4];
     hub_window(g, fric_min, ws->seeds, ns, budget_s, win);
     ws_window(ws, win);
     return ns;
+}
+
+isr_status isr_hubs_window(isr_ctx *ctx, const isr_model *m, int win[4])
+{
+    const isr_options *o = m->opt;
+    isr_rail_params rp = {o->dwell_min * 60.0, o->transfer_min * 60.0, o->wait, o->direction};
+    int nst = isr_rail_net_nstations(m->net);
+    double budget_s = o->budget_min * 60.0, *arr = malloc((size_t)(nst > 0 ? nst : 1) * sizeof *arr);
+    isr_seed *seeds = malloc((size_t)(nst > 0 ? nst : 1) * sizeof *seeds);
+    isr_status st = arr && seeds ? ISR_OK : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    win[0] = win[2] = INT_MAX;
+    win[1] = win[3] = -1;
+    for (int h = 0; st == ISR_OK && h < m->hubs.n; h++) {
+        if ((st = isr_rail_search(ctx, m->net, &rp, m->hubs.hubs[h], arr)) != ISR_OK)
+            break;
+        int w[4];
+        hub_window(&m->grid, m->fric_min, seeds, seeds_of(&m->grid, m->net, arr, budget_s, seeds),
+                   budget_s, w);
+        win[0] = w[0] < win[0] ? w[0] : win[0];
+        win[1] = w[1] > win[1] ? w[1] : win[1];
+        win[2] = w[2] < win[2] ? w[2] : win[2];
+        win[3] = w[3] > win[3] ? w[3] : win[3];
+    }
+    free(arr);
+    free(seeds);
+    return st;
 }
 
 /* The grid search of one hub from the seeds of hub_seeds. Should a settled cell come within

@@ -45,6 +45,7 @@
 #include "costdist.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
@@ -475,8 +476,9 @@ static int clear_bands(const float *fric, const uint8_t *code, size_t pw, size_t
     return 0;
 }
 
-int isr_costdist_clearance_par(const float *fric, const uint8_t *code, size_t pw, size_t ph,
-                               uint8_t *clear, int threads)
+/* The byte map (clear_encode, a byte a cell) of a surface of pw × ph cells. */
+static int clear_bytes(const float *fric, const uint8_t *code, size_t pw, size_t ph,
+                       uint8_t *clear, int threads)
 {
     if (threads > 1 && ph >= 4 * CLEAR_HALO && pw >= 3) {
         if (clear_bands(fric, code, pw, ph, clear))
@@ -487,10 +489,71 @@ int isr_costdist_clearance_par(const float *fric, const uint8_t *code, size_t pw
         all.step = 1;
         clear_band_run(&all);
     }
-    if (clear_coarse(pw, ph, clear))
+    return clear_coarse(pw, ph, clear);
+}
+
+int isr_costdist_clearance_par(const float *fric, const uint8_t *code, size_t pw, size_t ph,
+                               uint8_t *clear, int threads)
+{
+    if (clear_bytes(fric, code, pw, ph, clear, threads))
         return -1;
     clear_pack(clear, pw * ph);
     return 0;
+}
+
+/* Run j of the map of runs from the window's byte map `wb` (ww cells a row, its top-left
+ * cell (r0, c0) of the grid): the window's cells their own clearance, every other cell 1. */
+static void clear_pack_run(uint8_t *clear, size_t j, size_t pw, size_t n, const uint8_t *wb,
+                           size_t ww, size_t wh, size_t r0, size_t c0)
+{
+    uint8_t cell[ISR_CLEAR_RUN];
+    for (size_t k = 0; k < ISR_CLEAR_RUN; k++) {
+        size_t i = j * ISR_CLEAR_RUN + k, r = i / pw, c = i % pw;
+        int in = i < n && r >= r0 && r - r0 < wh && c >= c0 && c - c0 < ww;
+        cell[k] = in ? wb[(r - r0) * ww + (c - c0)] : 1;
+    }
+    uint8_t *run = clear + j * (ISR_CLEAR_RUN / 2 + 1), least = 255;
+    for (size_t k = 0; k < ISR_CLEAR_RUN; k++)
+        least = cell[k] < least ? cell[k] : least;
+    run[0] = least;
+    for (size_t k = 0; k < ISR_CLEAR_RUN / 2; k++) {
+        uint8_t lo = cell[2 * k] < 16 ? (uint8_t)(cell[2 * k] - 1) : 15;
+        uint8_t hi = cell[2 * k + 1] < 16 ? (uint8_t)(cell[2 * k + 1] - 1) : 15;
+        run[1 + k] = (uint8_t)(lo | hi << 4);
+    }
+}
+
+int isr_costdist_clearance_window(const float *fric, const uint8_t *code, size_t pw, size_t ph,
+                                  const int win[4], uint8_t *clear, int threads)
+{
+    const size_t r0 = (size_t)win[0], c0 = (size_t)win[2];
+    const size_t wh = (size_t)(win[1] - win[0] + 1), ww = (size_t)(win[3] - win[2] + 1);
+    float *subf = fric ? malloc(ww * wh * sizeof *subf) : NULL;
+    uint8_t *subc = fric ? NULL : malloc(ww * wh), *wb = malloc(ISR_CLEAR_SCRATCH(ww * wh));
+    if ((!subf && !subc) || !wb) {
+        free(subf);
+        free(subc);
+        free(wb);
+        return -1;
+    }
+    for (size_t r = 0; r < wh; r++) /* the window's surface, its rows side by side */
+        if (subf)
+            memcpy(subf + r * ww, fric + (r0 + r) * pw + c0, ww * sizeof *subf);
+        else
+            memcpy(subc + r * ww, code + (r0 + r) * pw + c0, ww);
+    int bad = clear_bytes(subf, subc, ww, wh, wb, threads);
+    free(subf);
+    free(subc);
+    /* the runs the window's rows cross; every other run stays zero bytes */
+    const size_t n = pw * ph;
+    for (size_t r = r0, last = SIZE_MAX; !bad && r < r0 + wh; r++) {
+        size_t j0 = (r * pw + c0) / ISR_CLEAR_RUN, j1 = (r * pw + c0 + ww - 1) / ISR_CLEAR_RUN;
+        for (size_t j = last == SIZE_MAX || j0 > last ? j0 : last + 1; j <= j1; j++)
+            clear_pack_run(clear, j, pw, n, wb, ww, wh, r0, c0);
+        last = j1;
+    }
+    free(wb);
+    return bad ? -1 : 0;
 }
 
 int isr_costdist_clearance(const float *fric, size_t pw, size_t ph, uint8_t *clear)

@@ -94,6 +94,18 @@ int isr_costdist_clearance_coded(const uint8_t *code, size_t pw, size_t ph, uint
 int isr_costdist_clearance_par(const float *fric, const uint8_t *code, size_t pw, size_t ph,
                                uint8_t *clear, int threads);
 
+/* The clearance map of one window of the surface (padded rows win[0]..win[1], columns
+ * win[2]..win[3]) in the map of runs of the whole surface, which `clear` holds zeroed
+ * (ISR_CLEAR_BYTES(pw × ph) bytes: calloc's pages are only touched where the window is):
+ * the window's cells their clearance on the window alone (its edge taken for a change of
+ * friction: never more than on the whole surface), every other cell 1. A run of zero bytes
+ * is a clearance of 1 in each of its cells (its first byte is only read for a cell of 16 or
+ * more). A search that stays in the window settles the same times as on the whole map
+ * (a smaller clearance only makes the kernel's straight-line check jump less far), one that
+ * leaves it the same times more slowly. Returns 0, or -1 when out of memory. */
+int isr_costdist_clearance_window(const float *fric, const uint8_t *code, size_t pw, size_t ph,
+                                  const int win[4], uint8_t *clear, int threads);
+
 /* A friction surface as the engine keeps it: f32 (a float a padded cell) or, when f32 is
  * NULL, code and lut (a byte a padded cell and the table of its values: 256 floats, each
  * value at most once, +INF a barrier), which takes a byte a cell instead of four. */

@@ -1501,11 +1501,21 @@ struct isr_model {
     int cache_hit;    /* 1: the rasters were mapped from cache_file, not built */
     int cache_written; /* 1: cache_file holds them (mapped, or written by this run) */
     int searched;     /* isr_model_searched: no search may run on it again */
+    int one_pass;     /* set before loading: the model serves one pass of isr_run, which
+                         searches its hubs only, with opt's budget and network (no
+                         scenarios, GTFS, shards or model cache): the clearance map may then
+                         cover only their windows (isr_hubs_window) */
     char *prov_json;  /* provinces.geojson (isr_provinces_geojson or the cache), prov_len bytes */
     size_t prov_len;
     char *units_geom; /* isr_units_geometry_json (or the cache), units_geom_len bytes; NULL: */
     size_t units_geom_len; /* units.geojson formats the geometries itself */
 };
+
+/* The padded rectangle (rows win[0]..win[1], columns win[2]..win[3]) that the searches of
+ * the model's hubs with opt's budget stay in: the union of each hub's bound (batch.c's
+ * hub_window, from its rail times and the least friction); empty (win[1] < win[0]) with no
+ * hubs. Needs the model's friction built. */
+isr_status isr_hubs_window(isr_ctx *ctx, const isr_model *m, int win[4]);
 
 /* Lets go of what only a search reads, the isotropic kernel's clearance map (a byte a cell:
  * freed, or its pages in the model cache's mapping given back), once the model will not be
@@ -1525,6 +1535,8 @@ static inline isr_fric isr_model_fric(const isr_model *m)
 
 /* ---- modelcache.c: the model's rasters kept between runs (--model-cache DIR) ------------- */
 
+/* 1 when opt names a model cache (--model-cache DIR, not 'none'). */
+int isr_model_cache_on(const isr_options *opt);
 /* The key of a model's rasters: isr_model_fingerprint, the grid and the stations' cells. */
 uint64_t isr_model_cache_key(isr_ctx *ctx, const isr_options *opt, const isr_model *m);
 /* DIR/model-KEY.isrmodel (new string). */

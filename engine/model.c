@@ -880,6 +880,25 @@ static isr_status build_friction(isr_ctx *ctx, const isr_options *opt, isr_model
     return ISR_OK;
 }
 
+/* The window the clearance map needs to cover (win[1] < win[0]: all of it). A model of one
+ * pass of isr_run (one_pass) is searched only from its hubs, within their windows
+ * (isr_hubs_window): when these cover at most half the grid, the map is made for them
+ * alone, the same searches at a fraction of its cost (a one-hub run of the sample at 100 m:
+ * 3 % of the grid). */
+static isr_status clear_window(isr_ctx *ctx, isr_model *m, int win[4])
+{
+    win[0] = win[2] = 0;
+    win[1] = win[3] = -1;
+    if (!m->one_pass)
+        return ISR_OK;
+    int w[4];
+    isr_status st = isr_hubs_window(ctx, m, w);
+    double cells = w[1] < w[0] ? 0 : (double)(w[1] - w[0] + 1) * (w[3] - w[2] + 1);
+    if (st == ISR_OK && cells > 0 && cells <= 0.5 * (double)isr_grid_pcells(&m->grid))
+        memcpy(win, w, sizeof w);
+    return st;
+}
+
 /* The rasters of the model on its grid: water, zones and people, friction (build_friction)
  * and the clearance map. */
 static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model *m)
@@ -906,6 +925,16 @@ static isr_status build_rasters(isr_ctx *ctx, const isr_options *opt, isr_model 
     int coded = m->fric_code != NULL;
     if (opt->kernel != ISR_KERNEL_RCOST) {
         size_t pw = (size_t)isr_grid_pw(&m->grid), ph = (size_t)isr_grid_ph(&m->grid);
+        int win[4];
+        if ((st = clear_window(ctx, m, win)) != ISR_OK)
+            return st;
+        if (win[1] >= win[0]) { /* the hubs' windows only: the rest of the map zero pages */
+            if (!(m->clear = calloc(ISR_CLEAR_BYTES(pw * ph), 1)) ||
+                isr_costdist_clearance_window(coded ? NULL : m->fric, m->fric_code, pw, ph, win,
+                                              m->clear, isr_options_threads(opt)))
+                return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the clearance map");
+            return ISR_OK;
+        }
         if (!(m->clear = malloc(ISR_CLEAR_SCRATCH(pw * ph))) ||
             isr_costdist_clearance_par(coded ? NULL : m->fric, m->fric_code, pw, ph, m->clear,
                                        isr_options_threads(opt)))
@@ -1137,10 +1166,16 @@ isr_status isr_model_cache_out_check(isr_ctx *ctx, const isr_options *opt, const
 
 /* build_model, or with --model-cache the file of the same inputs and settings mapped
  * (modelcache.c), written after a build when there was none. */
+int isr_model_cache_on(const isr_options *opt)
+{
+    const char *dir = opt->model_cache;
+    return dir && *dir && strcmp(dir, "none") != 0;
+}
+
 static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model *m)
 {
     const char *dir = opt->model_cache;
-    if (!dir || !*dir || strcmp(dir, "none") == 0)
+    if (!isr_model_cache_on(opt))
         return build_model(ctx, opt, m);
     isr_status st0 = isr_model_cache_out_check(ctx, opt, opt->out);
     if (st0 != ISR_OK)

@@ -141,6 +141,9 @@ static isr_status run_call(isr_ctx *ctx, const isr_options *opt, isr_shard_sync_
     memset(&m, 0, sizeof m);
     memset(&b, 0, sizeof b);
     memset(sc, 0, sizeof sc);
+    /* one pass of its hubs: the model need only serve their searches (isr_model.one_pass) */
+    m.one_pass = !sync && !opt->shard_n && opt->nscenarios == 0 && opt->ngtfs == 0 &&
+                 !isr_model_cache_on(opt);
     isr_status st;
     int w0 = isr_ctx_nwarnings(ctx), w_loaded = -1;
     /* flags and the output folder first: a typo should not wait for the inputs to load */

@@ -434,6 +434,103 @@ Test(costdist, clearance_map_is_the_distance_to_a_friction_change)
     drop(&g);
 }
 
+/* The search of g from seed s with clearance map `clear`, its times into t (new memory). */
+static float *iso_times(tgrid *g, const uint8_t *clear, isr_seed s, float budget)
+{
+    size_t n = (size_t)g->pw * (size_t)g->ph;
+    float *t = malloc(n * sizeof *t);
+    for (size_t i = 0; i < n; i++)
+        t[i] = INFINITY;
+    isr_cd_work w = {0};
+    cr_assert_eq(isr_costdist_iso(g->fric, clear, (size_t)g->pw, (size_t)g->ph, CELL, &s, 1,
+                                  budget, t, &w),
+                 0);
+    isr_cd_work_free(&w);
+    return t;
+}
+
+Test(costdist, clearance_of_a_window_gives_the_same_times)
+{
+    /* A 900 x 700 grid of open country with scattered barriers and slow patches, and a
+     * uniform rectangle of 500 x 400 cells (clearances above 127: the coarse level). The
+     * map of a window (padded rows 100..619, columns 100..719) against the whole
+     * map: never larger than the friction allows (brute force), 1 outside the window; and
+     * the searches from a seed inside it settle the same floats with either map, one that
+     * stays in the window and one that runs far beyond it (more slowly there, not
+     * otherwise). */
+    tgrid g = make(900, 700);
+    unsigned x = 11;
+    for (int k = 0; k < 900; k++) {
+        x = x * 1103515245u + 12345u;
+        int c = (int)((x >> 8) % 900), r = (int)((x >> 20) % 700);
+        if (c > 150 && c < 650 && r > 150 && r < 550)
+            continue; /* the uniform rectangle */
+        g.fric[at(&g, c, r)] = k % 4 ? INFINITY : 3 * SPM;
+    }
+    size_t n = (size_t)g.pw * (size_t)g.ph;
+    uint8_t *full = malloc(ISR_CLEAR_SCRATCH(n)), *part = calloc(ISR_CLEAR_BYTES(n), 1);
+    cr_assert(full && part);
+    cr_assert_eq(isr_costdist_clearance(g.fric, (size_t)g.pw, (size_t)g.ph, full), 0);
+    const int win[4] = {100, 619, 100, 719};
+    cr_assert_eq(isr_costdist_clearance_window(g.fric, NULL, (size_t)g.pw, (size_t)g.ph, win,
+                                               part, 2),
+                 0);
+    int far = 0;
+    for (size_t i = 0; i < n; i++) {
+        int ci = (int)(i % (size_t)g.pw), ri = (int)(i / (size_t)g.pw);
+        int in = ri >= win[0] && ri <= win[1] && ci >= win[2] && ci <= win[3];
+        int R = isr_clearance_at(part, i), F = isr_clearance_at(full, i);
+        if (!in) {
+            cr_assert_eq(R, 1, "cell (%d,%d) outside the window: clearance %d", ci, ri, R);
+            continue;
+        }
+        /* both are exact below 128, and lower bounds within their steps beyond (the
+         * window's coarse blocks are aligned on the window, not on the grid) */
+        cr_assert(F < 128 && R < 128 ? R <= F : R <= F + 64,
+                  "cell (%d,%d): %d in the window, %d on the whole map", ci, ri, R, F);
+        if (i % 997 == 0) { /* never more than the friction allows (brute force) */
+            int best = 0;
+            for (int rad = 0; rad < 1000 && !best; rad++)
+                for (int dr = -rad; dr <= rad && !best; dr++)
+                    for (int dc = -rad; dc <= rad && !best; dc += dr == -rad || dr == rad ? 1 : 2 * rad)
+                        if (ri + dr < 0 || ri + dr >= g.ph || ci + dc < 0 || ci + dc >= g.pw ||
+                            g.fric[(size_t)(ri + dr) * (size_t)g.pw + (size_t)(ci + dc)] != g.fric[i])
+                            best = rad; /* the largest R whose square of radius R - 1 is uniform */
+            cr_assert_leq(R, best, "cell (%d,%d): clearance %d, only %d is uniform", ci, ri, R,
+                          best);
+        }
+        int edge = ri - win[0], e2 = win[1] - ri, e3 = ci - win[2], e4 = win[3] - ci;
+        edge = e2 < edge ? e2 : edge;
+        edge = e3 < edge ? e3 : edge;
+        edge = e4 < edge ? e4 : edge;
+        cr_assert_leq(R, edge + 1, "cell (%d,%d): %d, %d from the window's edge", ci, ri, R, edge);
+        far += R >= 128;
+    }
+    cr_assert_gt(far, 10000, "the coarse level's clearances: %d cells of 128 or more", far);
+    isr_seed s = {(uint32_t)at(&g, 400, 350), 0.0f};
+    for (int k = 0; k < 2; k++) {
+        float budget = k ? 1e9f : 900.0f; /* 90 cells: within the window; then everywhere */
+        float *a = iso_times(&g, full, s, budget), *b = iso_times(&g, part, s, budget);
+        size_t reached = 0, outside = 0;
+        for (size_t i = 0; i < n; i++) {
+            cr_assert(a[i] == b[i] || (isinf(a[i]) && isinf(b[i])),
+                      "cell %zu: %.9g s with the whole map, %.9g s with the window's", i, a[i],
+                      b[i]);
+            int ri = (int)(i / (size_t)g.pw), ci = (int)(i % (size_t)g.pw);
+            reached += isfinite(a[i]);
+            outside += isfinite(a[i]) &&
+                       !(ri >= win[0] && ri <= win[1] && ci >= win[2] && ci <= win[3]);
+        }
+        cr_assert_gt(reached, k ? 500000u : 20000u);
+        cr_assert(k ? outside > 50000 : outside == 0, "%zu cells reached outside", outside);
+        free(a);
+        free(b);
+    }
+    free(full);
+    free(part);
+    drop(&g);
+}
+
 Test(costdist, clearance_of_grids_of_a_few_cells_fits_its_buffer)
 {
     /* a padded grid of fewer cells than its map's bytes (1 x 1 cell inside: 25; 1 x 9: 65)

@@ -387,6 +387,86 @@ Test(model, build_in_parts_same_bytes, .timeout = 300)
     isr_ctx_free(ctx);
 }
 
+/* Bytes of the clearance map that are not zero: a run of the map outside the window of a
+ * one-pass model is all zeros (costdist.h), any run of a whole map has its first byte. */
+static size_t clear_nonzero(const isr_model *m)
+{
+    size_t n = ISR_CLEAR_BYTES(isr_grid_pcells(&m->grid)), k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += m->clear[i] != 0;
+    return k;
+}
+
+/* A model loaded for one pass of isr_run (isr_model.one_pass: a run of a few hubs) builds its
+ * clearance map only in its hubs' windows; the travel times are those of the whole map, cell
+ * for cell, for its hubs with the run's budget and with one far longer, which leaves the
+ * window (the clearance 1 outside it is exact, only slower). On region 2 (Vienna, at 1 km)
+ * and the sample (Shanghai Hongqiao, at 1 km). */
+Test(model, one_pass_clearance_covers_its_hubs_windows_with_the_same_times, .timeout = 300)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char out[300];
+    snprintf(out, sizeof out, "%s/onepass", cli_tmp);
+#define R2 ISR_REGION2_DIR
+    char *region2[] = {
+        "run", "--no-maps", "--out", out, "--resolution", "1000", "--hubs", "wien_hbf",
+        "--boundaries", R2 "/grenzen.gpkg", "--boundaries-layer", "bezirke", "--unit-id",
+        "bezirk_id", "--unit-name", "bezirk", "--pref-field", "region_id", "--pref-name",
+        "region", "--prov-field", "land_id", "--prov-name", "land", "--pop-field", "einwohner",
+        "--stations", R2 "/bahnhoefe.geojson", "--station-id", "station_code", "--station-name",
+        "station_label", "--hub-field", "is_hub", "--lines", R2 "/strecken.gpkg", "--line-name",
+        "line_label", "--line-speed", "vmax_kmh", "--line-headway", "takt_min",
+        "--line-headway-back", "takt_rueck", "--line-minutes", "fahrzeit", "--line-stops",
+        "halte"};
+#undef R2
+    char *sample[] = {"run", "--no-maps", "--out", out, "--resolution", "1000",
+                      "--hubs", "shanghai_hongqiao"};
+    struct {
+        char **argv;
+        int argc;
+    } regions[] = {{region2, (int)(sizeof region2 / sizeof *region2)},
+                   {sample, (int)(sizeof sample / sizeof *sample)}};
+    for (int r = 0; r < 2; r++) {
+        isr_options o;
+        isr_model *whole = open_with(ctx, &o, regions[r].argc, regions[r].argv);
+        isr_model part;
+        memset(&part, 0, sizeof part);
+        part.one_pass = 1;
+        cr_assert_eq(isr_model_check(ctx, &o, &part), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        cr_assert_eq(isr_model_load(ctx, &o, &part), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+        size_t runs = (isr_grid_pcells(&part.grid) + ISR_CLEAR_RUN - 1) / ISR_CLEAR_RUN;
+        size_t nw = clear_nonzero(whole), np = clear_nonzero(&part);
+        cr_log_info("%s: clearance map %zu runs, non-zero bytes %zu (whole) and %zu (one pass)",
+                    regions[r].argv[7], runs, nw, np);
+        cr_assert_geq(nw, runs);
+        cr_assert(np > 0 && np < nw / 2, "one pass: %zu non-zero bytes, the whole map %zu", np, nw);
+        const char *hub = regions[r].argv[7];
+        for (int k = 0; k < 2; k++) {
+            double budget = k ? 240.0 : 0.0; /* the run's (60 min), then beyond the window */
+            float *a = NULL, *b = NULL;
+            int wa, ha, wb, hb;
+            double ga[6], gb[6];
+            cr_assert_eq(isr_model_run_hub(whole, hub, budget, &a, &wa, &ha, ga), ISR_OK, "%s",
+                         isr_ctx_errmsg(ctx));
+            cr_assert_eq(isr_model_run_hub(&part, hub, budget, &b, &wb, &hb, gb), ISR_OK, "%s",
+                         isr_ctx_errmsg(ctx));
+            cr_assert(wa == wb && ha == hb && memcmp(ga, gb, sizeof ga) == 0);
+            size_t reached = 0;
+            for (size_t i = 0; i < (size_t)wa * (size_t)ha; i++)
+                reached += a[i] >= 0;
+            cr_assert_gt(reached, k ? 5000u : 500u, "%s: %zu cells reached", hub, reached);
+            cr_assert(memcmp(a, b, (size_t)wa * (size_t)ha * sizeof *a) == 0,
+                      "%s, budget %g: the times differ", hub, budget);
+            isr_free(a);
+            isr_free(b);
+        }
+        isr_model_clear(&part);
+        isr_model_close(whole);
+        isr_options_clear(&o);
+    }
+    isr_ctx_free(ctx);
+}
+
 /* A GTFS model asked for one hub with a shorter budget cuts its surface exactly (a
  * percentile is within B when it is at most B), and refuses a longer one (its catchments
  * reach only the model's budget). */
