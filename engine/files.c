@@ -991,8 +991,49 @@ static uint64_t fp_file(uint64_t h, const char *name)
     return h;
 }
 
+/* Folders deeper than this below an input folder, and files past this many, are not listed
+ * (a GTFS feed's .txt files lie in it or one folder down). */
+#define FOLDER_DEPTH 2
+#define FOLDER_FILES 10000
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The regular files in folder `dir` and its folders down to `depth` more levels, appended
+ * to `files` (a CSL list), in name order. */
+static char **folder_files(char **files, const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    char **names = NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL && CSLCount(names) < FOLDER_FILES)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            names = CSLAddString(names, e->d_name);
+    if (d)
+        closedir(d);
+    int n = CSLCount(names);
+    if (n > 1)
+        qsort(names, (size_t)n, sizeof *names, cmp_str);
+    for (int i = 0; i < n && CSLCount(files) < FOLDER_FILES; i++) {
+        char *p = isr_strdup_printf("%s/%s", dir, names[i]);
+        struct stat sb;
+        if (p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+            files = CSLAddString(files, p);
+        else if (p && depth > 0 && stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+            files = folder_files(files, p, depth - 1);
+        free(p);
+    }
+    CSLDestroy(names);
+    return files;
+}
+
 /* Every file GDAL reads for dataset `path` (a shapefile's .shp, .shx, .dbf, .prj, .cpg…; a
- * VRT's sources), or `path` alone when GDAL does not list them; a CSL list. */
+ * VRT's sources), or `path` alone when GDAL does not list them; a CSL list. A folder GDAL
+ * lists nothing in (a GTFS feed: GDAL 3.6 has no GTFS driver, and lists only the folder
+ * itself) by the files in it: an edit saved in place to one of them (its folder's time
+ * unchanged) is a change of the input. */
 static char **dataset_files(const char *path)
 {
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL,
@@ -1000,6 +1041,12 @@ static char **dataset_files(const char *path)
     char **files = ds ? GDALGetFileList(ds) : NULL;
     if (ds)
         GDALClose(ds);
+    struct stat sb;
+    int folder = strncmp(path, "/vsi", 4) != 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+    if (folder && (!files || !files[0] || (!files[1] && strcmp(files[0], path) == 0))) {
+        CSLDestroy(files);
+        files = folder_files(NULL, path, FOLDER_DEPTH);
+    }
     if (!files || !files[0]) {
         CSLDestroy(files);
         files = CSLAddString(NULL, path);

@@ -591,6 +591,39 @@ Test(gtfsrun, a_zip_of_the_feed_folder_is_read)
     free(e);
 }
 
+/* The same --out again after a feed file was saved in place (its folder's time unchanged,
+ * as an editor or a spreadsheet saves it), in the feed's folder and one folder down: the hub
+ * is recomputed with the new times (GDAL lists no files of a GTFS folder, and the runs
+ * fingerprinted the folder alone: the old hub was reused, "same inputs and settings"). The
+ * 07:03 departure takes the 07:10 train: B at 7 + 12 = 19 min, then 7 + 22 = 29. */
+Test(gtfsrun, a_feed_file_saved_in_place_is_a_new_feed)
+{
+    static const char *const feeds[] = {"feed", "nest"};
+    for (int k = 0; k < 2; k++) {
+        fixture();
+        cr_assert_eq(cli_sh("cd '%s' && rm -rf o nest && mkdir nest && cp -r feed nest/inner",
+                            cli_tmp),
+                     0);
+        const char *dir = k ? "nest/inner" : "feed";
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1) /* 06:12 -> 06:22, the same size, written over; the folder's time kept */
+                cr_assert_eq(cli_sh("cd '%s' && touch -r %s keep && /usr/bin/python3 -c \"p='%s/"
+                                    "stop_times.txt'; s=open(p).read().replace('06:12:00','06:22:00'"
+                                    "); f=open(p,'r+'); f.write(s); f.close()\" && touch -r keep %s",
+                                    cli_tmp, dir, dir, dir),
+                             0);
+            int rc = cli_sh("cd '%s' && %s run -q --no-maps --out o --boundaries b.geojson --crs "
+                            "EPSG:32633 --resolution 1000 --threads 1 --gtfs %s --date 2025-05-07 "
+                            "--departure 07:03 --hubs A",
+                            cli_tmp, ISR_CLI, feeds[k]);
+            cr_assert_eq(rc, 0, "%s", cli_stderr());
+            cr_assert_eq(cli_sh("grep -q '^A,B,Beta,,%s.000,' '%s/o/hubs/A/stations.csv'",
+                                pass ? "29" : "19", cli_tmp),
+                         0, "%s, pass %d: %s", feeds[k], pass, cli_output());
+        }
+    }
+}
+
 /* --hubs all over a feed wider than the boundaries: the station off the grid is no hub, with
  * a warning (the run was refused: "drop it from --hubs", which the user never named) */
 Test(gtfsrun, hubs_all_leaves_out_the_stations_off_the_grid)
