@@ -1098,11 +1098,11 @@ static isr_status stop_time_row(isr_ctx *ctx, build *b, feed *fd, gfile *g, cons
                    tid, sid);
     if (fd->trip[t].route < 0)
         return ISR_OK;
-    b->used[s] = 1;
     trip_extent(&fd->trip[t], parse_uint(F(g, col[4]), 0x7fffffff), parse_time(F(g, col[1])),
                 parse_time(F(g, col[2])));
-    if (!fd->trip[t].active) /* another day's: only how late it runs (trip_end) */
-        return ISR_OK;
+    if (!fd->trip[t].active) /* another day's: only how late it runs (trip_end); its stops */
+        return ISR_OK;       /* are no stations of the run unless a trip of the day calls */
+    b->used[s] = 1;
     const char *names[2] = {"arrival_time", "departure_time"};
     int32_t tm[2];
     for (int k = 0; k < 2; k++)

@@ -680,6 +680,44 @@ Test(gtfsrun, hubs_all_and_file)
             "give one id per line");
 }
 
+/* A station that only another day's trips call at is no station of the run: the fixture's
+ * daily trip A -> B, and a Monday-only train A -> C; on Wednesday 2025-05-07 --hubs all is A
+ * and B, rail_stations.geojson has 2 stations, and --hubs C is refused (C was a hub of local
+ * travel only, in the region products; a new-user pass). On Monday 2025-05-05 C is one. */
+Test(gtfsrun, a_station_served_only_on_other_days_is_none)
+{
+    fixture();
+    put_stops("C,Gamma,49.70,15.2,0,\n");
+    cli_put("feed/trips.txt", "%s", "route_id,service_id,trip_id\nR,D,T\nR,MON,M\n");
+    cli_put("feed/calendar.txt", "%s", "service_id,monday,tuesday,wednesday,thursday,friday,"
+                                       "saturday,sunday,start_date,end_date\n"
+                                       "D,1,1,1,1,1,1,1,20250101,20251231\n"
+                                       "MON,1,0,0,0,0,0,0,20250101,20251231\n");
+    cli_put("feed/stop_times.txt", "%s", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                               "T,06:00:00,06:00:00,A1,1\nT,06:12:00,06:12:00,B,2\n"
+                               "M,07:00:00,07:00:00,A1,1\nM,07:20:00,07:20:00,C,2\n");
+    int rc = run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs all");
+    cr_assert_eq(rc, 0, "stderr: %s", cli_stderr());
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && ls | tr '\\n' ' ' | grep -qx 'A B '", cli_tmp), 0);
+    cr_assert_eq(cli_sh("grep -o '\"Feature\"' '%s/o/region/rail_stations.geojson' | wc -l | "
+                        "grep -qx 2",
+                        cli_tmp),
+                 0);
+    rc = run("--gtfs feed --date 2025-05-07 --departure 07:00 --hubs C");
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "isoreach: --hubs: no station or stop has id 'C' in the GTFS feed 'feed' "
+                        "(on 2025-05-07, route types 2,100-117); a stop at which no trip of "
+                        "those route types calls that day is no station of the run\n"),
+              "%s", e);
+    free(e);
+    rc = run("--gtfs feed --date 2025-05-05 --departure 07:00 --hubs all");
+    cr_assert_eq(rc, 0, "stderr: %s", cli_stderr());
+    cr_assert_eq(cli_sh("cd '%s/o/hubs' && ls | tr '\\n' ' ' | grep -qx 'A B C '", cli_tmp), 0);
+    cr_assert_eq(cli_sh("grep -q '^A,C,Gamma,,20.000,' '%s/o/hubs/A/stations.csv'", cli_tmp), 0,
+                 "%s", cli_output());
+}
+
 /* The fixture plus station C, 2 km north of B (529.5, 5507.5) km, and D (515.5, 5508.5) km:
  * trains C -> D every 10 minutes at :05, :15, … (10 minutes' ride) and one slow train
  * A -> D leaving 07:00, arriving 07:50. `transfers` is the feed's transfers.txt (or NULL).
