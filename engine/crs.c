@@ -20,6 +20,7 @@
 #include <proj_experimental.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* PROJ's own log (stderr by default) kept quiet for the contexts made here: their errors are
  * read from proj_errno and said by isoreach, so PROJ's line ("aea: Invalid latitude" for
@@ -123,8 +124,33 @@ OGRSpatialReferenceH isr_crs_fitted_albers(isr_ctx *ctx, double lon_min, double 
     return srs;
 }
 
+/* 1 when the first coordinate (in GIS order, as the grid reads it) grows westwards or the
+ * second southwards: a westing/southing CRS. A polar CRS's axes, "south along 45°E" and
+ * named easting and northing, are no such axes (its maps are drawn as any other). */
+static int points_west_or_south(OGRSpatialReferenceH srs)
+{
+    int n = 0;
+    const int *map = OSRGetDataAxisToSRSAxisMapping(srs, &n);
+    for (int k = 0; map && k < n && k < 2; k++) {
+        OGRAxisOrientation o = OAO_Other;
+        int axis = map[k] < 0 ? -map[k] : map[k];
+        const char *name = axis >= 1 ? OSRGetAxis(srs, "PROJCS", axis - 1, &o) : NULL;
+        if (!name)
+            continue;
+        int flipped = map[k] < 0, west = o == (flipped ? OAO_East : OAO_West);
+        int south = o == (flipped ? OAO_North : OAO_South) && strncasecmp(name, "north", 5) != 0;
+        if ((k == 0 && west) || (k == 1 && south))
+            return 1;
+    }
+    return 0;
+}
+
 OGRSpatialReferenceH isr_crs_from_user(isr_ctx *ctx, const char *def)
 {
+    /* blanks around it (gdalsrsinfo's WKT pasted with its first line break) are no part of
+     * it: GDAL refuses a definition that begins with one */
+    while (*def == ' ' || *def == '\t' || *def == '\n' || *def == '\r')
+        def++;
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     if (OSRSetFromUserInput(srs, def) != OGRERR_NONE) {
         OSRDestroySpatialReference(srs);
@@ -154,6 +180,17 @@ OGRSpatialReferenceH isr_crs_from_user(isr_ctx *ctx, const char *def)
         return NULL;
     }
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    if (points_west_or_south(srs)) {
+        isr_fail(ctx, ISR_ERR_CRS,
+                 "--crs '%s' has axes that point west or south (a 'westing/southing' CRS, as "
+                 "South Africa's Lo zones): the grid, the rasters and the maps are laid out "
+                 "east and north, and would be drawn mirrored. Give a CRS whose axes point east "
+                 "and north (e.g. the UTM zone of the region), or leave --crs out for an "
+                 "equal-area conic fitted to the boundaries",
+                 def);
+        OSRDestroySpatialReference(srs);
+        return NULL;
+    }
     return srs;
 }
 

@@ -231,6 +231,48 @@ Test(crs, user_crs_in_feet_or_km_refused)
     isr_ctx_free(ctx);
 }
 
+/* A westing/southing CRS (South Africa's Lo zones: x grows westwards, y southwards) is
+ * refused: the maps were drawn mirrored and upside down, the north arrow up (a new-user pass);
+ * a polar CRS whose axes run "south along 45°E" and are named easting and northing, and a
+ * northing/easting one, are taken. A definition pasted with blanks around it (gdalsrsinfo's
+ * WKT and its first line break) is read. */
+Test(crs, user_crs_westing_southing_refused_polar_and_pasted_taken)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    static const char *const refused[] = {"EPSG:2052", "EPSG:22275"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        isr_ctx_reset(ctx);
+        cr_assert_null(isr_crs_from_user(ctx, refused[i]), "%s", refused[i]);
+        char want[200];
+        snprintf(want, sizeof want, "--crs '%s' has axes that point west or south", refused[i]);
+        cr_assert_eq(strncmp(isr_ctx_errmsg(ctx), want, strlen(want)), 0, "%s",
+                     isr_ctx_errmsg(ctx));
+        cr_assert_eq(isr_ctx_status(ctx), ISR_ERR_CRS);
+    }
+    static const char *const taken[] = {"EPSG:3413", "EPSG:3031", "EPSG:5344", "EPSG:3035",
+                                        "\n  EPSG:32651\n"};
+    for (size_t i = 0; i < sizeof taken / sizeof *taken; i++) {
+        isr_ctx_reset(ctx);
+        OGRSpatialReferenceH srs = isr_crs_from_user(ctx, taken[i]);
+        cr_assert_not_null(srs, "%s: %s", taken[i], isr_ctx_errmsg(ctx));
+        OSRDestroySpatialReference(srs);
+    }
+    OGRSpatialReferenceH w = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(w, 32651);
+    char *wkt = NULL, *pasted = NULL;
+    OSRExportToPrettyWkt(w, &wkt, 0);
+    cr_assert_not_null(pasted = isr_strdup_printf("\n%s\n", wkt));
+    isr_ctx_reset(ctx);
+    OGRSpatialReferenceH p = isr_crs_from_user(ctx, pasted);
+    cr_assert_not_null(p, "%s", isr_ctx_errmsg(ctx));
+    cr_assert(OSRIsSame(p, w));
+    OSRDestroySpatialReference(p);
+    OSRDestroySpatialReference(w);
+    CPLFree(wkt);
+    free(pasted);
+    isr_ctx_free(ctx);
+}
+
 Test(crs, equal_area_detection)
 {
     isr_ctx *ctx = isr_ctx_new();
