@@ -315,8 +315,9 @@ static isr_status population_from_raster(isr_ctx *ctx, const isr_grid *g, const 
     }
     if (outside > 0)
         isr_log(ctx, ISR_LOG_INFO,
-                "population raster '%s': %.0f people lie outside every boundary unit and "
-                "are not counted",
+                "population raster '%s': %.0f people on the grid (the boundaries' extent) "
+                "lie outside every boundary unit and are not counted; what the raster holds "
+                "beyond that extent is not read",
                 population, outside);
     return ISR_OK;
 }

@@ -230,8 +230,10 @@ Test(zones, population_raster_summed_onto_the_grid)
     cr_assert_eq(isr_ctx_nwarnings(f.ctx), 2);
     int seen = 0;
     for (int i = 0; i < f.log.n; i++)
-        seen += strcmp(f.log.msg[i], "population raster '/vsimem/pop.tif': 8 people lie outside "
-                                     "every boundary unit and are not counted") == 0;
+        seen += strcmp(f.log.msg[i], "population raster '/vsimem/pop.tif': 8 people on the "
+                                     "grid (the boundaries' extent) lie outside every boundary "
+                                     "unit and are not counted; what the raster holds beyond "
+                                     "that extent is not read") == 0;
     cr_assert_eq(seen, 1);
     VSIUnlink("/vsimem/pop.tif");
     teardown(&f);
