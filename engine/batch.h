@@ -80,6 +80,7 @@ typedef struct isr_batch {
     const char *wkt;                /* the analysis CRS */
     double *st_lonlat;              /* per station: lon, lat (WGS 84), for stations.csv */
     int started;                    /* the workers were started (for the cancel message) */
+    int stage;                      /* 1: the region products, 2: the scenarios (the same) */
     int merged_shards;              /* isr_merge: the N shards merged (run.json), else 0 */
     int recount; /* a reused hub's isochrones are counted again: `isoreach reach` recounted
                   * the folder since (opt->recount_reused, isr_out_recount_pending) */

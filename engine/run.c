@@ -102,9 +102,11 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
     malloc_trim(0);
 #endif
     isr_progress(ctx, "products", 0, 1);
+    b->stage = 1;
     if ((st = isr_region_write(b)) != ISR_OK)
         return st;
     isr_progress(ctx, "products", 1, 1);
+    b->stage = 2;
     if (nsc > 0 && (st = isr_scenarios_run(ctx, m, b, sc, nsc)) != ISR_OK) /* scenario.h */
         return st;
     timing[2] = isr_now_s() - t_prod;
@@ -116,9 +118,13 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
  * once, here, with how far the call got (the first message on the context wins). */
 static void say_interrupted(isr_ctx *ctx, const isr_batch *b, int nhubs)
 {
+    static const char *const stage[] = {"", " (writing the region's products)",
+                                        " (running the scenarios)"};
     if (b->started)
-        isr_fail(ctx, ISR_ERR_INTERRUPTED, "interrupted: %d of %d %s complete; run again to resume",
-                 atomic_load(&b->done), nhubs, ISR_PLURAL(nhubs, "hub", "hubs"));
+        isr_fail(ctx, ISR_ERR_INTERRUPTED,
+                 "interrupted%s: %d of %d %s complete%s; run again to resume", stage[b->stage],
+                 atomic_load(&b->done), nhubs, ISR_PLURAL(nhubs, "hub", "hubs"),
+                 b->stage == 2 ? ", the scenarios not" : "");
     else
         isr_fail(ctx, ISR_ERR_INTERRUPTED,
                  "interrupted while loading the inputs; nothing was written");

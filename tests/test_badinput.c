@@ -1275,7 +1275,7 @@ Test(badinput, reach_answers_sigint_between_hubs)
  * as soon as a file matching `watch` (a glob under OUT) exists, so that the signal lands in
  * one stage whatever the machine's speed. Returns the last line of stderr (new memory) and
  * checks exit 130 and that no temporary file is left. */
-static char *interrupted_at(const char *out, const char *watch)
+static char *interrupted_with(const char *out, const char *watch, const char *scenario)
 {
     char errp[300], bnd[300], pat[600];
     snprintf(errp, sizeof errp, "%s/signal.txt", cli_tmp);
@@ -1286,9 +1286,14 @@ static char *interrupted_at(const char *out, const char *watch)
     if (pid == 0) {
         if (!freopen(errp, "w", stderr))
             _exit(126);
-        execl(CLI, "isoreach", "run", "-q", "--out", out, "--resolution", "2000", "--threads",
-              "2", "--hubs", "shanghai_hongqiao,hangzhou_east,nanjing_south", "--boundaries", bnd,
-              (char *)NULL);
+        if (scenario)
+            execl(CLI, "isoreach", "run", "-q", "--out", out, "--resolution", "2000",
+                  "--threads", "2", "--hubs", "shanghai_hongqiao,hangzhou_east,nanjing_south",
+                  "--boundaries", bnd, "--scenario", scenario, (char *)NULL);
+        else
+            execl(CLI, "isoreach", "run", "-q", "--out", out, "--resolution", "2000",
+                  "--threads", "2", "--hubs", "shanghai_hongqiao,hangzhou_east,nanjing_south",
+                  "--boundaries", bnd, (char *)NULL);
         _exit(127);
     }
     struct timespec nap = {0, 1000 * 1000};
@@ -1320,6 +1325,11 @@ static char *interrupted_at(const char *out, const char *watch)
     return line;
 }
 
+static char *interrupted_at(const char *out, const char *watch)
+{
+    return interrupted_with(out, watch, NULL);
+}
+
 Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 900)
 {
     coarse_boundaries();
@@ -1342,9 +1352,25 @@ Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 900)
         free(last);
         cr_assert_eq(cli_sh("rm -rf '%s'", out), 0);
     }
-    cr_assert_str_eq(last, "isoreach: interrupted: 3 of 3 hubs complete; run again to resume\n");
+    cr_assert_str_eq(last, "isoreach: interrupted (writing the region's products): 3 of 3 hubs "
+                           "complete; run again to resume\n");
     cr_assert_eq(rasters(out), 3);
     cr_assert_eq(cli_sh("test -e '%s/run.json'", out), 1, "stage region wrote run.json");
+    free(last);
+    /* the scenarios, after the baseline's products: said (it said "3 of 3 hubs complete", as
+     * if the run were all but done; a new-user pass); run.json is not written */
+    snprintf(out, sizeof out, "%s/scenario", cli_tmp);
+    for (int tries = 0;; tries++) {
+        last = interrupted_with(out, "scenarios/szj", "szj=" ISR_SAMPLE_DIR
+                                "/scenarios/shanghai_suzhou_jiaxing.gpkg");
+        if (tries == 4 || strstr(last, "(running the scenarios)"))
+            break;
+        free(last);
+        cr_assert_eq(cli_sh("rm -rf '%s'", out), 0);
+    }
+    cr_assert_str_eq(last, "isoreach: interrupted (running the scenarios): 3 of 3 hubs complete, "
+                           "the scenarios not; run again to resume\n");
+    cr_assert_eq(cli_sh("test -e '%s/run.json'", out), 1, "stage scenario wrote run.json");
     free(last);
     /* publication (isr_publish, after the run): the QGIS styles, then the web map beside the
      * maps. The run's data and run.json are complete; the part it stopped in is named, its
