@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 static void layer_summary(isr_sb *b, OGRLayerH lyr)
@@ -18,9 +19,20 @@ static void layer_summary(isr_sb *b, OGRLayerH lyr)
     if (srs) {
         const char *auth = OSRGetAuthorityName(srs, NULL);
         const char *code = OSRGetAuthorityCode(srs, NULL);
-        isr_sb_printf(b, "  CRS: %s", OSRGetName(srs) ? OSRGetName(srs) : "(unnamed)");
+        const char *name = OSRGetName(srs);
+        isr_sb_printf(b, "  CRS: %s", name && strcmp(name, "unknown") != 0 ? name : "(unnamed)");
         if (auth && code)
             isr_sb_printf(b, " (%s:%s)", auth, code);
+        /* what the coordinates are in: a CRS of no name (a custom .prj) says it nowhere else */
+        char *unit = NULL;
+        if (OSRIsGeographic(srs)) {
+            isr_sb_printf(b, ", geographic (degrees)");
+        } else if (OSRIsProjected(srs)) {
+            double to_m = OSRGetLinearUnits(srs, &unit);
+            isr_sb_printf(b, ", projected, in %s", unit && *unit ? unit : "an unnamed unit");
+            if (fabs(to_m - 1.0) > 1e-12)
+                isr_sb_printf(b, " (%.10g m)", to_m);
+        }
         isr_sb_printf(b, "\n");
     } else {
         isr_sb_printf(b, "  CRS: none\n");

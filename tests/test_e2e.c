@@ -69,10 +69,22 @@ Test(e2e, info_summarises_the_counties)
     char *s = cli_output();
     cr_assert(strstr(s, "Driver: ESRI Shapefile"), "%s", s);
     cr_assert(strstr(s, "Geometry: Polygon"), "%s", s);
-    cr_assert(strstr(s, "CRS: WGS 84 (EPSG:4326)"), "%s", s);
+    cr_assert(strstr(s, "CRS: WGS 84 (EPSG:4326), geographic (degrees)\n"), "%s", s);
     cr_assert(strstr(s, "Features: 306\n"), "%s", s);
     cr_assert(strstr(s, "    pop: Integer64\n"), "%s", s);
     cr_assert(strstr(s, "Invalid geometries: 0 of 306\n"), "%s", s);
+    free(s);
+    /* a custom CRS in feet (a .prj of no name): its unit said (it printed "CRS: unknown",
+     * the feet said nowhere; a new-user pass), and an EPSG one in metres */
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr -q -t_srs '+proj=tmerc +lat_0=-33 +lon_0=-70 "
+                        "+datum=WGS84 +units=ft' ft.gpkg %s/yrd_rail_stations.shp && ogr2ogr -q "
+                        "-t_srs EPSG:32651 utm.gpkg %s/yrd_rail_stations.shp && %s info ft.gpkg "
+                        "&& %s info utm.gpkg",
+                        cli_tmp, ISR_SAMPLE_DIR, ISR_SAMPLE_DIR, ISR_CLI, ISR_CLI),
+                 0);
+    s = cli_output();
+    cr_assert(strstr(s, "CRS: (unnamed), projected, in foot (0.3048 m)\n"), "%s", s);
+    cr_assert(strstr(s, "CRS: WGS 84 / UTM zone 51N (EPSG:32651), projected, in metre\n"), "%s", s);
     free(s);
 }
 

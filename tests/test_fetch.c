@@ -677,7 +677,7 @@ Test(fetch, a_long_file_name_keeps_its_extension_in_the_cache)
     char *o = cli_output();
     cr_assert_eq(rc, 0, "%s", o);
     cr_assert(strstr(o, "Driver: ESRI Shapefile\n"), "%s", o);
-    cr_assert(strstr(o, "CRS: WGS 84 (EPSG:4326)\n"), "%s", o);
+    cr_assert(strstr(o, "CRS: WGS 84 (EPSG:4326), geographic (degrees)\n"), "%s", o);
     cr_assert(strstr(o, "Features: 82\n"), "%s", o);
     cr_assert(strstr(o, "Fields (4):\n"), "%s", o); /* the .dbf */
     free(o);
