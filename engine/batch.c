@@ -991,7 +991,7 @@ isr_status isr_batch_run(isr_ctx *ctx, const isr_model *m, const isr_options *o,
                 "(--overwrite recomputes them)",
                 reused, b->nhubs);
     if (reused && !m->cache_hit) /* else said with the model cache */
-        isr_warn_big_inputs(ctx, o, "hubs of an earlier run reused",
+        isr_warn_big_inputs(ctx, o, "hubs of an earlier run were reused",
                             "--overwrite recomputes the hubs");
     if (stale)
         isr_log(ctx, ISR_LOG_INFO,

@@ -1188,7 +1188,7 @@ static isr_status cached_rasters(isr_ctx *ctx, const isr_options *opt, isr_model
     m->cache_hit = m->cache_written = hit;
     if (hit) {
         /* --overwrite recomputes the hubs, but on the model mapped again */
-        isr_warn_big_inputs(ctx, opt, "the model cache reused",
+        isr_warn_big_inputs(ctx, opt, "the model was reused from --model-cache",
                             "another --model-cache folder, or deleting this model's file from "
                             "it, builds the model anew; --overwrite alone recomputes the hubs "
                             "on this same model");

@@ -173,7 +173,7 @@ Test(modelcache, a_big_input_reused_is_said_to_be_known_by_size_and_time)
                         CLI, cli_tmp, cli_tmp, S, cli_tmp);
         char *e = cli_stderr();
         cr_assert_eq(rc, 0, "%s", e);
-        const char *said = strstr(e, "isoreach: warning: the model cache reused: '");
+        const char *said = strstr(e, "isoreach: warning: the model was reused from --model-cache: '");
         if (k == 0)
             cr_assert_null(said, "the first run built the model: %s", e);
         else
@@ -205,7 +205,7 @@ Test(modelcache, a_big_file_behind_an_input_is_named_too)
                               cli_tmp, cli_tmp),
                      0);
         char *e = cli_stderr();
-        const char *said = strstr(e, "isoreach: warning: the model cache reused: '");
+        const char *said = strstr(e, "isoreach: warning: the model was reused from --model-cache: '");
         if (k == 0)
             cr_assert_null(said, "the first run built the model: %s", e);
         else
