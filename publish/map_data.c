@@ -34,6 +34,22 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p ? p : "";
 }
 
+/* Whether the people came from a population raster: the run's --population, or the one an
+ * isoreach reach recounted the tables with (its "reach" record; null there: the boundaries'
+ * field). The captions read "inputs"."population", which no run writes: every map said the
+ * people were spread evenly over each county, the raster's runs too. */
+static int population_raster(json_object *root)
+{
+    json_object *re = NULL, *opt = NULL, *v = NULL;
+    const char *p = NULL;
+    if (json_object_object_get_ex(root, "reach", &re) && json_object_object_get_ex(re, "population", &v))
+        p = json_object_get_string(v);
+    else if (json_object_object_get_ex(root, "options", &opt) &&
+             json_object_object_get_ex(opt, "--population", &v))
+        p = json_object_get_string(v);
+    return p && *p && strcmp(p, "none") != 0;
+}
+
 /* run.json: budget, resolution, direction, and the input names (for the credits line). */
 static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, char **stations,
                                 char **lines, char **boundaries, char *water, size_t nwater)
@@ -105,7 +121,7 @@ static isr_status read_run_json(isr_ctx *ctx, const char *out, isr_map_base *b, 
                  : json_object_object_get_ex(par, "wait", &v) && json_object_get_string(v)
                      ? json_object_get_string(v)
                      : "");
-    b->pop_raster = json_object_object_get_ex(in, "population", &v) && json_object_get_string(v);
+    b->pop_raster = population_raster(root);
 cleanup:
     json_object_put(root);
     free(path);

@@ -508,11 +508,23 @@ Test(geo, reach_population_none_goes_back_to_the_field)
     char *p = units_people();
     cr_assert_str_eq(p, "a=500;b=0\n"); /* 5 a km² over a's 100 km² */
     free(p);
+    /* the maps' caption says where the people come from (every map said "spread evenly",
+     * the raster's too: it looked for a run.json key no run writes; a new-user pass) */
+    cr_assert_eq(cli_sh("cd '%s' && %s map -q --out o && sed 's/<[^>]*>//g' o/hubs/hub/map.svg "
+                        "| tr -d '\\n' > caption.txt && grep -q 'People from a population "
+                        "raster.' caption.txt && ! grep -q 'spread evenly' caption.txt",
+                        cli_tmp, ISR_CLI),
+                 0, "%s", cli_stderr());
     int rc = cli_sh("cd '%s' && %s reach -q --out o --population none", cli_tmp, ISR_CLI);
     cr_assert_eq(rc, 0, "%s", cli_stderr());
     p = units_people();
     cr_assert_str_eq(p, "a=1000;b=2000\n"); /* the field's */
     free(p);
+    cr_assert_eq(cli_sh("cd '%s' && sed 's/<[^>]*>//g' o/hubs/hub/map.svg | tr -d '\\n' > "
+                        "caption.txt && grep -q 'People are spread evenly within each county.' "
+                        "caption.txt && ! grep -q 'population raster' caption.txt",
+                        cli_tmp),
+                 0, "the maps, drawn again by reach: %s", cli_output());
     /* an emptied run.json is said to be empty (it said "json_tokener_parse_ex failed:
      * continue" and a line break, json-c's parser state) */
     cli_put("o/run.json", "%s", "");
