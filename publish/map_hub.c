@@ -332,7 +332,14 @@ static void draw_square(isr_canvas *cv, void *user)
         isr_canvas_text(cv, x + 52, y + 16, 0, 0.5, buf, 24, 0, isr_map_ink, 0, -1, box);
         x = box[2] + 26;
     }
-    isr_map_caption(b, buf, sizeof buf);
+    char note[160], *cap = buf;
+    if (isr_map_unshaded(b, h, note, sizeof note)) { /* the headline counts the whole budget */
+        size_t k = strlen(note);
+        memcpy(buf, note, k);
+        buf[k] = ' ';
+        cap = buf + k + 1;
+    }
+    isr_map_caption(b, cap, sizeof buf - (size_t)(cap - buf));
     isr_canvas_text(cv, M, y + 60, 0, 0, buf, 18, 0, isr_map_grey, 0, W - 2 * M, NULL);
     isr_canvas_text(cv, M, W - 14, 0, 1, b->attribution, 16, 0, isr_map_grey, 0, W - 2 * M, NULL);
 }

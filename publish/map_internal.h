@@ -301,6 +301,10 @@ void isr_map_fmt_minutes_l(isr_lang lang, char *buf, size_t n, double lo, double
  * and detour, waits, dwell and changes, budget, grid, "authored sample" when it is, people
  * spread evenly within each county. */
 void isr_map_caption(const isr_map_base *b, char *buf, size_t n);
+/* "Places past M min are not shaded." when hub h's last band ends before the budget (--bands
+ * 15,30,45 of a 60-minute budget: the headline counts the people within 60, the map shades
+ * to 45), into buf; NULL when the bands reach the budget. */
+const char *isr_map_unshaded(const isr_map_base *b, const isr_map_hub *h, char *buf, size_t n);
 
 /* The panel's background (outside the region) and the land of every province. */
 void isr_map_draw_land(isr_canvas *cv, const isr_map_base *b);

@@ -308,6 +308,14 @@ const char *isr_map_station_name(const isr_map_base *b, const isr_map_station *s
     return isr_map_name(b->lang, buf, n, s->name, s->name_en);
 }
 
+const char *isr_map_unshaded(const isr_map_base *b, const isr_map_hub *h, char *buf, size_t n)
+{
+    if (h->nbands < 1 || !(h->hi[h->nbands - 1] < b->budget_min - 1e-9))
+        return NULL;
+    return isr_map_trf(b->lang, buf, n, "Places past %g min are not shaded.",
+                       "超过%g分钟的地方不着色。", h->hi[h->nbands - 1]);
+}
+
 void isr_map_caption(const isr_map_base *b, char *buf, size_t n)
 {
     char wait_en[96], wait_zh[96];

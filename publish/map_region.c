@@ -552,6 +552,52 @@ typedef struct sheet_page {
     char *title, *subtitle;
 } sheet_page;
 
+/* The sheet's footer legend in a row: the bands (and, when they end before the budget, that
+ * the places past them are not shaded: the thumbnails' headlines count the whole budget),
+ * the hub, rail lines and provinces. */
+static void sheet_legend(isr_canvas *cv, const sheet_page *pg, int nb)
+{
+    const isr_map_base *b = pg->b;
+    double y = cv->page_h - 120, x = 32;
+    for (int k = 0; k < nb; k++) {
+        char buf[64];
+        isr_map_fmt_minutes_l(b->lang, buf, sizeof buf, pg->hubs[0].lo[k], pg->hubs[0].hi[k]);
+        double r[4] = {x, y, 40, 22};
+        isr_canvas_rect(cv, r, isr_map_land, isr_map_land, 0);
+        isr_rgba c = isr_map_band_colour(k, nb);
+        c.a = ISR_MAP_BAND_ALPHA;
+        isr_canvas_rect(cv, r, c, c, 0);
+        isr_canvas_rect(cv, r, (isr_rgba){0, 0, 0, 0}, (isr_rgba){0.45, 0.45, 0.45, 1}, 0.8);
+        double box[4];
+        isr_canvas_text(cv, x + 50, y + 11, 0, 0.5, buf, 15, 0, isr_map_ink, 0, -1, box);
+        x = box[2] + 26;
+    }
+    double box[4];
+    char t[128];
+    if (pg->n && isr_map_unshaded(b, &pg->hubs[0], t, sizeof t)) {
+        isr_canvas_text(cv, x, y + 11, 0, 0.5, t, 15, 0, isr_map_grey, 0, -1, box);
+        x = box[2] + 26;
+    }
+    isr_canvas_symbol(cv, x + 10, y + 11, 9, 1, isr_map_hub_fill, isr_map_white, 1.2);
+    isr_canvas_text(cv, x + 26, y + 11, 0, 0.5, isr_map_tr(b->lang, t, sizeof t, "hub", "枢纽"), 15,
+                    0, isr_map_ink, 0, -1, box);
+    x = box[2] + 26;
+    cairo_new_path(cv->cr);
+    cairo_move_to(cv->cr, x, y + 11);
+    cairo_line_to(cv->cr, x + 36, y + 11);
+    cairo_set_source_rgba(cv->cr, isr_map_rail_sheet.r, isr_map_rail_sheet.g, isr_map_rail_sheet.b,
+                          isr_map_rail_sheet.a);
+    cairo_set_line_width(cv->cr, 1.2);
+    cairo_stroke(cv->cr);
+    isr_canvas_text(cv, x + 46, y + 11, 0, 0.5, isr_map_tr(b->lang, t, sizeof t, "rail line", "铁路线"),
+                    15, 0, isr_map_ink, 0, -1, box);
+    x = box[2] + 26;
+    isr_map_legend_symbol(cv, ISR_SYM_PROVINCE, x, y + 11, 36);
+    isr_canvas_text(cv, x + 46, y + 11, 0, 0.5,
+                    isr_map_tr(b->lang, t, sizeof t, "province boundary", "省界"), 15, 0,
+                    isr_map_ink, 0, -1, box);
+}
+
 static void draw_sheet(isr_canvas *cv, void *user)
 {
     sheet_page *pg = user;
@@ -606,41 +652,8 @@ static void draw_sheet(isr_canvas *cv, void *user)
         isr_canvas_text(cv, cell[0], cell[1] + cell[3] + 28, 0, 0, line2, 16, 0, isr_map_grey, 0,
                         -1, NULL);
     }
-    /* footer: band legend in a row, below it the scale bar at the thumbnails' common scale */
-    double y = cv->page_h - 120, x = 32;
-    for (int k = 0; k < nb; k++) {
-        char buf[64];
-        isr_map_fmt_minutes_l(b->lang, buf, sizeof buf, pg->hubs[0].lo[k], pg->hubs[0].hi[k]);
-        double r[4] = {x, y, 40, 22};
-        isr_canvas_rect(cv, r, isr_map_land, isr_map_land, 0);
-        isr_rgba c = isr_map_band_colour(k, nb);
-        c.a = ISR_MAP_BAND_ALPHA;
-        isr_canvas_rect(cv, r, c, c, 0);
-        isr_canvas_rect(cv, r, (isr_rgba){0, 0, 0, 0}, (isr_rgba){0.45, 0.45, 0.45, 1}, 0.8);
-        double box[4];
-        isr_canvas_text(cv, x + 50, y + 11, 0, 0.5, buf, 15, 0, isr_map_ink, 0, -1, box);
-        x = box[2] + 26;
-    }
-    isr_canvas_symbol(cv, x + 10, y + 11, 9, 1, isr_map_hub_fill, isr_map_white, 1.2);
-    double box[4];
-    char t[128];
-    isr_canvas_text(cv, x + 26, y + 11, 0, 0.5, isr_map_tr(b->lang, t, sizeof t, "hub", "枢纽"), 15,
-                    0, isr_map_ink, 0, -1, box);
-    x = box[2] + 26;
-    cairo_new_path(cv->cr);
-    cairo_move_to(cv->cr, x, y + 11);
-    cairo_line_to(cv->cr, x + 36, y + 11);
-    cairo_set_source_rgba(cv->cr, isr_map_rail_sheet.r, isr_map_rail_sheet.g, isr_map_rail_sheet.b,
-                          isr_map_rail_sheet.a);
-    cairo_set_line_width(cv->cr, 1.2);
-    cairo_stroke(cv->cr);
-    isr_canvas_text(cv, x + 46, y + 11, 0, 0.5, isr_map_tr(b->lang, t, sizeof t, "rail line", "铁路线"),
-                    15, 0, isr_map_ink, 0, -1, box);
-    x = box[2] + 26;
-    isr_map_legend_symbol(cv, ISR_SYM_PROVINCE, x, y + 11, 36);
-    isr_canvas_text(cv, x + 46, y + 11, 0, 0.5,
-                    isr_map_tr(b->lang, t, sizeof t, "province boundary", "省界"), 15, 0,
-                    isr_map_ink, 0, -1, box);
+    /* footer: the legend, below it the scale bar at the thumbnails' common scale */
+    sheet_legend(cv, pg, nb);
     if (pg->n) {
         double w[4] = {0, 0, 2 * pg->half_m, 2 * pg->half_m};
         isr_map_sheet_cell(pg->n, 0, cell);
