@@ -113,7 +113,12 @@ static void hub_figures(const isr_map_base *b, const isr_map_hub *h, hub_page *p
     char en[300], zh[300], out[512];
     isr_map_fmt_people_l(ISR_LANG_EN, pe, sizeof pe, h->people_out_prov);
     isr_map_fmt_people_l(ISR_LANG_ZH, pz, sizeof pz, h->people_out_prov);
-    double share = isfinite(h->share_out_prov) ? 100 * h->share_out_prov : NAN;
+    /* from the people themselves: summary.csv's share, rounded to 4 decimals, was rounded
+     * again here (0.153 % drawn as 0.1 %) */
+    double share = h->people > 0 && isfinite(h->people_out_prov)
+                       ? 100 * h->people_out_prov / h->people
+                   : isfinite(h->share_out_prov) ? 100 * h->share_out_prov
+                                                 : NAN;
     int dec = share > 0 && share < 9.95; /* 0.2 %, not 0 %, as the web map */
     isr_snprintf(en, sizeof en, "%s (%.*f %%) of them outside %s", pe, dec, share,
                  en_prov && *en_prov ? en_prov : h->prov_name);

@@ -1776,8 +1776,14 @@ static void write_hub(isr_sb *b, const wm_hub *hub, size_t h)
     sb_str(b, json_str(o, "province_name", ""));
     isr_sb_printf(b, ",\"ll\":[%.5f,%.5f],\"pop\":", hub->lat, hub->lon);
     sb_num(b, json_num(o, "population_reached"), 0);
+    /* the share outside the province from the people themselves: the table's share, rounded
+     * to 4 decimals, was rounded again on the page (0.153 % shown as 0.1 %) */
+    double pop = json_num(o, "population_reached"), out = json_num(o, "population_outside_province");
     isr_sb_printf(b, ",\"xb\":");
-    sb_num(b, json_num(o, "cross_border_share"), 4);
+    if (pop > 0 && isfinite(out))
+        sb_num(b, out / pop, 6);
+    else
+        sb_num(b, json_num(o, "cross_border_share"), 4);
     isr_sb_printf(b, ",\"counties\":");
     sb_num(b, json_num(o, "counties_reached"), 0);
     isr_sb_printf(b, ",\"bands\":");

@@ -40,6 +40,15 @@ async function main() {
   check(!/<(script|link|img|iframe)[^>]+(src|href)=/i.test(html),
     "the page loads no script, style sheet or image from elsewhere");
 
+  // each hub's share of people outside its province, from the people themselves (the table's
+  // share, rounded to 4 decimals, was rounded again on the page: 0.153 % shown as 0.1 %)
+  for (const row of readCsv(path.join(out, "region", "hubs_summary.csv"))) {
+    const m = html.match(new RegExp('\\{"id":"' + row.hub_id + '"[^{]*?"xb":([0-9.eE-]+)'));
+    const want = +row.people_outside_province / +row.people_reached;
+    check(!!m && Math.abs(+m[1] - want) <= 5e-7,
+      `${row.hub_id}: the page's share outside its province is ${m && m[1]}, ${want} in hubs_summary.csv`);
+  }
+
   const units = JSON.parse(fs.readFileSync(path.join(out, "region", "units.geojson"), "utf8"));
   const county = units.features.find((f) => f.properties.name === COUNTY);
   if (!check(!!county, `units.geojson has ${COUNTY}`)) return;
