@@ -70,13 +70,27 @@ isr_status isr_mkdirs(isr_ctx *ctx, const char *path)
     return ISR_OK;
 }
 
-/* Whether an entry of an output folder is one isoreach makes (or a model cache beside it). */
-static int isoreach_entry(const char *name)
+static int cmp_str(const void *a, const void *b)
 {
-    static const char *const own[] = {"run.json", "hubs", "region", "shards", "scenarios"};
-    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
-        if (strcmp(name, own[i]) == 0)
-            return 1;
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int foreign_file(const char *dir, const char *name, const char *mark);
+static int foreign_run_json(const char *dir);
+
+/* Whether entry `name` of output folder `dir` marks it as isoreach's: its mark
+ * (ISR_OUTPUT_MARK) or another hidden file of isoreach's, a model cache beside it, or a
+ * run.json, README.md or index.html that isoreach wrote. A hubs/, region/, scenarios/ or
+ * shards/ folder is not one: a data folder of the user's may hold one (its
+ * region/summary.json and reach_matrix.csv were written over; a new-user pass). */
+static int isoreach_entry(const char *dir, const char *name)
+{
+    if (strcmp(name, "run.json") == 0)
+        return !foreign_run_json(dir);
+    if (strcmp(name, "README.md") == 0)
+        return !foreign_file(dir, name, "# isoreach output");
+    if (strcmp(name, "index.html") == 0)
+        return !foreign_file(dir, name, "<!DOCTYPE html>\n<!-- isoreach web map");
     size_t n = strlen(name);
     return strncmp(name, ".isoreach", 9) == 0 ||
            (strncmp(name, "model-", 6) == 0 && n > 9 && strcmp(name + n - 9, ".isrmodel") == 0);
@@ -89,28 +103,32 @@ static isr_status out_not_foreign(isr_ctx *ctx, const char *path)
     DIR *d = opendir(path);
     if (!d)
         return ISR_OK; /* a new folder, or one the writes will report on */
-    isr_sb seen = {0};
-    int n = 0, ours = 0;
+    char **names = NULL;
+    int ours = 0;
     struct dirent *e;
     while (!ours && (e = readdir(d)) != NULL) {
-        ours = isoreach_entry(e->d_name);
-        if (e->d_name[0] == '.')
-            continue; /* hidden: "." and "..", and the locks and temporaries of runs starting
-                       * beside this one ("..isoreach-shard-1-of-3.lock.part-PID"), which
-                       * overwrite nothing of the user's */
-        if (++n <= 3)
-            isr_sb_printf(&seen, "%s'%s'", n > 1 ? ", " : "", e->d_name);
+        ours = isoreach_entry(path, e->d_name);
+        if (e->d_name[0] != '.') /* hidden: "." and "..", and the locks and temporaries of
+                                  * runs starting beside this one, which overwrite nothing */
+            names = CSLAddString(names, e->d_name);
     }
     closedir(d);
-    char *list = isr_sb_take(&seen);
+    int n = CSLCount(names);
     isr_status st = ISR_OK;
-    if (!ours && n > 0)
+    if (!ours && n > 0) {
+        qsort(names, (size_t)n, sizeof *names, cmp_str); /* named in one order anywhere */
+        isr_sb seen = {0};
+        for (int i = 0; i < n && i < 3; i++)
+            isr_sb_printf(&seen, "%s'%s'", i ? ", " : "", names[i]);
+        char *list = isr_sb_take(&seen);
         st = isr_fail(ctx, ISR_ERR_IO,
                       "output folder '%s' (--out) holds files that are not an isoreach output "
                       "(%s%s): a run writes README.md, index.html and more into it; give a new "
                       "or empty folder",
                       path, list ? list : "", n > 3 ? ", …" : "");
-    free(list);
+        free(list);
+    }
+    CSLDestroy(names);
     return st;
 }
 
@@ -715,6 +733,17 @@ int isr_out_reach_recorded(const char *out)
 
 void isr_out_unmark(isr_ctx *ctx, const char *out)
 {
+    /* the folder's own mark, for good: an interrupted first run leaves no run.json nor
+     * README.md, and its hubs/ is what the next run resumes (out_not_foreign) */
+    char *own = isr_strdup_printf("%s/" ISR_OUTPUT_MARK, out);
+    FILE *m = own && !isr_file_exists(own) ? fopen(own, "w") : NULL;
+    if (m) {
+        fputs("isoreach output folder: this file marks it as one, so that later runs may write "
+              "into it\n",
+              m);
+        fclose(m);
+    }
+    free(own);
     if (isr_out_reach_recorded(out)) {
         char *mark = isr_strdup_printf("%s/" ISR_RECOUNT_NAME, out);
         FILE *f = mark ? fopen(mark, "w") : NULL;
@@ -996,10 +1025,6 @@ static uint64_t fp_file(uint64_t h, const char *name)
 #define FOLDER_DEPTH 2
 #define FOLDER_FILES 10000
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* The regular files in folder `dir` and its folders down to `depth` more levels, appended
  * to `files` (a CSL list), in name order. */

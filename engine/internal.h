@@ -1251,8 +1251,12 @@ ISR_INTERNAL void isr_discard_tmp(FILE *f, const char *tmp);
 ISR_INTERNAL const char *isr_write_reason(const char *path, int err);
 /* Removes OUT/run.json, the mark of a finished run that `reach`, `map` and the web map read,
  * before a run or shard writes its first hub: until it finishes, the folder holds another
- * run's results beside its own, and no command may take it as whole. */
+ * run's results beside its own, and no command may take it as whole. Writes the folder's
+ * lasting mark, ISR_OUTPUT_MARK, when it is not there. */
 void isr_out_unmark(isr_ctx *ctx, const char *out);
+/* The file that marks a folder as an isoreach output for good (isr_out_dir refuses a folder
+ * of other files). */
+#define ISR_OUTPUT_MARK ".isoreach-output"
 /* OUT/.isoreach-recount: left by isr_out_unmark when the run.json it removed says that
  * `isoreach reach` recounted the folder (on other boundaries or people, maybe), until a run
  * or merge finishes there (isr_out_recounted). While it is there, a hub reused from the

@@ -1410,27 +1410,37 @@ Test(geo, out_folder_of_other_files_is_refused)
                         "grep -qx mine o/README.md", cli_tmp),
                  0, "the folder was changed");
     /* a data folder that also holds a hubs/ (or scenarios/) folder passed for an output, and
-     * its README.md was replaced (a new-user pass): refused for the README.md, then for an
-     * index.html of its own; an earlier run's folder is still taken */
+     * its README.md was replaced (a new-user pass): refused, and for an index.html of its
+     * own; an earlier run's folder is still taken */
     cli_sh_ok("mkdir o/hubs");
     rc = run("--hubs hub");
     e = cli_stderr();
     cr_assert_eq(rc, 1, "%s", e);
-    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds a README.md that isoreach "
-                        "did not write: a run would replace it; give a new or empty folder, or "
-                        "an earlier run's output folder\n");
+    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds files that are not an "
+                        "isoreach output ('README.md', 'hubs'): a run writes README.md, "
+                        "index.html and more into it; give a new or empty folder\n");
     free(e);
     cli_sh_ok("grep -qx mine o/README.md && mv o/README.md o/notes.md && echo '<p>mine' > "
               "o/index.html");
     rc = run("--hubs hub");
     e = cli_stderr();
     cr_assert_eq(rc, 1, "%s", e);
-    cr_assert_not_null(strstr(e, "holds an index.html that isoreach did not write"), "%s", e);
+    cr_assert_not_null(strstr(e, "holds files that are not an isoreach output ('hubs', "
+                                 "'index.html', 'notes.md')"),
+                       "%s", e);
     free(e);
     /* a folder holding another program's run.json (and notes): taken for an earlier run's,
-     * its run.json replaced (a new-user pass); refused */
+     * its run.json replaced (a new-user pass); refused; and beside an isoreach README.md */
     cli_sh_ok("grep -qx '<p>mine' o/index.html && rm -rf o && mkdir o && echo USERDATA > "
               "o/run.json && echo n > o/notes.txt");
+    rc = run("--hubs hub");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds files that are not an "
+                        "isoreach output ('notes.txt', 'run.json'): a run writes README.md, "
+                        "index.html and more into it; give a new or empty folder\n");
+    free(e);
+    cli_sh_ok("echo '# isoreach output' > o/README.md");
     rc = run("--hubs hub");
     e = cli_stderr();
     cr_assert_eq(rc, 1, "%s", e);
@@ -1441,6 +1451,25 @@ Test(geo, out_folder_of_other_files_is_refused)
     cli_sh_ok("grep -qx USERDATA o/run.json && rm -rf o");
     cr_assert_eq(run("--hubs hub"), 0);
     cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr()); /* its own README and web map */
+    /* a data folder holding a region/ of its own (summary.json, reach_matrix.csv: names a run
+     * writes) passed for an output, and both were written over (a new-user pass): refused,
+     * left as it was; a run's folder holds its mark, .isoreach-output, and one whose first
+     * run was stopped before run.json and README.md (only hubs/ and the mark) is resumed */
+    cli_sh_ok("test -f o/.isoreach-output && rm -rf o && mkdir -p o/region && echo '{\"mine\":1}' "
+              "> o/region/summary.json");
+    rc = run("--hubs hub");
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds files that are not an "
+                        "isoreach output ('region'): a run writes README.md, index.html and "
+                        "more into it; give a new or empty folder\n");
+    free(e);
+    cli_sh_ok("grep -qx '{\"mine\":1}' o/region/summary.json && rm -rf o");
+    cr_assert_eq(run("--hubs hub"), 0);
+    cli_sh_ok("rm -rf o/run.json o/README.md o/index.html o/isoreach.qgs o/region && ls -A o | tr "
+              "'\\n' ' ' | grep -qx '.isoreach-output hubs '");
+    cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr());
+    cli_sh_ok("test -f o/run.json && test -f o/region/units.geojson");
 }
 
 /* A later run kept what an earlier one wrote and it does not (region/friction.tif of

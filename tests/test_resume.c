@@ -233,8 +233,9 @@ Test(resume, sweep_never_follows_a_link)
     fixtures();
     pid_t dead = (pid_t)cli_dead_pid();
     /* a hub folder and a region folder linked outside --out, a temporary-looking link, and
-     * one real temporary file */
-    cr_assert_eq(cli_sh("cd '%s' && mkdir -p outside o/hubs/real && touch outside/.x.part-%d "
+     * one real temporary file (in a killed run's folder: it has the mark a run writes) */
+    cr_assert_eq(cli_sh("cd '%s' && mkdir -p outside o/hubs/real && touch o/.isoreach-output "
+                        "outside/.x.part-%d "
                         "outside/victim && ln -s ../../outside o/hubs/link && ln -s ../outside "
                         "o/region && ln -s ../outside/victim o/.y.part-%d && touch "
                         "o/hubs/real/.stations.csv.part-%d",
