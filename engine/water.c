@@ -92,6 +92,21 @@ static void thin_warn(isr_ctx *ctx, const isr_layer *l, double cell_m, const thi
 
 /* Every polygon of the layer, in the grid's CRS, into *geoms (n of them), its thin parts
  * tallied into *thin. */
+/* Whether g is areas only: a polygon or multipolygon (curved ones too), or a collection of
+ * them. */
+static int polygonal(OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon || t == wkbMultiSurface)
+        return 1;
+    if (t != wkbGeometryCollection)
+        return 0;
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+        if (!polygonal(OGR_G_GetGeometryRef(g, i)))
+            return 0;
+    return OGR_G_GetGeometryCount(g) > 0;
+}
+
 static isr_status read_polygons(isr_ctx *ctx, const isr_layer *l, OGRSpatialReferenceH srs,
                                 double cell_m, OGRGeometryH **geoms, int *n, thin_tally *thin)
 {
@@ -106,8 +121,19 @@ static isr_status read_polygons(isr_ctx *ctx, const isr_layer *l, OGRSpatialRefe
         OGRGeometryH g = OGR_F_StealGeometry(f);
         long long id = (long long)OGR_F_GetFID(f);
         OGR_F_Destroy(f);
-        if (!g)
+        if (!g || OGR_G_IsEmpty(g)) {
+            OGR_G_DestroyGeometry(g);
             continue; /* a feature without a geometry holds no water */
+        }
+        if (!polygonal(g)) { /* a line or point was burnt as water: a barrier, said nowhere */
+            st = isr_fail(ctx, ISR_ERR_INPUT,
+                          "%s: feature %lld is a %s; water must be polygons (lakes, rivers and "
+                          "the sea as areas): buffer lines into polygons of the river's width, "
+                          "or leave them out",
+                          l->what, id, OGR_G_GetGeometryName(g));
+            OGR_G_DestroyGeometry(g);
+            break;
+        }
         if (isr_layer_geom_to(l, g, tr) != OGRERR_NONE) {
             OGR_G_DestroyGeometry(g);
             st = isr_fail_gdal(ctx, ISR_ERR_CRS, "%s: a polygon cannot be transformed to the "

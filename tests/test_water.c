@@ -161,6 +161,21 @@ Test(water, bad_water_input_is_refused_naming_it)
     snprintf(want, sizeof want,
              "isoreach: water '%s/lake.geojson': no layer named 'seen' (layers: l4326)\n", cli_tmp);
     refused(rc, want);
+    /* a layer of polygons with a line (or a point) among them: refused, naming the feature
+     * (its cells were burnt as water, a barrier said nowhere; a new-user pass) */
+    cli_put("mixed.geojson", "%s",
+            "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+            "{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[17.17,48.20],[17.27,48.20],"
+            "[17.27,48.26],[17.17,48.26],[17.17,48.20]]]}},{\"type\":\"Feature\",\"properties\":{},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[16.9,48.1],[17.1,48.3]]}}]}");
+    snprintf(extra, sizeof extra, "--water %s/mixed.geojson", cli_tmp);
+    rc = run("bad", extra);
+    snprintf(want, sizeof want,
+             "isoreach: water '%s/mixed.geojson' layer 'mixed': feature 1 is a LINESTRING; water "
+             "must be polygons (lakes, rivers and the sea as areas): buffer lines into polygons "
+             "of the river's width, or leave them out\n",
+             cli_tmp);
+    refused(rc, want);
 }
 
 /* The sample: Taihu's interior (31.2 N, 120.2 E) is water in shapefiles/yrd_water.shp, the
