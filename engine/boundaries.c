@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <cpl_string.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -398,6 +399,45 @@ static void units_report_unknown_pop(isr_ctx *ctx, const isr_options *opt, const
     free(list);
 }
 
+/* A population field in other units than people, said: fractions over fewer than one person
+ * per km² of the units (a yearbook's 万, tens of thousands, 265.3 for 2.65 million: results
+ * ten thousand times too small, said nowhere; a new-user pass), and units of a fraction of a
+ * person, which count as none. Whole numbers, however sparse (a toy region, the Arctic), and
+ * modelled estimates with fractions over a settled region are no news. */
+static void units_report_pop_scale(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
+                                   const isr_units *u)
+{
+    if (!u->has_pop || opt->population)
+        return;
+    int nfrac = 0, first = -1, nnone = 0, none = -1;
+    double people = 0, area_m2 = 0;
+    for (int i = 0; i < u->n; i++) {
+        double p = u->attr[i].pop;
+        if (isnan(p))
+            continue;
+        if (fabs(p - round(p)) > 1e-6 && nfrac++ == 0)
+            first = i;
+        if (p > 0 && p < 0.5 && nnone++ == 0)
+            none = i;
+        people += p;
+        area_m2 += u->geom[i] ? OGR_G_Area(u->geom[i]) : 0;
+    }
+    double km2 = area_m2 / 1e6;
+    if (nfrac && people > 0 && km2 > 0 && people / km2 < 1)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: field '%s' holds fractions (%d unit%s, as '%s': %g) and only %.3g people "
+                "per km² over the units: does it count thousands or tens of thousands (万)? "
+                "Give it in people: each unit's people are counted whole, rounded",
+                l->what, opt->pop_field, nfrac, nfrac > 1 ? "s" : "", u->attr[first].code[0],
+                u->attr[first].pop, people / km2);
+    else if (nnone)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: %d unit%s fewer than half a person in field '%s' (as '%s': %g), counted as "
+                "no one: people are counted whole",
+                l->what, nnone, nnone > 1 ? "s have" : " has", opt->pop_field,
+                u->attr[none].code[0], u->attr[none].pop);
+}
+
 typedef struct overlap_ctx {
     int self;
     int *cand;
@@ -565,6 +605,28 @@ static void unit_repair(isr_ctx *ctx, const isr_layer *l, isr_units *u, GIntBig 
     }
 }
 
+/* The number of vertices of g, all its parts and rings. */
+static long points_of(OGRGeometryH g)
+{
+    long n = OGR_G_GetPointCount(g);
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+        n += points_of(OGR_G_GetGeometryRef(g, i));
+    return n;
+}
+
+/* The fewest vertices of a ring of polygon or multipolygon g (INT_MAX: none). */
+static int shortest_ring(OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    int least = INT_MAX;
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
+        OGRGeometryH p = OGR_G_GetGeometryRef(g, i);
+        int k = t == wkbMultiPolygon ? shortest_ring(p) : OGR_G_GetPointCount(p);
+        least = k < least ? k : least;
+    }
+    return least;
+}
+
 /* Whether a geometry has a vertex on the 180° meridian (lon/lat). */
 static int on_180(OGRGeometryH g)
 {
@@ -610,6 +672,24 @@ static isr_status unit_polygon(isr_ctx *ctx, const isr_layer *l, OGRCoordinateTr
                         "%s: feature %lld ('%s') has a vertex at (%g %g), which is no "
                         "coordinate: fix its geometry",
                         l->what, (long long)fid, u->attr[u->n - 1].code[0], bad[0], bad[1]);
+    }
+    /* a ring whose last vertex is not its first (a GeoJSON written by hand or cut short):
+     * closed, as its author meant (GEOS refused it much later, "Points of LinearRing do not
+     * form a closed linestring", naming no file; a new-user pass) */
+    long before = points_of(g);
+    OGR_G_CloseRings(g);
+    if (points_of(g) != before)
+        isr_log(ctx, ISR_LOG_WARN, "%s: feature %lld ('%s') has a ring whose last vertex is not "
+                "its first: closed", l->what, (long long)fid, u->attr[u->n].code[0]);
+    int short_ring = shortest_ring(g);
+    if (short_ring < 4) { /* two points, or three closed: no area (GEOS fails on it later) */
+        OGR_G_DestroyGeometry(g);
+        u->geom[u->n++] = NULL;
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "%s: feature %lld ('%s') has a ring of %d vertices, which encloses no "
+                        "area (a ring needs 3 corners and its first vertex again): draw the "
+                        "unit's polygon, or delete the feature (its people would be lost)",
+                        l->what, (long long)fid, u->attr[u->n - 1].code[0], short_ring);
     }
     seam[u->n] = t == wkbMultiPolygon && lonlat && on_180(g) && OGR_G_IsValid(g);
     if (isr_layer_geom_to(l, g, ct) != OGRERR_NONE) {
@@ -854,6 +934,7 @@ isr_status isr_units_load(isr_ctx *ctx, const isr_options *opt, const isr_layer 
     if ((st = units_check_hierarchy(ctx, l, u)) != ISR_OK)
         goto cleanup;
     units_report_unknown_pop(ctx, opt, l, &uf, u);
+    units_report_pop_scale(ctx, opt, l, u);
     units_warn_outlier(ctx, l, u);
     if (u->njoined)
         isr_log(ctx, ISR_LOG_INFO,

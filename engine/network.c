@@ -77,6 +77,56 @@ static int cmp_stop(const void *a, const void *b)
 /* The stations of layer l added to net. `nbase` >= 0: a scenario's stations (scenario.c)
  * added to a network whose first nbase stations are the base's: no hub flag is read (the
  * hubs are the run's) and an id of the base is refused as such. */
+/* Stations closer than this to another are taken for one station given twice. */
+#define SAME_PLACE_M 10.0
+
+typedef struct placed {
+    double x, y;
+    int s;
+} placed;
+
+static int cmp_placed_x(const void *a, const void *b)
+{
+    const placed *p = a, *q = b;
+    int c = (p->x > q->x) - (p->x < q->x);
+    return c ? c : (p->s > q->s) - (p->s < q->s);
+}
+
+/* Stations (the ones from `first` on against all) within SAME_PLACE_M of each other, said:
+ * a line passing there calls at both, a stop of no distance, and a minutes field no longer
+ * matches its stops (a station copied under a new id changed the people reached by 44 %,
+ * said only as a count of minutes; a new-user pass). */
+static void warn_same_place(isr_ctx *ctx, const isr_layer *l, isr_rail_net *net, int first)
+{
+    int n = isr_rail_net_nstations(net), pairs = 0, a0 = -1, b0 = -1;
+    placed *p = malloc((size_t)(n > 0 ? n : 1) * sizeof *p);
+    if (!p)
+        return;
+    for (int i = 0; i < n; i++) {
+        isr_rail_station_xy(net, i, &p[i].x, &p[i].y);
+        p[i].s = i;
+    }
+    qsort(p, (size_t)n, sizeof *p, cmp_placed_x);
+    double d0 = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n && p[j].x - p[i].x <= SAME_PLACE_M; j++) {
+            double d = hypot(p[j].x - p[i].x, p[j].y - p[i].y);
+            if (d > SAME_PLACE_M || (p[i].s < first && p[j].s < first) || pairs++ > 0)
+                continue;
+            a0 = p[i].s < p[j].s ? p[i].s : p[j].s;
+            b0 = p[i].s < p[j].s ? p[j].s : p[i].s;
+            d0 = d;
+        }
+    free(p);
+    if (pairs)
+        isr_log(ctx, ISR_LOG_WARN,
+                "%s: stations '%s' and '%s' are %.1f m apart%s: a line passing there calls at "
+                "both, a stop of no distance, and its minutes field no longer matches its "
+                "stops; if one station is given twice, keep one",
+                l->what, isr_rail_station_id(net, a0), isr_rail_station_id(net, b0), d0,
+                pairs > 1 ? " (and more pairs within 10 m)" : "");
+}
+
 static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                                 OGRSpatialReferenceH srs, isr_rail_net *net, int nbase)
 {
@@ -172,6 +222,8 @@ static isr_status load_stations(isr_ctx *ctx, const isr_options *opt, const isr_
         OGR_F_Destroy(f);
     }
     OCTDestroyCoordinateTransformation(ct);
+    if (st == ISR_OK)
+        warn_same_place(ctx, l, net, nbase < 0 ? 0 : nbase);
     return st;
 }
 
@@ -710,6 +762,19 @@ static GEOSGeometry *snap_part_ends(isr_geos *gc, const GEOSGeometry *m)
  * (ties: as the first part), so a part drawn backwards changes nothing. A path whose ends
  * meet, or come within snap_m, is a loop (closed with a straight segment if they only come
  * near). */
+/* How much of path g (len metres long) runs over another part of itself: its length less
+ * that of its union, where the stretches drawn twice count once (0 when GEOS fails: no
+ * refusal on a doubt). A path that retraces itself had its stops ordered silently wrong
+ * (xinzhuang called once on an out-and-back line, 2 minutes lost; a new-user pass). */
+static double path_overlap(isr_geos *gc, const GEOSGeometry *g, double len)
+{
+    GEOSGeometry *u = GEOSUnaryUnion_r(gc->h, g);
+    double ulen = 0;
+    int ok = u && GEOSLength_r(gc->h, u, &ulen);
+    GEOSGeom_destroy_r(gc->h, u);
+    return ok && len > ulen ? len - ulen : 0;
+}
+
 static isr_status make_path(isr_ctx *ctx, const isr_options *opt, const isr_layer *l,
                             isr_geos *gc, long long fid, const char *id, GEOSGeometry *gg,
                             path *pa)
@@ -756,6 +821,16 @@ static isr_status make_path(isr_ctx *ctx, const isr_options *opt, const isr_laye
             gg = closed;
             GEOSLength_r(h, gg, &pa->len);
         }
+    }
+    double twice_m = path_overlap(gc, gg, pa->len);
+    if (twice_m > opt->snap_m) {
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "%s: line '%s' (feature %lld) runs over itself for %.1f km (a part given "
+                      "twice, or a line drawn out and back): the order of its stops along it is "
+                      "not one; draw each line once, one way (its trains run both ways; "
+                      "--line-headway-back gives the headway against the stop order)",
+                      l->what, id, fid, twice_m / 1000);
+        goto cleanup;
     }
     if (pa->loop) {
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, start[0], start[1]);

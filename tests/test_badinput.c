@@ -1429,10 +1429,11 @@ Test(badinput, sigint_at_every_stage_exits_130_with_whole_files, .timeout = 900)
 
 Test(badinput, temporaries_of_a_killed_run_are_swept_by_the_next)
 {
-    /* a process that is gone: its temporary files are litter */
+    /* a process that is gone: its temporary files are litter (its folder has the mark a run
+     * writes before its first hub) */
     int dead = cli_dead_pid();
     cr_assert_eq(cli_sh("mkdir -p '%s/o/hubs/shanghai_hongqiao' '%s/o/region' && cd '%s/o' && "
-                    "touch .run.json.part-%d region/.units.geojson.part-%d "
+                    "touch .isoreach-output .run.json.part-%d region/.units.geojson.part-%d "
                     "hubs/shanghai_hongqiao/.travel_time.tif.part-%d.ovr.cli_tmp "
                     "hubs/shanghai_hongqiao/.stations.csv.part-%d",
                     cli_tmp, cli_tmp, cli_tmp, (int)dead, (int)dead, (int)dead, (int)dead),
@@ -1568,4 +1569,162 @@ Test(badinput, a_folder_not_writable_is_said_before_run_json_goes)
     free(e);
     cr_assert_eq(cli_sh("test -s '%s/o/run.json'", cli_tmp), 0, "run.json was taken away");
     cli_sh("chmod 755 '%s/o/region'", cli_tmp);
+}
+
+/* ---- a new-user pass with hostile inputs (this stop) ------------------------------------ */
+
+/* Runs /usr/bin/python3 on `code` (osgeo) in TMP; asserts it succeeded. */
+static void py(const char *code)
+{
+    char q[400];
+    snprintf(q, sizeof q, "%s/fix.py", cli_tmp);
+    FILE *s = fopen(q, "w");
+    cr_assert_not_null(s);
+    fputs(code, s);
+    fclose(s);
+    cr_assert_eq(cli_sh("cd '%s' && /usr/bin/python3 fix.py", cli_tmp), 0, "%s", cli_output());
+}
+
+/* A unit whose ring is not closed (GeoJSON by hand) is closed and said; one of two vertices
+ * is refused, naming it (GEOS failed much later: "Points of LinearRing do not form a closed
+ * linestring", naming no file). */
+Test(badinput, unclosed_and_degenerate_rings_of_a_unit)
+{
+    py("from osgeo import ogr\n"
+       "src = ogr.Open('" S "/yrd_counties.shp')\n"
+       "for name, keep in (('open', -1), ('two', 2)):\n"
+       "    d = ogr.GetDriverByName('GPKG').CreateDataSource(name + '.gpkg')\n"
+       "    l = d.CopyLayer(src.GetLayer(0), 'counties')\n"
+       "    f = l.GetFeature(9)\n"
+       "    g = f.GetGeometryRef().Clone()\n"
+       "    r = g.GetGeometryRef(0) if g.GetGeometryName() == 'POLYGON' else g.GetGeometryRef(0).GetGeometryRef(0)\n"
+       "    pts = r.GetPoints()\n"
+       "    pts = pts[:-1] if keep < 0 else pts[:keep]\n"
+       "    r.Empty()\n"
+       "    for p in pts: r.AddPoint_2D(p[0], p[1])\n"
+       "    f.SetGeometry(g)\n"
+       "    l.SetFeature(f)\n"
+       "    d = None\n");
+    int rc = run("--boundaries '%s/open.gpkg' --resolution 8000 --hubs shanghai_hongqiao "
+                 "--no-maps",
+                 cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "layer 'counties': feature 9 ('310114') has a ring whose last vertex is "
+                        "not its first: closed\n"),
+              "%s", e);
+    free(e);
+    cr_assert_eq(cli_sh("rm -rf '%s/o'", cli_tmp), 0);
+    rc = run("--boundaries '%s/two.gpkg' --resolution 8000 --hubs shanghai_hongqiao --no-maps",
+             cli_tmp);
+    e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "isoreach: boundaries '"),
+              "%s", e);
+    cr_assert(strstr(e, "two.gpkg' layer 'counties': feature 9 ('310114') has a ring of 3 "
+                        "vertices, which encloses no area (a ring needs 3 corners and its "
+                        "first vertex again): draw the unit's polygon, or delete the feature "
+                        "(its people would be lost)\n"),
+              "%s", e);
+    free(e);
+    nothing_written();
+}
+
+/* A population field in a yearbook's 万 (tens of thousands: the sample's counties divided by
+ * 10,000, with fractions, 0.07 people per km²) is warned about; the run goes on, its results
+ * those of the field as given. The sample's own people (whole, 657 per km²): no warning. */
+Test(badinput, population_in_tens_of_thousands_is_said)
+{
+    py("from osgeo import ogr\n"
+       "src = ogr.Open('" S "/yrd_counties.shp')\n"
+       "d = ogr.GetDriverByName('GPKG').CreateDataSource('wan.gpkg')\n"
+       "l = d.CreateLayer('counties', src.GetLayer(0).GetSpatialRef(), ogr.wkbMultiPolygon)\n"
+       "sd = src.GetLayer(0).GetLayerDefn()\n"
+       "for i in range(sd.GetFieldCount()):\n"
+       "    fd = sd.GetFieldDefn(i)\n"
+       "    l.CreateField(ogr.FieldDefn(fd.GetName(), ogr.OFTReal if fd.GetName() == 'pop' else fd.GetType()))\n"
+       "for f in src.GetLayer(0):\n"
+       "    g = ogr.Feature(l.GetLayerDefn())\n"
+       "    for i in range(sd.GetFieldCount()):\n"
+       "        n = sd.GetFieldDefn(i).GetName()\n"
+       "        g.SetField(n, f.GetField(n) / 1e4 if n == 'pop' else f.GetField(n))\n"
+       "    g.SetGeometry(ogr.ForceToMultiPolygon(f.GetGeometryRef().Clone()))\n"
+       "    l.CreateFeature(g)\n"
+       "d = None\n");
+    int rc = run("--boundaries '%s/wan.gpkg' --resolution 8000 --hubs shanghai_hongqiao "
+                 "--no-maps",
+                 cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "wan.gpkg' layer 'counties': field 'pop' holds fractions (306 units, "
+                        "as '310101': 66.203) and only 0.0656 people per km² over the units: "
+                        "does it count thousands or tens of thousands (万)? Give it in people: "
+                        "each unit's people are counted whole, rounded\n"),
+              "%s", e);
+    free(e);
+    /* the sample itself: neither */
+    cr_assert_eq(cli_sh("rm -rf '%s/o'", cli_tmp), 0);
+    rc = run("--resolution 8000 --hubs shanghai_hongqiao --no-maps");
+    e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert_null(strstr(e, "per km²"), "%s", e);
+    cr_assert_null(strstr(e, "fractions"), "%s", e);
+    free(e);
+}
+
+/* A station given twice (a copy under a new id at the same spot): said, naming both (the
+ * lines through it called at both, their minutes fields dropped, 44 % more people reached,
+ * said only as a count of minutes). */
+Test(badinput, a_station_given_twice_at_one_spot_is_said)
+{
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr -f GPKG st.gpkg '%s/yrd_rail_stations.shp' && "
+                        "ogr2ogr -update -append st.gpkg -nln yrd_rail_stations -sql \"SELECT "
+                        "'hongqiao_copy' AS id, name, name_en, 0 AS hub FROM yrd_rail_stations "
+                        "WHERE id = 'shanghai_hongqiao'\" '%s/yrd_rail_stations.shp'",
+                        cli_tmp, S, S),
+                 0, "%s", cli_output());
+    int rc = run("--stations '%s/st.gpkg' --resolution 8000 --hubs shanghai_hongqiao --no-maps",
+                 cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 0, "%s", e);
+    cr_assert(strstr(e, "st.gpkg' layer 'yrd_rail_stations': stations 'shanghai_hongqiao' and "
+                        "'hongqiao_copy' are 0.0 m apart: a line passing there calls at both, a "
+                        "stop of no distance, and its minutes field no longer matches its "
+                        "stops; if one station is given twice, keep one\n"),
+              "%s", e);
+    free(e);
+}
+
+/* A line that runs over itself, drawn out and back (or a part given twice): refused, naming
+ * it (its stops were ordered along it silently wrong: a station passed twice called once). */
+Test(badinput, a_line_drawn_out_and_back_is_refused)
+{
+    py("from osgeo import ogr\n"
+       "src = ogr.Open('" S "/yrd_rail_lines.shp')\n"
+       "d = ogr.GetDriverByName('GPKG').CreateDataSource('back.gpkg')\n"
+       "l = d.CopyLayer(src.GetLayer(0), 'lines')\n"
+       "for f in l:\n"
+       "    if f.GetField('id') == 'jinshan_rly':\n"
+       "        g = f.GetGeometryRef()\n"
+       "        g = g if g.GetGeometryName() == 'LINESTRING' else g.GetGeometryRef(0)\n"
+       "        pts = g.GetPoints()\n"
+       "        n = ogr.Geometry(ogr.wkbLineString)\n"
+       "        for p in pts + pts[::-1][1:]: n.AddPoint_2D(p[0], p[1])\n"
+       "        f.SetGeometry(n)\n"
+       "        f.SetField('minutes', '')\n"
+       "        l.SetFeature(f)\n"
+       "        break\n"
+       "d = None\n");
+    int rc = run("--lines '%s/back.gpkg' --resolution 8000 --hubs shanghai_hongqiao --no-maps",
+                 cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "back.gpkg' layer 'lines': line 'jinshan_rly' (feature 27) runs over "
+                        "itself for 49.9 km (a part given twice, or a line drawn out and back): "
+                        "the order of its stops along it is not one; draw each line once, one "
+                        "way (its trains run both ways; --line-headway-back gives the headway "
+                        "against the stop order)\n"),
+              "%s", e);
+    free(e);
+    nothing_written();
 }
