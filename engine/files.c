@@ -593,7 +593,7 @@ char *isr_dir_others(const char *dir, const char *const *names, int n, int *coun
 /* A name Windows gives to a device whatever follows its first '.' and in any case (CON,
  * PRN, AUX, NUL, COM0-9, LPT0-9, and COM/LPT with ¹ ² ³): a folder so named cannot be made
  * or copied there (a journalist's unzip of OUT fails or drops it). */
-static int windows_device(const char *s)
+int isr_windows_device(const char *s)
 {
     static const char *const dev[] = {"CON", "PRN", "AUX", "NUL"};
     size_t n = strcspn(s, ".");
@@ -615,7 +615,7 @@ char *isr_hub_folder(const char *id)
     /* not '.' first (hidden, or . and ..), nor last (Windows drops it: "a." would be "a"),
      * nor a Windows device name */
     int safe = n > 0 && n <= ISR_HUB_FOLDER_MAX && id[0] != '.' && id[n - 1] != '.' &&
-               !windows_device(id);
+               !isr_windows_device(id);
     for (size_t i = 0, k; safe && i < n; i += k)
         safe = (k = folder_seq(u + i, n - i)) > 0;
     if (safe)
@@ -644,7 +644,7 @@ char *isr_hub_folder(const char *id)
         k--;
     stem[k] = '\0';
     /* "CON" or "com1.x" keep their text after "hub_", so the folder is no device either */
-    return isr_strdup_printf("%s%s-%016llx", k && windows_device(stem) ? "hub_" : "",
+    return isr_strdup_printf("%s%s-%016llx", k && isr_windows_device(stem) ? "hub_" : "",
                              k ? stem : "hub",
                              (unsigned long long)isr_fnv1a(ISR_FNV_SEED, id, n));
 }

@@ -1257,6 +1257,9 @@ void isr_out_unmark(isr_ctx *ctx, const char *out);
 /* The file that marks a folder as an isoreach output for good (isr_out_dir refuses a folder
  * of other files). */
 #define ISR_OUTPUT_MARK ".isoreach-output"
+/* 1 when a file named s (its part before the first '.', any case) is a Windows device: CON,
+ * PRN, AUX, NUL, COM0-9, LPT0-9 (and COM/LPT with ¹ ² ³), which no folder can be named. */
+int isr_windows_device(const char *s);
 /* OUT/.isoreach-recount: left by isr_out_unmark when the run.json it removed says that
  * `isoreach reach` recounted the folder (on other boundaries or people, maybe), until a run
  * or merge finishes there (isr_out_recounted). While it is there, a hub reused from the

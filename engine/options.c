@@ -597,6 +597,19 @@ static isr_status scenario_add(isr_ctx *ctx, isr_options *opt, const char *val)
                         "--scenario: name '%.*s' may hold only ASCII letters (a-z, A-Z), digits, "
                         "_ and - (at most 64): it names the folder scenarios/NAME",
                         (int)n, val);
+    char name[65];
+    memcpy(name, val, n);
+    name[n] = '\0';
+    if (name[0] == '-' || isr_windows_device(name))
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "--scenario: name '%s' %s: it names the folder scenarios/%s; give "
+                        "another",
+                        name,
+                        name[0] == '-' ? "begins with '-', which a command line takes for an "
+                                         "option"
+                                       : "is a device name on Windows, where no folder can "
+                                         "have it",
+                        name);
     for (int i = 0; i < opt->nscenarios; i++) {
         if (strlen(opt->scenario_name[i]) == n && strncmp(opt->scenario_name[i], val, n) == 0)
             return isr_fail(ctx, ISR_ERR_USAGE,
@@ -615,9 +628,6 @@ static isr_status scenario_add(isr_ctx *ctx, isr_options *opt, const char *val)
     if (opt->nscenarios >= ISR_MAX_SCENARIOS)
         return isr_fail(ctx, ISR_ERR_USAGE, "--scenario: at most %d scenarios in one run",
                         ISR_MAX_SCENARIOS);
-    char name[65];
-    memcpy(name, val, n);
-    name[n] = '\0';
     const char *kn = keep(opt, name), *kp = keep(opt, eq + 1);
     if (!kn || !kp)
         return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");

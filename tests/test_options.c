@@ -95,6 +95,17 @@ Test(options, scenario_names_equal_but_for_case_are_refused)
     refused("--scenario", "espa\xc3\xb1" "a=x",
             "--scenario: name 'espa\xc3\xb1" "a' may hold only ASCII letters (a-z, A-Z), "
             "digits, _ and - (at most 64): it names the folder scenarios/NAME");
+    /* a Windows device name (no folder can have it there) and a leading '-' (an option to a
+     * shell command), which hub folders already avoided (a new-user pass) */
+    refused("--scenario", "nul=x",
+            "--scenario: name 'nul' is a device name on Windows, where no folder can have it: "
+            "it names the folder scenarios/nul; give another");
+    refused("--scenario", "COM3=x",
+            "--scenario: name 'COM3' is a device name on Windows, where no folder can have it: "
+            "it names the folder scenarios/COM3; give another");
+    refused("--scenario", "-rf=x",
+            "--scenario: name '-rf' begins with '-', which a command line takes for an option: "
+            "it names the folder scenarios/-rf; give another");
 }
 
 /* What a client of include/isoreach.h can do with the opaque handle alone: new from argv,
