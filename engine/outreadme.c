@@ -171,7 +171,8 @@ static const char *const glossary[][2] = {
     {"station_name", "station name"},
     {"station_name_en", "station's English name (empty when the input has none)"},
     {"rail_minutes", "minutes by rail between the hub and the station, boarding wait included; "
-                     "empty where no train reaches"},
+                     "empty where no train reaches (with a GTFS timetable, also past the "
+                     "budget)"},
     {"x", "metres, analysis CRS"},
     {"y", "metres, analysis CRS"},
     {"lon", "degrees, WGS 84"},
