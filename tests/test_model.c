@@ -304,6 +304,18 @@ static int province_holds(const char *json, size_t len, const char *code, double
     return holds;
 }
 
+/* Region 2's inputs and their fields (tests/region2: German names), as flags. */
+#define R2 ISR_REGION2_DIR
+#define REGION2_FIELDS                                                                            \
+    "--boundaries", R2 "/grenzen.gpkg", "--boundaries-layer", "bezirke", "--unit-id",             \
+        "bezirk_id", "--unit-name", "bezirk", "--pref-field", "region_id", "--pref-name",         \
+        "region", "--prov-field", "land_id", "--prov-name", "land", "--pop-field", "einwohner",   \
+        "--stations", R2 "/bahnhoefe.geojson", "--station-id", "station_code",                    \
+        "--station-name", "station_label", "--hub-field", "is_hub", "--lines",                    \
+        R2 "/strecken.gpkg", "--line-name", "line_label", "--line-speed", "vmax_kmh",             \
+        "--line-headway", "takt_min", "--line-headway-back", "takt_rueck", "--line-minutes",      \
+        "fahrzeit", "--line-stops", "halte"
+
 /* The model's build in parts (model.c: each province dissolved on its own and the units'
  * geometry text in slices, taken by two threads from a queue): provinces.geojson and the
  * geometry text are byte for byte those of one thread and of the functions that make them
@@ -314,18 +326,8 @@ Test(model, build_in_parts_same_bytes, .timeout = 300)
     isr_ctx *ctx = isr_ctx_new();
     char out[300];
     snprintf(out, sizeof out, "%s/parts", cli_tmp);
-#define R2 ISR_REGION2_DIR
-    char *region2[] = {
-        "run", "--no-maps", "--out", out, "--resolution", "2000", "--threads", "1",
-        "--boundaries", R2 "/grenzen.gpkg", "--boundaries-layer", "bezirke", "--unit-id",
-        "bezirk_id", "--unit-name", "bezirk", "--pref-field", "region_id", "--pref-name",
-        "region", "--prov-field", "land_id", "--prov-name", "land", "--pop-field", "einwohner",
-        "--stations", R2 "/bahnhoefe.geojson", "--station-id", "station_code", "--station-name",
-        "station_label", "--hub-field", "is_hub", "--lines", R2 "/strecken.gpkg", "--line-name",
-        "line_label", "--line-speed", "vmax_kmh", "--line-headway", "takt_min",
-        "--line-headway-back", "takt_rueck", "--line-minutes", "fahrzeit", "--line-stops",
-        "halte"};
-#undef R2
+    char *region2[] = {"run", "--no-maps", "--out", out, "--resolution", "2000", "--threads", "1",
+                       REGION2_FIELDS};
     char *sample[] = {"run", "--no-maps", "--out", out, "--resolution", "4000", "--threads", "1"};
     /* a city in each province: Vienna, Bratislava, Brno; Shanghai, Nanjing, Hangzhou, Hefei */
     struct city {
@@ -407,18 +409,8 @@ Test(model, one_pass_clearance_covers_its_hubs_windows_with_the_same_times, .tim
     isr_ctx *ctx = isr_ctx_new();
     char out[300];
     snprintf(out, sizeof out, "%s/onepass", cli_tmp);
-#define R2 ISR_REGION2_DIR
-    char *region2[] = {
-        "run", "--no-maps", "--out", out, "--resolution", "1000", "--hubs", "wien_hbf",
-        "--boundaries", R2 "/grenzen.gpkg", "--boundaries-layer", "bezirke", "--unit-id",
-        "bezirk_id", "--unit-name", "bezirk", "--pref-field", "region_id", "--pref-name",
-        "region", "--prov-field", "land_id", "--prov-name", "land", "--pop-field", "einwohner",
-        "--stations", R2 "/bahnhoefe.geojson", "--station-id", "station_code", "--station-name",
-        "station_label", "--hub-field", "is_hub", "--lines", R2 "/strecken.gpkg", "--line-name",
-        "line_label", "--line-speed", "vmax_kmh", "--line-headway", "takt_min",
-        "--line-headway-back", "takt_rueck", "--line-minutes", "fahrzeit", "--line-stops",
-        "halte"};
-#undef R2
+    char *region2[] = {"run", "--no-maps", "--out", out, "--resolution", "1000", "--hubs",
+                       "wien_hbf", REGION2_FIELDS};
     char *sample[] = {"run", "--no-maps", "--out", out, "--resolution", "1000",
                       "--hubs", "shanghai_hongqiao"};
     struct {
