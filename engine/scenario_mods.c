@@ -678,6 +678,14 @@ isr_status isr_scenario_modify(isr_ctx *ctx, const isr_options *opt, isr_scenari
     }
     if (st == ISR_OK && md.napplied > 0)
         (*nparts)++;
+    else if (st == ISR_OK && lyr && nrows == 0 && !sc->gpkg &&
+             OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lyr), "action") < 0)
+        /* one row and no header: the row was read as the header ("has no rows") */
+        st = isr_fail(ctx, ISR_ERR_INPUT,
+                      "scenario '%s' modifications '%s': its first line is read as the header, "
+                      "and has no column 'action': give the header action,target,to,value,"
+                      "source as line 1, then one row per modification",
+                      sc->name, md.file);
     else if (st == ISR_OK && lyr && *nparts == 0) /* else: "holds nothing" (scenario.c) */
         st = isr_fail(ctx, ISR_ERR_INPUT,
                       "scenario '%s' modifications '%s' has %s and no modification: give one "

@@ -318,6 +318,15 @@ Test(scenario, a_modifications_file_that_holds_nothing_says_what_it_holds)
              "isoreach: scenario 'bad' modifications 'bad/modifications.csv' has only blank "
              "rows and no modification: give one row per modification under the header "
              "action,target,to,value,source\n");
+    /* one row and no header: its row was the header, "has no rows" (a new-user pass) */
+    cli_put("bad/modifications.csv", "%s", "remove_station,s,,,\n");
+    cr_assert_eq(run("--scenario bad=bad"), 1);
+    char *h = cli_stderr();
+    cr_assert_str_eq(h, "isoreach: scenario 'bad' modifications 'bad/modifications.csv': its "
+                        "first line is read as the header, and has no column 'action': give "
+                        "the header action,target,to,value,source as line 1, then one row per "
+                        "modification\n");
+    free(h);
     bad_rows("add_transfer,s,s,5,x\n",
              "isoreach: scenario 'bad' modifications 'bad/modifications.csv' line 2: fields "
              "'target' and 'to' are both 's'; add_transfer links two stations (a change within "
