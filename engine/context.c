@@ -271,6 +271,10 @@ static void geos_handler(const char *msg, void *user)
 {
     isr_geos *g = user;
     snprintf(g->msg, sizeof g->msg, "%s", msg);
+    /* GEOS ends some messages with a line break, which a message then showed as "\x0a" */
+    size_t n = strlen(g->msg);
+    while (n > 0 && (g->msg[n - 1] == '\n' || g->msg[n - 1] == '\r' || g->msg[n - 1] == ' '))
+        g->msg[--n] = '\0';
 }
 
 void isr_geos_init(isr_geos *g)

@@ -1728,3 +1728,32 @@ Test(badinput, a_line_drawn_out_and_back_is_refused)
     free(e);
     nothing_written();
 }
+
+/* A line of one point: refused with GEOS's reason, without the line break GEOS ends it with
+ * (printed as "\x0a" at the end of the message). */
+Test(badinput, a_line_of_one_point_is_refused_in_one_line)
+{
+    py("from osgeo import ogr\n"
+       "src = ogr.Open('" S "/yrd_rail_lines.shp')\n"
+       "d = ogr.GetDriverByName('GPKG').CreateDataSource('one.gpkg')\n"
+       "l = d.CopyLayer(src.GetLayer(0), 'lines')\n"
+       "for f in l:\n"
+       "    if f.GetField('id') == 'jinshan_rly':\n"
+       "        n = ogr.Geometry(ogr.wkbLineString)\n"
+       "        n.AddPoint_2D(121.4297, 31.1545)\n"
+       "        f.SetGeometry(n)\n"
+       "        l.SetFeature(f)\n"
+       "        break\n"
+       "d = None\n");
+    int rc = run("--lines '%s/one.gpkg' --resolution 8000 --hubs shanghai_hongqiao --no-maps",
+                 cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, "one.gpkg' layer 'lines': line 'jinshan_rly' (feature 27) has a geometry "
+                        "GEOS cannot read (a line needs two or more distinct points): "),
+              "%s", e);
+    cr_assert_null(strstr(e, "\\x0a"), "%s", e);
+    cr_assert(e[strlen(e) - 1] == '\n' && e[strlen(e) - 2] != '\n', "%s", e);
+    free(e);
+    nothing_written();
+}
