@@ -303,6 +303,20 @@ static isr_status explicit_stops(isr_ctx *ctx, const isr_options *opt, const isr
         if (s == -2)
             return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         const int sl = (int)len; /* the call's id, in messages: p for sl bytes */
+        /* '001' where the stations' id field is a number: it holds 1 (a new-user pass) */
+        size_t z = 0;
+        while (z + 1 < len && p[z] == '0')
+            z++;
+        int unpadded = s < 0 && z > 0 && strspn(p, "0123456789") >= len ? find_call(net, p + z,
+                                                                                   len - z)
+                                                                         : -1;
+        if (s < 0 && unpadded >= 0)
+            return isr_fail(ctx, ISR_ERR_INPUT,
+                            "%s: line '%s' (feature %lld): stop '%.*s' in field '%s' is not a "
+                            "station, but '%.*s' is: the stations' field '%s' holds numbers, "
+                            "which keep no leading zeros; make it a text field",
+                            l->what, id, fid, sl, p, opt->line_stops_field, (int)(len - z),
+                            p + z, opt->station_id_field);
         if (s < 0)
             return isr_fail(ctx, ISR_ERR_INPUT,
                             "%s: line '%s' (feature %lld): stop '%.*s' in field '%s' is not a "

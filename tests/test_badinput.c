@@ -1582,7 +1582,7 @@ static void py(const char *code)
     cr_assert_not_null(s);
     fputs(code, s);
     fclose(s);
-    cr_assert_eq(cli_sh("cd '%s' && /usr/bin/python3 fix.py", cli_tmp), 0, "%s", cli_output());
+    cr_assert_eq(cli_sh("cd '%s' && /usr/bin/python3 fix.py", cli_tmp), 0, "%s", cli_stderr());
 }
 
 /* A unit whose ring is not closed (GeoJSON by hand) is closed and said; one of two vertices
@@ -1754,6 +1754,48 @@ Test(badinput, a_line_of_one_point_is_refused_in_one_line)
               "%s", e);
     cr_assert_null(strstr(e, "\\x0a"), "%s", e);
     cr_assert(e[strlen(e) - 1] == '\n' && e[strlen(e) - 2] != '\n', "%s", e);
+    free(e);
+    nothing_written();
+}
+
+/* Station ids kept as numbers (an integer field: '001' read as 1) and a line's stops written
+ * '001;002': the refusal says the number is a station and why the zeros went (it said only
+ * "is not a station"). */
+Test(badinput, stops_with_leading_zeros_and_numeric_station_ids_are_explained)
+{
+    py("from osgeo import ogr\n"
+       "sds = ogr.Open('" S "/yrd_rail_stations.shp')\n"
+       "st = sds.GetLayer(0)\n"
+       "d = ogr.GetDriverByName('GPKG').CreateDataSource('num.gpkg')\n"
+       "l = d.CreateLayer('stations', st.GetSpatialRef(), ogr.wkbPoint)\n"
+       "for n, t in (('id', ogr.OFTInteger), ('name', ogr.OFTString), ('hub', ogr.OFTInteger)):\n"
+       "    l.CreateField(ogr.FieldDefn(n, t))\n"
+       "num = {}\n"
+       "for i, f in enumerate(st):\n"
+       "    num[f.GetField('id')] = i + 1\n"
+       "    g = ogr.Feature(l.GetLayerDefn())\n"
+       "    g.SetField('id', i + 1)\n"
+       "    g.SetField('name', f.GetField('name'))\n"
+       "    g.SetField('hub', f.GetField('hub'))\n"
+       "    g.SetGeometry(f.GetGeometryRef().Clone())\n"
+       "    l.CreateFeature(g)\n"
+       "src = ogr.Open('" S "/yrd_rail_lines.shp')\n"
+       "ll = d.CopyLayer(src.GetLayer(0), 'lines')\n"
+       "for f in ll:\n"
+       "    s = f.GetField('stops')\n"
+       "    if s:\n"
+       "        f.SetField('stops', ';'.join('%03d' % num[x] for x in s.split(';')))\n"
+       "        ll.SetFeature(f)\n"
+       "d = None\n");
+    int rc = run("--stations '%s/num.gpkg' --stations-layer stations --lines '%s/num.gpkg' "
+                 "--lines-layer lines --resolution 8000 --no-maps",
+                 cli_tmp, cli_tmp);
+    char *e = cli_stderr();
+    cr_assert_eq(rc, 1, "%s", e);
+    cr_assert(strstr(e, " in field 'stops' is not a station, but '"), "%s", e);
+    cr_assert(strstr(e, "' is: the stations' field 'id' holds numbers, which keep no leading "
+                        "zeros; make it a text field\n"),
+              "%s", e);
     free(e);
     nothing_written();
 }
