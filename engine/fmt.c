@@ -18,6 +18,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -113,6 +114,18 @@ char *isr_fmt_num(char *buf, size_t n, double v, int decimals)
 
 double isr_strtod(const char *s, char **end)
 {
+    /* decimal only: strtod also reads C's hexadecimal floats, and a minutes field of
+     * '0x10' was taken for 16 minutes (a new-user pass) */
+    const char *p = s;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+        p++;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        if (end)
+            *end = (char *)(uintptr_t)s; /* no number read */
+        return 0;
+    }
     locale_t old = c_enter();
     double v = strtod(s, end);
     c_leave(old);

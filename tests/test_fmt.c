@@ -57,6 +57,14 @@ Test(locale, formatter_and_parser_ignore_lc_numeric)
     char *end;
     cr_assert_eq(isr_strtod("12.5 min", &end), 12.5);
     cr_assert_str_eq(end, " min");
+    /* decimal only: C's hexadecimal floats are no number ('0x10' minutes were 16) */
+    const char *hex[] = {"0x10", " -0X1p3", "+0x0"};
+    for (size_t i = 0; i < sizeof hex / sizeof *hex; i++) {
+        cr_assert_eq(isr_strtod(hex[i], &end), 0);
+        cr_assert_eq(end, hex[i], "'%s' was read as a number", hex[i]);
+    }
+    cr_assert_eq(isr_strtod("0.5", &end), 0.5);
+    cr_assert_eq(isr_strtod("010", &end), 10);
     /* and the host keeps its locale */
     snprintf(buf, sizeof buf, "%.1f", 12.5);
     cr_assert_str_eq(buf, "12,5");
