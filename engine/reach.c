@@ -100,9 +100,12 @@ void isr_reach_compute(isr_reach *r, const isr_zones *z, const isr_grid *g, cons
         if (t < tmin0[gi])
             tmin0[gi] = t;
     }
-    /* a sliver: not counted as reached anywhere */
+    /* a sliver: not counted as reached anywhere. A county smaller than --min-reach is one
+     * only when not all of its land is reached: a district of one cell, wholly within the
+     * circle, was left out of the people reached (a new-user pass) */
+    const size_t *land0 = z->cells[ISR_COUNTY];
     for (int gi = 0; gi < z->ngroups[ISR_COUNTY]; gi++)
-        if (cells0[gi] && cells0[gi] < r->min_cells) {
+        if (cells0[gi] && cells0[gi] < r->min_cells && cells0[gi] < land0[gi]) {
             cells0[gi] = 0;
             pop0[gi] = tsum0[gi] = pt0[gi] = 0;
             tmin0[gi] = INFINITY;

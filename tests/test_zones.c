@@ -350,3 +350,37 @@ Test(zones, more_units_than_16_bits_take_the_32_bit_raster, .timeout = 120)
     isr_reach_free(&r);
     teardown(&f);
 }
+
+/* --min-reach (min_cells 4 here, 4 km² of 1 km cells): a county reached in fewer cells is a
+ * sliver and not counted, unless all of its land is reached: u0 reached in 4 of its 6 cells
+ * counts, u1 in 2 of 3 does not, u2 (one cell, 50 people) wholly reached counts (it was left
+ * out, its people missing from the hub's total; a new-user pass). */
+Test(zones, min_reach_spares_a_small_county_wholly_reached)
+{
+    fx f;
+    four_units(&f);
+    cr_assert_eq(isr_zones_build(f.ctx, &f.g, &f.u, NULL, &f.z), ISR_OK, "%s",
+                 isr_ctx_errmsg(f.ctx));
+    isr_reach r;
+    cr_assert_eq(isr_reach_init(f.ctx, &r, &f.z), ISR_OK);
+    r.min_cells = isr_reach_min_cells(4.0, 1000.0);
+    cr_assert_eq(r.min_cells, 4);
+    float *t = calloc(isr_grid_pcells(&f.g), sizeof *t);
+    const int cells[] = {0, 1, 4, 5, 2, 6, 11};
+    uint32_t touched[7];
+    for (int i = 0; i < 7; i++) {
+        touched[i] = (uint32_t)isr_grid_pidx(&f.g, cells[i] % 4, cells[i] / 4);
+        t[touched[i]] = 60.0f * (float)(i + 1);
+    }
+    isr_reach_compute(&r, &f.z, &f.g, t, touched, 7, 0);
+    /* counties in code order: 110101 (u0), 110102 (u3), 120101 (u1), 120102 (u2) */
+    cr_assert_eq(r.cells[ISR_COUNTY][0], 4);
+    cr_assert_eq(r.cells[ISR_COUNTY][2], 0, "u1: a sliver of 2 of its 3 cells");
+    cr_assert_eq(r.cells[ISR_COUNTY][3], 1, "u2: its one cell, all of it");
+    cr_assert_float_eq(r.pop[ISR_COUNTY][3], 50, 1e-9);
+    cr_assert_float_eq(r.tmin[ISR_COUNTY][3], 7.0, 1e-6);
+    cr_assert_eq(r.cells[ISR_PROVINCE][f.z.group[ISR_PROVINCE][2]], 1, "province 12: u2 only");
+    free(t);
+    isr_reach_free(&r);
+    teardown(&f);
+}
