@@ -1508,6 +1508,8 @@ struct isr_model {
     int cache_hit;    /* 1: the rasters were mapped from cache_file, not built */
     int cache_written; /* 1: cache_file holds them (mapped, or written by this run) */
     int searched;     /* isr_model_searched: no search may run on it again */
+    isr_stamps stamps; /* the inputs as the loading found them (isr_inputs_stamp) */
+    char *opt_json;   /* isr_model_open: the options as the model was built for them (JSON) */
     int one_pass;     /* set before loading: the model serves one pass of isr_run, which
                          searches its hubs only, with opt's budget and network (no
                          scenarios, GTFS, shards or model cache): the clearance map may then
@@ -1517,6 +1519,11 @@ struct isr_model {
     char *units_geom; /* isr_units_geometry_json (or the cache), units_geom_len bytes; NULL: */
     size_t units_geom_len; /* units.geojson formats the geometries itself */
 };
+
+/* A library call on model m (isr_model_open): refused when its options were changed since
+ * (isr_options_set on them), or, with `inputs`, when an input file changed on disk (a call
+ * that writes outputs, fingerprinted by the files as they are then). */
+isr_status isr_model_unchanged(isr_ctx *ctx, const isr_model *m, int inputs);
 
 /* The padded rectangle (rows win[0]..win[1], columns win[2]..win[3]) that the searches of
  * the model's hubs with opt's budget stay in: the union of each hub's bound (batch.c's
@@ -1712,6 +1719,8 @@ isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt);
  * --line-speed, --stations…), which change nothing there: said in one warning. Called on
  * the caller's own options (isr_run, isr_model_open), not on a record's. */
 void isr_gtfs_unused_warn(isr_ctx *ctx, const isr_options *opt);
+/* Flags given more than once on the command line, the last value of each used: said once. */
+void isr_options_twice_warn(isr_ctx *ctx, const isr_options *opt);
 /* Reads the feeds (URLs fetched), indexes the timetable and makes the rail network of its
  * stations in `srs`. *gr and *net new (isr_gtfs_run_free, isr_rail_net_free). */
 isr_status isr_gtfs_load(isr_ctx *ctx, const isr_options *opt, OGRSpatialReferenceH srs,

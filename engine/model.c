@@ -20,6 +20,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <json-c/json.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1256,6 +1257,7 @@ isr_status isr_model_load(isr_ctx *ctx, const isr_options *opt, isr_model *m)
     isr_stamps before;
     isr_inputs_stamp(opt, &before);
     isr_status st = model_load(ctx, opt, m);
+    m->stamps = before; /* the library's later calls check them (isr_model_unchanged) */
     const char *moved = st == ISR_OK ? isr_inputs_changed(opt, &before) : NULL;
     if (moved)
         st = isr_fail(ctx, ISR_ERR_INPUT,
@@ -1366,12 +1368,34 @@ void isr_model_clear(isr_model *m)
     isr_layer_close(&m->ls);
     isr_layer_close(&m->ll);
     CPLFree(m->wkt);
+    free(m->opt_json);
     if (m->srs)
         OSRDestroySpatialReference(m->srs);
     memset(m, 0, sizeof *m);
 }
 
 int isr_model_loads(const isr_model *m) { return m ? m->loads : 0; }
+
+isr_status isr_model_unchanged(isr_ctx *ctx, const isr_model *m, int inputs)
+{
+    json_object *rec = m->opt_json ? isr_options_to_json(m->opt) : NULL;
+    int same = !rec || strcmp(m->opt_json, json_object_to_json_string_ext(
+                                                 rec, JSON_C_TO_STRING_PLAIN)) == 0;
+    json_object_put(rec);
+    if (!same) /* some were read at the loading, others at each call: neither set whole */
+        return isr_fail(ctx, ISR_ERR_USAGE,
+                        "the model's options were changed after it was opened: a model is "
+                        "built for its options (the grid, speeds, inputs were read then); open "
+                        "a new model with the new ones");
+    const char *moved = inputs ? isr_inputs_changed(m->opt, &m->stamps) : NULL;
+    if (moved)
+        return isr_fail(ctx, ISR_ERR_INPUT,
+                        "input '%s' changed since the model was opened (written over, moved "
+                        "or deleted): outputs written now would mix its two versions and be "
+                        "taken for the new one's; open the model again",
+                        moved);
+    return ISR_OK;
+}
 
 /* ---- the public handle ------------------------------------------------------------------ */
 
@@ -1390,9 +1414,14 @@ isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out)
     *out = NULL;
     isr_model *m = calloc(1, sizeof *m);
     isr_gtfs_unused_warn(ctx, opt);
+    isr_options_twice_warn(ctx, opt);
     isr_status st = m ? isr_model_check(ctx, opt, m) : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
         st = isr_model_load(ctx, opt, m);
+    json_object *rec = st == ISR_OK ? isr_options_to_json(opt) : NULL;
+    if (rec && !(m->opt_json = strdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN))))
+        st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
+    json_object_put(rec);
     if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted while loading the inputs");
     if (st != ISR_OK && m) {

@@ -12,6 +12,8 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "internal.h"
 
+#include <cpl_error.h>
+#include <cpl_string.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -33,6 +35,8 @@ typedef struct owned {
     int n, cap;
     const char *given[96]; /* the flags isr_options_parse set (static names), in order */
     int ngiven;
+    const char *twice[8]; /* flags given again, "--budget ('45')" (isr_options_twice_warn) */
+    int ntwice;
     char text[40]; /* isr_options_get's last number, as text */
 } owned;
 
@@ -275,6 +279,35 @@ static void mark_given(isr_options *opt, const char *flag)
         return;
     if (o->ngiven < (int)(sizeof o->given / sizeof *o->given))
         o->given[o->ngiven++] = flag;
+}
+
+/* A flag given again (not --scenario nor --gtfs, which add one each time): noted, with the
+ * value that wins, for isr_options_twice_warn (the last one won without a word). */
+static void twice_note(isr_options *opt, const char *name, const char *val)
+{
+    owned *o = owned_get(opt);
+    if (!o || o->ntwice >= 8 || strcmp(name, "--scenario") == 0 || strcmp(name, "--gtfs") == 0 ||
+        !isr_options_given(opt, name))
+        return;
+    char note[160];
+    isr_snprintf(note, sizeof note, "%s ('%.100s')", name, val);
+    const char *k = keep(opt, note);
+    if (k)
+        o->twice[o->ntwice++] = k;
+}
+
+void isr_options_twice_warn(isr_ctx *ctx, const isr_options *opt)
+{
+    const owned *o = opt->owned_;
+    if (!o || o->ntwice == 0)
+        return;
+    isr_sb b = {0};
+    for (int i = 0; i < o->ntwice; i++)
+        isr_sb_printf(&b, "%s%s", i ? ", " : "", o->twice[i]);
+    char *list = isr_sb_take(&b);
+    isr_log(ctx, ISR_LOG_WARN, "given more than once, the last value is used: %s",
+            list ? list : "");
+    free(list);
 }
 
 int isr_options_given(const isr_options *opt, const char *flag)
@@ -679,6 +712,23 @@ static int parse_pct_list(const char *s, double *pct, int max)
 }
 
 /* The form of a GTFS flag's value, checked when it is given. */
+/* --encoding: one this system's converter knows (a name it does not know was taken, recorded
+ * in run.json, and the shapefile read as GDAL pleased; a new-user pass). */
+static isr_status encoding_check(isr_ctx *ctx, const char *name, const char *val)
+{
+    if (strcmp(name, "--encoding") != 0)
+        return ISR_OK;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    int ok = CPLCanRecode("a", val, CPL_ENC_UTF8);
+    CPLPopErrorHandler();
+    CPLErrorReset();
+    return ok ? ISR_OK
+              : isr_fail(ctx, ISR_ERR_USAGE,
+                         "--encoding '%s' is no encoding this system can read (e.g. GBK, CP936, "
+                         "BIG5, CP1252, ISO-8859-1, UTF-8)",
+                         val);
+}
+
 static isr_status gtfs_value_check(isr_ctx *ctx, const char *name, const char *val)
 {
     int32_t a, b;
@@ -874,6 +924,7 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
                 return isr_fail(ctx, ISR_ERR_USAGE, "%s needs a value (see --help)", name);
             val = argv[++i];
         }
+        twice_note(opt, name, val);
         int done = 0;
         isr_status cst = parse_choice(ctx, opt, name, val, &done);
         if (cst != ISR_OK)
@@ -914,6 +965,9 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
             continue;
         }
         const flag *fl = flag_find(name);
+        if (!fl && switch_find(name))
+            return isr_fail(ctx, ISR_ERR_USAGE, "%s takes no value: give it alone (got '%s')",
+                            name, arg);
         if (!fl)
             return isr_fail(ctx, ISR_ERR_USAGE, "unknown option '%s' (see --help)", name);
         if (fl->num_off) {
@@ -929,6 +983,8 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
                 return isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
             *(const char **)((char *)opt + fl->str_off) = c;
             isr_status vst = gtfs_value_check(ctx, name, val);
+            if (vst == ISR_OK)
+                vst = encoding_check(ctx, name, val);
             if (vst != ISR_OK)
                 return vst;
         }

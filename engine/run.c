@@ -153,7 +153,8 @@ static isr_status run_call(isr_ctx *ctx, const isr_options *opt, isr_shard_sync_
     isr_status st;
     int w0 = isr_ctx_nwarnings(ctx), w_loaded = -1;
     /* flags and the output folder first: a typo should not wait for the inputs to load */
-    isr_gtfs_unused_warn(ctx, opt); /* the user's flags (merge's come from the records) */
+    isr_gtfs_unused_warn(ctx, opt);
+    isr_options_twice_warn(ctx, opt); /* the user's flags (merge's come from the records) */
     if (!opt->out || !*opt->out)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (--out)");
     else if ((st = isr_model_check(ctx, opt, &m)) == ISR_OK &&
@@ -225,6 +226,8 @@ isr_status isr_model_run_hubs(isr_model *m, const char *hubs, const char *out_di
     isr_status st = ISR_OK;
     if (!out_dir || !*out_dir)
         st = isr_fail(ctx, ISR_ERR_USAGE, "no output folder (out_dir)");
+    else if ((st = isr_model_unchanged(ctx, m, 1)) != ISR_OK)
+        ;
     else if (hubs && !hubs[strspn(hubs, " ,")]) /* "" would have read as "every flagged hub" */
         st = isr_fail(ctx, ISR_ERR_USAGE,
                       "hubs: the list is empty; give station ids, or NULL for the model's hubs");
@@ -257,7 +260,9 @@ isr_status isr_model_run_hub(isr_model *m, const char *hub_id, double budget_min
     isr_status st = ISR_OK;
     if (budget_min == 0)
         budget_min = m->opt->budget_min;
-    if (s < 0)
+    if ((st = isr_model_unchanged(ctx, m, 0)) != ISR_OK)
+        ;
+    else if (s < 0)
         st = isr_fail(ctx, ISR_ERR_INPUT, "no station has id '%s' in '%s'",
                       hub_id ? hub_id : "(null)", isr_options_stations_source(m->opt));
     else if (!(budget_min > 0 && budget_min <= 1440)) /* as --budget; -5 is no default */

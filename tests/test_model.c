@@ -572,3 +572,56 @@ Test(model, an_input_written_over_while_read_is_refused, .timeout = 120)
         isr_ctx_free(ctx);
     }
 }
+
+/* A model is built for its options and its inputs as they were when it was opened. Options
+ * set on it afterwards were partly read (the budget), partly not (the speed, the grid) and
+ * recorded as if they were; an input written over afterwards was copied into the outputs,
+ * which were fingerprinted as the new one's, so a later run reused them (a new-user pass).
+ * Both are refused now, and the model answers again once they are as they were. */
+Test(model, options_or_inputs_changed_after_opening_are_refused, .timeout = 120)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    cr_assert_eq(cli_sh("cp %s/yrd_rail_lines.* '%s/'", ISR_SAMPLE_DIR, cli_tmp), 0);
+    char lines[300], out[300];
+    snprintf(lines, sizeof lines, "%s/yrd_rail_lines.shp", cli_tmp);
+    snprintf(out, sizeof out, "%s/changed", cli_tmp);
+    char *argv[] = {"run", "--no-maps", "--resolution", "8000", "--lines", lines, "--hubs",
+                    "shanghai_hongqiao", NULL};
+    isr_options *o = isr_options_new(ctx, 8, argv);
+    cr_assert_not_null(o, "%s", isr_ctx_errmsg(ctx));
+    isr_model *m = NULL;
+    cr_assert_eq(isr_model_open(ctx, o, &m), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    float *g = NULL;
+    int w, h;
+    double gt[6];
+    cr_assert_eq(isr_options_set(ctx, o, "egress-speed", "5"), ISR_OK);
+    cr_assert_eq(isr_model_run_hub(m, "shanghai_hongqiao", 0, &g, &w, &h, gt), ISR_ERR_USAGE);
+    cr_assert(strstr(isr_ctx_errmsg(ctx), "the model's options were changed after it was "
+                                          "opened"),
+              "%s", isr_ctx_errmsg(ctx));
+    cr_assert_null(g);
+    cr_assert_eq(isr_model_run_hubs(m, NULL, out), ISR_ERR_USAGE);
+    cr_assert_eq(isr_options_set(ctx, o, "egress-speed", "20"), ISR_OK); /* as it was */
+    cr_assert_eq(isr_model_run_hub(m, "shanghai_hongqiao", 0, &g, &w, &h, gt), ISR_OK, "%s",
+                 isr_ctx_errmsg(ctx));
+    isr_free(g);
+    /* the lines written over (the same file, one feature fewer): nothing written */
+    cr_assert_eq(cli_sh("cd '%s' && ogr2ogr -q less.shp yrd_rail_lines.shp -where \"id <> "
+                        "'jinshan_rly'\" && for x in shp shx dbf; do cp less.$x "
+                        "yrd_rail_lines.$x; done",
+                        cli_tmp),
+                 0);
+    cr_assert_eq(isr_model_run_hubs(m, NULL, out), ISR_ERR_INPUT);
+    char want[600];
+    snprintf(want, sizeof want, "input '%s' changed since the model was opened (written over, "
+             "moved or deleted)", lines);
+    cr_assert(strstr(isr_ctx_errmsg(ctx), want), "%s", isr_ctx_errmsg(ctx));
+    cr_assert_eq(cli_sh("test -e '%s'", out), 1, "the refused call wrote '%s'", out);
+    /* an answer in memory reads no file: still the model's */
+    cr_assert_eq(isr_model_run_hub(m, "shanghai_hongqiao", 0, &g, &w, &h, gt), ISR_OK, "%s",
+                 isr_ctx_errmsg(ctx));
+    isr_free(g);
+    isr_model_close(m);
+    isr_options_free(o);
+    isr_ctx_free(ctx);
+}

@@ -495,3 +495,46 @@ Test(options, reach_and_map_refuse_the_search_flags)
     isr_options_free(o);
     isr_ctx_free(ctx);
 }
+
+/* A flag given twice: the last value wins, said once (it won without a word; a new-user
+ * pass); --scenario and --gtfs add one each time and are not "given twice". A switch given a
+ * value is told it takes none (it was "unknown option"); an encoding the system does not
+ * know is refused (it was recorded and the shapefile read as GDAL pleased). */
+static void log_keep(void *user, isr_log_level level, const char *msg)
+{
+    if (level == ISR_LOG_WARN)
+        snprintf(user, 400, "%s", msg);
+}
+
+Test(options, a_flag_given_twice_is_said_switch_values_and_encodings_checked)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char said[400] = "";
+    isr_ctx_set_logger(ctx, log_keep, said, ISR_LOG_WARN);
+    isr_options o;
+    char *argv[] = {"run", "--hubs", "a", "--budget", "30", "--hubs", "b", "--budget=45",
+                    "--access", "walk", "--access", "car", NULL};
+    cr_assert_eq(parse(ctx, &o, 12, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_float_eq(o.budget_min, 45, 1e-12);
+    cr_assert_str_eq(o.hubs, "b");
+    isr_options_twice_warn(ctx, &o);
+    cr_assert_str_eq(said, "given more than once, the last value is used: --hubs ('b'), "
+                           "--budget ('45'), --access ('car')");
+    isr_options_clear(&o);
+    said[0] = '\0';
+    char *once[] = {"run", "--budget", "30", "--scenario", "a=x", "--scenario", "b=y", NULL};
+    cr_assert_eq(parse(ctx, &o, 7, once), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    isr_options_twice_warn(ctx, &o);
+    cr_assert_str_eq(said, "");
+    isr_options_clear(&o);
+    isr_ctx_free(ctx);
+    refused("--overwrite=1", NULL, "--overwrite takes no value: give it alone (got "
+                                   "'--overwrite=1')");
+    refused("--encoding", "NOPE", "--encoding 'NOPE' is no encoding this system can read (e.g. "
+                                  "GBK, CP936, BIG5, CP1252, ISO-8859-1, UTF-8)");
+    isr_ctx *c2 = isr_ctx_new();
+    char *gbk[] = {"run", "--encoding", "GBK", NULL};
+    cr_assert_eq(parse(c2, &o, 3, gbk), ISR_OK, "%s", isr_ctx_errmsg(c2));
+    isr_options_clear(&o);
+    isr_ctx_free(c2);
+}
