@@ -281,6 +281,18 @@ static void mark_given(isr_options *opt, const char *flag)
         o->given[o->ngiven++] = flag;
 }
 
+/* --threads N: a whole number from 0 (every core) to 1024. */
+static isr_status parse_threads(isr_ctx *ctx, isr_options *opt, const char *val)
+{
+    double v;
+    isr_status st = parse_num(ctx, "--threads", val, 0, 1024, 0, &v);
+    if (st == ISR_OK && v != floor(v))
+        st = isr_fail(ctx, ISR_ERR_USAGE, "--threads: '%s' is not a whole number", val);
+    if (st == ISR_OK)
+        opt->threads = (int)v;
+    return st;
+}
+
 /* A flag given again (not --scenario nor --gtfs, which add one each time): noted, with the
  * value that wins, for isr_options_twice_warn (the last one won without a word). */
 static void twice_note(isr_options *opt, const char *name, const char *val)
@@ -932,13 +944,9 @@ static isr_status parse_flags(isr_ctx *ctx, isr_options *opt, int argc, char **a
         if (done)
             continue;
         if (strcmp(name, "--threads") == 0) {
-            double v;
-            isr_status st = parse_num(ctx, name, val, 0, 1024, 0, &v);
+            isr_status st = parse_threads(ctx, opt, val);
             if (st != ISR_OK)
                 return st;
-            if (v != floor(v))
-                return isr_fail(ctx, ISR_ERR_USAGE, "--threads: '%s' is not a whole number", val);
-            opt->threads = (int)v;
             continue;
         }
         if (strcmp(name, "--scenario") == 0) {
