@@ -297,18 +297,23 @@ static void units_fill_levels(isr_ctx *ctx, const isr_options *opt, const isr_la
 {
     static const char *const lname[ISR_NLEVELS] = {"county", "prefecture", "province"};
     const char *flag[ISR_NLEVELS] = {NULL, opt->pref_field, opt->prov_field};
+    OGRFeatureDefnH d = OGR_L_GetLayerDefn(l->lyr);
     for (int k = 1; k < ISR_NLEVELS; k++) {
         int n = 0;
+        isr_sb which = {0}; /* the first units, by code */
         for (int i = 0; i < u->n; i++) {
             isr_unit *a = &u->attr[i];
             if (*a->code[k])
                 continue;
+            if (n < 5)
+                isr_sb_printf(&which, "%s'%s'", n ? ", " : "", a->code[0]);
             char *c = strdup(a->code[k - 1]), *nm = strdup(a->name[k - 1]);
             if (c && nm) {
                 free(a->code[k]);
                 free(a->name[k]);
                 a->code[k] = c;
                 a->name[k] = nm;
+                a->filled |= (unsigned char)(1u << k);
                 n++;
             } else {
                 free(c);
@@ -317,9 +322,17 @@ static void units_fill_levels(isr_ctx *ctx, const isr_options *opt, const isr_la
         }
         /* `--pref-field none` says so on purpose: then it is no news */
         const char *opt_name = k == ISR_PREFECTURE ? "pref-field" : "prov-field";
+        char *list = isr_sb_take(&which);
+        int has_field = flag[k] && d && OGR_FD_GetFieldIndex(d, flag[k]) >= 0;
         if (n && flag[k] && strcmp(flag[k], "none") == 0)
             isr_log(ctx, ISR_LOG_INFO, "%s: --%s none: each %s is counted as its own %s",
                     l->what, opt_name, lname[k - 1], lname[k]);
+        else if (n && has_field) /* the field is there, empty for these: say which */
+            isr_log(ctx, ISR_LOG_WARN,
+                    "%s: field '%s' is empty for %d unit%s (%s%s), and no 6-digit GB/T 2260 "
+                    "code gives it: %s counted as its own %s; fill the field in",
+                    l->what, flag[k], n, n > 1 ? "s" : "", list ? list : "", n > 5 ? ", …" : "",
+                    k == ISR_PREFECTURE ? "each is" : "the prefecture of each is", lname[k]);
         else if (n)
             isr_log(ctx, ISR_LOG_WARN,
                     "%s: %d unit%s no %s code (no field '%s' and no 6-digit GB/T 2260 code to "
@@ -327,6 +340,7 @@ static void units_fill_levels(isr_ctx *ctx, const isr_options *opt, const isr_la
                     l->what, n, n > 1 ? "s have" : " has", lname[k], flag[k] ? flag[k] : "",
                     k == ISR_PREFECTURE ? "each is" : "the prefecture of each is", lname[k],
                     opt_name);
+        free(list);
     }
 }
 
@@ -348,7 +362,19 @@ static isr_status units_check_hierarchy(isr_ctx *ctx, const isr_layer *l, const 
             const isr_unit *a = &u->attr[p[i - 1].unit], *b = &u->attr[p[i].unit];
             if (strcmp(a->code[k], b->code[k]) != 0)
                 continue;
-            if (k == ISR_PREFECTURE && strcmp(a->code[ISR_PROVINCE], b->code[ISR_PROVINCE]))
+            /* a province code that is the prefecture's own: taken where the field was
+             * empty (units_fill_levels), no province of the data: said as such */
+            int fa = (a->filled >> ISR_PROVINCE) & 1, fb = (b->filled >> ISR_PROVINCE) & 1;
+            if (k == ISR_PREFECTURE && strcmp(a->code[ISR_PROVINCE], b->code[ISR_PROVINCE]) &&
+                (fa || fb))
+                st = isr_fail(ctx, ISR_ERR_INPUT,
+                              "%s: county '%s' has no province code (its field is empty), and "
+                              "its prefecture '%s' lies in province '%s' (county '%s'): fill "
+                              "the county's province in",
+                              l->what, fa ? a->code[0] : b->code[0], a->code[k],
+                              fa ? b->code[ISR_PROVINCE] : a->code[ISR_PROVINCE],
+                              fa ? b->code[0] : a->code[0]);
+            else if (k == ISR_PREFECTURE && strcmp(a->code[ISR_PROVINCE], b->code[ISR_PROVINCE]))
                 st = isr_fail(ctx, ISR_ERR_INPUT,
                               "%s: prefecture '%s' has counties in two provinces, '%s' "
                               "(county '%s') and '%s' (county '%s'): a prefecture lies in one "

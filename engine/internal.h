@@ -606,6 +606,7 @@ typedef struct isr_unit {
     char *name_en[ISR_NLEVELS]; /* English names (--unit-name-en…), "" when none */
     double pop; /* people, NAN when unknown */
     long long fid; /* the feature id in its layer, for messages */
+    unsigned char filled; /* bit k: code[k] was empty and is its level below's (a fallback) */
 } isr_unit;
 
 /* Admin unit polygons in the analysis CRS, repaired (GEOS MakeValid via OGR), with their
@@ -1719,7 +1720,8 @@ isr_status isr_gtfs_check(isr_ctx *ctx, const isr_options *opt);
  * --line-speed, --stations…), which change nothing there: said in one warning. Called on
  * the caller's own options (isr_run, isr_model_open), not on a record's. */
 void isr_gtfs_unused_warn(isr_ctx *ctx, const isr_options *opt);
-/* Flags given more than once on the command line, the last value of each used: said once. */
+/* Flags given more than once on the command line, the last value of each used: said once
+ * (an information line). */
 void isr_options_twice_warn(isr_ctx *ctx, const isr_options *opt);
 /* Reads the feeds (URLs fetched), indexes the timetable and makes the rail network of its
  * stations in `srs`. *gr and *net new (isr_gtfs_run_free, isr_rail_net_free). */

@@ -317,7 +317,9 @@ void isr_options_twice_warn(isr_ctx *ctx, const isr_options *opt)
     for (int i = 0; i < o->ntwice; i++)
         isr_sb_printf(&b, "%s%s", i ? ", " : "", o->twice[i]);
     char *list = isr_sb_take(&b);
-    isr_log(ctx, ISR_LOG_WARN, "given more than once, the last value is used: %s",
+    /* information, not a warning: a script's defaults followed by an override (FLAGS
+     * --budget 45) give flags twice on purpose */
+    isr_log(ctx, ISR_LOG_INFO, "given more than once, the last value is used: %s",
             list ? list : "");
     free(list);
 }

@@ -1304,6 +1304,16 @@ Test(geo, prefecture_in_two_provinces_is_refused_and_two_names_warned)
                         "is named 'Alpha' (county 'a') and 'Beta' (county 'b'): the tables give "
                         "it one of the names; mend the name field\n");
     free(e);
+    /* county b's province left empty: the province taken for it was its prefecture's own
+     * code, and the refusal named that invented 'P1' as a province (a new-user pass) */
+    p1_region("", "Alpha");
+    cli_sh_ok("rm -rf o");
+    refused(run("--hubs hub"),
+            "warning: boundaries 'b.gpkg' layer 'units': field 'prov_code' is empty for 1 unit "
+            "('b'), and no 6-digit GB/T 2260 code gives it: the prefecture of each is counted "
+            "as its own province; fill the field in\nisoreach: boundaries 'b.gpkg' layer "
+            "'units': county 'b' has no province code (its field is empty), and its prefecture "
+            "'P1' lies in province 'X' (county 'a'): fill the county's province in");
 }
 
 /* With --population the units' population field is not read: an empty one in it was warned

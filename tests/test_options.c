@@ -496,13 +496,13 @@ Test(options, reach_and_map_refuse_the_search_flags)
     isr_ctx_free(ctx);
 }
 
-/* A flag given twice: the last value wins, said once (it won without a word; a new-user
- * pass); --scenario and --gtfs add one each time and are not "given twice". A switch given a
+/* A flag given twice: the last value wins, said once in an information line (it won
+ * without a word; a new-user pass; not a warning: scripts give defaults, then overrides); --scenario and --gtfs add one each time and are not "given twice". A switch given a
  * value is told it takes none (it was "unknown option"); an encoding the system does not
  * know is refused (it was recorded and the shapefile read as GDAL pleased). */
 static void log_keep(void *user, isr_log_level level, const char *msg)
 {
-    if (level == ISR_LOG_WARN)
+    if (level == ISR_LOG_INFO)
         snprintf(user, 400, "%s", msg);
 }
 
@@ -510,7 +510,7 @@ Test(options, a_flag_given_twice_is_said_switch_values_and_encodings_checked)
 {
     isr_ctx *ctx = isr_ctx_new();
     char said[400] = "";
-    isr_ctx_set_logger(ctx, log_keep, said, ISR_LOG_WARN);
+    isr_ctx_set_logger(ctx, log_keep, said, ISR_LOG_INFO);
     isr_options o;
     char *argv[] = {"run", "--hubs", "a", "--budget", "30", "--hubs", "b", "--budget=45",
                     "--access", "walk", "--access", "car", NULL};
