@@ -78,6 +78,12 @@ static int cmp_str(const void *a, const void *b)
 static int foreign_file(const char *dir, const char *name, const char *mark);
 static int foreign_run_json(const char *dir);
 
+/* The files isoreach writes at the top of an output folder, and how each begins: README.md
+ * (outreadme.c) and index.html (the web map's template); the article, for messages. */
+static const char *const own_files[][3] = {
+    {"README.md", "# isoreach output", "a"},
+    {"index.html", "<!DOCTYPE html>\n<!-- isoreach web map", "an"}};
+
 /* Whether entry `name` of output folder `dir` marks it as isoreach's: its mark
  * (ISR_OUTPUT_MARK) or another hidden file of isoreach's, a model cache beside it, or a
  * run.json, README.md or index.html that isoreach wrote. A hubs/, region/, scenarios/ or
@@ -87,10 +93,9 @@ static int isoreach_entry(const char *dir, const char *name)
 {
     if (strcmp(name, "run.json") == 0)
         return !foreign_run_json(dir);
-    if (strcmp(name, "README.md") == 0)
-        return !foreign_file(dir, name, "# isoreach output");
-    if (strcmp(name, "index.html") == 0)
-        return !foreign_file(dir, name, "<!DOCTYPE html>\n<!-- isoreach web map");
+    for (size_t i = 0; i < sizeof own_files / sizeof *own_files; i++)
+        if (strcmp(name, own_files[i][0]) == 0)
+            return !foreign_file(dir, name, own_files[i][1]);
     size_t n = strlen(name);
     return strncmp(name, ".isoreach", 9) == 0 ||
            (strncmp(name, "model-", 6) == 0 && n > 9 && strcmp(name + n - 9, ".isrmodel") == 0);
@@ -175,14 +180,11 @@ static int foreign_run_json(const char *dir)
  * map" (the web map's template). */
 static isr_status out_files_not_foreign(isr_ctx *ctx, const char *path)
 {
-    static const char *const own[][3] = {
-        {"README.md", "# isoreach output", "a"},
-        {"index.html", "<!DOCTYPE html>\n<!-- isoreach web map", "an"}};
     const char *article = "a", *name = NULL;
-    for (size_t i = 0; i < sizeof own / sizeof *own && !name; i++)
-        if (foreign_file(path, own[i][0], own[i][1])) {
-            article = own[i][2];
-            name = own[i][0];
+    for (size_t i = 0; i < sizeof own_files / sizeof *own_files && !name; i++)
+        if (foreign_file(path, own_files[i][0], own_files[i][1])) {
+            article = own_files[i][2];
+            name = own_files[i][0];
         }
     if (!name && foreign_run_json(path))
         name = "run.json";
