@@ -1376,12 +1376,20 @@ void isr_model_clear(isr_model *m)
 
 int isr_model_loads(const isr_model *m) { return m ? m->loads : 0; }
 
+/* The options as run.json records them, one line of JSON (new memory; NULL: out of memory). */
+static char *options_text(const isr_options *opt)
+{
+    json_object *rec = isr_options_to_json(opt);
+    char *t = rec ? strdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN)) : NULL;
+    json_object_put(rec);
+    return t;
+}
+
 isr_status isr_model_unchanged(isr_ctx *ctx, const isr_model *m, int inputs)
 {
-    json_object *rec = m->opt_json ? isr_options_to_json(m->opt) : NULL;
-    int same = !rec || strcmp(m->opt_json, json_object_to_json_string_ext(
-                                                 rec, JSON_C_TO_STRING_PLAIN)) == 0;
-    json_object_put(rec);
+    char *now = m->opt_json ? options_text(m->opt) : NULL;
+    int same = !now || strcmp(m->opt_json, now) == 0;
+    free(now);
     if (!same) /* some were read at the loading, others at each call: neither set whole */
         return isr_fail(ctx, ISR_ERR_USAGE,
                         "the model's options were changed after it was opened: a model is "
@@ -1418,10 +1426,8 @@ isr_status isr_model_open(isr_ctx *ctx, const isr_options *opt, isr_model **out)
     isr_status st = m ? isr_model_check(ctx, opt, m) : isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
     if (st == ISR_OK)
         st = isr_model_load(ctx, opt, m);
-    json_object *rec = st == ISR_OK ? isr_options_to_json(opt) : NULL;
-    if (rec && !(m->opt_json = strdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN))))
+    if (st == ISR_OK && !(m->opt_json = options_text(opt)))
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
-    json_object_put(rec);
     if (st == ISR_ERR_INTERRUPTED)
         isr_fail(ctx, st, "interrupted while loading the inputs");
     if (st != ISR_OK && m) {
