@@ -308,41 +308,75 @@ OGRGeometryH isr_ogr_from_geos(isr_geos *gc, const GEOSGeometry *g)
     return og;
 }
 
-int isr_geos_coverage_clean(GEOSContextHandle_t h, GEOSGeometry *const *gg, int n,
-                            double sum_m2)
+/* GEOS's own coverage union of the n polygons gg (cloned), kept only if valid; or NULL. */
+static GEOSGeometry *geos_coverage_union(GEOSContextHandle_t h, GEOSGeometry *const *gg, int n)
 {
-    GEOSGeometry **parts = calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
-    int ok = parts != NULL && n > 0;
+    GEOSGeometry **parts = calloc((size_t)n, sizeof *parts);
+    int ok = parts != NULL;
     for (int i = 0; ok && i < n; i++)
-        ok = gg[i] && (parts[i] = GEOSGeom_clone_r(h, gg[i])) != NULL;
-    if (!ok) {
+        ok = (parts[i] = GEOSGeom_clone_r(h, gg[i])) != NULL;
+    GEOSGeometry *coll =
+        ok ? GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n) : NULL;
+    if (!coll)
         for (int i = 0; parts && i < n; i++)
             if (parts[i])
                 GEOSGeom_destroy_r(h, parts[i]);
-        free(parts);
-        return 0;
-    }
-    GEOSGeometry *coll =
-        GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
     free(parts);
     GEOSGeometry *un = coll ? GEOSCoverageUnion_r(h, coll) : NULL;
-    double a = -1;
-    ok = un && GEOSisValid_r(h, un) == 1 && GEOSArea_r(h, un, &a) &&
-         fabs(a - sum_m2) <= 1e-9 * sum_m2;
-    GEOSGeom_destroy_r(h, un);
+    if (un && GEOSisValid_r(h, un) != 1) {
+        GEOSGeom_destroy_r(h, un);
+        un = NULL;
+    }
     GEOSGeom_destroy_r(h, coll);
+    return un;
+}
+
+int isr_geos_coverage_clean(GEOSContextHandle_t h, GEOSGeometry *const *gg, int n,
+                            double sum_m2)
+{
+    int ok = n > 0;
+    for (int i = 0; ok && i < n; i++)
+        ok = gg[i] != NULL;
+    if (!ok)
+        return 0;
+    /* the fast union first; GEOS's where it cannot tell (both valid when not NULL) */
+    GEOSGeometry *un = isr_coverage_union(h, (const GEOSGeometry *const *)gg, n);
+    if (!un)
+        un = geos_coverage_union(h, gg, n);
+    double a = -1;
+    ok = un && GEOSArea_r(h, un, &a) && fabs(a - sum_m2) <= 1e-9 * sum_m2;
+    GEOSGeom_destroy_r(h, un);
     return ok;
+}
+
+/* isr_coverage_union of a collection's members, or NULL. */
+static GEOSGeometry *coverage_union_of(GEOSContextHandle_t h, const GEOSGeometry *coll)
+{
+    int n = GEOSGetNumGeometries_r(h, coll);
+    const GEOSGeometry **gg = n > 0 ? malloc((size_t)n * sizeof *gg) : NULL;
+    GEOSGeometry *u = NULL;
+    if (gg) {
+        for (int i = 0; i < n; i++)
+            gg[i] = GEOSGetGeometryN_r(h, coll, i);
+        u = isr_coverage_union(h, gg, n);
+    }
+    free(gg);
+    return u;
 }
 
 GEOSGeometry *isr_geos_dissolve_cov(isr_geos *gc, GEOSGeometry *coll, int *coverage)
 {
     /* polygons that share their edges exactly (a coverage, as clean boundaries do) dissolve
-     * by dropping the shared edges, far faster than an overlay; anything else (gaps,
-     * overlaps, unmatched vertices) is caught by the validity check and takes the overlay */
-    GEOSGeometry *u = GEOSCoverageUnion_r(gc->h, coll);
-    if (u && GEOSisValid_r(gc->h, u) != 1) {
-        GEOSGeom_destroy_r(gc->h, u);
-        u = NULL;
+     * by dropping the shared edges, far faster than an overlay (isr_coverage_union, else
+     * GEOS's coverage union); anything else (gaps, overlaps, unmatched vertices) is caught
+     * by the validity check and takes the overlay */
+    GEOSGeometry *u = coverage_union_of(gc->h, coll);
+    if (!u) {
+        u = GEOSCoverageUnion_r(gc->h, coll);
+        if (u && GEOSisValid_r(gc->h, u) != 1) {
+            GEOSGeom_destroy_r(gc->h, u);
+            u = NULL;
+        }
     }
     if (coverage)
         *coverage = u != NULL;
@@ -360,6 +394,12 @@ GEOSGeometry *isr_geos_dissolve_cov(isr_geos *gc, GEOSGeometry *coll, int *cover
         }
     }
     GEOSGeom_destroy_r(gc->h, coll);
+    /* one form whichever way it was made: polygons in order, each ring from its lowest
+     * vertex (the unions above build the same rings from different starting points) */
+    if (u && GEOSNormalize_r(gc->h, u) != 0) {
+        GEOSGeom_destroy_r(gc->h, u);
+        u = NULL;
+    }
     return u;
 }
 

@@ -103,6 +103,12 @@ ISR_INTERNAL GEOSGeometry *isr_geos_dissolve(isr_geos *gc, GEOSGeometry *coll);
 /* isr_geos_dissolve, *coverage set to 1 when the result is the coverage union, else 0. */
 ISR_INTERNAL GEOSGeometry *isr_geos_dissolve_cov(isr_geos *gc, GEOSGeometry *coll,
                                                  int *coverage);
+/* The union of the n polygons or multipolygons gg (not taken) when they form a clean
+ * coverage (shared edges exactly, no overlaps): their shared segments dropped, the rest
+ * polygonized by GEOS, valid and of their summed area to within 1e-9; else NULL (not a
+ * coverage by this test, or out of memory: take GEOS's own union). coverage.c */
+ISR_INTERNAL GEOSGeometry *isr_coverage_union(GEOSContextHandle_t h,
+                                              const GEOSGeometry *const *gg, int n);
 /* Whether the n polygons gg (not taken) form a clean coverage: their coverage union is valid
  * and its area is sum_m2 (their summed area) to within 1e-9 (overlaps would make it smaller,
  * or invalid). 0 also when one is missing or out of memory. */
