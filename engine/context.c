@@ -40,6 +40,14 @@ struct isr_ctx {
     int nwarnings;
     double timeout_s; /* remote inputs: seconds without an answer (--timeout) */
     isr_fetch_state *fetch; /* remote inputs fetched (fetch.c) */
+    /* a deferred context (isr_ctx_deferred): the parent, whose fetch state it shares and
+     * whose cancel it sees, and the lines it keeps for isr_ctx_replay */
+    isr_ctx *parent;
+    struct kept_line {
+        isr_log_level level;
+        char *text;
+    } *kept;
+    int nkept;
 };
 
 /* GDAL drivers build some metadata on first use and are not safe to ask for it from two
@@ -92,9 +100,58 @@ void isr_ctx_free(isr_ctx *ctx)
     for (int i = 0; i < ctx->nwarnings; i++)
         free(ctx->warnings[i]);
     free(ctx->warnings);
-    isr_fetch_state_free(ctx->fetch); /* removes the temporary copies of --cache none */
+    for (int i = 0; i < ctx->nkept; i++)
+        free(ctx->kept[i].text);
+    free(ctx->kept);
+    if (!ctx->parent) /* a deferred context's is its parent's */
+        isr_fetch_state_free(ctx->fetch); /* removes the temporary copies of --cache none */
     mtx_destroy(&ctx->lock);
     free(ctx);
+}
+
+/* A deferred context's logger: the line kept (out of memory: lost, as a logger's would be). */
+static void keep_line(void *user, isr_log_level level, const char *msg)
+{
+    isr_ctx *ctx = user;
+    struct kept_line *k = realloc(ctx->kept, (size_t)(ctx->nkept + 1) * sizeof *k);
+    if (!k)
+        return;
+    ctx->kept = k;
+    if ((k[ctx->nkept].text = strdup(msg)) != NULL)
+        k[ctx->nkept++].level = level;
+}
+
+isr_ctx *isr_ctx_deferred(isr_ctx *parent)
+{
+    isr_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    if (mtx_init(&ctx->lock, mtx_plain) != thrd_success) {
+        free(ctx);
+        return NULL;
+    }
+    atomic_init(&ctx->cancel, 0);
+    atomic_init(&ctx->cancel_gen, 0);
+    ctx->parent = parent;
+    ctx->fetch = parent->fetch;
+    ctx->timeout_s = parent->timeout_s;
+    ctx->log_fn = keep_line; /* every line the parent would show, kept */
+    ctx->log_user = ctx;
+    ctx->log_min = parent->log_fn ? parent->log_min : ISR_LOG_WARN;
+    return ctx;
+}
+
+isr_status isr_ctx_replay(isr_ctx *parent, isr_ctx *child)
+{
+    if (!child)
+        return ISR_OK;
+    for (int i = 0; i < child->nkept; i++)
+        isr_log(parent, child->kept[i].level, "%s", child->kept[i].text);
+    isr_status st = child->status;
+    if (st != ISR_OK)
+        isr_fail(parent, st, "%s", child->errmsg);
+    isr_ctx_free(child);
+    return st;
 }
 
 const char *isr_ctx_errmsg(const isr_ctx *ctx) { return ctx ? ctx->errmsg : "no context"; }
@@ -120,7 +177,10 @@ void isr_ctx_cancel(isr_ctx *ctx)
     atomic_store(&ctx->cancel, 1);
 }
 
-int isr_cancelled(const isr_ctx *ctx) { return atomic_load(&((isr_ctx *)ctx)->cancel); }
+int isr_cancelled(const isr_ctx *ctx)
+{
+    return atomic_load(&((isr_ctx *)ctx)->cancel) || (ctx->parent && isr_cancelled(ctx->parent));
+}
 
 void isr_ctx_set_timeout(isr_ctx *ctx, double seconds) { ctx->timeout_s = seconds > 0 ? seconds : 60; }
 

@@ -70,6 +70,14 @@ void isr_ctx_warnings_drop(isr_ctx *ctx, int from, int to);
 const char *isr_ctx_warning(isr_ctx *ctx, int i);
 ISR_INTERNAL void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total);
 ISR_INTERNAL int isr_cancelled(const isr_ctx *ctx);
+/* A context for work run beside other work whose messages must come in a fixed order: its
+ * log lines (those the parent shows, warnings always) and its failure are kept, not passed
+ * on, until isr_ctx_replay; it sees the parent's cancel and shares its remote inputs (the
+ * fetch state, which locks). NULL when out of memory. */
+ISR_INTERNAL isr_ctx *isr_ctx_deferred(isr_ctx *parent);
+/* Passes the child's kept lines to the parent in their order, then its failure (recorded as
+ * the parent's, unless the parent failed first), and frees the child. The child's status. */
+ISR_INTERNAL isr_status isr_ctx_replay(isr_ctx *parent, isr_ctx *child);
 /* Seconds a remote input may stay silent (opt->timeout_s; <= 0: the default, 60). */
 ISR_INTERNAL void isr_ctx_set_timeout(isr_ctx *ctx, double seconds);
 double isr_ctx_timeout(const isr_ctx *ctx);
@@ -752,6 +760,14 @@ void isr_zones_clear(isr_zones *z);
 isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
                                  const char *population, uint8_t *water,
                                  const char *water_path, isr_zones *z);
+/* isr_zones_build_water in two steps, so that the water can be read beside the first: the
+ * units rasterized and their cells counted (*ucells, for isr_zones_finish, which frees it;
+ * no message but a failure), then the rest with the water mask (taken, NULL: none). */
+isr_status isr_zones_begin(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                           const char *population, isr_zones *z, size_t **ucells);
+isr_status isr_zones_finish(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                            const char *population, uint8_t *water, const char *water_path,
+                            isr_zones *z, size_t *ucells);
 /* The unit of the cell holding (x,y), or -1. */
 int isr_zones_unit_xy(const isr_zones *z, const isr_grid *g, double x, double y);
 /* z (read people with isr_zones_pop_at), or NULL when no unit's population is known (a

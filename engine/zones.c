@@ -625,38 +625,49 @@ isr_status isr_zones_build(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
     return isr_zones_build_water(ctx, g, u, population, NULL, NULL, z);
 }
 
-isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
-                                 const char *population, uint8_t *water,
-                                 const char *water_path, isr_zones *z)
+isr_status isr_zones_begin(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                           const char *population, isr_zones *z, size_t **ucells_out)
 {
     memset(z, 0, sizeof *z);
-    z->water = water;
+    *ucells_out = NULL;
     z->nunits = u->n;
     const size_t n = (size_t)g->nx * (size_t)g->ny;
     isr_status st = ISR_OK;
     size_t *ucells = NULL;
-    int *host = NULL;
-    float *praster = NULL;
     if (isr_zones_cell_bytes(u->n) == 2)
         z->zone16 = isr_grid_calloc_written(n, sizeof *z->zone16); /* 0: outside every unit */
     else
         z->zone32 = malloc(n * sizeof *z->zone32);
     z->pop = population ? calloc(n, sizeof *z->pop) : NULL; /* else a rule: isr_zones_pop_at */
     ucells = calloc((size_t)(u->n > 0 ? u->n : 1), sizeof *ucells);
-    if ((!z->zone16 && !z->zone32) || (population && !z->pop) || !ucells) {
+    if ((!z->zone16 && !z->zone32) || (population && !z->pop) || !ucells)
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory for the %d x %d zone raster", g->nx,
                       g->ny);
-        goto cleanup;
-    }
-    if ((st = rasterize_units(ctx, g, u, z)) != ISR_OK)
-        goto cleanup;
-    for (size_t c = 0, e; c < n; c = e) {
+    else
+        st = rasterize_units(ctx, g, u, z);
+    for (size_t c = 0, e; st == ISR_OK && c < n; c = e) {
         e = run_end(z, c, n);
         int i = isr_zones_unit_at(z, c);
         if (i >= 0)
             ucells[i] += e - c;
     }
-    host = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *host);
+    if (st != ISR_OK) {
+        free(ucells);
+        isr_zones_clear(z);
+        return st;
+    }
+    *ucells_out = ucells;
+    return ISR_OK;
+}
+
+isr_status isr_zones_finish(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                            const char *population, uint8_t *water, const char *water_path,
+                            isr_zones *z, size_t *ucells)
+{
+    z->water = water;
+    isr_status st = ISR_OK;
+    float *praster = NULL;
+    int *host = malloc((size_t)(u->n > 0 ? u->n : 1) * sizeof *host);
     if (!host) {
         st = isr_fail(ctx, ISR_ERR_MEMORY, "out of memory");
         goto cleanup;
@@ -684,6 +695,19 @@ cleanup:
     if (st != ISR_OK)
         isr_zones_clear(z);
     return st;
+}
+
+isr_status isr_zones_build_water(isr_ctx *ctx, const isr_grid *g, const isr_units *u,
+                                 const char *population, uint8_t *water,
+                                 const char *water_path, isr_zones *z)
+{
+    size_t *ucells;
+    isr_status st = isr_zones_begin(ctx, g, u, population, z, &ucells);
+    if (st != ISR_OK) {
+        free(water); /* taken */
+        return st;
+    }
+    return isr_zones_finish(ctx, g, u, population, water, water_path, z, ucells);
 }
 
 isr_status isr_zones_pack_water(isr_ctx *ctx, const isr_grid *g, isr_zones *z)

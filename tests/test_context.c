@@ -119,6 +119,52 @@ Test(context, warnings_kept_in_order_without_a_logger)
     isr_ctx_free(ctx);
 }
 
+Test(context, a_deferred_context_keeps_its_lines_and_failure_for_the_replay)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    rec r = {0};
+    isr_ctx_set_logger(ctx, rec_log, &r, ISR_LOG_INFO);
+    isr_ctx *child = isr_ctx_deferred(ctx);
+    cr_assert_not_null(child);
+    isr_log(child, ISR_LOG_WARN, "thin water %d", 1);
+    isr_log(child, ISR_LOG_DEBUG, "below the parent's level: dropped");
+    isr_log(child, ISR_LOG_INFO, "water cells %d", 11);
+    isr_fail(child, ISR_ERR_INPUT, "water: bad");
+    /* nothing reached the parent yet: the other work's lines come first */
+    isr_log(ctx, ISR_LOG_WARN, "before");
+    cr_assert_eq(r.n, 1);
+    cr_assert_eq(isr_ctx_status(ctx), ISR_OK);
+    /* the parent's cancel is the child's */
+    cr_assert_eq(isr_cancelled(child), 0);
+    isr_ctx_cancel(ctx);
+    cr_assert_eq(isr_cancelled(child), 1);
+    cr_assert_eq(isr_ctx_replay(ctx, child), ISR_ERR_INPUT);
+    cr_assert_eq(r.n, 3);
+    cr_assert_str_eq(r.msg[1], "thin water 1");
+    cr_assert_eq(r.level[1], ISR_LOG_WARN);
+    cr_assert_str_eq(r.msg[2], "water cells 11");
+    cr_assert_eq(r.level[2], ISR_LOG_INFO);
+    cr_assert_eq(isr_ctx_status(ctx), ISR_ERR_INPUT);
+    cr_assert_str_eq(isr_ctx_errmsg(ctx), "water: bad");
+    cr_assert_eq(isr_ctx_nwarnings(ctx), 2); /* "before", then the child's, for run.json */
+    cr_assert_str_eq(isr_ctx_warning(ctx, 1), "thin water 1");
+    /* a parent that failed first keeps its own failure; a quiet parent (no logger) gets the
+     * child's warnings for run.json only */
+    isr_ctx *quiet = isr_ctx_new();
+    isr_fail(quiet, ISR_ERR_IO, "first");
+    child = isr_ctx_deferred(quiet);
+    isr_log(child, ISR_LOG_INFO, "not kept");
+    isr_log(child, ISR_LOG_WARN, "kept");
+    isr_fail(child, ISR_ERR_INPUT, "second");
+    cr_assert_eq(isr_ctx_replay(quiet, child), ISR_ERR_INPUT);
+    cr_assert_str_eq(isr_ctx_errmsg(quiet), "first");
+    cr_assert_eq(isr_ctx_nwarnings(quiet), 1);
+    cr_assert_str_eq(isr_ctx_warning(quiet, 0), "kept");
+    cr_assert_eq(isr_ctx_replay(quiet, NULL), ISR_OK);
+    isr_ctx_free(quiet);
+    isr_ctx_free(ctx);
+}
+
 Test(context, warnings_capped_at_1000)
 {
     isr_ctx *ctx = isr_ctx_new();

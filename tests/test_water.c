@@ -178,6 +178,45 @@ Test(water, bad_water_input_is_refused_naming_it)
     refused(rc, want);
 }
 
+/* The water is read beside the units' rasterizing (issue 12), its messages passed on after:
+ * a run on two threads says what one thread says, in the same order (the water's narrow
+ * river, then its cells, then the zones' unit wholly on water: Brno-město under a lake made
+ * of its own outline, 1 km wider), in stderr and in run.json, as the build read them in
+ * order before. */
+Test(water, the_water_read_beside_the_zones_says_it_in_order)
+{
+    /* a river 56 m wide, then Brno-město's outline 1 km wider, as one layer of water */
+    cli_ogr("-f GeoJSON %s/w2.geojson " R2 "/grenzen.gpkg -dialect sqlite -sql \"SELECT "
+            "GeomFromText('POLYGON((16.95 48.10,17.35 48.10,17.35 48.1005,16.95 48.1005,16.95 "
+            "48.10))', 4326) AS geom UNION ALL SELECT ST_Buffer(geom, 0.01) AS geom FROM "
+            "bezirke WHERE bezirk_id='CZ-0642'\"",
+            cli_tmp);
+    char p[512];
+    char *err[2], *warn[2];
+    for (int t = 0; t < 2; t++) {
+        char extra[600];
+        snprintf(extra, sizeof extra, "--water %s/w2.geojson --threads %d", cli_tmp, t + 1);
+        int rc = cli_sh("%s run " FLAGS " --out %s/o %s --overwrite 2>&1", CLI, cli_tmp, extra);
+        err[t] = cli_output();
+        cr_assert_eq(rc, 0, "%s", err[t]);
+        snprintf(p, sizeof p, "%s/o/run.json", cli_tmp);
+        char *j = cli_slurp(p), *w = strstr(j, "\"warnings\"");
+        cr_assert(w, "%s", j);
+        warn[t] = strdup(w);
+        free(j);
+    }
+    const char *narrow = strstr(err[0], "narrower than half a 2000 m cell");
+    const char *wholly = strstr(err[0], "1 unit lies wholly on water");
+    cr_assert(narrow && wholly && narrow < wholly, "%s", err[0]);
+    cr_assert(strstr(wholly, "'Brno-město' (CZ-0642)"), "%s", err[0]);
+    cr_assert_str_eq(err[1], err[0]);
+    cr_assert_str_eq(warn[1], warn[0]);
+    for (int t = 0; t < 2; t++) {
+        free(err[t]);
+        free(warn[t]);
+    }
+}
+
 /* The sample: Taihu's interior (31.2 N, 120.2 E) is water in shapefiles/yrd_water.shp, the
  * sample run's default water, so no local travel from Huzhou or Suzhou reaches it; nor its
  * southern part off Huzhou (30.95 N, 120.14 E), which with --water none Huzhou reaches in
