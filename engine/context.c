@@ -304,6 +304,10 @@ const char *isr_ctx_warning(isr_ctx *ctx, int i) { return ctx->warnings[i]; }
 
 void isr_progress(isr_ctx *ctx, const char *stage, size_t done, size_t total)
 {
+    if (ctx->parent) { /* a deferred context's progress is shown as it goes (a download's) */
+        isr_progress(ctx->parent, stage, done, total);
+        return;
+    }
     if (!ctx->prog_fn)
         return;
     mtx_lock(&ctx->lock);

@@ -72,8 +72,9 @@ ISR_INTERNAL void isr_progress(isr_ctx *ctx, const char *stage, size_t done, siz
 ISR_INTERNAL int isr_cancelled(const isr_ctx *ctx);
 /* A context for work run beside other work whose messages must come in a fixed order: its
  * log lines (those the parent shows, warnings always) and its failure are kept, not passed
- * on, until isr_ctx_replay; it sees the parent's cancel and shares its remote inputs (the
- * fetch state, which locks). NULL when out of memory. */
+ * on, until isr_ctx_replay; its progress goes to the parent as it comes (a download's bar);
+ * it sees the parent's cancel and shares its remote inputs (the fetch state, which locks).
+ * NULL when out of memory. */
 ISR_INTERNAL isr_ctx *isr_ctx_deferred(isr_ctx *parent);
 /* Passes the child's kept lines to the parent in their order, then its failure (recorded as
  * the parent's, unless the parent failed first), and frees the child. The child's status. */

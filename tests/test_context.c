@@ -245,6 +245,14 @@ Test(context, progress_and_timeout)
     cr_assert_str_eq(p.stage, "hubs");
     cr_assert_eq(p.done, 3);
     cr_assert_eq(p.total, 7);
+    /* a deferred context's progress is the parent's as it comes (a remote --water's download
+     * bar was lost; a new-user pass) */
+    isr_ctx *child = isr_ctx_deferred(ctx);
+    isr_progress(child, "download", 96, 96);
+    cr_assert_eq(p.n, 2);
+    cr_assert_str_eq(p.stage, "download");
+    cr_assert_eq(p.done, 96);
+    isr_ctx_free(child);
     cr_assert_eq(isr_ctx_timeout(ctx), 60.0);
     isr_ctx_set_timeout(ctx, 2.5);
     cr_assert_eq(isr_ctx_timeout(ctx), 2.5);
