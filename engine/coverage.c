@@ -77,7 +77,9 @@ static uint32_t vertex_id(cov *c, double x, double y)
     return v;
 }
 
-/* Segment a → b of a part's ring, the part on its left. */
+/* Segment a → b of a part's ring, the part on its left. Two parts that share a segment
+ * without overlapping run it in opposite directions; the same direction twice (parts on one
+ * side of it: an overlap) or a third time is not a coverage. */
 static void add_segment(cov *c, uint32_t a, uint32_t b)
 {
     uint64_t key = ((uint64_t)(a < b ? a : b) << 32 | (a < b ? b : a)) + 1;
@@ -85,10 +87,10 @@ static void add_segment(cov *c, uint32_t a, uint32_t b)
     while (c->stab[i] && c->stab[i] != key)
         i = (i + 1) & c->smask;
     c->stab[i] = key;
-    unsigned times = (c->sn[i] & SEG_TIMES) + 1u;
-    if (times > 2) /* three polygons on one segment: not a coverage */
+    unsigned times = (c->sn[i] & SEG_TIMES) + 1u, up = a < b ? SEG_UP : 0;
+    if (times > 2 || (times == 2 && (c->sn[i] & SEG_UP) == up))
         c->failed = 1;
-    c->sn[i] = (unsigned char)(times | (times == 1 && a < b ? SEG_UP : 0));
+    c->sn[i] = (unsigned char)(times | (times == 1 ? up : 0));
 }
 
 /* The slot of segment a–b, or SIZE_MAX. */
@@ -114,32 +116,49 @@ static uint32_t find_vertex(const cov *c, double x, double y)
     return UINT32_MAX;
 }
 
+/* The ring's coordinates into c->ring (room made), *n of them; 0 when GEOS will not say. */
+static int ring_coords(cov *c, const GEOSGeometry *ring, unsigned *n)
+{
+    const GEOSCoordSequence *s = ring ? GEOSGeom_getCoordSeq_r(c->h, ring) : NULL;
+    if (!s || !GEOSCoordSeq_getSize_r(c->h, s, n) || *n < 4)
+        return 0;
+    if (2 * (size_t)*n > c->ring_cap) {
+        double *r = realloc(c->ring, 2 * (size_t)*n * sizeof *r);
+        if (!r)
+            return 0;
+        c->ring = r;
+        c->ring_cap = 2 * (size_t)*n;
+    }
+    return GEOSCoordSeq_copyToBuffer_r(c->h, s, c->ring, 0, 0) != 0;
+}
+
+/* Twice the signed area of the closed ring of n points xy (shoelace, about the first point
+ * for precision): > 0 counter-clockwise. */
+static double ring_area2(const double *xy, unsigned n)
+{
+    double s = 0, x0 = xy[0], y0 = xy[1];
+    for (unsigned k = 1; k + 1 < n; k++)
+        s += (xy[2 * k] - x0) * (xy[2 * k + 3] - y0) - (xy[2 * k + 2] - x0) * (xy[2 * k + 1] - y0);
+    return s;
+}
+
 /* A ring's segments, the part on their left: a shell taken counter-clockwise, a hole
  * clockwise. */
 static void add_ring(cov *c, const GEOSGeometry *ring, int shell)
 {
-    const GEOSCoordSequence *s = ring ? GEOSGeom_getCoordSeq_r(c->h, ring) : NULL;
     unsigned n = 0;
-    char ccw = 0;
-    if (!s || !GEOSCoordSeq_getSize_r(c->h, s, &n) || n < 4 ||
-        !GEOSCoordSeq_isCCW_r(c->h, s, &ccw)) {
+    if (!ring_coords(c, ring, &n)) {
         c->failed = 1;
         return;
     }
-    if (2 * (size_t)n > c->ring_cap) {
-        double *r = realloc(c->ring, 2 * (size_t)n * sizeof *r);
-        if (!r) {
-            c->failed = 1;
-            return;
-        }
-        c->ring = r;
-        c->ring_cap = 2 * (size_t)n;
-    }
-    if (!GEOSCoordSeq_copyToBuffer_r(c->h, s, c->ring, 0, 0)) {
+    /* the direction from the signed area, not from the highest vertex (GEOS's isCCW), which
+     * a spike there (out and straight back) misleads; no area: not a ring to tell by */
+    double area2 = ring_area2(c->ring, n);
+    if (!(area2 != 0) || !isfinite(area2)) {
         c->failed = 1;
         return;
     }
-    int reverse = (ccw != 0) != (shell != 0);
+    int reverse = (area2 > 0) != (shell != 0);
     uint32_t prev = 0;
     for (unsigned k = 0; k < n && !c->failed; k++) {
         uint32_t v = vertex_id(c, c->ring[2 * k], c->ring[2 * k + 1]);
@@ -309,32 +328,73 @@ static size_t pow2_above(size_t n)
     return p;
 }
 
-/* Whether face f (a polygon of the polygonizer's) is in the union: its shell's first segment
- * has the union on the side the face is on. -1 when that segment is none of the parts'. */
-static int face_inside(const cov *c, const GEOSGeometry *f)
+/* Whether the union lies left of a → b: 1 or 0; -1 when a–b is none of the segments seen
+ * once (*slot: its slot). */
+static int union_left(const cov *c, const double *p, const double *q, size_t *slot)
 {
-    const GEOSGeometry *shell = GEOSGetExteriorRing_r(c->h, f);
-    const GEOSCoordSequence *s = shell ? GEOSGeom_getCoordSeq_r(c->h, shell) : NULL;
-    double x0, y0, x1, y1;
-    char ccw;
-    if (!s || !GEOSCoordSeq_getXY_r(c->h, s, 0, &x0, &y0) ||
-        !GEOSCoordSeq_getXY_r(c->h, s, 1, &x1, &y1) || !GEOSCoordSeq_isCCW_r(c->h, s, &ccw))
-        return -1;
-    uint32_t a = find_vertex(c, x0, y0), b = find_vertex(c, x1, y1);
+    uint32_t a = find_vertex(c, p[0], p[1]), b = find_vertex(c, q[0], q[1]);
     size_t i = a != UINT32_MAX && b != UINT32_MAX ? find_segment(c, a, b) : SIZE_MAX;
     if (i == SIZE_MAX || (c->sn[i] & SEG_TIMES) != 1)
         return -1;
-    int union_left_of_ab = ((c->sn[i] & SEG_UP) != 0) == (a < b);
-    return union_left_of_ab == (ccw != 0); /* a counter-clockwise face lies left of a → b */
+    *slot = i;
+    return ((c->sn[i] & SEG_UP) != 0) == (a < b);
+}
+
+/* Whether face f (a polygon of the polygonizer's) is in the union: its shell's first segment
+ * has the union on the side the face is on. -1 when that cannot be told. */
+static int face_inside(cov *c, const GEOSGeometry *f)
+{
+    unsigned n;
+    size_t slot;
+    if (!ring_coords(c, GEOSGetExteriorRing_r(c->h, f), &n))
+        return -1;
+    double area2 = ring_area2(c->ring, n);
+    int left = union_left(c, c->ring, c->ring + 2, &slot);
+    if (left < 0 || !(area2 != 0))
+        return -1;
+    return left == (area2 > 0); /* a counter-clockwise face lies left of its shell */
+}
+
+/* The proof that the kept faces are the union: every segment of their rings is one seen once,
+ * with the union on the face's side, and each such segment bounds exactly one kept face. Then
+ * the faces' boundary is the parts' boundary less what two parts share in opposite
+ * directions, so the faces cover every point the parts cover an odd number of times, with
+ * no overlap having passed (add_segment), once: the union. used: a byte per slot, zeroed. */
+static int faces_bound_the_union(cov *c, GEOSGeometry *const *keep, int nk, unsigned char *used,
+                                 size_t nonce)
+{
+    size_t nused = 0;
+    for (int k = 0; k < nk; k++) {
+        int nh = GEOSGetNumInteriorRings_r(c->h, keep[k]);
+        for (int r = -1; r < nh; r++) {
+            const GEOSGeometry *ring = r < 0 ? GEOSGetExteriorRing_r(c->h, keep[k])
+                                             : GEOSGetInteriorRingN_r(c->h, keep[k], r);
+            unsigned n;
+            if (!ring_coords(c, ring, &n))
+                return 0;
+            double area2 = ring_area2(c->ring, n);
+            int face_left = (area2 > 0) == (r < 0); /* a shell CCW, a hole CW */
+            for (unsigned m = 0; m + 1 < n; m++) {
+                size_t slot;
+                if (union_left(c, c->ring + 2 * m, c->ring + 2 * m + 2, &slot) != face_left ||
+                    used[slot]++)
+                    return 0;
+                nused++;
+            }
+        }
+    }
+    return nused == nonce;
 }
 
 /* The faces of the polygonizer's collection fc that are in the union, as one polygon or a
- * multipolygon (of clones); NULL when a face cannot be told, none is in, or out of memory. */
-static GEOSGeometry *union_faces(const cov *c, const GEOSGeometry *fc)
+ * multipolygon (of clones), checked (faces_bound_the_union); NULL when a face cannot be told,
+ * the check fails, none is in, or out of memory. */
+static GEOSGeometry *union_faces(cov *c, const GEOSGeometry *fc, size_t nonce)
 {
     int nf = GEOSGetNumGeometries_r(c->h, fc), nk = 0, ok = nf > 0;
     GEOSGeometry **keep = ok ? malloc((size_t)nf * sizeof *keep) : NULL;
-    ok = keep != NULL;
+    unsigned char *used = calloc(c->smask + 1, 1);
+    ok = keep && used;
     for (int k = 0; k < nf && ok; k++) {
         const GEOSGeometry *f = GEOSGetGeometryN_r(c->h, fc, k);
         int in = face_inside(c, f);
@@ -342,6 +402,8 @@ static GEOSGeometry *union_faces(const cov *c, const GEOSGeometry *fc)
         if (in == 1)
             ok = (keep[nk++] = GEOSGeom_clone_r(c->h, f)) != NULL;
     }
+    ok = ok && nk > 0 && faces_bound_the_union(c, keep, nk, used, nonce);
+    free(used);
     GEOSGeometry *u = NULL;
     if (ok && nk == 1)
         u = keep[0];
@@ -375,10 +437,9 @@ GEOSGeometry *isr_coverage_union(GEOSContextHandle_t h, const GEOSGeometry *cons
     c.sn = calloc(c.smask + 1, 1);
     double sum = 0;
     int ok = c.xy && c.vtab && c.stab && c.sn && add_parts(&c, gg, n, &sum);
-    free(c.ring);
     graph g = {0};
     ok = ok && boundary_graph(&c, &g);
-    size_t nl = 0;
+    size_t nl = 0, nonce = g.ne;
     GEOSGeometry **lines = ok ? boundary_lines(&c, &g, &nl) : NULL;
     graph_free(&g);
     GEOSGeometry *faces =
@@ -386,8 +447,9 @@ GEOSGeometry *isr_coverage_union(GEOSContextHandle_t h, const GEOSGeometry *cons
     for (size_t k = 0; k < nl; k++)
         GEOSGeom_destroy_r(h, lines[k]);
     free(lines);
-    GEOSGeometry *u = faces ? union_faces(&c, faces) : NULL;
+    GEOSGeometry *u = faces ? union_faces(&c, faces, nonce) : NULL;
     GEOSGeom_destroy_r(h, faces);
+    free(c.ring);
     free(c.xy);
     free(c.vtab);
     free(c.stab);
