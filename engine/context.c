@@ -70,9 +70,9 @@ static void gdal_init_once(void)
     }
 }
 
-isr_ctx *isr_ctx_new(void)
+/* A zeroed context with its lock and flags, or NULL. */
+static isr_ctx *ctx_alloc(void)
 {
-    static once_flag gdal_once = ONCE_FLAG_INIT;
     isr_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return NULL;
@@ -82,6 +82,15 @@ isr_ctx *isr_ctx_new(void)
     }
     atomic_init(&ctx->cancel, 0);
     atomic_init(&ctx->cancel_gen, 0);
+    return ctx;
+}
+
+isr_ctx *isr_ctx_new(void)
+{
+    static once_flag gdal_once = ONCE_FLAG_INIT;
+    isr_ctx *ctx = ctx_alloc();
+    if (!ctx)
+        return NULL;
     if (!(ctx->fetch = isr_fetch_state_new())) {
         mtx_destroy(&ctx->lock);
         free(ctx);
@@ -123,15 +132,9 @@ static void keep_line(void *user, isr_log_level level, const char *msg)
 
 isr_ctx *isr_ctx_deferred(isr_ctx *parent)
 {
-    isr_ctx *ctx = calloc(1, sizeof *ctx);
+    isr_ctx *ctx = ctx_alloc();
     if (!ctx)
         return NULL;
-    if (mtx_init(&ctx->lock, mtx_plain) != thrd_success) {
-        free(ctx);
-        return NULL;
-    }
-    atomic_init(&ctx->cancel, 0);
-    atomic_init(&ctx->cancel_gen, 0);
     ctx->parent = parent;
     ctx->fetch = parent->fetch;
     ctx->timeout_s = parent->timeout_s;

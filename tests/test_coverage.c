@@ -5,6 +5,7 @@
  * polygon inside another, lines) is refused (NULL), so that the dissolve takes GEOS's
  * overlay, which tells. */
 #include "internal.h"
+#include "unit_fixtures.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -30,14 +31,7 @@ static void teardown(void) { GEOS_finish_r(h); }
 
 TestSuite(coverage, .init = setup, .fini = teardown);
 
-static unsigned long long rng = 88172645463325252ull;
-static double uniform(void) /* xorshift64: the same numbers on every run */
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 9007199254740992.0;
-}
+static double uniform(void) { return fx_uniform(); }
 
 static GEOSGeometry *wkt(const char *text)
 {

@@ -5,6 +5,7 @@
  * multipolygons, rings GDAL finds degenerate) written both ways. What it declines is
  * written by GDAL. */
 #include "internal.h"
+#include "unit_fixtures.h"
 
 #include <cpl_conv.h>
 #include <cpl_vsi.h>
@@ -21,14 +22,7 @@ static void teardown(void) { isr_ctx_free(ctx); }
 
 TestSuite(geojson, .init = setup, .fini = teardown);
 
-static unsigned long long rng = 88172645463325252ull;
-static double uniform(void) /* xorshift64: the same numbers on every run */
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 9007199254740992.0;
-}
+static double uniform(void) { return fx_uniform(); }
 
 /* GDAL's text of coordinate v: a point exported at 6 decimals, its first number. */
 static void gdal_coord(double v, char *out, size_t n)
@@ -152,7 +146,7 @@ static char *written(const char *wkt, int lonlat, int n, int fast, size_t *len)
 {
     static const isr_geojson_field fields[] = {{"k", OFTInteger}, {"name", OFTString}};
     isr_geojson w;
-    rng = 1234567;
+    fx_seed(1234567);
     cr_assert_eq(isr_geojson_open(ctx, &w, "check.geojson", "check", wkt, fields, 2), ISR_OK);
     for (int k = 0; k < n; k++) {
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(w.lyr));

@@ -33,3 +33,15 @@ void fx_unit(isr_units *u, int i, OGRGeometryH g, const char *code, double pop)
     }
     u->attr[i].pop = pop;
 }
+
+static unsigned long long rng = 88172645463325252ull;
+
+void fx_seed(unsigned long long seed) { rng = seed; }
+
+double fx_uniform(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
