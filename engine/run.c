@@ -87,6 +87,9 @@ static isr_status run_pass(isr_ctx *ctx, const isr_model *m, const isr_options *
         return st;
     isr_out_unmark(ctx, o->out);
     st = isr_batch_run(ctx, m, o, set, b);
+    if (st == ISR_ERR_INTERRUPTED)
+        b->started = 1; /* the folder was marked and an earlier run.json taken away: the
+                         * message says how far the run got, not that nothing was written */
     timing[1] = isr_now_s() - t_hubs;
     if (st != ISR_OK)
         return st;

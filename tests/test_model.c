@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void setup(void) { cli_tmp_make("isr-model"); }
 static void teardown(void) { cli_tmp_remove(); }
@@ -66,6 +67,48 @@ static void parse(isr_ctx *ctx, isr_options *o, const char *out, const char *hub
                     "--hubs", (char *)hubs};
     isr_options_init(o);
     cr_assert_eq(isr_options_parse(ctx, o, 8, argv), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+}
+
+/* A logger that cancels the run when the folder's earlier run.json is taken away. */
+static void cancel_on_unmark(void *user, isr_log_level level, const char *msg)
+{
+    (void)level;
+    if (strstr(msg, "removed the run.json of an earlier run"))
+        isr_ctx_cancel(user);
+}
+
+/* A cancel just after the output folder was marked and its earlier run.json taken away (the
+ * hubs' workers not yet started) said "interrupted while loading the inputs; nothing was
+ * written" (a new-user pass: OUT/.isoreach-output was left, and the run.json gone). It says
+ * how far the run got, and that running again resumes. */
+Test(model, a_cancel_after_the_folder_is_marked_says_how_far_it_got, .timeout = 120)
+{
+    isr_ctx *ctx = isr_ctx_new();
+    char out[300], path[400];
+    snprintf(out, sizeof out, "%s/cancelled", cli_tmp);
+    isr_options o;
+    parse(ctx, &o, out, "hangzhou_east");
+    cr_assert_eq(isr_run(ctx, &o), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    isr_options_clear(&o);
+    parse(ctx, &o, out, "hangzhou_east,nanjing_south");
+    isr_ctx_set_logger(ctx, cancel_on_unmark, ctx, ISR_LOG_INFO);
+    cr_assert_eq(isr_run(ctx, &o), ISR_ERR_INTERRUPTED, "%s", isr_ctx_errmsg(ctx));
+    cr_assert_str_eq(isr_ctx_errmsg(ctx),
+                     "interrupted: 0 of 2 hubs complete; run again to resume");
+    snprintf(path, sizeof path, "%s/run.json", out);
+    cr_assert_eq(access(path, F_OK), -1, "the earlier run's run.json is gone, as said");
+    snprintf(path, sizeof path, "%s/" ISR_OUTPUT_MARK, out);
+    cr_assert_eq(access(path, F_OK), 0);
+    /* run again: it resumes and finishes */
+    isr_ctx_set_logger(ctx, NULL, NULL, ISR_LOG_INFO);
+    isr_ctx_reset(ctx);
+    isr_ctx_free(ctx);
+    ctx = isr_ctx_new();
+    cr_assert_eq(isr_run(ctx, &o), ISR_OK, "%s", isr_ctx_errmsg(ctx));
+    snprintf(path, sizeof path, "%s/run.json", out);
+    cr_assert_eq(access(path, F_OK), 0);
+    isr_options_clear(&o);
+    isr_ctx_free(ctx);
 }
 
 Test(model, open_once_ask_many_times, .timeout = 120)
