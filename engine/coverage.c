@@ -12,11 +12,12 @@
  * a face belongs to the union when its boundary runs the way the parts' rings ran (every
  * part's shell taken counter-clockwise and its holes clockwise, the union lies left of each
  * remaining segment), which also tells lakes and enclaves from land where faces meet at a
- * corner (GEOS's own choice of faces, GEOSPolygonize_valid_r, dropped such land). The result
- * is kept only if it is valid and its area is the parts' sum to within 1e-9 (what
- * isr_geos_dissolve_cov asked of GEOS's coverage union); anything else gives NULL, and the
- * caller takes GEOS's own path. The vertices are the parts' own: nothing is moved, snapped
- * or added, so the result is the coverage union's, ring for ring.
+ * corner (GEOS's own choice of faces, GEOSPolygonize_valid_r, dropped such land). The kept
+ * faces are then checked to be the union (faces_bound_the_union), and the result to be
+ * valid and of the parts' summed area to within 1e-9 (what isr_geos_dissolve_cov asked of
+ * GEOS's coverage union); anything else gives NULL, and the caller takes GEOS's own path.
+ * The vertices are the parts' own: nothing is moved, snapped or added, so the result is the
+ * coverage union's, ring for ring.
  */
 #include "internal.h"
 
@@ -39,7 +40,8 @@ typedef struct cov {
     size_t vmask, smask;
     double *ring;      /* one ring's coordinates, as GEOS gives them */
     size_t ring_cap;
-    int failed;        /* a segment seen three times, or out of memory */
+    int failed;        /* not a coverage (add_segment), a ring of no area, or out of
+                          memory */
 } cov;
 
 static uint64_t mix64(uint64_t z)
@@ -59,17 +61,24 @@ static uint64_t bits(double d)
     return b;
 }
 
-static uint32_t vertex_id(cov *c, double x, double y)
+/* The slot of the vertex at (x, y) in the vertex hash: its own, or the empty one where it
+ * would go. */
+static size_t vertex_slot(const cov *c, double x, double y)
 {
     uint64_t bx = bits(x), by = bits(y);
     size_t i = (size_t)mix64(bx ^ (by * 0x9e3779b97f4a7c15u)) & c->vmask;
-    for (;; i = (i + 1) & c->vmask) {
-        uint32_t v = c->vtab[i];
-        if (!v)
-            break;
+    for (uint32_t v; (v = c->vtab[i]) != 0; i = (i + 1) & c->vmask)
         if (bits(c->xy[2 * (v - 1)]) == bx && bits(c->xy[2 * (v - 1) + 1]) == by)
-            return v - 1;
-    }
+            break;
+    return i;
+}
+
+/* The vertex at (x, y), added when new. */
+static uint32_t vertex_id(cov *c, double x, double y)
+{
+    size_t i = vertex_slot(c, x, y);
+    if (c->vtab[i])
+        return c->vtab[i] - 1;
     uint32_t v = c->nv++;
     c->xy[2 * v] = x + 0.0;
     c->xy[2 * v + 1] = y + 0.0;
@@ -77,43 +86,41 @@ static uint32_t vertex_id(cov *c, double x, double y)
     return v;
 }
 
+/* The vertex at (x, y), or UINT32_MAX. */
+static uint32_t find_vertex(const cov *c, double x, double y)
+{
+    size_t i = vertex_slot(c, x, y);
+    return c->vtab[i] ? c->vtab[i] - 1 : UINT32_MAX;
+}
+
+/* Segment a–b's key in the segment hash, either way (never 0: 0 is an empty slot). */
+static uint64_t segment_key(uint32_t a, uint32_t b)
+{
+    return ((uint64_t)(a < b ? a : b) << 32 | (a < b ? b : a)) + 1;
+}
+
+/* The slot of segment a–b (either way) in the segment hash: its own, or the empty one where
+ * it would go. */
+static size_t segment_slot(const cov *c, uint32_t a, uint32_t b)
+{
+    uint64_t key = segment_key(a, b);
+    size_t i = (size_t)mix64(key) & c->smask;
+    while (c->stab[i] && c->stab[i] != key)
+        i = (i + 1) & c->smask;
+    return i;
+}
+
 /* Segment a → b of a part's ring, the part on its left. Two parts that share a segment
  * without overlapping run it in opposite directions; the same direction twice (parts on one
  * side of it: an overlap) or a third time is not a coverage. */
 static void add_segment(cov *c, uint32_t a, uint32_t b)
 {
-    uint64_t key = ((uint64_t)(a < b ? a : b) << 32 | (a < b ? b : a)) + 1;
-    size_t i = (size_t)mix64(key) & c->smask;
-    while (c->stab[i] && c->stab[i] != key)
-        i = (i + 1) & c->smask;
-    c->stab[i] = key;
+    size_t i = segment_slot(c, a, b);
+    c->stab[i] = segment_key(a, b);
     unsigned times = (c->sn[i] & SEG_TIMES) + 1u, up = a < b ? SEG_UP : 0;
     if (times > 2 || (times == 2 && (c->sn[i] & SEG_UP) == up))
         c->failed = 1;
     c->sn[i] = (unsigned char)(times | (times == 1 ? up : 0));
-}
-
-/* The slot of segment a–b, or SIZE_MAX. */
-static size_t find_segment(const cov *c, uint32_t a, uint32_t b)
-{
-    uint64_t key = ((uint64_t)(a < b ? a : b) << 32 | (a < b ? b : a)) + 1;
-    for (size_t i = (size_t)mix64(key) & c->smask; c->stab[i]; i = (i + 1) & c->smask)
-        if (c->stab[i] == key)
-            return i;
-    return SIZE_MAX;
-}
-
-/* The vertex at (x, y), or UINT32_MAX. */
-static uint32_t find_vertex(const cov *c, double x, double y)
-{
-    uint64_t bx = bits(x), by = bits(y);
-    for (size_t i = (size_t)mix64(bx ^ (by * 0x9e3779b97f4a7c15u)) & c->vmask; c->vtab[i];
-         i = (i + 1) & c->vmask) {
-        uint32_t v = c->vtab[i] - 1;
-        if (bits(c->xy[2 * v]) == bx && bits(c->xy[2 * v + 1]) == by)
-            return v;
-    }
-    return UINT32_MAX;
 }
 
 /* The ring's coordinates into c->ring (room made), *n of them; 0 when GEOS will not say. */
@@ -333,8 +340,8 @@ static size_t pow2_above(size_t n)
 static int union_left(const cov *c, const double *p, const double *q, size_t *slot)
 {
     uint32_t a = find_vertex(c, p[0], p[1]), b = find_vertex(c, q[0], q[1]);
-    size_t i = a != UINT32_MAX && b != UINT32_MAX ? find_segment(c, a, b) : SIZE_MAX;
-    if (i == SIZE_MAX || (c->sn[i] & SEG_TIMES) != 1)
+    size_t i = a != UINT32_MAX && b != UINT32_MAX ? segment_slot(c, a, b) : SIZE_MAX;
+    if (i == SIZE_MAX || !c->stab[i] || (c->sn[i] & SEG_TIMES) != 1)
         return -1;
     *slot = i;
     return ((c->sn[i] & SEG_UP) != 0) == (a < b);

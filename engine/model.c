@@ -902,9 +902,9 @@ static isr_status clear_window(isr_ctx *ctx, isr_model *m, int win[4])
 
 /* The rasters of the model on its grid: water, zones and people, friction (build_friction)
  * and the clearance map. */
-/* The water mask, read by a job of its own (water_job) beside the units' rasterizing: its
- * messages kept (a deferred context) until the rasters pass them on, in the order a run on one
- * thread gives them. */
+/* The water mask, read by a job of its own (water_read_run) beside the units' rasterizing:
+ * its messages kept (a deferred context) until the rasters pass them on, in the order a run
+ * on one thread gives them. */
 typedef struct water_read {
     mtx_t lock;
     cnd_t cnd;
