@@ -34,8 +34,8 @@ static int run(const char *fmt, ...)
                   cli_tmp, ISR_CLI, args);
 }
 
-/* The exit status and the whole of stderr, and no output folder left. */
-static void refused(int rc, const char *want)
+/* The exit status and the whole of stderr ("isoreach: WANT\n"). */
+static void refused_with(int rc, const char *want)
 {
     char *e = cli_stderr();
     cr_assert_eq(rc, 1, "exit status %d, stderr: %s", rc, e);
@@ -43,6 +43,12 @@ static void refused(int rc, const char *want)
     snprintf(line, sizeof line, "isoreach: %s\n", want);
     cr_assert_str_eq(e, line);
     free(e);
+}
+
+/* refused_with, and no output folder left. */
+static void refused(int rc, const char *want)
+{
+    refused_with(rc, want);
     cr_assert_eq(cli_sh("test -e '%s/o'", cli_tmp), 1, "the output folder was left behind");
 }
 
@@ -1410,12 +1416,9 @@ Test(geo, out_folder_of_other_files_is_refused)
     utm_region();
     cli_sh_ok("mkdir -p o && echo mine > o/README.md");
     int rc = run("--hubs hub");
-    char *e = cli_stderr();
-    cr_assert_eq(rc, 1, "%s", e);
-    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds files that are not an "
-                        "isoreach output ('README.md'): a run writes README.md, index.html and "
-                        "more into it; give a new or empty folder\n");
-    free(e);
+    refused_with(rc, "output folder 'o' (--out) holds files that are not an "
+                     "isoreach output ('README.md'): a run writes README.md, index.html and "
+                     "more into it; give a new or empty folder");
     cr_assert_eq(cli_sh("cd '%s' && ls -A o | tr '\\n' ' ' | grep -qx 'README.md ' && "
                         "grep -qx mine o/README.md", cli_tmp),
                  0, "the folder was changed");
@@ -1424,16 +1427,13 @@ Test(geo, out_folder_of_other_files_is_refused)
      * own; an earlier run's folder is still taken */
     cli_sh_ok("mkdir o/hubs");
     rc = run("--hubs hub");
-    e = cli_stderr();
-    cr_assert_eq(rc, 1, "%s", e);
-    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds files that are not an "
-                        "isoreach output ('README.md', 'hubs'): a run writes README.md, "
-                        "index.html and more into it; give a new or empty folder\n");
-    free(e);
+    refused_with(rc, "output folder 'o' (--out) holds files that are not an "
+                     "isoreach output ('README.md', 'hubs'): a run writes README.md, "
+                     "index.html and more into it; give a new or empty folder");
     cli_sh_ok("grep -qx mine o/README.md && mv o/README.md o/notes.md && echo '<p>mine' > "
               "o/index.html");
     rc = run("--hubs hub");
-    e = cli_stderr();
+    char *e = cli_stderr();
     cr_assert_eq(rc, 1, "%s", e);
     cr_assert_not_null(strstr(e, "holds files that are not an isoreach output ('hubs', "
                                  "'index.html', 'notes.md')"),
@@ -1444,20 +1444,14 @@ Test(geo, out_folder_of_other_files_is_refused)
     cli_sh_ok("grep -qx '<p>mine' o/index.html && rm -rf o && mkdir o && echo USERDATA > "
               "o/run.json && echo n > o/notes.txt");
     rc = run("--hubs hub");
-    e = cli_stderr();
-    cr_assert_eq(rc, 1, "%s", e);
-    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds files that are not an "
-                        "isoreach output ('notes.txt', 'run.json'): a run writes README.md, "
-                        "index.html and more into it; give a new or empty folder\n");
-    free(e);
+    refused_with(rc, "output folder 'o' (--out) holds files that are not an "
+                     "isoreach output ('notes.txt', 'run.json'): a run writes README.md, "
+                     "index.html and more into it; give a new or empty folder");
     cli_sh_ok("echo '# isoreach output' > o/README.md");
     rc = run("--hubs hub");
-    e = cli_stderr();
-    cr_assert_eq(rc, 1, "%s", e);
-    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds a run.json that isoreach "
-                        "did not write: a run would replace it; give a new or empty folder, or "
-                        "an earlier run's output folder\n");
-    free(e);
+    refused_with(rc, "output folder 'o' (--out) holds a run.json that isoreach "
+                     "did not write: a run would replace it; give a new or empty folder, or "
+                     "an earlier run's output folder");
     cli_sh_ok("grep -qx USERDATA o/run.json && rm -rf o");
     cr_assert_eq(run("--hubs hub"), 0);
     cr_assert_eq(run("--hubs hub"), 0, "%s", cli_stderr()); /* its own README and web map */
@@ -1468,12 +1462,9 @@ Test(geo, out_folder_of_other_files_is_refused)
     cli_sh_ok("test -f o/.isoreach-output && rm -rf o && mkdir -p o/region && echo '{\"mine\":1}' "
               "> o/region/summary.json");
     rc = run("--hubs hub");
-    e = cli_stderr();
-    cr_assert_eq(rc, 1, "%s", e);
-    cr_assert_str_eq(e, "isoreach: output folder 'o' (--out) holds files that are not an "
-                        "isoreach output ('region'): a run writes README.md, index.html and "
-                        "more into it; give a new or empty folder\n");
-    free(e);
+    refused_with(rc, "output folder 'o' (--out) holds files that are not an "
+                     "isoreach output ('region'): a run writes README.md, index.html and "
+                     "more into it; give a new or empty folder");
     cli_sh_ok("grep -qx '{\"mine\":1}' o/region/summary.json && rm -rf o");
     cr_assert_eq(run("--hubs hub"), 0);
     cli_sh_ok("rm -rf o/run.json o/README.md o/index.html o/isoreach.qgs o/region && ls -A o | tr "
